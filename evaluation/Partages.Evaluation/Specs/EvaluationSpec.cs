@@ -1,0 +1,27 @@
+namespace Partages.Evaluation.Specs;
+
+/// <summary>
+/// An evaluation spec (eval-specs/*.yaml): what to evaluate, on which node-local dataset, and what
+/// makes the federated result acceptable. Parsed and validated by <see cref="SpecParser"/>.
+/// </summary>
+public sealed record EvaluationSpec
+{
+    public const int CurrentVersion = 1;
+
+    public int Version { get; init; } = CurrentVersion;
+    public required string Name { get; init; }
+    public string Description { get; init; } = "";
+    /// <summary>One of <see cref="Bundles.TaskTypes.All"/>.</summary>
+    public required string Task { get; init; }
+    /// <summary>The dataset name every target node exposes in its configuration.</summary>
+    public required string Dataset { get; init; }
+    /// <summary>The gold label set; must equal the model's labels (order free).</summary>
+    public required IReadOnlyList<string> Labels { get; init; }
+    public IReadOnlyList<string> Metrics { get; init; } = ["confusion_matrix", "precision", "recall", "f1"];
+    /// <summary>Node names to target; empty means every enrolled node.</summary>
+    public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>Quorum: fewer successful sites than this and the evaluation fails.</summary>
+    public int MinSites { get; init; } = 1;
+    /// <summary>Wall-clock budget for the whole evaluation; runs still open then are failed.</summary>
+    public int DeadlineMinutes { get; init; } = 60;
+}

@@ -1,0 +1,239 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Partages.Evaluation.Bundles;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Partages.Evaluation.Specs;
+
+/// <summary>
+/// Reads an evaluation spec from YAML and reports every problem at once, each with its line, so an
+/// evaluator fixes a spec in one pass instead of one error per submission.
+/// </summary>
+public static partial class SpecParser
+{
+    private const int MaxSpecBytes = 64 * 1024;
+
+    private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
+
+    private static readonly string[] KnownFields =
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes"];
+
+    public static SpecParseResult Parse(string yaml)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        var errors = new List<SpecError>();
+        if (yaml.Length > MaxSpecBytes)
+        {
+            errors.Add(new SpecError(0, 0, "spec", $"is {yaml.Length} characters long; the limit is {MaxSpecBytes}"));
+            return new SpecParseResult(null, errors);
+        }
+
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            errors.Add(new SpecError((int)ex.Start.Line, (int)ex.Start.Column, "spec", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
+            return new SpecParseResult(null, errors);
+        }
+
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            errors.Add(new SpecError(0, 0, "spec", "must be one YAML mapping (key: value lines)"));
+            return new SpecParseResult(null, errors);
+        }
+
+        var reader = new FieldReader(root, errors);
+        foreach (var key in reader.UnknownKeys(KnownFields))
+        {
+            errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", KnownFields)})"));
+        }
+
+        var version = reader.Integer("version", required: true, min: 1, max: EvaluationSpec.CurrentVersion);
+        var name = reader.String("name", required: true);
+        if (name is not null && !SlugPattern().IsMatch(name))
+        {
+            reader.AddError("name", "must be 1-64 characters of lowercase letters, digits, '-' or '_', starting with a letter or digit");
+        }
+
+        var description = reader.String("description", required: false) ?? "";
+        var task = reader.String("task", required: true);
+        if (task is not null && !TaskTypes.All.Contains(task))
+        {
+            reader.AddError("task", $"'{task}' is not a supported task (supported: {string.Join(", ", TaskTypes.All)})");
+        }
+
+        var dataset = reader.String("dataset", required: true);
+        if (dataset is not null && !SlugPattern().IsMatch(dataset))
+        {
+            reader.AddError("dataset", "must be a dataset name as nodes expose it: lowercase letters, digits, '-' or '_'");
+        }
+
+        var labels = reader.StringList("labels", required: true);
+        if (labels is not null)
+        {
+            if (labels.Count < 2)
+            {
+                reader.AddError("labels", "a classification needs at least two labels");
+            }
+
+            foreach (var duplicate in labels.GroupBy(l => l, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
+                reader.AddError("labels", $"'{duplicate.Key}' is listed more than once");
+            }
+        }
+
+        var metrics = reader.StringList("metrics", required: false);
+        foreach (var metric in metrics ?? [])
+        {
+            if (!KnownMetrics.Contains(metric))
+            {
+                reader.AddError("metrics", $"'{metric}' is not a known metric (known: {string.Join(", ", KnownMetrics)})");
+            }
+        }
+
+        var nodes = reader.StringList("nodes", required: false) ?? [];
+        var minSites = reader.Integer("min_sites", required: false, min: 1, max: 10_000) ?? 1;
+        if (nodes.Count > 0 && minSites > nodes.Count)
+        {
+            reader.AddError("min_sites", $"is {minSites} but only {nodes.Count} node(s) are listed");
+        }
+
+        var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
+
+        if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
+        {
+            return new SpecParseResult(null, errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        }
+
+        var spec = new EvaluationSpec
+        {
+            Version = version.Value,
+            Name = name,
+            Description = description,
+            Task = task,
+            Dataset = dataset,
+            Labels = labels,
+            Metrics = metrics ?? new EvaluationSpec { Name = name, Task = task, Dataset = dataset, Labels = labels }.Metrics,
+            Nodes = nodes,
+            MinSites = minSites,
+            DeadlineMinutes = deadline,
+        };
+        return new SpecParseResult(spec, errors);
+    }
+
+    private static SpecError Error(YamlNode node, string field, string message) =>
+        new((int)node.Start.Line, (int)node.Start.Column, field, message);
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex SlugPattern();
+
+    /// <summary>Reads typed fields from the root mapping, recording an error (with position) for each bad one.</summary>
+    private sealed class FieldReader(YamlMappingNode root, List<SpecError> errors)
+    {
+        public IEnumerable<YamlScalarNode> UnknownKeys(IReadOnlyCollection<string> known) =>
+            root.Children.Keys.OfType<YamlScalarNode>().Where(k => !known.Contains(k.Value ?? ""));
+
+        public void AddError(string field, string message)
+        {
+            var node = Find(field);
+            errors.Add(node is null ? new SpecError(0, 0, field, message) : Error(node, field, message));
+        }
+
+        public string? String(string field, bool required)
+        {
+            var node = Find(field);
+            if (node is null)
+            {
+                return Missing(field, required);
+            }
+
+            if (node is not YamlScalarNode { Value: { } value } || node is YamlScalarNode { Style: ScalarStyle.Plain, Value: "" or "~" or "null" })
+            {
+                errors.Add(Error(node, field, "must be a text value"));
+                return null;
+            }
+
+            if (required && string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add(Error(node, field, "must not be empty"));
+                return null;
+            }
+
+            return value;
+        }
+
+        public int? Integer(string field, bool required, int min, int max)
+        {
+            var node = Find(field);
+            if (node is null)
+            {
+                Missing(field, required);
+                return null;
+            }
+
+            if (node is not YamlScalarNode { Value: { } text } || !int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value))
+            {
+                errors.Add(Error(node, field, "must be a whole number"));
+                return null;
+            }
+
+            if (value < min || value > max)
+            {
+                errors.Add(Error(node, field, $"{value} is outside {min}..{max}"));
+                return null;
+            }
+
+            return value;
+        }
+
+        public IReadOnlyList<string>? StringList(string field, bool required)
+        {
+            var node = Find(field);
+            if (node is null)
+            {
+                Missing(field, required);
+                return null;
+            }
+
+            if (node is not YamlSequenceNode sequence)
+            {
+                errors.Add(Error(node, field, "must be a list, e.g. [a, b] or one '- item' per line"));
+                return null;
+            }
+
+            var items = new List<string>();
+            var ok = true;
+            foreach (var item in sequence.Children)
+            {
+                if (item is YamlScalarNode { Value: { Length: > 0 } value } && !string.IsNullOrWhiteSpace(value))
+                {
+                    items.Add(value);
+                }
+                else
+                {
+                    errors.Add(Error(item, field, "every item must be a non-empty text value"));
+                    ok = false;
+                }
+            }
+
+            return ok ? items : null;
+        }
+
+        private string? Missing(string field, bool required)
+        {
+            if (required)
+            {
+                errors.Add(new SpecError((int)root.Start.Line, (int)root.Start.Column, field, "is required"));
+            }
+
+            return null;
+        }
+
+        private YamlNode? Find(string field) =>
+            root.Children.TryGetValue(new YamlScalarNode(field), out var value) ? value : null;
+    }
+}
