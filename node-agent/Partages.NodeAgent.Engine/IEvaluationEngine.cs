@@ -1,0 +1,49 @@
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Specs;
+
+namespace Partages.NodeAgent.Engine;
+
+/// <summary>A dataset as the node's configuration declares it. Paths are absolute by the time they reach the engine.</summary>
+public sealed record DatasetDefinition(string Name, string Path, string Format);
+
+/// <summary>One evaluation to run locally: a model bundle (zip) on a node-local dataset, as a spec asks.</summary>
+public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, DatasetDefinition Dataset);
+
+public sealed record EvaluationProgress(long DocumentsDone, long DocumentsTotal);
+
+/// <summary>What a node knows of one of its datasets without reading its contents into memory.</summary>
+public sealed record DatasetInfo(string Name, string Format, long DocumentCount, string Fingerprint);
+
+/// <summary>
+/// Runs a model bundle over a local dataset and returns aggregates only. Implementations must not
+/// return or log anything per document.
+/// </summary>
+public interface IEvaluationEngine
+{
+    /// <exception cref="EvaluationRefusedException">The job cannot run (bundle does not match its manifest, labels differ, dataset unreadable…).</exception>
+    Task<ResultDocument> EvaluateAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken);
+
+    /// <summary>Counts documents and fingerprints the snapshot (SHA-256 of its bytes), streaming.</summary>
+    Task<DatasetInfo> InspectAsync(DatasetDefinition dataset, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A job the engine will not run, with a reason safe to send to the coordinator: it names the problem
+/// (a mismatched input name, a missing dataset) and never quotes report text.
+/// </summary>
+public sealed class EvaluationRefusedException : Exception
+{
+    public EvaluationRefusedException(string reason)
+        : base(reason)
+    {
+    }
+
+    public EvaluationRefusedException(string reason, Exception innerException)
+        : base(reason, innerException)
+    {
+    }
+
+    public EvaluationRefusedException()
+    {
+    }
+}
