@@ -1,0 +1,89 @@
+using Partages.Contracts.V1;
+using Partages.Demo.Evaluator;
+using Partages.Demo.Federation;
+using Partages.Demo.Presentation;
+using Partages.ModelKit;
+using Spectre.Console;
+
+namespace Partages.Demo;
+
+/// <summary>
+/// The main job: fictional data and model built when missing, a coordinator and three hospital
+/// node agents started as processes, the AMR spec evaluated, results printed.
+/// </summary>
+public sealed class DemoRunner(IAnsiConsole console)
+{
+    public async Task<int> RunAsync(DirectoryInfo workDirectory, CancellationToken cancellationToken)
+    {
+        var assetsDirectory = Path.Combine(workDirectory.FullName, "assets");
+        var runDirectory = Path.Combine(workDirectory.FullName, "run");
+        console.MarkupLine($"[bold]Partages demo federation[/] — working in {Markup.Escape(workDirectory.FullName)}");
+
+        var assets = await console.Status().StartAsync("Building fictional data and the demo model (reused when present)…",
+            _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, null, cancellationToken)).ConfigureAwait(false);
+        console.MarkupLine($"Model bundle [grey]{Markup.Escape(assets.BundlePath)}[/]");
+
+        // Each demo run starts a fresh federation; the generated assets are kept.
+        if (Directory.Exists(runDirectory))
+        {
+            Directory.Delete(runDirectory, recursive: true);
+        }
+
+        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = runDirectory }, cancellationToken).ConfigureAwait(false);
+        console.MarkupLine($"Coordinator listening on [bold]{federation.CoordinatorUrl}[/] (logs in {Markup.Escape(federation.LogDirectory)})");
+
+        foreach (var hospital in assets.Hospitals)
+        {
+            await federation.AddNodeAsync(hospital.Slug, [new NodeDataset("amr-reports", hospital.AmrPath)], cancellationToken).ConfigureAwait(false);
+            console.MarkupLine($"Node [bold]{Markup.Escape(hospital.Slug)}[/] enrolled over mTLS and started");
+        }
+
+        var token = await federation.CreateApiTokenAsync("demo-evaluator", "evaluator", cancellationToken).ConfigureAwait(false);
+        using var channel = federation.CreateEvaluatorChannel(token);
+        var client = new EvaluatorClient(channel);
+        var bundle = await client.UploadBundleAsync(assets.BundlePath, cancellationToken).ConfigureAwait(false);
+        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken).ConfigureAwait(false);
+        var submitted = await client.SubmitAsync(spec, bundle.Sha256, cancellationToken: cancellationToken).ConfigureAwait(false);
+        console.MarkupLine($"Submitted evaluation [bold]{Markup.Escape(submitted.Id)}[/] to {submitted.Runs.Count} node(s)");
+
+        var final = await WatchWithProgressAsync(client, submitted, cancellationToken).ConfigureAwait(false);
+        ResultsTable.Write(console, final);
+        return final.State == EvaluationState.Completed ? 0 : 1;
+    }
+
+    private async Task<Evaluation> WatchWithProgressAsync(EvaluatorClient client, Evaluation submitted, CancellationToken cancellationToken)
+    {
+        Evaluation final = submitted;
+        await console.Progress()
+            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
+            .StartAsync(async context =>
+            {
+                var bars = submitted.Runs.ToDictionary(r => r.Id, r => context.AddTask(Describe(r), maxValue: 1));
+                final = await client.WatchUntilFinalAsync(submitted.Id, snapshot =>
+                {
+                    foreach (var run in snapshot.Runs)
+                    {
+                        if (!bars.TryGetValue(run.Id, out var bar))
+                        {
+                            continue;
+                        }
+
+                        bar.Description = Describe(run);
+                        if (run.State is RunState.Running && run.Total > 0)
+                        {
+                            bar.MaxValue = run.Total;
+                            bar.Value = run.Done;
+                        }
+                        else if (run.State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected)
+                        {
+                            bar.Value = bar.MaxValue;
+                            bar.StopTask();
+                        }
+                    }
+                }, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        return final;
+    }
+
+    private static string Describe(Run run) => $"{Markup.Escape(run.NodeName),-18} {run.State.ToString().ToLowerInvariant(),-11}";
+}

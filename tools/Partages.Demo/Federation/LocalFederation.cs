@@ -1,0 +1,241 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace Partages.Demo.Federation;
+
+/// <summary>A dataset a demo hospital exposes to the federation (its node.yaml <c>datasets</c> entry).</summary>
+public sealed record NodeDataset(string Name, string Path, string Format = "jsonl");
+
+public sealed record FederationOptions
+{
+    /// <summary>Everything the federation writes: the coordinator's data dir, each node's data dir, logs.</summary>
+    public required string WorkDirectory { get; init; }
+
+    /// <summary>Extra arguments for <c>serve</c>, such as <c>--Coordinator:LeaseSeconds=3</c> in fault tests.</summary>
+    public IReadOnlyList<string> CoordinatorArguments { get; init; } = [];
+
+    public int NodeHeartbeatSeconds { get; init; } = 2;
+
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
+
+/// <summary>
+/// A coordinator and hospital node agents as real processes on loopback, talking real mTLS gRPC:
+/// what the demo runs, and what the end-to-end tests start.
+/// </summary>
+public sealed partial class LocalFederation : IAsyncDisposable
+{
+    private readonly FederationOptions _options;
+    private readonly Dictionary<string, NodeHandle> _nodes = new(StringComparer.Ordinal);
+    private ManagedProcess? _coordinator;
+
+    private LocalFederation(FederationOptions options)
+    {
+        _options = options;
+        Directory.CreateDirectory(CoordinatorDataDirectory);
+    }
+
+    public string CoordinatorDataDirectory => Path.Combine(_options.WorkDirectory, "coordinator");
+
+    public string LogDirectory => Path.Combine(_options.WorkDirectory, "logs");
+
+    public Uri CoordinatorUrl { get; private set; } = new("https://127.0.0.1:0");
+
+    public ManagedProcess Coordinator => _coordinator ?? throw new InvalidOperationException("The coordinator is not running.");
+
+    public IReadOnlyDictionary<string, NodeHandle> Nodes => _nodes;
+
+    public static async Task<LocalFederation> StartAsync(FederationOptions options, CancellationToken cancellationToken = default)
+    {
+        var federation = new LocalFederation(options);
+        try
+        {
+            await federation.StartCoordinatorAsync(cancellationToken).ConfigureAwait(false);
+            return federation;
+        }
+        catch
+        {
+            await federation.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Starts (or restarts, on the same data directory) the coordinator and waits until it listens.</summary>
+    public async Task StartCoordinatorAsync(CancellationToken cancellationToken = default)
+    {
+        // A restart keeps its port, so node agents configured with the old URL find it again.
+        var url = _coordinator is null ? "https://127.0.0.1:0" : CoordinatorUrl.ToString().TrimEnd('/');
+        string[] arguments = ["serve", "--data-dir", CoordinatorDataDirectory, "--urls", url, .. _options.CoordinatorArguments];
+        _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"));
+        var match = await _coordinator.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        CoordinatorUrl = new Uri(match.Groups["url"].Value);
+    }
+
+    public async Task StopCoordinatorAsync()
+    {
+        if (_coordinator is not null)
+        {
+            await _coordinator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Creates an API token with the coordinator's admin command.</summary>
+    public async Task<string> CreateApiTokenAsync(string name, string role, CancellationToken cancellationToken = default)
+    {
+        var output = await AdminAsync(["admin", "api-token", "--data-dir", CoordinatorDataDirectory, "--name", name, "--role", role, "--json"], cancellationToken).ConfigureAwait(false);
+        return LastJsonLine(output).GetProperty("token").GetString()!;
+    }
+
+    /// <summary>Creates an enrollment token for <paramref name="nodeName"/>; returns it with the CA pin.</summary>
+    public async Task<(string Token, string CaSha256)> CreateEnrollmentTokenAsync(string nodeName, CancellationToken cancellationToken = default)
+    {
+        var output = await AdminAsync(["admin", "enrollment-token", "--data-dir", CoordinatorDataDirectory, "--node", nodeName, "--json"], cancellationToken).ConfigureAwait(false);
+        var json = LastJsonLine(output);
+        return (json.GetProperty("token").GetString()!, json.GetProperty("ca_sha256").GetString()!);
+    }
+
+    /// <summary>Writes the hospital's node.yaml, enrolls it with a fresh token and starts its agent.</summary>
+    public async Task<NodeHandle> AddNodeAsync(string name, IReadOnlyList<NodeDataset> datasets, CancellationToken cancellationToken = default)
+    {
+        var directory = Path.Combine(_options.WorkDirectory, "nodes", name);
+        Directory.CreateDirectory(directory);
+        var configPath = Path.Combine(directory, "node.yaml");
+        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets), cancellationToken).ConfigureAwait(false);
+
+        var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
+        await ManagedProcess.RunAsync(
+            $"enroll {name}",
+            Executables.NodeAgent,
+            ["enroll", "--config", configPath, "--token", token, "--ca-sha256", pin],
+            Path.Combine(LogDirectory, $"{name}.enroll.log"),
+            _options.StartTimeout,
+            cancellationToken).ConfigureAwait(false);
+
+        var node = new NodeHandle(name, configPath, Path.Combine(LogDirectory, $"{name}.log"));
+        node.Start();
+        _nodes[name] = node;
+        return node;
+    }
+
+    /// <summary>A channel for evaluator calls: TLS trusting only the coordinator's CA, the API token on every call.</summary>
+    public GrpcChannel CreateEvaluatorChannel(string apiToken)
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(CoordinatorDataDirectory, "pki", "ca.crt"));
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, ca),
+            },
+            EnableMultipleHttp2Connections = true,
+        };
+        var credentials = CallCredentials.FromInterceptor((_, metadata) =>
+        {
+            metadata.Add("authorization", $"Bearer {apiToken}");
+            return Task.CompletedTask;
+        });
+        return GrpcChannel.ForAddress(CoordinatorUrl, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
+            MaxReceiveMessageSize = 64 * 1024 * 1024,
+        });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var node in _nodes.Values)
+        {
+            await node.DisposeAsync().ConfigureAwait(false);
+        }
+
+        await StopCoordinatorAsync().ConfigureAwait(false);
+    }
+
+    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
+    {
+        if (certificate is null)
+        {
+            return false;
+        }
+
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        using var leaf = new X509Certificate2(certificate);
+        return chain.Build(leaf);
+    }
+
+    private async Task<string> AdminAsync(string[] arguments, CancellationToken cancellationToken) =>
+        await ManagedProcess.RunAsync("coordinator admin", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "admin.log"), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+
+    private static JsonElement LastJsonLine(string output)
+    {
+        var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith('{'))
+            ?? throw new InvalidOperationException($"The admin command printed no JSON line:{Environment.NewLine}{output}");
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets)
+    {
+        var yaml = new StringBuilder()
+            .AppendLine("# Written by the Partages demo federation; see node-agent/node.example.yaml for every field.")
+            .AppendLine($"name: {name}")
+            .AppendLine("coordinator:")
+            .AppendLine($"  url: {CoordinatorUrl.ToString().TrimEnd('/')}")
+            .AppendLine("data_directory: ./node-data")
+            .AppendLine($"heartbeat_seconds: {_options.NodeHeartbeatSeconds}")
+            .AppendLine("datasets:");
+        foreach (var dataset in datasets)
+        {
+            yaml.AppendLine($"  - name: {dataset.Name}")
+                .AppendLine($"    path: '{Path.GetFullPath(dataset.Path).Replace("'", "''", StringComparison.Ordinal)}'")
+                .AppendLine($"    format: {dataset.Format}");
+        }
+
+        return yaml.ToString();
+    }
+
+    [GeneratedRegex(@"Now listening on: (?<url>https://[^\s]+)")]
+    private static partial Regex ListeningLine();
+}
+
+/// <summary>One hospital's node agent process; it can be killed and started again on the same identity.</summary>
+public sealed class NodeHandle(string name, string configPath, string logPath) : IAsyncDisposable
+{
+    public string Name { get; } = name;
+
+    public string ConfigPath { get; } = configPath;
+
+    public ManagedProcess Process { get; private set; } = null!;
+
+    public void Start() =>
+        Process = ManagedProcess.Start(Name, Executables.NodeAgent, ["run", "--config", ConfigPath], logPath);
+
+    public Task KillAsync() => Process.KillAsync();
+
+    public ValueTask DisposeAsync() => Process.DisposeAsync();
+}
+
+/// <summary>Where the coordinator and node agent builds are: beside this assembly under artifacts/bin.</summary>
+public static class Executables
+{
+    public static string Coordinator => Find("Partages.Coordinator");
+
+    public static string NodeAgent => Find("Partages.NodeAgent");
+
+    private static string Find(string project)
+    {
+        // artifacts/bin/<Project>/<configuration>/ — reuse this assembly's configuration folder name.
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var configuration = here.Name;
+        var binRoot = here.Parent!.Parent!.FullName;
+        return Path.Combine(binRoot, project, configuration, project + ".dll");
+    }
+}

@@ -1,0 +1,86 @@
+using System.Globalization;
+using Partages.Contracts.V1;
+using Partages.Evaluation.Results;
+using Spectre.Console;
+
+namespace Partages.Demo.Presentation;
+
+/// <summary>Per-site and pooled results as console tables.</summary>
+public static class ResultsTable
+{
+    public static void Write(IAnsiConsole console, Evaluation evaluation)
+    {
+        console.MarkupLine($"[bold]Evaluation[/] {Markup.Escape(evaluation.Name)} ({Markup.Escape(evaluation.Id)}): [bold]{State(evaluation.State)}[/]");
+        foreach (var run in evaluation.Runs.Where(r => r.State != RunState.Succeeded))
+        {
+            console.MarkupLine($"  [yellow]{Markup.Escape(run.NodeName)}[/]: {run.State} — {Markup.Escape(run.Reason)}");
+        }
+
+        if (string.IsNullOrEmpty(evaluation.PooledResultJson))
+        {
+            console.MarkupLine("[red]No pooled result.[/]");
+            return;
+        }
+
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        var labels = result.Pooled?.ConfusionMatrix.Labels ?? [];
+        var table = new Table().Title("Per-site and pooled results").AddColumns("site", "documents", "accuracy", "macro P", "macro R", "macro F1");
+        foreach (var label in labels)
+        {
+            table.AddColumn(new TableColumn($"F1 {Markup.Escape(label)}").RightAligned());
+        }
+
+        foreach (var (site, document) in result.PerSite)
+        {
+            table.AddRow(Row(Markup.Escape(site), document, labels));
+        }
+
+        if (result.Pooled is not null)
+        {
+            table.AddRow(Row("[bold]pooled[/]", result.Pooled, labels));
+        }
+
+        console.Write(table);
+        if (result.Pooled is not null)
+        {
+            var matrix = new Table().Title("Pooled confusion matrix (rows: gold, columns: predicted)").AddColumn("gold \\ predicted");
+            foreach (var label in labels)
+            {
+                matrix.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
+            }
+
+            for (var g = 0; g < labels.Count; g++)
+            {
+                matrix.AddRow([Markup.Escape(labels[g]), .. result.Pooled.ConfusionMatrix.Matrix[g].Select(c => c.ToString(CultureInfo.InvariantCulture))]);
+            }
+
+            console.Write(matrix);
+        }
+
+        foreach (var missing in result.MissingSites)
+        {
+            console.MarkupLine($"[yellow]Not in the pooled result:[/] {Markup.Escape(missing.Site)} — {Markup.Escape(missing.Reason)}");
+        }
+    }
+
+    private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
+    [
+        site,
+        document.NDocuments.ToString(CultureInfo.InvariantCulture),
+        F(document.Accuracy),
+        F(document.Macro.Precision),
+        F(document.Macro.Recall),
+        F(document.Macro.F1),
+        .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? F(m.F1) : "-"),
+    ];
+
+    private static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    private static string State(EvaluationState state) => state switch
+    {
+        EvaluationState.Completed => "[green]completed[/]",
+        EvaluationState.Failed => "[red]failed[/]",
+        EvaluationState.Cancelled => "[yellow]cancelled[/]",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+}
