@@ -13,15 +13,15 @@ namespace Partages.Demo;
 /// </summary>
 public sealed class DemoRunner(IAnsiConsole console)
 {
-    public async Task<int> RunAsync(DirectoryInfo workDirectory, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, CancellationToken cancellationToken)
     {
-        var assetsDirectory = Path.Combine(workDirectory.FullName, "assets");
+        var assetsDirectory = assets?.FullName ?? Path.Combine(workDirectory.FullName, "assets");
         var runDirectory = Path.Combine(workDirectory.FullName, "run");
         console.MarkupLine($"[bold]Partages demo federation[/] — working in {Markup.Escape(workDirectory.FullName)}");
 
-        var assets = await console.Status().StartAsync("Building fictional data and the demo model (reused when present)…",
+        var built = await console.Status().StartAsync("Building fictional data and the demo model (reused when present)…",
             _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, null, cancellationToken)).ConfigureAwait(false);
-        console.MarkupLine($"Model bundle [grey]{Markup.Escape(assets.BundlePath)}[/]");
+        console.MarkupLine($"Model bundle [grey]{Markup.Escape(built.BundlePath)}[/]");
 
         // Each demo run starts a fresh federation; the generated assets are kept.
         if (Directory.Exists(runDirectory))
@@ -32,7 +32,7 @@ public sealed class DemoRunner(IAnsiConsole console)
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = runDirectory }, cancellationToken).ConfigureAwait(false);
         console.MarkupLine($"Coordinator listening on [bold]{federation.CoordinatorUrl}[/] (logs in {Markup.Escape(federation.LogDirectory)})");
 
-        foreach (var hospital in assets.Hospitals)
+        foreach (var hospital in built.Hospitals)
         {
             await federation.AddNodeAsync(hospital.Slug, [new NodeDataset("amr-reports", hospital.AmrPath)], cancellationToken).ConfigureAwait(false);
             console.MarkupLine($"Node [bold]{Markup.Escape(hospital.Slug)}[/] enrolled over mTLS and started");
@@ -41,7 +41,7 @@ public sealed class DemoRunner(IAnsiConsole console)
         var token = await federation.CreateApiTokenAsync("demo-evaluator", "evaluator", cancellationToken).ConfigureAwait(false);
         using var channel = federation.CreateEvaluatorChannel(token);
         var client = new EvaluatorClient(channel);
-        var bundle = await client.UploadBundleAsync(assets.BundlePath, cancellationToken).ConfigureAwait(false);
+        var bundle = await client.UploadBundleAsync(built.BundlePath, cancellationToken).ConfigureAwait(false);
         var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken).ConfigureAwait(false);
         var submitted = await client.SubmitAsync(spec, bundle.Sha256, cancellationToken: cancellationToken).ConfigureAwait(false);
         console.MarkupLine($"Submitted evaluation [bold]{Markup.Escape(submitted.Id)}[/] to {submitted.Runs.Count} node(s)");

@@ -7,10 +7,15 @@ var workDirectory = new Option<DirectoryInfo>("--work-dir")
     Description = "Where the demo keeps its generated data, models, data directories and logs.",
     DefaultValueFactory = _ => new DirectoryInfo(".demo"),
 };
+var assetsDirectory = new Option<DirectoryInfo?>("--assets-dir")
+{
+    Description = "Where the generated fictional data and demo model are kept and reused (default: <work-dir>/assets).",
+};
 var root = new RootCommand("Runs the Partages demo federation: a coordinator and three fictional hospitals evaluating the AMR classifier.")
 {
     workDirectory,
+    assetsDirectory,
 };
 root.SetAction((parse, cancellationToken) =>
-    new DemoRunner(AnsiConsole.Console).RunAsync(parse.GetValue(workDirectory)!, cancellationToken));
+    new DemoRunner(AnsiConsole.Console).RunAsync(parse.GetValue(workDirectory)!, parse.GetValue(assetsDirectory), cancellationToken));
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

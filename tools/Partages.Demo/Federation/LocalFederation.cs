@@ -230,6 +230,8 @@ public static class Executables
 
     public static string NodeAgent => Find("Partages.NodeAgent");
 
+    public static string Demo => Find("Partages.Demo");
+
     private static string Find(string project)
     {
         // artifacts/bin/<Project>/<configuration>/ — reuse this assembly's configuration folder name.
