@@ -1,0 +1,74 @@
+namespace Partages.NodeAgent.Engine;
+
+/// <summary>
+/// How the engine spends the node's CPU and memory. Immutable; <see cref="Validate"/> lists every problem at once
+/// and <see cref="EvaluationEngine"/> refuses options that have any.
+/// </summary>
+public sealed record EvaluationEngineOptions
+{
+    /// <summary>Documents per inference call. Larger batches amortise per-call overhead; 32 suits BERT-sized models on CPU.</summary>
+    public int BatchSize { get; init; } = 32;
+
+    /// <summary>ONNX Runtime threads inside one operator. Hospital nodes are small shared servers, so the default is 2, not every core.</summary>
+    public int IntraOpNumThreads { get; init; } = 2;
+
+    /// <summary>
+    /// Whether ONNX Runtime's idle threads busy-wait for the next call. Spinning saves microseconds per call but
+    /// burns the core the reader/tokenizer needs to prepare the next batch, so it is off by default.
+    /// </summary>
+    public bool AllowSpinning { get; init; }
+
+    /// <summary>Tokenized batches that may wait for inference: enough to hide reading hiccups, few enough to bound memory.</summary>
+    public int PrefetchBatches { get; init; } = 4;
+
+    /// <summary>A JSONL line longer than this is skipped as <c>line_too_long</c> instead of being buffered.</summary>
+    public int MaxLineBytes { get; init; } = 4 * 1024 * 1024;
+
+    /// <summary>Largest ONNX graph read from a bundle; the graph is held in memory while its session is built.</summary>
+    public long MaxModelBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>Largest vocabulary file read from a bundle.</summary>
+    public long MaxVocabBytes { get; init; } = 16L * 1024 * 1024;
+
+    /// <summary>Largest manifest.json read from a bundle.</summary>
+    public long MaxManifestBytes { get; init; } = 1024L * 1024;
+
+    /// <summary>Every problem with these options, or none.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (BatchSize is < 1 or > 4096)
+        {
+            errors.Add($"BatchSize: {BatchSize} is outside 1..4096");
+        }
+
+        if (IntraOpNumThreads is < 1 or > 256)
+        {
+            errors.Add($"IntraOpNumThreads: {IntraOpNumThreads} is outside 1..256");
+        }
+
+        if (PrefetchBatches is < 1 or > 1024)
+        {
+            errors.Add($"PrefetchBatches: {PrefetchBatches} is outside 1..1024");
+        }
+
+        if (MaxLineBytes < 256 || MaxLineBytes > Array.MaxLength / 2)
+        {
+            errors.Add($"MaxLineBytes: {MaxLineBytes} is outside 256..{Array.MaxLength / 2}");
+        }
+
+        // Entries are read into byte arrays, so no limit may exceed what one array holds.
+        CheckEntryLimit(errors, nameof(MaxModelBytes), MaxModelBytes);
+        CheckEntryLimit(errors, nameof(MaxVocabBytes), MaxVocabBytes);
+        CheckEntryLimit(errors, nameof(MaxManifestBytes), MaxManifestBytes);
+        return errors;
+    }
+
+    private static void CheckEntryLimit(List<string> errors, string name, long value)
+    {
+        if (value < 1 || value > Array.MaxLength)
+        {
+            errors.Add($"{name}: {value} is outside 1..{Array.MaxLength}");
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Microsoft.ML.OnnxRuntime;
+using Partages.Evaluation.Bundles;
+using Partages.NodeAgent.Engine.Tokenization;
+
+namespace Partages.NodeAgent.Engine.Inference;
+
+/// <summary>
+/// One ONNX Runtime session for one job: checked against the manifest when created, then scoring batches into
+/// predicted label indices (in the manifest's label order). Not thread-safe; the pipeline calls it from one task.
+/// </summary>
+internal sealed class OnnxClassifier : IDisposable
+{
+    /// <summary>Marks a document whose logits hold a NaN: it has no prediction and is counted, not scored.</summary>
+    public const int NoPrediction = -1;
+
+    private readonly InferenceSession _session;
+    private readonly RunOptions _runOptions = new();
+    private readonly string[] _inputNames;
+    private readonly string[] _outputNames;
+    private readonly int _classes;
+
+    private OnnxClassifier(InferenceSession session, ModelManifest manifest, GraphShape shape)
+    {
+        _session = session;
+        Shape = shape;
+        _inputNames = [.. GraphContract.ManifestInputNames(manifest)];
+        _outputNames = [manifest.Outputs.Logits];
+        _classes = manifest.Labels.Count;
+    }
+
+    public GraphShape Shape { get; }
+
+    /// <exception cref="EvaluationRefusedException">The graph cannot be loaded or does not match the manifest.</exception>
+    public static OnnxClassifier Create(byte[] model, ModelManifest manifest, EvaluationEngineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(manifest);
+        ArgumentNullException.ThrowIfNull(options);
+        InferenceSession session;
+        using (var sessionOptions = CreateSessionOptions(options))
+        {
+            try
+            {
+                session = new InferenceSession(model, sessionOptions);
+            }
+            catch (OnnxRuntimeException ex)
+            {
+                throw new EvaluationRefusedException($"{manifest.Model} cannot be loaded by ONNX Runtime {OnnxRuntimeInfo.Version}: {ex.Message}", ex);
+            }
+        }
+
+        try
+        {
+            var shape = GraphContract.Check(manifest, session.InputMetadata, session.OutputMetadata);
+            return new OnnxClassifier(session, manifest, shape);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Scores a batch; <paramref name="predictions"/> receives one manifest label index (or <see cref="NoPrediction"/>) per real row.</summary>
+    public void Predict(TokenBatch batch, Span<int> predictions, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        cancellationToken.ThrowIfCancellationRequested();
+        long[] shape = [batch.TensorRows, batch.SequenceLength];
+        using var inputIds = OrtValue.CreateTensorValueFromMemory(batch.InputIds, shape);
+        using var attentionMask = OrtValue.CreateTensorValueFromMemory(batch.AttentionMask, shape);
+        using var tokenTypeIds = batch.TokenTypeIds is null ? null : OrtValue.CreateTensorValueFromMemory(batch.TokenTypeIds, shape);
+        OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
+
+        // Terminate makes ONNX Runtime abandon a long call at its next operator, so cancelling is not held up by a big batch.
+        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try
+        {
+            outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
+        }
+        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(cancellationToken);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new InvalidOperationException($"ONNX Runtime failed to score a batch of {batch.Rows} documents: {ex.Message}", ex);
+        }
+
+        using (outputs)
+        {
+            var logits = outputs[0];
+            var outputShape = logits.GetTensorTypeAndShape().Shape;
+            if (outputShape.Length != 2 || outputShape[0] != batch.TensorRows || outputShape[1] != _classes)
+            {
+                throw new EvaluationRefusedException(
+                    $"graph output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}] for a batch of {batch.TensorRows}; expected [{batch.TensorRows}, {_classes}]");
+            }
+
+            ArgMax(logits.GetTensorDataAsSpan<float>(), _classes, predictions[..batch.Rows]);
+        }
+    }
+
+    public void Dispose()
+    {
+        _session.Dispose();
+        _runOptions.Dispose();
+    }
+
+    /// <summary>Index of the largest score per row, the first on ties, as numpy's argmax; a row holding NaN has none.</summary>
+    internal static void ArgMax(ReadOnlySpan<float> logits, int classes, Span<int> predictions)
+    {
+        for (var row = 0; row < predictions.Length; row++)
+        {
+            var scores = logits.Slice(row * classes, classes);
+            var best = 0;
+            var bestScore = scores[0];
+            var valid = !float.IsNaN(bestScore);
+            for (var c = 1; c < classes && valid; c++)
+            {
+                var score = scores[c];
+                if (float.IsNaN(score))
+                {
+                    valid = false;
+                }
+                else if (score > bestScore)
+                {
+                    best = c;
+                    bestScore = score;
+                }
+            }
+
+            predictions[row] = valid ? best : NoPrediction;
+        }
+    }
+
+    private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options)
+    {
+        var sessionOptions = new SessionOptions
+        {
+            IntraOpNumThreads = options.IntraOpNumThreads,
+            // One graph, one request at a time: parallel branches would only compete with the reader for the same cores.
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            // Warnings (unused initializers, fallbacks) are about the graph, not actionable by hospital IT; errors still surface as exceptions.
+            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
+        };
+        sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        return sessionOptions;
+    }
+}

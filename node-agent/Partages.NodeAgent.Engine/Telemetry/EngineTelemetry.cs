@@ -1,0 +1,26 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace Partages.NodeAgent.Engine.Telemetry;
+
+/// <summary>
+/// The engine's traces and metrics, under one name the host's OpenTelemetry setup subscribes to. Tags carry job
+/// metadata and counts only (task, model, dataset name, skip kind), never a document's text or id.
+/// </summary>
+public static class EngineTelemetry
+{
+    public const string Name = "Partages.NodeAgent.Engine";
+
+    internal static readonly ActivitySource ActivitySource = new(Name);
+
+    private static readonly Meter Meter = new(Name);
+
+    internal static readonly Counter<long> DocumentsEvaluated = Meter.CreateCounter<long>(
+        "partages.engine.documents.evaluated", unit: "{document}", description: "Documents scored by the model.");
+
+    internal static readonly Counter<long> DocumentsSkipped = Meter.CreateCounter<long>(
+        "partages.engine.documents.skipped", unit: "{document}", description: "Dataset lines set aside, by kind.");
+
+    internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
+        "partages.engine.inference.batch.duration", unit: "s", description: "Time ONNX Runtime spent on one batch.");
+}

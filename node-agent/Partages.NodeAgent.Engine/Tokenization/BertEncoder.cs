@@ -1,0 +1,73 @@
+using Microsoft.ML.Tokenizers;
+using Partages.Evaluation.Bundles;
+
+namespace Partages.NodeAgent.Engine.Tokenization;
+
+/// <summary>
+/// Turns a report into the ids a BERT-style classifier expects: <c>[CLS]</c>, the first
+/// <c>max_length - 2</c> WordPiece ids, <c>[SEP]</c>. Truncation cuts between word pieces, as Hugging Face
+/// tokenizers do, so a word split at the limit keeps its first pieces and the ids match the model's training.
+/// </summary>
+internal sealed class BertEncoder
+{
+    private readonly BertTokenizer _tokenizer;
+    private readonly int _maxPieces;
+    private readonly int _encodeBudget;
+
+    private BertEncoder(BertTokenizer tokenizer, int maxLength)
+    {
+        _tokenizer = tokenizer;
+        _maxPieces = maxLength - 2;
+        // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
+        // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
+        // needed always reaches past the cut, and the exact piece-level prefix is taken from there.
+        _encodeBudget = _maxPieces + Math.Max(1, tokenizer.MaxInputCharsPerWord);
+    }
+
+    public int PaddingTokenId => _tokenizer.PaddingTokenId;
+
+    public int ClassificationTokenId => _tokenizer.ClassificationTokenId;
+
+    public int SeparatorTokenId => _tokenizer.SeparatorTokenId;
+
+    /// <exception cref="EvaluationRefusedException">The vocabulary cannot be loaded or lacks the special tokens.</exception>
+    public static BertEncoder Create(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var options = new BertOptions
+        {
+            LowerCaseBeforeTokenization = manifest.Tokenizer.Lowercase,
+            RemoveNonSpacingMarks = manifest.Tokenizer.StripAccents,
+            ApplyBasicTokenization = true,
+        };
+
+        BertTokenizer tokenizer;
+        try
+        {
+            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
+            tokenizer = BertTokenizer.Create(stream, options);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
+        }
+
+        return new BertEncoder(tokenizer, manifest.MaxLength);
+    }
+
+    /// <summary>The ids of one document, special tokens included; at most <c>max_length</c> of them.</summary>
+    public int[] Encode(string text)
+    {
+        var pieces = _tokenizer.EncodeToIds(text, _encodeBudget, addSpecialTokens: false, out _, out _);
+        var count = Math.Min(pieces.Count, _maxPieces);
+        var ids = new int[count + 2];
+        ids[0] = _tokenizer.ClassificationTokenId;
+        for (var i = 0; i < count; i++)
+        {
+            ids[i + 1] = pieces[i];
+        }
+
+        ids[^1] = _tokenizer.SeparatorTokenId;
+        return ids;
+    }
+}
