@@ -1,0 +1,69 @@
+using System.CommandLine;
+using System.Globalization;
+
+namespace Partages.ModelKit.Cli;
+
+/// <summary><c>Partages.ModelKit build --out DIR [--force]</c>: builds the demo assets and says what it wrote.</summary>
+internal static class BuildCommand
+{
+    public static Command Create()
+    {
+        var output = new Option<DirectoryInfo>("--out", "-o")
+        {
+            Description = "Directory to write models/ and data/ into (created if missing).",
+            Required = true,
+        };
+        var force = new Option<bool>("--force")
+        {
+            Description = "Rebuild even if the stamp says the assets are up to date.",
+        };
+        var command = new Command("build", "Generate the fictional corpora, train the AMR classifier and pack its model bundle.")
+        {
+            output,
+            force,
+        };
+        command.SetAction((parse, cancellationToken) =>
+            RunAsync(parse.GetRequiredValue(output), parse.GetValue(force), Console.Out, cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(DirectoryInfo output, bool force, TextWriter console, CancellationToken cancellationToken)
+    {
+        if (force)
+        {
+            DemoAssets.Invalidate(output.FullName);
+        }
+
+        var assets = await DemoAssets.EnsureBuiltAsync(output.FullName, options: null, cancellationToken).ConfigureAwait(false);
+        var model = assets.Model;
+        var inv = CultureInfo.InvariantCulture;
+        await console.WriteLineAsync(assets.Reused
+            ? $"Up to date (stamp matches {DemoAssets.GeneratorVersion}): {assets.OutputDirectory}"
+            : $"Built {DemoAssets.GeneratorVersion} into {assets.OutputDirectory}").ConfigureAwait(false);
+        foreach (var hospital in assets.Hospitals)
+        {
+            await console.WriteLineAsync(string.Create(inv,
+                $"  {Relative(assets, hospital.AmrPath),-40} {hospital.AmrCount,5} AMR reports ({hospital.DisplayName})")).ConfigureAwait(false);
+            await console.WriteLineAsync(string.Create(inv,
+                $"  {Relative(assets, hospital.OncologyPath),-40} {hospital.OncologyCount,5} oncology reports")).ConfigureAwait(false);
+        }
+
+        await console.WriteLineAsync(string.Create(inv,
+            $"  {Relative(assets, assets.TrainingAmrPath),-40} {model.TrainingDocuments,5} training reports")).ConfigureAwait(false);
+        await console.WriteLineAsync(string.Create(inv,
+            $"  {Relative(assets, assets.BundlePath),-40} labels [{string.Join(", ", model.Labels)}], vocab {model.VocabularySize}, dim {model.Dimension}")).ConfigureAwait(false);
+        await console.WriteLineAsync($"Bundle SHA-256: {assets.BundleSha256}").ConfigureAwait(false);
+        await console.WriteLineAsync(string.Create(inv,
+            $"Loss by epoch: {string.Join(" ", model.EpochLosses.Select(l => l.ToString("F4", inv)))}")).ConfigureAwait(false);
+        await console.WriteLineAsync(string.Create(inv,
+            $"Accuracy: train {model.TrainAccuracy:P1}, held-out {model.HeldOutAccuracy:P1} (ONNX Runtime {model.OnnxHeldOutAccuracy:P1}, max |Δlogit| {model.MaxLogitDifference:E1})")).ConfigureAwait(false);
+        foreach (var hospital in model.HeldOutAccuracyByHospital)
+        {
+            await console.WriteLineAsync(string.Create(inv, $"  {hospital.Slug,-16} {hospital.Accuracy:P1}")).ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static string Relative(DemoAssetSet assets, string path) => Path.GetRelativePath(assets.OutputDirectory, path);
+}

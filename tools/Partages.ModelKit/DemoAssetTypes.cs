@@ -1,0 +1,90 @@
+namespace Partages.ModelKit;
+
+/// <summary>What to build. Every field takes part in the stamp: change one and the assets are rebuilt.</summary>
+public sealed record DemoAssetOptions
+{
+    /// <summary>Root of every random stream (each corpus and the trainer draw from their own named stream).</summary>
+    public ulong Seed { get; init; } = 20260101;
+    /// <summary>Multiplies each hospital's default report counts (e.g. 0.5 for faster tests).</summary>
+    public double HospitalScale { get; init; } = 1.0;
+    public int TrainingDocuments { get; init; } = 2000;
+    public int Epochs { get; init; } = 8;
+    public int EmbeddingDimension { get; init; } = 32;
+    public int MaxLength { get; init; } = 128;
+    public int MaxVocabularyWords { get; init; } = 4000;
+
+    /// <summary>Every problem with these options, or none.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (HospitalScale is <= 0 or > 100 || double.IsNaN(HospitalScale))
+        {
+            errors.Add($"{nameof(HospitalScale)}: {HospitalScale} is outside (0, 100]");
+        }
+
+        if (TrainingDocuments < 50)
+        {
+            errors.Add($"{nameof(TrainingDocuments)}: {TrainingDocuments} is below 50");
+        }
+
+        if (Epochs is < 1 or > 200)
+        {
+            errors.Add($"{nameof(Epochs)}: {Epochs} is outside 1..200");
+        }
+
+        if (EmbeddingDimension is < 2 or > 512)
+        {
+            errors.Add($"{nameof(EmbeddingDimension)}: {EmbeddingDimension} is outside 2..512");
+        }
+
+        if (MaxLength is < 8 or > 8192)
+        {
+            errors.Add($"{nameof(MaxLength)}: {MaxLength} is outside 8..8192");
+        }
+
+        if (MaxVocabularyWords < 0)
+        {
+            errors.Add($"{nameof(MaxVocabularyWords)}: {MaxVocabularyWords} is negative");
+        }
+
+        return errors;
+    }
+}
+
+/// <summary>One hospital's files.</summary>
+public sealed record HospitalAssets(
+    string Slug,
+    string DisplayName,
+    string AmrPath,
+    string OncologyPath,
+    int AmrCount,
+    int OncologyCount);
+
+public sealed record HospitalAccuracy(string Slug, double Accuracy);
+
+/// <summary>How the bundled model was trained and how well it does.</summary>
+/// <param name="HeldOutAccuracy">On every hospital's AMR reports, none of which the model saw.</param>
+/// <param name="OnnxHeldOutAccuracy">The same held-out accuracy, computed by ONNX Runtime from the bundled graph.</param>
+/// <param name="MaxLogitDifference">Largest |logit(ONNX Runtime) − logit(C# reference)| over the held-out reports.</param>
+public sealed record ModelReport(
+    IReadOnlyList<string> Labels,
+    int VocabularySize,
+    int Dimension,
+    int TrainingDocuments,
+    IReadOnlyList<double> EpochLosses,
+    double TrainAccuracy,
+    double HeldOutAccuracy,
+    IReadOnlyList<HospitalAccuracy> HeldOutAccuracyByHospital,
+    double OnnxHeldOutAccuracy,
+    double MaxLogitDifference);
+
+/// <summary>Where everything is (absolute paths), and what was built.</summary>
+/// <param name="Reused">True when a matching stamp let the existing files stand.</param>
+public sealed record DemoAssetSet(
+    string OutputDirectory,
+    string BundlePath,
+    string BundleSha256,
+    string TrainingAmrPath,
+    IReadOnlyList<HospitalAssets> Hospitals,
+    ModelReport Model,
+    bool Reused);

@@ -1,0 +1,8 @@
+using System.CommandLine;
+using Partages.ModelKit.Cli;
+
+var root = new RootCommand("Partages model kit: fictional clinical corpora and a deterministic ONNX model bundle for the demo.")
+{
+    BuildCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

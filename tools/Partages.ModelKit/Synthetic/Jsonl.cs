@@ -1,0 +1,146 @@
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+
+namespace Partages.ModelKit.Synthetic;
+
+/// <summary>
+/// Reads and writes the corpora as JSON Lines: UTF-8 without BOM, "\n" after every document, properties
+/// in a fixed order, non-ASCII letters written as themselves. The bytes depend on the documents only.
+/// </summary>
+public static class Jsonl
+{
+    // The relaxed encoder writes "é" rather than "\u00E9": the files stay readable by a clinician,
+    // and they are data files, never embedded in HTML.
+    private static readonly JsonWriterOptions s_writerOptions = new()
+    {
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        Indented = false,
+    };
+
+    public static byte[] ToBytes(IEnumerable<AmrReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        return WriteLines(reports, static (writer, report) =>
+        {
+            writer.WriteString("id", report.Id);
+            writer.WriteString("text", report.Text);
+            writer.WriteString("label", report.Label);
+        });
+    }
+
+    public static byte[] ToBytes(IEnumerable<OncologyReport> reports)
+    {
+        ArgumentNullException.ThrowIfNull(reports);
+        return WriteLines(reports, static (writer, report) =>
+        {
+            writer.WriteString("id", report.Id);
+            writer.WriteString("text", report.Text);
+            writer.WriteString("label", report.Label);
+            writer.WriteStartArray("entities");
+            foreach (var entity in report.Entities)
+            {
+                writer.WriteStartObject();
+                writer.WriteNumber("start", entity.Start);
+                writer.WriteNumber("end", entity.End);
+                writer.WriteString("label", entity.Label);
+                writer.WriteEndObject();
+            }
+
+            writer.WriteEndArray();
+        });
+    }
+
+    public static async Task<IReadOnlyList<AmrReport>> ReadAmrAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var reports = new List<AmrReport>();
+        await foreach (var (root, line) in ReadLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            reports.Add(new AmrReport(
+                RequiredString(root, "id", path, line),
+                RequiredString(root, "text", path, line),
+                RequiredString(root, "label", path, line)));
+        }
+
+        return reports;
+    }
+
+    public static async Task<IReadOnlyList<OncologyReport>> ReadOncologyAsync(string path, CancellationToken cancellationToken = default)
+    {
+        var reports = new List<OncologyReport>();
+        await foreach (var (root, line) in ReadLinesAsync(path, cancellationToken).ConfigureAwait(false))
+        {
+            var entities = new List<EntitySpan>();
+            if (root.TryGetProperty("entities", out var array) && array.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var entity in array.EnumerateArray())
+                {
+                    entities.Add(new EntitySpan(
+                        entity.GetProperty("start").GetInt32(),
+                        entity.GetProperty("end").GetInt32(),
+                        RequiredString(entity, "label", path, line)));
+                }
+            }
+
+            reports.Add(new OncologyReport(
+                RequiredString(root, "id", path, line),
+                RequiredString(root, "text", path, line),
+                RequiredString(root, "label", path, line),
+                entities));
+        }
+
+        return reports;
+    }
+
+    private static byte[] WriteLines<T>(IEnumerable<T> items, Action<Utf8JsonWriter, T> writeProperties)
+    {
+        using var buffer = new MemoryStream();
+        foreach (var item in items)
+        {
+            using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
+            {
+                writer.WriteStartObject();
+                writeProperties(writer, item);
+                writer.WriteEndObject();
+            }
+
+            buffer.WriteByte((byte)'\n');
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static async IAsyncEnumerable<(JsonElement Root, int Line)> ReadLinesAsync(
+        string path,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var reader = new StreamReader(path, Encoding.UTF8);
+        var lineNumber = 0;
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            lineNumber++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
+            JsonElement root;
+            try
+            {
+                using var document = JsonDocument.Parse(line);
+                root = document.RootElement.Clone();
+            }
+            catch (JsonException ex)
+            {
+                throw new InvalidDataException($"{path}:{lineNumber}: not valid JSON: {ex.Message}", ex);
+            }
+
+            yield return (root, lineNumber);
+        }
+    }
+
+    private static string RequiredString(JsonElement element, string property, string path, int line) =>
+        element.TryGetProperty(property, out var value) && value.ValueKind == JsonValueKind.String
+            ? value.GetString()!
+            : throw new InvalidDataException($"{path}:{line}: '{property}' is missing or not a string.");
+}

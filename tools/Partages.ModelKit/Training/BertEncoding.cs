@@ -1,0 +1,79 @@
+using Microsoft.ML.Tokenizers;
+
+namespace Partages.ModelKit.Training;
+
+/// <summary>Token ids and attention mask of a batch, row-major [batch, sequence], as the ONNX graph takes them.</summary>
+public sealed record EncodedBatch(long[] InputIds, long[] AttentionMask, int BatchSize, int SequenceLength)
+{
+    public ReadOnlySpan<long> Row(int index) => InputIds.AsSpan(index * SequenceLength, SequenceLength);
+
+    public ReadOnlySpan<long> MaskRow(int index) => AttentionMask.AsSpan(index * SequenceLength, SequenceLength);
+}
+
+/// <summary>
+/// Text → model inputs, exactly as the node agent must do it at inference: accents folded
+/// (<see cref="AccentFolding"/>), then Microsoft.ML.Tokenizers' BERT WordPiece tokenizer (lower case,
+/// basic tokenization), [CLS] … [SEP] truncated to <see cref="MaxLength"/> tokens, padded with id 0,
+/// attention mask 1 on tokens and 0 on padding. Training, the ONNX self-check and the tests all go
+/// through this class, so the model never sees ids produced any other way.
+/// </summary>
+public sealed class BertEncoding
+{
+    private BertEncoding(BertTokenizer tokenizer, int maxLength)
+    {
+        Tokenizer = tokenizer;
+        MaxLength = maxLength;
+    }
+
+    public BertTokenizer Tokenizer { get; }
+
+    public int MaxLength { get; }
+
+    /// <summary>The tokenizer options the bundle's manifest stands for (lowercase, strip_accents).</summary>
+    public static BertOptions CreateOptions() => new()
+    {
+        LowerCaseBeforeTokenization = true,
+        RemoveNonSpacingMarks = true,
+        ApplyBasicTokenization = true,
+        SplitOnSpecialTokens = true,
+    };
+
+    public static BertEncoding FromVocabFile(string vocabPath, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
+        return new BertEncoding(BertTokenizer.Create(vocabPath, CreateOptions()), maxLength);
+    }
+
+    public static BertEncoding FromVocabStream(Stream vocab, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxLength, 3);
+        return new BertEncoding(BertTokenizer.Create(vocab, CreateOptions()), maxLength);
+    }
+
+    /// <summary>[CLS] tokens… [SEP], at most <see cref="MaxLength"/> ids, not padded.</summary>
+    public IReadOnlyList<int> EncodeToIds(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Tokenizer.EncodeToIds(AccentFolding.Fold(text), MaxLength, addSpecialTokens: true, out _, out _);
+    }
+
+    /// <summary>One row per text, each padded to <see cref="MaxLength"/>.</summary>
+    public EncodedBatch Encode(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var ids = new long[texts.Count * MaxLength];
+        var mask = new long[texts.Count * MaxLength];
+        for (var row = 0; row < texts.Count; row++)
+        {
+            var tokens = EncodeToIds(texts[row]);
+            var offset = row * MaxLength;
+            for (var t = 0; t < tokens.Count; t++)
+            {
+                ids[offset + t] = tokens[t];
+                mask[offset + t] = 1;
+            }
+        }
+
+        return new EncodedBatch(ids, mask, texts.Count, MaxLength);
+    }
+}
