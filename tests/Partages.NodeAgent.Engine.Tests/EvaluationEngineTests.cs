@@ -1,0 +1,356 @@
+using System.Security.Cryptography;
+using System.Text;
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Tests.Infrastructure;
+using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
+
+namespace Partages.NodeAgent.Engine.Tests;
+
+public sealed class EvaluationEngineTests
+{
+    private TestDirectory _directory = null!;
+
+    [SetUp]
+    public void SetUp() => _directory = new TestDirectory();
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public async Task EvaluateAsync_HandMadeDataset_ReturnsExactConfusionMatrix()
+    {
+        var job = Job(
+            Line("d1", "la souche est sensible", "sensible"),
+            Line("d2", "souche sensible .", "sensible"),
+            Line("d3", "e coli blse", "BLSE"),
+            Line("d4", "bacteries resistantes", "BLSE"),
+            Line("d5", "souche sarm", "SARM"),
+            Line("d6", "sarm , blse", "SARM"),
+            Line("d7", "souche epc", "EPC"),
+            Line("d8", "blse", "EPC"),
+            Line("d9", "SARM", "sensible"),
+            Line("d10", "Bactéries BLSE résistantes", "BLSE"));
+
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 3 }).EvaluateAsync(job, null, CancellationToken.None);
+
+        // Rows gold, columns predicted, both in the spec's order: EPC, sensible, SARM, BLSE.
+        result.ConfusionMatrix.Labels.Should().Equal(SpecLabels);
+        result.ConfusionMatrix.Matrix.Should().BeEquivalentTo(
+            new long[][]
+            {
+                [1, 0, 0, 1],
+                [0, 2, 1, 0],
+                [0, 0, 2, 0],
+                [0, 1, 0, 2],
+            },
+            options => options.WithStrictOrdering());
+        result.Task.Should().Be(TaskTypes.SingleLabelClassification);
+        result.NDocuments.Should().Be(10);
+        result.Accuracy.Should().BeApproximately(0.7, 1e-12);
+        result.InputSummary.Should().BeEquivalentTo(new InputSummary { DocumentsRead = 10, DocumentsEvaluated = 10 });
+    }
+
+    [Test]
+    public async Task EvaluateAsync_BadLines_CountsEachKindAndScoresTheRest()
+    {
+        var lines = new List<byte[]>
+        {
+            Utf8(Line("a1", "souche blse", "BLSE")),
+            Utf8("not json at all"),
+            Utf8("""{"id":"a2","text":"souche" """),
+            Utf8("[1,2,3]"),
+            Utf8("""{"id":7,"text":"souche","label":"BLSE"}"""),
+            Utf8("""{"text":"souche","label":"BLSE"}"""),
+            Utf8("""{"id":"a10","text":"souche","label":"sensible"} {"x":1}"""),
+            // A collection expression here would parse as an indexer initializer, hence Concat.
+            Concat(Utf8("{\"id\":\"a3\",\"text\":\"souche "), [0xFF, 0xFE], Utf8("\",\"label\":\"BLSE\"}")),
+            Utf8("""{"id":"a4","text":"","label":"BLSE"}"""),
+            Utf8("""{"id":"a5","text":" \t ","label":"BLSE"}"""),
+            Utf8("""{"id":"a6","text":"souche"}"""),
+            Utf8("""{"id":"a7","text":"souche","label":null}"""),
+            Utf8("""{"id":"a8","text":"souche","label":"VRE"}"""),
+            Utf8(Line("a1", "souche sarm", "SARM")),
+            Utf8(""),
+            Utf8("   "),
+            Utf8(Line("a11", new string('x', 300), "SARM")),
+            Utf8("""{"site":"nord","id":"a9","text":"souche sarm","label":"SARM","meta":{"k":[1,2]}}"""),
+        };
+        var job = Job(lines);
+
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { MaxLineBytes = 256 }).EvaluateAsync(job, null, CancellationToken.None);
+
+        result.InputSummary.DocumentsRead.Should().Be(16, "blank and whitespace-only lines are layout, not documents");
+        result.InputSummary.DocumentsEvaluated.Should().Be(2);
+        result.InputSummary.Skipped.Should().BeEquivalentTo(new Dictionary<string, long>
+        {
+            [SkipKinds.MalformedJson] = 6,
+            [SkipKinds.InvalidUtf8] = 1,
+            [SkipKinds.EmptyText] = 2,
+            [SkipKinds.MissingLabel] = 2,
+            [SkipKinds.UnknownLabel] = 1,
+            [SkipKinds.DuplicateId] = 1,
+            [SkipKinds.LineTooLong] = 1,
+        });
+        result.NDocuments.Should().Be(2);
+        result.Accuracy.Should().Be(1);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_DocumentWithNaNLogits_CountsItAsInvalidLogits()
+    {
+        var job = Job(Line("p1", "souche poison blse", "BLSE"), Line("p2", "souche blse", "BLSE"));
+
+        var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        result.InputSummary.Should().BeEquivalentTo(new InputSummary
+        {
+            DocumentsRead = 2,
+            DocumentsEvaluated = 1,
+            Skipped = new Dictionary<string, long> { [SkipKinds.InvalidLogits] = 1 },
+        });
+    }
+
+    [Test]
+    public async Task EvaluateAsync_KeywordPastMaxLength_IsTruncatedAway()
+    {
+        // max_length 8 leaves 6 word pieces between [CLS] and [SEP]: the 7th word never reaches the model.
+        var manifest = Manifest with { MaxLength = 8 };
+        var job = Job(manifest, null, Line("t1", "la la la la la la blse", "BLSE"), Line("t2", "la la la la la blse", "BLSE"));
+
+        var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        var blse = Array.IndexOf(SpecLabels, "BLSE");
+        var sensible = Array.IndexOf(SpecLabels, "sensible");
+        result.ConfusionMatrix.Matrix[blse][sensible].Should().Be(1);
+        result.ConfusionMatrix.Matrix[blse][blse].Should().Be(1);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_GraphWithStaticBatchAndSequence_PadsAndGivesTheSameResult()
+    {
+        string[] lines = [.. Enumerable.Range(0, 7).Select(i => Line($"s{i}", i % 2 == 0 ? "souche sarm" : "souche sensible", i % 3 == 0 ? "SARM" : "sensible"))];
+        var dynamicJob = Job(lines);
+        var staticJob = Job(Manifest, Graph with { StaticBatch = 4, StaticSequence = 32 }, lines);
+
+        var expected = await new EvaluationEngine().EvaluateAsync(dynamicJob, null, CancellationToken.None);
+        var actual = await new EvaluationEngine().EvaluateAsync(staticJob, null, CancellationToken.None);
+
+        actual.Should().BeEquivalentTo(expected);
+        actual.NDocuments.Should().Be(7);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_ManifestNamesTokenTypeIds_FeedsThemToTheGraph()
+    {
+        var manifest = Manifest with { Inputs = new ModelInputs { TokenTypeIds = "token_type_ids" } };
+        var job = Job(manifest, Graph with { ExtraInput = "token_type_ids" }, Line("k1", "souche epc", "EPC"));
+
+        var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        result.Accuracy.Should().Be(1);
+        result.NDocuments.Should().Be(1);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_GraphInputNamesDifferFromManifest_RefusesNamingTheMismatch()
+    {
+        var job = Job(Manifest, Graph with { InputIds = "ids", AttentionMask = "mask" }, Line("x", "souche", "sensible"));
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        var refusal = await act.Should().ThrowAsync<EvaluationRefusedException>();
+        refusal.Which.Message.Should()
+            .Contain("manifest input 'input_ids' is not an input of the graph (graph inputs: ids, mask)").And
+            .Contain("manifest input 'attention_mask' is not an input of the graph").And
+            .Contain("graph input 'ids' is required but the manifest does not name it");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_GraphRequiresAnInputTheManifestOmits_Refuses()
+    {
+        var job = Job(Manifest, Graph with { ExtraInput = "position_ids" }, Line("x", "souche", "sensible"));
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>()
+            .WithMessage("*graph input 'position_ids' is required but the manifest does not name it (manifest inputs: input_ids, attention_mask)*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_LogitsLastDimensionDiffersFromLabelCount_Refuses()
+    {
+        var job = Job(Manifest, Graph with { DeclaredClasses = 3, Classes = 3 }, Line("x", "souche", "sensible"));
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>()
+            .WithMessage("*graph output 'logits' has 3 classes in its last dimension but the manifest lists 4 labels*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_LogitsOutputNameDiffers_Refuses()
+    {
+        var job = Job(Manifest, Graph with { Logits = "scores" }, Line("x", "souche", "sensible"));
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>()
+            .WithMessage("*manifest output 'logits' is not an output of the graph (graph outputs: scores)*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_ModelIsNotOnnx_Refuses()
+    {
+        var job = Job(Manifest, null, Line("x", "souche", "sensible")) with
+        {
+            BundlePath = WriteBundle(_directory.File("garbage.zip"), model: Utf8("this is not a protobuf graph")),
+        };
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("model.onnx cannot be loaded by ONNX Runtime*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_SpecLabelsDifferFromModelLabels_RefusesNamingBothLists()
+    {
+        var job = Job(Line("x", "souche", "sensible"));
+        job = job with { Spec = job.Spec with { Labels = ["sensible", "BLSE", "SARM", "ERV"] } };
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should()
+            .Be("the spec's labels [sensible, BLSE, SARM, ERV] differ from the model's labels [sensible, BLSE, SARM, EPC]");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_DatasetFileMissing_RefusesNamingTheDataset()
+    {
+        var job = Job(Line("x", "souche", "sensible"));
+        job = job with { Dataset = job.Dataset with { Path = _directory.File("absent.jsonl") } };
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("dataset 'amr-reports' file not found*absent.jsonl");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_DatasetFormatNotJsonl_Refuses()
+    {
+        var job = Job(Line("x", "souche", "sensible"));
+        job = job with { Dataset = job.Dataset with { Format = "csv" } };
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("dataset 'amr-reports' has format 'csv'*supported: jsonl*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_BundleFileMissing_Refuses()
+    {
+        var job = Job(Line("x", "souche", "sensible")) with { BundlePath = _directory.File("absent.zip") };
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("model bundle not found*");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_SeveralBatches_ReportsProgressPerBatchUpToTheTotal()
+    {
+        var job = Job([.. Enumerable.Range(0, 4).Select(i => Line($"g{i}", "souche blse", "BLSE")), "garbage line"]);
+        var progress = new RecordingProgress();
+
+        await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2 }).EvaluateAsync(job, progress, CancellationToken.None);
+
+        // Two full batches, then the skipped last line: a final report closes the run at the total.
+        progress.Reports.Should().Equal(
+            new EvaluationProgress(2, 5),
+            new EvaluationProgress(4, 5),
+            new EvaluationProgress(5, 5));
+    }
+
+    [Test]
+    public async Task EvaluateAsync_CancelledAfterFirstBatch_StopsWithOperationCanceled()
+    {
+        var job = Job([.. Enumerable.Range(0, 400).Select(i => Line($"c{i}", "souche sarm", "SARM"))]);
+        using var cancellation = new CancellationTokenSource();
+        var progress = new RecordingProgress(_ => cancellation.Cancel());
+
+        var act = () => new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 4 }).EvaluateAsync(job, progress, cancellation.Token);
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        progress.Reports.Should().ContainSingle("the run stops at the first batch boundary after cancellation")
+            .Which.Should().Be(new EvaluationProgress(4, 400));
+    }
+
+    [Test]
+    public async Task EvaluateAsync_TokenAlreadyCancelled_ThrowsWithoutReporting()
+    {
+        var job = Job(Line("x", "souche", "sensible"));
+        var progress = new RecordingProgress();
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, progress, new CancellationToken(canceled: true));
+
+        await act.Should().ThrowAsync<OperationCanceledException>();
+        progress.Reports.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task InspectAsync_Dataset_CountsContentLinesAndFingerprintsTheBytes()
+    {
+        var path = _directory.File("inspect.jsonl");
+        byte[] content = [.. Utf8(Line("i1", "a", "BLSE") + "\n\n" + Line("i2", "b", "SARM") + "\r\n   \n"), 0xFF, .. Utf8("\n" + Line("i3", "c", "EPC"))];
+        await File.WriteAllBytesAsync(path, content);
+
+        var info = await new EvaluationEngine().InspectAsync(new DatasetDefinition("amr-reports", path, "jsonl"), CancellationToken.None);
+
+        info.Should().Be(new DatasetInfo("amr-reports", "jsonl", 4, Convert.ToHexStringLower(SHA256.HashData(content))));
+    }
+
+    [Test]
+    public async Task InspectAsync_DatasetFileMissing_Refuses()
+    {
+        var act = () => new EvaluationEngine().InspectAsync(new DatasetDefinition("amr-reports", _directory.File("none.jsonl"), "jsonl"), CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("dataset 'amr-reports' file not found*");
+    }
+
+    [Test]
+    public void Constructor_InvalidOptions_ListsEveryProblem()
+    {
+        var act = () => new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 0, IntraOpNumThreads = 0, MaxLineBytes = 10 });
+
+        act.Should().Throw<ArgumentException>()
+            .Which.Message.Should().Contain("BatchSize").And.Contain("IntraOpNumThreads").And.Contain("MaxLineBytes");
+    }
+
+    private EvaluationJob Job(params string[] lines) => Job(Manifest, null, lines);
+
+    private EvaluationJob Job(ModelManifest manifest, KeywordGraph? graph, params string[] lines) =>
+        Job(manifest, graph, [.. lines.Select(Utf8)]);
+
+    private EvaluationJob Job(List<byte[]> lines) => Job(Manifest, null, lines);
+
+    private EvaluationJob Job(ModelManifest manifest, KeywordGraph? graph, List<byte[]> lines)
+    {
+        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        using (var stream = File.Create(dataset))
+        {
+            foreach (var line in lines)
+            {
+                stream.Write(line);
+                stream.WriteByte((byte)'\n');
+            }
+        }
+
+        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), manifest, graph);
+        return new EvaluationJob(bundle, Spec, new DatasetDefinition(Spec.Dataset, dataset, DatasetFormats.Jsonl));
+    }
+
+    private static byte[] Utf8(string text) => Encoding.UTF8.GetBytes(text);
+
+    private static byte[] Concat(params byte[][] parts) => [.. parts.SelectMany(p => p)];
+}
