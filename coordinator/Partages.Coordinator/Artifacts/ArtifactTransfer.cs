@@ -1,0 +1,172 @@
+using System.Security.Cryptography;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Persistence;
+using Partages.Evaluation;
+
+namespace Partages.Coordinator.Artifacts;
+
+/// <summary>Streams artifacts in (UploadArtifact, evaluators) and out (DownloadArtifact, nodes: resumable, hashed per chunk).</summary>
+public sealed partial class ArtifactTransfer(
+    ArtifactStore store,
+    TimeProvider time,
+    IOptions<CoordinatorOptions> options,
+    ILogger<ArtifactTransfer> logger)
+{
+    public const int DefaultChunkBytes = 256 * 1024;
+    public const int MaxChunkBytes = 1024 * 1024;
+    public const string DefaultMediaType = "application/zip";
+
+    /// <summary>Reads a header then the bytes; verifies size and SHA-256 before the artifact becomes visible.</summary>
+    public async Task<ArtifactRef> UploadAsync(IAsyncStreamReader<UploadArtifactRequest> requests, string uploadedBy, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false) || requests.Current.KindCase != UploadArtifactRequest.KindOneofCase.Header)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of an upload must be the header (sha256, size_bytes, media_type)."));
+        }
+
+        var header = requests.Current.Header;
+        var expected = header.Sha256.ToLowerInvariant();
+        var problems = new List<string>();
+        if (!ContentHash.IsWellFormed(expected))
+        {
+            problems.Add("header.sha256 must be 64 hex digits.");
+        }
+
+        if (header.SizeBytes < 0 || header.SizeBytes > options.Value.MaxArtifactBytes)
+        {
+            problems.Add($"header.size_bytes is {header.SizeBytes}; it must be within 0..{options.Value.MaxArtifactBytes}.");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join(Environment.NewLine, problems)));
+        }
+
+        var temp = store.NewTempPath();
+        try
+        {
+            long received = 0;
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            {
+                while (await requests.MoveNext(cancellationToken).ConfigureAwait(false))
+                {
+                    if (requests.Current.KindCase != UploadArtifactRequest.KindOneofCase.Data)
+                    {
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, "After the header, an upload carries only data messages."));
+                    }
+
+                    var data = requests.Current.Data.Memory;
+                    received += data.Length;
+                    if (received > header.SizeBytes)
+                    {
+                        throw new RpcException(new Status(StatusCode.InvalidArgument, $"The upload carries more than the {header.SizeBytes} bytes its header announced."));
+                    }
+
+                    hash.AppendData(data.Span);
+                    await file.WriteAsync(data, cancellationToken).ConfigureAwait(false);
+                }
+            }
+
+            if (received != header.SizeBytes)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The upload carried {received} bytes; its header announced {header.SizeBytes}."));
+            }
+
+            var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
+            if (actual != expected)
+            {
+                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The bytes hash to sha256 {actual}; the header announced {expected}."));
+            }
+
+            var artifact = await store.CommitAsync(
+                temp,
+                new ArtifactEntity
+                {
+                    Sha256 = actual,
+                    SizeBytes = received,
+                    MediaType = string.IsNullOrWhiteSpace(header.MediaType) ? DefaultMediaType : header.MediaType,
+                    UploadedBy = uploadedBy,
+                    CreatedAt = time.GetUtcNow(),
+                },
+                cancellationToken).ConfigureAwait(false);
+            Log.Uploaded(logger, artifact.Sha256, artifact.SizeBytes, uploadedBy);
+            return new ArtifactRef { Sha256 = artifact.Sha256, SizeBytes = artifact.SizeBytes, MediaType = artifact.MediaType };
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Sends the artifact from <c>offset</c> in chunks of at most <c>max_chunk_bytes</c>, each with its SHA-256.</summary>
+    public async Task DownloadAsync(DownloadArtifactRequest request, IServerStreamWriter<ArtifactChunk> responses, string node, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responses);
+        var sha = request.Sha256.ToLowerInvariant();
+        if (!ContentHash.IsWellFormed(sha))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "sha256 must be 64 hex digits."));
+        }
+
+        if (request.Offset < 0 || request.MaxChunkBytes < 0)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "offset and max_chunk_bytes must not be negative."));
+        }
+
+        var artifact = await store.FindAsync(sha, cancellationToken).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.NotFound, $"No artifact with sha256 {sha}."));
+        if (request.Offset > artifact.SizeBytes)
+        {
+            throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} is beyond the artifact's {artifact.SizeBytes} bytes."));
+        }
+
+        var chunkBytes = request.MaxChunkBytes == 0 ? DefaultChunkBytes : Math.Min(request.MaxChunkBytes, MaxChunkBytes);
+        await using var file = new FileStream(store.PathOf(sha), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+        file.Seek(request.Offset, SeekOrigin.Begin);
+        var buffer = new byte[chunkBytes];
+        var offset = request.Offset;
+        var sent = false;
+        while (offset < artifact.SizeBytes || !sent)
+        {
+            var read = await file.ReadAtLeastAsync(buffer, chunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+            var data = buffer.AsSpan(0, read);
+            await responses.WriteAsync(
+                new ArtifactChunk
+                {
+                    Offset = offset,
+                    Data = ByteString.CopyFrom(data),
+                    TotalSize = artifact.SizeBytes,
+                    ChunkSha256 = ContentHash.Of(data),
+                },
+                cancellationToken).ConfigureAwait(false);
+            sent = true;
+            offset += read;
+            CoordinatorTelemetry.ArtifactBytesServed.Add(read);
+            if (read == 0)
+            {
+                break;
+            }
+        }
+
+        Log.Downloaded(logger, sha, node, request.Offset, offset - request.Offset);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(500, LogLevel.Information, "Artifact {Sha256} ({Size} bytes) uploaded by {By}.")]
+        public static partial void Uploaded(ILogger logger, string sha256, long size, string by);
+
+        [LoggerMessage(501, LogLevel.Information, "Artifact {Sha256} sent to node {Node} from offset {Offset} ({Bytes} bytes).")]
+        public static partial void Downloaded(ILogger logger, string sha256, string node, long offset, long bytes);
+    }
+}

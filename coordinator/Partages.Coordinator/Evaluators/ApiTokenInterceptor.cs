@@ -1,0 +1,74 @@
+using Grpc.Core;
+using Grpc.Core.Interceptors;
+using Microsoft.EntityFrameworkCore;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Pki;
+
+namespace Partages.Coordinator.Evaluators;
+
+/// <summary>
+/// Authenticates every evaluator-plane call: <c>authorization: Bearer &lt;api token&gt;</c> is hashed and looked up.
+/// A missing or unknown token is UNAUTHENTICATED; roles are checked by the service method itself.
+/// </summary>
+public sealed partial class ApiTokenInterceptor(IDbContextFactory<CoordinatorDbContext> dbFactory, ILogger<ApiTokenInterceptor> logger) : Interceptor
+{
+    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+        TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        return await continuation(request, context).ConfigureAwait(false);
+    }
+
+    public override async Task<TResponse> ClientStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, ServerCallContext context, ClientStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        return await continuation(requestStream, context).ConfigureAwait(false);
+    }
+
+    public override async Task ServerStreamingServerHandler<TRequest, TResponse>(
+        TRequest request, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, ServerStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        await continuation(request, responseStream, context).ConfigureAwait(false);
+    }
+
+    public override async Task DuplexStreamingServerHandler<TRequest, TResponse>(
+        IAsyncStreamReader<TRequest> requestStream, IServerStreamWriter<TResponse> responseStream, ServerCallContext context, DuplexStreamingServerMethod<TRequest, TResponse> continuation)
+    {
+        ArgumentNullException.ThrowIfNull(continuation);
+        await AuthenticateAsync(context).ConfigureAwait(false);
+        await continuation(requestStream, responseStream, context).ConfigureAwait(false);
+    }
+
+    private async Task AuthenticateAsync(ServerCallContext context)
+    {
+        var header = context.RequestHeaders.GetValue("authorization");
+        const string scheme = "Bearer ";
+        if (header is null || !header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase) || header.Length == scheme.Length)
+        {
+            Log.Refused(logger, context.Method, "no bearer token");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "An API token is required: send 'authorization: Bearer <token>'."));
+        }
+
+        var hash = SecretTokens.Hash(header[scheme.Length..].Trim());
+        await using var db = await dbFactory.CreateDbContextAsync(context.CancellationToken).ConfigureAwait(false);
+        var token = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenSha256 == hash, context.CancellationToken).ConfigureAwait(false);
+        if (token is null)
+        {
+            Log.Refused(logger, context.Method, "unknown token");
+            throw new RpcException(new Status(StatusCode.Unauthenticated, "The API token is not valid."));
+        }
+
+        new EvaluatorIdentity(token.Name, token.Role).AttachTo(context);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(700, LogLevel.Warning, "Evaluator call {Method} refused: {Why}.")]
+        public static partial void Refused(ILogger logger, string method, string why);
+    }
+}

@@ -1,0 +1,147 @@
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Scheduling;
+using Partages.Evaluation;
+using Partages.Evaluation.Specs;
+
+namespace Partages.Coordinator.Evaluators;
+
+/// <summary>
+/// The evaluator plane: upload bundles, submit and cancel evaluations, read and watch them, list nodes.
+/// Callers are authenticated by <see cref="ApiTokenInterceptor"/>; viewers may only read.
+/// </summary>
+public sealed class EvaluationService(
+    ArtifactTransfer artifacts,
+    ArtifactStore store,
+    RunScheduler scheduler,
+    EvaluationQueries queries,
+    EvaluationChangeNotifier notifier) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
+{
+    public override async Task<ArtifactRef> UploadArtifact(IAsyncStreamReader<UploadArtifactRequest> requestStream, ServerCallContext context)
+    {
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "upload artifacts");
+        return await artifacts.UploadAsync(requestStream, caller.Name, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<Contracts.V1.Evaluation> SubmitEvaluation(SubmitEvaluationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "submit evaluations");
+        var ct = context.CancellationToken;
+        var parsed = SpecParser.Parse(request.SpecYaml);
+        if (!parsed.IsValid)
+        {
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"The spec has {parsed.Errors.Count} error(s):{Environment.NewLine}{parsed.Describe()}"));
+        }
+
+        var spec = parsed.Spec!;
+        var bundle = request.ModelBundleSha256.Trim().ToLowerInvariant();
+        if (!ContentHash.IsWellFormed(bundle))
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "model_bundle_sha256 must be 64 hex digits."));
+        }
+
+        if (await store.FindAsync(bundle, ct).ConfigureAwait(false) is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Model bundle {bundle} has not been uploaded; call UploadArtifact first."));
+        }
+
+        var enrolled = await queries.EnrolledNodeNamesAsync(ct).ConfigureAwait(false);
+        var explicitNodes = request.Nodes.Count > 0 ? request.Nodes.ToList() : [.. spec.Nodes];
+        var targets = (explicitNodes.Count > 0 ? explicitNodes : enrolled).Distinct(StringComparer.Ordinal).ToList();
+        var unknown = targets.Where(n => !enrolled.Contains(n, StringComparer.Ordinal)).ToList();
+        if (unknown.Count > 0)
+        {
+            throw new RpcException(new Status(
+                StatusCode.InvalidArgument,
+                $"Unknown or revoked node(s): {string.Join(", ", unknown)}. Enrolled: {(enrolled.Count == 0 ? "none" : string.Join(", ", enrolled))}."));
+        }
+
+        if (targets.Count == 0)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, "No node is enrolled; there is nowhere to run this evaluation."));
+        }
+
+        if (spec.MinSites > targets.Count)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"min_sites is {spec.MinSites} but only {targets.Count} node(s) are targeted."));
+        }
+
+        var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name), ct).ConfigureAwait(false);
+        return await queries.GetAsync(id, ct).ConfigureAwait(false)
+            ?? throw new RpcException(new Status(StatusCode.Internal, "The evaluation vanished after its creation."));
+    }
+
+    public override async Task<Contracts.V1.Evaluation> GetEvaluation(GetEvaluationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _ = EvaluatorIdentity.Of(context);
+        return await queries.GetAsync(request.EvaluationId, context.CancellationToken).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+    }
+
+    public override async Task<ListEvaluationsResponse> ListEvaluations(ListEvaluationsRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        _ = EvaluatorIdentity.Of(context);
+        var response = new ListEvaluationsResponse();
+        response.Evaluations.AddRange(await queries.ListAsync(request.Limit, context.CancellationToken).ConfigureAwait(false));
+        return response;
+    }
+
+    public override async Task WatchEvaluation(GetEvaluationRequest request, IServerStreamWriter<Contracts.V1.Evaluation> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        _ = EvaluatorIdentity.Of(context);
+        var ct = context.CancellationToken;
+        Contracts.V1.Evaluation? previous = null;
+        while (true)
+        {
+            // Subscribe before reading, so a change committed after the read always wakes this loop.
+            var changed = notifier.NextChange(request.EvaluationId);
+            var current = await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+            if (!current.Equals(previous))
+            {
+                await responseStream.WriteAsync(current, ct).ConfigureAwait(false);
+                previous = current;
+            }
+
+            if (current.State != EvaluationState.Running)
+            {
+                return;
+            }
+
+            await changed.WaitAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    public override async Task<Contracts.V1.Evaluation> CancelEvaluation(CancelEvaluationRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "cancel evaluations");
+        var ct = context.CancellationToken;
+        var evaluation = await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+        if (caller.Role != ApiRole.Admin && evaluation.Owner != caller.Name)
+        {
+            throw new RpcException(new Status(StatusCode.PermissionDenied, $"Evaluation '{evaluation.Id}' belongs to '{evaluation.Owner}'; only its owner or an admin may cancel it."));
+        }
+
+        await scheduler.CancelAsync(request.EvaluationId, caller.Name, request.Reason, ct).ConfigureAwait(false);
+        return await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+    }
+
+    public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
+    {
+        _ = EvaluatorIdentity.Of(context);
+        var response = new ListNodesResponse();
+        response.Nodes.AddRange(await queries.ListNodesAsync(context.CancellationToken).ConfigureAwait(false));
+        return response;
+    }
+
+    private static RpcException NotFound(string evaluationId) =>
+        new(new Status(StatusCode.NotFound, $"Evaluation '{evaluationId}' does not exist."));
+}

@@ -1,0 +1,80 @@
+using System.Security.Authentication;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.AspNetCore.Server.Kestrel.Https;
+using Microsoft.Extensions.Options;
+using Partages.Coordinator.Enrollment;
+using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.Pki;
+using Partages.Coordinator.Sessions;
+
+namespace Partages.Coordinator.Hosting;
+
+/// <summary>Options, the TLS endpoint and the endpoint map: the parts of Program.cs that are about hosting.</summary>
+public static class CoordinatorHostingExtensions
+{
+    /// <summary>
+    /// Binds section <c>Coordinator</c> and validates it now, listing every error at once
+    /// (<see cref="OptionsValidationException"/>), since the data dir and the URL are needed to build the host.
+    /// </summary>
+    public static CoordinatorOptions AddCoordinatorOptions(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var section = builder.Configuration.GetSection(CoordinatorOptions.SectionName);
+        var options = new CoordinatorOptions();
+        section.Bind(options);
+        var errors = CoordinatorOptionsValidator.Collect(options);
+        if (errors.Count > 0)
+        {
+            throw new OptionsValidationException(Options.DefaultName, typeof(CoordinatorOptions), errors);
+        }
+
+        options.DataDir = Path.GetFullPath(options.DataDir);
+        builder.Services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorOptionsValidator>();
+        builder.Services.AddOptions<CoordinatorOptions>().Bind(section)
+            .PostConfigure(o => o.DataDir = options.DataDir)
+            .ValidateOnStart();
+        return options;
+    }
+
+    /// <summary>
+    /// One HTTPS endpoint (HTTP/1.1 and HTTP/2 through ALPN) with the server certificate from <c>pki/server.pfx</c>.
+    /// Client certificates are optional at TLS level, but one that does not chain to the coordinator's CA fails the handshake.
+    /// </summary>
+    public static WebApplicationBuilder ConfigureCoordinatorKestrel(this WebApplicationBuilder builder, CoordinatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(options);
+        builder.WebHost.UseUrls(options.Urls);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.ConfigureEndpointDefaults(endpoint => endpoint.Protocols = HttpProtocols.Http1AndHttp2);
+            kestrel.ConfigureHttpsDefaults(https =>
+            {
+                var tls = kestrel.ApplicationServices.GetRequiredService<ServerTls>();
+                https.ServerCertificate = tls.ServerCertificate;
+                https.SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13;
+                https.ClientCertificateMode = ClientCertificateMode.AllowCertificate;
+                https.ClientCertificateValidation = tls.ValidateClientCertificate;
+                https.CheckCertificateRevocation = false;
+            });
+        });
+        return builder;
+    }
+
+    /// <summary>The gRPC services, reflection, and the health endpoints.</summary>
+    public static WebApplication MapCoordinatorEndpoints(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapGrpcService<EnrollmentService>();
+        app.MapGrpcService<NodeService>();
+        app.MapGrpcService<EvaluationService>();
+        app.MapGrpcReflectionService();
+        app.MapGrpcHealthChecksService();
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
+        app.MapGet("/", () => "Partages coordinator: gRPC (partages.v1.EnrollmentService, NodeService, EvaluationService), /healthz, /readyz.");
+        return app;
+    }
+}

@@ -1,0 +1,44 @@
+namespace Partages.Coordinator.Hosting;
+
+/// <summary>
+/// The coordinator's settings: configuration section <c>Coordinator</c> (appsettings.json, environment
+/// variables <c>Coordinator__LeaseSeconds</c>, command line <c>--Coordinator:LeaseSeconds=5</c>).
+/// Validated once at start by <see cref="CoordinatorOptionsValidator"/>, which lists every problem.
+/// </summary>
+public sealed class CoordinatorOptions
+{
+    public const string SectionName = "Coordinator";
+    public const string DefaultUrls = "https://127.0.0.1:7443";
+
+    /// <summary>Holds coordinator.db, pki/ and artifacts/. Required.</summary>
+    public string DataDir { get; set; } = "";
+
+    /// <summary>The one HTTPS endpoint (HTTP/1.1 and HTTP/2 through ALPN). Port 0 picks a free port.</summary>
+    public string Urls { get; set; } = DefaultUrls;
+
+    /// <summary>Extra DNS names or IP addresses for the server certificate, beyond localhost, 127.0.0.1 and ::1.</summary>
+    public IList<string> ServerHostNames { get; } = [];
+
+    /// <summary>How long a run stays alive without news from its node (heartbeat, progress) before it is failed.</summary>
+    public int LeaseSeconds { get; set; } = 60;
+
+    /// <summary>How often nodes are asked to send a heartbeat (sent to them in the Welcome). Must be below the lease.</summary>
+    public int HeartbeatIntervalSeconds { get; set; } = 15;
+
+    /// <summary>How often the lease monitor looks for expired leases and overdue evaluations.</summary>
+    public int LeaseCheckIntervalSeconds { get; set; } = 5;
+
+    /// <summary>How many times a run is offered again after its node lost it (reconnected without it) before it fails.</summary>
+    public int MaxRunAttempts { get; set; } = 3;
+
+    /// <summary>Largest model bundle accepted by UploadArtifact.</summary>
+    public long MaxArtifactBytes { get; set; } = 4L * 1024 * 1024 * 1024;
+
+    /// <summary>Validity of node certificates issued at enrollment.</summary>
+    public int NodeCertificateDays { get; set; } = 365;
+
+    /// <summary>Send exception text to gRPC callers. For debugging only.</summary>
+    public bool EnableDetailedErrors { get; set; }
+
+    public string DatabasePath => Path.Combine(DataDir, "coordinator.db");
+}

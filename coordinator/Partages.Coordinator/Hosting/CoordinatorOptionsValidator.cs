@@ -1,0 +1,78 @@
+using Microsoft.Extensions.Options;
+
+namespace Partages.Coordinator.Hosting;
+
+/// <summary>Checks every setting and reports all problems at once, so an operator fixes them in one pass.</summary>
+public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, CoordinatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = Collect(options);
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    public static IReadOnlyList<string> Collect(CoordinatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = new List<string>();
+        const string s = CoordinatorOptions.SectionName;
+        if (string.IsNullOrWhiteSpace(options.DataDir))
+        {
+            errors.Add($"{s}:DataDir is required (--data-dir DIR).");
+        }
+
+        if (!Uri.TryCreate(options.Urls, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        {
+            errors.Add($"{s}:Urls '{options.Urls}' must be one https:// URL, e.g. {CoordinatorOptions.DefaultUrls}.");
+        }
+        else if (url.AbsolutePath != "/")
+        {
+            errors.Add($"{s}:Urls '{options.Urls}' must not have a path.");
+        }
+
+        if (options.LeaseSeconds is < 1 or > 86_400)
+        {
+            errors.Add($"{s}:LeaseSeconds is {options.LeaseSeconds}; it must be within 1..86400.");
+        }
+
+        if (options.HeartbeatIntervalSeconds < 1)
+        {
+            errors.Add($"{s}:HeartbeatIntervalSeconds is {options.HeartbeatIntervalSeconds}; it must be at least 1.");
+        }
+        else if (options.HeartbeatIntervalSeconds >= options.LeaseSeconds)
+        {
+            errors.Add($"{s}:HeartbeatIntervalSeconds ({options.HeartbeatIntervalSeconds}) must be below {s}:LeaseSeconds ({options.LeaseSeconds}), or leases expire between heartbeats.");
+        }
+
+        if (options.LeaseCheckIntervalSeconds is < 1 or > 3600)
+        {
+            errors.Add($"{s}:LeaseCheckIntervalSeconds is {options.LeaseCheckIntervalSeconds}; it must be within 1..3600.");
+        }
+
+        if (options.MaxRunAttempts is < 1 or > 100)
+        {
+            errors.Add($"{s}:MaxRunAttempts is {options.MaxRunAttempts}; it must be within 1..100.");
+        }
+
+        if (options.MaxArtifactBytes < 1)
+        {
+            errors.Add($"{s}:MaxArtifactBytes is {options.MaxArtifactBytes}; it must be positive.");
+        }
+
+        if (options.NodeCertificateDays is < 1 or > 3650)
+        {
+            errors.Add($"{s}:NodeCertificateDays is {options.NodeCertificateDays}; it must be within 1..3650.");
+        }
+
+        foreach (var host in options.ServerHostNames)
+        {
+            if (Uri.CheckHostName(host) == UriHostNameType.Unknown)
+            {
+                errors.Add($"{s}:ServerHostNames contains '{host}', which is neither a DNS name nor an IP address.");
+            }
+        }
+
+        return errors;
+    }
+}

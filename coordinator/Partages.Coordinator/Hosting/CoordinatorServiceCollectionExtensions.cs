@@ -1,0 +1,113 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Pki;
+using Partages.Coordinator.Scheduling;
+using Partages.Coordinator.Sessions;
+
+namespace Partages.Coordinator.Hosting;
+
+/// <summary>One registration method per part of the coordinator; Program.cs calls them in order.</summary>
+public static class CoordinatorServiceCollectionExtensions
+{
+    /// <summary>Persistence/: the SQLite database in the data dir, created (and set to WAL) before anything else starts.</summary>
+    public static IServiceCollection AddCoordinatorPersistence(this IServiceCollection services, CoordinatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddDbContextFactory<CoordinatorDbContext>(db => CoordinatorDatabase.Configure(db, options.DataDir));
+        services.AddHostedService<DatabaseInitializer>();
+        return services;
+    }
+
+    /// <summary>Pki/: the coordinator's CA and the TLS server certificate, created in the data dir on first start.</summary>
+    public static IServiceCollection AddCoordinatorPki(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
+            var authority = CertificateAuthority.LoadOrCreate(options.DataDir, sp.GetRequiredService<TimeProvider>(), out var created);
+            PkiLog.CaReady(sp.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateAuthority>(), authority.Pin, created);
+            return authority;
+        });
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
+            var time = sp.GetRequiredService<TimeProvider>();
+            var certificate = sp.GetRequiredService<CertificateAuthority>().LoadOrCreateServerCertificate(options.ServerHostNames, time, out var created);
+            if (created)
+            {
+                PkiLog.ServerCertificateIssued(sp.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateAuthority>(), certificate.NotAfter);
+            }
+
+            return new ServerTls(sp.GetRequiredService<CertificateAuthority>(), certificate, time);
+        });
+        return services;
+    }
+
+    /// <summary>Enrollment/, Sessions/, Evaluators/: the three gRPC services, reflection, and API-token authentication.</summary>
+    public static IServiceCollection AddCoordinatorGrpc(this IServiceCollection services, CoordinatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        services.AddSingleton<ApiTokenInterceptor>();
+        services.AddGrpc(grpc =>
+        {
+            // Exception text reaches callers only when an operator switches this on.
+            grpc.EnableDetailedErrors = options.EnableDetailedErrors;
+            grpc.MaxReceiveMessageSize = 8 * 1024 * 1024;
+        })
+        .AddServiceOptions<EvaluationService>(service => service.Interceptors.Add<ApiTokenInterceptor>());
+        services.AddGrpcReflection();
+        return services;
+    }
+
+    /// <summary>Sessions/: who is connected, and how node certificates map to enrolled nodes.</summary>
+    public static IServiceCollection AddNodeSessions(this IServiceCollection services)
+    {
+        services.AddSingleton<NodeSessionRegistry>();
+        services.AddSingleton<NodeAuthenticator>();
+        return services;
+    }
+
+    /// <summary>Scheduling/: the run state machine, change notifications for watchers, the lease monitor. Results/ is used from here.</summary>
+    public static IServiceCollection AddScheduling(this IServiceCollection services)
+    {
+        services.TryAddSingleton(TimeProvider.System);
+        services.AddSingleton<EvaluationChangeNotifier>();
+        services.AddSingleton<RunScheduler>();
+        services.AddSingleton<EvaluationQueries>();
+        services.AddHostedService<LeaseMonitor>();
+        return services;
+    }
+
+    /// <summary>Artifacts/: the content-addressed store and its streaming upload and download.</summary>
+    public static IServiceCollection AddArtifacts(this IServiceCollection services)
+    {
+        services.AddSingleton<ArtifactStore>();
+        services.AddSingleton<ArtifactTransfer>();
+        return services;
+    }
+
+    /// <summary>Liveness (/healthz), readiness (/readyz: the database answers), and the same over grpc.health.v1.</summary>
+    public static IServiceCollection AddCoordinatorHealth(this IServiceCollection services)
+    {
+        services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
+        services.AddGrpcHealthChecks();
+        return services;
+    }
+
+    /// <summary>OpenTelemetry traces and metrics: ASP.NET Core's and the coordinator's own (no exporter yet).</summary>
+    public static IServiceCollection AddCoordinatorTelemetry(this IServiceCollection services)
+    {
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("partages-coordinator"))
+            .WithTracing(tracing => tracing.AddSource(CoordinatorTelemetry.Name).AddAspNetCoreInstrumentation())
+            .WithMetrics(metrics => metrics.AddMeter(CoordinatorTelemetry.Name).AddAspNetCoreInstrumentation());
+        return services;
+    }
+}

@@ -1,0 +1,75 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
+
+namespace Partages.Coordinator.Persistence;
+
+/// <summary>Everything the coordinator must not lose, in one SQLite file: <c>&lt;data-dir&gt;/coordinator.db</c>.</summary>
+public sealed class CoordinatorDbContext(DbContextOptions<CoordinatorDbContext> options) : DbContext(options)
+{
+    public DbSet<NodeEntity> Nodes => Set<NodeEntity>();
+    public DbSet<EnrollmentTokenEntity> EnrollmentTokens => Set<EnrollmentTokenEntity>();
+    public DbSet<ApiTokenEntity> ApiTokens => Set<ApiTokenEntity>();
+    public DbSet<ArtifactEntity> Artifacts => Set<ArtifactEntity>();
+    public DbSet<EvaluationEntity> Evaluations => Set<EvaluationEntity>();
+    public DbSet<RunEntity> Runs => Set<RunEntity>();
+    public DbSet<RunStateHistoryEntity> RunStateHistory => Set<RunStateHistoryEntity>();
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(configurationBuilder);
+        // SQLite has no date type: store instants as sortable integers so queries can compare them.
+        configurationBuilder.Properties<DateTimeOffset>().HaveConversion<DateTimeOffsetToBinaryConverter>();
+        configurationBuilder.Properties<RunStatus>().HaveConversion<string>();
+        configurationBuilder.Properties<EvaluationStatus>().HaveConversion<string>();
+        configurationBuilder.Properties<ApiRole>().HaveConversion<string>();
+    }
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        ArgumentNullException.ThrowIfNull(modelBuilder);
+        modelBuilder.Entity<NodeEntity>(e =>
+        {
+            e.ToTable("nodes");
+            e.HasKey(n => n.Id);
+            e.HasIndex(n => n.Name).IsUnique();
+            e.HasIndex(n => n.CertificateSha256).IsUnique();
+        });
+        modelBuilder.Entity<EnrollmentTokenEntity>(e =>
+        {
+            e.ToTable("enrollment_tokens");
+            e.HasKey(t => t.TokenSha256);
+        });
+        modelBuilder.Entity<ApiTokenEntity>(e =>
+        {
+            e.ToTable("api_tokens");
+            e.HasKey(t => t.Name);
+            e.HasIndex(t => t.TokenSha256).IsUnique();
+        });
+        modelBuilder.Entity<ArtifactEntity>(e =>
+        {
+            e.ToTable("artifacts");
+            e.HasKey(a => a.Sha256);
+        });
+        modelBuilder.Entity<EvaluationEntity>(e =>
+        {
+            e.ToTable("evaluations");
+            e.HasKey(x => x.Id);
+            e.HasIndex(x => x.CreatedAt);
+            e.HasMany(x => x.Runs).WithOne(r => r.Evaluation).HasForeignKey(r => r.EvaluationId);
+        });
+        modelBuilder.Entity<RunEntity>(e =>
+        {
+            e.ToTable("runs");
+            e.HasKey(r => r.Id);
+            e.HasIndex(r => new { r.NodeName, r.Status });
+            e.HasIndex(r => r.LeaseExpiresAt);
+        });
+        modelBuilder.Entity<RunStateHistoryEntity>(e =>
+        {
+            e.ToTable("run_state_history");
+            e.HasKey(h => h.Id);
+            e.Property(h => h.Id).ValueGeneratedOnAdd();
+            e.HasIndex(h => h.RunId);
+        });
+    }
+}

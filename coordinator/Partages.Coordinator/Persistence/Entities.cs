@@ -1,0 +1,134 @@
+namespace Partages.Coordinator.Persistence;
+
+/// <summary>An enrolled hospital node. Its identity is the SHA-256 of its current client certificate.</summary>
+public sealed class NodeEntity
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string CertificateSha256 { get; set; }
+    public required string CertificatePem { get; set; }
+    public DateTimeOffset CertificateNotAfter { get; set; }
+    public DateTimeOffset EnrolledAt { get; set; }
+    public bool Revoked { get; set; }
+    public DateTimeOffset? RevokedAt { get; set; }
+    public DateTimeOffset? LastSeen { get; set; }
+    public string AgentVersion { get; set; } = "";
+    public string OnnxRuntimeVersion { get; set; } = "";
+    /// <summary>The datasets the node announced in its last hello (names, formats, rounded counts, fingerprints), as JSON.</summary>
+    public string DatasetsJson { get; set; } = "[]";
+    public int MaxConcurrentRuns { get; set; }
+}
+
+/// <summary>A one-time enrollment token, bound to a node name; only its SHA-256 is stored.</summary>
+public sealed class EnrollmentTokenEntity
+{
+    public required string TokenSha256 { get; set; }
+    public required string NodeName { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset ExpiresAt { get; set; }
+    public DateTimeOffset? UsedAt { get; set; }
+}
+
+/// <summary>An evaluator or dashboard API token; only its SHA-256 is stored. The name is the owner of what it submits.</summary>
+public sealed class ApiTokenEntity
+{
+    public required string Name { get; set; }
+    public required string TokenSha256 { get; set; }
+    public required ApiRole Role { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public enum ApiRole
+{
+    Viewer = 0,
+    Evaluator = 1,
+    Admin = 2,
+}
+
+/// <summary>A content-addressed artifact (a model bundle); the bytes are at <c>artifacts/sha256/&lt;hash&gt;</c>.</summary>
+public sealed class ArtifactEntity
+{
+    public required string Sha256 { get; set; }
+    public long SizeBytes { get; set; }
+    public string MediaType { get; set; } = "";
+    public string UploadedBy { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public enum EvaluationStatus
+{
+    Running = 1,
+    Completed = 2,
+    Failed = 3,
+    Cancelled = 4,
+}
+
+public sealed class EvaluationEntity
+{
+    public required string Id { get; set; }
+    public required string Name { get; set; }
+    public required string SpecYaml { get; set; }
+    public required string SpecSha256 { get; set; }
+    public required string ModelBundleSha256 { get; set; }
+    public required string Owner { get; set; }
+    public required string Task { get; set; }
+    public required string Dataset { get; set; }
+    /// <summary>The spec's labels, as a JSON array.</summary>
+    public required string LabelsJson { get; set; }
+    public int MinSites { get; set; }
+    public EvaluationStatus Status { get; set; }
+    public string Reason { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset Deadline { get; set; }
+    public DateTimeOffset? CompletedAt { get; set; }
+    public string PooledResultJson { get; set; } = "";
+    public string IncludedSitesJson { get; set; } = "[]";
+    public string MissingSitesJson { get; set; } = "[]";
+    public List<RunEntity> Runs { get; } = [];
+}
+
+public enum RunStatus
+{
+    Queued = 1,
+    Offered = 2,
+    Accepted = 3,
+    Downloading = 4,
+    Running = 5,
+    Succeeded = 6,
+    Failed = 7,
+    Cancelled = 8,
+    Rejected = 9,
+}
+
+/// <summary>One node's share of an evaluation.</summary>
+public sealed class RunEntity
+{
+    public required string Id { get; set; }
+    public required string EvaluationId { get; set; }
+    public required string NodeName { get; set; }
+    public RunStatus Status { get; set; }
+    public string Reason { get; set; } = "";
+    public long Done { get; set; }
+    public long Total { get; set; }
+    /// <summary>How many times the node accepted this run (a node that loses it after a restart gets it again, a bounded number of times).</summary>
+    public int Attempts { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Null while queued and once final; otherwise the run fails when this passes without news from the node.</summary>
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public string ResultJson { get; set; } = "";
+    public string ResultSha256 { get; set; } = "";
+    public EvaluationEntity? Evaluation { get; set; }
+}
+
+/// <summary>Every state a run went through, with why and when: the audit trail of the run lifecycle.</summary>
+public sealed class RunStateHistoryEntity
+{
+    public long Id { get; set; }
+    public required string RunId { get; set; }
+    public RunStatus State { get; set; }
+    public string Reason { get; set; } = "";
+    public DateTimeOffset At { get; set; }
+}
+
+/// <summary>A dataset as a node announced it in its hello (kept as JSON on the node row).</summary>
+public sealed record StoredDataset(string Name, string Format, long ApproximateDocuments, string Fingerprint);

@@ -1,0 +1,253 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Partages.Evaluation;
+
+namespace Partages.Coordinator.Pki;
+
+/// <summary>
+/// The coordinator's own CA: an ECDSA P-256 key created on first use in <c>&lt;data-dir&gt;/pki/</c>.
+/// It signs the TLS server certificate and every node's client certificate, and it is the only root the
+/// TLS layer trusts for client certificates. Its pin is the SHA-256 of its DER bytes, lowercase hex.
+/// </summary>
+public sealed class CertificateAuthority : IDisposable
+{
+    public const string ClientAuthOid = "1.3.6.1.5.5.7.3.2";
+    public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+    private const string P256Oid = "1.2.840.10045.3.1.7";
+    private const int MinRsaKeyBits = 2048;
+
+    private readonly X509Certificate2 _ca;
+
+    private CertificateAuthority(X509Certificate2 ca, PkiPaths paths)
+    {
+        _ca = ca;
+        Paths = paths;
+        Pin = ContentHash.Of(ca.RawData);
+    }
+
+    public PkiPaths Paths { get; }
+
+    /// <summary>SHA-256 of the CA certificate's DER bytes, lowercase hex: what <c>enroll --ca-sha256</c> checks.</summary>
+    public string Pin { get; }
+
+    /// <summary>The CA certificate without its key, for chain building.</summary>
+    public X509Certificate2 Certificate => _ca;
+
+    public string CertificatePem => _ca.ExportCertificatePem();
+
+    /// <summary>Loads the CA from the data dir, creating it (and the folder) the first time.</summary>
+    public static CertificateAuthority LoadOrCreate(string dataDir, TimeProvider time, out bool created)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var paths = PkiPaths.Under(dataDir);
+        if (!Directory.Exists(paths.Directory))
+        {
+            if (OperatingSystem.IsWindows())
+            {
+                Directory.CreateDirectory(paths.Directory);
+            }
+            else
+            {
+                Directory.CreateDirectory(paths.Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+
+        created = !File.Exists(paths.CaPfx);
+        if (created)
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var request = new CertificateRequest("CN=Partages coordinator CA", key, HashAlgorithmName.SHA256);
+            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+            var now = time.GetUtcNow();
+            using var ca = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
+            WritePrivate(paths.CaPfx, ca.Export(X509ContentType.Pkcs12));
+            File.WriteAllText(paths.CaCrt, ca.ExportCertificatePem() + "\n");
+        }
+
+        return new CertificateAuthority(X509CertificateLoader.LoadPkcs12FromFile(paths.CaPfx, null), paths);
+    }
+
+    /// <summary>
+    /// Returns the TLS server certificate, issuing a new one when it is missing, expires within 30 days,
+    /// or does not cover every wanted host name.
+    /// </summary>
+    public X509Certificate2 LoadOrCreateServerCertificate(IEnumerable<string> extraHostNames, TimeProvider time, out bool created)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        var names = new SortedSet<string>(["localhost", "127.0.0.1", "::1"], StringComparer.OrdinalIgnoreCase);
+        names.UnionWith(extraHostNames);
+        var now = time.GetUtcNow();
+        if (File.Exists(Paths.ServerPfx))
+        {
+            var existing = X509CertificateLoader.LoadPkcs12FromFile(Paths.ServerPfx, null);
+            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(30) && Covers(existing, names))
+            {
+                created = false;
+                return existing;
+            }
+
+            existing.Dispose();
+        }
+
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(Subject(names.First(n => !IPAddress.TryParse(n, out _))), key, HashAlgorithmName.SHA256);
+        var san = new SubjectAlternativeNameBuilder();
+        foreach (var name in names)
+        {
+            if (IPAddress.TryParse(name, out var ip))
+            {
+                san.AddIpAddress(ip);
+            }
+            else
+            {
+                san.AddDnsName(name);
+            }
+        }
+
+        request.CertificateExtensions.Add(san.Build());
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthOid)], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
+        using var issued = request.Create(_ca, now.AddMinutes(-5), now.AddYears(2), RandomSerial());
+        using var withKey = issued.CopyWithPrivateKey(key);
+        WritePrivate(Paths.ServerPfx, withKey.Export(X509ContentType.Pkcs12));
+        created = true;
+        return X509CertificateLoader.LoadPkcs12FromFile(Paths.ServerPfx, null);
+    }
+
+    /// <summary>
+    /// Signs a node's CSR: CN = the node name, clientAuth EKU, random serial. The CSR's signature is verified
+    /// and its key must be ECDSA P-256 or RSA of at least 2048 bits; its own subject and extensions are ignored.
+    /// </summary>
+    /// <exception cref="CsrRejectedException">The CSR is not acceptable; the message says why.</exception>
+    public X509Certificate2 SignNodeCertificate(string csrPem, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        CertificateRequest csr;
+        try
+        {
+            csr = CertificateRequest.LoadSigningRequestPem(
+                csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default, RSASignaturePadding.Pkcs1);
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
+        {
+            throw new CsrRejectedException("csr_pem is not a PEM-encoded PKCS#10 request with a valid signature.", ex);
+        }
+
+        var subjectName = csr.SubjectName.EnumerateRelativeDistinguishedNames()
+            .Where(rdn => rdn.HasMultipleElements == false && rdn.GetSingleElementType().Value == "2.5.4.3")
+            .Select(rdn => rdn.GetSingleElementValue())
+            .FirstOrDefault();
+        if (subjectName is not null && !string.Equals(subjectName, nodeName, StringComparison.Ordinal))
+        {
+            throw new CsrRejectedException($"The CSR asks for CN={subjectName}, but this enrollment token is for node '{nodeName}'.");
+        }
+
+        var keyUsage = CheckKey(csr.PublicKey);
+        var request = new CertificateRequest(Subject(nodeName), csr.PublicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(keyUsage, true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(csr.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
+        using var caKey = _ca.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The CA certificate has no ECDSA private key.");
+        return request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, RandomSerial());
+    }
+
+    /// <summary>True when the certificate chains to this CA (custom root trust, no revocation lookup) and allows clientAuth.</summary>
+    public bool IsValidClientCertificate(X509Certificate2 certificate, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(_ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClientAuthOid));
+        chain.ChainPolicy.VerificationTime = now.UtcDateTime;
+        chain.ChainPolicy.VerificationTimeIgnored = false;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(_ca.RawData);
+    }
+
+    /// <summary>SHA-256 of a certificate's DER bytes, lowercase hex: how a node's certificate is recognised.</summary>
+    public static string Thumbprint(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return ContentHash.Of(certificate.RawData);
+    }
+
+    public void Dispose() => _ca.Dispose();
+
+    private static X509KeyUsageFlags CheckKey(PublicKey key)
+    {
+        using var ecdsa = key.GetECDsaPublicKey();
+        if (ecdsa is not null)
+        {
+            var curve = ecdsa.ExportParameters(false).Curve;
+            if (curve.IsNamed && (curve.Oid.Value == P256Oid || curve.Oid.FriendlyName is "nistP256" or "ECDSA_P256"))
+            {
+                return X509KeyUsageFlags.DigitalSignature;
+            }
+
+            throw new CsrRejectedException("The CSR's ECDSA key must be on curve P-256.");
+        }
+
+        using var rsa = key.GetRSAPublicKey();
+        if (rsa is not null)
+        {
+            return rsa.KeySize >= MinRsaKeyBits
+                ? X509KeyUsageFlags.DigitalSignature | X509KeyUsageFlags.KeyEncipherment
+                : throw new CsrRejectedException($"The CSR's RSA key has {rsa.KeySize} bits; at least {MinRsaKeyBits} are required.");
+        }
+
+        throw new CsrRejectedException("The CSR's key must be ECDSA P-256 or RSA of at least 2048 bits.");
+    }
+
+    private static bool Covers(X509Certificate2 certificate, IEnumerable<string> names)
+    {
+        var san = certificate.Extensions.OfType<X509SubjectAlternativeNameExtension>().FirstOrDefault();
+        if (san is null)
+        {
+            return false;
+        }
+
+        var present = new HashSet<string>(san.EnumerateDnsNames(), StringComparer.OrdinalIgnoreCase);
+        present.UnionWith(san.EnumerateIPAddresses().Select(ip => ip.ToString()));
+        return names.All(n => present.Contains(IPAddress.TryParse(n, out var ip) ? ip.ToString() : n));
+    }
+
+    private static X500DistinguishedName Subject(string commonName)
+    {
+        var builder = new X500DistinguishedNameBuilder();
+        builder.AddCommonName(commonName);
+        return builder.Build();
+    }
+
+    private static byte[] RandomSerial()
+    {
+        var serial = RandomNumberGenerator.GetBytes(16);
+        serial[0] &= 0x7F;
+        serial[0] |= 0x01;
+        return serial;
+    }
+
+    private static void WritePrivate(string path, byte[] bytes)
+    {
+        var temp = path + ".tmp";
+        using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(stream.SafeFileHandle, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+
+            stream.Write(bytes);
+        }
+
+        File.Move(temp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,35 @@
+using Partages.Coordinator.Hosting;
+
+// `serve` (the default command) runs the server built below; `admin ...` works directly on the data dir.
+return await CoordinatorCommandLine.RunAsync(args).ConfigureAwait(false);
+
+/// <summary>The coordinator, part by part.</summary>
+public partial class Program
+{
+    /// <summary>Builds the server from command-line style arguments (<c>--Coordinator:DataDir=...</c>); tests adjust services through <paramref name="configure"/>.</summary>
+    public static WebApplication BuildServer(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+            ApplicationName = typeof(Program).Assembly.GetName().Name,
+        });
+        var options = builder.AddCoordinatorOptions();      // Hosting/: section "Coordinator", every error listed
+        builder.ConfigureCoordinatorKestrel(options);       // Hosting/: one TLS port, client certs from our CA only
+        builder.Services
+            .AddCoordinatorPersistence(options)             // Persistence/: <data-dir>/coordinator.db
+            .AddCoordinatorPki()                            // Pki/: CA, server certificate, CSR signing
+            .AddCoordinatorGrpc(options)                    // Enrollment/, Sessions/, Evaluators/: gRPC + API tokens
+            .AddNodeSessions()                              // Sessions/: connected nodes
+            .AddScheduling()                                // Scheduling/ + Results/: runs, leases, pooling
+            .AddArtifacts()                                 // Artifacts/: content-addressed store
+            .AddCoordinatorHealth()                         // /healthz, /readyz
+            .AddCoordinatorTelemetry();                     // OpenTelemetry
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.MapCoordinatorEndpoints();
+        return app;
+    }
+}

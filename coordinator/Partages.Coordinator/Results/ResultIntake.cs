@@ -1,0 +1,65 @@
+using System.Text.Json;
+using Partages.Coordinator.Persistence;
+using Partages.Evaluation.Results;
+
+namespace Partages.Coordinator.Results;
+
+/// <summary>Checks a node's released results JSON against the evaluation it answers: schema, task and label set.</summary>
+public static class ResultIntake
+{
+    /// <summary>The parsed document, or null with the reason in <paramref name="problem"/>.</summary>
+    public static ResultDocument? Validate(string resultJson, EvaluationEntity evaluation, out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        ResultDocument document;
+        try
+        {
+            document = ResultJson.DeserializeSite(resultJson);
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+            return null;
+        }
+
+        if (document.ConfusionMatrix is not { Labels: { } labels, Matrix: { } matrix } || matrix.Any(row => row is null) || document.InputSummary is null)
+        {
+            problem = "the results document has no complete confusion_matrix or input_summary.";
+            return null;
+        }
+
+        try
+        {
+            // Rebuilding the counts checks the matrix's shape, its signs and the labels' uniqueness.
+            _ = document.ToCounts();
+        }
+        catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
+        {
+            problem = ex.Message;
+            return null;
+        }
+
+        if (!string.Equals(document.Task, evaluation.Task, StringComparison.Ordinal))
+        {
+            problem = $"the result is for task '{document.Task}' but the evaluation's task is '{evaluation.Task}'.";
+            return null;
+        }
+
+        var expected = Labels(evaluation);
+        var actual = labels;
+        if (actual.Count != expected.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(expected))
+        {
+            problem = $"the result's labels [{string.Join(", ", actual)}] differ from the evaluation's [{string.Join(", ", expected)}].";
+            return null;
+        }
+
+        problem = "";
+        return document;
+    }
+
+    public static IReadOnlyList<string> Labels(EvaluationEntity evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        return JsonSerializer.Deserialize<string[]>(evaluation.LabelsJson) ?? [];
+    }
+}

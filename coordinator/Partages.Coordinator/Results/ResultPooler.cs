@@ -1,0 +1,60 @@
+using System.Text.Json;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Scheduling;
+using Partages.Evaluation.Results;
+
+namespace Partages.Coordinator.Results;
+
+/// <summary>
+/// Closes an evaluation whose runs are all final: pools the succeeded sites' confusion matrices
+/// (<see cref="PooledResultDocument.Pool"/>), names the missing sites with their reasons, and decides
+/// completed (at least min_sites succeeded) or failed.
+/// </summary>
+public static class ResultPooler
+{
+    /// <summary>Fills the evaluation's pooled result and final state. Every run must be final.</summary>
+    public static void Close(EvaluationEntity evaluation, DateTimeOffset now, EvaluationStatus? forced = null, string? forcedReason = null)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var sites = new Dictionary<string, ResultDocument>(StringComparer.Ordinal);
+        var missing = new List<MissingSite>();
+        foreach (var run in evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal))
+        {
+            if (run.Status == RunStatus.Succeeded)
+            {
+                sites[run.NodeName] = ResultJson.DeserializeSite(run.ResultJson);
+            }
+            else
+            {
+                missing.Add(new MissingSite(run.NodeName, Describe(run)));
+            }
+        }
+
+        var pooled = PooledResultDocument.Pool(evaluation.Task, ResultIntake.Labels(evaluation), sites, missing);
+        evaluation.PooledResultJson = ResultJson.Serialize(pooled);
+        evaluation.IncludedSitesJson = JsonSerializer.Serialize(pooled.IncludedSites);
+        evaluation.MissingSitesJson = JsonSerializer.Serialize(pooled.MissingSites.Select(m => m.Site));
+        evaluation.CompletedAt = now;
+        if (forced is { } status)
+        {
+            evaluation.Status = status;
+            evaluation.Reason = forcedReason ?? "";
+        }
+        else if (sites.Count >= evaluation.MinSites)
+        {
+            evaluation.Status = EvaluationStatus.Completed;
+            evaluation.Reason = "";
+        }
+        else
+        {
+            evaluation.Status = EvaluationStatus.Failed;
+            evaluation.Reason = $"{sites.Count} of {evaluation.Runs.Count} site(s) succeeded; min_sites is {evaluation.MinSites}.";
+        }
+    }
+
+    private static string Describe(RunEntity run)
+    {
+        var state = RunLifecycle.ToProto(run.Status).ToString().ToLowerInvariant();
+        return string.IsNullOrEmpty(run.Reason) ? state : $"{state}: {run.Reason}";
+    }
+}

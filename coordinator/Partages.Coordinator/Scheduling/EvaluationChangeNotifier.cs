@@ -1,0 +1,24 @@
+using System.Collections.Concurrent;
+
+namespace Partages.Coordinator.Scheduling;
+
+/// <summary>
+/// Tells watchers that an evaluation changed, without polling. A watcher takes <see cref="NextChange"/> before
+/// reading the evaluation, so a change made after its read always wakes it.
+/// </summary>
+public sealed class EvaluationChangeNotifier
+{
+    private readonly ConcurrentDictionary<string, TaskCompletionSource> _pending = new(StringComparer.Ordinal);
+
+    /// <summary>A task that completes at the evaluation's next change.</summary>
+    public Task NextChange(string evaluationId) =>
+        _pending.GetOrAdd(evaluationId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    public void Publish(string evaluationId)
+    {
+        if (_pending.TryRemove(evaluationId, out var waiters))
+        {
+            waiters.TrySetResult();
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using Microsoft.Extensions.Options;
+using Partages.Coordinator.Hosting;
+
+namespace Partages.Coordinator.Scheduling;
+
+/// <summary>
+/// Every LeaseCheckIntervalSeconds (on the injected <see cref="TimeProvider"/>, so tests drive it): fails runs
+/// whose lease expired and closes evaluations past their deadline. At start, grants open leases a grace period
+/// for the time the coordinator was down.
+/// </summary>
+public sealed partial class LeaseMonitor(
+    RunScheduler scheduler,
+    TimeProvider time,
+    IOptions<CoordinatorOptions> options,
+    ILogger<LeaseMonitor> logger) : BackgroundService
+{
+    public override async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await scheduler.GraceLeasesAfterStartAsync(cancellationToken).ConfigureAwait(false);
+        await base.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.LeaseCheckIntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                await CheckOnceAsync(stoppingToken).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
+        }
+    }
+
+    private async Task CheckOnceAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            var expired = await scheduler.ExpireLeasesAsync(stoppingToken).ConfigureAwait(false);
+            var overdue = await scheduler.CloseOverdueEvaluationsAsync(stoppingToken).ConfigureAwait(false);
+            if (expired + overdue > 0)
+            {
+                Log.Checked(logger, expired, overdue);
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One failed check (database busy, disk full) must not stop the monitor; the next tick retries.
+            Log.CheckFailed(logger, ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(420, LogLevel.Information, "Lease monitor: {Expired} run(s) failed on expired leases, {Overdue} evaluation(s) closed at their deadline.")]
+        public static partial void Checked(ILogger logger, int expired, int overdue);
+
+        [LoggerMessage(421, LogLevel.Error, "Lease monitor check failed; retrying at the next tick.")]
+        public static partial void CheckFailed(ILogger logger, Exception exception);
+    }
+}

@@ -1,0 +1,11 @@
+using Partages.Evaluation.Specs;
+
+namespace Partages.Coordinator.Scheduling;
+
+/// <summary>A validated submission: the parsed spec, its exact text, the bundle and the target nodes.</summary>
+public sealed record NewEvaluation(
+    EvaluationSpec Spec,
+    string SpecYaml,
+    string ModelBundleSha256,
+    IReadOnlyList<string> Nodes,
+    string Owner);

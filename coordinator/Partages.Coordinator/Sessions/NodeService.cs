@@ -1,0 +1,121 @@
+using Grpc.Core;
+using Microsoft.Extensions.Options;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Scheduling;
+
+namespace Partages.Coordinator.Sessions;
+
+/// <summary>
+/// The node plane. Every call first proves the caller is an enrolled, non-revoked node by its client certificate.
+/// Session: hello first, then a welcome and the node's offers; the node's messages drive its runs' states.
+/// </summary>
+public sealed partial class NodeService(
+    NodeAuthenticator authenticator,
+    RunScheduler scheduler,
+    ArtifactTransfer artifacts,
+    IOptions<CoordinatorOptions> options,
+    ILogger<NodeService> logger) : Partages.Contracts.V1.NodeService.NodeServiceBase
+{
+    public override async Task Session(IAsyncStreamReader<NodeMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(requestStream);
+        ArgumentNullException.ThrowIfNull(responseStream);
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var callEnded = context.CancellationToken;
+        if (!await requestStream.MoveNext(callEnded).ConfigureAwait(false))
+        {
+            return;
+        }
+
+        if (requestStream.Current.KindCase != NodeMessage.KindOneofCase.Hello)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, $"The first message of a session must be a hello, not {requestStream.Current.KindCase}."));
+        }
+
+        using var session = new NodeSession(node);
+        session.TrySend(new CoordinatorMessage
+        {
+            Welcome = new Welcome
+            {
+                NodeId = node.Id,
+                NodeName = node.Name,
+                HeartbeatIntervalSeconds = options.Value.HeartbeatIntervalSeconds,
+                LeaseSeconds = options.Value.LeaseSeconds,
+            },
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callEnded, session.Closed);
+        var writer = WriteOutboxAsync(session, responseStream, stop.Token);
+        var revoked = false;
+        try
+        {
+            await scheduler.ConnectAsync(session, requestStream.Current.Hello, callEnded).ConfigureAwait(false);
+            while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
+            {
+                if (!await scheduler.HandleAsync(session, requestStream.Current, callEnded).ConfigureAwait(false))
+                {
+                    revoked = true;
+                    break;
+                }
+            }
+        }
+        catch (OperationCanceledException) when (session.Closed.IsCancellationRequested && !callEnded.IsCancellationRequested)
+        {
+            Log.SessionReplaced(logger, node.Name);
+        }
+        finally
+        {
+            await scheduler.DisconnectAsync(session).ConfigureAwait(false);
+            session.Complete();
+            await writer.ConfigureAwait(false);
+        }
+
+        if (revoked)
+        {
+            throw new RpcException(new Status(StatusCode.Unauthenticated, $"Node '{node.Name}' has been revoked or re-enrolled with another certificate."));
+        }
+    }
+
+    public override async Task DownloadArtifact(DownloadArtifactRequest request, IServerStreamWriter<ArtifactChunk> responseStream, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        await artifacts.DownloadAsync(request, responseStream, node.Name, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    public override async Task<SubmitResultResponse> SubmitResult(SubmitResultRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, context.CancellationToken).ConfigureAwait(false);
+        return new SubmitResultResponse { Stored = stored };
+    }
+
+    /// <summary>The session's only writer: drains the outbox until it is completed or the call ends.</summary>
+    private async Task WriteOutboxAsync(NodeSession session, IServerStreamWriter<CoordinatorMessage> responseStream, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await foreach (var message in session.Outbox.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                await responseStream.WriteAsync(message, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            Log.WriterStopped(logger, session.NodeName, ex.GetType().Name);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(301, LogLevel.Information, "Session of node {Node} closed: the node opened a newer session.")]
+        public static partial void SessionReplaced(ILogger logger, string node);
+
+        [LoggerMessage(302, LogLevel.Debug, "Session writer of node {Node} stopped ({Reason}).")]
+        public static partial void WriterStopped(ILogger logger, string node, string reason);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Collections.Concurrent;
+using Partages.Contracts.V1;
+
+namespace Partages.Coordinator.Sessions;
+
+/// <summary>The nodes connected right now, one session each; a node that reconnects replaces (and closes) its older session.</summary>
+public sealed class NodeSessionRegistry
+{
+    private readonly ConcurrentDictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
+
+    /// <summary>Registers the session; returns the one it replaced (already closed), if any.</summary>
+    public NodeSession? Register(NodeSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        NodeSession? previous = null;
+        _sessions.AddOrUpdate(
+            session.NodeName,
+            session,
+            (_, existing) =>
+            {
+                previous = existing;
+                return session;
+            });
+        if (previous is not null && !ReferenceEquals(previous, session))
+        {
+            previous.Close();
+            return previous;
+        }
+
+        return null;
+    }
+
+    /// <summary>Removes the session if it is still the node's current one.</summary>
+    public bool Unregister(NodeSession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        return _sessions.TryRemove(new KeyValuePair<string, NodeSession>(session.NodeName, session));
+    }
+
+    public bool IsOnline(string nodeName) => _sessions.ContainsKey(nodeName);
+
+    public bool TryGet(string nodeName, out NodeSession? session) => _sessions.TryGetValue(nodeName, out session);
+
+    /// <summary>Queues a message to the node if it is connected.</summary>
+    public bool TrySend(string nodeName, CoordinatorMessage message) =>
+        _sessions.TryGetValue(nodeName, out var session) && session.TrySend(message);
+
+    /// <summary>Closes the node's session, if it has one (the node was revoked).</summary>
+    public void Disconnect(string nodeName)
+    {
+        if (_sessions.TryRemove(nodeName, out var session))
+        {
+            session.Close();
+        }
+    }
+
+    public int Count => _sessions.Count;
+}
