@@ -13,7 +13,7 @@ public sealed record EncodedBatch(long[] InputIds, long[] AttentionMask, int Bat
 /// <summary>
 /// Text → model inputs, exactly as the node agent must do it at inference: accents folded
 /// (<see cref="AccentFolding"/>), then Microsoft.ML.Tokenizers' BERT WordPiece tokenizer (lower case,
-/// basic tokenization), [CLS] … [SEP] truncated to <see cref="MaxLength"/> tokens, padded with id 0,
+/// basic tokenization), [CLS] … [SEP] truncated to <see cref="MaxLength"/> ids, padded with id 0,
 /// attention mask 1 on tokens and 0 on padding. Training, the ONNX self-check and the tests all go
 /// through this class, so the model never sees ids produced any other way.
 /// </summary>
@@ -50,11 +50,26 @@ public sealed class BertEncoding
         return new BertEncoding(BertTokenizer.Create(vocab, CreateOptions()), maxLength);
     }
 
-    /// <summary>[CLS] tokens… [SEP], at most <see cref="MaxLength"/> ids, not padded.</summary>
+    /// <summary>
+    /// [CLS], the first <see cref="MaxLength"/> − 2 WordPiece ids, [SEP]; not padded. The cut falls between
+    /// word pieces, as Hugging Face tokenizers cut (a word split at the limit keeps its first pieces).
+    /// The tokenizer's own <c>maxTokenCount</c> overload is not used: it stops before a word that does
+    /// not fit whole, which would give other ids than the node agent's encoder at the limit.
+    /// </summary>
     public IReadOnlyList<int> EncodeToIds(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        return Tokenizer.EncodeToIds(AccentFolding.Fold(text), MaxLength, addSpecialTokens: true, out _, out _);
+        var pieces = Tokenizer.EncodeToIds(AccentFolding.Fold(text), addSpecialTokens: false);
+        var count = Math.Min(pieces.Count, MaxLength - 2);
+        var ids = new int[count + 2];
+        ids[0] = Tokenizer.ClassificationTokenId;
+        for (var i = 0; i < count; i++)
+        {
+            ids[i + 1] = pieces[i];
+        }
+
+        ids[^1] = Tokenizer.SeparatorTokenId;
+        return ids;
     }
 
     /// <summary>One row per text, each padded to <see cref="MaxLength"/>.</summary>
