@@ -7,16 +7,20 @@ namespace Partages.NodeAgent.Engine.Tokenization;
 /// Turns a report into the ids a BERT-style classifier expects: <c>[CLS]</c>, the first
 /// <c>max_length - 2</c> WordPiece ids, <c>[SEP]</c>. Truncation cuts between word pieces, as Hugging Face
 /// tokenizers do, so a word split at the limit keeps its first pieces and the ids match the model's training.
+/// With <c>strip_accents</c>, text is first folded by <see cref="AccentFolding"/>, because the tokenizer's own
+/// accent stripping does nothing under invariant globalization.
 /// </summary>
 internal sealed class BertEncoder
 {
     private readonly BertTokenizer _tokenizer;
     private readonly int _maxPieces;
     private readonly int _encodeBudget;
+    private readonly bool _foldAccents;
 
-    private BertEncoder(BertTokenizer tokenizer, int maxLength)
+    private BertEncoder(BertTokenizer tokenizer, int maxLength, bool foldAccents)
     {
         _tokenizer = tokenizer;
+        _foldAccents = foldAccents;
         _maxPieces = maxLength - 2;
         // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
         // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
@@ -39,6 +43,7 @@ internal sealed class BertEncoder
             LowerCaseBeforeTokenization = manifest.Tokenizer.Lowercase,
             RemoveNonSpacingMarks = manifest.Tokenizer.StripAccents,
             ApplyBasicTokenization = true,
+            SplitOnSpecialTokens = true,
         };
 
         BertTokenizer tokenizer;
@@ -52,13 +57,14 @@ internal sealed class BertEncoder
             throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
         }
 
-        return new BertEncoder(tokenizer, manifest.MaxLength);
+        return new BertEncoder(tokenizer, manifest.MaxLength, manifest.Tokenizer.StripAccents);
     }
 
     /// <summary>The ids of one document, special tokens included; at most <c>max_length</c> of them.</summary>
     public int[] Encode(string text)
     {
-        var pieces = _tokenizer.EncodeToIds(text, _encodeBudget, addSpecialTokens: false, out _, out _);
+        ArgumentNullException.ThrowIfNull(text);
+        var pieces = _tokenizer.EncodeToIds(_foldAccents ? AccentFolding.Fold(text) : text, _encodeBudget, addSpecialTokens: false, out _, out _);
         var count = Math.Min(pieces.Count, _maxPieces);
         var ids = new int[count + 2];
         ids[0] = _tokenizer.ClassificationTokenId;

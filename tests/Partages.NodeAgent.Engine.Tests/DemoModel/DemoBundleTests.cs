@@ -1,0 +1,75 @@
+using System.Text;
+using System.Text.Json;
+using Partages.Evaluation.Specs;
+using Partages.ModelKit;
+using Partages.ModelKit.Training;
+using Partages.NodeAgent.Engine.Bundles;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Tokenization;
+
+namespace Partages.NodeAgent.Engine.Tests.DemoModel;
+
+/// <summary>
+/// The engine on the demo's real artefacts: the ModelKit's trained bundle, a fictional hospital's AMR reports and
+/// the repository's AMR spec. Built once for the fixture (about two seconds) in a folder of its own.
+/// </summary>
+public sealed class DemoBundleTests
+{
+    private string _root = null!;
+    private DemoAssetSet _assets = null!;
+    private EvaluationSpec _spec = null!;
+
+    [OneTimeSetUp]
+    public async Task BuildAssets()
+    {
+        _root = Directory.CreateTempSubdirectory("partages-engine-demo-").FullName;
+        _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
+        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml")));
+        parsed.Errors.Should().BeEmpty();
+        _spec = parsed.Spec!;
+    }
+
+    [OneTimeTearDown]
+    public void RemoveAssets() => Directory.Delete(_root, recursive: true);
+
+    [Test]
+    public async Task EvaluateAsync_DemoBundleOnOneHospitalsAmrReports_ScoresEveryReportAboveSeventyPercent()
+    {
+        var hospital = _assets.Hospitals[0];
+        var job = new EvaluationJob(_assets.BundlePath, _spec, new DatasetDefinition(_spec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
+
+        var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+        await TestContext.Out.WriteLineAsync($"{hospital.Slug}: {hospital.AmrCount} reports, accuracy {result.Accuracy:F4}, macro F1 {result.Macro.F1:F4}");
+
+        result.InputSummary.DocumentsRead.Should().Be(hospital.AmrCount);
+        result.InputSummary.DocumentsEvaluated.Should().Be(hospital.AmrCount);
+        result.InputSummary.Skipped.Should().BeEmpty();
+        result.ConfusionMatrix.Labels.Should().Equal(_spec.Labels);
+        result.Accuracy.Should().BeGreaterThan(0.7);
+        // The ModelKit scored the same reports with its C# reference of the same weights: one flipped near-tie at most.
+        var reference = _assets.Model.HeldOutAccuracyByHospital.Single(h => h.Slug == hospital.Slug).Accuracy;
+        result.Accuracy.Should().BeApproximately(reference, 1.0 / hospital.AmrCount + 1e-9);
+    }
+
+    [Test]
+    public async Task Encode_EveryDemoReport_GivesTheIdsTheModelWasTrainedOn()
+    {
+        var bundle = BundleReader.Read(_assets.BundlePath, new EvaluationEngineOptions());
+        var engineEncoder = BertEncoder.Create(bundle.Vocabulary, bundle.Manifest);
+        var trainingEncoding = BertEncoding.FromVocabStream(new MemoryStream(bundle.Vocabulary.ToArray()), bundle.Manifest.MaxLength);
+        var texts = new List<string>();
+        foreach (var hospital in _assets.Hospitals)
+        {
+            foreach (var line in await File.ReadAllLinesAsync(hospital.AmrPath, Encoding.UTF8))
+            {
+                using var document = JsonDocument.Parse(line);
+                texts.Add(document.RootElement.GetProperty("text").GetString()!);
+            }
+        }
+
+        texts.Should().NotBeEmpty();
+        var mismatches = texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text)));
+
+        mismatches.Should().Be(0, "the engine must feed the model the ids it was trained on");
+    }
+}

@@ -1,0 +1,70 @@
+using System.Text;
+using Partages.NodeAgent.Engine.Tests.Infrastructure;
+using Partages.NodeAgent.Engine.Tokenization;
+using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
+
+namespace Partages.NodeAgent.Engine.Tests.Tokenization;
+
+public sealed class BertEncoderTests
+{
+    [Test]
+    public void Encode_AccentedUppercaseText_FoldsAndLowercasesToVocabularyIds()
+    {
+        // Tests run with InvariantGlobalization, as every Partages process does: the case the folding exists for.
+        var encoder = Encoder(maxLength: 32);
+
+        var ids = encoder.Encode("Bactéries RÉSISTANTES");
+
+        ids.Should().Equal(Ids("[CLS]", "bacterie", "##s", "resistante", "##s", "[SEP]"));
+    }
+
+    [Test]
+    public void Encode_TextLongerThanMaxLength_TruncatesAndKeepsSeparatorLast()
+    {
+        var encoder = Encoder(maxLength: 8);
+
+        var ids = encoder.Encode("la souche est sensible . la souche est sensible .");
+
+        ids.Should().Equal(Ids("[CLS]", "la", "souche", "est", "sensible", ".", "la", "[SEP]"));
+    }
+
+    [Test]
+    public void Encode_WordCutAtTheLimit_KeepsItsFirstPieces()
+    {
+        // Six pieces fit; "bacteries" is two (bacterie, ##s), so the cut falls inside it, as Hugging Face cuts.
+        var encoder = Encoder(maxLength: 8);
+
+        var ids = encoder.Encode("la la la la la bacteries");
+
+        ids.Should().Equal(Ids("[CLS]", "la", "la", "la", "la", "la", "bacterie", "[SEP]"));
+    }
+
+    [Test]
+    public void Encode_UnknownWord_MapsToUnknownToken()
+    {
+        var encoder = Encoder(maxLength: 32);
+
+        encoder.Encode("souche xyzzy").Should().Equal(Ids("[CLS]", "souche", "[UNK]", "[SEP]"));
+    }
+
+    [Test]
+    public void Create_VocabularyWithoutSpecialTokens_Refuses()
+    {
+        var act = () => BertEncoder.Create(Encoding.UTF8.GetBytes("la\nsouche\n"), Manifest);
+
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("vocab.txt cannot be loaded as a WordPiece vocabulary*");
+    }
+
+    [Test]
+    public void Fold_EveryUtf16CodeUnit_MatchesTheModelKitTheDemoModelWasTrainedThrough()
+    {
+        var all = new string([.. Enumerable.Range(0, 0x10000).Select(c => (char)c)]);
+
+        AccentFolding.Fold(all).Should().Be(Partages.ModelKit.Training.AccentFolding.Fold(all));
+    }
+
+    private static BertEncoder Encoder(int maxLength) =>
+        BertEncoder.Create(Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary)), Manifest with { MaxLength = maxLength });
+
+    private static int[] Ids(params string[] tokens) => [.. tokens.Select(TokenId)];
+}
