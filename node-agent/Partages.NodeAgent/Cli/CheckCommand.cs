@@ -1,0 +1,195 @@
+using System.CommandLine;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Partages.Contracts.V1;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Connectivity;
+using Partages.NodeAgent.Enrollment;
+
+namespace Partages.NodeAgent.Cli;
+
+/// <summary>
+/// <c>check --config FILE</c>: everything <c>run</c> needs, checked without side effects, each problem printed with
+/// what to do. Exit code 0 when all pass, 1 otherwise.
+/// </summary>
+internal static class CheckCommand
+{
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
+
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var command = new Command("check", "Checks the configuration, the identity files, the datasets and the connection to the coordinator; prints what to fix.")
+        {
+            config,
+        };
+        command.SetAction((parseResult, cancellationToken) => RunAsync(
+            parseResult.GetRequiredValue(config),
+            parseResult.InvocationConfiguration.Output,
+            cancellationToken));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, CancellationToken cancellationToken)
+    {
+        var report = new CheckReport(output);
+        var config = CommonOptions.LoadOrReport(configFile, output);
+        if (config is null)
+        {
+            report.Fail("configuration", "fix the errors above (node-agent/node.example.yaml documents every field)");
+            return report.Finish();
+        }
+
+        report.Pass("configuration", $"{config.SourcePath} is valid (node '{config.Name}', {config.Datasets.Count} dataset(s))");
+        CheckDataDirectory(config, report);
+        CheckDatasets(config, report);
+
+        using var identity = CheckIdentity(config, report);
+        if (identity is null)
+        {
+            report.Skip("coordinator", "not probed without a usable identity");
+        }
+        else
+        {
+            await ProbeCoordinatorAsync(config, identity, report, cancellationToken).ConfigureAwait(false);
+        }
+
+        return report.Finish();
+    }
+
+    private static void CheckDataDirectory(NodeConfig config, CheckReport report)
+    {
+        try
+        {
+            Directory.CreateDirectory(config.ArtifactsDirectory);
+            var probe = Path.Combine(config.ArtifactsDirectory, $".check-{Environment.ProcessId}");
+            File.WriteAllText(probe, "");
+            File.Delete(probe);
+            report.Pass("data directory", $"{config.DataDirectory} is writable");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            report.Fail("data directory", $"{config.DataDirectory} is not writable ({ex.Message}); give the agent's account write access to it");
+        }
+    }
+
+    private static void CheckDatasets(NodeConfig config, CheckReport report)
+    {
+        foreach (var dataset in config.Datasets)
+        {
+            try
+            {
+                using var stream = File.OpenRead(dataset.Path);
+                _ = stream.ReadByte();
+                report.Pass($"dataset '{dataset.Name}'", $"{dataset.Path} is readable ({new FileInfo(dataset.Path).Length} bytes)");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                report.Fail($"dataset '{dataset.Name}'", $"cannot read {dataset.Path} ({ex.Message}); fix datasets[].path or the file's permissions");
+            }
+        }
+    }
+
+    private static NodeIdentity? CheckIdentity(NodeConfig config, CheckReport report)
+    {
+        var files = IdentityFiles.For(config);
+        NodeIdentity identity;
+        try
+        {
+            identity = NodeIdentity.Load(files);
+        }
+        catch (IdentityException ex)
+        {
+            report.Fail("identity", ex.Message);
+            return null;
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            var mode = File.GetUnixFileMode(files.KeyPath);
+            if ((mode & (UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.OtherRead | UnixFileMode.OtherWrite)) != 0)
+            {
+                report.Fail("identity", $"{files.KeyPath} is readable by other accounts; run: chmod 600 {files.KeyPath}");
+            }
+        }
+
+        var problems = identity.Verify(DateTimeOffset.UtcNow);
+        foreach (var problem in problems)
+        {
+            report.Fail("identity", problem);
+        }
+
+        if (problems.Count > 0)
+        {
+            identity.Dispose();
+            return null;
+        }
+
+        var daysLeft = (identity.ClientCertificate.NotAfter.ToUniversalTime() - DateTime.UtcNow).TotalDays;
+        report.Pass("identity", $"certificate '{identity.ClientCertificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, false)}' chains to the saved CA (sha256 {CaPin.Of(identity.CaCertificate)}), valid for {daysLeft:0} more day(s)");
+        if (daysLeft < 30)
+        {
+            report.Warn("identity", "the certificate expires within 30 days; enroll the node again with a new token before then");
+        }
+
+        return identity;
+    }
+
+    /// <summary>
+    /// Asks for an artifact that cannot exist: an enrolled node gets NOT_FOUND (so TLS, the saved CA and the node's
+    /// certificate all work), a refused certificate UNAUTHENTICATED. Nothing changes on the coordinator.
+    /// </summary>
+    private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, CancellationToken cancellationToken)
+    {
+        var options = AgentOptions.FromConfig(config);
+        options.ConnectTimeout = ProbeTimeout;
+        using var channel = new CoordinatorChannel(config, identity, Options.Create(options), NullLogger<CoordinatorChannel>.Instance);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(ProbeTimeout);
+        try
+        {
+            using var call = channel.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('0', 64), MaxChunkBytes = 1024 }, timeout.Token);
+            await call.ResponseStream.MoveNext(timeout.Token).ConfigureAwait(false);
+            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
+        {
+            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+        }
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        {
+            report.Fail("coordinator", $"{config.CoordinatorUrl} refuses this node's certificate ({ex.Status.Detail}); the node may have been revoked: ask the operator for a new enrollment token");
+        }
+        catch (RpcException ex)
+        {
+            var why = channel.LastServerRejection is { } rejection
+                ? $"the TLS check failed: {rejection}; check coordinator.url"
+                : $"{ex.StatusCode}: {ex.Status.Detail}; check coordinator.url, the network path (outbound HTTPS) and that the coordinator runs";
+            report.Fail("coordinator", $"cannot reach {config.CoordinatorUrl}: {why}");
+        }
+    }
+
+    private sealed class CheckReport(TextWriter output)
+    {
+        private int _failures;
+
+        public void Pass(string what, string detail) => output.WriteLine($"[ok]   {what}: {detail}");
+
+        public void Warn(string what, string detail) => output.WriteLine($"[warn] {what}: {detail}");
+
+        public void Skip(string what, string detail) => output.WriteLine($"[skip] {what}: {detail}");
+
+        public void Fail(string what, string detail)
+        {
+            _failures++;
+            output.WriteLine($"[FAIL] {what}: {detail}");
+        }
+
+        public int Finish()
+        {
+            output.WriteLine(_failures == 0 ? "All checks passed." : $"{_failures} problem(s) to fix.");
+            return _failures == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+        }
+    }
+}

@@ -1,0 +1,31 @@
+using System.CommandLine;
+using Partages.NodeAgent.Configuration;
+
+namespace Partages.NodeAgent.Cli;
+
+internal static class CommonOptions
+{
+    public static Option<FileInfo> Config() => new("--config", "-c")
+    {
+        Description = "The node's configuration file (see node-agent/node.example.yaml).",
+        Required = true,
+    };
+
+    /// <summary>Loads the configuration or prints every error (with its line) and returns null.</summary>
+    public static NodeConfig? LoadOrReport(FileInfo file, TextWriter error)
+    {
+        var result = NodeConfigLoader.LoadFile(file.FullName);
+        if (result.IsValid && result.Config is not null)
+        {
+            return result.Config;
+        }
+
+        error.WriteLine($"{file.FullName} is not a valid node configuration ({result.Errors.Count} error(s)):");
+        foreach (var problem in result.Errors)
+        {
+            error.WriteLine($"  {problem}");
+        }
+
+        return null;
+    }
+}

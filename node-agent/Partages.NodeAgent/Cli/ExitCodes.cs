@@ -1,0 +1,26 @@
+namespace Partages.NodeAgent.Cli;
+
+/// <summary>What the agent's exit code means (docs/node-agent.md lists them for operators and scripts).</summary>
+public static class ExitCodes
+{
+    /// <summary>Success: enrolled; the agent stopped cleanly; every check passed.</summary>
+    public const int Ok = 0;
+
+    /// <summary><c>check</c> found a problem; <c>run</c> stopped on an unexpected error.</summary>
+    public const int Failure = 1;
+
+    /// <summary>Bad command line, or node.yaml (or the agent's settings) invalid: every error is printed.</summary>
+    public const int InvalidConfiguration = 2;
+
+    /// <summary><c>run</c>: not enrolled, or the identity files are unusable (expired, wrong CA). <c>enroll</c>: already enrolled.</summary>
+    public const int IdentityProblem = 3;
+
+    /// <summary><c>enroll</c>: the server is not the pinned coordinator (CA pin mismatch, certificate not issued by that CA).</summary>
+    public const int UntrustedCoordinator = 4;
+
+    /// <summary><c>enroll</c>: the coordinator refused (token unknown, used or expired; CSR refused) or answered something unusable.</summary>
+    public const int EnrollmentRefused = 5;
+
+    /// <summary><c>enroll</c>: the coordinator could not be reached.</summary>
+    public const int Unreachable = 6;
+}

@@ -1,0 +1,41 @@
+using System.CommandLine;
+
+namespace Partages.NodeAgent.Cli;
+
+/// <summary>The agent's command line: <c>enroll</c> once, <c>check</c> when in doubt, <c>run</c> for good.</summary>
+public static class NodeAgentCli
+{
+    public static RootCommand CreateRootCommand() =>
+        new("Partages node agent: evaluates models on this hospital's data and sends back aggregates only.")
+        {
+            EnrollCommand.Create(),
+            RunCommand.Create(),
+            CheckCommand.Create(),
+        };
+
+    /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.InvalidConfiguration"/>.</summary>
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    {
+        var parseResult = CreateRootCommand().Parse(args);
+        var configuration = new InvocationConfiguration
+        {
+            Output = output ?? Console.Out,
+            Error = error ?? Console.Error,
+            // The host of 'run' handles SIGTERM and Ctrl+C itself, so its shutdown (runs report "stopped", the
+            // session is flushed) is never cut short by the parser's own termination timeout.
+            ProcessTerminationTimeout = null,
+        };
+        if (parseResult.Errors.Count > 0)
+        {
+            foreach (var problem in parseResult.Errors)
+            {
+                await configuration.Error.WriteLineAsync(problem.Message).ConfigureAwait(false);
+            }
+
+            await configuration.Error.WriteLineAsync("Run with --help for usage.").ConfigureAwait(false);
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        return await parseResult.InvokeAsync(configuration).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,85 @@
+using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Hosting;
+using Partages.NodeAgent.Session;
+
+namespace Partages.NodeAgent.Cli;
+
+/// <summary><c>run --config FILE</c>: the long-running agent, until SIGTERM or Ctrl+C.</summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var config = CommonOptions.Config();
+        var command = new Command("run", "Runs the agent: keeps a session with the coordinator (outbound only) and evaluates the jobs it offers.")
+        {
+            config,
+        };
+        command.SetAction((parseResult, _) => RunAsync(
+            parseResult.GetRequiredValue(config),
+            parseResult.InvocationConfiguration.Error));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(FileInfo configFile, TextWriter error)
+    {
+        var config = CommonOptions.LoadOrReport(configFile, error);
+        if (config is null)
+        {
+            return ExitCodes.InvalidConfiguration;
+        }
+
+        NodeIdentity identity;
+        try
+        {
+            identity = NodeIdentity.Load(IdentityFiles.For(config));
+        }
+        catch (IdentityException ex)
+        {
+            await error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.IdentityProblem;
+        }
+
+        using (identity)
+        {
+            var problems = identity.Verify(DateTimeOffset.UtcNow);
+            if (problems.Count > 0)
+            {
+                await error.WriteLineAsync($"The identity in {config.IdentityDirectory} cannot be used:").ConfigureAwait(false);
+                foreach (var problem in problems)
+                {
+                    await error.WriteLineAsync($"  {problem}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.IdentityProblem;
+            }
+
+            try
+            {
+                using var host = NodeAgentHost.Create(config, identity);
+                await host.RunAsync().ConfigureAwait(false);
+                var session = host.Services.GetRequiredService<SessionWorker>();
+                if (session.ExecuteTask is { IsFaulted: true } faulted)
+                {
+                    await error.WriteLineAsync($"The agent stopped on an unexpected error: {faulted.Exception?.GetBaseException().Message}").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
+
+                return ExitCodes.Ok;
+            }
+            catch (OptionsValidationException ex)
+            {
+                await error.WriteLineAsync($"Invalid agent settings ({ex.Failures.Count()} error(s)):").ConfigureAwait(false);
+                foreach (var failure in ex.Failures)
+                {
+                    await error.WriteLineAsync($"  {failure}").ConfigureAwait(false);
+                }
+
+                return ExitCodes.InvalidConfiguration;
+            }
+        }
+    }
+}

@@ -1,0 +1,71 @@
+using Partages.NodeAgent.Engine;
+
+namespace Partages.NodeAgent.Configuration;
+
+/// <summary>
+/// The node's configuration (node.yaml), validated and with every path made absolute. Immutable: read once at
+/// start by <see cref="NodeConfigLoader"/>; node-agent/node.example.yaml documents every field.
+/// </summary>
+public sealed record NodeConfig
+{
+    public const int DefaultHeartbeatSeconds = 10;
+    public const int DefaultMaxConcurrentRuns = 1;
+
+    /// <summary>Informational; the node's identity is its certificate. Used as the CSR's common name at enrollment.</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The coordinator's base address (https).</summary>
+    public required Uri CoordinatorUrl { get; init; }
+
+    /// <summary>Absolute; holds <c>identity/</c>, <c>artifacts/</c> and <c>audit/</c>.</summary>
+    public required string DataDirectory { get; init; }
+
+    /// <summary>Heartbeat period until the coordinator's Welcome says otherwise.</summary>
+    public int HeartbeatSeconds { get; init; } = DefaultHeartbeatSeconds;
+
+    public int MaxConcurrentRuns { get; init; } = DefaultMaxConcurrentRuns;
+
+    public ReconnectConfig Reconnect { get; init; } = new();
+
+    /// <summary>Datasets this node exposes, paths absolute. Only these names can be evaluated.</summary>
+    public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
+
+    /// <summary>The file this configuration was read from (absolute).</summary>
+    public required string SourcePath { get; init; }
+
+    public string IdentityDirectory => Path.Combine(DataDirectory, "identity");
+
+    public string ArtifactsDirectory => Path.Combine(DataDirectory, "artifacts");
+
+    public string AuditDirectory => Path.Combine(DataDirectory, "audit");
+
+    public DatasetDefinition? FindDataset(string name) =>
+        Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
+}
+
+/// <summary>How the agent dials again after the coordinator is lost: exponential back-off with jitter, never giving up.</summary>
+public sealed record ReconnectConfig
+{
+    public const int DefaultInitialDelayMilliseconds = 500;
+    public const int DefaultMaxDelaySeconds = 30;
+
+    public int InitialDelayMilliseconds { get; init; } = DefaultInitialDelayMilliseconds;
+
+    public int MaxDelaySeconds { get; init; } = DefaultMaxDelaySeconds;
+}
+
+/// <summary>One problem in node.yaml, with where it is (1-based line and column; 0 when the file itself is at fault).</summary>
+public sealed record ConfigError(int Line, int Column, string Field, string Message)
+{
+    public override string ToString() =>
+        Line > 0 ? $"line {Line}, column {Column}: {Field}: {Message}" : $"{Field}: {Message}";
+}
+
+/// <summary>A configuration, or every problem that kept it from being one.</summary>
+public sealed record ConfigLoadResult(NodeConfig? Config, IReadOnlyList<ConfigError> Errors)
+{
+    public bool IsValid => Config is not null && Errors.Count == 0;
+
+    /// <summary>Every error on its own line, for a command line.</summary>
+    public string Describe() => string.Join(Environment.NewLine, Errors);
+}

@@ -1,0 +1,78 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Partages.Contracts.V1;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Enrollment;
+
+namespace Partages.NodeAgent.Connectivity;
+
+/// <summary>
+/// The one gRPC channel to the coordinator: outbound only, mTLS with the node's certificate, and the server
+/// trusted only if it chains to the CA saved at enrollment (CustomRootTrust, never the system store).
+/// The channel reconnects its HTTP/2 connection by itself; callers reopen calls after a failure.
+/// </summary>
+public sealed partial class CoordinatorChannel : IDisposable
+{
+    private readonly GrpcChannel _channel;
+    private readonly NodeService.NodeServiceClient _client;
+
+    public CoordinatorChannel(NodeConfig config, NodeIdentity identity, IOptions<AgentOptions> options, ILogger<CoordinatorChannel> logger)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(identity);
+        ArgumentNullException.ThrowIfNull(options);
+        Address = config.CoordinatorUrl;
+        var handler = new SocketsHttpHandler
+        {
+            ConnectTimeout = options.Value.ConnectTimeout,
+            EnableMultipleHttp2Connections = true,
+            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
+            // HTTP/2 pings notice a coordinator that vanished without closing the connection.
+            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
+            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
+            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
+            SslOptions = new SslClientAuthenticationOptions
+            {
+                ClientCertificates = new X509CertificateCollection { identity.ClientCertificate },
+                RemoteCertificateValidationCallback = TrustedChain.ServerValidator(
+                    identity.CaCertificate,
+                    reason =>
+                    {
+                        LastServerRejection = reason;
+                        LogServerCertificateRejected(logger, Address, reason);
+                    }),
+            },
+        };
+        _channel = GrpcChannel.ForAddress(config.CoordinatorUrl, new GrpcChannelOptions
+        {
+            HttpHandler = handler,
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 8 * 1024 * 1024,
+            MaxSendMessageSize = 8 * 1024 * 1024,
+        });
+        _client = new NodeService.NodeServiceClient(_channel);
+    }
+
+    public Uri Address { get; }
+
+    /// <summary>Why the last TLS handshake refused the server, if one did (shown by <c>check</c>).</summary>
+    public string? LastServerRejection { get; private set; }
+
+    /// <summary>For the release gate's transport, which builds its own client: this class exposes no SubmitResult.</summary>
+    internal CallInvoker CallInvoker => _channel.CreateCallInvoker();
+
+    internal AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> OpenSession(CancellationToken cancellationToken) =>
+        _client.Session(cancellationToken: cancellationToken);
+
+    internal AsyncServerStreamingCall<ArtifactChunk> DownloadArtifact(DownloadArtifactRequest request, CancellationToken cancellationToken) =>
+        _client.DownloadArtifact(request, cancellationToken: cancellationToken);
+
+    public void Dispose() => _channel.Dispose();
+
+    [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Refused the TLS connection to {Address}: {Reason}")]
+    private static partial void LogServerCertificateRejected(ILogger logger, Uri address, string reason);
+}

@@ -1,0 +1,93 @@
+using System.Net.Security;
+using System.Security.Cryptography.X509Certificates;
+
+namespace Partages.NodeAgent.Connectivity;
+
+/// <summary>Chain building against one explicit root (CustomRootTrust): the system's trust store plays no part.</summary>
+public static class TrustedChain
+{
+    public static bool Builds(
+        X509Certificate2 leaf,
+        X509Certificate2 root,
+        IEnumerable<X509Certificate2> intermediates,
+        DateTimeOffset? at,
+        out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        ArgumentNullException.ThrowIfNull(root);
+        ArgumentNullException.ThrowIfNull(intermediates);
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        chain.ChainPolicy.DisableCertificateDownloads = true;
+        foreach (var intermediate in intermediates)
+        {
+            chain.ChainPolicy.ExtraStore.Add(intermediate);
+        }
+
+        if (at is { } time)
+        {
+            chain.ChainPolicy.VerificationTime = time.UtcDateTime;
+            chain.ChainPolicy.VerificationTimeIgnored = false;
+        }
+
+        if (chain.Build(leaf))
+        {
+            problem = "";
+            return true;
+        }
+
+        var statuses = chain.ChainStatus.Select(s => s.Status.ToString()).Distinct(StringComparer.Ordinal).ToList();
+        problem = statuses.Count == 0 ? "the chain could not be built" : string.Join(", ", statuses);
+        return false;
+    }
+
+    /// <summary>
+    /// A TLS server-certificate check that trusts exactly <paramref name="root"/>: the host name must match, and
+    /// the presented chain must lead to that root.
+    /// </summary>
+    public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null)
+    {
+        ArgumentNullException.ThrowIfNull(root);
+        return (_, certificate, chain, errors) =>
+        {
+            if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
+            {
+                onRejected?.Invoke("the coordinator presented no certificate");
+                return false;
+            }
+
+            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            {
+                onRejected?.Invoke("the coordinator's certificate is not valid for the host name in coordinator.url");
+                return false;
+            }
+
+            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            if (!Builds(leaf, root, Presented(chain), at: null, out var problem))
+            {
+                onRejected?.Invoke($"the coordinator's certificate does not chain to the saved CA ({problem})");
+                return false;
+            }
+
+            return true;
+        };
+    }
+
+    /// <summary>The certificates the peer sent (and the platform found), to use as intermediates.</summary>
+    public static IReadOnlyList<X509Certificate2> Presented(X509Chain? chain)
+    {
+        if (chain is null)
+        {
+            return [];
+        }
+
+        return
+        [
+            .. chain.ChainElements.Select(e => e.Certificate)
+                .Concat(chain.ChainPolicy.ExtraStore)
+                .DistinctBy(c => c.Thumbprint, StringComparer.Ordinal),
+        ];
+    }
+}

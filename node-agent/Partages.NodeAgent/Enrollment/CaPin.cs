@@ -1,0 +1,46 @@
+using System.Security.Cryptography.X509Certificates;
+using Partages.Evaluation;
+
+namespace Partages.NodeAgent.Enrollment;
+
+/// <summary>
+/// The CA pin: SHA-256 of the coordinator CA certificate's DER bytes, lowercase hex (docs/architecture.md).
+/// Accepted with an optional <c>sha256:</c> prefix, in either case, with or without ':' separators.
+/// </summary>
+public sealed record CaPin
+{
+    private CaPin(string hex) => Hex = hex;
+
+    public string Hex { get; }
+
+    public static bool TryParse(string? text, out CaPin? pin, out string error)
+    {
+        pin = null;
+        var normalized = (text ?? "").Trim();
+        if (normalized.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+        {
+            normalized = normalized["sha256:".Length..];
+        }
+
+        normalized = normalized.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
+        if (!ContentHash.IsWellFormed(normalized))
+        {
+            error = "the CA pin must be 64 hexadecimal characters (the SHA-256 of the CA certificate, as printed by the coordinator's enrollment-token command)";
+            return false;
+        }
+
+        pin = new CaPin(normalized);
+        error = "";
+        return true;
+    }
+
+    public static string Of(X509Certificate2 certificate)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        return ContentHash.Of(certificate.RawData);
+    }
+
+    public bool Matches(X509Certificate2 certificate) => string.Equals(Of(certificate), Hex, StringComparison.Ordinal);
+
+    public override string ToString() => Hex;
+}

@@ -1,0 +1,25 @@
+using Partages.NodeAgent.Configuration;
+
+namespace Partages.NodeAgent.Enrollment;
+
+/// <summary>Where the node's identity lives: <c>&lt;data_directory&gt;/identity/{node.key,node.crt,ca.crt}</c>.</summary>
+public sealed record IdentityFiles(string Directory)
+{
+    /// <summary>The node's private key: PEM PKCS#8, mode 0600, generated here and never sent.</summary>
+    public string KeyPath => Path.Combine(Directory, "node.key");
+
+    /// <summary>The node's client certificate, signed by the coordinator's CA.</summary>
+    public string CertificatePath => Path.Combine(Directory, "node.crt");
+
+    /// <summary>The coordinator's CA certificate: the node's only trust root.</summary>
+    public string CaCertificatePath => Path.Combine(Directory, "ca.crt");
+
+    public static IdentityFiles For(NodeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return new IdentityFiles(config.IdentityDirectory);
+    }
+
+    public IReadOnlyList<string> Missing() =>
+        [.. new[] { KeyPath, CertificatePath, CaCertificatePath }.Where(p => !File.Exists(p))];
+}

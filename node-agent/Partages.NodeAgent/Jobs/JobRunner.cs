@@ -1,0 +1,269 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Partages.Contracts.V1;
+using Partages.Evaluation.Specs;
+using Partages.NodeAgent.Artifacts;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.ReleaseGate;
+using Partages.NodeAgent.Session;
+
+namespace Partages.NodeAgent.Jobs;
+
+/// <summary>
+/// Runs the jobs the coordinator offers: accept or reject, download the bundle, evaluate through
+/// <see cref="IEvaluationEngine"/>, release the aggregates through the <see cref="ResultReleaseGate"/>. A job
+/// never takes the agent down: every outcome becomes a message (failed, cancelled) and the details stay in the
+/// local log. Jobs keep running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
+/// </summary>
+public sealed partial class JobRunner(
+    NodeConfig config,
+    IEvaluationEngine engine,
+    ArtifactStore artifacts,
+    ResultReleaseGate releaseGate,
+    Outbox outbox,
+    AgentOptions options,
+    TimeProvider timeProvider,
+    ILogger<JobRunner> logger) : IHostedService, IDisposable
+{
+    public const string InternalErrorReason = "internal error (see node log)";
+
+    private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
+    private readonly CancellationTokenSource _shutdown = new();
+    private readonly Lock _admission = new();
+
+    /// <summary>Runs not yet final here: accepted, downloading, running, or waiting for their result to be stored.</summary>
+    public IReadOnlyList<string> ActiveRunIds => [.. _runs.Keys.Order(StringComparer.Ordinal)];
+
+    public void HandleOffer(JobOffer offer)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        try
+        {
+            Admit(offer);
+        }
+        catch (Exception ex)
+        {
+            LogOfferError(logger, offer.RunId, ex);
+            Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = InternalErrorReason } });
+        }
+    }
+
+    public void HandleCancel(CancelJob cancel)
+    {
+        ArgumentNullException.ThrowIfNull(cancel);
+        if (_runs.TryGetValue(cancel.RunId, out var run))
+        {
+            LogCancelRequested(logger, cancel.RunId, cancel.Reason);
+            run.RequestCancel();
+            return;
+        }
+
+        // Not (or no longer) running here: acknowledge so the coordinator can close the run.
+        LogCancelUnknownRun(logger, cancel.RunId);
+        Send(new NodeMessage { Cancelled = new JobCancelled { RunId = cancel.RunId } });
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>Stops every run; each reports itself failed ("the node agent was stopped") before the session closes.</summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _shutdown.CancelAsync().ConfigureAwait(false);
+        var running = _runs.Values.Select(r => r.Completion).ToArray();
+        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose() => _shutdown.Dispose();
+
+    private void Admit(JobOffer offer)
+    {
+        if (string.IsNullOrEmpty(offer.RunId))
+        {
+            LogOfferWithoutRunId(logger);
+            return;
+        }
+
+        if (_runs.ContainsKey(offer.RunId))
+        {
+            // The same offer again (e.g. after a reconnect): it is already accepted and running.
+            Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
+            return;
+        }
+
+        var decision = OfferCheck.Decide(offer, config);
+        if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
+        {
+            Reject(offer, decision.RejectionReason ?? InternalErrorReason);
+            return;
+        }
+
+        ActiveRun run;
+        lock (_admission)
+        {
+            if (_runs.Count >= options.MaxConcurrentRuns)
+            {
+                Reject(offer, $"the node is already running {_runs.Count} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})");
+                return;
+            }
+
+            run = new ActiveRun(offer.RunId, _shutdown.Token);
+            _runs[offer.RunId] = run;
+        }
+
+        LogAccepted(logger, offer.RunId, offer.EvaluationId, decision.Spec.Name, decision.Dataset.Name);
+        Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
+        run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
+    }
+
+    private void Reject(JobOffer offer, string reason)
+    {
+        LogRejected(logger, offer.RunId, reason);
+        Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = reason } });
+    }
+
+    private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
+    {
+        var cancellationToken = run.Token;
+        try
+        {
+            var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+            var bundlePath = await artifacts.GetAsync(
+                offer.ModelBundle,
+                new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
+                cancellationToken).ConfigureAwait(false);
+
+            LogEvaluating(logger, run.RunId, dataset.Name);
+            var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+            var result = await engine.EvaluateAsync(
+                new EvaluationJob(bundlePath, spec, dataset),
+                new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
+                cancellationToken).ConfigureAwait(false);
+            outbox.DropProgress(run.RunId);
+
+            var outcome = await releaseGate.ReleaseAsync(run.RunId, result, cancellationToken).ConfigureAwait(false);
+            LogSucceeded(logger, run.RunId, outcome.Sha256);
+        }
+        catch (OperationCanceledException) when (run.CancelRequested)
+        {
+            LogCancelled(logger, run.RunId);
+            Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
+        }
+        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        {
+            LogStoppedByShutdown(logger, run.RunId);
+            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = "the node agent was stopped" } });
+        }
+        catch (EvaluationRefusedException ex)
+        {
+            Fail(run, ex.Message, ex);
+        }
+        catch (ArtifactException ex)
+        {
+            Fail(run, ex.Message, ex);
+        }
+        catch (ResultRefusedException ex)
+        {
+            Fail(run, ex.Message, ex);
+        }
+        catch (Exception ex)
+        {
+            LogInternalError(logger, run.RunId, ex);
+            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = InternalErrorReason } });
+        }
+        finally
+        {
+            outbox.DropProgress(run.RunId);
+            _runs.TryRemove(run.RunId, out _);
+            run.Dispose();
+        }
+    }
+
+    private void Fail(ActiveRun run, string reason, Exception exception)
+    {
+        LogFailed(logger, run.RunId, reason, exception);
+        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = reason } });
+    }
+
+    private void Finish(ActiveRun run, NodeMessage message)
+    {
+        outbox.DropProgress(run.RunId);
+        Send(message);
+    }
+
+    private void ReportProgress(ActiveRun run, ProgressThrottle throttle, JobPhase phase, long done, long total)
+    {
+        if (throttle.ShouldReport(done, total))
+        {
+            outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = phase, Done = done, Total = total });
+        }
+    }
+
+    private void Send(NodeMessage message) => outbox.Enqueue(message);
+
+    private sealed class ActiveRun(string runId, CancellationToken shutdown) : IDisposable
+    {
+        private readonly CancellationTokenSource _cancellation = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
+        private volatile bool _cancelRequested;
+
+        public string RunId { get; } = runId;
+
+        public CancellationToken Token => _cancellation.Token;
+
+        public bool CancelRequested => _cancelRequested;
+
+        public Task Completion { get; set; } = Task.CompletedTask;
+
+        public void RequestCancel()
+        {
+            _cancelRequested = true;
+            try
+            {
+                _cancellation.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended between the lookup and the cancel.
+            }
+        }
+
+        public void Dispose() => _cancellation.Dispose();
+    }
+
+    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Accepted run {RunId} (evaluation {EvaluationId}, spec '{SpecName}', dataset '{Dataset}')")]
+    private static partial void LogAccepted(ILogger logger, string runId, string evaluationId, string specName, string dataset);
+
+    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Rejected run {RunId}: {Reason}")]
+    private static partial void LogRejected(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Run {RunId}: bundle ready, evaluating on dataset '{Dataset}'")]
+    private static partial void LogEvaluating(ILogger logger, string runId, string dataset);
+
+    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Run {RunId} succeeded; released result sha256 {Sha256}")]
+    private static partial void LogSucceeded(ILogger logger, string runId, string sha256);
+
+    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Run {RunId} failed: {Reason}")]
+    private static partial void LogFailed(ILogger logger, string runId, string reason, Exception exception);
+
+    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only 'internal error'")]
+    private static partial void LogInternalError(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Cancellation of run {RunId} requested: {Reason}")]
+    private static partial void LogCancelRequested(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Run {RunId} cancelled")]
+    private static partial void LogCancelled(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Cancellation asked for run {RunId}, which is not running here; acknowledged")]
+    private static partial void LogCancelUnknownRun(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} stopped because the agent is shutting down")]
+    private static partial void LogStoppedByShutdown(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Could not handle the offer of run {RunId}")]
+    private static partial void LogOfferError(ILogger logger, string runId, Exception exception);
+
+    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Ignored a job offer without a run id")]
+    private static partial void LogOfferWithoutRunId(ILogger logger);
+}

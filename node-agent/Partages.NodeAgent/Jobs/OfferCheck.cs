@@ -1,0 +1,54 @@
+using Partages.Contracts.V1;
+using Partages.Evaluation;
+using Partages.Evaluation.Specs;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Engine;
+
+namespace Partages.NodeAgent.Jobs;
+
+/// <summary>An offer this node can run, or the reason it will not (sent to the evaluator; never report text).</summary>
+public sealed record OfferDecision(EvaluationSpec? Spec, DatasetDefinition? Dataset, string? RejectionReason)
+{
+    public bool Accepted => RejectionReason is null;
+}
+
+/// <summary>Decides, before any download, whether a job offer is acceptable on this node.</summary>
+public static class OfferCheck
+{
+    public static OfferDecision Decide(JobOffer offer, NodeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        ArgumentNullException.ThrowIfNull(config);
+        var dataset = config.FindDataset(offer.Dataset);
+        if (dataset is null)
+        {
+            return Reject($"dataset '{offer.Dataset}' is not exposed by this node");
+        }
+
+        var parsed = SpecParser.Parse(offer.SpecYaml);
+        if (!parsed.IsValid || parsed.Spec is null)
+        {
+            return Reject("the evaluation spec is invalid: " + string.Join("; ", parsed.Errors));
+        }
+
+        var actual = ContentHash.Of(offer.SpecYaml);
+        if (!string.Equals(actual, offer.SpecSha256, StringComparison.Ordinal))
+        {
+            return Reject($"the spec's SHA-256 is {actual}, not the announced {offer.SpecSha256}");
+        }
+
+        if (!string.Equals(parsed.Spec.Dataset, offer.Dataset, StringComparison.Ordinal))
+        {
+            return Reject($"the spec asks for dataset '{parsed.Spec.Dataset}' but the offer names '{offer.Dataset}'");
+        }
+
+        if (offer.ModelBundle is null || !ContentHash.IsWellFormed(offer.ModelBundle.Sha256) || offer.ModelBundle.SizeBytes <= 0)
+        {
+            return Reject("the offer names no valid model bundle (sha256 and size)");
+        }
+
+        return new OfferDecision(parsed.Spec, dataset, null);
+    }
+
+    private static OfferDecision Reject(string reason) => new(null, null, reason);
+}

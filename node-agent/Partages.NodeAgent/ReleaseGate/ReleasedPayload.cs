@@ -1,0 +1,39 @@
+using System.Text;
+using Partages.Evaluation;
+using Partages.Evaluation.Results;
+
+namespace Partages.NodeAgent.ReleaseGate;
+
+/// <summary>
+/// A result as it leaves the node: the results JSON and its SHA-256. It can only be made from a
+/// <see cref="ResultDocument"/> — a type with room for aggregates only — so no other text can become a payload.
+/// </summary>
+public sealed class ReleasedPayload
+{
+    private ReleasedPayload(string runId, string resultJson, string sha256, int byteCount)
+    {
+        RunId = runId;
+        ResultJson = resultJson;
+        Sha256 = sha256;
+        ByteCount = byteCount;
+    }
+
+    public string RunId { get; }
+
+    /// <summary>Exactly the bytes submitted (UTF-8); never logged.</summary>
+    public string ResultJson { get; }
+
+    /// <summary>SHA-256 of <see cref="ResultJson"/>'s UTF-8 bytes, lowercase hex: what the audit trail and the logs show.</summary>
+    public string Sha256 { get; }
+
+    public int ByteCount { get; }
+
+    internal static ReleasedPayload From(string runId, ResultDocument result)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        ArgumentNullException.ThrowIfNull(result);
+        var json = Partages.Evaluation.Results.ResultJson.Serialize(result);
+        var bytes = Encoding.UTF8.GetBytes(json);
+        return new ReleasedPayload(runId, json, ContentHash.Of(bytes), bytes.Length);
+    }
+}

@@ -1,0 +1,344 @@
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Partages.Contracts.V1;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Connectivity;
+using Partages.NodeAgent.Hosting;
+using Partages.NodeAgent.Jobs;
+using Polly;
+
+namespace Partages.NodeAgent.Session;
+
+/// <summary>
+/// Owns the Session stream with the coordinator. It only dials out: open the stream, say Hello (versions,
+/// datasets with rounded counts, capacity, runs in progress), wait for Welcome, then heartbeat, hand offers and
+/// cancellations to the <see cref="JobRunner"/> and write what the <see cref="Outbox"/> holds. Any cut is
+/// retried forever with exponential back-off and jitter; the outage is logged once; jobs keep running meanwhile.
+/// </summary>
+public sealed partial class SessionWorker(
+    CoordinatorChannel channel,
+    JobRunner jobs,
+    Outbox outbox,
+    DatasetCatalog datasets,
+    AgentOptions options,
+    TimeProvider timeProvider,
+    ILogger<SessionWorker> logger) : BackgroundService
+{
+    private static readonly TimeSpan DrainTimeout = TimeSpan.FromSeconds(3);
+
+    private readonly Lock _stateGate = new();
+    private DateTimeOffset? _outageStartedAt;
+    private int _failedAttempts;
+    private bool _everConnected;
+
+    /// <summary>Raised after each Welcome (tests synchronise on it; the node log says the same).</summary>
+    public event Action<Welcome>? Welcomed;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var pipeline = ReconnectPipeline.Create(
+            options,
+            timeProvider,
+            _ => !stoppingToken.IsCancellationRequested,
+            args =>
+            {
+                ReportOutage(args.Outcome.Exception);
+                return ValueTask.CompletedTask;
+            });
+
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await pipeline.ExecuteAsync(async ct => await RunSessionAsync(ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+            }
+            catch (Exception) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+        }
+
+        LogStopped(logger);
+    }
+
+    /// <summary>
+    /// One session, from dialling to its end. Returns normally after a healthy session (welcomed, and it lasted
+    /// at least one heartbeat) so the next one starts without delay; throws otherwise, so the back-off applies.
+    /// </summary>
+    private async Task RunSessionAsync(CancellationToken stoppingToken)
+    {
+        var summaries = await datasets.GetSummariesAsync(stoppingToken).ConfigureAwait(false);
+        using var callCancellation = new CancellationTokenSource();
+        using var call = channel.OpenSession(callCancellation.Token);
+        try
+        {
+            await call.RequestStream.WriteAsync(new NodeMessage { Hello = BuildHello(summaries) }).WaitAsync(stoppingToken).ConfigureAwait(false);
+            var welcome = await ReadWelcomeAsync(call.ResponseStream, stoppingToken).ConfigureAwait(false);
+            var interval = welcome.HeartbeatIntervalSeconds > 0 ? TimeSpan.FromSeconds(welcome.HeartbeatIntervalSeconds) : options.HeartbeatInterval;
+            var started = timeProvider.GetTimestamp();
+            OnWelcomed(welcome, interval);
+
+            var ended = await RunEstablishedAsync(call, interval, callCancellation, stoppingToken).ConfigureAwait(false);
+            if (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+
+            var lasted = timeProvider.GetElapsedTime(started);
+            if (lasted < interval)
+            {
+                throw new SessionLostException($"{ended} after {lasted.TotalSeconds:0.#} s");
+            }
+
+            ReportOutage(new SessionLostException(ended));
+        }
+        finally
+        {
+            await callCancellation.CancelAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Welcome> ReadWelcomeAsync(IAsyncStreamReader<CoordinatorMessage> responses, CancellationToken stoppingToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        timeout.CancelAfter(options.WelcomeTimeout);
+        bool any;
+        try
+        {
+            any = await responses.MoveNext(timeout.Token).ConfigureAwait(false);
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && !stoppingToken.IsCancellationRequested)
+        {
+            throw new SessionLostException($"no Welcome within {options.WelcomeTimeout.TotalSeconds:0.#} s");
+        }
+
+        if (!any)
+        {
+            throw new SessionLostException("the coordinator closed the session before its Welcome");
+        }
+
+        return responses.Current.Welcome
+            ?? throw new SessionLostException($"the coordinator's first message was '{responses.Current.KindCase}', not Welcome");
+    }
+
+    /// <summary>Reads, writes and heartbeats until the stream ends or the agent stops; returns why it ended.</summary>
+    private async Task<string> RunEstablishedAsync(
+        AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> call,
+        TimeSpan heartbeatInterval,
+        CancellationTokenSource callCancellation,
+        CancellationToken stoppingToken)
+    {
+        outbox.ResetSessionState();
+        using var loops = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        var reader = ReadLoopAsync(call.ResponseStream, callCancellation.Token);
+        var writer = WriteLoopAsync(call.RequestStream, loops.Token);
+        var heartbeat = HeartbeatLoopAsync(heartbeatInterval, loops.Token);
+        var stopping = Task.Delay(Timeout.Infinite, loops.Token);
+
+        var first = await Task.WhenAny(reader, writer, heartbeat, stopping).ConfigureAwait(false);
+        await loops.CancelAsync().ConfigureAwait(false);
+        await Quietly(writer).ConfigureAwait(false);
+        await Quietly(heartbeat).ConfigureAwait(false);
+        await Quietly(stopping).ConfigureAwait(false);
+
+        string reason;
+        if (first == stopping)
+        {
+            await DrainAndCloseAsync(call.RequestStream).ConfigureAwait(false);
+            reason = "the agent is stopping";
+        }
+        else if (first == reader)
+        {
+            reason = reader.Exception?.InnerException is { } error ? Describe(error) : "the coordinator closed the session";
+        }
+        else
+        {
+            reason = first.Exception?.InnerException is { } writeError ? Describe(writeError) : "the session writer stopped";
+        }
+
+        await callCancellation.CancelAsync().ConfigureAwait(false);
+        await Quietly(reader).ConfigureAwait(false);
+        return reason;
+    }
+
+    private async Task ReadLoopAsync(IAsyncStreamReader<CoordinatorMessage> responses, CancellationToken callToken)
+    {
+        await foreach (var message in responses.ReadAllAsync(callToken).ConfigureAwait(false))
+        {
+            switch (message.KindCase)
+            {
+                case CoordinatorMessage.KindOneofCase.Offer:
+                    LogOfferReceived(logger, message.Offer.RunId, message.Offer.Dataset);
+                    jobs.HandleOffer(message.Offer);
+                    break;
+                case CoordinatorMessage.KindOneofCase.Cancel:
+                    jobs.HandleCancel(message.Cancel);
+                    break;
+                case CoordinatorMessage.KindOneofCase.Welcome:
+                    LogUnexpectedWelcome(logger);
+                    break;
+                case CoordinatorMessage.KindOneofCase.None:
+                default:
+                    LogUnknownMessage(logger, message.KindCase.ToString());
+                    break;
+            }
+        }
+    }
+
+    private async Task WriteLoopAsync(IClientStreamWriter<NodeMessage> requests, CancellationToken token)
+    {
+        while (true)
+        {
+            while (outbox.TryPeek(BuildHeartbeat, out var item))
+            {
+                // No token on the write itself: cancelling a write would abort the whole call.
+                await requests.WriteAsync(item.Message).ConfigureAwait(false);
+                outbox.Complete(item);
+            }
+
+            await outbox.WaitAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HeartbeatLoopAsync(TimeSpan interval, CancellationToken token)
+    {
+        using var timer = new PeriodicTimer(interval, timeProvider);
+        while (await timer.WaitForNextTickAsync(token).ConfigureAwait(false))
+        {
+            outbox.RequestHeartbeat();
+        }
+    }
+
+    /// <summary>On shutdown: flush what jobs queued (e.g. "agent stopped"), then half-close the stream cleanly.</summary>
+    private async Task DrainAndCloseAsync(IClientStreamWriter<NodeMessage> requests)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(DrainTimeout);
+            while (outbox.TryPeek(BuildHeartbeat, out var item) && item.Kind != OutboxItemKind.Heartbeat)
+            {
+                await requests.WriteAsync(item.Message).WaitAsync(timeout.Token).ConfigureAwait(false);
+                outbox.Complete(item);
+            }
+
+            await requests.CompleteAsync().WaitAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is RpcException or OperationCanceledException or InvalidOperationException or IOException)
+        {
+            LogDrainIncomplete(logger, outbox.PendingCount);
+        }
+    }
+
+    private NodeHello BuildHello(IReadOnlyList<DatasetSummary> summaries) => new()
+    {
+        AgentVersion = AgentInfo.AgentVersion,
+        OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion,
+        Datasets = { summaries },
+        MaxConcurrentRuns = options.MaxConcurrentRuns,
+        ActiveRunIds = { jobs.ActiveRunIds },
+    };
+
+    private NodeMessage BuildHeartbeat() => new()
+    {
+        Heartbeat = new Heartbeat
+        {
+            SentAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
+            ActiveRunIds = { jobs.ActiveRunIds },
+        },
+    };
+
+    private void OnWelcomed(Welcome welcome, TimeSpan heartbeatInterval)
+    {
+        lock (_stateGate)
+        {
+            if (_outageStartedAt is { } since)
+            {
+                LogReconnected(logger, channel.Address, timeProvider.GetUtcNow() - since, _failedAttempts);
+            }
+            else if (!_everConnected)
+            {
+                LogConnected(logger, channel.Address, welcome.NodeName, welcome.NodeId, heartbeatInterval);
+            }
+
+            _everConnected = true;
+            _outageStartedAt = null;
+            _failedAttempts = 0;
+        }
+
+        LogWelcomed(logger, welcome.NodeName, heartbeatInterval, jobs.ActiveRunIds.Count);
+        Welcomed?.Invoke(welcome);
+    }
+
+    /// <summary>Logs the start of an outage once (warning); further failed attempts only at debug level.</summary>
+    private void ReportOutage(Exception? reason)
+    {
+        var description = reason is null ? "unknown reason" : Describe(reason);
+        lock (_stateGate)
+        {
+            _failedAttempts++;
+            if (_outageStartedAt is null)
+            {
+                _outageStartedAt = timeProvider.GetUtcNow();
+                LogOutageStarted(logger, channel.Address, description);
+                return;
+            }
+        }
+
+        LogReconnectFailed(logger, description);
+    }
+
+    private static string Describe(Exception exception) => exception switch
+    {
+        RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
+            $"the coordinator refused this node's certificate (revoked or unknown): {rpc.Status.Detail}",
+        RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+        SessionLostException lost => lost.Message,
+        _ => exception.Message,
+    };
+
+    private static async Task Quietly(Task task)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The loop ended with the session; its reason is taken from the task that ended first.
+        }
+    }
+
+    private sealed class SessionLostException(string message) : Exception(message);
+
+    [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Connected to the coordinator at {Address} as '{NodeName}' (node id {NodeId}); heartbeat every {Interval}")]
+    private static partial void LogConnected(ILogger logger, Uri address, string nodeName, string nodeId, TimeSpan interval);
+
+    [LoggerMessage(EventId = 101, Level = LogLevel.Warning, Message = "Lost the coordinator at {Address}: {Reason}. Reconnecting with back-off; jobs keep running")]
+    private static partial void LogOutageStarted(ILogger logger, Uri address, string reason);
+
+    [LoggerMessage(EventId = 102, Level = LogLevel.Debug, Message = "Reconnect attempt failed: {Reason}")]
+    private static partial void LogReconnectFailed(ILogger logger, string reason);
+
+    [LoggerMessage(EventId = 103, Level = LogLevel.Information, Message = "Reconnected to the coordinator at {Address} after {Outage} ({Attempts} failed attempt(s))")]
+    private static partial void LogReconnected(ILogger logger, Uri address, TimeSpan outage, int attempts);
+
+    [LoggerMessage(EventId = 104, Level = LogLevel.Debug, Message = "Welcome as '{NodeName}': heartbeat every {Interval}, {ActiveRuns} run(s) in progress")]
+    private static partial void LogWelcomed(ILogger logger, string nodeName, TimeSpan interval, int activeRuns);
+
+    [LoggerMessage(EventId = 105, Level = LogLevel.Information, Message = "Offer of run {RunId} on dataset '{Dataset}'")]
+    private static partial void LogOfferReceived(ILogger logger, string runId, string dataset);
+
+    [LoggerMessage(EventId = 106, Level = LogLevel.Warning, Message = "Ignored a second Welcome in the same session")]
+    private static partial void LogUnexpectedWelcome(ILogger logger);
+
+    [LoggerMessage(EventId = 107, Level = LogLevel.Warning, Message = "Ignored a coordinator message of unknown kind '{Kind}' (a newer coordinator?)")]
+    private static partial void LogUnknownMessage(ILogger logger, string kind);
+
+    [LoggerMessage(EventId = 108, Level = LogLevel.Warning, Message = "Stopping before {Pending} queued message(s) could be sent")]
+    private static partial void LogDrainIncomplete(ILogger logger, int pending);
+
+    [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Session worker stopped")]
+    private static partial void LogStopped(ILogger logger);
+}
