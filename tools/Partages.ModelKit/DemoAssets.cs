@@ -55,8 +55,7 @@ public static class DemoAssets
         }
 
         var root = Path.GetFullPath(outputDirectory);
-        var key = StampKey(options);
-        var existing = await TryReuseAsync(root, key, cancellationToken).ConfigureAwait(false);
+        var existing = await TryReuseAsync(root, options, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
             return existing;
@@ -65,7 +64,7 @@ public static class DemoAssets
         var built = await Task.Run(() => Build(root, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         await WriteAtomicallyAsync(
             Path.Combine(root, StampFileName),
-            JsonSerializer.SerializeToUtf8Bytes(new Stamp(key, ToRelative(built)), s_stampJson),
+            JsonSerializer.SerializeToUtf8Bytes(new Stamp(GeneratorVersion, options, ToRelative(built)), s_stampJson),
             cancellationToken).ConfigureAwait(false);
         return built;
     }
@@ -178,7 +177,7 @@ public static class DemoAssets
         }
     }
 
-    private static async Task<DemoAssetSet?> TryReuseAsync(string root, string key, CancellationToken cancellationToken)
+    private static async Task<DemoAssetSet?> TryReuseAsync(string root, DemoAssetOptions options, CancellationToken cancellationToken)
     {
         var stampPath = Path.Combine(root, StampFileName);
         if (!File.Exists(stampPath))
@@ -197,7 +196,8 @@ public static class DemoAssets
             return null;
         }
 
-        if (stamp is null || stamp.Key != key || stamp.Assets is null)
+        // Options is a record of scalars: value equality is field-by-field equality.
+        if (stamp is null || stamp.Generator != GeneratorVersion || stamp.Options != options || stamp.Assets is null)
         {
             return null;
         }
@@ -212,10 +212,6 @@ public static class DemoAssets
         var bundle = await File.ReadAllBytesAsync(assets.BundlePath, cancellationToken).ConfigureAwait(false);
         return ModelBundle.Sha256Hex(bundle) == assets.BundleSha256 ? assets with { Reused = true } : null;
     }
-
-    /// <summary>Generator version and options as one string: equal strings, equal assets.</summary>
-    private static string StampKey(DemoAssetOptions options) =>
-        GeneratorVersion + " " + JsonSerializer.Serialize(options, s_stampJson).ReplaceLineEndings(" ");
 
     /// <summary>Paths in the stamp are relative, so a built directory can be moved or copied.</summary>
     private static DemoAssetSet ToRelative(DemoAssetSet set) => set with
@@ -276,5 +272,6 @@ public static class DemoAssets
         File.Move(temporary, path, overwrite: true);
     }
 
-    private sealed record Stamp(string Key, DemoAssetSet? Assets);
+    /// <summary>Same generator and options, same bytes: that is what lets a stamp stand for the files.</summary>
+    private sealed record Stamp(string Generator, DemoAssetOptions? Options, DemoAssetSet? Assets);
 }

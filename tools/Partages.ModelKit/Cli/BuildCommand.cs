@@ -11,6 +11,7 @@ internal static class BuildCommand
         var output = new Option<DirectoryInfo>("--out", "-o")
         {
             Description = "Directory to write models/ and data/ into (created if missing).",
+            HelpName = "DIR",
             Required = true,
         };
         var force = new Option<bool>("--force")
