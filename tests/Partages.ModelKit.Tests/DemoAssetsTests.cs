@@ -73,6 +73,20 @@ public sealed class DemoAssetsTests
     }
 
     [Test]
+    public async Task EnsureBuiltAsync_EditedReportFile_RebuildsIt()
+    {
+        var directory = TestAssets.NewDirectory("edited");
+        var built = await DemoAssets.EnsureBuiltAsync(directory, TestAssets.Small);
+        var original = await File.ReadAllBytesAsync(built.Hospitals[1].AmrPath);
+        await File.AppendAllTextAsync(built.Hospitals[1].AmrPath, "{\"id\":\"x\",\"text\":\"y\",\"label\":\"SARM\"}\n");
+
+        var again = await DemoAssets.EnsureBuiltAsync(directory, TestAssets.Small);
+
+        again.Reused.Should().BeFalse();
+        (await File.ReadAllBytesAsync(again.Hospitals[1].AmrPath)).Should().Equal(original);
+    }
+
+    [Test]
     public async Task EnsureBuiltAsync_InvalidOptions_ThrowsListingEveryError()
     {
         var act = () => DemoAssets.EnsureBuiltAsync(TestAssets.NewDirectory("invalid"), new DemoAssetOptions { Epochs = 0, MaxLength = 2 });

@@ -14,7 +14,7 @@ namespace Partages.ModelKit;
 /// data/&lt;hospital&gt;/amr.jsonl       held-out AMR reports of each fictional hospital
 /// data/&lt;hospital&gt;/oncology.jsonl  oncology reports with gold entities
 /// data/train/amr.jsonl             the training corpus (never given to a node)
-/// modelkit.stamp.json              generator version + options + what was built
+/// modelkit.stamp.json              generator version, options, what was built and each file's SHA-256
 /// </code>
 /// Same options, same bytes, on any machine.
 /// </summary>
@@ -37,7 +37,7 @@ public static class DemoAssets
 
     /// <summary>
     /// Reuses the assets under <paramref name="outputDirectory"/> if their stamp matches the generator
-    /// version and <paramref name="options"/> and the bundle still has the recorded SHA-256; otherwise
+    /// version and <paramref name="options"/> and every file still has the recorded SHA-256; otherwise
     /// builds them all again. Files are replaced atomically and the stamp is written last, so an
     /// interrupted build is redone next time.
     /// </summary>
@@ -64,7 +64,7 @@ public static class DemoAssets
         var built = await Task.Run(() => Build(root, options, cancellationToken), cancellationToken).ConfigureAwait(false);
         await WriteAtomicallyAsync(
             Path.Combine(root, StampFileName),
-            JsonSerializer.SerializeToUtf8Bytes(new Stamp(GeneratorVersion, options, ToRelative(built)), s_stampJson),
+            JsonSerializer.SerializeToUtf8Bytes(new Stamp(GeneratorVersion, options, ToRelative(built), await HashFilesAsync(built, cancellationToken).ConfigureAwait(false)), s_stampJson),
             cancellationToken).ConfigureAwait(false);
         return built;
     }
@@ -197,20 +197,39 @@ public static class DemoAssets
         }
 
         // Options is a record of scalars: value equality is field-by-field equality.
-        if (stamp is null || stamp.Generator != GeneratorVersion || stamp.Options != options || stamp.Assets is null)
+        if (stamp is null || stamp.Generator != GeneratorVersion || stamp.Options != options || stamp.Assets is null || stamp.Files is null)
         {
             return null;
         }
 
         var assets = ToAbsolute(root, stamp.Assets);
-        var files = assets.Hospitals.SelectMany(h => new[] { h.AmrPath, h.OncologyPath }).Append(assets.TrainingAmrPath).Append(assets.BundlePath);
-        if (!files.All(File.Exists))
+        if (!Files(assets).All(File.Exists))
         {
             return null;
         }
 
-        var bundle = await File.ReadAllBytesAsync(assets.BundlePath, cancellationToken).ConfigureAwait(false);
-        return ModelBundle.Sha256Hex(bundle) == assets.BundleSha256 ? assets with { Reused = true } : null;
+        // A few megabytes hashed in milliseconds: an edited report or bundle is rebuilt, never served.
+        var hashes = await HashFilesAsync(assets, cancellationToken).ConfigureAwait(false);
+        var unchanged = hashes.Count == stamp.Files.Count
+            && hashes.All(pair => stamp.Files.TryGetValue(pair.Key, out var recorded) && recorded == pair.Value)
+            && hashes[Path.GetRelativePath(root, assets.BundlePath).Replace('\\', '/')] == assets.BundleSha256;
+        return unchanged ? assets with { Reused = true } : null;
+    }
+
+    private static IEnumerable<string> Files(DemoAssetSet assets) =>
+        assets.Hospitals.SelectMany(h => new[] { h.AmrPath, h.OncologyPath }).Append(assets.TrainingAmrPath).Append(assets.BundlePath);
+
+    /// <summary>SHA-256 of every built file, keyed by its path relative to the output directory ('/' separated).</summary>
+    private static async Task<Dictionary<string, string>> HashFilesAsync(DemoAssetSet assets, CancellationToken cancellationToken)
+    {
+        var hashes = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in Files(assets))
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken).ConfigureAwait(false);
+            hashes[Path.GetRelativePath(assets.OutputDirectory, path).Replace('\\', '/')] = ModelBundle.Sha256Hex(bytes);
+        }
+
+        return hashes;
     }
 
     /// <summary>Paths in the stamp are relative, so a built directory can be moved or copied.</summary>
@@ -273,5 +292,5 @@ public static class DemoAssets
     }
 
     /// <summary>Same generator and options, same bytes: that is what lets a stamp stand for the files.</summary>
-    private sealed record Stamp(string Generator, DemoAssetOptions? Options, DemoAssetSet? Assets);
+    private sealed record Stamp(string Generator, DemoAssetOptions? Options, DemoAssetSet? Assets, Dictionary<string, string>? Files);
 }

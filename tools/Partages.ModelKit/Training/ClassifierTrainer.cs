@@ -48,6 +48,7 @@ public static class ClassifierTrainer
 
         var parameters = new[] { model.Embedding, model.Weight, model.Bias };
         var gradients = parameters.Select(p => new float[p.Length]).ToArray();
+        var (embeddingGradient, weightGradient, biasGradient) = (gradients[0], gradients[1], gradients[2]);
         var firstMoments = parameters.Select(p => new float[p.Length]).ToArray();
         var secondMoments = parameters.Select(p => new float[p.Length]).ToArray();
 
@@ -86,10 +87,10 @@ public static class ClassifierTrainer
                     for (var c = 0; c < classCount; c++)
                     {
                         var g = logits[c] * scale;
-                        gradients[2][c] += g;
+                        biasGradient[c] += g;
                         for (var d = 0; d < options.Dimension; d++)
                         {
-                            gradients[1][d * classCount + c] += pooled[d] * g;
+                            weightGradient[d * classCount + c] += pooled[d] * g;
                         }
                     }
 
@@ -111,7 +112,7 @@ public static class ClassifierTrainer
                             continue;
                         }
 
-                        var row = gradients[0].AsSpan((int)ids[t] * options.Dimension, options.Dimension);
+                        var row = embeddingGradient.AsSpan((int)ids[t] * options.Dimension, options.Dimension);
                         for (var d = 0; d < options.Dimension; d++)
                         {
                             row[d] += pooledGradient[d] * mask[t];
@@ -126,7 +127,7 @@ public static class ClassifierTrainer
                 for (var p = 0; p < parameters.Length; p++)
                 {
                     // No decay on the bias: it only shifts the class priors.
-                    var decay = p == 2 ? 0f : options.LearningRate * options.WeightDecay;
+                    var decay = parameters[p] == model.Bias ? 0f : options.LearningRate * options.WeightDecay;
                     AdamStep(parameters[p], gradients[p], firstMoments[p], secondMoments[p], stepSize, secondCorrection, decay);
                 }
             }
