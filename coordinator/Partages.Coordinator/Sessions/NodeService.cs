@@ -47,11 +47,14 @@ public sealed partial class NodeService(
             },
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callEnded, session.Closed);
-        var writer = WriteOutboxAsync(session, responseStream, stop.Token);
+        var writer = Task.CompletedTask;
         var revoked = false;
         try
         {
+            // Register and queue the offers first, then start writing: the welcome goes out once the node is
+            // known to be online, and always before its offers.
             await scheduler.ConnectAsync(session, requestStream.Current.Hello, callEnded).ConfigureAwait(false);
+            writer = WriteOutboxAsync(session, responseStream, stop.Token);
             while (await requestStream.MoveNext(stop.Token).ConfigureAwait(false))
             {
                 if (!await scheduler.HandleAsync(session, requestStream.Current, callEnded).ConfigureAwait(false))

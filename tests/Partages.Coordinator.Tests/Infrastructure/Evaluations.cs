@@ -1,0 +1,88 @@
+using Google.Protobuf;
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Evaluation;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+
+namespace Partages.Coordinator.Tests.Infrastructure;
+
+/// <summary>What an evaluator does: upload a bundle, write a spec, watch an evaluation; and what a node releases.</summary>
+public static class Evaluations
+{
+    public const string Task = "single_label_classification";
+
+    public static readonly string[] Labels = ["sensible", "BLSE", "SARM", "EPC"];
+
+    public static string Spec(string name = "amr-test", int minSites = 1, int deadlineMinutes = 60) => $"""
+        version: 1
+        name: {name}
+        task: {Task}
+        dataset: amr-reports
+        labels: [sensible, BLSE, SARM, EPC]
+        min_sites: {minSites}
+        deadline_minutes: {deadlineMinutes}
+        """;
+
+    /// <summary>Uploads bytes as an artifact, in chunks of <paramref name="chunkBytes"/>.</summary>
+    public static async Task<ArtifactRef> UploadAsync(EvaluationService.EvaluationServiceClient client, byte[] bytes, int chunkBytes = 64 * 1024, string? announcedSha256 = null)
+    {
+        using var call = client.UploadArtifact(deadline: TestCoordinator.Deadline());
+        await call.RequestStream.WriteAsync(new UploadArtifactRequest
+        {
+            Header = new ArtifactRef { Sha256 = announcedSha256 ?? ContentHash.Of(bytes), SizeBytes = bytes.Length, MediaType = "application/zip" },
+        });
+        for (var offset = 0; offset < bytes.Length; offset += chunkBytes)
+        {
+            var length = Math.Min(chunkBytes, bytes.Length - offset);
+            await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(bytes, offset, length) });
+        }
+
+        await call.RequestStream.CompleteAsync();
+        return await call.ResponseAsync;
+    }
+
+    /// <summary>Deterministic pseudo-random bytes standing in for a model bundle.</summary>
+    public static byte[] FakeBundle(int size, int seed = 7)
+    {
+        var bytes = new byte[size];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    public static async Task<ArtifactRef> UploadBundleAsync(EvaluationService.EvaluationServiceClient client, int seed = 7) =>
+        await UploadAsync(client, FakeBundle(10_000, seed));
+
+    public static Task<Contracts.V1.Evaluation> SubmitAsync(EvaluationService.EvaluationServiceClient client, string bundleSha256, string spec, params string[] nodes)
+    {
+        var request = new SubmitEvaluationRequest { SpecYaml = spec, ModelBundleSha256 = bundleSha256 };
+        request.Nodes.AddRange(nodes);
+        return client.SubmitEvaluationAsync(request, deadline: TestCoordinator.Deadline()).ResponseAsync;
+    }
+
+    /// <summary>Reads the Watch stream until a snapshot satisfies <paramref name="condition"/>; no polling.</summary>
+    public static async Task<Contracts.V1.Evaluation> WatchUntilAsync(
+        EvaluationService.EvaluationServiceClient client, string evaluationId, Func<Contracts.V1.Evaluation, bool> condition)
+    {
+        using var call = client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, deadline: TestCoordinator.Deadline());
+        Contracts.V1.Evaluation? last = null;
+        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        {
+            last = call.ResponseStream.Current;
+            if (condition(last))
+            {
+                return last;
+            }
+        }
+
+        throw new InvalidOperationException($"The watch ended without the expected state; last snapshot: {last}");
+    }
+
+    /// <summary>A released site result with the given confusion matrix (rows gold, columns predicted, in <see cref="Labels"/> order).</summary>
+    public static string SiteResult(long[][] matrix, string[]? labels = null)
+    {
+        var counts = ClassificationCounts.FromMatrix(labels ?? Labels, [.. matrix.Select(row => (IReadOnlyList<long>)row)]);
+        var documents = counts.DocumentCount;
+        return ResultJson.Serialize(ResultDocument.FromCounts(Task, counts, new InputSummary { DocumentsRead = documents, DocumentsEvaluated = documents }));
+    }
+}

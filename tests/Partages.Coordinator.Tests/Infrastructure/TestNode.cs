@@ -1,0 +1,97 @@
+using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Partages.Contracts.V1;
+
+namespace Partages.Coordinator.Tests.Infrastructure;
+
+/// <summary>An enrolled node as the coordinator sees it: a client certificate and the node-plane client.</summary>
+public sealed class TestNode(TestCoordinator coordinator, string name, X509Certificate2 certificate)
+{
+    public string Name { get; } = name;
+
+    public X509Certificate2 Certificate { get; } = certificate;
+
+    public NodeService.NodeServiceClient Client { get; } = new(coordinator.Channel(certificate));
+
+    /// <summary>Opens a session and sends the hello; the first message back should be the welcome.</summary>
+    public async Task<NodeSessionClient> ConnectAsync(params string[] activeRunIds)
+    {
+        var session = new NodeSessionClient(Client.Session(deadline: DateTime.UtcNow.AddMinutes(5)));
+        var hello = new NodeHello { AgentVersion = "test-agent/1", OnnxruntimeVersion = "1.31.1", MaxConcurrentRuns = 1 };
+        hello.Datasets.Add(new DatasetSummary { Name = "amr-reports", Format = "jsonl", ApproximateDocuments = 100, Fingerprint = new string('a', 64) });
+        hello.ActiveRunIds.AddRange(activeRunIds);
+        await session.SendAsync(new NodeMessage { Hello = hello });
+        return session;
+    }
+
+    public Task<SubmitResultResponse> SubmitResultAsync(string runId, string resultJson, string? sha256 = null) =>
+        Client.SubmitResultAsync(
+            new SubmitResultRequest { RunId = runId, ResultJson = resultJson, ResultSha256 = sha256 ?? Evaluation.ContentHash.Of(resultJson) },
+            deadline: TestCoordinator.Deadline()).ResponseAsync;
+}
+
+/// <summary>One open Session stream, read message by message.</summary>
+public sealed class NodeSessionClient(AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> call) : IAsyncDisposable
+{
+    public Task SendAsync(NodeMessage message) => call.RequestStream.WriteAsync(message);
+
+    public Task AcceptAsync(string runId) => SendAsync(new NodeMessage { Accepted = new JobAccepted { RunId = runId } });
+
+    public Task HeartbeatAsync(params string[] activeRunIds)
+    {
+        var heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) };
+        heartbeat.ActiveRunIds.AddRange(activeRunIds);
+        return SendAsync(new NodeMessage { Heartbeat = heartbeat });
+    }
+
+    /// <summary>The next message from the coordinator; fails the test if none comes within the call timeout.</summary>
+    public async Task<CoordinatorMessage> ReadAsync()
+    {
+        using var timeout = new CancellationTokenSource(TestCoordinator.CallTimeout);
+        if (!await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            throw new InvalidOperationException("The coordinator ended the session.");
+        }
+
+        return call.ResponseStream.Current;
+    }
+
+    public async Task<Welcome> ReadWelcomeAsync()
+    {
+        var message = await ReadAsync();
+        message.KindCase.Should().Be(CoordinatorMessage.KindOneofCase.Welcome);
+        return message.Welcome;
+    }
+
+    public async Task<JobOffer> ReadOfferAsync()
+    {
+        var message = await ReadAsync();
+        message.KindCase.Should().Be(CoordinatorMessage.KindOneofCase.Offer);
+        return message.Offer;
+    }
+
+    public async Task<CancelJob> ReadCancelAsync()
+    {
+        var message = await ReadAsync();
+        message.KindCase.Should().Be(CoordinatorMessage.KindOneofCase.Cancel);
+        return message.Cancel;
+    }
+
+    /// <summary>Ends the stream from the node's side (the node goes offline) and waits for the coordinator to close it.</summary>
+    public async Task CloseAsync()
+    {
+        await call.RequestStream.CompleteAsync();
+        using var timeout = new CancellationTokenSource(TestCoordinator.CallTimeout);
+        while (await call.ResponseStream.MoveNext(timeout.Token))
+        {
+            // Drain whatever was still queued for the node.
+        }
+    }
+
+    public ValueTask DisposeAsync()
+    {
+        call.Dispose();
+        return ValueTask.CompletedTask;
+    }
+}

@@ -1,0 +1,232 @@
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Sessions;
+
+public sealed class NodeServiceTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private string _bundle = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("sessions-evaluator", "evaluator"));
+        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Session_NoClientCertificate_Unauthenticated()
+    {
+        var client = new NodeService.NodeServiceClient(_coordinator.Channel());
+        using var call = client.Session(deadline: TestCoordinator.Deadline());
+
+        var open = async () =>
+        {
+            await call.RequestStream.WriteAsync(new NodeMessage { Hello = new NodeHello() });
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        };
+
+        (await open.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+
+    [Test]
+    public async Task Session_CertificateFromForeignCa_FailsTlsHandshakeAsUnavailable()
+    {
+        using var foreign = TestPki.ForeignClientCertificate("intruder");
+        var client = new NodeService.NodeServiceClient(_coordinator.Channel(foreign));
+
+        var open = async () =>
+        {
+            // Read before writing: a write on a dead HTTP/2 stream surfaces as an IOException, the read as the call's status.
+            using var call = client.Session(deadline: TestCoordinator.Deadline());
+            await call.ResponseStream.MoveNext(CancellationToken.None);
+        };
+        var submit = async () => await client.SubmitResultAsync(new SubmitResultRequest { RunId = "run_x" }, deadline: TestCoordinator.Deadline());
+
+        (await open.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unavailable);
+        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unavailable);
+    }
+
+    [Test]
+    public async Task Session_RevokedNode_Unauthenticated()
+    {
+        var node = await _coordinator.EnrollNodeAsync("revoked-node");
+        var (exit, output, _) = await _coordinator.AdminAsync("admin", "revoke-node", "--data-dir", _coordinator.DataDir, "--node", "revoked-node");
+        exit.Should().Be(0);
+        output.Should().Contain("revoked");
+
+        await using var session = await node.ConnectAsync();
+        var read = async () => await session.ReadAsync();
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+
+    [Test]
+    public async Task Session_NodeRevokedWhileConnected_EndedAtNextHeartbeat()
+    {
+        var node = await _coordinator.EnrollNodeAsync("revoked-live");
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        (await _coordinator.AdminAsync("admin", "revoke-node", "--data-dir", _coordinator.DataDir, "--node", "revoked-live")).ExitCode.Should().Be(0);
+
+        await session.HeartbeatAsync();
+        var read = async () => await session.ReadAsync();
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+
+    [Test]
+    public async Task Session_FirstMessageNotHello_InvalidArgument()
+    {
+        var node = await _coordinator.EnrollNodeAsync("no-hello");
+        using var call = node.Client.Session(deadline: TestCoordinator.Deadline());
+        await call.RequestStream.WriteAsync(new NodeMessage { Heartbeat = new Heartbeat() });
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_NodeConnected_OfferArrivesOnSession()
+    {
+        var node = await _coordinator.EnrollNodeAsync("offer-live");
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var spec = Evaluations.Spec("offer-live");
+
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "offer-live");
+
+        var offer = await session.ReadOfferAsync();
+        offer.EvaluationId.Should().Be(evaluation.Id);
+        offer.RunId.Should().Be(evaluation.Runs.Single().Id);
+        offer.SpecYaml.Should().Be(spec);
+        offer.SpecSha256.Should().Be(Evaluation.ContentHash.Of(spec));
+        offer.ModelBundle.Sha256.Should().Be(_bundle);
+        offer.ModelBundle.SizeBytes.Should().Be(10_000);
+        offer.Dataset.Should().Be("amr-reports");
+        offer.LeaseSeconds.Should().Be(60);
+        evaluation.Runs.Single().State.Should().Be(RunState.Offered);
+    }
+
+    [Test]
+    public async Task Session_QueuedRunWhileOffline_OfferedOnConnect()
+    {
+        var node = await _coordinator.EnrollNodeAsync("offer-later");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("offer-later"), "offer-later");
+        evaluation.Runs.Single().State.Should().Be(RunState.Queued);
+
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+
+        (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
+    }
+
+    [Test]
+    public async Task Session_ReconnectWithRunStillActive_KeepsRunWithoutNewOffer()
+    {
+        var node = await _coordinator.EnrollNodeAsync("reconnect-active");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("reconnect-active"), "reconnect-active");
+        var runId = evaluation.Runs.Single().Id;
+        await using (var first = await node.ConnectAsync())
+        {
+            await first.ReadWelcomeAsync();
+            await first.ReadOfferAsync();
+            await first.AcceptAsync(runId);
+            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await first.CloseAsync();
+        }
+
+        await using var second = await node.ConnectAsync(runId);
+        await second.ReadWelcomeAsync();
+        await second.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runId, Phase = JobPhase.Running, Done = 5, Total = 10 } });
+
+        var running = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
+        running.Runs.Single().Done.Should().Be(5);
+        running.Runs.Single().Total.Should().Be(10);
+    }
+
+    [Test]
+    public async Task Session_ReconnectWithoutOfferedRun_OffersItAgain()
+    {
+        var node = await _coordinator.EnrollNodeAsync("reoffer");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("reoffer"), "reoffer");
+        await using (var first = await node.ConnectAsync())
+        {
+            await first.ReadWelcomeAsync();
+            await first.ReadOfferAsync();
+            await first.CloseAsync();
+        }
+
+        await using var second = await node.ConnectAsync();
+        await second.ReadWelcomeAsync();
+
+        (await second.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
+    }
+
+    [Test]
+    public async Task CancelEvaluation_RunAtNode_CancelJobSentAndRunCancelled()
+    {
+        var node = await _coordinator.EnrollNodeAsync("cancel-me");
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("cancel-me"), "cancel-me");
+        var offer = await session.ReadOfferAsync();
+        await session.AcceptAsync(offer.RunId);
+
+        var cancelled = await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "wrong bundle" });
+
+        var cancel = await session.ReadCancelAsync();
+        cancel.RunId.Should().Be(offer.RunId);
+        cancel.Reason.Should().Contain("wrong bundle");
+        cancelled.State.Should().Be(EvaluationState.Cancelled);
+        cancelled.Runs.Single().State.Should().Be(RunState.Cancelled);
+    }
+
+    [Test]
+    public async Task Session_JobRejected_RunRejectedAndEvaluationFailed()
+    {
+        var node = await _coordinator.EnrollNodeAsync("rejecter");
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("rejecter"), "rejecter");
+        var offer = await session.ReadOfferAsync();
+
+        await session.SendAsync(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = "dataset amr-reports is not configured" } });
+
+        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        final.State.Should().Be(EvaluationState.Failed);
+        final.Runs.Single().State.Should().Be(RunState.Rejected);
+        final.Runs.Single().Reason.Should().Be("dataset amr-reports is not configured");
+        final.MissingSites.Should().Equal("rejecter");
+    }
+
+    [Test]
+    public async Task ListNodes_ConnectedNode_OnlineWithHelloDetails()
+    {
+        var node = await _coordinator.EnrollNodeAsync("listed");
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+
+        var nodes = await _evaluator.ListNodesAsync(new ListNodesRequest());
+
+        var listed = nodes.Nodes.Single(n => n.Name == "listed");
+        listed.Online.Should().BeTrue();
+        listed.AgentVersion.Should().Be("test-agent/1");
+        listed.OnnxruntimeVersion.Should().Be("1.31.1");
+        listed.Datasets.Single().Name.Should().Be("amr-reports");
+        listed.Revoked.Should().BeFalse();
+    }
+}
