@@ -61,10 +61,12 @@ public static class DemoAssets
             return existing;
         }
 
+        // Training is CPU-bound for a second or two: keep it off the caller's thread.
         var built = await Task.Run(() => Build(root, options, cancellationToken), cancellationToken).ConfigureAwait(false);
+        var stamp = new Stamp(GeneratorVersion, options, ToRelative(built), await HashFilesAsync(built, cancellationToken).ConfigureAwait(false));
         await WriteAtomicallyAsync(
             Path.Combine(root, StampFileName),
-            JsonSerializer.SerializeToUtf8Bytes(new Stamp(GeneratorVersion, options, ToRelative(built), await HashFilesAsync(built, cancellationToken).ConfigureAwait(false)), s_stampJson),
+            JsonSerializer.SerializeToUtf8Bytes(stamp, s_stampJson),
             cancellationToken).ConfigureAwait(false);
         return built;
     }
