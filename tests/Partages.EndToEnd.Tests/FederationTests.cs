@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Partages.Contracts.V1;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Demo.Evaluator;
 using Partages.Demo.Federation;
 using Partages.Evaluation.Results;
@@ -110,7 +111,7 @@ public sealed class FederationTests
             .And.Contain("task").And.Contain("dataset").And.Contain("labels");
     }
 
-    private async Task<Contracts.V1.Evaluation> RunAsync(string spec, CancellationToken cancellationToken)
+    private async Task<EvaluationView> RunAsync(string spec, CancellationToken cancellationToken)
     {
         var submitted = await _evaluator.SubmitAsync(spec, _bundleSha256, cancellationToken: cancellationToken);
         return await _evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);

@@ -6,9 +6,9 @@ namespace Partages.EndToEnd.Tests;
 [SetUpFixture]
 public sealed class TestAssets
 {
-    private static DemoAssetPaths? _assets;
+    private static DemoAssetSet? _assets;
 
-    public static DemoAssetPaths Assets => _assets ?? throw new InvalidOperationException("Assets are built in the set-up fixture.");
+    public static DemoAssetSet Assets => _assets ?? throw new InvalidOperationException("Assets are built in the set-up fixture.");
 
     public static string Root { get; } = Path.Combine(Path.GetTempPath(), "partages-e2e-" + Environment.ProcessId);
 

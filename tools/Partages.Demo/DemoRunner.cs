@@ -1,4 +1,5 @@
 using Partages.Contracts.V1;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Demo.Evaluator;
 using Partages.Demo.Federation;
 using Partages.Demo.Presentation;
@@ -51,9 +52,9 @@ public sealed class DemoRunner(IAnsiConsole console)
         return final.State == EvaluationState.Completed ? 0 : 1;
     }
 
-    private async Task<Evaluation> WatchWithProgressAsync(EvaluatorClient client, Evaluation submitted, CancellationToken cancellationToken)
+    private async Task<EvaluationView> WatchWithProgressAsync(EvaluatorClient client, EvaluationView submitted, CancellationToken cancellationToken)
     {
-        Evaluation final = submitted;
+        EvaluationView final = submitted;
         await console.Progress()
             .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new SpinnerColumn())
             .StartAsync(async context =>

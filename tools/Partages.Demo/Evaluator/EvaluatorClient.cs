@@ -2,6 +2,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Partages.Contracts.V1;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Evaluation;
 
 namespace Partages.Demo.Evaluator;
@@ -38,7 +39,7 @@ public sealed class EvaluatorClient(GrpcChannel channel)
         return await call.ResponseAsync.ConfigureAwait(false);
     }
 
-    public async Task<Evaluation> SubmitAsync(string specYaml, string bundleSha256, IEnumerable<string>? nodes = null, CancellationToken cancellationToken = default)
+    public async Task<EvaluationView> SubmitAsync(string specYaml, string bundleSha256, IEnumerable<string>? nodes = null, CancellationToken cancellationToken = default)
     {
         var request = new SubmitEvaluationRequest { SpecYaml = specYaml, ModelBundleSha256 = bundleSha256 };
         request.Nodes.AddRange(nodes ?? []);
@@ -46,10 +47,10 @@ public sealed class EvaluatorClient(GrpcChannel channel)
     }
 
     /// <summary>Follows an evaluation, calling <paramref name="onUpdate"/> on every snapshot; returns the final one.</summary>
-    public async Task<Evaluation> WatchUntilFinalAsync(string evaluationId, Action<Evaluation>? onUpdate = null, CancellationToken cancellationToken = default)
+    public async Task<EvaluationView> WatchUntilFinalAsync(string evaluationId, Action<EvaluationView>? onUpdate = null, CancellationToken cancellationToken = default)
     {
         using var call = _client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken);
-        Evaluation? last = null;
+        EvaluationView? last = null;
         await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             last = snapshot;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Partages.Contracts.V1;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Evaluation.Results;
 using Spectre.Console;
 
@@ -8,7 +9,7 @@ namespace Partages.Demo.Presentation;
 /// <summary>Per-site and pooled results as console tables.</summary>
 public static class ResultsTable
 {
-    public static void Write(IAnsiConsole console, Evaluation evaluation)
+    public static void Write(IAnsiConsole console, EvaluationView evaluation)
     {
         console.MarkupLine($"[bold]Evaluation[/] {Markup.Escape(evaluation.Name)} ({Markup.Escape(evaluation.Id)}): [bold]{State(evaluation.State)}[/]");
         foreach (var run in evaluation.Runs.Where(r => r.State != RunState.Succeeded))
