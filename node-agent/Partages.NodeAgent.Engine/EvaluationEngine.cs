@@ -1,8 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.ExceptionServices;
-using System.Threading.Channels;
 using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Datasets;
@@ -16,9 +13,9 @@ namespace Partages.NodeAgent.Engine;
 /// <summary>
 /// Runs a single-label classification bundle over a JSONL dataset. Everything that can be checked before
 /// reading a document is (task, dataset, bundle contents, labels, vocabulary, graph inputs and outputs) and
-/// refused with a reason. Then two stages overlap: one task reads, validates and tokenizes documents into
-/// batches, the other runs ONNX Runtime on them, joined by a bounded channel so memory stays flat. Only the
-/// confusion matrix and the counts of skipped lines come out.
+/// refused with a reason; then <see cref="EvaluationPipeline"/> reads, tokenizes and scores in overlapping
+/// stages. Only the confusion matrix and the counts of skipped lines come out. Thread-safe: concurrent jobs
+/// share nothing but the options.
 /// </summary>
 public sealed class EvaluationEngine : IEvaluationEngine
 {
@@ -123,158 +120,12 @@ public sealed class EvaluationEngine : IEvaluationEngine
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var shape = classifier.Shape;
-        var batchSize = shape.FixedBatchSize ?? _options.BatchSize;
-        var builder = new TokenBatchBuilder(
-            batchSize,
-            fixedBatch: shape.FixedBatchSize is not null,
-            shape.FixedSequenceLength,
-            tokenTypeIds: manifest.Inputs.TokenTypeIds is not null,
-            encoder);
-
         await using var stream = DatasetFile.OpenRead(job.Dataset);
         var reader = new JsonlDocumentReader(stream, job.Spec.Labels, _options.MaxLineBytes);
-        var counts = new ClassificationCounts(job.Spec.Labels);
-        var inferenceSkips = new SkipTally();
-        var channel = Channel.CreateBounded<TokenBatch>(new BoundedChannelOptions(_options.PrefetchBatches)
-        {
-            SingleReader = true,
-            SingleWriter = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-
-        using var pipelineCancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var producer = Task.Run(() => ProduceAsync(reader, encoder, builder, channel.Writer, pipelineCancellation.Token), CancellationToken.None);
-        var consumer = Task.Run(
-            () => ConsumeAsync(channel.Reader, classifier, batchSize, manifestToSpec, counts, inferenceSkips, progress, total, pipelineCancellation),
-            CancellationToken.None);
-        await WhenBothAsync(producer, consumer, cancellationToken).ConfigureAwait(false);
-
-        var lastReported = await consumer.ConfigureAwait(false);
-        if (progress is not null && lastReported != reader.DocumentsRead)
-        {
-            progress.Report(new EvaluationProgress(reader.DocumentsRead, Math.Max(total, reader.DocumentsRead)));
-        }
-
-        var skipped = SkipTally.Merge(reader.Skipped, inferenceSkips);
-        RecordMetrics(counts.DocumentCount, skipped);
-        var summary = new InputSummary
-        {
-            DocumentsRead = reader.DocumentsRead,
-            DocumentsEvaluated = counts.DocumentCount,
-            Skipped = skipped,
-        };
+        var pipeline = new EvaluationPipeline(_options, encoder, classifier, manifestToSpec, tokenTypeIds: manifest.Inputs.TokenTypeIds is not null);
+        var (counts, summary) = await pipeline.RunAsync(reader, job.Spec.Labels, total, progress, cancellationToken).ConfigureAwait(false);
+        RecordMetrics(counts.DocumentCount, summary.Skipped);
         return ResultDocument.FromCounts(job.Spec.Task, counts, summary);
-    }
-
-    /// <summary>Reads, validates and tokenizes documents into batches; completes the channel (with the error, if any).</summary>
-    private static async Task ProduceAsync(
-        JsonlDocumentReader reader,
-        BertEncoder encoder,
-        TokenBatchBuilder builder,
-        ChannelWriter<TokenBatch> batches,
-        CancellationToken cancellationToken)
-    {
-        try
-        {
-            while (reader.TryRead(out var document))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                builder.Add(encoder.Encode(document.Text), document.Label);
-                if (builder.IsFull)
-                {
-                    await batches.WriteAsync(builder.Build(reader.DocumentsRead), cancellationToken).ConfigureAwait(false);
-                }
-            }
-
-            if (builder.Count > 0)
-            {
-                await batches.WriteAsync(builder.Build(reader.DocumentsRead), cancellationToken).ConfigureAwait(false);
-            }
-
-            batches.TryComplete();
-        }
-        catch (Exception ex)
-        {
-            batches.TryComplete(ex);
-            throw;
-        }
-    }
-
-    /// <summary>Scores batches and accumulates the confusion matrix; on failure cancels the producer. Returns the last progress reported.</summary>
-    private static async Task<long> ConsumeAsync(
-        ChannelReader<TokenBatch> batches,
-        OnnxClassifier classifier,
-        int batchSize,
-        int[] manifestToSpec,
-        ClassificationCounts counts,
-        SkipTally skips,
-        IProgress<EvaluationProgress>? progress,
-        long total,
-        CancellationTokenSource pipelineCancellation)
-    {
-        var cancellationToken = pipelineCancellation.Token;
-        var predictions = new int[batchSize];
-        long lastReported = -1;
-        try
-        {
-            await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
-            {
-                // ReadAllAsync hands out buffered batches without looking at the token, so cancellation is checked here.
-                cancellationToken.ThrowIfCancellationRequested();
-                var started = Stopwatch.GetTimestamp();
-                classifier.Predict(batch, predictions, cancellationToken);
-                EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-                for (var row = 0; row < batch.Rows; row++)
-                {
-                    var predicted = predictions[row];
-                    if (predicted == OnnxClassifier.NoPrediction)
-                    {
-                        skips.Add(SkipKinds.InvalidLogits);
-                    }
-                    else
-                    {
-                        counts.Add(batch.Labels[row], manifestToSpec[predicted]);
-                    }
-                }
-
-                progress?.Report(new EvaluationProgress(batch.DocumentsRead, Math.Max(total, batch.DocumentsRead)));
-                lastReported = batch.DocumentsRead;
-            }
-
-            return lastReported;
-        }
-        catch
-        {
-            await pipelineCancellation.CancelAsync().ConfigureAwait(false);
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Awaits both stages. When one fails the other is cancelled and ends with an <see cref="OperationCanceledException"/>
-    /// that only echoes the failure, so the first real cause is rethrown, not the echo.
-    /// </summary>
-    private static async Task WhenBothAsync(Task producer, Task consumer, CancellationToken cancellationToken)
-    {
-        try
-        {
-            await Task.WhenAll(producer, consumer).ConfigureAwait(false);
-        }
-        catch (Exception) when (producer.IsCompleted && consumer.IsCompleted)
-        {
-            var cause = new[] { consumer, producer }
-                .Where(t => t.IsFaulted)
-                .Select(t => t.Exception!.GetBaseException())
-                .FirstOrDefault(e => e is not OperationCanceledException);
-            if (cause is not null)
-            {
-                ExceptionDispatchInfo.Throw(cause);
-            }
-
-            cancellationToken.ThrowIfCancellationRequested();
-            throw;
-        }
     }
 
     private static void CheckTask(string task)

@@ -1,0 +1,94 @@
+using System.Text;
+using Partages.NodeAgent.Engine.Datasets;
+
+namespace Partages.NodeAgent.Engine.Tests.Datasets;
+
+public sealed class JsonlDocumentReaderTests
+{
+    private static readonly string[] Labels = ["sensible", "BLSE"];
+
+    [TestCase("""{"id":"1","text":"souche","label":"BLSE"}""", null)]
+    [TestCase("""{"label":"BLSE","extra":{"a":[1,{"b":null}]},"text":"souche","id":"1"}""", null)]
+    [TestCase("""{"\u0069d":"1","text":"souche","label":"BLSE"}""", null)]
+    [TestCase("""  {"id":"1","text":"souche","label":"BLSE"}  """, null)]
+    [TestCase("""{"id":"1","text":"souche","label":"BLSE"}{}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","label":"BLSE",}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","id":"2","text":"souche","label":"BLSE"}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":null,"text":"souche","label":"BLSE"}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":42,"label":"BLSE"}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","label":"BLSE"}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","label":["BLSE"]}""", SkipKinds.MalformedJson)]
+    [TestCase("\"just a string\"", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","label":""}""", SkipKinds.MissingLabel)]
+    [TestCase("""{"id":"1","text":"","label":""}""", SkipKinds.MissingLabel)]
+    [TestCase("""{"id":"1","text":"\n\t","label":"BLSE"}""", SkipKinds.EmptyText)]
+    [TestCase("""{"id":"1","text":"souche","label":"blse"}""", SkipKinds.UnknownLabel)]
+    public void TryRead_OneLine_AcceptsOrSkipsByKind(string line, string? expectedSkip)
+    {
+        var reader = Reader(line);
+
+        var read = reader.TryRead(out var document);
+
+        reader.DocumentsRead.Should().Be(1);
+        if (expectedSkip is null)
+        {
+            read.Should().BeTrue();
+            document.Should().Be(new LabeledDocument("souche", 1));
+            reader.Skipped.Total.Should().Be(0);
+        }
+        else
+        {
+            read.Should().BeFalse();
+            SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [expectedSkip] = 1 });
+        }
+    }
+
+    [Test]
+    public void TryRead_SameIdTwice_KeepsTheFirstAndCountsTheSecond()
+    {
+        var reader = Reader(
+            """{"id":"r1","text":"premier","label":"BLSE"}""",
+            """{"id":"r1","text":"second","label":"sensible"}""",
+            """{"id":"r2","text":"autre","label":"sensible"}""");
+
+        var documents = ReadAll(reader);
+
+        documents.Should().Equal(new LabeledDocument("premier", 1), new LabeledDocument("autre", 0));
+        SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.DuplicateId] = 1 });
+    }
+
+    [Test]
+    public void TryRead_IdOfASkippedLine_DoesNotBlockALaterValidLine()
+    {
+        var reader = Reader(
+            """{"id":"r1","text":"","label":"BLSE"}""",
+            """{"id":"r1","text":"corrige","label":"BLSE"}""");
+
+        ReadAll(reader).Should().Equal(new LabeledDocument("corrige", 1));
+    }
+
+    [Test]
+    public void TryRead_InvalidUtf8_IsCountedAndTheNextLineIsRead()
+    {
+        byte[] bytes = [.. "{\"id\":\"1\",\"text\":\"caf"u8, 0xC3, 0x28, .. "\",\"label\":\"BLSE\"}\n"u8, .. "{\"id\":\"2\",\"text\":\"café\",\"label\":\"BLSE\"}"u8];
+        var reader = new JsonlDocumentReader(new MemoryStream(bytes), Labels, maxLineBytes: 1024);
+
+        ReadAll(reader).Should().Equal(new LabeledDocument("café", 1));
+        SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.InvalidUtf8] = 1 });
+        reader.DocumentsRead.Should().Be(2);
+    }
+
+    private static JsonlDocumentReader Reader(params string[] lines) =>
+        new(new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), Labels, maxLineBytes: 1024);
+
+    private static List<LabeledDocument> ReadAll(JsonlDocumentReader reader)
+    {
+        var documents = new List<LabeledDocument>();
+        while (reader.TryRead(out var document))
+        {
+            documents.Add(document);
+        }
+
+        return documents;
+    }
+}
