@@ -72,17 +72,9 @@ public sealed class EvaluationEngine : IEvaluationEngine
             {
             }
 
-            var bundle = BundleReader.Read(job.BundlePath, _options);
-            var manifest = bundle.Manifest;
+            var (manifest, manifestToSpec, encoder, loadedClassifier) = Prepare(job);
+            using var classifier = loadedClassifier;
             activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
-            if (manifest.Task != job.Spec.Task)
-            {
-                throw new EvaluationRefusedException($"the spec's task '{job.Spec.Task}' differs from the model's task '{manifest.Task}'");
-            }
-
-            var manifestToSpec = LabelMapping.ManifestToSpec(job.Spec, manifest);
-            var encoder = BertEncoder.Create(bundle.Vocabulary, manifest);
-            using var classifier = OnnxClassifier.Create(bundle.ModelBytes, manifest, _options);
             cancellationToken.ThrowIfCancellationRequested();
 
             long total;
@@ -108,6 +100,24 @@ public sealed class EvaluationEngine : IEvaluationEngine
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             throw;
         }
+    }
+
+    /// <summary>
+    /// Opens the bundle and checks it against the job. Its own method so the bundle's bytes (the graph can be
+    /// hundreds of megabytes) are unreachable once the session holds the model, instead of living as long as the run.
+    /// </summary>
+    private (ModelManifest Manifest, int[] ManifestToSpec, BertEncoder Encoder, OnnxClassifier Classifier) Prepare(EvaluationJob job)
+    {
+        var bundle = BundleReader.Read(job.BundlePath, _options);
+        var manifest = bundle.Manifest;
+        if (manifest.Task != job.Spec.Task)
+        {
+            throw new EvaluationRefusedException($"the spec's task '{job.Spec.Task}' differs from the model's task '{manifest.Task}'");
+        }
+
+        var manifestToSpec = LabelMapping.ManifestToSpec(job.Spec, manifest);
+        var encoder = BertEncoder.Create(bundle.Vocabulary, manifest);
+        return (manifest, manifestToSpec, encoder, OnnxClassifier.Create(bundle.ModelBytes, manifest, _options));
     }
 
     private async Task<ResultDocument> RunPipelineAsync(

@@ -12,6 +12,8 @@ namespace Partages.NodeAgent.Engine.Bundles;
 /// </summary>
 public static class BundleReader
 {
+    private const int MaxNamedEntries = 10;
+
     public static ModelBundle Read(string bundlePath, EvaluationEngineOptions options)
     {
         ArgumentNullException.ThrowIfNull(bundlePath);
@@ -80,8 +82,10 @@ public static class BundleReader
         var unexpected = entries.Keys.Where(name => !allowed.Contains(name) && !IsParentFolderOfAny(name, allowed)).Order(StringComparer.Ordinal).ToList();
         if (unexpected.Count > 0)
         {
+            // A hostile bundle may hold thousands of entries: name a few, count the rest.
+            var named = string.Join(", ", unexpected.Take(MaxNamedEntries)) + (unexpected.Count > MaxNamedEntries ? $" and {unexpected.Count - MaxNamedEntries} more" : "");
             throw new EvaluationRefusedException(
-                $"model bundle holds entries its manifest does not name: {string.Join(", ", unexpected)} (allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))})");
+                $"model bundle holds entries its manifest does not name: {named} (allowed: {string.Join(", ", allowed.Order(StringComparer.Ordinal))})");
         }
 
         var model = ReadRequired(entries, manifest.Model, "model", options.MaxModelBytes);
@@ -149,7 +153,10 @@ public static class BundleReader
         return ReadEntry(entry, path, limit);
     }
 
-    /// <summary>Reads at most <paramref name="limit"/> bytes, trusting neither the header's length nor the compression ratio.</summary>
+    /// <summary>
+    /// Reads exactly the size the entry's header declares, after checking it against the limit, and refuses an entry
+    /// that inflates to more or less: a lying header can neither make the reader allocate past the limit nor truncate.
+    /// </summary>
     private static byte[] ReadEntry(ZipArchiveEntry entry, string name, long limit)
     {
         if (entry.Length > limit)
@@ -157,23 +164,23 @@ public static class BundleReader
             throw new EvaluationRefusedException($"model bundle entry '{name}' is {entry.Length} bytes; the limit is {limit}");
         }
 
+        var content = new byte[entry.Length];
         using var source = entry.Open();
-        using var buffer = new MemoryStream(capacity: (int)Math.Min(entry.Length, limit));
-        var chunk = new byte[81920];
-        long total = 0;
-        int read;
-        while ((read = source.Read(chunk, 0, chunk.Length)) > 0)
+        try
         {
-            total += read;
-            if (total > limit)
-            {
-                throw new EvaluationRefusedException($"model bundle entry '{name}' inflates past the limit of {limit} bytes");
-            }
-
-            buffer.Write(chunk, 0, read);
+            source.ReadExactly(content);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new EvaluationRefusedException($"model bundle entry '{name}' is shorter than its header declares", ex);
         }
 
-        return buffer.ToArray();
+        if (source.ReadByte() >= 0)
+        {
+            throw new EvaluationRefusedException($"model bundle entry '{name}' inflates past the {entry.Length} bytes its header declares");
+        }
+
+        return content;
     }
 
     /// <summary>
