@@ -14,6 +14,11 @@ public sealed partial class LeaseMonitor(
     IOptions<CoordinatorOptions> options,
     ILogger<LeaseMonitor> logger) : BackgroundService
 {
+    private TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes when the next check has finished: a synchronisation point for tests that drive the clock.</summary>
+    internal Task NextCheck => Volatile.Read(ref _checked).Task;
+
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
         await scheduler.GraceLeasesAfterStartAsync(cancellationToken).ConfigureAwait(false);
@@ -51,6 +56,10 @@ public sealed partial class LeaseMonitor(
         {
             // One failed check (database busy, disk full) must not stop the monitor; the next tick retries.
             Log.CheckFailed(logger, ex);
+        }
+        finally
+        {
+            Interlocked.Exchange(ref _checked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 

@@ -1,0 +1,132 @@
+using System.Security.Cryptography;
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+using Partages.Evaluation;
+
+namespace Partages.Coordinator.Tests.Artifacts;
+
+public sealed class ArtifactTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private TestNode _node = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("artifact-evaluator", "evaluator"));
+        _node = await _coordinator.EnrollNodeAsync("downloader");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task UploadArtifact_VerifiedBytes_StoredUnderTheirHash()
+    {
+        var bytes = Evaluations.FakeBundle(300_000, seed: 1);
+
+        var stored = await Evaluations.UploadAsync(_evaluator, bytes);
+        var again = await Evaluations.UploadAsync(_evaluator, bytes, chunkBytes: 7_000);
+
+        stored.Sha256.Should().Be(ContentHash.Of(bytes));
+        stored.SizeBytes.Should().Be(bytes.Length);
+        stored.MediaType.Should().Be("application/zip");
+        again.Should().Be(stored, "uploading the same bytes again is idempotent");
+        var path = Path.Combine(_coordinator.DataDir, "artifacts", "sha256", stored.Sha256);
+        (await File.ReadAllBytesAsync(path)).Should().Equal(bytes);
+        Directory.EnumerateFiles(Path.Combine(_coordinator.DataDir, "artifacts", "tmp")).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task UploadArtifact_BytesDoNotMatchHeader_InvalidArgumentAndNothingStored()
+    {
+        var bytes = Evaluations.FakeBundle(1_000, seed: 2);
+        var claimed = new string('a', 64);
+
+        var upload = async () => await Evaluations.UploadAsync(_evaluator, bytes, announcedSha256: claimed);
+
+        (await upload.Should().ThrowAsync<RpcException>()).Which.Status.Should().Match<Status>(s => s.StatusCode == StatusCode.InvalidArgument && s.Detail.Contains(ContentHash.Of(bytes)));
+        File.Exists(Path.Combine(_coordinator.DataDir, "artifacts", "sha256", claimed)).Should().BeFalse();
+        Directory.EnumerateFiles(Path.Combine(_coordinator.DataDir, "artifacts", "tmp")).Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task DownloadArtifact_FromOffset_ResumesWithEveryChunkHashed()
+    {
+        var bytes = Evaluations.FakeBundle(1_000_000, seed: 3);
+        var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
+        const long offset = 123_457;
+
+        var chunks = new List<ArtifactChunk>();
+        using (var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = offset, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
+        {
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+            {
+                chunks.Add(chunk);
+            }
+        }
+
+        chunks.Should().HaveCount(9);
+        chunks.Should().OnlyContain(c => c.Data.Length <= 100_000 && c.TotalSize == bytes.Length);
+        chunks.Select(c => c.ChunkSha256).Should().Equal(chunks.Select(c => Convert.ToHexStringLower(SHA256.HashData(c.Data.ToByteArray()))));
+        chunks.Select(c => c.Offset).Should().Equal(Enumerable.Range(0, 9).Select(i => offset + (i * 100_000L)));
+        var resumed = bytes[..(int)offset].Concat(chunks.SelectMany(c => c.Data.ToByteArray())).ToArray();
+        resumed.Should().Equal(bytes);
+    }
+
+    [Test]
+    public async Task DownloadArtifact_NoChunkSizeGiven_DefaultsTo256KiB()
+    {
+        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(600_000, seed: 4));
+
+        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
+        var sizes = new List<int>();
+        await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+        {
+            sizes.Add(chunk.Data.Length);
+        }
+
+        sizes.Should().Equal(262_144, 262_144, 600_000 - (2 * 262_144));
+    }
+
+    [Test]
+    public async Task DownloadArtifact_UnknownHash_NotFound()
+    {
+        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('b', 64) }, deadline: TestCoordinator.Deadline());
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task DownloadArtifact_OffsetBeyondSize_OutOfRange()
+    {
+        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 5));
+        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 5_001 }, deadline: TestCoordinator.Deadline());
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.OutOfRange);
+    }
+
+    [Test]
+    public async Task DownloadArtifact_WithoutNodeCertificate_Unauthenticated()
+    {
+        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 6));
+        var anonymous = new NodeService.NodeServiceClient(_coordinator.Channel());
+        using var call = anonymous.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+}

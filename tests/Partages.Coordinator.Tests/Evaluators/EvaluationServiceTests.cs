@@ -1,0 +1,167 @@
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Evaluators;
+
+public sealed class EvaluationServiceTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private string _bundle = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("alice", "evaluator"));
+        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+        await _coordinator.EnrollNodeAsync("site-a");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_MalformedSpec_InvalidArgumentListingEveryErrorWithItsLine()
+    {
+        const string spec = """
+            version: 1
+            name: Not A Slug
+            task: regression
+            dataset: amr-reports
+            labels: [only-one]
+            min_sites: zero
+            """;
+
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "site-a");
+
+        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        status.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        var lines = status.Detail.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        lines[0].Should().Be("The spec has 4 error(s):");
+        lines.Skip(1).Should().SatisfyRespectively(
+            l => l.Should().StartWith("line 2, column 7: name:"),
+            l => l.Should().StartWith("line 3, column 7: task:"),
+            l => l.Should().StartWith("line 5, column 9: labels:"),
+            l => l.Should().StartWith("line 6, column 12: min_sites:"));
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_NoToken_Unauthenticated()
+    {
+        var anonymous = _coordinator.EvaluatorClient(apiToken: null);
+
+        var submit = async () => await Evaluations.SubmitAsync(anonymous, _bundle, Evaluations.Spec(), "site-a");
+        var list = async () => await anonymous.ListEvaluationsAsync(new ListEvaluationsRequest());
+
+        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+
+    [Test]
+    public async Task ListEvaluations_UnknownToken_Unauthenticated()
+    {
+        var stranger = _coordinator.EvaluatorClient("pta_made-up");
+
+        var list = async () => await stranger.ListEvaluationsAsync(new ListEvaluationsRequest());
+
+        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+    }
+
+    [Test]
+    public async Task Viewer_ReadsButCannotSubmitUploadOrCancel_PermissionDenied()
+    {
+        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("victor", "viewer"));
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("viewed"), "site-a");
+
+        var read = await viewer.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
+        var submit = async () => await Evaluations.SubmitAsync(viewer, _bundle, Evaluations.Spec(), "site-a");
+        var upload = async () => await Evaluations.UploadAsync(viewer, [1, 2, 3]);
+        var cancel = async () => await viewer.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
+
+        read.Owner.Should().Be("alice");
+        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        (await upload.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        (await cancel.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+    }
+
+    [Test]
+    public async Task CancelEvaluation_OtherEvaluatorsEvaluation_PermissionDeniedButAdminMay()
+    {
+        var bob = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("bob", "evaluator"));
+        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root", "admin"));
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("not-bobs"), "site-a");
+
+        var byBob = async () => await bob.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
+
+        (await byBob.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        var cancelled = await admin.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "cleanup" });
+        cancelled.State.Should().Be(EvaluationState.Cancelled);
+        cancelled.Reason.Should().Be("cancelled by root: cleanup");
+        var again = async () => await admin.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
+        (await again.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_UnknownNode_InvalidArgumentNamingIt()
+    {
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), "site-a", "site-nowhere");
+
+        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        status.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        status.Detail.Should().Contain("site-nowhere");
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_BundleNotUploaded_FailedPrecondition()
+    {
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, new string('0', 64), Evaluations.Spec(), "site-a");
+
+        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_MinSitesAboveTargets_InvalidArgument()
+    {
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(minSites: 2), "site-a");
+
+        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("min_sites is 2");
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_NoNodesNamed_TargetsEveryEnrolledNode()
+    {
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("everyone"));
+
+        evaluation.State.Should().Be(EvaluationState.Running);
+        evaluation.Owner.Should().Be("alice");
+        evaluation.MinSites.Should().Be(1);
+        evaluation.Runs.Select(r => r.NodeName).Should().Contain("site-a");
+        evaluation.Runs.Should().OnlyContain(r => r.State == RunState.Queued);
+    }
+
+    [Test]
+    public async Task GetEvaluation_Unknown_NotFound()
+    {
+        var get = async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_nope" });
+
+        (await get.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+    }
+
+    [Test]
+    public async Task ListEvaluations_Limit_MostRecentFirst()
+    {
+        var first = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("older"), "site-a");
+        var second = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("newer"), "site-a");
+
+        var listed = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 2 });
+
+        listed.Evaluations.Select(e => e.Id).Should().Equal(second.Id, first.Id);
+    }
+}
