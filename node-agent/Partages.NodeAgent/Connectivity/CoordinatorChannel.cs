@@ -62,7 +62,7 @@ public sealed partial class CoordinatorChannel : IDisposable
     /// <summary>Why the last TLS handshake refused the server, if one did (shown by <c>check</c>).</summary>
     public string? LastServerRejection { get; private set; }
 
-    /// <summary>For the release gate's transport, which builds its own client: this class exposes no SubmitResult.</summary>
+    /// <summary>For the release gate's transport, which builds its own client: results never pass through this class.</summary>
     internal CallInvoker CallInvoker => _channel.CreateCallInvoker();
 
     internal AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> OpenSession(CancellationToken cancellationToken) =>

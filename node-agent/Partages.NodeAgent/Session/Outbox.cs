@@ -16,6 +16,9 @@ public sealed class Outbox
     private readonly SemaphoreSlim _signal = new(0, 1);
     private bool _heartbeatDue;
 
+    /// <summary>Raised after a message is queued (the node log and the tests follow jobs' outcomes through it).</summary>
+    public event Action<NodeMessage>? Enqueued;
+
     /// <summary>Messages queued and not yet written (progress and heartbeats excluded).</summary>
     public int PendingCount
     {
@@ -37,6 +40,7 @@ public sealed class Outbox
         }
 
         Signal();
+        Enqueued?.Invoke(message);
     }
 
     /// <summary>Replaces any unsent progress of the same run.</summary>

@@ -1,0 +1,200 @@
+using System.Runtime.CompilerServices;
+using Google.Protobuf;
+using Grpc.Core;
+using Microsoft.Extensions.Logging.Abstractions;
+using Partages.Contracts.V1;
+using Partages.Evaluation;
+using Partages.NodeAgent.Artifacts;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Tests.Artifacts;
+
+public sealed class ArtifactStoreTests
+{
+    private const int ChunkSize = 1000;
+
+    private TestDirectory _directory = null!;
+    private byte[] _bytes = null!;
+    private ArtifactRef _artifact = null!;
+
+    [SetUp]
+    public void CreateArtifact()
+    {
+        _directory = new TestDirectory();
+        _bytes = Offers.Bundle(10_500);
+        _artifact = new ArtifactRef { Sha256 = ContentHash.Of(_bytes), SizeBytes = _bytes.Length, MediaType = "application/zip" };
+    }
+
+    [TearDown]
+    public void DeleteDirectory() => _directory.Dispose();
+
+    [Test]
+    public async Task GetAsync_StreamCutMidway_ResumesFromThePartialFilesLength()
+    {
+        var source = new FakeArtifactSource(_bytes) { CutAfterChunks = { [0] = 4 } };
+        var store = CreateStore(source);
+
+        var path = await store.GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.RequestedOffsets.Should().Equal(0, 4 * ChunkSize);
+        File.Exists(store.PartialPathFor(_artifact.Sha256)).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task GetAsync_PartialFileLeftByAnEarlierRun_ResumesFromItsLength()
+    {
+        var store = CreateStore(new FakeArtifactSource(_bytes));
+        Directory.CreateDirectory(store.Directory);
+        File.WriteAllBytes(store.PartialPathFor(_artifact.Sha256), _bytes[..3_300]);
+        var source = new FakeArtifactSource(_bytes);
+        store = CreateStore(source);
+
+        var path = await store.GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.RequestedOffsets.Should().Equal(3_300);
+    }
+
+    [Test]
+    public async Task GetAsync_CorruptChunk_FetchesThatChunkAgain()
+    {
+        var source = new FakeArtifactSource(_bytes) { CorruptOnce = { 5 * ChunkSize } };
+        var store = CreateStore(source);
+        var reported = new List<DownloadProgress>();
+
+        var path = await store.GetAsync(_artifact, new SyncProgress<DownloadProgress>(reported.Add), CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.RequestedOffsets.Should().Equal(0, 5 * ChunkSize);
+        reported.Select(p => p.BytesDone).Should().BeInAscendingOrder().And.EndWith(_bytes.Length);
+    }
+
+    [Test]
+    public async Task GetAsync_CorruptChunksBeyondTheLimit_FailsWithReason()
+    {
+        var source = new FakeArtifactSource(_bytes) { AlwaysCorruptAt = 2 * ChunkSize };
+        var store = CreateStore(source, o => o.DownloadMaxBadChunks = 3);
+
+        var act = () => store.GetAsync(_artifact, null, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ArtifactException>()).Which.Message.Should().Contain("4 bad chunks");
+        source.RequestedOffsets.Should().Equal(0, 2 * ChunkSize, 2 * ChunkSize, 2 * ChunkSize);
+    }
+
+    [Test]
+    public async Task GetAsync_WholeFileHashDiffers_FailsAndDiscardsTheDownload()
+    {
+        var announced = new ArtifactRef { Sha256 = ContentHash.Of([1, 2, 3]), SizeBytes = _bytes.Length };
+        var store = CreateStore(new FakeArtifactSource(_bytes, sha256: announced.Sha256));
+
+        var act = () => store.GetAsync(announced, null, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ArtifactException>()).Which.Message.Should().Contain("SHA-256").And.Contain(_artifact.Sha256);
+        File.Exists(store.PathFor(announced.Sha256)).Should().BeFalse();
+        File.Exists(store.PartialPathFor(announced.Sha256)).Should().BeFalse();
+    }
+
+    [Test]
+    public async Task GetAsync_AlreadyDownloaded_DoesNotDownloadAgain()
+    {
+        var first = new FakeArtifactSource(_bytes);
+        await CreateStore(first).GetAsync(_artifact, null, CancellationToken.None);
+        var second = new FakeArtifactSource(_bytes);
+
+        var path = await CreateStore(second).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        second.RequestedOffsets.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task GetAsync_CachedCopyDamaged_DownloadsItAgain()
+    {
+        var store = CreateStore(new FakeArtifactSource(_bytes));
+        var path = await store.GetAsync(_artifact, null, CancellationToken.None);
+        File.WriteAllBytes(path, _bytes[..100]);
+        var source = new FakeArtifactSource(_bytes);
+
+        await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.RequestedOffsets.Should().Equal(0);
+    }
+
+    [Test]
+    public async Task GetAsync_CoordinatorUnavailableEveryTime_FailsAfterTheConfiguredAttempts()
+    {
+        var source = new FakeArtifactSource(_bytes) { AlwaysCutAfterChunks = 0 };
+        var store = CreateStore(source, o => o.DownloadMaxAttempts = 3);
+
+        var act = () => store.GetAsync(_artifact, null, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<ArtifactException>()).Which.Message.Should().Contain("Unavailable");
+        source.RequestedOffsets.Should().HaveCount(3);
+    }
+
+    private ArtifactStore CreateStore(IArtifactSource source, Action<AgentOptions>? tune = null)
+    {
+        var options = new AgentOptions
+        {
+            ReconnectInitialDelay = TimeSpan.FromMilliseconds(1),
+            ReconnectMaxDelay = TimeSpan.FromMilliseconds(5),
+            DownloadChunkBytes = ChunkSize,
+        };
+        tune?.Invoke(options);
+        return new ArtifactStore(_directory.Combine("artifacts"), source, options, TimeProvider.System, NullLogger<ArtifactStore>.Instance);
+    }
+
+    private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+
+    /// <summary>Serves bytes in chunks like the coordinator, with scripted cuts and corruptions.</summary>
+    private sealed class FakeArtifactSource(byte[] bytes, string? sha256 = null) : IArtifactSource
+    {
+        private readonly string _sha256 = sha256 ?? ContentHash.Of(bytes);
+        private int _calls;
+
+        public List<long> RequestedOffsets { get; } = [];
+
+        /// <summary>By call number: cut the stream (UNAVAILABLE) after this many chunks.</summary>
+        public Dictionary<int, int> CutAfterChunks { get; } = [];
+
+        public int? AlwaysCutAfterChunks { get; init; }
+
+        /// <summary>Offsets whose chunk is corrupted the first time it is sent.</summary>
+        public HashSet<long> CorruptOnce { get; } = [];
+
+        public long? AlwaysCorruptAt { get; init; }
+
+        public async IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha, long offset, int maxChunkBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            sha.Should().Be(_sha256);
+            RequestedOffsets.Add(offset);
+            var call = _calls++;
+            var cutAfter = CutAfterChunks.TryGetValue(call, out var n) ? n : AlwaysCutAfterChunks;
+            var sent = 0;
+            for (var position = offset; position < bytes.Length; position += maxChunkBytes)
+            {
+                if (cutAfter == sent)
+                {
+                    throw new RpcException(new Status(StatusCode.Unavailable, "connection reset (test)"));
+                }
+
+                await Task.Yield();
+                var data = bytes.AsSpan((int)position, (int)Math.Min(maxChunkBytes, bytes.Length - position)).ToArray();
+                var hash = ContentHash.Of(data);
+                if (CorruptOnce.Remove(position) || AlwaysCorruptAt == position)
+                {
+                    data[0] ^= 0xFF;
+                }
+
+                yield return new ArtifactChunk { Offset = position, Data = ByteString.CopyFrom(data), TotalSize = bytes.Length, ChunkSha256 = hash };
+                sent++;
+            }
+        }
+    }
+}

@@ -1,0 +1,51 @@
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine;
+
+namespace Partages.NodeAgent.Tests.Infrastructure;
+
+/// <summary>An <see cref="IEvaluationEngine"/> scripted by the test: counts to report, and what an evaluation does.</summary>
+public sealed class FakeEngine : IEvaluationEngine
+{
+    private readonly TaskCompletionSource<EvaluationJob> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Document counts InspectAsync reports, by dataset name (default 1234).</summary>
+    public Dictionary<string, long> DocumentCounts { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>What EvaluateAsync does once started; by default reports progress and returns <see cref="SampleResult"/>.</summary>
+    public Func<EvaluationJob, IProgress<EvaluationProgress>?, CancellationToken, Task<ResultDocument>> Evaluate { get; set; } =
+        (_, progress, _) =>
+        {
+            for (var done = 0; done <= 100; done += 10)
+            {
+                progress?.Report(new EvaluationProgress(done, 100));
+            }
+
+            return Task.FromResult(SampleResult());
+        };
+
+    /// <summary>Completes when the first evaluation starts, with its job.</summary>
+    public Task<EvaluationJob> Started => _started.Task;
+
+    public static ResultDocument SampleResult()
+    {
+        var counts = ClassificationCounts.FromMatrix(["sensible", "BLSE"], [[40, 2], [3, 55]]);
+        return ResultDocument.FromCounts(
+            "single_label_classification",
+            counts,
+            new InputSummary { DocumentsRead = 101, DocumentsEvaluated = 100, Skipped = new Dictionary<string, long> { ["empty_text"] = 1 } });
+    }
+
+    public Task<ResultDocument> EvaluateAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        _started.TrySetResult(job);
+        return Evaluate(job, progress, cancellationToken);
+    }
+
+    public Task<DatasetInfo> InspectAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
+        Task.FromResult(new DatasetInfo(
+            dataset.Name,
+            dataset.Format,
+            DocumentCounts.GetValueOrDefault(dataset.Name, 1234),
+            new string('f', 64)));
+}

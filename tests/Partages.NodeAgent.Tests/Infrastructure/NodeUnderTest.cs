@@ -1,0 +1,78 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Hosting;
+using Partages.NodeAgent.Session;
+
+namespace Partages.NodeAgent.Tests.Infrastructure;
+
+/// <summary>The real agent host, enrolled with the fake coordinator's CA, with a fake engine and test-speed intervals.</summary>
+public sealed class NodeUnderTest : IAsyncDisposable
+{
+    public const string NodeName = "chu-test";
+
+    private NodeUnderTest(IHost host, NodeConfig config, NodeIdentity identity, RecordingLoggerProvider logs)
+    {
+        Host = host;
+        Config = config;
+        Identity = identity;
+        Logs = logs;
+    }
+
+    public IHost Host { get; }
+
+    public NodeConfig Config { get; }
+
+    public NodeIdentity Identity { get; }
+
+    public RecordingLoggerProvider Logs { get; }
+
+    public Outbox Outbox => Host.Services.GetRequiredService<Outbox>();
+
+    public static async Task<NodeUnderTest> StartAsync(
+        FakeCoordinator coordinator,
+        FakeEngine engine,
+        TestDirectory directory,
+        Action<AgentOptions>? tune = null,
+        IReadOnlyList<DatasetDefinition>? datasets = null)
+    {
+        var config = new NodeConfig
+        {
+            Name = NodeName,
+            CoordinatorUrl = coordinator.Address,
+            DataDirectory = directory.Combine("node-data"),
+            Datasets = datasets ?? [new DatasetDefinition("amr-reports", directory.Combine("amr.jsonl"), "jsonl")],
+            SourcePath = directory.Combine("node.yaml"),
+        };
+        coordinator.Pki.WriteIdentity(config.IdentityDirectory, NodeName);
+        var identity = NodeIdentity.Load(IdentityFiles.For(config));
+        var logs = new RecordingLoggerProvider();
+        var host = NodeAgentHost.Create(config, identity, services =>
+        {
+            services.AddSingleton<IEvaluationEngine>(engine);
+            services.AddSingleton<ILoggerProvider>(logs);
+            services.PostConfigure<AgentOptions>(options =>
+            {
+                options.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
+                options.ReconnectInitialDelay = TimeSpan.FromMilliseconds(20);
+                options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(200);
+                options.ProgressInterval = TimeSpan.FromMilliseconds(1);
+                options.WelcomeTimeout = TimeSpan.FromSeconds(10);
+                tune?.Invoke(options);
+            });
+        });
+        await host.StartAsync();
+        return new NodeUnderTest(host, config, identity, logs);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TestTimeouts.Default);
+        await Host.StopAsync(timeout.Token);
+        Host.Dispose();
+        Identity.Dispose();
+    }
+}

@@ -1,0 +1,304 @@
+using Microsoft.Extensions.Logging;
+using Partages.Contracts.V1;
+using Partages.Evaluation;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Jobs;
+using Partages.NodeAgent.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Tests.Session;
+
+/// <summary>The real agent host against the fake coordinator over mTLS on loopback.</summary>
+public sealed class SessionWorkerTests
+{
+    private TestPki _pki = null!;
+    private FakeCoordinator _coordinator = null!;
+    private TestDirectory _directory = null!;
+    private FakeEngine _engine = null!;
+
+    [SetUp]
+    public async Task StartCoordinator()
+    {
+        _pki = new TestPki();
+        _coordinator = await FakeCoordinator.StartAsync(_pki);
+        _directory = new TestDirectory();
+        _engine = new FakeEngine();
+    }
+
+    [TearDown]
+    public async Task StopCoordinator()
+    {
+        await _coordinator.DisposeAsync();
+        _pki.Dispose();
+        _directory.Dispose();
+    }
+
+    [Test]
+    public async Task Start_Enrolled_SendsHelloWithRoundedCountsVersionsAndCapacity()
+    {
+        _engine.DocumentCounts["amr-reports"] = 1234;
+        _engine.DocumentCounts["tiny"] = 7;
+        await using var node = await NodeUnderTest.StartAsync(
+            _coordinator,
+            _engine,
+            _directory,
+            options => options.MaxConcurrentRuns = 2,
+            [new DatasetDefinition("amr-reports", _directory.Combine("a.jsonl"), "jsonl"), new DatasetDefinition("tiny", _directory.Combine("t.jsonl"), "jsonl")]);
+
+        var session = await _coordinator.NextSessionAsync();
+
+        session.NodeName.Should().Be(NodeUnderTest.NodeName, "the node authenticates with its enrolled certificate");
+        session.Hello.AgentVersion.Should().NotBeNullOrEmpty();
+        session.Hello.OnnxruntimeVersion.Should().MatchRegex(@"^\d+\.\d+");
+        session.Hello.MaxConcurrentRuns.Should().Be(2);
+        session.Hello.ActiveRunIds.Should().BeEmpty();
+        session.Hello.Datasets.Select(d => (d.Name, d.Format, d.ApproximateDocuments)).Should().Equal(
+            ("amr-reports", "jsonl", 1200L),
+            ("tiny", "jsonl", 10L));
+        session.Hello.Datasets.Should().OnlyContain(d => d.Fingerprint.Length == 64);
+    }
+
+    [Test]
+    public async Task Connected_HeartbeatInterval_SendsHeartbeatsWithActiveRuns()
+    {
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        var first = await session.NextAsync(m => m.Heartbeat is not null);
+        var second = await session.NextAsync(m => m.Heartbeat is not null);
+
+        second.Heartbeat.SentAt.ToDateTimeOffset().Should().BeOnOrAfter(first.Heartbeat.SentAt.ToDateTimeOffset());
+        first.Heartbeat.ActiveRunIds.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Offer_DatasetNotInConfig_SendsJobRejectedWithReason()
+    {
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-x", Offers.Bundle(1000), dataset: "oncology-reports"));
+
+        var reply = await session.NextAsync(m => m.Rejected is not null || m.Accepted is not null);
+        reply.Rejected.Should().NotBeNull();
+        reply.Rejected.RunId.Should().Be("run-x");
+        reply.Rejected.Reason.Should().Be("dataset 'oncology-reports' is not exposed by this node");
+        _coordinator.DownloadRequests.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task Offer_Valid_AcceptsDownloadsEvaluatesAndSubmitsOnlyTheResultJson()
+    {
+        var bundle = Offers.Bundle(300_000);
+        _coordinator.AddArtifact(bundle);
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-1", bundle));
+
+        (await session.NextAsync(m => m.Accepted is not null)).Accepted.RunId.Should().Be("run-1");
+        var submitted = await _coordinator.NextSubmissionAsync();
+        var job = await _engine.Started;
+
+        File.ReadAllBytes(job.BundlePath).Should().Equal(bundle);
+        job.Dataset.Name.Should().Be("amr-reports");
+        job.Spec.Name.Should().Be("amr-test");
+        var expectedJson = ResultJson.Serialize(FakeEngine.SampleResult());
+        submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson) });
+        node.Logs.Entries.Should().NotContain(e => e.Message.Contains(expectedJson, StringComparison.Ordinal), "the payload is logged by its hash only");
+        node.Logs.Entries.Should().Contain(e => e.EventId.Id == 400 && e.Message.Contains(ContentHash.Of(expectedJson), StringComparison.Ordinal));
+    }
+
+    [Test]
+    public async Task Offer_EngineReportsProgress_SendsRunningProgressWhileTheJobRuns()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _engine.Evaluate = async (_, progress, token) =>
+        {
+            progress?.Report(new EvaluationProgress(50, 100));
+            await release.Task.WaitAsync(token);
+            return FakeEngine.SampleResult();
+        };
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-p", bundle));
+        var running = await session.NextAsync(m => m.Progress is { Phase: JobPhase.Running });
+        var heartbeat = await session.NextAsync(m => m.Heartbeat is not null);
+        release.SetResult();
+        await _coordinator.NextSubmissionAsync();
+
+        running.Progress.Should().Be(new JobProgress { RunId = "run-p", Phase = JobPhase.Running, Done = 50, Total = 100 });
+        heartbeat.Heartbeat.ActiveRunIds.Should().Equal("run-p");
+    }
+
+    [Test]
+    public async Task Offer_EngineRefuses_SendsJobFailedWithTheEnginesReason()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException("the model's labels differ from the spec's: [a, b] vs [sensible, BLSE]");
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-2", bundle));
+
+        var failed = await session.NextAsync(m => m.Failed is not null);
+        failed.Failed.RunId.Should().Be("run-2");
+        failed.Failed.Reason.Should().Be("the model's labels differ from the spec's: [a, b] vs [sensible, BLSE]");
+    }
+
+    [Test]
+    public async Task Offer_EngineCrashes_SendsInternalErrorAndKeepsServing()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _engine.Evaluate = (_, _, _) => throw new InvalidOperationException("patient Jean Dupont, line 12: unexpected token");
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-3", bundle));
+        var failed = await session.NextAsync(m => m.Failed is not null);
+        session.Offer(Offers.For("run-4", bundle, dataset: "unknown"));
+        var stillServing = await session.NextAsync(m => m.Rejected is not null);
+
+        failed.Failed.Reason.Should().Be(JobRunner.InternalErrorReason);
+        failed.ToString().Should().NotContain("Dupont");
+        stillServing.Rejected.RunId.Should().Be("run-4");
+    }
+
+    [Test]
+    public async Task CancelJob_RunningJob_CancelsItsTokenAndSendsJobCancelled()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _engine.Evaluate = async (_, _, token) =>
+        {
+            await Task.Delay(Timeout.Infinite, token);
+            return FakeEngine.SampleResult();
+        };
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+        session.Offer(Offers.For("run-5", bundle));
+        await _engine.Started;
+
+        session.Cancel("run-5");
+
+        var cancelled = await session.NextAsync(m => m.Cancelled is not null);
+        cancelled.Cancelled.RunId.Should().Be("run-5");
+        _coordinator.SubmitAttempts.Should().Be(0);
+    }
+
+    [Test]
+    public async Task ServerDropsStream_JobRunning_ReconnectsSaysHelloWithActiveRunAndStillDeliversTheResult()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _engine.Evaluate = async (_, _, token) =>
+        {
+            await release.Task.WaitAsync(token);
+            return FakeEngine.SampleResult();
+        };
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var first = await _coordinator.NextSessionAsync();
+        first.Offer(Offers.For("run-6", bundle));
+        await _engine.Started;
+
+        first.Drop();
+        var second = await _coordinator.NextSessionAsync();
+        release.SetResult();
+        var submitted = await _coordinator.NextSubmissionAsync();
+
+        second.Hello.ActiveRunIds.Should().Equal("run-6");
+        submitted.RunId.Should().Be("run-6");
+    }
+
+    [Test]
+    public async Task CoordinatorDown_JobFailsMeanwhile_MessageWaitsAndOutageIsLoggedOnce()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _engine.Evaluate = async (_, _, token) =>
+        {
+            await release.Task.WaitAsync(token);
+            throw new EvaluationRefusedException("dataset unreadable");
+        };
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var first = await _coordinator.NextSessionAsync();
+        first.Offer(Offers.For("run-7", bundle));
+        await _engine.Started;
+        var refusedThrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _coordinator.SessionRefused += () =>
+        {
+            if (_coordinator.RefusedSessions >= 3)
+            {
+                refusedThrice.TrySetResult();
+            }
+        };
+        var failureQueued = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Outbox.Enqueued += message =>
+        {
+            if (message.Failed is not null)
+            {
+                failureQueued.TrySetResult();
+            }
+        };
+
+        _coordinator.RefuseSessions = true;
+        first.Drop();
+        await refusedThrice.Task.WaitAsync(TestTimeouts.Default);
+        release.SetResult();
+        await failureQueued.Task.WaitAsync(TestTimeouts.Default);
+        _coordinator.RefuseSessions = false;
+        var second = await _coordinator.NextSessionAsync();
+        var failed = await second.NextAsync(m => m.Failed is not null);
+
+        failed.Failed.RunId.Should().Be("run-7");
+        failed.Failed.Reason.Should().Be("dataset unreadable");
+        node.Logs.Entries.Where(e => e.EventId.Id == 101).Should().ContainSingle("an outage is logged once, not per attempt");
+        node.Logs.Entries.Where(e => e.EventId.Id == 103).Should().ContainSingle();
+    }
+
+    [Test]
+    public async Task SubmitResult_FailsTwice_IsRetriedUntilStored()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _coordinator.FailSubmissions = 2;
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-8", bundle));
+        var submitted = await _coordinator.NextSubmissionAsync();
+
+        submitted.RunId.Should().Be("run-8");
+        _coordinator.SubmitAttempts.Should().Be(3);
+        node.Logs.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
+    }
+
+    [Test]
+    public async Task Offer_SecondOfferBeyondCapacity_IsRejected()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _engine.Evaluate = async (_, _, token) =>
+        {
+            await Task.Delay(Timeout.Infinite, token);
+            return FakeEngine.SampleResult();
+        };
+        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-9", bundle));
+        await session.NextAsync(m => m.Accepted is not null);
+        session.Offer(Offers.For("run-10", bundle));
+        var rejected = await session.NextAsync(m => m.Rejected is not null);
+
+        rejected.Rejected.RunId.Should().Be("run-10");
+        rejected.Rejected.Reason.Should().Contain("max_concurrent_runs: 1");
+    }
+}
