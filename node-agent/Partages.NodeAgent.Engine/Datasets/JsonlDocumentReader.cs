@@ -164,6 +164,12 @@ internal sealed class JsonlDocumentReader
         {
             return false;
         }
+        catch (InvalidOperationException)
+        {
+            // GetString throws this, not JsonException, for an escaped lone surrogate ("\uD800"): valid JSON
+            // syntax that is no text, so the line is as unusable as a syntax error.
+            return false;
+        }
 
         id = foundId;
         text = foundText;

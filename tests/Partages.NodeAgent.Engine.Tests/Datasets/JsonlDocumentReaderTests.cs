@@ -19,6 +19,8 @@ public sealed class JsonlDocumentReaderTests
     [TestCase("""{"id":"1","label":"BLSE"}""", SkipKinds.MalformedJson)]
     [TestCase("""{"id":"1","text":"souche","label":["BLSE"]}""", SkipKinds.MalformedJson)]
     [TestCase("\"just a string\"", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"lone \uD800 surrogate","label":"BLSE"}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"\uDC00","text":"souche","label":"BLSE"}""", SkipKinds.MalformedJson)]
     [TestCase("""{"id":"1","text":"souche","label":""}""", SkipKinds.MissingLabel)]
     [TestCase("""{"id":"1","text":"","label":""}""", SkipKinds.MissingLabel)]
     [TestCase("""{"id":"1","text":"\n\t","label":"BLSE"}""", SkipKinds.EmptyText)]
