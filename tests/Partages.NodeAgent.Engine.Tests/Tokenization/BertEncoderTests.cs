@@ -48,6 +48,28 @@ public sealed class BertEncoderTests
     }
 
     [Test]
+    public void Encode_ArbitraryUnicode_StaysWithinMaxLengthWithoutThrowing()
+    {
+        // Reports are whatever a hospital's export produced: controls, emoji, CJK, combining marks, very long words.
+        var encoder = Encoder(maxLength: 16);
+        var random = new Random(20260101);
+        for (var i = 0; i < 2000; i++)
+        {
+            var text = string.Concat(Enumerable.Range(0, random.Next(1, 400)).Select(_ => RandomPiece(random)));
+            if (i % 7 == 0)
+            {
+                text = text.Replace(' ', 'x') + new string('é', 300);
+            }
+
+            var ids = encoder.Encode(text);
+
+            ids.Length.Should().BeInRange(2, 16);
+            ids[0].Should().Be(TokenId("[CLS]"));
+            ids[^1].Should().Be(TokenId("[SEP]"));
+        }
+    }
+
+    [Test]
     public void Create_VocabularyWithoutSpecialTokens_Refuses()
     {
         var act = () => BertEncoder.Create(Encoding.UTF8.GetBytes("la\nsouche\n"), Manifest);
@@ -62,6 +84,18 @@ public sealed class BertEncoderTests
 
         AccentFolding.Fold(all).Should().Be(Partages.ModelKit.Training.AccentFolding.Fold(all));
     }
+
+    /// <summary>Mostly text-like characters; astral ones as whole surrogate pairs, since JSON decoding never yields a lone surrogate.</summary>
+    private static string RandomPiece(Random random) => random.Next(10) switch
+    {
+        0 => ((char)random.Next(0, 0x20)).ToString(),
+        1 => ((char)random.Next(0x300, 0x370)).ToString(),
+        2 => ((char)random.Next(0x4E00, 0x9FFF)).ToString(),
+        3 => ((char)random.Next(0x2000, 0x2BFF)).ToString(),
+        4 => " ",
+        5 => char.ConvertFromUtf32(random.Next(0x1F300, 0x1FAFF)),
+        _ => ((char)random.Next(0x20, 0x17F)).ToString(),
+    };
 
     private static BertEncoder Encoder(int maxLength) =>
         BertEncoder.Create(Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary)), Manifest with { MaxLength = maxLength });
