@@ -20,7 +20,7 @@ public sealed class NodeFailureTests
         await using var federation = await LocalFederation.StartAsync(new FederationOptions
         {
             WorkDirectory = workDirectory,
-            CoordinatorArguments = ["--Coordinator:LeaseSeconds=3"],
+            CoordinatorArguments = ["--Coordinator:LeaseSeconds=3", "--Coordinator:HeartbeatIntervalSeconds=1"],
             NodeHeartbeatSeconds = 1,
         }, cts.Token);
         await federation.AddNodeAsync("steady", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], cts.Token);

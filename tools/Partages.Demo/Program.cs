@@ -16,6 +16,12 @@ var root = new RootCommand("Runs the Partages demo federation: a coordinator and
     workDirectory,
     assetsDirectory,
 };
+// Piped output (CI logs, files) has no terminal width; 80 columns would fold the results table.
+if (Console.IsOutputRedirected)
+{
+    AnsiConsole.Profile.Width = 140;
+}
+
 root.SetAction((parse, cancellationToken) =>
     new DemoRunner(AnsiConsole.Console).RunAsync(parse.GetValue(workDirectory)!, parse.GetValue(assetsDirectory), cancellationToken));
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -44,7 +44,7 @@ public static class ResultsTable
         console.Write(table);
         if (result.Pooled is not null)
         {
-            var matrix = new Table().Title("Pooled confusion matrix (rows: gold, columns: predicted)").AddColumn("gold \\ predicted");
+            var matrix = new Table().Title("Pooled confusion matrix (rows gold, columns predicted)").AddColumn("gold \\ predicted");
             foreach (var label in labels)
             {
                 matrix.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
