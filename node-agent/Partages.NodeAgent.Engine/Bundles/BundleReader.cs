@@ -7,7 +7,8 @@ namespace Partages.NodeAgent.Engine.Bundles;
 /// <summary>
 /// Opens a model bundle (zip) defensively: the bundle comes from the coordinator, so it is treated as untrusted.
 /// Only <c>manifest.json</c> and the files the manifest names may be in it; entry names must be plain relative
-/// paths; each entry is read up to a size limit whatever its header claims (a zip bomb stops at the limit).
+/// paths; an entry's declared size is checked against a limit before anything is allocated, and an entry that
+/// inflates to another size is refused (a zip bomb stops at the limit).
 /// Every failure is an <see cref="EvaluationRefusedException"/> whose reason names the problem.
 /// </summary>
 public static class BundleReader
