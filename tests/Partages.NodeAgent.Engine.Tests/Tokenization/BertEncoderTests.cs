@@ -77,14 +77,6 @@ public sealed class BertEncoderTests
         act.Should().Throw<EvaluationRefusedException>().WithMessage("vocab.txt cannot be loaded as a WordPiece vocabulary*");
     }
 
-    [Test]
-    public void Fold_EveryUtf16CodeUnit_MatchesTheModelKitTheDemoModelWasTrainedThrough()
-    {
-        var all = new string([.. Enumerable.Range(0, 0x10000).Select(c => (char)c)]);
-
-        AccentFolding.Fold(all).Should().Be(Partages.ModelKit.Training.AccentFolding.Fold(all));
-    }
-
     /// <summary>Mostly text-like characters; astral ones as whole surrogate pairs, since JSON decoding never yields a lone surrogate.</summary>
     private static string RandomPiece(Random random) => random.Next(10) switch
     {

@@ -1,4 +1,5 @@
 using Microsoft.ML.Tokenizers;
+using Partages.Evaluation.Tokenization;
 
 namespace Partages.ModelKit.Training;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Microsoft.ML.Tokenizers;
+using Partages.Evaluation.Tokenization;
 
 namespace Partages.ModelKit.Training;
 

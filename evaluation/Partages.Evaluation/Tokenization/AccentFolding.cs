@@ -1,17 +1,18 @@
-namespace Partages.NodeAgent.Engine.Tokenization;
+namespace Partages.Evaluation.Tokenization;
 
 /// <summary>
-/// Removes diacritics from Latin letters with a fixed table, whatever the process's globalization mode.
+/// Removes diacritics from Latin letters with a fixed table, whatever the globalization mode. The model kit
+/// (training) and the node engine (inference) both fold through this one table, so their ids agree.
 /// </summary>
 /// <remarks>
-/// <c>BertOptions.RemoveNonSpacingMarks</c> decomposes text with <c>string.Normalize(FormD)</c> before dropping
-/// the marks, and under <c>InvariantGlobalization</c> (on for every Partages process) that call returns its input
-/// unchanged: "résistante" would keep its "é" and miss the vocabulary. The table is FormD-then-drop-marks over
-/// U+00C0–U+017F (computed once with ICU), which covers French; letters without a decomposition (œ, æ, ø, ß, ł)
-/// are kept, as ICU keeps them. It must stay identical to <c>Partages.ModelKit.Training.AccentFolding</c>, which
-/// the demo model was trained through: the engine tests compare the two over every UTF-16 code unit.
+/// <c>BertOptions.RemoveNonSpacingMarks</c> decomposes text with <c>string.Normalize(FormD)</c> before
+/// dropping the marks; with <c>InvariantGlobalization</c> (set for every project in the root
+/// Directory.Build.props) that call returns its input unchanged, so "céfotaxime" would keep its "é".
+/// Folding here first gives the same ids in both globalization modes. The table is the result of
+/// FormD-then-drop-marks (computed once with ICU) over U+00C0–U+017F, which covers French; letters
+/// without a decomposition (œ, æ, ø, ß, ł) are kept, exactly as ICU would keep them.
 /// </remarks>
-internal static class AccentFolding
+public static class AccentFolding
 {
     private const string Accented =
         "ÀÁÂÃÄÅÇÈÉÊËÌÍÎÏÑÒÓÔÕÖÙÚÛÜÝàáâãäåçèéêëìíîïñòóôõöùúûüýÿĀāĂăĄąĆćĈĉĊċČčĎďĒēĔĕĖėĘęĚěĜĝĞğĠġĢģĤĥĨĩĪīĬĭĮįİĴĵĶķĹĺĻļĽľŃńŅņŇňŌōŎŏŐőŔŕŖŗŘřŚśŜŝŞşŠšŢţŤťŨũŪūŬŭŮůŰűŲųŴŵŶŷŸŹźŻżŽž";
@@ -22,12 +23,13 @@ internal static class AccentFolding
     private const char First = '\u00C0';
     private const char Last = '\u017F';
 
-    private static readonly char[] Map = BuildMap();
+    private static readonly char[] s_map = BuildMap();
 
     public static string Fold(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        if (text.AsSpan().IndexOfAnyInRange(First, Last) < 0)
+        var index = text.AsSpan().IndexOfAnyInRange(First, Last);
+        if (index < 0)
         {
             return text;
         }
@@ -37,7 +39,7 @@ internal static class AccentFolding
             for (var i = 0; i < source.Length; i++)
             {
                 var c = source[i];
-                span[i] = c is >= First and <= Last ? Map[c - First] : c;
+                span[i] = c is >= First and <= Last ? s_map[c - First] : c;
             }
         });
     }
