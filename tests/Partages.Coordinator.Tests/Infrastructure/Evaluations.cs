@@ -28,17 +28,25 @@ public static class Evaluations
     public static async Task<ArtifactRef> UploadAsync(EvaluationService.EvaluationServiceClient client, byte[] bytes, int chunkBytes = 64 * 1024, string? announcedSha256 = null)
     {
         using var call = client.UploadArtifact(deadline: TestCoordinator.Deadline());
-        await call.RequestStream.WriteAsync(new UploadArtifactRequest
+        try
         {
-            Header = new ArtifactRef { Sha256 = announcedSha256 ?? ContentHash.Of(bytes), SizeBytes = bytes.Length, MediaType = "application/zip" },
-        });
-        for (var offset = 0; offset < bytes.Length; offset += chunkBytes)
+            await call.RequestStream.WriteAsync(new UploadArtifactRequest
+            {
+                Header = new ArtifactRef { Sha256 = announcedSha256 ?? ContentHash.Of(bytes), SizeBytes = bytes.Length, MediaType = "application/zip" },
+            });
+            for (var offset = 0; offset < bytes.Length; offset += chunkBytes)
+            {
+                var length = Math.Min(chunkBytes, bytes.Length - offset);
+                await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(bytes, offset, length) });
+            }
+
+            await call.RequestStream.CompleteAsync();
+        }
+        catch (Exception ex) when (ex is RpcException or InvalidOperationException or IOException)
         {
-            var length = Math.Min(chunkBytes, bytes.Length - offset);
-            await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(bytes, offset, length) });
+            // The server may answer (e.g. PERMISSION_DENIED) before reading everything: its status is in the response.
         }
 
-        await call.RequestStream.CompleteAsync();
         return await call.ResponseAsync;
     }
 

@@ -1,0 +1,83 @@
+using System.Net;
+using System.Net.Security;
+using Microsoft.Extensions.Options;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Hosting;
+
+public sealed class HostingTests
+{
+    private TestCoordinator _coordinator = null!;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync() => await _coordinator.DisposeAsync();
+
+    [TestCase("/healthz")]
+    [TestCase("/readyz")]
+    public async Task HealthEndpoint_OverHttp1_Healthy(string path)
+    {
+        using var http = HttpClient(HttpVersion.Version11);
+
+        using var response = await http.GetAsync(new Uri(_coordinator.Address, path));
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Version.Should().Be(HttpVersion.Version11);
+        (await response.Content.ReadAsStringAsync()).Should().Be("Healthy");
+    }
+
+    [Test]
+    public async Task Endpoint_SamePort_AlsoServesHttp2()
+    {
+        using var http = HttpClient(HttpVersion.Version20);
+
+        using var response = await http.GetAsync(new Uri(_coordinator.Address, "/healthz"));
+
+        response.Version.Should().Be(HttpVersion.Version20);
+    }
+
+    [Test]
+    public void DataDir_PkiCreatedOnFirstStart()
+    {
+        var pki = Path.Combine(_coordinator.DataDir, "pki");
+
+        File.Exists(Path.Combine(pki, "ca.pfx")).Should().BeTrue();
+        File.Exists(Path.Combine(pki, "ca.crt")).Should().BeTrue();
+        File.Exists(Path.Combine(pki, "server.pfx")).Should().BeTrue();
+        File.Exists(Path.Combine(_coordinator.DataDir, "coordinator.db")).Should().BeTrue();
+        if (!OperatingSystem.IsWindows())
+        {
+            File.GetUnixFileMode(Path.Combine(pki, "ca.pfx")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+    }
+
+    [Test]
+    public void BuildServer_InvalidSettings_ListsEveryError()
+    {
+        var build = () => Program.BuildServer(["--Coordinator:Urls=http://127.0.0.1:1", "--Coordinator:LeaseSeconds=10", "--Coordinator:HeartbeatIntervalSeconds=10"]);
+
+        var failures = build.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
+        failures.Should().HaveCount(3);
+        failures.Should().Contain(f => f.Contains("DataDir")).And.Contain(f => f.Contains("https://")).And.Contain(f => f.Contains("HeartbeatIntervalSeconds"));
+    }
+
+    [Test]
+    public async Task Serve_InvalidSettings_ExitCode2WithEveryErrorOnStandardError()
+    {
+        var (exit, _, error) = await TestCoordinator.RunCliAsync("serve", "--urls", "http://nope", "--Coordinator:LeaseSeconds=0");
+
+        exit.Should().Be(2);
+        error.Should().Contain("DataDir").And.Contain("https://").And.Contain("LeaseSeconds is 0");
+    }
+
+    private HttpClient HttpClient(Version version) => new(new SocketsHttpHandler
+    {
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+    })
+    {
+        DefaultRequestVersion = version,
+        DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+}
