@@ -46,6 +46,18 @@ public sealed class ArtifactTests
     }
 
     [Test]
+    public async Task UploadArtifact_LargerThanKestrelsDefaultBodyLimit_Stored()
+    {
+        // Model bundles run to ~100 MB; Kestrel's default request body limit (30 MB) must not apply to the stream.
+        var bytes = Evaluations.FakeBundle(35 * 1024 * 1024, seed: 9);
+
+        var stored = await Evaluations.UploadAsync(_evaluator, bytes, chunkBytes: 1024 * 1024);
+
+        stored.SizeBytes.Should().Be(bytes.Length);
+        stored.Sha256.Should().Be(ContentHash.Of(bytes));
+    }
+
+    [Test]
     public async Task UploadArtifact_BytesDoNotMatchHeader_InvalidArgumentAndNothingStored()
     {
         var bytes = Evaluations.FakeBundle(1_000, seed: 2);
