@@ -19,6 +19,7 @@ public sealed partial class CoordinatorChannel : IDisposable
 {
     private readonly GrpcChannel _channel;
     private readonly NodeService.NodeServiceClient _client;
+    private string? _lastServerRejection;
 
     public CoordinatorChannel(NodeConfig config, NodeIdentity identity, IOptions<AgentOptions> options, ILogger<CoordinatorChannel> logger)
     {
@@ -42,9 +43,14 @@ public sealed partial class CoordinatorChannel : IDisposable
                     identity.CaCertificate,
                     reason =>
                     {
-                        LastServerRejection = reason;
-                        LogServerCertificateRejected(logger, Address, reason);
-                    }),
+                        // Logged once per distinct reason: the session retries every few seconds during an outage.
+                        var previous = Interlocked.Exchange(ref _lastServerRejection, reason);
+                        if (!string.Equals(previous, reason, StringComparison.Ordinal))
+                        {
+                            LogServerCertificateRejected(logger, Address, reason);
+                        }
+                    },
+                    () => Interlocked.Exchange(ref _lastServerRejection, null)),
             },
         };
         _channel = GrpcChannel.ForAddress(config.CoordinatorUrl, new GrpcChannelOptions
@@ -60,7 +66,7 @@ public sealed partial class CoordinatorChannel : IDisposable
     public Uri Address { get; }
 
     /// <summary>Why the last TLS handshake refused the server, if one did (shown by <c>check</c>).</summary>
-    public string? LastServerRejection { get; private set; }
+    public string? LastServerRejection => Volatile.Read(ref _lastServerRejection);
 
     /// <summary>For the release gate's transport, which builds its own client: results never pass through this class.</summary>
     internal CallInvoker CallInvoker => _channel.CreateCallInvoker();

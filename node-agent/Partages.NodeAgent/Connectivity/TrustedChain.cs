@@ -47,7 +47,7 @@ public static class TrustedChain
     /// A TLS server-certificate check that trusts exactly <paramref name="root"/>: the host name must match, and
     /// the presented chain must lead to that root.
     /// </summary>
-    public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null)
+    public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null, Action? onAccepted = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         return (_, certificate, chain, errors) =>
@@ -71,6 +71,7 @@ public static class TrustedChain
                 return false;
             }
 
+            onAccepted?.Invoke();
             return true;
         };
     }

@@ -38,7 +38,11 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
                 $"This node is already enrolled ({files.CertificatePath} exists). To enroll again, stop the agent and move the folder {files.Directory} away first.");
         }
 
-        SecureFile.CreateDirectory(config.DataDirectory, SecureFile.OwnerOnlyDirectory);
+        if (!Directory.Exists(config.DataDirectory))
+        {
+            SecureFile.CreateDirectory(config.DataDirectory, SecureFile.OwnerOnlyDirectory);
+        }
+
         SecureFile.CreateDirectory(files.Directory, SecureFile.OwnerOnlyDirectory);
 
         using var key = SigningRequest.CreateKey();

@@ -137,6 +137,8 @@ public sealed partial class SessionWorker(
         var heartbeat = HeartbeatLoopAsync(heartbeatInterval, loops.Token);
         var stopping = Task.Delay(Timeout.Infinite, loops.Token);
 
+        // Stopping cancels the writer and the heartbeat too, so which task ended first does not tell a stop from a
+        // failure: the stopping token does.
         var first = await Task.WhenAny(reader, writer, heartbeat, stopping).ConfigureAwait(false);
         await loops.CancelAsync().ConfigureAwait(false);
         await Quietly(writer).ConfigureAwait(false);
@@ -144,9 +146,12 @@ public sealed partial class SessionWorker(
         await Quietly(stopping).ConfigureAwait(false);
 
         string reason;
-        if (first == stopping)
+        if (stoppingToken.IsCancellationRequested)
         {
             await DrainAndCloseAsync(call.RequestStream).ConfigureAwait(false);
+            // Let the coordinator read what was flushed and end its side: cancelling the call now would reset
+            // the stream and could discard messages it has not read yet.
+            await Quietly(reader.WaitAsync(DrainTimeout)).ConfigureAwait(false);
             reason = "the agent is stopping";
         }
         else if (first == reader)

@@ -14,6 +14,8 @@ public sealed class NodeUnderTest : IAsyncDisposable
 {
     public const string NodeName = "chu-test";
 
+    private int _disposed;
+
     private NodeUnderTest(IHost host, NodeConfig config, NodeIdentity identity, RecordingLoggerProvider logs)
     {
         Host = host;
@@ -37,7 +39,8 @@ public sealed class NodeUnderTest : IAsyncDisposable
         FakeEngine engine,
         TestDirectory directory,
         Action<AgentOptions>? tune = null,
-        IReadOnlyList<DatasetDefinition>? datasets = null)
+        IReadOnlyList<DatasetDefinition>? datasets = null,
+        Func<NodeConfig, RecordingLoggerProvider, NodeConfig>? configure = null)
     {
         var config = new NodeConfig
         {
@@ -50,10 +53,12 @@ public sealed class NodeUnderTest : IAsyncDisposable
         coordinator.Pki.WriteIdentity(config.IdentityDirectory, NodeName);
         var identity = NodeIdentity.Load(IdentityFiles.For(config));
         var logs = new RecordingLoggerProvider();
+        config = configure?.Invoke(config, logs) ?? config;
         var host = NodeAgentHost.Create(config, identity, services =>
         {
             services.AddSingleton<IEvaluationEngine>(engine);
             services.AddSingleton<ILoggerProvider>(logs);
+            services.AddLogging(logging => logging.AddFilter<RecordingLoggerProvider>(level => level >= LogLevel.Debug));
             services.PostConfigure<AgentOptions>(options =>
             {
                 options.HeartbeatInterval = TimeSpan.FromMilliseconds(200);
@@ -64,12 +69,27 @@ public sealed class NodeUnderTest : IAsyncDisposable
                 tune?.Invoke(options);
             });
         });
-        await host.StartAsync();
+        try
+        {
+            await host.StartAsync();
+        }
+        catch
+        {
+            host.Dispose();
+            identity.Dispose();
+            throw;
+        }
+
         return new NodeUnderTest(host, config, identity, logs);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TestTimeouts.Default);
         await Host.StopAsync(timeout.Token);
         Host.Dispose();

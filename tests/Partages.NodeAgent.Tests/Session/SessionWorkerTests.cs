@@ -301,4 +301,70 @@ public sealed class SessionWorkerTests
         rejected.Rejected.RunId.Should().Be("run-10");
         rejected.Rejected.Reason.Should().Contain("max_concurrent_runs: 1");
     }
+
+    [Test]
+    public async Task HostStopping_JobRunning_ReportsTheRunStoppedBeforeClosingTheSession()
+    {
+        var bundle = Offers.Bundle(1000);
+        _coordinator.AddArtifact(bundle);
+        _engine.Evaluate = async (_, _, token) =>
+        {
+            await Task.Delay(Timeout.Infinite, token);
+            return FakeEngine.SampleResult();
+        };
+        var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
+        var session = await _coordinator.NextSessionAsync();
+        session.Offer(Offers.For("run-s", bundle));
+        await _engine.Started;
+
+        await node.DisposeAsync();
+        var failed = await session.NextAsync(m => m.Failed is not null);
+        await session.Ended.WaitAsync(TestTimeouts.Default);
+
+        failed.Failed.Should().Be(new JobFailed { RunId = "run-s", Reason = "the node agent was stopped" });
+    }
+
+    [Test]
+    public async Task Coordinator_NotIssuedByTheSavedCa_NeverConnectsAndLogsTheRefusalOnce()
+    {
+        using var impostor = new TestPki("Impostor CA");
+        await using var impostorCoordinator = await FakeCoordinator.StartAsync(impostor);
+        var attempts = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var failedAttempts = 0;
+        await using var node = await NodeUnderTest.StartAsync(
+            _coordinator,
+            _engine,
+            _directory,
+            configure: (config, logs) =>
+            {
+                logs.Logged += entry =>
+                {
+                    if (entry.EventId.Id == 102 && Interlocked.Increment(ref failedAttempts) >= 3)
+                    {
+                        attempts.TrySetResult();
+                    }
+                };
+                return config with { CoordinatorUrl = impostorCoordinator.Address };
+            });
+
+        await attempts.Task.WaitAsync(TestTimeouts.Default);
+
+        impostorCoordinator.Sessions.Reader.Count.Should().Be(0);
+        node.Logs.Entries.Where(e => e.EventId.Id == 500).Should().ContainSingle()
+            .Which.Message.Should().Contain("does not chain to the saved CA");
+        node.Logs.Entries.Where(e => e.EventId.Id == 101).Should().ContainSingle();
+    }
+
+    [Test]
+    public async Task Start_InvalidAgentOptions_FailsListingEveryProblem()
+    {
+        var act = () => NodeUnderTest.StartAsync(_coordinator, _engine, _directory, options =>
+        {
+            options.HeartbeatInterval = TimeSpan.Zero;
+            options.MaxConcurrentRuns = 0;
+        });
+
+        var error = (await act.Should().ThrowAsync<Microsoft.Extensions.Options.OptionsValidationException>()).Which;
+        error.Failures.Should().HaveCount(2);
+    }
 }
