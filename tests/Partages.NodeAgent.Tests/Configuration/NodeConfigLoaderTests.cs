@@ -57,7 +57,7 @@ public sealed class NodeConfigLoaderTests
             datasets:
               - name: amr-reports
                 path: ./a.jsonl
-                format: csv
+                format: parquet
               - name: amr-reports
                 path: ./b.jsonl
                 format: jsonl
@@ -83,7 +83,7 @@ public sealed class NodeConfigLoaderTests
             (16, "datasets[2].path"),
         });
         result.Errors.Should().BeInAscendingOrder(e => e.Line);
-        result.Describe().Should().Contain("line 12, column 13: datasets[0].format: 'csv' is not a supported format (supported: jsonl)");
+        result.Describe().Should().Contain("line 12, column 13: datasets[0].format: 'parquet' is not a supported format (supported: ");
         result.Describe().Should().Contain("'amr-reports' is declared more than once");
     }
 
