@@ -80,6 +80,13 @@ internal static class CheckCommand
         {
             try
             {
+                if (Directory.Exists(dataset.Path))
+                {
+                    var files = Directory.EnumerateFiles(dataset.Path).Count();
+                    report.Pass($"dataset '{dataset.Name}'", $"{dataset.Path} is a readable folder ({files} file(s))");
+                    continue;
+                }
+
                 using var stream = File.OpenRead(dataset.Path);
                 _ = stream.ReadByte();
                 report.Pass($"dataset '{dataset.Name}'", $"{dataset.Path} is readable ({new FileInfo(dataset.Path).Length} bytes)");
