@@ -45,7 +45,7 @@ public static class CoordinatorServiceCollectionExtensions
                 PkiLog.ServerCertificateIssued(sp.GetRequiredService<ILoggerFactory>().CreateLogger<CertificateAuthority>(), certificate.NotAfter);
             }
 
-            return new ServerTls(sp.GetRequiredService<CertificateAuthority>(), certificate, time);
+            return new ServerTls(sp.GetRequiredService<CertificateAuthority>(), certificate, time, sp.GetRequiredService<ILogger<ServerTls>>());
         });
         return services;
     }

@@ -537,7 +537,8 @@ public sealed partial class RunScheduler(
                     run.Attempts++;
                 }
 
-                if (phase != run.Status)
+                // Phases only move forward (accepted → downloading → running); a late DOWNLOADING report changes nothing.
+                if (phase > run.Status)
                 {
                     Transition(db, run, phase, "", now, changes);
                 }
