@@ -58,19 +58,35 @@ internal static class CheckCommand
         return report.Finish();
     }
 
+    /// <summary>Writable, or creatable: checked with a probe file in the folder or its nearest existing parent.</summary>
     private static void CheckDataDirectory(NodeConfig config, CheckReport report)
     {
+        var existing = new DirectoryInfo(config.DataDirectory);
+        while (existing is not null && !existing.Exists)
+        {
+            existing = existing.Parent;
+        }
+
+        if (existing is null)
+        {
+            report.Fail("data directory", $"{config.DataDirectory} has no existing parent folder; fix data_directory");
+            return;
+        }
+
         try
         {
-            Directory.CreateDirectory(config.ArtifactsDirectory);
-            var probe = Path.Combine(config.ArtifactsDirectory, $".check-{Environment.ProcessId}");
+            var probe = Path.Combine(existing.FullName, $".partages-check-{Environment.ProcessId}");
             File.WriteAllText(probe, "");
             File.Delete(probe);
-            report.Pass("data directory", $"{config.DataDirectory} is writable");
+            report.Pass(
+                "data directory",
+                existing.FullName == Path.GetFullPath(config.DataDirectory)
+                    ? $"{config.DataDirectory} is writable"
+                    : $"{config.DataDirectory} does not exist yet and can be created in {existing.FullName}");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            report.Fail("data directory", $"{config.DataDirectory} is not writable ({ex.Message}); give the agent's account write access to it");
+            report.Fail("data directory", $"{existing.FullName} is not writable ({ex.Message}); give the agent's account write access to it");
         }
     }
 
@@ -172,7 +188,7 @@ internal static class CheckCommand
         {
             var why = channel.LastServerRejection is { } rejection
                 ? $"the TLS check failed: {rejection}; check coordinator.url"
-                : $"{ex.StatusCode}: {ex.Status.Detail}; check coordinator.url, the network path (outbound HTTPS) and that the coordinator runs";
+                : $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS) and that the coordinator runs";
             report.Fail("coordinator", $"cannot reach {config.CoordinatorUrl}: {why}");
         }
     }

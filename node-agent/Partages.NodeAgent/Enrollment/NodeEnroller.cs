@@ -102,14 +102,14 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         {
             throw new EnrollmentException(
                 EnrollmentFailure.Unreachable,
-                $"Cannot reach the coordinator at {url}: {ex.Status.Detail}. Check coordinator.url and that the coordinator is running.",
+                $"Cannot reach the coordinator at {url}: {RpcErrors.Describe(ex)}. Check coordinator.url and that the coordinator is running.",
                 ex);
         }
         catch (RpcException ex)
         {
             throw new EnrollmentException(
                 EnrollmentFailure.Refused,
-                $"The coordinator refused the enrollment ({ex.StatusCode}): {ex.Status.Detail}. Ask the coordinator's administrator for a new enrollment token.",
+                $"The coordinator refused the enrollment ({ex.StatusCode}): {RpcErrors.Describe(ex)}. Ask the coordinator's administrator for a new enrollment token.",
                 ex);
         }
     }

@@ -297,8 +297,8 @@ public sealed partial class SessionWorker(
     private static string Describe(Exception exception) => exception switch
     {
         RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
-            $"the coordinator refused this node's certificate (revoked or unknown): {rpc.Status.Detail}",
-        RpcException rpc => $"{rpc.StatusCode}: {rpc.Status.Detail}",
+            $"the coordinator refused this node's certificate (revoked or unknown): {RpcErrors.Describe(rpc)}",
+        RpcException rpc => $"{rpc.StatusCode}: {RpcErrors.Describe(rpc)}",
         SessionLostException lost => lost.Message,
         _ => exception.Message,
     };
