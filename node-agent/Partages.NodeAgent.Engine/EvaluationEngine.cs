@@ -1,21 +1,23 @@
 using System.Diagnostics;
 using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Inference;
 using Partages.NodeAgent.Engine.Metrics;
+using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine;
 
 /// <summary>
-/// Runs a single-label classification bundle over a JSONL dataset. Everything that can be checked before
+/// Runs a classification bundle over a dataset (JSONL or CSV). Everything that can be checked before
 /// reading a document is (task, dataset, bundle contents, labels, vocabulary, graph inputs and outputs) and
 /// refused with a reason; then <see cref="EvaluationPipeline"/> reads, tokenizes and scores in overlapping
-/// stages. Only the confusion matrix and the counts of skipped lines come out. Thread-safe: concurrent jobs
-/// share nothing but the options.
+/// stages. Only sufficient statistics (a confusion matrix, or per-label counts for a multi-label task) and the
+/// counts of skipped documents come out. Thread-safe: concurrent jobs share nothing but the options.
 /// </summary>
 public sealed class EvaluationEngine : IEvaluationEngine
 {
@@ -43,7 +45,31 @@ public sealed class EvaluationEngine : IEvaluationEngine
     {
         ArgumentNullException.ThrowIfNull(job);
         // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
-        return Task.Run(() => EvaluateCoreAsync(job, progress, cancellationToken), cancellationToken);
+        return Task.Run(
+            async () =>
+            {
+                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.SingleLabelClassification, progress, cancellationToken).ConfigureAwait(false);
+                return ResultDocument.FromCounts(job.Spec.Task, ((SingleLabelScorer)scorer).Counts, summary);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Runs a <see cref="TaskTypes.MultiLabelClassification"/> job. Its own entry point because its results have no
+    /// confusion matrix, so they are not a <see cref="ResultDocument"/> (see <see cref="MultiLabelResult"/>).
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The job cannot run, or is not a multi-label job.</exception>
+    public Task<MultiLabelResult> EvaluateMultiLabelAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return Task.Run(
+            async () =>
+            {
+                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, progress, cancellationToken).ConfigureAwait(false);
+                var multiLabel = (MultiLabelScorer)scorer;
+                return MultiLabelResult.FromCounts(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts, summary);
+            },
+            cancellationToken);
     }
 
     public Task<DatasetInfo> InspectAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
@@ -52,41 +78,38 @@ public sealed class EvaluationEngine : IEvaluationEngine
         return Task.Run(
             () =>
             {
-                using var stream = DatasetFile.OpenRead(dataset);
-                var (documents, sha256) = DatasetScanner.Scan(stream, _options.MaxLineBytes, fingerprint: true, cancellationToken);
+                var (documents, sha256) = DatasetScanner.Scan(dataset, _options.MaxLineBytes, fingerprint: true, cancellationToken);
                 return new DatasetInfo(dataset.Name, dataset.Format, documents, sha256!);
             },
             cancellationToken);
     }
 
-    private async Task<ResultDocument> EvaluateCoreAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(
+        EvaluationJob job,
+        string entryTask,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         using var activity = EngineTelemetry.ActivitySource.StartActivity("evaluate");
         activity?.SetTag("partages.task", job.Spec.Task);
         activity?.SetTag("partages.dataset", job.Dataset.Name);
         try
         {
-            CheckTask(job.Spec.Task);
+            CheckTask(job.Spec.Task, entryTask);
             // The dataset is checked before the bundle is unpacked: a missing file is the cheapest refusal.
-            using (DatasetFile.OpenRead(job.Dataset))
-            {
-            }
+            DatasetFile.CheckReadable(job.Dataset, job.Spec.Task);
 
             var (manifest, manifestToSpec, encoder, loadedClassifier) = Prepare(job);
             using var classifier = loadedClassifier;
             activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
             cancellationToken.ThrowIfCancellationRequested();
 
-            long total;
-            using (var countStream = DatasetFile.OpenRead(job.Dataset))
-            {
-                // A first, I/O-only pass so progress has a denominator; cheap next to inference.
-                total = DatasetScanner.Scan(countStream, _options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
-            }
+            // A first, I/O-only pass so progress has a denominator; cheap next to inference.
+            var total = DatasetScanner.Scan(job.Dataset, _options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
             var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, progress, cancellationToken).ConfigureAwait(false);
-            activity?.SetTag("partages.documents.read", result.InputSummary.DocumentsRead);
-            activity?.SetTag("partages.documents.evaluated", result.InputSummary.DocumentsEvaluated);
+            activity?.SetTag("partages.documents.read", result.Summary.DocumentsRead);
+            activity?.SetTag("partages.documents.evaluated", result.Summary.DocumentsEvaluated);
             return result;
         }
         catch (EvaluationRefusedException ex)
@@ -120,7 +143,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
         return (manifest, manifestToSpec, encoder, OnnxClassifier.Create(bundle.ModelBytes, manifest, _options));
     }
 
-    private async Task<ResultDocument> RunPipelineAsync(
+    private async Task<(TaskScorer Scorer, InputSummary Summary)> RunPipelineAsync(
         EvaluationJob job,
         ModelManifest manifest,
         int[] manifestToSpec,
@@ -130,19 +153,32 @@ public sealed class EvaluationEngine : IEvaluationEngine
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        TaskScorer scorer = job.Spec.Task == TaskTypes.MultiLabelClassification
+            ? new MultiLabelScorer(new MultiLabelCounts(job.Spec.Labels), manifestToSpec, manifest.Threshold)
+            : new SingleLabelScorer(new ClassificationCounts(job.Spec.Labels), manifestToSpec);
+        var gold = job.Spec.Task == TaskTypes.MultiLabelClassification ? GoldKind.MultiLabel : GoldKind.SingleLabel;
         await using var stream = DatasetFile.OpenRead(job.Dataset);
-        var reader = new JsonlDocumentReader(stream, job.Spec.Labels, _options.MaxLineBytes);
-        var pipeline = new EvaluationPipeline(_options, encoder, classifier, manifestToSpec, tokenTypeIds: manifest.Inputs.TokenTypeIds is not null);
-        var (counts, summary) = await pipeline.RunAsync(reader, job.Spec.Labels, total, progress, cancellationToken).ConfigureAwait(false);
-        RecordMetrics(counts.DocumentCount, summary.Skipped);
-        return ResultDocument.FromCounts(job.Spec.Task, counts, summary);
+        var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, gold, _options.MaxLineBytes);
+        var pipeline = new EvaluationPipeline(_options, encoder, classifier, scorer, manifest.WindowAggregation, tokenTypeIds: manifest.Inputs.TokenTypeIds is not null);
+        var summary = await pipeline.RunAsync(reader, total, progress, cancellationToken).ConfigureAwait(false);
+        RecordMetrics(summary.DocumentsEvaluated, summary.Skipped);
+        return (scorer, summary);
     }
 
-    private static void CheckTask(string task)
+    /// <summary>The spec's task must be one this engine runs, and the one of the entry point called.</summary>
+    private static void CheckTask(string task, string entryTask)
     {
-        if (task != TaskTypes.SingleLabelClassification)
+        if (task != TaskTypes.SingleLabelClassification && task != TaskTypes.MultiLabelClassification)
         {
-            throw new EvaluationRefusedException($"task '{task}' is not supported by this engine (supported: {TaskTypes.SingleLabelClassification})");
+            throw new EvaluationRefusedException(
+                $"task '{task}' is not supported by this engine (supported: {TaskTypes.SingleLabelClassification}, {TaskTypes.MultiLabelClassification})");
+        }
+
+        if (task != entryTask)
+        {
+            throw new EvaluationRefusedException(task == TaskTypes.MultiLabelClassification
+                ? $"task '{task}' has no confusion matrix, so its results are not a {ResultDocument.CurrentSchema} document; this node cannot release them yet"
+                : $"task '{task}' is evaluated through {nameof(EvaluateAsync)}, not {nameof(EvaluateMultiLabelAsync)}");
         }
     }
 

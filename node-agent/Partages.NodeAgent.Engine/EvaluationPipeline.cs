@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Inference;
+using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.NodeAgent.Engine.Tokenization;
 
@@ -14,41 +14,47 @@ namespace Partages.NodeAgent.Engine;
 /// One run's three overlapping stages, joined by bounded channels so memory stays flat whatever the dataset size:
 /// <list type="number">
 /// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact) and cuts the usable documents into chunks of one batch;</item>
-/// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks turn chunks into padded tensors;</item>
-/// <item>score: one task runs ONNX Runtime on each batch and adds the predictions to the confusion matrix.</item>
+/// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
+/// unless the manifest sets a stride) and pad them into tensors of at most one batch of windows;</item>
+/// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
+/// <see cref="DocumentScore"/>, and hands each complete document to the task's <see cref="TaskScorer"/>.</item>
 /// </list>
-/// The confusion matrix is a sum, so batches may be scored in any order. The first stage to fail cancels the
-/// others, and its exception, not their cancellation, is what the caller sees.
+/// A document is complete when its last window is scored, whatever the batch or order, and the statistics are
+/// sums, so batches may be scored in any order. The first stage to fail cancels the others, and its exception,
+/// not their cancellation, is what the caller sees.
 /// </summary>
 internal sealed class EvaluationPipeline
 {
     private readonly EvaluationEngineOptions _options;
     private readonly BertEncoder _encoder;
     private readonly OnnxClassifier _classifier;
-    private readonly int[] _manifestToSpec;
+    private readonly TaskScorer _scorer;
+    private readonly string _aggregation;
     private readonly Func<TokenBatchBuilder> _newBatchBuilder;
     private readonly int _batchSize;
+    // Documents handed to the scorer whose last window is not scored yet: 0 at the end of a run, or a window was lost.
+    private long _openDocuments;
 
-    public EvaluationPipeline(EvaluationEngineOptions options, BertEncoder encoder, OnnxClassifier classifier, int[] manifestToSpec, bool tokenTypeIds)
+    public EvaluationPipeline(EvaluationEngineOptions options, BertEncoder encoder, OnnxClassifier classifier, TaskScorer scorer, string aggregation, bool tokenTypeIds)
     {
         _options = options;
         _encoder = encoder;
         _classifier = classifier;
-        _manifestToSpec = manifestToSpec;
+        _scorer = scorer;
+        _aggregation = aggregation;
         var shape = classifier.Shape;
         _batchSize = shape.FixedBatchSize ?? options.BatchSize;
         _newBatchBuilder = () => new TokenBatchBuilder(_batchSize, shape.FixedBatchSize is not null, shape.FixedSequenceLength, tokenTypeIds, encoder);
     }
 
     /// <param name="total">Documents expected, for progress; the run does not depend on it being exact.</param>
-    public async Task<(ClassificationCounts Counts, InputSummary Summary)> RunAsync(
-        JsonlDocumentReader reader,
-        IReadOnlyList<string> specLabels,
+    /// <returns>What was read and set aside; the scores are in the <see cref="TaskScorer"/>.</returns>
+    public async Task<InputSummary> RunAsync(
+        IDocumentReader reader,
         long total,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var counts = new ClassificationCounts(specLabels);
         var inferenceSkips = new SkipTally();
         var chunks = Bounded<DocumentChunk>(singleReader: _options.TokenizerThreads == 1, singleWriter: true);
         var batches = Bounded<TokenBatch>(singleReader: true, singleWriter: _options.TokenizerThreads == 1);
@@ -56,7 +62,7 @@ internal sealed class EvaluationPipeline
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var reading = Task.Run(() => StageAsync(() => ReadAsync(reader, chunks.Writer, failure.Token), chunks.Writer, failure), CancellationToken.None);
         var tokenizing = Task.Run(() => StageAsync(() => TokenizeAsync(chunks.Reader, batches.Writer, failure), batches.Writer, failure), CancellationToken.None);
-        var scoring = Task.Run(() => ScoreAsync(batches.Reader, counts, inferenceSkips, total, progress, failure), CancellationToken.None);
+        var scoring = Task.Run(() => ScoreAsync(batches.Reader, inferenceSkips, total, progress, failure), CancellationToken.None);
         await WhenAllAsync([reading, tokenizing, scoring], cancellationToken).ConfigureAwait(false);
 
         var lastReported = await scoring.ConfigureAwait(false);
@@ -65,16 +71,20 @@ internal sealed class EvaluationPipeline
             progress.Report(new EvaluationProgress(reader.DocumentsRead, Math.Max(total, reader.DocumentsRead)));
         }
 
-        var summary = new InputSummary
+        if (Interlocked.Read(ref _openDocuments) != 0)
+        {
+            throw new InvalidOperationException($"{_openDocuments} document(s) still wait for windows at the end of the run.");
+        }
+
+        return new InputSummary
         {
             DocumentsRead = reader.DocumentsRead,
-            DocumentsEvaluated = counts.DocumentCount,
+            DocumentsEvaluated = _scorer.DocumentsScored,
             Skipped = SkipTally.Merge(reader.Skipped, inferenceSkips),
         };
-        return (counts, summary);
     }
 
-    private async Task ReadAsync(JsonlDocumentReader reader, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
+    private async Task ReadAsync(IDocumentReader reader, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
     {
         var documents = new List<LabeledDocument>(_batchSize);
         while (reader.TryRead(out var document))
@@ -104,12 +114,7 @@ internal sealed class EvaluationPipeline
                     var builder = _newBatchBuilder();
                     await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        foreach (var document in chunk.Documents)
-                        {
-                            builder.Add(_encoder.Encode(document.Text), document.Label);
-                        }
-
-                        await batches.WriteAsync(builder.Build(chunk.DocumentsRead), cancellationToken).ConfigureAwait(false);
+                        await TokenizeChunkAsync(chunk, builder, batches, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch
@@ -121,10 +126,38 @@ internal sealed class EvaluationPipeline
             },
             CancellationToken.None)));
 
+    /// <summary>
+    /// Cuts the chunk's documents into windows and writes a batch whenever one is full, then the rest. Only the
+    /// batch holding the chunk's last window carries the chunk's progress mark.
+    /// </summary>
+    private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<TokenBatch> batches, CancellationToken cancellationToken)
+    {
+        for (var d = 0; d < chunk.Documents.Count; d++)
+        {
+            var document = chunk.Documents[d];
+            var windows = _encoder.EncodeWindows(document.Text);
+            var owner = new DocumentScore(document.Label, document.Labels, windows.Length, _classifier.Classes, _aggregation);
+            Interlocked.Increment(ref _openDocuments);
+            for (var w = 0; w < windows.Length; w++)
+            {
+                builder.Add(windows[w], owner);
+                if (builder.IsFull)
+                {
+                    var closesChunk = d == chunk.Documents.Count - 1 && w == windows.Length - 1;
+                    await batches.WriteAsync(builder.Build(closesChunk ? chunk.DocumentsRead : -1), cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        if (builder.Count > 0)
+        {
+            await batches.WriteAsync(builder.Build(chunk.DocumentsRead), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <returns>The last <see cref="EvaluationProgress.DocumentsDone"/> reported, or -1.</returns>
     private async Task<long> ScoreAsync(
         ChannelReader<TokenBatch> batches,
-        ClassificationCounts counts,
         SkipTally skips,
         long total,
         IProgress<EvaluationProgress>? progress,
@@ -132,7 +165,7 @@ internal sealed class EvaluationPipeline
     {
         try
         {
-            return await ScoreBatchesAsync(batches, counts, skips, total, progress, failure.Token).ConfigureAwait(false);
+            return await ScoreBatchesAsync(batches, skips, total, progress, failure.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -143,31 +176,39 @@ internal sealed class EvaluationPipeline
 
     private async Task<long> ScoreBatchesAsync(
         ChannelReader<TokenBatch> batches,
-        ClassificationCounts counts,
         SkipTally skips,
         long total,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var predictions = new int[_batchSize];
+        var classes = _classifier.Classes;
+        var logits = new float[_batchSize * classes];
+        var probabilities = new double[classes];
         long lastReported = -1;
         await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
             // ReadAllAsync hands out buffered batches without looking at the token, so cancellation is checked here.
             cancellationToken.ThrowIfCancellationRequested();
             var started = Stopwatch.GetTimestamp();
-            _classifier.Predict(batch, predictions, cancellationToken);
+            _classifier.Score(batch, logits, cancellationToken);
             EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
             for (var row = 0; row < batch.Rows; row++)
             {
-                var predicted = predictions[row];
-                if (predicted == OnnxClassifier.NoPrediction)
+                var valid = _scorer.ToProbabilities(logits.AsSpan(row * classes, classes), probabilities);
+                var owner = batch.Owners[row];
+                if (!owner.AddWindow(probabilities, valid))
+                {
+                    continue;
+                }
+
+                Interlocked.Decrement(ref _openDocuments);
+                if (owner.IsInvalid)
                 {
                     skips.Add(SkipKinds.InvalidLogits);
                 }
                 else
                 {
-                    counts.Add(batch.Labels[row], _manifestToSpec[predicted]);
+                    _scorer.Add(owner);
                 }
             }
 

@@ -26,6 +26,20 @@ public sealed record ModelManifest
     public ModelInputs Inputs { get; init; } = new();
     public ModelOutputs Outputs { get; init; } = new();
 
+    /// <summary>
+    /// Word pieces shared by consecutive windows of a long document. 0 (the default) truncates a document to its
+    /// first <c>max_length - 2</c> pieces; above 0 the document is read in windows of <c>max_length - 2</c> pieces,
+    /// each starting <c>max_length - 2 - stride</c> pieces after the previous one, as Hugging Face's
+    /// <c>return_overflowing_tokens</c>.
+    /// </summary>
+    public int Stride { get; init; }
+
+    /// <summary>How the windows' class probabilities make one document's: one of <see cref="WindowAggregations"/>.</summary>
+    public string WindowAggregation { get; init; } = WindowAggregations.Mean;
+
+    /// <summary>Multi-label classification: a label is predicted when its sigmoid probability is at least this.</summary>
+    public double Threshold { get; init; } = 0.5;
+
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -90,6 +104,21 @@ public sealed record ModelManifest
             errors.Add($"max_length: {MaxLength} is outside 8..8192");
         }
 
+        if (Stride < 0 || Stride >= MaxLength - 2)
+        {
+            errors.Add($"stride: {Stride} is outside 0..{Math.Max(0, MaxLength - 3)} (windows of max_length - 2 pieces must move forward)");
+        }
+
+        if (!WindowAggregations.All.Contains(WindowAggregation))
+        {
+            errors.Add($"window_aggregation: '{WindowAggregation}' is not one of {string.Join(", ", WindowAggregations.All)}");
+        }
+
+        if (!(Threshold > 0 && Threshold < 1))
+        {
+            errors.Add($"threshold: {Threshold} is outside the open interval (0, 1)");
+        }
+
         if (string.IsNullOrWhiteSpace(Model))
         {
             errors.Add("model: the ONNX graph's path inside the bundle is required");
@@ -134,7 +163,23 @@ public sealed record ModelOutputs
 
 public static class TaskTypes
 {
+    /// <summary>One gold label per document; the model's logits go through softmax.</summary>
     public const string SingleLabelClassification = "single_label_classification";
 
-    public static IReadOnlyList<string> All { get; } = [SingleLabelClassification];
+    /// <summary>Any number of gold labels per document (none included); each logit goes through a sigmoid and <see cref="ModelManifest.Threshold"/>.</summary>
+    public const string MultiLabelClassification = "multi_label_classification";
+
+    public static IReadOnlyList<string> All { get; } = [SingleLabelClassification, MultiLabelClassification];
+}
+
+/// <summary>Values of <see cref="ModelManifest.WindowAggregation"/>: how a long document's windows are combined.</summary>
+public static class WindowAggregations
+{
+    /// <summary>The mean over windows of each class probability.</summary>
+    public const string Mean = "mean";
+
+    /// <summary>The largest over windows of each class probability: one window that sees the evidence is enough.</summary>
+    public const string Max = "max";
+
+    public static IReadOnlyList<string> All { get; } = [Mean, Max];
 }

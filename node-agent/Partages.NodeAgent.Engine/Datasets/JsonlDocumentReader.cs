@@ -1,29 +1,34 @@
-using System.Buffers;
-using System.Runtime.InteropServices;
-using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
 
 namespace Partages.NodeAgent.Engine.Datasets;
 
 /// <summary>
-/// Streams labelled documents out of a JSONL dataset (<c>{"id","text","label"}</c> per line), one line in memory
-/// at a time. A line that cannot be evaluated is counted under its <see cref="SkipKinds">kind</see> and the read
-/// goes on; blank lines are layout, neither read nor skipped. Ids are kept only as keyed hashes, to spot duplicates.
+/// Streams labelled documents out of a JSONL dataset, one line in memory at a time. Each line is an object with a
+/// string <c>id</c> and <c>text</c> and the gold annotation the run needs (<see cref="GoldKind"/>):
+/// <list type="bullet">
+/// <item><c>"label": "BLSE"</c> (single-label);</item>
+/// <item><c>"labels": ["BLSE", "SARM"]</c> (multi-label; <c>[]</c> is a document with no label; a label listed twice counts once);</item>
+/// <item><c>"entities": [{"start": 0, "end": 4, "label": "GERME"}]</c>: <c>[start, end)</c> in Unicode code points
+/// of <c>text</c>, as Python slices it; a span outside the text or empty is <c>offset_out_of_range</c>, two spans
+/// sharing a character are <c>overlapping_span</c>, and either sets the whole document aside, since a flat tagger
+/// cannot be scored fairly against gold it cannot represent.</item>
+/// </list>
+/// Fields the run does not need are ignored, whatever they hold. A line that cannot be evaluated is counted under
+/// its <see cref="SkipKinds">kind</see> and the read goes on; blank lines are layout, neither read nor skipped.
+/// Ids are kept only as keyed hashes, to spot duplicates.
 /// </summary>
-internal sealed class JsonlDocumentReader
+internal sealed class JsonlDocumentReader : IDocumentReader
 {
     private readonly Utf8LineReader _lines;
     private readonly Dictionary<string, int> _labels;
-    // Ids of documents already accepted, as the first 128 bits of HMAC-SHA256 under a key drawn for this run: the
-    // set stays small, holds no identifier in clear, and a guessable id cannot be confirmed from a memory dump.
-    private readonly HashSet<UInt128> _seenIds = [];
-    private readonly byte[] _idKey = RandomNumberGenerator.GetBytes(32);
+    private readonly GoldKind _gold;
+    private readonly SeenIds _seenIds = new();
 
-    public JsonlDocumentReader(Stream stream, IReadOnlyList<string> labels, int maxLineBytes)
+    public JsonlDocumentReader(Stream stream, IReadOnlyList<string> labels, int maxLineBytes, GoldKind gold = GoldKind.SingleLabel)
     {
         ArgumentNullException.ThrowIfNull(labels);
+        _gold = gold;
         _lines = new Utf8LineReader(stream, maxLineBytes);
         _labels = labels.Select((label, index) => (label, index)).ToDictionary(p => p.label, p => p.index, StringComparer.Ordinal);
     }
@@ -76,45 +81,119 @@ internal sealed class JsonlDocumentReader
             return SkipKinds.InvalidUtf8;
         }
 
-        if (!TryParse(line, out var id, out var text, out var label))
+        if (!TryParse(line, _gold, out var fields))
         {
             return SkipKinds.MalformedJson;
         }
 
-        if (string.IsNullOrEmpty(label))
+        var goldMissing = _gold switch
+        {
+            GoldKind.SingleLabel => string.IsNullOrEmpty(fields.Label),
+            GoldKind.MultiLabel => fields.Labels is null,
+            _ => fields.Entities is null,
+        };
+        if (goldMissing)
         {
             return SkipKinds.MissingLabel;
         }
 
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(fields.Text))
         {
             return SkipKinds.EmptyText;
         }
 
-        if (!_labels.TryGetValue(label, out var labelIndex))
+        var skip = _gold switch
+        {
+            GoldKind.SingleLabel => ResolveLabel(fields.Text, fields.Label!, out document),
+            GoldKind.MultiLabel => ResolveLabels(fields.Text, fields.Labels!, out document),
+            _ => ResolveEntities(fields.Text, fields.Entities!, out document),
+        };
+        if (skip is not null)
+        {
+            return skip;
+        }
+
+        if (!_seenIds.Add(fields.Id))
+        {
+            document = default;
+            return SkipKinds.DuplicateId;
+        }
+
+        return null;
+    }
+
+    private string? ResolveLabel(string text, string label, out LabeledDocument document)
+    {
+        document = default;
+        if (!_labels.TryGetValue(label, out var index))
         {
             return SkipKinds.UnknownLabel;
         }
 
-        if (!_seenIds.Add(HashId(id)))
+        document = new LabeledDocument(text, index);
+        return null;
+    }
+
+    private string? ResolveLabels(string text, List<string> labels, out LabeledDocument document)
+    {
+        document = default;
+        var indices = new SortedSet<int>();
+        foreach (var label in labels)
         {
-            return SkipKinds.DuplicateId;
+            if (!_labels.TryGetValue(label, out var index))
+            {
+                return SkipKinds.UnknownLabel;
+            }
+
+            indices.Add(index);
         }
 
-        document = new LabeledDocument(text, labelIndex);
+        document = new LabeledDocument(text, -1, [.. indices]);
+        return null;
+    }
+
+    private string? ResolveEntities(string text, List<(long Start, long End, string Label)> entities, out LabeledDocument document)
+    {
+        document = default;
+        var spans = new EntitySpan[entities.Count];
+        var offsets = new CodePointOffsets(text);
+        for (var i = 0; i < entities.Count; i++)
+        {
+            var (start, end, label) = entities[i];
+            if (!_labels.TryGetValue(label, out var index))
+            {
+                return SkipKinds.UnknownLabel;
+            }
+
+            if (!offsets.TryToUtf16(start, end, out var from, out var to))
+            {
+                return SkipKinds.OffsetOutOfRange;
+            }
+
+            spans[i] = new EntitySpan(from, to, index);
+        }
+
+        if (EntitySpans.SortAndFindOverlap(spans))
+        {
+            return SkipKinds.OverlappingSpan;
+        }
+
+        document = new LabeledDocument(text, -1, Entities: spans);
         return null;
     }
 
     /// <summary>
-    /// One JSON object whose <c>id</c> and <c>text</c> are strings and whose <c>label</c>, when present, is a string
-    /// or null. Other properties are ignored; a property given twice makes the line ambiguous, hence malformed.
+    /// One JSON object whose <c>id</c> and <c>text</c> are strings and whose gold field (<c>label</c>, <c>labels</c> or
+    /// <c>entities</c>, as <paramref name="gold"/> asks), when present, has the right type or is null. Other
+    /// properties are ignored; a property given twice makes the line ambiguous, hence malformed.
     /// </summary>
-    private static bool TryParse(ReadOnlySpan<byte> line, out string id, out string text, out string? label)
+    private static bool TryParse(ReadOnlySpan<byte> line, GoldKind gold, out JsonlFields fields)
     {
-        id = text = "";
-        label = null;
-        string? foundId = null, foundText = null;
-        var seenLabel = false;
+        fields = default;
+        string? id = null, text = null, label = null;
+        List<string>? labels = null;
+        List<(long, long, string)>? entities = null;
+        var seenGold = false;
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 64 });
         try
         {
@@ -127,26 +206,32 @@ internal sealed class JsonlDocumentReader
             {
                 if (reader.ValueTextEquals("id"u8))
                 {
-                    if (foundId is not null || !TryReadString(ref reader, out foundId) || foundId is null)
+                    if (id is not null || !TryReadString(ref reader, out id) || id is null)
                     {
                         return false;
                     }
                 }
                 else if (reader.ValueTextEquals("text"u8))
                 {
-                    if (foundText is not null || !TryReadString(ref reader, out foundText) || foundText is null)
+                    if (text is not null || !TryReadString(ref reader, out text) || text is null)
                     {
                         return false;
                     }
                 }
-                else if (reader.ValueTextEquals("label"u8))
+                else if (IsGoldField(ref reader, gold))
                 {
-                    if (seenLabel || !TryReadString(ref reader, out label))
+                    var ok = gold switch
+                    {
+                        GoldKind.SingleLabel => TryReadString(ref reader, out label),
+                        GoldKind.MultiLabel => TryReadStringArray(ref reader, out labels),
+                        _ => TryReadEntities(ref reader, out entities),
+                    };
+                    if (seenGold || !ok)
                     {
                         return false;
                     }
 
-                    seenLabel = true;
+                    seenGold = true;
                 }
                 else
                 {
@@ -155,7 +240,7 @@ internal sealed class JsonlDocumentReader
             }
 
             // Anything after the object's end (a second object, stray text) makes Read throw or return true.
-            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || foundId is null || foundText is null)
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read() || id is null || text is null)
             {
                 return false;
             }
@@ -171,8 +256,133 @@ internal sealed class JsonlDocumentReader
             return false;
         }
 
-        id = foundId;
-        text = foundText;
+        fields = new JsonlFields(id, text, label, labels, entities);
+        return true;
+    }
+
+    private static bool IsGoldField(ref Utf8JsonReader reader, GoldKind gold) => gold switch
+    {
+        GoldKind.SingleLabel => reader.ValueTextEquals("label"u8),
+        GoldKind.MultiLabel => reader.ValueTextEquals("labels"u8),
+        _ => reader.ValueTextEquals("entities"u8),
+    };
+
+    /// <summary>Moves to the property's value: an array of strings (returned) or null; any other value fails.</summary>
+    private static bool TryReadStringArray(ref Utf8JsonReader reader, out List<string>? values)
+    {
+        values = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return false;
+        }
+
+        var items = new List<string>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.String || reader.GetString() is not { Length: > 0 } item)
+            {
+                return false;
+            }
+
+            items.Add(item);
+        }
+
+        values = items;
+        return true;
+    }
+
+    /// <summary>
+    /// Moves to the property's value: an array of objects each with an integer <c>start</c> and <c>end</c> and a string
+    /// <c>label</c> (other members ignored), returned; or null. Anything else fails.
+    /// </summary>
+    private static bool TryReadEntities(ref Utf8JsonReader reader, out List<(long, long, string)>? entities)
+    {
+        entities = null;
+        if (!reader.Read())
+        {
+            return false;
+        }
+
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return true;
+        }
+
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return false;
+        }
+
+        var items = new List<(long, long, string)>();
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            long? start = null, end = null;
+            string? label = null;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("start"u8))
+                {
+                    if (start is not null || !TryReadInteger(ref reader, out start))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("end"u8))
+                {
+                    if (end is not null || !TryReadInteger(ref reader, out end))
+                    {
+                        return false;
+                    }
+                }
+                else if (reader.ValueTextEquals("label"u8))
+                {
+                    if (label is not null || !TryReadString(ref reader, out label) || string.IsNullOrEmpty(label))
+                    {
+                        return false;
+                    }
+                }
+                else
+                {
+                    reader.Skip();
+                }
+            }
+
+            if (start is null || end is null || label is null)
+            {
+                return false;
+            }
+
+            items.Add((start.Value, end.Value, label));
+        }
+
+        entities = items;
+        return true;
+    }
+
+    private static bool TryReadInteger(ref Utf8JsonReader reader, out long? value)
+    {
+        value = null;
+        if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var number))
+        {
+            return false;
+        }
+
+        value = number;
         return true;
     }
 
@@ -197,20 +407,5 @@ internal sealed class JsonlDocumentReader
         }
     }
 
-    private UInt128 HashId(string id)
-    {
-        var maxBytes = Encoding.UTF8.GetMaxByteCount(id.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(maxBytes);
-        try
-        {
-            var length = Encoding.UTF8.GetBytes(id, rented);
-            Span<byte> mac = stackalloc byte[HMACSHA256.HashSizeInBytes];
-            HMACSHA256.HashData(_idKey, rented.AsSpan(0, length), mac);
-            return MemoryMarshal.Read<UInt128>(mac);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented, clearArray: true);
-        }
-    }
+    private readonly record struct JsonlFields(string Id, string Text, string? Label, List<string>? Labels, List<(long Start, long End, string Label)>? Entities);
 }

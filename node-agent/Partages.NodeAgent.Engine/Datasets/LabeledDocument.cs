@@ -1,4 +1,40 @@
 namespace Partages.NodeAgent.Engine.Datasets;
 
-/// <summary>A usable document: its text and the index of its gold label in the spec's label order. Its id stays in the reader.</summary>
-internal readonly record struct LabeledDocument(string Text, int Label);
+/// <summary>
+/// A usable document and its gold annotations, as indices into the spec's label order. Which are set depends on
+/// what the reader was asked for (<see cref="GoldKind"/>): <see cref="Label"/> for single-label classification (else
+/// -1), <see cref="Labels"/> for multi-label classification (possibly empty), <see cref="Entities"/> for entity
+/// spans. Its id stays in the reader.
+/// </summary>
+internal readonly record struct LabeledDocument(string Text, int Label, int[]? Labels = null, EntitySpan[]? Entities = null);
+
+/// <summary>
+/// A gold entity: <c>[Start, End)</c> in UTF-16 code units of the document's text (readers convert from the
+/// dataset's Unicode code point offsets) and the index of its label in the spec's order.
+/// </summary>
+internal readonly record struct EntitySpan(int Start, int End, int Label);
+
+/// <summary>Which gold annotation a reader requires of every document.</summary>
+internal enum GoldKind
+{
+    /// <summary><c>label</c>: one string.</summary>
+    SingleLabel,
+
+    /// <summary><c>labels</c>: an array of strings, possibly empty.</summary>
+    MultiLabel,
+
+    /// <summary><c>entities</c>: an array of <c>{start, end, label}</c>, possibly empty.</summary>
+    Entities,
+}
+
+/// <summary>A streaming reader of one dataset's usable documents, counting the unusable ones by kind.</summary>
+internal interface IDocumentReader
+{
+    /// <summary>Documents met so far, usable or skipped (blank lines are layout, not documents).</summary>
+    long DocumentsRead { get; }
+
+    SkipTally Skipped { get; }
+
+    /// <summary>The next usable document, counting every unusable one on the way. False at the end of the dataset.</summary>
+    bool TryRead(out LabeledDocument document);
+}

@@ -15,10 +15,10 @@ public static class SkipKinds
     /// <summary><c>text</c> is empty or only whitespace.</summary>
     public const string EmptyText = "empty_text";
 
-    /// <summary><c>label</c> is absent, null or empty.</summary>
+    /// <summary>The gold annotation (<c>label</c>, <c>labels</c> or <c>entities</c>, as the task needs) is absent, null or empty.</summary>
     public const string MissingLabel = "missing_label";
 
-    /// <summary>The gold label is not one of the spec's labels.</summary>
+    /// <summary>A gold label (of the document or of an entity) is not one of the spec's labels.</summary>
     public const string UnknownLabel = "unknown_label";
 
     /// <summary>A document with the same <c>id</c> was already evaluated in this run; the first one counts.</summary>
@@ -29,4 +29,22 @@ public static class SkipKinds
 
     /// <summary>The model returned a non-finite score (NaN) for the document, so it has no prediction.</summary>
     public const string InvalidLogits = "invalid_logits";
+
+    /// <summary>A CSV record that is not RFC 4180: wrong number of fields, a quote inside an unquoted field, text after a closing quote, a quote left open at the end of the file.</summary>
+    public const string MalformedCsv = "malformed_csv";
+
+    /// <summary>A gold entity span lies outside the text, or is empty or reversed. The whole document is set aside.</summary>
+    public const string OffsetOutOfRange = "offset_out_of_range";
+
+    /// <summary>Two gold entity spans share a character. The whole document is set aside: a flat tagger cannot represent both.</summary>
+    public const string OverlappingSpan = "overlapping_span";
+
+    /// <summary>brat: a <c>.txt</c> file has no <c>.ann</c> file beside it (an absent file is not read as "no entities").</summary>
+    public const string MissingAnnotations = "missing_annotations";
+
+    /// <summary>brat: a text-bound (<c>T</c>) line of the <c>.ann</c> file cannot be parsed.</summary>
+    public const string MalformedAnnotation = "malformed_annotation";
+
+    /// <summary>brat: a <c>.txt</c> or <c>.ann</c> file is larger than <see cref="EvaluationEngineOptions.MaxLineBytes"/>.</summary>
+    public const string FileTooLong = "file_too_long";
 }

@@ -6,6 +6,8 @@ namespace Partages.NodeAgent.Engine.Datasets;
 /// Splits a stream into lines as raw bytes, holding at most one line (bounded by a limit) in memory. Bytes, not
 /// characters, so that invalid UTF-8 can be detected and counted instead of being silently replaced by U+FFFD as a
 /// <see cref="StreamReader"/> would. Accepts LF and CRLF line ends and drops a UTF-8 byte order mark at the start.
+/// With <c>quoteAware</c> (CSV), an LF between double quotes belongs to the record: quotes toggle the state, so a
+/// doubled quote (<c>""</c>) inside a quoted field leaves it unchanged. A quote left open runs to the end of the file.
 /// </summary>
 internal sealed class Utf8LineReader
 {
@@ -15,15 +17,18 @@ internal sealed class Utf8LineReader
     private readonly int _maxLineBytes;
     private readonly int _bufferLimit;
     private readonly IncrementalHash? _hash;
+    private readonly bool _quoteAware;
     private byte[] _buffer;
+    private bool _inQuotes;
     private int _start;
     private int _end;
     private bool _endOfStream;
     private bool _firstLine = true;
 
     /// <param name="hash">Fed every byte of the stream as it is read, so a dataset is fingerprinted in the same pass.</param>
-    public Utf8LineReader(Stream stream, int maxLineBytes, IncrementalHash? hash = null)
+    public Utf8LineReader(Stream stream, int maxLineBytes, IncrementalHash? hash = null, bool quoteAware = false)
     {
+        _quoteAware = quoteAware;
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxLineBytes, 1);
         _stream = stream;
@@ -45,7 +50,7 @@ internal sealed class Utf8LineReader
         var searchFrom = _start;
         while (true)
         {
-            var newline = _buffer.AsSpan(searchFrom, _end - searchFrom).IndexOf((byte)'\n');
+            var newline = FindLineEnd(_buffer.AsSpan(searchFrom, _end - searchFrom));
             if (newline >= 0)
             {
                 var lineEnd = searchFrom + newline;
@@ -74,6 +79,7 @@ internal sealed class Utf8LineReader
                 line = default;
                 tooLong = true;
                 _firstLine = false;
+                _inQuotes = false;
                 return true;
             }
 
@@ -82,9 +88,38 @@ internal sealed class Utf8LineReader
         }
     }
 
+    /// <summary>Index of the LF that ends the current line or record in <paramref name="bytes"/>, or -1, carrying the quote state on.</summary>
+    private int FindLineEnd(ReadOnlySpan<byte> bytes)
+    {
+        if (!_quoteAware)
+        {
+            return bytes.IndexOf((byte)'\n');
+        }
+
+        var offset = 0;
+        while (true)
+        {
+            var next = _inQuotes ? bytes[offset..].IndexOf((byte)'"') : bytes[offset..].IndexOfAny((byte)'"', (byte)'\n');
+            if (next < 0)
+            {
+                return -1;
+            }
+
+            offset += next;
+            if (bytes[offset] == (byte)'\n')
+            {
+                return offset;
+            }
+
+            _inQuotes = !_inQuotes;
+            offset++;
+        }
+    }
+
     private bool Accept(ref ReadOnlySpan<byte> line, ref bool tooLong)
     {
         _firstLine = false;
+        _inQuotes = false;
         if (line.Length > _maxLineBytes)
         {
             line = default;
@@ -147,7 +182,7 @@ internal sealed class Utf8LineReader
                 return;
             }
 
-            var newline = _buffer.AsSpan(0, _end).IndexOf((byte)'\n');
+            var newline = FindLineEnd(_buffer.AsSpan(0, _end));
             if (newline >= 0)
             {
                 _start = newline + 1;

@@ -6,13 +6,10 @@ namespace Partages.NodeAgent.Engine.Inference;
 
 /// <summary>
 /// One ONNX Runtime session for one job: checked against the manifest when created, then scoring batches into
-/// predicted label indices (in the manifest's label order). Not thread-safe; the pipeline calls it from one task.
+/// logits (in the manifest's label order). Not thread-safe; the pipeline calls it from one task.
 /// </summary>
 internal sealed class OnnxClassifier : IDisposable
 {
-    /// <summary>Marks a document whose logits hold a NaN: it has no prediction and is counted, not scored.</summary>
-    public const int NoPrediction = -1;
-
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
@@ -61,8 +58,10 @@ internal sealed class OnnxClassifier : IDisposable
         }
     }
 
-    /// <summary>Scores a batch; <paramref name="predictions"/> receives one manifest label index (or <see cref="NoPrediction"/>) per real row.</summary>
-    public void Predict(TokenBatch batch, Span<int> predictions, CancellationToken cancellationToken)
+    public int Classes => _classes;
+
+    /// <summary>Scores a batch; <paramref name="logits"/> receives <see cref="Classes"/> logits per real row, row after row.</summary>
+    public void Score(TokenBatch batch, Span<float> logits, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(batch);
         cancellationToken.ThrowIfCancellationRequested();
@@ -90,15 +89,15 @@ internal sealed class OnnxClassifier : IDisposable
 
         using (outputs)
         {
-            var logits = outputs[0];
-            var outputShape = logits.GetTensorTypeAndShape().Shape;
+            var output = outputs[0];
+            var outputShape = output.GetTensorTypeAndShape().Shape;
             if (outputShape.Length != 2 || outputShape[0] != batch.TensorRows || outputShape[1] != _classes)
             {
                 throw new EvaluationRefusedException(
                     $"graph output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}] for a batch of {batch.TensorRows}; expected [{batch.TensorRows}, {_classes}]");
             }
 
-            ArgMax(logits.GetTensorDataAsSpan<float>(), _classes, predictions[..batch.Rows]);
+            output.GetTensorDataAsSpan<float>()[..(batch.Rows * _classes)].CopyTo(logits);
         }
     }
 
@@ -106,33 +105,6 @@ internal sealed class OnnxClassifier : IDisposable
     {
         _session.Dispose();
         _runOptions.Dispose();
-    }
-
-    /// <summary>Index of the largest score per row, the first on ties, as numpy's argmax; a row holding NaN has none.</summary>
-    internal static void ArgMax(ReadOnlySpan<float> logits, int classes, Span<int> predictions)
-    {
-        for (var row = 0; row < predictions.Length; row++)
-        {
-            var scores = logits.Slice(row * classes, classes);
-            var best = 0;
-            var bestScore = scores[0];
-            var valid = !float.IsNaN(bestScore);
-            for (var c = 1; c < classes && valid; c++)
-            {
-                var score = scores[c];
-                if (float.IsNaN(score))
-                {
-                    valid = false;
-                }
-                else if (score > bestScore)
-                {
-                    best = c;
-                    bestScore = score;
-                }
-            }
-
-            predictions[row] = valid ? best : NoPrediction;
-        }
     }
 
     private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options)

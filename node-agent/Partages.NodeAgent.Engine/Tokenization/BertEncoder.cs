@@ -10,6 +10,8 @@ namespace Partages.NodeAgent.Engine.Tokenization;
 /// tokenizers do, so a word split at the limit keeps its first pieces and the ids match the model's training.
 /// With <c>strip_accents</c>, text is first folded by <see cref="AccentFolding"/>, because the tokenizer's own
 /// accent stripping does nothing under invariant globalization.
+/// With a <see cref="ModelManifest.Stride"/>, <see cref="EncodeWindows"/> reads the whole document instead, in
+/// overlapping windows, as Hugging Face's <c>return_overflowing_tokens</c> does.
 /// </summary>
 internal sealed class BertEncoder
 {
@@ -17,12 +19,14 @@ internal sealed class BertEncoder
     private readonly int _maxPieces;
     private readonly int _encodeBudget;
     private readonly bool _foldAccents;
+    private readonly int _stride;
 
-    private BertEncoder(BertTokenizer tokenizer, int maxLength, bool foldAccents)
+    private BertEncoder(BertTokenizer tokenizer, int maxLength, int stride, bool foldAccents)
     {
         _tokenizer = tokenizer;
         _foldAccents = foldAccents;
         _maxPieces = maxLength - 2;
+        _stride = stride;
         // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
         // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
         // needed always reaches past the cut, and the exact piece-level prefix is taken from there.
@@ -58,7 +62,7 @@ internal sealed class BertEncoder
             throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
         }
 
-        return new BertEncoder(tokenizer, manifest.MaxLength, manifest.Tokenizer.StripAccents);
+        return new BertEncoder(tokenizer, manifest.MaxLength, manifest.Stride, manifest.Tokenizer.StripAccents);
     }
 
     /// <summary>The ids of one document, special tokens included; at most <c>max_length</c> of them.</summary>
@@ -76,5 +80,44 @@ internal sealed class BertEncoder
 
         ids[^1] = _tokenizer.SeparatorTokenId;
         return ids;
+    }
+
+    /// <summary>
+    /// The windows of one document, each <c>[CLS]</c> + at most <c>max_length - 2</c> pieces + <c>[SEP]</c>. With a
+    /// stride of 0 that is the single truncated window of <see cref="Encode"/>. Otherwise window <c>k</c> holds the
+    /// pieces from <c>k * (max_length - 2 - stride)</c>, and the last window is the first that reaches the
+    /// document's end (Hugging Face's rule): a document of at most <c>max_length - 2</c> pieces is one window.
+    /// </summary>
+    public int[][] EncodeWindows(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_stride == 0)
+        {
+            return [Encode(text)];
+        }
+
+        var pieces = _tokenizer.EncodeToIds(_foldAccents ? AccentFolding.Fold(text) : text, addSpecialTokens: false);
+        var step = _maxPieces - _stride;
+        var windows = new List<int[]>(Math.Max(1, ((pieces.Count - _stride) + step - 1) / step));
+        var start = 0;
+        while (true)
+        {
+            var count = Math.Min(_maxPieces, pieces.Count - start);
+            var ids = new int[count + 2];
+            ids[0] = _tokenizer.ClassificationTokenId;
+            for (var i = 0; i < count; i++)
+            {
+                ids[i + 1] = pieces[start + i];
+            }
+
+            ids[^1] = _tokenizer.SeparatorTokenId;
+            windows.Add(ids);
+            if (start + count >= pieces.Count)
+            {
+                return [.. windows];
+            }
+
+            start += step;
+        }
     }
 }

@@ -1,7 +1,9 @@
+using Partages.NodeAgent.Engine.Scoring;
+
 namespace Partages.NodeAgent.Engine.Tokenization;
 
 /// <summary>
-/// Gathers encoded documents and pads them into one <see cref="TokenBatch"/>. Padding goes to the batch's
+/// Gathers encoded windows and pads them into one <see cref="TokenBatch"/>. Padding goes to the batch's
 /// longest document unless the graph fixes the sequence length, so short reports cost short tensors.
 /// </summary>
 internal sealed class TokenBatchBuilder
@@ -13,7 +15,7 @@ internal sealed class TokenBatchBuilder
     private readonly long _paddingId;
     private readonly int[] _fillerRow;
     private readonly List<int[]> _ids = [];
-    private readonly List<int> _labels = [];
+    private readonly List<DocumentScore> _owners = [];
 
     /// <param name="fixedBatch">The graph's batch dimension is static: every tensor has <paramref name="batchSize"/> rows.</param>
     public TokenBatchBuilder(int batchSize, bool fixedBatch, int? fixedSequenceLength, bool tokenTypeIds, BertEncoder encoder)
@@ -31,10 +33,11 @@ internal sealed class TokenBatchBuilder
 
     public bool IsFull => _ids.Count >= _batchSize;
 
-    public void Add(int[] ids, int label)
+    /// <summary>Adds one window of <paramref name="owner"/>'s document.</summary>
+    public void Add(int[] ids, DocumentScore owner)
     {
         _ids.Add(ids);
-        _labels.Add(label);
+        _owners.Add(owner);
     }
 
     /// <summary>Pads what was added into tensors and empties the builder.</summary>
@@ -68,10 +71,10 @@ internal sealed class TokenBatchBuilder
             rows,
             tensorRows,
             sequenceLength,
-            [.. _labels],
+            [.. _owners],
             documentsRead);
         _ids.Clear();
-        _labels.Clear();
+        _owners.Clear();
         return batch;
     }
 }

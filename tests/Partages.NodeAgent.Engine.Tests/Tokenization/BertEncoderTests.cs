@@ -70,6 +70,62 @@ public sealed class BertEncoderTests
     }
 
     [Test]
+    public void EncodeWindows_DocumentLongerThanTenWindows_StepsByMaxPiecesMinusStrideLikeHuggingFace()
+    {
+        // max_length 8: 6 pieces per window; stride 2: each window starts 4 pieces after the previous one.
+        var encoder = Encoder(maxLength: 8, stride: 2);
+        // Whole-word tokens only (la … bacterie), so one word is one piece.
+        string[] words = [.. Enumerable.Range(0, 50).Select(i => Vocabulary[5 + (i % 8)])];
+
+        var windows = encoder.EncodeWindows(string.Join(' ', words));
+
+        // Starts 0, 4, …, 44: the window at 44 is the first to reach piece 49, the last one, so it is the last window.
+        windows.Should().HaveCount(12);
+        for (var k = 0; k < windows.Length; k++)
+        {
+            var start = 4 * k;
+            windows[k].Should().Equal(Ids(["[CLS]", .. words[start..Math.Min(start + 6, 50)], "[SEP]"]), $"window {k} starts at piece {start}");
+        }
+    }
+
+    [Test]
+    public void EncodeWindows_DocumentOfExactlyOneWindow_IsOneWindowLikeEncode()
+    {
+        var encoder = Encoder(maxLength: 8, stride: 2);
+        const string text = "la souche est sensible . blse";
+
+        var windows = encoder.EncodeWindows(text);
+
+        windows.Should().ContainSingle().Which.Should().Equal(Encoder(maxLength: 8).Encode(text));
+    }
+
+    [Test]
+    public void EncodeWindows_OnePieceMoreThanOneWindow_AddsAWindowEndingOnTheLastPiece()
+    {
+        var encoder = Encoder(maxLength: 8, stride: 2);
+
+        var windows = encoder.EncodeWindows("la souche est sensible . blse epc");
+
+        windows.Should().HaveCount(2);
+        windows[1].Should().Equal(Ids("[CLS]", ".", "blse", "epc", "[SEP]"));
+    }
+
+    [Test]
+    public void EncodeWindows_StrideZero_IsTheTruncatedEncoding()
+    {
+        var encoder = Encoder(maxLength: 8);
+        const string text = "la souche est sensible . la souche est sensible .";
+
+        encoder.EncodeWindows(text).Should().ContainSingle().Which.Should().Equal(encoder.Encode(text));
+    }
+
+    [Test]
+    public void EncodeWindows_EmptyText_IsOneWindowOfSpecialTokens()
+    {
+        Encoder(maxLength: 8, stride: 3).EncodeWindows("").Should().ContainSingle().Which.Should().Equal(Ids("[CLS]", "[SEP]"));
+    }
+
+    [Test]
     public void Create_VocabularyWithoutSpecialTokens_Refuses()
     {
         var act = () => BertEncoder.Create(Encoding.UTF8.GetBytes("la\nsouche\n"), Manifest);
@@ -89,8 +145,8 @@ public sealed class BertEncoderTests
         _ => ((char)random.Next(0x20, 0x17F)).ToString(),
     };
 
-    private static BertEncoder Encoder(int maxLength) =>
-        BertEncoder.Create(Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary)), Manifest with { MaxLength = maxLength });
+    private static BertEncoder Encoder(int maxLength, int stride = 0) =>
+        BertEncoder.Create(Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary)), Manifest with { MaxLength = maxLength, Stride = stride });
 
     private static int[] Ids(params string[] tokens) => [.. tokens.Select(TokenId)];
 }

@@ -1,4 +1,6 @@
 using System.Text;
+using Partages.Evaluation.Bundles;
+using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Tokenization;
 using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
@@ -12,8 +14,10 @@ public sealed class TokenBatchBuilderTests
     public void Build_DynamicShape_PadsToTheLongestDocumentWithZeroMask()
     {
         var builder = new TokenBatchBuilder(batchSize: 4, fixedBatch: false, fixedSequenceLength: null, tokenTypeIds: false, Encoder);
-        builder.Add([2, 5, 3], label: 1);
-        builder.Add([2, 5, 6, 7, 3], label: 0);
+        var first = Owner(1);
+        var second = Owner(0);
+        builder.Add([2, 5, 3], first);
+        builder.Add([2, 5, 6, 7, 3], second);
 
         var batch = builder.Build(documentsRead: 7);
 
@@ -22,10 +26,10 @@ public sealed class TokenBatchBuilderTests
             Rows = 2,
             TensorRows = 2,
             SequenceLength = 5,
-            Labels = new[] { 1, 0 },
             DocumentsRead = 7L,
             TokenTypeIds = (long[]?)null,
         });
+        batch.Owners.Should().Equal(first, second);
         batch.InputIds.Should().Equal(2, 5, 3, 0, 0, 2, 5, 6, 7, 3);
         batch.AttentionMask.Should().Equal(1, 1, 1, 0, 0, 1, 1, 1, 1, 1);
         builder.Count.Should().Be(0);
@@ -35,7 +39,7 @@ public sealed class TokenBatchBuilderTests
     public void Build_FixedBatchAndSequence_FillsMissingRowsAndPadsToTheFixedLength()
     {
         var builder = new TokenBatchBuilder(batchSize: 3, fixedBatch: true, fixedSequenceLength: 4, tokenTypeIds: true, Encoder);
-        builder.Add([2, 5, 3], label: 2);
+        builder.Add([2, 5, 3], Owner(2));
 
         var batch = builder.Build(documentsRead: 1);
 
@@ -45,4 +49,6 @@ public sealed class TokenBatchBuilderTests
         batch.AttentionMask.Should().Equal(1, 1, 1, 0, 1, 1, 0, 0, 1, 1, 0, 0);
         batch.TokenTypeIds.Should().HaveCount(12).And.OnlyContain(id => id == 0);
     }
+
+    private static DocumentScore Owner(int label) => new(label, null, windows: 1, classes: 4, WindowAggregations.Mean);
 }
