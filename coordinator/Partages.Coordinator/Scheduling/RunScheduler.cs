@@ -152,6 +152,7 @@ public sealed partial class RunScheduler(
                         break;
                     case var _ when run.Attempts >= _options.MaxRunAttempts:
                         Fail(db, run, $"node {node.Name} lost the run {run.Attempts} time(s) (reconnected without it)", now, changes);
+                        Finalize(evaluation, now, changes);
                         break;
                     default:
                         outgoing.Add(Offer(db, run, evaluation, artifacts[evaluation.ModelBundleSha256], now, "offered again: the node reconnected without it", changes));

@@ -74,13 +74,20 @@ public static class Evaluations
     {
         using var call = client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, deadline: TestCoordinator.Deadline());
         Contracts.V1.Evaluation? last = null;
-        while (await call.ResponseStream.MoveNext(CancellationToken.None))
+        try
         {
-            last = call.ResponseStream.Current;
-            if (condition(last))
+            while (await call.ResponseStream.MoveNext(CancellationToken.None))
             {
-                return last;
+                last = call.ResponseStream.Current;
+                if (condition(last))
+                {
+                    return last;
+                }
             }
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.DeadlineExceeded)
+        {
+            throw new TimeoutException($"The expected state did not come within {TestCoordinator.CallTimeout}; last snapshot: {last}", ex);
         }
 
         throw new InvalidOperationException($"The watch ended without the expected state; last snapshot: {last}");

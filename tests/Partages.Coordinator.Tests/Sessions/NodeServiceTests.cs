@@ -200,6 +200,54 @@ public sealed class NodeServiceTests
     }
 
     [Test]
+    public async Task Session_NodeKeepsLosingAcceptedRun_OfferedAgainThenFailedAfterMaxAttempts()
+    {
+        var node = await _coordinator.EnrollNodeAsync("forgetful");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("forgetful"), "forgetful");
+        var runId = evaluation.Runs.Single().Id;
+
+        // MaxRunAttempts is 3: the node accepts, then comes back without the run (an agent restart), three times.
+        for (var attempt = 1; attempt <= 3; attempt++)
+        {
+            await using var session = await node.ConnectAsync();
+            await session.ReadWelcomeAsync();
+            (await session.ReadOfferAsync()).RunId.Should().Be(runId);
+            await session.AcceptAsync(runId);
+            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await session.CloseAsync();
+        }
+
+        await using var last = await node.ConnectAsync();
+        await last.ReadWelcomeAsync();
+
+        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        final.Runs.Single().State.Should().Be(RunState.Failed);
+        final.Runs.Single().Reason.Should().Be("node forgetful lost the run 3 time(s) (reconnected without it)");
+    }
+
+    [Test]
+    public async Task Session_HelloListsRunCancelledMeanwhile_CancelJobSent()
+    {
+        var node = await _coordinator.EnrollNodeAsync("was-away");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("was-away"), "was-away");
+        var runId = evaluation.Runs.Single().Id;
+        await using (var first = await node.ConnectAsync())
+        {
+            await first.ReadWelcomeAsync();
+            await first.ReadOfferAsync();
+            await first.AcceptAsync(runId);
+            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await first.CloseAsync();
+        }
+
+        await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
+        await using var second = await node.ConnectAsync(runId);
+        await second.ReadWelcomeAsync();
+
+        (await second.ReadCancelAsync()).RunId.Should().Be(runId);
+    }
+
+    [Test]
     public async Task CancelEvaluation_RunAtNode_CancelJobSentAndRunCancelled()
     {
         var node = await _coordinator.EnrollNodeAsync("cancel-me");
