@@ -86,7 +86,16 @@ public static class CoordinatorCommandLine
 
             await using (app.ConfigureAwait(false))
             {
-                await app.RunAsync().ConfigureAwait(false);
+                try
+                {
+                    await app.RunAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or InvalidOperationException or UnauthorizedAccessException or OptionsValidationException)
+                {
+                    // Port in use, localhost with port 0, unreadable data dir...: say so plainly, without a stack trace.
+                    await parse.InvocationConfiguration.Error.WriteLineAsync($"error: the coordinator could not start: {ex.Message}").ConfigureAwait(false);
+                    return 1;
+                }
             }
 
             return 0;

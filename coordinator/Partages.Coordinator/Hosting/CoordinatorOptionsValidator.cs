@@ -22,7 +22,9 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
             errors.Add($"{s}:DataDir is required (--data-dir DIR).");
         }
 
-        if (!Uri.TryCreate(options.Urls, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
+        // Kestrel's wildcard hosts ('*', '+': every interface) are not URI host names; check the rest of the URL.
+        var checkable = (options.Urls ?? "").Replace("://*:", "://0.0.0.0:", StringComparison.Ordinal).Replace("://+:", "://0.0.0.0:", StringComparison.Ordinal);
+        if (!Uri.TryCreate(checkable, UriKind.Absolute, out var url) || url.Scheme != Uri.UriSchemeHttps)
         {
             errors.Add($"{s}:Urls '{options.Urls}' must be one https:// URL, e.g. {CoordinatorOptions.DefaultUrls}.");
         }
