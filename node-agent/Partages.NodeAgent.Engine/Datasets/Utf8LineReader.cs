@@ -6,8 +6,9 @@ namespace Partages.NodeAgent.Engine.Datasets;
 /// Splits a stream into lines as raw bytes, holding at most one line (bounded by a limit) in memory. Bytes, not
 /// characters, so that invalid UTF-8 can be detected and counted instead of being silently replaced by U+FFFD as a
 /// <see cref="StreamReader"/> would. Accepts LF and CRLF line ends and drops a UTF-8 byte order mark at the start.
-/// With <c>quoteAware</c> (CSV), an LF between double quotes belongs to the record: quotes toggle the state, so a
-/// doubled quote (<c>""</c>) inside a quoted field leaves it unchanged. A quote left open runs to the end of the file.
+/// With <c>quoteAware</c> (CSV), an LF inside a quoted field belongs to the record. Only a quote that starts a field
+/// opens one (a stray quote inside an unquoted field is literal, as Python's csv reads it), and a doubled quote
+/// inside a quoted field does not close it. A quote left open runs to the end of the file.
 /// </summary>
 internal sealed class Utf8LineReader
 {
@@ -19,7 +20,7 @@ internal sealed class Utf8LineReader
     private readonly IncrementalHash? _hash;
     private readonly bool _quoteAware;
     private byte[] _buffer;
-    private bool _inQuotes;
+    private CsvState _csv;
     private int _start;
     private int _end;
     private bool _endOfStream;
@@ -79,7 +80,7 @@ internal sealed class Utf8LineReader
                 line = default;
                 tooLong = true;
                 _firstLine = false;
-                _inQuotes = false;
+                _csv = CsvState.FieldStart;
                 return true;
             }
 
@@ -88,7 +89,15 @@ internal sealed class Utf8LineReader
         }
     }
 
-    /// <summary>Index of the LF that ends the current line or record in <paramref name="bytes"/>, or -1, carrying the quote state on.</summary>
+    private enum CsvState
+    {
+        FieldStart,
+        Unquoted,
+        Quoted,
+        QuoteInQuoted,
+    }
+
+    /// <summary>Index of the LF that ends the current line or record in <paramref name="bytes"/>, or -1, carrying the CSV state on.</summary>
     private int FindLineEnd(ReadOnlySpan<byte> bytes)
     {
         if (!_quoteAware)
@@ -96,30 +105,46 @@ internal sealed class Utf8LineReader
             return bytes.IndexOf((byte)'\n');
         }
 
-        var offset = 0;
-        while (true)
+        for (var i = 0; i < bytes.Length; i++)
         {
-            var next = _inQuotes ? bytes[offset..].IndexOf((byte)'"') : bytes[offset..].IndexOfAny((byte)'"', (byte)'\n');
-            if (next < 0)
+            var b = bytes[i];
+            switch (_csv)
             {
-                return -1;
-            }
+                case CsvState.Quoted:
+                    // Everything up to the next quote is field content, line breaks included.
+                    var quote = bytes[i..].IndexOf((byte)'"');
+                    if (quote < 0)
+                    {
+                        return -1;
+                    }
 
-            offset += next;
-            if (bytes[offset] == (byte)'\n')
-            {
-                return offset;
-            }
+                    i += quote;
+                    _csv = CsvState.QuoteInQuoted;
+                    break;
+                case CsvState.QuoteInQuoted when b == (byte)'"':
+                    _csv = CsvState.Quoted;
+                    break;
+                case CsvState.FieldStart when b == (byte)'"':
+                    _csv = CsvState.Quoted;
+                    break;
+                default:
+                    if (b == (byte)'\n')
+                    {
+                        return i;
+                    }
 
-            _inQuotes = !_inQuotes;
-            offset++;
+                    _csv = b == (byte)',' ? CsvState.FieldStart : CsvState.Unquoted;
+                    break;
+            }
         }
+
+        return -1;
     }
 
     private bool Accept(ref ReadOnlySpan<byte> line, ref bool tooLong)
     {
         _firstLine = false;
-        _inQuotes = false;
+        _csv = CsvState.FieldStart;
         if (line.Length > _maxLineBytes)
         {
             line = default;

@@ -80,6 +80,78 @@ public sealed class JsonlDocumentReaderTests
         reader.DocumentsRead.Should().Be(2);
     }
 
+    [TestCase("""{"id":"1","text":"souche","labels":["BLSE","sensible","BLSE"]}""", new[] { 0, 1 }, null)]
+    [TestCase("""{"id":"1","text":"souche","labels":[],"label":42}""", new int[0], null)]
+    [TestCase("""{"id":"1","text":"souche","labels":null}""", null, SkipKinds.MissingLabel)]
+    [TestCase("""{"id":"1","text":"souche","label":"BLSE"}""", null, SkipKinds.MissingLabel)]
+    [TestCase("""{"id":"1","text":"souche","labels":"BLSE"}""", null, SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","labels":["BLSE",3]}""", null, SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","labels":["BLSE",""]}""", null, SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"souche","labels":["BLSE","VRE"]}""", null, SkipKinds.UnknownLabel)]
+    public void TryRead_MultiLabelLine_ReadsTheLabelSetOrSkipsByKind(string line, int[]? expectedLabels, string? expectedSkip)
+    {
+        var reader = new JsonlDocumentReader(new MemoryStream(Encoding.UTF8.GetBytes(line)), Labels, 1024, GoldKind.MultiLabel);
+
+        var read = reader.TryRead(out var document);
+
+        read.Should().Be(expectedSkip is null);
+        if (expectedSkip is null)
+        {
+            document.Labels.Should().Equal(expectedLabels);
+            document.Label.Should().Be(-1);
+        }
+        else
+        {
+            SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [expectedSkip] = 1 });
+        }
+    }
+
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":5,"end":9,"label":"BLSE"},{"start":0,"end":4,"label":"sensible","note":"x"}]}""", null)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":5,"end":10,"label":"BLSE"}]}""", SkipKinds.OffsetOutOfRange)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":-1,"end":3,"label":"BLSE"}]}""", SkipKinds.OffsetOutOfRange)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":4,"end":4,"label":"BLSE"}]}""", SkipKinds.OffsetOutOfRange)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":0,"end":6,"label":"BLSE"},{"start":5,"end":9,"label":"BLSE"}]}""", SkipKinds.OverlappingSpan)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":0,"end":4,"label":"VRE"}]}""", SkipKinds.UnknownLabel)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":0,"end":4.5,"label":"BLSE"}]}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":[{"start":0,"label":"BLSE"}]}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"sarm blse","entities":{"start":0,"end":4,"label":"BLSE"}}""", SkipKinds.MalformedJson)]
+    [TestCase("""{"id":"1","text":"sarm blse"}""", SkipKinds.MissingLabel)]
+    public void TryRead_EntitiesLine_ChecksOffsetsAndCountsBadSpans(string line, string? expectedSkip)
+    {
+        var reader = new JsonlDocumentReader(new MemoryStream(Encoding.UTF8.GetBytes(line)), Labels, 1024, GoldKind.Entities);
+
+        var read = reader.TryRead(out var document);
+
+        read.Should().Be(expectedSkip is null);
+        if (expectedSkip is null)
+        {
+            document.Entities.Should().Equal(new EntitySpan(0, 4, 0), new EntitySpan(5, 9, 1));
+        }
+        else
+        {
+            SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [expectedSkip] = 1 });
+        }
+    }
+
+    [Test]
+    public void TryRead_EntityOffsetsPastAnEmoji_CountCodePointsLikePython()
+    {
+        const string line = """{"id":"1","text":"\ud83e\udda0 sarm","entities":[{"start":2,"end":6,"label":"BLSE"}]}""";
+        var reader = new JsonlDocumentReader(new MemoryStream(Encoding.UTF8.GetBytes(line)), Labels, 1024, GoldKind.Entities);
+
+        reader.TryRead(out var document).Should().BeTrue();
+
+        document.Entities.Should().Equal(new EntitySpan(3, 7, 1));
+    }
+
+    [Test]
+    public void TryRead_SingleLabelRunWithBadEntities_IgnoresTheFieldsItDoesNotNeed()
+    {
+        var reader = Reader("""{"id":"1","text":"souche","label":"BLSE","labels":"oops","entities":[{"start":99}]}""");
+
+        ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
+    }
+
     private static JsonlDocumentReader Reader(params string[] lines) =>
         new(new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), Labels, maxLineBytes: 1024);
 

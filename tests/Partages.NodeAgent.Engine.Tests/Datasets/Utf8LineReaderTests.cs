@@ -41,9 +41,31 @@ public sealed class Utf8LineReaderTests
         lines.Should().Equal("ok", "<too long>");
     }
 
-    private static List<string> ReadAll(byte[] bytes, int maxLineBytes, int chunk = int.MaxValue)
+    [TestCase(int.MaxValue)]
+    [TestCase(1)]
+    public void ReadLine_QuoteAwareRecordsReadInAnyChunks_KeepLineBreaksInsideQuotedFields(int chunk)
     {
-        var reader = new Utf8LineReader(new TrickleStream(bytes, chunk), maxLineBytes);
+        const string text = "a,\"un\ndeux\",b\r\nc,\"dit \"\"x\"\"\n\",d\ne,f \" g\nh,\"\"\n\"ouvert\nsans fin";
+
+        var lines = ReadAll(Encoding.UTF8.GetBytes(text), maxLineBytes: 256, chunk, quoteAware: true);
+
+        // A quote inside an unquoted field ("f \" g") is literal; a quote left open runs to the end.
+        lines.Should().Equal("a,\"un\ndeux\",b", "c,\"dit \"\"x\"\"\n\",d", "e,f \" g", "h,\"\"", "\"ouvert\nsans fin");
+    }
+
+    [Test]
+    public void ReadLine_QuoteAwareRecordTooLong_SkipsToTheEndOfTheRecordNotOfTheLine()
+    {
+        var text = "1,\"" + new string('x', 400) + "\nencore dedans\",z\n2,ok\n";
+
+        var lines = ReadAll(Encoding.UTF8.GetBytes(text), maxLineBytes: 256, quoteAware: true);
+
+        lines.Should().Equal("<too long>", "2,ok");
+    }
+
+    private static List<string> ReadAll(byte[] bytes, int maxLineBytes, int chunk = int.MaxValue, bool quoteAware = false)
+    {
+        var reader = new Utf8LineReader(new TrickleStream(bytes, chunk), maxLineBytes, quoteAware: quoteAware);
         var lines = new List<string>();
         while (reader.ReadLine(out var line, out var tooLong))
         {
