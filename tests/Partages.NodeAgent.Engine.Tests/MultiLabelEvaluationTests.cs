@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json;
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Metrics;
+using Partages.NodeAgent.Engine.Tests.Infrastructure;
+using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
+
+namespace Partages.NodeAgent.Engine.Tests;
+
+public sealed class MultiLabelEvaluationTests
+{
+    // The keyword graph through a sigmoid: "sensible" always scores sigmoid(0.5) = 0.622, an absent keyword
+    // sigmoid(0) = 0.5, blse sigmoid(1) = 0.731, sarm 0.881, epc 0.953. With threshold 0.7 the predicted set is
+    // exactly the keywords present.
+    private static readonly ModelManifest MultiLabelManifest = Manifest with { Task = TaskTypes.MultiLabelClassification, Threshold = 0.7 };
+
+    private TestDirectory _directory = null!;
+
+    [SetUp]
+    public void SetUp() => _directory = new TestDirectory();
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public async Task EvaluateMultiLabelAsync_HandMadeDataset_GivesOneVsRestCountsPerLabel()
+    {
+        var job = Job(
+            MultiLabelManifest,
+            """{"id":"m1","text":"souche blse sarm","labels":["BLSE","SARM"]}""",
+            """{"id":"m2","text":"souche epc","labels":["EPC","BLSE"]}""",
+            """{"id":"m3","text":"souche","labels":[]}""",
+            """{"id":"m4","text":"blse","labels":[]}""",
+            """{"id":"m5","text":"souche","labels":["VRE"]}""",
+            """{"id":"m6","text":"souche poison","labels":["SARM"]}""",
+            """{"id":"m7","text":"souche","label":"SARM"}""");
+
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 3 }).EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+
+        // BLSE: gold m1 m2, predicted m1 m4. SARM: gold and predicted m1. EPC: gold and predicted m2. sensible: never.
+        result.PerClass["BLSE"].Should().Be(new ClassMetrics(0.5, 0.5, 0.5, 2, 1, 1, 1, 1));
+        result.PerClass["SARM"].Should().Be(new ClassMetrics(1, 1, 1, 1, 1, 0, 0, 3));
+        result.PerClass["EPC"].Should().Be(new ClassMetrics(1, 1, 1, 1, 1, 0, 0, 3));
+        result.PerClass["sensible"].Should().Be(new ClassMetrics(0, 0, 0, 0, 0, 0, 0, 4));
+        result.Micro.Should().Be(new AveragedMetrics(0.75, 0.75, 0.75));
+        result.Macro.Should().Be(new AveragedMetrics(0.625, 0.625, 0.625));
+        result.Weighted.Should().Be(new AveragedMetrics(0.75, 0.75, 0.75));
+        result.ExactMatches.Should().Be(2);
+        result.SubsetAccuracy.Should().Be(0.5);
+        result.NDocuments.Should().Be(4);
+        result.Labels.Should().Equal(SpecLabels);
+        result.Threshold.Should().Be(0.7);
+        result.InputSummary.Should().BeEquivalentTo(new InputSummary
+        {
+            DocumentsRead = 7,
+            DocumentsEvaluated = 4,
+            Skipped = new Dictionary<string, long> { [SkipKinds.InvalidLogits] = 1, [SkipKinds.MissingLabel] = 1, [SkipKinds.UnknownLabel] = 1 },
+        });
+    }
+
+    [TestCase(WindowAggregations.Max, true)]
+    [TestCase(WindowAggregations.Mean, false)]
+    public async Task EvaluateMultiLabelAsync_KeywordOnlyInTheLastOfTwelveWindows_FoundByMaxDilutedByMean(string aggregation, bool found)
+    {
+        // BLSE: sigmoid 0.731 in the last window, 0.5 in the 11 others: max 0.731 ≥ 0.7; mean (0.731 + 11·0.5)/12 = 0.519 < 0.7.
+        var manifest = MultiLabelManifest with { MaxLength = 8, Stride = 2, WindowAggregation = aggregation };
+        var text = string.Join(' ', Enumerable.Repeat("la", 49)) + " blse";
+        var job = Job(manifest, $$"""{"id":"w","text":"{{text}}","labels":["BLSE"]}""");
+
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 5 }).EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+
+        result.PerClass["BLSE"].Tp.Should().Be(found ? 1 : 0);
+        result.ExactMatches.Should().Be(found ? 1 : 0);
+    }
+
+    [Test]
+    public async Task EvaluateMultiLabelAsync_Result_SerializesAggregatesOnlyInSnakeCase()
+    {
+        var job = Job(MultiLabelManifest, """{"id":"secret-id-42","text":"souche blse","labels":["BLSE"]}""");
+
+        var json = (await new EvaluationEngine().EvaluateMultiLabelAsync(job, null, CancellationToken.None)).ToJson();
+
+        using var document = JsonDocument.Parse(json);
+        document.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal(
+            "schema", "task", "n_documents", "labels", "threshold", "per_class", "micro", "macro", "weighted", "exact_matches", "subset_accuracy", "input_summary");
+        json.Should().NotContain("secret-id-42").And.NotContain("souche");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_MultiLabelSpec_RefusesForWantOfAConfusionMatrix()
+    {
+        var job = Job(MultiLabelManifest, """{"id":"m","text":"souche","labels":[]}""");
+
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("task 'multi_label_classification' has no confusion matrix*");
+    }
+
+    [Test]
+    public async Task EvaluateMultiLabelAsync_CsvDataset_Refuses()
+    {
+        var job = Job(MultiLabelManifest, """{"id":"m","text":"souche","labels":[]}""");
+        job = job with { Dataset = job.Dataset with { Format = DatasetFormats.Csv } };
+
+        var act = () => new EvaluationEngine().EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("*needs a jsonl dataset with \"labels\" arrays");
+    }
+
+    [Test]
+    public void Add_ThresholdAndFlags_CountsEachLabelOneVsRest()
+    {
+        var counts = new MultiLabelCounts(["a", "b"]);
+
+        counts.Add([true, false], [true, true]);
+        counts.Add([false, true], [false, false]);
+
+        counts[0].Should().Be((1L, 0L, 0L, 1L));
+        counts[1].Should().Be((0L, 1L, 1L, 0L));
+        counts.DocumentCount.Should().Be(2);
+        counts.ExactMatches.Should().Be(0);
+    }
+
+    private EvaluationJob Job(ModelManifest manifest, params string[] lines)
+    {
+        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllText(dataset, string.Join('\n', lines) + "\n", new UTF8Encoding(false));
+        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), manifest);
+        var spec = Spec with { Task = manifest.Task };
+        return new EvaluationJob(bundle, spec, new DatasetDefinition(spec.Dataset, dataset, DatasetFormats.Jsonl));
+    }
+}
