@@ -474,6 +474,34 @@ public sealed class EvaluationEngineTests
         after.Fingerprint.Should().NotBe(before.Fingerprint, "an edited annotation is another dataset");
     }
 
+    [TestCase(1)]
+    [TestCase(2)]
+    [TestCase(3)]
+    public async Task EvaluateAsync_RandomMixOfBadLinesAndLongDocuments_ReadEqualsEvaluatedPlusSkipped(int seed)
+    {
+        var random = new Random(seed);
+        string[] words = ["la", "souche", "blse", "sarm", "epc", "poison", "bacteries"];
+        var lines = Enumerable.Range(0, 300).Select(i => random.Next(12) switch
+        {
+            0 => Utf8("{broken"),
+            1 => Utf8(Line($"r{random.Next(40)}", "souche", "BLSE")),
+            2 => Utf8(Line($"u{i}", "souche", "VRE")),
+            3 => Utf8(Line($"e{i}", " ", "SARM")),
+            4 => [0xFF, 0x22],
+            5 => Utf8(""),
+            _ => Utf8(Line($"d{i}", string.Join(' ', Enumerable.Range(0, random.Next(1, 80)).Select(_ => words[random.Next(words.Length)])), SpecLabels[random.Next(4)])),
+        }).ToList();
+        var manifest = Manifest with { MaxLength = 8, Stride = 3, WindowAggregation = seed % 2 == 0 ? WindowAggregations.Max : WindowAggregations.Mean };
+
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 1 + seed * 3, TokenizerThreads = 2 })
+            .EvaluateAsync(Job(manifest, null, lines), null, CancellationToken.None);
+
+        result.InputSummary.DocumentsRead.Should().Be(lines.Count(l => l.Length > 0));
+        result.InputSummary.DocumentsRead.Should().Be(result.InputSummary.DocumentsEvaluated + result.InputSummary.Skipped.Values.Sum());
+        result.NDocuments.Should().Be(result.InputSummary.DocumentsEvaluated);
+        result.InputSummary.Skipped.Should().ContainKeys(SkipKinds.MalformedJson, SkipKinds.UnknownLabel, SkipKinds.InvalidLogits);
+    }
+
     [Test]
     public void Constructor_InvalidOptions_ListsEveryProblem()
     {
