@@ -63,7 +63,10 @@ public static class CoordinatorHostingExtensions
         return builder;
     }
 
-    /// <summary>The gRPC services, reflection, and the health endpoints.</summary>
+    /// <summary>Where the coordinator publishes its CA certificate (PEM) for nodes about to enroll.</summary>
+    public const string CaDiscoveryPath = "/.well-known/partages/ca.crt";
+
+    /// <summary>The gRPC services, reflection, the health endpoints and the CA certificate.</summary>
     public static WebApplication MapCoordinatorEndpoints(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
@@ -74,7 +77,11 @@ public static class CoordinatorHostingExtensions
         app.MapGrpcHealthChecksService();
         app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false });
         app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") });
-        app.MapGet("/", () => "Partages coordinator: gRPC (partages.v1.EnrollmentService, NodeService, EvaluationService), /healthz, /readyz.");
+        // The CA certificate is public. A node fetches it before enrolling and checks it against the pin printed
+        // with its token, so the one-time token is only ever sent to a server holding a certificate from that CA
+        // (.NET never sends a self-signed root in the TLS handshake, so the pin cannot be checked there).
+        app.MapGet(CaDiscoveryPath, (CertificateAuthority ca) => Results.Text(ca.CertificatePem + "\n", "application/x-pem-file"));
+        app.MapGet("/", () => $"Partages coordinator: gRPC (partages.v1.EnrollmentService, NodeService, EvaluationService), /healthz, /readyz, {CaDiscoveryPath}.");
         return app;
     }
 }

@@ -13,8 +13,8 @@ namespace Partages.NodeAgent.Enrollment;
 public sealed record EnrollmentResult(string NodeId, string NodeName, DateTimeOffset NotAfter, IdentityFiles Files, string CaSha256);
 
 /// <summary>
-/// Enrolls the node once: generates its key here, sends only a CSR and the one-time token to a coordinator whose
-/// TLS chain carries the pinned CA, checks the returned certificate, and saves the identity files.
+/// Enrolls the node once: generates its key here, fetches the coordinator's CA and checks it against the pin
+/// (<see cref="CaDiscovery"/>), sends only a CSR and the one-time token over a connection trusting that CA alone, checks the returned certificate, and saves the identity files.
 /// </summary>
 public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
 {
@@ -53,13 +53,9 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         var completed = false;
         try
         {
-            var validator = new PinnedCaValidator(pin);
+            var discovered = await CaDiscovery.FetchAsync(config.CoordinatorUrl, pin, Timeout, cancellationToken).ConfigureAwait(false);
+            var validator = new PinnedCaValidator(pin, discovered);
             var response = await CallEnrollAsync(config.CoordinatorUrl, validator, token, csrPem, cancellationToken).ConfigureAwait(false);
-            if (validator.HandshakeCa is null)
-            {
-                LogPinCheckedAfterResponse(logger, config.CoordinatorUrl);
-            }
-
             var result = SaveResponse(response, key, validator, files, config);
             completed = true;
             LogEnrolled(logger, result.NodeName, result.NodeId, result.NotAfter);
@@ -160,9 +156,6 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
                 CaPin.Of(ca));
         }
     }
-
-    [LoggerMessage(EventId = 601, Level = LogLevel.Information, Message = "The coordinator at {Address} sent only its own certificate in the TLS handshake; the CA pin is checked against the CA it returns and the certificate it presented")]
-    private static partial void LogPinCheckedAfterResponse(ILogger logger, Uri address);
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Enrolled as node '{NodeName}' (id {NodeId}); certificate valid until {NotAfter:u}")]
     private static partial void LogEnrolled(ILogger logger, string nodeName, string nodeId, DateTimeOffset notAfter);

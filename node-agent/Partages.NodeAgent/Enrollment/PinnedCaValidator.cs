@@ -9,13 +9,12 @@ namespace Partages.NodeAgent.Enrollment;
 /// <list type="bullet">
 /// <item>If the server's TLS chain carries CA certificates, one of them must have the pinned SHA-256 and the server
 /// certificate must chain to it; otherwise the handshake fails and the token is never sent.</item>
-/// <item>A server that sends only its own certificate (what Kestrel does: .NET never sends a self-signed root) cannot
-/// be checked during the handshake. Its certificate is kept, and <see cref="ConfirmAfterResponse"/> then requires
-/// the CA the coordinator returns to have the pinned SHA-256 <em>and</em> to have issued that server certificate,
-/// so an impostor is still refused, and named as one.</item>
+/// <item>A server that sends only its own certificate (what Kestrel does: .NET never sends a self-signed root) must
+/// hold a certificate issued by the CA fetched and pinned beforehand (<see cref="CaDiscovery"/>); otherwise the
+/// handshake fails and the token is never sent.</item>
 /// </list>
 /// </summary>
-internal sealed class PinnedCaValidator(CaPin pin)
+internal sealed class PinnedCaValidator(CaPin pin, X509Certificate2 discoveredCa)
 {
     /// <summary>The pinned CA, when the server presented it in the handshake and its certificate chained to it.</summary>
     public X509Certificate2? HandshakeCa { get; private set; }
@@ -59,6 +58,14 @@ internal sealed class PinnedCaValidator(CaPin pin)
             }
 
             HandshakeCa = X509CertificateLoader.LoadCertificate(pinned.RawData);
+        }
+        else if (TrustedChain.Builds(leaf, discoveredCa, [], at: null, out var problem))
+        {
+            HandshakeCa = X509CertificateLoader.LoadCertificate(discoveredCa.RawData);
+        }
+        else
+        {
+            return Reject($"the coordinator's certificate was not issued by the pinned CA ({problem})");
         }
 
         ServerCertificate = X509CertificateLoader.LoadCertificate(leaf.RawData);

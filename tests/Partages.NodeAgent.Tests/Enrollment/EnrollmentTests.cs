@@ -98,7 +98,8 @@ public sealed class EnrollmentTests
 
         var error = (await act.Should().ThrowAsync<EnrollmentException>()).Which;
         error.Failure.Should().Be(EnrollmentFailure.UntrustedCoordinator);
-        error.Message.Should().Contain(_pki.Pin).And.Contain(otherCa.Pin).And.Contain("new token");
+        error.Message.Should().Contain(_pki.Pin).And.Contain(otherCa.Pin).And.Contain("The token was not sent");
+        _coordinator.EnrollRequests.Should().BeEmpty("the CA is checked against the pin before the token leaves the node");
         IdentityFiles.For(_config).Missing().Should().HaveCount(3, "no key, certificate or CA is kept from a refused enrollment");
     }
 
@@ -128,7 +129,7 @@ public sealed class EnrollmentTests
     public void PinnedCaValidator_ChainCarriesAnotherCa_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(_pki.Pin));
+        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
         using var chain = ChainPresenting(otherCa.Ca);
 
         var accepted = validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
@@ -140,7 +141,7 @@ public sealed class EnrollmentTests
     [Test]
     public void PinnedCaValidator_ChainCarriesThePinnedCa_AcceptsTheHandshake()
     {
-        var validator = new PinnedCaValidator(Pin(_pki.Pin));
+        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
         using var chain = ChainPresenting(_pki.Ca);
 
         var accepted = validator.Validate(this, _pki.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
@@ -153,7 +154,7 @@ public sealed class EnrollmentTests
     public void PinnedCaValidator_PinnedCaPresentedButServerCertificateForeign_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(_pki.Pin));
+        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
         using var chain = ChainPresenting(_pki.Ca);
 
         validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors).Should().BeFalse();

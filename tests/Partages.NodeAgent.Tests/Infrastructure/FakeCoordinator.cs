@@ -87,6 +87,7 @@ public sealed class FakeCoordinator : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FakeEnrollmentService>();
         app.MapGrpcService<FakeNodeService>();
+        app.MapGet("/.well-known/partages/ca.crt", () => pki.CaPem + "\n");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var coordinator = new FakeCoordinator(pki, app, new Uri(address));
