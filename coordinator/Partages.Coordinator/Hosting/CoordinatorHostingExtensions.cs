@@ -80,7 +80,7 @@ public static class CoordinatorHostingExtensions
         // The CA certificate is public. A node fetches it before enrolling and checks it against the pin printed
         // with its token, so the one-time token is only ever sent to a server holding a certificate from that CA
         // (.NET never sends a self-signed root in the TLS handshake, so the pin cannot be checked there).
-        app.MapGet(CaDiscoveryPath, (CertificateAuthority ca) => Results.Text(ca.CertificatePem + "\n", "application/x-pem-file"));
+        app.MapGet(CaDiscoveryPath, (CertificateAuthority ca) => TypedResults.Text(ca.CertificatePem + "\n", "application/x-pem-file"));
         app.MapGet("/", () => $"Partages coordinator: gRPC (partages.v1.EnrollmentService, NodeService, EvaluationService), /healthz, /readyz, {CaDiscoveryPath}.");
         return app;
     }

@@ -39,6 +39,19 @@ public sealed class HostingTests
     }
 
     [Test]
+    public async Task CaDiscovery_WithoutAnyCredential_ServesTheCaCertificateNodesPin()
+    {
+        using var http = HttpClient(HttpVersion.Version11);
+
+        var pem = await http.GetStringAsync(new Uri(_coordinator.Address, "/.well-known/partages/ca.crt"));
+
+        using var served = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
+        var onDisk = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_coordinator.DataDir, "pki", "ca.crt"));
+        served.RawData.Should().Equal(onDisk.RawData);
+        served.HasPrivateKey.Should().BeFalse();
+    }
+
+    [Test]
     public void DataDir_PkiCreatedOnFirstStart()
     {
         var pki = Path.Combine(_coordinator.DataDir, "pki");
