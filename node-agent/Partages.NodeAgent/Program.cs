@@ -6,8 +6,9 @@
 //   Jobs/           accept or reject, download, evaluate, progress, cancel
 //   Artifacts/      resumable, chunk-verified downloads
 //   ReleaseGate/    the only way a result leaves the node
+//   Health/         the status file (written by the session) and the probe that reads it
 //   Hosting/        service registration and the generic host
-//   Cli/            enroll, run, check
+//   Cli/            enroll, run, check, health
 using Partages.NodeAgent.Cli;
 
 return await NodeAgentCli.InvokeAsync(args).ConfigureAwait(false);

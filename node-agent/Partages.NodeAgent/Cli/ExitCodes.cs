@@ -3,13 +3,17 @@ namespace Partages.NodeAgent.Cli;
 /// <summary>What the agent's exit code means (docs/node-agent.md lists them for operators and scripts).</summary>
 public static class ExitCodes
 {
-    /// <summary>Success: enrolled; the agent stopped cleanly; every check passed.</summary>
+    /// <summary>Success: enrolled; the agent stopped cleanly; every check passed; <c>health</c>: ready (or alive, with <c>--liveness</c>).</summary>
     public const int Ok = 0;
 
-    /// <summary><c>check</c> found a problem; <c>run</c> stopped on an unexpected error.</summary>
+    /// <summary>
+    /// <c>check</c> found a problem; <c>run</c> stopped on an unexpected error; <c>health</c>: not ready (connecting,
+    /// disconnected, heartbeat too old, stopped) or, with <c>--liveness</c>, not alive (status file too old, stopped);
+    /// also no status file yet, or an unreadable one. <c>health</c> prints why on one line.
+    /// </summary>
     public const int Failure = 1;
 
-    /// <summary>Bad command line, or node.yaml (or the agent's settings) invalid: every error is printed.</summary>
+    /// <summary>Bad command line (e.g. <c>--max-age-seconds 0</c>), or node.yaml (or the agent's settings) invalid: every error is printed.</summary>
     public const int InvalidConfiguration = 2;
 
     /// <summary><c>run</c>: not enrolled, or the identity files are unusable (expired, wrong CA). <c>enroll</c>: already enrolled.</summary>

@@ -2,21 +2,26 @@ using System.CommandLine;
 
 namespace Partages.NodeAgent.Cli;
 
-/// <summary>The agent's command line: <c>enroll</c> once, <c>check</c> when in doubt, <c>run</c> for good.</summary>
+/// <summary>
+/// The agent's command line: <c>enroll</c> once, <c>check</c> when in doubt, <c>run</c> for good, <c>health</c> for
+/// the probes.
+/// </summary>
 public static class NodeAgentCli
 {
-    public static RootCommand CreateRootCommand() =>
+    /// <param name="timeProvider">The clock <c>health</c> judges ages by (tests pass their own); the system clock by default.</param>
+    public static RootCommand CreateRootCommand(TimeProvider? timeProvider = null) =>
         new("Partages node agent: evaluates models on this hospital's data and sends back aggregates only.")
         {
             EnrollCommand.Create(),
             RunCommand.Create(),
             CheckCommand.Create(),
+            HealthCommand.Create(timeProvider ?? TimeProvider.System),
         };
 
     /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.InvalidConfiguration"/>.</summary>
-    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null)
+    public static async Task<int> InvokeAsync(string[] args, TextWriter? output = null, TextWriter? error = null, TimeProvider? timeProvider = null)
     {
-        var parseResult = CreateRootCommand().Parse(args);
+        var parseResult = CreateRootCommand(timeProvider).Parse(args);
         var configuration = new InvocationConfiguration
         {
             Output = output ?? Console.Out,

@@ -6,6 +6,7 @@ using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
@@ -29,6 +30,7 @@ public static class NodeAgentServices
             .AddArtifacts()
             .AddReleaseGate()
             .AddJobs()
+            .AddHealth()
             .AddSession();
     }
 
@@ -73,6 +75,13 @@ public static class NodeAgentServices
     public static IServiceCollection AddJobs(this IServiceCollection services)
     {
         services.TryAddSingleton<JobRunner>();
+        return services;
+    }
+
+    /// <summary>The status file the <c>health</c> probe reads; the session keeps it current.</summary>
+    public static IServiceCollection AddHealth(this IServiceCollection services)
+    {
+        services.TryAddSingleton<AgentStatus>();
         return services;
     }
 

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Partages.Contracts.V1;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
+using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
 using Polly;
@@ -16,12 +17,15 @@ namespace Partages.NodeAgent.Session;
 /// datasets with rounded counts, capacity, runs in progress), wait for Welcome, then heartbeat, hand offers and
 /// cancellations to the <see cref="JobRunner"/> and write what the <see cref="Outbox"/> holds. Any cut is
 /// retried forever with exponential back-off and jitter; the outage is logged once; jobs keep running meanwhile.
+/// Every change (dial, Welcome, heartbeat sent, disconnection, stop) and a steady timer update the
+/// <see cref="AgentStatus"/> file that the <c>health</c> probe reads.
 /// </summary>
 public sealed partial class SessionWorker(
     CoordinatorChannel channel,
     JobRunner jobs,
     Outbox outbox,
     DatasetCatalog datasets,
+    AgentStatus status,
     AgentOptions options,
     TimeProvider timeProvider,
     ILogger<SessionWorker> logger) : BackgroundService
@@ -38,6 +42,8 @@ public sealed partial class SessionWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        status.Starting(jobs.ActiveRunIds.Count);
+        var refresh = RefreshStatusAsync(stoppingToken);
         var pipeline = ReconnectPipeline.Create(
             options,
             timeProvider,
@@ -48,26 +54,76 @@ public sealed partial class SessionWorker(
                 return ValueTask.CompletedTask;
             });
 
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            try
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await pipeline.ExecuteAsync(async ct => await RunSessionAsync(ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                try
+                {
+                    await pipeline.ExecuteAsync(async ct => await RunSessionAsync(ct).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+                }
+                catch (Exception) when (stoppingToken.IsCancellationRequested)
+                {
+                    break;
+                }
             }
-            catch (Exception) when (stoppingToken.IsCancellationRequested)
+        }
+        finally
+        {
+            if (stoppingToken.IsCancellationRequested)
             {
-                break;
+                await refresh.ConfigureAwait(false);
             }
+
+            // Also after an unexpected error: the probes must not keep reporting a session that is gone.
+            status.Stopped(jobs.ActiveRunIds.Count);
         }
 
         LogStopped(logger);
     }
 
     /// <summary>
+    /// Rewrites the status file every heartbeat interval whatever the session is doing (dialling, backing off,
+    /// connected): its fresh <c>updated_at</c> tells the liveness probe that the process is alive during an outage.
+    /// </summary>
+    private async Task RefreshStatusAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(options.HeartbeatInterval, timeProvider);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
+            {
+                status.Refresh(jobs.ActiveRunIds.Count);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // The agent is stopping; ExecuteAsync writes the final state.
+        }
+    }
+
+    /// <summary>
     /// One session, from dialling to its end. Returns normally after a healthy session (welcomed, and it lasted
     /// at least one heartbeat) so the next one starts without delay; throws otherwise, so the back-off applies.
+    /// The status file records each dial, and the disconnection when the session ends (unless the agent is stopping).
     /// </summary>
     private async Task RunSessionAsync(CancellationToken stoppingToken)
+    {
+        status.Dialing(jobs.ActiveRunIds.Count);
+        try
+        {
+            await RunOneSessionAsync(stoppingToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (!stoppingToken.IsCancellationRequested)
+            {
+                status.Disconnected(jobs.ActiveRunIds.Count);
+            }
+        }
+    }
+
+    private async Task RunOneSessionAsync(CancellationToken stoppingToken)
     {
         var summaries = await datasets.GetSummariesAsync(stoppingToken).ConfigureAwait(false);
         using var callCancellation = new CancellationTokenSource();
@@ -201,6 +257,10 @@ public sealed partial class SessionWorker(
                 // No token on the write itself: cancelling a write would abort the whole call.
                 await requests.WriteAsync(item.Message).ConfigureAwait(false);
                 outbox.Complete(item);
+                if (item.Kind == OutboxItemKind.Heartbeat)
+                {
+                    status.HeartbeatSent(item.Message.Heartbeat.ActiveRunIds.Count);
+                }
             }
 
             await outbox.WaitAsync(token).ConfigureAwait(false);
@@ -272,7 +332,9 @@ public sealed partial class SessionWorker(
             _failedAttempts = 0;
         }
 
-        LogWelcomed(logger, welcome.NodeName, heartbeatInterval, jobs.ActiveRunIds.Count);
+        var activeRuns = jobs.ActiveRunIds.Count;
+        status.Connected(heartbeatInterval, activeRuns);
+        LogWelcomed(logger, welcome.NodeName, heartbeatInterval, activeRuns);
         Welcomed?.Invoke(welcome);
     }
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Session;
 
@@ -34,13 +35,16 @@ public sealed class NodeUnderTest : IAsyncDisposable
 
     public Outbox Outbox => Host.Services.GetRequiredService<Outbox>();
 
+    public AgentStatus Status => Host.Services.GetRequiredService<AgentStatus>();
+
     public static async Task<NodeUnderTest> StartAsync(
         FakeCoordinator coordinator,
         FakeEngine engine,
         TestDirectory directory,
         Action<AgentOptions>? tune = null,
         IReadOnlyList<DatasetDefinition>? datasets = null,
-        Func<NodeConfig, RecordingLoggerProvider, NodeConfig>? configure = null)
+        Func<NodeConfig, RecordingLoggerProvider, NodeConfig>? configure = null,
+        TimeProvider? timeProvider = null)
     {
         var config = new NodeConfig
         {
@@ -57,6 +61,11 @@ public sealed class NodeUnderTest : IAsyncDisposable
         var host = NodeAgentHost.Create(config, identity, services =>
         {
             services.AddSingleton<IEvaluationEngine>(engine);
+            if (timeProvider is not null)
+            {
+                services.AddSingleton(timeProvider);
+            }
+
             services.AddSingleton<ILoggerProvider>(logs);
             services.AddLogging(logging => logging.AddFilter<RecordingLoggerProvider>(level => level >= LogLevel.Debug));
             services.PostConfigure<AgentOptions>(options =>
@@ -81,6 +90,35 @@ public sealed class NodeUnderTest : IAsyncDisposable
         }
 
         return new NodeUnderTest(host, config, identity, logs);
+    }
+
+    /// <summary>The first status the agent writes (or has last written) that matches: no polling, no sleeps.</summary>
+    public async Task<AgentStatusDocument> StatusAsync(Func<AgentStatusDocument, bool> match)
+    {
+        var found = new TaskCompletionSource<AgentStatusDocument>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnWritten(AgentStatusDocument written)
+        {
+            if (match(written))
+            {
+                found.TrySetResult(written);
+            }
+        }
+
+        Status.Written += OnWritten;
+        try
+        {
+            var current = Status.Current;
+            if (File.Exists(Status.FilePath) && match(current))
+            {
+                return current;
+            }
+
+            return await found.Task.WaitAsync(TestTimeouts.Default);
+        }
+        finally
+        {
+            Status.Written -= OnWritten;
+        }
     }
 
     public async ValueTask DisposeAsync()
