@@ -5,35 +5,13 @@ using Partages.NodeAgent.Tests.Infrastructure;
 namespace Partages.NodeAgent.Tests.Session;
 
 /// <summary>The status file as the real agent keeps it, against the fake coordinator over mTLS on loopback.</summary>
-public sealed class SessionStatusTests
+public sealed class SessionStatusTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
-    private TestDirectory _directory = null!;
-    private FakeEngine _engine = null!;
-
-    [SetUp]
-    public async Task StartCoordinator()
-    {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
-        _directory = new TestDirectory();
-        _engine = new FakeEngine();
-    }
-
-    [TearDown]
-    public async Task StopCoordinator()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
-        _directory.Dispose();
-    }
-
     [Test]
     public async Task Welcome_Received_WritesConnectedStatusFile()
     {
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        await Coordinator.NextSessionAsync();
 
         var connected = await node.StatusAsync(s => s.State == AgentState.Connected);
         var onDisk = AgentStatusFile.TryRead(Path.Combine(node.Config.DataDirectory, "status.json"));
@@ -49,15 +27,15 @@ public sealed class SessionStatusTests
     [Test]
     public async Task Heartbeat_Sent_RecordsItsTimeAndTheHealthCommandSaysReady()
     {
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
         await session.NextAsync(m => m.Heartbeat is not null);
 
         var status = await node.StatusAsync(s => s.State == AgentState.Connected && s.LastHeartbeatAt is not null);
         File.WriteAllText(node.Config.SourcePath, $"""
             name: {NodeUnderTest.NodeName}
             coordinator:
-              url: {_coordinator.Address.ToString().TrimEnd('/')}
+              url: {Coordinator.Address.ToString().TrimEnd('/')}
             data_directory: ./node-data
             datasets:
               - name: amr-reports
@@ -75,25 +53,25 @@ public sealed class SessionStatusTests
     [Test]
     public async Task ServerDropsStream_CoordinatorDown_DisconnectedSinceTheDropUntilReconnected()
     {
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var first = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var first = await Coordinator.NextSessionAsync();
         var connected = await node.StatusAsync(s => s.State == AgentState.Connected);
         var refusedTwice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _coordinator.SessionRefused += () =>
+        Coordinator.SessionRefused += () =>
         {
-            if (_coordinator.RefusedSessions >= 2)
+            if (Coordinator.RefusedSessions >= 2)
             {
                 refusedTwice.TrySetResult();
             }
         };
 
-        _coordinator.RefuseSessions = true;
+        Coordinator.RefuseSessions = true;
         first.Drop();
         var lost = await node.StatusAsync(s => s.State == AgentState.Disconnected);
         await refusedTwice.Task.WaitAsync(TestTimeouts.Default);
         var later = await node.StatusAsync(s => s.State == AgentState.Disconnected && s.UpdatedAt > lost.UpdatedAt);
-        _coordinator.RefuseSessions = false;
-        await _coordinator.NextSessionAsync();
+        Coordinator.RefuseSessions = false;
+        await Coordinator.NextSessionAsync();
         var back = await node.StatusAsync(s => s.State == AgentState.Connected && s.Since > connected.Since);
 
         lost.Since.Should().BeOnOrAfter(connected.Since);
@@ -107,11 +85,11 @@ public sealed class SessionStatusTests
     public async Task CoordinatorDown_ClockMovesOneHeartbeat_StatusRefreshedWithoutAnotherAttempt()
     {
         var clock = new ManualTimeProvider();
-        _coordinator.RefuseSessions = true;
+        Coordinator.RefuseSessions = true;
         await using var node = await NodeUnderTest.StartAsync(
-            _coordinator,
-            _engine,
-            _directory,
+            Coordinator,
+            Engine,
+            Scratch,
             options =>
             {
                 // The back-off is far longer than the heartbeat, so the only timer the test can fire is the steady refresh.
@@ -128,15 +106,15 @@ public sealed class SessionStatusTests
         down.UpdatedAt.Should().Be(ManualTimeProvider.DefaultStart);
         refreshed.State.Should().Be(AgentState.Disconnected);
         refreshed.Since.Should().Be(ManualTimeProvider.DefaultStart);
-        _coordinator.RefusedSessions.Should().Be(1, "the write came from the steady timer, not from a reconnect attempt");
+        Coordinator.RefusedSessions.Should().Be(1, "the write came from the steady timer, not from a reconnect attempt");
         HealthProbe.Evaluate(refreshed, HealthMode.Liveness, HealthProbe.MinimumMaxAge, clock.GetUtcNow()).Healthy.Should().BeTrue();
     }
 
     [Test]
     public async Task HostStopping_Connected_WritesStoppedStatus()
     {
-        var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        await _coordinator.NextSessionAsync();
+        var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        await Coordinator.NextSessionAsync();
         await node.StatusAsync(s => s.State == AgentState.Connected);
         var statusPath = node.Status.FilePath;
 

@@ -9,43 +9,21 @@ using Partages.NodeAgent.Tests.Infrastructure;
 namespace Partages.NodeAgent.Tests.Session;
 
 /// <summary>The real agent host against the fake coordinator over mTLS on loopback.</summary>
-public sealed class SessionWorkerTests
+public sealed class SessionWorkerTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
-    private TestDirectory _directory = null!;
-    private FakeEngine _engine = null!;
-
-    [SetUp]
-    public async Task StartCoordinator()
-    {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
-        _directory = new TestDirectory();
-        _engine = new FakeEngine();
-    }
-
-    [TearDown]
-    public async Task StopCoordinator()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
-        _directory.Dispose();
-    }
-
     [Test]
     public async Task Start_Enrolled_SendsHelloWithRoundedCountsVersionsAndCapacity()
     {
-        _engine.DocumentCounts["amr-reports"] = 1234;
-        _engine.DocumentCounts["tiny"] = 7;
+        Engine.DocumentCounts["amr-reports"] = 1234;
+        Engine.DocumentCounts["tiny"] = 7;
         await using var node = await NodeUnderTest.StartAsync(
-            _coordinator,
-            _engine,
-            _directory,
+            Coordinator,
+            Engine,
+            Scratch,
             options => options.MaxConcurrentRuns = 2,
-            [new DatasetDefinition("amr-reports", _directory.Combine("a.jsonl"), "jsonl"), new DatasetDefinition("tiny", _directory.Combine("t.jsonl"), "jsonl")]);
+            [new DatasetDefinition("amr-reports", Scratch.Combine("a.jsonl"), "jsonl"), new DatasetDefinition("tiny", Scratch.Combine("t.jsonl"), "jsonl")]);
 
-        var session = await _coordinator.NextSessionAsync();
+        var session = await Coordinator.NextSessionAsync();
 
         session.NodeName.Should().Be(NodeUnderTest.NodeName, "the node authenticates with its enrolled certificate");
         session.Hello.AgentVersion.Should().NotBeNullOrEmpty();
@@ -61,8 +39,8 @@ public sealed class SessionWorkerTests
     [Test]
     public async Task Connected_HeartbeatInterval_SendsHeartbeatsWithActiveRuns()
     {
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         var first = await session.NextAsync(m => m.Heartbeat is not null);
         var second = await session.NextAsync(m => m.Heartbeat is not null);
@@ -74,8 +52,8 @@ public sealed class SessionWorkerTests
     [Test]
     public async Task Offer_DatasetNotInConfig_SendsJobRejectedWithReason()
     {
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-x", Offers.Bundle(1000), dataset: "oncology-reports"));
 
@@ -83,22 +61,22 @@ public sealed class SessionWorkerTests
         reply.Rejected.Should().NotBeNull();
         reply.Rejected.RunId.Should().Be("run-x");
         reply.Rejected.Reason.Should().Be("dataset 'oncology-reports' is not exposed by this node");
-        _coordinator.DownloadRequests.Should().BeEmpty();
+        Coordinator.DownloadRequests.Should().BeEmpty();
     }
 
     [Test]
     public async Task Offer_Valid_AcceptsDownloadsEvaluatesAndSubmitsOnlyTheResultJson()
     {
         var bundle = Offers.Bundle(300_000);
-        _coordinator.AddArtifact(bundle);
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-1", bundle));
 
         (await session.NextAsync(m => m.Accepted is not null)).Accepted.RunId.Should().Be("run-1");
-        var submitted = await _coordinator.NextSubmissionAsync();
-        var job = await _engine.Started;
+        var submitted = await Coordinator.NextSubmissionAsync();
+        var job = await Engine.Started;
 
         File.ReadAllBytes(job.BundlePath).Should().Equal(bundle);
         job.Dataset.Name.Should().Be("amr-reports");
@@ -113,22 +91,22 @@ public sealed class SessionWorkerTests
     public async Task Offer_EngineReportsProgress_SendsRunningProgressWhileTheJobRuns()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
+        Coordinator.AddArtifact(bundle);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _engine.Evaluate = async (_, progress, token) =>
+        Engine.Evaluate = async (_, progress, token) =>
         {
             progress?.Report(new EvaluationProgress(50, 100));
             await release.Task.WaitAsync(token);
             return FakeEngine.SampleResult();
         };
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-p", bundle));
         var running = await session.NextAsync(m => m.Progress is { Phase: JobPhase.Running });
         var heartbeat = await session.NextAsync(m => m.Heartbeat is not null);
         release.SetResult();
-        await _coordinator.NextSubmissionAsync();
+        await Coordinator.NextSubmissionAsync();
 
         running.Progress.Should().Be(new JobProgress { RunId = "run-p", Phase = JobPhase.Running, Done = 50, Total = 100 });
         heartbeat.Heartbeat.ActiveRunIds.Should().Equal("run-p");
@@ -138,10 +116,10 @@ public sealed class SessionWorkerTests
     public async Task Offer_EngineRefuses_SendsJobFailedWithTheEnginesReason()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException("the model's labels differ from the spec's: [a, b] vs [sensible, BLSE]");
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        Coordinator.AddArtifact(bundle);
+        Engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException("the model's labels differ from the spec's: [a, b] vs [sensible, BLSE]");
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-2", bundle));
 
@@ -154,10 +132,10 @@ public sealed class SessionWorkerTests
     public async Task Offer_EngineCrashes_SendsInternalErrorAndKeepsServing()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _engine.Evaluate = (_, _, _) => throw new InvalidOperationException("patient Jean Dupont, line 12: unexpected token");
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        Coordinator.AddArtifact(bundle);
+        Engine.Evaluate = (_, _, _) => throw new InvalidOperationException("patient Jean Dupont, line 12: unexpected token");
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-3", bundle));
         var failed = await session.NextAsync(m => m.Failed is not null);
@@ -173,44 +151,44 @@ public sealed class SessionWorkerTests
     public async Task CancelJob_RunningJob_CancelsItsTokenAndSendsJobCancelled()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _engine.Evaluate = async (_, _, token) =>
+        Coordinator.AddArtifact(bundle);
+        Engine.Evaluate = async (_, _, token) =>
         {
             await Task.Delay(Timeout.Infinite, token);
             return FakeEngine.SampleResult();
         };
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
         session.Offer(Offers.For("run-5", bundle));
-        await _engine.Started;
+        await Engine.Started;
 
         session.Cancel("run-5");
 
         var cancelled = await session.NextAsync(m => m.Cancelled is not null);
         cancelled.Cancelled.RunId.Should().Be("run-5");
-        _coordinator.SubmitAttempts.Should().Be(0);
+        Coordinator.SubmitAttempts.Should().Be(0);
     }
 
     [Test]
     public async Task ServerDropsStream_JobRunning_ReconnectsSaysHelloWithActiveRunAndStillDeliversTheResult()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
+        Coordinator.AddArtifact(bundle);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _engine.Evaluate = async (_, _, token) =>
+        Engine.Evaluate = async (_, _, token) =>
         {
             await release.Task.WaitAsync(token);
             return FakeEngine.SampleResult();
         };
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var first = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var first = await Coordinator.NextSessionAsync();
         first.Offer(Offers.For("run-6", bundle));
-        await _engine.Started;
+        await Engine.Started;
 
         first.Drop();
-        var second = await _coordinator.NextSessionAsync();
+        var second = await Coordinator.NextSessionAsync();
         release.SetResult();
-        var submitted = await _coordinator.NextSubmissionAsync();
+        var submitted = await Coordinator.NextSubmissionAsync();
 
         second.Hello.ActiveRunIds.Should().Equal("run-6");
         submitted.RunId.Should().Be("run-6");
@@ -220,21 +198,21 @@ public sealed class SessionWorkerTests
     public async Task CoordinatorDown_JobFailsMeanwhile_MessageWaitsAndOutageIsLoggedOnce()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
+        Coordinator.AddArtifact(bundle);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _engine.Evaluate = async (_, _, token) =>
+        Engine.Evaluate = async (_, _, token) =>
         {
             await release.Task.WaitAsync(token);
             throw new EvaluationRefusedException("dataset unreadable");
         };
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var first = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var first = await Coordinator.NextSessionAsync();
         first.Offer(Offers.For("run-7", bundle));
-        await _engine.Started;
+        await Engine.Started;
         var refusedThrice = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        _coordinator.SessionRefused += () =>
+        Coordinator.SessionRefused += () =>
         {
-            if (_coordinator.RefusedSessions >= 3)
+            if (Coordinator.RefusedSessions >= 3)
             {
                 refusedThrice.TrySetResult();
             }
@@ -248,13 +226,13 @@ public sealed class SessionWorkerTests
             }
         };
 
-        _coordinator.RefuseSessions = true;
+        Coordinator.RefuseSessions = true;
         first.Drop();
         await refusedThrice.Task.WaitAsync(TestTimeouts.Default);
         release.SetResult();
         await failureQueued.Task.WaitAsync(TestTimeouts.Default);
-        _coordinator.RefuseSessions = false;
-        var second = await _coordinator.NextSessionAsync();
+        Coordinator.RefuseSessions = false;
+        var second = await Coordinator.NextSessionAsync();
         var failed = await second.NextAsync(m => m.Failed is not null);
 
         failed.Failed.RunId.Should().Be("run-7");
@@ -267,16 +245,16 @@ public sealed class SessionWorkerTests
     public async Task SubmitResult_FailsTwice_IsRetriedUntilStored()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _coordinator.FailSubmissions = 2;
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        Coordinator.AddArtifact(bundle);
+        Coordinator.FailSubmissions = 2;
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-8", bundle));
-        var submitted = await _coordinator.NextSubmissionAsync();
+        var submitted = await Coordinator.NextSubmissionAsync();
 
         submitted.RunId.Should().Be("run-8");
-        _coordinator.SubmitAttempts.Should().Be(3);
+        Coordinator.SubmitAttempts.Should().Be(3);
         node.Logs.Entries.Should().NotContain(e => e.Level >= LogLevel.Error);
     }
 
@@ -284,14 +262,14 @@ public sealed class SessionWorkerTests
     public async Task Offer_SecondOfferBeyondCapacity_IsRejected()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _engine.Evaluate = async (_, _, token) =>
+        Coordinator.AddArtifact(bundle);
+        Engine.Evaluate = async (_, _, token) =>
         {
             await Task.Delay(Timeout.Infinite, token);
             return FakeEngine.SampleResult();
         };
-        await using var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
 
         session.Offer(Offers.For("run-9", bundle));
         await session.NextAsync(m => m.Accepted is not null);
@@ -306,16 +284,16 @@ public sealed class SessionWorkerTests
     public async Task HostStopping_JobRunning_ReportsTheRunStoppedBeforeClosingTheSession()
     {
         var bundle = Offers.Bundle(1000);
-        _coordinator.AddArtifact(bundle);
-        _engine.Evaluate = async (_, _, token) =>
+        Coordinator.AddArtifact(bundle);
+        Engine.Evaluate = async (_, _, token) =>
         {
             await Task.Delay(Timeout.Infinite, token);
             return FakeEngine.SampleResult();
         };
-        var node = await NodeUnderTest.StartAsync(_coordinator, _engine, _directory);
-        var session = await _coordinator.NextSessionAsync();
+        var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
+        var session = await Coordinator.NextSessionAsync();
         session.Offer(Offers.For("run-s", bundle));
-        await _engine.Started;
+        await Engine.Started;
 
         await node.DisposeAsync();
         var failed = await session.NextAsync(m => m.Failed is not null);
@@ -332,9 +310,9 @@ public sealed class SessionWorkerTests
         var attempts = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var failedAttempts = 0;
         await using var node = await NodeUnderTest.StartAsync(
-            _coordinator,
-            _engine,
-            _directory,
+            Coordinator,
+            Engine,
+            Scratch,
             configure: (config, logs) =>
             {
                 logs.Logged += entry =>
@@ -358,7 +336,7 @@ public sealed class SessionWorkerTests
     [Test]
     public async Task Start_InvalidAgentOptions_FailsListingEveryProblem()
     {
-        var act = () => NodeUnderTest.StartAsync(_coordinator, _engine, _directory, options =>
+        var act = () => NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, options =>
         {
             options.HeartbeatInterval = TimeSpan.Zero;
             options.MaxConcurrentRuns = 0;

@@ -1,0 +1,30 @@
+namespace Partages.NodeAgent.Tests.Infrastructure;
+
+/// <summary>A fresh fake coordinator (own CA, real mTLS on loopback), data directory and fake engine per test.</summary>
+public abstract class FakeCoordinatorFixture
+{
+    protected TestPki Pki { get; private set; } = null!;
+
+    protected FakeCoordinator Coordinator { get; private set; } = null!;
+
+    protected TestDirectory Scratch { get; private set; } = null!;
+
+    protected FakeEngine Engine { get; private set; } = null!;
+
+    [SetUp]
+    public async Task StartCoordinator()
+    {
+        Pki = new TestPki();
+        Coordinator = await FakeCoordinator.StartAsync(Pki);
+        Scratch = new TestDirectory();
+        Engine = new FakeEngine();
+    }
+
+    [TearDown]
+    public async Task StopCoordinator()
+    {
+        await Coordinator.DisposeAsync();
+        Pki.Dispose();
+        Scratch.Dispose();
+    }
+}
