@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Partages.NodeAgent.Artifacts;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
@@ -28,6 +29,7 @@ public static class NodeAgentServices
             .AddAgentOptions(config)
             .AddConnectivity()
             .AddArtifacts()
+            .AddAudit()
             .AddReleaseGate()
             .AddJobs()
             .AddHealth()
@@ -65,9 +67,6 @@ public static class NodeAgentServices
     public static IServiceCollection AddReleaseGate(this IServiceCollection services)
     {
         services.TryAddSingleton<IResultTransport, GrpcResultTransport>();
-        services.TryAddSingleton(sp => new ReleaseAuditLog(
-            sp.GetRequiredService<NodeConfig>().AuditDirectory,
-            sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton<ResultReleaseGate>();
         return services;
     }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 
@@ -14,7 +15,7 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// </summary>
 public sealed partial class ResultReleaseGate(
     IResultTransport transport,
-    ReleaseAuditLog audit,
+    IAuditLog audit,
     AgentOptions options,
     TimeProvider timeProvider,
     ILogger<ResultReleaseGate> logger)
@@ -23,7 +24,6 @@ public sealed partial class ResultReleaseGate(
     public ReleasedPayload Prepare(string runId, ResultDocument result)
     {
         var payload = ReleasedPayload.From(runId, result);
-        audit.Append(payload);
         LogReleased(logger, payload.RunId, payload.Sha256, payload.ByteCount);
         return payload;
     }
@@ -32,6 +32,8 @@ public sealed partial class ResultReleaseGate(
     public async Task<SubmitOutcome> SubmitAsync(ReleasedPayload payload, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(payload);
+        // Recorded (and flushed) before the bytes can leave: in manual approval a prepared payload may never be sent.
+        audit.Append(AuditEntry.ResultReleased(payload.RunId, payload.Sha256));
         var pipeline = ReconnectPipeline.Create(
             options,
             timeProvider,

@@ -4,8 +4,10 @@ using System.Text.RegularExpressions;
 using Grpc.Core;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.ReleaseGate;
+using Partages.NodeAgent.Tests.Audit;
 using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
@@ -41,18 +43,20 @@ public sealed class ResultReleaseGateTests
     }
 
     [Test]
-    public void Prepare_Result_AuditAndLogCarryTheHashNeverTheContent()
+    public async Task SubmitAsync_Result_AuditAndLogCarryTheHashNeverTheContent()
     {
-        var audit = new ReleaseAuditLog(_directory.Combine("audit"), TimeProvider.System);
+        using var audit = new AuditLog(_directory.Combine("audit"), TimeProvider.System, _logs.CreateLogger<AuditLog>());
         var gate = CreateGate(new RecordingTransport(), audit);
 
         var payload = gate.Prepare("run-1", FakeEngine.SampleResult());
+        File.Exists(audit.FilePath).Should().BeFalse("a prepared payload is not released until it is submitted");
+        await gate.SubmitAsync(payload, CancellationToken.None);
 
         var line = File.ReadAllLines(audit.FilePath).Should().ContainSingle().Subject;
         using var entry = JsonDocument.Parse(line);
+        entry.RootElement.GetProperty("event").GetString().Should().Be("result_released");
         entry.RootElement.GetProperty("run_id").GetString().Should().Be("run-1");
-        entry.RootElement.GetProperty("result_sha256").GetString().Should().Be(payload.Sha256);
-        entry.RootElement.GetProperty("bytes").GetInt32().Should().Be(payload.ByteCount);
+        entry.RootElement.GetProperty("payload_sha256").GetString().Should().Be(payload.Sha256);
         line.Should().NotContain("confusion_matrix");
         _logs.Entries.Should().ContainSingle(e => e.EventId.Id == 400).Which.Message.Should().Contain(payload.Sha256);
         _logs.Entries.Should().NotContain(e => e.Message.Contains("confusion_matrix", StringComparison.Ordinal));
@@ -107,10 +111,10 @@ public sealed class ResultReleaseGateTests
             .Should().OnlyContain(t => t == typeof(string) || t == typeof(ResultDocument) || t == typeof(ReleasedPayload) || t == typeof(CancellationToken));
     }
 
-    private ResultReleaseGate CreateGate(IResultTransport transport, ReleaseAuditLog? audit = null) =>
+    private ResultReleaseGate CreateGate(IResultTransport transport, IAuditLog? audit = null) =>
         new(
             transport,
-            audit ?? new ReleaseAuditLog(_directory.Combine("audit"), TimeProvider.System),
+            audit ?? new RecordingAuditLog(),
             new AgentOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(1), ReconnectMaxDelay = TimeSpan.FromMilliseconds(5) },
             TimeProvider.System,
             _logs.CreateLogger<ResultReleaseGate>());

@@ -1,0 +1,20 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Logging;
+using Partages.NodeAgent.Configuration;
+
+namespace Partages.NodeAgent.Audit;
+
+public static class AuditServices
+{
+    /// <summary>The one audit log writer of the agent (<see cref="IAuditLog"/>), at <c>&lt;data_directory&gt;/audit/audit.jsonl</c>.</summary>
+    public static IServiceCollection AddAudit(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new AuditLog(
+            sp.GetRequiredService<NodeConfig>().AuditDirectory,
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AuditLog>>()));
+        services.TryAddSingleton<IAuditLog>(sp => sp.GetRequiredService<AuditLog>());
+        return services;
+    }
+}

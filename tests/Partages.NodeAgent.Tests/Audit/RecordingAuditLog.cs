@@ -1,0 +1,20 @@
+using System.Collections.Concurrent;
+using Partages.NodeAgent.Audit;
+
+namespace Partages.NodeAgent.Tests.Audit;
+
+/// <summary>An <see cref="IAuditLog"/> in memory, for tests of the parts that write to it.</summary>
+public sealed class RecordingAuditLog : IAuditLog
+{
+    private readonly ConcurrentQueue<AuditEntry> _entries = new();
+    private long _seq;
+
+    public IReadOnlyCollection<AuditEntry> Entries => _entries;
+
+    public AuditRecord Append(AuditEntry entry)
+    {
+        _entries.Enqueue(entry);
+        var seq = Interlocked.Increment(ref _seq);
+        return new AuditRecord(seq, DateTimeOffset.UtcNow, entry, AuditChain.Genesis, AuditChain.Genesis);
+    }
+}
