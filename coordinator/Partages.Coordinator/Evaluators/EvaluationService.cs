@@ -10,7 +10,8 @@ namespace Partages.Coordinator.Evaluators;
 
 /// <summary>
 /// The evaluator plane: upload bundles, submit and cancel evaluations, read and watch them, list nodes.
-/// Callers are authenticated by <see cref="ApiTokenInterceptor"/>; viewers may only read.
+/// Callers are authenticated by <see cref="ApiTokenInterceptor"/>; every method checks the caller's role, and
+/// <see cref="EvaluationAccess"/> decides whose evaluations it sees and may cancel.
 /// </summary>
 public sealed class EvaluationService(
     ArtifactTransfer artifacts,
@@ -79,16 +80,16 @@ public sealed class EvaluationService(
     public override async Task<Contracts.V1.Evaluation> GetEvaluation(GetEvaluationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        _ = EvaluatorIdentity.Of(context);
-        return await queries.GetAsync(request.EvaluationId, context.CancellationToken).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "read evaluations");
+        return await GetVisibleAsync(caller, request.EvaluationId, context.CancellationToken).ConfigureAwait(false);
     }
 
     public override async Task<ListEvaluationsResponse> ListEvaluations(ListEvaluationsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        _ = EvaluatorIdentity.Of(context);
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list evaluations");
         var response = new ListEvaluationsResponse();
-        response.Evaluations.AddRange(await queries.ListAsync(request.Limit, context.CancellationToken).ConfigureAwait(false));
+        response.Evaluations.AddRange(await queries.ListAsync(request.Limit, EvaluationAccess.ListOwnerFilter(caller), context.CancellationToken).ConfigureAwait(false));
         return response;
     }
 
@@ -96,14 +97,14 @@ public sealed class EvaluationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
-        _ = EvaluatorIdentity.Of(context);
+        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "watch evaluations");
         var ct = context.CancellationToken;
         Contracts.V1.Evaluation? previous = null;
         while (true)
         {
             // Subscribe before reading, so a change committed after the read always wakes this loop.
             var changed = notifier.NextChange(request.EvaluationId);
-            var current = await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+            var current = await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
             if (!current.Equals(previous))
             {
                 await responseStream.WriteAsync(current, ct).ConfigureAwait(false);
@@ -124,24 +125,28 @@ public sealed class EvaluationService(
         ArgumentNullException.ThrowIfNull(request);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "cancel evaluations");
         var ct = context.CancellationToken;
-        var evaluation = await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
-        if (caller.Role != ApiRole.Admin && evaluation.Owner != caller.Name)
+        var evaluation = await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
+        if (!EvaluationAccess.CanCancel(caller, evaluation.Owner))
         {
             throw new RpcException(new Status(StatusCode.PermissionDenied, $"Evaluation '{evaluation.Id}' belongs to '{evaluation.Owner}'; only its owner or an admin may cancel it."));
         }
 
         await scheduler.CancelAsync(request.EvaluationId, caller.Name, request.Reason, ct).ConfigureAwait(false);
-        return await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw NotFound(request.EvaluationId);
+        return await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw EvaluationAccess.NotFound(request.EvaluationId);
     }
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
-        _ = EvaluatorIdentity.Of(context);
+        _ = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list nodes");
         var response = new ListNodesResponse();
         response.Nodes.AddRange(await queries.ListNodesAsync(context.CancellationToken).ConfigureAwait(false));
         return response;
     }
 
-    private static RpcException NotFound(string evaluationId) =>
-        new(new Status(StatusCode.NotFound, $"Evaluation '{evaluationId}' does not exist."));
+    /// <summary>The evaluation, or NOT_FOUND when it does not exist or the caller may not see it (the same answer for both).</summary>
+    private async Task<Contracts.V1.Evaluation> GetVisibleAsync(EvaluatorIdentity caller, string evaluationId, CancellationToken cancellationToken)
+    {
+        var evaluation = await queries.GetAsync(evaluationId, cancellationToken).ConfigureAwait(false);
+        return evaluation is not null && EvaluationAccess.CanSee(caller, evaluation.Owner) ? evaluation : throw EvaluationAccess.NotFound(evaluationId);
+    }
 }

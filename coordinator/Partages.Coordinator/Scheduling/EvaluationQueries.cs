@@ -22,11 +22,16 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
     }
 
     /// <summary>The most recent evaluations first.</summary>
-    public async Task<IReadOnlyList<Contracts.V1.Evaluation>> ListAsync(int limit, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<Contracts.V1.Evaluation>> ListAsync(int limit, CancellationToken cancellationToken) =>
+        ListAsync(limit, owner: null, cancellationToken);
+
+    /// <summary>The most recent evaluations first; only <paramref name="owner"/>'s when it is not null (an evaluator sees its own).</summary>
+    public async Task<IReadOnlyList<Contracts.V1.Evaluation>> ListAsync(int limit, string? owner, CancellationToken cancellationToken)
     {
         var take = limit <= 0 ? DefaultListLimit : Math.Min(limit, MaxListLimit);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var evaluations = await db.Evaluations.AsNoTracking().Include(e => e.Runs)
+            .Where(e => owner == null || e.Owner == owner)
             .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(take)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. evaluations.Select(ToProto)];

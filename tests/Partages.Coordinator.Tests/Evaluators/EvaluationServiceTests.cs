@@ -92,7 +92,7 @@ public sealed class EvaluationServiceTests
     }
 
     [Test]
-    public async Task CancelEvaluation_OtherEvaluatorsEvaluation_PermissionDeniedButAdminMay()
+    public async Task CancelEvaluation_OtherEvaluatorsEvaluation_NotFoundButAdminMay()
     {
         var bob = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("bob", "evaluator"));
         var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root", "admin"));
@@ -100,12 +100,67 @@ public sealed class EvaluationServiceTests
 
         var byBob = async () => await bob.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
 
-        (await byBob.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        (await byBob.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+        (await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id })).State.Should().Be(EvaluationState.Running);
         var cancelled = await admin.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "cleanup" });
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         cancelled.Reason.Should().Be("cancelled by root: cleanup");
         var again = async () => await admin.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
         (await again.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
+    }
+
+    [Test]
+    public async Task GetAndWatchEvaluation_OtherEvaluatorsEvaluation_NotFoundLikeAnUnknownIdButAdminAndViewerSeeIt()
+    {
+        var carol = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("carol", "evaluator"));
+        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root-reader", "admin"));
+        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("auditor", "viewer"));
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("alices-own"), "site-a");
+
+        var get = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
+        var unknown = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_unknown" });
+        var watch = async () =>
+        {
+            using var call = carol.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluation.Id }, deadline: TestCoordinator.Deadline());
+            await call.ResponseStream.MoveNext();
+        };
+
+        var hidden = (await get.Should().ThrowAsync<RpcException>()).Which.Status;
+        hidden.StatusCode.Should().Be(StatusCode.NotFound);
+        hidden.Detail.Should().Be((await unknown.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Replace("ev_unknown", evaluation.Id, StringComparison.Ordinal));
+        (await watch.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+        (await admin.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id })).Owner.Should().Be("alice");
+        (await viewer.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id })).Owner.Should().Be("alice");
+    }
+
+    [Test]
+    public async Task ListEvaluations_Evaluator_OnlyItsOwnWhileAdminAndViewerSeeEveryone()
+    {
+        var dave = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("dave", "evaluator"));
+        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root-lister", "admin"));
+        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("auditor-lister", "viewer"));
+        var alices = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("alices-listed"), "site-a");
+        var daves = await Evaluations.SubmitAsync(dave, _bundle, Evaluations.Spec("daves-listed"), "site-a");
+
+        var byDave = await dave.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
+        var byAlice = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
+        var byAdmin = await admin.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
+        var byViewer = await viewer.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
+
+        byDave.Evaluations.Select(e => e.Id).Should().Equal(daves.Id);
+        byAlice.Evaluations.Should().OnlyContain(e => e.Owner == "alice").And.Contain(e => e.Id == alices.Id);
+        byAdmin.Evaluations.Select(e => e.Id).Should().Contain([alices.Id, daves.Id]);
+        byViewer.Evaluations.Select(e => e.Id).Should().Contain([alices.Id, daves.Id]);
+    }
+
+    [Test]
+    public async Task ListNodes_EveryRole_Allowed()
+    {
+        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("node-viewer", "viewer"));
+
+        var nodes = await viewer.ListNodesAsync(new ListNodesRequest());
+
+        nodes.Nodes.Select(n => n.Name).Should().Contain("site-a");
     }
 
     [Test]
