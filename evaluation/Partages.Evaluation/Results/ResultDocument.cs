@@ -21,11 +21,47 @@ public sealed record ResultDocument
     public required double Accuracy { get; init; }
     public required InputSummary InputSummary { get; init; }
 
+    // Optional sections (docs/results-schema.md): null when not computed, e.g. a result built from a confusion
+    // matrix alone, or a document written before they existed.
+
+    /// <summary>Wilson intervals of accuracy and per-class precision and recall; derived from the confusion matrix.</summary>
+    public IntervalsSection? Intervals { get; init; }
+
+    /// <summary>Per class, positives and negatives per score-grid bin: the sufficient statistic of the ranking metrics.</summary>
+    public ScoreHistogramsSection? ScoreHistograms { get; init; }
+
+    /// <summary>Per class AUROC with its DeLong interval, derived from <see cref="ScoreHistograms"/>.</summary>
+    public IReadOnlyDictionary<string, AurocEntry>? Auroc { get; init; }
+
+    /// <summary>Per class average precision (step-wise, as scikit-learn's), derived from <see cref="ScoreHistograms"/>; null for a class without positives.</summary>
+    public IReadOnlyDictionary<string, double?>? Auprc { get; init; }
+
+    /// <summary>Reliability bins, ECE and Brier score from the released calibration sums.</summary>
+    public CalibrationSection? Calibration { get; init; }
+
+    /// <summary>What the node's release gate suppressed, merged, withheld or noised; null when no gate was passed.</summary>
+    public ReleaseSection? Release { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
-    public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary)
+    public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
+        FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);
+
+    /// <summary>
+    /// Builds the document from every sufficient statistic there is: the confusion matrix, and optionally the
+    /// one-vs-rest score histograms and the calibration sums. Every metric is derived from them, so a release rule
+    /// that changes a statistic (merging bins, suppressing cells) rebuilds a consistent document by calling this again.
+    /// </summary>
+    /// <exception cref="ArgumentException">The histograms' labels are not the confusion matrix's.</exception>
+    public static ResultDocument FromStatistics(
+        string task,
+        ClassificationCounts counts,
+        OneVsRestHistograms? histograms,
+        CalibrationStatistics? calibration,
+        InputSummary inputSummary)
     {
         ArgumentNullException.ThrowIfNull(counts);
         var report = ClassificationMetrics.Compute(counts);
+        var ranking = histograms is null ? null : RankingSections.From(counts.Labels, histograms);
         return new ResultDocument
         {
             Task = task,
@@ -37,11 +73,24 @@ public sealed record ResultDocument
             Weighted = report.Weighted,
             Accuracy = report.Accuracy,
             InputSummary = inputSummary,
+            Intervals = RankingSections.Intervals(counts.Labels, report, counts.DocumentCount),
+            ScoreHistograms = ranking?.Histograms,
+            Auroc = ranking?.Auroc,
+            Auprc = ranking?.Auprc,
+            Calibration = calibration is null ? null : RankingSections.Calibration(calibration),
         };
     }
 
     public ClassificationCounts ToCounts() =>
         ClassificationCounts.FromMatrix(ConfusionMatrix.Labels, [.. ConfusionMatrix.Matrix.Select(row => (IReadOnlyList<long>)row)]);
+
+    /// <summary>The released score histograms in the confusion matrix's label order; null when the document has none.</summary>
+    /// <exception cref="InvalidDataException">The section is not on the shared grid, its classes differ from the matrix's labels, or a vector is malformed.</exception>
+    public OneVsRestHistograms? ToHistograms() => ScoreHistograms is null ? null : RankingSections.ToHistograms(ConfusionMatrix.Labels, ScoreHistograms);
+
+    /// <summary>The released calibration sums; null when the document has none.</summary>
+    /// <exception cref="InvalidDataException">The sums are malformed or impossible.</exception>
+    public CalibrationStatistics? ToCalibration() => Calibration is null ? null : RankingSections.ToCalibration(Calibration);
 }
 
 /// <summary>Rows are gold labels, columns predicted labels, both in <see cref="Labels"/> order.</summary>
@@ -87,7 +136,20 @@ public sealed record PooledResultDocument
     public required IReadOnlyList<string> IncludedSites { get; init; }
     public required IReadOnlyList<MissingSite> MissingSites { get; init; }
 
-    /// <summary>Pools the sites' confusion matrices (exact) and derives the pooled metrics from the sum.</summary>
+    /// <summary>Per-class F1 and AUROC across the included sites: Q, I², τ², DerSimonian–Laird. Null when no site is included.</summary>
+    public HeterogeneitySection? Heterogeneity { get; init; }
+
+    /// <summary>Pooled sections left out because not every included site released them usably; null when none was.</summary>
+    public IReadOnlyList<OmittedSection>? OmittedSections { get; init; }
+
+    /// <summary>
+    /// Pools the sites' sufficient statistics by addition — confusion matrices always; score histograms and
+    /// calibration sums when every included site released them (a pool of some sites only would not be the union's,
+    /// so the section is then left out and named in <see cref="OmittedSections"/>) — derives the pooled metrics from
+    /// the sums, and meta-analyses per-site estimates in <see cref="Heterogeneity"/>. Deterministic: sites are taken
+    /// in ordinal order of their names and classes in <paramref name="labels"/>' order, so the same inputs give
+    /// byte-identical JSON.
+    /// </summary>
     public static PooledResultDocument Pool(
         string task,
         IReadOnlyList<string> labels,
@@ -95,13 +157,24 @@ public sealed record PooledResultDocument
         IReadOnlyList<MissingSite> missing)
     {
         ArgumentNullException.ThrowIfNull(sites);
+        ArgumentNullException.ThrowIfNull(missing);
         var ordered = sites.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
-        var pooled = ordered.Count == 0
-            ? null
-            : ResultDocument.FromCounts(
+        var omitted = new List<OmittedSection>();
+        ResultDocument? pooled = null;
+        HeterogeneitySection? heterogeneity = null;
+        if (ordered.Count > 0)
+        {
+            var histograms = ReadEverySite(ordered, "score_histograms", d => d.ScoreHistograms, d => d.ToHistograms(), omitted);
+            var calibration = ReadEverySite(ordered, "calibration", d => d.Calibration, d => d.ToCalibration(), omitted);
+            pooled = ResultDocument.FromStatistics(
                 task,
                 ClassificationCounts.Pool(labels, ordered.Select(s => s.Value.ToCounts())),
+                histograms is null ? null : OneVsRestHistograms.Merge(labels, histograms.Select(h => h.Value)),
+                calibration is null ? null : CalibrationStatistics.Merge(calibration.Select(c => c.Value)),
                 InputSummary.Sum(ordered.Select(s => s.Value.InputSummary)));
+            heterogeneity = HeterogeneityAnalysis.Compute(labels, ordered, histograms);
+        }
+
         return new PooledResultDocument
         {
             Task = task,
@@ -109,7 +182,44 @@ public sealed record PooledResultDocument
             PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
             IncludedSites = [.. ordered.Select(s => s.Key)],
             MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
+            Heterogeneity = heterogeneity,
+            OmittedSections = omitted.Count == 0 ? null : omitted,
         };
+    }
+
+    /// <summary>Every site's statistic of one optional section, or null (and the reason added to <paramref name="omitted"/>) when a site lacks it or released it malformed.</summary>
+    private static List<KeyValuePair<string, T>>? ReadEverySite<T>(
+        List<KeyValuePair<string, ResultDocument>> sites,
+        string section,
+        Func<ResultDocument, object?> released,
+        Func<ResultDocument, T?> read,
+        List<OmittedSection> omitted)
+        where T : class
+    {
+        var without = sites.Where(s => released(s.Value) is null).Select(s => s.Key).ToList();
+        if (without.Count > 0)
+        {
+            omitted.Add(new OmittedSection(section, without.Count == sites.Count
+                ? "no site released it"
+                : $"site(s) {string.Join(", ", without)} released none, and a pool of the other sites would not be the union's"));
+            return null;
+        }
+
+        var values = new List<KeyValuePair<string, T>>(sites.Count);
+        foreach (var (site, document) in sites)
+        {
+            try
+            {
+                values.Add(new(site, read(document)!));
+            }
+            catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
+            {
+                omitted.Add(new OmittedSection(section, $"site {site} released an unusable {section}: {ex.Message}"));
+                return null;
+            }
+        }
+
+        return values;
     }
 }
 

@@ -1,0 +1,123 @@
+using System.Text.Json.Serialization;
+using Partages.Evaluation.Metrics;
+
+namespace Partages.Evaluation.Results;
+
+/// <summary>
+/// <c>score_histograms</c>: for each class against the rest, how many positives and negatives got each
+/// <see cref="ScoreGrid"/> score. The sufficient statistic of AUROC, AUPRC, the ROC curve and DeLong's variance.
+/// Dense arrays of <see cref="ScoreGrid.Bins"/> counts, bin k being the score k / <see cref="GridSteps"/>: plain
+/// arrays so a release rule can merge a bin into its neighbour by moving a count, and a reader can draw a curve
+/// without decoding anything. Written on one line each (<see cref="CompactCountsConverter"/>) to keep payloads small.
+/// </summary>
+/// <param name="GridSteps">The grid the counts are on; a reader refuses any other than <see cref="ScoreGrid.Steps"/>.</param>
+/// <param name="PerClass">One entry per label, in the confusion matrix's label order.</param>
+public sealed record ScoreHistogramsSection(int GridSteps, IReadOnlyDictionary<string, ClassScoreHistogram> PerClass);
+
+/// <summary>One class's histogram: <see cref="Positives"/>[k] documents of the class and <see cref="Negatives"/>[k] of other classes scored k / 1000.</summary>
+public sealed record ClassScoreHistogram(
+    [property: JsonConverter(typeof(CompactCountsConverter))] long[] Positives,
+    [property: JsonConverter(typeof(CompactCountsConverter))] long[] Negatives);
+
+/// <summary>
+/// One class's AUROC (Mann–Whitney, from its histogram) and its 95% DeLong interval, clipped to [0, 1].
+/// <see cref="Value"/> is null without a positive or a negative; the interval is null with fewer than 2 of either.
+/// </summary>
+public sealed record AurocEntry(double? Value, double? CiLow, double? CiHigh);
+
+/// <summary>
+/// <c>calibration</c>: the released sums of <see cref="CalibrationStatistics"/> (integers, so pooling is exact) and
+/// the two numbers they give. <see cref="Ece"/> and <see cref="Brier"/> are null without documents.
+/// </summary>
+/// <param name="Bins">Ten equal-width reliability bins on the top-class confidence, (b/10, (b+1)/10], the first also holding 0.</param>
+/// <param name="SquaredErrorSteps">Σ over documents and classes of (p − y)², in units of 1/1000² (probabilities on the grid).</param>
+public sealed record CalibrationSection(CalibrationBins Bins, long SquaredErrorSteps, double? Ece, double? Brier);
+
+/// <summary>Parallel arrays, one entry per reliability bin: documents, documents predicted correctly, Σ confidence in grid steps.</summary>
+public sealed record CalibrationBins(
+    [property: JsonConverter(typeof(CompactCountsConverter))] long[] Count,
+    [property: JsonConverter(typeof(CompactCountsConverter))] long[] Correct,
+    [property: JsonConverter(typeof(CompactCountsConverter))] long[] ConfidenceSteps);
+
+/// <summary>
+/// <c>intervals</c>: Wilson (1927) 95% intervals of the proportions of the confusion matrix — accuracy
+/// (k = Σ TP, n = N) and per class precision (TP of TP + FP) and recall (TP of TP + FN). n = 0 gives (0, 1).
+/// </summary>
+public sealed record IntervalsSection(string Method, double Level, Interval Accuracy, IReadOnlyDictionary<string, ClassIntervals> PerClass)
+{
+    public const string WilsonMethod = "wilson";
+}
+
+public sealed record ClassIntervals(Interval Precision, Interval Recall);
+
+public sealed record Interval(double CiLow, double CiHigh)
+{
+    public static Interval From(ConfidenceInterval ci) => new(ci.Lower, ci.Upper);
+}
+
+/// <summary>
+/// <c>heterogeneity</c> across the included sites: per class, each site's F1 (delta-method variance) and, when the
+/// sites released score histograms, each site's AUROC (DeLong variance), with Cochran's Q, I², τ² and the
+/// DerSimonian–Laird random-effects estimate. Per class rather than macro-F1: a macro-F1 variance needs the
+/// covariances between the classes' F1s, which <see cref="SiteEstimate.ForF1(string, long, long, long)"/> does not give.
+/// </summary>
+/// <param name="Auroc">Null when some included site released no usable histograms (see <c>omitted_sections</c>).</param>
+public sealed record HeterogeneitySection(
+    string Method,
+    IReadOnlyDictionary<string, MetaAnalysisEntry> F1,
+    IReadOnlyDictionary<string, MetaAnalysisEntry>? Auroc)
+{
+    public const string DerSimonianLairdMethod = "dersimonian_laird";
+}
+
+/// <summary>
+/// One metric of one class across sites. <see cref="Estimates"/>: the sites that entered, in site order;
+/// <see cref="Excluded"/>: the others, each with its reason. <see cref="MetaAnalysis"/> is null, with
+/// <see cref="Reason"/> saying why, when fewer than two sites have a usable estimate.
+/// </summary>
+public sealed record MetaAnalysisEntry(
+    IReadOnlyList<SiteEstimateEntry> Estimates,
+    IReadOnlyList<MissingSite> Excluded,
+    MetaAnalysisSummary? MetaAnalysis,
+    string? Reason);
+
+public sealed record SiteEstimateEntry(string Site, double Estimate, double Variance);
+
+/// <summary>
+/// <see cref="MetaAnalysisResult"/> as released: Q on <see cref="Df"/> degrees of freedom, I² as a fraction, τ²,
+/// the fixed-effect estimate and standard error, and the random-effects estimate, standard error and 95% interval
+/// (not clipped).
+/// </summary>
+public sealed record MetaAnalysisSummary(
+    int Sites,
+    double Q,
+    int Df,
+    double ISquared,
+    double TauSquared,
+    double FixedEffectEstimate,
+    double FixedEffectSe,
+    double Estimate,
+    double Se,
+    double CiLow,
+    double CiHigh)
+{
+    public static MetaAnalysisSummary From(MetaAnalysisResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return new MetaAnalysisSummary(
+            result.Sites,
+            result.Q,
+            result.DegreesOfFreedom,
+            result.ISquared,
+            result.TauSquared,
+            result.FixedEffectEstimate,
+            result.FixedEffectStandardError,
+            result.Estimate,
+            result.StandardError,
+            result.Ci95.Lower,
+            result.Ci95.Upper);
+    }
+}
+
+/// <summary>A pooled section left out, and why (e.g. a site released no histograms, so a pooled AUROC would not be the union's).</summary>
+public sealed record OmittedSection(string Section, string Reason);
