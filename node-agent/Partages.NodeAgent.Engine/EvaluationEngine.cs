@@ -5,6 +5,7 @@ using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Inference;
+using Partages.NodeAgent.Engine.LocalMode;
 using Partages.NodeAgent.Engine.Metrics;
 using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
@@ -48,8 +49,8 @@ public sealed class EvaluationEngine : IEvaluationEngine
         return Task.Run(
             async () =>
             {
-                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.SingleLabelClassification, progress, cancellationToken).ConfigureAwait(false);
-                return ResultDocument.FromCounts(job.Spec.Task, ((SingleLabelScorer)scorer).Counts, summary);
+                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.SingleLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
+                return ToResult(job, (SingleLabelScorer)scorer, summary);
             },
             cancellationToken);
     }
@@ -65,9 +66,33 @@ public sealed class EvaluationEngine : IEvaluationEngine
         return Task.Run(
             async () =>
             {
-                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, progress, cancellationToken).ConfigureAwait(false);
-                var multiLabel = (MultiLabelScorer)scorer;
-                return MultiLabelResult.FromCounts(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts, summary);
+                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
+                return ToResult(job, (MultiLabelScorer)scorer, summary);
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Local mode (the agent's <c>evaluate</c> command): runs a job of either classification task, as
+    /// <see cref="EvaluateAsync"/> or <see cref="EvaluateMultiLabelAsync"/> would, and hands every scored document to
+    /// <paramref name="predictions"/> when given. Deliberately not on <see cref="IEvaluationEngine"/>: the job runner,
+    /// which serves the coordinator, cannot ask for per-document output.
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The job cannot run.</exception>
+    public Task<LocalEvaluation> EvaluateLocallyAsync(
+        EvaluationJob job,
+        IPredictionSink? predictions,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return Task.Run(
+            async () =>
+            {
+                var (scorer, summary) = await EvaluateCoreAsync(job, job.Spec.Task, predictions, progress, cancellationToken).ConfigureAwait(false);
+                return scorer is MultiLabelScorer multiLabel
+                    ? new LocalEvaluation(null, ToResult(job, multiLabel, summary))
+                    : new LocalEvaluation(ToResult(job, (SingleLabelScorer)scorer, summary), null);
             },
             cancellationToken);
     }
@@ -84,9 +109,16 @@ public sealed class EvaluationEngine : IEvaluationEngine
             cancellationToken);
     }
 
+    private static ResultDocument ToResult(EvaluationJob job, SingleLabelScorer scorer, InputSummary summary) =>
+        ResultDocument.FromStatistics(job.Spec.Task, scorer.Counts, scorer.Histograms, scorer.Calibration, summary);
+
+    private static MultiLabelResult ToResult(EvaluationJob job, MultiLabelScorer scorer, InputSummary summary) =>
+        MultiLabelResult.FromCounts(job.Spec.Task, scorer.Threshold, scorer.Counts, summary);
+
     private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(
         EvaluationJob job,
         string entryTask,
+        IPredictionSink? predictions,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -107,7 +139,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
             // A first, I/O-only pass so progress has a denominator; cheap next to inference.
             var total = DatasetScanner.Scan(job.Dataset, _options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-            var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, progress, cancellationToken).ConfigureAwait(false);
+            var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, predictions, progress, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("partages.documents.read", result.Summary.DocumentsRead);
             activity?.SetTag("partages.documents.evaluated", result.Summary.DocumentsEvaluated);
             return result;
@@ -150,12 +182,13 @@ public sealed class EvaluationEngine : IEvaluationEngine
         BertEncoder encoder,
         OnnxClassifier classifier,
         long total,
+        IPredictionSink? predictions,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
         TaskScorer scorer = job.Spec.Task == TaskTypes.MultiLabelClassification
-            ? new MultiLabelScorer(new MultiLabelCounts(job.Spec.Labels), manifestToSpec, manifest.Threshold)
-            : new SingleLabelScorer(new ClassificationCounts(job.Spec.Labels), manifestToSpec);
+            ? new MultiLabelScorer(new MultiLabelCounts(job.Spec.Labels), manifestToSpec, manifest.Threshold) { Labels = job.Spec.Labels, Predictions = predictions }
+            : new SingleLabelScorer(new ClassificationCounts(job.Spec.Labels), manifestToSpec) { Labels = job.Spec.Labels, Predictions = predictions };
         var gold = job.Spec.Task == TaskTypes.MultiLabelClassification ? GoldKind.MultiLabel : GoldKind.SingleLabel;
         await using var stream = DatasetFile.OpenRead(job.Dataset);
         var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, gold, _options.MaxLineBytes);

@@ -136,7 +136,11 @@ internal sealed class EvaluationPipeline
         {
             var document = chunk.Documents[d];
             var windows = _encoder.EncodeWindows(document.Text);
-            var owner = new DocumentScore(document.Label, document.Labels, windows.Length, _classifier.Classes, _aggregation);
+            var owner = new DocumentScore(document.Label, document.Labels, windows.Length, _classifier.Classes, _aggregation)
+            {
+                // Ids go on only to a local-mode prediction sink; without one they stop here.
+                Id = _scorer.Predictions is null ? null : document.Id,
+            };
             Interlocked.Increment(ref _openDocuments);
             for (var w = 0; w < windows.Length; w++)
             {

@@ -205,7 +205,7 @@ internal sealed class CsvDocumentReader : IDocumentReader
             return SkipKinds.DuplicateId;
         }
 
-        document = new LabeledDocument(text, labelIndex);
+        document = new LabeledDocument(text, labelIndex) { Id = _fields[header.Id] };
         return null;
     }
 

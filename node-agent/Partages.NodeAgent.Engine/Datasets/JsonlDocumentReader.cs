@@ -119,6 +119,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
             return SkipKinds.DuplicateId;
         }
 
+        document = document with { Id = fields.Id };
         return null;
     }
 

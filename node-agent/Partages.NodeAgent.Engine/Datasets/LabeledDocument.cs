@@ -4,9 +4,13 @@ namespace Partages.NodeAgent.Engine.Datasets;
 /// A usable document and its gold annotations, as indices into the spec's label order. Which are set depends on
 /// what the reader was asked for (<see cref="GoldKind"/>): <see cref="Label"/> for single-label classification (else
 /// -1), <see cref="Labels"/> for multi-label classification (possibly empty), <see cref="Entities"/> for entity
-/// spans. Its id stays in the reader.
+/// spans. <see cref="Id"/> is set by the classification readers for local mode's predictions file; the pipeline
+/// passes it on only to a local-mode prediction sink, never into anything released.
 /// </summary>
-internal readonly record struct LabeledDocument(string Text, int Label, int[]? Labels = null, EntitySpan[]? Entities = null);
+internal readonly record struct LabeledDocument(string Text, int Label, int[]? Labels = null, EntitySpan[]? Entities = null)
+{
+    public string? Id { get; init; }
+}
 
 /// <summary>
 /// A gold entity: <c>[Start, End)</c> in UTF-16 code units of the document's text (readers convert from the

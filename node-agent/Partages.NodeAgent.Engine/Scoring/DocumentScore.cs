@@ -30,6 +30,9 @@ internal sealed class DocumentScore
     /// <summary>Multi-label: the gold labels' indices in the spec's order (possibly none); null otherwise.</summary>
     public int[]? GoldLabels { get; }
 
+    /// <summary>The document's id, set only in local mode when predictions are written (see <see cref="LocalMode.IPredictionSink"/>).</summary>
+    public string? Id { get; init; }
+
     public int Windows { get; }
 
     /// <summary>A window had no probabilities (NaN logits): the document has no prediction.</summary>

@@ -35,7 +35,7 @@ public sealed class JsonlDocumentReaderTests
         if (expectedSkip is null)
         {
             read.Should().BeTrue();
-            document.Should().Be(new LabeledDocument("souche", 1));
+            document.Should().Be(new LabeledDocument("souche", 1) { Id = "1" });
             reader.Skipped.Total.Should().Be(0);
         }
         else
@@ -160,7 +160,8 @@ public sealed class JsonlDocumentReaderTests
         var documents = new List<LabeledDocument>();
         while (reader.TryRead(out var document))
         {
-            documents.Add(document);
+            // Ids are checked by their own tests; the rest compare the gold annotation and the text.
+            documents.Add(document with { Id = null });
         }
 
         return documents;
