@@ -1,4 +1,5 @@
 using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Telemetry;
 
 // `serve` (the default command) runs the server built below; `admin ...` works directly on the data dir.
 return await CoordinatorCommandLine.RunAsync(args).ConfigureAwait(false);
@@ -25,11 +26,12 @@ public partial class Program
             .AddScheduling()                                // Scheduling/ + Results/: runs, leases, pooling
             .AddArtifacts()                                 // Artifacts/: content-addressed store
             .AddCoordinatorHealth()                         // /healthz, /readyz
-            .AddCoordinatorTelemetry();                     // OpenTelemetry
+            .AddCoordinatorTelemetry();                     // Telemetry/: OpenTelemetry traces, metrics, exporters
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapCoordinatorEndpoints();
+        app.MapCoordinatorTelemetry();                      // Telemetry/: /metrics (Prometheus)
         return app;
     }
 }

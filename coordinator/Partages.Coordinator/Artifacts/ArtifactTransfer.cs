@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Telemetry;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Artifacts;
@@ -151,7 +152,7 @@ public sealed partial class ArtifactTransfer(
                 cancellationToken).ConfigureAwait(false);
             sent = true;
             offset += read;
-            CoordinatorTelemetry.ArtifactBytesServed.Add(read);
+            CoordinatorTelemetry.ArtifactBytesServed.Add(read, new KeyValuePair<string, object?>("node", node));
             if (read == 0)
             {
                 break;

@@ -1,8 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
-using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
-using OpenTelemetry.Trace;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
@@ -98,16 +95,6 @@ public static class CoordinatorServiceCollectionExtensions
     {
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
         services.AddGrpcHealthChecks();
-        return services;
-    }
-
-    /// <summary>OpenTelemetry traces and metrics: ASP.NET Core's and the coordinator's own (no exporter yet).</summary>
-    public static IServiceCollection AddCoordinatorTelemetry(this IServiceCollection services)
-    {
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("partages-coordinator"))
-            .WithTracing(tracing => tracing.AddSource(CoordinatorTelemetry.Name).AddAspNetCoreInstrumentation())
-            .WithMetrics(metrics => metrics.AddMeter(CoordinatorTelemetry.Name).AddAspNetCoreInstrumentation());
         return services;
     }
 }

@@ -84,6 +84,8 @@ public sealed class EvaluationEntity
     public string PooledResultJson { get; set; } = "";
     public string IncludedSitesJson { get; set; } = "[]";
     public string MissingSitesJson { get; set; } = "[]";
+    /// <summary>W3C traceparent of the submission, so offers (even after a reconnect) and results join the evaluation's trace.</summary>
+    public string TraceParent { get; set; } = "";
     public List<RunEntity> Runs { get; } = [];
 }
 

@@ -8,6 +8,7 @@ using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Sessions;
+using Partages.Coordinator.Telemetry;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Scheduling;
@@ -35,7 +36,7 @@ public sealed partial class RunScheduler(
     public async Task<string> SubmitAsync(NewEvaluation submission, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(submission);
-        using var activity = CoordinatorTelemetry.ActivitySource.StartActivity("SubmitEvaluation");
+        using var activity = CoordinatorTelemetry.StartSubmission();
         var changes = new Changes(this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -58,6 +59,7 @@ public sealed partial class RunScheduler(
                 Status = EvaluationStatus.Running,
                 CreatedAt = now,
                 Deadline = now.AddMinutes(spec.DeadlineMinutes),
+                TraceParent = CoordinatorTelemetry.TraceParentOf(activity),
             };
             foreach (var node in submission.Nodes)
             {
@@ -261,6 +263,7 @@ public sealed partial class RunScheduler(
     public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
+        using var intake = CoordinatorTelemetry.StartIntake(runId, node.Name, resultSha256);
         var changes = new Changes(this);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -308,6 +311,7 @@ public sealed partial class RunScheduler(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid result: " + problem));
             }
 
+            CoordinatorTelemetry.RecordResult(run, resultJson);
             run.ResultJson = resultJson;
             run.ResultSha256 = hash;
             run.LeaseExpiresAt = null;
@@ -538,6 +542,7 @@ public sealed partial class RunScheduler(
                     run.Attempts++;
                 }
 
+                CoordinatorTelemetry.RecordProgress(run, progress);
                 // Phases only move forward (accepted → downloading → running); a late DOWNLOADING report changes nothing.
                 if (phase > run.Status)
                 {
@@ -593,6 +598,7 @@ public sealed partial class RunScheduler(
                 ModelBundle = new ArtifactRef { Sha256 = artifact.Sha256, SizeBytes = artifact.SizeBytes, MediaType = artifact.MediaType },
                 Dataset = evaluation.Dataset,
                 LeaseSeconds = _options.LeaseSeconds,
+                TraceParent = CoordinatorTelemetry.OfferTraceParent(evaluation.TraceParent, evaluation.Id, run.Id, run.NodeName),
             },
         };
     }
@@ -632,8 +638,7 @@ public sealed partial class RunScheduler(
             return;
         }
 
-        using var activity = CoordinatorTelemetry.ActivitySource.StartActivity("CloseEvaluation");
-        activity?.SetTag("partages.evaluation_id", evaluation.Id);
+        using var activity = CoordinatorTelemetry.StartPooling(evaluation.Id);
         try
         {
             ResultPooler.Close(evaluation, now);

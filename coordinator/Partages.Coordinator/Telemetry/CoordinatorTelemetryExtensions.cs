@@ -1,0 +1,103 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.Persistence;
+using Partages.Telemetry;
+
+namespace Partages.Coordinator.Telemetry;
+
+/// <summary>
+/// OpenTelemetry for the coordinator: ASP.NET Core (gRPC included) and the coordinator's own spans and metrics;
+/// exporters: OTLP when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set, a JSON-lines span file when
+/// <c>Coordinator:Telemetry:SpanFile</c> is set, and Prometheus at <c>/metrics</c> on the TLS port.
+/// </summary>
+public static partial class CoordinatorTelemetryExtensions
+{
+    public const string MetricsPath = "/metrics";
+
+    /// <summary>Paths that are polled, not used: tracing them would bury the evaluations' traces.</summary>
+    private static readonly string[] UntracedPaths = ["/healthz", "/readyz", MetricsPath];
+
+    public static IServiceCollection AddCoordinatorTelemetry(this IServiceCollection services)
+    {
+        services.AddSingleton<IValidateOptions<CoordinatorTelemetryOptions>, CoordinatorTelemetryOptionsValidator>();
+        services.AddOptions<CoordinatorTelemetryOptions>().BindConfiguration(CoordinatorTelemetryOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<CoordinatorGauges>();
+        // The trace and span ids go into every log scope, so a log line leads to its trace and back.
+        services.Configure<LoggerFactoryOptions>(logging =>
+            logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
+
+        // Decided at registration: the OTLP exporter registers services of its own, which cannot happen later.
+        var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(CoordinatorTelemetryOptionsValidator.OtlpEndpointVariable));
+        services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("partages-coordinator", serviceVersion: typeof(CoordinatorTelemetry).Assembly.GetName().Version?.ToString()))
+            .WithTracing(tracing =>
+            {
+                tracing.AddSource(CoordinatorTelemetry.Name)
+                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !UntracedPaths.Contains(context.Request.Path.Value, StringComparer.OrdinalIgnoreCase));
+                tracing.AddProcessor(provider => SpanFileExporter.Processor(provider.GetRequiredService<IOptions<CoordinatorTelemetryOptions>>().Value.SpanFile));
+                if (otlp)
+                {
+                    tracing.AddOtlpExporter();
+                }
+            })
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(CoordinatorTelemetry.Name)
+                    .AddAspNetCoreInstrumentation()
+                    .AddInstrumentation(provider => provider.GetRequiredService<CoordinatorGauges>())
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        return services;
+    }
+
+    /// <summary>
+    /// <c>/metrics</c> in the Prometheus text format, on the same TLS port. It needs an API token of any role
+    /// (<c>Authorization: Bearer</c>, as the evaluator API) unless <c>AllowAnonymousMetrics</c> is set.
+    /// </summary>
+    public static WebApplication MapCoordinatorTelemetry(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.MapPrometheusScrapingEndpoint(MetricsPath, meterProvider: null, configureBranchedPipeline: branch => branch.Use(RequireApiTokenAsync), optionsName: null);
+        return app;
+    }
+
+    private static async Task RequireApiTokenAsync(HttpContext context, RequestDelegate next)
+    {
+        var services = context.RequestServices;
+        if (services.GetRequiredService<IOptions<CoordinatorTelemetryOptions>>().Value.AllowAnonymousMetrics)
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        const string scheme = "Bearer ";
+        var header = context.Request.Headers.Authorization.ToString();
+        var identity = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            ? await ApiTokenInterceptor.ResolveAsync(services.GetRequiredService<IDbContextFactory<CoordinatorDbContext>>(), header[scheme.Length..], context.RequestAborted).ConfigureAwait(false)
+            : null;
+        if (identity is null)
+        {
+            Log.MetricsRefused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CoordinatorTelemetryExtensions)), header.Length == 0 ? "no bearer token" : "unknown token");
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            await context.Response.WriteAsync("An API token is required: send 'Authorization: Bearer <token>' (any role).\n", context.RequestAborted).ConfigureAwait(false);
+            return;
+        }
+
+        await next(context).ConfigureAwait(false);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(800, LogLevel.Warning, "Metrics scrape refused: {Why}.")]
+        public static partial void MetricsRefused(ILogger logger, string why);
+    }
+}
