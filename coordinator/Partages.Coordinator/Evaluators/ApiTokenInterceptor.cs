@@ -54,16 +54,34 @@ public sealed partial class ApiTokenInterceptor(IDbContextFactory<CoordinatorDbC
             throw new RpcException(new Status(StatusCode.Unauthenticated, "An API token is required: send 'authorization: Bearer <token>'."));
         }
 
-        var hash = SecretTokens.Hash(header[scheme.Length..].Trim());
-        await using var db = await dbFactory.CreateDbContextAsync(context.CancellationToken).ConfigureAwait(false);
-        var token = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenSha256 == hash, context.CancellationToken).ConfigureAwait(false);
-        if (token is null)
+        var identity = await ResolveAsync(dbFactory, header[scheme.Length..], context.CancellationToken).ConfigureAwait(false);
+        if (identity is null)
         {
             Log.Refused(logger, context.Method, "unknown token");
             throw new RpcException(new Status(StatusCode.Unauthenticated, "The API token is not valid."));
         }
 
-        new EvaluatorIdentity(token.Name, token.Role).AttachTo(context);
+        identity.AttachTo(context);
+    }
+
+    /// <summary>
+    /// Who an API token belongs to, or null for an unknown token: the one lookup (by SHA-256) shared by the gRPC
+    /// evaluator plane, the JSON API and the dashboard, so a token means the same thing everywhere.
+    /// </summary>
+    public static async Task<EvaluatorIdentity?> ResolveAsync(IDbContextFactory<CoordinatorDbContext> dbFactory, string token, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dbFactory);
+        ArgumentNullException.ThrowIfNull(token);
+        var trimmed = token.Trim();
+        if (trimmed.Length == 0)
+        {
+            return null;
+        }
+
+        var hash = SecretTokens.Hash(trimmed);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var entity = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenSha256 == hash, cancellationToken).ConfigureAwait(false);
+        return entity is null ? null : new EvaluatorIdentity(entity.Name, entity.Role);
     }
 
     private static partial class Log
