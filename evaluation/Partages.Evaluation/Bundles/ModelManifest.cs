@@ -169,7 +169,13 @@ public static class TaskTypes
     /// <summary>Any number of gold labels per document (none included); each logit goes through a sigmoid and <see cref="ModelManifest.Threshold"/>.</summary>
     public const string MultiLabelClassification = "multi_label_classification";
 
-    public static IReadOnlyList<string> All { get; } = [SingleLabelClassification, MultiLabelClassification];
+    /// <summary>
+    /// Named-entity recognition: the model tags every word piece (logits <c>[batch, sequence, tags]</c>); the manifest's
+    /// labels are its IOB2 tags (<c>O</c>, <c>B-TYPE</c>, <c>I-TYPE</c>), the spec's labels the entity types. See docs/ner.md.
+    /// </summary>
+    public const string TokenClassification = "token_classification";
+
+    public static IReadOnlyList<string> All { get; } = [SingleLabelClassification, MultiLabelClassification, TokenClassification];
 }
 
 /// <summary>Values of <see cref="ModelManifest.WindowAggregation"/>: how a long document's windows are combined.</summary>

@@ -42,6 +42,12 @@ public sealed record ResultDocument
     /// <summary>What the node's release gate suppressed, merged, withheld or noised; null when no gate was passed.</summary>
     public ReleaseSection? Release { get; init; }
 
+    /// <summary>Entity recognition only: counts and P/R/F1 under strict, exact, partial and type (<see cref="NerResults"/>).</summary>
+    public IReadOnlyDictionary<string, NerSchemeSection>? Schemes { get; init; }
+
+    /// <summary>Entity recognition only: seqeval's strict-mode (IOB2) report, with the word counts behind its accuracy.</summary>
+    public SeqevalSection? Seqeval { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);
@@ -160,6 +166,19 @@ public sealed record PooledResultDocument
         ArgumentNullException.ThrowIfNull(missing);
         var ordered = sites.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
         var omitted = new List<OmittedSection>();
+        if (task == Bundles.TaskTypes.TokenClassification)
+        {
+            // Entity recognition pools its own counts (schemes, seqeval); it has no score histograms to meta-analyse.
+            return new PooledResultDocument
+            {
+                Task = task,
+                Pooled = ordered.Count == 0 ? null : NerResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
+                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
+                IncludedSites = [.. ordered.Select(s => s.Key)],
+                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
+            };
+        }
+
         ResultDocument? pooled = null;
         HeterogeneitySection? heterogeneity = null;
         if (ordered.Count > 0)

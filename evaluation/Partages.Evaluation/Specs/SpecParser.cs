@@ -75,9 +75,12 @@ public static partial class SpecParser
         var labels = reader.StringList("labels", required: true);
         if (labels is not null)
         {
-            if (labels.Count < 2)
+            // An entity extractor may look for a single entity type; a classifier needs two classes to choose from.
+            if (task == TaskTypes.TokenClassification ? labels.Count < 1 : labels.Count < 2)
             {
-                reader.AddError("labels", "a classification needs at least two labels");
+                reader.AddError("labels", task == TaskTypes.TokenClassification
+                    ? "an entity recognition needs at least one entity type"
+                    : "a classification needs at least two labels");
             }
 
             foreach (var duplicate in labels.GroupBy(l => l, StringComparer.Ordinal).Where(g => g.Count() > 1))

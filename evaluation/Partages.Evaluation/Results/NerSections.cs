@@ -1,0 +1,167 @@
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
+
+namespace Partages.Evaluation.Results;
+
+/// <summary>One scheme's counts and metrics per entity type and overall (the sum over types).</summary>
+public sealed record NerSchemeSection(IReadOnlyDictionary<string, NerSchemeMetrics> PerType, NerSchemeMetrics Overall);
+
+/// <summary>
+/// seqeval's strict-mode (IOB2) report over words: per type tp/fp/fn and P/R/F1, micro, macro and weighted
+/// averages, and word-level tag accuracy (<c>accuracy_score</c>) from <see cref="Words"/> and <see cref="WordsCorrect"/>.
+/// </summary>
+public sealed record SeqevalSection(
+    string Mode,
+    string Scheme,
+    IReadOnlyDictionary<string, ClassMetrics> PerType,
+    AveragedMetrics Micro,
+    AveragedMetrics Macro,
+    AveragedMetrics Weighted,
+    long Words,
+    long WordsCorrect,
+    double Accuracy);
+
+/// <summary>
+/// Builds, reads back and pools the results of a <see cref="TaskTypes.TokenClassification"/> run
+/// (docs/results-schema.md, "Entity recognition"). Such a document keeps every required member of the schema, filled
+/// with their entity-level meaning: <c>n_documents</c> the documents evaluated; <c>per_class</c>, <c>micro</c>,
+/// <c>macro</c>, <c>weighted</c> seqeval's strict figures per entity type; <c>accuracy</c> seqeval's word-level
+/// accuracy; <c>confusion_matrix</c> the entity types confused among gold and predicted entities with the same
+/// boundaries (its diagonal is strict's correct count). The sufficient statistics are in <c>schemes</c> and
+/// <c>seqeval</c>; everything else is derived from them.
+/// </summary>
+public static class NerResults
+{
+    public const string SeqevalMode = "strict";
+    public const string SeqevalScheme = "IOB2";
+
+    /// <param name="boundaryConfusion">Gold type (row) against predicted type (column) of entities with the same boundaries.</param>
+    public static ResultDocument Build(
+        string task,
+        long documents,
+        NerSchemeCounts schemes,
+        SeqevalCounts seqeval,
+        ClassificationCounts boundaryConfusion,
+        InputSummary inputSummary)
+    {
+        ArgumentNullException.ThrowIfNull(schemes);
+        ArgumentNullException.ThrowIfNull(seqeval);
+        ArgumentNullException.ThrowIfNull(boundaryConfusion);
+        var report = seqeval.Report();
+        return new ResultDocument
+        {
+            Task = task,
+            NDocuments = documents,
+            ConfusionMatrix = new ConfusionMatrixDto(boundaryConfusion.Labels, boundaryConfusion.ToMatrix()),
+            PerClass = report.PerClass,
+            Micro = report.Micro,
+            Macro = report.Macro,
+            Weighted = report.Weighted,
+            Accuracy = report.Accuracy,
+            InputSummary = inputSummary,
+            Schemes = SchemesSection(schemes),
+            Seqeval = new SeqevalSection(SeqevalMode, SeqevalScheme, report.PerClass, report.Micro, report.Macro, report.Weighted, seqeval.Words, seqeval.WordsCorrect, report.Accuracy),
+        };
+    }
+
+    public static IReadOnlyDictionary<string, NerSchemeSection> SchemesSection(NerSchemeCounts counts)
+    {
+        ArgumentNullException.ThrowIfNull(counts);
+        var section = new SortedDictionary<string, NerSchemeSection>(StringComparer.Ordinal);
+        foreach (var scheme in NerSchemes.All)
+        {
+            var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
+            for (var t = 0; t < counts.Types.Count; t++)
+            {
+                perType[counts.Types[t]] = NerSchemeMetrics.From(scheme, counts.Get(scheme, t));
+            }
+
+            section[scheme] = new NerSchemeSection(perType, NerSchemeMetrics.From(scheme, counts.Overall(scheme)));
+        }
+
+        return section;
+    }
+
+    /// <summary>The released scheme counts, in <paramref name="types"/>' order.</summary>
+    /// <exception cref="InvalidDataException">The section is missing, lacks a scheme or a type, or holds a negative count.</exception>
+    public static NerSchemeCounts ReadSchemes(ResultDocument document, IReadOnlyList<string> types)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(types);
+        var section = document.Schemes ?? throw new InvalidDataException("the entity recognition result has no schemes section");
+        var counts = new NerSchemeCounts(types);
+        foreach (var scheme in NerSchemes.All)
+        {
+            if (!section.TryGetValue(scheme, out var released) || released?.PerType is null)
+            {
+                throw new InvalidDataException($"schemes.{scheme} is missing");
+            }
+
+            for (var t = 0; t < types.Count; t++)
+            {
+                if (!released.PerType.TryGetValue(types[t], out var metrics) || metrics is null)
+                {
+                    throw new InvalidDataException($"schemes.{scheme}.per_type lacks entity type '{types[t]}'");
+                }
+
+                try
+                {
+                    counts.Set(scheme, t, metrics.ToCounts());
+                }
+                catch (ArgumentException ex)
+                {
+                    throw new InvalidDataException($"schemes.{scheme}.per_type.{types[t]}: {ex.Message}", ex);
+                }
+            }
+        }
+
+        return counts;
+    }
+
+    /// <exception cref="InvalidDataException">The section is missing, lacks a type, or holds impossible counts.</exception>
+    public static SeqevalCounts ReadSeqeval(ResultDocument document, IReadOnlyList<string> types)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(types);
+        var section = document.Seqeval ?? throw new InvalidDataException("the entity recognition result has no seqeval section");
+        var counts = new SeqevalCounts(types);
+        try
+        {
+            for (var t = 0; t < types.Count; t++)
+            {
+                if (section.PerType is null || !section.PerType.TryGetValue(types[t], out var metrics) || metrics is null)
+                {
+                    throw new InvalidDataException($"seqeval.per_type lacks entity type '{types[t]}'");
+                }
+
+                counts.Set(t, metrics.Tp, metrics.Fp, metrics.Fn);
+            }
+
+            counts.SetWords(section.Words, section.WordsCorrect);
+        }
+        catch (ArgumentException ex)
+        {
+            throw new InvalidDataException($"seqeval: {ex.Message}", ex);
+        }
+
+        return counts;
+    }
+
+    /// <summary>
+    /// Pools entity recognition results by adding every site's counts (schemes, seqeval, the boundary confusion
+    /// matrix, documents, input summary) and deriving the metrics from the sums: the pooled figures are those of the
+    /// union of the sites' documents.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A site's NER sections are missing or malformed.</exception>
+    public static ResultDocument Pool(string task, IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        return Build(
+            task,
+            sites.Sum(s => s.NDocuments),
+            NerSchemeCounts.Pool(types, sites.Select(s => ReadSchemes(s, types))),
+            SeqevalCounts.Pool(types, sites.Select(s => ReadSeqeval(s, types))),
+            ClassificationCounts.Pool(types, sites.Select(s => s.ToCounts())),
+            InputSummary.Sum(sites.Select(s => s.InputSummary)));
+    }
+}
