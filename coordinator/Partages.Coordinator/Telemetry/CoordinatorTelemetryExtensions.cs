@@ -3,8 +3,8 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Pki;
 using Partages.Telemetry;
 
 namespace Partages.Coordinator.Telemetry;
@@ -80,10 +80,9 @@ public static partial class CoordinatorTelemetryExtensions
 
         const string scheme = "Bearer ";
         var header = context.Request.Headers.Authorization.ToString();
-        var identity = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
-            ? await ApiTokenInterceptor.ResolveAsync(services.GetRequiredService<IDbContextFactory<CoordinatorDbContext>>(), header[scheme.Length..], context.RequestAborted).ConfigureAwait(false)
-            : null;
-        if (identity is null)
+        var known = header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase)
+            && await IsKnownApiTokenAsync(services.GetRequiredService<IDbContextFactory<CoordinatorDbContext>>(), header[scheme.Length..], context.RequestAborted).ConfigureAwait(false);
+        if (!known)
         {
             Log.MetricsRefused(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(CoordinatorTelemetryExtensions)), header.Length == 0 ? "no bearer token" : "unknown token");
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
@@ -93,6 +92,20 @@ public static partial class CoordinatorTelemetryExtensions
         }
 
         await next(context).ConfigureAwait(false);
+    }
+
+    /// <summary>Any role may read metrics: the token is looked up by its SHA-256, as the evaluator plane does.</summary>
+    private static async Task<bool> IsKnownApiTokenAsync(IDbContextFactory<CoordinatorDbContext> dbFactory, string token, CancellationToken cancellationToken)
+    {
+        var trimmed = token.Trim();
+        if (trimmed.Length == 0)
+        {
+            return false;
+        }
+
+        var hash = SecretTokens.Hash(trimmed);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.ApiTokens.AsNoTracking().AnyAsync(t => t.TokenSha256 == hash, cancellationToken).ConfigureAwait(false);
     }
 
     private static partial class Log
