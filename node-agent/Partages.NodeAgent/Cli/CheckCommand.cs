@@ -5,7 +5,10 @@ using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
+using Partages.NodeAgent.Audit;
+using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -44,6 +47,8 @@ internal static class CheckCommand
         report.Pass("configuration", $"{config.SourcePath} is valid (node '{config.Name}', {config.Datasets.Count} dataset(s))");
         CheckDataDirectory(config, report);
         CheckDatasets(config, report);
+        await CheckPolicyAsync(config, report, cancellationToken).ConfigureAwait(false);
+        CheckAuditLog(config, report);
 
         using var identity = CheckIdentity(config, report);
         if (identity is null)
@@ -111,6 +116,105 @@ internal static class CheckCommand
             {
                 report.Fail($"dataset '{dataset.Name}'", $"cannot read {dataset.Path} ({ex.Message}); fix datasets[].path or the file's permissions");
             }
+        }
+    }
+
+    /// <summary>The policy is valid, each exposed snapshot still has the approved fingerprint (the current one is printed to paste).</summary>
+    private static async Task CheckPolicyAsync(NodeConfig config, CheckReport report, CancellationToken cancellationToken)
+    {
+        var result = PolicyLoader.LoadFor(config);
+        if (!result.IsValid || result.Policy is null)
+        {
+            foreach (var error in result.Errors)
+            {
+                report.Fail("policy", error.ToString());
+            }
+
+            report.Fail("policy", "fix the policy (node-agent/policy.example.yaml documents every field); 'run' refuses to start without a valid one");
+            await PrintFingerprintsAsync(config, null, report, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        var policy = result.Policy;
+        report.Pass("policy", $"{policy.SourcePath} is valid (sha256 {policy.SourceSha256}; approval {policy.Approval.ToString().ToLowerInvariant()}; tasks: {(policy.Tasks.Count == 0 ? "none" : string.Join(", ", policy.Tasks))}; k = {policy.Release.MinCellCount}; at least {policy.Release.MinDatasetDocuments} documents)");
+        if (policy.Models.TrustedSigners.Count == 0 && policy.Models.PinnedBundles.Count == 0)
+        {
+            report.Warn("policy", "models: no trusted signer and no pinned bundle, so every model will be refused; add the evaluator's public key under models.trusted_signers");
+        }
+        else
+        {
+            foreach (var signer in policy.Models.TrustedSigners)
+            {
+                report.Pass($"signer '{signer.Name}'", $"ECDSA P-256 public key, key id {JobAdmission.KeyIdOf(signer.PublicKeyPem)}");
+            }
+        }
+
+        if (policy.Tasks.Count == 0)
+        {
+            report.Warn("policy", "tasks lists no task type: every job will be refused");
+        }
+
+        foreach (var dataset in config.Datasets.Where(d => policy.FindDataset(d.Name) is null))
+        {
+            report.Warn($"dataset '{dataset.Name}'", "is in node.yaml but not in the policy: no evaluation can use it");
+        }
+
+        await PrintFingerprintsAsync(config, policy, report, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task PrintFingerprintsAsync(NodeConfig config, NodePolicy? policy, CheckReport report, CancellationToken cancellationToken)
+    {
+        var engine = new EvaluationEngine();
+        foreach (var dataset in config.Datasets)
+        {
+            var exposed = policy?.FindDataset(dataset.Name);
+            if (policy is not null && exposed is null)
+            {
+                continue;
+            }
+
+            DatasetInfo info;
+            try
+            {
+                info = await engine.InspectAsync(dataset, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EvaluationRefusedException)
+            {
+                report.Fail($"snapshot '{dataset.Name}'", $"cannot be fingerprinted ({ex.Message}); fix the file first");
+                continue;
+            }
+
+            if (exposed is null)
+            {
+                report.Skip($"snapshot '{dataset.Name}'", $"current fingerprint {info.Fingerprint} ({info.DocumentCount} documents): paste it as snapshot_sha256 once the policy loads");
+            }
+            else if (exposed.SnapshotSha256 == info.Fingerprint)
+            {
+                report.Pass($"snapshot '{dataset.Name}'", $"matches the policy ({info.Fingerprint}, {info.DocumentCount} documents)");
+                if (info.DocumentCount < policy!.Release.MinDatasetDocuments)
+                {
+                    report.Warn($"snapshot '{dataset.Name}'", $"{info.DocumentCount} documents, fewer than release.min_dataset_documents ({policy.Release.MinDatasetDocuments}): every job on it will be refused");
+                }
+            }
+            else
+            {
+                report.Fail($"snapshot '{dataset.Name}'", $"the file changed since the policy approved it: its fingerprint is now {info.Fingerprint} ({info.DocumentCount} documents), the policy says {exposed.SnapshotSha256}. Jobs on it are refused until someone reviews the new data and sets snapshot_sha256: {info.Fingerprint}");
+            }
+        }
+    }
+
+    /// <summary>The audit log's chain is intact (no line changed, removed or reordered).</summary>
+    private static void CheckAuditLog(NodeConfig config, CheckReport report)
+    {
+        var path = AuditLog.PathFor(config);
+        var verdict = AuditChain.VerifyFile(path);
+        if (verdict.Valid)
+        {
+            report.Pass("audit log", verdict.LinesVerified == 0 ? $"{path}: no entry yet" : $"{path}: {verdict.LinesVerified} line(s), chain intact (last hash {verdict.LastHash})");
+        }
+        else
+        {
+            report.Fail("audit log", $"{path}: {verdict.Problem}; keep the file as evidence, find out who changed it, and start a new log (move this one aside) so new lines chain again");
         }
     }
 

@@ -32,6 +32,13 @@ internal static class RunCommand
             return ExitCodes.InvalidConfiguration;
         }
 
+        // No job runs without the hospital's policy: refuse to start rather than run with defaults.
+        var policy = PolicyCommands.LoadOrReport(config, error);
+        if (policy is null)
+        {
+            return ExitCodes.InvalidConfiguration;
+        }
+
         NodeIdentity identity;
         try
         {
@@ -59,7 +66,7 @@ internal static class RunCommand
 
             try
             {
-                using var host = NodeAgentHost.Create(config, identity);
+                using var host = NodeAgentHost.Create(config, identity, services => services.AddSingleton(policy));
                 await host.RunAsync().ConfigureAwait(false);
                 var session = host.Services.GetRequiredService<SessionWorker>();
                 if (session.ExecuteTask is { IsFaulted: true } faulted)

@@ -30,6 +30,12 @@ public sealed record NodeConfig
     /// <summary>Datasets this node exposes, paths absolute. Only these names can be evaluated.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
+    /// <summary>
+    /// The node policy (policy.yaml, absolute; node.yaml's <c>policy</c>, relative to node.yaml). <c>run</c> refuses to
+    /// start without a valid one; null only when node.yaml names none.
+    /// </summary>
+    public string? PolicyPath { get; init; }
+
     /// <summary>The file this configuration was read from (absolute).</summary>
     public required string SourcePath { get; init; }
 

@@ -14,7 +14,7 @@ namespace Partages.NodeAgent.Configuration;
 public static partial class NodeConfigLoader
 {
     private static readonly string[] RootFields =
-        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "reconnect", "datasets"];
+        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "reconnect", "datasets", "policy"];
 
     private static readonly string[] CoordinatorFields = ["url"];
     private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds"];
@@ -100,6 +100,7 @@ public static partial class NodeConfigLoader
         }
 
         var datasets = ReadDatasets(top, baseDirectory);
+        var policy = top.String("policy", required: false);
 
         if (errors.Count > 0 || name is null || url is null || dataDirectory is null || datasets is null)
         {
@@ -115,6 +116,7 @@ public static partial class NodeConfigLoader
             MaxConcurrentRuns = maxRuns,
             Reconnect = reconnect,
             Datasets = datasets,
+            PolicyPath = policy is null ? null : Resolve(baseDirectory, policy),
             SourcePath = Path.GetFullPath(sourcePath),
         };
         return new ConfigLoadResult(config, []);
@@ -210,8 +212,8 @@ public static partial class NodeConfigLoader
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
     private static partial Regex NamePattern();
 
-    /// <summary>Reads typed fields of one mapping, recording an error (with position) for each bad or missing one.</summary>
-    private sealed class MappingReader(YamlMappingNode node, string prefix, List<ConfigError> errors)
+    /// <summary>Reads typed fields of one mapping, recording an error (with position) for each bad or missing one (policy.yaml's loader uses it too).</summary>
+    internal sealed class MappingReader(YamlMappingNode node, string prefix, List<ConfigError> errors)
     {
         public MappingReader Child(YamlMappingNode child, string childPrefix) => new(child, childPrefix, errors);
 
@@ -288,6 +290,58 @@ public static partial class NodeConfigLoader
 
             return number;
         }
+
+        public double? Double(string field, double minExclusive, double max)
+        {
+            var value = Find(field);
+            if (value is null)
+            {
+                Missing(field, required: true);
+                return null;
+            }
+
+            if (value is not YamlScalarNode { Value: { } text }
+                || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+            {
+                AddErrorAt(value, prefix + field, "must be a number (e.g. 0.5)");
+                return null;
+            }
+
+            if (number <= minExclusive || number > max)
+            {
+                AddErrorAt(value, prefix + field, $"{number.ToString(CultureInfo.InvariantCulture)} is outside ({minExclusive.ToString(CultureInfo.InvariantCulture)}, {max.ToString(CultureInfo.InvariantCulture)}]");
+                return null;
+            }
+
+            return number;
+        }
+
+        /// <summary>A list of text values; each bad item is an error. Null when missing (an error if required) or not a list.</summary>
+        public IReadOnlyList<(string Text, YamlNode Node)>? Texts(string field, bool required)
+        {
+            var items = Sequence(field, required);
+            if (items is null)
+            {
+                return null;
+            }
+
+            var texts = new List<(string, YamlNode)>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i] is YamlScalarNode { Value: { } text } && !string.IsNullOrWhiteSpace(text))
+                {
+                    texts.Add((text.Trim(), items[i]));
+                }
+                else
+                {
+                    AddErrorAt(items[i], $"{prefix}{field}[{i}]", "must be a non-empty text value");
+                }
+            }
+
+            return texts;
+        }
+
+        public string Prefix => prefix;
 
         public MappingReader? Mapping(string field, bool required)
         {

@@ -30,6 +30,14 @@ public sealed record NodePolicy
     /// <summary>The file this policy was read from (absolute).</summary>
     public string SourcePath { get; init; } = "";
 
+    /// <summary>SHA-256 of the policy file's bytes, recorded in the audit log (policy_loaded) at each start.</summary>
+    public string SourceSha256 { get; init; } = "";
+
+    public bool AllowsTask(string task) => Tasks.Contains(task, StringComparer.Ordinal);
+
+    /// <summary>True when <see cref="Specs"/> is empty (any spec) or names this spec.</summary>
+    public bool AllowsSpec(string specName) => Specs.Count == 0 || Specs.Contains(specName, StringComparer.Ordinal);
+
     public DatasetPolicy? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 }

@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Globalization;
+using Partages.NodeAgent.Approval;
+using Partages.NodeAgent.Configuration;
+
+namespace Partages.NodeAgent.Cli;
+
+/// <summary>
+/// <c>jobs list|show|approve|reject</c>: manual approval from the command line, through files in
+/// <c>&lt;data_directory&gt;/jobs/</c> (no port is opened). Run it as the agent's account, or in its container.
+/// </summary>
+internal static class JobsCommand
+{
+    public static Command Create()
+    {
+        var jobs = new Command("jobs", "Jobs waiting for approval (policy approval: manual): list them, show what will run or leave, approve or reject.");
+        jobs.Subcommands.Add(List());
+        jobs.Subcommands.Add(Show());
+        jobs.Subcommands.Add(Decide(approve: true));
+        jobs.Subcommands.Add(Decide(approve: false));
+        return jobs;
+    }
+
+    private static Command List()
+    {
+        var config = CommonOptions.Config();
+        var command = new Command("list", "Lists the jobs of this node, newest first, with their state.") { config };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), parseResult.InvocationConfiguration.Error);
+            if (node is null)
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var tickets = JobFiles.ReadAll(JobFiles.Directory(node));
+            if (tickets.Count == 0)
+            {
+                output.WriteLine("No job has asked for approval on this node.");
+                return ExitCodes.Ok;
+            }
+
+            output.WriteLine($"{"RUN",-38} {"STATE",-26} {"REQUESTED (UTC)",-20} {"SPEC",-28} DATASET");
+            foreach (var ticket in tickets)
+            {
+                output.WriteLine($"{ticket.RunId,-38} {ticket.State,-26} {ticket.RequestedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {ticket.Spec.Name,-28} {ticket.Dataset.Name}");
+            }
+
+            var waiting = tickets.Count(t => JobStates.IsWaiting(t.State));
+            output.WriteLine(waiting == 0 ? "Nothing waits for a decision." : $"{waiting} job(s) wait for a decision: 'jobs show RUN', then 'jobs approve RUN' or 'jobs reject RUN --reason TEXT'.");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Show()
+    {
+        var config = CommonOptions.Config();
+        var id = RunArgument();
+        var command = new Command("show", "Shows what a job will run (spec, bundle, dataset snapshot, legal basis) and, after the run, the exact payload that would leave.") { config, id };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error);
+            if (node is null)
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var runId = parseResult.GetRequiredValue(id);
+            var directory = JobFiles.Directory(node);
+            if (JobFiles.ReadTicket(JobFiles.TicketPath(directory, runId)) is not { } ticket)
+            {
+                error.WriteLine($"No job '{runId}' on this node ('jobs list' shows them).");
+                return ExitCodes.Failure;
+            }
+
+            output.WriteLine($"Run            {ticket.RunId}");
+            output.WriteLine($"Evaluation     {ticket.EvaluationId}");
+            output.WriteLine($"State          {ticket.State}{(ticket.Outcome is null ? "" : $" ({ticket.Outcome})")}");
+            output.WriteLine($"Requested      {ticket.RequestedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}");
+            output.WriteLine($"Spec           {ticket.Spec.Name} (task {ticket.Spec.Task}), sha256 {ticket.Spec.Sha256}");
+            output.WriteLine($"Model bundle   sha256 {ticket.Bundle.Sha256}, {ticket.Bundle.SizeBytes} bytes; {ticket.Bundle.Signer}");
+            output.WriteLine($"Dataset        {ticket.Dataset.Name}: snapshot {ticket.Dataset.Fingerprint}, {ticket.Dataset.Documents} documents");
+            output.WriteLine($"Legal basis    {ticket.Dataset.LegalBasis}");
+            output.WriteLine();
+            output.WriteLine("The spec, as the evaluator submitted it:");
+            foreach (var line in ticket.Spec.Yaml.TrimEnd().Split('\n'))
+            {
+                output.WriteLine("  " + line.TrimEnd('\r'));
+            }
+
+            if (ticket.Payload is { } payload)
+            {
+                output.WriteLine();
+                var path = JobFiles.PayloadPath(directory, runId);
+                output.WriteLine($"The payload that would leave this node: sha256 {payload.Sha256}, {payload.Bytes} bytes ({path}):");
+                output.WriteLine(File.Exists(path) ? File.ReadAllText(path) : "(the payload file is missing)");
+            }
+
+            output.WriteLine();
+            output.WriteLine(ticket.State switch
+            {
+                JobStates.AwaitingApproval => $"Waiting for approval to RUN: 'jobs approve {runId}' or 'jobs reject {runId} --reason TEXT'.",
+                JobStates.AwaitingPayloadApproval => $"Waiting for approval to SEND the payload above: 'jobs approve {runId}' or 'jobs reject {runId} --reason TEXT'.",
+                _ => "Nothing to decide.",
+            });
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static Command Decide(bool approve)
+    {
+        var config = CommonOptions.Config();
+        var id = RunArgument();
+        var by = new Option<string>("--by")
+        {
+            Description = "Who decides, as recorded in the audit log (default: the OS user running this command).",
+            DefaultValueFactory = _ => Environment.UserName,
+        };
+        var reason = new Option<string>("--reason")
+        {
+            Description = approve
+                ? "Optional note recorded in the audit log."
+                : "Why; recorded in the audit log AND sent to the coordinator, so it must not contain patient data.",
+            Required = !approve,
+        };
+        var command = new Command(
+            approve ? "approve" : "reject",
+            approve
+                ? "Approves the job's current step: the run (before it starts) or its payload (before it leaves)."
+                : "Rejects the job's current step; the coordinator is told the run was rejected, with the reason.")
+        {
+            config, id, by, reason,
+        };
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error);
+            if (node is null)
+            {
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var runId = parseResult.GetRequiredValue(id);
+            var who = parseResult.GetValue(by);
+            if (string.IsNullOrWhiteSpace(who))
+            {
+                error.WriteLine("--by must name who decides.");
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            var why = parseResult.GetValue(reason);
+            if (!approve && string.IsNullOrWhiteSpace(why))
+            {
+                error.WriteLine("--reason must say why the job is rejected.");
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            return Write(node, runId, approve, who.Trim(), why?.Trim(), output, error);
+        });
+        return command;
+    }
+
+    private static int Write(NodeConfig node, string runId, bool approve, string by, string? reason, TextWriter output, TextWriter error)
+    {
+        var directory = JobFiles.Directory(node);
+        if (JobFiles.ReadTicket(JobFiles.TicketPath(directory, runId)) is not { } ticket)
+        {
+            error.WriteLine($"No job '{runId}' on this node ('jobs list' shows them).");
+            return ExitCodes.Failure;
+        }
+
+        ApprovalStage stage;
+        switch (ticket.State)
+        {
+            case JobStates.AwaitingApproval:
+                stage = ApprovalStage.Run;
+                break;
+            case JobStates.AwaitingPayloadApproval when ticket.Payload is not null:
+                stage = ApprovalStage.Payload;
+                break;
+            default:
+                error.WriteLine($"Job '{runId}' is {ticket.State}: nothing to decide.");
+                return ExitCodes.Failure;
+        }
+
+        var decision = new OperatorDecision
+        {
+            Stage = JobFiles.StageName(stage),
+            Approve = approve,
+            By = by,
+            Reason = string.IsNullOrEmpty(reason) ? null : reason,
+            At = DateTimeOffset.UtcNow,
+            // The decision names what the person saw: the agent applies it only to exactly that.
+            SpecSha256 = ticket.Spec.Sha256,
+            BundleSha256 = ticket.Bundle.Sha256,
+            PayloadSha256 = stage == ApprovalStage.Payload ? ticket.Payload!.Sha256 : null,
+        };
+        try
+        {
+            JobFiles.Write(JobFiles.DecisionPath(directory, runId, stage), decision);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            error.WriteLine($"Cannot write the decision in {directory}: {ex.Message}. Run this command as the agent's account.");
+            return ExitCodes.Failure;
+        }
+
+        var what = stage == ApprovalStage.Run ? "the run" : $"the payload (sha256 {ticket.Payload!.Sha256})";
+        output.WriteLine($"{(approve ? "Approved" : "Rejected")} {what} of job '{runId}' as '{by}'. The agent applies it within seconds and records it in the audit log; 'jobs show {runId}' shows the new state.");
+        return ExitCodes.Ok;
+    }
+
+    private static Argument<string> RunArgument() => new("RUN") { Description = "The run id, as 'jobs list' shows it." };
+}

@@ -1,0 +1,85 @@
+using Partages.Evaluation.Specs;
+using Partages.NodeAgent.Engine;
+
+namespace Partages.NodeAgent.Policy;
+
+/// <summary>The snapshot an admitted job will read, as checked against the policy.</summary>
+public sealed record AdmittedSnapshot(DatasetPolicy Policy, string Fingerprint, long Documents);
+
+/// <summary>An admission verdict: the snapshot, or the reason the job is refused (a reason only: never data).</summary>
+public sealed record AdmissionVerdict(AdmittedSnapshot? Snapshot, string? Reason)
+{
+    public bool Admitted => Reason is null && Snapshot is not null;
+}
+
+/// <summary>
+/// What the node policy says of one offer, checked before the node accepts it: the dataset is exposed by the policy,
+/// its snapshot still matches the fingerprint the hospital approved, it is large enough, and the task and spec are
+/// allowed. Bundle trust (signers, pins) is checked after download, on the bytes themselves.
+/// </summary>
+public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapshots)
+{
+    public NodePolicy Policy => policy;
+
+    /// <summary>The checks that need no I/O; null when they pass.</summary>
+    public string? CheckOffer(EvaluationSpec spec, DatasetDefinition dataset)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (policy.FindDataset(dataset.Name) is null)
+        {
+            return $"dataset '{dataset.Name}' is not exposed by this node's policy";
+        }
+
+        if (!policy.AllowsTask(spec.Task))
+        {
+            return $"task '{spec.Task}' is not allowed by this node's policy (allowed: {(policy.Tasks.Count == 0 ? "none" : string.Join(", ", policy.Tasks))})";
+        }
+
+        if (!policy.AllowsSpec(spec.Name))
+        {
+            return $"spec '{spec.Name}' is not among the specs this node's policy allows";
+        }
+
+        return null;
+    }
+
+    /// <summary>Reads (or recalls) the snapshot's fingerprint and size and compares them with the policy.</summary>
+    public async Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        var datasetPolicy = policy.FindDataset(dataset.Name);
+        if (datasetPolicy is null)
+        {
+            return new AdmissionVerdict(null, $"dataset '{dataset.Name}' is not exposed by this node's policy");
+        }
+
+        DatasetInfo info;
+        try
+        {
+            info = await snapshots.InspectAsync(dataset, cancellationToken).ConfigureAwait(false);
+        }
+        catch (EvaluationRefusedException ex)
+        {
+            return new AdmissionVerdict(null, $"dataset '{dataset.Name}' cannot be read: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The exception text names a local path at most; the coordinator is told only that the file is unreadable.
+            return new AdmissionVerdict(null, $"dataset '{dataset.Name}' cannot be read on this node");
+        }
+
+        if (!string.Equals(info.Fingerprint, datasetPolicy.SnapshotSha256, StringComparison.Ordinal))
+        {
+            return new AdmissionVerdict(null, $"dataset '{dataset.Name}' is no longer the snapshot the policy approved (its fingerprint changed); the hospital must review it and update snapshot_sha256");
+        }
+
+        if (info.DocumentCount < policy.Release.MinDatasetDocuments)
+        {
+            // The minimum is the hospital's setting, not data; the actual count is not sent.
+            return new AdmissionVerdict(null, $"dataset '{dataset.Name}' has fewer documents than this node's minimum for an evaluation ({policy.Release.MinDatasetDocuments})");
+        }
+
+        return new AdmissionVerdict(new AdmittedSnapshot(datasetPolicy, info.Fingerprint, info.DocumentCount), null);
+    }
+}

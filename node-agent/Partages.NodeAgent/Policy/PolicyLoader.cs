@@ -1,0 +1,342 @@
+using System.Security.Cryptography;
+using Partages.Evaluation;
+using Partages.Evaluation.Bundles;
+using Partages.NodeAgent.Configuration;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Partages.NodeAgent.Policy;
+
+/// <summary>A policy, or every problem that kept it from being one (each with its line).</summary>
+public sealed record PolicyLoadResult(NodePolicy? Policy, IReadOnlyList<ConfigError> Errors)
+{
+    public bool IsValid => Policy is not null && Errors.Count == 0;
+
+    public string Describe() => string.Join(Environment.NewLine, Errors);
+}
+
+/// <summary>
+/// Reads policy.yaml (node-agent/policy.example.yaml documents every field) against the node's configuration and
+/// reports every problem at once with its line, as <see cref="NodeConfigLoader"/> does for node.yaml.
+/// </summary>
+public static class PolicyLoader
+{
+    public const int MaxMinCellCount = 1000;
+
+    private static readonly string[] RootFields = ["version", "datasets", "models", "tasks", "specs", "approval", "limits", "release"];
+    private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy"];
+    private static readonly string[] PrivacyFields = ["epsilon_budget", "epsilon_per_run"];
+    private static readonly string[] ModelFields = ["trusted_signers", "pinned_bundles"];
+    private static readonly string[] SignerFields = ["name", "public_key"];
+    private static readonly string[] LimitFields = ["max_concurrent_runs", "run_timeout_minutes", "memory_limit_mb", "max_payload_bytes"];
+    private static readonly string[] ReleaseFields = ["min_cell_count", "min_dataset_documents"];
+    private static readonly string[] ApprovalModes = ["auto", "manual"];
+
+    /// <summary>Loads the policy named by node.yaml's <c>policy</c> field.</summary>
+    public static PolicyLoadResult LoadFor(NodeConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return config.PolicyPath is null
+            ? new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"{config.SourcePath} names no policy file; add 'policy: ./policy.yaml' (node-agent/policy.example.yaml documents it). The agent runs no job without a policy")])
+            : LoadFile(config.PolicyPath, config);
+    }
+
+    public static PolicyLoadResult LoadFile(string path, NodeConfig config)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var fullPath = Path.GetFullPath(path);
+        byte[] bytes;
+        try
+        {
+            bytes = File.ReadAllBytes(fullPath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"cannot read '{fullPath}': {ex.Message}")]);
+        }
+
+        return Parse(System.Text.Encoding.UTF8.GetString(bytes), fullPath, config, ContentHash.Of(bytes));
+    }
+
+    /// <param name="sourceSha256">SHA-256 of the file's bytes (recorded in the audit log); computed from the text when null.</param>
+    public static PolicyLoadResult Parse(string yaml, string sourcePath, NodeConfig config, string? sourceSha256 = null)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        ArgumentNullException.ThrowIfNull(config);
+        var errors = new List<ConfigError>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            return new PolicyLoadResult(null, [new ConfigError((int)ex.Start.Line, (int)ex.Start.Column, "policy", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
+        }
+
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", "must be one YAML mapping (key: value lines); see node-agent/policy.example.yaml")]);
+        }
+
+        var top = new NodeConfigLoader.MappingReader(root, "", errors);
+        top.RejectUnknown(RootFields);
+        var version = top.Integer("version", min: NodePolicy.CurrentVersion, max: NodePolicy.CurrentVersion) ?? NodePolicy.CurrentVersion;
+        var datasets = ReadDatasets(top, config);
+        var models = ReadModels(top);
+        var tasks = ReadTasks(top);
+        var specs = top.Texts("specs", required: false)?.Select(t => t.Text).ToList() ?? [];
+        var approval = ReadApproval(top);
+        var limits = ReadLimits(top);
+        var release = ReadRelease(top);
+
+        if (errors.Count > 0)
+        {
+            return new PolicyLoadResult(null, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
+        }
+
+        return new PolicyLoadResult(
+            new NodePolicy
+            {
+                Version = version,
+                Datasets = datasets,
+                Models = models,
+                Tasks = tasks,
+                Specs = specs,
+                Approval = approval,
+                Limits = limits,
+                Release = release,
+                SourcePath = Path.GetFullPath(sourcePath),
+                SourceSha256 = sourceSha256 ?? ContentHash.Of(yaml),
+            },
+            []);
+    }
+
+    /// <summary>Accepts what people paste: lowercase or uppercase hex, with a <c>sha256:</c> prefix or ':' separators.</summary>
+    public static string? NormalizeSha256(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var hex = text.Trim();
+        if (hex.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
+        {
+            hex = hex["sha256:".Length..];
+        }
+
+        hex = hex.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
+        return ContentHash.IsWellFormed(hex) ? hex : null;
+    }
+
+    /// <summary>Null when the PEM holds an ECDSA P-256 public key (SubjectPublicKeyInfo); else why not.</summary>
+    public static string? CheckSignerKey(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        try
+        {
+            using var key = ECDsa.Create();
+            key.ImportFromPem(pem);
+            var curve = key.ExportParameters(includePrivateParameters: false).Curve;
+            return curve.Oid?.Value == ECCurve.NamedCurves.nistP256.Oid.Value || curve.Oid?.FriendlyName is "nistP256" or "ECDSA_P256"
+                ? null
+                : "is not an ECDSA P-256 key";
+        }
+        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
+        {
+            return "is not a PEM public key (-----BEGIN PUBLIC KEY----- … ECDSA P-256)";
+        }
+    }
+
+    private static List<DatasetPolicy> ReadDatasets(NodeConfigLoader.MappingReader top, NodeConfig config)
+    {
+        var result = new List<DatasetPolicy>();
+        var items = top.Sequence("datasets", required: true);
+        if (items is null)
+        {
+            return result;
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not YamlMappingNode mapping)
+            {
+                top.AddErrorAt(items[i], $"datasets[{i}]", "must be a mapping with name, snapshot_sha256 and legal_basis");
+                continue;
+            }
+
+            var item = top.Child(mapping, $"datasets[{i}].");
+            item.RejectUnknown(DatasetFields);
+            var name = item.String("name", required: true);
+            if (name is not null && config.FindDataset(name) is null)
+            {
+                item.AddError("name", $"'{name}' is not a dataset of {config.SourcePath} (its datasets: {string.Join(", ", config.Datasets.Select(d => d.Name))})");
+                name = null;
+            }
+            else if (name is not null && !seen.Add(name))
+            {
+                item.AddError("name", $"'{name}' is listed more than once");
+                name = null;
+            }
+
+            var snapshotText = item.String("snapshot_sha256", required: true);
+            var snapshot = snapshotText is null ? null : NormalizeSha256(snapshotText);
+            if (snapshotText is not null && snapshot is null)
+            {
+                item.AddError("snapshot_sha256", "must be a SHA-256 (64 hex digits); 'Partages.NodeAgent check' prints each dataset's current fingerprint");
+            }
+
+            var legalBasis = item.String("legal_basis", required: true);
+            DifferentialPrivacyPolicy? privacy = null;
+            var privacyNode = item.Mapping("differential_privacy", required: false);
+            if (privacyNode is not null)
+            {
+                privacyNode.RejectUnknown(PrivacyFields);
+                var budget = privacyNode.Double("epsilon_budget", minExclusive: 0, max: 1000);
+                var perRun = privacyNode.Double("epsilon_per_run", minExclusive: 0, max: 100);
+                if (budget is not null && perRun is not null && perRun > budget)
+                {
+                    privacyNode.AddError("epsilon_per_run", $"{perRun} is larger than epsilon_budget ({budget}); not even one run could be released");
+                }
+                else if (budget is not null && perRun is not null)
+                {
+                    privacy = new DifferentialPrivacyPolicy { EpsilonBudget = budget.Value, EpsilonPerRun = perRun.Value };
+                }
+            }
+
+            if (name is not null && snapshot is not null && legalBasis is not null)
+            {
+                result.Add(new DatasetPolicy { Name = name, SnapshotSha256 = snapshot, LegalBasis = legalBasis.Trim(), DifferentialPrivacy = privacy });
+            }
+        }
+
+        return result;
+    }
+
+    private static ModelPolicy ReadModels(NodeConfigLoader.MappingReader top)
+    {
+        var models = top.Mapping("models", required: false);
+        if (models is null)
+        {
+            return new ModelPolicy();
+        }
+
+        models.RejectUnknown(ModelFields);
+        var signers = new List<TrustedSigner>();
+        var items = models.Sequence("trusted_signers", required: false) ?? [];
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < items.Count; i++)
+        {
+            if (items[i] is not YamlMappingNode mapping)
+            {
+                models.AddErrorAt(items[i], $"models.trusted_signers[{i}]", "must be a mapping with name and public_key");
+                continue;
+            }
+
+            var item = models.Child(mapping, $"models.trusted_signers[{i}].");
+            item.RejectUnknown(SignerFields);
+            var name = item.String("name", required: true);
+            if (name is not null && !names.Add(name))
+            {
+                item.AddError("name", $"'{name}' is listed more than once");
+                name = null;
+            }
+
+            var key = item.String("public_key", required: true);
+            if (key is not null && CheckSignerKey(key) is { } problem)
+            {
+                item.AddError("public_key", problem);
+                key = null;
+            }
+
+            if (name is not null && key is not null)
+            {
+                signers.Add(new TrustedSigner { Name = name, PublicKeyPem = key.Trim() });
+            }
+        }
+
+        var pinned = new List<string>();
+        foreach (var (text, node) in models.Texts("pinned_bundles", required: false) ?? [])
+        {
+            if (NormalizeSha256(text) is { } hash)
+            {
+                pinned.Add(hash);
+            }
+            else
+            {
+                models.AddErrorAt(node, "models.pinned_bundles", $"'{text}' is not a SHA-256 (64 hex digits)");
+            }
+        }
+
+        return new ModelPolicy { TrustedSigners = signers, PinnedBundles = pinned.Distinct(StringComparer.Ordinal).ToList() };
+    }
+
+    private static List<string> ReadTasks(NodeConfigLoader.MappingReader top)
+    {
+        var tasks = new List<string>();
+        foreach (var (text, node) in top.Texts("tasks", required: true) ?? [])
+        {
+            if (TaskTypes.All.Contains(text))
+            {
+                tasks.Add(text);
+            }
+            else
+            {
+                top.AddErrorAt(node, "tasks", $"'{text}' is not a task type (known: {string.Join(", ", TaskTypes.All)})");
+            }
+        }
+
+        return tasks;
+    }
+
+    private static ApprovalMode ReadApproval(NodeConfigLoader.MappingReader top)
+    {
+        var text = top.String("approval", required: false);
+        if (text is null)
+        {
+            return ApprovalMode.Manual;
+        }
+
+        if (!ApprovalModes.Contains(text))
+        {
+            top.AddError("approval", $"'{text}' is neither 'auto' nor 'manual'");
+            return ApprovalMode.Manual;
+        }
+
+        return text == "auto" ? ApprovalMode.Auto : ApprovalMode.Manual;
+    }
+
+    private static RunLimits ReadLimits(NodeConfigLoader.MappingReader top)
+    {
+        var defaults = new RunLimits();
+        var limits = top.Mapping("limits", required: false);
+        if (limits is null)
+        {
+            return defaults;
+        }
+
+        limits.RejectUnknown(LimitFields);
+        return new RunLimits
+        {
+            MaxConcurrentRuns = limits.Integer("max_concurrent_runs", min: 1, max: 64) ?? defaults.MaxConcurrentRuns,
+            RunTimeoutMinutes = limits.Integer("run_timeout_minutes", min: 1, max: 7 * 24 * 60) ?? defaults.RunTimeoutMinutes,
+            MemoryLimitMb = limits.Integer("memory_limit_mb", min: 256, max: 1024 * 1024) ?? defaults.MemoryLimitMb,
+            MaxPayloadBytes = limits.Integer("max_payload_bytes", min: 1024, max: 64 * 1024 * 1024) ?? defaults.MaxPayloadBytes,
+        };
+    }
+
+    private static ReleasePolicy ReadRelease(NodeConfigLoader.MappingReader top)
+    {
+        var defaults = new ReleasePolicy();
+        var release = top.Mapping("release", required: false);
+        if (release is null)
+        {
+            return defaults;
+        }
+
+        release.RejectUnknown(ReleaseFields);
+        return new ReleasePolicy
+        {
+            MinCellCount = release.Integer("min_cell_count", min: 1, max: MaxMinCellCount) ?? defaults.MinCellCount,
+            MinDatasetDocuments = release.Integer("min_dataset_documents", min: 1, max: int.MaxValue) ?? defaults.MinDatasetDocuments,
+        };
+    }
+}
