@@ -16,6 +16,7 @@ public static class NodeAgentCli
             RunCommand.Create(),
             CheckCommand.Create(),
             HealthCommand.Create(timeProvider ?? TimeProvider.System),
+            EvaluateCommand.Create(),
         };
 
     /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.InvalidConfiguration"/>.</summary>
