@@ -1,3 +1,5 @@
+using Partages.Coordinator.Api;
+using Partages.Coordinator.Dashboard;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Telemetry;
 
@@ -26,12 +28,16 @@ public partial class Program
             .AddScheduling()                                // Scheduling/ + Results/: runs, leases, pooling
             .AddArtifacts()                                 // Artifacts/: content-addressed store
             .AddCoordinatorHealth()                         // /healthz, /readyz
-            .AddCoordinatorTelemetry();                     // Telemetry/: OpenTelemetry traces, metrics, exporters
+            .AddCoordinatorTelemetry()                      // Telemetry/: OpenTelemetry traces, metrics, exporters
+            .AddCoordinatorApi()                            // Api/: JSON over HTTP under /api/v1 (API tokens)
+            .AddDashboard();                                // Dashboard/: the browser dashboard under /dashboard
         configure?.Invoke(builder);
 
         var app = builder.Build();
         app.MapCoordinatorEndpoints();
         app.MapCoordinatorTelemetry();                      // Telemetry/: /metrics (Prometheus)
+        app.MapCoordinatorApi();                            // Api/: /api/v1/nodes, /api/v1/evaluations[/{id}[/events]]
+        app.MapDashboard();                                 // Dashboard/: /dashboard (login, nodes, evaluations, results)
         return app;
     }
 }

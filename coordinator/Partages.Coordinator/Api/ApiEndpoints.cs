@@ -1,0 +1,91 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using Partages.Coordinator.Scheduling;
+
+namespace Partages.Coordinator.Api;
+
+/// <summary>
+/// The read-only JSON API under <c>/api/v1/</c> on the coordinator's TLS port (docs/dashboard.md): nodes,
+/// evaluations, one evaluation, and its changes as server-sent events. Any API token may read.
+/// </summary>
+public static class ApiEndpoints
+{
+    public const string Prefix = "/api/v1";
+
+    public static IServiceCollection AddCoordinatorApi(this IServiceCollection services)
+    {
+        services.AddSingleton<ApiReadModel>();
+        return services;
+    }
+
+    public static IEndpointRouteBuilder MapCoordinatorApi(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        var api = endpoints.MapGroup(Prefix).AddEndpointFilter<ApiAuthentication.RequireToken>();
+
+        api.MapGet("/nodes", async (ApiReadModel model, CancellationToken ct) =>
+            TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
+
+        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, CancellationToken ct) =>
+        {
+            if (!ApiReadModel.TryParseState(state, out var status))
+            {
+                return ApiJson.BadRequest($"state '{state}' is not one of running, completed, failed, cancelled.");
+            }
+
+            if (limit is < 0)
+            {
+                return ApiJson.BadRequest("limit must be positive (it is capped at 500).");
+            }
+
+            var evaluations = await model.EvaluationsAsync(status, limit ?? 0, ct).ConfigureAwait(false);
+            return TypedResults.Json(new { evaluations }, ApiJson.Options);
+        });
+
+        api.MapGet("/evaluations/{id}", async Task<IResult> (string id, ApiReadModel model, CancellationToken ct) =>
+            await model.EvaluationAsync(id, ct).ConfigureAwait(false) is { } evaluation
+                ? TypedResults.Json(evaluation, ApiJson.Options)
+                : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
+
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, CancellationToken ct) =>
+            await model.EvaluationAsync(id, ct).ConfigureAwait(false) is null
+                ? ApiJson.NotFound($"Evaluation '{id}' does not exist.")
+                : TypedResults.ServerSentEvents(SnapshotsAsync(id, model, notifier, ct)));
+
+        return endpoints;
+    }
+
+    /// <summary>
+    /// One <c>snapshot</c> event now and one after every change the scheduler publishes, until the evaluation is
+    /// final (then the stream ends) or the client goes. No polling: it waits on <see cref="EvaluationChangeNotifier"/>.
+    /// </summary>
+    internal static async IAsyncEnumerable<SseItem<string>> SnapshotsAsync(
+        string id, ApiReadModel model, EvaluationChangeNotifier notifier, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? previous = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            // Subscribe before reading, so a change committed after the read always wakes this loop.
+            var changed = notifier.NextChange(id);
+            var current = await model.EvaluationAsync(id, cancellationToken).ConfigureAwait(false);
+            if (current is null)
+            {
+                yield break;
+            }
+
+            var json = ApiJson.Serialize(current);
+            if (json != previous)
+            {
+                yield return new SseItem<string>(json, "snapshot");
+                previous = json;
+            }
+
+            if (current.State != ApiReadModel.StateName(Persistence.EvaluationStatus.Running))
+            {
+                yield break;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System.Text.Json;
+
+namespace Partages.Coordinator.Api;
+
+// The JSON API's shapes (snake_case on the wire, see ApiJson). They are the dashboard's read model too, so the
+// pages and the API can never disagree about a node or a run.
+
+/// <summary>An enrolled node as the API shows it.</summary>
+public sealed record NodeView(
+    string Name,
+    bool Online,
+    bool Revoked,
+    DateTimeOffset? LastHeartbeat,
+    string AgentVersion,
+    string OnnxruntimeVersion,
+    IReadOnlyList<DatasetView> Datasets,
+    int ActiveRuns,
+    int MaxConcurrentRuns,
+    DateTimeOffset EnrolledAt,
+    DateTimeOffset CertificateNotAfter);
+
+/// <summary>A dataset a node exposes; <see cref="ApproximateDocuments"/> is rounded by the node before it leaves.</summary>
+public sealed record DatasetView(string Name, string Format, long ApproximateDocuments, string Fingerprint);
+
+/// <summary>One line of the evaluations list.</summary>
+public sealed record EvaluationSummaryView(
+    string Id,
+    string Name,
+    string State,
+    string Reason,
+    string Owner,
+    string Task,
+    string Dataset,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? CompletedAt,
+    int RunsTotal,
+    int RunsFinal,
+    int RunsSucceeded,
+    long DocumentsDone,
+    long DocumentsTotal);
+
+/// <summary>An evaluation with its runs, each run's state history, and the pooled result once final.</summary>
+public sealed record EvaluationView(
+    string Id,
+    string Name,
+    string State,
+    string Reason,
+    string Owner,
+    string Task,
+    string Dataset,
+    IReadOnlyList<string> Labels,
+    int MinSites,
+    string SpecSha256,
+    string ModelBundleSha256,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset Deadline,
+    DateTimeOffset? CompletedAt,
+    IReadOnlyList<string> IncludedSites,
+    IReadOnlyList<string> MissingSites,
+    IReadOnlyList<RunView> Runs,
+    JsonElement? PooledResult);
+
+/// <summary>
+/// One node's run. <see cref="ResultSha256"/> is the SHA-256 of the payload the node released (what its own
+/// audit log records); <see cref="SuppressedCells"/> is null unless the released result says how many cells its
+/// release gate suppressed.
+/// </summary>
+public sealed record RunView(
+    string Id,
+    string NodeName,
+    string State,
+    string Reason,
+    long Done,
+    long Total,
+    int Attempts,
+    DateTimeOffset UpdatedAt,
+    string? ResultSha256,
+    long? SuppressedCells,
+    IReadOnlyList<StateChangeView> History);
+
+/// <summary>A state a run entered, when, and why (empty when there is nothing to say).</summary>
+public sealed record StateChangeView(string State, string Reason, DateTimeOffset At);
+
+/// <summary>The body of every error answer: <c>{"error": {"code": "...", "message": "..."}}</c>.</summary>
+public sealed record ApiErrorBody(ApiError Error);
+
+public sealed record ApiError(string Code, string Message);

@@ -1,0 +1,137 @@
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Scheduling;
+using Partages.Coordinator.Sessions;
+using Partages.Coordinator.Telemetry;
+
+namespace Partages.Coordinator.Api;
+
+/// <summary>Reads nodes and evaluations from the database (and who is connected from the session registry) for the API and the dashboard.</summary>
+public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFactory, NodeSessionRegistry sessions)
+{
+    public const int DefaultListLimit = 50;
+    public const int MaxListLimit = 500;
+
+    public async Task<IReadOnlyList<NodeView>> NodesAsync(CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
+        // Load: the runs the node holds right now (offered to it and not final), as its scheduler sees them.
+        var held = await db.Runs.AsNoTracking().Where(r => RunLifecycle.AtNode.Contains(r.Status))
+            .GroupBy(r => r.NodeName).Select(g => new { Node = g.Key, Count = g.Count() })
+            .ToDictionaryAsync(x => x.Node, x => x.Count, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+        return [.. nodes.Select(n => new NodeView(
+            n.Name,
+            !n.Revoked && sessions.IsOnline(n.Name),
+            n.Revoked,
+            n.LastSeen,
+            n.AgentVersion,
+            n.OnnxRuntimeVersion,
+            [.. (JsonSerializer.Deserialize<StoredDataset[]>(n.DatasetsJson) ?? []).Select(d => new DatasetView(d.Name, d.Format, d.ApproximateDocuments, d.Fingerprint))],
+            held.GetValueOrDefault(n.Name),
+            n.MaxConcurrentRuns,
+            n.EnrolledAt,
+            n.CertificateNotAfter))];
+    }
+
+    /// <summary>The most recent evaluations first, optionally only those in <paramref name="state"/>.</summary>
+    public async Task<IReadOnlyList<EvaluationSummaryView>> EvaluationsAsync(EvaluationStatus? state, int limit, CancellationToken cancellationToken)
+    {
+        var take = limit <= 0 ? DefaultListLimit : Math.Min(limit, MaxListLimit);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.Evaluations.AsNoTracking().Include(e => e.Runs).AsQueryable();
+        if (state is { } wanted)
+        {
+            query = query.Where(e => e.Status == wanted);
+        }
+
+        var evaluations = await query.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(take)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        return [.. evaluations.Select(e => new EvaluationSummaryView(
+            e.Id,
+            e.Name,
+            StateName(e.Status),
+            e.Reason,
+            e.Owner,
+            e.Task,
+            e.Dataset,
+            e.CreatedAt,
+            e.CompletedAt,
+            e.Runs.Count,
+            e.Runs.Count(r => RunLifecycle.IsFinal(r.Status)),
+            e.Runs.Count(r => r.Status == RunStatus.Succeeded),
+            e.Runs.Sum(r => r.Done),
+            e.Runs.Sum(r => r.Total)))];
+    }
+
+    /// <summary>The evaluation with its runs and their state histories; null when there is no such evaluation.</summary>
+    public async Task<EvaluationView?> EvaluationAsync(string evaluationId, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var evaluation = await db.Evaluations.AsNoTracking().Include(e => e.Runs)
+            .SingleOrDefaultAsync(e => e.Id == evaluationId, cancellationToken).ConfigureAwait(false);
+        if (evaluation is null)
+        {
+            return null;
+        }
+
+        var runIds = evaluation.Runs.Select(r => r.Id).ToList();
+        var history = (await db.RunStateHistory.AsNoTracking().Where(h => runIds.Contains(h.RunId)).OrderBy(h => h.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false))
+            .ToLookup(h => h.RunId, StringComparer.Ordinal);
+        var runs = evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal).Select(r => new RunView(
+            r.Id,
+            r.NodeName,
+            StateName(r.Status),
+            r.Reason,
+            r.Done,
+            r.Total,
+            r.Attempts,
+            r.UpdatedAt,
+            r.ResultSha256.Length == 0 ? null : r.ResultSha256,
+            ReleasedFigures.Read(r.ResultJson).SuppressedCells,
+            [.. history[r.Id].Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))]));
+        return new EvaluationView(
+            evaluation.Id,
+            evaluation.Name,
+            StateName(evaluation.Status),
+            evaluation.Reason,
+            evaluation.Owner,
+            evaluation.Task,
+            evaluation.Dataset,
+            JsonSerializer.Deserialize<string[]>(evaluation.LabelsJson) ?? [],
+            evaluation.MinSites,
+            evaluation.SpecSha256,
+            evaluation.ModelBundleSha256,
+            evaluation.CreatedAt,
+            evaluation.Deadline,
+            evaluation.CompletedAt,
+            JsonSerializer.Deserialize<string[]>(evaluation.IncludedSitesJson) ?? [],
+            JsonSerializer.Deserialize<string[]>(evaluation.MissingSitesJson) ?? [],
+            [.. runs],
+            evaluation.PooledResultJson.Length == 0 ? null : JsonDocument.Parse(evaluation.PooledResultJson).RootElement.Clone());
+    }
+
+    public static string StateName(RunStatus status) => status.ToString().ToLowerInvariant();
+
+    public static string StateName(EvaluationStatus status) => status.ToString().ToLowerInvariant();
+
+    /// <summary>Parses a <c>state=</c> filter; empty means no filter.</summary>
+    public static bool TryParseState(string? text, out EvaluationStatus? state)
+    {
+        state = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return true;
+        }
+
+        if (Enum.TryParse<EvaluationStatus>(text.Trim(), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed) && !int.TryParse(text, out _))
+        {
+            state = parsed;
+            return true;
+        }
+
+        return false;
+    }
+}

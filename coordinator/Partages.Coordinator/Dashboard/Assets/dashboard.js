@@ -1,0 +1,149 @@
+// Partages coordinator dashboard: the only script the pages load (the Content-Security-Policy allows no other).
+// The evaluation page follows the API's server-sent events and updates each node's progress in place; list
+// pages refresh themselves now and then, unless someone is using the keyboard on them.
+(function () {
+  "use strict";
+
+  // The same words and symbols as the server's StateBadge: a state is never told by colour alone.
+  var STATES = {
+    queued: ["Queued", "…", "waiting"],
+    offered: ["Offered", "→", "waiting"],
+    accepted: ["Accepted", "→", "active"],
+    downloading: ["Downloading", "↓", "active"],
+    running: ["Running", "▶", "active"],
+    succeeded: ["Succeeded", "✓", "good"],
+    completed: ["Completed", "✓", "good"],
+    failed: ["Failed", "✕", "bad"],
+    rejected: ["Rejected", "⊘", "bad"],
+    cancelled: ["Cancelled", "■", "muted"]
+  };
+
+  function describe(state) {
+    return STATES[state] || [state, "•", "muted"];
+  }
+
+  function setBadge(badge, state) {
+    if (!badge || badge.getAttribute("data-state") === state) {
+      return;
+    }
+    var d = describe(state);
+    badge.setAttribute("data-state", state);
+    badge.className = "badge tone-" + d[2];
+    badge.querySelector(".badge-symbol").textContent = d[1];
+    badge.querySelector(".badge-label").textContent = d[0];
+  }
+
+  function group(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202F");
+  }
+
+  function progressText(done, total) {
+    if (total <= 0) {
+      return "waiting for the node to start";
+    }
+    return group(done) + " / " + group(total) + " documents · " + Math.round((100 * done) / total) + "%";
+  }
+
+  function time(iso) {
+    var d = new Date(iso);
+    var pad = function (v) { return (v < 10 ? "0" : "") + v; };
+    return pad(d.getUTCHours()) + ":" + pad(d.getUTCMinutes()) + ":" + pad(d.getUTCSeconds());
+  }
+
+  function renderHistory(list, history) {
+    if (list.children.length === history.length) {
+      return;
+    }
+    while (list.firstChild) {
+      list.removeChild(list.firstChild);
+    }
+    history.forEach(function (change) {
+      var li = document.createElement("li");
+      var when = document.createElement("time");
+      when.setAttribute("datetime", change.at);
+      when.textContent = time(change.at);
+      var state = document.createElement("span");
+      state.className = "history-state";
+      state.textContent = describe(change.state)[0];
+      var reason = document.createElement("span");
+      reason.className = "history-reason";
+      reason.textContent = change.reason ? " — " + change.reason : "";
+      li.appendChild(when);
+      li.appendChild(document.createTextNode(" "));
+      li.appendChild(state);
+      li.appendChild(reason);
+      list.appendChild(li);
+    });
+  }
+
+  function applyRun(run) {
+    var card = document.querySelector('.run[data-run-id="' + CSS.escape(run.id) + '"]');
+    if (!card) {
+      return;
+    }
+    setBadge(card.querySelector(".run-head .badge"), run.state);
+    card.setAttribute("data-tone", describe(run.state)[2]);
+    var bar = card.querySelector("progress");
+    bar.max = Math.max(run.total, 1);
+    bar.value = run.done;
+    card.querySelector(".run-count").textContent = progressText(run.done, run.total);
+    var reason = card.querySelector(".run-reason");
+    reason.textContent = run.reason;
+    reason.hidden = !run.reason;
+    renderHistory(card.querySelector(".history"), run.history);
+    var released = document.querySelector('#released tr[data-run-id="' + CSS.escape(run.id) + '"] .badge');
+    setBadge(released, run.state);
+  }
+
+  function followEvaluation(section) {
+    var status = document.getElementById("live-status");
+    if (section.getAttribute("data-final") === "true") {
+      status.textContent = "This evaluation is finished.";
+      return;
+    }
+    if (!window.EventSource) {
+      status.textContent = "This browser cannot follow live updates; reload the page to see progress.";
+      return;
+    }
+    var source = new EventSource(section.getAttribute("data-events"));
+    source.addEventListener("snapshot", function (event) {
+      var evaluation = JSON.parse(event.data);
+      evaluation.runs.forEach(applyRun);
+      setBadge(document.getElementById("evaluation-state"), evaluation.state);
+      status.textContent = "Live · last update " + time(new Date().toISOString()) + " UTC";
+      if (evaluation.state !== "running") {
+        // Final: the results are rendered by the server, so fetch the finished page once.
+        source.close();
+        status.textContent = "Finished: loading the results…";
+        window.location.reload();
+      }
+    });
+    source.addEventListener("error", function () {
+      if (source.readyState === EventSource.CONNECTING) {
+        status.textContent = "Connection lost; reconnecting…";
+      }
+    });
+  }
+
+  function scheduleRefresh(seconds) {
+    window.setTimeout(function () {
+      // Someone tabbing through the page keeps it: a reload would throw their focus away.
+      if (document.activeElement === document.body || document.activeElement === null) {
+        window.location.reload();
+      } else {
+        scheduleRefresh(seconds);
+      }
+    }, seconds * 1000);
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var section = document.getElementById("progress");
+    if (section) {
+      followEvaluation(section);
+    }
+    var refresh = parseInt(document.body.getAttribute("data-refresh-seconds") || "", 10);
+    if (refresh > 0) {
+      scheduleRefresh(refresh);
+    }
+  });
+})();

@@ -1,0 +1,233 @@
+using System.Globalization;
+using Partages.Coordinator.Api;
+using Partages.Coordinator.Dashboard.Charts;
+using Partages.Coordinator.Dashboard.Results;
+using Partages.Coordinator.Evaluators;
+
+namespace Partages.Coordinator.Dashboard.Pages;
+
+/// <summary>
+/// One evaluation: live per-node progress (dashboard.js follows the API's server-sent events), each run's state
+/// history and failure reason, the results with their plots once final, and what each node released.
+/// </summary>
+public static class EvaluationPage
+{
+    public static string Render(EvaluationView evaluation, DateTimeOffset now, EvaluatorIdentity caller)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var html = new Html();
+        html.Open("div", ("class", "page-head"))
+            .Open("p", ("class", "crumbs")).Element("a", "Evaluations", ("href", DashboardEndpoints.Root + "/evaluations")).Text(" / ").Element("span", evaluation.Id, ("class", "mono")).Close("p")
+            .Open("h1").Text(evaluation.Name).Text(" ");
+        StateBadge.Write(html, evaluation.State, "evaluation-state");
+        html.Close("h1")
+            .Element("p", $"Updated {Html.Instant(now)}", ("class", "page-meta"))
+            .Close("div");
+        if (evaluation.Reason.Length > 0)
+        {
+            html.Open("p", ("class", "callout"), ("id", "evaluation-reason")).Element("strong", "Reason: ").Text(evaluation.Reason).Close("p");
+        }
+
+        html.Open("dl", ("class", "facts"));
+        Fact(html, "Task", evaluation.Task);
+        Fact(html, "Dataset", evaluation.Dataset);
+        Fact(html, "Labels", string.Join(", ", evaluation.Labels));
+        Fact(html, "Owner", evaluation.Owner);
+        Fact(html, "Submitted", Html.Instant(evaluation.CreatedAt));
+        Fact(html, "Finished", evaluation.CompletedAt is { } c ? Html.Instant(c) : "—");
+        Fact(html, "Minimum sites", evaluation.MinSites.ToString(CultureInfo.InvariantCulture));
+        Fact(html, "Model bundle SHA-256", evaluation.ModelBundleSha256, mono: true);
+        Fact(html, "Spec SHA-256", evaluation.SpecSha256, mono: true);
+        html.Close("dl");
+
+        Progress(html, evaluation);
+        if (evaluation.PooledResult is { } pooled)
+        {
+            ResultsSection(html, ResultsAnalysis.From(pooled));
+        }
+        else
+        {
+            html.Open("section", ("aria-labelledby", "results-title"), ("class", "panel"))
+                .Element("h2", "Results", ("id", "results-title"))
+                .Element("p", "Results appear here when every node has finished; this page reloads itself then.", ("class", "empty"))
+                .Close("section");
+        }
+
+        Released(html, evaluation);
+        return Layout.Page(evaluation.Name, Layout.Section.Evaluations, caller, html.ToString(), "evaluation");
+    }
+
+    private static void Fact(Html html, string term, string value, bool mono = false) =>
+        html.Open("div").Element("dt", term).Element("dd", value, ("class", mono ? "mono hash" : null)).Close("div");
+
+    private static void Progress(Html html, EvaluationView evaluation)
+    {
+        html.Open("section", ("aria-labelledby", "progress-title"), ("class", "panel"), ("id", "progress"),
+                ("data-evaluation-id", evaluation.Id), ("data-events", $"{ApiEndpoints.Prefix}/evaluations/{Uri.EscapeDataString(evaluation.Id)}/events"),
+                ("data-final", evaluation.State == "running" ? "false" : "true"))
+            .Element("h2", "Progress by node", ("id", "progress-title"))
+            .Element("p", "Live: updates as the nodes report, without reloading.", ("class", "help"), ("id", "live-status"), ("aria-live", "polite"))
+            .Open("div", ("class", "runs"));
+        foreach (var run in evaluation.Runs)
+        {
+            var percent = run.Total > 0 ? (double)run.Done / run.Total : 0;
+            html.Open("article", ("class", "run"), ("data-run-id", run.Id), ("data-node", run.NodeName), ("aria-labelledby", $"run-{run.Id}-name"))
+                .Open("header", ("class", "run-head"))
+                .Element("h3", run.NodeName, ("id", $"run-{run.Id}-name"));
+            StateBadge.Write(html, run.State);
+            html.Close("header")
+                .Open("progress", ("class", "run-progress"), ("max", Math.Max(run.Total, 1).ToString(CultureInfo.InvariantCulture)),
+                    ("value", run.Done.ToString(CultureInfo.InvariantCulture)), ("aria-label", $"Documents evaluated at {run.NodeName}"))
+                .Close("progress")
+                .Element("p", ProgressText(run.Done, run.Total, percent), ("class", "run-count"))
+                .Element("p", run.Reason, ("class", "run-reason"), ("hidden", run.Reason.Length == 0 ? "hidden" : null))
+                .Element("h4", "State history", ("class", "history-title"))
+                .Open("ol", ("class", "history"));
+            foreach (var change in run.History)
+            {
+                html.Open("li")
+                    .Element("time", change.At.ToUniversalTime().ToString("HH:mm:ss", CultureInfo.InvariantCulture), ("datetime", Html.IsoInstant(change.At)))
+                    .Text(" ")
+                    .Element("span", StateBadge.Label(change.State), ("class", "history-state"))
+                    .Element("span", change.Reason.Length == 0 ? "" : " — " + change.Reason, ("class", "history-reason"))
+                    .Close("li");
+            }
+
+            html.Close("ol").Close("article");
+        }
+
+        html.Close("div").Close("section");
+    }
+
+    public static string ProgressText(long done, long total, double fraction) =>
+        total > 0 ? $"{Html.Count(done)} / {Html.Count(total)} documents · {fraction:0%}" : "waiting for the node to start";
+
+    private static void ResultsSection(Html html, ResultsAnalysis? results)
+    {
+        html.Open("section", ("aria-labelledby", "results-title"), ("class", "panel"), ("id", "results"))
+            .Element("h2", "Results", ("id", "results-title"));
+        if (results is null)
+        {
+            html.Element("p", "The pooled result could not be read by this coordinator version.", ("class", "empty")).Close("section");
+            return;
+        }
+
+        if (results.Missing.Count > 0)
+        {
+            html.Open("ul", ("class", "missing"));
+            foreach (var missing in results.Missing)
+            {
+                html.Open("li").Element("strong", missing.Site).Text(" not included: " + missing.Reason).Close("li");
+            }
+
+            html.Close("ul");
+        }
+
+        html.Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data results-table"))
+            .Element("caption", "Per site and pooled (the pooled row is computed on the sum of the sites' confusion matrices: the metrics of all documents together). Accuracy intervals are Wilson 95%.")
+            .Open("thead").Open("tr");
+        foreach (var heading in new[] { "Site", "Documents", "Accuracy [95% CI]", "Macro F1", "Micro F1", "Weighted F1" })
+        {
+            html.Element("th", heading, ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var row in results.Sites)
+        {
+            SiteRow(html, row, pooled: false);
+        }
+
+        if (results.Pooled is { } pooledRow)
+        {
+            SiteRow(html, pooledRow, pooled: true);
+        }
+
+        html.Close("tbody").Close("table").Close("div");
+
+        html.Element("h3", "F1 per class across sites")
+            .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))
+            .Open("div", ("class", "forests"));
+        for (var i = 0; i < results.Forests.Count; i++)
+        {
+            var forest = results.Forests[i];
+            html.Open("figure", ("class", "figure"))
+                .Raw(ForestPlot.Render(forest, $"forest-{i}"))
+                .Open("figcaption");
+            html.Text(forest.Pooled is { } p
+                ? $"{forest.Label}: pooled F1 {Html.Metric(p.Estimate)}, heterogeneity I² = {p.ISquared * 100:0}% (Q = {p.Q:0.00} on {p.DegreesOfFreedom} df), τ² = {p.TauSquared:0.0000}."
+                : $"{forest.Label}: pooled estimate {forest.PooledNote}.");
+            html.Close("figcaption").Close("figure");
+        }
+
+        html.Close("div");
+
+        html.Open("div", ("class", "two-up"));
+        html.Open("figure", ("class", "figure")).Element("h3", "Pooled confusion matrix");
+        if (results.PooledMatrix is { } matrix)
+        {
+            html.Raw(ConfusionHeatmap.Render(results.Labels, matrix, "heatmap"));
+        }
+        else
+        {
+            html.Element("p", "No site succeeded, so there is no pooled matrix.", ("class", "empty"));
+        }
+
+        html.Close("figure");
+        html.Open("figure", ("class", "figure"), ("id", "roc")).Element("h3", "Pooled ROC curves");
+        if (results.Roc is { Count: > 0 } roc)
+        {
+            html.Raw(RocChart.Render(roc, "roc-chart"));
+        }
+        else
+        {
+            html.Element("p", "ROC curve not available for this result: the sites released no score histograms.", ("class", "empty"), ("id", "roc-unavailable"));
+        }
+
+        html.Close("figure").Close("div").Close("section");
+    }
+
+    private static void SiteRow(Html html, SiteRow row, bool pooled)
+    {
+        html.Open("tr", ("class", pooled ? "pooled-row" : null))
+            .Element("th", row.Site, ("scope", "row"))
+            .Element("td", Html.Count(row.Documents), ("class", "num"))
+            .Element("td", $"{Html.Metric(row.Accuracy)} [{Html.Metric(row.AccuracyCi.Lower)}, {Html.Metric(row.AccuracyCi.Upper)}]", ("class", "num"))
+            .Element("td", Html.Metric(row.MacroF1), ("class", "num"))
+            .Element("td", Html.Metric(row.MicroF1), ("class", "num"))
+            .Element("td", Html.Metric(row.WeightedF1), ("class", "num"))
+            .Close("tr");
+    }
+
+    private static void Released(Html html, EvaluationView evaluation)
+    {
+        html.Open("section", ("aria-labelledby", "released-title"), ("class", "panel"), ("id", "released"))
+            .Element("h2", "What each node released", ("id", "released-title"))
+            .Element("p", "The SHA-256 of each released payload, as the node's own audit log (audit/releases.jsonl) records it: compare them to check that what arrived is what the hospital let out.", ("class", "help"))
+            .Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data released-table"))
+            .Open("thead").Open("tr");
+        foreach (var heading in new[] { "Node", "Run", "State", "Payload SHA-256", "Suppressed cells", "Received" })
+        {
+            html.Element("th", heading, ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var run in evaluation.Runs)
+        {
+            var received = run.History.LastOrDefault(h => h.State == "succeeded");
+            html.Open("tr", ("data-run-id", run.Id))
+                .Element("th", run.NodeName, ("scope", "row"))
+                .Element("td", run.Id, ("class", "mono"))
+                .Open("td");
+            StateBadge.Write(html, run.State);
+            html.Close("td")
+                .Element("td", run.ResultSha256 ?? "nothing released", ("class", run.ResultSha256 is null ? "muted" : "mono hash"))
+                .Element("td", run.SuppressedCells is { } s ? Html.Count(s) : run.ResultSha256 is null ? "—" : "not reported", ("class", "num"))
+                .Element("td", received is null ? "—" : Html.Instant(received.At))
+                .Close("tr");
+        }
+
+        html.Close("tbody").Close("table").Close("div").Close("section");
+    }
+}

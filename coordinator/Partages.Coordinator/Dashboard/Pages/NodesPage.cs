@@ -1,0 +1,102 @@
+using Partages.Coordinator.Api;
+using Partages.Coordinator.Evaluators;
+
+namespace Partages.Coordinator.Dashboard.Pages;
+
+/// <summary>Every enrolled hospital node: online or not, last heartbeat, versions, datasets, load, certificate expiry.</summary>
+public static class NodesPage
+{
+    /// <summary>A certificate this close to its expiry is flagged: the node must re-enroll before it passes.</summary>
+    private static readonly TimeSpan ExpirySoon = TimeSpan.FromDays(30);
+
+    public static string Render(IReadOnlyList<NodeView> nodes, DateTimeOffset now, EvaluatorIdentity caller)
+    {
+        var online = nodes.Count(n => n.Online);
+        var enrolled = nodes.Count(n => !n.Revoked);
+        var html = new Html();
+        html.Open("div", ("class", "page-head"))
+            .Element("h1", "Nodes")
+            .Element("p", $"Updated {Html.Instant(now)}", ("class", "page-meta"))
+            .Close("div")
+            .Open("ul", ("class", "tiles"), ("aria-label", "Summary"))
+            .Open("li", ("class", "tile")).Element("span", $"{online} / {enrolled}", ("class", "tile-value"), ("id", "nodes-online"))
+            .Element("span", "nodes online", ("class", "tile-label")).Close("li")
+            .Open("li", ("class", "tile")).Element("span", nodes.Sum(n => n.ActiveRuns).ToString(System.Globalization.CultureInfo.InvariantCulture), ("class", "tile-value"))
+            .Element("span", "runs in progress", ("class", "tile-label")).Close("li")
+            .Open("li", ("class", "tile")).Element("span", nodes.Sum(n => n.Datasets.Count).ToString(System.Globalization.CultureInfo.InvariantCulture), ("class", "tile-value"))
+            .Element("span", "datasets exposed", ("class", "tile-label")).Close("li")
+            .Close("ul");
+
+        if (nodes.Count == 0)
+        {
+            html.Element("p", "No node is enrolled yet. An administrator creates an enrollment token with “admin enrollment-token”.", ("class", "empty"));
+            return Layout.Page("Nodes", Layout.Section.Nodes, caller, html.ToString(), "nodes", refreshSeconds: 30);
+        }
+
+        html.Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data nodes-table"))
+            .Element("caption", "Enrolled hospital nodes. Dataset sizes are rounded by each node before they leave it.")
+            .Open("thead").Open("tr");
+        foreach (var heading in new[] { "Node", "Status", "Last heartbeat", "Agent", "ONNX Runtime", "Datasets", "Load", "Certificate expires" })
+        {
+            html.Element("th", heading, ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var node in nodes)
+        {
+            var status = node.Revoked ? "revoked" : node.Online ? "online" : "offline";
+            html.Open("tr", ("data-node", node.Name))
+                .Element("th", node.Name, ("scope", "row"), ("class", "node-name"))
+                .Open("td");
+            StateBadge.Write(html, status);
+            html.Close("td").Open("td");
+            if (node.LastHeartbeat is { } seen)
+            {
+                html.Element("time", Html.Ago(seen, now), ("datetime", Html.IsoInstant(seen)), ("title", Html.Instant(seen)));
+            }
+            else
+            {
+                html.Text("never");
+            }
+
+            html.Close("td")
+                .Element("td", Blank(node.AgentVersion), ("class", "mono"))
+                .Element("td", Blank(node.OnnxruntimeVersion), ("class", "mono"))
+                .Open("td");
+            if (node.Datasets.Count == 0)
+            {
+                html.Text("none");
+            }
+            else
+            {
+                html.Open("ul", ("class", "datasets"));
+                foreach (var dataset in node.Datasets)
+                {
+                    html.Open("li")
+                        .Element("span", dataset.Name, ("class", "dataset-name"))
+                        .Element("span", $" {dataset.Format} · ≈ {Html.Count(dataset.ApproximateDocuments)} documents", ("class", "dataset-size"))
+                        .Close("li");
+                }
+
+                html.Close("ul");
+            }
+
+            var capacity = node.MaxConcurrentRuns > 0 ? $" of {node.MaxConcurrentRuns}" : "";
+            html.Close("td")
+                .Element("td", $"{node.ActiveRuns}{capacity} run(s)", ("class", "num"));
+            var left = node.CertificateNotAfter - now;
+            var soon = left < ExpirySoon;
+            html.Open("td", ("class", soon ? "warn" : null))
+                .Element("time", node.CertificateNotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ("datetime", Html.IsoInstant(node.CertificateNotAfter)))
+                .Element("span", left <= TimeSpan.Zero ? " expired" : $" in {(int)left.TotalDays} d{(soon ? " — renew soon" : "")}", ("class", "sub"))
+                .Close("td")
+                .Close("tr");
+        }
+
+        html.Close("tbody").Close("table").Close("div");
+        return Layout.Page("Nodes", Layout.Section.Nodes, caller, html.ToString(), "nodes", refreshSeconds: 30);
+    }
+
+    private static string Blank(string value) => value.Length == 0 ? "—" : value;
+}
