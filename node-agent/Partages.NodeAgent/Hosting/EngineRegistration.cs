@@ -1,6 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Hosting;
 
@@ -9,8 +9,7 @@ public static class EngineRegistration
 {
     public static IServiceCollection AddEvaluationEngine(this IServiceCollection services)
     {
-        // The engine validates its own options and lists every problem; its defaults fit a small shared server.
-        services.TryAddSingleton<IEvaluationEngine>(_ => new EvaluationEngine(new EvaluationEngineOptions()));
-        return services;
+        // Each run in its own worker process, under the policy's memory and time limits (Isolation/).
+        return services.AddIsolatedEvaluationEngine();
     }
 }

@@ -1,0 +1,132 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Specs;
+using Partages.NodeAgent.Engine;
+
+// The one copy of the agent ↔ worker protocol: this file is compiled into the worker and, linked, into the agent
+// (Partages.NodeAgent.csproj), so the two sides cannot drift.
+namespace Partages.NodeAgent.Worker.Protocol;
+
+/// <summary>
+/// The protocol, version <see cref="Version"/>. The agent writes ONE <see cref="WorkerRequest"/> as a JSON line on the
+/// worker's stdin and keeps stdin open: the worker exits (<see cref="WorkerExitCodes.AgentGone"/>) as soon as stdin
+/// closes, so a worker never outlives its agent. The worker answers with JSON lines on stdout, each a
+/// <see cref="WorkerMessage"/>: any number of <see cref="WorkerMessageTypes.Progress"/>, then exactly one outcome
+/// (<see cref="WorkerMessageTypes.Result"/>, <see cref="WorkerMessageTypes.Refused"/>,
+/// <see cref="WorkerMessageTypes.OutOfMemory"/> or <see cref="WorkerMessageTypes.Failed"/>), then it exits with the
+/// matching <see cref="WorkerExitCodes"/>. Nothing on stdout ever holds report text; stderr is for diagnostics only.
+/// </summary>
+internal static class WorkerProtocol
+{
+    public const int Version = 1;
+
+    /// <summary>Longest request or message line either side accepts (a result with many labels is far smaller).</summary>
+    public const int MaxLineChars = 4 * 1024 * 1024;
+
+    /// <summary>Snake_case like the results JSON, but one object per line.</summary>
+    public static JsonSerializerOptions Json { get; } = new(ResultJson.Options) { WriteIndented = false };
+
+    public static string Serialize<T>(T value) => JsonSerializer.Serialize(value, Json);
+
+    /// <exception cref="JsonException">The line is not a <typeparamref name="T"/>.</exception>
+    public static T Deserialize<T>(string line)
+        where T : class =>
+        JsonSerializer.Deserialize<T>(line, Json) ?? throw new JsonException($"'null' is not a {typeof(T).Name}.");
+}
+
+/// <summary>One evaluation: what <see cref="EvaluationJob"/> holds, plus the engine's options.</summary>
+internal sealed record WorkerRequest
+{
+    public int Protocol { get; init; } = WorkerProtocol.Version;
+
+    public required string BundlePath { get; init; }
+
+    public required EvaluationSpec Spec { get; init; }
+
+    public required DatasetDefinition Dataset { get; init; }
+
+    public EvaluationEngineOptions EngineOptions { get; init; } = new();
+
+    public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options) => new()
+    {
+        BundlePath = job.BundlePath,
+        Spec = job.Spec,
+        Dataset = job.Dataset,
+        EngineOptions = options,
+    };
+
+    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset);
+}
+
+internal static class WorkerMessageTypes
+{
+    /// <summary><c>documents_done</c> of <c>documents_total</c>.</summary>
+    public const string Progress = "progress";
+
+    /// <summary>The run succeeded; <c>result</c> holds the aggregates (a <see cref="ResultDocument"/>).</summary>
+    public const string Result = "result";
+
+    /// <summary>The engine refused the job; <c>reason</c> is its <see cref="EvaluationRefusedException"/> message, safe to send.</summary>
+    public const string Refused = "refused";
+
+    /// <summary>An allocation failed inside the worker's memory limit (managed or in ONNX Runtime).</summary>
+    public const string OutOfMemory = "out_of_memory";
+
+    /// <summary>Any other error; <c>reason</c> names only the exception's type, the details are on stderr.</summary>
+    public const string Failed = "failed";
+}
+
+/// <summary>One stdout line of the worker. Which fields are set depends on <see cref="Type"/>.</summary>
+internal sealed record WorkerMessage
+{
+    public required string Type { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DocumentsDone { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? DocumentsTotal { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ResultDocument? Result { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Reason { get; init; }
+
+    [JsonIgnore]
+    public bool IsOutcome => Type != WorkerMessageTypes.Progress;
+
+    public static WorkerMessage ForProgress(EvaluationProgress progress) =>
+        new() { Type = WorkerMessageTypes.Progress, DocumentsDone = progress.DocumentsDone, DocumentsTotal = progress.DocumentsTotal };
+
+    public static WorkerMessage ForResult(ResultDocument result) => new() { Type = WorkerMessageTypes.Result, Result = result };
+
+    public static WorkerMessage ForRefusal(string reason) => new() { Type = WorkerMessageTypes.Refused, Reason = reason };
+
+    public static WorkerMessage ForOutOfMemory() => new() { Type = WorkerMessageTypes.OutOfMemory };
+
+    public static WorkerMessage ForFailure(string exceptionType) => new() { Type = WorkerMessageTypes.Failed, Reason = exceptionType };
+}
+
+/// <summary>The worker's exit codes (docs/node-agent.md). A worker killed by a signal exits 128 + the signal's number.</summary>
+internal static class WorkerExitCodes
+{
+    /// <summary>A <see cref="WorkerMessageTypes.Result"/> was written.</summary>
+    public const int Succeeded = 0;
+
+    /// <summary>An unexpected error; a <see cref="WorkerMessageTypes.Failed"/> line was written if stdout still worked.</summary>
+    public const int Failed = 1;
+
+    /// <summary>The engine refused the job; a <see cref="WorkerMessageTypes.Refused"/> line was written.</summary>
+    public const int Refused = 2;
+
+    /// <summary>An allocation failed; a <see cref="WorkerMessageTypes.OutOfMemory"/> line was written if it still could be.</summary>
+    public const int OutOfMemory = 3;
+
+    /// <summary>stdin did not hold a request of this protocol version. Nothing was run.</summary>
+    public const int BadRequest = 4;
+
+    /// <summary>stdin closed before the outcome was written: the agent is gone, so the run is abandoned.</summary>
+    public const int AgentGone = 5;
+}

@@ -1,0 +1,125 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Worker.Protocol;
+
+namespace Partages.NodeAgent.Worker;
+
+/// <summary>One run: read the request, evaluate with the in-process <see cref="EvaluationEngine"/>, write the outcome, return the exit code.</summary>
+internal static class WorkerRun
+{
+    public static async Task<int> RunAsync(Stream stdin, Stream stdout, TextWriter diagnostics)
+    {
+        var output = new MessageWriter(stdout);
+        var input = new StreamReader(stdin, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false));
+
+        var (request, problem) = await ReadRequestAsync(input).ConfigureAwait(false);
+        if (request is null)
+        {
+            await diagnostics.WriteLineAsync("partages-worker: bad request: " + problem).ConfigureAwait(false);
+            return WorkerExitCodes.BadRequest;
+        }
+
+        // From here on the agent must stay: if it goes, so does this run (and the memory it holds).
+        _ = AgentWatch.Start(input, output, diagnostics, static () => Environment.Exit(WorkerExitCodes.AgentGone));
+
+        try
+        {
+            var engine = new EvaluationEngine(request.EngineOptions);
+            var result = await engine.EvaluateAsync(
+                request.ToJob(),
+                new LineProgress(output),
+                CancellationToken.None).ConfigureAwait(false);
+            output.Write(WorkerMessage.ForResult(result));
+            return WorkerExitCodes.Succeeded;
+        }
+        catch (Exception ex) when (IsOutOfMemory(ex))
+        {
+            // First: the engine refuses a graph ONNX Runtime cannot load, and an allocation failing while the
+            // session is built (a huge constant) is that memory limit at work, not a problem with the bundle.
+            // The failed allocation is released by now, so there is room to say so.
+            await diagnostics.WriteLineAsync("partages-worker: out of memory: " + ex).ConfigureAwait(false);
+            output.Write(WorkerMessage.ForOutOfMemory());
+            return WorkerExitCodes.OutOfMemory;
+        }
+        catch (EvaluationRefusedException ex)
+        {
+            output.Write(WorkerMessage.ForRefusal(ex.Message));
+            return WorkerExitCodes.Refused;
+        }
+        catch (Exception ex)
+        {
+            // Stays on this machine: the agent logs stderr locally and tells the coordinator only "internal error".
+            await diagnostics.WriteLineAsync("partages-worker: run failed: " + ex).ConfigureAwait(false);
+            output.Write(WorkerMessage.ForFailure(ex.GetType().FullName ?? ex.GetType().Name));
+            return WorkerExitCodes.Failed;
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="exception"/> (or what it wraps) is an allocation that failed: the runtime's own, or
+    /// ONNX Runtime's, whose allocator reports a refused malloc as "Failed to allocate memory" and a C++ bad_alloc as such.
+    /// </summary>
+    internal static bool IsOutOfMemory(Exception exception)
+    {
+        for (var current = exception; current is not null; current = current.InnerException)
+        {
+            switch (current)
+            {
+                case OutOfMemoryException or InsufficientMemoryException:
+                    return true;
+                case OnnxRuntimeException when current.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase)
+                    || current.Message.Contains("bad_alloc", StringComparison.OrdinalIgnoreCase):
+                    return true;
+                case AggregateException aggregate when aggregate.InnerExceptions.Any(IsOutOfMemory):
+                    return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static async Task<(WorkerRequest? Request, string? Problem)> ReadRequestAsync(TextReader input)
+    {
+        var line = new StringBuilder();
+        var buffer = new char[1];
+        while (await input.ReadAsync(buffer).ConfigureAwait(false) > 0)
+        {
+            if (buffer[0] == '\n')
+            {
+                return Parse(line.ToString());
+            }
+
+            if (line.Length >= WorkerProtocol.MaxLineChars)
+            {
+                return (null, $"the request line is longer than {WorkerProtocol.MaxLineChars} characters");
+            }
+
+            line.Append(buffer[0]);
+        }
+
+        return (null, "stdin ended before a whole request line");
+    }
+
+    private static (WorkerRequest? Request, string? Problem) Parse(string line)
+    {
+        try
+        {
+            var request = WorkerProtocol.Deserialize<WorkerRequest>(line);
+            return request.Protocol == WorkerProtocol.Version
+                ? (request, null)
+                : (null, $"protocol version {request.Protocol}; this worker speaks {WorkerProtocol.Version}");
+        }
+        catch (JsonException ex)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    /// <summary>Each report becomes a line at once (the agent throttles what it forwards); synchronous, so lines keep their order.</summary>
+    private sealed class LineProgress(MessageWriter output) : IProgress<EvaluationProgress>
+    {
+        public void Report(EvaluationProgress value) => output.Write(WorkerMessage.ForProgress(value));
+    }
+}

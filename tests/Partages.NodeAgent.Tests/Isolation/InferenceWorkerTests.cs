@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Isolation;
+using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Worker.Protocol;
+
+namespace Partages.NodeAgent.Tests.Isolation;
+
+/// <summary>The worker process on its own, started exactly as the agent starts it, and its installation beside the agent.</summary>
+[NonParallelizable]
+public sealed class InferenceWorkerTests
+{
+    private static readonly WorkerLimits Limits = new(TimeSpan.FromMinutes(2), 384);
+
+    private TestDirectory _directory = null!;
+
+    [SetUp]
+    public void SetUp() => _directory = new TestDirectory();
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public async Task Worker_StdinClosedMidRun_ExitsBecauseTheAgentIsGone()
+    {
+        // The request starts a run that would loop for hours; closing stdin is what the agent's death does.
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+        using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
+        try
+        {
+            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions())));
+            await worker.StandardInput.FlushAsync();
+            worker.StandardInput.Close();
+
+            await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            worker.ExitCode.Should().Be(WorkerExitCodes.AgentGone);
+            (await worker.StandardError.ReadToEndAsync()).Should().Contain("the agent is gone");
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Test]
+    public async Task Worker_RequestNotJson_ExitsWithBadRequestAndRunsNothing()
+    {
+        using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
+        try
+        {
+            await worker.StandardInput.WriteLineAsync("this is not a request");
+            worker.StandardInput.Close();
+
+            await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            worker.ExitCode.Should().Be(WorkerExitCodes.BadRequest);
+            (await worker.StandardOutput.ReadToEndAsync()).Should().BeEmpty();
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Test]
+    public async Task Worker_NormalRun_WritesProgressThenOneResultLineAndExitsZero()
+    {
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
+        try
+        {
+            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2 })));
+            await worker.StandardInput.FlushAsync();
+            var lines = new List<string>();
+            while (await worker.StandardOutput.ReadLineAsync() is { } line)
+            {
+                lines.Add(line);
+            }
+
+            await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            worker.ExitCode.Should().Be(WorkerExitCodes.Succeeded);
+            var messages = lines.Select(WorkerProtocol.Deserialize<WorkerMessage>).ToList();
+            messages.Should().HaveCountGreaterThan(1);
+            messages[..^1].Should().OnlyContain(m => m.Type == WorkerMessageTypes.Progress && m.DocumentsTotal == 6);
+            messages[^2].DocumentsDone.Should().Be(6);
+            messages[^1].Type.Should().Be(WorkerMessageTypes.Result);
+            messages[^1].Result!.NDocuments.Should().Be(6);
+        }
+        finally
+        {
+            worker.Kill(entireProcessTree: true);
+        }
+    }
+
+    [Test]
+    public void WorkerFiles_AgentBuildOutput_HoldsTheWorkerAndEverythingItLoads()
+    {
+        // artifacts/bin/<project>/<configuration>/: the agent's own folder, as it is built (and published).
+        var here = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var agentFolder = Path.Combine(here.Parent!.Parent!.FullName, "Partages.NodeAgent", here.Name);
+        var depsPath = Path.Combine(agentFolder, "Partages.NodeAgent.Worker.deps.json");
+        File.Exists(Path.Combine(agentFolder, WorkerCommand.WorkerAssemblyName)).Should().BeTrue();
+        File.Exists(Path.Combine(agentFolder, "Partages.NodeAgent.Worker.runtimeconfig.json")).Should().BeTrue();
+
+        var missing = WorkerDependencies(File.ReadAllText(depsPath))
+            .Where(relative => !File.Exists(Path.Combine(agentFolder, relative)))
+            .ToList();
+
+        missing.Should().BeEmpty("the worker runs from the agent's folder, so each file it loads must be there");
+    }
+
+    /// <summary>
+    /// The files the worker's deps.json says it loads, as paths relative to the application folder: managed assemblies
+    /// by file name (they are copied flat), native libraries of this platform under runtimes/&lt;rid&gt;/native/.
+    /// </summary>
+    private static IEnumerable<string> WorkerDependencies(string depsJson)
+    {
+        using var deps = JsonDocument.Parse(depsJson);
+        var rid = OperatingSystem.IsLinux() ? "linux-x64" : OperatingSystem.IsWindows() ? "win-x64" : "osx-arm64";
+        var result = new List<string>();
+        foreach (var target in deps.RootElement.GetProperty("targets").EnumerateObject())
+        {
+            foreach (var library in target.Value.EnumerateObject())
+            {
+                if (library.Value.TryGetProperty("runtime", out var runtime))
+                {
+                    result.AddRange(runtime.EnumerateObject().Select(asset => Path.GetFileName(asset.Name)));
+                }
+
+                if (library.Value.TryGetProperty("runtimeTargets", out var natives))
+                {
+                    result.AddRange(natives.EnumerateObject()
+                        .Where(asset => asset.Name.StartsWith($"runtimes/{rid}/native/", StringComparison.Ordinal))
+                        .Select(asset => asset.Name));
+                }
+            }
+        }
+
+        return result;
+    }
+}

@@ -1,0 +1,219 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Isolation;
+using Partages.NodeAgent.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Tests.Isolation;
+
+/// <summary>
+/// The isolated engine with real worker processes running real ONNX graphs: a normal one, one that allocates past the
+/// memory limit, one that loops past the time limit. Limits are small (seconds, a few hundred MB) so the tests are fast.
+/// </summary>
+[NonParallelizable]
+public sealed class IsolatedEvaluationEngineTests
+{
+    /// <summary>Far above what the worker needs for the small model (about 90 MB resident), far below the hog's 1 GiB.</summary>
+    private const int MemoryLimitMb = 384;
+
+    private static readonly TimeSpan GenerousTimeout = TimeSpan.FromMinutes(2);
+
+    private TestDirectory _directory = null!;
+    private RecordingLoggerProvider _logs = null!;
+
+    [SetUp]
+    public void SetUp()
+    {
+        _directory = new TestDirectory();
+        _logs = new RecordingLoggerProvider();
+    }
+
+    [TearDown]
+    public void TearDown() => _directory.Dispose();
+
+    [Test]
+    public async Task EvaluateAsync_NormalModel_ReturnsTheInProcessEnginesResult()
+    {
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var progress = new RecordingProgress();
+
+        var isolated = await Engine(GenerousTimeout).EvaluateAsync(job, progress, CancellationToken.None);
+        var inProcess = await new EvaluationEngine(new EvaluationEngineOptions()).EvaluateAsync(job, null, CancellationToken.None);
+
+        // What leaves the node is the serialized document: it must be the same bytes.
+        ResultJson.Serialize(isolated).Should().Be(ResultJson.Serialize(inProcess));
+        isolated.ConfusionMatrix.Matrix.Should().BeEquivalentTo(
+            new long[][] { [2, 1], [1, 2] },
+            options => options.WithStrictOrdering(),
+            "rows are gold and columns predicted in the spec's order BLSE, sensible");
+        progress.Reports.Should().NotBeEmpty().And.EndWith(new EvaluationProgress(6, 6));
+    }
+
+    [Test]
+    public async Task EvaluateAsync_ModelAllocatingPastTheMemoryLimit_FailsWithTheMemoryReasonAndTheNextRunWorks()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("The memory limit is enforced on Linux only.");
+        }
+
+        var engine = Engine(GenerousTimeout);
+        var hog = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.AllocatesPastLimit);
+
+        var run = () => engine.EvaluateAsync(hog, null, CancellationToken.None);
+
+        (await run.Should().ThrowExactlyAsync<EvaluationRefusedException>())
+            .WithMessage($"inference worker ran out of memory (limit {MemoryLimitMb} MB)");
+        _logs.Entries.Should().Contain(e => e.EventId.Id == 1103);
+        // This process (the agent's stand-in) is unharmed and the same engine runs the next job.
+        var normal = await engine.EvaluateAsync(IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal), null, CancellationToken.None);
+        normal.NDocuments.Should().Be(6);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_ModelLoopingPastTheTimeLimit_FailsWithTheTimeReasonAndKillsTheWorker()
+    {
+        var engine = Engine(TimeSpan.FromSeconds(3));
+        var started = WatchWorkers(engine);
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+        var clock = Stopwatch.StartNew();
+
+        var run = () => engine.EvaluateAsync(job, null, CancellationToken.None);
+
+        (await run.Should().ThrowExactlyAsync<EvaluationRefusedException>())
+            .WithMessage("run exceeded the time limit of 3 seconds");
+        clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(30), "the worker is killed at the limit, not when the loop ends");
+        started.Should().ContainSingle();
+        IsGone(started.Single()).Should().BeTrue();
+    }
+
+    [Test]
+    public async Task EvaluateAsync_Cancelled_KillsTheWorker()
+    {
+        var engine = Engine(GenerousTimeout);
+        using var cancellation = new CancellationTokenSource();
+        var workerPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.WorkerStarted += pid => workerPid.TrySetResult(pid);
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+
+        var run = engine.EvaluateAsync(job, null, cancellation.Token);
+        var pid = await workerPid.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await cancellation.CancelAsync();
+
+        await FluentActions.Awaiting(() => run).Should().ThrowAsync<OperationCanceledException>();
+        IsGone(pid).Should().BeTrue();
+        _logs.Entries.Should().Contain(e => e.EventId.Id == 1105);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_WorkerKilledBySignal_FailsAsACrashNamingTheSignal()
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            Assert.Ignore("Signals are a Unix notion.");
+        }
+
+        var engine = Engine(GenerousTimeout);
+        var workerPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
+        engine.WorkerStarted += pid => workerPid.TrySetResult(pid);
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+
+        var run = engine.EvaluateAsync(job, null, CancellationToken.None);
+        // A fatal signal from outside (SIGSYS is what a seccomp filter sends). A real fault cannot be faked this way:
+        // the .NET runtime ignores a SIGSEGV or SIGBUS sent by kill(2), as it is no fault of its code.
+        using (var kill = Process.Start("kill", ["-SYS", (await workerPid.Task.WaitAsync(TimeSpan.FromSeconds(30))).ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        (await FluentActions.Awaiting(() => run).Should().ThrowExactlyAsync<EvaluationRefusedException>())
+            .WithMessage("inference worker crashed (signal SIGSYS)");
+        _logs.Entries.Should().Contain(e => e.EventId.Id == 1104);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_JobTheEngineRefuses_FailsWithTheEnginesReason()
+    {
+        var spec = IsolationTestModel.Spec with { Labels = ["BLSE", "SARM"] };
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal, spec: spec);
+        var inProcess = () => new EvaluationEngine(new EvaluationEngineOptions()).EvaluateAsync(job, null, CancellationToken.None);
+        var expected = (await inProcess.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message;
+
+        var isolated = () => Engine(GenerousTimeout).EvaluateAsync(job, null, CancellationToken.None);
+
+        (await isolated.Should().ThrowExactlyAsync<EvaluationRefusedException>()).WithMessage(expected);
+    }
+
+    [Test]
+    public async Task InspectAsync_Dataset_IsTheInProcessEnginesAnswer()
+    {
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+
+        var info = await Engine(GenerousTimeout).InspectAsync(job.Dataset, CancellationToken.None);
+
+        info.Should().Be(await new EvaluationEngine().InspectAsync(job.Dataset, CancellationToken.None));
+    }
+
+    [Test]
+    public void Constructor_WorkerMissing_ThrowsNamingThePath()
+    {
+        var missing = _directory.Combine("nowhere", "Partages.NodeAgent.Worker.dll");
+
+        var create = () => new IsolatedEvaluationEngine(
+            new EvaluationEngine(), new EvaluationEngineOptions(), new WorkerLimits(GenerousTimeout, MemoryLimitMb), _logs.CreateLogger<IsolatedEvaluationEngine>(), workerPath: missing);
+
+        create.Should().Throw<InvalidOperationException>().WithMessage($"*{missing}*");
+    }
+
+    private IsolatedEvaluationEngine Engine(TimeSpan timeout) => new(
+        new EvaluationEngine(new EvaluationEngineOptions()),
+        new EvaluationEngineOptions(),
+        new WorkerLimits(timeout, MemoryLimitMb),
+        _logs.CreateLogger<IsolatedEvaluationEngine>());
+
+    private static List<int> WatchWorkers(IsolatedEvaluationEngine engine)
+    {
+        var started = new List<int>();
+        engine.WorkerStarted += started.Add;
+        return started;
+    }
+
+    /// <summary>Whether no live process has this id any more (the engine waited for its exit, so it is reaped too).</summary>
+    private static bool IsGone(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return true;
+        }
+    }
+
+    private sealed class RecordingProgress : IProgress<EvaluationProgress>
+    {
+        private readonly List<EvaluationProgress> _reports = [];
+
+        public IReadOnlyList<EvaluationProgress> Reports
+        {
+            get
+            {
+                lock (_reports)
+                {
+                    return [.. _reports];
+                }
+            }
+        }
+
+        public void Report(EvaluationProgress value)
+        {
+            lock (_reports)
+            {
+                _reports.Add(value);
+            }
+        }
+    }
+}

@@ -1,0 +1,239 @@
+using System.IO.Compression;
+using System.Text;
+using Google.Protobuf;
+using Onnx;
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Specs;
+using Partages.NodeAgent.Engine;
+
+namespace Partages.NodeAgent.Tests.Isolation;
+
+/// <summary>What the graph does besides classifying.</summary>
+public enum GraphBehaviour
+{
+    /// <summary>Classifies and nothing else.</summary>
+    Normal,
+
+    /// <summary>
+    /// Also fills a float tensor of [batch, <see cref="IsolationTestModel.HogFloatsPerRow"/>] (512 MiB a row) whose sum,
+    /// times 0, is added to the logits: its shape comes from the input, so ONNX Runtime can only allocate it when run.
+    /// Without a memory limit the run succeeds, with the same predictions.
+    /// </summary>
+    AllocatesPastLimit,
+
+    /// <summary>Also runs an ONNX Loop of 10^15 iterations (one Add each) before the logits: hours, then more.</summary>
+    LoopsForever,
+}
+
+/// <summary>
+/// A real bundle for the isolation tests: a WordPiece vocabulary and a graph where the token "blse" votes for class
+/// "BLSE" (weight 1) against a 0.5 bias for "sensible", so each prediction is known by hand.
+/// </summary>
+public static class IsolationTestModel
+{
+    /// <summary>128 Mi floats: 512 MiB per row of the batch.</summary>
+    public const long HogFloatsPerRow = 128L * 1024 * 1024;
+
+    public static readonly string[] Vocabulary =
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "la", "souche", "est", "sensible", "blse", "resistante"];
+
+    public static readonly string[] Labels = ["sensible", "BLSE"];
+
+    public static EvaluationSpec Spec { get; } = new()
+    {
+        Name = "isolation-test",
+        Task = TaskTypes.SingleLabelClassification,
+        Dataset = "reports",
+        Labels = ["BLSE", "sensible"],
+    };
+
+    public static ModelManifest Manifest { get; } = new()
+    {
+        Name = "isolation-keyword",
+        Task = TaskTypes.SingleLabelClassification,
+        Labels = Labels,
+        MaxLength = 16,
+        Tokenizer = new TokenizerSpec(),
+    };
+
+    /// <summary>Six reports: four predicted right, one BLSE missed, one sensible taken for BLSE.</summary>
+    public static string[] Reports { get; } =
+    [
+        Line("d1", "la souche est sensible", "sensible"),
+        Line("d2", "souche sensible", "sensible"),
+        Line("d3", "souche blse", "BLSE"),
+        Line("d4", "la souche est resistante blse", "BLSE"),
+        Line("d5", "souche resistante", "BLSE"),
+        Line("d6", "blse sensible", "sensible"),
+    ];
+
+    /// <summary>Writes the bundle and the dataset into <paramref name="directory"/> and returns the job.</summary>
+    public static EvaluationJob WriteJob(string directory, GraphBehaviour behaviour, IReadOnlyList<string>? reports = null, EvaluationSpec? spec = null)
+    {
+        var bundlePath = Path.Combine(directory, $"bundle-{behaviour}.zip");
+        if (!File.Exists(bundlePath))
+        {
+            WriteBundle(bundlePath, behaviour);
+        }
+
+        var datasetPath = Path.Combine(directory, $"reports-{Guid.NewGuid():N}.jsonl");
+        File.WriteAllLines(datasetPath, reports ?? Reports);
+        return new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("reports", datasetPath, "jsonl"));
+    }
+
+    private static string Line(string id, string text, string label) =>
+        $$"""{"id":"{{id}}","text":"{{text}}","label":"{{label}}"}""";
+
+    private static void WriteBundle(string path, GraphBehaviour behaviour)
+    {
+        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        Add(zip, ModelManifest.FileName, Encoding.UTF8.GetBytes(Manifest.ToJson()));
+        Add(zip, Manifest.Model, Graph(behaviour).ToByteArray());
+        Add(zip, Manifest.Tokenizer.Vocab, Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary) + "\n"));
+    }
+
+    private static void Add(ZipArchive zip, string name, byte[] content)
+    {
+        using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
+        stream.Write(content);
+    }
+
+    /// <summary><c>logits = ReduceMax(Gather(table, ids) * mask, axis 1) + bias [+ 0 * hog]</c>.</summary>
+    private static ModelProto Graph(GraphBehaviour behaviour)
+    {
+        var table = new float[Vocabulary.Length * Labels.Length];
+        table[(Array.IndexOf(Vocabulary, "blse") * Labels.Length) + 1] = 1f;
+
+        var graph = new GraphProto { Name = "isolation_keyword_" + behaviour };
+        graph.Initializer.Add(FloatTensor("table", [Vocabulary.Length, Labels.Length], table));
+        graph.Initializer.Add(FloatTensor("bias", [Labels.Length], [0.5f, 0f]));
+        graph.Initializer.Add(Int64Tensor("axis2", [1], [2]));
+        graph.Initializer.Add(FloatTensor("zero", [], [0f]));
+        graph.Input.Add(Int64Input("input_ids"));
+        graph.Input.Add(Int64Input("attention_mask"));
+
+        graph.Node.Add(Node("Gather", ["table", "input_ids"], "embedded", IntAttribute("axis", 0)));
+        graph.Node.Add(Node("Cast", ["attention_mask"], "mask_float", IntAttribute("to", (long)TensorProto.Types.DataType.Float)));
+        graph.Node.Add(Node("Unsqueeze", ["mask_float", "axis2"], "mask3"));
+        graph.Node.Add(Node("Mul", ["embedded", "mask3"], "masked"));
+        graph.Node.Add(Node("ReduceMax", ["masked"], "pooled", IntsAttribute("axes", 1), IntAttribute("keepdims", 0)));
+        var scored = behaviour == GraphBehaviour.Normal ? "logits" : "scored";
+        graph.Node.Add(Node("Add", ["pooled", "bias"], scored));
+
+        if (behaviour == GraphBehaviour.AllocatesPastLimit)
+        {
+            // [batch, HogFloatsPerRow] of ones, from the input's batch size.
+            graph.Initializer.Add(Int64Tensor("index0", [1], [0]));
+            graph.Initializer.Add(Int64Tensor("hog_row", [1], [HogFloatsPerRow]));
+            graph.Initializer.Add(Int64Tensor("axis1", [1], [1]));
+            graph.Node.Add(Node("Shape", ["input_ids"], "ids_shape"));
+            graph.Node.Add(Node("Gather", ["ids_shape", "index0"], "batch", IntAttribute("axis", 0)));
+            graph.Node.Add(Node("Concat", ["batch", "hog_row"], "hog_shape", IntAttribute("axis", 0)));
+            graph.Node.Add(Node("ConstantOfShape", ["hog_shape"], "hog", TensorAttribute("value", FloatTensor("one", [1], [1f]))));
+            graph.Node.Add(Node("ReduceSum", ["hog", "axis1"], "hog_sum", IntAttribute("keepdims", 1)));
+            graph.Node.Add(Node("Mul", ["hog_sum", "zero"], "hog_zero"));
+            graph.Node.Add(Node("Add", [scored, "hog_zero"], "logits"));
+        }
+        else if (behaviour == GraphBehaviour.LoopsForever)
+        {
+            graph.Initializer.Add(Int64Tensor("trip_count", [], [1_000_000_000_000_000]));
+            graph.Initializer.Add(BoolTensor("keep_going", true));
+            graph.Initializer.Add(FloatTensor("one", [], [1f]));
+            // The loop's start depends on the input, so nothing about it can be folded when the session is built.
+            graph.Node.Add(Node("ReduceSum", ["mask_float"], "start", IntAttribute("keepdims", 0)));
+            graph.Node.Add(Node("Loop", ["trip_count", "keep_going", "start"], "counted", GraphAttribute("body", LoopBody())));
+            graph.Node.Add(Node("Mul", ["counted", "zero"], "loop_zero"));
+            graph.Node.Add(Node("Add", [scored, "loop_zero"], "logits"));
+        }
+
+        graph.Output.Add(new ValueInfoProto
+        {
+            Name = "logits",
+            Type = TensorType(TensorProto.Types.DataType.Float, Symbolic("batch"), Fixed(Labels.Length)),
+        });
+
+        var model = new ModelProto { IrVersion = 7, ProducerName = "Partages.NodeAgent.Tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model;
+    }
+
+    /// <summary>(iteration, condition, counter) → (condition, counter + 1).</summary>
+    private static GraphProto LoopBody()
+    {
+        var body = new GraphProto { Name = "count" };
+        body.Input.Add(new ValueInfoProto { Name = "iteration", Type = TensorType(TensorProto.Types.DataType.Int64) });
+        body.Input.Add(new ValueInfoProto { Name = "condition_in", Type = TensorType(TensorProto.Types.DataType.Bool) });
+        body.Input.Add(new ValueInfoProto { Name = "counter_in", Type = TensorType(TensorProto.Types.DataType.Float) });
+        body.Node.Add(Node("Identity", ["condition_in"], "condition_out"));
+        body.Node.Add(Node("Add", ["counter_in", "one"], "counter_out"));
+        body.Output.Add(new ValueInfoProto { Name = "condition_out", Type = TensorType(TensorProto.Types.DataType.Bool) });
+        body.Output.Add(new ValueInfoProto { Name = "counter_out", Type = TensorType(TensorProto.Types.DataType.Float) });
+        return body;
+    }
+
+    private static ValueInfoProto Int64Input(string name) => new()
+    {
+        Name = name,
+        Type = TensorType(TensorProto.Types.DataType.Int64, Symbolic("batch"), Symbolic("sequence")),
+    };
+
+    private static TypeProto TensorType(TensorProto.Types.DataType elementType, params TensorShapeProto.Types.Dimension[] dimensions)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dimensions);
+        return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } };
+    }
+
+    private static TensorShapeProto.Types.Dimension Symbolic(string name) => new() { DimParam = name };
+
+    private static TensorShapeProto.Types.Dimension Fixed(long value) => new() { DimValue = value };
+
+    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    private static TensorProto Int64Tensor(string name, long[] dims, long[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(dims);
+        tensor.Int64Data.AddRange(values);
+        return tensor;
+    }
+
+    private static TensorProto BoolTensor(string name, bool value)
+    {
+        // ONNX stores bool tensors in int32_data.
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
+        tensor.Int32Data.Add(value ? 1 : 0);
+        return tensor;
+    }
+
+    private static NodeProto Node(string op, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = output + "_" + op };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    private static AttributeProto IntAttribute(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static AttributeProto IntsAttribute(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    private static AttributeProto TensorAttribute(string name, TensorProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
+
+    private static AttributeProto GraphAttribute(string name, GraphProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
+}
