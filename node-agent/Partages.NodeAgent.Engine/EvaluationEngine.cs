@@ -45,6 +45,12 @@ public sealed class EvaluationEngine : IEvaluationEngine
     public Task<ResultDocument> EvaluateAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job.Spec.Task == TaskTypes.TokenClassification)
+        {
+            // Entity recognition has its own path (docs/ner.md); its result is a ResultDocument with schemes and seqeval.
+            return Task.Run(() => NerEvaluation.Run(job, _options, progress, cancellationToken), cancellationToken);
+        }
+
         // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
         return Task.Run(
             async () =>
@@ -86,6 +92,16 @@ public sealed class EvaluationEngine : IEvaluationEngine
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        if (job.Spec.Task == TaskTypes.TokenClassification)
+        {
+            if (predictions is not null)
+            {
+                throw new EvaluationRefusedException($"per-document predictions are not written for task '{job.Spec.Task}' yet; run it without a predictions file");
+            }
+
+            return Task.Run(() => new LocalEvaluation(NerEvaluation.Run(job, _options, progress, cancellationToken), null), cancellationToken);
+        }
+
         return Task.Run(
             async () =>
             {

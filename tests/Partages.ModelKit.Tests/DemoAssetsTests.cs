@@ -27,6 +27,7 @@ public sealed class DemoAssetsTests
 
         RelativeFiles(assets).Should().BeEquivalentTo(
             "models/amr-classifier.zip",
+            "models/oncology-ner.zip",
             "data/train/amr.jsonl",
             "data/chu-valmont/amr.jsonl",
             "data/chu-valmont/oncology.jsonl",
@@ -99,5 +100,6 @@ public sealed class DemoAssetsTests
         assets.Hospitals.SelectMany(h => new[] { h.AmrPath, h.OncologyPath })
             .Append(assets.TrainingAmrPath)
             .Append(assets.BundlePath)
+            .Append(assets.NerBundlePath)
             .Select(path => Path.GetRelativePath(assets.OutputDirectory, path).Replace('\\', '/'));
 }

@@ -1,3 +1,5 @@
+using Partages.ModelKit.Ner;
+
 namespace Partages.ModelKit;
 
 /// <summary>What to build. Every field takes part in the stamp: change one and the assets are rebuilt.</summary>
@@ -87,4 +89,13 @@ public sealed record DemoAssetSet(
     string TrainingAmrPath,
     IReadOnlyList<HospitalAssets> Hospitals,
     ModelReport Model,
-    bool Reused);
+    bool Reused)
+{
+    /// <summary>The oncology entity recognition bundle (models/oncology-ner.zip).</summary>
+    public string NerBundlePath { get; init; } = "";
+
+    public string NerBundleSha256 { get; init; } = "";
+
+    /// <summary>How the NER bundle's model was trained and how well it tags the hospitals' oncology reports.</summary>
+    public NerModelReport? NerModel { get; init; }
+}

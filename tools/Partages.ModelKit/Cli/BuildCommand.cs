@@ -63,6 +63,15 @@ internal static class BuildCommand
             await console.WriteLineAsync(string.Create(inv, $"  {hospital.Slug,-16} {hospital.Accuracy:P1}")).ConfigureAwait(false);
         }
 
+        if (assets.NerModel is { } ner)
+        {
+            await console.WriteLineAsync(string.Create(inv,
+                $"  {Relative(assets, assets.NerBundlePath),-40} tags [{string.Join(", ", ner.Tags)}], vocab {ner.VocabularySize}, SHA-256 {assets.NerBundleSha256}")).ConfigureAwait(false);
+            var bySite = string.Join(", ", ner.HeldOutStrictF1ByHospital.Select(h => string.Create(inv, $"{h.Slug} {h.StrictF1:P1}")));
+            await console.WriteLineAsync(string.Create(inv,
+                $"NER strict F1: train {ner.TrainStrictF1:P1}, held-out {ner.HeldOutStrictF1:P1} (ONNX Runtime {ner.OnnxHeldOutStrictF1:P1}, max |Δlogit| {ner.MaxLogitDifference:E1}); {bySite}")).ConfigureAwait(false);
+        }
+
         return 0;
     }
 

@@ -1,0 +1,134 @@
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Tokenization;
+using Partages.NodeAgent.Engine.Datasets;
+
+namespace Partages.NodeAgent.Engine.Scoring;
+
+/// <summary>
+/// One document on its way through a token classifier: its pieces, its windows, which window each piece takes its tag
+/// from (<see cref="NerWindows.Owners"/>), and the tags gathered so far. Holds the text's offsets, never the text.
+/// </summary>
+internal sealed class NerDocument
+{
+    private readonly int[] _owners;
+    private int _windowsSeen;
+
+    public NerDocument(NerPiece[] pieces, int maxPieces, int stride, EntitySpan[] gold)
+    {
+        Pieces = pieces;
+        Gold = gold;
+        Windows = NerWindows.Layout(pieces.Length, maxPieces, stride);
+        _owners = NerWindows.Owners(Windows, pieces.Length);
+        PieceTags = new int[pieces.Length];
+    }
+
+    public NerPiece[] Pieces { get; }
+
+    public EntitySpan[] Gold { get; }
+
+    public NerWindow[] Windows { get; }
+
+    /// <summary><see cref="Iob2"/> tag of each piece, from the window that owns it (O for pieces no window reads).</summary>
+    public int[] PieceTags { get; }
+
+    /// <summary>A window's logits held a NaN: the document has no prediction.</summary>
+    public bool IsInvalid { get; private set; }
+
+    public bool IsComplete => _windowsSeen == Windows.Length;
+
+    /// <summary>
+    /// Takes window <paramref name="window"/>'s logits (<c>[sequence, tags]</c>, position 0 being [CLS]): each piece
+    /// the window owns gets the argmax tag (the first on ties), mapped by <paramref name="manifestToIob2"/>.
+    /// </summary>
+    public void AddWindow(int window, ReadOnlySpan<float> logits, int tags, int[] manifestToIob2)
+    {
+        var layout = Windows[window];
+        for (var i = 0; i < layout.Count; i++)
+        {
+            var piece = layout.Start + i;
+            if (_owners[piece] != window)
+            {
+                continue;
+            }
+
+            var row = logits.Slice((i + 1) * tags, tags);
+            var best = 0;
+            for (var c = 0; c < tags; c++)
+            {
+                if (float.IsNaN(row[c]))
+                {
+                    IsInvalid = true;
+                    break;
+                }
+
+                if (row[c] > row[best])
+                {
+                    best = c;
+                }
+            }
+
+            PieceTags[piece] = manifestToIob2[best];
+        }
+
+        _windowsSeen++;
+    }
+}
+
+/// <summary>
+/// Entity recognition's sufficient statistics over the documents of one run: counts under the four nervaluate
+/// schemes (character spans), seqeval strict-mode counts (words), and the type confusion of entities with the same
+/// boundaries. A document's words are labelled by their first piece; predicted words are decoded as strict IOB2
+/// and turned into character spans (docs/ner.md).
+/// </summary>
+internal sealed class NerScorer
+{
+    public NerScorer(IReadOnlyList<string> types)
+    {
+        Types = types;
+        Schemes = new NerSchemeCounts(types);
+        Seqeval = new SeqevalCounts(types);
+        Boundaries = new ClassificationCounts(types);
+    }
+
+    public IReadOnlyList<string> Types { get; }
+
+    public NerSchemeCounts Schemes { get; }
+
+    public SeqevalCounts Seqeval { get; }
+
+    /// <summary>Gold type (row) against predicted type (column) of gold and predicted entities with the same boundaries.</summary>
+    public ClassificationCounts Boundaries { get; }
+
+    public long DocumentsScored { get; private set; }
+
+    /// <returns>The document's predicted character spans.</returns>
+    public List<NerEntity> Add(NerDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var words = NerText.Words(document.Pieces);
+        var gold = document.Gold.Select(e => new NerEntity(e.Start, e.End, e.Label)).ToArray();
+        var goldTags = NerText.GoldWordTags(words, gold);
+        var predictedTags = new int[words.Length];
+        for (var w = 0; w < words.Length; w++)
+        {
+            predictedTags[w] = document.PieceTags[words[w].FirstPiece];
+        }
+
+        var predicted = NerText.ToCharacterSpans(words, Iob2.DecodeStrict(predictedTags));
+        Seqeval.Add(goldTags, predictedTags);
+        Schemes.Add(gold, predicted);
+        foreach (var g in gold)
+        {
+            foreach (var p in predicted)
+            {
+                if (g.SameBoundaries(p))
+                {
+                    Boundaries.Add(g.Type, p.Type);
+                }
+            }
+        }
+
+        DocumentsScored++;
+        return predicted;
+    }
+}

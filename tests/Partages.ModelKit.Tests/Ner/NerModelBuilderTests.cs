@@ -1,0 +1,69 @@
+using System.IO.Compression;
+using Microsoft.ML.OnnxRuntime;
+using Partages.Evaluation.Bundles;
+using Partages.ModelKit.Ner;
+using Partages.ModelKit.Synthetic;
+
+namespace Partages.ModelKit.Tests.Ner;
+
+public class NerModelBuilderTests
+{
+    private const ulong Seed = 20260101;
+    private static IReadOnlyList<(string Slug, IReadOnlyList<OncologyReport> Reports)> s_heldOut = null!;
+    private static byte[] s_bundle = null!;
+    private static NerModelReport s_report = null!;
+
+    [OneTimeSetUp]
+    public void BuildOnce()
+    {
+        s_heldOut = [.. SyntheticHospitals.All.Select(h => (h.Slug, OncologyReportGenerator.Generate(h, h.OncologyCount, Seed)))];
+        (s_bundle, s_report) = NerModelBuilder.Build(s_heldOut, Seed, "test");
+    }
+
+    [Test]
+    public void Build_OnnxRuntime_AgreesWithTheCSharpForwardPassWithin1e4()
+    {
+        s_report.MaxLogitDifference.Should().BeLessThan(1e-4);
+        s_report.OnnxHeldOutStrictF1.Should().Be(s_report.HeldOutStrictF1);
+    }
+
+    [Test]
+    public void Build_HeldOutStrictF1_IsHighButNotPerfect()
+    {
+        TestContext.Out.WriteLine(
+            $"losses {string.Join(", ", s_report.EpochLosses.Select(l => l.ToString("F4")))}; train F1 {s_report.TrainStrictF1:F4}; held-out {s_report.HeldOutStrictF1:F4} " +
+            $"({string.Join(", ", s_report.HeldOutStrictF1ByHospital.Select(h => $"{h.Slug} {h.StrictF1:F4}"))}); ONNX {s_report.OnnxHeldOutStrictF1:F4}; Δ {s_report.MaxLogitDifference:E2}");
+        s_report.HeldOutStrictF1.Should().BeInRange(0.85, 0.9999);
+        s_report.HeldOutStrictF1ByHospital.Should().HaveCount(3).And.OnlyContain(h => h.StrictF1 > 0.7);
+    }
+
+    [Test]
+    public void Build_Bundle_HoldsATokenClassificationManifestOverIob2Tags()
+    {
+        using var zip = new ZipArchive(new MemoryStream(s_bundle), ZipArchiveMode.Read);
+        zip.Entries.Select(e => e.FullName).Should().Equal(ModelManifest.FileName, "model.onnx", "vocab.txt");
+        using var reader = new StreamReader(zip.GetEntry(ModelManifest.FileName)!.Open());
+        var manifest = ModelManifest.FromJson(reader.ReadToEnd());
+        manifest.Task.Should().Be(TaskTypes.TokenClassification);
+        manifest.Labels.Should().Equal("O", "B-BIOMARKER", "I-BIOMARKER", "B-STATUS", "I-STATUS");
+        manifest.Stride.Should().BeGreaterThan(0);
+
+        using var model = new MemoryStream();
+        zip.GetEntry("model.onnx")!.Open().CopyTo(model);
+        using var session = new InferenceSession(model.ToArray());
+        session.OutputMetadata["logits"].Dimensions.Should().HaveCount(3);
+        session.OutputMetadata["logits"].Dimensions[2].Should().Be(5);
+    }
+
+    [Test]
+    public void Build_SameInputs_SameBytes()
+    {
+        var small = new NerModelOptions { TrainingDocuments = 120, Tagger = new TaggerOptions { Epochs = 1 } };
+        var heldOut = s_heldOut.Select(h => (h.Slug, (IReadOnlyList<OncologyReport>)[.. h.Reports.Take(5)])).ToList();
+
+        var first = NerModelBuilder.Build(heldOut, Seed, "test", small).Bundle;
+        var second = NerModelBuilder.Build(heldOut, Seed, "test", small).Bundle;
+
+        second.Should().Equal(first);
+    }
+}

@@ -1,0 +1,175 @@
+using System.Text;
+using System.Text.Json;
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Specs;
+using Partages.Evaluation.Tokenization;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Scoring;
+using Partages.NodeAgent.Engine.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Engine.Tests.Ner;
+
+/// <summary>The engine's entity recognition path on a token classifier whose tags are known by hand.</summary>
+public sealed class NerEvaluationTests
+{
+    private static readonly EvaluationSpec Spec = new()
+    {
+        Name = "oncology-ner",
+        Task = TaskTypes.TokenClassification,
+        Dataset = "oncology",
+        Labels = ["BIOMARKER", "STATUS"],
+    };
+
+    private static readonly TokenTableGraph Graph = new()
+    {
+        Words = ["le", "her2", "egfr", "score", "3", "positif"],
+        TagOf = new Dictionary<string, int> { ["her2"] = 1, ["egfr"] = 1, ["score"] = 3, ["3"] = 4, ["positif"] = 3 },
+        // Windows of 6 pieces moving by 4: pieces 4 and 5 are read twice, by neighbouring windows.
+        MaxLength = 8,
+        Stride = 2,
+    };
+
+    [Test]
+    public async Task EvaluateAsync_EntityCrossingAWindowBoundary_IsFoundOnce()
+    {
+        using var directory = new TestDirectory();
+        // Pieces: le le le score 3 3 3 le le le; the STATUS "score 3 3 3" (pieces 3–6) spans windows [0, 6) and [4, 10).
+        const string text = "le le le score 3 3 3 le le le";
+        var status = Span(text, "score 3 3 3", "STATUS");
+
+        var result = await EvaluateAsync(directory, Graph, [("d1", text, [status])]);
+
+        var strict = result.Schemes![NerSchemes.Strict].Overall;
+        strict.Correct.Should().Be(1);
+        strict.Spurious.Should().Be(0);
+        strict.Missed.Should().Be(0);
+        strict.Actual.Should().Be(1, "one entity predicted, not one per window");
+        result.Seqeval!.PerType["STATUS"].Tp.Should().Be(1);
+        result.Seqeval.PerType["STATUS"].Fp.Should().Be(0);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_DocumentLongerThanTenWindows_EveryEntityCountedOnce()
+    {
+        using var directory = new TestDirectory();
+        var builder = new StringBuilder();
+        var gold = new List<(int, int, string)>();
+        for (var i = 0; i < 30; i++)
+        {
+            builder.Append("le ");
+            var biomarker = i % 2 == 0 ? "her2" : "egfr";
+            gold.Add((builder.Length, builder.Length + biomarker.Length, "BIOMARKER"));
+            builder.Append(biomarker).Append(' ');
+            gold.Add((builder.Length, builder.Length + "score 3".Length, "STATUS"));
+            builder.Append("score 3\n");
+        }
+
+        var text = builder.ToString();
+        var encoder = NerEncoder.Create(VocabularyOf(Graph), new ModelManifest { Name = "m", Task = TaskTypes.TokenClassification, Labels = TokenTableGraph.Tags, MaxLength = Graph.MaxLength, Stride = Graph.Stride, Tokenizer = new TokenizerSpec() });
+        NerWindows.Layout(encoder.Pieces(text).Length, encoder.MaxPieces, encoder.Stride).Length.Should().BeGreaterThan(10);
+
+        var result = await EvaluateAsync(directory, Graph, [("long", text, gold)]);
+
+        result.NDocuments.Should().Be(1);
+        result.Schemes![NerSchemes.Strict].Overall.Should().BeEquivalentTo(
+            NerSchemeMetrics.From(NerSchemes.Strict, new NerOutcomeCounts { Correct = 60 }));
+        result.Schemes[NerSchemes.Strict].PerType["BIOMARKER"].Correct.Should().Be(30);
+        result.Seqeval!.Micro.F1.Should().Be(1);
+        result.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [30, 0], [0, 30] });
+    }
+
+    [Test]
+    public async Task EvaluateAsync_BoundaryAndTypeErrors_CountedAsNervaluateDoes()
+    {
+        using var directory = new TestDirectory();
+        // Predicted: BIOMARKER "her2", STATUS "positif". Gold: BIOMARKER "her2 positif" (one span), STATUS "le" (never predicted).
+        const string text = "her2 positif le";
+        (int, int, string)[] gold = [Span(text, "her2 positif", "BIOMARKER"), Span(text, "le", "STATUS")];
+
+        var result = await EvaluateAsync(directory, Graph, [("d", text, gold)]);
+
+        // "her2": overlaps the gold BIOMARKER with its type → strict incorrect, type correct, partial partial.
+        // "positif": overlaps the same gold entity (first in gold order) with another type → incorrect, partial partial.
+        var schemes = result.Schemes!;
+        schemes[NerSchemes.Strict].Overall.Should().Match<NerSchemeMetrics>(m => m.Incorrect == 2 && m.Missed == 1 && m.Correct == 0 && m.Spurious == 0);
+        schemes[NerSchemes.Type].Overall.Should().Match<NerSchemeMetrics>(m => m.Correct == 1 && m.Incorrect == 1 && m.Missed == 1);
+        schemes[NerSchemes.Partial].Overall.Should().Match<NerSchemeMetrics>(m => m.Partial == 2 && m.Missed == 1 && m.Possible == 3 && m.Actual == 2);
+        schemes[NerSchemes.Partial].Overall.Precision.Should().BeApproximately(0.5, 1e-12);
+        schemes[NerSchemes.Partial].Overall.Recall.Should().BeApproximately(1.0 / 3, 1e-12);
+        // seqeval on words: gold B-BIO I-BIO B-STATUS, predicted B-BIO B-STATUS O → nothing matches exactly.
+        result.Seqeval!.Micro.F1.Should().Be(0);
+        result.Seqeval.Words.Should().Be(3);
+        result.Seqeval.WordsCorrect.Should().Be(1);
+        result.PerClass["BIOMARKER"].Fp.Should().Be(1);
+    }
+
+    [Test]
+    public void AddWindow_OverlappingWindowsDisagree_EachPieceTakesTheWindowWhereItIsMostCentral()
+    {
+        // Ten pieces, windows [0, 6) and [4, 10): piece 4 is central in window 0, piece 5 in window 1.
+        var pieces = Enumerable.Range(0, 10).Select(i => new NerPiece(10, i * 2, (i * 2) + 1, WordStart: true)).ToArray();
+        var document = new NerDocument(pieces, maxPieces: 6, stride: 2, gold: []);
+        document.Windows.Should().Equal(new NerWindow(0, 6), new NerWindow(4, 6));
+        int[] identity = [0, 1, 2, 3, 4];
+
+        // Window 0 says B-STATUS for all its pieces; window 1 says O for all its pieces.
+        document.AddWindow(0, Logits(8, tag: 3), 5, identity);
+        document.AddWindow(1, Logits(8, tag: 0), 5, identity);
+
+        document.IsComplete.Should().BeTrue();
+        document.PieceTags.Should().Equal(3, 3, 3, 3, 3, 0, 0, 0, 0, 0);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_ModelTagOfAnUnknownType_IsRefusedBeforeReading()
+    {
+        using var directory = new TestDirectory();
+        var spec = Spec with { Labels = ["BIOMARKER", "DRUG"] };
+
+        var act = () => EvaluateAsync(directory, Graph, [("d", "le", [])], spec);
+
+        (await act.Should().ThrowAsync<EvaluationRefusedException>())
+            .Which.Message.Should().Contain("'B-STATUS'").And.Contain("'STATUS'").And.Contain("no 'B-DRUG' tag");
+    }
+
+    private static float[] Logits(int sequence, int tag)
+    {
+        var logits = new float[sequence * 5];
+        for (var t = 0; t < sequence; t++)
+        {
+            logits[(t * 5) + tag] = 1;
+        }
+
+        return logits;
+    }
+
+    private static ReadOnlyMemory<byte> VocabularyOf(TokenTableGraph graph) =>
+        Encoding.UTF8.GetBytes(string.Join('\n', Partages.ModelKit.Training.VocabularyBuilder.SpecialTokens.Concat(graph.Words)) + "\n");
+
+    private static (int, int, string) Span(string text, string part, string label)
+    {
+        var start = text.IndexOf(part, StringComparison.Ordinal);
+        return (start, start + part.Length, label);
+    }
+
+    private static async Task<ResultDocument> EvaluateAsync(
+        TestDirectory directory,
+        TokenTableGraph graph,
+        IReadOnlyList<(string Id, string Text, IReadOnlyList<(int Start, int End, string Label)> Entities)> documents,
+        EvaluationSpec? spec = null)
+    {
+        var bundlePath = directory.File("model.zip");
+        await File.WriteAllBytesAsync(bundlePath, graph.ToBundle());
+        var datasetPath = directory.File("data.jsonl");
+        await File.WriteAllLinesAsync(datasetPath, documents.Select(d => JsonSerializer.Serialize(new
+        {
+            id = d.Id,
+            text = d.Text,
+            entities = d.Entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
+        })));
+        var job = new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl));
+        return await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+    }
+}

@@ -1,0 +1,138 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Onnx;
+
+namespace Partages.ModelKit.Ner;
+
+/// <summary>
+/// Writes a <see cref="WindowTagger"/> as a standard ONNX graph (default domain, opset 17, IR 8):
+/// <code>
+/// input_ids [batch, sequence] ──Gather(embedding [V, D])──► emb [batch, sequence, D]
+/// attention_mask ──Cast(float)──Unsqueeze(-1)──► mask [batch, sequence, 1]; emb × mask ──► masked
+/// masked ──Pad(sequence axis, R zeros each side)──► padded [batch, sequence + 2R, D]
+/// padded ──Slice(k … k − 2R) for k = 0 … 2R──► 2R + 1 shifted copies ──Concat(axis 2)──► x [batch, sequence, (2R + 1)·D]
+/// x ──MatMul(W1)──Add(b1)──Relu──MatMul(W2)──Add(b2)──► logits [batch, sequence, tags]
+/// </code>
+/// The k-th slice holds, at position t, the piece at t + k − R, which is the k-th block of <see cref="WindowTagger.Weight1"/>'s rows.
+/// </summary>
+public static class TaggerGraph
+{
+    public const int OpsetVersion = 17;
+    public const string InputIds = "input_ids";
+    public const string AttentionMask = "attention_mask";
+    public const string Logits = "logits";
+
+    private const long IrVersion = 8;
+
+    public static byte[] Build(WindowTagger model, IReadOnlyList<string> tags, string producerVersion)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(tags);
+        if (tags.Count != model.Tags)
+        {
+            throw new ArgumentException($"{tags.Count} tag names for {model.Tags} tags.", nameof(tags));
+        }
+
+        var graph = new GraphProto { Name = "partages_window_tagger" };
+        graph.Input.Add(TensorValue(InputIds, TensorProto.Types.DataType.Int64, Dim("batch"), Dim("sequence")));
+        graph.Input.Add(TensorValue(AttentionMask, TensorProto.Types.DataType.Int64, Dim("batch"), Dim("sequence")));
+        graph.Output.Add(TensorValue(Logits, TensorProto.Types.DataType.Float, Dim("batch"), Dim("sequence"), Dim(model.Tags)));
+
+        graph.Initializer.Add(FloatTensor("embedding.weight", model.Embedding, model.VocabularySize, model.Dimension));
+        graph.Initializer.Add(FloatTensor("hidden.weight", model.Weight1, model.Features, model.Hidden));
+        graph.Initializer.Add(FloatTensor("hidden.bias", model.Bias1, model.Hidden));
+        graph.Initializer.Add(FloatTensor("classifier.weight", model.Weight2, model.Hidden, model.Tags));
+        graph.Initializer.Add(FloatTensor("classifier.bias", model.Bias2, model.Tags));
+        graph.Initializer.Add(Int64Tensor("axes_last", [-1], 1));
+        graph.Initializer.Add(Int64Tensor("axes_sequence", [1], 1));
+        var r = model.Radius;
+        // Pad's pads input: begins of every axis, then ends: [0, R, 0, 0, R, 0] pads the sequence axis only.
+        graph.Initializer.Add(Int64Tensor("pads", [0, r, 0, 0, r, 0], 6));
+
+        graph.Node.Add(Node("Gather", ["embedding.weight", InputIds], "embedded", Int("axis", 0)));
+        graph.Node.Add(Node("Cast", [AttentionMask], "mask", Int("to", (long)TensorProto.Types.DataType.Float)));
+        graph.Node.Add(Node("Unsqueeze", ["mask", "axes_last"], "mask_expanded"));
+        graph.Node.Add(Node("Mul", ["embedded", "mask_expanded"], "masked"));
+        graph.Node.Add(Node("Pad", ["masked", "pads"], "padded", new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("constant") }));
+        var shifted = new List<string>();
+        for (var k = 0; k <= 2 * r; k++)
+        {
+            // End k − 2R counts from the padded end; the last slice (k = 2R) runs to the end.
+            var end = k == 2 * r ? long.MaxValue : k - (2 * r);
+            graph.Initializer.Add(Int64Tensor($"slice{k}_start", [k], 1));
+            graph.Initializer.Add(Int64Tensor($"slice{k}_end", [end], 1));
+            graph.Node.Add(Node("Slice", ["padded", $"slice{k}_start", $"slice{k}_end", "axes_sequence"], $"shifted{k}"));
+            shifted.Add($"shifted{k}");
+        }
+
+        graph.Node.Add(Node("Concat", [.. shifted], "features", Int("axis", 2)));
+        graph.Node.Add(Node("MatMul", ["features", "hidden.weight"], "hidden_linear"));
+        graph.Node.Add(Node("Add", ["hidden_linear", "hidden.bias"], "hidden_biased"));
+        graph.Node.Add(Node("Relu", ["hidden_biased"], "hidden"));
+        graph.Node.Add(Node("MatMul", ["hidden", "classifier.weight"], "projected"));
+        graph.Node.Add(Node("Add", ["projected", "classifier.bias"], Logits));
+
+        var proto = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "Partages.ModelKit",
+            ProducerVersion = producerVersion,
+            Domain = "fr.partages",
+            ModelVersion = 1,
+            DocString = "Window token classifier (IOB2) trained on fictional French pathology reports. Not for clinical use.",
+            Graph = graph,
+        };
+        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
+        proto.MetadataProps.Add(new StringStringEntryProto { Key = "labels", Value = string.Join(",", tags) });
+        return proto.ToByteArray();
+    }
+
+    private static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
+
+    private static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
+
+    private static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims);
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    /// <summary>Little-endian raw_data, as the ONNX spec requires whatever the writing machine.</summary>
+    private static TensorProto FloatTensor(string name, float[] values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.AddRange(dims);
+        return tensor;
+    }
+
+    private static TensorProto Int64Tensor(string name, long[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(dims);
+        tensor.Int64Data.AddRange(values);
+        return tensor;
+    }
+
+    private static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    private static NodeProto Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = output + "_" + opType };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+}
