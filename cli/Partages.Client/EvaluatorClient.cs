@@ -5,11 +5,13 @@ using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Evaluation;
 
-namespace Partages.Demo.Evaluator;
+namespace Partages.Client;
 
-/// <summary>The evaluator's side of the API: push a bundle, submit a spec, follow it to the end.</summary>
+/// <summary>The evaluator's side of the API: push a bundle, submit a spec, follow it to the end, read, cancel, list.</summary>
 public sealed class EvaluatorClient(GrpcChannel channel)
 {
+    public const string BundleMediaType = "application/vnd.partages.model-bundle+zip";
+
     private const int UploadChunkBytes = 256 * 1024;
 
     private readonly EvaluationService.EvaluationServiceClient _client = new(channel);
@@ -22,50 +24,89 @@ public sealed class EvaluatorClient(GrpcChannel channel)
         var sha256 = await ContentHash.OfFileAsync(bundlePath, cancellationToken).ConfigureAwait(false);
         var size = new FileInfo(bundlePath).Length;
         using var call = _client.UploadArtifact(cancellationToken: cancellationToken);
-        await call.RequestStream.WriteAsync(new UploadArtifactRequest
+        try
         {
-            Header = new ArtifactRef { Sha256 = sha256, SizeBytes = size, MediaType = "application/vnd.partages.model-bundle+zip" },
-        }, cancellationToken).ConfigureAwait(false);
+            await call.RequestStream.WriteAsync(new UploadArtifactRequest
+            {
+                Header = new ArtifactRef { Sha256 = sha256, SizeBytes = size, MediaType = BundleMediaType },
+            }, cancellationToken).ConfigureAwait(false);
 
-        await using var file = File.OpenRead(bundlePath);
-        var buffer = new byte[UploadChunkBytes];
-        int read;
-        while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            await using var file = File.OpenRead(bundlePath);
+            var buffer = new byte[UploadChunkBytes];
+            int read;
+            while ((read = await file.ReadAsync(buffer, cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            }
+
+            await call.RequestStream.CompleteAsync().ConfigureAwait(false);
+        }
+        catch (RpcException) when (!cancellationToken.IsCancellationRequested)
         {
-            await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(buffer, 0, read) }, cancellationToken).ConfigureAwait(false);
+            // The server may refuse (e.g. PERMISSION_DENIED) before reading everything: its status is in the response.
+        }
+        catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // Writing after the server completed the call: as above, the response carries the reason.
         }
 
-        await call.RequestStream.CompleteAsync().ConfigureAwait(false);
         return await call.ResponseAsync.ConfigureAwait(false);
     }
 
-    public async Task<EvaluationView> SubmitAsync(string specYaml, string bundleSha256, IEnumerable<string>? nodes = null, CancellationToken cancellationToken = default)
+    public async Task<EvaluationView> SubmitAsync(
+        string specYaml,
+        string bundleSha256,
+        IEnumerable<string>? nodes = null,
+        BundleSignature? signature = null,
+        CancellationToken cancellationToken = default)
     {
-        var request = new SubmitEvaluationRequest { SpecYaml = specYaml, ModelBundleSha256 = bundleSha256 };
+        var request = new SubmitEvaluationRequest { SpecYaml = specYaml, ModelBundleSha256 = bundleSha256, ModelSignature = signature };
         request.Nodes.AddRange(nodes ?? []);
         return await _client.SubmitEvaluationAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<EvaluationView> GetAsync(string evaluationId, CancellationToken cancellationToken = default) =>
+        await _client.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<EvaluationView>> ListAsync(int limit = 0, CancellationToken cancellationToken = default) =>
+        (await _client.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = limit }, cancellationToken: cancellationToken).ConfigureAwait(false)).Evaluations;
+
+    public async Task<EvaluationView> CancelAsync(string evaluationId, string reason = "", CancellationToken cancellationToken = default) =>
+        await _client.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = reason }, cancellationToken: cancellationToken).ConfigureAwait(false);
+
+    public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken = default) =>
+        (await _client.ListNodesAsync(new ListNodesRequest(), cancellationToken: cancellationToken).ConfigureAwait(false)).Nodes;
+
     /// <summary>Follows an evaluation, calling <paramref name="onUpdate"/> on every snapshot; returns the final one.</summary>
     public async Task<EvaluationView> WatchUntilFinalAsync(string evaluationId, Action<EvaluationView>? onUpdate = null, CancellationToken cancellationToken = default)
     {
-        using var call = _client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken);
-        EvaluationView? last = null;
-        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        while (true)
         {
-            last = snapshot;
-            onUpdate?.Invoke(snapshot);
-            if (IsFinal(snapshot.State))
+            using (var call = _client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken))
             {
-                return snapshot;
+                await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                {
+                    onUpdate?.Invoke(snapshot);
+                    if (IsFinal(snapshot.State))
+                    {
+                        return snapshot;
+                    }
+                }
+            }
+
+            // The stream ended early (e.g. the server is shutting down): the stored state is authoritative.
+            var last = await GetAsync(evaluationId, cancellationToken).ConfigureAwait(false);
+            if (IsFinal(last.State))
+            {
+                onUpdate?.Invoke(last);
+                return last;
             }
         }
-
-        // The stream ended early (e.g. the coordinator restarted): the stored state is authoritative.
-        last = await _client.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
-        return IsFinal(last.State) ? last : await WatchUntilFinalAsync(evaluationId, onUpdate, cancellationToken).ConfigureAwait(false);
     }
 
     public static bool IsFinal(EvaluationState state) =>
         state is EvaluationState.Completed or EvaluationState.Failed or EvaluationState.Cancelled;
+
+    public static bool IsFinal(RunState state) =>
+        state is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected;
 }

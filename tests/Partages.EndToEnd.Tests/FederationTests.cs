@@ -1,7 +1,7 @@
 using Grpc.Core;
 using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
-using Partages.Demo.Evaluator;
+using Partages.Client;
 using Partages.Demo.Federation;
 using Partages.Evaluation.Results;
 

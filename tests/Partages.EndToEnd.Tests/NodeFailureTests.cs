@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Partages.Contracts.V1;
-using Partages.Demo.Evaluator;
+using Partages.Client;
 using Partages.Demo.Federation;
 
 namespace Partages.EndToEnd.Tests;

@@ -4,7 +4,7 @@ using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Evaluation.Results;
 using Spectre.Console;
 
-namespace Partages.Demo.Presentation;
+namespace Partages.Client.Presentation;
 
 /// <summary>Per-site and pooled results as console tables.</summary>
 public static class ResultsTable

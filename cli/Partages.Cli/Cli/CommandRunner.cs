@@ -1,0 +1,98 @@
+using System.Security.Authentication;
+using Grpc.Core;
+using Partages.Client;
+
+namespace Partages.Cli.Cli;
+
+/// <summary>
+/// Runs a command's body and turns every expected failure into one clear line on stderr and a documented exit code:
+/// never a stack trace.
+/// </summary>
+internal static class CommandRunner
+{
+    public static async Task<int> RunAsync(CliContext context, Func<CancellationToken, Task<int>> body, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await body(cancellationToken).ConfigureAwait(false);
+        }
+        catch (CliException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ex.ExitCode;
+        }
+        catch (CoordinatorTrustException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ex.Unreachable ? ExitCodes.Unreachable : ExitCodes.Auth;
+        }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync("Interrupted.").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (RpcException ex)
+        {
+            var (code, message) = Describe(ex);
+            await context.Error.WriteLineAsync(message).ConfigureAwait(false);
+            return code;
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await context.Error.WriteLineAsync("Interrupted.").ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (IOException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            await context.Error.WriteLineAsync(ex.Message).ConfigureAwait(false);
+            return ExitCodes.Failed;
+        }
+    }
+
+    /// <summary>The exit code and the one line (or the server's list of errors) for a gRPC failure.</summary>
+    public static (int ExitCode, string Message) Describe(RpcException exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var detail = exception.Status.Detail;
+        return exception.StatusCode switch
+        {
+            StatusCode.Unauthenticated => (ExitCodes.Auth, $"The coordinator refused the API token: {detail} Run 'partages login' with a valid token."),
+            StatusCode.PermissionDenied => (ExitCodes.Auth, $"Not allowed: {detail}"),
+            StatusCode.NotFound => (ExitCodes.NotFound, detail),
+            StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => (ExitCodes.BadInput, detail),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded when Untrusted(exception) =>
+                (ExitCodes.Auth, "The server's TLS certificate is not issued by the coordinator CA in the profile; run 'partages login' again if the coordinator's CA changed."),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded => (ExitCodes.Unreachable, $"Cannot reach the coordinator: {Innermost(exception)}"),
+            _ => (ExitCodes.Failed, $"The coordinator answered {exception.StatusCode}: {detail}"),
+        };
+    }
+
+    private static bool Untrusted(RpcException exception)
+    {
+        for (var e = exception.InnerException ?? exception.Status.DebugException; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static string Innermost(RpcException exception)
+    {
+        var inner = exception.Status.DebugException ?? exception.InnerException;
+        while (inner?.InnerException is not null)
+        {
+            inner = inner.InnerException;
+        }
+
+        return inner?.Message ?? exception.Status.Detail;
+    }
+}

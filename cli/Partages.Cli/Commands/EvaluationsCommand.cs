@@ -1,0 +1,46 @@
+using System.CommandLine;
+using System.Globalization;
+using Partages.Cli.Cli;
+using Partages.Cli.Output;
+using Partages.Contracts.V1;
+using Spectre.Console;
+
+namespace Partages.Cli.Commands;
+
+/// <summary><c>evaluations list [--limit N]</c>: your evaluations (every evaluation for an admin or a viewer), newest first.</summary>
+internal static class EvaluationsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var limit = new Option<int>("--limit") { Description = "How many (newest first; the coordinator caps it).", DefaultValueFactory = _ => 20 };
+        var list = new Command("list", "Lists evaluations, newest first.") { limit };
+        list.SetAction((parse, ct) => CommandRunner.RunAsync(context, async c =>
+        {
+            using var session = await Session.OpenAsync(context, c).ConfigureAwait(false);
+            var evaluations = await session.Client.ListAsync(parse.GetValue(limit), c).ConfigureAwait(false);
+            var table = new Table().AddColumns("id", "name", "state", "owner", "created (UTC)", "sites done", "pooled");
+            foreach (var evaluation in evaluations)
+            {
+                var final = evaluation.Runs.Count(r => Client.EvaluatorClient.IsFinal(r.State));
+                table.AddRow(
+                    Markup.Escape(evaluation.Id),
+                    Markup.Escape(evaluation.Name),
+                    evaluation.State switch
+                    {
+                        EvaluationState.Completed => "[green]completed[/]",
+                        EvaluationState.Failed => "[red]failed[/]",
+                        EvaluationState.Cancelled => "[yellow]cancelled[/]",
+                        _ => RunStates.Name(evaluation.State),
+                    },
+                    Markup.Escape(evaluation.Owner),
+                    evaluation.CreatedAt.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                    $"{final}/{evaluation.Runs.Count}",
+                    evaluation.IncludedSites.Count.ToString(CultureInfo.InvariantCulture));
+            }
+
+            context.Console.Write(table);
+            return ExitCodes.Ok;
+        }, ct));
+        return new Command("evaluations", "Evaluations you may see.") { list };
+    }
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Partages.Cli.Cli;
+using Partages.Cli.Output;
+using Partages.Client.Presentation;
+
+namespace Partages.Cli.Commands;
+
+/// <summary><c>results ID --format table|json|csv|markdown</c>: per-site and pooled results of a final evaluation.</summary>
+internal static class ResultsCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var id = new Argument<string>("id") { Description = "The evaluation id." };
+        var format = new Option<string>("--format", "-f")
+        {
+            Description = "table (default), json (the results document, docs/results-schema.md), csv (one value per row) or markdown.",
+            DefaultValueFactory = _ => "table",
+        };
+        format.AcceptOnlyFromAmong("table", "json", "csv", "markdown");
+        var command = new Command("results", "Prints per-site and pooled results, with the pooled confusion matrix.") { id, format };
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
+            context, parse.GetRequiredValue(id).Trim(), parse.GetRequiredValue(format), c), ct));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(CliContext context, string id, string format, CancellationToken cancellationToken)
+    {
+        using var session = await Session.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+        var evaluation = await session.Client.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        if (string.IsNullOrEmpty(evaluation.PooledResultJson))
+        {
+            throw new CliException(ExitCodes.Failed, Client.EvaluatorClient.IsFinal(evaluation.State)
+                ? $"Evaluation {id} is {RunStates.Name(evaluation.State)} without a result{(evaluation.Reason.Length > 0 ? ": " + evaluation.Reason : "")}."
+                : $"Evaluation {id} is still {RunStates.Name(evaluation.State)}; follow it with 'partages watch {id}'.");
+        }
+
+        switch (format)
+        {
+            case "json":
+                await context.Output.WriteLineAsync(ResultFormats.Json(evaluation)).ConfigureAwait(false);
+                break;
+            case "csv":
+                await context.Output.WriteAsync(ResultFormats.Csv(evaluation)).ConfigureAwait(false);
+                break;
+            case "markdown":
+                await context.Output.WriteAsync(ResultFormats.Markdown(evaluation)).ConfigureAwait(false);
+                break;
+            default:
+                ResultsTable.Write(context.Console, evaluation);
+                break;
+        }
+
+        return ExitCodes.Ok;
+    }
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Partages.Evaluation.Results;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
+
+namespace Partages.Cli.Output;
+
+/// <summary>The machine-readable renderings of a pooled result: JSON (the stored document), tidy CSV, Markdown.</summary>
+internal static class ResultFormats
+{
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    /// <summary>The pooled results document exactly as the coordinator stored it (docs/results-schema.md), indented.</summary>
+    public static string Json(EvaluationView evaluation) =>
+        JsonNode.Parse(evaluation.PooledResultJson)!.ToJsonString(Indented);
+
+    /// <summary>
+    /// One value per row (<c>site,metric,class,predicted,value</c>), each site then <c>pooled</c>: n_documents, accuracy,
+    /// micro/macro/weighted precision, recall and F1, per-class precision, recall, F1 and support, and every confusion
+    /// matrix cell (<c>confusion,gold,predicted,count</c>). Tidy, so a spreadsheet or pandas can pivot it.
+    /// </summary>
+    public static string Csv(EvaluationView evaluation)
+    {
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        var csv = new StringBuilder("site,metric,class,predicted,value\n");
+        foreach (var (site, document) in Scopes(result))
+        {
+            void Row(string metric, string label, string predicted, string value) =>
+                csv.Append(Field(site)).Append(',').Append(metric).Append(',').Append(Field(label)).Append(',')
+                    .Append(Field(predicted)).Append(',').Append(value).Append('\n');
+
+            Row("n_documents", "", "", Integer(document.NDocuments));
+            Row("accuracy", "", "", Number(document.Accuracy));
+            foreach (var (average, metrics) in new[] { ("micro", document.Micro), ("macro", document.Macro), ("weighted", document.Weighted) })
+            {
+                Row($"{average}_precision", "", "", Number(metrics.Precision));
+                Row($"{average}_recall", "", "", Number(metrics.Recall));
+                Row($"{average}_f1", "", "", Number(metrics.F1));
+            }
+
+            foreach (var label in document.ConfusionMatrix.Labels)
+            {
+                if (document.PerClass.TryGetValue(label, out var metrics))
+                {
+                    Row("precision", label, "", Number(metrics.Precision));
+                    Row("recall", label, "", Number(metrics.Recall));
+                    Row("f1", label, "", Number(metrics.F1));
+                    Row("support", label, "", Integer(metrics.Support));
+                }
+            }
+
+            var labels = document.ConfusionMatrix.Labels;
+            for (var g = 0; g < labels.Count; g++)
+            {
+                for (var p = 0; p < labels.Count; p++)
+                {
+                    Row("confusion", labels[g], labels[p], Integer(document.ConfusionMatrix.Matrix[g][p]));
+                }
+            }
+        }
+
+        return csv.ToString();
+    }
+
+    /// <summary>A report to paste in a paper draft or an issue: per-site metrics, the pooled confusion matrix, missing sites.</summary>
+    public static string Markdown(EvaluationView evaluation)
+    {
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        var md = new StringBuilder();
+        md.Append(CultureInfo.InvariantCulture, $"# Evaluation {evaluation.Name} (`{evaluation.Id}`)\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle `{evaluation.ModelBundleSha256}` · spec `{evaluation.SpecSha256}`\n\n");
+        var labels = result.Pooled?.ConfusionMatrix.Labels ?? result.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
+        md.Append("| site | documents | accuracy | macro P | macro R | macro F1 |");
+        foreach (var label in labels)
+        {
+            md.Append(CultureInfo.InvariantCulture, $" F1 {Cell(label)} |");
+        }
+
+        md.Append("\n|---|---:|---:|---:|---:|---:|").Append(string.Concat(labels.Select(_ => "---:|"))).Append('\n');
+        foreach (var (site, document) in Scopes(result))
+        {
+            var name = site == "pooled" ? "**pooled**" : Cell(site);
+            md.Append(CultureInfo.InvariantCulture,
+                $"| {name} | {Integer(document.NDocuments)} | {Fixed(document.Accuracy)} | {Fixed(document.Macro.Precision)} | {Fixed(document.Macro.Recall)} | {Fixed(document.Macro.F1)} |");
+            foreach (var label in labels)
+            {
+                md.Append(' ').Append(document.PerClass.TryGetValue(label, out var m) ? Fixed(m.F1) : "-").Append(" |");
+            }
+
+            md.Append('\n');
+        }
+
+        if (result.Pooled is { } pooled)
+        {
+            md.Append("\n## Pooled confusion matrix\n\nRows are gold labels, columns predicted labels.\n\n| gold \\ predicted |");
+            foreach (var label in labels)
+            {
+                md.Append(' ').Append(Cell(label)).Append(" |");
+            }
+
+            md.Append("\n|---|").Append(string.Concat(labels.Select(_ => "---:|"))).Append('\n');
+            for (var g = 0; g < labels.Count; g++)
+            {
+                md.Append("| ").Append(Cell(labels[g])).Append(" |");
+                foreach (var count in pooled.ConfusionMatrix.Matrix[g])
+                {
+                    md.Append(' ').Append(Integer(count)).Append(" |");
+                }
+
+                md.Append('\n');
+            }
+        }
+
+        if (result.MissingSites.Count > 0)
+        {
+            md.Append("\n## Not in the pooled result\n\n");
+            foreach (var missing in result.MissingSites)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"- {Cell(missing.Site)}: {Cell(missing.Reason)}\n");
+            }
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Each site in name order, then the pooled result under the name <c>pooled</c>.</summary>
+    private static IEnumerable<(string Site, ResultDocument Document)> Scopes(PooledResultDocument result)
+    {
+        foreach (var (site, document) in result.PerSite.OrderBy(s => s.Key, StringComparer.Ordinal))
+        {
+            yield return (site, document);
+        }
+
+        if (result.Pooled is not null)
+        {
+            yield return ("pooled", result.Pooled);
+        }
+    }
+
+    private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Fixed(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+
+    /// <summary>RFC 4180: quoted when it holds a comma, a quote or a line break.</summary>
+    private static string Field(string value) =>
+        value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ');
+}

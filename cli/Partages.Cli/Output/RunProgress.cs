@@ -1,0 +1,94 @@
+using System.Globalization;
+using Partages.Client;
+using Partages.Contracts.V1;
+using Spectre.Console;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
+
+namespace Partages.Cli.Output;
+
+/// <summary>How <c>watch</c> shows per-node progress: live bars on a terminal, one line per change otherwise.</summary>
+internal interface IRunProgressView
+{
+    void Update(EvaluationView snapshot);
+}
+
+/// <summary>One Spectre progress bar per run, driven by the watch stream's snapshots.</summary>
+internal sealed class LiveRunProgress(ProgressContext progress) : IRunProgressView
+{
+    private readonly Dictionary<string, ProgressTask> _bars = new(StringComparer.Ordinal);
+
+    public void Update(EvaluationView snapshot)
+    {
+        foreach (var run in snapshot.Runs)
+        {
+            if (!_bars.TryGetValue(run.Id, out var bar))
+            {
+                bar = progress.AddTask(Describe(run), maxValue: 1);
+                _bars[run.Id] = bar;
+            }
+
+            bar.Description = Describe(run);
+            if (run.Total > 0 && !EvaluatorClient.IsFinal(run.State))
+            {
+                bar.MaxValue = run.Total;
+                bar.Value = Math.Min(run.Done, run.Total);
+            }
+            else if (EvaluatorClient.IsFinal(run.State))
+            {
+                bar.Value = bar.MaxValue;
+                bar.StopTask();
+            }
+        }
+    }
+
+    private static string Describe(Run run)
+    {
+        var colour = run.State switch
+        {
+            RunState.Succeeded => "green",
+            RunState.Failed or RunState.Rejected => "red",
+            RunState.Cancelled => "yellow",
+            _ => "default",
+        };
+        return $"{Markup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]";
+    }
+}
+
+/// <summary>For logs and pipes: a line when a run changes state or crosses another quarter of its documents.</summary>
+internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
+{
+    private readonly Dictionary<string, (RunState State, long Quarter)> _shown = new(StringComparer.Ordinal);
+
+    public void Update(EvaluationView snapshot)
+    {
+        foreach (var run in snapshot.Runs)
+        {
+            var quarter = run.Total > 0 ? Math.Min(4, run.Done * 4 / run.Total) : 0;
+            if (_shown.TryGetValue(run.Id, out var shown) && shown.State == run.State && shown.Quarter == quarter)
+            {
+                continue;
+            }
+
+            _shown[run.Id] = (run.State, quarter);
+            var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{run.NodeName}: {RunStates.Name(run.State)}");
+            if (run.Total > 0)
+            {
+                line.Append(CultureInfo.InvariantCulture, $" {run.Done}/{run.Total}");
+            }
+
+            if (run.Reason.Length > 0)
+            {
+                line.Append(" — ").Append(run.Reason);
+            }
+
+            output.WriteLine(line.ToString());
+        }
+    }
+}
+
+internal static class RunStates
+{
+    public static string Name(RunState state) => state.ToString().ToLowerInvariant();
+
+    public static string Name(EvaluationState state) => state.ToString().ToLowerInvariant();
+}
