@@ -1,8 +1,8 @@
 using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
-using Partages.Client;
+using Partages.Demo.Evaluator;
 using Partages.Demo.Federation;
-using Partages.Client.Presentation;
+using Partages.Demo.Presentation;
 using Partages.ModelKit;
 using Spectre.Console;
 
@@ -49,6 +49,7 @@ public sealed class DemoRunner(IAnsiConsole console)
 
         var final = await WatchWithProgressAsync(client, submitted, cancellationToken).ConfigureAwait(false);
         ResultsTable.Write(console, final);
+        Presentation.AurocTable.Write(console, final);
         return final.State == EvaluationState.Completed ? 0 : 1;
     }
 
