@@ -1,8 +1,8 @@
 using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
-using Partages.Demo.Evaluator;
+using Partages.Client;
 using Partages.Demo.Federation;
-using Partages.Demo.Presentation;
+using Partages.Client.Presentation;
 using Partages.ModelKit;
 using Spectre.Console;
 
