@@ -1,0 +1,118 @@
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Specs;
+using Partages.ModelKit;
+using Partages.NodeAgent.Engine.Datasets;
+
+namespace Partages.NodeAgent.Engine.Tests.Ner;
+
+/// <summary>
+/// The engine's entity recognition path on the demo's real artefacts: the ModelKit's trained token classifier
+/// (models/oncology-ner.zip) through ONNX Runtime, on the fictional hospitals' oncology reports, with the repository's
+/// NER spec. Assets built once for the fixture in a folder of their own.
+/// </summary>
+public sealed class OncologyNerModelTests
+{
+    private string _root = null!;
+    private DemoAssetSet _assets = null!;
+    private EvaluationSpec _spec = null!;
+
+    [OneTimeSetUp]
+    public async Task BuildAssets()
+    {
+        _root = Directory.CreateTempSubdirectory("partages-engine-ner-").FullName;
+        _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
+        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(FindRepositoryFile("eval-specs", "oncology-biomarkers-ner.yaml")));
+        parsed.Errors.Should().BeEmpty();
+        _spec = parsed.Spec!;
+    }
+
+    [OneTimeTearDown]
+    public void RemoveAssets() => Directory.Delete(_root, recursive: true);
+
+    [Test]
+    public async Task EvaluateAsync_RealModelOnEachHospital_MatchesTheModelKitsStrictF1()
+    {
+        foreach (var hospital in _assets.Hospitals)
+        {
+            var result = await EvaluateAsync(hospital.OncologyPath);
+            var strict = result.Schemes![NerSchemes.Strict].Overall;
+            await TestContext.Out.WriteLineAsync(
+                $"{hospital.Slug}: {result.NDocuments} reports, strict F1 {strict.F1:F4} (P {strict.Precision:F4}, R {strict.Recall:F4}), " +
+                $"partial F1 {result.Schemes[NerSchemes.Partial].Overall.F1:F4}, seqeval micro F1 {result.Seqeval!.Micro.F1:F4}, word accuracy {result.Seqeval.Accuracy:F4}");
+
+            result.Task.Should().Be(TaskTypes.TokenClassification);
+            result.NDocuments.Should().Be(hospital.OncologyCount);
+            result.InputSummary.Skipped.Should().BeEmpty();
+            strict.Possible.Should().BeGreaterThan(hospital.OncologyCount, "every report has several gold entities");
+            strict.F1.Should().BeGreaterThan(0.8);
+            // The ModelKit decoded the same reports with its C# forward pass of the same weights and the same rules.
+            var reference = _assets.NerModel!.HeldOutStrictF1ByHospital.Single(h => h.Slug == hospital.Slug).StrictF1;
+            strict.F1.Should().BeApproximately(reference, 1e-9);
+            result.Schemes[NerSchemes.Partial].Overall.F1.Should().BeGreaterThanOrEqualTo(strict.F1);
+        }
+    }
+
+    [Test]
+    public async Task Pool_RandomSplitsOfAHospitalAcrossSites_EqualsTheUnionExactly()
+    {
+        var hospital = _assets.Hospitals.Single(h => h.Slug == "hopital-kerbrac");
+        var lines = await File.ReadAllLinesAsync(hospital.OncologyPath);
+        var union = await EvaluateAsync(hospital.OncologyPath);
+        var random = new Random(2026);
+        for (var trial = 0; trial < 3; trial++)
+        {
+            var directory = Directory.CreateTempSubdirectory("partages-ner-split-").FullName;
+            try
+            {
+                var siteCount = 2 + random.Next(3);
+                var parts = Enumerable.Range(0, siteCount).Select(_ => new List<string>()).ToList();
+                foreach (var line in lines)
+                {
+                    parts[random.Next(siteCount)].Add(line);
+                }
+
+                var sites = new Dictionary<string, ResultDocument>();
+                for (var s = 0; s < siteCount; s++)
+                {
+                    var path = Path.Combine(directory, $"site{s}.jsonl");
+                    await File.WriteAllLinesAsync(path, parts[s]);
+                    sites[$"site{s}"] = ResultJson.DeserializeSite(ResultJson.Serialize(await EvaluateAsync(path)));
+                }
+
+                var pooled = PooledResultDocument.Pool(_spec.Task, _spec.Labels, sites, []).Pooled!;
+
+                pooled.Schemes.Should().BeEquivalentTo(union.Schemes);
+                pooled.Seqeval.Should().BeEquivalentTo(union.Seqeval);
+                pooled.PerClass.Should().BeEquivalentTo(union.PerClass);
+                pooled.ConfusionMatrix.Should().BeEquivalentTo(union.ConfusionMatrix);
+                pooled.NDocuments.Should().Be(union.NDocuments);
+            }
+            finally
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+
+    private Task<ResultDocument> EvaluateAsync(string path) =>
+        new EvaluationEngine().EvaluateAsync(
+            new EvaluationJob(_assets.NerBundlePath, _spec, new DatasetDefinition(_spec.Dataset, path, DatasetFormats.Jsonl)),
+            null,
+            CancellationToken.None);
+
+    private static string FindRepositoryFile(params string[] parts)
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            var candidate = Path.Combine([directory.FullName, .. parts]);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        throw new FileNotFoundException($"{Path.Combine(parts)} not found above {AppContext.BaseDirectory}");
+    }
+}
