@@ -22,6 +22,7 @@ public sealed class NodeFailureTests
             WorkDirectory = workDirectory,
             CoordinatorArguments = ["--Coordinator:LeaseSeconds=3", "--Coordinator:HeartbeatIntervalSeconds=1"],
             NodeHeartbeatSeconds = 1,
+            PinnedBundleSha256 = [TestAssets.Assets.BundleSha256],
         }, cts.Token);
         await federation.AddNodeAsync("steady", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], cts.Token);
         var doomed = await federation.AddNodeAsync("doomed", [new NodeDataset("amr-reports", large)], cts.Token);

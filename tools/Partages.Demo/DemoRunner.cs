@@ -30,7 +30,7 @@ public sealed class DemoRunner(IAnsiConsole console)
             Directory.Delete(runDirectory, recursive: true);
         }
 
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = runDirectory }, cancellationToken).ConfigureAwait(false);
+        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = runDirectory, PinnedBundleSha256 = [built.BundleSha256] }, cancellationToken).ConfigureAwait(false);
         console.MarkupLine($"Coordinator listening on [bold]{federation.CoordinatorUrl}[/] (logs in {Markup.Escape(federation.LogDirectory)})");
 
         foreach (var hospital in built.Hospitals)

@@ -180,7 +180,8 @@ internal static class CheckCommand
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or EvaluationRefusedException)
             {
-                report.Fail($"snapshot '{dataset.Name}'", $"cannot be fingerprinted ({ex.Message}); fix the file first");
+                // The dataset check above has already failed on the file: one problem, reported once.
+                report.Skip($"snapshot '{dataset.Name}'", $"not fingerprinted ({ex.Message})");
                 continue;
             }
 

@@ -16,6 +16,8 @@ public static class NodeAgentCli
             RunCommand.Create(),
             CheckCommand.Create(),
             HealthCommand.Create(timeProvider ?? TimeProvider.System),
+            JobsCommand.Create(),
+            AuditCommand.Create(),
             EvaluateCommand.Create(),
         };
 

@@ -9,6 +9,7 @@ using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Jobs;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
 
@@ -30,6 +31,7 @@ public static class NodeAgentServices
             .AddConnectivity()
             .AddArtifacts()
             .AddAudit()
+            .AddNodePolicy()
             .AddReleaseGate()
             .AddJobs()
             .AddHealth()

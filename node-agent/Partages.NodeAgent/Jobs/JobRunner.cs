@@ -6,6 +6,7 @@ using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
 
@@ -19,6 +20,7 @@ namespace Partages.NodeAgent.Jobs;
 /// </summary>
 public sealed partial class JobRunner(
     NodeConfig config,
+    JobAdmission admission,
     IEvaluationEngine engine,
     ArtifactStore artifacts,
     ResultReleaseGate releaseGate,
@@ -85,17 +87,29 @@ public sealed partial class JobRunner(
             return;
         }
 
-        if (_runs.ContainsKey(offer.RunId))
+        if (_runs.TryGetValue(offer.RunId, out var existing))
         {
-            // The same offer again (e.g. after a reconnect): it is already accepted and running.
-            Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
+            // The same offer again (e.g. after a reconnect): accepted again once admitted; while its snapshot is
+            // still being checked, the answer to the first offer is on its way.
+            if (existing.Accepted)
+            {
+                Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
+            }
+
             return;
         }
 
+        admission.Received(offer);
         var decision = OfferCheck.Decide(offer, config);
         if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
         {
             Reject(offer, decision.RejectionReason ?? InternalErrorReason);
+            return;
+        }
+
+        if (admission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal)
+        {
+            Reject(offer, refusal);
             return;
         }
 
@@ -112,14 +126,13 @@ public sealed partial class JobRunner(
             _runs[offer.RunId] = run;
         }
 
-        LogAccepted(logger, offer.RunId, offer.EvaluationId, decision.Spec.Name, decision.Dataset.Name);
-        Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
         run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
     }
 
     private void Reject(JobOffer offer, string reason)
     {
         LogRejected(logger, offer.RunId, reason);
+        admission.Refused(offer, reason);
         Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = reason } });
     }
 
@@ -128,6 +141,27 @@ public sealed partial class JobRunner(
         var cancellationToken = run.Token;
         try
         {
+            // Admission, before accepting: the snapshot must still be the one the policy approved (read once per change).
+            var admitted = await admission.CheckSnapshotAsync(dataset, cancellationToken).ConfigureAwait(false);
+            if (!admitted.Admitted || admitted.Snapshot is null)
+            {
+                Reject(offer, admitted.Reason ?? InternalErrorReason);
+                return;
+            }
+
+            run.Accepted = true;
+            LogAccepted(logger, offer.RunId, offer.EvaluationId, spec.Name, dataset.Name);
+            Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
+            // Manual approval waits here, accepted; the heartbeats (which list this run) keep the coordinator's lease.
+            var approval = await admission.ApproveRunAsync(offer, spec, admitted.Snapshot, cancellationToken).ConfigureAwait(false);
+            if (!approval.Approved)
+            {
+                LogRejected(logger, run.RunId, approval.Reason ?? "");
+                Finish(run, new NodeMessage { Rejected = new JobRejected { RunId = run.RunId, Reason = approval.Reason ?? "rejected by the hospital" } });
+                return;
+            }
+
+            admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
             var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
             var bundlePath = await artifacts.GetAsync(
                 offer.ModelBundle,
@@ -142,17 +176,29 @@ public sealed partial class JobRunner(
                 cancellationToken).ConfigureAwait(false);
             outbox.DropProgress(run.RunId);
 
-            var outcome = await releaseGate.ReleaseAsync(run.RunId, result, cancellationToken).ConfigureAwait(false);
+            var payload = releaseGate.Prepare(run.RunId, result);
+            // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
+            var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
+            if (!payloadApproval.Approved)
+            {
+                Fail(run, payloadApproval.Reason ?? "the hospital withheld the result", null);
+                return;
+            }
+
+            var outcome = await releaseGate.SubmitAsync(payload, cancellationToken).ConfigureAwait(false);
+            admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
         }
         catch (OperationCanceledException) when (run.CancelRequested)
         {
             LogCancelled(logger, run.RunId);
+            admission.RunCancelled(run.RunId);
             Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
         }
         catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
         {
             LogStoppedByShutdown(logger, run.RunId);
+            admission.RunFailed(run.RunId, "the node agent was stopped");
             Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = "the node agent was stopped" } });
         }
         catch (EvaluationRefusedException ex)
@@ -170,6 +216,7 @@ public sealed partial class JobRunner(
         catch (Exception ex)
         {
             LogInternalError(logger, run.RunId, ex);
+            admission.RunFailed(run.RunId, InternalErrorReason);
             Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = InternalErrorReason } });
         }
         finally
@@ -180,9 +227,10 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Fail(ActiveRun run, string reason, Exception exception)
+    private void Fail(ActiveRun run, string reason, Exception? exception)
     {
         LogFailed(logger, run.RunId, reason, exception);
+        admission.RunFailed(run.RunId, reason);
         Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = reason } });
     }
 
@@ -212,6 +260,9 @@ public sealed partial class JobRunner(
         public CancellationToken Token => _cancellation.Token;
 
         public bool CancelRequested => _cancelRequested;
+
+        /// <summary>Admitted and accepted: a repeated offer is answered JobAccepted again.</summary>
+        public bool Accepted { get; set; }
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
@@ -244,7 +295,7 @@ public sealed partial class JobRunner(
     private static partial void LogSucceeded(ILogger logger, string runId, string sha256);
 
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Run {RunId} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string runId, string reason, Exception exception);
+    private static partial void LogFailed(ILogger logger, string runId, string reason, Exception? exception);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only 'internal error'")]
     private static partial void LogInternalError(ILogger logger, string runId, Exception exception);

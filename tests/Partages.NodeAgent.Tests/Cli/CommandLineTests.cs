@@ -24,10 +24,22 @@ public sealed class CommandLineTests
             coordinator:
               url: {_coordinator.Address.ToString().TrimEnd('/')}
             data_directory: ./node-data
+            policy: ./policy.yaml
             datasets:
               - name: amr-reports
                 path: ./data/amr.jsonl
                 format: jsonl
+            """);
+        // The policy 'run' requires: the dataset at its current fingerprint (for JSONL, the SHA-256 of the file).
+        File.WriteAllText(_directory.Combine("policy.yaml"), $"""
+            datasets:
+              - name: amr-reports
+                snapshot_sha256: {Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(_directory.Combine("data", "amr.jsonl")))}
+                legal_basis: test agreement
+            models:
+              pinned_bundles: ["{new string('0', 64)}"]
+            tasks: [single_label_classification]
+            approval: auto
             """);
     }
 

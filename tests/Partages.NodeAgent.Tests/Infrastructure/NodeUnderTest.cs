@@ -6,7 +6,9 @@ using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Session;
+using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
@@ -44,7 +46,8 @@ public sealed class NodeUnderTest : IAsyncDisposable
         Action<AgentOptions>? tune = null,
         IReadOnlyList<DatasetDefinition>? datasets = null,
         Func<NodeConfig, RecordingLoggerProvider, NodeConfig>? configure = null,
-        TimeProvider? timeProvider = null)
+        TimeProvider? timeProvider = null,
+        Func<NodeConfig, NodePolicy>? policy = null)
     {
         var config = new NodeConfig
         {
@@ -61,6 +64,8 @@ public sealed class NodeUnderTest : IAsyncDisposable
         var host = NodeAgentHost.Create(config, identity, services =>
         {
             services.AddSingleton<IEvaluationEngine>(engine);
+            // The node policy: everything allowed unless the test brings its own (tests/…/Policy/).
+            services.AddSingleton(policy?.Invoke(config) ?? TestPolicies.AllowAll(config));
             if (timeProvider is not null)
             {
                 services.AddSingleton(timeProvider);

@@ -114,6 +114,15 @@ node.yaml, rendered from values. It follows the agent's own rules (Configuration
 node-agent/Partages.NodeAgent), so that mistakes fail at install time rather than in the pod. The agent
 rejects unknown keys.
 */}}
+{{- /* policy.yaml: the chart value `policy` as it is; the agent validates it (every error with its line) and refuses to run without it. */ -}}
+{{- define "partages-node-agent.policyYaml" -}}
+{{- if not .Values.policy }}
+{{- fail "policy is required: the node policy (datasets with snapshot_sha256 and legal_basis, models, tasks, approval); node-agent/policy.example.yaml documents every field" }}
+{{- end -}}
+# Partages node policy, rendered by the partages-node-agent Helm chart from the value `policy`.
+{{ toYaml .Values.policy }}
+{{- end }}
+
 {{- define "partages-node-agent.nodeYaml" -}}
 {{- $slug := "^[a-z0-9][a-z0-9_-]{0,62}$" }}
 {{- $name := required "node.name is required: the node name given to `admin enrollment-token --node`" .Values.node.name }}
@@ -141,6 +150,8 @@ coordinator:
 data_directory: {{ include "partages-node-agent.dataDir" . | quote }}
 heartbeat_seconds: {{ int .Values.heartbeatSeconds }}
 max_concurrent_runs: {{ int .Values.maxConcurrentRuns }}
+# The hospital's node policy (chart value `policy`), beside this file in the same ConfigMap.
+policy: ./policy.yaml
 datasets:
 {{- $seen := dict }}
 {{- range $i, $d := .Values.datasets.items }}

@@ -1,0 +1,184 @@
+using System.IO.Compression;
+using Partages.Evaluation;
+using Partages.NodeAgent.Approval;
+using Partages.NodeAgent.Cli;
+using Partages.NodeAgent.Policy;
+using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Tests.Policy;
+
+namespace Partages.NodeAgent.Tests.Approval;
+
+/// <summary>Manual approval end to end: the real agent, the fake coordinator, and the <c>jobs</c> commands in between.</summary>
+public sealed class ManualApprovalTests : FakeCoordinatorFixture
+{
+    private const int AwaitingRunApproval = 820;
+    private const int AwaitingPayloadApproval = 821;
+
+    [Test]
+    public async Task Manual_ApproveRunThenPayload_RunsShowsTheExactPayloadAndReleasesIt()
+    {
+        var bundle = ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await StartManualNodeAsync(bundle);
+        var session = await Coordinator.NextSessionAsync();
+        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+
+        session.Offer(Offers.For("run-m", bundle));
+        (await session.NextAsync(m => m.Accepted is not null)).Accepted.RunId.Should().Be("run-m");
+        await awaitingRun;
+
+        Engine.Started.IsCompleted.Should().BeFalse("nothing runs before a person approves");
+        Coordinator.DownloadRequests.Should().BeEmpty();
+        var list = await CliAsync("jobs", "list");
+        list.Output.Should().Contain("run-m").And.Contain(JobStates.AwaitingApproval);
+        var shown = await CliAsync("jobs", "show", "run-m");
+        shown.Output.Should().Contain("amr-test").And.Contain(ContentHash.Of(bundle)).And.Contain(TestPolicies.FakeFingerprint)
+            .And.Contain("test agreement").And.Contain("eval-1").And.Contain("pinned by SHA-256");
+
+        var awaitingPayload = LogEventAsync(node, AwaitingPayloadApproval);
+        (await CliAsync("jobs", "approve", "run-m", "--by", "Dr Martin")).Code.Should().Be(ExitCodes.Ok);
+        await awaitingPayload;
+
+        Coordinator.Submissions.Reader.TryPeek(out _).Should().BeFalse("the payload waits for its own approval");
+        var ticket = JobFiles.ReadTicket(JobFiles.TicketPath(JobFiles.Directory(node.Config), "run-m"))!;
+        ticket.State.Should().Be(JobStates.AwaitingPayloadApproval);
+        var payloadJson = await File.ReadAllTextAsync(JobFiles.PayloadPath(JobFiles.Directory(node.Config), "run-m"));
+        ContentHash.Of(payloadJson).Should().Be(ticket.Payload!.Sha256);
+        (await CliAsync("jobs", "show", "run-m")).Output.Should().Contain(payloadJson).And.Contain(ticket.Payload.Sha256);
+
+        (await CliAsync("jobs", "approve", "run-m", "--by", "DPO")).Code.Should().Be(ExitCodes.Ok);
+        var submitted = await Coordinator.NextSubmissionAsync();
+
+        submitted.ResultJson.Should().Be(payloadJson, "exactly the payload shown leaves");
+        submitted.ResultSha256.Should().Be(ticket.Payload.Sha256);
+        var events = AdmissionTests.AuditEvents(node);
+        events.Select(e => e.Event).Should().ContainInOrder(
+            "job_received", "approval_requested", "job_approved", "run_started", "approval_requested", "payload_approved", "result_released");
+        events.Single(e => e.Event == "job_approved").By.Should().Be("Dr Martin");
+        events.Single(e => e.Event == "payload_approved").By.Should().Be("DPO");
+        events.Single(e => e.Event == "result_released").PayloadSha256.Should().Be(ticket.Payload.Sha256);
+        (await CliAsync("audit", "verify")).Code.Should().Be(ExitCodes.Ok);
+    }
+
+    [Test]
+    public async Task Manual_RejectRun_CoordinatorGetsTheReasonAndNothingRuns()
+    {
+        var bundle = ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await StartManualNodeAsync(bundle);
+        var session = await Coordinator.NextSessionAsync();
+        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+        session.Offer(Offers.For("run-no", bundle));
+        await awaitingRun;
+
+        (await CliAsync("jobs", "reject", "run-no", "--reason", "not covered by our data-use agreement", "--by", "DPO")).Code.Should().Be(ExitCodes.Ok);
+        var rejected = await session.NextAsync(m => m.Rejected is not null);
+
+        rejected.Rejected.RunId.Should().Be("run-no");
+        rejected.Rejected.Reason.Should().Be("the hospital's operator rejected this job: not covered by our data-use agreement");
+        rejected.Rejected.Reason.Should().NotContain("DPO", "who decided stays in the hospital's audit log");
+        Coordinator.DownloadRequests.Should().BeEmpty();
+        Engine.Started.IsCompleted.Should().BeFalse();
+        var line = AdmissionTests.AuditEvents(node).Single(e => e.Event == "job_rejected_by_operator");
+        line.By.Should().Be("DPO");
+        line.Reason.Should().Be("not covered by our data-use agreement");
+        JobFiles.ReadTicket(JobFiles.TicketPath(JobFiles.Directory(node.Config), "run-no"))!.State.Should().Be(JobStates.Rejected);
+    }
+
+    [Test]
+    public async Task Manual_RejectPayload_RunFailsWithTheReasonAndNothingLeaves()
+    {
+        var bundle = ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await StartManualNodeAsync(bundle);
+        var session = await Coordinator.NextSessionAsync();
+        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+        var awaitingPayload = LogEventAsync(node, AwaitingPayloadApproval);
+        session.Offer(Offers.For("run-w", bundle));
+        await awaitingRun;
+        await CliAsync("jobs", "approve", "run-w");
+        await awaitingPayload;
+
+        (await CliAsync("jobs", "reject", "run-w", "--reason", "counts too small to publish")).Code.Should().Be(ExitCodes.Ok);
+        var failed = await session.NextAsync(m => m.Failed is not null);
+
+        failed.Failed.Reason.Should().Be("the hospital's operator withheld the result: counts too small to publish");
+        Coordinator.SubmitAttempts.Should().Be(0);
+        AdmissionTests.AuditEvents(node).Select(e => e.Event).Should().NotContain("result_released");
+    }
+
+    [Test]
+    public async Task Approve_NoSuchJob_ExitCodeOne()
+    {
+        await using var node = await StartManualNodeAsync(Offers.Bundle(10));
+
+        var result = await CliAsync("jobs", "approve", "run-none");
+
+        result.Code.Should().Be(ExitCodes.Failure);
+        result.Error.Should().Contain("No job 'run-none'");
+    }
+
+    /// <summary>A bundle the model-trust check accepts (a real zip with a standard-operator graph); the engine is faked.</summary>
+    internal static byte[] ValidBundle()
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            Add(zip, "manifest.json", "{\"name\":\"approval-test\",\"task\":\"single_label_classification\",\"labels\":[\"sensible\",\"BLSE\"],\"tokenizer\":{\"kind\":\"bert_wordpiece\",\"vocab\":\"vocab.txt\"}}");
+            // An empty ONNX graph: no operator at all, so nothing custom; the engine itself is faked.
+            Add(zip, "model.onnx", "");
+            Add(zip, "vocab.txt", "[PAD]\n[UNK]\n[CLS]\n[SEP]\nblse\n");
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void Add(ZipArchive zip, string name, string content)
+    {
+        using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+        writer.Write(content);
+    }
+
+    private async Task<NodeUnderTest> StartManualNodeAsync(byte[] bundle)
+    {
+        var node = await NodeUnderTest.StartAsync(
+            Coordinator,
+            Engine,
+            Scratch,
+            policy: config => TestPolicies.AllowAll(config, ApprovalMode.Manual) with { Models = new ModelPolicy { PinnedBundles = [ContentHash.Of(bundle)] } });
+        // The commands read node.yaml to find the data directory, as an operator's would.
+        await File.WriteAllTextAsync(node.Config.SourcePath, $"""
+            name: {NodeUnderTest.NodeName}
+            coordinator:
+              url: {Coordinator.Address.ToString().TrimEnd('/')}
+            data_directory: {node.Config.DataDirectory}
+            datasets:
+              - name: amr-reports
+                path: {node.Config.Datasets[0].Path}
+                format: jsonl
+            """);
+        return node;
+    }
+
+    private async Task<(int Code, string Output, string Error)> CliAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await NodeAgentCli.InvokeAsync([.. args, "--config", Scratch.Combine("node.yaml")], output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    /// <summary>Completes when the agent logs <paramref name="eventId"/> (subscribe before the action that causes it).</summary>
+    private static Task LogEventAsync(NodeUnderTest node, int eventId)
+    {
+        var logged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Logs.Logged += entry =>
+        {
+            if (entry.EventId.Id == eventId)
+            {
+                logged.TrySetResult();
+            }
+        };
+        return logged.Task.WaitAsync(TestTimeouts.Default);
+    }
+}

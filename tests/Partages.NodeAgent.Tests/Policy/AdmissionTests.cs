@@ -1,0 +1,146 @@
+using System.Text.Json;
+using Partages.Contracts.V1;
+using Partages.Evaluation;
+using Partages.Evaluation.Bundles;
+using Partages.NodeAgent.Audit;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
+using Partages.NodeAgent.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Tests.Policy;
+
+/// <summary>Each refusal of the node policy, through the real agent and the fake coordinator: refused before anything is downloaded, reason sent, audit line written.</summary>
+public sealed class AdmissionTests : FakeCoordinatorFixture
+{
+    [Test]
+    public async Task Offer_DatasetBelowMinimumSize_RejectedWithoutDownload()
+    {
+        Engine.DocumentCounts["amr-reports"] = 19;
+
+        var reason = await RejectionOfAsync(config => TestPolicies.AllowAll(config) with { Release = new ReleasePolicy { MinDatasetDocuments = 20 } });
+
+        reason.Should().Be("dataset 'amr-reports' has fewer documents than this node's minimum for an evaluation (20)");
+        reason.Should().NotContain("19", "the actual size is not disclosed");
+    }
+
+    [Test]
+    public async Task Offer_DatasetInNodeYamlButNotInPolicy_Rejected()
+    {
+        var reason = await RejectionOfAsync(config => TestPolicies.AllowAll(config) with { Datasets = [] });
+
+        reason.Should().Be("dataset 'amr-reports' is not exposed by this node's policy");
+    }
+
+    [Test]
+    public async Task Offer_SnapshotChangedSinceThePolicy_Rejected()
+    {
+        var reason = await RejectionOfAsync(config => TestPolicies.AllowAll(config) with
+        {
+            Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = new string('a', 64), LegalBasis = "DUA" }],
+        });
+
+        reason.Should().Contain("no longer the snapshot the policy approved");
+    }
+
+    [Test]
+    public async Task Offer_TaskNotAllowed_Rejected()
+    {
+        var reason = await RejectionOfAsync(config => TestPolicies.AllowAll(config) with { Tasks = [TaskTypes.MultiLabelClassification] });
+
+        reason.Should().Be("task 'single_label_classification' is not allowed by this node's policy (allowed: multi_label_classification)");
+    }
+
+    [Test]
+    public async Task Offer_SpecNotAllowed_Rejected()
+    {
+        var reason = await RejectionOfAsync(config => TestPolicies.AllowAll(config) with { Specs = ["another-spec"] });
+
+        reason.Should().Be("spec 'amr-test' is not among the specs this node's policy allows");
+    }
+
+    [Test]
+    public async Task Offer_AllowedByPolicy_AcceptedAndAuditedFromReceiptToStart()
+    {
+        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Engine.Evaluate = async (_, _, token) =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, token);
+            return FakeEngine.SampleResult();
+        };
+        await using var node = await NodeUnderTest.StartAsync(
+            Coordinator, Engine, Scratch, policy: config => TestPolicies.AllowAll(config) with { Models = new ModelPolicy { PinnedBundles = [ContentHash.Of(bundle)] } });
+        var session = await Coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-ok", bundle));
+        await session.NextAsync(m => m.Accepted is not null);
+        await started.Task.WaitAsync(TestTimeouts.Default);
+
+        var events = AuditEvents(node);
+        events.Select(e => e.Event).Should().ContainInOrder("agent_started", "policy_loaded", "job_received", "job_approved", "run_started");
+        var approved = events.Single(e => e.Event == "job_approved");
+        approved.By.Should().Be(JobAdmission.AutoApprover);
+        approved.LegalBasis.Should().Be("test agreement");
+        approved.DatasetFingerprint.Should().Be(TestPolicies.FakeFingerprint);
+        approved.BundleSha256.Should().Be(ContentHash.Of(bundle));
+        approved.SpecSha256.Should().Be(ContentHash.Of(Offers.SpecYaml()));
+        AuditChain.VerifyFile(AuditLog.PathFor(node.Config)).Valid.Should().BeTrue();
+    }
+
+    [Test]
+    public async Task Offer_SnapshotFileChanged_InspectedAgainAndRefused()
+    {
+        var file = Scratch.Combine("amr.jsonl");
+        await File.WriteAllTextAsync(file, "{\"id\":\"1\",\"text\":\"a\",\"label\":\"BLSE\"}\n");
+        var inspector = new SnapshotInspector(new EvaluationEngine());
+        var dataset = new DatasetDefinition("amr-reports", file, "jsonl");
+        var first = await inspector.InspectAsync(dataset, CancellationToken.None);
+        var admission = new PolicyAdmission(
+            new NodePolicy
+            {
+                Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = first.Fingerprint, LegalBasis = "DUA" }],
+                Tasks = TaskTypes.All,
+                Release = new ReleasePolicy { MinDatasetDocuments = 1 },
+            },
+            inspector);
+        (await admission.CheckSnapshotAsync(dataset, CancellationToken.None)).Admitted.Should().BeTrue();
+
+        await File.AppendAllTextAsync(file, "{\"id\":\"2\",\"text\":\"b\",\"label\":\"BLSE\"}\n");
+        var verdict = await admission.CheckSnapshotAsync(dataset, CancellationToken.None);
+
+        verdict.Admitted.Should().BeFalse("the file no longer has the approved fingerprint");
+        verdict.Reason.Should().Contain("no longer the snapshot");
+    }
+
+    private async Task<string> RejectionOfAsync(Func<NodeAgent.Configuration.NodeConfig, NodePolicy> policy)
+    {
+        var bundle = Offers.Bundle(1000);
+        Coordinator.AddArtifact(bundle);
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: policy);
+        var session = await Coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-r", bundle));
+        var reply = await session.NextAsync(m => m.Rejected is not null || m.Accepted is not null);
+
+        reply.Rejected.Should().NotBeNull("the policy refuses this offer");
+        reply.Rejected.RunId.Should().Be("run-r");
+        Coordinator.DownloadRequests.Should().BeEmpty("a refused job downloads nothing");
+        Engine.Started.IsCompleted.Should().BeFalse();
+        var refusal = AuditEvents(node).Should().ContainSingle(e => e.Event == "job_rejected").Subject;
+        refusal.Reason.Should().Be(reply.Rejected.Reason);
+        refusal.RunId.Should().Be("run-r");
+        return reply.Rejected.Reason;
+    }
+
+    internal static List<AuditLine> AuditEvents(NodeUnderTest node) =>
+        [.. File.ReadAllLines(AuditLog.PathFor(node.Config)).Select(l => JsonSerializer.Deserialize<AuditLine>(l, AuditLine.Json)!)];
+}
+
+/// <summary>An audit log line as a test reads it.</summary>
+public sealed record AuditLine(long Seq, string Event, string? RunId, string? By, string? Reason, string? Decision, string? LegalBasis,
+    string? DatasetFingerprint, string? BundleSha256, string? SpecSha256, string? PayloadSha256)
+{
+    public static JsonSerializerOptions Json { get; } = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}

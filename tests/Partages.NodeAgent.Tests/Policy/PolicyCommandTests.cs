@@ -1,0 +1,73 @@
+using Partages.NodeAgent.Cli;
+using Partages.NodeAgent.Tests.Infrastructure;
+
+namespace Partages.NodeAgent.Tests.Policy;
+
+/// <summary><c>run</c> without a valid policy, and <c>check</c> printing the fingerprint to paste.</summary>
+public sealed class PolicyCommandTests
+{
+    private TestDirectory _directory = null!;
+    private string _configPath = null!;
+
+    [SetUp]
+    public void Create()
+    {
+        _directory = new TestDirectory();
+        File.WriteAllText(_directory.Combine("amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
+        _configPath = _directory.Combine("node.yaml");
+        File.WriteAllText(_configPath, """
+            name: chu-valmont
+            coordinator:
+              url: https://127.0.0.1:1
+            data_directory: ./node-data
+            policy: ./policy.yaml
+            datasets:
+              - name: amr-reports
+                path: ./amr.jsonl
+                format: jsonl
+            """);
+    }
+
+    [TearDown]
+    public void Delete() => _directory.Dispose();
+
+    [Test]
+    public async Task Run_PolicyFileMissing_RefusesToStart_ExitCode2()
+    {
+        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("policy.yaml").And.Contain("cannot read");
+    }
+
+    [Test]
+    public async Task Run_PolicyInvalid_ListsEveryErrorWithItsLine_ExitCode2()
+    {
+        File.WriteAllText(_directory.Combine("policy.yaml"), "datasets:\n  - name: unknown\n    snapshot_sha256: x\n    legal_basis: y\ntasks: [summarization]\n");
+
+        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("line 2").And.Contain("line 3").And.Contain("line 5");
+    }
+
+    [Test]
+    public async Task Check_SnapshotNotTheApprovedOne_PrintsTheCurrentFingerprintToPaste()
+    {
+        File.WriteAllText(_directory.Combine("policy.yaml"), $"datasets:\n  - name: amr-reports\n    snapshot_sha256: {new string('a', 64)}\n    legal_basis: DUA\ntasks: [single_label_classification]\n");
+        var fingerprint = Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(_directory.Combine("amr.jsonl")));
+
+        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+
+        code.Should().Be(ExitCodes.Failure);
+        output.Should().Contain($"[FAIL] snapshot 'amr-reports'").And.Contain($"snapshot_sha256: {fingerprint}");
+    }
+
+    private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var code = await NodeAgentCli.InvokeAsync(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+}
