@@ -26,7 +26,7 @@ public sealed class EvaluatorSessionTests
     public async Task StartFederation()
     {
         _work = CliAssets.NewDirectory("session");
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = _work });
+        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = _work, PinnedBundleSha256 = [CliAssets.Assets.BundleSha256] });
         await _federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", CliAssets.Assets.Hospitals[0].AmrPath)]);
         await _federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", CliAssets.Assets.Hospitals[1].AmrPath)]);
         var offline = await _federation.AddNodeAsync("site-offline", [new NodeDataset("amr-reports", CliAssets.Assets.Hospitals[2].AmrPath)]);
