@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Telemetry;
 
 namespace Partages.NodeAgent.Hosting;
 
@@ -24,13 +25,15 @@ public static class NodeAgentHost
         {
             console.SingleLine = true;
             console.UseUtcTimestamp = true;
+            console.IncludeScopes = true;   // carries the trace and span ids (Telemetry/)
             console.TimestampFormat = "yyyy-MM-dd'T'HH:mm:ss.fff'Z' ";
         });
         builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(15));
         configure?.Invoke(builder.Services);
         builder.Services
             .AddNodeAgent(config, identity)
-            .AddEvaluationEngine();
+            .AddEvaluationEngine()
+            .AddNodeAgentTelemetry(config);     // Telemetry/: spans, metrics, exporters
         return builder.Build();
     }
 }

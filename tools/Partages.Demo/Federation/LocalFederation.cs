@@ -23,6 +23,9 @@ public sealed record FederationOptions
 
     public int NodeHeartbeatSeconds { get; init; } = 2;
 
+    /// <summary>When set, every process writes its finished spans as JSON lines to <c>&lt;dir&gt;/&lt;process&gt;.spans.jsonl</c> (docs/observability.md).</summary>
+    public string? SpanFileDirectory { get; init; }
+
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
     /// <summary>
@@ -82,6 +85,11 @@ public sealed partial class LocalFederation : IAsyncDisposable
         // A restart keeps its port, so node agents configured with the old URL find it again.
         var url = _coordinator is null ? "https://127.0.0.1:0" : CoordinatorUrl.ToString().TrimEnd('/');
         string[] arguments = ["serve", "--data-dir", CoordinatorDataDirectory, "--urls", url, .. _options.CoordinatorArguments];
+        if (SpanFile("coordinator") is { } spanFile)
+        {
+            arguments = [.. arguments, $"--Coordinator:Telemetry:SpanFile={spanFile}"];
+        }
+
         _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"));
         var match = await _coordinator.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
         CoordinatorUrl = new Uri(match.Groups["url"].Value);
@@ -128,7 +136,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
             _options.StartTimeout,
             cancellationToken).ConfigureAwait(false);
 
-        var node = new NodeHandle(name, configPath, Path.Combine(LogDirectory, $"{name}.log"));
+        var node = new NodeHandle(name, configPath, Path.Combine(LogDirectory, $"{name}.log"), SpanFile(name) is { } spanFile ? new Dictionary<string, string> { ["PARTAGES_SPAN_FILE"] = spanFile } : null);
         node.Start();
         _nodes[name] = node;
         return node;
@@ -183,6 +191,10 @@ public sealed partial class LocalFederation : IAsyncDisposable
         using var leaf = new X509Certificate2(certificate);
         return chain.Build(leaf);
     }
+
+    /// <summary>The span file of one process, or null when span files are off.</summary>
+    public string? SpanFile(string process) =>
+        _options.SpanFileDirectory is { } directory ? Path.Combine(Path.GetFullPath(directory), $"{process}.spans.jsonl") : null;
 
     private async Task<string> AdminAsync(string[] arguments, CancellationToken cancellationToken) =>
         await ManagedProcess.RunAsync("coordinator admin", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "admin.log"), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
@@ -251,7 +263,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
 }
 
 /// <summary>One hospital's node agent process; it can be killed and started again on the same identity.</summary>
-public sealed class NodeHandle(string name, string configPath, string logPath) : IAsyncDisposable
+public sealed class NodeHandle(string name, string configPath, string logPath, IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
 {
     public string Name { get; } = name;
 
@@ -260,7 +272,7 @@ public sealed class NodeHandle(string name, string configPath, string logPath) :
     public ManagedProcess Process { get; private set; } = null!;
 
     public void Start() =>
-        Process = ManagedProcess.Start(Name, Executables.NodeAgent, ["run", "--config", ConfigPath], logPath);
+        Process = ManagedProcess.Start(Name, Executables.NodeAgent, ["run", "--config", ConfigPath], logPath, environment);
 
     public Task KillAsync() => Process.KillAsync();
 
