@@ -28,7 +28,7 @@ public sealed class TelemetryTests
         var workDirectory = TestAssets.NewWorkDirectory("telemetry");
         string[] sites = ["site-a", "site-b"];
         await using var federation = await LocalFederation.StartAsync(
-            new FederationOptions { WorkDirectory = workDirectory, SpanFileDirectory = Path.Combine(workDirectory, "spans") }, cts.Token);
+            new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.BundleSha256], SpanFileDirectory = Path.Combine(workDirectory, "spans") }, cts.Token);
         await federation.AddNodeAsync(sites[0], [new NodeDataset("amr-reports", assets.Hospitals[0].AmrPath)], cts.Token);
         await federation.AddNodeAsync(sites[1], [new NodeDataset("amr-reports", assets.Hospitals[1].AmrPath)], cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("e2e", "evaluator", cts.Token));
