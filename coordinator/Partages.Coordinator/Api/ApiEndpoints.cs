@@ -1,12 +1,14 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Scheduling;
 
 namespace Partages.Coordinator.Api;
 
 /// <summary>
 /// The read-only JSON API under <c>/api/v1/</c> on the coordinator's TLS port (docs/dashboard.md): nodes,
-/// evaluations, one evaluation, and its changes as server-sent events. Any API token may read.
+/// evaluations, one evaluation, and its changes as server-sent events. Any API token may read, with the
+/// evaluator plane's rule for evaluations (<see cref="EvaluationAccess"/>): an evaluator token sees only its own.
 /// </summary>
 public static class ApiEndpoints
 {
@@ -26,7 +28,7 @@ public static class ApiEndpoints
         api.MapGet("/nodes", async (ApiReadModel model, CancellationToken ct) =>
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
 
-        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, CancellationToken ct) =>
+        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, HttpContext context, CancellationToken ct) =>
         {
             if (!ApiReadModel.TryParseState(state, out var status))
             {
@@ -38,19 +40,22 @@ public static class ApiEndpoints
                 return ApiJson.BadRequest("limit must be positive (it is capped at 500).");
             }
 
-            var evaluations = await model.EvaluationsAsync(status, limit ?? 0, ct).ConfigureAwait(false);
+            var evaluations = await model.EvaluationsAsync(ApiAuthentication.Caller(context), status, limit ?? 0, ct).ConfigureAwait(false);
             return TypedResults.Json(new { evaluations }, ApiJson.Options);
         });
 
-        api.MapGet("/evaluations/{id}", async Task<IResult> (string id, ApiReadModel model, CancellationToken ct) =>
-            await model.EvaluationAsync(id, ct).ConfigureAwait(false) is { } evaluation
+        api.MapGet("/evaluations/{id}", async Task<IResult> (string id, ApiReadModel model, HttpContext context, CancellationToken ct) =>
+            await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? TypedResults.Json(evaluation, ApiJson.Options)
                 : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
 
-        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, CancellationToken ct) =>
-            await model.EvaluationAsync(id, ct).ConfigureAwait(false) is null
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, HttpContext context, CancellationToken ct) =>
+        {
+            var caller = ApiAuthentication.Caller(context);
+            return await model.EvaluationAsync(caller, id, ct).ConfigureAwait(false) is null
                 ? ApiJson.NotFound($"Evaluation '{id}' does not exist.")
-                : TypedResults.ServerSentEvents(SnapshotsAsync(id, model, notifier, ct)));
+                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, ct));
+        });
 
         return endpoints;
     }
@@ -60,6 +65,7 @@ public static class ApiEndpoints
     /// final (then the stream ends) or the client goes. No polling: it waits on <see cref="EvaluationChangeNotifier"/>.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> SnapshotsAsync(
+        EvaluatorIdentity caller,
         string id, ApiReadModel model, EvaluationChangeNotifier notifier, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? previous = null;
@@ -67,7 +73,7 @@ public static class ApiEndpoints
         {
             // Subscribe before reading, so a change committed after the read always wakes this loop.
             var changed = notifier.NextChange(id);
-            var current = await model.EvaluationAsync(id, cancellationToken).ConfigureAwait(false);
+            var current = await model.EvaluationAsync(caller, id, cancellationToken).ConfigureAwait(false);
             if (current is null)
             {
                 yield break;

@@ -22,7 +22,7 @@ public sealed record NodeView(
 /// <summary>A dataset a node exposes; <see cref="ApproximateDocuments"/> is rounded by the node before it leaves.</summary>
 public sealed record DatasetView(string Name, string Format, long ApproximateDocuments, string Fingerprint);
 
-/// <summary>One line of the evaluations list.</summary>
+/// <summary>One line of the evaluations list; the document counts cover the runs evaluating or succeeded.</summary>
 public sealed record EvaluationSummaryView(
     string Id,
     string Name,
@@ -61,9 +61,11 @@ public sealed record EvaluationView(
     JsonElement? PooledResult);
 
 /// <summary>
-/// One node's run. <see cref="ResultSha256"/> is the SHA-256 of the payload the node released (what its own
-/// audit log records); <see cref="SuppressedCells"/> is null unless the released result says how many cells its
-/// release gate suppressed.
+/// One node's run. <see cref="Done"/> of <see cref="Total"/> counts <see cref="ProgressUnit"/>: "bytes" of the model
+/// bundle while the node downloads it, "documents" once it evaluates (for a succeeded run, the documents its result
+/// says it read), "" before either. <see cref="ResultSha256"/> is the SHA-256 of the payload the node released (what
+/// its own audit log records); <see cref="SuppressedCells"/> is null unless the released result says how many cells
+/// its release gate suppressed.
 /// </summary>
 public sealed record RunView(
     string Id,
@@ -72,6 +74,7 @@ public sealed record RunView(
     string Reason,
     long Done,
     long Total,
+    string ProgressUnit,
     int Attempts,
     DateTimeOffset UpdatedAt,
     string? ResultSha256,

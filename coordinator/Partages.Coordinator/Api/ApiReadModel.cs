@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
@@ -35,12 +36,20 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             n.CertificateNotAfter))];
     }
 
-    /// <summary>The most recent evaluations first, optionally only those in <paramref name="state"/>.</summary>
-    public async Task<IReadOnlyList<EvaluationSummaryView>> EvaluationsAsync(EvaluationStatus? state, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// The most recent evaluations the caller may see (<see cref="EvaluationAccess"/>: an evaluator only its own),
+    /// optionally only those in <paramref name="state"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<EvaluationSummaryView>> EvaluationsAsync(EvaluatorIdentity caller, EvaluationStatus? state, int limit, CancellationToken cancellationToken)
     {
         var take = limit <= 0 ? DefaultListLimit : Math.Min(limit, MaxListLimit);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var query = db.Evaluations.AsNoTracking().Include(e => e.Runs).AsQueryable();
+        if (EvaluationAccess.ListOwnerFilter(caller) is { } owner)
+        {
+            query = query.Where(e => e.Owner == owner);
+        }
+
         if (state is { } wanted)
         {
             query = query.Where(e => e.Status == wanted);
@@ -61,17 +70,23 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             e.Runs.Count,
             e.Runs.Count(r => RunLifecycle.IsFinal(r.Status)),
             e.Runs.Count(r => r.Status == RunStatus.Succeeded),
-            e.Runs.Sum(r => r.Done),
-            e.Runs.Sum(r => r.Total)))];
+            // Runs still downloading report bundle bytes, not documents: leave them out of the document count.
+            e.Runs.Where(r => r.Status is RunStatus.Running).Sum(r => r.Done)
+                + e.Runs.Where(r => r.Status is RunStatus.Succeeded).Sum(r => ReleasedFigures.Read(r.ResultJson).DocumentsRead ?? 0),
+            e.Runs.Where(r => r.Status is RunStatus.Running).Sum(r => r.Total)
+                + e.Runs.Where(r => r.Status is RunStatus.Succeeded).Sum(r => ReleasedFigures.Read(r.ResultJson).DocumentsRead ?? 0)))];
     }
 
-    /// <summary>The evaluation with its runs and their state histories; null when there is no such evaluation.</summary>
-    public async Task<EvaluationView?> EvaluationAsync(string evaluationId, CancellationToken cancellationToken)
+    /// <summary>
+    /// The evaluation with its runs and their state histories; null when there is no such evaluation or the caller
+    /// may not see it (the same answer, so others' ids are not confirmed).
+    /// </summary>
+    public async Task<EvaluationView?> EvaluationAsync(EvaluatorIdentity caller, string evaluationId, CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var evaluation = await db.Evaluations.AsNoTracking().Include(e => e.Runs)
             .SingleOrDefaultAsync(e => e.Id == evaluationId, cancellationToken).ConfigureAwait(false);
-        if (evaluation is null)
+        if (evaluation is null || !EvaluationAccess.CanSee(caller, evaluation.Owner))
         {
             return null;
         }
@@ -80,18 +95,25 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
         var history = (await db.RunStateHistory.AsNoTracking().Where(h => runIds.Contains(h.RunId)).OrderBy(h => h.Id)
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .ToLookup(h => h.RunId, StringComparer.Ordinal);
-        var runs = evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal).Select(r => new RunView(
-            r.Id,
-            r.NodeName,
-            StateName(r.Status),
-            r.Reason,
-            r.Done,
-            r.Total,
-            r.Attempts,
-            r.UpdatedAt,
-            r.ResultSha256.Length == 0 ? null : r.ResultSha256,
-            ReleasedFigures.Read(r.ResultJson).SuppressedCells,
-            [.. history[r.Id].Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))]));
+        var runs = evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal).Select(r =>
+        {
+            var changes = history[r.Id].ToList();
+            var released = ReleasedFigures.Read(r.ResultJson);
+            var (done, total, unit) = Progress(r, changes, released);
+            return new RunView(
+                r.Id,
+                r.NodeName,
+                StateName(r.Status),
+                r.Reason,
+                done,
+                total,
+                unit,
+                r.Attempts,
+                r.UpdatedAt,
+                r.ResultSha256.Length == 0 ? null : r.ResultSha256,
+                released.SuppressedCells,
+                [.. changes.Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))]);
+        });
         return new EvaluationView(
             evaluation.Id,
             evaluation.Name,
@@ -111,6 +133,23 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             JsonSerializer.Deserialize<string[]>(evaluation.MissingSitesJson) ?? [],
             [.. runs],
             evaluation.PooledResultJson.Length == 0 ? null : JsonDocument.Parse(evaluation.PooledResultJson).RootElement.Clone());
+    }
+
+    /// <summary>
+    /// A node reports one done/total pair, in bytes while it downloads the bundle and in documents while it
+    /// evaluates; the run's furthest phase says which. A succeeded run's own result says how many documents it read.
+    /// </summary>
+    private static (long Done, long Total, string Unit) Progress(RunEntity run, List<RunStateHistoryEntity> history, ReleasedFigures released)
+    {
+        if (run.Status == RunStatus.Succeeded && released.DocumentsRead is { } read)
+        {
+            return (read, read, "documents");
+        }
+
+        var reached = history.Select(h => h.State).Append(run.Status).ToList();
+        return reached.Contains(RunStatus.Running) ? (run.Done, run.Total, "documents")
+            : reached.Contains(RunStatus.Downloading) ? (run.Done, run.Total, "bytes")
+            : (run.Done, run.Total, "");
     }
 
     public static string StateName(RunStatus status) => status.ToString().ToLowerInvariant();

@@ -46,11 +46,11 @@ public static partial class DashboardEndpoints
         pages.MapGet("/evaluations", async (string? state, ApiReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
         {
             var valid = ApiReadModel.TryParseState(state, out var status);
-            var evaluations = await model.EvaluationsAsync(valid ? status : null, ApiReadModel.DefaultListLimit, ct).ConfigureAwait(false);
+            var evaluations = await model.EvaluationsAsync(ApiAuthentication.Caller(context), valid ? status : null, ApiReadModel.DefaultListLimit, ct).ConfigureAwait(false);
             return Page(EvaluationsPage.Render(evaluations, valid ? state?.Trim().ToLowerInvariant() : null, time.GetUtcNow(), ApiAuthentication.Caller(context)));
         });
         pages.MapGet("/evaluations/{id}", async (string id, ApiReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
-            await model.EvaluationAsync(id, ct).ConfigureAwait(false) is { } evaluation
+            await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? Page(EvaluationPage.Render(evaluation, time.GetUtcNow(), ApiAuthentication.Caller(context)))
                 : Page(NotFoundPage(id, ApiAuthentication.Caller(context)), StatusCodes.Status404NotFound));
         return endpoints;

@@ -37,11 +37,15 @@
     return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, "\u202F");
   }
 
-  function progressText(done, total) {
-    if (total <= 0) {
+  // The same words as the server's EvaluationPage.ProgressText: bytes while the node downloads the model.
+  function progressText(done, total, unit) {
+    if (total <= 0 || !unit) {
       return "waiting for the node to start";
     }
-    return group(done) + " / " + group(total) + " documents · " + Math.round((100 * done) / total) + "%";
+    var percent = Math.round((100 * done) / total) + "%";
+    return unit === "bytes"
+      ? "downloading the model: " + group(done) + " / " + group(total) + " bytes · " + percent
+      : group(done) + " / " + group(total) + " documents · " + percent;
   }
 
   function time(iso) {
@@ -86,7 +90,7 @@
     var bar = card.querySelector("progress");
     bar.max = Math.max(run.total, 1);
     bar.value = run.done;
-    card.querySelector(".run-count").textContent = progressText(run.done, run.total);
+    card.querySelector(".run-count").textContent = progressText(run.done, run.total, run.progress_unit);
     var reason = card.querySelector(".run-reason");
     reason.textContent = run.reason;
     reason.hidden = !run.reason;

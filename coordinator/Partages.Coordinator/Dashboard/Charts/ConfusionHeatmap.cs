@@ -38,12 +38,13 @@ public static class ConfusionHeatmap
                 var count = matrix[g][p];
                 var share = rowTotal == 0 ? 0 : (double)count / rowTotal;
                 var fill = Palette.Scale(share);
-                var ink = Palette.TextOn(fill);
+                // A class, not a fill attribute: the stylesheet's text colour would win over an attribute.
+                var ink = Palette.TextOn(fill) == "#FFFFFF" ? "ink-light" : "ink-dark";
                 var x = Left + p * Cell;
                 html.Open("g", ("class", g == p ? "cell diagonal" : "cell"))
                     .Void("rect", ("x", Html.N(x + 2)), ("y", Html.N(y + 2)), ("width", Html.N(Cell - 4)), ("height", Html.N(Cell - 4)), ("fill", fill), ("rx", "4"), ("class", "cell-box"))
-                    .Element("text", Html.Count(count), ("x", Html.N(x + Cell / 2)), ("y", Html.N(y + Cell / 2 + 2)), ("text-anchor", "middle"), ("fill", ink), ("class", "cell-count"))
-                    .Element("text", share.ToString("0%", CultureInfo.InvariantCulture), ("x", Html.N(x + Cell / 2)), ("y", Html.N(y + Cell / 2 + 28)), ("text-anchor", "middle"), ("fill", ink), ("class", "cell-share"))
+                    .Element("text", Html.Count(count), ("x", Html.N(x + Cell / 2)), ("y", Html.N(y + Cell / 2 + 2)), ("text-anchor", "middle"), ("class", $"cell-count {ink}"))
+                    .Element("text", share.ToString("0%", CultureInfo.InvariantCulture), ("x", Html.N(x + Cell / 2)), ("y", Html.N(y + Cell / 2 + 28)), ("text-anchor", "middle"), ("class", $"cell-share {ink}"))
                     .Close("g");
             }
         }

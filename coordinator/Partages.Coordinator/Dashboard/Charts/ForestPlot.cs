@@ -61,12 +61,17 @@ public static class ForestPlot
 
                 var size = 8 + 14 * Math.Sqrt(row.Weight ?? 0.1);
                 html.Void("rect", ("x", Html.N(X(estimate) - size / 2)), ("y", Html.N(y - size / 2)), ("width", Html.N(size)), ("height", Html.N(size)), ("class", "site-mark"));
-                var text = row.Ci is { } c ? $"{Html.Metric(estimate)} [{Html.Metric(c.Lower)}, {Html.Metric(c.Upper)}]" : $"{Html.Metric(estimate)} — {row.Note}";
+                var text = row.Ci is { } c ? $"{Html.Metric(estimate)} [{Html.Metric(c.Lower)}, {Html.Metric(c.Upper)}]" : $"{Html.Metric(estimate)} (not pooled)";
                 html.Element("text", text, ("x", Html.N(TextLeft)), ("y", Html.N(y + 6)), ("class", "row-value"));
             }
             else
             {
                 html.Element("text", row.Note ?? "no estimate", ("x", Html.N(TextLeft)), ("y", Html.N(y + 6)), ("class", "row-value muted"));
+            }
+
+            if (row.Note is not null)
+            {
+                html.Element("title", $"{row.Site}: {row.Note}");
             }
 
             html.Close("g");
@@ -77,9 +82,11 @@ public static class ForestPlot
             .Element("text", "Pooled (random effects)", ("x", "0"), ("y", Html.N(py + 6)), ("class", "row-label pooled-label"));
         if (data.Pooled is { } pooled)
         {
-            var (l, c, r) = (X(pooled.Ci95.Lower), X(pooled.Estimate), X(pooled.Ci95.Upper));
+            // DerSimonian–Laird's interval is not clipped by the library; an F1 cannot leave [0, 1], so the plot clips it.
+            var ci = pooled.Ci95.ClipToUnit();
+            var (l, c, r) = (X(ci.Lower), X(pooled.Estimate), X(ci.Upper));
             html.Void("polygon", ("points", $"{Html.N(l)},{Html.N(py)} {Html.N(c)},{Html.N(py - 12)} {Html.N(r)},{Html.N(py)} {Html.N(c)},{Html.N(py + 12)}"), ("class", "pooled-mark"))
-                .Element("text", $"{Html.Metric(pooled.Estimate)} [{Html.Metric(pooled.Ci95.Lower)}, {Html.Metric(pooled.Ci95.Upper)}]", ("x", Html.N(TextLeft)), ("y", Html.N(py + 6)), ("class", "row-value pooled-value"));
+                .Element("text", $"{Html.Metric(pooled.Estimate)} [{Html.Metric(ci.Lower)}, {Html.Metric(ci.Upper)}]", ("x", Html.N(TextLeft)), ("y", Html.N(py + 6)), ("class", "row-value pooled-value"));
         }
         else
         {
@@ -107,7 +114,7 @@ public static class ForestPlot
     {
         var parts = data.Sites.Select(s => s.Estimate is { } e ? $"{s.Site} {Html.Metric(e)}" : $"{s.Site} no estimate").ToList();
         parts.Add(data.Pooled is { } p
-            ? $"pooled {Html.Metric(p.Estimate)} (95% CI {Html.Metric(p.Ci95.Lower)} to {Html.Metric(p.Ci95.Upper)}, I² {p.ISquared * 100:0}%)"
+            ? $"pooled {Html.Metric(p.Estimate)} (95% CI {Html.Metric(p.Ci95.ClipToUnit().Lower)} to {Html.Metric(p.Ci95.ClipToUnit().Upper)}, I² {p.ISquared * 100:0}%)"
             : $"pooled {data.PooledNote}");
         return string.Join("; ", parts) + ".";
     }

@@ -70,7 +70,6 @@ public static class EvaluationPage
             .Open("div", ("class", "runs"));
         foreach (var run in evaluation.Runs)
         {
-            var percent = run.Total > 0 ? (double)run.Done / run.Total : 0;
             html.Open("article", ("class", "run"), ("data-run-id", run.Id), ("data-node", run.NodeName), ("aria-labelledby", $"run-{run.Id}-name"))
                 .Open("header", ("class", "run-head"))
                 .Element("h3", run.NodeName, ("id", $"run-{run.Id}-name"));
@@ -79,7 +78,7 @@ public static class EvaluationPage
                 .Open("progress", ("class", "run-progress"), ("max", Math.Max(run.Total, 1).ToString(CultureInfo.InvariantCulture)),
                     ("value", run.Done.ToString(CultureInfo.InvariantCulture)), ("aria-label", $"Documents evaluated at {run.NodeName}"))
                 .Close("progress")
-                .Element("p", ProgressText(run.Done, run.Total, percent), ("class", "run-count"))
+                .Element("p", ProgressText(run.Done, run.Total, run.ProgressUnit), ("class", "run-count"))
                 .Element("p", run.Reason, ("class", "run-reason"), ("hidden", run.Reason.Length == 0 ? "hidden" : null))
                 .Element("h4", "State history", ("class", "history-title"))
                 .Open("ol", ("class", "history"));
@@ -99,8 +98,11 @@ public static class EvaluationPage
         html.Close("div").Close("section");
     }
 
-    public static string ProgressText(long done, long total, double fraction) =>
-        total > 0 ? $"{Html.Count(done)} / {Html.Count(total)} documents · {fraction:0%}" : "waiting for the node to start";
+    /// <summary>The words under a progress bar; dashboard.js writes the same.</summary>
+    public static string ProgressText(long done, long total, string unit) =>
+        total <= 0 || unit.Length == 0 ? "waiting for the node to start"
+        : unit == "bytes" ? $"downloading the model: {Html.Count(done)} / {Html.Count(total)} bytes · {(double)done / total:0%}"
+        : $"{Html.Count(done)} / {Html.Count(total)} documents · {(double)done / total:0%}";
 
     private static void ResultsSection(Html html, ResultsAnalysis? results)
     {
@@ -157,6 +159,10 @@ public static class EvaluationPage
             html.Text(forest.Pooled is { } p
                 ? $"{forest.Label}: pooled F1 {Html.Metric(p.Estimate)}, heterogeneity I² = {p.ISquared * 100:0}% (Q = {p.Q:0.00} on {p.DegreesOfFreedom} df), τ² = {p.TauSquared:0.0000}."
                 : $"{forest.Label}: pooled estimate {forest.PooledNote}.");
+            foreach (var left in forest.Sites.Where(r => r.Note is not null))
+            {
+                html.Text($" {left.Site}: {left.Note}.");
+            }
             html.Close("figcaption").Close("figure");
         }
 
@@ -203,7 +209,7 @@ public static class EvaluationPage
     {
         html.Open("section", ("aria-labelledby", "released-title"), ("class", "panel"), ("id", "released"))
             .Element("h2", "What each node released", ("id", "released-title"))
-            .Element("p", "The SHA-256 of each released payload, as the node's own audit log (audit/releases.jsonl) records it: compare them to check that what arrived is what the hospital let out.", ("class", "help"))
+            .Element("p", "The SHA-256 of each released payload, as the node's own hash-chained audit log records it (audit/audit.jsonl, event result_released): compare them to check that what arrived is what the hospital let out.", ("class", "help"))
             .Open("div", ("class", "table-wrap"))
             .Open("table", ("class", "data released-table"))
             .Open("thead").Open("tr");

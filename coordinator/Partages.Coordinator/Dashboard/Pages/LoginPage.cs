@@ -26,6 +26,6 @@ public static class LoginPage
             .Element("button", "Sign in", ("type", "submit"), ("class", "button"))
             .Close("form")
             .Close("section");
-        return html.ToString();
+        return Layout.Page("Sign in", Layout.Section.None, null, html.ToString(), "login");
     }
 }

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography.X509Certificates;
+using System.Text.Json;
+using Partages.Contracts.V1;
+using Partages.Dashboard.Tests.Infrastructure;
+
+namespace Partages.Dashboard.Tests.Api;
+
+/// <summary>The JSON API over the coordinator's real TLS port, trusting only its CA, as a script or a wall screen would call it.</summary>
+[NonParallelizable]
+public sealed class ApiTests
+{
+    private HttpClient _client = null!;
+
+    private static DashboardFederation Federation => DashboardFederation.Current;
+
+    [OneTimeSetUp]
+    public void CreateClient()
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Federation.Federation.CoordinatorDataDirectory, "pki", "ca.crt"));
+        var handler = new SocketsHttpHandler
+        {
+            SslOptions = new System.Net.Security.SslClientAuthenticationOptions
+            {
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    using var chain = new X509Chain();
+                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+                    chain.ChainPolicy.CustomTrustStore.Add(ca);
+                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                    return certificate is not null && chain.Build(new X509Certificate2(certificate));
+                },
+            },
+        };
+        _client = new HttpClient(handler) { BaseAddress = Federation.BaseUrl, Timeout = DashboardFederation.Timeout };
+    }
+
+    [OneTimeTearDown]
+    public void DisposeClient() => _client.Dispose();
+
+    [Test]
+    public async Task GetNodes_NoToken_401WithJsonError()
+    {
+        using var response = await _client.GetAsync(new Uri("/api/v1/nodes", UriKind.Relative));
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        response.Headers.WwwAuthenticate.Should().ContainSingle(h => h.Scheme == "Bearer");
+        var error = await ErrorAsync(response);
+        error.GetProperty("code").GetString().Should().Be("unauthenticated");
+        error.GetProperty("message").GetString().Should().Contain("Bearer");
+    }
+
+    [Test]
+    public async Task GetNodes_UnknownToken_401()
+    {
+        using var response = await SendAsync("/api/v1/nodes", "0000");
+
+        response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
+        (await ErrorAsync(response)).GetProperty("message").GetString().Should().Contain("not valid");
+    }
+
+    [Test]
+    public async Task GetNodes_ViewerToken_EveryNodeOnlineInSnakeCase()
+    {
+        using var response = await SendAsync("/api/v1/nodes", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var nodes = json.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+        nodes.Select(n => n.GetProperty("name").GetString()).Should().Equal(Federation.NodeNames.Order(StringComparer.Ordinal));
+        foreach (var node in nodes)
+        {
+            node.GetProperty("online").GetBoolean().Should().BeTrue();
+            node.GetProperty("agent_version").GetString().Should().NotBeEmpty();
+            node.GetProperty("onnxruntime_version").GetString().Should().NotBeEmpty();
+            node.GetProperty("last_heartbeat").GetDateTimeOffset().Should().BeAfter(DateTimeOffset.UtcNow.AddMinutes(-5));
+            node.GetProperty("certificate_not_after").GetDateTimeOffset().Should().BeAfter(DateTimeOffset.UtcNow.AddDays(300));
+            node.GetProperty("datasets").EnumerateArray().Select(d => d.GetProperty("name").GetString()).Should().Contain(["amr-reports", "amr-large"]);
+            node.GetProperty("datasets")[0].GetProperty("approximate_documents").GetInt64().Should().BePositive();
+            node.TryGetProperty("active_runs", out _).Should().BeTrue();
+        }
+    }
+
+    [Test]
+    public async Task GetEvaluation_UnknownId_404WithJsonError()
+    {
+        using var response = await SendAsync("/api/v1/evaluations/ev_nope", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        var error = await ErrorAsync(response);
+        error.GetProperty("code").GetString().Should().Be("not_found");
+        error.GetProperty("message").GetString().Should().Contain("ev_nope");
+    }
+
+    [Test]
+    public async Task GetEvaluations_BadState_400()
+    {
+        using var response = await SendAsync("/api/v1/evaluations?state=sleeping", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await ErrorAsync(response)).GetProperty("message").GetString().Should().Contain("sleeping");
+    }
+
+    [Test]
+    public async Task GetEvaluation_Completed_RunsWithHistoryPayloadHashAndPooledResult()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
+        var final = await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
+        final.State.Should().Be(EvaluationState.Completed);
+
+        using var response = await SendAsync($"/api/v1/evaluations/{submitted.Id}", Federation.ViewerToken);
+        using var listed = await SendAsync("/api/v1/evaluations?state=completed&limit=500", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.OK);
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var evaluation = json.RootElement;
+        evaluation.GetProperty("state").GetString().Should().Be("completed");
+        evaluation.GetProperty("pooled_result").GetProperty("schema").GetString().Should().Be("partages.pooled-results/v1");
+        foreach (var run in evaluation.GetProperty("runs").EnumerateArray())
+        {
+            var expected = final.Runs.Single(r => r.Id == run.GetProperty("id").GetString());
+            run.GetProperty("result_sha256").GetString().Should().Be(Partages.Evaluation.ContentHash.Of(expected.ResultJson));
+            run.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("state").GetString())
+                .Should().StartWith("queued").And.EndWith("succeeded").And.Contain("accepted");
+        }
+
+        using var list = JsonDocument.Parse(await listed.Content.ReadAsStringAsync());
+        var summaries = list.RootElement.GetProperty("evaluations").EnumerateArray().ToList();
+        summaries.Should().Contain(e => e.GetProperty("id").GetString() == submitted.Id);
+        summaries.Should().OnlyContain(e => e.GetProperty("state").GetString() == "completed");
+    }
+
+    [Test]
+    public async Task GetEvents_RunningEvaluation_SnapshotsUntilFinalThenTheStreamEnds()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/evaluations/{submitted.Id}/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
+
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        var snapshots = new List<JsonElement>();
+        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token))
+        {
+            item.EventType.Should().Be("snapshot");
+            snapshots.Add(JsonDocument.Parse(item.Data).RootElement.Clone());
+        }
+
+        // The stream ended by itself, after a final snapshot; every snapshot differs from the one before.
+        snapshots.Should().HaveCountGreaterThan(1);
+        snapshots[^1].GetProperty("state").GetString().Should().Be("completed");
+        snapshots.Take(snapshots.Count - 1).Should().OnlyContain(s => s.GetProperty("state").GetString() == "running");
+        snapshots.Select(s => s.GetRawText()).Should().OnlyHaveUniqueItems();
+    }
+
+    [Test]
+    public async Task GetEvaluation_AnotherEvaluatorsEvaluation_404AndNotListedAsForTheEvaluatorPlane()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
+        var other = await Federation.Federation.CreateApiTokenAsync($"other-{Guid.NewGuid():N}"[..12], "evaluator", cts.Token);
+
+        using var single = await SendAsync($"/api/v1/evaluations/{submitted.Id}", other);
+        using var events = await SendAsync($"/api/v1/evaluations/{submitted.Id}/events", other);
+        using var list = await SendAsync("/api/v1/evaluations", other);
+        using var viewer = await SendAsync($"/api/v1/evaluations/{submitted.Id}", Federation.ViewerToken);
+
+        single.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        events.StatusCode.Should().Be(HttpStatusCode.NotFound);
+        using var listed = JsonDocument.Parse(await list.Content.ReadAsStringAsync());
+        listed.RootElement.GetProperty("evaluations").GetArrayLength().Should().Be(0);
+        viewer.StatusCode.Should().Be(HttpStatusCode.OK, "a viewer reads every evaluation");
+        await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
+    }
+
+    [Test]
+    public async Task GetEvents_UnknownId_404()
+    {
+        using var response = await SendAsync("/api/v1/evaluations/ev_nope/events", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    private async Task<HttpResponseMessage> SendAsync(string path, string token)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, path);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return await _client.SendAsync(request);
+    }
+
+    private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response)
+    {
+        response.Content.Headers.ContentType!.MediaType.Should().Be("application/json");
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return json.RootElement.GetProperty("error").Clone();
+    }
+}

@@ -1,0 +1,22 @@
+using Partages.Dashboard.Tests.Infrastructure;
+
+namespace Partages.Dashboard.Tests;
+
+/// <summary>One federation and one browser for every test of the assembly (a set-up fixture applies to its namespace and below).</summary>
+[SetUpFixture]
+public sealed class FederationSetUp
+{
+    private DashboardFederation? _federation;
+
+    [OneTimeSetUp]
+    public async Task StartAsync() => _federation = await DashboardFederation.StartAsync();
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        if (_federation is not null)
+        {
+            await _federation.StopAsync();
+        }
+    }
+}

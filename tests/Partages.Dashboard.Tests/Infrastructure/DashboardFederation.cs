@@ -1,0 +1,199 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Google.Protobuf;
+using Grpc.Core;
+using Grpc.Net.Client;
+using Microsoft.Playwright;
+using Partages.Contracts.V1;
+using Partages.Demo.Federation;
+using Partages.Evaluation;
+using Partages.ModelKit;
+
+namespace Partages.Dashboard.Tests.Infrastructure;
+
+/// <summary>
+/// Started once for every test in this assembly: the demo assets, a coordinator and three hospital node agents as
+/// real processes (LocalFederation), API tokens, the model bundle uploaded, and Chromium driven by Playwright.
+/// Each hospital exposes its AMR reports twice: as they are, and repeated with fresh ids ("amr-large") so that a run
+/// lasts long enough for its progress to be watched moving.
+/// </summary>
+public sealed class DashboardFederation
+{
+    /// <summary>How many times each hospital's file is repeated in amr-large.</summary>
+    private const int LargeRepeats = 60;
+
+    private static DashboardFederation? _current;
+
+    private LocalFederation? _federation;
+    private IPlaywright? _playwright;
+    private GrpcChannel? _channel;
+
+    public static DashboardFederation Current => _current ?? throw new InvalidOperationException("The federation is started by the set-up fixture (FederationSetUp).");
+
+    public static TimeSpan Timeout { get; } = TimeSpan.FromMinutes(3);
+
+    public string Root { get; } = Path.Combine(Path.GetTempPath(), "partages-dashboard-" + Environment.ProcessId);
+
+    public LocalFederation Federation => _federation ?? throw new InvalidOperationException("Not started.");
+
+    public Uri BaseUrl => Federation.CoordinatorUrl;
+
+    public IReadOnlyList<string> NodeNames { get; private set; } = [];
+
+    public string ViewerToken { get; private set; } = "";
+
+    public string EvaluatorToken { get; private set; } = "";
+
+    public string BundleSha256 { get; private set; } = "";
+
+    public IBrowser Browser { get; private set; } = null!;
+
+    public EvaluationService.EvaluationServiceClient Evaluations { get; private set; } = null!;
+
+    public static async Task<DashboardFederation> StartAsync()
+    {
+        var federation = new DashboardFederation();
+        _current = federation;
+        await federation.StartProcessesAsync();
+        return federation;
+    }
+
+    private async Task StartProcessesAsync()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var assets = await DemoAssets.EnsureBuiltAsync(Path.Combine(Root, "assets"), null, cts.Token);
+        var work = Path.Combine(Root, "federation");
+        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256] }, cts.Token);
+        var names = new List<string>();
+        foreach (var hospital in assets.Hospitals)
+        {
+            var large = Path.Combine(work, $"{hospital.Slug}-amr-large.jsonl");
+            await File.WriteAllTextAsync(large, Repeat(await File.ReadAllLinesAsync(hospital.AmrPath, cts.Token), LargeRepeats), cts.Token);
+            await _federation.AddNodeAsync(hospital.Slug, [new NodeDataset("amr-reports", hospital.AmrPath), new NodeDataset("amr-large", large)], cts.Token);
+            names.Add(hospital.Slug);
+        }
+
+        // The coordinator logs this once the node's session is registered: from then on it is online.
+        foreach (var name in names)
+        {
+            await _federation.Coordinator.WaitForLineAsync(new Regex($@"Node {Regex.Escape(name)} connected"), Timeout, cts.Token);
+        }
+
+        NodeNames = names;
+        ViewerToken = await _federation.CreateApiTokenAsync("wall-screen", "viewer", cts.Token);
+        EvaluatorToken = await _federation.CreateApiTokenAsync("dashboard-tests", "evaluator", cts.Token);
+        _channel = _federation.CreateEvaluatorChannel(EvaluatorToken);
+        Evaluations = new EvaluationService.EvaluationServiceClient(_channel);
+        BundleSha256 = await UploadAsync(assets.BundlePath, cts.Token);
+
+        _playwright = await Playwright.CreateAsync();
+        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = "/usr/bin/chromium",
+            Headless = true,
+            // Without the background-networking flags Chromium keeps dialling out, which a closed network refuses.
+            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+        });
+        Assertions.SetDefaultExpectTimeout(30_000);
+    }
+
+    public async Task StopAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        _channel?.Dispose();
+        if (_federation is not null)
+        {
+            await _federation.DisposeAsync();
+        }
+
+        if (Directory.Exists(Root) && TestContext.CurrentContext.Result.FailCount == 0)
+        {
+            Directory.Delete(Root, recursive: true);
+        }
+    }
+
+    /// <summary>A browser context for one test: its own cookies, a wall screen's viewport, the coordinator's own CA not known to Chromium.</summary>
+    public async Task<IBrowserContext> NewContextAsync() =>
+        await Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = BaseUrl.ToString().TrimEnd('/'),
+            IgnoreHTTPSErrors = true,
+            ViewportSize = new ViewportSize { Width = 1920, Height = 1080 },
+            Locale = "en-GB",
+            TimezoneId = "Europe/Paris",
+        });
+
+    /// <summary>Submits the shipped AMR spec on <paramref name="dataset"/> to every node, through the gRPC evaluator API.</summary>
+    public async Task<Contracts.V1.Evaluation> SubmitAsync(string dataset, CancellationToken cancellationToken)
+    {
+        var spec = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken))
+            .Replace("dataset: amr-reports", $"dataset: {dataset}", StringComparison.Ordinal);
+        return await Evaluations.SubmitEvaluationAsync(new SubmitEvaluationRequest { SpecYaml = spec, ModelBundleSha256 = BundleSha256 }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Follows the evaluation's gRPC watch stream until it is final.</summary>
+    public async Task<Contracts.V1.Evaluation> WaitUntilFinalAsync(string id, CancellationToken cancellationToken)
+    {
+        using var call = Evaluations.WatchEvaluation(new GetEvaluationRequest { EvaluationId = id }, cancellationToken: cancellationToken);
+        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (snapshot.State != EvaluationState.Running)
+            {
+                return snapshot;
+            }
+        }
+
+        return await Evaluations.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = id }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>On dispose, cancels the evaluation if it is still running (a failed test must not leave the nodes busy).</summary>
+    public IAsyncDisposable CancelIfRunning(string evaluationId) => new Cancellation(Evaluations, evaluationId);
+
+    private async Task<string> UploadAsync(string bundlePath, CancellationToken cancellationToken)
+    {
+        var sha256 = await ContentHash.OfFileAsync(bundlePath, cancellationToken);
+        using var call = Evaluations.UploadArtifact(cancellationToken: cancellationToken);
+        await call.RequestStream.WriteAsync(new UploadArtifactRequest
+        {
+            Header = new ArtifactRef { Sha256 = sha256, SizeBytes = new FileInfo(bundlePath).Length, MediaType = "application/vnd.partages.model-bundle+zip" },
+        }, cancellationToken);
+        await call.RequestStream.WriteAsync(new UploadArtifactRequest { Data = ByteString.CopyFrom(await File.ReadAllBytesAsync(bundlePath, cancellationToken)) }, cancellationToken);
+        await call.RequestStream.CompleteAsync();
+        return (await call.ResponseAsync).Sha256;
+    }
+
+    /// <summary>The file's lines <paramref name="times"/> over, each copy with its own ids (the engine skips a repeated id).</summary>
+    private static string Repeat(string[] lines, int times)
+    {
+        var text = new StringBuilder();
+        for (var copy = 0; copy < times; copy++)
+        {
+            foreach (var line in lines.Where(l => l.Length > 0))
+            {
+                var document = JsonNode.Parse(line)!.AsObject();
+                document["id"] = $"{document["id"]!.GetValue<string>()}-copy{copy}";
+                text.Append(document.ToJsonString()).Append('\n');
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private sealed class Cancellation(EvaluationService.EvaluationServiceClient client, string evaluationId) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            var evaluation = await client.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId });
+            if (evaluation.State == EvaluationState.Running)
+            {
+                await client.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = "test cleanup" });
+            }
+        }
+    }
+}
