@@ -4,6 +4,7 @@ using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation;
+using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 
 namespace Partages.Coordinator.Evaluators;
@@ -51,6 +52,8 @@ public sealed class EvaluationService(
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Model bundle {bundle} has not been uploaded; call UploadArtifact first."));
         }
 
+        var signature = SignatureOrNull(request.ModelSignature);
+
         var enrolled = await queries.EnrolledNodeNamesAsync(ct).ConfigureAwait(false);
         var explicitNodes = request.Nodes.Count > 0 ? request.Nodes.ToList() : [.. spec.Nodes];
         var targets = (explicitNodes.Count > 0 ? explicitNodes : enrolled).Distinct(StringComparer.Ordinal).ToList();
@@ -72,9 +75,41 @@ public sealed class EvaluationService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, $"min_sites is {spec.MinSites} but only {targets.Count} node(s) are targeted."));
         }
 
-        var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name), ct).ConfigureAwait(false);
+        var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name, signature), ct).ConfigureAwait(false);
         return await queries.GetAsync(id, ct).ConfigureAwait(false)
             ?? throw new RpcException(new Status(StatusCode.Internal, "The evaluation vanished after its creation."));
+    }
+
+    /// <summary>
+    /// A signature's shape is checked here so a typo fails at submission, not at every node; whether it is valid and
+    /// whose key it is, only the nodes decide (the coordinator holds no signer keys and trusts none).
+    /// </summary>
+    private static BundleSignature? SignatureOrNull(BundleSignature? signature)
+    {
+        if (signature is null || (signature.Signature.IsEmpty && signature.KeyId.Length == 0 && signature.Algorithm.Length == 0))
+        {
+            return null;
+        }
+
+        var errors = new List<string>();
+        if (signature.Algorithm != BundleSigning.Algorithm)
+        {
+            errors.Add($"algorithm must be '{BundleSigning.Algorithm}'");
+        }
+
+        if (!ContentHash.IsWellFormed(signature.KeyId))
+        {
+            errors.Add("key_id must be 64 lowercase hex digits (SHA-256 of the signer's SubjectPublicKeyInfo)");
+        }
+
+        if (signature.Signature.Length != 64)
+        {
+            errors.Add("signature must be 64 bytes (IEEE P1363 r||s)");
+        }
+
+        return errors.Count == 0
+            ? signature
+            : throw new RpcException(new Status(StatusCode.InvalidArgument, "model_signature is malformed: " + string.Join("; ", errors) + "."));
     }
 
     public override async Task<Contracts.V1.Evaluation> GetEvaluation(GetEvaluationRequest request, ServerCallContext context)

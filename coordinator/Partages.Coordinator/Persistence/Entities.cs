@@ -70,6 +70,8 @@ public sealed class EvaluationEntity
     public required string SpecYaml { get; set; }
     public required string SpecSha256 { get; set; }
     public required string ModelBundleSha256 { get; set; }
+    /// <summary>The evaluator's detached signature over the bundle (a serialized BundleSignature), passed on in every offer; null when unsigned.</summary>
+    public byte[]? ModelSignature { get; set; }
     public required string Owner { get; set; }
     public required string Task { get; set; }
     public required string Dataset { get; set; }

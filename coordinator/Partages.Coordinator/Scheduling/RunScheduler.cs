@@ -51,6 +51,7 @@ public sealed partial class RunScheduler(
                 SpecYaml = submission.SpecYaml,
                 SpecSha256 = ContentHash.Of(submission.SpecYaml),
                 ModelBundleSha256 = submission.ModelBundleSha256,
+                ModelSignature = submission.ModelSignature?.ToByteArray(),
                 Owner = submission.Owner,
                 Task = spec.Task,
                 Dataset = spec.Dataset,
@@ -599,6 +600,8 @@ public sealed partial class RunScheduler(
                 Dataset = evaluation.Dataset,
                 LeaseSeconds = _options.LeaseSeconds,
                 TraceParent = CoordinatorTelemetry.OfferTraceParent(evaluation.TraceParent, evaluation.Id, run.Id, run.NodeName),
+                // Carried as given: the coordinator holds no signer keys; each node's policy decides whom it trusts.
+                ModelSignature = evaluation.ModelSignature is { } signature ? BundleSignature.Parser.ParseFrom(signature) : null,
             },
         };
     }

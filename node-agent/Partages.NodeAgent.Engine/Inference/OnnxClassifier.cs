@@ -33,6 +33,8 @@ internal sealed class OnnxClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(manifest);
         ArgumentNullException.ThrowIfNull(options);
+        // Before ONNX Runtime parses anything: a graph needing a custom-operator library is refused, not loaded.
+        OperatorDomains.Check(model, manifest.Model);
         InferenceSession session;
         using (var sessionOptions = CreateSessionOptions(options))
         {

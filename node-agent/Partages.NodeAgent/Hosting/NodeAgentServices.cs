@@ -9,6 +9,7 @@ using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Jobs;
+using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
@@ -69,7 +70,12 @@ public static class NodeAgentServices
     public static IServiceCollection AddReleaseGate(this IServiceCollection services)
     {
         services.TryAddSingleton<IResultTransport, GrpcResultTransport>();
+        services.TryAddSingleton<ICountNoise>(DiscreteLaplaceNoise.Instance);
+        services.TryAddSingleton(sp => new PrivacyAccountant(
+            Path.Combine(sp.GetRequiredService<NodeConfig>().DataDirectory, "release"), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(sp.GetRequiredService<NodeConfig>().DataDirectory, "release", "released")));
         services.TryAddSingleton<ResultReleaseGate>();
+        services.TryAddSingleton<ModelTrustCheck>();
         return services;
     }
 

@@ -6,6 +6,7 @@ using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
@@ -23,6 +24,7 @@ public sealed partial class JobRunner(
     JobAdmission admission,
     IEvaluationEngine engine,
     ArtifactStore artifacts,
+    ModelTrustCheck modelTrust,
     ResultReleaseGate releaseGate,
     Outbox outbox,
     AgentOptions options,
@@ -167,6 +169,8 @@ public sealed partial class JobRunner(
                 offer.ModelBundle,
                 new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
                 cancellationToken).ConfigureAwait(false);
+            // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
+            await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
 
             LogEvaluating(logger, run.RunId, dataset.Name);
             var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
@@ -176,7 +180,8 @@ public sealed partial class JobRunner(
                 cancellationToken).ConfigureAwait(false);
             outbox.DropProgress(run.RunId);
 
-            var payload = releaseGate.Prepare(run.RunId, result);
+            var payload = await releaseGate.PrepareAsync(
+                new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256), result, cancellationToken).ConfigureAwait(false);
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)

@@ -1,31 +1,129 @@
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.ReleaseGate;
 
 /// <summary>
 /// The single place every outgoing result passes through. It takes a <see cref="ResultDocument"/> (aggregates
-/// only), serializes it with <see cref="ResultJson"/>, hashes the bytes, records the hash in the audit trail and
-/// the log (never the content), and submits it. SubmitResult is idempotent, so a failed submission is retried
-/// with back-off until it lands, the coordinator refuses it, or the run is cancelled.
+/// only: no per-document data can be expressed), holds it to the node policy's disclosure rules
+/// (<see cref="DisclosureControl"/>: minimum dataset size, k, differential privacy with the dataset's ε budget),
+/// answers a repeated identical request with the result already released (<see cref="ReleaseCache"/>), refuses a
+/// payload over the size limit, serializes it with <see cref="ResultJson"/>, hashes the bytes, records the hash in
+/// the audit log and the log (never the content), and submits it. SubmitResult is idempotent, so a failed
+/// submission is retried with back-off until it lands, the coordinator refuses it, or the run is cancelled.
+/// Every refusal is an <see cref="EvaluationRefusedException"/> whose message is the reason the coordinator gets,
+/// and an audit line (<c>release_refused</c>). docs/release-gate.md describes each rule.
 /// </summary>
 public sealed partial class ResultReleaseGate(
     IResultTransport transport,
     IAuditLog audit,
+    PrivacyAccountant accountant,
+    ReleaseCache cache,
+    ICountNoise noise,
+    IEvaluationEngine engine,
     AgentOptions options,
     TimeProvider timeProvider,
+    NodePolicy policy,
     ILogger<ResultReleaseGate> logger)
 {
-    /// <summary>Serializes, hashes and records the result; the returned payload is what <see cref="SubmitAsync"/> sends.</summary>
-    public ReleasedPayload Prepare(string runId, ResultDocument result)
+    /// <summary>The audit event of a result the gate refused to release.</summary>
+    public const string RefusedEvent = "release_refused";
+
+    // One release decision at a time: two identical requests must not both miss the cache and draw noise twice,
+    // and two releases of one dataset must not both pass the budget check before either is charged.
+    private readonly Lock _serial = new();
+
+    /// <summary>
+    /// Applies every release rule and returns the payload <see cref="SubmitAsync"/> would send; in manual approval
+    /// this is what the operator is shown. A differentially private release has spent its ε once this returns.
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">A rule refuses the release; the message is the reason.</exception>
+    public async Task<ReleasedPayload> PrepareAsync(ReleaseRequest request, ResultDocument result, CancellationToken cancellationToken)
     {
-        var payload = ReleasedPayload.From(runId, result);
-        LogReleased(logger, payload.RunId, payload.Sha256, payload.ByteCount);
-        return payload;
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(result);
+        var datasetPolicy = policy.FindDataset(request.Dataset.Name);
+        // The policy's snapshot fingerprint is the one admission checked the file against; a dataset the policy does not
+        // list (admission refuses those, so only a direct caller) is hashed here.
+        var fingerprint = datasetPolicy?.SnapshotSha256
+            ?? (await engine.InspectAsync(request.Dataset, cancellationToken).ConfigureAwait(false)).Fingerprint;
+        var key = ReleaseCache.KeyOf(request.SpecSha256, request.BundleSha256, fingerprint);
+
+        lock (_serial)
+        {
+            return Decide(request, result, datasetPolicy, fingerprint, key);
+        }
+    }
+
+    private ReleasedPayload Decide(ReleaseRequest request, ResultDocument result, DatasetPolicy? datasetPolicy, string fingerprint, string key)
+    {
+        try
+        {
+            if (cache.Find(key) is { } previous)
+            {
+                var repeat = ReleasedPayload.From(request.RunId, ResultJson.DeserializeSite(previous));
+                LogRepeated(logger, request.RunId, repeat.Sha256);
+                return repeat;
+            }
+
+            var privacy = datasetPolicy?.DifferentialPrivacy;
+            var release = policy.Release;
+            var rules = new DisclosureRules(release.MinCellCount, release.MinDatasetDocuments, privacy?.EpsilonPerRun);
+            if (privacy is not null)
+            {
+                // Checked before any noise is drawn; Charge checks again under the ledger's own lock.
+                var spent = accountant.Spent(request.Dataset.Name);
+                if (spent + privacy.EpsilonPerRun > privacy.EpsilonBudget + 1e-9)
+                {
+                    throw new EvaluationRefusedException(string.Create(
+                        CultureInfo.InvariantCulture,
+                        $"the privacy budget of dataset '{request.Dataset.Name}' is spent: ε {spent:0.###} of {privacy.EpsilonBudget:0.###} used, and this release needs {privacy.EpsilonPerRun:0.###} more"));
+                }
+            }
+
+            var released = DisclosureControl.Apply(result, rules, noise);
+            var payload = ReleasedPayload.From(request.RunId, released);
+            var maxBytes = policy.Limits.MaxPayloadBytes;
+            if (payload.ByteCount > maxBytes)
+            {
+                throw new EvaluationRefusedException(string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"the result is {payload.ByteCount} bytes, more than this node's limit (limits.max_payload_bytes: {maxBytes}); it was not sent"));
+            }
+
+            if (privacy is not null)
+            {
+                accountant.Charge(request.Dataset.Name, request.RunId, privacy.EpsilonPerRun, privacy.EpsilonBudget);
+            }
+
+            cache.Store(key, payload.ResultJson);
+            LogReleased(logger, payload.RunId, payload.Sha256, payload.ByteCount);
+            LogDisclosure(logger, payload.RunId, released.Release?.SuppressedCells ?? 0, released.Release?.MergedHistogramBins ?? 0, privacy?.EpsilonPerRun ?? 0);
+            return payload;
+        }
+        catch (EvaluationRefusedException ex)
+        {
+            audit.Append(new AuditEntry(RefusedEvent)
+            {
+                RunId = request.RunId,
+                Decision = "refused",
+                By = "policy",
+                Reason = ex.Message,
+                BundleSha256 = request.BundleSha256,
+                SpecSha256 = request.SpecSha256,
+                Dataset = request.Dataset.Name,
+                DatasetFingerprint = fingerprint,
+            });
+            LogRefused(logger, request.RunId, ex.Message);
+            throw;
+        }
     }
 
     /// <exception cref="ResultRefusedException">The coordinator answered with a non-transient error.</exception>
@@ -74,8 +172,9 @@ public sealed partial class ResultReleaseGate(
     }
 
     /// <summary>Prepare, then submit: the usual path for a finished run.</summary>
-    public Task<SubmitOutcome> ReleaseAsync(string runId, ResultDocument result, CancellationToken cancellationToken) =>
-        SubmitAsync(Prepare(runId, result), cancellationToken);
+    /// <exception cref="EvaluationRefusedException">A release rule refuses the result.</exception>
+    public async Task<SubmitOutcome> ReleaseAsync(ReleaseRequest request, ResultDocument result, CancellationToken cancellationToken) =>
+        await SubmitAsync(await PrepareAsync(request, result, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     private static bool IsTransient(Exception exception) =>
         exception is RpcException
@@ -86,6 +185,15 @@ public sealed partial class ResultReleaseGate(
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information, Message = "Releasing the result of run {RunId}: sha256 {Sha256}, {Bytes} bytes")]
     private static partial void LogReleased(ILogger logger, string runId, string sha256, int bytes);
+
+    [LoggerMessage(EventId = 405, Level = LogLevel.Information, Message = "Run {RunId} repeats a request already released: the same payload goes out again (sha256 {Sha256}), no fresh noise, no ε spent")]
+    private static partial void LogRepeated(ILogger logger, string runId, string sha256);
+
+    [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "The release gate refused the result of run {RunId}: {Reason}")]
+    private static partial void LogRefused(ILogger logger, string runId, string reason);
+
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Run {RunId}: {Suppressed} count(s) suppressed under k, {Merged} histogram bin(s) merged, ε spent {Epsilon}")]
+    private static partial void LogDisclosure(ILogger logger, string runId, long suppressed, long merged, double epsilon);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Result of run {RunId} (sha256 {Sha256}) submitted; stored now: {Stored}")]
     private static partial void LogSubmitted(ILogger logger, string runId, string sha256, bool stored);

@@ -14,15 +14,18 @@ public static class Offers
     public static JobOffer For(string runId, byte[] bundle, string dataset = "amr-reports", string? specYaml = null)
     {
         var spec = specYaml ?? SpecYaml(dataset);
+        var bundleSha256 = ContentHash.Of(bundle);
         return new JobOffer
         {
             RunId = runId,
             EvaluationId = "eval-1",
             SpecYaml = spec,
             SpecSha256 = ContentHash.Of(spec),
-            ModelBundle = new ArtifactRef { Sha256 = ContentHash.Of(bundle), SizeBytes = bundle.Length, MediaType = "application/zip" },
+            ModelBundle = new ArtifactRef { Sha256 = bundleSha256, SizeBytes = bundle.Length, MediaType = "application/zip" },
             Dataset = dataset,
             LeaseSeconds = 60,
+            // Signed by the key the default test policy trusts (TestSigner): offers pass the model-trust check.
+            ModelSignature = TestSigner.Sign(bundleSha256),
         };
     }
 }

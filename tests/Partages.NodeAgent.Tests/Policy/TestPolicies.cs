@@ -14,6 +14,7 @@ public static class TestPolicies
     {
         Datasets = [.. config.Datasets.Select(d => new DatasetPolicy { Name = d.Name, SnapshotSha256 = FakeFingerprint, LegalBasis = "test agreement" })],
         Tasks = TaskTypes.All,
+        Models = new ModelPolicy { TrustedSigners = [Infrastructure.TestSigner.Trusted] },
         Approval = approval,
         Limits = new RunLimits { MaxConcurrentRuns = 64 },
         Release = new ReleasePolicy { MinDatasetDocuments = 1 },

@@ -3,9 +3,12 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using Partages.Evaluation;
+using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Audit;
 using Partages.NodeAgent.Tests.Infrastructure;
@@ -28,18 +31,20 @@ public sealed class ResultReleaseGateTests
     public void Delete() => _directory.Dispose();
 
     [Test]
-    public void Prepare_Result_PayloadIsTheResultJsonAndItsSha256()
+    public async Task PrepareAsync_Result_PayloadIsTheReleasedResultJsonAndItsSha256()
     {
         var gate = CreateGate(new RecordingTransport());
-        var result = FakeEngine.SampleResult();
+        var result = LargeCellsResult();
 
-        var payload = gate.Prepare("run-1", result);
+        var payload = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
 
         payload.RunId.Should().Be("run-1");
-        payload.ResultJson.Should().Be(ResultJson.Serialize(result));
         payload.Sha256.Should().Be(ContentHash.Of(Encoding.UTF8.GetBytes(payload.ResultJson)));
         payload.ByteCount.Should().Be(Encoding.UTF8.GetByteCount(payload.ResultJson));
-        ResultJson.DeserializeSite(payload.ResultJson).Should().BeEquivalentTo(result);
+        var released = ResultJson.DeserializeSite(payload.ResultJson);
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+        released.PerClass.Should().BeEquivalentTo(result.PerClass);
+        released.Release.Should().BeEquivalentTo(new ReleaseSection(5, 0, 0, [], null));
     }
 
     [Test]
@@ -48,7 +53,7 @@ public sealed class ResultReleaseGateTests
         using var audit = new AuditLog(_directory.Combine("audit"), TimeProvider.System, _logs.CreateLogger<AuditLog>());
         var gate = CreateGate(new RecordingTransport(), audit);
 
-        var payload = gate.Prepare("run-1", FakeEngine.SampleResult());
+        var payload = await gate.PrepareAsync(Request("run-1"), FakeEngine.SampleResult(), CancellationToken.None);
         File.Exists(audit.FilePath).Should().BeFalse("a prepared payload is not released until it is submitted");
         await gate.SubmitAsync(payload, CancellationToken.None);
 
@@ -63,12 +68,116 @@ public sealed class ResultReleaseGateTests
     }
 
     [Test]
+    public async Task PrepareAsync_CellOfThreeWithKFive_IsNotReleased()
+    {
+        var gate = CreateGate(new RecordingTransport(), policy: Policy(k: 5));
+        var result = ResultDocument.FromCounts("single_label_classification", ClassificationCounts.FromMatrix(["sensible", "BLSE"], [[40, 3], [6, 55]]), Summary(104));
+
+        var payload = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
+
+        var released = ResultJson.DeserializeSite(payload.ResultJson);
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40, 0], [6, 55] }, o => o.WithStrictOrdering());
+        released.Release!.SuppressedCells.Should().Be(1);
+        released.PerClass["sensible"].Fn.Should().Be(0);
+        released.PerClass["BLSE"].Fp.Should().Be(0);
+    }
+
+    [Test]
+    public async Task PrepareAsync_DatasetUnderTheMinimumSize_RefusedWithTheReasonAndAudited()
+    {
+        var audit = new RecordingAuditLog();
+        var transport = new RecordingTransport();
+        var gate = CreateGate(transport, audit, Policy(minDocuments: 500));
+
+        var act = () => gate.ReleaseAsync(Request("run-1"), LargeCellsResult(), CancellationToken.None);
+
+        var refusal = (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which;
+        refusal.Message.Should().Contain("min_dataset_documents: 500").And.NotContain("101", "the exact size stays on the node");
+        transport.Submitted.Should().BeEmpty();
+        audit.Entries.Should().ContainSingle().Which.Should().Match<AuditEntry>(e =>
+            e.Event == ResultReleaseGate.RefusedEvent && e.Reason == refusal.Message && e.Dataset == "amr-reports");
+    }
+
+    [Test]
+    public async Task PrepareAsync_PayloadOverTheMaximum_NotSentAndRefused()
+    {
+        var transport = new RecordingTransport();
+        var audit = new RecordingAuditLog();
+        var gate = CreateGate(transport, audit, Policy(maxPayloadBytes: 300));
+
+        var act = () => gate.ReleaseAsync(Request("run-1"), LargeCellsResult(), CancellationToken.None);
+
+        (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should().Contain("limits.max_payload_bytes: 300").And.Contain("not sent");
+        transport.Submitted.Should().BeEmpty();
+        audit.Entries.Should().ContainSingle(e => e.Event == ResultReleaseGate.RefusedEvent);
+    }
+
+    [Test]
+    public async Task PrepareAsync_DifferentialPrivacy_NoisesCountsAndRefusesOnceTheBudgetIsSpent()
+    {
+        var noise = new ConstantNoise(7);
+        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRun = 0.5 });
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: noise);
+        var result = LargeCellsResult();
+
+        var first = ResultJson.DeserializeSite((await gate.PrepareAsync(Request("run-1", spec: "a"), result, CancellationToken.None)).ResultJson);
+        await gate.PrepareAsync(Request("run-2", spec: "b"), result, CancellationToken.None);
+        var third = () => gate.PrepareAsync(Request("run-3", spec: "c"), result, CancellationToken.None);
+
+        first.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [47, 13], [14, 62] }, o => o.WithStrictOrdering());
+        first.Release!.DifferentialPrivacy.Should().Be(new DifferentialPrivacyRelease("discrete_laplace", 0.5, 1));
+        noise.Calls.Should().NotBeEmpty().And.AllBeEquivalentTo((Epsilon: 0.5, Sensitivity: 1));
+        (await third.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should().Contain("privacy budget").And.Contain("amr-reports");
+        Accountant().Spent("amr-reports").Should().Be(1.0);
+
+        // The ledger is on disk: a restarted agent knows the budget is spent.
+        var restarted = CreateGate(new RecordingTransport(), policy: policy, noise: noise);
+        var again = () => restarted.PrepareAsync(Request("run-4", spec: "d"), result, CancellationToken.None);
+        await again.Should().ThrowAsync<EvaluationRefusedException>();
+    }
+
+    [Test]
+    public async Task PrepareAsync_RepeatedIdenticalRequest_ReturnsTheSamePayloadWithoutFreshNoiseOrSpending()
+    {
+        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRun = 0.1 });
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance);
+        var result = LargeCellsResult();
+
+        var first = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
+        var repeats = new List<ReleasedPayload>();
+        for (var i = 2; i <= 6; i++)
+        {
+            repeats.Add(await CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance)
+                .PrepareAsync(Request($"run-{i}"), result, CancellationToken.None));
+        }
+
+        repeats.Should().OnlyContain(p => p.ResultJson == first.ResultJson && p.Sha256 == first.Sha256);
+        Accountant().Spent("amr-reports").Should().BeApproximately(0.1, 1e-12);
+        var otherSpec = await gate.PrepareAsync(Request("run-7", spec: "another spec"), result, CancellationToken.None);
+        Accountant().Spent("amr-reports").Should().BeApproximately(0.2, 1e-12, "a different request is a new release");
+        otherSpec.Sha256.Should().NotBe(first.Sha256, "fresh noise at ε = 0.1 on four counts is never all zero in practice");
+    }
+
+    [Test]
+    public async Task PrepareAsync_ConcurrentIdenticalRequests_OneDrawOneCharge()
+    {
+        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRun = 0.1 });
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance);
+        var result = LargeCellsResult();
+
+        var payloads = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => Task.Run(() => gate.PrepareAsync(Request($"run-{i}"), result, CancellationToken.None))));
+
+        payloads.Select(p => p.Sha256).Distinct().Should().ContainSingle();
+        Accountant().Spent("amr-reports").Should().BeApproximately(0.1, 1e-12);
+    }
+
+    [Test]
     public async Task SubmitAsync_TransientFailures_RetriesTheSamePayloadUntilStored()
     {
         var transport = new RecordingTransport { Failures = { StatusCode.Unavailable, StatusCode.DeadlineExceeded } };
         var gate = CreateGate(transport);
 
-        var outcome = await gate.ReleaseAsync("run-1", FakeEngine.SampleResult(), CancellationToken.None);
+        var outcome = await gate.ReleaseAsync(Request("run-1"), FakeEngine.SampleResult(), CancellationToken.None);
 
         outcome.Stored.Should().BeTrue();
         transport.Submitted.Should().HaveCount(3);
@@ -81,7 +190,7 @@ public sealed class ResultReleaseGateTests
         var transport = new RecordingTransport { Failures = { StatusCode.FailedPrecondition } };
         var gate = CreateGate(transport);
 
-        var act = () => gate.ReleaseAsync("run-1", FakeEngine.SampleResult(), CancellationToken.None);
+        var act = () => gate.ReleaseAsync(Request("run-1"), FakeEngine.SampleResult(), CancellationToken.None);
 
         (await act.Should().ThrowAsync<ResultRefusedException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
         transport.Submitted.Should().ContainSingle();
@@ -108,16 +217,58 @@ public sealed class ResultReleaseGateTests
             .Where(m => m.DeclaringType == typeof(ResultReleaseGate))
             .SelectMany(m => m.GetParameters())
             .Select(p => p.ParameterType)
-            .Should().OnlyContain(t => t == typeof(string) || t == typeof(ResultDocument) || t == typeof(ReleasedPayload) || t == typeof(CancellationToken));
+            .Should().OnlyContain(t => t == typeof(ReleaseRequest) || t == typeof(ResultDocument) || t == typeof(ReleasedPayload) || t == typeof(CancellationToken));
+        typeof(ReleaseRequest).GetProperties().Select(p => p.PropertyType)
+            .Should().OnlyContain(t => t == typeof(string) || t == typeof(DatasetDefinition), "a request carries names and hashes, never content");
     }
 
-    private ResultReleaseGate CreateGate(IResultTransport transport, IAuditLog? audit = null) =>
+    private ResultReleaseGate CreateGate(IResultTransport transport, IAuditLog? audit = null, NodePolicy? policy = null, ICountNoise? noise = null) =>
         new(
             transport,
             audit ?? new RecordingAuditLog(),
+            Accountant(),
+            new ReleaseCache(_directory.Combine("release", "released")),
+            noise ?? DiscreteLaplaceNoise.Instance,
+            new FakeEngine(),
             new AgentOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(1), ReconnectMaxDelay = TimeSpan.FromMilliseconds(5) },
             TimeProvider.System,
+            policy ?? Policy(),
             _logs.CreateLogger<ResultReleaseGate>());
+
+    private PrivacyAccountant Accountant() => new(_directory.Combine("release"), TimeProvider.System);
+
+    private static ReleaseRequest Request(string runId, string spec = "spec") =>
+        new(runId, new DatasetDefinition("amr-reports", "/data/amr.jsonl", "jsonl"), ContentHash.Of(spec), ContentHash.Of("bundle"));
+
+    private static NodePolicy Policy(int k = 5, int minDocuments = 20, int maxPayloadBytes = 1024 * 1024, DifferentialPrivacyPolicy? privacy = null) => new()
+    {
+        Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = new string('a', 64), LegalBasis = "test", DifferentialPrivacy = privacy }],
+        Tasks = ["single_label_classification"],
+        Release = new ReleasePolicy { MinCellCount = k, MinDatasetDocuments = minDocuments },
+        Limits = new RunLimits { MaxPayloadBytes = maxPayloadBytes },
+    };
+
+    /// <summary>Every cell at least 5: nothing for k to suppress.</summary>
+    private static ResultDocument LargeCellsResult() =>
+        ResultDocument.FromCounts("single_label_classification", ClassificationCounts.FromMatrix(["sensible", "BLSE"], [[40, 6], [7, 55]]), Summary(108));
+
+    private static InputSummary Summary(long evaluated) => new() { DocumentsRead = evaluated, DocumentsEvaluated = evaluated };
+
+    /// <summary>The same noise every time, recording how it was asked for: makes the DP arithmetic checkable.</summary>
+    private sealed class ConstantNoise(long value) : ICountNoise
+    {
+        public List<(double Epsilon, int Sensitivity)> Calls { get; } = [];
+
+        public long Sample(double epsilon, int sensitivity)
+        {
+            lock (Calls)
+            {
+                Calls.Add((epsilon, sensitivity));
+            }
+
+            return value;
+        }
+    }
 
     private sealed class RecordingTransport : IResultTransport
     {

@@ -4,6 +4,7 @@ using Partages.Evaluation;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
+using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Session;
@@ -81,7 +82,8 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
         File.ReadAllBytes(job.BundlePath).Should().Equal(bundle);
         job.Dataset.Name.Should().Be("amr-reports");
         job.Spec.Name.Should().Be("amr-test");
-        var expectedJson = ResultJson.Serialize(FakeEngine.SampleResult());
+        // What the release gate makes of it under the test policy (k = 5): the engine's result never leaves as is.
+        var expectedJson = ResultJson.Serialize(DisclosureControl.Apply(FakeEngine.SampleResult(), new DisclosureRules(5, 1, null), DiscreteLaplaceNoise.Instance));
         submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson) });
         node.Logs.Entries.Should().NotContain(e => e.Message.Contains(expectedJson, StringComparison.Ordinal), "the payload is logged by its hash only");
         node.Logs.Entries.Should().Contain(e => e.EventId.Id == 400 && e.Message.Contains(ContentHash.Of(expectedJson), StringComparison.Ordinal));
