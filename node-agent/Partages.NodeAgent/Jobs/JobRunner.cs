@@ -10,6 +10,7 @@ using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
+using Partages.NodeAgent.Telemetry;
 
 namespace Partages.NodeAgent.Jobs;
 
@@ -141,6 +142,7 @@ public sealed partial class JobRunner(
     private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
     {
         var cancellationToken = run.Token;
+        using var trace = JobTrace.Start(offer);    // Telemetry/: the job span, under the offer's trace_parent
         try
         {
             // Admission, before accepting: the snapshot must still be the one the policy approved (read once per change).
@@ -164,6 +166,7 @@ public sealed partial class JobRunner(
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
+            trace.Phase(NodeAgentTelemetry.DownloadSpan);
             var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
             var bundlePath = await artifacts.GetAsync(
                 offer.ModelBundle,
@@ -172,6 +175,7 @@ public sealed partial class JobRunner(
             // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
             await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
 
+            trace.Phase(NodeAgentTelemetry.EvaluateSpan);
             LogEvaluating(logger, run.RunId, dataset.Name);
             var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
             var result = await engine.EvaluateAsync(
@@ -180,6 +184,7 @@ public sealed partial class JobRunner(
                 cancellationToken).ConfigureAwait(false);
             outbox.DropProgress(run.RunId);
 
+            trace.Phase(NodeAgentTelemetry.ReleaseSpan);
             var payload = await releaseGate.PrepareAsync(
                 new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256), result, cancellationToken).ConfigureAwait(false);
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
@@ -253,7 +258,7 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Send(NodeMessage message) => outbox.Enqueue(message);
+    private void Send(NodeMessage message) => outbox.Enqueue(NodeAgentTelemetry.Observe(message));
 
     private sealed class ActiveRun(string runId, CancellationToken shutdown) : IDisposable
     {
