@@ -2,6 +2,7 @@ using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Client;
 using Partages.Demo.Federation;
+using Partages.Evaluation.Bundles;
 using Partages.Client.Presentation;
 using Partages.ModelKit;
 using Spectre.Console;
@@ -44,7 +45,13 @@ public sealed class DemoRunner(IAnsiConsole console)
         var client = new EvaluatorClient(channel);
         var bundle = await client.UploadBundleAsync(built.BundlePath, cancellationToken).ConfigureAwait(false);
         var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken).ConfigureAwait(false);
-        var submitted = await client.SubmitAsync(spec, bundle.Sha256, cancellationToken: cancellationToken).ConfigureAwait(false);
+        // The demo evaluator signs its bundle (ModelKit's DemoSigner); the signature travels with every offer.
+        var signature = DetachedSignature.FromJson(await File.ReadAllTextAsync(built.SignaturePath, cancellationToken).ConfigureAwait(false));
+        var submitted = await client.SubmitAsync(
+            spec,
+            bundle.Sha256,
+            signature: new BundleSignature { Algorithm = signature.Algorithm, KeyId = signature.KeyId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         console.MarkupLine($"Submitted evaluation [bold]{Markup.Escape(submitted.Id)}[/] to {submitted.Runs.Count} node(s)");
 
         var final = await WatchWithProgressAsync(client, submitted, cancellationToken).ConfigureAwait(false);

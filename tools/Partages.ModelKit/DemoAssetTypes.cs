@@ -91,6 +91,15 @@ public sealed record DemoAssetSet(
     ModelReport Model,
     bool Reused)
 {
+    /// <summary>The demo bundle's detached signature file (models/amr-classifier.zip.sig.json), by the demo evaluator key.</summary>
+    public string SignaturePath { get; init; } = "";
+
+    /// <summary>
+    /// The demo evaluator's public key (SubjectPublicKeyInfo PEM): what a demo node's policy lists under
+    /// models.trusted_signers to run the signed demo bundle. Derived from the seed; never trust it on a real node.
+    /// </summary>
+    public string SignerPublicKeyPem { get; init; } = "";
+
     /// <summary>The oncology entity recognition bundle (models/oncology-ner.zip).</summary>
     public string NerBundlePath { get; init; } = "";
 

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Ner;
 using Partages.ModelKit.Onnx;
+using Partages.ModelKit.Signing;
 using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
@@ -61,7 +62,7 @@ public static class DemoAssets
         var existing = await TryReuseAsync(root, options, cancellationToken).ConfigureAwait(false);
         if (existing is not null)
         {
-            return existing;
+            return await SignedAsync(existing, options, cancellationToken).ConfigureAwait(false);
         }
 
         // Training is CPU-bound for a second or two: keep it off the caller's thread.
@@ -71,7 +72,18 @@ public static class DemoAssets
             Path.Combine(root, StampFileName),
             JsonSerializer.SerializeToUtf8Bytes(stamp, s_stampJson),
             cancellationToken).ConfigureAwait(false);
-        return built;
+        return await SignedAsync(built, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The demo bundle's detached signature by the demo evaluator key (<see cref="DemoSigner"/>), kept beside it as
+    /// <c>amr-classifier.zip.sig.json</c>. Outside the stamp: the bundle's bytes stay deterministic, while an ECDSA
+    /// signature is not, so it is checked (and made again if needed) on every call rather than hashed.
+    /// </summary>
+    private static async Task<DemoAssetSet> SignedAsync(DemoAssetSet set, DemoAssetOptions options, CancellationToken cancellationToken)
+    {
+        var (_, path) = await DemoSigner.EnsureSignedAsync(set.BundlePath, options.Seed, cancellationToken).ConfigureAwait(false);
+        return set with { SignaturePath = path, SignerPublicKeyPem = DemoSigner.PublicKeyPemFor(options.Seed) };
     }
 
     /// <summary>Removes the stamp so the next <see cref="EnsureBuiltAsync"/> rebuilds.</summary>

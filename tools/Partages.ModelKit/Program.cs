@@ -4,5 +4,7 @@ using Partages.ModelKit.Cli;
 var root = new RootCommand("Partages model kit: fictional clinical corpora and a deterministic ONNX model bundle for the demo.")
 {
     BuildCommand.Create(),
+    SigningCommands.CreateKeygen(),
+    SigningCommands.CreateSign(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
