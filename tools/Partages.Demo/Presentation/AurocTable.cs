@@ -28,8 +28,14 @@ public static class AurocTable
             rows.Add(("[bold]pooled[/]", result.Pooled.Auroc));
         }
 
-        if (labels.Count == 0 || rows.All(r => r.Auroc is null))
+        if (labels.Count == 0)
         {
+            return;
+        }
+
+        if (rows.All(r => r.Auroc is null))
+        {
+            WhyNoAuroc(console, result);
             return;
         }
 
@@ -46,6 +52,20 @@ public static class AurocTable
 
         console.Write(table);
         WriteHeterogeneity(console, result.Heterogeneity, labels);
+    }
+
+    /// <summary>Says which site withheld its score histograms and why (e.g. its release gate), so a missing AUROC is not a mystery.</summary>
+    private static void WhyNoAuroc(IAnsiConsole console, PooledResultDocument result)
+    {
+        console.MarkupLine("[grey]No AUROC: no site released score histograms.[/]");
+        foreach (var (site, document) in result.PerSite)
+        {
+            var reason = document.Release?.WithheldSections?.FirstOrDefault(w => w.Section == "score_histograms")?.Reason;
+            if (reason is not null)
+            {
+                console.MarkupLine($"[grey]  {Markup.Escape(site)}: withheld by its release gate — {Markup.Escape(reason)}[/]");
+            }
+        }
     }
 
     private static void WriteHeterogeneity(IAnsiConsole console, HeterogeneitySection? heterogeneity, IReadOnlyList<string> labels)
@@ -69,11 +89,12 @@ public static class AurocTable
 
     private static string Format(AurocEntry entry) =>
         entry.Value is not { } value ? "-"
-        : entry.CiLow is { } low && entry.CiHigh is { } high ? $"{F(value)} [{F(low)}, {F(high)}]"
+        // Cells are Spectre markup, where a bracket opens a style: the interval's brackets are escaped.
+        : entry.CiLow is { } low && entry.CiHigh is { } high ? Markup.Escape($"{F(value)} [{F(low)}, {F(high)}]")
         : F(value);
 
     private static string Estimate(MetaAnalysisEntry? entry) =>
-        entry?.MetaAnalysis is { } m ? $"{F(m.Estimate)} [{F(m.CiLow)}, {F(m.CiHigh)}]" : "[grey]n/a[/]";
+        entry?.MetaAnalysis is { } m ? Markup.Escape($"{F(m.Estimate)} [{F(m.CiLow)}, {F(m.CiHigh)}]") : "[grey]n/a[/]";
 
     private static string ISquared(MetaAnalysisEntry? entry) =>
         entry?.MetaAnalysis is { } m ? (m.ISquared * 100).ToString("0", CultureInfo.InvariantCulture) + "%" : "[grey]n/a[/]";
