@@ -2,6 +2,7 @@ using System.CommandLine;
 using Partages.Cli.Cli;
 using Partages.Cli.Output;
 using Partages.Client.Presentation;
+using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Commands;
 
@@ -27,7 +28,9 @@ internal static class ResultsCommand
     {
         using var session = await Session.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var evaluation = await session.Client.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        if (string.IsNullOrEmpty(evaluation.PooledResultJson))
+        // A final evaluation with no site pooled (cancelled early, quorum never reached) has a document listing the
+        // missing sites but no result: scripts get exit 1 and the reason, not an empty table.
+        if (string.IsNullOrEmpty(evaluation.PooledResultJson) || ResultJson.DeserializePooled(evaluation.PooledResultJson).Pooled is null)
         {
             throw new CliException(ExitCodes.Failed, Client.EvaluatorClient.IsFinal(evaluation.State)
                 ? $"Evaluation {id} is {RunStates.Name(evaluation.State)} without a result{(evaluation.Reason.Length > 0 ? ": " + evaluation.Reason : "")}."
