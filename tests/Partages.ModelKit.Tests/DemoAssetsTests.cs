@@ -40,7 +40,11 @@ public sealed class DemoAssetsTests
         assets.Model.MaxLogitDifference.Should().BeLessThan(1e-4);
         Directory.GetFiles(assets.OutputDirectory, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(assets.OutputDirectory, f))
-            .Should().BeEquivalentTo(RelativeFiles(assets).Append(DemoAssets.StampFileName), because: "no temporary file is left behind");
+            .Should().BeEquivalentTo(
+                RelativeFiles(assets).Append(DemoAssets.StampFileName).Append("models/amr-classifier.zip.sig.json"),
+                because: "no temporary file is left behind");
+        var signature = Partages.Evaluation.Bundles.DetachedSignature.FromJson(File.ReadAllText(assets.SignaturePath));
+        Partages.Evaluation.Bundles.BundleSigning.Verify(assets.BundleSha256, signature, assets.SignerPublicKeyPem).Should().BeTrue("the demo bundle is signed by the demo key");
     }
 
     [Test]
