@@ -99,7 +99,10 @@ public sealed record ResultsAnalysis(
 
         if (usable.Count < 2)
         {
-            return new ForestData(label, rows, null, "not estimable: fewer than two sites with a usable variance");
+            // No pooled estimate: size the squares by relative inverse-variance weight, so they stay on the scale.
+            var sum = rows.Sum(r => r.Weight ?? 0);
+            var relative = rows.Select(r => r.Weight is { } w && sum > 0 ? r with { Weight = w / sum } : r).ToList();
+            return new ForestData(label, relative, null, "not estimable: fewer than two sites with a usable variance");
         }
 
         var pooled = MetaAnalysis.DerSimonianLaird(usable);
