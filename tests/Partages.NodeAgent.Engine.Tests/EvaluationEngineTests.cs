@@ -290,7 +290,7 @@ public sealed class EvaluationEngineTests
 
         var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
 
-        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("model.onnx cannot be loaded by ONNX Runtime*");
+        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("model.onnx is not a readable ONNX model*");
     }
 
     [Test]
