@@ -119,9 +119,10 @@ public sealed partial class JobRunner(
         ActiveRun run;
         lock (_admission)
         {
-            if (_runs.Count >= options.MaxConcurrentRuns)
+            var running = _runs.Values.Count(r => !r.Submitting);
+            if (running >= options.MaxConcurrentRuns)
             {
-                Reject(offer, $"the node is already running {_runs.Count} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})");
+                Reject(offer, $"the node is already running {running} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})");
                 return;
             }
 
@@ -195,6 +196,9 @@ public sealed partial class JobRunner(
                 return;
             }
 
+            // The model has finished: the slot is free for the next offer while the submission (retried until
+            // stored) completes; otherwise an offer arriving in that gap would be refused as over capacity.
+            run.Submitting = true;
             var outcome = await releaseGate.SubmitAsync(payload, cancellationToken).ConfigureAwait(false);
             admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
@@ -273,6 +277,9 @@ public sealed partial class JobRunner(
 
         /// <summary>Admitted and accepted: a repeated offer is answered JobAccepted again.</summary>
         public bool Accepted { get; set; }
+
+        /// <summary>Inference is over and the released payload is being submitted; it no longer holds a run slot.</summary>
+        public bool Submitting { get; set; }
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
