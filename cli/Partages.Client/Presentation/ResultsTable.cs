@@ -62,6 +62,16 @@ public static class ResultsTable
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {Markup.Escape(missing.Site)} — {Markup.Escape(missing.Reason)}");
         }
+
+        // Cells a site's release gate suppressed were released as 0, so that site's figures lean optimistic: say so.
+        foreach (var (site, document) in result.PerSite)
+        {
+            if (document.Release is { SuppressedCells: > 0 } release)
+            {
+                console.MarkupLine(
+                    $"[yellow]Suppressed by the release gate:[/] {Markup.Escape(site)} — {release.SuppressedCells} confusion-matrix cell(s) below k = {release.MinCellCount} released as 0; its figures are optimistic.");
+            }
+        }
     }
 
     private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
