@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using Google.Protobuf;
 using Onnx;
+using static Partages.ModelKit.Onnx.OnnxProtos;
 using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Onnx;
@@ -117,43 +118,6 @@ public static class ClassifierGraph
         {
             destination[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
         }
-    }
-
-    private static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
-
-    private static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
-
-    private static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
-        };
-    }
-
-    /// <summary>Little-endian raw_data, as the ONNX spec requires whatever the writing machine.</summary>
-    private static TensorProto FloatTensor(string name, float[] values, params long[] dims)
-    {
-        var bytes = new byte[values.Length * sizeof(float)];
-        for (var i = 0; i < values.Length; i++)
-        {
-            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
-        }
-
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
-        tensor.Dims.AddRange(dims);
-        return tensor;
-    }
-
-    private static TensorProto Int64Tensor(string name, long[] values, params long[] dims)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        tensor.Dims.AddRange(dims);
-        tensor.Int64Data.AddRange(values);
-        return tensor;
     }
 
     private static AttributeProto KeepDims(long value) =>

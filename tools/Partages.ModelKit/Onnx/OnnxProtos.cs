@@ -1,0 +1,46 @@
+using System.Buffers.Binary;
+using Google.Protobuf;
+using Onnx;
+
+namespace Partages.ModelKit.Onnx;
+
+/// <summary>The small ONNX protobuf builders both graph writers (classifier, NER tagger) use.</summary>
+internal static class OnnxProtos
+{
+    public static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
+
+    public static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
+
+    public static ValueInfoProto TensorValue(string name, TensorProto.Types.DataType type, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims);
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } },
+        };
+    }
+
+    /// <summary>Little-endian raw_data, as the ONNX spec requires whatever the writing machine.</summary>
+    public static TensorProto FloatTensor(string name, float[] values, params long[] dims)
+    {
+        var bytes = new byte[values.Length * sizeof(float)];
+        for (var i = 0; i < values.Length; i++)
+        {
+            BinaryPrimitives.WriteSingleLittleEndian(bytes.AsSpan(i * sizeof(float)), values[i]);
+        }
+
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(bytes) };
+        tensor.Dims.AddRange(dims);
+        return tensor;
+    }
+
+    public static TensorProto Int64Tensor(string name, long[] values, params long[] dims)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
+        tensor.Dims.AddRange(dims);
+        tensor.Int64Data.AddRange(values);
+        return tensor;
+    }
+}
