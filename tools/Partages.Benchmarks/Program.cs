@@ -1,0 +1,10 @@
+using System.CommandLine;
+using Partages.Benchmarks.Engine;
+using Partages.Benchmarks.Federation;
+
+var root = new RootCommand("Partages benchmarks: the commands behind docs/benchmarks.md. Run them in Release on a quiet machine.")
+{
+    EngineBenchmarkCommand.Create(),
+    FederationBenchmarkCommand.Create(),
+};
+return await root.Parse(args).InvokeAsync().ConfigureAwait(false);
