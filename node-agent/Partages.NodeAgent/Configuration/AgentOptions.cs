@@ -16,6 +16,12 @@ public sealed class AgentOptions
 
     public TimeSpan ReconnectMaxDelay { get; set; } = TimeSpan.FromSeconds(ReconnectConfig.DefaultMaxDelaySeconds);
 
+    /// <summary>Link failures in a row that open the <see cref="Connectivity.CoordinatorLinkBreaker"/>'s circuit.</summary>
+    public int LinkBreakerFailures { get; set; } = ReconnectConfig.DefaultBreakerFailures;
+
+    /// <summary>How long an open circuit keeps calls to the coordinator from dialling.</summary>
+    public TimeSpan LinkBreakerBreak { get; set; } = TimeSpan.FromSeconds(ReconnectConfig.DefaultBreakerSeconds);
+
     /// <summary>How long to wait for the coordinator's Welcome after Hello before treating the session as failed.</summary>
     public TimeSpan WelcomeTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -47,6 +53,8 @@ public sealed class AgentOptions
             HeartbeatInterval = TimeSpan.FromSeconds(config.HeartbeatSeconds),
             ReconnectInitialDelay = TimeSpan.FromMilliseconds(config.Reconnect.InitialDelayMilliseconds),
             ReconnectMaxDelay = TimeSpan.FromSeconds(config.Reconnect.MaxDelaySeconds),
+            LinkBreakerFailures = config.Reconnect.BreakerFailures,
+            LinkBreakerBreak = TimeSpan.FromSeconds(config.Reconnect.BreakerSeconds),
             MaxConcurrentRuns = config.MaxConcurrentRuns,
         };
     }
@@ -57,6 +65,8 @@ public sealed class AgentOptions
         target.HeartbeatInterval = HeartbeatInterval;
         target.ReconnectInitialDelay = ReconnectInitialDelay;
         target.ReconnectMaxDelay = ReconnectMaxDelay;
+        target.LinkBreakerFailures = LinkBreakerFailures;
+        target.LinkBreakerBreak = LinkBreakerBreak;
         target.WelcomeTimeout = WelcomeTimeout;
         target.ConnectTimeout = ConnectTimeout;
         target.MaxConcurrentRuns = MaxConcurrentRuns;
@@ -84,6 +94,17 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (options.ReconnectInitialDelay > options.ReconnectMaxDelay)
         {
             failures.Add($"{nameof(options.ReconnectInitialDelay)} ({options.ReconnectInitialDelay}) is longer than {nameof(options.ReconnectMaxDelay)} ({options.ReconnectMaxDelay}).");
+        }
+
+        if (options.LinkBreakerBreak < TimeSpan.FromMilliseconds(500))
+        {
+            // Polly's lower bound for a break.
+            failures.Add($"{nameof(options.LinkBreakerBreak)} is {options.LinkBreakerBreak}; it must be at least 0.5 s.");
+        }
+
+        if (options.LinkBreakerFailures is < 2 or > 1000)
+        {
+            failures.Add($"{nameof(options.LinkBreakerFailures)} is {options.LinkBreakerFailures}; it must be within 2..1000.");
         }
 
         if (options.MaxConcurrentRuns is < 1 or > 64)

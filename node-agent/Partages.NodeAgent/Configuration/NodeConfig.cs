@@ -54,10 +54,18 @@ public sealed record ReconnectConfig
 {
     public const int DefaultInitialDelayMilliseconds = 500;
     public const int DefaultMaxDelaySeconds = 30;
+    public const int DefaultBreakerFailures = 5;
+    public const int DefaultBreakerSeconds = 30;
 
     public int InitialDelayMilliseconds { get; init; } = DefaultInitialDelayMilliseconds;
 
     public int MaxDelaySeconds { get; init; } = DefaultMaxDelaySeconds;
+
+    /// <summary>Link failures in a row (session, downloads, submissions together) that open the circuit.</summary>
+    public int BreakerFailures { get; init; } = DefaultBreakerFailures;
+
+    /// <summary>How long an open circuit keeps every call to the coordinator from dialling.</summary>
+    public int BreakerSeconds { get; init; } = DefaultBreakerSeconds;
 }
 
 /// <summary>One problem in node.yaml, with where it is (1-based line and column; 0 when the file itself is at fault).</summary>

@@ -17,7 +17,7 @@ public static partial class NodeConfigLoader
         ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "reconnect", "datasets", "policy"];
 
     private static readonly string[] CoordinatorFields = ["url"];
-    private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds"];
+    private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds", "breaker_failures", "breaker_seconds"];
     private static readonly string[] DatasetFields = ["name", "path", "format"];
 
     public static ConfigLoadResult LoadFile(string path)
@@ -96,7 +96,15 @@ public static partial class NodeConfigLoader
                 reconnectNode.AddError("initial_delay_ms", $"{initial} ms is longer than max_delay_seconds ({max} s)");
             }
 
-            reconnect = new ReconnectConfig { InitialDelayMilliseconds = initial, MaxDelaySeconds = max };
+            var breakerFailures = reconnectNode.Integer("breaker_failures", min: 2, max: 1000) ?? ReconnectConfig.DefaultBreakerFailures;
+            var breakerSeconds = reconnectNode.Integer("breaker_seconds", min: 1, max: 3600) ?? ReconnectConfig.DefaultBreakerSeconds;
+            reconnect = new ReconnectConfig
+            {
+                InitialDelayMilliseconds = initial,
+                MaxDelaySeconds = max,
+                BreakerFailures = breakerFailures,
+                BreakerSeconds = breakerSeconds,
+            };
         }
 
         var datasets = ReadDatasets(top, baseDirectory);

@@ -1,4 +1,5 @@
 using Polly;
+using Polly.CircuitBreaker;
 using Polly.Retry;
 using Partages.NodeAgent.Configuration;
 
@@ -6,7 +7,9 @@ namespace Partages.NodeAgent.Connectivity;
 
 /// <summary>
 /// Retry forever with exponential back-off and jitter, capped: agents that lost the coordinator together do
-/// not all come back at the same instant, and a long outage costs one attempt per max delay.
+/// not all come back at the same instant, and a long outage costs one attempt per max delay. With the agent's
+/// <see cref="CoordinatorLinkBreaker"/>, each attempt goes through the shared circuit: while it is open an attempt
+/// fails at once without dialling, and the retry waits until the break ends (plus jitter) instead of its own delay.
 /// </summary>
 public static class ReconnectPipeline
 {
@@ -14,8 +17,9 @@ public static class ReconnectPipeline
         AgentOptions options,
         TimeProvider timeProvider,
         Func<Exception, bool> shouldRetry,
-        Func<OnRetryArguments<object>, ValueTask>? onRetry = null) =>
-        Create(options.ReconnectInitialDelay, options.ReconnectMaxDelay, int.MaxValue, timeProvider, shouldRetry, onRetry);
+        Func<OnRetryArguments<object>, ValueTask>? onRetry = null,
+        CoordinatorLinkBreaker? breaker = null) =>
+        Create(options.ReconnectInitialDelay, options.ReconnectMaxDelay, int.MaxValue, timeProvider, shouldRetry, onRetry, breaker);
 
     public static ResiliencePipeline Create(
         TimeSpan initialDelay,
@@ -23,25 +27,43 @@ public static class ReconnectPipeline
         int maxRetryAttempts,
         TimeProvider timeProvider,
         Func<Exception, bool> shouldRetry,
-        Func<OnRetryArguments<object>, ValueTask>? onRetry = null)
+        Func<OnRetryArguments<object>, ValueTask>? onRetry = null,
+        CoordinatorLinkBreaker? breaker = null)
     {
         ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(shouldRetry);
         if (maxRetryAttempts < 1)
         {
-            return ResiliencePipeline.Empty;
+            return breaker?.Pipeline ?? ResiliencePipeline.Empty;
         }
 
         var retry = new RetryStrategyOptions
         {
-            ShouldHandle = new PredicateBuilder().Handle(shouldRetry),
+            // An open circuit is the link failing, seen without dialling: retried like the failure that opened it.
+            ShouldHandle = new PredicateBuilder().Handle<Exception>(ex => ex is BrokenCircuitException || shouldRetry(ex)),
             MaxRetryAttempts = maxRetryAttempts,
             BackoffType = DelayBackoffType.Exponential,
             UseJitter = true,
             Delay = initialDelay,
             MaxDelay = maxDelay,
+            DelayGenerator = args => ValueTask.FromResult(UntilBreakEnds(args.Outcome.Exception, initialDelay)),
             OnRetry = onRetry,
         };
-        return new ResiliencePipelineBuilder { TimeProvider = timeProvider }.AddRetry(retry).Build();
+        var builder = new ResiliencePipelineBuilder { TimeProvider = timeProvider }.AddRetry(retry);
+        if (breaker is not null)
+        {
+            builder.AddPipeline(breaker.Pipeline);
+        }
+
+        return builder.Build();
     }
+
+    /// <summary>
+    /// While the circuit is open, wait for its break to end (it says how long) plus up to one initial delay of
+    /// jitter, so the callers of one agent do not all make the trial call; otherwise the usual back-off.
+    /// </summary>
+    private static TimeSpan? UntilBreakEnds(Exception? exception, TimeSpan initialDelay) =>
+        exception is BrokenCircuitException { RetryAfter: { } retryAfter }
+            ? retryAfter + (initialDelay * Random.Shared.NextDouble())
+            : null;
 }

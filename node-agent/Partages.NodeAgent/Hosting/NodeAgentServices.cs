@@ -52,6 +52,7 @@ public static class NodeAgentServices
     public static IServiceCollection AddConnectivity(this IServiceCollection services)
     {
         services.TryAddSingleton<CoordinatorChannel>();
+        services.TryAddSingleton<CoordinatorLinkBreaker>();
         return services;
     }
 

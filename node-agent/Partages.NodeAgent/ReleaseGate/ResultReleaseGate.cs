@@ -31,7 +31,8 @@ public sealed partial class ResultReleaseGate(
     AgentOptions options,
     TimeProvider timeProvider,
     NodePolicy policy,
-    ILogger<ResultReleaseGate> logger)
+    ILogger<ResultReleaseGate> logger,
+    CoordinatorLinkBreaker? linkBreaker = null)
 {
     /// <summary>The audit event of a result the gate refused to release.</summary>
     public const string RefusedEvent = "release_refused";
@@ -149,7 +150,8 @@ public sealed partial class ResultReleaseGate(
                 }
 
                 return ValueTask.CompletedTask;
-            });
+            },
+            linkBreaker);
         bool stored;
         try
         {

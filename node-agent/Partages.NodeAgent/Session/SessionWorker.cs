@@ -9,6 +9,7 @@ using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Partages.NodeAgent.Session;
 
@@ -27,6 +28,7 @@ public sealed partial class SessionWorker(
     DatasetCatalog datasets,
     AgentStatus status,
     AgentOptions options,
+    CoordinatorLinkBreaker linkBreaker,
     TimeProvider timeProvider,
     ILogger<SessionWorker> logger) : BackgroundService
 {
@@ -52,7 +54,8 @@ public sealed partial class SessionWorker(
             {
                 ReportOutage(args.Outcome.Exception);
                 return ValueTask.CompletedTask;
-            });
+            },
+            linkBreaker);
 
         try
         {
@@ -362,6 +365,7 @@ public sealed partial class SessionWorker(
             $"the coordinator refused this node's certificate (revoked or unknown): {RpcErrors.Describe(rpc)}",
         RpcException rpc => $"{rpc.StatusCode}: {RpcErrors.Describe(rpc)}",
         SessionLostException lost => lost.Message,
+        BrokenCircuitException => "the link to the coordinator failed repeatedly; waiting for the circuit breaker's pause to end",
         _ => exception.Message,
     };
 
@@ -377,7 +381,8 @@ public sealed partial class SessionWorker(
         }
     }
 
-    private sealed class SessionLostException(string message) : Exception(message);
+    // An I/O failure as far as the link's circuit breaker is concerned: the stream ended without an answer.
+    private sealed class SessionLostException(string message) : IOException(message);
 
     [LoggerMessage(EventId = 100, Level = LogLevel.Information, Message = "Connected to the coordinator at {Address} as '{NodeName}' (node id {NodeId}); heartbeat every {Interval}")]
     private static partial void LogConnected(ILogger logger, Uri address, string nodeName, string nodeId, TimeSpan interval);
