@@ -1,10 +1,15 @@
 using System.Text.Json;
 using Partages.Coordinator.Persistence;
+using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Results;
 
-/// <summary>Checks a node's released results JSON against the evaluation it answers: schema, task and label set.</summary>
+/// <summary>
+/// Checks a node's released results JSON against the evaluation it answers: schema, task and label set, and the
+/// sections the task's pooling reads (entity recognition: seqeval, and schemes unless the node's gate withheld them;
+/// multi-label: per-label counts and <c>multi_label</c>), so a result accepted here can always be pooled.
+/// </summary>
 public static class ResultIntake
 {
     /// <summary>The parsed document, or null with the reason in <paramref name="problem"/>.</summary>
@@ -53,8 +58,37 @@ public static class ResultIntake
             return null;
         }
 
+        try
+        {
+            CheckTaskSections(document, expected);
+        }
+        catch (InvalidDataException ex)
+        {
+            problem = ex.Message;
+            return null;
+        }
+
         problem = "";
         return document;
+    }
+
+    /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>
+    private static void CheckTaskSections(ResultDocument document, IReadOnlyList<string> labels)
+    {
+        switch (document.Task)
+        {
+            case TaskTypes.TokenClassification:
+                _ = NerResults.ReadSeqeval(document, labels);
+                if (document.Schemes is not null)
+                {
+                    _ = NerResults.ReadSchemes(document, labels);
+                }
+
+                break;
+            case TaskTypes.MultiLabelClassification:
+                _ = MultiLabelResults.Read(document, labels);
+                break;
+        }
     }
 
     public static IReadOnlyList<string> Labels(EvaluationEntity evaluation)

@@ -30,8 +30,26 @@ public static class ResultPooler
             }
         }
 
-        var pooled = PooledResultDocument.Pool(evaluation.Task, ResultIntake.Labels(evaluation), sites, missing);
-        evaluation.PooledResultJson = ResultJson.Serialize(pooled);
+        PooledResultDocument pooled;
+        try
+        {
+            pooled = PooledResultDocument.Pool(evaluation.Task, ResultIntake.Labels(evaluation), sites, missing);
+        }
+        catch (InvalidDataException) when (forced is not null)
+        {
+            // The caller closes a run it could not pool as failed: record the sites without a pooled result rather than
+            // throwing the same error again.
+            pooled = new PooledResultDocument
+            {
+                Task = evaluation.Task,
+                Pooled = null,
+                PerSite = new SortedDictionary<string, ResultDocument>(sites, StringComparer.Ordinal),
+                IncludedSites = [.. sites.Keys.Order(StringComparer.Ordinal)],
+                MissingSites = missing,
+            };
+        }
+
+        evaluation.PooledResultJson = ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation);
         evaluation.IncludedSitesJson = JsonSerializer.Serialize(pooled.IncludedSites);
         evaluation.MissingSitesJson = JsonSerializer.Serialize(pooled.MissingSites.Select(m => m.Site));
         evaluation.CompletedAt = now;

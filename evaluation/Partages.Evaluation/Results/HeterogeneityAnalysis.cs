@@ -15,12 +15,20 @@ internal static class HeterogeneityAnalysis
         IReadOnlyList<string> labels,
         IReadOnlyList<KeyValuePair<string, ResultDocument>> sites,
         IReadOnlyList<KeyValuePair<string, OneVsRestHistograms>>? histograms)
+        => Compute(labels, sites, histograms, ConfusionCounts);
+
+    /// <param name="counts">A site's tp, fp and fn for one class, from its released document.</param>
+    public static HeterogeneitySection Compute(
+        IReadOnlyList<string> labels,
+        IReadOnlyList<KeyValuePair<string, ResultDocument>> sites,
+        IReadOnlyList<KeyValuePair<string, OneVsRestHistograms>>? histograms,
+        Func<ResultDocument, string, (long Tp, long Fp, long Fn)> counts)
     {
         var f1 = new Dictionary<string, MetaAnalysisEntry>(StringComparer.Ordinal);
         var auroc = histograms is null ? null : new Dictionary<string, MetaAnalysisEntry>(StringComparer.Ordinal);
         foreach (var label in labels)
         {
-            f1[label] = Analyse(sites.Select(s => (s.Key, F1(s.Key, s.Value, label))));
+            f1[label] = Analyse(sites.Select(s => (s.Key, F1(s.Key, counts(s.Value, label)))));
             if (auroc is not null)
             {
                 auroc[label] = Analyse(histograms!.Select(h => (h.Key, Auroc(h.Key, h.Value, label))));
@@ -30,7 +38,8 @@ internal static class HeterogeneityAnalysis
         return new HeterogeneitySection(HeterogeneitySection.DerSimonianLairdMethod, f1, auroc);
     }
 
-    private static (SiteEstimate? Estimate, string? Why) F1(string site, ResultDocument document, string label)
+    /// <summary>A class's tp, fp and fn from the site's confusion matrix (single-label classification).</summary>
+    public static (long Tp, long Fp, long Fn) ConfusionCounts(ResultDocument document, string label)
     {
         var counts = document.ToCounts();
         var c = counts.IndexOf(label);
@@ -44,10 +53,20 @@ internal static class HeterogeneityAnalysis
             }
         }
 
-        return SiteEstimate.ForF1(site, tp, fp, fn) is { } estimate
+        return (tp, fp, fn);
+    }
+
+    /// <summary>A label's tp, fp and fn from the site's <c>per_class</c> (multi-label classification, where they are the sufficient statistic).</summary>
+    public static (long Tp, long Fp, long Fn) PerClassCounts(ResultDocument document, string label)
+    {
+        var metrics = document.PerClass[label];
+        return (metrics.Tp, metrics.Fp, metrics.Fn);
+    }
+
+    private static (SiteEstimate? Estimate, string? Why) F1(string site, (long Tp, long Fp, long Fn) counts) =>
+        SiteEstimate.ForF1(site, counts.Tp, counts.Fp, counts.Fn) is { } estimate
             ? (estimate, null)
             : (null, "no document of the class and none predicted as it (F1 undefined)");
-    }
 
     private static (SiteEstimate? Estimate, string? Why) Auroc(string site, OneVsRestHistograms histograms, string label)
     {

@@ -35,6 +35,11 @@ public static class NerResults
     public const string SeqevalMode = "strict";
     public const string SeqevalScheme = "IOB2";
 
+    /// <summary>Why a pooled entity recognition result has no <c>heterogeneity</c> (listed in <c>omitted_sections</c>).</summary>
+    public const string HeterogeneityOmitted =
+        "not computed for entity recognition: entities cluster within reports, so a variance of a site's entity F1 that treats "
+        + "entities as independent (the delta method over counts) would understate it, and no per-report statistic is released to correct it";
+
     /// <param name="boundaryConfusion">Gold type (row) against predicted type (column) of entities with the same boundaries.</param>
     public static ResultDocument Build(
         string task,
@@ -150,18 +155,30 @@ public static class NerResults
     /// <summary>
     /// Pools entity recognition results by adding every site's counts (schemes, seqeval, the boundary confusion
     /// matrix, documents, input summary) and deriving the metrics from the sums: the pooled figures are those of the
-    /// union of the sites' documents.
+    /// union of the sites' documents. A site's release gate may withhold <c>schemes</c> (docs/release-gate.md); a pool
+    /// of the other sites' schemes would not be the union's, so the pooled <c>schemes</c> is then null and named in
+    /// <paramref name="omitted"/>.
     /// </summary>
-    /// <exception cref="InvalidDataException">A site's NER sections are missing or malformed.</exception>
-    public static ResultDocument Pool(string task, IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites)
+    /// <exception cref="InvalidDataException">A site's NER sections are malformed, or its seqeval section is missing.</exception>
+    public static ResultDocument Pool(string task, IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites, ICollection<OmittedSection>? omitted = null)
     {
         ArgumentNullException.ThrowIfNull(sites);
-        return Build(
+        var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
+        var pooled = Build(
             task,
             sites.Sum(s => s.NDocuments),
-            NerSchemeCounts.Pool(types, sites.Select(s => ReadSchemes(s, types))),
+            everySiteHasSchemes ? NerSchemeCounts.Pool(types, sites.Select(s => ReadSchemes(s, types))) : new NerSchemeCounts(types),
             SeqevalCounts.Pool(types, sites.Select(s => ReadSeqeval(s, types))),
             ClassificationCounts.Pool(types, sites.Select(s => s.ToCounts())),
             InputSummary.Sum(sites.Select(s => s.InputSummary)));
+        if (everySiteHasSchemes)
+        {
+            return pooled;
+        }
+
+        omitted?.Add(new OmittedSection("schemes", sites.All(s => s.Schemes is null)
+            ? "no site released it"
+            : "a site's release gate withheld it, and a pool of the other sites would not be the union's"));
+        return pooled with { Schemes = null };
     }
 }

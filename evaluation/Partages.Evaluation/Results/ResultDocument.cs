@@ -48,6 +48,9 @@ public sealed record ResultDocument
     /// <summary>Entity recognition only: seqeval's strict-mode (IOB2) report, with the word counts behind its accuracy.</summary>
     public SeqevalSection? Seqeval { get; init; }
 
+    /// <summary>Multi-label classification only: the threshold and the documents predicted exactly (<see cref="MultiLabelResults"/>).</summary>
+    public MultiLabelSection? MultiLabel { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);
@@ -169,13 +172,35 @@ public sealed record PooledResultDocument
         if (task == Bundles.TaskTypes.TokenClassification)
         {
             // Entity recognition pools its own counts (schemes, seqeval); it has no score histograms to meta-analyse.
+            var pooledNer = ordered.Count == 0 ? null : NerResults.Pool(task, labels, [.. ordered.Select(s => s.Value)], omitted);
+            if (ordered.Count > 0)
+            {
+                omitted.Add(new OmittedSection("heterogeneity", NerResults.HeterogeneityOmitted));
+            }
+
             return new PooledResultDocument
             {
                 Task = task,
-                Pooled = ordered.Count == 0 ? null : NerResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
+                Pooled = pooledNer,
                 PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
                 IncludedSites = [.. ordered.Select(s => s.Key)],
                 MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
+                OmittedSections = omitted.Count == 0 ? null : omitted,
+            };
+        }
+
+        if (task == Bundles.TaskTypes.MultiLabelClassification)
+        {
+            // Per-label counts over documents: each document adds one to one cell of each label, so a site's per-label
+            // F1 has the same delta-method variance as a class's in single-label results.
+            return new PooledResultDocument
+            {
+                Task = task,
+                Pooled = ordered.Count == 0 ? null : MultiLabelResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
+                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
+                IncludedSites = [.. ordered.Select(s => s.Key)],
+                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
+                Heterogeneity = ordered.Count == 0 ? null : HeterogeneityAnalysis.Compute(labels, ordered, histograms: null, HeterogeneityAnalysis.PerClassCounts),
             };
         }
 

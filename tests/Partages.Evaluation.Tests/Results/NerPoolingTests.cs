@@ -1,0 +1,150 @@
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
+
+namespace Partages.Evaluation.Tests.Results;
+
+public sealed class NerPoolingTests
+{
+    private static readonly string[] Types = ["BIOMARKER", "STATUS"];
+    private const int Length = 60;
+
+    [Test]
+    public void Pool_RandomSplitsAcrossSites_PooledCountsAndMetricsEqualSingleSiteOnTheUnion()
+    {
+        var random = new Random(20261129);
+        for (var trial = 0; trial < 50; trial++)
+        {
+            var documents = Enumerable.Range(0, 1 + random.Next(60))
+                .Select(_ => (Gold: RandomEntities(random), Predicted: RandomEntities(random), Site: random.Next(1, 5)))
+                .ToList();
+            var union = new Accumulator();
+            var sites = new SortedDictionary<string, Accumulator>(StringComparer.Ordinal);
+            foreach (var (gold, predicted, site) in documents)
+            {
+                union.Add(gold, predicted);
+                var name = $"site-{site}";
+                if (!sites.TryGetValue(name, out var accumulator))
+                {
+                    sites[name] = accumulator = new Accumulator();
+                }
+
+                accumulator.Add(gold, predicted);
+            }
+
+            // Through the JSON the coordinator stores, as a real site result would travel.
+            var siteResults = sites.ToDictionary(s => s.Key, s => ResultJson.DeserializeSite(ResultJson.Serialize(s.Value.Document())));
+            var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, siteResults, []).Pooled!;
+            var single = union.Document();
+
+            pooled.NDocuments.Should().Be(single.NDocuments);
+            pooled.Schemes.Should().BeEquivalentTo(single.Schemes, o => o.WithStrictOrdering());
+            pooled.Seqeval.Should().BeEquivalentTo(single.Seqeval);
+            pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(single.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+            pooled.PerClass.Should().BeEquivalentTo(single.PerClass);
+            pooled.Micro.Should().Be(single.Micro);
+            pooled.Macro.Should().Be(single.Macro);
+            pooled.Weighted.Should().Be(single.Weighted);
+            pooled.Accuracy.Should().Be(single.Accuracy);
+            foreach (var scheme in NerSchemes.All)
+            {
+                var sum = Types.Sum(t => siteResults.Values.Sum(s => s.Schemes![scheme].PerType[t].Correct));
+                pooled.Schemes![scheme].Overall.Correct.Should().Be(sum, "pooled counts are the sum of the sites' counts");
+            }
+        }
+    }
+
+    [Test]
+    public void Pool_SiteWhoseGateWithheldSchemes_SchemesOmittedWithReasonAndSeqevalStillPooled()
+    {
+        var a = new Accumulator();
+        a.Add([new NerEntity(0, 5, 0)], [new NerEntity(0, 5, 0)]);
+        var b = new Accumulator();
+        b.Add([new NerEntity(10, 15, 1)], [new NerEntity(10, 15, 1)]);
+        var sites = new Dictionary<string, ResultDocument>
+        {
+            ["site-a"] = a.Document(),
+            ["site-b"] = b.Document() with { Schemes = null },
+        };
+
+        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, sites, []);
+
+        pooled.Pooled!.Schemes.Should().BeNull();
+        pooled.OmittedSections.Should().ContainSingle(o => o.Section == "schemes").Which.Reason.Should().Contain("withheld");
+        pooled.Pooled.Seqeval!.PerType["BIOMARKER"].Tp.Should().Be(1);
+        pooled.Pooled.Seqeval.PerType["STATUS"].Tp.Should().Be(1);
+    }
+
+    [Test]
+    public void Pool_EntityRecognition_HeterogeneityLeftOutAndNamedWithWhy()
+    {
+        var a = new Accumulator();
+        a.Add([new NerEntity(0, 5, 0)], [new NerEntity(0, 5, 0)]);
+
+        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, new Dictionary<string, ResultDocument> { ["site-a"] = a.Document() }, []);
+
+        pooled.Heterogeneity.Should().BeNull();
+        pooled.OmittedSections.Should().ContainSingle(o => o.Section == "heterogeneity").Which.Reason.Should().Contain("cluster within reports");
+    }
+
+    [Test]
+    public void Pool_SiteWithoutSeqeval_RefusedAsMalformed()
+    {
+        var a = new Accumulator();
+        a.Add([new NerEntity(0, 5, 0)], [new NerEntity(0, 5, 0)]);
+
+        var act = () => PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, new Dictionary<string, ResultDocument> { ["site-a"] = a.Document() with { Seqeval = null } }, []);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*seqeval*");
+    }
+
+    /// <summary>One site's counts, as the engine's scorer keeps them: entities on 60 positions serve as characters and words.</summary>
+    private sealed class Accumulator
+    {
+        private readonly NerSchemeCounts _schemes = new(Types);
+        private readonly SeqevalCounts _seqeval = new(Types);
+        private readonly ClassificationCounts _boundaries = new(Types);
+        private long _documents;
+
+        public void Add(NerEntity[] gold, NerEntity[] predicted)
+        {
+            _schemes.Add(gold, predicted);
+            _seqeval.Add(Iob2.Encode(gold, Length), Iob2.Encode(predicted, Length));
+            foreach (var g in gold)
+            {
+                foreach (var p in predicted.Where(g.SameBoundaries))
+                {
+                    _boundaries.Add(g.Type, p.Type);
+                }
+            }
+
+            _documents++;
+        }
+
+        public ResultDocument Document() => NerResults.Build(
+            TaskTypes.TokenClassification,
+            _documents,
+            _schemes,
+            _seqeval,
+            _boundaries,
+            new InputSummary { DocumentsRead = _documents, DocumentsEvaluated = _documents });
+    }
+
+    private static NerEntity[] RandomEntities(Random random)
+    {
+        var entities = new List<NerEntity>();
+        var position = 0;
+        while (true)
+        {
+            position += random.Next(0, 6);
+            var length = 1 + random.Next(6);
+            if (position + length > Length)
+            {
+                return [.. entities];
+            }
+
+            entities.Add(new NerEntity(position, position + length, random.Next(Types.Length)));
+            position += length;
+        }
+    }
+}
