@@ -127,7 +127,9 @@ public static class EvaluationPage
 
         html.Open("div", ("class", "table-wrap"))
             .Open("table", ("class", "data results-table"))
-            .Element("caption", "Per site and pooled (the pooled row is computed on the sum of the sites' confusion matrices: the metrics of all documents together). Accuracy intervals are Wilson 95%.")
+            .Element("caption", results.IsEntityRecognition
+                ? "Per site and pooled, seqeval's strict mode over words (IOB2): accuracy is the share of words tagged right, F1 is over entities; the pooled row is computed on the sum of the sites' counts. Accuracy intervals are Wilson 95%."
+                : "Per site and pooled (the pooled row is computed on the sum of the sites' confusion matrices: the metrics of all documents together). Accuracy intervals are Wilson 95%.")
             .Open("thead").Open("tr");
         foreach (var heading in new[] { "Site", "Documents", "Accuracy [95% CI]", "Macro F1", "Micro F1", "Weighted F1" })
         {
@@ -147,7 +149,12 @@ public static class EvaluationPage
 
         html.Close("tbody").Close("table").Close("div");
 
-        html.Element("h3", "F1 per class across sites")
+        if (results.Entities is { } entities)
+        {
+            EntitySections(html, entities);
+        }
+
+        html.Element("h3", results.IsEntityRecognition ? "F1 per entity type across sites (seqeval, strict)" : "F1 per class across sites")
             .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))
             .Open("div", ("class", "forests"));
         for (var i = 0; i < results.Forests.Count; i++)
@@ -169,7 +176,7 @@ public static class EvaluationPage
         html.Close("div");
 
         html.Open("div", ("class", "two-up"));
-        html.Open("figure", ("class", "figure")).Element("h3", "Pooled confusion matrix");
+        html.Open("figure", ("class", "figure")).Element("h3", results.IsEntityRecognition ? "Pooled confusion of entity types (same boundaries)" : "Pooled confusion matrix");
         if (results.PooledMatrix is { } matrix)
         {
             html.Raw(ConfusionHeatmap.Render(results.Labels, matrix, "heatmap"));
@@ -185,6 +192,10 @@ public static class EvaluationPage
         {
             html.Raw(RocChart.Render(roc, "roc-chart"));
         }
+        else if (results.IsEntityRecognition)
+        {
+            html.Element("p", "ROC curve not available for this result: entity recognition releases no scores (it is judged on spans).", ("class", "empty"), ("id", "roc-unavailable"));
+        }
         else
         {
             html.Element("p", "ROC curve not available for this result: the sites released no score histograms.", ("class", "empty"), ("id", "roc-unavailable"));
@@ -192,6 +203,116 @@ public static class EvaluationPage
 
         html.Close("figure").Close("div").Close("section");
     }
+
+    /// <summary>
+    /// Entity recognition: nervaluate's four schemes per entity type, pooled, as bars (with the same figures and
+    /// their counts in a table under each chart), then F1 per site and scheme. A result whose schemes section did
+    /// not come through says "not released" rather than showing zeros.
+    /// </summary>
+    private static void EntitySections(Html html, EntityAnalysis entities)
+    {
+        html.Open("section", ("id", "entities"), ("aria-labelledby", "entities-title"))
+            .Element("h3", "Entities per type, by scheme (pooled)", ("id", "entities-title"))
+            .Element("p", "nervaluate's four schemes over character spans (SemEval-2013 9.1): each predicted entity is judged against the annotation. Pooled figures are computed on the sum of the sites' counts, so they are those of all documents together. A ratio with nothing to divide by is shown as undefined.", ("class", "help"));
+        if (entities.Pooled is not { } pooled)
+        {
+            html.Open("p", ("class", "callout"), ("id", "entities-not-released"))
+                .Element("strong", "Entity-level figures not released. ")
+                .Text($"Strict, exact, partial and type: {entities.PooledNote}.")
+                .Close("p");
+        }
+        else
+        {
+            html.Open("div", ("class", "scheme-grid"));
+            foreach (var scheme in pooled)
+            {
+                var (title, rule) = EntityAnalysis.SchemeNames[scheme.Scheme];
+                var id = $"entity-bars-{scheme.Scheme}";
+                html.Open("figure", ("class", "figure"), ("data-scheme", scheme.Scheme))
+                    .Element("h4", $"{title} — {rule}", ("class", "scheme-title"))
+                    .Raw(EntityBars.Render(scheme, id))
+                    .Open("details", ("class", "chart-table"))
+                    .Element("summary", $"{title}: the figures as a table")
+                    .Open("div", ("class", "table-wrap"))
+                    .Open("table", ("class", "data entity-table"), ("data-scheme", scheme.Scheme))
+                    .Element("caption", $"{title} scheme, pooled: outcomes per entity type, then precision, recall and F1.")
+                    .Open("thead").Open("tr");
+                foreach (var heading in new[] { "Entity type", "Correct", "Incorrect", "Partial", "Missed", "Spurious", "Precision", "Recall", "F1" })
+                {
+                    html.Element("th", heading, ("scope", "col"));
+                }
+
+                html.Close("tr").Close("thead").Open("tbody");
+                foreach (var row in scheme.Types.Append(scheme.Overall))
+                {
+                    var m = row.Metrics;
+                    html.Open("tr", ("class", ReferenceEquals(row, scheme.Overall) ? "pooled-row" : null))
+                        .Element("th", row.Type, ("scope", "row"));
+                    foreach (var count in new[] { m.Correct, m.Incorrect, m.Partial, m.Missed, m.Spurious })
+                    {
+                        html.Element("td", Html.Count(count), ("class", "num"));
+                    }
+
+                    html.Element("td", Undefined(row.Precision), ("class", "num"))
+                        .Element("td", Undefined(row.Recall), ("class", "num"))
+                        .Element("td", Undefined(row.F1), ("class", "num"))
+                        .Close("tr");
+                }
+
+                html.Close("tbody").Close("table").Close("div").Close("details").Close("figure");
+            }
+
+            html.Close("div");
+        }
+
+        html.Element("h3", "Entity F1 per site, by scheme")
+            .Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data entity-sites-table"))
+            .Element("caption", "Each site's own F1 per entity type under each scheme, as its node released it.")
+            .Open("thead").Open("tr")
+            .Element("th", "Site", ("scope", "col"))
+            .Element("th", "Entity type", ("scope", "col"));
+        foreach (var scheme in Partages.Evaluation.Metrics.NerSchemes.All)
+        {
+            html.Element("th", EntityAnalysis.SchemeNames[scheme].Title + " F1", ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var site in entities.Sites)
+        {
+            if (site.Schemes is not { } schemes)
+            {
+                html.Open("tr", ("data-site", site.Site))
+                    .Element("th", site.Site, ("scope", "row"))
+                    .Element("td", "not released: this site's result carries no schemes section", ("colspan", (1 + Partages.Evaluation.Metrics.NerSchemes.All.Count).ToString(CultureInfo.InvariantCulture)), ("class", "muted"))
+                    .Close("tr");
+                continue;
+            }
+
+            var types = entities.Types.Append(EntityAnalysis.OverallRow).ToList();
+            for (var t = 0; t < types.Count; t++)
+            {
+                html.Open("tr", ("data-site", site.Site), ("class", t == types.Count - 1 ? "site-overall" : null));
+                if (t == 0)
+                {
+                    html.Element("th", site.Site, ("scope", "rowgroup"), ("rowspan", types.Count.ToString(CultureInfo.InvariantCulture)));
+                }
+
+                html.Element("td", types[t]);
+                foreach (var scheme in schemes)
+                {
+                    var row = t < scheme.Types.Count ? scheme.Types[t] : scheme.Overall;
+                    html.Element("td", Undefined(row.F1), ("class", "num"), ("data-scheme", scheme.Scheme));
+                }
+
+                html.Close("tr");
+            }
+        }
+
+        html.Close("tbody").Close("table").Close("div").Close("section");
+    }
+
+    private static string Undefined(double? value) => value is { } v ? Html.Metric(v) : "undefined";
 
     private static void SiteRow(Html html, SiteRow row, bool pooled)
     {

@@ -29,8 +29,12 @@ public sealed record ResultsAnalysis(
     IReadOnlyList<ForestData> Forests,
     long[][]? PooledMatrix,
     IReadOnlyList<RocData>? Roc,
-    IReadOnlyList<MissingSite> Missing)
+    IReadOnlyList<MissingSite> Missing,
+    EntityAnalysis? Entities = null)
 {
+    /// <summary>An entity recognition result: its table and forests hold seqeval's figures, and <see cref="Entities"/> the schemes.</summary>
+    public bool IsEntityRecognition => Entities is not null;
+
     /// <summary>Reads the pooled result; null when the JSON is not a pooled result this coordinator understands.</summary>
     public static ResultsAnalysis? From(JsonElement pooledJson)
     {
@@ -47,18 +51,26 @@ public sealed record ResultsAnalysis(
         var labels = document.Pooled?.ConfusionMatrix.Labels ?? document.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var sites = document.PerSite.Select(s => Row(s.Key, s.Value)).ToList();
         var forests = labels.Select(label => Forest(label, document.PerSite)).ToList();
+        var entities = document.Task == Partages.Evaluation.Bundles.TaskTypes.TokenClassification ? EntityAnalysis.From(document, labels) : null;
         return new ResultsAnalysis(
             labels,
             sites,
             document.Pooled is { } pooled ? Row("Pooled (all sites)", pooled) : null,
             forests,
             document.Pooled?.ConfusionMatrix.Matrix,
-            document.Pooled is null ? null : RocCurves(pooledJson, labels),
-            document.MissingSites);
+            document.Pooled is null || entities is not null ? null : RocCurves(pooledJson, labels),
+            document.MissingSites,
+            entities);
     }
 
     private static SiteRow Row(string site, ResultDocument document)
     {
+        if (document.Seqeval is { } seqeval)
+        {
+            // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
+            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(seqeval.WordsCorrect, seqeval.Words), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+        }
+
         var correct = document.ConfusionMatrix.Matrix.Select((row, g) => row[g]).Sum();
         var n = document.ConfusionMatrix.Matrix.Sum(row => row.Sum());
         return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(correct, n), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
