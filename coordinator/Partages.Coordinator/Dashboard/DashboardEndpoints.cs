@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using Partages.Coordinator.Api;
+using Partages.Coordinator.Dashboard.Live;
 using Partages.Coordinator.Dashboard.Pages;
 using Partages.Coordinator.Evaluators;
 
@@ -53,6 +54,8 @@ public static partial class DashboardEndpoints
             await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? Page(EvaluationPage.Render(evaluation, time.GetUtcNow(), ApiAuthentication.Caller(context)))
                 : Page(NotFoundPage(id, ApiAuthentication.Caller(context)), StatusCodes.Status404NotFound));
+        // The list pages' live regions (server-sent events); "/evaluations/live" is a literal, so it wins over "{id}".
+        pages.MapLiveRegions();
         return endpoints;
     }
 

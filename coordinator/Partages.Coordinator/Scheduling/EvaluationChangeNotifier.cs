@@ -9,10 +9,14 @@ namespace Partages.Coordinator.Scheduling;
 public sealed class EvaluationChangeNotifier
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource> _pending = new(StringComparer.Ordinal);
+    private TaskCompletionSource _anyChange = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>A task that completes at the evaluation's next change.</summary>
     public Task NextChange(string evaluationId) =>
         _pending.GetOrAdd(evaluationId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).Task;
+
+    /// <summary>A task that completes at the next change of any evaluation (the dashboard's live lists wait on it).</summary>
+    public Task NextAnyChange() => Volatile.Read(ref _anyChange).Task;
 
     public void Publish(string evaluationId)
     {
@@ -20,5 +24,7 @@ public sealed class EvaluationChangeNotifier
         {
             waiters.TrySetResult();
         }
+
+        Interlocked.Exchange(ref _anyChange, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
     }
 }

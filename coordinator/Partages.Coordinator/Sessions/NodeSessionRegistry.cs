@@ -7,6 +7,17 @@ namespace Partages.Coordinator.Sessions;
 public sealed class NodeSessionRegistry
 {
     private readonly ConcurrentDictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
+    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>
+    /// A task that completes at the next <see cref="PublishChange"/>: a node connected or went, or a connected node's
+    /// heartbeat was recorded. The dashboard's live node list waits on it instead of polling.
+    /// </summary>
+    public Task NextChange() => Volatile.Read(ref _changed).Task;
+
+    /// <summary>Wakes <see cref="NextChange"/>'s watchers; called once the change is committed, so they read it.</summary>
+    public void PublishChange() =>
+        Interlocked.Exchange(ref _changed, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
 
     /// <summary>Registers the session; returns the one it replaced (already closed), if any.</summary>
     public NodeSession? Register(NodeSession session)
@@ -51,6 +62,7 @@ public sealed class NodeSessionRegistry
         if (_sessions.TryRemove(nodeName, out var session))
         {
             session.Close();
+            PublishChange();
         }
     }
 

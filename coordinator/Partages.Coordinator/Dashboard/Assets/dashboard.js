@@ -1,6 +1,7 @@
 // Partages coordinator dashboard: the only script the pages load (the Content-Security-Policy allows no other).
-// The evaluation page follows the API's server-sent events and updates each node's progress in place; list
-// pages refresh themselves now and then, unless someone is using the keyboard on them.
+// The evaluation page follows the API's server-sent events and updates each node's progress in place; the list
+// pages follow their live region's server-sent events (HTML rendered by the server) and patch it in place. Without
+// EventSource, list pages reload themselves now and then instead, unless someone is using the keyboard on them.
 (function () {
   "use strict";
 
@@ -129,6 +130,77 @@
     });
   }
 
+  // The key that pairs an old child with its new version: data-live-key for rows, else kind and position.
+  function keyOf(node, index) {
+    if (node.nodeType === 1) {
+      var key = node.getAttribute("data-live-key");
+      return key ? "k:" + key : "e:" + node.tagName + ":" + index;
+    }
+    return "n:" + node.nodeType + ":" + index;
+  }
+
+  function syncAttributes(from, to) {
+    Array.prototype.slice.call(from.attributes).forEach(function (a) {
+      if (!to.hasAttribute(a.name)) {
+        from.removeAttribute(a.name);
+      }
+    });
+    Array.prototype.slice.call(to.attributes).forEach(function (a) {
+      if (from.getAttribute(a.name) !== a.value) {
+        from.setAttribute(a.name, a.value);
+      }
+    });
+  }
+
+  // Makes `from`'s children look like `to`'s while keeping every node that did not change (and so the keyboard
+  // focus and a screen reader's place): a new row is inserted, a gone row removed, a changed cell updated.
+  function morph(from, to) {
+    var old = {};
+    Array.prototype.forEach.call(from.childNodes, function (n, i) { old[keyOf(n, i)] = n; });
+    var wanted = Array.prototype.map.call(to.childNodes, function (n, i) {
+      var key = keyOf(n, i);
+      var match = old[key];
+      if (match && match.nodeType === n.nodeType && (n.nodeType !== 1 || match.tagName === n.tagName)) {
+        delete old[key];
+        if (n.nodeType === 1) {
+          if (!match.isEqualNode(n)) {
+            syncAttributes(match, n);
+            morph(match, n);
+          }
+        } else if (match.nodeValue !== n.nodeValue) {
+          match.nodeValue = n.nodeValue;
+        }
+        return match;
+      }
+      return n;
+    });
+    Object.keys(old).forEach(function (key) { from.removeChild(old[key]); });
+    wanted.forEach(function (n, i) {
+      var at = from.childNodes[i];
+      if (at !== n) {
+        from.insertBefore(n, at || null);
+      }
+    });
+  }
+
+  function followRegion(region) {
+    var status = document.getElementById("live-status");
+    var source = new EventSource(region.getAttribute("data-live-source"));
+    source.addEventListener("region", function (event) {
+      // The server's own rendering of the region (encoded like the page itself; the CSP allows no inline script).
+      var next = document.createElement("template");
+      next.innerHTML = event.data;
+      morph(region, next.content);
+      region.setAttribute("data-live-updates", String(parseInt(region.getAttribute("data-live-updates") || "0", 10) + 1));
+      status.textContent = "Live · updated " + time(new Date().toISOString()) + " UTC";
+    });
+    source.addEventListener("error", function () {
+      status.textContent = source.readyState === EventSource.CLOSED
+        ? "Live updates stopped; reload the page."
+        : "Connection lost; reconnecting…";
+    });
+  }
+
   function scheduleRefresh(seconds) {
     window.setTimeout(function () {
       // Someone tabbing through the page keeps it: a reload would throw their focus away.
@@ -144,6 +216,11 @@
     var section = document.getElementById("progress");
     if (section) {
       followEvaluation(section);
+    }
+    var region = document.getElementById("live-region");
+    if (region && window.EventSource) {
+      followRegion(region);
+      return;
     }
     var refresh = parseInt(document.body.getAttribute("data-refresh-seconds") || "", 10);
     if (refresh > 0) {

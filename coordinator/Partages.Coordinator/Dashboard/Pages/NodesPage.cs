@@ -9,16 +9,31 @@ public static class NodesPage
     /// <summary>A certificate this close to its expiry is flagged: the node must re-enroll before it passes.</summary>
     private static readonly TimeSpan ExpirySoon = TimeSpan.FromDays(30);
 
+    /// <summary>Where the page's live region gets its new content (server-sent events, see <see cref="LiveRegion"/>).</summary>
+    public const string LivePath = DashboardEndpoints.Root + "/nodes/live";
+
     public static string Render(IReadOnlyList<NodeView> nodes, DateTimeOffset now, EvaluatorIdentity caller)
     {
-        var online = nodes.Count(n => n.Online);
-        var enrolled = nodes.Count(n => !n.Revoked);
         var html = new Html();
         html.Open("div", ("class", "page-head"))
             .Element("h1", "Nodes")
-            .Element("p", $"Updated {Html.Instant(now)}", ("class", "page-meta"))
+            .Element("p", $"Updated {Html.Instant(now)}", ("class", "page-meta"), ("id", "live-status"))
             .Close("div")
-            .Open("ul", ("class", "tiles"), ("aria-label", "Summary"))
+            .Open("div", ("id", "live-region"), ("data-live-source", LivePath))
+            .Raw(LiveRegion(nodes, now))
+            .Close("div");
+        // The reload is only the fallback for a browser without EventSource: dashboard.js follows LivePath instead.
+        return Layout.Page("Nodes", Layout.Section.Nodes, caller, html.ToString(), "nodes", refreshSeconds: 30);
+    }
+
+    /// <summary>The part of the page that changes: summary tiles and the table. Sent again whenever a node connects, goes, or sends a heartbeat, or a run changes.</summary>
+    public static string LiveRegion(IReadOnlyList<NodeView> nodes, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(nodes);
+        var online = nodes.Count(n => n.Online);
+        var enrolled = nodes.Count(n => !n.Revoked);
+        var html = new Html();
+        html.Open("ul", ("class", "tiles"), ("aria-label", "Summary"))
             .Open("li", ("class", "tile")).Element("span", $"{online} / {enrolled}", ("class", "tile-value"), ("id", "nodes-online"))
             .Element("span", "nodes online", ("class", "tile-label")).Close("li")
             .Open("li", ("class", "tile")).Element("span", nodes.Sum(n => n.ActiveRuns).ToString(System.Globalization.CultureInfo.InvariantCulture), ("class", "tile-value"))
@@ -30,7 +45,7 @@ public static class NodesPage
         if (nodes.Count == 0)
         {
             html.Element("p", "No node is enrolled yet. An administrator creates an enrollment token with “admin enrollment-token”.", ("class", "empty"));
-            return Layout.Page("Nodes", Layout.Section.Nodes, caller, html.ToString(), "nodes", refreshSeconds: 30);
+            return html.ToString();
         }
 
         html.Open("div", ("class", "table-wrap"))
@@ -46,7 +61,7 @@ public static class NodesPage
         foreach (var node in nodes)
         {
             var status = node.Revoked ? "revoked" : node.Online ? "online" : "offline";
-            html.Open("tr", ("data-node", node.Name))
+            html.Open("tr", ("data-node", node.Name), ("data-live-key", node.Name))
                 .Element("th", node.Name, ("scope", "row"), ("class", "node-name"))
                 .Open("td");
             StateBadge.Write(html, status);
@@ -95,7 +110,7 @@ public static class NodesPage
         }
 
         html.Close("tbody").Close("table").Close("div");
-        return Layout.Page("Nodes", Layout.Section.Nodes, caller, html.ToString(), "nodes", refreshSeconds: 30);
+        return html.ToString();
     }
 
     private static string Blank(string value) => value.Length == 0 ? "—" : value;
