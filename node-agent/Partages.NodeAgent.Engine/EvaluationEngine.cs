@@ -177,7 +177,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
     /// Opens the bundle and checks it against the job. Its own method so the bundle's bytes (the graph can be
     /// hundreds of megabytes) are unreachable once the session holds the model, instead of living as long as the run.
     /// </summary>
-    private (ModelManifest Manifest, int[] ManifestToSpec, BertEncoder Encoder, OnnxClassifier Classifier) Prepare(EvaluationJob job)
+    private (ModelManifest Manifest, int[] ManifestToSpec, TextEncoder Encoder, OnnxClassifier Classifier) Prepare(EvaluationJob job)
     {
         var bundle = BundleReader.Read(job.BundlePath, _options);
         var manifest = bundle.Manifest;
@@ -187,15 +187,14 @@ public sealed class EvaluationEngine : IEvaluationEngine
         }
 
         var manifestToSpec = LabelMapping.ManifestToSpec(job.Spec, manifest);
-        var encoder = BertEncoder.Create(bundle.Vocabulary, manifest);
-        return (manifest, manifestToSpec, encoder, OnnxClassifier.Create(bundle.ModelBytes, manifest, _options));
+        return (manifest, manifestToSpec, bundle.Encoder, OnnxClassifier.Create(bundle.ModelBytes, manifest, _options));
     }
 
     private async Task<(TaskScorer Scorer, InputSummary Summary)> RunPipelineAsync(
         EvaluationJob job,
         ModelManifest manifest,
         int[] manifestToSpec,
-        BertEncoder encoder,
+        TextEncoder encoder,
         OnnxClassifier classifier,
         long total,
         IPredictionSink? predictions,

@@ -26,7 +26,7 @@ namespace Partages.NodeAgent.Engine;
 internal sealed class EvaluationPipeline
 {
     private readonly EvaluationEngineOptions _options;
-    private readonly BertEncoder _encoder;
+    private readonly TextEncoder _encoder;
     private readonly OnnxClassifier _classifier;
     private readonly TaskScorer _scorer;
     private readonly string _aggregation;
@@ -35,7 +35,7 @@ internal sealed class EvaluationPipeline
     // Documents handed to the scorer whose last window is not scored yet: 0 at the end of a run, or a window was lost.
     private long _openDocuments;
 
-    public EvaluationPipeline(EvaluationEngineOptions options, BertEncoder encoder, OnnxClassifier classifier, TaskScorer scorer, string aggregation, bool tokenTypeIds)
+    public EvaluationPipeline(EvaluationEngineOptions options, TextEncoder encoder, OnnxClassifier classifier, TaskScorer scorer, string aggregation, bool tokenTypeIds)
     {
         _options = options;
         _encoder = encoder;

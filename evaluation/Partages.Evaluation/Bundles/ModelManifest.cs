@@ -128,24 +128,102 @@ public sealed record ModelManifest
         {
             errors.Add("tokenizer: required");
         }
-        else if (Tokenizer.Kind != TokenizerSpec.BertWordPiece)
+        else
         {
-            errors.Add($"tokenizer.kind: '{Tokenizer.Kind}' is not supported (expected '{TokenizerSpec.BertWordPiece}')");
+            errors.AddRange(Tokenizer.Validate());
         }
 
         return errors;
     }
 }
 
+/// <summary>
+/// How text becomes ids: the tokenizer's kind (<see cref="Kinds"/>), its file inside the bundle and its options.
+/// Fields that only one kind reads are left out of the JSON when unset, so adding them changed no existing bundle's bytes.
+/// </summary>
 public sealed record TokenizerSpec
 {
+    /// <summary>BERT WordPiece over a <c>vocab.txt</c>, cut as Hugging Face's <c>BertTokenizer</c> cuts (the default).</summary>
+    public const string WordPiece = "wordpiece";
+
+    /// <summary>
+    /// A SentencePiece model file (BPE or Unigram, e.g. CamemBERT's <c>sentencepiece.bpe.model</c>), read by
+    /// Microsoft.ML.Tokenizers' <c>SentencePieceTokenizer</c>; documents framed as <c>&lt;s&gt; … &lt;/s&gt;</c>.
+    /// </summary>
+    public const string SentencePiece = "sentencepiece";
+
+    /// <summary>
+    /// Deprecated: WordPiece cut exactly as Microsoft.ML.Tokenizers 2.0.1's <c>BertTokenizer</c> cuts (symbols such
+    /// as <c>+ &lt; =</c> dropped; the classifier glues words across line breaks), which is what the model kit's demo
+    /// bundles were trained on. Kept so those bundles get the ids they learnt; a model trained with Hugging Face
+    /// declares <see cref="WordPiece"/>. docs/model-bundle.md.
+    /// </summary>
     public const string BertWordPiece = "bert_wordpiece";
 
-    public string Kind { get; init; } = BertWordPiece;
-    /// <summary>Path of the vocabulary inside the bundle.</summary>
+    public static IReadOnlyList<string> Kinds { get; } = [WordPiece, SentencePiece, BertWordPiece];
+
+    public string Kind { get; init; } = WordPiece;
+
+    /// <summary>Path inside the bundle of the tokenizer's file: <c>vocab.txt</c> for WordPiece, the SentencePiece model for <see cref="SentencePiece"/>.</summary>
     public string Vocab { get; init; } = "vocab.txt";
+
     public bool Lowercase { get; init; } = true;
+
     public bool StripAccents { get; init; } = true;
+
+    /// <summary>
+    /// <see cref="SentencePiece"/> only: added to every SentencePiece id to give the model's id, as fairseq-trained
+    /// models shift them (CamemBERT 4, XLM-R 1). Null: 0.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? IdOffset { get; init; }
+
+    /// <summary><see cref="SentencePiece"/> only: the model id of <c>&lt;s&gt;</c>, which opens every window. Null: the SentencePiece model's, plus the offset.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? BosTokenId { get; init; }
+
+    /// <summary><see cref="SentencePiece"/> only: the model id of <c>&lt;/s&gt;</c>, which closes every window. Null: the SentencePiece model's, plus the offset.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? EosTokenId { get; init; }
+
+    /// <summary><see cref="SentencePiece"/> only: the id padding carries (CamemBERT 1). Null: the model's <c>&lt;pad&gt;</c> piece, plus the offset.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? PadTokenId { get; init; }
+
+    /// <summary><see cref="SentencePiece"/> only: the model id of an unknown piece (CamemBERT 3). Null: the model's <c>&lt;unk&gt;</c>, plus the offset.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? UnkTokenId { get; init; }
+
+    /// <summary>Every problem with these fields, each prefixed by its JSON path, or none.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (!Kinds.Contains(Kind))
+        {
+            errors.Add($"tokenizer.kind: '{Kind}' is not one of {string.Join(", ", Kinds)}");
+        }
+
+        if (string.IsNullOrWhiteSpace(Vocab))
+        {
+            errors.Add("tokenizer.vocab: the tokenizer file's path inside the bundle is required");
+        }
+
+        (string Field, int? Value)[] sentencePieceOnly =
+            [("id_offset", IdOffset), ("bos_token_id", BosTokenId), ("eos_token_id", EosTokenId), ("pad_token_id", PadTokenId), ("unk_token_id", UnkTokenId)];
+        foreach (var (field, value) in sentencePieceOnly.Where(f => f.Value is not null))
+        {
+            if (Kind != SentencePiece)
+            {
+                errors.Add($"tokenizer.{field}: only a '{SentencePiece}' tokenizer takes it (this one is '{Kind}')");
+            }
+            else if (value < 0)
+            {
+                errors.Add($"tokenizer.{field}: {value} is negative");
+            }
+        }
+
+        return errors;
+    }
 }
 
 /// <summary>Names of the graph's inputs; a null <see cref="TokenTypeIds"/> means the graph has none.</summary>

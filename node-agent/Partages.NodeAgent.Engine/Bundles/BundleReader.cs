@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using Partages.Evaluation.Bundles;
+using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Bundles;
 
@@ -90,8 +91,9 @@ public static class BundleReader
         }
 
         var model = ReadRequired(entries, manifest.Model, "model", options.MaxModelBytes);
-        var vocabulary = ReadRequired(entries, manifest.Tokenizer.Vocab, "tokenizer.vocab", options.MaxVocabBytes);
-        return new ModelBundle(manifest, model, vocabulary);
+        var vocabulary = ReadRequired(entries, manifest.Tokenizer.Vocab, $"tokenizer.vocab (the {manifest.Tokenizer.Kind} tokenizer's file)", options.MaxVocabBytes);
+        // Loaded now, so a tokenizer file that is not what the manifest's kind reads refuses the bundle before any document is.
+        return new ModelBundle(manifest, model, vocabulary, TextEncoder.Create(vocabulary, manifest));
     }
 
     /// <summary>Entries by name, refusing names that could point outside the bundle and names given twice.</summary>

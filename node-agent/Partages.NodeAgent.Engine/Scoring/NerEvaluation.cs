@@ -4,6 +4,7 @@ using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Telemetry;
+using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Scoring;
 
@@ -74,7 +75,7 @@ internal static class NerEvaluation
 
         var types = job.Spec.Labels;
         var manifestToIob2 = NerTagMapping.ManifestToIob2(types, manifest);
-        var encoder = NerEncoder.Create(bundle.Vocabulary, manifest);
+        var encoder = bundle.Encoder;
         using var session = NerSession.Create(bundle.ModelBytes, manifest, options);
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
@@ -151,7 +152,7 @@ internal static class NerEvaluation
     /// <summary>Scores every window of the chunk's documents in padded batches of at most <paramref name="batchSize"/> windows.</summary>
     private static void ScoreChunk(
         List<NerDocument> documents,
-        NerEncoder encoder,
+        TextEncoder encoder,
         NerSession session,
         int[] manifestToIob2,
         int batchSize,

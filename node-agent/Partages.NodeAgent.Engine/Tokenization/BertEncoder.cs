@@ -5,44 +5,109 @@ using Partages.Evaluation.Tokenization;
 namespace Partages.NodeAgent.Engine.Tokenization;
 
 /// <summary>
-/// Turns a report into the ids a BERT-style classifier expects: <c>[CLS]</c>, the first
-/// <c>max_length - 2</c> WordPiece ids, <c>[SEP]</c>. Truncation cuts between word pieces, as Hugging Face
-/// tokenizers do, so a word split at the limit keeps its first pieces and the ids match the model's training.
-/// With <c>strip_accents</c>, text is first folded by <see cref="AccentFolding"/>, because the tokenizer's own
-/// accent stripping does nothing under invariant globalization.
-/// With a <see cref="ModelManifest.Stride"/>, <see cref="EncodeWindows"/> reads the whole document instead, in
-/// overlapping windows, as Hugging Face's <c>return_overflowing_tokens</c> does.
+/// BERT WordPiece over a bundle's <c>vocab.txt</c>: <c>[CLS]</c>, word pieces, <c>[SEP]</c>, padded with <c>[PAD]</c>.
+/// <list type="bullet">
+/// <item><see cref="TokenizerSpec.WordPiece"/>: the text is normalized and cut into words as Hugging Face's
+/// <c>BertTokenizer</c> does (<see cref="BertBasicTokenization"/>), then Microsoft.ML.Tokenizers' WordPiece model cuts
+/// each word (greedy longest match, <c>##</c> continuations, a word of more than 100 characters or with an unmatched
+/// rest is one <c>[UNK]</c>). The classifier and entity recognition read the same pieces.</item>
+/// <item><see cref="TokenizerSpec.BertWordPiece"/> (deprecated): Microsoft.ML.Tokenizers 2.0.1's <c>BertTokenizer</c>
+/// as it is, which the model kit's demo bundles were trained on; the classifier feeds it the accent-folded text (line
+/// breaks glue words, symbols vanish) and entity recognition the text prepared by <see cref="NerText.Prepare"/>, each as
+/// its demo model learnt.</item>
+/// </list>
+/// Accents are folded by <see cref="AccentFolding"/> in both, because the tokenizer's own accent stripping does nothing
+/// under invariant globalization. Truncation cuts between word pieces, as Hugging Face does.
 /// </summary>
-internal sealed class BertEncoder
+internal sealed class BertEncoder : TextEncoder
 {
-    private readonly BertTokenizer _tokenizer;
-    private readonly int _maxPieces;
-    private readonly int _encodeBudget;
-    private readonly bool _foldAccents;
-    private readonly int _stride;
+    private static readonly string[] s_specialTokens = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
 
-    private BertEncoder(BertTokenizer tokenizer, int maxLength, int stride, bool foldAccents)
+    private readonly Tokenizer _tokenizer;
+    private readonly bool _legacy;
+    private readonly bool _lowercase;
+    private readonly bool _foldAccents;
+    private readonly int _encodeBudget;
+
+    private BertEncoder(Tokenizer tokenizer, ModelManifest manifest, bool legacy, int cls, int sep, int pad, int maxInputCharsPerWord)
+        : base(manifest)
     {
         _tokenizer = tokenizer;
-        _foldAccents = foldAccents;
-        _maxPieces = maxLength - 2;
-        _stride = stride;
+        _legacy = legacy;
+        _lowercase = manifest.Tokenizer.Lowercase;
+        _foldAccents = manifest.Tokenizer.StripAccents;
+        ClassificationTokenId = cls;
+        SeparatorTokenId = sep;
+        PaddingTokenId = pad;
         // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
         // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
         // needed always reaches past the cut, and the exact piece-level prefix is taken from there.
-        _encodeBudget = _maxPieces + Math.Max(1, tokenizer.MaxInputCharsPerWord);
+        _encodeBudget = MaxPieces + Math.Max(1, maxInputCharsPerWord);
     }
 
-    public int PaddingTokenId => _tokenizer.PaddingTokenId;
+    public override int ClassificationTokenId { get; }
 
-    public int ClassificationTokenId => _tokenizer.ClassificationTokenId;
+    public override int SeparatorTokenId { get; }
 
-    public int SeparatorTokenId => _tokenizer.SeparatorTokenId;
+    public override int PaddingTokenId { get; }
 
-    /// <exception cref="EvaluationRefusedException">The vocabulary cannot be loaded or lacks the special tokens.</exception>
-    public static BertEncoder Create(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
+    /// <exception cref="EvaluationRefusedException">The vocabulary cannot be loaded or lacks a special token.</exception>
+    public static new BertEncoder Create(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Tokenizer.Kind == TokenizerSpec.BertWordPiece ? CreateLegacy(vocabulary, manifest) : CreateFaithful(vocabulary, manifest);
+    }
+
+    public override NerPiece[] Pieces(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (_legacy)
+        {
+            var prepared = NerText.Prepare(text);
+            var tokens = _tokenizer.EncodeToTokens(prepared, out var normalizedLegacy);
+            var tuples = new (int, string, int, int)[tokens.Count];
+            for (var i = 0; i < tokens.Count; i++)
+            {
+                tuples[i] = (tokens[i].Id, tokens[i].Value, tokens[i].Offset.Start.Value, tokens[i].Offset.End.Value);
+            }
+
+            return NerText.Pieces(prepared, normalizedLegacy, tuples);
+        }
+
+        var (normalized, map) = BertBasicTokenization.Normalize(text, _lowercase, _foldAccents, s_specialTokens);
+        var pieces = _tokenizer.EncodeToTokens(normalized, out _, considerPreTokenization: true, considerNormalization: false);
+        var result = new NerPiece[pieces.Count];
+        for (var i = 0; i < pieces.Count; i++)
+        {
+            var (start, end) = (pieces[i].Offset.Start.Value, pieces[i].Offset.End.Value);
+            var from = map[start];
+            // The end maps through the piece's last character, so characters removed after it stay outside.
+            var to = end > start ? map[end - 1] + 1 : from;
+            result[i] = new NerPiece(pieces[i].Id, from, Math.Max(from, to), !pieces[i].Value.StartsWith("##", StringComparison.Ordinal));
+        }
+
+        return result;
+    }
+
+    protected override IReadOnlyList<int> PieceIds(string text, int atLeast)
+    {
+        string input;
+        if (_legacy)
+        {
+            input = _foldAccents ? AccentFolding.Fold(text) : text;
+            return atLeast == int.MaxValue
+                ? ((BertTokenizer)_tokenizer).EncodeToIds(input, addSpecialTokens: false)
+                : ((BertTokenizer)_tokenizer).EncodeToIds(input, _encodeBudget, addSpecialTokens: false, out _, out _);
+        }
+
+        input = BertBasicTokenization.Normalize(text, _lowercase, _foldAccents, s_specialTokens).Normalized;
+        return atLeast == int.MaxValue
+            ? _tokenizer.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false)
+            : _tokenizer.EncodeToIds(input, _encodeBudget, out _, out _, considerPreTokenization: true, considerNormalization: false);
+    }
+
+    private static BertEncoder CreateLegacy(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
+    {
         var options = new BertOptions
         {
             LowerCaseBeforeTokenization = manifest.Tokenizer.Lowercase,
@@ -62,62 +127,50 @@ internal sealed class BertEncoder
             throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
         }
 
-        return new BertEncoder(tokenizer, manifest.MaxLength, manifest.Stride, manifest.Tokenizer.StripAccents);
+        return new BertEncoder(
+            tokenizer, manifest, legacy: true, tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, tokenizer.MaxInputCharsPerWord);
     }
 
-    /// <summary>The ids of one document, special tokens included; at most <c>max_length</c> of them.</summary>
-    public int[] Encode(string text)
+    private static BertEncoder CreateFaithful(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
     {
-        ArgumentNullException.ThrowIfNull(text);
-        var pieces = _tokenizer.EncodeToIds(_foldAccents ? AccentFolding.Fold(text) : text, _encodeBudget, addSpecialTokens: false, out _, out _);
-        var count = Math.Min(pieces.Count, _maxPieces);
-        var ids = new int[count + 2];
-        ids[0] = _tokenizer.ClassificationTokenId;
-        for (var i = 0; i < count; i++)
+        var file = manifest.Tokenizer.Vocab;
+        var options = new WordPieceOptions
         {
-            ids[i + 1] = pieces[i];
+            // The five special tokens stay whole in the text, as Hugging Face's BertTokenizer splits them off first.
+            PreTokenizer = new BertBasicTokenization.PreTokenizer(s_specialTokens),
+            Normalizer = null,
+            UnknownToken = "[UNK]",
+            ContinuingSubwordPrefix = "##",
+            MaxInputCharsPerWord = 100,
+        };
+
+        WordPieceTokenizer tokenizer;
+        try
+        {
+            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
+            tokenizer = WordPieceTokenizer.Create(stream, options);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new EvaluationRefusedException($"{file} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
         }
 
-        ids[^1] = _tokenizer.SeparatorTokenId;
-        return ids;
-    }
-
-    /// <summary>
-    /// The windows of one document, each <c>[CLS]</c> + at most <c>max_length - 2</c> pieces + <c>[SEP]</c>. With a
-    /// stride of 0 that is the single truncated window of <see cref="Encode"/>. Otherwise window <c>k</c> holds the
-    /// pieces from <c>k * (max_length - 2 - stride)</c>, and the last window is the first that reaches the
-    /// document's end (Hugging Face's rule): a document of at most <c>max_length - 2</c> pieces is one window.
-    /// </summary>
-    public int[][] EncodeWindows(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (_stride == 0)
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var token in new[] { "[CLS]", "[SEP]", "[PAD]" })
         {
-            return [Encode(text)];
-        }
-
-        var pieces = _tokenizer.EncodeToIds(_foldAccents ? AccentFolding.Fold(text) : text, addSpecialTokens: false);
-        var step = _maxPieces - _stride;
-        var windows = new List<int[]>(Math.Max(1, ((pieces.Count - _stride) + step - 1) / step));
-        var start = 0;
-        while (true)
-        {
-            var count = Math.Min(_maxPieces, pieces.Count - start);
-            var ids = new int[count + 2];
-            ids[0] = _tokenizer.ClassificationTokenId;
-            for (var i = 0; i < count; i++)
+            var encoded = tokenizer.EncodeToIds(token, considerPreTokenization: true, considerNormalization: false);
+            if (encoded.Count == 1 && encoded[0] != tokenizer.UnknownTokenId)
             {
-                ids[i + 1] = pieces[start + i];
+                ids[token] = encoded[0];
             }
-
-            ids[^1] = _tokenizer.SeparatorTokenId;
-            windows.Add(ids);
-            if (start + count >= pieces.Count)
-            {
-                return [.. windows];
-            }
-
-            start += step;
         }
+
+        var missing = new[] { "[CLS]", "[SEP]", "[PAD]" }.Where(token => !ids.ContainsKey(token)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new EvaluationRefusedException($"{file} is not a BERT WordPiece vocabulary: it lacks {string.Join(", ", missing)}");
+        }
+
+        return new BertEncoder(tokenizer, manifest, legacy: false, ids["[CLS]"], ids["[SEP]"], ids["[PAD]"], tokenizer.MaxInputCharsPerWord);
     }
 }

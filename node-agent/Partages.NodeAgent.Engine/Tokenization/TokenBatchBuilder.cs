@@ -18,7 +18,7 @@ internal sealed class TokenBatchBuilder
     private readonly List<DocumentScore> _owners = [];
 
     /// <param name="fixedBatch">The graph's batch dimension is static: every tensor has <paramref name="batchSize"/> rows.</param>
-    public TokenBatchBuilder(int batchSize, bool fixedBatch, int? fixedSequenceLength, bool tokenTypeIds, BertEncoder encoder)
+    public TokenBatchBuilder(int batchSize, bool fixedBatch, int? fixedSequenceLength, bool tokenTypeIds, TextEncoder encoder)
     {
         ArgumentNullException.ThrowIfNull(encoder);
         _batchSize = batchSize;

@@ -67,7 +67,7 @@ public sealed class NerEvaluationTests
         }
 
         var text = builder.ToString();
-        var encoder = NerEncoder.Create(VocabularyOf(Graph), new ModelManifest { Name = "m", Task = TaskTypes.TokenClassification, Labels = TokenTableGraph.Tags, MaxLength = Graph.MaxLength, Stride = Graph.Stride, Tokenizer = new TokenizerSpec() });
+        var encoder = Partages.NodeAgent.Engine.Tokenization.TextEncoder.Create(VocabularyOf(Graph), new ModelManifest { Name = "m", Task = TaskTypes.TokenClassification, Labels = TokenTableGraph.Tags, MaxLength = Graph.MaxLength, Stride = Graph.Stride, Tokenizer = new TokenizerSpec() });
         NerWindows.Layout(encoder.Pieces(text).Length, encoder.MaxPieces, encoder.Stride).Length.Should().BeGreaterThan(10);
 
         var result = await EvaluateAsync(directory, Graph, [("long", text, gold)]);

@@ -1,0 +1,106 @@
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Tokenization;
+
+namespace Partages.NodeAgent.Engine.Tokenization;
+
+/// <summary>
+/// Turns a report into the ids a bundle's model expects, whatever its tokenizer kind (<see cref="TokenizerSpec.Kinds"/>):
+/// the classifier's windows (<see cref="EncodeWindows"/>) and entity recognition's pieces with their character offsets
+/// (<see cref="Pieces"/>). Every window is framed the same way for every kind: the opening token (<c>[CLS]</c>, or
+/// CamemBERT's <c>&lt;s&gt;</c>), at most <c>max_length - 2</c> pieces, the closing token (<c>[SEP]</c>, <c>&lt;/s&gt;</c>);
+/// with a stride, windows follow Hugging Face's <c>return_overflowing_tokens</c> rule (<see cref="NerWindows.Layout"/>),
+/// the same for the classifier and entity recognition. Thread-safe: the tokenizers behind it are.
+/// </summary>
+internal abstract class TextEncoder
+{
+    protected TextEncoder(ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        MaxPieces = manifest.MaxLength - 2;
+        Stride = manifest.Stride;
+    }
+
+    /// <summary>Pieces per window: <c>max_length - 2</c>.</summary>
+    public int MaxPieces { get; }
+
+    /// <summary>Pieces shared by consecutive windows; 0 reads the first window only.</summary>
+    public int Stride { get; }
+
+    /// <summary>The id that opens every window: BERT's <c>[CLS]</c>, or <c>&lt;s&gt;</c> for a SentencePiece model.</summary>
+    public abstract int ClassificationTokenId { get; }
+
+    /// <summary>The id that closes every window: BERT's <c>[SEP]</c>, or <c>&lt;/s&gt;</c>.</summary>
+    public abstract int SeparatorTokenId { get; }
+
+    /// <summary>The id padding carries (its attention mask is 0).</summary>
+    public abstract int PaddingTokenId { get; }
+
+    /// <summary>
+    /// The encoder for the manifest's tokenizer kind, loaded from the bundle's tokenizer file.
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The file cannot be read as that kind's file; the reason names it and the problem.</exception>
+    public static TextEncoder Create(ReadOnlyMemory<byte> tokenizerFile, ModelManifest manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        return manifest.Tokenizer.Kind switch
+        {
+            TokenizerSpec.SentencePiece => SentencePieceEncoder.Create(tokenizerFile, manifest),
+            TokenizerSpec.WordPiece or TokenizerSpec.BertWordPiece => BertEncoder.Create(tokenizerFile, manifest),
+            _ => throw new EvaluationRefusedException($"tokenizer.kind '{manifest.Tokenizer.Kind}' is not one of {string.Join(", ", TokenizerSpec.Kinds)}"),
+        };
+    }
+
+    /// <summary>The pieces of a report with their <c>[Start, End)</c> in the report's text, for entity recognition.</summary>
+    public abstract NerPiece[] Pieces(string text);
+
+    /// <summary>
+    /// The piece ids of a report, special tokens excluded: at least its first <paramref name="atLeast"/> pieces (all of
+    /// them if it has fewer), and those are exactly the first pieces of the whole report's encoding.
+    /// </summary>
+    protected abstract IReadOnlyList<int> PieceIds(string text, int atLeast);
+
+    /// <summary>The first window of a report: at most <c>max_length</c> ids, the framing tokens included.</summary>
+    public int[] Encode(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var pieces = PieceIds(text, MaxPieces);
+        return Frame(pieces, 0, Math.Min(pieces.Count, MaxPieces));
+    }
+
+    /// <summary>
+    /// The windows of a report. With a stride of 0 that is the single truncated window of <see cref="Encode"/>;
+    /// otherwise window <c>k</c> holds the pieces from <c>k * (max_length - 2 - stride)</c> and the last window is the
+    /// first that reaches the end (Hugging Face's rule): a report of at most <c>max_length - 2</c> pieces is one window.
+    /// </summary>
+    public int[][] EncodeWindows(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (Stride == 0)
+        {
+            return [Encode(text)];
+        }
+
+        var pieces = PieceIds(text, int.MaxValue);
+        var layout = NerWindows.Layout(pieces.Count, MaxPieces, Stride);
+        var windows = new int[layout.Length][];
+        for (var w = 0; w < layout.Length; w++)
+        {
+            windows[w] = Frame(pieces, layout[w].Start, layout[w].Count);
+        }
+
+        return windows;
+    }
+
+    private int[] Frame(IReadOnlyList<int> pieces, int start, int count)
+    {
+        var ids = new int[count + 2];
+        ids[0] = ClassificationTokenId;
+        for (var i = 0; i < count; i++)
+        {
+            ids[i + 1] = pieces[start + i];
+        }
+
+        ids[^1] = SeparatorTokenId;
+        return ids;
+    }
+}
