@@ -108,7 +108,11 @@ public sealed partial class ArtifactTransfer(
         }
     }
 
-    /// <summary>Sends the artifact from <c>offset</c> in chunks of at most <c>max_chunk_bytes</c>, each with its SHA-256.</summary>
+    /// <summary>
+    /// Sends the artifact from <c>offset</c> (for <c>length</c> bytes, or to the end when 0) in chunks of at most
+    /// <c>max_chunk_bytes</c>, each with its SHA-256. A stream that ends early (the node went away) is logged with
+    /// what it had sent, so the bytes served to a node can be followed across its resumes.
+    /// </summary>
     public async Task DownloadAsync(DownloadArtifactRequest request, IServerStreamWriter<ArtifactChunk> responses, string node, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -119,9 +123,9 @@ public sealed partial class ArtifactTransfer(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "sha256 must be 64 hex digits."));
         }
 
-        if (request.Offset < 0 || request.MaxChunkBytes < 0)
+        if (request.Offset < 0 || request.MaxChunkBytes < 0 || request.Length < 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "offset and max_chunk_bytes must not be negative."));
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "offset, max_chunk_bytes and length must not be negative."));
         }
 
         var artifact = await store.FindAsync(sha, cancellationToken).ConfigureAwait(false)
@@ -131,31 +135,48 @@ public sealed partial class ArtifactTransfer(
             throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} is beyond the artifact's {artifact.SizeBytes} bytes."));
         }
 
+        if (request.Length > artifact.SizeBytes - request.Offset)
+        {
+            throw new RpcException(new Status(StatusCode.OutOfRange, $"offset {request.Offset} + length {request.Length} runs past the artifact's {artifact.SizeBytes} bytes."));
+        }
+
+        var end = request.Length == 0 ? artifact.SizeBytes : request.Offset + request.Length;
         var chunkBytes = request.MaxChunkBytes == 0 ? DefaultChunkBytes : Math.Min(request.MaxChunkBytes, MaxChunkBytes);
         await using var file = new FileStream(store.PathOf(sha), FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
         file.Seek(request.Offset, SeekOrigin.Begin);
         var buffer = new byte[chunkBytes];
         var offset = request.Offset;
         var sent = false;
-        while (offset < artifact.SizeBytes || !sent)
+        try
         {
-            var read = await file.ReadAtLeastAsync(buffer, chunkBytes, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
-            var data = buffer.AsSpan(0, read);
-            await responses.WriteAsync(
-                new ArtifactChunk
-                {
-                    Offset = offset,
-                    Data = ByteString.CopyFrom(data),
-                    TotalSize = artifact.SizeBytes,
-                    ChunkSha256 = ContentHash.Of(data),
-                },
-                cancellationToken).ConfigureAwait(false);
-            sent = true;
-            offset += read;
-            CoordinatorTelemetry.ArtifactBytesServed.Add(read, new KeyValuePair<string, object?>("node", node));
-            if (read == 0)
+            while (offset < end || !sent)
             {
-                break;
+                var wanted = (int)Math.Min(chunkBytes, end - offset);
+                var read = await file.ReadAtLeastAsync(buffer.AsMemory(0, wanted), wanted, throwOnEndOfStream: false, cancellationToken).ConfigureAwait(false);
+                var data = buffer.AsSpan(0, read);
+                await responses.WriteAsync(
+                    new ArtifactChunk
+                    {
+                        Offset = offset,
+                        Data = ByteString.CopyFrom(data),
+                        TotalSize = artifact.SizeBytes,
+                        ChunkSha256 = ContentHash.Of(data),
+                    },
+                    cancellationToken).ConfigureAwait(false);
+                sent = true;
+                offset += read;
+                CoordinatorTelemetry.ArtifactBytesServed.Add(read, new KeyValuePair<string, object?>("node", node));
+                if (read == 0)
+                {
+                    break;
+                }
+            }
+        }
+        finally
+        {
+            if (offset < end)
+            {
+                Log.DownloadStopped(logger, sha, node, request.Offset, offset - request.Offset, end);
             }
         }
 
@@ -169,5 +190,8 @@ public sealed partial class ArtifactTransfer(
 
         [LoggerMessage(501, LogLevel.Information, "Artifact {Sha256} sent to node {Node} from offset {Offset} ({Bytes} bytes).")]
         public static partial void Downloaded(ILogger logger, string sha256, string node, long offset, long bytes);
+
+        [LoggerMessage(502, LogLevel.Information, "Artifact {Sha256} stream to node {Node} from offset {Offset} stopped early ({Bytes} bytes sent; it was to end at {End}).")]
+        public static partial void DownloadStopped(ILogger logger, string sha256, string node, long offset, long bytes, long end);
     }
 }

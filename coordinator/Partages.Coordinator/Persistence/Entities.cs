@@ -121,6 +121,8 @@ public sealed class RunEntity
     public DateTimeOffset? LeaseExpiresAt { get; set; }
     public string ResultJson { get; set; } = "";
     public string ResultSha256 { get; set; } = "";
+    /// <summary>The node's part of the reproducibility manifest sent with the result (Results/ManifestIntake), as JSON; "" if none.</summary>
+    public string ManifestJson { get; set; } = "";
     public EvaluationEntity? Evaluation { get; set; }
 }
 

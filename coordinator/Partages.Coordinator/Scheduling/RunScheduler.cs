@@ -261,7 +261,7 @@ public sealed partial class RunScheduler(
     /// Stores a node's released result for its run. Idempotent: the same payload again returns false; a different
     /// payload for a succeeded run is refused. An unreadable payload fails the run.
     /// </summary>
-    public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, CancellationToken cancellationToken)
+    public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, string manifestJson, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         using var intake = CoordinatorTelemetry.StartIntake(runId, node.Name, resultSha256);
@@ -315,6 +315,7 @@ public sealed partial class RunScheduler(
             CoordinatorTelemetry.RecordResult(run, resultJson);
             run.ResultJson = resultJson;
             run.ResultSha256 = hash;
+            run.ManifestJson = manifestJson;
             run.LeaseExpiresAt = null;
             Transition(db, run, RunStatus.Succeeded, "", now, changes);
             Finalize(evaluation, now, changes);

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Results;
 using Partages.Coordinator.Scheduling;
 
 namespace Partages.Coordinator.Sessions;
@@ -93,7 +94,7 @@ public sealed partial class NodeService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
-        var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, context.CancellationToken).ConfigureAwait(false);
+        var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, ManifestIntake.FromNode(request.Manifest), context.CancellationToken).ConfigureAwait(false);
         return new SubmitResultResponse { Stored = stored };
     }
 

@@ -8,7 +8,8 @@ namespace Partages.NodeAgent.Artifacts;
 /// <summary>Where artifact bytes come from: the coordinator's DownloadArtifact stream, from a resume offset.</summary>
 public interface IArtifactSource
 {
-    IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha256, long offset, int maxChunkBytes, CancellationToken cancellationToken);
+    /// <param name="length">Bytes wanted from <paramref name="offset"/>; 0 for everything up to the end.</param>
+    IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha256, long offset, long length, int maxChunkBytes, CancellationToken cancellationToken);
 }
 
 internal sealed class GrpcArtifactSource(CoordinatorChannel channel) : IArtifactSource
@@ -16,10 +17,11 @@ internal sealed class GrpcArtifactSource(CoordinatorChannel channel) : IArtifact
     public async IAsyncEnumerable<ArtifactChunk> ReadAsync(
         string sha256,
         long offset,
+        long length,
         int maxChunkBytes,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var request = new DownloadArtifactRequest { Sha256 = sha256, Offset = offset, MaxChunkBytes = maxChunkBytes };
+        var request = new DownloadArtifactRequest { Sha256 = sha256, Offset = offset, Length = length, MaxChunkBytes = maxChunkBytes };
         using var call = channel.DownloadArtifact(request, cancellationToken);
         await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {

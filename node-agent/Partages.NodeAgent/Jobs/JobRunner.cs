@@ -6,6 +6,7 @@ using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
@@ -199,7 +200,14 @@ public sealed partial class JobRunner(
             // The model has finished: the slot is free for the next offer while the submission (retried until
             // stored) completes; otherwise an offer arriving in that gap would be refused as over capacity.
             run.Submitting = true;
-            var outcome = await releaseGate.SubmitAsync(payload, cancellationToken).ConfigureAwait(false);
+            var manifest = new RunManifest
+            {
+                Dataset = dataset.Name,
+                DatasetFingerprint = admitted.Snapshot.Fingerprint,
+                AgentVersion = AgentInfo.AgentVersion,
+                OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion,
+            };
+            var outcome = await releaseGate.SubmitAsync(payload.WithManifest(manifest), cancellationToken).ConfigureAwait(false);
             admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
         }

@@ -24,6 +24,7 @@ internal sealed class GrpcResultTransport(CoordinatorChannel channel) : IResultT
             RunId = payload.RunId,
             ResultJson = payload.ResultJson,
             ResultSha256 = payload.Sha256,
+            Manifest = payload.Manifest,
         };
         var response = await _client.SubmitResultAsync(
             request,

@@ -28,6 +28,16 @@ public sealed class ReleasedPayload
 
     public int ByteCount { get; }
 
+    /// <summary>
+    /// The node's part of the reproducibility manifest, sent beside the payload (not in it, nor in its hash): the
+    /// dataset fingerprint and versions the node already announces in its hello. Null until the job runner adds it.
+    /// </summary>
+    public Partages.Contracts.V1.RunManifest? Manifest { get; private init; }
+
+    /// <summary>The same payload, to be sent with <paramref name="manifest"/>.</summary>
+    public ReleasedPayload WithManifest(Partages.Contracts.V1.RunManifest manifest) =>
+        new(RunId, ResultJson, Sha256, ByteCount) { Manifest = manifest };
+
     internal static ReleasedPayload From(string runId, ResultDocument result)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);

@@ -43,18 +43,107 @@ public sealed class ArtifactStoreTests
     }
 
     [Test]
-    public async Task GetAsync_PartialFileLeftByAnEarlierRun_ResumesFromItsLength()
+    public async Task GetAsync_PartialFileLeftByAnEarlierRun_ResumesWhereItsJournalEnds()
+    {
+        await LeavePartialFileAsync(chunks: 3);
+        var source = new FakeArtifactSource(_bytes);
+
+        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal((3 * ChunkSize, 0L));
+    }
+
+    [Test]
+    public async Task GetAsync_PartialFileWithoutJournal_DropsTheUncheckedBytesAndStartsOver()
     {
         var store = CreateStore(new FakeArtifactSource(_bytes));
         Directory.CreateDirectory(store.Directory);
         File.WriteAllBytes(store.PartialPathFor(_artifact.Sha256), _bytes[..3_300]);
         var source = new FakeArtifactSource(_bytes);
-        store = CreateStore(source);
 
-        var path = await store.GetAsync(_artifact, null, CancellationToken.None);
+        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
 
         File.ReadAllBytes(path).Should().Equal(_bytes);
-        source.RequestedOffsets.Should().Equal(3_300);
+        source.Requests.Should().Equal((0L, 0L));
+    }
+
+    [Test]
+    public async Task GetAsync_PartialFileLongerThanItsJournal_DropsTheUncheckedTailAndResumesAtTheJournalsEnd()
+    {
+        var store = await LeavePartialFileAsync(chunks: 4);
+        await using (var partial = new FileStream(store.PartialPathFor(_artifact.Sha256), FileMode.Append))
+        {
+            // A chunk written but not journaled when the agent died: half of it, and wrong.
+            await partial.WriteAsync(new byte[ChunkSize / 2]);
+        }
+
+        var source = new FakeArtifactSource(_bytes);
+
+        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal((4 * ChunkSize, 0L));
+    }
+
+    [Test]
+    public async Task GetAsync_ByteFlippedInThePartialFileOnDisk_FetchesThatChunkAloneAgainThenTheRest()
+    {
+        var store = await LeavePartialFileAsync(chunks: 4);
+        FlipByte(store.PartialPathFor(_artifact.Sha256), (1 * ChunkSize) + 17);
+        var source = new FakeArtifactSource(_bytes);
+
+        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal((1 * ChunkSize, ChunkSize), (4 * ChunkSize, 0L));
+    }
+
+    [Test]
+    public async Task GetAsync_CachedCopyWithAByteFlippedOnDisk_DetectedBeforeUseAndOnlyTheDamagedChunkFetchedAgain()
+    {
+        var path = await CreateStore(new FakeArtifactSource(_bytes)).GetAsync(_artifact, null, CancellationToken.None);
+        FlipByte(path, (7 * ChunkSize) + 999);
+        var source = new FakeArtifactSource(_bytes);
+
+        var again = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        again.Should().Be(path);
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal((7 * ChunkSize, ChunkSize));
+    }
+
+    [Test]
+    public async Task GetAsync_JournalVouchesForBytesThatAreWrong_FetchesEverythingOnceMore()
+    {
+        var store = CreateStore(new FakeArtifactSource(_bytes));
+        var path = await store.GetAsync(_artifact, null, CancellationToken.None);
+        // Wrong bytes with a journal that matches them: no chunk check can find the damage, only the whole hash.
+        var wrong = _bytes.ToArray();
+        wrong[5_432] ^= 0x01;
+        File.WriteAllBytes(path, wrong);
+        ChunkJournal.Write(store.JournalPathFor(_artifact.Sha256), Enumerable.Range(0, 11).Select(i =>
+        {
+            var data = wrong.AsSpan(i * ChunkSize, Math.Min(ChunkSize, wrong.Length - (i * ChunkSize)));
+            return new JournalEntry(i * ChunkSize, data.Length, ContentHash.Of(data));
+        }));
+        var source = new FakeArtifactSource(_bytes);
+
+        await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal((0L, 0L));
+    }
+
+    [Test]
+    public void ChunkJournal_LineCutShortOrNotContiguous_ReadStopsThere()
+    {
+        var path = _directory.Combine("journal.chunks");
+        var sha = ContentHash.Of([1]);
+        File.WriteAllText(path, $"0 10 {sha}\n10 10 {sha}\n30 10 {sha}\n40 10 {sha}\n");
+        ChunkJournal.Read(path).Select(e => e.Offset).Should().Equal(0, 10);
+        File.WriteAllText(path, $"0 10 {sha}\n10 10 {sha[..20]}");
+        ChunkJournal.Read(path).Select(e => e.Offset).Should().Equal(0);
     }
 
     [Test]
@@ -84,16 +173,19 @@ public sealed class ArtifactStoreTests
     }
 
     [Test]
-    public async Task GetAsync_WholeFileHashDiffers_FailsAndDiscardsTheDownload()
+    public async Task GetAsync_WholeFileHashDiffers_FetchesEverythingOnceMoreThenFailsAndDiscardsTheDownload()
     {
         var announced = new ArtifactRef { Sha256 = ContentHash.Of([1, 2, 3]), SizeBytes = _bytes.Length };
-        var store = CreateStore(new FakeArtifactSource(_bytes, sha256: announced.Sha256));
+        var source = new FakeArtifactSource(_bytes, sha256: announced.Sha256);
+        var store = CreateStore(source);
 
         var act = () => store.GetAsync(announced, null, CancellationToken.None);
 
         (await act.Should().ThrowAsync<ArtifactException>()).Which.Message.Should().Contain("SHA-256").And.Contain(_artifact.Sha256);
+        source.Requests.Should().Equal((0L, 0L), (0L, 0L));
         File.Exists(store.PathFor(announced.Sha256)).Should().BeFalse();
         File.Exists(store.PartialPathFor(announced.Sha256)).Should().BeFalse();
+        File.Exists(store.JournalPathFor(announced.Sha256)).Should().BeFalse();
     }
 
     [Test]
@@ -135,6 +227,25 @@ public sealed class ArtifactStoreTests
         source.RequestedOffsets.Should().HaveCount(3);
     }
 
+    /// <summary>What an agent killed mid-download leaves: the first <paramref name="chunks"/> chunks and their journal.</summary>
+    private async Task<ArtifactStore> LeavePartialFileAsync(int chunks)
+    {
+        var store = CreateStore(new FakeArtifactSource(_bytes) { CutAfterChunks = { [0] = chunks } }, o => o.DownloadMaxAttempts = 1);
+        var act = () => store.GetAsync(_artifact, null, CancellationToken.None);
+        await act.Should().ThrowAsync<ArtifactException>();
+        new FileInfo(store.PartialPathFor(_artifact.Sha256)).Length.Should().Be(chunks * ChunkSize);
+        return store;
+    }
+
+    private static void FlipByte(string path, long offset)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
+        file.Position = offset;
+        var value = file.ReadByte();
+        file.Position = offset;
+        file.WriteByte((byte)(value ^ 0x40));
+    }
+
     private ArtifactStore CreateStore(IArtifactSource source, Action<AgentOptions>? tune = null)
     {
         var options = new AgentOptions
@@ -158,7 +269,10 @@ public sealed class ArtifactStoreTests
         private readonly string _sha256 = sha256 ?? ContentHash.Of(bytes);
         private int _calls;
 
-        public List<long> RequestedOffsets { get; } = [];
+        /// <summary>Every stream asked for: its offset and length (0 = to the end).</summary>
+        public List<(long Offset, long Length)> Requests { get; } = [];
+
+        public IEnumerable<long> RequestedOffsets => Requests.Select(r => r.Offset);
 
         /// <summary>By call number: cut the stream (UNAVAILABLE) after this many chunks.</summary>
         public Dictionary<int, int> CutAfterChunks { get; } = [];
@@ -170,14 +284,15 @@ public sealed class ArtifactStoreTests
 
         public long? AlwaysCorruptAt { get; init; }
 
-        public async IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha, long offset, int maxChunkBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
+        public async IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha, long offset, long length, int maxChunkBytes, [EnumeratorCancellation] CancellationToken cancellationToken)
         {
             sha.Should().Be(_sha256);
-            RequestedOffsets.Add(offset);
+            Requests.Add((offset, length));
             var call = _calls++;
             var cutAfter = CutAfterChunks.TryGetValue(call, out var n) ? n : AlwaysCutAfterChunks;
             var sent = 0;
-            for (var position = offset; position < bytes.Length; position += maxChunkBytes)
+            var end = length == 0 ? bytes.Length : offset + length;
+            for (var position = offset; position < end; position += maxChunkBytes)
             {
                 if (cutAfter == sent)
                 {
@@ -185,7 +300,7 @@ public sealed class ArtifactStoreTests
                 }
 
                 await Task.Yield();
-                var data = bytes.AsSpan((int)position, (int)Math.Min(maxChunkBytes, bytes.Length - position)).ToArray();
+                var data = bytes.AsSpan((int)position, (int)Math.Min(maxChunkBytes, end - position)).ToArray();
                 var hash = ContentHash.Of(data);
                 if (CorruptOnce.Remove(position) || AlwaysCorruptAt == position)
                 {

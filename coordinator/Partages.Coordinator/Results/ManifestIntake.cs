@@ -1,0 +1,88 @@
+using System.Reflection;
+using System.Text.Json;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Persistence;
+using Partages.Evaluation;
+using Partages.Evaluation.Results;
+
+namespace Partages.Coordinator.Results;
+
+/// <summary>
+/// The reproducibility manifest (<see cref="ReproducibilityManifest"/>): each node's part is kept with its run's
+/// result (<see cref="FromNode"/>), and the whole is written into the pooled document when the evaluation closes
+/// (<see cref="Attach"/>), so it is as immutable as the result it describes.
+/// </summary>
+public static class ManifestIntake
+{
+    // Version strings and dataset names are short; anything longer is not what a node sends, and is cut.
+    private const int MaxFieldLength = 200;
+
+    /// <summary>"1.2.3", as the node agent reports its own (the informational version without its commit).</summary>
+    public static string CoordinatorVersion { get; } = VersionOf(typeof(ManifestIntake).Assembly);
+
+    /// <summary>
+    /// The node's part as stored on its run (JSON of <see cref="SiteManifest"/> without the run's own ids), or "" when
+    /// the node sent none (an older agent). A fingerprint that is not a SHA-256 is kept out, never passed on.
+    /// </summary>
+    public static string FromNode(RunManifest? manifest)
+    {
+        if (manifest is null)
+        {
+            return "";
+        }
+
+        var part = new NodePart(
+            Clean(manifest.Dataset),
+            ContentHash.IsWellFormed(manifest.DatasetFingerprint) ? manifest.DatasetFingerprint.ToLowerInvariant() : null,
+            Clean(manifest.AgentVersion),
+            Clean(manifest.OnnxruntimeVersion));
+        return JsonSerializer.Serialize(part, ResultJson.Options);
+    }
+
+    /// <summary>Writes the manifest of the evaluation's included sites into its pooled document.</summary>
+    public static string Attach(string pooledJson, EvaluationEntity evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        var sites = new SortedDictionary<string, SiteManifest>(StringComparer.Ordinal);
+        foreach (var run in evaluation.Runs.Where(r => r.Status == RunStatus.Succeeded))
+        {
+            var part = run.ManifestJson.Length == 0 ? null : JsonSerializer.Deserialize<NodePart>(run.ManifestJson, ResultJson.Options);
+            sites[run.NodeName] = new SiteManifest
+            {
+                RunId = run.Id,
+                Dataset = part?.Dataset,
+                DatasetFingerprint = part?.DatasetFingerprint,
+                AgentVersion = part?.AgentVersion,
+                OnnxruntimeVersion = part?.OnnxruntimeVersion,
+                ResultSha256 = run.ResultSha256,
+            };
+        }
+
+        return ReproducibilityManifest.AttachTo(pooledJson, new ReproducibilityManifest
+        {
+            EvaluationId = evaluation.Id,
+            SpecSha256 = evaluation.SpecSha256,
+            ModelBundleSha256 = evaluation.ModelBundleSha256,
+            CoordinatorVersion = CoordinatorVersion,
+            Sites = sites,
+        });
+    }
+
+    private static string? Clean(string? value) =>
+        string.IsNullOrWhiteSpace(value) ? null : value.Trim()[..Math.Min(value.Trim().Length, MaxFieldLength)];
+
+    private static string VersionOf(Assembly assembly)
+    {
+        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
+        if (!string.IsNullOrEmpty(informational))
+        {
+            var plus = informational.IndexOf('+', StringComparison.Ordinal);
+            return plus > 0 ? informational[..plus] : informational;
+        }
+
+        return assembly.GetName().Version?.ToString() ?? "unknown";
+    }
+
+    /// <summary>What a run's row keeps of the node's <see cref="RunManifest"/>.</summary>
+    private sealed record NodePart(string? Dataset, string? DatasetFingerprint, string? AgentVersion, string? OnnxruntimeVersion);
+}
