@@ -180,6 +180,8 @@ public sealed partial class RunScheduler(
         {
             _gate.Release();
             changes.Publish();
+            // Online now, with the versions and datasets of its hello committed: the dashboard's node list may read them.
+            sessions.PublishChange();
         }
     }
 
@@ -196,6 +198,7 @@ public sealed partial class RunScheduler(
         var now = time.GetUtcNow();
         await db.Nodes.Where(n => n.Id == session.Node.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+        sessions.PublishChange();
         Log.NodeDisconnected(logger, session.NodeName);
     }
 
@@ -246,6 +249,12 @@ public sealed partial class RunScheduler(
             foreach (var reply in replies)
             {
                 session.TrySend(reply);
+            }
+
+            if (message.KindCase == NodeMessage.KindOneofCase.Heartbeat)
+            {
+                // The node's last heartbeat moved: the dashboard's node list shows it.
+                sessions.PublishChange();
             }
 
             return true;
