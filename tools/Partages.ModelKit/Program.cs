@@ -4,6 +4,7 @@ using Partages.ModelKit.Cli;
 var root = new RootCommand("Partages model kit: fictional clinical corpora and a deterministic ONNX model bundle for the demo.")
 {
     BuildCommand.Create(),
+    SentencePieceCommand.Create(),
     SigningCommands.CreateKeygen(),
     SigningCommands.CreateSign(),
 };
