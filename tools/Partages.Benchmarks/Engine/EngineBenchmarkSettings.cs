@@ -1,0 +1,50 @@
+namespace Partages.Benchmarks.Engine;
+
+/// <summary>The `engine` command's options, checked once; every problem is listed.</summary>
+internal sealed record EngineBenchmarkSettings
+{
+    public int Reports { get; init; } = 2000;
+    public int Rounds { get; init; } = 5;
+    public int MemoryReports { get; init; } = 20000;
+    public int TrainingReports { get; init; } = 320;
+    public int Threads { get; init; } = 2;
+    public ulong Seed { get; init; } = 20260301;
+    public required string WorkDirectory { get; init; }
+    public required string CarrierPath { get; init; }
+
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        if (Reports < 32)
+        {
+            errors.Add($"--reports: {Reports} is below one batch (32)");
+        }
+
+        if (Rounds < 0)
+        {
+            errors.Add($"--rounds: {Rounds} is negative (0 measures peak memory only)");
+        }
+
+        if (MemoryReports < 0)
+        {
+            errors.Add($"--memory-reports: {MemoryReports} is negative (0 skips the large memory probe)");
+        }
+
+        if (TrainingReports < 32)
+        {
+            errors.Add($"--training-reports: {TrainingReports} is below 32");
+        }
+
+        if (Threads is < 1 or > 64)
+        {
+            errors.Add($"--threads: {Threads} is outside 1..64");
+        }
+
+        if (!File.Exists(CarrierPath))
+        {
+            errors.Add($"--minilm: {CarrierPath} does not exist (run 'dotnet restore tools/Partages.Benchmarks')");
+        }
+
+        return errors;
+    }
+}

@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace Partages.Benchmarks.Engine.Measurement;
+
+/// <summary>What one child process measured: the engine over one corpus, and its resident-memory high-water marks.</summary>
+internal sealed record ProbeReport(long Documents, double WallSeconds, double CpuSeconds, double Accuracy, long StartupHwmKib, long PeakHwmKib);
+
+/// <summary>
+/// Peak memory of the engine, measured where nothing else has touched the heap: this executable re-invoked with the
+/// hidden <c>engine probe</c> command, which runs <see cref="EngineSide"/> once and reports VmHWM (the kernel's peak
+/// resident set size, /proc/self/status) before and after.
+/// </summary>
+internal static class MemoryProbe
+{
+    public const string CommandName = "probe";
+
+    /// <summary>The child's side: runs the engine, prints one JSON line.</summary>
+    public static async Task<int> RunChildAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
+    {
+        var startup = ReadStatusKib("VmHWM");
+        var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken).ConfigureAwait(false);
+        var report = new ProbeReport(figures.Documents, figures.WallSeconds, figures.CpuSeconds, figures.Accuracy, startup, ReadStatusKib("VmHWM"));
+        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report)).ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The parent's side: starts the child and waits for its report.</summary>
+    public static async Task<ProbeReport> RunAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("this process has no executable path"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+
+        // Under `dotnet Partages.Benchmarks.dll` the process is the host, which needs the assembly again.
+        if (Path.GetFileNameWithoutExtension(start.FileName) == "dotnet")
+        {
+            start.ArgumentList.Add(typeof(MemoryProbe).Assembly.Location);
+        }
+
+        foreach (var argument in (string[])["engine", CommandName, "--bundle", bundlePath, "--dataset", corpusPath, "--threads", intraOpThreads.ToString(CultureInfo.InvariantCulture)])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var child = Process.Start(start) ?? throw new InvalidOperationException($"{start.FileName} did not start");
+        var output = child.StandardOutput.ReadToEndAsync(cancellationToken);
+        var errors = child.StandardError.ReadToEndAsync(cancellationToken);
+        await child.WaitForExitAsync(cancellationToken).ConfigureAwait(false);
+        var lines = (await output.ConfigureAwait(false)).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (child.ExitCode != 0 || lines.Length == 0)
+        {
+            throw new InvalidOperationException($"the memory probe exited with {child.ExitCode}: {await errors.ConfigureAwait(false)}");
+        }
+
+        return JsonSerializer.Deserialize<ProbeReport>(lines[^1]) ?? throw new InvalidDataException("the memory probe printed no report");
+    }
+
+    /// <summary>A "Name:   1234 kB" line of /proc/self/status, in KiB.</summary>
+    public static long ReadStatusKib(string name)
+    {
+        foreach (var line in File.ReadLines("/proc/self/status"))
+        {
+            if (line.StartsWith(name + ":", StringComparison.Ordinal))
+            {
+                var value = line[(name.Length + 1)..].Trim();
+                return long.Parse(value.Split(' ')[0], CultureInfo.InvariantCulture);
+            }
+        }
+
+        throw new InvalidDataException($"/proc/self/status has no {name} line");
+    }
+}
