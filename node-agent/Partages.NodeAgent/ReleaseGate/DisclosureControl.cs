@@ -1,4 +1,5 @@
 using System.Globalization;
+using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
@@ -46,6 +47,16 @@ public static class DisclosureControl
         }
 
         var k = Math.Max(1, rules.MinCellCount);
+        if (result.Task == TaskTypes.TokenClassification)
+        {
+            return NerDisclosure.Apply(result, k, rules.Epsilon is not null);
+        }
+
+        if (result.Task == TaskTypes.MultiLabelClassification)
+        {
+            return MultiLabelDisclosure.Apply(result, k, rules.Epsilon is not null);
+        }
+
         var exact = result.ToCounts();
         var labels = exact.Labels;
         var matrix = exact.ToMatrix();
@@ -89,19 +100,7 @@ public static class DisclosureControl
             }
         }
 
-        foreach (var kind in skipped.Keys.ToList())
-        {
-            if (skipped[kind] > 0 && skipped[kind] < k)
-            {
-                suppressed++;
-            }
-
-            // A kind listed with 0 would still say "some documents were of this kind": only kinds with a count stay.
-            if (skipped[kind] < k)
-            {
-                skipped.Remove(kind);
-            }
-        }
+        suppressed += SuppressSkipped(skipped, k);
 
         var released = ClassificationCounts.FromMatrix(labels, [.. matrix.Select(row => (IReadOnlyList<long>)row)]);
         var suppressedTotal = suppressedByRow.Sum();
@@ -236,6 +235,40 @@ public static class DisclosureControl
         return calibration;
     }
 
+    /// <summary>
+    /// k on the skipped-document kinds: a kind with fewer than k documents is removed (listing it with 0 would still
+    /// say "some documents were of this kind"). Returns how many kinds held between 1 and k − 1 documents.
+    /// </summary>
+    internal static long SuppressSkipped(SortedDictionary<string, long> skipped, int k)
+    {
+        var suppressed = 0L;
+        foreach (var kind in skipped.Keys.ToList())
+        {
+            if (Reveals(skipped[kind], k))
+            {
+                suppressed++;
+            }
+
+            if (skipped[kind] < k)
+            {
+                skipped.Remove(kind);
+            }
+        }
+
+        return suppressed;
+    }
+
+    /// <summary>The input summary of a release whose documents evaluated are not derived from a matrix: read = evaluated + the released skipped kinds.</summary>
+    internal static InputSummary ReleasedSummary(long evaluated, SortedDictionary<string, long> skipped) => new()
+    {
+        DocumentsEvaluated = evaluated,
+        DocumentsRead = evaluated + skipped.Values.Sum(),
+        Skipped = skipped,
+    };
+
+    internal static SortedDictionary<string, long> SkippedOf(ResultDocument result) =>
+        new(result.InputSummary.Skipped.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
+
     /// <summary>A count that would be a released cell of fewer than k documents.</summary>
-    private static bool Reveals(long count, int k) => count > 0 && count < k;
+    internal static bool Reveals(long count, int k) => count > 0 && count < k;
 }
