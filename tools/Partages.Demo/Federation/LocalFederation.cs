@@ -38,6 +38,16 @@ public sealed record FederationOptions
     public string Approval { get; init; } = "auto";
 }
 
+/// <summary>How one node differs from the federation's defaults.</summary>
+public sealed record NodeSettings
+{
+    /// <summary>
+    /// The coordinator URL written in this node's node.yaml (enrollment included), e.g. a fault-injecting relay in
+    /// front of the coordinator; null for the coordinator's own.
+    /// </summary>
+    public Uri? CoordinatorUrl { get; init; }
+}
+
 /// <summary>
 /// A coordinator and hospital node agents as real processes on loopback, talking real mTLS gRPC:
 /// what the demo runs, and what the end-to-end tests start.
@@ -119,12 +129,17 @@ public sealed partial class LocalFederation : IAsyncDisposable
     }
 
     /// <summary>Writes the hospital's node.yaml, enrolls it with a fresh token and starts its agent.</summary>
-    public async Task<NodeHandle> AddNodeAsync(string name, IReadOnlyList<NodeDataset> datasets, CancellationToken cancellationToken = default)
+    public Task<NodeHandle> AddNodeAsync(string name, IReadOnlyList<NodeDataset> datasets, CancellationToken cancellationToken = default) =>
+        AddNodeAsync(name, datasets, new NodeSettings(), cancellationToken);
+
+    /// <summary>Writes the hospital's node.yaml with <paramref name="settings"/>, enrolls it with a fresh token and starts its agent.</summary>
+    public async Task<NodeHandle> AddNodeAsync(string name, IReadOnlyList<NodeDataset> datasets, NodeSettings settings, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         var directory = Path.Combine(_options.WorkDirectory, "nodes", name);
         Directory.CreateDirectory(directory);
         var configPath = Path.Combine(directory, "node.yaml");
-        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
@@ -206,13 +221,13 @@ public sealed partial class LocalFederation : IAsyncDisposable
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets)
+    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets, Uri coordinatorUrl)
     {
         var yaml = new StringBuilder()
             .AppendLine("# Written by the Partages demo federation; see node-agent/node.example.yaml for every field.")
             .AppendLine($"name: {name}")
             .AppendLine("coordinator:")
-            .AppendLine($"  url: {CoordinatorUrl.ToString().TrimEnd('/')}")
+            .AppendLine($"  url: {coordinatorUrl.ToString().TrimEnd('/')}")
             .AppendLine("data_directory: ./node-data")
             .AppendLine($"heartbeat_seconds: {_options.NodeHeartbeatSeconds}")
             .AppendLine("policy: ./policy.yaml")
@@ -268,6 +283,9 @@ public sealed class NodeHandle(string name, string configPath, string logPath, I
     public string Name { get; } = name;
 
     public string ConfigPath { get; } = configPath;
+
+    /// <summary>The node's data_directory (identity, artifacts, audit), as the federation's node.yaml sets it.</summary>
+    public string DataDirectory => Path.Combine(Path.GetDirectoryName(ConfigPath)!, "node-data");
 
     public ManagedProcess Process { get; private set; } = null!;
 
