@@ -16,7 +16,12 @@ internal static class EngineSide
 {
     public static EvaluationEngineOptions Options(int intraOpThreads) => new() { IntraOpNumThreads = intraOpThreads, BatchSize = 32 };
 
-    public static async Task<(SideFigures Figures, ResultDocument Result)> RunAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
+    public static async Task<(SideFigures Figures, ResultDocument Result)> RunAsync(
+        string bundlePath,
+        string corpusPath,
+        int intraOpThreads,
+        CancellationToken cancellationToken,
+        IProgress<EvaluationProgress>? progress = null)
     {
         var engine = new EvaluationEngine(Options(intraOpThreads));
         var spec = new EvaluationSpec
@@ -28,7 +33,7 @@ internal static class EngineSide
         };
         var job = new EvaluationJob(bundlePath, spec, new DatasetDefinition("benchmark", Path.GetFullPath(corpusPath), DatasetFormats.Jsonl));
         var clock = ProcessClock.Start();
-        var result = await engine.EvaluateAsync(job, progress: null, cancellationToken).ConfigureAwait(false);
+        var result = await engine.EvaluateAsync(job, progress, cancellationToken).ConfigureAwait(false);
         var (wall, cpu) = clock.Elapsed();
         return (new SideFigures(result.NDocuments, wall, cpu, result.Accuracy), result);
     }

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using Partages.NodeAgent.Engine;
 
 namespace Partages.Benchmarks.Engine.Measurement;
 
@@ -20,7 +21,7 @@ internal static class MemoryProbe
     public static async Task<int> RunChildAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
     {
         var startup = ReadStatusKib("VmHWM");
-        var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken).ConfigureAwait(false);
+        var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken, new MemorySamples(Console.Error)).ConfigureAwait(false);
         var report = new ProbeReport(figures.Documents, figures.WallSeconds, figures.CpuSeconds, figures.Accuracy, startup, ReadStatusKib("VmHWM"));
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report)).ConfigureAwait(false);
         return 0;
@@ -58,6 +59,35 @@ internal static class MemoryProbe
         }
 
         return JsonSerializer.Deserialize<ProbeReport>(lines[^1]) ?? throw new InvalidDataException("the memory probe printed no report");
+    }
+
+    /// <summary>
+    /// VmHWM and VmRSS every <see cref="Every"/> documents, one JSON line each on stderr: how the peak moves during the run,
+    /// and what a run that does not finish reached. Synchronous, as the worker's own progress is.
+    /// </summary>
+    private sealed class MemorySamples(TextWriter output) : IProgress<EvaluationProgress>
+    {
+        private const long Every = 500;
+        private readonly long _started = Stopwatch.GetTimestamp();
+        private long _next;
+
+        public void Report(EvaluationProgress value)
+        {
+            if (value.DocumentsDone < _next)
+            {
+                return;
+            }
+
+            _next = ((value.DocumentsDone / Every) + 1) * Every;
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                documents_done = value.DocumentsDone,
+                seconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1),
+                vm_hwm_kib = ReadStatusKib("VmHWM"),
+                vm_rss_kib = ReadStatusKib("VmRSS"),
+            }));
+            output.Flush();
+        }
     }
 
     /// <summary>A "Name:   1234 kB" line of /proc/self/status, in KiB.</summary>
