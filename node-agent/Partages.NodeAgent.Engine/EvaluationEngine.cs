@@ -51,6 +51,19 @@ public sealed class EvaluationEngine : IEvaluationEngine
             return Task.Run(() => NerEvaluation.Run(job, _options, progress, cancellationToken), cancellationToken);
         }
 
+        if (job.Spec.Task == TaskTypes.MultiLabelClassification)
+        {
+            // Released as a results/v1 document: per-label counts, label co-occurrence and multi_label (docs/results-schema.md).
+            return Task.Run(
+                async () =>
+                {
+                    var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
+                    var multiLabel = (MultiLabelScorer)scorer;
+                    return MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary);
+                },
+                cancellationToken);
+        }
+
         // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
         return Task.Run(
             async () =>
@@ -224,9 +237,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
 
         if (task != entryTask)
         {
-            throw new EvaluationRefusedException(task == TaskTypes.MultiLabelClassification
-                ? $"task '{task}' has no confusion matrix, so its results are not a {ResultDocument.CurrentSchema} document; this node cannot release them yet"
-                : $"task '{task}' is evaluated through {nameof(EvaluateAsync)}, not {nameof(EvaluateMultiLabelAsync)}");
+            throw new EvaluationRefusedException($"task '{task}' is evaluated through {nameof(EvaluateAsync)}, not {nameof(EvaluateMultiLabelAsync)}");
         }
     }
 

@@ -90,13 +90,30 @@ public sealed class MultiLabelEvaluationTests
     }
 
     [Test]
-    public async Task EvaluateAsync_MultiLabelSpec_RefusesForWantOfAConfusionMatrix()
+    public async Task EvaluateAsync_MultiLabelSpec_ReleasableResultWithPerLabelCountsAndCooccurrence()
     {
-        var job = Job(MultiLabelManifest, """{"id":"m","text":"souche","labels":[]}""");
+        var job = Job(
+            MultiLabelManifest,
+            """{"id":"m1","text":"souche blse sarm","labels":["BLSE","SARM"]}""",
+            """{"id":"m2","text":"souche epc","labels":["EPC","BLSE"]}""",
+            """{"id":"m3","text":"souche","labels":[]}""",
+            """{"id":"m4","text":"blse","labels":[]}""");
+        var engine = new EvaluationEngine();
 
-        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+        var result = await engine.EvaluateAsync(job, null, CancellationToken.None);
+        var local = await engine.EvaluateMultiLabelAsync(job, null, CancellationToken.None);
 
-        await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("task 'multi_label_classification' has no confusion matrix*");
+        result.Schema.Should().Be(ResultDocument.CurrentSchema);
+        result.PerClass.Should().BeEquivalentTo(local.PerClass);
+        result.Micro.Should().Be(local.Micro);
+        result.Accuracy.Should().Be(local.SubsetAccuracy);
+        result.MultiLabel.Should().Be(new MultiLabelSection(0.7, local.ExactMatches));
+        // Co-occurrence, labels in spec order: m1 gold BLSE and SARM, predicted BLSE and SARM; m2 gold EPC and BLSE, predicted EPC.
+        var matrix = result.ToCounts();
+        matrix[matrix.IndexOf("BLSE"), matrix.IndexOf("SARM")].Should().Be(1);
+        matrix[matrix.IndexOf("BLSE"), matrix.IndexOf("EPC")].Should().Be(1);
+        matrix[matrix.IndexOf("BLSE"), matrix.IndexOf("BLSE")].Should().Be(1, "the diagonal is each label's tp");
+        matrix[matrix.IndexOf("EPC"), matrix.IndexOf("EPC")].Should().Be(1);
     }
 
     [Test]

@@ -1,4 +1,5 @@
 using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Results;
 
 namespace Partages.NodeAgent.Engine.Metrics;
 
@@ -27,9 +28,13 @@ public sealed class MultiLabelCounts
         _fp = new long[Labels.Count];
         _fn = new long[Labels.Count];
         _tn = new long[Labels.Count];
+        Statistics = new MultiLabelStatistics(Labels);
     }
 
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The same counts plus the label co-occurrence, as the released result holds them (<see cref="MultiLabelResults"/>).</summary>
+    public MultiLabelStatistics Statistics { get; }
 
     public long DocumentCount { get; private set; }
 
@@ -60,6 +65,7 @@ public sealed class MultiLabelCounts
             exact &= gold[c] == predicted[c];
         }
 
+        Statistics.Add(gold, predicted);
         DocumentCount++;
         if (exact)
         {
