@@ -31,9 +31,10 @@ public static class ManifestIntake
             return "";
         }
 
+        var fingerprint = manifest.DatasetFingerprint.ToLowerInvariant();
         var part = new NodePart(
             Clean(manifest.Dataset),
-            ContentHash.IsWellFormed(manifest.DatasetFingerprint) ? manifest.DatasetFingerprint.ToLowerInvariant() : null,
+            ContentHash.IsWellFormed(fingerprint) ? fingerprint : null,
             Clean(manifest.AgentVersion),
             Clean(manifest.OnnxruntimeVersion));
         return JsonSerializer.Serialize(part, ResultJson.Options);

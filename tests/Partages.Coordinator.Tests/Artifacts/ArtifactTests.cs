@@ -95,6 +95,39 @@ public sealed class ArtifactTests
     }
 
     [Test]
+    public async Task DownloadArtifact_WithLength_SendsThatRangeOnly()
+    {
+        // What a node repairing one chunk damaged on its disk asks for.
+        var bytes = Evaluations.FakeBundle(1_000_000, seed: 10);
+        var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
+
+        var chunks = new List<ArtifactChunk>();
+        using (var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 300_000, Length = 250_000, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
+        {
+            await foreach (var chunk in call.ResponseStream.ReadAllAsync())
+            {
+                chunks.Add(chunk);
+            }
+        }
+
+        chunks.Select(c => (c.Offset, c.Data.Length)).Should().Equal((300_000L, 100_000), (400_000L, 100_000), (500_000L, 50_000));
+        chunks.Should().OnlyContain(c => c.TotalSize == bytes.Length);
+        chunks.Select(c => c.ChunkSha256).Should().Equal(chunks.Select(c => ContentHash.Of(c.Data.ToByteArray())));
+        chunks.SelectMany(c => c.Data.ToByteArray()).Should().Equal(bytes[300_000..550_000]);
+    }
+
+    [Test]
+    public async Task DownloadArtifact_LengthPastTheEnd_OutOfRange()
+    {
+        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 11));
+        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 4_000, Length = 1_001 }, deadline: TestCoordinator.Deadline());
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.OutOfRange);
+    }
+
+    [Test]
     public async Task DownloadArtifact_NoChunkSizeGiven_DefaultsTo256KiB()
     {
         var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(600_000, seed: 4));
