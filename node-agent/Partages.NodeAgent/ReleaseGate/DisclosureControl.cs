@@ -29,6 +29,8 @@ public sealed record DisclosureRules(int MinCellCount, int MinDatasetDocuments, 
 /// <item>every metric is derived again from the released statistics, and the document count and input summary from
 /// the released counts, so nothing released contradicts the released matrix.</item>
 /// </list>
+/// Entity recognition and multi-label results have their own counts and rules (<see cref="NerDisclosure"/>,
+/// <see cref="MultiLabelDisclosure"/>); both are refused under differential privacy.
 /// </summary>
 public static class DisclosureControl
 {
