@@ -3,6 +3,7 @@ using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
@@ -84,7 +85,9 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
         job.Spec.Name.Should().Be("amr-test");
         // What the release gate makes of it under the test policy (k = 5): the engine's result never leaves as is.
         var expectedJson = ResultJson.Serialize(DisclosureControl.Apply(FakeEngine.SampleResult(), new DisclosureRules(5, 1, null), DiscreteLaplaceNoise.Instance));
-        submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson) });
+        // Beside the payload, only the run's part of the reproducibility manifest: what the hello already announces.
+        var manifest = new RunManifest { Dataset = "amr-reports", DatasetFingerprint = new string('f', 64), AgentVersion = AgentInfo.AgentVersion, OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion };
+        submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson), Manifest = manifest });
         node.Logs.Entries.Should().NotContain(e => e.Message.Contains(expectedJson, StringComparison.Ordinal), "the payload is logged by its hash only");
         node.Logs.Entries.Should().Contain(e => e.EventId.Id == 400 && e.Message.Contains(ContentHash.Of(expectedJson), StringComparison.Ordinal));
     }
