@@ -88,6 +88,37 @@ public sealed class MultiLabelDisclosureTests
         act.Should().Throw<EvaluationRefusedException>().WithMessage("*BLSE*n_documents*");
     }
 
+    [Test]
+    public void Apply_RandomSites_NoReleasedCountAndNoLabelsHiddenTotalBetweenOneAndKMinusOne()
+    {
+        var random = new Random(77);
+        for (var trial = 0; trial < 300; trial++)
+        {
+            var k = random.Next(2, 9);
+            var statistics = new MultiLabelStatistics(Labels);
+            var rare = random.NextDouble() / 5;
+            for (var d = 0; d < 20 + random.Next(80); d++)
+            {
+                statistics.Add([.. Labels.Select(_ => random.NextDouble() < rare)], [.. Labels.Select(_ => random.NextDouble() < rare)]);
+            }
+
+            var result = MultiLabelResults.Build(TaskTypes.MultiLabelClassification, 0.5, statistics, new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
+
+            var released = DisclosureControl.Apply(result, K5 with { MinCellCount = k }, new NoNoise());
+
+            foreach (var (label, m) in released.PerClass)
+            {
+                new[] { m.Tp, m.Fp, m.Fn, m.Tn }.Should().OnlyContain(c => c == 0 || c >= k, $"trial {trial}, {label}");
+                var hidden = released.NDocuments - (m.Tp + m.Fp + m.Fn + m.Tn);
+                (hidden == 0 || hidden >= k).Should().BeTrue($"trial {trial}, {label}: hidden total {hidden} with k {k}");
+            }
+
+            var exact = released.MultiLabel!.ExactMatches;
+            (exact == 0 || (exact >= k && (released.NDocuments - exact == 0 || released.NDocuments - exact >= k))).Should().BeTrue($"trial {trial}");
+            released.ConfusionMatrix.Matrix.SelectMany(r => r).Should().OnlyContain(c => c == 0 || c >= k);
+        }
+    }
+
     /// <summary>Documents as (gold labels, predicted labels, how many), labels joined by '+'.</summary>
     private static ResultDocument Result(params (string Gold, string Predicted, int Count)[] documents)
     {

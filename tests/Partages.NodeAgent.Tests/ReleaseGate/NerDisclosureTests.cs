@@ -157,6 +157,44 @@ public sealed class NerDisclosureTests
         pooled.Pooled!.Schemes![NerSchemes.Strict].PerType["STATUS"].Missed.Should().Be(6);
     }
 
+    [Test]
+    public void Apply_RandomSites_EveryReleasedCountZeroOrAtLeastKAndTheReleaseIsConsistentWithItself()
+    {
+        var random = new Random(31);
+        var (releasedWithSuppression, withheld) = (0, 0);
+        for (var trial = 0; trial < 200; trial++)
+        {
+            var k = random.Next(2, 8);
+            var site = new NerSite();
+            for (var d = 0; d < 20 + random.Next(60); d++)
+            {
+                site.Random(random);
+            }
+
+            var released = DisclosureControl.Apply(site.Result(), K5 with { MinCellCount = k }, new NoNoise());
+
+            var counts = released.Schemes is null ? released.ConfusionMatrix.Matrix.SelectMany(r => r) : AllCounts(released);
+            counts.Should().OnlyContain(c => c == 0 || c >= k, $"trial {trial}, k {k}");
+            if (released.Schemes is not null)
+            {
+                // The released document satisfies every identity the gate checks, and nothing in it is under k: the
+                // gate releases it unchanged (so no released figure contradicts another).
+                var again = DisclosureControl.Apply(released, K5 with { MinCellCount = k }, new NoNoise());
+                again.Schemes.Should().BeEquivalentTo(released.Schemes, $"trial {trial}");
+                again.Seqeval.Should().BeEquivalentTo(released.Seqeval);
+                again.Release!.SuppressedCells.Should().Be(0);
+                releasedWithSuppression += released.Release!.SuppressedCells > 0 ? 1 : 0;
+            }
+            else
+            {
+                withheld++;
+            }
+        }
+
+        releasedWithSuppression.Should().BePositive("some trials must exercise suppression with the schemes released");
+        withheld.Should().BePositive("some trials must exercise the cross-section rule");
+    }
+
     private static IEnumerable<long> AllCounts(ResultDocument document) =>
         document.ConfusionMatrix.Matrix.SelectMany(r => r)
             .Concat(document.Schemes!.Values.SelectMany(s => s.PerType.Values.Append(s.Overall)).SelectMany(m => new[] { m.Correct, m.Incorrect, m.Partial, m.Missed, m.Spurious, m.Possible, m.Actual }))
@@ -181,8 +219,25 @@ public sealed class NerDisclosureTests
 
         public NerSite Spurious(int type, int documents) => Add([], [new(0, 5, type)], documents);
 
+        /// <summary>A document of up to three gold and three predicted entities at random places and types on ten positions.</summary>
+        public NerSite Random(Random random) => Add(Entities(random), Entities(random), 1);
+
         public ResultDocument Result() => NerResults.Build(
             TaskTypes.TokenClassification, _documents, _schemes, _seqeval, _boundaries, new InputSummary { DocumentsRead = _documents, DocumentsEvaluated = _documents });
+
+        private static NerEntity[] Entities(Random random)
+        {
+            var entities = new List<NerEntity>();
+            var position = random.Next(3);
+            while (entities.Count < 3 && position < 9)
+            {
+                var end = Math.Min(10, position + 1 + random.Next(3));
+                entities.Add(new NerEntity(position, end, random.Next(Types.Length)));
+                position = end + random.Next(3);
+            }
+
+            return [.. entities];
+        }
 
         private NerSite Add(NerEntity[] gold, NerEntity[] predicted, int documents)
         {
