@@ -28,13 +28,28 @@ internal static class BertBasicTokenization
 {
     /// <summary>
     /// The normalized text and, for each of its characters, the index of the original character it came from (one
-    /// more entry, the original's length, closes the map).
+    /// more entry, the original's length, closes the map); the map is null when it is the identity (nothing removed).
     /// </summary>
-    public static (string Normalized, int[] Map) Normalize(string text, bool lowercase, bool stripAccents, IReadOnlyList<string> specialTokens)
+    public static (string Normalized, int[]? Map) Normalize(string text, bool lowercase, bool stripAccents, IReadOnlyList<string> specialTokens)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(specialTokens);
         var source = stripAccents ? AccentFolding.Fold(text) : text;
+        if (IsOneForOne(source, stripAccents))
+        {
+            // The usual report: nothing to remove, no special token, no surrogate pair, so character i stays character i.
+            return (string.Create(source.Length, (source, lowercase), static (span, state) =>
+            {
+                var (from, lower) = state;
+                for (var k = 0; k < from.Length; k++)
+                {
+                    var c = from[k];
+                    var space = c < 0x80 ? c is '\t' or '\n' or '\r' : char.GetUnicodeCategory(c) == UnicodeCategory.SpaceSeparator;
+                    span[k] = space ? ' ' : lower ? char.ToLowerInvariant(c) : c;
+                }
+            }), null);
+        }
+
         var builder = new StringBuilder(source.Length);
         var map = new List<int>(source.Length + 1);
         Span<char> buffer = stackalloc char[2];
@@ -95,6 +110,31 @@ internal static class BertBasicTokenization
 
         map.Add(text.Length);
         return (builder.ToString(), [.. map]);
+    }
+
+    /// <summary>No character of <paramref name="text"/> is removed or changes length, and no special token starts in it.</summary>
+    private static bool IsOneForOne(string text, bool stripAccents)
+    {
+        foreach (var c in text)
+        {
+            if (c < 0x7F)
+            {
+                if (c < ' ' ? c is not ('\t' or '\n' or '\r') : c == '[')
+                {
+                    return false;
+                }
+
+                continue;
+            }
+
+            if (char.IsSurrogate(c) || c == '\uFFFD' || IsRemoved(new Rune(c))
+                || (stripAccents && char.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     /// <summary>Hugging Face's <c>_is_whitespace</c>: space, tab, line feed, carriage return, or category Zs.</summary>
@@ -173,6 +213,28 @@ internal static class BertBasicTokenization
             var i = 0;
             while (i < text.Length)
             {
+                var c = text[i];
+                if (c < 0x80 && c != '[')
+                {
+                    // ASCII, most of a French report: the same rules without decoding a rune.
+                    if (c is ' ' or '\t' or '\n' or '\r')
+                    {
+                        Close(words, ref start, i);
+                    }
+                    else if (c is (>= '!' and <= '/') or (>= ':' and <= '@') or (>= '[' and <= '`') or (>= '{' and <= '~'))
+                    {
+                        Close(words, ref start, i);
+                        words.Add((i, 1));
+                    }
+                    else if (start < 0)
+                    {
+                        start = i;
+                    }
+
+                    i++;
+                    continue;
+                }
+
                 var special = SpecialTokenAt(text, i, specialTokens);
                 if (special is not null)
                 {

@@ -80,9 +80,9 @@ internal sealed class BertEncoder : TextEncoder
         for (var i = 0; i < pieces.Count; i++)
         {
             var (start, end) = (pieces[i].Offset.Start.Value, pieces[i].Offset.End.Value);
-            var from = map[start];
+            var from = map is null ? start : map[start];
             // The end maps through the piece's last character, so characters removed after it stay outside.
-            var to = end > start ? map[end - 1] + 1 : from;
+            var to = map is null ? end : end > start ? map[end - 1] + 1 : from;
             result[i] = new NerPiece(pieces[i].Id, from, Math.Max(from, to), !pieces[i].Value.StartsWith("##", StringComparison.Ordinal));
         }
 

@@ -90,6 +90,13 @@ public sealed class HuggingFaceWordPieceTests
     }
 
     [Test]
+    public void Encode_NoBreakSpaceAndCjkIdeograph_SplitWords()
+    {
+        // U+00A0 is category Zs (whitespace); 中 is a CJK ideograph, a word of its own, unknown here.
+        Encoder().Encode("souche\u00A0souche中souche").Should().Equal(2, 23, 23, 1, 23, 3);
+    }
+
+    [Test]
     public void Encode_SpecialTokenInTheText_IsThatToken()
     {
         // Hugging Face splits special tokens off before anything else and keeps their case.
