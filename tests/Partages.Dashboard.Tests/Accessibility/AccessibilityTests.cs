@@ -42,6 +42,12 @@ public sealed class AccessibilityTests
         await page.GotoAsync($"/dashboard/evaluations/{submitted.Id}");
         await Expect(page.Locator("#results")).ToBeVisibleAsync();
         report["evaluation"] = await AxeAsync(page);
+        // Entity recognition results (hand-made, rendered by the coordinator's page code), with every table open.
+        await page.GotoAsync("/dashboard/login");
+        await page.SetContentAsync(NerSamples.RenderRealisticPage());
+        await page.EvaluateAsync("() => document.querySelectorAll('details').forEach(d => d.open = true)");
+        await Expect(page.Locator("svg.entity-bars")).ToHaveCountAsync(4);
+        report["evaluation-ner"] = await AxeAsync(page);
 
         var path = Path.Combine(DashboardPages.ScreenshotDirectory, "axe-report.json");
         Directory.CreateDirectory(DashboardPages.ScreenshotDirectory);

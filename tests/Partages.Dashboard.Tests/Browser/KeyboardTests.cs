@@ -51,6 +51,34 @@ public sealed class KeyboardTests
         await DashboardPages.ScreenshotAsync(page, "06-keyboard-focus");
     }
 
+    [Test]
+    public async Task Keyboard_EntityRecognitionResults_EverySchemeChartAndTableReachableFocusVisible()
+    {
+        await using var context = await Federation.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        // The page the coordinator renders for a hand-made NER result, loaded on the coordinator's origin so that its
+        // own stylesheet and script apply (the sign-in page runs no live script that could replace it).
+        await page.GotoAsync("/dashboard/login");
+        await page.SetContentAsync(NerSamples.RenderRealisticPage());
+        await Expect(page.Locator("svg.entity-bars")).ToHaveCountAsync(4);
+
+        await EverythingReachableAsync(page, "entity recognition results");
+
+        // Each chart's table opens from the keyboard.
+        var summary = page.Locator("#entities details summary").First;
+        await TabToAsync(page, summary);
+        await page.Keyboard.PressAsync("Enter");
+        await Expect(page.Locator("#entities table.entity-table").First).ToBeVisibleAsync();
+        // The open table may scroll sideways: its region is the next stop after the summary, with an outline.
+        await page.Keyboard.PressAsync("Tab");
+        var region = page.Locator("#entities details .table-wrap").First;
+        await Expect(region).ToBeFocusedAsync();
+        (await region.EvaluateAsync<string>("e => getComputedStyle(e).outlineStyle")).Should().NotBe("none");
+        await DashboardPages.ScreenshotAsync(page, "09-evaluation-ner-sample");
+        await DashboardPages.ScreenshotAsync(page.Locator("#entities figure[data-scheme='partial']"), "10-entity-bars-partial");
+    }
+
     /// <summary>
     /// Tabs from the top of the page to the end and checks that every visible link, button, field and select was
     /// focused on the way, each with a visible focus indicator (an outline at least 2 px wide).
@@ -60,8 +88,10 @@ public sealed class KeyboardTests
         var expected = await page.EvaluateAsync<int>(
             """
             () => {
-              const all = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, [tabindex]:not([tabindex="-1"])')]
-                .filter(e => !e.disabled && e.getClientRects().length > 0 || e.classList.contains('skip-link'));
+              const all = [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex="-1"])')]
+                .filter(e => !e.disabled && e.getClientRects().length > 0 || e.classList.contains('skip-link'))
+                // Inside a closed <details> only its summary can take the focus (Chromium still lays the rest out).
+                .filter(e => e.matches('summary') || !e.closest('details:not([open])'));
               all.forEach((e, i) => e.setAttribute('data-kb', String(i)));
               document.activeElement?.blur();
               return all.length;

@@ -16,7 +16,8 @@ namespace Partages.Dashboard.Tests.Infrastructure;
 /// Started once for every test in this assembly: the demo assets, a coordinator and three hospital node agents as
 /// real processes (LocalFederation), API tokens, the model bundle uploaded, and Chromium driven by Playwright.
 /// Each hospital exposes its AMR reports twice: as they are, and repeated with fresh ids ("amr-large") so that a run
-/// lasts long enough for its progress to be watched moving.
+/// lasts long enough for its progress to be watched moving; and its oncology reports with their entities
+/// ("oncology-reports"), for the entity recognition bundle, uploaded too.
 /// </summary>
 public sealed class DashboardFederation
 {
@@ -47,6 +48,8 @@ public sealed class DashboardFederation
 
     public string BundleSha256 { get; private set; } = "";
 
+    public string NerBundleSha256 { get; private set; } = "";
+
     public IBrowser Browser { get; private set; } = null!;
 
     public EvaluationService.EvaluationServiceClient Evaluations { get; private set; } = null!;
@@ -64,13 +67,13 @@ public sealed class DashboardFederation
         using var cts = new CancellationTokenSource(Timeout);
         var assets = await DemoAssets.EnsureBuiltAsync(Path.Combine(Root, "assets"), null, cts.Token);
         var work = Path.Combine(Root, "federation");
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256] }, cts.Token);
+        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256, assets.NerBundleSha256] }, cts.Token);
         var names = new List<string>();
         foreach (var hospital in assets.Hospitals)
         {
             var large = Path.Combine(work, $"{hospital.Slug}-amr-large.jsonl");
             await File.WriteAllTextAsync(large, Repeat(await File.ReadAllLinesAsync(hospital.AmrPath, cts.Token), LargeRepeats), cts.Token);
-            await _federation.AddNodeAsync(hospital.Slug, [new NodeDataset("amr-reports", hospital.AmrPath), new NodeDataset("amr-large", large)], cts.Token);
+            await _federation.AddNodeAsync(hospital.Slug, [new NodeDataset("amr-reports", hospital.AmrPath), new NodeDataset("amr-large", large), new NodeDataset("oncology-reports", hospital.OncologyPath)], cts.Token);
             names.Add(hospital.Slug);
         }
 
@@ -86,6 +89,7 @@ public sealed class DashboardFederation
         _channel = _federation.CreateEvaluatorChannel(EvaluatorToken);
         Evaluations = new EvaluationService.EvaluationServiceClient(_channel);
         BundleSha256 = await UploadAsync(assets.BundlePath, cts.Token);
+        NerBundleSha256 = await UploadAsync(assets.NerBundlePath, cts.Token);
 
         _playwright = await Playwright.CreateAsync();
         Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
@@ -135,6 +139,13 @@ public sealed class DashboardFederation
         var spec = (await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken))
             .Replace("dataset: amr-reports", $"dataset: {dataset}", StringComparison.Ordinal);
         return await Evaluations.SubmitEvaluationAsync(new SubmitEvaluationRequest { SpecYaml = spec, ModelBundleSha256 = BundleSha256 }, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>Submits the shipped oncology entity recognition spec (oncology-reports) with the NER bundle to every node.</summary>
+    public async Task<Contracts.V1.Evaluation> SubmitNerAsync(CancellationToken cancellationToken)
+    {
+        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "oncology-biomarkers-ner.yaml"), cancellationToken);
+        return await Evaluations.SubmitEvaluationAsync(new SubmitEvaluationRequest { SpecYaml = spec, ModelBundleSha256 = NerBundleSha256 }, cancellationToken: cancellationToken);
     }
 
     /// <summary>Follows the evaluation's gRPC watch stream until it is final.</summary>

@@ -30,6 +30,16 @@ public static class DashboardPages
         TestContext.AddTestAttachment(path, name);
     }
 
+    /// <summary>A PNG of one element (a chart at its real size), in artifacts/screenshots/, attached to the current test.</summary>
+    public static async Task ScreenshotAsync(ILocator element, string name)
+    {
+        ArgumentNullException.ThrowIfNull(element);
+        Directory.CreateDirectory(ScreenshotDirectory);
+        var path = Path.Combine(ScreenshotDirectory, name + ".png");
+        await element.ScreenshotAsync(new LocatorScreenshotOptions { Path = path });
+        TestContext.AddTestAttachment(path, name);
+    }
+
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)

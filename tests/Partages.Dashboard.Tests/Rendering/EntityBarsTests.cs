@@ -1,12 +1,8 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Xml.Linq;
-using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Charts;
-using Partages.Coordinator.Dashboard.Pages;
 using Partages.Coordinator.Dashboard.Results;
-using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Persistence;
+using static Partages.Dashboard.Tests.Infrastructure.NerSamples;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
@@ -18,8 +14,6 @@ namespace Partages.Dashboard.Rendering.Tests;
 /// <summary>The entity bars and the NER results section, rendered from hand-made results whose every figure is known.</summary>
 public sealed class EntityBarsTests
 {
-    private static readonly string[] Types = ["BIOMARKER", "STATUS", "MUTATION"];
-
     [Test]
     public void Render_PooledSchemes_EachBarIsItsValueTimesThePlotWidthAndWritesTheNumber()
     {
@@ -139,6 +133,8 @@ public sealed class EntityBarsTests
 
         analysis.Pooled.Should().BeNull();
         analysis.PooledNote.Should().StartWith("not released");
+        EntityAnalysis.From(document with { OmittedSections = [new OmittedSection("schemes", "a site's release gate withheld it")] }, Types)
+            .PooledNote.Should().Be("not released: a site's release gate withheld it");
         analysis.Sites.Single(s => s.Site == "chu-valmont").Schemes.Should().BeNull();
         analysis.Sites.Single(s => s.Site == "hopital-kerbrac").Schemes.Should().HaveCount(4);
     }
@@ -160,6 +156,23 @@ public sealed class EntityBarsTests
         html.Should().Contain("<summary>Strict: the figures as a table</summary>");
         html.Should().Contain("Entity F1 per site, by scheme").And.NotContain("entities-not-released");
         html.Should().Contain("entity recognition releases no scores");
+    }
+
+    [Test]
+    public void EvaluationPage_SiteWithoutSchemesPooledByThePooler_SaysNotReleasedWithThePoolersReason()
+    {
+        // Pooled by the real pooler: one site's gate withheld its schemes, so the pooled schemes are left out and named.
+        var withheld = Site(biomarker: Outcomes(correct: 3), status: Outcomes(correct: 2)) with { Schemes = null };
+        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types,
+            new Dictionary<string, ResultDocument>(StringComparer.Ordinal) { ["chu-valmont"] = withheld, ["hopital-kerbrac"] = Site(biomarker: Outcomes(correct: 4), status: Outcomes(correct: 1)) }, []);
+
+        var html = RenderPage(pooled);
+
+        pooled.Pooled!.Schemes.Should().BeNull();
+        html.Should().Contain("id=\"entities-not-released\"").And.NotContain("class=\"chart entity-bars\"");
+        html.Should().Contain("withheld it");
+        // The site that did release its schemes still shows its own F1 per scheme.
+        html.Should().Contain("<td class=\"num\" data-scheme=\"strict\">1.000</td>");
     }
 
     [Test]
@@ -192,43 +205,6 @@ public sealed class EntityBarsTests
 
         RenderPage(pooled).Should().NotContain("id=\"entities\"");
     }
-
-    /// <summary>The evaluation page as the coordinator serves it, from the pooled result's JSON (the stored form).</summary>
-    private static string RenderPage(PooledResultDocument pooled)
-    {
-        var json = JsonDocument.Parse(ResultJson.Serialize(pooled)).RootElement.Clone();
-        var now = new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
-        var view = new EvaluationView("ev_1", "oncology-biomarkers-ner", "completed", "", "tests", pooled.Task, "oncology-reports", Types, 1,
-            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], json);
-        return EvaluationPage.Render(view, now, new EvaluatorIdentity("wall-screen", ApiRole.Viewer));
-    }
-
-    private static PooledResultDocument Pool(params ResultDocument[] sites) =>
-        PooledResultDocument.Pool(TaskTypes.TokenClassification, Types,
-            sites.Select((s, i) => (Name: $"site-{i}", Site: s)).ToDictionary(s => s.Name, s => s.Site, StringComparer.Ordinal), []);
-
-    /// <summary>A site's NER result whose every scheme has the same outcome counts per type (strict, exact, partial, type).</summary>
-    private static ResultDocument Site(NerOutcomeCounts biomarker, NerOutcomeCounts status, NerOutcomeCounts? mutation = null)
-    {
-        var schemes = new NerSchemeCounts(Types);
-        foreach (var scheme in NerSchemes.All)
-        {
-            schemes.Set(scheme, 0, biomarker);
-            schemes.Set(scheme, 1, status);
-            schemes.Set(scheme, 2, mutation ?? Outcomes());
-        }
-
-        var seqeval = new SeqevalCounts(Types);
-        seqeval.Set(0, biomarker.Correct, biomarker.Spurious, biomarker.Missed);
-        seqeval.Set(1, status.Correct, status.Spurious, status.Missed);
-        seqeval.Set(2, 0, mutation?.Spurious ?? 0, 0);
-        seqeval.SetWords(100, 90);
-        var confusion = ClassificationCounts.FromMatrix(Types, [[biomarker.Correct, 0, 0], [0, status.Correct, 0], [0, 0, 0]]);
-        return NerResults.Build(TaskTypes.TokenClassification, 10, schemes, seqeval, confusion, new InputSummary { DocumentsRead = 10, DocumentsEvaluated = 10 });
-    }
-
-    private static NerOutcomeCounts Outcomes(long correct = 0, long incorrect = 0, long partial = 0, long missed = 0, long spurious = 0) =>
-        new() { Correct = correct, Incorrect = incorrect, Partial = partial, Missed = missed, Spurious = spurious };
 
     private static XElement Parse(string svg) => XElement.Parse(svg);
 

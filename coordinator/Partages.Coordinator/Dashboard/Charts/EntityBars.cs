@@ -46,7 +46,7 @@ public static class EntityBars
         foreach (var (_, letter, name, colour) in Metrics)
         {
             html.Void("rect", ("x", Html.N(legendX)), ("y", "11"), ("width", "18"), ("height", "18"), ("fill", colour))
-                .Element("text", $"{name} ({letter})", ("x", Html.N(legendX + 26)), ("y", "26"), ("class", "legend"));
+                .Element("text", name == letter ? name : $"{name} ({letter})", ("x", Html.N(legendX + 26)), ("y", "26"), ("class", "legend"));
             legendX += 150;
         }
 

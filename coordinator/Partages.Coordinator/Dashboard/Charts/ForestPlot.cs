@@ -66,7 +66,8 @@ public static class ForestPlot
             }
             else
             {
-                html.Element("text", row.Note ?? "no estimate", ("x", Html.N(TextLeft)), ("y", Html.N(y + 6)), ("class", "row-value muted"));
+                // The reason is long (it would run off the plot): it is in the row's title and the figure's caption.
+                html.Element("text", "no estimate", ("x", Html.N(TextLeft)), ("y", Html.N(y + 6)), ("class", "row-value muted"));
             }
 
             if (row.Note is not null)
@@ -90,7 +91,8 @@ public static class ForestPlot
         }
         else
         {
-            html.Element("text", data.PooledNote ?? "not estimable", ("x", Html.N(TextLeft)), ("y", Html.N(py + 6)), ("class", "row-value muted"));
+            // Only the verdict fits beside the plot; the caption under the figure gives the reason.
+            html.Element("text", "not estimable", ("x", Html.N(TextLeft)), ("y", Html.N(py + 6)), ("class", "row-value muted"));
         }
 
         html.Close("g").Close("svg");

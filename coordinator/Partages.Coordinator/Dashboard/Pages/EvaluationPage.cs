@@ -233,7 +233,8 @@ public static class EvaluationPage
                     .Raw(EntityBars.Render(scheme, id))
                     .Open("details", ("class", "chart-table"))
                     .Element("summary", $"{title}: the figures as a table")
-                    .Open("div", ("class", "table-wrap"))
+                    // Wider than its half of the screen: a region that scrolls must take the focus, or a keyboard cannot scroll it.
+                    .Open("div", ("class", "table-wrap"), ("tabindex", "0"), ("role", "region"), ("aria-label", $"{title} scheme, as a table"))
                     .Open("table", ("class", "data entity-table"), ("data-scheme", scheme.Scheme))
                     .Element("caption", $"{title} scheme, pooled: outcomes per entity type, then precision, recall and F1.")
                     .Open("thead").Open("tr");

@@ -62,8 +62,11 @@ public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<S
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(types);
         var pooled = document.Pooled is { } p ? Schemes(p.Schemes, types) : null;
+        // The pooler names why it left the section out (e.g. one site's release gate withheld it): say that reason.
+        var omitted = document.OmittedSections?.FirstOrDefault(o => o.Section == "schemes");
         var note = pooled is not null ? null
             : document.Pooled is null ? "not released: no site's result was pooled"
+            : omitted is not null ? $"not released: {omitted.Reason}"
             : "not released: the pooled result carries no entity-level (schemes) section";
         var sites = document.PerSite.Select(s => new SiteEntities(s.Key, Schemes(s.Value.Schemes, types))).ToList();
         return new EntityAnalysis(types, pooled, note, sites);
