@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Google.Protobuf;
 using Grpc.Core;
@@ -26,7 +27,13 @@ public sealed partial class RunScheduler(
     IOptions<CoordinatorOptions> options,
     ILogger<RunScheduler> logger) : IDisposable
 {
+    /// <summary>Session messages in one transaction at most (group commit, see <see cref="HandleAsync"/>).</summary>
+    private const int MaxMessagesPerCommit = 256;
+
     private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Session messages not yet applied: whoever holds the gate next applies all of them in one transaction.
+    private readonly ConcurrentQueue<PendingMessage> _inbox = new();
     private readonly EvaluationChangeNotifier _notifier = notifier;
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -202,68 +209,158 @@ public sealed partial class RunScheduler(
         Log.NodeDisconnected(logger, session.NodeName);
     }
 
-    /// <summary>Applies one message from a node's session. Returns false when the node has been revoked meanwhile.</summary>
+    /// <summary>
+    /// Applies one message from a node's session and returns once it is committed; false when the node has been revoked
+    /// meanwhile. Messages that arrive while the gate is held are applied together by the next holder, in one transaction
+    /// (group commit): with hundreds of nodes, a commit and its fsync per heartbeat or progress report capped the whole
+    /// coordinator at a few hundred messages a second (docs/benchmarks.md). A session sends its next message only after
+    /// this returns, so a node's messages keep their order.
+    /// </summary>
     public async Task<bool> HandleAsync(NodeSession session, NodeMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
         ArgumentNullException.ThrowIfNull(message);
+        var pending = new PendingMessage(session, message);
+        _inbox.Enqueue(pending);
         var changes = new Changes(this);
-        var replies = new List<CoordinatorMessage>();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            var nodeName = session.NodeName;
-            switch (message.KindCase)
+            if (!pending.Applied.Task.IsCompleted)
             {
-                case NodeMessage.KindOneofCase.Heartbeat:
-                    var node = await db.Nodes.SingleOrDefaultAsync(n => n.Id == session.Node.Id, cancellationToken).ConfigureAwait(false);
-                    if (node is null || node.Revoked || node.CertificateSha256 != session.Node.CertificateSha256)
-                    {
-                        return false;
-                    }
-
-                    node.LastSeen = now;
-                    var ids = message.Heartbeat.ActiveRunIds.ToList();
-                    var renewed = await db.Runs
-                        .Where(r => r.NodeName == nodeName && ids.Contains(r.Id) && RunLifecycle.Open.Contains(r.Status))
-                        .ToListAsync(cancellationToken).ConfigureAwait(false);
-                    foreach (var run in renewed)
-                    {
-                        run.LeaseExpiresAt = now + Lease;
-                    }
-
-                    break;
-                case NodeMessage.KindOneofCase.Hello:
-                    Log.UnexpectedHello(logger, nodeName);
-                    break;
-                case NodeMessage.KindOneofCase.None:
-                    break;
-                default:
-                    await ApplyRunMessageAsync(db, session, message, now, changes, replies, cancellationToken).ConfigureAwait(false);
-                    break;
+                await ApplyQueuedAsync(changes).ConfigureAwait(false);
             }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var reply in replies)
-            {
-                session.TrySend(reply);
-            }
-
-            if (message.KindCase == NodeMessage.KindOneofCase.Heartbeat)
-            {
-                // The node's last heartbeat moved: the dashboard's node list shows it.
-                sessions.PublishChange();
-            }
-
-            return true;
         }
         finally
         {
             _gate.Release();
             changes.Publish();
         }
+
+        return await pending.Applied.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>Session messages waiting for the gate (tests of the group commit).</summary>
+    internal int QueuedMessages => _inbox.Count;
+
+    /// <summary>Holds the gate until disposed, so session messages queue up and then commit together (tests of the group commit).</summary>
+    internal async Task<IDisposable> PauseAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        return new GateHold(_gate);
+    }
+
+    /// <summary>
+    /// Under the gate: applies the queued session messages in one transaction. If the batch fails, each message is
+    /// applied again alone, so only the sender of a bad message sees the error.
+    /// </summary>
+    private async Task ApplyQueuedAsync(Changes changes)
+    {
+        var batch = new List<PendingMessage>();
+        while (batch.Count < MaxMessagesPerCommit && _inbox.TryDequeue(out var next))
+        {
+            batch.Add(next);
+        }
+
+        try
+        {
+            await ApplyBatchAsync(batch, changes).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (batch.Count > 1 && ex is not OutOfMemoryException)
+        {
+            foreach (var pending in batch)
+            {
+                try
+                {
+                    await ApplyBatchAsync([pending], changes).ConfigureAwait(false);
+                }
+                catch (Exception alone) when (alone is not OutOfMemoryException)
+                {
+                    pending.Applied.TrySetException(alone);
+                }
+            }
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            batch[0].Applied.TrySetException(ex);
+        }
+    }
+
+    private async Task ApplyBatchAsync(IReadOnlyList<PendingMessage> batch, Changes changes)
+    {
+        // No caller's token: the batch carries other nodes' messages, which one node hanging up must not cancel.
+        var cancellationToken = CancellationToken.None;
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var now = time.GetUtcNow();
+        var outcomes = new List<(PendingMessage Pending, bool Accepted, List<CoordinatorMessage> Replies)>(batch.Count);
+        foreach (var pending in batch)
+        {
+            var replies = new List<CoordinatorMessage>();
+            var accepted = await ApplyMessageAsync(db, pending.Session, pending.Message, now, changes, replies, cancellationToken).ConfigureAwait(false);
+            outcomes.Add((pending, accepted, replies));
+        }
+
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var (pending, accepted, replies) in outcomes)
+        {
+            foreach (var reply in replies)
+            {
+                pending.Session.TrySend(reply);
+            }
+
+            pending.Applied.TrySetResult(accepted);
+        }
+
+        if (batch.Any(p => p.Message.KindCase == NodeMessage.KindOneofCase.Heartbeat))
+        {
+            // The nodes' last heartbeats moved: the dashboard's node list shows them.
+            sessions.PublishChange();
+        }
+    }
+
+    /// <summary>One session message, in the batch's context. False when the node has been revoked (nothing is changed then).</summary>
+    private async Task<bool> ApplyMessageAsync(
+        CoordinatorDbContext db,
+        NodeSession session,
+        NodeMessage message,
+        DateTimeOffset now,
+        Changes changes,
+        List<CoordinatorMessage> replies,
+        CancellationToken cancellationToken)
+    {
+        var nodeName = session.NodeName;
+        switch (message.KindCase)
+        {
+            case NodeMessage.KindOneofCase.Heartbeat:
+                var node = await db.Nodes.SingleOrDefaultAsync(n => n.Id == session.Node.Id, cancellationToken).ConfigureAwait(false);
+                if (node is null || node.Revoked || node.CertificateSha256 != session.Node.CertificateSha256)
+                {
+                    return false;
+                }
+
+                node.LastSeen = now;
+                var ids = message.Heartbeat.ActiveRunIds.ToList();
+                var renewed = await db.Runs
+                    .Where(r => r.NodeName == nodeName && ids.Contains(r.Id) && RunLifecycle.Open.Contains(r.Status))
+                    .ToListAsync(cancellationToken).ConfigureAwait(false);
+                // A run already tracked by this batch has its new state; one that just ended keeps no lease.
+                foreach (var run in renewed.Where(r => !RunLifecycle.IsFinal(r.Status)))
+                {
+                    run.LeaseExpiresAt = now + Lease;
+                }
+
+                break;
+            case NodeMessage.KindOneofCase.Hello:
+                Log.UnexpectedHello(logger, nodeName);
+                break;
+            case NodeMessage.KindOneofCase.None:
+                break;
+            default:
+                await ApplyRunMessageAsync(db, session, message, now, changes, replies, cancellationToken).ConfigureAwait(false);
+                break;
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -279,7 +376,8 @@ public sealed partial class RunScheduler(
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var run = await db.Runs.Include(r => r.Evaluation).ThenInclude(e => e!.Runs)
+            // Only this run and its evaluation: the other runs (and their results) are loaded when the evaluation closes.
+            var run = await db.Runs.Include(r => r.Evaluation)
                 .SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false)
                 ?? throw new RpcException(new Status(StatusCode.NotFound, $"Run '{runId}' does not exist."));
             if (run.NodeName != node.Name)
@@ -315,7 +413,7 @@ public sealed partial class RunScheduler(
             if (ResultIntake.Validate(resultJson, evaluation, out var problem) is null)
             {
                 Fail(db, run, "invalid result: " + problem, now, changes);
-                Finalize(evaluation, now, changes);
+                await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
                 Log.InvalidResult(logger, run.Id, node.Name, problem);
                 throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid result: " + problem));
@@ -327,7 +425,7 @@ public sealed partial class RunScheduler(
             run.ManifestJson = manifestJson;
             run.LeaseExpiresAt = null;
             Transition(db, run, RunStatus.Succeeded, "", now, changes);
-            Finalize(evaluation, now, changes);
+            await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.ResultStored(logger, run.Id, node.Name, hash);
             return true;
@@ -505,7 +603,9 @@ public sealed partial class RunScheduler(
             NodeMessage.KindOneofCase.Cancelled => message.Cancelled.RunId,
             _ => "",
         };
-        var run = await db.Runs.Include(r => r.Evaluation).ThenInclude(e => e!.Runs)
+        // Only this run and its evaluation: loading every run of a 200-node evaluation for each progress report made a
+        // round quadratic. The other runs are loaded when the run ends and the evaluation may close.
+        var run = await db.Runs.Include(r => r.Evaluation)
             .SingleOrDefaultAsync(r => r.Id == runId, cancellationToken).ConfigureAwait(false);
         if (run is null || run.NodeName != session.NodeName)
         {
@@ -573,16 +673,16 @@ public sealed partial class RunScheduler(
             case NodeMessage.KindOneofCase.Rejected:
                 run.LeaseExpiresAt = null;
                 Transition(db, run, RunStatus.Rejected, Reason(message.Rejected.Reason, "rejected by the node"), now, changes);
-                Finalize(run.Evaluation!, now, changes);
+                await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 break;
             case NodeMessage.KindOneofCase.Failed:
                 Fail(db, run, Reason(message.Failed.Reason, "failed at the node"), now, changes);
-                Finalize(run.Evaluation!, now, changes);
+                await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 break;
             case NodeMessage.KindOneofCase.Cancelled:
                 run.LeaseExpiresAt = null;
                 Transition(db, run, RunStatus.Cancelled, "cancelled by the node", now, changes);
-                Finalize(run.Evaluation!, now, changes);
+                await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 break;
         }
     }
@@ -643,6 +743,39 @@ public sealed partial class RunScheduler(
         }
     }
 
+    /// <summary>
+    /// After <paramref name="run"/> ended: closes its evaluation if no other run of it is still open. Which runs are open
+    /// is asked of the database (ids only), corrected by the runs this context already changed and has not saved (a
+    /// batch may end several runs of one evaluation); every run, with its result, is loaded only to close it.
+    /// </summary>
+    private async Task FinalizeIfLastAsync(CoordinatorDbContext db, RunEntity run, DateTimeOffset now, Changes changes, CancellationToken cancellationToken)
+    {
+        var evaluation = run.Evaluation!;
+        if (RunLifecycle.IsFinal(evaluation.Status))
+        {
+            return;
+        }
+
+        var runs = db.Entry(evaluation).Collection(e => e.Runs);
+        if (!runs.IsLoaded)
+        {
+            var openInDatabase = await db.Runs
+                .Where(r => r.EvaluationId == evaluation.Id && r.Id != run.Id && RunLifecycle.Open.Contains(r.Status))
+                .Select(r => r.Id)
+                .ToListAsync(cancellationToken).ConfigureAwait(false);
+            var tracked = db.ChangeTracker.Entries<RunEntity>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status, StringComparer.Ordinal);
+            if (openInDatabase.Any(id => !tracked.TryGetValue(id, out var status) || !RunLifecycle.IsFinal(status)))
+            {
+                return;
+            }
+
+            // Tracked runs keep their unsaved state; the others come with their results, for pooling.
+            await runs.LoadAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        Finalize(evaluation, now, changes);
+    }
+
     /// <summary>Closes the evaluation if it is running and every run is final.</summary>
     private void Finalize(EvaluationEntity evaluation, DateTimeOffset now, Changes changes)
     {
@@ -672,6 +805,29 @@ public sealed partial class RunScheduler(
         var hashes = runs.Select(r => r.Evaluation!.ModelBundleSha256).Distinct().ToList();
         return await db.Artifacts.AsNoTracking().Where(a => hashes.Contains(a.Sha256))
             .ToDictionaryAsync(a => a.Sha256, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A session message waiting for the gate; completed once its batch is committed (or with its error).</summary>
+    private sealed class PendingMessage(NodeSession session, NodeMessage message)
+    {
+        public NodeSession Session { get; } = session;
+
+        public NodeMessage Message { get; } = message;
+
+        public TaskCompletionSource<bool> Applied { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class GateHold(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
     }
 
     /// <summary>The evaluations touched by one operation; their watchers are woken once it is committed.</summary>

@@ -1,0 +1,313 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Partages.Client;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Admin;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
+using Partages.Demo.Federation;
+using Partages.Evaluation.Results;
+
+namespace Partages.Benchmarks.Federation;
+
+/// <summary>
+/// One coordinator process, many simulated nodes in this process. Setup (not timed as a figure of interest, but
+/// reported): enrollment tokens with the admin command, each node's enrollment and session. Then the scheduling rounds
+/// and the artifact phase, each checked before any figure is kept.
+/// </summary>
+internal sealed class FederationBenchmark(FederationSettings settings, TextWriter progress)
+{
+    private const string EvaluatorName = "benchmark";
+
+    public async Task<FederationReport> RunAsync(CancellationToken cancellationToken)
+    {
+        var workDirectory = settings.WorkDirectory is { } given
+            ? Directory.CreateDirectory(Path.GetFullPath(given)).FullName
+            : Directory.CreateTempSubdirectory("partages-federation-").FullName;
+        progress.WriteLine($"Work directory: {workDirectory}");
+        var total = Stopwatch.StartNew();
+        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory }, cancellationToken).ConfigureAwait(false);
+        var meter = new ProcessMeter(federation.Coordinator.Id);
+        progress.WriteLine($"Coordinator pid {meter.Pid} at {federation.CoordinatorUrl}");
+
+        var setup = PhaseUsage.Start(meter);
+        var apiToken = await federation.CreateApiTokenAsync(EvaluatorName, "evaluator", cancellationToken).ConfigureAwait(false);
+        var names = Enumerable.Range(1, settings.Nodes).Select(i => $"bench-node-{i:D4}").ToList();
+        var tokenClock = Stopwatch.StartNew();
+        var tokens = await CreateEnrollmentTokensAsync(federation, names, cancellationToken).ConfigureAwait(false);
+        var tokensElapsed = tokenClock.Elapsed;
+
+        using var ca = await CoordinatorTrust.FetchPinnedCaAsync(federation.CoordinatorUrl, tokens.Values.First().CaSha256, TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        var nodes = new List<SimulatedNode>(settings.Nodes);
+        try
+        {
+            var enrollClock = Stopwatch.StartNew();
+            await Parallel.ForEachAsync(
+                names,
+                new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = cancellationToken },
+                async (name, ct) =>
+                {
+                    var node = await SimulatedNode.EnrollAsync(federation.CoordinatorUrl, name, SyntheticResults.Dataset, tokens[name].Token, ca, ct).ConfigureAwait(false);
+                    lock (nodes)
+                    {
+                        nodes.Add(node);
+                    }
+                }).ConfigureAwait(false);
+            var enrollElapsed = enrollClock.Elapsed;
+            nodes.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+
+            var connectClock = Stopwatch.StartNew();
+            await WithinAsync(
+                Task.WhenAll(nodes.Select(n => n.ConnectAsync(settings.StepTimeout, cancellationToken))),
+                "every node's session to be welcomed",
+                cancellationToken).ConfigureAwait(false);
+            var connectElapsed = connectClock.Elapsed;
+
+            using var channel = federation.CreateEvaluatorChannel(apiToken);
+            var evaluator = new EvaluatorClient(channel);
+            var online = (await evaluator.ListNodesAsync(cancellationToken).ConfigureAwait(false)).Count(n => n.Online);
+            if (online != settings.Nodes)
+            {
+                throw new BenchmarkFailedException($"The coordinator lists {online} node(s) online; {settings.Nodes} connected.");
+            }
+
+            var setupUsage = setup();
+            progress.WriteLine($"Setup: {settings.Nodes} nodes enrolled and connected in {setupUsage.Wall.TotalSeconds:0.0} s.");
+            var report = new FederationReport
+            {
+                Settings = settings,
+                CoordinatorPid = meter.Pid,
+                Setup = new SetupFigures(tokensElapsed, enrollElapsed, connectElapsed, setupUsage),
+            };
+
+            if (settings.Rounds > 0)
+            {
+                var bundle = await UploadRandomArtifactAsync(evaluator, Path.Combine(workDirectory, "round-bundle.bin"), 64 * 1024, cancellationToken).ConfigureAwait(false);
+                // Round 0 warms up both processes (JIT, connection windows, SQLite pages); it is checked and printed, not in the medians.
+                report.WarmUp = await RunRoundAsync(0, evaluator, nodes, bundle, meter, cancellationToken).ConfigureAwait(false);
+                progress.WriteLine("Warm-up round checked.");
+                for (var round = 1; round <= settings.Rounds; round++)
+                {
+                    var result = await RunRoundAsync(round, evaluator, nodes, bundle, meter, cancellationToken).ConfigureAwait(false);
+                    report.Rounds.Add(result);
+                    progress.WriteLine($"Round {round}/{settings.Rounds} checked.");
+                }
+            }
+
+            if (settings.BundleMegabytes > 0)
+            {
+                report.Artifacts = await RunArtifactPhaseAsync(evaluator, nodes.Take(settings.Downloaders).ToList(), meter, workDirectory, cancellationToken).ConfigureAwait(false);
+            }
+
+            report.CoordinatorTotal = meter.Read();
+            report.TotalWall = total.Elapsed;
+            return report;
+        }
+        finally
+        {
+            foreach (var node in nodes)
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<RoundFigures> RunRoundAsync(
+        int round, EvaluatorClient evaluator, IReadOnlyList<SimulatedNode> nodes, ArtifactRef bundle, ProcessMeter meter, CancellationToken cancellationToken)
+    {
+        var usage = PhaseUsage.Start(meter);
+        var submitted = Stopwatch.GetTimestamp();
+        var evaluation = await evaluator.SubmitAsync(SyntheticResults.SpecYaml(nodes.Count), bundle.Sha256, nodes.Select(n => n.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var submitReturned = Stopwatch.GetTimestamp();
+
+        var offers = await WithinAsync(
+            Task.WhenAll(nodes.Select(n => OfferForAsync(n, evaluation.Id, cancellationToken))),
+            $"round {round}: an offer of {evaluation.Id} at every node",
+            cancellationToken).ConfigureAwait(false);
+        var lastOffer = offers.Max(o => o.ReceivedAt);
+
+        await using var watch = EvaluationWatch.Start(evaluator.Raw, evaluation.Id);
+        await WithinAsync(watch.FirstSnapshot, $"round {round}: the first WatchEvaluation snapshot", cancellationToken).ConfigureAwait(false);
+
+        var results = nodes.Select((_, i) => SyntheticResults.For(i, round)).ToList();
+        var acceptStarted = Stopwatch.GetTimestamp();
+        await Task.WhenAll(nodes.Select((n, i) => n.AcceptAndRunAsync(offers[i].Offer, results[i].Documents))).ConfigureAwait(false);
+        var allRunning = await WithinAsync(watch.AllRunning, $"round {round}: every run reported running", cancellationToken).ConfigureAwait(false);
+
+        var resultsStarted = Stopwatch.GetTimestamp();
+        var acknowledged = await WithinAsync(
+            Task.WhenAll(nodes.Select((n, i) => n.SubmitResultAsync(offers[i].Offer.RunId, results[i].Json, cancellationToken))),
+            $"round {round}: every result acknowledged",
+            cancellationToken).ConfigureAwait(false);
+        var lastAck = acknowledged.Max();
+        var (final, finalSeen) = await WithinAsync(watch.Final, $"round {round}: the evaluation final with a pooled result", cancellationToken).ConfigureAwait(false);
+        var phase = usage();
+
+        Check(final, nodes, results.Sum(r => r.Documents), round);
+        return new RoundFigures(
+            round,
+            evaluation.Id,
+            Stopwatch.GetElapsedTime(submitted, submitReturned),
+            Stopwatch.GetElapsedTime(submitted, offers.Min(o => o.ReceivedAt)),
+            Stopwatch.GetElapsedTime(submitted, lastOffer),
+            Stopwatch.GetElapsedTime(acceptStarted, allRunning),
+            Stopwatch.GetElapsedTime(resultsStarted, lastAck),
+            Stopwatch.GetElapsedTime(lastAck, finalSeen),
+            Stopwatch.GetElapsedTime(resultsStarted, finalSeen),
+            watch.Snapshots,
+            phase);
+    }
+
+    /// <summary>Refuses a round whose outcome is not exactly what the nodes sent: every site in, the pooled counts their sum.</summary>
+    private static void Check(EvaluationView final, IReadOnlyList<SimulatedNode> nodes, long documents, int round)
+    {
+        if (final.State != EvaluationState.Completed)
+        {
+            throw new BenchmarkFailedException($"Round {round}: evaluation {final.Id} ended {final.State}: {final.Reason}");
+        }
+
+        if (final.IncludedSites.Count != nodes.Count || final.Runs.Any(r => r.State != RunState.Succeeded))
+        {
+            throw new BenchmarkFailedException($"Round {round}: {final.IncludedSites.Count} of {nodes.Count} sites included in {final.Id}.");
+        }
+
+        var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
+        if (pooled.Pooled is null || pooled.Pooled.NDocuments != documents || pooled.PerSite.Count != nodes.Count)
+        {
+            throw new BenchmarkFailedException(
+                $"Round {round}: the pooled result counts {pooled.Pooled?.NDocuments} documents over {pooled.PerSite.Count} sites; the nodes sent {documents} over {nodes.Count}.");
+        }
+
+        if (nodes.FirstOrDefault(n => n.Broken.IsCompleted) is { } broken)
+        {
+            throw new BenchmarkFailedException($"Round {round}: the session of {broken.Name} broke: {broken.Broken.Result.Message}");
+        }
+
+        var cancels = nodes.Sum(n => n.UnexpectedCancels);
+        if (cancels > 0)
+        {
+            throw new BenchmarkFailedException($"Round {round}: the nodes received {cancels} CancelJob message(s); none was expected.");
+        }
+    }
+
+    private static async Task<ReceivedOffer> OfferForAsync(SimulatedNode node, string evaluationId, CancellationToken cancellationToken)
+    {
+        var offer = await node.NextOfferAsync(cancellationToken).ConfigureAwait(false);
+        return offer.Offer.EvaluationId == evaluationId && offer.Offer.Dataset == SyntheticResults.Dataset
+            ? offer
+            : throw new BenchmarkFailedException($"Node {node.Name} received an offer for {offer.Offer.EvaluationId} (dataset {offer.Offer.Dataset}); expected {evaluationId}.");
+    }
+
+    private async Task<ArtifactFigures> RunArtifactPhaseAsync(
+        EvaluatorClient evaluator, IReadOnlyList<SimulatedNode> downloaders, ProcessMeter meter, string workDirectory, CancellationToken cancellationToken)
+    {
+        var size = (long)settings.BundleMegabytes * 1024 * 1024;
+        var path = Path.Combine(workDirectory, $"bundle-{settings.BundleMegabytes}mb.bin");
+        var upload = PhaseUsage.Start(meter);
+        var artifact = await UploadRandomArtifactAsync(evaluator, path, size, cancellationToken).ConfigureAwait(false);
+        var uploadUsage = upload();
+        progress.WriteLine($"Artifact of {settings.BundleMegabytes} MiB uploaded ({artifact.Sha256[..12]}…).");
+        File.Delete(path);
+
+        var figures = new ArtifactFigures { SizeBytes = size, Downloaders = downloaders.Count, Upload = uploadUsage };
+        for (var round = 1; round <= settings.DownloadRounds; round++)
+        {
+            var usage = PhaseUsage.Start(meter);
+            var outcomes = await WithinAsync(
+                Task.WhenAll(downloaders.Select(n => n.DownloadAsync(artifact, cancellationToken))),
+                $"download round {round}: {downloaders.Count} verified downloads",
+                cancellationToken).ConfigureAwait(false);
+            figures.Rounds.Add(new DownloadRoundFigures(round, outcomes, usage()));
+            progress.WriteLine($"Download round {round}/{settings.DownloadRounds} checked ({downloaders.Count} × SHA-256 verified).");
+        }
+
+        return figures;
+    }
+
+    /// <summary>Writes random bytes to <paramref name="path"/> and pushes them; the store accepts any bytes whose size and SHA-256 match the header.</summary>
+    private static async Task<ArtifactRef> UploadRandomArtifactAsync(EvaluatorClient evaluator, string path, long size, CancellationToken cancellationToken)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1024 * 1024, useAsync: true))
+        {
+            var block = new byte[1024 * 1024];
+            for (long written = 0; written < size; written += block.Length)
+            {
+                var length = (int)Math.Min(block.Length, size - written);
+                RandomNumberGenerator.Fill(block.AsSpan(0, length));
+                hash.AppendData(block.AsSpan(0, length));
+                await file.WriteAsync(block.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var artifact = await evaluator.UploadBundleAsync(path, cancellationToken).ConfigureAwait(false);
+        return artifact.Sha256 == sha && artifact.SizeBytes == size
+            ? artifact
+            : throw new BenchmarkFailedException($"The coordinator stored the upload as {artifact.Sha256} ({artifact.SizeBytes} bytes); sent {sha} ({size} bytes).");
+    }
+
+    /// <summary>
+    /// One enrollment token per node, issued on the running coordinator's data dir by the admin command's own operation
+    /// (in-process: the command is the same code behind a process start that costs seconds of CPU each on this machine).
+    /// </summary>
+    private static async Task<Dictionary<string, (string Token, string CaSha256)>> CreateEnrollmentTokensAsync(LocalFederation federation, IReadOnlyList<string> names, CancellationToken cancellationToken)
+    {
+        var tokens = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            var issued = await AdminOperations.CreateEnrollmentTokenAsync(
+                federation.CoordinatorDataDirectory, name, TimeSpan.FromHours(1), TimeProvider.System, cancellationToken).ConfigureAwait(false);
+            tokens[name] = (issued.Token, issued.CaSha256);
+        }
+
+        return tokens;
+    }
+
+    /// <summary>Awaits <paramref name="task"/> within the step timeout; a timeout is a failed run, named by <paramref name="what"/>.</summary>
+    private async Task WithinAsync(Task task, string what, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await task.WaitAsync(settings.StepTimeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new BenchmarkFailedException($"Timed out after {settings.StepTimeout.TotalSeconds:0} s waiting for {what}.");
+        }
+    }
+
+    private async Task<T> WithinAsync<T>(Task<T> task, string what, CancellationToken cancellationToken)
+    {
+        await WithinAsync((Task)task, what, cancellationToken).ConfigureAwait(false);
+        return await task.ConfigureAwait(false);
+    }
+}
+
+internal sealed record SetupFigures(TimeSpan EnrollmentTokens, TimeSpan Enrollments, TimeSpan Sessions, PhaseUsage Usage);
+
+internal sealed record RoundFigures(
+    int Round,
+    string EvaluationId,
+    TimeSpan SubmitCall,
+    TimeSpan SubmitToFirstOffer,
+    TimeSpan SubmitToAllOffers,
+    TimeSpan AcceptToAllRunning,
+    TimeSpan ResultsToLastAck,
+    TimeSpan LastAckToFinal,
+    TimeSpan ResultsToFinal,
+    int Snapshots,
+    PhaseUsage Usage);
+
+internal sealed record DownloadRoundFigures(int Round, IReadOnlyList<DownloadOutcome> Downloads, PhaseUsage Usage);
+
+internal sealed class ArtifactFigures
+{
+    public long SizeBytes { get; init; }
+
+    public int Downloaders { get; init; }
+
+    public required PhaseUsage Upload { get; init; }
+
+    public List<DownloadRoundFigures> Rounds { get; } = [];
+}
