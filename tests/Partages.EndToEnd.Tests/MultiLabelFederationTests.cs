@@ -1,0 +1,147 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Partages.Client;
+using Partages.Contracts.V1;
+using Partages.Demo.Federation;
+using Partages.Evaluation;
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Results;
+
+namespace Partages.EndToEnd.Tests;
+
+/// <summary>
+/// Multi-label classification across two hospitals, as real processes. The model kit has no multi-label model, so the
+/// test makes one from the demo AMR classifier: the same graph and vocabulary, its manifest's task set to
+/// multi_label_classification (each logit through a sigmoid and a threshold), and the hospitals' AMR reports given
+/// their label as a one-element label set.
+/// </summary>
+[NonParallelizable]
+public sealed class MultiLabelFederationTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
+    private static readonly string[] Sites = ["site-a", "site-b"];
+
+    private LocalFederation _federation = null!;
+    private EvaluatorClient _evaluator = null!;
+    private Grpc.Net.Client.GrpcChannel _channel = null!;
+    private string _bundleSha256 = "";
+
+    [OneTimeSetUp]
+    public async Task StartFederation()
+    {
+        var assets = TestAssets.Assets;
+        var workDirectory = TestAssets.NewWorkDirectory("multilabel");
+        Directory.CreateDirectory(workDirectory);
+        var bundle = Path.Combine(workDirectory, "amr-multilabel.zip");
+        await WriteMultiLabelBundleAsync(assets.BundlePath, bundle);
+
+        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [await ContentHash.OfFileAsync(bundle, CancellationToken.None)] });
+        for (var i = 0; i < Sites.Length; i++)
+        {
+            var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
+            await WriteMultiLabelDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
+            await _federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
+        }
+
+        _channel = _federation.CreateEvaluatorChannel(await _federation.CreateApiTokenAsync("e2e-multilabel", "evaluator"));
+        _evaluator = new EvaluatorClient(_channel);
+        _bundleSha256 = (await _evaluator.UploadBundleAsync(bundle)).Sha256;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopFederation()
+    {
+        _channel?.Dispose();
+        if (_federation is not null)
+        {
+            await _federation.DisposeAsync();
+        }
+    }
+
+    [Test]
+    public async Task Evaluation_MultiLabelOverTwoSites_PooledPerLabelCountsAreTheSumOfTheSitesReleasedCounts()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var spec = TestAssets.Spec(nodes: Sites, minSites: 2).Replace("task: single_label_classification", "task: multi_label_classification", StringComparison.Ordinal);
+        spec.Should().Contain("task: multi_label_classification");
+
+        var submitted = await _evaluator.SubmitAsync(spec, _bundleSha256, cancellationToken: cts.Token);
+        var evaluation = await _evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+
+        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        result.IncludedSites.Should().Equal(Sites);
+        var sites = Sites.Select(s => result.PerSite[s]).ToList();
+        sites.Should().OnlyContain(s => s.Task == TaskTypes.MultiLabelClassification && s.MultiLabel != null && s.Release != null && s.Release.MinCellCount == 5);
+        var pooled = result.Pooled!;
+        pooled.NDocuments.Should().Be(sites.Sum(s => s.NDocuments));
+        pooled.MultiLabel!.ExactMatches.Should().Be(sites.Sum(s => s.MultiLabel!.ExactMatches));
+        foreach (var label in pooled.ConfusionMatrix.Labels)
+        {
+            var metrics = pooled.PerClass[label];
+            metrics.Tp.Should().Be(sites.Sum(s => s.PerClass[label].Tp), label);
+            metrics.Fp.Should().Be(sites.Sum(s => s.PerClass[label].Fp), label);
+            metrics.Fn.Should().Be(sites.Sum(s => s.PerClass[label].Fn), label);
+            metrics.Tn.Should().Be(sites.Sum(s => s.PerClass[label].Tn), label);
+        }
+
+        var sum = MultiLabelStatistics.Pool(pooled.ConfusionMatrix.Labels, sites.Select(s => MultiLabelResults.Read(s, pooled.ConfusionMatrix.Labels)));
+        var expected = MultiLabelResults.Build(pooled.Task, pooled.MultiLabel.Threshold, sum, pooled.InputSummary);
+        pooled.Micro.Should().Be(expected.Micro, "ratios come from the summed counts");
+        pooled.Macro.Should().Be(expected.Macro);
+        pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(expected.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+        result.Heterogeneity!.F1.Keys.Should().BeEquivalentTo(pooled.ConfusionMatrix.Labels);
+        foreach (var (name, site) in Sites.Zip(sites).Append(("pooled", pooled)))
+        {
+            TestContext.Out.WriteLine($"{name}: {site.NDocuments} reports, micro F1 {site.Micro.F1:0.000}, subset accuracy {site.Accuracy:0.000}, suppressed cells {site.Release?.SuppressedCells}");
+        }
+    }
+
+    /// <summary>The demo classifier's bundle with its manifest's task set to multi-label (threshold 0.5); graph and vocabulary unchanged.</summary>
+    private static async Task WriteMultiLabelBundleAsync(string source, string destination)
+    {
+        using var input = ZipFile.OpenRead(source);
+        await using var output = File.Create(destination);
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
+        foreach (var entry in input.Entries)
+        {
+            await using var read = entry.Open();
+            var target = zip.CreateEntry(entry.FullName);
+            await using var write = target.Open();
+            if (entry.FullName == "manifest.json")
+            {
+                var manifest = JsonNode.Parse(read)!.AsObject();
+                manifest["task"] = TaskTypes.MultiLabelClassification;
+                manifest["threshold"] = 0.5;
+                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+            }
+            else
+            {
+                await read.CopyToAsync(write);
+            }
+        }
+    }
+
+    /// <summary>Each report with its single label as a label set: <c>"labels": [label]</c>.</summary>
+    private static async Task WriteMultiLabelDatasetAsync(string source, string destination)
+    {
+        var lines = new List<string>();
+        foreach (var line in await File.ReadAllLinesAsync(source))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var document = JsonNode.Parse(line)!.AsObject();
+            var label = document["label"]!.GetValue<string>();
+            document.Remove("label");
+            document["labels"] = new JsonArray(label);
+            lines.Add(document.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        }
+
+        await File.WriteAllLinesAsync(destination, lines);
+    }
+}
