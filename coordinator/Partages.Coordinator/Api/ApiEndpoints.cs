@@ -2,6 +2,7 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Scheduling;
+using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Api;
 
@@ -28,6 +29,15 @@ public static class ApiEndpoints
         api.MapGet("/nodes", async (ApiReadModel model, CancellationToken ct) =>
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
 
+        // The node list again whenever a node connects, goes or sends a heartbeat, or its runs change.
+        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, CancellationToken ct) =>
+            TypedResults.ServerSentEvents(ChangesAsync(
+                async c => ApiJson.Serialize(new { nodes = await model.NodesAsync(c).ConfigureAwait(false) }),
+                () => Task.WhenAny(sessions.NextChange(), notifier.NextAnyChange()),
+                "snapshot",
+                time,
+                ct)));
+
         api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, HttpContext context, CancellationToken ct) =>
         {
             if (!ApiReadModel.TryParseState(state, out var status))
@@ -44,6 +54,28 @@ public static class ApiEndpoints
             return TypedResults.Json(new { evaluations }, ApiJson.Options);
         });
 
+        // The evaluation list again whenever an evaluation is submitted or changes; same filters as the list.
+        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        {
+            if (!ApiReadModel.TryParseState(state, out var status))
+            {
+                return ApiJson.BadRequest($"state '{state}' is not one of running, completed, failed, cancelled.");
+            }
+
+            if (limit is < 0)
+            {
+                return ApiJson.BadRequest("limit must be positive (it is capped at 500).");
+            }
+
+            var caller = ApiAuthentication.Caller(context);
+            return TypedResults.ServerSentEvents(ChangesAsync(
+                async c => ApiJson.Serialize(new { evaluations = await model.EvaluationsAsync(caller, status, limit ?? 0, c).ConfigureAwait(false) }),
+                notifier.NextAnyChange,
+                "snapshot",
+                time,
+                ct));
+        });
+
         api.MapGet("/evaluations/{id}", async Task<IResult> (string id, ApiReadModel model, HttpContext context, CancellationToken ct) =>
             await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? TypedResults.Json(evaluation, ApiJson.Options)
@@ -58,6 +90,41 @@ public static class ApiEndpoints
         });
 
         return endpoints;
+    }
+
+    /// <summary>
+    /// At most one list snapshot per this interval: nodes report progress several times a second during a run, and
+    /// each snapshot reads the list from the database.
+    /// </summary>
+    public static TimeSpan ListMinInterval { get; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// <paramref name="render"/> now, then again after every change <paramref name="nextChange"/> reports (when it
+    /// renders differently), at most once per <see cref="ListMinInterval"/>, until the client goes. Subscribes before
+    /// each read, so a change committed during the read still wakes the loop. Used by the list streams here and by the
+    /// dashboard's live regions.
+    /// </summary>
+    internal static async IAsyncEnumerable<SseItem<string>> ChangesAsync(
+        Func<CancellationToken, Task<string>> render,
+        Func<Task> nextChange,
+        string eventName,
+        TimeProvider time,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? previous = null;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            var changed = nextChange();
+            var data = await render(cancellationToken).ConfigureAwait(false);
+            if (data != previous)
+            {
+                yield return new SseItem<string>(data, eventName);
+                previous = data;
+            }
+
+            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
+            await Task.Delay(ListMinInterval, time, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     /// <summary>

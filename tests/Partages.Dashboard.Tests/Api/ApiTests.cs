@@ -159,6 +159,72 @@ public sealed class ApiTests
     }
 
     [Test]
+    public async Task GetEvaluationsEvents_SubmittedThenCancelled_SnapshotsShowItAppearRunningThenCancelled()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/evaluations/events?state=");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        await using var items = System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        // The first snapshot comes at once: the stream is open before the evaluation exists.
+        (await items.MoveNextAsync()).Should().BeTrue();
+        items.Current.EventType.Should().Be("snapshot");
+
+        var submitted = await Federation.SubmitAsync("amr-large", cts.Token);
+        await using var cleanup = Federation.CancelIfRunning(submitted.Id);
+        var running = await NextStateAsync(items, submitted.Id, s => s == "running");
+        await Federation.Evaluations.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = submitted.Id, Reason = "api list stream test" }, cancellationToken: cts.Token);
+        var cancelled = await NextStateAsync(items, submitted.Id, s => s == "cancelled");
+
+        running.GetProperty("runs_final").GetInt32().Should().Be(0);
+        cancelled.GetProperty("runs_final").GetInt32().Should().Be(Federation.NodeNames.Count);
+    }
+
+    [Test]
+    public async Task GetNodesEvents_ViewerToken_FirstSnapshotListsEveryNode()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nodes/events");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
+        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        await using var items = System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+
+        (await items.MoveNextAsync()).Should().BeTrue();
+
+        items.Current.EventType.Should().Be("snapshot");
+        using var snapshot = JsonDocument.Parse(items.Current.Data);
+        snapshot.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()).Should().BeEquivalentTo(Federation.NodeNames);
+    }
+
+    [Test]
+    public async Task GetEvaluationsEvents_BadState_400()
+    {
+        using var response = await SendAsync("/api/v1/evaluations/events?state=sideways", Federation.ViewerToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        (await ErrorAsync(response)).GetProperty("code").GetString().Should().Be("invalid_argument");
+    }
+
+    /// <summary>Reads snapshots of the evaluation list until <paramref name="id"/> is listed in a state <paramref name="wanted"/> accepts.</summary>
+    private static async Task<JsonElement> NextStateAsync(IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<string>> items, string id, Func<string, bool> wanted)
+    {
+        while (await items.MoveNextAsync())
+        {
+            using var snapshot = JsonDocument.Parse(items.Current.Data);
+            var listed = snapshot.RootElement.GetProperty("evaluations").EnumerateArray().FirstOrDefault(e => e.GetProperty("id").GetString() == id);
+            if (listed.ValueKind == JsonValueKind.Object && wanted(listed.GetProperty("state").GetString()!))
+            {
+                return listed.Clone();
+            }
+        }
+
+        throw new AssertionException($"The stream ended before {id} reached the state wanted.");
+    }
+
+    [Test]
     public async Task GetEvaluation_AnotherEvaluatorsEvaluation_404AndNotListedAsForTheEvaluatorPlane()
     {
         using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
