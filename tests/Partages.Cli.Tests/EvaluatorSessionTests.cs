@@ -69,6 +69,10 @@ public sealed class EvaluatorSessionTests
         json.ExitCode.Should().Be(ExitCodes.Ok, json.ToString());
         var result = ResultJson.DeserializePooled(json.Output);
         result.IncludedSites.Should().Equal("site-a", "site-b");
+        var manifest = ReproducibilityManifest.ReadFrom(json.Output);
+        manifest!.EvaluationId.Should().Be(id);
+        manifest.Sites.Keys.Should().Equal("site-a", "site-b");
+        manifest.Sites.Values.Should().OnlyContain(s => s.DatasetFingerprint != null && s.AgentVersion != null && s.OnnxruntimeVersion != null);
         var pooled = result.Pooled!;
         var (siteA, siteB) = (result.PerSite["site-a"], result.PerSite["site-b"]);
         pooled.NDocuments.Should().Be(siteA.NDocuments + siteB.NDocuments).And.BePositive();
@@ -91,6 +95,9 @@ public sealed class EvaluatorSessionTests
         {
             markdown.Output.Should().Contain($"| {labels[g]} | {string.Join(" | ", pooled.ConfusionMatrix.Matrix[g])} |");
         }
+
+        markdown.Output.Should().Contain("## Reproducibility")
+            .And.Contain($"| site-a | amr-reports | `{manifest.Sites["site-a"].DatasetFingerprint}` | {manifest.Sites["site-a"].AgentVersion} | {manifest.Sites["site-a"].OnnxruntimeVersion} |");
 
         table.ExitCode.Should().Be(ExitCodes.Ok, table.ToString());
         table.Output.Should().Contain("pooled").And.Contain("Pooled confusion matrix");

@@ -64,7 +64,7 @@ internal static class ResultFormats
         return csv.ToString();
     }
 
-    /// <summary>A report to paste in a paper draft or an issue: per-site metrics, the pooled confusion matrix, missing sites.</summary>
+    /// <summary>A report to paste in a paper draft or an issue: per-site metrics, the pooled confusion matrix, missing sites, the reproducibility manifest.</summary>
     public static string Markdown(EvaluationView evaluation)
     {
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
@@ -119,6 +119,18 @@ internal static class ResultFormats
             foreach (var missing in result.MissingSites)
             {
                 md.Append(CultureInfo.InvariantCulture, $"- {Cell(missing.Site)}: {Cell(missing.Reason)}\n");
+            }
+        }
+
+        if (ReproducibilityManifest.ReadFrom(evaluation.PooledResultJson) is { } manifest)
+        {
+            // What a reader needs to reproduce the figures: the exact data snapshots and software that produced them.
+            md.Append(CultureInfo.InvariantCulture, $"\n## Reproducibility\n\nCoordinator {Cell(manifest.CoordinatorVersion)}.\n\n");
+            md.Append("| site | dataset | snapshot sha256 | agent | ONNX Runtime |\n|---|---|---|---|---|\n");
+            foreach (var (site, part) in manifest.Sites)
+            {
+                md.Append(CultureInfo.InvariantCulture,
+                    $"| {Cell(site)} | {Cell(part.Dataset ?? "-")} | `{part.DatasetFingerprint ?? "-"}` | {Cell(part.AgentVersion ?? "-")} | {Cell(part.OnnxruntimeVersion ?? "-")} |\n");
             }
         }
 
