@@ -13,8 +13,7 @@ namespace Partages.EndToEnd.Tests;
 /// <summary>
 /// Issue 5's faults with real processes: the coordinator killed mid-evaluation, a node killed mid-run, a cancel while
 /// nodes run. Every step waits on the evaluation's watch stream or on a line a process prints, never on a timer.
-/// The fourth fault, a duplicate result submission, is a coordinator test:
-/// tests/Partages.Coordinator.Tests/Results/SubmitResultTests.cs, SubmitResult_Duplicate_StoredFalseAndCountedOnce.
+/// A duplicate result submission is in DuplicateSubmissionTests, the download faults in DownloadFaultTests.
 /// </summary>
 [NonParallelizable]
 public sealed class FaultTests

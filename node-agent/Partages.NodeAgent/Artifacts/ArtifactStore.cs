@@ -6,6 +6,7 @@ using Partages.Evaluation;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Polly;
+using Polly.CircuitBreaker;
 
 namespace Partages.NodeAgent.Artifacts;
 
@@ -157,6 +158,10 @@ public sealed partial class ArtifactStore
         catch (RpcException ex)
         {
             throw new ArtifactException($"downloading the model bundle failed ({ex.StatusCode}): {ex.Status.Detail}", ex);
+        }
+        catch (BrokenCircuitException ex)
+        {
+            throw new ArtifactException("downloading the model bundle failed: the coordinator stayed unreachable (the link's circuit breaker is open after repeated failures)", ex);
         }
         catch (IncompleteDownloadException ex)
         {

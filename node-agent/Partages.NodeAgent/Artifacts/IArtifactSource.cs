@@ -12,7 +12,7 @@ public interface IArtifactSource
     IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha256, long offset, long length, int maxChunkBytes, CancellationToken cancellationToken);
 }
 
-internal sealed class GrpcArtifactSource(CoordinatorChannel channel) : IArtifactSource
+internal sealed class GrpcArtifactSource(CoordinatorChannel channel, CoordinatorLinkBreaker linkBreaker) : IArtifactSource
 {
     public async IAsyncEnumerable<ArtifactChunk> ReadAsync(
         string sha256,
@@ -22,10 +22,27 @@ internal sealed class GrpcArtifactSource(CoordinatorChannel channel) : IArtifact
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var request = new DownloadArtifactRequest { Sha256 = sha256, Offset = offset, Length = length, MaxChunkBytes = maxChunkBytes };
-        using var call = channel.DownloadArtifact(request, cancellationToken);
-        await foreach (var chunk in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        AsyncServerStreamingCall<ArtifactChunk>? call = null;
+        try
         {
-            yield return chunk;
+            // Opening the stream, up to its first chunk, goes through the link's circuit breaker, as the session's
+            // dial does: a long download must not be the half-open trial that holds every other call out.
+            var more = await linkBreaker.Pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    call = channel.DownloadArtifact(request, cancellationToken);
+                    return await call.ResponseStream.MoveNext(ct).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+            while (more)
+            {
+                yield return call!.ResponseStream.Current;
+                more = await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            call?.Dispose();
         }
     }
 }

@@ -54,8 +54,7 @@ public sealed partial class SessionWorker(
             {
                 ReportOutage(args.Outcome.Exception);
                 return ValueTask.CompletedTask;
-            },
-            linkBreaker);
+            });
 
         try
         {
@@ -130,16 +129,25 @@ public sealed partial class SessionWorker(
     {
         var summaries = await datasets.GetSummariesAsync(stoppingToken).ConfigureAwait(false);
         using var callCancellation = new CancellationTokenSource();
-        using var call = channel.OpenSession(callCancellation.Token);
+        AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage>? call = null;
         try
         {
-            await call.RequestStream.WriteAsync(new NodeMessage { Hello = BuildHello(summaries) }).WaitAsync(stoppingToken).ConfigureAwait(false);
-            var welcome = await ReadWelcomeAsync(call.ResponseStream, stoppingToken).ConfigureAwait(false);
+            // Only the dial, up to the coordinator's Welcome, goes through the link's circuit breaker: that is where
+            // the link shows whether it works, and a session that then lasts for hours must not be the breaker's
+            // half-open trial, which would hold every other call (result submissions) out until it ended.
+            var welcome = await linkBreaker.Pipeline.ExecuteAsync(
+                async ct =>
+                {
+                    call = channel.OpenSession(callCancellation.Token);
+                    await call.RequestStream.WriteAsync(new NodeMessage { Hello = BuildHello(summaries) }).WaitAsync(ct).ConfigureAwait(false);
+                    return await ReadWelcomeAsync(call.ResponseStream, ct).ConfigureAwait(false);
+                },
+                stoppingToken).ConfigureAwait(false);
             var interval = welcome.HeartbeatIntervalSeconds > 0 ? TimeSpan.FromSeconds(welcome.HeartbeatIntervalSeconds) : options.HeartbeatInterval;
             var started = timeProvider.GetTimestamp();
             OnWelcomed(welcome, interval);
 
-            var ended = await RunEstablishedAsync(call, interval, callCancellation, stoppingToken).ConfigureAwait(false);
+            var ended = await RunEstablishedAsync(call!, interval, callCancellation, stoppingToken).ConfigureAwait(false);
             if (stoppingToken.IsCancellationRequested)
             {
                 return;
@@ -156,6 +164,7 @@ public sealed partial class SessionWorker(
         finally
         {
             await callCancellation.CancelAsync().ConfigureAwait(false);
+            call?.Dispose();
         }
     }
 

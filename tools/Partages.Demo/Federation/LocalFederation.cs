@@ -230,6 +230,8 @@ public sealed partial class LocalFederation : IAsyncDisposable
             .AppendLine($"  url: {coordinatorUrl.ToString().TrimEnd('/')}")
             .AppendLine("data_directory: ./node-data")
             .AppendLine($"heartbeat_seconds: {_options.NodeHeartbeatSeconds}")
+            // One machine: a coordinator that restarts is back within seconds, so nodes retry (and pause) briefly.
+            .AppendLine("reconnect: {initial_delay_ms: 200, max_delay_seconds: 2, breaker_failures: 5, breaker_seconds: 2}")
             .AppendLine("policy: ./policy.yaml")
             .AppendLine("datasets:");
         foreach (var dataset in datasets)
