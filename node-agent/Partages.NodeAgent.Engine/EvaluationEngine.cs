@@ -92,13 +92,13 @@ public sealed class EvaluationEngine : IEvaluationEngine
     }
 
     /// <summary>
-    /// Local mode (the agent's <c>evaluate</c> command): runs a job of either classification task, as
-    /// <see cref="EvaluateAsync"/> or <see cref="EvaluateMultiLabelAsync"/> would, and hands every scored document to
-    /// <paramref name="predictions"/> when given. Deliberately not on <see cref="IEvaluationEngine"/>: the job runner,
-    /// which serves the coordinator, cannot ask for per-document output.
+    /// Local mode (the agent's <c>evaluate</c> command): runs a job of any task and returns the same results/v1
+    /// document <see cref="EvaluateAsync"/> would (multi-label included), and hands every scored classification
+    /// document to <paramref name="predictions"/> when given. Deliberately not on <see cref="IEvaluationEngine"/>: the
+    /// job runner, which serves the coordinator, cannot ask for per-document output.
     /// </summary>
     /// <exception cref="EvaluationRefusedException">The job cannot run.</exception>
-    public Task<LocalEvaluation> EvaluateLocallyAsync(
+    public Task<ResultDocument> EvaluateLocallyAsync(
         EvaluationJob job,
         IPredictionSink? predictions,
         IProgress<EvaluationProgress>? progress,
@@ -112,16 +112,18 @@ public sealed class EvaluationEngine : IEvaluationEngine
                 throw new EvaluationRefusedException($"per-document predictions are not written for task '{job.Spec.Task}' yet; run it without a predictions file");
             }
 
-            return Task.Run(() => new LocalEvaluation(NerEvaluation.Run(job, _options, progress, cancellationToken), null), cancellationToken);
+            return Task.Run(() => NerEvaluation.Run(job, _options, progress, cancellationToken), cancellationToken);
         }
 
         return Task.Run(
             async () =>
             {
                 var (scorer, summary) = await EvaluateCoreAsync(job, job.Spec.Task, predictions, progress, cancellationToken).ConfigureAwait(false);
+                // The multi-label document is built exactly as EvaluateAsync builds it, so local mode prints what a
+                // node would hand to its release gate.
                 return scorer is MultiLabelScorer multiLabel
-                    ? new LocalEvaluation(null, ToResult(job, multiLabel, summary))
-                    : new LocalEvaluation(ToResult(job, (SingleLabelScorer)scorer, summary), null);
+                    ? MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary)
+                    : ToResult(job, (SingleLabelScorer)scorer, summary);
             },
             cancellationToken);
     }

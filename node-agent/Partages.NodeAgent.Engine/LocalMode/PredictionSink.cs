@@ -16,15 +16,3 @@ public interface IPredictionSink
 {
     void Write(DocumentPrediction prediction);
 }
-
-/// <summary>
-/// A local-mode run's results: exactly one of the two is set, by the spec's task. <see cref="ToJson"/> is the same
-/// JSON (same serializer, same schema) a node would release for that task.
-/// </summary>
-public sealed record LocalEvaluation(Partages.Evaluation.Results.ResultDocument? SingleLabel, Metrics.MultiLabelResult? MultiLabel)
-{
-    public string ToJson() =>
-        SingleLabel is not null
-            ? Partages.Evaluation.Results.ResultJson.Serialize(SingleLabel)
-            : MultiLabel?.ToJson() ?? throw new InvalidOperationException("A local evaluation holds one result.");
-}

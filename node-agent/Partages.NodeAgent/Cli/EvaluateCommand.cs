@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
@@ -92,7 +93,7 @@ internal static class EvaluateCommand
 
         var job = new EvaluationJob(request.Model.FullName, spec, dataset);
         var engine = new EvaluationEngine();
-        LocalEvaluation result;
+        ResultDocument result;
         try
         {
             result = request.PredictionsOut is null
@@ -115,8 +116,8 @@ internal static class EvaluateCommand
             return ExitCodes.Failure;
         }
 
-        await output.WriteLineAsync(result.ToJson()).ConfigureAwait(false);
-        var evaluated = result.SingleLabel?.InputSummary ?? result.MultiLabel!.InputSummary;
+        await output.WriteLineAsync(ResultJson.Serialize(result)).ConfigureAwait(false);
+        var evaluated = result.InputSummary;
         await error.WriteLineAsync(
             $"Evaluated {evaluated.DocumentsEvaluated} of {evaluated.DocumentsRead} document(s) of {dataset.Path}. Local mode: these results are not " +
             "suppressed by the release gate and nothing was sent anywhere.").ConfigureAwait(false);
@@ -209,7 +210,7 @@ internal static class EvaluateCommand
     /// Writes the predictions to a temporary file beside the target and moves it into place only when the run
     /// succeeded, so a refused or failed run leaves no half-written file that looks complete.
     /// </summary>
-    private static async Task<LocalEvaluation> EvaluateWithPredictionsAsync(
+    private static async Task<ResultDocument> EvaluateWithPredictionsAsync(
         EvaluationEngine engine,
         EvaluationJob job,
         FileInfo target,
@@ -231,7 +232,7 @@ internal static class EvaluateCommand
         var moved = false;
         try
         {
-            LocalEvaluation result;
+            ResultDocument result;
             using (writer)
             {
                 result = await engine.EvaluateLocallyAsync(job, writer, null, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,8 @@
+using System.IO.Compression;
+using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
+using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
@@ -98,6 +102,66 @@ public sealed class EvaluateCommandTests
         {
             File.GetUnixFileMode(predictions).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite, "per-document data is for its owner only");
         }
+    }
+
+    [Test]
+    public async Task Evaluate_MultiLabelJob_PrintsTheResultsDocumentANodeWouldRelease_AndLabelSetPredictions()
+    {
+        var bundle = _directory.Combine("multi-label.zip");
+        await WriteMultiLabelBundleAsync(_assets.BundlePath, bundle);
+        var dataset = _directory.Combine("multi-label.jsonl");
+        await WriteMultiLabelDatasetAsync(Hospital.AmrPath, dataset);
+        var specPath = _directory.Combine("multi-label.yaml");
+        var yaml = (await File.ReadAllTextAsync(_specPath)).Replace(
+            "task: single_label_classification", $"task: {TaskTypes.MultiLabelClassification}", StringComparison.Ordinal);
+        await File.WriteAllTextAsync(specPath, yaml);
+        var predictions = _directory.Combine("predictions.jsonl");
+
+        var (code, output, error) = await InvokeAsync(
+            "evaluate", "--model", bundle, "--spec", specPath, "--dataset", dataset, "--predictions-out", predictions);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        output.Should().NotContain("partages.multilabel-results/v1", "the engine's older summary is no longer printed");
+        var result = ResultJson.DeserializeSite(output);
+        result.Task.Should().Be(TaskTypes.MultiLabelClassification);
+        result.NDocuments.Should().Be(Hospital.AmrCount);
+        result.MultiLabel.Should().NotBeNull();
+        result.MultiLabel!.Threshold.Should().Be(0.5);
+        var spec = SpecParser.Parse(yaml).Spec!;
+        var released = await new EvaluationEngine().EvaluateAsync(
+            new EvaluationJob(bundle, spec, new DatasetDefinition(spec.Dataset, dataset, DatasetFormats.Jsonl)), null, CancellationToken.None);
+        output.TrimEnd('\n', '\r').Should().Be(ResultJson.Serialize(released), "local mode prints the same bytes as the document the release gate receives");
+
+        // Each predictions line holds label sets; per label, the documents whose gold and predicted sets both hold it
+        // are that label's tp in the printed document, and a document predicted exactly is one exact match.
+        var lines = await File.ReadAllLinesAsync(predictions);
+        lines.Should().HaveCount((int)result.NDocuments);
+        var labels = result.ConfusionMatrix.Labels.ToList();
+        var truePositives = labels.ToDictionary(l => l, _ => 0L);
+        var exact = 0L;
+        foreach (var line in lines)
+        {
+            using var json = JsonDocument.Parse(line);
+            var root = json.RootElement;
+            var gold = root.GetProperty("gold").EnumerateArray().Select(e => e.GetString()!).ToHashSet();
+            var predicted = root.GetProperty("pred").EnumerateArray().Select(e => e.GetString()!).ToHashSet();
+            var scores = root.GetProperty("scores").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetDouble());
+            scores.Keys.Should().BeEquivalentTo(labels);
+            predicted.Should().BeEquivalentTo(scores.Where(s => s.Value >= 0.5).Select(s => s.Key), "a label is predicted at or above the threshold");
+            foreach (var label in gold.Intersect(predicted))
+            {
+                truePositives[label]++;
+            }
+
+            exact += gold.SetEquals(predicted) ? 1 : 0;
+        }
+
+        foreach (var label in labels)
+        {
+            result.PerClass[label].Tp.Should().Be(truePositives[label], label);
+        }
+
+        result.MultiLabel.ExactMatches.Should().Be(exact);
     }
 
     [Test]
@@ -215,6 +279,51 @@ public sealed class EvaluateCommandTests
 
         File.WriteAllLines(path, lines);
         return path;
+    }
+
+    /// <summary>The demo classifier's bundle with its manifest's task set to multi-label (threshold 0.5); graph and vocabulary unchanged.</summary>
+    private static async Task WriteMultiLabelBundleAsync(string source, string destination)
+    {
+        using var input = ZipFile.OpenRead(source);
+        await using var output = File.Create(destination);
+        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
+        foreach (var entry in input.Entries)
+        {
+            await using var read = entry.Open();
+            await using var write = zip.CreateEntry(entry.FullName).Open();
+            if (entry.FullName == "manifest.json")
+            {
+                var manifest = JsonNode.Parse(read)!.AsObject();
+                manifest["task"] = TaskTypes.MultiLabelClassification;
+                manifest["threshold"] = 0.5;
+                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
+            }
+            else
+            {
+                await read.CopyToAsync(write);
+            }
+        }
+    }
+
+    /// <summary>Each report with its single label as a label set: <c>"labels": [label]</c>.</summary>
+    private static async Task WriteMultiLabelDatasetAsync(string source, string destination)
+    {
+        var lines = new List<string>();
+        foreach (var line in await File.ReadAllLinesAsync(source))
+        {
+            if (line.Length == 0)
+            {
+                continue;
+            }
+
+            var document = JsonNode.Parse(line)!.AsObject();
+            var label = document["label"]!.GetValue<string>();
+            document.Remove("label");
+            document["labels"] = new JsonArray(label);
+            lines.Add(document.ToJsonString());
+        }
+
+        await File.WriteAllLinesAsync(destination, lines);
     }
 
     private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
