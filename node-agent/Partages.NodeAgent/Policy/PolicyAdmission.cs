@@ -1,3 +1,4 @@
+using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
 
@@ -26,7 +27,8 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(dataset);
-        if (policy.FindDataset(dataset.Name) is null)
+        var datasetPolicy = policy.FindDataset(dataset.Name);
+        if (datasetPolicy is null)
         {
             return $"dataset '{dataset.Name}' is not exposed by this node's policy";
         }
@@ -41,8 +43,24 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
             return $"spec '{spec.Name}' is not among the specs this node's policy allows";
         }
 
+        if (datasetPolicy.DifferentialPrivacy is not null && UnreleasableUnderDifferentialPrivacy(spec.Task) is { } what)
+        {
+            // The release gate refuses these results under differential privacy whatever they hold
+            // (NerDisclosure, MultiLabelDisclosure); refusing the offer here spares the hospital a download and a
+            // model run whose result could never leave. The gate's own refusal stays as the last line.
+            return $"dataset '{dataset.Name}' has differential privacy; {what} results cannot be released under it";
+        }
+
         return null;
     }
+
+    /// <summary>What the release gate calls a task whose results it never releases under differential privacy; null for the others.</summary>
+    private static string? UnreleasableUnderDifferentialPrivacy(string task) => task switch
+    {
+        TaskTypes.TokenClassification => "entity recognition",
+        TaskTypes.MultiLabelClassification => "multi-label classification",
+        _ => null,
+    };
 
     /// <summary>Reads (or recalls) the snapshot's fingerprint and size and compares them with the policy.</summary>
     public async Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, CancellationToken cancellationToken)

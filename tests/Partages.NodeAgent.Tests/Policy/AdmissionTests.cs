@@ -58,6 +58,47 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
         reason.Should().Be("spec 'amr-test' is not among the specs this node's policy allows");
     }
 
+    [TestCase(TaskTypes.TokenClassification, "entity recognition")]
+    [TestCase(TaskTypes.MultiLabelClassification, "multi-label classification")]
+    public async Task Offer_TaskTheGateNeverReleasesUnderDifferentialPrivacy_RejectedWithoutDownloadNamingTheRule(string task, string what)
+    {
+        var spec = Offers.SpecYaml().Replace("task: single_label_classification", $"task: {task}", StringComparison.Ordinal);
+
+        var reason = await RejectionOfAsync(WithDifferentialPrivacy, spec);
+
+        reason.Should().Be($"dataset 'amr-reports' has differential privacy; {what} results cannot be released under it");
+    }
+
+    [Test]
+    public async Task Offer_SingleLabelOnADatasetUnderDifferentialPrivacy_Accepted()
+    {
+        Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
+        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
+        var session = await Coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-dp", bundle));
+        var reply = await session.NextAsync(m => m.Rejected is not null || m.Accepted is not null);
+
+        reply.Accepted.Should().NotBeNull("single-label confusion matrices are released under differential privacy, with noise");
+    }
+
+    [Test]
+    public void CheckOffer_NerOnADatasetWithoutDifferentialPrivacy_Passes()
+    {
+        var admission = new PolicyAdmission(
+            new NodePolicy
+            {
+                Datasets = [new DatasetPolicy { Name = "onco", SnapshotSha256 = new string('a', 64), LegalBasis = "DUA" }],
+                Tasks = TaskTypes.All,
+            },
+            new SnapshotInspector(new EvaluationEngine()));
+        var spec = new Evaluation.Specs.EvaluationSpec { Name = "ner", Task = TaskTypes.TokenClassification, Dataset = "onco", Labels = ["GENE"] };
+
+        admission.CheckOffer(spec, new DatasetDefinition("onco", "/nowhere.jsonl", "jsonl")).Should().BeNull("only differential privacy makes the gate refuse entity results");
+    }
+
     [Test]
     public async Task Offer_AllowedByPolicy_AcceptedAndAuditedFromReceiptToStart()
     {
@@ -114,14 +155,21 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
         verdict.Reason.Should().Contain("no longer the snapshot");
     }
 
-    private async Task<string> RejectionOfAsync(Func<NodeAgent.Configuration.NodeConfig, NodePolicy> policy)
+    private static NodePolicy WithDifferentialPrivacy(NodeAgent.Configuration.NodeConfig config)
+    {
+        var policy = TestPolicies.AllowAll(config);
+        var privacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRun = 1 };
+        return policy with { Datasets = [.. policy.Datasets.Select(d => d with { DifferentialPrivacy = privacy })] };
+    }
+
+    private async Task<string> RejectionOfAsync(Func<NodeAgent.Configuration.NodeConfig, NodePolicy> policy, string? specYaml = null)
     {
         var bundle = Offers.Bundle(1000);
         Coordinator.AddArtifact(bundle);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: policy);
         var session = await Coordinator.NextSessionAsync();
 
-        session.Offer(Offers.For("run-r", bundle));
+        session.Offer(Offers.For("run-r", bundle, specYaml: specYaml));
         var reply = await session.NextAsync(m => m.Rejected is not null || m.Accepted is not null);
 
         reply.Rejected.Should().NotBeNull("the policy refuses this offer");
