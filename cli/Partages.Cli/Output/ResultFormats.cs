@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Partages.Client.Presentation;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
@@ -19,12 +20,14 @@ internal static class ResultFormats
     /// <summary>
     /// One value per row (<c>site,metric,class,predicted,value</c>), each site then <c>pooled</c>: n_documents, accuracy,
     /// micro/macro/weighted precision, recall and F1, per-class precision, recall, F1 and support, and every confusion
-    /// matrix cell (<c>confusion,gold,predicted,count</c>). Tidy, so a spreadsheet or pandas can pivot it.
+    /// matrix cell (<c>confusion,gold,predicted,count</c>; <c>cooccurrence,gold,predicted,count</c> for a multi-label
+    /// result, whose matrix is a label co-occurrence). Tidy, so a spreadsheet or pandas can pivot it.
     /// </summary>
     public static string Csv(EvaluationView evaluation)
     {
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
         var csv = new StringBuilder("site,metric,class,predicted,value\n");
+        var cellMetric = ResultsTable.IsMultiLabel(result.Task) ? "cooccurrence" : "confusion";
         foreach (var (site, document) in Scopes(result))
         {
             void Row(string metric, string label, string predicted, string value) =>
@@ -56,7 +59,7 @@ internal static class ResultFormats
             {
                 for (var p = 0; p < labels.Count; p++)
                 {
-                    Row("confusion", labels[g], labels[p], Integer(document.ConfusionMatrix.Matrix[g][p]));
+                    Row(cellMetric, labels[g], labels[p], Integer(document.ConfusionMatrix.Matrix[g][p]));
                 }
             }
         }
@@ -72,7 +75,8 @@ internal static class ResultFormats
         md.Append(CultureInfo.InvariantCulture, $"# Evaluation {evaluation.Name} (`{evaluation.Id}`)\n\n");
         md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle `{evaluation.ModelBundleSha256}` · spec `{evaluation.SpecSha256}`\n\n");
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? result.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
-        md.Append("| site | documents | accuracy | macro P | macro R | macro F1 |");
+        var multiLabel = ResultsTable.IsMultiLabel(result.Task);
+        md.Append(multiLabel ? "| site | documents | subset accuracy | macro P | macro R | macro F1 |" : "| site | documents | accuracy | macro P | macro R | macro F1 |");
         foreach (var label in labels)
         {
             md.Append(CultureInfo.InvariantCulture, $" F1 {Cell(label)} |");
@@ -94,7 +98,11 @@ internal static class ResultFormats
 
         if (result.Pooled is { } pooled)
         {
-            md.Append("\n## Pooled confusion matrix\n\nRows are gold labels, columns predicted labels.\n\n| gold \\ predicted |");
+            md.Append(multiLabel
+                ? "\n## Pooled label co-occurrence\n\nRows are gold labels, columns predicted labels: each cell counts the documents carrying that gold label " +
+                  "and predicted that label, so a document counts in every pair of its label sets and rows do not sum to documents; " +
+                  "the diagonal is each label's true positives.\n\n| gold \\ predicted |"
+                : "\n## Pooled confusion matrix\n\nRows are gold labels, columns predicted labels.\n\n| gold \\ predicted |");
             foreach (var label in labels)
             {
                 md.Append(' ').Append(Cell(label)).Append(" |");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Partages.Contracts.V1;
+using Partages.Evaluation.Bundles;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Evaluation.Results;
 using Spectre.Console;
@@ -25,7 +26,9 @@ public static class ResultsTable
 
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? [];
-        var table = new Table().Title("Per-site and pooled results").AddColumns("site", "documents", "accuracy", "macro P", "macro R", "macro F1");
+        var multiLabel = IsMultiLabel(result.Task);
+        var table = new Table().Title("Per-site and pooled results")
+            .AddColumns("site", "documents", multiLabel ? "subset accuracy" : "accuracy", "macro P", "macro R", "macro F1");
         foreach (var label in labels)
         {
             table.AddColumn(new TableColumn($"F1 {Markup.Escape(label)}").RightAligned());
@@ -44,7 +47,7 @@ public static class ResultsTable
         console.Write(table);
         if (result.Pooled is not null)
         {
-            var matrix = new Table().Title("Pooled confusion matrix (rows gold, columns predicted)").AddColumn("gold \\ predicted");
+            var matrix = new Table().Title(MatrixTitle(result.Task)).AddColumn("gold \\ predicted");
             foreach (var label in labels)
             {
                 matrix.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
@@ -69,10 +72,22 @@ public static class ResultsTable
             if (document.Release is { SuppressedCells: > 0 } release)
             {
                 console.MarkupLine(
-                    $"[yellow]Suppressed by the release gate:[/] {Markup.Escape(site)} — {release.SuppressedCells} confusion-matrix cell(s) below k = {release.MinCellCount} released as 0; its figures are optimistic.");
+                    $"[yellow]Suppressed by the release gate:[/] {Markup.Escape(site)} — {release.SuppressedCells} {(multiLabel ? "count(s)" : "confusion-matrix cell(s)")} below k = {release.MinCellCount} released as 0; its figures are optimistic.");
             }
         }
     }
+
+    /// <summary>Whether the result's <c>confusion_matrix</c> is a label co-occurrence matrix (docs/results-schema.md, multi-label).</summary>
+    public static bool IsMultiLabel(string task) => task == TaskTypes.MultiLabelClassification;
+
+    /// <summary>
+    /// The pooled matrix's title. A multi-label result's <c>confusion_matrix</c> counts a document once in every
+    /// (gold label, predicted label) pair of its two label sets, so calling it a confusion matrix would invite reading
+    /// its rows as documents per gold class, which they are not.
+    /// </summary>
+    public static string MatrixTitle(string task) => IsMultiLabel(task)
+        ? "Pooled label co-occurrence (rows gold label, columns predicted label; a document counts in every pair of its label sets)"
+        : "Pooled confusion matrix (rows gold, columns predicted)";
 
     private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
     [
