@@ -75,23 +75,6 @@ public sealed class EvaluationEngine : IEvaluationEngine
     }
 
     /// <summary>
-    /// Runs a <see cref="TaskTypes.MultiLabelClassification"/> job. Its own entry point because its results have no
-    /// confusion matrix, so they are not a <see cref="ResultDocument"/> (see <see cref="MultiLabelResult"/>).
-    /// </summary>
-    /// <exception cref="EvaluationRefusedException">The job cannot run, or is not a multi-label job.</exception>
-    public Task<MultiLabelResult> EvaluateMultiLabelAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        return Task.Run(
-            async () =>
-            {
-                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
-                return ToResult(job, (MultiLabelScorer)scorer, summary);
-            },
-            cancellationToken);
-    }
-
-    /// <summary>
     /// Local mode (the agent's <c>evaluate</c> command): runs a job of any task and returns the same results/v1
     /// document <see cref="EvaluateAsync"/> would (multi-label included), and hands every scored classification
     /// document to <paramref name="predictions"/> when given. Deliberately not on <see cref="IEvaluationEngine"/>: the
@@ -142,9 +125,6 @@ public sealed class EvaluationEngine : IEvaluationEngine
 
     private static ResultDocument ToResult(EvaluationJob job, SingleLabelScorer scorer, InputSummary summary) =>
         ResultDocument.FromStatistics(job.Spec.Task, scorer.Counts, scorer.Histograms, scorer.Calibration, summary);
-
-    private static MultiLabelResult ToResult(EvaluationJob job, MultiLabelScorer scorer, InputSummary summary) =>
-        MultiLabelResult.FromCounts(job.Spec.Task, scorer.Threshold, scorer.Counts, summary);
 
     private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(
         EvaluationJob job,
@@ -239,7 +219,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
 
         if (task != entryTask)
         {
-            throw new EvaluationRefusedException($"task '{task}' is evaluated through {nameof(EvaluateAsync)}, not {nameof(EvaluateMultiLabelAsync)}");
+            throw new EvaluationRefusedException($"task '{task}' cannot run on the {entryTask} path");
         }
     }
 

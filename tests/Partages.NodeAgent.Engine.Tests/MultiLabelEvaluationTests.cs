@@ -26,7 +26,7 @@ public sealed class MultiLabelEvaluationTests
     public void TearDown() => _directory.Dispose();
 
     [Test]
-    public async Task EvaluateMultiLabelAsync_HandMadeDataset_GivesOneVsRestCountsPerLabel()
+    public async Task EvaluateAsync_MultiLabelHandMadeDataset_GivesOneVsRestCountsPerLabel()
     {
         var job = Job(
             MultiLabelManifest,
@@ -38,7 +38,7 @@ public sealed class MultiLabelEvaluationTests
             """{"id":"m6","text":"souche poison","labels":["SARM"]}""",
             """{"id":"m7","text":"souche","label":"SARM"}""");
 
-        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 3 }).EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 3 }).EvaluateAsync(job, null, CancellationToken.None);
 
         // BLSE: gold m1 m2, predicted m1 m4. SARM: gold and predicted m1. EPC: gold and predicted m2. sensible: never.
         result.PerClass["BLSE"].Should().Be(new ClassMetrics(0.5, 0.5, 0.5, 2, 1, 1, 1, 1));
@@ -48,11 +48,10 @@ public sealed class MultiLabelEvaluationTests
         result.Micro.Should().Be(new AveragedMetrics(0.75, 0.75, 0.75));
         result.Macro.Should().Be(new AveragedMetrics(0.625, 0.625, 0.625));
         result.Weighted.Should().Be(new AveragedMetrics(0.75, 0.75, 0.75));
-        result.ExactMatches.Should().Be(2);
-        result.SubsetAccuracy.Should().Be(0.5);
+        result.MultiLabel.Should().Be(new MultiLabelSection(0.7, 2));
+        result.Accuracy.Should().Be(0.5, "subset accuracy: 2 of 4 documents predicted exactly");
         result.NDocuments.Should().Be(4);
-        result.Labels.Should().Equal(SpecLabels);
-        result.Threshold.Should().Be(0.7);
+        result.ConfusionMatrix.Labels.Should().Equal(SpecLabels);
         result.InputSummary.Should().BeEquivalentTo(new InputSummary
         {
             DocumentsRead = 7,
@@ -63,29 +62,29 @@ public sealed class MultiLabelEvaluationTests
 
     [TestCase(WindowAggregations.Max, true)]
     [TestCase(WindowAggregations.Mean, false)]
-    public async Task EvaluateMultiLabelAsync_KeywordOnlyInTheLastOfTwelveWindows_FoundByMaxDilutedByMean(string aggregation, bool found)
+    public async Task EvaluateAsync_MultiLabelKeywordOnlyInTheLastOfTwelveWindows_FoundByMaxDilutedByMean(string aggregation, bool found)
     {
         // BLSE: sigmoid 0.731 in the last window, 0.5 in the 11 others: max 0.731 ≥ 0.7; mean (0.731 + 11·0.5)/12 = 0.519 < 0.7.
         var manifest = MultiLabelManifest with { MaxLength = 8, Stride = 2, WindowAggregation = aggregation };
         var text = string.Join(' ', Enumerable.Repeat("la", 49)) + " blse";
         var job = Job(manifest, $$"""{"id":"w","text":"{{text}}","labels":["BLSE"]}""");
 
-        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 5 }).EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+        var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 5 }).EvaluateAsync(job, null, CancellationToken.None);
 
         result.PerClass["BLSE"].Tp.Should().Be(found ? 1 : 0);
-        result.ExactMatches.Should().Be(found ? 1 : 0);
+        result.MultiLabel!.ExactMatches.Should().Be(found ? 1 : 0);
     }
 
     [Test]
-    public async Task EvaluateMultiLabelAsync_Result_SerializesAggregatesOnlyInSnakeCase()
+    public async Task EvaluateAsync_MultiLabelResult_SerializesAggregatesOnlyInSnakeCase()
     {
         var job = Job(MultiLabelManifest, """{"id":"secret-id-42","text":"souche blse","labels":["BLSE"]}""");
 
-        var json = (await new EvaluationEngine().EvaluateMultiLabelAsync(job, null, CancellationToken.None)).ToJson();
+        var json = ResultJson.Serialize(await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None));
 
         using var document = JsonDocument.Parse(json);
-        document.RootElement.EnumerateObject().Select(p => p.Name).Should().Equal(
-            "schema", "task", "n_documents", "labels", "threshold", "per_class", "micro", "macro", "weighted", "exact_matches", "subset_accuracy", "input_summary");
+        document.RootElement.GetProperty("schema").GetString().Should().Be(ResultDocument.CurrentSchema);
+        document.RootElement.GetProperty("multi_label").GetProperty("exact_matches").GetInt64().Should().Be(1);
         json.Should().NotContain("secret-id-42").And.NotContain("souche");
     }
 
@@ -101,13 +100,11 @@ public sealed class MultiLabelEvaluationTests
         var engine = new EvaluationEngine();
 
         var result = await engine.EvaluateAsync(job, null, CancellationToken.None);
-        var local = await engine.EvaluateMultiLabelAsync(job, null, CancellationToken.None);
 
         result.Schema.Should().Be(ResultDocument.CurrentSchema);
-        result.PerClass.Should().BeEquivalentTo(local.PerClass);
-        result.Micro.Should().Be(local.Micro);
-        result.Accuracy.Should().Be(local.SubsetAccuracy);
-        result.MultiLabel.Should().Be(new MultiLabelSection(0.7, local.ExactMatches));
+        // m1 and m3 are predicted exactly; m2 misses BLSE, m4 gets a BLSE it does not have.
+        result.MultiLabel.Should().Be(new MultiLabelSection(0.7, 2));
+        result.Accuracy.Should().Be(0.5);
         // Co-occurrence, labels in spec order: m1 gold BLSE and SARM, predicted BLSE and SARM; m2 gold EPC and BLSE, predicted EPC.
         var matrix = result.ToCounts();
         matrix[matrix.IndexOf("BLSE"), matrix.IndexOf("SARM")].Should().Be(1);
@@ -117,12 +114,12 @@ public sealed class MultiLabelEvaluationTests
     }
 
     [Test]
-    public async Task EvaluateMultiLabelAsync_CsvDataset_Refuses()
+    public async Task EvaluateAsync_MultiLabelCsvDataset_Refuses()
     {
         var job = Job(MultiLabelManifest, """{"id":"m","text":"souche","labels":[]}""");
         job = job with { Dataset = job.Dataset with { Format = DatasetFormats.Csv } };
 
-        var act = () => new EvaluationEngine().EvaluateMultiLabelAsync(job, null, CancellationToken.None);
+        var act = () => new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
 
         await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("*needs a jsonl dataset with \"labels\" arrays");
     }
