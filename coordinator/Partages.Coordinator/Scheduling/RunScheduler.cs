@@ -34,6 +34,7 @@ public sealed partial class RunScheduler(
 
     // Session messages not yet applied: whoever holds the gate next applies all of them in one transaction.
     private readonly ConcurrentQueue<PendingMessage> _inbox = new();
+    private int _draining;
     private readonly EvaluationChangeNotifier _notifier = notifier;
     private readonly CoordinatorOptions _options = options.Value;
 
@@ -211,8 +212,8 @@ public sealed partial class RunScheduler(
 
     /// <summary>
     /// Applies one message from a node's session and returns once it is committed; false when the node has been revoked
-    /// meanwhile. Messages that arrive while the gate is held are applied together by the next holder, in one transaction
-    /// (group commit): with hundreds of nodes, a commit and its fsync per heartbeat or progress report capped the whole
+    /// meanwhile. Messages that arrive while the gate is held are applied together, in one transaction (group commit):
+    /// with hundreds of nodes, a commit and its fsync per heartbeat or progress report capped the whole
     /// coordinator at a few hundred messages a second (docs/benchmarks.md). A session sends its next message only after
     /// this returns, so a node's messages keep their order.
     /// </summary>
@@ -222,22 +223,57 @@ public sealed partial class RunScheduler(
         ArgumentNullException.ThrowIfNull(message);
         var pending = new PendingMessage(session, message);
         _inbox.Enqueue(pending);
-        var changes = new Changes(this);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
+        // One drainer takes the gate once per batch; callers only wait for their message. (When every caller took the
+        // gate just to find its message already applied, hundreds of hand-offs queued up ahead of submissions.)
+        if (Interlocked.CompareExchange(ref _draining, 1, 0) == 0)
         {
-            if (!pending.Applied.Task.IsCompleted)
-            {
-                await ApplyQueuedAsync(changes).ConfigureAwait(false);
-            }
-        }
-        finally
-        {
-            _gate.Release();
-            changes.Publish();
+            _ = Task.Run(DrainAsync, CancellationToken.None);
         }
 
-        return await pending.Applied.Task.ConfigureAwait(false);
+        return await pending.Applied.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies queued session messages, one batch per hold of the gate, until the queue is empty.</summary>
+    private async Task DrainAsync()
+    {
+        while (true)
+        {
+            while (!_inbox.IsEmpty)
+            {
+                var changes = new Changes(this);
+                try
+                {
+                    await _gate.WaitAsync().ConfigureAwait(false);
+                }
+                catch (ObjectDisposedException)
+                {
+                    // Shutting down: nothing will be applied any more.
+                    while (_inbox.TryDequeue(out var dropped))
+                    {
+                        dropped.Applied.TrySetCanceled();
+                    }
+
+                    return;
+                }
+
+                try
+                {
+                    await ApplyQueuedAsync(changes).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _gate.Release();
+                    changes.Publish();
+                }
+            }
+
+            Volatile.Write(ref _draining, 0);
+            // A message queued after the check above, by a caller that saw the drainer still running, is taken here.
+            if (_inbox.IsEmpty || Interlocked.CompareExchange(ref _draining, 1, 0) != 0)
+            {
+                return;
+            }
+        }
     }
 
     /// <summary>Session messages waiting for the gate (tests of the group commit).</summary>

@@ -16,12 +16,15 @@ internal sealed class EvaluationWatch : IAsyncDisposable
     private readonly TaskCompletionSource _first = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<long> _allRunning = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<(EvaluationView Snapshot, long SeenAt)> _final = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _quiet = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _quietAfterSucceeded;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _loop;
     private int _snapshots;
 
-    private EvaluationWatch(EvaluationService.EvaluationServiceClient client, string evaluationId)
+    private EvaluationWatch(EvaluationService.EvaluationServiceClient client, string evaluationId, int quietAfterSucceeded)
     {
+        _quietAfterSucceeded = quietAfterSucceeded;
         _loop = FollowAsync(client, evaluationId);
     }
 
@@ -34,9 +37,13 @@ internal sealed class EvaluationWatch : IAsyncDisposable
     /// <summary>The first final snapshot and when it was read.</summary>
     public Task<(EvaluationView Snapshot, long SeenAt)> Final => _final.Task;
 
+    /// <summary>Completes with the first snapshot showing at least the given number of runs succeeded.</summary>
+    public Task Quiet => _quiet.Task;
+
     public int Snapshots => Volatile.Read(ref _snapshots);
 
-    public static EvaluationWatch Start(EvaluationService.EvaluationServiceClient client, string evaluationId) => new(client, evaluationId);
+    public static EvaluationWatch Start(EvaluationService.EvaluationServiceClient client, string evaluationId, int quietAfterSucceeded) =>
+        new(client, evaluationId, quietAfterSucceeded);
 
     public async ValueTask DisposeAsync()
     {
@@ -58,6 +65,11 @@ internal sealed class EvaluationWatch : IAsyncDisposable
                 if (snapshot.Runs.Count > 0 && snapshot.Runs.All(r => r.State is RunState.Running || EvaluatorClient.IsFinal(r.State)))
                 {
                     _allRunning.TrySetResult(seenAt);
+                }
+
+                if (snapshot.Runs.Count(r => r.State == RunState.Succeeded) >= _quietAfterSucceeded)
+                {
+                    _quiet.TrySetResult();
                 }
 
                 if (EvaluatorClient.IsFinal(snapshot.State))
@@ -82,6 +94,7 @@ internal sealed class EvaluationWatch : IAsyncDisposable
     private void Fail(Exception reason)
     {
         _first.TrySetException(reason);
+        _quiet.TrySetException(reason);
         _allRunning.TrySetException(reason);
         _final.TrySetException(reason);
     }
