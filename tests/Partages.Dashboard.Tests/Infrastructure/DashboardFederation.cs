@@ -163,6 +163,22 @@ public sealed class DashboardFederation
         return await Evaluations.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = id }, cancellationToken: cancellationToken);
     }
 
+    /// <summary>
+    /// Kills a hospital's node agent, as a crash would. A run offered to it while it is down stays queued, so an
+    /// evaluation is held running, deterministically, until <see cref="StartNode"/>.
+    /// </summary>
+    public async Task StopNodeAsync(string name) => await Federation.Nodes[name].Process.DisposeAsync();
+
+    /// <summary>Starts the node agent again on its identity; it reconnects and takes its queued runs.</summary>
+    public void StartNode(string name)
+    {
+        var node = Federation.Nodes[name];
+        if (node.Process.HasExited)
+        {
+            node.Start();
+        }
+    }
+
     /// <summary>On dispose, cancels the evaluation if it is still running (a failed test must not leave the nodes busy).</summary>
     public IAsyncDisposable CancelIfRunning(string evaluationId) => new Cancellation(Evaluations, evaluationId);
 
