@@ -1,13 +1,10 @@
-using System.IO.Compression;
-using System.Text;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Partages.Client;
 using Partages.Contracts.V1;
 using Partages.Demo.Federation;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
+using Partages.ModelKit.MultiLabel;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -35,13 +32,13 @@ public sealed class MultiLabelFederationTests
         var workDirectory = TestAssets.NewWorkDirectory("multilabel");
         Directory.CreateDirectory(workDirectory);
         var bundle = Path.Combine(workDirectory, "amr-multilabel.zip");
-        await WriteMultiLabelBundleAsync(assets.BundlePath, bundle);
+        await MultiLabelVariant.WriteBundleAsync(assets.BundlePath, bundle);
 
         _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [await ContentHash.OfFileAsync(bundle, CancellationToken.None)] });
         for (var i = 0; i < Sites.Length; i++)
         {
             var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
-            await WriteMultiLabelDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
+            await MultiLabelVariant.WriteDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
             await _federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
         }
 
@@ -97,51 +94,5 @@ public sealed class MultiLabelFederationTests
         {
             TestContext.Out.WriteLine($"{name}: {site.NDocuments} reports, micro F1 {site.Micro.F1:0.000}, subset accuracy {site.Accuracy:0.000}, suppressed cells {site.Release?.SuppressedCells}");
         }
-    }
-
-    /// <summary>The demo classifier's bundle with its manifest's task set to multi-label (threshold 0.5); graph and vocabulary unchanged.</summary>
-    private static async Task WriteMultiLabelBundleAsync(string source, string destination)
-    {
-        using var input = ZipFile.OpenRead(source);
-        await using var output = File.Create(destination);
-        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-        foreach (var entry in input.Entries)
-        {
-            await using var read = entry.Open();
-            var target = zip.CreateEntry(entry.FullName);
-            await using var write = target.Open();
-            if (entry.FullName == "manifest.json")
-            {
-                var manifest = JsonNode.Parse(read)!.AsObject();
-                manifest["task"] = TaskTypes.MultiLabelClassification;
-                manifest["threshold"] = 0.5;
-                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-            }
-            else
-            {
-                await read.CopyToAsync(write);
-            }
-        }
-    }
-
-    /// <summary>Each report with its single label as a label set: <c>"labels": [label]</c>.</summary>
-    private static async Task WriteMultiLabelDatasetAsync(string source, string destination)
-    {
-        var lines = new List<string>();
-        foreach (var line in await File.ReadAllLinesAsync(source))
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var document = JsonNode.Parse(line)!.AsObject();
-            var label = document["label"]!.GetValue<string>();
-            document.Remove("label");
-            document["labels"] = new JsonArray(label);
-            lines.Add(document.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
-        }
-
-        await File.WriteAllLinesAsync(destination, lines);
     }
 }

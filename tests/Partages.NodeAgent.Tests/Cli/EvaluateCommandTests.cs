@@ -1,9 +1,7 @@
-using System.IO.Compression;
-using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
+using Partages.ModelKit.MultiLabel;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
 using Partages.NodeAgent.Cli;
@@ -108,9 +106,9 @@ public sealed class EvaluateCommandTests
     public async Task Evaluate_MultiLabelJob_PrintsTheResultsDocumentANodeWouldRelease_AndLabelSetPredictions()
     {
         var bundle = _directory.Combine("multi-label.zip");
-        await WriteMultiLabelBundleAsync(_assets.BundlePath, bundle);
+        await MultiLabelVariant.WriteBundleAsync(_assets.BundlePath, bundle);
         var dataset = _directory.Combine("multi-label.jsonl");
-        await WriteMultiLabelDatasetAsync(Hospital.AmrPath, dataset);
+        await MultiLabelVariant.WriteDatasetAsync(Hospital.AmrPath, dataset);
         var specPath = _directory.Combine("multi-label.yaml");
         var yaml = (await File.ReadAllTextAsync(_specPath)).Replace(
             "task: single_label_classification", $"task: {TaskTypes.MultiLabelClassification}", StringComparison.Ordinal);
@@ -279,51 +277,6 @@ public sealed class EvaluateCommandTests
 
         File.WriteAllLines(path, lines);
         return path;
-    }
-
-    /// <summary>The demo classifier's bundle with its manifest's task set to multi-label (threshold 0.5); graph and vocabulary unchanged.</summary>
-    private static async Task WriteMultiLabelBundleAsync(string source, string destination)
-    {
-        using var input = ZipFile.OpenRead(source);
-        await using var output = File.Create(destination);
-        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-        foreach (var entry in input.Entries)
-        {
-            await using var read = entry.Open();
-            await using var write = zip.CreateEntry(entry.FullName).Open();
-            if (entry.FullName == "manifest.json")
-            {
-                var manifest = JsonNode.Parse(read)!.AsObject();
-                manifest["task"] = TaskTypes.MultiLabelClassification;
-                manifest["threshold"] = 0.5;
-                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()));
-            }
-            else
-            {
-                await read.CopyToAsync(write);
-            }
-        }
-    }
-
-    /// <summary>Each report with its single label as a label set: <c>"labels": [label]</c>.</summary>
-    private static async Task WriteMultiLabelDatasetAsync(string source, string destination)
-    {
-        var lines = new List<string>();
-        foreach (var line in await File.ReadAllLinesAsync(source))
-        {
-            if (line.Length == 0)
-            {
-                continue;
-            }
-
-            var document = JsonNode.Parse(line)!.AsObject();
-            var label = document["label"]!.GetValue<string>();
-            document.Remove("label");
-            document["labels"] = new JsonArray(label);
-            lines.Add(document.ToJsonString());
-        }
-
-        await File.WriteAllLinesAsync(destination, lines);
     }
 
     private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
