@@ -36,12 +36,32 @@ internal sealed record TokenTableGraph
             table[(id * Tags.Count) + tag] = 5f;
         }
 
+        var model = TableModel(table, vocabulary.Count);
+
+        var manifest = new ModelManifest
+        {
+            Name = "token-table",
+            Task = TaskTypes.TokenClassification,
+            Labels = Tags,
+            MaxLength = MaxLength,
+            Stride = Stride,
+            Tokenizer = new TokenizerSpec(),
+        };
+        return ModelBundle.Pack(manifest, model.ToByteArray(), VocabularyBuilder.ToVocabFileBytes(vocabulary));
+    }
+
+    /// <summary>
+    /// <c>logits = Gather(table, input_ids) × mask</c>: <paramref name="table"/> holds <paramref name="rows"/> rows of
+    /// <see cref="Tags"/> logits, one per model id. Shared with the SentencePiece NER tests, which index it by their own ids.
+    /// </summary>
+    public static ModelProto TableModel(float[] table, int rows)
+    {
         var graph = new GraphProto { Name = "token_table" };
         graph.Input.Add(Value("input_ids", TensorProto.Types.DataType.Int64, 2));
         graph.Input.Add(Value("attention_mask", TensorProto.Types.DataType.Int64, 2));
         graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 3));
         var tensor = new TensorProto { Name = "table", DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange([vocabulary.Count, Tags.Count]);
+        tensor.Dims.AddRange([rows, Tags.Count]);
         tensor.FloatData.AddRange(table);
         graph.Initializer.Add(tensor);
         var axes = new TensorProto { Name = "axes", DataType = (int)TensorProto.Types.DataType.Int64 };
@@ -56,17 +76,7 @@ internal sealed record TokenTableGraph
         graph.Node.Add(Node("Mul", ["rows", "mask3"], "logits"));
         var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "tests" };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
-
-        var manifest = new ModelManifest
-        {
-            Name = "token-table",
-            Task = TaskTypes.TokenClassification,
-            Labels = Tags,
-            MaxLength = MaxLength,
-            Stride = Stride,
-            Tokenizer = new TokenizerSpec(),
-        };
-        return ModelBundle.Pack(manifest, model.ToByteArray(), VocabularyBuilder.ToVocabFileBytes(vocabulary));
+        return model;
     }
 
     private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, int rank)

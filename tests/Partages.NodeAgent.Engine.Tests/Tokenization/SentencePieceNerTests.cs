@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using Onnx;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Specs;
@@ -9,6 +8,7 @@ using Partages.ModelKit.Bundles;
 using Partages.ModelKit.SentencePiece;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Tests.Infrastructure;
+using Partages.NodeAgent.Engine.Tests.Ner;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 
@@ -19,7 +19,7 @@ namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 /// </summary>
 public sealed class SentencePieceNerTests
 {
-    private static readonly string[] Tags = ["O", "B-BIOMARKER", "I-BIOMARKER", "B-STATUS", "I-STATUS"];
+    private static readonly IReadOnlyList<string> Tags = TokenTableGraph.Tags;
 
     /// <summary>SentencePiece ids 0–3 special; 4 ▁le, 5 ▁her, 6 2, 7 ▁score, 8 ▁3, 9 +; characters after.</summary>
     private static readonly SentencePieceModelFile Model = new(SentencePieceModelType.Unigram,
@@ -100,33 +100,14 @@ public sealed class SentencePieceNerTests
     {
         var tagOf = new Dictionary<string, int> { ["▁her"] = 1, ["2"] = 2, ["▁score"] = 3, ["▁3"] = 4, ["+"] = 4 };
         var rows = Model.Pieces.Count + IdOffset;
-        var table = new float[rows * Tags.Length];
+        var table = new float[rows * Tags.Count];
         for (var id = 0; id < rows; id++)
         {
             var piece = id >= IdOffset ? Model.Pieces[id - IdOffset].Piece : "";
-            table[(id * Tags.Length) + tagOf.GetValueOrDefault(piece)] = 5f;
+            table[(id * Tags.Count) + tagOf.GetValueOrDefault(piece)] = 5f;
         }
 
-        var graph = new GraphProto { Name = "token_table" };
-        graph.Input.Add(Value("input_ids", TensorProto.Types.DataType.Int64, 2));
-        graph.Input.Add(Value("attention_mask", TensorProto.Types.DataType.Int64, 2));
-        graph.Output.Add(Value("logits", TensorProto.Types.DataType.Float, 3));
-        var tensor = new TensorProto { Name = "table", DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange([rows, Tags.Length]);
-        tensor.FloatData.AddRange(table);
-        graph.Initializer.Add(tensor);
-        var axes = new TensorProto { Name = "axes", DataType = (int)TensorProto.Types.DataType.Int64 };
-        axes.Dims.Add(1);
-        axes.Int64Data.Add(-1);
-        graph.Initializer.Add(axes);
-        graph.Node.Add(Node("Gather", ["table", "input_ids"], "rows"));
-        var cast = Node("Cast", ["attention_mask"], "mask");
-        cast.Attribute.Add(new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Float });
-        graph.Node.Add(cast);
-        graph.Node.Add(Node("Unsqueeze", ["mask", "axes"], "mask3"));
-        graph.Node.Add(Node("Mul", ["rows", "mask3"], "logits"));
-        var model = new ModelProto { IrVersion = 8, Graph = graph, ProducerName = "tests" };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 17 });
+        var model = TokenTableGraph.TableModel(table, rows);
 
         var manifest = new ModelManifest
         {
@@ -147,25 +128,5 @@ public sealed class SentencePieceNerTests
             },
         };
         return ModelBundle.Pack(manifest, model.ToByteArray(), Model.ToBytes());
-    }
-
-    private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, int rank)
-    {
-        var shape = new TensorShapeProto();
-        string[] names = ["batch", "sequence", "tags"];
-        for (var d = 0; d < rank; d++)
-        {
-            shape.Dim.Add(d == 2 ? new TensorShapeProto.Types.Dimension { DimValue = Tags.Length } : new TensorShapeProto.Types.Dimension { DimParam = names[d] });
-        }
-
-        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = shape } } };
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string output)
-    {
-        var node = new NodeProto { OpType = op, Name = output };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        return node;
     }
 }
