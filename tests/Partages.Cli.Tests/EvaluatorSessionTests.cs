@@ -87,7 +87,7 @@ public sealed class EvaluatorSessionTests
             long.Parse(rows.Single(r => r[0] == "pooled" && r[1] == "confusion" && r[2] == gold && r[3] == predicted)[4], CultureInfo.InvariantCulture)).ToArray()).ToArray();
         csvMatrix.Should().BeEquivalentTo(pooled.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
         rows.Single(r => r[0] == "pooled" && r[1] == "n_documents")[4].Should().Be(pooled.NDocuments.ToString(CultureInfo.InvariantCulture));
-        rows.Single(r => r[0] == "site-a" && r[1] == "accuracy")[4].Should().Be(siteA.Accuracy.ToString("R", CultureInfo.InvariantCulture));
+        rows.Single(r => r[0] == "site-a" && r[1] == "accuracy")[4].Should().Be(siteA.Accuracy!.Value.ToString("R", CultureInfo.InvariantCulture));
 
         markdown.ExitCode.Should().Be(ExitCodes.Ok, markdown.ToString());
         markdown.Output.Should().Contain("## Pooled confusion matrix");

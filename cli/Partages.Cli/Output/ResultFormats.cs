@@ -161,9 +161,10 @@ internal static class ResultFormats
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    /// <summary>A ratio without a denominator is written "not estimable" (CSV) rather than as 0 or 1.</summary>
+    private static string Number(double? value) => value is { } v ? v.ToString("R", CultureInfo.InvariantCulture) : "not estimable";
 
-    private static string Fixed(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+    private static string Fixed(double? value) => value is { } v ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
 
     /// <summary>RFC 4180: quoted when it holds a comma, a quote or a line break.</summary>
     private static string Field(string value) =>

@@ -100,7 +100,8 @@ public static class ResultsTable
         .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? F(m.F1) : "-"),
     ];
 
-    private static string F(double value) => value.ToString("0.000", CultureInfo.InvariantCulture);
+    /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>
+    private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
 
     private static string State(EvaluationState state) => state switch
     {

@@ -72,7 +72,7 @@ public sealed class Html
     public static string N(double value) => value.ToString("0.##", CultureInfo.InvariantCulture);
 
     /// <summary>A metric as the pages show it: three decimals, or an em dash when undefined.</summary>
-    public static string Metric(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "—";
+    public static string Metric(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
 
     /// <summary>A count with thin grouping (12 345), readable from across a room.</summary>
     public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '\u202F');

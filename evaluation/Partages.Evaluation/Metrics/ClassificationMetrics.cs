@@ -1,19 +1,21 @@
 namespace Partages.Evaluation.Metrics;
 
-public sealed record ClassMetrics(double Precision, double Recall, double F1, long Support, long Tp, long Fp, long Fn, long Tn);
+public sealed record ClassMetrics(double? Precision, double? Recall, double? F1, long Support, long Tp, long Fp, long Fn, long Tn);
 
-public sealed record AveragedMetrics(double Precision, double Recall, double F1);
+public sealed record AveragedMetrics(double? Precision, double? Recall, double? F1);
 
 public sealed record ClassificationReport(
     IReadOnlyDictionary<string, ClassMetrics> PerClass,
     AveragedMetrics Micro,
     AveragedMetrics Macro,
     AveragedMetrics Weighted,
-    double Accuracy);
+    double? Accuracy);
 
 /// <summary>
-/// Derives precision, recall and F1 from a confusion matrix. A ratio whose denominator is zero is 0,
-/// as scikit-learn's <c>zero_division=0</c>, so a class never predicted has precision 0, not NaN.
+/// Derives precision, recall and F1 from a confusion matrix. A ratio whose denominator is zero is not estimable
+/// (null), never 0 or 1: a class never predicted has no precision, and printing 0 (scikit-learn's
+/// <c>zero_division=0</c>) would read as "every prediction of it was wrong". F1 is null when precision or recall is;
+/// an average is null when one of the figures it averages is (weighted: one with a non-zero weight).
 /// </summary>
 public static class ClassificationMetrics
 {
@@ -24,7 +26,7 @@ public static class ClassificationMetrics
         var total = counts.DocumentCount;
         var perClass = new Dictionary<string, ClassMetrics>(StringComparer.Ordinal);
         long sumTp = 0, sumFp = 0, sumFn = 0;
-        double macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;
+        double? macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;
 
         for (var c = 0; c < n; c++)
         {
@@ -52,9 +54,9 @@ public static class ClassificationMetrics
             macroP += precision;
             macroR += recall;
             macroF += f1;
-            weightedP += precision * support;
-            weightedR += recall * support;
-            weightedF += f1 * support;
+            weightedP += Weighted(precision, support);
+            weightedR += Weighted(recall, support);
+            weightedF += Weighted(f1, support);
         }
 
         var microP = Ratio(sumTp, sumTp + sumFp);
@@ -62,13 +64,17 @@ public static class ClassificationMetrics
         return new ClassificationReport(
             perClass,
             new AveragedMetrics(microP, microR, F1(microP, microR)),
-            n == 0 ? new AveragedMetrics(0, 0, 0) : new AveragedMetrics(macroP / n, macroR / n, macroF / n),
-            total == 0 ? new AveragedMetrics(0, 0, 0) : new AveragedMetrics(weightedP / total, weightedR / total, weightedF / total),
+            n == 0 ? new AveragedMetrics(null, null, null) : new AveragedMetrics(macroP / n, macroR / n, macroF / n),
+            total == 0 ? new AveragedMetrics(null, null, null) : new AveragedMetrics(weightedP / total, weightedR / total, weightedF / total),
             Ratio(sumTp, total));
     }
 
-    private static double Ratio(long numerator, long denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
+    private static double? Ratio(long numerator, long denominator) => denominator == 0 ? null : (double)numerator / denominator;
 
-    private static double F1(double precision, double recall) =>
-        precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
+    /// <summary>A class without support weighs nothing, so its undefined recall does not make the weighted average undefined.</summary>
+    private static double? Weighted(double? value, long support) => support == 0 ? 0 : value * support;
+
+    /// <summary>Null when either ratio is; 0 when both are 0 (no true positive, both denominators non-zero: a real 0).</summary>
+    public static double? F1(double? precision, double? recall) =>
+        precision is not { } p || recall is not { } r ? null : p + r == 0 ? 0 : 2 * p * r / (p + r);
 }

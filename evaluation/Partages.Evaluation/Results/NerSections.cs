@@ -19,7 +19,7 @@ public sealed record SeqevalSection(
     AveragedMetrics Weighted,
     long Words,
     long WordsCorrect,
-    double Accuracy);
+    double? Accuracy);
 
 /// <summary>
 /// Builds, reads back and pools the results of a <see cref="TaskTypes.TokenClassification"/> run

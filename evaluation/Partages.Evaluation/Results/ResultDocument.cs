@@ -18,7 +18,7 @@ public sealed record ResultDocument
     public required AveragedMetrics Micro { get; init; }
     public required AveragedMetrics Macro { get; init; }
     public required AveragedMetrics Weighted { get; init; }
-    public required double Accuracy { get; init; }
+    public required double? Accuracy { get; init; }
     public required InputSummary InputSummary { get; init; }
 
     // Optional sections (docs/results-schema.md): null when not computed, e.g. a result built from a confusion

@@ -5,7 +5,7 @@ using Partages.Evaluation.Results;
 namespace Partages.Coordinator.Dashboard.Results;
 
 /// <summary>One site's (or the pool's) line of the results table, with Wilson intervals for accuracy.</summary>
-public sealed record SiteRow(string Site, long Documents, double Accuracy, ConfidenceInterval AccuracyCi, double MacroF1, double MicroF1, double WeightedF1);
+public sealed record SiteRow(string Site, long Documents, double? Accuracy, ConfidenceInterval AccuracyCi, double? MacroF1, double? MicroF1, double? WeightedF1);
 
 /// <summary>One row of a forest plot: a site's estimate and 95% interval, or why it has none.</summary>
 public sealed record ForestRow(string Site, double? Estimate, ConfidenceInterval? Ci, double? Weight, string? Note);

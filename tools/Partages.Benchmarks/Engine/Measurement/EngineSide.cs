@@ -35,6 +35,6 @@ internal static class EngineSide
         var clock = ProcessClock.Start();
         var result = await engine.EvaluateAsync(job, progress, cancellationToken).ConfigureAwait(false);
         var (wall, cpu) = clock.Elapsed();
-        return (new SideFigures(result.NDocuments, wall, cpu, result.Accuracy), result);
+        return (new SideFigures(result.NDocuments, wall, cpu, result.Accuracy ?? double.NaN), result);
     }
 }
