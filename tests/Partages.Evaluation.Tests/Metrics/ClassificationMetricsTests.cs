@@ -26,38 +26,44 @@ public class ClassificationMetricsTests
     }
 
     [Test]
-    public void Compute_ClassNeverPredicted_HasZeroPrecisionNotNaN()
+    public void Compute_ClassNeverPredicted_PrecisionNotEstimableRecallZero()
     {
         var counts = Matrix([[2, 0, 0], [0, 2, 0], [1, 1, 0]]);
 
-        var c = ClassificationMetrics.Compute(counts).PerClass["c"];
+        var report = ClassificationMetrics.Compute(counts);
+        var c = report.PerClass["c"];
 
-        c.Precision.Should().Be(0);
+        c.Precision.Should().BeNull("no document was predicted c: precision has no denominator");
         c.Recall.Should().Be(0);
-        c.F1.Should().Be(0);
+        c.F1.Should().BeNull();
         c.Support.Should().Be(2);
+        report.Macro.Precision.Should().BeNull("an average of a figure that is not estimable is not estimable");
+        report.Micro.Precision.Should().Be(4.0 / 6);
     }
 
     [Test]
-    public void Compute_ClassWithNoPositives_HasZeroRecallAndSupport()
+    public void Compute_ClassWithNoPositives_RecallNotEstimableWeightedAverageStillDefined()
     {
         var counts = Matrix([[2, 0, 1], [0, 2, 0], [0, 0, 0]]);
 
-        var c = ClassificationMetrics.Compute(counts).PerClass["c"];
+        var report = ClassificationMetrics.Compute(counts);
+        var c = report.PerClass["c"];
 
         c.Support.Should().Be(0);
-        c.Recall.Should().Be(0);
+        c.Recall.Should().BeNull("a class without gold documents has no recall, not a recall of 0");
+        c.Precision.Should().Be(0);
         c.Fp.Should().Be(1);
+        report.Weighted.Recall.Should().Be(4.0 / 5, "a class without support weighs nothing in the weighted average");
     }
 
     [Test]
-    public void Compute_EmptyDataset_AllZeroes()
+    public void Compute_EmptyDataset_NothingEstimable()
     {
         var report = ClassificationMetrics.Compute(new ClassificationCounts(Labels));
 
-        report.Accuracy.Should().Be(0);
-        report.Weighted.F1.Should().Be(0);
-        report.PerClass.Values.Should().OnlyContain(m => m.Support == 0 && m.F1 == 0);
+        report.Accuracy.Should().BeNull();
+        report.Weighted.F1.Should().BeNull();
+        report.PerClass.Values.Should().OnlyContain(m => m.Support == 0 && m.F1 == null);
     }
 
     [Test]
