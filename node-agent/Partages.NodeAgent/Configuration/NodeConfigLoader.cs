@@ -309,7 +309,7 @@ public static partial class NodeConfigLoader
             }
 
             if (value is not YamlScalarNode { Value: { } text }
-                || !double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
+                || !double.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowExponent, CultureInfo.InvariantCulture, out var number))
             {
                 AddErrorAt(value, prefix + field, "must be a number (e.g. 0.5)");
                 return null;
@@ -350,6 +350,9 @@ public static partial class NodeConfigLoader
         }
 
         public string Prefix => prefix;
+
+        /// <summary>The raw node of a field (null when absent), for fields that take either a word or a mapping.</summary>
+        public YamlNode? Node(string field) => Find(field);
 
         public MappingReader? Mapping(string field, bool required)
         {

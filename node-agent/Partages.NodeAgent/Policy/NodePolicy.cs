@@ -1,3 +1,5 @@
+using Partages.Evaluation.Privacy;
+
 namespace Partages.NodeAgent.Policy;
 
 /// <summary>
@@ -42,9 +44,12 @@ public sealed record NodePolicy
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));
 }
 
-/// <summary>One exposed dataset: a fixed snapshot, the legal basis covering it, and its privacy budget.</summary>
+/// <summary>One exposed dataset: a fixed snapshot, the legal basis covering it, its privacy budget and query allowance.</summary>
 public sealed record DatasetPolicy
 {
+    /// <summary>Model runs a dataset allows over its lifetime when the policy does not say.</summary>
+    public const int DefaultMaxModelRuns = 100;
+
     /// <summary>The dataset's name in node.yaml.</summary>
     public required string Name { get; init; }
 
@@ -54,17 +59,58 @@ public sealed record DatasetPolicy
     /// <summary>The data-use agreement or legal basis covering this use, recorded with every job in the audit log.</summary>
     public required string LegalBasis { get; init; }
 
-    /// <summary>Optional differential privacy for this dataset; null: exact counts (after k suppression).</summary>
-    public DifferentialPrivacyPolicy? DifferentialPrivacy { get; init; }
+    /// <summary>Differential privacy for this dataset: on with safe defaults unless the policy says <c>off</c> explicitly.</summary>
+    public DifferentialPrivacyPolicy DifferentialPrivacy { get; init; } = DifferentialPrivacyPolicy.Default;
+
+    /// <summary>
+    /// The query allowance: how many times a model may ever run on this dataset (counted at admission, before the
+    /// download, whether or not the run releases anything). Every run is a question asked of the data, and without
+    /// differential privacy nothing else bounds how many are asked.
+    /// </summary>
+    public int MaxModelRuns { get; init; } = DefaultMaxModelRuns;
 }
 
+/// <summary>
+/// Differential privacy of one dataset (docs/adr/0006-differential-privacy-by-default.md): the discrete Gaussian
+/// mechanism accounted in zero-concentrated DP, reported as (ε, δ). <see cref="EpsilonPerRelease"/> is what one
+/// release alone costs; <see cref="EpsilonBudget"/> bounds everything ever released from the dataset (it never
+/// renews: raising it is a policy edit, audited and reported by <c>check</c>).
+/// </summary>
 public sealed record DifferentialPrivacyPolicy
 {
-    /// <summary>Total ε this dataset may spend over its lifetime; once spent, jobs on it are refused.</summary>
-    public required double EpsilonBudget { get; init; }
+    public const double DefaultEpsilonPerRelease = 1.0;
+    public const double DefaultEpsilonBudget = 10.0;
+    public const double DefaultDelta = 1e-6;
+    public const int DefaultMaxEntitiesPerReport = 10;
 
-    /// <summary>ε spent by one released result.</summary>
-    public required double EpsilonPerRun { get; init; }
+    /// <summary>Differential privacy with the defaults above: what a dataset gets when its policy says nothing.</summary>
+    public static DifferentialPrivacyPolicy Default { get; } = new();
+
+    /// <summary>Exact counts: only by an explicit <c>differential_privacy: off</c>, which <c>check</c> warns about.</summary>
+    public static DifferentialPrivacyPolicy Off { get; } = new() { Enabled = false };
+
+    public bool Enabled { get; init; } = true;
+
+    /// <summary>ε (at <see cref="Delta"/>) of one released result on its own.</summary>
+    public double EpsilonPerRelease { get; init; } = DefaultEpsilonPerRelease;
+
+    /// <summary>ε (at <see cref="Delta"/>) of everything released from this dataset, composed in zCDP.</summary>
+    public double EpsilonBudget { get; init; } = DefaultEpsilonBudget;
+
+    /// <summary>δ at which ε is stated.</summary>
+    public double Delta { get; init; } = DefaultDelta;
+
+    /// <summary>
+    /// m: entity recognition counts at most this many gold and this many predicted entities per report and entity
+    /// type (the rest are clipped and the reports clipped are counted), so one report's weight is bounded.
+    /// </summary>
+    public int MaxEntitiesPerReport { get; init; } = DefaultMaxEntitiesPerReport;
+
+    /// <summary>zCDP ρ one release charges: the largest ρ whose ε at <see cref="Delta"/> is within <see cref="EpsilonPerRelease"/>.</summary>
+    public double RhoPerRelease => Zcdp.RhoFor(EpsilonPerRelease, Delta);
+
+    /// <summary>The lifetime budget in zCDP: the largest total ρ whose ε at <see cref="Delta"/> is within <see cref="EpsilonBudget"/>.</summary>
+    public double RhoBudget => Zcdp.RhoFor(EpsilonBudget, Delta);
 }
 
 /// <summary>Which bundles may run: signed by a trusted signer, or pinned by SHA-256. Both empty: nothing runs.</summary>
@@ -109,9 +155,10 @@ public sealed record RunLimits
 
 public sealed record ReleasePolicy
 {
-    /// <summary>k: no released cell may derive from fewer than this many documents (0 and below k are suppressed or merged).</summary>
-    public int MinCellCount { get; init; } = 5;
-
-    /// <summary>A dataset with fewer evaluable documents than this is refused.</summary>
+    /// <summary>
+    /// A dataset whose snapshot has fewer lines than this is refused at admission, before any model runs. The line
+    /// count, not the evaluated documents: under the replace-one relation the lines are public, the evaluated count
+    /// is not, so the refusal says nothing about any report.
+    /// </summary>
     public int MinDatasetDocuments { get; init; } = 20;
 }

@@ -21,15 +21,13 @@ public sealed record PolicyLoadResult(NodePolicy? Policy, IReadOnlyList<ConfigEr
 /// </summary>
 public static class PolicyLoader
 {
-    public const int MaxMinCellCount = 1000;
-
     private static readonly string[] RootFields = ["version", "datasets", "models", "tasks", "specs", "approval", "limits", "release"];
-    private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy"];
-    private static readonly string[] PrivacyFields = ["epsilon_budget", "epsilon_per_run"];
+    private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy", "max_model_runs"];
+    private static readonly string[] PrivacyFields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report"];
     private static readonly string[] ModelFields = ["trusted_signers", "pinned_bundles"];
     private static readonly string[] SignerFields = ["name", "public_key"];
     private static readonly string[] LimitFields = ["max_concurrent_runs", "run_timeout_minutes", "memory_limit_mb", "max_payload_bytes"];
-    private static readonly string[] ReleaseFields = ["min_cell_count", "min_dataset_documents"];
+    private static readonly string[] ReleaseFields = ["min_dataset_documents"];
     private static readonly string[] ApprovalModes = ["auto", "manual"];
 
     /// <summary>Loads the policy named by node.yaml's <c>policy</c> field.</summary>
@@ -185,26 +183,19 @@ public static class PolicyLoader
             }
 
             var legalBasis = item.String("legal_basis", required: true);
-            DifferentialPrivacyPolicy? privacy = null;
-            var privacyNode = item.Mapping("differential_privacy", required: false);
-            if (privacyNode is not null)
-            {
-                privacyNode.RejectUnknown(PrivacyFields);
-                var budget = privacyNode.Double("epsilon_budget", minExclusive: 0, max: 1000);
-                var perRun = privacyNode.Double("epsilon_per_run", minExclusive: 0, max: 100);
-                if (budget is not null && perRun is not null && perRun > budget)
-                {
-                    privacyNode.AddError("epsilon_per_run", $"{perRun} is larger than epsilon_budget ({budget}); not even one run could be released");
-                }
-                else if (budget is not null && perRun is not null)
-                {
-                    privacy = new DifferentialPrivacyPolicy { EpsilonBudget = budget.Value, EpsilonPerRun = perRun.Value };
-                }
-            }
+            var privacy = PrivacyPolicyReader.Read(item);
+            var maxRuns = item.Integer("max_model_runs", min: 1, max: 1_000_000) ?? DatasetPolicy.DefaultMaxModelRuns;
 
             if (name is not null && snapshot is not null && legalBasis is not null)
             {
-                result.Add(new DatasetPolicy { Name = name, SnapshotSha256 = snapshot, LegalBasis = legalBasis.Trim(), DifferentialPrivacy = privacy });
+                result.Add(new DatasetPolicy
+                {
+                    Name = name,
+                    SnapshotSha256 = snapshot,
+                    LegalBasis = legalBasis.Trim(),
+                    DifferentialPrivacy = privacy ?? DifferentialPrivacyPolicy.Default,
+                    MaxModelRuns = maxRuns,
+                });
             }
         }
 
@@ -332,10 +323,15 @@ public static class PolicyLoader
             return defaults;
         }
 
-        release.RejectUnknown(ReleaseFields);
+        if (release.Node("min_cell_count") is { } k)
+        {
+            // Refused rather than ignored, so nobody believes small cells are still hidden this way.
+            release.AddErrorAt(k, release.Prefix + "min_cell_count", "was removed: k-suppression released small counts as 0 and printed figures computed from those zeros, and did not stop a model built to single out one report. Differential privacy (each dataset's 'differential_privacy', on by default) now protects every release; delete this line (docs/release-gate.md)");
+        }
+
+        release.RejectUnknown([.. ReleaseFields, "min_cell_count"]);
         return new ReleasePolicy
         {
-            MinCellCount = release.Integer("min_cell_count", min: 1, max: MaxMinCellCount) ?? defaults.MinCellCount,
             MinDatasetDocuments = release.Integer("min_dataset_documents", min: 1, max: int.MaxValue) ?? defaults.MinDatasetDocuments,
         };
     }
