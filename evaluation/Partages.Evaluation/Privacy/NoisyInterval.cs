@@ -77,15 +77,45 @@ internal static class NoisySimulation
     }
 
     /// <summary>
+    /// One simulated draw of a released cell's expected count μ given its noisy value Y, on the signed scale:
+    /// μ* = Y + S + N, where S = Gamma(m̂ + ½, 1) − (m̂ + ½) is the sampling error of a Poisson count, taken from
+    /// Jeffreys' posterior at the clipped count m̂ = max(Y, 0) and centred, and N ~ Normal(0, σ²) is the DP noise.
+    /// The normal is a stated approximation of the discrete Gaussian N_Z(0, σ²): same parameter, a variance at least
+    /// the true one (so never narrower), and sums of cells — what every figure uses — are close to normal anyway.
+    /// Keeping Y's sign rather than clipping it is what keeps sums of many near-empty cells unbiased.
+    /// </summary>
+    public static double DrawCell(long noisy, double variance, SimulationRandom random)
+    {
+        var clipped = Math.Max(0, noisy);
+        var sampling = random.NextGamma(clipped + 0.5) - (clipped + 0.5);
+        var noise = variance > 0 ? Math.Sqrt(variance) * random.NextNormal() : 0;
+        return noisy + sampling + noise;
+    }
+
+    /// <summary>
+    /// A ratio of two (signed) sums of cells as a proportion: the numerator clipped at 0, the result clamped to
+    /// [0, 1]; NaN, "undefined in this draw", when the denominator is not positive.
+    /// </summary>
+    public static double Proportion(double numerator, double denominator) =>
+        denominator > 0 ? Math.Min(1, Math.Max(0, numerator) / denominator) : double.NaN;
+
+    /// <summary>
     /// The interval from simulated draws: the 2.5 % and 97.5 % quantiles (linear interpolation between order
-    /// statistics, R's type 7), widened if needed to contain the point estimate, so a reader never sees an estimate
-    /// outside its own interval (the clipped point estimate and the posterior can part when many cells are near 0).
+    /// statistics, R's type 7) of the draws where the figure is defined, widened if needed to contain the point
+    /// estimate so a reader never sees an estimate outside its own interval. If the figure is undefined in half the
+    /// draws or more, the counts barely identify it and the interval is [0, 1].
     /// </summary>
     public static NoisyInterval Interval(double estimate, double[] draws)
     {
-        Array.Sort(draws);
-        var low = Quantile(draws, LowerQuantile);
-        var high = Quantile(draws, UpperQuantile);
+        var defined = draws.Where(d => !double.IsNaN(d)).ToArray();
+        if (defined.Length * 2 <= draws.Length)
+        {
+            return new NoisyInterval(estimate, 0, 1);
+        }
+
+        Array.Sort(defined);
+        var low = Quantile(defined, LowerQuantile);
+        var high = Quantile(defined, UpperQuantile);
         return new NoisyInterval(estimate, Math.Min(low, estimate), Math.Max(high, estimate));
     }
 
