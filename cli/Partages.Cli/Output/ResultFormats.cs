@@ -36,6 +36,15 @@ internal static class ResultFormats
 
             Row("n_documents", "", "", Integer(document.NDocuments));
             Row("accuracy", "", "", Number(document.Accuracy));
+            Row("accuracy_ci_low", "", "", Number(document.Intervals?.Accuracy?.CiLow));
+            Row("accuracy_ci_high", "", "", Number(document.Intervals?.Accuracy?.CiHigh));
+            if (document.Release?.DifferentialPrivacy is { } privacy)
+            {
+                // Whoever reads the file alone must know the figures come from noisy counts.
+                Row("dp_epsilon", "", "", Number(privacy.Epsilon));
+                Row("dp_delta", "", "", Number(privacy.Delta));
+                Row("dp_noise_variance", "", "", Number(privacy.NoiseVariance.OutcomeCounts));
+            }
             foreach (var (average, metrics) in new[] { ("micro", document.Micro), ("macro", document.Macro), ("weighted", document.Weighted) })
             {
                 Row($"{average}_precision", "", "", Number(metrics.Precision));
@@ -76,18 +85,18 @@ internal static class ResultFormats
         md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle `{evaluation.ModelBundleSha256}` · spec `{evaluation.SpecSha256}`\n\n");
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? result.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var multiLabel = ResultsTable.IsMultiLabel(result.Task);
-        md.Append(multiLabel ? "| site | documents | subset accuracy | macro P | macro R | macro F1 |" : "| site | documents | accuracy | macro P | macro R | macro F1 |");
+        md.Append(multiLabel ? "| site | documents | subset accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |" : "| site | documents | accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |");
         foreach (var label in labels)
         {
             md.Append(CultureInfo.InvariantCulture, $" F1 {Cell(label)} |");
         }
 
-        md.Append("\n|---|---:|---:|---:|---:|---:|").Append(string.Concat(labels.Select(_ => "---:|"))).Append('\n');
+        md.Append("\n|---|---:|---:|---:|---:|---:|---|").Append(string.Concat(labels.Select(_ => "---:|"))).Append('\n');
         foreach (var (site, document) in Scopes(result))
         {
             var name = site == "pooled" ? "**pooled**" : Cell(site);
             md.Append(CultureInfo.InvariantCulture,
-                $"| {name} | {Integer(document.NDocuments)} | {Fixed(document.Accuracy)} | {Fixed(document.Macro.Precision)} | {Fixed(document.Macro.Recall)} | {Fixed(document.Macro.F1)} |");
+                $"| {name} | {Integer(document.NDocuments)} | {ResultsTable.WithInterval(document.Accuracy, document.Intervals?.Accuracy)} | {Fixed(document.Macro.Precision)} | {Fixed(document.Macro.Recall)} | {ResultsTable.WithInterval(document.Macro.F1, document.Intervals?.MacroF1)} | {Cell(ResultsTable.PrivacyLabel(document))} |");
             foreach (var label in labels)
             {
                 md.Append(' ').Append(document.PerClass.TryGetValue(label, out var m) ? Fixed(m.F1) : "-").Append(" |");
@@ -118,6 +127,16 @@ internal static class ResultFormats
                 }
 
                 md.Append('\n');
+            }
+        }
+
+        var notes = ResultsTable.PrivacyNotes(result);
+        if (notes.Count > 0)
+        {
+            md.Append("\n## Release notes\n\n");
+            foreach (var note in notes)
+            {
+                md.Append("- ").Append(Cell(note)).Append('\n');
             }
         }
 

@@ -15,13 +15,14 @@ internal static class RankingSections
         {
             var m = report.PerClass[label];
             correct += m.Tp;
-            perClass[label] = new ClassIntervals(
-                Interval.From(Wilson.Interval(m.Tp, m.Tp + m.Fp)),
-                Interval.From(Wilson.Interval(m.Tp, m.Tp + m.Fn)));
+            perClass[label] = new ClassIntervals(Exact(m.Tp, m.Tp + m.Fp), Exact(m.Tp, m.Tp + m.Fn));
         }
 
-        return new IntervalsSection(IntervalsSection.WilsonMethod, 0.95, Interval.From(Wilson.Interval(correct, documents)), perClass);
+        return new IntervalsSection(IntervalsSection.WilsonMethod, 0.95, Exact(correct, documents), perClass);
     }
+
+    /// <summary>Wilson's interval of k of n; null without a denominator, like the figure itself.</summary>
+    private static Interval? Exact(long k, long n) => n == 0 ? null : Interval.From(Wilson.Interval(k, n));
 
     /// <param name="labels">The confusion matrix's labels: the sections list classes in this order.</param>
     /// <exception cref="ArgumentException">The histograms' labels are not these.</exception>

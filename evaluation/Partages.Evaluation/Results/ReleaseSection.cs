@@ -1,28 +1,74 @@
+using System.Text.Json.Serialization;
+
 namespace Partages.Evaluation.Results;
 
 /// <summary>
 /// <c>release</c>: what the node's release gate did to a site result before it left (docs/release-gate.md), so a
-/// reader knows which figures are exact, which were suppressed, merged or noised. Null in a result that did not go
-/// through a gate (local mode, pooled results).
+/// reader knows which figures are exact and which carry noise. Null in a result that did not go through a gate
+/// (local mode). A pooled result carries one too, summing the sites' noise (<see cref="DifferentialPrivacyRelease.Pool"/>).
 /// </summary>
-/// <param name="MinCellCount">k: every released count is 0 or at least k documents.</param>
-/// <param name="SuppressedCells">Counts released as 0 because they held between 1 and k − 1 documents.</param>
-/// <param name="MergedHistogramBins">Score-histogram bins whose documents were moved into a neighbouring bin (never dropped).</param>
-/// <param name="WithheldSections">Optional sections left out (e.g. <c>calibration</c>), each with its reason.</param>
-/// <param name="DifferentialPrivacy">The noise added, when the dataset's policy asks for differential privacy; else null.</param>
-public sealed record ReleaseSection(
-    int MinCellCount,
-    long SuppressedCells,
-    long MergedHistogramBins,
-    IReadOnlyList<WithheldSection> WithheldSections,
-    DifferentialPrivacyRelease? DifferentialPrivacy);
+public sealed record ReleaseSection
+{
+    /// <summary>Optional sections left out, each with its reason.</summary>
+    public IReadOnlyList<WithheldSection> WithheldSections { get; init; } = [];
+
+    /// <summary>The noise every count carries; null when the hospital switched differential privacy off (exact counts).</summary>
+    public DifferentialPrivacyRelease? DifferentialPrivacy { get; init; }
+
+    /// <summary>True when the counts are exact: the dataset's policy says <c>differential_privacy: off</c>.</summary>
+    [JsonIgnore]
+    public bool IsExact => DifferentialPrivacy is null;
+}
 
 public sealed record WithheldSection(string Section, string Reason);
 
-/// <param name="Mechanism">Always <c>discrete_laplace</c> (two-sided geometric noise on every released count).</param>
-/// <param name="Epsilon">ε spent by this release.</param>
-/// <param name="Sensitivity">L1 sensitivity of the released counts to adding or removing one document.</param>
-public sealed record DifferentialPrivacyRelease(string Mechanism, double Epsilon, int Sensitivity)
+/// <summary>
+/// The differential privacy of a release (docs/adr/0006-differential-privacy-by-default.md): discrete Gaussian
+/// noise on every count a report can move, accounted in zero-concentrated DP under the replace-one relation.
+/// </summary>
+/// <param name="Mechanism">Always <c>discrete_gaussian</c>.</param>
+/// <param name="Neighbouring">Always <c>replace_one</c>: neighbouring snapshots differ in one report, and have as many lines.</param>
+/// <param name="Rho">zCDP ρ this release spent (pooled: the largest site's, each site's guarantee being its own).</param>
+/// <param name="Epsilon">ε of this release at <paramref name="Delta"/>, converted from ρ (pooled: the largest site's).</param>
+/// <param name="Delta">δ at which ε is stated.</param>
+/// <param name="NoiseVariance">Variance of the noise on each count, per section (pooled: summed over the sites).</param>
+public sealed record DifferentialPrivacyRelease(
+    string Mechanism,
+    string Neighbouring,
+    double Rho,
+    double Epsilon,
+    double Delta,
+    NoiseVariances NoiseVariance)
 {
-    public const string DiscreteLaplace = "discrete_laplace";
+    public const string DiscreteGaussian = "discrete_gaussian";
+    public const string ReplaceOne = "replace_one";
+
+    /// <summary>The pool's noise: variances add (independent noise per site); ε and ρ are the largest site's.</summary>
+    public static DifferentialPrivacyRelease? Pool(IEnumerable<DifferentialPrivacyRelease?> sites)
+    {
+        var released = sites.Where(s => s is not null).Select(s => s!).ToList();
+        if (released.Count == 0)
+        {
+            return null;
+        }
+
+        return new DifferentialPrivacyRelease(
+            DiscreteGaussian,
+            ReplaceOne,
+            released.Max(s => s.Rho),
+            released.Max(s => s.Epsilon),
+            released.Max(s => s.Delta),
+            new NoiseVariances(
+                released.Sum(s => s.NoiseVariance.OutcomeCounts),
+                released.All(s => s.NoiseVariance.ScoreHistograms is not null) ? released.Sum(s => s.NoiseVariance.ScoreHistograms!.Value) : null,
+                released.All(s => s.NoiseVariance.Calibration is not null) ? released.Sum(s => s.NoiseVariance.Calibration!.Value) : null,
+                released.All(s => s.NoiseVariance.EntityCounts is not null) ? released.Sum(s => s.NoiseVariance.EntityCounts!.Value) : null));
+    }
 }
+
+/// <summary>Variance of the noise on each released count, by section; null for a section not released.</summary>
+/// <param name="OutcomeCounts">Confusion-matrix cells (multi-label: per-label tp/fp/fn/tn) and skipped kinds.</param>
+/// <param name="ScoreHistograms">Each bin of each class's positive and negative histogram.</param>
+/// <param name="Calibration">Each reliability bin's correct and incorrect counts.</param>
+/// <param name="EntityCounts">Entity recognition: each outcome count and word count.</param>
+public sealed record NoiseVariances(double OutcomeCounts, double? ScoreHistograms, double? Calibration, double? EntityCounts = null);

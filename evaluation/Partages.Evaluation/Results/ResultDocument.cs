@@ -206,7 +206,13 @@ public sealed record PooledResultDocument
 
         ResultDocument? pooled = null;
         HeterogeneitySection? heterogeneity = null;
-        if (ordered.Count > 0)
+        if (ordered.Any(s => s.Value.Release?.DifferentialPrivacy is not null))
+        {
+            // Noisy counts pool by addition, with their noise variances; the meta-analysis below assumes exact counts.
+            pooled = PrivateResults.Pool(task, labels, [.. ordered.Select(s => s.Value)], omitted);
+            omitted.Add(new OmittedSection("heterogeneity", "not computed from counts released under differential privacy: per-site variances would have to include each site's noise"));
+        }
+        else if (ordered.Count > 0)
         {
             var histograms = ReadEverySite(ordered, "score_histograms", d => d.ScoreHistograms, d => d.ToHistograms(), omitted);
             var calibration = ReadEverySite(ordered, "calibration", d => d.Calibration, d => d.ToCalibration(), omitted);

@@ -12,7 +12,17 @@ namespace Partages.Evaluation.Results;
 /// </summary>
 /// <param name="GridSteps">The grid the counts are on; a reader refuses any other than <see cref="ScoreGrid.Steps"/>.</param>
 /// <param name="PerClass">One entry per label, in the confusion matrix's label order.</param>
-public sealed record ScoreHistogramsSection(int GridSteps, IReadOnlyDictionary<string, ClassScoreHistogram> PerClass);
+public sealed record ScoreHistogramsSection(int GridSteps, IReadOnlyDictionary<string, ClassScoreHistogram> PerClass)
+{
+    /// <summary>The fine grid of exact releases (bin k = k / 1000).</summary>
+    public const string FineGrid = "fine";
+
+    /// <summary>The coarse grid of releases under differential privacy (<see cref="Privacy.DpScoreGrid"/>), noisy counts.</summary>
+    public const string DpGrid = "dp_logit";
+
+    /// <summary>Which grid the counts are on: <see cref="FineGrid"/> (absent in older documents) or <see cref="DpGrid"/>.</summary>
+    public string Grid { get; init; } = FineGrid;
+}
 
 /// <summary>One class's histogram: <see cref="Positives"/>[k] documents of the class and <see cref="Negatives"/>[k] of other classes scored k / 1000.</summary>
 public sealed record ClassScoreHistogram(
@@ -43,16 +53,34 @@ public sealed record CalibrationBins(
 /// <c>intervals</c>: Wilson (1927) 95% intervals of the proportions of the confusion matrix — accuracy
 /// (k = Σ TP, n = N) and per class precision (TP of TP + FP) and recall (TP of TP + FN). n = 0 gives (0, 1).
 /// </summary>
-public sealed record IntervalsSection(string Method, double Level, Interval Accuracy, IReadOnlyDictionary<string, ClassIntervals> PerClass)
+public sealed record IntervalsSection(string Method, double Level, Interval? Accuracy, IReadOnlyDictionary<string, ClassIntervals> PerClass)
 {
     public const string WilsonMethod = "wilson";
+
+    /// <summary>
+    /// Intervals of figures from noisy counts: simulated from the mechanism's known noise together with sampling error
+    /// (<see cref="Privacy.NoisyClassification"/>); they include the noise.
+    /// </summary>
+    public const string DpSimulationMethod = "dp_simulation";
+
+    /// <summary>Macro-averaged F1's interval (DP releases); null when not estimable or not computed.</summary>
+    public Interval? MacroF1 { get; init; }
 }
 
-public sealed record ClassIntervals(Interval Precision, Interval Recall);
+/// <summary>Per class; an interval is null when its figure is not estimable (no denominator).</summary>
+public sealed record ClassIntervals(Interval? Precision, Interval? Recall)
+{
+    /// <summary>F1's interval (DP releases only).</summary>
+    public Interval? F1 { get; init; }
+}
 
 public sealed record Interval(double CiLow, double CiHigh)
 {
     public static Interval From(ConfidenceInterval ci) => new(ci.Lower, ci.Upper);
+
+    /// <summary>The interval of a figure from noisy counts; null when the figure is not estimable.</summary>
+    public static Interval? From(Privacy.NoisyInterval figure) =>
+        figure is { CiLow: { } low, CiHigh: { } high } ? new Interval(low, high) : null;
 }
 
 /// <summary>

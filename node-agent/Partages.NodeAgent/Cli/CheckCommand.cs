@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -8,7 +9,9 @@ using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
+using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
+using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -136,7 +139,7 @@ internal static class CheckCommand
         }
 
         var policy = result.Policy;
-        report.Pass("policy", $"{policy.SourcePath} is valid (sha256 {policy.SourceSha256}; approval {policy.Approval.ToString().ToLowerInvariant()}; tasks: {(policy.Tasks.Count == 0 ? "none" : string.Join(", ", policy.Tasks))}; k = {policy.Release.MinCellCount}; at least {policy.Release.MinDatasetDocuments} documents)");
+        report.Pass("policy", $"{policy.SourcePath} is valid (sha256 {policy.SourceSha256}; approval {policy.Approval.ToString().ToLowerInvariant()}; tasks: {(policy.Tasks.Count == 0 ? "none" : string.Join(", ", policy.Tasks))}; at least {policy.Release.MinDatasetDocuments} documents)");
         if (policy.Models.TrustedSigners.Count == 0 && policy.Models.PinnedBundles.Count == 0)
         {
             report.Warn("policy", "models: no trusted signer and no pinned bundle, so every model will be refused; add the evaluator's public key under models.trusted_signers");
@@ -159,7 +162,47 @@ internal static class CheckCommand
             report.Warn($"dataset '{dataset.Name}'", "is in node.yaml but not in the policy: no evaluation can use it");
         }
 
+        PrintPrivacy(config, policy, report);
         await PrintFingerprintsAsync(config, policy, report, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Each dataset's differential privacy and what it has spent; privacy switched off is a warning.</summary>
+    private static void PrintPrivacy(NodeConfig config, NodePolicy policy, CheckReport report)
+    {
+        var accountant = new PrivacyAccountant(NodeAgentServices.ReleaseDirectory(config), TimeProvider.System);
+        foreach (var dataset in policy.Datasets)
+        {
+            var privacy = dataset.DifferentialPrivacy;
+            DatasetSpending spent;
+            try
+            {
+                spent = accountant.Spent(dataset.Name);
+            }
+            catch (EvaluationRefusedException ex)
+            {
+                report.Fail($"privacy '{dataset.Name}'", ex.Message);
+                continue;
+            }
+
+            var runs = string.Create(CultureInfo.InvariantCulture, $"model runs {spent.ModelRuns} of {dataset.MaxModelRuns} (max_model_runs)");
+            if (!privacy.Enabled)
+            {
+                report.Warn($"privacy '{dataset.Name}'", $"differential_privacy: off — results on this dataset are released as exact counts, and nothing bounds what a series of models can learn about one report but the query allowance; {runs}");
+                continue;
+            }
+
+            var line = string.Create(
+                CultureInfo.InvariantCulture,
+                $"differential privacy on: ε {privacy.EpsilonPerRelease:0.###} per release, lifetime budget ε {privacy.EpsilonBudget:0.###} at δ {privacy.Delta:0.#######} (never renews); spent ε {spent.EpsilonAt(privacy.Delta):0.###} over {spent.Releases} release(s); {runs}");
+            if (PrivacyAccountant.RefusalOf(dataset.Name, spent.Rho, privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta) is not null || spent.ModelRuns >= dataset.MaxModelRuns)
+            {
+                report.Warn($"privacy '{dataset.Name}'", line + " — spent: every new job on it will be refused until the hospital raises the budget");
+            }
+            else
+            {
+                report.Pass($"privacy '{dataset.Name}'", line);
+            }
+        }
     }
 
     private static async Task PrintFingerprintsAsync(NodeConfig config, NodePolicy? policy, CheckReport report, CancellationToken cancellationToken)

@@ -68,13 +68,15 @@ public static class NodeAgentServices
         return services;
     }
 
+    /// <summary>The release gate's own directory: the privacy ledger and the repeat cache.</summary>
+    public static string ReleaseDirectory(NodeConfig config) => Path.Combine(config.DataDirectory, "release");
+
     public static IServiceCollection AddReleaseGate(this IServiceCollection services)
     {
         services.TryAddSingleton<IResultTransport, GrpcResultTransport>();
-        services.TryAddSingleton<ICountNoise>(DiscreteLaplaceNoise.Instance);
-        services.TryAddSingleton(sp => new PrivacyAccountant(
-            Path.Combine(sp.GetRequiredService<NodeConfig>().DataDirectory, "release"), sp.GetRequiredService<TimeProvider>()));
-        services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(sp.GetRequiredService<NodeConfig>().DataDirectory, "release", "released")));
+        services.TryAddSingleton<ICountNoise>(DiscreteGaussianNoise.Instance);
+        services.TryAddSingleton(sp => new PrivacyAccountant(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), "released")));
         services.TryAddSingleton<ResultReleaseGate>();
         services.TryAddSingleton<ModelTrustCheck>();
         return services;

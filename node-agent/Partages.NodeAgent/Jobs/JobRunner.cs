@@ -134,6 +134,32 @@ public sealed partial class JobRunner(
         run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
     }
 
+    /// <summary>Downloads and checks the bundle, runs the model in the worker, and passes the result through the release gate.</summary>
+    private async Task<ReleasedPayload> RunModelAsync(
+        ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset, ReleaseRequest request, JobTrace trace, CancellationToken cancellationToken)
+    {
+        trace.Phase(NodeAgentTelemetry.DownloadSpan);
+        var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+        var bundlePath = await artifacts.GetAsync(
+            offer.ModelBundle,
+            new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
+            cancellationToken).ConfigureAwait(false);
+        // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
+        await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
+
+        trace.Phase(NodeAgentTelemetry.EvaluateSpan);
+        LogEvaluating(logger, run.RunId, dataset.Name);
+        var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+        var result = await engine.EvaluateAsync(
+            new EvaluationJob(bundlePath, spec, dataset),
+            new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
+            cancellationToken).ConfigureAwait(false);
+        outbox.DropProgress(run.RunId);
+
+        trace.Phase(NodeAgentTelemetry.ReleaseSpan);
+        return await releaseGate.PrepareAsync(request, result, cancellationToken).ConfigureAwait(false);
+    }
+
     private void Reject(JobOffer offer, string reason)
     {
         LogRejected(logger, offer.RunId, reason);
@@ -148,7 +174,8 @@ public sealed partial class JobRunner(
         try
         {
             // Admission, before accepting: the snapshot must still be the one the policy approved (read once per change).
-            var admitted = await admission.CheckSnapshotAsync(dataset, cancellationToken).ConfigureAwait(false);
+            var admitted = await admission.CheckSnapshotAsync(
+                dataset, new OfferIdentity(offer.RunId, offer.SpecSha256, offer.ModelBundle.Sha256), cancellationToken).ConfigureAwait(false);
             if (!admitted.Admitted || admitted.Snapshot is null)
             {
                 Reject(offer, admitted.Reason ?? InternalErrorReason);
@@ -168,27 +195,11 @@ public sealed partial class JobRunner(
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
-            trace.Phase(NodeAgentTelemetry.DownloadSpan);
-            var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-            var bundlePath = await artifacts.GetAsync(
-                offer.ModelBundle,
-                new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
-                cancellationToken).ConfigureAwait(false);
-            // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
-            await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
-
-            trace.Phase(NodeAgentTelemetry.EvaluateSpan);
-            LogEvaluating(logger, run.RunId, dataset.Name);
-            var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-            var result = await engine.EvaluateAsync(
-                new EvaluationJob(bundlePath, spec, dataset),
-                new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
-                cancellationToken).ConfigureAwait(false);
-            outbox.DropProgress(run.RunId);
-
-            trace.Phase(NodeAgentTelemetry.ReleaseSpan);
-            var payload = await releaseGate.PrepareAsync(
-                new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256), result, cancellationToken).ConfigureAwait(false);
+            var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256);
+            // A request already released on this snapshot gets the same bytes back, and no model runs at all.
+            var payload = admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat
+                ? repeat
+                : await RunModelAsync(run, offer, spec, dataset, request, trace, cancellationToken).ConfigureAwait(false);
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)

@@ -63,9 +63,9 @@ public sealed partial class JobAdmission(
     /// <summary>The policy checks that need no I/O (dataset exposed, task, spec); null when they pass.</summary>
     public string? CheckOffer(EvaluationSpec spec, DatasetDefinition dataset) => policyAdmission.CheckOffer(spec, dataset);
 
-    /// <summary>The snapshot checks (fingerprint, size). A refusal is not recorded here: the caller rejects and records it.</summary>
-    public Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
-        policyAdmission.CheckSnapshotAsync(dataset, cancellationToken);
+    /// <summary>The snapshot checks (fingerprint, size, budget, query allowance). A refusal is not recorded here: the caller rejects and records it.</summary>
+    public Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, OfferIdentity offer, CancellationToken cancellationToken) =>
+        policyAdmission.CheckSnapshotAsync(dataset, offer, cancellationToken);
 
     /// <summary>Auto mode: approved by the policy. Manual mode: the job file is written and the run waits for a person.</summary>
     public async Task<ApprovalOutcome> ApproveRunAsync(JobOffer offer, EvaluationSpec spec, AdmittedSnapshot snapshot, CancellationToken cancellationToken)

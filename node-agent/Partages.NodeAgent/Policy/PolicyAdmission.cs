@@ -1,11 +1,17 @@
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Policy;
 
 /// <summary>The snapshot an admitted job will read, as checked against the policy.</summary>
-public sealed record AdmittedSnapshot(DatasetPolicy Policy, string Fingerprint, long Documents);
+/// <param name="Repeat">The same spec and bundle were already released on this snapshot: the run answers with those
+/// bytes, without running the model, spending no ε and no model run.</param>
+public sealed record AdmittedSnapshot(DatasetPolicy Policy, string Fingerprint, long Documents, bool Repeat = false);
+
+/// <summary>What identifies an offer's request: its run, spec and bundle (with the snapshot, the repeat cache's key).</summary>
+public sealed record OfferIdentity(string RunId, string SpecSha256, string BundleSha256);
 
 /// <summary>An admission verdict: the snapshot, or the reason the job is refused (a reason only: never data).</summary>
 public sealed record AdmissionVerdict(AdmittedSnapshot? Snapshot, string? Reason)
@@ -16,9 +22,12 @@ public sealed record AdmissionVerdict(AdmittedSnapshot? Snapshot, string? Reason
 /// <summary>
 /// What the node policy says of one offer, checked before the node accepts it: the dataset is exposed by the policy,
 /// its snapshot still matches the fingerprint the hospital approved, it is large enough, and the task and spec are
-/// allowed. Bundle trust (signers, pins) is checked after download, on the bytes themselves.
+/// allowed; then that its privacy budget can still pay for a release and its query allowance for a model run (the
+/// run is counted here, before the download: whether a model ran must never depend on the data, so a spent budget
+/// refuses before any model runs, not after). Bundle trust (signers, pins) is checked after download, on the bytes
+/// themselves.
 /// </summary>
-public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapshots)
+public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapshots, PrivacyAccountant accountant, ReleaseCache cache)
 {
     public NodePolicy Policy => policy;
 
@@ -43,7 +52,7 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
             return $"spec '{spec.Name}' is not among the specs this node's policy allows";
         }
 
-        if (datasetPolicy.DifferentialPrivacy is not null && UnreleasableUnderDifferentialPrivacy(spec.Task) is { } what)
+        if (datasetPolicy.DifferentialPrivacy.Enabled && UnreleasableUnderDifferentialPrivacy(spec.Task) is { } what)
         {
             // The release gate refuses these results under differential privacy whatever they hold
             // (NerDisclosure, MultiLabelDisclosure); refusing the offer here spares the hospital a download and a
@@ -62,9 +71,13 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
         _ => null,
     };
 
-    /// <summary>Reads (or recalls) the snapshot's fingerprint and size and compares them with the policy.</summary>
-    public async Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads (or recalls) the snapshot's fingerprint and size and compares them with the policy; then the budget and
+    /// the query allowance, counting this run against the allowance unless it repeats a released request.
+    /// </summary>
+    public async Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, OfferIdentity offer, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(offer);
         ArgumentNullException.ThrowIfNull(dataset);
         var datasetPolicy = policy.FindDataset(dataset.Name);
         if (datasetPolicy is null)
@@ -96,6 +109,27 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
         {
             // The minimum is the hospital's setting, not data; the actual count is not sent.
             return new AdmissionVerdict(null, $"dataset '{dataset.Name}' has fewer documents than this node's minimum for an evaluation ({policy.Release.MinDatasetDocuments})");
+        }
+
+        if (cache.Find(ReleaseCache.KeyOf(offer.SpecSha256, offer.BundleSha256, info.Fingerprint)) is not null)
+        {
+            return new AdmissionVerdict(new AdmittedSnapshot(datasetPolicy, info.Fingerprint, info.DocumentCount, Repeat: true), null);
+        }
+
+        try
+        {
+            var privacy = datasetPolicy.DifferentialPrivacy;
+            if (privacy.Enabled
+                && PrivacyAccountant.RefusalOf(dataset.Name, accountant.Spent(dataset.Name).Rho, privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta) is { } spent)
+            {
+                return new AdmissionVerdict(null, spent);
+            }
+
+            accountant.ChargeModelRun(dataset.Name, offer.RunId, datasetPolicy.MaxModelRuns);
+        }
+        catch (EvaluationRefusedException ex)
+        {
+            return new AdmissionVerdict(null, ex.Message);
         }
 
         return new AdmissionVerdict(new AdmittedSnapshot(datasetPolicy, info.Fingerprint, info.DocumentCount), null);

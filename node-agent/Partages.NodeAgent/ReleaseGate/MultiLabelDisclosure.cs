@@ -22,6 +22,11 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// </summary>
 internal static class MultiLabelDisclosure
 {
+    /// <summary>Under differential privacy: not released yet (admission refuses such offers before any run).</summary>
+    /// <exception cref="EvaluationRefusedException">Always.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, Policy.DifferentialPrivacyPolicy privacy, ICountNoise noise) =>
+        throw new EvaluationRefusedException("multi-label classification results are not released under differential privacy on this node yet");
+
     /// <exception cref="EvaluationRefusedException">Differential privacy is on, the dataset is under k documents, or the result is malformed.</exception>
     public static ResultDocument Apply(ResultDocument result, int k, bool differentialPrivacy)
     {
@@ -118,7 +123,7 @@ internal static class MultiLabelDisclosure
         var summary = DisclosureControl.ReleasedSummary(exact.DocumentCount, skipped);
         return MultiLabelResults.Build(result.Task, result.MultiLabel!.Threshold, released, summary) with
         {
-            Release = new ReleaseSection(k, suppressed, 0, [], null),
+            Release = new ReleaseSection(),
         };
     }
 }

@@ -33,6 +33,11 @@ internal static class NerDisclosure
 {
     private const string SchemesSection = "schemes";
 
+    /// <summary>Under differential privacy: not released yet (admission refuses such offers before any run).</summary>
+    /// <exception cref="EvaluationRefusedException">Always.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, Policy.DifferentialPrivacyPolicy privacy, ICountNoise noise) =>
+        throw new EvaluationRefusedException("entity recognition results are not released under differential privacy on this node yet");
+
     /// <exception cref="EvaluationRefusedException">Differential privacy is on, or the result's sections are malformed or contradict each other.</exception>
     public static ResultDocument Apply(ResultDocument result, int k, bool differentialPrivacy)
     {
@@ -149,7 +154,7 @@ internal static class NerDisclosure
         return NerResults.Build(result.Task, result.NDocuments, new NerSchemeCounts(types), releasedSeqeval, releasedBoundaries, summary) with
         {
             Schemes = releasedSchemes,
-            Release = new ReleaseSection(k, suppressed, 0, withheld, null),
+            Release = new ReleaseSection { WithheldSections = withheld },
         };
     }
 

@@ -63,6 +63,26 @@ public sealed partial class ResultReleaseGate(
         }
     }
 
+    /// <summary>
+    /// The payload already released for this very request (same spec, bundle and snapshot), or null. Admission asks
+    /// this before anything runs: a repeated request is answered without running the model.
+    /// </summary>
+    public ReleasedPayload? TryRepeat(ReleaseRequest request, string fingerprint)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_serial)
+        {
+            if (cache.Find(ReleaseCache.KeyOf(request.SpecSha256, request.BundleSha256, fingerprint)) is not { } previous)
+            {
+                return null;
+            }
+
+            var repeat = ReleasedPayload.From(request.RunId, ResultJson.DeserializeSite(previous));
+            LogRepeated(logger, request.RunId, repeat.Sha256);
+            return repeat;
+        }
+    }
+
     private ReleasedPayload Decide(ReleaseRequest request, ResultDocument result, DatasetPolicy? datasetPolicy, string fingerprint, string key)
     {
         try
@@ -74,18 +94,15 @@ public sealed partial class ResultReleaseGate(
                 return repeat;
             }
 
-            var privacy = datasetPolicy?.DifferentialPrivacy;
-            var release = policy.Release;
-            var rules = new DisclosureRules(release.MinCellCount, release.MinDatasetDocuments, privacy?.EpsilonPerRun);
-            if (privacy is not null)
+            var privacy = datasetPolicy?.DifferentialPrivacy ?? DifferentialPrivacyPolicy.Default;
+            var rules = new DisclosureRules(policy.Release.MinDatasetDocuments, privacy);
+            if (privacy.Enabled)
             {
-                // Checked before any noise is drawn; Charge checks again under the ledger's own lock.
+                // Checked before any noise is drawn; ChargeRelease checks again under the ledger's own lock.
                 var spent = accountant.Spent(request.Dataset.Name);
-                if (spent + privacy.EpsilonPerRun > privacy.EpsilonBudget + 1e-9)
+                if (PrivacyAccountant.RefusalOf(request.Dataset.Name, spent.Rho, privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta) is { } refusal)
                 {
-                    throw new EvaluationRefusedException(string.Create(
-                        CultureInfo.InvariantCulture,
-                        $"the privacy budget of dataset '{request.Dataset.Name}' is spent: ε {spent:0.###} of {privacy.EpsilonBudget:0.###} used, and this release needs {privacy.EpsilonPerRun:0.###} more"));
+                    throw new EvaluationRefusedException(refusal);
                 }
             }
 
@@ -99,14 +116,21 @@ public sealed partial class ResultReleaseGate(
                     $"the result is {payload.ByteCount} bytes, more than this node's limit (limits.max_payload_bytes: {maxBytes}); it was not sent"));
             }
 
-            if (privacy is not null)
+            if (privacy.Enabled)
             {
-                accountant.Charge(request.Dataset.Name, request.RunId, privacy.EpsilonPerRun, privacy.EpsilonBudget);
+                accountant.ChargeRelease(request.Dataset.Name, request.RunId, privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta);
             }
 
             cache.Store(key, payload.ResultJson);
             LogReleased(logger, payload.RunId, payload.Sha256, payload.ByteCount);
-            LogDisclosure(logger, payload.RunId, released.Release?.SuppressedCells ?? 0, released.Release?.MergedHistogramBins ?? 0, privacy?.EpsilonPerRun ?? 0);
+            if (released.Release?.DifferentialPrivacy is { } spentPrivacy)
+            {
+                LogPrivate(logger, payload.RunId, spentPrivacy.Epsilon, spentPrivacy.Delta, spentPrivacy.Rho);
+            }
+            else
+            {
+                LogExact(logger, payload.RunId, request.Dataset.Name);
+            }
             return payload;
         }
         catch (EvaluationRefusedException ex)
@@ -194,8 +218,11 @@ public sealed partial class ResultReleaseGate(
     [LoggerMessage(EventId = 406, Level = LogLevel.Warning, Message = "The release gate refused the result of run {RunId}: {Reason}")]
     private static partial void LogRefused(ILogger logger, string runId, string reason);
 
-    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Run {RunId}: {Suppressed} count(s) suppressed under k, {Merged} histogram bin(s) merged, ε spent {Epsilon}")]
-    private static partial void LogDisclosure(ILogger logger, string runId, long suppressed, long merged, double epsilon);
+    [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Run {RunId}: every count carries discrete Gaussian noise; this release spent ε {Epsilon} (δ {Delta}, zCDP ρ {Rho})")]
+    private static partial void LogPrivate(ILogger logger, string runId, double epsilon, double delta, double rho);
+
+    [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Run {RunId}: exact counts released, because the policy switches differential privacy off for dataset {Dataset}")]
+    private static partial void LogExact(ILogger logger, string runId, string dataset);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Result of run {RunId} (sha256 {Sha256}) submitted; stored now: {Stored}")]
     private static partial void LogSubmitted(ILogger logger, string runId, string sha256, bool stored);

@@ -85,7 +85,7 @@ public sealed class ResultSectionsTests
         intervals.Method.Should().Be("wilson");
         intervals.Level.Should().Be(0.95);
         // 5 of 7 correct: (5 + z²/2 ± z·√(5·2/7 + z²/4)) / (7 + z²) = (0.3589…, 0.9178…).
-        intervals.Accuracy.CiLow.Should().BeApproximately(0.358934, 1e-5);
+        intervals.Accuracy!.CiLow.Should().BeApproximately(0.358934, 1e-5);
         intervals.Accuracy.CiHigh.Should().BeApproximately(0.917780, 1e-5);
         // pos: TP 2, FP 1, FN 1 → precision and recall are both 2 of 3.
         intervals.PerClass["pos"].Precision.Should().Be(Interval.From(Wilson.Interval(2, 3)));

@@ -192,7 +192,7 @@ public sealed class DisclosureControlTests
 
     private sealed class NoNoise : ICountNoise
     {
-        public long Sample(double epsilon, int sensitivity) => throw new AssertionException("no noise without differential privacy");
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => throw new AssertionException("no noise without differential privacy");
     }
 
     private sealed class SequenceNoise(long[] values) : ICountNoise
@@ -201,6 +201,6 @@ public sealed class DisclosureControlTests
 
         public int Calls { get; private set; }
 
-        public long Sample(double epsilon, int sensitivity) => Values[Calls++ % Values.Length];
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => Values[Calls++ % Values.Length];
     }
 }

@@ -142,6 +142,6 @@ public sealed class MultiLabelDisclosureTests
 
     private sealed class NoNoise : ICountNoise
     {
-        public long Sample(double epsilon, int sensitivity) => 0;
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => 0;
     }
 }

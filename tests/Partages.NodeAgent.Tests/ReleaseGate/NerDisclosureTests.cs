@@ -262,6 +262,6 @@ public sealed class NerDisclosureTests
 
     private sealed class NoNoise : ICountNoise
     {
-        public long Sample(double epsilon, int sensitivity) => 0;
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => 0;
     }
 }

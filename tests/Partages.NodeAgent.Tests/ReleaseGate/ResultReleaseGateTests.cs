@@ -259,7 +259,7 @@ public sealed class ResultReleaseGateTests
     {
         public List<(double Epsilon, int Sensitivity)> Calls { get; } = [];
 
-        public long Sample(double epsilon, int sensitivity)
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared)
         {
             lock (Calls)
             {

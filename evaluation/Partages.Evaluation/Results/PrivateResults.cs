@@ -1,0 +1,169 @@
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Privacy;
+
+namespace Partages.Evaluation.Results;
+
+/// <summary>
+/// Single-label results from counts released under differential privacy: a site's noisy release, and the pool of
+/// several. Noisy counts are kept as they are (negatives included: clipping would bias every sum); every figure is a
+/// point estimate with a 95 % interval that includes the noise (<see cref="NoisyClassification"/>,
+/// <see cref="NoisyRanking"/>), or null — not estimable — when its denominator is not clearly above the noise.
+/// Deterministic: the same counts give the same document, byte for byte.
+/// </summary>
+public static class PrivateResults
+{
+    /// <summary>The noisy histograms of one class on <see cref="DpScoreGrid"/>: positives and negatives per coarse bin.</summary>
+    public sealed record NoisyHistogram(long[] Positives, long[] Negatives);
+
+    /// <summary>Builds a single-label document from noisy counts.</summary>
+    /// <param name="matrix">Noisy confusion matrix, rows gold, columns predicted, in <paramref name="labels"/>' order.</param>
+    /// <param name="histograms">Per label, its noisy coarse histograms; null when not released.</param>
+    /// <param name="summary">documents_read exact (public under replace-one); evaluated and skipped kinds noisy.</param>
+    public static ResultDocument Build(
+        string task,
+        IReadOnlyList<string> labels,
+        long[][] matrix,
+        IReadOnlyDictionary<string, NoisyHistogram>? histograms,
+        InputSummary summary,
+        ReleaseSection release)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(matrix);
+        ArgumentNullException.ThrowIfNull(release);
+        var privacy = release.DifferentialPrivacy ?? throw new ArgumentException("A private result needs its differential privacy section.", nameof(release));
+        var variance = privacy.NoiseVariance.OutcomeCounts;
+        var report = NoisyClassification.Estimate(labels, matrix, variance);
+        var perClass = new Dictionary<string, ClassMetrics>(StringComparer.Ordinal);
+        var intervals = new Dictionary<string, ClassIntervals>(StringComparer.Ordinal);
+        var n = matrix.Sum(row => row.Sum());
+        for (var c = 0; c < labels.Count; c++)
+        {
+            var tp = matrix[c][c];
+            var fn = matrix[c].Sum() - tp;
+            var fp = matrix.Sum(row => row[c]) - tp;
+            var figures = report.PerClass[labels[c]];
+            perClass[labels[c]] = new ClassMetrics(figures.Precision.Estimate, figures.Recall.Estimate, figures.F1.Estimate, tp + fn, tp, fp, fn, n - tp - fp - fn);
+            intervals[labels[c]] = new ClassIntervals(Interval.From(figures.Precision), Interval.From(figures.Recall)) { F1 = Interval.From(figures.F1) };
+        }
+
+        (ScoreHistogramsSection Section, IReadOnlyDictionary<string, AurocEntry> Auroc)? ranking =
+            histograms is null || privacy.NoiseVariance.ScoreHistograms is not { } binVariance ? null : Ranking(labels, histograms, binVariance);
+        return new ResultDocument
+        {
+            Task = task,
+            NDocuments = n,
+            ConfusionMatrix = new ConfusionMatrixDto(labels, [.. matrix.Select(row => row.ToArray())]),
+            PerClass = perClass,
+            Micro = Averaged(report.Micro),
+            Macro = Averaged(report.Macro),
+            Weighted = Averaged(report.Weighted),
+            Accuracy = report.Accuracy.Estimate,
+            InputSummary = summary,
+            Intervals = new IntervalsSection(IntervalsSection.DpSimulationMethod, 0.95, Interval.From(report.Accuracy), intervals)
+            {
+                MacroF1 = Interval.From(report.Macro.F1),
+            },
+            ScoreHistograms = ranking?.Section,
+            Auroc = ranking?.Auroc,
+            Release = release,
+        };
+    }
+
+    /// <summary>
+    /// Pools single-label sites of which at least one released under differential privacy: noisy matrices and coarse
+    /// histograms add, and so do their noise variances (each site's noise is independent). A site with exact counts
+    /// joins with variance 0, its fine histograms summed into the coarse grid. Histograms are pooled only when every
+    /// site released them (else the pool would not be the union's; <paramref name="omitted"/> says so).
+    /// </summary>
+    public static ResultDocument Pool(string task, IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites, List<OmittedSection> omitted)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        ArgumentNullException.ThrowIfNull(sites);
+        ArgumentNullException.ThrowIfNull(omitted);
+        var matrix = labels.Select(_ => new long[labels.Count]).ToArray();
+        foreach (var site in sites)
+        {
+            var counts = site.ToCounts();
+            for (var g = 0; g < labels.Count; g++)
+            {
+                for (var p = 0; p < labels.Count; p++)
+                {
+                    var gi = counts.IndexOf(labels[g]);
+                    var pi = counts.IndexOf(labels[p]);
+                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : counts[gi, pi];
+                }
+            }
+        }
+
+        var histograms = PoolHistograms(labels, sites, omitted);
+        var privacy = DifferentialPrivacyRelease.Pool(sites.Select(s => s.Release?.DifferentialPrivacy))!;
+        if (histograms is null && privacy.NoiseVariance.ScoreHistograms is not null)
+        {
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { ScoreHistograms = null } };
+        }
+
+        omitted.Add(new OmittedSection("calibration", "not pooled from releases under differential privacy"));
+        return Build(task, labels, matrix, histograms, InputSummary.Sum(sites.Select(s => s.InputSummary)), new ReleaseSection { DifferentialPrivacy = privacy });
+    }
+
+    private static Dictionary<string, NoisyHistogram>? PoolHistograms(IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites, List<OmittedSection> omitted)
+    {
+        var pooled = labels.ToDictionary(l => l, _ => new NoisyHistogram(new long[DpScoreGrid.Count], new long[DpScoreGrid.Count]), StringComparer.Ordinal);
+        foreach (var site in sites)
+        {
+            if (site.ScoreHistograms is not { } section
+                || (section.Grid == ScoreHistogramsSection.DpGrid && site.Release?.DifferentialPrivacy?.NoiseVariance.ScoreHistograms is null))
+            {
+                omitted.Add(new OmittedSection("score_histograms", "not every included site released score histograms, and a pool of the others would not be the union's"));
+                return null;
+            }
+
+            foreach (var label in labels)
+            {
+                if (!section.PerClass.TryGetValue(label, out var histogram))
+                {
+                    omitted.Add(new OmittedSection("score_histograms", $"a site's histograms lack class '{label}'"));
+                    return null;
+                }
+
+                var (positives, negatives) = section.Grid == ScoreHistogramsSection.DpGrid
+                    ? (histogram.Positives, histogram.Negatives)
+                    : (DpScoreGrid.Coarsen(histogram.Positives), DpScoreGrid.Coarsen(histogram.Negatives));
+                if (positives.Length != DpScoreGrid.Count || negatives.Length != DpScoreGrid.Count)
+                {
+                    omitted.Add(new OmittedSection("score_histograms", $"a site's histograms of class '{label}' are not on the shared grid"));
+                    return null;
+                }
+
+                for (var b = 0; b < DpScoreGrid.Count; b++)
+                {
+                    pooled[label].Positives[b] += positives[b];
+                    pooled[label].Negatives[b] += negatives[b];
+                }
+            }
+        }
+
+        return pooled;
+    }
+
+    private static (ScoreHistogramsSection Section, IReadOnlyDictionary<string, AurocEntry> Auroc) Ranking(
+        IReadOnlyList<string> labels,
+        IReadOnlyDictionary<string, NoisyHistogram> histograms,
+        double binVariance)
+    {
+        var perClass = new Dictionary<string, ClassScoreHistogram>(StringComparer.Ordinal);
+        var auroc = new Dictionary<string, AurocEntry>(StringComparer.Ordinal);
+        foreach (var label in labels)
+        {
+            var histogram = histograms[label];
+            perClass[label] = new ClassScoreHistogram([.. histogram.Positives], [.. histogram.Negatives]);
+            var figure = NoisyRanking.Auroc(histogram.Positives, histogram.Negatives, binVariance);
+            auroc[label] = new AurocEntry(figure.Estimate, figure.CiLow, figure.CiHigh);
+        }
+
+        return (new ScoreHistogramsSection(DpScoreGrid.Count, perClass) { Grid = ScoreHistogramsSection.DpGrid }, auroc);
+    }
+
+    private static AveragedMetrics Averaged(NoisyAveragedMetrics figures) =>
+        new(figures.Precision.Estimate, figures.Recall.Estimate, figures.F1.Estimate);
+}

@@ -1,0 +1,136 @@
+using System.Reflection;
+using Partages.Evaluation.Privacy;
+using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Policy;
+
+namespace Partages.NodeAgent.ReleaseGate;
+
+/// <summary>
+/// A single-label result under differential privacy (docs/adr/0006-differential-privacy-by-default.md). The release's
+/// ρ (from the policy's ε per release at its δ) is split between the sections released, and each section's counts
+/// get discrete Gaussian noise of variance σ² = Δ₂² / (2 ρ_section), Δ₂ being what replacing one report can move:
+/// <list type="bullet">
+/// <item><b>Outcome counts</b> — every confusion-matrix cell and every skipped kind the readers know (all of them,
+/// whether or not any line was of that kind, so which cells exist says nothing): a report is in exactly one, so
+/// replacing it moves two cells by one, Δ₂² = 2.</item>
+/// <item><b>Score histograms</b>, summed into the coarse data-independent grid <see cref="DpScoreGrid"/> so the noise
+/// does not swamp the curve: a report is in one bin of each class's positive-or-negative histogram, C cells, so
+/// Δ₂² = 2C.</item>
+/// <item><b>Calibration</b> is withheld: its confidence sums are not counts, and a noised form is not built yet.</item>
+/// </list>
+/// The lines read are released exactly: under replace-one they are the same for neighbouring snapshots.
+/// </summary>
+internal static class SingleLabelPrivacy
+{
+    /// <summary>Shares of the release's ρ, renormalised over the sections released.</summary>
+    internal const double OutcomeShare = 0.5, HistogramShare = 0.35;
+
+    /// <summary>Every kind a reader can set a line aside for, from <see cref="SkipKinds"/>' constants.</summary>
+    internal static readonly IReadOnlyList<string> KnownSkipKinds =
+    [
+        .. typeof(SkipKinds).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Order(StringComparer.Ordinal),
+    ];
+
+    /// <summary>Where a kind no reader declares would go (none should: it keeps the released cells data-independent).</summary>
+    internal const string OtherSkipKind = "other";
+
+    public static ResultDocument Apply(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
+    {
+        var labels = result.ConfusionMatrix.Labels;
+        var withheld = new List<WithheldSection>();
+        var histograms = ReadHistograms(result, withheld);
+        if (result.Calibration is not null)
+        {
+            withheld.Add(new WithheldSection("calibration", "not released under differential privacy: its confidence sums are not counts, and no noised form of them is built yet"));
+        }
+
+        var rho = policy.RhoPerRelease;
+        var shares = OutcomeShare + (histograms is null ? 0 : HistogramShare);
+        var outcomeVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * OutcomeShare / shares, sensitivitySquared: 2));
+        Rational? histogramVariance = histograms is null
+            ? null
+            : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * HistogramShare / shares, sensitivitySquared: 2.0 * labels.Count));
+
+        var matrix = result.ConfusionMatrix.Matrix.Select(row => row.Select(cell => cell + noise.Sample(outcomeVariance)).ToArray()).ToArray();
+        var skipped = NoisySkipped(result.InputSummary.Skipped, outcomeVariance, noise);
+        var noisyHistograms = histograms is null ? null : NoisyHistograms(labels, histograms, histogramVariance!.Value, noise);
+
+        var privacy = new DifferentialPrivacyRelease(
+            DifferentialPrivacyRelease.DiscreteGaussian,
+            DifferentialPrivacyRelease.ReplaceOne,
+            rho,
+            Zcdp.EpsilonOf(rho, policy.Delta),
+            policy.Delta,
+            new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), Calibration: null));
+        var summary = new InputSummary
+        {
+            DocumentsRead = result.InputSummary.DocumentsRead,
+            DocumentsEvaluated = matrix.Sum(row => row.Sum()),
+            Skipped = skipped,
+        };
+        return PrivateResults.Build(result.Task, labels, matrix, noisyHistograms, summary, new ReleaseSection { WithheldSections = withheld, DifferentialPrivacy = privacy });
+    }
+
+    private static SortedDictionary<string, long> NoisySkipped(IReadOnlyDictionary<string, long> exact, Rational variance, ICountNoise noise)
+    {
+        var released = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var kind in KnownSkipKinds.Append(OtherSkipKind))
+        {
+            released[kind] = 0;
+        }
+
+        foreach (var (kind, count) in exact)
+        {
+            released[released.ContainsKey(kind) ? kind : OtherSkipKind] += count;
+        }
+
+        foreach (var kind in released.Keys.ToList())
+        {
+            released[kind] += noise.Sample(variance);
+        }
+
+        return released;
+    }
+
+    private static Evaluation.Metrics.OneVsRestHistograms? ReadHistograms(ResultDocument result, List<WithheldSection> withheld)
+    {
+        try
+        {
+            return result.ToHistograms();
+        }
+        catch (InvalidDataException ex)
+        {
+            withheld.Add(new WithheldSection("score_histograms", "unusable: " + ex.Message));
+            return null;
+        }
+    }
+
+    private static Dictionary<string, PrivateResults.NoisyHistogram> NoisyHistograms(
+        IReadOnlyList<string> labels,
+        Evaluation.Metrics.OneVsRestHistograms histograms,
+        Rational variance,
+        ICountNoise noise)
+    {
+        var released = new Dictionary<string, PrivateResults.NoisyHistogram>(StringComparer.Ordinal);
+        foreach (var label in labels)
+        {
+            var histogram = histograms[histograms.IndexOf(label)];
+            var positives = DpScoreGrid.Coarsen(histogram.Positives);
+            var negatives = DpScoreGrid.Coarsen(histogram.Negatives);
+            for (var b = 0; b < DpScoreGrid.Count; b++)
+            {
+                positives[b] += noise.Sample(variance);
+                negatives[b] += noise.Sample(variance);
+            }
+
+            released[label] = new PrivateResults.NoisyHistogram(positives, negatives);
+        }
+
+        return released;
+    }
+}
