@@ -107,7 +107,7 @@ internal static class NoisySimulation
     /// </summary>
     public static NoisyInterval Interval(double estimate, double[] draws)
     {
-        var defined = draws.Where(d => !double.IsNaN(d)).ToArray();
+        var defined = Array.Exists(draws, double.IsNaN) ? draws.Where(d => !double.IsNaN(d)).ToArray() : draws;
         if (defined.Length * 2 <= draws.Length)
         {
             return new NoisyInterval(estimate, 0, 1);
