@@ -38,26 +38,34 @@ public static class ResultPlausibility
             return $"the node announced no dataset '{dataset}' in its latest hello, so its n_documents ({document.NDocuments}) and input_summary.documents_read ({summary.DocumentsRead}) cannot be held to any size";
         }
 
-        var size = string.Create(CultureInfo.InvariantCulture, $"the node announced about {entry.ApproximateDocuments} documents for dataset '{dataset}' (at most {DocumentCountRounding.UpperBound(entry.ApproximateDocuments)} round to that)");
-        var problems = new List<string>();
         var bound = DocumentCountRounding.UpperBound(entry.ApproximateDocuments);
+        var size = string.Create(CultureInfo.InvariantCulture, $"the node announced about {entry.ApproximateDocuments} documents for dataset '{dataset}' (at most {bound} round to that)");
+        var (allowance, basis) = NoiseAllowance(document, resultJson);
+        (string Name, long Value)[] counts = [("n_documents", document.NDocuments), ("input_summary.documents_evaluated", summary.DocumentsEvaluated)];
+        var problems = new List<string>();
+
+        // Against the announced size: documents_read exactly, the noisy counts with the noise's allowance.
+        var overSize = new List<string>();
         if (summary.DocumentsRead > bound)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"input_summary.documents_read is {summary.DocumentsRead}, more than the dataset holds"));
+            overSize.Add(string.Create(CultureInfo.InvariantCulture, $"input_summary.documents_read is {summary.DocumentsRead}"));
         }
 
-        var (allowance, basis) = NoiseAllowance(document, resultJson);
-        var limit = summary.DocumentsRead > long.MaxValue - allowance ? long.MaxValue : summary.DocumentsRead + allowance;
-        foreach (var (name, value) in new[] { ("n_documents", document.NDocuments), ("input_summary.documents_evaluated", summary.DocumentsEvaluated) })
+        overSize.AddRange(counts.Where(c => c.Value > Add(bound, allowance)).Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Name} is {c.Value}")));
+        if (overSize.Count > 0)
         {
-            if (value > limit)
-            {
-                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} is {value}, more than input_summary.documents_read ({summary.DocumentsRead}) plus what the noise explains ({allowance}: {basis})"));
-            }
+            problems.Add($"{string.Join(", ", overSize)}: more than the dataset holds");
         }
+
+        // Against documents_read: a report evaluated was read first, so only noise can put more evaluated than read.
+        problems.AddRange(counts.Where(c => c.Value > Add(summary.DocumentsRead, allowance)).Select(c => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{c.Name} is {c.Value}, more than input_summary.documents_read ({summary.DocumentsRead}) plus what the noise explains ({allowance}: {basis})")));
 
         return problems.Count == 0 ? null : $"{string.Join("; ", problems)}; {size}";
     }
+
+    private static long Add(long value, long allowance) => value > long.MaxValue - allowance ? long.MaxValue : value + allowance;
 
     /// <summary>How far the released document counts may exceed documents_read, and why (for the reason text).</summary>
     private static (long Allowance, string Basis) NoiseAllowance(ResultDocument document, string resultJson)
