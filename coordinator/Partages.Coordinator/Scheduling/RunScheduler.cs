@@ -405,9 +405,8 @@ public sealed partial class RunScheduler(
 
     /// <summary>
     /// Stores a node's released result for its run. Idempotent: the same payload again returns false; a different
-    /// payload for a succeeded run is refused. An unreadable payload (INVALID_ARGUMENT) or one the node's announced
-    /// dataset cannot have produced (FAILED_PRECONDITION, Results/ResultPlausibility) fails the run. The audit head
-    /// sent with it is recorded (Audit/AuditAnchors).
+    /// payload for a succeeded run is refused. A payload refused by ResultIntake.Check (unreadable, or implausible for
+    /// the node's announced dataset) fails the run. The audit head sent with it is recorded (AuditAnchors).
     /// </summary>
     public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, string manifestJson, AuditHead? auditHead, CancellationToken cancellationToken)
     {
