@@ -32,7 +32,7 @@ public static class ResultIntake
         }
 
         var announced = JsonSerializer.Deserialize<StoredDataset[]>(announcedDatasetsJson) ?? [];
-        return ResultPlausibility.Check(document, resultJson, announced, evaluation.Dataset) is { } implausible
+        return ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible
             ? new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible)
             : null;
     }

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Partages.Contracts;
 using Partages.Coordinator.Persistence;
 using Partages.Evaluation.Results;
@@ -15,7 +14,7 @@ namespace Partages.Coordinator.Results;
 /// latest hello (<see cref="DocumentCountRounding.UpperBound"/>);</item>
 /// <item><c>n_documents</c> and <c>input_summary.documents_evaluated</c> may exceed <c>documents_read</c> only by what
 /// the release's noise explains: z = <see cref="Quantile"/> standard deviations of the sum of the C² outcome cells'
-/// noise (sd = C·σ for C labels), when <c>release.differential_privacy</c> states the outcome counts' variance σ²;
+/// noise (sd = C·σ for C labels), when <c>release.differential_privacy.noise_variance.outcome_counts</c> states σ²;
 /// nothing otherwise.</item>
 /// </list>
 /// The same rule serves every task: single-label, multi-label and entity-recognition results all carry these counts.
@@ -27,7 +26,7 @@ public static class ResultPlausibility
     public const double Quantile = 6;
 
     /// <summary>Null when the result fits the announcement; otherwise why not, naming the figures at fault and the announced size.</summary>
-    public static string? Check(ResultDocument document, string resultJson, IReadOnlyList<StoredDataset> announced, string dataset)
+    public static string? Check(ResultDocument document, IReadOnlyList<StoredDataset> announced, string dataset)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(announced);
@@ -40,7 +39,7 @@ public static class ResultPlausibility
 
         var bound = DocumentCountRounding.UpperBound(entry.ApproximateDocuments);
         var size = string.Create(CultureInfo.InvariantCulture, $"the node announced about {entry.ApproximateDocuments} documents for dataset '{dataset}' (at most {bound} round to that)");
-        var (allowance, basis) = NoiseAllowance(document, resultJson);
+        var (allowance, basis) = NoiseAllowance(document);
         (string Name, long Value)[] counts = [("n_documents", document.NDocuments), ("input_summary.documents_evaluated", summary.DocumentsEvaluated)];
         var problems = new List<string>();
 
@@ -68,10 +67,9 @@ public static class ResultPlausibility
     private static long Add(long value, long allowance) => value > long.MaxValue - allowance ? long.MaxValue : value + allowance;
 
     /// <summary>How far the released document counts may exceed documents_read, and why (for the reason text).</summary>
-    private static (long Allowance, string Basis) NoiseAllowance(ResultDocument document, string resultJson)
+    private static (long Allowance, string Basis) NoiseAllowance(ResultDocument document)
     {
-        // From the raw JSON, not the typed record: the record's shape is changing (ADR 0006) and must not break this.
-        if (OutcomeVariance(resultJson) is not { } variance)
+        if (document.Release?.DifferentialPrivacy?.NoiseVariance.OutcomeCounts is not { } variance || !(variance > 0) || double.IsInfinity(variance))
         {
             return (0, "the result states no noise variance for its outcome counts");
         }
@@ -81,113 +79,5 @@ public static class ResultPlausibility
         var allowance = Math.Ceiling(Quantile * sd);
         return (allowance >= long.MaxValue ? long.MaxValue : (long)allowance,
             string.Create(CultureInfo.InvariantCulture, $"z = {Quantile} × C·σ with C = {labels} labels, σ² = {variance:0.###}"));
-    }
-
-    /// <summary>
-    /// The outcome counts' noise variance σ² in <c>release.differential_privacy</c>, read defensively because the record
-    /// is being extended to carry per-section variances (ADR 0006): the first positive, finite number (or "p/q"
-    /// string) named <c>variance</c>, <c>sigma2</c>, <c>sigma_squared</c> or ending in <c>_variance</c> /
-    /// <c>_sigma2</c>, found under a member whose name contains "outcome" (or an array element whose
-    /// <c>section</c>/<c>name</c> does), or itself named with "outcome" and one of those. Anything else: null, and
-    /// no excess is allowed.
-    /// </summary>
-    internal static double? OutcomeVariance(string resultJson)
-    {
-        try
-        {
-            using var json = JsonDocument.Parse(resultJson);
-            return json.RootElement.TryGetProperty("release", out var release) && release.ValueKind == JsonValueKind.Object
-                && release.TryGetProperty("differential_privacy", out var privacy)
-                ? Find(privacy, underOutcome: false, depth: 0)
-                : null;
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private static double? Find(JsonElement element, bool underOutcome, int depth)
-    {
-        if (depth > 8)
-        {
-            return null;
-        }
-
-        if (element.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var item in element.EnumerateArray())
-            {
-                var named = item.ValueKind == JsonValueKind.Object
-                    && (NameMentionsOutcome(item, "section") || NameMentionsOutcome(item, "name"));
-                if (Find(item, underOutcome || named, depth + 1) is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            return null;
-        }
-
-        foreach (var member in element.EnumerateObject())
-        {
-            var name = member.Name.ToLowerInvariant();
-            var outcome = underOutcome || name.Contains("outcome", StringComparison.Ordinal);
-            if (outcome && IsVarianceName(name) && Number(member.Value) is { } value)
-            {
-                return value;
-            }
-
-            if (member.Value.ValueKind is JsonValueKind.Object or JsonValueKind.Array && Find(member.Value, outcome, depth + 1) is { } nested)
-            {
-                return nested;
-            }
-        }
-
-        return null;
-    }
-
-    private static bool NameMentionsOutcome(JsonElement item, string member) =>
-        item.TryGetProperty(member, out var value) && value.ValueKind == JsonValueKind.String
-        && value.GetString()!.Contains("outcome", StringComparison.OrdinalIgnoreCase);
-
-    private static bool IsVarianceName(string name) =>
-        name is "variance" or "sigma2" or "sigma_squared" or "noise_variance"
-        || name.EndsWith("_variance", StringComparison.Ordinal) || name.EndsWith("_sigma2", StringComparison.Ordinal);
-
-    private static double? Number(JsonElement value)
-    {
-        double number;
-        if (value.ValueKind == JsonValueKind.Number)
-        {
-            number = value.GetDouble();
-        }
-        else if (value.ValueKind == JsonValueKind.String && value.GetString() is { } text)
-        {
-            // σ² is rounded up to a rational for the exact sampler: it may be written as "p/q".
-            var slash = text.IndexOf('/', StringComparison.Ordinal);
-            if (slash > 0
-                && double.TryParse(text[..slash], NumberStyles.Float, CultureInfo.InvariantCulture, out var numerator)
-                && double.TryParse(text[(slash + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var denominator)
-                && denominator != 0)
-            {
-                number = numerator / denominator;
-            }
-            else if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out number))
-            {
-                return null;
-            }
-        }
-        else
-        {
-            return null;
-        }
-
-        return double.IsFinite(number) && number > 0 ? number : null;
     }
 }

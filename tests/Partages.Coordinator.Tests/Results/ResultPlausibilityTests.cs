@@ -81,7 +81,7 @@ public sealed class ResultPlausibilityTests
     {
         var document = SingleLabel(read, evaluated: read);
 
-        var problem = ResultPlausibility.Check(document, ResultJson.Serialize(document), Announced, "amr-reports");
+        var problem = ResultPlausibility.Check(document, Announced, "amr-reports");
 
         if (plausible)
         {
@@ -98,7 +98,7 @@ public sealed class ResultPlausibilityTests
     {
         var document = SingleLabel(read: 100, evaluated: 101);
 
-        var problem = ResultPlausibility.Check(document, ResultJson.Serialize(document), Announced, "amr-reports");
+        var problem = ResultPlausibility.Check(document, Announced, "amr-reports");
 
         problem.Should().Contain("n_documents is 101, more than input_summary.documents_read (100) plus what the noise explains (0:")
             .And.Contain("input_summary.documents_evaluated is 101");
@@ -110,9 +110,15 @@ public sealed class ResultPlausibilityTests
     {
         // C = 4 labels, σ² = 4: sd of the 16 cells' noise sum = 4 × 2 = 8, allowance ⌈6 × 8⌉ = 48 over documents_read.
         var document = SingleLabel(read: 100, evaluated: evaluated);
-        var json = WithPrivacy(document, new JsonObject { ["outcome_counts"] = new JsonObject { ["variance"] = "8/2" } });
+        var noisy = document with
+        {
+            Release = new ReleaseSection
+            {
+                DifferentialPrivacy = new DifferentialPrivacyRelease("discrete_gaussian", "replace_one", 0.01, 1, 1e-6, new NoiseVariances(4, null, null)),
+            },
+        };
 
-        var problem = ResultPlausibility.Check(document, json, Announced, "amr-reports");
+        var problem = ResultPlausibility.Check(noisy, Announced, "amr-reports");
 
         (problem is null).Should().Be(plausible, problem);
     }
@@ -125,7 +131,7 @@ public sealed class ResultPlausibilityTests
         var document = MultiLabelResults.Build(TaskTypes.MultiLabelClassification, 0.5, statistics, new InputSummary { DocumentsRead = 1, DocumentsEvaluated = 1 })
             with { NDocuments = 200_000, InputSummary = new InputSummary { DocumentsRead = 200_000, DocumentsEvaluated = 200_000 } };
 
-        var problem = ResultPlausibility.Check(document, ResultJson.Serialize(document), Announced, "amr-reports");
+        var problem = ResultPlausibility.Check(document, Announced, "amr-reports");
 
         problem.Should().Contain("n_documents").And.Contain("documents_read is 200000");
     }
@@ -139,7 +145,7 @@ public sealed class ResultPlausibilityTests
         var document = NerResults.Build(TaskTypes.TokenClassification, 280_000, new NerSchemeCounts(types), new SeqevalCounts(types), boundaries,
             new InputSummary { DocumentsRead = 280_000, DocumentsEvaluated = 280_000 });
 
-        var problem = ResultPlausibility.Check(document, ResultJson.Serialize(document), Announced, "amr-reports");
+        var problem = ResultPlausibility.Check(document, Announced, "amr-reports");
 
         problem.Should().Contain("input_summary.documents_read is 280000").And.Contain("about 280 documents");
     }
@@ -149,21 +155,9 @@ public sealed class ResultPlausibilityTests
     {
         var document = SingleLabel(read: 10, evaluated: 10);
 
-        var problem = ResultPlausibility.Check(document, ResultJson.Serialize(document), Announced, "oncology-reports");
+        var problem = ResultPlausibility.Check(document, Announced, "oncology-reports");
 
         problem.Should().Contain("announced no dataset 'oncology-reports'");
-    }
-
-    [TestCase("""{"mechanism":"discrete_gaussian","outcome_counts":{"sigma2":2.5}}""", 2.5)]
-    [TestCase("""{"sections":[{"section":"score_histograms","variance":9},{"section":"outcome_counts","variance":"5/2"}]}""", 2.5)]
-    [TestCase("""{"outcome_noise_variance":3}""", 3)]
-    [TestCase("""{"mechanism":"discrete_laplace","epsilon":1,"sensitivity":1}""", null)]
-    [TestCase("""{"outcome_counts":{"variance":-1}}""", null)]
-    public void OutcomeVariance_ShapesOfThePrivacyRecord_ReadDefensively(string privacy, double? expected)
-    {
-        var json = "{\"release\":{\"differential_privacy\":" + privacy + "}}";
-
-        ResultPlausibility.OutcomeVariance(json).Should().Be(expected);
     }
 
     [Test]
@@ -185,12 +179,5 @@ public sealed class ResultPlausibilityTests
         var counts = new ClassificationCounts(Evaluations.Labels);
         counts.Add(0, 0, evaluated);
         return ResultDocument.FromCounts(Evaluations.Task, counts, new InputSummary { DocumentsRead = read, DocumentsEvaluated = evaluated });
-    }
-
-    private static string WithPrivacy(ResultDocument document, JsonObject privacy)
-    {
-        var json = JsonNode.Parse(ResultJson.Serialize(document))!.AsObject();
-        json["release"] = new JsonObject { ["min_cell_count"] = 1, ["differential_privacy"] = privacy };
-        return json.ToJsonString();
     }
 }
