@@ -28,7 +28,7 @@ public static class ResultsTable
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? [];
         var multiLabel = IsMultiLabel(result.Task);
         var table = new Table().Title("Per-site and pooled results")
-            .AddColumns("site", "documents", multiLabel ? "subset accuracy [95% CI]" : "accuracy [95% CI]", "macro P", "macro R", "macro F1 [95% CI]", "privacy");
+            .AddColumns("site", "documents", multiLabel ? "subset accuracy [[95% CI]]" : "accuracy [[95% CI]]", "macro P", "macro R", "macro F1 [[95% CI]]", "privacy");
         foreach (var label in labels)
         {
             table.AddColumn(new TableColumn($"F1 {Markup.Escape(label)}").RightAligned());

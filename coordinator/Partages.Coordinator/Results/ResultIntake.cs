@@ -60,8 +60,16 @@ public static class ResultIntake
 
         try
         {
-            // Rebuilding the counts checks the matrix's shape, its signs and the labels' uniqueness.
-            _ = document.ToCounts();
+            if (document.Release?.DifferentialPrivacy is null)
+            {
+                // Rebuilding the counts checks the matrix's shape, its signs and the labels' uniqueness.
+                _ = document.ToCounts();
+            }
+            else
+            {
+                // Noisy counts may be negative (clipping them would bias every sum): shape and labels only.
+                PrivateResults.CheckShape(document);
+            }
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
         {

@@ -83,14 +83,15 @@ public static class PrivateResults
         var matrix = labels.Select(_ => new long[labels.Count]).ToArray();
         foreach (var site in sites)
         {
-            var counts = site.ToCounts();
+            // By label name: a site may list its labels in another order. Noisy cells may be negative, so the raw matrix.
+            var siteLabels = site.ConfusionMatrix.Labels;
             for (var g = 0; g < labels.Count; g++)
             {
                 for (var p = 0; p < labels.Count; p++)
                 {
-                    var gi = counts.IndexOf(labels[g]);
-                    var pi = counts.IndexOf(labels[p]);
-                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : counts[gi, pi];
+                    var gi = IndexOf(siteLabels, labels[g]);
+                    var pi = IndexOf(siteLabels, labels[p]);
+                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : site.ConfusionMatrix.Matrix[gi][pi];
                 }
             }
         }
@@ -104,6 +105,37 @@ public static class PrivateResults
 
         omitted.Add(new OmittedSection("calibration", "not pooled from releases under differential privacy"));
         return Build(task, labels, matrix, histograms, InputSummary.Sum(sites.Select(s => s.InputSummary)), new ReleaseSection { DifferentialPrivacy = privacy });
+    }
+
+    /// <summary>A released matrix's shape: one row and one column per distinct label. Signs are not checked: noisy counts may be negative.</summary>
+    /// <exception cref="InvalidDataException">The matrix is not square over distinct labels.</exception>
+    public static void CheckShape(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var labels = document.ConfusionMatrix.Labels;
+        var matrix = document.ConfusionMatrix.Matrix;
+        if (labels.Count == 0 || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
+        {
+            throw new InvalidDataException("The confusion matrix needs distinct labels.");
+        }
+
+        if (matrix.Length != labels.Count || matrix.Any(row => row is null || row.Length != labels.Count))
+        {
+            throw new InvalidDataException($"The confusion matrix must be {labels.Count}×{labels.Count}, one row and one column per label.");
+        }
+    }
+
+    private static int IndexOf(IReadOnlyList<string> labels, string label)
+    {
+        for (var i = 0; i < labels.Count; i++)
+        {
+            if (string.Equals(labels[i], label, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
     }
 
     private static Dictionary<string, NoisyHistogram>? PoolHistograms(IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites, List<OmittedSection> omitted)
