@@ -27,6 +27,45 @@ internal sealed class ProgressThrottle(TimeProvider timeProvider, TimeSpan inter
     }
 }
 
+/// <summary>
+/// The running phase's progress as the coordinator sees it: only at fixed fractions of the dataset's line count (a
+/// step of <c>ProgressStep</c>, 5 % by default), each reported as that fraction exactly, with the line count as the
+/// total. The line count is public under the replace-one relation (docs/adr/0006), so the values say nothing about
+/// the reports; unlike a throttle by time or by batch, the messages do not trace batch timing either — what remains is
+/// when each step is reached (docs/threat-model.md, "Timing").
+/// </summary>
+internal sealed class CoarseProgress
+{
+    private readonly int _steps;
+    private long _lastStep;
+
+    /// <param name="step">The fraction of the lines between two reports, in (0, 1].</param>
+    public CoarseProgress(double step)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(step, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(step, 1);
+        _steps = (int)Math.Max(1, Math.Round(1 / step));
+    }
+
+    /// <returns>The <c>done</c> to report — <paramref name="total"/> × k / steps for the highest step k reached, if new — or null.</returns>
+    public long? Next(long done, long total)
+    {
+        if (total <= 0)
+        {
+            return null;
+        }
+
+        var step = (long)(Math.Clamp((decimal)done / total, 0, 1) * _steps);
+        if (step <= _lastStep)
+        {
+            return null;
+        }
+
+        _lastStep = step;
+        return (long)((decimal)total * step / _steps);
+    }
+}
+
 /// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order (unlike <see cref="Progress{T}"/>).</summary>
 internal sealed class InlineProgress<T>(Action<T> report) : IProgress<T>
 {
