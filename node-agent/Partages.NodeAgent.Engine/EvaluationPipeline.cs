@@ -16,7 +16,7 @@ namespace Partages.NodeAgent.Engine;
 /// <list type="number">
 /// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks of one batch (of one document where the <see cref="RunPlan"/> isolates it);</item>
 /// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
-/// unless the manifest sets a stride) and pad them into tensors of at most one batch of windows, then say the chunk ended;</item>
+/// unless the manifest sets a stride), say which documents the chunk holds, and pad the windows into tensors of at most one batch of windows;</item>
 /// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
 /// <see cref="DocumentScore"/>, and commits chunks to the task's <see cref="TaskScorer"/> in reading order (<see cref="ChunkLedger"/>).</item>
 /// </list>
@@ -169,32 +169,36 @@ internal sealed class EvaluationPipeline
             CancellationToken.None)));
 
     /// <summary>
-    /// Cuts the chunk's documents into windows and writes a batch whenever one is full, then the rest, then the
-    /// chunk's end. A document the plan counts failed, or that the encoder cannot cut, gets no window and is failed.
+    /// Cuts the chunk's documents into windows, says the chunk's documents, then writes a batch whenever one is full,
+    /// then the rest. The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is
+    /// scored, not when the next item arrives: a worker that dies a call later then loses no finished chunk. A
+    /// document the plan counts failed, or that the encoder cannot cut, gets no window and is failed.
     /// </summary>
     private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<ScoringItem> items, CancellationToken cancellationToken)
     {
         var owners = new DocumentScore[chunk.Items.Count];
+        var windows = new int[chunk.Items.Count][][];
         for (var d = 0; d < chunk.Items.Count; d++)
         {
             var item = chunk.Items[d];
-            var windows = item.Failed ? null : TryEncode(item.Document.Text);
-            if (windows is null)
-            {
-                owners[d] = DocumentScore.FailedBeforeInference(item.Ordinal);
-                continue;
-            }
+            var encoded = item.Failed ? null : TryEncode(item.Document.Text);
+            windows[d] = encoded ?? [];
+            owners[d] = encoded is null
+                ? DocumentScore.FailedBeforeInference(item.Ordinal)
+                : new DocumentScore(item.Document.Label, item.Document.Labels, encoded.Length, _classifier.Classes, _aggregation)
+                {
+                    // Ids go on only to a local-mode prediction sink; without one they stop here.
+                    Id = _scorer.Predictions is null ? null : item.Document.Id,
+                    Ordinal = item.Ordinal,
+                };
+        }
 
-            var owner = new DocumentScore(item.Document.Label, item.Document.Labels, windows.Length, _classifier.Classes, _aggregation)
+        await items.WriteAsync(new ScoringItem(null, new ChunkEnd(chunk, owners)), cancellationToken).ConfigureAwait(false);
+        for (var d = 0; d < owners.Length; d++)
+        {
+            foreach (var window in windows[d])
             {
-                // Ids go on only to a local-mode prediction sink; without one they stop here.
-                Id = _scorer.Predictions is null ? null : item.Document.Id,
-                Ordinal = item.Ordinal,
-            };
-            owners[d] = owner;
-            foreach (var window in windows)
-            {
-                builder.Add(window, owner);
+                builder.Add(window, owners[d]);
                 if (builder.IsFull)
                 {
                     await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
@@ -206,8 +210,6 @@ internal sealed class EvaluationPipeline
         {
             await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
         }
-
-        await items.WriteAsync(new ScoringItem(null, new ChunkEnd(chunk, owners)), cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The document's windows, or null when the encoder fails on it (our code, but on a report's text: that report's loss only).</summary>

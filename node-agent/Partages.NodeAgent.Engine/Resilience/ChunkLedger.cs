@@ -24,7 +24,7 @@ internal sealed record DocumentChunk(long Sequence, List<ChunkItem> Items)
     public long NextDocument => Items[^1].Ordinal + 1;
 }
 
-/// <summary>Sent by a tokenizer after a chunk's last window: the chunk's documents, in reading order.</summary>
+/// <summary>Sent by a tokenizer before a chunk's windows: the chunk's documents, in reading order.</summary>
 internal sealed record ChunkEnd(DocumentChunk Chunk, DocumentScore[] Documents);
 
 /// <summary>What the scoring stage takes from the tokenizers: a batch of windows, or the end of a chunk.</summary>
@@ -44,7 +44,7 @@ internal sealed class ChunkLedger(TaskScorer scorer)
     /// <summary>Documents set aside at inference: <c>inference_failed</c> and <c>invalid_logits</c>.</summary>
     public SkipTally Skips { get; } = new();
 
-    /// <summary>Chunks ended but not committed: 0 at the end of a run, or a window was lost.</summary>
+    /// <summary>Chunks announced but not committed: 0 at the end of a run, or a window was lost.</summary>
     public int Waiting => _waiting.Count;
 
     public void Ended(ChunkEnd end) => _waiting.Add(end.Chunk.Sequence, end);

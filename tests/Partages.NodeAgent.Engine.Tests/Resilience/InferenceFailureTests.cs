@@ -92,9 +92,8 @@ public sealed class InferenceFailureTests
         observer.Checkpoints.Select(c => c.Documents).Should().Equal(2, 4, 6, 7);
         merged.InputSummary.Should().BeEquivalentTo(whole.InputSummary);
         whole.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { [SkipKinds.MalformedJson] = 2, [SkipKinds.DuplicateId] = 1 });
-        merged.ConfusionMatrix.Should().BeEquivalentTo(whole.ConfusionMatrix);
-        merged.ScoreHistograms.Should().BeEquivalentTo(whole.ScoreHistograms);
-        merged.Calibration!.Ece.Should().BeApproximately(whole.Calibration!.Ece, 1e-12, "sums of confidences, added in another order");
+        // Every statistic is an integer sum (calibration in grid steps), so the segments give the very same bytes.
+        ResultJson.Serialize(merged).Should().Be(ResultJson.Serialize(whole));
     }
 
     [Test]
