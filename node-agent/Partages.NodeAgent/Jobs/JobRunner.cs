@@ -280,7 +280,7 @@ public sealed partial class JobRunner(
 
     private void ReportRunning(ActiveRun run, CoarseProgress steps, EvaluationProgress progress)
     {
-        if (steps.Next(progress.DocumentsDone, progress.DocumentsTotal) is { } done)
+        foreach (var done in steps.Next(progress.DocumentsDone, progress.DocumentsTotal))
         {
             outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = JobPhase.Running, Done = done, Total = progress.DocumentsTotal });
         }

@@ -29,8 +29,8 @@ internal sealed class ProgressThrottle(TimeProvider timeProvider, TimeSpan inter
 
 /// <summary>
 /// The running phase's progress as the coordinator sees it: only at fixed fractions of the dataset's line count (a
-/// step of <c>ProgressStep</c>, 5 % by default), each reported as that fraction exactly, with the line count as the
-/// total. The line count is public under the replace-one relation (docs/adr/0006), so the values say nothing about
+/// step of <c>ProgressStep</c>, 5 % by default), each step reported as that fraction exactly, every step once, with
+/// the line count as the total. The line count is public under the replace-one relation (docs/adr/0006), so the values say nothing about
 /// the reports; unlike a throttle by time or by batch, the messages do not trace batch timing either — what remains is
 /// when each step is reached (docs/threat-model.md, "Timing").
 /// </summary>
@@ -47,22 +47,25 @@ internal sealed class CoarseProgress
         _steps = (int)Math.Max(1, Math.Round(1 / step));
     }
 
-    /// <returns>The <c>done</c> to report — <paramref name="total"/> × k / steps for the highest step k reached, if new — or null.</returns>
-    public long? Next(long done, long total)
+    /// <returns>
+    /// The <c>done</c> values to report, in order: <paramref name="total"/> × k / steps for every step k reached since
+    /// the last call — all of them, so that which values go out never depends on where the engine's batches end.
+    /// </returns>
+    public IReadOnlyList<long> Next(long done, long total)
     {
         if (total <= 0)
         {
-            return null;
+            return [];
         }
 
         var step = (long)(Math.Clamp((decimal)done / total, 0, 1) * _steps);
-        if (step <= _lastStep)
+        var crossed = new List<long>();
+        for (; _lastStep < step; _lastStep++)
         {
-            return null;
+            crossed.Add((long)((decimal)total * (_lastStep + 1) / _steps));
         }
 
-        _lastStep = step;
-        return (long)((decimal)total * step / _steps);
+        return crossed;
     }
 }
 
