@@ -14,7 +14,7 @@ namespace Partages.NodeAgent.Engine;
 /// <summary>
 /// One run's three overlapping stages, joined by bounded channels so memory stays flat whatever the dataset size:
 /// <list type="number">
-/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks of one batch (of one document where the <see cref="RunPlan"/> isolates it);</item>
+/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks: those of one block of lines (<see cref="LineBlocks"/>), one document where the <see cref="RunPlan"/> isolates it;</item>
 /// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
 /// unless the manifest sets a stride), say which documents the chunk holds, and pad the windows into tensors of at most one batch of windows;</item>
 /// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
@@ -116,19 +116,20 @@ internal sealed class EvaluationPipeline
     private async Task ReadAsync(SegmentReader segment, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
     {
         var items = new List<ChunkItem>(_batchSize);
+        var chunking = new LineBlocks(_batchSize);
         long sequence = 0;
         while (segment.TryRead(out var document, out var ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
             var isolated = _planLookup.IsIsolated(ordinal);
-            if (isolated && items.Count > 0)
+            if (chunking.StartsNewChunk(segment.DocumentsRead, isolated) && items.Count > 0)
             {
                 await EmitAsync().ConfigureAwait(false);
             }
 
             // The skip counts are copied only for checkpoints: without an observer nobody reads them.
             items.Add(new ChunkItem(document, ordinal, _planLookup.IsFailed(ordinal), segment.Position(withSkips: _observer is not null)));
-            if (isolated || items.Count == _batchSize)
+            if (chunking.EndsChunk(segment.DocumentsRead, isolated))
             {
                 await EmitAsync().ConfigureAwait(false);
             }

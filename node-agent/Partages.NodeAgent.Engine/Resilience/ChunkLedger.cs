@@ -14,7 +14,7 @@ internal sealed record ReadPosition(long DocumentsRead, long LinesSinceStart, So
 /// <summary>One usable document of a chunk, its number in the run, whether the plan counts it failed without inference, and the position after it.</summary>
 internal sealed record ChunkItem(LabeledDocument Document, long Ordinal, bool Failed, ReadPosition After);
 
-/// <summary>Up to one batch of usable documents (exactly one when the plan isolates it).</summary>
+/// <summary>The usable documents of one block of lines (<see cref="LineBlocks"/>), or one document the plan isolates.</summary>
 internal sealed record DocumentChunk(long Sequence, List<ChunkItem> Items)
 {
     /// <summary>The reader's position after the chunk's last document.</summary>

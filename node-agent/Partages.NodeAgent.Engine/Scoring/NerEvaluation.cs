@@ -11,7 +11,7 @@ namespace Partages.NodeAgent.Engine.Scoring;
 /// <summary>
 /// Runs a <see cref="TaskTypes.TokenClassification"/> job: checks the dataset (jsonl with <c>entities</c>, or a brat
 /// folder), the bundle, its tags against the spec's entity types and the graph against the manifest; then reads the
-/// documents in chunks of one batch, cuts each into windows, scores the windows in padded batches
+/// documents in chunks of one block of lines (<see cref="LineBlocks"/>), cuts each into windows, scores the windows in padded batches
 /// (<see cref="NerChunkScorer"/>: a document that makes the model fail is counted <c>inference_failed</c>, the run goes
 /// on), merges each document's windows (every piece from the window where it is most central), decodes and counts.
 /// Only the statistics of <see cref="NerScorer"/> and the counts of skipped documents come out (<see cref="NerResults"/>).
@@ -106,6 +106,7 @@ internal static class NerEvaluation
             var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer);
             run.Observer?.ReadingStarted(total);
             var chunk = new List<ChunkItem>(options.BatchSize);
+            var chunking = new LineBlocks(options.BatchSize);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -120,13 +121,13 @@ internal static class NerEvaluation
                 }
 
                 var isolated = lookup.IsIsolated(ordinal);
-                if (isolated && chunk.Count > 0)
+                if (chunking.StartsNewChunk(segment.DocumentsRead, isolated) && chunk.Count > 0)
                 {
                     Commit();
                 }
 
                 chunk.Add(new ChunkItem(document, ordinal, lookup.IsFailed(ordinal), segment.Position(withSkips: run.Observer is not null)));
-                if (isolated || chunk.Count == options.BatchSize)
+                if (chunking.EndsChunk(segment.DocumentsRead, isolated))
                 {
                     Commit();
                 }

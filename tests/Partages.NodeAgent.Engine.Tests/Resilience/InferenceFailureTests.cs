@@ -88,8 +88,10 @@ public sealed class InferenceFailureTests
         var rest = await engine.EvaluateAsync(job, new RunPlan { StartDocument = cut.Documents, StartLine = cut.Lines }, null, null, CancellationToken.None);
         var merged = SegmentResults.Merge(job.Spec.Task, job.Spec.Labels, [cut.Result, rest]);
 
-        cut.Documents.Should().Be(4, "checkpoints fall after each chunk of 2 usable documents");
-        observer.Checkpoints.Select(c => c.Documents).Should().Equal(2, 4, 6, 7);
+        // Chunks are the usable documents of each block of 2 lines (the empty line is layout, not a line):
+        // {d1} {d2 d3} {d4} {d5} {d6 d7}, the bad lines and the duplicate of d2 set aside.
+        observer.Checkpoints.Select(c => c.Documents).Should().Equal(1, 3, 4, 5, 7);
+        cut.Documents.Should().Be(3);
         merged.InputSummary.Should().BeEquivalentTo(whole.InputSummary);
         whole.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { [SkipKinds.MalformedJson] = 2, [SkipKinds.DuplicateId] = 1 });
         // Every statistic is an integer sum (calibration in grid steps), so the segments give the very same bytes.
