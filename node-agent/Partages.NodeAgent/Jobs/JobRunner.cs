@@ -18,8 +18,9 @@ namespace Partages.NodeAgent.Jobs;
 /// <summary>
 /// Runs the jobs the coordinator offers: accept or reject, download the bundle, evaluate through
 /// <see cref="IEvaluationEngine"/>, release the aggregates through the <see cref="ResultReleaseGate"/>. A job
-/// never takes the agent down: every outcome becomes a message (failed, cancelled) and the details stay in the
-/// local log. Jobs keep running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
+/// never takes the agent down: every outcome becomes a message (failed, cancelled) whose reason is one of
+/// <see cref="CoordinatorReasons"/>' categories; the details stay in the local log and the audit log. Jobs keep
+/// running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
 /// </summary>
 public sealed partial class JobRunner(
     NodeConfig config,
@@ -33,7 +34,8 @@ public sealed partial class JobRunner(
     TimeProvider timeProvider,
     ILogger<JobRunner> logger) : IHostedService, IDisposable
 {
-    public const string InternalErrorReason = "internal error (see node log)";
+    /// <summary>What the coordinator hears of an unexpected error: the generic category, like any failure at the node.</summary>
+    public const string InternalErrorReason = CoordinatorReasons.RunFailed;
 
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
@@ -107,13 +109,15 @@ public sealed partial class JobRunner(
         var decision = OfferCheck.Decide(offer, config);
         if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
         {
-            Reject(offer, decision.RejectionReason ?? InternalErrorReason);
+            // About the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md, "What the coordinator hears").
+            var reason = decision.RejectionReason ?? InternalErrorReason;
+            Reject(offer, reason, reason);
             return;
         }
 
         if (admission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal)
         {
-            Reject(offer, refusal);
+            Reject(offer, refusal, CoordinatorReasons.PolicyRefused);
             return;
         }
 
@@ -123,7 +127,7 @@ public sealed partial class JobRunner(
             var running = _runs.Values.Count(r => !r.Submitting);
             if (running >= options.MaxConcurrentRuns)
             {
-                Reject(offer, $"the node is already running {running} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})");
+                Reject(offer, $"the node is already running {running} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})", CoordinatorReasons.AtCapacity);
                 return;
             }
 
@@ -134,43 +138,20 @@ public sealed partial class JobRunner(
         run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
     }
 
-    /// <summary>Downloads and checks the bundle, runs the model in the worker, and passes the result through the release gate.</summary>
-    private async Task<ReleasedPayload> RunModelAsync(
-        ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset, ReleaseRequest request, JobTrace trace, CancellationToken cancellationToken)
-    {
-        trace.Phase(NodeAgentTelemetry.DownloadSpan);
-        var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-        var bundlePath = await artifacts.GetAsync(
-            offer.ModelBundle,
-            new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
-            cancellationToken).ConfigureAwait(false);
-        // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
-        await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
-
-        trace.Phase(NodeAgentTelemetry.EvaluateSpan);
-        LogEvaluating(logger, run.RunId, dataset.Name);
-        var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-        var result = await engine.EvaluateAsync(
-            new EvaluationJob(bundlePath, spec, dataset),
-            new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
-            cancellationToken).ConfigureAwait(false);
-        outbox.DropProgress(run.RunId);
-
-        trace.Phase(NodeAgentTelemetry.ReleaseSpan);
-        return await releaseGate.PrepareAsync(request, result, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Reject(JobOffer offer, string reason)
+    /// <param name="reason">The full reason, for the log and the audit log.</param>
+    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
+    private void Reject(JobOffer offer, string reason, string category)
     {
         LogRejected(logger, offer.RunId, reason);
         admission.Refused(offer, reason);
-        Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = reason } });
+        Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = category } });
     }
 
     private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
     {
         var cancellationToken = run.Token;
         using var trace = JobTrace.Start(offer);    // Telemetry/: the job span, under the offer's trace_parent
+        var stage = RunStage.Admission;             // decides what the coordinator hears if the run stops (CoordinatorReasons)
         try
         {
             // Admission, before accepting: the snapshot must still be the one the policy approved (read once per change).
@@ -178,7 +159,7 @@ public sealed partial class JobRunner(
                 dataset, new OfferIdentity(offer.RunId, offer.SpecSha256, offer.ModelBundle.Sha256), cancellationToken).ConfigureAwait(false);
             if (!admitted.Admitted || admitted.Snapshot is null)
             {
-                Reject(offer, admitted.Reason ?? InternalErrorReason);
+                Reject(offer, admitted.Reason ?? InternalErrorReason, CoordinatorReasons.PolicyRefused);
                 return;
             }
 
@@ -186,31 +167,65 @@ public sealed partial class JobRunner(
             LogAccepted(logger, offer.RunId, offer.EvaluationId, spec.Name, dataset.Name);
             Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
             // Manual approval waits here, accepted; the heartbeats (which list this run) keep the coordinator's lease.
+            stage = RunStage.Approval;
             var approval = await admission.ApproveRunAsync(offer, spec, admitted.Snapshot, cancellationToken).ConfigureAwait(false);
             if (!approval.Approved)
             {
                 LogRejected(logger, run.RunId, approval.Reason ?? "");
-                Finish(run, new NodeMessage { Rejected = new JobRejected { RunId = run.RunId, Reason = approval.Reason ?? "rejected by the hospital" } });
+                Finish(run, new NodeMessage { Rejected = new JobRejected { RunId = run.RunId, Reason = CoordinatorReasons.HospitalRejected } });
                 return;
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
             var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256);
-            // A request already released on this snapshot gets the same bytes back, and no model runs at all.
-            var payload = admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat
-                ? repeat
-                : await RunModelAsync(run, offer, spec, dataset, request, trace, cancellationToken).ConfigureAwait(false);
+            ReleasedPayload payload;
+            if (admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat)
+            {
+                // A request already released on this snapshot gets the same bytes back, and no model runs at all.
+                stage = RunStage.Release;
+                payload = repeat;
+            }
+            else
+            {
+                trace.Phase(NodeAgentTelemetry.DownloadSpan);
+                stage = RunStage.Download;
+                var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+                var bundlePath = await artifacts.GetAsync(
+                    offer.ModelBundle,
+                    new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
+                    cancellationToken).ConfigureAwait(false);
+                // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
+                stage = RunStage.Trust;
+                await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
+
+                trace.Phase(NodeAgentTelemetry.EvaluateSpan);
+                stage = RunStage.Evaluation;
+                LogEvaluating(logger, run.RunId, dataset.Name);
+                // Fixed fractions of the dataset's line count, never the engine's batch boundaries (CoarseProgress).
+                var runSteps = new CoarseProgress(options.ProgressStep);
+                var result = await engine.EvaluateAsync(
+                    new EvaluationJob(bundlePath, spec, dataset),
+                    new InlineProgress<EvaluationProgress>(p => ReportRunning(run, runSteps, p)),
+                    cancellationToken).ConfigureAwait(false);
+                outbox.DropProgress(run.RunId);
+
+                trace.Phase(NodeAgentTelemetry.ReleaseSpan);
+                stage = RunStage.Release;
+                payload = await releaseGate.PrepareAsync(request, result, cancellationToken).ConfigureAwait(false);
+            }
+
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)
             {
-                Fail(run, payloadApproval.Reason ?? "the hospital withheld the result", null);
+                Fail(run, CoordinatorReasons.HospitalRejected, payloadApproval.Reason ?? "the hospital withheld the result", null);
                 return;
             }
 
             // The model has finished: the slot is free for the next offer while the submission (retried until
             // stored) completes; otherwise an offer arriving in that gap would be refused as over capacity.
             run.Submitting = true;
+            stage = RunStage.Submission;
             var manifest = new RunManifest
             {
                 Dataset = dataset.Name,
@@ -234,23 +249,15 @@ public sealed partial class JobRunner(
             admission.RunFailed(run.RunId, "the node agent was stopped");
             Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = "the node agent was stopped" } });
         }
-        catch (EvaluationRefusedException ex)
+        catch (Exception ex) when (ex is EvaluationRefusedException or ArtifactException or ResultRefusedException)
         {
-            Fail(run, ex.Message, ex);
-        }
-        catch (ArtifactException ex)
-        {
-            Fail(run, ex.Message, ex);
-        }
-        catch (ResultRefusedException ex)
-        {
-            Fail(run, ex.Message, ex);
+            Fail(run, CoordinatorReasons.For(stage, ex), ex.Message, ex);
         }
         catch (Exception ex)
         {
             LogInternalError(logger, run.RunId, ex);
-            admission.RunFailed(run.RunId, InternalErrorReason);
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = InternalErrorReason } });
+            admission.RunFailed(run.RunId, $"internal error ({ex.GetType().Name}; see the node log)");
+            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = CoordinatorReasons.For(stage, ex) } });
         }
         finally
         {
@@ -260,11 +267,13 @@ public sealed partial class JobRunner(
         }
     }
 
-    private void Fail(ActiveRun run, string reason, Exception? exception)
+    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
+    /// <param name="reason">The full reason, for the log and the audit log.</param>
+    private void Fail(ActiveRun run, string category, string reason, Exception? exception)
     {
         LogFailed(logger, run.RunId, reason, exception);
         admission.RunFailed(run.RunId, reason);
-        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = reason } });
+        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = category } });
     }
 
     private void Finish(ActiveRun run, NodeMessage message)
@@ -278,6 +287,14 @@ public sealed partial class JobRunner(
         if (throttle.ShouldReport(done, total))
         {
             outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = phase, Done = done, Total = total });
+        }
+    }
+
+    private void ReportRunning(ActiveRun run, CoarseProgress steps, EvaluationProgress progress)
+    {
+        foreach (var done in steps.Next(progress.DocumentsDone, progress.DocumentsTotal))
+        {
+            outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = JobPhase.Running, Done = done, Total = progress.DocumentsTotal });
         }
     }
 
@@ -333,7 +350,7 @@ public sealed partial class JobRunner(
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Run {RunId} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string runId, string reason, Exception? exception);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only 'internal error'")]
+    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only that the run failed at the node")]
     private static partial void LogInternalError(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Cancellation of run {RunId} requested: {Reason}")]
