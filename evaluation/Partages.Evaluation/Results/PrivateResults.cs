@@ -83,15 +83,14 @@ public static class PrivateResults
         var matrix = labels.Select(_ => new long[labels.Count]).ToArray();
         foreach (var site in sites)
         {
-            // By label name: a site may list its labels in another order. Noisy cells may be negative, so the raw matrix.
-            var siteLabels = site.ConfusionMatrix.Labels;
+            var (siteLabels, cells) = SignedMatrix(site);
             for (var g = 0; g < labels.Count; g++)
             {
                 for (var p = 0; p < labels.Count; p++)
                 {
                     var gi = IndexOf(siteLabels, labels[g]);
                     var pi = IndexOf(siteLabels, labels[p]);
-                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : site.ConfusionMatrix.Matrix[gi][pi];
+                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : cells[gi][pi];
                 }
             }
         }
@@ -123,6 +122,30 @@ public static class PrivateResults
         {
             throw new InvalidDataException($"The confusion matrix must be {labels.Count}×{labels.Count}, one row and one column per label.");
         }
+    }
+
+    /// <summary>
+    /// A site's confusion matrix as released. Noisy cells are signed (a near-empty cell plus its noise is often below
+    /// 0) and are added as they are. <see cref="ResultDocument.ToCounts"/> refuses a negative cell, a check that is
+    /// right for exact counts only, so it still reads the sites that released exactly.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The matrix is not one row and one column per distinct label, or an exact site's has a negative cell.</exception>
+    private static (IReadOnlyList<string> Labels, long[][] Cells) SignedMatrix(ResultDocument site)
+    {
+        if (site.Release?.DifferentialPrivacy is null)
+        {
+            var counts = site.ToCounts();
+            return (counts.Labels, counts.ToMatrix());
+        }
+
+        var labels = site.ConfusionMatrix.Labels;
+        var cells = site.ConfusionMatrix.Matrix;
+        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count || cells.Length != labels.Count || cells.Any(row => row is null || row.Length != labels.Count))
+        {
+            throw new InvalidDataException($"The confusion matrix must be {labels.Count}x{labels.Count}, one row and one column per distinct label.");
+        }
+
+        return (labels, cells);
     }
 
     private static int IndexOf(IReadOnlyList<string> labels, string label)
