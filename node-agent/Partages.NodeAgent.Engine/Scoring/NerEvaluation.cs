@@ -80,7 +80,7 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport);
         var invalid = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
@@ -146,7 +146,7 @@ internal static class NerEvaluation
 
         activity?.SetTag("partages.documents.read", summary.DocumentsRead);
         activity?.SetTag("partages.documents.evaluated", summary.DocumentsEvaluated);
-        return NerResults.Build(job.Spec.Task, scorer.DocumentsScored, scorer.Schemes, scorer.Seqeval, scorer.Boundaries, summary);
+        return NerResults.Build(job.Spec.Task, scorer.Statistics, summary);
     }
 
     /// <summary>Scores every window of the chunk's documents in padded batches of at most <paramref name="batchSize"/> windows.</summary>

@@ -48,15 +48,19 @@ internal sealed record WorkerRequest
 
     public EvaluationEngineOptions EngineOptions { get; init; } = new();
 
+    /// <summary><see cref="EvaluationJob.MaxEntitiesPerReport"/>: absent, no bound.</summary>
+    public int? MaxEntitiesPerReport { get; init; }
+
     public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options) => new()
     {
         BundlePath = job.BundlePath,
         Spec = job.Spec,
         Dataset = job.Dataset,
         EngineOptions = options,
+        MaxEntitiesPerReport = job.MaxEntitiesPerReport,
     };
 
-    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset);
+    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset) { MaxEntitiesPerReport = MaxEntitiesPerReport };
 }
 
 internal static class WorkerMessageTypes

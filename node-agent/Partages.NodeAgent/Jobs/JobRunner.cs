@@ -135,8 +135,16 @@ public sealed partial class JobRunner(
     }
 
     /// <summary>Downloads and checks the bundle, runs the model in the worker, and passes the result through the release gate.</summary>
+    /// <param name="privacy">The dataset's differential privacy: under it, entity recognition counts at most the policy's entities per report.</param>
     private async Task<ReleasedPayload> RunModelAsync(
-        ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset, ReleaseRequest request, JobTrace trace, CancellationToken cancellationToken)
+        ActiveRun run,
+        JobOffer offer,
+        EvaluationSpec spec,
+        DatasetDefinition dataset,
+        DifferentialPrivacyPolicy privacy,
+        ReleaseRequest request,
+        JobTrace trace,
+        CancellationToken cancellationToken)
     {
         trace.Phase(NodeAgentTelemetry.DownloadSpan);
         var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
@@ -151,7 +159,7 @@ public sealed partial class JobRunner(
         LogEvaluating(logger, run.RunId, dataset.Name);
         var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
         var result = await engine.EvaluateAsync(
-            new EvaluationJob(bundlePath, spec, dataset),
+            new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = privacy.Enabled ? privacy.MaxEntitiesPerReport : null },
             new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
             cancellationToken).ConfigureAwait(false);
         outbox.DropProgress(run.RunId);
@@ -199,7 +207,7 @@ public sealed partial class JobRunner(
             // A request already released on this snapshot gets the same bytes back, and no model runs at all.
             var payload = admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat
                 ? repeat
-                : await RunModelAsync(run, offer, spec, dataset, request, trace, cancellationToken).ConfigureAwait(false);
+                : await RunModelAsync(run, offer, spec, dataset, admitted.Snapshot.Policy.DifferentialPrivacy, request, trace, cancellationToken).ConfigureAwait(false);
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)

@@ -68,7 +68,8 @@ public sealed record ResultsAnalysis(
         if (document.Seqeval is { } seqeval)
         {
             // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
-            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(seqeval.WordsCorrect, seqeval.Words), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+            // Under differential privacy the word counts are withheld: no accuracy, and the interval of no data, (0, 1).
+            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(seqeval.WordsCorrect ?? 0, seqeval.Words ?? 0), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
         }
 
         var correct = document.ConfusionMatrix.Matrix.Select((row, g) => row[g]).Sum();
