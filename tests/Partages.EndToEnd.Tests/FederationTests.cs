@@ -31,7 +31,7 @@ public sealed class FederationTests
         var union = Path.Combine(workDirectory, "union-amr.jsonl");
         await File.WriteAllTextAsync(union, await File.ReadAllTextAsync(valmont.AmrPath) + await File.ReadAllTextAsync(saintAubin.AmrPath));
 
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.BundleSha256] });
+        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, DifferentialPrivacy = "off", PinnedBundleSha256 = [assets.BundleSha256] });
         await _federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", valmont.AmrPath)]);
         await _federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", saintAubin.AmrPath)]);
         await _federation.AddNodeAsync("site-union", [new NodeDataset("amr-union", union)]);

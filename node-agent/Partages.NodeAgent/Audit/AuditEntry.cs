@@ -15,6 +15,9 @@ public static class AuditEvents
     public const string RunCancelled = "run_cancelled";
     public const string PayloadApproved = "payload_approved";
     public const string ResultReleased = "result_released";
+
+    /// <summary>A dataset's lifetime ε budget differs from the one granted at the last start (a raise is the hospital's explicit act).</summary>
+    public const string PrivacyBudgetChanged = "privacy_budget_changed";
 }
 
 /// <summary>

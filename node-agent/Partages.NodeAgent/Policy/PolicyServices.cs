@@ -1,9 +1,11 @@
+using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Audit;
+using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
 
@@ -59,7 +61,7 @@ public static partial class PolicyServices
     }
 
     /// <summary>Records agent_started and policy_loaded (with the policy file's hash) before the session begins.</summary>
-    private sealed partial class AuditTrailStart(NodePolicy policy, IAuditLog audit, ILogger<AuditTrailStart> logger) : IHostedService
+    private sealed partial class AuditTrailStart(NodePolicy policy, IAuditLog audit, PrivacyAccountant accountant, ILogger<AuditTrailStart> logger) : IHostedService
     {
         public Task StartAsync(CancellationToken cancellationToken)
         {
@@ -75,6 +77,25 @@ public static partial class PolicyServices
                 LogNoModelTrusted(logger);
             }
 
+            foreach (var dataset in policy.Datasets.Where(d => !d.DifferentialPrivacy.Enabled))
+            {
+                LogPrivacyOff(logger, dataset.Name);
+            }
+
+            // A budget never renews by itself: a different one is an edit of the policy, recorded as such.
+            var budgets = policy.Datasets.Where(d => d.DifferentialPrivacy.Enabled).Select(d => (d.Name, d.DifferentialPrivacy.EpsilonBudget));
+            foreach (var (dataset, previous, current) in accountant.RecordBudgets(budgets))
+            {
+                audit.Append(new AuditEntry(AuditEvents.PrivacyBudgetChanged)
+                {
+                    Dataset = dataset,
+                    PolicySha256 = policy.SourceSha256,
+                    Decision = string.Create(CultureInfo.InvariantCulture, $"epsilon_budget {(previous is { } p ? p.ToString("0.###", CultureInfo.InvariantCulture) : "none")} -> {current:0.###}"),
+                    By = "policy",
+                });
+                LogBudgetChanged(logger, dataset, previous, current);
+            }
+
             return Task.CompletedTask;
         }
 
@@ -85,5 +106,11 @@ public static partial class PolicyServices
 
         [LoggerMessage(EventId = 811, Level = LogLevel.Warning, Message = "The policy trusts no model signer and pins no bundle: every model will be refused")]
         private static partial void LogNoModelTrusted(ILogger logger);
+
+        [LoggerMessage(EventId = 812, Level = LogLevel.Warning, Message = "Differential privacy is off for dataset {Dataset} (differential_privacy: off): its results leave as exact counts")]
+        private static partial void LogPrivacyOff(ILogger logger, string dataset);
+
+        [LoggerMessage(EventId = 813, Level = LogLevel.Warning, Message = "The privacy budget of dataset {Dataset} changed since the last start: ε {Previous} -> {Current} (audited)")]
+        private static partial void LogBudgetChanged(ILogger logger, string dataset, double? previous, double current);
     }
 }

@@ -5,6 +5,7 @@ using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
+using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Policy;
@@ -90,10 +91,12 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
         var admission = new PolicyAdmission(
             new NodePolicy
             {
-                Datasets = [new DatasetPolicy { Name = "onco", SnapshotSha256 = new string('a', 64), LegalBasis = "DUA" }],
+                Datasets = [new DatasetPolicy { Name = "onco", SnapshotSha256 = new string('a', 64), LegalBasis = "DUA", DifferentialPrivacy = DifferentialPrivacyPolicy.Off }],
                 Tasks = TaskTypes.All,
             },
-            new SnapshotInspector(new EvaluationEngine()));
+            new SnapshotInspector(new EvaluationEngine()),
+            new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System),
+            new ReleaseCache(Scratch.Combine("release", "released")));
         var spec = new Evaluation.Specs.EvaluationSpec { Name = "ner", Task = TaskTypes.TokenClassification, Dataset = "onco", Labels = ["GENE"] };
 
         admission.CheckOffer(spec, new DatasetDefinition("onco", "/nowhere.jsonl", "jsonl")).Should().BeNull("only differential privacy makes the gate refuse entity results");
@@ -145,20 +148,85 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
                 Tasks = TaskTypes.All,
                 Release = new ReleasePolicy { MinDatasetDocuments = 1 },
             },
-            inspector);
-        (await admission.CheckSnapshotAsync(dataset, CancellationToken.None)).Admitted.Should().BeTrue();
+            inspector,
+            new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System),
+            new ReleaseCache(Scratch.Combine("release", "released")));
+        (await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None)).Admitted.Should().BeTrue();
 
         await File.AppendAllTextAsync(file, "{\"id\":\"2\",\"text\":\"b\",\"label\":\"BLSE\"}\n");
-        var verdict = await admission.CheckSnapshotAsync(dataset, CancellationToken.None);
+        var verdict = await admission.CheckSnapshotAsync(dataset, Offer("run-2"), CancellationToken.None);
 
         verdict.Admitted.Should().BeFalse("the file no longer has the approved fingerprint");
         verdict.Reason.Should().Contain("no longer the snapshot");
     }
 
+    private static OfferIdentity Offer(string runId) => new(runId, new string('5', 64), new string('b', 64));
+
+    [Test]
+    public async Task CheckSnapshotAsync_QueryAllowanceUsedUp_RefusedBeforeAnyRunWithTheFigures()
+    {
+        var (admission, dataset) = await AdmissionOverOneLineAsync(policy => policy with { MaxModelRuns = 2 });
+
+        (await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None)).Admitted.Should().BeTrue();
+        (await admission.CheckSnapshotAsync(dataset, Offer("run-2"), CancellationToken.None)).Admitted.Should().BeTrue();
+        var third = await admission.CheckSnapshotAsync(dataset, Offer("run-3"), CancellationToken.None);
+
+        third.Admitted.Should().BeFalse();
+        third.Reason.Should().Contain("query allowance").And.Contain("2 of 2");
+    }
+
+    [Test]
+    public async Task CheckSnapshotAsync_PrivacyBudgetSpent_RefusedAtAdmissionWithTheNumbers()
+    {
+        var privacy = new DifferentialPrivacyPolicy { EpsilonPerRelease = 1, EpsilonBudget = 1.5 };
+        var (admission, dataset) = await AdmissionOverOneLineAsync(policy => policy with { DifferentialPrivacy = privacy });
+        var accountant = new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System);
+        accountant.ChargeRelease("amr-reports", "earlier", privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta);
+
+        var verdict = await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None);
+
+        verdict.Admitted.Should().BeFalse("a second release of ε 1 composes beyond a budget of 1.5");
+        verdict.Reason.Should().Contain("privacy budget").And.Contain("1.5");
+        accountant.Spent("amr-reports").ModelRuns.Should().Be(0, "a refused offer runs nothing and counts nothing");
+    }
+
+    [Test]
+    public async Task CheckSnapshotAsync_RepeatOfAReleasedRequest_AdmittedAsRepeatWithoutCounting()
+    {
+        var (admission, dataset) = await AdmissionOverOneLineAsync(policy => policy with { MaxModelRuns = 1 });
+        var first = await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None);
+        new ReleaseCache(Scratch.Combine("release", "released")).Store(ReleaseCache.KeyOf(new string('5', 64), new string('b', 64), first.Snapshot!.Fingerprint), "{}");
+
+        var repeat = await admission.CheckSnapshotAsync(dataset, Offer("run-2"), CancellationToken.None);
+
+        repeat.Admitted.Should().BeTrue("the same request on the same snapshot gets the released bytes again");
+        repeat.Snapshot!.Repeat.Should().BeTrue();
+    }
+
+    private async Task<(PolicyAdmission Admission, DatasetDefinition Dataset)> AdmissionOverOneLineAsync(Func<DatasetPolicy, DatasetPolicy> dataset)
+    {
+        var file = Scratch.Combine("amr.jsonl");
+        await File.WriteAllTextAsync(file, "{\"id\":\"1\",\"text\":\"a\",\"label\":\"BLSE\"}\n");
+        var inspector = new SnapshotInspector(new EvaluationEngine());
+        var definition = new DatasetDefinition("amr-reports", file, "jsonl");
+        var info = await inspector.InspectAsync(definition, CancellationToken.None);
+        var admission = new PolicyAdmission(
+            new NodePolicy
+            {
+                Datasets = [dataset(new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = info.Fingerprint, LegalBasis = "DUA" })],
+                Tasks = TaskTypes.All,
+                Release = new ReleasePolicy { MinDatasetDocuments = 1 },
+            },
+            inspector,
+            new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System),
+            new ReleaseCache(Scratch.Combine("release", "released")));
+        return (admission, definition);
+    }
+
     private static NodePolicy WithDifferentialPrivacy(NodeAgent.Configuration.NodeConfig config)
     {
         var policy = TestPolicies.AllowAll(config);
-        var privacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRun = 1 };
+        var privacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRelease = 1 };
         return policy with { Datasets = [.. policy.Datasets.Select(d => d with { DifferentialPrivacy = privacy })] };
     }
 

@@ -32,7 +32,10 @@ public sealed class PolicyLoaderTests
                 legal_basis: "Convention CHU-2024-17"
                 differential_privacy:
                   epsilon_budget: 10
-                  epsilon_per_run: 0.5
+                  epsilon_per_release: 0.5
+                  delta: 1e-7
+                  max_entities_per_report: 4
+                max_model_runs: 25
             models:
               trusted_signers:
                 - name: equipe-ia
@@ -43,7 +46,7 @@ public sealed class PolicyLoaderTests
             specs: [amr-resistance-detection]
             approval: auto
             limits: {"{"}max_concurrent_runs: 2, run_timeout_minutes: 30, memory_limit_mb: 2048, max_payload_bytes: 65536{"}"}
-            release: {"{"}min_cell_count: 10, min_dataset_documents: 50{"}"}
+            release: {"{"}min_dataset_documents: 50{"}"}
             """;
 
         var result = PolicyLoader.Parse(yaml, "/etc/partages/policy.yaml", Config);
@@ -55,7 +58,8 @@ public sealed class PolicyLoaderTests
             Name = "amr-reports",
             SnapshotSha256 = Snapshot,
             LegalBasis = "Convention CHU-2024-17",
-            DifferentialPrivacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRun = 0.5 },
+            DifferentialPrivacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRelease = 0.5, Delta = 1e-7, MaxEntitiesPerReport = 4 },
+            MaxModelRuns = 25,
         });
         policy.Models.TrustedSigners.Should().ContainSingle().Which.Name.Should().Be("equipe-ia");
         policy.Models.PinnedBundles.Should().Equal(new string('b', 64));
@@ -63,7 +67,7 @@ public sealed class PolicyLoaderTests
         policy.Specs.Should().Equal("amr-resistance-detection");
         policy.Approval.Should().Be(ApprovalMode.Auto);
         policy.Limits.Should().Be(new RunLimits { MaxConcurrentRuns = 2, RunTimeoutMinutes = 30, MemoryLimitMb = 2048, MaxPayloadBytes = 65536 });
-        policy.Release.Should().Be(new ReleasePolicy { MinCellCount = 10, MinDatasetDocuments = 50 });
+        policy.Release.Should().Be(new ReleasePolicy { MinDatasetDocuments = 50 });
         policy.SourceSha256.Should().MatchRegex("^[0-9a-f]{64}$");
     }
 
@@ -74,8 +78,11 @@ public sealed class PolicyLoaderTests
 
         result.Errors.Should().BeEmpty();
         result.Policy!.Approval.Should().Be(ApprovalMode.Manual, "a person approves unless the hospital says otherwise");
-        result.Policy.Release.MinCellCount.Should().Be(5);
         result.Policy.Tasks.Should().BeEmpty();
+        var dataset = result.Policy.Datasets.Single();
+        dataset.DifferentialPrivacy.Should().Be(DifferentialPrivacyPolicy.Default, "privacy is on unless the policy says off");
+        dataset.DifferentialPrivacy.Enabled.Should().BeTrue();
+        dataset.MaxModelRuns.Should().Be(DatasetPolicy.DefaultMaxModelRuns);
     }
 
     [Test]
@@ -86,7 +93,7 @@ public sealed class PolicyLoaderTests
               - name: not-in-node-yaml
                 snapshot_sha256: 1234
                 legal_basis: ""
-                differential_privacy: {epsilon_budget: 1, epsilon_per_run: 2}
+                differential_privacy: {epsilon_budget: 1, epsilon_per_release: 2}
             models:
               trusted_signers:
                 - name: x
@@ -106,7 +113,7 @@ public sealed class PolicyLoaderTests
             "datasets[0].name",
             "datasets[0].snapshot_sha256",
             "datasets[0].legal_basis",
-            "datasets[0].differential_privacy.epsilon_per_run",
+            "datasets[0].differential_privacy.epsilon_per_release",
             "models.trusted_signers[0].public_key",
             "models.pinned_bundles",
             "tasks",
@@ -118,6 +125,54 @@ public sealed class PolicyLoaderTests
         result.Errors.Single(e => e.Field == "datasets[0].name").Line.Should().Be(2);
         result.Errors.Single(e => e.Field == "datasets[0].snapshot_sha256").Message.Should().Contain("check");
     }
+
+    [TestCase("differential_privacy: off", true)]
+    [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_release: 1}", true)]
+    public void Parse_PrivacyLines_Accepted(string line, bool valid)
+    {
+        var result = PolicyLoader.Parse(Dataset(line), "/p.yaml", Config);
+
+        result.Errors.Should().BeEmpty();
+        result.IsValid.Should().Be(valid);
+        result.Policy!.Datasets.Single().DifferentialPrivacy.Enabled.Should().Be(line != "differential_privacy: off");
+    }
+
+    [TestCase("differential_privacy: {epsilon_budget: 5}", "epsilon_per_release", "required")]
+    [TestCase("differential_privacy: {epsilon_per_release: 1}", "epsilon_budget", "required")]
+    [TestCase("differential_privacy: {epsilon_budget: 0.5, epsilon_per_release: 1}", "epsilon_per_release", "not even one release")]
+    [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_release: 1, max_entities_per_report: 0}", "max_entities_per_report", "outside 1..1000")]
+    [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_run: 1}", "epsilon_per_run", "renamed epsilon_per_release")]
+    [TestCase("differential_privacy: false", "differential_privacy", "'off'")]
+    [TestCase("differential_privacy:", "differential_privacy", "'off'")]
+    [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_release: 50}", "epsilon_per_release", "outside")]
+    public void Parse_BadPrivacyLine_RefusedWithItsLineAndWhy(string line, string field, string why)
+    {
+        var result = PolicyLoader.Parse(Dataset(line), "/p.yaml", Config);
+
+        result.IsValid.Should().BeFalse();
+        var error = result.Errors.Should().ContainSingle(e => e.Field.EndsWith(field, StringComparison.Ordinal)).Subject;
+        error.Line.Should().Be(5, "the error points at the privacy line");
+        error.Message.Should().Contain(why);
+    }
+
+    [Test]
+    public void Parse_MinCellCount_RefusedSayingKSuppressionWasRemoved()
+    {
+        var result = PolicyLoader.Parse(Dataset("max_model_runs: 3") + "release: {min_cell_count: 5}\n", "/p.yaml", Config);
+
+        result.IsValid.Should().BeFalse();
+        result.Errors.Should().ContainSingle().Which.Message.Should().Contain("removed").And.Contain("differential_privacy");
+    }
+
+    private static string Dataset(string line) => $"""
+        datasets:
+          - name: amr-reports
+            snapshot_sha256: {Snapshot}
+            legal_basis: DUA-1
+            {line}
+        tasks: [single_label_classification]
+
+        """;
 
     [Test]
     public void LoadFor_NodeYamlNamesNoPolicy_ErrorSaysToAddOne()

@@ -12,7 +12,9 @@ public static class TestPolicies
 
     public static NodePolicy AllowAll(NodeConfig config, ApprovalMode approval = ApprovalMode.Auto) => new()
     {
-        Datasets = [.. config.Datasets.Select(d => new DatasetPolicy { Name = d.Name, SnapshotSha256 = FakeFingerprint, LegalBasis = "test agreement" })],
+        // Exact counts, so tests of the session's mechanics can compare payloads byte for byte; the release gate's own
+        // tests (ReleaseGate/) and WithDifferentialPrivacy cover the default, noised path.
+        Datasets = [.. config.Datasets.Select(d => new DatasetPolicy { Name = d.Name, SnapshotSha256 = FakeFingerprint, LegalBasis = "test agreement", DifferentialPrivacy = DifferentialPrivacyPolicy.Off })],
         Tasks = TaskTypes.All,
         Models = new ModelPolicy { TrustedSigners = [Infrastructure.TestSigner.Trusted] },
         Approval = approval,

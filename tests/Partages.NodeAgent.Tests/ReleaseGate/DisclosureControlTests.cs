@@ -1,6 +1,8 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.Evaluation.Privacy;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
@@ -8,38 +10,21 @@ namespace Partages.NodeAgent.Tests.ReleaseGate;
 public sealed class DisclosureControlTests
 {
     private static readonly string[] s_labels = ["sensible", "BLSE", "carbapenemase"];
-    private static readonly DisclosureRules s_k5 = new(MinCellCount: 5, MinDatasetDocuments: 20, Epsilon: null);
+    private static readonly DifferentialPrivacyPolicy s_privacy = new() { EpsilonPerRelease = 1, EpsilonBudget = 10, Delta = 1e-6 };
+    private static readonly DisclosureRules s_private = new(MinDatasetDocuments: 20, s_privacy);
+    private static readonly DisclosureRules s_exact = new(MinDatasetDocuments: 20, DifferentialPrivacyPolicy.Off);
 
     [Test]
-    public void Apply_CellOfThreeWithKFive_ReleasedAsZeroAndEveryMetricFromTheReleasedMatrix()
+    public void Apply_PrivacyOff_ReleasesTheExactCountsWithSmallCellsKept()
     {
         var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]], skipped: new() { ["empty_text"] = 2, ["malformed_json"] = 9 });
 
-        var released = DisclosureControl.Apply(result, s_k5, new NoNoise());
+        var released = DisclosureControl.Apply(result, s_exact, new NoNoise());
 
-        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40, 0, 0], [6, 55, 0], [0, 0, 12] }, o => o.WithStrictOrdering());
-        released.Release!.SuppressedCells.Should().Be(3, "two matrix cells and one skipped kind were under k");
-        var fromReleased = ResultDocument.FromCounts(result.Task, released.ToCounts(), released.InputSummary);
-        released.PerClass.Should().BeEquivalentTo(fromReleased.PerClass);
-        released.Micro.Should().Be(fromReleased.Micro);
-        released.Macro.Should().Be(fromReleased.Macro);
-        released.Accuracy.Should().Be(fromReleased.Accuracy);
-        released.NDocuments.Should().Be(113);
-        released.InputSummary.DocumentsEvaluated.Should().Be(113);
-        released.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { ["malformed_json"] = 9 });
-        released.InputSummary.DocumentsRead.Should().Be(122);
-        AllCounts(released).Should().OnlyContain(c => c == 0 || c >= 5);
-    }
-
-    [Test]
-    public void Apply_KOfOne_ReleasesTheExactMatrix()
-    {
-        var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]]);
-
-        var released = DisclosureControl.Apply(result, s_k5 with { MinCellCount = 1 }, new NoNoise());
-
-        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
-        released.Release!.SuppressedCells.Should().Be(0);
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering(), "no count is released as 0 because it was small");
+        released.InputSummary.Should().BeEquivalentTo(result.InputSummary);
+        released.Accuracy.Should().Be(result.Accuracy);
+        released.Release!.IsExact.Should().BeTrue();
     }
 
     [Test]
@@ -47,80 +32,82 @@ public sealed class DisclosureControlTests
     {
         var result = Result([[10, 0, 0], [0, 5, 0], [0, 0, 4]]);
 
-        var act = () => DisclosureControl.Apply(result, s_k5, new NoNoise());
+        var act = () => DisclosureControl.Apply(result, s_private, new NoNoise());
 
         act.Should().Throw<EvaluationRefusedException>().WithMessage("*min_dataset_documents: 20*");
     }
 
     [Test]
-    public void Apply_HistogramBinsUnderK_MergedWithNeighboursNotDropped()
+    public void Apply_Private_EveryOutcomeCountNoisedWithTheReplaceOneVariance()
+    {
+        var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]], skipped: new() { ["empty_text"] = 2 });
+        var noise = new RecordingNoise(1);
+
+        var released = DisclosureControl.Apply(result, s_private, noise);
+
+        // ρ of ε 1 at δ 1e-6, all of it on the outcome counts (no histograms): σ² = Δ₂² / (2ρ), Δ₂² = 2.
+        var expected = 2 / (2 * s_privacy.RhoPerRelease);
+        noise.Variances.Should().OnlyContain(v => v >= expected && v < expected * (1 + 1e-6), "σ² is rounded up, never down");
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [41, 4, 1], [7, 56, 2], [1, 1, 13] }, o => o.WithStrictOrdering(), "every cell carries noise, small or zero");
+        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(SingleLabelPrivacy.KnownSkipKinds.Append(SingleLabelPrivacy.OtherSkipKind), "every kind is released, so which kinds exist says nothing");
+        released.InputSummary.Skipped["empty_text"].Should().Be(3);
+        released.InputSummary.Skipped["malformed_json"].Should().Be(1);
+        released.InputSummary.DocumentsRead.Should().Be(result.InputSummary.DocumentsRead, "the lines read are public under replace-one");
+        released.NDocuments.Should().Be(126);
+        var privacy = released.Release!.DifferentialPrivacy!;
+        privacy.Mechanism.Should().Be("discrete_gaussian");
+        privacy.Neighbouring.Should().Be("replace_one");
+        privacy.Epsilon.Should().BeApproximately(1, 1e-6);
+        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(expected, expected * 1e-6);
+    }
+
+    [Test]
+    public void Apply_Private_FiguresFromTheNoisyCountsWithIntervalsThatIncludeTheNoise()
+    {
+        var result = Result([[400, 30, 0], [60, 550, 10], [0, 0, 120]]);
+
+        var released = DisclosureControl.Apply(result, s_private, new RecordingNoise(0));
+
+        released.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
+        released.Accuracy.Should().BeApproximately(1070.0 / 1170, 1e-9);
+        var ci = released.Intervals.Accuracy!;
+        ci.CiLow.Should().BeLessThan(released.Accuracy!.Value);
+        ci.CiHigh.Should().BeGreaterThan(released.Accuracy.Value);
+        var wilson = Wilson.Interval(1070, 1170);
+        (ci.CiHigh - ci.CiLow).Should().BeGreaterThan(wilson.Upper - wilson.Lower, "the noise widens the interval beyond sampling error");
+        released.Intervals.MacroF1.Should().NotBeNull();
+    }
+
+    [Test]
+    public void Apply_PrivateClassNeverPredicted_PrecisionNotEstimableNeverZero()
+    {
+        var result = Result([[400, 30, 0], [60, 550, 0], [5, 5, 0]]);
+
+        var released = DisclosureControl.Apply(result, s_private, new RecordingNoise(0));
+
+        released.PerClass["carbapenemase"].Precision.Should().BeNull("the column's noisy sum is not clearly above its noise");
+        released.Intervals!.PerClass["carbapenemase"].Precision.Should().BeNull();
+        released.Macro.Precision.Should().BeNull();
+    }
+
+    [Test]
+    public void Apply_PrivateWithHistograms_CoarseGridNoisedAurocWithInterval()
     {
         var (result, _) = WithHistograms(seed: 7, documents: 400);
+        var noise = new RecordingNoise(0);
 
-        var released = DisclosureControl.Apply(result, s_k5, new NoNoise());
+        var released = DisclosureControl.Apply(result, s_private, noise);
 
-        released.ScoreHistograms.Should().NotBeNull();
-        released.Release!.MergedHistogramBins.Should().BeGreaterThan(0);
-        var before = result.ToHistograms()!;
-        var after = released.ToHistograms()!;
-        for (var c = 0; c < s_labels.Length; c++)
-        {
-            after[c].PositiveCount.Should().Be(before[c].PositiveCount, "no document is dropped");
-            after[c].NegativeCount.Should().Be(before[c].NegativeCount);
-            after[c].Positives.Should().OnlyContain(n => n == 0 || n >= 5);
-            after[c].Negatives.Should().OnlyContain(n => n == 0 || n >= 5);
-        }
-
-        // Coarsening only ties pairs inside a group: AUROC moves a little, it is not biased away from the truth.
-        foreach (var label in s_labels)
-        {
-            released.Auroc![label].Value!.Value.Should().BeApproximately(result.Auroc![label].Value!.Value, 0.02);
-        }
-    }
-
-    [Test]
-    public void Apply_HistogramsWhoseTotalsWouldRevealASuppressedCell_Withheld()
-    {
-        var (result, _) = WithHistograms(seed: 3, documents: 200, extraErrors: 2);
-
-        var released = DisclosureControl.Apply(result, s_k5, new NoNoise());
-
-        released.Release!.SuppressedCells.Should().BeGreaterThan(0);
-        released.ScoreHistograms.Should().BeNull();
-        released.Auroc.Should().BeNull();
-        released.Release.WithheldSections.Should().Contain(w => w.Section == "score_histograms" && w.Reason.Contains("suppressed"));
-    }
-
-    [Test]
-    public void Apply_CalibrationWithABinUnderK_Withheld()
-    {
-        var (result, _) = WithHistograms(seed: 11, documents: 300, lowConfidence: 2);
-        result.ToCalibration()!.Reliability().Should().Contain(b => b.Count > 0 && b.Count < 5, "the test needs a small reliability bin");
-        result.ConfusionMatrix.Matrix.SelectMany(r => r).Should().OnlyContain(c => c == 0 || c >= 5, "only calibration is at stake here");
-
-        var released = DisclosureControl.Apply(result, s_k5, new NoNoise());
-
+        released.ScoreHistograms!.Grid.Should().Be(ScoreHistogramsSection.DpGrid);
+        released.ScoreHistograms.PerClass.Values.Should().OnlyContain(h => h.Positives.Length == DpScoreGrid.Count && h.Negatives.Length == DpScoreGrid.Count);
+        var privacy = released.Release!.DifferentialPrivacy!;
+        var rho = s_privacy.RhoPerRelease;
+        // Shares 0.5 : 0.35 of ρ; histograms have Δ₂² = 2C with C = 3 classes.
+        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(2 / (2 * rho * 0.5 / 0.85), 1e-3);
+        privacy.NoiseVariance.ScoreHistograms!.Value.Should().BeApproximately(6 / (2 * rho * 0.35 / 0.85), 1e-3);
+        released.Auroc!.Values.Should().OnlyContain(a => a.Value != null && a.CiLow <= a.Value && a.Value <= a.CiHigh);
         released.Calibration.Should().BeNull();
-        released.Release!.WithheldSections.Should().Contain(w => w.Section == "calibration");
-    }
-
-    [Test]
-    public void Apply_DifferentialPrivacy_NoiseOnEveryCountThenKAndRankingSectionsWithheld()
-    {
-        var (result, _) = WithHistograms(seed: 5, documents: 300);
-        var noise = new SequenceNoise([3, -2, 0, 1, -50, 4, 2, 0, -1, 6]);
-
-        var released = DisclosureControl.Apply(result, s_k5 with { Epsilon = 0.5 }, noise);
-
-        var exact = result.ConfusionMatrix.Matrix.SelectMany(r => r).ToArray();
-        var expected = exact.Select((count, i) => Math.Max(0, count + noise.Values[i])).Select(c => c is > 0 and < 5 ? 0 : c).ToArray();
-        released.ConfusionMatrix.Matrix.SelectMany(r => r).Should().Equal(expected);
-        noise.Calls.Should().Be(exact.Length + result.InputSummary.Skipped.Count);
-        released.Release!.DifferentialPrivacy.Should().Be(new DifferentialPrivacyRelease("discrete_laplace", 0.5, 1));
-        released.ScoreHistograms.Should().BeNull();
-        released.Calibration.Should().BeNull();
-        released.Release.WithheldSections.Select(w => w.Section).Should().BeEquivalentTo(["score_histograms", "calibration"]);
-        released.NDocuments.Should().Be(expected.Sum());
+        released.Release.WithheldSections.Select(w => w.Section).Should().Equal("calibration");
     }
 
     private static ResultDocument Result(long[][] matrix, Dictionary<string, long>? skipped = null)
@@ -187,20 +174,20 @@ public sealed class DisclosureControlTests
         return (result, counts);
     }
 
-    private static IEnumerable<long> AllCounts(ResultDocument document) =>
-        document.ConfusionMatrix.Matrix.SelectMany(r => r).Concat(document.InputSummary.Skipped.Values);
-
     private sealed class NoNoise : ICountNoise
     {
         public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => throw new AssertionException("no noise without differential privacy");
     }
 
-    private sealed class SequenceNoise(long[] values) : ICountNoise
+    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
+    private sealed class RecordingNoise(long value) : ICountNoise
     {
-        public long[] Values { get; } = values;
+        public List<double> Variances { get; } = [];
 
-        public int Calls { get; private set; }
-
-        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => Values[Calls++ % Values.Length];
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared)
+        {
+            Variances.Add(sigmaSquared.ToDouble());
+            return value;
+        }
     }
 }

@@ -33,7 +33,7 @@ public sealed class ResultReleaseGateTests
     [Test]
     public async Task PrepareAsync_Result_PayloadIsTheReleasedResultJsonAndItsSha256()
     {
-        var gate = CreateGate(new RecordingTransport());
+        var gate = CreateGate(new RecordingTransport(), policy: Policy(privacy: DifferentialPrivacyPolicy.Off));
         var result = LargeCellsResult();
 
         var payload = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
@@ -44,7 +44,7 @@ public sealed class ResultReleaseGateTests
         var released = ResultJson.DeserializeSite(payload.ResultJson);
         released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
         released.PerClass.Should().BeEquivalentTo(result.PerClass);
-        released.Release.Should().BeEquivalentTo(new ReleaseSection(5, 0, 0, [], null));
+        released.Release.Should().BeEquivalentTo(new ReleaseSection());
     }
 
     [Test]
@@ -68,18 +68,19 @@ public sealed class ResultReleaseGateTests
     }
 
     [Test]
-    public async Task PrepareAsync_CellOfThreeWithKFive_IsNotReleased()
+    public async Task PrepareAsync_PolicyWithoutAPrivacyLine_NoisesEveryCountByDefault()
     {
-        var gate = CreateGate(new RecordingTransport(), policy: Policy(k: 5));
+        var noise = new ConstantNoise(0);
+        var gate = CreateGate(new RecordingTransport(), policy: Policy(privacy: null), noise: noise);
         var result = ResultDocument.FromCounts("single_label_classification", ClassificationCounts.FromMatrix(["sensible", "BLSE"], [[40, 3], [6, 55]]), Summary(104));
 
         var payload = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
 
         var released = ResultJson.DeserializeSite(payload.ResultJson);
-        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40, 0], [6, 55] }, o => o.WithStrictOrdering());
-        released.Release!.SuppressedCells.Should().Be(1);
-        released.PerClass["sensible"].Fn.Should().Be(0);
-        released.PerClass["BLSE"].Fp.Should().Be(0);
+        released.Release!.DifferentialPrivacy.Should().NotBeNull("privacy is on unless the policy says off");
+        released.ConfusionMatrix.Matrix[0][1].Should().Be(3, "a small cell is never released as 0");
+        noise.Calls.Should().NotBeEmpty();
+        Accountant().Spent("amr-reports").Releases.Should().Be(1);
     }
 
     [Test]
@@ -116,19 +117,23 @@ public sealed class ResultReleaseGateTests
     public async Task PrepareAsync_DifferentialPrivacy_NoisesCountsAndRefusesOnceTheBudgetIsSpent()
     {
         var noise = new ConstantNoise(7);
-        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRun = 0.5 });
+        // Two releases of ε 0.5 compose (zCDP) to less than ε 1; a third would pass it.
+        var privacy = new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRelease = 0.5 };
+        var policy = Policy(privacy: privacy);
         var gate = CreateGate(new RecordingTransport(), policy: policy, noise: noise);
         var result = LargeCellsResult();
 
         var first = ResultJson.DeserializeSite((await gate.PrepareAsync(Request("run-1", spec: "a"), result, CancellationToken.None)).ResultJson);
         await gate.PrepareAsync(Request("run-2", spec: "b"), result, CancellationToken.None);
+        var spentAfterTwo = Accountant().Spent("amr-reports");
         var third = () => gate.PrepareAsync(Request("run-3", spec: "c"), result, CancellationToken.None);
 
         first.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [47, 13], [14, 62] }, o => o.WithStrictOrdering());
-        first.Release!.DifferentialPrivacy.Should().Be(new DifferentialPrivacyRelease("discrete_laplace", 0.5, 1));
-        noise.Calls.Should().NotBeEmpty().And.AllBeEquivalentTo((Epsilon: 0.5, Sensitivity: 1));
+        first.Release!.DifferentialPrivacy!.Epsilon.Should().BeApproximately(0.5, 1e-6);
+        spentAfterTwo.Rho.Should().BeApproximately(2 * privacy.RhoPerRelease, 1e-12, "zCDP composes by adding ρ");
+        spentAfterTwo.EpsilonAt(privacy.Delta).Should().BeLessThan(1.0).And.BeGreaterThan(0.5);
         (await third.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should().Contain("privacy budget").And.Contain("amr-reports");
-        Accountant().Spent("amr-reports").Should().Be(1.0);
+        Accountant().Spent("amr-reports").Releases.Should().Be(2);
 
         // The ledger is on disk: a restarted agent knows the budget is spent.
         var restarted = CreateGate(new RecordingTransport(), policy: policy, noise: noise);
@@ -139,36 +144,36 @@ public sealed class ResultReleaseGateTests
     [Test]
     public async Task PrepareAsync_RepeatedIdenticalRequest_ReturnsTheSamePayloadWithoutFreshNoiseOrSpending()
     {
-        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRun = 0.1 });
-        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance);
+        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRelease = 0.1 });
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteGaussianNoise.Instance);
         var result = LargeCellsResult();
 
         var first = await gate.PrepareAsync(Request("run-1"), result, CancellationToken.None);
         var repeats = new List<ReleasedPayload>();
         for (var i = 2; i <= 6; i++)
         {
-            repeats.Add(await CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance)
+            repeats.Add(await CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteGaussianNoise.Instance)
                 .PrepareAsync(Request($"run-{i}"), result, CancellationToken.None));
         }
 
         repeats.Should().OnlyContain(p => p.ResultJson == first.ResultJson && p.Sha256 == first.Sha256);
-        Accountant().Spent("amr-reports").Should().BeApproximately(0.1, 1e-12);
+        Accountant().Spent("amr-reports").Releases.Should().Be(1);
         var otherSpec = await gate.PrepareAsync(Request("run-7", spec: "another spec"), result, CancellationToken.None);
-        Accountant().Spent("amr-reports").Should().BeApproximately(0.2, 1e-12, "a different request is a new release");
-        otherSpec.Sha256.Should().NotBe(first.Sha256, "fresh noise at ε = 0.1 on four counts is never all zero in practice");
+        Accountant().Spent("amr-reports").Releases.Should().Be(2, "a different request is a new release");
+        otherSpec.Sha256.Should().NotBe(first.Sha256, "fresh noise at ε = 0.1 on every count is never all the same in practice");
     }
 
     [Test]
     public async Task PrepareAsync_ConcurrentIdenticalRequests_OneDrawOneCharge()
     {
-        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRun = 0.1 });
-        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteLaplaceNoise.Instance);
+        var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRelease = 0.1 });
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: DiscreteGaussianNoise.Instance);
         var result = LargeCellsResult();
 
         var payloads = await Task.WhenAll(Enumerable.Range(1, 8).Select(i => Task.Run(() => gate.PrepareAsync(Request($"run-{i}"), result, CancellationToken.None))));
 
         payloads.Select(p => p.Sha256).Distinct().Should().ContainSingle();
-        Accountant().Spent("amr-reports").Should().BeApproximately(0.1, 1e-12);
+        Accountant().Spent("amr-reports").Releases.Should().Be(1);
     }
 
     [Test]
@@ -228,7 +233,7 @@ public sealed class ResultReleaseGateTests
             audit ?? new RecordingAuditLog(),
             Accountant(),
             new ReleaseCache(_directory.Combine("release", "released")),
-            noise ?? DiscreteLaplaceNoise.Instance,
+            noise ?? DiscreteGaussianNoise.Instance,
             new FakeEngine(),
             new AgentOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(1), ReconnectMaxDelay = TimeSpan.FromMilliseconds(5) },
             TimeProvider.System,
@@ -240,15 +245,15 @@ public sealed class ResultReleaseGateTests
     private static ReleaseRequest Request(string runId, string spec = "spec") =>
         new(runId, new DatasetDefinition("amr-reports", "/data/amr.jsonl", "jsonl"), ContentHash.Of(spec), ContentHash.Of("bundle"));
 
-    private static NodePolicy Policy(int k = 5, int minDocuments = 20, int maxPayloadBytes = 1024 * 1024, DifferentialPrivacyPolicy? privacy = null) => new()
+    private static NodePolicy Policy(int minDocuments = 20, int maxPayloadBytes = 1024 * 1024, DifferentialPrivacyPolicy? privacy = null) => new()
     {
-        Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = new string('a', 64), LegalBasis = "test", DifferentialPrivacy = privacy }],
+        Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = new string('a', 64), LegalBasis = "test", DifferentialPrivacy = privacy ?? DifferentialPrivacyPolicy.Default }],
         Tasks = ["single_label_classification"],
-        Release = new ReleasePolicy { MinCellCount = k, MinDatasetDocuments = minDocuments },
+        Release = new ReleasePolicy { MinDatasetDocuments = minDocuments },
         Limits = new RunLimits { MaxPayloadBytes = maxPayloadBytes },
     };
 
-    /// <summary>Every cell at least 5: nothing for k to suppress.</summary>
+    /// <summary>A small result, all cells large enough that constant test noise keeps them positive.</summary>
     private static ResultDocument LargeCellsResult() =>
         ResultDocument.FromCounts("single_label_classification", ClassificationCounts.FromMatrix(["sensible", "BLSE"], [[40, 6], [7, 55]]), Summary(108));
 
@@ -257,13 +262,13 @@ public sealed class ResultReleaseGateTests
     /// <summary>The same noise every time, recording how it was asked for: makes the DP arithmetic checkable.</summary>
     private sealed class ConstantNoise(long value) : ICountNoise
     {
-        public List<(double Epsilon, int Sensitivity)> Calls { get; } = [];
+        public List<double> Calls { get; } = [];
 
         public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared)
         {
             lock (Calls)
             {
-                Calls.Add((epsilon, sensitivity));
+                Calls.Add(sigmaSquared.ToDouble());
             }
 
             return value;

@@ -5,6 +5,7 @@ using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
 
@@ -83,8 +84,8 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
         File.ReadAllBytes(job.BundlePath).Should().Equal(bundle);
         job.Dataset.Name.Should().Be("amr-reports");
         job.Spec.Name.Should().Be("amr-test");
-        // What the release gate makes of it under the test policy (k = 5): the engine's result never leaves as is.
-        var expectedJson = ResultJson.Serialize(DisclosureControl.Apply(FakeEngine.SampleResult(), new DisclosureRules(5, 1, null), DiscreteLaplaceNoise.Instance));
+        // What the release gate makes of it under the test policy (exact counts): the engine's result with its release section.
+        var expectedJson = ResultJson.Serialize(DisclosureControl.Apply(FakeEngine.SampleResult(), new DisclosureRules(1, DifferentialPrivacyPolicy.Off), DiscreteGaussianNoise.Instance));
         // Beside the payload, only the run's part of the reproducibility manifest: what the hello already announces.
         var manifest = new RunManifest { Dataset = "amr-reports", DatasetFingerprint = new string('f', 64), AgentVersion = AgentInfo.AgentVersion, OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion };
         submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson), Manifest = manifest });
