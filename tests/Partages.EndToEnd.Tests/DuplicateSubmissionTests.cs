@@ -1,12 +1,10 @@
-using System.Net.Security;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Grpc.Core;
-using Grpc.Net.Client;
 using Partages.Client;
 using Partages.Contracts.V1;
 using Partages.Demo.Federation;
+using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -39,13 +37,13 @@ public sealed class DuplicateSubmissionTests
         var run = before.Runs.Single(r => r.NodeName == "site-a");
         var replay = new SubmitResultRequest { RunId = run.Id, ResultJson = run.ResultJson, ResultSha256 = Sha256(run.ResultJson) };
 
-        using var asSiteA = NodeChannel(federation.CoordinatorUrl, siteA.DataDirectory);
+        using var asSiteA = NodeChannels.For(federation.CoordinatorUrl, siteA.DataDirectory);
         var duplicate = await new NodeService.NodeServiceClient(asSiteA).SubmitResultAsync(replay, cancellationToken: cts.Token);
         // The same numbers in other bytes: still another payload, so another hash.
         var altered = replay.ResultJson + "\n";
         var different = async () => await new NodeService.NodeServiceClient(asSiteA).SubmitResultAsync(
             new SubmitResultRequest { RunId = run.Id, ResultJson = altered, ResultSha256 = Sha256(altered) }, cancellationToken: cts.Token);
-        using var asSiteB = NodeChannel(federation.CoordinatorUrl, siteB.DataDirectory);
+        using var asSiteB = NodeChannels.For(federation.CoordinatorUrl, siteB.DataDirectory);
         var claimed = async () => await new NodeService.NodeServiceClient(asSiteB).SubmitResultAsync(replay, cancellationToken: cts.Token);
 
         duplicate.Stored.Should().BeFalse("the coordinator already holds this run's result");
@@ -57,34 +55,4 @@ public sealed class DuplicateSubmissionTests
     }
 
     private static string Sha256(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
-
-    /// <summary>A channel with the node's own identity, as its agent enrolled it: client certificate and the CA it pins.</summary>
-    private static GrpcChannel NodeChannel(Uri coordinator, string nodeDataDirectory)
-    {
-        var identity = Path.Combine(nodeDataDirectory, "identity");
-        using var pem = X509Certificate2.CreateFromPemFile(Path.Combine(identity, "node.crt"), Path.Combine(identity, "node.key"));
-        var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(identity, "ca.crt"));
-        var handler = new SocketsHttpHandler
-        {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = [client],
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    if (certificate is null)
-                    {
-                        return false;
-                    }
-
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    return chain.Build(X509CertificateLoader.LoadCertificate(certificate.GetRawCertData()));
-                },
-            },
-        };
-        return GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions { HttpHandler = handler, DisposeHttpClient = true });
-    }
 }

@@ -5,7 +5,11 @@ namespace Partages.Coordinator.Api;
 // The JSON API's shapes (snake_case on the wire, see ApiJson). They are the dashboard's read model too, so the
 // pages and the API can never disagree about a node or a run.
 
-/// <summary>An enrolled node as the API shows it.</summary>
+/// <summary>
+/// An enrolled node as the API shows it. <see cref="AuditHead"/> is the node's audit anchor: the latest head of its
+/// audit log it signed and the coordinator accepted (null before the first); <see cref="AuditWarning"/> the last head
+/// the coordinator refused, and why (null if none ever was).
+/// </summary>
 public sealed record NodeView(
     string Name,
     bool Online,
@@ -17,7 +21,15 @@ public sealed record NodeView(
     int ActiveRuns,
     int MaxConcurrentRuns,
     DateTimeOffset EnrolledAt,
-    DateTimeOffset CertificateNotAfter);
+    DateTimeOffset CertificateNotAfter,
+    AuditHeadView? AuditHead,
+    AuditWarningView? AuditWarning);
+
+/// <summary>The anchored audit head: the entry's sequence and hash, and when the coordinator accepted it.</summary>
+public sealed record AuditHeadView(long Sequence, string EntrySha256, DateTimeOffset? RecordedAt);
+
+/// <summary>Why the coordinator refused a head from the node (sequence going backwards, bad signature, rewritten entry), and when.</summary>
+public sealed record AuditWarningView(string Message, DateTimeOffset? At);
 
 /// <summary>A dataset a node exposes; <see cref="ApproximateDocuments"/> is rounded by the node before it leaves.</summary>
 public sealed record DatasetView(string Name, string Format, long ApproximateDocuments, string Fingerprint);

@@ -33,7 +33,9 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             held.GetValueOrDefault(n.Name),
             n.MaxConcurrentRuns,
             n.EnrolledAt,
-            n.CertificateNotAfter))];
+            n.CertificateNotAfter,
+            n.AuditHeadSequence is { } sequence ? new AuditHeadView(sequence, n.AuditHeadSha256 ?? "", n.AuditHeadRecordedAt) : null,
+            n.AuditWarning.Length > 0 ? new AuditWarningView(n.AuditWarning, n.AuditWarningAt) : null))];
     }
 
     /// <summary>

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Audit;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
@@ -63,11 +64,12 @@ public static class CoordinatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Sessions/: who is connected, and how node certificates map to enrolled nodes.</summary>
+    /// <summary>Sessions/: who is connected, and how node certificates map to enrolled nodes; Audit/: the nodes' audit anchors.</summary>
     public static IServiceCollection AddNodeSessions(this IServiceCollection services)
     {
         services.AddSingleton<NodeSessionRegistry>();
         services.AddSingleton<NodeAuthenticator>();
+        services.AddSingleton<AuditAnchors>();
         return services;
     }
 

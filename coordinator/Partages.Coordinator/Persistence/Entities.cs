@@ -17,6 +17,17 @@ public sealed class NodeEntity
     /// <summary>The datasets the node announced in its last hello (names, formats, rounded counts, fingerprints), as JSON.</summary>
     public string DatasetsJson { get; set; } = "[]";
     public int MaxConcurrentRuns { get; set; }
+    /// <summary>
+    /// The node's audit anchor (Audit/AuditAnchors): the latest head of its audit log it signed and the coordinator
+    /// accepted — a sequence number and an entry hash, never anything about a report. Null before the first.
+    /// </summary>
+    public long? AuditHeadSequence { get; set; }
+    public string? AuditHeadSha256 { get; set; }
+    public byte[]? AuditHeadSignature { get; set; }
+    public DateTimeOffset? AuditHeadRecordedAt { get; set; }
+    /// <summary>Why the last head the coordinator refused was refused, "" if none ever was; shown on the node in the dashboard and the API.</summary>
+    public string AuditWarning { get; set; } = "";
+    public DateTimeOffset? AuditWarningAt { get; set; }
 }
 
 /// <summary>A one-time enrollment token, bound to a node name; only its SHA-256 is stored.</summary>

@@ -1,17 +1,42 @@
 using System.Text.Json;
+using Grpc.Core;
 using Partages.Coordinator.Persistence;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Results;
 
+/// <summary>Why a result is refused: the status the node is answered with, and the reason its run fails with.</summary>
+public sealed record IntakeRefusal(StatusCode Status, string Reason);
+
 /// <summary>
 /// Checks a node's released results JSON against the evaluation it answers: schema, task and label set, and the
 /// sections the task's pooling reads (entity recognition: seqeval, and schemes unless the node's gate withheld them;
-/// multi-label: per-label counts and <c>multi_label</c>), so a result accepted here can always be pooled.
+/// multi-label: per-label counts and <c>multi_label</c>), so a result accepted here can always be pooled; then
+/// against what the node announced of its dataset (<see cref="ResultPlausibility"/>).
 /// </summary>
 public static class ResultIntake
 {
+    /// <summary>
+    /// Null when the result may be stored and pooled. A malformed result is INVALID_ARGUMENT: wrong whatever the
+    /// coordinator knows. A well-formed result that the node's own announcement rules out is FAILED_PRECONDITION: it
+    /// depends on the state the coordinator holds (the node's latest hello) — the same bytes would pass had the node
+    /// announced a larger dataset — and it tells the node's operator that the figures, not the encoding, are at fault.
+    /// </summary>
+    /// <param name="announcedDatasetsJson">The node's datasets as stored from its latest hello (<see cref="NodeEntity.DatasetsJson"/>).</param>
+    public static IntakeRefusal? Check(string resultJson, EvaluationEntity evaluation, string announcedDatasetsJson)
+    {
+        if (Validate(resultJson, evaluation, out var problem) is not { } document)
+        {
+            return new IntakeRefusal(StatusCode.InvalidArgument, "invalid result: " + problem);
+        }
+
+        var announced = JsonSerializer.Deserialize<StoredDataset[]>(announcedDatasetsJson) ?? [];
+        return ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible
+            ? new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible)
+            : null;
+    }
+
     /// <summary>The parsed document, or null with the reason in <paramref name="problem"/>.</summary>
     public static ResultDocument? Validate(string resultJson, EvaluationEntity evaluation, out string problem)
     {

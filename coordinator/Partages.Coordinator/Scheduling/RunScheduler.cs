@@ -5,6 +5,7 @@ using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
+using Partages.Coordinator.Audit;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
@@ -23,6 +24,7 @@ public sealed partial class RunScheduler(
     IDbContextFactory<CoordinatorDbContext> dbFactory,
     NodeSessionRegistry sessions,
     EvaluationChangeNotifier notifier,
+    AuditAnchors auditAnchors,
     TimeProvider time,
     IOptions<CoordinatorOptions> options,
     ILogger<RunScheduler> logger) : IDisposable
@@ -133,6 +135,7 @@ public sealed partial class RunScheduler(
             node.DatasetsJson = JsonSerializer.Serialize(hello.Datasets.Select(d => new StoredDataset(d.Name, d.Format, d.ApproximateDocuments, d.Fingerprint)));
             node.MaxConcurrentRuns = hello.MaxConcurrentRuns;
             node.LastSeen = now;
+            auditAnchors.Record(node, hello.AuditHead, "hello", now);
             sessions.Register(session);
 
             var active = hello.ActiveRunIds.ToHashSet(StringComparer.Ordinal);
@@ -375,6 +378,7 @@ public sealed partial class RunScheduler(
                 }
 
                 node.LastSeen = now;
+                auditAnchors.Record(node, message.Heartbeat.AuditHead, "heartbeat", now);
                 var ids = message.Heartbeat.ActiveRunIds.ToList();
                 var renewed = await db.Runs
                     .Where(r => r.NodeName == nodeName && ids.Contains(r.Id) && RunLifecycle.Open.Contains(r.Status))
@@ -401,9 +405,10 @@ public sealed partial class RunScheduler(
 
     /// <summary>
     /// Stores a node's released result for its run. Idempotent: the same payload again returns false; a different
-    /// payload for a succeeded run is refused. An unreadable payload fails the run.
+    /// payload for a succeeded run is refused. A payload refused by ResultIntake.Check (unreadable, or implausible for
+    /// the node's announced dataset) fails the run. The audit head sent with it is recorded (AuditAnchors).
     /// </summary>
-    public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, string manifestJson, CancellationToken cancellationToken)
+    public async Task<bool> SubmitResultAsync(NodeIdentity node, string runId, string resultJson, string resultSha256, string manifestJson, AuditHead? auditHead, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
         using var intake = CoordinatorTelemetry.StartIntake(runId, node.Name, resultSha256);
@@ -446,13 +451,15 @@ public sealed partial class RunScheduler(
 
             var evaluation = run.Evaluation!;
             var now = time.GetUtcNow();
-            if (ResultIntake.Validate(resultJson, evaluation, out var problem) is null)
+            var nodeRow = await db.Nodes.SingleAsync(n => n.Id == node.Id, cancellationToken).ConfigureAwait(false);
+            auditAnchors.Record(nodeRow, auditHead, "result", now);
+            if (ResultIntake.Check(resultJson, evaluation, nodeRow.DatasetsJson) is { } refusal)
             {
-                Fail(db, run, "invalid result: " + problem, now, changes);
+                Fail(db, run, refusal.Reason, now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-                Log.InvalidResult(logger, run.Id, node.Name, problem);
-                throw new RpcException(new Status(StatusCode.InvalidArgument, "invalid result: " + problem));
+                Log.InvalidResult(logger, run.Id, node.Name, refusal.Reason);
+                throw new RpcException(new Status(refusal.Status, refusal.Reason));
             }
 
             CoordinatorTelemetry.RecordResult(run, resultJson);
@@ -922,7 +929,7 @@ public sealed partial class RunScheduler(
         [LoggerMessage(601, LogLevel.Information, "Result of run {RunId} from node {Node} was already stored; duplicate ignored.")]
         public static partial void DuplicateResult(ILogger logger, string runId, string node);
 
-        [LoggerMessage(602, LogLevel.Warning, "Result of run {RunId} from node {Node} is invalid: {Problem}")]
+        [LoggerMessage(602, LogLevel.Warning, "Result of run {RunId} from node {Node} refused: {Problem}")]
         public static partial void InvalidResult(ILogger logger, string runId, string node, string problem);
     }
 }

@@ -2,6 +2,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Audit;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Scheduling;
@@ -10,11 +11,13 @@ namespace Partages.Coordinator.Sessions;
 
 /// <summary>
 /// The node plane. Every call first proves the caller is an enrolled, non-revoked node by its client certificate.
-/// Session: hello first, then a welcome and the node's offers; the node's messages drive its runs' states.
+/// Session: hello first, then a welcome (with the node's audit anchor) and the node's offers; the node's messages drive
+/// its runs' states.
 /// </summary>
 public sealed partial class NodeService(
     NodeAuthenticator authenticator,
     RunScheduler scheduler,
+    AuditAnchors auditAnchors,
     ArtifactTransfer artifacts,
     IOptions<CoordinatorOptions> options,
     ILogger<NodeService> logger) : Partages.Contracts.V1.NodeService.NodeServiceBase
@@ -45,6 +48,8 @@ public sealed partial class NodeService(
                 NodeName = node.Name,
                 HeartbeatIntervalSeconds = options.Value.HeartbeatIntervalSeconds,
                 LeaseSeconds = options.Value.LeaseSeconds,
+                // Read before the hello's own head is applied: what the node is compared with is what it had sent before.
+                AuditAnchor = await auditAnchors.ReadAsync(node.Id, callEnded).ConfigureAwait(false),
             },
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(callEnded, session.Closed);
@@ -94,8 +99,16 @@ public sealed partial class NodeService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
         var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
-        var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, ManifestIntake.FromNode(request.Manifest), context.CancellationToken).ConfigureAwait(false);
+        var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, ManifestIntake.FromNode(request.Manifest), request.AuditHead, context.CancellationToken).ConfigureAwait(false);
         return new SubmitResultResponse { Stored = stored };
+    }
+
+    /// <summary>The caller's own audit anchor: a node sees only its own, identified by its certificate.</summary>
+    public override async Task<AuditAnchor> GetAuditAnchor(GetAuditAnchorRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        return await auditAnchors.ReadAsync(node.Id, context.CancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>The session's only writer: drains the outbox until it is completed or the call ends.</summary>

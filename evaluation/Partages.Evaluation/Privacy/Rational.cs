@@ -25,7 +25,7 @@ public readonly record struct Rational(BigInteger Numerator, BigInteger Denomina
     /// so accounting done on <paramref name="value"/> stays valid for the noise actually drawn.
     /// The result is exact: multiplying a double by a power of two and taking its ceiling loses nothing.
     /// </summary>
-    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or the bits outside 0–1000.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The value is negative, NaN or infinite, or the bits outside 0–1100 (1074 already represents every double exactly).</exception>
     public static Rational RoundUp(double value, int denominatorBits = 32)
     {
         if (!double.IsFinite(value) || value < 0)
@@ -34,7 +34,7 @@ public readonly record struct Rational(BigInteger Numerator, BigInteger Denomina
         }
 
         ArgumentOutOfRangeException.ThrowIfNegative(denominatorBits);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(denominatorBits, 1000);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(denominatorBits, 1100);
 
         // Split value = mantissa · 2^exponent with an integer mantissa (< 2^53), then ceil(mantissa · 2^(exponent+bits)).
         if (value == 0)

@@ -146,6 +146,12 @@ public static class Zcdp
         var logInverseDelta = Math.Log(1 / delta);
         var sqrtRho = Math.Sqrt(logInverseDelta + epsilon) - Math.Sqrt(logInverseDelta);
         double lo = sqrtRho * sqrtRho, hi = Math.Max(2 * lo, epsilon);
+        if (DeltaOf(lo, epsilon) > delta)
+        {
+            // Not expected; kept so the bisection's invariant (lo feasible) holds whatever the rounding.
+            lo = 0;
+        }
+
         while (DeltaOf(hi, epsilon) <= delta)
         {
             lo = hi;

@@ -53,6 +53,8 @@ public static partial class AuditChain
             Optional(writer, "payload_sha256", entry.PayloadSha256);
             Optional(writer, "policy_sha256", entry.PolicySha256);
             Optional(writer, "agent_version", entry.AgentVersion);
+            Optional(writer, "signature", entry.Signature);
+            Optional(writer, "signer_certificate", entry.SignerCertificate);
             writer.WriteString("prev_hash", prevHash);
             writer.WriteEndObject();
         }
@@ -63,21 +65,19 @@ public static partial class AuditChain
     }
 
     /// <summary>Checks every line of the file; stops at the first problem, which names its line.</summary>
-    public static AuditVerification VerifyFile(string path)
+    public static AuditVerification VerifyFile(string path) => Verify(ReadFile(path));
+
+    /// <summary>The log's text ("" when there is no file yet), read while the agent may be appending to it.</summary>
+    public static string ReadFile(string path)
     {
         if (!File.Exists(path))
         {
-            return new AuditVerification(true, 0, 0, Genesis, null, null);
+            return "";
         }
 
-        string text;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
-        using (var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false)))
-        {
-            text = reader.ReadToEnd();
-        }
-
-        return Verify(text);
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream, new UTF8Encoding(false, throwOnInvalidBytes: false));
+        return reader.ReadToEnd();
     }
 
     /// <summary>Checks the chain in the text of an audit log.</summary>
@@ -91,7 +91,7 @@ public static partial class AuditChain
             count--; // The file ends with a newline, as every complete line does.
         }
 
-        var parsed = new ParsedLine?[count];
+        var parsed = new AuditLine?[count];
         for (var i = 0; i < count; i++)
         {
             parsed[i] = Parse(lines[i]);
@@ -147,6 +147,13 @@ public static partial class AuditChain
         return new AuditVerification(true, count, expectedSeq - 1, expectedPrev, null, null);
     }
 
+    /// <summary>Every whole audit line of the text, in file order (text that is not an audit line is left out).</summary>
+    public static IReadOnlyList<AuditLine> Lines(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return [.. text.Split('\n').Select(Parse).OfType<AuditLine>()];
+    }
+
     /// <summary>The seq and hash of the last whole line the file ends with, to continue the chain; null for none.</summary>
     internal static (long Seq, string Hash)? LastLink(string text)
     {
@@ -164,7 +171,7 @@ public static partial class AuditChain
     private static AuditVerification Fail(int line, long lastGoodSeq, string lastGoodHash, string problem) =>
         new(false, line - 1, lastGoodSeq, lastGoodHash, problem, line);
 
-    private static ParsedLine? Parse(string line)
+    private static AuditLine? Parse(string line)
     {
         var match = HashMember().Match(line);
         if (!match.Success)
@@ -186,13 +193,22 @@ public static partial class AuditChain
             }
 
             var hash = match.Groups["hash"].Value;
-            return new ParsedLine(seqValue, prev.GetString()!, hash, string.Equals(HashOf(body), hash, StringComparison.Ordinal));
+            return new AuditLine(seqValue, prev.GetString()!, hash, string.Equals(HashOf(body), hash, StringComparison.Ordinal))
+            {
+                Event = evt.GetString()!,
+                At = Text(root, "at"),
+                Signature = Text(root, "signature"),
+                SignerCertificate = Text(root, "signer_certificate"),
+            };
         }
         catch (JsonException)
         {
             return null;
         }
     }
+
+    private static string? Text(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static string HashOf(string body) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
 
@@ -207,7 +223,21 @@ public static partial class AuditChain
     [GeneratedRegex("""\,"hash":"(?<hash>[0-9a-f]{64})"\}$""")]
     private static partial Regex HashMember();
 
-    private sealed record ParsedLine(long Seq, string PrevHash, string Hash, bool HashMatches);
+}
+
+/// <summary>
+/// One audit line as read back: its place in the chain, whether its content matches its hash, and the members the
+/// checkpoint check reads. <see cref="At"/> is the line's own UTC time, as written.
+/// </summary>
+public sealed record AuditLine(long Seq, string PrevHash, string Hash, bool HashMatches)
+{
+    public string Event { get; init; } = "";
+
+    public string? At { get; init; }
+
+    public string? Signature { get; init; }
+
+    public string? SignerCertificate { get; init; }
 }
 
 /// <summary>

@@ -18,6 +18,13 @@ public static class AuditEvents
 
     /// <summary>A dataset's lifetime ε budget differs from the one granted at the last start (a raise is the hospital's explicit act).</summary>
     public const string PrivacyBudgetChanged = "privacy_budget_changed";
+
+    /// <summary>
+    /// The agent's signature over the chain's head (the line before it), with the node's enrolled key: written at each
+    /// start and every <see cref="AuditLog.CheckpointInterval"/> entries, so a log rewritten without that key fails
+    /// <c>audit verify</c> (AuditVerifier).
+    /// </summary>
+    public const string Checkpoint = "checkpoint";
 }
 
 /// <summary>
@@ -62,6 +69,15 @@ public sealed record AuditEntry(string Event)
 
     /// <summary>The agent's version (agent_started).</summary>
     public string? AgentVersion { get; init; }
+
+    /// <summary>
+    /// checkpoint: base64 of the node key's signature (Partages.Contracts.AuditHeadSignature) over the previous line's
+    /// seq and hash, which chain every line before it.
+    /// </summary>
+    public string? Signature { get; init; }
+
+    /// <summary>checkpoint: the signing certificate (base64 DER), so the line can be checked after a re-enrollment changed the key.</summary>
+    public string? SignerCertificate { get; init; }
 
     /// <summary>The line the release gate writes for each payload it hands to the coordinator.</summary>
     public static AuditEntry ResultReleased(string runId, string payloadSha256) =>

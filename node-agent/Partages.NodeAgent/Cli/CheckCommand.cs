@@ -51,18 +51,21 @@ internal static class CheckCommand
         CheckDataDirectory(config, report);
         CheckDatasets(config, report);
         await CheckPolicyAsync(config, report, cancellationToken).ConfigureAwait(false);
-        CheckAuditLog(config, report);
 
-        using var identity = CheckIdentity(config, report);
-        if (identity is null)
+        using (var identity = CheckIdentity(config, report))
         {
-            report.Skip("coordinator", "not probed without a usable identity");
-        }
-        else
-        {
-            await ProbeCoordinatorAsync(config, identity, report, cancellationToken).ConfigureAwait(false);
+            if (identity is null)
+            {
+                report.Skip("coordinator", "not probed without a usable identity");
+            }
+            else
+            {
+                await ProbeCoordinatorAsync(config, identity, report, cancellationToken).ConfigureAwait(false);
+            }
         }
 
+        // After the coordinator probe: the log is compared with the coordinator's anchor when it answers.
+        await CheckAuditLogAsync(config, report, cancellationToken).ConfigureAwait(false);
         return report.Finish();
     }
 
@@ -247,18 +250,27 @@ internal static class CheckCommand
         }
     }
 
-    /// <summary>The audit log's chain is intact (no line changed, removed or reordered).</summary>
-    private static void CheckAuditLog(NodeConfig config, CheckReport report)
+    /// <summary>
+    /// The audit log's chain is intact (no line changed, removed or reordered), its checkpoints verify, and it reaches
+    /// the coordinator's anchor (or the last one saved): what <c>audit verify</c> checks, with the same findings.
+    /// </summary>
+    private static async Task CheckAuditLogAsync(NodeConfig config, CheckReport report, CancellationToken cancellationToken)
     {
         var path = AuditLog.PathFor(config);
-        var verdict = AuditChain.VerifyFile(path);
-        if (verdict.Valid)
+        var (verdict, notes) = await AuditCommand.VerifyAsync(config, offline: false, ProbeTimeout, cancellationToken).ConfigureAwait(false);
+        var context = string.Join("; ", notes.Concat(verdict.Notes));
+        var chain = verdict.Chain;
+        switch (verdict.Finding)
         {
-            report.Pass("audit log", verdict.LinesVerified == 0 ? $"{path}: no entry yet" : $"{path}: {verdict.LinesVerified} line(s), chain intact (last hash {verdict.LastHash})");
-        }
-        else
-        {
-            report.Fail("audit log", $"{path}: {verdict.Problem}; keep the file as evidence, find out who changed it, and start a new log (move this one aside) so new lines chain again");
+            case AuditFinding.Intact:
+                report.Pass("audit log", (chain.LinesVerified == 0 ? $"{path}: no entry yet" : $"{path}: {chain.LinesVerified} line(s), chain intact, {verdict.CheckpointsVerified} signed checkpoint(s) (last hash {chain.LastHash})") + $"; {context}");
+                break;
+            case AuditFinding.Broken:
+                report.Fail("audit log", $"{path}: {verdict.Problems[0]}; keep the file as evidence, find out who changed it, and start a new log (move this one aside) so new lines chain again");
+                break;
+            default:
+                report.Fail("audit log", $"{path}: {verdict.Finding.ToString().ToLowerInvariant()}: {string.Join("; ", verdict.Problems)}; keep the file (and audit/anchor.json) as evidence and find out who changed it ('audit verify' exits {(verdict.Finding == AuditFinding.Truncated ? ExitCodes.AuditTruncated : ExitCodes.AuditRewritten)})");
+                break;
         }
     }
 

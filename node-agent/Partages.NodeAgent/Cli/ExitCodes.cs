@@ -7,7 +7,8 @@ public static class ExitCodes
     public const int Ok = 0;
 
     /// <summary>
-    /// <c>check</c> found a problem; <c>run</c> stopped on an unexpected error; <c>health</c>: not ready (connecting,
+    /// <c>check</c> found a problem; <c>audit verify</c>: a line was changed, removed or reordered (the hash chain
+    /// breaks); <c>run</c> stopped on an unexpected error; <c>health</c>: not ready (connecting,
     /// disconnected, heartbeat too old, stopped) or, with <c>--liveness</c>, not alive (status file too old, stopped);
     /// also no status file yet, or an unreadable one. <c>health</c> prints why on one line.
     /// </summary>
@@ -27,4 +28,17 @@ public static class ExitCodes
 
     /// <summary><c>enroll</c>: the coordinator could not be reached.</summary>
     public const int Unreachable = 6;
+
+    /// <summary>
+    /// <c>audit verify</c>: the log ends before the entry the coordinator last saw (its anchor, or the last anchor
+    /// saved when the coordinator is out of reach): lines were cut from its end.
+    /// </summary>
+    public const int AuditTruncated = 7;
+
+    /// <summary>
+    /// <c>audit verify</c>: the chain is consistent but rewritten: the entry at the anchored sequence has another hash,
+    /// a checkpoint signed with the node's key does not verify, or more entries than the checkpoint interval follow
+    /// the last valid checkpoint.
+    /// </summary>
+    public const int AuditRewritten = 8;
 }

@@ -77,6 +77,10 @@ public sealed partial class CoordinatorChannel : IDisposable
     internal AsyncServerStreamingCall<ArtifactChunk> DownloadArtifact(DownloadArtifactRequest request, CancellationToken cancellationToken) =>
         _client.DownloadArtifact(request, cancellationToken: cancellationToken);
 
+    /// <summary>The coordinator's anchor of this node's audit log (<c>audit verify</c>, <c>check</c>).</summary>
+    public async Task<AuditAnchor> GetAuditAnchorAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
+        await _client.GetAuditAnchorAsync(new GetAuditAnchorRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
+
     public void Dispose() => _channel.Dispose();
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Refused the TLS connection to {Address}: {Reason}")]

@@ -1,5 +1,6 @@
 using Grpc.Core;
 using Partages.Contracts.V1;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Connectivity;
 
 namespace Partages.NodeAgent.ReleaseGate;
@@ -11,8 +12,11 @@ public interface IResultTransport
     Task<bool> SubmitAsync(ReleasedPayload payload, CancellationToken cancellationToken);
 }
 
-/// <summary>The only code in the agent that calls NodeService.SubmitResult.</summary>
-internal sealed class GrpcResultTransport(CoordinatorChannel channel) : IResultTransport
+/// <summary>
+/// The only code in the agent that calls NodeService.SubmitResult. The audit head goes with the payload (not inside
+/// it): taken after the gate wrote the payload's result_released line, so the coordinator anchors that line.
+/// </summary>
+internal sealed class GrpcResultTransport(CoordinatorChannel channel, AuditAnchoring auditAnchoring) : IResultTransport
 {
     private readonly NodeService.NodeServiceClient _client = new(channel.CallInvoker);
 
@@ -25,6 +29,7 @@ internal sealed class GrpcResultTransport(CoordinatorChannel channel) : IResultT
             ResultJson = payload.ResultJson,
             ResultSha256 = payload.Sha256,
             Manifest = payload.Manifest,
+            AuditHead = auditAnchoring.CurrentHead(),
         };
         var response = await _client.SubmitResultAsync(
             request,

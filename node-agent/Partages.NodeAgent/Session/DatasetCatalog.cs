@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
+using Partages.Contracts;
 using Partages.Contracts.V1;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
@@ -50,24 +51,10 @@ public sealed partial class DatasetCatalog(NodeConfig config, IEvaluationEngine 
 
     /// <summary>
     /// A count fit to leave the node: to the nearest 10 below 1,000, the nearest 100 below 100,000, the nearest
-    /// 1,000 above; a non-empty dataset never shows fewer than 10 (nor its exact small size).
+    /// 1,000 above; a non-empty dataset never shows fewer than 10 (nor its exact small size). The rule lives in the
+    /// contracts (<see cref="DocumentCountRounding"/>) because the coordinator bounds results by its inverse.
     /// </summary>
-    public static long RoundCount(long count)
-    {
-        if (count <= 0)
-        {
-            return 0;
-        }
-
-        long granularity = count switch
-        {
-            < 1_000 => 10,
-            < 100_000 => 100,
-            _ => 1_000,
-        };
-        var rounded = (long)Math.Round(count / (double)granularity, MidpointRounding.AwayFromZero) * granularity;
-        return Math.Max(rounded, 10);
-    }
+    public static long RoundCount(long count) => DocumentCountRounding.Round(count);
 
     [LoggerMessage(EventId = 110, Level = LogLevel.Information, Message = "Dataset '{Dataset}': about {Documents} documents, fingerprint {Fingerprint}")]
     private static partial void LogInspected(ILogger logger, string dataset, long documents, string fingerprint);

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Partages.Contracts.V1;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Health;
@@ -15,7 +16,8 @@ namespace Partages.NodeAgent.Session;
 
 /// <summary>
 /// Owns the Session stream with the coordinator. It only dials out: open the stream, say Hello (versions,
-/// datasets with rounded counts, capacity, runs in progress), wait for Welcome, then heartbeat, hand offers and
+/// datasets with rounded counts, capacity, runs in progress, the signed head of the audit log), wait for Welcome
+/// (whose audit anchor is kept and compared with the local log), then heartbeat (each with the audit head), hand offers and
 /// cancellations to the <see cref="JobRunner"/> and write what the <see cref="Outbox"/> holds. Any cut is
 /// retried forever with exponential back-off and jitter; the outage is logged once; jobs keep running meanwhile.
 /// Every change (dial, Welcome, heartbeat sent, disconnection, stop) and a steady timer update the
@@ -29,6 +31,7 @@ public sealed partial class SessionWorker(
     AgentStatus status,
     AgentOptions options,
     CoordinatorLinkBreaker linkBreaker,
+    AuditAnchoring auditAnchoring,
     TimeProvider timeProvider,
     ILogger<SessionWorker> logger) : BackgroundService
 {
@@ -315,6 +318,7 @@ public sealed partial class SessionWorker(
         Datasets = { summaries },
         MaxConcurrentRuns = options.MaxConcurrentRuns,
         ActiveRunIds = { jobs.ActiveRunIds },
+        AuditHead = auditAnchoring.CurrentHead(),
     };
 
     private NodeMessage BuildHeartbeat() => new()
@@ -323,6 +327,7 @@ public sealed partial class SessionWorker(
         {
             SentAt = Timestamp.FromDateTimeOffset(timeProvider.GetUtcNow()),
             ActiveRunIds = { jobs.ActiveRunIds },
+            AuditHead = auditAnchoring.CurrentHead(),
         },
     };
 
@@ -344,6 +349,7 @@ public sealed partial class SessionWorker(
             _failedAttempts = 0;
         }
 
+        auditAnchoring.Received(welcome.AuditAnchor);
         var activeRuns = jobs.ActiveRunIds.Count;
         status.Connected(heartbeatInterval, activeRuns);
         LogWelcomed(logger, welcome.NodeName, heartbeatInterval, activeRuns);

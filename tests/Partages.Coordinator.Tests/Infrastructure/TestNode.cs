@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
+using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Partages.Contracts;
 using Partages.Contracts.V1;
 
 namespace Partages.Coordinator.Tests.Infrastructure;
@@ -15,19 +17,35 @@ public sealed class TestNode(TestCoordinator coordinator, string name, X509Certi
     public NodeService.NodeServiceClient Client { get; } = new(coordinator.Channel(certificate));
 
     /// <summary>Opens a session and sends the hello; the first message back should be the welcome.</summary>
-    public async Task<NodeSessionClient> ConnectAsync(params string[] activeRunIds)
+    public Task<NodeSessionClient> ConnectAsync(params string[] activeRunIds) => ConnectAsync(auditHead: null, activeRunIds);
+
+    /// <summary>Opens a session and sends the hello carrying <paramref name="auditHead"/> (none when null).</summary>
+    public async Task<NodeSessionClient> ConnectAsync(AuditHead? auditHead, params string[] activeRunIds)
     {
         var session = new NodeSessionClient(Client.Session(deadline: DateTime.UtcNow.AddMinutes(5)));
-        var hello = new NodeHello { AgentVersion = "test-agent/1", OnnxruntimeVersion = "1.31.1", MaxConcurrentRuns = 1 };
-        hello.Datasets.Add(new DatasetSummary { Name = "amr-reports", Format = "jsonl", ApproximateDocuments = 100, Fingerprint = new string('a', 64) });
+        var hello = new NodeHello { AgentVersion = "test-agent/1", OnnxruntimeVersion = "1.31.1", MaxConcurrentRuns = 1, AuditHead = auditHead };
+        hello.Datasets.Add(new DatasetSummary { Name = "amr-reports", Format = "jsonl", ApproximateDocuments = AnnouncedDocuments, Fingerprint = new string('a', 64) });
         hello.ActiveRunIds.AddRange(activeRunIds);
         await session.SendAsync(new NodeMessage { Hello = hello });
         return session;
     }
 
-    public Task<SubmitResultResponse> SubmitResultAsync(string runId, string resultJson, string? sha256 = null) =>
+    /// <summary>What the hello announces for amr-reports (rounded, as a node does): results are held to at most 104 documents read.</summary>
+    public const long AnnouncedDocuments = 100;
+
+    /// <summary>An audit head signed with this node's key, as its agent signs it.</summary>
+    public AuditHead SignedHead(long sequence, string entrySha256)
+    {
+        using var key = Certificate.GetECDsaPrivateKey()!;
+        return new AuditHead { Sequence = sequence, EntrySha256 = entrySha256, Signature = ByteString.CopyFrom(AuditHeadSignature.Sign(key, Name, sequence, entrySha256)) };
+    }
+
+    public Task<AuditAnchor> GetAuditAnchorAsync() =>
+        Client.GetAuditAnchorAsync(new GetAuditAnchorRequest(), deadline: TestCoordinator.Deadline()).ResponseAsync;
+
+    public Task<SubmitResultResponse> SubmitResultAsync(string runId, string resultJson, string? sha256 = null, AuditHead? auditHead = null) =>
         Client.SubmitResultAsync(
-            new SubmitResultRequest { RunId = runId, ResultJson = resultJson, ResultSha256 = sha256 ?? Evaluation.ContentHash.Of(resultJson) },
+            new SubmitResultRequest { RunId = runId, ResultJson = resultJson, ResultSha256 = sha256 ?? Evaluation.ContentHash.Of(resultJson), AuditHead = auditHead },
             deadline: TestCoordinator.Deadline()).ResponseAsync;
 }
 
@@ -38,9 +56,11 @@ public sealed class NodeSessionClient(AsyncDuplexStreamingCall<NodeMessage, Coor
 
     public Task AcceptAsync(string runId) => SendAsync(new NodeMessage { Accepted = new JobAccepted { RunId = runId } });
 
-    public Task HeartbeatAsync(params string[] activeRunIds)
+    public Task HeartbeatAsync(params string[] activeRunIds) => HeartbeatAsync(auditHead: null, activeRunIds);
+
+    public Task HeartbeatAsync(AuditHead? auditHead, params string[] activeRunIds)
     {
-        var heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow) };
+        var heartbeat = new Heartbeat { SentAt = Timestamp.FromDateTime(DateTime.UtcNow), AuditHead = auditHead };
         heartbeat.ActiveRunIds.AddRange(activeRunIds);
         return SendAsync(new NodeMessage { Heartbeat = heartbeat });
     }

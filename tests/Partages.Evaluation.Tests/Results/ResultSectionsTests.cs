@@ -113,9 +113,9 @@ public sealed class ResultSectionsTests
         result.Auprc!["c"].Should().BeNull();
         result.Auroc["a"].Value.Should().Be(1.0, "both a-documents outscore both others on P(a)");
         result.Auroc["a"].CiLow.Should().Be(1.0, "DeLong's variance is 0 at perfect separation");
-        // Never predicted: precision has n = 0, so its interval is (0, 1); recall 0 of 0 likewise.
-        result.Intervals!.PerClass["c"].Precision.Should().Be(new Interval(0, 1));
-        result.Intervals.PerClass["c"].Recall.Should().Be(new Interval(0, 1));
+        // Never predicted and never gold: precision and recall have no denominator, so no interval either (not estimable).
+        result.Intervals!.PerClass["c"].Precision.Should().BeNull();
+        result.Intervals.PerClass["c"].Recall.Should().BeNull();
         result.Calibration.Should().BeNull("no calibration statistics were given");
     }
 
@@ -151,7 +151,7 @@ public sealed class ResultSectionsTests
         result.Auprc!.Values.Should().AllSatisfy(v => v.Should().BeNull());
         result.Calibration!.Ece.Should().BeNull();
         result.Calibration.Brier.Should().BeNull();
-        result.Intervals!.Accuracy.Should().Be(new Interval(0, 1));
+        result.Intervals!.Accuracy.Should().BeNull("accuracy of no document is not estimable, and neither is its interval");
         result.ScoreHistograms!.PerClass["pos"].Positives.Should().OnlyContain(c => c == 0);
     }
 

@@ -1,6 +1,7 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 

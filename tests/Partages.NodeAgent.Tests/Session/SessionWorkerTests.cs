@@ -1,7 +1,10 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging;
+using Partages.Contracts;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
+using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
@@ -88,7 +91,16 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
         var expectedJson = ResultJson.Serialize(DisclosureControl.Apply(FakeEngine.SampleResult(), new DisclosureRules(1, DifferentialPrivacyPolicy.Off), DiscreteGaussianNoise.Instance));
         // Beside the payload, only the run's part of the reproducibility manifest: what the hello already announces.
         var manifest = new RunManifest { Dataset = "amr-reports", DatasetFingerprint = new string('f', 64), AgentVersion = AgentInfo.AgentVersion, OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion };
-        submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson), Manifest = manifest });
+        submitted.Should().Be(new SubmitResultRequest { RunId = "run-1", ResultJson = expectedJson, ResultSha256 = ContentHash.Of(expectedJson), Manifest = manifest, AuditHead = submitted.AuditHead });
+        // And the audit head once the payload's result_released line is written, signed with the node's key.
+        var head = submitted.AuditHead;
+        File.ReadLines(AuditLog.PathFor(node.Config)).Single(l => l.Contains("\"event\":\"result_released\"", StringComparison.Ordinal))
+            .Should().StartWith($"{{\"seq\":{head.Sequence},").And.EndWith($"\"hash\":\"{head.EntrySha256}\"}}");
+        using (var key = node.Identity.ClientCertificate.GetECDsaPublicKey()!)
+        {
+            AuditHeadSignature.Verify(key, NodeUnderTest.NodeName, head.Sequence, head.EntrySha256, head.Signature.Span).Should().BeTrue();
+        }
+
         node.Logs.Entries.Should().NotContain(e => e.Message.Contains(expectedJson, StringComparison.Ordinal), "the payload is logged by its hash only");
         node.Logs.Entries.Should().Contain(e => e.EventId.Id == 400 && e.Message.Contains(ContentHash.Of(expectedJson), StringComparison.Ordinal));
     }

@@ -52,6 +52,9 @@ public sealed record NodeSettings
     /// front of the coordinator; null for the coordinator's own.
     /// </summary>
     public Uri? CoordinatorUrl { get; init; }
+
+    /// <summary>This node's approval mode, when it differs from the federation's (<see cref="FederationOptions.Approval"/>).</summary>
+    public string? Approval { get; init; }
 }
 
 /// <summary>
@@ -146,7 +149,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         Directory.CreateDirectory(directory);
         var configPath = Path.Combine(directory, "node.yaml");
         await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, settings.Approval ?? _options.Approval, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
         await ManagedProcess.RunAsync(
@@ -252,9 +255,9 @@ public sealed partial class LocalFederation : IAsyncDisposable
 
     /// <summary>
     /// The node policy a demo hospital runs with: its datasets exposed at their current fingerprints (SHA-256 of the
-    /// file, as the agent computes it for file formats), every task, the demo bundles pinned, automatic approval.
+    /// file, as the agent computes it for file formats), every task, the demo bundles pinned, the approval mode given (automatic by default).
     /// </summary>
-    private async Task<string> NodePolicyYamlAsync(IReadOnlyList<NodeDataset> datasets, CancellationToken cancellationToken)
+    private async Task<string> NodePolicyYamlAsync(IReadOnlyList<NodeDataset> datasets, string approval, CancellationToken cancellationToken)
     {
         var yaml = new StringBuilder()
             .AppendLine("# Written by the Partages demo federation; see node-agent/policy.example.yaml for every field.")
@@ -279,7 +282,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         yaml.AppendLine("models:")
             .AppendLine($"  pinned_bundles: [{string.Join(", ", _options.PinnedBundleSha256)}]")
             .AppendLine($"tasks: [{string.Join(", ", TaskTypes.All)}]")
-            .AppendLine($"approval: {_options.Approval}")
+            .AppendLine($"approval: {approval}")
             .AppendLine("release:")
             .AppendLine("  min_dataset_documents: 20");
         return yaml.ToString();

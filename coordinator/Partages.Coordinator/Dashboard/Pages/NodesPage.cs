@@ -3,7 +3,7 @@ using Partages.Coordinator.Evaluators;
 
 namespace Partages.Coordinator.Dashboard.Pages;
 
-/// <summary>Every enrolled hospital node: online or not, last heartbeat, versions, datasets, load, certificate expiry.</summary>
+/// <summary>Every enrolled hospital node: online or not, last heartbeat, versions, datasets, load, certificate expiry, audit anchor.</summary>
 public static class NodesPage
 {
     /// <summary>A certificate this close to its expiry is flagged: the node must re-enroll before it passes.</summary>
@@ -52,7 +52,7 @@ public static class NodesPage
             .Open("table", ("class", "data nodes-table"))
             .Element("caption", "Enrolled hospital nodes. Dataset sizes are rounded by each node before they leave it.")
             .Open("thead").Open("tr");
-        foreach (var heading in new[] { "Node", "Status", "Last heartbeat", "Agent", "ONNX Runtime", "Datasets", "Load", "Certificate expires" })
+        foreach (var heading in new[] { "Node", "Status", "Last heartbeat", "Agent", "ONNX Runtime", "Datasets", "Load", "Certificate expires", "Audit log" })
         {
             html.Element("th", heading, ("scope", "col"));
         }
@@ -105,12 +105,34 @@ public static class NodesPage
             html.Open("td", ("class", soon ? "warn" : null))
                 .Element("time", node.CertificateNotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ("datetime", Html.IsoInstant(node.CertificateNotAfter)))
                 .Element("span", left <= TimeSpan.Zero ? " expired" : $" in {(int)left.TotalDays} d{(soon ? " — renew soon" : "")}", ("class", "sub"))
-                .Close("td")
-                .Close("tr");
+                .Close("td");
+            WriteAuditCell(html, node);
+            html.Close("tr");
         }
 
         html.Close("tbody").Close("table").Close("div");
         return html.ToString();
+    }
+
+    /// <summary>The anchored entry (#sequence, the hash in the tooltip) and, flagged, the last head the coordinator refused.</summary>
+    private static void WriteAuditCell(Html html, NodeView node)
+    {
+        html.Open("td", ("class", node.AuditWarning is null ? "mono" : "mono warn"), ("data-audit-head", node.AuditHead?.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        if (node.AuditHead is { } head)
+        {
+            html.Element("span", $"#{head.Sequence}", ("title", $"entry SHA-256 {head.EntrySha256}"));
+        }
+        else
+        {
+            html.Text("—");
+        }
+
+        if (node.AuditWarning is { } warning)
+        {
+            html.Element("span", $" refused a head: {warning.Message}", ("class", "sub audit-warning"));
+        }
+
+        html.Close("td");
     }
 
     private static string Blank(string value) => value.Length == 0 ? "—" : value;
