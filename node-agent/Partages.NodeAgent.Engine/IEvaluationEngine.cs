@@ -7,7 +7,15 @@ namespace Partages.NodeAgent.Engine;
 public sealed record DatasetDefinition(string Name, string Path, string Format);
 
 /// <summary>One evaluation to run locally: a model bundle (zip) on a node-local dataset, as a spec asks.</summary>
-public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, DatasetDefinition Dataset);
+public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, DatasetDefinition Dataset)
+{
+    /// <summary>
+    /// Entity recognition under differential privacy: count at most this many gold and this many predicted entities
+    /// per report and type (the dataset policy's <c>max_entities_per_report</c>), so one report's weight in every
+    /// count is bounded; null (exact counts, local mode): every entity counts.
+    /// </summary>
+    public int? MaxEntitiesPerReport { get; init; }
+}
 
 public sealed record EvaluationProgress(long DocumentsDone, long DocumentsTotal);
 

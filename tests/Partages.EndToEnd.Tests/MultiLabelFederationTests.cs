@@ -12,7 +12,8 @@ namespace Partages.EndToEnd.Tests;
 /// Multi-label classification across two hospitals, as real processes. The model kit has no multi-label model, so the
 /// test makes one from the demo AMR classifier: the same graph and vocabulary, its manifest's task set to
 /// multi_label_classification (each logit through a sigmoid and a threshold), and the hospitals' AMR reports given
-/// their label as a one-element label set.
+/// their label as a one-element label set. Both datasets are under the default differential privacy: every count is
+/// noised, and the coordinator pools the noisy counts with their variances.
 /// </summary>
 [NonParallelizable]
 public sealed class MultiLabelFederationTests
@@ -58,7 +59,7 @@ public sealed class MultiLabelFederationTests
     }
 
     [Test]
-    public async Task Evaluation_MultiLabelOverTwoSites_PooledPerLabelCountsAreTheSumOfTheSitesReleasedCounts()
+    public async Task Evaluation_MultiLabelOverTwoSitesUnderDifferentialPrivacy_PooledCountsAreTheSumsOfTheSitesNoisyCountsWithTheirVariances()
     {
         using var cts = new CancellationTokenSource(Timeout);
         var spec = TestAssets.Spec(nodes: Sites, minSites: 2).Replace("task: single_label_classification", "task: multi_label_classification", StringComparison.Ordinal);
@@ -72,6 +73,7 @@ public sealed class MultiLabelFederationTests
         result.IncludedSites.Should().Equal(Sites);
         var sites = Sites.Select(s => result.PerSite[s]).ToList();
         sites.Should().OnlyContain(s => s.Task == TaskTypes.MultiLabelClassification && s.MultiLabel != null && s.Release != null);
+        sites.Should().OnlyContain(s => s.Release!.DifferentialPrivacy != null && Math.Abs(s.Release.DifferentialPrivacy.Epsilon - 1) < 1e-6, "differential privacy is every dataset's default");
         var pooled = result.Pooled!;
         pooled.NDocuments.Should().Be(sites.Sum(s => s.NDocuments));
         pooled.MultiLabel!.ExactMatches.Should().Be(sites.Sum(s => s.MultiLabel!.ExactMatches));
@@ -84,15 +86,22 @@ public sealed class MultiLabelFederationTests
             metrics.Tn.Should().Be(sites.Sum(s => s.PerClass[label].Tn), label);
         }
 
-        var sum = MultiLabelStatistics.Pool(pooled.ConfusionMatrix.Labels, sites.Select(s => MultiLabelResults.Read(s, pooled.ConfusionMatrix.Labels)));
-        var expected = MultiLabelResults.Build(pooled.Task, pooled.MultiLabel.Threshold, sum, pooled.InputSummary);
-        pooled.Micro.Should().Be(expected.Micro, "ratios come from the summed counts");
+        var labels = pooled.ConfusionMatrix.Labels;
+        var sum = NoisyMultiLabelCounts.Sum(labels.Count, sites.Select(s => PrivateMultiLabelResults.Read(s, labels)));
+        PrivateMultiLabelResults.Read(pooled, labels).Cooccurrence.Should().BeEquivalentTo(sum.Cooccurrence, o => o.WithStrictOrdering());
+        var variance = pooled.Release!.DifferentialPrivacy!.NoiseVariance;
+        variance.OutcomeCounts.Should().BeApproximately(sites.Sum(s => s.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts), 1e-6, "independent noise: variances add");
+        var expected = PrivateMultiLabelResults.Build(pooled.Task, labels, pooled.MultiLabel.Threshold, sum, pooled.InputSummary, pooled.Release);
+        pooled.Micro.Should().Be(expected.Micro, "figures are estimated from the summed noisy counts and their summed variance");
         pooled.Macro.Should().Be(expected.Macro);
-        pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(expected.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
-        result.Heterogeneity!.F1.Keys.Should().BeEquivalentTo(pooled.ConfusionMatrix.Labels);
+        pooled.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
+        result.Heterogeneity.Should().BeNull("a meta-analysis of noisy counts would need each site's noise in its variance");
+        result.OmittedSections.Should().ContainSingle(o => o.Section == "heterogeneity");
         foreach (var (name, site) in Sites.Zip(sites).Append(("pooled", pooled)))
         {
-            TestContext.Out.WriteLine($"{name}: {site.NDocuments} reports, micro F1 {site.Micro.F1:0.000}, subset accuracy {site.Accuracy:0.000}");
+            TestContext.Out.WriteLine(
+                $"{name}: {site.NDocuments} reports (noisy), micro F1 {site.Micro.F1:0.000} [{site.Intervals?.MicroF1?.CiLow:0.000}, {site.Intervals?.MicroF1?.CiHigh:0.000}], "
+                + $"subset accuracy {site.Accuracy:0.000}, σ² {site.Release?.DifferentialPrivacy?.NoiseVariance.OutcomeCounts:0}");
         }
     }
 }

@@ -9,7 +9,8 @@ namespace Partages.EndToEnd.Tests;
 
 /// <summary>
 /// Entity recognition across three hospitals, as real processes: each node runs the model kit's token classifier on
-/// its own oncology reports, its release gate applies k to the NER sections, and the coordinator pools them.
+/// its own oncology reports under its dataset's default differential privacy (at most 10 entities per report and
+/// type counted, every count noised), and the coordinator pools the noisy counts with their variances.
 /// </summary>
 [NonParallelizable]
 public sealed class NerFederationTests
@@ -49,7 +50,7 @@ public sealed class NerFederationTests
     }
 
     [Test]
-    public async Task Evaluation_NerOverThreeSites_PooledSchemesAndSeqevalAreTheSumOfTheSitesReleasedCounts()
+    public async Task Evaluation_NerOverThreeSitesUnderDifferentialPrivacy_PooledCountsAreTheSumsOfTheSitesNoisyCountsWithTheirVariances()
     {
         using var cts = new CancellationTokenSource(Timeout);
         var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "oncology-biomarkers-ner.yaml"), cts.Token);
@@ -60,8 +61,11 @@ public sealed class NerFederationTests
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
         result.IncludedSites.Should().Equal(Sites);
         var sites = Sites.Select(s => result.PerSite[s]).ToList();
-        sites.Should().OnlyContain(s => s.Release != null, "every result left through the release gate");
-        sites.Should().OnlyContain(s => s.Schemes != null && s.Seqeval != null);
+        // Differential privacy is every dataset's default: each site's counts left with noise, at the default ε.
+        sites.Should().OnlyContain(s => s.Release != null && s.Release.DifferentialPrivacy != null, "every result left through the release gate, under differential privacy");
+        sites.Should().OnlyContain(s => Math.Abs(s.Release!.DifferentialPrivacy!.Epsilon - 1) < 1e-6);
+        sites.Should().OnlyContain(s => s.EntityClipping != null && s.EntityClipping.MaxEntitiesPerReport == 10, "counted under the policy's bound");
+        sites.Should().OnlyContain(s => s.Schemes != null && s.Seqeval != null && s.Seqeval.Words == null);
         var pooled = result.Pooled!;
         pooled.Schemes.Should().NotBeNull();
         pooled.Seqeval.Should().NotBeNull();
@@ -69,37 +73,44 @@ public sealed class NerFederationTests
 
         var types = pooled.ConfusionMatrix.Labels;
         types.Should().BeEquivalentTo("BIOMARKER", "STATUS");
+        var siteCounts = sites.Select(s => PrivateNerResults.Read(s, types)).ToList();
+        var pooledCounts = PrivateNerResults.Read(pooled, types);
+        pooledCounts.Outcomes.Cells().Should().Equal(NerOutcomes.Sum(types.Count, siteCounts.Select(c => c.Outcomes)).Cells(), "nervaluate's outcomes add");
         foreach (var scheme in NerSchemes.All)
         {
             foreach (var type in types)
             {
                 var summed = sites.Select(s => s.Schemes![scheme].PerType[type].ToCounts()).Aggregate(new NerOutcomeCounts(), NerOutcomeCounts.Add);
-                pooled.Schemes![scheme].PerType[type].Should().Be(NerSchemeMetrics.From(scheme, summed), $"{scheme} {type}: sums of the sites' released counts, ratios from the sums");
+                pooled.Schemes![scheme].PerType[type].ToCounts().Should().Be(summed, $"{scheme} {type}: sums of the sites' released counts");
             }
-
-            var overall = sites.Select(s => s.Schemes![scheme].Overall.ToCounts()).Aggregate(new NerOutcomeCounts(), NerOutcomeCounts.Add);
-            pooled.Schemes![scheme].Overall.Should().Be(NerSchemeMetrics.From(scheme, overall));
         }
 
-        foreach (var type in types)
+        for (var t = 0; t < types.Count; t++)
         {
-            var seqeval = pooled.Seqeval!.PerType[type];
-            seqeval.Tp.Should().Be(sites.Sum(s => s.Seqeval!.PerType[type].Tp));
-            seqeval.Fp.Should().Be(sites.Sum(s => s.Seqeval!.PerType[type].Fp));
-            seqeval.Fn.Should().Be(sites.Sum(s => s.Seqeval!.PerType[type].Fn));
+            pooledCounts.SeqevalTp[t].Should().Be(siteCounts.Sum(c => c.SeqevalTp[t]));
+            pooledCounts.SeqevalFp[t].Should().Be(siteCounts.Sum(c => c.SeqevalFp[t]));
+            pooledCounts.SeqevalFn[t].Should().Be(siteCounts.Sum(c => c.SeqevalFn[t]));
         }
 
-        pooled.Seqeval!.Words.Should().Be(sites.Sum(s => s.Seqeval!.Words));
-        pooled.Seqeval.WordsCorrect.Should().Be(sites.Sum(s => s.Seqeval!.WordsCorrect));
-        pooled.Schemes![NerSchemes.Strict].Overall.Possible.Should().BeGreaterThan(0);
+        pooled.EntityClipping!.ReportsClipped.Should().Be(sites.Sum(s => s.EntityClipping!.ReportsClipped));
+        var variances = sites.Select(s => s.Release!.DifferentialPrivacy!.NoiseVariance).ToList();
+        var pooledVariance = pooled.Release!.DifferentialPrivacy!.NoiseVariance;
+        pooledVariance.EntityCounts.Should().BeApproximately(variances.Sum(v => v.EntityCounts!.Value), 1e-6);
+        pooledVariance.SeqevalCounts.Should().BeApproximately(variances.Sum(v => v.SeqevalCounts!.Value), 1e-6);
+        pooledVariance.OutcomeCounts.Should().BeApproximately(variances.Sum(v => v.OutcomeCounts), 1e-6);
+        pooled.Schemes![NerSchemes.Strict].OverallIntervals.Should().NotBeNull("every figure printed from noisy counts carries an interval");
         result.OmittedSections.Should().ContainSingle(o => o.Section == "heterogeneity");
         foreach (var (name, site) in Sites.Zip(sites).Append(("pooled", pooled)))
         {
+            var strict = site.Schemes![NerSchemes.Strict];
             TestContext.Out.WriteLine(
-                $"{name}: {site.NDocuments} reports, strict F1 {site.Schemes![NerSchemes.Strict].Overall.F1:0.000}, partial F1 {site.Schemes[NerSchemes.Partial].Overall.F1:0.000}, "
-                + $"seqeval micro F1 {site.Micro.F1:0.000}, withheld [{string.Join(", ", site.Release?.WithheldSections.Select(w => w.Section) ?? [])}]");
+                $"{name}: {site.NDocuments} reports (noisy), {site.EntityClipping!.ReportsClipped} clipped (noisy), strict F1 {Figure(strict.Overall.F1)} "
+                + $"[{Figure(strict.OverallIntervals?.F1?.CiLow)}, {Figure(strict.OverallIntervals?.F1?.CiHigh)}], seqeval micro F1 {Figure(site.Micro.F1)}, "
+                + $"ε {site.Release!.DifferentialPrivacy!.Epsilon:0.00}, σ² outcomes {site.Release.DifferentialPrivacy.NoiseVariance.EntityCounts:0}");
         }
     }
+
+    private static string Figure(double? value) => value is { } v ? v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not estimable";
 
     private async Task<EvaluationView> RunAsync(string spec, CancellationToken cancellationToken)
     {

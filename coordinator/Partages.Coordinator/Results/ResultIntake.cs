@@ -58,17 +58,18 @@ public static class ResultIntake
             return null;
         }
 
+        var noisy = document.Release?.DifferentialPrivacy is not null;
         try
         {
-            if (document.Release?.DifferentialPrivacy is null)
+            // Rebuilding the counts checks the matrix's shape, its signs and the labels' uniqueness; noisy counts
+            // (differential privacy) keep their sign, so only their shape and labels are checked.
+            if (noisy)
             {
-                // Rebuilding the counts checks the matrix's shape, its signs and the labels' uniqueness.
-                _ = document.ToCounts();
+                _ = PrivateMultiLabelResults.ReadSignedMatrix(document, labels);
             }
             else
             {
-                // Noisy counts may be negative (clipping them would bias every sum): shape and labels only.
-                PrivateResults.CheckShape(document);
+                _ = document.ToCounts();
             }
         }
         catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
@@ -93,7 +94,7 @@ public static class ResultIntake
 
         try
         {
-            CheckTaskSections(document, expected);
+            CheckTaskSections(document, expected, noisy);
         }
         catch (InvalidDataException ex)
         {
@@ -106,10 +107,14 @@ public static class ResultIntake
     }
 
     /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>
-    private static void CheckTaskSections(ResultDocument document, IReadOnlyList<string> labels)
+    private static void CheckTaskSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)
     {
         switch (document.Task)
         {
+            case TaskTypes.TokenClassification when noisy:
+                // Reads the outcomes back from the schemes and checks every identity with the boundary matrix.
+                _ = PrivateNerResults.Read(document, labels);
+                break;
             case TaskTypes.TokenClassification:
                 _ = NerResults.ReadSeqeval(document, labels);
                 if (document.Schemes is not null)
@@ -117,6 +122,9 @@ public static class ResultIntake
                     _ = NerResults.ReadSchemes(document, labels);
                 }
 
+                break;
+            case TaskTypes.MultiLabelClassification when noisy:
+                _ = PrivateMultiLabelResults.Read(document, labels);
                 break;
             case TaskTypes.MultiLabelClassification:
                 _ = MultiLabelResults.Read(document, labels);

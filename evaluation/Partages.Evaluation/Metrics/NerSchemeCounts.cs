@@ -252,7 +252,10 @@ public sealed class NerSchemeCounts
     };
 }
 
-/// <summary>One scheme's counts and what nervaluate derives from them.</summary>
+/// <summary>
+/// One scheme's counts and what nervaluate derives from them. Under differential privacy the counts are noisy and a
+/// figure the noise drowns is null, not estimable (<see cref="Privacy.NoisyNerSchemes"/>).
+/// </summary>
 /// <param name="Possible">Gold entities that take part: correct + incorrect + partial + missed.</param>
 /// <param name="Actual">Predicted entities that take part: correct + incorrect + partial + spurious.</param>
 public sealed record NerSchemeMetrics(
@@ -263,9 +266,9 @@ public sealed record NerSchemeMetrics(
     long Spurious,
     long Possible,
     long Actual,
-    double Precision,
-    double Recall,
-    double F1)
+    double? Precision,
+    double? Recall,
+    double? F1)
 {
     /// <summary>
     /// nervaluate's derivation: possible and actual as above; precision = credit / actual and recall = credit / possible,

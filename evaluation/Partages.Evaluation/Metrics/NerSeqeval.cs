@@ -119,6 +119,13 @@ public sealed class SeqevalCounts
     /// <summary>Adds one sequence's gold and predicted IOB2 tags (same length, see <see cref="Iob2"/>).</summary>
     public void Add(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted)
     {
+        AddWords(gold, predicted);
+        AddEntities(Iob2.DecodeStrict(gold), Iob2.DecodeStrict(predicted));
+    }
+
+    /// <summary>Word-level tag agreement only (seqeval's <c>accuracy_score</c>): one sequence's gold and predicted tags.</summary>
+    public void AddWords(ReadOnlySpan<int> gold, ReadOnlySpan<int> predicted)
+    {
         if (gold.Length != predicted.Length)
         {
             throw new ArgumentException($"{gold.Length} gold tags for {predicted.Length} predicted ones.", nameof(predicted));
@@ -132,18 +139,24 @@ public sealed class SeqevalCounts
                 WordsCorrect++;
             }
         }
+    }
 
-        var goldEntities = Iob2.DecodeStrict(gold);
-        var predictedEntities = Iob2.DecodeStrict(predicted);
+    /// <summary>
+    /// Entity-level counts only, from one sequence's already decoded entities (<see cref="Iob2.DecodeStrict"/>): a
+    /// predicted entity found among the gold ones is a tp of its type, else an fp; a gold entity not predicted is an fn.
+    /// Lets a caller bound how many entities of a report are counted (<see cref="NerStatistics"/>).
+    /// </summary>
+    public void AddEntities(IReadOnlyList<NerEntity> goldEntities, IReadOnlyList<NerEntity> predictedEntities)
+    {
+        ArgumentNullException.ThrowIfNull(goldEntities);
+        ArgumentNullException.ThrowIfNull(predictedEntities);
         var goldSet = goldEntities.ToHashSet();
-        var matched = 0;
         foreach (var entity in predictedEntities)
         {
             CheckType(entity.Type);
             if (goldSet.Contains(entity))
             {
                 _tp[entity.Type]++;
-                matched++;
             }
             else
             {

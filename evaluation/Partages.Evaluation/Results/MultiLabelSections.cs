@@ -234,11 +234,18 @@ public static class MultiLabelResults
     /// <summary>
     /// Pools multi-label results by adding every site's counts (per label tp / fp / fn / tn, exact matches,
     /// co-occurrence, documents, input summary) and deriving every metric from the sums: the union's figures.
+    /// When a site released under differential privacy, its noisy counts are pooled the same way, with their noise
+    /// variances (<see cref="PrivateMultiLabelResults.Pool"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">A site's sections are missing or malformed, or the sites used different thresholds.</exception>
     public static ResultDocument Pool(string task, IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites)
     {
         ArgumentNullException.ThrowIfNull(sites);
+        if (sites.Any(s => s.Release?.DifferentialPrivacy is not null))
+        {
+            return PrivateMultiLabelResults.Pool(task, labels, sites);
+        }
+
         var statistics = sites.Select(s => Read(s, labels)).ToList();
         var thresholds = sites.Select(s => s.MultiLabel!.Threshold).Distinct().ToList();
         if (thresholds.Count > 1)

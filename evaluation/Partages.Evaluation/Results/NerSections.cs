@@ -1,14 +1,34 @@
+using System.Text.Json.Serialization;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 
 namespace Partages.Evaluation.Results;
 
 /// <summary>One scheme's counts and metrics per entity type and overall (the sum over types).</summary>
-public sealed record NerSchemeSection(IReadOnlyDictionary<string, NerSchemeMetrics> PerType, NerSchemeMetrics Overall);
+public sealed record NerSchemeSection(IReadOnlyDictionary<string, NerSchemeMetrics> PerType, NerSchemeMetrics Overall)
+{
+    /// <summary>Under differential privacy: each type's 95 % intervals (noise and sampling error); absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, ClassIntervals>? PerTypeIntervals { get; init; }
+
+    /// <summary>Under differential privacy: the overall figures' 95 % intervals; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ClassIntervals? OverallIntervals { get; init; }
+}
+
+/// <summary>
+/// <c>entity_clipping</c>: the contribution bound an entity recognition result was counted under (differential
+/// privacy; absent from exact results, where every entity counts).
+/// </summary>
+/// <param name="MaxEntitiesPerReport">m: gold and predicted entities of one type counted per report, each side.</param>
+/// <param name="ReportsClipped">Reports that had more than m entities of some type on either side (noisy under DP).</param>
+public sealed record EntityClippingSection(int MaxEntitiesPerReport, long ReportsClipped);
 
 /// <summary>
 /// seqeval's strict-mode (IOB2) report over words: per type tp/fp/fn and P/R/F1, micro, macro and weighted
 /// averages, and word-level tag accuracy (<c>accuracy_score</c>) from <see cref="Words"/> and <see cref="WordsCorrect"/>.
+/// The word counts are null under differential privacy: a report's length has no bound, so they are withheld
+/// (docs/release-gate.md), and so is the accuracy.
 /// </summary>
 public sealed record SeqevalSection(
     string Mode,
@@ -17,8 +37,8 @@ public sealed record SeqevalSection(
     AveragedMetrics Micro,
     AveragedMetrics Macro,
     AveragedMetrics Weighted,
-    long Words,
-    long WordsCorrect,
+    long? Words,
+    long? WordsCorrect,
     double? Accuracy);
 
 /// <summary>
@@ -39,6 +59,16 @@ public static class NerResults
     public const string HeterogeneityOmitted =
         "not computed for entity recognition: entities cluster within reports, so a variance of a site's entity F1 that treats "
         + "entities as independent (the delta method over counts) would understate it, and no per-report statistic is released to correct it";
+
+    /// <summary>The result of a run, from its statistics; with their contribution bound when they were counted under one.</summary>
+    public static ResultDocument Build(string task, NerStatistics statistics, InputSummary inputSummary)
+    {
+        ArgumentNullException.ThrowIfNull(statistics);
+        return Build(task, statistics.DocumentCount, statistics.Schemes, statistics.Seqeval, statistics.Boundaries, inputSummary) with
+        {
+            EntityClipping = statistics.MaxEntitiesPerReport is { } m ? new EntityClippingSection(m, statistics.ReportsClipped) : null,
+        };
+    }
 
     /// <param name="boundaryConfusion">Gold type (row) against predicted type (column) of entities with the same boundaries.</param>
     public static ResultDocument Build(
@@ -142,7 +172,9 @@ public static class NerResults
                 counts.Set(t, metrics.Tp, metrics.Fp, metrics.Fn);
             }
 
-            counts.SetWords(section.Words, section.WordsCorrect);
+            counts.SetWords(
+                section.Words ?? throw new InvalidDataException("seqeval.words is missing"),
+                section.WordsCorrect ?? throw new InvalidDataException("seqeval.words_correct is missing"));
         }
         catch (ArgumentException ex)
         {
@@ -157,12 +189,18 @@ public static class NerResults
     /// matrix, documents, input summary) and deriving the metrics from the sums: the pooled figures are those of the
     /// union of the sites' documents. A site's release gate may withhold <c>schemes</c> (docs/release-gate.md); a pool
     /// of the other sites' schemes would not be the union's, so the pooled <c>schemes</c> is then null and named in
-    /// <paramref name="omitted"/>.
+    /// <paramref name="omitted"/>. When a site released under differential privacy, its noisy counts are pooled the
+    /// same way, with their noise variances (<see cref="PrivateNerResults.Pool"/>).
     /// </summary>
     /// <exception cref="InvalidDataException">A site's NER sections are malformed, or its seqeval section is missing.</exception>
     public static ResultDocument Pool(string task, IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites, ICollection<OmittedSection>? omitted = null)
     {
         ArgumentNullException.ThrowIfNull(sites);
+        if (sites.Any(s => s.Release?.DifferentialPrivacy is not null))
+        {
+            return PrivateNerResults.Pool(task, types, sites, omitted);
+        }
+
         var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
         var pooled = Build(
             task,

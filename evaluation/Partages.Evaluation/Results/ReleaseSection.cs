@@ -60,15 +60,32 @@ public sealed record DifferentialPrivacyRelease(
             released.Max(s => s.Delta),
             new NoiseVariances(
                 released.Sum(s => s.NoiseVariance.OutcomeCounts),
-                released.All(s => s.NoiseVariance.ScoreHistograms is not null) ? released.Sum(s => s.NoiseVariance.ScoreHistograms!.Value) : null,
-                released.All(s => s.NoiseVariance.Calibration is not null) ? released.Sum(s => s.NoiseVariance.Calibration!.Value) : null,
-                released.All(s => s.NoiseVariance.EntityCounts is not null) ? released.Sum(s => s.NoiseVariance.EntityCounts!.Value) : null));
+                Sum(released, v => v.ScoreHistograms),
+                Sum(released, v => v.Calibration),
+                Sum(released, v => v.EntityCounts),
+                Sum(released, v => v.SeqevalCounts),
+                Sum(released, v => v.Cooccurrence)));
     }
+
+    /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>
+    private static double? Sum(List<DifferentialPrivacyRelease> sites, Func<NoiseVariances, double?> section) =>
+        sites.All(s => section(s.NoiseVariance) is not null) ? sites.Sum(s => section(s.NoiseVariance)!.Value) : null;
 }
 
 /// <summary>Variance of the noise on each released count, by section; null for a section not released.</summary>
-/// <param name="OutcomeCounts">Confusion-matrix cells (multi-label: per-label tp/fp/fn/tn) and skipped kinds.</param>
+/// <param name="OutcomeCounts">Counts where each report is in one cell: single-label, the confusion-matrix cells and
+/// skipped kinds; multi-label, the per-label tp / fp / fn / tn, the exact matches and the other documents, and the
+/// skipped kinds; entity recognition, the documents evaluated, the skipped kinds and the reports clipped.</param>
 /// <param name="ScoreHistograms">Each bin of each class's positive and negative histogram.</param>
 /// <param name="Calibration">Each reliability bin's correct and incorrect counts.</param>
-/// <param name="EntityCounts">Entity recognition: each outcome count and word count.</param>
-public sealed record NoiseVariances(double OutcomeCounts, double? ScoreHistograms, double? Calibration, double? EntityCounts = null);
+/// <param name="EntityCounts">Entity recognition: nervaluate's outcomes (the boundary matrix's cells, and per type the
+/// overlaps of the same and of another type, the missed and the spurious entities), from which every scheme is summed.</param>
+/// <param name="SeqevalCounts">Entity recognition: seqeval's per-type tp, fp and fn.</param>
+/// <param name="Cooccurrence">Multi-label: each co-occurrence cell off the diagonal (the diagonal is each label's tp).</param>
+public sealed record NoiseVariances(
+    double OutcomeCounts,
+    double? ScoreHistograms,
+    double? Calibration,
+    double? EntityCounts = null,
+    double? SeqevalCounts = null,
+    double? Cooccurrence = null);

@@ -51,6 +51,10 @@ public sealed record ResultDocument
     /// <summary>Multi-label classification only: the threshold and the documents predicted exactly (<see cref="MultiLabelResults"/>).</summary>
     public MultiLabelSection? MultiLabel { get; init; }
 
+    /// <summary>Entity recognition counted under a bound on entities per report (differential privacy); absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EntityClippingSection? EntityClipping { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);
@@ -186,6 +190,20 @@ public sealed record PooledResultDocument
                 IncludedSites = [.. ordered.Select(s => s.Key)],
                 MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
                 OmittedSections = omitted.Count == 0 ? null : omitted,
+            };
+        }
+
+        if (task == Bundles.TaskTypes.MultiLabelClassification && ordered.Any(s => s.Value.Release?.DifferentialPrivacy is not null))
+        {
+            // Noisy counts pool by addition, with their noise variances; the meta-analysis assumes exact counts.
+            return new PooledResultDocument
+            {
+                Task = task,
+                Pooled = MultiLabelResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
+                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
+                IncludedSites = [.. ordered.Select(s => s.Key)],
+                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
+                OmittedSections = [new OmittedSection("heterogeneity", PrivateMultiLabelResults.HeterogeneityOmitted)],
             };
         }
 

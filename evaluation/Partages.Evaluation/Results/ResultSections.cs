@@ -65,6 +65,13 @@ public sealed record IntervalsSection(string Method, double Level, Interval? Acc
 
     /// <summary>Macro-averaged F1's interval (DP releases); null when not estimable or not computed.</summary>
     public Interval? MacroF1 { get; init; }
+
+    /// <summary>
+    /// Micro-averaged F1's interval: DP releases of multi-label and entity recognition results, whose micro F1 is not
+    /// the accuracy (absent from other documents).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Interval? MicroF1 { get; init; }
 }
 
 /// <summary>Per class; an interval is null when its figure is not estimable (no denominator).</summary>

@@ -83,7 +83,7 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
@@ -193,7 +193,7 @@ internal static class NerEvaluation
     }
 
     private static ResultDocument Build(EvaluationJob job, NerScorer scorer, InputSummary summary) =>
-        NerResults.Build(job.Spec.Task, scorer.DocumentsScored, scorer.Schemes, scorer.Seqeval, scorer.Boundaries, summary);
+        NerResults.Build(job.Spec.Task, scorer.Statistics, summary);
 
     /// <summary>The part of the run asked for, who watches it, and where progress goes.</summary>
     private sealed record Segment(RunPlan Plan, IInferenceObserver? Observer, IProgress<EvaluationProgress>? Progress);

@@ -75,60 +75,30 @@ internal sealed class NerDocument
 }
 
 /// <summary>
-/// Entity recognition's sufficient statistics over the documents of one run: counts under the four nervaluate
-/// schemes (character spans), seqeval strict-mode counts (words), and the type confusion of entities with the same
-/// boundaries. A document's words are labelled by their first piece; predicted words are decoded as strict IOB2
-/// and turned into character spans (docs/ner.md).
+/// Entity recognition's sufficient statistics over the documents of one run (<see cref="NerStatistics"/>): counts
+/// under the four nervaluate schemes (character spans), seqeval strict-mode counts (words), and the type confusion of
+/// entities with the same boundaries. A document's words are labelled by their first piece; predicted words are
+/// decoded as strict IOB2 and turned into character spans (docs/ner.md). Under differential privacy the job carries
+/// the policy's bound on entities per report and type (<see cref="EvaluationJob.MaxEntitiesPerReport"/>).
 /// </summary>
-internal sealed class NerScorer
+internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null)
 {
-    public NerScorer(IReadOnlyList<string> types)
-    {
-        Types = types;
-        Schemes = new NerSchemeCounts(types);
-        Seqeval = new SeqevalCounts(types);
-        Boundaries = new ClassificationCounts(types);
-    }
+    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport);
 
-    public IReadOnlyList<string> Types { get; }
+    public long DocumentsScored => Statistics.DocumentCount;
 
-    public NerSchemeCounts Schemes { get; }
-
-    public SeqevalCounts Seqeval { get; }
-
-    /// <summary>Gold type (row) against predicted type (column) of gold and predicted entities with the same boundaries.</summary>
-    public ClassificationCounts Boundaries { get; }
-
-    public long DocumentsScored { get; private set; }
-
-    /// <returns>The document's predicted character spans.</returns>
+    /// <returns>The document's predicted character spans that were counted.</returns>
     public List<NerEntity> Add(NerDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
         var words = NerText.Words(document.Pieces);
         var gold = document.Gold.Select(e => new NerEntity(e.Start, e.End, e.Label)).ToArray();
-        var goldTags = NerText.GoldWordTags(words, gold);
         var predictedTags = new int[words.Length];
         for (var w = 0; w < words.Length; w++)
         {
             predictedTags[w] = document.PieceTags[words[w].FirstPiece];
         }
 
-        var predicted = NerText.ToCharacterSpans(words, Iob2.DecodeStrict(predictedTags));
-        Seqeval.Add(goldTags, predictedTags);
-        Schemes.Add(gold, predicted);
-        foreach (var g in gold)
-        {
-            foreach (var p in predicted)
-            {
-                if (g.SameBoundaries(p))
-                {
-                    Boundaries.Add(g.Type, p.Type);
-                }
-            }
-        }
-
-        DocumentsScored++;
-        return predicted;
+        return Statistics.Add(gold, words, predictedTags);
     }
 }

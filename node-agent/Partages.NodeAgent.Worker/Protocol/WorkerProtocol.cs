@@ -56,6 +56,9 @@ internal sealed record WorkerRequest
     /// <summary>Which part of the run: all of it, or the rest after a dead worker's last checkpoint.</summary>
     public RunPlan Plan { get; init; } = RunPlan.Full;
 
+    /// <summary><see cref="EvaluationJob.MaxEntitiesPerReport"/>: absent, no bound.</summary>
+    public int? MaxEntitiesPerReport { get; init; }
+
     public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options, RunPlan plan) => new()
     {
         BundlePath = job.BundlePath,
@@ -63,9 +66,10 @@ internal sealed record WorkerRequest
         Dataset = job.Dataset,
         EngineOptions = options,
         Plan = plan,
+        MaxEntitiesPerReport = job.MaxEntitiesPerReport,
     };
 
-    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset);
+    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset) { MaxEntitiesPerReport = MaxEntitiesPerReport };
 }
 
 internal static class WorkerMessageTypes

@@ -147,6 +147,8 @@ public sealed partial class JobRunner(
         Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = category } });
     }
 
+    private static int? MaxEntities(DifferentialPrivacyPolicy privacy) => privacy.Enabled ? privacy.MaxEntitiesPerReport : null;
+
     private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
     {
         var cancellationToken = run.Token;
@@ -204,7 +206,8 @@ public sealed partial class JobRunner(
                 // Fixed fractions of the dataset's line count, never the engine's batch boundaries (CoarseProgress).
                 var runSteps = new CoarseProgress(options.ProgressStep);
                 var result = await engine.EvaluateAsync(
-                    new EvaluationJob(bundlePath, spec, dataset),
+                    // Under differential privacy, entity recognition counts at most the policy's entities per report.
+                    new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = MaxEntities(admitted.Snapshot.Policy.DifferentialPrivacy) },
                     new InlineProgress<EvaluationProgress>(p => ReportRunning(run, runSteps, p)),
                     cancellationToken).ConfigureAwait(false);
                 outbox.DropProgress(run.RunId);

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.ReleaseGate;
@@ -52,24 +51,8 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
             return $"spec '{spec.Name}' is not among the specs this node's policy allows";
         }
 
-        if (datasetPolicy.DifferentialPrivacy.Enabled && UnreleasableUnderDifferentialPrivacy(spec.Task) is { } what)
-        {
-            // The release gate refuses these results under differential privacy whatever they hold
-            // (NerDisclosure, MultiLabelDisclosure); refusing the offer here spares the hospital a download and a
-            // model run whose result could never leave. The gate's own refusal stays as the last line.
-            return $"dataset '{dataset.Name}' has differential privacy; {what} results cannot be released under it";
-        }
-
         return null;
     }
-
-    /// <summary>What the release gate calls a task whose results it never releases under differential privacy; null for the others.</summary>
-    private static string? UnreleasableUnderDifferentialPrivacy(string task) => task switch
-    {
-        TaskTypes.TokenClassification => "entity recognition",
-        TaskTypes.MultiLabelClassification => "multi-label classification",
-        _ => null,
-    };
 
     /// <summary>
     /// Reads (or recalls) the snapshot's fingerprint and size and compares them with the policy; then the budget and

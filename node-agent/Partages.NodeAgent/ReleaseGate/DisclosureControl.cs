@@ -51,9 +51,9 @@ public static class DisclosureControl
     /// <summary>Exact counts, as the hospital chose: nothing altered, so every figure is the data's own.</summary>
     private static ResultDocument Exact(ResultDocument result) => result.Task switch
     {
-        // k = 1 hides nothing: these keep only their consistency checks.
-        TaskTypes.TokenClassification => NerDisclosure.Apply(result, k: 1, differentialPrivacy: false),
-        TaskTypes.MultiLabelClassification => MultiLabelDisclosure.Apply(result, k: 1, differentialPrivacy: false),
+        // Released as they are, once the consistency of their sections is checked.
+        TaskTypes.TokenClassification => NerDisclosure.Apply(result),
+        TaskTypes.MultiLabelClassification => MultiLabelDisclosure.Apply(result),
         _ => result with { Release = new ReleaseSection() },
     };
 

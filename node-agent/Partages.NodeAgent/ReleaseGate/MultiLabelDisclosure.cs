@@ -1,49 +1,113 @@
-using System.Globalization;
 using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.ReleaseGate;
 
 /// <summary>
-/// The release rules for a multi-label result (docs/release-gate.md, "Multi-label classification").
+/// The release rules for a multi-label result (docs/release-gate.md, "Multi-label classification"). Before anything
+/// is released the gate checks that each label's tp, fp, fn and tn add up to n_documents and that the co-occurrence
+/// diagonal is each label's tp; a result that breaks either is refused.
 /// <para>
-/// Each label's tp, fp, fn and tn split the same n_documents, which is released: a count of 1 … k − 1 is released
-/// as 0, and when the counts suppressed in one label add up to 1 … k − 1 (n_documents minus the others would give
-/// them away) the label's smallest remaining non-zero count is suppressed too, so the hidden total is at least k.
-/// Exact matches and their complement split n_documents the same way: if either is 1 … k − 1, exact_matches is
-/// released as 0. Co-occurrence cells off the diagonal are k-suppressed; the diagonal is each label's released tp.
-/// Every metric is then derived from the released counts.
+/// <b>Exact</b> (the dataset's policy says <c>differential_privacy: off</c>): the counts are released as they are.
 /// </para>
 /// <para>
-/// Under differential privacy the release is refused: one document moves one count in every label and up to
-/// labels² co-occurrence cells, and the node's noise is calibrated for a sensitivity of 1.
+/// <b>Under differential privacy</b>, with L labels, replacing one report (the other reports unchanged) moves:
+/// <list type="bullet">
+/// <item><b>Outcome counts</b> — per label tp, fp, fn, tn; the exact matches and the other documents; every skipped
+/// kind the readers know. An evaluated report is one unit in one of the four cells of each label and one unit in
+/// exact-or-not (L + 1 cells); a skipped report is one unit in its kind. Two reports' cells differ in at most
+/// 2(L + 1) places: <b>Δ₂² = 2L + 2</b>. n_documents is released as the noisy exact matches plus the noisy other
+/// documents (it is not public: a report skipped on one side is evaluated on the other).</item>
+/// <item><b>Co-occurrence off the diagonal</b> — gold label g, predicted label p ≠ g: a report with gold set G and
+/// predicted set P adds one to each of the |G|·|P| − |G ∩ P| cells of G × P off the diagonal, up to L(L − 1). Both
+/// reports' cells lie among the L(L − 1) cells off the diagonal, so their symmetric difference does too:
+/// <b>Δ₂² = L(L − 1)</b> (reached by a report with every label on both sides against one with none). Noised with
+/// its own share of ρ rather than withheld: confusion_matrix is a required member, and a matrix of zeros would read
+/// as "never confused". The diagonal is each label's noisy tp, released once.</item>
+/// </list>
+/// The release's ρ is split <see cref="OutcomeShare"/> : <see cref="CooccurrenceShare"/> (all to the outcomes when
+/// L = 1, which has no cell off the diagonal), each section noised with σ² = Δ₂² / (2ρ_section) rounded up, and
+/// every figure is estimated from the noisy counts with an interval (<see cref="PrivateMultiLabelResults"/>).
 /// </para>
 /// </summary>
 internal static class MultiLabelDisclosure
 {
-    /// <summary>Under differential privacy: not released yet (admission refuses such offers before any run).</summary>
-    /// <exception cref="EvaluationRefusedException">Always.</exception>
-    public static ResultDocument ApplyPrivate(ResultDocument result, Policy.DifferentialPrivacyPolicy privacy, ICountNoise noise) =>
-        throw new EvaluationRefusedException("multi-label classification results are not released under differential privacy on this node yet");
+    /// <summary>Shares of the release's ρ, renormalised over the sections released.</summary>
+    internal const double OutcomeShare = 0.75, CooccurrenceShare = 0.25;
 
-    /// <exception cref="EvaluationRefusedException">Differential privacy is on, the dataset is under k documents, or the result is malformed.</exception>
-    public static ResultDocument Apply(ResultDocument result, int k, bool differentialPrivacy)
+    /// <summary>Δ₂² of the outcome counts under replace-one (class summary).</summary>
+    internal static double OutcomeSensitivitySquared(int labels) => 2.0 * labels + 2;
+
+    /// <summary>Δ₂² of the co-occurrence cells off the diagonal under replace-one (class summary).</summary>
+    internal static double CooccurrenceSensitivitySquared(int labels) => (double)labels * (labels - 1);
+
+    /// <exception cref="EvaluationRefusedException">The result is malformed or its counts contradict each other.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
     {
-        if (differentialPrivacy)
+        var exact = ReadChecked(result);
+        var labels = exact.Labels;
+        var l = labels.Count;
+        var rho = policy.RhoPerRelease;
+        var withCooccurrence = l > 1;
+        var shares = OutcomeShare + (withCooccurrence ? CooccurrenceShare : 0);
+        var outcomeVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * OutcomeShare / shares, OutcomeSensitivitySquared(l)));
+        Rational? cooccurrenceVariance = withCooccurrence
+            ? Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * CooccurrenceShare / shares, CooccurrenceSensitivitySquared(l)))
+            : null;
+
+        long Noisy(long count) => count + noise.Sample(outcomeVariance);
+        var counts = new NoisyMultiLabelCounts(new long[l], new long[l], new long[l], new long[l], 0, 0, exact.Cooccurrence.ToMatrix());
+        for (var c = 0; c < l; c++)
         {
-            throw new EvaluationRefusedException(
-                "differential privacy is on for this dataset, and multi-label results are not released under it: one document moves a count "
-                + "in every label, which this node's noise (sensitivity 1) is not calibrated for");
+            var (tp, fp, fn, tn) = exact[c];
+            (counts.Tp[c], counts.Fp[c], counts.Fn[c], counts.Tn[c]) = (Noisy(tp), Noisy(fp), Noisy(fn), Noisy(tn));
         }
 
-        if (DisclosureControl.Reveals(result.NDocuments, k))
+        counts = counts with
         {
-            throw new EvaluationRefusedException(string.Create(
-                CultureInfo.InvariantCulture,
-                $"the dataset has fewer evaluable documents than this node's k (release.min_cell_count: {k}), which every per-label count would reveal"));
+            ExactMatches = Noisy(exact.ExactMatches),
+            OtherDocuments = Noisy(exact.DocumentCount - exact.ExactMatches),
+        };
+        var skipped = SingleLabelPrivacy.NoisySkipped(result.InputSummary.Skipped, outcomeVariance, noise);
+        for (var g = 0; g < l; g++)
+        {
+            for (var p = 0; p < l; p++)
+            {
+                // The diagonal is each label's tp, set from the noisy tp by the builder: noised once, not twice.
+                counts.Cooccurrence[g][p] += g == p ? 0 : noise.Sample(cooccurrenceVariance!.Value);
+            }
         }
 
+        var privacy = new DifferentialPrivacyRelease(
+            DifferentialPrivacyRelease.DiscreteGaussian,
+            DifferentialPrivacyRelease.ReplaceOne,
+            rho,
+            Zcdp.EpsilonOf(rho, policy.Delta),
+            policy.Delta,
+            new NoiseVariances(outcomeVariance.ToDouble(), ScoreHistograms: null, Calibration: null, Cooccurrence: cooccurrenceVariance?.ToDouble()));
+        var summary = new InputSummary
+        {
+            DocumentsRead = result.InputSummary.DocumentsRead,
+            DocumentsEvaluated = counts.ExactMatches + counts.OtherDocuments,
+            Skipped = skipped,
+        };
+        return PrivateMultiLabelResults.Build(result.Task, labels, result.MultiLabel!.Threshold, counts, summary, new ReleaseSection { DifferentialPrivacy = privacy });
+    }
+
+    /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>
+    /// <exception cref="EvaluationRefusedException">The result is malformed or its counts contradict each other.</exception>
+    public static ResultDocument Apply(ResultDocument result)
+    {
+        _ = ReadChecked(result);
+        return result with { Release = new ReleaseSection() };
+    }
+
+    /// <exception cref="EvaluationRefusedException">The result is malformed, a label's counts do not add up to n_documents, or the co-occurrence diagonal is not each label's tp.</exception>
+    private static MultiLabelStatistics ReadChecked(ResultDocument result)
+    {
         var labels = result.ConfusionMatrix.Labels;
         MultiLabelStatistics exact;
         try
@@ -55,8 +119,6 @@ internal static class MultiLabelDisclosure
             throw new EvaluationRefusedException("the multi-label result is malformed, so it is not released: " + ex.Message, ex);
         }
 
-        var released = new MultiLabelStatistics(labels) { DocumentCount = exact.DocumentCount };
-        var suppressed = 0L;
         for (var c = 0; c < labels.Count; c++)
         {
             var (tp, fp, fn, tn) = exact[c];
@@ -64,66 +126,8 @@ internal static class MultiLabelDisclosure
             {
                 throw new EvaluationRefusedException($"the multi-label result's counts for label '{labels[c]}' do not add up to n_documents or disagree with the co-occurrence diagonal, so it is not released");
             }
-
-            long[] cells = [tp, fp, fn, tn];
-            var hidden = 0L;
-            for (var i = 0; i < cells.Length; i++)
-            {
-                if (DisclosureControl.Reveals(cells[i], k))
-                {
-                    hidden += cells[i];
-                    cells[i] = 0;
-                    suppressed++;
-                }
-            }
-
-            if (DisclosureControl.Reveals(hidden, k))
-            {
-                // n_documents − the released cells = hidden: suppress the smallest remaining count as well. It is ≥ k,
-                // so the hidden total becomes ≥ k; one always remains, since the cells add up to n_documents ≥ k.
-                var smallest = Enumerable.Range(0, cells.Length).Where(i => cells[i] > 0).MinBy(i => cells[i]);
-                cells[smallest] = 0;
-                suppressed++;
-            }
-
-            released.Set(c, cells[0], cells[1], cells[2], cells[3]);
         }
 
-        var matrix = exact.Cooccurrence.ToMatrix();
-        for (var g = 0; g < labels.Count; g++)
-        {
-            for (var p = 0; p < labels.Count; p++)
-            {
-                if (g == p)
-                {
-                    // Counted with the label's tp above.
-                    matrix[g][p] = released[g].Tp;
-                }
-                else if (DisclosureControl.Reveals(matrix[g][p], k))
-                {
-                    matrix[g][p] = 0;
-                    suppressed++;
-                }
-            }
-        }
-
-        released.SetCooccurrence(ClassificationCounts.FromMatrix(labels, [.. matrix.Select(row => (IReadOnlyList<long>)row)]));
-
-        var exactMatches = exact.ExactMatches;
-        if (DisclosureControl.Reveals(exactMatches, k) || DisclosureControl.Reveals(exact.DocumentCount - exactMatches, k))
-        {
-            exactMatches = 0;
-            suppressed++;
-        }
-
-        released.ExactMatches = exactMatches;
-
-        var skipped = DisclosureControl.SkippedOf(result);
-        suppressed += DisclosureControl.SuppressSkipped(skipped, k);
-        var summary = DisclosureControl.ReleasedSummary(exact.DocumentCount, skipped);
-        return MultiLabelResults.Build(result.Task, result.MultiLabel!.Threshold, released, summary) with
-        {
-            Release = new ReleaseSection(),
-        };
+        return exact;
     }
 }

@@ -1,53 +1,137 @@
+using System.Globalization;
 using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.ReleaseGate;
 
 /// <summary>
 /// The release rules for an entity recognition result (docs/release-gate.md, "Entity recognition").
 /// <para>
-/// The four schemes are not independent counts: each is a sum of six <em>outcomes</em> per entity type, and the k
-/// rule is applied to those, never to a scheme's own cells. For type t, every prediction matched to a gold entity of
-/// type t is exactly one of: same boundaries and type (A1, the boundary matrix's diagonal), same boundaries and
-/// another type (A2, the boundary matrix's row t off the diagonal, one cell per predicted type), overlapping with the
-/// same type (A3), overlapping with another type (A4); then missed gold entities (A5) and spurious predictions (A6).
-/// strict = (A1, A2 + A3 + A4, 0, A5, A6), exact = (A1 + A2, A3 + A4, 0, A5, A6), partial = (A1 + A2, 0, A3 + A4, A5,
-/// A6), type = (A1 + A3, A2 + A4, 0, A5, A6) as (correct, incorrect, partial, missed, spurious). Suppressing a
-/// scheme's cell alone would be undone by subtraction (exact.correct − strict.correct = A2); suppressing the outcomes
-/// and rebuilding every scheme from them leaves every released count a sum of released outcomes, each 0 or ≥ k.
+/// The four schemes are not independent counts: each is a sum of six <em>outcomes</em> per entity type
+/// (<see cref="NerOutcomes"/>): A1 same boundaries and type and A2 same boundaries and another type (the boundary
+/// matrix's diagonal and its cells off it), A3 overlap with the same type, A4 overlap with another type (under the
+/// gold entity's type), A5 missed, A6 spurious (under the predicted type). Before anything is released the gate
+/// recovers the outcomes and checks every identity between the schemes and the boundary matrix; a result breaking
+/// one is refused, the reason naming the identity, never a count.
 /// </para>
 /// <para>
-/// seqeval's counts (per type tp / fp / fn, correct and wrong words) are k-suppressed the same way. The schemes and
-/// seqeval count the same entities (in characters and in words), so the schemes' possible nearly equals seqeval's
-/// support, per type and overall, and the overall actual seqeval's tp + fp: when k hid more from one of those totals in one section than
-/// in the other, by 1 … k − 1, the difference of the released totals would give it away, and the schemes are withheld
-/// (seqeval's figures fill the required members and stay).
+/// <b>Exact</b> (the dataset's policy says <c>differential_privacy: off</c>): the counts are released as they are.
 /// </para>
 /// <para>
-/// Under differential privacy the release is refused: one report can hold any number of entities, so the counts'
-/// sensitivity to one document is unbounded and no noise calibrated to it exists.
+/// <b>Under differential privacy</b> the engine counted at most m gold and m predicted entities per report and type
+/// (the policy's <c>max_entities_per_report</c>, <see cref="EntityClippingSection"/>), so one report's weight is
+/// bounded. Replacing one report (the other reports unchanged) moves each section's count vector by at most, in L2:
+/// <list type="bullet">
+/// <item><b>Outcomes</b> (the T² boundary cells, A3, A4, A5 per gold type, A6 per predicted type): a report adds a
+/// vector v ≥ 0 in which each counted prediction is one unit in one cell (A1, A2, A3, A4 or A6) and each counted gold
+/// entity no prediction touches is one unit of A5. Predictions of type p go to cells of column p, to A3_p, A6_p, or to
+/// A4_g of another type g: only A4_g gathers several types, so the predictions' part has ‖·‖² ≤ (m(T − 1))² + m²
+/// (all other types' m predictions on A4_g, type g's on one cell). The missed part has ‖·‖² ≤ T·m². For two
+/// non-negative vectors ‖v − v′‖² ≤ ‖v‖² + ‖v′‖², so <b>Δ₂² = 2m²(T² − T + 2)</b>.</item>
+/// <item><b>seqeval</b> (tp, fp, fn per type, over words): per type tp + fp ≤ m (predictions) and tp + fn ≤ m (gold
+/// entities); the largest change of (tp, fp, fn) between two such reports is from (m, 0, 0) to (0, m, m), so
+/// <b>Δ₂² = 3m²T</b>.</item>
+/// <item><b>Reports</b> (documents evaluated, every skipped kind the readers know, reports clipped): a report is
+/// evaluated or skipped in one kind, and is clipped or not: <b>Δ₂² = 2 + 1 = 3</b>.</item>
+/// </list>
+/// The release's ρ is split between these sections (<see cref="EntityShare"/>, <see cref="SeqevalShare"/>,
+/// <see cref="ReportShare"/>), each noised with σ² = Δ₂² / (2ρ_section) rounded up. Every scheme is then rebuilt
+/// from the noisy outcomes (so exact.correct − strict.correct is still the released A2, and so on), and every figure
+/// is estimated from the noisy counts with an interval (<see cref="PrivateNerResults"/>). seqeval's word counts are
+/// withheld: a report's length has no bound. The lines read are released exactly (the same for neighbours).
 /// </para>
 /// </summary>
 internal static class NerDisclosure
 {
-    private const string SchemesSection = "schemes";
+    /// <summary>Shares of the release's ρ: nervaluate's outcomes, seqeval's counts, the report counts.</summary>
+    internal const double EntityShare = 0.45, SeqevalShare = 0.4, ReportShare = 0.15;
 
-    /// <summary>Under differential privacy: not released yet (admission refuses such offers before any run).</summary>
-    /// <exception cref="EvaluationRefusedException">Always.</exception>
-    public static ResultDocument ApplyPrivate(ResultDocument result, Policy.DifferentialPrivacyPolicy privacy, ICountNoise noise) =>
-        throw new EvaluationRefusedException("entity recognition results are not released under differential privacy on this node yet");
+    /// <summary>Δ₂² of the outcome counts under replace-one, for m entities per report and type and T types (class summary).</summary>
+    internal static double EntitySensitivitySquared(int m, int types) => 2.0 * m * m * ((double)types * types - types + 2);
 
-    /// <exception cref="EvaluationRefusedException">Differential privacy is on, or the result's sections are malformed or contradict each other.</exception>
-    public static ResultDocument Apply(ResultDocument result, int k, bool differentialPrivacy)
+    /// <summary>Δ₂² of seqeval's per-type tp, fp and fn under replace-one (class summary).</summary>
+    internal static double SeqevalSensitivitySquared(int m, int types) => 3.0 * m * m * types;
+
+    /// <summary>Δ₂² of the report counts (evaluated or skipped in one kind: 2; clipped or not: 1).</summary>
+    internal const double ReportSensitivitySquared = 3;
+
+    /// <exception cref="EvaluationRefusedException">The result was not counted under a bound on entities per report, or its sections are malformed or contradict each other.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
     {
-        if (differentialPrivacy)
+        var types = result.ConfusionMatrix.Labels;
+        var (outcomes, seqeval) = ReadChecked(result);
+        if (result.EntityClipping is not { } clipping)
         {
             throw new EvaluationRefusedException(
-                "differential privacy is on for this dataset, and entity recognition results are not released under it: one report can hold "
-                + "any number of entities, so no noise calibrated to one document exists for entity counts");
+                "the entity recognition result was counted without a bound on entities per report, so no noise calibrated to one report exists for it; it is not released");
         }
 
+        if (clipping.MaxEntitiesPerReport < 1 || clipping.MaxEntitiesPerReport > policy.MaxEntitiesPerReport)
+        {
+            throw new EvaluationRefusedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the entity recognition result was counted under a bound of entities per report other than this dataset's (max_entities_per_report: {policy.MaxEntitiesPerReport}); it is not released"));
+        }
+
+        // The bound the engine enforced (at most the policy's) is what one report can weigh.
+        var m = clipping.MaxEntitiesPerReport;
+        var rho = policy.RhoPerRelease;
+        var entityVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * EntityShare, EntitySensitivitySquared(m, types.Count)));
+        var seqevalVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * SeqevalShare, SeqevalSensitivitySquared(m, types.Count)));
+        var reportVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * ReportShare, ReportSensitivitySquared));
+
+        long Noisy(long count, Rational variance) => count + noise.Sample(variance);
+        long[] NoisyAll(IEnumerable<long> counts, Rational variance) => [.. counts.Select(c => Noisy(c, variance))];
+        var noisyOutcomes = new NerOutcomes(
+            [.. outcomes.Boundaries.Select(row => NoisyAll(row, entityVariance))],
+            NoisyAll(outcomes.OverlapSameType, entityVariance),
+            NoisyAll(outcomes.OverlapOtherType, entityVariance),
+            NoisyAll(outcomes.Missed, entityVariance),
+            NoisyAll(outcomes.Spurious, entityVariance));
+        var range = Enumerable.Range(0, types.Count).ToList();
+        var counts = new NoisyNerCounts(
+            noisyOutcomes,
+            NoisyAll(range.Select(seqeval.Tp), seqevalVariance),
+            NoisyAll(range.Select(seqeval.Fp), seqevalVariance),
+            NoisyAll(range.Select(seqeval.Fn), seqevalVariance));
+        var summary = new InputSummary
+        {
+            DocumentsRead = result.InputSummary.DocumentsRead,
+            DocumentsEvaluated = Noisy(result.NDocuments, reportVariance),
+            Skipped = SingleLabelPrivacy.NoisySkipped(result.InputSummary.Skipped, reportVariance, noise),
+        };
+        var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
+
+        var privacy = new DifferentialPrivacyRelease(
+            DifferentialPrivacyRelease.DiscreteGaussian,
+            DifferentialPrivacyRelease.ReplaceOne,
+            rho,
+            Zcdp.EpsilonOf(rho, policy.Delta),
+            policy.Delta,
+            new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble()));
+        var release = new ReleaseSection
+        {
+            WithheldSections = [new WithheldSection("seqeval.words", PrivateNerResults.WordsWithheld)],
+            DifferentialPrivacy = privacy,
+        };
+        return PrivateNerResults.Build(result.Task, types, counts, summary, new EntityClippingSection(m, reportsClipped), release);
+    }
+
+    /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>
+    /// <exception cref="EvaluationRefusedException">The result's sections are malformed or contradict each other.</exception>
+    public static ResultDocument Apply(ResultDocument result)
+    {
+        _ = ReadChecked(result);
+        return result with { Release = new ReleaseSection() };
+    }
+
+    /// <summary>The exact outcomes and seqeval's counts, every identity between the sections checked.</summary>
+    /// <exception cref="EvaluationRefusedException">A section is missing or malformed, or an identity does not hold.</exception>
+    private static (NerOutcomes Outcomes, SeqevalCounts Seqeval) ReadChecked(ResultDocument result)
+    {
         var types = result.ConfusionMatrix.Labels;
         NerSchemeCounts schemes;
         SeqevalCounts seqeval;
@@ -63,180 +147,14 @@ internal static class NerDisclosure
             throw new EvaluationRefusedException("the entity recognition result is malformed, so it is not released: " + ex.Message, ex);
         }
 
-        var outcomes = Outcomes.Of(schemes, boundaries);
-        var suppressed = 0L;
-
-        // What k hides from each released total the schemes and seqeval both have, per type: possible (gold side) and
-        // actual (predicted side), all under the gold entity's type in the schemes.
-        var hiddenPossible = new long[types.Count];
-        var hiddenActual = new long[types.Count];
-
-        // The boundary matrix holds A1 (diagonal) and A2 (off the diagonal, split by predicted type).
-        var matrix = boundaries.ToMatrix();
-        for (var g = 0; g < types.Count; g++)
+        try
         {
-            for (var p = 0; p < types.Count; p++)
-            {
-                if (DisclosureControl.Reveals(matrix[g][p], k))
-                {
-                    suppressed++;
-                    hiddenPossible[g] += matrix[g][p];
-                    hiddenActual[g] += matrix[g][p];
-                    matrix[g][p] = 0;
-                }
-            }
+            return (NerOutcomes.FromSchemes(types, schemes.Get, boundaries.ToMatrix(), requireCounts: true), seqeval);
         }
-
-        var releasedBoundaries = ClassificationCounts.FromMatrix(types, [.. matrix.Select(row => (IReadOnlyList<long>)row)]);
-
-        var schemeSuppressed = 0L;
-        var released = new Outcomes[types.Count];
-        for (var t = 0; t < types.Count; t++)
+        catch (InvalidDataException ex)
         {
-            var o = outcomes[t];
-            var overlapSame = Suppress(o.OverlapSameType, k, ref schemeSuppressed);
-            var overlapOther = Suppress(o.OverlapOtherType, k, ref schemeSuppressed);
-            var missed = Suppress(o.Missed, k, ref schemeSuppressed);
-            var spurious = Suppress(o.Spurious, k, ref schemeSuppressed);
-            var hiddenOverlaps = (o.OverlapSameType - overlapSame) + (o.OverlapOtherType - overlapOther);
-            hiddenPossible[t] += hiddenOverlaps + (o.Missed - missed);
-            hiddenActual[t] += hiddenOverlaps + (o.Spurious - spurious);
-            released[t] = new Outcomes(overlapSame, overlapOther, missed, spurious);
-        }
-
-        var seqevalSuppressed = 0L;
-        var releasedSeqeval = new SeqevalCounts(types);
-        var hiddenSupport = new long[types.Count];
-        var hiddenPredicted = new long[types.Count];
-        for (var t = 0; t < types.Count; t++)
-        {
-            var tp = Suppress(seqeval.Tp(t), k, ref seqevalSuppressed);
-            var fp = Suppress(seqeval.Fp(t), k, ref seqevalSuppressed);
-            var fn = Suppress(seqeval.Fn(t), k, ref seqevalSuppressed);
-            hiddenSupport[t] = (seqeval.Tp(t) - tp) + (seqeval.Fn(t) - fn);
-            hiddenPredicted[t] = (seqeval.Tp(t) - tp) + (seqeval.Fp(t) - fp);
-            releasedSeqeval.Set(t, tp, fp, fn);
-        }
-
-        // Words: correct and wrong are the two outcomes; the released word count is their released sum.
-        var correctWords = Suppress(seqeval.WordsCorrect, k, ref seqevalSuppressed);
-        var wrongWords = Suppress(seqeval.Words - seqeval.WordsCorrect, k, ref seqevalSuppressed);
-        releasedSeqeval.SetWords(correctWords + wrongWords, correctWords);
-        suppressed += seqevalSuppressed;
-
-        // possible ≈ seqeval's support per type, and overall actual ≈ seqeval's tp + fp (the same entities, in characters
-        // and in words): if k hid more from one side than from the other, by 1 … k − 1, the released totals' difference
-        // would show it. (Per type, actual and tp + fp differ whenever types are confused: the schemes count a prediction
-        // under the gold type, seqeval under its own, so only their overall totals are compared.)
-        var withheld = new List<WithheldSection>();
-        var differences = Enumerable.Range(0, types.Count)
-            .Select(t => hiddenPossible[t] - hiddenSupport[t])
-            .Append(hiddenPossible.Sum() - hiddenSupport.Sum())
-            .Append(hiddenActual.Sum() - hiddenPredicted.Sum());
-        IReadOnlyDictionary<string, NerSchemeSection>? releasedSchemes = null;
-        if (differences.Any(d => DisclosureControl.Reveals(Math.Abs(d), k)))
-        {
-            withheld.Add(new WithheldSection(
-                SchemesSection,
-                "the schemes and seqeval count the same entities, so the difference of their totals would reveal counts suppressed under k"));
-        }
-        else
-        {
-            releasedSchemes = NerResults.SchemesSection(Rebuild(types, releasedBoundaries, released));
-            suppressed += schemeSuppressed;
-        }
-
-        var skipped = DisclosureControl.SkippedOf(result);
-        suppressed += DisclosureControl.SuppressSkipped(skipped, k);
-        var summary = DisclosureControl.ReleasedSummary(result.NDocuments, skipped);
-
-        // Built from the released counts with placeholder schemes, then the schemes section set to what is released.
-        return NerResults.Build(result.Task, result.NDocuments, new NerSchemeCounts(types), releasedSeqeval, releasedBoundaries, summary) with
-        {
-            Schemes = releasedSchemes,
-            Release = new ReleaseSection { WithheldSections = withheld },
-        };
-    }
-
-    private static long Suppress(long count, int k, ref long suppressed)
-    {
-        if (DisclosureControl.Reveals(count, k))
-        {
-            suppressed++;
-            return 0;
-        }
-
-        return count;
-    }
-
-    /// <summary>The four schemes of every type, rebuilt from released outcomes (A1 and A2 from the released boundary matrix).</summary>
-    private static NerSchemeCounts Rebuild(IReadOnlyList<string> types, ClassificationCounts boundaries, Outcomes[] outcomes)
-    {
-        var schemes = new NerSchemeCounts(types);
-        for (var t = 0; t < types.Count; t++)
-        {
-            var sameSpan = boundaries[t, t];
-            var sameSpanOtherType = Enumerable.Range(0, types.Count).Where(p => p != t).Sum(p => boundaries[t, p]);
-            var o = outcomes[t];
-            schemes.Set(NerSchemes.Strict, t, Counts(sameSpan, sameSpanOtherType + o.OverlapSameType + o.OverlapOtherType, 0, o));
-            schemes.Set(NerSchemes.Exact, t, Counts(sameSpan + sameSpanOtherType, o.OverlapSameType + o.OverlapOtherType, 0, o));
-            schemes.Set(NerSchemes.Partial, t, Counts(sameSpan + sameSpanOtherType, 0, o.OverlapSameType + o.OverlapOtherType, o));
-            schemes.Set(NerSchemes.Type, t, Counts(sameSpan + o.OverlapSameType, sameSpanOtherType + o.OverlapOtherType, 0, o));
-        }
-
-        return schemes;
-    }
-
-    private static NerOutcomeCounts Counts(long correct, long incorrect, long partial, Outcomes o) => new()
-    {
-        Correct = correct,
-        Incorrect = incorrect,
-        Partial = partial,
-        Missed = o.Missed,
-        Spurious = o.Spurious,
-    };
-
-    /// <summary>A3 … A6 of one entity type (A1 and A2 are the boundary matrix's cells).</summary>
-    private sealed record Outcomes(long OverlapSameType, long OverlapOtherType, long Missed, long Spurious)
-    {
-        /// <summary>
-        /// Recovers the outcomes from the four schemes and checks every identity nervaluate's counting implies; a result
-        /// that breaks one is refused rather than guessed at (the reason names the identity, never a count).
-        /// </summary>
-        /// <exception cref="EvaluationRefusedException">An identity does not hold.</exception>
-        public static Outcomes[] Of(NerSchemeCounts schemes, ClassificationCounts boundaries)
-        {
-            var types = schemes.Types;
-            var outcomes = new Outcomes[types.Count];
-            for (var t = 0; t < types.Count; t++)
-            {
-                var strict = schemes.Get(NerSchemes.Strict, t);
-                var exact = schemes.Get(NerSchemes.Exact, t);
-                var partial = schemes.Get(NerSchemes.Partial, t);
-                var type = schemes.Get(NerSchemes.Type, t);
-                var sameSpan = strict.Correct;
-                var sameSpanOtherType = exact.Correct - strict.Correct;
-                var overlapSame = type.Correct - strict.Correct;
-                var overlapOther = strict.Incorrect - sameSpanOtherType - overlapSame;
-                var checks = new (bool Holds, string Identity)[]
-                {
-                    (sameSpanOtherType >= 0 && overlapSame >= 0 && overlapOther >= 0, "every outcome is a count (exact.correct and type.correct ≥ strict.correct, strict.incorrect ≥ their excess)"),
-                    (boundaries[t, t] == sameSpan, "the boundary matrix's diagonal is strict.correct"),
-                    (Enumerable.Range(0, types.Count).Where(p => p != t).Sum(p => boundaries[t, p]) == sameSpanOtherType, "the boundary matrix's row off the diagonal is exact.correct − strict.correct"),
-                    (exact.Incorrect == overlapSame + overlapOther && type.Incorrect == sameSpanOtherType + overlapOther, "exact.incorrect and type.incorrect follow from the outcomes"),
-                    (partial.Correct == exact.Correct && partial.Incorrect == 0 && partial.Partial == overlapSame + overlapOther, "partial = (exact.correct, 0, overlaps)"),
-                    (strict.Partial == 0 && exact.Partial == 0 && type.Partial == 0, "only the partial scheme has partial outcomes"),
-                    (new[] { exact, partial, type }.All(s => s.Missed == strict.Missed && s.Spurious == strict.Spurious), "missed and spurious are the same under every scheme"),
-                };
-                if (checks.FirstOrDefault(c => !c.Holds) is { Identity: { } broken })
-                {
-                    throw new EvaluationRefusedException($"the entity recognition result's counts for type '{types[t]}' break an identity of nervaluate's schemes ({broken}), so it is not released");
-                }
-
-                outcomes[t] = new Outcomes(overlapSame, overlapOther, strict.Missed, strict.Spurious);
-            }
-
-            return outcomes;
+            // The message names the type and the identity, never a count.
+            throw new EvaluationRefusedException($"the entity recognition result's {ex.Message}, so it is not released", ex);
         }
     }
 }

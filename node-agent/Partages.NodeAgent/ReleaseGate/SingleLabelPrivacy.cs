@@ -76,7 +76,7 @@ internal static class SingleLabelPrivacy
         return PrivateResults.Build(result.Task, labels, matrix, noisyHistograms, summary, new ReleaseSection { WithheldSections = withheld, DifferentialPrivacy = privacy });
     }
 
-    private static SortedDictionary<string, long> NoisySkipped(IReadOnlyDictionary<string, long> exact, Rational variance, ICountNoise noise)
+    internal static SortedDictionary<string, long> NoisySkipped(IReadOnlyDictionary<string, long> exact, Rational variance, ICountNoise noise)
     {
         var released = new SortedDictionary<string, long>(StringComparer.Ordinal);
         foreach (var kind in KnownSkipKinds.Append(OtherSkipKind))

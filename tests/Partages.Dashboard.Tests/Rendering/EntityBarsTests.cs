@@ -27,10 +27,10 @@ public sealed class EntityBarsTests
             foreach (var row in scheme.Types.Where(r => !r.NoGold))
             {
                 var group = svg.Descendants("g").Single(g => (string?)g.Attribute("data-type") == row.Type);
-                Bar(group, "precision").Should().BeApproximately(row.Metrics.Precision * EntityBars.PlotWidth, 0.01, $"{scheme.Scheme} {row.Type} precision");
-                Bar(group, "recall").Should().BeApproximately(row.Metrics.Recall * EntityBars.PlotWidth, 0.01);
-                Bar(group, "f1").Should().BeApproximately(row.Metrics.F1 * EntityBars.PlotWidth, 0.01);
-                Value(group, "f1").Should().Be(row.Metrics.F1.ToString("0.000", CultureInfo.InvariantCulture));
+                Bar(group, "precision").Should().BeApproximately(row.Metrics.Precision!.Value * EntityBars.PlotWidth, 0.01, $"{scheme.Scheme} {row.Type} precision");
+                Bar(group, "recall").Should().BeApproximately(row.Metrics.Recall!.Value * EntityBars.PlotWidth, 0.01);
+                Bar(group, "f1").Should().BeApproximately(row.Metrics.F1!.Value * EntityBars.PlotWidth, 0.01);
+                Value(group, "f1").Should().Be(row.Metrics.F1!.Value.ToString("0.000", CultureInfo.InvariantCulture));
             }
         }
 
@@ -42,7 +42,7 @@ public sealed class EntityBarsTests
         biomarker.Recall.Should().BeApproximately(60.0 / (60 + 2 + 6 + 3), 1e-12);
         var strictSvg = Parse(EntityBars.Render(strict, "strict"));
         Value(strictSvg.Descendants("g").Single(g => (string?)g.Attribute("data-type") == "overall"), "recall")
-            .Should().Be(strict.Overall.Metrics.Recall.ToString("0.000", CultureInfo.InvariantCulture));
+            .Should().Be(strict.Overall.Metrics.Recall!.Value.ToString("0.000", CultureInfo.InvariantCulture));
     }
 
     [Test]

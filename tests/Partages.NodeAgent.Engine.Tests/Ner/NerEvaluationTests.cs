@@ -81,6 +81,44 @@ public sealed class NerEvaluationTests
     }
 
     [Test]
+    public async Task EvaluateAsync_BoundOnEntitiesPerReport_CountsTheFirstMOfEachTypeOnEachSideAndTheReportsClipped()
+    {
+        using var directory = new TestDirectory();
+        var builder = new StringBuilder();
+        var gold = new List<(int, int, string)>();
+        for (var i = 0; i < 8; i++)
+        {
+            builder.Append("le ");
+            gold.Add((builder.Length, builder.Length + "her2".Length, "BIOMARKER"));
+            builder.Append("her2 ");
+        }
+
+        const string small = "le her2 le";
+        (int, int, string)[] smallGold = [Span(small, "her2", "BIOMARKER")];
+
+        var result = await EvaluateAsync(directory, Graph, [("many", builder.ToString(), gold), ("few", small, smallGold)], maxEntitiesPerReport: 3);
+
+        // 8 gold and 8 predicted BIOMARKERs in the first report, 3 of each counted (the first 3, which match); 1 in the second.
+        result.Schemes![NerSchemes.Strict].PerType["BIOMARKER"].Should().Match<NerSchemeMetrics>(m => m.Correct == 4 && m.Missed == 0 && m.Spurious == 0);
+        result.Seqeval!.PerType["BIOMARKER"].Tp.Should().Be(4);
+        result.ConfusionMatrix.Matrix[0][0].Should().Be(4);
+        result.EntityClipping.Should().Be(new EntityClippingSection(3, 1), "one report had more than 3 BIOMARKERs");
+        result.Seqeval.Words.Should().Be(19, "words are not clipped: they are the texts' length");
+    }
+
+    [Test]
+    public async Task EvaluateAsync_NoBound_EveryEntityCountedAndNoClippingSection()
+    {
+        using var directory = new TestDirectory();
+        const string text = "le her2 le her2 le her2";
+
+        var result = await EvaluateAsync(directory, Graph, [("d", text, [(3, 7, "BIOMARKER"), (11, 15, "BIOMARKER"), (19, 23, "BIOMARKER")])]);
+
+        result.Schemes![NerSchemes.Strict].PerType["BIOMARKER"].Correct.Should().Be(3);
+        result.EntityClipping.Should().BeNull();
+    }
+
+    [Test]
     public async Task EvaluateAsync_BoundaryAndTypeErrors_CountedAsNervaluateDoes()
     {
         using var directory = new TestDirectory();
@@ -158,7 +196,8 @@ public sealed class NerEvaluationTests
         TestDirectory directory,
         TokenTableGraph graph,
         IReadOnlyList<(string Id, string Text, IReadOnlyList<(int Start, int End, string Label)> Entities)> documents,
-        EvaluationSpec? spec = null)
+        EvaluationSpec? spec = null,
+        int? maxEntitiesPerReport = null)
     {
         var bundlePath = directory.File("model.zip");
         await File.WriteAllBytesAsync(bundlePath, graph.ToBundle());
@@ -169,7 +208,7 @@ public sealed class NerEvaluationTests
             text = d.Text,
             entities = d.Entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
         })));
-        var job = new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl));
+        var job = new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl)) { MaxEntitiesPerReport = maxEntitiesPerReport };
         return await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
     }
 }

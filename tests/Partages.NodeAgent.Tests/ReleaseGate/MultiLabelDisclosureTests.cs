@@ -1,81 +1,29 @@
 using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 public sealed class MultiLabelDisclosureTests
 {
-    private static readonly string[] Labels = ["BLSE", "EPC"];
-    private static readonly DisclosureRules K5 = new(MinCellCount: 5, MinDatasetDocuments: 20, Epsilon: null);
+    private static readonly string[] Labels = ["BLSE", "EPC", "MRSA"];
+    private static readonly DifferentialPrivacyPolicy Privacy = new() { EpsilonPerRelease = 1, EpsilonBudget = 10, Delta = 1e-6 };
+    private static readonly DisclosureRules Private = new(MinDatasetDocuments: 20, Privacy);
+    private static readonly DisclosureRules Exact = new(MinDatasetDocuments: 20, DifferentialPrivacyPolicy.Off);
 
     [Test]
-    public void Apply_LabelCountUnderK_ReleasedAsZeroAndItsComplementSuppressedSoNDocumentsRevealsNothing()
+    public void Apply_PrivacyOff_ReleasesTheExactCountsWithSmallCountsKept()
     {
-        // EPC: tp 2, fn 1 (under k, 3 in all), fp 0, tn 97. n_documents − the other cells would give the 3 away, so the
-        // smallest remaining count (tn) goes too.
-        var result = Result(("BLSE", "", 30), ("BLSE", "BLSE", 40), ("", "", 25), ("EPC", "EPC", 2), ("EPC", "", 1), ("BLSE", "BLSE", 2));
+        var result = Result(("BLSE", "", 30), ("BLSE", "BLSE", 40), ("", "", 25), ("EPC", "EPC", 2), ("EPC", "", 1), ("BLSE", "BLSE+MRSA", 2));
 
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
+        var released = DisclosureControl.Apply(result, Exact, new RecordingNoise(0));
 
-        released.NDocuments.Should().Be(100);
-        released.PerClass["EPC"].Tp.Should().Be(0);
-        released.PerClass["EPC"].Fn.Should().Be(0);
-        released.PerClass["EPC"].Tn.Should().Be(0, "released, it would give away tp + fn = 100 − tn");
-        released.PerClass["BLSE"].Should().BeEquivalentTo(new { Tp = 42, Fp = 0, Fn = 30, Tn = 28 });
-        released.Release!.SuppressedCells.Should().Be(3);
-        foreach (var (_, metrics) in released.PerClass)
-        {
-            var hidden = released.NDocuments - (metrics.Tp + metrics.Fp + metrics.Fn + metrics.Tn);
-            (hidden == 0 || hidden >= 5).Should().BeTrue("no label's hidden total is between 1 and k − 1");
-        }
-    }
-
-    [Test]
-    public void Apply_Metrics_RecomputedFromTheReleasedCounts()
-    {
-        var result = Result(("BLSE", "", 30), ("BLSE", "BLSE", 40), ("", "BLSE", 3), ("", "", 27), ("EPC", "EPC", 10));
-
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
-
-        var expected = MultiLabelResults.Build(released.Task, 0.5, MultiLabelResults.Read(released, Labels), released.InputSummary);
-        released.PerClass.Should().BeEquivalentTo(expected.PerClass);
-        released.Micro.Should().Be(expected.Micro);
-        released.Macro.Should().Be(expected.Macro);
-        released.Accuracy.Should().Be(expected.Accuracy);
-        released.PerClass["BLSE"].Fp.Should().Be(0);
-        released.PerClass["BLSE"].Precision.Should().Be(1, "precision comes from the released fp of 0");
-    }
-
-    [Test]
-    public void Apply_AllButAFewDocumentsExact_ExactMatchesSuppressedSinceNDocumentsMinusItWouldBeUnderK()
-    {
-        var result = Result(("BLSE", "BLSE", 50), ("", "", 47), ("EPC", "", 3), ("EPC", "EPC", 10));
-
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
-
-        released.MultiLabel!.ExactMatches.Should().Be(0);
-        released.Accuracy.Should().Be(0);
-    }
-
-    [Test]
-    public void Apply_CooccurrenceCellUnderK_SuppressedAndTheDiagonalIsTheReleasedTp()
-    {
-        var result = Result(("BLSE", "BLSE", 40), ("BLSE", "BLSE+EPC", 2), ("EPC", "EPC", 20), ("", "EPC", 5), ("", "", 40));
-
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
-
-        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [42, 0], [0, 20] }, o => o.WithStrictOrdering());
-        released.PerClass["BLSE"].Tp.Should().Be(42);
-    }
-
-    [Test]
-    public void Apply_UnderDifferentialPrivacy_Refused()
-    {
-        var act = () => DisclosureControl.Apply(Result(("BLSE", "BLSE", 40)), K5 with { Epsilon = 1 }, new NoNoise());
-
-        act.Should().Throw<EvaluationRefusedException>().WithMessage("*differential privacy*multi-label*");
+        released.Should().BeEquivalentTo(result with { Release = released.Release });
+        released.PerClass["EPC"].Tp.Should().Be(2, "no count is released as 0 because it is small");
+        released.Release!.IsExact.Should().BeTrue();
     }
 
     [Test]
@@ -83,40 +31,177 @@ public sealed class MultiLabelDisclosureTests
     {
         var result = Result(("BLSE", "BLSE", 40));
 
-        var act = () => DisclosureControl.Apply(result with { NDocuments = 45, InputSummary = new InputSummary { DocumentsEvaluated = 45, DocumentsRead = 45 } }, K5, new NoNoise());
+        var act = () => DisclosureControl.Apply(result with { NDocuments = 45 }, Exact, new RecordingNoise(0));
 
         act.Should().Throw<EvaluationRefusedException>().WithMessage("*BLSE*n_documents*");
     }
 
     [Test]
-    public void Apply_RandomSites_NoReleasedCountAndNoLabelsHiddenTotalBetweenOneAndKMinusOne()
+    public void Apply_Private_EveryCountNoisedWithItsSectionsReplaceOneVariance()
     {
-        var random = new Random(77);
-        for (var trial = 0; trial < 300; trial++)
+        var result = Result(("BLSE", "", 30), ("BLSE", "BLSE", 40), ("", "", 25), ("EPC", "EPC", 2), ("EPC", "", 1), ("BLSE", "BLSE+MRSA", 2));
+        var noise = new RecordingNoise(1);
+
+        var released = DisclosureControl.Apply(result, Private, noise);
+
+        // L = 3: outcome counts Δ₂² = 2L + 2 = 8 on 3/4 of ρ, co-occurrence off the diagonal Δ₂² = L(L − 1) = 6 on 1/4.
+        var rho = Privacy.RhoPerRelease;
+        var outcome = 8 / (2 * rho * 0.75);
+        var cooccurrence = 6 / (2 * rho * 0.25);
+        var kinds = SingleLabelPrivacy.KnownSkipKinds.Count + 1;
+        noise.Variances.Count(v => v >= outcome && v < outcome * (1 + 1e-6)).Should().Be((4 * 3) + 2 + kinds, "tp/fp/fn/tn of 3 labels, exact and other documents, every skipped kind; σ² rounded up");
+        noise.Variances.Count(v => v >= cooccurrence && v < cooccurrence * (1 + 1e-6)).Should().Be(6, "the 6 cells off the diagonal");
+        noise.Variances.Should().HaveCount((4 * 3) + 2 + kinds + 6);
+        released.PerClass["EPC"].Should().BeEquivalentTo(new { Tp = 3, Fp = 1, Fn = 2, Tn = 98 });
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [43, 1, 3], [1, 3, 1], [1, 1, 1] }, o => o.WithStrictOrdering(), "the diagonal is the noisy tp, noised once");
+        released.MultiLabel!.ExactMatches.Should().Be(68);
+        released.NDocuments.Should().Be(102, "exact matches and other documents, each noised");
+        released.InputSummary.DocumentsEvaluated.Should().Be(102);
+        released.InputSummary.DocumentsRead.Should().Be(100, "the lines read are public under replace-one");
+        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(SingleLabelPrivacy.KnownSkipKinds.Append(SingleLabelPrivacy.OtherSkipKind));
+        var privacy = released.Release!.DifferentialPrivacy!;
+        privacy.Epsilon.Should().BeApproximately(1, 1e-6);
+        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(outcome, outcome * 1e-6);
+        privacy.NoiseVariance.Cooccurrence.Should().BeApproximately(cooccurrence, cooccurrence * 1e-6);
+    }
+
+    [Test]
+    public void Apply_PrivateSingleLabel_AllOfRhoOnTheOutcomeCountsAndNoCooccurrence()
+    {
+        var statistics = new MultiLabelStatistics(["BLSE"]);
+        for (var d = 0; d < 50; d++)
         {
-            var k = random.Next(2, 9);
-            var statistics = new MultiLabelStatistics(Labels);
-            var rare = random.NextDouble() / 5;
-            for (var d = 0; d < 20 + random.Next(80); d++)
-            {
-                statistics.Add([.. Labels.Select(_ => random.NextDouble() < rare)], [.. Labels.Select(_ => random.NextDouble() < rare)]);
-            }
-
-            var result = MultiLabelResults.Build(TaskTypes.MultiLabelClassification, 0.5, statistics, new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
-
-            var released = DisclosureControl.Apply(result, K5 with { MinCellCount = k }, new NoNoise());
-
-            foreach (var (label, m) in released.PerClass)
-            {
-                new[] { m.Tp, m.Fp, m.Fn, m.Tn }.Should().OnlyContain(c => c == 0 || c >= k, $"trial {trial}, {label}");
-                var hidden = released.NDocuments - (m.Tp + m.Fp + m.Fn + m.Tn);
-                (hidden == 0 || hidden >= k).Should().BeTrue($"trial {trial}, {label}: hidden total {hidden} with k {k}");
-            }
-
-            var exact = released.MultiLabel!.ExactMatches;
-            (exact == 0 || (exact >= k && (released.NDocuments - exact == 0 || released.NDocuments - exact >= k))).Should().BeTrue($"trial {trial}");
-            released.ConfusionMatrix.Matrix.SelectMany(r => r).Should().OnlyContain(c => c == 0 || c >= k);
+            statistics.Add([d % 2 == 0], [d % 3 == 0]);
         }
+
+        var noise = new RecordingNoise(0);
+        var released = DisclosureControl.Apply(Build(statistics), Private, noise);
+
+        var outcome = 4 / (2 * Privacy.RhoPerRelease);
+        noise.Variances.Should().OnlyContain(v => v >= outcome && v < outcome * (1 + 1e-6));
+        released.Release!.DifferentialPrivacy!.NoiseVariance.Cooccurrence.Should().BeNull();
+    }
+
+    [Test]
+    public void Apply_Private_FiguresFromTheNoisyCountsWithIntervalsAndRareLabelsNotEstimable()
+    {
+        // MRSA is predicted twice in 1000 documents: under σ ≈ 12 its precision has no denominator to speak of.
+        var result = Result(("BLSE", "BLSE", 500), ("BLSE", "", 100), ("EPC", "EPC", 200), ("", "", 198), ("MRSA", "MRSA", 2));
+
+        var released = DisclosureControl.Apply(result, Private, new SeededNoise(3));
+
+        var blse = released.PerClass["BLSE"];
+        blse.Recall.Should().BeApproximately(500.0 / 600, 0.05);
+        released.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
+        released.Intervals.PerClass["BLSE"].Recall!.CiLow.Should().BeLessThan(blse.Recall!.Value);
+        released.Intervals.PerClass["BLSE"].Recall!.CiHigh.Should().BeGreaterThan(blse.Recall.Value);
+        released.Intervals.MicroF1.Should().NotBeNull();
+        released.PerClass["MRSA"].Precision.Should().BeNull("not estimable, never 0 or 1");
+        released.PerClass["MRSA"].F1.Should().BeNull();
+        released.Macro.F1.Should().BeNull("a mean needs every label's figure");
+        released.Accuracy.Should().BeApproximately(900.0 / 1000, 0.05, "subset accuracy from the noisy exact matches and other documents");
+    }
+
+    [Test]
+    public void Apply_NeighbouringDatasets_ReleasedCountsDifferByAtMostTheStatedSensitivity()
+    {
+        var random = new Random(11);
+        var (largestOutcome, largestCooccurrence) = (0.0, 0.0);
+        for (var trial = 0; trial < 150; trial++)
+        {
+            var reports = Enumerable.Range(0, 30).Select(_ => Report(random)).ToList();
+            var neighbour = reports.ToList();
+            neighbour[random.Next(reports.Count)] = Report(random);
+
+            var (outcome, cooccurrence) = SquaredDistance(Release(reports), Release(neighbour));
+
+            outcome.Should().BeLessThanOrEqualTo(MultiLabelDisclosure.OutcomeSensitivitySquared(Labels.Length), $"trial {trial}");
+            cooccurrence.Should().BeLessThanOrEqualTo(MultiLabelDisclosure.CooccurrenceSensitivitySquared(Labels.Length), $"trial {trial}");
+            (largestOutcome, largestCooccurrence) = (Math.Max(largestOutcome, outcome), Math.Max(largestCooccurrence, cooccurrence));
+        }
+
+        // The bounds are reached: every label on both sides against none (or a skipped line).
+        var full = Enumerable.Repeat(new MultiLabelReport([true, true, true], [true, true, true], null), 30).ToList();
+        var replaced = full.ToList();
+        replaced[0] = new MultiLabelReport([true, false, true], [false, true, false], null);
+        SquaredDistance(Release(full), Release(replaced)).Outcome.Should().Be(MultiLabelDisclosure.OutcomeSensitivitySquared(Labels.Length));
+        replaced[0] = new MultiLabelReport([false, false, false], [false, false, false], null);
+        SquaredDistance(Release(full), Release(replaced)).Cooccurrence.Should().Be(MultiLabelDisclosure.CooccurrenceSensitivitySquared(Labels.Length));
+        largestOutcome.Should().BePositive();
+        largestCooccurrence.Should().BePositive();
+    }
+
+    [Test]
+    public void Apply_PrivateSitesPooledOnTheCoordinator_CountsAndVariancesAreTheSums()
+    {
+        var a = DisclosureControl.Apply(Result(("BLSE", "BLSE", 40), ("", "", 30), ("EPC", "", 5)), Private, new SeededNoise(1));
+        var b = DisclosureControl.Apply(Result(("BLSE", "", 20), ("EPC", "EPC", 30), ("", "MRSA", 5)), Private, new SeededNoise(2));
+        var sites = new Dictionary<string, ResultDocument> { ["a"] = ResultJson.DeserializeSite(ResultJson.Serialize(a)), ["b"] = ResultJson.DeserializeSite(ResultJson.Serialize(b)) };
+
+        var pooled = PooledResultDocument.Pool(TaskTypes.MultiLabelClassification, Labels, sites, []).Pooled!;
+
+        foreach (var label in Labels)
+        {
+            pooled.PerClass[label].Should().BeEquivalentTo(
+                new { Tp = a.PerClass[label].Tp + b.PerClass[label].Tp, Fp = a.PerClass[label].Fp + b.PerClass[label].Fp, Fn = a.PerClass[label].Fn + b.PerClass[label].Fn, Tn = a.PerClass[label].Tn + b.PerClass[label].Tn },
+                label);
+        }
+
+        pooled.MultiLabel!.ExactMatches.Should().Be(a.MultiLabel!.ExactMatches + b.MultiLabel!.ExactMatches);
+        pooled.NDocuments.Should().Be(a.NDocuments + b.NDocuments);
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts.Should().BeApproximately(2 * a.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts, 1e-9);
+    }
+
+    /// <summary>The released count vectors of each section (zero noise): outcome counts, and co-occurrence off the diagonal.</summary>
+    private static (double Outcome, double Cooccurrence) SquaredDistance(ResultDocument a, ResultDocument b)
+    {
+        static long[] Outcome(ResultDocument d) =>
+        [
+            .. Labels.SelectMany(l => new[] { d.PerClass[l].Tp, d.PerClass[l].Fp, d.PerClass[l].Fn, d.PerClass[l].Tn }),
+            d.MultiLabel!.ExactMatches,
+            d.NDocuments - d.MultiLabel.ExactMatches,
+            .. d.InputSummary.Skipped.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value),
+        ];
+        static long[] OffDiagonal(ResultDocument d) =>
+            [.. d.ConfusionMatrix.Matrix.SelectMany((row, g) => row.Where((_, p) => p != g))];
+        return (Squared(Outcome(a), Outcome(b)), Squared(OffDiagonal(a), OffDiagonal(b)));
+    }
+
+    private static double Squared(long[] a, long[] b)
+    {
+        a.Should().HaveSameCount(b);
+        return a.Zip(b).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second));
+    }
+
+    /// <summary>One line of the dataset: a report's gold and predicted label sets, or a line skipped as <paramref name="Skipped"/>.</summary>
+    private sealed record MultiLabelReport(bool[] Gold, bool[] Predicted, string? Skipped);
+
+    private static MultiLabelReport Report(Random random) => random.Next(10) == 0
+        ? new MultiLabelReport([], [], random.Next(2) == 0 ? "empty_text" : "malformed_json")
+        : new MultiLabelReport([.. Labels.Select(_ => random.Next(3) == 0)], [.. Labels.Select(_ => random.Next(3) == 0)], null);
+
+    private static ResultDocument Release(IReadOnlyList<MultiLabelReport> reports)
+    {
+        var statistics = new MultiLabelStatistics(Labels);
+        var skipped = new Dictionary<string, long>();
+        foreach (var report in reports)
+        {
+            if (report.Skipped is { } kind)
+            {
+                skipped[kind] = skipped.GetValueOrDefault(kind) + 1;
+            }
+            else
+            {
+                statistics.Add(report.Gold, report.Predicted);
+            }
+        }
+
+        var result = Build(statistics) with
+        {
+            InputSummary = new InputSummary { DocumentsRead = reports.Count, DocumentsEvaluated = statistics.DocumentCount, Skipped = skipped },
+        };
+        // Under the minimum size rule a 30-line dataset is refused; the sensitivity is the private rule's own.
+        return DisclosureControl.Apply(result, Private with { MinDatasetDocuments = 1 }, new RecordingNoise(0));
     }
 
     /// <summary>Documents as (gold labels, predicted labels, how many), labels joined by '+'.</summary>
@@ -133,15 +218,32 @@ public sealed class MultiLabelDisclosureTests
             }
         }
 
-        return MultiLabelResults.Build(
-            TaskTypes.MultiLabelClassification,
-            0.5,
-            statistics,
-            new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
+        return Build(statistics);
     }
 
-    private sealed class NoNoise : ICountNoise
+    private static ResultDocument Build(MultiLabelStatistics statistics) => MultiLabelResults.Build(
+        TaskTypes.MultiLabelClassification,
+        0.5,
+        statistics,
+        new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
+
+    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
+    private sealed class RecordingNoise(long value) : ICountNoise
     {
-        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => 0;
+        public List<double> Variances { get; } = [];
+
+        public long Sample(Rational sigmaSquared)
+        {
+            Variances.Add(sigmaSquared.ToDouble());
+            return value;
+        }
+    }
+
+    /// <summary>Reproducible draws of the discrete Gaussian, for tests that need noise of the real size.</summary>
+    private sealed class SeededNoise(int seed) : ICountNoise
+    {
+        private readonly SeededRandomBits _bits = SeededRandomBits.FromHashOf(BitConverter.GetBytes(seed));
+
+        public long Sample(Rational sigmaSquared) => DiscreteGaussian.Sample(sigmaSquared, _bits);
     }
 }

@@ -1,119 +1,38 @@
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tokenization;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 /// <summary>
-/// The release gate on entity recognition results. Sites are built by the real counting code (nervaluate's schemes,
-/// seqeval, the boundary matrix) from one-entity documents of ten positions, each of a known outcome.
+/// The release gate on entity recognition results. Sites are counted by the real code (<see cref="NerStatistics"/>:
+/// nervaluate's schemes, seqeval, the boundary matrix, the bound on entities per report) over reports of twenty
+/// one-character words, so positions are both characters and words.
 /// </summary>
 public sealed class NerDisclosureTests
 {
-    private const int B = 0, S = 1;
+    private const int B = 0, S = 1, Positions = 20;
     private static readonly string[] Types = ["BIOMARKER", "STATUS"];
-    private static readonly DisclosureRules K5 = new(MinCellCount: 5, MinDatasetDocuments: 20, Epsilon: null);
+    private static readonly NerWord[] Words = [.. Enumerable.Range(0, Positions).Select(i => new NerWord(i, i + 1, i))];
+    private static readonly DifferentialPrivacyPolicy Privacy = new() { EpsilonPerRelease = 1, EpsilonBudget = 10, Delta = 1e-6, MaxEntitiesPerReport = 2 };
+    private static readonly DisclosureRules Private = new(MinDatasetDocuments: 20, Privacy);
+    private static readonly DisclosureRules Exact = new(MinDatasetDocuments: 20, DifferentialPrivacyPolicy.Off);
 
     [Test]
-    public void Apply_OverlapOutcomeUnderK_ReleasedAsZeroInEverySchemeAndEveryRatioFromTheReleasedCounts()
+    public void Apply_PrivacyOff_ReleasedExactlyWithSmallOutcomesKept()
     {
-        var site = new NerSite().Exact(B, 40).Exact(S, 30).OverlapSameType(B, 3);
+        var result = new NerSite().Exact(B, 40).Exact(S, 30).OverlapSameType(B, 3).SameSpanOtherType(B, S, 1).Result();
 
-        var released = DisclosureControl.Apply(site.Result(), K5, new NoNoise());
+        var released = DisclosureControl.Apply(result, Exact, new RecordingNoise(0));
 
-        var schemes = released.Schemes!;
-        schemes[NerSchemes.Strict].PerType["BIOMARKER"].Incorrect.Should().Be(0);
-        schemes[NerSchemes.Exact].PerType["BIOMARKER"].Incorrect.Should().Be(0);
-        schemes[NerSchemes.Partial].PerType["BIOMARKER"].Partial.Should().Be(0);
-        schemes[NerSchemes.Type].PerType["BIOMARKER"].Correct.Should().Be(40, "type.correct − strict.correct would otherwise be the 3 overlaps");
-        released.Release!.SuppressedCells.Should().Be(4, "the overlap outcome, seqeval's fp and fn of BIOMARKER and the wrong words were under k");
-        released.NDocuments.Should().Be(73);
-        foreach (var scheme in NerSchemes.All)
-        {
-            var section = schemes[scheme];
-            foreach (var (_, metrics) in section.PerType)
-            {
-                metrics.Should().Be(NerSchemeMetrics.From(scheme, metrics.ToCounts()), "every ratio comes from the released counts");
-            }
-
-            section.Overall.Should().Be(NerSchemeMetrics.From(scheme, section.PerType.Values.Select(m => m.ToCounts()).Aggregate(new NerOutcomeCounts(), NerOutcomeCounts.Add)));
-        }
-
-        released.Seqeval!.PerType["BIOMARKER"].Should().Be(new ClassMetrics(1, 1, 1, 40, 40, 0, 0, 0));
-        released.PerClass.Should().BeEquivalentTo(released.Seqeval.PerType);
-        released.Seqeval.Words.Should().Be(released.Seqeval.WordsCorrect, "the 3 wrong words were suppressed, and words is the released sum");
-        AllCounts(released).Should().OnlyContain(c => c == 0 || c >= 5);
-    }
-
-    [Test]
-    public void Apply_SameSpanOtherTypeUnderK_SuppressedInTheBoundaryMatrixAndEveryScheme()
-    {
-        var site = new NerSite().Exact(B, 40).Exact(S, 30).SameSpanOtherType(B, S, 2);
-
-        var released = DisclosureControl.Apply(site.Result(), K5, new NoNoise());
-
-        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40, 0], [0, 30] }, o => o.WithStrictOrdering());
-        var schemes = released.Schemes!;
-        schemes[NerSchemes.Exact].PerType["BIOMARKER"].Correct.Should().Be(40, "exact.correct − strict.correct would otherwise be the 2 type errors");
-        schemes[NerSchemes.Partial].PerType["BIOMARKER"].Correct.Should().Be(40);
-        schemes[NerSchemes.Strict].PerType["BIOMARKER"].Incorrect.Should().Be(0);
-        schemes[NerSchemes.Type].PerType["BIOMARKER"].Incorrect.Should().Be(0);
-        released.Release!.WithheldSections.Should().BeEmpty("k hid the same 2 entities from the schemes' and seqeval's totals");
-    }
-
-    [Test]
-    public void Apply_SeveralSmallOutcomesAddingUpToKOrMore_EachStillSuppressed()
-    {
-        // strict.incorrect of BIOMARKER is 3 + 4 = 7 ≥ k, but releasing 7 would give away exact.correct − strict.correct.
-        var site = new NerSite().Exact(B, 40).Exact(S, 30).SameSpanOtherType(B, S, 3).OverlapSameType(B, 4);
-
-        var released = DisclosureControl.Apply(site.Result(), K5, new NoNoise());
-
-        released.Schemes![NerSchemes.Strict].PerType["BIOMARKER"].Incorrect.Should().Be(0);
-        released.Schemes[NerSchemes.Strict].Overall.Possible.Should().Be(70);
-    }
-
-    [Test]
-    public void Apply_OutcomesAtKOrMore_ReleasedExactly()
-    {
-        var site = new NerSite().Exact(B, 40).Exact(S, 30).OverlapSameType(B, 6).Missed(S, 5).Spurious(B, 7);
-        var exact = site.Result();
-
-        var released = DisclosureControl.Apply(exact, K5, new NoNoise());
-
-        released.Schemes.Should().BeEquivalentTo(exact.Schemes);
-        released.Seqeval.Should().BeEquivalentTo(exact.Seqeval);
-        released.Release!.SuppressedCells.Should().Be(0);
-    }
-
-    [Test]
-    public void Apply_KHidesMoreFromSeqevalThanFromTheSchemes_SchemesWithheldWithReason()
-    {
-        // Words and characters disagree (e.g. gold spans ending inside a word): seqeval finds 3 of the 6 entities the
-        // schemes call missed. k hides seqeval's fn of 3 but not the schemes' 6, so possible − support would show the 3.
-        var site = new NerSite().Exact(B, 40).Exact(S, 30).Missed(S, 6);
-        var exact = site.Result();
-        var seqeval = NerResults.ReadSeqeval(exact, Types);
-        seqeval.Set(S, 30 + 3, 0, 3);
-        var result = exact with { Seqeval = NerResults.Build(exact.Task, exact.NDocuments, NerResults.ReadSchemes(exact, Types), seqeval, exact.ToCounts(), exact.InputSummary).Seqeval };
-
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
-
-        released.Schemes.Should().BeNull();
-        released.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "schemes").Which.Reason.Should().Contain("seqeval");
-        released.Seqeval!.PerType["STATUS"].Fn.Should().Be(0);
-    }
-
-    [Test]
-    public void Apply_UnderDifferentialPrivacy_RefusedNotReleasedWithNoiseForOneEntity()
-    {
-        var site = new NerSite().Exact(B, 40).Exact(S, 30);
-
-        var act = () => DisclosureControl.Apply(site.Result(), K5 with { Epsilon = 1 }, new NoNoise());
-
-        act.Should().Throw<EvaluationRefusedException>().WithMessage("*differential privacy*entities*");
+        released.Should().BeEquivalentTo(result with { Release = released.Release });
+        released.Schemes![NerSchemes.Type].PerType["BIOMARKER"].Correct.Should().Be(43, "the 3 overlaps are counted, not hidden");
+        released.Release!.IsExact.Should().BeTrue();
     }
 
     [Test]
@@ -124,114 +43,242 @@ public sealed class NerDisclosureTests
         var strict = tampered[NerSchemes.Strict];
         tampered[NerSchemes.Strict] = strict with { PerType = new Dictionary<string, NerSchemeMetrics>(strict.PerType) { ["STATUS"] = strict.PerType["STATUS"] with { Missed = 2 } } };
 
-        var act = () => DisclosureControl.Apply(exact with { Schemes = tampered }, K5, new NoNoise());
-
-        act.Should().Throw<EvaluationRefusedException>().WithMessage("*STATUS*missed and spurious*").Which.Message.Should().NotContainAny("30", "40");
-    }
-
-    [Test]
-    public void Apply_SkippedKindUnderK_RemovedAndDocumentsReadFromTheReleasedCounts()
-    {
-        var exact = new NerSite().Exact(B, 40).Exact(S, 30).Result();
-        var result = exact with
+        foreach (var rules in new[] { Exact, Private })
         {
-            InputSummary = new InputSummary { DocumentsEvaluated = 70, DocumentsRead = 79, Skipped = new Dictionary<string, long> { ["overlapping_span"] = 2, ["unknown_label"] = 7 } },
-        };
+            var act = () => DisclosureControl.Apply(exact with { Schemes = tampered }, rules, new RecordingNoise(0));
 
-        var released = DisclosureControl.Apply(result, K5, new NoNoise());
-
-        released.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { ["unknown_label"] = 7 });
-        released.InputSummary.DocumentsRead.Should().Be(77);
-        released.Release!.SuppressedCells.Should().Be(1);
+            act.Should().Throw<EvaluationRefusedException>().WithMessage("*STATUS*missed and spurious*").Which.Message.Should().NotContainAny("30", "40");
+        }
     }
 
     [Test]
-    public void Apply_ReleasedResult_SerializesWithSchemesAndSeqevalAndPoolsOnTheCoordinator()
+    public void Apply_PrivateResultCountedWithoutAnEntityBound_Refused()
     {
-        var released = DisclosureControl.Apply(new NerSite().Exact(B, 40).Exact(S, 30).Missed(S, 6).Result(), K5, new NoNoise());
+        var unbounded = new NerSite(maxEntitiesPerReport: null).Exact(B, 40).Exact(S, 30).Result();
 
-        var json = ResultJson.Serialize(released);
-        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, new Dictionary<string, ResultDocument> { ["a"] = ResultJson.DeserializeSite(json) }, []);
+        var act = () => DisclosureControl.Apply(unbounded, Private, new RecordingNoise(0));
 
-        json.Should().Contain("\"schemes\": {").And.Contain("\"seqeval\": {");
-        pooled.Pooled!.Schemes![NerSchemes.Strict].PerType["STATUS"].Missed.Should().Be(6);
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("*without a bound on entities per report*");
     }
 
     [Test]
-    public void Apply_RandomSites_EveryReleasedCountZeroOrAtLeastKAndTheReleaseIsConsistentWithItself()
+    public void Apply_PrivateResultCountedUnderALooserBoundThanThePolicys_Refused()
     {
-        var random = new Random(31);
-        var (releasedWithSuppression, withheld) = (0, 0);
+        var loose = new NerSite(maxEntitiesPerReport: 5).Exact(B, 40).Result();
+
+        var act = () => DisclosureControl.Apply(loose, Private, new RecordingNoise(0));
+
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("*max_entities_per_report: 2*");
+    }
+
+    [Test]
+    public void Apply_Private_EveryCountNoisedWithItsSectionsReplaceOneVariance()
+    {
+        var site = new NerSite().Exact(B, 40).Exact(S, 30).OverlapSameType(B, 3).Missed(S, 5).Spurious(B, 4).Many(B, 6, 2);
+        var result = site.Result() with { InputSummary = site.Result().InputSummary with { DocumentsRead = 86, Skipped = new Dictionary<string, long> { ["empty_text"] = 2 } } };
+        var noise = new RecordingNoise(1);
+
+        var released = DisclosureControl.Apply(result, Private, noise);
+
+        // m = 2, T = 2: outcomes Δ₂² = 2m²(T² − T + 2) = 32 on 0.45 of ρ; seqeval Δ₂² = 3m²T = 24 on 0.4; reports Δ₂² = 3 on 0.15.
+        var rho = Privacy.RhoPerRelease;
+        var kinds = SingleLabelPrivacy.KnownSkipKinds.Count + 1;
+        Count(noise, 32 / (2 * rho * 0.45)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
+        Count(noise, 24 / (2 * rho * 0.4)).Should().Be(3 * 2, "seqeval's tp, fp, fn of 2 types");
+        Count(noise, 3 / (2 * rho * 0.15)).Should().Be(1 + kinds + 1, "documents evaluated, every skipped kind, reports clipped");
+        noise.Variances.Should().HaveCount(12 + 6 + kinds + 2);
+
+        released.NDocuments.Should().Be(85, "84 reports evaluated, noised");
+        released.InputSummary.DocumentsRead.Should().Be(86, "the lines read are public under replace-one");
+        released.InputSummary.Skipped["empty_text"].Should().Be(3);
+        released.EntityClipping.Should().Be(new EntityClippingSection(2, 3), "2 clipped reports, noised");
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40 + 4 + 1, 1], [1, 31] }, o => o.WithStrictOrdering());
+        var strict = released.Schemes![NerSchemes.Strict].PerType["BIOMARKER"];
+        strict.Should().Match<NerSchemeMetrics>(m => m.Correct == 45 && m.Incorrect == 1 + 4 + 1 && m.Missed == 1 && m.Spurious == 5);
+        released.Seqeval!.PerType["STATUS"].Fn.Should().Be(6);
+        released.Seqeval.Words.Should().BeNull();
+        released.Accuracy.Should().BeNull();
+        released.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "seqeval.words");
+        var variances = released.Release.DifferentialPrivacy!.NoiseVariance;
+        variances.EntityCounts.Should().BeApproximately(32 / (2 * rho * 0.45), 1e-3);
+        variances.SeqevalCounts.Should().BeApproximately(24 / (2 * rho * 0.4), 1e-3);
+        variances.OutcomeCounts.Should().BeApproximately(3 / (2 * rho * 0.15), 1e-3);
+    }
+
+    [Test]
+    public void Apply_PrivateWithRealNoise_SchemesRebuiltFromTheNoisyOutcomesStayConsistent()
+    {
+        var site = new NerSite().Exact(B, 60).Exact(S, 50).OverlapSameType(B, 8).OverlapOtherType(S, B, 5).SameSpanOtherType(B, S, 6).Missed(S, 9).Spurious(B, 7);
+
+        var released = DisclosureControl.Apply(site.Result(), Private, new SeededNoise(4));
+
+        // The released document satisfies every identity between the schemes and the boundary matrix.
+        var counts = PrivateNerResults.Read(released, Types);
+        foreach (var scheme in NerSchemes.All)
+        {
+            for (var t = 0; t < Types.Length; t++)
+            {
+                released.Schemes![scheme].PerType[Types[t]].ToCounts().Should().Be(counts.Outcomes.Scheme(scheme, t), $"{scheme} {Types[t]}");
+            }
+
+            var overall = released.Schemes![scheme].Overall;
+            overall.Correct.Should().Be(released.Schemes[scheme].PerType.Values.Sum(m => m.Correct));
+        }
+
+        var exact = released.Schemes![NerSchemes.Exact].PerType["BIOMARKER"].Correct;
+        (exact - released.Schemes[NerSchemes.Strict].PerType["BIOMARKER"].Correct).Should().Be(released.ConfusionMatrix.Matrix[0][1], "exact.correct − strict.correct is the released A2");
+        released.Schemes[NerSchemes.Strict].PerTypeIntervals.Should().ContainKeys(Types);
+        released.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
+    }
+
+    [Test]
+    public void Apply_NeighbouringDatasets_EachSectionsCountsDifferByAtMostItsStatedSensitivity()
+    {
+        var random = new Random(17);
+        var largest = new double[3];
         for (var trial = 0; trial < 200; trial++)
         {
-            var k = random.Next(2, 8);
-            var site = new NerSite();
-            for (var d = 0; d < 20 + random.Next(60); d++)
-            {
-                site.Random(random);
-            }
+            var reports = Enumerable.Range(0, 25).Select(_ => NerSite.RandomReport(random)).ToList();
+            var neighbour = reports.ToList();
+            neighbour[random.Next(reports.Count)] = NerSite.RandomReport(random);
 
-            var released = DisclosureControl.Apply(site.Result(), K5 with { MinCellCount = k }, new NoNoise());
+            var distance = SquaredDistances(Release(reports), Release(neighbour));
 
-            var counts = released.Schemes is null ? released.ConfusionMatrix.Matrix.SelectMany(r => r) : AllCounts(released);
-            counts.Should().OnlyContain(c => c == 0 || c >= k, $"trial {trial}, k {k}");
-            if (released.Schemes is not null)
+            distance[0].Should().BeLessThanOrEqualTo(NerDisclosure.EntitySensitivitySquared(2, Types.Length), $"outcomes, trial {trial}");
+            distance[1].Should().BeLessThanOrEqualTo(NerDisclosure.SeqevalSensitivitySquared(2, Types.Length), $"seqeval, trial {trial}");
+            distance[2].Should().BeLessThanOrEqualTo(NerDisclosure.ReportSensitivitySquared, $"reports, trial {trial}");
+            for (var s = 0; s < 3; s++)
             {
-                // The released document satisfies every identity the gate checks, and nothing in it is under k: the
-                // gate releases it unchanged (so no released figure contradicts another).
-                var again = DisclosureControl.Apply(released, K5 with { MinCellCount = k }, new NoNoise());
-                again.Schemes.Should().BeEquivalentTo(released.Schemes, $"trial {trial}");
-                again.Seqeval.Should().BeEquivalentTo(released.Seqeval);
-                again.Release!.SuppressedCells.Should().Be(0);
-                releasedWithSuppression += released.Release!.SuppressedCells > 0 ? 1 : 0;
-            }
-            else
-            {
-                withheld++;
+                largest[s] = Math.Max(largest[s], distance[s]);
             }
         }
 
-        releasedWithSuppression.Should().BePositive("some trials must exercise suppression with the schemes released");
-        withheld.Should().BePositive("some trials must exercise the cross-section rule");
+        largest.Should().OnlyContain(d => d > 0);
+        largest[2].Should().Be(NerDisclosure.ReportSensitivitySquared, "a clipped report replaced by a skipped line moves 3 report counts");
+        TestContext.Out.WriteLine($"largest squared distances: outcomes {largest[0]}, seqeval {largest[1]}, reports {largest[2]}");
     }
 
-    private static IEnumerable<long> AllCounts(ResultDocument document) =>
-        document.ConfusionMatrix.Matrix.SelectMany(r => r)
-            .Concat(document.Schemes!.Values.SelectMany(s => s.PerType.Values.Append(s.Overall)).SelectMany(m => new[] { m.Correct, m.Incorrect, m.Partial, m.Missed, m.Spurious, m.Possible, m.Actual }))
-            .Concat(document.Seqeval!.PerType.Values.SelectMany(m => new[] { m.Tp, m.Fp, m.Fn, m.Support }))
-            .Append(document.Seqeval.Words).Append(document.Seqeval.WordsCorrect).Append(document.Seqeval.Words - document.Seqeval.WordsCorrect);
-
-    /// <summary>A site's documents, each one entity pattern over ten positions that serve as characters and as words.</summary>
-    private sealed class NerSite
+    [Test]
+    public void Apply_NeighboursAtTheBound_SeqevalReachesItsSensitivity()
     {
-        private readonly NerSchemeCounts _schemes = new(Types);
-        private readonly SeqevalCounts _seqeval = new(Types);
-        private readonly ClassificationCounts _boundaries = new(Types);
-        private long _documents;
+        // Per type, (tp, fp, fn) from (m, 0, 0) to (0, m, m): 3m² per type.
+        var all = new NerReport([new(0, 1, B), new(2, 3, B), new(4, 5, S), new(6, 7, S)], [new(0, 1, B), new(2, 3, B), new(4, 5, S), new(6, 7, S)], null);
+        var none = new NerReport([new(0, 1, B), new(2, 3, B), new(4, 5, S), new(6, 7, S)], [new(10, 11, B), new(12, 13, B), new(14, 15, S), new(16, 17, S)], null);
+        var reports = Enumerable.Repeat(all, 25).ToList();
+        var neighbour = reports.ToList();
+        neighbour[0] = none;
 
-        public NerSite Exact(int type, int documents) => Add([new(0, 5, type)], [new(0, 5, type)], documents);
+        SquaredDistances(Release(reports), Release(neighbour))[1].Should().Be(NerDisclosure.SeqevalSensitivitySquared(2, Types.Length));
+    }
 
-        public NerSite SameSpanOtherType(int gold, int predicted, int documents) => Add([new(0, 5, gold)], [new(0, 5, predicted)], documents);
+    [Test]
+    public void Apply_PrivateSitesPooledOnTheCoordinator_OutcomesSeqevalAndClippingAreTheSumsWithTheVariances()
+    {
+        var a = DisclosureControl.Apply(new NerSite().Exact(B, 40).Exact(S, 30).Missed(S, 6).Many(S, 3, 2).Result(), Private, new SeededNoise(1));
+        var b = DisclosureControl.Apply(new NerSite().Exact(B, 20).Spurious(S, 3).OverlapSameType(B, 5).Result(), Private, new SeededNoise(2));
+        var sites = new Dictionary<string, ResultDocument> { ["a"] = ResultJson.DeserializeSite(ResultJson.Serialize(a)), ["b"] = ResultJson.DeserializeSite(ResultJson.Serialize(b)) };
 
-        public NerSite OverlapSameType(int type, int documents) => Add([new(0, 5, type)], [new(0, 4, type)], documents);
+        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, sites, []).Pooled!;
 
-        public NerSite Missed(int type, int documents) => Add([new(0, 5, type)], [], documents);
+        var (ca, cb, cp) = (PrivateNerResults.Read(a, Types), PrivateNerResults.Read(b, Types), PrivateNerResults.Read(pooled, Types));
+        cp.Outcomes.Cells().Should().Equal(ca.Outcomes.Cells().Zip(cb.Outcomes.Cells(), (x, y) => x + y));
+        cp.SeqevalFn.Should().Equal(ca.SeqevalFn.Zip(cb.SeqevalFn, (x, y) => x + y));
+        pooled.EntityClipping!.ReportsClipped.Should().Be(a.EntityClipping!.ReportsClipped + b.EntityClipping!.ReportsClipped);
+        pooled.NDocuments.Should().Be(a.NDocuments + b.NDocuments);
+        var variance = a.Release!.DifferentialPrivacy!.NoiseVariance;
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.EntityCounts.Should().BeApproximately(2 * variance.EntityCounts!.Value, 1e-6);
+        pooled.Release.DifferentialPrivacy.NoiseVariance.SeqevalCounts.Should().BeApproximately(2 * variance.SeqevalCounts!.Value, 1e-6);
+    }
 
-        public NerSite Spurious(int type, int documents) => Add([], [new(0, 5, type)], documents);
+    private static int Count(RecordingNoise noise, double variance) =>
+        noise.Variances.Count(v => v >= variance && v < variance * (1 + 1e-6));
 
-        /// <summary>A document of up to three gold and three predicted entities at random places and types on ten positions.</summary>
-        public NerSite Random(Random random) => Add(Entities(random), Entities(random), 1);
+    /// <summary>Squared L2 distances of the three sections' released count vectors (zero noise): outcomes, seqeval, reports.</summary>
+    private static double[] SquaredDistances(ResultDocument a, ResultDocument b)
+    {
+        static long[] Seqeval(ResultDocument d) => [.. Types.SelectMany(t => new[] { d.Seqeval!.PerType[t].Tp, d.Seqeval.PerType[t].Fp, d.Seqeval.PerType[t].Fn })];
+        static long[] Reports(ResultDocument d) =>
+            [d.NDocuments, .. d.InputSummary.Skipped.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value), d.EntityClipping!.ReportsClipped];
+        return [Squared(PrivateNerResults.Read(a, Types).Outcomes.Cells(), PrivateNerResults.Read(b, Types).Outcomes.Cells()), Squared(Seqeval(a), Seqeval(b)), Squared(Reports(a), Reports(b))];
+    }
+
+    private static double Squared(long[] a, long[] b)
+    {
+        a.Should().HaveSameCount(b);
+        return a.Zip(b).Sum(p => (double)(p.First - p.Second) * (p.First - p.Second));
+    }
+
+    private static ResultDocument Release(IReadOnlyList<NerReport> reports)
+    {
+        var site = new NerSite();
+        foreach (var report in reports)
+        {
+            site.Add(report);
+        }
+
+        // Under the minimum size rule a 25-line dataset is refused; the sensitivity is the private rule's own.
+        return DisclosureControl.Apply(site.Result(), Private with { MinDatasetDocuments = 1 }, new RecordingNoise(0));
+    }
+
+    /// <summary>One line: a report's gold entities and predicted entities (positions), or a line skipped as <paramref name="Skipped"/>.</summary>
+    private sealed record NerReport(NerEntity[] Gold, NerEntity[] Predicted, string? Skipped);
+
+    /// <summary>A site's reports, counted by <see cref="NerStatistics"/> under the policy's bound (m = 2) unless told otherwise.</summary>
+    private sealed class NerSite(int? maxEntitiesPerReport = 2)
+    {
+        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport);
+        private readonly Dictionary<string, long> _skipped = [];
+        private long _lines;
+
+        public NerSite Exact(int type, int reports) => Add([new(0, 5, type)], [new(0, 5, type)], reports);
+
+        public NerSite SameSpanOtherType(int gold, int predicted, int reports) => Add([new(0, 5, gold)], [new(0, 5, predicted)], reports);
+
+        public NerSite OverlapSameType(int type, int reports) => Add([new(0, 5, type)], [new(0, 4, type)], reports);
+
+        public NerSite OverlapOtherType(int gold, int predicted, int reports) => Add([new(0, 5, gold)], [new(0, 4, predicted)], reports);
+
+        public NerSite Missed(int type, int reports) => Add([new(0, 5, type)], [], reports);
+
+        public NerSite Spurious(int type, int reports) => Add([], [new(0, 5, type)], reports);
+
+        /// <summary>Reports with <paramref name="entities"/> entities of one type, each found: more than m are clipped.</summary>
+        public NerSite Many(int type, int entities, int reports)
+        {
+            NerEntity[] spans = [.. Enumerable.Range(0, entities).Select(i => new NerEntity(2 * i, (2 * i) + 1, type))];
+            return Add(spans, spans, reports);
+        }
+
+        public void Add(NerReport report)
+        {
+            if (report.Skipped is { } kind)
+            {
+                _skipped[kind] = _skipped.GetValueOrDefault(kind) + 1;
+                _lines++;
+            }
+            else
+            {
+                Add(report.Gold, report.Predicted, 1);
+            }
+        }
 
         public ResultDocument Result() => NerResults.Build(
-            TaskTypes.TokenClassification, _documents, _schemes, _seqeval, _boundaries, new InputSummary { DocumentsRead = _documents, DocumentsEvaluated = _documents });
+            TaskTypes.TokenClassification,
+            _statistics,
+            new InputSummary { DocumentsRead = _lines, DocumentsEvaluated = _statistics.DocumentCount, Skipped = new Dictionary<string, long>(_skipped) });
+
+        /// <summary>A line: one in ten skipped; else up to five gold and five predicted entities at random places and types.</summary>
+        public static NerReport RandomReport(Random random) => random.Next(10) == 0
+            ? new NerReport([], [], random.Next(2) == 0 ? "empty_text" : "overlapping_span")
+            : new NerReport(Entities(random), Entities(random), null);
 
         private static NerEntity[] Entities(Random random)
         {
             var entities = new List<NerEntity>();
             var position = random.Next(3);
-            while (entities.Count < 3 && position < 9)
+            while (entities.Count < 5 && position < Positions - 1)
             {
-                var end = Math.Min(10, position + 1 + random.Next(3));
+                var end = Math.Min(Positions, position + 1 + random.Next(3));
                 entities.Add(new NerEntity(position, end, random.Next(Types.Length)));
                 position = end + random.Next(3);
             }
@@ -239,29 +286,35 @@ public sealed class NerDisclosureTests
             return [.. entities];
         }
 
-        private NerSite Add(NerEntity[] gold, NerEntity[] predicted, int documents)
+        private NerSite Add(NerEntity[] gold, NerEntity[] predicted, int reports)
         {
-            for (var d = 0; d < documents; d++)
+            for (var d = 0; d < reports; d++)
             {
-                _schemes.Add(gold, predicted);
-                _seqeval.Add(Iob2.Encode(gold, 10), Iob2.Encode(predicted, 10));
-                foreach (var g in gold)
-                {
-                    foreach (var p in predicted.Where(g.SameBoundaries))
-                    {
-                        _boundaries.Add(g.Type, p.Type);
-                    }
-                }
-
-                _documents++;
+                _statistics.Add(gold, Words, Iob2.Encode(predicted, Positions));
+                _lines++;
             }
 
             return this;
         }
     }
 
-    private sealed class NoNoise : ICountNoise
+    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
+    private sealed class RecordingNoise(long value) : ICountNoise
     {
-        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => 0;
+        public List<double> Variances { get; } = [];
+
+        public long Sample(Rational sigmaSquared)
+        {
+            Variances.Add(sigmaSquared.ToDouble());
+            return value;
+        }
+    }
+
+    /// <summary>Reproducible draws of the discrete Gaussian, for tests that need noise of the real size.</summary>
+    private sealed class SeededNoise(int seed) : ICountNoise
+    {
+        private readonly SeededRandomBits _bits = SeededRandomBits.FromHashOf(BitConverter.GetBytes(seed));
+
+        public long Sample(Rational sigmaSquared) => DiscreteGaussian.Sample(sigmaSquared, _bits);
     }
 }

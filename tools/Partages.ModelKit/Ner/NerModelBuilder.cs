@@ -199,5 +199,6 @@ public static class NerModelBuilder
     }
 
     private static double StrictF1(NerSchemeCounts counts) =>
-        NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict)).F1;
+        // Exact counts: From writes 0, never null, for a ratio over 0.
+        NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict)).F1 ?? 0;
 }

@@ -95,7 +95,8 @@ public sealed record ResultsAnalysis(
         if (document.Seqeval is { } seqeval)
         {
             // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
-            return new SiteRow(site, document.NDocuments, document.Accuracy, AccuracyInterval(document, () => Wilson.Interval(seqeval.WordsCorrect, seqeval.Words)), document.Macro.F1, document.Micro.F1, document.Weighted.F1)
+            // Under differential privacy the word counts are withheld: no accuracy, no interval.
+            return new SiteRow(site, document.NDocuments, document.Accuracy, AccuracyInterval(document, () => seqeval.Words is > 0 ? Wilson.Interval(seqeval.WordsCorrect ?? 0, seqeval.Words.Value) : null), document.Macro.F1, document.Micro.F1, document.Weighted.F1)
             {
                 Privacy = ReleaseNotes.PrivacyLabel(document),
             };

@@ -1,0 +1,109 @@
+using Partages.Evaluation.Tokenization;
+
+namespace Partages.Evaluation.Metrics;
+
+/// <summary>
+/// Entity recognition's sufficient statistics over the reports of one run — nervaluate's schemes over character
+/// spans, seqeval's strict counts over words, the type confusion of entities with the same boundaries — with the
+/// contribution bound that differential privacy needs (docs/adr/0006-differential-privacy-by-default.md).
+/// <para>
+/// With a bound m (<see cref="MaxEntitiesPerReport"/>), at most m gold and m predicted entities of each type are
+/// counted per report: the first m in text order (by start, then end); the rest are clipped, as if absent, and
+/// <see cref="ReportsClipped"/> counts the reports that lost any. One report then moves every count by a bounded
+/// amount, which is what lets the release gate calibrate noise to one report. Predictions are clipped once, as
+/// words, and the schemes read the character spans of the kept ones, so both sections count the same entities; gold
+/// entities are clipped as character spans, and again as words (a no-op unless spans share a word). Word-level tag
+/// agreement (<see cref="SeqevalCounts.Words"/>) is not clipped: it is the text's length, which no entity bound
+/// bounds. Without a bound every entity counts and nothing differs from plain nervaluate and seqeval.
+/// </para>
+/// Not thread-safe.
+/// </summary>
+public sealed class NerStatistics
+{
+    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        if (maxEntitiesPerReport is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxEntitiesPerReport), maxEntitiesPerReport, "A bound counts at least one entity.");
+        }
+
+        Types = [.. types];
+        MaxEntitiesPerReport = maxEntitiesPerReport;
+        Schemes = new NerSchemeCounts(types);
+        Seqeval = new SeqevalCounts(types);
+        Boundaries = new ClassificationCounts(types);
+    }
+
+    public IReadOnlyList<string> Types { get; }
+
+    /// <summary>m: entities of one type counted per report, on each side; null: no bound (exact counts).</summary>
+    public int? MaxEntitiesPerReport { get; }
+
+    public NerSchemeCounts Schemes { get; }
+
+    public SeqevalCounts Seqeval { get; }
+
+    /// <summary>Gold type (row) against predicted type (column) of counted gold and predicted entities with the same boundaries.</summary>
+    public ClassificationCounts Boundaries { get; }
+
+    public long DocumentCount { get; private set; }
+
+    /// <summary>Reports of which some gold or predicted entity was clipped by <see cref="MaxEntitiesPerReport"/>.</summary>
+    public long ReportsClipped { get; private set; }
+
+    /// <summary>Adds one report.</summary>
+    /// <param name="gold">Gold character spans (not overlapping one another; types index <see cref="Types"/>).</param>
+    /// <param name="words">The report's words.</param>
+    /// <param name="predictedWordTags">The model's <see cref="Iob2"/> tag of each word.</param>
+    /// <returns>The predicted character spans that were counted.</returns>
+    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags)
+    {
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(words);
+        var keptGold = Clip(gold, out var goldClipped);
+        var goldTags = NerText.GoldWordTags(words, keptGold);
+        var goldWords = Clip(Iob2.DecodeStrict(goldTags), out var goldWordsClipped);
+        var predictedWords = Clip(Iob2.DecodeStrict(predictedWordTags), out var predictedClipped);
+        var predicted = NerText.ToCharacterSpans(words, predictedWords);
+
+        Seqeval.AddWords(goldTags, predictedWordTags);
+        Seqeval.AddEntities(goldWords, predictedWords);
+        Schemes.Add(keptGold, predicted);
+        foreach (var g in keptGold)
+        {
+            foreach (var p in predicted)
+            {
+                if (g.SameBoundaries(p))
+                {
+                    Boundaries.Add(g.Type, p.Type);
+                }
+            }
+        }
+
+        DocumentCount++;
+        ReportsClipped += goldClipped || goldWordsClipped || predictedClipped ? 1 : 0;
+        return predicted;
+    }
+
+    /// <summary>
+    /// The entities kept under the bound: per type, the first m by (start, end), in their original order (which
+    /// nervaluate's matching reads). The list itself, untouched, when nothing is over the bound.
+    /// </summary>
+    public IReadOnlyList<NerEntity> Clip(IReadOnlyList<NerEntity> entities, out bool clipped)
+    {
+        ArgumentNullException.ThrowIfNull(entities);
+        clipped = false;
+        if (MaxEntitiesPerReport is not { } max || entities.GroupBy(e => e.Type).All(g => g.Count() <= max))
+        {
+            return entities;
+        }
+
+        clipped = true;
+        var kept = entities.Select((entity, index) => (entity, index))
+            .GroupBy(e => e.entity.Type)
+            .SelectMany(g => g.OrderBy(e => e.entity.Start).ThenBy(e => e.entity.End).Take(max))
+            .OrderBy(e => e.index);
+        return [.. kept.Select(e => e.entity)];
+    }
+}

@@ -1,0 +1,202 @@
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Privacy;
+
+namespace Partages.Evaluation.Results;
+
+/// <summary>
+/// The counts of an entity recognition result as released under differential privacy, in the evaluation's type
+/// order: nervaluate's outcomes and seqeval's per-type tp / fp / fn. Noisy counts keep their sign.
+/// </summary>
+public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long[] SeqevalFp, long[] SeqevalFn)
+{
+    public static NoisyNerCounts Sum(int types, IReadOnlyList<NoisyNerCounts> sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        long[] Add(Func<NoisyNerCounts, long[]> part) =>
+            [.. Enumerable.Range(0, types).Select(t => sites.Sum(s => part(s)[t]))];
+        return new NoisyNerCounts(NerOutcomes.Sum(types, sites.Select(s => s.Outcomes)), Add(s => s.SeqevalTp), Add(s => s.SeqevalFp), Add(s => s.SeqevalFn));
+    }
+}
+
+/// <summary>
+/// Entity recognition results from counts released under differential privacy: a site's noisy release, and the pool
+/// of several (sites released exactly join with noise variance 0). The four schemes are rebuilt from the noisy
+/// outcomes, so every scheme count is the same sum of released outcomes as nervaluate's (<see cref="NerOutcomes"/>);
+/// their figures come from <see cref="NoisyNerSchemes"/>, seqeval's from <see cref="NoisyRates"/>, each a point
+/// estimate with a 95 % interval that includes the noise, or null (not estimable). Word counts are withheld under
+/// differential privacy, so seqeval's accuracy is null. Deterministic: the same counts give the same document.
+/// </summary>
+public static class PrivateNerResults
+{
+    /// <summary>Why seqeval's word counts are not in a result released under differential privacy.</summary>
+    public const string WordsWithheld =
+        "not released under differential privacy: a report's number of words has no bound, so no noise calibrated to one report exists for them; "
+        + "accuracy over words is not estimable without them (entity-level figures are released)";
+
+    /// <param name="summary">documents_read exact (public under replace-one); documents evaluated and skipped kinds noisy.</param>
+    /// <param name="clipping">The contribution bound and the noisy number of reports clipped.</param>
+    /// <param name="release">Its differential privacy section gives the noise variance of each section.</param>
+    public static ResultDocument Build(
+        string task,
+        IReadOnlyList<string> types,
+        NoisyNerCounts counts,
+        InputSummary summary,
+        EntityClippingSection? clipping,
+        ReleaseSection release)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(counts);
+        ArgumentNullException.ThrowIfNull(summary);
+        ArgumentNullException.ThrowIfNull(release);
+        var privacy = release.DifferentialPrivacy ?? throw new ArgumentException("A private result needs its differential privacy section.", nameof(release));
+        var entityVariance = privacy.NoiseVariance.EntityCounts ?? throw new ArgumentException("The release states no noise variance for entity outcomes.", nameof(release));
+        var seqevalVariance = privacy.NoiseVariance.SeqevalCounts ?? throw new ArgumentException("The release states no noise variance for seqeval's counts.", nameof(release));
+
+        var seqeval = NoisyRates.Estimate(types, counts.SeqevalTp, counts.SeqevalFp, counts.SeqevalFn, seqevalVariance);
+        var perType = new SortedDictionary<string, ClassMetrics>(StringComparer.Ordinal);
+        var intervals = new Dictionary<string, ClassIntervals>(StringComparer.Ordinal);
+        for (var t = 0; t < types.Count; t++)
+        {
+            var figures = seqeval.PerClass[types[t]];
+            var (tp, fp, fn) = (counts.SeqevalTp[t], counts.SeqevalFp[t], counts.SeqevalFn[t]);
+            // Tn has no meaning for spans (as in seqeval's report).
+            perType[types[t]] = new ClassMetrics(figures.Precision.Estimate, figures.Recall.Estimate, figures.F1.Estimate, tp + fn, tp, fp, fn, 0);
+            intervals[types[t]] = Intervals(figures.Precision, figures.Recall, figures.F1);
+        }
+
+        var (micro, macro, weighted) = (Averaged(seqeval.Micro), Averaged(seqeval.Macro), Averaged(seqeval.Weighted));
+        return new ResultDocument
+        {
+            Task = task,
+            NDocuments = summary.DocumentsEvaluated,
+            ConfusionMatrix = new ConfusionMatrixDto([.. types], [.. counts.Outcomes.Boundaries.Select(row => row.ToArray())]),
+            PerClass = perType,
+            Micro = micro,
+            Macro = macro,
+            Weighted = weighted,
+            Accuracy = null,
+            InputSummary = summary,
+            Intervals = new IntervalsSection(IntervalsSection.DpSimulationMethod, 0.95, null, intervals)
+            {
+                MacroF1 = Interval.From(seqeval.Macro.F1),
+                MicroF1 = Interval.From(seqeval.Micro.F1),
+            },
+            Schemes = Schemes(types, counts.Outcomes, entityVariance),
+            Seqeval = new SeqevalSection(NerResults.SeqevalMode, NerResults.SeqevalScheme, perType, micro, macro, weighted, Words: null, WordsCorrect: null, Accuracy: null),
+            EntityClipping = clipping,
+            Release = release,
+        };
+    }
+
+    /// <summary>
+    /// A released entity recognition result's counts, noisy or exact, in <paramref name="types"/>' order: the outcomes
+    /// recovered from the schemes and the boundary matrix (every identity between them checked; signs are not, noise
+    /// makes small counts negative), and seqeval's per-type counts.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A section is missing, lacks a type, or the schemes contradict the boundary matrix.</exception>
+    public static NoisyNerCounts Read(ResultDocument document, IReadOnlyList<string> types)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(types);
+        var schemes = document.Schemes ?? throw new InvalidDataException("the entity recognition result has no schemes section");
+        var released = new Dictionary<string, NerOutcomeCounts[]>(StringComparer.Ordinal);
+        foreach (var scheme in NerSchemes.All)
+        {
+            if (!schemes.TryGetValue(scheme, out var section) || section?.PerType is null)
+            {
+                throw new InvalidDataException($"schemes.{scheme} is missing");
+            }
+
+            released[scheme] = [.. types.Select(type => section.PerType.TryGetValue(type, out var metrics) && metrics is not null
+                ? metrics.ToCounts()
+                : throw new InvalidDataException($"schemes.{scheme}.per_type lacks entity type '{type}'"))];
+        }
+
+        var outcomes = NerOutcomes.FromSchemes(types, (scheme, t) => released[scheme][t], PrivateMultiLabelResults.ReadSignedMatrix(document, types), requireCounts: false);
+        return WithSeqeval(document, types, outcomes);
+    }
+
+    /// <summary>
+    /// Pools entity recognition sites of which at least one released under differential privacy: outcomes, seqeval's
+    /// counts, documents, skipped kinds and reports clipped add, and so do the noise variances. Schemes are pooled only
+    /// when every site released them (else the pool would not be the union's; <paramref name="omitted"/> says so, and
+    /// the pool is then seqeval's alone).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A site's sections are malformed.</exception>
+    public static ResultDocument Pool(string task, IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites, ICollection<OmittedSection>? omitted = null)
+    {
+        ArgumentNullException.ThrowIfNull(types);
+        ArgumentNullException.ThrowIfNull(sites);
+        var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
+        var counts = NoisyNerCounts.Sum(types.Count, [.. sites.Select(s => everySiteHasSchemes ? Read(s, types) : WithSeqeval(s, types, NerOutcomes.Zero(types.Count)))]);
+        var privacy = DifferentialPrivacyRelease.Pool(sites.Select(s => s.Release?.DifferentialPrivacy))
+            ?? throw new ArgumentException("No site released under differential privacy.", nameof(sites));
+        var clipped = sites.Where(s => s.EntityClipping is not null).ToList();
+        var clipping = clipped.Count == 0 ? null : new EntityClippingSection(clipped.Max(s => s.EntityClipping!.MaxEntitiesPerReport), clipped.Sum(s => s.EntityClipping!.ReportsClipped));
+        var pooled = Build(task, types, counts, InputSummary.Sum(sites.Select(s => s.InputSummary)), clipping, new ReleaseSection { DifferentialPrivacy = privacy });
+        if (everySiteHasSchemes)
+        {
+            return pooled;
+        }
+
+        omitted?.Add(new OmittedSection("schemes", "a site released none, and a pool of the other sites would not be the union's"));
+        return pooled with { Schemes = null };
+    }
+
+    /// <summary>The outcomes with the document's seqeval counts.</summary>
+    /// <exception cref="InvalidDataException">The seqeval section is missing or lacks a type.</exception>
+    private static NoisyNerCounts WithSeqeval(ResultDocument document, IReadOnlyList<string> types, NerOutcomes outcomes)
+    {
+        var seqeval = document.Seqeval ?? throw new InvalidDataException("the entity recognition result has no seqeval section");
+        var metrics = types.Select(type => seqeval.PerType is not null && seqeval.PerType.TryGetValue(type, out var m) && m is not null
+            ? m
+            : throw new InvalidDataException($"seqeval.per_type lacks entity type '{type}'")).ToList();
+        return new NoisyNerCounts(outcomes, [.. metrics.Select(m => m.Tp)], [.. metrics.Select(m => m.Fp)], [.. metrics.Select(m => m.Fn)]);
+    }
+
+    private static SortedDictionary<string, NerSchemeSection> Schemes(IReadOnlyList<string> types, NerOutcomes outcomes, double variance)
+    {
+        var figures = NoisyNerSchemes.Estimate(types, outcomes, variance);
+        var section = new SortedDictionary<string, NerSchemeSection>(StringComparer.Ordinal);
+        foreach (var scheme in NerSchemes.All)
+        {
+            var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
+            var intervals = new SortedDictionary<string, ClassIntervals>(StringComparer.Ordinal);
+            var overall = new NerOutcomeCounts();
+            for (var t = 0; t < types.Count; t++)
+            {
+                var counts = outcomes.Scheme(scheme, t);
+                overall += counts;
+                perType[types[t]] = Metrics(counts, figures[scheme][t]);
+                intervals[types[t]] = Intervals(figures[scheme][t].Precision, figures[scheme][t].Recall, figures[scheme][t].F1);
+            }
+
+            var total = figures[scheme][types.Count];
+            section[scheme] = new NerSchemeSection(perType, Metrics(overall, total))
+            {
+                PerTypeIntervals = intervals,
+                OverallIntervals = Intervals(total.Precision, total.Recall, total.F1),
+            };
+        }
+
+        return section;
+    }
+
+    private static NerSchemeMetrics Metrics(NerOutcomeCounts c, NoisySchemeFigures figures) => new(
+        c.Correct,
+        c.Incorrect,
+        c.Partial,
+        c.Missed,
+        c.Spurious,
+        c.Correct + c.Incorrect + c.Partial + c.Missed,
+        c.Correct + c.Incorrect + c.Partial + c.Spurious,
+        figures.Precision.Estimate,
+        figures.Recall.Estimate,
+        figures.F1.Estimate);
+
+    private static ClassIntervals Intervals(NoisyInterval precision, NoisyInterval recall, NoisyInterval f1) =>
+        new(Interval.From(precision), Interval.From(recall)) { F1 = Interval.From(f1) };
+
+    private static AveragedMetrics Averaged(NoisyAveragedMetrics figures) =>
+        new(figures.Precision.Estimate, figures.Recall.Estimate, figures.F1.Estimate);
+}
