@@ -637,6 +637,7 @@ public sealed partial class RunScheduler(
             NodeMessage.KindOneofCase.Progress => message.Progress.RunId,
             NodeMessage.KindOneofCase.Failed => message.Failed.RunId,
             NodeMessage.KindOneofCase.Cancelled => message.Cancelled.RunId,
+            NodeMessage.KindOneofCase.HandedBack => message.HandedBack.RunId,
             _ => "",
         };
         // Only this run and its evaluation: loading every run of a 200-node evaluation for each progress report made a
@@ -719,6 +720,9 @@ public sealed partial class RunScheduler(
                 run.LeaseExpiresAt = null;
                 Transition(db, run, RunStatus.Cancelled, "cancelled by the node", now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
+                break;
+            case NodeMessage.KindOneofCase.HandedBack:
+                HandBack(db, run, Reason(message.HandedBack.Reason, "handed back by the node"), now, changes, logger);
                 break;
         }
     }
