@@ -108,6 +108,6 @@ internal static partial class RunCommand
         }
     }
 
-    [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node agent '{NodeName}' stopped cleanly")]
+    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Node agent '{NodeName}' stopped cleanly")]
     private static partial void LogAgentStopped(ILogger logger, string nodeName);
 }
