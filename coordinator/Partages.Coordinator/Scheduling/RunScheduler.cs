@@ -193,8 +193,12 @@ public sealed partial class RunScheduler(
         }
     }
 
-    /// <summary>The session ended: the node is offline; its runs keep their leases until they expire.</summary>
-    public async Task DisconnectAsync(NodeSession session)
+    /// <summary>
+    /// The session ended: the node is offline; its runs keep their leases until they expire. When the coordinator is
+    /// stopping, the node's last-seen time is left at its last heartbeat: hundreds of sessions ending at once would
+    /// queue as many SQLite writes, seconds of the stop (docs/benchmarks.md).
+    /// </summary>
+    public async Task DisconnectAsync(NodeSession session, bool coordinatorStopping = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (!sessions.Unregister(session))
@@ -202,10 +206,14 @@ public sealed partial class RunScheduler(
             return;
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync().ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        await db.Nodes.Where(n => n.Id == session.Node.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+        if (!coordinatorStopping)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync().ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            await db.Nodes.Where(n => n.Id == session.Node.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+        }
+
         sessions.PublishChange();
         Log.NodeDisconnected(logger, session.NodeName);
     }

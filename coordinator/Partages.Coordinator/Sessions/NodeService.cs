@@ -87,7 +87,7 @@ public sealed partial class NodeService(
         }
         finally
         {
-            await scheduler.DisconnectAsync(session).ConfigureAwait(false);
+            await scheduler.DisconnectAsync(session, coordinatorStopping: stopping.IsCancellationRequested).ConfigureAwait(false);
             session.Complete();
             await writer.ConfigureAwait(false);
         }
