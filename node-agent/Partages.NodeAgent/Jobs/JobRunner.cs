@@ -95,9 +95,9 @@ public sealed partial class JobRunner(
             {
                 await Task.WhenAll(running.Select(r => r.Completion)).WaitAsync(options.StopGracePeriod, timeProvider, cancellationToken).ConfigureAwait(false);
             }
-            catch (TimeoutException)
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
             {
-                // The grace period is over: what still runs is handed back below.
+                // The grace period is over (or the host gave up waiting): what still runs is handed back below.
             }
         }
 
