@@ -23,6 +23,10 @@ public sealed class NodeAgentStopTests
     // bound only rules out hanging until the host's shutdown timeout and leaves room for a loaded machine.
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(60);
 
+    /// <summary>The hospital operator's <c>jobs approve RUN</c>, run as its own process beside the agent.</summary>
+    private static Task ApproveAsync(LocalFederation federation, NodeHandle node, string runId, CancellationToken cancellationToken) =>
+        ManagedProcess.RunAsync($"approve {runId}", Executables.NodeAgent, ["jobs", "approve", runId, "--config", node.ConfigPath, "--by", "stop-test"], Path.Combine(federation.LogDirectory, "jobs.log"), StopBound, cancellationToken);
+
     [Test]
     public async Task Run_SigtermWhileARunIsInFlight_ExitsZeroHandsTheRunBackAndItCompletesAfterARestart()
     {
@@ -37,6 +41,7 @@ public sealed class NodeAgentStopTests
         var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site"]), bundle.Sha256, cancellationToken: cts.Token);
         var running = await StopSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single() is { State: RunState.Running, Done: > 0 }, cts.Token);
         var runId = running.Runs.Single().Id;
+        TestContext.Out.WriteLine($"SIGTERM at {running.Runs.Single().Done} of {running.Runs.Single().Total} reports evaluated.");
 
         var exitCode = await node.Process.StopAsync(StopSignal.Terminate, StopBound, cts.Token);
 
@@ -63,30 +68,34 @@ public sealed class NodeAgentStopTests
     [Test]
     public async Task Run_SigintWithinTheGracePeriod_TheRunFinishesAndIsReleasedBeforeTheAgentExitsZero()
     {
+        // Manual approval holds the run, deterministically, in progress when the signal lands: the hospital's operator
+        // approves it (then its payload) during the stop, as during a maintenance window, and the agent waits for it.
         using var cts = new CancellationTokenSource(TestTimeout);
         var work = StopSupport.NewWorkDirectory("node-sigint");
-        var dataset = await StopSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "amr.jsonl"), copies: 8);
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
-        var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", dataset.Path)], new NodeSettings { StopGraceSeconds = 600 }, cts.Token);
+        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256], Approval = "manual" }, cts.Token);
+        var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], new NodeSettings { StopGraceSeconds = 600 }, cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("stops", "evaluator", cts.Token));
         var evaluator = new EvaluatorClient(channel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
         var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site"]), bundle.Sha256, cancellationToken: cts.Token);
-        var running = await StopSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single() is { State: RunState.Running, Done: > 0 }, cts.Token);
+        var runId = submitted.Runs.Single().Id;
+        await node.Process.WaitForLineAsync(new Regex($@"Run {Regex.Escape(runId)} .* awaits approval"), StopBound, cts.Token);
 
-        var clock = Stopwatch.StartNew();
-        var exitCode = await node.Process.StopAsync(StopSignal.Interrupt, TestTimeout, cts.Token);
-        clock.Stop();
+        node.Process.Signal(StopSignal.Interrupt);
+        await node.Process.WaitForLineAsync(new Regex(@"Stopping: 1 run\(s\) in progress get up to 600 s"), StopBound, cts.Token);
+        await ApproveAsync(federation, node, runId, cts.Token);
+        await node.Process.WaitForLineAsync(new Regex($@"Run {Regex.Escape(runId)}: its payload .* awaits approval"), StopBound, cts.Token);
+        await ApproveAsync(federation, node, runId, cts.Token);
+        var exitCode = await node.Process.Exited.WaitAsync(StopBound, cts.Token);
 
         exitCode.Should().Be(0, node.Process.Output());
         node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("   at ");
         var log = await StopSupport.ReadLogAsync(node.Process.LogPath);
-        log.Should().Contain($"Run {running.Runs.Single().Id} succeeded")
+        log.Should().Contain($"Run {runId} succeeded")
             .And.Contain("Job runner stopped: 1 run(s) finished during the stop, 0 handed back to the coordinator")
             .And.Contain("Node agent 'site' stopped cleanly");
         var final = await evaluator.GetAsync(submitted.Id, cts.Token);
         final.State.Should().Be(EvaluationState.Completed, "the run finished within the grace period, before the agent exited");
-        TestContext.Out.WriteLine($"The agent finished its run and exited {clock.Elapsed.TotalSeconds:0.0} s after SIGINT.");
     }
 
     [Test]
