@@ -21,6 +21,9 @@ namespace Partages.NodeAgent.Jobs;
 /// never takes the agent down: every outcome becomes a message (failed, cancelled) whose reason is one of
 /// <see cref="CoordinatorReasons"/>' categories; the details stay in the local log and the audit log. Jobs keep
 /// running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
+/// When the agent stops, runs in progress get <see cref="AgentOptions.StopGracePeriod"/> to finish; what is still
+/// running then is cancelled and handed back to the coordinator (JobHandedBack), which offers it again when the
+/// agent is back: a stop never loses a run nor fails it.
 /// </summary>
 public sealed partial class JobRunner(
     NodeConfig config,
@@ -37,9 +40,13 @@ public sealed partial class JobRunner(
     /// <summary>What the coordinator hears of an unexpected error: the generic category, like any failure at the node.</summary>
     public const string InternalErrorReason = CoordinatorReasons.RunFailed;
 
+    /// <summary>Why a run was handed back, as the coordinator shows it.</summary>
+    public const string HandedBackReason = "handed back: the node agent was stopping";
+
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _admission = new();
+    private volatile bool _stopping;
 
     /// <summary>Runs not yet final here: accepted, downloading, running, or waiting for their result to be stored.</summary>
     public IReadOnlyList<string> ActiveRunIds => [.. _runs.Keys.Order(StringComparer.Ordinal)];
@@ -75,12 +82,30 @@ public sealed partial class JobRunner(
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stops every run; each reports itself failed ("the node agent was stopped") before the session closes.</summary>
+    /// <summary>
+    /// Takes no new run, lets the runs in progress finish within the grace period, then cancels the rest: each is
+    /// handed back before the session (stopped after this) flushes the outbox and closes.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
+        var running = _runs.Values.ToArray();
+        if (running.Length > 0)
+        {
+            LogDraining(logger, running.Length, options.StopGracePeriod.TotalSeconds);
+            try
+            {
+                await Task.WhenAll(running.Select(r => r.Completion)).WaitAsync(options.StopGracePeriod, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // The grace period is over (or the host gave up waiting): what still runs is handed back below.
+            }
+        }
+
         await _shutdown.CancelAsync().ConfigureAwait(false);
-        var running = _runs.Values.Select(r => r.Completion).ToArray();
-        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_runs.Values.Select(r => r.Completion)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        LogStopped(logger, running.Count(r => r.Outcome == RunOutcome.Finished), running.Count(r => r.Outcome == RunOutcome.HandedBack));
     }
 
     public void Dispose() => _shutdown.Dispose();
@@ -102,6 +127,14 @@ public sealed partial class JobRunner(
                 Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
             }
 
+            return;
+        }
+
+        if (_stopping)
+        {
+            // Not looked at, so nothing to audit: the coordinator offers it again when the agent is back.
+            LogHandedBack(logger, offer.RunId);
+            Send(new NodeMessage { HandedBack = new JobHandedBack { RunId = offer.RunId, Reason = HandedBackReason } });
             return;
         }
 
@@ -246,11 +279,14 @@ public sealed partial class JobRunner(
             admission.RunCancelled(run.RunId);
             Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
         }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        catch (Exception ex) when (_shutdown.IsCancellationRequested && !run.CancelRequested && ex is not OutOfMemoryException)
         {
-            LogStoppedByShutdown(logger, run.RunId);
-            admission.RunFailed(run.RunId, "the node agent was stopped");
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = "the node agent was stopped" } });
+            // Cancelled by the stop, whatever shape the cancellation took on its way out (the inference worker may
+            // surface it as its own error): not a failure of the run, which another session takes up again.
+            run.Outcome = RunOutcome.HandedBack;
+            LogHandedBack(logger, run.RunId);
+            admission.RunFailed(run.RunId, HandedBackReason);
+            Finish(run, new NodeMessage { HandedBack = new JobHandedBack { RunId = run.RunId, Reason = HandedBackReason } });
         }
         catch (Exception ex) when (ex is EvaluationRefusedException or ArtifactException or ResultRefusedException)
         {
@@ -267,6 +303,12 @@ public sealed partial class JobRunner(
             outbox.DropProgress(run.RunId);
             _runs.TryRemove(run.RunId, out _);
             run.Dispose();
+        }
+
+        // Whatever the result (succeeded, failed, rejected…), the run did not need handing back.
+        if (run.Outcome == RunOutcome.Running)
+        {
+            run.Outcome = RunOutcome.Finished;
         }
     }
 
@@ -322,6 +364,8 @@ public sealed partial class JobRunner(
 
         public Task Completion { get; set; } = Task.CompletedTask;
 
+        public RunOutcome Outcome { get; set; } = RunOutcome.Running;
+
         public void RequestCancel()
         {
             _cancelRequested = true;
@@ -365,12 +409,26 @@ public sealed partial class JobRunner(
     [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Cancellation asked for run {RunId}, which is not running here; acknowledged")]
     private static partial void LogCancelUnknownRun(ILogger logger, string runId);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} stopped because the agent is shutting down")]
-    private static partial void LogStoppedByShutdown(ILogger logger, string runId);
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} handed back to the coordinator: the agent is stopping (it is offered again when the agent is back)")]
+    private static partial void LogHandedBack(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Stopping: {Count} run(s) in progress get up to {GraceSeconds} s to finish; the rest is handed back to the coordinator")]
+    private static partial void LogDraining(ILogger logger, int count, double graceSeconds);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Job runner stopped: {Finished} run(s) finished during the stop, {HandedBack} handed back to the coordinator")]
+    private static partial void LogStopped(ILogger logger, int finished, int handedBack);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Could not handle the offer of run {RunId}")]
     private static partial void LogOfferError(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Ignored a job offer without a run id")]
     private static partial void LogOfferWithoutRunId(ILogger logger);
+}
+
+/// <summary>How a run ended, for the stop's summary.</summary>
+internal enum RunOutcome
+{
+    Running,
+    Finished,
+    HandedBack,
 }

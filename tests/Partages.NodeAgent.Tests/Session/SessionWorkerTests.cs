@@ -300,28 +300,6 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     }
 
     [Test]
-    public async Task HostStopping_JobRunning_ReportsTheRunStoppedBeforeClosingTheSession()
-    {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
-        Engine.Evaluate = async (_, _, token) =>
-        {
-            await Task.Delay(Timeout.Infinite, token);
-            return FakeEngine.SampleResult();
-        };
-        var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
-        var session = await Coordinator.NextSessionAsync();
-        session.Offer(Offers.For("run-s", bundle));
-        await Engine.Started;
-
-        await node.DisposeAsync();
-        var failed = await session.NextAsync(m => m.Failed is not null);
-        await session.Ended.WaitAsync(TestTimeouts.Default);
-
-        failed.Failed.Should().Be(new JobFailed { RunId = "run-s", Reason = "the node agent was stopped" });
-    }
-
-    [Test]
     public async Task Coordinator_NotIssuedByTheSavedCa_NeverConnectsAndLogsTheRefusalOnce()
     {
         using var impostor = new TestPki("Impostor CA");
