@@ -76,8 +76,8 @@ public sealed record EvaluationView(
 /// One node's run. <see cref="Done"/> of <see cref="Total"/> counts <see cref="ProgressUnit"/>: "bytes" of the model
 /// bundle while the node downloads it, "documents" once it evaluates (for a succeeded run, the documents its result
 /// says it read), "" before either. <see cref="ResultSha256"/> is the SHA-256 of the payload the node released (what
-/// its own audit log records); <see cref="SuppressedCells"/> is null unless the released result says how many cells
-/// its release gate suppressed.
+/// its own audit log records); <see cref="Epsilon"/> is the ε its release spent under differential privacy (null
+/// before a result, and for exact counts).
 /// </summary>
 public sealed record RunView(
     string Id,
@@ -90,7 +90,7 @@ public sealed record RunView(
     int Attempts,
     DateTimeOffset UpdatedAt,
     string? ResultSha256,
-    long? SuppressedCells,
+    double? Epsilon,
     IReadOnlyList<StateChangeView> History);
 
 /// <summary>A state a run entered, when, and why (empty when there is nothing to say).</summary>

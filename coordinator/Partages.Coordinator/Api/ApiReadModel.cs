@@ -113,7 +113,7 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
                 r.Attempts,
                 r.UpdatedAt,
                 r.ResultSha256.Length == 0 ? null : r.ResultSha256,
-                released.SuppressedCells,
+                released.Epsilon,
                 [.. changes.Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))]);
         });
         return new EvaluationView(

@@ -39,8 +39,11 @@ public static class CoordinatorTelemetry
     public static readonly Counter<long> DocumentsProcessed = Meter.CreateCounter<long>(
         "partages.documents.processed", description: "Documents the nodes report as processed (progress, then the final count at result intake), by node; rate() gives documents per second.");
 
-    public static readonly Counter<long> SuppressedCells = Meter.CreateCounter<long>(
-        "partages.release_gate.suppressed_cells", description: "Cells the nodes' release gates suppressed in the results they released, by node.");
+    public static readonly Counter<double> EpsilonReleased = Meter.CreateCounter<double>(
+        "partages.release_gate.epsilon", description: "ε the nodes' release gates spent on the results they released (differential privacy), by node; releases of exact counts add nothing.");
+
+    public static readonly Counter<long> ExactReleases = Meter.CreateCounter<long>(
+        "partages.release_gate.exact_releases", description: "Results released as exact counts because the hospital switched differential privacy off for the dataset, by node.");
 
     /// <summary>Starts the submission span (null when nobody listens).</summary>
     public static Activity? StartSubmission() => ActivitySource.StartActivity(SubmissionSpan);
@@ -119,9 +122,13 @@ public static class CoordinatorTelemetry
             DocumentsProcessed.Add(read - before, node);
         }
 
-        if (figures.SuppressedCells is { } suppressed && suppressed > 0)
+        if (figures.Epsilon is { } epsilon)
         {
-            SuppressedCells.Add(suppressed, node);
+            EpsilonReleased.Add(epsilon, node);
+        }
+        else if (figures.DocumentsRead is not null)
+        {
+            ExactReleases.Add(1, node);
         }
     }
 

@@ -3,15 +3,13 @@ using System.Text.Json;
 namespace Partages.Coordinator.Telemetry;
 
 /// <summary>
-/// The two numbers the metrics take from a released site result: <c>input_summary.documents_read</c> and the release
-/// gate's <c>suppressed_cells</c> (at the top level or one object down, e.g. under a <c>release</c> object). Read
-/// defensively: a result without them, or with an unexpected shape, yields nulls and never an error, since the
-/// result itself has already been validated by Results/ and metrics must not refuse it.
+/// The two numbers the metrics and the run view take from a released site result: <c>input_summary.documents_read</c>
+/// and the ε the release spent (<c>release.differential_privacy.epsilon</c>; null for exact counts). Read defensively:
+/// a result without them, or with an unexpected shape, yields nulls and never an error, since the result itself has
+/// already been validated by Results/ and metrics must not refuse it.
 /// </summary>
-public sealed record ReleasedFigures(long? DocumentsRead, long? SuppressedCells)
+public sealed record ReleasedFigures(long? DocumentsRead, double? Epsilon)
 {
-    private const string SuppressedCellsProperty = "suppressed_cells";
-
     public static ReleasedFigures Read(string resultJson)
     {
         if (string.IsNullOrEmpty(resultJson))
@@ -31,30 +29,18 @@ public sealed record ReleasedFigures(long? DocumentsRead, long? SuppressedCells)
             long? read = root.TryGetProperty("input_summary", out var summary) && summary.ValueKind == JsonValueKind.Object
                 ? Count(summary, "documents_read")
                 : null;
-            return new ReleasedFigures(read, FindSuppressedCells(root));
+            double? epsilon = root.TryGetProperty("release", out var release) && release.ValueKind == JsonValueKind.Object
+                && release.TryGetProperty("differential_privacy", out var privacy) && privacy.ValueKind == JsonValueKind.Object
+                && privacy.TryGetProperty("epsilon", out var value) && value.ValueKind == JsonValueKind.Number
+                && value.TryGetDouble(out var e) && e > 0 && double.IsFinite(e)
+                    ? e
+                    : null;
+            return new ReleasedFigures(read, epsilon);
         }
         catch (JsonException)
         {
             return new ReleasedFigures(null, null);
         }
-    }
-
-    private static long? FindSuppressedCells(JsonElement root)
-    {
-        if (Count(root, SuppressedCellsProperty) is { } top)
-        {
-            return top;
-        }
-
-        foreach (var property in root.EnumerateObject())
-        {
-            if (property.Value.ValueKind == JsonValueKind.Object && Count(property.Value, SuppressedCellsProperty) is { } nested)
-            {
-                return nested;
-            }
-        }
-
-        return null;
     }
 
     private static long? Count(JsonElement element, string name) =>

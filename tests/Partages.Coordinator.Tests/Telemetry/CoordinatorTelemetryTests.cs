@@ -59,7 +59,7 @@ public sealed class CoordinatorTelemetryTests
         // The node's job span, as a node would make it from the offer: same trace, a span of its own.
         ActivityContext.TryParse(_offer.TraceParent, null, out var offerContext).Should().BeTrue(_offer.TraceParent);
         _nodeJob = new ActivityContext(offerContext.TraceId, ActivitySpanId.CreateRandom(), ActivityTraceFlags.Recorded, isRemote: true);
-        var result = WithSuppressedCells(Evaluations.SiteResult(Matrix), suppressed: 3);
+        var result = WithPrivacy(Evaluations.SiteResult(Matrix), epsilon: 0.5);
         await node.Client.SubmitResultAsync(
             new SubmitResultRequest { RunId = _offer.RunId, ResultJson = result, ResultSha256 = Evaluation.ContentHash.Of(result) },
             new Metadata { { "traceparent", $"00-{_nodeJob.TraceId.ToHexString()}-{_nodeJob.SpanId.ToHexString()}-01" } },
@@ -96,7 +96,7 @@ public sealed class CoordinatorTelemetryTests
         samples.Should().Contain("partages_runs_finished_total{state=\"succeeded\"}", 1);
         // 12 from the progress report, the rest at intake from the result's input_summary.
         samples.Should().Contain($"partages_documents_processed_total{{node=\"{Site}\"}}", Documents);
-        samples.Should().Contain($"partages_release_gate_suppressed_cells_total{{node=\"{Site}\"}}", 3);
+        samples.Should().Contain($"partages_release_gate_epsilon_total{{node=\"{Site}\"}}", 0.5);
         samples.Should().Contain($"partages_artifacts_bytes_served_bytes_total{{node=\"{Site}\"}}", 10_000);
     }
 
@@ -179,16 +179,22 @@ public sealed class CoordinatorTelemetryTests
         return samples;
     }
 
-    private static string WithSuppressedCells(string resultJson, long suppressed)
+    /// <summary>The site result as if released under differential privacy at <paramref name="epsilon"/> (no noise added: the metric reads ε only).</summary>
+    private static string WithPrivacy(string resultJson, double epsilon)
     {
         var document = JsonNode.Parse(resultJson)!.AsObject();
         document["release"] = new JsonObject
         {
-            ["min_cell_count"] = 5,
-            ["suppressed_cells"] = suppressed,
-            ["merged_histogram_bins"] = 0,
             ["withheld_sections"] = new JsonArray(),
-            ["differential_privacy"] = null,
+            ["differential_privacy"] = new JsonObject
+            {
+                ["mechanism"] = "discrete_gaussian",
+                ["neighbouring"] = "replace_one",
+                ["rho"] = 0.01,
+                ["epsilon"] = epsilon,
+                ["delta"] = 1e-6,
+                ["noise_variance"] = new JsonObject { ["outcome_counts"] = 0.0001 },
+            },
         };
         return document.ToJsonString();
     }

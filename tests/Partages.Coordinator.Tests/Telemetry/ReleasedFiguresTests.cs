@@ -5,24 +5,24 @@ namespace Partages.Coordinator.Tests.Telemetry;
 public sealed class ReleasedFiguresTests
 {
     [Test]
-    public void Read_ReleaseSectionWithSuppressedCells_ReadsItAndTheDocumentsRead()
+    public void Read_PrivateRelease_ReadsItsEpsilonAndTheDocumentsRead()
     {
-        var figures = ReleasedFigures.Read("""{"input_summary": {"documents_read": 215}, "release": {"min_cell_count": 5, "suppressed_cells": 4}}""");
+        var figures = ReleasedFigures.Read("""{"input_summary": {"documents_read": 215}, "release": {"withheld_sections": [], "differential_privacy": {"mechanism": "discrete_gaussian", "epsilon": 0.75}}}""");
 
-        figures.Should().Be(new ReleasedFigures(215, 4));
+        figures.Should().Be(new ReleasedFigures(215, 0.75));
     }
 
     [Test]
-    public void Read_SuppressedCellsAtTheTopLevel_ReadsIt()
+    public void Read_ExactRelease_NoEpsilon()
     {
-        ReleasedFigures.Read("""{"suppressed_cells": 2}""").SuppressedCells.Should().Be(2);
+        ReleasedFigures.Read("""{"input_summary": {"documents_read": 9}, "release": {"withheld_sections": []}}""").Should().Be(new ReleasedFigures(9, null));
     }
 
     [TestCase("")]
     [TestCase("not json")]
     [TestCase("[1, 2]")]
-    [TestCase("""{"input_summary": "215", "release": {"suppressed_cells": -1}}""")]
-    [TestCase("""{"release": {"suppressed_cells": 1.5}}""")]
+    [TestCase("""{"input_summary": "215", "release": {"differential_privacy": {"epsilon": -1}}}""")]
+    [TestCase("""{"release": {"differential_privacy": {"epsilon": "1"}}}""")]
     public void Read_MissingOrMalformedFigures_NullsAndNoError(string json)
     {
         ReleasedFigures.Read(json).Should().Be(new ReleasedFigures(null, null));

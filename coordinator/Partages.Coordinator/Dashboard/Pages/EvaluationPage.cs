@@ -363,7 +363,7 @@ public static class EvaluationPage
             .Open("div", ("class", "table-wrap"))
             .Open("table", ("class", "data released-table"))
             .Open("thead").Open("tr");
-        foreach (var heading in new[] { "Node", "Run", "State", "Payload SHA-256", "Suppressed cells", "Received" })
+        foreach (var heading in new[] { "Node", "Run", "State", "Payload SHA-256", "Privacy", "Received" })
         {
             html.Element("th", heading, ("scope", "col"));
         }
@@ -379,7 +379,7 @@ public static class EvaluationPage
             StateBadge.Write(html, run.State);
             html.Close("td")
                 .Element("td", run.ResultSha256 ?? "nothing released", ("class", run.ResultSha256 is null ? "muted" : "mono hash"))
-                .Element("td", run.SuppressedCells is { } s ? Html.Count(s) : run.ResultSha256 is null ? "—" : "not reported", ("class", "num"))
+                .Element("td", run.ResultSha256 is null ? "—" : run.Epsilon is { } e ? string.Create(CultureInfo.InvariantCulture, $"DP ε {e:0.##}") : "exact counts", ("class", "num"))
                 .Element("td", received is null ? "—" : Html.Instant(received.At))
                 .Close("tr");
         }
