@@ -27,7 +27,8 @@ public sealed class ReproducibilityTests
         var work = TestAssets.NewWorkDirectory("reproducible");
         Directory.CreateDirectory(work);
         var (pathA, pathB) = (TestAssets.Assets.Hospitals[0].AmrPath, TestAssets.Assets.Hospitals[1].AmrPath);
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
+        // Exact counts: this test is about the computation being deterministic; under DP a recomputed release draws fresh noise.
+        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, StartTimeout = TimeSpan.FromMinutes(3), DifferentialPrivacy = "off", PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var siteA = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", pathA)], cts.Token);
         var siteB = await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", pathB)], cts.Token);
         var token = await federation.CreateApiTokenAsync("reproducer", "evaluator", cts.Token);
