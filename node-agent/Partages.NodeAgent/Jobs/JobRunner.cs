@@ -212,9 +212,9 @@ public sealed partial class JobRunner(
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
-            var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256);
+            var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256) { DatasetFingerprint = admitted.Snapshot.Fingerprint };
             ReleasedPayload payload;
-            if (admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat)
+            if (admitted.Snapshot.Repeat && releaseGate.TryRepeat(request) is { } repeat)
             {
                 // A request already released on this snapshot gets the same bytes back, and no model runs at all.
                 stage = RunStage.Release;

@@ -67,9 +67,14 @@ public sealed partial class ResultReleaseGate(
     /// The payload already released for this very request (same spec, bundle and snapshot), or null. Admission asks
     /// this before anything runs: a repeated request is answered without running the model.
     /// </summary>
-    public ReleasedPayload? TryRepeat(ReleaseRequest request, string fingerprint)
+    public ReleasedPayload? TryRepeat(ReleaseRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
+        if (request.DatasetFingerprint is not { } fingerprint)
+        {
+            return null;
+        }
+
         lock (_serial)
         {
             if (cache.Find(ReleaseCache.KeyOf(request.SpecSha256, request.BundleSha256, fingerprint)) is not { } previous)

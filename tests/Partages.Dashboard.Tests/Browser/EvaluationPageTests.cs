@@ -85,8 +85,8 @@ public sealed class EvaluationPageTests
             sites.Should().Equal([.. Federation.NodeNames.Order(StringComparer.Ordinal), "pooled"]);
         }
 
-        // Each pooled row holds the DerSimonian–Laird diamond, or says why there is none (the nodes' release gates
-        // may suppress small cells, leaving F1s of 0 or 1 that have no variance to weight).
+        // Each pooled row holds the DerSimonian–Laird diamond, or says why there is none (fewer than two sites with an
+        // estimable F1 and a variance: under differential privacy a small class's F1 is often not estimable).
         foreach (var pooled in await page.Locator("g.forest-pooled").AllAsync())
         {
             var diamond = await pooled.Locator("polygon.pooled-mark").CountAsync();
@@ -95,7 +95,17 @@ public sealed class EvaluationPageTests
         await Expect(page.Locator("table.results-table tbody tr")).ToHaveCountAsync(Federation.NodeNames.Count + 1);
         await Expect(page.Locator("table.results-table tr.pooled-row th")).ToHaveTextAsync("Pooled (all sites)");
         await Expect(page.Locator("svg.heatmap g.cell")).ToHaveCountAsync(labels.Count * labels.Count);
-        if (await page.Locator("#roc-unavailable").CountAsync() == 1)
+        var pooledResult = ResultJson.DeserializePooled(final.PooledResultJson).Pooled!;
+        if (pooledResult.Release?.DifferentialPrivacy is { } privacy)
+        {
+            // Under differential privacy (the default): no curve from noisy bins, a table of AUROC with intervals;
+            // every row says which privacy it was released under, and the notes say the intervals include the noise.
+            await Expect(page.Locator("#noisy-auroc tbody tr")).ToHaveCountAsync(labels.Count);
+            await Expect(page.Locator("table.results-table tbody tr td").Filter(new() { HasTextString = "DP ε" })).ToHaveCountAsync(Federation.NodeNames.Count + 1);
+            await Expect(page.Locator("#release-notes")).ToContainTextAsync("interval includes the noise");
+            privacy.Mechanism.Should().Be("discrete_gaussian");
+        }
+        else if (await page.Locator("#roc-unavailable").CountAsync() == 1)
         {
             await Expect(page.Locator("#roc-unavailable")).ToContainTextAsync("not available for this result");
         }

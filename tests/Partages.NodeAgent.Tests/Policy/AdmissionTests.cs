@@ -2,6 +2,7 @@ using System.Text.Json;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Privacy;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
@@ -63,15 +64,21 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
         reason.Should().Be("spec 'amr-test' is not among the specs this node's policy allows");
     }
 
-    [TestCase(TaskTypes.TokenClassification, "entity recognition")]
-    [TestCase(TaskTypes.MultiLabelClassification, "multi-label classification")]
-    public async Task Offer_TaskTheGateNeverReleasesUnderDifferentialPrivacy_RejectedWithoutDownloadNamingTheRule(string task, string what)
+    [TestCase(TaskTypes.TokenClassification)]
+    [TestCase(TaskTypes.MultiLabelClassification)]
+    public async Task Offer_EntityOrMultiLabelTaskUnderDifferentialPrivacy_Accepted(string task)
     {
-        var spec = Offers.SpecYaml().Replace("task: single_label_classification", $"task: {task}", StringComparison.Ordinal);
+        // Every task has a release rule under differential privacy now (contribution bounding, noisy counts).
+        Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
+        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
+        var session = await Coordinator.NextSessionAsync();
 
-        var reason = await RejectionOfAsync(WithDifferentialPrivacy, spec);
+        session.Offer(Offers.For("run-dp", bundle, specYaml: Offers.SpecYaml().Replace("task: single_label_classification", $"task: {task}", StringComparison.Ordinal)));
+        var reply = await session.NextAsync(m => m.Rejected is not null || m.Accepted is not null);
 
-        reason.Should().Be($"dataset 'amr-reports' has differential privacy; {what} results cannot be released under it");
+        reply.Accepted.Should().NotBeNull();
     }
 
     [Test]
@@ -182,15 +189,17 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
     [Test]
     public async Task CheckSnapshotAsync_PrivacyBudgetSpent_RefusedAtAdmissionWithTheNumbers()
     {
-        var privacy = new DifferentialPrivacyPolicy { EpsilonPerRelease = 1, EpsilonBudget = 1.5 };
+        // A budget that covers one release of ε 1 and a half more: a second release would pass it.
+        var one = new DifferentialPrivacyPolicy { EpsilonPerRelease = 1 };
+        var privacy = one with { EpsilonBudget = Zcdp.EpsilonOf(1.5 * one.RhoPerRelease, one.Delta) };
         var (admission, dataset) = await AdmissionOverOneLineAsync(policy => policy with { DifferentialPrivacy = privacy });
         var accountant = new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System);
         accountant.ChargeRelease("amr-reports", "earlier", privacy.RhoPerRelease, privacy.EpsilonBudget, privacy.Delta);
 
         var verdict = await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None);
 
-        verdict.Admitted.Should().BeFalse("a second release of ε 1 composes beyond a budget of 1.5");
-        verdict.Reason.Should().Contain("privacy budget").And.Contain("1.5");
+        verdict.Admitted.Should().BeFalse("a second release of ε 1 composes beyond the budget");
+        verdict.Reason.Should().Contain("privacy budget").And.Contain(privacy.EpsilonBudget.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture));
         accountant.Spent("amr-reports").ModelRuns.Should().Be(0, "a refused offer runs nothing and counts nothing");
     }
 

@@ -93,7 +93,8 @@ public sealed class DisclosureControlTests
     [Test]
     public void Apply_PrivateWithHistograms_CoarseGridNoisedAurocWithInterval()
     {
-        var (result, _) = WithHistograms(seed: 7, documents: 400);
+        // 2,000 documents: enough positives per class for AUROC to be estimable through the histograms' noise.
+        var (result, _) = WithHistograms(seed: 7, documents: 2000);
         var noise = new RecordingNoise(0);
 
         var released = DisclosureControl.Apply(result, s_private, noise);
