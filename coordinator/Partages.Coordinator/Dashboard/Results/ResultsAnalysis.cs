@@ -65,11 +65,18 @@ public sealed record ResultsAnalysis(
 
     private static SiteRow Row(string site, ResultDocument document)
     {
-        if (document.Seqeval is { } seqeval)
+        if (document.Release?.DifferentialPrivacy is not null)
+        {
+            // Noisy counts: Wilson's interval would ignore the noise (and refuses negative counts); the release carries
+            // the accuracy's interval with the noise in it, or none when the accuracy is not estimable.
+            var released = document.Intervals?.Accuracy is { } interval ? new ConfidenceInterval(interval.CiLow, interval.CiHigh) : new ConfidenceInterval(0, 1);
+            return new SiteRow(site, document.NDocuments, document.Accuracy, released, document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+        }
+
+        if (document.Seqeval is { Words: { } words, WordsCorrect: { } wordsCorrect })
         {
             // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
-            // Under differential privacy the word counts are withheld: no accuracy, and the interval of no data, (0, 1).
-            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(seqeval.WordsCorrect ?? 0, seqeval.Words ?? 0), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(wordsCorrect, words), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
         }
 
         var correct = document.ConfusionMatrix.Matrix.Select((row, g) => row[g]).Sum();
@@ -86,6 +93,16 @@ public sealed record ResultsAnalysis(
             if (!document.PerClass.TryGetValue(label, out var metrics))
             {
                 rows.Add(new ForestRow(site, null, null, null, "class not reported"));
+                continue;
+            }
+
+            if (document.Release?.DifferentialPrivacy is not null)
+            {
+                // The delta method over noisy counts would leave the noise out of the variance (and refuses negative
+                // counts): the site's released F1 and interval are shown, and it is not meta-analysed.
+                rows.Add(metrics.F1 is { } f1 && document.Intervals?.PerClass.GetValueOrDefault(label)?.F1 is { } released
+                    ? new ForestRow(site, f1, new ConfidenceInterval(released.CiLow, released.CiHigh), null, "released under differential privacy: the interval includes the noise; not meta-analysed")
+                    : new ForestRow(site, null, null, null, "not estimable from the site's noisy counts (differential privacy)"));
                 continue;
             }
 
