@@ -83,14 +83,13 @@ public static class PrivateResults
         var matrix = labels.Select(_ => new long[labels.Count]).ToArray();
         foreach (var site in sites)
         {
-            var counts = site.ToCounts();
+            // Signed: a noisy cell can be negative, and is added as it is.
+            var counts = ReleasedCounts.SignedMatrix(site, labels);
             for (var g = 0; g < labels.Count; g++)
             {
                 for (var p = 0; p < labels.Count; p++)
                 {
-                    var gi = counts.IndexOf(labels[g]);
-                    var pi = counts.IndexOf(labels[p]);
-                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : counts[gi, pi];
+                    matrix[g][p] += counts[g][p];
                 }
             }
         }
