@@ -7,6 +7,7 @@ using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Inference;
 using Partages.NodeAgent.Engine.LocalMode;
 using Partages.NodeAgent.Engine.Metrics;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.NodeAgent.Engine.Tokenization;
@@ -18,7 +19,9 @@ namespace Partages.NodeAgent.Engine;
 /// reading a document is (task, dataset, bundle contents, labels, vocabulary, graph inputs and outputs) and
 /// refused with a reason; then <see cref="EvaluationPipeline"/> reads, tokenizes and scores in overlapping
 /// stages. Only sufficient statistics (a confusion matrix, or per-label counts for a multi-label task) and the
-/// counts of skipped documents come out. Thread-safe: concurrent jobs share nothing but the options.
+/// counts of skipped documents come out. A report that makes the model fail, run out of memory or outlast
+/// <see cref="EvaluationEngineOptions.BatchTimeoutSeconds"/> costs its own document (<c>inference_failed</c>), never
+/// the run. Thread-safe: concurrent jobs share nothing but the options.
 /// </summary>
 public sealed class EvaluationEngine : IEvaluationEngine
 {
@@ -42,34 +45,40 @@ public sealed class EvaluationEngine : IEvaluationEngine
         _options = options;
     }
 
-    public Task<ResultDocument> EvaluateAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken)
+    public Task<ResultDocument> EvaluateAsync(EvaluationJob job, IProgress<EvaluationProgress>? progress, CancellationToken cancellationToken) =>
+        EvaluateAsync(job, RunPlan.Full, null, progress, cancellationToken);
+
+    /// <summary>
+    /// The part of a run <paramref name="plan"/> asks for — all of it, or the rest after a checkpoint with some
+    /// documents isolated or counted failed — telling <paramref name="observer"/> where it stands (the inference
+    /// worker's entry point: its agent restarts it after a death, <see cref="RunPlan"/>). The result counts the
+    /// segment only; <see cref="SegmentResults.Merge"/> adds segments up.
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The job cannot run (decided before any report is read, except a dataset file that is not of its format).</exception>
+    public Task<ResultDocument> EvaluateAsync(
+        EvaluationJob job,
+        RunPlan plan,
+        IInferenceObserver? observer,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(plan);
+        var run = new RunRequest(plan, observer, null);
         if (job.Spec.Task == TaskTypes.TokenClassification)
         {
             // Entity recognition has its own path (docs/ner.md); its result is a ResultDocument with schemes and seqeval.
-            return Task.Run(() => NerEvaluation.Run(job, _options, progress, cancellationToken), cancellationToken);
-        }
-
-        if (job.Spec.Task == TaskTypes.MultiLabelClassification)
-        {
-            // Released as a results/v1 document: per-label counts, label co-occurrence and multi_label (docs/results-schema.md).
-            return Task.Run(
-                async () =>
-                {
-                    var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.MultiLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
-                    var multiLabel = (MultiLabelScorer)scorer;
-                    return MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary);
-                },
-                cancellationToken);
+            return Task.Run(() => NerEvaluation.Run(job, _options, plan, observer, progress, cancellationToken), cancellationToken);
         }
 
         // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
+        // Multi-label results are results/v1 documents too: per-label counts, label co-occurrence and multi_label (docs/results-schema.md).
+        var entryTask = job.Spec.Task == TaskTypes.MultiLabelClassification ? TaskTypes.MultiLabelClassification : TaskTypes.SingleLabelClassification;
         return Task.Run(
             async () =>
             {
-                var (scorer, summary) = await EvaluateCoreAsync(job, TaskTypes.SingleLabelClassification, null, progress, cancellationToken).ConfigureAwait(false);
-                return ToResult(job, (SingleLabelScorer)scorer, summary);
+                var (scorer, summary) = await EvaluateCoreAsync(job, entryTask, run, progress, cancellationToken).ConfigureAwait(false);
+                return Build(job, scorer, summary);
             },
             cancellationToken);
     }
@@ -95,18 +104,15 @@ public sealed class EvaluationEngine : IEvaluationEngine
                 throw new EvaluationRefusedException($"per-document predictions are not written for task '{job.Spec.Task}' yet; run it without a predictions file");
             }
 
-            return Task.Run(() => NerEvaluation.Run(job, _options, progress, cancellationToken), cancellationToken);
+            return Task.Run(() => NerEvaluation.Run(job, _options, RunPlan.Full, null, progress, cancellationToken), cancellationToken);
         }
 
         return Task.Run(
             async () =>
             {
-                var (scorer, summary) = await EvaluateCoreAsync(job, job.Spec.Task, predictions, progress, cancellationToken).ConfigureAwait(false);
-                // The multi-label document is built exactly as EvaluateAsync builds it, so local mode prints what a
-                // node would hand to its release gate.
-                return scorer is MultiLabelScorer multiLabel
-                    ? MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary)
-                    : ToResult(job, (SingleLabelScorer)scorer, summary);
+                var (scorer, summary) = await EvaluateCoreAsync(job, job.Spec.Task, new RunRequest(RunPlan.Full, null, predictions), progress, cancellationToken).ConfigureAwait(false);
+                // Built exactly as EvaluateAsync builds it, so local mode prints what a node would hand to its release gate.
+                return Build(job, scorer, summary);
             },
             cancellationToken);
     }
@@ -123,13 +129,15 @@ public sealed class EvaluationEngine : IEvaluationEngine
             cancellationToken);
     }
 
-    private static ResultDocument ToResult(EvaluationJob job, SingleLabelScorer scorer, InputSummary summary) =>
-        ResultDocument.FromStatistics(job.Spec.Task, scorer.Counts, scorer.Histograms, scorer.Calibration, summary);
+    /// <summary>The task's result from the scorer's statistics so far (at the end, or at a checkpoint).</summary>
+    private static ResultDocument Build(EvaluationJob job, TaskScorer scorer, InputSummary summary) => scorer is MultiLabelScorer multiLabel
+        ? MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary)
+        : ResultDocument.FromStatistics(job.Spec.Task, ((SingleLabelScorer)scorer).Counts, ((SingleLabelScorer)scorer).Histograms, ((SingleLabelScorer)scorer).Calibration, summary);
 
     private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(
         EvaluationJob job,
         string entryTask,
-        IPredictionSink? predictions,
+        RunRequest run,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -150,7 +158,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
             // A first, I/O-only pass so progress has a denominator; cheap next to inference.
             var total = DatasetScanner.Scan(job.Dataset, _options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-            var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, predictions, progress, cancellationToken).ConfigureAwait(false);
+            var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, run, progress, cancellationToken).ConfigureAwait(false);
             activity?.SetTag("partages.documents.read", result.Summary.DocumentsRead);
             activity?.SetTag("partages.documents.evaluated", result.Summary.DocumentsEvaluated);
             return result;
@@ -192,17 +200,27 @@ public sealed class EvaluationEngine : IEvaluationEngine
         TextEncoder encoder,
         OnnxClassifier classifier,
         long total,
-        IPredictionSink? predictions,
+        RunRequest run,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
+        var predictions = run.Predictions;
         TaskScorer scorer = job.Spec.Task == TaskTypes.MultiLabelClassification
             ? new MultiLabelScorer(new MultiLabelCounts(job.Spec.Labels), manifestToSpec, manifest.Threshold) { Labels = job.Spec.Labels, Predictions = predictions }
             : new SingleLabelScorer(new ClassificationCounts(job.Spec.Labels), manifestToSpec) { Labels = job.Spec.Labels, Predictions = predictions };
         var gold = job.Spec.Task == TaskTypes.MultiLabelClassification ? GoldKind.MultiLabel : GoldKind.SingleLabel;
         await using var stream = DatasetFile.OpenRead(job.Dataset);
         var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, gold, _options.MaxLineBytes);
-        var pipeline = new EvaluationPipeline(_options, encoder, classifier, scorer, manifest.WindowAggregation, tokenTypeIds: manifest.Inputs.TokenTypeIds is not null);
+        var pipeline = new EvaluationPipeline(
+            _options,
+            encoder,
+            classifier,
+            scorer,
+            manifest.WindowAggregation,
+            tokenTypeIds: manifest.Inputs.TokenTypeIds is not null,
+            run.Plan,
+            run.Observer,
+            summary => Build(job, scorer, summary));
         var summary = await pipeline.RunAsync(reader, total, progress, cancellationToken).ConfigureAwait(false);
         RecordMetrics(summary.DocumentsEvaluated, summary.Skipped);
         return (scorer, summary);
@@ -231,4 +249,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
             EngineTelemetry.DocumentsSkipped.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
     }
+
+    /// <summary>What a run is asked besides the job: which part (<see cref="RunPlan"/>), who watches it, where local mode's predictions go.</summary>
+    private sealed record RunRequest(RunPlan Plan, IInferenceObserver? Observer, IPredictionSink? Predictions);
 }

@@ -30,6 +30,21 @@ public sealed record EvaluationEngineOptions
     /// <summary>A JSONL line longer than this is skipped as <c>line_too_long</c> instead of being buffered.</summary>
     public int MaxLineBytes { get; init; } = 4 * 1024 * 1024;
 
+    /// <summary>
+    /// Longest one inference call may take, in seconds. A call past it is abandoned (ONNX Runtime's terminate flag)
+    /// and its documents counted <c>inference_failed</c> after a retry one by one, so a report that makes the model
+    /// slow costs at most this much and never fails the run. Not a policy setting: it bounds how much the time a
+    /// result is released at can depend on one report (docs/threat-model.md, "Timing"). The default leaves a
+    /// BERT-base batch of 32 windows of 512 tokens on 2 cores (about 10 s) ample room.
+    /// </summary>
+    public int BatchTimeoutSeconds { get; init; } = DefaultBatchTimeoutSeconds;
+
+    public const int DefaultBatchTimeoutSeconds = 120;
+
+    /// <summary><see cref="BatchTimeoutSeconds"/> as a duration.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public TimeSpan BatchTimeout => TimeSpan.FromSeconds(BatchTimeoutSeconds);
+
     /// <summary>Largest ONNX graph read from a bundle; the graph is held in memory while its session is built.</summary>
     public long MaxModelBytes { get; init; } = 1024L * 1024 * 1024;
 
@@ -61,6 +76,11 @@ public sealed record EvaluationEngineOptions
         if (PrefetchBatches is < 1 or > 1024)
         {
             errors.Add($"PrefetchBatches: {PrefetchBatches} is outside 1..1024");
+        }
+
+        if (BatchTimeoutSeconds is < 1 or > 86_400)
+        {
+            errors.Add($"BatchTimeoutSeconds: {BatchTimeoutSeconds} is outside 1..86400");
         }
 
         if (MaxLineBytes < 256 || MaxLineBytes > Array.MaxLength / 2)

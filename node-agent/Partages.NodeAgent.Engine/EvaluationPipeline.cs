@@ -4,6 +4,7 @@ using System.Threading.Channels;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Inference;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.NodeAgent.Engine.Tokenization;
@@ -13,15 +14,16 @@ namespace Partages.NodeAgent.Engine;
 /// <summary>
 /// One run's three overlapping stages, joined by bounded channels so memory stays flat whatever the dataset size:
 /// <list type="number">
-/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact) and cuts the usable documents into chunks of one batch;</item>
+/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks: those of one block of lines (<see cref="LineBlocks"/>), one document where the <see cref="RunPlan"/> isolates it;</item>
 /// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
-/// unless the manifest sets a stride) and pad them into tensors of at most one batch of windows;</item>
+/// unless the manifest sets a stride), say which documents the chunk holds, and pad the windows into tensors of at most one batch of windows;</item>
 /// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
-/// <see cref="DocumentScore"/>, and hands each complete document to the task's <see cref="TaskScorer"/>.</item>
+/// <see cref="DocumentScore"/>, and commits chunks to the task's <see cref="TaskScorer"/> in reading order (<see cref="ChunkLedger"/>).</item>
 /// </list>
-/// A document is complete when its last window is scored, whatever the batch or order, and the statistics are
-/// sums, so batches may be scored in any order. The first stage to fail cancels the others, and its exception,
-/// not their cancellation, is what the caller sees.
+/// A report can only cost its own document: an inference call that fails or outlasts
+/// <see cref="EvaluationEngineOptions.BatchTimeoutSeconds"/> is retried one document at a time, and a document whose
+/// call still fails (or that cannot be tokenized) is counted <c>inference_failed</c>; the run goes on. Any other
+/// failure of a stage cancels the others, and its exception, not their cancellation, is what the caller sees.
 /// </summary>
 internal sealed class EvaluationPipeline
 {
@@ -32,10 +34,23 @@ internal sealed class EvaluationPipeline
     private readonly string _aggregation;
     private readonly Func<TokenBatchBuilder> _newBatchBuilder;
     private readonly int _batchSize;
-    // Documents handed to the scorer whose last window is not scored yet: 0 at the end of a run, or a window was lost.
-    private long _openDocuments;
+    private readonly bool _fixedBatch;
+    private readonly RunPlan _plan;
+    private readonly RunPlanLookup _planLookup;
+    private readonly IInferenceObserver? _observer;
+    private readonly Func<InputSummary, ResultDocument>? _checkpointResult;
 
-    public EvaluationPipeline(EvaluationEngineOptions options, TextEncoder encoder, OnnxClassifier classifier, TaskScorer scorer, string aggregation, bool tokenTypeIds)
+    /// <param name="checkpointResult">Builds the task's result from the statistics so far; needed with an <paramref name="observer"/>.</param>
+    public EvaluationPipeline(
+        EvaluationEngineOptions options,
+        TextEncoder encoder,
+        OnnxClassifier classifier,
+        TaskScorer scorer,
+        string aggregation,
+        bool tokenTypeIds,
+        RunPlan? plan = null,
+        IInferenceObserver? observer = null,
+        Func<InputSummary, ResultDocument>? checkpointResult = null)
     {
         _options = options;
         _encoder = encoder;
@@ -44,67 +59,95 @@ internal sealed class EvaluationPipeline
         _aggregation = aggregation;
         var shape = classifier.Shape;
         _batchSize = shape.FixedBatchSize ?? options.BatchSize;
-        _newBatchBuilder = () => new TokenBatchBuilder(_batchSize, shape.FixedBatchSize is not null, shape.FixedSequenceLength, tokenTypeIds, encoder);
+        _fixedBatch = shape.FixedBatchSize is not null;
+        _newBatchBuilder = () => new TokenBatchBuilder(_batchSize, _fixedBatch, shape.FixedSequenceLength, tokenTypeIds, encoder);
+        if (observer is not null && checkpointResult is null)
+        {
+            throw new ArgumentException("Checkpoints for an observer need a way to build the result.", nameof(checkpointResult));
+        }
+
+        _plan = plan ?? RunPlan.Full;
+        _planLookup = new RunPlanLookup(_plan);
+        _observer = observer;
+        _checkpointResult = checkpointResult;
     }
 
     /// <param name="total">Documents expected, for progress; the run does not depend on it being exact.</param>
-    /// <returns>What was read and set aside; the scores are in the <see cref="TaskScorer"/>.</returns>
+    /// <returns>What this segment read and set aside; the scores are in the <see cref="TaskScorer"/>.</returns>
     public async Task<InputSummary> RunAsync(
         IDocumentReader reader,
         long total,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var inferenceSkips = new SkipTally();
+        var segment = new SegmentReader(reader, _plan);
+        var ledger = new ChunkLedger(_scorer);
         var chunks = Bounded<DocumentChunk>(singleReader: _options.TokenizerThreads == 1, singleWriter: true);
-        var batches = Bounded<TokenBatch>(singleReader: true, singleWriter: _options.TokenizerThreads == 1);
+        var items = Bounded<ScoringItem>(singleReader: true, singleWriter: _options.TokenizerThreads == 1);
+        _observer?.ReadingStarted(total);
 
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var reading = Task.Run(() => StageAsync(() => ReadAsync(reader, chunks.Writer, failure.Token), chunks.Writer, failure), CancellationToken.None);
-        var tokenizing = Task.Run(() => StageAsync(() => TokenizeAsync(chunks.Reader, batches.Writer, failure), batches.Writer, failure), CancellationToken.None);
-        var scoring = Task.Run(() => ScoreAsync(batches.Reader, inferenceSkips, total, progress, failure), CancellationToken.None);
+        var reading = Task.Run(() => StageAsync(() => ReadAsync(segment, chunks.Writer, failure.Token), chunks.Writer, failure), CancellationToken.None);
+        var tokenizing = Task.Run(() => StageAsync(() => TokenizeAsync(chunks.Reader, items.Writer, failure), items.Writer, failure), CancellationToken.None);
+        var scoring = Task.Run(() => ScoreAsync(items.Reader, ledger, total, progress, failure), CancellationToken.None);
         await WhenAllAsync([reading, tokenizing, scoring], cancellationToken).ConfigureAwait(false);
 
         var lastReported = await scoring.ConfigureAwait(false);
-        if (progress is not null && lastReported != reader.DocumentsRead)
+        if (progress is not null && lastReported != segment.DocumentsRead)
         {
-            progress.Report(new EvaluationProgress(reader.DocumentsRead, Math.Max(total, reader.DocumentsRead)));
+            progress.Report(new EvaluationProgress(segment.DocumentsRead, Math.Max(total, segment.DocumentsRead)));
         }
 
-        if (Interlocked.Read(ref _openDocuments) != 0)
+        if (ledger.Waiting != 0)
         {
-            throw new InvalidOperationException($"{_openDocuments} document(s) still wait for windows at the end of the run.");
+            throw new InvalidOperationException($"{ledger.Waiting} chunk(s) of documents still wait for windows at the end of the run.");
         }
 
-        return new InputSummary
-        {
-            DocumentsRead = reader.DocumentsRead,
-            DocumentsEvaluated = _scorer.DocumentsScored,
-            Skipped = SkipTally.Merge(reader.Skipped, inferenceSkips),
-        };
+        return Summary(segment.LinesSinceStart, segment.SkippedSinceStart(), ledger);
     }
 
-    private async Task ReadAsync(IDocumentReader reader, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
+    private InputSummary Summary(long lines, IReadOnlyDictionary<string, long> readerSkips, ChunkLedger ledger) => new()
     {
-        var documents = new List<LabeledDocument>(_batchSize);
-        while (reader.TryRead(out var document))
+        DocumentsRead = lines,
+        DocumentsEvaluated = _scorer.DocumentsScored,
+        Skipped = SkipTally.Sum(readerSkips, ledger.Skips.Snapshot()),
+    };
+
+    private async Task ReadAsync(SegmentReader segment, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
+    {
+        var items = new List<ChunkItem>(_batchSize);
+        var chunking = new LineBlocks(_batchSize);
+        long sequence = 0;
+        while (segment.TryRead(out var document, out var ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            documents.Add(document);
-            if (documents.Count == _batchSize)
+            var isolated = _planLookup.IsIsolated(ordinal);
+            if (chunking.StartsNewChunk(segment.DocumentsRead, isolated) && items.Count > 0)
             {
-                await chunks.WriteAsync(new DocumentChunk(documents, reader.DocumentsRead), cancellationToken).ConfigureAwait(false);
-                documents = new List<LabeledDocument>(_batchSize);
+                await EmitAsync().ConfigureAwait(false);
+            }
+
+            // The skip counts are copied only for checkpoints: without an observer nobody reads them.
+            items.Add(new ChunkItem(document, ordinal, _planLookup.IsFailed(ordinal), segment.Position(withSkips: _observer is not null)));
+            if (chunking.EndsChunk(segment.DocumentsRead, isolated))
+            {
+                await EmitAsync().ConfigureAwait(false);
             }
         }
 
-        if (documents.Count > 0)
+        if (items.Count > 0)
         {
-            await chunks.WriteAsync(new DocumentChunk(documents, reader.DocumentsRead), cancellationToken).ConfigureAwait(false);
+            await EmitAsync().ConfigureAwait(false);
+        }
+
+        async Task EmitAsync()
+        {
+            await chunks.WriteAsync(new DocumentChunk(sequence++, items), cancellationToken).ConfigureAwait(false);
+            items = new List<ChunkItem>(_batchSize);
         }
     }
 
-    private Task TokenizeAsync(ChannelReader<DocumentChunk> chunks, ChannelWriter<TokenBatch> batches, CancellationTokenSource failure) =>
+    private Task TokenizeAsync(ChannelReader<DocumentChunk> chunks, ChannelWriter<ScoringItem> items, CancellationTokenSource failure) =>
         Task.WhenAll(Enumerable.Range(0, _options.TokenizerThreads).Select(_ => Task.Run(
             async () =>
             {
@@ -114,7 +157,7 @@ internal sealed class EvaluationPipeline
                     var builder = _newBatchBuilder();
                     await foreach (var chunk in chunks.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                     {
-                        await TokenizeChunkAsync(chunk, builder, batches, cancellationToken).ConfigureAwait(false);
+                        await TokenizeChunkAsync(chunk, builder, items, cancellationToken).ConfigureAwait(false);
                     }
                 }
                 catch
@@ -127,49 +170,73 @@ internal sealed class EvaluationPipeline
             CancellationToken.None)));
 
     /// <summary>
-    /// Cuts the chunk's documents into windows and writes a batch whenever one is full, then the rest. Only the
-    /// batch holding the chunk's last window carries the chunk's progress mark.
+    /// Cuts the chunk's documents into windows, says the chunk's documents, then writes a batch whenever one is full,
+    /// then the rest. The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is
+    /// scored, not when the next item arrives: a worker that dies a call later then loses no finished chunk. A
+    /// document the plan counts failed, or that the encoder cannot cut, gets no window and is failed.
     /// </summary>
-    private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<TokenBatch> batches, CancellationToken cancellationToken)
+    private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<ScoringItem> items, CancellationToken cancellationToken)
     {
-        for (var d = 0; d < chunk.Documents.Count; d++)
+        var owners = new DocumentScore[chunk.Items.Count];
+        var windows = new int[chunk.Items.Count][][];
+        for (var d = 0; d < chunk.Items.Count; d++)
         {
-            var document = chunk.Documents[d];
-            var windows = _encoder.EncodeWindows(document.Text);
-            var owner = new DocumentScore(document.Label, document.Labels, windows.Length, _classifier.Classes, _aggregation)
+            var item = chunk.Items[d];
+            var encoded = item.Failed ? null : TryEncode(item.Document.Text);
+            windows[d] = encoded ?? [];
+            owners[d] = encoded is null
+                ? DocumentScore.FailedBeforeInference(item.Ordinal)
+                : new DocumentScore(item.Document.Label, item.Document.Labels, encoded.Length, _classifier.Classes, _aggregation)
+                {
+                    // Ids go on only to a local-mode prediction sink; without one they stop here.
+                    Id = _scorer.Predictions is null ? null : item.Document.Id,
+                    Ordinal = item.Ordinal,
+                };
+        }
+
+        await items.WriteAsync(new ScoringItem(null, new ChunkEnd(chunk, owners)), cancellationToken).ConfigureAwait(false);
+        for (var d = 0; d < owners.Length; d++)
+        {
+            foreach (var window in windows[d])
             {
-                // Ids go on only to a local-mode prediction sink; without one they stop here.
-                Id = _scorer.Predictions is null ? null : document.Id,
-            };
-            Interlocked.Increment(ref _openDocuments);
-            for (var w = 0; w < windows.Length; w++)
-            {
-                builder.Add(windows[w], owner);
+                builder.Add(window, owners[d]);
                 if (builder.IsFull)
                 {
-                    var closesChunk = d == chunk.Documents.Count - 1 && w == windows.Length - 1;
-                    await batches.WriteAsync(builder.Build(closesChunk ? chunk.DocumentsRead : -1), cancellationToken).ConfigureAwait(false);
+                    await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
                 }
             }
         }
 
         if (builder.Count > 0)
         {
-            await batches.WriteAsync(builder.Build(chunk.DocumentsRead), cancellationToken).ConfigureAwait(false);
+            await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The document's windows, or null when the encoder fails on it (our code, but on a report's text: that report's loss only).</summary>
+    private int[][]? TryEncode(string text)
+    {
+        try
+        {
+            return _encoder.EncodeWindows(text);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return null;
         }
     }
 
     /// <returns>The last <see cref="EvaluationProgress.DocumentsDone"/> reported, or -1.</returns>
     private async Task<long> ScoreAsync(
-        ChannelReader<TokenBatch> batches,
-        SkipTally skips,
+        ChannelReader<ScoringItem> items,
+        ChunkLedger ledger,
         long total,
         IProgress<EvaluationProgress>? progress,
         CancellationTokenSource failure)
     {
         try
         {
-            return await ScoreBatchesAsync(batches, skips, total, progress, failure.Token).ConfigureAwait(false);
+            return await ScoreItemsAsync(items, ledger, total, progress, failure.Token).ConfigureAwait(false);
         }
         catch
         {
@@ -178,53 +245,112 @@ internal sealed class EvaluationPipeline
         }
     }
 
-    private async Task<long> ScoreBatchesAsync(
-        ChannelReader<TokenBatch> batches,
-        SkipTally skips,
+    private async Task<long> ScoreItemsAsync(
+        ChannelReader<ScoringItem> items,
+        ChunkLedger ledger,
         long total,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        var classes = _classifier.Classes;
-        var logits = new float[_batchSize * classes];
-        var probabilities = new double[classes];
+        var logits = new float[_batchSize * _classifier.Classes];
+        var probabilities = new double[_classifier.Classes];
         long lastReported = -1;
-        await foreach (var batch in batches.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        await foreach (var item in items.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
-            // ReadAllAsync hands out buffered batches without looking at the token, so cancellation is checked here.
+            // ReadAllAsync hands out buffered items without looking at the token, so cancellation is checked here.
             cancellationToken.ThrowIfCancellationRequested();
-            var started = Stopwatch.GetTimestamp();
-            _classifier.Score(batch, logits, cancellationToken);
-            EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            for (var row = 0; row < batch.Rows; row++)
+            if (item.Batch is { } batch)
             {
-                var valid = _scorer.ToProbabilities(logits.AsSpan(row * classes, classes), probabilities);
-                var owner = batch.Owners[row];
-                if (!owner.AddWindow(probabilities, valid))
-                {
-                    continue;
-                }
-
-                Interlocked.Decrement(ref _openDocuments);
-                if (owner.IsInvalid)
-                {
-                    skips.Add(SkipKinds.InvalidLogits);
-                }
-                else
-                {
-                    _scorer.Add(owner);
-                }
+                ScoreBatch(batch, logits, probabilities, cancellationToken);
+            }
+            else
+            {
+                ledger.Ended(item.End!);
             }
 
-            // Parallel tokenizers may hand batches over out of reading order: progress only ever moves forward.
-            if (batch.DocumentsRead > lastReported)
+            ledger.CommitReady(chunk =>
             {
-                lastReported = batch.DocumentsRead;
+                var after = chunk.After;
+                lastReported = after.DocumentsRead;
                 progress?.Report(new EvaluationProgress(lastReported, Math.Max(total, lastReported)));
-            }
+                if (_observer is not null)
+                {
+                    var summary = Summary(after.LinesSinceStart, after.SkippedSinceStart!, ledger);
+                    _observer.Checkpoint(new SegmentCheckpoint(after.DocumentsRead, chunk.NextDocument, _checkpointResult!(summary)));
+                }
+            });
         }
 
         return lastReported;
+    }
+
+    /// <summary>
+    /// Scores a batch; if the call fails, each of its documents' windows again alone, so only the document that made
+    /// the model fail is counted failed and the run's outcome does not depend on which reports shared its batch.
+    /// </summary>
+    private void ScoreBatch(TokenBatch batch, float[] logits, double[] probabilities, CancellationToken cancellationToken)
+    {
+        if (Infer(batch, logits, cancellationToken) is null)
+        {
+            Apply(batch, logits, probabilities);
+            return;
+        }
+
+        if (ReferenceEquals(batch.Owners[0], batch.Owners[batch.Rows - 1]))
+        {
+            // One document's windows only (rows of a document are consecutive): nothing to tell apart.
+            Fail(batch);
+            return;
+        }
+
+        for (var first = 0; first < batch.Rows;)
+        {
+            var rows = 1;
+            while (first + rows < batch.Rows && ReferenceEquals(batch.Owners[first + rows], batch.Owners[first]))
+            {
+                rows++;
+            }
+
+            var alone = batch.Slice(first, rows, _fixedBatch);
+            if (Infer(alone, logits, cancellationToken) is null)
+            {
+                Apply(alone, logits, probabilities);
+            }
+            else
+            {
+                Fail(alone);
+            }
+
+            first += rows;
+        }
+    }
+
+    private string? Infer(TokenBatch batch, float[] logits, CancellationToken cancellationToken)
+    {
+        _observer?.InferenceStarted(batch.Owners[0].Ordinal, batch.Owners[batch.Rows - 1].Ordinal);
+        var started = Stopwatch.GetTimestamp();
+        var failure = InferenceCall.Run(token => _classifier.Score(batch, logits, token), _options.BatchTimeout, cancellationToken);
+        EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _observer?.InferenceEnded(failure);
+        return failure;
+    }
+
+    private void Apply(TokenBatch batch, float[] logits, double[] probabilities)
+    {
+        var classes = _classifier.Classes;
+        for (var row = 0; row < batch.Rows; row++)
+        {
+            var valid = _scorer.ToProbabilities(logits.AsSpan(row * classes, classes), probabilities);
+            batch.Owners[row].AddWindow(probabilities, valid);
+        }
+    }
+
+    private static void Fail(TokenBatch batch)
+    {
+        for (var row = 0; row < batch.Rows; row++)
+        {
+            batch.Owners[row].FailWindow();
+        }
     }
 
     /// <summary>Runs a stage that feeds a channel: completes the channel when the stage ends, and on failure also cancels the other stages.</summary>
@@ -276,7 +402,4 @@ internal sealed class EvaluationPipeline
             SingleWriter = singleWriter,
             FullMode = BoundedChannelFullMode.Wait,
         });
-
-    /// <summary>Usable documents for one batch, and how many lines had been read when the last of them was.</summary>
-    private sealed record DocumentChunk(List<LabeledDocument> Documents, long DocumentsRead);
 }

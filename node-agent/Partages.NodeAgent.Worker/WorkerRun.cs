@@ -2,11 +2,16 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Worker.Protocol;
 
 namespace Partages.NodeAgent.Worker;
 
-/// <summary>One run: read the request, evaluate with the in-process <see cref="EvaluationEngine"/>, write the outcome, return the exit code.</summary>
+/// <summary>
+/// One run (or the rest of one, as the request's <see cref="RunPlan"/> says): read the request, evaluate with the
+/// in-process <see cref="EvaluationEngine"/> while telling the agent which documents are under inference and where it
+/// may resume, write the outcome, return the exit code.
+/// </summary>
 internal static class WorkerRun
 {
     public static async Task<int> RunAsync(Stream stdin, Stream stdout, TextWriter diagnostics)
@@ -29,12 +34,14 @@ internal static class WorkerRun
             var engine = new EvaluationEngine(request.EngineOptions);
             var result = await engine.EvaluateAsync(
                 request.ToJob(),
+                request.Plan,
+                new LineObserver(output, diagnostics),
                 new LineProgress(output),
                 CancellationToken.None).ConfigureAwait(false);
             output.Write(WorkerMessage.ForResult(result));
             return WorkerExitCodes.Succeeded;
         }
-        catch (Exception ex) when (IsOutOfMemory(ex))
+        catch (Exception ex) when (InferenceCall.IsOutOfMemory(ex))
         {
             // First: the engine refuses a graph ONNX Runtime cannot load, and an allocation failing while the
             // session is built (a huge constant) is that memory limit at work, not a problem with the bundle.
@@ -55,29 +62,6 @@ internal static class WorkerRun
             output.Write(WorkerMessage.ForFailure(ex.GetType().FullName ?? ex.GetType().Name));
             return WorkerExitCodes.Failed;
         }
-    }
-
-    /// <summary>
-    /// Whether <paramref name="exception"/> (or what it wraps) is an allocation that failed: the runtime's own, or
-    /// ONNX Runtime's, whose allocator reports a refused malloc as "Failed to allocate memory" and a C++ bad_alloc as such.
-    /// </summary>
-    internal static bool IsOutOfMemory(Exception exception)
-    {
-        for (var current = exception; current is not null; current = current.InnerException)
-        {
-            switch (current)
-            {
-                case OutOfMemoryException or InsufficientMemoryException:
-                    return true;
-                case OnnxRuntimeException when current.Message.Contains("Failed to allocate memory", StringComparison.OrdinalIgnoreCase)
-                    || current.Message.Contains("bad_alloc", StringComparison.OrdinalIgnoreCase):
-                    return true;
-                case AggregateException aggregate when aggregate.InnerExceptions.Any(IsOutOfMemory):
-                    return true;
-            }
-        }
-
-        return false;
     }
 
     private static async Task<(WorkerRequest? Request, string? Problem)> ReadRequestAsync(TextReader input)
@@ -121,5 +105,39 @@ internal static class WorkerRun
     private sealed class LineProgress(MessageWriter output) : IProgress<EvaluationProgress>
     {
         public void Report(EvaluationProgress value) => output.Write(WorkerMessage.ForProgress(value));
+    }
+
+    /// <summary>
+    /// The engine's account of the run, as lines for the agent. A failed call's cause goes to stderr (the node's log),
+    /// not stdout: the agent needs to know only that the call ended.
+    /// </summary>
+    private sealed class LineObserver(MessageWriter output, TextWriter diagnostics) : IInferenceObserver
+    {
+        private long _first;
+        private long _last;
+
+        public void ReadingStarted(long lines) => output.Write(WorkerMessage.ForReading(lines));
+
+        public void InferenceStarted(long firstDocument, long lastDocument)
+        {
+            _first = firstDocument;
+            _last = lastDocument;
+            output.Write(WorkerMessage.ForInference(firstDocument, lastDocument));
+        }
+
+        public void InferenceEnded(string? failure)
+        {
+            if (failure is not null)
+            {
+                lock (diagnostics)
+                {
+                    diagnostics.WriteLine($"partages-worker: inference over documents {_first}..{_last} {failure}; counted failed unless one by one they pass");
+                }
+            }
+
+            output.Write(WorkerMessage.ForInferenceDone());
+        }
+
+        public void Checkpoint(SegmentCheckpoint checkpoint) => output.Write(WorkerMessage.ForCheckpoint(checkpoint));
     }
 }

@@ -127,6 +127,20 @@ public sealed class EvaluatorSessionTests
     }
 
     [Test]
+    public async Task Submit_YamlThatYamlDotNetFailsOnWithoutAYamlException_OneLineWithItsPositionAndExit2()
+    {
+        // ERRATA 13: this spec made the CLI exit 1 with a stack trace (an InvalidOperationException from YamlDotNet).
+        var cli = await LoggedInAsync(_aliceToken);
+        var spec = await WriteSpecAsync("name: [a\nb: : c\n");
+
+        var submit = await cli.RunAsync("submit", spec, "--model", new string('a', 64));
+
+        submit.ExitCode.Should().Be(ExitCodes.BadInput, submit.ToString());
+        submit.Error.Should().MatchRegex(@"line \d+, column \d+: spec: is not valid YAML").And.NotContain("   at ");
+        submit.Output.Should().BeEmpty();
+    }
+
+    [Test]
     public async Task Results_UnknownId_Exit4()
     {
         var cli = await LoggedInAsync(_aliceToken);

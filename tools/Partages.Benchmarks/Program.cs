@@ -1,10 +1,12 @@
 using System.CommandLine;
 using Partages.Benchmarks.Engine;
 using Partages.Benchmarks.Federation;
+using Partages.Benchmarks.Privacy;
 
 var root = new RootCommand("Partages benchmarks: the commands behind docs/benchmarks.md. Run them in Release on a quiet machine.")
 {
     EngineBenchmarkCommand.Create(),
     FederationBenchmarkCommand.Create(),
+    PrivacyBenchmarkCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

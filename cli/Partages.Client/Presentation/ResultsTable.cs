@@ -28,7 +28,7 @@ public static class ResultsTable
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? [];
         var multiLabel = IsMultiLabel(result.Task);
         var table = new Table().Title("Per-site and pooled results")
-            .AddColumns("site", "documents", multiLabel ? "subset accuracy [95% CI]" : "accuracy [95% CI]", "macro P", "macro R", "macro F1 [95% CI]", "privacy");
+            .AddColumns("site", "documents", multiLabel ? "subset accuracy [[95% CI]]" : "accuracy [[95% CI]]", "macro P", "macro R", "macro F1 [[95% CI]]", "privacy");
         foreach (var label in labels)
         {
             table.AddColumn(new TableColumn($"F1 {Markup.Escape(label)}").RightAligned());
@@ -72,57 +72,14 @@ public static class ResultsTable
         }
     }
 
-    /// <summary>
-    /// What every figure above is: from noisy counts (which ε, and that the intervals include the noise) or exact
-    /// counts, and which sections a site withheld. The same lines close every output format.
-    /// </summary>
-    public static IReadOnlyList<string> PrivacyNotes(PooledResultDocument result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        var notes = new List<string>();
-        var scopes = result.PerSite.Select(s => (s.Key, s.Value)).ToList();
-        if (result.Pooled is { } pooled)
-        {
-            scopes.Add(("pooled", pooled));
-        }
+    /// <summary>What every figure is (noisy or exact) and what was withheld: the same lines close every output format.</summary>
+    public static IReadOnlyList<string> PrivacyNotes(PooledResultDocument result) => ReleaseNotes.For(result);
 
-        var noisy = scopes.Where(s => s.Item2.Release?.DifferentialPrivacy is not null).Select(s => s.Item1).ToList();
-        if (noisy.Count > 0)
-        {
-            notes.Add($"Differentially private: {string.Join(", ", noisy)} — every count carries discrete Gaussian noise (replace-one, zCDP); each figure is an estimate from the noisy counts and its 95% interval includes the noise. \"not estimable\": the noisy denominator is not clearly above 0.");
-        }
-
-        var exact = result.PerSite.Where(s => s.Value.Release is { IsExact: true }).Select(s => s.Key).ToList();
-        if (exact.Count > 0)
-        {
-            notes.Add($"Exact counts (differential privacy switched off by the hospital's policy): {string.Join(", ", exact)}; intervals are Wilson's (sampling error only).");
-        }
-
-        foreach (var (site, document) in result.PerSite)
-        {
-            foreach (var withheld in document.Release?.WithheldSections ?? [])
-            {
-                notes.Add($"Withheld by {site}'s release gate: {withheld.Section} — {withheld.Reason}");
-            }
-        }
-
-        foreach (var omitted in result.OmittedSections ?? [])
-        {
-            notes.Add($"Not pooled: {omitted.Section} — {omitted.Reason}");
-        }
-
-        return notes;
-    }
-
-    /// <summary>"ε 1 (δ 1e-06)" or "exact", as the privacy column shows it.</summary>
-    public static string PrivacyLabel(ResultDocument document) => document.Release?.DifferentialPrivacy is { } dp
-        ? string.Create(CultureInfo.InvariantCulture, $"DP ε {dp.Epsilon:0.##} (δ {dp.Delta:0.#######})")
-        : document.Release is null ? "—" : "exact";
+    /// <summary>"DP ε 1 (δ 1e-06)" or "exact", as the privacy column shows it.</summary>
+    public static string PrivacyLabel(ResultDocument document) => ReleaseNotes.PrivacyLabel(document);
 
     /// <summary>A figure with its interval: "0.873 [0.801, 0.925]", or the figure alone, or "not estimable".</summary>
-    public static string WithInterval(double? value, Interval? interval) => value is null
-        ? "not estimable"
-        : interval is null ? F(value) : $"{F(value)} [{F(interval.CiLow)}, {F(interval.CiHigh)}]";
+    public static string WithInterval(double? value, Interval? interval) => ReleaseNotes.WithInterval(value, interval);
 
     /// <summary>Whether the result's <c>confusion_matrix</c> is a label co-occurrence matrix (docs/results-schema.md, multi-label).</summary>
     public static bool IsMultiLabel(string task) => task == TaskTypes.MultiLabelClassification;
@@ -150,7 +107,7 @@ public static class ResultsTable
     ];
 
     /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>
-    private static string F(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
+    private static string F(double? value) => ReleaseNotes.Figure(value);
 
     private static string State(EvaluationState state) => state switch
     {

@@ -1,6 +1,7 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
@@ -30,12 +31,13 @@ public static class ApiEndpoints
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
 
         // The node list again whenever a node connects, goes or sends a heartbeat, or its runs change.
-        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, CancellationToken ct) =>
+        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ChangesAsync(
                 async c => ApiJson.Serialize(new { nodes = await model.NodesAsync(c).ConfigureAwait(false) }),
                 () => Task.WhenAny(sessions.NextChange(), notifier.NextAnyChange()),
                 "snapshot",
                 time,
+                lifetime.ApplicationStopping,
                 ct)));
 
         api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, HttpContext context, CancellationToken ct) =>
@@ -55,7 +57,7 @@ public static class ApiEndpoints
         });
 
         // The evaluation list again whenever an evaluation is submitted or changes; same filters as the list.
-        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
         {
             if (!ApiReadModel.TryParseState(state, out var status))
             {
@@ -73,6 +75,7 @@ public static class ApiEndpoints
                 notifier.NextAnyChange,
                 "snapshot",
                 time,
+                lifetime.ApplicationStopping,
                 ct));
         });
 
@@ -81,12 +84,12 @@ public static class ApiEndpoints
                 ? TypedResults.Json(evaluation, ApiJson.Options)
                 : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
 
-        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
             return await model.EvaluationAsync(caller, id, ct).ConfigureAwait(false) is null
                 ? ApiJson.NotFound($"Evaluation '{id}' does not exist.")
-                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, ct));
+                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, lifetime.ApplicationStopping, ct));
         });
 
         return endpoints;
@@ -100,19 +103,22 @@ public static class ApiEndpoints
 
     /// <summary>
     /// <paramref name="render"/> now, then again after every change <paramref name="nextChange"/> reports (when it
-    /// renders differently), at most once per <see cref="ListMinInterval"/>, until the client goes. Subscribes before
-    /// each read, so a change committed during the read still wakes the loop. Used by the list streams here and by the
-    /// dashboard's live regions.
+    /// renders differently), at most once per <see cref="ListMinInterval"/>, until the client goes or the coordinator
+    /// stops (<paramref name="stopping"/>: the stream then ends and the browser's EventSource reconnects by itself).
+    /// Subscribes before each read, so a change committed during the read still wakes the loop. Used by the list
+    /// streams here and by the dashboard's live regions.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> ChangesAsync(
         Func<CancellationToken, Task<string>> render,
         Func<Task> nextChange,
         string eventName,
         TimeProvider time,
+        CancellationToken stopping,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         string? previous = null;
-        while (!cancellationToken.IsCancellationRequested)
+        while (!ended.IsCancellationRequested)
         {
             var changed = nextChange();
             var data = await render(cancellationToken).ConfigureAwait(false);
@@ -122,21 +128,26 @@ public static class ApiEndpoints
                 previous = data;
             }
 
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
-            await Task.Delay(ListMinInterval, time, cancellationToken).ConfigureAwait(false);
+            if (!await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false)
+                || !await StreamShutdown.ContinuesAfterAsync(Task.Delay(ListMinInterval, time, ended.Token), ended.Token).ConfigureAwait(false))
+            {
+                yield break;
+            }
         }
     }
 
     /// <summary>
     /// One <c>snapshot</c> event now and one after every change the scheduler publishes, until the evaluation is
-    /// final (then the stream ends) or the client goes. No polling: it waits on <see cref="EvaluationChangeNotifier"/>.
+    /// final (then the stream ends), the client goes or the coordinator stops. No polling: it waits on
+    /// <see cref="EvaluationChangeNotifier"/>.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> SnapshotsAsync(
         EvaluatorIdentity caller,
-        string id, ApiReadModel model, EvaluationChangeNotifier notifier, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string id, ApiReadModel model, EvaluationChangeNotifier notifier, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         string? previous = null;
-        while (!cancellationToken.IsCancellationRequested)
+        while (!ended.IsCancellationRequested)
         {
             // Subscribe before reading, so a change committed after the read always wakes this loop.
             var changed = notifier.NextChange(id);
@@ -153,12 +164,11 @@ public static class ApiEndpoints
                 previous = json;
             }
 
-            if (current.State != ApiReadModel.StateName(Persistence.EvaluationStatus.Running))
+            if (current.State != ApiReadModel.StateName(Persistence.EvaluationStatus.Running)
+                || !await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false))
             {
                 yield break;
             }
-
-            await changed.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -1,6 +1,7 @@
 using Grpc.Core;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation;
@@ -19,7 +20,8 @@ public sealed class EvaluationService(
     ArtifactStore store,
     RunScheduler scheduler,
     EvaluationQueries queries,
-    EvaluationChangeNotifier notifier) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
+    EvaluationChangeNotifier notifier,
+    IHostApplicationLifetime lifetime) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
 {
     public override async Task<ArtifactRef> UploadArtifact(IAsyncStreamReader<UploadArtifactRequest> requestStream, ServerCallContext context)
     {
@@ -134,8 +136,11 @@ public sealed class EvaluationService(
         ArgumentNullException.ThrowIfNull(responseStream);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "watch evaluations");
         var ct = context.CancellationToken;
+        // Ends normally when the coordinator stops (StreamShutdown): a client that sees the stream end before the
+        // evaluation is final reads it again and watches anew, from this coordinator once restarted or another one.
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
         Contracts.V1.Evaluation? previous = null;
-        while (true)
+        while (!ended.IsCancellationRequested)
         {
             // Subscribe before reading, so a change committed after the read always wakes this loop.
             var changed = notifier.NextChange(request.EvaluationId);
@@ -146,12 +151,10 @@ public sealed class EvaluationService(
                 previous = current;
             }
 
-            if (current.State != EvaluationState.Running)
+            if (current.State != EvaluationState.Running || !await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false))
             {
                 return;
             }
-
-            await changed.WaitAsync(ct).ConfigureAwait(false);
         }
     }
 

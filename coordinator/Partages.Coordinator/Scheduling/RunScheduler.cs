@@ -196,8 +196,12 @@ public sealed partial class RunScheduler(
         }
     }
 
-    /// <summary>The session ended: the node is offline; its runs keep their leases until they expire.</summary>
-    public async Task DisconnectAsync(NodeSession session)
+    /// <summary>
+    /// The session ended: the node is offline; its runs keep their leases until they expire. When the coordinator is
+    /// stopping, the node's last-seen time is left at its last heartbeat: hundreds of sessions ending at once would
+    /// queue as many SQLite writes, seconds of the stop (docs/benchmarks.md).
+    /// </summary>
+    public async Task DisconnectAsync(NodeSession session, bool coordinatorStopping = false)
     {
         ArgumentNullException.ThrowIfNull(session);
         if (!sessions.Unregister(session))
@@ -205,10 +209,14 @@ public sealed partial class RunScheduler(
             return;
         }
 
-        await using var db = await dbFactory.CreateDbContextAsync().ConfigureAwait(false);
-        var now = time.GetUtcNow();
-        await db.Nodes.Where(n => n.Id == session.Node.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+        if (!coordinatorStopping)
+        {
+            await using var db = await dbFactory.CreateDbContextAsync().ConfigureAwait(false);
+            var now = time.GetUtcNow();
+            await db.Nodes.Where(n => n.Id == session.Node.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+        }
+
         sessions.PublishChange();
         Log.NodeDisconnected(logger, session.NodeName);
     }
@@ -644,6 +652,7 @@ public sealed partial class RunScheduler(
             NodeMessage.KindOneofCase.Progress => message.Progress.RunId,
             NodeMessage.KindOneofCase.Failed => message.Failed.RunId,
             NodeMessage.KindOneofCase.Cancelled => message.Cancelled.RunId,
+            NodeMessage.KindOneofCase.HandedBack => message.HandedBack.RunId,
             _ => "",
         };
         // Only this run and its evaluation: loading every run of a 200-node evaluation for each progress report made a
@@ -726,6 +735,9 @@ public sealed partial class RunScheduler(
                 run.LeaseExpiresAt = null;
                 Transition(db, run, RunStatus.Cancelled, "cancelled by the node", now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
+                break;
+            case NodeMessage.KindOneofCase.HandedBack:
+                HandBack(db, run, Reason(message.HandedBack.Reason, "handed back by the node"), now, changes, logger);
                 break;
         }
     }

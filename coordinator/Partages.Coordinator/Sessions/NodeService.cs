@@ -20,6 +20,7 @@ public sealed partial class NodeService(
     AuditAnchors auditAnchors,
     ArtifactTransfer artifacts,
     IOptions<CoordinatorOptions> options,
+    IHostApplicationLifetime lifetime,
     ILogger<NodeService> logger) : Partages.Contracts.V1.NodeService.NodeServiceBase
 {
     public override async Task Session(IAsyncStreamReader<NodeMessage> requestStream, IServerStreamWriter<CoordinatorMessage> responseStream, ServerCallContext context)
@@ -29,6 +30,13 @@ public sealed partial class NodeService(
         ArgumentNullException.ThrowIfNull(context);
         var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         var callEnded = context.CancellationToken;
+        var stopping = lifetime.ApplicationStopping;
+        if (stopping.IsCancellationRequested)
+        {
+            // Between the stop signal and Kestrel closing its port: not registered, told to come back later.
+            throw StreamShutdown.Unavailable();
+        }
+
         if (!await requestStream.MoveNext(callEnded).ConfigureAwait(false))
         {
             return;
@@ -52,9 +60,12 @@ public sealed partial class NodeService(
                 AuditAnchor = await auditAnchors.ReadAsync(node.Id, callEnded).ConfigureAwait(false),
             },
         });
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callEnded, session.Closed);
+        // The session ends when the node hangs up, when a newer session of the node replaces it, or when the
+        // coordinator stops (StreamShutdown): the node then reconnects, with its back-off, to whichever answers.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(callEnded, session.Closed, stopping);
         var writer = Task.CompletedTask;
         var revoked = false;
+        var shutDown = false;
         try
         {
             // Register and queue the offers first, then start writing: the welcome goes out once the node is
@@ -74,9 +85,14 @@ public sealed partial class NodeService(
         {
             Log.SessionReplaced(logger, node.Name);
         }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested && !callEnded.IsCancellationRequested)
+        {
+            shutDown = true;
+            Log.SessionEndedByShutdown(logger, node.Name);
+        }
         finally
         {
-            await scheduler.DisconnectAsync(session).ConfigureAwait(false);
+            await scheduler.DisconnectAsync(session, coordinatorStopping: stopping.IsCancellationRequested).ConfigureAwait(false);
             session.Complete();
             await writer.ConfigureAwait(false);
         }
@@ -85,13 +101,28 @@ public sealed partial class NodeService(
         {
             throw new RpcException(new Status(StatusCode.Unauthenticated, $"Node '{node.Name}' has been revoked or re-enrolled with another certificate."));
         }
+
+        if (shutDown)
+        {
+            throw StreamShutdown.Unavailable();
+        }
     }
 
     public override async Task DownloadArtifact(DownloadArtifactRequest request, IServerStreamWriter<ArtifactChunk> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
         var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
-        await artifacts.DownloadAsync(request, responseStream, node.Name, context.CancellationToken).ConfigureAwait(false);
+        using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
+        try
+        {
+            await artifacts.DownloadAsync(request, responseStream, node.Name, ended.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (lifetime.ApplicationStopping.IsCancellationRequested && !context.CancellationToken.IsCancellationRequested
+            && ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // A bundle is hundreds of megabytes: the node resumes from the last chunk it checked, after a restart.
+            throw StreamShutdown.Unavailable();
+        }
     }
 
     public override async Task<SubmitResultResponse> SubmitResult(SubmitResultRequest request, ServerCallContext context)
@@ -134,5 +165,8 @@ public sealed partial class NodeService(
 
         [LoggerMessage(302, LogLevel.Debug, "Session writer of node {Node} stopped ({Reason}).")]
         public static partial void WriterStopped(ILogger logger, string node, string reason);
+
+        [LoggerMessage(303, LogLevel.Information, "Session of node {Node} closed: the coordinator is stopping (the node reconnects when it is back).")]
+        public static partial void SessionEndedByShutdown(ILogger logger, string node);
     }
 }

@@ -29,18 +29,12 @@ public static partial class SpecParser
             return new SpecParseResult(null, errors);
         }
 
-        var stream = new YamlStream();
-        try
+        if (!SpecYaml.TryLoad(yaml, out var loaded, out var yamlError))
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new SpecError((int)ex.Start.Line, (int)ex.Start.Column, "spec", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
-            return new SpecParseResult(null, errors);
+            return new SpecParseResult(null, [yamlError]);
         }
 
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        if (loaded.Documents.Count != 1 || loaded.Documents[0].RootNode is not YamlMappingNode root)
         {
             errors.Add(new SpecError(0, 0, "spec", "must be one YAML mapping (key: value lines)"));
             return new SpecParseResult(null, errors);
@@ -50,6 +44,11 @@ public static partial class SpecParser
         foreach (var key in reader.UnknownKeys(KnownFields))
         {
             errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", KnownFields)})"));
+        }
+
+        foreach (var key in root.Children.Keys.Where(k => k is not YamlScalarNode))
+        {
+            errors.Add(Error(key, "spec", "every key must be a plain field name, not a list or a mapping"));
         }
 
         var version = reader.Integer("version", required: true, min: 1, max: EvaluationSpec.CurrentVersion);

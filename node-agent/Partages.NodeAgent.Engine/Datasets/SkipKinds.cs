@@ -47,4 +47,24 @@ public static class SkipKinds
 
     /// <summary>brat: a <c>.txt</c> or <c>.ann</c> file is larger than <see cref="EvaluationEngineOptions.MaxLineBytes"/>.</summary>
     public const string FileTooLong = "file_too_long";
+
+    /// <summary>
+    /// The model (or the tokenizer) could not score the document within the run's limits: its inference call failed,
+    /// exceeded <see cref="EvaluationEngineOptions.BatchTimeoutSeconds"/>, ran out of memory, or the worker died on it.
+    /// Counted, never fatal, so whether a run completes does not depend on any one report (docs/threat-model.md).
+    /// </summary>
+    public const string InferenceFailed = "inference_failed";
+
+    /// <summary>
+    /// Every kind above, in ordinal order: the data-independent set of cells a release can list (a kind no line met
+    /// is absent from a result, so a release that must not reveal which kinds occurred fills the rest with 0 first).
+    /// </summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        .. new[]
+        {
+            MalformedJson, InvalidUtf8, EmptyText, MissingLabel, UnknownLabel, DuplicateId, LineTooLong, InvalidLogits,
+            MalformedCsv, OffsetOutOfRange, OverlappingSpan, MissingAnnotations, MalformedAnnotation, FileTooLong, InferenceFailed,
+        }.Order(StringComparer.Ordinal),
+    ];
 }

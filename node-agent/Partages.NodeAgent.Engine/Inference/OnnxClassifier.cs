@@ -11,7 +11,6 @@ namespace Partages.NodeAgent.Engine.Inference;
 internal sealed class OnnxClassifier : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
     private readonly int _classes;
@@ -74,11 +73,14 @@ internal sealed class OnnxClassifier : IDisposable
         OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
 
         // Terminate makes ONNX Runtime abandon a long call at its next operator, so cancelling is not held up by a big batch.
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
+        // One RunOptions per call: its terminate flag stays set once raised, and a call abandoned at the per-batch time
+        // limit must not end the calls after it.
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
         IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
+            outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -106,7 +108,6 @@ internal sealed class OnnxClassifier : IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _runOptions.Dispose();
     }
 
     private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options)

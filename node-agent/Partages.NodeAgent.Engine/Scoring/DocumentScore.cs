@@ -35,6 +35,37 @@ internal sealed class DocumentScore
 
     public int Windows { get; }
 
+    /// <summary>The document's number among the run's usable documents, in reading order (<see cref="Resilience.RunPlan"/>).</summary>
+    public long Ordinal { get; init; }
+
+    /// <summary>
+    /// The model could not score one of its windows (the call failed, ran out of time or memory), or the tokenizer
+    /// could not cut it: the document is counted <c>inference_failed</c>, not scored.
+    /// </summary>
+    public bool IsFailed { get; private set; }
+
+    /// <summary>Every window is in (scored or failed).</summary>
+    public bool IsComplete => _windowsSeen == Windows;
+
+    /// <summary>A document that failed before inference (the plan says so, or it could not be tokenized): complete, with no window.</summary>
+    public static DocumentScore FailedBeforeInference(long ordinal) => new(ordinal);
+
+    private DocumentScore(long ordinal)
+    {
+        Ordinal = ordinal;
+        GoldLabel = -1;
+        _aggregate = [];
+        IsFailed = true;
+    }
+
+    /// <summary>Takes one window whose inference failed: the document is complete once all are in, and then failed.</summary>
+    /// <returns>True when this was the document's last window.</returns>
+    public bool FailWindow()
+    {
+        IsFailed = true;
+        return Count();
+    }
+
     /// <summary>A window had no probabilities (NaN logits): the document has no prediction.</summary>
     public bool IsInvalid { get; private set; }
 
@@ -54,6 +85,11 @@ internal sealed class DocumentScore
             }
         }
 
+        return Count();
+    }
+
+    private bool Count()
+    {
         _windowsSeen++;
         if (_windowsSeen > Windows)
         {

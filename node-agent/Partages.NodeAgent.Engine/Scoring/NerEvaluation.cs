@@ -3,17 +3,19 @@ using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Scoring;
 
 /// <summary>
 /// Runs a <see cref="TaskTypes.TokenClassification"/> job: checks the dataset (jsonl with <c>entities</c>, or a brat
 /// folder), the bundle, its tags against the spec's entity types and the graph against the manifest; then reads the
-/// documents in chunks of one batch, cuts each into windows, scores the windows in padded batches, merges each
-/// document's windows (every piece from the window where it is most central), decodes and counts. Only the
-/// statistics of <see cref="NerScorer"/> and the counts of skipped documents come out (<see cref="NerResults"/>).
+/// documents in chunks of one block of lines (<see cref="LineBlocks"/>), cuts each into windows, scores the windows in padded batches
+/// (<see cref="NerChunkScorer"/>: a document that makes the model fail is counted <c>inference_failed</c>, the run goes
+/// on), merges each document's windows (every piece from the window where it is most central), decodes and counts.
+/// Only the statistics of <see cref="NerScorer"/> and the counts of skipped documents come out (<see cref="NerResults"/>).
+/// Chunks are committed in reading order, so a <see cref="RunPlan"/> and checkpoints work as for classification.
 /// </summary>
 /// <remarks>
 /// Reading, tokenizing and inference run one after the other on one task, unlike the classification pipeline's
@@ -24,6 +26,8 @@ internal static class NerEvaluation
     public static ResultDocument Run(
         EvaluationJob job,
         EvaluationEngineOptions options,
+        RunPlan plan,
+        IInferenceObserver? observer,
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
@@ -32,7 +36,7 @@ internal static class NerEvaluation
         activity?.SetTag("partages.dataset", job.Dataset.Name);
         try
         {
-            return RunCore(job, options, progress, activity, cancellationToken);
+            return RunCore(job, options, new Segment(plan, observer, progress), activity, cancellationToken);
         }
         catch (EvaluationRefusedException ex)
         {
@@ -44,7 +48,7 @@ internal static class NerEvaluation
     private static ResultDocument RunCore(
         EvaluationJob job,
         EvaluationEngineOptions options,
-        IProgress<EvaluationProgress>? progress,
+        Segment run,
         Activity? activity,
         CancellationToken cancellationToken)
     {
@@ -75,13 +79,12 @@ internal static class NerEvaluation
 
         var types = job.Spec.Labels;
         var manifestToIob2 = NerTagMapping.ManifestToIob2(types, manifest);
-        var encoder = bundle.Encoder;
         using var session = NerSession.Create(bundle.ModelBytes, manifest, options);
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
         var scorer = new NerScorer(types, job.MaxEntitiesPerReport);
-        var invalid = new SkipTally();
+        var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
         if (brat)
@@ -94,105 +97,104 @@ internal static class NerEvaluation
             reader = new JsonlDocumentReader(stream, types, options.MaxLineBytes, GoldKind.Entities);
         }
 
+        SegmentReader segment;
+        long lastReported = -1;
         using (stream)
         {
-            var chunk = new List<NerDocument>(options.BatchSize);
+            segment = new SegmentReader(reader, run.Plan);
+            var lookup = new RunPlanLookup(run.Plan);
+            var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer);
+            run.Observer?.ReadingStarted(total);
+            var chunk = new List<ChunkItem>(options.BatchSize);
+            var chunking = new LineBlocks(options.BatchSize);
             while (true)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var more = reader.TryRead(out var document);
-                if (more)
+                if (!segment.TryRead(out var document, out var ordinal))
                 {
-                    chunk.Add(new NerDocument(encoder.Pieces(document.Text), encoder.MaxPieces, encoder.Stride, document.Entities ?? []));
-                }
-
-                if (chunk.Count == options.BatchSize || (!more && chunk.Count > 0))
-                {
-                    ScoreChunk(chunk, encoder, session, manifestToIob2, options.BatchSize, cancellationToken);
-                    foreach (var scored in chunk)
+                    if (chunk.Count > 0)
                     {
-                        if (scored.IsInvalid)
-                        {
-                            invalid.Add(SkipKinds.InvalidLogits);
-                        }
-                        else
-                        {
-                            scorer.Add(scored);
-                        }
+                        Commit();
                     }
 
-                    chunk.Clear();
-                    progress?.Report(new EvaluationProgress(reader.DocumentsRead, Math.Max(total, reader.DocumentsRead)));
-                }
-
-                if (!more)
-                {
                     break;
                 }
+
+                var isolated = lookup.IsIsolated(ordinal);
+                if (chunking.StartsNewChunk(segment.DocumentsRead, isolated) && chunk.Count > 0)
+                {
+                    Commit();
+                }
+
+                chunk.Add(new ChunkItem(document, ordinal, lookup.IsFailed(ordinal), segment.Position(withSkips: run.Observer is not null)));
+                if (chunking.EndsChunk(segment.DocumentsRead, isolated))
+                {
+                    Commit();
+                }
+            }
+
+            void Commit()
+            {
+                var scored = chunkScorer.Score(chunk, cancellationToken);
+                foreach (var document in scored)
+                {
+                    if (document is null)
+                    {
+                        inference.Add(SkipKinds.InferenceFailed);
+                    }
+                    else if (document.IsInvalid)
+                    {
+                        inference.Add(SkipKinds.InvalidLogits);
+                    }
+                    else
+                    {
+                        scorer.Add(document);
+                    }
+                }
+
+                var after = chunk[^1].After;
+                lastReported = after.DocumentsRead;
+                run.Progress?.Report(new EvaluationProgress(lastReported, Math.Max(total, lastReported)));
+                if (run.Observer is not null)
+                {
+                    var summary = new InputSummary
+                    {
+                        DocumentsRead = after.LinesSinceStart,
+                        DocumentsEvaluated = scorer.DocumentsScored,
+                        Skipped = SkipTally.Sum(after.SkippedSinceStart!, inference.Snapshot()),
+                    };
+                    run.Observer.Checkpoint(new SegmentCheckpoint(after.DocumentsRead, chunk[^1].Ordinal + 1, Build(job, scorer, summary)));
+                }
+
+                chunk = new List<ChunkItem>(options.BatchSize);
             }
         }
 
-        var summary = new InputSummary
+        if (run.Progress is not null && lastReported != segment.DocumentsRead)
         {
-            DocumentsRead = reader.DocumentsRead,
+            run.Progress.Report(new EvaluationProgress(segment.DocumentsRead, Math.Max(total, segment.DocumentsRead)));
+        }
+
+        var final = new InputSummary
+        {
+            DocumentsRead = segment.LinesSinceStart,
             DocumentsEvaluated = scorer.DocumentsScored,
-            Skipped = SkipTally.Merge(reader.Skipped, invalid),
+            Skipped = SkipTally.Sum(segment.SkippedSinceStart(), inference.Snapshot()),
         };
-        EngineTelemetry.DocumentsEvaluated.Add(summary.DocumentsEvaluated);
-        foreach (var (kind, count) in summary.Skipped)
+        EngineTelemetry.DocumentsEvaluated.Add(final.DocumentsEvaluated);
+        foreach (var (kind, count) in final.Skipped)
         {
             EngineTelemetry.DocumentsSkipped.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
 
-        activity?.SetTag("partages.documents.read", summary.DocumentsRead);
-        activity?.SetTag("partages.documents.evaluated", summary.DocumentsEvaluated);
-        return NerResults.Build(job.Spec.Task, scorer.Statistics, summary);
+        activity?.SetTag("partages.documents.read", final.DocumentsRead);
+        activity?.SetTag("partages.documents.evaluated", final.DocumentsEvaluated);
+        return Build(job, scorer, final);
     }
 
-    /// <summary>Scores every window of the chunk's documents in padded batches of at most <paramref name="batchSize"/> windows.</summary>
-    private static void ScoreChunk(
-        List<NerDocument> documents,
-        TextEncoder encoder,
-        NerSession session,
-        int[] manifestToIob2,
-        int batchSize,
-        CancellationToken cancellationToken)
-    {
-        var windows = documents.SelectMany(d => Enumerable.Range(0, d.Windows.Length).Select(w => (Document: d, Window: w))).ToList();
-        for (var start = 0; start < windows.Count; start += batchSize)
-        {
-            var batch = windows.GetRange(start, Math.Min(batchSize, windows.Count - start));
-            var sequence = batch.Max(b => b.Document.Windows[b.Window].Count) + 2;
-            var ids = new long[batch.Count * sequence];
-            var mask = new long[batch.Count * sequence];
-            if (encoder.PaddingTokenId != 0)
-            {
-                Array.Fill(ids, encoder.PaddingTokenId);
-            }
+    private static ResultDocument Build(EvaluationJob job, NerScorer scorer, InputSummary summary) =>
+        NerResults.Build(job.Spec.Task, scorer.Statistics, summary);
 
-            for (var r = 0; r < batch.Count; r++)
-            {
-                var (document, w) = batch[r];
-                var window = document.Windows[w];
-                var offset = r * sequence;
-                ids[offset] = encoder.ClassificationTokenId;
-                for (var i = 0; i < window.Count; i++)
-                {
-                    ids[offset + 1 + i] = document.Pieces[window.Start + i].Id;
-                }
-
-                ids[offset + window.Count + 1] = encoder.SeparatorTokenId;
-                mask.AsSpan(offset, window.Count + 2).Fill(1);
-            }
-
-            var started = Stopwatch.GetTimestamp();
-            var logits = session.Score(ids, mask, batch.Count, sequence, cancellationToken);
-            EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
-            var rowLength = sequence * session.Tags;
-            for (var r = 0; r < batch.Count; r++)
-            {
-                batch[r].Document.AddWindow(batch[r].Window, logits.AsSpan(r * rowLength, rowLength), session.Tags, manifestToIob2);
-            }
-        }
-    }
+    /// <summary>The part of the run asked for, who watches it, and where progress goes.</summary>
+    private sealed record Segment(RunPlan Plan, IInferenceObserver? Observer, IProgress<EvaluationProgress>? Progress);
 }

@@ -13,7 +13,6 @@ namespace Partages.NodeAgent.Engine.Scoring;
 internal sealed class NerSession : IDisposable
 {
     private readonly InferenceSession _session;
-    private readonly RunOptions _runOptions = new();
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
@@ -77,11 +76,14 @@ internal sealed class NerSession : IDisposable
         using var mask = OrtValue.CreateTensorValueFromMemory(attentionMask, shape);
         using var types = TokenTypeIds ? OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape) : null;
         OrtValue[] inputs = types is null ? [ids, mask] : [ids, mask, types];
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, _runOptions);
+        // One RunOptions per call: its terminate flag stays set once raised, and a call abandoned at the per-batch time
+        // limit must not end the calls after it.
+        using var runOptions = new RunOptions();
+        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
         IDisposableReadOnlyCollection<OrtValue> outputs;
         try
         {
-            outputs = _session.Run(_runOptions, _inputNames, inputs, _outputNames);
+            outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
         }
         catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
         {
@@ -108,7 +110,6 @@ internal sealed class NerSession : IDisposable
     public void Dispose()
     {
         _session.Dispose();
-        _runOptions.Dispose();
     }
 
     private static List<string> Check(ModelManifest manifest, IReadOnlyDictionary<string, NodeMetadata> inputs, IReadOnlyDictionary<string, NodeMetadata> outputs)

@@ -41,7 +41,7 @@ internal sealed class TokenBatchBuilder
     }
 
     /// <summary>Pads what was added into tensors and empties the builder.</summary>
-    public TokenBatch Build(long documentsRead)
+    public TokenBatch Build(long chunk)
     {
         var rows = _ids.Count;
         var tensorRows = _fixedBatch ? _batchSize : rows;
@@ -72,7 +72,7 @@ internal sealed class TokenBatchBuilder
             tensorRows,
             sequenceLength,
             [.. _owners],
-            documentsRead);
+            chunk);
         _ids.Clear();
         _owners.Clear();
         return batch;

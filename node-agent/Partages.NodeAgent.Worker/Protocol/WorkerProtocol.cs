@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Resilience;
 
 // The one copy of the agent ↔ worker protocol: this file is compiled into the worker and, linked, into the agent
 // (Partages.NodeAgent.csproj), so the two sides cannot drift.
@@ -12,14 +13,18 @@ namespace Partages.NodeAgent.Worker.Protocol;
 /// The protocol, version <see cref="Version"/>. The agent writes ONE <see cref="WorkerRequest"/> as a JSON line on the
 /// worker's stdin and keeps stdin open: the worker exits (<see cref="WorkerExitCodes.AgentGone"/>) as soon as stdin
 /// closes, so a worker never outlives its agent. The worker answers with JSON lines on stdout, each a
-/// <see cref="WorkerMessage"/>: any number of <see cref="WorkerMessageTypes.Progress"/>, then exactly one outcome
+/// <see cref="WorkerMessage"/>: <see cref="WorkerMessageTypes.Reading"/> once the model is loaded, then any number of
+/// <see cref="WorkerMessageTypes.Inference"/> / <see cref="WorkerMessageTypes.InferenceDone"/> pairs (the documents under
+/// inference, so the agent knows which batch a death was in and can enforce the per-batch time limit),
+/// <see cref="WorkerMessageTypes.Checkpoint"/>s and <see cref="WorkerMessageTypes.Progress"/>; then exactly one outcome
 /// (<see cref="WorkerMessageTypes.Result"/>, <see cref="WorkerMessageTypes.Refused"/>,
 /// <see cref="WorkerMessageTypes.OutOfMemory"/> or <see cref="WorkerMessageTypes.Failed"/>), then it exits with the
-/// matching <see cref="WorkerExitCodes"/>. Nothing on stdout ever holds report text; stderr is for diagnostics only.
+/// matching <see cref="WorkerExitCodes"/>. A worker that dies instead is replaced by one that resumes after its last
+/// checkpoint (<see cref="RunPlan"/>). Nothing on stdout ever holds report text; stderr is for diagnostics only.
 /// </summary>
 internal static class WorkerProtocol
 {
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Longest request or message line either side accepts (a result with many labels is far smaller).</summary>
     public const int MaxLineChars = 4 * 1024 * 1024;
@@ -48,15 +53,19 @@ internal sealed record WorkerRequest
 
     public EvaluationEngineOptions EngineOptions { get; init; } = new();
 
+    /// <summary>Which part of the run: all of it, or the rest after a dead worker's last checkpoint.</summary>
+    public RunPlan Plan { get; init; } = RunPlan.Full;
+
     /// <summary><see cref="EvaluationJob.MaxEntitiesPerReport"/>: absent, no bound.</summary>
     public int? MaxEntitiesPerReport { get; init; }
 
-    public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options) => new()
+    public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options, RunPlan plan) => new()
     {
         BundlePath = job.BundlePath,
         Spec = job.Spec,
         Dataset = job.Dataset,
         EngineOptions = options,
+        Plan = plan,
         MaxEntitiesPerReport = job.MaxEntitiesPerReport,
     };
 
@@ -67,6 +76,18 @@ internal static class WorkerMessageTypes
 {
     /// <summary><c>documents_done</c> of <c>documents_total</c>.</summary>
     public const string Progress = "progress";
+
+    /// <summary>The model is loaded and reports are read from now on (<c>lines</c>: the dataset's line count). A death before it is no report's doing.</summary>
+    public const string Reading = "reading";
+
+    /// <summary>An inference call over documents <c>first_document</c> .. <c>last_document</c> starts.</summary>
+    public const string Inference = "inference";
+
+    /// <summary>The call returned (whether it worked is the engine's business: a failed call only fails its documents).</summary>
+    public const string InferenceDone = "inference_done";
+
+    /// <summary>Documents before <c>documents</c> and lines up to <c>lines</c> are in <c>result</c> (this worker's part of the run).</summary>
+    public const string Checkpoint = "checkpoint";
 
     /// <summary>The run succeeded; <c>result</c> holds the aggregates (a <see cref="ResultDocument"/>).</summary>
     public const string Result = "result";
@@ -93,16 +114,38 @@ internal sealed record WorkerMessage
     public long? DocumentsTotal { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? FirstDocument { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? LastDocument { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Lines { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public long? Documents { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public ResultDocument? Result { get; init; }
 
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Reason { get; init; }
 
     [JsonIgnore]
-    public bool IsOutcome => Type != WorkerMessageTypes.Progress;
+    public bool IsOutcome => Type is WorkerMessageTypes.Result or WorkerMessageTypes.Refused or WorkerMessageTypes.OutOfMemory or WorkerMessageTypes.Failed;
 
     public static WorkerMessage ForProgress(EvaluationProgress progress) =>
         new() { Type = WorkerMessageTypes.Progress, DocumentsDone = progress.DocumentsDone, DocumentsTotal = progress.DocumentsTotal };
+
+    public static WorkerMessage ForReading(long lines) => new() { Type = WorkerMessageTypes.Reading, Lines = lines };
+
+    public static WorkerMessage ForInference(long firstDocument, long lastDocument) =>
+        new() { Type = WorkerMessageTypes.Inference, FirstDocument = firstDocument, LastDocument = lastDocument };
+
+    public static WorkerMessage ForInferenceDone() => new() { Type = WorkerMessageTypes.InferenceDone };
+
+    public static WorkerMessage ForCheckpoint(SegmentCheckpoint checkpoint) =>
+        new() { Type = WorkerMessageTypes.Checkpoint, Lines = checkpoint.Lines, Documents = checkpoint.Documents, Result = checkpoint.Result };
 
     public static WorkerMessage ForResult(ResultDocument result) => new() { Type = WorkerMessageTypes.Result, Result = result };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Hosting;
@@ -8,8 +9,11 @@ using Partages.NodeAgent.Session;
 
 namespace Partages.NodeAgent.Cli;
 
-/// <summary><c>run --config FILE</c>: the long-running agent, until SIGTERM or Ctrl+C.</summary>
-internal static class RunCommand
+/// <summary>
+/// <c>run --config FILE</c>: the long-running agent, until SIGTERM or Ctrl+C, which stop it cleanly (exit 0): runs in
+/// progress finish within <c>stop_grace_seconds</c> or are handed back to the coordinator, the session is flushed.
+/// </summary>
+internal static partial class RunCommand
 {
     public static Command Create()
     {
@@ -67,14 +71,28 @@ internal static class RunCommand
             try
             {
                 using var host = NodeAgentHost.Create(config, identity, services => services.AddSingleton(policy));
-                await host.RunAsync().ConfigureAwait(false);
+                // Resolved before the host stops: its services are not to be asked for once it is disposed.
                 var session = host.Services.GetRequiredService<SessionWorker>();
+                var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunCommand).FullName!);
+                await host.StartAsync().ConfigureAwait(false);
+                // Returns once SIGTERM or Ctrl+C (the host's console lifetime) has stopped every service.
+                try
+                {
+                    await host.WaitForShutdownAsync().ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is OperationCanceledException or AggregateException)
+                {
+                    // A service still busy when the host's shutdown timeout (stop_grace_seconds + margin) ran out.
+                    await error.WriteLineAsync($"The agent did not stop within its shutdown timeout: {ex.GetBaseException().Message}").ConfigureAwait(false);
+                    return ExitCodes.Failure;
+                }
                 if (session.ExecuteTask is { IsFaulted: true } faulted)
                 {
                     await error.WriteLineAsync($"The agent stopped on an unexpected error: {faulted.Exception?.GetBaseException().Message}").ConfigureAwait(false);
                     return ExitCodes.Failure;
                 }
 
+                LogAgentStopped(logger, config.Name);
                 return ExitCodes.Ok;
             }
             catch (OptionsValidationException ex)
@@ -89,4 +107,7 @@ internal static class RunCommand
             }
         }
     }
+
+    [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Node agent '{NodeName}' stopped cleanly")]
+    private static partial void LogAgentStopped(ILogger logger, string nodeName);
 }

@@ -30,6 +30,9 @@ public sealed class AgentOptions
 
     public int MaxConcurrentRuns { get; set; } = NodeConfig.DefaultMaxConcurrentRuns;
 
+    /// <summary>When the agent stops: how long runs in progress may take to finish before they are handed back.</summary>
+    public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(NodeConfig.DefaultStopGraceSeconds);
+
     /// <summary>Progress is sent at most this often…</summary>
     public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(500);
 
@@ -56,6 +59,7 @@ public sealed class AgentOptions
             LinkBreakerFailures = config.Reconnect.BreakerFailures,
             LinkBreakerBreak = TimeSpan.FromSeconds(config.Reconnect.BreakerSeconds),
             MaxConcurrentRuns = config.MaxConcurrentRuns,
+            StopGracePeriod = TimeSpan.FromSeconds(config.StopGraceSeconds),
         };
     }
 
@@ -70,6 +74,7 @@ public sealed class AgentOptions
         target.WelcomeTimeout = WelcomeTimeout;
         target.ConnectTimeout = ConnectTimeout;
         target.MaxConcurrentRuns = MaxConcurrentRuns;
+        target.StopGracePeriod = StopGracePeriod;
         target.ProgressInterval = ProgressInterval;
         target.ProgressStep = ProgressStep;
         target.DownloadChunkBytes = DownloadChunkBytes;
@@ -110,6 +115,11 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (options.MaxConcurrentRuns is < 1 or > 64)
         {
             failures.Add($"{nameof(options.MaxConcurrentRuns)} is {options.MaxConcurrentRuns}; it must be within 1..64.");
+        }
+
+        if (options.StopGracePeriod < TimeSpan.Zero || options.StopGracePeriod > TimeSpan.FromSeconds(NodeConfig.MaxStopGraceSeconds))
+        {
+            failures.Add($"{nameof(options.StopGracePeriod)} is {options.StopGracePeriod}; it must be within 0..{NodeConfig.MaxStopGraceSeconds} s.");
         }
 
         if (options.ProgressStep is <= 0 or > 1 || double.IsNaN(options.ProgressStep))

@@ -10,6 +10,8 @@ public sealed record NodeConfig
 {
     public const int DefaultHeartbeatSeconds = 10;
     public const int DefaultMaxConcurrentRuns = 1;
+    public const int DefaultStopGraceSeconds = 30;
+    public const int MaxStopGraceSeconds = 3600;
 
     /// <summary>Informational; the node's identity is its certificate. Used as the CSR's common name at enrollment.</summary>
     public required string Name { get; init; }
@@ -24,6 +26,12 @@ public sealed record NodeConfig
     public int HeartbeatSeconds { get; init; } = DefaultHeartbeatSeconds;
 
     public int MaxConcurrentRuns { get; init; } = DefaultMaxConcurrentRuns;
+
+    /// <summary>
+    /// On SIGTERM or Ctrl+C, how long runs in progress may take to finish before they are handed back to the
+    /// coordinator (which offers them again when the agent is back); 0 hands them back at once.
+    /// </summary>
+    public int StopGraceSeconds { get; init; } = DefaultStopGraceSeconds;
 
     public ReconnectConfig Reconnect { get; init; } = new();
 

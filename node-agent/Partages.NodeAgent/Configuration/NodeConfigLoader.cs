@@ -14,7 +14,7 @@ namespace Partages.NodeAgent.Configuration;
 public static partial class NodeConfigLoader
 {
     private static readonly string[] RootFields =
-        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "reconnect", "datasets", "policy"];
+        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "stop_grace_seconds", "reconnect", "datasets", "policy"];
 
     private static readonly string[] CoordinatorFields = ["url"];
     private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds", "breaker_failures", "breaker_seconds"];
@@ -83,6 +83,7 @@ public static partial class NodeConfigLoader
         var dataDirectory = top.String("data_directory", required: true);
         var heartbeat = top.Integer("heartbeat_seconds", min: 1, max: 3600) ?? NodeConfig.DefaultHeartbeatSeconds;
         var maxRuns = top.Integer("max_concurrent_runs", min: 1, max: 64) ?? NodeConfig.DefaultMaxConcurrentRuns;
+        var stopGrace = top.Integer("stop_grace_seconds", min: 0, max: NodeConfig.MaxStopGraceSeconds) ?? NodeConfig.DefaultStopGraceSeconds;
 
         var reconnect = new ReconnectConfig();
         var reconnectNode = top.Mapping("reconnect", required: false);
@@ -122,6 +123,7 @@ public static partial class NodeConfigLoader
             DataDirectory = Resolve(baseDirectory, dataDirectory),
             HeartbeatSeconds = heartbeat,
             MaxConcurrentRuns = maxRuns,
+            StopGraceSeconds = stopGrace,
             Reconnect = reconnect,
             Datasets = datasets,
             PolicyPath = policy is null ? null : Resolve(baseDirectory, policy),

@@ -1,21 +1,24 @@
 using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Worker.Protocol;
 
 namespace Partages.NodeAgent.Isolation;
 
 /// <summary>
-/// Runs each evaluation in its own inference worker process (<c>Partages.NodeAgent.Worker</c>) under a memory and a
-/// time limit, so a model that exhausts memory, loops or crashes natively fails its run — with a reason the
-/// coordinator may see — and never the agent. Cancelling kills the worker; so does the time limit. Inspecting a
-/// dataset only hashes and counts a file, runs no model, and stays in process.
+/// Runs each evaluation in inference worker processes (<c>Partages.NodeAgent.Worker</c>) under a memory limit, a
+/// per-call time limit and a run time limit, so a model that exhausts memory, loops or crashes natively never takes the
+/// agent down — and, once reports are being read, never fails the run either: whether a run fails must not depend on
+/// any one report (docs/threat-model.md). The engine itself counts a document whose inference call fails, runs out
+/// of memory or outlasts the batch limit as <c>inference_failed</c>; a worker that dies anyway (a native crash, the
+/// kernel's OOM killer, killed at the batch limit) is replaced by one that resumes after its last checkpoint with the
+/// batch it died in isolated or counted failed (<see cref="RunRecovery"/>), and the segments' results are added up.
+/// A run fails only for what is decided before reports are read (bundle, model load) or at its run time limit.
+/// Cancelling kills the worker. Inspecting a dataset only hashes and counts a file, runs no model, and stays in process.
 /// </summary>
 public sealed partial class IsolatedEvaluationEngine : IEvaluationEngine
 {
-    /// <summary>How long a worker that has written its outcome may take to exit before it is killed.</summary>
-    private static readonly TimeSpan ExitGrace = TimeSpan.FromSeconds(10);
-
     private readonly IEvaluationEngine _inProcess;
     private readonly EvaluationEngineOptions _engineOptions;
     private readonly WorkerLimits _limits;
@@ -59,6 +62,9 @@ public sealed partial class IsolatedEvaluationEngine : IEvaluationEngine
     /// <summary>Raised with the process id once a worker has started (tests watch the process).</summary>
     internal event Action<int>? WorkerStarted;
 
+    /// <summary>Raised with the worker's process id and the documents when an inference call starts (tests kill it there).</summary>
+    internal event Action<int, long, long>? InferenceStarted;
+
     public Task<DatasetInfo> InspectAsync(DatasetDefinition dataset, CancellationToken cancellationToken) =>
         _inProcess.InspectAsync(dataset, cancellationToken);
 
@@ -68,102 +74,120 @@ public sealed partial class IsolatedEvaluationEngine : IEvaluationEngine
         cancellationToken.ThrowIfCancellationRequested();
         using var timeLimit = new CancellationTokenSource(_limits.RunTimeout, _timeProvider);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
-
-        using var worker = WorkerProcess.Start(_command.CreateStartInfo(_limits), _maxDiagnosticsChars);
-        LogStarted(_logger, worker.Id, job.Dataset.Name, _limits.DescribeTimeout(), _limits.MemoryLimitMb);
-        WorkerStarted?.Invoke(worker.Id);
-
-        WorkerMessage? outcome = null;
-        // Killing ends stdout, which ends the read loop below: one path for the time limit, cancellation and a crash.
-        using (stop.Token.Register(static state => ((WorkerProcess)state!).Kill(), worker))
+        var plan = RunPlan.Full;
+        var segments = new List<ResultDocument>();
+        while (true)
         {
-            try
+            AttemptOutcome attempt;
+            using (var worker = WorkerProcess.Start(_command.CreateStartInfo(_limits), _maxDiagnosticsChars))
             {
-                await worker.SendAsync(WorkerRequest.From(job, _engineOptions), stop.Token).ConfigureAwait(false);
-                await foreach (var message in worker.ReadMessagesAsync().ConfigureAwait(false))
+                LogStarted(_logger, worker.Id, job.Dataset.Name, _limits.DescribeTimeout(), WorkerLimits.Describe(_limits.BatchTimeout), _limits.MemoryLimitMb, plan.StartDocument);
+                WorkerStarted?.Invoke(worker.Id);
+                var request = WorkerRequest.From(job, _engineOptions, plan);
+                attempt = await WorkerAttempt.RunAsync(worker, request, _limits, _timeProvider, progress, InferenceStarted, stop.Token).ConfigureAwait(false);
+            }
+
+            if (cancellationToken.IsCancellationRequested)
+            {
+                LogCancelled(_logger, attempt.Pid);
+                throw new OperationCanceledException(cancellationToken);
+            }
+
+            if (attempt.Outcome is null && timeLimit.IsCancellationRequested)
+            {
+                // A safety net, not a limit a report should reach: each call is capped, so only a dataset too large for
+                // the policy's run_timeout_minutes gets here (docs/threat-model.md, "Timing", the leak that remains).
+                LogTimedOut(_logger, attempt.Pid, _limits.DescribeTimeout());
+                throw new EvaluationRefusedException(WorkerExit.TimeoutReason(_limits));
+            }
+
+            if (attempt.Outcome is { Type: WorkerMessageTypes.Result, Result: { } result })
+            {
+                segments.Add(result);
+                LogSucceeded(_logger, attempt.Pid, attempt.ExitCode, segments.Count);
+                if (attempt.Diagnostics.Length > 0)
                 {
-                    if (!message.IsOutcome)
-                    {
-                        progress?.Report(new EvaluationProgress(message.DocumentsDone ?? 0, message.DocumentsTotal ?? 0));
-                        continue;
-                    }
-
-                    outcome = message;
-                    break;
+                    LogDiagnostics(_logger, attempt.Pid, attempt.Diagnostics);
                 }
+
+                return SegmentResults.Merge(job.Spec.Task, job.Spec.Labels, segments);
             }
-            catch (IOException)
-            {
-                // stdin broke: the worker died before reading its request; its exit code says why.
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Killed while the request was being written.
-            }
+
+            plan = Recover(attempt, plan, segments) ?? throw Conclude(attempt);
         }
-
-        var exitCode = await worker.WaitForExitAsync(ExitGrace).ConfigureAwait(false);
-        var diagnostics = await worker.GetDiagnosticsAsync().ConfigureAwait(false);
-
-        if (cancellationToken.IsCancellationRequested)
-        {
-            LogCancelled(_logger, worker.Id);
-            throw new OperationCanceledException(cancellationToken);
-        }
-
-        if (outcome is null && timeLimit.IsCancellationRequested)
-        {
-            LogTimedOut(_logger, worker.Id, _limits.DescribeTimeout());
-            throw new EvaluationRefusedException(WorkerExit.TimeoutReason(_limits));
-        }
-
-        return Conclude(worker, outcome, exitCode, diagnostics);
     }
 
-    private ResultDocument Conclude(WorkerProcess worker, WorkerMessage? outcome, int exitCode, string diagnostics)
+    /// <summary>
+    /// After a worker died (or ran out of memory outside any inference call) while reading reports: keeps what it
+    /// counted up to its last checkpoint, and plans the rest. Null when the run must fail instead: the worker ended
+    /// before reading any report (bundle, model load: no report's doing), it reported an error its engine threw (the
+    /// same code would throw again), or no plan can make progress.
+    /// </summary>
+    private RunPlan? Recover(AttemptOutcome attempt, RunPlan plan, List<ResultDocument> segments)
     {
+        var died = attempt.Outcome is null || attempt.Outcome.Type == WorkerMessageTypes.OutOfMemory;
+        if (!died || !attempt.ReadingStarted)
+        {
+            return null;
+        }
+
+        if (attempt.LastCheckpoint is { Result: { } counted, Lines: { } lines, Documents: { } documents })
+        {
+            segments.Add(counted);
+            plan = RunRecovery.ResumeAt(plan, lines, documents);
+        }
+
+        var culprit = attempt.Culprit;
+        var next = RunRecovery.After(plan, culprit, _engineOptions.BatchSize, attempt.Lines ?? 0);
+        var exit = attempt.KilledAtBatchLimit ? $"killed at the per-batch time limit of {WorkerLimits.Describe(_limits.BatchTimeout)}" : WorkerExit.DescribeExit(attempt.ExitCode);
+        if (next is null)
+        {
+            LogNoProgress(_logger, attempt.Pid, exit, attempt.Diagnostics);
+            return null;
+        }
+
+        var blamed = culprit is { } range ? $"documents {range.First}..{range.Last}" : "no inference call (between calls)";
+        LogRestarting(_logger, attempt.Pid, exit, blamed, plan.StartDocument, next.Isolated.Count, next.Failed.Count, attempt.Diagnostics);
+        return next;
+    }
+
+    /// <summary>The exception a run fails with when its worker ended without a result and no restart can help; the details go to the log.</summary>
+    private Exception Conclude(AttemptOutcome attempt)
+    {
+        var (pid, outcome, exitCode, diagnostics) = (attempt.Pid, attempt.Outcome, attempt.ExitCode, attempt.Diagnostics);
         switch (outcome?.Type)
         {
-            case WorkerMessageTypes.Result when outcome.Result is not null:
-                LogSucceeded(_logger, worker.Id, exitCode);
-                if (diagnostics.Length > 0)
-                {
-                    LogDiagnostics(_logger, worker.Id, diagnostics);
-                }
-
-                return outcome.Result;
             case WorkerMessageTypes.Refused:
-                LogRefused(_logger, worker.Id, outcome.Reason ?? "");
-                throw new EvaluationRefusedException(outcome.Reason ?? "the evaluation engine refused the job");
+                LogRefused(_logger, pid, outcome.Reason ?? "");
+                return new EvaluationRefusedException(outcome.Reason ?? "the evaluation engine refused the job");
             case WorkerMessageTypes.OutOfMemory:
-                LogOutOfMemory(_logger, worker.Id, _limits.MemoryLimitMb, diagnostics);
-                throw new EvaluationRefusedException(WorkerExit.OutOfMemoryReason(_limits));
+                LogOutOfMemory(_logger, pid, _limits.MemoryLimitMb, diagnostics);
+                return new EvaluationRefusedException(WorkerExit.OutOfMemoryReason(_limits));
             case WorkerMessageTypes.Failed:
-                LogWorkerError(_logger, worker.Id, outcome.Reason ?? "", diagnostics);
-                throw new InvalidOperationException($"The inference worker failed with {outcome.Reason}; its stderr is in the node log.");
+                LogWorkerError(_logger, pid, outcome.Reason ?? "", diagnostics);
+                return new InvalidOperationException($"The inference worker failed with {outcome.Reason}; its stderr is in the node log.");
             default:
                 break;
         }
 
         // No (usable) outcome: the worker died. Out of memory or a crash, told apart by its exit code and stderr.
-        var failure = WorkerExit.ToException(exitCode, diagnostics, _limits);
         if (WorkerExit.IsOutOfMemory(exitCode, diagnostics))
         {
-            LogOutOfMemory(_logger, worker.Id, _limits.MemoryLimitMb, diagnostics);
+            LogOutOfMemory(_logger, pid, _limits.MemoryLimitMb, diagnostics);
         }
         else
         {
-            LogCrashed(_logger, worker.Id, WorkerExit.DescribeExit(exitCode), diagnostics);
+            LogCrashed(_logger, pid, WorkerExit.DescribeExit(exitCode), diagnostics);
         }
 
-        throw failure;
+        return WorkerExit.ToException(exitCode, diagnostics, _limits);
     }
 
-    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Inference worker {Pid} started for dataset '{Dataset}' (time limit {TimeLimit}, memory limit {MemoryLimitMb} MB)")]
-    private static partial void LogStarted(ILogger logger, int pid, string dataset, string timeLimit, int memoryLimitMb);
+    [LoggerMessage(EventId = 1100, Level = LogLevel.Information, Message = "Inference worker {Pid} started for dataset '{Dataset}' (time limit {TimeLimit}, per-batch limit {BatchLimit}, memory limit {MemoryLimitMb} MB), from document {StartDocument}")]
+    private static partial void LogStarted(ILogger logger, int pid, string dataset, string timeLimit, string batchLimit, int memoryLimitMb, long startDocument);
 
-    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Inference worker {Pid} finished the run (exit code {ExitCode})")]
-    private static partial void LogSucceeded(ILogger logger, int pid, int exitCode);
+    [LoggerMessage(EventId = 1101, Level = LogLevel.Information, Message = "Inference worker {Pid} finished the run (exit code {ExitCode}; {Workers} worker(s) in all)")]
+    private static partial void LogSucceeded(ILogger logger, int pid, int exitCode, int workers);
 
     [LoggerMessage(EventId = 1102, Level = LogLevel.Warning, Message = "Inference worker {Pid} killed: the run exceeded its time limit of {TimeLimit}")]
     private static partial void LogTimedOut(ILogger logger, int pid, string timeLimit);
@@ -188,4 +212,10 @@ public sealed partial class IsolatedEvaluationEngine : IEvaluationEngine
 
     [LoggerMessage(EventId = 1109, Level = LogLevel.Error, Message = "Inference worker {Pid} failed with {ExceptionType}. Its stderr: {Diagnostics}")]
     private static partial void LogWorkerError(ILogger logger, int pid, string exceptionType, string diagnostics);
+
+    [LoggerMessage(EventId = 1110, Level = LogLevel.Warning, Message = "Inference worker {Pid} died reading reports ({Exit}) during {Blamed}; a new worker resumes from document {ResumeFrom} ({Isolated} batch(es) scored one document at a time, {Failed} document(s) counted inference_failed). Its stderr: {Diagnostics}")]
+    private static partial void LogRestarting(ILogger logger, int pid, string exit, string blamed, long resumeFrom, int isolated, int failed, string diagnostics);
+
+    [LoggerMessage(EventId = 1111, Level = LogLevel.Error, Message = "Inference worker {Pid} died ({Exit}) where no document is left to set aside; the run fails. Its stderr: {Diagnostics}")]
+    private static partial void LogNoProgress(ILogger logger, int pid, string exit, string diagnostics);
 }

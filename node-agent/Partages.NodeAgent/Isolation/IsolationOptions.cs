@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Isolation;
@@ -33,6 +34,14 @@ public sealed class IsolationOptions
     /// <summary>Default memory limit of one worker in MiB, without a policy (the policy's default too).</summary>
     public int MemoryLimitMb { get; set; } = new RunLimits().MemoryLimitMb;
 
+    /// <summary>
+    /// Longest one inference call may take, in seconds, whatever the policy: the engine abandons the call at this
+    /// limit (the agent kills the worker a little later if it does not) and counts the call's documents
+    /// <c>inference_failed</c> (after a retry one by one); the run goes on. It bounds how much the time a result is
+    /// released at can depend on one report (docs/threat-model.md, "Timing"), so it is the node's, not a policy's.
+    /// </summary>
+    public int BatchTimeoutSeconds { get; set; } = EvaluationEngineOptions.DefaultBatchTimeoutSeconds;
+
     /// <summary>The worker's assembly; by default <c>Partages.NodeAgent.Worker.dll</c> beside the agent's own.</summary>
     public string? WorkerPath { get; set; }
 
@@ -54,6 +63,11 @@ public sealed class IsolationOptionsValidator : IValidateOptions<IsolationOption
         if (options.RunTimeoutMinutes < 1)
         {
             failures.Add($"{IsolationOptions.Section}:{nameof(options.RunTimeoutMinutes)} is {options.RunTimeoutMinutes}; it must be at least 1.");
+        }
+
+        if (options.BatchTimeoutSeconds is < 1 or > 86_400)
+        {
+            failures.Add($"{IsolationOptions.Section}:{nameof(options.BatchTimeoutSeconds)} is {options.BatchTimeoutSeconds}; it must be within 1..86400.");
         }
 
         if (options.MemoryLimitMb < WorkerLimits.MinMemoryLimitMb)

@@ -29,8 +29,9 @@ public static class IsolationServices
 
     private static IEvaluationEngine Create(IServiceProvider services, IsolationOptions options)
     {
-        // The engine validates its own options and lists every problem; its defaults fit a small shared server.
-        var engineOptions = new EvaluationEngineOptions();
+        // The engine validates its own options and lists every problem; its defaults fit a small shared server. The
+        // per-call time limit is the node's (Isolation:BatchTimeoutSeconds), never a policy's.
+        var engineOptions = new EvaluationEngineOptions { BatchTimeoutSeconds = options.BatchTimeoutSeconds };
         var inProcess = new EvaluationEngine(engineOptions);
         if (options.Engine == EngineHosting.InProcess)
         {
@@ -47,8 +48,12 @@ public static class IsolationServices
             options.MaxDiagnosticsChars);
     }
 
-    /// <summary>The policy's limits when there is a policy, else the options'.</summary>
-    internal static WorkerLimits LimitsFor(NodePolicy? policy, IsolationOptions options) => policy is null
-        ? new WorkerLimits(TimeSpan.FromMinutes(options.RunTimeoutMinutes), options.MemoryLimitMb)
-        : new WorkerLimits(TimeSpan.FromMinutes(policy.Limits.RunTimeoutMinutes), policy.Limits.MemoryLimitMb);
+    /// <summary>The policy's run and memory limits when there is a policy, else the options'; the per-call limit is always the options'.</summary>
+    internal static WorkerLimits LimitsFor(NodePolicy? policy, IsolationOptions options)
+    {
+        var batchKill = WorkerLimits.BatchKillAfter(TimeSpan.FromSeconds(options.BatchTimeoutSeconds));
+        return policy is null
+            ? new WorkerLimits(TimeSpan.FromMinutes(options.RunTimeoutMinutes), options.MemoryLimitMb, batchKill)
+            : new WorkerLimits(TimeSpan.FromMinutes(policy.Limits.RunTimeoutMinutes), policy.Limits.MemoryLimitMb, batchKill);
+    }
 }

@@ -18,8 +18,12 @@ namespace Partages.NodeAgent.Jobs;
 /// <summary>
 /// Runs the jobs the coordinator offers: accept or reject, download the bundle, evaluate through
 /// <see cref="IEvaluationEngine"/>, release the aggregates through the <see cref="ResultReleaseGate"/>. A job
-/// never takes the agent down: every outcome becomes a message (failed, cancelled) and the details stay in the
-/// local log. Jobs keep running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
+/// never takes the agent down: every outcome becomes a message (failed, cancelled) whose reason is one of
+/// <see cref="CoordinatorReasons"/>' categories; the details stay in the local log and the audit log. Jobs keep
+/// running while the session reconnects; their messages wait in the <see cref="Outbox"/>.
+/// When the agent stops, runs in progress get <see cref="AgentOptions.StopGracePeriod"/> to finish; what is still
+/// running then is cancelled and handed back to the coordinator (JobHandedBack), which offers it again when the
+/// agent is back: a stop never loses a run nor fails it.
 /// </summary>
 public sealed partial class JobRunner(
     NodeConfig config,
@@ -33,11 +37,16 @@ public sealed partial class JobRunner(
     TimeProvider timeProvider,
     ILogger<JobRunner> logger) : IHostedService, IDisposable
 {
-    public const string InternalErrorReason = "internal error (see node log)";
+    /// <summary>What the coordinator hears of an unexpected error: the generic category, like any failure at the node.</summary>
+    public const string InternalErrorReason = CoordinatorReasons.RunFailed;
+
+    /// <summary>Why a run was handed back, as the coordinator shows it.</summary>
+    public const string HandedBackReason = "handed back: the node agent was stopping";
 
     private readonly ConcurrentDictionary<string, ActiveRun> _runs = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _shutdown = new();
     private readonly Lock _admission = new();
+    private volatile bool _stopping;
 
     /// <summary>Runs not yet final here: accepted, downloading, running, or waiting for their result to be stored.</summary>
     public IReadOnlyList<string> ActiveRunIds => [.. _runs.Keys.Order(StringComparer.Ordinal)];
@@ -73,12 +82,30 @@ public sealed partial class JobRunner(
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
-    /// <summary>Stops every run; each reports itself failed ("the node agent was stopped") before the session closes.</summary>
+    /// <summary>
+    /// Takes no new run, lets the runs in progress finish within the grace period, then cancels the rest: each is
+    /// handed back before the session (stopped after this) flushes the outbox and closes.
+    /// </summary>
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        _stopping = true;
+        var running = _runs.Values.ToArray();
+        if (running.Length > 0)
+        {
+            LogDraining(logger, running.Length, options.StopGracePeriod.TotalSeconds);
+            try
+            {
+                await Task.WhenAll(running.Select(r => r.Completion)).WaitAsync(options.StopGracePeriod, timeProvider, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+            {
+                // The grace period is over (or the host gave up waiting): what still runs is handed back below.
+            }
+        }
+
         await _shutdown.CancelAsync().ConfigureAwait(false);
-        var running = _runs.Values.Select(r => r.Completion).ToArray();
-        await Task.WhenAll(running).WaitAsync(cancellationToken).ConfigureAwait(false);
+        await Task.WhenAll(_runs.Values.Select(r => r.Completion)).WaitAsync(cancellationToken).ConfigureAwait(false);
+        LogStopped(logger, running.Count(r => r.Outcome == RunOutcome.Finished), running.Count(r => r.Outcome == RunOutcome.HandedBack));
     }
 
     public void Dispose() => _shutdown.Dispose();
@@ -103,17 +130,27 @@ public sealed partial class JobRunner(
             return;
         }
 
+        if (_stopping)
+        {
+            // Not looked at, so nothing to audit: the coordinator offers it again when the agent is back.
+            LogHandedBack(logger, offer.RunId);
+            Send(new NodeMessage { HandedBack = new JobHandedBack { RunId = offer.RunId, Reason = HandedBackReason } });
+            return;
+        }
+
         admission.Received(offer);
         var decision = OfferCheck.Decide(offer, config);
         if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
         {
-            Reject(offer, decision.RejectionReason ?? InternalErrorReason);
+            // About the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md, "What the coordinator hears").
+            var reason = decision.RejectionReason ?? InternalErrorReason;
+            Reject(offer, reason, reason);
             return;
         }
 
         if (admission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal)
         {
-            Reject(offer, refusal);
+            Reject(offer, refusal, CoordinatorReasons.PolicyRefused);
             return;
         }
 
@@ -123,7 +160,7 @@ public sealed partial class JobRunner(
             var running = _runs.Values.Count(r => !r.Submitting);
             if (running >= options.MaxConcurrentRuns)
             {
-                Reject(offer, $"the node is already running {running} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})");
+                Reject(offer, $"the node is already running {running} run(s) (max_concurrent_runs: {options.MaxConcurrentRuns})", CoordinatorReasons.AtCapacity);
                 return;
             }
 
@@ -134,51 +171,22 @@ public sealed partial class JobRunner(
         run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
     }
 
-    /// <summary>Downloads and checks the bundle, runs the model in the worker, and passes the result through the release gate.</summary>
-    /// <param name="privacy">The dataset's differential privacy: under it, entity recognition counts at most the policy's entities per report.</param>
-    private async Task<ReleasedPayload> RunModelAsync(
-        ActiveRun run,
-        JobOffer offer,
-        EvaluationSpec spec,
-        DatasetDefinition dataset,
-        DifferentialPrivacyPolicy privacy,
-        ReleaseRequest request,
-        JobTrace trace,
-        CancellationToken cancellationToken)
-    {
-        trace.Phase(NodeAgentTelemetry.DownloadSpan);
-        var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-        var bundlePath = await artifacts.GetAsync(
-            offer.ModelBundle,
-            new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
-            cancellationToken).ConfigureAwait(false);
-        // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
-        await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
-
-        trace.Phase(NodeAgentTelemetry.EvaluateSpan);
-        LogEvaluating(logger, run.RunId, dataset.Name);
-        var runThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-        var result = await engine.EvaluateAsync(
-            new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = privacy.Enabled ? privacy.MaxEntitiesPerReport : null },
-            new InlineProgress<EvaluationProgress>(p => ReportProgress(run, runThrottle, JobPhase.Running, p.DocumentsDone, p.DocumentsTotal)),
-            cancellationToken).ConfigureAwait(false);
-        outbox.DropProgress(run.RunId);
-
-        trace.Phase(NodeAgentTelemetry.ReleaseSpan);
-        return await releaseGate.PrepareAsync(request, result, cancellationToken).ConfigureAwait(false);
-    }
-
-    private void Reject(JobOffer offer, string reason)
+    /// <param name="reason">The full reason, for the log and the audit log.</param>
+    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
+    private void Reject(JobOffer offer, string reason, string category)
     {
         LogRejected(logger, offer.RunId, reason);
         admission.Refused(offer, reason);
-        Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = reason } });
+        Send(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = category } });
     }
+
+    private static int? MaxEntities(DifferentialPrivacyPolicy privacy) => privacy.Enabled ? privacy.MaxEntitiesPerReport : null;
 
     private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
     {
         var cancellationToken = run.Token;
         using var trace = JobTrace.Start(offer);    // Telemetry/: the job span, under the offer's trace_parent
+        var stage = RunStage.Admission;             // decides what the coordinator hears if the run stops (CoordinatorReasons)
         try
         {
             // Admission, before accepting: the snapshot must still be the one the policy approved (read once per change).
@@ -186,7 +194,7 @@ public sealed partial class JobRunner(
                 dataset, new OfferIdentity(offer.RunId, offer.SpecSha256, offer.ModelBundle.Sha256), cancellationToken).ConfigureAwait(false);
             if (!admitted.Admitted || admitted.Snapshot is null)
             {
-                Reject(offer, admitted.Reason ?? InternalErrorReason);
+                Reject(offer, admitted.Reason ?? InternalErrorReason, CoordinatorReasons.PolicyRefused);
                 return;
             }
 
@@ -194,31 +202,66 @@ public sealed partial class JobRunner(
             LogAccepted(logger, offer.RunId, offer.EvaluationId, spec.Name, dataset.Name);
             Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
             // Manual approval waits here, accepted; the heartbeats (which list this run) keep the coordinator's lease.
+            stage = RunStage.Approval;
             var approval = await admission.ApproveRunAsync(offer, spec, admitted.Snapshot, cancellationToken).ConfigureAwait(false);
             if (!approval.Approved)
             {
                 LogRejected(logger, run.RunId, approval.Reason ?? "");
-                Finish(run, new NodeMessage { Rejected = new JobRejected { RunId = run.RunId, Reason = approval.Reason ?? "rejected by the hospital" } });
+                Finish(run, new NodeMessage { Rejected = new JobRejected { RunId = run.RunId, Reason = CoordinatorReasons.HospitalRejected } });
                 return;
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
             var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256);
-            // A request already released on this snapshot gets the same bytes back, and no model runs at all.
-            var payload = admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat
-                ? repeat
-                : await RunModelAsync(run, offer, spec, dataset, admitted.Snapshot.Policy.DifferentialPrivacy, request, trace, cancellationToken).ConfigureAwait(false);
+            ReleasedPayload payload;
+            if (admitted.Snapshot.Repeat && releaseGate.TryRepeat(request, admitted.Snapshot.Fingerprint) is { } repeat)
+            {
+                // A request already released on this snapshot gets the same bytes back, and no model runs at all.
+                stage = RunStage.Release;
+                payload = repeat;
+            }
+            else
+            {
+                trace.Phase(NodeAgentTelemetry.DownloadSpan);
+                stage = RunStage.Download;
+                var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+                var bundlePath = await artifacts.GetAsync(
+                    offer.ModelBundle,
+                    new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
+                    cancellationToken).ConfigureAwait(false);
+                // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
+                stage = RunStage.Trust;
+                await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
+
+                trace.Phase(NodeAgentTelemetry.EvaluateSpan);
+                stage = RunStage.Evaluation;
+                LogEvaluating(logger, run.RunId, dataset.Name);
+                // Fixed fractions of the dataset's line count, never the engine's batch boundaries (CoarseProgress).
+                var runSteps = new CoarseProgress(options.ProgressStep);
+                var result = await engine.EvaluateAsync(
+                    // Under differential privacy, entity recognition counts at most the policy's entities per report.
+                    new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = MaxEntities(admitted.Snapshot.Policy.DifferentialPrivacy) },
+                    new InlineProgress<EvaluationProgress>(p => ReportRunning(run, runSteps, p)),
+                    cancellationToken).ConfigureAwait(false);
+                outbox.DropProgress(run.RunId);
+
+                trace.Phase(NodeAgentTelemetry.ReleaseSpan);
+                stage = RunStage.Release;
+                payload = await releaseGate.PrepareAsync(request, result, cancellationToken).ConfigureAwait(false);
+            }
+
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)
             {
-                Fail(run, payloadApproval.Reason ?? "the hospital withheld the result", null);
+                Fail(run, CoordinatorReasons.HospitalRejected, payloadApproval.Reason ?? "the hospital withheld the result", null);
                 return;
             }
 
             // The model has finished: the slot is free for the next offer while the submission (retried until
             // stored) completes; otherwise an offer arriving in that gap would be refused as over capacity.
             run.Submitting = true;
+            stage = RunStage.Submission;
             var manifest = new RunManifest
             {
                 Dataset = dataset.Name,
@@ -236,29 +279,24 @@ public sealed partial class JobRunner(
             admission.RunCancelled(run.RunId);
             Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
         }
-        catch (OperationCanceledException) when (_shutdown.IsCancellationRequested)
+        catch (Exception ex) when (_shutdown.IsCancellationRequested && !run.CancelRequested && ex is not OutOfMemoryException)
         {
-            LogStoppedByShutdown(logger, run.RunId);
-            admission.RunFailed(run.RunId, "the node agent was stopped");
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = "the node agent was stopped" } });
+            // Cancelled by the stop, whatever shape the cancellation took on its way out (the inference worker may
+            // surface it as its own error): not a failure of the run, which another session takes up again.
+            run.Outcome = RunOutcome.HandedBack;
+            LogHandedBack(logger, run.RunId);
+            admission.RunFailed(run.RunId, HandedBackReason);
+            Finish(run, new NodeMessage { HandedBack = new JobHandedBack { RunId = run.RunId, Reason = HandedBackReason } });
         }
-        catch (EvaluationRefusedException ex)
+        catch (Exception ex) when (ex is EvaluationRefusedException or ArtifactException or ResultRefusedException)
         {
-            Fail(run, ex.Message, ex);
-        }
-        catch (ArtifactException ex)
-        {
-            Fail(run, ex.Message, ex);
-        }
-        catch (ResultRefusedException ex)
-        {
-            Fail(run, ex.Message, ex);
+            Fail(run, CoordinatorReasons.For(stage, ex), ex.Message, ex);
         }
         catch (Exception ex)
         {
             LogInternalError(logger, run.RunId, ex);
-            admission.RunFailed(run.RunId, InternalErrorReason);
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = InternalErrorReason } });
+            admission.RunFailed(run.RunId, $"internal error ({ex.GetType().Name}; see the node log)");
+            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = CoordinatorReasons.For(stage, ex) } });
         }
         finally
         {
@@ -266,13 +304,21 @@ public sealed partial class JobRunner(
             _runs.TryRemove(run.RunId, out _);
             run.Dispose();
         }
+
+        // Whatever the result (succeeded, failed, rejected…), the run did not need handing back.
+        if (run.Outcome == RunOutcome.Running)
+        {
+            run.Outcome = RunOutcome.Finished;
+        }
     }
 
-    private void Fail(ActiveRun run, string reason, Exception? exception)
+    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
+    /// <param name="reason">The full reason, for the log and the audit log.</param>
+    private void Fail(ActiveRun run, string category, string reason, Exception? exception)
     {
         LogFailed(logger, run.RunId, reason, exception);
         admission.RunFailed(run.RunId, reason);
-        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = reason } });
+        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = category } });
     }
 
     private void Finish(ActiveRun run, NodeMessage message)
@@ -286,6 +332,14 @@ public sealed partial class JobRunner(
         if (throttle.ShouldReport(done, total))
         {
             outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = phase, Done = done, Total = total });
+        }
+    }
+
+    private void ReportRunning(ActiveRun run, CoarseProgress steps, EvaluationProgress progress)
+    {
+        foreach (var done in steps.Next(progress.DocumentsDone, progress.DocumentsTotal))
+        {
+            outbox.ReportProgress(new JobProgress { RunId = run.RunId, Phase = JobPhase.Running, Done = done, Total = progress.DocumentsTotal });
         }
     }
 
@@ -309,6 +363,8 @@ public sealed partial class JobRunner(
         public bool Submitting { get; set; }
 
         public Task Completion { get; set; } = Task.CompletedTask;
+
+        public RunOutcome Outcome { get; set; } = RunOutcome.Running;
 
         public void RequestCancel()
         {
@@ -341,7 +397,7 @@ public sealed partial class JobRunner(
     [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Run {RunId} failed: {Reason}")]
     private static partial void LogFailed(ILogger logger, string runId, string reason, Exception? exception);
 
-    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only 'internal error'")]
+    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only that the run failed at the node")]
     private static partial void LogInternalError(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Cancellation of run {RunId} requested: {Reason}")]
@@ -353,12 +409,26 @@ public sealed partial class JobRunner(
     [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Cancellation asked for run {RunId}, which is not running here; acknowledged")]
     private static partial void LogCancelUnknownRun(ILogger logger, string runId);
 
-    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} stopped because the agent is shutting down")]
-    private static partial void LogStoppedByShutdown(ILogger logger, string runId);
+    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} handed back to the coordinator: the agent is stopping (it is offered again when the agent is back)")]
+    private static partial void LogHandedBack(ILogger logger, string runId);
+
+    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Stopping: {Count} run(s) in progress get up to {GraceSeconds} s to finish; the rest is handed back to the coordinator")]
+    private static partial void LogDraining(ILogger logger, int count, double graceSeconds);
+
+    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Job runner stopped: {Finished} run(s) finished during the stop, {HandedBack} handed back to the coordinator")]
+    private static partial void LogStopped(ILogger logger, int finished, int handedBack);
 
     [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Could not handle the offer of run {RunId}")]
     private static partial void LogOfferError(ILogger logger, string runId, Exception exception);
 
     [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Ignored a job offer without a run id")]
     private static partial void LogOfferWithoutRunId(ILogger logger);
+}
+
+/// <summary>How a run ended, for the stop's summary.</summary>
+internal enum RunOutcome
+{
+    Running,
+    Finished,
+    HandedBack,
 }

@@ -53,6 +53,9 @@ public static class NodeAgentTelemetry
             case NodeMessage.KindOneofCase.Cancelled:
                 job.Fail("cancelled", "cancelled");
                 break;
+            case NodeMessage.KindOneofCase.HandedBack:
+                job.Fail("handed_back", message.HandedBack.Reason);
+                break;
         }
 
         return message;

@@ -53,6 +53,17 @@ public sealed class EvaluationServiceTests
     }
 
     [Test]
+    public async Task SubmitEvaluation_YamlThatYamlDotNetFailsOnWithoutAYamlException_InvalidArgumentWithLineAndColumn()
+    {
+        // ERRATA 13: this spec made YamlDotNet throw InvalidOperationException, answered UNKNOWN "Exception was thrown by handler."
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, "name: [a\nb: : c\n", "site-a");
+
+        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        status.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        status.Detail.Should().MatchRegex(@"line \d+, column \d+: spec: is not valid YAML");
+    }
+
+    [Test]
     public async Task SubmitEvaluation_NoToken_Unauthenticated()
     {
         var anonymous = _coordinator.EvaluatorClient(apiToken: null);

@@ -6,6 +6,7 @@ using Grpc.Core;
 using Grpc.Net.Client;
 using Microsoft.Playwright;
 using Partages.Contracts.V1;
+using Partages.Dashboard.Tests.Browser;
 using Partages.Demo.Federation;
 using Partages.Evaluation;
 using Partages.ModelKit;
@@ -13,7 +14,8 @@ using Partages.ModelKit;
 namespace Partages.Dashboard.Tests.Infrastructure;
 
 /// <summary>
-/// Started once for every test in this assembly: the demo assets, a coordinator and three hospital node agents as
+/// Started once for every test in this assembly: Chromium (installed first if the machine lacks it, see
+/// <see cref="ChromiumProvisioner"/>), the demo assets, a coordinator and three hospital node agents as
 /// real processes (LocalFederation), API tokens, the model bundle uploaded, and Chromium driven by Playwright.
 /// Each hospital exposes its AMR reports twice: as they are, and repeated with fresh ids ("amr-large") so that a run
 /// lasts long enough for its progress to be watched moving; and its oncology reports with their entities
@@ -28,6 +30,7 @@ public sealed class DashboardFederation
 
     private LocalFederation? _federation;
     private IPlaywright? _playwright;
+    private IBrowser? _browser;
     private GrpcChannel? _channel;
 
     public static DashboardFederation Current => _current ?? throw new InvalidOperationException("The federation is started by the set-up fixture (FederationSetUp).");
@@ -50,16 +53,25 @@ public sealed class DashboardFederation
 
     public string NerBundleSha256 { get; private set; } = "";
 
-    public IBrowser Browser { get; private set; } = null!;
+    /// <summary>Whether Chromium is there; when it is not, <see cref="BrowserTests.Chromium_ProvisionedBeforeTheBrowserTests_IsAvailable"/> fails with why.</summary>
+    public BrowserProvisioning Chromium { get; private set; } = new("/usr/bin/chromium", "Chromium was not looked for: the set-up did not get that far.");
+
+    /// <summary>The browser; a test that needs it is skipped when Chromium is unavailable, and one test says why (one failure, not one per test).</summary>
+    public IBrowser Browser => _browser ?? Skip();
 
     public EvaluationService.EvaluationServiceClient Evaluations { get; private set; } = null!;
 
-    public static async Task<DashboardFederation> StartAsync()
+    /// <summary>The set-up fixture keeps this before starting it, so its teardown can stop whatever a failed start had started.</summary>
+    public static DashboardFederation Create() => _current = new DashboardFederation();
+
+    public async Task StartAsync()
     {
-        var federation = new DashboardFederation();
-        _current = federation;
-        await federation.StartProcessesAsync();
-        return federation;
+        Chromium = await ChromiumProvisioner.EnsureAsync(new ChromiumProvisionerOptions { LogPath = Path.Combine(Root, "chromium-install.log") }, CancellationToken.None);
+        await StartProcessesAsync();
+        if (Chromium.IsAvailable)
+        {
+            await LaunchBrowserAsync();
+        }
     }
 
     private async Task StartProcessesAsync()
@@ -90,36 +102,67 @@ public sealed class DashboardFederation
         Evaluations = new EvaluationService.EvaluationServiceClient(_channel);
         BundleSha256 = await UploadAsync(assets.BundlePath, cts.Token);
         NerBundleSha256 = await UploadAsync(assets.NerBundlePath, cts.Token);
+    }
 
+    private async Task LaunchBrowserAsync()
+    {
         _playwright = await Playwright.CreateAsync();
-        Browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        try
         {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            // Without the background-networking flags Chromium keeps dialling out, which a closed network refuses.
-            Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
-        });
+            _browser = await _playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+            {
+                ExecutablePath = Chromium.ExecutablePath,
+                Headless = true,
+                // Without the background-networking flags Chromium keeps dialling out, which a closed network refuses.
+                Args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+            });
+        }
+        catch (PlaywrightException ex)
+        {
+            // Installed but unusable (a library missing, a broken package): the same single failure as a missing browser.
+            Chromium = Chromium with { Problem = $"Chromium at {Chromium.ExecutablePath} did not start: {ex.Message.Split('\n')[0]}. Reinstall it: {ChromiumProvisioner.InstallCommand}" };
+            return;
+        }
+
         Assertions.SetDefaultExpectTimeout(30_000);
     }
 
+    /// <summary>Stops the browser, Playwright's driver and every process of the federation, whichever of them started and whatever fails.</summary>
     public async Task StopAsync()
     {
-        if (Browser is not null)
+        try
         {
-            await Browser.DisposeAsync();
+            if (_browser is not null)
+            {
+                await _browser.DisposeAsync();
+            }
         }
-
-        _playwright?.Dispose();
-        _channel?.Dispose();
-        if (_federation is not null)
+        finally
         {
-            await _federation.DisposeAsync();
+            try
+            {
+                _playwright?.Dispose();
+                _channel?.Dispose();
+            }
+            finally
+            {
+                if (_federation is not null)
+                {
+                    await _federation.DisposeAsync();
+                }
+            }
         }
 
         if (Directory.Exists(Root) && TestContext.CurrentContext.Result.FailCount == 0)
         {
             Directory.Delete(Root, recursive: true);
         }
+    }
+
+    private IBrowser Skip()
+    {
+        Assert.Ignore($"No browser: {Chromium.Problem} (reported once, as the failure of {nameof(BrowserTests)}.{nameof(BrowserTests.Chromium_ProvisionedBeforeTheBrowserTests_IsAvailable)}).");
+        return null!;
     }
 
     /// <summary>A browser context for one test: its own cookies, a wall screen's viewport, the coordinator's own CA not known to Chromium.</summary>

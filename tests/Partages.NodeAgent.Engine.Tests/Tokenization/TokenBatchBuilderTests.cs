@@ -19,14 +19,14 @@ public sealed class TokenBatchBuilderTests
         builder.Add([2, 5, 3], first);
         builder.Add([2, 5, 6, 7, 3], second);
 
-        var batch = builder.Build(documentsRead: 7);
+        var batch = builder.Build(chunk: 7);
 
         batch.Should().BeEquivalentTo(new
         {
             Rows = 2,
             TensorRows = 2,
             SequenceLength = 5,
-            DocumentsRead = 7L,
+            Chunk = 7L,
             TokenTypeIds = (long[]?)null,
         });
         batch.Owners.Should().Equal(first, second);
@@ -41,7 +41,7 @@ public sealed class TokenBatchBuilderTests
         var builder = new TokenBatchBuilder(batchSize: 3, fixedBatch: true, fixedSequenceLength: 4, tokenTypeIds: true, Encoder);
         builder.Add([2, 5, 3], Owner(2));
 
-        var batch = builder.Build(documentsRead: 1);
+        var batch = builder.Build(chunk: 1);
 
         batch.Rows.Should().Be(1);
         batch.TensorRows.Should().Be(3);

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using Partages.Evaluation;
 using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Cli;
+using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Policy;
@@ -75,8 +76,7 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         var rejected = await session.NextAsync(m => m.Rejected is not null);
 
         rejected.Rejected.RunId.Should().Be("run-no");
-        rejected.Rejected.Reason.Should().Be("the hospital's operator rejected this job: not covered by our data-use agreement");
-        rejected.Rejected.Reason.Should().NotContain("DPO", "who decided stays in the hospital's audit log");
+        rejected.Rejected.Reason.Should().Be(CoordinatorReasons.HospitalRejected, "why, and who decided, stay in the hospital's audit log");
         Coordinator.DownloadRequests.Should().BeEmpty();
         Engine.Started.IsCompleted.Should().BeFalse();
         var line = AdmissionTests.AuditEvents(node).Single(e => e.Event == "job_rejected_by_operator");
@@ -102,7 +102,8 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         (await CliAsync("jobs", "reject", "run-w", "--reason", "counts too small to publish")).Code.Should().Be(ExitCodes.Ok);
         var failed = await session.NextAsync(m => m.Failed is not null);
 
-        failed.Failed.Reason.Should().Be("the hospital's operator withheld the result: counts too small to publish");
+        failed.Failed.Reason.Should().Be(CoordinatorReasons.HospitalRejected);
+        AdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason == "the hospital's operator withheld the result: counts too small to publish");
         Coordinator.SubmitAttempts.Should().Be(0);
         AdmissionTests.AuditEvents(node).Select(e => e.Event).Should().NotContain("result_released");
     }

@@ -124,7 +124,7 @@ public sealed class NodeConfigLoaderTests
         var result = NodeConfigLoader.LoadFile(path);
 
         result.Errors.Should().BeEmpty();
-        foreach (var field in new[] { "name:", "coordinator:", "url:", "data_directory:", "heartbeat_seconds:", "max_concurrent_runs:", "reconnect:", "initial_delay_ms:", "max_delay_seconds:", "breaker_failures:", "breaker_seconds:", "datasets:", "path:", "format:" })
+        foreach (var field in new[] { "name:", "coordinator:", "url:", "data_directory:", "heartbeat_seconds:", "max_concurrent_runs:", "stop_grace_seconds:", "reconnect:", "initial_delay_ms:", "max_delay_seconds:", "breaker_failures:", "breaker_seconds:", "datasets:", "path:", "format:" })
         {
             text.Should().Contain(field);
         }
@@ -155,17 +155,39 @@ public sealed class NodeConfigLoaderTests
     public void AgentOptions_FromConfig_TakesHeartbeatCapacityAndBackOff()
     {
         var config = NodeConfigLoader.Parse(
-            "name: n\ncoordinator: {url: 'https://c:1'}\ndata_directory: d\nheartbeat_seconds: 3\nmax_concurrent_runs: 2\nreconnect: {initial_delay_ms: 100, max_delay_seconds: 5, breaker_failures: 7, breaker_seconds: 45}\ndatasets: [{name: a, path: a.jsonl, format: jsonl}]\n",
+            "name: n\ncoordinator: {url: 'https://c:1'}\ndata_directory: d\nheartbeat_seconds: 3\nmax_concurrent_runs: 2\nstop_grace_seconds: 45\nreconnect: {initial_delay_ms: 100, max_delay_seconds: 5, breaker_failures: 7, breaker_seconds: 45}\ndatasets: [{name: a, path: a.jsonl, format: jsonl}]\n",
             ConfigPath).Config!;
 
         var options = AgentOptions.FromConfig(config);
 
         options.HeartbeatInterval.Should().Be(TimeSpan.FromSeconds(3));
         options.MaxConcurrentRuns.Should().Be(2);
+        options.StopGracePeriod.Should().Be(TimeSpan.FromSeconds(45));
         options.ReconnectInitialDelay.Should().Be(TimeSpan.FromMilliseconds(100));
         options.ReconnectMaxDelay.Should().Be(TimeSpan.FromSeconds(5));
         options.LinkBreakerFailures.Should().Be(7);
         options.LinkBreakerBreak.Should().Be(TimeSpan.FromSeconds(45));
         new AgentOptionsValidator().Validate(null, options).Succeeded.Should().BeTrue();
+    }
+
+    [TestCase("-1")]
+    [TestCase("3601")]
+    [TestCase("soon")]
+    public void Parse_StopGraceSecondsOutOfRange_ErrorWithItsLine(string value)
+    {
+        var result = NodeConfigLoader.Parse(
+            $"name: n\ncoordinator: {{url: 'https://c:1'}}\ndata_directory: d\nstop_grace_seconds: {value}\ndatasets: [{{name: a, path: a.jsonl, format: jsonl}}]\n",
+            ConfigPath);
+
+        result.Errors.Should().ContainSingle().Which.Should().Match<ConfigError>(e => e.Field == "stop_grace_seconds" && e.Line == 4);
+    }
+
+    [Test]
+    public void Parse_NoStopGraceSeconds_ThirtySecondsAndZeroIsAllowed()
+    {
+        const string yaml = "name: n\ncoordinator: {url: 'https://c:1'}\ndata_directory: d\ndatasets: [{name: a, path: a.jsonl, format: jsonl}]\n";
+
+        NodeConfigLoader.Parse(yaml, ConfigPath).Config!.StopGraceSeconds.Should().Be(30);
+        NodeConfigLoader.Parse(yaml + "stop_grace_seconds: 0\n", ConfigPath).Config!.StopGraceSeconds.Should().Be(0);
     }
 }

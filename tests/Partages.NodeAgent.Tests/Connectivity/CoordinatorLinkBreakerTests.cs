@@ -1,6 +1,6 @@
-using System.Diagnostics;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Tests.Infrastructure;
@@ -92,24 +92,35 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task ReconnectPipeline_SharedBreakerOpenedByAnotherCaller_WaitsForTheBreakWithoutDialling()
     {
-        // Real time, but only lower bounds are asserted: a slow machine makes the gaps longer, never shorter.
+        // A fake clock: with real time the test raced the breaker's own clock (it opened a little before a stopwatch
+        // could start, so the dial came "599.9 ms" after the stopwatch). Here time moves only when the test says so.
+        var clock = new FakeTimeProvider();
         var breakDuration = TimeSpan.FromMilliseconds(600);
-        var breaker = NewBreaker(TimeProvider.System, failures: 2, breakSeconds: breakDuration.TotalSeconds);
-        var downloads = ReconnectPipeline.Create(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), 1, TimeProvider.System, CoordinatorLinkBreaker.IsLinkFailure, breaker: breaker);
-        await downloads.Invoking(p => p.ExecuteAsync(_ => throw Unreachable).AsTask()).Should().ThrowAsync<RpcException>();
-        var opened = Stopwatch.StartNew();
+        var jitter = TimeSpan.FromMilliseconds(10);
+        var breaker = NewBreaker(clock, failures: 2, breakSeconds: breakDuration.TotalSeconds);
+        var downloads = ReconnectPipeline.Create(jitter, TimeSpan.FromMilliseconds(20), 1, clock, CoordinatorLinkBreaker.IsLinkFailure, breaker: breaker);
+        var failedDownload = downloads.ExecuteAsync(_ => throw Unreachable).AsTask();
+        clock.Advance(jitter * 2);      // the download's one retry, after its back-off (at most its max delay)
+        await failedDownload.Invoking(t => t).Should().ThrowAsync<RpcException>();
         breaker.State.Should().Be(CircuitState.Open);
+        var opened = clock.GetUtcNow();
 
-        var submissions = ReconnectPipeline.Create(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(20), int.MaxValue, TimeProvider.System, CoordinatorLinkBreaker.IsLinkFailure, breaker: breaker);
+        var submissions = ReconnectPipeline.Create(jitter, TimeSpan.FromMilliseconds(20), int.MaxValue, clock, CoordinatorLinkBreaker.IsLinkFailure, breaker: breaker);
         var dials = new List<TimeSpan>();
-        await submissions.ExecuteAsync(_ =>
+        var submission = submissions.ExecuteAsync(_ =>
         {
-            dials.Add(opened.Elapsed);
+            dials.Add(clock.GetUtcNow() - opened);
             return ValueTask.CompletedTask;
-        });
+        }).AsTask();
 
-        dials.Should().ContainSingle("an open circuit lets no call through; the retry waited for the break instead of dialling");
-        dials[0].Should().BeGreaterThanOrEqualTo(breakDuration);
+        // Polly runs synchronously up to its first wait, so the retry's timer is registered once ExecuteAsync returns.
+        clock.Advance(breakDuration - TimeSpan.FromMilliseconds(1));
+        dials.Should().BeEmpty("an open circuit lets no call through; the retry waits for the break instead of dialling");
+        clock.Advance(TimeSpan.FromMilliseconds(1) + jitter);
+        await submission.WaitAsync(TimeSpan.FromSeconds(30));
+
+        dials.Should().ContainSingle();
+        dials[0].Should().BeGreaterThanOrEqualTo(breakDuration).And.BeLessThanOrEqualTo(breakDuration + jitter);
         breaker.State.Should().Be(CircuitState.Closed);
     }
 

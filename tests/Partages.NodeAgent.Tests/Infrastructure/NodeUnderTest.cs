@@ -80,6 +80,8 @@ public sealed class NodeUnderTest : IAsyncDisposable
                 options.ReconnectMaxDelay = TimeSpan.FromMilliseconds(200);
                 options.ProgressInterval = TimeSpan.FromMilliseconds(1);
                 options.WelcomeTimeout = TimeSpan.FromSeconds(10);
+                // A test that stops the agent with a run in flight hands it back at once unless it asks for a grace period.
+                options.StopGracePeriod = TimeSpan.Zero;
                 tune?.Invoke(options);
             });
         });

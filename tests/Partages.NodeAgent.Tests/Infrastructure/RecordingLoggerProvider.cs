@@ -22,6 +22,30 @@ public sealed class RecordingLoggerProvider : ILoggerProvider
 
     public ILogger<T> CreateLogger<T>() => new Logger<T>(new SingleProviderFactory(this));
 
+    /// <summary>The first entry (already logged or still to come) whose message matches: tests wait on it instead of sleeping.</summary>
+    public async Task<LogEntry> WaitForAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        var found = new TaskCompletionSource<LogEntry>(TaskCreationOptions.RunContinuationsAsynchronously);
+        void OnLogged(LogEntry entry)
+        {
+            if (match(entry.Message))
+            {
+                found.TrySetResult(entry);
+            }
+        }
+
+        // Subscribed before looking at what is already there, so an entry logged in between is not missed.
+        Logged += OnLogged;
+        try
+        {
+            return _entries.FirstOrDefault(e => match(e.Message)) ?? await found.Task.WaitAsync(timeout ?? TestTimeouts.Default);
+        }
+        finally
+        {
+            Logged -= OnLogged;
+        }
+    }
+
     private void Add(LogEntry entry)
     {
         _entries.Enqueue(entry);

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Isolation;
 using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Worker.Protocol;
@@ -29,7 +30,7 @@ public sealed class InferenceWorkerTests
         using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
         try
         {
-            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions())));
+            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions(), RunPlan.Full)));
             await worker.StandardInput.FlushAsync();
             worker.StandardInput.Close();
 
@@ -65,13 +66,48 @@ public sealed class InferenceWorkerTests
     }
 
     [Test]
-    public async Task Worker_NormalRun_WritesProgressThenOneResultLineAndExitsZero()
+    public async Task Worker_NormalRun_SaysWhereItStandsThenWritesOneResultLineAndExitsZero()
     {
         var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+
+        var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2, TokenizerThreads = 1 }, RunPlan.Full));
+
+        exitCode.Should().Be(WorkerExitCodes.Succeeded);
+        messages[0].Should().Be(WorkerMessage.ForReading(6), "the model is loaded before any report is read");
+        messages.Where(m => m.Type == WorkerMessageTypes.Inference).Select(m => (m.FirstDocument, m.LastDocument))
+            .Should().Equal((0L, 1L), (2L, 3L), (4L, 5L));
+        messages.Where(m => m.Type == WorkerMessageTypes.InferenceDone).Should().HaveCount(3);
+        messages.Where(m => m.Type == WorkerMessageTypes.Checkpoint).Select(m => (m.Documents, m.Lines, m.Result!.NDocuments))
+            .Should().Equal((2L, 2L, 2L), (4L, 4L, 4L), (6L, 6L, 6L));
+        var progress = messages.Where(m => m.Type == WorkerMessageTypes.Progress).ToList();
+        progress.Should().OnlyContain(m => m.DocumentsTotal == 6);
+        progress[^1].DocumentsDone.Should().Be(6);
+        messages[^1].Type.Should().Be(WorkerMessageTypes.Result);
+        messages[^1].Result!.NDocuments.Should().Be(6);
+    }
+
+    [Test]
+    public async Task Worker_PlanResumingAfterACheckpoint_CountsOnlyTheRestOfTheRun()
+    {
+        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var plan = new RunPlan { StartDocument = 4, StartLine = 4, Failed = [5] };
+
+        var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2 }, plan));
+
+        exitCode.Should().Be(WorkerExitCodes.Succeeded);
+        var result = messages[^1].Result!;
+        result.InputSummary.DocumentsRead.Should().Be(2, "lines 5 and 6 only: the first four are the dead worker's");
+        result.NDocuments.Should().Be(1);
+        result.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { ["inference_failed"] = 1 });
+        messages.Where(m => m.Type == WorkerMessageTypes.Inference).Select(m => (m.FirstDocument, m.LastDocument)).Should().Equal((4L, 4L));
+    }
+
+    private static async Task<(int ExitCode, List<WorkerMessage> Messages)> RunWorkerAsync(WorkerRequest request)
+    {
         using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
         try
         {
-            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2 })));
+            await worker.StandardInput.WriteLineAsync(WorkerProtocol.Serialize(request));
             await worker.StandardInput.FlushAsync();
             var lines = new List<string>();
             while (await worker.StandardOutput.ReadLineAsync() is { } line)
@@ -80,14 +116,7 @@ public sealed class InferenceWorkerTests
             }
 
             await worker.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
-
-            worker.ExitCode.Should().Be(WorkerExitCodes.Succeeded);
-            var messages = lines.Select(WorkerProtocol.Deserialize<WorkerMessage>).ToList();
-            messages.Should().HaveCountGreaterThan(1);
-            messages[..^1].Should().OnlyContain(m => m.Type == WorkerMessageTypes.Progress && m.DocumentsTotal == 6);
-            messages[^2].DocumentsDone.Should().Be(6);
-            messages[^1].Type.Should().Be(WorkerMessageTypes.Result);
-            messages[^1].Result!.NDocuments.Should().Be(6);
+            return (worker.ExitCode, [.. lines.Select(WorkerProtocol.Deserialize<WorkerMessage>)]);
         }
         finally
         {

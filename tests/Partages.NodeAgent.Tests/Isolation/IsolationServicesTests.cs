@@ -41,6 +41,20 @@ public sealed class IsolationServicesTests
     }
 
     [Test]
+    public void AddEvaluationEngine_BatchTimeoutConfiguredAndPolicyRegistered_TakesTheNodesBatchLimitWhateverThePolicy()
+    {
+        var policy = new NodePolicy { Datasets = [], Tasks = [], Limits = new RunLimits { RunTimeoutMinutes = 7, MemoryLimitMb = 1536 } };
+        var collection = Services(options => options.BatchTimeoutSeconds = 30);
+        collection.AddSingleton(policy);
+        using var services = collection.BuildServiceProvider();
+
+        var limits = services.GetRequiredService<IEvaluationEngine>().Should().BeOfType<IsolatedEvaluationEngine>().Which.Limits;
+
+        limits.RunTimeout.Should().Be(TimeSpan.FromMinutes(7));
+        limits.BatchTimeout.Should().Be(TimeSpan.FromSeconds(37.5), "the engine's 30 s, then a quarter more before the agent kills the worker");
+    }
+
+    [Test]
     public void AddEvaluationEngine_ConfigurationAsksForInProcess_RunsEvaluationsInTheAgent()
     {
         var configuration = new ConfigurationBuilder()
@@ -60,14 +74,16 @@ public sealed class IsolationServicesTests
         {
             options.RunTimeoutMinutes = 0;
             options.MemoryLimitMb = 16;
+            options.BatchTimeoutSeconds = 0;
             options.WorkerPath = "/nowhere/Partages.NodeAgent.Worker.dll";
         }).BuildServiceProvider();
 
         var read = () => services.GetRequiredService<IOptions<IsolationOptions>>().Value;
 
         read.Should().Throw<OptionsValidationException>()
-            .Which.Failures.Should().HaveCount(3)
+            .Which.Failures.Should().HaveCount(4)
             .And.Contain(f => f.Contains("RunTimeoutMinutes", StringComparison.Ordinal))
+            .And.Contain(f => f.Contains("BatchTimeoutSeconds", StringComparison.Ordinal))
             .And.Contain(f => f.Contains("MemoryLimitMb", StringComparison.Ordinal))
             .And.Contain(f => f.Contains("/nowhere/", StringComparison.Ordinal));
     }

@@ -23,6 +23,12 @@ public enum GraphBehaviour
 
     /// <summary>Also runs an ONNX Loop of 10^15 iterations (one Add each) before the logits: hours, then more.</summary>
     LoopsForever,
+
+    /// <summary>As <see cref="AllocatesPastLimit"/>, but only for a batch holding <see cref="IsolationTestModel.Trigger"/>: one report exhausts memory.</summary>
+    AllocatesOnTrigger,
+
+    /// <summary>As <see cref="LoopsForever"/>, but only for a batch holding <see cref="IsolationTestModel.Trigger"/>: one report makes its batch endless.</summary>
+    LoopsOnTrigger,
 }
 
 /// <summary>
@@ -34,8 +40,11 @@ public static class IsolationTestModel
     /// <summary>128 Mi floats: 512 MiB per row of the batch.</summary>
     public const long HogFloatsPerRow = 128L * 1024 * 1024;
 
+    /// <summary>The word that makes the <c>…OnTrigger</c> graphs misbehave; the others ignore it.</summary>
+    public const string Trigger = "panne";
+
     public static readonly string[] Vocabulary =
-        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "la", "souche", "est", "sensible", "blse", "resistante"];
+        ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "la", "souche", "est", "sensible", "blse", "resistante", Trigger];
 
     public static readonly string[] Labels = ["sensible", "BLSE"];
 
@@ -81,6 +90,9 @@ public static class IsolationTestModel
         return new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("reports", datasetPath, "jsonl"));
     }
 
+    /// <summary>A report holding <see cref="Trigger"/>; without a trigger graph it is predicted "sensible", as gold says.</summary>
+    public static string TriggerReport(string id) => Line(id, "souche " + Trigger, "sensible");
+
     private static string Line(string id, string text, string label) =>
         $$"""{"id":"{{id}}","text":"{{text}}","label":"{{label}}"}""";
 
@@ -120,11 +132,32 @@ public static class IsolationTestModel
         var scored = behaviour == GraphBehaviour.Normal ? "logits" : "scored";
         graph.Node.Add(Node("Add", ["pooled", "bias"], scored));
 
-        if (behaviour == GraphBehaviour.AllocatesPastLimit)
+        var onTrigger = behaviour is GraphBehaviour.AllocatesOnTrigger or GraphBehaviour.LoopsOnTrigger;
+        if (onTrigger)
         {
-            // [batch, HogFloatsPerRow] of ones, from the input's batch size.
+            // triggered: 1 when the batch holds the trigger token, else 0 (int64 scalar).
+            graph.Initializer.Add(Int64Tensor("trigger_id", [], [Array.IndexOf(Vocabulary, Trigger)]));
+            graph.Node.Add(Node("Equal", ["input_ids", "trigger_id"], "is_trigger"));
+            graph.Node.Add(Node("Cast", ["is_trigger"], "is_trigger_int", IntAttribute("to", (long)TensorProto.Types.DataType.Int64)));
+            graph.Node.Add(Node("ReduceMax", ["is_trigger_int"], "triggered", IntAttribute("keepdims", 0)));
+        }
+
+        if (behaviour is GraphBehaviour.AllocatesPastLimit or GraphBehaviour.AllocatesOnTrigger)
+        {
+            // [batch, HogFloatsPerRow] of ones, from the input's batch size ([batch, 1] for an untriggered batch).
             graph.Initializer.Add(Int64Tensor("index0", [1], [0]));
-            graph.Initializer.Add(Int64Tensor("hog_row", [1], [HogFloatsPerRow]));
+            graph.Initializer.Add(Int64Tensor("hog_full", [1], [HogFloatsPerRow]));
+            if (onTrigger)
+            {
+                graph.Initializer.Add(Int64Tensor("one_int", [1], [1]));
+                graph.Node.Add(Node("Mul", ["hog_full", "triggered"], "hog_scaled"));
+                graph.Node.Add(Node("Max", ["hog_scaled", "one_int"], "hog_row"));
+            }
+            else
+            {
+                graph.Node.Add(Node("Identity", ["hog_full"], "hog_row"));
+            }
+
             graph.Initializer.Add(Int64Tensor("axis1", [1], [1]));
             graph.Node.Add(Node("Shape", ["input_ids"], "ids_shape"));
             graph.Node.Add(Node("Gather", ["ids_shape", "index0"], "batch", IntAttribute("axis", 0)));
@@ -134,9 +167,14 @@ public static class IsolationTestModel
             graph.Node.Add(Node("Mul", ["hog_sum", "zero"], "hog_zero"));
             graph.Node.Add(Node("Add", [scored, "hog_zero"], "logits"));
         }
-        else if (behaviour == GraphBehaviour.LoopsForever)
+        else if (behaviour is GraphBehaviour.LoopsForever or GraphBehaviour.LoopsOnTrigger)
         {
-            graph.Initializer.Add(Int64Tensor("trip_count", [], [1_000_000_000_000_000]));
+            graph.Initializer.Add(Int64Tensor(onTrigger ? "trip_full" : "trip_count", [], [1_000_000_000_000_000]));
+            if (onTrigger)
+            {
+                graph.Node.Add(Node("Mul", ["trip_full", "triggered"], "trip_count"));
+            }
+
             graph.Initializer.Add(BoolTensor("keep_going", true));
             graph.Initializer.Add(FloatTensor("one", [], [1f]));
             // The loop's start depends on the input, so nothing about it can be folded when the session is built.

@@ -1,4 +1,5 @@
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Worker.Protocol;
 
 namespace Partages.NodeAgent.Tests.Isolation;
@@ -11,7 +12,7 @@ public sealed class WorkerRequestTests
     {
         var job = new EvaluationJob("/bundle.zip", IsolationTestModel.Spec, new DatasetDefinition("reports", "/reports.jsonl", "jsonl")) { MaxEntitiesPerReport = 4 };
 
-        var line = WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions()));
+        var line = WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions(), RunPlan.Full));
         var received = WorkerProtocol.Deserialize<WorkerRequest>(line).ToJob();
 
         received.MaxEntitiesPerReport.Should().Be(4, "under differential privacy the worker must count under the policy's bound");
@@ -23,7 +24,7 @@ public sealed class WorkerRequestTests
     {
         var job = new EvaluationJob("/bundle.zip", IsolationTestModel.Spec, new DatasetDefinition("reports", "/reports.jsonl", "jsonl"));
 
-        var received = WorkerProtocol.Deserialize<WorkerRequest>(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions()))).ToJob();
+        var received = WorkerProtocol.Deserialize<WorkerRequest>(WorkerProtocol.Serialize(WorkerRequest.From(job, new EvaluationEngineOptions(), RunPlan.Full))).ToJob();
 
         received.MaxEntitiesPerReport.Should().BeNull();
     }

@@ -39,4 +39,35 @@ public sealed class ProgressThrottleTests
 
         public void Advance(TimeSpan by) => _ticks += by.Ticks;
     }
+
+    [Test]
+    public void Next_BatchBoundariesOfTwoRuns_ReportsTheSameFixedFractionsOfTheLineCount()
+    {
+        // The same 1000 lines, batches ending at different lines (one report set aside moves every later boundary).
+        long[] oneRun = [31, 64, 96, 130, 500, 511, 999, 1000];
+        long[] otherRun = [32, 65, 97, 131, 501, 512, 1000];
+
+        var first = Reports(oneRun, total: 1000);
+        var second = Reports(otherRun, total: 1000);
+
+        first.Should().Equal(100, 200, 300, 400, 500, 600, 700, 800, 900, 1000);
+        second.Should().Equal(first, "the values sent depend on the line count alone, not on where batches end");
+    }
+
+    [Test]
+    public void Next_NothingMovedPastAStep_ReportsNothing()
+    {
+        var steps = new CoarseProgress(0.05);
+
+        steps.Next(49, 1000).Should().BeEmpty();
+        steps.Next(50, 1000).Should().Equal(50);
+        steps.Next(99, 1000).Should().BeEmpty();
+        steps.Next(0, 0).Should().BeEmpty();
+    }
+
+    private static List<long> Reports(long[] done, long total)
+    {
+        var steps = new CoarseProgress(0.1);
+        return [.. done.SelectMany(d => steps.Next(d, total))];
+    }
 }

@@ -4,13 +4,17 @@ using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Policy;
 
-/// <summary>Each refusal of the node policy, through the real agent and the fake coordinator: refused before anything is downloaded, reason sent, audit line written.</summary>
+/// <summary>
+/// Each refusal of the node policy, through the real agent and the fake coordinator: refused before anything is
+/// downloaded, the coordinator told only "refused by this node's policy", the reason in the audit line.
+/// </summary>
 public sealed class AdmissionTests : FakeCoordinatorFixture
 {
     [Test]
@@ -244,10 +248,10 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
         reply.Rejected.RunId.Should().Be("run-r");
         Coordinator.DownloadRequests.Should().BeEmpty("a refused job downloads nothing");
         Engine.Started.IsCompleted.Should().BeFalse();
+        reply.Rejected.Reason.Should().Be(CoordinatorReasons.PolicyRefused, "which rule refused is the hospital's business");
         var refusal = AuditEvents(node).Should().ContainSingle(e => e.Event == "job_rejected").Subject;
-        refusal.Reason.Should().Be(reply.Rejected.Reason);
         refusal.RunId.Should().Be("run-r");
-        return reply.Rejected.Reason;
+        return refusal.Reason!;
     }
 
     internal static List<AuditLine> AuditEvents(NodeUnderTest node) =>

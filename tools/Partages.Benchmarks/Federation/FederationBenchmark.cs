@@ -100,6 +100,12 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             }
 
             report.CoordinatorTotal = meter.Read();
+            if (settings.Stop)
+            {
+                // Last: the coordinator process is gone afterwards.
+                report.Stop = await new StopPhase(settings, (t, what, ct) => WithinAsync(t, what, ct)).RunAsync(federation, evaluator, nodes, workDirectory, cancellationToken).ConfigureAwait(false);
+            }
+
             report.TotalWall = total.Elapsed;
             return report;
         }
@@ -197,7 +203,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         }
     }
 
-    private static async Task<ReceivedOffer> OfferForAsync(SimulatedNode node, string evaluationId, CancellationToken cancellationToken)
+    internal static async Task<ReceivedOffer> OfferForAsync(SimulatedNode node, string evaluationId, CancellationToken cancellationToken)
     {
         var offer = await node.NextOfferAsync(cancellationToken).ConfigureAwait(false);
         return offer.Offer.EvaluationId == evaluationId && offer.Offer.Dataset == SyntheticResults.Dataset
@@ -232,7 +238,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
     }
 
     /// <summary>Writes random bytes to <paramref name="path"/> and pushes them; the store accepts any bytes whose size and SHA-256 match the header.</summary>
-    private static async Task<ArtifactRef> UploadRandomArtifactAsync(EvaluatorClient evaluator, string path, long size, CancellationToken cancellationToken)
+    internal static async Task<ArtifactRef> UploadRandomArtifactAsync(EvaluatorClient evaluator, string path, long size, CancellationToken cancellationToken)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1024 * 1024, useAsync: true))

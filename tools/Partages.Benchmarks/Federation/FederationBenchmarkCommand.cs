@@ -16,10 +16,11 @@ internal static class FederationBenchmarkCommand
         var downloaders = new Option<int>("--downloaders") { Description = "Nodes downloading the artifact concurrently.", DefaultValueFactory = _ => 10 };
         var downloadRounds = new Option<int>("--download-rounds") { Description = "Concurrent download rounds of the artifact.", DefaultValueFactory = _ => 3 };
         var workDir = new Option<string?>("--work-dir") { Description = "New or empty folder for the coordinator's data dir and logs (default: a new temporary folder)." };
+        var stop = new Option<bool>("--stop") { Description = "Last, SIGTERM the coordinator with every node session and a WatchEvaluation stream open, and time its exit." };
         var timeout = new Option<int>("--timeout-seconds") { Description = "Bound on each wait (offers of a round, the pooled result, a download round); passing it fails the run.", DefaultValueFactory = _ => 120 };
         var command = new Command("federation", "Submit-to-offers and last-result-to-pooled latency with many simulated nodes on one coordinator; concurrent artifact downloads.")
         {
-            nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, timeout,
+            nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -31,6 +32,7 @@ internal static class FederationBenchmarkCommand
                 Downloaders = parse.GetValue(downloaders),
                 DownloadRounds = parse.GetValue(downloadRounds),
                 WorkDirectory = parse.GetValue(workDir),
+                Stop = parse.GetValue(stop),
                 StepTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
             };
             var errors = settings.Validate();

@@ -19,6 +19,8 @@ internal sealed class FederationReport
 
     public ArtifactFigures? Artifacts { get; set; }
 
+    public StopFigures? Stop { get; set; }
+
     public ProcessReading CoordinatorTotal { get; set; }
 
     public TimeSpan TotalWall { get; set; }
@@ -71,6 +73,18 @@ internal sealed class FederationReport
 
             var medianWall = MedianValue(a.Rounds.Select(d => d.Usage.Wall.TotalSeconds));
             output.WriteLine(string.Create(c, $"| **median** | **{medianWall:0.00}** | **{Mib(a.SizeBytes) * a.Downloaders / medianWall:0}** | | | | | **{Mib(a.Rounds.Max(d => d.Usage.CoordinatorPeakRssBytes))}** (max) | |"));
+        }
+
+        if (Stop is { } stop)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(c, $"Stop: SIGTERM to the coordinator with {stop.Sessions} node sessions and 1 WatchEvaluation stream open: exit code {stop.ExitCode} " +
+                $"after **{stop.Exit.TotalMilliseconds:0} ms**; {stop.SessionsEndedStopping} of {stop.Sessions} sessions ended with UNAVAILABLE (the coordinator is stopping); " +
+                $"the watch stream {(stop.WatchEndedCleanly ? "ended cleanly" : "broke")}."));
+            foreach (var other in stop.OtherEndings)
+            {
+                output.WriteLine($"Other session endings: {other}");
+            }
         }
 
         output.WriteLine();

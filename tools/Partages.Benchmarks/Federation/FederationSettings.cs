@@ -15,6 +15,9 @@ internal sealed record FederationSettings
 
     public int DownloadRounds { get; init; } = 3;
 
+    /// <summary>Last: SIGTERM to the coordinator with every session and a watch stream open; how long it takes to exit.</summary>
+    public bool Stop { get; init; }
+
     /// <summary>Where the coordinator's data dir and the logs go; a new temporary folder when null.</summary>
     public string? WorkDirectory { get; init; }
 
@@ -49,9 +52,9 @@ internal sealed record FederationSettings
             errors.Add($"--download-rounds is {DownloadRounds}; it must be within 1..100.");
         }
 
-        if (Rounds == 0 && BundleMegabytes == 0)
+        if (Rounds == 0 && BundleMegabytes == 0 && !Stop)
         {
-            errors.Add("Nothing to measure: --rounds 0 and no --bundle-mb.");
+            errors.Add("Nothing to measure: --rounds 0, no --bundle-mb and no --stop.");
         }
 
         if (StepTimeout <= TimeSpan.Zero)

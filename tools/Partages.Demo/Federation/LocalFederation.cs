@@ -55,6 +55,9 @@ public sealed record NodeSettings
 
     /// <summary>This node's approval mode, when it differs from the federation's (<see cref="FederationOptions.Approval"/>).</summary>
     public string? Approval { get; init; }
+
+    /// <summary>node.yaml's <c>stop_grace_seconds</c> (how long a stopping agent lets runs finish); null for the agent's default.</summary>
+    public int? StopGraceSeconds { get; init; }
 }
 
 /// <summary>
@@ -101,6 +104,12 @@ public sealed partial class LocalFederation : IAsyncDisposable
     /// <summary>Starts (or restarts, on the same data directory) the coordinator and waits until it listens.</summary>
     public async Task StartCoordinatorAsync(CancellationToken cancellationToken = default)
     {
+        if (_coordinator is { HasExited: false })
+        {
+            // Starting another would leave this one running, unreachable by the federation's teardown.
+            throw new InvalidOperationException("The coordinator is still running; stop it first.");
+        }
+
         // A restart keeps its port, so node agents configured with the old URL find it again.
         var url = _coordinator is null ? "https://127.0.0.1:0" : CoordinatorUrl.ToString().TrimEnd('/');
         string[] arguments = ["serve", "--data-dir", CoordinatorDataDirectory, "--urls", url, .. _options.CoordinatorArguments];
@@ -145,10 +154,15 @@ public sealed partial class LocalFederation : IAsyncDisposable
     public async Task<NodeHandle> AddNodeAsync(string name, IReadOnlyList<NodeDataset> datasets, NodeSettings settings, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        if (_nodes.ContainsKey(name))
+        {
+            throw new InvalidOperationException($"Node '{name}' is already part of this federation.");
+        }
+
         var directory = Path.Combine(_options.WorkDirectory, "nodes", name);
         Directory.CreateDirectory(directory);
         var configPath = Path.Combine(directory, "node.yaml");
-        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl, settings.StopGraceSeconds), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, settings.Approval ?? _options.Approval, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
@@ -191,14 +205,35 @@ public sealed partial class LocalFederation : IAsyncDisposable
         });
     }
 
+    /// <summary>Stops every process the federation started, whatever fails on the way; then reports what failed.</summary>
     public async ValueTask DisposeAsync()
     {
+        var errors = new List<Exception>();
         foreach (var node in _nodes.Values)
         {
-            await node.DisposeAsync().ConfigureAwait(false);
+            try
+            {
+                await node.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
         }
 
-        await StopCoordinatorAsync().ConfigureAwait(false);
+        try
+        {
+            await StopCoordinatorAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            errors.Add(ex);
+        }
+
+        if (errors.Count > 0)
+        {
+            throw new AggregateException("Stopping the federation's processes failed.", errors);
+        }
     }
 
     private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
@@ -230,7 +265,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets, Uri coordinatorUrl)
+    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets, Uri coordinatorUrl, int? stopGraceSeconds)
     {
         var yaml = new StringBuilder()
             .AppendLine("# Written by the Partages demo federation; see node-agent/node.example.yaml for every field.")
@@ -242,6 +277,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
             // One machine: a coordinator that restarts is back within seconds, so nodes retry (and pause) briefly.
             .AppendLine("reconnect: {initial_delay_ms: 200, max_delay_seconds: 2, breaker_failures: 5, breaker_seconds: 2}")
             .AppendLine("policy: ./policy.yaml")
+            .AppendLine(stopGraceSeconds is { } grace ? $"stop_grace_seconds: {grace}" : "# stop_grace_seconds: the agent's default")
             .AppendLine("datasets:");
         foreach (var dataset in datasets)
         {
@@ -295,6 +331,8 @@ public sealed partial class LocalFederation : IAsyncDisposable
 /// <summary>One hospital's node agent process; it can be killed and started again on the same identity.</summary>
 public sealed class NodeHandle(string name, string configPath, string logPath, IReadOnlyDictionary<string, string>? environment = null) : IAsyncDisposable
 {
+    private ManagedProcess? _process;
+
     public string Name { get; } = name;
 
     public string ConfigPath { get; } = configPath;
@@ -302,14 +340,22 @@ public sealed class NodeHandle(string name, string configPath, string logPath, I
     /// <summary>The node's data_directory (identity, artifacts, audit), as the federation's node.yaml sets it.</summary>
     public string DataDirectory => Path.Combine(Path.GetDirectoryName(ConfigPath)!, "node-data");
 
-    public ManagedProcess Process { get; private set; } = null!;
+    public ManagedProcess Process => _process ?? throw new InvalidOperationException($"Node '{Name}' was never started.");
 
-    public void Start() =>
-        Process = ManagedProcess.Start(Name, Executables.NodeAgent, ["run", "--config", ConfigPath], logPath, environment);
+    public void Start()
+    {
+        if (_process is { HasExited: false })
+        {
+            // A second agent would leave the first running, out of reach of the federation's teardown.
+            throw new InvalidOperationException($"Node '{Name}' is still running; stop it first.");
+        }
+
+        _process = ManagedProcess.Start(Name, Executables.NodeAgent, ["run", "--config", ConfigPath], logPath, environment);
+    }
 
     public Task KillAsync() => Process.KillAsync();
 
-    public ValueTask DisposeAsync() => Process.DisposeAsync();
+    public ValueTask DisposeAsync() => _process?.DisposeAsync() ?? ValueTask.CompletedTask;
 }
 
 /// <summary>Where the coordinator and node agent builds are: beside this assembly under artifacts/bin.</summary>

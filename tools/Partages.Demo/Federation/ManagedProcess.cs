@@ -1,15 +1,33 @@
+using System.Collections.Concurrent;
+using System.ComponentModel;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using System.Text.RegularExpressions;
 
 namespace Partages.Demo.Federation;
+
+/// <summary>The signals an operator stops a service with: what the tests send to check that it stops cleanly.</summary>
+public enum StopSignal
+{
+    /// <summary>SIGINT: Ctrl+C in a terminal.</summary>
+    Interrupt = 2,
+
+    /// <summary>SIGTERM: <c>systemctl stop</c>, <c>kubectl delete pod</c>, <c>docker stop</c>.</summary>
+    Terminate = 15,
+}
 
 /// <summary>
 /// A child process (a coordinator or a node agent) whose output goes to a log file and can be awaited
 /// line by line, so callers synchronise on what the process says instead of sleeping.
 /// </summary>
-public sealed class ManagedProcess : IAsyncDisposable
+public sealed partial class ManagedProcess : IAsyncDisposable
 {
     private const int RememberedLines = 200;
+    private const int RememberedErrorLines = 2000;
+
+    // Every child still running. A test host that exits without running its teardowns (an abort, an unhandled
+    // exception) must not leave coordinators and node agents behind: ProcessExit kills what is left.
+    private static readonly ConcurrentDictionary<ManagedProcess, byte> Running = new();
 
     private readonly Process _process;
     private readonly StreamWriter _log;
@@ -17,6 +35,18 @@ public sealed class ManagedProcess : IAsyncDisposable
     private readonly Queue<string> _recent = new();
     private readonly List<(Regex Pattern, TaskCompletionSource<Match> Waiter)> _waiters = [];
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Queue<string> _errors = new();
+
+    static ManagedProcess()
+    {
+        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+        {
+            foreach (var child in Running.Keys)
+            {
+                child.KillNow();
+            }
+        };
+    }
 
     private ManagedProcess(string name, Process process, string logPath)
     {
@@ -70,10 +100,21 @@ public sealed class ManagedProcess : IAsyncDisposable
         Directory.CreateDirectory(Path.GetDirectoryName(logPath)!);
         var process = new Process { StartInfo = startInfo, EnableRaisingEvents = true };
         var managed = new ManagedProcess(name, process, logPath);
-        process.OutputDataReceived += (_, e) => managed.OnLine(e.Data);
-        process.ErrorDataReceived += (_, e) => managed.OnLine(e.Data);
+        process.OutputDataReceived += (_, e) => managed.OnLine(e.Data, error: false);
+        process.ErrorDataReceived += (_, e) => managed.OnLine(e.Data, error: true);
         process.Exited += (_, _) => managed.OnExited();
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch
+        {
+            managed._log.Dispose();
+            process.Dispose();
+            throw;
+        }
+
+        Running.TryAdd(managed, 0);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return managed;
@@ -143,21 +184,48 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>What the process wrote to its standard error (the last lines), e.g. to check that it printed no stack trace.</summary>
+    public string StandardError()
+    {
+        lock (_gate)
+        {
+            return string.Join(Environment.NewLine, _errors);
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> as an operator's stop would, without waiting.</summary>
+    public void Signal(StopSignal signal)
+    {
+        if (HasExited)
+        {
+            throw new InvalidOperationException($"{Name} has already exited (code {_exited.Task.Result}).");
+        }
+
+        // Process.Kill sends SIGKILL only; a graceful stop is SIGTERM or SIGINT, which .NET has no API to send.
+        if (SendSignal(_process.Id, (int)signal) != 0)
+        {
+            throw new Win32Exception(Marshal.GetLastPInvokeError(), $"kill({_process.Id}, {signal}) failed");
+        }
+    }
+
+    /// <summary>Sends <paramref name="signal"/> and waits for the process to exit; returns its exit code.</summary>
+    public async Task<int> StopAsync(StopSignal signal, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        Signal(signal);
+        try
+        {
+            return await _exited.Task.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"{Name} did not exit within {timeout.TotalSeconds:0} s of {signal}. Log: {LogPath}");
+        }
+    }
+
     /// <summary>Kills the process tree at once, as a crash or a power cut would.</summary>
     public async Task KillAsync()
     {
-        if (!HasExited)
-        {
-            try
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            catch (InvalidOperationException)
-            {
-                // It exited between the check and the kill: the outcome wanted.
-            }
-        }
-
+        KillNow();
         await _exited.Task.ConfigureAwait(false);
     }
 
@@ -171,7 +239,27 @@ public sealed class ManagedProcess : IAsyncDisposable
         }
     }
 
-    private void OnLine(string? line)
+    private void KillNow()
+    {
+        if (HasExited)
+        {
+            return;
+        }
+
+        try
+        {
+            _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill: the outcome wanted.
+        }
+    }
+
+    [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
+    private static extern int SendSignal(int pid, int signal);
+
+    private void OnLine(string? line, bool error)
     {
         if (line is null)
         {
@@ -181,6 +269,15 @@ public sealed class ManagedProcess : IAsyncDisposable
         List<TaskCompletionSource<Match>> matched = [];
         lock (_gate)
         {
+            if (error)
+            {
+                _errors.Enqueue(line);
+                if (_errors.Count > RememberedErrorLines)
+                {
+                    _errors.Dequeue();
+                }
+            }
+
             _log.WriteLine(line);
             _recent.Enqueue(line);
             if (_recent.Count > RememberedLines)
@@ -214,6 +311,7 @@ public sealed class ManagedProcess : IAsyncDisposable
             _waiters.Clear();
         }
 
+        Running.TryRemove(this, out _);
         _exited.TrySetResult(_process.ExitCode);
     }
 }

@@ -20,15 +20,16 @@ public static class LiveRegions
     public static IEndpointRouteBuilder MapLiveRegions(this IEndpointRouteBuilder pages)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        pages.MapGet("/nodes/live", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, CancellationToken ct) =>
+        pages.MapGet("/nodes/live", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ApiEndpoints.ChangesAsync(
                 async c => NodesPage.LiveRegion(await model.NodesAsync(c).ConfigureAwait(false), time.GetUtcNow()),
                 // A node's row changes when it connects, goes or sends a heartbeat, and its load when its runs change.
                 () => Task.WhenAny(sessions.NextChange(), evaluations.NextAnyChange()),
                 EventName,
                 time,
+                lifetime.ApplicationStopping,
                 ct)));
-        pages.MapGet("/evaluations/live", (string? state, ApiReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/evaluations/live", (string? state, ApiReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
             var valid = ApiReadModel.TryParseState(state, out var status);
@@ -38,6 +39,7 @@ public static class LiveRegions
                 evaluations.NextAnyChange,
                 EventName,
                 time,
+                lifetime.ApplicationStopping,
                 ct));
         });
         return pages;

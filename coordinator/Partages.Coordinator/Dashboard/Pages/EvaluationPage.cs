@@ -129,9 +129,11 @@ public static class EvaluationPage
             .Open("table", ("class", "data results-table"))
             .Element("caption", results.IsEntityRecognition
                 ? "Per site and pooled, seqeval's strict mode over words (IOB2): accuracy is the share of words tagged right, F1 is over entities; the pooled row is computed on the sum of the sites' counts. Accuracy intervals are Wilson 95%."
-                : "Per site and pooled (the pooled row is computed on the sum of the sites' confusion matrices: the metrics of all documents together). Accuracy intervals are Wilson 95%.")
+                : results.IsPrivate
+                    ? "Per site and pooled, differentially private: every count carries noise, each figure is estimated from the noisy counts and its 95% interval includes the noise; the pooled row is computed on the sum of the sites' noisy matrices."
+                    : "Per site and pooled (the pooled row is computed on the sum of the sites' confusion matrices: the metrics of all documents together). Accuracy intervals are Wilson 95%.")
             .Open("thead").Open("tr");
-        foreach (var heading in new[] { "Site", "Documents", "Accuracy [95% CI]", "Macro F1", "Micro F1", "Weighted F1" })
+        foreach (var heading in new[] { "Site", "Documents", "Accuracy [95% CI]", "Macro F1", "Micro F1", "Weighted F1", "Privacy" })
         {
             html.Element("th", heading, ("scope", "col"));
         }
@@ -148,6 +150,16 @@ public static class EvaluationPage
         }
 
         html.Close("tbody").Close("table").Close("div");
+        if (results.Notes.Count > 0)
+        {
+            html.Open("ul", ("class", "release-notes"), ("id", "release-notes"));
+            foreach (var note in results.Notes)
+            {
+                html.Element("li", note);
+            }
+
+            html.Close("ul");
+        }
 
         if (results.Entities is { } entities)
         {
@@ -191,6 +203,21 @@ public static class EvaluationPage
         if (results.Roc is { Count: > 0 } roc)
         {
             html.Raw(RocChart.Render(roc, "roc-chart"));
+        }
+        else if (results.NoisyAuroc is { Count: > 0 } noisy)
+        {
+            // Under differential privacy the histograms are noisy counts on a coarse grid: the AUROC and its interval, no curve.
+            html.Open("table", ("class", "data"), ("id", "noisy-auroc"))
+                .Element("caption", "Pooled AUROC per class, one vs rest, from the noisy score histograms; the 95% interval includes the noise.")
+                .Open("thead").Open("tr").Element("th", "Class", ("scope", "col")).Element("th", "AUROC [95% CI]", ("scope", "col")).Close("tr").Close("thead").Open("tbody");
+            foreach (var row in noisy)
+            {
+                html.Open("tr").Element("th", row.Label, ("scope", "row"))
+                    .Element("td", row.Auroc is null ? Html.Metric(null) : $"{Html.Metric(row.Auroc)} [{Html.Metric(row.CiLow)}, {Html.Metric(row.CiHigh)}]", ("class", "num"))
+                    .Close("tr");
+            }
+
+            html.Close("tbody").Close("table");
         }
         else if (results.IsEntityRecognition)
         {
@@ -320,10 +347,11 @@ public static class EvaluationPage
         html.Open("tr", ("class", pooled ? "pooled-row" : null))
             .Element("th", row.Site, ("scope", "row"))
             .Element("td", Html.Count(row.Documents), ("class", "num"))
-            .Element("td", $"{Html.Metric(row.Accuracy)} [{Html.Metric(row.AccuracyCi.Lower)}, {Html.Metric(row.AccuracyCi.Upper)}]", ("class", "num"))
+            .Element("td", row.AccuracyCi is { } ci && row.Accuracy is not null ? $"{Html.Metric(row.Accuracy)} [{Html.Metric(ci.Lower)}, {Html.Metric(ci.Upper)}]" : Html.Metric(row.Accuracy), ("class", "num"))
             .Element("td", Html.Metric(row.MacroF1), ("class", "num"))
             .Element("td", Html.Metric(row.MicroF1), ("class", "num"))
             .Element("td", Html.Metric(row.WeightedF1), ("class", "num"))
+            .Element("td", row.Privacy)
             .Close("tr");
     }
 

@@ -4,8 +4,19 @@ using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Dashboard.Results;
 
-/// <summary>One site's (or the pool's) line of the results table, with Wilson intervals for accuracy.</summary>
-public sealed record SiteRow(string Site, long Documents, double? Accuracy, ConfidenceInterval AccuracyCi, double? MacroF1, double? MicroF1, double? WeightedF1);
+/// <summary>
+/// One site's (or the pool's) line of the results table: accuracy with its interval — Wilson's for exact counts, the
+/// release's own (which includes the noise) for counts under differential privacy, null when not estimable — and
+/// <see cref="Privacy"/> saying which.
+/// </summary>
+public sealed record SiteRow(string Site, long Documents, double? Accuracy, ConfidenceInterval? AccuracyCi, double? MacroF1, double? MicroF1, double? WeightedF1)
+{
+    /// <summary>"DP ε 1 (δ 1e-06)" or "exact" (<see cref="ReleaseNotes.PrivacyLabel"/>).</summary>
+    public string Privacy { get; init; } = "";
+}
+
+/// <summary>Per class AUROC from noisy histograms, with the interval that includes the noise (DP results have no ROC curve to draw).</summary>
+public sealed record NoisyAurocRow(string Label, double? Auroc, double? CiLow, double? CiHigh);
 
 /// <summary>One row of a forest plot: a site's estimate and 95% interval, or why it has none.</summary>
 public sealed record ForestRow(string Site, double? Estimate, ConfidenceInterval? Ci, double? Weight, string? Note);
@@ -32,6 +43,15 @@ public sealed record ResultsAnalysis(
     IReadOnlyList<MissingSite> Missing,
     EntityAnalysis? Entities = null)
 {
+    /// <summary>What the figures are (noisy or exact, ε, what was withheld): <see cref="ReleaseNotes.For"/>.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
+    /// <summary>Pooled AUROC per class under differential privacy; null otherwise (the ROC curves serve).</summary>
+    public IReadOnlyList<NoisyAurocRow>? NoisyAuroc { get; init; }
+
+    /// <summary>True when a figure came from counts released under differential privacy.</summary>
+    public bool IsPrivate { get; init; }
+
     /// <summary>An entity recognition result: its table and forests hold seqeval's figures, and <see cref="Entities"/> the schemes.</summary>
     public bool IsEntityRecognition => Entities is not null;
 
@@ -60,29 +80,41 @@ public sealed record ResultsAnalysis(
             document.Pooled?.ConfusionMatrix.Matrix,
             document.Pooled is null || entities is not null ? null : RocCurves(pooledJson, labels),
             document.MissingSites,
-            entities);
+            entities)
+        {
+            Notes = ReleaseNotes.For(document),
+            IsPrivate = document.Pooled?.Release?.DifferentialPrivacy is not null,
+            NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
+                ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
+                : null,
+        };
     }
 
     private static SiteRow Row(string site, ResultDocument document)
     {
-        if (document.Release?.DifferentialPrivacy is not null)
-        {
-            // Noisy counts: Wilson's interval would ignore the noise (and refuses negative counts); the release carries
-            // the accuracy's interval with the noise in it, or none when the accuracy is not estimable.
-            var released = document.Intervals?.Accuracy is { } interval ? new ConfidenceInterval(interval.CiLow, interval.CiHigh) : new ConfidenceInterval(0, 1);
-            return new SiteRow(site, document.NDocuments, document.Accuracy, released, document.Macro.F1, document.Micro.F1, document.Weighted.F1);
-        }
-
-        if (document.Seqeval is { Words: { } words, WordsCorrect: { } wordsCorrect })
+        if (document.Seqeval is { } seqeval)
         {
             // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
-            return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(wordsCorrect, words), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+            // Under differential privacy the word counts are withheld: no accuracy, no interval.
+            return new SiteRow(site, document.NDocuments, document.Accuracy, AccuracyInterval(document, () => seqeval.Words is > 0 ? Wilson.Interval(seqeval.WordsCorrect ?? 0, seqeval.Words.Value) : null), document.Macro.F1, document.Micro.F1, document.Weighted.F1)
+            {
+                Privacy = ReleaseNotes.PrivacyLabel(document),
+            };
         }
 
         var correct = document.ConfusionMatrix.Matrix.Select((row, g) => row[g]).Sum();
         var n = document.ConfusionMatrix.Matrix.Sum(row => row.Sum());
-        return new SiteRow(site, document.NDocuments, document.Accuracy, Wilson.Interval(correct, n), document.Macro.F1, document.Micro.F1, document.Weighted.F1);
+        return new SiteRow(site, document.NDocuments, document.Accuracy, AccuracyInterval(document, () => n > 0 ? Wilson.Interval(correct, n) : null), document.Macro.F1, document.Micro.F1, document.Weighted.F1)
+        {
+            Privacy = ReleaseNotes.PrivacyLabel(document),
+        };
     }
+
+    /// <summary>Under differential privacy, the release's own accuracy interval (it includes the noise; null when not estimable); else Wilson's.</summary>
+    private static ConfidenceInterval? AccuracyInterval(ResultDocument document, Func<ConfidenceInterval?> exact) =>
+        document.Release?.DifferentialPrivacy is null ? exact()
+        : document.Intervals?.Accuracy is { } ci ? new ConfidenceInterval(ci.CiLow, ci.CiHigh)
+        : null;
 
     private static ForestData Forest(string label, IReadOnlyDictionary<string, ResultDocument> sites)
     {
@@ -98,11 +130,26 @@ public sealed record ResultsAnalysis(
 
             if (document.Release?.DifferentialPrivacy is not null)
             {
-                // The delta method over noisy counts would leave the noise out of the variance (and refuses negative
-                // counts): the site's released F1 and interval are shown, and it is not meta-analysed.
-                rows.Add(metrics.F1 is { } f1 && document.Intervals?.PerClass.GetValueOrDefault(label)?.F1 is { } released
-                    ? new ForestRow(site, f1, new ConfidenceInterval(released.CiLow, released.CiHigh), null, "released under differential privacy: the interval includes the noise; not meta-analysed")
-                    : new ForestRow(site, null, null, null, "not estimable from the site's noisy counts (differential privacy)"));
+                // Noisy counts: the delta method on them would ignore the noise; the release's own interval includes it,
+                // and its half-width gives the variance the meta-analysis weighs the site by.
+                if (metrics.F1 is not { } f1 || document.Intervals?.PerClass.GetValueOrDefault(label)?.F1 is not { } interval)
+                {
+                    rows.Add(new ForestRow(site, null, null, null, "F1 not estimable from the noisy counts"));
+                    continue;
+                }
+
+                var variance = Math.Pow((interval.CiHigh - interval.CiLow) / (2 * 1.96), 2);
+                var noisyCi = new ConfidenceInterval(interval.CiLow, interval.CiHigh);
+                if (variance > 0)
+                {
+                    usable.Add(new SiteEstimate(site, f1, variance));
+                    rows.Add(new ForestRow(site, f1, noisyCi, 1 / variance, null));
+                }
+                else
+                {
+                    rows.Add(new ForestRow(site, f1, noisyCi, null, "no variance; not pooled"));
+                }
+
                 continue;
             }
 

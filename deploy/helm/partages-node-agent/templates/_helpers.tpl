@@ -150,6 +150,15 @@ coordinator:
 data_directory: {{ include "partages-node-agent.dataDir" . | quote }}
 heartbeat_seconds: {{ int .Values.heartbeatSeconds }}
 max_concurrent_runs: {{ int .Values.maxConcurrentRuns }}
+{{- $grace := int .Values.stopGraceSeconds }}
+{{- if or (lt $grace 0) (gt $grace 3600) }}
+{{- fail (printf "stopGraceSeconds must be within 0..3600 (got %d)" $grace) }}
+{{- end }}
+{{- if lt (int .Values.terminationGracePeriodSeconds) (add $grace 15) }}
+{{- fail (printf "terminationGracePeriodSeconds (%d) must be at least stopGraceSeconds + 15 (%d): Kubernetes would kill the agent before it hands its runs back" (int .Values.terminationGracePeriodSeconds) (add $grace 15)) }}
+{{- end }}
+# On SIGTERM: seconds the runs in progress get to finish before they are handed back to the coordinator.
+stop_grace_seconds: {{ $grace }}
 # The hospital's node policy (chart value `policy`), beside this file in the same ConfigMap.
 policy: ./policy.yaml
 datasets:
@@ -169,7 +178,7 @@ datasets:
     path: {{ ternary $dpath (printf "%s/%s" $mount $dpath) (hasPrefix "/" $dpath) | quote }}
     format: {{ $dformat | quote }}
 {{- end }}
-{{- with (omit .Values.extraConfig "name" "coordinator" "data_directory" "heartbeat_seconds" "max_concurrent_runs" "datasets") }}
+{{- with (omit .Values.extraConfig "name" "coordinator" "data_directory" "heartbeat_seconds" "max_concurrent_runs" "stop_grace_seconds" "datasets") }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}

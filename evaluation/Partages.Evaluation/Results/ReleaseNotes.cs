@@ -1,0 +1,69 @@
+using System.Globalization;
+
+namespace Partages.Evaluation.Results;
+
+/// <summary>
+/// What a reader must know to read a result's figures — which come from noisy counts (with their ε, and that the
+/// intervals include the noise), which from exact counts, what a site withheld and what was not pooled — written once
+/// for the CLI's formats, the dashboard and the demo.
+/// </summary>
+public static class ReleaseNotes
+{
+    /// <summary>The notes of a pooled result, one sentence each.</summary>
+    public static IReadOnlyList<string> For(PooledResultDocument result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var notes = new List<string>();
+        var scopes = result.PerSite.Select(s => (Name: s.Key, Document: s.Value)).ToList();
+        if (result.Pooled is { } pooled)
+        {
+            scopes.Add(("pooled", pooled));
+        }
+
+        var noisy = scopes.Where(s => s.Document.Release?.DifferentialPrivacy is not null).ToList();
+        if (noisy.Count > 0)
+        {
+            var epsilons = string.Join(", ", noisy.Where(s => s.Name != "pooled").Select(s => $"{s.Name} {PrivacyLabel(s.Document)}"));
+            notes.Add($"Differentially private ({epsilons}): every count carries discrete Gaussian noise (replace-one, zCDP); each figure is an estimate from the noisy counts and its 95% interval includes the noise. \"not estimable\": the noisy denominator is not clearly above 0.");
+        }
+
+        var exact = result.PerSite.Where(s => s.Value.Release is { IsExact: true }).Select(s => s.Key).ToList();
+        if (exact.Count > 0)
+        {
+            notes.Add($"Exact counts (differential privacy switched off by the hospital's policy): {string.Join(", ", exact)}; intervals are Wilson's (sampling error only).");
+        }
+
+        foreach (var (site, document) in result.PerSite)
+        {
+            foreach (var withheld in document.Release?.WithheldSections ?? [])
+            {
+                notes.Add($"Withheld by {site}'s release gate: {withheld.Section} — {withheld.Reason}");
+            }
+        }
+
+        foreach (var omitted in result.OmittedSections ?? [])
+        {
+            notes.Add($"Not pooled: {omitted.Section} — {omitted.Reason}");
+        }
+
+        return notes;
+    }
+
+    /// <summary>"DP ε 1 (δ 1e-06)", "exact", or "—" for a result that went through no gate.</summary>
+    public static string PrivacyLabel(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return document.Release?.DifferentialPrivacy is { } dp
+            ? string.Create(CultureInfo.InvariantCulture, $"DP ε {dp.Epsilon:0.##} (δ {dp.Delta:0.#######})")
+            : document.Release is null ? "—" : "exact";
+    }
+
+    /// <summary>A figure with three decimals, or "not estimable" (a ratio without a denominator is never 0 or 1).</summary>
+    public static string Figure(double? value) =>
+        value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
+
+    /// <summary>"0.873 [0.801, 0.925]", the figure alone when it has no interval, or "not estimable".</summary>
+    public static string WithInterval(double? value, Interval? interval) => value is null
+        ? "not estimable"
+        : interval is null ? Figure(value) : $"{Figure(value)} [{Figure(interval.CiLow)}, {Figure(interval.CiHigh)}]";
+}

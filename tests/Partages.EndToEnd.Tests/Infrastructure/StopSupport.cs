@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Partages.Client;
+using Partages.Contracts.V1;
+using EvaluationView = Partages.Contracts.V1.Evaluation;
+
+namespace Partages.EndToEnd.Tests.Infrastructure;
+
+/// <summary>What the stop tests share: datasets large enough to be stopped in the middle of, waiting on the watch stream, logs.</summary>
+internal static class StopSupport
+{
+    public static string NewWorkDirectory(string name)
+    {
+        var directory = TestAssets.NewWorkDirectory(name);
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>Writes <paramref name="copies"/> copies of a JSONL dataset with distinct ids; returns it and its document count.</summary>
+    public static async Task<(string Path, long Documents)> RepeatDatasetAsync(string source, string target, int copies)
+    {
+        var lines = (await File.ReadAllLinesAsync(source)).Where(l => l.Length > 0).ToList();
+        await using var writer = new StreamWriter(target);
+        for (var copy = 0; copy < copies; copy++)
+        {
+            foreach (var line in lines)
+            {
+                var document = JsonNode.Parse(line)!.AsObject();
+                document["id"] = $"copy{copy}-{document["id"]}";
+                await writer.WriteLineAsync(document.ToJsonString());
+            }
+        }
+
+        return (target, (long)lines.Count * copies);
+    }
+
+    /// <summary>Follows the watch stream until <paramref name="condition"/> holds; fails if the evaluation ends first.</summary>
+    public static async Task<EvaluationView> WatchUntilAsync(EvaluatorClient evaluator, string id, Func<EvaluationView, bool> condition, CancellationToken cancellationToken)
+    {
+        using var call = evaluator.Raw.WatchEvaluation(new GetEvaluationRequest { EvaluationId = id }, cancellationToken: cancellationToken);
+        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken))
+        {
+            if (condition(snapshot))
+            {
+                return snapshot;
+            }
+
+            if (EvaluatorClient.IsFinal(snapshot.State))
+            {
+                Assert.Fail($"Evaluation {id} became {snapshot.State} before the stop could land: {snapshot}");
+            }
+        }
+
+        throw new InvalidOperationException($"The watch stream of {id} ended before the condition held.");
+    }
+
+    public static async Task<string> ReadLogAsync(string path)
+    {
+        // The process's log writer still has the file open.
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return await reader.ReadToEndAsync();
+    }
+}
