@@ -65,7 +65,7 @@ public static class ResultIntake
             // (differential privacy) keep their sign, so only their shape and labels are checked.
             if (noisy)
             {
-                _ = PrivateMultiLabelResults.ReadSignedMatrix(document, labels);
+                _ = ReleasedCounts.SignedMatrix(document, labels);
             }
             else
             {

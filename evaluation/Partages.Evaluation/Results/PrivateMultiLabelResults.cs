@@ -113,7 +113,7 @@ public static class PrivateMultiLabelResults
         ArgumentNullException.ThrowIfNull(labels);
         var section = document.MultiLabel ?? throw new InvalidDataException("the multi-label result has no multi_label section");
         var l = labels.Count;
-        var counts = new NoisyMultiLabelCounts(new long[l], new long[l], new long[l], new long[l], section.ExactMatches, document.NDocuments - section.ExactMatches, ReadSignedMatrix(document, labels));
+        var counts = new NoisyMultiLabelCounts(new long[l], new long[l], new long[l], new long[l], section.ExactMatches, document.NDocuments - section.ExactMatches, ReleasedCounts.SignedMatrix(document, labels));
         for (var c = 0; c < l; c++)
         {
             if (document.PerClass is null || !document.PerClass.TryGetValue(labels[c], out var metrics) || metrics is null)
@@ -157,29 +157,6 @@ public static class PrivateMultiLabelResults
             counts,
             InputSummary.Sum(sites.Select(s => s.InputSummary)),
             new ReleaseSection { DifferentialPrivacy = privacy });
-    }
-
-    /// <summary>
-    /// The released confusion_matrix (multi-label: the co-occurrence; entity recognition: the boundary matrix) in
-    /// <paramref name="labels"/>' order, signs kept: under differential privacy a small count's noise can make it negative.
-    /// </summary>
-    /// <exception cref="InvalidDataException">It is missing, not square over these labels, or names other labels.</exception>
-    public static long[][] ReadSignedMatrix(ResultDocument document, IReadOnlyList<string> labels)
-    {
-        if (document.ConfusionMatrix is not { Labels: { } released, Matrix: { } matrix }
-            || released.Count != labels.Count || matrix.Length != labels.Count || matrix.Any(row => row is null || row.Length != labels.Count))
-        {
-            throw new InvalidDataException($"confusion_matrix must be {labels.Count}×{labels.Count}, one row and one column per label");
-        }
-
-        var order = released.ToList();
-        var index = labels.Select(l => order.IndexOf(l)).ToArray();
-        if (index.Any(i => i < 0) || released.Distinct(StringComparer.Ordinal).Count() != released.Count)
-        {
-            throw new InvalidDataException($"confusion_matrix's labels [{string.Join(", ", released)}] differ from [{string.Join(", ", labels)}]");
-        }
-
-        return [.. index.Select(g => index.Select(p => matrix[g][p]).ToArray())];
     }
 
     private static AveragedMetrics Averaged(NoisyAveragedMetrics figures) =>

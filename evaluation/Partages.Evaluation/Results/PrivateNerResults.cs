@@ -112,7 +112,7 @@ public static class PrivateNerResults
                 : throw new InvalidDataException($"schemes.{scheme}.per_type lacks entity type '{type}'"))];
         }
 
-        var outcomes = NerOutcomes.FromSchemes(types, (scheme, t) => released[scheme][t], PrivateMultiLabelResults.ReadSignedMatrix(document, types), requireCounts: false);
+        var outcomes = NerOutcomes.FromSchemes(types, (scheme, t) => released[scheme][t], ReleasedCounts.SignedMatrix(document, types), requireCounts: false);
         return WithSeqeval(document, types, outcomes);
     }
 
