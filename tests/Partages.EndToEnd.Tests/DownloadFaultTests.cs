@@ -122,6 +122,8 @@ public sealed partial class DownloadFaultTests
         await node.Process.DisposeAsync();
         const long damaged = 5L * ChunkBytes;
         FlipByte(Path.Combine(node.DataDirectory, "artifacts", sha), damaged + 7);
+        // Forget what was released, or the same request would be answered from the repeat cache without opening the bundle.
+        Directory.Delete(Path.Combine(node.DataDirectory, "release", "released"), recursive: true);
         node.Start();
         var second = await evaluator.WatchUntilFinalAsync((await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site"]), sha, cancellationToken: cts.Token)).Id, cancellationToken: cts.Token);
 
@@ -137,7 +139,8 @@ public sealed partial class DownloadFaultTests
 
     private static async Task<LocalFederation> StartFederationAsync(string work, string sha, CancellationToken cancellationToken) =>
         await LocalFederation.StartAsync(
-            new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [sha] },
+            // Exact counts: these tests compare a faulted node's result with an unfaulted one's, byte for byte.
+            new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), DifferentialPrivacy = "off", PinnedBundleSha256 = [sha] },
             cancellationToken);
 
     private static async Task<(string Path, string Sha256, long Size)> PadBundleAsync(string work)

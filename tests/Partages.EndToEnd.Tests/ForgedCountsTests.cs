@@ -73,13 +73,15 @@ public sealed class ForgedCountsTests
     private static (string Json, long Documents) TimesAThousand(string honestJson)
     {
         var honest = ResultJson.DeserializeSite(honestJson);
-        var counts = honest.ToCounts();
-        var scaled = new ClassificationCounts(counts.Labels);
-        for (var g = 0; g < counts.Labels.Count; g++)
+        // The honest release is noisy (differential privacy by default): a cell may be negative, so clip before scaling
+        // to build a well-formed exact-looking forgery.
+        var labels = honest.ConfusionMatrix.Labels;
+        var scaled = new ClassificationCounts(labels);
+        for (var g = 0; g < labels.Count; g++)
         {
-            for (var p = 0; p < counts.Labels.Count; p++)
+            for (var p = 0; p < labels.Count; p++)
             {
-                scaled.Add(g, p, counts[g, p] * 1000);
+                scaled.Add(g, p, Math.Max(0, honest.ConfusionMatrix.Matrix[g][p]) * 1000);
             }
         }
 
@@ -87,7 +89,7 @@ public sealed class ForgedCountsTests
         {
             DocumentsRead = honest.InputSummary.DocumentsRead * 1000,
             DocumentsEvaluated = scaled.DocumentCount,
-            Skipped = honest.InputSummary.Skipped.ToDictionary(s => s.Key, s => s.Value * 1000, StringComparer.Ordinal),
+            Skipped = honest.InputSummary.Skipped.ToDictionary(s => s.Key, s => Math.Max(0, s.Value) * 1000, StringComparer.Ordinal),
         };
         return (ResultJson.Serialize(ResultDocument.FromCounts(honest.Task, scaled, summary)), scaled.DocumentCount);
     }
