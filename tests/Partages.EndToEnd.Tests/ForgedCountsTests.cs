@@ -57,7 +57,7 @@ public sealed class ForgedCountsTests
         var final = await watch;
 
         refusal.StatusCode.Should().Be(StatusCode.FailedPrecondition);
-        refusal.Status.Detail.Should().Contain($"n_documents is {forged.Documents}").And.Contain($"input_summary.documents_read is {forged.Documents}")
+        refusal.Status.Detail.Should().Contain($"n_documents is {forged.Documents}").And.Contain($"input_summary.documents_read is {forged.Read}")
             .And.Contain($"announced about {announced} documents for dataset 'amr-reports'");
         final.State.Should().Be(EvaluationState.Completed, final.Reason);
         var forgerFinal = final.Runs.Single(r => r.NodeName == "site-forger");
@@ -70,7 +70,7 @@ public sealed class ForgedCountsTests
     }
 
     /// <summary>A well-formed result whose every count is the honest one × 1000: what finding 5's node sent.</summary>
-    private static (string Json, long Documents) TimesAThousand(string honestJson)
+    private static (string Json, long Documents, long Read) TimesAThousand(string honestJson)
     {
         var honest = ResultJson.DeserializeSite(honestJson);
         // The honest release is noisy (differential privacy by default): a cell may be negative, so clip before scaling
@@ -91,7 +91,7 @@ public sealed class ForgedCountsTests
             DocumentsEvaluated = scaled.DocumentCount,
             Skipped = honest.InputSummary.Skipped.ToDictionary(s => s.Key, s => Math.Max(0, s.Value) * 1000, StringComparer.Ordinal),
         };
-        return (ResultJson.Serialize(ResultDocument.FromCounts(honest.Task, scaled, summary)), scaled.DocumentCount);
+        return (ResultJson.Serialize(ResultDocument.FromCounts(honest.Task, scaled, summary)), scaled.DocumentCount, summary.DocumentsRead);
     }
 
     private static string Sha256(string json) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)));
