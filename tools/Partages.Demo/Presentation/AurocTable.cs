@@ -39,7 +39,12 @@ public static class AurocTable
             return;
         }
 
-        var table = new Table().Title("AUROC per class, one vs rest (95% DeLong interval)").AddColumn("site");
+        var noisy = result.Pooled?.Release?.DifferentialPrivacy is not null;
+        var table = new Table()
+            .Title(noisy
+                ? "AUROC per class, one vs rest, from noisy score histograms (95% interval, includes the noise; - : not estimable)"
+                : "AUROC per class, one vs rest (95% DeLong interval)")
+            .AddColumn("site");
         foreach (var label in labels)
         {
             table.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
