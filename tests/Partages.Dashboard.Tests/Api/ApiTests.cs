@@ -123,8 +123,11 @@ public sealed class ApiTests
         {
             var expected = final.Runs.Single(r => r.Id == run.GetProperty("id").GetString());
             run.GetProperty("result_sha256").GetString().Should().Be(Partages.Evaluation.ContentHash.Of(expected.ResultJson));
+            // "accepted" may be missing: the dashboard tests share one federation, so this spec and bundle may repeat an
+            // earlier request, which the node answers from its release cache at once — the result can be stored before
+            // the session's queued JobAccepted is applied (and a late accept for a finished run is dropped).
             run.GetProperty("history").EnumerateArray().Select(h => h.GetProperty("state").GetString())
-                .Should().StartWith("queued").And.EndWith("succeeded").And.Contain("accepted");
+                .Should().StartWith(["queued", "offered"]).And.EndWith("succeeded");
         }
 
         using var list = JsonDocument.Parse(await listed.Content.ReadAsStringAsync());
