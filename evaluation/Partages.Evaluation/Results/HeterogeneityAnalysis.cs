@@ -38,6 +38,36 @@ internal static class HeterogeneityAnalysis
         return new HeterogeneitySection(HeterogeneitySection.DerSimonianLairdMethod, f1, auroc);
     }
 
+    /// <summary>
+    /// Sites released under differential privacy: each site's F1 and AUROC are its released estimates, and their
+    /// variances are read from the released 95 % intervals, which include the noise ((high − low) / (2 · 1.96))². The
+    /// delta method on noisy counts would ignore the noise and overweight the smallest sites. The intervals are not
+    /// symmetric near 0 and 1, so this is a normal approximation, as any inverse-variance meta-analysis is.
+    /// </summary>
+    public static HeterogeneitySection ComputePrivate(IReadOnlyList<string> labels, IReadOnlyList<KeyValuePair<string, ResultDocument>> sites)
+    {
+        var f1 = new Dictionary<string, MetaAnalysisEntry>(StringComparer.Ordinal);
+        var auroc = new Dictionary<string, MetaAnalysisEntry>(StringComparer.Ordinal);
+        foreach (var label in labels)
+        {
+            f1[label] = Analyse(sites.Select(s => (s.Key, FromInterval(
+                s.Key,
+                s.Value.PerClass.GetValueOrDefault(label)?.F1,
+                s.Value.Intervals?.PerClass.GetValueOrDefault(label)?.F1 is { } ci ? (ci.CiLow, ci.CiHigh) : null))));
+            auroc[label] = Analyse(sites.Select(s => (s.Key, FromInterval(
+                s.Key,
+                s.Value.Auroc?.GetValueOrDefault(label)?.Value,
+                s.Value.Auroc?.GetValueOrDefault(label) is { CiLow: { } low, CiHigh: { } high } ? (low, high) : null))));
+        }
+
+        return new HeterogeneitySection(HeterogeneitySection.DerSimonianLairdMethod, f1, auroc);
+    }
+
+    private static (SiteEstimate? Estimate, string? Why) FromInterval(string site, double? estimate, (double Low, double High)? interval) =>
+        estimate is not { } value || interval is not { } ci
+            ? (null, "not estimable from the site's noisy counts")
+            : (new SiteEstimate(site, value, Math.Pow((ci.High - ci.Low) / (2 * 1.96), 2)), null);
+
     /// <summary>A class's tp, fp and fn from the site's confusion matrix (single-label classification).</summary>
     public static (long Tp, long Fp, long Fn) ConfusionCounts(ResultDocument document, string label)
     {

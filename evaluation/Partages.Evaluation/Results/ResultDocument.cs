@@ -228,7 +228,8 @@ public sealed record PooledResultDocument
         {
             // Noisy counts pool by addition, with their noise variances; the meta-analysis below assumes exact counts.
             pooled = PrivateResults.Pool(task, labels, [.. ordered.Select(s => s.Value)], omitted);
-            omitted.Add(new OmittedSection("heterogeneity", "not computed from counts released under differential privacy: per-site variances would have to include each site's noise"));
+            // Each site's variance from its released interval, which includes its noise (not the delta method on noisy counts).
+            heterogeneity = HeterogeneityAnalysis.ComputePrivate(labels, ordered);
         }
         else if (ordered.Count > 0)
         {
