@@ -8,6 +8,8 @@ using Partages.Demo.Federation;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
+using Partages.EndToEnd.Tests.Infrastructure;
+
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
@@ -33,9 +35,9 @@ public sealed class FaultTests
     public async Task Evaluation_CoordinatorKilledAndRestartedMidRun_CompletesWithEverySiteCountedOnce()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("coordinator-killed");
-        var siteA = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
-        var siteB = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
+        var work = FederationSupport.NewWorkDirectory("coordinator-killed");
+        var siteA = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
+        var siteB = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", siteA.Path)], cts.Token);
         await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", siteB.Path)], cts.Token);
@@ -47,7 +49,7 @@ public sealed class FaultTests
             var evaluator = new EvaluatorClient(channel);
             var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
             id = (await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b"], minSites: 2), bundle.Sha256, cancellationToken: cts.Token)).Id;
-            whenKilled = await WatchUntilAsync(evaluator, id, s => s.Runs.All(r => r.State == RunState.Running && r.Done > 0), cts.Token);
+            whenKilled = await FederationSupport.WatchUntilAsync(evaluator, id, s => s.Runs.All(r => r.State == RunState.Running && r.Done > 0), cts.Token);
             await federation.StopCoordinatorAsync();
         }
 
@@ -70,9 +72,9 @@ public sealed class FaultTests
     public async Task Evaluation_NodeKilledMidRunAndRestarted_RunStartsAgainAndCompletesWhileFinishedRunsAreNotRunAgain()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("node-restarted");
-        var large = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "large.jsonl"), Copies);
-        var small = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "small.jsonl"), 1);
+        var work = FederationSupport.NewWorkDirectory("node-restarted");
+        var large = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "large.jsonl"), Copies);
+        var small = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "small.jsonl"), 1);
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         await federation.AddNodeAsync("steady", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], cts.Token);
         var restarted = await federation.AddNodeAsync("restarted", [new NodeDataset("amr-reports", large.Path), new NodeDataset("amr-small", small.Path)], cts.Token);
@@ -84,7 +86,7 @@ public sealed class FaultTests
         var earlier = await evaluator.SubmitAsync(TestAssets.Spec(dataset: "amr-small", nodes: ["restarted"]), bundle.Sha256, cancellationToken: cts.Token);
         var earlierFinal = await evaluator.WatchUntilFinalAsync(earlier.Id, cancellationToken: cts.Token);
         var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["steady", "restarted"], minSites: 2), bundle.Sha256, cancellationToken: cts.Token);
-        var whenKilled = await WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single(r => r.NodeName == "restarted") is { State: RunState.Running, Done: > 0 }, cts.Token);
+        var whenKilled = await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single(r => r.NodeName == "restarted") is { State: RunState.Running, Done: > 0 }, cts.Token);
         await restarted.Process.DisposeAsync();
         restarted.Start();
         var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
@@ -97,7 +99,7 @@ public sealed class FaultTests
         var result = ResultJson.DeserializePooled(final.PooledResultJson);
         result.PerSite["restarted"].InputSummary.DocumentsRead.Should().Be(large.Documents, "the interrupted attempt must not be counted");
         result.Pooled!.NDocuments.Should().Be(result.PerSite["restarted"].NDocuments + result.PerSite["steady"].NDocuments);
-        var log = await ReadLogAsync(restarted.Process.LogPath);
+        var log = await FederationSupport.ReadLogAsync(restarted.Process.LogPath);
         var restartedRun = final.Runs.Single(r => r.NodeName == "restarted").Id;
         Occurrences(log, $"Accepted run {earlier.Runs.Single().Id}").Should().Be(1, "a finished run is never offered again");
         Occurrences(log, $"Accepted run {restartedRun}").Should().Be(2, "the killed run is offered again when its node comes back");
@@ -108,9 +110,9 @@ public sealed class FaultTests
     public async Task CancelEvaluation_WhileNodesRun_EveryNodeStopsAndReportsCancelledWithinSeconds()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("cancel-running");
-        var siteA = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
-        var siteB = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
+        var work = FederationSupport.NewWorkDirectory("cancel-running");
+        var siteA = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
+        var siteB = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", siteA.Path)], cts.Token);
         await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", siteB.Path)], cts.Token);
@@ -118,7 +120,7 @@ public sealed class FaultTests
         var evaluator = new EvaluatorClient(channel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
         var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b"], minSites: 2), bundle.Sha256, cancellationToken: cts.Token);
-        var running = await WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.All(r => r.State == RunState.Running && r.Done > 0), cts.Token);
+        var running = await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.All(r => r.State == RunState.Running && r.Done > 0), cts.Token);
 
         var clock = Stopwatch.StartNew();
         var cancelled = await evaluator.CancelAsync(submitted.Id, "fault test", cts.Token);
@@ -133,63 +135,14 @@ public sealed class FaultTests
         TestContext.Out.WriteLine($"Both nodes reported their run cancelled {clock.ElapsedMilliseconds} ms after the cancel call returned.");
         foreach (var node in federation.Nodes.Values)
         {
-            var log = await ReadLogAsync(node.Process.LogPath);
+            var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
             log.Should().NotContain($"Run {running.Runs.Single(r => r.NodeName == node.Name).Id} succeeded");
         }
     }
 
-    /// <summary>Follows the watch stream until <paramref name="condition"/> holds; fails if the evaluation ends first.</summary>
-    private static async Task<EvaluationView> WatchUntilAsync(EvaluatorClient evaluator, string id, Func<EvaluationView, bool> condition, CancellationToken cancellationToken)
-    {
-        using var call = evaluator.Raw.WatchEvaluation(new GetEvaluationRequest { EvaluationId = id }, cancellationToken: cancellationToken);
-        await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken))
-        {
-            if (condition(snapshot))
-            {
-                return snapshot;
-            }
 
-            if (EvaluatorClient.IsFinal(snapshot.State))
-            {
-                Assert.Fail($"Evaluation {id} became {snapshot.State} before the fault could be injected: {snapshot}");
-            }
-        }
 
-        throw new InvalidOperationException($"The watch stream of {id} ended before the condition held.");
-    }
 
-    private static string NewWorkDirectory(string name)
-    {
-        var directory = TestAssets.NewWorkDirectory(name);
-        Directory.CreateDirectory(directory);
-        return directory;
-    }
-
-    /// <summary>Writes <paramref name="copies"/> copies of a JSONL dataset with distinct ids; returns it and its document count.</summary>
-    private static async Task<(string Path, long Documents)> RepeatDatasetAsync(string source, string target, int copies)
-    {
-        var lines = (await File.ReadAllLinesAsync(source)).Where(l => l.Length > 0).ToList();
-        await using var writer = new StreamWriter(target);
-        for (var copy = 0; copy < copies; copy++)
-        {
-            foreach (var line in lines)
-            {
-                var document = JsonNode.Parse(line)!.AsObject();
-                document["id"] = $"copy{copy}-{document["id"]}";
-                await writer.WriteLineAsync(document.ToJsonString());
-            }
-        }
-
-        return (target, (long)lines.Count * copies);
-    }
-
-    private static async Task<string> ReadLogAsync(string path)
-    {
-        // The process's log writer still has the file open.
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 
     private static int Occurrences(string text, string value)
     {

@@ -11,6 +11,8 @@ using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
+using Partages.EndToEnd.Tests.Infrastructure;
+
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
@@ -86,7 +88,7 @@ public sealed class PrivacyFederationTests
         refused.State.Should().Be(RunState.Rejected);
         refused.Reason.Should().NotContain("ε").And.NotContain("budget", "the coordinator hears a category, not the ledger");
         File.Exists(Path.Combine(site.DataDirectory, "artifacts", hashes[2])).Should().BeFalse("a spent budget refuses before the download");
-        (await ReadLogAsync(site.Process.LogPath)).Should().Contain("privacy budget of dataset 'amr-reports' cannot cover this release");
+        (await FederationSupport.ReadLogAsync(site.Process.LogPath)).Should().Contain("privacy budget of dataset 'amr-reports' cannot cover this release");
 
         // The first bundle again: the same bytes, no model run, nothing spent.
         repeat.State.Should().Be(EvaluationState.Completed, repeat.Reason);
@@ -132,10 +134,4 @@ public sealed class PrivacyFederationTests
         return await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 
-    private static async Task<string> ReadLogAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 }

@@ -9,6 +9,8 @@ using Partages.Evaluation;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
+using Partages.EndToEnd.Tests.Infrastructure;
+
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
@@ -50,7 +52,7 @@ public sealed class ReproducibilityTests
         second.Id.Should().NotBe(first.Id);
         var runB = second.Runs.Single(r => r.NodeName == "site-b").Id;
         await siteB.Process.WaitForLineAsync(new Regex($@"Releasing the result of run {runB}\b"), TimeSpan.FromSeconds(30), cts.Token);
-        (await ReadLogAsync(siteB.Process.LogPath)).Should().NotContain($"Run {runB} repeats a request already released", "site-b must have computed its result again");
+        (await FederationSupport.ReadLogAsync(siteB.Process.LogPath)).Should().NotContain($"Run {runB} repeats a request already released", "site-b must have computed its result again");
         await siteA.Process.WaitForLineAsync(new Regex($@"Run {second.Runs.Single(r => r.NodeName == "site-a").Id} repeats a request already released"), TimeSpan.FromSeconds(30), cts.Token);
 
         // The numbers: the whole pooled document (pooled, per site, heterogeneity) byte for byte, manifest aside.
@@ -98,13 +100,6 @@ public sealed class ReproducibilityTests
         return await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 
-    private static async Task<string> ReadLogAsync(string path)
-    {
-        // The process's log writer still has the file open.
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 
     private static ReproducibilityManifest WithoutIds(ReproducibilityManifest manifest) => manifest with
     {

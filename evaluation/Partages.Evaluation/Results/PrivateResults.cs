@@ -83,14 +83,15 @@ public static class PrivateResults
         var matrix = labels.Select(_ => new long[labels.Count]).ToArray();
         foreach (var site in sites)
         {
-            var (siteLabels, cells) = SignedMatrix(site);
+            // In the pool's label order. Noisy cells keep their sign; an exact site's counts are still checked for it.
+            var cells = site.Release?.DifferentialPrivacy is null
+                ? ClassificationCounts.Pool(labels, [site.ToCounts()]).ToMatrix()
+                : ReleasedCounts.SignedMatrix(site, labels);
             for (var g = 0; g < labels.Count; g++)
             {
                 for (var p = 0; p < labels.Count; p++)
                 {
-                    var gi = IndexOf(siteLabels, labels[g]);
-                    var pi = IndexOf(siteLabels, labels[p]);
-                    matrix[g][p] += gi < 0 || pi < 0 ? 0 : cells[gi][pi];
+                    matrix[g][p] += cells[g][p];
                 }
             }
         }
@@ -104,61 +105,6 @@ public static class PrivateResults
 
         omitted.Add(new OmittedSection("calibration", "not pooled from releases under differential privacy"));
         return Build(task, labels, matrix, histograms, InputSummary.Sum(sites.Select(s => s.InputSummary)), new ReleaseSection { DifferentialPrivacy = privacy });
-    }
-
-    /// <summary>A released matrix's shape: one row and one column per distinct label. Signs are not checked: noisy counts may be negative.</summary>
-    /// <exception cref="InvalidDataException">The matrix is not square over distinct labels.</exception>
-    public static void CheckShape(ResultDocument document)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        var labels = document.ConfusionMatrix.Labels;
-        var matrix = document.ConfusionMatrix.Matrix;
-        if (labels.Count == 0 || labels.Distinct(StringComparer.Ordinal).Count() != labels.Count)
-        {
-            throw new InvalidDataException("The confusion matrix needs distinct labels.");
-        }
-
-        if (matrix.Length != labels.Count || matrix.Any(row => row is null || row.Length != labels.Count))
-        {
-            throw new InvalidDataException($"The confusion matrix must be {labels.Count}×{labels.Count}, one row and one column per label.");
-        }
-    }
-
-    /// <summary>
-    /// A site's confusion matrix as released. Noisy cells are signed (a near-empty cell plus its noise is often below
-    /// 0) and are added as they are. <see cref="ResultDocument.ToCounts"/> refuses a negative cell, a check that is
-    /// right for exact counts only, so it still reads the sites that released exactly.
-    /// </summary>
-    /// <exception cref="InvalidDataException">The matrix is not one row and one column per distinct label, or an exact site's has a negative cell.</exception>
-    private static (IReadOnlyList<string> Labels, long[][] Cells) SignedMatrix(ResultDocument site)
-    {
-        if (site.Release?.DifferentialPrivacy is null)
-        {
-            var counts = site.ToCounts();
-            return (counts.Labels, counts.ToMatrix());
-        }
-
-        var labels = site.ConfusionMatrix.Labels;
-        var cells = site.ConfusionMatrix.Matrix;
-        if (labels.Distinct(StringComparer.Ordinal).Count() != labels.Count || cells.Length != labels.Count || cells.Any(row => row is null || row.Length != labels.Count))
-        {
-            throw new InvalidDataException($"The confusion matrix must be {labels.Count}x{labels.Count}, one row and one column per distinct label.");
-        }
-
-        return (labels, cells);
-    }
-
-    private static int IndexOf(IReadOnlyList<string> labels, string label)
-    {
-        for (var i = 0; i < labels.Count; i++)
-        {
-            if (string.Equals(labels[i], label, StringComparison.Ordinal))
-            {
-                return i;
-            }
-        }
-
-        return -1;
     }
 
     private static Dictionary<string, NoisyHistogram>? PoolHistograms(IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites, List<OmittedSection> omitted)

@@ -56,34 +56,4 @@ public static class DisclosureControl
         TaskTypes.MultiLabelClassification => MultiLabelDisclosure.Apply(result),
         _ => result with { Release = new ReleaseSection() },
     };
-
-    /// <summary>The input summary of a release whose documents evaluated are not derived from a matrix: read = evaluated + the released skipped kinds.</summary>
-    internal static InputSummary ReleasedSummary(long evaluated, SortedDictionary<string, long> skipped) => new()
-    {
-        DocumentsEvaluated = evaluated,
-        DocumentsRead = evaluated + skipped.Values.Sum(),
-        Skipped = skipped,
-    };
-
-    internal static SortedDictionary<string, long> SkippedOf(ResultDocument result) =>
-        new(result.InputSummary.Skipped.ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal), StringComparer.Ordinal);
-
-    /// <summary>k on the skipped kinds of the exact paths (k = 1 removes only kinds with no line).</summary>
-    internal static long SuppressSkipped(SortedDictionary<string, long> skipped, int k)
-    {
-        var suppressed = 0L;
-        foreach (var kind in skipped.Keys.ToList())
-        {
-            suppressed += Reveals(skipped[kind], k) ? 1 : 0;
-            if (skipped[kind] < k)
-            {
-                skipped.Remove(kind);
-            }
-        }
-
-        return suppressed;
-    }
-
-    /// <summary>A count that would be a released cell of fewer than k documents.</summary>
-    internal static bool Reveals(long count, int k) => count > 0 && count < k;
 }

@@ -40,7 +40,7 @@ public sealed class CoordinatorStopTests
     public async Task Serve_SigtermWithSessionsAWatchAndEventStreamsOpen_ExitsZeroWithinSecondsAndTheNodesComeBackAfterARestart()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = StopSupport.NewWorkDirectory("coordinator-sigterm");
+        var work = FederationSupport.NewWorkDirectory("coordinator-sigterm");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var online = await federation.AddNodeAsync("site-online", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
         // Enrolled, then stopped: its run stays queued, so the evaluation is running, deterministically, across the restart.

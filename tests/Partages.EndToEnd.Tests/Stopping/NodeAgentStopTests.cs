@@ -31,15 +31,15 @@ public sealed class NodeAgentStopTests
     public async Task Run_SigtermWhileARunIsInFlight_ExitsZeroHandsTheRunBackAndItCompletesAfterARestart()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = StopSupport.NewWorkDirectory("node-sigterm");
-        var dataset = await StopSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "amr.jsonl"), copies: 60);
+        var work = FederationSupport.NewWorkDirectory("node-sigterm");
+        var dataset = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "amr.jsonl"), copies: 60);
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", dataset.Path)], new NodeSettings { StopGraceSeconds = 0 }, cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("stops", "evaluator", cts.Token));
         var evaluator = new EvaluatorClient(channel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
         var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site"]), bundle.Sha256, cancellationToken: cts.Token);
-        var running = await StopSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single() is { State: RunState.Running, Done: > 0 }, cts.Token);
+        var running = await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, s => s.Runs.Single() is { State: RunState.Running, Done: > 0 }, cts.Token);
         var runId = running.Runs.Single().Id;
         TestContext.Out.WriteLine($"SIGTERM at {running.Runs.Single().Done} of {running.Runs.Single().Total} reports evaluated.");
 
@@ -47,7 +47,7 @@ public sealed class NodeAgentStopTests
 
         exitCode.Should().Be(0, node.Process.Output());
         node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("   at ");
-        var log = await StopSupport.ReadLogAsync(node.Process.LogPath);
+        var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
         log.Should().Contain($"Run {runId} handed back to the coordinator")
             .And.Contain("Job runner stopped: 0 run(s) finished during the stop, 1 handed back to the coordinator")
             .And.Contain("Node agent 'site' stopped cleanly");
@@ -71,7 +71,7 @@ public sealed class NodeAgentStopTests
         // Manual approval holds the run, deterministically, in progress when the signal lands: the hospital's operator
         // approves it (then its payload) during the stop, as during a maintenance window, and the agent waits for it.
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = StopSupport.NewWorkDirectory("node-sigint");
+        var work = FederationSupport.NewWorkDirectory("node-sigint");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256], Approval = "manual" }, cts.Token);
         var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], new NodeSettings { StopGraceSeconds = 600 }, cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("stops", "evaluator", cts.Token));
@@ -90,7 +90,7 @@ public sealed class NodeAgentStopTests
 
         exitCode.Should().Be(0, node.Process.Output());
         node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("   at ");
-        var log = await StopSupport.ReadLogAsync(node.Process.LogPath);
+        var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
         log.Should().Contain($"Run {runId} succeeded")
             .And.Contain("Job runner stopped: 1 run(s) finished during the stop, 0 handed back to the coordinator")
             .And.Contain("Node agent 'site' stopped cleanly");
@@ -102,7 +102,7 @@ public sealed class NodeAgentStopTests
     public async Task Run_SigtermWhileIdle_ExitsZeroWithoutAStackTrace()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = StopSupport.NewWorkDirectory("node-idle");
+        var work = FederationSupport.NewWorkDirectory("node-idle");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, StartTimeout = TimeSpan.FromMinutes(3) }, cts.Token);
         var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
         await federation.Coordinator.WaitForLineAsync(new Regex(@"Node site connected"), StopBound, cts.Token);
@@ -113,7 +113,7 @@ public sealed class NodeAgentStopTests
 
         exitCode.Should().Be(0, node.Process.Output());
         node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("ObjectDisposedException");
-        (await StopSupport.ReadLogAsync(node.Process.LogPath)).Should().Contain("Node agent 'site' stopped cleanly");
+        (await FederationSupport.ReadLogAsync(node.Process.LogPath)).Should().Contain("Node agent 'site' stopped cleanly");
         await federation.Coordinator.WaitForLineAsync(new Regex(@"Node site disconnected"), StopBound, cts.Token);
         TestContext.Out.WriteLine($"The idle agent exited {clock.ElapsedMilliseconds} ms after SIGTERM.");
     }

@@ -6,8 +6,8 @@ using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.EndToEnd.Tests.Infrastructure;
 
-/// <summary>What the stop tests share: datasets large enough to be stopped in the middle of, waiting on the watch stream, logs.</summary>
-internal static class StopSupport
+/// <summary>What the fault, stop and privacy tests share: datasets large enough to interrupt, waiting on the watch stream, reading a live log.</summary>
+internal static class FederationSupport
 {
     public static string NewWorkDirectory(string name)
     {
