@@ -68,14 +68,50 @@ public sealed class EvaluatorClient(GrpcChannel channel)
     public async Task<EvaluationView> GetAsync(string evaluationId, CancellationToken cancellationToken = default) =>
         await _client.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public async Task<IReadOnlyList<EvaluationView>> ListAsync(int limit = 0, CancellationToken cancellationToken = default) =>
-        (await _client.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = limit }, cancellationToken: cancellationToken).ConfigureAwait(false)).Evaluations;
+    /// <summary>
+    /// The newest <paramref name="limit"/> evaluations the token may see (every one when <paramref name="limit"/> is
+    /// 0), following the coordinator's pages: it serves at most <see cref="MaxPageSize"/> at a time.
+    /// </summary>
+    public async Task<IReadOnlyList<EvaluationView>> ListAsync(int limit = 0, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        var evaluations = new List<EvaluationView>();
+        var request = new ListEvaluationsRequest();
+        do
+        {
+            request.PageSize = limit == 0 ? MaxPageSize : Math.Min(MaxPageSize, limit - evaluations.Count);
+            var page = await _client.ListEvaluationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            evaluations.AddRange(page.Evaluations);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0 && (limit == 0 || evaluations.Count < limit));
+
+        return evaluations;
+    }
+
+    /// <summary>The most evaluations the coordinator serves in one page (ListEvaluationsRequest.page_size, docs/api.md).</summary>
+    public const int MaxPageSize = 500;
 
     public async Task<EvaluationView> CancelAsync(string evaluationId, string reason = "", CancellationToken cancellationToken = default) =>
         await _client.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = reason }, cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken = default) =>
-        (await _client.ListNodesAsync(new ListNodesRequest(), cancellationToken: cancellationToken).ConfigureAwait(false)).Nodes;
+    /// <summary>Every enrolled node, by name, following the coordinator's pages (<paramref name="pageSize"/> 0: its default).</summary>
+    public async Task<IReadOnlyList<Node>> ListNodesAsync(int pageSize = 0, CancellationToken cancellationToken = default)
+    {
+        var nodes = new List<Node>();
+        var request = new ListNodesRequest { PageSize = pageSize };
+        do
+        {
+            var page = await _client.ListNodesAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
+            nodes.AddRange(page.Nodes);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0);
+
+        return nodes;
+    }
+
+    public Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken) => ListNodesAsync(0, cancellationToken);
 
     /// <summary>Follows an evaluation, calling <paramref name="onUpdate"/> on every snapshot; returns the final one.</summary>
     public async Task<EvaluationView> WatchUntilFinalAsync(string evaluationId, Action<EvaluationView>? onUpdate = null, CancellationToken cancellationToken = default)

@@ -54,11 +54,14 @@ internal static class CommandRunner
         }
     }
 
-    /// <summary>The exit code and the one line (or the server's list of errors) for a gRPC failure.</summary>
+    /// <summary>
+    /// The exit code and the one line for a gRPC failure; when the coordinator attached field violations
+    /// (google.rpc.BadRequest, docs/api.md), its summary line then each violation on its own line.
+    /// </summary>
     public static (int ExitCode, string Message) Describe(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var detail = exception.Status.Detail;
+        var detail = FieldViolations.Describe(exception) ?? exception.Status.Detail;
         return exception.StatusCode switch
         {
             StatusCode.Unauthenticated => (ExitCodes.Auth, $"The coordinator refused the API token: {detail} Run 'partages login' with a valid token."),

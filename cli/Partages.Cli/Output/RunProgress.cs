@@ -50,7 +50,9 @@ internal sealed class LiveRunProgress(ProgressContext progress) : IRunProgressVi
             RunState.Cancelled => "yellow",
             _ => "default",
         };
-        return $"{Markup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]";
+        // The unit says what the bar fills with: the bundle's bytes while downloading, documents while running.
+        var unit = run.Total > 0 && !EvaluatorClient.IsFinal(run.State) ? $" {RunStates.Count(run.Done, run.Total, run.ProgressUnit)}" : "";
+        return $"{Markup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]{unit}";
     }
 }
 
@@ -73,7 +75,7 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
             var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{run.NodeName}: {RunStates.Name(run.State)}");
             if (run.Total > 0)
             {
-                line.Append(CultureInfo.InvariantCulture, $" {run.Done}/{run.Total}");
+                line.Append(' ').Append(RunStates.Count(run.Done, run.Total, run.ProgressUnit));
             }
 
             if (run.Reason.Length > 0)
@@ -91,4 +93,12 @@ internal static class RunStates
     public static string Name(RunState state) => state.ToString().ToLowerInvariant();
 
     public static string Name(EvaluationState state) => state.ToString().ToLowerInvariant();
+
+    /// <summary>"done/total unit", e.g. "1024/4096 bytes" or "50/200 documents"; without a unit from a coordinator that sends none.</summary>
+    public static string Count(long done, long total, ProgressUnit unit) => unit switch
+    {
+        ProgressUnit.Bytes => string.Create(CultureInfo.InvariantCulture, $"{done}/{total} bytes"),
+        ProgressUnit.Documents => string.Create(CultureInfo.InvariantCulture, $"{done}/{total} documents"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{done}/{total}"),
+    };
 }

@@ -139,13 +139,19 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
 
     /// <summary>
     /// A node reports one done/total pair, in bytes while it downloads the bundle and in documents while it
-    /// evaluates; the run's furthest phase says which. A succeeded run's own result says how many documents it read.
+    /// evaluates; the unit stored with the pair says which (for rows stored before the unit was, the run's furthest
+    /// phase). A succeeded run's own result says how many documents it read.
     /// </summary>
     private static (long Done, long Total, string Unit) Progress(RunEntity run, List<RunStateHistoryEntity> history, ReleasedFigures released)
     {
         if (run.Status == RunStatus.Succeeded && released.DocumentsRead is { } read)
         {
             return (read, read, "documents");
+        }
+
+        if (run.ProgressUnit != RunProgressUnit.None)
+        {
+            return (run.Done, run.Total, ProgressUnits.Name(run.ProgressUnit));
         }
 
         var reached = history.Select(h => h.State).Append(run.Status).ToList();

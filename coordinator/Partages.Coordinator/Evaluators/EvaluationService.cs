@@ -13,7 +13,8 @@ namespace Partages.Coordinator.Evaluators;
 /// <summary>
 /// The evaluator plane: upload bundles, submit and cancel evaluations, read and watch them, list nodes.
 /// Callers are authenticated by <see cref="ApiTokenInterceptor"/>; every method checks the caller's role, and
-/// <see cref="EvaluationAccess"/> decides whose evaluations it sees and may cancel.
+/// <see cref="EvaluationAccess"/> decides whose evaluations it sees and may cancel. Invalid requests are refused with
+/// INVALID_ARGUMENT and a field violation per problem (<see cref="InvalidArgument"/>); docs/api.md lists the codes.
 /// </summary>
 public sealed class EvaluationService(
     ArtifactTransfer artifacts,
@@ -37,16 +38,15 @@ public sealed class EvaluationService(
         var parsed = SpecParser.Parse(request.SpecYaml);
         if (!parsed.IsValid)
         {
-            throw new RpcException(new Status(
-                StatusCode.InvalidArgument,
-                $"The spec has {parsed.Errors.Count} error(s):{Environment.NewLine}{parsed.Describe()}"));
+            throw InvalidArgument.Spec(parsed);
         }
 
         var spec = parsed.Spec!;
         var bundle = request.ModelBundleSha256.Trim().ToLowerInvariant();
+        InvalidArgument.ThrowIfEmpty(bundle, "model_bundle_sha256");
         if (!ContentHash.IsWellFormed(bundle))
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "model_bundle_sha256 must be 64 hex digits."));
+            throw InvalidArgument.Field("model_bundle_sha256", "must be 64 hex digits", "model_bundle_sha256 must be 64 hex digits.");
         }
 
         if (await store.FindAsync(bundle, ct).ConfigureAwait(false) is null)
@@ -62,9 +62,10 @@ public sealed class EvaluationService(
         var unknown = targets.Where(n => !enrolled.Contains(n, StringComparer.Ordinal)).ToList();
         if (unknown.Count > 0)
         {
-            throw new RpcException(new Status(
-                StatusCode.InvalidArgument,
-                $"Unknown or revoked node(s): {string.Join(", ", unknown)}. Enrolled: {(enrolled.Count == 0 ? "none" : string.Join(", ", enrolled))}."));
+            // "nodes" is both the request's field and the spec's key, whichever the list came from.
+            throw InvalidArgument.Of(
+                $"Unknown or revoked node(s): {string.Join(", ", unknown)}. Enrolled: {(enrolled.Count == 0 ? "none" : string.Join(", ", enrolled))}.",
+                unknown.Select(n => ("nodes", $"'{n}' is not an enrolled node (or it was revoked)")));
         }
 
         if (targets.Count == 0)
@@ -74,7 +75,8 @@ public sealed class EvaluationService(
 
         if (spec.MinSites > targets.Count)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, $"min_sites is {spec.MinSites} but only {targets.Count} node(s) are targeted."));
+            throw InvalidArgument.Field(
+                "min_sites", $"is {spec.MinSites} but only {targets.Count} node(s) are targeted", $"min_sites is {spec.MinSites} but only {targets.Count} node(s) are targeted.");
         }
 
         var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name, signature), ct).ConfigureAwait(false);
@@ -93,31 +95,33 @@ public sealed class EvaluationService(
             return null;
         }
 
-        var errors = new List<string>();
+        var errors = new List<(string Field, string Description)>();
         if (signature.Algorithm != BundleSigning.Algorithm)
         {
-            errors.Add($"algorithm must be '{BundleSigning.Algorithm}'");
+            errors.Add(("model_signature.algorithm", $"must be '{BundleSigning.Algorithm}'"));
         }
 
         if (!ContentHash.IsWellFormed(signature.KeyId))
         {
-            errors.Add("key_id must be 64 lowercase hex digits (SHA-256 of the signer's SubjectPublicKeyInfo)");
+            errors.Add(("model_signature.key_id", "must be 64 lowercase hex digits (SHA-256 of the signer's SubjectPublicKeyInfo)"));
         }
 
         if (signature.Signature.Length != 64)
         {
-            errors.Add("signature must be 64 bytes (IEEE P1363 r||s)");
+            errors.Add(("model_signature.signature", "must be 64 bytes (IEEE P1363 r||s)"));
         }
 
         return errors.Count == 0
             ? signature
-            : throw new RpcException(new Status(StatusCode.InvalidArgument, "model_signature is malformed: " + string.Join("; ", errors) + "."));
+            : throw InvalidArgument.Of(
+                "model_signature is malformed: " + string.Join("; ", errors.Select(e => $"{e.Field["model_signature.".Length..]} {e.Description}")) + ".", errors);
     }
 
     public override async Task<Contracts.V1.Evaluation> GetEvaluation(GetEvaluationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "read evaluations");
+        InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         return await GetVisibleAsync(caller, request.EvaluationId, context.CancellationToken).ConfigureAwait(false);
     }
 
@@ -125,8 +129,11 @@ public sealed class EvaluationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list evaluations");
-        var response = new ListEvaluationsResponse();
-        response.Evaluations.AddRange(await queries.ListAsync(request.Limit, EvaluationAccess.ListOwnerFilter(caller), context.CancellationToken).ConfigureAwait(false));
+        var pageSize = PageTokens.PageSize(request.PageSize, request.Limit, PageTokens.DefaultEvaluationPageSize, PageTokens.MaxEvaluationPageSize);
+        var after = PageTokens.ParseEvaluation(request.PageToken);
+        var (page, next) = await queries.ListPageAsync(pageSize, after, EvaluationAccess.ListOwnerFilter(caller), context.CancellationToken).ConfigureAwait(false);
+        var response = new ListEvaluationsResponse { NextPageToken = next is null ? "" : PageTokens.ForEvaluation(next) };
+        response.Evaluations.AddRange(page);
         return response;
     }
 
@@ -135,6 +142,7 @@ public sealed class EvaluationService(
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "watch evaluations");
+        InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         var ct = context.CancellationToken;
         // Ends normally when the coordinator stops (StreamShutdown): a client that sees the stream end before the
         // evaluation is final reads it again and watches anew, from this coordinator once restarted or another one.
@@ -162,6 +170,7 @@ public sealed class EvaluationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "cancel evaluations");
+        InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         var ct = context.CancellationToken;
         var evaluation = await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
         if (!EvaluationAccess.CanCancel(caller, evaluation.Owner))
@@ -175,9 +184,13 @@ public sealed class EvaluationService(
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
+        ArgumentNullException.ThrowIfNull(request);
         _ = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list nodes");
-        var response = new ListNodesResponse();
-        response.Nodes.AddRange(await queries.ListNodesAsync(context.CancellationToken).ConfigureAwait(false));
+        var pageSize = PageTokens.PageSize(request.PageSize, 0, PageTokens.DefaultNodePageSize, PageTokens.MaxNodePageSize);
+        var after = PageTokens.ParseNode(request.PageToken);
+        var (page, nextAfter) = await queries.ListNodesPageAsync(pageSize, after, context.CancellationToken).ConfigureAwait(false);
+        var response = new ListNodesResponse { NextPageToken = nextAfter is null ? "" : PageTokens.ForNode(nextAfter) };
+        response.Nodes.AddRange(page);
         return response;
     }
 

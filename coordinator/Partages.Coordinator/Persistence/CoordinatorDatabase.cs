@@ -57,6 +57,7 @@ public static class CoordinatorDatabase
         ("nodes", nameof(NodeEntity.AuditHeadRecordedAt), "INTEGER NULL"),
         ("nodes", nameof(NodeEntity.AuditWarning), "TEXT NOT NULL DEFAULT ''"),
         ("nodes", nameof(NodeEntity.AuditWarningAt), "INTEGER NULL"),
+        ("runs", nameof(RunEntity.ProgressUnit), "TEXT NOT NULL DEFAULT '" + nameof(RunProgressUnit.None) + "'"),
     ];
 
     private static async Task AddMissingColumnsAsync(CoordinatorDbContext db, CancellationToken cancellationToken)

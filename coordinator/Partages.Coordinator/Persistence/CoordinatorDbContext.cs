@@ -22,6 +22,7 @@ public sealed class CoordinatorDbContext(DbContextOptions<CoordinatorDbContext> 
         configurationBuilder.Properties<RunStatus>().HaveConversion<string>();
         configurationBuilder.Properties<EvaluationStatus>().HaveConversion<string>();
         configurationBuilder.Properties<ApiRole>().HaveConversion<string>();
+        configurationBuilder.Properties<RunProgressUnit>().HaveConversion<string>();
     }
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -125,6 +125,8 @@ public sealed class RunEntity
     public string Reason { get; set; } = "";
     public long Done { get; set; }
     public long Total { get; set; }
+    /// <summary>What <see cref="Done"/> and <see cref="Total"/> count, set with them.</summary>
+    public RunProgressUnit ProgressUnit { get; set; }
     /// <summary>How many times the node accepted this run (a node that loses it after a restart gets it again, a bounded number of times).</summary>
     public int Attempts { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }

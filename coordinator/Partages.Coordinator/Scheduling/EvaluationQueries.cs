@@ -37,11 +37,48 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
         return [.. evaluations.Select(ToProto)];
     }
 
+    /// <summary>
+    /// One page of the list above, starting after <paramref name="after"/> (null: the newest); <c>Next</c> is the key to
+    /// continue from, null when nothing older remains. Keyset paging on (created_at, id), the list's own order.
+    /// </summary>
+    public async Task<(IReadOnlyList<Contracts.V1.Evaluation> Page, EvaluationKey? Next)> ListPageAsync(
+        int pageSize, EvaluationKey? after, string? owner, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var query = db.Evaluations.AsNoTracking().Include(e => e.Runs).Where(e => owner == null || e.Owner == owner);
+        if (after is not null)
+        {
+            // The same order as OrderByDescending below: CreatedAt is stored as an integer whose order is the time's.
+            query = query.Where(e => e.CreatedAt < after.CreatedAt || (e.CreatedAt == after.CreatedAt && string.Compare(e.Id, after.Id) < 0));
+        }
+
+        // One more than asked says whether another page exists without a second query.
+        var evaluations = await query.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(pageSize + 1)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var page = evaluations.Take(pageSize).ToList();
+        var next = evaluations.Count > pageSize ? new EvaluationKey(page[^1].CreatedAt, page[^1].Id) : null;
+        return ([.. page.Select(ToProto)], next);
+    }
+
     public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken)
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
         return [.. nodes.Select(ToProto)];
+    }
+
+    /// <summary>One page of nodes by name, after <paramref name="afterName"/> (null: the first); <c>NextAfter</c> is null on the last page.</summary>
+    public async Task<(IReadOnlyList<Node> Page, string? NextAfter)> ListNodesPageAsync(int pageSize, string? afterName, CancellationToken cancellationToken)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        var nodes = await db.Nodes.AsNoTracking()
+            .Where(n => afterName == null || string.Compare(n.Name, afterName) > 0)
+            .OrderBy(n => n.Name).Take(pageSize + 1)
+            .ToListAsync(cancellationToken).ConfigureAwait(false);
+        var page = nodes.Take(pageSize).ToList();
+        return ([.. page.Select(ToProto)], nodes.Count > pageSize ? page[^1].Name : null);
     }
 
     public async Task<IReadOnlyList<string>> EnrolledNodeNamesAsync(CancellationToken cancellationToken)
@@ -78,6 +115,7 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
             Total = r.Total,
             UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
             ResultJson = r.ResultJson,
+            ProgressUnit = ProgressUnits.ToProto(r),
         }));
         proto.IncludedSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.IncludedSitesJson) ?? []);
         proto.MissingSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.MissingSitesJson) ?? []);
@@ -105,3 +143,6 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
         return proto;
     }
 }
+
+/// <summary>Where a page of evaluations ends: the last one's creation time and id (the list's sort key).</summary>
+public sealed record EvaluationKey(DateTimeOffset CreatedAt, string Id);

@@ -14,6 +14,7 @@ public sealed partial class RunScheduler
         run.LeaseExpiresAt = null;
         run.Done = 0;
         run.Total = 0;
+        run.ProgressUnit = RunProgressUnit.None;
         Transition(db, run, RunStatus.Queued, reason, now, changes);
         HandBackLog.RunHandedBack(logger, run.Id, run.NodeName, reason);
     }

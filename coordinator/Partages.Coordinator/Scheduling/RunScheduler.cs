@@ -712,10 +712,12 @@ public sealed partial class RunScheduler(
                     Transition(db, run, phase, "", now, changes);
                 }
 
-                if (run.Done != progress.Done || run.Total != progress.Total)
+                var unit = ProgressUnits.Of(progress.Phase);
+                if (run.Done != progress.Done || run.Total != progress.Total || run.ProgressUnit != unit)
                 {
                     run.Done = Math.Max(0, progress.Done);
                     run.Total = Math.Max(0, progress.Total);
+                    run.ProgressUnit = unit;
                     run.UpdatedAt = now;
                     changes.Evaluation(run.Evaluation!);
                 }
