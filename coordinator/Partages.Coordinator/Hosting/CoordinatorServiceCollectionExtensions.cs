@@ -92,11 +92,33 @@ public static class CoordinatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Liveness (/healthz), readiness (/readyz: the database answers), and the same over grpc.health.v1.</summary>
+    /// <summary>
+    /// Liveness (/healthz), readiness (/readyz: the database answers), and the same over grpc.health.v1: for the server
+    /// as a whole ("") and for each service by its full name (partages.v1.EvaluationService, ...), so a load balancer
+    /// or a client probing one service gets an answer instead of NOT_FOUND. Every service needs the database, so each
+    /// runs the readiness checks.
+    /// </summary>
     public static IServiceCollection AddCoordinatorHealth(this IServiceCollection services)
     {
         services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database", tags: ["ready"]);
-        services.AddGrpcHealthChecks();
+        services.AddGrpcHealthChecks(health =>
+        {
+            // "" (the server as a whole) runs every check, as it did before services had their own names.
+            health.Services.Remove("");
+            health.Services.Map("", _ => true);
+            foreach (var service in HealthServiceNames)
+            {
+                health.Services.Map(service, check => check.Tags.Contains("ready"));
+            }
+        });
         return services;
     }
+
+    /// <summary>The services the gRPC health service answers for by name, besides "" (the whole server).</summary>
+    public static IReadOnlyList<string> HealthServiceNames { get; } =
+    [
+        Contracts.V1.EnrollmentService.Descriptor.FullName,
+        Contracts.V1.NodeService.Descriptor.FullName,
+        Contracts.V1.EvaluationService.Descriptor.FullName,
+    ];
 }

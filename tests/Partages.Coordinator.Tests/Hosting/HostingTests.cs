@@ -28,6 +28,29 @@ public sealed class HostingTests
         (await response.Content.ReadAsStringAsync()).Should().Be("Healthy");
     }
 
+    [TestCase("")]
+    [TestCase("partages.v1.EnrollmentService")]
+    [TestCase("partages.v1.NodeService")]
+    [TestCase("partages.v1.EvaluationService")]
+    public async Task GrpcHealthCheck_ServerAndEachService_Serving(string service)
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(_coordinator.Channel());
+
+        var response = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service }, deadline: TestCoordinator.Deadline());
+
+        response.Status.Should().Be(Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving);
+    }
+
+    [Test]
+    public async Task GrpcHealthCheck_UnknownService_NotFound()
+    {
+        var health = new Grpc.Health.V1.Health.HealthClient(_coordinator.Channel());
+
+        var check = async () => await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "partages.v1.NoSuchService" }, deadline: TestCoordinator.Deadline());
+
+        (await check.Should().ThrowAsync<Grpc.Core.RpcException>()).Which.StatusCode.Should().Be(Grpc.Core.StatusCode.NotFound);
+    }
+
     [Test]
     public async Task Endpoint_SamePort_AlsoServesHttp2()
     {

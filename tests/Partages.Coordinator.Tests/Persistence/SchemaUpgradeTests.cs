@@ -52,4 +52,41 @@ public sealed class SchemaUpgradeTests
             Directory.Delete(dataDir, recursive: true);
         }
     }
+
+    [Test]
+    public async Task Initialize_DatabaseFromBeforeTheProgressUnit_AddsTheColumnWithNoUnitAsDefault()
+    {
+        var dataDir = TestCoordinator.NewDataDir();
+        var options = CoordinatorDatabase.Options(dataDir);
+        try
+        {
+            await using (var db = new CoordinatorDbContext(options))
+            {
+                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
+                var connection = db.Database.GetDbConnection();
+                await connection.OpenAsync();
+                // What a coordinator.db created before Run.progress_unit looks like.
+                await using var drop = connection.CreateCommand();
+                drop.CommandText = "ALTER TABLE runs DROP COLUMN \"" + nameof(RunEntity.ProgressUnit) + "\";";
+                await drop.ExecuteNonQueryAsync();
+            }
+
+            await using (var db = new CoordinatorDbContext(options))
+            {
+                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
+                var connection = db.Database.GetDbConnection();
+                await connection.OpenAsync();
+                await using var columns = connection.CreateCommand();
+                columns.CommandText = "SELECT dflt_value FROM pragma_table_info('runs') WHERE name = '" + nameof(RunEntity.ProgressUnit) + "';";
+
+                (await columns.ExecuteScalarAsync()).Should().Be("'" + nameof(RunProgressUnit.None) + "'");
+                (await db.Runs.CountAsync()).Should().Be(0);
+            }
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(dataDir, recursive: true);
+        }
+    }
 }

@@ -1,0 +1,137 @@
+using Google.Rpc;
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Contract;
+
+/// <summary>
+/// docs/api.md, "Errors": every INVALID_ARGUMENT of the evaluator API carries a google.rpc.BadRequest with one field
+/// violation per problem, and an empty id or an out-of-range size is INVALID_ARGUMENT, never NOT_FOUND or accepted.
+/// </summary>
+public sealed class ErrorModelTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private string _bundle = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("erin", "evaluator"));
+        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+        await _coordinator.EnrollNodeAsync("site-a");
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_MalformedSpec_OneFieldViolationPerSpecErrorWithItsPosition()
+    {
+        const string spec = """
+            version: 1
+            name: Not A Slug
+            task: regression
+            dataset: amr-reports
+            labels: [only-one]
+            min_sites: zero
+            """;
+
+        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "site-a");
+
+        var violations = Violations((await submit.Should().ThrowAsync<RpcException>()).Which);
+        violations.Select(v => v.Field).Should().Equal("name", "task", "labels", "min_sites");
+        violations.Select(v => v.Description).Should().SatisfyRespectively(
+            d => d.Should().StartWith("line 2, column 7: "),
+            d => d.Should().StartWith("line 3, column 7: "),
+            d => d.Should().StartWith("line 5, column 9: "),
+            d => d.Should().StartWith("line 6, column 12: "));
+    }
+
+    [Test]
+    public async Task SubmitEvaluation_EmptyBundleAndUnknownNodes_FieldViolationForEach()
+    {
+        var noBundle = async () => await Evaluations.SubmitAsync(_evaluator, "", Evaluations.Spec(), "site-a");
+        var ghosts = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), "site-a", "ghost-1", "ghost-2");
+
+        Violations((await noBundle.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle()
+            .Which.Field.Should().Be("model_bundle_sha256");
+        Violations((await ghosts.Should().ThrowAsync<RpcException>()).Which).Should().HaveCount(2)
+            .And.OnlyContain(v => v.Field == "nodes")
+            .And.Contain(v => v.Description.Contains("'ghost-1'", StringComparison.Ordinal))
+            .And.Contain(v => v.Description.Contains("'ghost-2'", StringComparison.Ordinal));
+    }
+
+    [TestCase("GetEvaluation")]
+    [TestCase("WatchEvaluation")]
+    [TestCase("CancelEvaluation")]
+    public async Task EvaluationIdRpc_EmptyId_InvalidArgumentNamingEvaluationId(string rpc)
+    {
+        Func<Task> call = rpc switch
+        {
+            "GetEvaluation" => async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest(), deadline: TestCoordinator.Deadline()),
+            "WatchEvaluation" => async () =>
+            {
+                using var watch = _evaluator.WatchEvaluation(new GetEvaluationRequest { EvaluationId = "" }, deadline: TestCoordinator.Deadline());
+                await watch.ResponseStream.MoveNext(CancellationToken.None);
+            },
+            _ => async () => await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { Reason = "no id" }, deadline: TestCoordinator.Deadline()),
+        };
+
+        var violation = Violations((await call.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Subject;
+
+        violation.Field.Should().Be("evaluation_id");
+    }
+
+    [Test]
+    public async Task ListEvaluations_NegativeLimit_InvalidArgumentNamingLimit()
+    {
+        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = -1 }, deadline: TestCoordinator.Deadline());
+
+        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("limit");
+    }
+
+    [Test]
+    public async Task ListEvaluations_NegativePageSize_InvalidArgumentNamingPageSize()
+    {
+        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = -5 }, deadline: TestCoordinator.Deadline());
+
+        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
+    }
+
+    [Test]
+    public async Task ListNodes_NegativePageSize_InvalidArgumentNamingPageSize()
+    {
+        var list = async () => await _evaluator.ListNodesAsync(new ListNodesRequest { PageSize = -1 }, deadline: TestCoordinator.Deadline());
+
+        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
+    }
+
+    [Test]
+    public async Task GetEvaluation_UnknownButNonEmptyId_StillNotFound()
+    {
+        var get = async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_unknown" }, deadline: TestCoordinator.Deadline());
+
+        (await get.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+    }
+
+    /// <summary>The field violations of an INVALID_ARGUMENT answer; fails when the status or the BadRequest detail is missing.</summary>
+    internal static IReadOnlyList<BadRequest.Types.FieldViolation> Violations(RpcException exception)
+    {
+        exception.StatusCode.Should().Be(StatusCode.InvalidArgument, exception.Status.Detail);
+        var status = exception.GetRpcStatus();
+        status.Should().NotBeNull("an INVALID_ARGUMENT answer carries grpc-status-details-bin");
+        status!.Code.Should().Be((int)Code.InvalidArgument);
+        status.Message.Should().Be(exception.Status.Detail);
+        var badRequest = status.GetDetail<BadRequest>();
+        badRequest.Should().NotBeNull("the details hold a google.rpc.BadRequest");
+        return badRequest!.FieldViolations;
+    }
+}

@@ -1,0 +1,125 @@
+using Grpc.Core;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Contract;
+
+/// <summary>docs/api.md, "Paging": page_size + opaque page_token in, next_page_token out (AIP-158), on every list RPC.</summary>
+public sealed class PagingTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private readonly List<string> _submitted = [];
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("paula", "evaluator"));
+        var bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+        foreach (var node in new[] { "node-c", "node-a", "node-e", "node-b", "node-d" })
+        {
+            await _coordinator.EnrollNodeAsync(node);
+        }
+
+        for (var i = 0; i < 5; i++)
+        {
+            _submitted.Add((await Evaluations.SubmitAsync(_evaluator, bundle, Evaluations.Spec($"paged-{i}"), "node-a")).Id);
+            // Distinct creation times, so newest-first is the reverse of the submission order (ids break ties either way).
+            _coordinator.Time.Advance(TimeSpan.FromSeconds(1));
+        }
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task ListEvaluations_PageSizeTwo_ThreePagesNewestFirstEachEvaluationOnce()
+    {
+        var pages = new List<ListEvaluationsResponse>();
+        var request = new ListEvaluationsRequest { PageSize = 2 };
+        do
+        {
+            var page = await _evaluator.ListEvaluationsAsync(request, deadline: TestCoordinator.Deadline());
+            pages.Add(page);
+            request.PageToken = page.NextPageToken;
+        }
+        while (request.PageToken.Length > 0 && pages.Count < 10);
+
+        pages.Select(p => p.Evaluations.Count).Should().Equal(2, 2, 1);
+        pages.SelectMany(p => p.Evaluations.Select(e => e.Id)).Should().Equal(Enumerable.Reverse(_submitted));
+        pages[^1].NextPageToken.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task ListEvaluations_LegacyLimitWithoutPageSize_ServesThatManyAndATokenForTheRest()
+    {
+        var first = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 3 }, deadline: TestCoordinator.Deadline());
+
+        first.Evaluations.Select(e => e.Id).Should().Equal(Enumerable.Reverse(_submitted).Take(3));
+        first.NextPageToken.Should().NotBeEmpty();
+    }
+
+    [Test]
+    public async Task ListEvaluations_PageSizeAboveTheMaximum_ServedAsTheMaximum()
+    {
+        var all = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = int.MaxValue }, deadline: TestCoordinator.Deadline());
+
+        all.Evaluations.Should().HaveCount(_submitted.Count);
+        all.NextPageToken.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task ListNodes_PageSizeTwo_FollowsTokensToEveryNodeByName()
+    {
+        var names = new List<string>();
+        var request = new ListNodesRequest { PageSize = 2 };
+        var pages = 0;
+        do
+        {
+            var page = await _evaluator.ListNodesAsync(request, deadline: TestCoordinator.Deadline());
+            page.Nodes.Count.Should().BeLessThanOrEqualTo(2);
+            names.AddRange(page.Nodes.Select(n => n.Name));
+            request.PageToken = page.NextPageToken;
+            pages++;
+        }
+        while (request.PageToken.Length > 0 && pages < 10);
+
+        pages.Should().Be(3);
+        names.Should().Equal("node-a", "node-b", "node-c", "node-d", "node-e");
+    }
+
+    [Test]
+    public async Task ListNodes_NoPageSize_EveryNodeInOnePageAsBeforePaging()
+    {
+        var all = await _evaluator.ListNodesAsync(new ListNodesRequest(), deadline: TestCoordinator.Deadline());
+
+        all.Nodes.Should().HaveCount(5);
+        all.NextPageToken.Should().BeEmpty();
+    }
+
+    [TestCase("not base64 at all!")]
+    [TestCase("bmQxCm5vZGUtYg")] // A ListNodes token ("nd1\nnode-b"): opaque, but not ListEvaluations'.
+    public async Task ListEvaluations_TokenItDidNotIssue_InvalidArgumentNamingPageToken(string token)
+    {
+        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageToken = token }, deadline: TestCoordinator.Deadline());
+
+        ErrorModelTests.Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_token");
+    }
+
+    [Test]
+    public async Task ListNodes_TokenFromListEvaluations_InvalidArgumentNamingPageToken()
+    {
+        var evaluationsToken = (await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = 1 }, deadline: TestCoordinator.Deadline())).NextPageToken;
+
+        var list = async () => await _evaluator.ListNodesAsync(new ListNodesRequest { PageToken = evaluationsToken }, deadline: TestCoordinator.Deadline());
+
+        evaluationsToken.Should().NotBeEmpty();
+        ErrorModelTests.Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_token");
+    }
+}

@@ -1,0 +1,89 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Text.Json;
+using Partages.Contracts.V1;
+using Partages.Coordinator.Tests.Infrastructure;
+
+namespace Partages.Coordinator.Tests.Contract;
+
+/// <summary>docs/api.md, "Progress": Run.done/total come with the unit they count, set from the node's phase.</summary>
+public sealed class ProgressUnitTests
+{
+    private TestCoordinator _coordinator = null!;
+    private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private string _token = "";
+    private string _bundle = "";
+
+    [OneTimeSetUp]
+    public async Task StartAsync()
+    {
+        _coordinator = await TestCoordinator.StartAsync();
+        _token = await _coordinator.ApiTokenAsync("uma", "evaluator");
+        _evaluator = _coordinator.EvaluatorClient(_token);
+        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+    }
+
+    [OneTimeTearDown]
+    public async Task StopAsync()
+    {
+        var errors = _coordinator.Errors.Errors.ToList();
+        await _coordinator.DisposeAsync();
+        errors.Should().BeEmpty();
+    }
+
+    [Test]
+    public async Task WatchEvaluation_DownloadThenRunningProgress_BytesThenDocuments()
+    {
+        var (session, evaluation, runId) = await AcceptedRunAsync("unit-phases");
+        await using (session)
+        {
+            var queued = evaluation.Runs.Single();
+
+            await session.SendAsync(Progress(runId, JobPhase.Downloading, 4096, 10_000));
+            var downloading = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().Done == 4096);
+            await session.SendAsync(Progress(runId, JobPhase.Running, 30, 120));
+            var running = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running && e.Runs.Single().Done == 30);
+
+            queued.ProgressUnit.Should().Be(ProgressUnit.Unspecified);
+            downloading.Runs.Single().Should().Match<Run>(r => r.State == RunState.Downloading && r.ProgressUnit == ProgressUnit.Bytes && r.Total == 10_000);
+            running.Runs.Single().Should().Match<Run>(r => r.ProgressUnit == ProgressUnit.Documents && r.Total == 120);
+        }
+    }
+
+    [Test]
+    public async Task ApiEvaluation_DownloadProgress_ProgressUnitBytes()
+    {
+        var (session, evaluation, runId) = await AcceptedRunAsync("unit-api");
+        await using (session)
+        {
+            await session.SendAsync(Progress(runId, JobPhase.Downloading, 512, 2048));
+            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().Done == 512);
+
+            using var http = new HttpClient(new SocketsHttpHandler
+            {
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+            });
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+            using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(_coordinator.Address, $"/api/v1/evaluations/{evaluation.Id}")));
+
+            var run = json.RootElement.GetProperty("runs")[0];
+            run.GetProperty("progress_unit").GetString().Should().Be("bytes");
+            run.GetProperty("done").GetInt64().Should().Be(512);
+            run.GetProperty("total").GetInt64().Should().Be(2048);
+        }
+    }
+
+    private async Task<(NodeSessionClient Session, Contracts.V1.Evaluation Evaluation, string RunId)> AcceptedRunAsync(string node)
+    {
+        var enrolled = await _coordinator.EnrollNodeAsync(node);
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(node), node);
+        var session = await enrolled.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var runId = (await session.ReadOfferAsync()).RunId;
+        await session.AcceptAsync(runId);
+        return (session, evaluation, runId);
+    }
+
+    private static NodeMessage Progress(string runId, JobPhase phase, long done, long total) =>
+        new() { Progress = new JobProgress { RunId = runId, Phase = phase, Done = done, Total = total } };
+}
