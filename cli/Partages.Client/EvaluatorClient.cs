@@ -70,16 +70,18 @@ public sealed class EvaluatorClient(GrpcChannel channel)
 
     /// <summary>
     /// The newest <paramref name="limit"/> evaluations the token may see (every one when <paramref name="limit"/> is
-    /// 0), following the coordinator's pages: it serves at most <see cref="MaxPageSize"/> at a time.
+    /// 0), following the coordinator's pages of at most <paramref name="pageSize"/> (it serves at most
+    /// <see cref="MaxPageSize"/> at a time).
     /// </summary>
-    public async Task<IReadOnlyList<EvaluationView>> ListAsync(int limit = 0, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<EvaluationView>> ListAsync(int limit = 0, int pageSize = MaxPageSize, CancellationToken cancellationToken = default)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(limit);
+        ArgumentOutOfRangeException.ThrowIfLessThan(pageSize, 1);
         var evaluations = new List<EvaluationView>();
         var request = new ListEvaluationsRequest();
         do
         {
-            request.PageSize = limit == 0 ? MaxPageSize : Math.Min(MaxPageSize, limit - evaluations.Count);
+            request.PageSize = limit == 0 ? pageSize : Math.Min(pageSize, limit - evaluations.Count);
             var page = await _client.ListEvaluationsAsync(request, cancellationToken: cancellationToken).ConfigureAwait(false);
             evaluations.AddRange(page.Evaluations);
             request.PageToken = page.NextPageToken;

@@ -258,6 +258,57 @@ public sealed class EvaluatorSessionTests
         nodes.Output.Should().Contain("site-a").And.Contain("site-b").And.Contain("site-offline").And.Contain("amr-reports");
     }
 
+    [Test]
+    public async Task Submit_UnknownNodes_EachFieldViolationOnItsOwnLineAndExit2()
+    {
+        var cli = await LoggedInAsync(_aliceToken);
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml);
+
+        var submit = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "ghost-1,ghost-2", "--quiet");
+
+        submit.ExitCode.Should().Be(ExitCodes.BadInput, submit.ToString());
+        var lines = submit.Error.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
+        lines[0].Should().StartWith("Unknown or revoked node(s): ghost-1, ghost-2.");
+        lines.Skip(1).Should().Equal(
+            "  nodes: 'ghost-1' is not an enrolled node (or it was revoked)",
+            "  nodes: 'ghost-2' is not an enrolled node (or it was revoked)");
+    }
+
+    [Test]
+    public async Task Watch_BlankId_EvaluationIdViolationAndExit2()
+    {
+        var cli = await LoggedInAsync(_aliceToken);
+
+        var watch = await cli.RunAsync("watch", " ");
+
+        watch.ExitCode.Should().Be(ExitCodes.BadInput, watch.ToString());
+        watch.Error.Should().Contain("  evaluation_id: must not be empty");
+    }
+
+    [Test]
+    public async Task ListAsync_PageSizeOne_FollowsEveryPageToTheSameListAsOnePage()
+    {
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
+        var cli = await LoggedInAsync(_bobToken);
+        for (var i = 0; i < 3; i++)
+        {
+            var submitted = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet");
+            submitted.ExitCode.Should().Be(ExitCodes.Ok, submitted.ToString());
+        }
+
+        using var ca = X509CertificateLoader.LoadCertificateFromFile(_caFile);
+        using var channel = CoordinatorTrust.CreateChannel(_federation.CoordinatorUrl, ca, _bobToken);
+        var client = new EvaluatorClient(channel);
+
+        var pageByPage = await client.ListAsync(limit: 0, pageSize: 1);
+        var onePage = await client.ListAsync();
+        var nodes = await client.ListNodesAsync(pageSize: 1);
+
+        pageByPage.Count.Should().BeGreaterThanOrEqualTo(3);
+        pageByPage.Select(e => e.Id).Should().Equal(onePage.Select(e => e.Id));
+        nodes.Select(n => n.Name).Should().Equal("site-a", "site-b", "site-offline");
+    }
+
     private string Url => _federation.CoordinatorUrl.ToString().TrimEnd('/');
 
     private async Task<CliRunner> LoggedInAsync(string token)

@@ -32,8 +32,8 @@ internal static class FieldViolations
         }
 
         // The summary may itself list the errors (for clients that cannot read details): keep its first line only.
-        var summary = exception.Status.Detail.Split('\n', 2)[0].TrimEnd('\r', ':', ' ');
+        var summary = exception.Status.Detail.Split('\n', 2)[0].TrimEnd('\r');
         var lines = badRequest.FieldViolations.Select(v => v.Field.Length > 0 ? $"  {v.Field}: {v.Description}" : $"  {v.Description}");
-        return string.Join(Environment.NewLine, lines.Prepend(summary + ":"));
+        return string.Join(Environment.NewLine, lines.Prepend(summary));
     }
 }

@@ -24,7 +24,7 @@ internal static class EvaluationsCommand
             }
 
             using var session = await Session.OpenAsync(context, c).ConfigureAwait(false);
-            var evaluations = await session.Client.ListAsync(count, c).ConfigureAwait(false);
+            var evaluations = await session.Client.ListAsync(count, cancellationToken: c).ConfigureAwait(false);
             var table = new Table().AddColumns("id", "name", "state", "owner", "created (UTC)", "sites done", "pooled");
             foreach (var evaluation in evaluations)
             {
