@@ -1,5 +1,6 @@
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
+using Microsoft.AspNetCore.Mvc;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Scheduling;
@@ -40,7 +41,8 @@ public static class ApiEndpoints
                 lifetime.ApplicationStopping,
                 ct)));
 
-        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, ApiReadModel model, HttpContext context, CancellationToken ct) =>
+        // Paged like ListEvaluations: limit is the page size, page_token the previous answer's next_page_token.
+        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, [FromQuery(Name = "page_token")] string? pageToken, ApiReadModel model, HttpContext context, CancellationToken ct) =>
         {
             if (!ApiReadModel.TryParseState(state, out var status))
             {
@@ -52,8 +54,13 @@ public static class ApiEndpoints
                 return ApiJson.BadRequest("limit must be positive (it is capped at 500).");
             }
 
-            var evaluations = await model.EvaluationsAsync(ApiAuthentication.Caller(context), status, limit ?? 0, ct).ConfigureAwait(false);
-            return TypedResults.Json(new { evaluations }, ApiJson.Options);
+            if (!PageTokens.TryParseEvaluation(pageToken, out var after))
+            {
+                return ApiJson.BadRequest("page_token is not a token this list issued; pass next_page_token unchanged, or none for the first page.");
+            }
+
+            var (evaluations, next) = await model.EvaluationsPageAsync(ApiAuthentication.Caller(context), status, limit ?? 0, after, ct).ConfigureAwait(false);
+            return TypedResults.Json(new { evaluations, NextPageToken = next is null ? "" : PageTokens.ForEvaluation(next) }, ApiJson.Options);
         });
 
         // The evaluation list again whenever an evaluation is submitted or changes; same filters as the list.

@@ -42,7 +42,15 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
     /// The most recent evaluations the caller may see (<see cref="EvaluationAccess"/>: an evaluator only its own),
     /// optionally only those in <paramref name="state"/>.
     /// </summary>
-    public async Task<IReadOnlyList<EvaluationSummaryView>> EvaluationsAsync(EvaluatorIdentity caller, EvaluationStatus? state, int limit, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<EvaluationSummaryView>> EvaluationsAsync(EvaluatorIdentity caller, EvaluationStatus? state, int limit, CancellationToken cancellationToken) =>
+        (await EvaluationsPageAsync(caller, state, limit, after: null, cancellationToken).ConfigureAwait(false)).Page;
+
+    /// <summary>
+    /// As <see cref="EvaluationsAsync"/>, one page: after <paramref name="after"/> (null: the newest), with the key to
+    /// continue from (null on the last page). The same keyset paging as ListEvaluations (docs/api.md, "Paging").
+    /// </summary>
+    public async Task<(IReadOnlyList<EvaluationSummaryView> Page, EvaluationKey? Next)> EvaluationsPageAsync(
+        EvaluatorIdentity caller, EvaluationStatus? state, int limit, EvaluationKey? after, CancellationToken cancellationToken)
     {
         var take = limit <= 0 ? DefaultListLimit : Math.Min(limit, MaxListLimit);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
@@ -57,9 +65,17 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             query = query.Where(e => e.Status == wanted);
         }
 
-        var evaluations = await query.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(take)
+        if (after is not null)
+        {
+            query = query.Where(e => e.CreatedAt < after.CreatedAt || (e.CreatedAt == after.CreatedAt && string.Compare(e.Id, after.Id) < 0));
+        }
+
+        // One more than asked says whether another page exists.
+        var fetched = await query.OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(take + 1)
             .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. evaluations.Select(e => new EvaluationSummaryView(
+        var evaluations = fetched.Take(take).ToList();
+        var next = fetched.Count > take ? new EvaluationKey(evaluations[^1].CreatedAt, evaluations[^1].Id) : null;
+        return ([.. evaluations.Select(e => new EvaluationSummaryView(
             e.Id,
             e.Name,
             StateName(e.Status),
@@ -76,7 +92,7 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             e.Runs.Where(r => r.Status is RunStatus.Running).Sum(r => r.Done)
                 + e.Runs.Where(r => r.Status is RunStatus.Succeeded).Sum(r => ReleasedFigures.Read(r.ResultJson).DocumentsRead ?? 0),
             e.Runs.Where(r => r.Status is RunStatus.Running).Sum(r => r.Total)
-                + e.Runs.Where(r => r.Status is RunStatus.Succeeded).Sum(r => ReleasedFigures.Read(r.ResultJson).DocumentsRead ?? 0)))];
+                + e.Runs.Where(r => r.Status is RunStatus.Succeeded).Sum(r => ReleasedFigures.Read(r.ResultJson).DocumentsRead ?? 0)))], next);
     }
 
     /// <summary>

@@ -59,11 +59,16 @@ public static class PageTokens
     }
 
     /// <summary>The key after which the page starts; null for the first page. INVALID_ARGUMENT for a token not issued by ListEvaluations.</summary>
-    public static EvaluationKey? ParseEvaluation(string token)
+    public static EvaluationKey? ParseEvaluation(string token) =>
+        TryParseEvaluation(token, out var after) ? after : throw Invalid("ListEvaluations");
+
+    /// <summary>As <see cref="ParseEvaluation"/>, for the JSON API (which answers 400 itself): false for a token it did not issue.</summary>
+    public static bool TryParseEvaluation(string? token, out EvaluationKey? after)
     {
-        if (token.Length == 0)
+        after = null;
+        if (string.IsNullOrEmpty(token))
         {
-            return null;
+            return true;
         }
 
         if (Decode(token, EvaluationTag, 3) is [var ticksText, var offsetText, var id]
@@ -73,7 +78,8 @@ public static class PageTokens
         {
             try
             {
-                return new EvaluationKey(new DateTimeOffset(ticks, TimeSpan.FromTicks(offset)), id);
+                after = new EvaluationKey(new DateTimeOffset(ticks, TimeSpan.FromTicks(offset)), id);
+                return true;
             }
             catch (ArgumentException)
             {
@@ -81,7 +87,7 @@ public static class PageTokens
             }
         }
 
-        throw Invalid("ListEvaluations");
+        return false;
     }
 
     public static string ForNode(string lastName) => Encode(NodeTag, lastName);

@@ -1,3 +1,7 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Text.Json;
 using Grpc.Core;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Tests.Infrastructure;
@@ -9,13 +13,15 @@ public sealed class PagingTests
 {
     private TestCoordinator _coordinator = null!;
     private EvaluationService.EvaluationServiceClient _evaluator = null!;
+    private string _token = "";
     private readonly List<string> _submitted = [];
 
     [OneTimeSetUp]
     public async Task StartAsync()
     {
         _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("paula", "evaluator"));
+        _token = await _coordinator.ApiTokenAsync("paula", "evaluator");
+        _evaluator = _coordinator.EvaluatorClient(_token);
         var bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
         foreach (var node in new[] { "node-c", "node-a", "node-e", "node-b", "node-d" })
         {
@@ -121,5 +127,47 @@ public sealed class PagingTests
 
         evaluationsToken.Should().NotBeEmpty();
         ErrorModelTests.Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_token");
+    }
+
+    [Test]
+    public async Task ApiEvaluations_LimitTwoWithPageTokens_EveryEvaluationOnceNewestFirst()
+    {
+        using var http = ApiClient();
+        var ids = new List<string>();
+        var token = "";
+        var pages = 0;
+        do
+        {
+            using var page = JsonDocument.Parse(await http.GetStringAsync(new Uri(_coordinator.Address, $"/api/v1/evaluations?limit=2&page_token={Uri.EscapeDataString(token)}")));
+            ids.AddRange(page.RootElement.GetProperty("evaluations").EnumerateArray().Select(e => e.GetProperty("id").GetString()!));
+            token = page.RootElement.GetProperty("next_page_token").GetString()!;
+            pages++;
+        }
+        while (token.Length > 0 && pages < 10);
+
+        pages.Should().Be(3);
+        ids.Should().Equal(Enumerable.Reverse(_submitted));
+    }
+
+    [Test]
+    public async Task ApiEvaluations_PageTokenItDidNotIssue_400InvalidArgument()
+    {
+        using var http = ApiClient();
+
+        using var response = await http.GetAsync(new Uri(_coordinator.Address, "/api/v1/evaluations?page_token=bmQxCm5vZGUtYg"));
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        body.RootElement.GetProperty("error").GetProperty("code").GetString().Should().Be("invalid_argument");
+    }
+
+    private HttpClient ApiClient()
+    {
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+        });
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        return http;
     }
 }
