@@ -21,24 +21,9 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
         return evaluation is null ? null : ToProto(evaluation);
     }
 
-    /// <summary>The most recent evaluations first.</summary>
-    public Task<IReadOnlyList<Contracts.V1.Evaluation>> ListAsync(int limit, CancellationToken cancellationToken) =>
-        ListAsync(limit, owner: null, cancellationToken);
-
-    /// <summary>The most recent evaluations first; only <paramref name="owner"/>'s when it is not null (an evaluator sees its own).</summary>
-    public async Task<IReadOnlyList<Contracts.V1.Evaluation>> ListAsync(int limit, string? owner, CancellationToken cancellationToken)
-    {
-        var take = limit <= 0 ? DefaultListLimit : Math.Min(limit, MaxListLimit);
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var evaluations = await db.Evaluations.AsNoTracking().Include(e => e.Runs)
-            .Where(e => owner == null || e.Owner == owner)
-            .OrderByDescending(e => e.CreatedAt).ThenByDescending(e => e.Id).Take(take)
-            .ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. evaluations.Select(ToProto)];
-    }
-
     /// <summary>
-    /// One page of the list above, starting after <paramref name="after"/> (null: the newest); <c>Next</c> is the key to
+    /// One page of the evaluations, the most recent first (only <paramref name="owner"/>'s when it is not null: an
+    /// evaluator sees its own), starting after <paramref name="after"/> (null: the newest); <c>Next</c> is the key to
     /// continue from, null when nothing older remains. Keyset paging on (created_at, id), the list's own order.
     /// </summary>
     public async Task<(IReadOnlyList<Contracts.V1.Evaluation> Page, EvaluationKey? Next)> ListPageAsync(
@@ -59,13 +44,6 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
         var page = evaluations.Take(pageSize).ToList();
         var next = evaluations.Count > pageSize ? new EvaluationKey(page[^1].CreatedAt, page[^1].Id) : null;
         return ([.. page.Select(ToProto)], next);
-    }
-
-    public async Task<IReadOnlyList<Node>> ListNodesAsync(CancellationToken cancellationToken)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-        var nodes = await db.Nodes.AsNoTracking().OrderBy(n => n.Name).ToListAsync(cancellationToken).ConfigureAwait(false);
-        return [.. nodes.Select(ToProto)];
     }
 
     /// <summary>One page of nodes by name, after <paramref name="afterName"/> (null: the first); <c>NextAfter</c> is null on the last page.</summary>
