@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-
 using Partages.Demo.Federation;
 
 namespace Partages.EndToEnd.Tests;

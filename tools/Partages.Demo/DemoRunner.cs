@@ -15,13 +15,6 @@ namespace Partages.Demo;
 /// </summary>
 public sealed class DemoRunner(IAnsiConsole console)
 {
-    /// <summary>
-    /// The demo hospitals' size: 30 × (280, 210, 160) reports. Under ε 1 a class's AUROC needs its positives to stand
-    /// two standard deviations above the noise of 37 histogram bins (about 220 reports); the rarest class at the smallest
-    /// site (EPC, ≈ 5 %) reaches that at about 4,800 reports. Inference on the demo model takes seconds at that size.
-    /// </summary>
-    public const double DefaultHospitalScale = 30;
-
     public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, double hospitalScale, CancellationToken cancellationToken)
     {
         var assetsDirectory = assets?.FullName ?? Path.Combine(workDirectory.FullName, "assets");
@@ -29,7 +22,7 @@ public sealed class DemoRunner(IAnsiConsole console)
         console.MarkupLine($"[bold]Partages demo federation[/] — working in {Markup.Escape(workDirectory.FullName)}");
 
         var built = await console.Status().StartAsync("Building fictional data and the demo model (reused when present)…",
-            _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, new DemoAssetOptions { HospitalScale = hospitalScale }, cancellationToken)).ConfigureAwait(false);
+            _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, DemoAssetOptions.DemoFederation with { HospitalScale = hospitalScale }, cancellationToken)).ConfigureAwait(false);
         console.MarkupLine($"Model bundle [grey]{Markup.Escape(built.BundlePath)}[/]");
 
         // Each demo run starts a fresh federation; the generated assets are kept.

@@ -15,7 +15,7 @@ var hospitalScale = new Option<double>("--hospital-scale")
 {
     Description = "Multiplies each fictional hospital's number of reports (1: 160–280). The default, 30, gives every class at "
         + "every site enough reports for its AUROC to stand out of the noise of ε 1 (about 220 positives); smaller is faster.",
-    DefaultValueFactory = _ => DemoRunner.DefaultHospitalScale,
+    DefaultValueFactory = _ => Partages.ModelKit.DemoAssetOptions.DemoFederationScale,
 };
 var root = new RootCommand("Runs the Partages demo federation: a coordinator and three fictional hospitals evaluating the AMR classifier.")
 {
