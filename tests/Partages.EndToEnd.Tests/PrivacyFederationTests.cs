@@ -20,7 +20,9 @@ namespace Partages.EndToEnd.Tests;
 /// bundle after bundle on one snapshot. What leaves the node is the in-process mechanism of
 /// <c>DifferencingAttackTests</c> — discrete Gaussian noise of the variance ADR 0006 derives, charged in the node's
 /// ledger — two releases spend ε′ = 1, a third bundle is refused at admission before it is even downloaded, and the
-/// first bundle again gets the bytes already released without running the model.
+/// first bundle again gets the bytes already released without running the model. Finding 2 of the issue (bins merged
+/// under k released at a count-weighted position that one report could move) is checked on the same releases: the
+/// score histograms leave on the fixed logit grid, every bin of it, positions never sent, whatever the model scored.
 /// </summary>
 [NonParallelizable]
 public sealed class PrivacyFederationTests
@@ -61,11 +63,12 @@ public sealed class PrivacyFederationTests
         var repeat = await RunAsync(evaluator, spec, hashes[0], cts.Token);
 
         // What left the node: the mechanism of the release gate, with the variance the ADR derives (outcome counts
-        // take 0.5 of ρ against the histograms' 0.35; Δ₂² = 2 under replace-one), noisy counts kept as they are.
+        // take 0.35 of ρ, the histograms 0.5, calibration 0.15; Δ₂² = 2 under replace-one), noisy counts kept as they are.
         first.State.Should().Be(EvaluationState.Completed, first.Reason);
         second.State.Should().Be(EvaluationState.Completed, second.Reason);
         var rho = Zcdp.RhoFor(perRelease, Delta);
-        var expectedVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * 0.5 / 0.85, sensitivitySquared: 2)).ToDouble();
+        var expectedVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * 0.35, sensitivitySquared: 2)).ToDouble();
+        var histogramShapes = new List<string>();
         foreach (var evaluation in new[] { first, second })
         {
             var released = ResultJson.DeserializeSite(evaluation.Runs.Single().ResultJson);
@@ -76,7 +79,23 @@ public sealed class PrivacyFederationTests
             dp.NoiseVariance.OutcomeCounts.Should().BeApproximately(expectedVariance, 1e-9);
             released.InputSummary.DocumentsRead.Should().Be(File.ReadLines(TestAssets.Assets.Hospitals[0].AmrPath).Count(l => l.Length > 0), "lines read are public under replace-one");
             released.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
+
+            // Finding 2: the same data-independent bins for both models, all of them, noised; no bin position leaves.
+            var histograms = released.ScoreHistograms!;
+            histograms.Grid.Should().Be(ScoreHistogramsSection.DpGrid);
+            histograms.PerClass.Values.Should().OnlyContain(h => h.Positives.Length == DpScoreGrid.Count && h.Negatives.Length == DpScoreGrid.Count);
+            dp.NoiseVariance.ScoreHistograms.Should().BeApproximately(Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * 0.5, 2.0 * histograms.PerClass.Count)).ToDouble(), 1e-9);
+            var json = JsonNode.Parse(evaluation.Runs.Single().ResultJson)!;
+            json["score_histograms"]!.AsObject().Select(p => p.Key).Should().BeEquivalentTo(["grid_steps", "per_class", "grid"], "the grid is named, never described by positions");
+            histogramShapes.Add(string.Join(",", histograms.PerClass.Select(p => $"{p.Key}:{p.Value.Positives.Length}/{p.Value.Negatives.Length}")));
+
+            // Calibration leaves too, each sum noised, ECE and Brier with intervals that include the noise.
+            released.Calibration.Should().NotBeNull();
+            dp.NoiseVariance.Calibration.Should().BeApproximately(Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * 0.15, NoisyCalibration.SensitivitySquared)).ToDouble(), 1e-9);
+            released.Release.WithheldSections.Should().BeEmpty();
         }
+
+        histogramShapes.Distinct().Should().ContainSingle("both models' histograms have the same bins");
 
         // The node's ledger: two releases, ε′ = 1 — the figure the attack's bound uses.
         var (releases, rhoSpent) = Ledger(site);

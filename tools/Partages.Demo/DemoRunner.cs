@@ -15,14 +15,14 @@ namespace Partages.Demo;
 /// </summary>
 public sealed class DemoRunner(IAnsiConsole console)
 {
-    public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, CancellationToken cancellationToken)
+    public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, double hospitalScale, CancellationToken cancellationToken)
     {
         var assetsDirectory = assets?.FullName ?? Path.Combine(workDirectory.FullName, "assets");
         var runDirectory = Path.Combine(workDirectory.FullName, "run");
         console.MarkupLine($"[bold]Partages demo federation[/] — working in {Markup.Escape(workDirectory.FullName)}");
 
         var built = await console.Status().StartAsync("Building fictional data and the demo model (reused when present)…",
-            _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, null, cancellationToken)).ConfigureAwait(false);
+            _ => DemoAssets.EnsureBuiltAsync(assetsDirectory, DemoAssetOptions.DemoFederation with { HospitalScale = hospitalScale }, cancellationToken)).ConfigureAwait(false);
         console.MarkupLine($"Model bundle [grey]{Markup.Escape(built.BundlePath)}[/]");
 
         // Each demo run starts a fresh federation; the generated assets are kept.

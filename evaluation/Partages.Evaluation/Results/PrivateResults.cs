@@ -19,13 +19,15 @@ public static class PrivateResults
     /// <param name="matrix">Noisy confusion matrix, rows gold, columns predicted, in <paramref name="labels"/>' order.</param>
     /// <param name="histograms">Per label, its noisy coarse histograms; null when not released.</param>
     /// <param name="summary">documents_read exact (public under replace-one); evaluated and skipped kinds noisy.</param>
+    /// <param name="calibration">The noisy calibration sums (their figures are recomputed here); null when not released.</param>
     public static ResultDocument Build(
         string task,
         IReadOnlyList<string> labels,
         long[][] matrix,
         IReadOnlyDictionary<string, NoisyHistogram>? histograms,
         InputSummary summary,
-        ReleaseSection release)
+        ReleaseSection release,
+        CalibrationSection? calibration = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(matrix);
@@ -48,6 +50,9 @@ public static class PrivateResults
 
         (ScoreHistogramsSection Section, IReadOnlyDictionary<string, AurocEntry> Auroc)? ranking =
             histograms is null || privacy.NoiseVariance.ScoreHistograms is not { } binVariance ? null : Ranking(labels, histograms, binVariance);
+        var calibrated = calibration is null || privacy.NoiseVariance.Calibration is not { } calibrationVariance
+            ? null
+            : Calibrated(calibration, calibrationVariance);
         return new ResultDocument
         {
             Task = task,
@@ -62,9 +67,12 @@ public static class PrivateResults
             Intervals = new IntervalsSection(IntervalsSection.DpSimulationMethod, 0.95, Interval.From(report.Accuracy), intervals)
             {
                 MacroF1 = Interval.From(report.Macro.F1),
+                Ece = calibrated is null ? null : Interval.From(calibrated.Value.Figures.Ece),
+                Brier = calibrated is null ? null : Interval.From(calibrated.Value.Figures.Brier),
             },
             ScoreHistograms = ranking?.Section,
             Auroc = ranking?.Auroc,
+            Calibration = calibrated?.Section,
             Release = release,
         };
     }
@@ -103,8 +111,54 @@ public static class PrivateResults
             privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { ScoreHistograms = null } };
         }
 
-        omitted.Add(new OmittedSection("calibration", "not pooled from releases under differential privacy"));
-        return Build(task, labels, matrix, histograms, InputSummary.Sum(sites.Select(s => s.InputSummary)), new ReleaseSection { DifferentialPrivacy = privacy });
+        var calibration = PoolCalibration(sites, privacy, omitted);
+        if (calibration is null && privacy.NoiseVariance.Calibration is not null)
+        {
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { Calibration = null } };
+        }
+
+        return Build(task, labels, matrix, histograms, InputSummary.Sum(sites.Select(s => s.InputSummary)), new ReleaseSection { DifferentialPrivacy = privacy }, calibration);
+    }
+
+    /// <summary>The sites' calibration sums added (noisy and exact alike: exact sums carry variance 0); null unless every site released them.</summary>
+    private static CalibrationSection? PoolCalibration(IReadOnlyList<ResultDocument> sites, DifferentialPrivacyRelease privacy, List<OmittedSection> omitted)
+    {
+        if (privacy.NoiseVariance.Calibration is null || sites.Any(s => s.Calibration is null))
+        {
+            omitted.Add(new OmittedSection("calibration", "not every included site released calibration, and a pool of the others would not be the union's"));
+            return null;
+        }
+
+        var bins = CalibrationStatistics.Bins;
+        var count = new long[bins];
+        var correct = new long[bins];
+        var confidence = new long[bins];
+        long squaredErrors = 0;
+        foreach (var site in sites.Select(s => s.Calibration!))
+        {
+            if (site.Bins.Count.Length != bins || site.Bins.Correct.Length != bins || site.Bins.ConfidenceSteps.Length != bins)
+            {
+                omitted.Add(new OmittedSection("calibration", $"a site's calibration does not have {bins} bins"));
+                return null;
+            }
+
+            for (var b = 0; b < bins; b++)
+            {
+                count[b] += site.Bins.Count[b];
+                correct[b] += site.Bins.Correct[b];
+                confidence[b] += site.Bins.ConfidenceSteps[b];
+            }
+
+            squaredErrors += site.SquaredErrorSteps;
+        }
+
+        return new CalibrationSection(new CalibrationBins(count, correct, confidence), squaredErrors, Ece: null, Brier: null);
+    }
+
+    private static (CalibrationSection Section, NoisyCalibrationReport Figures)? Calibrated(CalibrationSection sums, double variance)
+    {
+        var figures = NoisyCalibration.Estimate(sums.Bins.Count, sums.Bins.Correct, sums.Bins.ConfidenceSteps, sums.SquaredErrorSteps, variance);
+        return (sums with { Ece = figures.Ece.Estimate, Brier = figures.Brier.Estimate }, figures);
     }
 
     private static Dictionary<string, NoisyHistogram>? PoolHistograms(IReadOnlyList<string> labels, IReadOnlyList<ResultDocument> sites, List<OmittedSection> omitted)

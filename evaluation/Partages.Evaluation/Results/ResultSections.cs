@@ -37,7 +37,10 @@ public sealed record AurocEntry(double? Value, double? CiLow, double? CiHigh);
 
 /// <summary>
 /// <c>calibration</c>: the released sums of <see cref="CalibrationStatistics"/> (integers, so pooling is exact) and
-/// the two numbers they give. <see cref="Ece"/> and <see cref="Brier"/> are null without documents.
+/// the two numbers they give. <see cref="Ece"/> and <see cref="Brier"/> are null without documents. Under differential
+/// privacy every sum is noisy (signed; the confidence and squared-error sums on their own scales, see
+/// <see cref="Privacy.NoisyCalibration"/>), the two figures are estimates — null when not estimable — and their
+/// intervals, which include the noise, are in <c>intervals</c>.
 /// </summary>
 /// <param name="Bins">Ten equal-width reliability bins on the top-class confidence, (b/10, (b+1)/10], the first also holding 0.</param>
 /// <param name="SquaredErrorSteps">Σ over documents and classes of (p − y)², in units of 1/1000² (probabilities on the grid).</param>
@@ -72,6 +75,14 @@ public sealed record IntervalsSection(string Method, double Level, Interval? Acc
     /// </summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Interval? MicroF1 { get; init; }
+
+    /// <summary>Expected calibration error's interval: DP releases (bootstrap-corrected for the noise's upward bias, <see cref="Privacy.NoisyCalibration"/>).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Interval? Ece { get; init; }
+
+    /// <summary>Brier score's interval: DP releases.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Interval? Brier { get; init; }
 }
 
 /// <summary>Per class; an interval is null when its figure is not estimable (no denominator).</summary>

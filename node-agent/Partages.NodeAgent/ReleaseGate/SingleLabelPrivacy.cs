@@ -18,14 +18,19 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// <item><b>Score histograms</b>, summed into the coarse data-independent grid <see cref="DpScoreGrid"/> so the noise
 /// does not swamp the curve: a report is in one bin of each class's positive-or-negative histogram, C cells, so
 /// Δ₂² = 2C.</item>
-/// <item><b>Calibration</b> is withheld: its confidence sums are not counts, and a noised form is not built yet.</item>
+/// <item><b>Calibration</b>: each of the ten reliability bins' documents, correct predictions and confidence sum, and
+/// the sum of squared errors. A report is in one bin, so replacing it moves two bins; a confidence moves a sum by at most
+/// one full confidence (<see cref="NoisyCalibration.ConfidenceScale"/> steps) and a squared error by at most 2
+/// (<see cref="NoisyCalibration.SquaredErrorScale"/> steps²): with each sum's noise scaled by the same factor, the
+/// section's Δ₂² is <see cref="NoisyCalibration.SensitivitySquared"/> in units of a count's σ.</item>
 /// </list>
+/// The shares favour the histograms: accuracy sums 16 cells of noise, an AUROC spreads its denominator over 37 bins.
 /// The lines read are released exactly: under replace-one they are the same for neighbouring snapshots.
 /// </summary>
 internal static class SingleLabelPrivacy
 {
     /// <summary>Shares of the release's ρ, renormalised over the sections released.</summary>
-    internal const double OutcomeShare = 0.5, HistogramShare = 0.35;
+    internal const double OutcomeShare = 0.35, HistogramShare = 0.5, CalibrationShare = 0.15;
 
     /// <summary>Every kind a reader can set a line aside for, from <see cref="SkipKinds"/>' constants.</summary>
     internal static readonly IReadOnlyList<string> KnownSkipKinds =
@@ -44,21 +49,22 @@ internal static class SingleLabelPrivacy
         var labels = result.ConfusionMatrix.Labels;
         var withheld = new List<WithheldSection>();
         var histograms = ReadHistograms(result, withheld);
-        if (result.Calibration is not null)
-        {
-            withheld.Add(new WithheldSection("calibration", "not released under differential privacy: its confidence sums are not counts, and no noised form of them is built yet"));
-        }
-
+        var calibration = result.Calibration;
         var rho = policy.RhoPerRelease;
-        var shares = OutcomeShare + (histograms is null ? 0 : HistogramShare);
+        var shares = OutcomeShare + (histograms is null ? 0 : HistogramShare) + (calibration is null ? 0 : CalibrationShare);
         var outcomeVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * OutcomeShare / shares, sensitivitySquared: 2));
         Rational? histogramVariance = histograms is null
             ? null
             : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * HistogramShare / shares, sensitivitySquared: 2.0 * labels.Count));
 
+        Rational? calibrationVariance = calibration is null
+            ? null
+            : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * CalibrationShare / shares, NoisyCalibration.SensitivitySquared));
+
         var matrix = result.ConfusionMatrix.Matrix.Select(row => row.Select(cell => cell + noise.Sample(outcomeVariance)).ToArray()).ToArray();
         var skipped = NoisySkipped(result.InputSummary.Skipped, outcomeVariance, noise);
         var noisyHistograms = histograms is null ? null : NoisyHistograms(labels, histograms, histogramVariance!.Value, noise);
+        var noisyCalibration = calibration is null ? null : NoisyCalibrationSums(calibration, calibrationVariance!.Value, noise);
 
         var privacy = new DifferentialPrivacyRelease(
             DifferentialPrivacyRelease.DiscreteGaussian,
@@ -66,15 +72,33 @@ internal static class SingleLabelPrivacy
             rho,
             Zcdp.EpsilonOf(rho, policy.Delta),
             policy.Delta,
-            new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), Calibration: null));
+            new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), calibrationVariance?.ToDouble()));
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,
             DocumentsEvaluated = matrix.Sum(row => row.Sum()),
             Skipped = skipped,
         };
-        return PrivateResults.Build(result.Task, labels, matrix, noisyHistograms, summary, new ReleaseSection { WithheldSections = withheld, DifferentialPrivacy = privacy });
+        return PrivateResults.Build(result.Task, labels, matrix, noisyHistograms, summary, new ReleaseSection { WithheldSections = withheld, DifferentialPrivacy = privacy }, noisyCalibration);
     }
+
+    /// <summary>Every calibration sum noised, the confidence and squared-error sums on their own scale (see the class).</summary>
+    private static CalibrationSection NoisyCalibrationSums(CalibrationSection exact, Rational variance, ICountNoise noise)
+    {
+        var confidenceVariance = Scaled(variance, NoisyCalibration.ConfidenceScale);
+        var bins = exact.Bins;
+        return new CalibrationSection(
+            new CalibrationBins(
+                [.. bins.Count.Select(n => n + noise.Sample(variance))],
+                [.. bins.Correct.Select(c => c + noise.Sample(variance))],
+                [.. bins.ConfidenceSteps.Select(s => s + noise.Sample(confidenceVariance))]),
+            exact.SquaredErrorSteps + noise.Sample(Scaled(variance, NoisyCalibration.SquaredErrorScale)),
+            Ece: null,
+            Brier: null);
+    }
+
+    /// <summary>(scale·σ)², exactly: the noise of a sum whose sensitivity is <paramref name="scale"/> counts.</summary>
+    private static Rational Scaled(Rational variance, long scale) => new(variance.Numerator * scale * scale, variance.Denominator);
 
     internal static SortedDictionary<string, long> NoisySkipped(IReadOnlyDictionary<string, long> exact, Rational variance, ICountNoise noise)
     {

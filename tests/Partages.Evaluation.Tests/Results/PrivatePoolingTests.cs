@@ -36,11 +36,53 @@ public sealed class PrivatePoolingTests
         act.Should().Throw<InvalidDataException>().WithMessage("*negative count*");
     }
 
-    private static ResultDocument Noisy(IReadOnlyList<string> labels, long[][] matrix, double variance)
+    [Test]
+    public void Pool_NoisySitesWithCalibration_AddsTheSumsAndVariancesFiguresFromThePool()
+    {
+        var first = Noisy(Labels, [[50, 3], [2, 40]], variance: 9, Calibration(count: 95, correct: 90, confidenceSteps: 88_000, squaredErrorSteps: 9_000_000), calibrationVariance: 4);
+        var second = Noisy(Labels, [[30, 1], [4, 60]], variance: 16, Calibration(count: 95, correct: 88, confidenceSteps: 93_000, squaredErrorSteps: 11_000_000), calibrationVariance: 5);
+
+        var pool = PooledResultDocument.Pool(Task, Labels, new Dictionary<string, ResultDocument> { ["a"] = first, ["b"] = second }, []);
+        var pooled = pool.Pooled!;
+
+        pool.OmittedSections!.Select(o => o.Section).Should().Equal("score_histograms");
+        pooled.Calibration!.Bins.Count[9].Should().Be(190);
+        pooled.Calibration.Bins.Correct[9].Should().Be(178);
+        pooled.Calibration.Bins.ConfidenceSteps[9].Should().Be(181_000);
+        pooled.Calibration.SquaredErrorSteps.Should().Be(20_000_000);
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.Calibration.Should().Be(9);
+        pooled.Calibration.Ece.Should().NotBeNull();
+        pooled.Intervals!.Ece.Should().NotBeNull();
+    }
+
+    [Test]
+    public void Pool_OneNoisySiteWithoutCalibration_CalibrationOmittedWithReason()
+    {
+        var first = Noisy(Labels, [[50, 3], [2, 40]], variance: 9, Calibration(95, 90, 88_000, 9_000_000), calibrationVariance: 4);
+        var second = Noisy(Labels, [[30, 1], [4, 60]], variance: 16);
+
+        var pool = PooledResultDocument.Pool(Task, Labels, new Dictionary<string, ResultDocument> { ["a"] = first, ["b"] = second }, []);
+
+        pool.Pooled!.Calibration.Should().BeNull();
+        pool.Pooled.Release!.DifferentialPrivacy!.NoiseVariance.Calibration.Should().BeNull();
+        pool.OmittedSections.Should().Contain(o => o.Section == "calibration");
+    }
+
+    /// <summary>Every document in the top bin (0.9, 1].</summary>
+    private static CalibrationSection Calibration(long count, long correct, long confidenceSteps, long squaredErrorSteps)
+    {
+        var counts = new long[10];
+        var corrects = new long[10];
+        var confidences = new long[10];
+        (counts[9], corrects[9], confidences[9]) = (count, correct, confidenceSteps);
+        return new CalibrationSection(new CalibrationBins(counts, corrects, confidences), squaredErrorSteps, null, null);
+    }
+
+    private static ResultDocument Noisy(IReadOnlyList<string> labels, long[][] matrix, double variance, CalibrationSection? calibration = null, double? calibrationVariance = null)
     {
         var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian, DifferentialPrivacyRelease.ReplaceOne, 0.02, 1, 1e-6, new NoiseVariances(variance, null, null));
+            DifferentialPrivacyRelease.DiscreteGaussian, DifferentialPrivacyRelease.ReplaceOne, 0.02, 1, 1e-6, new NoiseVariances(variance, null, calibrationVariance));
         var summary = new InputSummary { DocumentsRead = 100, DocumentsEvaluated = matrix.Sum(row => row.Sum()) };
-        return PrivateResults.Build(Task, labels, matrix, histograms: null, summary, new ReleaseSection { DifferentialPrivacy = privacy });
+        return PrivateResults.Build(Task, labels, matrix, histograms: null, summary, new ReleaseSection { DifferentialPrivacy = privacy }, calibration);
     }
 }

@@ -103,12 +103,34 @@ public sealed class DisclosureControlTests
         released.ScoreHistograms.PerClass.Values.Should().OnlyContain(h => h.Positives.Length == DpScoreGrid.Count && h.Negatives.Length == DpScoreGrid.Count);
         var privacy = released.Release!.DifferentialPrivacy!;
         var rho = s_privacy.RhoPerRelease;
-        // Shares 0.5 : 0.35 of ρ; histograms have Δ₂² = 2C with C = 3 classes.
-        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(2 / (2 * rho * 0.5 / 0.85), 1e-3);
-        privacy.NoiseVariance.ScoreHistograms!.Value.Should().BeApproximately(6 / (2 * rho * 0.35 / 0.85), 1e-3);
+        // Shares 0.35 : 0.5 : 0.15 of ρ; histograms have Δ₂² = 2C with C = 3 classes, calibration 7.
+        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(2 / (2 * rho * 0.35), 1e-3);
+        privacy.NoiseVariance.ScoreHistograms!.Value.Should().BeApproximately(6 / (2 * rho * 0.5), 1e-3);
+        privacy.NoiseVariance.Calibration!.Value.Should().BeApproximately(7 / (2 * rho * 0.15), 1e-3);
         released.Auroc!.Values.Should().OnlyContain(a => a.Value != null && a.CiLow <= a.Value && a.Value <= a.CiHigh);
-        released.Calibration.Should().BeNull();
-        released.Release.WithheldSections.Select(w => w.Section).Should().Equal("calibration");
+        released.Release.WithheldSections.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Apply_PrivateWithCalibration_EverySumNoisedOnItsScaleFiguresWithIntervals()
+    {
+        var (result, _) = WithHistograms(seed: 7, documents: 2000);
+        var noise = new RecordingNoise(3);
+
+        var released = DisclosureControl.Apply(result, s_private, noise);
+
+        var exact = result.Calibration!;
+        var calibration = released.Calibration!;
+        calibration.Bins.Count.Should().Equal(exact.Bins.Count.Select(n => n + 3));
+        calibration.Bins.Correct.Should().Equal(exact.Bins.Correct.Select(n => n + 3));
+        calibration.Bins.ConfidenceSteps.Should().Equal(exact.Bins.ConfidenceSteps.Select(n => n + 3));
+        calibration.SquaredErrorSteps.Should().Be(exact.SquaredErrorSteps + 3);
+        var variance = released.Release!.DifferentialPrivacy!.NoiseVariance.Calibration!.Value;
+        // Confidence sums are noised at 1000² times a count's variance, squared errors at (2·1000²)² times.
+        noise.Variances.Should().Contain(v => Math.Abs(v / variance - 1e6) < 1e-3).And.Contain(v => Math.Abs(v / variance - 4e12) < 1);
+        calibration.Ece.Should().NotBeNull();
+        released.Intervals!.Ece!.CiLow.Should().BeLessThanOrEqualTo(calibration.Ece!.Value);
+        released.Intervals.Brier!.CiHigh.Should().BeGreaterThanOrEqualTo(calibration.Brier!.Value);
     }
 
     private static ResultDocument Result(long[][] matrix, Dictionary<string, long>? skipped = null)

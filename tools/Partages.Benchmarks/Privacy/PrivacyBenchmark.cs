@@ -24,7 +24,7 @@ internal static class PrivacyBenchmark
         ArgumentNullException.ThrowIfNull(output);
         Directory.CreateDirectory(settings.WorkDirectory);
         output.WriteLine(Describe.Machine());
-        var assets = await DemoAssets.EnsureBuiltAsync(settings.AssetsDirectory, options: null, cancellationToken).ConfigureAwait(false);
+        var assets = await DemoAssets.EnsureBuiltAsync(settings.AssetsDirectory, DemoAssetOptions.DemoFederation, cancellationToken).ConfigureAwait(false);
         output.WriteLine($"demo assets: {assets.OutputDirectory} ({(assets.Reused ? "reused" : "built")}); bundle {assets.BundlePath}, sha256 {assets.BundleSha256[..16]}…");
         var spec = await PrivacyCorpora.LoadSpecAsync(cancellationToken).ConfigureAwait(false);
         var policy = settings.Policy;
