@@ -15,6 +15,12 @@ public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, Datas
     /// count is bounded; null (exact counts, local mode): every entity counts.
     /// </summary>
     public int? MaxEntitiesPerReport { get; init; }
+
+    /// <summary>
+    /// Entity recognition under differential privacy: count only each report's first this many words in word-level tag
+    /// agreement (the dataset policy's <c>max_words_per_report</c>), since a report's length has no bound; null: every word.
+    /// </summary>
+    public int? MaxWordsPerReport { get; init; }
 }
 
 public sealed record EvaluationProgress(long DocumentsDone, long DocumentsTotal);

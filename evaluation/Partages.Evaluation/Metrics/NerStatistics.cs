@@ -13,14 +13,16 @@ namespace Partages.Evaluation.Metrics;
 /// amount, which is what lets the release gate calibrate noise to one report. Predictions are clipped once, as
 /// words, and the schemes read the character spans of the kept ones, so both sections count the same entities; gold
 /// entities are clipped as character spans, and again as words (a no-op unless spans share a word). Word-level tag
-/// agreement (<see cref="SeqevalCounts.Words"/>) is not clipped: it is the text's length, which no entity bound
-/// bounds. Without a bound every entity counts and nothing differs from plain nervaluate and seqeval.
+/// agreement (<see cref="SeqevalCounts.Words"/>) has its own bound W (<see cref="MaxWordsPerReport"/>): only a
+/// report's first W words count towards it, since a report's length is otherwise unbounded. <see cref="ReportsClipped"/>
+/// counts a report that lost entities or words once. Without bounds every entity and word counts and nothing differs
+/// from plain nervaluate and seqeval.
 /// </para>
 /// Not thread-safe.
 /// </summary>
 public sealed class NerStatistics
 {
-    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null)
+    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
     {
         ArgumentNullException.ThrowIfNull(types);
         if (maxEntitiesPerReport is < 1)
@@ -28,6 +30,12 @@ public sealed class NerStatistics
             throw new ArgumentOutOfRangeException(nameof(maxEntitiesPerReport), maxEntitiesPerReport, "A bound counts at least one entity.");
         }
 
+        if (maxWordsPerReport is < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(maxWordsPerReport), maxWordsPerReport, "A bound counts at least one word.");
+        }
+
+        MaxWordsPerReport = maxWordsPerReport;
         Types = [.. types];
         MaxEntitiesPerReport = maxEntitiesPerReport;
         Schemes = new NerSchemeCounts(types);
@@ -39,6 +47,9 @@ public sealed class NerStatistics
 
     /// <summary>m: entities of one type counted per report, on each side; null: no bound (exact counts).</summary>
     public int? MaxEntitiesPerReport { get; }
+
+    /// <summary>W: words counted towards word-level tag agreement per report (its first W); null: every word.</summary>
+    public int? MaxWordsPerReport { get; }
 
     public NerSchemeCounts Schemes { get; }
 
@@ -67,7 +78,9 @@ public sealed class NerStatistics
         var predictedWords = Clip(Iob2.DecodeStrict(predictedWordTags), out var predictedClipped);
         var predicted = NerText.ToCharacterSpans(words, predictedWords);
 
-        Seqeval.AddWords(goldTags, predictedWordTags);
+        var wordsClipped = MaxWordsPerReport is { } maxWords && goldTags.Length > maxWords;
+        var counted = wordsClipped ? MaxWordsPerReport!.Value : goldTags.Length;
+        Seqeval.AddWords(goldTags.AsSpan(0, counted), predictedWordTags[..counted]);
         Seqeval.AddEntities(goldWords, predictedWords);
         Schemes.Add(keptGold, predicted);
         foreach (var g in keptGold)
@@ -82,7 +95,7 @@ public sealed class NerStatistics
         }
 
         DocumentCount++;
-        ReportsClipped += goldClipped || goldWordsClipped || predictedClipped ? 1 : 0;
+        ReportsClipped += goldClipped || goldWordsClipped || predictedClipped || wordsClipped ? 1 : 0;
         return predicted;
     }
 

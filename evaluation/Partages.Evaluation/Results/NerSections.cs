@@ -21,14 +21,20 @@ public sealed record NerSchemeSection(IReadOnlyDictionary<string, NerSchemeMetri
 /// privacy; absent from exact results, where every entity counts).
 /// </summary>
 /// <param name="MaxEntitiesPerReport">m: gold and predicted entities of one type counted per report, each side.</param>
-/// <param name="ReportsClipped">Reports that had more than m entities of some type on either side (noisy under DP).</param>
-public sealed record EntityClippingSection(int MaxEntitiesPerReport, long ReportsClipped);
+/// <param name="ReportsClipped">Reports that had more than m entities of some type on either side, or more than W words
+/// (noisy under DP).</param>
+public sealed record EntityClippingSection(int MaxEntitiesPerReport, long ReportsClipped)
+{
+    /// <summary>W: words per report counted in word-level tag agreement; null in results counted before the bound existed.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? MaxWordsPerReport { get; init; }
+}
 
 /// <summary>
 /// seqeval's strict-mode (IOB2) report over words: per type tp/fp/fn and P/R/F1, micro, macro and weighted
 /// averages, and word-level tag accuracy (<c>accuracy_score</c>) from <see cref="Words"/> and <see cref="WordsCorrect"/>.
-/// The word counts are null under differential privacy: a report's length has no bound, so they are withheld
-/// (docs/release-gate.md), and so is the accuracy.
+/// Under differential privacy the word counts are of each report's first W words (<see cref="EntityClippingSection"/>),
+/// noisy, and the accuracy an estimate with <see cref="AccuracyInterval"/> (docs/release-gate.md).
 /// </summary>
 public sealed record SeqevalSection(
     string Mode,
@@ -39,7 +45,12 @@ public sealed record SeqevalSection(
     AveragedMetrics Weighted,
     long? Words,
     long? WordsCorrect,
-    double? Accuracy);
+    double? Accuracy)
+{
+    /// <summary>The accuracy's 95 % interval, which includes the noise (DP releases; null otherwise or when not estimable).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public Interval? AccuracyInterval { get; init; }
+}
 
 /// <summary>
 /// Builds, reads back and pools the results of a <see cref="TaskTypes.TokenClassification"/> run
@@ -66,7 +77,9 @@ public static class NerResults
         ArgumentNullException.ThrowIfNull(statistics);
         return Build(task, statistics.DocumentCount, statistics.Schemes, statistics.Seqeval, statistics.Boundaries, inputSummary) with
         {
-            EntityClipping = statistics.MaxEntitiesPerReport is { } m ? new EntityClippingSection(m, statistics.ReportsClipped) : null,
+            EntityClipping = statistics.MaxEntitiesPerReport is { } m
+                ? new EntityClippingSection(m, statistics.ReportsClipped) { MaxWordsPerReport = statistics.MaxWordsPerReport }
+                : null,
         };
     }
 
@@ -209,6 +222,15 @@ public static class NerResults
             SeqevalCounts.Pool(types, sites.Select(s => ReadSeqeval(s, types))),
             ClassificationCounts.Pool(types, sites.Select(s => s.ToCounts())),
             InputSummary.Sum(sites.Select(s => s.InputSummary)));
+        // Segments of one run (a worker replaced mid-run) were counted under the same bounds: keep them, so the
+        // release gate still sees what one report can weigh.
+        if (sites.Count > 0 && sites.All(s => s.EntityClipping is not null)
+            && sites.Select(s => (s.EntityClipping!.MaxEntitiesPerReport, s.EntityClipping.MaxWordsPerReport)).Distinct().Count() == 1)
+        {
+            var first = sites[0].EntityClipping!;
+            pooled = pooled with { EntityClipping = first with { ReportsClipped = sites.Sum(s => s.EntityClipping!.ReportsClipped) } };
+        }
+
         if (everySiteHasSchemes)
         {
             return pooled;

@@ -9,12 +9,19 @@ namespace Partages.Evaluation.Results;
 /// </summary>
 public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long[] SeqevalFp, long[] SeqevalFn)
 {
+    /// <summary>seqeval's words and words tagged correctly (under DP the two noisy cells are the correct and the other words); null when not released.</summary>
+    public (long Words, long Correct)? Words { get; init; }
+
+    /// <summary>The sites' counts added; the word counts only when every site released them.</summary>
     public static NoisyNerCounts Sum(int types, IReadOnlyList<NoisyNerCounts> sites)
     {
         ArgumentNullException.ThrowIfNull(sites);
         long[] Add(Func<NoisyNerCounts, long[]> part) =>
             [.. Enumerable.Range(0, types).Select(t => sites.Sum(s => part(s)[t]))];
-        return new NoisyNerCounts(NerOutcomes.Sum(types, sites.Select(s => s.Outcomes)), Add(s => s.SeqevalTp), Add(s => s.SeqevalFp), Add(s => s.SeqevalFn));
+        return new NoisyNerCounts(NerOutcomes.Sum(types, sites.Select(s => s.Outcomes)), Add(s => s.SeqevalTp), Add(s => s.SeqevalFp), Add(s => s.SeqevalFn))
+        {
+            Words = sites.All(s => s.Words is not null) ? (sites.Sum(s => s.Words!.Value.Words), sites.Sum(s => s.Words!.Value.Correct)) : null,
+        };
     }
 }
 
@@ -23,16 +30,11 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
 /// of several (sites released exactly join with noise variance 0). The four schemes are rebuilt from the noisy
 /// outcomes, so every scheme count is the same sum of released outcomes as nervaluate's (<see cref="NerOutcomes"/>);
 /// their figures come from <see cref="NoisyNerSchemes"/>, seqeval's from <see cref="NoisyRates"/>, each a point
-/// estimate with a 95 % interval that includes the noise, or null (not estimable). Word counts are withheld under
-/// differential privacy, so seqeval's accuracy is null. Deterministic: the same counts give the same document.
+/// estimate with a 95 % interval that includes the noise, or null (not estimable). seqeval's word-level accuracy comes
+/// from the noisy word counts (each report's first W words). Deterministic: the same counts give the same document.
 /// </summary>
 public static class PrivateNerResults
 {
-    /// <summary>Why seqeval's word counts are not in a result released under differential privacy.</summary>
-    public const string WordsWithheld =
-        "not released under differential privacy: a report's number of words has no bound, so no noise calibrated to one report exists for them; "
-        + "accuracy over words is not estimable without them (entity-level figures are released)";
-
     /// <param name="summary">documents_read exact (public under replace-one); documents evaluated and skipped kinds noisy.</param>
     /// <param name="clipping">The contribution bound and the noisy number of reports clipped.</param>
     /// <param name="release">Its differential privacy section gives the noise variance of each section.</param>
@@ -82,7 +84,7 @@ public static class PrivateNerResults
                 MicroF1 = Interval.From(seqeval.Micro.F1),
             },
             Schemes = Schemes(types, counts.Outcomes, entityVariance),
-            Seqeval = new SeqevalSection(NerResults.SeqevalMode, NerResults.SeqevalScheme, perType, micro, macro, weighted, Words: null, WordsCorrect: null, Accuracy: null),
+            Seqeval = Seqeval(perType, micro, macro, weighted, counts.Words, privacy.NoiseVariance.WordCounts),
             EntityClipping = clipping,
             Release = release,
         };
@@ -132,7 +134,21 @@ public static class PrivateNerResults
         var privacy = DifferentialPrivacyRelease.Pool(sites.Select(s => s.Release?.DifferentialPrivacy))
             ?? throw new ArgumentException("No site released under differential privacy.", nameof(sites));
         var clipped = sites.Where(s => s.EntityClipping is not null).ToList();
-        var clipping = clipped.Count == 0 ? null : new EntityClippingSection(clipped.Max(s => s.EntityClipping!.MaxEntitiesPerReport), clipped.Sum(s => s.EntityClipping!.ReportsClipped));
+        var clipping = clipped.Count == 0 ? null : new EntityClippingSection(clipped.Max(s => s.EntityClipping!.MaxEntitiesPerReport), clipped.Sum(s => s.EntityClipping!.ReportsClipped))
+        {
+            MaxWordsPerReport = clipped.All(s => s.EntityClipping!.MaxWordsPerReport is not null) ? clipped.Max(s => s.EntityClipping!.MaxWordsPerReport) : null,
+        };
+        if (counts.Words is null && privacy.NoiseVariance.WordCounts is not null)
+        {
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { WordCounts = null } };
+        }
+
+        if (counts.Words is not null && privacy.NoiseVariance.WordCounts is null)
+        {
+            // Some DP site released no word counts (a result from before the bound): the pool's words are not the union's.
+            counts = counts with { Words = null };
+        }
+
         var pooled = Build(task, types, counts, InputSummary.Sum(sites.Select(s => s.InputSummary)), clipping, new ReleaseSection { DifferentialPrivacy = privacy });
         if (everySiteHasSchemes)
         {
@@ -151,7 +167,31 @@ public static class PrivateNerResults
         var metrics = types.Select(type => seqeval.PerType is not null && seqeval.PerType.TryGetValue(type, out var m) && m is not null
             ? m
             : throw new InvalidDataException($"seqeval.per_type lacks entity type '{type}'")).ToList();
-        return new NoisyNerCounts(outcomes, [.. metrics.Select(m => m.Tp)], [.. metrics.Select(m => m.Fp)], [.. metrics.Select(m => m.Fn)]);
+        return new NoisyNerCounts(outcomes, [.. metrics.Select(m => m.Tp)], [.. metrics.Select(m => m.Fp)], [.. metrics.Select(m => m.Fn)])
+        {
+            Words = seqeval is { Words: { } words, WordsCorrect: { } correct } ? (words, correct) : null,
+        };
+    }
+
+    private static SeqevalSection Seqeval(
+        SortedDictionary<string, ClassMetrics> perType,
+        AveragedMetrics micro,
+        AveragedMetrics macro,
+        AveragedMetrics weighted,
+        (long Words, long Correct)? words,
+        double? variance)
+    {
+        if (words is not { } counts || variance is not { } v)
+        {
+            return new SeqevalSection(NerResults.SeqevalMode, NerResults.SeqevalScheme, perType, micro, macro, weighted, Words: null, WordsCorrect: null, Accuracy: null);
+        }
+
+        // Released as two cells, words tagged correctly and the others (Words is their sum), each with variance v.
+        var accuracy = NoisyProportion.Estimate(counts.Correct, counts.Words - counts.Correct, v);
+        return new SeqevalSection(NerResults.SeqevalMode, NerResults.SeqevalScheme, perType, micro, macro, weighted, counts.Words, counts.Correct, accuracy.Estimate)
+        {
+            AccuracyInterval = Interval.From(accuracy),
+        };
     }
 
     private static SortedDictionary<string, NerSchemeSection> Schemes(IReadOnlyList<string> types, NerOutcomes outcomes, double variance)

@@ -64,7 +64,8 @@ public sealed record DifferentialPrivacyRelease(
                 Sum(released, v => v.Calibration),
                 Sum(released, v => v.EntityCounts),
                 Sum(released, v => v.SeqevalCounts),
-                Sum(released, v => v.Cooccurrence)));
+                Sum(released, v => v.Cooccurrence),
+                Sum(released, v => v.WordCounts)));
     }
 
     /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>
@@ -82,10 +83,12 @@ public sealed record DifferentialPrivacyRelease(
 /// overlaps of the same and of another type, the missed and the spurious entities), from which every scheme is summed.</param>
 /// <param name="SeqevalCounts">Entity recognition: seqeval's per-type tp, fp and fn.</param>
 /// <param name="Cooccurrence">Multi-label: each co-occurrence cell off the diagonal (the diagonal is each label's tp).</param>
+/// <param name="WordCounts">Entity recognition: seqeval's words and words tagged correctly (each report's first W words).</param>
 public sealed record NoiseVariances(
     double OutcomeCounts,
     double? ScoreHistograms,
     double? Calibration,
     double? EntityCounts = null,
     double? SeqevalCounts = null,
-    double? Cooccurrence = null);
+    double? Cooccurrence = null,
+    double? WordCounts = null);

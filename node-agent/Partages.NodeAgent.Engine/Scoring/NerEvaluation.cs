@@ -83,7 +83,7 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types, job.MaxEntitiesPerReport);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;

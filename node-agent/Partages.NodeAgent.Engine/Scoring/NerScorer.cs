@@ -79,11 +79,12 @@ internal sealed class NerDocument
 /// under the four nervaluate schemes (character spans), seqeval strict-mode counts (words), and the type confusion of
 /// entities with the same boundaries. A document's words are labelled by their first piece; predicted words are
 /// decoded as strict IOB2 and turned into character spans (docs/ner.md). Under differential privacy the job carries
-/// the policy's bound on entities per report and type (<see cref="EvaluationJob.MaxEntitiesPerReport"/>).
+/// the policy's bounds on entities per report and type (<see cref="EvaluationJob.MaxEntitiesPerReport"/>) and on the
+/// words per report counted in tag agreement (<see cref="EvaluationJob.MaxWordsPerReport"/>).
 /// </summary>
-internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null)
+internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
 {
-    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport);
+    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport, maxWordsPerReport);
 
     public long DocumentsScored => Statistics.DocumentCount;
 

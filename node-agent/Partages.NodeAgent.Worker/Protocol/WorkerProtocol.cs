@@ -59,6 +59,9 @@ internal sealed record WorkerRequest
     /// <summary><see cref="EvaluationJob.MaxEntitiesPerReport"/>: absent, no bound.</summary>
     public int? MaxEntitiesPerReport { get; init; }
 
+    /// <summary><see cref="EvaluationJob.MaxWordsPerReport"/>: absent, no bound.</summary>
+    public int? MaxWordsPerReport { get; init; }
+
     public static WorkerRequest From(EvaluationJob job, EvaluationEngineOptions options, RunPlan plan) => new()
     {
         BundlePath = job.BundlePath,
@@ -67,9 +70,10 @@ internal sealed record WorkerRequest
         EngineOptions = options,
         Plan = plan,
         MaxEntitiesPerReport = job.MaxEntitiesPerReport,
+        MaxWordsPerReport = job.MaxWordsPerReport,
     };
 
-    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset) { MaxEntitiesPerReport = MaxEntitiesPerReport };
+    public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset) { MaxEntitiesPerReport = MaxEntitiesPerReport, MaxWordsPerReport = MaxWordsPerReport };
 }
 
 internal static class WorkerMessageTypes

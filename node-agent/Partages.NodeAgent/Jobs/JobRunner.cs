@@ -182,6 +182,8 @@ public sealed partial class JobRunner(
 
     private static int? MaxEntities(DifferentialPrivacyPolicy privacy) => privacy.Enabled ? privacy.MaxEntitiesPerReport : null;
 
+    private static int? MaxWords(DifferentialPrivacyPolicy privacy) => privacy.Enabled ? privacy.MaxWordsPerReport : null;
+
     private async Task ExecuteAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, DatasetDefinition dataset)
     {
         var cancellationToken = run.Token;
@@ -240,7 +242,7 @@ public sealed partial class JobRunner(
                 var runSteps = new CoarseProgress(options.ProgressStep);
                 var result = await engine.EvaluateAsync(
                     // Under differential privacy, entity recognition counts at most the policy's entities per report.
-                    new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = MaxEntities(admitted.Snapshot.Policy.DifferentialPrivacy) },
+                    new EvaluationJob(bundlePath, spec, dataset) { MaxEntitiesPerReport = MaxEntities(admitted.Snapshot.Policy.DifferentialPrivacy), MaxWordsPerReport = MaxWords(admitted.Snapshot.Policy.DifferentialPrivacy) },
                     new InlineProgress<EvaluationProgress>(p => ReportRunning(run, runSteps, p)),
                     cancellationToken).ConfigureAwait(false);
                 outbox.DropProgress(run.RunId);

@@ -82,6 +82,7 @@ public sealed record DifferentialPrivacyPolicy
     public const double DefaultEpsilonBudget = 10.0;
     public const double DefaultDelta = 1e-6;
     public const int DefaultMaxEntitiesPerReport = 10;
+    public const int DefaultMaxWordsPerReport = 500;
 
     /// <summary>Differential privacy with the defaults above: what a dataset gets when its policy says nothing.</summary>
     public static DifferentialPrivacyPolicy Default { get; } = new();
@@ -105,6 +106,12 @@ public sealed record DifferentialPrivacyPolicy
     /// type (the rest are clipped and the reports clipped are counted), so one report's weight is bounded.
     /// </summary>
     public int MaxEntitiesPerReport { get; init; } = DefaultMaxEntitiesPerReport;
+
+    /// <summary>
+    /// W: entity recognition's word-level tag agreement counts only each report's first W words (and the report as
+    /// clipped when it had more), so one report moves the word counts by at most W.
+    /// </summary>
+    public int MaxWordsPerReport { get; init; } = DefaultMaxWordsPerReport;
 
     /// <summary>zCDP ρ one release charges: the largest ρ whose ε at <see cref="Delta"/> is within <see cref="EpsilonPerRelease"/>.</summary>
     public double RhoPerRelease => Zcdp.RhoFor(EpsilonPerRelease, Delta);

@@ -23,7 +23,7 @@ public static class PolicyLoader
 {
     private static readonly string[] RootFields = ["version", "datasets", "models", "tasks", "specs", "approval", "limits", "release"];
     private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy", "max_model_runs"];
-    private static readonly string[] PrivacyFields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report"];
+    private static readonly string[] PrivacyFields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report", "max_words_per_report"];
     private static readonly string[] ModelFields = ["trusted_signers", "pinned_bundles"];
     private static readonly string[] SignerFields = ["name", "public_key"];
     private static readonly string[] LimitFields = ["max_concurrent_runs", "run_timeout_minutes", "memory_limit_mb", "max_payload_bytes"];

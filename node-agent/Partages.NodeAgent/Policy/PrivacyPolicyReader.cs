@@ -17,7 +17,7 @@ internal static class PrivacyPolicyReader
     public const double MaxEpsilonPerRelease = 10;
     public const double MaxEpsilonBudget = 100;
 
-    private static readonly string[] Fields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report"];
+    private static readonly string[] Fields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report", "max_words_per_report"];
 
     /// <returns>The policy, or null when the field is absent (the caller takes the defaults) or in error (recorded).</returns>
     public static DifferentialPrivacyPolicy? Read(NodeConfigLoader.MappingReader dataset)
@@ -53,7 +53,10 @@ internal static class PrivacyPolicyReader
         var entities = block.Node("max_entities_per_report") is null
             ? DifferentialPrivacyPolicy.DefaultMaxEntitiesPerReport
             : block.Integer("max_entities_per_report", min: 1, max: 1000);
-        if (perRelease is null || budget is null || delta is null || entities is null)
+        var words = block.Node("max_words_per_report") is null
+            ? DifferentialPrivacyPolicy.DefaultMaxWordsPerReport
+            : block.Integer("max_words_per_report", min: 1, max: 100_000);
+        if (perRelease is null || budget is null || delta is null || entities is null || words is null)
         {
             return null;
         }
@@ -70,6 +73,7 @@ internal static class PrivacyPolicyReader
             EpsilonBudget = budget.Value,
             Delta = delta.Value,
             MaxEntitiesPerReport = entities.Value,
+            MaxWordsPerReport = words.Value,
         };
     }
 }

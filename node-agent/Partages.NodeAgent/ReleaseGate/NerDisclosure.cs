@@ -36,18 +36,24 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// <b>Δ₂² = 3m²T</b>.</item>
 /// <item><b>Reports</b> (documents evaluated, every skipped kind the readers know, reports clipped): a report is
 /// evaluated or skipped in one kind, and is clipped or not: <b>Δ₂² = 2 + 1 = 3</b>.</item>
+/// <item><b>Words</b> (seqeval's words tagged correctly and the others, over each report's first W words, the
+/// policy's <c>max_words_per_report</c>): a report adds (c, w − c) with w ≤ W, so between two reports the change is
+/// largest from (W, 0) to (0, W): <b>Δ₂² = 2W²</b>.</item>
 /// </list>
 /// The release's ρ is split between these sections (<see cref="EntityShare"/>, <see cref="SeqevalShare"/>,
-/// <see cref="ReportShare"/>), each noised with σ² = Δ₂² / (2ρ_section) rounded up. Every scheme is then rebuilt
+/// <see cref="ReportShare"/>, <see cref="WordShare"/>), each noised with σ² = Δ₂² / (2ρ_section) rounded up. Every scheme is then rebuilt
 /// from the noisy outcomes (so exact.correct − strict.correct is still the released A2, and so on), and every figure
-/// is estimated from the noisy counts with an interval (<see cref="PrivateNerResults"/>). seqeval's word counts are
-/// withheld: a report's length has no bound. The lines read are released exactly (the same for neighbours).
+/// is estimated from the noisy counts with an interval (<see cref="PrivateNerResults"/>). The lines read are released
+/// exactly (the same for neighbours).
 /// </para>
 /// </summary>
 internal static class NerDisclosure
 {
-    /// <summary>Shares of the release's ρ: nervaluate's outcomes, seqeval's counts, the report counts.</summary>
-    internal const double EntityShare = 0.45, SeqevalShare = 0.4, ReportShare = 0.15;
+    /// <summary>Shares of the release's ρ: nervaluate's outcomes, seqeval's counts, the report counts, the word counts.</summary>
+    internal const double EntityShare = 0.4, SeqevalShare = 0.35, ReportShare = 0.15, WordShare = 0.1;
+
+    /// <summary>Δ₂² of the word counts (correct, other) for W words per report (class summary).</summary>
+    internal static double WordSensitivitySquared(int maxWords) => 2.0 * maxWords * maxWords;
 
     /// <summary>Δ₂² of the outcome counts under replace-one, for m entities per report and type and T types (class summary).</summary>
     internal static double EntitySensitivitySquared(int m, int types) => 2.0 * m * m * ((double)types * types - types + 2);
@@ -76,12 +82,22 @@ internal static class NerDisclosure
                 $"the entity recognition result was counted under a bound of entities per report other than this dataset's (max_entities_per_report: {policy.MaxEntitiesPerReport}); it is not released"));
         }
 
-        // The bound the engine enforced (at most the policy's) is what one report can weigh.
+        if (clipping.MaxWordsPerReport is not { } w || w < 1 || w > policy.MaxWordsPerReport)
+        {
+            throw new EvaluationRefusedException(string.Create(
+                CultureInfo.InvariantCulture,
+                $"the entity recognition result was counted without this dataset's bound on words per report (max_words_per_report: {policy.MaxWordsPerReport}); it is not released"));
+        }
+
+        var (words, wordsCorrect) = (seqeval.Words, seqeval.WordsCorrect);
+
+        // The bounds the engine enforced (at most the policy's) are what one report can weigh.
         var m = clipping.MaxEntitiesPerReport;
         var rho = policy.RhoPerRelease;
         var entityVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * EntityShare, EntitySensitivitySquared(m, types.Count)));
         var seqevalVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * SeqevalShare, SeqevalSensitivitySquared(m, types.Count)));
         var reportVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * ReportShare, ReportSensitivitySquared));
+        var wordVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * WordShare, WordSensitivitySquared(w)));
 
         long Noisy(long count, Rational variance) => count + noise.Sample(variance);
         long[] NoisyAll(IEnumerable<long> counts, Rational variance) => [.. counts.Select(c => Noisy(c, variance))];
@@ -96,7 +112,10 @@ internal static class NerDisclosure
             noisyOutcomes,
             NoisyAll(range.Select(seqeval.Tp), seqevalVariance),
             NoisyAll(range.Select(seqeval.Fp), seqevalVariance),
-            NoisyAll(range.Select(seqeval.Fn), seqevalVariance));
+            NoisyAll(range.Select(seqeval.Fn), seqevalVariance))
+        {
+            Words = NoisyWords(words, wordsCorrect, wordVariance, noise),
+        };
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,
@@ -111,13 +130,18 @@ internal static class NerDisclosure
             rho,
             Zcdp.EpsilonOf(rho, policy.Delta),
             policy.Delta,
-            new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble()));
-        var release = new ReleaseSection
-        {
-            WithheldSections = [new WithheldSection("seqeval.words", PrivateNerResults.WordsWithheld)],
-            DifferentialPrivacy = privacy,
-        };
-        return PrivateNerResults.Build(result.Task, types, counts, summary, new EntityClippingSection(m, reportsClipped), release);
+            new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
+        var release = new ReleaseSection { DifferentialPrivacy = privacy };
+        var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
+        return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
+    }
+
+    /// <summary>The two word cells, correct and other, each noised; released as (their sum, the correct one).</summary>
+    private static (long Words, long Correct) NoisyWords(long words, long correct, Rational variance, ICountNoise noise)
+    {
+        var noisyCorrect = correct + noise.Sample(variance);
+        var noisyOther = words - correct + noise.Sample(variance);
+        return (noisyCorrect + noisyOther, noisyCorrect);
     }
 
     /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>

@@ -72,6 +72,42 @@ public sealed class NerStatisticsTests
     }
 
     [Test]
+    public void Add_ReportLongerThanTheWordBound_CountsItsFirstWWordsAndTheReportAsClipped()
+    {
+        var statistics = new NerStatistics(Types, maxWordsPerReport: 4);
+        var gold = new[] { new NerEntity(0, 1, B), new NerEntity(6, 7, S) };
+        // Words 0–3 counted: word 0 right (B), words 1–3 right (O); word 6's miss is past the bound.
+        var predictedTags = Iob2.Encode([new NerEntity(0, 1, B)], Words.Length);
+
+        statistics.Add(gold, Words, predictedTags);
+
+        statistics.Seqeval.Words.Should().Be(4);
+        statistics.Seqeval.WordsCorrect.Should().Be(4);
+        statistics.ReportsClipped.Should().Be(1);
+        statistics.Seqeval.Fn(S).Should().Be(1, "the entity counts are not cut by the word bound");
+    }
+
+    [Test]
+    public void Add_ReportWithinTheWordBound_EveryWordCountedNothingClipped()
+    {
+        var statistics = new NerStatistics(Types, maxWordsPerReport: 10);
+
+        statistics.Add([new NerEntity(0, 1, B)], Words, Iob2.Encode([], Words.Length));
+
+        statistics.Seqeval.Words.Should().Be(10);
+        statistics.Seqeval.WordsCorrect.Should().Be(9);
+        statistics.ReportsClipped.Should().Be(0);
+    }
+
+    [Test]
+    public void Constructor_WordBoundBelowOne_Refused()
+    {
+        var act = () => new NerStatistics(Types, maxWordsPerReport: 0);
+
+        act.Should().Throw<ArgumentOutOfRangeException>();
+    }
+
+    [Test]
     public void Constructor_BoundBelowOne_Refused()
     {
         var act = () => new NerStatistics(Types, maxEntitiesPerReport: 0);

@@ -79,6 +79,21 @@ public sealed class PrivateMultiLabelNerPoolingTests
     }
 
     [Test]
+    public void Pool_NerSitesWithNoisyWordCounts_WordsAddAccuracyWithInterval()
+    {
+        var a = NerSite(new NerOutcomes([[40, 2], [-1, 30]], [6, 0], [1, 2], [5, 3], [7, -4]), tp: [38, 29], fp: [9, 3], fn: [8, 4], clipped: 3, variance: 100, words: (20_000, 19_000));
+        var b = NerSite(new NerOutcomes([[20, 0], [3, 10]], [2, 1], [0, 0], [2, 1], [3, 2]), tp: [19, 11], fp: [3, 2], fn: [4, 2], clipped: -1, variance: 50, words: (10_000, 9_600));
+
+        var pooled = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, Sites(a, b), []).Pooled!;
+
+        pooled.Seqeval!.Words.Should().Be(30_000);
+        pooled.Seqeval.WordsCorrect.Should().Be(28_600);
+        pooled.Seqeval.Accuracy.Should().BeApproximately(28_600.0 / 30_000, 1e-12);
+        pooled.Seqeval.AccuracyInterval!.CiLow.Should().BeLessThan(pooled.Seqeval.Accuracy!.Value);
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.WordCounts.Should().Be(80_000);
+    }
+
+    [Test]
     public void Read_NerSchemesContradictingTheBoundaryMatrix_RefusedNamingTheIdentity()
     {
         var site = NerSite(new NerOutcomes([[40, 2], [-1, 30]], [6, 0], [1, 2], [5, 3], [7, -4]), tp: [38, 29], fp: [9, 3], fn: [8, 4], clipped: 3, variance: 100);
@@ -98,11 +113,11 @@ public sealed class PrivateMultiLabelNerPoolingTests
         return PrivateMultiLabelResults.Build(TaskTypes.MultiLabelClassification, Labels, 0.5, counts, summary, release);
     }
 
-    private static ResultDocument NerSite(NerOutcomes outcomes, long[] tp, long[] fp, long[] fn, long clipped, double variance)
+    private static ResultDocument NerSite(NerOutcomes outcomes, long[] tp, long[] fp, long[] fn, long clipped, double variance, (long Words, long Correct)? words = null)
     {
-        var release = new ReleaseSection { DifferentialPrivacy = Privacy(new NoiseVariances(3, null, null, variance, variance / 2)) };
+        var release = new ReleaseSection { DifferentialPrivacy = Privacy(new NoiseVariances(3, null, null, variance, variance / 2, WordCounts: words is null ? null : 40_000)) };
         var summary = new InputSummary { DocumentsRead = 80, DocumentsEvaluated = 78 };
-        return PrivateNerResults.Build(TaskTypes.TokenClassification, Types, new NoisyNerCounts(outcomes, tp, fp, fn), summary, new EntityClippingSection(10, clipped), release);
+        return PrivateNerResults.Build(TaskTypes.TokenClassification, Types, new NoisyNerCounts(outcomes, tp, fp, fn) { Words = words }, summary, new EntityClippingSection(10, clipped), release);
     }
 
     private static DifferentialPrivacyRelease Privacy(NoiseVariances variances) =>

@@ -35,6 +35,7 @@ public sealed class PolicyLoaderTests
                   epsilon_per_release: 0.5
                   delta: 1e-7
                   max_entities_per_report: 4
+                  max_words_per_report: 300
                 max_model_runs: 25
             models:
               trusted_signers:
@@ -58,7 +59,7 @@ public sealed class PolicyLoaderTests
             Name = "amr-reports",
             SnapshotSha256 = Snapshot,
             LegalBasis = "Convention CHU-2024-17",
-            DifferentialPrivacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRelease = 0.5, Delta = 1e-7, MaxEntitiesPerReport = 4 },
+            DifferentialPrivacy = new DifferentialPrivacyPolicy { EpsilonBudget = 10, EpsilonPerRelease = 0.5, Delta = 1e-7, MaxEntitiesPerReport = 4, MaxWordsPerReport = 300 },
             MaxModelRuns = 25,
         });
         policy.Models.TrustedSigners.Should().ContainSingle().Which.Name.Should().Be("equipe-ia");
@@ -141,6 +142,7 @@ public sealed class PolicyLoaderTests
     [TestCase("differential_privacy: {epsilon_per_release: 1}", "epsilon_budget", "required")]
     [TestCase("differential_privacy: {epsilon_budget: 0.5, epsilon_per_release: 1}", "epsilon_per_release", "not even one release")]
     [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_release: 1, max_entities_per_report: 0}", "max_entities_per_report", "outside 1..1000")]
+    [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_release: 1, max_words_per_report: 0}", "max_words_per_report", "outside 1..100000")]
     [TestCase("differential_privacy: {epsilon_budget: 5, epsilon_per_run: 1}", "epsilon_per_run", "renamed epsilon_per_release")]
     [TestCase("differential_privacy: false", "differential_privacy", "'off'")]
     [TestCase("differential_privacy:", "differential_privacy", "'off'")]

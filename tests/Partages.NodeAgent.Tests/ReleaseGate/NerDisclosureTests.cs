@@ -72,6 +72,16 @@ public sealed class NerDisclosureTests
     }
 
     [Test]
+    public void Apply_PrivateResultCountedWithoutABoundOnWords_Refused()
+    {
+        var unbounded = new NerSite(maxWordsPerReport: null).Exact(B, 40).Result();
+
+        var act = () => DisclosureControl.Apply(unbounded, Private, new RecordingNoise(0));
+
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("*max_words_per_report: 500*");
+    }
+
+    [Test]
     public void Apply_Private_EveryCountNoisedWithItsSectionsReplaceOneVariance()
     {
         var site = new NerSite().Exact(B, 40).Exact(S, 30).OverlapSameType(B, 3).Missed(S, 5).Spurious(B, 4).Many(B, 6, 2);
@@ -80,28 +90,32 @@ public sealed class NerDisclosureTests
 
         var released = DisclosureControl.Apply(result, Private, noise);
 
-        // m = 2, T = 2: outcomes Δ₂² = 2m²(T² − T + 2) = 32 on 0.45 of ρ; seqeval Δ₂² = 3m²T = 24 on 0.4; reports Δ₂² = 3 on 0.15.
+        // m = 2, T = 2, W = 500: outcomes Δ₂² = 2m²(T² − T + 2) = 32 on 0.4 of ρ; seqeval Δ₂² = 3m²T = 24 on 0.35;
+        // reports Δ₂² = 3 on 0.15; words (correct, other) Δ₂² = 2W² on 0.1.
         var rho = Privacy.RhoPerRelease;
         var kinds = SingleLabelPrivacy.KnownSkipKinds.Count + 1;
-        Count(noise, 32 / (2 * rho * 0.45)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
-        Count(noise, 24 / (2 * rho * 0.4)).Should().Be(3 * 2, "seqeval's tp, fp, fn of 2 types");
+        Count(noise, 32 / (2 * rho * 0.4)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
+        Count(noise, 24 / (2 * rho * 0.35)).Should().Be(3 * 2, "seqeval's tp, fp, fn of 2 types");
         Count(noise, 3 / (2 * rho * 0.15)).Should().Be(1 + kinds + 1, "documents evaluated, every skipped kind, reports clipped");
-        noise.Variances.Should().HaveCount(12 + 6 + kinds + 2);
+        Count(noise, 2.0 * 500 * 500 / (2 * rho * 0.1)).Should().Be(2, "words tagged correctly and the others");
+        noise.Variances.Should().HaveCount(12 + 6 + kinds + 2 + 2);
 
         released.NDocuments.Should().Be(85, "84 reports evaluated, noised");
         released.InputSummary.DocumentsRead.Should().Be(86, "the lines read are public under replace-one");
         released.InputSummary.Skipped["empty_text"].Should().Be(3);
-        released.EntityClipping.Should().Be(new EntityClippingSection(2, 3), "2 clipped reports, noised");
+        released.EntityClipping.Should().Be(new EntityClippingSection(2, 3) { MaxWordsPerReport = 500 }, "2 clipped reports, noised");
         released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [40 + 4 + 1, 1], [1, 31] }, o => o.WithStrictOrdering());
         var strict = released.Schemes![NerSchemes.Strict].PerType["BIOMARKER"];
         strict.Should().Match<NerSchemeMetrics>(m => m.Correct == 45 && m.Incorrect == 1 + 4 + 1 && m.Missed == 1 && m.Spurious == 5);
         released.Seqeval!.PerType["STATUS"].Fn.Should().Be(6);
-        released.Seqeval.Words.Should().BeNull();
+        released.Seqeval.Words.Should().Be(result.Seqeval!.Words + 2, "two noisy cells, each moved by 1");
+        released.Seqeval.WordsCorrect.Should().Be(result.Seqeval.WordsCorrect + 1);
         released.Accuracy.Should().BeNull();
-        released.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "seqeval.words");
+        released.Release!.WithheldSections.Should().BeEmpty();
         var variances = released.Release.DifferentialPrivacy!.NoiseVariance;
-        variances.EntityCounts.Should().BeApproximately(32 / (2 * rho * 0.45), 1e-3);
-        variances.SeqevalCounts.Should().BeApproximately(24 / (2 * rho * 0.4), 1e-3);
+        variances.EntityCounts.Should().BeApproximately(32 / (2 * rho * 0.4), 1e-3);
+        variances.SeqevalCounts.Should().BeApproximately(24 / (2 * rho * 0.35), 1e-3);
+        variances.WordCounts.Should().BeApproximately(2.0 * 500 * 500 / (2 * rho * 0.1), 1);
         variances.OutcomeCounts.Should().BeApproximately(3 / (2 * rho * 0.15), 1e-3);
     }
 
@@ -224,9 +238,9 @@ public sealed class NerDisclosureTests
     private sealed record NerReport(NerEntity[] Gold, NerEntity[] Predicted, string? Skipped);
 
     /// <summary>A site's reports, counted by <see cref="NerStatistics"/> under the policy's bound (m = 2) unless told otherwise.</summary>
-    private sealed class NerSite(int? maxEntitiesPerReport = 2)
+    private sealed class NerSite(int? maxEntitiesPerReport = 2, int? maxWordsPerReport = DifferentialPrivacyPolicy.DefaultMaxWordsPerReport)
     {
-        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport);
+        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport, maxWordsPerReport);
         private readonly Dictionary<string, long> _skipped = [];
         private long _lines;
 
