@@ -1,6 +1,8 @@
 using System.Globalization;
 using Partages.Client;
+using Partages.Contracts;
 using Partages.Contracts.V1;
+using Partages.Client.Presentation;
 using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
@@ -50,7 +52,7 @@ internal sealed class LiveRunProgress(ProgressContext progress) : IRunProgressVi
             RunState.Cancelled => "yellow",
             _ => "default",
         };
-        return $"{Markup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]";
+        return $"{TerminalMarkup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]";
     }
 }
 
@@ -70,7 +72,8 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
             }
 
             _shown[run.Id] = (run.State, quarter);
-            var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{run.NodeName}: {RunStates.Name(run.State)}");
+            // Names and reasons come from the coordinator: escaped, so none can rewrite the terminal or fake a line.
+            var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{TerminalText.Escape(run.NodeName)}: {RunStates.Name(run.State)}");
             if (run.Total > 0)
             {
                 line.Append(CultureInfo.InvariantCulture, $" {run.Done}/{run.Total}");
@@ -78,7 +81,7 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
 
             if (run.Reason.Length > 0)
             {
-                line.Append(" — ").Append(run.Reason);
+                line.Append(" — ").Append(TerminalText.Escape(run.Reason));
             }
 
             output.WriteLine(line.ToString());
