@@ -97,7 +97,7 @@ public static partial class SpecParser
             }
         }
 
-        // Aliases let 60 KB of YAML name millions of nodes: the count is capped before any item is read.
+        // Aliases let 60 KB of YAML name tens of thousands of nodes: the count is capped before any item is read.
         var nodes = reader.StringList("nodes", required: false, maxItems: NodeNames.MaxTargets) ?? [];
         if (NodeNames.ProblemWithTargets(nodes) is { } nodesProblem)
         {
