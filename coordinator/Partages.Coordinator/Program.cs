@@ -1,5 +1,6 @@
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard;
+using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Telemetry;
 
@@ -29,11 +30,14 @@ public partial class Program
             .AddArtifacts()                                 // Artifacts/: content-addressed store
             .AddCoordinatorHealth()                         // /healthz, /readyz
             .AddCoordinatorTelemetry()                      // Telemetry/: OpenTelemetry traces, metrics, exporters
+            .AddWebSecurity(options)                        // Hosting/: HSTS, sign-in rate limit
+            .AddApiTokenWatch()                             // Evaluators/: live streams end when their API token goes
             .AddCoordinatorApi()                            // Api/: JSON over HTTP under /api/v1 (API tokens)
             .AddDashboard();                                // Dashboard/: the browser dashboard under /dashboard
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseWebSecurity();                               // Hosting/: HSTS header, sign-in rate limiting
         app.MapCoordinatorEndpoints();
         app.MapCoordinatorTelemetry();                      // Telemetry/: /metrics (Prometheus)
         app.MapCoordinatorApi();                            // Api/: /api/v1/nodes, /api/v1/evaluations[/{id}[/events]]

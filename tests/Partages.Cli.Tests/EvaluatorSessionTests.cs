@@ -227,6 +227,29 @@ public sealed class EvaluatorSessionTests
     }
 
     [Test]
+    public async Task CancelWatchResults_ReasonWithTerminalEscapes_PrintedEscaped()
+    {
+        var cli = await LoggedInAsync(_aliceToken);
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
+        var id = (await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet")).Output.Trim();
+        // The coordinator keeps a cancel reason as written; whoever reads the evaluation sees it.
+        const string reason = "\u001b[2J\u001b[Hall sites succeeded\r\u202edetlecnac";
+
+        var outputs = new[]
+        {
+            await cli.RunAsync("cancel", id, "--reason", reason),
+            await cli.RunAsync("watch", id),
+            await cli.RunAsync("results", id),
+        };
+
+        foreach (var printed in outputs.Select(o => o.Output + o.Error))
+        {
+            printed.Should().Contain("\\x1b[2J\\x1b[Hall sites succeeded\\r\\u202edetlecnac");
+            printed.Should().NotContainAny("\u001b", "\r", "\u202e");
+        }
+    }
+
+    [Test]
     public async Task OtherEvaluator_ResultsCancelAndList_NotFoundAndNotListed()
     {
         var alice = await LoggedInAsync(_aliceToken);

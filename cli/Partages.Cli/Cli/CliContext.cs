@@ -1,3 +1,4 @@
+using Partages.Contracts;
 using Spectre.Console;
 
 namespace Partages.Cli.Cli;
@@ -20,7 +21,9 @@ public sealed record CliContext(TextWriter Output, TextWriter Error, IAnsiConsol
             console.Profile.Width = 160;
         }
 
-        return new CliContext(System.Console.Out, System.Console.Error, console, DefaultConfigDirectory());
+        // Plain writes pass the terminal guard (TerminalText); Spectre's own output, which carries its colours, does not,
+        // and what it shows from outside is escaped where it is built (TerminalMarkup).
+        return new CliContext(TerminalText.Guard(System.Console.Out), TerminalText.Guard(System.Console.Error), console, DefaultConfigDirectory());
     }
 
     /// <summary>A context writing plain text (no colours, no live rendering) to <paramref name="output"/>.</summary>
@@ -34,7 +37,7 @@ public sealed record CliContext(TextWriter Output, TextWriter Error, IAnsiConsol
             Out = new AnsiConsoleOutput(output),
         });
         console.Profile.Width = 200;
-        return new CliContext(output, error, console, configDirectory);
+        return new CliContext(TerminalText.Guard(output), TerminalText.Guard(error), console, configDirectory);
     }
 
     /// <summary><c>$PARTAGES_CONFIG_DIR</c>, else <c>$XDG_CONFIG_HOME/partages</c>, else <c>~/.config/partages</c>.</summary>

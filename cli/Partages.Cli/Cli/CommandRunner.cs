@@ -1,6 +1,7 @@
 using System.Security.Authentication;
 using Grpc.Core;
 using Partages.Client;
+using Partages.Contracts;
 
 namespace Partages.Cli.Cli;
 
@@ -61,7 +62,8 @@ internal static class CommandRunner
     public static (int ExitCode, string Message) Describe(RpcException exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        var detail = FieldViolations.Describe(exception) ?? exception.Status.Detail;
+        // The coordinator's words: a list of spec errors keeps its lines, nothing else of it reaches the terminal raw.
+        var detail = TerminalText.EscapeLines(FieldViolations.Describe(exception) ?? exception.Status.Detail);
         return exception.StatusCode switch
         {
             StatusCode.Unauthenticated => (ExitCodes.Auth, $"The coordinator refused the API token: {detail} Run 'partages login' with a valid token."),
@@ -96,6 +98,6 @@ internal static class CommandRunner
             inner = inner.InnerException;
         }
 
-        return inner?.Message ?? exception.Status.Detail;
+        return TerminalText.Escape(inner?.Message ?? exception.Status.Detail);
     }
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Partages.Cli.Cli;
 using Partages.Cli.Output;
+using Partages.Contracts;
 
 namespace Partages.Cli.Commands;
 
@@ -16,7 +17,7 @@ internal static class CancelCommand
         {
             using var session = await Session.OpenAsync(context, c).ConfigureAwait(false);
             var evaluation = await session.Client.CancelAsync(parse.GetRequiredValue(id).Trim(), parse.GetValue(reason) ?? "", c).ConfigureAwait(false);
-            await context.Output.WriteLineAsync($"Evaluation {evaluation.Id} is {RunStates.Name(evaluation.State)}: {evaluation.Reason}").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"Evaluation {TerminalText.Escape(evaluation.Id)} is {RunStates.Name(evaluation.State)}: {TerminalText.Escape(evaluation.Reason)}").ConfigureAwait(false);
             return ExitCodes.Ok;
         }, ct));
         return command;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Partages.Cli.Cli;
 using Partages.Cli.Output;
 using Partages.Contracts.V1;
+using Partages.Client.Presentation;
 using Spectre.Console;
 
 namespace Partages.Cli.Commands;
@@ -30,8 +31,8 @@ internal static class EvaluationsCommand
             {
                 var final = evaluation.Runs.Count(r => Client.EvaluatorClient.IsFinal(r.State));
                 table.AddRow(
-                    Markup.Escape(evaluation.Id),
-                    Markup.Escape(evaluation.Name),
+                    TerminalMarkup.Escape(evaluation.Id),
+                    TerminalMarkup.Escape(evaluation.Name),
                     evaluation.State switch
                     {
                         EvaluationState.Completed => "[green]completed[/]",
@@ -39,7 +40,7 @@ internal static class EvaluationsCommand
                         EvaluationState.Cancelled => "[yellow]cancelled[/]",
                         _ => RunStates.Name(evaluation.State),
                     },
-                    Markup.Escape(evaluation.Owner),
+                    TerminalMarkup.Escape(evaluation.Owner),
                     evaluation.CreatedAt.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
                     $"{final}/{evaluation.Runs.Count}",
                     evaluation.IncludedSites.Count.ToString(CultureInfo.InvariantCulture));

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using Partages.Cli.Cli;
+using Partages.Client.Presentation;
 using Spectre.Console;
 
 namespace Partages.Cli.Commands;
@@ -19,12 +20,12 @@ internal static class NodesCommand
             foreach (var node in nodes)
             {
                 table.AddRow(
-                    Markup.Escape(node.Name),
+                    TerminalMarkup.Escape(node.Name),
                     node.Revoked ? "[red]revoked[/]" : node.Online ? "[green]yes[/]" : "no",
                     node.LastSeen is null ? "-" : node.LastSeen.ToDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
-                    Markup.Escape(node.AgentVersion),
-                    Markup.Escape(node.OnnxruntimeVersion),
-                    Markup.Escape(string.Join(", ", node.Datasets.Select(d => $"{d.Name} (~{d.ApproximateDocuments.ToString(CultureInfo.InvariantCulture)})"))),
+                    TerminalMarkup.Escape(node.AgentVersion),
+                    TerminalMarkup.Escape(node.OnnxruntimeVersion),
+                    TerminalMarkup.Escape(string.Join(", ", node.Datasets.Select(d => $"{d.Name} (~{d.ApproximateDocuments.ToString(CultureInfo.InvariantCulture)})"))),
                     node.CertificateNotAfter is null ? "-" : node.CertificateNotAfter.ToDateTimeOffset().ToString("yyyy-MM-dd", CultureInfo.InvariantCulture));
             }
 

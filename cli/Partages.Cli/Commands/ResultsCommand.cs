@@ -2,6 +2,7 @@ using System.CommandLine;
 using Partages.Cli.Cli;
 using Partages.Cli.Output;
 using Partages.Client.Presentation;
+using Partages.Contracts;
 using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Commands;
@@ -33,8 +34,8 @@ internal static class ResultsCommand
         if (string.IsNullOrEmpty(evaluation.PooledResultJson) || ResultJson.DeserializePooled(evaluation.PooledResultJson).Pooled is null)
         {
             throw new CliException(ExitCodes.Failed, Client.EvaluatorClient.IsFinal(evaluation.State)
-                ? $"Evaluation {id} is {RunStates.Name(evaluation.State)} without a result{(evaluation.Reason.Length > 0 ? ": " + evaluation.Reason : "")}."
-                : $"Evaluation {id} is still {RunStates.Name(evaluation.State)}; follow it with 'partages watch {id}'.");
+                ? $"Evaluation {TerminalText.Escape(id)} is {RunStates.Name(evaluation.State)} without a result{(evaluation.Reason.Length > 0 ? ": " + TerminalText.Escape(evaluation.Reason) : "")}."
+                : $"Evaluation {TerminalText.Escape(id)} is still {RunStates.Name(evaluation.State)}; follow it with 'partages watch {TerminalText.Escape(id)}'.");
         }
 
         switch (format)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Partages.Cli.Cli;
 using Partages.Cli.Signing;
+using Partages.Contracts;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
@@ -90,13 +91,13 @@ internal static class SubmitCommand
         var evaluation = await session.Client.SubmitAsync(yaml, modelHash, nodes, signature, cancellationToken).ConfigureAwait(false);
         if (quiet)
         {
-            await context.Output.WriteLineAsync(evaluation.Id).ConfigureAwait(false);
+            await context.Output.WriteLineAsync(TerminalText.Escape(evaluation.Id)).ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 
         await context.Output.WriteLineAsync(
-            $"Submitted evaluation {evaluation.Id} ({evaluation.Name}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => r.NodeName))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
-        await context.Output.WriteLineAsync($"Follow it with: partages watch {evaluation.Id}").ConfigureAwait(false);
+            $"Submitted evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => TerminalText.Escape(r.NodeName)))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
+        await context.Output.WriteLineAsync($"Follow it with: partages watch {TerminalText.Escape(evaluation.Id)}").ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 }

@@ -3,6 +3,7 @@ using Grpc.Core;
 using Partages.Cli.Cli;
 using Partages.Cli.Output;
 using Partages.Client;
+using Partages.Contracts;
 using Partages.Contracts.V1;
 using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
@@ -48,18 +49,19 @@ internal static class WatchCommand
             final = await FollowAsync(context, session, id, new LineRunProgress(context.Output), reconnectFor, cancellationToken).ConfigureAwait(false);
         }
 
+        // Ids, names and reasons come from the coordinator: escaped one by one (TerminalText), so none fakes a line.
         await context.Output.WriteLineAsync(
-            $"Evaluation {final.Id} ({final.Name}) {RunStates.Name(final.State)}: {final.IncludedSites.Count} site(s) pooled" +
-            (final.IncludedSites.Count > 0 ? $" ({string.Join(", ", final.IncludedSites)})" : "") +
-            (final.Reason.Length > 0 ? $"; {final.Reason}" : "") + ".").ConfigureAwait(false);
+            $"Evaluation {TerminalText.Escape(final.Id)} ({TerminalText.Escape(final.Name)}) {RunStates.Name(final.State)}: {final.IncludedSites.Count} site(s) pooled" +
+            (final.IncludedSites.Count > 0 ? $" ({string.Join(", ", final.IncludedSites.Select(TerminalText.Escape))})" : "") +
+            (final.Reason.Length > 0 ? $"; {TerminalText.Escape(final.Reason)}" : "") + ".").ConfigureAwait(false);
         foreach (var run in final.Runs.Where(r => r.State != RunState.Succeeded))
         {
-            await context.Output.WriteLineAsync($"  {run.NodeName}: {RunStates.Name(run.State)}{(run.Reason.Length > 0 ? " — " + run.Reason : "")}").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"  {TerminalText.Escape(run.NodeName)}: {RunStates.Name(run.State)}{(run.Reason.Length > 0 ? " — " + TerminalText.Escape(run.Reason) : "")}").ConfigureAwait(false);
         }
 
         if (final.State == EvaluationState.Completed)
         {
-            await context.Output.WriteLineAsync($"Results: partages results {final.Id}").ConfigureAwait(false);
+            await context.Output.WriteLineAsync($"Results: partages results {TerminalText.Escape(final.Id)}").ConfigureAwait(false);
             return ExitCodes.Ok;
         }
 

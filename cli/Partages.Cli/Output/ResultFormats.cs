@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Partages.Client.Presentation;
+using Partages.Contracts;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
@@ -81,8 +82,8 @@ internal static class ResultFormats
     {
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
         var md = new StringBuilder();
-        md.Append(CultureInfo.InvariantCulture, $"# Evaluation {evaluation.Name} (`{evaluation.Id}`)\n\n");
-        md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle `{evaluation.ModelBundleSha256}` · spec `{evaluation.SpecSha256}`\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"# Evaluation {Cell(evaluation.Name)} ({Code(evaluation.Id)})\n\n");
+        md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle {Code(evaluation.ModelBundleSha256)} · spec {Code(evaluation.SpecSha256)}\n\n");
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? result.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var multiLabel = ResultsTable.IsMultiLabel(result.Task);
         md.Append(multiLabel ? "| site | documents | subset accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |" : "| site | documents | accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |");
@@ -157,7 +158,7 @@ internal static class ResultFormats
             foreach (var (site, part) in manifest.Sites)
             {
                 md.Append(CultureInfo.InvariantCulture,
-                    $"| {Cell(site)} | {Cell(part.Dataset ?? "-")} | `{part.DatasetFingerprint ?? "-"}` | {Cell(part.AgentVersion ?? "-")} | {Cell(part.OnnxruntimeVersion ?? "-")} |\n");
+                    $"| {Cell(site)} | {Cell(part.Dataset ?? "-")} | {Code(part.DatasetFingerprint ?? "-")} | {Cell(part.AgentVersion ?? "-")} | {Cell(part.OnnxruntimeVersion ?? "-")} |\n");
             }
         }
 
@@ -189,5 +190,33 @@ internal static class ResultFormats
     private static string Field(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
-    private static string Cell(string value) => value.Replace("|", "\\|", StringComparison.Ordinal).Replace('\n', ' ');
+    /// <summary>
+    /// Text from the coordinator as Markdown text, inside a table cell or not. Names, notes and reasons come from the
+    /// coordinator and the nodes; the report is pasted into issues and papers, where a renderer would run raw HTML
+    /// and follow injected links. So HTML is entity-escaped, the characters that break out of a cell or make a link or
+    /// a code span are backslash-escaped ('|' would end the cell, '[' start a link), and line breaks and other control characters are shown escaped
+    /// (<see cref="TerminalText"/>) instead of ending the row.
+    /// </summary>
+    internal static string Cell(string value)
+    {
+        var text = TerminalText.Escape(value);
+        var cell = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '&' => cell.Append("&amp;"),
+                '<' => cell.Append("&lt;"),
+                '>' => cell.Append("&gt;"),
+                '\\' or '|' or '`' or '[' or ']' => cell.Append('\\').Append(c),
+                _ => cell.Append(c),
+            };
+        }
+
+        return cell.ToString();
+    }
+
+    /// <summary>An id or a hash as a code span: HTML is inert there, but a backtick would close it and a '|' end the cell.</summary>
+    internal static string Code(string value) =>
+        "`" + TerminalText.Escape(value).Replace('`', '\'').Replace("|", "\\|", StringComparison.Ordinal) + "`";
 }

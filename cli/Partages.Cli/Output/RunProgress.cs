@@ -1,6 +1,8 @@
 using System.Globalization;
 using Partages.Client;
+using Partages.Contracts;
 using Partages.Contracts.V1;
+using Partages.Client.Presentation;
 using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
@@ -52,7 +54,7 @@ internal sealed class LiveRunProgress(ProgressContext progress) : IRunProgressVi
         };
         // The unit says what the bar fills with: the bundle's bytes while downloading, documents while running.
         var unit = run.Total > 0 && !EvaluatorClient.IsFinal(run.State) ? $" {RunStates.Count(run.Done, run.Total, run.ProgressUnit)}" : "";
-        return $"{Markup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]{unit}";
+        return $"{TerminalMarkup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]{unit}";
     }
 }
 
@@ -72,7 +74,8 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
             }
 
             _shown[run.Id] = (run.State, quarter);
-            var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{run.NodeName}: {RunStates.Name(run.State)}");
+            // Names and reasons come from the coordinator: escaped, so none can rewrite the terminal or fake a line.
+            var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{TerminalText.Escape(run.NodeName)}: {RunStates.Name(run.State)}");
             if (run.Total > 0)
             {
                 line.Append(' ').Append(RunStates.Count(run.Done, run.Total, run.ProgressUnit));
@@ -80,7 +83,7 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
 
             if (run.Reason.Length > 0)
             {
-                line.Append(" — ").Append(run.Reason);
+                line.Append(" — ").Append(TerminalText.Escape(run.Reason));
             }
 
             output.WriteLine(line.ToString());

@@ -12,10 +12,10 @@ public static class ResultsTable
 {
     public static void Write(IAnsiConsole console, EvaluationView evaluation)
     {
-        console.MarkupLine($"[bold]Evaluation[/] {Markup.Escape(evaluation.Name)} ({Markup.Escape(evaluation.Id)}): [bold]{State(evaluation.State)}[/]");
+        console.MarkupLine($"[bold]Evaluation[/] {TerminalMarkup.Escape(evaluation.Name)} ({TerminalMarkup.Escape(evaluation.Id)}): [bold]{State(evaluation.State)}[/]");
         foreach (var run in evaluation.Runs.Where(r => r.State != RunState.Succeeded))
         {
-            console.MarkupLine($"  [yellow]{Markup.Escape(run.NodeName)}[/]: {run.State} — {Markup.Escape(run.Reason)}");
+            console.MarkupLine($"  [yellow]{TerminalMarkup.Escape(run.NodeName)}[/]: {run.State} — {TerminalMarkup.Escape(run.Reason)}");
         }
 
         if (string.IsNullOrEmpty(evaluation.PooledResultJson))
@@ -31,12 +31,12 @@ public static class ResultsTable
             .AddColumns("site", "documents", multiLabel ? "subset accuracy [[95% CI]]" : "accuracy [[95% CI]]", "macro P", "macro R", "macro F1 [[95% CI]]", "privacy");
         foreach (var label in labels)
         {
-            table.AddColumn(new TableColumn($"F1 {Markup.Escape(label)}").RightAligned());
+            table.AddColumn(new TableColumn($"F1 {TerminalMarkup.Escape(label)}").RightAligned());
         }
 
         foreach (var (site, document) in result.PerSite)
         {
-            table.AddRow(Row(Markup.Escape(site), document, labels));
+            table.AddRow(Row(TerminalMarkup.Escape(site), document, labels));
         }
 
         if (result.Pooled is not null)
@@ -50,12 +50,12 @@ public static class ResultsTable
             var matrix = new Table().Title(MatrixTitle(result.Task)).AddColumn("gold \\ predicted");
             foreach (var label in labels)
             {
-                matrix.AddColumn(new TableColumn(Markup.Escape(label)).RightAligned());
+                matrix.AddColumn(new TableColumn(TerminalMarkup.Escape(label)).RightAligned());
             }
 
             for (var g = 0; g < labels.Count; g++)
             {
-                matrix.AddRow([Markup.Escape(labels[g]), .. result.Pooled.ConfusionMatrix.Matrix[g].Select(c => c.ToString(CultureInfo.InvariantCulture))]);
+                matrix.AddRow([TerminalMarkup.Escape(labels[g]), .. result.Pooled.ConfusionMatrix.Matrix[g].Select(c => c.ToString(CultureInfo.InvariantCulture))]);
             }
 
             console.Write(matrix);
@@ -63,12 +63,12 @@ public static class ResultsTable
 
         foreach (var missing in result.MissingSites)
         {
-            console.MarkupLine($"[yellow]Not in the pooled result:[/] {Markup.Escape(missing.Site)} — {Markup.Escape(missing.Reason)}");
+            console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
         }
 
         foreach (var line in PrivacyNotes(result))
         {
-            console.MarkupLine(Markup.Escape(line));
+            console.MarkupLine(TerminalMarkup.Escape(line));
         }
     }
 
@@ -98,12 +98,12 @@ public static class ResultsTable
         site,
         document.NDocuments.ToString(CultureInfo.InvariantCulture),
         // Escaped: an interval's brackets would read as Spectre markup.
-        Markup.Escape(WithInterval(document.Accuracy, document.Intervals?.Accuracy)),
+        TerminalMarkup.Escape(WithInterval(document.Accuracy, document.Intervals?.Accuracy)),
         F(document.Macro.Precision),
         F(document.Macro.Recall),
-        Markup.Escape(WithInterval(document.Macro.F1, document.Intervals?.MacroF1)),
-        Markup.Escape(PrivacyLabel(document)),
-        .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? Markup.Escape(WithInterval(m.F1, document.Intervals?.PerClass.GetValueOrDefault(l)?.F1)) : "-"),
+        TerminalMarkup.Escape(WithInterval(document.Macro.F1, document.Intervals?.MacroF1)),
+        TerminalMarkup.Escape(PrivacyLabel(document)),
+        .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? TerminalMarkup.Escape(WithInterval(m.F1, document.Intervals?.PerClass.GetValueOrDefault(l)?.F1)) : "-"),
     ];
 
     /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>

@@ -2,11 +2,12 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Partages.Contracts;
 using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Admin;
 
-/// <summary><c>admin enrollment-token | api-token | revoke-node</c>: offline operations on a data dir.</summary>
+/// <summary><c>admin enrollment-token | api-token | revoke-api-token | revoke-node</c>: offline operations on a data dir.</summary>
 public static class AdminCommands
 {
     public static Command Create()
@@ -14,6 +15,7 @@ public static class AdminCommands
         var admin = new Command("admin", "Operator commands that work directly on a data dir (the server may be running).");
         admin.Subcommands.Add(EnrollmentToken());
         admin.Subcommands.Add(ApiToken());
+        admin.Subcommands.Add(RevokeApiToken());
         admin.Subcommands.Add(RevokeNode());
         return admin;
     }
@@ -95,6 +97,20 @@ public static class AdminCommands
         return command;
     }
 
+    private static Command RevokeApiToken()
+    {
+        var dataDir = DataDir();
+        var name = new Option<string>("--name") { Description = "The token's name, as given to api-token.", Required = true, HelpName = "NAME" };
+        var command = new Command("revoke-api-token", "Deletes an API token: calls with it are refused, and its open live streams close within seconds.") { dataDir, name };
+        command.SetAction((parse, ct) => RunAsync(parse, async output =>
+        {
+            var tokenName = parse.GetValue(name)!;
+            await AdminOperations.RevokeApiTokenAsync(Path.GetFullPath(parse.GetValue(dataDir)!), tokenName, ct).ConfigureAwait(false);
+            await output.WriteLineAsync($"API token '{tokenName}' revoked; calls with it are refused and its open streams close within seconds (Coordinator:TokenCheckIntervalSeconds).").ConfigureAwait(false);
+        }));
+        return command;
+    }
+
     private static Command RevokeNode()
     {
         var dataDir = DataDir();
@@ -113,20 +129,28 @@ public static class AdminCommands
     /// <summary>Runs an admin action: exit code 0, or 1 with the reason on standard error.</summary>
     private static async Task<int> RunAsync(ParseResult parse, Func<TextWriter, Task> action)
     {
+        // What an admin command prints goes through the terminal guard: names and messages echo what was typed or stored.
+        var output = TerminalText.Guard(parse.InvocationConfiguration.Output);
+        var error = TerminalText.Guard(parse.InvocationConfiguration.Error);
         try
         {
-            await action(parse.InvocationConfiguration.Output).ConfigureAwait(false);
+            await action(output).ConfigureAwait(false);
             return 0;
         }
         catch (AdminException ex)
         {
-            await parse.InvocationConfiguration.Error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
+            await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 1;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
         {
-            await parse.InvocationConfiguration.Error.WriteLineAsync($"error: the data dir cannot be used: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: the data dir cannot be used: {ex.Message}").ConfigureAwait(false);
             return 1;
+        }
+        finally
+        {
+            await output.FlushAsync().ConfigureAwait(false);
+            await error.FlushAsync().ConfigureAwait(false);
         }
     }
 

@@ -1,7 +1,8 @@
 using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Enrollment;
+using Partages.Contracts;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
+using Partages.Evaluation;
 
 namespace Partages.Coordinator.Admin;
 
@@ -23,7 +24,7 @@ public static class AdminOperations
         ArgumentNullException.ThrowIfNull(time);
         if (!NodeNames.IsValid(node))
         {
-            throw new AdminException($"--node '{node}' is not a valid node name: {NodeNames.Rule}.");
+            throw new AdminException($"--node '{TerminalText.Escape(node)}' is not a valid node name: {NodeNames.Rule}.");
         }
 
         using var ca = CertificateAuthority.LoadOrCreate(dataDir, time, out var created);
@@ -69,12 +70,22 @@ public static class AdminOperations
         return new ApiTokenIssued(name, role, token, existing is not null);
     }
 
+    /// <summary>Deletes the API token of <paramref name="name"/>: calls with it are refused and its open streams close within seconds.</summary>
+    public static async Task RevokeApiTokenAsync(string dataDir, string name, CancellationToken cancellationToken)
+    {
+        await using var db = await OpenAsync(dataDir, cancellationToken).ConfigureAwait(false);
+        var entity = await db.ApiTokens.SingleOrDefaultAsync(t => t.Name == name, cancellationToken).ConfigureAwait(false)
+            ?? throw new AdminException($"No API token is named '{TerminalText.Escape(name)}'.");
+        db.ApiTokens.Remove(entity);
+        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     public static async Task<NodeRevoked> RevokeNodeAsync(string dataDir, string node, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(time);
         await using var db = await OpenAsync(dataDir, cancellationToken).ConfigureAwait(false);
         var entity = await db.Nodes.SingleOrDefaultAsync(n => n.Name == node, cancellationToken).ConfigureAwait(false)
-            ?? throw new AdminException($"No enrolled node is named '{node}'.");
+            ?? throw new AdminException($"No enrolled node is named '{TerminalText.Escape(node)}'.");
         var already = entity.Revoked;
         if (!already)
         {
@@ -88,7 +99,7 @@ public static class AdminOperations
 
     private static async Task<CoordinatorDbContext> OpenAsync(string dataDir, CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(dataDir);
+        DataDirectory.Secure(dataDir);
         var db = new CoordinatorDbContext(CoordinatorDatabase.Options(dataDir));
         await CoordinatorDatabase.InitializeAsync(db, cancellationToken).ConfigureAwait(false);
         return db;

@@ -32,13 +32,14 @@ public static class ApiEndpoints
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
 
         // The node list again whenever a node connects, goes or sends a heartbeat, or its runs change.
-        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        // Every stream also ends when its API token is revoked or replaced (ApiTokenWatch).
+        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ChangesAsync(
                 async c => ApiJson.Serialize(new { nodes = await model.NodesAsync(c).ConfigureAwait(false) }),
                 () => Task.WhenAny(sessions.NextChange(), notifier.NextAnyChange()),
                 "snapshot",
                 time,
-                lifetime.ApplicationStopping,
+                tokens.Ending(context, lifetime.ApplicationStopping),
                 ct)));
 
         // Paged like ListEvaluations: limit is the page size, page_token the previous answer's next_page_token.
@@ -64,7 +65,7 @@ public static class ApiEndpoints
         });
 
         // The evaluation list again whenever an evaluation is submitted or changes; same filters as the list.
-        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
             if (!ApiReadModel.TryParseState(state, out var status))
             {
@@ -82,7 +83,7 @@ public static class ApiEndpoints
                 notifier.NextAnyChange,
                 "snapshot",
                 time,
-                lifetime.ApplicationStopping,
+                tokens.Ending(context, lifetime.ApplicationStopping),
                 ct));
         });
 
@@ -91,12 +92,12 @@ public static class ApiEndpoints
                 ? TypedResults.Json(evaluation, ApiJson.Options)
                 : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
 
-        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
             return await model.EvaluationAsync(caller, id, ct).ConfigureAwait(false) is null
                 ? ApiJson.NotFound($"Evaluation '{id}' does not exist.")
-                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, lifetime.ApplicationStopping, ct));
+                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, tokens.Ending(context, lifetime.ApplicationStopping), ct));
         });
 
         return endpoints;

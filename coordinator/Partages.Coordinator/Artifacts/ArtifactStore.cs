@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Scheduling;
 
 namespace Partages.Coordinator.Artifacts;
 
@@ -29,6 +30,18 @@ public sealed class ArtifactStore(IDbContextFactory<CoordinatorDbContext> dbFact
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var artifact = await db.Artifacts.AsNoTracking().SingleOrDefaultAsync(a => a.Sha256 == sha256, cancellationToken).ConfigureAwait(false);
         return artifact is not null && File.Exists(PathOf(sha256)) ? artifact : null;
+    }
+
+    /// <summary>
+    /// Whether <paramref name="nodeName"/> holds a run (offered to it and not final) of an evaluation of this bundle:
+    /// the only bundles a node may download.
+    /// </summary>
+    public async Task<bool> IsOfferedToAsync(string sha256, string nodeName, CancellationToken cancellationToken)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return await db.Runs.AsNoTracking().AnyAsync(
+            r => r.NodeName == nodeName && RunLifecycle.AtNode.Contains(r.Status) && r.Evaluation!.ModelBundleSha256 == sha256,
+            cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Moves a verified temp file into the store and records it; keeps the existing copy if it is already there.</summary>

@@ -38,9 +38,10 @@ public sealed partial class ArtifactTransfer(
             problems.Add("header.sha256 must be 64 hex digits.");
         }
 
-        if (header.SizeBytes < 0 || header.SizeBytes > options.Value.MaxArtifactBytes)
+        if (header.SizeBytes < 1 || header.SizeBytes > options.Value.MaxArtifactBytes)
         {
-            problems.Add($"header.size_bytes is {header.SizeBytes}; it must be within 0..{options.Value.MaxArtifactBytes}.");
+            // An empty upload is never a model bundle: refused before a byte is read.
+            problems.Add($"header.size_bytes is {header.SizeBytes}; it must be within 1..{options.Value.MaxArtifactBytes}.");
         }
 
         if (problems.Count > 0)
@@ -85,6 +86,12 @@ public sealed partial class ArtifactTransfer(
                 throw new RpcException(new Status(StatusCode.InvalidArgument, $"The bytes hash to sha256 {actual}; the header announced {expected}."));
             }
 
+            if (BundleShape.Problem(temp) is { } notABundle)
+            {
+                Log.NotABundle(logger, actual, uploadedBy);
+                throw new RpcException(new Status(StatusCode.InvalidArgument, notABundle));
+            }
+
             var artifact = await store.CommitAsync(
                 temp,
                 new ArtifactEntity
@@ -126,6 +133,14 @@ public sealed partial class ArtifactTransfer(
         if (request.Offset < 0 || request.MaxChunkBytes < 0 || request.Length < 0)
         {
             throw new RpcException(new Status(StatusCode.InvalidArgument, "offset, max_chunk_bytes and length must not be negative."));
+        }
+
+        // A node downloads only the bundles of jobs offered to it. The refusal is the same whether the bundle exists
+        // or not, so a node cannot probe which models were uploaded.
+        if (!await store.IsOfferedToAsync(sha, node, cancellationToken).ConfigureAwait(false))
+        {
+            Log.DownloadRefused(logger, sha, node);
+            throw new RpcException(new Status(StatusCode.PermissionDenied, "No job offered to this node uses this artifact."));
         }
 
         var artifact = await store.FindAsync(sha, cancellationToken).ConfigureAwait(false)
@@ -190,6 +205,12 @@ public sealed partial class ArtifactTransfer(
 
         [LoggerMessage(501, LogLevel.Information, "Artifact {Sha256} sent to node {Node} from offset {Offset} ({Bytes} bytes).")]
         public static partial void Downloaded(ILogger logger, string sha256, string node, long offset, long bytes);
+
+        [LoggerMessage(503, LogLevel.Warning, "Upload {Sha256} by {By} refused: not a model bundle (a zip with a valid manifest.json).")]
+        public static partial void NotABundle(ILogger logger, string sha256, string by);
+
+        [LoggerMessage(504, LogLevel.Warning, "Node {Node} asked for artifact {Sha256}, which no job offered to it uses; refused.")]
+        public static partial void DownloadRefused(ILogger logger, string sha256, string node);
 
         [LoggerMessage(502, LogLevel.Information, "Artifact {Sha256} stream to node {Node} from offset {Offset} stopped early ({Bytes} bytes sent; it was to end at {End}).")]
         public static partial void DownloadStopped(ILogger logger, string sha256, string node, long offset, long bytes, long end);

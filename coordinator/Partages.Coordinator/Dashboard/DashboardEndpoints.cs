@@ -36,7 +36,8 @@ public static partial class DashboardEndpoints
 
         dashboard.MapGet("/assets/{name}", (string name, DashboardAssets assets, HttpContext context) => assets.Serve(name, context));
         dashboard.MapGet("/login", (string? return_url) => Page(LoginPage.Render(SafeReturn(return_url), null)));
-        dashboard.MapPost("/login", LoginAsync);
+        // Each attempt costs a token lookup and tells a guesser yes or no: limited per client address (Hosting/WebSecurity).
+        dashboard.MapPost("/login", LoginAsync).RequireRateLimiting(Hosting.WebSecurity.LoginPolicy);
         dashboard.MapPost("/logout", Logout);
 
         var pages = dashboard.MapGroup("").AddEndpointFilter<RequireSession>();

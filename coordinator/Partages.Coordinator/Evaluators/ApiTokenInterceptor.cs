@@ -81,7 +81,7 @@ public sealed partial class ApiTokenInterceptor(IDbContextFactory<CoordinatorDbC
         var hash = SecretTokens.Hash(trimmed);
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var entity = await db.ApiTokens.AsNoTracking().SingleOrDefaultAsync(t => t.TokenSha256 == hash, cancellationToken).ConfigureAwait(false);
-        return entity is null ? null : new EvaluatorIdentity(entity.Name, entity.Role);
+        return entity is null ? null : new EvaluatorIdentity(entity.Name, entity.Role) { TokenSha256 = hash };
     }
 
     private static partial class Log

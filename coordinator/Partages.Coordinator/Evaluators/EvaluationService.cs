@@ -22,6 +22,7 @@ public sealed class EvaluationService(
     RunScheduler scheduler,
     EvaluationQueries queries,
     EvaluationChangeNotifier notifier,
+    ApiTokenWatch tokens,
     IHostApplicationLifetime lifetime) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
 {
     public override async Task<ArtifactRef> UploadArtifact(IAsyncStreamReader<UploadArtifactRequest> requestStream, ServerCallContext context)
@@ -55,6 +56,12 @@ public sealed class EvaluationService(
         }
 
         var signature = SignatureOrNull(request.ModelSignature);
+
+        // The request's own list is held to the spec's rule (count, names), so neither way of naming nodes is unchecked.
+        if (NodeNames.ProblemWithTargets(request.Nodes) is { } nodesProblem)
+        {
+            throw new RpcException(new Status(StatusCode.InvalidArgument, "nodes " + nodesProblem + "."));
+        }
 
         var enrolled = await queries.EnrolledNodeNamesAsync(ct).ConfigureAwait(false);
         var explicitNodes = request.Nodes.Count > 0 ? request.Nodes.ToList() : [.. spec.Nodes];
@@ -146,7 +153,9 @@ public sealed class EvaluationService(
         var ct = context.CancellationToken;
         // Ends normally when the coordinator stops (StreamShutdown): a client that sees the stream end before the
         // evaluation is final reads it again and watches anew, from this coordinator once restarted or another one.
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(ct, lifetime.ApplicationStopping);
+        // Ends UNAUTHENTICATED when the caller's token is revoked or replaced meanwhile (ApiTokenWatch).
+        using var watch = tokens.Start(caller, ct, lifetime.ApplicationStopping);
+        var ended = watch.Ended;
         Contracts.V1.Evaluation? previous = null;
         while (!ended.IsCancellationRequested)
         {
@@ -159,10 +168,15 @@ public sealed class EvaluationService(
                 previous = current;
             }
 
-            if (current.State != EvaluationState.Running || !await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false))
+            if (current.State != EvaluationState.Running || !await StreamShutdown.ContinuesAfterAsync(changed, ended).ConfigureAwait(false))
             {
-                return;
+                break;
             }
+        }
+
+        if (watch.Revoked)
+        {
+            throw ApiTokenWatch.Watch.RevokedError();
         }
     }
 

@@ -8,6 +8,9 @@ public sealed record EvaluatorIdentity(string Name, ApiRole Role)
 {
     private const string UserStateKey = "partages.evaluator";
 
+    /// <summary>The SHA-256 of the token the caller presented: what live streams check to end when it is revoked or replaced.</summary>
+    public string TokenSha256 { get; init; } = "";
+
     /// <summary>Admins may do everything, evaluators submit and cancel their own work, viewers only read.</summary>
     public bool Has(ApiRole role) => Role >= role;
 

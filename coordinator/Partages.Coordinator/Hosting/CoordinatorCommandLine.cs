@@ -83,6 +83,12 @@ public static class CoordinatorCommandLine
                 await parse.InvocationConfiguration.Error.WriteLineAsync("error: invalid arguments: " + ex.Message).ConfigureAwait(false);
                 return 2;
             }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The data dir is created (0700) while the server is built: one line, not a stack trace.
+                await parse.InvocationConfiguration.Error.WriteLineAsync("error: the data dir cannot be used: " + ex.Message).ConfigureAwait(false);
+                return 1;
+            }
 
             await using (app.ConfigureAwait(false))
             {

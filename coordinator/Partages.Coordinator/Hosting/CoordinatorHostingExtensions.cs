@@ -30,6 +30,8 @@ public static class CoordinatorHostingExtensions
         }
 
         options.DataDir = Path.GetFullPath(options.DataDir);
+        // Before anything writes in it (the CA is created when Kestrel starts, before the database initializer runs).
+        Persistence.DataDirectory.Secure(options.DataDir);
         builder.Services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorOptionsValidator>();
         builder.Services.AddOptions<CoordinatorOptions>().Bind(section)
             .PostConfigure(o => o.DataDir = options.DataDir)

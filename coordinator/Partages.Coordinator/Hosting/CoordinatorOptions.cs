@@ -37,6 +37,15 @@ public sealed class CoordinatorOptions
     /// <summary>Validity of node certificates issued at enrollment.</summary>
     public int NodeCertificateDays { get; set; } = 365;
 
+    /// <summary>Dashboard sign-in attempts allowed per client IP address and minute; more are answered 429 with Retry-After.</summary>
+    public int LoginAttemptsPerMinute { get; set; } = 10;
+
+    /// <summary>How long browsers remember to reach the coordinator over HTTPS only (the HSTS max-age); 0 sends no HSTS header.</summary>
+    public int HstsMaxAgeDays { get; set; } = 365;
+
+    /// <summary>How often open live streams (server-sent events, WatchEvaluation) check that their API token still exists.</summary>
+    public int TokenCheckIntervalSeconds { get; set; } = 2;
+
     /// <summary>Send exception text to gRPC callers. For debugging only.</summary>
     public bool EnableDetailedErrors { get; set; }
 

@@ -67,6 +67,21 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
             errors.Add($"{s}:NodeCertificateDays is {options.NodeCertificateDays}; it must be within 1..3650.");
         }
 
+        if (options.LoginAttemptsPerMinute is < 1 or > 10_000)
+        {
+            errors.Add($"{s}:LoginAttemptsPerMinute is {options.LoginAttemptsPerMinute}; it must be within 1..10000.");
+        }
+
+        if (options.HstsMaxAgeDays is < 0 or > 3650)
+        {
+            errors.Add($"{s}:HstsMaxAgeDays is {options.HstsMaxAgeDays}; it must be within 0..3650 (0: no HSTS header).");
+        }
+
+        if (options.TokenCheckIntervalSeconds is < 1 or > 300)
+        {
+            errors.Add($"{s}:TokenCheckIntervalSeconds is {options.TokenCheckIntervalSeconds}; it must be within 1..300.");
+        }
+
         foreach (var host in options.ServerHostNames)
         {
             if (Uri.CheckHostName(host) == UriHostNameType.Unknown)

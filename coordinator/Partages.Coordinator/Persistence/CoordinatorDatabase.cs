@@ -37,7 +37,7 @@ public static class CoordinatorDatabase
         var file = db.Database.GetDbConnection().DataSource;
         if (Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
         {
-            Directory.CreateDirectory(folder);
+            DataDirectory.Secure(folder);
         }
 
         await db.Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);

@@ -97,7 +97,13 @@ public static partial class SpecParser
             }
         }
 
-        var nodes = reader.StringList("nodes", required: false) ?? [];
+        // Aliases let 60 KB of YAML name tens of thousands of nodes: the count is capped before any item is read.
+        var nodes = reader.StringList("nodes", required: false, maxItems: NodeNames.MaxTargets) ?? [];
+        if (NodeNames.ProblemWithTargets(nodes) is { } nodesProblem)
+        {
+            reader.AddError("nodes", nodesProblem);
+        }
+
         var minSites = reader.Integer("min_sites", required: false, min: 1, max: 10_000) ?? 1;
         if (nodes.Count > 0 && minSites > nodes.Count)
         {
@@ -192,7 +198,7 @@ public static partial class SpecParser
             return value;
         }
 
-        public IReadOnlyList<string>? StringList(string field, bool required)
+        public IReadOnlyList<string>? StringList(string field, bool required, int maxItems = int.MaxValue)
         {
             var node = Find(field);
             if (node is null)
@@ -204,6 +210,12 @@ public static partial class SpecParser
             if (node is not YamlSequenceNode sequence)
             {
                 errors.Add(Error(node, field, "must be a list, e.g. [a, b] or one '- item' per line"));
+                return null;
+            }
+
+            if (sequence.Children.Count > maxItems)
+            {
+                errors.Add(Error(node, field, $"lists {sequence.Children.Count} items; at most {maxItems} may be given"));
                 return null;
             }
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using Partages.Contracts;
 using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Configuration;
 
@@ -44,7 +45,8 @@ internal static class JobsCommand
             output.WriteLine($"{"RUN",-38} {"STATE",-26} {"REQUESTED (UTC)",-20} {"SPEC",-28} DATASET");
             foreach (var ticket in tickets)
             {
-                output.WriteLine($"{ticket.RunId,-38} {ticket.State,-26} {ticket.RequestedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {ticket.Spec.Name,-28} {ticket.Dataset.Name}");
+                // Ids and names come from the coordinator: escaped one by one, so none can fake a row or drive the terminal.
+                output.WriteLine($"{E(ticket.RunId),-38} {E(ticket.State),-26} {ticket.RequestedAt.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),-20} {E(ticket.Spec.Name),-28} {E(ticket.Dataset.Name)}");
             }
 
             var waiting = tickets.Count(t => JobStates.IsWaiting(t.State));
@@ -77,19 +79,22 @@ internal static class JobsCommand
                 return ExitCodes.Failure;
             }
 
-            output.WriteLine($"Run            {ticket.RunId}");
-            output.WriteLine($"Evaluation     {ticket.EvaluationId}");
-            output.WriteLine($"State          {ticket.State}{(ticket.Outcome is null ? "" : $" ({ticket.Outcome})")}");
+            // What the approver decides on: every field from outside (the coordinator's ids, the evaluator's spec) is
+            // escaped (TerminalText), so an escape sequence in a spec comment cannot clear the screen or show other text.
+            output.WriteLine($"Run            {E(ticket.RunId)}");
+            output.WriteLine($"Evaluation     {E(ticket.EvaluationId)}");
+            output.WriteLine($"State          {E(ticket.State)}{(ticket.Outcome is null ? "" : $" ({E(ticket.Outcome)})")}");
             output.WriteLine($"Requested      {ticket.RequestedAt.UtcDateTime.ToString("u", CultureInfo.InvariantCulture)}");
-            output.WriteLine($"Spec           {ticket.Spec.Name} (task {ticket.Spec.Task}), sha256 {ticket.Spec.Sha256}");
-            output.WriteLine($"Model bundle   sha256 {ticket.Bundle.Sha256}, {ticket.Bundle.SizeBytes} bytes; {ticket.Bundle.Signer}");
-            output.WriteLine($"Dataset        {ticket.Dataset.Name}: snapshot {ticket.Dataset.Fingerprint}, {ticket.Dataset.Documents} documents");
-            output.WriteLine($"Legal basis    {ticket.Dataset.LegalBasis}");
+            output.WriteLine($"Spec           {E(ticket.Spec.Name)} (task {E(ticket.Spec.Task)}), sha256 {E(ticket.Spec.Sha256)}");
+            output.WriteLine($"Model bundle   sha256 {E(ticket.Bundle.Sha256)}, {ticket.Bundle.SizeBytes} bytes; {E(ticket.Bundle.Signer)}");
+            output.WriteLine($"Dataset        {E(ticket.Dataset.Name)}: snapshot {E(ticket.Dataset.Fingerprint)}, {ticket.Dataset.Documents} documents");
+            output.WriteLine($"Legal basis    {E(ticket.Dataset.LegalBasis)}");
             output.WriteLine();
             output.WriteLine("The spec, as the evaluator submitted it:");
             foreach (var line in ticket.Spec.Yaml.TrimEnd().Split('\n'))
             {
-                output.WriteLine("  " + line.TrimEnd('\r'));
+                // Line by line: a CR inside a line is shown, not obeyed (a CRLF file's line ends are not).
+                output.WriteLine("  " + E(line.EndsWith('\r') ? line[..^1] : line));
             }
 
             if (ticket.Payload is { } payload)
@@ -97,7 +102,7 @@ internal static class JobsCommand
                 output.WriteLine();
                 var path = JobFiles.PayloadPath(directory, runId);
                 output.WriteLine($"The payload that would leave this node: sha256 {payload.Sha256}, {payload.Bytes} bytes ({path}):");
-                output.WriteLine(File.Exists(path) ? File.ReadAllText(path) : "(the payload file is missing)");
+                output.WriteLine(File.Exists(path) ? TerminalText.EscapeLines(File.ReadAllText(path)) : "(the payload file is missing)");
             }
 
             output.WriteLine();
@@ -215,6 +220,8 @@ internal static class JobsCommand
         output.WriteLine($"{(approve ? "Approved" : "Rejected")} {what} of job '{runId}' as '{by}'. The agent applies it within seconds and records it in the audit log; 'jobs show {runId}' shows the new state.");
         return ExitCodes.Ok;
     }
+
+    private static string E(string? text) => TerminalText.Escape(text);
 
     private static Argument<string> RunArgument() => new("RUN") { Description = "The run id, as 'jobs list' shows it." };
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Partages.Contracts;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -27,8 +28,10 @@ public static class NodeAgentCli
         var parseResult = CreateRootCommand(timeProvider).Parse(args);
         var configuration = new InvocationConfiguration
         {
-            Output = output ?? Console.Out,
-            Error = error ?? Console.Error,
+            // Everything a command prints passes the terminal guard: job tickets carry a coordinator's names and an
+            // evaluator's spec, errors carry the coordinator's words, and none may drive the operator's terminal.
+            Output = TerminalText.Guard(output ?? Console.Out),
+            Error = TerminalText.Guard(error ?? Console.Error),
             // The host of 'run' handles SIGTERM and Ctrl+C itself, so its shutdown (runs report "stopped", the
             // session is flushed) is never cut short by the parser's own termination timeout.
             ProcessTerminationTimeout = null,
@@ -44,6 +47,14 @@ public static class NodeAgentCli
             return ExitCodes.InvalidConfiguration;
         }
 
-        return await parseResult.InvokeAsync(configuration).ConfigureAwait(false);
+        try
+        {
+            return await parseResult.InvokeAsync(configuration).ConfigureAwait(false);
+        }
+        finally
+        {
+            await configuration.Output.FlushAsync().ConfigureAwait(false);
+            await configuration.Error.FlushAsync().ConfigureAwait(false);
+        }
     }
 }

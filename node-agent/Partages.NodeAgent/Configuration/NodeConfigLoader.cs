@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Partages.Evaluation;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
 using YamlDotNet.Core;
@@ -67,9 +68,9 @@ public static partial class NodeConfigLoader
         top.RejectUnknown(RootFields);
 
         var name = top.String("name", required: true);
-        if (name is not null && !NamePattern().IsMatch(name))
+        if (name is not null && !NodeNames.IsValid(name))
         {
-            top.AddError("name", "must be 1-63 characters of lowercase letters, digits, '-' or '_', starting with a letter or digit");
+            top.AddError("name", "must be " + NodeNames.Rule);
         }
 
         Uri? url = null;
@@ -185,7 +186,7 @@ public static partial class NodeConfigLoader
             var item = top.Child(mapping, prefix);
             item.RejectUnknown(DatasetFields);
             var name = item.String("name", required: true);
-            if (name is not null && !NamePattern().IsMatch(name))
+            if (name is not null && !DatasetNamePattern().IsMatch(name))
             {
                 item.AddError("name", "must be a dataset name as specs ask for it: lowercase letters, digits, '-' or '_'");
                 name = null;
@@ -220,7 +221,7 @@ public static partial class NodeConfigLoader
         Path.GetFullPath(Path.IsPathRooted(path) ? path : Path.Combine(baseDirectory, path));
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
-    private static partial Regex NamePattern();
+    private static partial Regex DatasetNamePattern();
 
     /// <summary>Reads typed fields of one mapping, recording an error (with position) for each bad or missing one (policy.yaml's loader uses it too).</summary>
     internal sealed class MappingReader(YamlMappingNode node, string prefix, List<ConfigError> errors)

@@ -11,6 +11,7 @@ public sealed class ArtifactTests
     private TestCoordinator _coordinator = null!;
     private EvaluationService.EvaluationServiceClient _evaluator = null!;
     private TestNode _node = null!;
+    private int _nodes;
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -18,6 +19,27 @@ public sealed class ArtifactTests
         _coordinator = await TestCoordinator.StartAsync();
         _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("artifact-evaluator", "evaluator"));
         _node = await _coordinator.EnrollNodeAsync("downloader");
+    }
+
+    /// <summary>
+    /// Uploads <paramref name="bytes"/> and offers an evaluation of it to a node of its own (nodes download only the
+    /// bundles of jobs offered to them); the session stays open with the coordinator's fixture.
+    /// </summary>
+    private async Task<(ArtifactRef Artifact, TestNode Node)> OfferedAsync(byte[] bytes)
+    {
+        var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
+        var node = await _coordinator.EnrollNodeAsync($"downloader-{Interlocked.Increment(ref _nodes)}");
+        var session = await node.ConnectAsync();
+        _coordinator.Own(new SessionCloser(session));
+        await session.ReadWelcomeAsync();
+        await Evaluations.SubmitAsync(_evaluator, artifact.Sha256, Evaluations.Spec(), node.Name);
+        (await session.ReadOfferAsync()).ModelBundle.Sha256.Should().Be(artifact.Sha256);
+        return (artifact, node);
+    }
+
+    private sealed class SessionCloser(NodeSessionClient session) : IDisposable
+    {
+        public void Dispose() => session.DisposeAsync().AsTask().GetAwaiter().GetResult();
     }
 
     [OneTimeTearDown]
@@ -71,14 +93,67 @@ public sealed class ArtifactTests
     }
 
     [Test]
+    public async Task UploadArtifact_Empty_InvalidArgumentAndNothingStored()
+    {
+        var upload = async () => await Evaluations.UploadAsync(_evaluator, []);
+
+        var refused = (await upload.Should().ThrowAsync<RpcException>()).Which.Status;
+        refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        refused.Detail.Should().Contain("size_bytes is 0");
+        AssertNothingStored(ContentHash.Of([]));
+    }
+
+    [TestCase("not a zip", TestName = "UploadArtifact_NotAZip_InvalidArgumentAndNothingStored")]
+    [TestCase("zip without manifest", TestName = "UploadArtifact_ZipWithoutManifest_InvalidArgumentAndNothingStored")]
+    [TestCase("invalid manifest", TestName = "UploadArtifact_ZipWithInvalidManifest_InvalidArgumentAndNothingStored")]
+    public async Task UploadArtifact_Malformed_InvalidArgumentAndNothingStored(string kind)
+    {
+        var bytes = kind switch
+        {
+            "not a zip" => System.Text.Encoding.UTF8.GetBytes("just some text, not a model bundle"),
+            "zip without manifest" => ZipOf(("model.onnx", "graph")),
+            _ => ZipOf(("manifest.json", "{\"name\": 3}")),
+        };
+
+        var upload = async () => await Evaluations.UploadAsync(_evaluator, bytes);
+
+        var refused = (await upload.Should().ThrowAsync<RpcException>()).Which.Status;
+        refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        refused.Detail.Should().Contain(kind == "zip without manifest" ? "without manifest.json" : "not a model bundle");
+        AssertNothingStored(ContentHash.Of(bytes));
+    }
+
+    private void AssertNothingStored(string sha256)
+    {
+        File.Exists(Path.Combine(_coordinator.DataDir, "artifacts", "sha256", sha256)).Should().BeFalse();
+        var temp = Path.Combine(_coordinator.DataDir, "artifacts", "tmp");
+        (Directory.Exists(temp) ? Directory.EnumerateFiles(temp) : []).Should().BeEmpty();
+    }
+
+    private static byte[] ZipOf(params (string Name, string Content)[] entries)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var (name, content) in entries)
+            {
+                using var writer = new StreamWriter(zip.CreateEntry(name).Open());
+                writer.Write(content);
+            }
+        }
+
+        return buffer.ToArray();
+    }
+
+    [Test]
     public async Task DownloadArtifact_FromOffset_ResumesWithEveryChunkHashed()
     {
         var bytes = Evaluations.FakeBundle(1_000_000, seed: 3);
-        var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
+        var (artifact, node) = await OfferedAsync(bytes);
         const long offset = 123_457;
 
         var chunks = new List<ArtifactChunk>();
-        using (var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = offset, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
+        using (var call = node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = offset, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
         {
             await foreach (var chunk in call.ResponseStream.ReadAllAsync())
             {
@@ -99,10 +174,10 @@ public sealed class ArtifactTests
     {
         // What a node repairing one chunk damaged on its disk asks for.
         var bytes = Evaluations.FakeBundle(1_000_000, seed: 10);
-        var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
+        var (artifact, node) = await OfferedAsync(bytes);
 
         var chunks = new List<ArtifactChunk>();
-        using (var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 300_000, Length = 250_000, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
+        using (var call = node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 300_000, Length = 250_000, MaxChunkBytes = 100_000 }, deadline: TestCoordinator.Deadline()))
         {
             await foreach (var chunk in call.ResponseStream.ReadAllAsync())
             {
@@ -119,8 +194,8 @@ public sealed class ArtifactTests
     [Test]
     public async Task DownloadArtifact_LengthPastTheEnd_OutOfRange()
     {
-        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 11));
-        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 4_000, Length = 1_001 }, deadline: TestCoordinator.Deadline());
+        var (artifact, node) = await OfferedAsync(Evaluations.FakeBundle(5_000, seed: 11));
+        using var call = node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 4_000, Length = 1_001 }, deadline: TestCoordinator.Deadline());
 
         var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
 
@@ -130,9 +205,9 @@ public sealed class ArtifactTests
     [Test]
     public async Task DownloadArtifact_NoChunkSizeGiven_DefaultsTo256KiB()
     {
-        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(600_000, seed: 4));
+        var (artifact, node) = await OfferedAsync(Evaluations.FakeBundle(600_000, seed: 4));
 
-        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
+        using var call = node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
         var sizes = new List<int>();
         await foreach (var chunk in call.ResponseStream.ReadAllAsync())
         {
@@ -143,20 +218,34 @@ public sealed class ArtifactTests
     }
 
     [Test]
-    public async Task DownloadArtifact_UnknownHash_NotFound()
+    public async Task DownloadArtifact_UnknownHash_PermissionDeniedAsForAnExistingOne()
     {
         using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('b', 64) }, deadline: TestCoordinator.Deadline());
 
         var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
 
-        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
+        (await read.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.PermissionDenied, "No job offered to this node uses this artifact."));
+    }
+
+    [Test]
+    public async Task DownloadArtifact_BundleNotOfferedToThisNode_PermissionDeniedSayingNothingMore()
+    {
+        // Uploaded, and offered to another node: the bundle exists, but not for this one.
+        var (artifact, _) = await OfferedAsync(Evaluations.FakeBundle(5_000, seed: 12));
+        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
+
+        var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
+
+        var refused = (await read.Should().ThrowAsync<RpcException>()).Which.Status;
+        refused.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        refused.Detail.Should().Be("No job offered to this node uses this artifact.", "the answer is the same whether the bundle exists or not");
     }
 
     [Test]
     public async Task DownloadArtifact_OffsetBeyondSize_OutOfRange()
     {
-        var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 5));
-        using var call = _node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 5_001 }, deadline: TestCoordinator.Deadline());
+        var (artifact, node) = await OfferedAsync(Evaluations.FakeBundle(5_000, seed: 5));
+        using var call = node.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256, Offset = 5_001 }, deadline: TestCoordinator.Deadline());
 
         var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);
 

@@ -14,7 +14,7 @@ public sealed class RestartTests
         try
         {
             string apiToken, evaluationId, succeededRun, queuedRunSite = "restart-b";
-            X509Certificate2 certificateA;
+            X509Certificate2 certificateA, certificateB;
             string caPin;
             var bundle = Evaluations.FakeBundle(50_000, seed: 11);
             await using (var first = await TestCoordinator.StartAsync(dataDir))
@@ -26,7 +26,8 @@ public sealed class RestartTests
                 var nodeA = await first.EnrollNodeAsync("restart-a");
                 // The node keeps its certificate across the coordinator's restart (the fixture disposes its own copy).
                 certificateA = X509CertificateLoader.LoadPkcs12(nodeA.Certificate.Export(X509ContentType.Pkcs12), null);
-                await first.EnrollNodeAsync(queuedRunSite);
+                var nodeB = await first.EnrollNodeAsync(queuedRunSite);
+                certificateB = X509CertificateLoader.LoadPkcs12(nodeB.Certificate.Export(X509ContentType.Pkcs12), null);
                 await using var session = await nodeA.ConnectAsync();
                 await session.ReadWelcomeAsync();
                 var evaluation = await Evaluations.SubmitAsync(evaluator, ContentHash.Of(bundle), Evaluations.Spec("survivor", minSites: 2), "restart-a", queuedRunSite);
@@ -47,14 +48,20 @@ public sealed class RestartTests
             (await again.ListNodesAsync(new ListNodesRequest())).Nodes.Select(n => n.Name).Should().Contain(["restart-a", queuedRunSite]);
             (await second.EnrollmentTokenAsync("another")).CaSha256.Should().Be(caPin, "the CA is kept in the data dir");
 
-            // The node's certificate from before the restart still opens a session and can fetch the bundle.
+            // The nodes' certificates from before the restart still open sessions; the node whose run was queued gets its
+            // offer and fetches the bundle (a node downloads only the bundles of runs it holds).
             var nodeAfter = new TestNode(second, "restart-a", certificateA);
             second.Own(certificateA);
             await using var sessionAfter = await nodeAfter.ConnectAsync();
             (await sessionAfter.ReadWelcomeAsync()).NodeName.Should().Be("restart-a");
             (await nodeAfter.SubmitResultAsync(succeededRun, Evaluations.SiteResult([[3, 0, 0, 0], [0, 3, 0, 0], [0, 0, 3, 0], [0, 0, 0, 3]]))).Stored
                 .Should().BeFalse("the result stored before the restart is still there");
-            using var download = nodeAfter.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = ContentHash.Of(bundle) }, deadline: TestCoordinator.Deadline());
+            var queuedAfter = new TestNode(second, queuedRunSite, certificateB);
+            second.Own(certificateB);
+            await using var queuedSession = await queuedAfter.ConnectAsync();
+            await queuedSession.ReadWelcomeAsync();
+            (await queuedSession.ReadOfferAsync()).ModelBundle.Sha256.Should().Be(ContentHash.Of(bundle));
+            using var download = queuedAfter.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = ContentHash.Of(bundle) }, deadline: TestCoordinator.Deadline());
             var received = new List<byte>();
             while (await download.ResponseStream.MoveNext(CancellationToken.None))
             {

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Google.Protobuf;
 using Grpc.Core;
 using Partages.Contracts.V1;
@@ -50,12 +51,43 @@ public static class Evaluations
         return await call.ResponseAsync;
     }
 
-    /// <summary>Deterministic pseudo-random bytes standing in for a model bundle.</summary>
+    /// <summary>
+    /// A model bundle of exactly <paramref name="size"/> bytes, as the coordinator accepts one (a zip with a valid
+    /// manifest.json): the model entry is deterministic pseudo-random bytes, stored uncompressed so the size is exact.
+    /// </summary>
     public static byte[] FakeBundle(int size, int seed = 7)
     {
-        var bytes = new byte[size];
-        new Random(seed).NextBytes(bytes);
-        return bytes;
+        var model = new byte[size];
+        new Random(seed).NextBytes(model);
+        var overhead = Zip(model, 0).Length;
+        var bundle = Zip(model, size - overhead);
+        return bundle.Length == size ? bundle : throw new InvalidOperationException($"A fake bundle cannot be {size} bytes (the zip alone takes {overhead}).");
+    }
+
+    public const string ManifestJson =
+        "{\"name\":\"fake\",\"task\":\"single_label_classification\",\"labels\":[\"sensible\",\"BLSE\",\"SARM\",\"EPC\"],\"tokenizer\":{\"kind\":\"bert_wordpiece\",\"vocab\":\"vocab.txt\"}}";
+
+    private static byte[] Zip(byte[] model, int modelBytes)
+    {
+        using var buffer = new MemoryStream();
+        using (var zip = new ZipArchive(buffer, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            var manifest = zip.CreateEntry("manifest.json", CompressionLevel.NoCompression);
+            manifest.LastWriteTime = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
+            using (var stream = manifest.Open())
+            {
+                stream.Write(System.Text.Encoding.UTF8.GetBytes(ManifestJson));
+            }
+
+            var onnx = zip.CreateEntry("model.onnx", CompressionLevel.NoCompression);
+            onnx.LastWriteTime = manifest.LastWriteTime;
+            using (var stream = onnx.Open())
+            {
+                stream.Write(model, 0, Math.Max(0, modelBytes));
+            }
+        }
+
+        return buffer.ToArray();
     }
 
     public static async Task<ArtifactRef> UploadBundleAsync(EvaluationService.EvaluationServiceClient client, int seed = 7) =>

@@ -118,6 +118,20 @@ public sealed class TestCoordinator : IAsyncDisposable
         return channel;
     }
 
+    /// <summary>An HTTP/1.1 client over TLS trusting only the coordinator's CA, without cookies (tests send them by hand).</summary>
+    public HttpClient Http()
+    {
+        var handler = new SocketsHttpHandler
+        {
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(CaCertificate) },
+        };
+        var client = new HttpClient(handler) { BaseAddress = Address, Timeout = CallTimeout };
+        _owned.Add(client);
+        return client;
+    }
+
     public EnrollmentService.EnrollmentServiceClient EnrollmentClient() => new(Channel());
 
     /// <summary>Creates a token, a key and CSR, and enrolls: a node ready to open sessions.</summary>

@@ -109,6 +109,32 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     }
 
     [Test]
+    public async Task JobsShowAndList_SpecWithTerminalEscapes_ShownEscapedToTheApprover()
+    {
+        var bundle = ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await StartManualNodeAsync(bundle);
+        var session = await Coordinator.NextSessionAsync();
+        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+        // A comment that clears the screen and writes a reassuring line over the spec, then reverses what follows.
+        var spec = Offers.SpecYaml() + "# \u001b[2J\u001b[HReviewed by the DPO: nothing leaves\r# \u202eevil\u0007\n";
+
+        session.Offer(Offers.For("run-esc", bundle, specYaml: spec));
+        await awaitingRun;
+        var shown = await CliAsync("jobs", "show", "run-esc");
+        var listed = await CliAsync("jobs", "list");
+
+        shown.Code.Should().Be(ExitCodes.Ok);
+        foreach (var output in new[] { shown.Output, listed.Output })
+        {
+            output.Should().NotContainAny("\u001b", "\r", "\u202e", "\u0007");
+        }
+
+        shown.Output.Should().Contain("  # \\x1b[2J\\x1b[HReviewed by the DPO: nothing leaves\\r# \\u202eevil\\x07");
+        listed.Output.Should().Contain("run-esc");
+    }
+
+    [Test]
     public async Task Approve_NoSuchJob_ExitCodeOne()
     {
         await using var node = await StartManualNodeAsync(Offers.Bundle(10));

@@ -42,6 +42,25 @@ public sealed class NodeConfigLoaderTests
             "/srv/data/x.jsonl");
     }
 
+    [TestCase(63, true, TestName = "Parse_NameOfTheLongestLengthTheCoordinatorIssues_Accepted")]
+    [TestCase(64, false, TestName = "Parse_NameOneCharacterLonger_RefusedWithTheSharedRule")]
+    public void Parse_NameLength_FollowsTheRuleTheCoordinatorIssuesTokensBy(int length, bool accepted)
+    {
+        var yaml = $"name: {new string('n', length)}\ncoordinator:\n  url: https://127.0.0.1:7443\ndata_directory: ./d\ndatasets:\n  - name: a\n    path: ./a.jsonl\n    format: jsonl\n";
+
+        var result = NodeConfigLoader.Parse(yaml, ConfigPath);
+
+        if (accepted)
+        {
+            result.Errors.Should().BeEmpty();
+            Partages.Evaluation.NodeNames.IsValid(result.Config!.Name).Should().BeTrue("the coordinator issues tokens for exactly these names");
+        }
+        else
+        {
+            result.Errors.Should().ContainSingle().Which.ToString().Should().Contain(Partages.Evaluation.NodeNames.Rule);
+        }
+    }
+
     [Test]
     public void Parse_ManyProblems_ListsEveryErrorWithItsLine()
     {

@@ -1,11 +1,14 @@
 using System.Diagnostics;
+using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 using Partages.Client;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Admin;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Demo.Federation;
+using Partages.Evaluation;
 using Partages.Evaluation.Results;
 
 namespace Partages.Benchmarks.Federation;
@@ -222,7 +225,13 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         progress.WriteLine($"Artifact of {settings.BundleMegabytes} MiB uploaded ({artifact.Sha256[..12]}…).");
         File.Delete(path);
 
-        var figures = new ArtifactFigures { SizeBytes = size, Downloaders = downloaders.Count, Upload = uploadUsage };
+        // A node downloads only the bundle of a job offered to it: the downloaders are offered an evaluation of it first.
+        var evaluation = await evaluator.SubmitAsync(SyntheticResults.SpecYaml(downloaders.Count), artifact.Sha256, downloaders.Select(n => n.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        var offers = await WithinAsync(
+            Task.WhenAll(downloaders.Select(n => OfferForAsync(n, evaluation.Id, cancellationToken))),
+            "artifact: an offer at every downloader",
+            cancellationToken).ConfigureAwait(false);
+        var figures = new ArtifactFigures { SizeBytes = artifact.SizeBytes, Downloaders = downloaders.Count, Upload = uploadUsage };
         for (var round = 1; round <= settings.DownloadRounds; round++)
         {
             var usage = PhaseUsage.Start(meter);
@@ -234,31 +243,46 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             progress.WriteLine($"Download round {round}/{settings.DownloadRounds} checked ({downloaders.Count} × SHA-256 verified).");
         }
 
+        // Rejected, not left open: the offers would otherwise hold the downloaders busy for the phases after this one.
+        await Task.WhenAll(offers.Select((offer, i) => downloaders[i].RejectAsync(offer.Offer.RunId, "benchmark: only the download is measured"))).ConfigureAwait(false);
         return figures;
     }
 
-    /// <summary>Writes random bytes to <paramref name="path"/> and pushes them; the store accepts any bytes whose size and SHA-256 match the header.</summary>
+    /// <summary>
+    /// Writes a synthetic model bundle of about <paramref name="size"/> bytes to <paramref name="path"/> and pushes it: a
+    /// zip with a manifest and random bytes stored (not deflated) as the model, since the coordinator refuses uploads
+    /// that are not bundles. Returns what the coordinator stored, checked against the file's size and SHA-256.
+    /// </summary>
     internal static async Task<ArtifactRef> UploadRandomArtifactAsync(EvaluatorClient evaluator, string path, long size, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         await using (var file = new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1024 * 1024, useAsync: true))
         {
+            using var zip = new ZipArchive(file, ZipArchiveMode.Create);
+            using (var manifest = zip.CreateEntry("manifest.json", CompressionLevel.NoCompression).Open())
+            {
+                manifest.Write(Encoding.UTF8.GetBytes(SyntheticManifest));
+            }
+
+            using var model = zip.CreateEntry("model.onnx", CompressionLevel.NoCompression).Open();
             var block = new byte[1024 * 1024];
             for (long written = 0; written < size; written += block.Length)
             {
                 var length = (int)Math.Min(block.Length, size - written);
                 RandomNumberGenerator.Fill(block.AsSpan(0, length));
-                hash.AppendData(block.AsSpan(0, length));
-                await file.WriteAsync(block.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
+                await model.WriteAsync(block.AsMemory(0, length), cancellationToken).ConfigureAwait(false);
             }
         }
 
-        var sha = Convert.ToHexStringLower(hash.GetHashAndReset());
+        var sha = await ContentHash.OfFileAsync(path, cancellationToken).ConfigureAwait(false);
+        var bytes = new FileInfo(path).Length;
         var artifact = await evaluator.UploadBundleAsync(path, cancellationToken).ConfigureAwait(false);
-        return artifact.Sha256 == sha && artifact.SizeBytes == size
+        return artifact.Sha256 == sha && artifact.SizeBytes == bytes
             ? artifact
-            : throw new BenchmarkFailedException($"The coordinator stored the upload as {artifact.Sha256} ({artifact.SizeBytes} bytes); sent {sha} ({size} bytes).");
+            : throw new BenchmarkFailedException($"The coordinator stored the upload as {artifact.Sha256} ({artifact.SizeBytes} bytes); sent {sha} ({bytes} bytes).");
     }
+
+    private const string SyntheticManifest =
+        "{\"name\":\"benchmark\",\"task\":\"single_label_classification\",\"labels\":[\"a\",\"b\"],\"tokenizer\":{\"kind\":\"bert_wordpiece\",\"vocab\":\"vocab.txt\"}}";
 
     /// <summary>
     /// One enrollment token per node, issued on the running coordinator's data dir by the admin command's own operation

@@ -136,6 +136,10 @@ internal sealed class SimulatedNode : IAsyncDisposable
         await SendAsync(new NodeMessage { Progress = new JobProgress { RunId = offer.RunId, Phase = JobPhase.Running, Done = documents, Total = documents } }).ConfigureAwait(false);
     }
 
+    /// <summary>Rejects an offer (the artifact phase only downloads its bundle): the run ends without a CancelJob.</summary>
+    public Task RejectAsync(string runId, string reason) =>
+        SendAsync(new NodeMessage { Rejected = new JobRejected { RunId = runId, Reason = reason } });
+
     /// <summary>Submits the released result; returns the <see cref="Stopwatch"/> timestamp of the coordinator's acknowledgement.</summary>
     public async Task<long> SubmitResultAsync(string runId, string resultJson, CancellationToken cancellationToken)
     {

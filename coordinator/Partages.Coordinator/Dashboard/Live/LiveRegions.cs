@@ -1,5 +1,6 @@
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Pages;
+using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
@@ -20,16 +21,18 @@ public static class LiveRegions
     public static IEndpointRouteBuilder MapLiveRegions(this IEndpointRouteBuilder pages)
     {
         ArgumentNullException.ThrowIfNull(pages);
-        pages.MapGet("/nodes/live", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, CancellationToken ct) =>
+        // Like the API's streams, a live region ends when the session's API token is revoked or replaced (ApiTokenWatch):
+        // the browser reconnects and is sent to the login page.
+        pages.MapGet("/nodes/live", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ApiEndpoints.ChangesAsync(
                 async c => NodesPage.LiveRegion(await model.NodesAsync(c).ConfigureAwait(false), time.GetUtcNow()),
                 // A node's row changes when it connects, goes or sends a heartbeat, and its load when its runs change.
                 () => Task.WhenAny(sessions.NextChange(), evaluations.NextAnyChange()),
                 EventName,
                 time,
-                lifetime.ApplicationStopping,
+                tokens.Ending(context, lifetime.ApplicationStopping),
                 ct)));
-        pages.MapGet("/evaluations/live", (string? state, ApiReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/evaluations/live", (string? state, ApiReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
             var valid = ApiReadModel.TryParseState(state, out var status);
@@ -39,7 +42,7 @@ public static class LiveRegions
                 evaluations.NextAnyChange,
                 EventName,
                 time,
-                lifetime.ApplicationStopping,
+                tokens.Ending(context, lifetime.ApplicationStopping),
                 ct));
         });
         return pages;
