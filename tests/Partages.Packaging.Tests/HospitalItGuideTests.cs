@@ -157,6 +157,6 @@ public sealed partial class HospitalItGuideTests
     [GeneratedRegex(@"Overall exposure level for [^:]+: (?<level>\d+\.\d+)")]
     private static partial Regex ExposureLine();
 
-    [GeneratedRegex(@"rates it (?<level>\d+\.\d+)")]
+    [GeneratedRegex(@"rates it\s+(?<level>\d+\.\d+)")]
     private static partial Regex GuideExposure();
 }
