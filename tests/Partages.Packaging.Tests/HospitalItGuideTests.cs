@@ -118,6 +118,10 @@ public sealed partial class HospitalItGuideTests
             "partages 700", "partages 600", "/usr/lib/partages/Partages.NodeAgent", "/usr/sbin/nologin");
         File.Exists("/usr/lib/partages/Partages.NodeAgent.Worker").Should().BeTrue("the agent starts its worker from its own folder");
 
+        // Error messages and help name the annotated examples where the package put them, not a source path.
+        var help = await Shell.RunAsync("Partages.NodeAgent check --help", release, null, StepTimeout, cancellationToken);
+        help.StandardOutput.Should().Contain("/usr/share/doc/partages-node-agent/examples/node.example.yaml");
+
         if (File.Exists("/usr/bin/systemd-analyze"))
         {
             var verify = await Shell.RunAsync($"systemd-analyze verify /lib/systemd/system/{Unit}.service", release, null, StepTimeout, cancellationToken);
