@@ -39,9 +39,11 @@ public sealed partial class HospitalItGuideTests
         var release = await ReleaseBuild.NodeAgentAsync().WaitAsync(cts.Token);
         var work = Directory.CreateTempSubdirectory("partages-docs-test-").FullName;
         var systemd = new SystemctlShim(Path.Combine(work, "systemd")).Prepare();
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = Path.Combine(work, "federation"), StartTimeout = StepTimeout }, cts.Token);
+        LocalFederation? federation = null;
+        var passed = false;
         try
         {
+            federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = Path.Combine(work, "federation"), StartTimeout = StepTimeout }, cts.Token);
             var dataset = WriteDataset(Path.Combine(work, "reports", "amr-2025-03.jsonl"));
             var (token, pin) = await federation.CreateEnrollmentTokenAsync(NodeName, cts.Token);
             var values = new Dictionary<string, string>
@@ -83,12 +85,23 @@ public sealed partial class HospitalItGuideTests
             purge.ExitCode.Should().Be(0, purge.Output);
             Directory.Exists("/var/lib/partages").Should().BeFalse("purge deletes the agent's state");
             Directory.Exists("/etc/partages").Should().BeFalse("purge deletes the conffiles");
+            passed = true;
         }
         finally
         {
             await systemd.StopAsync(Unit);
             await Preconditions.PurgeAsync();
             TestContext.Out.WriteLine($"Agent journal (systemctl stand-in):\n{systemd.Journal(Unit)}");
+            if (federation is not null)
+            {
+                await federation.DisposeAsync();
+            }
+
+            // Kept when the test failed: the coordinator's log and the agent's journal are there.
+            if (passed)
+            {
+                Directory.Delete(work, recursive: true);
+            }
         }
     }
 
