@@ -116,7 +116,9 @@ public sealed partial class HospitalItGuideTests
         }
 
         // Run where the guide says to be: the folder holding the package and SHA256SUMS.
-        var result = await Shell.RunAsync(text, release, systemd.Environment, StepTimeout, cancellationToken);
+        var result = text.Contains("dpkg ", StringComparison.Ordinal)
+            ? await Preconditions.WhileDpkgIsLockedAsync(() => Shell.RunAsync(text, release, systemd.Environment, StepTimeout, cancellationToken), cancellationToken)
+            : await Shell.RunAsync(text, release, systemd.Environment, StepTimeout, cancellationToken);
         TestContext.Out.WriteLine($"hospital-it.md:{block.Line}: exit {result.ExitCode}\n{text}{result.Output}");
         result.ExitCode.Should().Be(0, $"the guide's block at line {block.Line} must work as written:\n{text}\n{result.Output}\njournal:\n{systemd.Journal(Unit)}");
     }

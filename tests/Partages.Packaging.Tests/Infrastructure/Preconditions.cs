@@ -29,6 +29,27 @@ internal static class Preconditions
     }
 
     /// <summary>Purges the package if it is installed; returns dpkg's output.</summary>
-    public static async Task<ShellResult> PurgeAsync() =>
-        await Shell.RunAsync($"if dpkg-query -W {Package} >/dev/null 2>&1; then dpkg --purge {Package}; fi", "/", null, TimeSpan.FromMinutes(5), CancellationToken.None).ConfigureAwait(false);
+    public static Task<ShellResult> PurgeAsync() =>
+        WhileDpkgIsLockedAsync(() => Shell.RunAsync($"if dpkg-query -W {Package} >/dev/null 2>&1; then dpkg --purge {Package}; fi", "/", null, TimeSpan.FromMinutes(5), CancellationToken.None), CancellationToken.None);
+
+    /// <summary>
+    /// Runs a dpkg command again while another one holds dpkg's lock: the dashboard tests may be installing Chromium
+    /// with apt-get at the same time (tests run in parallel projects). Any other failure is returned at once.
+    /// </summary>
+    public static async Task<ShellResult> WhileDpkgIsLockedAsync(Func<Task<ShellResult>> run, CancellationToken cancellationToken)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(10);
+        while (true)
+        {
+            var result = await run().ConfigureAwait(false);
+            var locked = result.ExitCode != 0 && (result.StandardError.Contains("lock", StringComparison.OrdinalIgnoreCase) || result.StandardOutput.Contains("frontend lock", StringComparison.Ordinal));
+            if (!locked || DateTime.UtcNow > deadline)
+            {
+                return result;
+            }
+
+            // Polling: dpkg offers no way to wait for its lock, and apt's own timeout option is not dpkg's.
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken).ConfigureAwait(false);
+        }
+    }
 }
