@@ -43,7 +43,7 @@ internal static class CheckCommand
         var config = CommonOptions.LoadOrReport(configFile, output);
         if (config is null)
         {
-            report.Fail("configuration", "fix the errors above (node-agent/node.example.yaml documents every field)");
+            report.Fail("configuration", $"fix the errors above ({ExampleFiles.NodeConfig} documents every field)");
             return report.Finish();
         }
 
@@ -136,7 +136,7 @@ internal static class CheckCommand
                 report.Fail("policy", error.ToString());
             }
 
-            report.Fail("policy", "fix the policy (node-agent/policy.example.yaml documents every field); 'run' refuses to start without a valid one");
+            report.Fail("policy", $"fix the policy ({ExampleFiles.Policy} documents every field); 'run' refuses to start without a valid one");
             await PrintFingerprintsAsync(config, null, report, cancellationToken).ConfigureAwait(false);
             return;
         }

@@ -7,7 +7,7 @@ internal static class CommonOptions
 {
     public static Option<FileInfo> Config() => new("--config", "-c")
     {
-        Description = "The node's configuration file (see node-agent/node.example.yaml).",
+        Description = $"The node's configuration file (annotated example: {ExampleFiles.NodeConfig}).",
         Required = true,
     };
 

@@ -22,7 +22,7 @@ internal static class PolicyCommands
             error.WriteLine($"  {problem}");
         }
 
-        error.WriteLine("node-agent/policy.example.yaml documents every field; 'Partages.NodeAgent check' prints each dataset's fingerprint.");
+        error.WriteLine($"{ExampleFiles.Policy} documents every field; 'Partages.NodeAgent check' prints each dataset's fingerprint.");
         return null;
     }
 }

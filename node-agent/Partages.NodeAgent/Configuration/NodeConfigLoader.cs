@@ -60,7 +60,7 @@ public static partial class NodeConfigLoader
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            errors.Add(new ConfigError(0, 0, "config", "must be one YAML mapping (key: value lines); see node-agent/node.example.yaml"));
+            errors.Add(new ConfigError(0, 0, "config", $"must be one YAML mapping (key: value lines); see {ExampleFiles.NodeConfig}"));
             return new ConfigLoadResult(null, errors);
         }
 

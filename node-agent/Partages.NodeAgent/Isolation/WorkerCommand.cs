@@ -5,7 +5,9 @@ namespace Partages.NodeAgent.Isolation;
 
 /// <summary>
 /// How an inference worker is started: <c>dotnet Partages.NodeAgent.Worker.dll</c>, with the same <c>dotnet</c> host
-/// as the agent and, on Linux, through <c>/bin/sh</c> so resource limits are set on the worker alone before it
+/// as the agent (framework-dependent installs: the build output, the container image), or the self-contained
+/// single-file executable <c>Partages.NodeAgent.Worker</c> beside a self-contained agent (the release and the Debian
+/// package, tools/release/build-release.sh); on Linux through <c>/bin/sh</c> so resource limits are set on the worker alone before it
 /// execs (the shell is replaced, so the process the agent holds is the worker itself):
 /// <list type="bullet">
 /// <item><c>ulimit -d</c>: RLIMIT_DATA, the private writable memory the process may map (heap, anonymous mmap, thread
@@ -23,20 +25,24 @@ internal sealed class WorkerCommand
 {
     public const string WorkerAssemblyName = "Partages.NodeAgent.Worker.dll";
 
+    /// <summary>The worker as a self-contained executable: what a release ships beside the single-file agent.</summary>
+    public static readonly string WorkerExecutableName = OperatingSystem.IsWindows() ? "Partages.NodeAgent.Worker.exe" : "Partages.NodeAgent.Worker";
+
     /// <summary>Exit code of the shell when it could not set the limits (so the worker never ran unlimited).</summary>
     public const int LimitsNotApplied = 126;
 
     // "$1" the data limit in KiB; then "$@" is the command. ulimit sets soft and hard limits: the worker cannot raise them.
     private const string LimitScript = """ulimit -c 0 && ulimit -d "$1" || exit 126; shift; exec "$@" """;
 
-    private WorkerCommand(string dotnetHost, string workerPath, bool enforcesMemoryLimit)
+    private WorkerCommand(string? dotnetHost, string workerPath, bool enforcesMemoryLimit)
     {
         DotnetHost = dotnetHost;
         WorkerPath = workerPath;
         EnforcesMemoryLimit = enforcesMemoryLimit;
     }
 
-    public string DotnetHost { get; }
+    /// <summary>The <c>dotnet</c> host that runs the worker's assembly; null when the worker is its own executable.</summary>
+    public string? DotnetHost { get; }
 
     public string WorkerPath { get; }
 
@@ -46,15 +52,29 @@ internal sealed class WorkerCommand
     /// <exception cref="InvalidOperationException">The worker is not where it should be (a broken install).</exception>
     public static WorkerCommand Locate(string? workerPath = null)
     {
-        var path = Path.GetFullPath(workerPath ?? Path.Combine(AppContext.BaseDirectory, WorkerAssemblyName));
+        var path = Path.GetFullPath(workerPath ?? DefaultWorkerPath());
         if (!File.Exists(path))
         {
             throw new InvalidOperationException(
-                $"The inference worker is missing: no {WorkerAssemblyName} at {path}. It is built and published with the agent " +
-                "(Partages.NodeAgent.csproj copies it beside Partages.NodeAgent.dll); reinstall the agent.");
+                $"The inference worker is missing: no {WorkerExecutableName} or {WorkerAssemblyName} at {path}. It is built and published " +
+                "with the agent (Partages.NodeAgent.csproj copies the assembly beside Partages.NodeAgent.dll; a single-file release " +
+                "ships the executable beside the agent: tools/release/build-release.sh); reinstall the agent.");
         }
 
-        return new WorkerCommand(LocateDotnetHost(), path, OperatingSystem.IsLinux() && File.Exists("/bin/sh"));
+        // An assembly needs a dotnet host; anything else is a native executable (a self-contained single-file worker).
+        var isAssembly = path.EndsWith(".dll", StringComparison.OrdinalIgnoreCase);
+        return new WorkerCommand(isAssembly ? LocateDotnetHost() : null, path, OperatingSystem.IsLinux() && File.Exists("/bin/sh"));
+    }
+
+    /// <summary>
+    /// Beside the agent: the self-contained executable when there is one (a single-file agent has no dotnet host to run
+    /// an assembly with), else the assembly. <see cref="AppContext.BaseDirectory"/> is the agent's real folder even when
+    /// the agent was started through a symbolic link (/usr/bin/Partages.NodeAgent): the host resolves /proc/self/exe.
+    /// </summary>
+    private static string DefaultWorkerPath()
+    {
+        var executable = Path.Combine(AppContext.BaseDirectory, WorkerExecutableName);
+        return File.Exists(executable) ? executable : Path.Combine(AppContext.BaseDirectory, WorkerAssemblyName);
     }
 
     public ProcessStartInfo CreateStartInfo(WorkerLimits limits)
@@ -78,14 +98,22 @@ internal sealed class WorkerCommand
             startInfo.ArgumentList.Add(LimitScript);
             startInfo.ArgumentList.Add("partages-worker");
             startInfo.ArgumentList.Add((limits.MemoryLimitMb * 1024L).ToString(CultureInfo.InvariantCulture));
-            startInfo.ArgumentList.Add(DotnetHost);
+            if (DotnetHost is not null)
+            {
+                startInfo.ArgumentList.Add(DotnetHost);
+            }
+
+            startInfo.ArgumentList.Add(WorkerPath);
+        }
+        else if (DotnetHost is not null)
+        {
+            startInfo.FileName = DotnetHost;
+            startInfo.ArgumentList.Add(WorkerPath);
         }
         else
         {
-            startInfo.FileName = DotnetHost;
+            startInfo.FileName = WorkerPath;
         }
-
-        startInfo.ArgumentList.Add(WorkerPath);
 
         var managedHeapBytes = limits.MemoryLimitMb * 1024L * 1024L / 2;
         startInfo.Environment["DOTNET_GCHeapHardLimit"] = "0x" + managedHeapBytes.ToString("X", CultureInfo.InvariantCulture);
@@ -100,6 +128,8 @@ internal sealed class WorkerCommand
     /// that owns this runtime (<c>&lt;root&gt;/shared/Microsoft.NETCore.App/&lt;version&gt;/</c> → <c>&lt;root&gt;/dotnet</c>);
     /// else <c>dotnet</c> on the PATH.
     /// </summary>
+    [System.Diagnostics.CodeAnalysis.UnconditionalSuppressMessage("SingleFile", "IL3000:Avoid accessing Assembly file path when publishing as a single file",
+        Justification = "Only a framework-dependent agent (whose worker is an assembly) looks for a dotnet host; a single-file agent starts the worker executable and never gets here.")]
     internal static string LocateDotnetHost()
     {
         var executable = OperatingSystem.IsWindows() ? "dotnet.exe" : "dotnet";

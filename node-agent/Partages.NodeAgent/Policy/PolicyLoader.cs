@@ -35,7 +35,7 @@ public static class PolicyLoader
     {
         ArgumentNullException.ThrowIfNull(config);
         return config.PolicyPath is null
-            ? new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"{config.SourcePath} names no policy file; add 'policy: ./policy.yaml' (node-agent/policy.example.yaml documents it). The agent runs no job without a policy")])
+            ? new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"{config.SourcePath} names no policy file; add 'policy: ./policy.yaml' ({ExampleFiles.Policy} documents it). The agent runs no job without a policy")])
             : LoadFile(config.PolicyPath, config);
     }
 
@@ -74,7 +74,7 @@ public static class PolicyLoader
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", "must be one YAML mapping (key: value lines); see node-agent/policy.example.yaml")]);
+            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"must be one YAML mapping (key: value lines); see {ExampleFiles.Policy}")]);
         }
 
         var top = new NodeConfigLoader.MappingReader(root, "", errors);
