@@ -64,8 +64,9 @@ public sealed class NerFederationTests
         // Differential privacy is every dataset's default: each site's counts left with noise, at the default ε.
         sites.Should().OnlyContain(s => s.Release != null && s.Release.DifferentialPrivacy != null, "every result left through the release gate, under differential privacy");
         sites.Should().OnlyContain(s => Math.Abs(s.Release!.DifferentialPrivacy!.Epsilon - 1) < 1e-6);
-        sites.Should().OnlyContain(s => s.EntityClipping != null && s.EntityClipping.MaxEntitiesPerReport == 10, "counted under the policy's bound");
-        sites.Should().OnlyContain(s => s.Schemes != null && s.Seqeval != null && s.Seqeval.Words == null);
+        sites.Should().OnlyContain(s => s.EntityClipping != null && s.EntityClipping.MaxEntitiesPerReport == 10 && s.EntityClipping.MaxWordsPerReport == 500, "counted under the policy's bounds");
+        sites.Should().OnlyContain(s => s.Schemes != null && s.Seqeval != null && s.Seqeval.Words != null && s.Seqeval.WordsCorrect != null, "word counts leave noised, under the word bound");
+        sites.Should().OnlyContain(s => s.Release!.WithheldSections.Count == 0);
         var pooled = result.Pooled!;
         pooled.Schemes.Should().NotBeNull();
         pooled.Seqeval.Should().NotBeNull();
@@ -93,6 +94,8 @@ public sealed class NerFederationTests
         }
 
         pooled.EntityClipping!.ReportsClipped.Should().Be(sites.Sum(s => s.EntityClipping!.ReportsClipped));
+        pooled.Seqeval!.Words.Should().Be(sites.Sum(s => s.Seqeval!.Words), "word counts add");
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.WordCounts.Should().Be(sites.Sum(s => s.Release!.DifferentialPrivacy!.NoiseVariance.WordCounts));
         var variances = sites.Select(s => s.Release!.DifferentialPrivacy!.NoiseVariance).ToList();
         var pooledVariance = pooled.Release!.DifferentialPrivacy!.NoiseVariance;
         pooledVariance.EntityCounts.Should().BeApproximately(variances.Sum(v => v.EntityCounts!.Value), 1e-6);
