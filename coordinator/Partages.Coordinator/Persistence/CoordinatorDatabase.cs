@@ -57,6 +57,7 @@ public static class CoordinatorDatabase
         ("nodes", nameof(NodeEntity.AuditHeadRecordedAt), "INTEGER NULL"),
         ("nodes", nameof(NodeEntity.AuditWarning), "TEXT NOT NULL DEFAULT ''"),
         ("nodes", nameof(NodeEntity.AuditWarningAt), "INTEGER NULL"),
+        ("runs", nameof(RunEntity.WaitingSince), "INTEGER NULL"),
     ];
 
     private static async Task AddMissingColumnsAsync(CoordinatorDbContext db, CancellationToken cancellationToken)

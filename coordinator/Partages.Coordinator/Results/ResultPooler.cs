@@ -8,7 +8,8 @@ namespace Partages.Coordinator.Results;
 /// <summary>
 /// Closes an evaluation whose runs are all final: pools the succeeded sites' confusion matrices
 /// (<see cref="PooledResultDocument.Pool"/>), names the missing sites with their reasons, and decides
-/// completed (at least min_sites succeeded) or failed.
+/// completed (at least min_sites succeeded) or failed. A cancelled evaluation keeps a pooled figure only when at least
+/// min_sites succeeded before the cancellation.
 /// </summary>
 public static class ResultPooler
 {
@@ -49,6 +50,13 @@ public static class ResultPooler
             };
         }
 
+        if (forced == EvaluationStatus.Cancelled && sites.Count < evaluation.MinSites && pooled.Pooled is not null)
+        {
+            // Cancelled before min_sites succeeded: the sites' own results stay, but a pooled figure over fewer sites
+            // than the evaluator asked for would read as the answer to the question they asked.
+            pooled = pooled with { Pooled = null };
+        }
+
         evaluation.PooledResultJson = ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation);
         evaluation.IncludedSitesJson = JsonSerializer.Serialize(pooled.IncludedSites);
         evaluation.MissingSitesJson = JsonSerializer.Serialize(pooled.MissingSites.Select(m => m.Site));
@@ -72,7 +80,10 @@ public static class ResultPooler
 
     private static string Describe(RunEntity run)
     {
-        var state = RunLifecycle.ToProto(run.Status).ToString().ToLowerInvariant();
-        return string.IsNullOrEmpty(run.Reason) ? state : $"{state}: {run.Reason}";
+        var state = RunLifecycle.Name(run.Status);
+        // A node that never took part says so itself ("not participating: ..."); the state name would repeat it.
+        return string.IsNullOrEmpty(run.Reason) ? state
+            : run.Status == RunStatus.NotParticipating ? run.Reason
+            : $"{state}: {run.Reason}";
     }
 }

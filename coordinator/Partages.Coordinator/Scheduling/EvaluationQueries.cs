@@ -78,6 +78,7 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
             Total = r.Total,
             UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
             ResultJson = r.ResultJson,
+            WaitingSince = r.WaitingSince is { } since ? Timestamp.FromDateTimeOffset(since) : null,
         }));
         proto.IncludedSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.IncludedSitesJson) ?? []);
         proto.MissingSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.MissingSitesJson) ?? []);

@@ -11,10 +11,7 @@ public sealed partial class RunScheduler
     /// </summary>
     private static void HandBack(CoordinatorDbContext db, RunEntity run, string reason, DateTimeOffset now, Changes changes, ILogger logger)
     {
-        run.LeaseExpiresAt = null;
-        run.Done = 0;
-        run.Total = 0;
-        Transition(db, run, RunStatus.Queued, reason, now, changes);
+        Record(db, run, run.Status, run.Requeue(reason, now), changes);
         HandBackLog.RunHandedBack(logger, run.Id, run.NodeName, reason);
     }
 
