@@ -11,7 +11,8 @@ public sealed partial class RunScheduler
     /// </summary>
     private static void HandBack(CoordinatorDbContext db, RunEntity run, string reason, DateTimeOffset now, Changes changes, ILogger logger)
     {
-        Record(db, run, run.Status, run.Requeue(reason, now), changes);
+        // The node is stopping: offering its freed slot now would only have the run handed back again.
+        Record(db, run, run.Status, run.Requeue(reason, now), changes, offerFreedSlot: false);
         HandBackLog.RunHandedBack(logger, run.Id, run.NodeName, reason);
     }
 

@@ -54,12 +54,16 @@ public sealed partial class RunScheduler
     private static void Transition(CoordinatorDbContext db, RunEntity run, RunStatus status, string reason, DateTimeOffset now, Changes changes) =>
         Record(db, run, run.Status, run.MoveTo(status, reason, now), changes);
 
-    /// <summary>Stores a history row the run produced when it left <paramref name="before"/>, and notes what changed.</summary>
-    private static void Record(CoordinatorDbContext db, RunEntity run, RunStatus before, RunStateHistoryEntity entered, Changes changes)
+    /// <summary>
+    /// Stores a history row the run produced when it left <paramref name="before"/>, and notes what changed. A slot it
+    /// freed is offered again unless <paramref name="offerFreedSlot"/> is false: a run handed back by a stopping node, or
+    /// refused by a busy one, would only come straight back.
+    /// </summary>
+    private static void Record(CoordinatorDbContext db, RunEntity run, RunStatus before, RunStateHistoryEntity entered, Changes changes, bool offerFreedSlot = true)
     {
         var status = entered.State;
         db.RunStateHistory.Add(entered);
-        if (RunLifecycle.HoldsSlot(before) && !RunLifecycle.HoldsSlot(status))
+        if (offerFreedSlot && RunLifecycle.HoldsSlot(before) && !RunLifecycle.HoldsSlot(status))
         {
             changes.MayOffer(run.NodeName);
         }

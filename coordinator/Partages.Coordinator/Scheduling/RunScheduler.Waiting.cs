@@ -59,10 +59,8 @@ public sealed partial class RunScheduler
             }
         }
 
-        // Not through Transition's slot bookkeeping: offering it again at once would only be refused again.
-        run.Requeue(OfferQueue.RequeuedBusyReason, now);
-        db.RunStateHistory.Add(new RunStateHistoryEntity { RunId = run.Id, State = RunStatus.Queued, Reason = OfferQueue.RequeuedBusyReason, At = now });
-        changes.Evaluation(run.EvaluationId);
+        // Its freed slot is not offered at once: the node would only refuse it again.
+        Record(db, run, run.Status, run.Requeue(OfferQueue.RequeuedBusyReason, now), changes, offerFreedSlot: false);
         WaitingLog.RequeuedBusy(logger, run.Id, run.NodeName);
     }
 
