@@ -1,17 +1,8 @@
-using System.Collections.Concurrent;
-using System.Text.Json;
-using Google.Protobuf;
-using Grpc.Core;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
-using Partages.Coordinator.Audit;
-using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
-using Partages.Coordinator.Sessions;
 using Partages.Coordinator.Telemetry;
-using Partages.Evaluation;
 
 namespace Partages.Coordinator.Scheduling;
 

@@ -1,3 +1,6 @@
+using System.Net.Http.Headers;
+using System.Net.Security;
+using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Partages.Contracts.V1;
@@ -19,6 +22,7 @@ public sealed class VisibleLifecycleTests
     private TestCoordinator _coordinator = null!;
     private EvaluationService.EvaluationServiceClient _evaluator = null!;
     private string _bundle = "";
+    private string _token = "";
 
     [OneTimeSetUp]
     public async Task StartAsync()
@@ -28,7 +32,8 @@ public sealed class VisibleLifecycleTests
             "--Coordinator:LeaseCheckIntervalSeconds=1",
             "--Coordinator:OfflineGraceSeconds=30",
         ]);
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("lifecycle-evaluator", "evaluator"));
+        _token = await _coordinator.ApiTokenAsync("lifecycle-evaluator", "evaluator");
+        _evaluator = _coordinator.EvaluatorClient(_token);
         _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
     }
 
@@ -132,6 +137,25 @@ public sealed class VisibleLifecycleTests
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
         (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
+    }
+
+    [Test]
+    public async Task GetEvaluationApi_NodeOffline_RunStateOfflineWithWaitingSinceInSnakeCase()
+    {
+        await _coordinator.EnrollNodeAsync("api-offline");
+        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("api-offline"), "api-offline");
+        using var client = new HttpClient(new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) } })
+        {
+            BaseAddress = _coordinator.Address,
+        };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/v1/evaluations/{evaluation.Id}", UriKind.Relative)));
+
+        var run = document.RootElement.GetProperty("runs")[0];
+        run.GetProperty("state").GetString().Should().Be("offline");
+        run.GetProperty("waiting_since").GetDateTimeOffset().Should().BeCloseTo(evaluation.Runs.Single().WaitingSince.ToDateTimeOffset(), TimeSpan.FromMilliseconds(1));
+        run.GetProperty("history")[0].GetProperty("state").GetString().Should().Be("offline");
     }
 
     [Test]
