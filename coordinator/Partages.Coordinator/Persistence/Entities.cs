@@ -74,7 +74,8 @@ public enum EvaluationStatus
     Cancelled = 4,
 }
 
-public sealed class EvaluationEntity
+/// <summary>An evaluation; it closes through its own method (EvaluationEntity.Lifecycle.cs).</summary>
+public sealed partial class EvaluationEntity
 {
     public required string Id { get; set; }
     public required string Name { get; set; }

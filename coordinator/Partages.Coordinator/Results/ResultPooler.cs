@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation.Results;
@@ -57,25 +56,16 @@ public static class ResultPooler
             pooled = pooled with { Pooled = null };
         }
 
-        evaluation.PooledResultJson = ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation);
-        evaluation.IncludedSitesJson = JsonSerializer.Serialize(pooled.IncludedSites);
-        evaluation.MissingSitesJson = JsonSerializer.Serialize(pooled.MissingSites.Select(m => m.Site));
-        evaluation.CompletedAt = now;
-        if (forced is { } status)
-        {
-            evaluation.Status = status;
-            evaluation.Reason = forcedReason ?? "";
-        }
-        else if (sites.Count >= evaluation.MinSites)
-        {
-            evaluation.Status = EvaluationStatus.Completed;
-            evaluation.Reason = "";
-        }
-        else
-        {
-            evaluation.Status = EvaluationStatus.Failed;
-            evaluation.Reason = $"{sites.Count} of {evaluation.Runs.Count} site(s) succeeded; min_sites is {evaluation.MinSites}.";
-        }
+        var (status, reason) = forced is { } given ? (given, forcedReason ?? "")
+            : sites.Count >= evaluation.MinSites ? (EvaluationStatus.Completed, "")
+            : (EvaluationStatus.Failed, $"{sites.Count} of {evaluation.Runs.Count} site(s) succeeded; min_sites is {evaluation.MinSites}.");
+        evaluation.Close(
+            status,
+            reason,
+            ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation),
+            pooled.IncludedSites,
+            pooled.MissingSites.Select(m => m.Site),
+            now);
     }
 
     private static string Describe(RunEntity run)
