@@ -146,5 +146,5 @@ public sealed class EvaluatorClient(GrpcChannel channel)
         state is EvaluationState.Completed or EvaluationState.Failed or EvaluationState.Cancelled;
 
     public static bool IsFinal(RunState state) =>
-        state is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected;
+        state is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.NotParticipating;
 }

@@ -10,7 +10,7 @@ namespace Partages.Cli.Tests;
 
 /// <summary>
 /// The README's evaluator session, run through the CLI's entry point against a real coordinator and two real node
-/// agents (processes, mTLS). A third node is enrolled then stopped, so runs sent to it stay queued until cancelled.
+/// agents (processes, mTLS). A third node is enrolled then stopped, so runs sent to it wait offline until cancelled.
 /// </summary>
 [NonParallelizable]
 public sealed class EvaluatorSessionTests
@@ -223,7 +223,38 @@ public sealed class EvaluatorSessionTests
         watch.ExitCode.Should().Be(ExitCodes.Failed, watch.ToString());
         watch.Output.Should().Contain("cancelled");
         results.ExitCode.Should().Be(ExitCodes.Failed, results.ToString());
-        results.Error.Should().Contain("cancelled without a result");
+        results.Error.Should().Contain("cancelled without a pooled result");
+    }
+
+    [Test]
+    public async Task StatusThenResults_CancelledAfterMinSitesSucceeded_OfflineRunShownThenPooledRowPrintedAndExit1()
+    {
+        var cli = await LoggedInAsync(_aliceToken);
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
+        var id = (await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-a,site-offline", "--quiet")).Output.Trim();
+        using (var channel = _federation.CreateEvaluatorChannel(_aliceToken))
+        {
+            // Synchronise on the coordinator's own stream: site-a's result stored, site-offline still waiting.
+            using var watch = new EvaluatorClient(channel).Raw.WatchEvaluation(new Contracts.V1.GetEvaluationRequest { EvaluationId = id });
+            while (await watch.ResponseStream.MoveNext(CancellationToken.None)
+                && !watch.ResponseStream.Current.Runs.Any(r => r.NodeName == "site-a" && r.State == Contracts.V1.RunState.Succeeded))
+            {
+                // Each snapshot comes when the coordinator commits a change; the loop ends at the one with site-a's result.
+            }
+        }
+
+        var status = await cli.RunAsync("status", id);
+        await cli.RunAsync("cancel", id, "--reason", "enough sites");
+        var table = await cli.RunAsync("results", id);
+        var csv = await cli.RunAsync("results", id, "--format", "csv");
+
+        status.ExitCode.Should().Be(ExitCodes.Ok, status.ToString());
+        status.Output.Should().MatchRegex(@"site-offline: offline \d+[smhd]\S* — the node was offline at submission").And.Contain("site-a: succeeded");
+        table.ExitCode.Should().Be(ExitCodes.Failed, "a cancelled evaluation is not a completed one, even with a pooled row");
+        table.Output.Should().Contain("cancelled").And.Contain("pooled");
+        table.Error.Should().Contain($"Evaluation {id} was cancelled: cancelled by alice: enough sites");
+        csv.ExitCode.Should().Be(ExitCodes.Failed);
+        csv.Output.Should().Contain(",evaluation_state,,,cancelled").And.Contain(",release_note,,,");
     }
 
     [Test]

@@ -83,7 +83,7 @@ public sealed class DemoRunner(IAnsiConsole console)
                             bar.MaxValue = run.Total;
                             bar.Value = run.Done;
                         }
-                        else if (run.State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected)
+                        else if (run.State is RunState.Succeeded or RunState.Failed or RunState.Cancelled or RunState.Rejected or RunState.NotParticipating)
                         {
                             bar.Value = bar.MaxValue;
                             bar.StopTask();

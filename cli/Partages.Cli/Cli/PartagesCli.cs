@@ -5,7 +5,7 @@ namespace Partages.Cli.Cli;
 
 /// <summary>
 /// <c>partages</c>: <c>login</c>, <c>models push</c>, <c>submit</c>, <c>watch</c>, <c>results</c>, <c>cancel</c>,
-/// <c>nodes list</c>, <c>evaluations list</c>. Exit codes in <see cref="ExitCodes"/>.
+/// <c>nodes list</c>, <c>evaluations list</c>, <c>status</c>, <c>keys generate</c>. Exit codes in <see cref="ExitCodes"/>.
 /// </summary>
 public static class PartagesCli
 {
@@ -16,10 +16,12 @@ public static class PartagesCli
             ModelsCommand.Create(context),
             SubmitCommand.Create(context),
             WatchCommand.Create(context),
+            StatusCommand.Create(context),
             ResultsCommand.Create(context),
             CancelCommand.Create(context),
             NodesCommand.Create(context),
             EvaluationsCommand.Create(context),
+            KeysCommand.Create(context),
         };
 
     /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.BadInput"/>.</summary>

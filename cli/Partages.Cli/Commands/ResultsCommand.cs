@@ -7,7 +7,10 @@ using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Commands;
 
-/// <summary><c>results ID --format table|json|csv|markdown</c>: per-site and pooled results of a final evaluation.</summary>
+/// <summary>
+/// <c>results ID --format table|json|csv|markdown</c>: per-site and pooled results of a final evaluation. Exit 0 for a
+/// completed evaluation; 1 when there is no pooled result, and for a cancelled one even when it is printed.
+/// </summary>
 internal static class ResultsCommand
 {
     public static Command Create(CliContext context)
@@ -29,12 +32,12 @@ internal static class ResultsCommand
     {
         using var session = await Session.OpenAsync(context, cancellationToken).ConfigureAwait(false);
         var evaluation = await session.Client.GetAsync(id, cancellationToken).ConfigureAwait(false);
-        // A final evaluation with no site pooled (cancelled early, quorum never reached) has a document listing the
-        // missing sites but no result: scripts get exit 1 and the reason, not an empty table.
+        // A final evaluation with no site pooled (cancelled before min_sites succeeded, quorum never reached) has a
+        // document listing the missing sites but no result: scripts get exit 1 and the reason, not an empty table.
         if (string.IsNullOrEmpty(evaluation.PooledResultJson) || ResultJson.DeserializePooled(evaluation.PooledResultJson).Pooled is null)
         {
             throw new CliException(ExitCodes.Failed, Client.EvaluatorClient.IsFinal(evaluation.State)
-                ? $"Evaluation {TerminalText.Escape(id)} is {RunStates.Name(evaluation.State)} without a result{(evaluation.Reason.Length > 0 ? ": " + TerminalText.Escape(evaluation.Reason) : "")}."
+                ? $"Evaluation {TerminalText.Escape(id)} is {RunStates.Name(evaluation.State)} without a pooled result{(evaluation.Reason.Length > 0 ? ": " + TerminalText.Escape(evaluation.Reason) : "")}."
                 : $"Evaluation {TerminalText.Escape(id)} is still {RunStates.Name(evaluation.State)}; follow it with 'partages watch {TerminalText.Escape(id)}'.");
         }
 
@@ -52,6 +55,13 @@ internal static class ResultsCommand
             default:
                 ResultsTable.Write(context.Console, evaluation);
                 break;
+        }
+
+        if (evaluation.State == Contracts.V1.EvaluationState.Cancelled)
+        {
+            // Printed (at least min_sites succeeded before the cancel), but a script must not take it for a completed run.
+            await context.Error.WriteLineAsync($"Evaluation {id} was cancelled{(evaluation.Reason.Length > 0 ? ": " + evaluation.Reason : "")}; exit {ExitCodes.Failed}.").ConfigureAwait(false);
+            return ExitCodes.Failed;
         }
 
         return ExitCodes.Ok;

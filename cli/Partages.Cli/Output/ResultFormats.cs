@@ -14,12 +14,34 @@ internal static class ResultFormats
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    /// <summary>The pooled results document exactly as the coordinator stored it (docs/results-schema.md), indented.</summary>
-    public static string Json(EvaluationView evaluation) =>
-        JsonNode.Parse(evaluation.PooledResultJson)!.ToJsonString(Indented);
+    /// <summary>
+    /// The pooled results document as the coordinator stored it (docs/results-schema.md), indented, with two members
+    /// added for a reader of the file alone: <c>evaluation_state</c> (a cancelled evaluation says so) and
+    /// <c>release_notes</c>, the lines every other format prints under its figures.
+    /// </summary>
+    public static string Json(EvaluationView evaluation)
+    {
+        var document = JsonNode.Parse(evaluation.PooledResultJson)!.AsObject();
+        document["evaluation_state"] = RunStates.Name(evaluation.State);
+        document["release_notes"] = new JsonArray([.. Notes(evaluation).Select(n => (JsonNode?)JsonValue.Create(n))]);
+        return document.ToJsonString(Indented);
+    }
+
+    /// <summary>The release notes (ReleaseNotes.For), then why the evaluation was cancelled when it was.</summary>
+    public static IReadOnlyList<string> Notes(EvaluationView evaluation)
+    {
+        var notes = ResultsTable.PrivacyNotes(ResultJson.DeserializePooled(evaluation.PooledResultJson)).ToList();
+        if (evaluation.State == Partages.Contracts.V1.EvaluationState.Cancelled)
+        {
+            notes.Add($"Cancelled{(evaluation.Reason.Length > 0 ? ": " + evaluation.Reason : "")}; pooled only because at least min_sites ({evaluation.MinSites}) site(s) had succeeded.");
+        }
+
+        return notes;
+    }
 
     /// <summary>
-    /// One value per row (<c>site,metric,class,predicted,value</c>), each site then <c>pooled</c>: n_documents, accuracy,
+    /// One value per row (<c>site,metric,class,predicted,value</c>), each site then <c>pooled</c>, then rows with an empty
+    /// site: <c>evaluation_state</c> and one <c>release_note</c> per note. Per site: n_documents, accuracy,
     /// micro/macro/weighted precision, recall and F1, per-class precision, recall, F1 and support, and every confusion
     /// matrix cell (<c>confusion,gold,predicted,count</c>; <c>cooccurrence,gold,predicted,count</c> for a multi-label
     /// result, whose matrix is a label co-occurrence). Tidy, so a spreadsheet or pandas can pivot it.
@@ -72,6 +94,14 @@ internal static class ResultFormats
                     Row(cellMetric, labels[g], labels[p], Integer(document.ConfusionMatrix.Matrix[g][p]));
                 }
             }
+        }
+
+        // Rows, not '#' comments: every CSV reader keeps them, and a file read alone still says what its figures are.
+        // The empty site sets them apart from any site's rows.
+        csv.Append(",evaluation_state,,,").Append(RunStates.Name(evaluation.State)).Append('\n');
+        foreach (var note in Notes(evaluation))
+        {
+            csv.Append(",release_note,,,").Append(Field(note)).Append('\n');
         }
 
         return csv.ToString();
@@ -131,7 +161,7 @@ internal static class ResultFormats
             }
         }
 
-        var notes = ResultsTable.PrivacyNotes(result);
+        var notes = Notes(evaluation);
         if (notes.Count > 0)
         {
             md.Append("\n## Release notes\n\n");

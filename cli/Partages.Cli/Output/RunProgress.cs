@@ -49,12 +49,13 @@ internal sealed class LiveRunProgress(ProgressContext progress) : IRunProgressVi
         {
             RunState.Succeeded => "green",
             RunState.Failed or RunState.Rejected => "red",
-            RunState.Cancelled => "yellow",
+            RunState.Cancelled or RunState.NotParticipating => "yellow",
+            RunState.AwaitingApproval or RunState.Offline => "blue",
             _ => "default",
         };
         // The unit says what the bar fills with: the bundle's bytes while downloading, documents while running.
         var unit = run.Total > 0 && !EvaluatorClient.IsFinal(run.State) ? $" {RunStates.Count(run.Done, run.Total, run.ProgressUnit)}" : "";
-        return $"{TerminalMarkup.Escape(run.NodeName),-20} [{colour}]{RunStates.Name(run.State),-11}[/]{unit}";
+        return $"{TerminalMarkup.Escape(run.NodeName),-20} [{colour}]{RunStates.NameWithWait(run, DateTimeOffset.UtcNow),-24}[/]{unit}";
     }
 }
 
@@ -76,6 +77,12 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
             _shown[run.Id] = (run.State, quarter);
             // Names and reasons come from the coordinator: escaped, so none can rewrite the terminal or fake a line.
             var line = new System.Text.StringBuilder().Append(CultureInfo.InvariantCulture, $"{TerminalText.Escape(run.NodeName)}: {RunStates.Name(run.State)}");
+            if (run.WaitingSince is { } since && !EvaluatorClient.IsFinal(run.State))
+            {
+                // A log line is read later: the instant the wait began, not a duration that is stale at once.
+                line.Append(CultureInfo.InvariantCulture, $" (waiting since {since.ToDateTimeOffset():yyyy-MM-dd HH:mm:ss} UTC)");
+            }
+
             if (run.Total > 0)
             {
                 line.Append(' ').Append(RunStates.Count(run.Done, run.Total, run.ProgressUnit));
@@ -93,7 +100,13 @@ internal sealed class LineRunProgress(TextWriter output) : IRunProgressView
 
 internal static class RunStates
 {
-    public static string Name(RunState state) => state.ToString().ToLowerInvariant();
+    /// <summary>The state as the API and the dashboard name it: snake_case (awaiting_approval, not_participating).</summary>
+    public static string Name(RunState state) => state switch
+    {
+        RunState.AwaitingApproval => "awaiting_approval",
+        RunState.NotParticipating => "not_participating",
+        _ => state.ToString().ToLowerInvariant(),
+    };
 
     public static string Name(EvaluationState state) => state.ToString().ToLowerInvariant();
 
@@ -104,4 +117,28 @@ internal static class RunStates
         ProgressUnit.Documents => string.Create(CultureInfo.InvariantCulture, $"{done}/{total} documents"),
         _ => string.Create(CultureInfo.InvariantCulture, $"{done}/{total}"),
     };
+
+    /// <summary>
+    /// The state with how long the run has waited in it (queued for a busy node, offline, awaiting the hospital's
+    /// approval), e.g. "awaiting_approval 2h05m": a wait of hours reads differently from one of seconds.
+    /// </summary>
+    public static string NameWithWait(Run run, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(run);
+        var name = Name(run.State);
+        if (run.WaitingSince is null || EvaluatorClient.IsFinal(run.State))
+        {
+            return name;
+        }
+
+        var waited = now - run.WaitingSince.ToDateTimeOffset();
+        return waited < TimeSpan.Zero ? name : $"{name} {Duration(waited)}";
+    }
+
+    /// <summary>"45s", "12m", "2h05m", "3d04h": two units at most.</summary>
+    public static string Duration(TimeSpan span) =>
+        span.TotalMinutes < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalSeconds}s")
+        : span.TotalHours < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalMinutes}m")
+        : span.TotalDays < 1 ? string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalHours}h{span.Minutes:00}m")
+        : string.Create(CultureInfo.InvariantCulture, $"{(int)span.TotalDays}d{span.Hours:00}h");
 }

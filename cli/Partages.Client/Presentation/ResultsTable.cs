@@ -15,13 +15,19 @@ public static class ResultsTable
         console.MarkupLine($"[bold]Evaluation[/] {TerminalMarkup.Escape(evaluation.Name)} ({TerminalMarkup.Escape(evaluation.Id)}): [bold]{State(evaluation.State)}[/]");
         foreach (var run in evaluation.Runs.Where(r => r.State != RunState.Succeeded))
         {
-            console.MarkupLine($"  [yellow]{TerminalMarkup.Escape(run.NodeName)}[/]: {run.State} — {TerminalMarkup.Escape(run.Reason)}");
+            console.MarkupLine($"  [yellow]{TerminalMarkup.Escape(run.NodeName)}[/]: {StateName(run.State)} — {TerminalMarkup.Escape(run.Reason)}");
         }
 
         if (string.IsNullOrEmpty(evaluation.PooledResultJson))
         {
             console.MarkupLine("[red]No pooled result.[/]");
             return;
+        }
+
+        if (evaluation.State == EvaluationState.Cancelled)
+        {
+            // The figures below are of a cancelled evaluation: said before them, not only in the heading's colour.
+            console.MarkupLine($"[yellow]Cancelled{(evaluation.Reason.Length > 0 ? ": " + Markup.Escape(evaluation.Reason) : "")}.[/] Pooled over the {evaluation.IncludedSites.Count} site(s) that succeeded before (min_sites {evaluation.MinSites}).");
         }
 
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
@@ -108,6 +114,13 @@ public static class ResultsTable
 
     /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>
     private static string F(double? value) => ReleaseNotes.Figure(value);
+
+    private static string StateName(RunState state) => state switch
+    {
+        RunState.AwaitingApproval => "awaiting_approval",
+        RunState.NotParticipating => "not_participating",
+        _ => state.ToString().ToLowerInvariant(),
+    };
 
     private static string State(EvaluationState state) => state switch
     {

@@ -77,7 +77,8 @@ public sealed record EvaluationView(
 /// bundle while the node downloads it, "documents" once it evaluates (for a succeeded run, the documents its result
 /// says it read), "" before either. <see cref="ResultSha256"/> is the SHA-256 of the payload the node released (what
 /// its own audit log records); <see cref="Epsilon"/> is the ε its release spent under differential privacy (null
-/// before a result, and for exact counts).
+/// before a result, and for exact counts). <see cref="WaitingSince"/> is when the run entered its current waiting state
+/// (queued for a busy node, offline, awaiting_approval), null in any other state.
 /// </summary>
 public sealed record RunView(
     string Id,
@@ -91,7 +92,8 @@ public sealed record RunView(
     DateTimeOffset UpdatedAt,
     string? ResultSha256,
     double? Epsilon,
-    IReadOnlyList<StateChangeView> History);
+    IReadOnlyList<StateChangeView> History,
+    DateTimeOffset? WaitingSince = null);
 
 /// <summary>A state a run entered, when, and why (empty when there is nothing to say).</summary>
 public sealed record StateChangeView(string State, string Reason, DateTimeOffset At);

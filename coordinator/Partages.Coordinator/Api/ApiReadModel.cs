@@ -130,7 +130,8 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
                 r.UpdatedAt,
                 r.ResultSha256.Length == 0 ? null : r.ResultSha256,
                 released.Epsilon,
-                [.. changes.Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))]);
+                [.. changes.Select(h => new StateChangeView(StateName(h.State), h.Reason, h.At))],
+                r.WaitingSince);
         });
         return new EvaluationView(
             evaluation.Id,
@@ -176,7 +177,7 @@ public sealed class ApiReadModel(IDbContextFactory<CoordinatorDbContext> dbFacto
             : (run.Done, run.Total, "");
     }
 
-    public static string StateName(RunStatus status) => status.ToString().ToLowerInvariant();
+    public static string StateName(RunStatus status) => RunLifecycle.Name(status);
 
     public static string StateName(EvaluationStatus status) => status.ToString().ToLowerInvariant();
 

@@ -31,6 +31,13 @@ public sealed class CoordinatorOptions
     /// <summary>How many times a run is offered again after its node lost it (reconnected without it) before it fails.</summary>
     public int MaxRunAttempts { get; set; } = 3;
 
+    /// <summary>
+    /// How long an evaluation still waits for nodes that were offline at submission once every other run is final and
+    /// at least min_sites succeeded; then it completes without them, and they are listed as not participating.
+    /// 0 closes it at the next lease check.
+    /// </summary>
+    public int OfflineGraceSeconds { get; set; } = 600;
+
     /// <summary>Largest model bundle accepted by UploadArtifact.</summary>
     public long MaxArtifactBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 

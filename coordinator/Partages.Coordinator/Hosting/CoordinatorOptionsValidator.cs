@@ -52,6 +52,11 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
             errors.Add($"{s}:LeaseCheckIntervalSeconds is {options.LeaseCheckIntervalSeconds}; it must be within 1..3600.");
         }
 
+        if (options.OfflineGraceSeconds is < 0 or > 7 * 24 * 3600)
+        {
+            errors.Add($"{s}:OfflineGraceSeconds is {options.OfflineGraceSeconds}; it must be within 0..604800 (a week).");
+        }
+
         if (options.MaxRunAttempts is < 1 or > 100)
         {
             errors.Add($"{s}:MaxRunAttempts is {options.MaxRunAttempts}; it must be within 1..100.");

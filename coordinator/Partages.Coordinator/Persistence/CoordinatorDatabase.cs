@@ -58,6 +58,7 @@ public static class CoordinatorDatabase
         ("nodes", nameof(NodeEntity.AuditWarning), "TEXT NOT NULL DEFAULT ''"),
         ("nodes", nameof(NodeEntity.AuditWarningAt), "INTEGER NULL"),
         ("runs", nameof(RunEntity.ProgressUnit), "TEXT NOT NULL DEFAULT '" + nameof(RunProgressUnit.None) + "'"),
+        ("runs", nameof(RunEntity.WaitingSince), "INTEGER NULL"),
     ];
 
     private static async Task AddMissingColumnsAsync(CoordinatorDbContext db, CancellationToken cancellationToken)

@@ -74,7 +74,8 @@ public enum EvaluationStatus
     Cancelled = 4,
 }
 
-public sealed class EvaluationEntity
+/// <summary>An evaluation; it closes through its own method (EvaluationEntity.Lifecycle.cs).</summary>
+public sealed partial class EvaluationEntity
 {
     public required string Id { get; set; }
     public required string Name { get; set; }
@@ -113,10 +114,13 @@ public enum RunStatus
     Failed = 7,
     Cancelled = 8,
     Rejected = 9,
+    AwaitingApproval = 10,
+    Offline = 11,
+    NotParticipating = 12,
 }
 
-/// <summary>One node's share of an evaluation.</summary>
-public sealed class RunEntity
+/// <summary>One node's share of an evaluation. Its state changes through its own methods (RunEntity.Lifecycle.cs).</summary>
+public sealed partial class RunEntity
 {
     public required string Id { get; set; }
     public required string EvaluationId { get; set; }
@@ -132,6 +136,8 @@ public sealed class RunEntity
     public DateTimeOffset UpdatedAt { get; set; }
     /// <summary>Null while queued and once final; otherwise the run fails when this passes without news from the node.</summary>
     public DateTimeOffset? LeaseExpiresAt { get; set; }
+    /// <summary>When the run entered its current waiting state (queued, offline, awaiting approval); null in any other state.</summary>
+    public DateTimeOffset? WaitingSince { get; set; }
     public string ResultJson { get; set; } = "";
     public string ResultSha256 { get; set; } = "";
     /// <summary>The node's part of the reproducibility manifest sent with the result (Results/ManifestIntake), as JSON; "" if none.</summary>

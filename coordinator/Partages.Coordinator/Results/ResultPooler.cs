@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation.Results;
@@ -8,7 +7,8 @@ namespace Partages.Coordinator.Results;
 /// <summary>
 /// Closes an evaluation whose runs are all final: pools the succeeded sites' confusion matrices
 /// (<see cref="PooledResultDocument.Pool"/>), names the missing sites with their reasons, and decides
-/// completed (at least min_sites succeeded) or failed.
+/// completed (at least min_sites succeeded) or failed. A cancelled evaluation keeps a pooled figure only when at least
+/// min_sites succeeded before the cancellation.
 /// </summary>
 public static class ResultPooler
 {
@@ -49,30 +49,31 @@ public static class ResultPooler
             };
         }
 
-        evaluation.PooledResultJson = ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation);
-        evaluation.IncludedSitesJson = JsonSerializer.Serialize(pooled.IncludedSites);
-        evaluation.MissingSitesJson = JsonSerializer.Serialize(pooled.MissingSites.Select(m => m.Site));
-        evaluation.CompletedAt = now;
-        if (forced is { } status)
+        if (forced == EvaluationStatus.Cancelled && sites.Count < evaluation.MinSites && pooled.Pooled is not null)
         {
-            evaluation.Status = status;
-            evaluation.Reason = forcedReason ?? "";
+            // Cancelled before min_sites succeeded: the sites' own results stay, but a pooled figure over fewer sites
+            // than the evaluator asked for would read as the answer to the question they asked.
+            pooled = pooled with { Pooled = null };
         }
-        else if (sites.Count >= evaluation.MinSites)
-        {
-            evaluation.Status = EvaluationStatus.Completed;
-            evaluation.Reason = "";
-        }
-        else
-        {
-            evaluation.Status = EvaluationStatus.Failed;
-            evaluation.Reason = $"{sites.Count} of {evaluation.Runs.Count} site(s) succeeded; min_sites is {evaluation.MinSites}.";
-        }
+
+        var (status, reason) = forced is { } given ? (given, forcedReason ?? "")
+            : sites.Count >= evaluation.MinSites ? (EvaluationStatus.Completed, "")
+            : (EvaluationStatus.Failed, $"{sites.Count} of {evaluation.Runs.Count} site(s) succeeded; min_sites is {evaluation.MinSites}.");
+        evaluation.Close(
+            status,
+            reason,
+            ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation),
+            pooled.IncludedSites,
+            pooled.MissingSites.Select(m => m.Site),
+            now);
     }
 
     private static string Describe(RunEntity run)
     {
-        var state = RunLifecycle.ToProto(run.Status).ToString().ToLowerInvariant();
-        return string.IsNullOrEmpty(run.Reason) ? state : $"{state}: {run.Reason}";
+        var state = RunLifecycle.Name(run.Status);
+        // A node that never took part says so itself ("not participating: ..."); the state name would repeat it.
+        return string.IsNullOrEmpty(run.Reason) ? state
+            : run.Status == RunStatus.NotParticipating ? run.Reason
+            : $"{state}: {run.Reason}";
     }
 }

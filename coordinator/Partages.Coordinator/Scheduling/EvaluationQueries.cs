@@ -94,6 +94,7 @@ public sealed class EvaluationQueries(IDbContextFactory<CoordinatorDbContext> db
             UpdatedAt = Timestamp.FromDateTimeOffset(r.UpdatedAt),
             ResultJson = r.ResultJson,
             ProgressUnit = ProgressUnits.ToProto(r),
+            WaitingSince = r.WaitingSince is { } since ? Timestamp.FromDateTimeOffset(since) : null,
         }));
         proto.IncludedSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.IncludedSitesJson) ?? []);
         proto.MissingSites.AddRange(JsonSerializer.Deserialize<string[]>(evaluation.MissingSitesJson) ?? []);

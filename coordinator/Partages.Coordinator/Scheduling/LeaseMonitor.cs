@@ -5,7 +5,8 @@ namespace Partages.Coordinator.Scheduling;
 
 /// <summary>
 /// Every LeaseCheckIntervalSeconds (on the injected <see cref="TimeProvider"/>, so tests drive it): fails runs
-/// whose lease expired and closes evaluations past their deadline. At start, grants open leases a grace period
+/// whose lease expired, closes evaluations past their deadline and those that wait only for nodes offline since
+/// submission past the grace period. At start, grants open leases a grace period
 /// for the time the coordinator was down.
 /// </summary>
 public sealed partial class LeaseMonitor(
@@ -47,9 +48,10 @@ public sealed partial class LeaseMonitor(
         {
             var expired = await scheduler.ExpireLeasesAsync(stoppingToken).ConfigureAwait(false);
             var overdue = await scheduler.CloseOverdueEvaluationsAsync(stoppingToken).ConfigureAwait(false);
-            if (expired + overdue > 0)
+            var withoutOffline = await scheduler.CloseWithoutOfflineSitesAsync(stoppingToken).ConfigureAwait(false);
+            if (expired + overdue + withoutOffline > 0)
             {
-                Log.Checked(logger, expired, overdue);
+                Log.Checked(logger, expired, overdue, withoutOffline);
             }
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
@@ -65,8 +67,8 @@ public sealed partial class LeaseMonitor(
 
     private static partial class Log
     {
-        [LoggerMessage(420, LogLevel.Information, "Lease monitor: {Expired} run(s) failed on expired leases, {Overdue} evaluation(s) closed at their deadline.")]
-        public static partial void Checked(ILogger logger, int expired, int overdue);
+        [LoggerMessage(420, LogLevel.Information, "Lease monitor: {Expired} run(s) failed on expired leases, {Overdue} evaluation(s) closed at their deadline, {WithoutOffline} closed without their offline nodes.")]
+        public static partial void Checked(ILogger logger, int expired, int overdue, int withoutOffline);
 
         [LoggerMessage(421, LogLevel.Error, "Lease monitor check failed; retrying at the next tick.")]
         public static partial void CheckFailed(ILogger logger, Exception exception);

@@ -11,11 +11,8 @@ public sealed partial class RunScheduler
     /// </summary>
     private static void HandBack(CoordinatorDbContext db, RunEntity run, string reason, DateTimeOffset now, Changes changes, ILogger logger)
     {
-        run.LeaseExpiresAt = null;
-        run.Done = 0;
-        run.Total = 0;
-        run.ProgressUnit = RunProgressUnit.None;
-        Transition(db, run, RunStatus.Queued, reason, now, changes);
+        // The node is stopping: offering its freed slot now would only have the run handed back again.
+        Record(db, run, run.Status, run.Requeue(reason, now), changes, offerFreedSlot: false);
         HandBackLog.RunHandedBack(logger, run.Id, run.NodeName, reason);
     }
 

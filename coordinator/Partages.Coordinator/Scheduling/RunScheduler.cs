@@ -81,28 +81,15 @@ public sealed partial class RunScheduler(
                     NodeName = node,
                 };
                 evaluation.Runs.Add(run);
-                Transition(db, run, RunStatus.Queued, "", now, changes);
+                // A connected node is offered the run below if it has a free slot; an offline one is listed as such.
+                var connected = sessions.TryGet(node, out _);
+                Transition(db, run, connected ? RunStatus.Queued : RunStatus.Offline, connected ? "" : OfflineAtSubmission, now, changes);
+                changes.MayOffer(node);
             }
 
             db.Evaluations.Add(evaluation);
-            var artifact = await db.Artifacts.AsNoTracking()
-                .SingleAsync(a => a.Sha256 == evaluation.ModelBundleSha256, cancellationToken).ConfigureAwait(false);
-            var offers = new List<(NodeSession Session, CoordinatorMessage Offer)>();
-            foreach (var run in evaluation.Runs)
-            {
-                if (sessions.TryGet(run.NodeName, out var session) && session is not null)
-                {
-                    offers.Add((session, Offer(db, run, evaluation, artifact, now, "", changes)));
-                }
-            }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var (session, offer) in offers)
-            {
-                session.TrySend(offer);
-            }
-
-            Log.EvaluationSubmitted(logger, evaluation.Id, evaluation.Name, submission.Owner, evaluation.Runs.Count, offers.Count);
+            var offered = await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
+            Log.EvaluationSubmitted(logger, evaluation.Id, evaluation.Name, submission.Owner, evaluation.Runs.Count, offered);
             activity?.SetTag("partages.evaluation_id", evaluation.Id);
             return evaluation.Id;
         }
@@ -149,8 +136,8 @@ public sealed partial class RunScheduler(
                 var reported = active.Remove(run.Id);
                 switch (run.Status)
                 {
-                    case RunStatus.Queued:
-                        outgoing.Add(Offer(db, run, evaluation, artifacts[evaluation.ModelBundleSha256], now, "", changes));
+                    case RunStatus.Queued or RunStatus.Offline:
+                        // Offered below, as many as the node has free slots (OfferQueue).
                         break;
                     case RunStatus.Offered when reported:
                         // The node took the run but its acceptance was lost with the connection.
@@ -179,13 +166,14 @@ public sealed partial class RunScheduler(
                 outgoing.Add(new CoordinatorMessage { Cancel = new CancelJob { RunId = stale, Reason = "the coordinator has no open run with this id for this node" } });
             }
 
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            changes.MayOffer(node.Name);
+            var offered = await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
             foreach (var message in outgoing)
             {
                 session.TrySend(message);
             }
 
-            Log.NodeConnected(logger, node.Name, hello.AgentVersion, hello.ActiveRunIds.Count, outgoing.Count(m => m.KindCase == CoordinatorMessage.KindOneofCase.Offer));
+            Log.NodeConnected(logger, node.Name, hello.AgentVersion, hello.ActiveRunIds.Count, offered + outgoing.Count(m => m.KindCase == CoordinatorMessage.KindOneofCase.Offer));
         }
         finally
         {
@@ -347,7 +335,7 @@ public sealed partial class RunScheduler(
             outcomes.Add((pending, accepted, replies));
         }
 
-        await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
         foreach (var (pending, accepted, replies) in outcomes)
         {
             foreach (var reply in replies)
@@ -451,9 +439,9 @@ public sealed partial class RunScheduler(
                 throw new RpcException(new Status(StatusCode.AlreadyExists, $"Run '{runId}' already has a different result (sha256 {run.ResultSha256})."));
             }
 
-            if (RunLifecycle.IsFinal(run.Status) || run.Status == RunStatus.Queued)
+            if (RunLifecycle.IsFinal(run.Status) || run.Status is RunStatus.Queued or RunStatus.Offline)
             {
-                var state = RunLifecycle.ToProto(run.Status).ToString().ToLowerInvariant();
+                var state = RunLifecycle.Name(run.Status);
                 throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Run '{runId}' is {state}{(run.Reason.Length > 0 ? ": " + run.Reason : "")}; it takes no result."));
             }
 
@@ -465,7 +453,7 @@ public sealed partial class RunScheduler(
             {
                 Fail(db, run, refusal.Reason, now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
-                await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+                await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
                 Log.InvalidResult(logger, run.Id, node.Name, refusal.Reason);
                 throw new RpcException(new Status(refusal.Status, refusal.Reason));
             }
@@ -477,7 +465,7 @@ public sealed partial class RunScheduler(
             run.LeaseExpiresAt = null;
             Transition(db, run, RunStatus.Succeeded, "", now, changes);
             await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
             Log.ResultStored(logger, run.Id, node.Name, hash);
             return true;
         }
@@ -520,7 +508,7 @@ public sealed partial class RunScheduler(
 
             ResultPooler.Close(evaluation, now, EvaluationStatus.Cancelled, why);
             changes.Evaluation(evaluation);
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+            await CommitAsync(db, changes, now, cancellationToken).ConfigureAwait(false);
             foreach (var (node, message) in cancels)
             {
                 sessions.TrySend(node, message);
@@ -532,105 +520,6 @@ public sealed partial class RunScheduler(
         {
             _gate.Release();
             changes.Publish();
-        }
-    }
-
-    /// <summary>Fails every open run whose lease has passed; returns how many.</summary>
-    public async Task<int> ExpireLeasesAsync(CancellationToken cancellationToken)
-    {
-        var changes = new Changes(this);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            var expired = await db.Runs.Include(r => r.Evaluation).ThenInclude(e => e!.Runs)
-                .Where(r => r.LeaseExpiresAt != null && r.LeaseExpiresAt <= now && RunLifecycle.Open.Contains(r.Status))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var run in expired)
-            {
-                Fail(db, run, $"lease expired: node {run.NodeName} stopped reporting", now, changes);
-                // If the node is still connected but silent about this run, tell it to drop the run.
-                sessions.TrySend(run.NodeName, new CoordinatorMessage { Cancel = new CancelJob { RunId = run.Id, Reason = "lease expired" } });
-                Log.LeaseExpired(logger, run.Id, run.NodeName);
-            }
-
-            foreach (var evaluation in expired.Select(r => r.Evaluation!).Distinct())
-            {
-                Finalize(evaluation, now, changes);
-            }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return expired.Count;
-        }
-        finally
-        {
-            _gate.Release();
-            changes.Publish();
-        }
-    }
-
-    /// <summary>Closes every running evaluation past its deadline: its open runs fail and nodes holding them are told to stop.</summary>
-    public async Task<int> CloseOverdueEvaluationsAsync(CancellationToken cancellationToken)
-    {
-        var changes = new Changes(this);
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var now = time.GetUtcNow();
-            var overdue = await db.Evaluations.Include(e => e.Runs)
-                .Where(e => e.Status == EvaluationStatus.Running && e.Deadline <= now)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var evaluation in overdue)
-            {
-                foreach (var run in evaluation.Runs.Where(r => !RunLifecycle.IsFinal(r.Status)))
-                {
-                    if (RunLifecycle.AtNode.Contains(run.Status))
-                    {
-                        sessions.TrySend(run.NodeName, new CoordinatorMessage { Cancel = new CancelJob { RunId = run.Id, Reason = "the evaluation's deadline passed" } });
-                    }
-
-                    Fail(db, run, "deadline passed before the node reported a result", now, changes);
-                }
-
-                Finalize(evaluation, now, changes);
-                Log.DeadlinePassed(logger, evaluation.Id);
-            }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-            return overdue.Count;
-        }
-        finally
-        {
-            _gate.Release();
-            changes.Publish();
-        }
-    }
-
-    /// <summary>
-    /// After a coordinator restart, gives every open lease at least one full lease period, so runs are not failed
-    /// for the time the coordinator itself was down; nodes reconnect and renew them.
-    /// </summary>
-    public async Task GraceLeasesAfterStartAsync(CancellationToken cancellationToken)
-    {
-        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
-            var floor = time.GetUtcNow() + Lease;
-            var leased = await db.Runs.Where(r => r.LeaseExpiresAt != null && r.LeaseExpiresAt < floor && RunLifecycle.Open.Contains(r.Status))
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            foreach (var run in leased)
-            {
-                run.LeaseExpiresAt = floor;
-            }
-
-            await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _gate.Release();
         }
     }
 
@@ -653,6 +542,7 @@ public sealed partial class RunScheduler(
             NodeMessage.KindOneofCase.Failed => message.Failed.RunId,
             NodeMessage.KindOneofCase.Cancelled => message.Cancelled.RunId,
             NodeMessage.KindOneofCase.HandedBack => message.HandedBack.RunId,
+            NodeMessage.KindOneofCase.AwaitingApproval => message.AwaitingApproval.RunId,
             _ => "",
         };
         // Only this run and its evaluation: loading every run of a 200-node evaluation for each progress report made a
@@ -675,7 +565,7 @@ public sealed partial class RunScheduler(
             // The run ended here (cancelled, deadline, lease) while the node kept working on it: tell it to stop.
             if (message.KindCase is NodeMessage.KindOneofCase.Accepted or NodeMessage.KindOneofCase.Progress)
             {
-                replies.Add(new CoordinatorMessage { Cancel = new CancelJob { RunId = run.Id, Reason = $"the run is already {RunLifecycle.ToProto(run.Status).ToString().ToLowerInvariant()}" } });
+                replies.Add(new CoordinatorMessage { Cancel = new CancelJob { RunId = run.Id, Reason = $"the run is already {RunLifecycle.Name(run.Status)}" } });
             }
 
             return;
@@ -684,7 +574,7 @@ public sealed partial class RunScheduler(
         switch (message.KindCase)
         {
             case NodeMessage.KindOneofCase.Accepted:
-                if (run.Status is RunStatus.Offered or RunStatus.Queued)
+                if (RunLifecycle.PhaseRank(run.Status) < RunLifecycle.PhaseRank(RunStatus.Accepted))
                 {
                     run.Attempts++;
                     Transition(db, run, RunStatus.Accepted, "", now, changes);
@@ -698,18 +588,18 @@ public sealed partial class RunScheduler(
                 {
                     JobPhase.Downloading => RunStatus.Downloading,
                     JobPhase.Running => RunStatus.Running,
-                    _ => run.Status is RunStatus.Queued or RunStatus.Offered ? RunStatus.Accepted : run.Status,
+                    _ => RunStatus.Accepted,
                 };
-                if (run.Status is RunStatus.Queued or RunStatus.Offered)
+                if (RunLifecycle.PhaseRank(run.Status) < RunLifecycle.PhaseRank(RunStatus.Accepted))
                 {
                     run.Attempts++;
                 }
 
                 CoordinatorTelemetry.RecordProgress(run, progress);
-                // Phases only move forward (accepted → downloading → running); a late DOWNLOADING report changes nothing.
-                if (phase > run.Status)
+                // Phases only move forward (RunEntity.PhaseAfter); a late DOWNLOADING report changes nothing.
+                if (run.PhaseAfter(phase) is { } next)
                 {
-                    Transition(db, run, phase, "", now, changes);
+                    Transition(db, run, next, "", now, changes);
                 }
 
                 var unit = ProgressUnits.Of(progress.Phase);
@@ -725,16 +615,16 @@ public sealed partial class RunScheduler(
                 run.LeaseExpiresAt = now + Lease;
                 break;
             case NodeMessage.KindOneofCase.Rejected:
-                run.LeaseExpiresAt = null;
-                Transition(db, run, RunStatus.Rejected, Reason(message.Rejected.Reason, "rejected by the node"), now, changes);
-                await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
+                await RejectAsync(db, run, Reason(message.Rejected.Reason, "rejected by the node"), now, changes, cancellationToken).ConfigureAwait(false);
+                break;
+            case NodeMessage.KindOneofCase.AwaitingApproval:
+                AwaitApproval(db, run, message.AwaitingApproval.Stage, now, changes);
                 break;
             case NodeMessage.KindOneofCase.Failed:
                 Fail(db, run, Reason(message.Failed.Reason, "failed at the node"), now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 break;
             case NodeMessage.KindOneofCase.Cancelled:
-                run.LeaseExpiresAt = null;
                 Transition(db, run, RunStatus.Cancelled, "cancelled by the node", now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
                 break;
@@ -742,126 +632,6 @@ public sealed partial class RunScheduler(
                 HandBack(db, run, Reason(message.HandedBack.Reason, "handed back by the node"), now, changes, logger);
                 break;
         }
-    }
-
-    private static string Reason(string given, string fallback)
-    {
-        var trimmed = given.Trim();
-        return trimmed.Length == 0 ? fallback : trimmed.Length > 1000 ? trimmed[..1000] : trimmed;
-    }
-
-    private CoordinatorMessage Offer(
-        CoordinatorDbContext db, RunEntity run, EvaluationEntity evaluation, ArtifactEntity artifact, DateTimeOffset now, string reason, Changes changes)
-    {
-        Transition(db, run, RunStatus.Offered, reason, now, changes);
-        run.LeaseExpiresAt = now + Lease;
-        return new CoordinatorMessage
-        {
-            Offer = new JobOffer
-            {
-                RunId = run.Id,
-                EvaluationId = evaluation.Id,
-                SpecYaml = evaluation.SpecYaml,
-                SpecSha256 = evaluation.SpecSha256,
-                ModelBundle = new ArtifactRef { Sha256 = artifact.Sha256, SizeBytes = artifact.SizeBytes, MediaType = artifact.MediaType },
-                Dataset = evaluation.Dataset,
-                LeaseSeconds = _options.LeaseSeconds,
-                TraceParent = CoordinatorTelemetry.OfferTraceParent(evaluation.TraceParent, evaluation.Id, run.Id, run.NodeName),
-                // Carried as given: the coordinator holds no signer keys; each node's policy decides whom it trusts.
-                ModelSignature = evaluation.ModelSignature is { } signature ? BundleSignature.Parser.ParseFrom(signature) : null,
-            },
-        };
-    }
-
-    private static void Fail(CoordinatorDbContext db, RunEntity run, string reason, DateTimeOffset now, Changes changes)
-    {
-        run.LeaseExpiresAt = null;
-        Transition(db, run, RunStatus.Failed, reason, now, changes);
-    }
-
-    private static void Transition(CoordinatorDbContext db, RunEntity run, RunStatus status, string reason, DateTimeOffset now, Changes changes)
-    {
-        run.Status = status;
-        run.Reason = reason;
-        run.UpdatedAt = now;
-        db.RunStateHistory.Add(new RunStateHistoryEntity { RunId = run.Id, State = status, Reason = reason, At = now });
-        if (run.Evaluation is { } evaluation)
-        {
-            changes.Evaluation(evaluation);
-        }
-        else
-        {
-            changes.Evaluation(run.EvaluationId);
-        }
-
-        if (RunLifecycle.IsFinal(status))
-        {
-            CoordinatorTelemetry.RunsFinished.Add(1, new KeyValuePair<string, object?>("state", status.ToString().ToLowerInvariant()));
-        }
-    }
-
-    /// <summary>
-    /// After <paramref name="run"/> ended: closes its evaluation if no other run of it is still open. Which runs are open
-    /// is asked of the database (ids only), corrected by the runs this context already changed and has not saved (a
-    /// batch may end several runs of one evaluation); every run, with its result, is loaded only to close it.
-    /// </summary>
-    private async Task FinalizeIfLastAsync(CoordinatorDbContext db, RunEntity run, DateTimeOffset now, Changes changes, CancellationToken cancellationToken)
-    {
-        var evaluation = run.Evaluation!;
-        if (RunLifecycle.IsFinal(evaluation.Status))
-        {
-            return;
-        }
-
-        var runs = db.Entry(evaluation).Collection(e => e.Runs);
-        if (!runs.IsLoaded)
-        {
-            var openInDatabase = await db.Runs
-                .Where(r => r.EvaluationId == evaluation.Id && r.Id != run.Id && RunLifecycle.Open.Contains(r.Status))
-                .Select(r => r.Id)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var tracked = db.ChangeTracker.Entries<RunEntity>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status, StringComparer.Ordinal);
-            if (openInDatabase.Any(id => !tracked.TryGetValue(id, out var status) || !RunLifecycle.IsFinal(status)))
-            {
-                return;
-            }
-
-            // Tracked runs keep their unsaved state; the others come with their results, for pooling.
-            await runs.LoadAsync(cancellationToken).ConfigureAwait(false);
-        }
-
-        Finalize(evaluation, now, changes);
-    }
-
-    /// <summary>Closes the evaluation if it is running and every run is final.</summary>
-    private void Finalize(EvaluationEntity evaluation, DateTimeOffset now, Changes changes)
-    {
-        if (RunLifecycle.IsFinal(evaluation.Status) || evaluation.Runs.Any(r => !RunLifecycle.IsFinal(r.Status)))
-        {
-            return;
-        }
-
-        using var activity = CoordinatorTelemetry.StartPooling(evaluation.Id);
-        try
-        {
-            ResultPooler.Close(evaluation, now);
-        }
-        catch (InvalidDataException ex)
-        {
-            ResultPooler.Close(evaluation, now, EvaluationStatus.Failed, "the sites' results could not be pooled");
-            Log.PoolingFailed(logger, ex, evaluation.Id);
-        }
-
-        changes.Evaluation(evaluation);
-        CoordinatorTelemetry.EvaluationsFinished.Add(1, new KeyValuePair<string, object?>("state", evaluation.Status.ToString().ToLowerInvariant()));
-        Log.EvaluationClosed(logger, evaluation.Id, evaluation.Status.ToString().ToLowerInvariant(), evaluation.Reason);
-    }
-
-    private static async Task<Dictionary<string, ArtifactEntity>> LoadArtifactsAsync(CoordinatorDbContext db, List<RunEntity> runs, CancellationToken cancellationToken)
-    {
-        var hashes = runs.Select(r => r.Evaluation!.ModelBundleSha256).Distinct().ToList();
-        return await db.Artifacts.AsNoTracking().Where(a => hashes.Contains(a.Sha256))
-            .ToDictionaryAsync(a => a.Sha256, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>A session message waiting for the gate; completed once its batch is committed (or with its error).</summary>
@@ -891,10 +661,22 @@ public sealed partial class RunScheduler(
     private sealed class Changes(RunScheduler owner)
     {
         private readonly HashSet<string> _evaluations = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _nodes = new(StringComparer.Ordinal);
 
         public void Evaluation(EvaluationEntity evaluation) => _evaluations.Add(evaluation.Id);
 
         public void Evaluation(string evaluationId) => _evaluations.Add(evaluationId);
+
+        /// <summary>A run at <paramref name="node"/> left a slot, or the node may take waiting runs: <see cref="CommitAsync"/> offers them.</summary>
+        public void MayOffer(string node) => _nodes.Add(node);
+
+        /// <summary>The nodes noted by <see cref="MayOffer"/> since the last call.</summary>
+        public IReadOnlyList<string> TakeNodes()
+        {
+            var nodes = _nodes.Order(StringComparer.Ordinal).ToList();
+            _nodes.Clear();
+            return nodes;
+        }
 
         public void Publish()
         {
@@ -903,47 +685,5 @@ public sealed partial class RunScheduler(
                 owner._notifier.Publish(id);
             }
         }
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(400, LogLevel.Information, "Evaluation {EvaluationId} ({Name}) submitted by {Owner}: {Runs} run(s), {Offered} offered at once.")]
-        public static partial void EvaluationSubmitted(ILogger logger, string evaluationId, string name, string owner, int runs, int offered);
-
-        [LoggerMessage(401, LogLevel.Information, "Node {Node} connected (agent {AgentVersion}, {Active} active run(s)); {Offers} offer(s) sent.")]
-        public static partial void NodeConnected(ILogger logger, string node, string agentVersion, int active, int offers);
-
-        [LoggerMessage(402, LogLevel.Information, "Node {Node} disconnected.")]
-        public static partial void NodeDisconnected(ILogger logger, string node);
-
-        [LoggerMessage(403, LogLevel.Warning, "Run {RunId} failed: lease expired, node {Node} stopped reporting.")]
-        public static partial void LeaseExpired(ILogger logger, string runId, string node);
-
-        [LoggerMessage(404, LogLevel.Warning, "Evaluation {EvaluationId} passed its deadline; its open runs were failed.")]
-        public static partial void DeadlinePassed(ILogger logger, string evaluationId);
-
-        [LoggerMessage(405, LogLevel.Information, "Evaluation {EvaluationId} is {State}. {Reason}")]
-        public static partial void EvaluationClosed(ILogger logger, string evaluationId, string state, string reason);
-
-        [LoggerMessage(406, LogLevel.Information, "Evaluation {EvaluationId} cancelled by {By}; {Notified} node run(s) told to stop.")]
-        public static partial void EvaluationCancelled(ILogger logger, string evaluationId, string by, int notified);
-
-        [LoggerMessage(407, LogLevel.Warning, "Node {Node} sent {Kind} for run {RunId}, which is not one of its runs; ignored.")]
-        public static partial void ForeignRun(ILogger logger, string node, string kind, string runId);
-
-        [LoggerMessage(408, LogLevel.Warning, "Node {Node} sent a second hello on the same session; ignored.")]
-        public static partial void UnexpectedHello(ILogger logger, string node);
-
-        [LoggerMessage(409, LogLevel.Error, "The results of evaluation {EvaluationId} could not be pooled.")]
-        public static partial void PoolingFailed(ILogger logger, Exception exception, string evaluationId);
-
-        [LoggerMessage(600, LogLevel.Information, "Result of run {RunId} from node {Node} stored (sha256 {Sha256}).")]
-        public static partial void ResultStored(ILogger logger, string runId, string node, string sha256);
-
-        [LoggerMessage(601, LogLevel.Information, "Result of run {RunId} from node {Node} was already stored; duplicate ignored.")]
-        public static partial void DuplicateResult(ILogger logger, string runId, string node);
-
-        [LoggerMessage(602, LogLevel.Warning, "Result of run {RunId} from node {Node} refused: {Problem}")]
-        public static partial void InvalidResult(ILogger logger, string runId, string node, string problem);
     }
 }

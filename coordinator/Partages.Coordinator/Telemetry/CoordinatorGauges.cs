@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Diagnostics.Metrics;
 using Microsoft.EntityFrameworkCore;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Telemetry;
@@ -41,7 +42,7 @@ public sealed class CoordinatorGauges
 
         // Every state, zeros included, so a series does not vanish when its last run moves on.
         return Enum.GetValues<RunStatus>().Select(state => new Measurement<long>(
-            counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant())));
+            counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", RunLifecycle.Name(state))));
     }
 
     private static IEnumerable<Measurement<long>> EvaluationsByState(IDbContextFactory<CoordinatorDbContext> dbFactory)

@@ -205,6 +205,7 @@ public sealed partial class JobRunner(
             Send(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } });
             // Manual approval waits here, accepted; the heartbeats (which list this run) keep the coordinator's lease.
             stage = RunStage.Approval;
+            AnnounceApprovalWait(run, JobApprovalStage.Run);
             var approval = await admission.ApproveRunAsync(offer, spec, admitted.Snapshot, cancellationToken).ConfigureAwait(false);
             if (!approval.Approved)
             {
@@ -253,6 +254,7 @@ public sealed partial class JobRunner(
             }
 
             // Manual approval: the exact payload is shown and must be approved by its SHA-256 before it leaves.
+            AnnounceApprovalWait(run, JobApprovalStage.Payload);
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)
             {
@@ -321,6 +323,18 @@ public sealed partial class JobRunner(
         LogFailed(logger, run.RunId, reason, exception);
         admission.RunFailed(run.RunId, reason);
         Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = category } });
+    }
+
+    /// <summary>
+    /// Tells the coordinator the run now waits for a person (manual approval), so the evaluator sees awaiting_approval
+    /// and for how long, not an accepted run stuck at 0 %. Only the stage leaves: never who decides or why.
+    /// </summary>
+    private void AnnounceApprovalWait(ActiveRun run, JobApprovalStage approvalStage)
+    {
+        if (admission.ManualApproval)
+        {
+            Send(new NodeMessage { AwaitingApproval = new JobAwaitingApproval { RunId = run.RunId, Stage = approvalStage } });
+        }
     }
 
     private void Finish(ActiveRun run, NodeMessage message)

@@ -33,6 +33,9 @@ public sealed partial class JobAdmission(
 
     private NodePolicy Policy => policyAdmission.Policy;
 
+    /// <summary>Whether a person approves each run and payload (approval: manual), so the coordinator is told the run waits for them.</summary>
+    public bool ManualApproval => Policy.Approval == ApprovalMode.Manual;
+
     public void Received(JobOffer offer)
     {
         ArgumentNullException.ThrowIfNull(offer);

@@ -209,7 +209,7 @@ public sealed class EvaluationServiceTests
         evaluation.Owner.Should().Be("alice");
         evaluation.MinSites.Should().Be(1);
         evaluation.Runs.Select(r => r.NodeName).Should().Contain("site-a");
-        evaluation.Runs.Should().OnlyContain(r => r.State == RunState.Queued);
+        evaluation.Runs.Should().OnlyContain(r => r.State == RunState.Offline, "no node is connected in this fixture");
     }
 
     [Test]

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Security;
 using Microsoft.Extensions.Options;
+using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Hosting;
@@ -97,6 +98,15 @@ public sealed class HostingTests
         var failures = build.Should().Throw<OptionsValidationException>().Which.Failures.ToList();
         failures.Should().HaveCount(3);
         failures.Should().Contain(f => f.Contains("DataDir")).And.Contain(f => f.Contains("https://")).And.Contain(f => f.Contains("HeartbeatIntervalSeconds"));
+    }
+
+    [Test]
+    public void Collect_OfflineGraceOutOfRange_Listed()
+    {
+        var options = new CoordinatorOptions { DataDir = "/tmp/x", OfflineGraceSeconds = -1 };
+
+        CoordinatorOptionsValidator.Collect(options).Should().ContainSingle(e => e.Contains("OfflineGraceSeconds is -1", StringComparison.Ordinal));
+        CoordinatorOptionsValidator.Collect(new CoordinatorOptions { DataDir = "/tmp/x", OfflineGraceSeconds = 0 }).Should().BeEmpty("0 closes at the next lease check");
     }
 
     [Test]

@@ -44,7 +44,7 @@ public sealed class RestartTests
             evaluationAfter.State.Should().Be(EvaluationState.Running);
             evaluationAfter.Owner.Should().Be("restarter");
             evaluationAfter.Runs.Single(r => r.Id == succeededRun).State.Should().Be(RunState.Succeeded);
-            evaluationAfter.Runs.Single(r => r.NodeName == queuedRunSite).State.Should().Be(RunState.Queued);
+            evaluationAfter.Runs.Single(r => r.NodeName == queuedRunSite).State.Should().Be(RunState.Offline);
             (await again.ListNodesAsync(new ListNodesRequest())).Nodes.Select(n => n.Name).Should().Contain(["restart-a", queuedRunSite]);
             (await second.EnrollmentTokenAsync("another")).CaSha256.Should().Be(caPin, "the CA is kept in the data dir");
 

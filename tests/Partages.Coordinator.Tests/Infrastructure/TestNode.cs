@@ -14,6 +14,9 @@ public sealed class TestNode(TestCoordinator coordinator, string name, X509Certi
 
     public X509Certificate2 Certificate { get; } = certificate;
 
+    /// <summary>The max_concurrent_runs its hello announces (0: unknown, as from an agent that does not say).</summary>
+    public int MaxConcurrentRuns { get; set; } = 1;
+
     public NodeService.NodeServiceClient Client { get; } = new(coordinator.Channel(certificate));
 
     /// <summary>Opens a session and sends the hello; the first message back should be the welcome.</summary>
@@ -23,7 +26,7 @@ public sealed class TestNode(TestCoordinator coordinator, string name, X509Certi
     public async Task<NodeSessionClient> ConnectAsync(AuditHead? auditHead, params string[] activeRunIds)
     {
         var session = new NodeSessionClient(Client.Session(deadline: DateTime.UtcNow.AddMinutes(5)));
-        var hello = new NodeHello { AgentVersion = "test-agent/1", OnnxruntimeVersion = "1.31.1", MaxConcurrentRuns = 1, AuditHead = auditHead };
+        var hello = new NodeHello { AgentVersion = "test-agent/1", OnnxruntimeVersion = "1.31.1", MaxConcurrentRuns = MaxConcurrentRuns, AuditHead = auditHead };
         hello.Datasets.Add(new DatasetSummary { Name = "amr-reports", Format = "jsonl", ApproximateDocuments = AnnouncedDocuments, Fingerprint = new string('a', 64) });
         hello.ActiveRunIds.AddRange(activeRunIds);
         await session.SendAsync(new NodeMessage { Hello = hello });

@@ -77,6 +77,8 @@ public sealed class LeaseMonitorTests
     public async Task Heartbeat_ActiveRun_RenewsLease()
     {
         var node = await _coordinator.EnrollNodeAsync("beating");
+        // Two slots, so both runs are offered at once (one slot would queue run B at the coordinator).
+        node.MaxConcurrentRuns = 2;
         // Run A is kept alive by heartbeats alone; run B's progress reports serve as a visible marker that the
         // session's earlier messages (the heartbeats) have been applied.
         var evaluationA = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("beating-a"), "beating");
@@ -108,7 +110,7 @@ public sealed class LeaseMonitorTests
     }
 
     [Test]
-    public async Task LeaseMonitor_DeadlinePassed_QueuedRunsFailedAndEvaluationClosed()
+    public async Task LeaseMonitor_DeadlinePassed_OfflineRunNotParticipatingAndEvaluationClosed()
     {
         await _coordinator.EnrollNodeAsync("never-online");
         var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("too-late", deadlineMinutes: 1), "never-online");
@@ -117,7 +119,7 @@ public sealed class LeaseMonitorTests
 
         var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
-        final.Runs.Single().State.Should().Be(RunState.Failed);
+        final.Runs.Single().State.Should().Be(RunState.NotParticipating, "the node was offline from submission: it never had the run to fail");
         final.Runs.Single().Reason.Should().Contain("deadline");
     }
 }

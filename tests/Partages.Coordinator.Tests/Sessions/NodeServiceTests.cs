@@ -149,7 +149,7 @@ public sealed class NodeServiceTests
     {
         var node = await _coordinator.EnrollNodeAsync("offer-later");
         var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("offer-later"), "offer-later");
-        evaluation.Runs.Single().State.Should().Be(RunState.Queued);
+        evaluation.Runs.Single().State.Should().Be(RunState.Offline);
 
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();

@@ -180,7 +180,7 @@ public sealed class ApiTests
         JsonElement running, completed;
         try
         {
-            // With one node down its run stays queued, so the evaluation is seen running whatever the engine's speed.
+            // With one node down its run waits offline (OfflineGraceSeconds is far longer than the test), so the evaluation is seen running whatever the engine's speed.
             await Federation.StopNodeAsync(late);
             var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
             running = await NextStateAsync(items, submitted.Id, e => e.GetProperty("state").GetString() == "running" && e.GetProperty("runs_final").GetInt32() == all - 1);

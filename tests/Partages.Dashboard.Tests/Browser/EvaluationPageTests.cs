@@ -64,6 +64,43 @@ public sealed class EvaluationPageTests
     }
 
     [Test]
+    public async Task EvaluationPage_NodeDownAtSubmission_RunShownOfflineWithItsWaitThenSucceedsWhenTheNodeIsBack()
+    {
+        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        await using var context = await Federation.NewContextAsync();
+        var page = await context.NewPageAsync();
+        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        var late = Federation.NodeNames[^1];
+
+        try
+        {
+            await Federation.StopNodeAsync(late);
+            // Submitted once the coordinator has seen the session end (the nodes page says so, live), so the run is offline.
+            await page.GotoAsync("/dashboard/nodes");
+            await Expect(page.Locator($"tr[data-node='{late}'] .badge")).ToHaveAttributeAsync("data-state", "offline");
+            var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
+            await page.GotoAsync($"/dashboard/evaluations/{submitted.Id}");
+            var card = page.Locator($".run[data-node='{late}']");
+            await Expect(card.Locator(".run-head .badge")).ToHaveAttributeAsync("data-state", "offline");
+            await Expect(card.Locator(".run-head .badge")).ToHaveTextAsync(new Regex("Offline"));
+            await Expect(card.Locator(".run-waiting")).ToContainTextAsync("waiting since");
+            await Expect(card.Locator(".run-reason")).ToContainTextAsync("the node was offline at submission");
+            await DashboardPages.ScreenshotAsync(page, "05-evaluation-node-offline");
+
+            Federation.StartNode(late);
+
+            await Expect(page.Locator("#evaluation-state")).ToHaveTextAsync(new Regex("Completed"), new() { Timeout = 180_000 });
+            await Expect(page.Locator($".run[data-node='{late}'] .run-head .badge")).ToHaveTextAsync(new Regex("Succeeded"));
+            await Expect(page.Locator($".run[data-node='{late}'] .run-waiting")).ToBeHiddenAsync();
+        }
+        finally
+        {
+            // The other tests need every node.
+            Federation.StartNode(late);
+        }
+    }
+
+    [Test]
     public async Task ResultsSection_CompletedEvaluation_ForestPlotsHaveOneRowPerSiteAndThePooledEstimate()
     {
         using var cts = new CancellationTokenSource(DashboardFederation.Timeout);

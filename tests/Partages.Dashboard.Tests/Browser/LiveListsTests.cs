@@ -29,7 +29,7 @@ public sealed class LiveListsTests
 
         try
         {
-            // With one node down its run stays queued: the evaluation is held running, whatever the engine's speed.
+            // With one node down its run waits offline (OfflineGraceSeconds is far longer than the test): the evaluation is held running, whatever the engine's speed.
             await Federation.StopNodeAsync(late);
             var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
             var row = page.Locator($"tr[data-evaluation='{submitted.Id}']");

@@ -213,12 +213,12 @@ public sealed class DashboardFederation
     }
 
     /// <summary>
-    /// Kills a hospital's node agent, as a crash would. A run offered to it while it is down stays queued, so an
+    /// Kills a hospital's node agent, as a crash would. A run offered to it while it is down stays offline, so an
     /// evaluation is held running, deterministically, until <see cref="StartNode"/>.
     /// </summary>
     public async Task StopNodeAsync(string name) => await Federation.Nodes[name].Process.DisposeAsync();
 
-    /// <summary>Starts the node agent again on its identity; it reconnects and takes its queued runs.</summary>
+    /// <summary>Starts the node agent again on its identity; it reconnects and takes its waiting runs.</summary>
     public void StartNode(string name)
     {
         var node = Federation.Nodes[name];

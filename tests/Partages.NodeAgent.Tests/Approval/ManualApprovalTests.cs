@@ -62,6 +62,27 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     }
 
     [Test]
+    public async Task Manual_RunThenPayloadAwaitApproval_CoordinatorToldEachWaitInOrder()
+    {
+        var bundle = ValidBundle();
+        Coordinator.AddArtifact(bundle);
+        await using var node = await StartManualNodeAsync(bundle);
+        var session = await Coordinator.NextSessionAsync();
+
+        session.Offer(Offers.For("run-told", bundle));
+        var accepted = await session.NextAsync(m => m.Accepted is not null);
+        var runWait = await session.NextAsync(m => m.AwaitingApproval is not null);
+        (await CliAsync("jobs", "approve", "run-told")).Code.Should().Be(ExitCodes.Ok);
+        var payloadWait = await session.NextAsync(m => m.AwaitingApproval is not null);
+
+        accepted.Accepted.RunId.Should().Be("run-told");
+        runWait.AwaitingApproval.Should().Be(new Contracts.V1.JobAwaitingApproval { RunId = "run-told", Stage = Contracts.V1.JobApprovalStage.Run });
+        payloadWait.AwaitingApproval.Should().Be(new Contracts.V1.JobAwaitingApproval { RunId = "run-told", Stage = Contracts.V1.JobApprovalStage.Payload });
+        (await CliAsync("jobs", "approve", "run-told")).Code.Should().Be(ExitCodes.Ok);
+        (await Coordinator.NextSubmissionAsync()).RunId.Should().Be("run-told");
+    }
+
+    [Test]
     public async Task Manual_RejectRun_CoordinatorGetsTheReasonAndNothingRuns()
     {
         var bundle = ValidBundle();

@@ -34,38 +34,26 @@ internal static class SigningCommands
 
     internal static async Task<int> KeygenAsync(DirectoryInfo output, string name, TextWriter console, TextWriter errors, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(name) || name.IndexOfAny(Path.GetInvalidFileNameChars()) >= 0 || name.Contains('/', StringComparison.Ordinal))
+        GeneratedSigningKey key;
+        try
+        {
+            // The same files as 'partages keys generate' (SigningKeyFiles): one implementation for both tools.
+            key = await SigningKeyFiles.GenerateAsync(output.FullName, name, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ArgumentException)
         {
             await errors.WriteLineAsync($"--name: '{name}' is not a plain file name.").ConfigureAwait(false);
             return BadInput;
         }
-
-        var privatePath = Path.Combine(output.FullName, name + ".key.pem");
-        var publicPath = Path.Combine(output.FullName, name + ".pub.pem");
-        if (File.Exists(privatePath))
+        catch (IOException ex)
         {
-            await errors.WriteLineAsync($"{privatePath} exists; a signing key is never overwritten.").ConfigureAwait(false);
+            await errors.WriteLineAsync(ex.Message).ConfigureAwait(false);
             return BadInput;
         }
 
-        Directory.CreateDirectory(output.FullName);
-        using var keyPair = BundleSigning.CreateKey();
-        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-        if (!OperatingSystem.IsWindows())
-        {
-            // Readable by its owner only, from the moment it exists.
-            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-        }
-
-        await using (var writer = new StreamWriter(privatePath, options))
-        {
-            await writer.WriteLineAsync(keyPair.ExportPkcs8PrivateKeyPem().AsMemory(), cancellationToken).ConfigureAwait(false);
-        }
-
-        await File.WriteAllTextAsync(publicPath, keyPair.ExportSubjectPublicKeyInfoPem() + "\n", cancellationToken).ConfigureAwait(false);
-        await console.WriteLineAsync($"Private key: {privatePath} (keep it secret)").ConfigureAwait(false);
-        await console.WriteLineAsync($"Public key:  {publicPath} (give it to the hospitals: models.trusted_signers in their policy)").ConfigureAwait(false);
-        await console.WriteLineAsync($"Key id:      {BundleSigning.KeyIdOf(keyPair)}").ConfigureAwait(false);
+        await console.WriteLineAsync($"Private key: {key.PrivateKeyPath} (keep it secret)").ConfigureAwait(false);
+        await console.WriteLineAsync($"Public key:  {key.PublicKeyPath} (give it to the hospitals: models.trusted_signers in their policy)").ConfigureAwait(false);
+        await console.WriteLineAsync($"Key id:      {key.KeyId}").ConfigureAwait(false);
         return 0;
     }
 

@@ -8,6 +8,9 @@
   // The same words and symbols as the server's StateBadge: a state is never told by colour alone.
   var STATES = {
     queued: ["Queued", "…", "waiting"],
+    awaiting_approval: ["Awaiting approval", "⏸", "waiting"],
+    not_participating: ["Not participating", "○", "muted"],
+    offline: ["Offline", "○", "bad"],
     offered: ["Offered", "→", "waiting"],
     accepted: ["Accepted", "→", "active"],
     downloading: ["Downloading", "↓", "active"],
@@ -47,6 +50,18 @@
     return unit === "bytes"
       ? "downloading the model: " + group(done) + " / " + group(total) + " bytes · " + percent
       : group(done) + " / " + group(total) + " documents · " + percent;
+  }
+
+  // The server's EvaluationPage.WaitingText, with how long so far (a run awaiting a hospital's approval can wait hours).
+  function waitingText(iso) {
+    if (!iso) {
+      return "";
+    }
+    var minutes = Math.max(0, Math.floor((Date.now() - new Date(iso).getTime()) / 60000));
+    var d = new Date(iso);
+    var pad = function (v) { return (v < 10 ? "0" : "") + v; };
+    return "waiting since " + d.getUTCFullYear() + "-" + pad(d.getUTCMonth() + 1) + "-" + pad(d.getUTCDate()) + " " + time(iso) +
+      " UTC (" + (minutes < 60 ? minutes + " min" : Math.floor(minutes / 60) + " h " + (minutes % 60) + " min") + ")";
   }
 
   function time(iso) {
@@ -95,6 +110,11 @@
     var reason = card.querySelector(".run-reason");
     reason.textContent = run.reason;
     reason.hidden = !run.reason;
+    var waiting = card.querySelector(".run-waiting");
+    if (waiting) {
+      waiting.textContent = waitingText(run.waiting_since);
+      waiting.hidden = !run.waiting_since;
+    }
     renderHistory(card.querySelector(".history"), run.history);
     var released = document.querySelector('#released tr[data-run-id="' + CSS.escape(run.id) + '"] .badge');
     setBadge(released, run.state);

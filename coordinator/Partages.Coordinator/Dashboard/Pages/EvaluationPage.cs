@@ -80,6 +80,8 @@ public static class EvaluationPage
                 .Close("progress")
                 .Element("p", ProgressText(run.Done, run.Total, run.ProgressUnit), ("class", "run-count"))
                 .Element("p", run.Reason, ("class", "run-reason"), ("hidden", run.Reason.Length == 0 ? "hidden" : null))
+                .Element("p", WaitingText(run.WaitingSince), ("class", "run-waiting"), ("data-since", run.WaitingSince is { } since ? Html.IsoInstant(since) : null),
+                    ("hidden", run.WaitingSince is null ? "hidden" : null))
                 .Element("h4", "State history", ("class", "history-title"))
                 .Open("ol", ("class", "history"));
             foreach (var change in run.History)
@@ -97,6 +99,10 @@ public static class EvaluationPage
 
         html.Close("div").Close("section");
     }
+
+    /// <summary>Since when a run waits (for a slot, its node or the hospital's approval); dashboard.js adds how long.</summary>
+    public static string WaitingText(DateTimeOffset? since) =>
+        since is { } at ? $"waiting since {at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)} UTC" : "";
 
     /// <summary>The words under a progress bar; dashboard.js writes the same.</summary>
     public static string ProgressText(long done, long total, string unit) =>

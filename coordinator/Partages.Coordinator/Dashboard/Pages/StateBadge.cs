@@ -9,6 +9,8 @@ public static class StateBadge
     private static readonly Dictionary<string, (string Label, string Symbol, string Tone)> States = new(StringComparer.Ordinal)
     {
         ["queued"] = ("Queued", "…", "waiting"),
+        ["awaiting_approval"] = ("Awaiting approval", "⏸", "waiting"),
+        ["not_participating"] = ("Not participating", "○", "muted"),
         ["offered"] = ("Offered", "→", "waiting"),
         ["accepted"] = ("Accepted", "→", "active"),
         ["downloading"] = ("Downloading", "↓", "active"),
@@ -19,6 +21,7 @@ public static class StateBadge
         ["rejected"] = ("Rejected", "⊘", "bad"),
         ["cancelled"] = ("Cancelled", "■", "muted"),
         ["online"] = ("Online", "●", "good"),
+        // A node, or a run waiting for its node that was offline at submission: the same word either way.
         ["offline"] = ("Offline", "○", "bad"),
         ["revoked"] = ("Revoked", "⊘", "muted"),
     };
