@@ -25,7 +25,7 @@ internal static class StatusCommand
                 $"Evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}): {RunStates.Name(evaluation.State)}{(evaluation.Reason.Length > 0 ? " — " + TerminalText.Escape(evaluation.Reason) : "")}").ConfigureAwait(false);
             foreach (var run in evaluation.Runs)
             {
-                var progress = run.Total > 0 ? $" {run.Done}/{run.Total}" : "";
+                var progress = run.Total > 0 ? " " + RunStates.Count(run.Done, run.Total, run.ProgressUnit) : "";
                 await context.Output.WriteLineAsync(
                     $"  {TerminalText.Escape(run.NodeName)}: {RunStates.NameWithWait(run, now)}{progress}{(run.Reason.Length > 0 ? " — " + TerminalText.Escape(run.Reason) : "")}").ConfigureAwait(false);
             }
