@@ -320,8 +320,9 @@ internal static class CheckCommand
     }
 
     /// <summary>
-    /// Asks for an artifact that cannot exist: an enrolled node gets NOT_FOUND (so TLS, the saved CA and the node's
-    /// certificate all work), a refused certificate UNAUTHENTICATED. Nothing changes on the coordinator.
+    /// Asks for an artifact that cannot exist: an enrolled node gets PERMISSION_DENIED (no job offered to it uses that
+    /// artifact; older coordinators answer NOT_FOUND), which means TLS, the saved CA and the node's certificate all work;
+    /// a refused or revoked certificate gets UNAUTHENTICATED. Nothing changes on the coordinator.
     /// </summary>
     private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, CancellationToken cancellationToken)
     {
@@ -336,11 +337,12 @@ internal static class CheckCommand
             await call.ResponseStream.MoveNext(timeout.Token).ConfigureAwait(false);
             report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
         {
+            // Only an authenticated node is told what it may download: the certificate was accepted.
             report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
         }
-        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.PermissionDenied)
+        catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated)
         {
             report.Fail("coordinator", $"{config.CoordinatorUrl} refuses this node's certificate ({ex.Status.Detail}); the node may have been revoked: ask the operator for a new enrollment token");
         }
