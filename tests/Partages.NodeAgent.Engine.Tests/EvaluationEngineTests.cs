@@ -201,8 +201,7 @@ public sealed class EvaluationEngineTests
         var job = Job(manifest, null, [.. Enumerable.Range(0, 4).Select(i => Line($"p{i}", text, "sensible"))]);
         var progress = new RecordingProgress();
 
-        // Two documents per chunk (blocks of one batch of lines, LengthGroupBatches = 1), many windows each: several
-        // batches per chunk, one progress report per chunk.
+        // Two documents per chunk (LengthGroupBatches = 1), many windows each: several batches per chunk, one report per chunk.
         await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
 
         progress.Reports.Should().Equal(new EvaluationProgress(2, 4), new EvaluationProgress(4, 4));
