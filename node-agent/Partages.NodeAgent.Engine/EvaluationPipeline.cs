@@ -83,8 +83,9 @@ internal sealed class EvaluationPipeline
     {
         var segment = new SegmentReader(reader, _plan);
         var ledger = new ChunkLedger(_scorer);
-        // A chunk holds LinesPerChunk / BatchSize batches' worth of lines: the chunk queue shrinks as chunks grow, so
-        // the lines read ahead stay about PrefetchBatches batches' worth (plus one chunk per tokenizer) either way.
+        // A chunk holds LengthGroupBatches batches' worth of lines, so the chunk queue shrinks as chunks grow (at least
+        // one): what is in memory is a few chunks (queued, one per tokenizer, those waiting to commit), never a
+        // number of lines that grows with the dataset.
         var chunkCapacity = Math.Max(1, _options.PrefetchBatches * _batchSize / _options.LinesPerChunk);
         var chunks = Bounded<DocumentChunk>(chunkCapacity, singleReader: _options.TokenizerThreads == 1, singleWriter: true);
         var items = Bounded<ScoringItem>(_options.PrefetchBatches, singleReader: true, singleWriter: _options.TokenizerThreads == 1);
@@ -176,9 +177,10 @@ internal sealed class EvaluationPipeline
 
     /// <summary>
     /// Cuts the chunk's documents into windows, says the chunk's documents, then writes a batch whenever one is full,
-    /// then the rest; windows go in by length (stable, so ties keep reading order) unless reading order is asked for. The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is
-    /// scored, not when the next item arrives: a worker that dies a call later then loses no finished chunk. A
-    /// document the plan counts failed, or that the encoder cannot cut, gets no window and is failed.
+    /// then the rest; windows go in by length (stable, so ties keep reading order) unless reading order is asked for.
+    /// The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is scored, not
+    /// when the next item arrives: a worker that dies a call later then loses no finished chunk. A document the plan
+    /// counts failed, or that the encoder cannot cut, gets no window and is failed.
     /// </summary>
     private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<ScoringItem> items, CancellationToken cancellationToken)
     {
