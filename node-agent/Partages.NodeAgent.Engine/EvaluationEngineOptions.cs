@@ -9,6 +9,24 @@ public sealed record EvaluationEngineOptions
     /// <summary>Documents per inference call. Larger batches amortise per-call overhead; 32 suits BERT-sized models on CPU.</summary>
     public int BatchSize { get; init; } = 32;
 
+    /// <summary>
+    /// Batches' worth of lines whose windows are sorted by length before they are cut into batches (issue 15): each
+    /// batch is then padded only to its own longest window, so one long report no longer pads 31 short ones. The
+    /// engine reads this many blocks of <see cref="BatchSize"/> lines ahead at most, so memory stays bounded; a report
+    /// shares inference calls only with the reports of its block of <c>BatchSize × LengthGroupBatches</c> lines
+    /// (docs/threat-model.md, "Timing"). 1 keeps the windows of a block of <see cref="BatchSize"/> lines together.
+    /// </summary>
+    public int LengthGroupBatches { get; init; } = 8;
+
+    /// <summary>
+    /// Batches in reading order, in blocks of <see cref="BatchSize"/> lines (the engine before issue 15). Internal: kept
+    /// only so tests and measurements can compare length-aware batching with it.
+    /// </summary>
+    internal bool ReadingOrderBatches { get; init; }
+
+    /// <summary>Lines per chunk: the unit that is read ahead, sorted by length and committed at once.</summary>
+    internal int LinesPerChunk => ReadingOrderBatches ? BatchSize : BatchSize * LengthGroupBatches;
+
     /// <summary>ONNX Runtime threads inside one operator. Hospital nodes are small shared servers, so the default is 2, not every core.</summary>
     public int IntraOpNumThreads { get; init; } = 2;
 
@@ -61,6 +79,11 @@ public sealed record EvaluationEngineOptions
         if (BatchSize is < 1 or > 4096)
         {
             errors.Add($"BatchSize: {BatchSize} is outside 1..4096");
+        }
+
+        if (LengthGroupBatches is < 1 or > 64)
+        {
+            errors.Add($"LengthGroupBatches: {LengthGroupBatches} is outside 1..64");
         }
 
         if (IntraOpNumThreads is < 1 or > 256)

@@ -14,9 +14,10 @@ namespace Partages.NodeAgent.Engine;
 /// <summary>
 /// One run's three overlapping stages, joined by bounded channels so memory stays flat whatever the dataset size:
 /// <list type="number">
-/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks: those of one block of lines (<see cref="LineBlocks"/>), one document where the <see cref="RunPlan"/> isolates it;</item>
+/// <item>read: one task streams and validates lines (the only place ids are seen, so "first id wins" is exact), numbers the usable documents and cuts them into chunks: those of one block of lines (<see cref="LineBlocks"/>, <see cref="EvaluationEngineOptions.LinesPerChunk"/>), one document where the <see cref="RunPlan"/> isolates it;</item>
 /// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
-/// unless the manifest sets a stride), say which documents the chunk holds, and pad the windows into tensors of at most one batch of windows;</item>
+/// unless the manifest sets a stride), say which documents the chunk holds, sort the chunk's windows by length (a
+/// long report's windows too) and pad them into tensors of at most one batch of windows, each only to its own longest;</item>
 /// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
 /// <see cref="DocumentScore"/>, and commits chunks to the task's <see cref="TaskScorer"/> in reading order (<see cref="ChunkLedger"/>).</item>
 /// </list>
@@ -82,8 +83,12 @@ internal sealed class EvaluationPipeline
     {
         var segment = new SegmentReader(reader, _plan);
         var ledger = new ChunkLedger(_scorer);
-        var chunks = Bounded<DocumentChunk>(singleReader: _options.TokenizerThreads == 1, singleWriter: true);
-        var items = Bounded<ScoringItem>(singleReader: true, singleWriter: _options.TokenizerThreads == 1);
+        // A chunk holds LengthGroupBatches batches' worth of lines, so the chunk queue shrinks as chunks grow (at least
+        // one): what is in memory is a few chunks (queued, one per tokenizer, those waiting to commit), never a
+        // number of lines that grows with the dataset.
+        var chunkCapacity = Math.Max(1, _options.PrefetchBatches * _batchSize / _options.LinesPerChunk);
+        var chunks = Bounded<DocumentChunk>(chunkCapacity, singleReader: _options.TokenizerThreads == 1, singleWriter: true);
+        var items = Bounded<ScoringItem>(_options.PrefetchBatches, singleReader: true, singleWriter: _options.TokenizerThreads == 1);
         _observer?.ReadingStarted(total);
 
         using var failure = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -115,8 +120,9 @@ internal sealed class EvaluationPipeline
 
     private async Task ReadAsync(SegmentReader segment, ChannelWriter<DocumentChunk> chunks, CancellationToken cancellationToken)
     {
-        var items = new List<ChunkItem>(_batchSize);
-        var chunking = new LineBlocks(_batchSize);
+        var linesPerChunk = _options.LinesPerChunk;
+        var items = new List<ChunkItem>(linesPerChunk);
+        var chunking = new LineBlocks(linesPerChunk);
         long sequence = 0;
         while (segment.TryRead(out var document, out var ordinal))
         {
@@ -143,7 +149,7 @@ internal sealed class EvaluationPipeline
         async Task EmitAsync()
         {
             await chunks.WriteAsync(new DocumentChunk(sequence++, items), cancellationToken).ConfigureAwait(false);
-            items = new List<ChunkItem>(_batchSize);
+            items = new List<ChunkItem>(linesPerChunk);
         }
     }
 
@@ -171,9 +177,10 @@ internal sealed class EvaluationPipeline
 
     /// <summary>
     /// Cuts the chunk's documents into windows, says the chunk's documents, then writes a batch whenever one is full,
-    /// then the rest. The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is
-    /// scored, not when the next item arrives: a worker that dies a call later then loses no finished chunk. A
-    /// document the plan counts failed, or that the encoder cannot cut, gets no window and is failed.
+    /// then the rest; windows go in by length (stable, so ties keep reading order) unless reading order is asked for.
+    /// The chunk's end goes first so the scoring task can commit the chunk as soon as its last window is scored, not
+    /// when the next item arrives: a worker that dies a call later then loses no finished chunk. A document the plan
+    /// counts failed, or that the encoder cannot cut, gets no window and is failed.
     /// </summary>
     private async Task TokenizeChunkAsync(DocumentChunk chunk, TokenBatchBuilder builder, ChannelWriter<ScoringItem> items, CancellationToken cancellationToken)
     {
@@ -195,15 +202,12 @@ internal sealed class EvaluationPipeline
         }
 
         await items.WriteAsync(new ScoringItem(null, new ChunkEnd(chunk, owners)), cancellationToken).ConfigureAwait(false);
-        for (var d = 0; d < owners.Length; d++)
+        foreach (var (window, owner) in InBatchOrder(windows, owners))
         {
-            foreach (var window in windows[d])
+            builder.Add(window, owner);
+            if (builder.IsFull)
             {
-                builder.Add(window, owners[d]);
-                if (builder.IsFull)
-                {
-                    await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
-                }
+                await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -211,6 +215,16 @@ internal sealed class EvaluationPipeline
         {
             await items.WriteAsync(new ScoringItem(builder.Build(chunk.Sequence), null), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The chunk's windows in the order they fill batches: reading order, or by length so each batch pads only to
+    /// windows about as long as its own. Only the chunk's windows, already in memory, are sorted: nothing more is read ahead.
+    /// </summary>
+    private IEnumerable<(int[] Window, DocumentScore Owner)> InBatchOrder(int[][][] windows, DocumentScore[] owners)
+    {
+        var all = windows.SelectMany((documentWindows, d) => documentWindows.Select(window => (Window: window, Owner: owners[d])));
+        return _options.ReadingOrderBatches ? all : all.OrderBy(w => w.Window.Length);
     }
 
     /// <summary>The document's windows, or null when the encoder fails on it (our code, but on a report's text: that report's loss only).</summary>
@@ -296,22 +310,30 @@ internal sealed class EvaluationPipeline
             return;
         }
 
-        if (ReferenceEquals(batch.Owners[0], batch.Owners[batch.Rows - 1]))
+        // A document's rows, in the order its first row appears (sorted by length, they need not be adjacent).
+        var rowsByDocument = new Dictionary<DocumentScore, List<int>>(ReferenceEqualityComparer.Instance);
+        var documents = new List<DocumentScore>();
+        for (var row = 0; row < batch.Rows; row++)
         {
-            // One document's windows only (rows of a document are consecutive): nothing to tell apart.
+            if (!rowsByDocument.TryGetValue(batch.Owners[row], out var rows))
+            {
+                rowsByDocument.Add(batch.Owners[row], rows = []);
+                documents.Add(batch.Owners[row]);
+            }
+
+            rows.Add(row);
+        }
+
+        if (documents.Count == 1)
+        {
+            // One document's windows only: nothing to tell apart.
             Fail(batch);
             return;
         }
 
-        for (var first = 0; first < batch.Rows;)
+        foreach (var document in documents)
         {
-            var rows = 1;
-            while (first + rows < batch.Rows && ReferenceEquals(batch.Owners[first + rows], batch.Owners[first]))
-            {
-                rows++;
-            }
-
-            var alone = batch.Slice(first, rows, _fixedBatch);
+            var alone = batch.Select(rowsByDocument[document], _fixedBatch);
             if (Infer(alone, logits, cancellationToken) is null)
             {
                 Apply(alone, logits, probabilities);
@@ -320,14 +342,19 @@ internal sealed class EvaluationPipeline
             {
                 Fail(alone);
             }
-
-            first += rows;
         }
     }
 
     private string? Infer(TokenBatch batch, float[] logits, CancellationToken cancellationToken)
     {
-        _observer?.InferenceStarted(batch.Owners[0].Ordinal, batch.Owners[batch.Rows - 1].Ordinal);
+        if (_observer is not null)
+        {
+            // Sorted by length, a batch mixes its block's documents: the range spans them all, so a worker that dies in
+            // the call makes the agent isolate them all, the culprit among them (RunRecovery).
+            var (first, last) = batch.OrdinalRange();
+            _observer.InferenceStarted(first, last);
+        }
+
         var started = Stopwatch.GetTimestamp();
         var failure = InferenceCall.Run(token => _classifier.Score(batch, logits, token), _options.BatchTimeout, cancellationToken);
         EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
@@ -395,8 +422,8 @@ internal sealed class EvaluationPipeline
         }
     }
 
-    private Channel<T> Bounded<T>(bool singleReader, bool singleWriter) =>
-        Channel.CreateBounded<T>(new BoundedChannelOptions(_options.PrefetchBatches)
+    private static Channel<T> Bounded<T>(int capacity, bool singleReader, bool singleWriter) =>
+        Channel.CreateBounded<T>(new BoundedChannelOptions(capacity)
         {
             SingleReader = singleReader,
             SingleWriter = singleWriter,

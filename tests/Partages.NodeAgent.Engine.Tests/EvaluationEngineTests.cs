@@ -201,8 +201,8 @@ public sealed class EvaluationEngineTests
         var job = Job(manifest, null, [.. Enumerable.Range(0, 4).Select(i => Line($"p{i}", text, "sensible"))]);
         var progress = new RecordingProgress();
 
-        // Two documents per chunk, 12 windows each: 8 batches of 3 windows per chunk, one progress report per chunk.
-        await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
+        // Two documents per chunk (LengthGroupBatches = 1), many windows each: several batches per chunk, one report per chunk.
+        await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
 
         progress.Reports.Should().Equal(new EvaluationProgress(2, 4), new EvaluationProgress(4, 4));
     }
@@ -343,8 +343,8 @@ public sealed class EvaluationEngineTests
         var job = Job([.. Enumerable.Range(0, 4).Select(i => Line($"g{i}", "souche blse", "BLSE")), "garbage line"]);
         var progress = new RecordingProgress();
 
-        // One tokenizer, so batches reach the model in reading order and the reports are exact.
-        await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
+        // One tokenizer, so batches reach the model in reading order and the reports are exact; chunks of one batch of lines.
+        await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
 
         // Two full batches, then the skipped last line: a final report closes the run at the total.
         progress.Reports.Should().Equal(

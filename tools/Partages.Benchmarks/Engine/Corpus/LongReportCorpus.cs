@@ -75,7 +75,8 @@ internal static class LongReportCorpus
     ];
 
     /// <summary>Writes <paramref name="count"/> reports as JSON Lines (<c>{"id","text","label"}</c>), block after block.</summary>
-    public static async Task<CorpusStatistics> WriteAsync(string path, int count, ulong seed, string purpose, CancellationToken cancellationToken)
+    /// <param name="targetWords">Draws a report's word count (default: uniform in 200–380); a base report longer than it is cut to it.</param>
+    public static async Task<CorpusStatistics> WriteAsync(string path, int count, ulong seed, string purpose, CancellationToken cancellationToken, Func<DeterministicRandom, int>? targetWords = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(count);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
@@ -89,7 +90,7 @@ internal static class LongReportCorpus
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var size = Math.Min(BlockSize, count - (block * BlockSize));
-                var reports = Block(purpose, block, size, seed);
+                var reports = Block(purpose, block, size, seed, targetWords ?? (r => r.Between(MinWords, MaxWords - 20)));
                 foreach (var report in reports)
                 {
                     var n = CountWords(report.Text);
@@ -123,7 +124,7 @@ internal static class LongReportCorpus
         return words;
     }
 
-    private static List<AmrReport> Block(string purpose, int block, int size, ulong seed)
+    private static List<AmrReport> Block(string purpose, int block, int size, ulong seed, Func<DeterministicRandom, int> targetWords)
     {
         var stream = Inv($"bench/{purpose}/{block}");
         var profile = SyntheticHospitals.Training with { Slug = stream, IdPrefix = purpose };
@@ -131,9 +132,13 @@ internal static class LongReportCorpus
         var reports = new List<AmrReport>(size);
         foreach (var (report, i) in AmrReportGenerator.Generate(profile, size, seed).Select((r, i) => (r, i)))
         {
-            var target = random.Between(MinWords, MaxWords - 20);
-            var text = new StringBuilder(report.Text.TrimEnd('\n')).Append('\n');
+            var target = targetWords(random);
             var words = CountWords(report.Text);
+            // Short targets (the mixed-length corpus) cut the base report; long ones never do, so the long corpus is unchanged.
+            var text = words > target
+                ? new StringBuilder(string.Join(' ', report.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(target))).Append('\n')
+                : new StringBuilder(report.Text.TrimEnd('\n')).Append('\n');
+            words = Math.Min(words, target);
             var section = 0;
             while (words < target)
             {

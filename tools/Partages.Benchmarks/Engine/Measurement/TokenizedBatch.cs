@@ -17,10 +17,30 @@ internal sealed record TokenizedBatch(long[] InputIds, long[] AttentionMask, lon
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentNullException.ThrowIfNull(encoding);
-        var batches = new List<TokenizedBatch>((texts.Count + batchSize - 1) / batchSize);
-        for (var start = 0; start < texts.Count; start += batchSize)
+        var encoded = texts.Select(text => encoding.EncodeToIds(text)).ToList();
+        return Pack(encoded, Enumerable.Range(0, texts.Count).ToArray(), batchSize);
+    }
+
+    /// <summary>
+    /// The padding-free limit of issue 15: every text tokenized as <see cref="Cut"/> does, then all of them sorted by
+    /// length (stable) and cut into batches of <paramref name="batchSize"/>, each padded to its longest row.
+    /// </summary>
+    /// <returns>The batches and, for each of their rows in turn, the text's index (to line up gold labels).</returns>
+    public static (List<TokenizedBatch> Batches, int[] Order) CutByLength(IReadOnlyList<string> texts, BertEncoding encoding, int batchSize)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(encoding);
+        var encoded = texts.Select(text => encoding.EncodeToIds(text)).ToList();
+        var order = Enumerable.Range(0, texts.Count).OrderBy(i => encoded[i].Count).ToArray();
+        return (Pack(encoded, order, batchSize), order);
+    }
+
+    private static List<TokenizedBatch> Pack(List<IReadOnlyList<int>> encoded, int[] order, int batchSize)
+    {
+        var batches = new List<TokenizedBatch>((order.Length + batchSize - 1) / batchSize);
+        for (var start = 0; start < order.Length; start += batchSize)
         {
-            var rows = Enumerable.Range(start, Math.Min(batchSize, texts.Count - start)).Select(i => encoding.EncodeToIds(texts[i])).ToList();
+            var rows = order.Skip(start).Take(batchSize).Select(i => encoded[i]).ToList();
             var sequence = rows.Max(r => r.Count);
             var ids = new long[rows.Count * sequence];
             var mask = new long[rows.Count * sequence];
