@@ -187,6 +187,19 @@ internal static class NerEvaluation
             EngineTelemetry.DocumentsSkipped.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
 
+        if (reader is BratDocumentReader bratReader)
+        {
+            foreach (var (kind, count) in SkipTally.Merge(bratReader.Notes))
+            {
+                EngineTelemetry.AnnotationNotes.Add(count, new KeyValuePair<string, object?>("kind", kind));
+            }
+
+            foreach (var (kind, count) in SkipTally.Merge(bratReader.Problems))
+            {
+                EngineTelemetry.DocumentProblems.Add(count, new KeyValuePair<string, object?>("kind", kind));
+            }
+        }
+
         activity?.SetTag("partages.documents.read", final.DocumentsRead);
         activity?.SetTag("partages.documents.evaluated", final.DocumentsEvaluated);
         return Build(job, scorer, final);

@@ -57,6 +57,27 @@ public sealed class NfdSpanTests
         }
     }
 
+    [TestCase(true)]
+    [TestCase(false)]
+    public async Task EvaluateAsync_BratTextWithByteOrderMark_FourEntitiesCorrectWhetherOffsetsCountTheMarkOrNot(bool offsetsCountTheMark)
+    {
+        using var directory = new TestDirectory();
+        var text = Sentence;
+        (int Start, int End, string Label)[] gold =
+        [
+            Span(text, "EGFR", "BIOMARKER"), Span(text, "non muté", "STATUS"),
+            Span(text, "ALK", "BIOMARKER"), Span(text, "non détecté", "STATUS"),
+        ];
+        var shift = offsetsCountTheMark ? 1 : 0;
+
+        var result = await EvaluateAsync(directory, text, [.. gold.Select(e => (e.Start + shift, e.End + shift, e.Label))], DatasetFormats.Brat, bom: true, offsetsCountTheMark);
+
+        result.NDocuments.Should().Be(1);
+        result.InputSummary.Skipped.Should().BeEmpty();
+        result.Schemes![NerSchemes.Strict].Overall.Should().Match<NerSchemeMetrics>(
+            m => m.Correct == 4 && m.Incorrect == 0 && m.Missed == 0 && m.Spurious == 0);
+    }
+
     // Built char by char so the source file's own normalization cannot decide the test.
     private static string Normalize(string text, NormalizationForm form) =>
         form == NormalizationForm.FormC ? text : text.Replace("é", "e\u0301", StringComparison.Ordinal);
@@ -69,7 +90,7 @@ public sealed class NfdSpanTests
         return (start, start + part.Length, label);
     }
 
-    private static async Task<ResultDocument> EvaluateAsync(TestDirectory directory, string text, (int Start, int End, string Label)[] gold, string format)
+    private static async Task<ResultDocument> EvaluateAsync(TestDirectory directory, string text, (int Start, int End, string Label)[] gold, string format, bool bom = false, bool offsetsCountTheMark = false)
     {
         var bundlePath = directory.File("model.zip");
         await File.WriteAllBytesAsync(bundlePath, Graph.ToBundle());
@@ -78,8 +99,11 @@ public sealed class NfdSpanTests
         {
             datasetPath = directory.File("brat");
             Directory.CreateDirectory(datasetPath);
-            await File.WriteAllTextAsync(Path.Combine(datasetPath, "d.txt"), text);
-            var lines = gold.Select((e, i) => $"T{i + 1}\t{e.Label} {e.Start} {e.End}\t{text[e.Start..e.End]}");
+            var file = bom ? "\uFEFF" + text : text;
+            await File.WriteAllTextAsync(Path.Combine(datasetPath, "d.txt"), file, new UTF8Encoding(false));
+            // The mention is what the annotation tool saw at the offsets: the file with the mark when they count it.
+            var annotated = offsetsCountTheMark ? file : text;
+            var lines = gold.Select((e, i) => $"T{i + 1}\t{e.Label} {e.Start} {e.End}\t{annotated[e.Start..e.End]}");
             await File.WriteAllTextAsync(Path.Combine(datasetPath, "d.ann"), string.Join('\n', lines) + "\n");
         }
         else
