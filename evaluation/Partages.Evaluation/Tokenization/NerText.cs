@@ -1,3 +1,4 @@
+using System.Globalization;
 using Partages.Evaluation.Metrics;
 
 namespace Partages.Evaluation.Tokenization;
@@ -70,11 +71,34 @@ public static class NerText
                 to = end > start ? map[Math.Clamp(end - 1, 0, map.Length - 1)] + 1 : from;
             }
 
-            pieces[i] = new NerPiece(id, from, Math.Max(from, to), !value.StartsWith("##", StringComparison.Ordinal));
+            pieces[i] = new NerPiece(id, from, WithCombiningMarks(prepared, Math.Max(from, to)), !value.StartsWith("##", StringComparison.Ordinal));
         }
 
         return pieces;
     }
+
+    /// <summary>
+    /// Moves a piece's end past the combining marks that follow it. In NFD text ("mute\u0301" for "muté") the
+    /// normalizer deletes the mark as it strips accents, so the piece ends at the base letter; the mark belongs to
+    /// that letter, and a span that left it out would differ from the gold span by one character and fail strict
+    /// and exact matching although the model found the right word.
+    /// Every tokenizer's piece mapping goes through here (<c>BertEncoder</c>, <c>SentencePieceEncoder</c>), so all
+    /// kinds end spans alike. <paramref name="text"/> is the original (or prepared: same length, same marks) text.
+    /// </summary>
+    public static int WithCombiningMarks(string text, int end)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        while (end > 0 && end < text.Length && IsCombiningMark(text[end]))
+        {
+            end++;
+        }
+
+        return end;
+    }
+
+    // CharUnicodeInfo reads CoreLib's own tables, so it answers the same under InvariantGlobalization.
+    private static bool IsCombiningMark(char c) => CharUnicodeInfo.GetUnicodeCategory(c)
+        is UnicodeCategory.NonSpacingMark or UnicodeCategory.SpacingCombiningMark or UnicodeCategory.EnclosingMark;
 
     /// <summary>
     /// For each character of <paramref name="normalized"/>, the index of the character of <paramref name="prepared"/> it

@@ -7,27 +7,36 @@ namespace Partages.NodeAgent.Engine.Datasets;
 /// <summary>
 /// Reads a brat standoff folder for entity recognition: each <c>name.txt</c> (UTF-8) is a document and the
 /// <c>name.ann</c> beside it its gold entities, from the text-bound lines <c>T1&lt;TAB&gt;LABEL start end&lt;TAB&gt;text</c>.
-/// Offsets count Unicode code points, as brat (Python) does, and are converted to .NET string indices; the text is
-/// kept byte for byte (a byte order mark included), since brat's offsets count it too. Other annotation lines
-/// (relations, events, attributes, notes, comments) are ignored. Files are read in ordinal order of their path
-/// relative to the folder, sub-folders included.
+/// Offsets count Unicode code points, as brat (Python) does, and are converted to .NET string indices. Other
+/// annotation lines (relations, events, attributes, notes, comments) are ignored. Files are read in ordinal order of
+/// their path relative to the folder, sub-folders included; an <c>.ann</c> without its <c>.txt</c> comes after them,
+/// as a document of its own set aside under <see cref="SkipKinds.OrphanAnnotations"/>.
+/// <para>
+/// Each span's mention text (the third column) must equal the text at its offsets (a discontinuous span's fragments
+/// joined by one space, as brat writes them); otherwise the document is <see cref="SkipKinds.MentionMismatch"/>. A
+/// text starting with a byte order mark keeps it as character 0 when the mentions match that way (brat's own
+/// convention: brat and EDS-NLP read the file with the mark, so offsets written by brat count it). When they only
+/// match with the mark removed (it was added after annotation, by an editor saving "UTF-8 with BOM"), the mark is
+/// dropped and the document kept under the note <see cref="AnnotationNotes.BomNotCounted"/>: never a silent shift.
+/// </para>
 /// <para>
 /// Discontinuous spans (<c>LABEL 0 5;10 15</c>) are kept as the <b>covering span</b> (<c>0 15</c>) and counted
 /// per span under <see cref="AnnotationNotes.DiscontinuousSpan"/> in <see cref="Notes"/>, not in
 /// <see cref="Skipped"/>: the document is still evaluated, so counting it as skipped would break
 /// <c>documents_read = documents_evaluated + skipped</c>. Covering rather than splitting keeps one gold entity per
-/// annotated mention, which is what a flat tagger can at best predict; a covering span that then overlaps another
-/// entity makes the document <c>overlapping_span</c>.
+/// annotated mention, which is what a flat tagger can at best predict.
 /// </para>
-/// Any problem with a document's gold (no <c>.ann</c>, a malformed <c>T</c> line, an unknown label, an offset
-/// outside the text, two spans sharing a character) sets the whole document aside under its kind: scoring a model
-/// against partial gold would count its correct entities as false positives.
+/// Any problem with a document's gold sets the whole document aside: scoring a model against partial gold would count
+/// its correct entities as false positives. A document with several problems is counted <b>once</b> in
+/// <see cref="Skipped"/>, under the first problem found, so it moves the released skip counts by one unit whatever it
+/// holds (the sensitivity docs/release-gate.md derives); every problem it has is counted in <see cref="Problems"/>,
+/// which stays on the node.
 /// </summary>
 internal sealed class BratDocumentReader : IDocumentReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
-    private readonly IEnumerator<FileInfo> _texts;
+    private readonly IEnumerator<FileInfo> _files;
     private readonly Dictionary<string, int> _labels;
     private readonly long _maxFileBytes;
 
@@ -35,7 +44,7 @@ internal sealed class BratDocumentReader : IDocumentReader
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(labels);
-        _texts = EnumerateTexts(folder).GetEnumerator();
+        _files = EnumerateDocuments(folder).GetEnumerator();
         _labels = labels.Select((label, index) => (label, index)).ToDictionary(p => p.label, p => p.index, StringComparer.Ordinal);
         _maxFileBytes = maxFileBytes;
     }
@@ -44,50 +53,74 @@ internal sealed class BratDocumentReader : IDocumentReader
 
     public SkipTally Skipped { get; } = new();
 
-    /// <summary>Adjustments made to documents that were kept, counted per span (<see cref="AnnotationNotes"/>).</summary>
+    /// <summary>Adjustments made to documents that were kept (<see cref="AnnotationNotes"/>). Local: never released.</summary>
     public SkipTally Notes { get; } = new();
 
+    /// <summary>Every problem of every set-aside document, each kind once per document. Local: never released.</summary>
+    public SkipTally Problems { get; } = new();
+
     /// <summary>The <c>.txt</c> files of a brat folder, in ordinal order of their relative path: the documents, whatever their <c>.ann</c>.</summary>
-    public static IEnumerable<FileInfo> EnumerateTexts(DirectoryInfo folder) =>
-        folder.EnumerateFiles("*.txt", new EnumerationOptions { RecurseSubdirectories = true, MatchCasing = MatchCasing.CaseSensitive, AttributesToSkip = FileAttributes.Hidden })
+    public static IEnumerable<FileInfo> EnumerateTexts(DirectoryInfo folder) => Enumerate(folder, "*.txt");
+
+    /// <summary>
+    /// The documents of a brat folder: its <see cref="EnumerateTexts">texts</see>, then the <c>.ann</c> files without a
+    /// <c>.txt</c> (last, so adding one never renumbers the others).
+    /// </summary>
+    public static IEnumerable<FileInfo> EnumerateDocuments(DirectoryInfo folder) =>
+        EnumerateTexts(folder).Concat(Enumerate(folder, "*.ann").Where(IsOrphan));
+
+    /// <summary>An <c>.ann</c> file with no <c>.txt</c> beside it.</summary>
+    public static bool IsOrphan(FileInfo file) =>
+        file.Extension == ".ann" && !File.Exists(Path.ChangeExtension(file.FullName, ".txt"));
+
+    private static IEnumerable<FileInfo> Enumerate(DirectoryInfo folder, string pattern) =>
+        folder.EnumerateFiles(pattern, new EnumerationOptions { RecurseSubdirectories = true, MatchCasing = MatchCasing.CaseSensitive, AttributesToSkip = FileAttributes.Hidden })
             .OrderBy(f => Path.GetRelativePath(folder.FullName, f.FullName), StringComparer.Ordinal);
 
     public bool TryRead(out LabeledDocument document)
     {
-        while (_texts.MoveNext())
+        while (_files.MoveNext())
         {
             DocumentsRead++;
-            var skip = Classify(_texts.Current, out document, out var discontinuous);
-            if (skip is null)
+            var problems = new List<string>();
+            var notes = new List<string>();
+            if (IsOrphan(_files.Current))
             {
-                for (var i = 0; i < discontinuous; i++)
-                {
-                    Notes.Add(AnnotationNotes.DiscontinuousSpan);
-                }
+                problems.Add(SkipKinds.OrphanAnnotations);
+                document = default;
+            }
+            else
+            {
+                document = Classify(_files.Current, problems, notes);
+            }
 
+            if (problems.Count == 0)
+            {
+                notes.ForEach(Notes.Add);
                 return true;
             }
 
-            Skipped.Add(skip);
+            Skipped.Add(problems[0]);
+            problems.Distinct(StringComparer.Ordinal).ToList().ForEach(Problems.Add);
         }
 
         document = default;
         return false;
     }
 
-    private string? Classify(FileInfo textFile, out LabeledDocument document, out int discontinuous)
+    private LabeledDocument Classify(FileInfo textFile, List<string> problems, List<string> notes)
     {
-        document = default;
-        discontinuous = 0;
         var annFile = new FileInfo(Path.ChangeExtension(textFile.FullName, ".ann"));
         if (!annFile.Exists)
         {
-            return SkipKinds.MissingAnnotations;
+            problems.Add(SkipKinds.MissingAnnotations);
+            return default;
         }
 
         if (textFile.Length > _maxFileBytes || annFile.Length > _maxFileBytes)
         {
-            return SkipKinds.FileTooLong;
+            problems.Add(SkipKinds.FileTooLong);
+            return default;
         }
 
         string text, annotations;
@@ -98,43 +131,67 @@ internal sealed class BratDocumentReader : IDocumentReader
         }
         catch (DecoderFallbackException)
         {
-            return SkipKinds.InvalidUtf8;
+            problems.Add(SkipKinds.InvalidUtf8);
+            return default;
         }
 
-        if (string.IsNullOrWhiteSpace(text))
+        if (string.IsNullOrWhiteSpace(text.TrimStart('\uFEFF')))
         {
-            return SkipKinds.EmptyText;
+            problems.Add(SkipKinds.EmptyText);
+            return default;
         }
 
-        var offsets = new CodePointOffsets(text);
-        var spans = new List<EntitySpan>();
-        foreach (var rawLine in annotations.Split('\n'))
+        var lines = annotations.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && l[0] == 'T').ToArray();
+        var parsed = Parse(text, lines);
+        if (text[0] == '\uFEFF' && parsed.Problems.Count > 0 && parsed.Problems.All(p => p == SkipKinds.MentionMismatch))
         {
-            var line = rawLine.TrimEnd('\r');
-            if (line.Length == 0 || line[0] != 'T')
+            // brat's convention failed on the mentions alone: try the offsets as written by a tool that did not count the mark.
+            var withoutMark = Parse(text[1..], lines);
+            if (withoutMark.Problems.Count == 0)
             {
-                continue;
-            }
-
-            var skip = ParseTextBound(line, offsets, spans, ref discontinuous);
-            if (skip is not null)
-            {
-                return skip;
+                notes.Add(AnnotationNotes.BomNotCounted);
+                (text, parsed) = (text[1..], withoutMark);
             }
         }
 
-        var entities = spans.ToArray();
-        if (EntitySpans.SortAndFindOverlap(entities))
+        problems.AddRange(parsed.Problems);
+        if (problems.Count > 0)
         {
-            return SkipKinds.OverlappingSpan;
+            return default;
         }
 
-        document = new LabeledDocument(text, -1, Entities: entities);
-        return null;
+        notes.AddRange(Enumerable.Repeat(AnnotationNotes.DiscontinuousSpan, parsed.Discontinuous));
+        return new LabeledDocument(text, -1, Entities: parsed.Spans);
     }
 
-    /// <summary><c>T1&lt;TAB&gt;LABEL start end[;start end]…&lt;TAB&gt;text</c>; the mention text is not checked against the offsets.</summary>
-    private string? ParseTextBound(string line, CodePointOffsets offsets, List<EntitySpan> spans, ref int discontinuous)
+    /// <summary>The spans of the <c>T</c> lines against <paramref name="text"/>, and every problem met (each line is read, whatever the others hold).</summary>
+    private Parsed Parse(string text, string[] lines)
+    {
+        var offsets = new CodePointOffsets(text);
+        var result = new Parsed();
+        var spans = new List<EntitySpan>();
+        var discontinuous = 0;
+        foreach (var line in lines)
+        {
+            var problem = ParseTextBound(line, text, offsets, spans, ref discontinuous);
+            if (problem is not null && !result.Problems.Contains(problem))
+            {
+                result.Problems.Add(problem);
+            }
+        }
+
+        result.Spans = [.. spans];
+        result.Discontinuous = discontinuous;
+        if (EntitySpans.SortAndFindOverlap(result.Spans))
+        {
+            result.Problems.Add(SkipKinds.OverlappingSpan);
+        }
+
+        return result;
+    }
+
+    /// <summary><c>T1&lt;TAB&gt;LABEL start end[;start end]…&lt;TAB&gt;text</c>; null when the line is usable gold.</summary>
+    private string? ParseTextBound(string line, string text, CodePointOffsets offsets, List<EntitySpan> spans, ref int discontinuous)
     {
         var columns = line.Split('\t');
         if (columns.Length < 2)
@@ -149,8 +206,9 @@ internal sealed class BratDocumentReader : IDocumentReader
             return SkipKinds.MalformedAnnotation;
         }
 
-        long start = long.MaxValue, end = long.MinValue;
+        int start = int.MaxValue, end = int.MinValue;
         var fragments = typeAndSpans[(space + 1)..].Split(';');
+        var mention = new StringBuilder();
         foreach (var fragment in fragments)
         {
             var bounds = fragment.Trim().Split(' ');
@@ -161,13 +219,14 @@ internal sealed class BratDocumentReader : IDocumentReader
                 return SkipKinds.MalformedAnnotation;
             }
 
-            if (!offsets.TryToUtf16(fragmentStart, fragmentEnd, out _, out _))
+            if (!offsets.TryToUtf16(fragmentStart, fragmentEnd, out var from, out var to))
             {
                 return SkipKinds.OffsetOutOfRange;
             }
 
-            start = Math.Min(start, fragmentStart);
-            end = Math.Max(end, fragmentEnd);
+            mention.Append(mention.Length > 0 ? " " : string.Empty).Append(text.AsSpan(from, to - from));
+            start = Math.Min(start, from);
+            end = Math.Max(end, to);
         }
 
         if (!_labels.TryGetValue(typeAndSpans[..space], out var label))
@@ -175,14 +234,31 @@ internal sealed class BratDocumentReader : IDocumentReader
             return SkipKinds.UnknownLabel;
         }
 
-        offsets.TryToUtf16(start, end, out var from, out var to);
-        spans.Add(new EntitySpan(from, to, label));
+        // A line without the mention column cannot be checked; brat always writes it. Line breaks inside a mention
+        // are compared as spaces, since tools that keep an .ann line on one line write them so.
+        if (columns.Length >= 3 && !string.Equals(Flatten(mention.ToString()), Flatten(string.Join('\t', columns[2..])), StringComparison.Ordinal))
+        {
+            return SkipKinds.MentionMismatch;
+        }
+
+        spans.Add(new EntitySpan(start, end, label));
         if (fragments.Length > 1)
         {
             discontinuous++;
         }
 
         return null;
+    }
+
+    private static string Flatten(string mention) => mention.Replace('\n', ' ').Replace('\r', ' ').Replace('\t', ' ');
+
+    private sealed class Parsed
+    {
+        public List<string> Problems { get; } = [];
+
+        public EntitySpan[] Spans { get; set; } = [];
+
+        public int Discontinuous { get; set; }
     }
 }
 
@@ -191,4 +267,10 @@ public static class AnnotationNotes
 {
     /// <summary>A brat entity in several fragments, kept as the span covering them all.</summary>
     public const string DiscontinuousSpan = "discontinuous_span";
+
+    /// <summary>
+    /// A brat <c>.txt</c> starts with a byte order mark its <c>.ann</c> offsets do not count (the mention texts match
+    /// only without it): the mark is dropped, once per document.
+    /// </summary>
+    public const string BomNotCounted = "bom_not_counted";
 }

@@ -57,7 +57,8 @@ internal static class DatasetScanner
     private static long ScanBrat(DirectoryInfo folder, IncrementalHash? hash, CancellationToken cancellationToken)
     {
         long documents = 0;
-        foreach (var text in BratDocumentReader.EnumerateTexts(folder))
+        // Orphan .ann files are documents too (read and set aside), so the progress total and the fingerprint count them.
+        foreach (var document in BratDocumentReader.EnumerateDocuments(folder))
         {
             cancellationToken.ThrowIfCancellationRequested();
             documents++;
@@ -66,7 +67,8 @@ internal static class DatasetScanner
                 continue;
             }
 
-            foreach (var file in new[] { text, new FileInfo(Path.ChangeExtension(text.FullName, ".ann")) })
+            FileInfo[] files = BratDocumentReader.IsOrphan(document) ? [document] : [document, new FileInfo(Path.ChangeExtension(document.FullName, ".ann"))];
+            foreach (var file in files)
             {
                 // Name, a separator, the byte count, then the bytes: no two different folders hash alike.
                 hash.AppendData(Encoding.UTF8.GetBytes(Path.GetRelativePath(folder.FullName, file.FullName).Replace('\\', '/') + "\0"));

@@ -38,6 +38,15 @@ internal sealed class JsonlDocumentReader : IDocumentReader
 
     public SkipTally Skipped { get; } = new();
 
+    /// <summary>
+    /// Every problem of every set-aside line, each kind once per line; the line is in <see cref="Skipped"/> once, under
+    /// the first. Local: never released, so one report moves the released skip counts by one unit (docs/release-gate.md).
+    /// </summary>
+    public SkipTally Problems { get; } = new();
+
+    // Problems of the current line's entities after its first, which is the skip kind.
+    private readonly List<string> _laterProblems = [];
+
     /// <summary>The next usable document, counting every unusable line on the way. False at the end of the dataset.</summary>
     public bool TryRead(out LabeledDocument document)
     {
@@ -47,6 +56,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
             {
                 DocumentsRead++;
                 Skipped.Add(SkipKinds.LineTooLong);
+                Problems.Add(SkipKinds.LineTooLong);
                 continue;
             }
 
@@ -56,6 +66,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
             }
 
             DocumentsRead++;
+            _laterProblems.Clear();
             var skip = Classify(line, out document);
             if (skip is null)
             {
@@ -63,6 +74,10 @@ internal sealed class JsonlDocumentReader : IDocumentReader
             }
 
             Skipped.Add(skip);
+            foreach (var problem in _laterProblems.Prepend(skip).Distinct(StringComparer.Ordinal))
+            {
+                Problems.Add(problem);
+            }
         }
 
         document = default;
@@ -156,30 +171,39 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     private string? ResolveEntities(string text, List<(long Start, long End, string Label)> entities, out LabeledDocument document)
     {
         document = default;
-        var spans = new EntitySpan[entities.Count];
+        // Every entity is checked, whatever the others hold, so each problem of the line is counted (the first is its skip kind).
+        var problems = new List<string>();
+        var spans = new List<EntitySpan>(entities.Count);
         var offsets = new CodePointOffsets(text);
-        for (var i = 0; i < entities.Count; i++)
+        foreach (var (start, end, label) in entities)
         {
-            var (start, end, label) = entities[i];
             if (!_labels.TryGetValue(label, out var index))
             {
-                return SkipKinds.UnknownLabel;
+                problems.Add(SkipKinds.UnknownLabel);
             }
-
-            if (!offsets.TryToUtf16(start, end, out var from, out var to))
+            else if (!offsets.TryToUtf16(start, end, out var from, out var to))
             {
-                return SkipKinds.OffsetOutOfRange;
+                problems.Add(SkipKinds.OffsetOutOfRange);
             }
-
-            spans[i] = new EntitySpan(from, to, index);
+            else
+            {
+                spans.Add(new EntitySpan(from, to, index));
+            }
         }
 
-        if (EntitySpans.SortAndFindOverlap(spans))
+        var sorted = spans.ToArray();
+        if (EntitySpans.SortAndFindOverlap(sorted))
         {
-            return SkipKinds.OverlappingSpan;
+            problems.Add(SkipKinds.OverlappingSpan);
         }
 
-        document = new LabeledDocument(text, -1, Entities: spans);
+        if (problems.Count > 0)
+        {
+            _laterProblems.AddRange(problems.Skip(1));
+            return problems[0];
+        }
+
+        document = new LabeledDocument(text, -1, Entities: sorted);
         return null;
     }
 

@@ -45,6 +45,15 @@ public static class SkipKinds
     /// <summary>brat: a text-bound (<c>T</c>) line of the <c>.ann</c> file cannot be parsed.</summary>
     public const string MalformedAnnotation = "malformed_annotation";
 
+    /// <summary>
+    /// brat: a text-bound line's mention text (its third column) is not the text at its offsets, with the byte order
+    /// mark counted (brat's convention) nor without it.
+    /// </summary>
+    public const string MentionMismatch = "mention_mismatch";
+
+    /// <summary>brat: an <c>.ann</c> file has no <c>.txt</c> beside it; it counts as a document read and set aside.</summary>
+    public const string OrphanAnnotations = "orphan_annotations";
+
     /// <summary>brat: a <c>.txt</c> or <c>.ann</c> file is larger than <see cref="EvaluationEngineOptions.MaxLineBytes"/>.</summary>
     public const string FileTooLong = "file_too_long";
 
@@ -65,6 +74,7 @@ public static class SkipKinds
         {
             MalformedJson, InvalidUtf8, EmptyText, MissingLabel, UnknownLabel, DuplicateId, LineTooLong, InvalidLogits,
             MalformedCsv, OffsetOutOfRange, OverlappingSpan, MissingAnnotations, MalformedAnnotation, FileTooLong, InferenceFailed,
+            MentionMismatch, OrphanAnnotations,
         }.Order(StringComparer.Ordinal),
     ];
 }

@@ -187,6 +187,23 @@ internal static class NerEvaluation
             EngineTelemetry.DocumentsSkipped.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
 
+        // Node-local only (docs/datasets.md#notes-node-local): the released result counts each set-aside report once.
+        var (notes, problems) = reader switch
+        {
+            BratDocumentReader b => (b.Notes, b.Problems),
+            JsonlDocumentReader j => (new SkipTally(), j.Problems),
+            _ => (new SkipTally(), new SkipTally()),
+        };
+        foreach (var (kind, count) in SkipTally.Merge(notes))
+        {
+            EngineTelemetry.AnnotationNotes.Add(count, new KeyValuePair<string, object?>("kind", kind));
+        }
+
+        foreach (var (kind, count) in SkipTally.Merge(problems))
+        {
+            EngineTelemetry.DocumentProblems.Add(count, new KeyValuePair<string, object?>("kind", kind));
+        }
+
         activity?.SetTag("partages.documents.read", final.DocumentsRead);
         activity?.SetTag("partages.documents.evaluated", final.DocumentsEvaluated);
         return Build(job, scorer, final);

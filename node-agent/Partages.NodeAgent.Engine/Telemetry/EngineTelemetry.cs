@@ -21,6 +21,16 @@ public static class EngineTelemetry
     internal static readonly Counter<long> DocumentsSkipped = Meter.CreateCounter<long>(
         "partages.engine.documents.skipped", unit: "{document}", description: "Dataset lines set aside, by kind.");
 
+    /// <summary>
+    /// brat notes (<c>AnnotationNotes</c>) and every problem of set-aside documents: node-local counts by kind,
+    /// kept out of the released result so its skip counts keep their stated sensitivity (docs/release-gate.md).
+    /// </summary>
+    internal static readonly Counter<long> AnnotationNotes = Meter.CreateCounter<long>(
+        "partages.engine.annotation.notes", unit: "{note}", description: "Adjustments to kept brat documents, by kind.");
+
+    internal static readonly Counter<long> DocumentProblems = Meter.CreateCounter<long>(
+        "partages.engine.documents.problems", unit: "{problem}", description: "Every problem of set-aside documents, each kind once per document.");
+
     internal static readonly Histogram<double> BatchDuration = Meter.CreateHistogram<double>(
         "partages.engine.inference.batch.duration", unit: "s", description: "Time ONNX Runtime spent on one batch.");
 }

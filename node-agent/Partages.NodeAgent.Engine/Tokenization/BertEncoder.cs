@@ -83,7 +83,7 @@ internal sealed class BertEncoder : TextEncoder
             var from = map is null ? start : map[start];
             // The end maps through the piece's last character, so characters removed after it stay outside.
             var to = map is null ? end : end > start ? map[end - 1] + 1 : from;
-            result[i] = new NerPiece(pieces[i].Id, from, Math.Max(from, to), !pieces[i].Value.StartsWith("##", StringComparison.Ordinal));
+            result[i] = new NerPiece(pieces[i].Id, from, NerText.WithCombiningMarks(text, Math.Max(from, to)), !pieces[i].Value.StartsWith("##", StringComparison.Ordinal));
         }
 
         return result;

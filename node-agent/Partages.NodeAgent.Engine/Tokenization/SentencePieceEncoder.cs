@@ -135,7 +135,7 @@ internal sealed class SentencePieceEncoder : TextEncoder
 
             var from = map[start];
             var to = end > start ? map[end - 1] + 1 : from;
-            pieces[i] = new NerPiece(ModelId(tokens[i].Id), from, Math.Max(from, to), wordStart);
+            pieces[i] = new NerPiece(ModelId(tokens[i].Id), from, NerText.WithCombiningMarks(prepared, Math.Max(from, to)), wordStart);
         }
 
         return pieces;

@@ -30,6 +30,19 @@ public class NerTextTests
     }
 
     [Test]
+    public void Pieces_NfdCombiningAccentDeletedByTheNormalizer_PieceEndsAfterTheMark()
+    {
+        // "non muté" in NFD: the normalizer strips U+0301, so "mute" ends at the "e"; the mark belongs to it.
+        var prepared = NerText.Prepare("non mute\u0301 ok");
+        const string normalized = "non mute ok";
+
+        var pieces = NerText.Pieces(prepared, normalized, [(5, "non", 0, 3), (6, "mu", 4, 6), (7, "##te", 6, 8), (8, "ok", 9, 11)]);
+
+        pieces.Should().Equal(new NerPiece(5, 0, 3, true), new NerPiece(6, 4, 6, true), new NerPiece(7, 6, 9, false), new NerPiece(8, 10, 12, true));
+        NerText.Words(pieces).Should().Equal(new NerWord(0, 3, 0), new NerWord(4, 9, 1), new NerWord(10, 12, 3));
+    }
+
+    [Test]
     public void GoldWordTags_EntityOverSeveralWords_BeginThenInside()
     {
         NerWord[] words = [new(0, 5, 0), new(6, 7, 1), new(7, 8, 2), new(9, 12, 3), new(13, 15, 4)];

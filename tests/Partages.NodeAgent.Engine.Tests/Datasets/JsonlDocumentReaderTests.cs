@@ -134,6 +134,26 @@ public sealed class JsonlDocumentReaderTests
     }
 
     [Test]
+    public void TryRead_EntitiesLineWithSeveralProblems_SkippedOnceUnderTheFirstAndEveryProblemCountedLocally()
+    {
+        // An unknown label, then a span past the end, then two spans sharing characters.
+        const string line = """{"id":"1","text":"sarm blse","entities":[{"start":0,"end":4,"label":"VRE"},{"start":5,"end":10,"label":"BLSE"},{"start":0,"end":6,"label":"BLSE"},{"start":5,"end":9,"label":"BLSE"}]}""";
+        var reader = new JsonlDocumentReader(new MemoryStream(Encoding.UTF8.GetBytes(line)), Labels, 1024, GoldKind.Entities);
+
+        reader.TryRead(out _).Should().BeFalse();
+
+        SkipTally.Merge(reader.Skipped).Should().Equal(
+            new Dictionary<string, long> { [SkipKinds.UnknownLabel] = 1 },
+            "the released skip counts move by one unit per line, whatever it holds");
+        SkipTally.Merge(reader.Problems).Should().Equal(new Dictionary<string, long>
+        {
+            [SkipKinds.OffsetOutOfRange] = 1,
+            [SkipKinds.OverlappingSpan] = 1,
+            [SkipKinds.UnknownLabel] = 1,
+        });
+    }
+
+    [Test]
     public void TryRead_EntityOffsetsPastAnEmoji_CountCodePointsLikePython()
     {
         const string line = """{"id":"1","text":"\ud83e\udda0 sarm","entities":[{"start":2,"end":6,"label":"BLSE"}]}""";
