@@ -20,15 +20,12 @@ public sealed partial class ApiTokenWatch(
     IDbContextFactory<CoordinatorDbContext> dbFactory,
     TimeProvider time,
     IOptions<CoordinatorOptions> options,
-    ILogger<ApiTokenWatch> logger) : BackgroundService
+    ILogger<ApiTokenWatch> logger) : PeriodicCheck(time)
 {
     public const string RevokedDetail = "The API token was revoked or replaced; this stream is closed. Use the new token.";
 
     private readonly ConcurrentDictionary<Watch, byte> _watches = new();
-    private TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes when the next check has finished: a synchronisation point for tests that drive the clock.</summary>
-    internal Task NextCheck => Volatile.Read(ref _checked).Task;
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.TokenCheckIntervalSeconds);
 
     /// <summary>How many streams are watched now.</summary>
     internal int Count => _watches.Count;
@@ -54,23 +51,7 @@ public sealed partial class ApiTokenWatch(
         return watch.Ended;
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.TokenCheckIntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await CheckOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down: the streams end through the host's stopping token.
-        }
-    }
-
-    private async Task CheckOnceAsync(CancellationToken stoppingToken)
+    protected override async Task CheckAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -96,10 +77,6 @@ public sealed partial class ApiTokenWatch(
         {
             // A busy or failing database must not stop the watch; the next tick checks again.
             Log.CheckFailed(logger, ex);
-        }
-        finally
-        {
-            Interlocked.Exchange(ref _checked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 

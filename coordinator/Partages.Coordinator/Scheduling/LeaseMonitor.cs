@@ -13,12 +13,9 @@ public sealed partial class LeaseMonitor(
     RunScheduler scheduler,
     TimeProvider time,
     IOptions<CoordinatorOptions> options,
-    ILogger<LeaseMonitor> logger) : BackgroundService
+    ILogger<LeaseMonitor> logger) : PeriodicCheck(time)
 {
-    private TaskCompletionSource _checked = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-    /// <summary>Completes when the next check has finished: a synchronisation point for tests that drive the clock.</summary>
-    internal Task NextCheck => Volatile.Read(ref _checked).Task;
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.LeaseCheckIntervalSeconds);
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
@@ -26,23 +23,7 @@ public sealed partial class LeaseMonitor(
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.LeaseCheckIntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken).ConfigureAwait(false))
-            {
-                await CheckOnceAsync(stoppingToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-            // Shutting down.
-        }
-    }
-
-    private async Task CheckOnceAsync(CancellationToken stoppingToken)
+    protected override async Task CheckAsync(CancellationToken stoppingToken)
     {
         try
         {
@@ -58,10 +39,6 @@ public sealed partial class LeaseMonitor(
         {
             // One failed check (database busy, disk full) must not stop the monitor; the next tick retries.
             Log.CheckFailed(logger, ex);
-        }
-        finally
-        {
-            Interlocked.Exchange(ref _checked, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously)).TrySetResult();
         }
     }
 
