@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
+using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
@@ -27,26 +28,26 @@ public sealed partial class ArtifactTransfer(
         ArgumentNullException.ThrowIfNull(requests);
         if (!await requests.MoveNext(cancellationToken).ConfigureAwait(false) || requests.Current.KindCase != UploadArtifactRequest.KindOneofCase.Header)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, "The first message of an upload must be the header (sha256, size_bytes, media_type)."));
+            throw InvalidArgument.Field("header", "must be the first message of an upload (sha256, size_bytes, media_type)", "The first message of an upload must be the header (sha256, size_bytes, media_type).");
         }
 
         var header = requests.Current.Header;
         var expected = header.Sha256.ToLowerInvariant();
-        var problems = new List<string>();
+        var problems = new List<(string Field, string Description)>();
         if (!ContentHash.IsWellFormed(expected))
         {
-            problems.Add("header.sha256 must be 64 hex digits.");
+            problems.Add(("header.sha256", "must be 64 hex digits"));
         }
 
         if (header.SizeBytes < 1 || header.SizeBytes > options.Value.MaxArtifactBytes)
         {
             // An empty upload is never a model bundle: refused before a byte is read.
-            problems.Add($"header.size_bytes is {header.SizeBytes}; it must be within 1..{options.Value.MaxArtifactBytes}.");
+            problems.Add(("header.size_bytes", $"is {header.SizeBytes}; it must be within 1..{options.Value.MaxArtifactBytes}"));
         }
 
         if (problems.Count > 0)
         {
-            throw new RpcException(new Status(StatusCode.InvalidArgument, string.Join(Environment.NewLine, problems)));
+            throw InvalidArgument.Of(string.Join(Environment.NewLine, problems.Select(p => $"{p.Field} {p.Description}.")), problems);
         }
 
         var temp = store.NewTempPath();
@@ -60,14 +61,14 @@ public sealed partial class ArtifactTransfer(
                 {
                     if (requests.Current.KindCase != UploadArtifactRequest.KindOneofCase.Data)
                     {
-                        throw new RpcException(new Status(StatusCode.InvalidArgument, "After the header, an upload carries only data messages."));
+                        throw InvalidArgument.Field("data", "only data messages may follow the header", "After the header, an upload carries only data messages.");
                     }
 
                     var data = requests.Current.Data.Memory;
                     received += data.Length;
                     if (received > header.SizeBytes)
                     {
-                        throw new RpcException(new Status(StatusCode.InvalidArgument, $"The upload carries more than the {header.SizeBytes} bytes its header announced."));
+                        throw InvalidArgument.Field("data", $"carries more than the {header.SizeBytes} bytes the header announced", $"The upload carries more than the {header.SizeBytes} bytes its header announced.");
                     }
 
                     hash.AppendData(data.Span);
@@ -77,19 +78,19 @@ public sealed partial class ArtifactTransfer(
 
             if (received != header.SizeBytes)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The upload carried {received} bytes; its header announced {header.SizeBytes}."));
+                throw InvalidArgument.Field("header.size_bytes", $"announced {header.SizeBytes} bytes; the upload carried {received}", $"The upload carried {received} bytes; its header announced {header.SizeBytes}.");
             }
 
             var actual = Convert.ToHexStringLower(hash.GetHashAndReset());
             if (actual != expected)
             {
-                throw new RpcException(new Status(StatusCode.InvalidArgument, $"The bytes hash to sha256 {actual}; the header announced {expected}."));
+                throw InvalidArgument.Field("header.sha256", $"announced {expected}; the bytes hash to {actual}", $"The bytes hash to sha256 {actual}; the header announced {expected}.");
             }
 
             if (BundleShape.Problem(temp) is { } notABundle)
             {
                 Log.NotABundle(logger, actual, uploadedBy);
-                throw new RpcException(new Status(StatusCode.InvalidArgument, notABundle));
+                throw InvalidArgument.Field("data", notABundle, notABundle);
             }
 
             var artifact = await store.CommitAsync(

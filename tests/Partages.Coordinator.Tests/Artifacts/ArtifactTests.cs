@@ -97,9 +97,11 @@ public sealed class ArtifactTests
     {
         var upload = async () => await Evaluations.UploadAsync(_evaluator, []);
 
-        var refused = (await upload.Should().ThrowAsync<RpcException>()).Which.Status;
+        var exception = (await upload.Should().ThrowAsync<RpcException>()).Which;
+        var refused = exception.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Contain("size_bytes is 0");
+        Contract.ErrorModelTests.Violations(exception).Should().ContainSingle(v => v.Field == "header.size_bytes");
         AssertNothingStored(ContentHash.Of([]));
     }
 
@@ -117,9 +119,11 @@ public sealed class ArtifactTests
 
         var upload = async () => await Evaluations.UploadAsync(_evaluator, bytes);
 
-        var refused = (await upload.Should().ThrowAsync<RpcException>()).Which.Status;
+        var exception = (await upload.Should().ThrowAsync<RpcException>()).Which;
+        var refused = exception.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Contain(kind == "zip without manifest" ? "without manifest.json" : "not a model bundle");
+        Contract.ErrorModelTests.Violations(exception).Should().ContainSingle(v => v.Field == "data");
         AssertNothingStored(ContentHash.Of(bytes));
     }
 
