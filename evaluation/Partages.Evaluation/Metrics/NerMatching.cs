@@ -22,6 +22,15 @@ public static class NerMatching
 
     /// <summary>Every rule, in the order a refusal lists them.</summary>
     public static IReadOnlyList<string> All { get; } = [Nervaluate1, Nervaluate01];
+
+    /// <summary>
+    /// The rules nodes can count and release today. nervaluate-1's per-type outcomes are a second count vector the
+    /// result schema, the release gate and the coordinator do not carry yet (docs/ner.md, "Entity matching").
+    /// </summary>
+    public static IReadOnlyList<string> Released { get; } = [Nervaluate01];
+
+    /// <summary>What a spec without <c>ner_matching</c> gets: the rule nodes count with, so existing results keep their numbers.</summary>
+    public const string Default = Nervaluate01;
 }
 
 /// <summary>
