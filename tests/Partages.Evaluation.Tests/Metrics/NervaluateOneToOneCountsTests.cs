@@ -135,6 +135,48 @@ public class NervaluateOneToOneCountsTests
     }
 
     [Test]
+    public void Add_RandomDocuments_EachEntityOneUnitAndPoolingEqualsTheUnion()
+    {
+        // What the release gate's sensitivity rests on: one-to-one, every prediction is one unit of actual and every
+        // gold entity one unit of possible, overall and per type; and sites' counts add up to the union's.
+        var random = new Random(21);
+        var union = new NervaluateOneToOneCounts(Types);
+        var sites = Enumerable.Range(0, 3).Select(_ => new NervaluateOneToOneCounts(Types)).ToArray();
+        for (var d = 0; d < 300; d++)
+        {
+            var gold = new List<NerEntity>();
+            for (var start = random.Next(4); start < 60; start += 2 + random.Next(12))
+            {
+                var end = start + 1 + random.Next(6);
+                gold.Add(new(start, end, random.Next(Types.Length)));
+                start = end;
+            }
+
+            var predicted = Enumerable.Range(0, random.Next(8))
+                .Select(_ => random.Next(60)).Select(s => new NerEntity(s, s + 1 + random.Next(8), random.Next(Types.Length))).ToArray();
+            var document = new NervaluateOneToOneCounts(Types);
+            document.Add(gold, predicted);
+            var overall = NerSchemeMetrics.From(NerSchemes.Strict, document.Overall(NerSchemes.Strict));
+            overall.Possible.Should().Be(gold.Count);
+            overall.Actual.Should().Be(predicted.Length);
+            for (var t = 0; t < Types.Length; t++)
+            {
+                var perType = NerSchemeMetrics.From(NerSchemes.Partial, document.Get(NerSchemes.Partial, t));
+                perType.Possible.Should().Be(gold.Count(e => e.Type == t));
+                perType.Actual.Should().Be(predicted.Count(e => e.Type == t));
+            }
+
+            union.Add(gold, predicted);
+            sites[d % 3].Add(gold, predicted);
+        }
+
+        var pooled = NervaluateOneToOneCounts.Pool(Types, sites);
+        pooled.PerType.Cells().Should().Equal(union.PerType.Cells());
+        pooled.Together.Cells().Should().Equal(union.Together.Cells());
+        pooled.DocumentCount.Should().Be(300);
+    }
+
+    [Test]
     public void Add_TypeIndexOutsideTypes_Throws()
     {
         var counts = new NervaluateOneToOneCounts(Types);
