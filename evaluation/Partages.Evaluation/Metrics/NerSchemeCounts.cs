@@ -46,8 +46,9 @@ public sealed record NerOutcomeCounts
 }
 
 /// <summary>
-/// Span-level counts under the four SemEval-2013 9.1 schemes, computed document by document as nervaluate's
-/// <c>compute_metrics</c> does, kept per entity type and overall. Counts only: two sites' counts add up to the
+/// Span-level counts under the four SemEval-2013 9.1 schemes, computed document by document as nervaluate 0.1.x's
+/// <c>compute_metrics</c> does (<see cref="NerMatching.Nervaluate01"/>; 1.x's one-to-one rule is
+/// <see cref="NervaluateOneToOneCounts"/>), kept per entity type and overall. Counts only: two sites' counts add up to the
 /// counts of their union, so pooled metrics are exact. Not thread-safe.
 /// </summary>
 /// <remarks>

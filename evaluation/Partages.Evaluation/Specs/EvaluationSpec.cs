@@ -24,4 +24,9 @@ public sealed record EvaluationSpec
     public int MinSites { get; init; } = 1;
     /// <summary>Wall-clock budget for the whole evaluation; runs still open then are failed.</summary>
     public int DeadlineMinutes { get; init; } = 60;
+    /// <summary>
+    /// For entity recognition: one of <see cref="global::Partages.Evaluation.Metrics.NerMatching.All"/> (spec key <c>ner_matching</c>), which
+    /// nervaluate release's pairing of predictions with gold entities the counts follow.
+    /// </summary>
+    public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Metrics;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -17,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -111,6 +112,7 @@ public static partial class SpecParser
         }
 
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
+        var nerMatching = NerMatchingRule(reader, task);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -129,8 +131,39 @@ public static partial class SpecParser
             Nodes = nodes,
             MinSites = minSites,
             DeadlineMinutes = deadline,
+            NerMatching = nerMatching,
         };
         return new SpecParseResult(spec, errors);
+    }
+
+    /// <summary>
+    /// <c>ner_matching</c>: which nervaluate release's pairing of predictions with gold entities the counts follow
+    /// (docs/ner.md, "Entity matching"). Named in the spec, not the node's configuration, so every site of one
+    /// evaluation counts the same way and the spec's hash in the reproducibility manifest records the choice.
+    /// </summary>
+    private static string NerMatchingRule(FieldReader reader, string? task)
+    {
+        var rule = reader.String("ner_matching", required: false);
+        if (rule is null)
+        {
+            return NerMatching.Default;
+        }
+
+        if (task is not null && task != TaskTypes.TokenClassification)
+        {
+            reader.AddError("ner_matching", $"applies to {TaskTypes.TokenClassification} only");
+        }
+        else if (!NerMatching.All.Contains(rule, StringComparer.Ordinal))
+        {
+            reader.AddError("ner_matching", $"'{rule}' is not a matching rule (valid: {string.Join(", ", NerMatching.All)})");
+        }
+        else if (!NerMatching.Released.Contains(rule, StringComparer.Ordinal))
+        {
+            // Refused rather than silently counted another way: its per-type outcomes are not in the result schema yet.
+            reader.AddError("ner_matching", $"'{rule}' is not released by nodes yet (available: {string.Join(", ", NerMatching.Released)})");
+        }
+
+        return rule;
     }
 
     private static SpecError Error(YamlNode node, string field, string message) =>
