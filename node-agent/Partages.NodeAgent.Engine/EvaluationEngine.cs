@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
@@ -152,6 +153,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
 
             var (manifest, manifestToSpec, encoder, loadedClassifier) = Prepare(job);
             using var classifier = loadedClassifier;
+            ReleaseGraphBytes();
             activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
             cancellationToken.ThrowIfCancellationRequested();
 
@@ -174,6 +176,18 @@ public sealed class EvaluationEngine : IEvaluationEngine
             activity?.SetStatus(ActivityStatusCode.Error, "cancelled");
             throw;
         }
+    }
+
+    /// <summary>
+    /// Returns the bundle's graph bytes to the system now that the session holds its own copy. They are unreachable
+    /// after <see cref="Prepare"/>, but a large-object array is only freed by a full collection, which a run that
+    /// allocates little rarely triggers: measured on all-MiniLM-L6-v2 (issue 15), 86 MiB stayed on the managed heap
+    /// for the whole run. One blocking collection, once per job, costs milliseconds.
+    /// </summary>
+    private static void ReleaseGraphBytes()
+    {
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
     }
 
     /// <summary>

@@ -79,12 +79,16 @@ internal static class MemoryProbe
             }
 
             _next = ((value.DocumentsDone / Every) + 1) * Every;
+            // The managed heap beside the resident set: what the runtime holds, the rest being ONNX Runtime's and native.
+            var gc = GC.GetGCMemoryInfo();
             output.WriteLine(JsonSerializer.Serialize(new
             {
                 documents_done = value.DocumentsDone,
                 seconds = Math.Round(Stopwatch.GetElapsedTime(_started).TotalSeconds, 1),
                 vm_hwm_kib = ReadStatusKib("VmHWM"),
                 vm_rss_kib = ReadStatusKib("VmRSS"),
+                gc_heap_kib = gc.HeapSizeBytes / 1024,
+                gc_committed_kib = gc.TotalCommittedBytes / 1024,
             }));
             output.Flush();
         }
