@@ -9,27 +9,13 @@ namespace Partages.Coordinator.Tests.Contract;
 /// docs/api.md, "Errors": every INVALID_ARGUMENT of the evaluator API carries a google.rpc.BadRequest with one field
 /// violation per problem, and an empty id or an out-of-range size is INVALID_ARGUMENT, never NOT_FOUND or accepted.
 /// </summary>
-public sealed class ErrorModelTests
+public sealed class ErrorModelTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task PrepareAsync()
     {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("erin", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-        await _coordinator.EnrollNodeAsync("site-a");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
+        await Server.EnrollNodeAsync("site-a");
     }
 
     [Test]
@@ -44,7 +30,7 @@ public sealed class ErrorModelTests
             min_sites: zero
             """;
 
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "site-a");
 
         var violations = Violations((await submit.Should().ThrowAsync<RpcException>()).Which);
         violations.Select(v => v.Field).Should().Equal("name", "task", "labels", "min_sites");
@@ -58,8 +44,8 @@ public sealed class ErrorModelTests
     [Test]
     public async Task SubmitEvaluation_EmptyBundleAndUnknownNodes_FieldViolationForEach()
     {
-        var noBundle = async () => await Evaluations.SubmitAsync(_evaluator, "", Evaluations.Spec(), "site-a");
-        var ghosts = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), "site-a", "ghost-1", "ghost-2");
+        var noBundle = async () => await Evaluations.SubmitAsync(Evaluator, "", Evaluations.Spec(), "site-a");
+        var ghosts = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), "site-a", "ghost-1", "ghost-2");
 
         Violations((await noBundle.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle()
             .Which.Field.Should().Be("model_bundle_sha256");
@@ -76,13 +62,13 @@ public sealed class ErrorModelTests
     {
         Func<Task> call = rpc switch
         {
-            "GetEvaluation" => async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest(), deadline: TestCoordinator.Deadline()),
+            "GetEvaluation" => async () => await Evaluator.GetEvaluationAsync(new GetEvaluationRequest(), deadline: TestCoordinator.Deadline()),
             "WatchEvaluation" => async () =>
             {
-                using var watch = _evaluator.WatchEvaluation(new GetEvaluationRequest { EvaluationId = "" }, deadline: TestCoordinator.Deadline());
+                using var watch = Evaluator.WatchEvaluation(new GetEvaluationRequest { EvaluationId = "" }, deadline: TestCoordinator.Deadline());
                 await watch.ResponseStream.MoveNext(CancellationToken.None);
             },
-            _ => async () => await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { Reason = "no id" }, deadline: TestCoordinator.Deadline()),
+            _ => async () => await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { Reason = "no id" }, deadline: TestCoordinator.Deadline()),
         };
 
         var violation = Violations((await call.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Subject;
@@ -93,7 +79,7 @@ public sealed class ErrorModelTests
     [Test]
     public async Task ListEvaluations_NegativeLimit_InvalidArgumentNamingLimit()
     {
-        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = -1 }, deadline: TestCoordinator.Deadline());
+        var list = async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = -1 }, deadline: TestCoordinator.Deadline());
 
         Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("limit");
     }
@@ -101,7 +87,7 @@ public sealed class ErrorModelTests
     [Test]
     public async Task ListEvaluations_NegativePageSize_InvalidArgumentNamingPageSize()
     {
-        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = -5 }, deadline: TestCoordinator.Deadline());
+        var list = async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = -5 }, deadline: TestCoordinator.Deadline());
 
         Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
     }
@@ -109,7 +95,7 @@ public sealed class ErrorModelTests
     [Test]
     public async Task ListNodes_NegativePageSize_InvalidArgumentNamingPageSize()
     {
-        var list = async () => await _evaluator.ListNodesAsync(new ListNodesRequest { PageSize = -1 }, deadline: TestCoordinator.Deadline());
+        var list = async () => await Evaluator.ListNodesAsync(new ListNodesRequest { PageSize = -1 }, deadline: TestCoordinator.Deadline());
 
         Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
     }
@@ -117,7 +103,7 @@ public sealed class ErrorModelTests
     [Test]
     public async Task GetEvaluation_UnknownButNonEmptyId_StillNotFound()
     {
-        var get = async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_unknown" }, deadline: TestCoordinator.Deadline());
+        var get = async () => await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_unknown" }, deadline: TestCoordinator.Deadline());
 
         (await get.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
     }

@@ -9,39 +9,25 @@ using Partages.Coordinator.Tests.Infrastructure;
 namespace Partages.Coordinator.Tests.Contract;
 
 /// <summary>docs/api.md, "Paging": page_size + opaque page_token in, next_page_token out (AIP-158), on every list RPC.</summary>
-public sealed class PagingTests
+public sealed class PagingTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _token = "";
     private readonly List<string> _submitted = [];
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task PrepareAsync()
     {
-        _coordinator = await TestCoordinator.StartAsync();
-        _token = await _coordinator.ApiTokenAsync("paula", "evaluator");
-        _evaluator = _coordinator.EvaluatorClient(_token);
-        var bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
+        var bundle = Bundle;
         foreach (var node in new[] { "node-c", "node-a", "node-e", "node-b", "node-d" })
         {
-            await _coordinator.EnrollNodeAsync(node);
+            await Server.EnrollNodeAsync(node);
         }
 
         for (var i = 0; i < 5; i++)
         {
-            _submitted.Add((await Evaluations.SubmitAsync(_evaluator, bundle, Evaluations.Spec($"paged-{i}"), "node-a")).Id);
+            _submitted.Add((await Evaluations.SubmitAsync(Evaluator, bundle, Evaluations.Spec($"paged-{i}"), "node-a")).Id);
             // Distinct creation times, so newest-first is the reverse of the submission order (ids break ties either way).
-            _coordinator.Time.Advance(TimeSpan.FromSeconds(1));
+            Server.Time.Advance(TimeSpan.FromSeconds(1));
         }
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
     }
 
     [Test]
@@ -51,7 +37,7 @@ public sealed class PagingTests
         var request = new ListEvaluationsRequest { PageSize = 2 };
         do
         {
-            var page = await _evaluator.ListEvaluationsAsync(request, deadline: TestCoordinator.Deadline());
+            var page = await Evaluator.ListEvaluationsAsync(request, deadline: TestCoordinator.Deadline());
             pages.Add(page);
             request.PageToken = page.NextPageToken;
         }
@@ -65,7 +51,7 @@ public sealed class PagingTests
     [Test]
     public async Task ListEvaluations_LegacyLimitWithoutPageSize_ServesThatManyAndATokenForTheRest()
     {
-        var first = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 3 }, deadline: TestCoordinator.Deadline());
+        var first = await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 3 }, deadline: TestCoordinator.Deadline());
 
         first.Evaluations.Select(e => e.Id).Should().Equal(Enumerable.Reverse(_submitted).Take(3));
         first.NextPageToken.Should().NotBeEmpty();
@@ -74,7 +60,7 @@ public sealed class PagingTests
     [Test]
     public async Task ListEvaluations_PageSizeAboveTheMaximum_ServedAsTheMaximum()
     {
-        var all = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = int.MaxValue }, deadline: TestCoordinator.Deadline());
+        var all = await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = int.MaxValue }, deadline: TestCoordinator.Deadline());
 
         all.Evaluations.Should().HaveCount(_submitted.Count);
         all.NextPageToken.Should().BeEmpty();
@@ -88,7 +74,7 @@ public sealed class PagingTests
         var pages = 0;
         do
         {
-            var page = await _evaluator.ListNodesAsync(request, deadline: TestCoordinator.Deadline());
+            var page = await Evaluator.ListNodesAsync(request, deadline: TestCoordinator.Deadline());
             page.Nodes.Count.Should().BeLessThanOrEqualTo(2);
             names.AddRange(page.Nodes.Select(n => n.Name));
             request.PageToken = page.NextPageToken;
@@ -103,7 +89,7 @@ public sealed class PagingTests
     [Test]
     public async Task ListNodes_NoPageSize_EveryNodeInOnePageAsBeforePaging()
     {
-        var all = await _evaluator.ListNodesAsync(new ListNodesRequest(), deadline: TestCoordinator.Deadline());
+        var all = await Evaluator.ListNodesAsync(new ListNodesRequest(), deadline: TestCoordinator.Deadline());
 
         all.Nodes.Should().HaveCount(5);
         all.NextPageToken.Should().BeEmpty();
@@ -113,7 +99,7 @@ public sealed class PagingTests
     [TestCase("bmQxCm5vZGUtYg")] // A ListNodes token ("nd1\nnode-b"): opaque, but not ListEvaluations'.
     public async Task ListEvaluations_TokenItDidNotIssue_InvalidArgumentNamingPageToken(string token)
     {
-        var list = async () => await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageToken = token }, deadline: TestCoordinator.Deadline());
+        var list = async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageToken = token }, deadline: TestCoordinator.Deadline());
 
         ErrorModelTests.Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_token");
     }
@@ -121,9 +107,9 @@ public sealed class PagingTests
     [Test]
     public async Task ListNodes_TokenFromListEvaluations_InvalidArgumentNamingPageToken()
     {
-        var evaluationsToken = (await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = 1 }, deadline: TestCoordinator.Deadline())).NextPageToken;
+        var evaluationsToken = (await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = 1 }, deadline: TestCoordinator.Deadline())).NextPageToken;
 
-        var list = async () => await _evaluator.ListNodesAsync(new ListNodesRequest { PageToken = evaluationsToken }, deadline: TestCoordinator.Deadline());
+        var list = async () => await Evaluator.ListNodesAsync(new ListNodesRequest { PageToken = evaluationsToken }, deadline: TestCoordinator.Deadline());
 
         evaluationsToken.Should().NotBeEmpty();
         ErrorModelTests.Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_token");
@@ -138,7 +124,7 @@ public sealed class PagingTests
         var pages = 0;
         do
         {
-            using var page = JsonDocument.Parse(await http.GetStringAsync(new Uri(_coordinator.Address, $"/api/v1/evaluations?limit=2&page_token={Uri.EscapeDataString(token)}")));
+            using var page = JsonDocument.Parse(await http.GetStringAsync(new Uri(Server.Address, $"/api/v1/evaluations?limit=2&page_token={Uri.EscapeDataString(token)}")));
             ids.AddRange(page.RootElement.GetProperty("evaluations").EnumerateArray().Select(e => e.GetProperty("id").GetString()!));
             token = page.RootElement.GetProperty("next_page_token").GetString()!;
             pages++;
@@ -154,7 +140,7 @@ public sealed class PagingTests
     {
         using var http = ApiClient();
 
-        using var response = await http.GetAsync(new Uri(_coordinator.Address, "/api/v1/evaluations?page_token=bmQxCm5vZGUtYg"));
+        using var response = await http.GetAsync(new Uri(Server.Address, "/api/v1/evaluations?page_token=bmQxCm5vZGUtYg"));
 
         response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
         using var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
@@ -165,9 +151,9 @@ public sealed class PagingTests
     {
         var http = new HttpClient(new SocketsHttpHandler
         {
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(Server.CaCertificate) },
         });
-        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
         return http;
     }
 }

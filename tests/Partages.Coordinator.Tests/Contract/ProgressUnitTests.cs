@@ -7,29 +7,8 @@ using Partages.Coordinator.Tests.Infrastructure;
 namespace Partages.Coordinator.Tests.Contract;
 
 /// <summary>docs/api.md, "Progress": Run.done/total come with the unit they count, set from the node's phase.</summary>
-public sealed class ProgressUnitTests
+public sealed class ProgressUnitTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _token = "";
-    private string _bundle = "";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _token = await _coordinator.ApiTokenAsync("uma", "evaluator");
-        _evaluator = _coordinator.EvaluatorClient(_token);
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [Test]
     public async Task WatchEvaluation_DownloadThenRunningProgress_BytesThenDocuments()
@@ -40,9 +19,9 @@ public sealed class ProgressUnitTests
             var queued = evaluation.Runs.Single();
 
             await session.SendAsync(Progress(runId, JobPhase.Downloading, 4096, 10_000));
-            var downloading = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().Done == 4096);
+            var downloading = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().Done == 4096);
             await session.SendAsync(Progress(runId, JobPhase.Running, 30, 120));
-            var running = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running && e.Runs.Single().Done == 30);
+            var running = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running && e.Runs.Single().Done == 30);
 
             queued.ProgressUnit.Should().Be(ProgressUnit.Unspecified);
             downloading.Runs.Single().Should().Match<Run>(r => r.State == RunState.Downloading && r.ProgressUnit == ProgressUnit.Bytes && r.Total == 10_000);
@@ -57,14 +36,14 @@ public sealed class ProgressUnitTests
         await using (session)
         {
             await session.SendAsync(Progress(runId, JobPhase.Downloading, 512, 2048));
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().Done == 512);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().Done == 512);
 
             using var http = new HttpClient(new SocketsHttpHandler
             {
-                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+                SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(Server.CaCertificate) },
             });
-            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
-            using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(_coordinator.Address, $"/api/v1/evaluations/{evaluation.Id}")));
+            http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+            using var json = JsonDocument.Parse(await http.GetStringAsync(new Uri(Server.Address, $"/api/v1/evaluations/{evaluation.Id}")));
 
             var run = json.RootElement.GetProperty("runs")[0];
             run.GetProperty("progress_unit").GetString().Should().Be("bytes");
@@ -75,8 +54,8 @@ public sealed class ProgressUnitTests
 
     private async Task<(NodeSessionClient Session, Contracts.V1.Evaluation Evaluation, string RunId)> AcceptedRunAsync(string node)
     {
-        var enrolled = await _coordinator.EnrollNodeAsync(node);
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(node), node);
+        var enrolled = await Server.EnrollNodeAsync(node);
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(node), node);
         var session = await enrolled.ConnectAsync();
         await session.ReadWelcomeAsync();
         var runId = (await session.ReadOfferAsync()).RunId;

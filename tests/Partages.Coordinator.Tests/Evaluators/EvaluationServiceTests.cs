@@ -4,27 +4,15 @@ using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Evaluators;
 
-public sealed class EvaluationServiceTests
+public sealed class EvaluationServiceTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
+    protected override string EvaluatorName => "alice";
+
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task PrepareAsync()
     {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("alice", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-        await _coordinator.EnrollNodeAsync("site-a");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
+        await Server.EnrollNodeAsync("site-a");
     }
 
     [Test]
@@ -39,7 +27,7 @@ public sealed class EvaluationServiceTests
             min_sites: zero
             """;
 
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "site-a");
 
         var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -56,7 +44,7 @@ public sealed class EvaluationServiceTests
     public async Task SubmitEvaluation_YamlThatYamlDotNetFailsOnWithoutAYamlException_InvalidArgumentWithLineAndColumn()
     {
         // ERRATA 13: this spec made YamlDotNet throw InvalidOperationException, answered UNKNOWN "Exception was thrown by handler."
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, "name: [a\nb: : c\n", "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, "name: [a\nb: : c\n", "site-a");
 
         var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -66,9 +54,9 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task SubmitEvaluation_NoToken_Unauthenticated()
     {
-        var anonymous = _coordinator.EvaluatorClient(apiToken: null);
+        var anonymous = Server.EvaluatorClient(apiToken: null);
 
-        var submit = async () => await Evaluations.SubmitAsync(anonymous, _bundle, Evaluations.Spec(), "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(anonymous, Bundle, Evaluations.Spec(), "site-a");
         var list = async () => await anonymous.ListEvaluationsAsync(new ListEvaluationsRequest());
 
         (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
@@ -78,7 +66,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task ListEvaluations_UnknownToken_Unauthenticated()
     {
-        var stranger = _coordinator.EvaluatorClient("pta_made-up");
+        var stranger = Server.EvaluatorClient("pta_made-up");
 
         var list = async () => await stranger.ListEvaluationsAsync(new ListEvaluationsRequest());
 
@@ -88,11 +76,11 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task Viewer_ReadsButCannotSubmitUploadOrCancel_PermissionDenied()
     {
-        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("victor", "viewer"));
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("viewed"), "site-a");
+        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("victor", "viewer"));
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("viewed"), "site-a");
 
         var read = await viewer.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
-        var submit = async () => await Evaluations.SubmitAsync(viewer, _bundle, Evaluations.Spec(), "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(viewer, Bundle, Evaluations.Spec(), "site-a");
         var upload = async () => await Evaluations.UploadAsync(viewer, [1, 2, 3]);
         var cancel = async () => await viewer.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
 
@@ -105,14 +93,14 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task CancelEvaluation_OtherEvaluatorsEvaluation_NotFoundButAdminMay()
     {
-        var bob = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("bob", "evaluator"));
-        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root", "admin"));
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("not-bobs"), "site-a");
+        var bob = Server.EvaluatorClient(await Server.ApiTokenAsync("bob", "evaluator"));
+        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root", "admin"));
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("not-bobs"), "site-a");
 
         var byBob = async () => await bob.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
 
         (await byBob.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
-        (await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id })).State.Should().Be(EvaluationState.Running);
+        (await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id })).State.Should().Be(EvaluationState.Running);
         var cancelled = await admin.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "cleanup" });
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         cancelled.Reason.Should().Be("cancelled by root: cleanup");
@@ -123,10 +111,10 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task GetAndWatchEvaluation_OtherEvaluatorsEvaluation_NotFoundLikeAnUnknownIdButAdminAndViewerSeeIt()
     {
-        var carol = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("carol", "evaluator"));
-        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root-reader", "admin"));
-        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("auditor", "viewer"));
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("alices-own"), "site-a");
+        var carol = Server.EvaluatorClient(await Server.ApiTokenAsync("carol", "evaluator"));
+        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-reader", "admin"));
+        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor", "viewer"));
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-own"), "site-a");
 
         var get = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
         var unknown = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_unknown" });
@@ -147,14 +135,14 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task ListEvaluations_Evaluator_OnlyItsOwnWhileAdminAndViewerSeeEveryone()
     {
-        var dave = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("dave", "evaluator"));
-        var admin = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("root-lister", "admin"));
-        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("auditor-lister", "viewer"));
-        var alices = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("alices-listed"), "site-a");
-        var daves = await Evaluations.SubmitAsync(dave, _bundle, Evaluations.Spec("daves-listed"), "site-a");
+        var dave = Server.EvaluatorClient(await Server.ApiTokenAsync("dave", "evaluator"));
+        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-lister", "admin"));
+        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor-lister", "viewer"));
+        var alices = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-listed"), "site-a");
+        var daves = await Evaluations.SubmitAsync(dave, Bundle, Evaluations.Spec("daves-listed"), "site-a");
 
         var byDave = await dave.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
-        var byAlice = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
+        var byAlice = await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
         var byAdmin = await admin.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
         var byViewer = await viewer.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 500 });
 
@@ -167,7 +155,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task ListNodes_EveryRole_Allowed()
     {
-        var viewer = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("node-viewer", "viewer"));
+        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("node-viewer", "viewer"));
 
         var nodes = await viewer.ListNodesAsync(new ListNodesRequest());
 
@@ -177,7 +165,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task SubmitEvaluation_UnknownNode_InvalidArgumentNamingIt()
     {
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), "site-a", "site-nowhere");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), "site-a", "site-nowhere");
 
         var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -187,7 +175,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task SubmitEvaluation_BundleNotUploaded_FailedPrecondition()
     {
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, new string('0', 64), Evaluations.Spec(), "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, new string('0', 64), Evaluations.Spec(), "site-a");
 
         (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.FailedPrecondition);
     }
@@ -195,7 +183,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task SubmitEvaluation_MinSitesAboveTargets_InvalidArgument()
     {
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(minSites: 2), "site-a");
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(minSites: 2), "site-a");
 
         (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("min_sites is 2");
     }
@@ -203,7 +191,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task SubmitEvaluation_NoNodesNamed_TargetsEveryEnrolledNode()
     {
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("everyone"));
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("everyone"));
 
         evaluation.State.Should().Be(EvaluationState.Running);
         evaluation.Owner.Should().Be("alice");
@@ -215,7 +203,7 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task GetEvaluation_Unknown_NotFound()
     {
-        var get = async () => await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_nope" });
+        var get = async () => await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = "ev_nope" });
 
         (await get.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.NotFound);
     }
@@ -223,10 +211,10 @@ public sealed class EvaluationServiceTests
     [Test]
     public async Task ListEvaluations_Limit_MostRecentFirst()
     {
-        var first = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("older"), "site-a");
-        var second = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("newer"), "site-a");
+        var first = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("older"), "site-a");
+        var second = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("newer"), "site-a");
 
-        var listed = await _evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 2 });
+        var listed = await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = 2 });
 
         listed.Evaluations.Select(e => e.Id).Should().Equal(second.Id, first.Id);
     }

@@ -15,41 +15,22 @@ namespace Partages.Coordinator.Tests.Results;
 /// Issue 22, finding 5: a node submitting its counts × 1000 with its own certificate was accepted and pooled. A result
 /// is now held to the dataset size the node announced in its hello; the check, the refusal and what is (not) pooled.
 /// </summary>
-public sealed class ResultPlausibilityTests
+public sealed class ResultPlausibilityTests : EvaluatorFixture
 {
     private static readonly long[][] SiteA = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];
     private static readonly StoredDataset[] Announced = [new("amr-reports", "jsonl", 280, new string('a', 64))];
 
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("plausibility-evaluator", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [Test]
     public async Task SubmitResult_CountsTimesAThousand_FailedPreconditionRunFailedAndOnlyTheHonestSitePooled()
     {
-        var (forger, honest) = (await _coordinator.EnrollNodeAsync("forger"), await _coordinator.EnrollNodeAsync("honest"));
+        var (forger, honest) = (await Server.EnrollNodeAsync("forger"), await Server.EnrollNodeAsync("honest"));
         await using var forgerSession = await forger.ConnectAsync();
         await using var honestSession = await honest.ConnectAsync();
         await forgerSession.ReadWelcomeAsync();
         await honestSession.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("forged-counts", minSites: 1), "forger", "honest");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("forged-counts", minSites: 1), "forger", "honest");
         var forgerRun = (await forgerSession.ReadOfferAsync()).RunId;
         var honestRun = (await honestSession.ReadOfferAsync()).RunId;
         await forgerSession.AcceptAsync(forgerRun);
@@ -64,7 +45,7 @@ public sealed class ResultPlausibilityTests
         refusal.Status.Detail.Should().Contain("n_documents is 30000").And.Contain("input_summary.documents_read is 30000")
             .And.Contain("announced about 100 documents for dataset 'amr-reports'").And.Contain("at most 104");
         stored.Stored.Should().BeTrue("an honest result within the announced size passes");
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Completed);
         final.IncludedSites.Should().Equal("honest");
         var forgerView = final.Runs.Single(r => r.NodeName == "forger");

@@ -5,40 +5,21 @@ using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Results;
 
-public sealed class SubmitResultTests
+public sealed class SubmitResultTests : EvaluatorFixture
 {
     private static readonly long[][] SiteA = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];
 
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("results-evaluator", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [Test]
     public async Task SubmitResult_TwoSites_PooledConfusionMatrixIsTheirSum()
     {
-        var (a, b) = (await _coordinator.EnrollNodeAsync("pool-a"), await _coordinator.EnrollNodeAsync("pool-b"));
+        var (a, b) = (await Server.EnrollNodeAsync("pool-a"), await Server.EnrollNodeAsync("pool-b"));
         await using var sessionA = await a.ConnectAsync();
         await using var sessionB = await b.ConnectAsync();
         await sessionA.ReadWelcomeAsync();
         await sessionB.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("pool", minSites: 2), "pool-a", "pool-b");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("pool", minSites: 2), "pool-a", "pool-b");
         var offerA = await sessionA.ReadOfferAsync();
         var offerB = await sessionB.ReadOfferAsync();
         await sessionA.AcceptAsync(offerA.RunId);
@@ -47,7 +28,7 @@ public sealed class SubmitResultTests
         (await a.SubmitResultAsync(offerA.RunId, Evaluations.SiteResult(SiteA))).Stored.Should().BeTrue();
         (await b.SubmitResultAsync(offerB.RunId, Evaluations.SiteResult(SiteB))).Stored.Should().BeTrue();
 
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Completed);
         final.IncludedSites.Should().Equal("pool-a", "pool-b");
         final.MissingSites.Should().BeEmpty();
@@ -73,8 +54,8 @@ public sealed class SubmitResultTests
         first.Stored.Should().BeTrue();
         second.Stored.Should().BeFalse();
         (await different.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.AlreadyExists);
-        await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = "close to pool what we have" });
-        var final = await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId });
+        await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = "close to pool what we have" });
+        var final = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId });
         var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
         pooled.Pooled!.ConfusionMatrix.Matrix.Should().BeEquivalentTo(SiteA, o => o.WithStrictOrdering());
         pooled.MissingSites.Select(m => m.Site).Should().Equal("dup-b");
@@ -84,7 +65,7 @@ public sealed class SubmitResultTests
     public async Task SubmitResult_FromAnotherNode_PermissionDenied()
     {
         var (_, runId, _) = await OfferedRunAsync("foreign-run", minSites: 1, "owner-node");
-        var other = await _coordinator.EnrollNodeAsync("other-node");
+        var other = await Server.EnrollNodeAsync("other-node");
 
         var submit = async () => await other.SubmitResultAsync(runId, Evaluations.SiteResult(SiteA));
 
@@ -99,7 +80,7 @@ public sealed class SubmitResultTests
         var submit = async () => await node.SubmitResultAsync(runId, Evaluations.SiteResult(SiteA), sha256: new string('f', 64));
 
         (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
-        (await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId })).Runs.Single().State.Should().Be(RunState.Offered);
+        (await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationId })).Runs.Single().State.Should().Be(RunState.Offered);
     }
 
     [Test]
@@ -110,7 +91,7 @@ public sealed class SubmitResultTests
         var submit = async () => await node.SubmitResultAsync(runId, "{\"schema\":\"something/else\"}");
 
         (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluationId, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluationId, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Single().State.Should().Be(RunState.Failed);
         final.Runs.Single().Reason.Should().StartWith("invalid result");
@@ -129,7 +110,7 @@ public sealed class SubmitResultTests
     [Test]
     public async Task SubmitResult_UnknownRun_NotFound()
     {
-        var node = await _coordinator.EnrollNodeAsync("unknown-run");
+        var node = await Server.EnrollNodeAsync("unknown-run");
 
         var submit = async () => await node.SubmitResultAsync("run_missing", Evaluations.SiteResult(SiteA));
 
@@ -142,12 +123,12 @@ public sealed class SubmitResultTests
         var enrolled = new List<TestNode>();
         foreach (var n in nodes)
         {
-            enrolled.Add(await _coordinator.EnrollNodeAsync(n));
+            enrolled.Add(await Server.EnrollNodeAsync(n));
         }
 
         await using var session = await enrolled[0].ConnectAsync();
         await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(name, minSites), nodes);
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(name, minSites), nodes);
         var offer = await session.ReadOfferAsync();
         return (enrolled[0], offer.RunId, evaluation.Id);
     }

@@ -11,28 +11,14 @@ namespace Partages.Coordinator.Tests.Scheduling;
 /// Session messages that queue while the scheduler's gate is held are committed together (RunScheduler.HandleAsync).
 /// The gate is held by hand, so the messages are known to share one batch.
 /// </summary>
-public sealed class GroupCommitTests
+public sealed class GroupCommitTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
     private RunScheduler _scheduler = null!;
-    private string _bundle = "";
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task PrepareAsync()
     {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("batch-evaluator", "evaluator"));
-        _scheduler = _coordinator.App.Services.GetRequiredService<RunScheduler>();
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
+        _scheduler = Server.App.Services.GetRequiredService<RunScheduler>();
     }
 
     [Test]
@@ -52,7 +38,7 @@ public sealed class GroupCommitTests
 
         (await rejected.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
         (await failed.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Select(r => (r.NodeName, r.State, r.Reason)).Should().BeEquivalentTo(
         [
@@ -83,7 +69,7 @@ public sealed class GroupCommitTests
         a.Outbox.TryRead(out var toA).Should().BeTrue();
         toA!.Cancel.RunId.Should().Be(runs["batch-mixed-b"]);
         b.Outbox.TryRead(out _).Should().BeFalse();
-        var snapshot = await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation });
+        var snapshot = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation });
         var runB = snapshot.Runs.Single(r => r.NodeName == "batch-mixed-b");
         (runB.State, runB.Done, runB.Total).Should().Be((RunState.Running, 4L, 10L));
         snapshot.Runs.Single(r => r.NodeName == "batch-mixed-a").State.Should().Be(RunState.Accepted);
@@ -95,10 +81,10 @@ public sealed class GroupCommitTests
         var enrolled = new List<TestNode>();
         foreach (var node in nodes)
         {
-            enrolled.Add(await _coordinator.EnrollNodeAsync(node));
+            enrolled.Add(await Server.EnrollNodeAsync(node));
         }
 
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(name, minSites: nodes.Length), nodes);
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(name, minSites: nodes.Length), nodes);
         var runs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in enrolled)
         {
@@ -107,7 +93,7 @@ public sealed class GroupCommitTests
             var offer = await session.ReadOfferAsync();
             await session.AcceptAsync(offer.RunId);
             runs[node.Name] = offer.RunId;
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single(r => r.NodeName == node.Name).State == RunState.Accepted);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single(r => r.NodeName == node.Name).State == RunState.Accepted);
         }
 
         return (evaluation.Id, runs);

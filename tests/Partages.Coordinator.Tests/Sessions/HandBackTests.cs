@@ -4,33 +4,14 @@ using Partages.Coordinator.Tests.Infrastructure;
 namespace Partages.Coordinator.Tests.Sessions;
 
 /// <summary>A stopping node agent gives its unfinished run back (JobHandedBack): nothing is lost, nothing fails.</summary>
-public sealed class HandBackTests
+public sealed class HandBackTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("hand-back-evaluator", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [Test]
     public async Task Session_NodeHandsItsRunningRunBack_QueuedWithoutProgressAndOfferedOnItsNextSession()
     {
-        var node = await _coordinator.EnrollNodeAsync("stopping");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("stopping"), "stopping");
+        var node = await Server.EnrollNodeAsync("stopping");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("stopping"), "stopping");
         var runId = evaluation.Runs.Single().Id;
         await using (var first = await node.ConnectAsync())
         {
@@ -38,10 +19,10 @@ public sealed class HandBackTests
             await first.ReadOfferAsync();
             await first.AcceptAsync(runId);
             await first.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runId, Phase = JobPhase.Running, Done = 5, Total = 10 } });
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
 
             await first.SendAsync(new NodeMessage { HandedBack = new JobHandedBack { RunId = runId, Reason = "handed back: the node agent was stopping" } });
-            var queued = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Queued);
+            var queued = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Queued);
 
             queued.State.Should().Be(EvaluationState.Running);
             queued.Runs.Single().Should().Match<Run>(r => r.Reason == "handed back: the node agent was stopping" && r.Done == 0 && r.Total == 0);

@@ -4,32 +4,13 @@ using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Sessions;
 
-public sealed class NodeServiceTests
+public sealed class NodeServiceTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
-
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("sessions-evaluator", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [Test]
     public async Task Session_NoClientCertificate_Unauthenticated()
     {
-        var client = new NodeService.NodeServiceClient(_coordinator.Channel());
+        var client = new NodeService.NodeServiceClient(Server.Channel());
         using var call = client.Session(deadline: TestCoordinator.Deadline());
 
         var open = async () =>
@@ -69,7 +50,7 @@ public sealed class NodeServiceTests
     {
         for (var attempt = 1; ; attempt++)
         {
-            var client = new NodeService.NodeServiceClient(_coordinator.Channel(certificate));
+            var client = new NodeService.NodeServiceClient(Server.Channel(certificate));
             var act = async () => await call(client);
             var status = (await act.Should().ThrowAsync<RpcException>()).Which.Status;
             var poolRace = status.StatusCode == StatusCode.Internal
@@ -85,8 +66,8 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_RevokedNode_Unauthenticated()
     {
-        var node = await _coordinator.EnrollNodeAsync("revoked-node");
-        var (exit, output, _) = await _coordinator.AdminAsync("admin", "revoke-node", "--data-dir", _coordinator.DataDir, "--node", "revoked-node");
+        var node = await Server.EnrollNodeAsync("revoked-node");
+        var (exit, output, _) = await Server.AdminAsync("admin", "revoke-node", "--data-dir", Server.DataDir, "--node", "revoked-node");
         exit.Should().Be(0);
         output.Should().Contain("revoked");
 
@@ -99,10 +80,10 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_NodeRevokedWhileConnected_EndedAtNextHeartbeat()
     {
-        var node = await _coordinator.EnrollNodeAsync("revoked-live");
+        var node = await Server.EnrollNodeAsync("revoked-live");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
-        (await _coordinator.AdminAsync("admin", "revoke-node", "--data-dir", _coordinator.DataDir, "--node", "revoked-live")).ExitCode.Should().Be(0);
+        (await Server.AdminAsync("admin", "revoke-node", "--data-dir", Server.DataDir, "--node", "revoked-live")).ExitCode.Should().Be(0);
 
         await session.HeartbeatAsync();
         var read = async () => await session.ReadAsync();
@@ -113,7 +94,7 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_FirstMessageNotHello_InvalidArgument()
     {
-        var node = await _coordinator.EnrollNodeAsync("no-hello");
+        var node = await Server.EnrollNodeAsync("no-hello");
         using var call = node.Client.Session(deadline: TestCoordinator.Deadline());
         await call.RequestStream.WriteAsync(new NodeMessage { Heartbeat = new Heartbeat() });
 
@@ -125,19 +106,19 @@ public sealed class NodeServiceTests
     [Test]
     public async Task SubmitEvaluation_NodeConnected_OfferArrivesOnSession()
     {
-        var node = await _coordinator.EnrollNodeAsync("offer-live");
+        var node = await Server.EnrollNodeAsync("offer-live");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
         var spec = Evaluations.Spec("offer-live");
 
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, spec, "offer-live");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "offer-live");
 
         var offer = await session.ReadOfferAsync();
         offer.EvaluationId.Should().Be(evaluation.Id);
         offer.RunId.Should().Be(evaluation.Runs.Single().Id);
         offer.SpecYaml.Should().Be(spec);
         offer.SpecSha256.Should().Be(Evaluation.ContentHash.Of(spec));
-        offer.ModelBundle.Sha256.Should().Be(_bundle);
+        offer.ModelBundle.Sha256.Should().Be(Bundle);
         offer.ModelBundle.SizeBytes.Should().Be(10_000);
         offer.Dataset.Should().Be("amr-reports");
         offer.LeaseSeconds.Should().Be(60);
@@ -147,8 +128,8 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_QueuedRunWhileOffline_OfferedOnConnect()
     {
-        var node = await _coordinator.EnrollNodeAsync("offer-later");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("offer-later"), "offer-later");
+        var node = await Server.EnrollNodeAsync("offer-later");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("offer-later"), "offer-later");
         evaluation.Runs.Single().State.Should().Be(RunState.Offline);
 
         await using var session = await node.ConnectAsync();
@@ -160,15 +141,15 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_ReconnectWithRunStillActive_KeepsRunWithoutNewOffer()
     {
-        var node = await _coordinator.EnrollNodeAsync("reconnect-active");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("reconnect-active"), "reconnect-active");
+        var node = await Server.EnrollNodeAsync("reconnect-active");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("reconnect-active"), "reconnect-active");
         var runId = evaluation.Runs.Single().Id;
         await using (var first = await node.ConnectAsync())
         {
             await first.ReadWelcomeAsync();
             await first.ReadOfferAsync();
             await first.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
             await first.CloseAsync();
         }
 
@@ -176,7 +157,7 @@ public sealed class NodeServiceTests
         await second.ReadWelcomeAsync();
         await second.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runId, Phase = JobPhase.Running, Done = 5, Total = 10 } });
 
-        var running = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
+        var running = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
         running.Runs.Single().Done.Should().Be(5);
         running.Runs.Single().Total.Should().Be(10);
     }
@@ -184,8 +165,8 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_ReconnectWithoutOfferedRun_OffersItAgain()
     {
-        var node = await _coordinator.EnrollNodeAsync("reoffer");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("reoffer"), "reoffer");
+        var node = await Server.EnrollNodeAsync("reoffer");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("reoffer"), "reoffer");
         await using (var first = await node.ConnectAsync())
         {
             await first.ReadWelcomeAsync();
@@ -202,8 +183,8 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_NodeKeepsLosingAcceptedRun_OfferedAgainThenFailedAfterMaxAttempts()
     {
-        var node = await _coordinator.EnrollNodeAsync("forgetful");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("forgetful"), "forgetful");
+        var node = await Server.EnrollNodeAsync("forgetful");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("forgetful"), "forgetful");
         var runId = evaluation.Runs.Single().Id;
 
         // MaxRunAttempts is 3: the node accepts, then comes back without the run (an agent restart), three times.
@@ -213,14 +194,14 @@ public sealed class NodeServiceTests
             await session.ReadWelcomeAsync();
             (await session.ReadOfferAsync()).RunId.Should().Be(runId);
             await session.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
             await session.CloseAsync();
         }
 
         await using var last = await node.ConnectAsync();
         await last.ReadWelcomeAsync();
 
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.Runs.Single().State.Should().Be(RunState.Failed);
         final.Runs.Single().Reason.Should().Be("node forgetful lost the run 3 time(s) (reconnected without it)");
     }
@@ -228,19 +209,19 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_HelloListsRunCancelledMeanwhile_CancelJobSent()
     {
-        var node = await _coordinator.EnrollNodeAsync("was-away");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("was-away"), "was-away");
+        var node = await Server.EnrollNodeAsync("was-away");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("was-away"), "was-away");
         var runId = evaluation.Runs.Single().Id;
         await using (var first = await node.ConnectAsync())
         {
             await first.ReadWelcomeAsync();
             await first.ReadOfferAsync();
             await first.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
             await first.CloseAsync();
         }
 
-        await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
+        await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
         await using var second = await node.ConnectAsync(runId);
         await second.ReadWelcomeAsync();
 
@@ -250,14 +231,14 @@ public sealed class NodeServiceTests
     [Test]
     public async Task CancelEvaluation_RunAtNode_CancelJobSentAndRunCancelled()
     {
-        var node = await _coordinator.EnrollNodeAsync("cancel-me");
+        var node = await Server.EnrollNodeAsync("cancel-me");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("cancel-me"), "cancel-me");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("cancel-me"), "cancel-me");
         var offer = await session.ReadOfferAsync();
         await session.AcceptAsync(offer.RunId);
 
-        var cancelled = await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "wrong bundle" });
+        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "wrong bundle" });
 
         var cancel = await session.ReadCancelAsync();
         cancel.RunId.Should().Be(offer.RunId);
@@ -269,15 +250,15 @@ public sealed class NodeServiceTests
     [Test]
     public async Task Session_JobRejected_RunRejectedAndEvaluationFailed()
     {
-        var node = await _coordinator.EnrollNodeAsync("rejecter");
+        var node = await Server.EnrollNodeAsync("rejecter");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("rejecter"), "rejecter");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("rejecter"), "rejecter");
         var offer = await session.ReadOfferAsync();
 
         await session.SendAsync(new NodeMessage { Rejected = new JobRejected { RunId = offer.RunId, Reason = "dataset amr-reports is not configured" } });
 
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Single().State.Should().Be(RunState.Rejected);
         final.Runs.Single().Reason.Should().Be("dataset amr-reports is not configured");
@@ -287,11 +268,11 @@ public sealed class NodeServiceTests
     [Test]
     public async Task ListNodes_ConnectedNode_OnlineWithHelloDetails()
     {
-        var node = await _coordinator.EnrollNodeAsync("listed");
+        var node = await Server.EnrollNodeAsync("listed");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
 
-        var nodes = await _evaluator.ListNodesAsync(new ListNodesRequest());
+        var nodes = await Evaluator.ListNodesAsync(new ListNodesRequest());
 
         var listed = nodes.Nodes.Single(n => n.Name == "listed");
         listed.Online.Should().BeTrue();
