@@ -90,6 +90,12 @@ public sealed partial class NodeService(
             shutDown = true;
             Log.SessionEndedByShutdown(logger, node.Name);
         }
+        catch (IOException ex)
+        {
+            // The node reset its stream (killed, cut off, or it closed a session while a message was in flight): a
+            // disconnect like any other, which its runs' leases cover; not a server error.
+            Log.SessionReset(logger, node.Name, ex.Message);
+        }
         finally
         {
             await scheduler.DisconnectAsync(session, coordinatorStopping: stopping.IsCancellationRequested).ConfigureAwait(false);
@@ -165,6 +171,9 @@ public sealed partial class NodeService(
 
         [LoggerMessage(302, LogLevel.Debug, "Session writer of node {Node} stopped ({Reason}).")]
         public static partial void WriterStopped(ILogger logger, string node, string reason);
+
+        [LoggerMessage(304, LogLevel.Information, "Session of node {Node} closed: the node reset the stream ({Reason}).")]
+        public static partial void SessionReset(ILogger logger, string node, string reason);
 
         [LoggerMessage(303, LogLevel.Information, "Session of node {Node} closed: the coordinator is stopping (the node reconnects when it is back).")]
         public static partial void SessionEndedByShutdown(ILogger logger, string node);
