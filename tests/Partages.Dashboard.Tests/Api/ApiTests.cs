@@ -162,8 +162,7 @@ public sealed class ApiTests : BrowserTest
         await using var events = await EventsAsync("/api/v1/evaluations/events?state=", cts.Token);
         var items = events.Items;
         // The first snapshot comes at once: the stream is open before the evaluation exists.
-        (await items.MoveNextAsync()).Should().BeTrue();
-        items.Current.EventType.Should().Be("snapshot");
+        await events.NextSnapshotAsync();
         var all = Federation.NodeNames.Count;
         var late = Federation.NodeNames[^1];
 
@@ -192,12 +191,8 @@ public sealed class ApiTests : BrowserTest
     {
         using var cts = TestTimeout();
         await using var events = await EventsAsync("/api/v1/nodes/events", cts.Token);
-        var items = events.Items;
 
-        (await items.MoveNextAsync()).Should().BeTrue();
-
-        items.Current.EventType.Should().Be("snapshot");
-        using var snapshot = JsonDocument.Parse(items.Current.Data);
+        using var snapshot = JsonDocument.Parse(await events.NextSnapshotAsync());
         snapshot.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()).Should().BeEquivalentTo(Federation.NodeNames);
     }
 
@@ -272,6 +267,14 @@ public sealed class ApiTests : BrowserTest
 
     private sealed record EventStream(HttpResponseMessage Response, IAsyncEnumerator<SseItem<string>> Items) : IAsyncDisposable
     {
+        /// <summary>The next event's data, which must be a snapshot.</summary>
+        public async Task<string> NextSnapshotAsync()
+        {
+            (await Items.MoveNextAsync()).Should().BeTrue("the stream sends a snapshot before it ends");
+            Items.Current.EventType.Should().Be("snapshot");
+            return Items.Current.Data;
+        }
+
         public async ValueTask DisposeAsync()
         {
             await Items.DisposeAsync();
