@@ -30,6 +30,9 @@ public sealed class SubmitResultTests : EvaluatorFixture
         pooled.Pooled.NDocuments.Should().Be(SiteA.Sum(r => r.Sum()) + SiteB.Sum(r => r.Sum()));
         pooled.PerSite.Keys.Should().Equal("pool-a", "pool-b");
         final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded && r.ResultJson.Length > 0);
+        // Taken from the result at intake (the nodes here never reported progress): the documents each site read.
+        final.Runs.Select(r => (r.Done, r.Total, r.ProgressUnit)).Should().Equal(
+            (SiteA.Sum(r => r.Sum()), SiteA.Sum(r => r.Sum()), ProgressUnit.Documents), (SiteB.Sum(r => r.Sum()), SiteB.Sum(r => r.Sum()), ProgressUnit.Documents));
     }
 
     [Test]
