@@ -1,3 +1,4 @@
+using Partages.Coordinator.ReadModel;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Mvc;
@@ -19,7 +20,6 @@ public static class ApiEndpoints
 
     public static IServiceCollection AddCoordinatorApi(this IServiceCollection services)
     {
-        services.AddSingleton<ApiReadModel>();
         return services;
     }
 
@@ -28,12 +28,12 @@ public static class ApiEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         var api = endpoints.MapGroup(Prefix).AddEndpointFilter<ApiAuthentication.RequireToken>();
 
-        api.MapGet("/nodes", async (ApiReadModel model, CancellationToken ct) =>
+        api.MapGet("/nodes", async (CoordinatorReadModel model, CancellationToken ct) =>
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));
 
         // The node list again whenever a node connects, goes or sends a heartbeat, or its runs change.
         // Every stream also ends when its API token is revoked or replaced (ApiTokenWatch).
-        api.MapGet("/nodes/events", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/nodes/events", (CoordinatorReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ChangesAsync(
                 async c => ApiJson.Serialize(new { nodes = await model.NodesAsync(c).ConfigureAwait(false) }),
                 () => Task.WhenAny(sessions.NextChange(), notifier.NextAnyChange()),
@@ -43,9 +43,9 @@ public static class ApiEndpoints
                 ct)));
 
         // Paged like ListEvaluations: limit is the page size, page_token the previous answer's next_page_token.
-        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, [FromQuery(Name = "page_token")] string? pageToken, ApiReadModel model, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations", async Task<IResult> (string? state, int? limit, [FromQuery(Name = "page_token")] string? pageToken, CoordinatorReadModel model, HttpContext context, CancellationToken ct) =>
         {
-            if (!ApiReadModel.TryParseState(state, out var status))
+            if (!CoordinatorReadModel.TryParseState(state, out var status))
             {
                 return ApiJson.BadRequest($"state '{state}' is not one of running, completed, failed, cancelled.");
             }
@@ -65,9 +65,9 @@ public static class ApiEndpoints
         });
 
         // The evaluation list again whenever an evaluation is submitted or changes; same filters as the list.
-        api.MapGet("/evaluations/events", IResult (string? state, int? limit, ApiReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/events", IResult (string? state, int? limit, CoordinatorReadModel model, EvaluationChangeNotifier notifier, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
-            if (!ApiReadModel.TryParseState(state, out var status))
+            if (!CoordinatorReadModel.TryParseState(state, out var status))
             {
                 return ApiJson.BadRequest($"state '{state}' is not one of running, completed, failed, cancelled.");
             }
@@ -87,12 +87,12 @@ public static class ApiEndpoints
                 ct));
         });
 
-        api.MapGet("/evaluations/{id}", async Task<IResult> (string id, ApiReadModel model, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/{id}", async Task<IResult> (string id, CoordinatorReadModel model, HttpContext context, CancellationToken ct) =>
             await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? TypedResults.Json(evaluation, ApiJson.Options)
                 : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
 
-        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, ApiReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, CoordinatorReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
             return await model.EvaluationAsync(caller, id, ct).ConfigureAwait(false) is null
@@ -151,7 +151,7 @@ public static class ApiEndpoints
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> SnapshotsAsync(
         EvaluatorIdentity caller,
-        string id, ApiReadModel model, EvaluationChangeNotifier notifier, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string id, CoordinatorReadModel model, EvaluationChangeNotifier notifier, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
         string? previous = null;
@@ -172,7 +172,7 @@ public static class ApiEndpoints
                 previous = json;
             }
 
-            if (current.State != ApiReadModel.StateName(Persistence.EvaluationStatus.Running)
+            if (current.State != CoordinatorReadModel.StateName(Persistence.EvaluationStatus.Running)
                 || !await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false))
             {
                 yield break;

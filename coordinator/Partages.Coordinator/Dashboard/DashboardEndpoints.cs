@@ -1,3 +1,4 @@
+using Partages.Coordinator.ReadModel;
 using System.Collections.Frozen;
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Live;
@@ -43,15 +44,15 @@ public static partial class DashboardEndpoints
         var pages = dashboard.MapGroup("").AddEndpointFilter<RequireSession>();
         // "/dashboard" and "/dashboard/" are one route to the router.
         pages.MapGet("/", () => TypedResults.Redirect(Root + "/nodes"));
-        pages.MapGet("/nodes", async (ApiReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/nodes", async (CoordinatorReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
             Page(NodesPage.Render(await model.NodesAsync(ct).ConfigureAwait(false), time.GetUtcNow(), ApiAuthentication.Caller(context))));
-        pages.MapGet("/evaluations", async (string? state, ApiReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/evaluations", async (string? state, CoordinatorReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
         {
-            var valid = ApiReadModel.TryParseState(state, out var status);
-            var evaluations = await model.EvaluationsAsync(ApiAuthentication.Caller(context), valid ? status : null, ApiReadModel.DefaultListLimit, ct).ConfigureAwait(false);
+            var valid = CoordinatorReadModel.TryParseState(state, out var status);
+            var evaluations = await model.EvaluationsAsync(ApiAuthentication.Caller(context), valid ? status : null, CoordinatorReadModel.DefaultListLimit, ct).ConfigureAwait(false);
             return Page(EvaluationsPage.Render(evaluations, valid ? state?.Trim().ToLowerInvariant() : null, time.GetUtcNow(), ApiAuthentication.Caller(context)));
         });
-        pages.MapGet("/evaluations/{id}", async (string id, ApiReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/evaluations/{id}", async (string id, CoordinatorReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
             await model.EvaluationAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false) is { } evaluation
                 ? Page(EvaluationPage.Render(evaluation, time.GetUtcNow(), ApiAuthentication.Caller(context)))
                 : Page(NotFoundPage(id, ApiAuthentication.Caller(context)), StatusCodes.Status404NotFound));

@@ -3,6 +3,7 @@ using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
@@ -20,7 +21,7 @@ public sealed class EvaluationService(
     ArtifactTransfer artifacts,
     ArtifactStore store,
     RunScheduler scheduler,
-    EvaluationQueries queries,
+    CoordinatorReadModel readModel,
     EvaluationChangeNotifier notifier,
     ApiTokenWatch tokens,
     IHostApplicationLifetime lifetime) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
@@ -63,7 +64,7 @@ public sealed class EvaluationService(
             throw new RpcException(new Status(StatusCode.InvalidArgument, "nodes " + nodesProblem + "."));
         }
 
-        var enrolled = await queries.EnrolledNodeNamesAsync(ct).ConfigureAwait(false);
+        var enrolled = await readModel.EnrolledNodeNamesAsync(ct).ConfigureAwait(false);
         var explicitNodes = request.Nodes.Count > 0 ? request.Nodes.ToList() : [.. spec.Nodes];
         var targets = (explicitNodes.Count > 0 ? explicitNodes : enrolled).Distinct(StringComparer.Ordinal).ToList();
         var unknown = targets.Where(n => !enrolled.Contains(n, StringComparer.Ordinal)).ToList();
@@ -87,7 +88,7 @@ public sealed class EvaluationService(
         }
 
         var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name, signature), ct).ConfigureAwait(false);
-        return await queries.GetAsync(id, ct).ConfigureAwait(false)
+        return (await readModel.EvaluationAsync(caller, id, ct).ConfigureAwait(false))?.ToProto()
             ?? throw new RpcException(new Status(StatusCode.Internal, "The evaluation vanished after its creation."));
     }
 
@@ -138,9 +139,9 @@ public sealed class EvaluationService(
         var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list evaluations");
         var pageSize = PageTokens.PageSize(request.PageSize, request.Limit, PageTokens.DefaultEvaluationPageSize, PageTokens.MaxEvaluationPageSize);
         var after = PageTokens.ParseEvaluation(request.PageToken);
-        var (page, next) = await queries.ListPageAsync(pageSize, after, EvaluationAccess.ListOwnerFilter(caller), context.CancellationToken).ConfigureAwait(false);
+        var (page, next) = await readModel.FullEvaluationsPageAsync(caller, null, pageSize, after, context.CancellationToken).ConfigureAwait(false);
         var response = new ListEvaluationsResponse { NextPageToken = next is null ? "" : PageTokens.ForEvaluation(next) };
-        response.Evaluations.AddRange(page);
+        response.Evaluations.AddRange(page.Select(ProtoViews.ToProto));
         return response;
     }
 
@@ -193,7 +194,7 @@ public sealed class EvaluationService(
         }
 
         await scheduler.CancelAsync(request.EvaluationId, caller.Name, request.Reason, ct).ConfigureAwait(false);
-        return await queries.GetAsync(request.EvaluationId, ct).ConfigureAwait(false) ?? throw EvaluationAccess.NotFound(request.EvaluationId);
+        return await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
     }
 
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
@@ -202,16 +203,16 @@ public sealed class EvaluationService(
         _ = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list nodes");
         var pageSize = PageTokens.PageSize(request.PageSize, 0, PageTokens.DefaultNodePageSize, PageTokens.MaxNodePageSize);
         var after = PageTokens.ParseNode(request.PageToken);
-        var (page, nextAfter) = await queries.ListNodesPageAsync(pageSize, after, context.CancellationToken).ConfigureAwait(false);
+        var (page, nextAfter) = await readModel.NodesPageAsync(pageSize, after, context.CancellationToken).ConfigureAwait(false);
         var response = new ListNodesResponse { NextPageToken = nextAfter is null ? "" : PageTokens.ForNode(nextAfter) };
-        response.Nodes.AddRange(page);
+        response.Nodes.AddRange(page.Select(ProtoViews.ToProto));
         return response;
     }
 
     /// <summary>The evaluation, or NOT_FOUND when it does not exist or the caller may not see it (the same answer for both).</summary>
     private async Task<Contracts.V1.Evaluation> GetVisibleAsync(EvaluatorIdentity caller, string evaluationId, CancellationToken cancellationToken)
     {
-        var evaluation = await queries.GetAsync(evaluationId, cancellationToken).ConfigureAwait(false);
-        return evaluation is not null && EvaluationAccess.CanSee(caller, evaluation.Owner) ? evaluation : throw EvaluationAccess.NotFound(evaluationId);
+        return (await readModel.EvaluationAsync(caller, evaluationId, cancellationToken).ConfigureAwait(false))?.ToProto()
+            ?? throw EvaluationAccess.NotFound(evaluationId);
     }
 }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text;
-using Partages.Coordinator.Scheduling;
+using Partages.Coordinator.ReadModel;
 
 namespace Partages.Coordinator.Evaluators;
 
@@ -12,8 +12,8 @@ namespace Partages.Coordinator.Evaluators;
 /// </summary>
 public static class PageTokens
 {
-    public const int DefaultEvaluationPageSize = EvaluationQueries.DefaultListLimit;
-    public const int MaxEvaluationPageSize = EvaluationQueries.MaxListLimit;
+    public const int DefaultEvaluationPageSize = CoordinatorReadModel.DefaultListLimit;
+    public const int MaxEvaluationPageSize = CoordinatorReadModel.MaxListLimit;
 
     /// <summary>
     /// Large enough that a client that predates paging (it sends no page_size) still receives every node of a

@@ -5,6 +5,7 @@ using Partages.Coordinator.Audit;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
+using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
@@ -79,7 +80,7 @@ public static class CoordinatorServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EvaluationChangeNotifier>();
         services.AddSingleton<RunScheduler>();
-        services.AddSingleton<EvaluationQueries>();
+        services.AddSingleton<CoordinatorReadModel>();
         services.AddHostedService<LeaseMonitor>();
         return services;
     }

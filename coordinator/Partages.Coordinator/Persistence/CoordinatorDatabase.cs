@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Partages.Coordinator.Results;
+using Partages.Coordinator.Telemetry;
 
 namespace Partages.Coordinator.Persistence;
 
@@ -42,6 +44,7 @@ public static class CoordinatorDatabase
 
         await db.Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         await AddMissingColumnsAsync(db, cancellationToken).ConfigureAwait(false);
+        await ReleasedColumns.FillAsync(db, cancellationToken).ConfigureAwait(false);
         await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
     }
 
@@ -59,6 +62,8 @@ public static class CoordinatorDatabase
         ("nodes", nameof(NodeEntity.AuditWarningAt), "INTEGER NULL"),
         ("runs", nameof(RunEntity.ProgressUnit), "TEXT NOT NULL DEFAULT '" + nameof(RunProgressUnit.None) + "'"),
         ("runs", nameof(RunEntity.WaitingSince), "INTEGER NULL"),
+        ("runs", nameof(RunEntity.Released) + "_" + nameof(ReleasedFigures.DocumentsRead), "INTEGER NULL"),
+        ("runs", nameof(RunEntity.Released) + "_" + nameof(ReleasedFigures.Epsilon), "REAL NULL"),
     ];
 
     private static async Task AddMissingColumnsAsync(CoordinatorDbContext db, CancellationToken cancellationToken)

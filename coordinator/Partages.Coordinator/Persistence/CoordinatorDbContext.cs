@@ -64,6 +64,7 @@ public sealed class CoordinatorDbContext(DbContextOptions<CoordinatorDbContext> 
             e.HasKey(r => r.Id);
             e.HasIndex(r => new { r.NodeName, r.Status });
             e.HasIndex(r => r.LeaseExpiresAt);
+            e.ComplexProperty(r => r.Released);
         });
         modelBuilder.Entity<RunStateHistoryEntity>(e =>
         {

@@ -142,6 +142,11 @@ public sealed partial class RunEntity
     public string ResultSha256 { get; set; } = "";
     /// <summary>The node's part of the reproducibility manifest sent with the result (Results/ManifestIntake), as JSON; "" if none.</summary>
     public string ManifestJson { get; set; } = "";
+    /// <summary>
+    /// What the read model and the metrics show of <see cref="ResultJson"/> (documents read, ε spent), taken once when
+    /// the intake parsed the result; columns <c>Released_DocumentsRead</c> and <c>Released_Epsilon</c>.
+    /// </summary>
+    public Telemetry.ReleasedFigures Released { get; set; } = Telemetry.ReleasedFigures.None;
     public EvaluationEntity? Evaluation { get; set; }
 }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Grpc.Core;
 using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Telemetry;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 
@@ -24,13 +25,19 @@ public static class ResultIntake
     /// announced a larger dataset — and it tells the node's operator that the figures, not the encoding, are at fault.
     /// </summary>
     /// <param name="announcedDatasetsJson">The node's datasets as stored from its latest hello (<see cref="NodeEntity.DatasetsJson"/>).</param>
-    public static IntakeRefusal? Check(string resultJson, EvaluationEntity evaluation, string announcedDatasetsJson)
+    /// <param name="released">
+    /// What the run stores beside the result for the read model and the metrics (<see cref="RunEntity.Released"/>),
+    /// taken from this parse so that nothing parses the result again; <see cref="ReleasedFigures.None"/> when refused.
+    /// </param>
+    public static IntakeRefusal? Check(string resultJson, EvaluationEntity evaluation, string announcedDatasetsJson, out ReleasedFigures released)
     {
+        released = ReleasedFigures.None;
         if (Validate(resultJson, evaluation, out var problem) is not { } document)
         {
             return new IntakeRefusal(StatusCode.InvalidArgument, "invalid result: " + problem);
         }
 
+        released = ReleasedFigures.From(document);
         var announced = JsonSerializer.Deserialize<StoredDataset[]>(announcedDatasetsJson) ?? [];
         return ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible
             ? new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible)

@@ -449,7 +449,7 @@ public sealed partial class RunScheduler(
             var now = time.GetUtcNow();
             var nodeRow = await db.Nodes.SingleAsync(n => n.Id == node.Id, cancellationToken).ConfigureAwait(false);
             auditAnchors.Record(nodeRow, auditHead, "result", now);
-            if (ResultIntake.Check(resultJson, evaluation, nodeRow.DatasetsJson) is { } refusal)
+            if (ResultIntake.Check(resultJson, evaluation, nodeRow.DatasetsJson, out var released) is { } refusal)
             {
                 Fail(db, run, refusal.Reason, now, changes);
                 await FinalizeIfLastAsync(db, run, now, changes, cancellationToken).ConfigureAwait(false);
@@ -458,8 +458,9 @@ public sealed partial class RunScheduler(
                 throw new RpcException(new Status(refusal.Status, refusal.Reason));
             }
 
-            CoordinatorTelemetry.RecordResult(run, resultJson);
+            CoordinatorTelemetry.RecordResult(run, released);
             run.ResultJson = resultJson;
+            run.Released = released;
             run.ResultSha256 = hash;
             run.ManifestJson = manifestJson;
             run.LeaseExpiresAt = null;

@@ -111,11 +111,11 @@ public static class CoordinatorTelemetry
     /// At intake of a valid result: the documents read since the last progress report (nodes drop their last
     /// progress once the result is ready), and the release gate's suppressed cells if the result says how many.
     /// </summary>
-    public static void RecordResult(RunEntity run, string resultJson)
+    public static void RecordResult(RunEntity run, ReleasedFigures figures)
     {
         ArgumentNullException.ThrowIfNull(run);
+        ArgumentNullException.ThrowIfNull(figures);
         var node = new KeyValuePair<string, object?>("node", run.NodeName);
-        var figures = ReleasedFigures.Read(resultJson);
         var before = run.Status == RunStatus.Running ? run.Done : 0;
         if (figures.DocumentsRead is { } read && read > before)
         {

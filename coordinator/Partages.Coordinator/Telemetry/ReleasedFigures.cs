@@ -1,20 +1,37 @@
 using System.Text.Json;
+using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Telemetry;
 
 /// <summary>
-/// The two numbers the metrics and the run view take from a released site result: <c>input_summary.documents_read</c>
-/// and the ε the release spent (<c>release.differential_privacy.epsilon</c>; null for exact counts). Read defensively:
-/// a result without them, or with an unexpected shape, yields nulls and never an error, since the result itself has
-/// already been validated by Results/ and metrics must not refuse it.
+/// The two numbers the metrics and the read model take from a released site result: <c>input_summary.documents_read</c>
+/// and the ε the release spent (<c>release.differential_privacy.epsilon</c>; null for exact counts). Taken once, from
+/// the document the intake parsed (<see cref="From"/>), and stored with the run (RunEntity.Released), so no list or
+/// live update parses a result again. <see cref="Read"/> is for rows stored before these columns existed.
 /// </summary>
 public sealed record ReleasedFigures(long? DocumentsRead, double? Epsilon)
 {
+    /// <summary>No result yet (or nothing to read in it).</summary>
+    public static ReleasedFigures None { get; } = new(null, null);
+
+    /// <summary>The figures of a result the intake has parsed and accepted.</summary>
+    public static ReleasedFigures From(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var read = document.InputSummary?.DocumentsRead;
+        var epsilon = document.Release?.DifferentialPrivacy?.Epsilon;
+        return new ReleasedFigures(read >= 0 ? read : null, epsilon is { } e && e > 0 && double.IsFinite(e) ? e : null);
+    }
+
+    /// <summary>
+    /// The same figures read from stored JSON, defensively: a result without them, or with an unexpected shape, yields
+    /// nulls and never an error (used to fill the columns of rows stored by an older coordinator).
+    /// </summary>
     public static ReleasedFigures Read(string resultJson)
     {
         if (string.IsNullOrEmpty(resultJson))
         {
-            return new ReleasedFigures(null, null);
+            return None;
         }
 
         try
@@ -23,7 +40,7 @@ public sealed record ReleasedFigures(long? DocumentsRead, double? Epsilon)
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                return new ReleasedFigures(null, null);
+                return None;
             }
 
             long? read = root.TryGetProperty("input_summary", out var summary) && summary.ValueKind == JsonValueKind.Object
@@ -39,7 +56,7 @@ public sealed record ReleasedFigures(long? DocumentsRead, double? Epsilon)
         }
         catch (JsonException)
         {
-            return new ReleasedFigures(null, null);
+            return None;
         }
     }
 

@@ -1,3 +1,4 @@
+using Partages.Coordinator.ReadModel;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
@@ -145,7 +146,7 @@ public sealed class AuditAnchorTests
 
     private async Task<NodeView> NodeViewAsync(string name)
     {
-        var nodes = await _coordinator.App.Services.GetRequiredService<ApiReadModel>().NodesAsync(CancellationToken.None);
+        var nodes = await _coordinator.App.Services.GetRequiredService<CoordinatorReadModel>().NodesAsync(CancellationToken.None);
         return nodes.Single(n => n.Name == name);
     }
 }

@@ -11,7 +11,6 @@ namespace Partages.Coordinator.Tests.Contract;
 /// </summary>
 public sealed class ErrorModelTests : EvaluatorFixture
 {
-
     [OneTimeSetUp]
     public async Task PrepareAsync()
     {
@@ -76,28 +75,19 @@ public sealed class ErrorModelTests : EvaluatorFixture
         violation.Field.Should().Be("evaluation_id");
     }
 
-    [Test]
-    public async Task ListEvaluations_NegativeLimit_InvalidArgumentNamingLimit()
+    [TestCase("ListEvaluations", "limit")]
+    [TestCase("ListEvaluations", "page_size")]
+    [TestCase("ListNodes", "page_size")]
+    public async Task ListRpc_NegativeSize_InvalidArgumentNamingTheField(string rpc, string field)
     {
-        var list = async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = -1 }, deadline: TestCoordinator.Deadline());
+        Func<Task> list = (rpc, field) switch
+        {
+            ("ListEvaluations", "limit") => async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { Limit = -1 }, deadline: TestCoordinator.Deadline()),
+            ("ListEvaluations", _) => async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = -5 }, deadline: TestCoordinator.Deadline()),
+            _ => async () => await Evaluator.ListNodesAsync(new ListNodesRequest { PageSize = -1 }, deadline: TestCoordinator.Deadline()),
+        };
 
-        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("limit");
-    }
-
-    [Test]
-    public async Task ListEvaluations_NegativePageSize_InvalidArgumentNamingPageSize()
-    {
-        var list = async () => await Evaluator.ListEvaluationsAsync(new ListEvaluationsRequest { PageSize = -5 }, deadline: TestCoordinator.Deadline());
-
-        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
-    }
-
-    [Test]
-    public async Task ListNodes_NegativePageSize_InvalidArgumentNamingPageSize()
-    {
-        var list = async () => await Evaluator.ListNodesAsync(new ListNodesRequest { PageSize = -1 }, deadline: TestCoordinator.Deadline());
-
-        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be("page_size");
+        Violations((await list.Should().ThrowAsync<RpcException>()).Which).Should().ContainSingle().Which.Field.Should().Be(field);
     }
 
     [Test]

@@ -21,20 +21,11 @@ public sealed class ResultPlausibilityTests : EvaluatorFixture
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];
     private static readonly StoredDataset[] Announced = [new("amr-reports", "jsonl", 280, new string('a', 64))];
 
-
     [Test]
     public async Task SubmitResult_CountsTimesAThousand_FailedPreconditionRunFailedAndOnlyTheHonestSitePooled()
     {
-        var (forger, honest) = (await Server.EnrollNodeAsync("forger"), await Server.EnrollNodeAsync("honest"));
-        await using var forgerSession = await forger.ConnectAsync();
-        await using var honestSession = await honest.ConnectAsync();
-        await forgerSession.ReadWelcomeAsync();
-        await honestSession.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("forged-counts", minSites: 1), "forger", "honest");
-        var forgerRun = (await forgerSession.ReadOfferAsync()).RunId;
-        var honestRun = (await honestSession.ReadOfferAsync()).RunId;
-        await forgerSession.AcceptAsync(forgerRun);
-        await honestSession.AcceptAsync(honestRun);
+        await using var sites = await AcceptedSites.StartAsync(Server, Evaluator, Bundle, Evaluations.Spec("forged-counts", minSites: 1), "forger", "honest");
+        var (evaluation, (forger, _, forgerRun), (honest, _, honestRun)) = (sites.Evaluation, sites.Sites[0], sites.Sites[1]);
         var forged = Evaluations.SiteResult([.. SiteA.Select(row => row.Select(c => c * 1000).ToArray())]);
 
         var submitForged = async () => await forger.SubmitResultAsync(forgerRun, forged);

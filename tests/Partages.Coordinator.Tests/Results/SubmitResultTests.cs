@@ -10,23 +10,14 @@ public sealed class SubmitResultTests : EvaluatorFixture
     private static readonly long[][] SiteA = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];
 
-
     [Test]
     public async Task SubmitResult_TwoSites_PooledConfusionMatrixIsTheirSum()
     {
-        var (a, b) = (await Server.EnrollNodeAsync("pool-a"), await Server.EnrollNodeAsync("pool-b"));
-        await using var sessionA = await a.ConnectAsync();
-        await using var sessionB = await b.ConnectAsync();
-        await sessionA.ReadWelcomeAsync();
-        await sessionB.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("pool", minSites: 2), "pool-a", "pool-b");
-        var offerA = await sessionA.ReadOfferAsync();
-        var offerB = await sessionB.ReadOfferAsync();
-        await sessionA.AcceptAsync(offerA.RunId);
-        await sessionB.AcceptAsync(offerB.RunId);
+        await using var sites = await AcceptedSites.StartAsync(Server, Evaluator, Bundle, Evaluations.Spec("pool", minSites: 2), "pool-a", "pool-b");
+        var (evaluation, a, b) = (sites.Evaluation, sites.Sites[0], sites.Sites[1]);
 
-        (await a.SubmitResultAsync(offerA.RunId, Evaluations.SiteResult(SiteA))).Stored.Should().BeTrue();
-        (await b.SubmitResultAsync(offerB.RunId, Evaluations.SiteResult(SiteB))).Stored.Should().BeTrue();
+        (await a.Node.SubmitResultAsync(a.RunId, Evaluations.SiteResult(SiteA))).Stored.Should().BeTrue();
+        (await b.Node.SubmitResultAsync(b.RunId, Evaluations.SiteResult(SiteB))).Stored.Should().BeTrue();
 
         var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Completed);
@@ -39,6 +30,9 @@ public sealed class SubmitResultTests : EvaluatorFixture
         pooled.Pooled.NDocuments.Should().Be(SiteA.Sum(r => r.Sum()) + SiteB.Sum(r => r.Sum()));
         pooled.PerSite.Keys.Should().Equal("pool-a", "pool-b");
         final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded && r.ResultJson.Length > 0);
+        // Taken from the result at intake (the nodes here never reported progress): the documents each site read.
+        final.Runs.Select(r => (r.Done, r.Total, r.ProgressUnit)).Should().Equal(
+            (SiteA.Sum(r => r.Sum()), SiteA.Sum(r => r.Sum()), ProgressUnit.Documents), (SiteB.Sum(r => r.Sum()), SiteB.Sum(r => r.Sum()), ProgressUnit.Documents));
     }
 
     [Test]

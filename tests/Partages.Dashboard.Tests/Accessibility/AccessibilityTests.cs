@@ -1,7 +1,4 @@
 using System.Text.Json;
-using Microsoft.Playwright;
-using Partages.Dashboard.Tests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
 
 namespace Partages.Dashboard.Tests.Accessibility;
 
@@ -9,17 +6,14 @@ namespace Partages.Dashboard.Tests.Accessibility;
 /// axe-core (4.14.1, from the npm registry, copied beside this file) on the main pages: every WCAG 2.1 A and AA
 /// rule it checks, which include form labels, names of links and buttons, and text contrast. Any violation fails.
 /// </summary>
-[NonParallelizable]
-public sealed class AccessibilityTests
+public sealed class AccessibilityTests : BrowserTest
 {
     private static readonly string AxePath = Path.Combine(AppContext.BaseDirectory, "Accessibility", "axe.min.js");
-
-    private static DashboardFederation Federation => DashboardFederation.Current;
 
     [Test]
     public async Task MainPages_Axe_NoWcagAViolationsIncludingLabelsAndContrast()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
         await using var context = await Federation.Browser.NewContextAsync(new BrowserNewContextOptions

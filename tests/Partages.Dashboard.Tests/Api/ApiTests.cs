@@ -1,19 +1,16 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Net.ServerSentEvents;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Partages.Contracts.V1;
-using Partages.Dashboard.Tests.Infrastructure;
 
 namespace Partages.Dashboard.Tests.Api;
 
 /// <summary>The JSON API over the coordinator's real TLS port, trusting only its CA, as a script or a wall screen would call it.</summary>
-[NonParallelizable]
-public sealed class ApiTests
+public sealed class ApiTests : BrowserTest
 {
     private HttpClient _client = null!;
-
-    private static DashboardFederation Federation => DashboardFederation.Current;
 
     [OneTimeSetUp]
     public void CreateClient()
@@ -106,7 +103,7 @@ public sealed class ApiTests
     [Test]
     public async Task GetEvaluation_Completed_RunsWithHistoryPayloadHashAndPooledResult()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         var final = await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
         final.State.Should().Be(EvaluationState.Completed);
@@ -139,19 +136,16 @@ public sealed class ApiTests
     [Test]
     public async Task GetEvents_RunningEvaluation_SnapshotsUntilFinalThenTheStreamEnds()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/api/v1/evaluations/{submitted.Id}/events");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
 
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
-        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        await using var events = await EventsAsync($"/api/v1/evaluations/{submitted.Id}/events", cts.Token);
+        var items = events.Items;
         var snapshots = new List<JsonElement>();
-        await foreach (var item in System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token))
+        while (await items.MoveNextAsync())
         {
-            item.EventType.Should().Be("snapshot");
-            snapshots.Add(JsonDocument.Parse(item.Data).RootElement.Clone());
+            items.Current.EventType.Should().Be("snapshot");
+            snapshots.Add(JsonDocument.Parse(items.Current.Data).RootElement.Clone());
         }
 
         // The stream ended by itself, after a final snapshot; every snapshot differs from the one before.
@@ -164,16 +158,11 @@ public sealed class ApiTests
     [Test]
     public async Task GetEvaluationsEvents_SubmittedWhileANodeIsDown_SnapshotsShowItRunningThenCompleted()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/evaluations/events?state=");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
-        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
-        await using var items = System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        using var cts = TestTimeout();
+        await using var events = await EventsAsync("/api/v1/evaluations/events?state=", cts.Token);
+        var items = events.Items;
         // The first snapshot comes at once: the stream is open before the evaluation exists.
-        (await items.MoveNextAsync()).Should().BeTrue();
-        items.Current.EventType.Should().Be("snapshot");
+        await events.NextSnapshotAsync();
         var all = Federation.NodeNames.Count;
         var late = Federation.NodeNames[^1];
 
@@ -200,17 +189,10 @@ public sealed class ApiTests
     [Test]
     public async Task GetNodesEvents_ViewerToken_FirstSnapshotListsEveryNode()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
-        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nodes/events");
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Federation.ViewerToken);
-        using var response = await _client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cts.Token);
-        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
-        await using var items = System.Net.ServerSentEvents.SseParser.Create(stream).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        using var cts = TestTimeout();
+        await using var events = await EventsAsync("/api/v1/nodes/events", cts.Token);
 
-        (await items.MoveNextAsync()).Should().BeTrue();
-
-        items.Current.EventType.Should().Be("snapshot");
-        using var snapshot = JsonDocument.Parse(items.Current.Data);
+        using var snapshot = JsonDocument.Parse(await events.NextSnapshotAsync());
         snapshot.RootElement.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("name").GetString()).Should().BeEquivalentTo(Federation.NodeNames);
     }
 
@@ -224,7 +206,7 @@ public sealed class ApiTests
     }
 
     /// <summary>Reads snapshots of the evaluation list until <paramref name="id"/> is listed as <paramref name="wanted"/> accepts.</summary>
-    private static async Task<JsonElement> NextStateAsync(IAsyncEnumerator<System.Net.ServerSentEvents.SseItem<string>> items, string id, Func<JsonElement, bool> wanted)
+    private static async Task<JsonElement> NextStateAsync(IAsyncEnumerator<SseItem<string>> items, string id, Func<JsonElement, bool> wanted)
     {
         while (await items.MoveNextAsync())
         {
@@ -242,7 +224,7 @@ public sealed class ApiTests
     [Test]
     public async Task GetEvaluation_AnotherEvaluatorsEvaluation_404AndNotListedAsForTheEvaluatorPlane()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         var other = await Federation.Federation.CreateApiTokenAsync($"other-{Guid.NewGuid():N}"[..12], "evaluator", cts.Token);
 
@@ -267,11 +249,37 @@ public sealed class ApiTests
         response.StatusCode.Should().Be(HttpStatusCode.NotFound);
     }
 
-    private async Task<HttpResponseMessage> SendAsync(string path, string token)
+    private async Task<HttpResponseMessage> SendAsync(string path, string token, HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, CancellationToken cancellationToken = default)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        return await _client.SendAsync(request);
+        return await _client.SendAsync(request, completion, cancellationToken);
+    }
+
+    /// <summary>Opens an event stream as the viewer: the response (disposing it closes the stream) and its events as they come.</summary>
+    private async Task<EventStream> EventsAsync(string path, CancellationToken cancellationToken)
+    {
+        var response = await SendAsync(path, Federation.ViewerToken, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+        response.Content.Headers.ContentType!.MediaType.Should().Be("text/event-stream");
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        return new EventStream(response, SseParser.Create(stream).EnumerateAsync(cancellationToken).GetAsyncEnumerator(cancellationToken));
+    }
+
+    private sealed record EventStream(HttpResponseMessage Response, IAsyncEnumerator<SseItem<string>> Items) : IAsyncDisposable
+    {
+        /// <summary>The next event's data, which must be a snapshot.</summary>
+        public async Task<string> NextSnapshotAsync()
+        {
+            (await Items.MoveNextAsync()).Should().BeTrue("the stream sends a snapshot before it ends");
+            Items.Current.EventType.Should().Be("snapshot");
+            return Items.Current.Data;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Items.DisposeAsync();
+            Response.Dispose();
+        }
     }
 
     private static async Task<JsonElement> ErrorAsync(HttpResponseMessage response)

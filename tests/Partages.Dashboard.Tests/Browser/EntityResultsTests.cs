@@ -1,10 +1,7 @@
 using System.Globalization;
-using Microsoft.Playwright;
 using Partages.Contracts.V1;
-using Partages.Dashboard.Tests.Infrastructure;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
-using static Microsoft.Playwright.Assertions;
 
 namespace Partages.Dashboard.Tests.Browser;
 
@@ -13,15 +10,12 @@ namespace Partages.Dashboard.Tests.Browser;
 /// reports, through each node's release gate and the coordinator's pooling), then its results page: the bars of every
 /// scheme say exactly the pooled figures the coordinator stored.
 /// </summary>
-[NonParallelizable]
-public sealed class EntityResultsTests
+public sealed class EntityResultsTests : BrowserTest
 {
-    private static DashboardFederation Federation => DashboardFederation.Current;
-
     [Test]
     public async Task ResultsSection_FederatedNerEvaluation_BarsPerSchemeMatchThePooledResult()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitNerAsync(cts.Token);
         await using var cleanup = Federation.CancelIfRunning(submitted.Id);
         var final = await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
@@ -29,9 +23,8 @@ public sealed class EntityResultsTests
         var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
         pooled.IncludedSites.Should().BeEquivalentTo(Federation.NodeNames);
         var types = pooled.Pooled!.ConfusionMatrix.Labels;
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
         await page.GotoAsync($"/dashboard/evaluations/{submitted.Id}");
 

@@ -1,25 +1,17 @@
-using System.Text.RegularExpressions;
-using Microsoft.Playwright;
 using Partages.Contracts.V1;
-using Partages.Dashboard.Tests.Infrastructure;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
-using static Microsoft.Playwright.Assertions;
 
 namespace Partages.Dashboard.Tests.Browser;
 
-[NonParallelizable]
-public sealed class EvaluationPageTests
+public sealed class EvaluationPageTests : BrowserTest
 {
-    private static DashboardFederation Federation => DashboardFederation.Current;
-
     [Test]
     public async Task EvaluationPage_RunningEvaluation_ProgressMovesWithoutReloadThenResultsAppear()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        using var cts = TestTimeout();
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
         var submitted = await Federation.SubmitAsync("amr-large", cts.Token);
         // Nodes run one job at a time: if this test fails half way, do not leave them busy for the next tests.
@@ -66,10 +58,9 @@ public sealed class EvaluationPageTests
     [Test]
     public async Task EvaluationPage_NodeDownAtSubmission_RunShownOfflineWithItsWaitThenSucceedsWhenTheNodeIsBack()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        using var cts = TestTimeout();
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
         var late = Federation.NodeNames[^1];
 
         try
@@ -103,13 +94,12 @@ public sealed class EvaluationPageTests
     [Test]
     public async Task ResultsSection_CompletedEvaluation_ForestPlotsHaveOneRowPerSiteAndThePooledEstimate()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         var final = await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
         final.State.Should().Be(EvaluationState.Completed, final.Reason);
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
         await page.GotoAsync($"/dashboard/evaluations/{submitted.Id}");
 
@@ -166,12 +156,11 @@ public sealed class EvaluationPageTests
     [Test]
     public async Task EvaluationsPage_StateFilter_ListsOnlyThatState()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
         await page.GetByRole(AriaRole.Link, new() { Name = "Evaluations" }).ClickAsync();
         await Expect(page.Locator($"tr[data-evaluation='{submitted.Id}']")).ToBeVisibleAsync();

@@ -1,23 +1,15 @@
-using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using Partages.Dashboard.Tests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
-
 namespace Partages.Dashboard.Tests.Browser;
 
 /// <summary>
 /// The dashboard with the keyboard only: sign in, go from the nodes to the evaluations to one evaluation with Tab
 /// and Enter, and on each page every link, button and field is reached by Tab and shows where the focus is.
 /// </summary>
-[NonParallelizable]
-public sealed class KeyboardTests
+public sealed class KeyboardTests : BrowserTest
 {
-    private static DashboardFederation Federation => DashboardFederation.Current;
-
     [Test]
     public async Task Keyboard_TabAndEnterOnly_SignInNodesEvaluationsDetailEverythingReachableFocusVisible()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
+        using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
         await Federation.WaitUntilFinalAsync(submitted.Id, cts.Token);
         await using var context = await Federation.NewContextAsync();
@@ -54,9 +46,8 @@ public sealed class KeyboardTests
     [Test]
     public async Task Keyboard_EntityRecognitionResults_EverySchemeChartAndTableReachableFocusVisible()
     {
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
         // The page the coordinator renders for a hand-made NER result, loaded on the coordinator's origin so that its
         // own stylesheet and script apply (the sign-in page runs no live script that could replace it).
         await page.GotoAsync("/dashboard/login");

@@ -1,7 +1,3 @@
-using Microsoft.Playwright;
-using Partages.Dashboard.Tests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
-
 namespace Partages.Dashboard.Tests.Browser;
 
 /// <summary>
@@ -10,18 +6,14 @@ namespace Partages.Dashboard.Tests.Browser;
 /// is back; a node agent that stops shows offline
 /// on the open nodes page, and online again when it comes back. A marker set in the page proves it was never reloaded.
 /// </summary>
-[NonParallelizable]
-public sealed class LiveListsTests
+public sealed class LiveListsTests : BrowserTest
 {
-    private static DashboardFederation Federation => DashboardFederation.Current;
-
     [Test]
     public async Task EvaluationsPage_EvaluationSubmittedWhileANodeIsDown_RowAppearsRunningThenCompletesWithoutReload()
     {
-        using var cts = new CancellationTokenSource(DashboardFederation.Timeout);
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        using var cts = TestTimeout();
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
         await page.GotoAsync("/dashboard/evaluations");
         await FollowingLiveUpdatesAsync(page);
         var all = Federation.NodeNames.Count;
@@ -58,9 +50,8 @@ public sealed class LiveListsTests
     [Test]
     public async Task NodesPage_NodeAgentStoppedThenStarted_GoesOfflineThenOnlineWithoutReload()
     {
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
         await FollowingLiveUpdatesAsync(page);
         var all = Federation.NodeNames.Count;
         var node = Federation.Federation.Nodes[Federation.NodeNames[^1]];

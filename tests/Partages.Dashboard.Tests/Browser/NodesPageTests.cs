@@ -1,22 +1,12 @@
-using System.Text.RegularExpressions;
-using Microsoft.Playwright;
-using Partages.Dashboard.Tests.Infrastructure;
-using static Microsoft.Playwright.Assertions;
-
 namespace Partages.Dashboard.Tests.Browser;
 
-[NonParallelizable]
-public sealed class NodesPageTests
+public sealed class NodesPageTests : BrowserTest
 {
-    private static DashboardFederation Federation => DashboardFederation.Current;
-
     [Test]
     public async Task LogIn_ViewerToken_NodesPageShowsEveryHospitalOnlineWithVersionsAndDatasets()
     {
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
         var rows = page.Locator("table.nodes-table tbody tr");
         await Expect(rows).ToHaveCountAsync(Federation.NodeNames.Count);
@@ -53,11 +43,10 @@ public sealed class NodesPageTests
     [Test]
     public async Task LogIn_SessionCookie_IsHttpOnlySecureStrictAndLogOutEndsIt()
     {
-        await using var context = await Federation.NewContextAsync();
-        var page = await context.NewPageAsync();
-        await DashboardPages.LogInAsync(page, Federation.ViewerToken);
+        await using var viewer = await SignedInPageAsync();
+        var page = viewer.Page;
 
-        var cookie = (await context.CookiesAsync()).Should().ContainSingle(c => c.Name == "__Host-partages_session").Subject;
+        var cookie = (await viewer.Context.CookiesAsync()).Should().ContainSingle(c => c.Name == "__Host-partages_session").Subject;
         cookie.HttpOnly.Should().BeTrue();
         cookie.Secure.Should().BeTrue();
         cookie.SameSite.Should().Be(SameSiteAttribute.Strict);
@@ -66,7 +55,7 @@ public sealed class NodesPageTests
         await page.GetByRole(AriaRole.Button, new() { Name = "Log out" }).ClickAsync();
 
         await Expect(page).ToHaveURLAsync(new Regex("/dashboard/login"));
-        (await context.CookiesAsync()).Should().NotContain(c => c.Name == "__Host-partages_session");
+        (await viewer.Context.CookiesAsync()).Should().NotContain(c => c.Name == "__Host-partages_session");
         await page.GotoAsync("/dashboard/nodes");
         await Expect(page).ToHaveURLAsync(new Regex("/dashboard/login"));
     }

@@ -1,3 +1,4 @@
+using Partages.Coordinator.ReadModel;
 using System.Text.Json;
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Pages;
@@ -51,10 +52,9 @@ public static class NerSamples
     public static string RenderPage(PooledResultDocument pooled)
     {
         ArgumentNullException.ThrowIfNull(pooled);
-        var json = JsonDocument.Parse(ResultJson.Serialize(pooled)).RootElement.Clone();
         var now = new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
         var view = new EvaluationView("ev_1", "oncology-biomarkers-ner", "completed", "", "tests", pooled.Task, "oncology-reports", Types, 1,
-            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], json);
+            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], ResultJson.Serialize(pooled));
         return EvaluationPage.Render(view, now, new EvaluatorIdentity("wall-screen", ApiRole.Viewer));
     }
 

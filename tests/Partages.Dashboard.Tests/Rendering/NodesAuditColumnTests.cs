@@ -1,5 +1,6 @@
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Pages;
+using Partages.Coordinator.ReadModel;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: FederationSetUp starts a coordinator, three nodes and a
 // browser for every test under that namespace, and this renderer test needs none of it.

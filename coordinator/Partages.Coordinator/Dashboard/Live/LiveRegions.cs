@@ -1,6 +1,7 @@
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Pages;
 using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
@@ -23,7 +24,7 @@ public static class LiveRegions
         ArgumentNullException.ThrowIfNull(pages);
         // Like the API's streams, a live region ends when the session's API token is revoked or replaced (ApiTokenWatch):
         // the browser reconnects and is sent to the login page.
-        pages.MapGet("/nodes/live", (ApiReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/nodes/live", (CoordinatorReadModel model, NodeSessionRegistry sessions, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
             TypedResults.ServerSentEvents(ApiEndpoints.ChangesAsync(
                 async c => NodesPage.LiveRegion(await model.NodesAsync(c).ConfigureAwait(false), time.GetUtcNow()),
                 // A node's row changes when it connects, goes or sends a heartbeat, and its load when its runs change.
@@ -32,13 +33,13 @@ public static class LiveRegions
                 time,
                 tokens.Ending(context, lifetime.ApplicationStopping),
                 ct)));
-        pages.MapGet("/evaluations/live", (string? state, ApiReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        pages.MapGet("/evaluations/live", (string? state, CoordinatorReadModel model, EvaluationChangeNotifier evaluations, TimeProvider time, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
             var caller = ApiAuthentication.Caller(context);
-            var valid = ApiReadModel.TryParseState(state, out var status);
+            var valid = CoordinatorReadModel.TryParseState(state, out var status);
             var filter = valid ? state?.Trim().ToLowerInvariant() : null;
             return TypedResults.ServerSentEvents(ApiEndpoints.ChangesAsync(
-                async c => EvaluationsPage.LiveRegion(await model.EvaluationsAsync(caller, valid ? status : null, ApiReadModel.DefaultListLimit, c).ConfigureAwait(false), filter),
+                async c => EvaluationsPage.LiveRegion(await model.EvaluationsAsync(caller, valid ? status : null, CoordinatorReadModel.DefaultListLimit, c).ConfigureAwait(false), filter),
                 evaluations.NextAnyChange,
                 EventName,
                 time,

@@ -1,3 +1,4 @@
+using Partages.Coordinator.ReadModel;
 using System.Globalization;
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Dashboard.Charts;
@@ -41,9 +42,9 @@ public static class EvaluationPage
         html.Close("dl");
 
         Progress(html, evaluation);
-        if (evaluation.PooledResult is { } pooled)
+        if (evaluation.PooledResultJson.Length > 0)
         {
-            ResultsSection(html, ResultsAnalysis.From(pooled));
+            ResultsSection(html, ResultsAnalysis.From(evaluation.PooledResultJson));
         }
         else
         {

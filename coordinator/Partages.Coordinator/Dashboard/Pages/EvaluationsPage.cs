@@ -1,5 +1,6 @@
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Evaluators;
+using Partages.Coordinator.ReadModel;
 
 namespace Partages.Coordinator.Dashboard.Pages;
 

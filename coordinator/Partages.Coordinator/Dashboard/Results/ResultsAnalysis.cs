@@ -55,13 +55,13 @@ public sealed record ResultsAnalysis(
     /// <summary>An entity recognition result: its table and forests hold seqeval's figures, and <see cref="Entities"/> the schemes.</summary>
     public bool IsEntityRecognition => Entities is not null;
 
-    /// <summary>Reads the pooled result; null when the JSON is not a pooled result this coordinator understands.</summary>
-    public static ResultsAnalysis? From(JsonElement pooledJson)
+    /// <summary>Reads the pooled result as stored; null when the JSON is not a pooled result this coordinator understands.</summary>
+    public static ResultsAnalysis? From(string pooledJson)
     {
         PooledResultDocument document;
         try
         {
-            document = ResultJson.DeserializePooled(pooledJson.GetRawText());
+            document = ResultJson.DeserializePooled(pooledJson);
         }
         catch (InvalidDataException)
         {
@@ -193,8 +193,11 @@ public sealed record ResultsAnalysis(
     }
 
     /// <summary>Per class ROC from the pooled <c>score_histograms</c> (grid_steps, per_class → positives/negatives); null when absent or unusable.</summary>
-    private static List<RocData>? RocCurves(JsonElement pooledJson, IReadOnlyList<string> labels)
+    private static List<RocData>? RocCurves(string pooledText, IReadOnlyList<string> labels)
     {
+        // The typed document does not carry the histograms' raw counts: read them from the stored text.
+        using var json = JsonDocument.Parse(pooledText);
+        var pooledJson = json.RootElement;
         if (!pooledJson.TryGetProperty("pooled", out var pooled) || pooled.ValueKind != JsonValueKind.Object
             || !pooled.TryGetProperty("score_histograms", out var section) || section.ValueKind != JsonValueKind.Object
             || !section.TryGetProperty("grid_steps", out var steps) || !steps.TryGetInt32(out var gridSteps) || gridSteps != ScoreGrid.Steps

@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.ReadModel;
+using Partages.Coordinator.Telemetry;
+using Partages.Coordinator.Tests.Infrastructure;
+using Partages.Coordinator.Tests.ReadModel;
+using Partages.Evaluation.Results;
+
+namespace Partages.Coordinator.Tests.Results;
+
+/// <summary>The figures a run shows of its result are stored at intake; a data directory from before them gets them at start.</summary>
+public sealed class ReleasedColumnsTests
+{
+    private const string StoredResult = """{"input_summary": {"documents_read": 215}, "release": {"withheld_sections": [], "differential_privacy": {"mechanism": "discrete_gaussian", "epsilon": 0.75}}}""";
+
+    [Test]
+    public async Task Initialize_DatabaseFromBeforeTheReleasedColumns_AddsThemFilledFromTheStoredResults()
+    {
+        await using var database = await SeededDatabase.CreateAsync();
+        var succeeded = SeededDatabase.Run("chu-a", RunStatus.Succeeded, 90, 100, RunProgressUnit.Documents);
+        succeeded.ResultJson = StoredResult;
+        var failed = SeededDatabase.Run("chu-b", RunStatus.Failed, 5, 10, RunProgressUnit.Documents);
+        var id = await database.AddEvaluationAsync("alice", (succeeded, []), (failed, []));
+        await using (var db = database.CreateDbContext())
+        {
+            var connection = db.Database.GetDbConnection();
+            await connection.OpenAsync();
+            foreach (var column in new[] { "Released_DocumentsRead", "Released_Epsilon" })
+            {
+                // What a coordinator.db created by the previous version looks like.
+                await using var drop = connection.CreateCommand();
+                drop.CommandText = "ALTER TABLE runs DROP COLUMN \"" + column + "\";";
+                await drop.ExecuteNonQueryAsync();
+            }
+        }
+
+        await using (var db = database.CreateDbContext())
+        {
+            await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
+        }
+
+        await using (var db = database.CreateDbContext())
+        {
+            var runs = await db.Runs.OrderBy(r => r.NodeName).Select(r => r.Released).ToListAsync();
+            runs.Should().Equal(new ReleasedFigures(215, 0.75), ReleasedFigures.None);
+        }
+
+        var view = await database.Model.EvaluationAsync(new("wall-screen", ApiRole.Viewer), id, CancellationToken.None);
+        view!.Runs[0].Should().Match<RunView>(r => r.Done == 215 && r.Total == 215 && r.Epsilon == 0.75);
+    }
+
+    [Test]
+    public void From_ParsedDocument_SameFiguresAsReadingTheStoredJson()
+    {
+        var json = Evaluations.SiteResult([[3, 1], [0, 4]], ["A", "B"]);
+
+        ReleasedFigures.From(ResultJson.DeserializeSite(json)).Should().Be(ReleasedFigures.Read(json));
+        ReleasedFigures.From(ResultJson.DeserializeSite(json)).DocumentsRead.Should().Be(8);
+    }
+}
