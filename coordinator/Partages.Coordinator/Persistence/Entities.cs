@@ -90,7 +90,8 @@ public sealed partial class EvaluationEntity
     /// <summary>The spec's labels, as a JSON array.</summary>
     public required string LabelsJson { get; set; }
     public int MinSites { get; set; }
-    public EvaluationStatus Status { get; set; }
+    /// <summary>Changed only by <see cref="Close"/>; set when created.</summary>
+    public EvaluationStatus Status { get => _status; init => _status = value; }
     public string Reason { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset Deadline { get; set; }
@@ -125,7 +126,8 @@ public sealed partial class RunEntity
     public required string Id { get; set; }
     public required string EvaluationId { get; set; }
     public required string NodeName { get; set; }
-    public RunStatus Status { get; set; }
+    /// <summary>Changed only through the lifecycle methods (RunEntity.Lifecycle.cs); set directly only when created (tests).</summary>
+    public RunStatus Status { get => _status; init => _status = value; }
     public string Reason { get; set; } = "";
     public long Done { get; set; }
     public long Total { get; set; }

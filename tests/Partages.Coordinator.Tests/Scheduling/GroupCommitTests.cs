@@ -8,17 +8,19 @@ using Partages.Evaluation.Results;
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>
-/// Session messages that queue while the scheduler's gate is held are committed together (RunScheduler.HandleAsync).
+/// Session messages that queue while the scheduler's gate is held are committed together (SessionInbox.HandleAsync).
 /// The gate is held by hand, so the messages are known to share one batch.
 /// </summary>
 public sealed class GroupCommitTests : EvaluatorFixture
 {
-    private RunScheduler _scheduler = null!;
+    private SessionInbox _inbox = null!;
+    private RunLedger _ledger = null!;
 
     [OneTimeSetUp]
-    public async Task PrepareAsync()
+    public void Prepare()
     {
-        _scheduler = Server.App.Services.GetRequiredService<RunScheduler>();
+        _inbox = Server.App.Services.GetRequiredService<SessionInbox>();
+        _ledger = Server.App.Services.GetRequiredService<RunLedger>();
     }
 
     [Test]
@@ -29,11 +31,11 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var b = Session("batch-end-b");
 
         Task<bool> rejected, failed;
-        using (await _scheduler.PauseAsync())
+        using (await _ledger.PauseAsync())
         {
-            rejected = _scheduler.HandleAsync(a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }, CancellationToken.None);
-            failed = _scheduler.HandleAsync(b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }, CancellationToken.None);
-            _scheduler.QueuedMessages.Should().Be(2);
+            rejected = _inbox.HandleAsync(a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }, CancellationToken.None);
+            failed = _inbox.HandleAsync(b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }, CancellationToken.None);
+            _inbox.QueuedMessages.Should().Be(2);
         }
 
         (await rejected.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
@@ -57,11 +59,11 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var b = Session("batch-mixed-b");
 
         Task<bool> foreign, progress;
-        using (await _scheduler.PauseAsync())
+        using (await _ledger.PauseAsync())
         {
             // Node a reports on node b's run (not one of its own), while node b reports progress on it.
-            foreign = _scheduler.HandleAsync(a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }, CancellationToken.None);
-            progress = _scheduler.HandleAsync(b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }, CancellationToken.None);
+            foreign = _inbox.HandleAsync(a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }, CancellationToken.None);
+            progress = _inbox.HandleAsync(b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }, CancellationToken.None);
         }
 
         (await foreign.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();

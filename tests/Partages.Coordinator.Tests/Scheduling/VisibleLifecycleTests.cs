@@ -133,7 +133,7 @@ public sealed class VisibleLifecycleTests
         var node = await _coordinator.EnrollNodeAsync("late-node");
         var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("late-node"), "late-node");
 
-        evaluation.Runs.Single().Should().Match<Run>(r => r.State == RunState.Offline && r.Reason == RunScheduler.OfflineAtSubmission && r.WaitingSince != null);
+        evaluation.Runs.Single().Should().Match<Run>(r => r.State == RunState.Offline && r.Reason == EvaluationSubmission.OfflineAtSubmission && r.WaitingSince != null);
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
         (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
