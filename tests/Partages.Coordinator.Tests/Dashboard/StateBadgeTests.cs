@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -21,8 +22,7 @@ public sealed partial class StateBadgeTests
     {
         foreach (var state in States.Runs.All)
         {
-            var proto = RunState.Descriptor.FindValueByNumber((int)state.Wire);
-            proto.Name.Should().Be("RUN_STATE_" + state.Name.ToUpperInvariant(), $"{state.Status} is '{state.Name}' on the wire");
+            ProtoName(state.Wire).Should().Be("RUN_STATE_" + state.Name.ToUpperInvariant(), $"{state.Status} is '{state.Name}' on the wire");
         }
 
         States.Runs.All.Select(s => s.Status).Should().BeEquivalentTo(Enum.GetValues<RunStatus>());
@@ -34,7 +34,7 @@ public sealed partial class StateBadgeTests
     {
         foreach (var state in States.Evaluations.All)
         {
-            EvaluationState.Descriptor.FindValueByNumber((int)state.Wire).Name.Should().Be("EVALUATION_STATE_" + state.Name.ToUpperInvariant());
+            ProtoName(state.Wire).Should().Be("EVALUATION_STATE_" + state.Name.ToUpperInvariant());
         }
 
         States.Evaluations.All.Select(s => s.Status).Should().BeEquivalentTo(Enum.GetValues<EvaluationStatus>());
@@ -72,6 +72,10 @@ public sealed partial class StateBadgeTests
     {
         StateBadge.Label(state).Should().Be(expected);
     }
+
+    private static string ProtoName<TWire>(TWire value)
+        where TWire : struct, Enum =>
+        typeof(TWire).GetField(value.ToString())!.GetCustomAttribute<OriginalNameAttribute>()!.Name;
 
     private static byte[] Served(string name)
     {
