@@ -14,29 +14,16 @@ namespace Partages.Coordinator.Tests.Audit;
 /// a head that is forged, goes backwards, or changes the hash at the anchored sequence — without moving the anchor,
 /// and with a warning shown on the node. Sessions are real mTLS calls with each node's enrolled certificate.
 /// </summary>
-public sealed class AuditAnchorTests
+public sealed class AuditAnchorTests : CoordinatorFixture
 {
     private static readonly string HashA = new('a', 64);
     private static readonly string HashB = new('b', 64);
     private static readonly string HashC = new('c', 64);
 
-    private TestCoordinator _coordinator = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
-
     [Test]
     public async Task Hello_SignedHead_AnchorKeptAndGivenBackInTheNextWelcome()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-hello");
+        var node = await Server.EnrollNodeAsync("anchor-hello");
         await using (var first = await node.ConnectAsync(node.SignedHead(12, HashA)))
         {
             (await first.ReadWelcomeAsync()).AuditAnchor.Head.Should().BeNull("nothing was anchored before this first hello");
@@ -58,7 +45,7 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadBehindTheAnchor_RefusedAnchorKeptAndWarningShownOnTheNode()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-backwards");
+        var node = await Server.EnrollNodeAsync("anchor-backwards");
         await using var session = await node.ConnectAsync(node.SignedHead(20, HashA));
         await session.ReadWelcomeAsync();
 
@@ -78,7 +65,7 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadSignedWithAnotherKey_RefusedAsForged()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-forged");
+        var node = await Server.EnrollNodeAsync("anchor-forged");
         await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
         await session.ReadWelcomeAsync();
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
@@ -95,8 +82,8 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadSignedForAnotherNodeName_RefusedAsForged()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-named");
-        var other = await _coordinator.EnrollNodeAsync("anchor-other");
+        var node = await Server.EnrollNodeAsync("anchor-named");
+        var other = await Server.EnrollNodeAsync("anchor-other");
         await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
         await session.ReadWelcomeAsync();
         // Signed by the node's own key but for another node's name: the domain message binds the name.
@@ -112,7 +99,7 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Hello_SameSequenceAnotherHash_RefusedAsRewritten()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-rewritten");
+        var node = await Server.EnrollNodeAsync("anchor-rewritten");
         await using (var first = await node.ConnectAsync(node.SignedHead(30, HashA)))
         {
             await first.ReadWelcomeAsync();
@@ -130,7 +117,7 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_LaterHead_MovesTheAnchor()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-forward");
+        var node = await Server.EnrollNodeAsync("anchor-forward");
         await using var session = await node.ConnectAsync(node.SignedHead(3, HashA));
         await session.ReadWelcomeAsync();
 
@@ -145,7 +132,7 @@ public sealed class AuditAnchorTests
 
     private async Task<NodeView> NodeViewAsync(string name)
     {
-        var nodes = await _coordinator.App.Services.GetRequiredService<ApiReadModel>().NodesAsync(CancellationToken.None);
+        var nodes = await Server.App.Services.GetRequiredService<ApiReadModel>().NodesAsync(CancellationToken.None);
         return nodes.Single(n => n.Name == name);
     }
 }

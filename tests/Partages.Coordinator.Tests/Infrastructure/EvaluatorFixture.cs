@@ -3,14 +3,11 @@ using Partages.Contracts.V1;
 namespace Partages.Coordinator.Tests.Infrastructure;
 
 /// <summary>
-/// One coordinator per test class, an evaluator's API token and client, and the test bundle uploaded; at the end the
-/// coordinator is stopped and the class fails if it logged an error. A class needing more (nodes, submissions) adds
-/// its own [OneTimeSetUp], which NUnit runs after this one.
+/// A <see cref="CoordinatorFixture"/> with an evaluator's API token and client, and the test bundle uploaded. NUnit runs
+/// the base class's set-up first, then this one, then the test class's own.
 /// </summary>
-public abstract class EvaluatorFixture
+public abstract class EvaluatorFixture : CoordinatorFixture
 {
-    protected TestCoordinator Server { get; private set; } = null!;
-
     protected EvaluationService.EvaluationServiceClient Evaluator { get; private set; } = null!;
 
     /// <summary>The evaluator's API token.</summary>
@@ -23,19 +20,10 @@ public abstract class EvaluatorFixture
     protected virtual string EvaluatorName => GetType().Name.ToLowerInvariant();
 
     [OneTimeSetUp]
-    public async Task StartCoordinatorAsync()
+    public async Task StartEvaluatorAsync()
     {
-        Server = await TestCoordinator.StartAsync();
         Token = await Server.ApiTokenAsync(EvaluatorName, "evaluator");
         Evaluator = Server.EvaluatorClient(Token);
         Bundle = (await Evaluations.UploadBundleAsync(Evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopCoordinatorAsync()
-    {
-        var errors = Server.Errors.Errors.ToList();
-        await Server.DisposeAsync();
-        errors.Should().BeEmpty();
     }
 }

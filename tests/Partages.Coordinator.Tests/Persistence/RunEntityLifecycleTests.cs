@@ -54,7 +54,7 @@ public sealed class RunEntityLifecycleTests
     public void Change_FromAnAllowedState_EntersItsStateAndReturnsTheHistoryRow(RunStatus from, string change, RunStatus expected)
     {
         var run = Run(from);
-        run.LeaseExpiresAt = Lease;
+        run.RenewLease(Lease);
 
         var transition = Apply(run, change);
 
