@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using System.Text.RegularExpressions;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Admin;
 

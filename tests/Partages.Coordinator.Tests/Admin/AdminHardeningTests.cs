@@ -1,5 +1,3 @@
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Admin;
 
 /// <summary>The admin commands refuse node names the agent would refuse, and never print raw control characters.</summary>

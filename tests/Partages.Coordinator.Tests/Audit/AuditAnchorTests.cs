@@ -1,11 +1,8 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
 using Partages.Contracts;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Api;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Audit;
 

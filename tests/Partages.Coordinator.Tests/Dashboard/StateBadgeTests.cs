@@ -3,11 +3,8 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf.Reflection;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Dashboard;
 using Partages.Coordinator.Dashboard.Pages;
-using Partages.Coordinator.Persistence;
-using Partages.Coordinator.Scheduling;
 
 namespace Partages.Coordinator.Tests.Dashboard;
 

@@ -1,5 +1,3 @@
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Persistence;
 
 /// <summary>The data dir holds token hashes, results and the CA key: owner-only on Unix, tightened if it was not.</summary>

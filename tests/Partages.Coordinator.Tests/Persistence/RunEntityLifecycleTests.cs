@@ -1,5 +1,3 @@
-using Partages.Coordinator.Persistence;
-
 namespace Partages.Coordinator.Tests.Persistence;
 
 /// <summary>The run's own state rules (RunEntity.Lifecycle): which state may follow which, the wait clock, the lease, phases forward only.</summary>

@@ -1,9 +1,4 @@
-using Microsoft.Extensions.DependencyInjection;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 

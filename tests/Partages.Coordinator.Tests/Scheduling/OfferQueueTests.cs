@@ -1,6 +1,3 @@
-using Partages.Coordinator.Persistence;
-using Partages.Coordinator.Scheduling;
-
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>Which waiting runs a node is offered (the run's own state rules: Persistence/RunEntityLifecycleTests).</summary>

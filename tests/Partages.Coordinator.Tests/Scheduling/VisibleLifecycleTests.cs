@@ -1,12 +1,7 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Scheduling;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 
