@@ -24,4 +24,26 @@ public abstract class EvaluatorFixture : CoordinatorFixture
         Evaluator = Server.EvaluatorClient(Token);
         Bundle = (await Evaluations.UploadBundleAsync(Evaluator)).Sha256;
     }
+
+    /// <summary>
+    /// A node of its own (<paramref name="node"/>, announcing <paramref name="maxConcurrentRuns"/> slots), connected,
+    /// with an evaluation (<paramref name="spec"/>, the node's name by default) submitted to it and its run accepted.
+    /// </summary>
+    protected async Task<AcceptedRun> AcceptedRunAsync(string node, string? spec = null, int maxConcurrentRuns = 1)
+    {
+        var enrolled = await Server.EnrollNodeAsync(node);
+        enrolled.MaxConcurrentRuns = maxConcurrentRuns;
+        var session = await enrolled.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(spec ?? node), node);
+        var runId = (await session.ReadOfferAsync()).RunId;
+        await session.AcceptAsync(runId);
+        return new AcceptedRun(enrolled, session, evaluation, runId);
+    }
+}
+
+/// <summary>A node's session holding an accepted run (<see cref="EvaluatorFixture.AcceptedRunAsync"/>); disposing it ends the session.</summary>
+public sealed record AcceptedRun(TestNode Node, NodeSessionClient Session, Contracts.V1.Evaluation Evaluation, string RunId) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Session.DisposeAsync();
 }

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Hosting;
-
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>Leases and deadlines, driven by the coordinator's clock (advanced by hand, no waiting).</summary>
@@ -13,15 +11,6 @@ public sealed class LeaseMonitorTests : EvaluatorFixture
     ];
 
     protected override string EvaluatorName => "lease-evaluator";
-
-    /// <summary>Moves the clock and waits until the lease monitor has run its check at the new time.</summary>
-    private async Task AdvanceAndCheckAsync(TimeSpan by)
-    {
-        var monitor = Server.App.Services.GetServices<IHostedService>().OfType<LeaseMonitor>().Single();
-        var checkedOnce = monitor.NextCheck;
-        Server.Time.Advance(by);
-        await checkedOnce.WaitAsync(TestCoordinator.CallTimeout);
-    }
 
     [Test]
     public async Task LeaseMonitor_NodeStopsReporting_RunFailedAndEvaluationFinal()
@@ -74,13 +63,13 @@ public sealed class LeaseMonitorTests : EvaluatorFixture
         // Three lease periods pass in 4-second steps, a heartbeat in each: without renewal run A would have expired at 5 s.
         for (var i = 1; i <= 3; i++)
         {
-            await AdvanceAndCheckAsync(TimeSpan.FromSeconds(4));
+            await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(4));
             await session.HeartbeatAsync(runA, runB);
             await session.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runB, Phase = JobPhase.Running, Done = i, Total = 3 } });
             await Evaluations.WatchUntilAsync(Evaluator, evaluationB.Id, e => e.Runs.Single().Done == i);
         }
 
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(1));
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(1));
         var alive = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationA.Id });
         alive.State.Should().Be(EvaluationState.Running);
         alive.Runs.Single().State.Should().Be(RunState.Accepted);

@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Text.Json;
-using Microsoft.Extensions.Hosting;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 
@@ -25,12 +24,8 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
     [Test]
     public async Task Session_NodeAwaitsManualApproval_RunAwaitingApprovalSinceThenDownloadingOnceApproved()
     {
-        var node = await Server.EnrollNodeAsync("approval-wait");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("approval-wait"), "approval-wait");
-        var runId = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runId);
+        await using var accepted = await AcceptedRunAsync("approval-wait");
+        var (_, session, evaluation, runId) = accepted;
         var askedAt = Server.Time.GetUtcNow();
 
         await session.SendAsync(new NodeMessage { AwaitingApproval = new JobAwaitingApproval { RunId = runId, Stage = JobApprovalStage.Run } });
@@ -46,12 +41,8 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
     [Test]
     public async Task Session_OperatorRejectsWaitingRun_RunRejectedWithTheGenericReason()
     {
-        var node = await Server.EnrollNodeAsync("approval-no");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("approval-no"), "approval-no");
-        var runId = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runId);
+        await using var accepted = await AcceptedRunAsync("approval-no");
+        var (_, session, evaluation, runId) = accepted;
         await session.SendAsync(new NodeMessage { AwaitingApproval = new JobAwaitingApproval { RunId = runId, Stage = JobApprovalStage.Run } });
         await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.AwaitingApproval);
 
@@ -65,12 +56,8 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_SecondEvaluationToNodeAtCapacity_QueuedUntilTheFirstRunEndsThenOffered()
     {
-        var node = await Server.EnrollNodeAsync("one-slot");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var first = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("first-in"), "one-slot");
-        var firstRun = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(firstRun);
+        await using var accepted = await AcceptedRunAsync("one-slot", spec: "first-in");
+        var (node, session, first, firstRun) = accepted;
 
         var second = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("second-in"), "one-slot");
         second.Runs.Single().State.Should().Be(RunState.Queued, "the node announced max_concurrent_runs: 1 and holds a run");
@@ -86,13 +73,8 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
     public async Task Session_NodeRefusesOfferAsBusy_RunQueuedAgainAndOfferedWhenItsOtherRunEnds()
     {
         // A node that does not announce its capacity: the coordinator learns it from the refusal.
-        var node = await Server.EnrollNodeAsync("busy-unknown");
-        node.MaxConcurrentRuns = 0;
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("busy-a"), "busy-unknown");
-        var runA = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runA);
+        await using var accepted = await AcceptedRunAsync("busy-unknown", spec: "busy-a", maxConcurrentRuns: 0);
+        var (node, session, _, runA) = accepted;
         var b = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("busy-b"), "busy-unknown");
         var runB = (await session.ReadOfferAsync()).RunId;
 
@@ -146,9 +128,9 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
         var runId = (await session.ReadOfferAsync()).RunId;
         (await present.SubmitResultAsync(runId, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
 
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(29));
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(29));
         var withinGrace = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(2));
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(2));
         var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
 
         withinGrace.State.Should().Be(EvaluationState.Running, "the grace period of 30 s has not passed");
@@ -203,14 +185,5 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
         (await a.SubmitResultAsync(runA, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
         await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Any(r => r.State == RunState.Succeeded) && e.Runs.Any(r => r.State == RunState.Accepted));
         return (evaluation.Id, runB);
-    }
-
-    /// <summary>Moves the clock and waits until the lease monitor has run its check at the new time.</summary>
-    private async Task AdvanceAndCheckAsync(TimeSpan by)
-    {
-        var monitor = Server.App.Services.GetServices<IHostedService>().OfType<LeaseMonitor>().Single();
-        var checkedOnce = monitor.NextCheck;
-        Server.Time.Advance(by);
-        await checkedOnce.WaitAsync(TestCoordinator.CallTimeout);
     }
 }
