@@ -43,8 +43,7 @@ public sealed class AuditAnchorTests : CoordinatorFixture
     public async Task Heartbeat_HeadBehindTheAnchor_RefusedAnchorKeptAndWarningShownOnTheNode()
     {
         var node = await Server.EnrollNodeAsync("anchor-backwards");
-        await using var session = await node.ConnectAsync(node.SignedHead(20, HashA));
-        await session.ReadWelcomeAsync();
+        await using var session = await WelcomedAsync(node, 20, HashA);
 
         await session.HeartbeatAsync(node.SignedHead(10, HashB));
         await session.CloseAsync(); // the coordinator applies a session's messages in order before it ends it
@@ -63,8 +62,7 @@ public sealed class AuditAnchorTests : CoordinatorFixture
     public async Task Heartbeat_HeadSignedWithAnotherKey_RefusedAsForged()
     {
         var node = await Server.EnrollNodeAsync("anchor-forged");
-        await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
-        await session.ReadWelcomeAsync();
+        await using var session = await WelcomedAsync(node, 5, HashA);
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var forged = new AuditHead { Sequence = 50, EntrySha256 = HashC, Signature = ByteString.CopyFrom(AuditHeadSignature.Sign(otherKey, node.Name, 50, HashC)) };
 
@@ -80,9 +78,8 @@ public sealed class AuditAnchorTests : CoordinatorFixture
     public async Task Heartbeat_HeadSignedForAnotherNodeName_RefusedAsForged()
     {
         var node = await Server.EnrollNodeAsync("anchor-named");
+        await using var session = await WelcomedAsync(node, 5, HashA);
         var other = await Server.EnrollNodeAsync("anchor-other");
-        await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
-        await session.ReadWelcomeAsync();
         // Signed by the node's own key but for another node's name: the domain message binds the name.
         using var key = node.Certificate.GetECDsaPrivateKey()!;
         var replayed = new AuditHead { Sequence = 9, EntrySha256 = HashB, Signature = ByteString.CopyFrom(AuditHeadSignature.Sign(key, other.Name, 9, HashB)) };
@@ -115,8 +112,7 @@ public sealed class AuditAnchorTests : CoordinatorFixture
     public async Task Heartbeat_LaterHead_MovesTheAnchor()
     {
         var node = await Server.EnrollNodeAsync("anchor-forward");
-        await using var session = await node.ConnectAsync(node.SignedHead(3, HashA));
-        await session.ReadWelcomeAsync();
+        await using var session = await WelcomedAsync(node, 3, HashA);
 
         await session.HeartbeatAsync(node.SignedHead(4, HashB));
         await session.CloseAsync();
@@ -131,5 +127,13 @@ public sealed class AuditAnchorTests : CoordinatorFixture
     {
         var nodes = await Server.App.Services.GetRequiredService<ApiReadModel>().NodesAsync(CancellationToken.None);
         return nodes.Single(n => n.Name == name);
+    }
+
+    /// <summary>The node connected with its hello carrying a signed head (<paramref name="sequence"/>, <paramref name="hash"/>), welcomed.</summary>
+    private static async Task<NodeSessionClient> WelcomedAsync(TestNode node, long sequence, string hash)
+    {
+        var session = await node.ConnectAsync(node.SignedHead(sequence, hash));
+        await session.ReadWelcomeAsync();
+        return session;
     }
 }
