@@ -1,3 +1,4 @@
+using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Persistence;
@@ -39,34 +40,25 @@ public sealed partial class LeaseKeeper(RunLedger ledger, ILogger<LeaseKeeper> l
 
     /// <summary>Closes every running evaluation past its deadline: its open runs fail and nodes holding them are told to stop.</summary>
     public Task<int> CloseOverdueEvaluationsAsync(CancellationToken cancellationToken) =>
-        ledger.WriteAsync(
-            async write =>
+        CloseEvaluationsAsync(
+            now => e => e.Deadline <= now,
+            (write, evaluation) =>
             {
-                var now = write.Now;
-                var overdue = await write.Db.Evaluations.Include(e => e.Runs)
-                    .Where(e => e.Status == EvaluationStatus.Running && e.Deadline <= now)
-                    .ToListAsync(cancellationToken).ConfigureAwait(false);
-                foreach (var evaluation in overdue)
+                foreach (var run in evaluation.Runs.Where(r => !RunLifecycle.IsFinal(r.Status)))
                 {
-                    foreach (var run in evaluation.Runs.Where(r => !RunLifecycle.IsFinal(r.Status)))
+                    if (RunLifecycle.HoldsSlot(run.Status))
                     {
-                        if (RunLifecycle.HoldsSlot(run.Status))
-                        {
-                            ledger.Sessions.TrySend(run.NodeName, Cancel(run, "the evaluation's deadline passed"));
-                        }
-
-                        // A run that never started anywhere is no failure of its node, which was simply not there.
-                        write.Record(run, run.Status == RunStatus.Offline
-                            ? run.LeaveOut("not participating: the node stayed offline until the evaluation's deadline", now)
-                            : run.Fail("deadline passed before the node reported a result", now));
+                        ledger.Sessions.TrySend(run.NodeName, Cancel(run, "the evaluation's deadline passed"));
                     }
 
-                    write.Finalize(evaluation);
-                    Log.DeadlinePassed(logger, evaluation.Id);
+                    // A run that never started anywhere is no failure of its node, which was simply not there.
+                    write.Record(run, run.Status == RunStatus.Offline
+                        ? run.LeaveOut("not participating: the node stayed offline until the evaluation's deadline", write.Now)
+                        : run.Fail("deadline passed before the node reported a result", write.Now));
                 }
 
-                await write.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return overdue.Count;
+                Log.DeadlinePassed(logger, evaluation.Id);
+                return true;
             },
             cancellationToken);
 
@@ -76,34 +68,51 @@ public sealed partial class LeaseKeeper(RunLedger ledger, ILogger<LeaseKeeper> l
     /// not participating, and the evaluation completes with the finished sites. Returns how many closed.
     /// </summary>
     public Task<int> CloseWithoutOfflineSitesAsync(CancellationToken cancellationToken) =>
+        CloseEvaluationsAsync(
+            _ => e => e.Runs.Any(r => r.Status == RunStatus.Offline),
+            (write, evaluation) =>
+            {
+                var graceSeconds = ledger.Options.OfflineGraceSeconds;
+                var others = evaluation.Runs.Where(r => r.Status != RunStatus.Offline).ToList();
+                if (others.Count == 0 || others.Any(r => !RunLifecycle.IsFinal(r.Status))
+                    || others.Count(r => r.Status == RunStatus.Succeeded) < evaluation.MinSites
+                    || write.Now - others.Max(r => r.UpdatedAt) < TimeSpan.FromSeconds(graceSeconds))
+                {
+                    return false;
+                }
+
+                var offline = evaluation.Runs.Where(r => r.Status == RunStatus.Offline).ToList();
+                foreach (var run in offline)
+                {
+                    write.Record(run, run.LeaveOut(
+                        $"not participating: the node was offline from submission until {graceSeconds} s after min_sites ({evaluation.MinSites}) succeeded", write.Now));
+                }
+
+                Log.ClosedWithoutOffline(logger, evaluation.Id, offline.Count);
+                return true;
+            },
+            cancellationToken);
+
+    /// <summary>
+    /// The running evaluations that <paramref name="candidates"/> selects (at the operation's instant), each offered to
+    /// <paramref name="close"/>, which ends its open runs and says whether it closes; returns how many closed.
+    /// </summary>
+    private Task<int> CloseEvaluationsAsync(
+        Func<DateTimeOffset, Expression<Func<EvaluationEntity, bool>>> candidates, Func<LedgerWrite, EvaluationEntity, bool> close, CancellationToken cancellationToken) =>
         ledger.WriteAsync(
             async write =>
             {
-                var now = write.Now;
-                var graceSeconds = ledger.Options.OfflineGraceSeconds;
-                var waiting = await write.Db.Evaluations.Include(e => e.Runs)
-                    .Where(e => e.Status == EvaluationStatus.Running && e.Runs.Any(r => r.Status == RunStatus.Offline))
+                var running = await write.Db.Evaluations.Include(e => e.Runs)
+                    .Where(e => e.Status == EvaluationStatus.Running).Where(candidates(write.Now))
                     .ToListAsync(cancellationToken).ConfigureAwait(false);
                 var closed = 0;
-                foreach (var evaluation in waiting)
+                foreach (var evaluation in running)
                 {
-                    var others = evaluation.Runs.Where(r => r.Status != RunStatus.Offline).ToList();
-                    if (others.Count == 0 || others.Any(r => !RunLifecycle.IsFinal(r.Status))
-                        || others.Count(r => r.Status == RunStatus.Succeeded) < evaluation.MinSites
-                        || now - others.Max(r => r.UpdatedAt) < TimeSpan.FromSeconds(graceSeconds))
+                    if (close(write, evaluation))
                     {
-                        continue;
+                        write.Finalize(evaluation);
+                        closed++;
                     }
-
-                    foreach (var run in evaluation.Runs.Where(r => r.Status == RunStatus.Offline))
-                    {
-                        write.Record(run, run.LeaveOut(
-                            $"not participating: the node was offline from submission until {graceSeconds} s after min_sites ({evaluation.MinSites}) succeeded", now));
-                    }
-
-                    write.Finalize(evaluation);
-                    Log.ClosedWithoutOffline(logger, evaluation.Id, evaluation.Runs.Count(r => r.Status == RunStatus.NotParticipating));
-                    closed++;
                 }
 
                 await write.CommitAsync(cancellationToken).ConfigureAwait(false);
