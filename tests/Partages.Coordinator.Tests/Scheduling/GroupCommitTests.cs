@@ -25,16 +25,11 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var a = Session("batch-end-a");
         using var b = Session("batch-end-b");
 
-        Task<bool> rejected, failed;
-        using (await _ledger.PauseAsync())
-        {
-            rejected = _inbox.HandleAsync(a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }, CancellationToken.None);
-            failed = _inbox.HandleAsync(b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }, CancellationToken.None);
-            _inbox.QueuedMessages.Should().Be(2);
-        }
+        var applied = await HandleInOneBatchAsync(
+            (a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }),
+            (b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }));
 
-        (await rejected.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
-        (await failed.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
+        applied.Should().Equal(true, true);
         var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Select(r => (r.NodeName, r.State, r.Reason)).Should().BeEquivalentTo(
@@ -53,16 +48,12 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var a = Session("batch-mixed-a");
         using var b = Session("batch-mixed-b");
 
-        Task<bool> foreign, progress;
-        using (await _ledger.PauseAsync())
-        {
-            // Node a reports on node b's run (not one of its own), while node b reports progress on it.
-            foreign = _inbox.HandleAsync(a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }, CancellationToken.None);
-            progress = _inbox.HandleAsync(b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }, CancellationToken.None);
-        }
+        // Node a reports on node b's run (not one of its own), while node b reports progress on it.
+        var applied = await HandleInOneBatchAsync(
+            (a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }),
+            (b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }));
 
-        (await foreign.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
-        (await progress.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
+        applied.Should().Equal(true, true);
         a.Outbox.TryRead(out var toA).Should().BeTrue();
         toA!.Cancel.RunId.Should().Be(runs["batch-mixed-b"]);
         b.Outbox.TryRead(out _).Should().BeFalse();
@@ -94,6 +85,19 @@ public sealed class GroupCommitTests : EvaluatorFixture
         }
 
         return (evaluation.Id, runs);
+    }
+
+    /// <summary>Queues the messages while the gate is held, so they are applied in one batch; returns what each caller got back.</summary>
+    private async Task<bool[]> HandleInOneBatchAsync(params (NodeSession Session, NodeMessage Message)[] messages)
+    {
+        var handled = new List<Task<bool>>();
+        using (await _ledger.PauseAsync())
+        {
+            handled.AddRange(messages.Select(m => _inbox.HandleAsync(m.Session, m.Message, CancellationToken.None)));
+            _inbox.QueuedMessages.Should().Be(messages.Length);
+        }
+
+        return await Task.WhenAll(handled).WaitAsync(TestCoordinator.CallTimeout);
     }
 
     /// <summary>A session object as NodeService builds one; run messages need only the node's name.</summary>
