@@ -213,7 +213,7 @@ public sealed class DashboardAssets
             using var stream = assembly.GetManifestResourceStream(resource)!;
             using var buffer = new MemoryStream();
             stream.CopyTo(buffer);
-            var bytes = buffer.ToArray();
+            var bytes = Pages.StateBadge.IntoScript(name, buffer.ToArray());
             assets[name] = (bytes, type, $"\"{Partages.Evaluation.ContentHash.Of(bytes)[..16]}\"");
         }
 

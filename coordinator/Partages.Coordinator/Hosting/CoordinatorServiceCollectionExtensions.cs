@@ -74,11 +74,22 @@ public static class CoordinatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Scheduling/: the run state machine, change notifications for watchers, the lease monitor. Results/ is used from here.</summary>
+    /// <summary>
+    /// Scheduling/: the run ledger and the parts that write through it (submission, sessions and their inbox, results,
+    /// cancellation, leases), change notifications for watchers, the lease monitor. Results/ is used from here.
+    /// </summary>
     public static IServiceCollection AddScheduling(this IServiceCollection services)
     {
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<EvaluationChangeNotifier>();
+        services.AddSingleton<RunLedger>();
+        services.AddSingleton<EvaluationSubmission>();
+        services.AddSingleton<NodeReconnection>();
+        services.AddSingleton<SessionMessages>();
+        services.AddSingleton<SessionInbox>();
+        services.AddSingleton<ResultAcceptance>();
+        services.AddSingleton<EvaluationCancellation>();
+        services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<CoordinatorReadModel>();
         services.AddHostedService<LeaseMonitor>();

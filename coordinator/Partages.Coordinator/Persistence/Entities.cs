@@ -90,11 +90,12 @@ public sealed partial class EvaluationEntity
     /// <summary>The spec's labels, as a JSON array.</summary>
     public required string LabelsJson { get; set; }
     public int MinSites { get; set; }
-    public EvaluationStatus Status { get; set; }
-    public string Reason { get; set; } = "";
+    /// <summary>Changed only by <see cref="Close"/>; set when created.</summary>
+    public EvaluationStatus Status { get => _status; init => _status = value; }
+    public string Reason { get; private set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset Deadline { get; set; }
-    public DateTimeOffset? CompletedAt { get; set; }
+    public DateTimeOffset? CompletedAt { get; private set; }
     public string PooledResultJson { get; set; } = "";
     public string IncludedSitesJson { get; set; } = "[]";
     public string MissingSitesJson { get; set; } = "[]";
@@ -125,19 +126,20 @@ public sealed partial class RunEntity
     public required string Id { get; set; }
     public required string EvaluationId { get; set; }
     public required string NodeName { get; set; }
-    public RunStatus Status { get; set; }
-    public string Reason { get; set; } = "";
-    public long Done { get; set; }
-    public long Total { get; set; }
+    /// <summary>Changed only through the lifecycle methods (RunEntity.Lifecycle.cs); set directly only when created (tests).</summary>
+    public RunStatus Status { get => _status; init => _status = value; }
+    public string Reason { get; private set; } = "";
+    public long Done { get; private set; }
+    public long Total { get; private set; }
     /// <summary>What <see cref="Done"/> and <see cref="Total"/> count, set with them.</summary>
-    public RunProgressUnit ProgressUnit { get; set; }
+    public RunProgressUnit ProgressUnit { get; private set; }
     /// <summary>How many times the node accepted this run (a node that loses it after a restart gets it again, a bounded number of times).</summary>
-    public int Attempts { get; set; }
-    public DateTimeOffset UpdatedAt { get; set; }
+    public int Attempts { get; private set; }
+    public DateTimeOffset UpdatedAt { get; private set; }
     /// <summary>Null while queued and once final; otherwise the run fails when this passes without news from the node.</summary>
-    public DateTimeOffset? LeaseExpiresAt { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; private set; }
     /// <summary>When the run entered its current waiting state (queued, offline, awaiting approval); null in any other state.</summary>
-    public DateTimeOffset? WaitingSince { get; set; }
+    public DateTimeOffset? WaitingSince { get; private set; }
     public string ResultJson { get; set; } = "";
     public string ResultSha256 { get; set; } = "";
     /// <summary>The node's part of the reproducibility manifest sent with the result (Results/ManifestIntake), as JSON; "" if none.</summary>

@@ -9,6 +9,8 @@ namespace Partages.Coordinator.Persistence;
 /// </summary>
 public sealed partial class EvaluationEntity
 {
+    private EvaluationStatus _status;
+
     /// <exception cref="InvalidOperationException">The evaluation is already final, or <paramref name="status"/> is not a final state.</exception>
     public void Close(EvaluationStatus status, string reason, string pooledResultJson, IEnumerable<string> includedSites, IEnumerable<string> missingSites, DateTimeOffset now)
     {
@@ -17,7 +19,7 @@ public sealed partial class EvaluationEntity
             throw new InvalidOperationException($"Evaluation {Id} cannot go from {Status} to {status}.");
         }
 
-        Status = status;
+        _status = status;
         Reason = reason;
         PooledResultJson = pooledResultJson;
         IncludedSitesJson = JsonSerializer.Serialize(includedSites);

@@ -209,7 +209,7 @@ public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext>
 
     public static string StateName(RunStatus status) => RunLifecycle.Name(status);
 
-    public static string StateName(EvaluationStatus status) => status.ToString().ToLowerInvariant();
+    public static string StateName(EvaluationStatus status) => RunLifecycle.Name(status);
 
     /// <summary>Parses a <c>state=</c> filter; empty means no filter.</summary>
     public static bool TryParseState(string? text, out EvaluationStatus? state)

@@ -10,7 +10,7 @@ namespace Partages.Coordinator.Scheduling;
 /// for the time the coordinator was down.
 /// </summary>
 public sealed partial class LeaseMonitor(
-    RunScheduler scheduler,
+    LeaseKeeper leases,
     TimeProvider time,
     IOptions<CoordinatorOptions> options,
     ILogger<LeaseMonitor> logger) : PeriodicCheck(time)
@@ -19,7 +19,7 @@ public sealed partial class LeaseMonitor(
 
     public override async Task StartAsync(CancellationToken cancellationToken)
     {
-        await scheduler.GraceLeasesAfterStartAsync(cancellationToken).ConfigureAwait(false);
+        await leases.GraceLeasesAfterStartAsync(cancellationToken).ConfigureAwait(false);
         await base.StartAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -27,9 +27,9 @@ public sealed partial class LeaseMonitor(
     {
         try
         {
-            var expired = await scheduler.ExpireLeasesAsync(stoppingToken).ConfigureAwait(false);
-            var overdue = await scheduler.CloseOverdueEvaluationsAsync(stoppingToken).ConfigureAwait(false);
-            var withoutOffline = await scheduler.CloseWithoutOfflineSitesAsync(stoppingToken).ConfigureAwait(false);
+            var expired = await leases.ExpireLeasesAsync(stoppingToken).ConfigureAwait(false);
+            var overdue = await leases.CloseOverdueEvaluationsAsync(stoppingToken).ConfigureAwait(false);
+            var withoutOffline = await leases.CloseWithoutOfflineSitesAsync(stoppingToken).ConfigureAwait(false);
             if (expired + overdue + withoutOffline > 0)
             {
                 Log.Checked(logger, expired, overdue, withoutOffline);

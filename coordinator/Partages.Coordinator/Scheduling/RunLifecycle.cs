@@ -45,37 +45,12 @@ public static class RunLifecycle
         _ => -1,
     };
 
-    /// <summary>The state's name in the API, the dashboard, results and reasons: snake_case, like the proto's values.</summary>
-    public static string Name(RunStatus status) => status switch
-    {
-        RunStatus.AwaitingApproval => "awaiting_approval",
-        RunStatus.NotParticipating => "not_participating",
-        _ => status.ToString().ToLowerInvariant(),
-    };
+    /// <summary>The state's name in the API, the dashboard, results and reasons: snake_case, like the proto's values (<see cref="States"/>).</summary>
+    public static string Name(RunStatus status) => States.Runs.Of(status).Name;
 
-    public static RunState ToProto(RunStatus status) => status switch
-    {
-        RunStatus.Queued => RunState.Queued,
-        RunStatus.Offered => RunState.Offered,
-        RunStatus.Accepted => RunState.Accepted,
-        RunStatus.Downloading => RunState.Downloading,
-        RunStatus.Running => RunState.Running,
-        RunStatus.Succeeded => RunState.Succeeded,
-        RunStatus.Failed => RunState.Failed,
-        RunStatus.Cancelled => RunState.Cancelled,
-        RunStatus.Rejected => RunState.Rejected,
-        RunStatus.AwaitingApproval => RunState.AwaitingApproval,
-        RunStatus.Offline => RunState.Offline,
-        RunStatus.NotParticipating => RunState.NotParticipating,
-        _ => RunState.Unspecified,
-    };
+    public static string Name(EvaluationStatus status) => States.Evaluations.Of(status).Name;
 
-    public static EvaluationState ToProto(EvaluationStatus status) => status switch
-    {
-        EvaluationStatus.Running => EvaluationState.Running,
-        EvaluationStatus.Completed => EvaluationState.Completed,
-        EvaluationStatus.Failed => EvaluationState.Failed,
-        EvaluationStatus.Cancelled => EvaluationState.Cancelled,
-        _ => EvaluationState.Unspecified,
-    };
+    public static RunState ToProto(RunStatus status) => States.Runs.Of(status).Wire;
+
+    public static EvaluationState ToProto(EvaluationStatus status) => States.Evaluations.Of(status).Wire;
 }

@@ -1,29 +1,12 @@
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Admin;
 
 /// <summary>The admin commands refuse node names the agent would refuse, and never print raw control characters.</summary>
-public sealed class AdminHardeningTests
+public sealed class AdminHardeningTests : DataDirFixture
 {
-    private string _dataDir = "";
-
-    [SetUp]
-    public void NewDataDir() => _dataDir = TestCoordinator.NewDataDir();
-
-    [TearDown]
-    public void DeleteDataDir()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_dataDir))
-        {
-            Directory.Delete(_dataDir, recursive: true);
-        }
-    }
-
     [Test]
     public async Task EnrollmentToken_NameOf64Characters_RefusedWithTheRuleTheAgentApplies()
     {
-        var (exit, output, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", _dataDir, "--node", new string('a', 64));
+        var (exit, output, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", DataDir, "--node", new string('a', 64));
 
         exit.Should().Be(1);
         output.Should().BeEmpty();
@@ -33,7 +16,7 @@ public sealed class AdminHardeningTests
     [Test]
     public async Task EnrollmentToken_NameOf63Characters_Issued()
     {
-        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", _dataDir, "--node", new string('a', 63), "--json");
+        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", DataDir, "--node", new string('a', 63), "--json");
 
         exit.Should().Be(0, error);
     }
@@ -41,7 +24,7 @@ public sealed class AdminHardeningTests
     [Test]
     public async Task EnrollmentToken_NameWithControlCharacters_ErrorShowsThemEscaped()
     {
-        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", _dataDir, "--node", "\u001b[2J\u001b[Hsite\rfake\u202e");
+        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "enrollment-token", "--data-dir", DataDir, "--node", "\u001b[2J\u001b[Hsite\rfake\u202e");
 
         exit.Should().Be(1);
         error.Should().Contain("'\\x1b[2J\\x1b[Hsite\\rfake\\u202e'");
@@ -51,7 +34,7 @@ public sealed class AdminHardeningTests
     [Test]
     public async Task RevokeNode_UnknownNameWithEscapes_ErrorShowsThemEscaped()
     {
-        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "revoke-node", "--data-dir", _dataDir, "--node", "x\u0007\u009b31m");
+        var (exit, _, error) = await TestCoordinator.RunCliAsync("admin", "revoke-node", "--data-dir", DataDir, "--node", "x\u0007\u009b31m");
 
         exit.Should().Be(1);
         error.Should().Contain("x\\x07\\x9b31m").And.NotContainAny("\u0007", "\u009b");
@@ -60,10 +43,10 @@ public sealed class AdminHardeningTests
     [Test]
     public async Task RevokeApiToken_ExistingName_TokenNoLongerListed()
     {
-        (await TestCoordinator.RunCliAsync("admin", "api-token", "--data-dir", _dataDir, "--name", "leaving", "--role", "viewer")).ExitCode.Should().Be(0);
+        (await TestCoordinator.RunCliAsync("admin", "api-token", "--data-dir", DataDir, "--name", "leaving", "--role", "viewer")).ExitCode.Should().Be(0);
 
-        var (exit, output, error) = await TestCoordinator.RunCliAsync("admin", "revoke-api-token", "--data-dir", _dataDir, "--name", "leaving");
-        var (again, _, againError) = await TestCoordinator.RunCliAsync("admin", "revoke-api-token", "--data-dir", _dataDir, "--name", "leaving");
+        var (exit, output, error) = await TestCoordinator.RunCliAsync("admin", "revoke-api-token", "--data-dir", DataDir, "--name", "leaving");
+        var (again, _, againError) = await TestCoordinator.RunCliAsync("admin", "revoke-api-token", "--data-dir", DataDir, "--name", "leaving");
 
         exit.Should().Be(0, error);
         output.Should().Contain("API token 'leaving' revoked");

@@ -1,24 +1,19 @@
 using System.Security.Cryptography;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Artifacts;
 
-public sealed class ArtifactTests
+public sealed class ArtifactTests : CoordinatorFixture
 {
-    private TestCoordinator _coordinator = null!;
     private EvaluationService.EvaluationServiceClient _evaluator = null!;
     private TestNode _node = null!;
     private int _nodes;
 
     [OneTimeSetUp]
-    public async Task StartAsync()
+    public async Task StartEvaluatorAsync()
     {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("artifact-evaluator", "evaluator"));
-        _node = await _coordinator.EnrollNodeAsync("downloader");
+        _evaluator = Server.EvaluatorClient(await Server.ApiTokenAsync("artifact-evaluator", "evaluator"));
+        _node = await Server.EnrollNodeAsync("downloader");
     }
 
     /// <summary>
@@ -28,9 +23,9 @@ public sealed class ArtifactTests
     private async Task<(ArtifactRef Artifact, TestNode Node)> OfferedAsync(byte[] bytes)
     {
         var artifact = await Evaluations.UploadAsync(_evaluator, bytes);
-        var node = await _coordinator.EnrollNodeAsync($"downloader-{Interlocked.Increment(ref _nodes)}");
+        var node = await Server.EnrollNodeAsync($"downloader-{Interlocked.Increment(ref _nodes)}");
         var session = await node.ConnectAsync();
-        _coordinator.Own(new SessionCloser(session));
+        Server.Own(new SessionCloser(session));
         await session.ReadWelcomeAsync();
         await Evaluations.SubmitAsync(_evaluator, artifact.Sha256, Evaluations.Spec(), node.Name);
         (await session.ReadOfferAsync()).ModelBundle.Sha256.Should().Be(artifact.Sha256);
@@ -40,14 +35,6 @@ public sealed class ArtifactTests
     private sealed class SessionCloser(NodeSessionClient session) : IDisposable
     {
         public void Dispose() => session.DisposeAsync().AsTask().GetAwaiter().GetResult();
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
     }
 
     [Test]
@@ -62,9 +49,9 @@ public sealed class ArtifactTests
         stored.SizeBytes.Should().Be(bytes.Length);
         stored.MediaType.Should().Be("application/zip");
         again.Should().Be(stored, "uploading the same bytes again is idempotent");
-        var path = Path.Combine(_coordinator.DataDir, "artifacts", "sha256", stored.Sha256);
+        var path = Path.Combine(Server.DataDir, "artifacts", "sha256", stored.Sha256);
         (await File.ReadAllBytesAsync(path)).Should().Equal(bytes);
-        Directory.EnumerateFiles(Path.Combine(_coordinator.DataDir, "artifacts", "tmp")).Should().BeEmpty();
+        Directory.EnumerateFiles(Path.Combine(Server.DataDir, "artifacts", "tmp")).Should().BeEmpty();
     }
 
     [Test]
@@ -88,8 +75,8 @@ public sealed class ArtifactTests
         var upload = async () => await Evaluations.UploadAsync(_evaluator, bytes, announcedSha256: claimed);
 
         (await upload.Should().ThrowAsync<RpcException>()).Which.Status.Should().Match<Status>(s => s.StatusCode == StatusCode.InvalidArgument && s.Detail.Contains(ContentHash.Of(bytes)));
-        File.Exists(Path.Combine(_coordinator.DataDir, "artifacts", "sha256", claimed)).Should().BeFalse();
-        Directory.EnumerateFiles(Path.Combine(_coordinator.DataDir, "artifacts", "tmp")).Should().BeEmpty();
+        File.Exists(Path.Combine(Server.DataDir, "artifacts", "sha256", claimed)).Should().BeFalse();
+        Directory.EnumerateFiles(Path.Combine(Server.DataDir, "artifacts", "tmp")).Should().BeEmpty();
     }
 
     [Test]
@@ -129,8 +116,8 @@ public sealed class ArtifactTests
 
     private void AssertNothingStored(string sha256)
     {
-        File.Exists(Path.Combine(_coordinator.DataDir, "artifacts", "sha256", sha256)).Should().BeFalse();
-        var temp = Path.Combine(_coordinator.DataDir, "artifacts", "tmp");
+        File.Exists(Path.Combine(Server.DataDir, "artifacts", "sha256", sha256)).Should().BeFalse();
+        var temp = Path.Combine(Server.DataDir, "artifacts", "tmp");
         (Directory.Exists(temp) ? Directory.EnumerateFiles(temp) : []).Should().BeEmpty();
     }
 
@@ -260,7 +247,7 @@ public sealed class ArtifactTests
     public async Task DownloadArtifact_WithoutNodeCertificate_Unauthenticated()
     {
         var artifact = await Evaluations.UploadAsync(_evaluator, Evaluations.FakeBundle(5_000, seed: 6));
-        var anonymous = new NodeService.NodeServiceClient(_coordinator.Channel());
+        var anonymous = new NodeService.NodeServiceClient(Server.Channel());
         using var call = anonymous.DownloadArtifact(new DownloadArtifactRequest { Sha256 = artifact.Sha256 }, deadline: TestCoordinator.Deadline());
 
         var read = async () => await call.ResponseStream.MoveNext(CancellationToken.None);

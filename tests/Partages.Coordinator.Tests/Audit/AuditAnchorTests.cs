@@ -2,11 +2,8 @@ using Partages.Coordinator.ReadModel;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
-using Microsoft.Extensions.DependencyInjection;
 using Partages.Contracts;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Api;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Audit;
 
@@ -15,29 +12,16 @@ namespace Partages.Coordinator.Tests.Audit;
 /// a head that is forged, goes backwards, or changes the hash at the anchored sequence — without moving the anchor,
 /// and with a warning shown on the node. Sessions are real mTLS calls with each node's enrolled certificate.
 /// </summary>
-public sealed class AuditAnchorTests
+public sealed class AuditAnchorTests : CoordinatorFixture
 {
     private static readonly string HashA = new('a', 64);
     private static readonly string HashB = new('b', 64);
     private static readonly string HashC = new('c', 64);
 
-    private TestCoordinator _coordinator = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
-
     [Test]
     public async Task Hello_SignedHead_AnchorKeptAndGivenBackInTheNextWelcome()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-hello");
+        var node = await Server.EnrollNodeAsync("anchor-hello");
         await using (var first = await node.ConnectAsync(node.SignedHead(12, HashA)))
         {
             (await first.ReadWelcomeAsync()).AuditAnchor.Head.Should().BeNull("nothing was anchored before this first hello");
@@ -59,9 +43,8 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadBehindTheAnchor_RefusedAnchorKeptAndWarningShownOnTheNode()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-backwards");
-        await using var session = await node.ConnectAsync(node.SignedHead(20, HashA));
-        await session.ReadWelcomeAsync();
+        var node = await Server.EnrollNodeAsync("anchor-backwards");
+        await using var session = await WelcomedAsync(node, 20, HashA);
 
         await session.HeartbeatAsync(node.SignedHead(10, HashB));
         await session.CloseAsync(); // the coordinator applies a session's messages in order before it ends it
@@ -79,9 +62,8 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadSignedWithAnotherKey_RefusedAsForged()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-forged");
-        await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
-        await session.ReadWelcomeAsync();
+        var node = await Server.EnrollNodeAsync("anchor-forged");
+        await using var session = await WelcomedAsync(node, 5, HashA);
         using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var forged = new AuditHead { Sequence = 50, EntrySha256 = HashC, Signature = ByteString.CopyFrom(AuditHeadSignature.Sign(otherKey, node.Name, 50, HashC)) };
 
@@ -96,10 +78,9 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_HeadSignedForAnotherNodeName_RefusedAsForged()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-named");
-        var other = await _coordinator.EnrollNodeAsync("anchor-other");
-        await using var session = await node.ConnectAsync(node.SignedHead(5, HashA));
-        await session.ReadWelcomeAsync();
+        var node = await Server.EnrollNodeAsync("anchor-named");
+        await using var session = await WelcomedAsync(node, 5, HashA);
+        var other = await Server.EnrollNodeAsync("anchor-other");
         // Signed by the node's own key but for another node's name: the domain message binds the name.
         using var key = node.Certificate.GetECDsaPrivateKey()!;
         var replayed = new AuditHead { Sequence = 9, EntrySha256 = HashB, Signature = ByteString.CopyFrom(AuditHeadSignature.Sign(key, other.Name, 9, HashB)) };
@@ -113,7 +94,7 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Hello_SameSequenceAnotherHash_RefusedAsRewritten()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-rewritten");
+        var node = await Server.EnrollNodeAsync("anchor-rewritten");
         await using (var first = await node.ConnectAsync(node.SignedHead(30, HashA)))
         {
             await first.ReadWelcomeAsync();
@@ -131,9 +112,8 @@ public sealed class AuditAnchorTests
     [Test]
     public async Task Heartbeat_LaterHead_MovesTheAnchor()
     {
-        var node = await _coordinator.EnrollNodeAsync("anchor-forward");
-        await using var session = await node.ConnectAsync(node.SignedHead(3, HashA));
-        await session.ReadWelcomeAsync();
+        var node = await Server.EnrollNodeAsync("anchor-forward");
+        await using var session = await WelcomedAsync(node, 3, HashA);
 
         await session.HeartbeatAsync(node.SignedHead(4, HashB));
         await session.CloseAsync();
@@ -146,7 +126,15 @@ public sealed class AuditAnchorTests
 
     private async Task<NodeView> NodeViewAsync(string name)
     {
-        var nodes = await _coordinator.App.Services.GetRequiredService<CoordinatorReadModel>().NodesAsync(CancellationToken.None);
+        var nodes = await Server.App.Services.GetRequiredService<CoordinatorReadModel>().NodesAsync(CancellationToken.None);
         return nodes.Single(n => n.Name == name);
+    }
+
+    /// <summary>The node connected with its hello carrying a signed head (<paramref name="sequence"/>, <paramref name="hash"/>), welcomed.</summary>
+    private static async Task<NodeSessionClient> WelcomedAsync(TestNode node, long sequence, string hash)
+    {
+        var session = await node.ConnectAsync(node.SignedHead(sequence, hash));
+        await session.ReadWelcomeAsync();
+        return session;
     }
 }

@@ -1,10 +1,7 @@
 using System.IO.Compression;
 using Google.Protobuf;
-using Grpc.Core;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Infrastructure;
 

@@ -1,16 +1,11 @@
-using Partages.Contracts.V1;
-
 namespace Partages.Coordinator.Tests.Infrastructure;
 
 /// <summary>
-/// One coordinator per test class, an evaluator's API token and client, and the test bundle uploaded; at the end the
-/// coordinator is stopped and the class fails if it logged an error. A class needing more (nodes, submissions) adds
-/// its own [OneTimeSetUp], which NUnit runs after this one.
+/// A <see cref="CoordinatorFixture"/> with an evaluator's API token and client, and the test bundle uploaded. NUnit runs
+/// the base class's set-up first, then this one, then the test class's own.
 /// </summary>
-public abstract class EvaluatorFixture
+public abstract class EvaluatorFixture : CoordinatorFixture
 {
-    protected TestCoordinator Server { get; private set; } = null!;
-
     protected EvaluationService.EvaluationServiceClient Evaluator { get; private set; } = null!;
 
     /// <summary>The evaluator's API token.</summary>
@@ -23,19 +18,32 @@ public abstract class EvaluatorFixture
     protected virtual string EvaluatorName => GetType().Name.ToLowerInvariant();
 
     [OneTimeSetUp]
-    public async Task StartCoordinatorAsync()
+    public async Task StartEvaluatorAsync()
     {
-        Server = await TestCoordinator.StartAsync();
         Token = await Server.ApiTokenAsync(EvaluatorName, "evaluator");
         Evaluator = Server.EvaluatorClient(Token);
         Bundle = (await Evaluations.UploadBundleAsync(Evaluator)).Sha256;
     }
 
-    [OneTimeTearDown]
-    public async Task StopCoordinatorAsync()
+    /// <summary>
+    /// A node of its own (<paramref name="node"/>, announcing <paramref name="maxConcurrentRuns"/> slots), connected,
+    /// with an evaluation (<paramref name="spec"/>, the node's name by default) submitted to it and its run accepted.
+    /// </summary>
+    protected async Task<AcceptedRun> AcceptedRunAsync(string node, string? spec = null, int maxConcurrentRuns = 1)
     {
-        var errors = Server.Errors.Errors.ToList();
-        await Server.DisposeAsync();
-        errors.Should().BeEmpty();
+        var enrolled = await Server.EnrollNodeAsync(node);
+        enrolled.MaxConcurrentRuns = maxConcurrentRuns;
+        var session = await enrolled.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(spec ?? node), node);
+        var runId = (await session.ReadOfferAsync()).RunId;
+        await session.AcceptAsync(runId);
+        return new AcceptedRun(enrolled, session, evaluation, runId);
     }
+}
+
+/// <summary>A node's session holding an accepted run (<see cref="EvaluatorFixture.AcceptedRunAsync"/>); disposing it ends the session.</summary>
+public sealed record AcceptedRun(TestNode Node, NodeSessionClient Session, Contracts.V1.Evaluation Evaluation, string RunId) : IAsyncDisposable
+{
+    public ValueTask DisposeAsync() => Session.DisposeAsync();
 }

@@ -2,14 +2,11 @@ using System.CommandLine;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Grpc.Core;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Hosting;
 
 namespace Partages.Coordinator.Tests.Infrastructure;

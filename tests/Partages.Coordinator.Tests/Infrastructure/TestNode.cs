@@ -1,9 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Grpc.Core;
 using Partages.Contracts;
-using Partages.Contracts.V1;
 
 namespace Partages.Coordinator.Tests.Infrastructure;
 

@@ -1,11 +1,9 @@
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Persistence;
 
 /// <summary>The data dir holds token hashes, results and the CA key: owner-only on Unix, tightened if it was not.</summary>
 [Platform(Exclude = "Win")]
 [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
-public sealed class DataDirectoryTests
+public sealed class DataDirectoryTests : DataDirFixture
 {
     private const UnixFileMode Folder = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode File0600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
@@ -24,7 +22,7 @@ public sealed class DataDirectoryTests
     [Test]
     public async Task Start_ExistingDataDirWithLooseModes_Tightened()
     {
-        var dataDir = TestCoordinator.NewDataDir();
+        var dataDir = DataDir;
         Directory.CreateDirectory(dataDir, Folder | UnixFileMode.GroupRead | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
         // What an earlier coordinator left with the default umask: an empty database and an empty write-ahead log.
         foreach (var file in new[] { "coordinator.db", "coordinator.db-wal" })
@@ -43,27 +41,16 @@ public sealed class DataDirectoryTests
         finally
         {
             await coordinator.StopAsync(deleteData: false);
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(dataDir, recursive: true);
         }
     }
 
     [Test]
     public async Task AdminCommand_NewDataDir_Folder0700AndDatabase0600()
     {
-        var dataDir = TestCoordinator.NewDataDir();
-        try
-        {
-            (await TestCoordinator.RunCliAsync("admin", "api-token", "--data-dir", dataDir, "--name", "first", "--role", "admin")).ExitCode.Should().Be(0);
+        (await TestCoordinator.RunCliAsync("admin", "api-token", "--data-dir", DataDir, "--name", "first", "--role", "admin")).ExitCode.Should().Be(0);
 
-            File.GetUnixFileMode(dataDir).Should().Be(Folder);
-            AssertDatabaseFilesOwnerOnly(dataDir, walExpected: false);
-        }
-        finally
-        {
-            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(dataDir, recursive: true);
-        }
+        File.GetUnixFileMode(DataDir).Should().Be(Folder);
+        AssertDatabaseFilesOwnerOnly(DataDir, walExpected: false);
     }
 
     private static void AssertDatabaseFilesOwnerOnly(string dataDir, bool walExpected)

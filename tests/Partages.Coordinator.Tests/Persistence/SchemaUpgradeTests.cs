@@ -1,11 +1,10 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Persistence;
 
-public sealed class SchemaUpgradeTests
+/// <summary>A coordinator.db written by an earlier version (columns it did not have yet) is brought up to date at start.</summary>
+public sealed class SchemaUpgradeTests : DataDirFixture
 {
     private static readonly string[] AuditColumns =
     [
@@ -16,77 +15,55 @@ public sealed class SchemaUpgradeTests
     [Test]
     public async Task Initialize_DatabaseFromBeforeTheAuditAnchor_AddsTheColumnsAndKeepsTheNodes()
     {
-        var dataDir = TestCoordinator.NewDataDir();
-        var options = CoordinatorDatabase.Options(dataDir);
-        try
-        {
-            await using (var db = new CoordinatorDbContext(options))
-            {
-                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
-                db.Nodes.Add(new NodeEntity { Id = "node_1", Name = "chu-a", CertificateSha256 = new string('a', 64), CertificatePem = "" });
-                await db.SaveChangesAsync();
-                var connection = db.Database.GetDbConnection();
-                await connection.OpenAsync();
-                foreach (var column in AuditColumns)
-                {
-                    // What a coordinator.db created by the previous version looks like.
-                    await using var drop = connection.CreateCommand();
-                    drop.CommandText = "ALTER TABLE nodes DROP COLUMN \"" + column + "\";";
-                    await drop.ExecuteNonQueryAsync();
-                }
-            }
+        await EarlierDatabaseAsync("nodes", AuditColumns, db => db.Nodes.Add(new NodeEntity { Id = "node_1", Name = "chu-a", CertificateSha256 = new string('a', 64), CertificatePem = "" }));
 
-            await using (var db = new CoordinatorDbContext(options))
-            {
-                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
-                var node = await db.Nodes.SingleAsync();
+        await using var db = await InitializedAsync();
+        var node = await db.Nodes.SingleAsync();
 
-                node.Name.Should().Be("chu-a");
-                node.AuditHeadSequence.Should().BeNull();
-                node.AuditWarning.Should().BeEmpty();
-            }
-        }
-        finally
-        {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(dataDir, recursive: true);
-        }
+        node.Name.Should().Be("chu-a");
+        node.AuditHeadSequence.Should().BeNull();
+        node.AuditWarning.Should().BeEmpty();
     }
 
     [Test]
     public async Task Initialize_DatabaseFromBeforeTheProgressUnit_AddsTheColumnWithNoUnitAsDefault()
     {
-        var dataDir = TestCoordinator.NewDataDir();
-        var options = CoordinatorDatabase.Options(dataDir);
-        try
-        {
-            await using (var db = new CoordinatorDbContext(options))
-            {
-                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
-                var connection = db.Database.GetDbConnection();
-                await connection.OpenAsync();
-                // What a coordinator.db created before Run.progress_unit looks like.
-                await using var drop = connection.CreateCommand();
-                drop.CommandText = "ALTER TABLE runs DROP COLUMN \"" + nameof(RunEntity.ProgressUnit) + "\";";
-                await drop.ExecuteNonQueryAsync();
-            }
+        await EarlierDatabaseAsync("runs", [nameof(RunEntity.ProgressUnit)]);
 
-            await using (var db = new CoordinatorDbContext(options))
-            {
-                await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
-                var connection = db.Database.GetDbConnection();
-                await connection.OpenAsync();
-                await using var columns = connection.CreateCommand();
-                columns.CommandText = "SELECT dflt_value FROM pragma_table_info('runs') WHERE name = '" + nameof(RunEntity.ProgressUnit) + "';";
+        await using var db = await InitializedAsync();
+        await using var columns = (await OpenAsync(db)).CreateCommand();
+        columns.CommandText = "SELECT dflt_value FROM pragma_table_info('runs') WHERE name = '" + nameof(RunEntity.ProgressUnit) + "';";
 
-                (await columns.ExecuteScalarAsync()).Should().Be("'" + nameof(RunProgressUnit.None) + "'");
-                (await db.Runs.CountAsync()).Should().Be(0);
-            }
-        }
-        finally
+        (await columns.ExecuteScalarAsync()).Should().Be("'" + nameof(RunProgressUnit.None) + "'");
+        (await db.Runs.CountAsync()).Should().Be(0);
+    }
+
+    /// <summary>What a coordinator.db created by the earlier version looks like: today's schema without <paramref name="columns"/> of <paramref name="table"/>.</summary>
+    private async Task EarlierDatabaseAsync(string table, IEnumerable<string> columns, Action<CoordinatorDbContext>? seed = null)
+    {
+        await using var db = await InitializedAsync();
+        seed?.Invoke(db);
+        await db.SaveChangesAsync();
+        var connection = await OpenAsync(db);
+        foreach (var column in columns)
         {
-            SqliteConnection.ClearAllPools();
-            Directory.Delete(dataDir, recursive: true);
+            await using var drop = connection.CreateCommand();
+            drop.CommandText = $"ALTER TABLE {table} DROP COLUMN \"{column}\";";
+            await drop.ExecuteNonQueryAsync();
         }
+    }
+
+    private async Task<CoordinatorDbContext> InitializedAsync()
+    {
+        var db = new CoordinatorDbContext(CoordinatorDatabase.Options(DataDir));
+        await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
+        return db;
+    }
+
+    private static async Task<DbConnection> OpenAsync(CoordinatorDbContext db)
+    {
+        var connection = db.Database.GetDbConnection();
+        await connection.OpenAsync();
+        return connection;
     }
 }

@@ -53,15 +53,39 @@ public sealed class SeededDatabase : IDbContextFactory<CoordinatorDbContext>, IA
         }
 
         db.Evaluations.Add(evaluation);
+        foreach (var (run, _) in runs)
+        {
+            WriteProgress(db, run);
+        }
+
         await db.SaveChangesAsync();
         return id;
     }
 
-    public static RunEntity Run(string node, RunStatus status, long done, long total, RunProgressUnit unit = RunProgressUnit.None) => new()
+    /// <summary>
+    /// A run row as it stands in the database. Progress is written through EF Core (the entity only changes it through
+    /// its lifecycle methods), since a seeded row stands for any history, including rows older than the current code.
+    /// </summary>
+    public static RunEntity Run(string node, RunStatus status, long done, long total, RunProgressUnit unit = RunProgressUnit.None)
     {
-        Id = "run_" + Guid.NewGuid().ToString("N"), EvaluationId = "", NodeName = node, Status = status,
-        Done = done, Total = total, ProgressUnit = unit, UpdatedAt = Now,
-    };
+        var run = new RunEntity { Id = "run_" + Guid.NewGuid().ToString("N"), EvaluationId = "", NodeName = node, Status = status };
+        Progress.Add(run, Tuple.Create(done, total, unit));
+        return run;
+    }
+
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<RunEntity, Tuple<long, long, RunProgressUnit>> Progress = [];
+
+    private static void WriteProgress(CoordinatorDbContext db, RunEntity run)
+    {
+        var entry = db.Entry(run);
+        entry.Property(r => r.UpdatedAt).CurrentValue = Now;
+        if (Progress.TryGetValue(run, out var progress))
+        {
+            entry.Property(r => r.Done).CurrentValue = progress.Item1;
+            entry.Property(r => r.Total).CurrentValue = progress.Item2;
+            entry.Property(r => r.ProgressUnit).CurrentValue = progress.Item3;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

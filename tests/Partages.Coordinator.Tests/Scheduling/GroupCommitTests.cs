@@ -1,24 +1,21 @@
-using Microsoft.Extensions.DependencyInjection;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>
-/// Session messages that queue while the scheduler's gate is held are committed together (RunScheduler.HandleAsync).
+/// Session messages that queue while the scheduler's gate is held are committed together (SessionInbox.HandleAsync).
 /// The gate is held by hand, so the messages are known to share one batch.
 /// </summary>
 public sealed class GroupCommitTests : EvaluatorFixture
 {
-    private RunScheduler _scheduler = null!;
+    private SessionInbox _inbox = null!;
+    private RunLedger _ledger = null!;
 
     [OneTimeSetUp]
-    public async Task PrepareAsync()
+    public void Prepare()
     {
-        _scheduler = Server.App.Services.GetRequiredService<RunScheduler>();
+        _inbox = Server.App.Services.GetRequiredService<SessionInbox>();
+        _ledger = Server.App.Services.GetRequiredService<RunLedger>();
     }
 
     [Test]
@@ -28,16 +25,11 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var a = Session("batch-end-a");
         using var b = Session("batch-end-b");
 
-        Task<bool> rejected, failed;
-        using (await _scheduler.PauseAsync())
-        {
-            rejected = _scheduler.HandleAsync(a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }, CancellationToken.None);
-            failed = _scheduler.HandleAsync(b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }, CancellationToken.None);
-            _scheduler.QueuedMessages.Should().Be(2);
-        }
+        var applied = await HandleInOneBatchAsync(
+            (a, new NodeMessage { Rejected = new JobRejected { RunId = runs["batch-end-a"], Reason = "no dataset" } }),
+            (b, new NodeMessage { Failed = new JobFailed { RunId = runs["batch-end-b"], Reason = "out of memory" } }));
 
-        (await rejected.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
-        (await failed.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
+        applied.Should().Equal(true, true);
         var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Select(r => (r.NodeName, r.State, r.Reason)).Should().BeEquivalentTo(
@@ -56,16 +48,12 @@ public sealed class GroupCommitTests : EvaluatorFixture
         using var a = Session("batch-mixed-a");
         using var b = Session("batch-mixed-b");
 
-        Task<bool> foreign, progress;
-        using (await _scheduler.PauseAsync())
-        {
-            // Node a reports on node b's run (not one of its own), while node b reports progress on it.
-            foreign = _scheduler.HandleAsync(a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }, CancellationToken.None);
-            progress = _scheduler.HandleAsync(b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }, CancellationToken.None);
-        }
+        // Node a reports on node b's run (not one of its own), while node b reports progress on it.
+        var applied = await HandleInOneBatchAsync(
+            (a, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 1, Total = 9 } }),
+            (b, new NodeMessage { Progress = new JobProgress { RunId = runs["batch-mixed-b"], Phase = JobPhase.Running, Done = 4, Total = 10 } }));
 
-        (await foreign.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
-        (await progress.WaitAsync(TestCoordinator.CallTimeout)).Should().BeTrue();
+        applied.Should().Equal(true, true);
         a.Outbox.TryRead(out var toA).Should().BeTrue();
         toA!.Cancel.RunId.Should().Be(runs["batch-mixed-b"]);
         b.Outbox.TryRead(out _).Should().BeFalse();
@@ -97,6 +85,19 @@ public sealed class GroupCommitTests : EvaluatorFixture
         }
 
         return (evaluation.Id, runs);
+    }
+
+    /// <summary>Queues the messages while the gate is held, so they are applied in one batch; returns what each caller got back.</summary>
+    private async Task<bool[]> HandleInOneBatchAsync(params (NodeSession Session, NodeMessage Message)[] messages)
+    {
+        var handled = new List<Task<bool>>();
+        using (await _ledger.PauseAsync())
+        {
+            handled.AddRange(messages.Select(m => _inbox.HandleAsync(m.Session, m.Message, CancellationToken.None)));
+            _inbox.QueuedMessages.Should().Be(messages.Length);
+        }
+
+        return await Task.WhenAll(handled).WaitAsync(TestCoordinator.CallTimeout);
     }
 
     /// <summary>A session object as NodeService builds one; run messages need only the node's name.</summary>

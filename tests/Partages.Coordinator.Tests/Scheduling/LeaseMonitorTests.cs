@@ -1,54 +1,22 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Scheduling;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
-
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>Leases and deadlines, driven by the coordinator's clock (advanced by hand, no waiting).</summary>
-public sealed class LeaseMonitorTests
+public sealed class LeaseMonitorTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
+    protected override string[] Settings =>
+    [
+        "--Coordinator:LeaseSeconds=5",
+        "--Coordinator:HeartbeatIntervalSeconds=2",
+        "--Coordinator:LeaseCheckIntervalSeconds=1",
+    ];
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync(settings:
-        [
-            "--Coordinator:LeaseSeconds=5",
-            "--Coordinator:HeartbeatIntervalSeconds=2",
-            "--Coordinator:LeaseCheckIntervalSeconds=1",
-        ]);
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("lease-evaluator", "evaluator"));
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    /// <summary>Moves the clock and waits until the lease monitor has run its check at the new time.</summary>
-    private async Task AdvanceAndCheckAsync(TimeSpan by)
-    {
-        var monitor = _coordinator.App.Services.GetServices<IHostedService>().OfType<LeaseMonitor>().Single();
-        var checkedOnce = monitor.NextCheck;
-        _coordinator.Time.Advance(by);
-        await checkedOnce.WaitAsync(TestCoordinator.CallTimeout);
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
+    protected override string EvaluatorName => "lease-evaluator";
 
     [Test]
     public async Task LeaseMonitor_NodeStopsReporting_RunFailedAndEvaluationFinal()
     {
-        var node = await _coordinator.EnrollNodeAsync("silent");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("silent"), "silent");
+        var node = await Server.EnrollNodeAsync("silent");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("silent"), "silent");
         await using (var session = await node.ConnectAsync())
         {
             var welcome = await session.ReadWelcomeAsync();
@@ -56,13 +24,13 @@ public sealed class LeaseMonitorTests
             welcome.HeartbeatIntervalSeconds.Should().Be(2);
             var offer = await session.ReadOfferAsync();
             await session.AcceptAsync(offer.RunId);
-            await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
             await session.CloseAsync();
         }
 
-        _coordinator.Time.Advance(TimeSpan.FromSeconds(6));
+        Server.Time.Advance(TimeSpan.FromSeconds(6));
 
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Single().State.Should().Be(RunState.Failed);
         final.Runs.Single().Reason.Should().Be("lease expired: node silent stopped reporting");
@@ -76,13 +44,13 @@ public sealed class LeaseMonitorTests
     [Test]
     public async Task Heartbeat_ActiveRun_RenewsLease()
     {
-        var node = await _coordinator.EnrollNodeAsync("beating");
+        var node = await Server.EnrollNodeAsync("beating");
         // Two slots, so both runs are offered at once (one slot would queue run B at the coordinator).
         node.MaxConcurrentRuns = 2;
         // Run A is kept alive by heartbeats alone; run B's progress reports serve as a visible marker that the
         // session's earlier messages (the heartbeats) have been applied.
-        var evaluationA = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("beating-a"), "beating");
-        var evaluationB = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("beating-b"), "beating");
+        var evaluationA = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("beating-a"), "beating");
+        var evaluationB = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("beating-b"), "beating");
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
         var offers = new[] { await session.ReadOfferAsync(), await session.ReadOfferAsync() };
@@ -90,34 +58,34 @@ public sealed class LeaseMonitorTests
         var runB = offers.Single(o => o.EvaluationId == evaluationB.Id).RunId;
         await session.AcceptAsync(runA);
         await session.AcceptAsync(runB);
-        await Evaluations.WatchUntilAsync(_evaluator, evaluationB.Id, e => e.Runs.Single().State == RunState.Accepted);
+        await Evaluations.WatchUntilAsync(Evaluator, evaluationB.Id, e => e.Runs.Single().State == RunState.Accepted);
 
         // Three lease periods pass in 4-second steps, a heartbeat in each: without renewal run A would have expired at 5 s.
         for (var i = 1; i <= 3; i++)
         {
-            await AdvanceAndCheckAsync(TimeSpan.FromSeconds(4));
+            await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(4));
             await session.HeartbeatAsync(runA, runB);
             await session.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runB, Phase = JobPhase.Running, Done = i, Total = 3 } });
-            await Evaluations.WatchUntilAsync(_evaluator, evaluationB.Id, e => e.Runs.Single().Done == i);
+            await Evaluations.WatchUntilAsync(Evaluator, evaluationB.Id, e => e.Runs.Single().Done == i);
         }
 
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(1));
-        var alive = await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationA.Id });
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(1));
+        var alive = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluationA.Id });
         alive.State.Should().Be(EvaluationState.Running);
         alive.Runs.Single().State.Should().Be(RunState.Accepted);
         await node.SubmitResultAsync(runA, Evaluations.SiteResult([[1, 0, 0, 0], [0, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 1]]));
-        (await Evaluations.WatchUntilAsync(_evaluator, evaluationA.Id, e => e.State != EvaluationState.Running)).State.Should().Be(EvaluationState.Completed);
+        (await Evaluations.WatchUntilAsync(Evaluator, evaluationA.Id, e => e.State != EvaluationState.Running)).State.Should().Be(EvaluationState.Completed);
     }
 
     [Test]
     public async Task LeaseMonitor_DeadlinePassed_OfflineRunNotParticipatingAndEvaluationClosed()
     {
-        await _coordinator.EnrollNodeAsync("never-online");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("too-late", deadlineMinutes: 1), "never-online");
+        await Server.EnrollNodeAsync("never-online");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("too-late", deadlineMinutes: 1), "never-online");
 
-        _coordinator.Time.Advance(TimeSpan.FromSeconds(61));
+        Server.Time.Advance(TimeSpan.FromSeconds(61));
 
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Single().State.Should().Be(RunState.NotParticipating, "the node was offline from submission: it never had the run to fail");
         final.Runs.Single().Reason.Should().Contain("deadline");

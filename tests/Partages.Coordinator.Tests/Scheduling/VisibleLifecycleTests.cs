@@ -1,12 +1,6 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Text.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Scheduling;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 
@@ -15,51 +9,29 @@ namespace Partages.Coordinator.Tests.Scheduling;
 /// busy node, offline since submission; and what a cancelled evaluation keeps. The coordinator's clock is driven by
 /// hand, so the offline grace period passes without waiting.
 /// </summary>
-public sealed class VisibleLifecycleTests
+public sealed class VisibleLifecycleTests : EvaluatorFixture
 {
     private static readonly long[][] Diagonal = [[3, 0, 0, 0], [0, 3, 0, 0], [0, 0, 3, 0], [0, 0, 0, 3]];
 
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
-    private string _token = "";
+    protected override string[] Settings =>
+    [
+        "--Coordinator:LeaseCheckIntervalSeconds=1",
+        "--Coordinator:OfflineGraceSeconds=30",
+    ];
 
-    [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync(settings:
-        [
-            "--Coordinator:LeaseCheckIntervalSeconds=1",
-            "--Coordinator:OfflineGraceSeconds=30",
-        ]);
-        _token = await _coordinator.ApiTokenAsync("lifecycle-evaluator", "evaluator");
-        _evaluator = _coordinator.EvaluatorClient(_token);
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
+    protected override string EvaluatorName => "lifecycle-evaluator";
 
     [Test]
     public async Task Session_NodeAwaitsManualApproval_RunAwaitingApprovalSinceThenDownloadingOnceApproved()
     {
-        var node = await _coordinator.EnrollNodeAsync("approval-wait");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("approval-wait"), "approval-wait");
-        var runId = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runId);
-        var askedAt = _coordinator.Time.GetUtcNow();
+        await using var accepted = await AcceptedRunAsync("approval-wait");
+        var (_, session, evaluation, runId) = accepted;
+        var askedAt = Server.Time.GetUtcNow();
 
         await session.SendAsync(new NodeMessage { AwaitingApproval = new JobAwaitingApproval { RunId = runId, Stage = JobApprovalStage.Run } });
-        var waiting = (await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.AwaitingApproval)).Runs.Single();
+        var waiting = (await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.AwaitingApproval)).Runs.Single();
         await session.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runId, Phase = JobPhase.Downloading, Done = 10, Total = 100 } });
-        var approved = (await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Downloading)).Runs.Single();
+        var approved = (await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Downloading)).Runs.Single();
 
         waiting.Reason.Should().Be("waiting for the hospital to approve the run");
         waiting.WaitingSince.ToDateTimeOffset().Should().BeCloseTo(askedAt, TimeSpan.FromMilliseconds(1), "the instant the node said it waits (stored to the database's precision)");
@@ -69,17 +41,13 @@ public sealed class VisibleLifecycleTests
     [Test]
     public async Task Session_OperatorRejectsWaitingRun_RunRejectedWithTheGenericReason()
     {
-        var node = await _coordinator.EnrollNodeAsync("approval-no");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("approval-no"), "approval-no");
-        var runId = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runId);
+        await using var accepted = await AcceptedRunAsync("approval-no");
+        var (_, session, evaluation, runId) = accepted;
         await session.SendAsync(new NodeMessage { AwaitingApproval = new JobAwaitingApproval { RunId = runId, Stage = JobApprovalStage.Run } });
-        await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.AwaitingApproval);
+        await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.AwaitingApproval);
 
         await session.SendAsync(new NodeMessage { Rejected = new JobRejected { RunId = runId, Reason = "the hospital rejected the job" } });
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
 
         final.State.Should().Be(EvaluationState.Failed);
         final.Runs.Single().Should().Match<Run>(r => r.State == RunState.Rejected && r.Reason == "the hospital rejected the job" && r.WaitingSince == null);
@@ -88,39 +56,30 @@ public sealed class VisibleLifecycleTests
     [Test]
     public async Task SubmitEvaluation_SecondEvaluationToNodeAtCapacity_QueuedUntilTheFirstRunEndsThenOffered()
     {
-        var node = await _coordinator.EnrollNodeAsync("one-slot");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var first = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("first-in"), "one-slot");
-        var firstRun = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(firstRun);
+        await using var accepted = await AcceptedRunAsync("one-slot", spec: "first-in");
+        var (node, session, first, firstRun) = accepted;
 
-        var second = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("second-in"), "one-slot");
+        var second = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("second-in"), "one-slot");
         second.Runs.Single().State.Should().Be(RunState.Queued, "the node announced max_concurrent_runs: 1 and holds a run");
         second.Runs.Single().WaitingSince.Should().NotBeNull();
         (await node.SubmitResultAsync(firstRun, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
 
         (await session.ReadOfferAsync()).RunId.Should().Be(second.Runs.Single().Id, "the slot freed by the first run goes to the queued one");
-        (await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = first.Id })).State.Should().Be(EvaluationState.Completed);
-        (await Evaluations.WatchUntilAsync(_evaluator, second.Id, e => e.Runs.Single().State == RunState.Offered)).Runs.Single().WaitingSince.Should().BeNull();
+        (await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = first.Id })).State.Should().Be(EvaluationState.Completed);
+        (await Evaluations.WatchUntilAsync(Evaluator, second.Id, e => e.Runs.Single().State == RunState.Offered)).Runs.Single().WaitingSince.Should().BeNull();
     }
 
     [Test]
     public async Task Session_NodeRefusesOfferAsBusy_RunQueuedAgainAndOfferedWhenItsOtherRunEnds()
     {
         // A node that does not announce its capacity: the coordinator learns it from the refusal.
-        var node = await _coordinator.EnrollNodeAsync("busy-unknown");
-        node.MaxConcurrentRuns = 0;
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("busy-a"), "busy-unknown");
-        var runA = (await session.ReadOfferAsync()).RunId;
-        await session.AcceptAsync(runA);
-        var b = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("busy-b"), "busy-unknown");
+        await using var accepted = await AcceptedRunAsync("busy-unknown", spec: "busy-a", maxConcurrentRuns: 0);
+        var (node, session, _, runA) = accepted;
+        var b = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("busy-b"), "busy-unknown");
         var runB = (await session.ReadOfferAsync()).RunId;
 
         await session.SendAsync(new NodeMessage { Rejected = new JobRejected { RunId = runB, Reason = OfferQueue.BusyReason } });
-        var queued = (await Evaluations.WatchUntilAsync(_evaluator, b.Id, e => e.Runs.Single().State == RunState.Queued)).Runs.Single();
+        var queued = (await Evaluations.WatchUntilAsync(Evaluator, b.Id, e => e.Runs.Single().State == RunState.Queued)).Runs.Single();
         (await node.SubmitResultAsync(runA, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
 
         queued.Reason.Should().Be(OfferQueue.RequeuedBusyReason);
@@ -130,10 +89,10 @@ public sealed class VisibleLifecycleTests
     [Test]
     public async Task SubmitEvaluation_NodeOffline_RunListedOfflineAndOfferedWhenItConnects()
     {
-        var node = await _coordinator.EnrollNodeAsync("late-node");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("late-node"), "late-node");
+        var node = await Server.EnrollNodeAsync("late-node");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("late-node"), "late-node");
 
-        evaluation.Runs.Single().Should().Match<Run>(r => r.State == RunState.Offline && r.Reason == RunScheduler.OfflineAtSubmission && r.WaitingSince != null);
+        evaluation.Runs.Single().Should().Match<Run>(r => r.State == RunState.Offline && r.Reason == EvaluationSubmission.OfflineAtSubmission && r.WaitingSince != null);
         await using var session = await node.ConnectAsync();
         await session.ReadWelcomeAsync();
         (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
@@ -142,13 +101,13 @@ public sealed class VisibleLifecycleTests
     [Test]
     public async Task GetEvaluationApi_NodeOffline_RunStateOfflineWithWaitingSinceInSnakeCase()
     {
-        await _coordinator.EnrollNodeAsync("api-offline");
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("api-offline"), "api-offline");
-        using var client = new HttpClient(new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) } })
+        await Server.EnrollNodeAsync("api-offline");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("api-offline"), "api-offline");
+        using var client = new HttpClient(new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(Server.CaCertificate) } })
         {
-            BaseAddress = _coordinator.Address,
+            BaseAddress = Server.Address,
         };
-        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", _token);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Token);
 
         using var document = JsonDocument.Parse(await client.GetStringAsync(new Uri($"/api/v1/evaluations/{evaluation.Id}", UriKind.Relative)));
 
@@ -161,18 +120,18 @@ public sealed class VisibleLifecycleTests
     [Test]
     public async Task LeaseMonitor_OfflineNodeOnceMinSitesSucceeded_EvaluationCompletesWithoutItAfterTheGracePeriod()
     {
-        var present = await _coordinator.EnrollNodeAsync("grace-present");
-        await _coordinator.EnrollNodeAsync("grace-absent");
+        var present = await Server.EnrollNodeAsync("grace-present");
+        await Server.EnrollNodeAsync("grace-absent");
         await using var session = await present.ConnectAsync();
         await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec("grace", minSites: 1), "grace-present", "grace-absent");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("grace", minSites: 1), "grace-present", "grace-absent");
         var runId = (await session.ReadOfferAsync()).RunId;
         (await present.SubmitResultAsync(runId, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
 
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(29));
-        var withinGrace = await _evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
-        await AdvanceAndCheckAsync(TimeSpan.FromSeconds(2));
-        var final = await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(29));
+        var withinGrace = await Evaluator.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
+        await Server.AdvanceAndCheckAsync(TimeSpan.FromSeconds(2));
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
 
         withinGrace.State.Should().Be(EvaluationState.Running, "the grace period of 30 s has not passed");
         withinGrace.Runs.Single(r => r.NodeName == "grace-absent").State.Should().Be(RunState.Offline);
@@ -190,7 +149,7 @@ public sealed class VisibleLifecycleTests
     {
         var (evaluationId, _) = await OneOfTwoSucceededAsync("cancel-early", minSites: 2);
 
-        var cancelled = await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = "wrong bundle" });
+        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId, Reason = "wrong bundle" });
 
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         var pooled = ResultJson.DeserializePooled(cancelled.PooledResultJson);
@@ -203,7 +162,7 @@ public sealed class VisibleLifecycleTests
     {
         var (evaluationId, _) = await OneOfTwoSucceededAsync("cancel-late", minSites: 1);
 
-        var cancelled = await _evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId });
+        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluationId });
 
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         ResultJson.DeserializePooled(cancelled.PooledResultJson).Pooled.Should().NotBeNull();
@@ -213,27 +172,18 @@ public sealed class VisibleLifecycleTests
     /// <summary>Two connected nodes; the first stores a result, the second holds its run accepted.</summary>
     private async Task<(string EvaluationId, string OpenRunId)> OneOfTwoSucceededAsync(string prefix, int minSites)
     {
-        var a = await _coordinator.EnrollNodeAsync(prefix + "-a");
-        var b = await _coordinator.EnrollNodeAsync(prefix + "-b");
+        var a = await Server.EnrollNodeAsync(prefix + "-a");
+        var b = await Server.EnrollNodeAsync(prefix + "-b");
         var sessionA = await a.ConnectAsync();
         var sessionB = await b.ConnectAsync();
         await sessionA.ReadWelcomeAsync();
         await sessionB.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(prefix, minSites: minSites), prefix + "-a", prefix + "-b");
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(prefix, minSites: minSites), prefix + "-a", prefix + "-b");
         var runA = (await sessionA.ReadOfferAsync()).RunId;
         var runB = (await sessionB.ReadOfferAsync()).RunId;
         await sessionB.AcceptAsync(runB);
         (await a.SubmitResultAsync(runA, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();
-        await Evaluations.WatchUntilAsync(_evaluator, evaluation.Id, e => e.Runs.Any(r => r.State == RunState.Succeeded) && e.Runs.Any(r => r.State == RunState.Accepted));
+        await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Any(r => r.State == RunState.Succeeded) && e.Runs.Any(r => r.State == RunState.Accepted));
         return (evaluation.Id, runB);
-    }
-
-    /// <summary>Moves the clock and waits until the lease monitor has run its check at the new time.</summary>
-    private async Task AdvanceAndCheckAsync(TimeSpan by)
-    {
-        var monitor = _coordinator.App.Services.GetServices<IHostedService>().OfType<LeaseMonitor>().Single();
-        var checkedOnce = monitor.NextCheck;
-        _coordinator.Time.Advance(by);
-        await checkedOnce.WaitAsync(TestCoordinator.CallTimeout);
     }
 }

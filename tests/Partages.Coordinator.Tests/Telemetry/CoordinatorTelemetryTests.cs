@@ -5,9 +5,6 @@ using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Telemetry;
 

@@ -8,14 +8,14 @@ namespace Partages.Coordinator.Scheduling;
 /// <summary>
 /// Offers as slots free up (<see cref="OfferQueue"/>): every operation commits through <see cref="CommitAsync"/>, which
 /// first offers the waiting runs of the nodes whose slots it freed (or that just connected, or got a new run), so no
-/// operation has to remember to. (Its own file: RunScheduler.cs is long enough.)
+/// operation has to remember to.
 /// </summary>
-public sealed partial class RunScheduler
+public sealed partial class LedgerWrite
 {
     /// <summary>Offers what the freed slots allow, saves, then sends the offers; returns how many were sent.</summary>
-    private async Task<int> CommitAsync(CoordinatorDbContext db, Changes changes, DateTimeOffset now, CancellationToken cancellationToken)
+    public async Task<int> CommitAsync(CancellationToken cancellationToken)
     {
-        var offers = await OfferFreeSlotsAsync(db, changes.TakeNodes(), now, changes, cancellationToken).ConfigureAwait(false);
+        var offers = await OfferFreeSlotsAsync(changes.TakeNodes(), cancellationToken).ConfigureAwait(false);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
         foreach (var (session, offer) in offers)
         {
@@ -29,14 +29,13 @@ public sealed partial class RunScheduler
     /// For each connected node of <paramref name="nodeNames"/>: its waiting runs, oldest first, up to its free slots.
     /// Two queries for all the nodes together: a submission to 200 nodes must not cost 400 round trips.
     /// </summary>
-    private async Task<List<(NodeSession Session, CoordinatorMessage Offer)>> OfferFreeSlotsAsync(
-        CoordinatorDbContext db, IReadOnlyList<string> nodeNames, DateTimeOffset now, Changes changes, CancellationToken cancellationToken)
+    private async Task<List<(NodeSession Session, CoordinatorMessage Offer)>> OfferFreeSlotsAsync(IReadOnlyList<string> nodeNames, CancellationToken cancellationToken)
     {
         var offers = new List<(NodeSession, CoordinatorMessage)>();
         var connected = new Dictionary<string, NodeSession>(StringComparer.Ordinal);
         foreach (var name in nodeNames)
         {
-            if (sessions.TryGet(name, out var session) && session is not null)
+            if (ledger.Sessions.TryGet(name, out var session) && session is not null)
             {
                 connected[name] = session;
             }
@@ -65,16 +64,15 @@ public sealed partial class RunScheduler
             var open = runs[name].Where(r => r.Evaluation is { Status: EvaluationStatus.Running });
             foreach (var run in OfferQueue.NextOffers(open, capacity.GetValueOrDefault(name)))
             {
-                var evaluation = run.Evaluation!;
-                if (!artifacts.TryGetValue(evaluation.ModelBundleSha256, out var artifact))
+                var hash = run.Evaluation!.ModelBundleSha256;
+                if (!artifacts.TryGetValue(hash, out var artifact))
                 {
-                    artifact = await db.Artifacts.AsNoTracking()
-                        .SingleAsync(a => a.Sha256 == evaluation.ModelBundleSha256, cancellationToken).ConfigureAwait(false);
+                    artifact = await db.Artifacts.AsNoTracking().SingleAsync(a => a.Sha256 == hash, cancellationToken).ConfigureAwait(false);
                     artifacts[artifact.Sha256] = artifact;
                 }
 
                 var reason = run.Status == RunStatus.Offline ? "the node connected" : "";
-                offers.Add((session, Offer(db, run, evaluation, artifact, now, reason, changes)));
+                offers.Add((session, Offer(run, artifact, reason)));
             }
         }
 

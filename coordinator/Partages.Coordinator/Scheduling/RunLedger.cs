@@ -1,0 +1,145 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Persistence;
+using Partages.Coordinator.Sessions;
+
+namespace Partages.Coordinator.Scheduling;
+
+/// <summary>
+/// The one gate runs and evaluations change state through: an operation holds it, works in one database context
+/// (<see cref="LedgerWrite"/>), commits with a state-history row for every change, and only after the gate is released
+/// are the evaluations' watchers woken. Every operation of Scheduling/ (submission, sessions, results, cancellation,
+/// leases) writes through here, so none repeats the lock, the transaction or the publishing.
+/// </summary>
+public sealed partial class RunLedger(
+    IDbContextFactory<CoordinatorDbContext> dbFactory,
+    NodeSessionRegistry sessions,
+    EvaluationChangeNotifier notifier,
+    TimeProvider time,
+    IOptions<CoordinatorOptions> options,
+    ILogger<RunLedger> logger) : IDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    public CoordinatorOptions Options { get; } = options.Value;
+
+    /// <summary>How long a node has to report on a run it holds before the run fails.</summary>
+    public TimeSpan Lease => TimeSpan.FromSeconds(Options.LeaseSeconds);
+
+    internal NodeSessionRegistry Sessions => sessions;
+
+    internal ILogger Logger => logger;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the gate in one database context; the work commits (<see cref="LedgerWrite.CommitAsync"/>)
+    /// what it means to keep. Watchers of the evaluations it touched are woken once the gate is released, even when it threw.
+    /// </summary>
+    public Task<T> WriteAsync<T>(Func<LedgerWrite, Task<T>> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return HoldAsync(
+            async changes =>
+            {
+                await using var write = await OpenAsync(changes, cancellationToken).ConfigureAwait(false);
+                return await work(write).ConfigureAwait(false);
+            },
+            cancellationToken);
+    }
+
+    /// <inheritdoc cref="WriteAsync{T}"/>
+    public Task WriteAsync(Func<LedgerWrite, Task> work, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        return WriteAsync(
+            async write =>
+            {
+                await work(write).ConfigureAwait(false);
+                return true;
+            },
+            cancellationToken);
+    }
+
+    /// <summary>
+    /// Holds the gate for <paramref name="work"/>, which may open several database contexts (<see cref="OpenAsync"/>): the
+    /// session inbox applies a failed batch again message by message within one hold.
+    /// </summary>
+    /// <exception cref="ObjectDisposedException">The coordinator is stopping.</exception>
+    internal async Task<T> HoldAsync<T>(Func<LedgerChanges, Task<T>> work, CancellationToken cancellationToken)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        var changes = new LedgerChanges();
+        try
+        {
+            return await work(changes).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+            changes.Publish(notifier);
+        }
+    }
+
+    /// <summary>A database context for work under the gate, its clock read now.</summary>
+    internal async Task<LedgerWrite> OpenAsync(LedgerChanges changes, CancellationToken cancellationToken)
+    {
+        var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        return new LedgerWrite(this, db, time.GetUtcNow(), changes);
+    }
+
+    /// <summary>Holds the gate until disposed, so session messages queue up and then commit together (tests of the group commit).</summary>
+    internal async Task<IDisposable> PauseAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        return new GateHold(_gate);
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class GateHold(SemaphoreSlim gate) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                gate.Release();
+            }
+        }
+    }
+}
+
+/// <summary>The evaluations and nodes touched under one hold of the gate: watchers are woken, free slots offered.</summary>
+public sealed class LedgerChanges
+{
+    private readonly HashSet<string> _evaluations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _nodes = new(StringComparer.Ordinal);
+
+    public void Evaluation(EvaluationEntity evaluation)
+    {
+        ArgumentNullException.ThrowIfNull(evaluation);
+        _evaluations.Add(evaluation.Id);
+    }
+
+    public void Evaluation(string evaluationId) => _evaluations.Add(evaluationId);
+
+    /// <summary>A run at <paramref name="node"/> left a slot, or the node may take waiting runs: the next commit offers them.</summary>
+    public void MayOffer(string node) => _nodes.Add(node);
+
+    /// <summary>The nodes noted by <see cref="MayOffer"/> since the last call.</summary>
+    public IReadOnlyList<string> TakeNodes()
+    {
+        var nodes = _nodes.Order(StringComparer.Ordinal).ToList();
+        _nodes.Clear();
+        return nodes;
+    }
+
+    internal void Publish(EvaluationChangeNotifier notifier)
+    {
+        foreach (var id in _evaluations)
+        {
+            notifier.Publish(id);
+        }
+    }
+}
