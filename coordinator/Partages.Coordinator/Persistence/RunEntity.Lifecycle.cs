@@ -71,10 +71,14 @@ public sealed partial class RunEntity
         return transition;
     }
 
-    /// <summary>The node still holds the run: its lease runs until <paramref name="leaseUntil"/>. A final run keeps none.</summary>
+    /// <summary>
+    /// The node still holds the run: its lease runs until <paramref name="leaseUntil"/>. Only a run a node holds has a
+    /// lease: a final one keeps none, and a queued one (handed back, still named in the stopping node's last heartbeat)
+    /// must not get one, or the lease monitor would fail it while it waits for the node's next session.
+    /// </summary>
     public void RenewLease(DateTimeOffset leaseUntil)
     {
-        if (!RunLifecycle.IsFinal(Status))
+        if (RunLifecycle.HoldsSlot(Status))
         {
             LeaseExpiresAt = leaseUntil;
         }

@@ -113,7 +113,7 @@ public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext>
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         var (evaluations, next) = await PageAsync(db, caller, state, limit, after, cancellationToken, withRuns: true).ConfigureAwait(false);
-        return (await ViewsAsync(db, evaluations, cancellationToken).ConfigureAwait(false), next);
+        return (await ViewsAsync(db, evaluations, cancellationToken, withHistory: false).ConfigureAwait(false), next);
     }
 
     /// <summary>
@@ -158,9 +158,14 @@ public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext>
         return (page, fetched.Count > take ? new EvaluationKey(page[^1].CreatedAt, page[^1].Id) : null);
     }
 
-    private static async Task<IReadOnlyList<EvaluationView>> ViewsAsync(CoordinatorDbContext db, List<EvaluationEntity> evaluations, CancellationToken cancellationToken)
+    /// <param name="withHistory">
+    /// Whether every run's state history is read. Without it (a list page: up to 500 evaluations of hundreds of runs,
+    /// read again on every live update) only the runs whose progress unit must be inferred from their history are.
+    /// </param>
+    private static async Task<IReadOnlyList<EvaluationView>> ViewsAsync(
+        CoordinatorDbContext db, List<EvaluationEntity> evaluations, CancellationToken cancellationToken, bool withHistory = true)
     {
-        var runIds = evaluations.SelectMany(e => e.Runs).Select(r => r.Id).ToList();
+        var runIds = evaluations.SelectMany(e => e.Runs).Where(r => withHistory || RunProgress.NeedsHistory(r)).Select(r => r.Id).ToList();
         var history = (await db.RunStateHistory.AsNoTracking().Where(h => runIds.Contains(h.RunId)).OrderBy(h => h.Id)
                 .ToListAsync(cancellationToken).ConfigureAwait(false))
             .ToLookup(h => h.RunId, StringComparer.Ordinal);

@@ -19,7 +19,7 @@ public static class RunProgress
             return (read, read, RunProgressUnit.Documents);
         }
 
-        if (run.ProgressUnit != RunProgressUnit.None || (run.Done == 0 && run.Total == 0))
+        if (!NeedsHistory(run))
         {
             // Nothing counted (before a report, or handed back and starting again) has no unit, whatever came before.
             return (run.Done, run.Total, run.ProgressUnit);
@@ -32,4 +32,9 @@ public static class RunProgress
             : RunProgressUnit.None;
         return (run.Done, run.Total, unit);
     }
+
+    /// <summary>Whether <see cref="Of"/> reads the run's history: a row with counts but no stored unit (older code).</summary>
+    public static bool NeedsHistory(RunEntity run) =>
+        !(run.Status == RunStatus.Succeeded && run.Released.DocumentsRead is not null)
+        && run.ProgressUnit == RunProgressUnit.None && (run.Done != 0 || run.Total != 0);
 }

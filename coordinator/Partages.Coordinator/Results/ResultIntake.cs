@@ -37,11 +37,14 @@ public static class ResultIntake
             return new IntakeRefusal(StatusCode.InvalidArgument, "invalid result: " + problem);
         }
 
-        released = ReleasedFigures.From(document);
         var announced = JsonSerializer.Deserialize<StoredDataset[]>(announcedDatasetsJson) ?? [];
-        return ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible
-            ? new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible)
-            : null;
+        if (ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible)
+        {
+            return new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible);
+        }
+
+        released = ReleasedFigures.From(document);
+        return null;
     }
 
     /// <summary>The parsed document, or null with the reason in <paramref name="problem"/>.</summary>

@@ -22,6 +22,22 @@ public sealed class RunEntityLifecycleTests
         run.Status.Should().Be(RunStatus.Downloading);
     }
 
+    [TestCase(RunStatus.Running, true)]
+    [TestCase(RunStatus.AwaitingApproval, true)]
+    [TestCase(RunStatus.Queued, false)]
+    [TestCase(RunStatus.Offline, false)]
+    [TestCase(RunStatus.Succeeded, false)]
+    public void RenewLease_OnlyForARunTheNodeHolds_SetsTheLease(RunStatus status, bool renewed)
+    {
+        // A handed-back run is queued yet still named in the stopping node's last heartbeat: a lease would have the
+        // lease monitor fail it while it waits for the node's next session.
+        var run = Run(status);
+
+        run.RenewLease(Lease);
+
+        (run.LeaseExpiresAt == Lease).Should().Be(renewed);
+    }
+
     [Test]
     public void Offer_FromFinalState_Throws()
     {
