@@ -118,6 +118,7 @@ public sealed class EnrollmentServiceTests
         (await session.ReadWelcomeAsync()).NodeName.Should().Be("enroll-again");
         await using var old = await first.ConnectAsync();
         var read = async () => await old.ReadAsync();
-        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await read.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.Unauthenticated, "This certificate is not the current certificate of an enrolled node."));
     }
 }

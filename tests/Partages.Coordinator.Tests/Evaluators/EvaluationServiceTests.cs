@@ -59,8 +59,9 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
         var submit = async () => await Evaluations.SubmitAsync(anonymous, Bundle, Evaluations.Spec(), "site-a");
         var list = async () => await anonymous.ListEvaluationsAsync(new ListEvaluationsRequest());
 
-        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
-        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        var required = new Status(StatusCode.Unauthenticated, "An API token is required: send 'authorization: Bearer <token>'.");
+        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(required);
+        (await list.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(required);
     }
 
     [Test]
@@ -70,7 +71,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
 
         var list = async () => await stranger.ListEvaluationsAsync(new ListEvaluationsRequest());
 
-        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await list.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.Unauthenticated, "The API token is not valid."));
     }
 
     [Test]
@@ -85,7 +86,8 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
         var cancel = async () => await viewer.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
 
         read.Owner.Should().Be("alice");
-        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.PermissionDenied, "The viewer token 'victor' may not call SubmitEvaluation; it needs the evaluator role."));
         (await upload.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
         (await cancel.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
     }

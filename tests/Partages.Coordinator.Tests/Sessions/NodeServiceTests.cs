@@ -19,7 +19,8 @@ public sealed class NodeServiceTests : EvaluatorFixture
             await call.ResponseStream.MoveNext(CancellationToken.None);
         };
 
-        (await open.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await open.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.Unauthenticated, "A node client certificate is required; enroll the node first."));
     }
 
     [Test]
@@ -74,7 +75,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
         await using var session = await node.ConnectAsync();
         var read = async () => await session.ReadAsync();
 
-        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await read.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.Unauthenticated, "Node 'revoked-node' has been revoked."));
     }
 
     [Test]
