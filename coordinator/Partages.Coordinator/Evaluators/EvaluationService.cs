@@ -4,7 +4,6 @@ using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Auth;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;

@@ -62,12 +62,8 @@ public static class CoordinatorServiceCollectionExtensions
     }
 
     /// <summary>Sessions/: who is connected; Audit/: the nodes' audit anchors.</summary>
-    public static IServiceCollection AddNodeSessions(this IServiceCollection services)
-    {
-        services.AddSingleton<NodeSessionRegistry>();
-        services.AddSingleton<AuditAnchors>();
-        return services;
-    }
+    public static IServiceCollection AddNodeSessions(this IServiceCollection services) =>
+        services.AddSingleton<NodeSessionRegistry>().AddSingleton<AuditAnchors>();
 
     /// <summary>Scheduling/: the run state machine, change notifications for watchers, the lease monitor. Results/ is used from here.</summary>
     public static IServiceCollection AddScheduling(this IServiceCollection services)
