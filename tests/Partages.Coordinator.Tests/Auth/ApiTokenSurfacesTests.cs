@@ -13,26 +13,13 @@ namespace Partages.Coordinator.Tests.Auth;
 /// One API-token check behind three surfaces: what the JSON API, the dashboard and the gRPC evaluator plane answer a
 /// caller without a valid token, and that a session cookie is the token itself (revoked, it stops working).
 /// </summary>
-public sealed class ApiTokenSurfacesTests
+public sealed class ApiTokenSurfacesTests : CoordinatorFixture
 {
     private const string Cookie = "__Host-partages_session";
-    private TestCoordinator _coordinator = null!;
     private string _viewer = "";
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _viewer = await _coordinator.ApiTokenAsync("wall-screen", "viewer");
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
+    public async Task CreateViewerAsync() => _viewer = await Server.ApiTokenAsync("wall-screen", "viewer");
 
     [TestCase(null, "An API token is required: send 'Authorization: Bearer <token>' or log in to the dashboard.")]
     [TestCase("Basic d2FsbDpzY3JlZW4=", "The Authorization header must be 'Bearer <api token>'.")]
@@ -45,7 +32,7 @@ public sealed class ApiTokenSurfacesTests
             request.Headers.TryAddWithoutValidation("Authorization", authorization);
         }
 
-        using var response = await _coordinator.Http().SendAsync(request);
+        using var response = await Server.Http().SendAsync(request);
 
         response.StatusCode.Should().Be(HttpStatusCode.Unauthorized);
         response.Headers.WwwAuthenticate.Should().ContainSingle(h => h.Scheme == "Bearer");
@@ -63,8 +50,8 @@ public sealed class ApiTokenSurfacesTests
         using var cookie = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nodes");
         cookie.Headers.Add("Cookie", $"{Cookie}={_viewer}");
 
-        using var byBearer = await _coordinator.Http().SendAsync(bearer);
-        using var byCookie = await _coordinator.Http().SendAsync(cookie);
+        using var byBearer = await Server.Http().SendAsync(bearer);
+        using var byCookie = await Server.Http().SendAsync(cookie);
 
         byBearer.StatusCode.Should().Be(HttpStatusCode.OK);
         byCookie.StatusCode.Should().Be(HttpStatusCode.OK);
@@ -73,7 +60,7 @@ public sealed class ApiTokenSurfacesTests
     [Test]
     public async Task DashboardPage_NoSession_RedirectedToLoginWithThePagesHeaders()
     {
-        using var response = await _coordinator.Http().GetAsync(new Uri("/dashboard/evaluations?state=running", UriKind.Relative));
+        using var response = await Server.Http().GetAsync(new Uri("/dashboard/evaluations?state=running", UriKind.Relative));
 
         response.StatusCode.Should().Be(HttpStatusCode.Redirect);
         response.Headers.Location!.OriginalString.Should().Be("/dashboard/login?return_url=%2Fdashboard%2Fevaluations%3Fstate%3Drunning");
@@ -84,15 +71,15 @@ public sealed class ApiTokenSurfacesTests
     [Test]
     public async Task DashboardPage_SessionOfARevokedToken_RedirectedAndCookieForgotten()
     {
-        var token = await _coordinator.ApiTokenAsync("revoked-screen", "viewer");
-        var http = _coordinator.Http();
+        var token = await Server.ApiTokenAsync("revoked-screen", "viewer");
+        var http = Server.Http();
         using var login = await http.PostAsync(new Uri("/dashboard/login", UriKind.Relative), new FormUrlEncodedContent([new("token", token), new("return_url", "/dashboard/nodes")]));
         var session = login.Headers.GetValues("Set-Cookie").Single();
         session.Should().StartWith($"{Cookie}={token}").And.Contain("secure").And.Contain("httponly").And.Contain("samesite=strict");
         using var before = new HttpRequestMessage(HttpMethod.Get, "/dashboard/nodes");
         before.Headers.Add("Cookie", $"{Cookie}={token}");
         using var signedIn = await http.SendAsync(before);
-        (await _coordinator.AdminAsync("admin", "revoke-api-token", "--data-dir", _coordinator.DataDir, "--name", "revoked-screen")).ExitCode.Should().Be(0);
+        (await Server.AdminAsync("admin", "revoke-api-token", "--data-dir", Server.DataDir, "--name", "revoked-screen")).ExitCode.Should().Be(0);
 
         using var after = new HttpRequestMessage(HttpMethod.Get, "/dashboard/nodes");
         after.Headers.Add("Cookie", $"{Cookie}={token}");
@@ -108,7 +95,7 @@ public sealed class ApiTokenSurfacesTests
     [Test]
     public async Task ListEvaluations_NotABearerHeader_UnauthenticatedSayingSo()
     {
-        var invoker = _coordinator.Channel().CreateCallInvoker().Intercept(metadata =>
+        var invoker = Server.Channel().CreateCallInvoker().Intercept(metadata =>
         {
             metadata.Add("authorization", "Basic d2FsbDpzY3JlZW4=");
             return metadata;

@@ -113,9 +113,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task GetAndWatchEvaluation_OtherEvaluatorsEvaluation_NotFoundLikeAnUnknownIdButAdminAndViewerSeeIt()
     {
-        var carol = Server.EvaluatorClient(await Server.ApiTokenAsync("carol", "evaluator"));
-        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-reader", "admin"));
-        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor", "viewer"));
+        var (carol, admin, viewer) = await OneOfEachRoleAsync("carol", "root-reader", "auditor");
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-own"), "site-a");
 
         var get = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
@@ -137,9 +135,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task ListEvaluations_Evaluator_OnlyItsOwnWhileAdminAndViewerSeeEveryone()
     {
-        var dave = Server.EvaluatorClient(await Server.ApiTokenAsync("dave", "evaluator"));
-        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-lister", "admin"));
-        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor-lister", "viewer"));
+        var (dave, admin, viewer) = await OneOfEachRoleAsync("dave", "root-lister", "auditor-lister");
         var alices = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-listed"), "site-a");
         var daves = await Evaluations.SubmitAsync(dave, Bundle, Evaluations.Spec("daves-listed"), "site-a");
 
@@ -220,4 +216,11 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
 
         listed.Evaluations.Select(e => e.Id).Should().Equal(second.Id, first.Id);
     }
+
+    /// <summary>Clients for a new evaluator, a new admin and a new viewer token (besides the fixture's evaluator, alice).</summary>
+    private async Task<(EvaluationService.EvaluationServiceClient Evaluator, EvaluationService.EvaluationServiceClient Admin, EvaluationService.EvaluationServiceClient Viewer)> OneOfEachRoleAsync(
+        string evaluator, string admin, string viewer) =>
+        (Server.EvaluatorClient(await Server.ApiTokenAsync(evaluator, "evaluator")),
+         Server.EvaluatorClient(await Server.ApiTokenAsync(admin, "admin")),
+         Server.EvaluatorClient(await Server.ApiTokenAsync(viewer, "viewer")));
 }
