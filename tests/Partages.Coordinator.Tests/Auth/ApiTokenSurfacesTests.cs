@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
-using Grpc.Core;
 using Grpc.Core.Interceptors;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Auth;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Auth;
 

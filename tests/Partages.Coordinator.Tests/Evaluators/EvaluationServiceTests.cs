@@ -1,7 +1,3 @@
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Evaluators;
 
 public sealed class EvaluationServiceTests : EvaluatorFixture

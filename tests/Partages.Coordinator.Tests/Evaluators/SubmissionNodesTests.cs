@@ -1,7 +1,4 @@
 using System.Text;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Evaluators;

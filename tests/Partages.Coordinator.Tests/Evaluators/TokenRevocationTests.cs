@@ -1,9 +1,6 @@
 using System.Net.Http.Headers;
-using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Evaluators;
 

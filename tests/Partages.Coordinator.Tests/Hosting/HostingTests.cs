@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Security;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Hosting;
 

@@ -1,6 +1,4 @@
 using System.Security.Cryptography.X509Certificates;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Hosting;

@@ -1,5 +1,4 @@
 using System.Net;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Hosting;
 
