@@ -38,7 +38,7 @@ public static class CoordinatorPolicies
             .AddPolicy(Node, policy => policy
                 .AddAuthenticationSchemes(NodeCertificates.SchemeName)
                 .RequireClaim(NodeCertificates.NodeIdClaim));
-        services.AddSingleton<Microsoft.AspNetCore.Authorization.IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, RefusalResultHandler>();
         return services;
     }
 
