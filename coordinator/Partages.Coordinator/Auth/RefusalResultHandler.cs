@@ -36,7 +36,16 @@ public sealed partial class RefusalResultHandler(ILogger<RefusalResultHandler> l
         }
 
         var failure = await FailureAsync(context, policy).ConfigureAwait(false);
-        Log.Refused(logger, context.Request.Path, "unauthenticated", failure ?? "no credentials");
+        if (failure is null)
+        {
+            // A browser opening the dashboard before signing in, a client probing: expected, not a warning.
+            Log.NoCredentials(logger, context.Request.Path);
+        }
+        else
+        {
+            Log.Refused(logger, context.Request.Path, "unauthenticated", failure);
+        }
+
         await refusal.UnauthenticatedAsync(context, failure).ConfigureAwait(false);
     }
 
@@ -71,5 +80,8 @@ public sealed partial class RefusalResultHandler(ILogger<RefusalResultHandler> l
     {
         [LoggerMessage(700, LogLevel.Warning, "Call {Path} refused ({Answer}): {Why}")]
         public static partial void Refused(ILogger logger, string path, string answer, string why);
+
+        [LoggerMessage(701, LogLevel.Information, "Call {Path} refused: no credentials.")]
+        public static partial void NoCredentials(ILogger logger, string path);
     }
 }

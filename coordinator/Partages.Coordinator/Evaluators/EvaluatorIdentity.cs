@@ -5,14 +5,14 @@ using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Evaluators;
 
-/// <summary>Who is calling the evaluator API: the API token's name (the owner of what it submits) and role.</summary>
+/// <summary>
+/// Who is calling the evaluator API: the API token's name (the owner of what it submits) and role. What each role may
+/// call is a policy (<see cref="CoordinatorPolicies"/>); whose evaluations it sees, <see cref="EvaluationAccess"/>.
+/// </summary>
 public sealed record EvaluatorIdentity(string Name, ApiRole Role)
 {
     /// <summary>The SHA-256 of the token the caller presented: what live streams check to end when it is revoked or replaced.</summary>
     public string TokenSha256 { get; init; } = "";
-
-    /// <summary>Admins may do everything, evaluators submit and cancel their own work, viewers only read.</summary>
-    public bool Has(ApiRole role) => Role >= role;
 
     /// <summary>The caller <see cref="ApiTokenAuthenticationHandler"/> authenticated for this gRPC call.</summary>
     public static EvaluatorIdentity Of(ServerCallContext context)
