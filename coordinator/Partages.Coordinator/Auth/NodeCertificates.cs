@@ -65,9 +65,17 @@ public static partial class NodeCertificates
             ArgumentNullException.ThrowIfNull(context);
             var certificate = context.ClientCertificate;
             var thumbprint = CertificateAuthority.Thumbprint(certificate);
-            if (!authority.IsValidClientCertificate(certificate, time.GetUtcNow()))
+            var now = time.GetUtcNow();
+            if (now < certificate.NotBefore.ToUniversalTime() || now > certificate.NotAfter.ToUniversalTime())
             {
-                Refuse(context, thumbprint, "it does not chain to the coordinator's CA at the coordinator's time", "This certificate is not the current certificate of an enrolled node.");
+                // Possible on a connection opened while it was still valid: TLS checked it only at the handshake.
+                Refuse(context, thumbprint, "it is outside its validity period", "The node certificate has expired or is not yet valid; enroll the node again.");
+                return;
+            }
+
+            if (!authority.IsValidClientCertificate(certificate, now))
+            {
+                Refuse(context, thumbprint, "it does not chain to the coordinator's CA", "This certificate is not the current certificate of an enrolled node.");
                 return;
             }
 
