@@ -1,4 +1,5 @@
 using Partages.Coordinator.Api;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Dashboard;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
@@ -24,7 +25,8 @@ public partial class Program
         builder.Services
             .AddCoordinatorPersistence(options)             // Persistence/: <data-dir>/coordinator.db
             .AddCoordinatorPki()                            // Pki/: CA, server certificate, CSR signing
-            .AddCoordinatorGrpc(options)                    // Enrollment/, Sessions/, Evaluators/: gRPC + API tokens
+            .AddCoordinatorGrpc(options)                    // Enrollment/, Sessions/, Evaluators/: gRPC services
+            .AddCoordinatorAuth()                           // Auth/: API tokens, node certificates, named policies
             .AddNodeSessions()                              // Sessions/: connected nodes
             .AddScheduling()                                // Scheduling/ + Results/: runs, leases, pooling
             .AddArtifacts()                                 // Artifacts/: content-addressed store
@@ -38,6 +40,7 @@ public partial class Program
 
         var app = builder.Build();
         app.UseWebSecurity();                               // Hosting/: HSTS header, sign-in rate limiting
+        app.UseCoordinatorAuth();                           // Auth/: authentication, then each endpoint's policy
         app.MapCoordinatorEndpoints();
         app.MapCoordinatorTelemetry();                      // Telemetry/: /metrics (Prometheus)
         app.MapCoordinatorApi();                            // Api/: /api/v1/nodes, /api/v1/evaluations[/{id}[/events]]

@@ -2,6 +2,7 @@ using Partages.Coordinator.ReadModel;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Mvc;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Scheduling;
@@ -11,8 +12,9 @@ namespace Partages.Coordinator.Api;
 
 /// <summary>
 /// The read-only JSON API under <c>/api/v1/</c> on the coordinator's TLS port (docs/dashboard.md): nodes,
-/// evaluations, one evaluation, and its changes as server-sent events. Any API token may read, with the
-/// evaluator plane's rule for evaluations (<see cref="EvaluationAccess"/>): an evaluator token sees only its own.
+/// evaluations, one evaluation, and its changes as server-sent events. Any API token may read (the viewer policy;
+/// refused with a JSON 401), with the evaluator plane's rule for evaluations (<see cref="EvaluationAccess"/>): an
+/// evaluator token sees only its own.
 /// </summary>
 public static class ApiEndpoints
 {
@@ -26,7 +28,7 @@ public static class ApiEndpoints
     public static IEndpointRouteBuilder MapCoordinatorApi(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        var api = endpoints.MapGroup(Prefix).AddEndpointFilter<ApiAuthentication.RequireToken>();
+        var api = endpoints.MapGroup(Prefix).RequireAuthorization(CoordinatorPolicies.Viewer).WithMetadata(new JsonRefusal());
 
         api.MapGet("/nodes", async (CoordinatorReadModel model, CancellationToken ct) =>
             TypedResults.Json(new { nodes = await model.NodesAsync(ct).ConfigureAwait(false) }, ApiJson.Options));

@@ -1,6 +1,7 @@
 using Partages.Coordinator.ReadModel;
 using System.Collections.Frozen;
 using Partages.Coordinator.Api;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Dashboard.Live;
 using Partages.Coordinator.Dashboard.Pages;
 using Partages.Coordinator.Evaluators;
@@ -41,7 +42,8 @@ public static partial class DashboardEndpoints
         dashboard.MapPost("/login", LoginAsync).RequireRateLimiting(Hosting.WebSecurity.LoginPolicy);
         dashboard.MapPost("/logout", Logout);
 
-        var pages = dashboard.MapGroup("").AddEndpointFilter<RequireSession>();
+        // Any API token may look (the viewer policy); without one the browser is sent to the login page.
+        var pages = dashboard.MapGroup("").RequireAuthorization(CoordinatorPolicies.Viewer).WithMetadata(new LoginRedirect());
         // "/dashboard" and "/dashboard/" are one route to the router.
         pages.MapGet("/", () => TypedResults.Redirect(Root + "/nodes"));
         pages.MapGet("/nodes", async (CoordinatorReadModel model, TimeProvider time, HttpContext context, CancellationToken ct) =>
@@ -72,7 +74,7 @@ public static partial class DashboardEndpoints
         var returnUrl = SafeReturn(form["return_url"]);
         var token = form["token"].ToString().Trim();
         var dbFactory = context.RequestServices.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Persistence.CoordinatorDbContext>>();
-        var identity = token.Length == 0 ? null : await ApiTokenInterceptor.ResolveAsync(dbFactory, token, context.RequestAborted).ConfigureAwait(false);
+        var identity = token.Length == 0 ? null : await ApiTokenAuthenticationHandler.ResolveAsync(dbFactory, token, context.RequestAborted).ConfigureAwait(false);
         if (identity is null)
         {
             Log.LoginRefused(logger);
@@ -130,28 +132,31 @@ public static partial class DashboardEndpoints
         return Layout.Page("Not found", Layout.Section.Evaluations, caller, html.ToString());
     }
 
-    /// <summary>Sends the browser to the login page unless it holds a valid session (or a bearer token).</summary>
-    internal sealed class RequireSession : IEndpointFilter
+    /// <summary>
+    /// The pages' refusal: the browser goes to the login page, and comes back where it was once signed in. A session
+    /// cookie whose token was revoked is forgotten on the way.
+    /// </summary>
+    internal sealed class LoginRedirect : Refusal
     {
-        public async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+        public override Task UnauthenticatedAsync(HttpContext context, string? problem)
         {
             ArgumentNullException.ThrowIfNull(context);
-            ArgumentNullException.ThrowIfNull(next);
-            var http = context.HttpContext;
-            var (identity, _) = await ApiAuthentication.AuthenticateAsync(http).ConfigureAwait(false);
-            if (identity is null)
+            // Authorization answers before the group's filters run: the redirect carries the pages' headers all the same.
+            SecurityHeaders.Apply(context);
+            if (context.Request.Cookies.ContainsKey(ApiAuthentication.SessionCookie))
             {
-                if (http.Request.Cookies.ContainsKey(ApiAuthentication.SessionCookie))
-                {
-                    // The token behind the session was revoked: forget it.
-                    http.Response.Cookies.Delete(ApiAuthentication.SessionCookie, ApiAuthentication.SessionCookieOptions);
-                }
-
-                var back = http.Request.Path + http.Request.QueryString;
-                return TypedResults.Redirect($"{Root}/login?return_url={Uri.EscapeDataString(back)}");
+                context.Response.Cookies.Delete(ApiAuthentication.SessionCookie, ApiAuthentication.SessionCookieOptions);
             }
 
-            return await next(context).ConfigureAwait(false);
+            var back = context.Request.Path + context.Request.QueryString;
+            return TypedResults.Redirect($"{Root}/login?return_url={Uri.EscapeDataString(back)}").ExecuteAsync(context);
+        }
+
+        public override Task ForbiddenAsync(HttpContext context, string problem)
+        {
+            ArgumentNullException.ThrowIfNull(context);
+            SecurityHeaders.Apply(context);
+            return TypedResults.Text(problem, statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(context);
         }
     }
 
@@ -162,17 +167,21 @@ public static partial class DashboardEndpoints
         {
             ArgumentNullException.ThrowIfNull(context);
             ArgumentNullException.ThrowIfNull(next);
-            var headers = context.HttpContext.Response.Headers;
+            Apply(context.HttpContext);
+            return next(context);
+        }
+
+        internal static void Apply(HttpContext context)
+        {
+            var headers = context.Response.Headers;
             headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "no-referrer";
             headers.XFrameOptions = "DENY";
-            if (!context.HttpContext.Request.Path.StartsWithSegments(Root + "/assets", StringComparison.Ordinal))
+            if (!context.Request.Path.StartsWithSegments(Root + "/assets", StringComparison.Ordinal))
             {
                 headers.CacheControl = "no-store";
             }
-
-            return next(context);
         }
     }
 

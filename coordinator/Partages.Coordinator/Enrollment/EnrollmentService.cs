@@ -1,5 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
@@ -14,6 +15,8 @@ namespace Partages.Coordinator.Enrollment;
 /// Called over TLS without a client certificate. Enrolling a known node name again (with a fresh token)
 /// replaces its certificate and lifts a revocation: the operator chose to issue that token.
 /// </summary>
+// The one-time token in the request is the credential: a node has no certificate yet, so no policy applies.
+[AllowAnonymous]
 public sealed partial class EnrollmentService(
     IDbContextFactory<CoordinatorDbContext> dbFactory,
     CertificateAuthority ca,

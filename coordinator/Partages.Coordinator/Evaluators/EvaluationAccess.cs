@@ -12,6 +12,8 @@ namespace Partages.Coordinator.Evaluators;
 /// owner's evaluation is answered NOT_FOUND, exactly as an unknown id, so ids of others' work are not confirmed;</item>
 /// <item>a <b>viewer</b> (dashboards, auditors) reads every evaluation and node but changes nothing (PERMISSION_DENIED).</item>
 /// </list>
+/// The role each call needs is checked before the call by its policy (<see cref="Auth.CoordinatorPolicies"/>); what is
+/// left here depends on the evaluation itself.
 /// </summary>
 public static class EvaluationAccess
 {

@@ -1,6 +1,8 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
@@ -13,10 +15,13 @@ namespace Partages.Coordinator.Evaluators;
 
 /// <summary>
 /// The evaluator plane: upload bundles, submit and cancel evaluations, read and watch them, list nodes.
-/// Callers are authenticated by <see cref="ApiTokenInterceptor"/>; every method checks the caller's role, and
-/// <see cref="EvaluationAccess"/> decides whose evaluations it sees and may cancel. Invalid requests are refused with
+/// Callers present an API token (<see cref="ApiTokenAuthenticationHandler"/>); every method needs at least the viewer
+/// policy, writing ones the evaluator policy (<see cref="CoordinatorPolicies"/>), and <see cref="EvaluationAccess"/>
+/// decides whose evaluations a caller sees and may cancel. Invalid requests are refused with
 /// INVALID_ARGUMENT and a field violation per problem (<see cref="InvalidArgument"/>); docs/api.md lists the codes.
 /// </summary>
+[Authorize(Policy = CoordinatorPolicies.Viewer)]
+[GrpcRefusal("An API token is required: send 'authorization: Bearer <token>'.")]
 public sealed class EvaluationService(
     ArtifactTransfer artifacts,
     ArtifactStore store,
@@ -26,16 +31,18 @@ public sealed class EvaluationService(
     ApiTokenWatch tokens,
     IHostApplicationLifetime lifetime) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
 {
+    [Authorize(Policy = CoordinatorPolicies.Evaluator)]
     public override async Task<ArtifactRef> UploadArtifact(IAsyncStreamReader<UploadArtifactRequest> requestStream, ServerCallContext context)
     {
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "upload artifacts");
+        var caller = EvaluatorIdentity.Of(context);
         return await artifacts.UploadAsync(requestStream, caller.Name, context.CancellationToken).ConfigureAwait(false);
     }
 
+    [Authorize(Policy = CoordinatorPolicies.Evaluator)]
     public override async Task<Contracts.V1.Evaluation> SubmitEvaluation(SubmitEvaluationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "submit evaluations");
+        var caller = EvaluatorIdentity.Of(context);
         var ct = context.CancellationToken;
         var parsed = SpecParser.Parse(request.SpecYaml);
         if (!parsed.IsValid)
@@ -128,7 +135,7 @@ public sealed class EvaluationService(
     public override async Task<Contracts.V1.Evaluation> GetEvaluation(GetEvaluationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "read evaluations");
+        var caller = EvaluatorIdentity.Of(context);
         InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         return await GetVisibleAsync(caller, request.EvaluationId, context.CancellationToken).ConfigureAwait(false);
     }
@@ -136,7 +143,7 @@ public sealed class EvaluationService(
     public override async Task<ListEvaluationsResponse> ListEvaluations(ListEvaluationsRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list evaluations");
+        var caller = EvaluatorIdentity.Of(context);
         var pageSize = PageTokens.PageSize(request.PageSize, request.Limit, PageTokens.DefaultEvaluationPageSize, PageTokens.MaxEvaluationPageSize);
         var after = PageTokens.ParseEvaluation(request.PageToken);
         var (page, next) = await readModel.FullEvaluationsPageAsync(caller, null, pageSize, after, context.CancellationToken).ConfigureAwait(false);
@@ -149,7 +156,7 @@ public sealed class EvaluationService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(responseStream);
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "watch evaluations");
+        var caller = EvaluatorIdentity.Of(context);
         InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         var ct = context.CancellationToken;
         // Ends normally when the coordinator stops (StreamShutdown): a client that sees the stream end before the
@@ -181,10 +188,11 @@ public sealed class EvaluationService(
         }
     }
 
+    [Authorize(Policy = CoordinatorPolicies.Evaluator)]
     public override async Task<Contracts.V1.Evaluation> CancelEvaluation(CancelEvaluationRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var caller = EvaluatorIdentity.Of(context).Require(ApiRole.Evaluator, "cancel evaluations");
+        var caller = EvaluatorIdentity.Of(context);
         InvalidArgument.ThrowIfEmpty(request.EvaluationId, "evaluation_id");
         var ct = context.CancellationToken;
         var evaluation = await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
@@ -200,7 +208,6 @@ public sealed class EvaluationService(
     public override async Task<ListNodesResponse> ListNodes(ListNodesRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(request);
-        _ = EvaluatorIdentity.Of(context).Require(ApiRole.Viewer, "list nodes");
         var pageSize = PageTokens.PageSize(request.PageSize, 0, PageTokens.DefaultNodePageSize, PageTokens.MaxNodePageSize);
         var after = PageTokens.ParseNode(request.PageToken);
         var (page, nextAfter) = await readModel.NodesPageAsync(pageSize, after, context.CancellationToken).ConfigureAwait(false);

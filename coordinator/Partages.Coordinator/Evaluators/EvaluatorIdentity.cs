@@ -1,33 +1,33 @@
+using System.Security.Claims;
 using Grpc.Core;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Evaluators;
 
-/// <summary>Who is calling the evaluator API: the API token's name (the owner of what it submits) and role.</summary>
+/// <summary>
+/// Who is calling the evaluator API: the API token's name (the owner of what it submits) and role. What each role may
+/// call is a policy (<see cref="CoordinatorPolicies"/>); whose evaluations it sees, <see cref="EvaluationAccess"/>.
+/// </summary>
 public sealed record EvaluatorIdentity(string Name, ApiRole Role)
 {
-    private const string UserStateKey = "partages.evaluator";
-
     /// <summary>The SHA-256 of the token the caller presented: what live streams check to end when it is revoked or replaced.</summary>
     public string TokenSha256 { get; init; } = "";
 
-    /// <summary>Admins may do everything, evaluators submit and cancel their own work, viewers only read.</summary>
-    public bool Has(ApiRole role) => Role >= role;
-
-    internal void AttachTo(ServerCallContext context) => context.UserState[UserStateKey] = this;
-
-    /// <summary>The identity the <see cref="ApiTokenInterceptor"/> attached to this call.</summary>
+    /// <summary>The caller <see cref="ApiTokenAuthenticationHandler"/> authenticated for this gRPC call.</summary>
     public static EvaluatorIdentity Of(ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        return context.UserState.TryGetValue(UserStateKey, out var value) && value is EvaluatorIdentity identity
-            ? identity
-            : throw new RpcException(new Status(StatusCode.Unauthenticated, "An API token is required."));
+        return Of(context.GetHttpContext().User);
     }
 
-    /// <summary>Throws PermissionDenied unless the caller's role is at least <paramref name="role"/>.</summary>
-    public EvaluatorIdentity Require(ApiRole role, string action) =>
-        Has(role)
-            ? this
-            : throw new RpcException(new Status(StatusCode.PermissionDenied, $"The {Role.ToString().ToLowerInvariant()} token '{Name}' may not {action}; it needs the {role.ToString().ToLowerInvariant()} role."));
+    /// <summary>The caller <see cref="ApiTokenAuthenticationHandler"/> authenticated, from its claims.</summary>
+    public static EvaluatorIdentity Of(ClaimsPrincipal user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        return user.Identity is { IsAuthenticated: true, AuthenticationType: ApiTokenAuthenticationHandler.SchemeName, Name: { } name }
+            && Enum.TryParse<ApiRole>(user.FindFirst(ClaimTypes.Role)?.Value, ignoreCase: true, out var role)
+            ? new EvaluatorIdentity(name, role) { TokenSha256 = user.FindFirst(ApiTokenAuthenticationHandler.TokenSha256Claim)?.Value ?? "" }
+            : throw new InvalidOperationException("The request was not authorized by an API-token policy.");
+    }
 }

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Audit;
-using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 using Partages.Coordinator.ReadModel;
@@ -49,30 +48,23 @@ public static class CoordinatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Enrollment/, Sessions/, Evaluators/: the three gRPC services, reflection, and API-token authentication.</summary>
+    /// <summary>Enrollment/, Sessions/, Evaluators/: the three gRPC services and reflection (who may call what: Auth/).</summary>
     public static IServiceCollection AddCoordinatorGrpc(this IServiceCollection services, CoordinatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddSingleton<ApiTokenInterceptor>();
         services.AddGrpc(grpc =>
         {
             // Exception text reaches callers only when an operator switches this on.
             grpc.EnableDetailedErrors = options.EnableDetailedErrors;
             grpc.MaxReceiveMessageSize = 8 * 1024 * 1024;
-        })
-        .AddServiceOptions<EvaluationService>(service => service.Interceptors.Add<ApiTokenInterceptor>());
+        });
         services.AddGrpcReflection();
         return services;
     }
 
-    /// <summary>Sessions/: who is connected, and how node certificates map to enrolled nodes; Audit/: the nodes' audit anchors.</summary>
-    public static IServiceCollection AddNodeSessions(this IServiceCollection services)
-    {
-        services.AddSingleton<NodeSessionRegistry>();
-        services.AddSingleton<NodeAuthenticator>();
-        services.AddSingleton<AuditAnchors>();
-        return services;
-    }
+    /// <summary>Sessions/: who is connected; Audit/: the nodes' audit anchors.</summary>
+    public static IServiceCollection AddNodeSessions(this IServiceCollection services) =>
+        services.AddSingleton<NodeSessionRegistry>().AddSingleton<AuditAnchors>();
 
     /// <summary>
     /// Scheduling/: the run ledger and the parts that write through it (submission, sessions and their inbox, results,

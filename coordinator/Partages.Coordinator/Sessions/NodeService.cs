@@ -1,8 +1,10 @@
 using Grpc.Core;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Audit;
+using Partages.Coordinator.Auth;
 using Partages.Coordinator.Hosting;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Scheduling;
@@ -10,12 +12,14 @@ using Partages.Coordinator.Scheduling;
 namespace Partages.Coordinator.Sessions;
 
 /// <summary>
-/// The node plane. Every call first proves the caller is an enrolled, non-revoked node by its client certificate.
+/// The node plane. Every call must come from an enrolled, non-revoked node, proved by its client certificate
+/// (<see cref="NodeCertificates"/>, the node policy).
 /// Session: hello first, then a welcome (with the node's audit anchor) and the node's offers; the node's messages drive
 /// its runs' states.
 /// </summary>
+[Authorize(Policy = CoordinatorPolicies.Node)]
+[GrpcRefusal("A node client certificate is required; enroll the node first.")]
 public sealed partial class NodeService(
-    NodeAuthenticator authenticator,
     RunScheduler scheduler,
     AuditAnchors auditAnchors,
     ArtifactTransfer artifacts,
@@ -28,7 +32,7 @@ public sealed partial class NodeService(
         ArgumentNullException.ThrowIfNull(requestStream);
         ArgumentNullException.ThrowIfNull(responseStream);
         ArgumentNullException.ThrowIfNull(context);
-        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var node = NodeIdentity.Of(context);
         var callEnded = context.CancellationToken;
         var stopping = lifetime.ApplicationStopping;
         if (stopping.IsCancellationRequested)
@@ -117,7 +121,7 @@ public sealed partial class NodeService(
     public override async Task DownloadArtifact(DownloadArtifactRequest request, IServerStreamWriter<ArtifactChunk> responseStream, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var node = NodeIdentity.Of(context);
         using var ended = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken, lifetime.ApplicationStopping);
         try
         {
@@ -135,7 +139,7 @@ public sealed partial class NodeService(
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(context);
-        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var node = NodeIdentity.Of(context);
         var stored = await scheduler.SubmitResultAsync(node, request.RunId, request.ResultJson, request.ResultSha256, ManifestIntake.FromNode(request.Manifest), request.AuditHead, context.CancellationToken).ConfigureAwait(false);
         return new SubmitResultResponse { Stored = stored };
     }
@@ -144,7 +148,7 @@ public sealed partial class NodeService(
     public override async Task<AuditAnchor> GetAuditAnchor(GetAuditAnchorRequest request, ServerCallContext context)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var node = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        var node = NodeIdentity.Of(context);
         return await auditAnchors.ReadAsync(node.Id, context.CancellationToken).ConfigureAwait(false);
     }
 

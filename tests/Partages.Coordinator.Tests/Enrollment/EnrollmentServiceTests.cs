@@ -1,34 +1,18 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Enrollment;
 
-public sealed class EnrollmentServiceTests
+public sealed class EnrollmentServiceTests : CoordinatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty("the coordinator should log no error during these tests");
-    }
-
     [Test]
     public async Task Enroll_ValidToken_IssuesClientCertificateThatOpensASession()
     {
-        var (token, caPin) = await _coordinator.EnrollmentTokenAsync("enroll-ok");
+        var (token, caPin) = await Server.EnrollmentTokenAsync("enroll-ok");
         var (key, csr) = TestPki.CreateCsr("enroll-ok");
         using var _ = key;
 
-        var response = await _coordinator.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = csr, AgentVersion = "test/1" });
+        var response = await Server.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = csr, AgentVersion = "test/1" });
 
         using var certificate = X509Certificate2.CreateFromPem(response.CertificatePem);
         certificate.Subject.Should().Be("CN=enroll-ok");
@@ -39,7 +23,7 @@ public sealed class EnrollmentServiceTests
         Convert.ToHexStringLower(SHA256.HashData(ca.RawData)).Should().Be(caPin, "the CA returned is the one the token's pin names");
         response.NodeName.Should().Be("enroll-ok");
 
-        var node = new TestNode(_coordinator, "enroll-ok", TestPki.WithKey(response.CertificatePem, key));
+        var node = new TestNode(Server, "enroll-ok", TestPki.WithKey(response.CertificatePem, key));
         await using var session = await node.ConnectAsync();
         var welcome = await session.ReadWelcomeAsync();
         welcome.NodeName.Should().Be("enroll-ok");
@@ -51,8 +35,8 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_ReusedToken_Unauthenticated()
     {
-        var (token, _) = await _coordinator.EnrollmentTokenAsync("enroll-reuse");
-        var client = _coordinator.EnrollmentClient();
+        var (token, _) = await Server.EnrollmentTokenAsync("enroll-reuse");
+        var client = Server.EnrollmentClient();
         await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = TestPki.CreateCsr("enroll-reuse").CsrPem });
 
         var again = async () => await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = TestPki.CreateCsr("enroll-reuse").CsrPem });
@@ -63,11 +47,11 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_ExpiredToken_Unauthenticated()
     {
-        var (token, _) = await _coordinator.EnrollmentTokenAsync("enroll-expired", ttlHours: 1);
+        var (token, _) = await Server.EnrollmentTokenAsync("enroll-expired", ttlHours: 1);
         // The admin command uses the wall clock; move the server's clock past the token's hour.
-        _coordinator.Time.Advance(TimeSpan.FromHours(2));
+        Server.Time.Advance(TimeSpan.FromHours(2));
 
-        var enroll = async () => await _coordinator.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = TestPki.CreateCsr("enroll-expired").CsrPem });
+        var enroll = async () => await Server.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = TestPki.CreateCsr("enroll-expired").CsrPem });
 
         (await enroll.Should().ThrowAsync<RpcException>()).Which.Status.Should().Match<Status>(s => s.StatusCode == StatusCode.Unauthenticated && s.Detail.Contains("expired"));
     }
@@ -75,7 +59,7 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_UnknownToken_Unauthenticated()
     {
-        var enroll = async () => await _coordinator.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = "pte_not-a-token", CsrPem = TestPki.CreateCsr("x").CsrPem });
+        var enroll = async () => await Server.EnrollmentClient().EnrollAsync(new EnrollRequest { EnrollmentToken = "pte_not-a-token", CsrPem = TestPki.CreateCsr("x").CsrPem });
 
         (await enroll.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
     }
@@ -83,8 +67,8 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_CsrForAnotherNodeName_InvalidArgumentAndTokenStillUsable()
     {
-        var (token, _) = await _coordinator.EnrollmentTokenAsync("enroll-name");
-        var client = _coordinator.EnrollmentClient();
+        var (token, _) = await Server.EnrollmentTokenAsync("enroll-name");
+        var client = Server.EnrollmentClient();
 
         var wrongName = async () => await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = TestPki.CreateCsr("someone-else").CsrPem });
 
@@ -96,10 +80,10 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_MalformedCsrOrWeakKey_InvalidArgument()
     {
-        var (token, _) = await _coordinator.EnrollmentTokenAsync("enroll-bad-csr");
+        var (token, _) = await Server.EnrollmentTokenAsync("enroll-bad-csr");
         using var weak = RSA.Create(1024);
         var weakCsr = new CertificateRequest("CN=enroll-bad-csr", weak, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1).CreateSigningRequestPem();
-        var client = _coordinator.EnrollmentClient();
+        var client = Server.EnrollmentClient();
 
         var garbage = async () => await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----" });
         var weakKey = async () => await client.EnrollAsync(new EnrollRequest { EnrollmentToken = token, CsrPem = weakCsr });
@@ -111,13 +95,14 @@ public sealed class EnrollmentServiceTests
     [Test]
     public async Task Enroll_KnownNodeWithFreshToken_ReplacesCertificate()
     {
-        var first = await _coordinator.EnrollNodeAsync("enroll-again");
-        var second = await _coordinator.EnrollNodeAsync("enroll-again");
+        var first = await Server.EnrollNodeAsync("enroll-again");
+        var second = await Server.EnrollNodeAsync("enroll-again");
 
         await using var session = await second.ConnectAsync();
         (await session.ReadWelcomeAsync()).NodeName.Should().Be("enroll-again");
         await using var old = await first.ConnectAsync();
         var read = async () => await old.ReadAsync();
-        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await read.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.Unauthenticated, "This certificate is not the current certificate of an enrolled node."));
     }
 }

@@ -1,7 +1,3 @@
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Evaluators;
 
 public sealed class EvaluationServiceTests : EvaluatorFixture
@@ -59,8 +55,9 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
         var submit = async () => await Evaluations.SubmitAsync(anonymous, Bundle, Evaluations.Spec(), "site-a");
         var list = async () => await anonymous.ListEvaluationsAsync(new ListEvaluationsRequest());
 
-        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
-        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        var required = new Status(StatusCode.Unauthenticated, "An API token is required: send 'authorization: Bearer <token>'.");
+        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(required);
+        (await list.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(required);
     }
 
     [Test]
@@ -70,7 +67,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
 
         var list = async () => await stranger.ListEvaluationsAsync(new ListEvaluationsRequest());
 
-        (await list.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await list.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.Unauthenticated, "The API token is not valid."));
     }
 
     [Test]
@@ -85,7 +82,8 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
         var cancel = async () => await viewer.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
 
         read.Owner.Should().Be("alice");
-        (await submit.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
+        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.PermissionDenied, "The viewer token 'victor' may not call SubmitEvaluation; it needs the evaluator role."));
         (await upload.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
         (await cancel.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.PermissionDenied);
     }
@@ -111,9 +109,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task GetAndWatchEvaluation_OtherEvaluatorsEvaluation_NotFoundLikeAnUnknownIdButAdminAndViewerSeeIt()
     {
-        var carol = Server.EvaluatorClient(await Server.ApiTokenAsync("carol", "evaluator"));
-        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-reader", "admin"));
-        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor", "viewer"));
+        var (carol, admin, viewer) = await OneOfEachRoleAsync("carol", "root-reader", "auditor");
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-own"), "site-a");
 
         var get = async () => await carol.GetEvaluationAsync(new GetEvaluationRequest { EvaluationId = evaluation.Id });
@@ -135,9 +131,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task ListEvaluations_Evaluator_OnlyItsOwnWhileAdminAndViewerSeeEveryone()
     {
-        var dave = Server.EvaluatorClient(await Server.ApiTokenAsync("dave", "evaluator"));
-        var admin = Server.EvaluatorClient(await Server.ApiTokenAsync("root-lister", "admin"));
-        var viewer = Server.EvaluatorClient(await Server.ApiTokenAsync("auditor-lister", "viewer"));
+        var (dave, admin, viewer) = await OneOfEachRoleAsync("dave", "root-lister", "auditor-lister");
         var alices = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("alices-listed"), "site-a");
         var daves = await Evaluations.SubmitAsync(dave, Bundle, Evaluations.Spec("daves-listed"), "site-a");
 
@@ -218,4 +212,11 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
 
         listed.Evaluations.Select(e => e.Id).Should().Equal(second.Id, first.Id);
     }
+
+    /// <summary>Clients for a new evaluator, a new admin and a new viewer token (besides the fixture's evaluator, alice).</summary>
+    private async Task<(EvaluationService.EvaluationServiceClient Evaluator, EvaluationService.EvaluationServiceClient Admin, EvaluationService.EvaluationServiceClient Viewer)> OneOfEachRoleAsync(
+        string evaluator, string admin, string viewer) =>
+        (Server.EvaluatorClient(await Server.ApiTokenAsync(evaluator, "evaluator")),
+         Server.EvaluatorClient(await Server.ApiTokenAsync(admin, "admin")),
+         Server.EvaluatorClient(await Server.ApiTokenAsync(viewer, "viewer")));
 }

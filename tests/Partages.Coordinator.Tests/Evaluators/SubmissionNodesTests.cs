@@ -1,36 +1,22 @@
 using System.Text;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Evaluators;
 
 /// <summary>The nodes an evaluation names are held to one rule, whether the request or the spec names them.</summary>
-public sealed class SubmissionNodesTests
+public sealed class SubmissionNodesTests : EvaluatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-    private EvaluationService.EvaluationServiceClient _evaluator = null!;
-    private string _bundle = "";
+    protected override string EvaluatorName => "nodes-evaluator";
 
     [OneTimeSetUp]
-    public async Task StartAsync()
-    {
-        _coordinator = await TestCoordinator.StartAsync();
-        _evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync("nodes-evaluator", "evaluator"));
-        await _coordinator.EnrollNodeAsync("site-a");
-        _bundle = (await Evaluations.UploadBundleAsync(_evaluator)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _coordinator.DisposeAsync();
+    public async Task EnrollAsync() => await Server.EnrollNodeAsync("site-a");
 
     [Test]
     public async Task SubmitEvaluation_RequestNamesMoreNodesThanTheCap_InvalidArgumentWithTheCount()
     {
         var nodes = Enumerable.Range(0, NodeNames.MaxTargets + 1).Select(i => $"site-{i}").ToArray();
 
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), nodes);
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), nodes);
 
         var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -40,7 +26,7 @@ public sealed class SubmissionNodesTests
     [Test]
     public async Task SubmitEvaluation_RequestNodeNameBreaksTheRule_InvalidArgumentWithoutEchoingItWhole()
     {
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, Evaluations.Spec(), "site-a", new string('x', 5_000));
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), "site-a", new string('x', 5_000));
 
         var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -56,7 +42,7 @@ public sealed class SubmissionNodesTests
         var spec = Evaluations.Spec() + $"\nnodes: [&n {new string('n', 60)}, {aliases}]\n";
         Encoding.UTF8.GetByteCount(spec).Should().BeLessThan(64 * 1024);
 
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec);
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec);
 
         var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -69,7 +55,7 @@ public sealed class SubmissionNodesTests
     {
         var spec = Evaluations.Spec() + $"\nnodes: [{new string('a', 64)}]\n";
 
-        var submit = async () => await Evaluations.SubmitAsync(_evaluator, _bundle, spec);
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec);
 
         var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);

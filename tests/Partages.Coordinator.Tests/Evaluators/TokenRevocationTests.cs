@@ -1,9 +1,6 @@
 using System.Net.Http.Headers;
-using Grpc.Core;
 using Microsoft.Extensions.DependencyInjection;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Evaluators;
 
@@ -12,21 +9,11 @@ namespace Partages.Coordinator.Tests.Evaluators;
 /// the JSON API's server-sent events, the dashboard's live regions and WatchEvaluation. The token watch runs on the
 /// coordinator's clock, which the tests move; then they wait for the stream's end with a timeout, never a pause.
 /// </summary>
-public sealed class TokenRevocationTests
+public sealed class TokenRevocationTests : CoordinatorFixture
 {
-    private TestCoordinator _coordinator = null!;
+    protected override string[] Settings => ["--Coordinator:TokenCheckIntervalSeconds=2"];
+
     private int _names;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync(settings: ["--Coordinator:TokenCheckIntervalSeconds=2"]);
-
-    [OneTimeTearDown]
-    public async Task StopAsync()
-    {
-        var errors = _coordinator.Errors.Errors.ToList();
-        await _coordinator.DisposeAsync();
-        errors.Should().BeEmpty();
-    }
 
     [TestCase("/api/v1/nodes/events", false, true, TestName = "NodesEvents_TokenReplaced_StreamEnds")]
     [TestCase("/api/v1/evaluations/events", false, false, TestName = "EvaluationsEvents_TokenRevoked_StreamEnds")]
@@ -35,7 +22,7 @@ public sealed class TokenRevocationTests
     public async Task ServerSentEvents_TokenGone_StreamEnds(string path, bool cookie, bool replace)
     {
         var name = NewName();
-        var token = await _coordinator.ApiTokenAsync(name, "viewer");
+        var token = await Server.ApiTokenAsync(name, "viewer");
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         if (cookie)
         {
@@ -46,7 +33,7 @@ public sealed class TokenRevocationTests
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
 
-        using var response = await _coordinator.Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Server.Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         response.IsSuccessStatusCode.Should().BeTrue();
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         (await FirstDataLineAsync(reader)).Should().NotBeNull("the stream sends its first snapshot at once");
@@ -61,8 +48,8 @@ public sealed class TokenRevocationTests
     public async Task WatchEvaluation_TokenReplaced_EndsUnauthenticated()
     {
         var name = NewName();
-        var evaluator = _coordinator.EvaluatorClient(await _coordinator.ApiTokenAsync(name, "evaluator"));
-        await _coordinator.EnrollNodeAsync("never-connects");
+        var evaluator = Server.EvaluatorClient(await Server.ApiTokenAsync(name, "evaluator"));
+        await Server.EnrollNodeAsync("never-connects");
         var bundle = await Evaluations.UploadBundleAsync(evaluator);
         var evaluation = await Evaluations.SubmitAsync(evaluator, bundle.Sha256, Evaluations.Spec(), "never-connects");
         using var call = evaluator.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluation.Id }, deadline: TestCoordinator.Deadline());
@@ -80,10 +67,10 @@ public sealed class TokenRevocationTests
     [Test]
     public async Task NodesEvents_OtherTokenReplaced_StreamStaysOpen()
     {
-        var token = await _coordinator.ApiTokenAsync(NewName(), "viewer");
+        var token = await Server.ApiTokenAsync(NewName(), "viewer");
         using var request = new HttpRequestMessage(HttpMethod.Get, "/api/v1/nodes/events");
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        using var response = await _coordinator.Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+        using var response = await Server.Http().SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
         using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
         await FirstDataLineAsync(reader);
         var open = Watch.Count;
@@ -93,7 +80,7 @@ public sealed class TokenRevocationTests
         Watch.Count.Should().Be(open, "only the streams of the replaced token end");
     }
 
-    private ApiTokenWatch Watch => _coordinator.App.Services.GetRequiredService<ApiTokenWatch>();
+    private ApiTokenWatch Watch => Server.App.Services.GetRequiredService<ApiTokenWatch>();
 
     private string NewName() => $"streamer-{Interlocked.Increment(ref _names)}";
 
@@ -102,16 +89,16 @@ public sealed class TokenRevocationTests
     {
         if (replace)
         {
-            await _coordinator.ApiTokenAsync(name, "viewer");
+            await Server.ApiTokenAsync(name, "viewer");
         }
         else
         {
-            var (exit, _, error) = await _coordinator.AdminAsync("admin", "revoke-api-token", "--data-dir", _coordinator.DataDir, "--name", name);
+            var (exit, _, error) = await Server.AdminAsync("admin", "revoke-api-token", "--data-dir", Server.DataDir, "--name", name);
             exit.Should().Be(0, error);
         }
 
         var checkedOnce = Watch.NextCheck;
-        _coordinator.Time.Advance(TimeSpan.FromSeconds(2));
+        Server.Time.Advance(TimeSpan.FromSeconds(2));
         await checkedOnce.WaitAsync(TestCoordinator.CallTimeout);
     }
 

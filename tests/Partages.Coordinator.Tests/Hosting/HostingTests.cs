@@ -5,23 +5,15 @@ using Partages.Coordinator.Hosting;
 
 namespace Partages.Coordinator.Tests.Hosting;
 
-public sealed class HostingTests
+public sealed class HostingTests : CoordinatorFixture
 {
-    private TestCoordinator _coordinator = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync();
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _coordinator.DisposeAsync();
-
     [TestCase("/healthz")]
     [TestCase("/readyz")]
     public async Task HealthEndpoint_OverHttp1_Healthy(string path)
     {
         using var http = HttpClient(HttpVersion.Version11);
 
-        using var response = await http.GetAsync(new Uri(_coordinator.Address, path));
+        using var response = await http.GetAsync(new Uri(Server.Address, path));
 
         response.StatusCode.Should().Be(HttpStatusCode.OK);
         response.Version.Should().Be(HttpVersion.Version11);
@@ -34,7 +26,7 @@ public sealed class HostingTests
     [TestCase("partages.v1.EvaluationService")]
     public async Task GrpcHealthCheck_ServerAndEachService_Serving(string service)
     {
-        var health = new Grpc.Health.V1.Health.HealthClient(_coordinator.Channel());
+        var health = new Grpc.Health.V1.Health.HealthClient(Server.Channel());
 
         var response = await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = service }, deadline: TestCoordinator.Deadline());
 
@@ -44,7 +36,7 @@ public sealed class HostingTests
     [Test]
     public async Task GrpcHealthCheck_UnknownService_NotFound()
     {
-        var health = new Grpc.Health.V1.Health.HealthClient(_coordinator.Channel());
+        var health = new Grpc.Health.V1.Health.HealthClient(Server.Channel());
 
         var check = async () => await health.CheckAsync(new Grpc.Health.V1.HealthCheckRequest { Service = "partages.v1.NoSuchService" }, deadline: TestCoordinator.Deadline());
 
@@ -56,7 +48,7 @@ public sealed class HostingTests
     {
         using var http = HttpClient(HttpVersion.Version20);
 
-        using var response = await http.GetAsync(new Uri(_coordinator.Address, "/healthz"));
+        using var response = await http.GetAsync(new Uri(Server.Address, "/healthz"));
 
         response.Version.Should().Be(HttpVersion.Version20);
     }
@@ -66,10 +58,10 @@ public sealed class HostingTests
     {
         using var http = HttpClient(HttpVersion.Version11);
 
-        var pem = await http.GetStringAsync(new Uri(_coordinator.Address, "/.well-known/partages/ca.crt"));
+        var pem = await http.GetStringAsync(new Uri(Server.Address, "/.well-known/partages/ca.crt"));
 
         using var served = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(pem);
-        var onDisk = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(_coordinator.DataDir, "pki", "ca.crt"));
+        var onDisk = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificateFromFile(Path.Combine(Server.DataDir, "pki", "ca.crt"));
         served.RawData.Should().Equal(onDisk.RawData);
         served.HasPrivateKey.Should().BeFalse();
     }
@@ -77,12 +69,12 @@ public sealed class HostingTests
     [Test]
     public void DataDir_PkiCreatedOnFirstStart()
     {
-        var pki = Path.Combine(_coordinator.DataDir, "pki");
+        var pki = Path.Combine(Server.DataDir, "pki");
 
         File.Exists(Path.Combine(pki, "ca.pfx")).Should().BeTrue();
         File.Exists(Path.Combine(pki, "ca.crt")).Should().BeTrue();
         File.Exists(Path.Combine(pki, "server.pfx")).Should().BeTrue();
-        File.Exists(Path.Combine(_coordinator.DataDir, "coordinator.db")).Should().BeTrue();
+        File.Exists(Path.Combine(Server.DataDir, "coordinator.db")).Should().BeTrue();
         if (!OperatingSystem.IsWindows())
         {
             File.GetUnixFileMode(Path.Combine(pki, "ca.pfx")).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
@@ -119,7 +111,7 @@ public sealed class HostingTests
 
     private HttpClient HttpClient(Version version) => new(new SocketsHttpHandler
     {
-        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(_coordinator.CaCertificate) },
+        SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = TestPki.TrustOnly(Server.CaCertificate) },
     })
     {
         DefaultRequestVersion = version,

@@ -3,28 +3,19 @@ using System.Net;
 namespace Partages.Coordinator.Tests.Hosting;
 
 /// <summary>HSTS on the HTTPS port, and the dashboard's sign-in limited per client address.</summary>
-public sealed class WebSecurityTests
+public sealed class WebSecurityTests : CoordinatorFixture
 {
     private const string HostName = "coordinator.test";
-    private TestCoordinator _coordinator = null!;
 
-    [OneTimeSetUp]
-    public async Task StartAsync() => _coordinator = await TestCoordinator.StartAsync(settings:
-    [
-        "--Coordinator:LoginAttemptsPerMinute=3",
-        $"--Coordinator:ServerHostNames:0={HostName}",
-    ]);
-
-    [OneTimeTearDown]
-    public async Task StopAsync() => await _coordinator.DisposeAsync();
+    protected override string[] Settings => ["--Coordinator:LoginAttemptsPerMinute=3", $"--Coordinator:ServerHostNames:0={HostName}"];
 
     [Test]
     public async Task AnyAnswer_ToTheCoordinatorsName_CarriesStrictTransportSecurity()
     {
-        var http = _coordinator.Http();
+        var http = Server.Http();
         using var request = new HttpRequestMessage(HttpMethod.Get, "/healthz");
         // The HSTS middleware leaves localhost and loopback addresses out; a coordinator is reached by its name.
-        request.Headers.Host = $"{HostName}:{_coordinator.Address.Port}";
+        request.Headers.Host = $"{HostName}:{Server.Address.Port}";
 
         using var response = await http.SendAsync(request);
 
@@ -35,7 +26,7 @@ public sealed class WebSecurityTests
     [Test]
     public async Task DashboardLogin_MoreAttemptsThanTheLimit_429WithRetryAfter()
     {
-        var http = _coordinator.Http();
+        var http = Server.Http();
         var answers = new List<HttpResponseMessage>();
         for (var attempt = 0; attempt < 4; attempt++)
         {

@@ -1,14 +1,15 @@
 namespace Partages.Coordinator.Tests.Infrastructure;
 
 /// <summary>
-/// One coordinator per test class, started with the class's <see cref="Settings"/>; at the end it is stopped and the
-/// class fails if it logged an error. A class needing more adds its own [OneTimeSetUp], which NUnit runs after this one.
+/// One coordinator per test class, started with <see cref="Settings"/> and stopped at the end; the class fails if the
+/// coordinator logged an error. A class needing more (tokens, nodes) adds its own [OneTimeSetUp], which NUnit runs
+/// after this one.
 /// </summary>
 public abstract class CoordinatorFixture
 {
     protected TestCoordinator Server { get; private set; } = null!;
 
-    /// <summary>Command-line settings of the coordinator (<c>--Coordinator:LeaseSeconds=5</c>).</summary>
+    /// <summary>Command-line style settings (<c>--Coordinator:Name=value</c>) for this class's coordinator.</summary>
     protected virtual string[] Settings => [];
 
     [OneTimeSetUp]

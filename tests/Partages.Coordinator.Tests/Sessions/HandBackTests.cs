@@ -1,6 +1,3 @@
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Sessions;
 
 /// <summary>A stopping node agent gives its unfinished run back (JobHandedBack): nothing is lost, nothing fails.</summary>

@@ -1,7 +1,3 @@
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Sessions;
 
 public sealed class NodeServiceTests : EvaluatorFixture
@@ -19,7 +15,8 @@ public sealed class NodeServiceTests : EvaluatorFixture
             await call.ResponseStream.MoveNext(CancellationToken.None);
         };
 
-        (await open.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await open.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(
+            new Status(StatusCode.Unauthenticated, "A node client certificate is required; enroll the node first."));
     }
 
     [Test]
@@ -74,7 +71,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
         await using var session = await node.ConnectAsync();
         var read = async () => await session.ReadAsync();
 
-        (await read.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
+        (await read.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Status(StatusCode.Unauthenticated, "Node 'revoked-node' has been revoked."));
     }
 
     [Test]
@@ -141,17 +138,8 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task Session_ReconnectWithRunStillActive_KeepsRunWithoutNewOffer()
     {
-        var node = await Server.EnrollNodeAsync("reconnect-active");
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("reconnect-active"), "reconnect-active");
-        var runId = evaluation.Runs.Single().Id;
-        await using (var first = await node.ConnectAsync())
-        {
-            await first.ReadWelcomeAsync();
-            await first.ReadOfferAsync();
-            await first.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
-            await first.CloseAsync();
-        }
+        var (node, evaluation, runId) = await NodeWithRunAsync("reconnect-active");
+        await AcceptThenCloseAsync(node, evaluation.Id, runId);
 
         await using var second = await node.ConnectAsync(runId);
         await second.ReadWelcomeAsync();
@@ -165,8 +153,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task Session_ReconnectWithoutOfferedRun_OffersItAgain()
     {
-        var node = await Server.EnrollNodeAsync("reoffer");
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("reoffer"), "reoffer");
+        var (node, evaluation, _) = await NodeWithRunAsync("reoffer");
         await using (var first = await node.ConnectAsync())
         {
             await first.ReadWelcomeAsync();
@@ -183,19 +170,12 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task Session_NodeKeepsLosingAcceptedRun_OfferedAgainThenFailedAfterMaxAttempts()
     {
-        var node = await Server.EnrollNodeAsync("forgetful");
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("forgetful"), "forgetful");
-        var runId = evaluation.Runs.Single().Id;
+        var (node, evaluation, runId) = await NodeWithRunAsync("forgetful");
 
         // MaxRunAttempts is 3: the node accepts, then comes back without the run (an agent restart), three times.
         for (var attempt = 1; attempt <= 3; attempt++)
         {
-            await using var session = await node.ConnectAsync();
-            await session.ReadWelcomeAsync();
-            (await session.ReadOfferAsync()).RunId.Should().Be(runId);
-            await session.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
-            await session.CloseAsync();
+            await AcceptThenCloseAsync(node, evaluation.Id, runId);
         }
 
         await using var last = await node.ConnectAsync();
@@ -209,17 +189,8 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task Session_HelloListsRunCancelledMeanwhile_CancelJobSent()
     {
-        var node = await Server.EnrollNodeAsync("was-away");
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("was-away"), "was-away");
-        var runId = evaluation.Runs.Single().Id;
-        await using (var first = await node.ConnectAsync())
-        {
-            await first.ReadWelcomeAsync();
-            await first.ReadOfferAsync();
-            await first.AcceptAsync(runId);
-            await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Accepted);
-            await first.CloseAsync();
-        }
+        var (node, evaluation, runId) = await NodeWithRunAsync("was-away");
+        await AcceptThenCloseAsync(node, evaluation.Id, runId);
 
         await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
         await using var second = await node.ConnectAsync(runId);
@@ -280,5 +251,24 @@ public sealed class NodeServiceTests : EvaluatorFixture
         listed.OnnxruntimeVersion.Should().Be("1.31.1");
         listed.Datasets.Single().Name.Should().Be("amr-reports");
         listed.Revoked.Should().BeFalse();
+    }
+
+    /// <summary>A node enrolled as <paramref name="name"/>, and an evaluation of the same name submitted to it alone.</summary>
+    private async Task<(TestNode Node, Partages.Contracts.V1.Evaluation Evaluation, string RunId)> NodeWithRunAsync(string name)
+    {
+        var node = await Server.EnrollNodeAsync(name);
+        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(name), name);
+        return (node, evaluation, evaluation.Runs.Single().Id);
+    }
+
+    /// <summary>One session in which the node is offered the run and accepts it, then hangs up.</summary>
+    private async Task AcceptThenCloseAsync(TestNode node, string evaluationId, string runId)
+    {
+        await using var session = await node.ConnectAsync();
+        await session.ReadWelcomeAsync();
+        (await session.ReadOfferAsync()).RunId.Should().Be(runId);
+        await session.AcceptAsync(runId);
+        await Evaluations.WatchUntilAsync(Evaluator, evaluationId, e => e.Runs.Single().State == RunState.Accepted);
+        await session.CloseAsync();
     }
 }
