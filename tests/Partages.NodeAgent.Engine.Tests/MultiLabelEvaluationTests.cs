@@ -124,20 +124,6 @@ public sealed class MultiLabelEvaluationTests
         await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("*needs a jsonl dataset with \"labels\" arrays");
     }
 
-    [Test]
-    public void Add_ThresholdAndFlags_CountsEachLabelOneVsRest()
-    {
-        var counts = new MultiLabelCounts(["a", "b"]);
-
-        counts.Add([true, false], [true, true]);
-        counts.Add([false, true], [false, false]);
-
-        counts[0].Should().Be((1L, 0L, 0L, 1L));
-        counts[1].Should().Be((0L, 1L, 1L, 0L));
-        counts.DocumentCount.Should().Be(2);
-        counts.ExactMatches.Should().Be(0);
-    }
-
     private EvaluationJob Job(ModelManifest manifest, params string[] lines)
     {
         var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");

@@ -71,7 +71,7 @@ public sealed record ResultsAnalysis(
         var labels = document.Pooled?.ConfusionMatrix.Labels ?? document.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var sites = document.PerSite.Select(s => Row(s.Key, s.Value)).ToList();
         var forests = labels.Select(label => Forest(label, document.PerSite)).ToList();
-        var entities = document.Task == Partages.Evaluation.Bundles.TaskTypes.TokenClassification ? EntityAnalysis.From(document, labels) : null;
+        var entities = Partages.Evaluation.Tasks.TaskRegistry.Find(document.Task)?.CountsEntities == true ? EntityAnalysis.From(document, labels) : null;
         return new ResultsAnalysis(
             labels,
             sites,

@@ -1,0 +1,19 @@
+using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks.MultiLabel;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.LocalMode;
+using Partages.NodeAgent.Engine.Scoring;
+
+namespace Partages.NodeAgent.Engine.Tasks.MultiLabel;
+
+/// <summary>The engine's side of <see cref="MultiLabelTask"/>: a <c>labels</c> array per document (jsonl only), <see cref="MultiLabelScorer"/> at the manifest's threshold.</summary>
+internal sealed class MultiLabelEngineTask : ClassificationEngineTask
+{
+    public override string Name => MultiLabelTask.TaskName;
+
+    public override GoldKind Gold => GoldKind.MultiLabel;
+
+    public override TaskScorer CreateScorer(IReadOnlyList<string> labels, int[] manifestToSpec, ModelManifest manifest, IPredictionSink? predictions) =>
+        new MultiLabelScorer(new MultiLabelStatistics(labels), manifestToSpec, manifest.Threshold) { Labels = labels, Predictions = predictions };
+}
