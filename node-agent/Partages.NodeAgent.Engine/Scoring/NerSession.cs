@@ -76,24 +76,7 @@ internal sealed class NerSession : IDisposable
         using var mask = OrtValue.CreateTensorValueFromMemory(attentionMask, shape);
         using var types = TokenTypeIds ? OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape) : null;
         OrtValue[] inputs = types is null ? [ids, mask] : [ids, mask, types];
-        // One RunOptions per call: its terminate flag stays set once raised, and a call abandoned at the per-batch time
-        // limit must not end the calls after it.
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        try
-        {
-            outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new InvalidOperationException($"ONNX Runtime failed to score a batch of {rows} windows: {ex.Message}", ex);
-        }
-
+        var outputs = OnnxRun.Run(_session, _inputNames, inputs, _outputNames, $"a batch of {rows} windows", cancellationToken);
         using (outputs)
         {
             var outputShape = outputs[0].GetTensorTypeAndShape().Shape;
