@@ -1,18 +1,9 @@
 using System.Diagnostics;
 using System.Runtime;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.Engine.LocalMode;
 using Partages.NodeAgent.Engine.Metrics;
-using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Tasks;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine;
 

@@ -1,11 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
-
 namespace Partages.NodeAgent.Engine.Tests;
 
 /// <summary>The classification engine end to end: exact counts, lines set aside, progress, cancellation, options.</summary>

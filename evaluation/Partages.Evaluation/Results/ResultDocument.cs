@@ -75,22 +75,31 @@ public sealed record ResultDocument
         ArgumentNullException.ThrowIfNull(counts);
         var report = ClassificationMetrics.Compute(counts);
         var ranking = histograms is null ? null : RankingSections.From(counts.Labels, histograms);
+        return FromReport(task, counts.DocumentCount, new ConfusionMatrixDto(counts.Labels, counts.ToMatrix()), report, inputSummary) with
+        {
+            Intervals = RankingSections.Intervals(counts.Labels, report, counts.DocumentCount),
+            ScoreHistograms = ranking?.Histograms,
+            Auroc = ranking?.Auroc,
+            Auprc = ranking?.Auprc,
+            Calibration = calibration is null ? null : RankingSections.Calibration(calibration),
+        };
+    }
+
+    /// <summary>The members every task's result has, from its report; the task adds its own sections with <c>with</c>.</summary>
+    public static ResultDocument FromReport(string task, long documents, ConfusionMatrixDto matrix, ClassificationReport report, InputSummary inputSummary)
+    {
+        ArgumentNullException.ThrowIfNull(report);
         return new ResultDocument
         {
             Task = task,
-            NDocuments = counts.DocumentCount,
-            ConfusionMatrix = new ConfusionMatrixDto(counts.Labels, counts.ToMatrix()),
+            NDocuments = documents,
+            ConfusionMatrix = matrix,
             PerClass = report.PerClass,
             Micro = report.Micro,
             Macro = report.Macro,
             Weighted = report.Weighted,
             Accuracy = report.Accuracy,
             InputSummary = inputSummary,
-            Intervals = RankingSections.Intervals(counts.Labels, report, counts.DocumentCount),
-            ScoreHistograms = ranking?.Histograms,
-            Auroc = ranking?.Auroc,
-            Auprc = ranking?.Auprc,
-            Calibration = calibration is null ? null : RankingSections.Calibration(calibration),
         };
     }
 

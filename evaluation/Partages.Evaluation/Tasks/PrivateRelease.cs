@@ -1,4 +1,5 @@
 using Partages.Evaluation.Privacy;
+using Partages.Evaluation.Results;
 
 namespace Partages.Evaluation.Tasks;
 
@@ -22,6 +23,15 @@ public sealed record PrivateRelease(
 {
     /// <summary>Where a kind no reader declares would go (none should: it keeps the released cells data-independent).</summary>
     public const string OtherSkipKind = "other";
+
+    /// <summary>The <c>release.differential_privacy</c> section of a release charging <see cref="RhoPerRelease"/>, with each section's noise variance.</summary>
+    public DifferentialPrivacyRelease Describe(NoiseVariances variances) => new(
+        DifferentialPrivacyRelease.DiscreteGaussian,
+        DifferentialPrivacyRelease.ReplaceOne,
+        RhoPerRelease,
+        Zcdp.EpsilonOf(RhoPerRelease, Delta),
+        Delta,
+        variances);
 
     /// <summary>One draw of N_Z(0, σ²).</summary>
     public long Sample(Rational sigmaSquared) => Noise.Sample(sigmaSquared);

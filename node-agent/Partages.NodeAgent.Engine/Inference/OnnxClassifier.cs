@@ -1,6 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Inference;
 

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 
 namespace Partages.NodeAgent.Engine.Resilience;

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Scoring;
 

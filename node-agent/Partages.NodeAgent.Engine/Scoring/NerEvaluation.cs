@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Telemetry;
 
 namespace Partages.NodeAgent.Engine.Scoring;

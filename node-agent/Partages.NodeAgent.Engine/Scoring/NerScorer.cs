@@ -1,6 +1,4 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.Engine.Datasets;
 
 namespace Partages.NodeAgent.Engine.Scoring;
 

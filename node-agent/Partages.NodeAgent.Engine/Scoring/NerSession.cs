@@ -1,7 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Inference;
 
 namespace Partages.NodeAgent.Engine.Scoring;
 

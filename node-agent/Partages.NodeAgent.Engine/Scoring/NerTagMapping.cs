@@ -1,6 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-
 namespace Partages.NodeAgent.Engine.Scoring;
 
 /// <summary>

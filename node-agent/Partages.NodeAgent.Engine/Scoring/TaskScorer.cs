@@ -1,6 +1,3 @@
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.LocalMode;
-
 namespace Partages.NodeAgent.Engine.Scoring;
 
 /// <summary>

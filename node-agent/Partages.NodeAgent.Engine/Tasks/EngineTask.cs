@@ -1,10 +1,4 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Scoring;
 
 namespace Partages.NodeAgent.Engine.Tasks;
 

@@ -1,21 +1,8 @@
-using System.Text;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
-
 namespace Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 /// <summary>A classification job over the keyword test model, written to a fresh directory per test.</summary>
-public abstract class EngineJobTestBase
+public abstract class EngineJobTestBase : TempDirectoryTestBase
 {
-    private protected TestDirectory Temp { get; private set; } = null!;
-
-    [SetUp]
-    public void CreateTemp() => Temp = new TestDirectory();
-
-    [TearDown]
-    public void DeleteTemp() => Temp.Dispose();
-
     private protected EvaluationJob Job(params string[] lines) => Job(Manifest, null, lines);
 
     private protected EvaluationJob Job(ModelManifest manifest, KeywordGraph? graph, params string[] lines) =>

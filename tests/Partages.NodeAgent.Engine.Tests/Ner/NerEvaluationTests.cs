@@ -1,13 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Scoring;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 

@@ -1,11 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 

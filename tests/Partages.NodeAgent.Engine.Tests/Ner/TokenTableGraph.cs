@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Onnx;
-using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Training;
 

@@ -123,13 +123,7 @@ internal static class EntityRecognitionRelease
         };
         var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
         var release = new ReleaseSection { DifferentialPrivacy = privacy };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);

@@ -80,13 +80,7 @@ internal static class MultiLabelRelease
             }
         }
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(outcomeVariance.ToDouble(), ScoreHistograms: null, Calibration: null, Cooccurrence: cooccurrenceVariance?.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(outcomeVariance.ToDouble(), ScoreHistograms: null, Calibration: null, Cooccurrence: cooccurrenceVariance?.ToDouble()));
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,

@@ -162,17 +162,8 @@ public static class MultiLabelResults
     {
         ArgumentNullException.ThrowIfNull(statistics);
         var report = statistics.Report();
-        return new ResultDocument
+        return ResultDocument.FromReport(task, statistics.DocumentCount, new ConfusionMatrixDto(statistics.Labels, statistics.Cooccurrence.ToMatrix()), report, inputSummary) with
         {
-            Task = task,
-            NDocuments = statistics.DocumentCount,
-            ConfusionMatrix = new ConfusionMatrixDto(statistics.Labels, statistics.Cooccurrence.ToMatrix()),
-            PerClass = report.PerClass,
-            Micro = report.Micro,
-            Macro = report.Macro,
-            Weighted = report.Weighted,
-            Accuracy = report.Accuracy,
-            InputSummary = inputSummary,
             MultiLabel = new MultiLabelSection(threshold, statistics.ExactMatches),
         };
     }

@@ -51,13 +51,7 @@ internal static class SingleLabelRelease
         var noisyHistograms = histograms is null ? null : NoisyHistograms(labels, histograms, histogramVariance!.Value, noise);
         var noisyCalibration = calibration is null ? null : NoisyCalibrationSums(calibration, calibrationVariance!.Value, noise);
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), calibrationVariance?.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), calibrationVariance?.ToDouble()));
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,

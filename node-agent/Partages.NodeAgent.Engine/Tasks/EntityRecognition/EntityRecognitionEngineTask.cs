@@ -1,6 +1,4 @@
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks.EntityRecognition;
-using Partages.NodeAgent.Engine.Scoring;
 
 namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 

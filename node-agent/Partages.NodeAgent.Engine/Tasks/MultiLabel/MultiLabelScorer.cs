@@ -1,7 +1,3 @@
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Scoring;
-
 namespace Partages.NodeAgent.Engine.Tasks.MultiLabel;
 
 /// <summary>Sigmoid per label, a label predicted at or above the threshold, one-vs-rest counts per label.</summary>

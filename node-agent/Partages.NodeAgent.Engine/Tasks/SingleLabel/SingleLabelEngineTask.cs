@@ -1,9 +1,4 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks.SingleLabel;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Scoring;
 
 namespace Partages.NodeAgent.Engine.Tasks.SingleLabel;
 

@@ -1,8 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Scoring;
-
 namespace Partages.NodeAgent.Engine.Tasks.SingleLabel;
 
 /// <summary>
