@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tasks;
 
 namespace Partages.Evaluation.Tests.Tasks;

@@ -202,16 +202,4 @@ public sealed class DisclosureControlTests
     {
         public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => throw new AssertionException("no noise without differential privacy");
     }
-
-    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
-    private sealed class RecordingNoise(long value) : ICountNoise
-    {
-        public List<double> Variances { get; } = [];
-
-        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared)
-        {
-            Variances.Add(sigmaSquared.ToDouble());
-            return value;
-        }
-    }
 }
