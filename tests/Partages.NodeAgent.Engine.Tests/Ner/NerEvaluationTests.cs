@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Partages.Evaluation.Tokenization;
 using Partages.NodeAgent.Engine.Scoring;
+using Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 

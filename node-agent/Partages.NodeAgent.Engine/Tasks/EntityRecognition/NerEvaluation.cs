@@ -2,7 +2,7 @@ using System.Diagnostics;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Telemetry;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// Runs a <see cref="TaskTypes.TokenClassification"/> job: checks the dataset (jsonl with <c>entities</c>, or a brat

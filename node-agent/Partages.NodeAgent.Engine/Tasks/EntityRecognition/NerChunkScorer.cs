@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Partages.NodeAgent.Engine.Telemetry;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// Scores one chunk of entity recognition documents: every window of the chunk in padded batches of at most

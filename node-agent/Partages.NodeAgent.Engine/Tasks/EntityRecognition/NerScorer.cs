@@ -1,6 +1,6 @@
 using Partages.Evaluation.Tokenization;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// One document on its way through a token classifier: its pieces, its windows, which window each piece takes its tag
