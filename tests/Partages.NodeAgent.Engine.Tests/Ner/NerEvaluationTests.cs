@@ -8,13 +8,7 @@ namespace Partages.NodeAgent.Engine.Tests.Ner;
 /// <summary>The engine's entity recognition path on a token classifier whose tags are known by hand.</summary>
 public sealed class NerEvaluationTests
 {
-    private static readonly EvaluationSpec Spec = new()
-    {
-        Name = "oncology-ner",
-        Task = TaskTypes.TokenClassification,
-        Dataset = "oncology",
-        Labels = ["BIOMARKER", "STATUS"],
-    };
+    private static readonly EvaluationSpec Spec = TokenTableGraph.OncologySpec;
 
     private static readonly TokenTableGraph Graph = new()
     {

@@ -10,13 +10,7 @@ public sealed class NfdSpanTests
 {
     private const string Sentence = "EGFR : non muté. ALK : réarrangement non détecté.";
 
-    private static readonly EvaluationSpec Spec = new()
-    {
-        Name = "oncology-ner",
-        Task = TaskTypes.TokenClassification,
-        Dataset = "oncology",
-        Labels = ["BIOMARKER", "STATUS"],
-    };
+    private static readonly EvaluationSpec Spec = TokenTableGraph.OncologySpec;
 
     // Accents are folded before the vocabulary is looked up: "muté" is "mute", "détecté" is "detecte".
     private static readonly TokenTableGraph Graph = new()
