@@ -1,17 +1,9 @@
 using System.Diagnostics;
 using System.Runtime;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.Engine.LocalMode;
 using Partages.NodeAgent.Engine.Metrics;
-using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Scoring;
+using Partages.NodeAgent.Engine.Tasks;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine;
 
@@ -65,23 +57,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(plan);
-        var run = new RunRequest(plan, observer, null);
-        if (job.Spec.Task == TaskTypes.TokenClassification)
-        {
-            // Entity recognition has its own path (docs/ner.md); its result is a ResultDocument with schemes and seqeval.
-            return Task.Run(() => NerEvaluation.Run(job, _options, plan, observer, progress, cancellationToken), cancellationToken);
-        }
-
-        // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
-        // Multi-label results are results/v1 documents too: per-label counts, label co-occurrence and multi_label (docs/results-schema.md).
-        var entryTask = job.Spec.Task == TaskTypes.MultiLabelClassification ? TaskTypes.MultiLabelClassification : TaskTypes.SingleLabelClassification;
-        return Task.Run(
-            async () =>
-            {
-                var (scorer, summary) = await EvaluateCoreAsync(job, entryTask, run, progress, cancellationToken).ConfigureAwait(false);
-                return Build(job, scorer, summary);
-            },
-            cancellationToken);
+        return RunAsync(job, plan, observer, predictions: null, progress, cancellationToken);
     }
 
     /// <summary>
@@ -98,24 +74,33 @@ public sealed class EvaluationEngine : IEvaluationEngine
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(job);
-        if (job.Spec.Task == TaskTypes.TokenClassification)
-        {
-            if (predictions is not null)
-            {
-                throw new EvaluationRefusedException($"per-document predictions are not written for task '{job.Spec.Task}' yet; run it without a predictions file");
-            }
+        // Built exactly as EvaluateAsync builds it, so local mode prints what a node would hand to its release gate.
+        return RunAsync(job, RunPlan.Full, null, predictions, progress, cancellationToken);
+    }
 
-            return Task.Run(() => NerEvaluation.Run(job, _options, RunPlan.Full, null, progress, cancellationToken), cancellationToken);
-        }
+    /// <summary>Runs the job on its task's engine side (<see cref="EngineTasks"/>).</summary>
+    private Task<ResultDocument> RunAsync(
+        EvaluationJob job,
+        RunPlan plan,
+        IInferenceObserver? observer,
+        IPredictionSink? predictions,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
+        var run = new EngineRun(this, _options, job, plan, observer, predictions, progress, cancellationToken);
+        return Task.Run(() => EngineTasks.Get(job.Spec.Task).RunAsync(run), cancellationToken);
+    }
 
-        return Task.Run(
-            async () =>
-            {
-                var (scorer, summary) = await EvaluateCoreAsync(job, job.Spec.Task, new RunRequest(RunPlan.Full, null, predictions), progress, cancellationToken).ConfigureAwait(false);
-                // Built exactly as EvaluateAsync builds it, so local mode prints what a node would hand to its release gate.
-                return Build(job, scorer, summary);
-            },
-            cancellationToken);
+    /// <summary>
+    /// A document classification job (<see cref="ClassificationEngineTask"/>): reads, tokenizes and scores in
+    /// overlapping stages (<see cref="EvaluationPipeline"/>), the task's scorer holding the statistics.
+    /// Multi-label results are results/v1 documents too: per-label counts, label co-occurrence and multi_label (docs/results-schema.md).
+    /// </summary>
+    internal async Task<ResultDocument> ClassifyAsync(ClassificationEngineTask task, EngineRun run)
+    {
+        var (scorer, summary) = await EvaluateCoreAsync(task, run).ConfigureAwait(false);
+        return scorer.ToResult(run.Job.Spec.Task, summary);
     }
 
     public Task<DatasetInfo> InspectAsync(DatasetDefinition dataset, CancellationToken cancellationToken)
@@ -130,26 +115,16 @@ public sealed class EvaluationEngine : IEvaluationEngine
             cancellationToken);
     }
 
-    /// <summary>The task's result from the scorer's statistics so far (at the end, or at a checkpoint).</summary>
-    private static ResultDocument Build(EvaluationJob job, TaskScorer scorer, InputSummary summary) => scorer is MultiLabelScorer multiLabel
-        ? MultiLabelResults.Build(job.Spec.Task, multiLabel.Threshold, multiLabel.Counts.Statistics, summary)
-        : ResultDocument.FromStatistics(job.Spec.Task, ((SingleLabelScorer)scorer).Counts, ((SingleLabelScorer)scorer).Histograms, ((SingleLabelScorer)scorer).Calibration, summary);
-
-    private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(
-        EvaluationJob job,
-        string entryTask,
-        RunRequest run,
-        IProgress<EvaluationProgress>? progress,
-        CancellationToken cancellationToken)
+    private async Task<(TaskScorer Scorer, InputSummary Summary)> EvaluateCoreAsync(ClassificationEngineTask task, EngineRun run)
     {
+        var (job, progress, cancellationToken) = (run.Job, run.Progress, run.CancellationToken);
         using var activity = EngineTelemetry.ActivitySource.StartActivity("evaluate");
         activity?.SetTag("partages.task", job.Spec.Task);
         activity?.SetTag("partages.dataset", job.Dataset.Name);
         try
         {
-            CheckTask(job.Spec.Task, entryTask);
             // The dataset is checked before the bundle is unpacked: a missing file is the cheapest refusal.
-            DatasetFile.CheckReadable(job.Dataset, job.Spec.Task);
+            DatasetFile.CheckReadable(job.Dataset, job.Spec.Task, task.Gold);
 
             var (manifest, manifestToSpec, encoder, loadedClassifier) = Prepare(job);
             using var classifier = loadedClassifier;
@@ -160,7 +135,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
             // A first, I/O-only pass so progress has a denominator; cheap next to inference.
             var total = DatasetScanner.Scan(job.Dataset, _options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-            var result = await RunPipelineAsync(job, manifest, manifestToSpec, encoder, classifier, total, run, progress, cancellationToken).ConfigureAwait(false);
+            var result = await RunPipelineAsync(task, manifest, manifestToSpec, encoder, classifier, total, run).ConfigureAwait(false);
             activity?.SetTag("partages.documents.read", result.Summary.DocumentsRead);
             activity?.SetTag("partages.documents.evaluated", result.Summary.DocumentsEvaluated);
             return result;
@@ -208,23 +183,18 @@ public sealed class EvaluationEngine : IEvaluationEngine
     }
 
     private async Task<(TaskScorer Scorer, InputSummary Summary)> RunPipelineAsync(
-        EvaluationJob job,
+        ClassificationEngineTask task,
         ModelManifest manifest,
         int[] manifestToSpec,
         TextEncoder encoder,
         OnnxClassifier classifier,
         long total,
-        RunRequest run,
-        IProgress<EvaluationProgress>? progress,
-        CancellationToken cancellationToken)
+        EngineRun run)
     {
-        var predictions = run.Predictions;
-        TaskScorer scorer = job.Spec.Task == TaskTypes.MultiLabelClassification
-            ? new MultiLabelScorer(new MultiLabelCounts(job.Spec.Labels), manifestToSpec, manifest.Threshold) { Labels = job.Spec.Labels, Predictions = predictions }
-            : new SingleLabelScorer(new ClassificationCounts(job.Spec.Labels), manifestToSpec) { Labels = job.Spec.Labels, Predictions = predictions };
-        var gold = job.Spec.Task == TaskTypes.MultiLabelClassification ? GoldKind.MultiLabel : GoldKind.SingleLabel;
+        var job = run.Job;
+        var scorer = task.CreateScorer(job.Spec.Labels, manifestToSpec, manifest, run.Predictions);
         await using var stream = DatasetFile.OpenRead(job.Dataset);
-        var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, gold, _options.MaxLineBytes);
+        var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, task.Gold, _options.MaxLineBytes);
         var pipeline = new EvaluationPipeline(
             _options,
             encoder,
@@ -234,25 +204,10 @@ public sealed class EvaluationEngine : IEvaluationEngine
             tokenTypeIds: manifest.Inputs.TokenTypeIds is not null,
             run.Plan,
             run.Observer,
-            summary => Build(job, scorer, summary));
-        var summary = await pipeline.RunAsync(reader, total, progress, cancellationToken).ConfigureAwait(false);
+            summary => scorer.ToResult(job.Spec.Task, summary));
+        var summary = await pipeline.RunAsync(reader, total, run.Progress, run.CancellationToken).ConfigureAwait(false);
         RecordMetrics(summary.DocumentsEvaluated, summary.Skipped);
         return (scorer, summary);
-    }
-
-    /// <summary>The spec's task must be one this engine runs, and the one of the entry point called.</summary>
-    private static void CheckTask(string task, string entryTask)
-    {
-        if (task != TaskTypes.SingleLabelClassification && task != TaskTypes.MultiLabelClassification)
-        {
-            throw new EvaluationRefusedException(
-                $"task '{task}' is not supported by this engine (supported: {TaskTypes.SingleLabelClassification}, {TaskTypes.MultiLabelClassification})");
-        }
-
-        if (task != entryTask)
-        {
-            throw new EvaluationRefusedException($"task '{task}' cannot run on the {entryTask} path");
-        }
     }
 
     private static void RecordMetrics(long evaluated, IReadOnlyDictionary<string, long> skipped)
@@ -263,7 +218,4 @@ public sealed class EvaluationEngine : IEvaluationEngine
             EngineTelemetry.DocumentsSkipped.Add(count, new KeyValuePair<string, object?>("kind", kind));
         }
     }
-
-    /// <summary>What a run is asked besides the job: which part (<see cref="RunPlan"/>), who watches it, where local mode's predictions go.</summary>
-    private sealed record RunRequest(RunPlan Plan, IInferenceObserver? Observer, IPredictionSink? Predictions);
 }

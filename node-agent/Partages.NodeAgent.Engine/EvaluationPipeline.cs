@@ -1,13 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine;
 

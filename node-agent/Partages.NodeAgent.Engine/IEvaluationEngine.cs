@@ -1,4 +1,3 @@
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
 
 namespace Partages.NodeAgent.Engine;

@@ -1,29 +1,14 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Metrics;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests;
 
-public sealed class MultiLabelEvaluationTests
+public sealed class MultiLabelEvaluationTests : TempDirectoryTestBase
 {
     // The keyword graph through a sigmoid: "sensible" always scores sigmoid(0.5) = 0.622, an absent keyword
     // sigmoid(0) = 0.5, blse sigmoid(1) = 0.731, sarm 0.881, epc 0.953. With threshold 0.7 the predicted set is
     // exactly the keywords present.
     private static readonly ModelManifest MultiLabelManifest = Manifest with { Task = TaskTypes.MultiLabelClassification, Threshold = 0.7 };
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task EvaluateAsync_MultiLabelHandMadeDataset_GivesOneVsRestCountsPerLabel()
@@ -124,25 +109,11 @@ public sealed class MultiLabelEvaluationTests
         await act.Should().ThrowAsync<EvaluationRefusedException>().WithMessage("*needs a jsonl dataset with \"labels\" arrays");
     }
 
-    [Test]
-    public void Add_ThresholdAndFlags_CountsEachLabelOneVsRest()
-    {
-        var counts = new MultiLabelCounts(["a", "b"]);
-
-        counts.Add([true, false], [true, true]);
-        counts.Add([false, true], [false, false]);
-
-        counts[0].Should().Be((1L, 0L, 0L, 1L));
-        counts[1].Should().Be((0L, 1L, 1L, 0L));
-        counts.DocumentCount.Should().Be(2);
-        counts.ExactMatches.Should().Be(0);
-    }
-
     private EvaluationJob Job(ModelManifest manifest, params string[] lines)
     {
-        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        var dataset = Temp.File($"dataset-{Guid.NewGuid():N}.jsonl");
         File.WriteAllText(dataset, string.Join('\n', lines) + "\n", new UTF8Encoding(false));
-        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), manifest);
+        var bundle = WriteBundle(Temp.File($"bundle-{Guid.NewGuid():N}.zip"), manifest);
         var spec = Spec with { Task = manifest.Task };
         return new EvaluationJob(bundle, spec, new DatasetDefinition(spec.Dataset, dataset, DatasetFormats.Jsonl));
     }

@@ -88,7 +88,7 @@ public static class ResultsTable
     public static string WithInterval(double? value, Interval? interval) => ReleaseNotes.WithInterval(value, interval);
 
     /// <summary>Whether the result's <c>confusion_matrix</c> is a label co-occurrence matrix (docs/results-schema.md, multi-label).</summary>
-    public static bool IsMultiLabel(string task) => task == TaskTypes.MultiLabelClassification;
+    public static bool IsMultiLabel(string task) => Partages.Evaluation.Tasks.TaskRegistry.Find(task)?.MatrixCountsLabelPairs == true;
 
     /// <summary>
     /// The pooled matrix's title. A multi-label result's <c>confusion_matrix</c> counts a document once in every

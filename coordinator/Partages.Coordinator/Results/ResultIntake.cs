@@ -2,8 +2,8 @@ using System.Text.Json;
 using Grpc.Core;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
 
 namespace Partages.Coordinator.Results;
 
@@ -104,7 +104,8 @@ public static class ResultIntake
 
         try
         {
-            CheckTaskSections(document, expected, noisy);
+            // The task's slice reads back every section its pooling needs.
+            TaskRegistry.Find(document.Task)?.CheckSections(document, expected, noisy);
         }
         catch (InvalidDataException ex)
         {
@@ -114,32 +115,6 @@ public static class ResultIntake
 
         problem = "";
         return document;
-    }
-
-    /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>
-    private static void CheckTaskSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)
-    {
-        switch (document.Task)
-        {
-            case TaskTypes.TokenClassification when noisy:
-                // Reads the outcomes back from the schemes and checks every identity with the boundary matrix.
-                _ = PrivateNerResults.Read(document, labels);
-                break;
-            case TaskTypes.TokenClassification:
-                _ = NerResults.ReadSeqeval(document, labels);
-                if (document.Schemes is not null)
-                {
-                    _ = NerResults.ReadSchemes(document, labels);
-                }
-
-                break;
-            case TaskTypes.MultiLabelClassification when noisy:
-                _ = PrivateMultiLabelResults.Read(document, labels);
-                break;
-            case TaskTypes.MultiLabelClassification:
-                _ = MultiLabelResults.Read(document, labels);
-                break;
-        }
     }
 
     public static IReadOnlyList<string> Labels(EvaluationEntity evaluation)

@@ -85,7 +85,7 @@ public sealed record ModelManifest
             errors.Add($"schema: '{Schema}' is not supported (expected '{CurrentSchema}')");
         }
 
-        if (!TaskTypes.All.Contains(Task))
+        if (!Tasks.TaskRegistry.IsKnown(Task))
         {
             errors.Add($"task: '{Task}' is not one of {string.Join(", ", TaskTypes.All)}");
         }
@@ -242,18 +242,19 @@ public sealed record ModelOutputs
 public static class TaskTypes
 {
     /// <summary>One gold label per document; the model's logits go through softmax.</summary>
-    public const string SingleLabelClassification = "single_label_classification";
+    public const string SingleLabelClassification = Tasks.SingleLabel.SingleLabelTask.TaskName;
 
     /// <summary>Any number of gold labels per document (none included); each logit goes through a sigmoid and <see cref="ModelManifest.Threshold"/>.</summary>
-    public const string MultiLabelClassification = "multi_label_classification";
+    public const string MultiLabelClassification = Tasks.MultiLabel.MultiLabelTask.TaskName;
 
     /// <summary>
     /// Named-entity recognition: the model tags every word piece (logits <c>[batch, sequence, tags]</c>); the manifest's
     /// labels are its IOB2 tags (<c>O</c>, <c>B-TYPE</c>, <c>I-TYPE</c>), the spec's labels the entity types. See docs/ner.md.
     /// </summary>
-    public const string TokenClassification = "token_classification";
+    public const string TokenClassification = Tasks.EntityRecognition.EntityRecognitionTask.TaskName;
 
-    public static IReadOnlyList<string> All { get; } = [SingleLabelClassification, MultiLabelClassification, TokenClassification];
+    /// <summary>Every registered task name (<see cref="Tasks.TaskRegistry"/>).</summary>
+    public static IReadOnlyList<string> All => Tasks.TaskRegistry.Names;
 }
 
 /// <summary>Values of <see cref="ModelManifest.WindowAggregation"/>: how a long document's windows are combined.</summary>

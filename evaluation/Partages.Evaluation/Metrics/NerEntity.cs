@@ -10,4 +10,19 @@ public readonly record struct NerEntity(int Start, int End, int Type)
     public bool Overlaps(NerEntity other) => Start < other.End && other.Start < End;
 
     public bool SameBoundaries(NerEntity other) => Start == other.Start && End == other.End;
+
+    /// <summary>Checks one document's entities before any is counted, so a bad type leaves the counts as they were.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An entity's type is not an index into the <paramref name="types"/> types.</exception>
+    public static void CheckTypes(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerEntity> predicted, int types)
+    {
+        ArgumentNullException.ThrowIfNull(gold);
+        ArgumentNullException.ThrowIfNull(predicted);
+        foreach (var entity in gold.Concat(predicted))
+        {
+            if ((uint)entity.Type >= (uint)types)
+            {
+                throw new ArgumentOutOfRangeException(nameof(gold), $"Entity type index {entity.Type} is outside the {types} types.");
+            }
+        }
+    }
 }

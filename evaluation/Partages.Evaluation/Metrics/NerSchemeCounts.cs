@@ -95,15 +95,7 @@ public sealed class NerSchemeCounts
     /// <summary>Adds one document's gold and predicted entities (types are indices into <see cref="Types"/>).</summary>
     public void Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerEntity> predicted)
     {
-        ArgumentNullException.ThrowIfNull(gold);
-        ArgumentNullException.ThrowIfNull(predicted);
-        foreach (var entity in gold.Concat(predicted))
-        {
-            if ((uint)entity.Type >= (uint)Types.Count)
-            {
-                throw new ArgumentOutOfRangeException(nameof(gold), $"Entity type index {entity.Type} is outside the {Types.Count} types.");
-            }
-        }
+        NerEntity.CheckTypes(gold, predicted, Types.Count);
 
         var overlapped = new bool[gold.Count];
         foreach (var pred in predicted)

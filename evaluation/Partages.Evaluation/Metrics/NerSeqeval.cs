@@ -204,40 +204,8 @@ public sealed class SeqevalCounts
     /// micro average (over all entities), the macro average (unweighted mean over types) and the weighted average
     /// (by support); a ratio over 0 is 0. <see cref="ClassMetrics.Tn"/> has no meaning for spans and is 0.
     /// </summary>
-    public ClassificationReport Report()
-    {
-        var perType = new Dictionary<string, ClassMetrics>(StringComparer.Ordinal);
-        long sumTp = 0, sumFp = 0, sumFn = 0, totalSupport = 0;
-        double macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;
-        for (var t = 0; t < Types.Count; t++)
-        {
-            var support = _tp[t] + _fn[t];
-            var precision = Ratio(_tp[t], _tp[t] + _fp[t]);
-            var recall = Ratio(_tp[t], support);
-            var f1 = F1(precision, recall);
-            perType[Types[t]] = new ClassMetrics(precision, recall, f1, support, _tp[t], _fp[t], _fn[t], 0);
-            sumTp += _tp[t];
-            sumFp += _fp[t];
-            sumFn += _fn[t];
-            totalSupport += support;
-            macroP += precision;
-            macroR += recall;
-            macroF += f1;
-            weightedP += precision * support;
-            weightedR += recall * support;
-            weightedF += f1 * support;
-        }
-
-        var microP = Ratio(sumTp, sumTp + sumFp);
-        var microR = Ratio(sumTp, sumTp + sumFn);
-        var n = Types.Count;
-        return new ClassificationReport(
-            perType,
-            new AveragedMetrics(microP, microR, F1(microP, microR)),
-            n == 0 ? new AveragedMetrics(0, 0, 0) : new AveragedMetrics(macroP / n, macroR / n, macroF / n),
-            totalSupport == 0 ? new AveragedMetrics(0, 0, 0) : new AveragedMetrics(weightedP / totalSupport, weightedR / totalSupport, weightedF / totalSupport),
-            Ratio(WordsCorrect, Words));
-    }
+    public ClassificationReport Report() =>
+        Averages.Report(Types, [.. Enumerable.Range(0, Types.Count).Select(t => (_tp[t], _fp[t], _fn[t], 0L))], Averages.ZeroDivision.Zero, Averages.Ratio(WordsCorrect, Words, Averages.ZeroDivision.Zero));
 
     public static SeqevalCounts Pool(IReadOnlyList<string> types, IEnumerable<SeqevalCounts> sites)
     {
@@ -271,9 +239,4 @@ public sealed class SeqevalCounts
             throw new ArgumentOutOfRangeException(nameof(type), $"Tag of entity type {type} outside the {Types.Count} types.");
         }
     }
-
-    private static double Ratio(long numerator, long denominator) => denominator == 0 ? 0 : (double)numerator / denominator;
-
-    private static double F1(double precision, double recall) =>
-        precision + recall == 0 ? 0 : 2 * precision * recall / (precision + recall);
 }

@@ -47,15 +47,7 @@ public sealed class NervaluateOneToOneCounts
     /// <summary>Adds one document's gold and predicted entities (types are indices into <see cref="Types"/>), each list in its document order.</summary>
     public void Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerEntity> predicted)
     {
-        ArgumentNullException.ThrowIfNull(gold);
-        ArgumentNullException.ThrowIfNull(predicted);
-        foreach (var entity in gold.Concat(predicted))
-        {
-            if ((uint)entity.Type >= (uint)Types.Count)
-            {
-                throw new ArgumentOutOfRangeException(nameof(gold), $"Entity type index {entity.Type} is outside the {Types.Count} types.");
-            }
-        }
+        NerEntity.CheckTypes(gold, predicted, Types.Count);
 
         NervaluateMatching.Tally(Together, gold, predicted);
         for (var t = 0; t < Types.Count; t++)

@@ -61,49 +61,21 @@ public static class NoisyClassification
             throw new ArgumentException("Labels must be distinct.", nameof(labels));
         }
 
-        var figureCount = 3 * c + Averages + 1;
         var estimable = Estimability(noisyMatrix, cellVariance);
 
         var noisyCells = noisyMatrix.SelectMany(row => row).ToArray();
-        var cells = noisyCells.Select(y => (double)y).ToArray();
+        // Seeded with the number of classes, as the intervals released before the simulation was shared were.
+        var intervals = NoisyFigures.Estimate(
+            "Partages.NoisyClassification.v1",
+            labels,
+            noisyCells,
+            cellVariance,
+            estimable,
+            (cells, figures) => Compute(cells, c, figures),
+            simulations,
+            seedSize: c);
 
-        var point = new double[figureCount];
-        Compute(cells, c, point);
-
-        var seed = new NoisySimulation.SeedBuilder("Partages.NoisyClassification.v1").Add(c).Add(cellVariance).Add(simulations);
-        foreach (var label in labels)
-        {
-            seed.Add(label);
-        }
-
-        foreach (var cell in noisyCells)
-        {
-            seed.Add(cell);
-        }
-
-        var random = seed.Build();
-        var draws = new double[figureCount][];
-        for (var f = 0; f < figureCount; f++)
-        {
-            draws[f] = new double[simulations];
-        }
-
-        var figures = new double[figureCount];
-        for (var s = 0; s < simulations; s++)
-        {
-            for (var i = 0; i < cells.Length; i++)
-            {
-                cells[i] = NoisySimulation.DrawCell(noisyCells[i], cellVariance, random);
-            }
-
-            Compute(cells, c, figures);
-            for (var f = 0; f < figureCount; f++)
-            {
-                draws[f][s] = figures[f];
-            }
-        }
-
-        NoisyInterval Figure(int f) => estimable[f] ? NoisySimulation.Interval(point[f], draws[f]) : NoisyInterval.NotEstimable;
+        NoisyInterval Figure(int f) => intervals[f];
         NoisyAveragedMetrics Averaged(int first) => new(Figure(first), Figure(first + 1), Figure(first + 2));
 
         var perClass = new Dictionary<string, NoisyClassMetrics>(StringComparer.Ordinal);
@@ -151,7 +123,7 @@ public static class NoisyClassification
     }
 
     /// <summary>Every figure from signed cell values (noisy counts or simulated draws), in the layout above; NaN where undefined.</summary>
-    private static void Compute(double[] cells, int c, double[] output)
+    private static void Compute(ReadOnlySpan<double> cells, int c, Span<double> output)
     {
         double total = 0, trace = 0, weights = 0;
         double macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;

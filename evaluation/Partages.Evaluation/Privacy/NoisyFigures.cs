@@ -16,6 +16,7 @@ internal static class NoisyFigures
     /// <param name="names">Labels or types, in the seed so the same counts under other names draw otherwise.</param>
     /// <param name="noisyCells">Every released count the figures read, each with noise of variance <paramref name="cellVariance"/>.</param>
     /// <param name="estimable">Per figure: whether its noisy denominator is clearly above 0 (else not estimable).</param>
+    /// <param name="seedSize">The size hashed into the seed first; the number of cells unless an estimator's released intervals were seeded otherwise.</param>
     public static NoisyInterval[] Estimate(
         string purpose,
         IEnumerable<string> names,
@@ -23,7 +24,8 @@ internal static class NoisyFigures
         double cellVariance,
         bool[] estimable,
         Compute compute,
-        int simulations)
+        int simulations,
+        int? seedSize = null)
     {
         NoisySimulation.Validate(cellVariance, simulations);
         var figureCount = estimable.Length;
@@ -31,7 +33,7 @@ internal static class NoisyFigures
         var point = new double[figureCount];
         compute(cells, point);
 
-        var seed = new NoisySimulation.SeedBuilder(purpose).Add(noisyCells.Length).Add(cellVariance).Add(simulations);
+        var seed = new NoisySimulation.SeedBuilder(purpose).Add(seedSize ?? noisyCells.Length).Add(cellVariance).Add(simulations);
         foreach (var name in names)
         {
             seed.Add(name);

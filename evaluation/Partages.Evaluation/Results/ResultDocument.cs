@@ -75,22 +75,31 @@ public sealed record ResultDocument
         ArgumentNullException.ThrowIfNull(counts);
         var report = ClassificationMetrics.Compute(counts);
         var ranking = histograms is null ? null : RankingSections.From(counts.Labels, histograms);
+        return FromReport(task, counts.DocumentCount, new ConfusionMatrixDto(counts.Labels, counts.ToMatrix()), report, inputSummary) with
+        {
+            Intervals = RankingSections.Intervals(counts.Labels, report, counts.DocumentCount),
+            ScoreHistograms = ranking?.Histograms,
+            Auroc = ranking?.Auroc,
+            Auprc = ranking?.Auprc,
+            Calibration = calibration is null ? null : RankingSections.Calibration(calibration),
+        };
+    }
+
+    /// <summary>The members every task's result has, from its report; the task adds its own sections with <c>with</c>.</summary>
+    public static ResultDocument FromReport(string task, long documents, ConfusionMatrixDto matrix, ClassificationReport report, InputSummary inputSummary)
+    {
+        ArgumentNullException.ThrowIfNull(report);
         return new ResultDocument
         {
             Task = task,
-            NDocuments = counts.DocumentCount,
-            ConfusionMatrix = new ConfusionMatrixDto(counts.Labels, counts.ToMatrix()),
+            NDocuments = documents,
+            ConfusionMatrix = matrix,
             PerClass = report.PerClass,
             Micro = report.Micro,
             Macro = report.Macro,
             Weighted = report.Weighted,
             Accuracy = report.Accuracy,
             InputSummary = inputSummary,
-            Intervals = RankingSections.Intervals(counts.Labels, report, counts.DocumentCount),
-            ScoreHistograms = ranking?.Histograms,
-            Auroc = ranking?.Auroc,
-            Auprc = ranking?.Auprc,
-            Calibration = calibration is null ? null : RankingSections.Calibration(calibration),
         };
     }
 
@@ -172,123 +181,18 @@ public sealed record PooledResultDocument
         ArgumentNullException.ThrowIfNull(sites);
         ArgumentNullException.ThrowIfNull(missing);
         var ordered = sites.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
-        var omitted = new List<OmittedSection>();
-        if (task == Bundles.TaskTypes.TokenClassification)
-        {
-            // Entity recognition pools its own counts (schemes, seqeval); it has no score histograms to meta-analyse.
-            var pooledNer = ordered.Count == 0 ? null : NerResults.Pool(task, labels, [.. ordered.Select(s => s.Value)], omitted);
-            if (ordered.Count > 0)
-            {
-                omitted.Add(new OmittedSection("heterogeneity", NerResults.HeterogeneityOmitted));
-            }
-
-            return new PooledResultDocument
-            {
-                Task = task,
-                Pooled = pooledNer,
-                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
-                IncludedSites = [.. ordered.Select(s => s.Key)],
-                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
-                OmittedSections = omitted.Count == 0 ? null : omitted,
-            };
-        }
-
-        if (task == Bundles.TaskTypes.MultiLabelClassification && ordered.Any(s => s.Value.Release?.DifferentialPrivacy is not null))
-        {
-            // Noisy counts pool by addition, with their noise variances; the meta-analysis assumes exact counts.
-            return new PooledResultDocument
-            {
-                Task = task,
-                Pooled = MultiLabelResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
-                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
-                IncludedSites = [.. ordered.Select(s => s.Key)],
-                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
-                OmittedSections = [new OmittedSection("heterogeneity", PrivateMultiLabelResults.HeterogeneityOmitted)],
-            };
-        }
-
-        if (task == Bundles.TaskTypes.MultiLabelClassification)
-        {
-            // Per-label counts over documents: each document adds one to one cell of each label, so a site's per-label
-            // F1 has the same delta-method variance as a class's in single-label results.
-            return new PooledResultDocument
-            {
-                Task = task,
-                Pooled = ordered.Count == 0 ? null : MultiLabelResults.Pool(task, labels, [.. ordered.Select(s => s.Value)]),
-                PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
-                IncludedSites = [.. ordered.Select(s => s.Key)],
-                MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
-                Heterogeneity = ordered.Count == 0 ? null : HeterogeneityAnalysis.Compute(labels, ordered, histograms: null, HeterogeneityAnalysis.PerClassCounts),
-            };
-        }
-
-        ResultDocument? pooled = null;
-        HeterogeneitySection? heterogeneity = null;
-        if (ordered.Any(s => s.Value.Release?.DifferentialPrivacy is not null))
-        {
-            // Noisy counts pool by addition, with their noise variances; the meta-analysis below assumes exact counts.
-            pooled = PrivateResults.Pool(task, labels, [.. ordered.Select(s => s.Value)], omitted);
-            // Each site's variance from its released interval, which includes its noise (not the delta method on noisy counts).
-            heterogeneity = HeterogeneityAnalysis.ComputePrivate(labels, ordered);
-        }
-        else if (ordered.Count > 0)
-        {
-            var histograms = ReadEverySite(ordered, "score_histograms", d => d.ScoreHistograms, d => d.ToHistograms(), omitted);
-            var calibration = ReadEverySite(ordered, "calibration", d => d.Calibration, d => d.ToCalibration(), omitted);
-            pooled = ResultDocument.FromStatistics(
-                task,
-                ClassificationCounts.Pool(labels, ordered.Select(s => s.Value.ToCounts())),
-                histograms is null ? null : OneVsRestHistograms.Merge(labels, histograms.Select(h => h.Value)),
-                calibration is null ? null : CalibrationStatistics.Merge(calibration.Select(c => c.Value)),
-                InputSummary.Sum(ordered.Select(s => s.Value.InputSummary)));
-            heterogeneity = HeterogeneityAnalysis.Compute(labels, ordered, histograms);
-        }
-
+        // With no site included there is nothing to pool, whatever the task.
+        var pooled = ordered.Count == 0 ? null : Tasks.TaskRegistry.Get(task).Pool(labels, ordered);
         return new PooledResultDocument
         {
             Task = task,
-            Pooled = pooled,
+            Pooled = pooled?.Pooled,
             PerSite = new SortedDictionary<string, ResultDocument>(ordered.ToDictionary(s => s.Key, s => s.Value), StringComparer.Ordinal),
             IncludedSites = [.. ordered.Select(s => s.Key)],
             MissingSites = [.. missing.OrderBy(m => m.Site, StringComparer.Ordinal)],
-            Heterogeneity = heterogeneity,
-            OmittedSections = omitted.Count == 0 ? null : omitted,
+            Heterogeneity = pooled?.Heterogeneity,
+            OmittedSections = pooled is null || pooled.Omitted.Count == 0 ? null : pooled.Omitted,
         };
-    }
-
-    /// <summary>Every site's statistic of one optional section, or null (and the reason added to <paramref name="omitted"/>) when a site lacks it or released it malformed.</summary>
-    private static List<KeyValuePair<string, T>>? ReadEverySite<T>(
-        List<KeyValuePair<string, ResultDocument>> sites,
-        string section,
-        Func<ResultDocument, object?> released,
-        Func<ResultDocument, T?> read,
-        List<OmittedSection> omitted)
-        where T : class
-    {
-        var without = sites.Where(s => released(s.Value) is null).Select(s => s.Key).ToList();
-        if (without.Count > 0)
-        {
-            omitted.Add(new OmittedSection(section, without.Count == sites.Count
-                ? "no site released it"
-                : $"site(s) {string.Join(", ", without)} released none, and a pool of the other sites would not be the union's"));
-            return null;
-        }
-
-        var values = new List<KeyValuePair<string, T>>(sites.Count);
-        foreach (var (site, document) in sites)
-        {
-            try
-            {
-                values.Add(new(site, read(document)!));
-            }
-            catch (Exception ex) when (ex is InvalidDataException or ArgumentException)
-            {
-                omitted.Add(new OmittedSection(section, $"site {site} released an unusable {section}: {ex.Message}"));
-                return null;
-            }
-        }
-
-        return values;
     }
 }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -61,9 +62,10 @@ public static partial class SpecParser
 
         var description = reader.String("description", required: false) ?? "";
         var task = reader.String("task", required: true);
-        if (task is not null && !TaskTypes.All.Contains(task))
+        var taskType = TaskRegistry.Find(task);
+        if (task is not null && taskType is null)
         {
-            reader.AddError("task", $"'{task}' is not a supported task (supported: {string.Join(", ", TaskTypes.All)})");
+            reader.AddError("task", $"'{task}' is not a supported task (supported: {string.Join(", ", TaskRegistry.Names)})");
         }
 
         var dataset = reader.String("dataset", required: true);
@@ -75,12 +77,11 @@ public static partial class SpecParser
         var labels = reader.StringList("labels", required: true);
         if (labels is not null)
         {
-            // An entity extractor may look for a single entity type; a classifier needs two classes to choose from.
-            if (task == TaskTypes.TokenClassification ? labels.Count < 1 : labels.Count < 2)
+            // Each task sets its own minimum (an unknown task is held to a classifier's two classes, as before).
+            var minimum = taskType ?? TaskRegistry.Get(TaskTypes.SingleLabelClassification);
+            if (labels.Count < minimum.MinimumLabels)
             {
-                reader.AddError("labels", task == TaskTypes.TokenClassification
-                    ? "an entity recognition needs at least one entity type"
-                    : "a classification needs at least two labels");
+                reader.AddError("labels", minimum.TooFewLabels);
             }
 
             foreach (var duplicate in labels.GroupBy(l => l, StringComparer.Ordinal).Where(g => g.Count() > 1))
@@ -112,7 +113,7 @@ public static partial class SpecParser
         }
 
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
-        var nerMatching = NerMatchingRule(reader, task);
+        var nerMatching = NerMatchingRule(reader, task, taskType);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -141,7 +142,7 @@ public static partial class SpecParser
     /// (docs/ner.md, "Entity matching"). Named in the spec, not the node's configuration, so every site of one
     /// evaluation counts the same way and the spec's hash in the reproducibility manifest records the choice.
     /// </summary>
-    private static string NerMatchingRule(FieldReader reader, string? task)
+    private static string NerMatchingRule(FieldReader reader, string? task, TaskType? taskType)
     {
         var rule = reader.String("ner_matching", required: false);
         if (rule is null)
@@ -149,9 +150,9 @@ public static partial class SpecParser
             return NerMatching.Default;
         }
 
-        if (task is not null && task != TaskTypes.TokenClassification)
+        if (task is not null && taskType?.MatchesEntities != true)
         {
-            reader.AddError("ner_matching", $"applies to {TaskTypes.TokenClassification} only");
+            reader.AddError("ner_matching", $"applies to {string.Join(", ", TaskRegistry.All.Where(t => t.MatchesEntities))} only");
         }
         else if (!NerMatching.All.Contains(rule, StringComparer.Ordinal))
         {

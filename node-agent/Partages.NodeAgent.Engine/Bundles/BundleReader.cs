@@ -1,7 +1,5 @@
 using System.IO.Compression;
 using System.Text;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Bundles;
 

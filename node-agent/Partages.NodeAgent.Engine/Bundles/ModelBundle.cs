@@ -1,6 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Tokenization;
-
 namespace Partages.NodeAgent.Engine.Bundles;
 
 /// <summary>

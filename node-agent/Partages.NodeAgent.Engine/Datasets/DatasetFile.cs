@@ -1,5 +1,3 @@
-using Partages.Evaluation.Bundles;
-
 namespace Partages.NodeAgent.Engine.Datasets;
 
 /// <summary>Opens a node-local dataset for streaming, turning the ways it can be unusable into refusals.</summary>
@@ -9,7 +7,7 @@ internal static class DatasetFile
     /// Everything about the dataset that can be refused before the bundle is unpacked: its format is known and fits
     /// the task, its file opens, and a CSV file starts with a usable header.
     /// </summary>
-    public static void CheckReadable(DatasetDefinition dataset, string task)
+    public static void CheckReadable(DatasetDefinition dataset, string task, GoldKind gold)
     {
         CheckFormat(dataset);
         if (Is(dataset, DatasetFormats.Brat))
@@ -18,7 +16,7 @@ internal static class DatasetFile
                 $"dataset '{dataset.Name}' is a brat folder of entity annotations, which task '{task}' does not use (document classification reads jsonl or csv)");
         }
 
-        if (Is(dataset, DatasetFormats.Csv) && task == TaskTypes.MultiLabelClassification)
+        if (Is(dataset, DatasetFormats.Csv) && gold == GoldKind.MultiLabel)
         {
             throw new EvaluationRefusedException(
                 $"dataset '{dataset.Name}' is CSV, whose label column holds one label; task '{task}' needs a jsonl dataset with \"labels\" arrays");

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.NodeAgent.Engine.Inference;
 

@@ -1,6 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Inference;
 
@@ -72,25 +70,7 @@ internal sealed class OnnxClassifier : IDisposable
         using var tokenTypeIds = batch.TokenTypeIds is null ? null : OrtValue.CreateTensorValueFromMemory(batch.TokenTypeIds, shape);
         OrtValue[] inputs = tokenTypeIds is null ? [inputIds, attentionMask] : [inputIds, attentionMask, tokenTypeIds];
 
-        // Terminate makes ONNX Runtime abandon a long call at its next operator, so cancelling is not held up by a big batch.
-        // One RunOptions per call: its terminate flag stays set once raised, and a call abandoned at the per-batch time
-        // limit must not end the calls after it.
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        try
-        {
-            outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new InvalidOperationException($"ONNX Runtime failed to score a batch of {batch.Rows} documents: {ex.Message}", ex);
-        }
-
+        var outputs = OnnxRun.Run(_session, _inputNames, inputs, _outputNames, $"a batch of {batch.Rows} documents", cancellationToken);
         using (outputs)
         {
             var output = outputs[0];

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 
 namespace Partages.NodeAgent.Engine.Metrics;

@@ -1,7 +1,3 @@
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Scoring;
-using Partages.NodeAgent.Engine.Tokenization;
-
 namespace Partages.NodeAgent.Engine.Resilience;
 
 /// <summary>

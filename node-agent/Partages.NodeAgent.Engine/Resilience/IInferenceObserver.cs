@@ -1,5 +1,3 @@
-using Partages.Evaluation.Results;
-
 namespace Partages.NodeAgent.Engine.Resilience;
 
 /// <summary>

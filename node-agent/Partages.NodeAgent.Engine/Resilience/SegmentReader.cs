@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Engine.Datasets;
-
 namespace Partages.NodeAgent.Engine.Resilience;
 
 /// <summary>

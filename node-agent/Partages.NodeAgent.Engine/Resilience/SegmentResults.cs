@@ -1,6 +1,4 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
 
 namespace Partages.NodeAgent.Engine.Resilience;
 
@@ -24,23 +22,6 @@ public static class SegmentResults
             return segments[0];
         }
 
-        if (task == TaskTypes.TokenClassification)
-        {
-            return NerResults.Pool(task, labels, segments);
-        }
-
-        if (task == TaskTypes.MultiLabelClassification)
-        {
-            return MultiLabelResults.Pool(task, labels, segments);
-        }
-
-        var histograms = segments.All(s => s.ScoreHistograms is not null) ? segments.Select(s => s.ToHistograms()!).ToList() : null;
-        var calibration = segments.All(s => s.Calibration is not null) ? segments.Select(s => s.ToCalibration()!).ToList() : null;
-        return ResultDocument.FromStatistics(
-            task,
-            ClassificationCounts.Pool(labels, segments.Select(s => s.ToCounts())),
-            histograms is null ? null : OneVsRestHistograms.Merge(labels, histograms),
-            calibration is null ? null : CalibrationStatistics.Merge(calibration),
-            InputSummary.Sum(segments.Select(s => s.InputSummary)));
+        return TaskRegistry.Get(task).MergeSegments(labels, segments);
     }
 }

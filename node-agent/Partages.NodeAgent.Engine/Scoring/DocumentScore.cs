@@ -1,5 +1,3 @@
-using Partages.Evaluation.Bundles;
-
 namespace Partages.NodeAgent.Engine.Scoring;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Microsoft.ML.Tokenizers;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Tokenization;

@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Microsoft.ML.Tokenizers;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Tokenization;

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Tokenization;

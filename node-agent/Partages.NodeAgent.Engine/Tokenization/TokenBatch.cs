@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Engine.Scoring;
-
 namespace Partages.NodeAgent.Engine.Tokenization;
 
 /// <summary>

@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Partages.Evaluation.Privacy;
 using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
+using Partages.Evaluation.Tasks;
 using Partages.NodeAgent.Configuration;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -265,13 +266,13 @@ public static class PolicyLoader
         var tasks = new List<string>();
         foreach (var (text, node) in top.Texts("tasks", required: true) ?? [])
         {
-            if (TaskTypes.All.Contains(text))
+            if (TaskRegistry.IsKnown(text))
             {
                 tasks.Add(text);
             }
             else
             {
-                top.AddErrorAt(node, "tasks", $"'{text}' is not a task type (known: {string.Join(", ", TaskTypes.All)})");
+                top.AddErrorAt(node, "tasks", $"'{text}' is not a task type (known: {string.Join(", ", TaskRegistry.Names)})");
             }
         }
 

@@ -2,13 +2,6 @@ using Partages.Evaluation.Privacy;
 
 namespace Partages.NodeAgent.ReleaseGate;
 
-/// <summary>Noise added to a released count under differential privacy.</summary>
-public interface ICountNoise
-{
-    /// <summary>An integer to add to one count: a draw of the discrete Gaussian N_Z(0, σ²).</summary>
-    long Sample(Rational sigmaSquared);
-}
-
 /// <summary>
 /// The discrete Gaussian of Canonne, Kamath and Steinke (2020), sampled exactly (<see cref="DiscreteGaussian"/>:
 /// integer and rational arithmetic only, so none of the floating-point weaknesses of continuous samplers, Mironov

@@ -1,7 +1,10 @@
 using System.Globalization;
-using Partages.Evaluation.Bundles;
+using System.Reflection;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.ReleaseGate;
@@ -34,26 +37,30 @@ public static class DisclosureControl
                 $"the dataset has fewer documents than this node's minimum for a release (release.min_dataset_documents: {rules.MinDatasetDocuments})"));
         }
 
-        if (!rules.Privacy.Enabled)
+        var task = TaskRegistry.Find(result.Task)
+            ?? throw new EvaluationRefusedException($"results of task '{result.Task}' have no release rule on this node");
+        try
         {
-            return Exact(result);
+            return rules.Privacy.Enabled
+                ? task.ReleasePrivate(result, PrivateRelease(rules.Privacy, noise))
+                : task.ReleaseExact(result);
         }
-
-        return result.Task switch
+        catch (ReleaseRefusedException ex)
         {
-            TaskTypes.SingleLabelClassification => SingleLabelPrivacy.Apply(result, rules.Privacy, noise),
-            TaskTypes.TokenClassification => NerDisclosure.ApplyPrivate(result, rules.Privacy, noise),
-            TaskTypes.MultiLabelClassification => MultiLabelDisclosure.ApplyPrivate(result, rules.Privacy, noise),
-            _ => throw new EvaluationRefusedException($"results of task '{result.Task}' have no release rule on this node"),
-        };
+            throw new EvaluationRefusedException(ex.Message, ex);
+        }
     }
 
-    /// <summary>Exact counts, as the hospital chose: nothing altered, so every figure is the data's own.</summary>
-    private static ResultDocument Exact(ResultDocument result) => result.Task switch
-    {
-        // Released as they are, once the consistency of their sections is checked.
-        TaskTypes.TokenClassification => NerDisclosure.Apply(result),
-        TaskTypes.MultiLabelClassification => MultiLabelDisclosure.Apply(result),
-        _ => result with { Release = new ReleaseSection() },
-    };
+    /// <summary>Every kind a reader can set a line aside for, from <see cref="SkipKinds"/>' constants.</summary>
+    internal static readonly IReadOnlyList<string> KnownSkipKinds =
+    [
+        .. typeof(SkipKinds).GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!)
+            .Order(StringComparer.Ordinal),
+    ];
+
+    /// <summary>What a task's private release rule needs from the dataset's policy and this node.</summary>
+    private static PrivateRelease PrivateRelease(DifferentialPrivacyPolicy policy, ICountNoise noise) =>
+        new(policy.RhoPerRelease, policy.Delta, policy.MaxEntitiesPerReport, policy.MaxWordsPerReport, KnownSkipKinds, noise);
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Configuration;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.Evaluation.Tests.Bundles;
 

@@ -1,6 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Specs;
-
 namespace Partages.Evaluation.Tests.Bundles;
 
 public sealed class ModelManifestTests

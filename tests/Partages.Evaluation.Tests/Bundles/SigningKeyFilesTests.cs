@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.Evaluation.Tests.Bundles;
 

@@ -1,6 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Metrics;
 
 /// <summary>nervaluate's README scenarios (SemEval-2013 9.1), worked out by hand, on character offsets.</summary>

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Evaluation.Tests.Metrics;
 
 /// <summary>seqeval's strict mode with the IOB2 scheme, pinned on hand-worked tag sequences.</summary>

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
 
 namespace Partages.Evaluation.Tests.Metrics;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Numerics;
-using Partages.Evaluation.Privacy;
 
 namespace Partages.Evaluation.Tests.Privacy;
 

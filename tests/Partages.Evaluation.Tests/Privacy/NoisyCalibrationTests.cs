@@ -1,6 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-
 namespace Partages.Evaluation.Tests.Privacy;
 
 /// <summary>

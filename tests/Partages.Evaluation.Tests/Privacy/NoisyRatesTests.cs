@@ -1,6 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-
 namespace Partages.Evaluation.Tests.Privacy;
 
 /// <summary>Figures from noisy per-class counts (multi-label, seqeval) and from noisy nervaluate outcomes.</summary>

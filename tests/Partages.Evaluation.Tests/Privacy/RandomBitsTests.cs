@@ -1,5 +1,4 @@
 using System.Numerics;
-using Partages.Evaluation.Privacy;
 
 namespace Partages.Evaluation.Tests.Privacy;
 

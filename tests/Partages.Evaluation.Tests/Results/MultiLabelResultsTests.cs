@@ -1,7 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Results;
 
 public sealed class MultiLabelResultsTests
@@ -129,6 +125,20 @@ public sealed class MultiLabelResultsTests
     }
 
     /// <summary>One label's counts; exact matches are the documents without an error (one label, so tp + tn).</summary>
+    [Test]
+    public void Add_GoldAndPredictedFlags_CountsEachLabelOneVsRest()
+    {
+        var counts = new MultiLabelStatistics(["a", "b"]);
+
+        counts.Add([true, false], [true, true]);
+        counts.Add([false, true], [false, false]);
+
+        counts[0].Should().Be((1L, 0L, 0L, 1L));
+        counts[1].Should().Be((0L, 1L, 1L, 0L));
+        counts.DocumentCount.Should().Be(2);
+        counts.ExactMatches.Should().Be(0);
+    }
+
     private static MultiLabelStatistics Statistics(long tp, long fp, long fn, long tn)
     {
         var statistics = new MultiLabelStatistics(["BLSE"]);

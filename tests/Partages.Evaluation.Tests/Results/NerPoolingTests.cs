@@ -1,7 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Results;
 
 public sealed class NerPoolingTests

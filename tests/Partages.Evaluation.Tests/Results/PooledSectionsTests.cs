@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tests.Metrics;
 
 namespace Partages.Evaluation.Tests.Results;

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Results;
 
 public sealed class PrivateHeterogeneityTests

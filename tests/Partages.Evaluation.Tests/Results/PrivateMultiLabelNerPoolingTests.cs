@@ -1,7 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Results;
 
 /// <summary>Pooling multi-label and entity recognition results released under differential privacy: counts and variances add.</summary>

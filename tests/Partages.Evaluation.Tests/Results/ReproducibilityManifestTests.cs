@@ -1,6 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.Evaluation.Tests.Results;
 
 public class ReproducibilityManifestTests

@@ -1,6 +1,4 @@
 using System.Text.Json.Nodes;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Evaluation.Tests.Results;
 

@@ -1,8 +1,6 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Specs;
-
 namespace Partages.Evaluation.Tests.Specs;
 
+/// <summary>Entity recognition specs: their entity types and the <c>ner_matching</c> key (docs/ner.md, "Entity matching").</summary>
 public class NerSpecTests
 {
     [Test]
@@ -26,29 +24,37 @@ public class NerSpecTests
         result.Spec!.Labels.Should().Equal("DRUG");
     }
 
-    [Test]
-    public void Parse_ClassificationWithOneLabel_IsStillRefused()
+    [TestCase(null, Description = "Parse_WithoutNerMatching_CountsAsNodesDoToday")]
+    [TestCase("nervaluate-0.1", Description = "Parse_NerMatchingNervaluate01_IsKept")]
+    public void Parse_NerMatchingAbsentOrNervaluate01_CountsAsNodesDoToday(string? matching)
     {
-        var result = SpecParser.Parse(Spec(TaskTypes.SingleLabelClassification, "[only]"));
+        var result = SpecParser.Parse(Spec(TaskTypes.TokenClassification, "[DRUG]", matching));
 
-        result.IsValid.Should().BeFalse();
-        result.Describe().Should().Contain("a classification needs at least two labels");
+        result.Errors.Should().BeEmpty();
+        result.Spec!.NerMatching.Should().Be(NerMatching.Nervaluate01);
     }
 
-    [Test]
-    public void Parse_TokenClassificationWithoutEntityTypes_IsRefused()
+    // A classifier needs two classes to choose from; an entity extractor at least one type.
+    [TestCase(TaskTypes.SingleLabelClassification, "[only]", null, "a classification needs at least two labels")]
+    [TestCase(TaskTypes.TokenClassification, "[]", null, "at least one entity type")]
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "seqeval", "ner_matching: 'seqeval' is not a matching rule (valid: nervaluate-1, nervaluate-0.1)")]
+    // Accepting it while nodes count with 0.1 would label 0.1 numbers as 1.x ones.
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "nervaluate-1", "'nervaluate-1' is not released by nodes yet (available: nervaluate-0.1)")]
+    [TestCase(TaskTypes.SingleLabelClassification, "[a, b]", "nervaluate-0.1", $"ner_matching: applies to {TaskTypes.TokenClassification} only")]
+    public void Parse_LabelsOrNerMatchingTheTaskDoesNotAllow_RefusedWithTheReason(string task, string labels, string? matching, string reason)
     {
-        var result = SpecParser.Parse(Spec(TaskTypes.TokenClassification, "[]"));
+        var result = SpecParser.Parse(Spec(task, labels, matching));
 
         result.IsValid.Should().BeFalse();
-        result.Describe().Should().Contain("at least one entity type");
+        result.Describe().Should().Contain(reason);
     }
 
-    private static string Spec(string task, string labels) => $"""
+    private static string Spec(string task, string labels, string? matching = null) => $"""
         version: 1
         name: ner-test
         task: {task}
         dataset: oncology-reports
         labels: {labels}
+        {(matching is null ? "" : $"ner_matching: {matching}")}
         """;
 }

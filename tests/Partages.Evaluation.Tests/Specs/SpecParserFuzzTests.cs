@@ -1,5 +1,4 @@
 using System.Text;
-using Partages.Evaluation.Specs;
 
 namespace Partages.Evaluation.Tests.Specs;
 

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Specs;
-
 namespace Partages.Evaluation.Tests.Specs;
 
 public class SpecParserTests

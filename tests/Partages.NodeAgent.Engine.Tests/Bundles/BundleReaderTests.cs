@@ -1,26 +1,15 @@
 using System.IO.Compression;
-using System.Text;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Bundles;
 
-public sealed class BundleReaderTests
+public sealed class BundleReaderTests : TempDirectoryTestBase
 {
     private static readonly EvaluationEngineOptions Options = new();
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
-
     [Test]
     public void Read_ValidBundle_ReturnsTheManifestAndTheFilesItNames()
     {
-        var path = WriteBundle(_directory.File("ok.zip"));
+        var path = WriteBundle(Temp.File("ok.zip"));
 
         var bundle = BundleReader.Read(path, Options);
 
@@ -33,7 +22,7 @@ public sealed class BundleReaderTests
     public void Read_FilesInAFolderWithItsFolderEntry_Accepted()
     {
         var manifest = Manifest with { Model = "onnx/model.onnx" };
-        var path = WriteBundle(_directory.File("folder.zip"), manifest, extraEntries: new Dictionary<string, byte[]> { ["onnx/"] = [] });
+        var path = WriteBundle(Temp.File("folder.zip"), manifest, extraEntries: new Dictionary<string, byte[]> { ["onnx/"] = [] });
 
         BundleReader.Read(path, Options).Manifest.Model.Should().Be("onnx/model.onnx");
     }
@@ -41,7 +30,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_EntryTheManifestDoesNotName_Refuses()
     {
-        var path = WriteBundle(_directory.File("extra.zip"), extraEntries: new Dictionary<string, byte[]> { ["run.sh"] = Encoding.UTF8.GetBytes("#!/bin/sh") });
+        var path = WriteBundle(Temp.File("extra.zip"), extraEntries: new Dictionary<string, byte[]> { ["run.sh"] = Encoding.UTF8.GetBytes("#!/bin/sh") });
 
         var act = () => BundleReader.Read(path, Options);
 
@@ -56,7 +45,7 @@ public sealed class BundleReaderTests
     [TestCase("./model.onnx")]
     public void Read_EntryNameThatCouldEscapeAFolder_Refuses(string name)
     {
-        var path = WriteBundle(_directory.File("slip.zip"), extraEntries: new Dictionary<string, byte[]> { [name] = [1, 2, 3] });
+        var path = WriteBundle(Temp.File("slip.zip"), extraEntries: new Dictionary<string, byte[]> { [name] = [1, 2, 3] });
 
         var act = () => BundleReader.Read(path, Options);
 
@@ -67,7 +56,7 @@ public sealed class BundleReaderTests
     public void Read_ManifestNamesAPathOutsideTheBundle_Refuses()
     {
         var manifest = Manifest with { Model = "../model.onnx" };
-        var path = _directory.File("escape.zip");
+        var path = Temp.File("escape.zip");
         using (var zip = ZipFile.Open(path, ZipArchiveMode.Create))
         {
             using var writer = new StreamWriter(zip.CreateEntry("manifest.json").Open());
@@ -82,7 +71,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_NoManifest_Refuses()
     {
-        var path = WriteBundle(_directory.File("nomanifest.zip"), includeManifest: false);
+        var path = WriteBundle(Temp.File("nomanifest.zip"), includeManifest: false);
 
         var act = () => BundleReader.Read(path, Options);
 
@@ -92,7 +81,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_InvalidManifest_RefusesWithTheManifestErrors()
     {
-        var path = WriteBundle(_directory.File("badmanifest.zip"), Manifest with { MaxLength = 2 });
+        var path = WriteBundle(Temp.File("badmanifest.zip"), Manifest with { MaxLength = 2 });
 
         var act = () => BundleReader.Read(path, Options);
 
@@ -102,7 +91,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_ModelLargerThanTheLimit_Refuses()
     {
-        var path = WriteBundle(_directory.File("big.zip"), model: new byte[4096]);
+        var path = WriteBundle(Temp.File("big.zip"), model: new byte[4096]);
 
         var act = () => BundleReader.Read(path, Options with { MaxModelBytes = 1024 });
 
@@ -112,7 +101,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_FileIsNotAZip_Refuses()
     {
-        var path = _directory.File("plain.zip");
+        var path = Temp.File("plain.zip");
         File.WriteAllText(path, "not a zip archive");
 
         var act = () => BundleReader.Read(path, Options);
@@ -123,7 +112,7 @@ public sealed class BundleReaderTests
     [Test]
     public void Read_FileMissing_Refuses()
     {
-        var act = () => BundleReader.Read(_directory.File("none.zip"), Options);
+        var act = () => BundleReader.Read(Temp.File("none.zip"), Options);
 
         act.Should().Throw<EvaluationRefusedException>().WithMessage("model bundle not found*none.zip");
     }

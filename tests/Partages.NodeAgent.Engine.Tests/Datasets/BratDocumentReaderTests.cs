@@ -1,20 +1,8 @@
-using System.Text;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-
 namespace Partages.NodeAgent.Engine.Tests.Datasets;
 
-public sealed class BratDocumentReaderTests
+public sealed class BratDocumentReaderTests : TempDirectoryTestBase
 {
     private static readonly string[] Labels = ["GERME", "ANTIBIO"];
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public void TryRead_TextBoundLines_YieldsTextAndSortedSpansIgnoringOtherLines()
@@ -67,8 +55,8 @@ public sealed class BratDocumentReaderTests
         Write("07-unknown", "sarm", "T1\tVIRUS 0 4\tsarm\n");
         Write("08-no-ann", "sarm", null);
         Write("09-blank", "  \n", "");
-        File.WriteAllBytes(Path.Combine(_directory.Path, "10-utf8.txt"), [0xC3, 0x28]);
-        File.WriteAllText(Path.Combine(_directory.Path, "10-utf8.ann"), "");
+        File.WriteAllBytes(Path.Combine(Temp.Path, "10-utf8.txt"), [0xC3, 0x28]);
+        File.WriteAllText(Path.Combine(Temp.Path, "10-utf8.ann"), "");
         Write("11-no-entities", "rien", "");
 
         var reader = Reader();
@@ -93,14 +81,14 @@ public sealed class BratDocumentReaderTests
         reader.DocumentsRead.Should().Be(11).And.Be(documents.Count + reader.Skipped.Total);
     }
 
-    private BratDocumentReader Reader() => new(new DirectoryInfo(_directory.Path), Labels, maxFileBytes: 1 << 20);
+    private BratDocumentReader Reader() => new(new DirectoryInfo(Temp.Path), Labels, maxFileBytes: 1 << 20);
 
     private void Write(string name, string text, string? annotations)
     {
-        File.WriteAllText(Path.Combine(_directory.Path, name + ".txt"), text, new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(Temp.Path, name + ".txt"), text, new UTF8Encoding(false));
         if (annotations is not null)
         {
-            File.WriteAllText(Path.Combine(_directory.Path, name + ".ann"), annotations, new UTF8Encoding(false));
+            File.WriteAllText(Path.Combine(Temp.Path, name + ".ann"), annotations, new UTF8Encoding(false));
         }
     }
 }

@@ -1,23 +1,11 @@
-using System.Text;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-
 namespace Partages.NodeAgent.Engine.Tests.Datasets;
 
 /// <summary>Issue 21's brat rules: the byte order mark decided per file from the mentions, mentions checked, orphans and multi-problem documents counted.</summary>
-public sealed class BratReaderRulesTests
+public sealed class BratReaderRulesTests : TempDirectoryTestBase
 {
     private const string Bom = "\uFEFF";
 
     private static readonly string[] Labels = ["GERME", "ANTIBIO"];
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public void TryRead_BomCountedByTheOffsets_KeepsTheMarkAsCharacterZeroWithoutNote()
@@ -88,7 +76,7 @@ public sealed class BratReaderRulesTests
         reader.TryRead(out _).Should().BeFalse();
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.OrphanAnnotations] = 1 });
         reader.DocumentsRead.Should().Be(2).And.Be(1 + reader.Skipped.Total);
-        DatasetScanner.Scan(new DatasetDefinition("d", _directory.Path, DatasetFormats.Brat), 1 << 20, fingerprint: true, CancellationToken.None)
+        DatasetScanner.Scan(new DatasetDefinition("d", Temp.Path, DatasetFormats.Brat), 1 << 20, fingerprint: true, CancellationToken.None)
             .Documents.Should().Be(2, "the progress total counts the orphan like the reader");
     }
 
@@ -126,15 +114,15 @@ public sealed class BratReaderRulesTests
         reader.DocumentsRead.Should().Be(2);
     }
 
-    private BratDocumentReader Reader() => new(new DirectoryInfo(_directory.Path), Labels, maxFileBytes: 1 << 20);
+    private BratDocumentReader Reader() => new(new DirectoryInfo(Temp.Path), Labels, maxFileBytes: 1 << 20);
 
     private void Write(string name, string? text, string annotations)
     {
         if (text is not null)
         {
-            File.WriteAllText(Path.Combine(_directory.Path, name + ".txt"), text, new UTF8Encoding(false));
+            File.WriteAllText(Path.Combine(Temp.Path, name + ".txt"), text, new UTF8Encoding(false));
         }
 
-        File.WriteAllText(Path.Combine(_directory.Path, name + ".ann"), annotations, new UTF8Encoding(false));
+        File.WriteAllText(Path.Combine(Temp.Path, name + ".ann"), annotations, new UTF8Encoding(false));
     }
 }

@@ -1,6 +1,3 @@
-using System.Text;
-using Partages.NodeAgent.Engine.Datasets;
-
 namespace Partages.NodeAgent.Engine.Tests.Datasets;
 
 public sealed class CsvDocumentReaderTests

@@ -1,11 +1,7 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Specs;
 using Partages.ModelKit;
 using Partages.ModelKit.Training;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.LocalMode;
 using Partages.NodeAgent.Engine.Tests.Tokenization;
 using Partages.NodeAgent.Engine.Tokenization;

@@ -1,6 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
 using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Tests.Inference;

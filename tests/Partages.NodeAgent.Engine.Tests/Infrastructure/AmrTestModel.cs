@@ -1,7 +1,4 @@
 using System.IO.Compression;
-using System.Text;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Specs;
 
 namespace Partages.NodeAgent.Engine.Tests.Infrastructure;
 

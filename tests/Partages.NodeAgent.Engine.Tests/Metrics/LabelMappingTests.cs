@@ -1,5 +1,4 @@
 using Partages.NodeAgent.Engine.Metrics;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Metrics;
 

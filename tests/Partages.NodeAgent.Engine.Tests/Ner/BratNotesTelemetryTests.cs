@@ -1,12 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using System.Text;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 

@@ -1,26 +1,14 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Scoring;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
+using Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 
 /// <summary>The engine's entity recognition path on a token classifier whose tags are known by hand.</summary>
 public sealed class NerEvaluationTests
 {
-    private static readonly EvaluationSpec Spec = new()
-    {
-        Name = "oncology-ner",
-        Task = TaskTypes.TokenClassification,
-        Dataset = "oncology",
-        Labels = ["BIOMARKER", "STATUS"],
-    };
+    private static readonly EvaluationSpec Spec = TokenTableGraph.OncologySpec;
 
     private static readonly TokenTableGraph Graph = new()
     {

@@ -1,11 +1,4 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 
@@ -17,13 +10,7 @@ public sealed class NfdSpanTests
 {
     private const string Sentence = "EGFR : non muté. ALK : réarrangement non détecté.";
 
-    private static readonly EvaluationSpec Spec = new()
-    {
-        Name = "oncology-ner",
-        Task = TaskTypes.TokenClassification,
-        Dataset = "oncology",
-        Labels = ["BIOMARKER", "STATUS"],
-    };
+    private static readonly EvaluationSpec Spec = TokenTableGraph.OncologySpec;
 
     // Accents are folded before the vocabulary is looked up: "muté" is "mute", "détecté" is "detecte".
     private static readonly TokenTableGraph Graph = new()

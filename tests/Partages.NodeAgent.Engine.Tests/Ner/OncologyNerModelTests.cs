@@ -1,9 +1,4 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
 using Partages.ModelKit;
-using Partages.NodeAgent.Engine.Datasets;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 

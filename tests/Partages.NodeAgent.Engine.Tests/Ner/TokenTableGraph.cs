@@ -1,6 +1,5 @@
 using Google.Protobuf;
 using Onnx;
-using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Training;
 
@@ -14,6 +13,15 @@ namespace Partages.NodeAgent.Engine.Tests.Ner;
 /// </summary>
 internal sealed record TokenTableGraph
 {
+    /// <summary>The entity recognition spec the hand-made token tables are scored against.</summary>
+    public static EvaluationSpec OncologySpec { get; } = new()
+    {
+        Name = "oncology-ner",
+        Task = TaskTypes.TokenClassification,
+        Dataset = "oncology",
+        Labels = ["BIOMARKER", "STATUS"],
+    };
+
     public static IReadOnlyList<string> Tags { get; } = ["O", "B-BIOMARKER", "I-BIOMARKER", "B-STATUS", "I-STATUS"];
 
     public required IReadOnlyList<string> Words { get; init; }

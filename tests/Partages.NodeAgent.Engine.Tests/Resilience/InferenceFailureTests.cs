@@ -1,14 +1,8 @@
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
-using Partages.Evaluation.Specs;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Training;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 using Partages.NodeAgent.Engine.Tests.Ner;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Resilience;
 
@@ -18,7 +12,7 @@ namespace Partages.NodeAgent.Engine.Tests.Resilience;
 /// table has no row for the last vocabulary word ("coli", or "panne" for entity recognition), so ONNX Runtime fails
 /// any call whose batch holds it, and only those.
 /// </summary>
-public sealed class InferenceFailureTests
+public sealed class InferenceFailureTests : TempDirectoryTestBase
 {
     private static readonly string[] Reports =
     [
@@ -32,14 +26,6 @@ public sealed class InferenceFailureTests
     ];
 
     private static readonly string Failing = Line("dx", "e coli blse", "BLSE");
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task EvaluateAsync_ReportMakingTheModelFail_CountsOnlyItInferenceFailedAndScoresItsBatchMates()
@@ -121,9 +107,9 @@ public sealed class InferenceFailureTests
             Words = ["le", "her2", "positif", "panne"],
             TagOf = new Dictionary<string, int> { ["her2"] = 1, ["positif"] = 3 },
         };
-        var bundle = _directory.File("ner.zip");
+        var bundle = Temp.File("ner.zip");
         await File.WriteAllBytesAsync(bundle, BundleWithoutLastRow(graph));
-        var dataset = _directory.File("ner.jsonl");
+        var dataset = Temp.File("ner.jsonl");
         await File.WriteAllLinesAsync(dataset, new[] { "le her2 positif", "le panne", "her2", "positif le" }.Select((text, i) =>
             JsonSerializer.Serialize(new { id = $"n{i}", text, entities = Array.Empty<object>() })));
         var spec = new EvaluationSpec { Name = "ner", Task = TaskTypes.TokenClassification, Dataset = "oncology", Labels = ["BIOMARKER", "STATUS"] };
@@ -162,10 +148,10 @@ public sealed class InferenceFailureTests
 
     private EvaluationJob Job(IReadOnlyList<string> lines)
     {
-        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        var dataset = Temp.File($"dataset-{Guid.NewGuid():N}.jsonl");
         File.WriteAllLines(dataset, lines);
         // One row short of the vocabulary: "coli", the last word, has no row.
-        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), graph: Graph with { VocabularySize = Vocabulary.Length - 1 });
+        var bundle = WriteBundle(Temp.File($"bundle-{Guid.NewGuid():N}.zip"), graph: Graph with { VocabularySize = Vocabulary.Length - 1 });
         return new EvaluationJob(bundle, AmrTestModel.Spec, new DatasetDefinition(AmrTestModel.Spec.Dataset, dataset, DatasetFormats.Jsonl));
     }
 

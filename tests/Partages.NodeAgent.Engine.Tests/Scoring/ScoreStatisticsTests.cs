@@ -1,12 +1,5 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Scoring;
 
@@ -15,7 +8,7 @@ namespace Partages.NodeAgent.Engine.Tests.Scoring;
 /// per-document predictions, on the keyword graph, whose logits are known: class 0 (sensible) 0.5, and a keyword's
 /// weight for its class (blse 1, sarm 2, epc 3) when present.
 /// </summary>
-public sealed class ScoreStatisticsTests
+public sealed class ScoreStatisticsTests : TempDirectoryTestBase
 {
     // (id, text, gold, logits in the manifest's order: sensible, BLSE, SARM, EPC)
     private static readonly (string Id, string Text, string Gold, float[]? Logits)[] Documents =
@@ -28,14 +21,6 @@ public sealed class ScoreStatisticsTests
         ("d6", "blse", "EPC", [0.5f, 1, 0, 0]),
         ("d7", "souche poison", "sensible", null),
     ];
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task EvaluateAsync_HandMadeDataset_HistogramsHoldEachDocumentOncePerClassAtItsSoftmax()
@@ -156,9 +141,9 @@ public sealed class ScoreStatisticsTests
 
     private EvaluationJob Job(Partages.Evaluation.Bundles.ModelManifest manifest, Partages.Evaluation.Specs.EvaluationSpec spec, params string[] lines)
     {
-        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        var dataset = Temp.File($"dataset-{Guid.NewGuid():N}.jsonl");
         File.WriteAllLines(dataset, lines);
-        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), manifest);
+        var bundle = WriteBundle(Temp.File($"bundle-{Guid.NewGuid():N}.zip"), manifest);
         return new EvaluationJob(bundle, spec, new DatasetDefinition(spec.Dataset, dataset, DatasetFormats.Jsonl));
     }
 

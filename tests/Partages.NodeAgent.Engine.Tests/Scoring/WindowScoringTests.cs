@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Engine.Scoring;
 
 namespace Partages.NodeAgent.Engine.Tests.Scoring;

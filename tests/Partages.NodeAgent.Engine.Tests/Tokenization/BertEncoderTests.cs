@@ -1,7 +1,4 @@
-using System.Text;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 using Partages.NodeAgent.Engine.Tokenization;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 

@@ -1,5 +1,3 @@
-using System.Text;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tokenization;
 using Partages.NodeAgent.Engine.Tokenization;
 

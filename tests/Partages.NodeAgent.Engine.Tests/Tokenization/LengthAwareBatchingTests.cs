@@ -1,9 +1,5 @@
 using System.Diagnostics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 
@@ -13,17 +9,9 @@ namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 /// Runtime may round differently with the batch's shape, docs/../ERRATA 15), predictions in reading order, failures
 /// still costing only their own document, and bad input completing.
 /// </summary>
-public sealed class LengthAwareBatchingTests
+public sealed class LengthAwareBatchingTests : TempDirectoryTestBase
 {
     private static readonly string[] Words = ["la", "souche", "est", "sensible", "blse", "sarm", "epc", ","];
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task EvaluateLocallyAsync_MixedLengthsWithSlidingWindows_SameCountsAndScoresAsReadingOrder()
@@ -128,9 +116,9 @@ public sealed class LengthAwareBatchingTests
 
     private EvaluationJob Job(Evaluation.Bundles.ModelManifest manifest, KeywordGraph? graph, IReadOnlyList<string> lines)
     {
-        var dataset = _directory.File($"dataset-{Guid.NewGuid():N}.jsonl");
+        var dataset = Temp.File($"dataset-{Guid.NewGuid():N}.jsonl");
         File.WriteAllLines(dataset, lines);
-        var bundle = WriteBundle(_directory.File($"bundle-{Guid.NewGuid():N}.zip"), manifest, graph);
+        var bundle = WriteBundle(Temp.File($"bundle-{Guid.NewGuid():N}.zip"), manifest, graph);
         return new EvaluationJob(bundle, Spec, new DatasetDefinition(Spec.Dataset, dataset, DatasetFormats.Jsonl));
     }
 

@@ -1,10 +1,7 @@
-using System.Text;
 using System.Text.Json;
-using Partages.Evaluation.Specs;
 using Partages.ModelKit;
 using Partages.ModelKit.SentencePiece;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tokenization;
 using Partages.ModelKit.SentencePiece;
 using Partages.NodeAgent.Engine.Tokenization;

@@ -1,13 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using Google.Protobuf;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Specs;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.SentencePiece;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 using Partages.NodeAgent.Engine.Tests.Ner;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;

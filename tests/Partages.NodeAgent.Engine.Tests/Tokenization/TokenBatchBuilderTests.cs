@@ -1,8 +1,5 @@
-using System.Text;
-using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Tokenization;
-using static Partages.NodeAgent.Engine.Tests.Infrastructure.AmrTestModel;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 

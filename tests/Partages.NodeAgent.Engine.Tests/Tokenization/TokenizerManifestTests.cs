@@ -1,9 +1,5 @@
 using System.IO.Compression;
-using System.Text;
-using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 

@@ -1,7 +1,8 @@
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 using Partages.Evaluation.Privacy;
+using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
+using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
@@ -49,7 +50,7 @@ public sealed class DisclosureControlTests
         var expected = 2 / (2 * s_privacy.RhoPerRelease);
         noise.Variances.Should().OnlyContain(v => v >= expected && v < expected * (1 + 1e-6), "σ² is rounded up, never down");
         released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [41, 4, 1], [7, 56, 2], [1, 1, 13] }, o => o.WithStrictOrdering(), "every cell carries noise, small or zero");
-        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(SingleLabelPrivacy.KnownSkipKinds.Append(SingleLabelPrivacy.OtherSkipKind), "every kind is released, so which kinds exist says nothing");
+        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(DisclosureControl.KnownSkipKinds.Append(PrivateRelease.OtherSkipKind), "every kind is released, so which kinds exist says nothing");
         released.InputSummary.Skipped["empty_text"].Should().Be(3);
         released.InputSummary.Skipped["malformed_json"].Should().Be(1);
         released.InputSummary.DocumentsRead.Should().Be(result.InputSummary.DocumentsRead, "the lines read are public under replace-one");
@@ -200,17 +201,5 @@ public sealed class DisclosureControlTests
     private sealed class NoNoise : ICountNoise
     {
         public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => throw new AssertionException("no noise without differential privacy");
-    }
-
-    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
-    private sealed class RecordingNoise(long value) : ICountNoise
-    {
-        public List<double> Variances { get; } = [];
-
-        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared)
-        {
-            Variances.Add(sigmaSquared.ToDouble());
-            return value;
-        }
     }
 }

@@ -1,6 +1,8 @@
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
+using Partages.Evaluation.Tasks.MultiLabel;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
@@ -48,7 +50,7 @@ public sealed class MultiLabelDisclosureTests
         var rho = Privacy.RhoPerRelease;
         var outcome = 8 / (2 * rho * 0.75);
         var cooccurrence = 6 / (2 * rho * 0.25);
-        var kinds = SingleLabelPrivacy.KnownSkipKinds.Count + 1;
+        var kinds = DisclosureControl.KnownSkipKinds.Count + 1;
         noise.Variances.Count(v => v >= outcome && v < outcome * (1 + 1e-6)).Should().Be((4 * 3) + 2 + kinds, "tp/fp/fn/tn of 3 labels, exact and other documents, every skipped kind; σ² rounded up");
         noise.Variances.Count(v => v >= cooccurrence && v < cooccurrence * (1 + 1e-6)).Should().Be(6, "the 6 cells off the diagonal");
         noise.Variances.Should().HaveCount((4 * 3) + 2 + kinds + 6);
@@ -58,7 +60,7 @@ public sealed class MultiLabelDisclosureTests
         released.NDocuments.Should().Be(102, "exact matches and other documents, each noised");
         released.InputSummary.DocumentsEvaluated.Should().Be(102);
         released.InputSummary.DocumentsRead.Should().Be(100, "the lines read are public under replace-one");
-        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(SingleLabelPrivacy.KnownSkipKinds.Append(SingleLabelPrivacy.OtherSkipKind));
+        released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(DisclosureControl.KnownSkipKinds.Append(PrivateRelease.OtherSkipKind));
         var privacy = released.Release!.DifferentialPrivacy!;
         privacy.Epsilon.Should().BeApproximately(1, 1e-6);
         privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(outcome, outcome * 1e-6);
@@ -115,8 +117,8 @@ public sealed class MultiLabelDisclosureTests
 
             var (outcome, cooccurrence) = SquaredDistance(Release(reports), Release(neighbour));
 
-            outcome.Should().BeLessThanOrEqualTo(MultiLabelDisclosure.OutcomeSensitivitySquared(Labels.Length), $"trial {trial}");
-            cooccurrence.Should().BeLessThanOrEqualTo(MultiLabelDisclosure.CooccurrenceSensitivitySquared(Labels.Length), $"trial {trial}");
+            outcome.Should().BeLessThanOrEqualTo(MultiLabelRelease.OutcomeSensitivitySquared(Labels.Length), $"trial {trial}");
+            cooccurrence.Should().BeLessThanOrEqualTo(MultiLabelRelease.CooccurrenceSensitivitySquared(Labels.Length), $"trial {trial}");
             (largestOutcome, largestCooccurrence) = (Math.Max(largestOutcome, outcome), Math.Max(largestCooccurrence, cooccurrence));
         }
 
@@ -124,9 +126,9 @@ public sealed class MultiLabelDisclosureTests
         var full = Enumerable.Repeat(new MultiLabelReport([true, true, true], [true, true, true], null), 30).ToList();
         var replaced = full.ToList();
         replaced[0] = new MultiLabelReport([true, false, true], [false, true, false], null);
-        SquaredDistance(Release(full), Release(replaced)).Outcome.Should().Be(MultiLabelDisclosure.OutcomeSensitivitySquared(Labels.Length));
+        SquaredDistance(Release(full), Release(replaced)).Outcome.Should().Be(MultiLabelRelease.OutcomeSensitivitySquared(Labels.Length));
         replaced[0] = new MultiLabelReport([false, false, false], [false, false, false], null);
-        SquaredDistance(Release(full), Release(replaced)).Cooccurrence.Should().Be(MultiLabelDisclosure.CooccurrenceSensitivitySquared(Labels.Length));
+        SquaredDistance(Release(full), Release(replaced)).Cooccurrence.Should().Be(MultiLabelRelease.CooccurrenceSensitivitySquared(Labels.Length));
         largestOutcome.Should().BePositive();
         largestCooccurrence.Should().BePositive();
     }
@@ -226,24 +228,4 @@ public sealed class MultiLabelDisclosureTests
         0.5,
         statistics,
         new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
-
-    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
-    private sealed class RecordingNoise(long value) : ICountNoise
-    {
-        public List<double> Variances { get; } = [];
-
-        public long Sample(Rational sigmaSquared)
-        {
-            Variances.Add(sigmaSquared.ToDouble());
-            return value;
-        }
-    }
-
-    /// <summary>Reproducible draws of the discrete Gaussian, for tests that need noise of the real size.</summary>
-    private sealed class SeededNoise(int seed) : ICountNoise
-    {
-        private readonly SeededRandomBits _bits = SeededRandomBits.FromHashOf(BitConverter.GetBytes(seed));
-
-        public long Sample(Rational sigmaSquared) => DiscreteGaussian.Sample(sigmaSquared, _bits);
-    }
 }

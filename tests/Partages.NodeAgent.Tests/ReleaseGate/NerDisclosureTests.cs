@@ -2,6 +2,8 @@ using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
+using Partages.Evaluation.Tasks.EntityRecognition;
 using Partages.Evaluation.Tokenization;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
@@ -93,7 +95,7 @@ public sealed class NerDisclosureTests
         // m = 2, T = 2, W = 500: outcomes Δ₂² = 2m²(T² − T + 2) = 32 on 0.4 of ρ; seqeval Δ₂² = 3m²T = 24 on 0.35;
         // reports Δ₂² = 3 on 0.15; words (correct, other) Δ₂² = 2W² on 0.1.
         var rho = Privacy.RhoPerRelease;
-        var kinds = SingleLabelPrivacy.KnownSkipKinds.Count + 1;
+        var kinds = DisclosureControl.KnownSkipKinds.Count + 1;
         Count(noise, 32 / (2 * rho * 0.4)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
         Count(noise, 24 / (2 * rho * 0.35)).Should().Be(3 * 2, "seqeval's tp, fp, fn of 2 types");
         Count(noise, 3 / (2 * rho * 0.15)).Should().Be(1 + kinds + 1, "documents evaluated, every skipped kind, reports clipped");
@@ -158,9 +160,9 @@ public sealed class NerDisclosureTests
 
             var distance = SquaredDistances(Release(reports), Release(neighbour));
 
-            distance[0].Should().BeLessThanOrEqualTo(NerDisclosure.EntitySensitivitySquared(2, Types.Length), $"outcomes, trial {trial}");
-            distance[1].Should().BeLessThanOrEqualTo(NerDisclosure.SeqevalSensitivitySquared(2, Types.Length), $"seqeval, trial {trial}");
-            distance[2].Should().BeLessThanOrEqualTo(NerDisclosure.ReportSensitivitySquared, $"reports, trial {trial}");
+            distance[0].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.EntitySensitivitySquared(2, Types.Length), $"outcomes, trial {trial}");
+            distance[1].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.SeqevalSensitivitySquared(2, Types.Length), $"seqeval, trial {trial}");
+            distance[2].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.ReportSensitivitySquared, $"reports, trial {trial}");
             for (var s = 0; s < 3; s++)
             {
                 largest[s] = Math.Max(largest[s], distance[s]);
@@ -168,7 +170,7 @@ public sealed class NerDisclosureTests
         }
 
         largest.Should().OnlyContain(d => d > 0);
-        largest[2].Should().Be(NerDisclosure.ReportSensitivitySquared, "a clipped report replaced by a skipped line moves 3 report counts");
+        largest[2].Should().Be(EntityRecognitionRelease.ReportSensitivitySquared, "a clipped report replaced by a skipped line moves 3 report counts");
         TestContext.Out.WriteLine($"largest squared distances: outcomes {largest[0]}, seqeval {largest[1]}, reports {largest[2]}");
     }
 
@@ -182,7 +184,7 @@ public sealed class NerDisclosureTests
         var neighbour = reports.ToList();
         neighbour[0] = none;
 
-        SquaredDistances(Release(reports), Release(neighbour))[1].Should().Be(NerDisclosure.SeqevalSensitivitySquared(2, Types.Length));
+        SquaredDistances(Release(reports), Release(neighbour))[1].Should().Be(EntityRecognitionRelease.SeqevalSensitivitySquared(2, Types.Length));
     }
 
     [Test]
@@ -310,25 +312,5 @@ public sealed class NerDisclosureTests
 
             return this;
         }
-    }
-
-    /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>
-    private sealed class RecordingNoise(long value) : ICountNoise
-    {
-        public List<double> Variances { get; } = [];
-
-        public long Sample(Rational sigmaSquared)
-        {
-            Variances.Add(sigmaSquared.ToDouble());
-            return value;
-        }
-    }
-
-    /// <summary>Reproducible draws of the discrete Gaussian, for tests that need noise of the real size.</summary>
-    private sealed class SeededNoise(int seed) : ICountNoise
-    {
-        private readonly SeededRandomBits _bits = SeededRandomBits.FromHashOf(BitConverter.GetBytes(seed));
-
-        public long Sample(Rational sigmaSquared) => DiscreteGaussian.Sample(sigmaSquared, _bits);
     }
 }

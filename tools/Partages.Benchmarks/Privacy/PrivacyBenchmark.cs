@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Partages.Benchmarks.Engine;
+using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
 using Partages.NodeAgent.Policy;

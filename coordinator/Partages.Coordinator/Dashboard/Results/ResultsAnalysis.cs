@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks;
 
 namespace Partages.Coordinator.Dashboard.Results;
 
@@ -71,7 +72,7 @@ public sealed record ResultsAnalysis(
         var labels = document.Pooled?.ConfusionMatrix.Labels ?? document.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var sites = document.PerSite.Select(s => Row(s.Key, s.Value)).ToList();
         var forests = labels.Select(label => Forest(label, document.PerSite)).ToList();
-        var entities = document.Task == Partages.Evaluation.Bundles.TaskTypes.TokenClassification ? EntityAnalysis.From(document, labels) : null;
+        var entities = TaskRegistry.Find(document.Task)?.CountsEntities == true ? EntityAnalysis.From(document, labels) : null;
         return new ResultsAnalysis(
             labels,
             sites,
@@ -92,7 +93,7 @@ public sealed record ResultsAnalysis(
 
     private static SiteRow Row(string site, ResultDocument document)
     {
-        if (document.Seqeval is { } seqeval)
+        if (TaskRegistry.Find(document.Task)?.CountsEntities == true && document.Seqeval is { } seqeval)
         {
             // Entity recognition: accuracy is seqeval's, over words; its confusion matrix holds entities, not words.
             // Under differential privacy the word counts are withheld: no accuracy, no interval.

@@ -1,12 +1,8 @@
 using System.Diagnostics;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Bundles;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Telemetry;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// Runs a <see cref="TaskTypes.TokenClassification"/> job: checks the dataset (jsonl with <c>entities</c>, or a brat

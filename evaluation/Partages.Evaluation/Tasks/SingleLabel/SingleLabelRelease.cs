@@ -1,11 +1,7 @@
-using System.Reflection;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.ReleaseGate;
+namespace Partages.Evaluation.Tasks.SingleLabel;
 
 /// <summary>
 /// A single-label result under differential privacy (docs/adr/0006-differential-privacy-by-default.md). The release's
@@ -27,25 +23,14 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// The shares favour the histograms: accuracy sums 16 cells of noise, an AUROC spreads its denominator over 37 bins.
 /// The lines read are released exactly: under replace-one they are the same for neighbouring snapshots.
 /// </summary>
-internal static class SingleLabelPrivacy
+internal static class SingleLabelRelease
 {
     /// <summary>Shares of the release's ρ, renormalised over the sections released.</summary>
     internal const double OutcomeShare = 0.35, HistogramShare = 0.5, CalibrationShare = 0.15;
 
-    /// <summary>Every kind a reader can set a line aside for, from <see cref="SkipKinds"/>' constants.</summary>
-    internal static readonly IReadOnlyList<string> KnownSkipKinds =
-    [
-        .. typeof(SkipKinds).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-            .Select(f => (string)f.GetRawConstantValue()!)
-            .Order(StringComparer.Ordinal),
-    ];
-
-    /// <summary>Where a kind no reader declares would go (none should: it keeps the released cells data-independent).</summary>
-    internal const string OtherSkipKind = "other";
-
-    public static ResultDocument Apply(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
+    public static ResultDocument Apply(ResultDocument result, PrivateRelease policy)
     {
+        var noise = policy.Noise;
         var labels = result.ConfusionMatrix.Labels;
         var withheld = new List<WithheldSection>();
         var histograms = ReadHistograms(result, withheld);
@@ -62,17 +47,11 @@ internal static class SingleLabelPrivacy
             : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * CalibrationShare / shares, NoisyCalibration.SensitivitySquared));
 
         var matrix = result.ConfusionMatrix.Matrix.Select(row => row.Select(cell => cell + noise.Sample(outcomeVariance)).ToArray()).ToArray();
-        var skipped = NoisySkipped(result.InputSummary.Skipped, outcomeVariance, noise);
+        var skipped = policy.NoisySkipped(result.InputSummary.Skipped, outcomeVariance);
         var noisyHistograms = histograms is null ? null : NoisyHistograms(labels, histograms, histogramVariance!.Value, noise);
         var noisyCalibration = calibration is null ? null : NoisyCalibrationSums(calibration, calibrationVariance!.Value, noise);
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), calibrationVariance?.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(outcomeVariance.ToDouble(), histogramVariance?.ToDouble(), calibrationVariance?.ToDouble()));
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,
@@ -100,28 +79,7 @@ internal static class SingleLabelPrivacy
     /// <summary>(scale·σ)², exactly: the noise of a sum whose sensitivity is <paramref name="scale"/> counts.</summary>
     private static Rational Scaled(Rational variance, long scale) => new(variance.Numerator * scale * scale, variance.Denominator);
 
-    internal static SortedDictionary<string, long> NoisySkipped(IReadOnlyDictionary<string, long> exact, Rational variance, ICountNoise noise)
-    {
-        var released = new SortedDictionary<string, long>(StringComparer.Ordinal);
-        foreach (var kind in KnownSkipKinds.Append(OtherSkipKind))
-        {
-            released[kind] = 0;
-        }
-
-        foreach (var (kind, count) in exact)
-        {
-            released[released.ContainsKey(kind) ? kind : OtherSkipKind] += count;
-        }
-
-        foreach (var kind in released.Keys.ToList())
-        {
-            released[kind] += noise.Sample(variance);
-        }
-
-        return released;
-    }
-
-    private static Evaluation.Metrics.OneVsRestHistograms? ReadHistograms(ResultDocument result, List<WithheldSection> withheld)
+    private static Metrics.OneVsRestHistograms? ReadHistograms(ResultDocument result, List<WithheldSection> withheld)
     {
         try
         {
@@ -136,7 +94,7 @@ internal static class SingleLabelPrivacy
 
     private static Dictionary<string, PrivateResults.NoisyHistogram> NoisyHistograms(
         IReadOnlyList<string> labels,
-        Evaluation.Metrics.OneVsRestHistograms histograms,
+        Metrics.OneVsRestHistograms histograms,
         Rational variance,
         ICountNoise noise)
     {

@@ -96,17 +96,8 @@ public static class NerResults
         ArgumentNullException.ThrowIfNull(seqeval);
         ArgumentNullException.ThrowIfNull(boundaryConfusion);
         var report = seqeval.Report();
-        return new ResultDocument
+        return ResultDocument.FromReport(task, documents, new ConfusionMatrixDto(boundaryConfusion.Labels, boundaryConfusion.ToMatrix()), report, inputSummary) with
         {
-            Task = task,
-            NDocuments = documents,
-            ConfusionMatrix = new ConfusionMatrixDto(boundaryConfusion.Labels, boundaryConfusion.ToMatrix()),
-            PerClass = report.PerClass,
-            Micro = report.Micro,
-            Macro = report.Macro,
-            Weighted = report.Weighted,
-            Accuracy = report.Accuracy,
-            InputSummary = inputSummary,
             Schemes = SchemesSection(schemes),
             Seqeval = new SeqevalSection(SeqevalMode, SeqevalScheme, report.PerClass, report.Micro, report.Macro, report.Weighted, seqeval.Words, seqeval.WordsCorrect, report.Accuracy),
         };

@@ -1,7 +1,4 @@
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// Maps a token-classification model's tags (the manifest's labels, in logits order: <c>O</c>, <c>B-TYPE</c>,

@@ -1,10 +1,8 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.ReleaseGate;
+namespace Partages.Evaluation.Tasks.MultiLabel;
 
 /// <summary>
 /// The release rules for a multi-label result (docs/release-gate.md, "Multi-label classification"). Before anything
@@ -33,7 +31,7 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// every figure is estimated from the noisy counts with an interval (<see cref="PrivateMultiLabelResults"/>).
 /// </para>
 /// </summary>
-internal static class MultiLabelDisclosure
+internal static class MultiLabelRelease
 {
     /// <summary>Shares of the release's ρ, renormalised over the sections released.</summary>
     internal const double OutcomeShare = 0.75, CooccurrenceShare = 0.25;
@@ -44,9 +42,10 @@ internal static class MultiLabelDisclosure
     /// <summary>Δ₂² of the co-occurrence cells off the diagonal under replace-one (class summary).</summary>
     internal static double CooccurrenceSensitivitySquared(int labels) => (double)labels * (labels - 1);
 
-    /// <exception cref="EvaluationRefusedException">The result is malformed or its counts contradict each other.</exception>
-    public static ResultDocument ApplyPrivate(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
+    /// <exception cref="ReleaseRefusedException">The result is malformed or its counts contradict each other.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, PrivateRelease policy)
     {
+        var noise = policy.Noise;
         var exact = ReadChecked(result);
         var labels = exact.Labels;
         var l = labels.Count;
@@ -71,7 +70,7 @@ internal static class MultiLabelDisclosure
             ExactMatches = Noisy(exact.ExactMatches),
             OtherDocuments = Noisy(exact.DocumentCount - exact.ExactMatches),
         };
-        var skipped = SingleLabelPrivacy.NoisySkipped(result.InputSummary.Skipped, outcomeVariance, noise);
+        var skipped = policy.NoisySkipped(result.InputSummary.Skipped, outcomeVariance);
         for (var g = 0; g < l; g++)
         {
             for (var p = 0; p < l; p++)
@@ -81,13 +80,7 @@ internal static class MultiLabelDisclosure
             }
         }
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(outcomeVariance.ToDouble(), ScoreHistograms: null, Calibration: null, Cooccurrence: cooccurrenceVariance?.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(outcomeVariance.ToDouble(), ScoreHistograms: null, Calibration: null, Cooccurrence: cooccurrenceVariance?.ToDouble()));
         var summary = new InputSummary
         {
             DocumentsRead = result.InputSummary.DocumentsRead,
@@ -98,14 +91,14 @@ internal static class MultiLabelDisclosure
     }
 
     /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>
-    /// <exception cref="EvaluationRefusedException">The result is malformed or its counts contradict each other.</exception>
+    /// <exception cref="ReleaseRefusedException">The result is malformed or its counts contradict each other.</exception>
     public static ResultDocument Apply(ResultDocument result)
     {
         _ = ReadChecked(result);
         return result with { Release = new ReleaseSection() };
     }
 
-    /// <exception cref="EvaluationRefusedException">The result is malformed, a label's counts do not add up to n_documents, or the co-occurrence diagonal is not each label's tp.</exception>
+    /// <exception cref="ReleaseRefusedException">The result is malformed, a label's counts do not add up to n_documents, or the co-occurrence diagonal is not each label's tp.</exception>
     private static MultiLabelStatistics ReadChecked(ResultDocument result)
     {
         var labels = result.ConfusionMatrix.Labels;
@@ -116,7 +109,7 @@ internal static class MultiLabelDisclosure
         }
         catch (InvalidDataException ex)
         {
-            throw new EvaluationRefusedException("the multi-label result is malformed, so it is not released: " + ex.Message, ex);
+            throw new ReleaseRefusedException("the multi-label result is malformed, so it is not released: " + ex.Message, ex);
         }
 
         for (var c = 0; c < labels.Count; c++)
@@ -124,7 +117,7 @@ internal static class MultiLabelDisclosure
             var (tp, fp, fn, tn) = exact[c];
             if (tp + fp + fn + tn != exact.DocumentCount || exact.Cooccurrence[c, c] != tp)
             {
-                throw new EvaluationRefusedException($"the multi-label result's counts for label '{labels[c]}' do not add up to n_documents or disagree with the co-occurrence diagonal, so it is not released");
+                throw new ReleaseRefusedException($"the multi-label result's counts for label '{labels[c]}' do not add up to n_documents or disagree with the co-occurrence diagonal, so it is not released");
             }
         }
 

@@ -108,22 +108,13 @@ public sealed class MultiLabelStatistics
     /// </summary>
     public ClassificationReport Report()
     {
-        var seqeval = new SeqevalCounts(Labels);
-        for (var c = 0; c < Labels.Count; c++)
-        {
-            seqeval.Set(c, _tp[c], _fp[c], _fn[c]);
-        }
-
-        // seqeval's report is exactly the per-label P/R/F1 and averages wanted here; only tn and accuracy differ.
-        var report = seqeval.Report();
-        var perClass = new SortedDictionary<string, ClassMetrics>(StringComparer.Ordinal);
-        for (var c = 0; c < Labels.Count; c++)
-        {
-            perClass[Labels[c]] = report.PerClass[Labels[c]] with { Tn = _tn[c] };
-        }
-
-        var accuracy = DocumentCount == 0 ? 0 : (double)ExactMatches / DocumentCount;
-        return new ClassificationReport(perClass, report.Micro, report.Macro, report.Weighted, accuracy);
+        var report = Averages.Report(
+            Labels,
+            [.. Enumerable.Range(0, Labels.Count).Select(c => (_tp[c], _fp[c], _fn[c], _tn[c]))],
+            Averages.ZeroDivision.Zero,
+            DocumentCount == 0 ? 0 : (double)ExactMatches / DocumentCount);
+        // Released in ordinal order of the labels, as before the averages were shared.
+        return report with { PerClass = new SortedDictionary<string, ClassMetrics>(report.PerClass.ToDictionary(), StringComparer.Ordinal) };
     }
 
     /// <summary>The sum of several sites' statistics: those of the union of their documents.</summary>
@@ -171,17 +162,8 @@ public static class MultiLabelResults
     {
         ArgumentNullException.ThrowIfNull(statistics);
         var report = statistics.Report();
-        return new ResultDocument
+        return ResultDocument.FromReport(task, statistics.DocumentCount, new ConfusionMatrixDto(statistics.Labels, statistics.Cooccurrence.ToMatrix()), report, inputSummary) with
         {
-            Task = task,
-            NDocuments = statistics.DocumentCount,
-            ConfusionMatrix = new ConfusionMatrixDto(statistics.Labels, statistics.Cooccurrence.ToMatrix()),
-            PerClass = report.PerClass,
-            Micro = report.Micro,
-            Macro = report.Macro,
-            Weighted = report.Weighted,
-            Accuracy = report.Accuracy,
-            InputSummary = inputSummary,
             MultiLabel = new MultiLabelSection(threshold, statistics.ExactMatches),
         };
     }

@@ -1,9 +1,7 @@
 using System.Diagnostics;
-using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Telemetry;
-using Partages.NodeAgent.Engine.Tokenization;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// Scores one chunk of entity recognition documents: every window of the chunk in padded batches of at most

@@ -2,10 +2,8 @@ using System.Globalization;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.ReleaseGate;
+namespace Partages.Evaluation.Tasks.EntityRecognition;
 
 /// <summary>
 /// The release rules for an entity recognition result (docs/release-gate.md, "Entity recognition").
@@ -47,7 +45,7 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// exactly (the same for neighbours).
 /// </para>
 /// </summary>
-internal static class NerDisclosure
+internal static class EntityRecognitionRelease
 {
     /// <summary>Shares of the release's ρ: nervaluate's outcomes, seqeval's counts, the report counts, the word counts.</summary>
     internal const double EntityShare = 0.4, SeqevalShare = 0.35, ReportShare = 0.15, WordShare = 0.1;
@@ -64,27 +62,28 @@ internal static class NerDisclosure
     /// <summary>Δ₂² of the report counts (evaluated or skipped in one kind: 2; clipped or not: 1).</summary>
     internal const double ReportSensitivitySquared = 3;
 
-    /// <exception cref="EvaluationRefusedException">The result was not counted under a bound on entities per report, or its sections are malformed or contradict each other.</exception>
-    public static ResultDocument ApplyPrivate(ResultDocument result, DifferentialPrivacyPolicy policy, ICountNoise noise)
+    /// <exception cref="ReleaseRefusedException">The result was not counted under a bound on entities per report, or its sections are malformed or contradict each other.</exception>
+    public static ResultDocument ApplyPrivate(ResultDocument result, PrivateRelease policy)
     {
+        var noise = policy.Noise;
         var types = result.ConfusionMatrix.Labels;
         var (outcomes, seqeval) = ReadChecked(result);
         if (result.EntityClipping is not { } clipping)
         {
-            throw new EvaluationRefusedException(
+            throw new ReleaseRefusedException(
                 "the entity recognition result was counted without a bound on entities per report, so no noise calibrated to one report exists for it; it is not released");
         }
 
         if (clipping.MaxEntitiesPerReport < 1 || clipping.MaxEntitiesPerReport > policy.MaxEntitiesPerReport)
         {
-            throw new EvaluationRefusedException(string.Create(
+            throw new ReleaseRefusedException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"the entity recognition result was counted under a bound of entities per report other than this dataset's (max_entities_per_report: {policy.MaxEntitiesPerReport}); it is not released"));
         }
 
         if (clipping.MaxWordsPerReport is not { } w || w < 1 || w > policy.MaxWordsPerReport)
         {
-            throw new EvaluationRefusedException(string.Create(
+            throw new ReleaseRefusedException(string.Create(
                 CultureInfo.InvariantCulture,
                 $"the entity recognition result was counted without this dataset's bound on words per report (max_words_per_report: {policy.MaxWordsPerReport}); it is not released"));
         }
@@ -120,17 +119,11 @@ internal static class NerDisclosure
         {
             DocumentsRead = result.InputSummary.DocumentsRead,
             DocumentsEvaluated = Noisy(result.NDocuments, reportVariance),
-            Skipped = SingleLabelPrivacy.NoisySkipped(result.InputSummary.Skipped, reportVariance, noise),
+            Skipped = policy.NoisySkipped(result.InputSummary.Skipped, reportVariance),
         };
         var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
 
-        var privacy = new DifferentialPrivacyRelease(
-            DifferentialPrivacyRelease.DiscreteGaussian,
-            DifferentialPrivacyRelease.ReplaceOne,
-            rho,
-            Zcdp.EpsilonOf(rho, policy.Delta),
-            policy.Delta,
-            new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
+        var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
         var release = new ReleaseSection { DifferentialPrivacy = privacy };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
@@ -145,7 +138,7 @@ internal static class NerDisclosure
     }
 
     /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>
-    /// <exception cref="EvaluationRefusedException">The result's sections are malformed or contradict each other.</exception>
+    /// <exception cref="ReleaseRefusedException">The result's sections are malformed or contradict each other.</exception>
     public static ResultDocument Apply(ResultDocument result)
     {
         _ = ReadChecked(result);
@@ -153,7 +146,7 @@ internal static class NerDisclosure
     }
 
     /// <summary>The exact outcomes and seqeval's counts, every identity between the sections checked.</summary>
-    /// <exception cref="EvaluationRefusedException">A section is missing or malformed, or an identity does not hold.</exception>
+    /// <exception cref="ReleaseRefusedException">A section is missing or malformed, or an identity does not hold.</exception>
     private static (NerOutcomes Outcomes, SeqevalCounts Seqeval) ReadChecked(ResultDocument result)
     {
         var types = result.ConfusionMatrix.Labels;
@@ -168,7 +161,7 @@ internal static class NerDisclosure
         }
         catch (InvalidDataException ex)
         {
-            throw new EvaluationRefusedException("the entity recognition result is malformed, so it is not released: " + ex.Message, ex);
+            throw new ReleaseRefusedException("the entity recognition result is malformed, so it is not released: " + ex.Message, ex);
         }
 
         try
@@ -178,7 +171,7 @@ internal static class NerDisclosure
         catch (InvalidDataException ex)
         {
             // The message names the type and the identity, never a count.
-            throw new EvaluationRefusedException($"the entity recognition result's {ex.Message}, so it is not released", ex);
+            throw new ReleaseRefusedException($"the entity recognition result's {ex.Message}, so it is not released", ex);
         }
     }
 }

@@ -1,9 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Engine.Inference;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// One ONNX Runtime session of a token classifier for one job: checked against the manifest when created (the
@@ -76,24 +74,7 @@ internal sealed class NerSession : IDisposable
         using var mask = OrtValue.CreateTensorValueFromMemory(attentionMask, shape);
         using var types = TokenTypeIds ? OrtValue.CreateTensorValueFromMemory(new long[inputIds.Length], shape) : null;
         OrtValue[] inputs = types is null ? [ids, mask] : [ids, mask, types];
-        // One RunOptions per call: its terminate flag stays set once raised, and a call abandoned at the per-batch time
-        // limit must not end the calls after it.
-        using var runOptions = new RunOptions();
-        using var registration = cancellationToken.Register(static state => ((RunOptions)state!).Terminate = true, runOptions);
-        IDisposableReadOnlyCollection<OrtValue> outputs;
-        try
-        {
-            outputs = _session.Run(runOptions, _inputNames, inputs, _outputNames);
-        }
-        catch (OnnxRuntimeException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw new OperationCanceledException(cancellationToken);
-        }
-        catch (OnnxRuntimeException ex)
-        {
-            throw new InvalidOperationException($"ONNX Runtime failed to score a batch of {rows} windows: {ex.Message}", ex);
-        }
-
+        var outputs = OnnxRun.Run(_session, _inputNames, inputs, _outputNames, $"a batch of {rows} windows", cancellationToken);
         using (outputs)
         {
             var outputShape = outputs[0].GetTensorTypeAndShape().Shape;

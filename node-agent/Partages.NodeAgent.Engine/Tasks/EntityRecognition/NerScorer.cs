@@ -1,8 +1,6 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.Engine.Datasets;
 
-namespace Partages.NodeAgent.Engine.Scoring;
+namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
 /// <summary>
 /// One document on its way through a token classifier: its pieces, its windows, which window each piece takes its tag
