@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Partages.Contracts;
 using Partages.NodeAgent.Connectivity;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Audit;
 

@@ -12,6 +12,7 @@ using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -151,7 +152,7 @@ internal static class CheckCommand
         {
             foreach (var signer in policy.Models.TrustedSigners)
             {
-                report.Pass($"signer '{signer.Name}'", $"ECDSA P-256 public key, key id {JobAdmission.KeyIdOf(signer.PublicKeyPem)}");
+                report.Pass($"signer '{signer.Name}'", $"ECDSA P-256 public key, key id {BundleSigners.KeyIdOf(signer.PublicKeyPem)}");
             }
         }
 

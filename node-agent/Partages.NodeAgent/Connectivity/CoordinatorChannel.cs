@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Partages.Contracts.V1;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Connectivity;
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
@@ -6,6 +5,7 @@ using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Policy;
@@ -195,40 +195,7 @@ public sealed partial class JobAdmission(
     public string DescribeSigner(JobOffer offer)
     {
         ArgumentNullException.ThrowIfNull(offer);
-        if (offer.ModelBundle is { } bundle && Policy.Models.PinnedBundles.Contains(bundle.Sha256, StringComparer.Ordinal))
-        {
-            return "pinned by SHA-256 in the policy";
-        }
-
-        if (offer.ModelSignature is not { KeyId.Length: > 0 } signature)
-        {
-            return "unsigned";
-        }
-
-        foreach (var signer in Policy.Models.TrustedSigners)
-        {
-            if (string.Equals(KeyIdOf(signer.PublicKeyPem), signature.KeyId, StringComparison.OrdinalIgnoreCase))
-            {
-                return $"{signer.Name} (trusted signer; signature checked after download)";
-            }
-        }
-
-        return $"unknown key {signature.KeyId}";
-    }
-
-    /// <summary>The key id signatures carry: SHA-256 of the key's SubjectPublicKeyInfo DER bytes.</summary>
-    public static string? KeyIdOf(string publicKeyPem)
-    {
-        try
-        {
-            using var key = ECDsa.Create();
-            key.ImportFromPem(publicKeyPem);
-            return ContentHash.Of(key.ExportSubjectPublicKeyInfo());
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            return null;
-        }
+        return BundleTrust.DescribeOffered(offer.ModelBundle, offer.ModelSignature, Policy.Models);
     }
 
     private ApprovalOutcome RejectedByOperator(string runId, string? evaluationId, OperatorDecision decision, string stage, string? payloadSha256, string what)
