@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Isolation;
 

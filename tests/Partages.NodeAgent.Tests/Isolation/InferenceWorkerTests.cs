@@ -4,7 +4,7 @@ using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Isolation;
 using Partages.NodeAgent.Tests.Infrastructure;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
