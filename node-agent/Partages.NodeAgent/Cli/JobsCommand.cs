@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Globalization;
 using Partages.Contracts;
-using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Cli;
 

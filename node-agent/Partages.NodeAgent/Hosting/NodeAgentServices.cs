@@ -9,10 +9,10 @@ using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Hosting;
 
@@ -33,6 +33,7 @@ public static class NodeAgentServices
             .AddArtifacts()
             .AddAudit()
             .AddNodePolicy()
+            .AddNodeAdmission()
             .AddReleaseGate()
             .AddJobs()
             .AddHealth()
@@ -78,7 +79,6 @@ public static class NodeAgentServices
         services.TryAddSingleton(sp => new PrivacyAccountant(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), "released")));
         services.TryAddSingleton<ResultReleaseGate>();
-        services.TryAddSingleton<ModelTrustCheck>();
         return services;
     }
 

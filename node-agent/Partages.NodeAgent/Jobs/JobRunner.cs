@@ -7,11 +7,11 @@ using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
 using Partages.NodeAgent.Telemetry;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Jobs;
 
@@ -26,7 +26,6 @@ namespace Partages.NodeAgent.Jobs;
 /// agent is back: a stop never loses a run nor fails it.
 /// </summary>
 public sealed partial class JobRunner(
-    NodeConfig config,
     JobAdmission admission,
     IEvaluationEngine engine,
     ArtifactStore artifacts,
@@ -139,18 +138,13 @@ public sealed partial class JobRunner(
         }
 
         admission.Received(offer);
-        var decision = OfferCheck.Decide(offer, config);
-        if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
+        var screening = admission.Screen(offer);
+        if (!screening.Passed || screening.Spec is null || screening.Dataset is null)
         {
-            // About the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md, "What the coordinator hears").
-            var reason = decision.RejectionReason ?? InternalErrorReason;
-            Reject(offer, reason, reason);
-            return;
-        }
-
-        if (admission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal)
-        {
-            Reject(offer, refusal, CoordinatorReasons.PolicyRefused);
+            // A faulty offer is about the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md,
+            // "What the coordinator hears"); a policy refusal only as its category.
+            var reason = screening.Refusal ?? InternalErrorReason;
+            Reject(offer, reason, screening.ByPolicy ? CoordinatorReasons.PolicyRefused : reason);
             return;
         }
 
@@ -168,7 +162,7 @@ public sealed partial class JobRunner(
             _runs[offer.RunId] = run;
         }
 
-        run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
+        run.Completion = Task.Run(() => ExecuteAsync(run, offer, screening.Spec, screening.Dataset));
     }
 
     /// <param name="reason">The full reason, for the log and the audit log.</param>

@@ -4,10 +4,10 @@ using System.Security.Cryptography.X509Certificates;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Enrollment;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Tests.Infrastructure;
-using Partages.NodeAgent.Tests.ModelTrust;
+using Partages.NodeAgent.Admission;
+using Partages.NodeAgent.Tests.Admission;
 
 namespace Partages.NodeAgent.Tests.Trust;
 

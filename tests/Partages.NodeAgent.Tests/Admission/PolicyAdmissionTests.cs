@@ -9,14 +9,15 @@ using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Admission;
 
-namespace Partages.NodeAgent.Tests.Policy;
+namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>
 /// Each refusal of the node policy, through the real agent and the fake coordinator: refused before anything is
 /// downloaded, the coordinator told only "refused by this node's policy", the reason in the audit line.
 /// </summary>
-public sealed class AdmissionTests : FakeCoordinatorFixture
+public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
 {
     [Test]
     public async Task Offer_DatasetBelowMinimumSize_RejectedWithoutDownload()

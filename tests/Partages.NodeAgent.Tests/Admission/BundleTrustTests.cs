@@ -2,10 +2,10 @@ using Google.Protobuf;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
+using Partages.NodeAgent.Admission;
 
-namespace Partages.NodeAgent.Tests.ModelTrust;
+namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class BundleTrustTests
 {

@@ -3,8 +3,9 @@ using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Admission;
 
-namespace Partages.NodeAgent.Tests.Jobs;
+namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class OfferCheckTests
 {

@@ -4,12 +4,12 @@ using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Tests.Audit;
 using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Admission;
 
-namespace Partages.NodeAgent.Tests.ModelTrust;
+namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class ModelTrustCheckTests
 {

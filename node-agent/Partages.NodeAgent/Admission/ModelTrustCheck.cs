@@ -5,7 +5,7 @@ using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.ModelTrust;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>
 /// The check between a bundle's download and its loading: the file on disk still has the offered SHA-256, and the

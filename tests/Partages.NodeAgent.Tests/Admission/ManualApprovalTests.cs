@@ -1,13 +1,13 @@
 using System.IO.Compression;
 using Partages.Evaluation;
-using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Policy;
+using Partages.NodeAgent.Admission;
 
-namespace Partages.NodeAgent.Tests.Approval;
+namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>Manual approval end to end: the real agent, the fake coordinator, and the <c>jobs</c> commands in between.</summary>
 public sealed class ManualApprovalTests : FakeCoordinatorFixture

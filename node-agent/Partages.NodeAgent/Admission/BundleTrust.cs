@@ -4,7 +4,7 @@ using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Policy;
 using Partages.Trust;
 
-namespace Partages.NodeAgent.ModelTrust;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>Why a bundle may run: pinned by the policy, or signed by one of its trusted signers.</summary>
 /// <param name="SignerName">The trusted signer's name from the policy; null for a bundle trusted by its pin alone.</param>
