@@ -252,7 +252,7 @@ public sealed partial class JobRunner(
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)
             {
-                Fail(run, CoordinatorReasons.HospitalRejected, payloadApproval.Reason ?? "the hospital withheld the result", null);
+                End(run, new RunEnding(RunEndKind.Failed, payloadApproval.Reason ?? "the hospital withheld the result", CoordinatorReasons.HospitalRejected));
                 return;
             }
 
@@ -271,30 +271,9 @@ public sealed partial class JobRunner(
             admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
         }
-        catch (OperationCanceledException) when (run.CancelRequested)
-        {
-            LogCancelled(logger, run.RunId);
-            admission.RunCancelled(run.RunId);
-            Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
-        }
-        catch (Exception ex) when (_shutdown.IsCancellationRequested && !run.CancelRequested && ex is not OutOfMemoryException)
-        {
-            // Cancelled by the stop, whatever shape the cancellation took on its way out (the inference worker may
-            // surface it as its own error): not a failure of the run, which another session takes up again.
-            run.Outcome = RunOutcome.HandedBack;
-            LogHandedBack(logger, run.RunId);
-            admission.RunFailed(run.RunId, HandedBackReason);
-            Finish(run, new NodeMessage { HandedBack = new JobHandedBack { RunId = run.RunId, Reason = HandedBackReason } });
-        }
-        catch (Exception ex) when (ex is EvaluationRefusedException or ArtifactException or ResultRefusedException)
-        {
-            Fail(run, CoordinatorReasons.For(stage, ex), ex.Message, ex);
-        }
         catch (Exception ex)
         {
-            LogInternalError(logger, run.RunId, ex);
-            admission.RunFailed(run.RunId, $"internal error ({ex.GetType().Name}; see the node log)");
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = CoordinatorReasons.For(stage, ex) } });
+            End(run, RunEnding.Of(ex, stage, run.CancelRequested, _shutdown.IsCancellationRequested));
         }
         finally
         {
@@ -310,13 +289,31 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
-    /// <param name="reason">The full reason, for the log and the audit log.</param>
-    private void Fail(ActiveRun run, string category, string reason, Exception? exception)
+    /// <summary>The one report of a run that did not succeed: the node's log, the audit log (and job file), then the coordinator.</summary>
+    private void End(ActiveRun run, RunEnding ending)
     {
-        LogFailed(logger, run.RunId, reason, exception);
-        admission.RunFailed(run.RunId, reason);
-        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = category } });
+        switch (ending.Kind)
+        {
+            case RunEndKind.Cancelled:
+                LogCancelled(logger, run.RunId);
+                admission.RunCancelled(run.RunId);
+                break;
+            case RunEndKind.HandedBack:
+                run.Outcome = RunOutcome.HandedBack;
+                LogHandedBack(logger, run.RunId);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+            case RunEndKind.Failed:
+                LogFailed(logger, run.RunId, ending.Reason, ending.Exception);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+            default:
+                LogInternalError(logger, run.RunId, ending.Exception);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+        }
+
+        Finish(run, ending.ToMessage(run.RunId));
     }
 
     /// <summary>
@@ -408,7 +405,7 @@ public sealed partial class JobRunner(
     private static partial void LogFailed(ILogger logger, string runId, string reason, Exception? exception);
 
     [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only that the run failed at the node")]
-    private static partial void LogInternalError(ILogger logger, string runId, Exception exception);
+    private static partial void LogInternalError(ILogger logger, string runId, Exception? exception);
 
     [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Cancellation of run {RunId} requested: {Reason}")]
     private static partial void LogCancelRequested(ILogger logger, string runId, string reason);

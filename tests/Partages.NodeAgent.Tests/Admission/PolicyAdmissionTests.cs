@@ -9,6 +9,7 @@ using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Tests.Policy;
 using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Tests.Admission;
@@ -71,7 +72,7 @@ public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
     {
         // Every task has a release rule under differential privacy now (contribution bounding, noisy counts).
         Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
         var session = await Coordinator.NextSessionAsync();
@@ -86,7 +87,7 @@ public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
     public async Task Offer_SingleLabelOnADatasetUnderDifferentialPrivacy_Accepted()
     {
         Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
         var session = await Coordinator.NextSessionAsync();
@@ -117,7 +118,7 @@ public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_AllowedByPolicy_AcceptedAndAuditedFromReceiptToStart()
     {
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, token) =>

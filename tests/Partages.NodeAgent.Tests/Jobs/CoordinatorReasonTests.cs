@@ -3,6 +3,7 @@ using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Tests.Admission;
 using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Jobs;
@@ -28,7 +29,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
         var failed = await session.NextAsync(m => m.Failed is not null);
 
         failed.Failed.Should().Be(new JobFailed { RunId = "run-oom", Reason = CoordinatorReasons.RunFailed });
-        AdmissionTests.AuditEvents(node).Should().ContainSingle(e => e.Event == "run_failed").Which.Reason.Should().Be(detail);
+        PolicyAdmissionTests.AuditEvents(node).Should().ContainSingle(e => e.Event == "run_failed").Which.Reason.Should().Be(detail);
         node.Logs.Entries.Should().Contain(e => e.EventId.Id == 204 && e.Message.Contains(detail, StringComparison.Ordinal));
     }
 
@@ -46,7 +47,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
         var failed = await session.NextAsync(m => m.Failed is not null);
 
         failed.Failed.Reason.Should().Be(CoordinatorReasons.BundleNotTrusted);
-        AdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason!.Contains("unsigned", StringComparison.Ordinal));
+        PolicyAdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason!.Contains("unsigned", StringComparison.Ordinal));
         Engine.Started.IsCompleted.Should().BeFalse("an untrusted bundle is never loaded");
     }
 
