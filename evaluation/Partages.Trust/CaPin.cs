@@ -23,17 +23,7 @@ public sealed record CaPin
     }
 
     /// <summary>The pin in its canonical form (64 lowercase hex digits), or null if <paramref name="text"/> is not one.</summary>
-    public static string? Normalize(string? text)
-    {
-        var normalized = (text ?? "").Trim();
-        if (normalized.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-        {
-            normalized = normalized["sha256:".Length..];
-        }
-
-        normalized = normalized.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
-        return ContentHash.IsWellFormed(normalized) ? normalized : null;
-    }
+    public static string? Normalize(string? text) => Sha256Text.Normalize(text);
 
     public static string Of(X509Certificate2 certificate)
     {
