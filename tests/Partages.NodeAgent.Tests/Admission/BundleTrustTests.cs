@@ -1,9 +1,4 @@
 using Google.Protobuf;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Policy;
-using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Tests.Admission;
 

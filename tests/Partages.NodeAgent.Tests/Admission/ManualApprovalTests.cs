@@ -1,11 +1,7 @@
 using System.IO.Compression;
-using Partages.Evaluation;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
-using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Policy;
-using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Tests.Admission;
 

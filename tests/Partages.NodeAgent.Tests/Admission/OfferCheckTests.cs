@@ -1,9 +1,4 @@
-using Partages.Evaluation;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
-using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Tests.Admission;
 

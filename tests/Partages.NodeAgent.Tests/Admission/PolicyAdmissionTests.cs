@@ -1,16 +1,8 @@
 using System.Text.Json;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Policy;
-using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Tests.Admission;
 

@@ -1,6 +1,3 @@
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Policy;
-
 namespace Partages.NodeAgent.Tests.Configuration;
 
 /// <summary>The validators alone, apart from the YAML reading: every problem of a part at once.</summary>

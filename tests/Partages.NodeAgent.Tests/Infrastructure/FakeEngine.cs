@@ -1,6 +1,5 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 

@@ -1,8 +1,5 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Admission;
 using Partages.NodeAgent.Tests.Policy;
 

@@ -1,6 +1,4 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Jobs;
 

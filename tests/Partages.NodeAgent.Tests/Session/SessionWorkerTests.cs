@@ -1,16 +1,8 @@
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
 using Partages.Contracts;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Session;
 

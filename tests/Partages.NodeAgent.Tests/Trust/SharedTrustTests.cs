@@ -1,12 +1,5 @@
 using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Enrollment;
-using Partages.NodeAgent.Policy;
-using Partages.NodeAgent.Tests.Infrastructure;
-using Partages.NodeAgent.Admission;
 using Partages.NodeAgent.Tests.Admission;
 
 namespace Partages.NodeAgent.Tests.Trust;
