@@ -239,8 +239,7 @@ public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
 
     private async Task<string> RejectionOfAsync(Func<NodeAgent.Configuration.NodeConfig, NodePolicy> policy, string? specYaml = null)
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: policy);
         var session = await Coordinator.NextSessionAsync();
 

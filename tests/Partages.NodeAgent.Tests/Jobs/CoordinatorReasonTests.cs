@@ -16,8 +16,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
     public async Task Offer_EngineFailsWithADetailedReason_CoordinatorHearsTheCategoryAndTheAuditLogTheReason()
     {
         const string detail = "inference worker ran out of memory (limit 4096 MB)";
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         Engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException(detail);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
@@ -33,8 +32,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_UnsignedBundle_CoordinatorHearsTheBundleIsNotTrusted()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
         var offer = Offers.For("run-unsigned", bundle);
