@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Admission;

@@ -1,4 +1,3 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Policy;

@@ -1,10 +1,6 @@
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 

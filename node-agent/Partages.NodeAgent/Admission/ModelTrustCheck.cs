@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Admission;

@@ -1,8 +1,5 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Admission;
 

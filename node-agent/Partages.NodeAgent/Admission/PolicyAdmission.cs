@@ -1,5 +1,4 @@
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 

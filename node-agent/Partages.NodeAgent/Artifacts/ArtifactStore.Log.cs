@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Partages.NodeAgent.Artifacts;
 
 /// <summary>The log events of <see cref="ArtifactStore"/>, with their stable ids.</summary>

@@ -1,9 +1,6 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Polly;
 using Polly.CircuitBreaker;

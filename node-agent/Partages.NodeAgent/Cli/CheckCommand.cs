@@ -1,13 +1,9 @@
 using System.CommandLine;
-using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Enrollment;
 using Partages.Trust;
 

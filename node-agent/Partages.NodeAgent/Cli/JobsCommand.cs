@@ -1,7 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
 using Partages.Contracts;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Cli;

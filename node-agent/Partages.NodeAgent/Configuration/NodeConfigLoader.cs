@@ -1,5 +1,3 @@
-using System.Globalization;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

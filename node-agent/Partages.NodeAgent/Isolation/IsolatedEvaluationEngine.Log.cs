@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Partages.NodeAgent.Isolation;
 
 /// <summary>The log events of <see cref="IsolatedEvaluationEngine"/>, with their stable ids.</summary>

@@ -1,6 +1,4 @@
-using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Isolation;
 

@@ -1,4 +1,3 @@
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Engine.Isolation;
 

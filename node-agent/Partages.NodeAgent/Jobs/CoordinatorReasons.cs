@@ -1,5 +1,4 @@
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Jobs;

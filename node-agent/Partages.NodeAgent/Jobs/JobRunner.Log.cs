@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Partages.NodeAgent.Jobs;
 
 /// <summary>The log events of <see cref="JobRunner"/>, with their stable ids.</summary>

@@ -1,11 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;

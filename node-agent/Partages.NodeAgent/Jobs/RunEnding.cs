@@ -1,6 +1,4 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Jobs;

@@ -1,11 +1,8 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
 
 namespace Partages.NodeAgent.Policy;

@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Configuration;
-
 namespace Partages.NodeAgent.Policy;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-
 namespace Partages.NodeAgent.Session;
 
 /// <summary>The log events of <see cref="SessionWorker"/>, with their stable ids.</summary>

@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.Telemetry;
 
