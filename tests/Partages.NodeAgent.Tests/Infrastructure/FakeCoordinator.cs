@@ -46,6 +46,9 @@ public sealed class FakeCoordinator : IAsyncDisposable
     /// <summary>While true, a new Session is refused with UNAVAILABLE (the coordinator "is down").</summary>
     public bool RefuseSessions { get; set; }
 
+    /// <summary>What the well-known CA address serves instead of the CA's PEM (null: the PEM), with no length announced.</summary>
+    public string? CaDiscoveryBody { get; set; }
+
     public int RefusedSessions => Volatile.Read(ref _refusedSessions);
 
     public event Action? SessionRefused;
@@ -83,7 +86,7 @@ public sealed class FakeCoordinator : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FakeEnrollmentService>();
         app.MapGrpcService<FakeNodeService>();
-        app.MapGet("/.well-known/partages/ca.crt", () => pki.CaPem + "\n");
+        app.MapGet("/.well-known/partages/ca.crt", () => holder.Coordinator.CaDiscoveryBody ?? pki.CaPem + "\n");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var coordinator = new FakeCoordinator(pki, app, new Uri(address));
