@@ -1,42 +1,26 @@
 using System.Net.Security;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Partages.Evaluation;
+using Partages.Trust;
 
 namespace Partages.Client;
 
 /// <summary>
 /// How an evaluator trusts the coordinator: only its own CA (given as a file, or fetched from the well-known address
-/// and checked against a pin), never the machine's trust store; and the API token on every call.
+/// and checked against a pin), never the machine's trust store; and the API token on every call. The checks
+/// themselves are Partages.Trust's, shared with the node agent.
 /// </summary>
 public static class CoordinatorTrust
 {
     /// <summary>Where the coordinator publishes its CA certificate (PEM).</summary>
-    public const string CaDiscoveryPath = "/.well-known/partages/ca.crt";
-
-    private const int MaxPemBytes = 64 * 1024;
+    public const string CaDiscoveryPath = CaDiscovery.Path;
 
     /// <summary>SHA-256 of the certificate's DER bytes, lowercase hex: the CA pin the coordinator's admin prints.</summary>
-    public static string Pin(X509Certificate2 certificate)
-    {
-        ArgumentNullException.ThrowIfNull(certificate);
-        return ContentHash.Of(certificate.RawData);
-    }
+    public static string Pin(X509Certificate2 certificate) => CaPin.Of(certificate);
 
     /// <summary>Normalises a pin (optional <c>sha256:</c> prefix, ':' separators, any case); null if it is not 64 hex digits.</summary>
-    public static string? NormalizePin(string? text)
-    {
-        var normalized = (text ?? "").Trim();
-        if (normalized.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-        {
-            normalized = normalized["sha256:".Length..];
-        }
-
-        normalized = normalized.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
-        return ContentHash.IsWellFormed(normalized) ? normalized : null;
-    }
+    public static string? NormalizePin(string? text) => CaPin.Normalize(text);
 
     /// <summary>True when <paramref name="certificate"/> chains to <paramref name="ca"/> alone.</summary>
     public static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
@@ -47,90 +31,40 @@ public static class CoordinatorTrust
             return false;
         }
 
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        return chain.Build(leaf);
+        return TrustedChain.Builds(leaf, ca, [], at: null, out _);
     }
 
     /// <summary>
     /// Fetches the CA from <see cref="CaDiscoveryPath"/> and accepts it only if its SHA-256 is <paramref name="pin"/> and it
-    /// issued the certificate the server presented. Nothing secret is sent in this request.
+    /// issued the certificate the server presented (<see cref="CaDiscovery"/>, shared with the node's enrollment).
+    /// Nothing secret is sent in this request.
     /// </summary>
     /// <exception cref="CoordinatorTrustException">Unreachable, not a CA, or not the pinned one.</exception>
     public static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, TimeSpan timeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
-        X509Certificate2? presented = null;
-        using var handler = new SocketsHttpHandler
+        if (!CaPin.TryParse(pin, out var parsed, out var error) || parsed is null)
         {
-            ConnectTimeout = timeout,
-            SslOptions =
-            {
-                // Any certificate is accepted for this one request: what it returns is checked against the pin, and
-                // the certificate the server presented must then chain to it.
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                    return certificate is not null;
-                },
-            },
-        };
-        using var http = new HttpClient(handler)
-        {
-            Timeout = timeout,
-            DefaultRequestVersion = System.Net.HttpVersion.Version20,
-            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
-        };
-        string pem;
+            throw new CoordinatorTrustException(false, $"The CA pin is not valid: {error}.");
+        }
+
         try
         {
-            using var response = await http.GetAsync(new Uri(coordinator, CaDiscoveryPath), HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > MaxPemBytes)
-            {
-                throw new CoordinatorTrustException(false, $"{coordinator} does not publish a Partages CA certificate at {CaDiscoveryPath} (HTTP {(int)response.StatusCode}); is this the coordinator's URL?");
-            }
-
-            pem = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+            return await CaDiscovery.FetchAsync(coordinator, parsed, timeout, cancellationToken).ConfigureAwait(false);
         }
-        catch (HttpRequestException ex)
+        catch (CaDiscoveryException ex) when (ex.Failure == CaDiscoveryFailure.Unreachable)
         {
-            throw new CoordinatorTrustException(true, $"Cannot reach the coordinator at {coordinator}: {ex.Message}", ex);
+            throw new CoordinatorTrustException(true, ex.Message, ex);
         }
-        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        catch (CaDiscoveryException ex) when (ex.Failure == CaDiscoveryFailure.NotPublished)
         {
-            throw new CoordinatorTrustException(true, $"The coordinator at {coordinator} did not answer within {timeout.TotalSeconds:0} s.", ex);
+            throw new CoordinatorTrustException(false, ex.Message + " Is this the coordinator's URL?", ex);
         }
-
-        X509Certificate2 ca;
-        try
+        catch (CaDiscoveryException ex)
         {
-            ca = X509Certificate2.CreateFromPem(pem);
+            throw new CoordinatorTrustException(false, ex.Message + " The token was not sent.", ex);
         }
-        catch (CryptographicException ex)
-        {
-            throw new CoordinatorTrustException(false, $"{coordinator}{CaDiscoveryPath} is not a PEM certificate.", ex);
-        }
-
-        using (presented)
-        {
-            var found = Pin(ca);
-            if (!string.Equals(found, pin, StringComparison.Ordinal))
-            {
-                ca.Dispose();
-                throw new CoordinatorTrustException(false, $"The coordinator's CA has SHA-256 {found}, not the pinned {pin}; the token was not sent.");
-            }
-
-            if (!ChainsTo(presented, ca))
-            {
-                ca.Dispose();
-                throw new CoordinatorTrustException(false, "The server's certificate was not issued by the pinned CA; the token was not sent.");
-            }
-        }
-
-        return ca;
     }
 
     /// <summary>A gRPC channel over TLS that trusts only <paramref name="ca"/> and sends <paramref name="apiToken"/> on every call.</summary>
@@ -140,7 +74,8 @@ public static class CoordinatorTrust
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, ca),
+                // As the node's channel: the host name must match and the certificate must be a server's, issued by the CA.
+                RemoteCertificateValidationCallback = TrustedChain.ServerValidator(ca),
             },
             EnableMultipleHttp2Connections = true,
             ConnectTimeout = TimeSpan.FromSeconds(10),

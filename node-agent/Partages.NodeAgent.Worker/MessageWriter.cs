@@ -1,5 +1,5 @@
 using System.Text;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Worker;
 

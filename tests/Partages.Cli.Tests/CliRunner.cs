@@ -1,5 +1,3 @@
-using Partages.Cli.Cli;
-
 namespace Partages.Cli.Tests;
 
 /// <summary>What one <c>partages</c> invocation printed and returned.</summary>

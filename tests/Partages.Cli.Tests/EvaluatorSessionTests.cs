@@ -1,10 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography.X509Certificates;
-using Partages.Cli.Cli;
 using Partages.Cli.Profiles;
 using Partages.Client;
 using Partages.Demo.Federation;
-using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Tests;
 

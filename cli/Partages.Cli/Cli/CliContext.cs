@@ -1,4 +1,3 @@
-using Partages.Contracts;
 using Spectre.Console;
 
 namespace Partages.Cli.Cli;

@@ -1,7 +1,6 @@
 using System.Security.Authentication;
 using Grpc.Core;
 using Partages.Client;
-using Partages.Contracts;
 
 namespace Partages.Cli.Cli;
 

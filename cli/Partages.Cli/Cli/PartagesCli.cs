@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Partages.Cli.Commands;
 
 namespace Partages.Cli.Cli;

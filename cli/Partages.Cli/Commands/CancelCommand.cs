@@ -1,8 +1,3 @@
-using System.CommandLine;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
-using Partages.Contracts;
-
 namespace Partages.Cli.Commands;
 
 /// <summary><c>cancel ID [--reason TEXT]</c>: the coordinator tells every node still running it to stop.</summary>

@@ -1,7 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
 using Partages.Contracts.V1;
 using Partages.Client.Presentation;
 using Spectre.Console;

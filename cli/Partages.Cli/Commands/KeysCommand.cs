@@ -1,5 +1,3 @@
-using System.CommandLine;
-using Partages.Cli.Cli;
 using Partages.Evaluation.Bundles;
 
 namespace Partages.Cli.Commands;

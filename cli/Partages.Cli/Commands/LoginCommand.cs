@@ -1,7 +1,5 @@
-using System.CommandLine;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Partages.Cli.Cli;
 using Partages.Cli.Profiles;
 using Partages.Client;
 

@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using Partages.Cli.Cli;
 using Partages.Cli.Signing;
 
 namespace Partages.Cli.Commands;

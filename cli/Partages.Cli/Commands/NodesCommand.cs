@@ -1,6 +1,4 @@
-using System.CommandLine;
 using System.Globalization;
-using Partages.Cli.Cli;
 using Partages.Client.Presentation;
 using Spectre.Console;
 

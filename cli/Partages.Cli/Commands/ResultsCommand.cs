@@ -1,8 +1,4 @@
-using System.CommandLine;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
 using Partages.Client.Presentation;
-using Partages.Contracts;
 using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Commands;

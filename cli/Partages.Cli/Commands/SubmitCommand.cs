@@ -1,7 +1,4 @@
-using System.CommandLine;
-using Partages.Cli.Cli;
 using Partages.Cli.Signing;
-using Partages.Contracts;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;

@@ -1,9 +1,5 @@
-using System.CommandLine;
 using Grpc.Core;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
 using Partages.Client;
-using Partages.Contracts;
 using Partages.Contracts.V1;
 using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Partages.Client.Presentation;
-using Partages.Contracts;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Partages.Client;
-using Partages.Contracts;
 using Partages.Contracts.V1;
 using Partages.Client.Presentation;
 using Spectre.Console;

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
@@ -26,35 +25,18 @@ public static partial class CoordinatorTelemetryExtensions
         services.AddSingleton<IValidateOptions<CoordinatorTelemetryOptions>, CoordinatorTelemetryOptionsValidator>();
         services.AddOptions<CoordinatorTelemetryOptions>().BindConfiguration(CoordinatorTelemetryOptions.SectionName).ValidateOnStart();
         services.AddSingleton<CoordinatorGauges>();
-        // The trace and span ids go into every log scope, so a log line leads to its trace and back.
-        services.Configure<LoggerFactoryOptions>(logging =>
-            logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-
-        // Decided at registration: the OTLP exporter registers services of its own, which cannot happen later.
-        var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(CoordinatorTelemetryOptionsValidator.OtlpEndpointVariable));
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("partages-coordinator", serviceVersion: typeof(CoordinatorTelemetry).Assembly.GetName().Version?.ToString()))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(CoordinatorTelemetry.Name)
-                    .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !UntracedPaths.Contains(context.Request.Path.Value, StringComparer.OrdinalIgnoreCase));
-                tracing.AddProcessor(provider => SpanFileExporter.Processor(provider.GetRequiredService<IOptions<CoordinatorTelemetryOptions>>().Value.SpanFile));
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(CoordinatorTelemetry.Name)
-                    .AddAspNetCoreInstrumentation()
-                    .AddInstrumentation(provider => provider.GetRequiredService<CoordinatorGauges>())
-                    .AddPrometheusExporter();
-                if (otlp)
-                {
-                    metrics.AddOtlpExporter();
-                }
-            });
+        services.AddPartagesTelemetry(new ServiceTelemetry
+        {
+            ServiceName = "partages-coordinator",
+            ServiceVersion = typeof(CoordinatorTelemetry).Assembly.GetName().Version?.ToString(),
+            SpanFile = provider => provider.GetRequiredService<IOptions<CoordinatorTelemetryOptions>>().Value.SpanFile,
+            Tracing = tracing => tracing.AddSource(CoordinatorTelemetry.Name)
+                .AddAspNetCoreInstrumentation(aspNetCore => aspNetCore.Filter = context => !UntracedPaths.Contains(context.Request.Path.Value, StringComparer.OrdinalIgnoreCase)),
+            Metrics = metrics => metrics.AddMeter(CoordinatorTelemetry.Name)
+                .AddAspNetCoreInstrumentation()
+                .AddInstrumentation(provider => provider.GetRequiredService<CoordinatorGauges>())
+                .AddPrometheusExporter(),
+        });
         return services;
     }
 

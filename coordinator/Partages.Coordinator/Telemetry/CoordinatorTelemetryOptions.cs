@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Partages.Telemetry;
 
 namespace Partages.Coordinator.Telemetry;
 
@@ -23,7 +24,7 @@ public sealed class CoordinatorTelemetryOptions
 /// <summary>Lists every problem with the telemetry settings at once.</summary>
 public sealed class CoordinatorTelemetryOptionsValidator : IValidateOptions<CoordinatorTelemetryOptions>
 {
-    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string OtlpEndpointVariable = TelemetryDefaults.OtlpEndpointVariable;
 
     public ValidateOptionsResult Validate(string? name, CoordinatorTelemetryOptions options)
     {
@@ -35,31 +36,6 @@ public sealed class CoordinatorTelemetryOptionsValidator : IValidateOptions<Coor
     public static IReadOnlyList<string> Collect(CoordinatorTelemetryOptions options, string? otlpEndpoint)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.SpanFile))
-        {
-            string? full = null;
-            try
-            {
-                full = Path.GetFullPath(options.SpanFile);
-            }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
-            {
-                errors.Add($"{CoordinatorTelemetryOptions.SectionName}:SpanFile '{options.SpanFile}' is not a valid path: {ex.Message}");
-            }
-
-            if (full is not null && Directory.Exists(full))
-            {
-                errors.Add($"{CoordinatorTelemetryOptions.SectionName}:SpanFile '{options.SpanFile}' is a directory; give a file path.");
-            }
-        }
-
-        if (!string.IsNullOrWhiteSpace(otlpEndpoint)
-            && (!Uri.TryCreate(otlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
-        {
-            errors.Add($"{OtlpEndpointVariable} '{otlpEndpoint}' must be an http:// or https:// URL, e.g. http://collector:4317.");
-        }
-
-        return errors;
+        return TelemetryDefaults.Check($"{CoordinatorTelemetryOptions.SectionName}:SpanFile", options.SpanFile, otlpEndpoint);
     }
 }

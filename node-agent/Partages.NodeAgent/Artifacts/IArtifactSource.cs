@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using Grpc.Core;
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Connectivity;
 
 namespace Partages.NodeAgent.Artifacts;

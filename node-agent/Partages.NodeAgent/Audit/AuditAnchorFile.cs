@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Partages.Contracts.V1;
 
 namespace Partages.NodeAgent.Audit;
 

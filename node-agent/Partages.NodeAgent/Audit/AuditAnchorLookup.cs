@@ -1,8 +1,6 @@
-using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
 

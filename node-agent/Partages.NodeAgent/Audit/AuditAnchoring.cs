@@ -1,6 +1,4 @@
 using Google.Protobuf;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 
 namespace Partages.NodeAgent.Audit;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 
 namespace Partages.NodeAgent.Audit;
 

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Audit;

@@ -1,8 +1,8 @@
-using System.Globalization;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Partages.Contracts;
 using Partages.NodeAgent.Connectivity;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Audit;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Cli;

@@ -1,17 +1,14 @@
 using System.CommandLine;
-using System.Globalization;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -151,7 +148,7 @@ internal static class CheckCommand
         {
             foreach (var signer in policy.Models.TrustedSigners)
             {
-                report.Pass($"signer '{signer.Name}'", $"ECDSA P-256 public key, key id {JobAdmission.KeyIdOf(signer.PublicKeyPem)}");
+                report.Pass($"signer '{signer.Name}'", $"ECDSA P-256 public key, key id {BundleSigners.KeyIdOf(signer.PublicKeyPem)}");
             }
         }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Partages.NodeAgent.Configuration;
 
 namespace Partages.NodeAgent.Cli;
 

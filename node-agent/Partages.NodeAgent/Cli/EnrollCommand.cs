@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Microsoft.Extensions.Logging;
 using Partages.NodeAgent.Enrollment;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Cli;
 

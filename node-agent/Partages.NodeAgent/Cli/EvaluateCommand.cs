@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Engine.LocalMode;
 

@@ -1,8 +1,6 @@
 using System.CommandLine;
-using System.Globalization;
 using Partages.Contracts;
-using Partages.NodeAgent.Approval;
-using Partages.NodeAgent.Configuration;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -28,8 +26,7 @@ internal static class JobsCommand
         var command = new Command("list", "Lists the jobs of this node, newest first, with their state.") { config };
         command.SetAction(parseResult =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), parseResult.InvocationConfiguration.Error);
+            var (output, _, node) = Open(parseResult, config);
             if (node is null)
             {
                 return ExitCodes.InvalidConfiguration;
@@ -63,9 +60,7 @@ internal static class JobsCommand
         var command = new Command("show", "Shows what a job will run (spec, bundle, dataset snapshot, legal basis) and, after the run, the exact payload that would leave.") { config, id };
         command.SetAction(parseResult =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error);
+            var (output, error, node) = Open(parseResult, config);
             if (node is null)
             {
                 return ExitCodes.InvalidConfiguration;
@@ -73,9 +68,8 @@ internal static class JobsCommand
 
             var runId = parseResult.GetRequiredValue(id);
             var directory = JobFiles.Directory(node);
-            if (JobFiles.ReadTicket(JobFiles.TicketPath(directory, runId)) is not { } ticket)
+            if (FindTicket(directory, runId, error) is not { } ticket)
             {
-                error.WriteLine($"No job '{runId}' on this node ('jobs list' shows them).");
                 return ExitCodes.Failure;
             }
 
@@ -143,9 +137,7 @@ internal static class JobsCommand
         };
         command.SetAction(parseResult =>
         {
-            var output = parseResult.InvocationConfiguration.Output;
-            var error = parseResult.InvocationConfiguration.Error;
-            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error);
+            var (output, error, node) = Open(parseResult, config);
             if (node is null)
             {
                 return ExitCodes.InvalidConfiguration;
@@ -174,9 +166,8 @@ internal static class JobsCommand
     private static int Write(NodeConfig node, string runId, bool approve, string by, string? reason, TextWriter output, TextWriter error)
     {
         var directory = JobFiles.Directory(node);
-        if (JobFiles.ReadTicket(JobFiles.TicketPath(directory, runId)) is not { } ticket)
+        if (FindTicket(directory, runId, error) is not { } ticket)
         {
-            error.WriteLine($"No job '{runId}' on this node ('jobs list' shows them).");
             return ExitCodes.Failure;
         }
 
@@ -219,6 +210,25 @@ internal static class JobsCommand
         var what = stage == ApprovalStage.Run ? "the run" : $"the payload (sha256 {ticket.Payload!.Sha256})";
         output.WriteLine($"{(approve ? "Approved" : "Rejected")} {what} of job '{runId}' as '{by}'. The agent applies it within seconds and records it in the audit log; 'jobs show {runId}' shows the new state.");
         return ExitCodes.Ok;
+    }
+
+    /// <summary>Every subcommand's start: its output and error writers, and node.yaml (null once its problems are printed).</summary>
+    private static (TextWriter Output, TextWriter Error, NodeConfig? Node) Open(ParseResult parseResult, Option<FileInfo> config)
+    {
+        var error = parseResult.InvocationConfiguration.Error;
+        return (parseResult.InvocationConfiguration.Output, error, CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error));
+    }
+
+    /// <summary>The job's file, or null once it is said that there is no such job.</summary>
+    private static JobTicket? FindTicket(string directory, string runId, TextWriter error)
+    {
+        var ticket = JobFiles.ReadTicket(JobFiles.TicketPath(directory, runId));
+        if (ticket is null)
+        {
+            error.WriteLine($"No job '{runId}' on this node ('jobs list' shows them).");
+        }
+
+        return ticket;
     }
 
     private static string E(string? text) => TerminalText.Escape(text);

@@ -1,4 +1,3 @@
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Cli;

@@ -2,11 +2,9 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Connectivity;
 

@@ -1,6 +1,4 @@
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Polly;
 using Polly.CircuitBreaker;
 

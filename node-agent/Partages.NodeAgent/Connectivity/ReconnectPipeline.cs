@@ -1,7 +1,6 @@
 using Polly;
 using Polly.CircuitBreaker;
 using Polly.Retry;
-using Partages.NodeAgent.Configuration;
 
 namespace Partages.NodeAgent.Connectivity;
 

@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Configuration;
-
 namespace Partages.NodeAgent.Enrollment;
 
 /// <summary>Where the node's identity lives: <c>&lt;data_directory&gt;/identity/{node.key,node.crt,ca.crt}</c>.</summary>

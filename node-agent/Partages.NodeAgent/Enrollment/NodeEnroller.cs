@@ -2,11 +2,9 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Hosting;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Enrollment;
 
@@ -19,6 +17,28 @@ public sealed record EnrollmentResult(string NodeId, string NodeName, DateTimeOf
 public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
 {
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The shared discovery (<see cref="CaDiscovery"/>), its failures told in the node's terms: what to check in node.yaml.</summary>
+    private async Task<X509Certificate2> DiscoverCaAsync(Uri coordinator, CaPin pin, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await CaDiscovery.FetchAsync(coordinator, pin, Timeout, cancellationToken).ConfigureAwait(false);
+        }
+        catch (CaDiscoveryException ex)
+        {
+            var (failure, hint) = ex.Failure switch
+            {
+                CaDiscoveryFailure.Unreachable => (EnrollmentFailure.Unreachable, " Check coordinator.url and that the coordinator is running."),
+                CaDiscoveryFailure.NotPublished => (EnrollmentFailure.UntrustedCoordinator, " Check coordinator.url. The token was not sent."),
+                CaDiscoveryFailure.WrongPin => (
+                    EnrollmentFailure.UntrustedCoordinator,
+                    " Refusing to enroll: check the --ca-sha256 value printed with the enrollment token, and that coordinator.url points at the coordinator. The token was not sent."),
+                _ => (EnrollmentFailure.UntrustedCoordinator, " Refusing to enroll. The token was not sent."),
+            };
+            throw new EnrollmentException(failure, ex.Message + hint, ex);
+        }
+    }
 
     /// <exception cref="EnrollmentException">Enrollment did not complete; <see cref="EnrollmentException.Failure"/> says why.</exception>
     public async Task<EnrollmentResult> EnrollAsync(NodeConfig config, string token, CaPin pin, CancellationToken cancellationToken)
@@ -53,7 +73,7 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         var completed = false;
         try
         {
-            var discovered = await CaDiscovery.FetchAsync(config.CoordinatorUrl, pin, Timeout, cancellationToken).ConfigureAwait(false);
+            var discovered = await DiscoverCaAsync(config.CoordinatorUrl, pin, cancellationToken).ConfigureAwait(false);
             var validator = new PinnedCaValidator(pin, discovered);
             var response = await CallEnrollAsync(config.CoordinatorUrl, validator, token, csrPem, cancellationToken).ConfigureAwait(false);
             var result = SaveResponse(response, key, validator, files, config);

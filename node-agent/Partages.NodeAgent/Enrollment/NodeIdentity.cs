@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Partages.NodeAgent.Connectivity;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Enrollment;
 

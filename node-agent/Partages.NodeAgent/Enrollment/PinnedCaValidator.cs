@@ -1,6 +1,6 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using Partages.NodeAgent.Connectivity;
+using Partages.Trust;
 
 namespace Partages.NodeAgent.Enrollment;
 

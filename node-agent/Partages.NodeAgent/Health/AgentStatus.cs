@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
 
 namespace Partages.NodeAgent.Health;

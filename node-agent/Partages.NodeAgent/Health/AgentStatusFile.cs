@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Text.Json;
-using Partages.NodeAgent.Configuration;
 
 namespace Partages.NodeAgent.Health;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Partages.NodeAgent.Health;
 
 /// <summary>What Kubernetes asks: is the agent ready (in a live session with the coordinator), or at least alive?</summary>

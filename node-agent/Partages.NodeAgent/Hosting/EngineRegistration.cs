@@ -1,5 +1,4 @@
 using Microsoft.Extensions.DependencyInjection;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Hosting;

@@ -1,7 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Telemetry;
 

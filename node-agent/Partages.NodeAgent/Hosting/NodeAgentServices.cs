@@ -1,19 +1,17 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Partages.Evaluation.Privacy;
 using Partages.NodeAgent.Artifacts;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Hosting;
 
@@ -34,6 +32,7 @@ public static class NodeAgentServices
             .AddArtifacts()
             .AddAudit()
             .AddNodePolicy()
+            .AddNodeAdmission()
             .AddReleaseGate()
             .AddJobs()
             .AddHealth()
@@ -79,7 +78,6 @@ public static class NodeAgentServices
         services.TryAddSingleton(sp => new PrivacyAccountant(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), "released")));
         services.TryAddSingleton<ResultReleaseGate>();
-        services.TryAddSingleton<ModelTrustCheck>();
         return services;
     }
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Isolation;

@@ -1,9 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Isolation;

@@ -1,6 +1,5 @@
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Isolation;
 

@@ -1,5 +1,4 @@
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Isolation;
 

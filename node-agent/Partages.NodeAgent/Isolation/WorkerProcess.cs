@@ -2,7 +2,7 @@ using System.ComponentModel;
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Isolation;
 

@@ -1,5 +1,5 @@
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Jobs;
 

@@ -1,17 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation.Specs;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.ModelTrust;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Session;
 using Partages.NodeAgent.Telemetry;
+using Partages.NodeAgent.Admission;
 
 namespace Partages.NodeAgent.Jobs;
 
@@ -26,7 +22,6 @@ namespace Partages.NodeAgent.Jobs;
 /// agent is back: a stop never loses a run nor fails it.
 /// </summary>
 public sealed partial class JobRunner(
-    NodeConfig config,
     JobAdmission admission,
     IEvaluationEngine engine,
     ArtifactStore artifacts,
@@ -139,18 +134,13 @@ public sealed partial class JobRunner(
         }
 
         admission.Received(offer);
-        var decision = OfferCheck.Decide(offer, config);
-        if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
+        var screening = admission.Screen(offer);
+        if (!screening.Passed || screening.Spec is null || screening.Dataset is null)
         {
-            // About the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md, "What the coordinator hears").
-            var reason = decision.RejectionReason ?? InternalErrorReason;
-            Reject(offer, reason, reason);
-            return;
-        }
-
-        if (admission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal)
-        {
-            Reject(offer, refusal, CoordinatorReasons.PolicyRefused);
+            // A faulty offer is about the offer and node.yaml alone, never the data: sent as it is (docs/node-agent.md,
+            // "What the coordinator hears"); a policy refusal only as its category.
+            var reason = screening.Refusal ?? InternalErrorReason;
+            Reject(offer, reason, screening.ByPolicy ? CoordinatorReasons.PolicyRefused : reason);
             return;
         }
 
@@ -168,7 +158,7 @@ public sealed partial class JobRunner(
             _runs[offer.RunId] = run;
         }
 
-        run.Completion = Task.Run(() => ExecuteAsync(run, offer, decision.Spec, decision.Dataset));
+        run.Completion = Task.Run(() => ExecuteAsync(run, offer, screening.Spec, screening.Dataset));
     }
 
     /// <param name="reason">The full reason, for the log and the audit log.</param>
@@ -258,7 +248,7 @@ public sealed partial class JobRunner(
             var payloadApproval = await admission.ApprovePayloadAsync(payload, cancellationToken).ConfigureAwait(false);
             if (!payloadApproval.Approved)
             {
-                Fail(run, CoordinatorReasons.HospitalRejected, payloadApproval.Reason ?? "the hospital withheld the result", null);
+                End(run, new RunEnding(RunEndKind.Failed, payloadApproval.Reason ?? "the hospital withheld the result", CoordinatorReasons.HospitalRejected));
                 return;
             }
 
@@ -277,30 +267,9 @@ public sealed partial class JobRunner(
             admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
         }
-        catch (OperationCanceledException) when (run.CancelRequested)
-        {
-            LogCancelled(logger, run.RunId);
-            admission.RunCancelled(run.RunId);
-            Finish(run, new NodeMessage { Cancelled = new JobCancelled { RunId = run.RunId } });
-        }
-        catch (Exception ex) when (_shutdown.IsCancellationRequested && !run.CancelRequested && ex is not OutOfMemoryException)
-        {
-            // Cancelled by the stop, whatever shape the cancellation took on its way out (the inference worker may
-            // surface it as its own error): not a failure of the run, which another session takes up again.
-            run.Outcome = RunOutcome.HandedBack;
-            LogHandedBack(logger, run.RunId);
-            admission.RunFailed(run.RunId, HandedBackReason);
-            Finish(run, new NodeMessage { HandedBack = new JobHandedBack { RunId = run.RunId, Reason = HandedBackReason } });
-        }
-        catch (Exception ex) when (ex is EvaluationRefusedException or ArtifactException or ResultRefusedException)
-        {
-            Fail(run, CoordinatorReasons.For(stage, ex), ex.Message, ex);
-        }
         catch (Exception ex)
         {
-            LogInternalError(logger, run.RunId, ex);
-            admission.RunFailed(run.RunId, $"internal error ({ex.GetType().Name}; see the node log)");
-            Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = CoordinatorReasons.For(stage, ex) } });
+            End(run, RunEnding.Of(ex, stage, run.CancelRequested, _shutdown.IsCancellationRequested));
         }
         finally
         {
@@ -316,13 +285,31 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <param name="category">What the coordinator hears (<see cref="CoordinatorReasons"/>).</param>
-    /// <param name="reason">The full reason, for the log and the audit log.</param>
-    private void Fail(ActiveRun run, string category, string reason, Exception? exception)
+    /// <summary>The one report of a run that did not succeed: the node's log, the audit log (and job file), then the coordinator.</summary>
+    private void End(ActiveRun run, RunEnding ending)
     {
-        LogFailed(logger, run.RunId, reason, exception);
-        admission.RunFailed(run.RunId, reason);
-        Finish(run, new NodeMessage { Failed = new JobFailed { RunId = run.RunId, Reason = category } });
+        switch (ending.Kind)
+        {
+            case RunEndKind.Cancelled:
+                LogCancelled(logger, run.RunId);
+                admission.RunCancelled(run.RunId);
+                break;
+            case RunEndKind.HandedBack:
+                run.Outcome = RunOutcome.HandedBack;
+                LogHandedBack(logger, run.RunId);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+            case RunEndKind.Failed:
+                LogFailed(logger, run.RunId, ending.Reason, ending.Exception);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+            default:
+                LogInternalError(logger, run.RunId, ending.Exception);
+                admission.RunFailed(run.RunId, ending.Reason);
+                break;
+        }
+
+        Finish(run, ending.ToMessage(run.RunId));
     }
 
     /// <summary>
@@ -397,48 +384,6 @@ public sealed partial class JobRunner(
 
         public void Dispose() => _cancellation.Dispose();
     }
-
-    [LoggerMessage(EventId = 200, Level = LogLevel.Information, Message = "Accepted run {RunId} (evaluation {EvaluationId}, spec '{SpecName}', dataset '{Dataset}')")]
-    private static partial void LogAccepted(ILogger logger, string runId, string evaluationId, string specName, string dataset);
-
-    [LoggerMessage(EventId = 201, Level = LogLevel.Warning, Message = "Rejected run {RunId}: {Reason}")]
-    private static partial void LogRejected(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(EventId = 202, Level = LogLevel.Information, Message = "Run {RunId}: bundle ready, evaluating on dataset '{Dataset}'")]
-    private static partial void LogEvaluating(ILogger logger, string runId, string dataset);
-
-    [LoggerMessage(EventId = 203, Level = LogLevel.Information, Message = "Run {RunId} succeeded; released result sha256 {Sha256}")]
-    private static partial void LogSucceeded(ILogger logger, string runId, string sha256);
-
-    [LoggerMessage(EventId = 204, Level = LogLevel.Warning, Message = "Run {RunId} failed: {Reason}")]
-    private static partial void LogFailed(ILogger logger, string runId, string reason, Exception? exception);
-
-    [LoggerMessage(EventId = 205, Level = LogLevel.Error, Message = "Run {RunId} failed with an internal error; the coordinator is told only that the run failed at the node")]
-    private static partial void LogInternalError(ILogger logger, string runId, Exception exception);
-
-    [LoggerMessage(EventId = 206, Level = LogLevel.Information, Message = "Cancellation of run {RunId} requested: {Reason}")]
-    private static partial void LogCancelRequested(ILogger logger, string runId, string reason);
-
-    [LoggerMessage(EventId = 207, Level = LogLevel.Information, Message = "Run {RunId} cancelled")]
-    private static partial void LogCancelled(ILogger logger, string runId);
-
-    [LoggerMessage(EventId = 208, Level = LogLevel.Information, Message = "Cancellation asked for run {RunId}, which is not running here; acknowledged")]
-    private static partial void LogCancelUnknownRun(ILogger logger, string runId);
-
-    [LoggerMessage(EventId = 209, Level = LogLevel.Warning, Message = "Run {RunId} handed back to the coordinator: the agent is stopping (it is offered again when the agent is back)")]
-    private static partial void LogHandedBack(ILogger logger, string runId);
-
-    [LoggerMessage(EventId = 212, Level = LogLevel.Information, Message = "Stopping: {Count} run(s) in progress get up to {GraceSeconds} s to finish; the rest is handed back to the coordinator")]
-    private static partial void LogDraining(ILogger logger, int count, double graceSeconds);
-
-    [LoggerMessage(EventId = 213, Level = LogLevel.Information, Message = "Job runner stopped: {Finished} run(s) finished during the stop, {HandedBack} handed back to the coordinator")]
-    private static partial void LogStopped(ILogger logger, int finished, int handedBack);
-
-    [LoggerMessage(EventId = 210, Level = LogLevel.Error, Message = "Could not handle the offer of run {RunId}")]
-    private static partial void LogOfferError(ILogger logger, string runId, Exception exception);
-
-    [LoggerMessage(EventId = 211, Level = LogLevel.Warning, Message = "Ignored a job offer without a run id")]
-    private static partial void LogOfferWithoutRunId(ILogger logger);
 }
 
 /// <summary>How a run ended, for the stop's summary.</summary>

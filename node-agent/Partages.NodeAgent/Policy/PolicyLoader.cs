@@ -3,6 +3,7 @@ using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tasks;
 using Partages.NodeAgent.Configuration;
+using Partages.Trust;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -29,7 +30,6 @@ public static class PolicyLoader
     private static readonly string[] SignerFields = ["name", "public_key"];
     private static readonly string[] LimitFields = ["max_concurrent_runs", "run_timeout_minutes", "memory_limit_mb", "max_payload_bytes"];
     private static readonly string[] ReleaseFields = ["min_dataset_documents"];
-    private static readonly string[] ApprovalModes = ["auto", "manual"];
 
     /// <summary>Loads the policy named by node.yaml's <c>policy</c> field.</summary>
     public static PolicyLoadResult LoadFor(NodeConfig config)
@@ -115,14 +115,7 @@ public static class PolicyLoader
     public static string? NormalizeSha256(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
-        var hex = text.Trim();
-        if (hex.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-        {
-            hex = hex["sha256:".Length..];
-        }
-
-        hex = hex.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
-        return ContentHash.IsWellFormed(hex) ? hex : null;
+        return Sha256Text.Normalize(text);
     }
 
     /// <summary>Null when the PEM holds an ECDSA P-256 public key (SubjectPublicKeyInfo); else why not.</summary>
@@ -165,29 +158,16 @@ public static class PolicyLoader
             var item = top.Child(mapping, $"datasets[{i}].");
             item.RejectUnknown(DatasetFields);
             var name = item.String("name", required: true);
-            if (name is not null && config.FindDataset(name) is null)
-            {
-                item.AddError("name", $"'{name}' is not a dataset of {config.SourcePath} (its datasets: {string.Join(", ", config.Datasets.Select(d => d.Name))})");
-                name = null;
-            }
-            else if (name is not null && !seen.Add(name))
-            {
-                item.AddError("name", $"'{name}' is listed more than once");
-                name = null;
-            }
-
             var snapshotText = item.String("snapshot_sha256", required: true);
+            var problems = PolicyValidator.Dataset(name, snapshotText, config, seen).ToList();
+            item.AddErrors(problems);
             var snapshot = snapshotText is null ? null : NormalizeSha256(snapshotText);
-            if (snapshotText is not null && snapshot is null)
-            {
-                item.AddError("snapshot_sha256", "must be a SHA-256 (64 hex digits); 'Partages.NodeAgent check' prints each dataset's current fingerprint");
-            }
 
             var legalBasis = item.String("legal_basis", required: true);
             var privacy = PrivacyPolicyReader.Read(item);
             var maxRuns = item.Integer("max_model_runs", min: 1, max: 1_000_000) ?? DatasetPolicy.DefaultMaxModelRuns;
 
-            if (name is not null && snapshot is not null && legalBasis is not null)
+            if (name is not null && snapshot is not null && legalBasis is not null && problems.Count == 0)
             {
                 result.Add(new DatasetPolicy
                 {
@@ -226,20 +206,11 @@ public static class PolicyLoader
             var item = models.Child(mapping, $"models.trusted_signers[{i}].");
             item.RejectUnknown(SignerFields);
             var name = item.String("name", required: true);
-            if (name is not null && !names.Add(name))
-            {
-                item.AddError("name", $"'{name}' is listed more than once");
-                name = null;
-            }
-
             var key = item.String("public_key", required: true);
-            if (key is not null && CheckSignerKey(key) is { } problem)
-            {
-                item.AddError("public_key", problem);
-                key = null;
-            }
+            var problems = PolicyValidator.Signer(name, key, names).ToList();
+            item.AddErrors(problems);
 
-            if (name is not null && key is not null)
+            if (name is not null && key is not null && problems.Count == 0)
             {
                 signers.Add(new TrustedSigner { Name = name, PublicKeyPem = key.Trim() });
             }
@@ -287,9 +258,10 @@ public static class PolicyLoader
             return ApprovalMode.Manual;
         }
 
-        if (!ApprovalModes.Contains(text))
+        var problems = PolicyValidator.Approval(text).ToList();
+        if (problems.Count > 0)
         {
-            top.AddError("approval", $"'{text}' is neither 'auto' nor 'manual'");
+            top.AddErrors(problems);
             return ApprovalMode.Manual;
         }
 

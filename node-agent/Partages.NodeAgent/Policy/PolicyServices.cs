@@ -1,12 +1,8 @@
-using System.Globalization;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
 
 namespace Partages.NodeAgent.Policy;
@@ -38,7 +34,7 @@ public static partial class PolicyServices
 {
     /// <summary>
     /// The <see cref="NodePolicy"/> (registered earlier by <c>run</c> or a test, else loaded from node.yaml's
-    /// <c>policy</c> file — an invalid one stops the host), admission and manual approval, and the start of the audit trail.
+    /// <c>policy</c> file — an invalid one stops the host), the snapshot inspector, and the start of the audit trail.
     /// </summary>
     public static IServiceCollection AddNodePolicy(this IServiceCollection services)
     {
@@ -50,13 +46,8 @@ public static partial class PolicyServices
         // Hello announces what the node will accept: the smaller of node.yaml's and the policy's limits.
         services.AddOptions<AgentOptions>().PostConfigure<NodePolicy>((options, policy) =>
             options.MaxConcurrentRuns = Math.Min(options.MaxConcurrentRuns, policy.Limits.MaxConcurrentRuns));
-        services.TryAddSingleton(new ApprovalOptions());
         services.TryAddSingleton<SnapshotInspector>();
-        services.TryAddSingleton<PolicyAdmission>();
-        services.TryAddSingleton<ApprovalDesk>();
-        services.TryAddSingleton<JobAdmission>();
         services.AddHostedService<AuditTrailStart>();
-        services.AddHostedService(sp => sp.GetRequiredService<ApprovalDesk>());
         return services;
     }
 

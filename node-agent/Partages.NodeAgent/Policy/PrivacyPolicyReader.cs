@@ -1,6 +1,4 @@
-using System.Globalization;
 using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Configuration;
 using YamlDotNet.RepresentationModel;
 
 namespace Partages.NodeAgent.Policy;

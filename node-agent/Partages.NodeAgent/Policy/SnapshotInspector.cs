@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Policy;
 

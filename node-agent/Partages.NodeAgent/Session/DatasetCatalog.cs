@@ -1,9 +1,5 @@
 using System.Collections.Concurrent;
-using Microsoft.Extensions.Logging;
 using Partages.Contracts;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Session;
 

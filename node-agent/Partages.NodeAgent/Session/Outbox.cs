@@ -1,5 +1,3 @@
-using Partages.Contracts.V1;
-
 namespace Partages.NodeAgent.Session;
 
 /// <summary>

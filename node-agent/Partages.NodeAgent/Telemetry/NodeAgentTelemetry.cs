@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Partages.Contracts.V1;
 
 namespace Partages.NodeAgent.Telemetry;
 

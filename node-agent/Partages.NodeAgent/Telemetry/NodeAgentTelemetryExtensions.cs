@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
-using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine.Telemetry;
 using Partages.Telemetry;
 
@@ -18,7 +15,7 @@ namespace Partages.NodeAgent.Telemetry;
 public static class NodeAgentTelemetryExtensions
 {
     public const string SpanFileVariable = "PARTAGES_SPAN_FILE";
-    public const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+    public const string OtlpEndpointVariable = TelemetryDefaults.OtlpEndpointVariable;
 
     public static IServiceCollection AddNodeAgentTelemetry(this IServiceCollection services, NodeConfig config)
     {
@@ -31,36 +28,16 @@ public static class NodeAgentTelemetryExtensions
                 options.OtlpEndpoint = Environment.GetEnvironmentVariable(OtlpEndpointVariable) ?? "";
             })
             .ValidateOnStart();
-        // The trace and span ids go into every log scope, so a job's log lines lead to its trace.
-        services.Configure<LoggerFactoryOptions>(logging =>
-            logging.ActivityTrackingOptions = ActivityTrackingOptions.TraceId | ActivityTrackingOptions.SpanId | ActivityTrackingOptions.ParentId);
-
-        // Decided at registration: the OTLP exporter registers services of its own, which cannot happen later.
-        var otlp = !string.IsNullOrWhiteSpace(Environment.GetEnvironmentVariable(OtlpEndpointVariable));
-        services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(
-                "partages-node-agent",
-                serviceVersion: typeof(NodeAgentTelemetry).Assembly.GetName().Version?.ToString(),
-                serviceInstanceId: config.Name))
-            .WithTracing(tracing =>
-            {
-                tracing.AddSource(NodeAgentTelemetry.Name, EngineTelemetry.Name)
-                    // Client spans for the node's calls; their context travels in the calls' metadata (traceparent).
-                    .AddGrpcClientInstrumentation()
-                    .AddProcessor(provider => SpanFileExporter.Processor(provider.GetRequiredService<IOptions<NodeTelemetryOptions>>().Value.SpanFile));
-                if (otlp)
-                {
-                    tracing.AddOtlpExporter();
-                }
-            })
-            .WithMetrics(metrics =>
-            {
-                metrics.AddMeter(NodeAgentTelemetry.Name, EngineTelemetry.Name);
-                if (otlp)
-                {
-                    metrics.AddOtlpExporter();
-                }
-            });
+        services.AddPartagesTelemetry(new ServiceTelemetry
+        {
+            ServiceName = "partages-node-agent",
+            ServiceVersion = typeof(NodeAgentTelemetry).Assembly.GetName().Version?.ToString(),
+            InstanceId = config.Name,
+            SpanFile = provider => provider.GetRequiredService<IOptions<NodeTelemetryOptions>>().Value.SpanFile,
+            // Client spans for the node's calls; their context travels in the calls' metadata (traceparent).
+            Tracing = tracing => tracing.AddSource(NodeAgentTelemetry.Name, EngineTelemetry.Name).AddGrpcClientInstrumentation(),
+            Metrics = metrics => metrics.AddMeter(NodeAgentTelemetry.Name, EngineTelemetry.Name),
+        });
         return services;
     }
 }
@@ -79,28 +56,7 @@ public sealed class NodeTelemetryOptionsValidator : IValidateOptions<NodeTelemet
     public ValidateOptionsResult Validate(string? name, NodeTelemetryOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var errors = new List<string>();
-        if (!string.IsNullOrWhiteSpace(options.SpanFile))
-        {
-            try
-            {
-                if (Directory.Exists(Path.GetFullPath(options.SpanFile)))
-                {
-                    errors.Add($"{NodeAgentTelemetryExtensions.SpanFileVariable} '{options.SpanFile}' is a directory; give a file path.");
-                }
-            }
-            catch (Exception ex) when (ex is ArgumentException or NotSupportedException or PathTooLongException)
-            {
-                errors.Add($"{NodeAgentTelemetryExtensions.SpanFileVariable} '{options.SpanFile}' is not a valid path: {ex.Message}");
-            }
-        }
-
-        if (!string.IsNullOrWhiteSpace(options.OtlpEndpoint)
-            && (!Uri.TryCreate(options.OtlpEndpoint, UriKind.Absolute, out var endpoint) || (endpoint.Scheme != Uri.UriSchemeHttp && endpoint.Scheme != Uri.UriSchemeHttps)))
-        {
-            errors.Add($"{NodeAgentTelemetryExtensions.OtlpEndpointVariable} '{options.OtlpEndpoint}' must be an http:// or https:// URL, e.g. http://collector:4317.");
-        }
-
+        var errors = TelemetryDefaults.Check(NodeAgentTelemetryExtensions.SpanFileVariable, options.SpanFile, options.OtlpEndpoint);
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

@@ -1,7 +1,6 @@
 using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
 using Grpc.Core;
-using Partages.Cli.Cli;
 
 namespace Partages.Cli.Tests.Cli;
 

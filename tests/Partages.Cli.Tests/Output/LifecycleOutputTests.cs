@@ -1,12 +1,5 @@
 using System.Text.Json.Nodes;
 using Google.Protobuf.WellKnownTypes;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
-using Partages.Contracts.V1;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Cli.Tests.Output;
 

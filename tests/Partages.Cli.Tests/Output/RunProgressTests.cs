@@ -1,7 +1,3 @@
-using Partages.Cli.Output;
-using Partages.Contracts.V1;
-using EvaluationView = Partages.Contracts.V1.Evaluation;
-
 namespace Partages.Cli.Tests.Output;
 
 public sealed class RunProgressTests

@@ -1,13 +1,6 @@
 using Grpc.Core;
-using Partages.Cli.Cli;
-using Partages.Cli.Output;
 using Partages.Client.Presentation;
-using Partages.Contracts.V1;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using Spectre.Console;
-using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Cli.Tests.Output;
 

@@ -2,32 +2,23 @@ using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Artifacts;
 
-public sealed class ArtifactStoreTests
+public sealed class ArtifactStoreTests : ScratchTests
 {
     private const int ChunkSize = 1000;
 
-    private TestDirectory _directory = null!;
     private byte[] _bytes = null!;
     private ArtifactRef _artifact = null!;
 
     [SetUp]
     public void CreateArtifact()
     {
-        _directory = new TestDirectory();
         _bytes = Offers.Bundle(10_500);
         _artifact = new ArtifactRef { Sha256 = ContentHash.Of(_bytes), SizeBytes = _bytes.Length, MediaType = "application/zip" };
     }
-
-    [TearDown]
-    public void DeleteDirectory() => _directory.Dispose();
 
     [Test]
     public async Task GetAsync_StreamCutMidway_ResumesFromThePartialFilesLength()
@@ -138,7 +129,7 @@ public sealed class ArtifactStoreTests
     [Test]
     public void ChunkJournal_LineCutShortOrNotContiguous_ReadStopsThere()
     {
-        var path = _directory.Combine("journal.chunks");
+        var path = Scratch.Combine("journal.chunks");
         var sha = ContentHash.Of([1]);
         File.WriteAllText(path, $"0 10 {sha}\n10 10 {sha}\n30 10 {sha}\n40 10 {sha}\n");
         ChunkJournal.Read(path).Select(e => e.Offset).Should().Equal(0, 10);
@@ -255,7 +246,7 @@ public sealed class ArtifactStoreTests
             DownloadChunkBytes = ChunkSize,
         };
         tune?.Invoke(options);
-        return new ArtifactStore(_directory.Combine("artifacts"), source, options, TimeProvider.System, NullLogger<ArtifactStore>.Instance);
+        return new ArtifactStore(Scratch.Combine("artifacts"), source, options, TimeProvider.System, NullLogger<ArtifactStore>.Instance);
     }
 
     private sealed class SyncProgress<T>(Action<T> report) : IProgress<T>

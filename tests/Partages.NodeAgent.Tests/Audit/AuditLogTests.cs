@@ -1,20 +1,10 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Audit;
 
-public sealed class AuditLogTests
+public sealed class AuditLogTests : ScratchTests
 {
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void Create() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void Delete() => _directory.Dispose();
-
     [Test]
     public void Append_FiveEntries_LinesChainFromGenesisAndVerify()
     {
@@ -127,7 +117,7 @@ public sealed class AuditLogTests
     [Test]
     public void Verify_NoFile_IsAnEmptyValidLog()
     {
-        var verdict = AuditChain.VerifyFile(_directory.Combine("audit", "audit.jsonl"));
+        var verdict = AuditChain.VerifyFile(Scratch.Combine("audit", "audit.jsonl"));
 
         verdict.Valid.Should().BeTrue();
         verdict.LinesVerified.Should().Be(0);
@@ -136,7 +126,7 @@ public sealed class AuditLogTests
     [Test]
     public async Task Append_ConcurrentWriters_EveryLineChainsInOrder()
     {
-        using var log = new AuditLog(_directory.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance);
+        using var log = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance);
 
         await Task.WhenAll(Enumerable.Range(0, 8).Select(t => Task.Run(() =>
         {
@@ -153,7 +143,7 @@ public sealed class AuditLogTests
 
     private string WriteLog(int count)
     {
-        using var log = new AuditLog(_directory.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance);
+        using var log = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance);
         for (var i = 1; i <= count; i++)
         {
             log.Append(new AuditEntry(AuditEvents.JobApproved) { RunId = $"run-{i}", By = $"operator-{i}", LegalBasis = "Convention CHU n° 2024-17" });

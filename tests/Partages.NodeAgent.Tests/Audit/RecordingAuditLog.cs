@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Partages.NodeAgent.Audit;
 
 namespace Partages.NodeAgent.Tests.Audit;
 

@@ -1,11 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
-using Partages.Contracts.V1;
-using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Enrollment;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Cli;
 
@@ -13,10 +10,9 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// <c>audit verify</c>'s exit codes against the last anchor saved (the coordinator out of reach): 0 intact, 7 truncated,
 /// 8 rewritten, 1 broken. The comparison with a live coordinator runs in the end-to-end tests.
 /// </summary>
-public sealed class AuditVerifyCommandTests
+public sealed class AuditVerifyCommandTests : ScratchTests
 {
     private TestPki _pki = null!;
-    private TestDirectory _directory = null!;
     private string _configPath = null!;
     private string _logPath = null!;
 
@@ -24,8 +20,7 @@ public sealed class AuditVerifyCommandTests
     public void Create()
     {
         _pki = new TestPki();
-        _directory = new TestDirectory();
-        _configPath = _directory.Combine("node.yaml");
+        _configPath = Scratch.Combine("node.yaml");
         File.WriteAllText(_configPath, $"""
             name: chu-test
             coordinator:
@@ -36,9 +31,9 @@ public sealed class AuditVerifyCommandTests
                 path: ./amr.jsonl
                 format: jsonl
             """);
-        _pki.WriteIdentity(_directory.Combine("node-data", "identity"), "chu-test");
-        using var identity = NodeIdentity.Load(new IdentityFiles(_directory.Combine("node-data", "identity")));
-        var audit = _directory.Combine("node-data", "audit");
+        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-test");
+        using var identity = NodeIdentity.Load(new IdentityFiles(Scratch.Combine("node-data", "identity")));
+        var audit = Scratch.Combine("node-data", "audit");
         using (var log = new AuditLog(audit, TimeProvider.System, NullLogger<AuditLog>.Instance, AuditSigner.From(identity)))
         {
             for (var i = 1; i <= 80; i++)
@@ -56,7 +51,6 @@ public sealed class AuditVerifyCommandTests
     [TearDown]
     public void Delete()
     {
-        _directory.Dispose();
         _pki.Dispose();
     }
 

@@ -1,13 +1,11 @@
 using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Cli;
 
-public sealed class CommandLineTests
+public sealed class CommandLineTests : ScratchTests
 {
     private TestPki _pki = null!;
     private FakeCoordinator _coordinator = null!;
-    private TestDirectory _directory = null!;
     private string _configPath = null!;
 
     [SetUp]
@@ -15,10 +13,9 @@ public sealed class CommandLineTests
     {
         _pki = new TestPki();
         _coordinator = await FakeCoordinator.StartAsync(_pki);
-        _directory = new TestDirectory();
-        Directory.CreateDirectory(_directory.Combine("data"));
-        File.WriteAllText(_directory.Combine("data", "amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
-        _configPath = _directory.Combine("node.yaml");
+        Directory.CreateDirectory(Scratch.Combine("data"));
+        File.WriteAllText(Scratch.Combine("data", "amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
+        _configPath = Scratch.Combine("node.yaml");
         File.WriteAllText(_configPath, $"""
             name: chu-valmont
             coordinator:
@@ -31,10 +28,10 @@ public sealed class CommandLineTests
                 format: jsonl
             """);
         // The policy 'run' requires: the dataset at its current fingerprint (for JSONL, the SHA-256 of the file).
-        File.WriteAllText(_directory.Combine("policy.yaml"), $"""
+        File.WriteAllText(Scratch.Combine("policy.yaml"), $"""
             datasets:
               - name: amr-reports
-                snapshot_sha256: {Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(_directory.Combine("data", "amr.jsonl")))}
+                snapshot_sha256: {Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(Scratch.Combine("data", "amr.jsonl")))}
                 legal_basis: test agreement
             models:
               pinned_bundles: ["{new string('0', 64)}"]
@@ -48,7 +45,6 @@ public sealed class CommandLineTests
     {
         await _coordinator.DisposeAsync();
         _pki.Dispose();
-        _directory.Dispose();
     }
 
     [Test]
@@ -83,7 +79,7 @@ public sealed class CommandLineTests
     [Test]
     public async Task Run_CertificateExpired_RefusesToStart_ExitCode3()
     {
-        _pki.WriteIdentity(_directory.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
+        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
 
         var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
 
@@ -129,7 +125,7 @@ public sealed class CommandLineTests
     [Test]
     public async Task Check_NotEnrolledAndDatasetMissing_ListsWhatToFix_ExitCode1()
     {
-        File.Delete(_directory.Combine("data", "amr.jsonl"));
+        File.Delete(Scratch.Combine("data", "amr.jsonl"));
 
         var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
 
@@ -140,7 +136,7 @@ public sealed class CommandLineTests
     [Test]
     public async Task Check_CoordinatorDown_SaysItCannotReachIt_ExitCode1()
     {
-        _pki.WriteIdentity(_directory.Combine("node-data", "identity"), "chu-valmont");
+        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
         await _coordinator.DisposeAsync();
 
         var (code, output, _) = await InvokeAsync("check", "--config", _configPath);

@@ -1,13 +1,10 @@
 using System.Text.Json;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Results;
 using Partages.ModelKit.MultiLabel;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
 using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Cli;
 
@@ -15,13 +12,11 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// Local mode through the agent's real command line, on the demo's real bundle and a fictional hospital's AMR
 /// reports (built once for the fixture, about two seconds), offline: no coordinator, no identity.
 /// </summary>
-public sealed class EvaluateCommandTests
+public sealed class EvaluateCommandTests : ScratchTests
 {
     private TestDirectory _assetsDirectory = null!;
     private DemoAssetSet _assets = null!;
     private string _specPath = null!;
-    private TestDirectory _directory = null!;
-
     private HospitalAssets Hospital => _assets.Hospitals[0];
 
     [OneTimeSetUp]
@@ -34,12 +29,6 @@ public sealed class EvaluateCommandTests
 
     [OneTimeTearDown]
     public void RemoveAssets() => _assetsDirectory.Dispose();
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task Evaluate_DemoBundleOnADatasetPath_PrintsExactlyTheJsonANodeWouldRelease_ExitCode0()
@@ -61,7 +50,7 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_PredictionsOut_WritesOneLinePerDocumentAgreeingWithTheMatrix()
     {
-        var predictions = _directory.Combine("out", "predictions.jsonl");
+        var predictions = Scratch.Combine("out", "predictions.jsonl");
 
         var (code, output, error) = await InvokeAsync(
             "evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Hospital.AmrPath, "--predictions-out", predictions);
@@ -105,15 +94,15 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_MultiLabelJob_PrintsTheResultsDocumentANodeWouldRelease_AndLabelSetPredictions()
     {
-        var bundle = _directory.Combine("multi-label.zip");
+        var bundle = Scratch.Combine("multi-label.zip");
         await MultiLabelVariant.WriteBundleAsync(_assets.BundlePath, bundle);
-        var dataset = _directory.Combine("multi-label.jsonl");
+        var dataset = Scratch.Combine("multi-label.jsonl");
         await MultiLabelVariant.WriteDatasetAsync(Hospital.AmrPath, dataset);
-        var specPath = _directory.Combine("multi-label.yaml");
+        var specPath = Scratch.Combine("multi-label.yaml");
         var yaml = (await File.ReadAllTextAsync(_specPath)).Replace(
             "task: single_label_classification", $"task: {TaskTypes.MultiLabelClassification}", StringComparison.Ordinal);
         await File.WriteAllTextAsync(specPath, yaml);
-        var predictions = _directory.Combine("predictions.jsonl");
+        var predictions = Scratch.Combine("predictions.jsonl");
 
         var (code, output, error) = await InvokeAsync(
             "evaluate", "--model", bundle, "--spec", specPath, "--dataset", dataset, "--predictions-out", predictions);
@@ -188,7 +177,7 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_InvalidSpec_ListsEveryErrorWithItsLine_ExitCode2()
     {
-        var spec = _directory.Combine("bad.yaml");
+        var spec = Scratch.Combine("bad.yaml");
         await File.WriteAllTextAsync(spec, "version: 1\nname: Bad Name\ntask: translation\ndataset: amr-reports\nlabels: [only]\n");
 
         var (code, output, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath);
@@ -201,9 +190,9 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_MissingModelOrDataset_SaysWhich_ExitCode2()
     {
-        var (noModel, _, modelError) = await InvokeAsync("evaluate", "--model", _directory.Combine("none.zip"), "--spec", _specPath, "--dataset", Hospital.AmrPath);
-        var (noData, _, dataError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", _directory.Combine("none.jsonl"));
-        var (noSpec, _, specError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _directory.Combine("none.yaml"), "--dataset", Hospital.AmrPath);
+        var (noModel, _, modelError) = await InvokeAsync("evaluate", "--model", Scratch.Combine("none.zip"), "--spec", _specPath, "--dataset", Hospital.AmrPath);
+        var (noData, _, dataError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Scratch.Combine("none.jsonl"));
+        var (noSpec, _, specError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", Scratch.Combine("none.yaml"), "--dataset", Hospital.AmrPath);
 
         noModel.Should().Be(ExitCodes.InvalidConfiguration);
         modelError.Should().Contain("Model bundle not found").And.Contain("none.zip");
@@ -216,9 +205,9 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_SpecLabelsDifferFromTheBundles_IsRefusedNamingBoth_ExitCode1AndNoPredictionsFile()
     {
-        var spec = _directory.Combine("other-labels.yaml");
+        var spec = Scratch.Combine("other-labels.yaml");
         await File.WriteAllTextAsync(spec, "version: 1\nname: amr\ntask: single_label_classification\ndataset: amr-reports\nlabels: [sensible, BLSE, SARM, VRE]\n");
-        var predictions = _directory.Combine("predictions.jsonl");
+        var predictions = Scratch.Combine("predictions.jsonl");
 
         var (code, output, error) = await InvokeAsync(
             "evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath, "--predictions-out", predictions);
@@ -233,7 +222,7 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_PathWithoutAKnownExtension_AsksForFormat_ExitCode2()
     {
-        var dataset = _directory.Combine("reports.txt");
+        var dataset = Scratch.Combine("reports.txt");
         File.Copy(Hospital.AmrPath, dataset);
 
         var (code, _, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", dataset);
@@ -248,7 +237,7 @@ public sealed class EvaluateCommandTests
     [Test]
     public async Task Evaluate_BratFolderForAClassifier_IsRefused_ExitCode1()
     {
-        var folder = _directory.Combine("brat");
+        var folder = Scratch.Combine("brat");
         Directory.CreateDirectory(folder);
 
         var (code, _, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", folder);
@@ -259,7 +248,7 @@ public sealed class EvaluateCommandTests
 
     private string WriteConfig(params (string Name, string Path, string Format)[] datasets)
     {
-        var path = _directory.Combine("node.yaml");
+        var path = Scratch.Combine("node.yaml");
         var lines = new List<string>
         {
             "name: chu-valmont",

@@ -1,25 +1,22 @@
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Cli;
 
 /// <summary><c>health</c> as the kubelet runs it: a status file, a clock, an exit code and one line.</summary>
-public sealed class HealthCommandTests
+public sealed class HealthCommandTests : ScratchTests
 {
     private static readonly DateTimeOffset Now = ManualTimeProvider.DefaultStart;
 
-    private TestDirectory _directory = null!;
     private string _configPath = null!;
     private string _statusPath = null!;
 
     [SetUp]
     public void Create()
     {
-        _directory = new TestDirectory();
-        _configPath = _directory.Combine("node.yaml");
-        _statusPath = _directory.Combine("node-data", "status.json");
-        Directory.CreateDirectory(_directory.Combine("node-data"));
+        _configPath = Scratch.Combine("node.yaml");
+        _statusPath = Scratch.Combine("node-data", "status.json");
+        Directory.CreateDirectory(Scratch.Combine("node-data"));
         File.WriteAllText(_configPath, """
             name: chu-valmont
             coordinator:
@@ -32,9 +29,6 @@ public sealed class HealthCommandTests
                 format: jsonl
             """);
     }
-
-    [TearDown]
-    public void Delete() => _directory.Dispose();
 
     [TestCase(false)]
     [TestCase(true)]

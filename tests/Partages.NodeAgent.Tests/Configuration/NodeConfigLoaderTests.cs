@@ -1,6 +1,3 @@
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Tests.Infrastructure;
-
 namespace Partages.NodeAgent.Tests.Configuration;
 
 public sealed class NodeConfigLoaderTests

@@ -1,9 +1,7 @@
 using Grpc.Core;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
-using Partages.NodeAgent.Tests.Infrastructure;
 using Polly;
 using Polly.CircuitBreaker;
 

@@ -1,20 +1,14 @@
 using System.Net.Security;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Enrollment;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Enrollment;
 
-public sealed class EnrollmentTests
+public sealed class EnrollmentTests : ScratchTests
 {
     private TestPki _pki = null!;
     private FakeCoordinator _coordinator = null!;
-    private TestDirectory _directory = null!;
     private NodeConfig _config = null!;
 
     [SetUp]
@@ -22,14 +16,13 @@ public sealed class EnrollmentTests
     {
         _pki = new TestPki();
         _coordinator = await FakeCoordinator.StartAsync(_pki);
-        _directory = new TestDirectory();
         _config = new NodeConfig
         {
             Name = "chu-valmont",
             CoordinatorUrl = _coordinator.Address,
-            DataDirectory = _directory.Combine("node-data"),
-            Datasets = [new DatasetDefinition("amr-reports", _directory.Combine("amr.jsonl"), "jsonl")],
-            SourcePath = _directory.Combine("node.yaml"),
+            DataDirectory = Scratch.Combine("node-data"),
+            Datasets = [new DatasetDefinition("amr-reports", Scratch.Combine("amr.jsonl"), "jsonl")],
+            SourcePath = Scratch.Combine("node.yaml"),
         };
     }
 
@@ -38,7 +31,6 @@ public sealed class EnrollmentTests
     {
         await _coordinator.DisposeAsync();
         _pki.Dispose();
-        _directory.Dispose();
     }
 
     [Test]

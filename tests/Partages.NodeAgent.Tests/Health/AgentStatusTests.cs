@@ -1,36 +1,27 @@
 using System.Text.Json;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Health;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Health;
 
 /// <summary>The status file writer on its own, on a hand-moved clock.</summary>
-public sealed class AgentStatusTests
+public sealed class AgentStatusTests : ScratchTests
 {
     private static readonly DateTimeOffset T0 = ManualTimeProvider.DefaultStart;
 
-    private TestDirectory _directory = null!;
     private ManualTimeProvider _clock = null!;
     private RecordingLoggerProvider _logs = null!;
 
     [SetUp]
     public void Create()
     {
-        _directory = new TestDirectory();
         _clock = new ManualTimeProvider(T0);
         _logs = new RecordingLoggerProvider();
     }
 
-    [TearDown]
-    public void Delete() => _directory.Dispose();
-
     [Test]
     public void Connected_ThenHeartbeat_FileHoldsStateSinceAndLastHeartbeat()
     {
-        var status = CreateStatus(_directory.Path);
+        var status = CreateStatus(Scratch.Path);
         status.Starting(activeRuns: 0);
 
         _clock.Advance(TimeSpan.FromSeconds(2));
@@ -48,13 +39,13 @@ public sealed class AgentStatusTests
             TimeSpan.FromSeconds(60),
             status.Current.AgentVersion));
         written!.AgentVersion.Should().NotBeNullOrEmpty();
-        status.FilePath.Should().Be(Path.Combine(_directory.Path, "status.json"));
+        status.FilePath.Should().Be(Path.Combine(Scratch.Path, "status.json"));
     }
 
     [Test]
     public void Disconnected_FurtherAttemptsAndRefreshes_KeepTheOutageStartAndMoveUpdatedAt()
     {
-        var status = CreateStatus(_directory.Path);
+        var status = CreateStatus(Scratch.Path);
         status.Connected(TimeSpan.FromSeconds(10), activeRuns: 1);
         status.HeartbeatSent(activeRuns: 1);
 
@@ -77,7 +68,7 @@ public sealed class AgentStatusTests
     [Test]
     public void Stopped_AfterConnected_WritesStoppedSinceNow()
     {
-        var status = CreateStatus(_directory.Path);
+        var status = CreateStatus(Scratch.Path);
         status.Connected(TimeSpan.FromSeconds(10), activeRuns: 0);
 
         _clock.Advance(TimeSpan.FromMinutes(1));
@@ -91,7 +82,7 @@ public sealed class AgentStatusTests
     [Test]
     public void Write_AnyState_HoldsExactlyTheSchemaFieldsAndLeavesNoTemporaryFile()
     {
-        var status = CreateStatus(_directory.Path);
+        var status = CreateStatus(Scratch.Path);
         status.Connected(TimeSpan.FromSeconds(10), activeRuns: 3);
 
         var json = File.ReadAllText(status.FilePath);
@@ -103,14 +94,14 @@ public sealed class AgentStatusTests
         document.RootElement.GetProperty("since").GetString().Should().Be("2025-03-14T09:00:00.000Z");
         document.RootElement.GetProperty("last_heartbeat_at").ValueKind.Should().Be(JsonValueKind.Null);
         document.RootElement.GetProperty("active_runs").GetInt32().Should().Be(3);
-        json.Should().NotContain("amr").And.NotContain(_directory.Path, "no dataset, report or path goes into the status file");
-        Directory.GetFiles(_directory.Path).Should().Equal(status.FilePath);
+        json.Should().NotContain("amr").And.NotContain(Scratch.Path, "no dataset, report or path goes into the status file");
+        Directory.GetFiles(Scratch.Path).Should().Equal(status.FilePath);
     }
 
     [Test]
     public void Write_DataDirectoryUnwritable_LogsOnceKeepsRunningAndLogsTheRecovery()
     {
-        var blocked = _directory.Combine("not-a-folder");
+        var blocked = Scratch.Combine("not-a-folder");
         File.WriteAllText(blocked, "a file where the data directory should be");
         var status = CreateStatus(blocked);
         var written = 0;
@@ -137,8 +128,8 @@ public sealed class AgentStatusTests
             Name = "chu-test",
             CoordinatorUrl = new Uri("https://127.0.0.1:7443"),
             DataDirectory = dataDirectory,
-            Datasets = [new DatasetDefinition("amr-reports", _directory.Combine("amr.jsonl"), "jsonl")],
-            SourcePath = _directory.Combine("node.yaml"),
+            Datasets = [new DatasetDefinition("amr-reports", Scratch.Combine("amr.jsonl"), "jsonl")],
+            SourcePath = Scratch.Combine("node.yaml"),
         };
         return new AgentStatus(config, AgentOptions.FromConfig(config), _clock, _logs.CreateLogger<AgentStatus>());
     }

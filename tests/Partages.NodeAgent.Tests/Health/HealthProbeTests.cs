@@ -1,5 +1,4 @@
 using Partages.NodeAgent.Health;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Health;
 

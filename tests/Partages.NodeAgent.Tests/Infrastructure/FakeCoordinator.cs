@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Net;
-using System.Security.Cryptography.X509Certificates;
 using System.Threading.Channels;
 using Grpc.Core;
 using Microsoft.AspNetCore.Builder;
@@ -10,9 +9,6 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.AspNetCore.Server.Kestrel.Https;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
@@ -49,6 +45,9 @@ public sealed class FakeCoordinator : IAsyncDisposable
 
     /// <summary>While true, a new Session is refused with UNAVAILABLE (the coordinator "is down").</summary>
     public bool RefuseSessions { get; set; }
+
+    /// <summary>What the well-known CA address serves instead of the CA's PEM (null: the PEM), with no length announced.</summary>
+    public string? CaDiscoveryBody { get; set; }
 
     public int RefusedSessions => Volatile.Read(ref _refusedSessions);
 
@@ -87,7 +86,7 @@ public sealed class FakeCoordinator : IAsyncDisposable
         var app = builder.Build();
         app.MapGrpcService<FakeEnrollmentService>();
         app.MapGrpcService<FakeNodeService>();
-        app.MapGet("/.well-known/partages/ca.crt", () => pki.CaPem + "\n");
+        app.MapGet("/.well-known/partages/ca.crt", () => holder.Coordinator.CaDiscoveryBody ?? pki.CaPem + "\n");
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.Single();
         var coordinator = new FakeCoordinator(pki, app, new Uri(address));

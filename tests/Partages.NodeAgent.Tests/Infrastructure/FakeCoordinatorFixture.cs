@@ -11,6 +11,14 @@ public abstract class FakeCoordinatorFixture
 
     protected FakeEngine Engine { get; private set; } = null!;
 
+    /// <summary>A model bundle of <paramref name="size"/> random bytes that the coordinator serves.</summary>
+    protected byte[] ServedBundle(int size = 200_000)
+    {
+        var bundle = Offers.Bundle(size);
+        Coordinator.AddArtifact(bundle);
+        return bundle;
+    }
+
     [SetUp]
     public async Task StartCoordinator()
     {

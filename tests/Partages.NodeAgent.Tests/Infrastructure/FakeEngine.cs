@@ -1,6 +1,5 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
@@ -23,6 +22,13 @@ public sealed class FakeEngine : IEvaluationEngine
 
             return Task.FromResult(SampleResult());
         };
+
+    /// <summary>Makes every evaluation run until it is cancelled (by the coordinator, or by the agent's stop).</summary>
+    public void RunUntilCancelled() => Evaluate = async (_, _, token) =>
+    {
+        await Task.Delay(Timeout.Infinite, token);
+        return SampleResult();
+    };
 
     /// <summary>Completes when the first evaluation starts, with its job.</summary>
     public Task<EvaluationJob> Started => _started.Task;

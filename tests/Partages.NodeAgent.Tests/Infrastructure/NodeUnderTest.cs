@@ -1,12 +1,8 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Session;
 using Partages.NodeAgent.Tests.Policy;
 

@@ -1,7 +1,3 @@
-using System.Security.Cryptography;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
 public static class Offers

@@ -1,8 +1,4 @@
-using System.Security.Cryptography;
 using Google.Protobuf;
-using Partages.Contracts.V1;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 

@@ -1,32 +1,22 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
-using Partages.NodeAgent.Worker.Protocol;
+using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>The worker process on its own, started exactly as the agent starts it, and its installation beside the agent.</summary>
 [NonParallelizable]
-public sealed class InferenceWorkerTests
+public sealed class InferenceWorkerTests : ScratchTests
 {
     private static readonly WorkerLimits Limits = new(TimeSpan.FromMinutes(2), 384);
-
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
 
     [Test]
     public async Task Worker_StdinClosedMidRun_ExitsBecauseTheAgentIsGone()
     {
         // The request starts a run that would loop for hours; closing stdin is what the agent's death does.
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.LoopsForever);
         using var worker = Process.Start(WorkerCommand.Locate().CreateStartInfo(Limits))!;
         try
         {
@@ -68,7 +58,7 @@ public sealed class InferenceWorkerTests
     [Test]
     public async Task Worker_NormalRun_SaysWhereItStandsThenWritesOneResultLineAndExitsZero()
     {
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
 
         var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }, RunPlan.Full));
 
@@ -89,7 +79,7 @@ public sealed class InferenceWorkerTests
     [Test]
     public async Task Worker_PlanResumingAfterACheckpoint_CountsOnlyTheRestOfTheRun()
     {
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
         var plan = new RunPlan { StartDocument = 4, StartLine = 4, Failed = [5] };
 
         var (exitCode, messages) = await RunWorkerAsync(WorkerRequest.From(job, new EvaluationEngineOptions { BatchSize = 2 }, plan));

@@ -1,9 +1,6 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
@@ -13,30 +10,14 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// model fail does to a run is in <see cref="WorkerFaultTests"/>.
 /// </summary>
 [NonParallelizable]
-public sealed class IsolatedEvaluationEngineTests
+public sealed class IsolatedEvaluationEngineTests : WorkerProcessTests
 {
-    /// <summary>Far above what the worker needs for the small model (about 90 MB resident), far below the hog's 1 GiB.</summary>
-    private const int MemoryLimitMb = 384;
-
-    private static readonly TimeSpan GenerousTimeout = TimeSpan.FromMinutes(2);
-
-    private TestDirectory _directory = null!;
-    private RecordingLoggerProvider _logs = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _directory = new TestDirectory();
-        _logs = new RecordingLoggerProvider();
-    }
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
+    private static readonly TimeSpan GenerousTimeout = RunTimeout;
 
     [Test]
     public async Task EvaluateAsync_NormalModel_ReturnsTheInProcessEnginesResult()
     {
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
         var progress = new RecordingProgress();
 
         var isolated = await Engine(GenerousTimeout).EvaluateAsync(job, progress, CancellationToken.None);
@@ -55,8 +36,8 @@ public sealed class IsolatedEvaluationEngineTests
     public async Task EvaluateAsync_ModelLoopingPastTheRunTimeLimit_FailsWithTheTimeReasonAndKillsTheWorker()
     {
         var engine = Engine(TimeSpan.FromSeconds(3));
-        var started = WatchWorkers(engine);
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+        var started = Watch(engine);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.LoopsForever);
         var clock = Stopwatch.StartNew();
 
         var run = () => engine.EvaluateAsync(job, null, CancellationToken.None);
@@ -75,7 +56,7 @@ public sealed class IsolatedEvaluationEngineTests
         using var cancellation = new CancellationTokenSource();
         var workerPid = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         engine.WorkerStarted += pid => workerPid.TrySetResult(pid);
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.LoopsForever);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.LoopsForever);
 
         var run = engine.EvaluateAsync(job, null, cancellation.Token);
         var pid = await workerPid.Task.WaitAsync(TimeSpan.FromSeconds(30));
@@ -83,14 +64,14 @@ public sealed class IsolatedEvaluationEngineTests
 
         await FluentActions.Awaiting(() => run).Should().ThrowAsync<OperationCanceledException>();
         IsGone(pid).Should().BeTrue();
-        _logs.Entries.Should().Contain(e => e.EventId.Id == 1105);
+        Logs.Entries.Should().Contain(e => e.EventId.Id == 1105);
     }
 
     [Test]
     public async Task EvaluateAsync_JobTheEngineRefuses_FailsWithTheEnginesReason()
     {
         var spec = IsolationTestModel.Spec with { Labels = ["BLSE", "SARM"] };
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal, spec: spec);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal, spec: spec);
         var inProcess = () => new EvaluationEngine(new EvaluationEngineOptions()).EvaluateAsync(job, null, CancellationToken.None);
         var expected = (await inProcess.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message;
 
@@ -102,7 +83,7 @@ public sealed class IsolatedEvaluationEngineTests
     [Test]
     public async Task InspectAsync_Dataset_IsTheInProcessEnginesAnswer()
     {
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
 
         var info = await Engine(GenerousTimeout).InspectAsync(job.Dataset, CancellationToken.None);
 
@@ -112,40 +93,15 @@ public sealed class IsolatedEvaluationEngineTests
     [Test]
     public void Constructor_WorkerMissing_ThrowsNamingThePath()
     {
-        var missing = _directory.Combine("nowhere", "Partages.NodeAgent.Worker.dll");
+        var missing = Scratch.Combine("nowhere", "Partages.NodeAgent.Worker.dll");
 
         var create = () => new IsolatedEvaluationEngine(
-            new EvaluationEngine(), new EvaluationEngineOptions(), new WorkerLimits(GenerousTimeout, MemoryLimitMb), _logs.CreateLogger<IsolatedEvaluationEngine>(), workerPath: missing);
+            new EvaluationEngine(), new EvaluationEngineOptions(), new WorkerLimits(GenerousTimeout, MemoryLimitMb), Logs.CreateLogger<IsolatedEvaluationEngine>(), workerPath: missing);
 
         create.Should().Throw<InvalidOperationException>().WithMessage($"*{missing}*");
     }
 
-    private IsolatedEvaluationEngine Engine(TimeSpan timeout) => new(
-        new EvaluationEngine(new EvaluationEngineOptions()),
-        new EvaluationEngineOptions(),
-        new WorkerLimits(timeout, MemoryLimitMb),
-        _logs.CreateLogger<IsolatedEvaluationEngine>());
-
-    private static List<int> WatchWorkers(IsolatedEvaluationEngine engine)
-    {
-        var started = new List<int>();
-        engine.WorkerStarted += started.Add;
-        return started;
-    }
-
-    /// <summary>Whether no live process has this id any more (the engine waited for its exit, so it is reaped too).</summary>
-    private static bool IsGone(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
-    }
+    private IsolatedEvaluationEngine Engine(TimeSpan timeout) => Engine(new EvaluationEngineOptions(), runTimeout: timeout);
 
     private sealed class RecordingProgress : IProgress<EvaluationProgress>
     {

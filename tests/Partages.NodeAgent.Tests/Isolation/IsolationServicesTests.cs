@@ -1,10 +1,8 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -2,9 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using Google.Protobuf;
 using Onnx;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -1,8 +1,5 @@
 using System.Text;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
@@ -12,7 +9,7 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// is bounded by its blocks of lines, not by the file, so the worker neither dies nor needs a restart.
 /// </summary>
 [NonParallelizable]
-public sealed class MemoryCapTests
+public sealed class MemoryCapTests : ScratchTests
 {
     /// <summary>The lowest cap the isolation tests run the small model under.</summary>
     private const int MemoryLimitMb = 256;
@@ -20,18 +17,10 @@ public sealed class MemoryCapTests
     /// <summary>Reports of about 4 KiB but one in eight of one word: 84,000 of them make a file of about 298 MB, over the cap.</summary>
     private const int Reports = 84_000;
 
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
-
     [Test]
     public async Task EvaluateAsync_DatasetLargerThanTheWorkersMemoryCap_CompletesInOneWorker()
     {
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal, reports: []);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal, reports: []);
         WriteLargeDataset(job.Dataset.Path);
         new FileInfo(job.Dataset.Path).Length.Should().BeGreaterThan(MemoryLimitMb * 1024L * 1024);
         using var logs = new RecordingLoggerProvider();

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -1,8 +1,5 @@
-using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
@@ -11,20 +8,12 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// installs, the self-contained executable beside a single-file agent (the release and the Debian package).
 /// </summary>
 [NonParallelizable]
-public sealed class WorkerCommandTests
+public sealed class WorkerCommandTests : ScratchTests
 {
-    private TestDirectory _directory = null!;
-
-    [SetUp]
-    public void SetUp() => _directory = new TestDirectory();
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
-
     [Test]
     public void Locate_Assembly_RunsItWithADotnetHost()
     {
-        var assembly = _directory.Combine(WorkerCommand.WorkerAssemblyName);
+        var assembly = Scratch.Combine(WorkerCommand.WorkerAssemblyName);
         File.WriteAllText(assembly, "");
 
         var command = WorkerCommand.Locate(assembly);
@@ -37,7 +26,7 @@ public sealed class WorkerCommandTests
     [Test]
     public void Locate_Executable_RunsItDirectlyUnderTheLimits()
     {
-        var executable = _directory.Combine(WorkerCommand.WorkerExecutableName);
+        var executable = Scratch.Combine(WorkerCommand.WorkerExecutableName);
         File.WriteAllText(executable, "");
 
         var command = WorkerCommand.Locate(executable);
@@ -73,7 +62,7 @@ public sealed class WorkerCommandTests
             Assert.Ignore("No single-file release worker under artifacts/: run tools/release/build-release.sh --only node-agent (or the packaging tests) first.");
         }
 
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
         using var logs = new RecordingLoggerProvider();
         var isolated = new IsolatedEvaluationEngine(
             new EvaluationEngine(new EvaluationEngineOptions()), new EvaluationEngineOptions(), new WorkerLimits(TimeSpan.FromMinutes(2), 384),

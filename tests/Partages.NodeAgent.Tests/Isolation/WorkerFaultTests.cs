@@ -1,10 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Isolation;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
@@ -16,25 +13,8 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// per-batch limit, killed by a signal) and was replaced by one resuming after its last checkpoint.
 /// </summary>
 [NonParallelizable]
-public sealed class WorkerFaultTests
+public sealed class WorkerFaultTests : WorkerProcessTests
 {
-    private const int MemoryLimitMb = 384;
-
-    private static readonly TimeSpan RunTimeout = TimeSpan.FromMinutes(2);
-
-    private TestDirectory _directory = null!;
-    private RecordingLoggerProvider _logs = null!;
-
-    [SetUp]
-    public void SetUp()
-    {
-        _directory = new TestDirectory();
-        _logs = new RecordingLoggerProvider();
-    }
-
-    [TearDown]
-    public void TearDown() => _directory.Dispose();
-
     [Test]
     public async Task EvaluateAsync_ReportMakingTheModelExhaustMemory_CountsItInferenceFailedAndTheRunCompletes()
     {
@@ -66,7 +46,7 @@ public sealed class WorkerFaultTests
         // 1: the batch of all 7 loops, killed; 2: one document per call, the trigger's loops, killed; 3: the rest.
         workers.Should().HaveCount(3);
         workers.Should().OnlyContain(pid => IsGone(pid));
-        _logs.Entries.Where(e => e.EventId.Id == 1110).Select(e => e.Message).Should().SatisfyRespectively(
+        Logs.Entries.Where(e => e.EventId.Id == 1110).Select(e => e.Message).Should().SatisfyRespectively(
             first => first.Should().Contain("documents 0..6").And.Contain("per-batch time limit of 2 seconds"),
             second => second.Should().Contain("documents 3..3").And.Contain("resumes from document 3"));
         clock.Elapsed.Should().BeLessThan(TimeSpan.FromSeconds(90), "each endless call costs the per-batch limit, not the run's");
@@ -99,7 +79,7 @@ public sealed class WorkerFaultTests
 
         await ShouldBeTheRunWithoutTheTriggerAsync(result, GraphBehaviour.LoopsOnTrigger);
         workers.Should().HaveCount(2, "the second worker scores the batch one document per call and abandons the endless one itself");
-        _logs.Entries.Should().ContainSingle(e => e.EventId.Id == 1110).Which.Message.Should().Contain("signal SIGSYS");
+        Logs.Entries.Should().ContainSingle(e => e.EventId.Id == 1110).Which.Message.Should().Contain("signal SIGSYS");
     }
 
     [Test]
@@ -110,7 +90,7 @@ public sealed class WorkerFaultTests
             Assert.Ignore("The memory limit is enforced on Linux only.");
         }
 
-        var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.AllocatesPastLimit);
+        var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.AllocatesPastLimit);
 
         var result = await Engine(new EvaluationEngineOptions { BatchSize = 4 }).EvaluateAsync(job, null, CancellationToken.None);
 
@@ -126,7 +106,7 @@ public sealed class WorkerFaultTests
     /// The six reports with the trigger report inserted fourth: the first batch holds it whatever the batch size here.
     /// </summary>
     private EvaluationJob WithTrigger(GraphBehaviour behaviour) =>
-        IsolationTestModel.WriteJob(_directory.Path, behaviour, [.. IsolationTestModel.Reports[..3], IsolationTestModel.TriggerReport("dx"), .. IsolationTestModel.Reports[3..]]);
+        IsolationTestModel.WriteJob(Scratch.Path, behaviour, [.. IsolationTestModel.Reports[..3], IsolationTestModel.TriggerReport("dx"), .. IsolationTestModel.Reports[3..]]);
 
     /// <summary>
     /// What the coordinator would be handed is a result, as for the run without the trigger report, and the same one
@@ -135,7 +115,7 @@ public sealed class WorkerFaultTests
     private async Task ShouldBeTheRunWithoutTheTriggerAsync(ResultDocument result, GraphBehaviour behaviour)
     {
         var without = await new EvaluationEngine(new EvaluationEngineOptions())
-            .EvaluateAsync(IsolationTestModel.WriteJob(_directory.Path, behaviour), null, CancellationToken.None);
+            .EvaluateAsync(IsolationTestModel.WriteJob(Scratch.Path, behaviour), null, CancellationToken.None);
 
         result.InputSummary.Should().BeEquivalentTo(new InputSummary
         {
@@ -145,37 +125,5 @@ public sealed class WorkerFaultTests
         });
         // Every statistic is an integer sum (calibration in grid steps), so segments added up give the very same bytes.
         ResultJson.Serialize(result with { InputSummary = without.InputSummary }).Should().Be(ResultJson.Serialize(without));
-    }
-
-    private IsolatedEvaluationEngine Engine(EvaluationEngineOptions options, TimeSpan? batchKill = null) => new(
-        new EvaluationEngine(options),
-        options,
-        new WorkerLimits(RunTimeout, MemoryLimitMb, batchKill ?? WorkerLimits.BatchKillAfter(options.BatchTimeout)),
-        _logs.CreateLogger<IsolatedEvaluationEngine>());
-
-    private static List<int> Watch(IsolatedEvaluationEngine engine)
-    {
-        var started = new List<int>();
-        engine.WorkerStarted += pid =>
-        {
-            lock (started)
-            {
-                started.Add(pid);
-            }
-        };
-        return started;
-    }
-
-    private static bool IsGone(int pid)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(pid);
-            return process.HasExited;
-        }
-        catch (ArgumentException)
-        {
-            return true;
-        }
     }
 }

@@ -1,8 +1,6 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Tests.Admission;
 using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Jobs;
@@ -18,8 +16,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
     public async Task Offer_EngineFailsWithADetailedReason_CoordinatorHearsTheCategoryAndTheAuditLogTheReason()
     {
         const string detail = "inference worker ran out of memory (limit 4096 MB)";
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         Engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException(detail);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
@@ -28,15 +25,14 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
         var failed = await session.NextAsync(m => m.Failed is not null);
 
         failed.Failed.Should().Be(new JobFailed { RunId = "run-oom", Reason = CoordinatorReasons.RunFailed });
-        AdmissionTests.AuditEvents(node).Should().ContainSingle(e => e.Event == "run_failed").Which.Reason.Should().Be(detail);
+        PolicyAdmissionTests.AuditEvents(node).Should().ContainSingle(e => e.Event == "run_failed").Which.Reason.Should().Be(detail);
         node.Logs.Entries.Should().Contain(e => e.EventId.Id == 204 && e.Message.Contains(detail, StringComparison.Ordinal));
     }
 
     [Test]
     public async Task Offer_UnsignedBundle_CoordinatorHearsTheBundleIsNotTrusted()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
         var offer = Offers.For("run-unsigned", bundle);
@@ -46,7 +42,7 @@ public sealed class CoordinatorReasonTests : FakeCoordinatorFixture
         var failed = await session.NextAsync(m => m.Failed is not null);
 
         failed.Failed.Reason.Should().Be(CoordinatorReasons.BundleNotTrusted);
-        AdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason!.Contains("unsigned", StringComparison.Ordinal));
+        PolicyAdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason!.Contains("unsigned", StringComparison.Ordinal));
         Engine.Started.IsCompleted.Should().BeFalse("an untrusted bundle is never loaded");
     }
 

@@ -1,6 +1,4 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Jobs;
 
@@ -14,13 +12,8 @@ public sealed class GracefulStopTests : FakeCoordinatorFixture
     [Test]
     public async Task StopAsync_RunInFlightAndNoGracePeriod_HandsTheRunBackBeforeClosingTheSession()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
-        Engine.Evaluate = async (_, _, token) =>
-        {
-            await Task.Delay(Timeout.Infinite, token);
-            return FakeEngine.SampleResult();
-        };
+        var bundle = ServedBundle(1000);
+        Engine.RunUntilCancelled();
         var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
         session.Offer(Offers.For("run-s", bundle));
@@ -38,8 +31,7 @@ public sealed class GracefulStopTests : FakeCoordinatorFixture
     [Test]
     public async Task StopAsync_RunFinishingWithinTheGracePeriod_SubmitsItsResultThenStops()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, _) =>
         {
@@ -67,8 +59,7 @@ public sealed class GracefulStopTests : FakeCoordinatorFixture
     [Test]
     public async Task HandleOffer_WhileTheAgentStops_HandsTheOfferBackWithoutRunningIt()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, _) =>
         {

@@ -1,20 +1,17 @@
 using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Policy;
 
 /// <summary><c>run</c> without a valid policy, and <c>check</c> printing the fingerprint to paste.</summary>
-public sealed class PolicyCommandTests
+public sealed class PolicyCommandTests : ScratchTests
 {
-    private TestDirectory _directory = null!;
     private string _configPath = null!;
 
     [SetUp]
     public void Create()
     {
-        _directory = new TestDirectory();
-        File.WriteAllText(_directory.Combine("amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
-        _configPath = _directory.Combine("node.yaml");
+        File.WriteAllText(Scratch.Combine("amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
+        _configPath = Scratch.Combine("node.yaml");
         File.WriteAllText(_configPath, """
             name: chu-valmont
             coordinator:
@@ -28,9 +25,6 @@ public sealed class PolicyCommandTests
             """);
     }
 
-    [TearDown]
-    public void Delete() => _directory.Dispose();
-
     [Test]
     public async Task Run_PolicyFileMissing_RefusesToStart_ExitCode2()
     {
@@ -43,7 +37,7 @@ public sealed class PolicyCommandTests
     [Test]
     public async Task Run_PolicyInvalid_ListsEveryErrorWithItsLine_ExitCode2()
     {
-        File.WriteAllText(_directory.Combine("policy.yaml"), "datasets:\n  - name: unknown\n    snapshot_sha256: x\n    legal_basis: y\ntasks: [summarization]\n");
+        File.WriteAllText(Scratch.Combine("policy.yaml"), "datasets:\n  - name: unknown\n    snapshot_sha256: x\n    legal_basis: y\ntasks: [summarization]\n");
 
         var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
 
@@ -54,8 +48,8 @@ public sealed class PolicyCommandTests
     [Test]
     public async Task Check_SnapshotNotTheApprovedOne_PrintsTheCurrentFingerprintToPaste()
     {
-        File.WriteAllText(_directory.Combine("policy.yaml"), $"datasets:\n  - name: amr-reports\n    snapshot_sha256: {new string('a', 64)}\n    legal_basis: DUA\ntasks: [single_label_classification]\n");
-        var fingerprint = Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(_directory.Combine("amr.jsonl")));
+        File.WriteAllText(Scratch.Combine("policy.yaml"), $"datasets:\n  - name: amr-reports\n    snapshot_sha256: {new string('a', 64)}\n    legal_basis: DUA\ntasks: [single_label_classification]\n");
+        var fingerprint = Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(Scratch.Combine("amr.jsonl")));
 
         var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
 

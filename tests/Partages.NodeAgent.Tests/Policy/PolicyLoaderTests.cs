@@ -1,9 +1,3 @@
-using System.Security.Cryptography;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
-using Partages.NodeAgent.Tests.Infrastructure;
-
 namespace Partages.NodeAgent.Tests.Policy;
 
 public sealed class PolicyLoaderTests

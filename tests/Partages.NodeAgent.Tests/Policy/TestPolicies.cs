@@ -1,7 +1,3 @@
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Policy;
-
 namespace Partages.NodeAgent.Tests.Policy;
 
 /// <summary>Policies for tests: by default one that lets every dataset of the node, every task and spec through.</summary>

@@ -1,4 +1,3 @@
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Session;
 
 namespace Partages.NodeAgent.Tests.Session;

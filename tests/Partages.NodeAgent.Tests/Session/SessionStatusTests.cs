@@ -1,6 +1,5 @@
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Session;
 

@@ -1,16 +1,8 @@
-using System.Security.Cryptography.X509Certificates;
-using Microsoft.Extensions.Logging;
 using Partages.Contracts;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.Session;
 
@@ -73,8 +65,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_Valid_AcceptsDownloadsEvaluatesAndSubmitsOnlyTheResultJson()
     {
-        var bundle = Offers.Bundle(300_000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(300_000);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
 
@@ -108,8 +99,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_EngineReportsProgress_SendsRunningProgressWhileTheJobRuns()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, progress, token) =>
         {
@@ -134,8 +124,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_EngineRefuses_SendsJobFailedWithTheGenericCategoryOnly()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         Engine.Evaluate = (_, _, _) => throw new EvaluationRefusedException("the model's labels differ from the spec's: [a, b] vs [sensible, BLSE]");
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
@@ -150,8 +139,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_EngineCrashes_SendsInternalErrorAndKeepsServing()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         Engine.Evaluate = (_, _, _) => throw new InvalidOperationException("patient Jean Dupont, line 12: unexpected token");
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
@@ -169,13 +157,8 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task CancelJob_RunningJob_CancelsItsTokenAndSendsJobCancelled()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
-        Engine.Evaluate = async (_, _, token) =>
-        {
-            await Task.Delay(Timeout.Infinite, token);
-            return FakeEngine.SampleResult();
-        };
+        var bundle = ServedBundle(1000);
+        Engine.RunUntilCancelled();
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
         session.Offer(Offers.For("run-5", bundle));
@@ -191,8 +174,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task ServerDropsStream_JobRunning_ReconnectsSaysHelloWithActiveRunAndStillDeliversTheResult()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, token) =>
         {
@@ -216,8 +198,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task CoordinatorDown_JobFailsMeanwhile_MessageWaitsAndOutageIsLoggedOnce()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, token) =>
         {
@@ -263,8 +244,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task SubmitResult_FailsTwice_IsRetriedUntilStored()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         Coordinator.FailSubmissions = 2;
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
@@ -280,13 +260,8 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_SecondOfferBeyondCapacity_IsRejected()
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
-        Engine.Evaluate = async (_, _, token) =>
-        {
-            await Task.Delay(Timeout.Infinite, token);
-            return FakeEngine.SampleResult();
-        };
+        var bundle = ServedBundle(1000);
+        Engine.RunUntilCancelled();
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var session = await Coordinator.NextSessionAsync();
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Telemetry;
 
 namespace Partages.NodeAgent.Tests.Telemetry;

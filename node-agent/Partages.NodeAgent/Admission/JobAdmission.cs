@@ -1,14 +1,10 @@
-using System.Security.Cryptography;
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
-namespace Partages.NodeAgent.Policy;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>A decision on a job: go on, or stop with the reason the coordinator is told.</summary>
 public sealed record ApprovalOutcome(bool Approved, string? Reason)
@@ -16,13 +12,29 @@ public sealed record ApprovalOutcome(bool Approved, string? Reason)
     public static ApprovalOutcome Yes { get; } = new(true, null);
 }
 
+/// <summary>The first two checks of an offer, neither of which reads anything: the offer and node.yaml, then the policy.</summary>
+/// <param name="ByPolicy">A refusal by the node policy (the coordinator hears the category), not a faulty offer (it hears the reason).</param>
+public sealed record OfferScreening(EvaluationSpec? Spec, DatasetDefinition? Dataset, string? Refusal, bool ByPolicy)
+{
+    public bool Passed => Refusal is null && Spec is not null && Dataset is not null;
+}
+
 /// <summary>
-/// The hospital's control over each job, in the order the job runner calls it: record the offer, admit it against the
-/// policy (refusals recorded with their reason), approve the run (the policy in <c>auto</c> mode, a person in
-/// <c>manual</c> mode), record the run's start and end, approve the payload before it leaves (manual mode). Every
-/// decision is in the audit log before the agent acts on it.
+/// The hospital's control over each job, the admission pipeline in the order the job runner calls it:
+/// <list type="number">
+/// <item><see cref="Received"/>: the offer is recorded;</item>
+/// <item><see cref="Screen"/>: the offer against node.yaml (<see cref="OfferCheck"/>), then against the policy's
+/// datasets, tasks and specs (<see cref="PolicyAdmission.CheckOffer"/>), no I/O;</item>
+/// <item><see cref="CheckSnapshotAsync"/>: the dataset snapshot, the privacy budget and the query allowance;</item>
+/// <item><see cref="ApproveRunAsync"/>: the policy in <c>auto</c> mode, a person in <c>manual</c> mode (<see cref="ApprovalDesk"/>);</item>
+/// <item>after the download, <see cref="ModelTrustCheck"/>: the bundle's bytes, pinned or signed by a trusted signer (<see cref="BundleTrust"/>);</item>
+/// <item><see cref="ApprovePayloadAsync"/>: in manual mode, the exact payload before it leaves.</item>
+/// </list>
+/// Refusals are recorded with their reason (<see cref="Refused"/>), as the run's start and end are. Every decision
+/// is in the audit log before the agent acts on it.
 /// </summary>
 public sealed partial class JobAdmission(
+    NodeConfig config,
     PolicyAdmission policyAdmission,
     ApprovalDesk desk,
     IAuditLog audit,
@@ -63,8 +75,19 @@ public sealed partial class JobAdmission(
         });
     }
 
-    /// <summary>The policy checks that need no I/O (dataset exposed, task, spec); null when they pass.</summary>
-    public string? CheckOffer(EvaluationSpec spec, DatasetDefinition dataset) => policyAdmission.CheckOffer(spec, dataset);
+    /// <summary>The checks that need no I/O: the offer itself and node.yaml's datasets, then the policy (dataset exposed, task, spec).</summary>
+    public OfferScreening Screen(JobOffer offer)
+    {
+        var decision = OfferCheck.Decide(offer, config);
+        if (!decision.Accepted || decision.Spec is null || decision.Dataset is null)
+        {
+            return new OfferScreening(null, null, decision.RejectionReason ?? "the offer could not be checked", ByPolicy: false);
+        }
+
+        return policyAdmission.CheckOffer(decision.Spec, decision.Dataset) is { } refusal
+            ? new OfferScreening(null, null, refusal, ByPolicy: true)
+            : new OfferScreening(decision.Spec, decision.Dataset, null, ByPolicy: false);
+    }
 
     /// <summary>The snapshot checks (fingerprint, size, budget, query allowance). A refusal is not recorded here: the caller rejects and records it.</summary>
     public Task<AdmissionVerdict> CheckSnapshotAsync(DatasetDefinition dataset, OfferIdentity offer, CancellationToken cancellationToken) =>
@@ -195,40 +218,7 @@ public sealed partial class JobAdmission(
     public string DescribeSigner(JobOffer offer)
     {
         ArgumentNullException.ThrowIfNull(offer);
-        if (offer.ModelBundle is { } bundle && Policy.Models.PinnedBundles.Contains(bundle.Sha256, StringComparer.Ordinal))
-        {
-            return "pinned by SHA-256 in the policy";
-        }
-
-        if (offer.ModelSignature is not { KeyId.Length: > 0 } signature)
-        {
-            return "unsigned";
-        }
-
-        foreach (var signer in Policy.Models.TrustedSigners)
-        {
-            if (string.Equals(KeyIdOf(signer.PublicKeyPem), signature.KeyId, StringComparison.OrdinalIgnoreCase))
-            {
-                return $"{signer.Name} (trusted signer; signature checked after download)";
-            }
-        }
-
-        return $"unknown key {signature.KeyId}";
-    }
-
-    /// <summary>The key id signatures carry: SHA-256 of the key's SubjectPublicKeyInfo DER bytes.</summary>
-    public static string? KeyIdOf(string publicKeyPem)
-    {
-        try
-        {
-            using var key = ECDsa.Create();
-            key.ImportFromPem(publicKeyPem);
-            return ContentHash.Of(key.ExportSubjectPublicKeyInfo());
-        }
-        catch (Exception ex) when (ex is ArgumentException or CryptographicException)
-        {
-            return null;
-        }
+        return BundleTrust.DescribeOffered(offer.ModelBundle, offer.ModelSignature, Policy.Models);
     }
 
     private ApprovalOutcome RejectedByOperator(string runId, string? evaluationId, OperatorDecision decision, string stage, string? payloadSha256, string what)

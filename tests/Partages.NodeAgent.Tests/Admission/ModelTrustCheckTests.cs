@@ -1,19 +1,11 @@
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Inference;
-using Partages.NodeAgent.ModelTrust;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.Tests.Audit;
-using Partages.NodeAgent.Tests.Infrastructure;
 
-namespace Partages.NodeAgent.Tests.ModelTrust;
+namespace Partages.NodeAgent.Tests.Admission;
 
-public sealed class ModelTrustCheckTests
+public sealed class ModelTrustCheckTests : ScratchTests
 {
-    private TestDirectory _directory = null!;
     private RecordingLoggerProvider _logs = null!;
     private RecordingAuditLog _audit = null!;
     private System.Security.Cryptography.ECDsa _key = null!;
@@ -21,7 +13,6 @@ public sealed class ModelTrustCheckTests
     [SetUp]
     public void Create()
     {
-        _directory = new TestDirectory();
         _logs = new RecordingLoggerProvider();
         _audit = new RecordingAuditLog();
         _key = BundleSigning.CreateKey();
@@ -32,7 +23,6 @@ public sealed class ModelTrustCheckTests
     {
         _key.Dispose();
         _logs.Dispose();
-        _directory.Dispose();
     }
 
     [Test]
@@ -78,10 +68,10 @@ public sealed class ModelTrustCheckTests
     [Test]
     public async Task CheckAsync_BundleChangedAfterSigning_Refused()
     {
-        var original = TestBundles.Write(_directory.Combine("original.zip"), TestBundles.Graph());
+        var original = TestBundles.Write(Scratch.Combine("original.zip"), TestBundles.Graph());
         var signature = BundleSigning.Sign(await ContentHash.OfFileAsync(original), _key);
         // The evaluator's bundle, one graph later: same signature, other bytes, offered under their new hash.
-        var changed = TestBundles.Write(_directory.Combine("changed.zip"), TestBundles.Graph(customDomain: "com.example"));
+        var changed = TestBundles.Write(Scratch.Combine("changed.zip"), TestBundles.Graph(customDomain: "com.example"));
         var offer = Offers.For("run-1", await File.ReadAllBytesAsync(changed));
         offer.ModelSignature = BundleTrustTests.Wire(signature);
 
@@ -105,7 +95,7 @@ public sealed class ModelTrustCheckTests
     public async Task EvaluateAsync_GraphWithACustomOperator_RefusedNamingTheDomainBeforeOnnxRuntimeLoadsIt()
     {
         var dataset = await DatasetAsync();
-        var path = TestBundles.Write(_directory.Combine("custom.zip"), TestBundles.Graph(customDomain: "com.example"));
+        var path = TestBundles.Write(Scratch.Combine("custom.zip"), TestBundles.Graph(customDomain: "com.example"));
         var engine = new EvaluationEngine(new EvaluationEngineOptions());
 
         var act = () => engine.EvaluateAsync(new EvaluationJob(path, Spec(), dataset), null, CancellationToken.None);
@@ -119,7 +109,7 @@ public sealed class ModelTrustCheckTests
     public async Task EvaluateAsync_CustomOperatorHiddenInAnIfBranch_Refused()
     {
         var dataset = await DatasetAsync();
-        var path = TestBundles.Write(_directory.Combine("custom.zip"), TestBundles.Graph(customDomain: "com.example", customInSubgraph: true));
+        var path = TestBundles.Write(Scratch.Combine("custom.zip"), TestBundles.Graph(customDomain: "com.example", customInSubgraph: true));
         var engine = new EvaluationEngine(new EvaluationEngineOptions());
 
         var act = () => engine.EvaluateAsync(new EvaluationJob(path, Spec(), dataset), null, CancellationToken.None);
@@ -149,7 +139,7 @@ public sealed class ModelTrustCheckTests
 
     private async Task<(string Path, JobOffer Offer)> SignedBundleAsync(byte[] graph)
     {
-        var path = TestBundles.Write(_directory.Combine("bundle.zip"), graph);
+        var path = TestBundles.Write(Scratch.Combine("bundle.zip"), graph);
         var sha256 = await ContentHash.OfFileAsync(path);
         var offer = Offers.For("run-1", await File.ReadAllBytesAsync(path));
         offer.ModelSignature = BundleTrustTests.Wire(BundleSigning.Sign(sha256, _key));
@@ -158,7 +148,7 @@ public sealed class ModelTrustCheckTests
 
     private async Task<DatasetDefinition> DatasetAsync()
     {
-        var path = _directory.Combine("amr.jsonl");
+        var path = Scratch.Combine("amr.jsonl");
         await File.WriteAllTextAsync(path, """
             {"id": "1", "text": "blse positive", "label": "BLSE"}
             {"id": "2", "text": "sensible", "label": "sensible"}

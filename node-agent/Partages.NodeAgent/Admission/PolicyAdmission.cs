@@ -1,8 +1,8 @@
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
+using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
-namespace Partages.NodeAgent.Policy;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>The snapshot an admitted job will read, as checked against the policy.</summary>
 /// <param name="Repeat">The same spec and bundle were already released on this snapshot: the run answers with those

@@ -1,10 +1,7 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 
-namespace Partages.NodeAgent.Jobs;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>An offer this node can run, or the reason it will not (sent to the evaluator; never report text).</summary>
 public sealed record OfferDecision(EvaluationSpec? Spec, DatasetDefinition? Dataset, string? RejectionReason)

@@ -1,9 +1,9 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.NodeAgent.Policy;
+using Partages.Trust;
 
-namespace Partages.NodeAgent.ModelTrust;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>Why a bundle may run: pinned by the policy, or signed by one of its trusted signers.</summary>
 /// <param name="SignerName">The trusted signer's name from the policy; null for a bundle trusted by its pin alone.</param>
@@ -34,7 +34,7 @@ public static class BundleTrust
             return Refuse("the model bundle has no valid SHA-256");
         }
 
-        if (models.PinnedBundles.Any(p => string.Equals(p.Trim(), bundleSha256, StringComparison.OrdinalIgnoreCase)))
+        if (BundleSigners.IsPinned(bundleSha256, models.PinnedBundles))
         {
             return new BundleTrustDecision(new TrustedBundle(bundleSha256, Pinned: true, null, null), null);
         }
@@ -50,7 +50,7 @@ public static class BundleTrust
         }
 
         var keyId = signature.KeyId.ToLowerInvariant();
-        var signer = models.TrustedSigners.FirstOrDefault(s => string.Equals(KeyIdOrEmpty(s.PublicKeyPem), keyId, StringComparison.Ordinal));
+        var signer = BundleSigners.Find(models.TrustedSigners, s => s.PublicKeyPem, keyId);
         if (signer is null)
         {
             return Refuse($"model bundle {bundleSha256} is signed by an unknown key {Printable(keyId)}, which is not among this node's trusted signers (models.trusted_signers)");
@@ -65,11 +65,31 @@ public static class BundleTrust
         return new BundleTrustDecision(new TrustedBundle(bundleSha256, Pinned: false, signer.Name, keyId), null);
     }
 
-    /// <summary>A policy key that cannot be read trusts nothing; the policy loader reports it at start.</summary>
-    private static string KeyIdOrEmpty(string publicKeyPem)
+    /// <summary>
+    /// What the offer says of the bundle's trust, for the person approving the run before the download: the same
+    /// lookups as <see cref="Decide"/> (pin, algorithm, signer), the signature itself being checked after download.
+    /// </summary>
+    public static string DescribeOffered(ArtifactRef? bundle, BundleSignature? signature, ModelPolicy models)
     {
-        using var key = BundleSigning.TryImportPublicKey(publicKeyPem);
-        return key is null ? "" : BundleSigning.KeyIdOf(key);
+        ArgumentNullException.ThrowIfNull(models);
+        if (bundle is not null && BundleSigners.IsPinned(bundle.Sha256, models.PinnedBundles))
+        {
+            return "pinned by SHA-256 in the policy";
+        }
+
+        if (signature is not { KeyId.Length: > 0 })
+        {
+            return "unsigned";
+        }
+
+        if (signature.Algorithm != BundleSigning.Algorithm)
+        {
+            return $"signed with '{Printable(signature.Algorithm)}', which this node does not accept";
+        }
+
+        return BundleSigners.Find(models.TrustedSigners, s => s.PublicKeyPem, signature.KeyId) is { } signer
+            ? $"{signer.Name} (trusted signer; signature checked after download)"
+            : $"unknown key {Printable(signature.KeyId)}";
     }
 
     private static BundleTrustDecision Refuse(string reason) => new(null, reason);

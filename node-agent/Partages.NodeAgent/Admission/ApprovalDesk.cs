@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.Approval;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>How often the jobs folder is scanned again, besides the file-system notifications (which can be lost).</summary>
 public sealed class ApprovalOptions

@@ -1,11 +1,6 @@
 using Google.Protobuf;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
-using Partages.NodeAgent.ModelTrust;
-using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.Tests.ModelTrust;
+namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class BundleTrustTests
 {

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Partages.Evaluation;
 
-namespace Partages.NodeAgent.Enrollment;
+namespace Partages.Trust;
 
 /// <summary>
 /// The CA pin: SHA-256 of the coordinator CA certificate's DER bytes, lowercase hex (docs/architecture.md).
@@ -15,24 +15,15 @@ public sealed record CaPin
 
     public static bool TryParse(string? text, out CaPin? pin, out string error)
     {
-        pin = null;
-        var normalized = (text ?? "").Trim();
-        if (normalized.StartsWith("sha256:", StringComparison.OrdinalIgnoreCase))
-        {
-            normalized = normalized["sha256:".Length..];
-        }
-
-        normalized = normalized.Replace(":", "", StringComparison.Ordinal).ToLowerInvariant();
-        if (!ContentHash.IsWellFormed(normalized))
-        {
-            error = "the CA pin must be 64 hexadecimal characters (the SHA-256 of the CA certificate, as printed by the coordinator's enrollment-token command)";
-            return false;
-        }
-
-        pin = new CaPin(normalized);
-        error = "";
-        return true;
+        pin = Normalize(text) is { } hex ? new CaPin(hex) : null;
+        error = pin is null
+            ? "the CA pin must be 64 hexadecimal characters (the SHA-256 of the CA certificate, as printed by the coordinator's enrollment-token command)"
+            : "";
+        return pin is not null;
     }
+
+    /// <summary>The pin in its canonical form (64 lowercase hex digits), or null if <paramref name="text"/> is not one.</summary>
+    public static string? Normalize(string? text) => Sha256Text.Normalize(text);
 
     public static string Of(X509Certificate2 certificate)
     {

@@ -1,11 +1,8 @@
-using Microsoft.Extensions.Logging;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
-namespace Partages.NodeAgent.ModelTrust;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>
 /// The check between a bundle's download and its loading: the file on disk still has the offered SHA-256, and the

@@ -1,22 +1,16 @@
 using System.Text.Json;
-using Partages.Contracts.V1;
-using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Tests.Infrastructure;
+using Partages.NodeAgent.Tests.Policy;
 
-namespace Partages.NodeAgent.Tests.Policy;
+namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>
 /// Each refusal of the node policy, through the real agent and the fake coordinator: refused before anything is
 /// downloaded, the coordinator told only "refused by this node's policy", the reason in the audit line.
 /// </summary>
-public sealed class AdmissionTests : FakeCoordinatorFixture
+public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
 {
     [Test]
     public async Task Offer_DatasetBelowMinimumSize_RejectedWithoutDownload()
@@ -70,7 +64,7 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
     {
         // Every task has a release rule under differential privacy now (contribution bounding, noisy counts).
         Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
         var session = await Coordinator.NextSessionAsync();
@@ -85,7 +79,7 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
     public async Task Offer_SingleLabelOnADatasetUnderDifferentialPrivacy_Accepted()
     {
         Engine.Evaluate = (_, _, _) => Task.FromResult(FakeEngine.SampleResult());
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: WithDifferentialPrivacy);
         var session = await Coordinator.NextSessionAsync();
@@ -116,7 +110,7 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_AllowedByPolicy_AcceptedAndAuditedFromReceiptToStart()
     {
-        var bundle = Approval.ManualApprovalTests.ValidBundle();
+        var bundle = ManualApprovalTests.ValidBundle();
         Coordinator.AddArtifact(bundle);
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Engine.Evaluate = async (_, _, token) =>
@@ -245,8 +239,7 @@ public sealed class AdmissionTests : FakeCoordinatorFixture
 
     private async Task<string> RejectionOfAsync(Func<NodeAgent.Configuration.NodeConfig, NodePolicy> policy, string? specYaml = null)
     {
-        var bundle = Offers.Bundle(1000);
-        Coordinator.AddArtifact(bundle);
+        var bundle = ServedBundle(1000);
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, policy: policy);
         var session = await Coordinator.NextSessionAsync();
 

@@ -9,7 +9,7 @@ namespace Partages.Telemetry;
 /// <summary>
 /// Writes each finished span as one JSON line: <c>{trace_id, span_id, parent_span_id, name, source, kind, start,
 /// duration_ms, status, tags}</c>. For tests, and for hospital IT without a collector (<c>jq</c> reads it).
-/// Shared word for word by the coordinator and the node agent (the node agent links this file), so both write
+/// One writer for the coordinator and the node agent (registered by <see cref="TelemetryDefaults"/>), so both write
 /// the format docs/observability.md describes.
 /// </summary>
 /// <remarks>
@@ -17,7 +17,7 @@ namespace Partages.Telemetry;
 /// span must not be lost in a buffer. Tags are written as the spans carry them; the spans themselves are built
 /// to hold ids, hashes and counts only, never report text.
 /// </remarks>
-internal sealed class SpanFileExporter : BaseExporter<Activity>
+public sealed class SpanFileExporter : BaseExporter<Activity>
 {
     private readonly Lock _gate = new();
     private readonly StreamWriter _writer;

@@ -1,13 +1,9 @@
 using System.IO.Compression;
-using Partages.Evaluation;
-using Partages.NodeAgent.Approval;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Policy;
-using Partages.NodeAgent.Tests.Infrastructure;
 using Partages.NodeAgent.Tests.Policy;
 
-namespace Partages.NodeAgent.Tests.Approval;
+namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>Manual approval end to end: the real agent, the fake coordinator, and the <c>jobs</c> commands in between.</summary>
 public sealed class ManualApprovalTests : FakeCoordinatorFixture
@@ -52,7 +48,7 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
 
         submitted.ResultJson.Should().Be(payloadJson, "exactly the payload shown leaves");
         submitted.ResultSha256.Should().Be(ticket.Payload.Sha256);
-        var events = AdmissionTests.AuditEvents(node);
+        var events = PolicyAdmissionTests.AuditEvents(node);
         events.Select(e => e.Event).Should().ContainInOrder(
             "job_received", "approval_requested", "job_approved", "run_started", "approval_requested", "payload_approved", "result_released");
         events.Single(e => e.Event == "job_approved").By.Should().Be("Dr Martin");
@@ -100,7 +96,7 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         rejected.Rejected.Reason.Should().Be(CoordinatorReasons.HospitalRejected, "why, and who decided, stay in the hospital's audit log");
         Coordinator.DownloadRequests.Should().BeEmpty();
         Engine.Started.IsCompleted.Should().BeFalse();
-        var line = AdmissionTests.AuditEvents(node).Single(e => e.Event == "job_rejected_by_operator");
+        var line = PolicyAdmissionTests.AuditEvents(node).Single(e => e.Event == "job_rejected_by_operator");
         line.By.Should().Be("DPO");
         line.Reason.Should().Be("not covered by our data-use agreement");
         JobFiles.ReadTicket(JobFiles.TicketPath(JobFiles.Directory(node.Config), "run-no"))!.State.Should().Be(JobStates.Rejected);
@@ -124,9 +120,9 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         var failed = await session.NextAsync(m => m.Failed is not null);
 
         failed.Failed.Reason.Should().Be(CoordinatorReasons.HospitalRejected);
-        AdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason == "the hospital's operator withheld the result: counts too small to publish");
+        PolicyAdmissionTests.AuditEvents(node).Should().Contain(e => e.Event == "run_failed" && e.Reason == "the hospital's operator withheld the result: counts too small to publish");
         Coordinator.SubmitAttempts.Should().Be(0);
-        AdmissionTests.AuditEvents(node).Select(e => e.Event).Should().NotContain("result_released");
+        PolicyAdmissionTests.AuditEvents(node).Select(e => e.Event).Should().NotContain("result_released");
     }
 
     [Test]

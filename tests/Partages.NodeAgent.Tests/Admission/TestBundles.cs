@@ -2,7 +2,7 @@ using System.IO.Compression;
 using Google.Protobuf;
 using Onnx;
 
-namespace Partages.NodeAgent.Tests.ModelTrust;
+namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>Tiny model bundles written in the test: a manifest, a vocabulary and an ONNX graph built with OnnxSharp.</summary>
 public static class TestBundles

@@ -1,16 +1,31 @@
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 
-namespace Partages.NodeAgent.Connectivity;
+namespace Partages.Trust;
 
-/// <summary>Chain building against one explicit root (CustomRootTrust): the system's trust store plays no part.</summary>
+/// <summary>
+/// Chain building against one explicit root (CustomRootTrust): the system's trust store plays no part, and no
+/// certificate is downloaded (the peer's AIA addresses are never fetched: a chain check makes no request).
+/// </summary>
 public static class TrustedChain
 {
+    /// <summary>The TLS server authentication usage (id-kp-serverAuth).</summary>
+    public const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
+
     public static bool Builds(
         X509Certificate2 leaf,
         X509Certificate2 root,
         IEnumerable<X509Certificate2> intermediates,
         DateTimeOffset? at,
+        out string problem) => Builds(leaf, root, intermediates, at, usage: null, out problem);
+
+    /// <param name="usage">An extended key usage the leaf must allow (its OID), or null for any.</param>
+    public static bool Builds(
+        X509Certificate2 leaf,
+        X509Certificate2 root,
+        IEnumerable<X509Certificate2> intermediates,
+        DateTimeOffset? at,
+        string? usage,
         out string problem)
     {
         ArgumentNullException.ThrowIfNull(leaf);
@@ -21,6 +36,11 @@ public static class TrustedChain
         chain.ChainPolicy.CustomTrustStore.Add(root);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
+        if (usage is not null)
+        {
+            chain.ChainPolicy.ApplicationPolicy.Add(new System.Security.Cryptography.Oid(usage));
+        }
+
         foreach (var intermediate in intermediates)
         {
             chain.ChainPolicy.ExtraStore.Add(intermediate);
@@ -44,8 +64,9 @@ public static class TrustedChain
     }
 
     /// <summary>
-    /// A TLS server-certificate check that trusts exactly <paramref name="root"/>: the host name must match, and
-    /// the presented chain must lead to that root.
+    /// A TLS server-certificate check that trusts exactly <paramref name="root"/>: the host name must match, the
+    /// presented chain must lead to that root, and the certificate must be a server's (serverAuth usage): the same CA
+    /// issues the nodes' client certificates, and none of them may stand in for the coordinator.
     /// </summary>
     public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null, Action? onAccepted = null)
     {
@@ -65,7 +86,7 @@ public static class TrustedChain
             }
 
             using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            if (!Builds(leaf, root, Presented(chain), at: null, out var problem))
+            if (!Builds(leaf, root, Presented(chain), at: null, ServerAuthOid, out var problem))
             {
                 onRejected?.Invoke($"the coordinator's certificate does not chain to the saved CA ({problem})");
                 return false;

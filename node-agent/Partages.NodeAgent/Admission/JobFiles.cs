@@ -1,9 +1,8 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Partages.NodeAgent.Configuration;
 
-namespace Partages.NodeAgent.Approval;
+namespace Partages.NodeAgent.Admission;
 
 /// <summary>Where a job waiting for a person stands (the <c>state</c> of its job file).</summary>
 public static class JobStates

@@ -1,10 +1,6 @@
-using Partages.Evaluation;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Infrastructure;
 
-namespace Partages.NodeAgent.Tests.Jobs;
+namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class OfferCheckTests
 {

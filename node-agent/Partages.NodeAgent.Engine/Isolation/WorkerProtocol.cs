@@ -2,12 +2,11 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
 
-// The one copy of the agent ↔ worker protocol: this file is compiled into the worker and, linked, into the agent
-// (Partages.NodeAgent.csproj), so the two sides cannot drift.
-namespace Partages.NodeAgent.Worker.Protocol;
+// The one copy of the agent ↔ worker protocol, in the engine that both the agent and the worker reference, so the two
+// sides cannot drift.
+namespace Partages.NodeAgent.Engine.Isolation;
 
 /// <summary>
 /// The protocol, version <see cref="Version"/>. The agent writes ONE <see cref="WorkerRequest"/> as a JSON line on the
@@ -22,7 +21,7 @@ namespace Partages.NodeAgent.Worker.Protocol;
 /// matching <see cref="WorkerExitCodes"/>. A worker that dies instead is replaced by one that resumes after its last
 /// checkpoint (<see cref="RunPlan"/>). Nothing on stdout ever holds report text; stderr is for diagnostics only.
 /// </summary>
-internal static class WorkerProtocol
+public static class WorkerProtocol
 {
     public const int Version = 2;
 
@@ -41,7 +40,7 @@ internal static class WorkerProtocol
 }
 
 /// <summary>One evaluation: what <see cref="EvaluationJob"/> holds, plus the engine's options.</summary>
-internal sealed record WorkerRequest
+public sealed record WorkerRequest
 {
     public int Protocol { get; init; } = WorkerProtocol.Version;
 
@@ -76,7 +75,7 @@ internal sealed record WorkerRequest
     public EvaluationJob ToJob() => new(BundlePath, Spec, Dataset) { MaxEntitiesPerReport = MaxEntitiesPerReport, MaxWordsPerReport = MaxWordsPerReport };
 }
 
-internal static class WorkerMessageTypes
+public static class WorkerMessageTypes
 {
     /// <summary><c>documents_done</c> of <c>documents_total</c>.</summary>
     public const string Progress = "progress";
@@ -107,7 +106,7 @@ internal static class WorkerMessageTypes
 }
 
 /// <summary>One stdout line of the worker. Which fields are set depends on <see cref="Type"/>.</summary>
-internal sealed record WorkerMessage
+public sealed record WorkerMessage
 {
     public required string Type { get; init; }
 
@@ -161,7 +160,7 @@ internal sealed record WorkerMessage
 }
 
 /// <summary>The worker's exit codes (docs/node-agent.md). A worker killed by a signal exits 128 + the signal's number.</summary>
-internal static class WorkerExitCodes
+public static class WorkerExitCodes
 {
     /// <summary>A <see cref="WorkerMessageTypes.Result"/> was written.</summary>
     public const int Succeeded = 0;
