@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Tests.Infrastructure;
@@ -7,7 +8,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// <summary><c>health</c> as the kubelet runs it: a status file, a clock, an exit code and one line.</summary>
 public sealed class HealthCommandTests
 {
-    private static readonly DateTimeOffset Now = ManualTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset Now = TestClock.DefaultStart;
 
     private TestDirectory _directory = null!;
     private string _configPath = null!;
@@ -136,7 +137,7 @@ public sealed class HealthCommandTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(["health", "--config", _configPath, .. options], output, error, new ManualTimeProvider(Now));
+        var code = await NodeAgentCli.InvokeAsync(["health", "--config", _configPath, .. options], output, error, new FakeTimeProvider(Now));
         return (code, output.ToString(), error.ToString());
     }
 }

@@ -16,7 +16,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_LinkFailsTheConfiguredNumberOfTimes_OpensAndTheNextCallFailsWithoutDialling()
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 3);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
         for (var i = 0; i < 3; i++)
         {
             await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
@@ -37,7 +37,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_FewerFailuresThanConfigured_StaysClosed()
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 3);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
 
@@ -49,7 +49,7 @@ public sealed class CoordinatorLinkBreakerTests
     [TestCase(StatusCode.Unauthenticated)]
     public async Task Execute_CoordinatorAnswersWithARefusal_DoesNotCountAsALinkFailure(StatusCode status)
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 2);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 2);
         for (var i = 0; i < 5; i++)
         {
             await FailingCall(breaker.Pipeline, new RpcException(new Status(status, "refused"))).Should().ThrowAsync<RpcException>();
@@ -61,7 +61,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_BreakElapsedAndTheTrialSucceeds_ClosesAgain()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
@@ -78,7 +78,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_TrialFailsAfterTheBreak_OpensForAnotherBreak()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();

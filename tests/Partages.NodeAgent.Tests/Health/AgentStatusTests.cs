@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Health;
@@ -10,17 +11,17 @@ namespace Partages.NodeAgent.Tests.Health;
 /// <summary>The status file writer on its own, on a hand-moved clock.</summary>
 public sealed class AgentStatusTests
 {
-    private static readonly DateTimeOffset T0 = ManualTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset T0 = TestClock.DefaultStart;
 
     private TestDirectory _directory = null!;
-    private ManualTimeProvider _clock = null!;
+    private FakeTimeProvider _clock = null!;
     private RecordingLoggerProvider _logs = null!;
 
     [SetUp]
     public void Create()
     {
         _directory = new TestDirectory();
-        _clock = new ManualTimeProvider(T0);
+        _clock = new FakeTimeProvider(T0);
         _logs = new RecordingLoggerProvider();
     }
 
