@@ -1,10 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -26,14 +21,14 @@ public sealed partial class AuditAnchorTests
     public async Task AuditVerify_LogCutAfterTheCoordinatorAnchoredIt_ReportsTheCutAgainstTheAnchor()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("anchor");
+        var work = TestAssets.NewDirectory("anchor");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var node = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
         using var evaluatorChannel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("anchor", "evaluator"));
         var evaluator = new EvaluatorClient(evaluatorChannel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
-        var id = (await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a"], minSites: 1), bundle.Sha256, cancellationToken: cts.Token)).Id;
-        (await evaluator.WatchUntilFinalAsync(id, cancellationToken: cts.Token)).State.Should().Be(EvaluationState.Completed);
+        var evaluation = await evaluator.RunToEndAsync(TestAssets.Spec(nodes: ["site-a"], minSites: 1), bundle.Sha256, cts.Token);
+        evaluation.State.Should().Be(EvaluationState.Completed);
         // Stopped hard, so nothing more is logged or sent: the file and the anchor stay as they are now.
         await node.KillAsync();
         var auditPath = Path.Combine(node.DataDirectory, "audit", "audit.jsonl");

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Partages.Packaging.Tests.Infrastructure;
-
 namespace Partages.Packaging.Tests;
 
 /// <summary>

@@ -1,6 +1,5 @@
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
-using Partages.Packaging.Tests.Infrastructure;
 
 namespace Partages.Packaging.Tests;
 

@@ -1,5 +1,3 @@
-using Partages.Packaging.Tests.Infrastructure;
-
 namespace Partages.Packaging.Tests;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Partages.Client;
 using Partages.Demo.Federation;
-using Partages.Packaging.Tests.Infrastructure;
 
 namespace Partages.Packaging.Tests;
 

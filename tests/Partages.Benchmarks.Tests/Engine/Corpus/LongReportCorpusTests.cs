@@ -1,6 +1,3 @@
-using Partages.Benchmarks.Engine.Corpus;
-using Partages.ModelKit.Synthetic;
-
 namespace Partages.Benchmarks.Tests.Engine.Corpus;
 
 public sealed class LongReportCorpusTests

@@ -1,6 +1,4 @@
-using Partages.Benchmarks.Engine.Corpus;
 using Partages.ModelKit.Determinism;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.Benchmarks.Tests.Engine.Corpus;
 
