@@ -1,6 +1,3 @@
-using Partages.ModelKit.Determinism;
-using Partages.ModelKit.Training;
-
 namespace Partages.ModelKit.Ner;
 
 public sealed record TaggerOptions

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Onnx;
 using static Partages.ModelKit.Onnx.OnnxProtos;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Onnx;
 

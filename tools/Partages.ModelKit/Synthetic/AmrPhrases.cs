@@ -1,5 +1,3 @@
-using System.Globalization;
-using Partages.ModelKit.Determinism;
 using static Partages.ModelKit.Synthetic.Microbiology;
 
 namespace Partages.ModelKit.Synthetic;

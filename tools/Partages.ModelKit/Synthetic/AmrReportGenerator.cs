@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-using Partages.ModelKit.Determinism;
 using static Partages.ModelKit.Synthetic.AmrPhrases;
 using static Partages.ModelKit.Synthetic.Microbiology;
 

@@ -1,5 +1,3 @@
-using Partages.ModelKit.Determinism;
-
 namespace Partages.ModelKit.Training;
 
 public sealed record TrainerOptions
