@@ -199,7 +199,7 @@ public sealed class EvaluationEngineTests
         var manifest = Manifest with { MaxLength = 8, Stride = 2 };
         var text = string.Join(' ', Enumerable.Repeat("souche", 50));
         var job = Job(manifest, null, [.. Enumerable.Range(0, 4).Select(i => Line($"p{i}", text, "sensible"))]);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         // Two documents per chunk (LengthGroupBatches = 1), many windows each: several batches per chunk, one report per chunk.
         await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
@@ -341,7 +341,7 @@ public sealed class EvaluationEngineTests
     public async Task EvaluateAsync_SeveralBatches_ReportsProgressPerBatchUpToTheTotal()
     {
         var job = Job([.. Enumerable.Range(0, 4).Select(i => Line($"g{i}", "souche blse", "BLSE")), "garbage line"]);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         // One tokenizer, so batches reach the model in reading order and the reports are exact; chunks of one batch of lines.
         await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
@@ -358,7 +358,7 @@ public sealed class EvaluationEngineTests
     {
         var job = Job([.. Enumerable.Range(0, 400).Select(i => Line($"c{i}", "souche sarm", "SARM"))]);
         using var cancellation = new CancellationTokenSource();
-        var progress = new RecordingProgress(_ => cancellation.Cancel());
+        var progress = new RecordingProgress<EvaluationProgress>(_ => cancellation.Cancel());
 
         var act = () => new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 4 }).EvaluateAsync(job, progress, cancellation.Token);
 
@@ -372,7 +372,7 @@ public sealed class EvaluationEngineTests
     public async Task EvaluateAsync_TokenAlreadyCancelled_ThrowsWithoutReporting()
     {
         var job = Job(Line("x", "souche", "sensible"));
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var act = () => new EvaluationEngine().EvaluateAsync(job, progress, new CancellationToken(canceled: true));
 
@@ -407,7 +407,7 @@ public sealed class EvaluationEngineTests
         await File.WriteAllTextAsync(csv, "id,text,label\r\nc1,\"souche, blse\",BLSE\r\nc2,\"dit \"\"sarm\"\"\nsur deux lignes\",SARM\r\nc3,souche,sensible,extra\r\nc4,souche epc,EPC\r\n");
         var job = Job(Line("x", "souche", "sensible"));
         job = job with { Dataset = new DatasetDefinition(Spec.Dataset, csv, DatasetFormats.Csv) };
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var result = await new EvaluationEngine().EvaluateAsync(job, progress, CancellationToken.None);
 

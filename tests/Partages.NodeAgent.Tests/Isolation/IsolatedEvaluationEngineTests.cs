@@ -37,7 +37,7 @@ public sealed class IsolatedEvaluationEngineTests
     public async Task EvaluateAsync_NormalModel_ReturnsTheInProcessEnginesResult()
     {
         var job = IsolationTestModel.WriteJob(_directory.Path, GraphBehaviour.Normal);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var isolated = await Engine(GenerousTimeout).EvaluateAsync(job, progress, CancellationToken.None);
         var inProcess = await new EvaluationEngine(new EvaluationEngineOptions()).EvaluateAsync(job, null, CancellationToken.None);
@@ -144,30 +144,6 @@ public sealed class IsolatedEvaluationEngineTests
         catch (ArgumentException)
         {
             return true;
-        }
-    }
-
-    private sealed class RecordingProgress : IProgress<EvaluationProgress>
-    {
-        private readonly List<EvaluationProgress> _reports = [];
-
-        public IReadOnlyList<EvaluationProgress> Reports
-        {
-            get
-            {
-                lock (_reports)
-                {
-                    return [.. _reports];
-                }
-            }
-        }
-
-        public void Report(EvaluationProgress value)
-        {
-            lock (_reports)
-            {
-                _reports.Add(value);
-            }
         }
     }
 }
