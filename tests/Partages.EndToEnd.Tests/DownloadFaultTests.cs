@@ -84,7 +84,7 @@ public sealed partial class DownloadFaultTests
         var held = new FileInfo(Path.Combine(artifacts, sha + ".partial")).Length;
         journal.Should().HaveCountGreaterThan(1, "the cut must leave more than one checked chunk on disk");
         var damaged = long.Parse(journal[1].Split(' ')[0], CultureInfo.InvariantCulture);
-        FlipByte(Path.Combine(artifacts, sha + ".partial"), damaged + 4242);
+        FileDamage.FlipBits(Path.Combine(artifacts, sha + ".partial"), damaged + 4242, 0x20);
         relay.Restore();
         node.Start();
         var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
@@ -115,7 +115,7 @@ public sealed partial class DownloadFaultTests
 
         await node.Process.DisposeAsync();
         const long damaged = 5L * ChunkBytes;
-        FlipByte(Path.Combine(node.DataDirectory, "artifacts", sha), damaged + 7);
+        FileDamage.FlipBits(Path.Combine(node.DataDirectory, "artifacts", sha), damaged + 7, 0x20);
         // Forget what was released, or the same request would be answered from the repeat cache without opening the bundle.
         Directory.Delete(Path.Combine(node.DataDirectory, "release", "released"), recursive: true);
         node.Start();
@@ -164,15 +164,6 @@ public sealed partial class DownloadFaultTests
     private static Regex Refetched(string sha, long offset) => new($@"Artifact {sha}: the chunk at offset {offset} \(\d+ bytes\) fetched again");
 
     private static long Number(Match match, string group) => long.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x20));
-    }
 
     [GeneratedRegex(@"Artifact (?<sha>[0-9a-f]{64}) (?:(?<complete>sent) to node (?<node>\S+) from offset (?<offset>\d+) \((?<bytes>\d+) bytes\)|stream to node (?<node>\S+) from offset (?<offset>\d+) stopped early \((?<bytes>\d+) bytes sent)")]
     private static partial Regex ServedLine();
