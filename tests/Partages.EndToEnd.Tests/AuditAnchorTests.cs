@@ -1,11 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
-
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
@@ -16,7 +8,7 @@ namespace Partages.EndToEnd.Tests;
 /// gone, and reports a rewrite with recomputed hashes (exit 8).
 /// </summary>
 [NonParallelizable]
-public sealed partial class AuditAnchorTests
+public sealed class AuditAnchorTests
 {
     private const int Truncated = 7;
     private const int Rewritten = 8;
@@ -26,23 +18,23 @@ public sealed partial class AuditAnchorTests
     public async Task AuditVerify_LogCutAfterTheCoordinatorAnchoredIt_ReportsTheCutAgainstTheAnchor()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("anchor");
+        var work = TestAssets.NewDirectory("anchor");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var node = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
         using var evaluatorChannel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("anchor", "evaluator"));
         var evaluator = new EvaluatorClient(evaluatorChannel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
-        var id = (await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a"], minSites: 1), bundle.Sha256, cancellationToken: cts.Token)).Id;
-        (await evaluator.WatchUntilFinalAsync(id, cancellationToken: cts.Token)).State.Should().Be(EvaluationState.Completed);
+        var evaluation = await evaluator.RunToEndAsync(TestAssets.Spec(nodes: ["site-a"], minSites: 1), bundle.Sha256, cts.Token);
+        evaluation.State.Should().Be(EvaluationState.Completed);
         // Stopped hard, so nothing more is logged or sent: the file and the anchor stay as they are now.
         await node.KillAsync();
         var auditPath = Path.Combine(node.DataDirectory, "audit", "audit.jsonl");
         var lines = await File.ReadAllLinesAsync(auditPath, cts.Token);
         using var asNode = NodeChannels.For(federation.CoordinatorUrl, node.DataDirectory);
         var anchor = (await new NodeService.NodeServiceClient(asNode).GetAuditAnchorAsync(new GetAuditAnchorRequest(), cancellationToken: cts.Token)).Head;
-        var released = Seq(lines.Single(l => l.Contains("\"event\":\"result_released\"", StringComparison.Ordinal)));
+        var released = AuditLogForgery.Seq(lines.Single(l => l.Contains("\"event\":\"result_released\"", StringComparison.Ordinal)));
         anchor.Sequence.Should().BeGreaterThanOrEqualTo(released, "the result's own head anchors its result_released line");
-        Hash(lines[anchor.Sequence - 1]).Should().Be(anchor.EntrySha256);
+        AuditLogForgery.Hash(lines[anchor.Sequence - 1]).Should().Be(anchor.EntrySha256);
         (await VerifyAsync(federation, node, "intact", cts.Token)).Code.Should().Be(0);
 
         var kept = lines[..(int)(anchor.Sequence - 1)];
@@ -56,7 +48,7 @@ public sealed partial class AuditAnchorTests
         offline.Code.Should().Be(Truncated, offline.Output);
         offline.Output.Should().Contain("using the last anchor received from the coordinator").And.Contain($"last saw entry #{anchor.Sequence}");
 
-        await File.WriteAllLinesAsync(auditPath, Rechain(lines, 3), cts.Token);
+        await File.WriteAllLinesAsync(auditPath, AuditLogForgery.Rechain(lines, (seq, body) => seq == 3 ? body.Replace("\"at\":\"20", "\"at\":\"19", StringComparison.Ordinal) : body), cts.Token);
         var rewritten = await VerifyAsync(federation, node, "rewritten", cts.Token, "--offline");
 
         rewritten.Code.Should().Be(Rewritten, rewritten.Output);
@@ -71,38 +63,4 @@ public sealed partial class AuditAnchorTests
         var code = await process.Exited.WaitAsync(cancellationToken);
         return (code, process.Output());
     }
-
-    /// <summary>The forger's script: change line <paramref name="edited"/>, then recompute every prev_hash and hash.</summary>
-    private static string[] Rechain(string[] lines, int edited)
-    {
-        var previous = new string('0', 64);
-        var result = new string[lines.Length];
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var body = lines[i][..HashMember().Match(lines[i]).Index] + "}";
-            if (i == edited - 1)
-            {
-                body = body.Replace("\"at\":\"20", "\"at\":\"19", StringComparison.Ordinal);
-            }
-
-            body = PrevHashMember().Replace(body, $"\"prev_hash\":\"{previous}\"");
-            previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
-            result[i] = body[..^1] + ",\"hash\":\"" + previous + "\"}";
-        }
-
-        return result;
-    }
-
-    private static long Seq(string line) => long.Parse(SeqMember().Match(line).Groups["seq"].Value, System.Globalization.CultureInfo.InvariantCulture);
-
-    private static string Hash(string line) => HashMember().Match(line).Groups["hash"].Value;
-
-    [GeneratedRegex("""\,"hash":"(?<hash>[0-9a-f]{64})"\}$""")]
-    private static partial Regex HashMember();
-
-    [GeneratedRegex("""^\{"seq":(?<seq>[0-9]+),""")]
-    private static partial Regex SeqMember();
-
-    [GeneratedRegex(@"""prev_hash"":""[0-9a-f]{64}""")]
-    private static partial Regex PrevHashMember();
 }

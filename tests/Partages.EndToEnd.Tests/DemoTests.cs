@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Partages.Demo.Federation;
-
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>The README's first command, run as the README runs it: the demo executable, start to finish.</summary>
@@ -11,7 +8,7 @@ public sealed class DemoTests
     public async Task Demo_FreshWorkDirectory_RunsTheFederationAndExitsZero()
     {
         // The demo's own default size (not the shared test assets, which are smaller): what the README promises.
-        var workDirectory = TestAssets.NewWorkDirectory("demo");
+        var workDirectory = TestAssets.NewDirectory("demo");
 
         var output = await ManagedProcess.RunAsync(
             "demo",

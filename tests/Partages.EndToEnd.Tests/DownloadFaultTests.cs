@@ -1,10 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -28,7 +22,7 @@ public sealed partial class DownloadFaultTests
     public async Task Download_NetworkCutMidway_ResumesFromTheCutAndTheResultEqualsAnUncutNodes()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("download-cut");
+        var work = FederationSupport.NewWorkDirectory("download-cut");
         var (bundlePath, sha, size) = await PadBundleAsync(work);
         await using var federation = await StartFederationAsync(work, sha, cts.Token);
         await using var relay = new TcpRelay(federation.CoordinatorUrl);
@@ -70,7 +64,7 @@ public sealed partial class DownloadFaultTests
     public async Task Download_ByteFlippedInThePartialFileOfANodeKilledMidDownload_OnlyThatChunkIsFetchedAgain()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("download-partial");
+        var work = FederationSupport.NewWorkDirectory("download-partial");
         var (bundlePath, sha, size) = await PadBundleAsync(work);
         await using var federation = await StartFederationAsync(work, sha, cts.Token);
         await using var relay = new TcpRelay(federation.CoordinatorUrl);
@@ -90,7 +84,7 @@ public sealed partial class DownloadFaultTests
         var held = new FileInfo(Path.Combine(artifacts, sha + ".partial")).Length;
         journal.Should().HaveCountGreaterThan(1, "the cut must leave more than one checked chunk on disk");
         var damaged = long.Parse(journal[1].Split(' ')[0], CultureInfo.InvariantCulture);
-        FlipByte(Path.Combine(artifacts, sha + ".partial"), damaged + 4242);
+        FileDamage.FlipBits(Path.Combine(artifacts, sha + ".partial"), damaged + 4242, 0x20);
         relay.Restore();
         node.Start();
         var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
@@ -110,7 +104,7 @@ public sealed partial class DownloadFaultTests
     public async Task Evaluation_CachedBundleCorruptedOnDisk_DetectedBeforeUseAndTheDamagedChunkFetchedAgain()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = NewWorkDirectory("download-cache");
+        var work = FederationSupport.NewWorkDirectory("download-cache");
         var (bundlePath, sha, size) = await PadBundleAsync(work);
         await using var federation = await StartFederationAsync(work, sha, cts.Token);
         var node = await federation.AddNodeAsync("site", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
@@ -121,7 +115,7 @@ public sealed partial class DownloadFaultTests
 
         await node.Process.DisposeAsync();
         const long damaged = 5L * ChunkBytes;
-        FlipByte(Path.Combine(node.DataDirectory, "artifacts", sha), damaged + 7);
+        FileDamage.FlipBits(Path.Combine(node.DataDirectory, "artifacts", sha), damaged + 7, 0x20);
         // Forget what was released, or the same request would be answered from the repeat cache without opening the bundle.
         Directory.Delete(Path.Combine(node.DataDirectory, "release", "released"), recursive: true);
         node.Start();
@@ -153,7 +147,7 @@ public sealed partial class DownloadFaultTests
     /// <summary>What the coordinator logged of every DownloadArtifact stream of this artifact (events 501 and 502).</summary>
     private static async Task<List<Served>> ServedAsync(LocalFederation federation, string sha)
     {
-        var log = await ReadLogAsync(federation.Coordinator.LogPath);
+        var log = await FederationSupport.ReadLogAsync(federation.Coordinator.LogPath);
         return [.. ServedLine().Matches(log).Where(m => m.Groups["sha"].Value == sha).Select(m => new Served(
             m.Groups["node"].Value,
             long.Parse(m.Groups["offset"].Value, CultureInfo.InvariantCulture),
@@ -170,30 +164,6 @@ public sealed partial class DownloadFaultTests
     private static Regex Refetched(string sha, long offset) => new($@"Artifact {sha}: the chunk at offset {offset} \(\d+ bytes\) fetched again");
 
     private static long Number(Match match, string group) => long.Parse(match.Groups[group].Value, CultureInfo.InvariantCulture);
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x20));
-    }
-
-    private static string NewWorkDirectory(string name)
-    {
-        var directory = TestAssets.NewWorkDirectory(name);
-        Directory.CreateDirectory(directory);
-        return directory;
-    }
-
-    private static async Task<string> ReadLogAsync(string path)
-    {
-        // The process's log writer still has the file open.
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 
     [GeneratedRegex(@"Artifact (?<sha>[0-9a-f]{64}) (?:(?<complete>sent) to node (?<node>\S+) from offset (?<offset>\d+) \((?<bytes>\d+) bytes\)|stream to node (?<node>\S+) from offset (?<offset>\d+) stopped early \((?<bytes>\d+) bytes sent)")]
     private static partial Regex ServedLine();

@@ -1,10 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -24,7 +19,7 @@ public sealed class DuplicateSubmissionTests
     public async Task SubmitResult_ReplayedByTheNodeAfterTheEvaluationClosed_AcceptedOnceAndNothingChanges()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("duplicate");
+        var work = TestAssets.NewDirectory("duplicate");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         var siteA = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], cts.Token);
         var siteB = await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], cts.Token);

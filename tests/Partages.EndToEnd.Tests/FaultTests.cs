@@ -1,14 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 

@@ -1,9 +1,4 @@
-using Grpc.Core;
-using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
-using Partages.Client;
-using Partages.Demo.Federation;
-using Partages.Evaluation.Results;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -12,44 +7,27 @@ namespace Partages.EndToEnd.Tests;
 /// "everything in one place" reference), and a fourth that has no AMR dataset at all.
 /// </summary>
 [NonParallelizable]
-public sealed class FederationTests
+public sealed class FederationTests : FederationFixture
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(2);
-
-    private LocalFederation _federation = null!;
-    private EvaluatorClient _evaluator = null!;
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-    private string _bundleSha256 = "";
 
     [OneTimeSetUp]
     public async Task StartFederation()
     {
         var assets = TestAssets.Assets;
         var (valmont, saintAubin) = (assets.Hospitals[0], assets.Hospitals[1]);
-        var workDirectory = TestAssets.NewWorkDirectory("federation");
-        Directory.CreateDirectory(workDirectory);
+        var workDirectory = FederationSupport.NewWorkDirectory("federation");
         var union = Path.Combine(workDirectory, "union-amr.jsonl");
         await File.WriteAllTextAsync(union, await File.ReadAllTextAsync(valmont.AmrPath) + await File.ReadAllTextAsync(saintAubin.AmrPath));
 
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, DifferentialPrivacy = "off", PinnedBundleSha256 = [assets.BundleSha256] });
-        await _federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", valmont.AmrPath)]);
-        await _federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", saintAubin.AmrPath)]);
-        await _federation.AddNodeAsync("site-union", [new NodeDataset("amr-union", union)]);
-        await _federation.AddNodeAsync("site-oncology-only", [new NodeDataset("oncology-reports", assets.Hospitals[2].OncologyPath)]);
-
-        _channel = _federation.CreateEvaluatorChannel(await _federation.CreateApiTokenAsync("e2e", "evaluator"));
-        _evaluator = new EvaluatorClient(_channel);
-        _bundleSha256 = (await _evaluator.UploadBundleAsync(assets.BundlePath)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopFederation()
-    {
-        _channel?.Dispose();
-        if (_federation is not null)
+        var options = new FederationOptions { WorkDirectory = workDirectory, DifferentialPrivacy = "off", PinnedBundleSha256 = [assets.BundleSha256] };
+        await StartAsync(options, async federation =>
         {
-            await _federation.DisposeAsync();
-        }
+            await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", valmont.AmrPath)]);
+            await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", saintAubin.AmrPath)]);
+            await federation.AddNodeAsync("site-union", [new NodeDataset("amr-union", union)]);
+            await federation.AddNodeAsync("site-oncology-only", [new NodeDataset("oncology-reports", assets.Hospitals[2].OncologyPath)]);
+        }, "e2e", assets.BundlePath);
     }
 
     [Test]
@@ -103,17 +81,11 @@ public sealed class FederationTests
             labels: [only-one]
             """;
 
-        var act = () => _evaluator.SubmitAsync(spec, _bundleSha256);
+        var act = () => Evaluator.SubmitAsync(spec, BundleSha256);
 
         var error = (await act.Should().ThrowAsync<RpcException>()).Which;
         error.StatusCode.Should().Be(StatusCode.InvalidArgument);
         error.Status.Detail.Should().Contain("line 2").And.Contain("name")
             .And.Contain("task").And.Contain("dataset").And.Contain("labels");
-    }
-
-    private async Task<EvaluationView> RunAsync(string spec, CancellationToken cancellationToken)
-    {
-        var submitted = await _evaluator.SubmitAsync(spec, _bundleSha256, cancellationToken: cancellationToken);
-        return await _evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 }

@@ -1,12 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
-using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.EndToEnd.Tests;
@@ -27,7 +21,7 @@ public sealed class ForgedCountsTests
     public async Task SubmitResult_CountsTimesAThousandWithTheNodesOwnCertificate_RefusedAndNotPooled()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("forged");
+        var work = TestAssets.NewDirectory("forged");
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
         // The forger's agent holds its job for an approval that never comes: its run stays open for the forged result.
         var forger = await federation.AddNodeAsync("site-forger", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], new NodeSettings { Approval = "manual" }, cts.Token);

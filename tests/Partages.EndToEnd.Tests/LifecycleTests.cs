@@ -1,9 +1,3 @@
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
-
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>

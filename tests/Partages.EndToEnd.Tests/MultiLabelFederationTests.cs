@@ -1,9 +1,5 @@
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Results;
 using Partages.ModelKit.MultiLabel;
 
 namespace Partages.EndToEnd.Tests;
@@ -16,46 +12,29 @@ namespace Partages.EndToEnd.Tests;
 /// noised, and the coordinator pools the noisy counts with their variances.
 /// </summary>
 [NonParallelizable]
-public sealed class MultiLabelFederationTests
+public sealed class MultiLabelFederationTests : FederationFixture
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private static readonly string[] Sites = ["site-a", "site-b"];
-
-    private LocalFederation _federation = null!;
-    private EvaluatorClient _evaluator = null!;
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-    private string _bundleSha256 = "";
 
     [OneTimeSetUp]
     public async Task StartFederation()
     {
         var assets = TestAssets.Assets;
-        var workDirectory = TestAssets.NewWorkDirectory("multilabel");
-        Directory.CreateDirectory(workDirectory);
+        var workDirectory = FederationSupport.NewWorkDirectory("multilabel");
         var bundle = Path.Combine(workDirectory, "amr-multilabel.zip");
         await MultiLabelVariant.WriteBundleAsync(assets.BundlePath, bundle);
 
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [await ContentHash.OfFileAsync(bundle, CancellationToken.None)] });
-        for (var i = 0; i < Sites.Length; i++)
+        var options = new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [await ContentHash.OfFileAsync(bundle, CancellationToken.None)] };
+        await StartAsync(options, async federation =>
         {
-            var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
-            await MultiLabelVariant.WriteDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
-            await _federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
-        }
-
-        _channel = _federation.CreateEvaluatorChannel(await _federation.CreateApiTokenAsync("e2e-multilabel", "evaluator"));
-        _evaluator = new EvaluatorClient(_channel);
-        _bundleSha256 = (await _evaluator.UploadBundleAsync(bundle)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopFederation()
-    {
-        _channel?.Dispose();
-        if (_federation is not null)
-        {
-            await _federation.DisposeAsync();
-        }
+            for (var i = 0; i < Sites.Length; i++)
+            {
+                var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
+                await MultiLabelVariant.WriteDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
+                await federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
+            }
+        }, "e2e-multilabel", bundle);
     }
 
     [Test]
@@ -65,8 +44,7 @@ public sealed class MultiLabelFederationTests
         var spec = TestAssets.Spec(nodes: Sites, minSites: 2).Replace("task: single_label_classification", "task: multi_label_classification", StringComparison.Ordinal);
         spec.Should().Contain("task: multi_label_classification");
 
-        var submitted = await _evaluator.SubmitAsync(spec, _bundleSha256, cancellationToken: cts.Token);
-        var evaluation = await _evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+        var evaluation = await RunAsync(spec, cts.Token);
 
         evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);

@@ -1,8 +1,4 @@
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.EndToEnd.Tests;
@@ -13,40 +9,24 @@ namespace Partages.EndToEnd.Tests;
 /// type counted, every count noised), and the coordinator pools the noisy counts with their variances.
 /// </summary>
 [NonParallelizable]
-public sealed class NerFederationTests
+public sealed class NerFederationTests : FederationFixture
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(3);
     private static readonly string[] Sites = ["site-a", "site-b", "site-c"];
-
-    private LocalFederation _federation = null!;
-    private EvaluatorClient _evaluator = null!;
-    private Grpc.Net.Client.GrpcChannel _channel = null!;
-    private string _bundleSha256 = "";
 
     [OneTimeSetUp]
     public async Task StartFederation()
     {
         var assets = TestAssets.Assets;
-        var workDirectory = TestAssets.NewWorkDirectory("ner-federation");
-        _federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.NerBundleSha256] });
-        for (var i = 0; i < Sites.Length; i++)
+        var workDirectory = TestAssets.NewDirectory("ner-federation");
+        var options = new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.NerBundleSha256] };
+        await StartAsync(options, async federation =>
         {
-            await _federation.AddNodeAsync(Sites[i], [new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)]);
-        }
-
-        _channel = _federation.CreateEvaluatorChannel(await _federation.CreateApiTokenAsync("e2e-ner", "evaluator"));
-        _evaluator = new EvaluatorClient(_channel);
-        _bundleSha256 = (await _evaluator.UploadBundleAsync(assets.NerBundlePath)).Sha256;
-    }
-
-    [OneTimeTearDown]
-    public async Task StopFederation()
-    {
-        _channel?.Dispose();
-        if (_federation is not null)
-        {
-            await _federation.DisposeAsync();
-        }
+            for (var i = 0; i < Sites.Length; i++)
+            {
+                await federation.AddNodeAsync(Sites[i], [new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)]);
+            }
+        }, "e2e-ner", assets.NerBundlePath);
     }
 
     [Test]
@@ -114,10 +94,4 @@ public sealed class NerFederationTests
     }
 
     private static string Figure(double? value) => value is { } v ? v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not estimable";
-
-    private async Task<EvaluationView> RunAsync(string spec, CancellationToken cancellationToken)
-    {
-        var submitted = await _evaluator.SubmitAsync(spec, _bundleSha256, cancellationToken: cancellationToken);
-        return await _evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
-    }
 }

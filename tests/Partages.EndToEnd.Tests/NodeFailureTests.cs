@@ -1,8 +1,3 @@
-using System.Text.Json.Nodes;
-using Partages.Contracts.V1;
-using Partages.Client;
-using Partages.Demo.Federation;
-
 namespace Partages.EndToEnd.Tests;
 
 [NonParallelizable]
@@ -12,10 +7,9 @@ public sealed class NodeFailureTests
     public async Task Evaluation_NodeKilledMidRun_RunFailsWhenItsLeaseExpiresAndTheEvaluationCloses()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var workDirectory = TestAssets.NewWorkDirectory("node-killed");
-        Directory.CreateDirectory(workDirectory);
+        var workDirectory = FederationSupport.NewWorkDirectory("node-killed");
         // Large enough that the run is still going when the kill lands.
-        var large = await RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(workDirectory, "large-amr.jsonl"), copies: 150);
+        var (large, _) = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(workDirectory, "large-amr.jsonl"), copies: 150);
 
         await using var federation = await LocalFederation.StartAsync(new FederationOptions
         {
@@ -49,22 +43,5 @@ public sealed class NodeFailureTests
         failed.Reason.Should().Contain("lease");
         final.MissingSites.Should().Equal("doomed");
         final.IncludedSites.Should().Equal("steady");
-    }
-
-    private static async Task<string> RepeatDatasetAsync(string source, string target, int copies)
-    {
-        var lines = (await File.ReadAllLinesAsync(source)).Where(l => l.Length > 0).ToList();
-        await using var writer = new StreamWriter(target);
-        for (var copy = 0; copy < copies; copy++)
-        {
-            foreach (var line in lines)
-            {
-                var document = JsonNode.Parse(line)!.AsObject();
-                document["id"] = $"copy{copy}-{document["id"]}";
-                await writer.WriteLineAsync(document.ToJsonString());
-            }
-        }
-
-        return target;
     }
 }

@@ -2,16 +2,10 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
 using Partages.Evaluation;
 using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -34,8 +28,7 @@ public sealed class PrivacyFederationTests
     public async Task ThreeBundlesOnOneSnapshot_TwoNoisyReleasesSpendTheBudgetAndTheThirdIsRefusedBeforeDownload()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("privacy");
-        Directory.CreateDirectory(work);
+        var work = FederationSupport.NewWorkDirectory("privacy");
         var bundles = new[] { TestAssets.Assets.BundlePath, Path.Combine(work, "planted.zip"), Path.Combine(work, "never.zip") };
         await WriteVariantAsync(bundles[0], bundles[1], "planted", cts.Token);
         await WriteVariantAsync(bundles[0], bundles[2], "never", cts.Token);
@@ -57,10 +50,10 @@ public sealed class PrivacyFederationTests
         }
 
         var spec = TestAssets.Spec(nodes: ["site-a"], minSites: 1);
-        var first = await RunAsync(evaluator, spec, hashes[0], cts.Token);
-        var second = await RunAsync(evaluator, spec, hashes[1], cts.Token);
-        var third = await RunAsync(evaluator, spec, hashes[2], cts.Token);
-        var repeat = await RunAsync(evaluator, spec, hashes[0], cts.Token);
+        var first = await evaluator.RunToEndAsync(spec, hashes[0], cts.Token);
+        var second = await evaluator.RunToEndAsync(spec, hashes[1], cts.Token);
+        var third = await evaluator.RunToEndAsync(spec, hashes[2], cts.Token);
+        var repeat = await evaluator.RunToEndAsync(spec, hashes[0], cts.Token);
 
         // What left the node: the mechanism of the release gate, with the variance the ADR derives (outcome counts
         // take 0.35 of ρ, the histograms 0.5, calibration 0.15; Δ₂² = 2 under replace-one), noisy counts kept as they are.
@@ -145,12 +138,6 @@ public sealed class PrivacyFederationTests
                 await read.CopyToAsync(write, cancellationToken);
             }
         }
-    }
-
-    private static async Task<EvaluationView> RunAsync(EvaluatorClient evaluator, string spec, string bundleSha256, CancellationToken cancellationToken)
-    {
-        var submitted = await evaluator.SubmitAsync(spec, bundleSha256, cancellationToken: cancellationToken);
-        return await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 
 }

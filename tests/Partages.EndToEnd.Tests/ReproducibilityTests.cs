@@ -1,15 +1,9 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
 using Partages.Evaluation;
-using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests;
 
@@ -26,8 +20,7 @@ public sealed class ReproducibilityTests
     public async Task Evaluation_SameSpecAndBundleSubmittedAgain_IdenticalPooledAndPerSiteResultsAndManifestsDifferingOnlyInIds()
     {
         using var cts = new CancellationTokenSource(TestTimeout);
-        var work = TestAssets.NewWorkDirectory("reproducible");
-        Directory.CreateDirectory(work);
+        var work = FederationSupport.NewWorkDirectory("reproducible");
         var (pathA, pathB) = (TestAssets.Assets.Hospitals[0].AmrPath, TestAssets.Assets.Hospitals[1].AmrPath);
         // Exact counts: this test is about the computation being deterministic; under DP a recomputed release draws fresh noise.
         await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, StartTimeout = TimeSpan.FromMinutes(3), DifferentialPrivacy = "off", PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
@@ -38,14 +31,14 @@ public sealed class ReproducibilityTests
         var evaluator = new EvaluatorClient(channel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
         var spec = TestAssets.Spec(nodes: ["site-a", "site-b"], minSites: 2);
-        var first = await RunAsync(evaluator, spec, bundle.Sha256, cts.Token);
+        var first = await evaluator.RunToEndAsync(spec, bundle.Sha256, cts.Token);
 
         // site-a answers the re-run from its release cache (the same request gets the bytes already released);
         // site-b forgets what it released, so its numbers are computed again from the model and the data.
         await siteB.Process.DisposeAsync();
         Directory.Delete(Path.Combine(siteB.DataDirectory, "release", "released"), recursive: true);
         siteB.Start();
-        var second = await RunAsync(evaluator, spec, bundle.Sha256, cts.Token);
+        var second = await evaluator.RunToEndAsync(spec, bundle.Sha256, cts.Token);
 
         first.State.Should().Be(EvaluationState.Completed, first.Reason);
         second.State.Should().Be(EvaluationState.Completed, second.Reason);
@@ -92,12 +85,6 @@ public sealed class ReproducibilityTests
         manifest.GetProperty("schema").GetString().Should().Be(ReproducibilityManifest.CurrentSchema);
         manifest.GetProperty("evaluation_id").GetString().Should().Be(second.Id);
         manifest.GetProperty("sites").GetProperty("site-b").GetProperty("dataset_fingerprint").GetString().Should().Be(m1.Sites["site-b"].DatasetFingerprint);
-    }
-
-    private static async Task<EvaluationView> RunAsync(EvaluatorClient evaluator, string spec, string bundleSha256, CancellationToken cancellationToken)
-    {
-        var submitted = await evaluator.SubmitAsync(spec, bundleSha256, cancellationToken: cancellationToken);
-        return await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 
 

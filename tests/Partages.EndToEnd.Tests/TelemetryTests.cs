@@ -1,8 +1,5 @@
 using System.Text.Json;
 using Google.Protobuf;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
 using Partages.Evaluation;
 
 namespace Partages.EndToEnd.Tests;
@@ -25,7 +22,7 @@ public sealed class TelemetryTests
     {
         using var cts = new CancellationTokenSource(Timeout);
         var assets = TestAssets.Assets;
-        var workDirectory = TestAssets.NewWorkDirectory("telemetry");
+        var workDirectory = TestAssets.NewDirectory("telemetry");
         string[] sites = ["site-a", "site-b"];
         await using var federation = await LocalFederation.StartAsync(
             new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.BundleSha256], SpanFileDirectory = Path.Combine(workDirectory, "spans") }, cts.Token);

@@ -32,7 +32,7 @@ public sealed class EvaluationEngineDatasetTests : EngineJobTestBase
         await File.WriteAllTextAsync(csv, "id,text,label\r\nc1,\"souche, blse\",BLSE\r\nc2,\"dit \"\"sarm\"\"\nsur deux lignes\",SARM\r\nc3,souche,sensible,extra\r\nc4,souche epc,EPC\r\n");
         var job = Job(Line("x", "souche", "sensible"));
         job = job with { Dataset = new DatasetDefinition(Spec.Dataset, csv, DatasetFormats.Csv) };
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var result = await new EvaluationEngine().EvaluateAsync(job, progress, CancellationToken.None);
 

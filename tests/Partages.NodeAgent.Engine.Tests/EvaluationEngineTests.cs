@@ -101,7 +101,7 @@ public sealed class EvaluationEngineTests : EngineJobTestBase
     public async Task EvaluateAsync_SeveralBatches_ReportsProgressPerBatchUpToTheTotal()
     {
         var job = Job([.. Enumerable.Range(0, 4).Select(i => Line($"g{i}", "souche blse", "BLSE")), "garbage line"]);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         // One tokenizer, so batches reach the model in reading order and the reports are exact; chunks of one batch of lines.
         await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);
@@ -118,7 +118,7 @@ public sealed class EvaluationEngineTests : EngineJobTestBase
     {
         var job = Job([.. Enumerable.Range(0, 400).Select(i => Line($"c{i}", "souche sarm", "SARM"))]);
         using var cancellation = new CancellationTokenSource();
-        var progress = new RecordingProgress(_ => cancellation.Cancel());
+        var progress = new RecordingProgress<EvaluationProgress>(_ => cancellation.Cancel());
 
         var act = () => new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 4 }).EvaluateAsync(job, progress, cancellation.Token);
 
@@ -132,7 +132,7 @@ public sealed class EvaluationEngineTests : EngineJobTestBase
     public async Task EvaluateAsync_TokenAlreadyCancelled_ThrowsWithoutReporting()
     {
         var job = Job(Line("x", "souche", "sensible"));
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var act = () => new EvaluationEngine().EvaluateAsync(job, progress, new CancellationToken(canceled: true));
 

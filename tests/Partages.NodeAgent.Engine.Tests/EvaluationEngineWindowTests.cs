@@ -90,7 +90,7 @@ public sealed class EvaluationEngineWindowTests : EngineJobTestBase
         var manifest = Manifest with { MaxLength = 8, Stride = 2 };
         var text = string.Join(' ', Enumerable.Repeat("souche", 50));
         var job = Job(manifest, null, [.. Enumerable.Range(0, 4).Select(i => Line($"p{i}", text, "sensible"))]);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         // Two documents per chunk (LengthGroupBatches = 1), many windows each: several batches per chunk, one report per chunk.
         await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 2, LengthGroupBatches = 1, TokenizerThreads = 1 }).EvaluateAsync(job, progress, CancellationToken.None);

@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Partages.Packaging.Tests.Infrastructure;
-
 namespace Partages.Packaging.Tests;
 
 /// <summary>
@@ -15,23 +12,23 @@ public sealed partial class ContainerImageTests
     [TestCaseSource(nameof(Charts))]
     public void ChartImage_DefaultRepositoryAndAppVersion_MatchADockerfileAndTheTagItDocuments(string chart)
     {
-        var values = Repository.Read("deploy", "helm", chart, "values.yaml");
+        var values = RepositoryFiles.Read("deploy", "helm", chart, "values.yaml");
         var repository = ImageRepository().Match(values).Groups["repository"].Value;
-        var appVersion = AppVersion().Match(Repository.Read("deploy", "helm", chart, "Chart.yaml")).Groups["version"].Value;
+        var appVersion = AppVersion().Match(RepositoryFiles.Read("deploy", "helm", chart, "Chart.yaml")).Groups["version"].Value;
         repository.Should().StartWith("partages/");
-        var dockerfile = Repository.PathOf("deploy", "docker", repository["partages/".Length..] + ".Dockerfile");
+        var dockerfile = RepositoryFiles.PathOf("deploy", "docker", repository["partages/".Length..] + ".Dockerfile");
 
         File.Exists(dockerfile).Should().BeTrue($"{chart} pulls {repository}, built from {dockerfile}");
         File.ReadAllText(dockerfile).Should().Contain($"-t {repository}:{appVersion} .", "the Dockerfile says how to build the image the chart pulls by default");
-        Repository.Read("docs", "deployment.md").Should().Contain($"deploy/docker/{Path.GetFileName(dockerfile)}");
+        RepositoryFiles.Read("docs", "deployment.md").Should().Contain($"deploy/docker/{Path.GetFileName(dockerfile)}");
     }
 
     [TestCaseSource(nameof(Charts))]
     public void ChartCommands_EveryPartagesCommandTheChartRuns_IsOnTheImagesPath(string chart)
     {
-        var templates = Directory.GetFiles(Repository.PathOf("deploy", "helm", chart, "templates")).Select(File.ReadAllText);
+        var templates = Directory.GetFiles(RepositoryFiles.PathOf("deploy", "helm", chart, "templates")).Select(File.ReadAllText);
         var commands = templates.SelectMany(t => CommandName().Matches(t).Select(m => m.Value)).Distinct().ToList();
-        var dockerfile = File.ReadAllText(Repository.PathOf("deploy", "docker", chart["partages-".Length..] + ".Dockerfile"));
+        var dockerfile = File.ReadAllText(RepositoryFiles.PathOf("deploy", "docker", chart["partages-".Length..] + ".Dockerfile"));
 
         commands.Should().NotBeEmpty();
         foreach (var command in commands)
@@ -43,8 +40,8 @@ public sealed partial class ContainerImageTests
     [TestCaseSource(nameof(Charts))]
     public void ChartSecurityContext_RunAsUser_IsTheImagesUser(string chart)
     {
-        var values = Repository.Read("deploy", "helm", chart, "values.yaml");
-        var dockerfile = Repository.Read("deploy", "docker", chart["partages-".Length..] + ".Dockerfile");
+        var values = RepositoryFiles.Read("deploy", "helm", chart, "values.yaml");
+        var dockerfile = RepositoryFiles.Read("deploy", "docker", chart["partages-".Length..] + ".Dockerfile");
 
         values.Should().Contain("runAsUser: 10001");
         dockerfile.Should().Contain("USER 10001:10001").And.Contain("useradd --uid 10001");
@@ -53,7 +50,7 @@ public sealed partial class ContainerImageTests
     [Test]
     public void DeploymentGuide_NodeAgentHelmInstall_PassesEveryValueTheChartRequires()
     {
-        var guide = Repository.Read("docs", "deployment.md");
+        var guide = RepositoryFiles.Read("docs", "deployment.md");
         var section = guide[guide.IndexOf("### 3. The node agent", StringComparison.Ordinal)..guide.IndexOf("### 4.", StringComparison.Ordinal)];
         var install = section[section.IndexOf("helm install partages-node-agent", StringComparison.Ordinal)..];
         var valuesFile = ValuesFileArgument().Match(install).Groups["file"].Value;

@@ -1,13 +1,12 @@
 using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Hosting;
-using Partages.Packaging.Tests.Infrastructure;
 
 namespace Partages.Packaging.Tests;
 
 /// <summary>The package's systemd unit and files, as they are in the repository (the docs test installs them).</summary>
 public sealed class DebianPackageTests
 {
-    private static readonly string[] UnitLines = Repository.Read("tools", "release", "debian", "partages-node-agent.service")
+    private static readonly string[] UnitLines = RepositoryFiles.Read("tools", "release", "debian", "partages-node-agent.service")
         .Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#')).ToArray();
 
     private static string? Value(string key) =>
@@ -46,7 +45,7 @@ public sealed class DebianPackageTests
     {
         // The agent's stop takes at most stop_grace_seconds plus its margin; systemd must not SIGKILL it before.
         var installedGrace = int.Parse(
-            Repository.Read("node-agent", "node.example.yaml").Split('\n').Single(l => l.StartsWith("stop_grace_seconds:", StringComparison.Ordinal))["stop_grace_seconds:".Length..].Trim(),
+            RepositoryFiles.Read("node-agent", "node.example.yaml").Split('\n').Single(l => l.StartsWith("stop_grace_seconds:", StringComparison.Ordinal))["stop_grace_seconds:".Length..].Trim(),
             System.Globalization.CultureInfo.InvariantCulture);
         var needed = TimeSpan.FromSeconds(Math.Max(installedGrace, NodeConfig.DefaultStopGraceSeconds)) + NodeAgentHost.ShutdownMargin;
 
@@ -57,14 +56,14 @@ public sealed class DebianPackageTests
     [Test]
     public void Conffiles_TheConfiguration_IsKeptAcrossUpgrades()
     {
-        Repository.Read("tools", "release", "debian", "conffiles").Split('\n', StringSplitOptions.RemoveEmptyEntries)
+        RepositoryFiles.Read("tools", "release", "debian", "conffiles").Split('\n', StringSplitOptions.RemoveEmptyEntries)
             .Should().Equal("/etc/partages/node.yaml", "/etc/partages/policy.yaml");
     }
 
     [Test]
     public void Postrm_Remove_KeepsTheAgentsStateAndOnlyPurgeDeletesIt()
     {
-        var postrm = Repository.Read("tools", "release", "debian", "postrm");
+        var postrm = RepositoryFiles.Read("tools", "release", "debian", "postrm");
         var purge = postrm[postrm.IndexOf("  purge)", StringComparison.Ordinal)..postrm.IndexOf(";;", StringComparison.Ordinal)];
 
         purge.Should().Contain("rm -rf /var/lib/partages");

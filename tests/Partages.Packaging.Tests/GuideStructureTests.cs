@@ -1,5 +1,3 @@
-using Partages.Packaging.Tests.Infrastructure;
-
 namespace Partages.Packaging.Tests;
 
 /// <summary>
@@ -11,7 +9,7 @@ public sealed class GuideStructureTests
     [Test]
     public void Parse_HospitalItGuide_TestedStepsComeInTheOrderTheInstallNeeds()
     {
-        var blocks = GuideBlocks.Parse(Repository.Read("docs", "hospital-it.md"));
+        var blocks = GuideBlocks.Parse(RepositoryFiles.Read("docs", "hospital-it.md"));
 
         int IndexOf(Func<GuideBlock, bool> step, string what)
         {

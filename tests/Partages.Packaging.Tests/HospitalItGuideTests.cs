@@ -1,8 +1,6 @@
 using System.Security.Cryptography;
-using System.Text.RegularExpressions;
 using Partages.Client;
 using Partages.Demo.Federation;
-using Partages.Packaging.Tests.Infrastructure;
 
 namespace Partages.Packaging.Tests;
 
@@ -34,7 +32,7 @@ public sealed partial class HospitalItGuideTests
     {
         await Preconditions.RequireRootWithDpkgAsync();
         using var cts = new CancellationTokenSource(TestTimeout);
-        var guide = Repository.Read("docs", "hospital-it.md");
+        var guide = RepositoryFiles.Read("docs", "hospital-it.md");
         var blocks = GuideBlocks.Parse(guide);
         var release = await ReleaseBuild.NodeAgentAsync().WaitAsync(cts.Token);
         var work = Directory.CreateTempSubdirectory("partages-docs-test-").FullName;
@@ -148,7 +146,7 @@ public sealed partial class HospitalItGuideTests
             var level = ExposureLine().Match(security.StandardOutput);
             level.Success.Should().BeTrue(security.Output);
             TestContext.Out.WriteLine($"systemd-analyze security: exposure {level.Groups["level"].Value}");
-            GuideExposure().Match(Repository.Read("docs", "hospital-it.md")).Groups["level"].Value.Should().Be(level.Groups["level"].Value, "the guide quotes the exposure level");
+            GuideExposure().Match(RepositoryFiles.Read("docs", "hospital-it.md")).Groups["level"].Value.Should().Be(level.Groups["level"].Value, "the guide quotes the exposure level");
         }
     }
 

@@ -2,10 +2,8 @@ using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 using Partages.Client;
 using Partages.Demo.Federation;
-using Partages.Evaluation.Bundles;
 using Partages.Client.Presentation;
 using Partages.ModelKit;
-using Spectre.Console;
 
 namespace Partages.Demo;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Partages.Demo;
-using Spectre.Console;
 
 var workDirectory = new Option<DirectoryInfo>("--work-dir")
 {

@@ -1,11 +1,9 @@
-using System.Globalization;
 using System.Text.Json;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Ner;
 using Partages.ModelKit.Onnx;
 using Partages.ModelKit.Signing;
 using Partages.ModelKit.Synthetic;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit;
 

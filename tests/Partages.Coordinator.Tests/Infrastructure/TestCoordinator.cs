@@ -7,6 +7,7 @@ using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Time.Testing;
 using Partages.Coordinator.Hosting;
 
 namespace Partages.Coordinator.Tests.Infrastructure;
@@ -20,7 +21,7 @@ public sealed class TestCoordinator : IAsyncDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly bool _ownsDataDir;
 
-    private TestCoordinator(WebApplication app, string dataDir, bool ownsDataDir, ManualTimeProvider time, ErrorLogCollector errors)
+    private TestCoordinator(WebApplication app, string dataDir, bool ownsDataDir, FakeTimeProvider time, ErrorLogCollector errors)
     {
         App = app;
         DataDir = dataDir;
@@ -37,7 +38,7 @@ public sealed class TestCoordinator : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public ManualTimeProvider Time { get; }
+    public FakeTimeProvider Time { get; }
 
     public ErrorLogCollector Errors { get; }
 
@@ -47,11 +48,11 @@ public sealed class TestCoordinator : IAsyncDisposable
     public static TimeSpan CallTimeout { get; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Starts a coordinator; <paramref name="settings"/> are extra <c>--Coordinator:Name=value</c> arguments.</summary>
-    public static async Task<TestCoordinator> StartAsync(string? dataDir = null, ManualTimeProvider? time = null, params string[] settings)
+    public static async Task<TestCoordinator> StartAsync(string? dataDir = null, FakeTimeProvider? time = null, params string[] settings)
     {
         var ownsDataDir = dataDir is null;
         dataDir ??= NewDataDir();
-        time ??= new ManualTimeProvider(DateTimeOffset.UtcNow);
+        time ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
         var errors = new ErrorLogCollector();
         string[] args =
         [

@@ -1,7 +1,4 @@
 using System.Text.Json.Nodes;
-using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.EndToEnd.Tests.Infrastructure;
@@ -11,7 +8,7 @@ internal static class FederationSupport
 {
     public static string NewWorkDirectory(string name)
     {
-        var directory = TestAssets.NewWorkDirectory(name);
+        var directory = TestAssets.NewDirectory(name);
         Directory.CreateDirectory(directory);
         return directory;
     }
@@ -52,6 +49,13 @@ internal static class FederationSupport
         }
 
         throw new InvalidOperationException($"The watch stream of {id} ended before the condition held.");
+    }
+
+    /// <summary>Submits <paramref name="spec"/> on the bundle <paramref name="bundleSha256"/> and follows it to its final state.</summary>
+    public static async Task<EvaluationView> RunToEndAsync(this EvaluatorClient evaluator, string spec, string bundleSha256, CancellationToken cancellationToken)
+    {
+        var submitted = await evaluator.SubmitAsync(spec, bundleSha256, cancellationToken: cancellationToken);
+        return await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cancellationToken);
     }
 
     public static async Task<string> ReadLogAsync(string path)

@@ -2,12 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
-using System.Text.RegularExpressions;
-using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
 
 namespace Partages.EndToEnd.Tests.Stopping;
 

@@ -1,10 +1,4 @@
 using System.Diagnostics;
-using System.Text.RegularExpressions;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Demo.Federation;
-using Partages.EndToEnd.Tests.Infrastructure;
-using Partages.Evaluation.Results;
 
 namespace Partages.EndToEnd.Tests.Stopping;
 

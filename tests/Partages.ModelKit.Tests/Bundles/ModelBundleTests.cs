@@ -1,7 +1,5 @@
-using System.IO.Compression;
 using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Bundles;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.ModelKit.Tests.Bundles;
 

@@ -1,8 +1,6 @@
-using System.IO.Compression;
 using Microsoft.ML.OnnxRuntime;
 using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Ner;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.ModelKit.Tests.Ner;
 

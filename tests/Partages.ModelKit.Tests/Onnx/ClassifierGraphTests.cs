@@ -1,10 +1,8 @@
-using System.IO.Compression;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using Onnx;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Onnx;
-using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Tests.Onnx;

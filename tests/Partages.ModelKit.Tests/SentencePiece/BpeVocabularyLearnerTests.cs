@@ -1,6 +1,5 @@
 using Microsoft.ML.Tokenizers;
 using Partages.ModelKit.SentencePiece;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.ModelKit.Tests.SentencePiece;
 

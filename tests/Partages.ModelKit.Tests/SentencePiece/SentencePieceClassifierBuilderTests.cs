@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using Partages.Evaluation.Bundles;
 using Partages.ModelKit.SentencePiece;
 

@@ -1,5 +1,3 @@
-using Partages.ModelKit.Synthetic;
-
 namespace Partages.ModelKit.Tests.Synthetic;
 
 public sealed class AmrReportGeneratorTests

@@ -1,5 +1,4 @@
 using System.Text;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.ModelKit.Tests.Synthetic;
 

@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.ModelKit.Tests.Synthetic;
 

@@ -1,4 +1,3 @@
-using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Tests.Training;

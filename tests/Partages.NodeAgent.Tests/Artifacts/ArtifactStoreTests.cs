@@ -81,7 +81,7 @@ public sealed class ArtifactStoreTests : ScratchTests
     public async Task GetAsync_ByteFlippedInThePartialFileOnDisk_FetchesThatChunkAloneAgainThenTheRest()
     {
         var store = await LeavePartialFileAsync(chunks: 4);
-        FlipByte(store.PartialPathFor(_artifact.Sha256), (1 * ChunkSize) + 17);
+        FileDamage.FlipBits(store.PartialPathFor(_artifact.Sha256), (1 * ChunkSize) + 17, 0x40);
         var source = new FakeArtifactSource(_bytes);
 
         var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
@@ -94,7 +94,7 @@ public sealed class ArtifactStoreTests : ScratchTests
     public async Task GetAsync_CachedCopyWithAByteFlippedOnDisk_DetectedBeforeUseAndOnlyTheDamagedChunkFetchedAgain()
     {
         var path = await CreateStore(new FakeArtifactSource(_bytes)).GetAsync(_artifact, null, CancellationToken.None);
-        FlipByte(path, (7 * ChunkSize) + 999);
+        FileDamage.FlipBits(path, (7 * ChunkSize) + 999, 0x40);
         var source = new FakeArtifactSource(_bytes);
 
         var again = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
@@ -226,15 +226,6 @@ public sealed class ArtifactStoreTests : ScratchTests
         await act.Should().ThrowAsync<ArtifactException>();
         new FileInfo(store.PartialPathFor(_artifact.Sha256)).Length.Should().Be(chunks * ChunkSize);
         return store;
-    }
-
-    private static void FlipByte(string path, long offset)
-    {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.ReadWrite);
-        file.Position = offset;
-        var value = file.ReadByte();
-        file.Position = offset;
-        file.WriteByte((byte)(value ^ 0x40));
     }
 
     private ArtifactStore CreateStore(IArtifactSource source, Action<AgentOptions>? tune = null)

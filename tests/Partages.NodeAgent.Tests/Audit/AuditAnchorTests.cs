@@ -65,7 +65,7 @@ public sealed partial class AuditAnchorTests
     public void Verify_FullRewriteWithRecomputedHashes_RewrittenByTheCheckpointAlone()
     {
         var lines = WriteSignedLog(100);
-        var forged = Rechain(lines, (seq, body) => seq == 3 ? body.Replace("\"by\":\"operator-3\"", "\"by\":\"someone-else\"", StringComparison.Ordinal) : body);
+        var forged = AuditLogForgery.Rechain(lines, (seq, body) => seq == 3 ? body.Replace("\"by\":\"operator-3\"", "\"by\":\"someone-else\"", StringComparison.Ordinal) : body);
 
         var bareChain = AuditChain.Verify(Text(forged));
         var withoutAnchor = AuditVerifier.Verify(Text(forged), Trust(), anchor: null);
@@ -80,7 +80,7 @@ public sealed partial class AuditAnchorTests
     {
         var lines = WriteSignedLog(100);
         var anchor = AnchorAt(lines, lines.Length);
-        var forged = Rechain(lines, (seq, body) => seq == 3 ? body.Replace("\"by\":\"operator-3\"", "\"by\":\"someone-else\"", StringComparison.Ordinal) : body);
+        var forged = AuditLogForgery.Rechain(lines, (seq, body) => seq == 3 ? body.Replace("\"by\":\"operator-3\"", "\"by\":\"someone-else\"", StringComparison.Ordinal) : body);
 
         var report = AuditVerifier.Verify(Text(forged), trust: null, anchor);
 
@@ -94,7 +94,7 @@ public sealed partial class AuditAnchorTests
         var lines = WriteSignedLog(100);
         var withoutCheckpoints = lines.Where(l => !l.Contains("\"event\":\"checkpoint\"", StringComparison.Ordinal)).ToArray();
         // Renumbered and re-hashed: a whole chain that never had a checkpoint.
-        var forged = Rechain(withoutCheckpoints, (_, body) => body, renumber: true);
+        var forged = AuditLogForgery.Rechain(withoutCheckpoints, (_, body) => body, renumber: true);
 
         var report = AuditVerifier.Verify(Text(forged), Trust(), anchor: null);
 
@@ -108,7 +108,7 @@ public sealed partial class AuditAnchorTests
     {
         var lines = WriteSignedLog(100);
         var anchor = AnchorAt(lines, lines.Length);
-        var forged = Rechain(lines, (seq, body) => seq == 90 ? body.Replace("\"by\":\"operator-", "\"by\":\"intruder-", StringComparison.Ordinal) : body);
+        var forged = AuditLogForgery.Rechain(lines, (seq, body) => seq == 90 ? body.Replace("\"by\":\"operator-", "\"by\":\"intruder-", StringComparison.Ordinal) : body);
 
         var local = AuditVerifier.Verify(Text(forged), Trust(), anchor: null);
         var anchored = AuditVerifier.Verify(Text(forged), Trust(), anchor);
@@ -194,42 +194,7 @@ public sealed partial class AuditAnchorTests
     private CheckpointTrust Trust() => new(NodeName, _pki.Ca);
 
     private static AnchorHead AnchorAt(string[] lines, long seq) =>
-        new(seq, HashMember().Match(lines[seq - 1]).Groups["hash"].Value, "the coordinator");
+        new(seq, AuditLogForgery.Hash(lines[seq - 1]), "the coordinator");
 
     private static string Text(IEnumerable<string> lines) => string.Concat(lines.Select(l => l + "\n"));
-
-    /// <summary>
-    /// What a forger with write access but without the node's key does: edit line bodies, then recompute every
-    /// prev_hash and hash so the chain is consistent again (optionally renumbering seq).
-    /// </summary>
-    private static string[] Rechain(string[] lines, Func<long, string, string> edit, bool renumber = false)
-    {
-        var previous = AuditChain.Genesis;
-        var result = new string[lines.Length];
-        for (var i = 0; i < lines.Length; i++)
-        {
-            var body = lines[i][..HashMember().Match(lines[i]).Index] + "}";
-            var seq = long.Parse(SeqMember().Match(body).Groups["seq"].Value, System.Globalization.CultureInfo.InvariantCulture);
-            if (renumber)
-            {
-                seq = i + 1;
-                body = SeqMember().Replace(body, "{\"seq\":" + seq.ToString(System.Globalization.CultureInfo.InvariantCulture) + ",", 1);
-            }
-
-            body = PrevHashMember().Replace(edit(seq, body), $"\"prev_hash\":\"{previous}\"");
-            previous = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(body)));
-            result[i] = body[..^1] + ",\"hash\":\"" + previous + "\"}";
-        }
-
-        return result;
-    }
-
-    [GeneratedRegex("""\,"hash":"(?<hash>[0-9a-f]{64})"\}$""")]
-    private static partial Regex HashMember();
-
-    [GeneratedRegex("""^\{"seq":(?<seq>[0-9]+),""")]
-    private static partial Regex SeqMember();
-
-    [GeneratedRegex(@"""prev_hash"":""[0-9a-f]{64}""")]
-    private static partial Regex PrevHashMember();
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
 
@@ -6,7 +7,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// <summary><c>health</c> as the kubelet runs it: a status file, a clock, an exit code and one line.</summary>
 public sealed class HealthCommandTests : ScratchTests
 {
-    private static readonly DateTimeOffset Now = ManualTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset Now = TestClock.DefaultStart;
 
     private string _configPath = null!;
     private string _statusPath = null!;
@@ -130,7 +131,7 @@ public sealed class HealthCommandTests : ScratchTests
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(["health", "--config", _configPath, .. options], output, error, new ManualTimeProvider(Now));
+        var code = await NodeAgentCli.InvokeAsync(["health", "--config", _configPath, .. options], output, error, new FakeTimeProvider(Now));
         return (code, output.ToString(), error.ToString());
     }
 }

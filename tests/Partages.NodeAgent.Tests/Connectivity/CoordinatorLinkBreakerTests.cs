@@ -14,7 +14,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_LinkFailsTheConfiguredNumberOfTimes_OpensAndTheNextCallFailsWithoutDialling()
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 3);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
         for (var i = 0; i < 3; i++)
         {
             await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
@@ -35,7 +35,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_FewerFailuresThanConfigured_StaysClosed()
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 3);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
 
@@ -47,7 +47,7 @@ public sealed class CoordinatorLinkBreakerTests
     [TestCase(StatusCode.Unauthenticated)]
     public async Task Execute_CoordinatorAnswersWithARefusal_DoesNotCountAsALinkFailure(StatusCode status)
     {
-        var breaker = NewBreaker(new ManualTimeProvider(), failures: 2);
+        var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 2);
         for (var i = 0; i < 5; i++)
         {
             await FailingCall(breaker.Pipeline, new RpcException(new Status(status, "refused"))).Should().ThrowAsync<RpcException>();
@@ -59,7 +59,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_BreakElapsedAndTheTrialSucceeds_ClosesAgain()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
@@ -76,7 +76,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_TrialFailsAfterTheBreak_OpensForAnotherBreak()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
         await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Health;
 
 namespace Partages.NodeAgent.Tests.Health;
@@ -6,15 +7,15 @@ namespace Partages.NodeAgent.Tests.Health;
 /// <summary>The status file writer on its own, on a hand-moved clock.</summary>
 public sealed class AgentStatusTests : ScratchTests
 {
-    private static readonly DateTimeOffset T0 = ManualTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset T0 = TestClock.DefaultStart;
 
-    private ManualTimeProvider _clock = null!;
+    private FakeTimeProvider _clock = null!;
     private RecordingLoggerProvider _logs = null!;
 
     [SetUp]
     public void Create()
     {
-        _clock = new ManualTimeProvider(T0);
+        _clock = new FakeTimeProvider(T0);
         _logs = new RecordingLoggerProvider();
     }
 

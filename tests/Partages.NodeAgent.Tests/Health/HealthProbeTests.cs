@@ -5,7 +5,7 @@ namespace Partages.NodeAgent.Tests.Health;
 /// <summary>The probe's verdicts: what Kubernetes restarts (liveness) and what it shows NOT READY (readiness).</summary>
 public sealed class HealthProbeTests
 {
-    private static readonly DateTimeOffset Now = ManualTimeProvider.DefaultStart;
+    private static readonly DateTimeOffset Now = TestClock.DefaultStart;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     [Test]

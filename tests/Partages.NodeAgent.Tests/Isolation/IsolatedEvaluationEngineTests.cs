@@ -18,7 +18,7 @@ public sealed class IsolatedEvaluationEngineTests : WorkerProcessTests
     public async Task EvaluateAsync_NormalModel_ReturnsTheInProcessEnginesResult()
     {
         var job = IsolationTestModel.WriteJob(Scratch.Path, GraphBehaviour.Normal);
-        var progress = new RecordingProgress();
+        var progress = new RecordingProgress<EvaluationProgress>();
 
         var isolated = await Engine(GenerousTimeout).EvaluateAsync(job, progress, CancellationToken.None);
         var inProcess = await new EvaluationEngine(new EvaluationEngineOptions()).EvaluateAsync(job, null, CancellationToken.None);
@@ -102,28 +102,4 @@ public sealed class IsolatedEvaluationEngineTests : WorkerProcessTests
     }
 
     private IsolatedEvaluationEngine Engine(TimeSpan timeout) => Engine(new EvaluationEngineOptions(), runTimeout: timeout);
-
-    private sealed class RecordingProgress : IProgress<EvaluationProgress>
-    {
-        private readonly List<EvaluationProgress> _reports = [];
-
-        public IReadOnlyList<EvaluationProgress> Reports
-        {
-            get
-            {
-                lock (_reports)
-                {
-                    return [.. _reports];
-                }
-            }
-        }
-
-        public void Report(EvaluationProgress value)
-        {
-            lock (_reports)
-            {
-                _reports.Add(value);
-            }
-        }
-    }
 }

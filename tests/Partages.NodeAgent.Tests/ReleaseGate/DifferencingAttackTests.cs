@@ -73,7 +73,7 @@ public sealed class DifferencingAttackTests
     [Test]
     public void Ledger_AfterTheTwoReleases_ShowsTheEpsilonTheBoundUses()
     {
-        using var directory = new Infrastructure.TestDirectory();
+        using var directory = new TestDirectory();
         var accountant = new PrivacyAccountant(directory.Path, TimeProvider.System);
 
         accountant.ChargeRelease("twenty-reports", "run-planted", s_privacy.RhoPerRelease, s_privacy.EpsilonBudget, Delta);

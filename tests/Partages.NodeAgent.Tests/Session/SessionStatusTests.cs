@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
 
@@ -83,7 +84,7 @@ public sealed class SessionStatusTests : FakeCoordinatorFixture
     [Test]
     public async Task CoordinatorDown_ClockMovesOneHeartbeat_StatusRefreshedWithoutAnotherAttempt()
     {
-        var clock = new ManualTimeProvider();
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
         Coordinator.RefuseSessions = true;
         await using var node = await NodeUnderTest.StartAsync(
             Coordinator,
@@ -99,12 +100,12 @@ public sealed class SessionStatusTests : FakeCoordinatorFixture
 
         var down = await node.StatusAsync(s => s.State == AgentState.Disconnected);
         clock.Advance(TimeSpan.FromMilliseconds(200));
-        var refreshed = await node.StatusAsync(s => s.UpdatedAt == ManualTimeProvider.DefaultStart.AddMilliseconds(200));
+        var refreshed = await node.StatusAsync(s => s.UpdatedAt == TestClock.DefaultStart.AddMilliseconds(200));
 
-        down.Since.Should().Be(ManualTimeProvider.DefaultStart);
-        down.UpdatedAt.Should().Be(ManualTimeProvider.DefaultStart);
+        down.Since.Should().Be(TestClock.DefaultStart);
+        down.UpdatedAt.Should().Be(TestClock.DefaultStart);
         refreshed.State.Should().Be(AgentState.Disconnected);
-        refreshed.Since.Should().Be(ManualTimeProvider.DefaultStart);
+        refreshed.Since.Should().Be(TestClock.DefaultStart);
         Coordinator.RefusedSessions.Should().Be(1, "the write came from the steady timer, not from a reconnect attempt");
         HealthProbe.Evaluate(refreshed, HealthMode.Liveness, HealthProbe.MinimumMaxAge, clock.GetUtcNow()).Healthy.Should().BeTrue();
     }

@@ -12,16 +12,16 @@ internal static class ReleaseBuild
 
     private static readonly Lazy<Task<string>> NodeAgent = new(BuildNodeAgentAsync);
 
-    public static string OutputDirectory => Repository.PathOf("artifacts", "release-docs-test");
+    public static string OutputDirectory => RepositoryFiles.PathOf("artifacts", "release-docs-test");
 
     /// <summary>The folder holding the .deb and SHA256SUMS.</summary>
     public static Task<string> NodeAgentAsync() => NodeAgent.Value;
 
     private static async Task<string> BuildNodeAgentAsync()
     {
-        var script = $"'{Repository.PathOf("tools", "release", "build-release.sh")}' --only node-agent --reuse --output '{OutputDirectory}'";
+        var script = $"'{RepositoryFiles.PathOf("tools", "release", "build-release.sh")}' --only node-agent --reuse --output '{OutputDirectory}'";
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var result = await Shell.RunAsync(script, Repository.Root, null, BuildTimeout, CancellationToken.None).ConfigureAwait(false);
+        var result = await Shell.RunAsync(script, RepositoryFiles.Root, null, BuildTimeout, CancellationToken.None).ConfigureAwait(false);
         if (result.ExitCode != 0)
         {
             throw new InvalidOperationException($"build-release.sh failed (exit {result.ExitCode}):\n{result.Output}");

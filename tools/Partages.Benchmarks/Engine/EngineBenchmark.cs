@@ -1,11 +1,7 @@
-using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Partages.Benchmarks.Engine.Corpus;
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Benchmarks.Engine.Model;
-using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
 namespace Partages.Benchmarks.Engine;
@@ -57,9 +53,8 @@ internal static class EngineBenchmark
         }
 
         var resultsPath = Path.Combine(settings.WorkDirectory, settings.Rounds > 0 ? "engine-benchmark.json" : "engine-memory.json");
-        await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
         output.WriteLine();
-        output.WriteLine($"figures also in {resultsPath}");
+        await FiguresFile.WriteAsync(resultsPath, summary, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<EngineBenchmarkSummary> MeasureThroughputAsync(

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Benchmarks.Engine.Model;
 
 namespace Partages.Benchmarks.Engine;
@@ -34,15 +33,9 @@ internal static class EngineBenchmarkCommand
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
                 CarrierPath = parse.GetValue(minilm) ?? MiniLmCarrier.DefaultAssemblyPath ?? "",
             };
-            var errors = settings.Validate();
-            if (errors.Count > 0)
+            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
             {
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
-                }
-
-                return 2;
+                return SettingsErrors.ExitCode;
             }
 
             await (settings.Corpus == EngineBenchmarkSettings.MixedCorpus

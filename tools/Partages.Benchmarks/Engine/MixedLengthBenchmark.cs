@@ -1,9 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
 using Partages.Benchmarks.Engine.Corpus;
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Benchmarks.Engine.Model;
-using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
 namespace Partages.Benchmarks.Engine;
@@ -95,8 +91,7 @@ internal static class MixedLengthBenchmark
 
         var summary = new { Reports = documents.Count, settings.Rounds, settings.Threads, Sides, Medians = medians, EngineOverReadingOrder = ratioReading, EngineOverByLength = ratioLimit, Probe = probe };
         var resultsPath = Path.Combine(settings.WorkDirectory, "engine-mixed-benchmark.json");
-        await File.WriteAllTextAsync(resultsPath, JsonSerializer.Serialize(summary, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
-        output.WriteLine($"figures also in {resultsPath}");
+        await FiguresFile.WriteAsync(resultsPath, summary, output, cancellationToken).ConfigureAwait(false);
     }
 
     private static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)

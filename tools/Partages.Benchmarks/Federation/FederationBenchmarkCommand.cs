@@ -35,15 +35,9 @@ internal static class FederationBenchmarkCommand
                 Stop = parse.GetValue(stop),
                 StepTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
             };
-            var errors = settings.Validate();
-            if (errors.Count > 0)
+            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
             {
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
-                }
-
-                return 2;
+                return SettingsErrors.ExitCode;
             }
 
             try

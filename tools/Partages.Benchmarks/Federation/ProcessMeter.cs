@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Partages.Benchmarks.Federation;
 
 /// <summary>One reading of a process's counters from <c>/proc</c>.</summary>

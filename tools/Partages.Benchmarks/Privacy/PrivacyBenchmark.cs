@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json;
 using Partages.Benchmarks.Engine;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Specs;
@@ -46,9 +44,8 @@ internal static class PrivacyBenchmark
         }
 
         var path = Path.Combine(settings.WorkDirectory, "privacy-benchmark.json");
-        await File.WriteAllTextAsync(path, JsonSerializer.Serialize(results, new JsonSerializerOptions { WriteIndented = true }), cancellationToken).ConfigureAwait(false);
         output.WriteLine();
-        output.WriteLine($"figures also in {path}");
+        await FiguresFile.WriteAsync(path, results, output, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>One dataset: exact results from the engine, then the releases; printed as it ends.</summary>

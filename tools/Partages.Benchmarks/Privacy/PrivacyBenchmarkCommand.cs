@@ -34,15 +34,9 @@ internal static class PrivacyBenchmarkCommand
                 AssetsDirectory = Path.GetFullPath(parse.GetValue(assetsDir)!),
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
             };
-            var errors = settings.Validate();
-            if (errors.Count > 0)
+            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
             {
-                foreach (var error in errors)
-                {
-                    await Console.Error.WriteLineAsync(error).ConfigureAwait(false);
-                }
-
-                return 2;
+                return SettingsErrors.ExitCode;
             }
 
             await PrivacyBenchmark.RunAsync(settings, Console.Out, cancellationToken).ConfigureAwait(false);

@@ -1,8 +1,5 @@
-using System.Globalization;
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
-using Partages.ModelKit.Synthetic;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
 

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace Partages.Benchmarks.Privacy;
 
 /// <summary>Prints one dataset's figures as the Markdown tables docs/benchmarks.md quotes.</summary>

@@ -1,4 +1,3 @@
-using Partages.ModelKit.Synthetic;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.Benchmarks.Privacy;

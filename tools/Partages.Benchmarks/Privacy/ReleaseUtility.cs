@@ -1,4 +1,3 @@
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Policy;

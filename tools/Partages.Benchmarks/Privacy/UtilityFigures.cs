@@ -1,5 +1,3 @@
-using Partages.Benchmarks.Engine.Measurement;
-
 namespace Partages.Benchmarks.Privacy;
 
 /// <summary>One release's figure as printed: <see cref="Estimate"/> null means "not estimable" (and the interval is null too).</summary>

@@ -2,11 +2,9 @@ using System.Net.Security;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.Demo.Federation;
 

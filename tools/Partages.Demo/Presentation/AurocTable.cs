@@ -1,6 +1,5 @@
 using System.Globalization;
 using Partages.Evaluation.Results;
-using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Demo.Presentation;

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.ModelKit.Bundles;
 

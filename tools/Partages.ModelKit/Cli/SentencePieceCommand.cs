@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.SentencePiece;
 

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography;
 using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.ModelKit.Cli;
 

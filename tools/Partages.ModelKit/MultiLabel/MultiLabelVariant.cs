@@ -1,9 +1,7 @@
 using System.IO.Compression;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.ModelKit.MultiLabel;
 

@@ -2,7 +2,6 @@ using Microsoft.ML.Tokenizers;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
 using Partages.ModelKit.Synthetic;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Ner;
 

@@ -1,10 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Synthetic;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Ner;
 

@@ -87,16 +87,4 @@ public static class TaggerGraph
         proto.MetadataProps.Add(new StringStringEntryProto { Key = "labels", Value = string.Join(",", tags) });
         return proto.ToByteArray();
     }
-
-    private static AttributeProto Int(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static NodeProto Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = opType, Name = output + "_" + opType };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
 }

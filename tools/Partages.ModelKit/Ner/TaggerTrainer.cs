@@ -1,6 +1,3 @@
-using Partages.ModelKit.Determinism;
-using Partages.ModelKit.Training;
-
 namespace Partages.ModelKit.Ner;
 
 public sealed record TaggerOptions
@@ -23,10 +20,6 @@ public sealed record TaggerOptions
 /// </summary>
 public static class TaggerTrainer
 {
-    private const float Beta1 = 0.9f;
-    private const float Beta2 = 0.999f;
-    private const float Epsilon = 1e-8f;
-
     public static (WindowTagger Model, IReadOnlyList<double> EpochLosses) Train(
         IReadOnlyList<TaggedWindow> windows,
         int vocabularySize,
@@ -40,10 +33,9 @@ public static class TaggerTrainer
         var model = new WindowTagger(vocabularySize, options.Dimension, options.Radius, options.Hidden, tags);
         Initialise(model, random);
 
-        float[][] parameters = [model.Embedding, model.Weight1, model.Bias1, model.Weight2, model.Bias2];
-        var gradients = parameters.Select(p => new float[p.Length]).ToArray();
-        var firstMoments = parameters.Select(p => new float[p.Length]).ToArray();
-        var secondMoments = parameters.Select(p => new float[p.Length]).ToArray();
+        // No decay on biases: they only shift the tag priors.
+        var optimiser = new AdamW([model.Embedding, model.Weight1, model.Bias1, model.Weight2, model.Bias2], options.LearningRate, options.WeightDecay, model.Bias1, model.Bias2);
+        var gradients = optimiser.Gradients;
         var (gE, gW1, gB1, gW2, gB2) = (gradients[0], gradients[1], gradients[2], gradients[3], gradients[4]);
 
         var features = new float[model.Features];
@@ -53,7 +45,6 @@ public static class TaggerTrainer
         var featureGradient = new float[model.Features];
         var order = Enumerable.Range(0, windows.Count).ToArray();
         var losses = new List<double>();
-        double beta1Power = 1, beta2Power = 1;
 
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
@@ -64,10 +55,7 @@ public static class TaggerTrainer
             for (var start = 0; start < order.Length; start += options.BatchSize)
             {
                 var end = Math.Min(start + options.BatchSize, order.Length);
-                foreach (var gradient in gradients)
-                {
-                    Array.Clear(gradient);
-                }
+                optimiser.ClearGradients();
 
                 var positions = 0;
                 for (var i = start; i < end; i++)
@@ -155,16 +143,7 @@ public static class TaggerTrainer
                     }
                 }
 
-                beta1Power *= Beta1;
-                beta2Power *= Beta2;
-                var stepSize = (float)(options.LearningRate / (1 - beta1Power));
-                var secondCorrection = (float)(1 - beta2Power);
-                for (var p = 0; p < parameters.Length; p++)
-                {
-                    // No decay on biases: they only shift the tag priors.
-                    var decay = parameters[p] == model.Bias1 || parameters[p] == model.Bias2 ? 0f : options.LearningRate * options.WeightDecay;
-                    AdamStep(parameters[p], gradients[p], firstMoments[p], secondMoments[p], stepSize, secondCorrection, decay);
-                }
+                optimiser.Step();
             }
 
             losses.Add(epochPositions == 0 ? 0 : epochLoss / epochPositions);
@@ -175,34 +154,8 @@ public static class TaggerTrainer
 
     private static void Initialise(WindowTagger model, DeterministicRandom random)
     {
-        for (var i = 0; i < model.Embedding.Length; i++)
-        {
-            model.Embedding[i] = random.NextSymmetric(0.1f);
-        }
-
-        // Glorot-uniform limits, in double: Math.Sqrt is exact.
-        var limit1 = (float)Math.Sqrt(6.0 / (model.Features + model.Hidden));
-        for (var i = 0; i < model.Weight1.Length; i++)
-        {
-            model.Weight1[i] = random.NextSymmetric(limit1);
-        }
-
-        var limit2 = (float)Math.Sqrt(6.0 / (model.Hidden + model.Tags));
-        for (var i = 0; i < model.Weight2.Length; i++)
-        {
-            model.Weight2[i] = random.NextSymmetric(limit2);
-        }
-    }
-
-    private static void AdamStep(float[] parameter, float[] gradient, float[] m, float[] v, float stepSize, float secondCorrection, float decay)
-    {
-        for (var i = 0; i < parameter.Length; i++)
-        {
-            var g = gradient[i];
-            m[i] = Beta1 * m[i] + (1 - Beta1) * g;
-            v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
-            var denominator = MathF.Sqrt(v[i] / secondCorrection) + Epsilon;
-            parameter[i] -= stepSize * m[i] / denominator + decay * parameter[i];
-        }
+        AdamW.InitialiseUniform(model.Embedding, 0.1f, random);
+        AdamW.InitialiseGlorot(model.Weight1, model.Features, model.Hidden, random);
+        AdamW.InitialiseGlorot(model.Weight2, model.Hidden, model.Tags, random);
     }
 }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using Google.Protobuf;
 using Onnx;
 using static Partages.ModelKit.Onnx.OnnxProtos;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Onnx;
 
@@ -118,17 +117,5 @@ public static class ClassifierGraph
         {
             destination[i] = BinaryPrimitives.ReadSingleLittleEndian(raw[(i * sizeof(float))..]);
         }
-    }
-
-    private static AttributeProto KeepDims(long value) =>
-        new() { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static NodeProto Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = opType, Name = output + "_" + opType };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        return node;
     }
 }

@@ -4,7 +4,7 @@ using Onnx;
 
 namespace Partages.ModelKit.Onnx;
 
-/// <summary>The small ONNX protobuf builders both graph writers (classifier, NER tagger) use.</summary>
+/// <summary>The small ONNX protobuf builders the graph writers (classifier, NER tagger, the engine benchmark's head) use.</summary>
 internal static class OnnxProtos
 {
     public static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
@@ -43,4 +43,20 @@ internal static class OnnxProtos
         tensor.Int64Data.AddRange(values);
         return tensor;
     }
+
+    /// <summary>A node named after its output, so that ONNX Runtime's errors point at the tensor it failed on.</summary>
+    public static NodeProto Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
+    {
+        var node = new NodeProto { OpType = opType, Name = output + "_" + opType };
+        node.Input.AddRange(inputs);
+        node.Output.Add(output);
+        node.Attribute.AddRange(attributes);
+        return node;
+    }
+
+    public static AttributeProto Int(string name, long value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>The <c>keepdims</c> attribute of the Reduce operators.</summary>
+    public static AttributeProto KeepDims(long value) => Int("keepdims", value);
 }

@@ -1,5 +1,4 @@
 using Microsoft.ML.OnnxRuntime;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.Onnx;
 

@@ -1,6 +1,3 @@
-using System.Globalization;
-using System.Text;
-
 namespace Partages.ModelKit.SentencePiece;
 
 /// <summary>How many pieces to learn and how long they may be.</summary>

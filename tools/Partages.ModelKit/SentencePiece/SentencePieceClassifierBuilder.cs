@@ -1,8 +1,6 @@
-using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.Onnx;
 using Partages.ModelKit.Synthetic;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.SentencePiece;
 

@@ -1,5 +1,4 @@
 using Microsoft.ML.Tokenizers;
-using Partages.ModelKit.Training;
 
 namespace Partages.ModelKit.SentencePiece;
 

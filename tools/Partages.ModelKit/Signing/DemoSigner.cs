@@ -1,8 +1,5 @@
-using System.Globalization;
 using System.Security.Cryptography;
-using System.Text;
 using Partages.Evaluation;
-using Partages.Evaluation.Bundles;
 
 namespace Partages.ModelKit.Signing;
 

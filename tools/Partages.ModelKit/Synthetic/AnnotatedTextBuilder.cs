@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Partages.ModelKit.Synthetic;
 
 /// <summary>Builds a text and the offsets of the entities written into it, so spans are exact by construction.</summary>

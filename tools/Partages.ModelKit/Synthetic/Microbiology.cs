@@ -1,5 +1,3 @@
-using Partages.ModelKit.Determinism;
-
 namespace Partages.ModelKit.Synthetic;
 
 internal enum OrganismFamily

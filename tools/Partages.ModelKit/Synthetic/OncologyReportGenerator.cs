@@ -1,6 +1,3 @@
-using System.Globalization;
-using Partages.ModelKit.Determinism;
-
 namespace Partages.ModelKit.Synthetic;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Partages.ModelKit.Determinism;
-
 namespace Partages.ModelKit.Training;
 
 public sealed record TrainerOptions
@@ -22,10 +20,6 @@ public sealed record TrainingHistory(IReadOnlyList<double> EpochLosses);
 /// </summary>
 public static class ClassifierTrainer
 {
-    private const float Beta1 = 0.9f;
-    private const float Beta2 = 0.999f;
-    private const float Epsilon = 1e-8f;
-
     public static (EmbeddingBagClassifier Model, TrainingHistory History) Train(
         EncodedBatch data,
         IReadOnlyList<int> labels,
@@ -46,19 +40,15 @@ public static class ClassifierTrainer
         var model = new EmbeddingBagClassifier(vocabularySize, options.Dimension, classCount);
         Initialise(model, random);
 
-        var parameters = new[] { model.Embedding, model.Weight, model.Bias };
-        var gradients = parameters.Select(p => new float[p.Length]).ToArray();
-        var (embeddingGradient, weightGradient, biasGradient) = (gradients[0], gradients[1], gradients[2]);
-        var firstMoments = parameters.Select(p => new float[p.Length]).ToArray();
-        var secondMoments = parameters.Select(p => new float[p.Length]).ToArray();
+        // No decay on the bias: it only shifts the class priors.
+        var optimiser = new AdamW([model.Embedding, model.Weight, model.Bias], options.LearningRate, options.WeightDecay, model.Bias);
+        var (embeddingGradient, weightGradient, biasGradient) = (optimiser.Gradients[0], optimiser.Gradients[1], optimiser.Gradients[2]);
 
         var order = Enumerable.Range(0, data.BatchSize).ToArray();
         var pooled = new float[options.Dimension];
         var logits = new float[classCount];
         var pooledGradient = new float[options.Dimension];
         var losses = new List<double>();
-        // Powers of the betas by repeated products rather than Math.Pow, which the C library computes.
-        double beta1Power = 1, beta2Power = 1;
 
         for (var epoch = 0; epoch < options.Epochs; epoch++)
         {
@@ -68,10 +58,7 @@ public static class ClassifierTrainer
             {
                 var end = Math.Min(start + options.BatchSize, order.Length);
                 var scale = 1f / (end - start);
-                foreach (var gradient in gradients)
-                {
-                    Array.Clear(gradient);
-                }
+                optimiser.ClearGradients();
 
                 for (var i = start; i < end; i++)
                 {
@@ -120,16 +107,7 @@ public static class ClassifierTrainer
                     }
                 }
 
-                beta1Power *= Beta1;
-                beta2Power *= Beta2;
-                var stepSize = (float)(options.LearningRate / (1 - beta1Power));
-                var secondCorrection = (float)(1 - beta2Power);
-                for (var p = 0; p < parameters.Length; p++)
-                {
-                    // No decay on the bias: it only shifts the class priors.
-                    var decay = parameters[p] == model.Bias ? 0f : options.LearningRate * options.WeightDecay;
-                    AdamStep(parameters[p], gradients[p], firstMoments[p], secondMoments[p], stepSize, secondCorrection, decay);
-                }
+                optimiser.Step();
             }
 
             losses.Add(MeanLoss(model, data, labels));
@@ -153,29 +131,8 @@ public static class ClassifierTrainer
 
     private static void Initialise(EmbeddingBagClassifier model, DeterministicRandom random)
     {
-        for (var i = 0; i < model.Embedding.Length; i++)
-        {
-            model.Embedding[i] = random.NextSymmetric(0.1f);
-        }
-
-        // Glorot-uniform limit sqrt(6 / (fan_in + fan_out)), computed in double: Math.Sqrt is exact.
-        var limit = (float)Math.Sqrt(6.0 / (model.Dimension + model.ClassCount));
-        for (var i = 0; i < model.Weight.Length; i++)
-        {
-            model.Weight[i] = random.NextSymmetric(limit);
-        }
-    }
-
-    private static void AdamStep(float[] parameter, float[] gradient, float[] m, float[] v, float stepSize, float secondCorrection, float decay)
-    {
-        for (var i = 0; i < parameter.Length; i++)
-        {
-            var g = gradient[i];
-            m[i] = Beta1 * m[i] + (1 - Beta1) * g;
-            v[i] = Beta2 * v[i] + (1 - Beta2) * g * g;
-            var denominator = MathF.Sqrt(v[i] / secondCorrection) + Epsilon;
-            parameter[i] -= stepSize * m[i] / denominator + decay * parameter[i];
-        }
+        AdamW.InitialiseUniform(model.Embedding, 0.1f, random);
+        AdamW.InitialiseGlorot(model.Weight, model.Dimension, model.ClassCount, random);
     }
 
     internal static void Softmax(Span<float> logits)

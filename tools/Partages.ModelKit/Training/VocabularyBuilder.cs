@@ -1,4 +1,3 @@
-using System.Text;
 using Microsoft.ML.Tokenizers;
 using Partages.Evaluation.Tokenization;
 

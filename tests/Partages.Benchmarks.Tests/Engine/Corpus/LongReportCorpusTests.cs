@@ -1,22 +1,11 @@
-using Partages.Benchmarks.Engine.Corpus;
-using Partages.ModelKit.Synthetic;
-
 namespace Partages.Benchmarks.Tests.Engine.Corpus;
 
-public sealed class LongReportCorpusTests
+public sealed class LongReportCorpusTests : TestDirectoryPerTest
 {
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("partages-corpus-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public async Task WriteAsync_TwoBlocks_EveryReportHas200To400WordsAndABinaryLabel()
     {
-        var path = Path.Combine(_directory, "reports.jsonl");
+        var path = Scratch.Combine("reports.jsonl");
         var count = LongReportCorpus.BlockSize + 10;
 
         var statistics = await LongReportCorpus.WriteAsync(path, count, seed: 11, "test", CancellationToken.None);
@@ -34,9 +23,9 @@ public sealed class LongReportCorpusTests
     [Test]
     public async Task WriteAsync_SameSeed_SameBytes_OtherSeed_OtherBytes()
     {
-        var first = Path.Combine(_directory, "first.jsonl");
-        var second = Path.Combine(_directory, "second.jsonl");
-        var other = Path.Combine(_directory, "other.jsonl");
+        var first = Scratch.Combine("first.jsonl");
+        var second = Scratch.Combine("second.jsonl");
+        var other = Scratch.Combine("other.jsonl");
 
         await LongReportCorpus.WriteAsync(first, 40, seed: 5, "test", CancellationToken.None);
         await LongReportCorpus.WriteAsync(second, 40, seed: 5, "test", CancellationToken.None);

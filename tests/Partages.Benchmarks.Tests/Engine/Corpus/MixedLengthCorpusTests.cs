@@ -1,19 +1,9 @@
-using Partages.Benchmarks.Engine.Corpus;
 using Partages.ModelKit.Determinism;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.Benchmarks.Tests.Engine.Corpus;
 
-public sealed class MixedLengthCorpusTests
+public sealed class MixedLengthCorpusTests : TestDirectoryPerTest
 {
-    private string _directory = "";
-
-    [SetUp]
-    public void CreateDirectory() => _directory = Directory.CreateTempSubdirectory("partages-mixed-").FullName;
-
-    [TearDown]
-    public void DeleteDirectory() => Directory.Delete(_directory, recursive: true);
-
     [Test]
     public void DrawWords_ManyDraws_LogNormalShapeWithinTheClip()
     {
@@ -29,8 +19,8 @@ public sealed class MixedLengthCorpusTests
     [Test]
     public async Task WriteAsync_TwoBlocks_ReportsOfMixedLengthsSameBytesForTheSameSeed()
     {
-        var first = Path.Combine(_directory, "first.jsonl");
-        var second = Path.Combine(_directory, "second.jsonl");
+        var first = Scratch.Combine("first.jsonl");
+        var second = Scratch.Combine("second.jsonl");
 
         await MixedLengthCorpus.WriteAsync(first, LongReportCorpus.BlockSize + 50, seed: 9, CancellationToken.None);
         await MixedLengthCorpus.WriteAsync(second, LongReportCorpus.BlockSize + 50, seed: 9, CancellationToken.None);

@@ -1,7 +1,6 @@
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Onnx;
-using Partages.Benchmarks.Engine.Model;
 
 namespace Partages.Benchmarks.Tests.Engine.Model;
 

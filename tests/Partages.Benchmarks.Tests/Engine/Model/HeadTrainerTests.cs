@@ -1,5 +1,3 @@
-using Partages.Benchmarks.Engine.Model;
-
 namespace Partages.Benchmarks.Tests.Engine.Model;
 
 public sealed class HeadTrainerTests

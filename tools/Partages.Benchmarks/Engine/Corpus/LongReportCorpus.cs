@@ -1,7 +1,5 @@
-using System.Globalization;
 using System.Text;
 using Partages.ModelKit.Determinism;
-using Partages.ModelKit.Synthetic;
 
 namespace Partages.Benchmarks.Engine.Corpus;
 

@@ -1,10 +1,8 @@
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Partages.Benchmarks.Engine.Corpus;
-using Partages.Benchmarks.Engine.Measurement;
 using Partages.Evaluation.Bundles;
 using Partages.ModelKit.Bundles;
-using Partages.ModelKit.Synthetic;
 using Partages.ModelKit.Training;
 
 namespace Partages.Benchmarks.Engine.Model;

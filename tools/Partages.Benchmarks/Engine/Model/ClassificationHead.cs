@@ -147,17 +147,5 @@ internal static class ClassificationHead
         graph.ValueInfo.AddRange(values);
     }
 
-    private static AttributeProto KeepDims(long value) =>
-        new() { Name = "keepdims", Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static NodeProto Node(string opType, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = opType, Name = output + "_" + opType };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
-
     public static byte[] Serialize(ModelProto model) => model.ToByteArray();
 }

@@ -1,14 +1,14 @@
-namespace Partages.NodeAgent.Engine.Tests.Infrastructure;
+namespace Partages.Testing;
 
 /// <summary>
 /// Records progress synchronously on the reporting thread (unlike <see cref="Progress{T}"/>, which posts), so a
 /// test can act at an exact point of a run, such as cancelling right after the first batch, without sleeping.
 /// </summary>
-internal sealed class RecordingProgress(Action<EvaluationProgress>? onReport = null) : IProgress<EvaluationProgress>
+public sealed class RecordingProgress<T>(Action<T>? onReport = null) : IProgress<T>
 {
-    private readonly List<EvaluationProgress> _reports = [];
+    private readonly List<T> _reports = [];
 
-    public IReadOnlyList<EvaluationProgress> Reports
+    public IReadOnlyList<T> Reports
     {
         get
         {
@@ -19,7 +19,7 @@ internal sealed class RecordingProgress(Action<EvaluationProgress>? onReport = n
         }
     }
 
-    public void Report(EvaluationProgress value)
+    public void Report(T value)
     {
         lock (_reports)
         {

@@ -1,8 +1,9 @@
-namespace Partages.Packaging.Tests.Infrastructure;
+namespace Partages.Testing;
 
-/// <summary>Files of the repository these tests read: found upward from the test assembly, by the solution file.</summary>
-internal static class Repository
+/// <summary>The repository's own files (example configuration, eval specs, sources, scripts), for tests that read them.</summary>
+public static class RepositoryFiles
 {
+    /// <summary>The folder holding <c>Partages.sln</c>, found upward from the test assembly (built under artifacts/bin).</summary>
     public static string Root { get; } = FindRoot();
 
     public static string PathOf(params string[] parts) => Path.Combine([Root, .. parts]);

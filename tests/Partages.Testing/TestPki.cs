@@ -1,11 +1,14 @@
 using System.Net;
+using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using Partages.NodeAgent.Enrollment;
 
-namespace Partages.NodeAgent.Tests.Infrastructure;
+namespace Partages.Testing;
 
-/// <summary>A self-made CA with a loopback server certificate, like the coordinator's <c>pki/</c>, made fresh per test fixture.</summary>
+/// <summary>
+/// A self-made CA with a loopback server certificate, like the coordinator's <c>pki/</c>, made fresh per fixture; and, as
+/// static helpers, what a node does on its side of enrollment (key + CSR) and how it trusts the coordinator afterwards.
+/// </summary>
 public sealed class TestPki : IDisposable
 {
     private const string ServerAuthOid = "1.3.6.1.5.5.7.3.1";
@@ -13,7 +16,7 @@ public sealed class TestPki : IDisposable
 
     public TestPki(string name = "Test coordinator CA")
     {
-        using var caKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var caKey = NewKey();
         var request = new CertificateRequest($"CN={name}", caKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
@@ -29,9 +32,41 @@ public sealed class TestPki : IDisposable
     /// <summary>SAN 127.0.0.1 / localhost / ::1, serverAuth, with its private key.</summary>
     public X509Certificate2 ServerCertificate { get; }
 
-    public string Pin => CaPin.Of(Ca);
-
     public string CaPem => Ca.ExportCertificatePem();
+
+    /// <summary>A fresh ECDSA P-256 key and its PKCS#10 request (PEM) with CN = the node name.</summary>
+    public static (ECDsa Key, string CsrPem) CreateCsr(string commonName)
+    {
+        var key = NewKey();
+        var request = new CertificateRequest($"CN={commonName}", key, HashAlgorithmName.SHA256);
+        return (key, request.CreateSigningRequestPem());
+    }
+
+    /// <summary>Joins an issued PEM certificate with its key, through PKCS#12, as TLS client code expects.</summary>
+    public static X509Certificate2 WithKey(string certificatePem, ECDsa key)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(certificatePem);
+        return WithKey(certificate, key);
+    }
+
+    /// <summary>A client certificate (clientAuth, CN = name) signed by a CA the coordinator has never seen.</summary>
+    public static X509Certificate2 ForeignClientCertificate(string commonName)
+    {
+        using var foreign = new TestPki("Somebody else's CA");
+        return foreign.IssueClientCertificate(commonName);
+    }
+
+    /// <summary>Trusts the server only if its certificate chains to the given CA (what a node does after enrollment).</summary>
+    public static RemoteCertificateValidationCallback TrustOnly(X509Certificate2 ca) => (_, certificate, _, errors) =>
+    {
+        if (certificate is null || (errors & ~SslPolicyErrors.RemoteCertificateChainErrors) != SslPolicyErrors.None)
+        {
+            return false;
+        }
+
+        using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+        return ChainsTo(ca, leaf);
+    };
 
     /// <summary>Signs a CSR as the coordinator does: CN from the CSR, clientAuth EKU.</summary>
     public X509Certificate2 SignCsr(string csrPem, TimeSpan? lifetime = null)
@@ -45,26 +80,18 @@ public sealed class TestPki : IDisposable
         return request.Create(Ca, now.AddMinutes(-5), now.Add(lifetime ?? TimeSpan.FromDays(365)), RandomSerial());
     }
 
-    /// <summary>Writes a complete, valid identity for <paramref name="nodeName"/> as <c>enroll</c> would.</summary>
-    public void WriteIdentity(string identityDirectory, string nodeName, TimeSpan? lifetime = null)
+    /// <summary>A client certificate (clientAuth, CN = name) issued by this CA, with its private key.</summary>
+    public X509Certificate2 IssueClientCertificate(string commonName, TimeSpan? lifetime = null)
     {
-        Directory.CreateDirectory(identityDirectory);
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        using var certificate = SignCsr(SigningRequest.CreatePem(key, nodeName), lifetime);
-        var files = new IdentityFiles(identityDirectory);
-        File.WriteAllText(files.KeyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(files.CertificatePath, certificate.ExportCertificatePem());
-        File.WriteAllText(files.CaCertificatePath, CaPem);
+        var (key, csrPem) = CreateCsr(commonName);
+        using (key)
+        {
+            using var issued = SignCsr(csrPem, lifetime);
+            return WithKey(issued, key);
+        }
     }
 
-    public bool IssuedClientCertificate(X509Certificate2 certificate)
-    {
-        using var chain = new X509Chain();
-        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(Ca);
-        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        return chain.Build(certificate);
-    }
+    public bool IssuedClientCertificate(X509Certificate2 certificate) => ChainsTo(Ca, certificate);
 
     public void Dispose()
     {
@@ -74,7 +101,7 @@ public sealed class TestPki : IDisposable
 
     private X509Certificate2 IssueServerCertificate()
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        using var key = NewKey();
         var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256);
         var san = new SubjectAlternativeNameBuilder();
         san.AddDnsName("localhost");
@@ -86,9 +113,26 @@ public sealed class TestPki : IDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ServerAuthOid)], false));
         var now = DateTimeOffset.UtcNow;
         using var issued = request.Create(Ca, now.AddDays(-1), now.AddYears(1), RandomSerial());
-        using var withKey = issued.CopyWithPrivateKey(key);
+        return WithKey(issued, key);
+    }
+
+    /// <summary>Through PKCS#12, as TLS code expects: a key attached by <c>CopyWithPrivateKey</c> alone is ephemeral on some platforms.</summary>
+    private static X509Certificate2 WithKey(X509Certificate2 certificate, ECDsa key)
+    {
+        using var withKey = certificate.CopyWithPrivateKey(key);
         return X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), null);
     }
+
+    private static bool ChainsTo(X509Certificate2 ca, X509Certificate2 certificate)
+    {
+        using var chain = new X509Chain();
+        chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+        return chain.Build(certificate);
+    }
+
+    private static ECDsa NewKey() => ECDsa.Create(ECCurve.NamedCurves.nistP256);
 
     private static byte[] RandomSerial() => RandomNumberGenerator.GetBytes(16);
 }
