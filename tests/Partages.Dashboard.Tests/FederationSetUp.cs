@@ -1,5 +1,3 @@
-using Partages.Dashboard.Tests.Infrastructure;
-
 namespace Partages.Dashboard.Tests;
 
 /// <summary>One federation and one browser for every test of the assembly (a set-up fixture applies to its namespace and below).</summary>

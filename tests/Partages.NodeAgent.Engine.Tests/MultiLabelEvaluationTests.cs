@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.NodeAgent.Engine.Metrics;
 
 namespace Partages.NodeAgent.Engine.Tests;

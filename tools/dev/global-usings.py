@@ -63,6 +63,14 @@ def inherited_usings(project: Path) -> set[str]:
     return names
 
 
+GLOBAL_USING = re.compile(r"^global\s+using\s+([A-Za-z_][\w.]*)\s*;\s*$", re.M)
+
+
+def global_usings(files: list[Path]) -> set[str]:
+    """Namespaces a file of the project already imports for all of them (`global using X;`)."""
+    return {name for f in files for name in GLOBAL_USING.findall(f.read_text(encoding="utf-8"))}
+
+
 def add_using_items(csproj: Path, namespaces: list[str], share: float, dry_run: bool) -> list[str]:
     text = csproj.read_text(encoding="utf-8")
     present = set(USING_ITEM.findall(text))
@@ -104,7 +112,7 @@ def process(project: Path, share: float, dry_run: bool) -> None:
     if not files:
         return
     counts = Counter(name for f in files for name in {n for _, n in leading_usings(f.read_text(encoding="utf-8"))})
-    already = IMPLICIT | inherited_usings(project) | set(USING_ITEM.findall(csprojs[0].read_text(encoding="utf-8")))
+    already = IMPLICIT | inherited_usings(project) | set(USING_ITEM.findall(csprojs[0].read_text(encoding="utf-8"))) | global_usings(files)
     common = sorted(n for n, c in counts.items() if c > share * len(files) and n not in already)
     added = add_using_items(csprojs[0], common, share, dry_run)
     removed = sum(remove_usings(f, set(common) | already, dry_run) for f in files)

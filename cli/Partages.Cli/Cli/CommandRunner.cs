@@ -1,6 +1,5 @@
 using System.Security.Authentication;
 using Grpc.Core;
-using Partages.Client;
 
 namespace Partages.Cli.Cli;
 

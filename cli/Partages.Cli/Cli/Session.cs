@@ -1,6 +1,5 @@
 using Grpc.Net.Client;
 using Partages.Cli.Profiles;
-using Partages.Client;
 
 namespace Partages.Cli.Cli;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Partages.Contracts.V1;
-using Partages.Client.Presentation;
-using Spectre.Console;
-
 namespace Partages.Cli.Commands;
 
 /// <summary><c>evaluations list [--limit N | --all]</c>: your evaluations (every evaluation for an admin or a viewer), newest first.</summary>

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Partages.Cli.Profiles;
-using Partages.Client;
 
 namespace Partages.Cli.Commands;
 

@@ -1,4 +1,3 @@
-using System.Globalization;
 using Partages.Cli.Signing;
 
 namespace Partages.Cli.Commands;

@@ -1,7 +1,3 @@
-using System.Globalization;
-using Partages.Client.Presentation;
-using Spectre.Console;
-
 namespace Partages.Cli.Commands;
 
 /// <summary><c>nodes list</c>: enrolled hospitals, whether they are connected, and the datasets they expose.</summary>

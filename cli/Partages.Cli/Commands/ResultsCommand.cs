@@ -1,4 +1,3 @@
-using Partages.Client.Presentation;
 using Partages.Evaluation.Results;
 
 namespace Partages.Cli.Commands;

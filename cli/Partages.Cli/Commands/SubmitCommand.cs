@@ -1,5 +1,4 @@
 using Partages.Cli.Signing;
-using Partages.Contracts.V1;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Specs;

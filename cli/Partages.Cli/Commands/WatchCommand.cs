@@ -1,7 +1,4 @@
 using Grpc.Core;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Cli.Commands;

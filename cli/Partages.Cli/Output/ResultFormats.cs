@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Partages.Client.Presentation;
 using Partages.Evaluation.Results;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 

@@ -1,8 +1,3 @@
-using System.Globalization;
-using Partages.Client;
-using Partages.Contracts.V1;
-using Partages.Client.Presentation;
-using Spectre.Console;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Cli.Output;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using Google.Protobuf;
-using Partages.Contracts.V1;
 using Partages.Evaluation.Bundles;
 
 namespace Partages.Cli.Signing;

@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Partages.Contracts;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Admin;
 

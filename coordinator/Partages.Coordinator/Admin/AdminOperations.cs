@@ -1,6 +1,4 @@
-using Microsoft.EntityFrameworkCore;
 using Partages.Contracts;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 using Partages.Evaluation;
 

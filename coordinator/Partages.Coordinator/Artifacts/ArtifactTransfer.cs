@@ -2,10 +2,8 @@ using System.Security.Cryptography;
 using Google.Protobuf;
 using Grpc.Core;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
 using Partages.Evaluation;
 

@@ -3,10 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
-using Microsoft.EntityFrameworkCore;
 using Partages.Contracts;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Audit;
 

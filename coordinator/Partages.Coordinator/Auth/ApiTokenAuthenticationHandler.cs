@@ -1,10 +1,8 @@
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 
 namespace Partages.Coordinator.Auth;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Authorization;
 using Partages.Coordinator.Api;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Auth;
 

@@ -2,8 +2,6 @@ using System.Security.Claims;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Certificate;
-using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 using Partages.Coordinator.Sessions;
 

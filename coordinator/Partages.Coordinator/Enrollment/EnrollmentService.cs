@@ -1,11 +1,8 @@
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 
 namespace Partages.Coordinator.Enrollment;

@@ -1,10 +1,8 @@
 using System.Collections.Concurrent;
 using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Api;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Evaluators;
 

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Evaluators;
 

@@ -1,10 +1,8 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Auth;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation;

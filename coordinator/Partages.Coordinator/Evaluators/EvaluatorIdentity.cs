@@ -1,7 +1,6 @@
 using System.Security.Claims;
 using Grpc.Core;
 using Partages.Coordinator.Auth;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Evaluators;
 

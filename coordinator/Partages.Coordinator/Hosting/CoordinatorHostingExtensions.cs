@@ -1,3 +1,6 @@
+using EnrollmentService = Partages.Coordinator.Enrollment.EnrollmentService;
+using EvaluationService = Partages.Coordinator.Evaluators.EvaluationService;
+using NodeService = Partages.Coordinator.Sessions.NodeService;
 using System.Security.Authentication;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Server.Kestrel.Core;

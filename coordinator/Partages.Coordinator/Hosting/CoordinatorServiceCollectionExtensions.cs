@@ -2,7 +2,6 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Audit;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Scheduling;

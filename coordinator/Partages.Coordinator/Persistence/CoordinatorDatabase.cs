@@ -1,5 +1,4 @@
 using Microsoft.Data.Sqlite;
-using Microsoft.EntityFrameworkCore;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Telemetry;
 

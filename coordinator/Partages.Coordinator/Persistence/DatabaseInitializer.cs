@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-
 namespace Partages.Coordinator.Persistence;
 
 /// <summary>Creates the schema (first start) and switches to WAL before anything else starts.</summary>

@@ -1,7 +1,5 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 

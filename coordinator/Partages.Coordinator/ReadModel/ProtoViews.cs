@@ -1,6 +1,4 @@
 using Google.Protobuf.WellKnownTypes;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 
 namespace Partages.Coordinator.ReadModel;

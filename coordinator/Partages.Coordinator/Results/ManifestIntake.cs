@@ -1,7 +1,5 @@
 using System.Reflection;
 using System.Text.Json;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
 

@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
 
 namespace Partages.Coordinator.Results;

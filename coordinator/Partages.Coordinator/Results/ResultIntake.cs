@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Grpc.Core;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;

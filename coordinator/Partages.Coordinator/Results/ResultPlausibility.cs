@@ -1,6 +1,5 @@
 using System.Globalization;
 using Partages.Contracts;
-using Partages.Coordinator.Persistence;
 using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Results;

@@ -1,4 +1,3 @@
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Evaluation.Results;
 

@@ -1,7 +1,4 @@
 using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
 
 namespace Partages.Coordinator.Scheduling;

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using Google.Protobuf;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Telemetry;
 using Partages.Evaluation;
 

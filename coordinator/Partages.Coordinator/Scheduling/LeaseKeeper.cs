@@ -1,7 +1,4 @@
 using System.Linq.Expressions;
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Scheduling;
 

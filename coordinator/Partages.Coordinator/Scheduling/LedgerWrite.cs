@@ -1,6 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Telemetry;
 

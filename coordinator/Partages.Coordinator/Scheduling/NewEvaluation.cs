@@ -1,4 +1,3 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation.Specs;
 
 namespace Partages.Coordinator.Scheduling;

@@ -1,8 +1,5 @@
 using System.Text.Json;
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Audit;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Scheduling;

@@ -1,5 +1,3 @@
-using Partages.Coordinator.Persistence;
-
 namespace Partages.Coordinator.Scheduling;
 
 /// <summary>

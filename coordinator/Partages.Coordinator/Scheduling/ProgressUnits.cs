@@ -1,6 +1,3 @@
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
-
 namespace Partages.Coordinator.Scheduling;
 
 /// <summary>

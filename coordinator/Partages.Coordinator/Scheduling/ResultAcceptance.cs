@@ -1,8 +1,5 @@
 using Grpc.Core;
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Audit;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
 using Partages.Coordinator.Sessions;
 using Partages.Coordinator.Telemetry;

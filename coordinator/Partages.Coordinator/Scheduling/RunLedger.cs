@@ -1,7 +1,5 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Hosting;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Scheduling;

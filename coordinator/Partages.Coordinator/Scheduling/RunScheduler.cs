@@ -1,4 +1,3 @@
-using Partages.Contracts.V1;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Scheduling;

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Scheduling;

@@ -1,7 +1,4 @@
-using Microsoft.EntityFrameworkCore;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Audit;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Sessions;
 using Partages.Coordinator.Telemetry;
 

@@ -1,6 +1,4 @@
 using System.Collections.Frozen;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Scheduling;
 

@@ -1,7 +1,6 @@
 using Grpc.Core;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.Extensions.Options;
-using Partages.Contracts.V1;
 using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Audit;
 using Partages.Coordinator.Auth;

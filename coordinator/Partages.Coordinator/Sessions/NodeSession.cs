@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Partages.Contracts.V1;
 
 namespace Partages.Coordinator.Sessions;
 

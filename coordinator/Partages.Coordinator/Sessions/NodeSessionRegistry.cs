@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using Partages.Contracts.V1;
 
 namespace Partages.Coordinator.Sessions;
 

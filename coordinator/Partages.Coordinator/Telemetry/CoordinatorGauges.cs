@@ -1,7 +1,5 @@
 using System.Data.Common;
 using System.Diagnostics.Metrics;
-using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 

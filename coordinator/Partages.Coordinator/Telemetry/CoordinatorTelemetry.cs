@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 
 namespace Partages.Coordinator.Telemetry;
 

@@ -1,8 +1,6 @@
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Trace;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Pki;
 using Partages.Telemetry;
 

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Evaluation.Privacy;
 
 /// <summary>A coarse score bin: the fine <see cref="ScoreGrid"/> bins <see cref="FirstFineBin"/> to <see cref="LastFineBin"/>, both included.</summary>

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Evaluation.Privacy;
 
 /// <summary>The calibration figures of a release under DP: expected calibration error and Brier score.</summary>

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Evaluation.Privacy;
 
 /// <summary>One scheme's precision, recall and F1 for one entity type (or overall), from noisy outcomes.</summary>

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Evaluation.Results;
 
 /// <summary>Turns the Metrics types into the optional result sections and back, checking what it reads.</summary>

@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Partages.Evaluation.Metrics;
 
 namespace Partages.Evaluation.Results;
 

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
-using Partages.NodeAgent.Engine.Resilience;
 
 // The one copy of the agent ↔ worker protocol, in the engine that both the agent and the worker reference, so the two
 // sides cannot drift.

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tasks;
-using Partages.NodeAgent.Configuration;
 using Partages.Trust;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;

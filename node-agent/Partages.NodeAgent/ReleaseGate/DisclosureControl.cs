@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Reflection;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Policy;
 

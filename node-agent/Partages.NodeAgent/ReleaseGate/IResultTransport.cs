@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Partages.Contracts.V1;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Connectivity;
 

@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Engine;
 
 namespace Partages.NodeAgent.ReleaseGate;
 

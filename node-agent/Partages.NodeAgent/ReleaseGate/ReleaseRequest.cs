@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Engine;
-
 namespace Partages.NodeAgent.ReleaseGate;
 
 /// <summary>

@@ -1,12 +1,8 @@
-using System.Globalization;
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Configuration;
 using Partages.NodeAgent.Connectivity;
-using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.NodeAgent.ReleaseGate;

@@ -1,6 +1,4 @@
-using Google.Protobuf.WellKnownTypes;
 using Google.Rpc;
-using Grpc.Core;
 
 namespace Partages.Cli.Tests.Cli;
 

@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using Google.Protobuf.WellKnownTypes;
 
 namespace Partages.Cli.Tests.Output;
 

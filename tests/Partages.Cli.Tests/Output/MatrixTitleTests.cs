@@ -1,6 +1,3 @@
-using Partages.Client.Presentation;
-using Spectre.Console;
-
 namespace Partages.Cli.Tests.Output;
 
 /// <summary>

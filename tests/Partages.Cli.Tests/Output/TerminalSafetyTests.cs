@@ -1,7 +1,3 @@
-using Grpc.Core;
-using Partages.Client.Presentation;
-using Spectre.Console;
-
 namespace Partages.Cli.Tests.Output;
 
 /// <summary>

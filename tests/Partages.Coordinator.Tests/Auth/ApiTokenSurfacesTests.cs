@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using Grpc.Core.Interceptors;
 using Partages.Coordinator.Auth;
 

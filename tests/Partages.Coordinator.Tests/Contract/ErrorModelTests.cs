@@ -1,7 +1,4 @@
 using Google.Rpc;
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Contract;
 

@@ -1,8 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Text.Json;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.Contract;
 

@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Google.Protobuf.Reflection;
 using Partages.Coordinator.Dashboard;

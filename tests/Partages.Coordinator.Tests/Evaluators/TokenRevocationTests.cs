@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using Microsoft.Extensions.DependencyInjection;
 using Partages.Coordinator.Evaluators;
 
 namespace Partages.Coordinator.Tests.Evaluators;

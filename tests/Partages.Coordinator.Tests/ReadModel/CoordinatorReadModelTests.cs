@@ -1,8 +1,5 @@
-using Partages.Contracts.V1;
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
-using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Telemetry;
 using static Partages.Coordinator.Tests.ReadModel.SeededDatabase;
 

@@ -1,9 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Sessions;
-using Partages.Coordinator.Tests.Infrastructure;
 
 namespace Partages.Coordinator.Tests.ReadModel;
 

@@ -1,6 +1,3 @@
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-
 namespace Partages.Coordinator.Tests.Results;
 
 /// <summary>One node of <see cref="AcceptedSites"/>: its client, its open session and the run it accepted.</summary>

@@ -1,7 +1,4 @@
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Results;
 

@@ -1,10 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Telemetry;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Coordinator.Tests.ReadModel;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Results;
 

@@ -1,13 +1,8 @@
 using System.Text.Json.Nodes;
-using Grpc.Core;
 using Partages.Contracts;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
-using Partages.Coordinator.Tests.Infrastructure;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Results;
 

@@ -1,8 +1,3 @@
-using Grpc.Core;
-using Partages.Contracts.V1;
-using Partages.Coordinator.Tests.Infrastructure;
-using Partages.Evaluation.Results;
-
 namespace Partages.Coordinator.Tests.Results;
 
 public sealed class SubmitResultTests : EvaluatorFixture

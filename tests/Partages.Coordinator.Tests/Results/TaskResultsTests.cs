@@ -1,9 +1,6 @@
-using System.Text.Json;
-using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Results;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Coordinator.Tests.Results;
 

@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Text.Json;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 

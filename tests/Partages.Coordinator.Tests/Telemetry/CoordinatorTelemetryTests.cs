@@ -3,7 +3,6 @@ using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 
 namespace Partages.Coordinator.Tests.Telemetry;

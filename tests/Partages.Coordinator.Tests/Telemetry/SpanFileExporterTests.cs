@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using Partages.Coordinator.Telemetry;
 using Partages.Telemetry;
 

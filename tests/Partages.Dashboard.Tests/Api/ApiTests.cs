@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Net.ServerSentEvents;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
-using Partages.Contracts.V1;
 
 namespace Partages.Dashboard.Tests.Api;
 

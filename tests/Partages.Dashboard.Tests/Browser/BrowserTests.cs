@@ -1,5 +1,3 @@
-using Partages.Dashboard.Tests.Infrastructure;
-
 namespace Partages.Dashboard.Tests.Browser;
 
 /// <summary>

@@ -1,7 +1,5 @@
 using System.Globalization;
-using Partages.Contracts.V1;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Dashboard.Tests.Browser;
 

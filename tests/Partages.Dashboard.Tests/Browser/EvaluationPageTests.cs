@@ -1,6 +1,4 @@
-using Partages.Contracts.V1;
 using Partages.Evaluation;
-using Partages.Evaluation.Results;
 
 namespace Partages.Dashboard.Tests.Browser;
 

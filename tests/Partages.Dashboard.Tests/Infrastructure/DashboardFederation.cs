@@ -1,11 +1,8 @@
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Google.Protobuf;
 using Grpc.Core;
 using Grpc.Net.Client;
-using Microsoft.Playwright;
-using Partages.Contracts.V1;
 using Partages.Dashboard.Tests.Browser;
 using Partages.Demo.Federation;
 using Partages.Evaluation;

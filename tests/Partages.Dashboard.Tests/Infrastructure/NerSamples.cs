@@ -6,7 +6,6 @@ using Partages.Coordinator.Evaluators;
 using Partages.Coordinator.Persistence;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.Dashboard.Tests.Infrastructure;
 

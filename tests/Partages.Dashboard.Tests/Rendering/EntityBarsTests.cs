@@ -5,7 +5,6 @@ using Partages.Coordinator.Dashboard.Results;
 using static Partages.Dashboard.Tests.Infrastructure.NerSamples;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: FederationSetUp starts a coordinator, three nodes and a
 // browser for every test under that namespace, and these renderer tests need none of it.

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.ModelKit;
 using Partages.ModelKit.Training;
 using Partages.NodeAgent.Engine.Bundles;

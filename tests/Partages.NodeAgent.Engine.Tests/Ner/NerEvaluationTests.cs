@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.Evaluation.Tokenization;
 using Partages.NodeAgent.Engine.Scoring;
 using Partages.NodeAgent.Engine.Tasks.EntityRecognition;

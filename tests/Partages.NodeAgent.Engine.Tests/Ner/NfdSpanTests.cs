@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 
 /// <summary>

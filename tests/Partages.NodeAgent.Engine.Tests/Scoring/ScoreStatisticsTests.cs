@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Partages.NodeAgent.Engine.LocalMode;
 
 namespace Partages.NodeAgent.Engine.Tests.Scoring;

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Google.Protobuf;
 using Partages.ModelKit.Bundles;
 using Partages.ModelKit.SentencePiece;

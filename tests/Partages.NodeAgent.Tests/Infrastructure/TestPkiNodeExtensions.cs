@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;

@@ -1,8 +1,6 @@
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;

@@ -1,10 +1,7 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.MultiLabel;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;

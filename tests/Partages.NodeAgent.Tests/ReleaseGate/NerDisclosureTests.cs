@@ -1,12 +1,9 @@
-using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.EntityRecognition;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;

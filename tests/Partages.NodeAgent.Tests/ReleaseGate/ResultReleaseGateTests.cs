@@ -2,17 +2,11 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
-using Partages.Evaluation;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
-using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.Configuration;
-using Partages.NodeAgent.Engine;
-using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Audit;
-using Partages.NodeAgent.Tests.Infrastructure;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 

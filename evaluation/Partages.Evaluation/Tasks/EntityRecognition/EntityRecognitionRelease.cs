@@ -1,5 +1,4 @@
 using System.Globalization;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 
 namespace Partages.Evaluation.Results;
 

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Results;
 
 namespace Partages.Evaluation.Tasks.SingleLabel;
