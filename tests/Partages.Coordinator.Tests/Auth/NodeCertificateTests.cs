@@ -6,6 +6,10 @@ namespace Partages.Coordinator.Tests.Auth;
 /// </summary>
 public sealed class NodeCertificateTests : CoordinatorFixture
 {
+    // The test moves the clock a year on: FakeTimeProvider fires a periodic timer once per period it skips, so the
+    // coordinator's periodic checks run at their longest allowed intervals (thousands of ticks, not millions).
+    protected override string[] Settings => ["--Coordinator:LeaseCheckIntervalSeconds=3600", "--Coordinator:TokenCheckIntervalSeconds=300"];
+
     [Test]
     public async Task GetAuditAnchor_CertificateExpiredOnAnOpenConnection_UnauthenticatedSayingSo()
     {
