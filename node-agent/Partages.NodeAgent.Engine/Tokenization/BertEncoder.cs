@@ -115,19 +115,24 @@ internal sealed class BertEncoder : TextEncoder
             SplitOnSpecialTokens = true,
         };
 
-        BertTokenizer tokenizer;
-        try
-        {
-            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
-            tokenizer = BertTokenizer.Create(stream, options);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
-        {
-            throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
-        }
+        var tokenizer = LoadVocabulary(vocabulary, manifest.Tokenizer.Vocab, stream => BertTokenizer.Create(stream, options));
 
         return new BertEncoder(
             tokenizer, manifest, legacy: true, tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, tokenizer.MaxInputCharsPerWord);
+    }
+
+    /// <summary>Either tokenizer read from the bundle's vocabulary; a file it cannot read refuses the run rather than failing it.</summary>
+    private static T LoadVocabulary<T>(ReadOnlyMemory<byte> vocabulary, string file, Func<Stream, T> create)
+    {
+        try
+        {
+            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
+            return create(stream);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new EvaluationRefusedException($"{file} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
+        }
     }
 
     private static BertEncoder CreateFaithful(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
@@ -143,16 +148,7 @@ internal sealed class BertEncoder : TextEncoder
             MaxInputCharsPerWord = 100,
         };
 
-        WordPieceTokenizer tokenizer;
-        try
-        {
-            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
-            tokenizer = WordPieceTokenizer.Create(stream, options);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
-        {
-            throw new EvaluationRefusedException($"{file} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
-        }
+        var tokenizer = LoadVocabulary(vocabulary, file, stream => WordPieceTokenizer.Create(stream, options));
 
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var token in new[] { "[CLS]", "[SEP]", "[PAD]" })
