@@ -170,21 +170,5 @@ public class NerSchemeCountsTests
         return counts;
     }
 
-    private static NerEntity[] RandomEntities(Random random)
-    {
-        var entities = new List<NerEntity>();
-        var position = 0;
-        while (true)
-        {
-            position += random.Next(0, 6);
-            var length = 1 + random.Next(6);
-            if (position + length > 60)
-            {
-                return [.. entities];
-            }
-
-            entities.Add(new NerEntity(position, position + length, random.Next(Types.Length)));
-            position += length;
-        }
-    }
+    private static NerEntity[] RandomEntities(Random random) => RandomNerEntities.Draw(random, Types.Length, 60);
 }
