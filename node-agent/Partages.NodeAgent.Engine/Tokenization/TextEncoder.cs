@@ -12,11 +12,16 @@ namespace Partages.NodeAgent.Engine.Tokenization;
 /// </summary>
 internal abstract class TextEncoder
 {
-    protected TextEncoder(ModelManifest manifest)
+    protected TextEncoder(ModelManifest manifest, int classificationTokenId, int separatorTokenId, int paddingTokenId)
     {
         ArgumentNullException.ThrowIfNull(manifest);
         MaxPieces = manifest.MaxLength - 2;
         Stride = manifest.Stride;
+        Lowercase = manifest.Tokenizer.Lowercase;
+        FoldAccents = manifest.Tokenizer.StripAccents;
+        ClassificationTokenId = classificationTokenId;
+        SeparatorTokenId = separatorTokenId;
+        PaddingTokenId = paddingTokenId;
     }
 
     /// <summary>Pieces per window: <c>max_length - 2</c>.</summary>
@@ -25,14 +30,20 @@ internal abstract class TextEncoder
     /// <summary>Pieces shared by consecutive windows; 0 reads the first window only.</summary>
     public int Stride { get; }
 
+    /// <summary>The manifest's <c>lowercase</c>: the text is lowercased before it is cut into pieces.</summary>
+    protected bool Lowercase { get; }
+
+    /// <summary>The manifest's <c>strip_accents</c>: accents are folded before the text is cut into pieces.</summary>
+    protected bool FoldAccents { get; }
+
     /// <summary>The id that opens every window: BERT's <c>[CLS]</c>, or <c>&lt;s&gt;</c> for a SentencePiece model.</summary>
-    public abstract int ClassificationTokenId { get; }
+    public int ClassificationTokenId { get; }
 
     /// <summary>The id that closes every window: BERT's <c>[SEP]</c>, or <c>&lt;/s&gt;</c>.</summary>
-    public abstract int SeparatorTokenId { get; }
+    public int SeparatorTokenId { get; }
 
     /// <summary>The id padding carries (its attention mask is 0).</summary>
-    public abstract int PaddingTokenId { get; }
+    public int PaddingTokenId { get; }
 
     /// <summary>
     /// The encoder for the manifest's tokenizer kind, loaded from the bundle's tokenizer file.

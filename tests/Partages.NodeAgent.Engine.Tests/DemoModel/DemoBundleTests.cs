@@ -22,9 +22,7 @@ public sealed class DemoBundleTests
     {
         _root = Directory.CreateTempSubdirectory("partages-engine-demo-").FullName;
         _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
+        _spec = await DemoAssetReading.ValidSpecAsync(DemoAssetReading.AmrSpecPath);
     }
 
     [OneTimeTearDown]
@@ -77,15 +75,7 @@ public sealed class DemoBundleTests
         var bundle = BundleReader.Read(_assets.BundlePath, new EvaluationEngineOptions());
         var engineEncoder = BertEncoder.Create(bundle.Vocabulary, bundle.Manifest);
         var trainingEncoding = BertEncoding.FromVocabStream(new MemoryStream(bundle.Vocabulary.ToArray()), bundle.Manifest.MaxLength);
-        var texts = new List<string>();
-        foreach (var hospital in _assets.Hospitals)
-        {
-            foreach (var line in await File.ReadAllLinesAsync(hospital.AmrPath, Encoding.UTF8))
-            {
-                using var document = JsonDocument.Parse(line);
-                texts.Add(document.RootElement.GetProperty("text").GetString()!);
-            }
-        }
+        var texts = await DemoAssetReading.AmrTextsAsync(_assets.Hospitals);
 
         texts.Should().NotBeEmpty();
         var mismatches = texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text)));

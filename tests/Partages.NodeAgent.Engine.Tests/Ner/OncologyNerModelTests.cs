@@ -18,9 +18,7 @@ public sealed class OncologyNerModelTests
     {
         _root = Directory.CreateTempSubdirectory("partages-engine-ner-").FullName;
         _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(FindRepositoryFile("eval-specs", "oncology-biomarkers-ner.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
+        _spec = await DemoAssetReading.ValidSpecAsync(FindRepositoryFile("eval-specs", "oncology-biomarkers-ner.yaml"));
     }
 
     [OneTimeTearDown]

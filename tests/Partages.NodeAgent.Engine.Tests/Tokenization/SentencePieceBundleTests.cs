@@ -29,9 +29,7 @@ public sealed class SentencePieceBundleTests
         _bundlePath = Path.Combine(_root, "amr-classifier-sentencepiece.zip");
         await File.WriteAllBytesAsync(_bundlePath, bundle);
         _report = report;
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
+        _spec = await DemoAssetReading.ValidSpecAsync(DemoAssetReading.AmrSpecPath);
     }
 
     [OneTimeTearDown]
@@ -64,15 +62,7 @@ public sealed class SentencePieceBundleTests
         var bundle = BundleReader.Read(_bundlePath, new EvaluationEngineOptions());
         var engineEncoder = TextEncoder.Create(bundle.Vocabulary, bundle.Manifest);
         var trainingEncoding = new SentencePieceEncoding(bundle.Vocabulary.ToArray(), bundle.Manifest.MaxLength);
-        var texts = new List<string>();
-        foreach (var hospital in _wordPiece.Hospitals)
-        {
-            foreach (var line in await File.ReadAllLinesAsync(hospital.AmrPath, Encoding.UTF8))
-            {
-                using var document = JsonDocument.Parse(line);
-                texts.Add(document.RootElement.GetProperty("text").GetString()!);
-            }
-        }
+        var texts = await DemoAssetReading.AmrTextsAsync(_wordPiece.Hospitals);
 
         texts.Should().NotBeEmpty();
         texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text))).Should().Be(0);
