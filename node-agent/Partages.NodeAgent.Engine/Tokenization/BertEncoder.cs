@@ -60,7 +60,7 @@ internal sealed class BertEncoder : TextEncoder
             return NerText.Pieces(prepared, normalizedLegacy, tuples);
         }
 
-        var (normalized, map) = BertBasicTokenization.Normalize(text, Lowercase, FoldAccents, s_specialTokens);
+        var (normalized, map) = BertBasicTokenization.Normalize(text, Tokenizer.Lowercase, Tokenizer.StripAccents, s_specialTokens);
         var pieces = _tokenizer.EncodeToTokens(normalized, out _, considerPreTokenization: true, considerNormalization: false);
         var result = new NerPiece[pieces.Count];
         for (var i = 0; i < pieces.Count; i++)
@@ -80,13 +80,13 @@ internal sealed class BertEncoder : TextEncoder
         string input;
         if (_legacy)
         {
-            input = FoldAccents ? AccentFolding.Fold(text) : text;
+            input = Tokenizer.StripAccents ? AccentFolding.Fold(text) : text;
             return atLeast == int.MaxValue
                 ? ((BertTokenizer)_tokenizer).EncodeToIds(input, addSpecialTokens: false)
                 : ((BertTokenizer)_tokenizer).EncodeToIds(input, _encodeBudget, addSpecialTokens: false, out _, out _);
         }
 
-        input = BertBasicTokenization.Normalize(text, Lowercase, FoldAccents, s_specialTokens).Normalized;
+        input = BertBasicTokenization.Normalize(text, Tokenizer.Lowercase, Tokenizer.StripAccents, s_specialTokens).Normalized;
         return atLeast == int.MaxValue
             ? _tokenizer.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false)
             : _tokenizer.EncodeToIds(input, _encodeBudget, out _, out _, considerPreTokenization: true, considerNormalization: false);

@@ -205,13 +205,13 @@ internal sealed class SentencePieceEncoder : TextEncoder
     /// <summary>Tab and line breaks to spaces, then the manifest's lower-casing and accent folding: all one character for one.</summary>
     private string Prepare(string text)
     {
-        var folded = FoldAccents ? AccentFolding.Fold(text) : text;
-        if (!Lowercase && folded.AsSpan().IndexOfAny('\t', '\n', '\r') < 0)
+        var folded = Tokenizer.StripAccents ? AccentFolding.Fold(text) : text;
+        if (!Tokenizer.Lowercase && folded.AsSpan().IndexOfAny('\t', '\n', '\r') < 0)
         {
             return folded;
         }
 
-        return string.Create(folded.Length, (folded, Lowercase), static (span, state) =>
+        return string.Create(folded.Length, (folded, Tokenizer.Lowercase), static (span, state) =>
         {
             var (source, lowercase) = state;
             for (var i = 0; i < source.Length; i++)

@@ -12,29 +12,25 @@ namespace Partages.NodeAgent.Engine.Tokenization;
 /// </summary>
 internal abstract class TextEncoder
 {
+    private readonly ModelManifest _manifest;
+
     protected TextEncoder(ModelManifest manifest, int classificationTokenId, int separatorTokenId, int paddingTokenId)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        MaxPieces = manifest.MaxLength - 2;
-        Stride = manifest.Stride;
-        Lowercase = manifest.Tokenizer.Lowercase;
-        FoldAccents = manifest.Tokenizer.StripAccents;
+        _manifest = manifest;
         ClassificationTokenId = classificationTokenId;
         SeparatorTokenId = separatorTokenId;
         PaddingTokenId = paddingTokenId;
     }
 
     /// <summary>Pieces per window: <c>max_length - 2</c>.</summary>
-    public int MaxPieces { get; }
+    public int MaxPieces => _manifest.MaxLength - 2;
 
     /// <summary>Pieces shared by consecutive windows; 0 reads the first window only.</summary>
-    public int Stride { get; }
+    public int Stride => _manifest.Stride;
 
-    /// <summary>The manifest's <c>lowercase</c>: the text is lowercased before it is cut into pieces.</summary>
-    protected bool Lowercase { get; }
-
-    /// <summary>The manifest's <c>strip_accents</c>: accents are folded before the text is cut into pieces.</summary>
-    protected bool FoldAccents { get; }
+    /// <summary>The manifest's tokenizer fields: whether the text is lowercased and its accents folded before it is cut into pieces.</summary>
+    protected TokenizerSpec Tokenizer => _manifest.Tokenizer;
 
     /// <summary>The id that opens every window: BERT's <c>[CLS]</c>, or <c>&lt;s&gt;</c> for a SentencePiece model.</summary>
     public int ClassificationTokenId { get; }
