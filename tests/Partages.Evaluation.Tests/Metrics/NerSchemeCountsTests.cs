@@ -25,10 +25,7 @@ public class NerSchemeCountsTests
         // Gold PER [0, 10) "John Smith", predicted PER [5, 10) "Smith".
         var counts = Evaluate([new(0, 10, Per)], [new(5, 10, Per)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Partial = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Correct = 1 });
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Incorrect, partial: One.Partial, type: One.Correct);
         var partial = NerSchemeMetrics.From(NerSchemes.Partial, counts.Overall(NerSchemes.Partial));
         partial.Possible.Should().Be(1);
         partial.Actual.Should().Be(1);
@@ -42,10 +39,7 @@ public class NerSchemeCountsTests
     {
         var counts = Evaluate([new(0, 5, Per)], [new(0, 5, Loc)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Correct = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Correct = 1 });
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Correct, partial: One.Correct, type: One.Incorrect);
         // Counted under the gold entity's type, as nervaluate does.
         counts.Get(NerSchemes.Strict, Per).Incorrect.Should().Be(1);
         counts.Get(NerSchemes.Strict, Loc).Should().Be(new NerOutcomeCounts());
@@ -56,10 +50,7 @@ public class NerSchemeCountsTests
     {
         var counts = Evaluate([new(0, 10, Per)], [new(0, 4, Org)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Partial = 1 });
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Incorrect, partial: One.Partial, type: One.Incorrect);
     }
 
     [Test]
@@ -161,6 +152,22 @@ public class NerSchemeCountsTests
             NerResults.SchemesSection(pooled).Should().BeEquivalentTo(NerResults.SchemesSection(union));
             pooled.DocumentCount.Should().Be(documents.Count);
         }
+    }
+
+    /// <summary>One outcome of each kind, to name the single entity's outcome under each scheme.</summary>
+    private static class One
+    {
+        public static readonly NerOutcomeCounts Correct = new() { Correct = 1 };
+        public static readonly NerOutcomeCounts Incorrect = new() { Incorrect = 1 };
+        public static readonly NerOutcomeCounts Partial = new() { Partial = 1 };
+    }
+
+    private static void OverallShouldBe(NerSchemeCounts counts, NerOutcomeCounts strict, NerOutcomeCounts exact, NerOutcomeCounts partial, NerOutcomeCounts type)
+    {
+        counts.Overall(NerSchemes.Strict).Should().Be(strict, NerSchemes.Strict);
+        counts.Overall(NerSchemes.Exact).Should().Be(exact, NerSchemes.Exact);
+        counts.Overall(NerSchemes.Partial).Should().Be(partial, NerSchemes.Partial);
+        counts.Overall(NerSchemes.Type).Should().Be(type, NerSchemes.Type);
     }
 
     private static NerSchemeCounts Evaluate(NerEntity[] gold, NerEntity[] predicted)
