@@ -26,12 +26,8 @@ public class NerSchemeCountsTests
         var counts = Evaluate([new(0, 10, Per)], [new(5, 10, Per)]);
 
         OverallShouldBe(counts, strict: One.Incorrect, exact: One.Incorrect, partial: One.Partial, type: One.Correct);
-        var partial = NerSchemeMetrics.From(NerSchemes.Partial, counts.Overall(NerSchemes.Partial));
-        partial.Possible.Should().Be(1);
-        partial.Actual.Should().Be(1);
-        partial.Precision.Should().Be(0.5);
-        partial.Recall.Should().Be(0.5);
-        partial.F1.Should().Be(0.5);
+        NerSchemeMetrics.From(NerSchemes.Partial, counts.Overall(NerSchemes.Partial)).Should().BeEquivalentTo(
+            new { Possible = 1L, Actual = 1L, Precision = 0.5, Recall = 0.5, F1 = 0.5 });
     }
 
     [Test]
@@ -64,11 +60,8 @@ public class NerSchemeCountsTests
             counts.Get(scheme, Org).Spurious.Should().Be(1);
         }
 
-        var strict = NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict));
-        strict.Actual.Should().Be(1);
-        strict.Possible.Should().Be(0);
-        strict.Precision.Should().Be(0);
-        strict.Recall.Should().Be(0);
+        NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict)).Should().BeEquivalentTo(
+            new { Actual = 1L, Possible = 0L, Precision = 0.0, Recall = 0.0 });
     }
 
     [Test]
