@@ -76,40 +76,13 @@ public sealed record EvaluationEngineOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (BatchSize is < 1 or > 4096)
-        {
-            errors.Add($"BatchSize: {BatchSize} is outside 1..4096");
-        }
-
-        if (LengthGroupBatches is < 1 or > 64)
-        {
-            errors.Add($"LengthGroupBatches: {LengthGroupBatches} is outside 1..64");
-        }
-
-        if (IntraOpNumThreads is < 1 or > 256)
-        {
-            errors.Add($"IntraOpNumThreads: {IntraOpNumThreads} is outside 1..256");
-        }
-
-        if (TokenizerThreads is < 1 or > 64)
-        {
-            errors.Add($"TokenizerThreads: {TokenizerThreads} is outside 1..64");
-        }
-
-        if (PrefetchBatches is < 1 or > 1024)
-        {
-            errors.Add($"PrefetchBatches: {PrefetchBatches} is outside 1..1024");
-        }
-
-        if (BatchTimeoutSeconds is < 1 or > 86_400)
-        {
-            errors.Add($"BatchTimeoutSeconds: {BatchTimeoutSeconds} is outside 1..86400");
-        }
-
-        if (MaxLineBytes < 256 || MaxLineBytes > Array.MaxLength / 2)
-        {
-            errors.Add($"MaxLineBytes: {MaxLineBytes} is outside 256..{Array.MaxLength / 2}");
-        }
+        CheckRange(errors, nameof(BatchSize), BatchSize, 1, 4096);
+        CheckRange(errors, nameof(LengthGroupBatches), LengthGroupBatches, 1, 64);
+        CheckRange(errors, nameof(IntraOpNumThreads), IntraOpNumThreads, 1, 256);
+        CheckRange(errors, nameof(TokenizerThreads), TokenizerThreads, 1, 64);
+        CheckRange(errors, nameof(PrefetchBatches), PrefetchBatches, 1, 1024);
+        CheckRange(errors, nameof(BatchTimeoutSeconds), BatchTimeoutSeconds, 1, 86_400);
+        CheckRange(errors, nameof(MaxLineBytes), MaxLineBytes, 256, Array.MaxLength / 2);
 
         // Entries are read into byte arrays, so no limit may exceed what one array holds.
         CheckEntryLimit(errors, nameof(MaxModelBytes), MaxModelBytes);
@@ -118,11 +91,13 @@ public sealed record EvaluationEngineOptions
         return errors;
     }
 
-    private static void CheckEntryLimit(List<string> errors, string name, long value)
+    private static void CheckEntryLimit(List<string> errors, string name, long value) => CheckRange(errors, name, value, 1, Array.MaxLength);
+
+    private static void CheckRange(List<string> errors, string name, long value, long min, long max)
     {
-        if (value < 1 || value > Array.MaxLength)
+        if (value < min || value > max)
         {
-            errors.Add($"{name}: {value} is outside 1..{Array.MaxLength}");
+            errors.Add($"{name}: {value} is outside {min}..{max}");
         }
     }
 }

@@ -1,6 +1,3 @@
-using System.Text;
-using Partages.NodeAgent.Engine.Isolation;
-
 namespace Partages.NodeAgent.Worker;
 
 /// <summary>

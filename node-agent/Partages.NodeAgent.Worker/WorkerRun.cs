@@ -1,9 +1,7 @@
-using System.Text;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
 using Partages.NodeAgent.Engine;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Worker;
 

@@ -13,12 +13,7 @@ public sealed class ClassificationCounts
     {
         ArgumentNullException.ThrowIfNull(labels);
         Labels = [.. labels];
-        _index = Labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        if (_index.Count != Labels.Count)
-        {
-            throw new ArgumentException("Labels must be distinct.", nameof(labels));
-        }
-
+        _index = LabelIndex.Build(Labels);
         _matrix = [.. Labels.Select(_ => new long[Labels.Count])];
     }
 

@@ -200,15 +200,9 @@ public sealed class NerSchemeCounts
     /// <summary>The counts of several sites added type by type and scheme by scheme: those of the union of their documents.</summary>
     public static NerSchemeCounts Pool(IReadOnlyList<string> types, IEnumerable<NerSchemeCounts> sites)
     {
-        ArgumentNullException.ThrowIfNull(sites);
         var pooled = new NerSchemeCounts(types);
-        foreach (var site in sites)
+        foreach (var site in SitePool.Matching(sites, types, s => s.Types, "entity types"))
         {
-            if (!site.Types.SequenceEqual(types, StringComparer.Ordinal))
-            {
-                throw new ArgumentException($"A site's entity types [{string.Join(", ", site.Types)}] differ from [{string.Join(", ", types)}].", nameof(sites));
-            }
-
             for (var t = 0; t < types.Count; t++)
             {
                 for (var s = 0; s < Schemes; s++)

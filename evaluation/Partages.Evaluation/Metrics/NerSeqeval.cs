@@ -209,15 +209,9 @@ public sealed class SeqevalCounts
 
     public static SeqevalCounts Pool(IReadOnlyList<string> types, IEnumerable<SeqevalCounts> sites)
     {
-        ArgumentNullException.ThrowIfNull(sites);
         var pooled = new SeqevalCounts(types);
-        foreach (var site in sites)
+        foreach (var site in SitePool.Matching(sites, types, s => s.Types, "entity types"))
         {
-            if (!site.Types.SequenceEqual(types, StringComparer.Ordinal))
-            {
-                throw new ArgumentException($"A site's entity types [{string.Join(", ", site.Types)}] differ from [{string.Join(", ", types)}].", nameof(sites));
-            }
-
             for (var t = 0; t < types.Count; t++)
             {
                 pooled._tp[t] += site._tp[t];

@@ -69,16 +69,7 @@ public sealed class NervaluateOneToOneCounts
     /// <summary>The counts of several sites added cell by cell: those of the union of their documents.</summary>
     public static NervaluateOneToOneCounts Pool(IReadOnlyList<string> types, IEnumerable<NervaluateOneToOneCounts> sites)
     {
-        ArgumentNullException.ThrowIfNull(sites);
-        var list = sites.ToList();
-        foreach (var site in list)
-        {
-            if (!site.Types.SequenceEqual(types, StringComparer.Ordinal))
-            {
-                throw new ArgumentException($"A site's entity types [{string.Join(", ", site.Types)}] differ from [{string.Join(", ", types)}].", nameof(sites));
-            }
-        }
-
+        var list = SitePool.Matching(sites, types, s => s.Types, "entity types");
         return new NervaluateOneToOneCounts(types)
         {
             PerType = NerOutcomes.Sum(types.Count, list.Select(s => s.PerType)),

@@ -14,12 +14,7 @@ public sealed class OneVsRestHistograms
     {
         ArgumentNullException.ThrowIfNull(labels);
         Labels = [.. labels];
-        _index = Labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
-        if (_index.Count != Labels.Count)
-        {
-            throw new ArgumentException("Labels must be distinct.", nameof(labels));
-        }
-
+        _index = LabelIndex.Build(Labels);
         _histograms = [.. Labels.Select(_ => new ScoreHistogram())];
     }
 

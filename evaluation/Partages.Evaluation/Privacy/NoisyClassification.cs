@@ -125,8 +125,8 @@ public static class NoisyClassification
     /// <summary>Every figure from signed cell values (noisy counts or simulated draws), in the layout above; NaN where undefined.</summary>
     private static void Compute(ReadOnlySpan<double> cells, int c, Span<double> output)
     {
-        double total = 0, trace = 0, weights = 0;
-        double macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;
+        double total = 0, trace = 0;
+        var sums = new ClassFigureSums();
         for (var k = 0; k < c; k++)
         {
             double row = 0, column = 0;
@@ -140,31 +140,15 @@ public static class NoisyClassification
             var precision = NoisySimulation.Proportion(tp, column);
             var recall = NoisySimulation.Proportion(tp, row);
             var f1 = NoisySimulation.Proportion(2 * tp, row + column);
-            output[3 * k] = precision;
-            output[3 * k + 1] = recall;
-            output[3 * k + 2] = f1;
+            sums.Add(output, k, precision, recall, f1, row);
             total += row;
             trace += tp;
-            macroP += precision;
-            macroR += recall;
-            macroF += f1;
-            // A class's weight is its support, which cannot be negative.
-            var weight = Math.Max(0, row);
-            weights += weight;
-            weightedP += weight * precision;
-            weightedR += weight * recall;
-            weightedF += weight * f1;
         }
 
         var accuracy = NoisySimulation.Proportion(trace, total);
         // Single-label: every error is a false positive of one class and a false negative of another, so micro P = R = F1 = accuracy.
         output[3 * c] = output[3 * c + 1] = output[3 * c + 2] = accuracy;
-        output[3 * c + 3] = macroP / c;
-        output[3 * c + 4] = macroR / c;
-        output[3 * c + 5] = macroF / c;
-        output[3 * c + 6] = weights > 0 ? weightedP / weights : double.NaN;
-        output[3 * c + 7] = weights > 0 ? weightedR / weights : double.NaN;
-        output[3 * c + 8] = weights > 0 ? weightedF / weights : double.NaN;
+        sums.WriteAverages(output, c);
         output[3 * c + 9] = accuracy;
     }
 }

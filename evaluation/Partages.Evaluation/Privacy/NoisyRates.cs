@@ -93,40 +93,24 @@ public static class NoisyRates
     /// <summary>Figures from signed cells laid out (tp, fp, fn) per class: per class P, R, F1; then micro, macro, weighted.</summary>
     private static void Compute(ReadOnlySpan<double> cells, int c, Span<double> output)
     {
-        double sumTp = 0, sumFp = 0, sumFn = 0, weights = 0;
-        double macroP = 0, macroR = 0, macroF = 0, weightedP = 0, weightedR = 0, weightedF = 0;
+        double sumTp = 0, sumFp = 0, sumFn = 0;
+        var sums = new ClassFigureSums();
         for (var k = 0; k < c; k++)
         {
             var (tp, fp, fn) = (cells[3 * k], cells[3 * k + 1], cells[3 * k + 2]);
             var precision = NoisySimulation.Proportion(tp, tp + fp);
             var recall = NoisySimulation.Proportion(tp, tp + fn);
             var f1 = NoisySimulation.Proportion(2 * tp, 2 * tp + fp + fn);
-            output[3 * k] = precision;
-            output[3 * k + 1] = recall;
-            output[3 * k + 2] = f1;
+            sums.Add(output, k, precision, recall, f1, tp + fn);
             sumTp += tp;
             sumFp += fp;
             sumFn += fn;
-            macroP += precision;
-            macroR += recall;
-            macroF += f1;
-            // A class's weight is its support, which cannot be negative.
-            var weight = Math.Max(0, tp + fn);
-            weights += weight;
-            weightedP += weight * precision;
-            weightedR += weight * recall;
-            weightedF += weight * f1;
         }
 
         output[3 * c] = NoisySimulation.Proportion(sumTp, sumTp + sumFp);
         output[3 * c + 1] = NoisySimulation.Proportion(sumTp, sumTp + sumFn);
         output[3 * c + 2] = NoisySimulation.Proportion(2 * sumTp, 2 * sumTp + sumFp + sumFn);
-        output[3 * c + 3] = macroP / c;
-        output[3 * c + 4] = macroR / c;
-        output[3 * c + 5] = macroF / c;
-        output[3 * c + 6] = weights > 0 ? weightedP / weights : double.NaN;
-        output[3 * c + 7] = weights > 0 ? weightedR / weights : double.NaN;
-        output[3 * c + 8] = weights > 0 ? weightedF / weights : double.NaN;
+        sums.WriteAverages(output, c);
     }
 }
 

@@ -292,23 +292,30 @@ internal sealed class JsonlDocumentReader : IDocumentReader
         _ => reader.ValueTextEquals("entities"u8),
     };
 
+    /// <summary>Moves to the property's value: true at the start of an array, false on null, null on anything else (a failure).</summary>
+    private static bool? ReadArrayStart(ref Utf8JsonReader reader)
+    {
+        if (!reader.Read())
+        {
+            return null;
+        }
+
+        return reader.TokenType switch
+        {
+            JsonTokenType.StartArray => true,
+            JsonTokenType.Null => false,
+            _ => null,
+        };
+    }
+
     /// <summary>Moves to the property's value: an array of strings (returned) or null; any other value fails.</summary>
     private static bool TryReadStringArray(ref Utf8JsonReader reader, out List<string>? values)
     {
         values = null;
-        if (!reader.Read())
+        var array = ReadArrayStart(ref reader);
+        if (array is not true)
         {
-            return false;
-        }
-
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            return false;
+            return array is false;
         }
 
         var items = new List<string>();
@@ -333,19 +340,10 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     private static bool TryReadEntities(ref Utf8JsonReader reader, out List<(long, long, string)>? entities)
     {
         entities = null;
-        if (!reader.Read())
+        var array = ReadArrayStart(ref reader);
+        if (array is not true)
         {
-            return false;
-        }
-
-        if (reader.TokenType == JsonTokenType.Null)
-        {
-            return true;
-        }
-
-        if (reader.TokenType != JsonTokenType.StartArray)
-        {
-            return false;
+            return array is false;
         }
 
         var items = new List<(long, long, string)>();

@@ -34,15 +34,9 @@ internal static class GraphContract
                 continue;
             }
 
-            if (!IsTensorOf(input, TensorElementType.Int64))
+            if (MatrixError($"graph input '{name}'", input, TensorElementType.Int64, "an int64", "[batch, sequence]") is { } inputError)
             {
-                errors.Add($"graph input '{name}' is {Describe(input)}, not an int64 tensor");
-                continue;
-            }
-
-            if (input.Dimensions.Length != 2)
-            {
-                errors.Add($"graph input '{name}' has rank {input.Dimensions.Length}, not 2 ([batch, sequence])");
+                errors.Add(inputError);
                 continue;
             }
 
@@ -74,6 +68,17 @@ internal static class GraphContract
             ? [manifest.Inputs.InputIds, manifest.Inputs.AttentionMask, tokenTypeIds]
             : [manifest.Inputs.InputIds, manifest.Inputs.AttentionMask];
 
+    /// <summary>Why a graph input or output is not the rank-2 tensor of <paramref name="type"/> the engine feeds or reads; null when it is.</summary>
+    private static string? MatrixError(string what, NodeMetadata node, TensorElementType type, string typeName, string axes)
+    {
+        if (!IsTensorOf(node, type))
+        {
+            return $"{what} is {Describe(node)}, not {typeName} tensor";
+        }
+
+        return node.Dimensions.Length == 2 ? null : $"{what} has rank {node.Dimensions.Length}, not 2 ({axes})";
+    }
+
     private static void CheckLogits(ModelManifest manifest, IReadOnlyDictionary<string, NodeMetadata> graphOutputs, List<string> errors)
     {
         var name = manifest.Outputs.Logits;
@@ -83,15 +88,9 @@ internal static class GraphContract
             return;
         }
 
-        if (!IsTensorOf(logits, TensorElementType.Float))
+        if (MatrixError($"graph output '{name}'", logits, TensorElementType.Float, "a float", "[batch, labels]") is { } outputError)
         {
-            errors.Add($"graph output '{name}' is {Describe(logits)}, not a float tensor");
-            return;
-        }
-
-        if (logits.Dimensions.Length != 2)
-        {
-            errors.Add($"graph output '{name}' has rank {logits.Dimensions.Length}, not 2 ([batch, labels])");
+            errors.Add(outputError);
             return;
         }
 

@@ -24,31 +24,18 @@ internal sealed class BertEncoder : TextEncoder
 
     private readonly Tokenizer _tokenizer;
     private readonly bool _legacy;
-    private readonly bool _lowercase;
-    private readonly bool _foldAccents;
     private readonly int _encodeBudget;
 
     private BertEncoder(Tokenizer tokenizer, ModelManifest manifest, bool legacy, int cls, int sep, int pad, int maxInputCharsPerWord)
-        : base(manifest)
+        : base(manifest, cls, sep, pad)
     {
         _tokenizer = tokenizer;
         _legacy = legacy;
-        _lowercase = manifest.Tokenizer.Lowercase;
-        _foldAccents = manifest.Tokenizer.StripAccents;
-        ClassificationTokenId = cls;
-        SeparatorTokenId = sep;
-        PaddingTokenId = pad;
         // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
         // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
         // needed always reaches past the cut, and the exact piece-level prefix is taken from there.
         _encodeBudget = MaxPieces + Math.Max(1, maxInputCharsPerWord);
     }
-
-    public override int ClassificationTokenId { get; }
-
-    public override int SeparatorTokenId { get; }
-
-    public override int PaddingTokenId { get; }
 
     /// <exception cref="EvaluationRefusedException">The vocabulary cannot be loaded or lacks a special token.</exception>
     public static new BertEncoder Create(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
@@ -73,7 +60,7 @@ internal sealed class BertEncoder : TextEncoder
             return NerText.Pieces(prepared, normalizedLegacy, tuples);
         }
 
-        var (normalized, map) = BertBasicTokenization.Normalize(text, _lowercase, _foldAccents, s_specialTokens);
+        var (normalized, map) = BertBasicTokenization.Normalize(text, Tokenizer.Lowercase, Tokenizer.StripAccents, s_specialTokens);
         var pieces = _tokenizer.EncodeToTokens(normalized, out _, considerPreTokenization: true, considerNormalization: false);
         var result = new NerPiece[pieces.Count];
         for (var i = 0; i < pieces.Count; i++)
@@ -93,13 +80,13 @@ internal sealed class BertEncoder : TextEncoder
         string input;
         if (_legacy)
         {
-            input = _foldAccents ? AccentFolding.Fold(text) : text;
+            input = Tokenizer.StripAccents ? AccentFolding.Fold(text) : text;
             return atLeast == int.MaxValue
                 ? ((BertTokenizer)_tokenizer).EncodeToIds(input, addSpecialTokens: false)
                 : ((BertTokenizer)_tokenizer).EncodeToIds(input, _encodeBudget, addSpecialTokens: false, out _, out _);
         }
 
-        input = BertBasicTokenization.Normalize(text, _lowercase, _foldAccents, s_specialTokens).Normalized;
+        input = BertBasicTokenization.Normalize(text, Tokenizer.Lowercase, Tokenizer.StripAccents, s_specialTokens).Normalized;
         return atLeast == int.MaxValue
             ? _tokenizer.EncodeToIds(input, considerPreTokenization: true, considerNormalization: false)
             : _tokenizer.EncodeToIds(input, _encodeBudget, out _, out _, considerPreTokenization: true, considerNormalization: false);
@@ -115,19 +102,24 @@ internal sealed class BertEncoder : TextEncoder
             SplitOnSpecialTokens = true,
         };
 
-        BertTokenizer tokenizer;
-        try
-        {
-            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
-            tokenizer = BertTokenizer.Create(stream, options);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
-        {
-            throw new EvaluationRefusedException($"{manifest.Tokenizer.Vocab} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
-        }
+        var tokenizer = LoadVocabulary(vocabulary, manifest.Tokenizer.Vocab, stream => BertTokenizer.Create(stream, options));
 
         return new BertEncoder(
             tokenizer, manifest, legacy: true, tokenizer.ClassificationTokenId, tokenizer.SeparatorTokenId, tokenizer.PaddingTokenId, tokenizer.MaxInputCharsPerWord);
+    }
+
+    /// <summary>Either tokenizer read from the bundle's vocabulary; a file it cannot read refuses the run rather than failing it.</summary>
+    private static T LoadVocabulary<T>(ReadOnlyMemory<byte> vocabulary, string file, Func<Stream, T> create)
+    {
+        try
+        {
+            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
+            return create(stream);
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
+        {
+            throw new EvaluationRefusedException($"{file} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
+        }
     }
 
     private static BertEncoder CreateFaithful(ReadOnlyMemory<byte> vocabulary, ModelManifest manifest)
@@ -143,16 +135,7 @@ internal sealed class BertEncoder : TextEncoder
             MaxInputCharsPerWord = 100,
         };
 
-        WordPieceTokenizer tokenizer;
-        try
-        {
-            using var stream = new MemoryStream(vocabulary.ToArray(), writable: false);
-            tokenizer = WordPieceTokenizer.Create(stream, options);
-        }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or IOException)
-        {
-            throw new EvaluationRefusedException($"{file} cannot be loaded as a WordPiece vocabulary: {ex.Message}", ex);
-        }
+        var tokenizer = LoadVocabulary(vocabulary, file, stream => WordPieceTokenizer.Create(stream, options));
 
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var token in new[] { "[CLS]", "[SEP]", "[PAD]" })

@@ -26,27 +26,14 @@ internal sealed class SentencePieceEncoder : TextEncoder
     private readonly SentencePieceTokenizer _tokenizer;
     private readonly int _idOffset;
     private readonly int _unknownId;
-    private readonly bool _lowercase;
-    private readonly bool _foldAccents;
 
     private SentencePieceEncoder(SentencePieceTokenizer tokenizer, ModelManifest manifest, int bos, int eos, int pad, int unknown)
-        : base(manifest)
+        : base(manifest, bos, eos, pad)
     {
         _tokenizer = tokenizer;
         _idOffset = manifest.Tokenizer.IdOffset ?? 0;
         _unknownId = unknown;
-        _lowercase = manifest.Tokenizer.Lowercase;
-        _foldAccents = manifest.Tokenizer.StripAccents;
-        ClassificationTokenId = bos;
-        SeparatorTokenId = eos;
-        PaddingTokenId = pad;
     }
-
-    public override int ClassificationTokenId { get; }
-
-    public override int SeparatorTokenId { get; }
-
-    public override int PaddingTokenId { get; }
 
     /// <exception cref="EvaluationRefusedException">The file is not a SentencePiece model this engine reads, or a special id cannot be resolved.</exception>
     public static new SentencePieceEncoder Create(ReadOnlyMemory<byte> modelFile, ModelManifest manifest)
@@ -218,13 +205,13 @@ internal sealed class SentencePieceEncoder : TextEncoder
     /// <summary>Tab and line breaks to spaces, then the manifest's lower-casing and accent folding: all one character for one.</summary>
     private string Prepare(string text)
     {
-        var folded = _foldAccents ? AccentFolding.Fold(text) : text;
-        if (!_lowercase && folded.AsSpan().IndexOfAny('\t', '\n', '\r') < 0)
+        var folded = Tokenizer.StripAccents ? AccentFolding.Fold(text) : text;
+        if (!Tokenizer.Lowercase && folded.AsSpan().IndexOfAny('\t', '\n', '\r') < 0)
         {
             return folded;
         }
 
-        return string.Create(folded.Length, (folded, _lowercase), static (span, state) =>
+        return string.Create(folded.Length, (folded, Tokenizer.Lowercase), static (span, state) =>
         {
             var (source, lowercase) = state;
             for (var i = 0; i < source.Length; i++)

@@ -12,27 +12,34 @@ namespace Partages.NodeAgent.Engine.Tokenization;
 /// </summary>
 internal abstract class TextEncoder
 {
-    protected TextEncoder(ModelManifest manifest)
+    private readonly ModelManifest _manifest;
+
+    protected TextEncoder(ModelManifest manifest, int classificationTokenId, int separatorTokenId, int paddingTokenId)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        MaxPieces = manifest.MaxLength - 2;
-        Stride = manifest.Stride;
+        _manifest = manifest;
+        ClassificationTokenId = classificationTokenId;
+        SeparatorTokenId = separatorTokenId;
+        PaddingTokenId = paddingTokenId;
     }
 
     /// <summary>Pieces per window: <c>max_length - 2</c>.</summary>
-    public int MaxPieces { get; }
+    public int MaxPieces => _manifest.MaxLength - 2;
 
     /// <summary>Pieces shared by consecutive windows; 0 reads the first window only.</summary>
-    public int Stride { get; }
+    public int Stride => _manifest.Stride;
+
+    /// <summary>The manifest's tokenizer fields: whether the text is lowercased and its accents folded before it is cut into pieces.</summary>
+    protected TokenizerSpec Tokenizer => _manifest.Tokenizer;
 
     /// <summary>The id that opens every window: BERT's <c>[CLS]</c>, or <c>&lt;s&gt;</c> for a SentencePiece model.</summary>
-    public abstract int ClassificationTokenId { get; }
+    public int ClassificationTokenId { get; }
 
     /// <summary>The id that closes every window: BERT's <c>[SEP]</c>, or <c>&lt;/s&gt;</c>.</summary>
-    public abstract int SeparatorTokenId { get; }
+    public int SeparatorTokenId { get; }
 
     /// <summary>The id padding carries (its attention mask is 0).</summary>
-    public abstract int PaddingTokenId { get; }
+    public int PaddingTokenId { get; }
 
     /// <summary>
     /// The encoder for the manifest's tokenizer kind, loaded from the bundle's tokenizer file.

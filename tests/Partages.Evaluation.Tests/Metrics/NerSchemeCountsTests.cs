@@ -25,16 +25,9 @@ public class NerSchemeCountsTests
         // Gold PER [0, 10) "John Smith", predicted PER [5, 10) "Smith".
         var counts = Evaluate([new(0, 10, Per)], [new(5, 10, Per)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Partial = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Correct = 1 });
-        var partial = NerSchemeMetrics.From(NerSchemes.Partial, counts.Overall(NerSchemes.Partial));
-        partial.Possible.Should().Be(1);
-        partial.Actual.Should().Be(1);
-        partial.Precision.Should().Be(0.5);
-        partial.Recall.Should().Be(0.5);
-        partial.F1.Should().Be(0.5);
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Incorrect, partial: One.Partial, type: One.Correct);
+        NerSchemeMetrics.From(NerSchemes.Partial, counts.Overall(NerSchemes.Partial)).Should().BeEquivalentTo(
+            new { Possible = 1L, Actual = 1L, Precision = 0.5, Recall = 0.5, F1 = 0.5 });
     }
 
     [Test]
@@ -42,10 +35,7 @@ public class NerSchemeCountsTests
     {
         var counts = Evaluate([new(0, 5, Per)], [new(0, 5, Loc)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Correct = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Correct = 1 });
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Correct, partial: One.Correct, type: One.Incorrect);
         // Counted under the gold entity's type, as nervaluate does.
         counts.Get(NerSchemes.Strict, Per).Incorrect.Should().Be(1);
         counts.Get(NerSchemes.Strict, Loc).Should().Be(new NerOutcomeCounts());
@@ -56,10 +46,7 @@ public class NerSchemeCountsTests
     {
         var counts = Evaluate([new(0, 10, Per)], [new(0, 4, Org)]);
 
-        counts.Overall(NerSchemes.Strict).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Exact).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Type).Should().Be(new NerOutcomeCounts { Incorrect = 1 });
-        counts.Overall(NerSchemes.Partial).Should().Be(new NerOutcomeCounts { Partial = 1 });
+        OverallShouldBe(counts, strict: One.Incorrect, exact: One.Incorrect, partial: One.Partial, type: One.Incorrect);
     }
 
     [Test]
@@ -73,11 +60,8 @@ public class NerSchemeCountsTests
             counts.Get(scheme, Org).Spurious.Should().Be(1);
         }
 
-        var strict = NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict));
-        strict.Actual.Should().Be(1);
-        strict.Possible.Should().Be(0);
-        strict.Precision.Should().Be(0);
-        strict.Recall.Should().Be(0);
+        NerSchemeMetrics.From(NerSchemes.Strict, counts.Overall(NerSchemes.Strict)).Should().BeEquivalentTo(
+            new { Actual = 1L, Possible = 0L, Precision = 0.0, Recall = 0.0 });
     }
 
     [Test]
@@ -163,6 +147,22 @@ public class NerSchemeCountsTests
         }
     }
 
+    /// <summary>One outcome of each kind, to name the single entity's outcome under each scheme.</summary>
+    private static class One
+    {
+        public static readonly NerOutcomeCounts Correct = new() { Correct = 1 };
+        public static readonly NerOutcomeCounts Incorrect = new() { Incorrect = 1 };
+        public static readonly NerOutcomeCounts Partial = new() { Partial = 1 };
+    }
+
+    private static void OverallShouldBe(NerSchemeCounts counts, NerOutcomeCounts strict, NerOutcomeCounts exact, NerOutcomeCounts partial, NerOutcomeCounts type)
+    {
+        counts.Overall(NerSchemes.Strict).Should().Be(strict, NerSchemes.Strict);
+        counts.Overall(NerSchemes.Exact).Should().Be(exact, NerSchemes.Exact);
+        counts.Overall(NerSchemes.Partial).Should().Be(partial, NerSchemes.Partial);
+        counts.Overall(NerSchemes.Type).Should().Be(type, NerSchemes.Type);
+    }
+
     private static NerSchemeCounts Evaluate(NerEntity[] gold, NerEntity[] predicted)
     {
         var counts = new NerSchemeCounts(Types);
@@ -170,21 +170,5 @@ public class NerSchemeCountsTests
         return counts;
     }
 
-    private static NerEntity[] RandomEntities(Random random)
-    {
-        var entities = new List<NerEntity>();
-        var position = 0;
-        while (true)
-        {
-            position += random.Next(0, 6);
-            var length = 1 + random.Next(6);
-            if (position + length > 60)
-            {
-                return [.. entities];
-            }
-
-            entities.Add(new NerEntity(position, position + length, random.Next(Types.Length)));
-            position += length;
-        }
-    }
+    private static NerEntity[] RandomEntities(Random random) => RandomNerEntities.Draw(random, Types.Length, 60);
 }

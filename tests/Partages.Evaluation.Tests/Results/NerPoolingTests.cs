@@ -1,3 +1,5 @@
+using Partages.Evaluation.Tests.Metrics;
+
 namespace Partages.Evaluation.Tests.Results;
 
 public sealed class NerPoolingTests
@@ -126,21 +128,5 @@ public sealed class NerPoolingTests
             new InputSummary { DocumentsRead = _documents, DocumentsEvaluated = _documents });
     }
 
-    private static NerEntity[] RandomEntities(Random random)
-    {
-        var entities = new List<NerEntity>();
-        var position = 0;
-        while (true)
-        {
-            position += random.Next(0, 6);
-            var length = 1 + random.Next(6);
-            if (position + length > Length)
-            {
-                return [.. entities];
-            }
-
-            entities.Add(new NerEntity(position, position + length, random.Next(Types.Length)));
-            position += length;
-        }
-    }
+    private static NerEntity[] RandomEntities(Random random) => RandomNerEntities.Draw(random, Types.Length, Length);
 }

@@ -6,9 +6,7 @@ public class NerSpecTests
     [Test]
     public void Parse_ShippedOncologyNerSpec_IsATokenClassificationOverTheEntityTypes()
     {
-        var yaml = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "eval-specs", "oncology-biomarkers-ner.yaml"));
-
-        var result = SpecParser.Parse(yaml);
+        var result = SpecParser.Parse(ShippedSpecs.Yaml("oncology-biomarkers-ner.yaml"));
 
         result.Errors.Should().BeEmpty();
         result.Spec!.Task.Should().Be(TaskTypes.TokenClassification);

@@ -20,8 +20,8 @@ public sealed class SpecParserFuzzTests
 
     private static readonly string[] Seeds =
     [
-        File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "eval-specs", "amr-resistance.yaml")),
-        File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "eval-specs", "oncology-biomarkers-ner.yaml")),
+        ShippedSpecs.Yaml("amr-resistance.yaml"),
+        ShippedSpecs.Yaml("oncology-biomarkers-ner.yaml"),
         "version: 1\nname: amr\ntask: single_label_classification\ndataset: amr-reports\nlabels: [a, b]\n",
         "version: 1\nname: &n amr\ndescription: *n\ntask: single_label_classification\ndataset: amr-reports\nlabels:\n  - a\n  - b\nnodes: {}\n",
         "version: 1\nname: 'quoted'\ndescription: |\n  block\n  text\ntask: \"single_label_classification\"\ndataset: x\nlabels: [a, {b: c}, [d]]\n",

@@ -5,9 +5,7 @@ public class SpecParserTests
     [Test]
     public void Parse_ShippedAmrSpec_IsValid()
     {
-        var yaml = File.ReadAllText(Path.Combine(TestContext.CurrentContext.TestDirectory, "eval-specs", "amr-resistance.yaml"));
-
-        var result = SpecParser.Parse(yaml);
+        var result = SpecParser.Parse(ShippedSpecs.Yaml("amr-resistance.yaml"));
 
         result.Errors.Should().BeEmpty();
         result.Spec!.Task.Should().Be("single_label_classification");

@@ -60,11 +60,7 @@ public sealed class BratDocumentReaderTests : TempDirectoryTestBase
         Write("11-no-entities", "rien", "");
 
         var reader = Reader();
-        var documents = new List<LabeledDocument>();
-        while (reader.TryRead(out var document))
-        {
-            documents.Add(document);
-        }
+        var documents = DocumentReading.ReadAll(reader);
 
         documents.Select(d => d.Text).Should().Equal("sarm", "rien");
         documents[1].Entities.Should().BeEmpty();

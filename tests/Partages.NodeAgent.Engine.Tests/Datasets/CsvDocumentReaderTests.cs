@@ -15,7 +15,7 @@ public sealed class CsvDocumentReaderTests
             "4,\"ligne un\r\nligne deux\nligne trois\",sensible\n" +
             "\"5\",\"\"\"\",BLSE");
 
-        var documents = ReadAll(reader);
+        var documents = DocumentReading.ReadAll(reader);
 
         documents.Should().Equal(
             new LabeledDocument("souche simple", 1),
@@ -32,7 +32,7 @@ public sealed class CsvDocumentReaderTests
     {
         var reader = Reader("site,label,text,id\nnord,BLSE,souche,1\n");
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
     }
 
     [Test]
@@ -63,7 +63,7 @@ public sealed class CsvDocumentReaderTests
             "9,souche,sensible\n" +
             "10,\"jamais ferme,BLSE\n11,souche,BLSE\n");  // an open quote swallows the rest into one malformed record
 
-        var documents = ReadAll(reader);
+        var documents = DocumentReading.ReadAll(reader);
 
         documents.Should().Equal(new LabeledDocument("souche", 1), new LabeledDocument("souche", 0));
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long>
@@ -83,7 +83,7 @@ public sealed class CsvDocumentReaderTests
         byte[] bytes = [.. "id,text,label\n1,caf"u8, 0xC3, 0x28, .. ",BLSE\n2,café,BLSE\n"u8];
         var reader = new CsvDocumentReader(new MemoryStream(bytes), Labels, maxRecordBytes: 1024);
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("café", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("café", 1));
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.InvalidUtf8] = 1 });
     }
 
@@ -92,7 +92,7 @@ public sealed class CsvDocumentReaderTests
     {
         var reader = Reader($"id,text,label\n1,\"{new string('x', 300)}\nstill inside\",BLSE\n2,souche,BLSE\n", maxRecordBytes: 256);
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.LineTooLong] = 1 });
     }
 
@@ -125,16 +125,4 @@ public sealed class CsvDocumentReaderTests
 
     private static CsvDocumentReader Reader(string content, int maxRecordBytes = 1024) =>
         new(new MemoryStream(Encoding.UTF8.GetBytes(content)), Labels, maxRecordBytes);
-
-    private static List<LabeledDocument> ReadAll(IDocumentReader reader)
-    {
-        var documents = new List<LabeledDocument>();
-        while (reader.TryRead(out var document))
-        {
-            // Ids are checked by their own tests; the rest compare the gold annotation and the text.
-            documents.Add(document with { Id = null });
-        }
-
-        return documents;
-    }
 }

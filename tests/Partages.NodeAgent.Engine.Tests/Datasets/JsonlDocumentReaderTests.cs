@@ -50,7 +50,7 @@ public sealed class JsonlDocumentReaderTests
             """{"id":"r1","text":"second","label":"sensible"}""",
             """{"id":"r2","text":"autre","label":"sensible"}""");
 
-        var documents = ReadAll(reader);
+        var documents = DocumentReading.ReadAll(reader);
 
         documents.Should().Equal(new LabeledDocument("premier", 1), new LabeledDocument("autre", 0));
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.DuplicateId] = 1 });
@@ -63,7 +63,7 @@ public sealed class JsonlDocumentReaderTests
             """{"id":"r1","text":"","label":"BLSE"}""",
             """{"id":"r1","text":"corrige","label":"BLSE"}""");
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("corrige", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("corrige", 1));
     }
 
     [Test]
@@ -72,7 +72,7 @@ public sealed class JsonlDocumentReaderTests
         byte[] bytes = [.. "{\"id\":\"1\",\"text\":\"caf"u8, 0xC3, 0x28, .. "\",\"label\":\"BLSE\"}\n"u8, .. "{\"id\":\"2\",\"text\":\"café\",\"label\":\"BLSE\"}"u8];
         var reader = new JsonlDocumentReader(new MemoryStream(bytes), Labels, maxLineBytes: 1024);
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("café", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("café", 1));
         SkipTally.Merge(reader.Skipped).Should().Equal(new Dictionary<string, long> { [SkipKinds.InvalidUtf8] = 1 });
         reader.DocumentsRead.Should().Be(2);
     }
@@ -166,21 +166,9 @@ public sealed class JsonlDocumentReaderTests
     {
         var reader = Reader("""{"id":"1","text":"souche","label":"BLSE","labels":"oops","entities":[{"start":99}]}""");
 
-        ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
+        DocumentReading.ReadAll(reader).Should().Equal(new LabeledDocument("souche", 1));
     }
 
     private static JsonlDocumentReader Reader(params string[] lines) =>
         new(new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))), Labels, maxLineBytes: 1024);
-
-    private static List<LabeledDocument> ReadAll(JsonlDocumentReader reader)
-    {
-        var documents = new List<LabeledDocument>();
-        while (reader.TryRead(out var document))
-        {
-            // Ids are checked by their own tests; the rest compare the gold annotation and the text.
-            documents.Add(document with { Id = null });
-        }
-
-        return documents;
-    }
 }

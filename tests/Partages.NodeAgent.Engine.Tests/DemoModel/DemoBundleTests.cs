@@ -11,30 +11,13 @@ namespace Partages.NodeAgent.Engine.Tests.DemoModel;
 /// The engine on the demo's real artefacts: the ModelKit's trained bundle, a fictional hospital's AMR reports and
 /// the repository's AMR spec. Built once for the fixture (about two seconds) in a folder of its own.
 /// </summary>
-public sealed class DemoBundleTests
+public sealed class DemoBundleTests() : DemoAssetsTestBase("partages-engine-demo-", AmrSpecPath)
 {
-    private string _root = null!;
-    private DemoAssetSet _assets = null!;
-    private EvaluationSpec _spec = null!;
-
-    [OneTimeSetUp]
-    public async Task BuildAssets()
-    {
-        _root = Directory.CreateTempSubdirectory("partages-engine-demo-").FullName;
-        _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
-    }
-
-    [OneTimeTearDown]
-    public void RemoveAssets() => Directory.Delete(_root, recursive: true);
-
     [Test]
     public async Task EvaluateAsync_DemoBundleOnOneHospitalsAmrReports_ScoresEveryReportAboveSeventyPercent()
     {
-        var hospital = _assets.Hospitals[0];
-        var job = new EvaluationJob(_assets.BundlePath, _spec, new DatasetDefinition(_spec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
+        var hospital = Assets.Hospitals[0];
+        var job = new EvaluationJob(Assets.BundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
 
         var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
         await TestContext.Out.WriteLineAsync($"{hospital.Slug}: {hospital.AmrCount} reports, accuracy {result.Accuracy:F4}, macro F1 {result.Macro.F1:F4}");
@@ -42,19 +25,19 @@ public sealed class DemoBundleTests
         result.InputSummary.DocumentsRead.Should().Be(hospital.AmrCount);
         result.InputSummary.DocumentsEvaluated.Should().Be(hospital.AmrCount);
         result.InputSummary.Skipped.Should().BeEmpty();
-        result.ConfusionMatrix.Labels.Should().Equal(_spec.Labels);
+        result.ConfusionMatrix.Labels.Should().Equal(TestSpec.Labels);
         result.Accuracy.Should().BeGreaterThan(0.7);
         // The ModelKit scored the same reports with its C# reference of the same weights: one flipped near-tie at most.
-        var reference = _assets.Model.HeldOutAccuracyByHospital.Single(h => h.Slug == hospital.Slug).Accuracy;
+        var reference = Assets.Model.HeldOutAccuracyByHospital.Single(h => h.Slug == hospital.Slug).Accuracy;
         result.Accuracy.Should().BeApproximately(reference, 1.0 / hospital.AmrCount + 1e-9);
     }
 
     [Test]
     public async Task EvaluateLocallyAsync_EveryHospitalLengthAwareVsReadingOrder_SameCountsAndScoresWithinTolerance()
     {
-        foreach (var hospital in _assets.Hospitals)
+        foreach (var hospital in Assets.Hospitals)
         {
-            var job = new EvaluationJob(_assets.BundlePath, _spec, new DatasetDefinition(_spec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
+            var job = new EvaluationJob(Assets.BundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
             var sorted = new ListSink();
             var reading = new ListSink();
 
@@ -74,18 +57,10 @@ public sealed class DemoBundleTests
     [Test]
     public async Task Encode_EveryDemoReport_GivesTheIdsTheModelWasTrainedOn()
     {
-        var bundle = BundleReader.Read(_assets.BundlePath, new EvaluationEngineOptions());
+        var bundle = BundleReader.Read(Assets.BundlePath, new EvaluationEngineOptions());
         var engineEncoder = BertEncoder.Create(bundle.Vocabulary, bundle.Manifest);
         var trainingEncoding = BertEncoding.FromVocabStream(new MemoryStream(bundle.Vocabulary.ToArray()), bundle.Manifest.MaxLength);
-        var texts = new List<string>();
-        foreach (var hospital in _assets.Hospitals)
-        {
-            foreach (var line in await File.ReadAllLinesAsync(hospital.AmrPath, Encoding.UTF8))
-            {
-                using var document = JsonDocument.Parse(line);
-                texts.Add(document.RootElement.GetProperty("text").GetString()!);
-            }
-        }
+        var texts = await AmrTextsAsync();
 
         texts.Should().NotBeEmpty();
         var mismatches = texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text)));

@@ -7,29 +7,12 @@ namespace Partages.NodeAgent.Engine.Tests.Ner;
 /// (models/oncology-ner.zip) through ONNX Runtime, on the fictional hospitals' oncology reports, with the repository's
 /// NER spec. Assets built once for the fixture in a folder of their own.
 /// </summary>
-public sealed class OncologyNerModelTests
+public sealed class OncologyNerModelTests() : DemoAssetsTestBase("partages-engine-ner-", FindRepositoryFile("eval-specs", "oncology-biomarkers-ner.yaml"))
 {
-    private string _root = null!;
-    private DemoAssetSet _assets = null!;
-    private EvaluationSpec _spec = null!;
-
-    [OneTimeSetUp]
-    public async Task BuildAssets()
-    {
-        _root = Directory.CreateTempSubdirectory("partages-engine-ner-").FullName;
-        _assets = await DemoAssets.EnsureBuiltAsync(_root, null, CancellationToken.None);
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(FindRepositoryFile("eval-specs", "oncology-biomarkers-ner.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
-    }
-
-    [OneTimeTearDown]
-    public void RemoveAssets() => Directory.Delete(_root, recursive: true);
-
     [Test]
     public async Task EvaluateAsync_RealModelOnEachHospital_MatchesTheModelKitsStrictF1()
     {
-        foreach (var hospital in _assets.Hospitals)
+        foreach (var hospital in Assets.Hospitals)
         {
             var result = await EvaluateAsync(hospital.OncologyPath);
             var strict = result.Schemes![NerSchemes.Strict].Overall;
@@ -43,7 +26,7 @@ public sealed class OncologyNerModelTests
             strict.Possible.Should().BeGreaterThan(hospital.OncologyCount, "every report has several gold entities");
             strict.F1.Should().BeGreaterThan(0.8);
             // The ModelKit decoded the same reports with its C# forward pass of the same weights and the same rules.
-            var reference = _assets.NerModel!.HeldOutStrictF1ByHospital.Single(h => h.Slug == hospital.Slug).StrictF1;
+            var reference = Assets.NerModel!.HeldOutStrictF1ByHospital.Single(h => h.Slug == hospital.Slug).StrictF1;
             strict.F1.Should().BeApproximately(reference, 1e-9);
             result.Schemes[NerSchemes.Partial].Overall.F1.Should().BeGreaterThanOrEqualTo(strict.F1!.Value);
         }
@@ -52,7 +35,7 @@ public sealed class OncologyNerModelTests
     [Test]
     public async Task Pool_RandomSplitsOfAHospitalAcrossSites_EqualsTheUnionExactly()
     {
-        var hospital = _assets.Hospitals.Single(h => h.Slug == "hopital-kerbrac");
+        var hospital = Assets.Hospitals.Single(h => h.Slug == "hopital-kerbrac");
         var lines = await File.ReadAllLinesAsync(hospital.OncologyPath);
         var union = await EvaluateAsync(hospital.OncologyPath);
         var random = new Random(2026);
@@ -76,7 +59,7 @@ public sealed class OncologyNerModelTests
                     sites[$"site{s}"] = ResultJson.DeserializeSite(ResultJson.Serialize(await EvaluateAsync(path)));
                 }
 
-                var pooled = PooledResultDocument.Pool(_spec.Task, _spec.Labels, sites, []).Pooled!;
+                var pooled = PooledResultDocument.Pool(TestSpec.Task, TestSpec.Labels, sites, []).Pooled!;
 
                 pooled.Schemes.Should().BeEquivalentTo(union.Schemes);
                 pooled.Seqeval.Should().BeEquivalentTo(union.Seqeval);
@@ -93,7 +76,7 @@ public sealed class OncologyNerModelTests
 
     private Task<ResultDocument> EvaluateAsync(string path) =>
         new EvaluationEngine().EvaluateAsync(
-            new EvaluationJob(_assets.NerBundlePath, _spec, new DatasetDefinition(_spec.Dataset, path, DatasetFormats.Jsonl)),
+            new EvaluationJob(Assets.NerBundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, path, DatasetFormats.Jsonl)),
             null,
             CancellationToken.None);
 

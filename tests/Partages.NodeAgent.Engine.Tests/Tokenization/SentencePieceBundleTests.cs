@@ -10,42 +10,31 @@ namespace Partages.NodeAgent.Engine.Tests.Tokenization;
 /// training corpus, CamemBERT's id conventions) beside the WordPiece demo bundle trained on the same corpus, both on
 /// the fictional hospitals' AMR reports. Built once for the fixture, at a reduced scale (about five CPU seconds).
 /// </summary>
-public sealed class SentencePieceBundleTests
+public sealed class SentencePieceBundleTests() : DemoAssetsTestBase("partages-engine-sentencepiece-", AmrSpecPath, Options, "demo")
 {
     private static readonly DemoAssetOptions Options = new() { TrainingDocuments = 1000, HospitalScale = 0.5 };
 
-    private string _root = null!;
-    private DemoAssetSet _wordPiece = null!;
     private string _bundlePath = null!;
     private SentencePieceClassifierReport _report = null!;
-    private EvaluationSpec _spec = null!;
 
     [OneTimeSetUp]
     public async Task BuildBundles()
     {
-        _root = Directory.CreateTempSubdirectory("partages-engine-sentencepiece-").FullName;
-        _wordPiece = await DemoAssets.EnsureBuiltAsync(Path.Combine(_root, "demo"), Options, CancellationToken.None);
         var (bundle, report) = SentencePieceClassifierBuilder.Build(new SentencePieceClassifierOptions { Demo = Options });
-        _bundlePath = Path.Combine(_root, "amr-classifier-sentencepiece.zip");
+        _bundlePath = Path.Combine(Root, "amr-classifier-sentencepiece.zip");
         await File.WriteAllBytesAsync(_bundlePath, bundle);
         _report = report;
-        var parsed = SpecParser.Parse(await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml")));
-        parsed.Errors.Should().BeEmpty();
-        _spec = parsed.Spec!;
     }
-
-    [OneTimeTearDown]
-    public void RemoveBundles() => Directory.Delete(_root, recursive: true);
 
     [Test]
     public async Task EvaluateAsync_SentencePieceBundleOnEveryHospital_MatchesTheModelKitAndIsCloseToWordPiece()
     {
         var engine = new EvaluationEngine();
-        foreach (var hospital in _wordPiece.Hospitals)
+        foreach (var hospital in Assets.Hospitals)
         {
-            var dataset = new DatasetDefinition(_spec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl);
-            var sentencePiece = await engine.EvaluateAsync(new EvaluationJob(_bundlePath, _spec, dataset), null, CancellationToken.None);
-            var wordPiece = await engine.EvaluateAsync(new EvaluationJob(_wordPiece.BundlePath, _spec, dataset), null, CancellationToken.None);
+            var dataset = new DatasetDefinition(TestSpec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl);
+            var sentencePiece = await engine.EvaluateAsync(new EvaluationJob(_bundlePath, TestSpec, dataset), null, CancellationToken.None);
+            var wordPiece = await engine.EvaluateAsync(new EvaluationJob(Assets.BundlePath, TestSpec, dataset), null, CancellationToken.None);
             await TestContext.Out.WriteLineAsync(
                 $"{hospital.Slug}: {hospital.AmrCount} reports, accuracy sentencepiece {sentencePiece.Accuracy:F4} (macro F1 {sentencePiece.Macro.F1:F4}), wordpiece {wordPiece.Accuracy:F4} (macro F1 {wordPiece.Macro.F1:F4})");
 
@@ -64,15 +53,7 @@ public sealed class SentencePieceBundleTests
         var bundle = BundleReader.Read(_bundlePath, new EvaluationEngineOptions());
         var engineEncoder = TextEncoder.Create(bundle.Vocabulary, bundle.Manifest);
         var trainingEncoding = new SentencePieceEncoding(bundle.Vocabulary.ToArray(), bundle.Manifest.MaxLength);
-        var texts = new List<string>();
-        foreach (var hospital in _wordPiece.Hospitals)
-        {
-            foreach (var line in await File.ReadAllLinesAsync(hospital.AmrPath, Encoding.UTF8))
-            {
-                using var document = JsonDocument.Parse(line);
-                texts.Add(document.RootElement.GetProperty("text").GetString()!);
-            }
-        }
+        var texts = await AmrTextsAsync();
 
         texts.Should().NotBeEmpty();
         texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text))).Should().Be(0);

@@ -118,16 +118,10 @@ public sealed class MultiLabelStatistics
     /// <summary>The sum of several sites' statistics: those of the union of their documents.</summary>
     public static MultiLabelStatistics Pool(IReadOnlyList<string> labels, IEnumerable<MultiLabelStatistics> sites)
     {
-        ArgumentNullException.ThrowIfNull(sites);
         var pooled = new MultiLabelStatistics(labels);
         var cooccurrence = new List<ClassificationCounts>();
-        foreach (var site in sites)
+        foreach (var site in SitePool.Matching(sites, labels, s => s.Labels, "labels"))
         {
-            if (!site.Labels.SequenceEqual(labels, StringComparer.Ordinal))
-            {
-                throw new ArgumentException($"A site's labels [{string.Join(", ", site.Labels)}] differ from [{string.Join(", ", labels)}].", nameof(sites));
-            }
-
             for (var c = 0; c < labels.Count; c++)
             {
                 pooled._tp[c] += site._tp[c];
