@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Admission;

@@ -1,7 +1,3 @@
-using System.Text.Json;
-using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Admission;

@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using Google.Protobuf;
 using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
 using Partages.NodeAgent.Artifacts;
 
 namespace Partages.NodeAgent.Tests.Artifacts;

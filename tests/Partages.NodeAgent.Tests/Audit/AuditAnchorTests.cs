@@ -1,7 +1,5 @@
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Audit;
 

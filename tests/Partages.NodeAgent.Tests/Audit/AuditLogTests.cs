@@ -1,6 +1,3 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace Partages.NodeAgent.Tests.Audit;
 
 public sealed class AuditLogTests : ScratchTests

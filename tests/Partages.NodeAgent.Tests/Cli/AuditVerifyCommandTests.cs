@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Cli;
 

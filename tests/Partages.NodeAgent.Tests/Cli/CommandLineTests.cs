@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Cli;
-
 namespace Partages.NodeAgent.Tests.Cli;
 
 public sealed class CommandLineTests : ScratchTests

@@ -1,9 +1,6 @@
-using System.Text.Json;
-using Partages.Evaluation.Results;
 using Partages.ModelKit.MultiLabel;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
-using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Engine.Datasets;
 
 namespace Partages.NodeAgent.Tests.Cli;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Health;
 
 namespace Partages.NodeAgent.Tests.Cli;

@@ -1,5 +1,4 @@
 using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Connectivity;
 using Polly;

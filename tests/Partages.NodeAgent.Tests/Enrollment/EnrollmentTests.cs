@@ -1,7 +1,5 @@
 using System.Net.Security;
 using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Enrollment;
 

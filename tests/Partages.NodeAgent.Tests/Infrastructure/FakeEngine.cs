@@ -1,5 +1,4 @@
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 

@@ -1,7 +1,4 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Isolation;
 using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;

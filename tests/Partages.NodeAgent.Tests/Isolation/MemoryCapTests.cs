@@ -1,5 +1,4 @@
 using System.Text;
-using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -1,6 +1,3 @@
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>

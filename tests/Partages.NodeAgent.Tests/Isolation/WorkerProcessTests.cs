@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Tests.Admission;
 using Partages.NodeAgent.Tests.Policy;
 

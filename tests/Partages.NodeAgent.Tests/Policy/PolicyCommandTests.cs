@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Cli;
-
 namespace Partages.NodeAgent.Tests.Policy;
 
 /// <summary><c>run</c> without a valid policy, and <c>check</c> printing the fingerprint to paste.</summary>

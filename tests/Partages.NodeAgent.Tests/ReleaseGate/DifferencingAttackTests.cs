@@ -1,7 +1,4 @@
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 

@@ -1,8 +1,5 @@
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.MultiLabel;
-using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 

@@ -1,11 +1,7 @@
 using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using Grpc.Core;
 using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Audit;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;

@@ -1,8 +1,5 @@
 using Partages.Contracts;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.Session;
 
