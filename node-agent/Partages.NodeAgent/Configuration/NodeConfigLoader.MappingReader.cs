@@ -184,6 +184,30 @@ public static partial class NodeConfigLoader
             return [.. sequence.Children];
         }
 
+        /// <summary>
+        /// A reader for each item of the list <paramref name="field"/> (its <paramref name="items"/>) that is a mapping,
+        /// prefixed with its index ("datasets[2].") and with its unknown fields rejected; an item that is not a mapping
+        /// is reported (it <paramref name="mustBe"/>) and left out, so the caller compares counts to know.
+        /// </summary>
+        public IReadOnlyList<MappingReader> MappingItems(string field, IReadOnlyList<YamlNode> items, string mustBe, IReadOnlyCollection<string> known)
+        {
+            var readers = new List<MappingReader>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                if (items[i] is not YamlMappingNode mapping)
+                {
+                    AddErrorAt(items[i], $"{prefix}{field}[{i}]", mustBe);
+                    continue;
+                }
+
+                var item = Child(mapping, $"{prefix}{field}[{i}].");
+                item.RejectUnknown(known);
+                readers.Add(item);
+            }
+
+            return readers;
+        }
+
         private static bool IsNull(YamlScalarNode scalar) =>
             scalar.Style == ScalarStyle.Plain && scalar.Value is "" or "~" or "null" or "Null" or "NULL";
 

@@ -1,23 +1,19 @@
 namespace Partages.NodeAgent.Tests.Cli;
 
-public sealed class CommandLineTests : ScratchTests
+public sealed class CommandLineTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
     private string _configPath = null!;
 
     [SetUp]
-    public async Task Start()
+    public void Start()
     {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
         Directory.CreateDirectory(Scratch.Combine("data"));
         File.WriteAllText(Scratch.Combine("data", "amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
         _configPath = Scratch.Combine("node.yaml");
         File.WriteAllText(_configPath, $"""
             name: chu-valmont
             coordinator:
-              url: {_coordinator.Address.ToString().TrimEnd('/')}
+              url: {Coordinator.Address.ToString().TrimEnd('/')}
             data_directory: ./node-data
             policy: ./policy.yaml
             datasets:
@@ -36,13 +32,6 @@ public sealed class CommandLineTests : ScratchTests
             tasks: [single_label_classification]
             approval: auto
             """);
-    }
-
-    [TearDown]
-    public async Task Stop()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
     }
 
     [Test]
@@ -77,7 +66,7 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Run_CertificateExpired_RefusesToStart_ExitCode3()
     {
-        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
+        Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
 
         var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
 
@@ -108,9 +97,9 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task EnrollThenCheck_AllGood_ExitCode0()
     {
-        var enrolled = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", _pki.Pin);
+        var enrolled = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin);
         var checkedOut = await InvokeAsync("check", "--config", _configPath);
-        var again = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", _pki.Pin);
+        var again = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin);
 
         enrolled.Code.Should().Be(ExitCodes.Ok, enrolled.Error);
         enrolled.Output.Should().Contain("Enrolled as node 'chu-valmont'");
@@ -134,8 +123,8 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Check_CoordinatorDown_SaysItCannotReachIt_ExitCode1()
     {
-        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
-        await _coordinator.DisposeAsync();
+        Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
+        await Coordinator.DisposeAsync();
 
         var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
 

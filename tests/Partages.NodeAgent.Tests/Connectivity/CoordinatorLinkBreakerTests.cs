@@ -14,10 +14,7 @@ public sealed class CoordinatorLinkBreakerTests
     public async Task Execute_LinkFailsTheConfiguredNumberOfTimes_OpensAndTheNextCallFailsWithoutDialling()
     {
         var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
-        for (var i = 0; i < 3; i++)
-        {
-            await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        }
+        await FailLinkAsync(breaker, times: 3);
 
         var dialled = false;
         var next = async () => await breaker.Pipeline.ExecuteAsync(_ =>
@@ -35,8 +32,7 @@ public sealed class CoordinatorLinkBreakerTests
     public async Task Execute_FewerFailuresThanConfigured_StaysClosed()
     {
         var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 2);
 
         breaker.State.Should().Be(CircuitState.Closed);
     }
@@ -60,8 +56,7 @@ public sealed class CoordinatorLinkBreakerTests
     {
         var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 2);
         breaker.State.Should().Be(CircuitState.Open);
 
         clock.Advance(TimeSpan.FromSeconds(29));
@@ -77,11 +72,10 @@ public sealed class CoordinatorLinkBreakerTests
     {
         var clock = new FakeTimeProvider(TestClock.DefaultStart);
         var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 2);
 
         clock.Advance(TimeSpan.FromSeconds(30));
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 1);
 
         breaker.State.Should().Be(CircuitState.Open);
     }
@@ -133,6 +127,15 @@ public sealed class CoordinatorLinkBreakerTests
 
     private static CoordinatorLinkBreaker NewBreaker(TimeProvider clock, int failures, double breakSeconds = 30) =>
         new(new AgentOptions { LinkBreakerFailures = failures, LinkBreakerBreak = TimeSpan.FromSeconds(breakSeconds) }, clock, NullLogger<CoordinatorLinkBreaker>.Instance);
+
+    /// <summary>Makes <paramref name="times"/> calls through the breaker that fail as an unreachable coordinator does.</summary>
+    private static async Task FailLinkAsync(CoordinatorLinkBreaker breaker, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        }
+    }
 
     private static Func<Task> FailingCall(ResiliencePipeline pipeline, Exception failure) =>
         async () => await pipeline.ExecuteAsync(_ => throw failure);
