@@ -148,41 +148,13 @@ public static partial class NodeConfigLoader
         /// <summary>The raw node of a field (null when absent), for fields that take either a word or a mapping.</summary>
         public YamlNode? Node(string field) => Find(field);
 
-        public MappingReader? Mapping(string field, bool required)
-        {
-            var value = Find(field);
-            if (value is null)
-            {
-                Missing(field, required);
-                return null;
-            }
+        public MappingReader? Mapping(string field, bool required) =>
+            Typed<YamlMappingNode>(field, required, "must be a mapping (indented key: value lines)") is { } mapping
+                ? new MappingReader(mapping, prefix + field + ".", errors)
+                : null;
 
-            if (value is not YamlMappingNode mapping)
-            {
-                AddErrorAt(value, prefix + field, "must be a mapping (indented key: value lines)");
-                return null;
-            }
-
-            return new MappingReader(mapping, prefix + field + ".", errors);
-        }
-
-        public IReadOnlyList<YamlNode>? Sequence(string field, bool required)
-        {
-            var value = Find(field);
-            if (value is null)
-            {
-                Missing(field, required);
-                return null;
-            }
-
-            if (value is not YamlSequenceNode sequence)
-            {
-                AddErrorAt(value, prefix + field, "must be a list ('- item' lines)");
-                return null;
-            }
-
-            return [.. sequence.Children];
-        }
+        public IReadOnlyList<YamlNode>? Sequence(string field, bool required) =>
+            Typed<YamlSequenceNode>(field, required, "must be a list ('- item' lines)") is { } sequence ? [.. sequence.Children] : null;
 
         /// <summary>
         /// A reader for each item of the list <paramref name="field"/> (its <paramref name="items"/>) that is a mapping,
@@ -206,6 +178,26 @@ public static partial class NodeConfigLoader
             }
 
             return readers;
+        }
+
+        /// <summary>The field's node when it is a <typeparamref name="T"/>; null once it is reported missing or not one.</summary>
+        private T? Typed<T>(string field, bool required, string mustBe)
+            where T : YamlNode
+        {
+            var value = Find(field);
+            if (value is null)
+            {
+                Missing(field, required);
+                return null;
+            }
+
+            if (value is not T typed)
+            {
+                AddErrorAt(value, prefix + field, mustBe);
+                return null;
+            }
+
+            return typed;
         }
 
         private static bool IsNull(YamlScalarNode scalar) =>

@@ -54,10 +54,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_BreakElapsedAndTheTrialSucceeds_ClosesAgain()
     {
-        var clock = new FakeTimeProvider(TestClock.DefaultStart);
-        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailLinkAsync(breaker, times: 2);
-        breaker.State.Should().Be(CircuitState.Open);
+        var (clock, breaker) = await OpenedBreakerAsync();
 
         clock.Advance(TimeSpan.FromSeconds(29));
         await breaker.Pipeline.Invoking(p => p.ExecuteAsync(_ => ValueTask.CompletedTask).AsTask()).Should().ThrowAsync<BrokenCircuitException>();
@@ -70,9 +67,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_TrialFailsAfterTheBreak_OpensForAnotherBreak()
     {
-        var clock = new FakeTimeProvider(TestClock.DefaultStart);
-        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailLinkAsync(breaker, times: 2);
+        var (clock, breaker) = await OpenedBreakerAsync();
 
         clock.Advance(TimeSpan.FromSeconds(30));
         await FailLinkAsync(breaker, times: 1);
@@ -127,6 +122,16 @@ public sealed class CoordinatorLinkBreakerTests
 
     private static CoordinatorLinkBreaker NewBreaker(TimeProvider clock, int failures, double breakSeconds = 30) =>
         new(new AgentOptions { LinkBreakerFailures = failures, LinkBreakerBreak = TimeSpan.FromSeconds(breakSeconds) }, clock, NullLogger<CoordinatorLinkBreaker>.Instance);
+
+    /// <summary>A breaker (2 failures, a 30 s break) on a hand-moved clock, just opened by two link failures.</summary>
+    private static async Task<(FakeTimeProvider Clock, CoordinatorLinkBreaker Breaker)> OpenedBreakerAsync()
+    {
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
+        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
+        await FailLinkAsync(breaker, times: 2);
+        breaker.State.Should().Be(CircuitState.Open);
+        return (clock, breaker);
+    }
 
     /// <summary>Makes <paramref name="times"/> calls through the breaker that fail as an unreachable coordinator does.</summary>
     private static async Task FailLinkAsync(CoordinatorLinkBreaker breaker, int times)
