@@ -5,7 +5,7 @@ using Partages.NodeAgent.Artifacts;
 
 namespace Partages.NodeAgent.Tests.Artifacts;
 
-public sealed class ArtifactStoreTests : ScratchTests
+public sealed class ArtifactStoreTests : TestDirectoryPerTest
 {
     private const int ChunkSize = 1000;
 

@@ -8,7 +8,7 @@ namespace Partages.NodeAgent.Tests.Audit;
 /// pass 'audit verify'. Each case here first shows that the bare chain still verifies, then that the signed
 /// checkpoints and the anchor catch it.
 /// </summary>
-public sealed partial class AuditAnchorTests : ScratchTests
+public sealed partial class AuditAnchorTests : TestDirectoryPerTest
 {
     private const string NodeName = "chu-test";
 

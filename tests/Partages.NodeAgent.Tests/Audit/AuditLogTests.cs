@@ -1,6 +1,6 @@
 namespace Partages.NodeAgent.Tests.Audit;
 
-public sealed class AuditLogTests : ScratchTests
+public sealed class AuditLogTests : TestDirectoryPerTest
 {
     [Test]
     public void Append_FiveEntries_LinesChainFromGenesisAndVerify()

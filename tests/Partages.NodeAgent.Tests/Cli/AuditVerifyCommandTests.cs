@@ -7,7 +7,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// <c>audit verify</c>'s exit codes against the last anchor saved (the coordinator out of reach): 0 intact, 7 truncated,
 /// 8 rewritten, 1 broken. The comparison with a live coordinator runs in the end-to-end tests.
 /// </summary>
-public sealed class AuditVerifyCommandTests : ScratchTests
+public sealed class AuditVerifyCommandTests : TestDirectoryPerTest
 {
     private TestPki _pki = null!;
     private string _configPath = null!;

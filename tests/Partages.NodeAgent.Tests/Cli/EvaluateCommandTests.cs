@@ -9,7 +9,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// Local mode through the agent's real command line, on the demo's real bundle and a fictional hospital's AMR
 /// reports (built once for the fixture, about two seconds), offline: no coordinator, no identity.
 /// </summary>
-public sealed class EvaluateCommandTests : ScratchTests
+public sealed class EvaluateCommandTests : TestDirectoryPerTest
 {
     private TestDirectory _assetsDirectory = null!;
     private DemoAssetSet _assets = null!;

@@ -4,7 +4,7 @@ using Partages.NodeAgent.Health;
 namespace Partages.NodeAgent.Tests.Cli;
 
 /// <summary><c>health</c> as the kubelet runs it: a status file, a clock, an exit code and one line.</summary>
-public sealed class HealthCommandTests : ScratchTests
+public sealed class HealthCommandTests : TestDirectoryPerTest
 {
     private static readonly DateTimeOffset Now = TestClock.DefaultStart;
 

@@ -1,7 +1,7 @@
 namespace Partages.NodeAgent.Tests.Policy;
 
 /// <summary><c>run</c> without a valid policy, and <c>check</c> printing the fingerprint to paste.</summary>
-public sealed class PolicyCommandTests : ScratchTests
+public sealed class PolicyCommandTests : TestDirectoryPerTest
 {
     private string _configPath = null!;
 

@@ -6,7 +6,7 @@ using Partages.NodeAgent.Tests.Audit;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
-public sealed class ResultReleaseGateTests : ScratchTests
+public sealed class ResultReleaseGateTests : TestDirectoryPerTest
 {
     private RecordingLoggerProvider _logs = null!;
 
