@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Admission;
 
@@ -189,13 +188,8 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         return node;
     }
 
-    private async Task<(int Code, string Output, string Error)> CliAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync([.. args, "--config", Scratch.Combine("node.yaml")], output, error);
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Output, string Error)> CliAsync(params string[] args) =>
+        AgentCli.InvokeAsync([.. args, "--config", Scratch.Combine("node.yaml")]);
 
     /// <summary>Offers <see cref="s_bundle"/> as <paramref name="runId"/> and waits until the run awaits its approval.</summary>
     private static async Task OfferAwaitingRunApprovalAsync(NodeUnderTest node, FakeSession session, string runId, string? specYaml = null)

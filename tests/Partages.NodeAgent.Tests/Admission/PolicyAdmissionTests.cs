@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Tests.Policy;
-
 namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>

@@ -1,6 +1,4 @@
 using System.Runtime.CompilerServices;
-using Google.Protobuf;
-using Grpc.Core;
 using Partages.NodeAgent.Artifacts;
 
 namespace Partages.NodeAgent.Tests.Artifacts;

@@ -124,10 +124,8 @@ public sealed class AuditVerifyCommandTests : TestDirectoryPerTest
 
     private async Task<(int Code, string Output)> VerifyAsync(params string[] extra)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(["audit", "verify", "--config", _configPath, .. extra], output, error);
-        return (code, output + error.ToString());
+        var (code, output, error) = await AgentCli.InvokeAsync(["audit", "verify", "--config", _configPath, .. extra]);
+        return (code, output + error);
     }
 
     /// <summary>The checkpoint's own members, copied as a forger would (the signature cannot be redone without the key).</summary>

@@ -37,7 +37,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     [Test]
     public async Task NoCommand_PrintsUsageError_ExitCode2()
     {
-        var (code, _, error) = await InvokeAsync();
+        var (code, _, error) = await AgentCli.InvokeAsync([]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("--help");
@@ -48,7 +48,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     {
         File.WriteAllText(_configPath, "name: Bad Name\ncoordinator:\n  url: ftp://x\nheartbeat_seconds: -1\ndatasets: []\n");
 
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("line 1").And.Contain("line 3").And.Contain("line 4").And.Contain("line 5").And.Contain("data_directory: is required");
@@ -57,7 +57,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     [Test]
     public async Task Run_NotEnrolled_SaysHowToEnroll_ExitCode3()
     {
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.IdentityProblem);
         error.Should().Contain("not enrolled").And.Contain("enroll --config");
@@ -68,7 +68,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     {
         Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
 
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.IdentityProblem);
         error.Should().Contain("expired");
@@ -79,7 +79,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     {
         using var other = new TestPki("Other CA");
 
-        var (code, _, error) = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", other.Pin);
+        var (code, _, error) = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", other.Pin]);
 
         code.Should().Be(ExitCodes.UntrustedCoordinator);
         error.Should().Contain(other.Pin);
@@ -88,7 +88,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     [Test]
     public async Task Enroll_MalformedPin_ExitCode2()
     {
-        var (code, _, error) = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", "not-a-hash");
+        var (code, _, error) = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", "not-a-hash"]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("--ca-sha256");
@@ -97,9 +97,9 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     [Test]
     public async Task EnrollThenCheck_AllGood_ExitCode0()
     {
-        var enrolled = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin);
-        var checkedOut = await InvokeAsync("check", "--config", _configPath);
-        var again = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin);
+        var enrolled = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin]);
+        var checkedOut = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
+        var again = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin]);
 
         enrolled.Code.Should().Be(ExitCodes.Ok, enrolled.Error);
         enrolled.Output.Should().Contain("Enrolled as node 'chu-valmont'");
@@ -114,7 +114,7 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
     {
         File.Delete(Scratch.Combine("data", "amr.jsonl"));
 
-        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+        var (code, output, _) = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().Contain("[FAIL] dataset 'amr-reports'").And.Contain("[FAIL] identity").And.Contain("2 problem(s) to fix.");
@@ -126,17 +126,9 @@ public sealed class CommandLineTests : FakeCoordinatorFixture
         Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
         await Coordinator.DisposeAsync();
 
-        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+        var (code, output, _) = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().Contain("[FAIL] coordinator: cannot reach");
-    }
-
-    private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

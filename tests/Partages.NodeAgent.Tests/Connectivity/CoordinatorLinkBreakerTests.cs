@@ -1,5 +1,3 @@
-using Grpc.Core;
-using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Connectivity;
 using Polly;
 using Polly.CircuitBreaker;

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Health;
-
 namespace Partages.NodeAgent.Tests.Health;
 
 /// <summary>The status file writer on its own, on a hand-moved clock.</summary>

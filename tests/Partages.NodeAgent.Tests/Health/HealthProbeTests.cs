@@ -1,5 +1,4 @@
 using System.Globalization;
-using Partages.NodeAgent.Health;
 
 namespace Partages.NodeAgent.Tests.Health;
 

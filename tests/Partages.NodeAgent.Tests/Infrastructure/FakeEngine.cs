@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
 /// <summary>An <see cref="IEvaluationEngine"/> scripted by the test: counts to report, and what an evaluation does.</summary>

@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Metrics;
-
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 /// <summary>

@@ -1,4 +1,3 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks;
 using static Partages.NodeAgent.Tests.ReleaseGate.TestDisclosureRules;
 

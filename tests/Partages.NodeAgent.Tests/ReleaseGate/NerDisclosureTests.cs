@@ -1,4 +1,3 @@
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.EntityRecognition;
 using Partages.Evaluation.Tokenization;

@@ -1,7 +1,4 @@
-using System.Text;
 using System.Text.RegularExpressions;
-using Grpc.Core;
-using Partages.Evaluation.Metrics;
 using Partages.NodeAgent.Tests.Audit;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
