@@ -20,19 +20,10 @@ internal static class CheckCommand
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
-    public static Command Create()
-    {
-        var config = CommonOptions.Config();
-        var command = new Command("check", "Checks the configuration, the identity files, the datasets and the connection to the coordinator; prints what to fix.")
-        {
-            config,
-        };
-        command.SetAction((parseResult, cancellationToken) => RunAsync(
-            parseResult.GetRequiredValue(config),
-            parseResult.InvocationConfiguration.Output,
-            cancellationToken));
-        return command;
-    }
+    public static Command Create() => CommonOptions.ConfigCommand(
+        "check",
+        "Checks the configuration, the identity files, the datasets and the connection to the coordinator; prints what to fix.",
+        (configFile, parseResult, cancellationToken) => RunAsync(configFile, parseResult.InvocationConfiguration.Output, cancellationToken));
 
     private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, CancellationToken cancellationToken)
     {

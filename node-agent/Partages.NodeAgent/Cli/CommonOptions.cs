@@ -10,6 +10,15 @@ internal static class CommonOptions
         Required = true,
     };
 
+    /// <summary>A command whose one option is --config, running <paramref name="action"/> on the file it names.</summary>
+    public static Command ConfigCommand(string name, string description, Func<FileInfo, ParseResult, CancellationToken, Task<int>> action)
+    {
+        var config = Config();
+        var command = new Command(name, description) { config };
+        command.SetAction((parseResult, cancellationToken) => action(parseResult.GetRequiredValue(config), parseResult, cancellationToken));
+        return command;
+    }
+
     /// <summary>Loads the configuration or prints every error (with its line) and returns null.</summary>
     public static NodeConfig? LoadOrReport(FileInfo file, TextWriter error)
     {

@@ -24,14 +24,8 @@ internal static class JobsCommand
     {
         var config = CommonOptions.Config();
         var command = new Command("list", "Lists the jobs of this node, newest first, with their state.") { config };
-        command.SetAction(parseResult =>
+        SetNodeAction(command, config, (_, node, output, _) =>
         {
-            var (output, _, node) = Open(parseResult, config);
-            if (node is null)
-            {
-                return ExitCodes.InvalidConfiguration;
-            }
-
             var tickets = JobFiles.ReadAll(JobFiles.Directory(node));
             if (tickets.Count == 0)
             {
@@ -58,14 +52,8 @@ internal static class JobsCommand
         var config = CommonOptions.Config();
         var id = RunArgument();
         var command = new Command("show", "Shows what a job will run (spec, bundle, dataset snapshot, legal basis) and, after the run, the exact payload that would leave.") { config, id };
-        command.SetAction(parseResult =>
+        SetNodeAction(command, config, (parseResult, node, output, error) =>
         {
-            var (output, error, node) = Open(parseResult, config);
-            if (node is null)
-            {
-                return ExitCodes.InvalidConfiguration;
-            }
-
             var runId = parseResult.GetRequiredValue(id);
             var directory = JobFiles.Directory(node);
             if (FindTicket(directory, runId, error) is not { } ticket)
@@ -135,14 +123,8 @@ internal static class JobsCommand
         {
             config, id, by, reason,
         };
-        command.SetAction(parseResult =>
+        SetNodeAction(command, config, (parseResult, node, output, error) =>
         {
-            var (output, error, node) = Open(parseResult, config);
-            if (node is null)
-            {
-                return ExitCodes.InvalidConfiguration;
-            }
-
             var runId = parseResult.GetRequiredValue(id);
             var who = parseResult.GetValue(by);
             if (string.IsNullOrWhiteSpace(who))
@@ -213,11 +195,15 @@ internal static class JobsCommand
     }
 
     /// <summary>Every subcommand's start: its output and error writers, and node.yaml (null once its problems are printed).</summary>
-    private static (TextWriter Output, TextWriter Error, NodeConfig? Node) Open(ParseResult parseResult, Option<FileInfo> config)
-    {
-        var error = parseResult.InvocationConfiguration.Error;
-        return (parseResult.InvocationConfiguration.Output, error, CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error));
-    }
+    /// <summary>Runs <paramref name="action"/> on the node.yaml that --config names, once it loads (its problems are printed otherwise).</summary>
+    private static void SetNodeAction(Command command, Option<FileInfo> config, Func<ParseResult, NodeConfig, TextWriter, TextWriter, int> action) =>
+        command.SetAction(parseResult =>
+        {
+            var output = parseResult.InvocationConfiguration.Output;
+            var error = parseResult.InvocationConfiguration.Error;
+            var node = CommonOptions.LoadOrReport(parseResult.GetRequiredValue(config), error);
+            return node is null ? ExitCodes.InvalidConfiguration : action(parseResult, node, output, error);
+        });
 
     /// <summary>The job's file, or null once it is said that there is no such job.</summary>
     private static JobTicket? FindTicket(string directory, string runId, TextWriter error)

@@ -14,18 +14,10 @@ namespace Partages.NodeAgent.Cli;
 /// </summary>
 internal static partial class RunCommand
 {
-    public static Command Create()
-    {
-        var config = CommonOptions.Config();
-        var command = new Command("run", "Runs the agent: keeps a session with the coordinator (outbound only) and evaluates the jobs it offers.")
-        {
-            config,
-        };
-        command.SetAction((parseResult, _) => RunAsync(
-            parseResult.GetRequiredValue(config),
-            parseResult.InvocationConfiguration.Error));
-        return command;
-    }
+    public static Command Create() => CommonOptions.ConfigCommand(
+        "run",
+        "Runs the agent: keeps a session with the coordinator (outbound only) and evaluates the jobs it offers.",
+        (configFile, parseResult, _) => RunAsync(configFile, parseResult.InvocationConfiguration.Error));
 
     private static async Task<int> RunAsync(FileInfo configFile, TextWriter error)
     {

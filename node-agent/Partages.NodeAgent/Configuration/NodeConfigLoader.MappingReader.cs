@@ -148,25 +148,41 @@ public static partial class NodeConfigLoader
         /// <summary>The raw node of a field (null when absent), for fields that take either a word or a mapping.</summary>
         public YamlNode? Node(string field) => Find(field);
 
-        public MappingReader? Mapping(string field, bool required)
+        public MappingReader? Mapping(string field, bool required) =>
+            Typed<YamlMappingNode>(field, required, "must be a mapping (indented key: value lines)") is { } mapping
+                ? new MappingReader(mapping, prefix + field + ".", errors)
+                : null;
+
+        public IReadOnlyList<YamlNode>? Sequence(string field, bool required) =>
+            Typed<YamlSequenceNode>(field, required, "must be a list ('- item' lines)") is { } sequence ? [.. sequence.Children] : null;
+
+        /// <summary>
+        /// A reader for each item of the list <paramref name="field"/> (its <paramref name="items"/>) that is a mapping,
+        /// prefixed with its index ("datasets[2].") and with its unknown fields rejected; an item that is not a mapping
+        /// is reported (it <paramref name="mustBe"/>) and left out, so the caller compares counts to know.
+        /// </summary>
+        public IReadOnlyList<MappingReader> MappingItems(string field, IReadOnlyList<YamlNode> items, string mustBe, IReadOnlyCollection<string> known)
         {
-            var value = Find(field);
-            if (value is null)
+            var readers = new List<MappingReader>();
+            for (var i = 0; i < items.Count; i++)
             {
-                Missing(field, required);
-                return null;
+                if (items[i] is not YamlMappingNode mapping)
+                {
+                    AddErrorAt(items[i], $"{prefix}{field}[{i}]", mustBe);
+                    continue;
+                }
+
+                var item = Child(mapping, $"{prefix}{field}[{i}].");
+                item.RejectUnknown(known);
+                readers.Add(item);
             }
 
-            if (value is not YamlMappingNode mapping)
-            {
-                AddErrorAt(value, prefix + field, "must be a mapping (indented key: value lines)");
-                return null;
-            }
-
-            return new MappingReader(mapping, prefix + field + ".", errors);
+            return readers;
         }
 
-        public IReadOnlyList<YamlNode>? Sequence(string field, bool required)
+        /// <summary>The field's node when it is a <typeparamref name="T"/>; null once it is reported missing or not one.</summary>
+        private T? Typed<T>(string field, bool required, string mustBe)
+            where T : YamlNode
         {
             var value = Find(field);
             if (value is null)
@@ -175,13 +191,13 @@ public static partial class NodeConfigLoader
                 return null;
             }
 
-            if (value is not YamlSequenceNode sequence)
+            if (value is not T typed)
             {
-                AddErrorAt(value, prefix + field, "must be a list ('- item' lines)");
+                AddErrorAt(value, prefix + field, mustBe);
                 return null;
             }
 
-            return [.. sequence.Children];
+            return typed;
         }
 
         private static bool IsNull(YamlScalarNode scalar) =>

@@ -153,19 +153,10 @@ public static partial class NodeConfigLoader
 
         var datasets = new List<DatasetDefinition>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        var ok = true;
-        for (var i = 0; i < items.Count; i++)
+        var readers = top.MappingItems("datasets", items, "must be a mapping with name, path and format", DatasetFields);
+        var ok = readers.Count == items.Count;
+        foreach (var item in readers)
         {
-            var prefix = $"datasets[{i}].";
-            if (items[i] is not YamlMappingNode mapping)
-            {
-                top.AddErrorAt(items[i], $"datasets[{i}]", "must be a mapping with name, path and format");
-                ok = false;
-                continue;
-            }
-
-            var item = top.Child(mapping, prefix);
-            item.RejectUnknown(DatasetFields);
             var name = item.String("name", required: true);
             var path = item.String("path", required: true);
             var format = item.String("format", required: true);

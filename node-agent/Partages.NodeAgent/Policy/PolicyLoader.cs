@@ -146,16 +146,8 @@ public static class PolicyLoader
         }
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < items.Count; i++)
+        foreach (var item in top.MappingItems("datasets", items, "must be a mapping with name, snapshot_sha256 and legal_basis", DatasetFields))
         {
-            if (items[i] is not YamlMappingNode mapping)
-            {
-                top.AddErrorAt(items[i], $"datasets[{i}]", "must be a mapping with name, snapshot_sha256 and legal_basis");
-                continue;
-            }
-
-            var item = top.Child(mapping, $"datasets[{i}].");
-            item.RejectUnknown(DatasetFields);
             var name = item.String("name", required: true);
             var snapshotText = item.String("snapshot_sha256", required: true);
             var problems = PolicyValidator.Dataset(name, snapshotText, config, seen).ToList();
@@ -194,16 +186,8 @@ public static class PolicyLoader
         var signers = new List<TrustedSigner>();
         var items = models.Sequence("trusted_signers", required: false) ?? [];
         var names = new HashSet<string>(StringComparer.Ordinal);
-        for (var i = 0; i < items.Count; i++)
+        foreach (var item in models.MappingItems("trusted_signers", items, "must be a mapping with name and public_key", SignerFields))
         {
-            if (items[i] is not YamlMappingNode mapping)
-            {
-                models.AddErrorAt(items[i], $"models.trusted_signers[{i}]", "must be a mapping with name and public_key");
-                continue;
-            }
-
-            var item = models.Child(mapping, $"models.trusted_signers[{i}].");
-            item.RejectUnknown(SignerFields);
             var name = item.String("name", required: true);
             var key = item.String("public_key", required: true);
             var problems = PolicyValidator.Signer(name, key, names).ToList();

@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace Partages.NodeAgent.Tests.Admission;
 
 public sealed class BundleTrustTests

@@ -1,7 +1,4 @@
 using System.IO.Compression;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Admission;
 
@@ -11,25 +8,24 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     private const int AwaitingRunApproval = 820;
     private const int AwaitingPayloadApproval = 821;
 
+    // One valid bundle for the fixture: each test's fresh coordinator serves it and its node's policy pins it.
+    private static readonly byte[] s_bundle = ValidBundle();
+
     [Test]
     public async Task Manual_ApproveRunThenPayload_RunsShowsTheExactPayloadAndReleasesIt()
     {
-        var bundle = ValidBundle();
-        Coordinator.AddArtifact(bundle);
-        await using var node = await StartManualNodeAsync(bundle);
+        await using var node = await StartManualNodeAsync();
         var session = await Coordinator.NextSessionAsync();
-        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
 
-        session.Offer(Offers.For("run-m", bundle));
+        await OfferAwaitingRunApprovalAsync(node, session, "run-m");
         (await session.NextAsync(m => m.Accepted is not null)).Accepted.RunId.Should().Be("run-m");
-        await awaitingRun;
 
         Engine.Started.IsCompleted.Should().BeFalse("nothing runs before a person approves");
         Coordinator.DownloadRequests.Should().BeEmpty();
         var list = await CliAsync("jobs", "list");
         list.Output.Should().Contain("run-m").And.Contain(JobStates.AwaitingApproval);
         var shown = await CliAsync("jobs", "show", "run-m");
-        shown.Output.Should().Contain("amr-test").And.Contain(ContentHash.Of(bundle)).And.Contain(TestPolicies.FakeFingerprint)
+        shown.Output.Should().Contain("amr-test").And.Contain(ContentHash.Of(s_bundle)).And.Contain(TestPolicies.FakeFingerprint)
             .And.Contain("test agreement").And.Contain("eval-1").And.Contain("pinned by SHA-256");
 
         var awaitingPayload = LogEventAsync(node, AwaitingPayloadApproval);
@@ -60,12 +56,10 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     [Test]
     public async Task Manual_RunThenPayloadAwaitApproval_CoordinatorToldEachWaitInOrder()
     {
-        var bundle = ValidBundle();
-        Coordinator.AddArtifact(bundle);
-        await using var node = await StartManualNodeAsync(bundle);
+        await using var node = await StartManualNodeAsync();
         var session = await Coordinator.NextSessionAsync();
 
-        session.Offer(Offers.For("run-told", bundle));
+        session.Offer(Offers.For("run-told", s_bundle));
         var accepted = await session.NextAsync(m => m.Accepted is not null);
         var runWait = await session.NextAsync(m => m.AwaitingApproval is not null);
         (await CliAsync("jobs", "approve", "run-told")).Code.Should().Be(ExitCodes.Ok);
@@ -81,13 +75,9 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     [Test]
     public async Task Manual_RejectRun_CoordinatorGetsTheReasonAndNothingRuns()
     {
-        var bundle = ValidBundle();
-        Coordinator.AddArtifact(bundle);
-        await using var node = await StartManualNodeAsync(bundle);
+        await using var node = await StartManualNodeAsync();
         var session = await Coordinator.NextSessionAsync();
-        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
-        session.Offer(Offers.For("run-no", bundle));
-        await awaitingRun;
+        await OfferAwaitingRunApprovalAsync(node, session, "run-no");
 
         (await CliAsync("jobs", "reject", "run-no", "--reason", "not covered by our data-use agreement", "--by", "DPO")).Code.Should().Be(ExitCodes.Ok);
         var rejected = await session.NextAsync(m => m.Rejected is not null);
@@ -105,14 +95,10 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     [Test]
     public async Task Manual_RejectPayload_RunFailsWithTheReasonAndNothingLeaves()
     {
-        var bundle = ValidBundle();
-        Coordinator.AddArtifact(bundle);
-        await using var node = await StartManualNodeAsync(bundle);
+        await using var node = await StartManualNodeAsync();
         var session = await Coordinator.NextSessionAsync();
-        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+        await OfferAwaitingRunApprovalAsync(node, session, "run-w");
         var awaitingPayload = LogEventAsync(node, AwaitingPayloadApproval);
-        session.Offer(Offers.For("run-w", bundle));
-        await awaitingRun;
         await CliAsync("jobs", "approve", "run-w");
         await awaitingPayload;
 
@@ -128,16 +114,12 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     [Test]
     public async Task JobsShowAndList_SpecWithTerminalEscapes_ShownEscapedToTheApprover()
     {
-        var bundle = ValidBundle();
-        Coordinator.AddArtifact(bundle);
-        await using var node = await StartManualNodeAsync(bundle);
+        await using var node = await StartManualNodeAsync();
         var session = await Coordinator.NextSessionAsync();
-        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
         // A comment that clears the screen and writes a reassuring line over the spec, then reverses what follows.
         var spec = Offers.SpecYaml() + "# \u001b[2J\u001b[HReviewed by the DPO: nothing leaves\r# \u202eevil\u0007\n";
 
-        session.Offer(Offers.For("run-esc", bundle, specYaml: spec));
-        await awaitingRun;
+        await OfferAwaitingRunApprovalAsync(node, session, "run-esc", spec);
         var shown = await CliAsync("jobs", "show", "run-esc");
         var listed = await CliAsync("jobs", "list");
 
@@ -154,7 +136,7 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
     [Test]
     public async Task Approve_NoSuchJob_ExitCodeOne()
     {
-        await using var node = await StartManualNodeAsync(Offers.Bundle(10));
+        await using var node = await StartManualNodeAsync();
 
         var result = await CliAsync("jobs", "approve", "run-none");
 
@@ -183,13 +165,15 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         writer.Write(content);
     }
 
-    private async Task<NodeUnderTest> StartManualNodeAsync(byte[] bundle)
+    /// <summary>The agent in manual approval mode, its policy pinning <see cref="s_bundle"/>, which the coordinator serves.</summary>
+    private async Task<NodeUnderTest> StartManualNodeAsync()
     {
+        Coordinator.AddArtifact(s_bundle);
         var node = await NodeUnderTest.StartAsync(
             Coordinator,
             Engine,
             Scratch,
-            policy: config => TestPolicies.AllowAll(config, ApprovalMode.Manual) with { Models = new ModelPolicy { PinnedBundles = [ContentHash.Of(bundle)] } });
+            policy: config => TestPolicies.AllowAll(config, ApprovalMode.Manual) with { Models = new ModelPolicy { PinnedBundles = [ContentHash.Of(s_bundle)] } });
         // The commands read node.yaml to find the data directory, as an operator's would.
         await File.WriteAllTextAsync(node.Config.SourcePath, $"""
             name: {NodeUnderTest.NodeName}
@@ -204,12 +188,15 @@ public sealed class ManualApprovalTests : FakeCoordinatorFixture
         return node;
     }
 
-    private async Task<(int Code, string Output, string Error)> CliAsync(params string[] args)
+    private Task<(int Code, string Output, string Error)> CliAsync(params string[] args) =>
+        AgentCli.InvokeAsync([.. args, "--config", Scratch.Combine("node.yaml")]);
+
+    /// <summary>Offers <see cref="s_bundle"/> as <paramref name="runId"/> and waits until the run awaits its approval.</summary>
+    private static async Task OfferAwaitingRunApprovalAsync(NodeUnderTest node, FakeSession session, string runId, string? specYaml = null)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync([.. args, "--config", Scratch.Combine("node.yaml")], output, error);
-        return (code, output.ToString(), error.ToString());
+        var awaitingRun = LogEventAsync(node, AwaitingRunApproval);
+        session.Offer(Offers.For(runId, s_bundle, specYaml: specYaml));
+        await awaitingRun;
     }
 
     /// <summary>Completes when the agent logs <paramref name="eventId"/> (subscribe before the action that causes it).</summary>

@@ -4,7 +4,7 @@ using Partages.NodeAgent.Tests.Audit;
 
 namespace Partages.NodeAgent.Tests.Admission;
 
-public sealed class ModelTrustCheckTests : ScratchTests
+public sealed class ModelTrustCheckTests : TestDirectoryPerTest
 {
     private RecordingLoggerProvider _logs = null!;
     private RecordingAuditLog _audit = null!;

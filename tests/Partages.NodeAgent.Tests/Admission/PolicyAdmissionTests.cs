@@ -1,9 +1,3 @@
-using System.Text.Json;
-using Partages.Evaluation.Privacy;
-using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ReleaseGate;
-using Partages.NodeAgent.Tests.Policy;
-
 namespace Partages.NodeAgent.Tests.Admission;
 
 /// <summary>
@@ -141,24 +135,10 @@ public sealed class PolicyAdmissionTests : FakeCoordinatorFixture
     [Test]
     public async Task Offer_SnapshotFileChanged_InspectedAgainAndRefused()
     {
-        var file = Scratch.Combine("amr.jsonl");
-        await File.WriteAllTextAsync(file, "{\"id\":\"1\",\"text\":\"a\",\"label\":\"BLSE\"}\n");
-        var inspector = new SnapshotInspector(new EvaluationEngine());
-        var dataset = new DatasetDefinition("amr-reports", file, "jsonl");
-        var first = await inspector.InspectAsync(dataset, CancellationToken.None);
-        var admission = new PolicyAdmission(
-            new NodePolicy
-            {
-                Datasets = [new DatasetPolicy { Name = "amr-reports", SnapshotSha256 = first.Fingerprint, LegalBasis = "DUA" }],
-                Tasks = TaskTypes.All,
-                Release = new ReleasePolicy { MinDatasetDocuments = 1 },
-            },
-            inspector,
-            new PrivacyAccountant(Scratch.Combine("release"), TimeProvider.System),
-            new ReleaseCache(Scratch.Combine("release", "released")));
+        var (admission, dataset) = await AdmissionOverOneLineAsync(policy => policy);
         (await admission.CheckSnapshotAsync(dataset, Offer("run-1"), CancellationToken.None)).Admitted.Should().BeTrue();
 
-        await File.AppendAllTextAsync(file, "{\"id\":\"2\",\"text\":\"b\",\"label\":\"BLSE\"}\n");
+        await File.AppendAllTextAsync(dataset.Path, "{\"id\":\"2\",\"text\":\"b\",\"label\":\"BLSE\"}\n");
         var verdict = await admission.CheckSnapshotAsync(dataset, Offer("run-2"), CancellationToken.None);
 
         verdict.Admitted.Should().BeFalse("the file no longer has the approved fingerprint");

@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using Google.Protobuf;
 using Onnx;
 
 namespace Partages.NodeAgent.Tests.Admission;

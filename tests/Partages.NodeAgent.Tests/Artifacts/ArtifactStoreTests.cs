@@ -1,12 +1,9 @@
 using System.Runtime.CompilerServices;
-using Google.Protobuf;
-using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
 using Partages.NodeAgent.Artifacts;
 
 namespace Partages.NodeAgent.Tests.Artifacts;
 
-public sealed class ArtifactStoreTests : ScratchTests
+public sealed class ArtifactStoreTests : TestDirectoryPerTest
 {
     private const int ChunkSize = 1000;
 
@@ -37,12 +34,8 @@ public sealed class ArtifactStoreTests : ScratchTests
     public async Task GetAsync_PartialFileLeftByAnEarlierRun_ResumesWhereItsJournalEnds()
     {
         await LeavePartialFileAsync(chunks: 3);
-        var source = new FakeArtifactSource(_bytes);
 
-        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
-
-        File.ReadAllBytes(path).Should().Equal(_bytes);
-        source.Requests.Should().Equal((3 * ChunkSize, 0L));
+        await ShouldFetchTheRestAsync((3 * ChunkSize, 0L));
     }
 
     [Test]
@@ -51,12 +44,8 @@ public sealed class ArtifactStoreTests : ScratchTests
         var store = CreateStore(new FakeArtifactSource(_bytes));
         Directory.CreateDirectory(store.Directory);
         File.WriteAllBytes(store.PartialPathFor(_artifact.Sha256), _bytes[..3_300]);
-        var source = new FakeArtifactSource(_bytes);
 
-        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
-
-        File.ReadAllBytes(path).Should().Equal(_bytes);
-        source.Requests.Should().Equal((0L, 0L));
+        await ShouldFetchTheRestAsync((0L, 0L));
     }
 
     [Test]
@@ -69,12 +58,7 @@ public sealed class ArtifactStoreTests : ScratchTests
             await partial.WriteAsync(new byte[ChunkSize / 2]);
         }
 
-        var source = new FakeArtifactSource(_bytes);
-
-        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
-
-        File.ReadAllBytes(path).Should().Equal(_bytes);
-        source.Requests.Should().Equal((4 * ChunkSize, 0L));
+        await ShouldFetchTheRestAsync((4 * ChunkSize, 0L));
     }
 
     [Test]
@@ -82,12 +66,8 @@ public sealed class ArtifactStoreTests : ScratchTests
     {
         var store = await LeavePartialFileAsync(chunks: 4);
         FileDamage.FlipBits(store.PartialPathFor(_artifact.Sha256), (1 * ChunkSize) + 17, 0x40);
-        var source = new FakeArtifactSource(_bytes);
 
-        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
-
-        File.ReadAllBytes(path).Should().Equal(_bytes);
-        source.Requests.Should().Equal((1 * ChunkSize, ChunkSize), (4 * ChunkSize, 0L));
+        await ShouldFetchTheRestAsync((1 * ChunkSize, ChunkSize), (4 * ChunkSize, 0L));
     }
 
     [Test]
@@ -219,6 +199,17 @@ public sealed class ArtifactStoreTests : ScratchTests
     }
 
     /// <summary>What an agent killed mid-download leaves: the first <paramref name="chunks"/> chunks and their journal.</summary>
+    /// <summary>Gets the artifact through a fresh store: whole and checked, after exactly these (offset, length) requests.</summary>
+    private async Task ShouldFetchTheRestAsync(params (long Offset, long Length)[] requests)
+    {
+        var source = new FakeArtifactSource(_bytes);
+
+        var path = await CreateStore(source).GetAsync(_artifact, null, CancellationToken.None);
+
+        File.ReadAllBytes(path).Should().Equal(_bytes);
+        source.Requests.Should().Equal(requests);
+    }
+
     private async Task<ArtifactStore> LeavePartialFileAsync(int chunks)
     {
         var store = CreateStore(new FakeArtifactSource(_bytes) { CutAfterChunks = { [0] = chunks } }, o => o.DownloadMaxAttempts = 1);

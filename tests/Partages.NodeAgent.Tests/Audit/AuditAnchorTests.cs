@@ -1,7 +1,4 @@
-using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Audit;
 
@@ -10,26 +7,17 @@ namespace Partages.NodeAgent.Tests.Audit;
 /// pass 'audit verify'. Each case here first shows that the bare chain still verifies, then that the signed
 /// checkpoints and the anchor catch it.
 /// </summary>
-public sealed partial class AuditAnchorTests
+public sealed partial class AuditAnchorTests : TestDirectoryPerTest
 {
     private const string NodeName = "chu-test";
 
     private TestPki _pki = null!;
-    private TestDirectory _directory = null!;
 
     [SetUp]
-    public void Create()
-    {
-        _pki = new TestPki();
-        _directory = new TestDirectory();
-    }
+    public void Create() => _pki = new TestPki();
 
     [TearDown]
-    public void Delete()
-    {
-        _directory.Dispose();
-        _pki.Dispose();
-    }
+    public void Delete() => _pki.Dispose();
 
     [Test]
     public void Verify_IntactLogReachingItsAnchor_Intact()
@@ -132,12 +120,12 @@ public sealed partial class AuditAnchorTests
     public void Append_Reopened_StartsWithACheckpointOverThePreviousRun()
     {
         WriteSignedLog(3);
-        using (var reopened = new AuditLog(_directory.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer()))
+        using (var reopened = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer()))
         {
             reopened.Append(new AuditEntry(AuditEvents.AgentStarted)).Seq.Should().Be(5, "seq 4 is the checkpoint sealing seq 1-3");
         }
 
-        var lines = File.ReadAllLines(_directory.Combine("audit", AuditLog.FileName));
+        var lines = File.ReadAllLines(Scratch.Combine("audit", AuditLog.FileName));
         var report = AuditVerifier.Verify(Text(lines), Trust(), anchor: null);
 
         lines[3].Should().Contain("\"event\":\"checkpoint\"").And.Contain("\"by\":\"chu-test\"");
@@ -148,7 +136,7 @@ public sealed partial class AuditAnchorTests
     [Test]
     public void Head_AfterAppends_IsTheLastLinesSeqAndHash()
     {
-        using var log = new AuditLog(_directory.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer());
+        using var log = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer());
         log.Append(new AuditEntry(AuditEvents.AgentStarted));
         var last = log.Append(new AuditEntry(AuditEvents.PolicyLoaded));
 
@@ -160,8 +148,8 @@ public sealed partial class AuditAnchorTests
     {
         var anchor = new Contracts.V1.AuditAnchor { Head = new Contracts.V1.AuditHead { Sequence = 12, EntrySha256 = new string('a', 64) }, Warning = "heartbeat head refused: …" };
 
-        AuditAnchorFile.Save(_directory.Combine("audit"), anchor, DateTimeOffset.UnixEpoch);
-        var saved = AuditAnchorFile.Load(_directory.Combine("audit"), out var problem);
+        AuditAnchorFile.Save(Scratch.Combine("audit"), anchor, DateTimeOffset.UnixEpoch);
+        var saved = AuditAnchorFile.Load(Scratch.Combine("audit"), out var problem);
 
         problem.Should().BeNull();
         saved.Should().Be(new SavedAnchor(12, new string('a', 64), null, DateTimeOffset.UnixEpoch, "heartbeat head refused: …"));
@@ -170,7 +158,7 @@ public sealed partial class AuditAnchorTests
     /// <summary>Writes <paramref name="count"/> entries through a log signing checkpoints; returns the file's lines.</summary>
     private string[] WriteSignedLog(int count, string signerName = NodeName)
     {
-        using (var log = new AuditLog(_directory.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer(signerName)))
+        using (var log = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, NullLogger<AuditLog>.Instance, Signer(signerName)))
         {
             for (var i = 1; log.Head.Seq < count; i++)
             {
@@ -178,7 +166,7 @@ public sealed partial class AuditAnchorTests
             }
         }
 
-        var lines = File.ReadAllLines(_directory.Combine("audit", AuditLog.FileName));
+        var lines = File.ReadAllLines(Scratch.Combine("audit", AuditLog.FileName));
         lines.Should().HaveCountGreaterThanOrEqualTo(count);
         return lines;
     }

@@ -1,9 +1,6 @@
-using System.Text.Json;
-using Microsoft.Extensions.Logging.Abstractions;
-
 namespace Partages.NodeAgent.Tests.Audit;
 
-public sealed class AuditLogTests : ScratchTests
+public sealed class AuditLogTests : TestDirectoryPerTest
 {
     [Test]
     public void Append_FiveEntries_LinesChainFromGenesisAndVerify()
@@ -64,11 +61,7 @@ public sealed class AuditLogTests : ScratchTests
 
         File.WriteAllLines(path, lines);
 
-        var verdict = AuditChain.VerifyFile(path);
-
-        verdict.Valid.Should().BeFalse();
-        verdict.ProblemLine.Should().Be(3);
-        verdict.Problem.Should().Contain("line 2 was changed");
+        ShouldBeBroken(path, line: 3, problem: "line 2 was changed");
     }
 
     [Test]
@@ -79,11 +72,7 @@ public sealed class AuditLogTests : ScratchTests
         lines.RemoveAt(3);
         File.WriteAllLines(path, lines);
 
-        var verdict = AuditChain.VerifyFile(path);
-
-        verdict.Valid.Should().BeFalse();
-        verdict.ProblemLine.Should().Be(4);
-        verdict.Problem.Should().Contain("seq 4 was removed");
+        ShouldBeBroken(path, line: 4, problem: "seq 4 was removed");
     }
 
     [Test]
@@ -92,11 +81,7 @@ public sealed class AuditLogTests : ScratchTests
         var path = WriteLog(3);
         File.WriteAllLines(path, File.ReadAllLines(path).Skip(1));
 
-        var verdict = AuditChain.VerifyFile(path);
-
-        verdict.Valid.Should().BeFalse();
-        verdict.ProblemLine.Should().Be(1);
-        verdict.Problem.Should().Contain("seq 1 was removed");
+        ShouldBeBroken(path, line: 1, problem: "seq 1 was removed");
     }
 
     [Test]
@@ -107,11 +92,7 @@ public sealed class AuditLogTests : ScratchTests
         (lines[1], lines[2]) = (lines[2], lines[1]);
         File.WriteAllLines(path, lines);
 
-        var verdict = AuditChain.VerifyFile(path);
-
-        verdict.Valid.Should().BeFalse();
-        verdict.ProblemLine.Should().Be(2);
-        verdict.Problem.Should().Contain("reordered");
+        ShouldBeBroken(path, line: 2, problem: "reordered");
     }
 
     [Test]
@@ -139,6 +120,16 @@ public sealed class AuditLogTests : ScratchTests
         var verdict = AuditChain.VerifyFile(log.FilePath);
         verdict.Valid.Should().BeTrue(verdict.Problem);
         verdict.LinesVerified.Should().Be(200);
+    }
+
+    /// <summary>Verifies the log at <paramref name="path"/>: broken, at that line, for that reason.</summary>
+    private static void ShouldBeBroken(string path, int line, string problem)
+    {
+        var verdict = AuditChain.VerifyFile(path);
+
+        verdict.Valid.Should().BeFalse();
+        verdict.ProblemLine.Should().Be(line);
+        verdict.Problem.Should().Contain(problem);
     }
 
     private string WriteLog(int count)

@@ -1,8 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Cli;
 
@@ -10,7 +7,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// <c>audit verify</c>'s exit codes against the last anchor saved (the coordinator out of reach): 0 intact, 7 truncated,
 /// 8 rewritten, 1 broken. The comparison with a live coordinator runs in the end-to-end tests.
 /// </summary>
-public sealed class AuditVerifyCommandTests : ScratchTests
+public sealed class AuditVerifyCommandTests : TestDirectoryPerTest
 {
     private TestPki _pki = null!;
     private string _configPath = null!;
@@ -127,10 +124,8 @@ public sealed class AuditVerifyCommandTests : ScratchTests
 
     private async Task<(int Code, string Output)> VerifyAsync(params string[] extra)
     {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(["audit", "verify", "--config", _configPath, .. extra], output, error);
-        return (code, output + error.ToString());
+        var (code, output, error) = await AgentCli.InvokeAsync(["audit", "verify", "--config", _configPath, .. extra]);
+        return (code, output + error);
     }
 
     /// <summary>The checkpoint's own members, copied as a forger would (the signature cannot be redone without the key).</summary>

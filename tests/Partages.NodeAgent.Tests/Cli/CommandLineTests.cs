@@ -1,25 +1,19 @@
-using Partages.NodeAgent.Cli;
-
 namespace Partages.NodeAgent.Tests.Cli;
 
-public sealed class CommandLineTests : ScratchTests
+public sealed class CommandLineTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
     private string _configPath = null!;
 
     [SetUp]
-    public async Task Start()
+    public void Start()
     {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
         Directory.CreateDirectory(Scratch.Combine("data"));
         File.WriteAllText(Scratch.Combine("data", "amr.jsonl"), "{\"id\": \"1\", \"text\": \"x\", \"label\": \"sensible\"}\n");
         _configPath = Scratch.Combine("node.yaml");
         File.WriteAllText(_configPath, $"""
             name: chu-valmont
             coordinator:
-              url: {_coordinator.Address.ToString().TrimEnd('/')}
+              url: {Coordinator.Address.ToString().TrimEnd('/')}
             data_directory: ./node-data
             policy: ./policy.yaml
             datasets:
@@ -40,17 +34,10 @@ public sealed class CommandLineTests : ScratchTests
             """);
     }
 
-    [TearDown]
-    public async Task Stop()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
-    }
-
     [Test]
     public async Task NoCommand_PrintsUsageError_ExitCode2()
     {
-        var (code, _, error) = await InvokeAsync();
+        var (code, _, error) = await AgentCli.InvokeAsync([]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("--help");
@@ -61,7 +48,7 @@ public sealed class CommandLineTests : ScratchTests
     {
         File.WriteAllText(_configPath, "name: Bad Name\ncoordinator:\n  url: ftp://x\nheartbeat_seconds: -1\ndatasets: []\n");
 
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("line 1").And.Contain("line 3").And.Contain("line 4").And.Contain("line 5").And.Contain("data_directory: is required");
@@ -70,7 +57,7 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Run_NotEnrolled_SaysHowToEnroll_ExitCode3()
     {
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.IdentityProblem);
         error.Should().Contain("not enrolled").And.Contain("enroll --config");
@@ -79,9 +66,9 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Run_CertificateExpired_RefusesToStart_ExitCode3()
     {
-        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
+        Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont", lifetime: TimeSpan.FromMinutes(-1));
 
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.IdentityProblem);
         error.Should().Contain("expired");
@@ -92,7 +79,7 @@ public sealed class CommandLineTests : ScratchTests
     {
         using var other = new TestPki("Other CA");
 
-        var (code, _, error) = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", other.Pin);
+        var (code, _, error) = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", other.Pin]);
 
         code.Should().Be(ExitCodes.UntrustedCoordinator);
         error.Should().Contain(other.Pin);
@@ -101,7 +88,7 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Enroll_MalformedPin_ExitCode2()
     {
-        var (code, _, error) = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", "not-a-hash");
+        var (code, _, error) = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", "not-a-hash"]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("--ca-sha256");
@@ -110,9 +97,9 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task EnrollThenCheck_AllGood_ExitCode0()
     {
-        var enrolled = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", _pki.Pin);
-        var checkedOut = await InvokeAsync("check", "--config", _configPath);
-        var again = await InvokeAsync("enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", _pki.Pin);
+        var enrolled = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin]);
+        var checkedOut = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
+        var again = await AgentCli.InvokeAsync(["enroll", "--config", _configPath, "--token", "good-token", "--ca-sha256", Pki.Pin]);
 
         enrolled.Code.Should().Be(ExitCodes.Ok, enrolled.Error);
         enrolled.Output.Should().Contain("Enrolled as node 'chu-valmont'");
@@ -127,7 +114,7 @@ public sealed class CommandLineTests : ScratchTests
     {
         File.Delete(Scratch.Combine("data", "amr.jsonl"));
 
-        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+        var (code, output, _) = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().Contain("[FAIL] dataset 'amr-reports'").And.Contain("[FAIL] identity").And.Contain("2 problem(s) to fix.");
@@ -136,20 +123,12 @@ public sealed class CommandLineTests : ScratchTests
     [Test]
     public async Task Check_CoordinatorDown_SaysItCannotReachIt_ExitCode1()
     {
-        _pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
-        await _coordinator.DisposeAsync();
+        Pki.WriteIdentity(Scratch.Combine("node-data", "identity"), "chu-valmont");
+        await Coordinator.DisposeAsync();
 
-        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+        var (code, output, _) = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().Contain("[FAIL] coordinator: cannot reach");
-    }
-
-    private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

@@ -1,9 +1,6 @@
-using System.Text.Json;
-using Partages.Evaluation.Results;
 using Partages.ModelKit.MultiLabel;
 using Partages.Evaluation.Specs;
 using Partages.ModelKit;
-using Partages.NodeAgent.Cli;
 using Partages.NodeAgent.Engine.Datasets;
 
 namespace Partages.NodeAgent.Tests.Cli;
@@ -12,7 +9,7 @@ namespace Partages.NodeAgent.Tests.Cli;
 /// Local mode through the agent's real command line, on the demo's real bundle and a fictional hospital's AMR
 /// reports (built once for the fixture, about two seconds), offline: no coordinator, no identity.
 /// </summary>
-public sealed class EvaluateCommandTests : ScratchTests
+public sealed class EvaluateCommandTests : TestDirectoryPerTest
 {
     private TestDirectory _assetsDirectory = null!;
     private DemoAssetSet _assets = null!;
@@ -33,7 +30,7 @@ public sealed class EvaluateCommandTests : ScratchTests
     [Test]
     public async Task Evaluate_DemoBundleOnADatasetPath_PrintsExactlyTheJsonANodeWouldRelease_ExitCode0()
     {
-        var (code, output, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Hospital.AmrPath);
+        var (code, output, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Hospital.AmrPath]);
 
         code.Should().Be(ExitCodes.Ok, error);
         var spec = SpecParser.Parse(await File.ReadAllTextAsync(_specPath)).Spec!;
@@ -52,8 +49,8 @@ public sealed class EvaluateCommandTests : ScratchTests
     {
         var predictions = Scratch.Combine("out", "predictions.jsonl");
 
-        var (code, output, error) = await InvokeAsync(
-            "evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Hospital.AmrPath, "--predictions-out", predictions);
+        var (code, output, error) = await AgentCli.InvokeAsync(
+            ["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Hospital.AmrPath, "--predictions-out", predictions]);
 
         code.Should().Be(ExitCodes.Ok, error);
         var result = ResultJson.DeserializeSite(output);
@@ -104,8 +101,8 @@ public sealed class EvaluateCommandTests : ScratchTests
         await File.WriteAllTextAsync(specPath, yaml);
         var predictions = Scratch.Combine("predictions.jsonl");
 
-        var (code, output, error) = await InvokeAsync(
-            "evaluate", "--model", bundle, "--spec", specPath, "--dataset", dataset, "--predictions-out", predictions);
+        var (code, output, error) = await AgentCli.InvokeAsync(
+            ["evaluate", "--model", bundle, "--spec", specPath, "--dataset", dataset, "--predictions-out", predictions]);
 
         code.Should().Be(ExitCodes.Ok, error);
         output.Should().NotContain("partages.multilabel-results/v1", "the engine's older summary is no longer printed");
@@ -156,7 +153,7 @@ public sealed class EvaluateCommandTests : ScratchTests
     {
         var config = WriteConfig(("amr-reports", Hospital.AmrPath, "jsonl"));
 
-        var (code, output, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", "amr-reports", "--config", config);
+        var (code, output, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", "amr-reports", "--config", config]);
 
         code.Should().Be(ExitCodes.Ok, error);
         ResultJson.DeserializeSite(output).NDocuments.Should().Be(Hospital.AmrCount);
@@ -167,7 +164,7 @@ public sealed class EvaluateCommandTests : ScratchTests
     {
         var config = WriteConfig(("amr-reports", Hospital.AmrPath, "jsonl"), ("onco", Hospital.OncologyPath, "jsonl"));
 
-        var (code, output, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", "amr-report", "--config", config);
+        var (code, output, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", "amr-report", "--config", config]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         output.Should().BeEmpty();
@@ -180,7 +177,7 @@ public sealed class EvaluateCommandTests : ScratchTests
         var spec = Scratch.Combine("bad.yaml");
         await File.WriteAllTextAsync(spec, "version: 1\nname: Bad Name\ntask: translation\ndataset: amr-reports\nlabels: [only]\n");
 
-        var (code, output, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath);
+        var (code, output, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         output.Should().BeEmpty();
@@ -190,9 +187,9 @@ public sealed class EvaluateCommandTests : ScratchTests
     [Test]
     public async Task Evaluate_MissingModelOrDataset_SaysWhich_ExitCode2()
     {
-        var (noModel, _, modelError) = await InvokeAsync("evaluate", "--model", Scratch.Combine("none.zip"), "--spec", _specPath, "--dataset", Hospital.AmrPath);
-        var (noData, _, dataError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Scratch.Combine("none.jsonl"));
-        var (noSpec, _, specError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", Scratch.Combine("none.yaml"), "--dataset", Hospital.AmrPath);
+        var (noModel, _, modelError) = await AgentCli.InvokeAsync(["evaluate", "--model", Scratch.Combine("none.zip"), "--spec", _specPath, "--dataset", Hospital.AmrPath]);
+        var (noData, _, dataError) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", Scratch.Combine("none.jsonl")]);
+        var (noSpec, _, specError) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", Scratch.Combine("none.yaml"), "--dataset", Hospital.AmrPath]);
 
         noModel.Should().Be(ExitCodes.InvalidConfiguration);
         modelError.Should().Contain("Model bundle not found").And.Contain("none.zip");
@@ -209,8 +206,8 @@ public sealed class EvaluateCommandTests : ScratchTests
         await File.WriteAllTextAsync(spec, "version: 1\nname: amr\ntask: single_label_classification\ndataset: amr-reports\nlabels: [sensible, BLSE, SARM, VRE]\n");
         var predictions = Scratch.Combine("predictions.jsonl");
 
-        var (code, output, error) = await InvokeAsync(
-            "evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath, "--predictions-out", predictions);
+        var (code, output, error) = await AgentCli.InvokeAsync(
+            ["evaluate", "--model", _assets.BundlePath, "--spec", spec, "--dataset", Hospital.AmrPath, "--predictions-out", predictions]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().BeEmpty();
@@ -225,8 +222,8 @@ public sealed class EvaluateCommandTests : ScratchTests
         var dataset = Scratch.Combine("reports.txt");
         File.Copy(Hospital.AmrPath, dataset);
 
-        var (code, _, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", dataset);
-        var (withFormat, output, formatError) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", dataset, "--format", "jsonl");
+        var (code, _, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", dataset]);
+        var (withFormat, output, formatError) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", dataset, "--format", "jsonl"]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("--format");
@@ -240,7 +237,7 @@ public sealed class EvaluateCommandTests : ScratchTests
         var folder = Scratch.Combine("brat");
         Directory.CreateDirectory(folder);
 
-        var (code, _, error) = await InvokeAsync("evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", folder);
+        var (code, _, error) = await AgentCli.InvokeAsync(["evaluate", "--model", _assets.BundlePath, "--spec", _specPath, "--dataset", folder]);
 
         code.Should().Be(ExitCodes.Failure);
         error.Should().Contain("brat");
@@ -266,13 +263,5 @@ public sealed class EvaluateCommandTests : ScratchTests
 
         File.WriteAllLines(path, lines);
         return path;
-    }
-
-    private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

@@ -1,11 +1,7 @@
-using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Health;
-
 namespace Partages.NodeAgent.Tests.Cli;
 
 /// <summary><c>health</c> as the kubelet runs it: a status file, a clock, an exit code and one line.</summary>
-public sealed class HealthCommandTests : ScratchTests
+public sealed class HealthCommandTests : TestDirectoryPerTest
 {
     private static readonly DateTimeOffset Now = TestClock.DefaultStart;
 
@@ -127,11 +123,6 @@ public sealed class HealthCommandTests : ScratchTests
     private void WriteStatus(AgentState state, DateTimeOffset since, DateTimeOffset updated, DateTimeOffset? heartbeat) =>
         AgentStatusFile.Write(_statusPath, new AgentStatusDocument(state, since, updated, heartbeat, 0, TimeSpan.FromSeconds(10), "0.1.0"));
 
-    private async Task<(int Code, string Output, string Error)> HealthAsync(params string[] options)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(["health", "--config", _configPath, .. options], output, error, new FakeTimeProvider(Now));
-        return (code, output.ToString(), error.ToString());
-    }
+    private Task<(int Code, string Output, string Error)> HealthAsync(params string[] options) =>
+        AgentCli.InvokeAsync(["health", "--config", _configPath, .. options], new FakeTimeProvider(Now));
 }

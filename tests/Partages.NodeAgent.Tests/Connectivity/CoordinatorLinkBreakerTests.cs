@@ -1,6 +1,3 @@
-using Grpc.Core;
-using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Time.Testing;
 using Partages.NodeAgent.Connectivity;
 using Polly;
 using Polly.CircuitBreaker;
@@ -15,10 +12,7 @@ public sealed class CoordinatorLinkBreakerTests
     public async Task Execute_LinkFailsTheConfiguredNumberOfTimes_OpensAndTheNextCallFailsWithoutDialling()
     {
         var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
-        for (var i = 0; i < 3; i++)
-        {
-            await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        }
+        await FailLinkAsync(breaker, times: 3);
 
         var dialled = false;
         var next = async () => await breaker.Pipeline.ExecuteAsync(_ =>
@@ -36,8 +30,7 @@ public sealed class CoordinatorLinkBreakerTests
     public async Task Execute_FewerFailuresThanConfigured_StaysClosed()
     {
         var breaker = NewBreaker(new FakeTimeProvider(TestClock.DefaultStart), failures: 3);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 2);
 
         breaker.State.Should().Be(CircuitState.Closed);
     }
@@ -59,11 +52,7 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_BreakElapsedAndTheTrialSucceeds_ClosesAgain()
     {
-        var clock = new FakeTimeProvider(TestClock.DefaultStart);
-        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        breaker.State.Should().Be(CircuitState.Open);
+        var (clock, breaker) = await OpenedBreakerAsync();
 
         clock.Advance(TimeSpan.FromSeconds(29));
         await breaker.Pipeline.Invoking(p => p.ExecuteAsync(_ => ValueTask.CompletedTask).AsTask()).Should().ThrowAsync<BrokenCircuitException>();
@@ -76,13 +65,10 @@ public sealed class CoordinatorLinkBreakerTests
     [Test]
     public async Task Execute_TrialFailsAfterTheBreak_OpensForAnotherBreak()
     {
-        var clock = new FakeTimeProvider(TestClock.DefaultStart);
-        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        var (clock, breaker) = await OpenedBreakerAsync();
 
         clock.Advance(TimeSpan.FromSeconds(30));
-        await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        await FailLinkAsync(breaker, times: 1);
 
         breaker.State.Should().Be(CircuitState.Open);
     }
@@ -134,6 +120,25 @@ public sealed class CoordinatorLinkBreakerTests
 
     private static CoordinatorLinkBreaker NewBreaker(TimeProvider clock, int failures, double breakSeconds = 30) =>
         new(new AgentOptions { LinkBreakerFailures = failures, LinkBreakerBreak = TimeSpan.FromSeconds(breakSeconds) }, clock, NullLogger<CoordinatorLinkBreaker>.Instance);
+
+    /// <summary>A breaker (2 failures, a 30 s break) on a hand-moved clock, just opened by two link failures.</summary>
+    private static async Task<(FakeTimeProvider Clock, CoordinatorLinkBreaker Breaker)> OpenedBreakerAsync()
+    {
+        var clock = new FakeTimeProvider(TestClock.DefaultStart);
+        var breaker = NewBreaker(clock, failures: 2, breakSeconds: 30);
+        await FailLinkAsync(breaker, times: 2);
+        breaker.State.Should().Be(CircuitState.Open);
+        return (clock, breaker);
+    }
+
+    /// <summary>Makes <paramref name="times"/> calls through the breaker that fail as an unreachable coordinator does.</summary>
+    private static async Task FailLinkAsync(CoordinatorLinkBreaker breaker, int times)
+    {
+        for (var i = 0; i < times; i++)
+        {
+            await FailingCall(breaker.Pipeline, Unreachable).Should().ThrowAsync<RpcException>();
+        }
+    }
 
     private static Func<Task> FailingCall(ResiliencePipeline pipeline, Exception failure) =>
         async () => await pipeline.ExecuteAsync(_ => throw failure);

@@ -1,36 +1,22 @@
 using System.Net.Security;
-using System.Text;
-using Microsoft.Extensions.Logging.Abstractions;
-using Partages.NodeAgent.Enrollment;
 
 namespace Partages.NodeAgent.Tests.Enrollment;
 
-public sealed class EnrollmentTests : ScratchTests
+public sealed class EnrollmentTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
     private NodeConfig _config = null!;
 
     [SetUp]
-    public async Task Start()
+    public void Start()
     {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
         _config = new NodeConfig
         {
             Name = "chu-valmont",
-            CoordinatorUrl = _coordinator.Address,
+            CoordinatorUrl = Coordinator.Address,
             DataDirectory = Scratch.Combine("node-data"),
             Datasets = [new DatasetDefinition("amr-reports", Scratch.Combine("amr.jsonl"), "jsonl")],
             SourcePath = Scratch.Combine("node.yaml"),
         };
-    }
-
-    [TearDown]
-    public async Task Stop()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
     }
 
     [Test]
@@ -53,11 +39,11 @@ public sealed class EnrollmentTests : ScratchTests
     [Test]
     public async Task EnrollAsync_CorrectPin_SavesIdentityAndTheKeyNeverLeaves()
     {
-        var result = await Enroller().EnrollAsync(_config, "good-token", Pin(_pki.Pin), CancellationToken.None);
+        var result = await Enroller().EnrollAsync(_config, "good-token", Pin(Pki.Pin), CancellationToken.None);
 
         var files = IdentityFiles.For(_config);
         files.Missing().Should().BeEmpty();
-        result.CaSha256.Should().Be(_pki.Pin);
+        result.CaSha256.Should().Be(Pki.Pin);
         using var key = ECDsa.Create();
         key.ImportFromPem(File.ReadAllText(files.KeyPath));
         File.ReadAllText(files.KeyPath).Should().StartWith("-----BEGIN PRIVATE KEY-----");
@@ -66,19 +52,19 @@ public sealed class EnrollmentTests : ScratchTests
             File.GetUnixFileMode(files.KeyPath).Should().Be(UnixFileMode.UserRead | UnixFileMode.UserWrite);
         }
 
-        var request = _coordinator.EnrollRequests.Should().ContainSingle().Subject;
+        var request = Coordinator.EnrollRequests.Should().ContainSingle().Subject;
         request.EnrollmentToken.Should().Be("good-token");
         var csr = CertificateRequest.LoadSigningRequestPem(request.CsrPem, HashAlgorithmName.SHA256);
         csr.SubjectName.Name.Should().Be("CN=chu-valmont");
         csr.PublicKey.GetECDsaPublicKey()!.ExportSubjectPublicKeyInfo().Should().Equal(key.ExportSubjectPublicKeyInfo());
-        var wire = _coordinator.EnrollRequestBytes.Single();
+        var wire = Coordinator.EnrollRequestBytes.Single();
         ContainsSubsequence(wire, key.ExportParameters(true).D!).Should().BeFalse("the private key never leaves the node");
         ContainsSubsequence(wire, key.ExportPkcs8PrivateKey()).Should().BeFalse();
 
         using var identity = NodeIdentity.Load(files);
         identity.Verify(DateTimeOffset.UtcNow).Should().BeEmpty();
         identity.ClientCertificate.HasPrivateKey.Should().BeTrue();
-        CaPin.Of(identity.CaCertificate).Should().Be(_pki.Pin);
+        CaPin.Of(identity.CaCertificate).Should().Be(Pki.Pin);
     }
 
     [Test]
@@ -90,15 +76,15 @@ public sealed class EnrollmentTests : ScratchTests
 
         var error = (await act.Should().ThrowAsync<EnrollmentException>()).Which;
         error.Failure.Should().Be(EnrollmentFailure.UntrustedCoordinator);
-        error.Message.Should().Contain(_pki.Pin).And.Contain(otherCa.Pin).And.Contain("The token was not sent");
-        _coordinator.EnrollRequests.Should().BeEmpty("the CA is checked against the pin before the token leaves the node");
+        error.Message.Should().Contain(Pki.Pin).And.Contain(otherCa.Pin).And.Contain("The token was not sent");
+        Coordinator.EnrollRequests.Should().BeEmpty("the CA is checked against the pin before the token leaves the node");
         IdentityFiles.For(_config).Missing().Should().HaveCount(3, "no key, certificate or CA is kept from a refused enrollment");
     }
 
     [Test]
     public async Task EnrollAsync_TokenRefused_ReportsTheCoordinatorsReasonAndRemovesTheKey()
     {
-        var act = () => Enroller().EnrollAsync(_config, "spent-token", Pin(_pki.Pin), CancellationToken.None);
+        var act = () => Enroller().EnrollAsync(_config, "spent-token", Pin(Pki.Pin), CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<EnrollmentException>()).Which;
         error.Failure.Should().Be(EnrollmentFailure.Refused);
@@ -109,45 +95,45 @@ public sealed class EnrollmentTests : ScratchTests
     [Test]
     public async Task EnrollAsync_AlreadyEnrolled_RefusesBeforeDialling()
     {
-        _pki.WriteIdentity(_config.IdentityDirectory, _config.Name);
+        Pki.WriteIdentity(_config.IdentityDirectory, _config.Name);
 
-        var act = () => Enroller().EnrollAsync(_config, "good-token", Pin(_pki.Pin), CancellationToken.None);
+        var act = () => Enroller().EnrollAsync(_config, "good-token", Pin(Pki.Pin), CancellationToken.None);
 
         (await act.Should().ThrowAsync<EnrollmentException>()).Which.Failure.Should().Be(EnrollmentFailure.AlreadyEnrolled);
-        _coordinator.EnrollRequests.Should().BeEmpty();
+        Coordinator.EnrollRequests.Should().BeEmpty();
     }
 
     [Test]
     public void PinnedCaValidator_ChainCarriesAnotherCa_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
         using var chain = ChainPresenting(otherCa.Ca);
 
         var accepted = validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
 
         accepted.Should().BeFalse("the token must not be sent to a server whose chain shows another CA");
-        validator.Rejection.Should().Contain(_pki.Pin).And.Contain(otherCa.Pin);
+        validator.Rejection.Should().Contain(Pki.Pin).And.Contain(otherCa.Pin);
     }
 
     [Test]
     public void PinnedCaValidator_ChainCarriesThePinnedCa_AcceptsTheHandshake()
     {
-        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
-        using var chain = ChainPresenting(_pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
+        using var chain = ChainPresenting(Pki.Ca);
 
-        var accepted = validator.Validate(this, _pki.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
+        var accepted = validator.Validate(this, Pki.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
 
         accepted.Should().BeTrue();
-        validator.HandshakeCa!.RawData.Should().Equal(_pki.Ca.RawData);
+        validator.HandshakeCa!.RawData.Should().Equal(Pki.Ca.RawData);
     }
 
     [Test]
     public void PinnedCaValidator_PinnedCaPresentedButServerCertificateForeign_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(_pki.Pin), _pki.Ca);
-        using var chain = ChainPresenting(_pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
+        using var chain = ChainPresenting(Pki.Ca);
 
         validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors).Should().BeFalse();
         validator.Rejection.Should().Contain("does not chain to the pinned CA");
@@ -156,7 +142,7 @@ public sealed class EnrollmentTests : ScratchTests
     [Test]
     public void CaPin_TryParse_AcceptsPrefixCaseAndColonsRejectsGarbage()
     {
-        var hex = _pki.Pin;
+        var hex = Pki.Pin;
         var colons = string.Join(':', Enumerable.Range(0, 32).Select(i => hex.Substring(i * 2, 2).ToUpperInvariant()));
 
         CaPin.TryParse("sha256:" + hex.ToUpperInvariant(), out var a, out _).Should().BeTrue();

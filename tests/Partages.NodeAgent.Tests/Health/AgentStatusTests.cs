@@ -1,11 +1,7 @@
-using System.Text.Json;
-using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Health;
-
 namespace Partages.NodeAgent.Tests.Health;
 
 /// <summary>The status file writer on its own, on a hand-moved clock.</summary>
-public sealed class AgentStatusTests : ScratchTests
+public sealed class AgentStatusTests : TestDirectoryPerTest
 {
     private static readonly DateTimeOffset T0 = TestClock.DefaultStart;
 

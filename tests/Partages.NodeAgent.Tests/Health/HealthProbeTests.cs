@@ -1,4 +1,4 @@
-using Partages.NodeAgent.Health;
+using System.Globalization;
 
 namespace Partages.NodeAgent.Tests.Health;
 
@@ -27,45 +27,23 @@ public sealed class HealthProbeTests
         HealthProbe.Evaluate(status, HealthMode.Readiness, Limit, Now).Healthy.Should().BeTrue("the Welcome is the session's first sign of life");
     }
 
-    [Test]
-    public void Readiness_ConnectedButHeartbeatsStopped_UnhealthyStaleSinceTheLastHeartbeat()
+    // Offsets in seconds from Now (since, updated, heartbeat); the message is the start of the verdict's.
+    [TestCase(AgentState.Connected, -600, -1, -45, "stale since 2025-03-14T08:59:15.000Z: connected, but no heartbeat for 45 s (limit 30 s)",
+        TestName = "Readiness_ConnectedButHeartbeatsStopped_UnhealthyStaleSinceTheLastHeartbeat")]
+    [TestCase(AgentState.Connected, -40, -1, -180, "stale since 2025-03-14T08:59:20.000Z",
+        TestName = "Readiness_HeartbeatFromAnEarlierSessionAndNewSessionOld_UnhealthyStale")]
+    [TestCase(AgentState.Disconnected, -1200, -4, -1200, "disconnected since 2025-03-14T08:40:00.000Z:",
+        TestName = "Readiness_Disconnected_UnhealthySaysSinceWhen")]
+    [TestCase(AgentState.Connecting, -5, -5, null, "connecting since 2025-03-14T08:59:55.000Z",
+        TestName = "Readiness_Connecting_UnhealthySaysNotYetWelcomed")]
+    public void Readiness_NotReady_UnhealthyWithTheReason(AgentState state, int since, int updated, int? heartbeat, string message)
     {
-        var status = Status(AgentState.Connected, since: Now.AddMinutes(-10), updated: Now.AddSeconds(-1), heartbeat: Now.AddSeconds(-45));
+        var status = Status(state, since: Now.AddSeconds(since), updated: Now.AddSeconds(updated), heartbeat: heartbeat is { } seconds ? Now.AddSeconds(seconds) : null);
 
         var verdict = HealthProbe.Evaluate(status, HealthMode.Readiness, Limit, Now);
 
         verdict.Healthy.Should().BeFalse();
-        verdict.Message.Should().Be("stale since 2025-03-14T08:59:15.000Z: connected, but no heartbeat for 45 s (limit 30 s)");
-    }
-
-    [Test]
-    public void Readiness_HeartbeatFromAnEarlierSessionAndNewSessionOld_UnhealthyStale()
-    {
-        var status = Status(AgentState.Connected, since: Now.AddSeconds(-40), updated: Now.AddSeconds(-1), heartbeat: Now.AddMinutes(-3));
-
-        HealthProbe.Evaluate(status, HealthMode.Readiness, Limit, Now).Message.Should().StartWith("stale since 2025-03-14T08:59:20.000Z");
-    }
-
-    [Test]
-    public void Readiness_Disconnected_UnhealthySaysSinceWhen()
-    {
-        var status = Status(AgentState.Disconnected, since: Now.AddMinutes(-20), updated: Now.AddSeconds(-4), heartbeat: Now.AddMinutes(-20));
-
-        var verdict = HealthProbe.Evaluate(status, HealthMode.Readiness, Limit, Now);
-
-        verdict.Healthy.Should().BeFalse();
-        verdict.Message.Should().StartWith("disconnected since 2025-03-14T08:40:00.000Z:");
-    }
-
-    [Test]
-    public void Readiness_Connecting_UnhealthySaysNotYetWelcomed()
-    {
-        var status = Status(AgentState.Connecting, since: Now.AddSeconds(-5), updated: Now.AddSeconds(-5), heartbeat: null);
-
-        var verdict = HealthProbe.Evaluate(status, HealthMode.Readiness, Limit, Now);
-
-        verdict.Healthy.Should().BeFalse();
-        verdict.Message.Should().StartWith("connecting since 2025-03-14T08:59:55.000Z");
+        verdict.Message.Should().StartWith(message);
     }
 
     [Test]
@@ -118,29 +96,22 @@ public sealed class HealthProbeTests
     public void DefaultMaxAge_Heartbeat_IsThreeHeartbeatsAndAtLeast30Seconds(int heartbeatSeconds, int expectedSeconds) =>
         HealthProbe.DefaultMaxAge(TimeSpan.FromSeconds(heartbeatSeconds)).Should().Be(TimeSpan.FromSeconds(expectedSeconds));
 
-    [Test]
-    public void Check_NoStatusFile_UnhealthySaysNoStatusFileYet()
+    // The message names the status file's path where the format has {0}.
+    [TestCase(null, "no status file yet ({0})", TestName = "Check_NoStatusFile_UnhealthySaysNoStatusFileYet")]
+    [TestCase("{\"state\": \"connec", "cannot read the status file {0}: not JSON", TestName = "Check_NotJson_UnhealthySaysItCannotReadIt")]
+    public void Check_NoReadableStatus_UnhealthyWithTheReason(string? content, string message)
     {
         using var directory = new TestDirectory();
         var path = directory.Combine("status.json");
+        if (content is not null)
+        {
+            File.WriteAllText(path, content);
+        }
 
         var verdict = HealthProbe.Check(path, HealthMode.Liveness, TimeSpan.FromSeconds(10), maxAge: null, Now);
 
         verdict.Healthy.Should().BeFalse();
-        verdict.Message.Should().StartWith($"no status file yet ({path})");
-    }
-
-    [Test]
-    public void Check_NotJson_UnhealthySaysItCannotReadIt()
-    {
-        using var directory = new TestDirectory();
-        var path = directory.Combine("status.json");
-        File.WriteAllText(path, "{\"state\": \"connec");
-
-        var verdict = HealthProbe.Check(path, HealthMode.Liveness, TimeSpan.FromSeconds(10), maxAge: null, Now);
-
-        verdict.Healthy.Should().BeFalse();
-        verdict.Message.Should().StartWith($"cannot read the status file {path}: not JSON");
+        verdict.Message.Should().StartWith(string.Format(CultureInfo.InvariantCulture, message, path));
     }
 
     [Test]

@@ -1,13 +1,14 @@
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
-/// <summary>A fresh fake coordinator (own CA, real mTLS on loopback), data directory and fake engine per test.</summary>
-public abstract class FakeCoordinatorFixture
+/// <summary>
+/// A fresh fake coordinator (own CA, real mTLS on loopback) and fake engine per test, next to the test's scratch
+/// folder (created before the coordinator, deleted after it stops).
+/// </summary>
+public abstract class FakeCoordinatorFixture : TestDirectoryPerTest
 {
     protected TestPki Pki { get; private set; } = null!;
 
     protected FakeCoordinator Coordinator { get; private set; } = null!;
-
-    protected TestDirectory Scratch { get; private set; } = null!;
 
     protected FakeEngine Engine { get; private set; } = null!;
 
@@ -24,7 +25,6 @@ public abstract class FakeCoordinatorFixture
     {
         Pki = new TestPki();
         Coordinator = await FakeCoordinator.StartAsync(Pki);
-        Scratch = new TestDirectory();
         Engine = new FakeEngine();
     }
 
@@ -33,6 +33,5 @@ public abstract class FakeCoordinatorFixture
     {
         await Coordinator.DisposeAsync();
         Pki.Dispose();
-        Scratch.Dispose();
     }
 }

@@ -1,6 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Results;
-
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
 /// <summary>An <see cref="IEvaluationEngine"/> scripted by the test: counts to report, and what an evaluation does.</summary>
@@ -29,6 +26,22 @@ public sealed class FakeEngine : IEvaluationEngine
         await Task.Delay(Timeout.Infinite, token);
         return SampleResult();
     };
+
+    /// <summary>
+    /// Makes every evaluation wait until the returned source is completed, then return <see cref="SampleResult"/>.
+    /// <paramref name="cancellable"/> false: the wait ignores the run's token, as a run given a stop grace period is not
+    /// cancelled while it lasts.
+    /// </summary>
+    public TaskCompletionSource RunUntilReleased(bool cancellable = true)
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Evaluate = async (_, _, token) =>
+        {
+            await release.Task.WaitAsync(cancellable ? token : CancellationToken.None);
+            return SampleResult();
+        };
+        return release;
+    }
 
     /// <summary>Completes when the first evaluation starts, with its job.</summary>
     public Task<EvaluationJob> Started => _started.Task;

@@ -1,10 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Partages.NodeAgent.Enrollment;
-using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Session;
-using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Infrastructure;
 

@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Enrollment;
-
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
 /// <summary>What the shared <see cref="TestPki"/> means to a node: its CA pin and an enrolled identity, by the agent's own code.</summary>

@@ -1,5 +1,3 @@
-using Google.Protobuf;
-
 namespace Partages.NodeAgent.Tests.Infrastructure;
 
 /// <summary>

@@ -1,14 +1,11 @@
-using System.Diagnostics;
-using System.Text.Json;
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Isolation;
 using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>The worker process on its own, started exactly as the agent starts it, and its installation beside the agent.</summary>
 [NonParallelizable]
-public sealed class InferenceWorkerTests : ScratchTests
+public sealed class InferenceWorkerTests : TestDirectoryPerTest
 {
     private static readonly WorkerLimits Limits = new(TimeSpan.FromMinutes(2), 384);
 

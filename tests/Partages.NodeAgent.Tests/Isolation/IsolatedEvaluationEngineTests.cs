@@ -1,7 +1,3 @@
-using System.Diagnostics;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>

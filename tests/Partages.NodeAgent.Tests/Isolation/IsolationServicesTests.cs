@@ -2,7 +2,6 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -1,6 +1,4 @@
 using System.IO.Compression;
-using System.Text;
-using Google.Protobuf;
 using Onnx;
 using Partages.Evaluation.Specs;
 

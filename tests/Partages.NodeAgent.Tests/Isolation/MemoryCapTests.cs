@@ -1,6 +1,3 @@
-using System.Text;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>
@@ -9,7 +6,7 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// is bounded by its blocks of lines, not by the file, so the worker neither dies nor needs a restart.
 /// </summary>
 [NonParallelizable]
-public sealed class MemoryCapTests : ScratchTests
+public sealed class MemoryCapTests : TestDirectoryPerTest
 {
     /// <summary>The lowest cap the isolation tests run the small model under.</summary>
     private const int MemoryLimitMb = 256;

@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

@@ -1,5 +1,4 @@
 using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

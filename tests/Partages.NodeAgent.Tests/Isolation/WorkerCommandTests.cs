@@ -1,6 +1,3 @@
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>
@@ -8,7 +5,7 @@ namespace Partages.NodeAgent.Tests.Isolation;
 /// installs, the self-contained executable beside a single-file agent (the release and the Debian package).
 /// </summary>
 [NonParallelizable]
-public sealed class WorkerCommandTests : ScratchTests
+public sealed class WorkerCommandTests : TestDirectoryPerTest
 {
     [Test]
     public void Locate_Assembly_RunsItWithADotnetHost()

@@ -1,4 +1,3 @@
-using Partages.NodeAgent.Isolation;
 using Partages.NodeAgent.Engine.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;

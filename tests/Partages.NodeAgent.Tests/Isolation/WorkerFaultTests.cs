@@ -1,7 +1,4 @@
-using System.Diagnostics;
 using System.Globalization;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.Isolation;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 

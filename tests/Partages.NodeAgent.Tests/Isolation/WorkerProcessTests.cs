@@ -1,13 +1,11 @@
-using System.Diagnostics;
-using Partages.NodeAgent.Isolation;
-
 namespace Partages.NodeAgent.Tests.Isolation;
 
 /// <summary>
-/// What the tests running real inference workers share: a scratch folder (<see cref="ScratchTests"/>), the recorded logs, an isolated engine with
-/// small limits (seconds, a few hundred MB) so they are fast, and a watch on the workers it starts.
+/// What the tests running real inference workers share: a scratch folder (<see cref="TestDirectoryPerTest"/>), the
+/// recorded logs, an isolated engine with small limits (seconds, a few hundred MB) so they are fast, and a watch on the
+/// workers it starts.
 /// </summary>
-public abstract class WorkerProcessTests : ScratchTests
+public abstract class WorkerProcessTests : TestDirectoryPerTest
 {
     /// <summary>Far above what the worker needs for the small model (about 90 MB resident), far below the hog's 1 GiB.</summary>
     protected const int MemoryLimitMb = 384;

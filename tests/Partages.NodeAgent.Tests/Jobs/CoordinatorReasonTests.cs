@@ -1,7 +1,5 @@
 using Partages.NodeAgent.Artifacts;
-using Partages.NodeAgent.Jobs;
 using Partages.NodeAgent.Tests.Admission;
-using Partages.NodeAgent.Tests.Policy;
 
 namespace Partages.NodeAgent.Tests.Jobs;
 

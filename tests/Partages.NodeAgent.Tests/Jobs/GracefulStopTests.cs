@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Jobs;
-
 namespace Partages.NodeAgent.Tests.Jobs;
 
 /// <summary>
@@ -32,13 +30,7 @@ public sealed class GracefulStopTests : FakeCoordinatorFixture
     public async Task StopAsync_RunFinishingWithinTheGracePeriod_SubmitsItsResultThenStops()
     {
         var bundle = ServedBundle(1000);
-        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Engine.Evaluate = async (_, _, _) =>
-        {
-            // Not the run's token: a run given a grace period is not cancelled while it lasts.
-            await finish.Task;
-            return FakeEngine.SampleResult();
-        };
+        var finish = Engine.RunUntilReleased(cancellable: false);
         var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, options => options.StopGracePeriod = TimeSpan.FromMinutes(5));
         var session = await Coordinator.NextSessionAsync();
         session.Offer(Offers.For("run-g", bundle));
@@ -60,12 +52,7 @@ public sealed class GracefulStopTests : FakeCoordinatorFixture
     public async Task HandleOffer_WhileTheAgentStops_HandsTheOfferBackWithoutRunningIt()
     {
         var bundle = ServedBundle(1000);
-        var finish = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Engine.Evaluate = async (_, _, _) =>
-        {
-            await finish.Task;
-            return FakeEngine.SampleResult();
-        };
+        var finish = Engine.RunUntilReleased(cancellable: false);
         var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch, options =>
         {
             options.StopGracePeriod = TimeSpan.FromMinutes(5);

@@ -1,5 +1,3 @@
-using Partages.NodeAgent.Jobs;
-
 namespace Partages.NodeAgent.Tests.Jobs;
 
 public sealed class ProgressThrottleTests

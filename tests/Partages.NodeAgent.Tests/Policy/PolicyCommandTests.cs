@@ -1,9 +1,7 @@
-using Partages.NodeAgent.Cli;
-
 namespace Partages.NodeAgent.Tests.Policy;
 
 /// <summary><c>run</c> without a valid policy, and <c>check</c> printing the fingerprint to paste.</summary>
-public sealed class PolicyCommandTests : ScratchTests
+public sealed class PolicyCommandTests : TestDirectoryPerTest
 {
     private string _configPath = null!;
 
@@ -28,7 +26,7 @@ public sealed class PolicyCommandTests : ScratchTests
     [Test]
     public async Task Run_PolicyFileMissing_RefusesToStart_ExitCode2()
     {
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("policy.yaml").And.Contain("cannot read");
@@ -39,7 +37,7 @@ public sealed class PolicyCommandTests : ScratchTests
     {
         File.WriteAllText(Scratch.Combine("policy.yaml"), "datasets:\n  - name: unknown\n    snapshot_sha256: x\n    legal_basis: y\ntasks: [summarization]\n");
 
-        var (code, _, error) = await InvokeAsync("run", "--config", _configPath);
+        var (code, _, error) = await AgentCli.InvokeAsync(["run", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
         error.Should().Contain("line 2").And.Contain("line 3").And.Contain("line 5");
@@ -51,17 +49,9 @@ public sealed class PolicyCommandTests : ScratchTests
         File.WriteAllText(Scratch.Combine("policy.yaml"), $"datasets:\n  - name: amr-reports\n    snapshot_sha256: {new string('a', 64)}\n    legal_basis: DUA\ntasks: [single_label_classification]\n");
         var fingerprint = Partages.Evaluation.ContentHash.Of(File.ReadAllBytes(Scratch.Combine("amr.jsonl")));
 
-        var (code, output, _) = await InvokeAsync("check", "--config", _configPath);
+        var (code, output, _) = await AgentCli.InvokeAsync(["check", "--config", _configPath]);
 
         code.Should().Be(ExitCodes.Failure);
         output.Should().Contain($"[FAIL] snapshot 'amr-reports'").And.Contain($"snapshot_sha256: {fingerprint}");
-    }
-
-    private static async Task<(int Code, string Output, string Error)> InvokeAsync(params string[] args)
-    {
-        using var output = new StringWriter();
-        using var error = new StringWriter();
-        var code = await NodeAgentCli.InvokeAsync(args, output, error);
-        return (code, output.ToString(), error.ToString());
     }
 }

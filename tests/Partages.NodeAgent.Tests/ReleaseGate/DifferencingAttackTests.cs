@@ -1,8 +1,3 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.ReleaseGate;
-
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 /// <summary>

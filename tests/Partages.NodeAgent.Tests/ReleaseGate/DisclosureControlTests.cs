@@ -1,24 +1,18 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
-using Partages.NodeAgent.ReleaseGate;
+using static Partages.NodeAgent.Tests.ReleaseGate.TestDisclosureRules;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 public sealed class DisclosureControlTests
 {
     private static readonly string[] s_labels = ["sensible", "BLSE", "carbapenemase"];
-    private static readonly DifferentialPrivacyPolicy s_privacy = new() { EpsilonPerRelease = 1, EpsilonBudget = 10, Delta = 1e-6 };
-    private static readonly DisclosureRules s_private = new(MinDatasetDocuments: 20, s_privacy);
-    private static readonly DisclosureRules s_exact = new(MinDatasetDocuments: 20, DifferentialPrivacyPolicy.Off);
 
     [Test]
     public void Apply_PrivacyOff_ReleasesTheExactCountsWithSmallCellsKept()
     {
         var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]], skipped: new() { ["empty_text"] = 2, ["malformed_json"] = 9 });
 
-        var released = DisclosureControl.Apply(result, s_exact, new NoNoise());
+        var released = DisclosureControl.Apply(result, Exact, new NoNoise());
 
         released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering(), "no count is released as 0 because it was small");
         released.InputSummary.Should().BeEquivalentTo(result.InputSummary);
@@ -31,7 +25,7 @@ public sealed class DisclosureControlTests
     {
         var result = Result([[10, 0, 0], [0, 5, 0], [0, 0, 4]]);
 
-        var act = () => DisclosureControl.Apply(result, s_private, new NoNoise());
+        var act = () => DisclosureControl.Apply(result, Private, new NoNoise());
 
         act.Should().Throw<EvaluationRefusedException>().WithMessage("*min_dataset_documents: 20*");
     }
@@ -42,10 +36,10 @@ public sealed class DisclosureControlTests
         var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]], skipped: new() { ["empty_text"] = 2 });
         var noise = new RecordingNoise(1);
 
-        var released = DisclosureControl.Apply(result, s_private, noise);
+        var released = DisclosureControl.Apply(result, Private, noise);
 
         // ρ of ε 1 at δ 1e-6, all of it on the outcome counts (no histograms): σ² = Δ₂² / (2ρ), Δ₂² = 2.
-        var expected = 2 / (2 * s_privacy.RhoPerRelease);
+        var expected = 2 / (2 * Privacy.RhoPerRelease);
         noise.Variances.Should().OnlyContain(v => v >= expected && v < expected * (1 + 1e-6), "σ² is rounded up, never down");
         released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(new long[][] { [41, 4, 1], [7, 56, 2], [1, 1, 13] }, o => o.WithStrictOrdering(), "every cell carries noise, small or zero");
         released.InputSummary.Skipped.Keys.Should().BeEquivalentTo(DisclosureControl.KnownSkipKinds.Append(PrivateRelease.OtherSkipKind), "every kind is released, so which kinds exist says nothing");
@@ -65,7 +59,7 @@ public sealed class DisclosureControlTests
     {
         var result = Result([[400, 30, 0], [60, 550, 10], [0, 0, 120]]);
 
-        var released = DisclosureControl.Apply(result, s_private, new RecordingNoise(0));
+        var released = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
 
         released.Intervals!.Method.Should().Be(IntervalsSection.DpSimulationMethod);
         released.Accuracy.Should().BeApproximately(1070.0 / 1170, 1e-9);
@@ -82,7 +76,7 @@ public sealed class DisclosureControlTests
     {
         var result = Result([[400, 30, 0], [60, 550, 0], [5, 5, 0]]);
 
-        var released = DisclosureControl.Apply(result, s_private, new RecordingNoise(0));
+        var released = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
 
         released.PerClass["carbapenemase"].Precision.Should().BeNull("the column's noisy sum is not clearly above its noise");
         released.Intervals!.PerClass["carbapenemase"].Precision.Should().BeNull();
@@ -96,12 +90,12 @@ public sealed class DisclosureControlTests
         var (result, _) = WithHistograms(seed: 7, documents: 2000);
         var noise = new RecordingNoise(0);
 
-        var released = DisclosureControl.Apply(result, s_private, noise);
+        var released = DisclosureControl.Apply(result, Private, noise);
 
         released.ScoreHistograms!.Grid.Should().Be(ScoreHistogramsSection.DpGrid);
         released.ScoreHistograms.PerClass.Values.Should().OnlyContain(h => h.Positives.Length == DpScoreGrid.Count && h.Negatives.Length == DpScoreGrid.Count);
         var privacy = released.Release!.DifferentialPrivacy!;
-        var rho = s_privacy.RhoPerRelease;
+        var rho = Privacy.RhoPerRelease;
         // Shares 0.35 : 0.5 : 0.15 of ρ; histograms have Δ₂² = 2C with C = 3 classes, calibration 7.
         privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(2 / (2 * rho * 0.35), 1e-3);
         privacy.NoiseVariance.ScoreHistograms!.Value.Should().BeApproximately(6 / (2 * rho * 0.5), 1e-3);
@@ -116,7 +110,7 @@ public sealed class DisclosureControlTests
         var (result, _) = WithHistograms(seed: 7, documents: 2000);
         var noise = new RecordingNoise(3);
 
-        var released = DisclosureControl.Apply(result, s_private, noise);
+        var released = DisclosureControl.Apply(result, Private, noise);
 
         var exact = result.Calibration!;
         var calibration = released.Calibration!;

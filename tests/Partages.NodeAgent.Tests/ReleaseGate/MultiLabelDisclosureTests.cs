@@ -1,17 +1,12 @@
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.MultiLabel;
-using Partages.NodeAgent.ReleaseGate;
+using static Partages.NodeAgent.Tests.ReleaseGate.TestDisclosureRules;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 public sealed class MultiLabelDisclosureTests
 {
     private static readonly string[] Labels = ["BLSE", "EPC", "MRSA"];
-    private static readonly DifferentialPrivacyPolicy Privacy = new() { EpsilonPerRelease = 1, EpsilonBudget = 10, Delta = 1e-6 };
-    private static readonly DisclosureRules Private = new(MinDatasetDocuments: 20, Privacy);
-    private static readonly DisclosureRules Exact = new(MinDatasetDocuments: 20, DifferentialPrivacyPolicy.Off);
 
     [Test]
     public void Apply_PrivacyOff_ReleasesTheExactCountsWithSmallCountsKept()

@@ -1,10 +1,6 @@
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.EntityRecognition;
 using Partages.Evaluation.Tokenization;
-using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 

@@ -1,29 +1,14 @@
-using System.Text;
-using System.Text.Json;
 using System.Text.RegularExpressions;
-using Grpc.Core;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
-using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Tests.Audit;
 
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
-public sealed class ResultReleaseGateTests
+public sealed class ResultReleaseGateTests : TestDirectoryPerTest
 {
-    private TestDirectory _directory = null!;
     private RecordingLoggerProvider _logs = null!;
 
     [SetUp]
-    public void Create()
-    {
-        _directory = new TestDirectory();
-        _logs = new RecordingLoggerProvider();
-    }
-
-    [TearDown]
-    public void Delete() => _directory.Dispose();
+    public void Create() => _logs = new RecordingLoggerProvider();
 
     [Test]
     public async Task PrepareAsync_Result_PayloadIsTheReleasedResultJsonAndItsSha256()
@@ -45,7 +30,7 @@ public sealed class ResultReleaseGateTests
     [Test]
     public async Task SubmitAsync_Result_AuditAndLogCarryTheHashNeverTheContent()
     {
-        using var audit = new AuditLog(_directory.Combine("audit"), TimeProvider.System, _logs.CreateLogger<AuditLog>());
+        using var audit = new AuditLog(Scratch.Combine("audit"), TimeProvider.System, _logs.CreateLogger<AuditLog>());
         var gate = CreateGate(new RecordingTransport(), audit);
 
         var payload = await gate.PrepareAsync(Request("run-1"), FakeEngine.SampleResult(), CancellationToken.None);
@@ -81,31 +66,18 @@ public sealed class ResultReleaseGateTests
     [Test]
     public async Task PrepareAsync_DatasetUnderTheMinimumSize_RefusedWithTheReasonAndAudited()
     {
-        var audit = new RecordingAuditLog();
-        var transport = new RecordingTransport();
-        var gate = CreateGate(transport, audit, Policy(minDocuments: 500));
+        var (message, audit) = await RefusalAsync(Policy(minDocuments: 500));
 
-        var act = () => gate.ReleaseAsync(Request("run-1"), LargeCellsResult(), CancellationToken.None);
-
-        var refusal = (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which;
-        refusal.Message.Should().Contain("min_dataset_documents: 500").And.NotContain("101", "the exact size stays on the node");
-        transport.Submitted.Should().BeEmpty();
-        audit.Entries.Should().ContainSingle().Which.Should().Match<AuditEntry>(e =>
-            e.Event == ResultReleaseGate.RefusedEvent && e.Reason == refusal.Message && e.Dataset == "amr-reports");
+        message.Should().Contain("min_dataset_documents: 500").And.NotContain("101", "the exact size stays on the node");
+        audit.Entries.Should().ContainSingle().Which.Should().Match<AuditEntry>(e => e.Reason == message && e.Dataset == "amr-reports");
     }
 
     [Test]
     public async Task PrepareAsync_PayloadOverTheMaximum_NotSentAndRefused()
     {
-        var transport = new RecordingTransport();
-        var audit = new RecordingAuditLog();
-        var gate = CreateGate(transport, audit, Policy(maxPayloadBytes: 300));
+        var (message, _) = await RefusalAsync(Policy(maxPayloadBytes: 300));
 
-        var act = () => gate.ReleaseAsync(Request("run-1"), LargeCellsResult(), CancellationToken.None);
-
-        (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should().Contain("limits.max_payload_bytes: 300").And.Contain("not sent");
-        transport.Submitted.Should().BeEmpty();
-        audit.Entries.Should().ContainSingle(e => e.Event == ResultReleaseGate.RefusedEvent);
+        message.Should().Contain("limits.max_payload_bytes: 300").And.Contain("not sent");
     }
 
     [Test]
@@ -223,12 +195,27 @@ public sealed class ResultReleaseGateTests
             .Should().OnlyContain(t => t == typeof(string) || t == typeof(DatasetDefinition), "a request carries names and hashes, never content");
     }
 
+    /// <summary>Releases <see cref="LargeCellsResult"/> under a policy that refuses it: nothing sent, one refusal audited.</summary>
+    private async Task<(string Message, RecordingAuditLog Audit)> RefusalAsync(NodePolicy policy)
+    {
+        var transport = new RecordingTransport();
+        var audit = new RecordingAuditLog();
+        var gate = CreateGate(transport, audit, policy);
+
+        var act = () => gate.ReleaseAsync(Request("run-1"), LargeCellsResult(), CancellationToken.None);
+
+        var refusal = (await act.Should().ThrowAsync<EvaluationRefusedException>()).Which;
+        transport.Submitted.Should().BeEmpty();
+        audit.Entries.Should().ContainSingle(e => e.Event == ResultReleaseGate.RefusedEvent);
+        return (refusal.Message, audit);
+    }
+
     private ResultReleaseGate CreateGate(IResultTransport transport, IAuditLog? audit = null, NodePolicy? policy = null, ICountNoise? noise = null) =>
         new(
             transport,
             audit ?? new RecordingAuditLog(),
             Accountant(),
-            new ReleaseCache(_directory.Combine("release", "released")),
+            new ReleaseCache(Scratch.Combine("release", "released")),
             noise ?? DiscreteGaussianNoise.Instance,
             new FakeEngine(),
             new AgentOptions { ReconnectInitialDelay = TimeSpan.FromMilliseconds(1), ReconnectMaxDelay = TimeSpan.FromMilliseconds(5) },
@@ -236,7 +223,7 @@ public sealed class ResultReleaseGateTests
             policy ?? Policy(),
             _logs.CreateLogger<ResultReleaseGate>());
 
-    private PrivacyAccountant Accountant() => new(_directory.Combine("release"), TimeProvider.System);
+    private PrivacyAccountant Accountant() => new(Scratch.Combine("release"), TimeProvider.System);
 
     private static ReleaseRequest Request(string runId, string spec = "spec") =>
         new(runId, new DatasetDefinition("amr-reports", "/data/amr.jsonl", "jsonl"), ContentHash.Of(spec), ContentHash.Of("bundle"));

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Privacy;
-
 namespace Partages.NodeAgent.Tests.ReleaseGate;
 
 /// <summary>Adds a constant and records the σ² each draw was asked for.</summary>

@@ -1,7 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-using Partages.NodeAgent.Cli;
-using Partages.NodeAgent.Health;
-
 namespace Partages.NodeAgent.Tests.Session;
 
 /// <summary>The status file as the real agent keeps it, against the fake coordinator over mTLS on loopback.</summary>

@@ -1,8 +1,5 @@
 using Partages.Contracts;
-using Partages.Evaluation.Results;
 using Partages.NodeAgent.Hosting;
-using Partages.NodeAgent.Jobs;
-using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Tests.Session;
 
@@ -175,12 +172,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
     public async Task ServerDropsStream_JobRunning_ReconnectsSaysHelloWithActiveRunAndStillDeliversTheResult()
     {
         var bundle = ServedBundle(1000);
-        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        Engine.Evaluate = async (_, _, token) =>
-        {
-            await release.Task.WaitAsync(token);
-            return FakeEngine.SampleResult();
-        };
+        var release = Engine.RunUntilReleased();
         await using var node = await NodeUnderTest.StartAsync(Coordinator, Engine, Scratch);
         var first = await Coordinator.NextSessionAsync();
         first.Offer(Offers.For("run-6", bundle));

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Partages.NodeAgent.Telemetry;
 
 namespace Partages.NodeAgent.Tests.Telemetry;

@@ -1,40 +1,23 @@
 namespace Partages.NodeAgent.Tests.Trust;
 
 /// <summary>The shared CA discovery (the node's enrollment and the CLI's login) against a coordinator on loopback.</summary>
-public sealed class CaDiscoveryTests
+public sealed class CaDiscoveryTests : FakeCoordinatorFixture
 {
-    private TestPki _pki = null!;
-    private FakeCoordinator _coordinator = null!;
-
-    [SetUp]
-    public async Task Start()
-    {
-        _pki = new TestPki();
-        _coordinator = await FakeCoordinator.StartAsync(_pki);
-    }
-
-    [TearDown]
-    public async Task Stop()
-    {
-        await _coordinator.DisposeAsync();
-        _pki.Dispose();
-    }
-
     [Test]
     public async Task FetchAsync_PinnedCa_ReturnsIt()
     {
-        using var ca = await CaDiscovery.FetchAsync(_coordinator.Address, Pin(_pki.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
+        using var ca = await CaDiscovery.FetchAsync(Coordinator.Address, Pin(Pki.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
 
-        CaPin.Of(ca).Should().Be(_pki.Pin);
+        CaPin.Of(ca).Should().Be(Pki.Pin);
     }
 
     [Test]
     public async Task FetchAsync_BodyLargerThanACertificateWithNoLengthAnnounced_RefusedWithoutReadingItAll()
     {
         // Both copies once trusted the Content-Length header alone; a server announcing none could send without end.
-        _coordinator.CaDiscoveryBody = new string('A', 1024 * 1024);
+        Coordinator.CaDiscoveryBody = new string('A', 1024 * 1024);
 
-        var act = () => CaDiscovery.FetchAsync(_coordinator.Address, Pin(_pki.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var act = () => CaDiscovery.FetchAsync(Coordinator.Address, Pin(Pki.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<CaDiscoveryException>()).Which;
         error.Failure.Should().Be(CaDiscoveryFailure.NotACertificate);
@@ -46,11 +29,11 @@ public sealed class CaDiscoveryTests
     {
         using var other = new TestPki("Another CA");
 
-        var act = () => CaDiscovery.FetchAsync(_coordinator.Address, Pin(other.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
+        var act = () => CaDiscovery.FetchAsync(Coordinator.Address, Pin(other.Pin), TimeSpan.FromSeconds(30), CancellationToken.None);
 
         var error = (await act.Should().ThrowAsync<CaDiscoveryException>()).Which;
         error.Failure.Should().Be(CaDiscoveryFailure.WrongPin);
-        error.Message.Should().Contain(_pki.Pin).And.Contain(other.Pin);
+        error.Message.Should().Contain(Pki.Pin).And.Contain(other.Pin);
     }
 
     private static CaPin Pin(string hex)

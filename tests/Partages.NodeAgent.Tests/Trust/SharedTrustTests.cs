@@ -1,5 +1,4 @@
 using System.Net.Security;
-using Partages.NodeAgent.Enrollment;
 using Partages.NodeAgent.Tests.Admission;
 
 namespace Partages.NodeAgent.Tests.Trust;
