@@ -42,12 +42,8 @@ internal static class SentencePieceCommand
         var inv = CultureInfo.InvariantCulture;
         await console.WriteLineAsync(string.Create(inv,
             $"{output.FullName}: {report.Pieces} pieces, {report.MeanPiecesPerReport:F0} pieces per training report, SHA-256 {ModelBundle.Sha256Hex(bundle)}")).ConfigureAwait(false);
-        await console.WriteLineAsync(string.Create(inv,
-            $"Accuracy: train {report.TrainAccuracy:P1}, held-out {report.HeldOutAccuracy:P1} (ONNX Runtime {report.OnnxHeldOutAccuracy:P1}, max |Δlogit| {report.MaxLogitDifference:E1})")).ConfigureAwait(false);
-        foreach (var hospital in report.HeldOutAccuracyByHospital)
-        {
-            await console.WriteLineAsync(string.Create(inv, $"  {hospital.Slug,-16} {hospital.Accuracy:P1}")).ConfigureAwait(false);
-        }
+        await AccuracyLines.WriteAsync(
+            console, report.TrainAccuracy, report.HeldOutAccuracy, report.OnnxHeldOutAccuracy, report.MaxLogitDifference, report.HeldOutAccuracyByHospital).ConfigureAwait(false);
 
         return 0;
     }
