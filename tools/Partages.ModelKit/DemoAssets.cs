@@ -109,20 +109,8 @@ public static class DemoAssets
         var encoding = LoadEncoding(vocabBytes, options.MaxLength);
 
         var labels = AmrLabels.All;
-        var trainBatch = encoding.Encode(training.Select(r => r.Text).ToList());
-        var trainLabels = training.Select(r => HeldOutCheck.LabelIndex(labels, r.Label)).ToList();
-        var (model, history) = ClassifierTrainer.Train(
-            trainBatch,
-            trainLabels,
-            vocabulary.Count,
-            labels.Count,
-            new TrainerOptions { Dimension = options.EmbeddingDimension, Epochs = options.Epochs, Seed = options.Seed },
-            cancellationToken);
-
-        var heldOut = hospitals.SelectMany(h => h.Amr).ToList();
-        var heldOutBatch = encoding.Encode(heldOut.Select(r => r.Text).ToList());
-        var heldOutLabels = heldOut.Select(r => HeldOutCheck.LabelIndex(labels, r.Label)).ToList();
-        var held = HeldOutCheck.Run(model, labels, heldOutBatch, heldOutLabels, hospitals.Select(h => (h.Profile.Slug, h.Amr.Count)), GeneratorVersion);
+        var (_, history, trainAccuracy, held) = HeldOutCheck.TrainAmrClassifier(
+            encoding.Encode, vocabulary.Count, training, [.. hospitals.Select(h => (h.Profile.Slug, h.Amr))], options, GeneratorVersion, cancellationToken);
         var manifest = ModelBundle.CreateManifest(ModelName, ModelVersion, labels, options.MaxLength);
         var bundle = ModelBundle.Pack(manifest, held.Onnx, vocabBytes);
         cancellationToken.ThrowIfCancellationRequested();
@@ -158,7 +146,7 @@ public static class DemoAssets
             options.EmbeddingDimension,
             training.Count,
             history.EpochLosses,
-            ClassifierTrainer.Accuracy(model, trainBatch, trainLabels),
+            trainAccuracy,
             held.Accuracy,
             held.ByHospital,
             held.OnnxAccuracy,

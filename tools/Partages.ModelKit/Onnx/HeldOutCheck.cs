@@ -1,3 +1,5 @@
+using Partages.ModelKit.Synthetic;
+
 namespace Partages.ModelKit.Onnx;
 
 /// <summary>
@@ -14,6 +16,37 @@ internal sealed record HeldOutCheck(
     double OnnxAccuracy,
     double MaxLogitDifference)
 {
+    /// <summary>
+    /// The AMR classifier as both builders make it: trained on <paramref name="training"/> under <paramref name="encode"/>
+    /// with the demo's trainer settings, then checked on every hospital's reports.
+    /// </summary>
+    public static (EmbeddingBagClassifier Model, TrainingHistory History, double TrainAccuracy, HeldOutCheck HeldOut) TrainAmrClassifier(
+        Func<IReadOnlyList<string>, EncodedBatch> encode,
+        int vocabularySize,
+        IReadOnlyList<AmrReport> training,
+        IReadOnlyList<(string Slug, IReadOnlyList<AmrReport> Reports)> hospitals,
+        DemoAssetOptions options,
+        string producerVersion,
+        CancellationToken cancellationToken)
+    {
+        var labels = AmrLabels.All;
+        var trainBatch = encode([.. training.Select(r => r.Text)]);
+        var trainLabels = training.Select(r => LabelIndex(labels, r.Label)).ToList();
+        var (model, history) = ClassifierTrainer.Train(
+            trainBatch,
+            trainLabels,
+            vocabularySize,
+            labels.Count,
+            new TrainerOptions { Dimension = options.EmbeddingDimension, Epochs = options.Epochs, Seed = options.Seed },
+            cancellationToken);
+
+        var heldOut = hospitals.SelectMany(h => h.Reports).ToList();
+        var heldOutBatch = encode([.. heldOut.Select(r => r.Text)]);
+        var heldOutLabels = heldOut.Select(r => LabelIndex(labels, r.Label)).ToList();
+        var check = Run(model, labels, heldOutBatch, heldOutLabels, hospitals.Select(h => (h.Slug, h.Reports.Count)), producerVersion);
+        return (model, history, ClassifierTrainer.Accuracy(model, trainBatch, trainLabels), check);
+    }
+
     /// <param name="hospitals">Each hospital's slug and report count, in the order of the held-out batch's rows.</param>
     public static HeldOutCheck Run(
         EmbeddingBagClassifier model,

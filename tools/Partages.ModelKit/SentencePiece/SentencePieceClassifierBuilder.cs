@@ -48,26 +48,13 @@ public static class SentencePieceClassifierBuilder
         var modelBytes = modelFile.ToBytes();
         var encoding = new SentencePieceEncoding(modelBytes, demo.MaxLength);
         var labels = AmrLabels.All;
-        var trainBatch = encoding.Encode([.. training.Select(r => r.Text)]);
-        var trainLabels = training.Select(r => HeldOutCheck.LabelIndex(labels, r.Label)).ToList();
-        var (model, _) = ClassifierTrainer.Train(
-            trainBatch,
-            trainLabels,
-            encoding.ModelVocabularySize,
-            labels.Count,
-            new TrainerOptions { Dimension = demo.EmbeddingDimension, Epochs = demo.Epochs, Seed = demo.Seed },
-            cancellationToken);
-
-        var heldOut = hospitals.SelectMany(h => h.Reports).ToList();
-        var heldOutBatch = encoding.Encode([.. heldOut.Select(r => r.Text)]);
-        var heldOutLabels = heldOut.Select(r => HeldOutCheck.LabelIndex(labels, r.Label)).ToList();
-        var held = HeldOutCheck.Run(
-            model, labels, heldOutBatch, heldOutLabels, hospitals.Select(h => (h.Slug, h.Reports.Count)), DemoAssets.GeneratorVersion + "+sentencepiece");
+        var (_, _, trainAccuracy, held) = HeldOutCheck.TrainAmrClassifier(
+            encoding.Encode, encoding.ModelVocabularySize, training, hospitals, demo, DemoAssets.GeneratorVersion + "+sentencepiece", cancellationToken);
 
         var bundle = ModelBundle.Pack(CreateManifest(labels, demo.MaxLength), held.Onnx, modelBytes);
         var report = new SentencePieceClassifierReport(
             modelFile.Pieces.Count,
-            ClassifierTrainer.Accuracy(model, trainBatch, trainLabels),
+            trainAccuracy,
             held.Accuracy,
             held.ByHospital,
             held.OnnxAccuracy,
