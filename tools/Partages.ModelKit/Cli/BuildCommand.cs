@@ -7,12 +7,7 @@ internal static class BuildCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out", "-o")
-        {
-            Description = "Directory to write models/ and data/ into (created if missing).",
-            HelpName = "DIR",
-            Required = true,
-        };
+        var output = OutputOption.Create<DirectoryInfo>("Directory to write models/ and data/ into (created if missing).", "DIR");
         var force = new Option<bool>("--force")
         {
             Description = "Rebuild even if the stamp says the assets are up to date.",

@@ -12,12 +12,7 @@ internal static class SentencePieceCommand
 {
     public static Command Create()
     {
-        var output = new Option<FileInfo>("--out", "-o")
-        {
-            Description = "Bundle file to write (e.g. .demo/assets/models/amr-classifier-sentencepiece.zip).",
-            HelpName = "FILE",
-            Required = true,
-        };
+        var output = OutputOption.Create<FileInfo>("Bundle file to write (e.g. .demo/assets/models/amr-classifier-sentencepiece.zip).", "FILE");
         var vocabularySize = new Option<int>("--vocab-size")
         {
             Description = "Pieces in the SentencePiece model, special pieces and characters included.",
