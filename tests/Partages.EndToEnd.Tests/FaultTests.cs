@@ -29,11 +29,8 @@ public sealed class FaultTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         var work = FederationSupport.NewWorkDirectory("coordinator-killed");
-        var siteA = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
-        var siteB = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
-        await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", siteA.Path)], cts.Token);
-        await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", siteB.Path)], cts.Token);
+        await using var federation = await StartFederationAsync(work, cts.Token);
+        var (siteA, siteB) = await AddBusySitesAsync(federation, work, cts.Token);
         var token = await federation.CreateApiTokenAsync("faults", "evaluator", cts.Token);
         string id;
         EvaluationView whenKilled;
@@ -68,7 +65,7 @@ public sealed class FaultTests
         var work = FederationSupport.NewWorkDirectory("node-restarted");
         var large = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "large.jsonl"), Copies);
         var small = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "small.jsonl"), 1);
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
+        await using var federation = await StartFederationAsync(work, cts.Token);
         await federation.AddNodeAsync("steady", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[1].AmrPath)], cts.Token);
         var restarted = await federation.AddNodeAsync("restarted", [new NodeDataset("amr-reports", large.Path), new NodeDataset("amr-small", small.Path)], cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("faults", "evaluator", cts.Token));
@@ -104,11 +101,8 @@ public sealed class FaultTests
     {
         using var cts = new CancellationTokenSource(TestTimeout);
         var work = FederationSupport.NewWorkDirectory("cancel-running");
-        var siteA = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
-        var siteB = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cts.Token);
-        await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", siteA.Path)], cts.Token);
-        await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", siteB.Path)], cts.Token);
+        await using var federation = await StartFederationAsync(work, cts.Token);
+        var (siteA, siteB) = await AddBusySitesAsync(federation, work, cts.Token);
         using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("faults", "evaluator", cts.Token));
         var evaluator = new EvaluatorClient(channel);
         var bundle = await evaluator.UploadBundleAsync(TestAssets.Assets.BundlePath, cts.Token);
@@ -136,6 +130,21 @@ public sealed class FaultTests
 
 
 
+
+    // Heartbeats every second, so that a killed or restarted process is noticed within the test's waits.
+    private static Task<LocalFederation> StartFederationAsync(string work, CancellationToken cancellationToken) =>
+        LocalFederation.StartAsync(new FederationOptions { WorkDirectory = work, NodeHeartbeatSeconds = 1, StartTimeout = TimeSpan.FromMinutes(3), PinnedBundleSha256 = [TestAssets.Assets.BundleSha256] }, cancellationToken);
+
+    /// <summary>Nodes site-a and site-b, each on <see cref="Copies"/> copies of a demo hospital's AMR reports.</summary>
+    private static async Task<((string Path, long Documents) A, (string Path, long Documents) B)> AddBusySitesAsync(
+        LocalFederation federation, string work, CancellationToken cancellationToken)
+    {
+        var siteA = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[0].AmrPath, Path.Combine(work, "a.jsonl"), Copies);
+        var siteB = await FederationSupport.RepeatDatasetAsync(TestAssets.Assets.Hospitals[1].AmrPath, Path.Combine(work, "b.jsonl"), Copies);
+        await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", siteA.Path)], cancellationToken);
+        await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", siteB.Path)], cancellationToken);
+        return (siteA, siteB);
+    }
 
     private static int Occurrences(string text, string value)
     {

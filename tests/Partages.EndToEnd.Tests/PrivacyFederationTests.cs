@@ -1,9 +1,8 @@
 using System.Globalization;
-using System.IO.Compression;
-using System.Text;
 using System.Text.Json.Nodes;
 using Partages.Evaluation;
 using Partages.Evaluation.Privacy;
+using Partages.ModelKit.Bundles;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 
@@ -118,26 +117,7 @@ public sealed class PrivacyFederationTests
     }
 
     /// <summary>The demo classifier under another manifest version: the same graph, another bundle (another SHA-256).</summary>
-    private static async Task WriteVariantAsync(string source, string destination, string version, CancellationToken cancellationToken)
-    {
-        using var input = ZipFile.OpenRead(source);
-        await using var output = File.Create(destination);
-        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-        foreach (var entry in input.Entries)
-        {
-            await using var read = entry.Open();
-            await using var write = zip.CreateEntry(entry.FullName).Open();
-            if (entry.FullName == "manifest.json")
-            {
-                var manifest = (await JsonNode.ParseAsync(read, cancellationToken: cancellationToken))!.AsObject();
-                manifest["version"] = version;
-                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()), cancellationToken);
-            }
-            else
-            {
-                await read.CopyToAsync(write, cancellationToken);
-            }
-        }
-    }
+    private static Task WriteVariantAsync(string source, string destination, string version, CancellationToken cancellationToken) =>
+        ManifestRewrite.WriteAsync(source, destination, manifest => manifest["version"] = version, cancellationToken);
 
 }

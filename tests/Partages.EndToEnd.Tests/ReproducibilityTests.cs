@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Partages.Evaluation;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
@@ -96,22 +95,8 @@ public sealed class ReproducibilityTests
 
     private static async Task<JsonDocument> GetApiAsync(LocalFederation federation, string token, string path, CancellationToken cancellationToken)
     {
-        using var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt"));
         using var handler = new SocketsHttpHandler();
-        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-        {
-            using var chain = new X509Chain();
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(ca);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            if (certificate is null)
-            {
-                return false;
-            }
-
-            using var leaf = new X509Certificate2(certificate);
-            return chain.Build(leaf);
-        };
+        handler.SslOptions.RemoteCertificateValidationCallback = federation.CoordinatorCertificateValidator();
         using var client = new HttpClient(handler) { BaseAddress = federation.CoordinatorUrl };
         using var request = new HttpRequestMessage(HttpMethod.Get, path);
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);

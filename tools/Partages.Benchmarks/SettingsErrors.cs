@@ -1,4 +1,12 @@
+using System.CommandLine;
+
 namespace Partages.Benchmarks;
+
+/// <summary>The settings of a benchmark command: every error they hold, one sentence each, none when they can run.</summary>
+internal interface IBenchmarkSettings
+{
+    IReadOnlyList<string> Validate();
+}
 
 /// <summary>How every benchmark command refuses settings that do not validate: each error on its own line, exit code 2.</summary>
 internal static class SettingsErrors
@@ -15,5 +23,27 @@ internal static class SettingsErrors
         }
 
         return errors.Count > 0;
+    }
+
+    /// <summary>
+    /// The action of every benchmark command: read its settings from the parse, refuse them with <see cref="ExitCode"/>
+    /// when they do not validate, else run the benchmark and return its exit code.
+    /// </summary>
+    public static void SetAction<TSettings>(
+        Command command,
+        Func<ParseResult, TSettings> read,
+        Func<TSettings, CancellationToken, Task<int>> run)
+        where TSettings : IBenchmarkSettings
+    {
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var settings = read(parse);
+            if (await ReportAsync(settings.Validate()).ConfigureAwait(false))
+            {
+                return ExitCode;
+            }
+
+            return await run(settings, cancellationToken).ConfigureAwait(false);
+        });
     }
 }

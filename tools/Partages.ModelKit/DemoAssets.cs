@@ -99,8 +99,8 @@ public static class DemoAssets
         var training = AmrReportGenerator.Generate(SyntheticHospitals.Training, options.TrainingDocuments, options.Seed);
         var hospitals = SyntheticHospitals.All.Select(profile => (
             Profile: profile,
-            Amr: AmrReportGenerator.Generate(profile, Scaled(profile.AmrCount, options.HospitalScale), options.Seed),
-            Oncology: OncologyReportGenerator.Generate(profile, Scaled(profile.OncologyCount, options.HospitalScale), options.Seed)))
+            Amr: AmrReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.AmrCount, options.HospitalScale), options.Seed),
+            Oncology: OncologyReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.OncologyCount, options.HospitalScale), options.Seed)))
             .ToList();
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -109,40 +109,10 @@ public static class DemoAssets
         var encoding = LoadEncoding(vocabBytes, options.MaxLength);
 
         var labels = AmrLabels.All;
-        var trainBatch = encoding.Encode(training.Select(r => r.Text).ToList());
-        var trainLabels = training.Select(r => IndexOf(labels, r.Label)).ToList();
-        var (model, history) = ClassifierTrainer.Train(
-            trainBatch,
-            trainLabels,
-            vocabulary.Count,
-            labels.Count,
-            new TrainerOptions { Dimension = options.EmbeddingDimension, Epochs = options.Epochs, Seed = options.Seed },
-            cancellationToken);
-
-        var heldOut = hospitals.SelectMany(h => h.Amr).ToList();
-        var heldOutBatch = encoding.Encode(heldOut.Select(r => r.Text).ToList());
-        var heldOutLabels = heldOut.Select(r => IndexOf(labels, r.Label)).ToList();
-        var predictions = EmbeddingBagClassifier.ArgMax(model.Forward(heldOutBatch), labels.Count);
-        var byHospital = new List<HospitalAccuracy>();
-        var offset = 0;
-        foreach (var (profile, amr, _) in hospitals)
-        {
-            var correct = Enumerable.Range(offset, amr.Count).Count(i => predictions[i] == heldOutLabels[i]);
-            byHospital.Add(new HospitalAccuracy(profile.Slug, amr.Count == 0 ? 0 : (double)correct / amr.Count));
-            offset += amr.Count;
-        }
-
-        var onnx = ClassifierGraph.Serialize(ClassifierGraph.Build(model, labels, GeneratorVersion));
-        var check = OnnxRuntimeCheck.Compare(onnx, model, heldOutBatch);
-        if (check.MaxAbsoluteDifference > 1e-3)
-        {
-            throw new InvalidOperationException(
-                $"ONNX Runtime disagrees with the C# model by {check.MaxAbsoluteDifference}: the graph writer is wrong, no bundle written.");
-        }
-
-        var onnxPredictions = EmbeddingBagClassifier.ArgMax(check.Logits, labels.Count);
+        var (_, history, trainAccuracy, held) = HeldOutCheck.TrainAmrClassifier(
+            encoding.Encode, vocabulary.Count, training, [.. hospitals.Select(h => (h.Profile.Slug, h.Amr))], options, GeneratorVersion, cancellationToken);
         var manifest = ModelBundle.CreateManifest(ModelName, ModelVersion, labels, options.MaxLength);
-        var bundle = ModelBundle.Pack(manifest, onnx, vocabBytes);
+        var bundle = ModelBundle.Pack(manifest, held.Onnx, vocabBytes);
         cancellationToken.ThrowIfCancellationRequested();
 
         var hospitalAssets = new List<HospitalAssets>();
@@ -176,11 +146,11 @@ public static class DemoAssets
             options.EmbeddingDimension,
             training.Count,
             history.EpochLosses,
-            ClassifierTrainer.Accuracy(model, trainBatch, trainLabels),
-            Accuracy(predictions, heldOutLabels),
-            byHospital,
-            Accuracy(onnxPredictions, heldOutLabels),
-            check.MaxAbsoluteDifference);
+            trainAccuracy,
+            held.Accuracy,
+            held.ByHospital,
+            held.OnnxAccuracy,
+            held.MaxLogitDifference);
         return new DemoAssetSet(root, bundlePath, ModelBundle.Sha256Hex(bundle), trainingPath, hospitalAssets, report, Reused: false)
         {
             NerBundlePath = nerBundlePath,
@@ -288,24 +258,6 @@ public static class DemoAssets
             OncologyPath = Path.GetFullPath(h.OncologyPath, root),
         }).ToList(),
     };
-
-    private static int Scaled(int count, double scale) => Math.Max(1, (int)Math.Round(count * scale, MidpointRounding.AwayFromZero));
-
-    private static int IndexOf(IReadOnlyList<string> labels, string label)
-    {
-        for (var i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] == label)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"Unknown label '{label}'."));
-    }
-
-    private static double Accuracy(int[] predictions, IReadOnlyList<int> labels) =>
-        labels.Count == 0 ? 0 : (double)predictions.Where((p, i) => p == labels[i]).Count() / labels.Count;
 
     private static void WriteAtomically(string path, byte[] content)
     {

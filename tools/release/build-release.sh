@@ -61,35 +61,33 @@ publish() {
 
 component_dir() { echo "$output/partages-$1-$version-$rid"; }
 
-build_node_agent() {
-  local dir; dir="$(component_dir node-agent)"
-  if up_to_date "$dir/.published"; then log "node-agent: reusing $dir"; return; fi
+# Publishes component $1 into its folder with the function $2 (called with the folder), unless the folder is already
+# up to date; the .published mark is written last, so an interrupted publish is redone.
+build_component() {
+  local name="$1" fill="$2" dir; dir="$(component_dir "$1")"
+  if up_to_date "$dir/.published"; then log "$name: reusing $dir"; return; fi
   rm -rf "$dir"
+  "$fill" "$dir"
+  touch "$dir/.published"
+}
+
+fill_node_agent() {
   log "node-agent: publishing the agent and its worker"
   # Two executables in one folder: the agent starts the worker (one process per run) from its own folder.
-  publish node-agent/Partages.NodeAgent/Partages.NodeAgent.csproj "$dir"
-  publish node-agent/Partages.NodeAgent.Worker/Partages.NodeAgent.Worker.csproj "$dir"
-  cp "$root/node-agent/node.example.yaml" "$root/node-agent/policy.example.yaml" "$dir/"
-  touch "$dir/.published"
+  publish node-agent/Partages.NodeAgent/Partages.NodeAgent.csproj "$1"
+  publish node-agent/Partages.NodeAgent.Worker/Partages.NodeAgent.Worker.csproj "$1"
+  cp "$root/node-agent/node.example.yaml" "$root/node-agent/policy.example.yaml" "$1/"
 }
 
-build_cli() {
-  local dir; dir="$(component_dir cli)"
-  if up_to_date "$dir/.published"; then log "cli: reusing $dir"; return; fi
-  rm -rf "$dir"
+fill_cli() {
   log "cli: publishing partages"
-  publish cli/Partages.Cli/Partages.Cli.csproj "$dir"
-  touch "$dir/.published"
+  publish cli/Partages.Cli/Partages.Cli.csproj "$1"
 }
 
-build_coordinator() {
-  local dir; dir="$(component_dir coordinator)"
-  if up_to_date "$dir/.published"; then log "coordinator: reusing $dir"; return; fi
-  rm -rf "$dir"
+fill_coordinator() {
   log "coordinator: publishing"
   # appsettings.json stays beside the executable: the coordinator reads it from its own folder (its content root).
-  publish coordinator/Partages.Coordinator/Partages.Coordinator.csproj "$dir"
-  touch "$dir/.published"
+  publish coordinator/Partages.Coordinator/Partages.Coordinator.csproj "$1"
 }
 
 archive() {
@@ -100,10 +98,10 @@ archive() {
 IFS=',' read -r -a wanted <<< "$components"
 for component in "${wanted[@]}"; do
   case "$component" in
-    node-agent) build_node_agent; archive node-agent
+    node-agent) build_component node-agent fill_node_agent; archive node-agent
                 "$root/tools/release/debian/build-deb.sh" "$(component_dir node-agent)" "$version" "$output" ;;
-    cli) build_cli; archive cli ;;
-    coordinator) build_coordinator; archive coordinator ;;
+    cli) build_component cli fill_cli; archive cli ;;
+    coordinator) build_component coordinator fill_coordinator; archive coordinator ;;
     *) echo "build-release.sh: unknown component '$component' (node-agent, cli, coordinator)" >&2; exit 2 ;;
   esac
 done

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 
 namespace Partages.EndToEnd.Tests.Stopping;
 
@@ -96,21 +95,9 @@ public sealed class CoordinatorStopTests
     /// <summary>HTTP/1.1 with the API token, trusting the coordinator's own CA only, as a wall screen or a script calls the API.</summary>
     private static HttpClient HttpClientFor(LocalFederation federation, string token)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt"));
         var handler = new SocketsHttpHandler
         {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    using var chain = new X509Chain();
-                    chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-                    chain.ChainPolicy.CustomTrustStore.Add(ca);
-                    chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-                    using var leaf = certificate is null ? null : new X509Certificate2(certificate);
-                    return leaf is not null && chain.Build(leaf);
-                },
-            },
+            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = federation.CoordinatorCertificateValidator() },
         };
         var client = new HttpClient(handler) { BaseAddress = federation.CoordinatorUrl, Timeout = Timeout.InfiniteTimeSpan };
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);

@@ -20,9 +20,9 @@ internal static class EngineBenchmarkCommand
         {
             reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, CreateProbe(),
         };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var settings = new EngineBenchmarkSettings
+        SettingsErrors.SetAction(
+            command,
+            parse => new EngineBenchmarkSettings
             {
                 Reports = parse.GetValue(reports),
                 Rounds = parse.GetValue(rounds),
@@ -32,17 +32,14 @@ internal static class EngineBenchmarkCommand
                 Corpus = parse.GetValue(corpus)!,
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
                 CarrierPath = parse.GetValue(minilm) ?? MiniLmCarrier.DefaultAssemblyPath ?? "",
-            };
-            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
+            },
+            async (settings, cancellationToken) =>
             {
-                return SettingsErrors.ExitCode;
-            }
-
-            await (settings.Corpus == EngineBenchmarkSettings.MixedCorpus
-                ? MixedLengthBenchmark.RunAsync(settings, Console.Out, cancellationToken)
-                : EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken)).ConfigureAwait(false);
-            return 0;
-        });
+                await (settings.Corpus == EngineBenchmarkSettings.MixedCorpus
+                    ? MixedLengthBenchmark.RunAsync(settings, Console.Out, cancellationToken)
+                    : EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken)).ConfigureAwait(false);
+                return 0;
+            });
         return command;
     }
 

@@ -1,7 +1,7 @@
 namespace Partages.Benchmarks.Engine;
 
 /// <summary>The `engine` command's options, checked once; every problem is listed.</summary>
-internal sealed record EngineBenchmarkSettings
+internal sealed record EngineBenchmarkSettings : IBenchmarkSettings
 {
     public int Reports { get; init; } = 2000;
     public int Rounds { get; init; } = 5;

@@ -22,9 +22,9 @@ internal static class FederationBenchmarkCommand
         {
             nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout,
         };
-        command.SetAction(async (parse, ct) =>
-        {
-            var settings = new FederationSettings
+        SettingsErrors.SetAction(
+            command,
+            parse => new FederationSettings
             {
                 Nodes = parse.GetValue(nodes),
                 Rounds = parse.GetValue(rounds),
@@ -34,26 +34,23 @@ internal static class FederationBenchmarkCommand
                 WorkDirectory = parse.GetValue(workDir),
                 Stop = parse.GetValue(stop),
                 StepTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            };
-            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
+            },
+            async (settings, ct) =>
             {
-                return SettingsErrors.ExitCode;
-            }
-
-            try
-            {
-                var report = await new FederationBenchmark(settings, Console.Error).RunAsync(ct).ConfigureAwait(false);
-                report.Print(Console.Out);
-                return 0;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                // Any failure breaks the run: say what, and report no figure.
-                await Console.Error.WriteLineAsync($"federation benchmark FAILED, no figures reported: {ex.Message}").ConfigureAwait(false);
-                await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
-                return 1;
-            }
-        });
+                try
+                {
+                    var report = await new FederationBenchmark(settings, Console.Error).RunAsync(ct).ConfigureAwait(false);
+                    report.Print(Console.Out);
+                    return 0;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+                {
+                    // Any failure breaks the run: say what, and report no figure.
+                    await Console.Error.WriteLineAsync($"federation benchmark FAILED, no figures reported: {ex.Message}").ConfigureAwait(false);
+                    await Console.Error.WriteLineAsync(ex.ToString()).ConfigureAwait(false);
+                    return 1;
+                }
+            });
         return command;
     }
 }

@@ -1,7 +1,7 @@
 namespace Partages.Benchmarks.Federation;
 
 /// <summary>What one <c>federation</c> run measures; checked once, every problem listed.</summary>
-internal sealed record FederationSettings
+internal sealed record FederationSettings : IBenchmarkSettings
 {
     public int Nodes { get; init; } = 200;
 

@@ -20,9 +20,9 @@ internal static class PrivacyBenchmarkCommand
         {
             releases, datasets, sites, reports, seed, epsilon, threads, assetsDir, workDir,
         };
-        command.SetAction(async (parse, cancellationToken) =>
-        {
-            var settings = new PrivacySettings
+        SettingsErrors.SetAction(
+            command,
+            parse => new PrivacySettings
             {
                 Releases = parse.GetValue(releases),
                 Datasets = parse.GetValue(datasets),
@@ -33,15 +33,12 @@ internal static class PrivacyBenchmarkCommand
                 Threads = parse.GetValue(threads),
                 AssetsDirectory = Path.GetFullPath(parse.GetValue(assetsDir)!),
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
-            };
-            if (await SettingsErrors.ReportAsync(settings.Validate()).ConfigureAwait(false))
+            },
+            async (settings, cancellationToken) =>
             {
-                return SettingsErrors.ExitCode;
-            }
-
-            await PrivacyBenchmark.RunAsync(settings, Console.Out, cancellationToken).ConfigureAwait(false);
-            return 0;
-        });
+                await PrivacyBenchmark.RunAsync(settings, Console.Out, cancellationToken).ConfigureAwait(false);
+                return 0;
+            });
         return command;
     }
 }

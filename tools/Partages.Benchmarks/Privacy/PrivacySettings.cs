@@ -11,7 +11,7 @@ internal enum PrivacyDatasets
 }
 
 /// <summary>The <c>privacy</c> command's options, checked once; every problem is listed.</summary>
-internal sealed record PrivacySettings
+internal sealed record PrivacySettings : IBenchmarkSettings
 {
     /// <summary>Independent releases of each site's exact result (each draws fresh noise from the CSPRNG).</summary>
     public int Releases { get; init; } = 100;

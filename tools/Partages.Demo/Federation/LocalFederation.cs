@@ -178,15 +178,24 @@ public sealed partial class LocalFederation : IAsyncDisposable
         return node;
     }
 
+    /// <summary>
+    /// The TLS check of every client opened on this federation (gRPC or HTTP): the coordinator's certificate must chain
+    /// to its own CA (its data dir's pki/ca.crt), never to the system's trust store.
+    /// </summary>
+    public RemoteCertificateValidationCallback CoordinatorCertificateValidator()
+    {
+        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(CoordinatorDataDirectory, "pki", "ca.crt"));
+        return (_, certificate, _, _) => ChainsTo(certificate, ca);
+    }
+
     /// <summary>A channel for evaluator calls: TLS trusting only the coordinator's CA, the API token on every call.</summary>
     public GrpcChannel CreateEvaluatorChannel(string apiToken)
     {
-        var ca = X509CertificateLoader.LoadCertificateFromFile(Path.Combine(CoordinatorDataDirectory, "pki", "ca.crt"));
         var handler = new SocketsHttpHandler
         {
             SslOptions = new SslClientAuthenticationOptions
             {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) => ChainsTo(certificate, ca),
+                RemoteCertificateValidationCallback = CoordinatorCertificateValidator(),
             },
             EnableMultipleHttp2Connections = true,
         };
@@ -234,7 +243,8 @@ public sealed partial class LocalFederation : IAsyncDisposable
         }
     }
 
-    private static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
+    /// <summary>Whether <paramref name="certificate"/> chains to <paramref name="ca"/> alone (custom root trust, no revocation check).</summary>
+    public static bool ChainsTo(X509Certificate? certificate, X509Certificate2 ca)
     {
         if (certificate is null)
         {

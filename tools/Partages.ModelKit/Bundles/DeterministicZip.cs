@@ -31,31 +31,13 @@ public static class DeterministicZip
             var offset = checked((uint)output.Position);
 
             WriteUInt32(output, 0x04034B50);
-            WriteUInt16(output, VersionNeeded);
-            WriteUInt16(output, flags);
-            WriteUInt16(output, 0); // stored
-            WriteUInt16(output, DosTime);
-            WriteUInt16(output, DosDate);
-            WriteUInt32(output, crc);
-            WriteUInt32(output, checked((uint)content.Length));
-            WriteUInt32(output, checked((uint)content.Length));
-            WriteUInt16(output, checked((ushort)nameBytes.Length));
-            WriteUInt16(output, 0);
+            WriteSharedHeader(output, flags, crc, content.Length, nameBytes.Length);
             output.Write(nameBytes);
             output.Write(content);
 
             WriteUInt32(central, 0x02014B50);
             WriteUInt16(central, VersionNeeded); // made by: MS-DOS, spec 1.0
-            WriteUInt16(central, VersionNeeded);
-            WriteUInt16(central, flags);
-            WriteUInt16(central, 0);
-            WriteUInt16(central, DosTime);
-            WriteUInt16(central, DosDate);
-            WriteUInt32(central, crc);
-            WriteUInt32(central, checked((uint)content.Length));
-            WriteUInt32(central, checked((uint)content.Length));
-            WriteUInt16(central, checked((ushort)nameBytes.Length));
-            WriteUInt16(central, 0); // extra field length
+            WriteSharedHeader(central, flags, crc, content.Length, nameBytes.Length);
             WriteUInt16(central, 0); // comment length
             WriteUInt16(central, 0); // disk number
             WriteUInt16(central, 0); // internal attributes
@@ -76,6 +58,24 @@ public static class DeterministicZip
         WriteUInt32(output, centralOffset);
         WriteUInt16(output, 0);
         return output.ToArray();
+    }
+
+    /// <summary>
+    /// The run of fields the local header and the central directory entry both carry (version needed, flags, method
+    /// "stored", time, date, CRC, sizes, name length, extra length 0): the spec has them say the same thing twice.
+    /// </summary>
+    private static void WriteSharedHeader(Stream stream, ushort flags, uint crc, int length, int nameLength)
+    {
+        WriteUInt16(stream, VersionNeeded);
+        WriteUInt16(stream, flags);
+        WriteUInt16(stream, 0); // stored
+        WriteUInt16(stream, DosTime);
+        WriteUInt16(stream, DosDate);
+        WriteUInt32(stream, crc);
+        WriteUInt32(stream, checked((uint)length)); // compressed size
+        WriteUInt32(stream, checked((uint)length)); // uncompressed size
+        WriteUInt16(stream, checked((ushort)nameLength));
+        WriteUInt16(stream, 0); // extra field length
     }
 
     private static void WriteUInt16(Stream stream, ushort value)

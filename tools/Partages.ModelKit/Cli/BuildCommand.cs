@@ -7,12 +7,7 @@ internal static class BuildCommand
 {
     public static Command Create()
     {
-        var output = new Option<DirectoryInfo>("--out", "-o")
-        {
-            Description = "Directory to write models/ and data/ into (created if missing).",
-            HelpName = "DIR",
-            Required = true,
-        };
+        var output = OutputOption.Create<DirectoryInfo>("Directory to write models/ and data/ into (created if missing).", "DIR");
         var force = new Option<bool>("--force")
         {
             Description = "Rebuild even if the stamp says the assets are up to date.",
@@ -55,12 +50,8 @@ internal static class BuildCommand
         await console.WriteLineAsync($"Bundle SHA-256: {assets.BundleSha256}").ConfigureAwait(false);
         await console.WriteLineAsync(string.Create(inv,
             $"Loss by epoch: {string.Join(" ", model.EpochLosses.Select(l => l.ToString("F4", inv)))}")).ConfigureAwait(false);
-        await console.WriteLineAsync(string.Create(inv,
-            $"Accuracy: train {model.TrainAccuracy:P1}, held-out {model.HeldOutAccuracy:P1} (ONNX Runtime {model.OnnxHeldOutAccuracy:P1}, max |Δlogit| {model.MaxLogitDifference:E1})")).ConfigureAwait(false);
-        foreach (var hospital in model.HeldOutAccuracyByHospital)
-        {
-            await console.WriteLineAsync(string.Create(inv, $"  {hospital.Slug,-16} {hospital.Accuracy:P1}")).ConfigureAwait(false);
-        }
+        await AccuracyLines.WriteAsync(
+            console, model.TrainAccuracy, model.HeldOutAccuracy, model.OnnxHeldOutAccuracy, model.MaxLogitDifference, model.HeldOutAccuracyByHospital).ConfigureAwait(false);
 
         if (assets.NerModel is { } ner)
         {

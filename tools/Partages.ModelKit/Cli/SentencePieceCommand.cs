@@ -12,12 +12,7 @@ internal static class SentencePieceCommand
 {
     public static Command Create()
     {
-        var output = new Option<FileInfo>("--out", "-o")
-        {
-            Description = "Bundle file to write (e.g. .demo/assets/models/amr-classifier-sentencepiece.zip).",
-            HelpName = "FILE",
-            Required = true,
-        };
+        var output = OutputOption.Create<FileInfo>("Bundle file to write (e.g. .demo/assets/models/amr-classifier-sentencepiece.zip).", "FILE");
         var vocabularySize = new Option<int>("--vocab-size")
         {
             Description = "Pieces in the SentencePiece model, special pieces and characters included.",
@@ -42,12 +37,8 @@ internal static class SentencePieceCommand
         var inv = CultureInfo.InvariantCulture;
         await console.WriteLineAsync(string.Create(inv,
             $"{output.FullName}: {report.Pieces} pieces, {report.MeanPiecesPerReport:F0} pieces per training report, SHA-256 {ModelBundle.Sha256Hex(bundle)}")).ConfigureAwait(false);
-        await console.WriteLineAsync(string.Create(inv,
-            $"Accuracy: train {report.TrainAccuracy:P1}, held-out {report.HeldOutAccuracy:P1} (ONNX Runtime {report.OnnxHeldOutAccuracy:P1}, max |Δlogit| {report.MaxLogitDifference:E1})")).ConfigureAwait(false);
-        foreach (var hospital in report.HeldOutAccuracyByHospital)
-        {
-            await console.WriteLineAsync(string.Create(inv, $"  {hospital.Slug,-16} {hospital.Accuracy:P1}")).ConfigureAwait(false);
-        }
+        await AccuracyLines.WriteAsync(
+            console, report.TrainAccuracy, report.HeldOutAccuracy, report.OnnxHeldOutAccuracy, report.MaxLogitDifference, report.HeldOutAccuracyByHospital).ConfigureAwait(false);
 
         return 0;
     }

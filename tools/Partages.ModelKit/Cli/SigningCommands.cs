@@ -15,7 +15,7 @@ internal static class SigningCommands
 
     public static Command CreateKeygen()
     {
-        var output = new Option<DirectoryInfo>("--out", "-o") { Description = "Directory to write the key pair into (created if missing).", HelpName = "DIR", Required = true };
+        var output = OutputOption.Create<DirectoryInfo>("Directory to write the key pair into (created if missing).", "DIR");
         var name = new Option<string>("--name") { Description = "File name stem: NAME.key.pem and NAME.pub.pem.", DefaultValueFactory = _ => "evaluator" };
         var command = new Command("keygen", "Create an evaluator's ECDSA P-256 signing key pair and print its key id.") { output, name };
         command.SetAction((parse, cancellationToken) => KeygenAsync(parse.GetRequiredValue(output), parse.GetValue(name)!, Console.Out, Console.Error, cancellationToken));

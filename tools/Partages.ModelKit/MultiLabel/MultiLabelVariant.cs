@@ -1,7 +1,8 @@
-using System.IO.Compression;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+
+using Partages.ModelKit.Bundles;
 
 namespace Partages.ModelKit.MultiLabel;
 
@@ -15,28 +16,16 @@ public static class MultiLabelVariant
     private static readonly JsonSerializerOptions s_json = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Copies the bundle at <paramref name="source"/>, its manifest's task multi-label with <paramref name="threshold"/>.</summary>
-    public static async Task WriteBundleAsync(string source, string destination, double threshold = 0.5, CancellationToken cancellationToken = default)
-    {
-        using var input = ZipFile.OpenRead(source);
-        await using var output = File.Create(destination);
-        using var zip = new ZipArchive(output, ZipArchiveMode.Create);
-        foreach (var entry in input.Entries)
-        {
-            await using var read = entry.Open();
-            await using var write = zip.CreateEntry(entry.FullName).Open();
-            if (entry.FullName == "manifest.json")
+    public static Task WriteBundleAsync(string source, string destination, double threshold = 0.5, CancellationToken cancellationToken = default) =>
+        ManifestRewrite.WriteAsync(
+            source,
+            destination,
+            manifest =>
             {
-                var manifest = (await JsonNode.ParseAsync(read, cancellationToken: cancellationToken).ConfigureAwait(false))!.AsObject();
                 manifest["task"] = TaskTypes.MultiLabelClassification;
                 manifest["threshold"] = threshold;
-                await write.WriteAsync(Encoding.UTF8.GetBytes(manifest.ToJsonString()), cancellationToken).ConfigureAwait(false);
-            }
-            else
-            {
-                await read.CopyToAsync(write, cancellationToken).ConfigureAwait(false);
-            }
-        }
-    }
+            },
+            cancellationToken);
 
     /// <summary>Copies a JSON Lines dataset, each <c>"label": x</c> turned into <c>"labels": [x]</c>; blank lines dropped.</summary>
     public static async Task WriteDatasetAsync(string source, string destination, CancellationToken cancellationToken = default)

@@ -18,12 +18,10 @@ namespace Partages.ModelKit.Ner;
 /// </summary>
 public static class TaggerGraph
 {
-    public const int OpsetVersion = 17;
+    public const int OpsetVersion = Partages.ModelKit.Onnx.OnnxProtos.OpsetVersion;
     public const string InputIds = "input_ids";
     public const string AttentionMask = "attention_mask";
     public const string Logits = "logits";
-
-    private const long IrVersion = 8;
 
     public static byte[] Build(WindowTagger model, IReadOnlyList<string> tags, string producerVersion)
     {
@@ -35,8 +33,7 @@ public static class TaggerGraph
         }
 
         var graph = new GraphProto { Name = "partages_window_tagger" };
-        graph.Input.Add(TensorValue(InputIds, TensorProto.Types.DataType.Int64, Dim("batch"), Dim("sequence")));
-        graph.Input.Add(TensorValue(AttentionMask, TensorProto.Types.DataType.Int64, Dim("batch"), Dim("sequence")));
+        AddTokenInputs(graph, InputIds, AttentionMask, "batch", "sequence");
         graph.Output.Add(TensorValue(Logits, TensorProto.Types.DataType.Float, Dim("batch"), Dim("sequence"), Dim(model.Tags)));
 
         graph.Initializer.Add(FloatTensor("embedding.weight", model.Embedding, model.VocabularySize, model.Dimension));
@@ -50,10 +47,7 @@ public static class TaggerGraph
         // Pad's pads input: begins of every axis, then ends: [0, R, 0, 0, R, 0] pads the sequence axis only.
         graph.Initializer.Add(Int64Tensor("pads", [0, r, 0, 0, r, 0], 6));
 
-        graph.Node.Add(Node("Gather", ["embedding.weight", InputIds], "embedded", Int("axis", 0)));
-        graph.Node.Add(Node("Cast", [AttentionMask], "mask", Int("to", (long)TensorProto.Types.DataType.Float)));
-        graph.Node.Add(Node("Unsqueeze", ["mask", "axes_last"], "mask_expanded"));
-        graph.Node.Add(Node("Mul", ["embedded", "mask_expanded"], "masked"));
+        AddMaskedEmbeddingNodes(graph, InputIds, AttentionMask, "embedding.weight");
         graph.Node.Add(Node("Pad", ["masked", "pads"], "padded", new AttributeProto { Name = "mode", Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8("constant") }));
         var shifted = new List<string>();
         for (var k = 0; k <= 2 * r; k++)
@@ -73,18 +67,7 @@ public static class TaggerGraph
         graph.Node.Add(Node("MatMul", ["hidden", "classifier.weight"], "projected"));
         graph.Node.Add(Node("Add", ["projected", "classifier.bias"], Logits));
 
-        var proto = new ModelProto
-        {
-            IrVersion = IrVersion,
-            ProducerName = "Partages.ModelKit",
-            ProducerVersion = producerVersion,
-            Domain = "fr.partages",
-            ModelVersion = 1,
-            DocString = "Window token classifier (IOB2) trained on fictional French pathology reports. Not for clinical use.",
-            Graph = graph,
-        };
-        proto.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
-        proto.MetadataProps.Add(new StringStringEntryProto { Key = "labels", Value = string.Join(",", tags) });
-        return proto.ToByteArray();
+        const string doc = "Window token classifier (IOB2) trained on fictional French pathology reports. Not for clinical use.";
+        return Model(graph, producerVersion, doc, tags).ToByteArray();
     }
 }

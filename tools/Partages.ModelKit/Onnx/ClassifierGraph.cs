@@ -18,7 +18,7 @@ namespace Partages.ModelKit.Onnx;
 /// </summary>
 public static class ClassifierGraph
 {
-    public const int OpsetVersion = 17;
+    public const int OpsetVersion = OnnxProtos.OpsetVersion;
     public const string InputIds = "input_ids";
     public const string AttentionMask = "attention_mask";
     public const string Logits = "logits";
@@ -28,9 +28,6 @@ public static class ClassifierGraph
     private const string EmbeddingName = "embedding.weight";
     private const string WeightName = "classifier.weight";
     private const string BiasName = "classifier.bias";
-
-    /// <summary>IR version 8 goes with opset 17 (ONNX 1.12); every ONNX Runtime since 1.12 loads it.</summary>
-    private const long IrVersion = 8;
 
     public static ModelProto Build(EmbeddingBagClassifier model, IReadOnlyList<string> labels, string producerVersion)
     {
@@ -42,8 +39,7 @@ public static class ClassifierGraph
         }
 
         var graph = new GraphProto { Name = "partages_embedding_bag_classifier" };
-        graph.Input.Add(TensorValue(InputIds, TensorProto.Types.DataType.Int64, Dim(BatchDimension), Dim(SequenceDimension)));
-        graph.Input.Add(TensorValue(AttentionMask, TensorProto.Types.DataType.Int64, Dim(BatchDimension), Dim(SequenceDimension)));
+        AddTokenInputs(graph, InputIds, AttentionMask, BatchDimension, SequenceDimension);
         graph.Output.Add(TensorValue(Logits, TensorProto.Types.DataType.Float, Dim(BatchDimension), Dim(model.ClassCount)));
 
         graph.Initializer.Add(FloatTensor(EmbeddingName, model.Embedding, model.VocabularySize, model.Dimension));
@@ -53,10 +49,7 @@ public static class ClassifierGraph
         graph.Initializer.Add(Int64Tensor("axes_sequence", [1], 1));
         graph.Initializer.Add(FloatTensor("one", [1f]));
 
-        graph.Node.Add(Node("Gather", [EmbeddingName, InputIds], "embedded", new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 }));
-        graph.Node.Add(Node("Cast", [AttentionMask], "mask", new AttributeProto { Name = "to", Type = AttributeProto.Types.AttributeType.Int, I = (long)TensorProto.Types.DataType.Float }));
-        graph.Node.Add(Node("Unsqueeze", ["mask", "axes_last"], "mask_expanded"));
-        graph.Node.Add(Node("Mul", ["embedded", "mask_expanded"], "masked"));
+        AddMaskedEmbeddingNodes(graph, InputIds, AttentionMask, EmbeddingName);
         graph.Node.Add(Node("ReduceSum", ["masked", "axes_sequence"], "summed", KeepDims(0)));
         graph.Node.Add(Node("ReduceSum", ["mask", "axes_sequence"], "count", KeepDims(1)));
         // An all-padding row has count 0; the sum is 0 too, so dividing by max(count, 1) gives zeros, not NaN.
@@ -65,19 +58,8 @@ public static class ClassifierGraph
         graph.Node.Add(Node("MatMul", ["pooled", WeightName], "projected"));
         graph.Node.Add(Node("Add", ["projected", BiasName], Logits));
 
-        var modelProto = new ModelProto
-        {
-            IrVersion = IrVersion,
-            ProducerName = "Partages.ModelKit",
-            ProducerVersion = producerVersion,
-            Domain = "fr.partages",
-            ModelVersion = 1,
-            DocString = "Bag-of-embeddings classifier trained on fictional French microbiology reports. Not for clinical use.",
-            Graph = graph,
-        };
-        modelProto.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
-        modelProto.MetadataProps.Add(new StringStringEntryProto { Key = "labels", Value = string.Join(",", labels) });
-        return modelProto;
+        const string doc = "Bag-of-embeddings classifier trained on fictional French microbiology reports. Not for clinical use.";
+        return Model(graph, producerVersion, doc, labels);
     }
 
     /// <summary>Protobuf bytes; deterministic, since the graph holds no map field and no timestamp.</summary>

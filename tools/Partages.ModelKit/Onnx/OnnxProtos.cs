@@ -7,6 +7,12 @@ namespace Partages.ModelKit.Onnx;
 /// <summary>The small ONNX protobuf builders the graph writers (classifier, NER tagger, the engine benchmark's head) use.</summary>
 internal static class OnnxProtos
 {
+    /// <summary>The opset of every graph the model kit writes (default domain, no custom operator).</summary>
+    public const int OpsetVersion = 17;
+
+    /// <summary>IR version 8 goes with opset 17 (ONNX 1.12); every ONNX Runtime since 1.12 loads it.</summary>
+    public const long IrVersion = 8;
+
     public static TensorShapeProto.Types.Dimension Dim(string name) => new() { DimParam = name };
 
     public static TensorShapeProto.Types.Dimension Dim(long value) => new() { DimValue = value };
@@ -59,4 +65,42 @@ internal static class OnnxProtos
 
     /// <summary>The <c>keepdims</c> attribute of the Reduce operators.</summary>
     public static AttributeProto KeepDims(long value) => Int("keepdims", value);
+
+    /// <summary>The two int64 [batch, sequence] token inputs every graph of the demo takes.</summary>
+    public static void AddTokenInputs(GraphProto graph, string inputIds, string attentionMask, string batch, string sequence)
+    {
+        graph.Input.Add(TensorValue(inputIds, TensorProto.Types.DataType.Int64, Dim(batch), Dim(sequence)));
+        graph.Input.Add(TensorValue(attentionMask, TensorProto.Types.DataType.Int64, Dim(batch), Dim(sequence)));
+    }
+
+    /// <summary>
+    /// The first stage of the demo's graphs: the embedding rows of the ids times the attention mask, so that padding
+    /// contributes nothing. Writes "mask" (float [batch, sequence]) and "masked" ([batch, sequence, D]); reads the
+    /// initializer "axes_last", which each writer adds in its own place (the order is part of the bundle's bytes).
+    /// </summary>
+    public static void AddMaskedEmbeddingNodes(GraphProto graph, string inputIds, string attentionMask, string embeddingName)
+    {
+        graph.Node.Add(Node("Gather", [embeddingName, inputIds], "embedded", Int("axis", 0)));
+        graph.Node.Add(Node("Cast", [attentionMask], "mask", Int("to", (long)TensorProto.Types.DataType.Float)));
+        graph.Node.Add(Node("Unsqueeze", ["mask", "axes_last"], "mask_expanded"));
+        graph.Node.Add(Node("Mul", ["embedded", "mask_expanded"], "masked"));
+    }
+
+    /// <summary>A model kit graph wrapped as a model: the labels travel in the metadata, nothing varies with the clock.</summary>
+    public static ModelProto Model(GraphProto graph, string producerVersion, string docString, IEnumerable<string> labels)
+    {
+        var model = new ModelProto
+        {
+            IrVersion = IrVersion,
+            ProducerName = "Partages.ModelKit",
+            ProducerVersion = producerVersion,
+            Domain = "fr.partages",
+            ModelVersion = 1,
+            DocString = docString,
+            Graph = graph,
+        };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = string.Empty, Version = OpsetVersion });
+        model.MetadataProps.Add(new StringStringEntryProto { Key = "labels", Value = string.Join(",", labels) });
+        return model;
+    }
 }

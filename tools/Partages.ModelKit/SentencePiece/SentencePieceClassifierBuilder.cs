@@ -40,7 +40,7 @@ public static class SentencePieceClassifierBuilder
         var demo = options.Demo;
         var training = AmrReportGenerator.Generate(SyntheticHospitals.Training, demo.TrainingDocuments, demo.Seed);
         var hospitals = SyntheticHospitals.All
-            .Select(profile => (profile.Slug, Reports: AmrReportGenerator.Generate(profile, Scaled(profile.AmrCount, demo.HospitalScale), demo.Seed)))
+            .Select(profile => (profile.Slug, Reports: AmrReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.AmrCount, demo.HospitalScale), demo.Seed)))
             .ToList();
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -48,45 +48,17 @@ public static class SentencePieceClassifierBuilder
         var modelBytes = modelFile.ToBytes();
         var encoding = new SentencePieceEncoding(modelBytes, demo.MaxLength);
         var labels = AmrLabels.All;
-        var trainBatch = encoding.Encode([.. training.Select(r => r.Text)]);
-        var trainLabels = training.Select(r => IndexOf(labels, r.Label)).ToList();
-        var (model, _) = ClassifierTrainer.Train(
-            trainBatch,
-            trainLabels,
-            encoding.ModelVocabularySize,
-            labels.Count,
-            new TrainerOptions { Dimension = demo.EmbeddingDimension, Epochs = demo.Epochs, Seed = demo.Seed },
-            cancellationToken);
+        var (_, _, trainAccuracy, held) = HeldOutCheck.TrainAmrClassifier(
+            encoding.Encode, encoding.ModelVocabularySize, training, hospitals, demo, DemoAssets.GeneratorVersion + "+sentencepiece", cancellationToken);
 
-        var heldOut = hospitals.SelectMany(h => h.Reports).ToList();
-        var heldOutBatch = encoding.Encode([.. heldOut.Select(r => r.Text)]);
-        var heldOutLabels = heldOut.Select(r => IndexOf(labels, r.Label)).ToList();
-        var predictions = EmbeddingBagClassifier.ArgMax(model.Forward(heldOutBatch), labels.Count);
-        var byHospital = new List<HospitalAccuracy>();
-        var offset = 0;
-        foreach (var (slug, reports) in hospitals)
-        {
-            var correct = Enumerable.Range(offset, reports.Count).Count(i => predictions[i] == heldOutLabels[i]);
-            byHospital.Add(new HospitalAccuracy(slug, reports.Count == 0 ? 0 : (double)correct / reports.Count));
-            offset += reports.Count;
-        }
-
-        var onnx = ClassifierGraph.Serialize(ClassifierGraph.Build(model, labels, DemoAssets.GeneratorVersion + "+sentencepiece"));
-        var check = OnnxRuntimeCheck.Compare(onnx, model, heldOutBatch);
-        if (check.MaxAbsoluteDifference > 1e-3)
-        {
-            throw new InvalidOperationException(
-                $"ONNX Runtime disagrees with the C# model by {check.MaxAbsoluteDifference}: the graph writer is wrong, no bundle written.");
-        }
-
-        var bundle = ModelBundle.Pack(CreateManifest(labels, demo.MaxLength), onnx, modelBytes);
+        var bundle = ModelBundle.Pack(CreateManifest(labels, demo.MaxLength), held.Onnx, modelBytes);
         var report = new SentencePieceClassifierReport(
             modelFile.Pieces.Count,
-            ClassifierTrainer.Accuracy(model, trainBatch, trainLabels),
-            Accuracy(predictions, heldOutLabels),
-            byHospital,
-            Accuracy(EmbeddingBagClassifier.ArgMax(check.Logits, labels.Count), heldOutLabels),
-            check.MaxAbsoluteDifference,
+            trainAccuracy,
+            held.Accuracy,
+            held.ByHospital,
+            held.OnnxAccuracy,
+            held.MaxLogitDifference,
             training.Average(r => (double)encoding.PieceIds(r.Text).Length));
         return (bundle, report);
     }
@@ -116,22 +88,4 @@ public static class SentencePieceClassifierBuilder
         Inputs = new ModelInputs { InputIds = ClassifierGraph.InputIds, AttentionMask = ClassifierGraph.AttentionMask, TokenTypeIds = null },
         Outputs = new ModelOutputs { Logits = ClassifierGraph.Logits },
     };
-
-    private static int Scaled(int count, double scale) => Math.Max(1, (int)Math.Round(count * scale, MidpointRounding.AwayFromZero));
-
-    private static int IndexOf(IReadOnlyList<string> labels, string label)
-    {
-        for (var i = 0; i < labels.Count; i++)
-        {
-            if (labels[i] == label)
-            {
-                return i;
-            }
-        }
-
-        throw new InvalidDataException($"Unknown label '{label}'.");
-    }
-
-    private static double Accuracy(int[] predictions, IReadOnlyList<int> labels) =>
-        labels.Count == 0 ? 0 : (double)predictions.Where((p, i) => p == labels[i]).Count() / labels.Count;
 }

@@ -20,27 +20,21 @@ public static class AmrReportGenerator
     private static readonly string[] s_servicesShort =
         ["réa", "uro", "MI", "gériatrie", "chir dig", "SMIT", "néphro", "héma", "SAU", "SSR", "ortho", "pneumo"];
 
-    public static IReadOnlyList<AmrReport> Generate(HospitalProfile profile, int count, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var random = DeterministicRandom.ForStream(seed, "amr/" + profile.Slug);
-        var reports = new List<AmrReport>(count);
-        for (var i = 1; i <= count; i++)
-        {
-            var label = AmrLabels.All[random.PickWeighted(profile.AmrLabelWeights)];
-            var style = profile.Style ?? (ReportStyle)random.Next(3);
-            var draft = Draw(label, profile, random);
-            var text = style switch
-            {
-                ReportStyle.Structured => RenderStructured(draft, random),
-                ReportStyle.Narrative => RenderNarrative(draft, random),
-                _ => RenderTerse(draft, random),
-            };
-            reports.Add(new AmrReport(Inv($"{profile.IdPrefix}-amr-{i:D6}"), text, label));
-        }
+    public static IReadOnlyList<AmrReport> Generate(HospitalProfile profile, int count, ulong seed) =>
+        HospitalCorpus.Generate(profile, count, seed, corpus: "amr", idKind: "amr", (random, id) => Generate(profile, random, id));
 
-        return reports;
+    private static AmrReport Generate(HospitalProfile profile, DeterministicRandom random, string id)
+    {
+        var label = AmrLabels.All[random.PickWeighted(profile.AmrLabelWeights)];
+        var style = profile.Style ?? (ReportStyle)random.Next(3);
+        var draft = Draw(label, profile, random);
+        var text = style switch
+        {
+            ReportStyle.Structured => RenderStructured(draft, random),
+            ReportStyle.Narrative => RenderNarrative(draft, random),
+            _ => RenderTerse(draft, random),
+        };
+        return new AmrReport(id, text, label);
     }
 
     /// <summary>One report's facts, drawn before any wording: the renderers and <see cref="AmrPhrases"/> only choose words.</summary>

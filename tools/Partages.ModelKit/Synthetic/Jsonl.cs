@@ -22,9 +22,7 @@ public static class Jsonl
         ArgumentNullException.ThrowIfNull(reports);
         return WriteLines(reports, static (writer, report) =>
         {
-            writer.WriteString("id", report.Id);
-            writer.WriteString("text", report.Text);
-            writer.WriteString("label", report.Label);
+            WriteLabelled(writer, report.Id, report.Text, report.Label);
         });
     }
 
@@ -33,9 +31,7 @@ public static class Jsonl
         ArgumentNullException.ThrowIfNull(reports);
         return WriteLines(reports, static (writer, report) =>
         {
-            writer.WriteString("id", report.Id);
-            writer.WriteString("text", report.Text);
-            writer.WriteString("label", report.Label);
+            WriteLabelled(writer, report.Id, report.Text, report.Label);
             writer.WriteStartArray("entities");
             foreach (var entity in report.Entities)
             {
@@ -48,6 +44,14 @@ public static class Jsonl
 
             writer.WriteEndArray();
         });
+    }
+
+    /// <summary>The fields every corpus line starts with, whatever else the corpus adds after them.</summary>
+    private static void WriteLabelled(Utf8JsonWriter writer, string id, string text, string label)
+    {
+        writer.WriteString("id", id);
+        writer.WriteString("text", text);
+        writer.WriteString("label", label);
     }
 
     public static async Task<IReadOnlyList<AmrReport>> ReadAmrAsync(string path, CancellationToken cancellationToken = default)

@@ -18,26 +18,19 @@ public static class OncologyReportGenerator
     /// <summary>One tested biomarker: its result phrase, and whether it makes the tumour positive for it.</summary>
     private sealed record Finding(string Biomarker, string Status, bool Positive, string Method);
 
-    public static IReadOnlyList<OncologyReport> Generate(HospitalProfile profile, int count, ulong seed)
-    {
-        ArgumentNullException.ThrowIfNull(profile);
-        ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var random = DeterministicRandom.ForStream(seed, "oncology/" + profile.Slug);
-        var reports = new List<OncologyReport>(count);
-        for (var i = 1; i <= count; i++)
-        {
-            var style = profile.Style ?? (ReportStyle)random.Next(3);
-            var cancer = random.Chance(profile.LungShare)
-                ? Cancer.Lung
-                : (Cancer)(1 + random.PickWeighted([0.5, 0.3, 0.2]));
-            var findings = DrawFindings(cancer, style, random);
-            var label = Label(findings);
-            var (text, entities) = Render(cancer, style, findings, label, random);
-            reports.Add(new OncologyReport(
-                string.Create(CultureInfo.InvariantCulture, $"{profile.IdPrefix}-onco-{i:D6}"), text, label, entities));
-        }
+    public static IReadOnlyList<OncologyReport> Generate(HospitalProfile profile, int count, ulong seed) =>
+        HospitalCorpus.Generate(profile, count, seed, corpus: "oncology", idKind: "onco", (random, id) => Generate(profile, random, id));
 
-        return reports;
+    private static OncologyReport Generate(HospitalProfile profile, DeterministicRandom random, string id)
+    {
+        var style = profile.Style ?? (ReportStyle)random.Next(3);
+        var cancer = random.Chance(profile.LungShare)
+            ? Cancer.Lung
+            : (Cancer)(1 + random.PickWeighted([0.5, 0.3, 0.2]));
+        var findings = DrawFindings(cancer, style, random);
+        var label = Label(findings);
+        var (text, entities) = Render(cancer, style, findings, label, random);
+        return new OncologyReport(id, text, label, entities);
     }
 
     private static string Label(IReadOnlyList<Finding> findings)

@@ -12,6 +12,30 @@ public sealed record EntitySpan(int Start, int End, string Label);
 /// <summary>A fictional pathology report, its document label (one of <see cref="OncologyLabels.All"/>) and its gold entities.</summary>
 public sealed record OncologyReport(string Id, string Text, string Label, IReadOnlyList<EntitySpan> Entities);
 
+/// <summary>
+/// The loop both report generators share: one deterministic random stream per corpus and hospital (so that adding a
+/// hospital or a corpus changes no other's reports), and ids numbered from 1 after the hospital's prefix.
+/// </summary>
+internal static class HospitalCorpus
+{
+    /// <param name="corpus">The random stream's name, e.g. "amr".</param>
+    /// <param name="idKind">The middle part of the ids, e.g. "amr" in "valmont-amr-000123".</param>
+    /// <param name="draw">One report from the stream, with the id it must carry.</param>
+    public static IReadOnlyList<T> Generate<T>(HospitalProfile profile, int count, ulong seed, string corpus, string idKind, Func<DeterministicRandom, string, T> draw)
+    {
+        ArgumentNullException.ThrowIfNull(profile);
+        ArgumentOutOfRangeException.ThrowIfNegative(count);
+        var random = DeterministicRandom.ForStream(seed, corpus + "/" + profile.Slug);
+        var reports = new List<T>(count);
+        for (var i = 1; i <= count; i++)
+        {
+            reports.Add(draw(random, string.Create(CultureInfo.InvariantCulture, $"{profile.IdPrefix}-{idKind}-{i:D6}")));
+        }
+
+        return reports;
+    }
+}
+
 public static class AmrLabels
 {
     public const string Sensible = "sensible";
