@@ -17,18 +17,7 @@ public sealed class ErrorModelTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_MalformedSpec_OneFieldViolationPerSpecErrorWithItsPosition()
     {
-        const string spec = """
-            version: 1
-            name: Not A Slug
-            task: regression
-            dataset: amr-reports
-            labels: [only-one]
-            min_sites: zero
-            """;
-
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "site-a");
-
-        var violations = Violations((await submit.Should().ThrowAsync<RpcException>()).Which);
+        var violations = Violations(await RefusedSubmissionAsync(Evaluations.MalformedSpec, "site-a"));
         violations.Select(v => v.Field).Should().Equal("name", "task", "labels", "min_sites");
         violations.Select(v => v.Description).Should().SatisfyRespectively(
             d => d.Should().StartWith("line 2, column 7: "),
