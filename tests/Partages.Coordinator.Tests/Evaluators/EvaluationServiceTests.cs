@@ -19,10 +19,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
         var lines = status.Detail.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         lines[0].Should().Be("The spec has 4 error(s):");
         lines.Skip(1).Should().SatisfyRespectively(
-            l => l.Should().StartWith("line 2, column 7: name:"),
-            l => l.Should().StartWith("line 3, column 7: task:"),
-            l => l.Should().StartWith("line 5, column 9: labels:"),
-            l => l.Should().StartWith("line 6, column 12: min_sites:"));
+            Evaluations.MalformedSpecErrors.Select(e => (Action<string>)(l => l.Should().StartWith($"{e.Position}{e.Field}:"))));
     }
 
     [Test]

@@ -195,16 +195,12 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task CancelEvaluation_RunAtNode_CancelJobSentAndRunCancelled()
     {
-        var node = await Server.EnrollNodeAsync("cancel-me");
-        await using var session = await node.ConnectWelcomedAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("cancel-me"), "cancel-me");
-        var offer = await session.ReadOfferAsync();
-        await session.AcceptAsync(offer.RunId);
+        await using var run = await AcceptedRunAsync("cancel-me");
 
-        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "wrong bundle" });
+        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = run.Evaluation.Id, Reason = "wrong bundle" });
 
-        var cancel = await session.ReadCancelAsync();
-        cancel.RunId.Should().Be(offer.RunId);
+        var cancel = await run.Session.ReadCancelAsync();
+        cancel.RunId.Should().Be(run.RunId);
         cancel.Reason.Should().Contain("wrong bundle");
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         cancelled.Runs.Single().State.Should().Be(RunState.Cancelled);
