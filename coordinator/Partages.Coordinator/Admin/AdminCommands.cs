@@ -11,12 +11,13 @@ public static class AdminCommands
 {
     public static Command Create()
     {
-        var admin = new Command("admin", "Operator commands that work directly on a data dir (the server may be running).");
-        admin.Subcommands.Add(EnrollmentToken());
-        admin.Subcommands.Add(ApiToken());
-        admin.Subcommands.Add(RevokeApiToken());
-        admin.Subcommands.Add(RevokeNode());
-        return admin;
+        return new Command("admin", "Operator commands that work directly on a data dir (the server may be running).")
+        {
+            EnrollmentToken(),
+            ApiToken(),
+            RevokeApiToken(),
+            RevokeNode(),
+        };
     }
 
     private static Option<string> DataDir() => new("--data-dir")
