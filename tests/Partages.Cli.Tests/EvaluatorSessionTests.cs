@@ -207,10 +207,7 @@ public sealed class EvaluatorSessionTests
     public async Task CancelAndWatch_OwnEvaluationOnAnOfflineNode_CancelledAndWatchExits1()
     {
         var cli = await LoggedInAsync(_aliceToken);
-        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
-        var submit = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet");
-        submit.ExitCode.Should().Be(ExitCodes.Ok, submit.ToString());
-        var id = submit.Output.Trim();
+        var id = await SubmitOneSiteAsync(cli, "site-offline");
 
         var cancel = await cli.RunAsync("cancel", id, "--reason", "wrong model");
         var watch = await cli.RunAsync("watch", id);
@@ -228,8 +225,7 @@ public sealed class EvaluatorSessionTests
     public async Task StatusThenResults_CancelledAfterMinSitesSucceeded_OfflineRunShownThenPooledRowPrintedAndExit1()
     {
         var cli = await LoggedInAsync(_aliceToken);
-        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
-        var id = (await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-a,site-offline", "--quiet")).Output.Trim();
+        var id = await SubmitOneSiteAsync(cli, "site-a,site-offline");
         using (var channel = _federation.CreateEvaluatorChannel(_aliceToken))
         {
             // Synchronise on the coordinator's own stream: site-a's result stored, site-offline still waiting.
@@ -259,8 +255,7 @@ public sealed class EvaluatorSessionTests
     public async Task CancelWatchResults_ReasonWithTerminalEscapes_PrintedEscaped()
     {
         var cli = await LoggedInAsync(_aliceToken);
-        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
-        var id = (await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet")).Output.Trim();
+        var id = await SubmitOneSiteAsync(cli, "site-offline");
         // The coordinator keeps a cancel reason as written; whoever reads the evaluation sees it.
         const string reason = "\u001b[2J\u001b[Hall sites succeeded\r\u202edetlecnac";
 
@@ -283,8 +278,7 @@ public sealed class EvaluatorSessionTests
     {
         var alice = await LoggedInAsync(_aliceToken);
         var bob = await LoggedInAsync(_bobToken);
-        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
-        var id = (await alice.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet")).Output.Trim();
+        var id = await SubmitOneSiteAsync(alice, "site-offline");
 
         var results = await bob.RunAsync("results", id);
         var cancel = await bob.RunAsync("cancel", id);
@@ -340,12 +334,10 @@ public sealed class EvaluatorSessionTests
     [Test]
     public async Task ListAsync_PageSizeOne_FollowsEveryPageToTheSameListAsOnePage()
     {
-        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
         var cli = await LoggedInAsync(_bobToken);
         for (var i = 0; i < 3; i++)
         {
-            var submitted = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-offline", "--quiet");
-            submitted.ExitCode.Should().Be(ExitCodes.Ok, submitted.ToString());
+            await SubmitOneSiteAsync(cli, "site-offline");
         }
 
         using var ca = X509CertificateLoader.LoadCertificateFromFile(_caFile);
@@ -369,6 +361,18 @@ public sealed class EvaluatorSessionTests
         var login = await cli.RunAsync("login", "--coordinator", Url, "--token", token, "--ca-sha256", _caPin);
         login.ExitCode.Should().Be(ExitCodes.Ok, login.ToString());
         return cli;
+    }
+
+    /// <summary>
+    /// Submits the test spec with min_sites 1 to <paramref name="nodes"/> (site-offline never connects, so its run stays
+    /// queued and the evaluation open) and returns the evaluation's id.
+    /// </summary>
+    private async Task<string> SubmitOneSiteAsync(CliRunner cli, string nodes)
+    {
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml.Replace("min_sites: 2", "min_sites: 1", StringComparison.Ordinal));
+        var submit = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", nodes, "--quiet");
+        submit.ExitCode.Should().Be(ExitCodes.Ok, submit.ToString());
+        return submit.Output.Trim();
     }
 
     private async Task<string> WriteSpecAsync(string yaml)

@@ -11,12 +11,13 @@ public static class AdminCommands
 {
     public static Command Create()
     {
-        var admin = new Command("admin", "Operator commands that work directly on a data dir (the server may be running).");
-        admin.Subcommands.Add(EnrollmentToken());
-        admin.Subcommands.Add(ApiToken());
-        admin.Subcommands.Add(RevokeApiToken());
-        admin.Subcommands.Add(RevokeNode());
-        return admin;
+        return new Command("admin", "Operator commands that work directly on a data dir (the server may be running).")
+        {
+            EnrollmentToken(),
+            ApiToken(),
+            RevokeApiToken(),
+            RevokeNode(),
+        };
     }
 
     private static Option<string> DataDir() => new("--data-dir")
@@ -26,11 +27,27 @@ public static class AdminCommands
         HelpName = "DIR",
     };
 
+    /// <summary>
+    /// An admin command on a data dir: <c>--data-dir</c> first, then <paramref name="options"/>; the action gets the dir's
+    /// full path and runs through <see cref="RunAsync"/> (exit codes, errors on standard error, the terminal guard).
+    /// </summary>
+    private static Command OnDataDir(string name, string description, Option[] options, Func<ParseResult, string, TextWriter, CancellationToken, Task> action)
+    {
+        var dataDir = DataDir();
+        var command = new Command(name, description) { dataDir };
+        foreach (var option in options)
+        {
+            command.Options.Add(option);
+        }
+
+        command.SetAction((parse, ct) => RunAsync(parse, output => action(parse, Path.GetFullPath(parse.GetValue(dataDir)!), output, ct)));
+        return command;
+    }
+
     private static Option<bool> Json() => new("--json") { Description = "Print one JSON line instead of text." };
 
     private static Command EnrollmentToken()
     {
-        var dataDir = DataDir();
         var node = new Option<string>("--node") { Description = "The node name the token is bound to (becomes the certificate's CN).", Required = true, HelpName = "NAME" };
         var ttl = new Option<int>("--ttl-hours") { Description = "Hours before the token expires.", DefaultValueFactory = _ => 24, HelpName = "HOURS" };
         ttl.Validators.Add(result =>
@@ -41,89 +58,73 @@ public static class AdminCommands
             }
         });
         var json = Json();
-        var command = new Command("enrollment-token", "Creates a one-time enrollment token for a node and prints it with the CA pin (creates the CA if the data dir is new).")
-        {
-            dataDir, node, ttl, json,
-        };
-        command.SetAction((parse, ct) => RunAsync(parse, async output =>
+        return OnDataDir("enrollment-token", "Creates a one-time enrollment token for a node and prints it with the CA pin (creates the CA if the data dir is new).",
+            [node, ttl, json], async (parse, dataDir, output, ct) =>
         {
             var issued = await AdminOperations.CreateEnrollmentTokenAsync(
-                Path.GetFullPath(parse.GetValue(dataDir)!), parse.GetValue(node)!, TimeSpan.FromHours(parse.GetValue(ttl)), TimeProvider.System, ct).ConfigureAwait(false);
-            if (parse.GetValue(json))
-            {
-                await output.WriteLineAsync(JsonLine(("node", issued.Node), ("token", issued.Token), ("ca_sha256", issued.CaSha256))).ConfigureAwait(false);
-                return;
-            }
-
-            var text = new StringBuilder()
-                .AppendLine(CultureInfo.InvariantCulture, $"Enrollment token for node '{issued.Node}' (one-time, expires {issued.ExpiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}):")
-                .AppendLine(CultureInfo.InvariantCulture, $"  {issued.Token}")
-                .AppendLine("CA pin (SHA-256 of the coordinator's CA certificate):")
-                .AppendLine(CultureInfo.InvariantCulture, $"  {issued.CaSha256}")
-                .AppendLine("On the node:")
-                .Append(CultureInfo.InvariantCulture, $"  Partages.NodeAgent enroll --config node.yaml --token {issued.Token} --ca-sha256 {issued.CaSha256}");
-            await output.WriteLineAsync(text.ToString()).ConfigureAwait(false);
-        }));
-        return command;
+                dataDir, parse.GetValue(node)!, TimeSpan.FromHours(parse.GetValue(ttl)), TimeProvider.System, ct).ConfigureAwait(false);
+            await output.WriteLineAsync(parse.GetValue(json)
+                ? JsonLine(("node", issued.Node), ("token", issued.Token), ("ca_sha256", issued.CaSha256))
+                : Text(issued)).ConfigureAwait(false);
+        });
     }
 
     private static Command ApiToken()
     {
-        var dataDir = DataDir();
         var name = new Option<string>("--name") { Description = "Who the token is for; owner of the evaluations it submits. A name that already has a token gets a new one.", Required = true, HelpName = "NAME" };
         var role = new Option<string>("--role") { Description = "admin (everything), evaluator (submit, cancel own), viewer (read only).", Required = true, HelpName = "ROLE" };
         role.AcceptOnlyFromAmong("admin", "evaluator", "viewer");
         var json = Json();
-        var command = new Command("api-token", "Creates an API token for the evaluator API and prints it.") { dataDir, name, role, json };
-        command.SetAction((parse, ct) => RunAsync(parse, async output =>
+        return OnDataDir("api-token", "Creates an API token for the evaluator API and prints it.", [name, role, json], async (parse, dataDir, output, ct) =>
         {
             var apiRole = Enum.Parse<ApiRole>(parse.GetValue(role)!, ignoreCase: true);
             var issued = await AdminOperations.CreateApiTokenAsync(
-                Path.GetFullPath(parse.GetValue(dataDir)!), parse.GetValue(name)!, apiRole, TimeProvider.System, ct).ConfigureAwait(false);
-            var roleText = issued.Role.ToString().ToLowerInvariant();
-            if (parse.GetValue(json))
-            {
-                await output.WriteLineAsync(JsonLine(("name", issued.Name), ("role", roleText), ("token", issued.Token))).ConfigureAwait(false);
-                return;
-            }
-
-            var text = new StringBuilder()
-                .AppendLine(CultureInfo.InvariantCulture, $"API token for '{issued.Name}' (role {roleText}){(issued.Replaced ? "; the previous token of this name no longer works" : "")}:")
-                .AppendLine(CultureInfo.InvariantCulture, $"  {issued.Token}")
-                .Append(CultureInfo.InvariantCulture, $"Send it as the gRPC header: authorization: Bearer {issued.Token}");
-            await output.WriteLineAsync(text.ToString()).ConfigureAwait(false);
-        }));
-        return command;
+                dataDir, parse.GetValue(name)!, apiRole, TimeProvider.System, ct).ConfigureAwait(false);
+            await output.WriteLineAsync(parse.GetValue(json)
+                ? JsonLine(("name", issued.Name), ("role", RoleText(issued)), ("token", issued.Token))
+                : Text(issued)).ConfigureAwait(false);
+        });
     }
 
     private static Command RevokeApiToken()
     {
-        var dataDir = DataDir();
         var name = new Option<string>("--name") { Description = "The token's name, as given to api-token.", Required = true, HelpName = "NAME" };
-        var command = new Command("revoke-api-token", "Deletes an API token: calls with it are refused, and its open live streams close within seconds.") { dataDir, name };
-        command.SetAction((parse, ct) => RunAsync(parse, async output =>
+        return OnDataDir("revoke-api-token", "Deletes an API token: calls with it are refused, and its open live streams close within seconds.", [name], async (parse, dataDir, output, ct) =>
         {
             var tokenName = parse.GetValue(name)!;
-            await AdminOperations.RevokeApiTokenAsync(Path.GetFullPath(parse.GetValue(dataDir)!), tokenName, ct).ConfigureAwait(false);
+            await AdminOperations.RevokeApiTokenAsync(dataDir, tokenName, ct).ConfigureAwait(false);
             await output.WriteLineAsync($"API token '{tokenName}' revoked; calls with it are refused and its open streams close within seconds (Coordinator:TokenCheckIntervalSeconds).").ConfigureAwait(false);
-        }));
-        return command;
+        });
     }
 
     private static Command RevokeNode()
     {
-        var dataDir = DataDir();
         var node = new Option<string>("--node") { Description = "The node to revoke.", Required = true, HelpName = "NAME" };
-        var command = new Command("revoke-node", "Revokes a node: its certificate is refused from now on (a new enrollment token re-admits it).") { dataDir, node };
-        command.SetAction((parse, ct) => RunAsync(parse, async output =>
+        return OnDataDir("revoke-node", "Revokes a node: its certificate is refused from now on (a new enrollment token re-admits it).", [node], async (parse, dataDir, output, ct) =>
         {
-            var revoked = await AdminOperations.RevokeNodeAsync(Path.GetFullPath(parse.GetValue(dataDir)!), parse.GetValue(node)!, TimeProvider.System, ct).ConfigureAwait(false);
+            var revoked = await AdminOperations.RevokeNodeAsync(dataDir, parse.GetValue(node)!, TimeProvider.System, ct).ConfigureAwait(false);
             await output.WriteLineAsync(revoked.AlreadyRevoked
                 ? $"Node '{revoked.Node}' was already revoked."
                 : $"Node '{revoked.Node}' revoked; its certificate (sha256 {revoked.CertificateSha256}) is refused from now on.").ConfigureAwait(false);
-        }));
-        return command;
+        });
     }
+
+    private static string Text(EnrollmentTokenIssued issued) => new StringBuilder()
+        .AppendLine(CultureInfo.InvariantCulture, $"Enrollment token for node '{issued.Node}' (one-time, expires {issued.ExpiresAt.UtcDateTime:yyyy-MM-ddTHH:mm:ssZ}):")
+        .AppendLine(CultureInfo.InvariantCulture, $"  {issued.Token}")
+        .AppendLine("CA pin (SHA-256 of the coordinator's CA certificate):")
+        .AppendLine(CultureInfo.InvariantCulture, $"  {issued.CaSha256}")
+        .AppendLine("On the node:")
+        .Append(CultureInfo.InvariantCulture, $"  Partages.NodeAgent enroll --config node.yaml --token {issued.Token} --ca-sha256 {issued.CaSha256}")
+        .ToString();
+
+    private static string Text(ApiTokenIssued issued) => new StringBuilder()
+        .AppendLine(CultureInfo.InvariantCulture, $"API token for '{issued.Name}' (role {RoleText(issued)}){(issued.Replaced ? "; the previous token of this name no longer works" : "")}:")
+        .AppendLine(CultureInfo.InvariantCulture, $"  {issued.Token}")
+        .Append(CultureInfo.InvariantCulture, $"Send it as the gRPC header: authorization: Bearer {issued.Token}")
+        .ToString();
+
+    private static string RoleText(ApiTokenIssued issued) => issued.Role.ToString().ToLowerInvariant();
 
     /// <summary>Runs an admin action: exit code 0, or 1 with the reason on standard error.</summary>
     private static async Task<int> RunAsync(ParseResult parse, Func<TextWriter, Task> action)

@@ -1,7 +1,7 @@
-using System.Reflection;
 using System.Text.Json;
 using Partages.Evaluation;
 using Partages.Evaluation.Results;
+using Partages.Telemetry;
 
 namespace Partages.Coordinator.Results;
 
@@ -16,7 +16,7 @@ public static class ManifestIntake
     private const int MaxFieldLength = 200;
 
     /// <summary>"1.2.3", as the node agent reports its own (the informational version without its commit).</summary>
-    public static string CoordinatorVersion { get; } = VersionOf(typeof(ManifestIntake).Assembly);
+    public static string CoordinatorVersion { get; } = AssemblyVersion.Of(typeof(ManifestIntake).Assembly);
 
     /// <summary>
     /// The node's part as stored on its run (JSON of <see cref="SiteManifest"/> without the run's own ids), or "" when
@@ -69,18 +69,6 @@ public static class ManifestIntake
 
     private static string? Clean(string? value) =>
         string.IsNullOrWhiteSpace(value) ? null : value.Trim()[..Math.Min(value.Trim().Length, MaxFieldLength)];
-
-    private static string VersionOf(Assembly assembly)
-    {
-        var informational = assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion;
-        if (!string.IsNullOrEmpty(informational))
-        {
-            var plus = informational.IndexOf('+', StringComparison.Ordinal);
-            return plus > 0 ? informational[..plus] : informational;
-        }
-
-        return assembly.GetName().Version?.ToString() ?? "unknown";
-    }
 
     /// <summary>What a run's row keeps of the node's <see cref="RunManifest"/>.</summary>
     private sealed record NodePart(string? Dataset, string? DatasetFingerprint, string? AgentVersion, string? OnnxruntimeVersion);

@@ -19,17 +19,22 @@ public sealed class CoordinatorGauges
         ArgumentNullException.ThrowIfNull(dbFactory);
         var meter = meterFactory.Create(CoordinatorTelemetry.Name);
         meter.CreateObservableGauge("partages.nodes.online", () => sessions.Count, description: "Nodes with an open session now.");
-        meter.CreateObservableGauge("partages.runs", () => RunsByState(dbFactory), description: "Runs by state (every run ever submitted; final states only grow).");
-        meter.CreateObservableGauge("partages.evaluations", () => EvaluationsByState(dbFactory), description: "Evaluations by state.");
+        meter.CreateObservableGauge("partages.runs", () => CountByState(dbFactory, db => db.Runs.Select(r => r.Status), RunLifecycle.Name),
+            description: "Runs by state (every run ever submitted; final states only grow).");
+        meter.CreateObservableGauge("partages.evaluations", () => CountByState(dbFactory, db => db.Evaluations.Select(e => e.Status), state => state.ToString().ToLowerInvariant()),
+            description: "Evaluations by state.");
     }
 
-    private static IEnumerable<Measurement<long>> RunsByState(IDbContextFactory<CoordinatorDbContext> dbFactory)
+    /// <summary>One measurement per state of <typeparamref name="TStatus"/>, from one grouped query over <paramref name="statuses"/>.</summary>
+    private static IEnumerable<Measurement<long>> CountByState<TStatus>(
+        IDbContextFactory<CoordinatorDbContext> dbFactory, Func<CoordinatorDbContext, IQueryable<TStatus>> statuses, Func<TStatus, string> name)
+        where TStatus : struct, Enum
     {
-        Dictionary<RunStatus, long> counts;
+        Dictionary<TStatus, long> counts;
         try
         {
             using var db = dbFactory.CreateDbContext();
-            counts = db.Runs.AsNoTracking().GroupBy(r => r.Status).Select(g => new { g.Key, Count = g.LongCount() })
+            counts = statuses(db).GroupBy(s => s).Select(g => new { g.Key, Count = g.LongCount() })
                 .ToDictionary(g => g.Key, g => g.Count);
         }
         catch (DbException)
@@ -38,26 +43,8 @@ public sealed class CoordinatorGauges
             return [];
         }
 
-        // Every state, zeros included, so a series does not vanish when its last run moves on.
-        return Enum.GetValues<RunStatus>().Select(state => new Measurement<long>(
-            counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", RunLifecycle.Name(state))));
-    }
-
-    private static IEnumerable<Measurement<long>> EvaluationsByState(IDbContextFactory<CoordinatorDbContext> dbFactory)
-    {
-        Dictionary<EvaluationStatus, long> counts;
-        try
-        {
-            using var db = dbFactory.CreateDbContext();
-            counts = db.Evaluations.AsNoTracking().GroupBy(e => e.Status).Select(g => new { g.Key, Count = g.LongCount() })
-                .ToDictionary(g => g.Key, g => g.Count);
-        }
-        catch (DbException)
-        {
-            return [];
-        }
-
-        return Enum.GetValues<EvaluationStatus>().Select(state => new Measurement<long>(
-            counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", state.ToString().ToLowerInvariant())));
+        // Every state, zeros included, so a series does not vanish when its last entity moves on.
+        return Enum.GetValues<TStatus>().Select(state => new Measurement<long>(
+            counts.GetValueOrDefault(state), new KeyValuePair<string, object?>("state", name(state))));
     }
 }

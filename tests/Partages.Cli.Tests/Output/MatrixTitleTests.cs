@@ -12,7 +12,7 @@ public sealed class MatrixTitleTests
     [Test]
     public void Table_MultiLabelEvaluation_TitlesTheMatrixAsLabelCooccurrence()
     {
-        var output = WriteTable(MultiLabelEvaluation());
+        var output = TableText.Write(MultiLabelEvaluation());
 
         output.Should().Contain("Pooled label co-occurrence").And.Contain("subset accuracy");
         output.Should().NotContain("confusion matrix");
@@ -21,7 +21,7 @@ public sealed class MatrixTitleTests
     [Test]
     public void Table_SingleLabelEvaluation_KeepsTheConfusionMatrixTitle()
     {
-        var output = WriteTable(SingleLabelEvaluation());
+        var output = TableText.Write(SingleLabelEvaluation());
 
         output.Should().Contain("Pooled confusion matrix");
         output.Should().NotContain("co-occurrence");
@@ -59,21 +59,6 @@ public sealed class MatrixTitleTests
         var rows = ResultFormats.Csv(SingleLabelEvaluation()).Split('\n');
 
         rows.Should().Contain("pooled,confusion,BLSE,SARM,1");
-    }
-
-    private static string WriteTable(EvaluationView evaluation)
-    {
-        using var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        // Wide enough that Spectre neither wraps the titles nor the columns.
-        console.Profile.Width = 400;
-        ResultsTable.Write(console, evaluation);
-        return writer.ToString();
     }
 
     private static EvaluationView MultiLabelEvaluation()

@@ -13,7 +13,7 @@ public sealed class TerminalSafetyTests
     [Test]
     public void Table_NamesReasonsAndLabelsWithEscapes_ShownEscaped()
     {
-        var output = WriteTable(HostileEvaluation());
+        var output = TableText.Write(HostileEvaluation());
 
         output.Should().NotContainAny(Raw);
         output.Should().Contain("amr\\x1b[2J\\x1b[H").And.Contain("site-\\x1b[31m").And.Contain("\\x07bell");
@@ -78,20 +78,6 @@ public sealed class TerminalSafetyTests
     }
 
     private static int CellsOf(string row) => row.Replace("\\|", "", StringComparison.Ordinal).Count(c => c == '|');
-
-    private static string WriteTable(EvaluationView evaluation)
-    {
-        using var writer = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-            Out = new AnsiConsoleOutput(writer),
-        });
-        console.Profile.Width = 400;
-        ResultsTable.Write(console, evaluation);
-        return writer.ToString();
-    }
 
     private static EvaluationView HostileEvaluation()
     {

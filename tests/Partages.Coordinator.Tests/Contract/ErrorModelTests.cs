@@ -17,24 +17,10 @@ public sealed class ErrorModelTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_MalformedSpec_OneFieldViolationPerSpecErrorWithItsPosition()
     {
-        const string spec = """
-            version: 1
-            name: Not A Slug
-            task: regression
-            dataset: amr-reports
-            labels: [only-one]
-            min_sites: zero
-            """;
-
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "site-a");
-
-        var violations = Violations((await submit.Should().ThrowAsync<RpcException>()).Which);
-        violations.Select(v => v.Field).Should().Equal("name", "task", "labels", "min_sites");
+        var violations = Violations(await RefusedSubmissionAsync(Evaluations.MalformedSpec, "site-a"));
+        violations.Select(v => v.Field).Should().Equal(Evaluations.MalformedSpecErrors.Select(e => e.Field));
         violations.Select(v => v.Description).Should().SatisfyRespectively(
-            d => d.Should().StartWith("line 2, column 7: "),
-            d => d.Should().StartWith("line 3, column 7: "),
-            d => d.Should().StartWith("line 5, column 9: "),
-            d => d.Should().StartWith("line 6, column 12: "));
+            Evaluations.MalformedSpecErrors.Select(e => (Action<string>)(d => d.Should().StartWith(e.Position))));
     }
 
     [Test]

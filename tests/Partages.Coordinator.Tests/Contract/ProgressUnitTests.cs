@@ -53,8 +53,7 @@ public sealed class ProgressUnitTests : EvaluatorFixture
     {
         var enrolled = await Server.EnrollNodeAsync(node);
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(node), node);
-        var session = await enrolled.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        var session = await enrolled.ConnectWelcomedAsync();
         var runId = (await session.ReadOfferAsync()).RunId;
         await session.AcceptAsync(runId);
         return (session, evaluation, runId);

@@ -14,35 +14,19 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_MalformedSpec_InvalidArgumentListingEveryErrorWithItsLine()
     {
-        const string spec = """
-            version: 1
-            name: Not A Slug
-            task: regression
-            dataset: amr-reports
-            labels: [only-one]
-            min_sites: zero
-            """;
-
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "site-a");
-
-        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var status = (await RefusedSubmissionAsync(Evaluations.MalformedSpec, "site-a")).Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
         var lines = status.Detail.Split('\n', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         lines[0].Should().Be("The spec has 4 error(s):");
         lines.Skip(1).Should().SatisfyRespectively(
-            l => l.Should().StartWith("line 2, column 7: name:"),
-            l => l.Should().StartWith("line 3, column 7: task:"),
-            l => l.Should().StartWith("line 5, column 9: labels:"),
-            l => l.Should().StartWith("line 6, column 12: min_sites:"));
+            Evaluations.MalformedSpecErrors.Select(e => (Action<string>)(l => l.Should().StartWith($"{e.Position}{e.Field}:"))));
     }
 
     [Test]
     public async Task SubmitEvaluation_YamlThatYamlDotNetFailsOnWithoutAYamlException_InvalidArgumentWithLineAndColumn()
     {
         // ERRATA 13: this spec made YamlDotNet throw InvalidOperationException, answered UNKNOWN "Exception was thrown by handler."
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, "name: [a\nb: : c\n", "site-a");
-
-        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var status = (await RefusedSubmissionAsync("name: [a\nb: : c\n", "site-a")).Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
         status.Detail.Should().MatchRegex(@"line \d+, column \d+: spec: is not valid YAML");
     }
@@ -159,9 +143,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_UnknownNode_InvalidArgumentNamingIt()
     {
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), "site-a", "site-nowhere");
-
-        var status = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var status = (await RefusedSubmissionAsync(Evaluations.Spec(), "site-a", "site-nowhere")).Status;
         status.StatusCode.Should().Be(StatusCode.InvalidArgument);
         status.Detail.Should().Contain("site-nowhere");
     }
@@ -177,9 +159,7 @@ public sealed class EvaluationServiceTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_MinSitesAboveTargets_InvalidArgument()
     {
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(minSites: 2), "site-a");
-
-        (await submit.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("min_sites is 2");
+        (await RefusedSubmissionAsync(Evaluations.Spec(minSites: 2), "site-a")).Status.Detail.Should().Contain("min_sites is 2");
     }
 
     [Test]

@@ -16,9 +16,7 @@ public sealed class SubmissionNodesTests : EvaluatorFixture
     {
         var nodes = Enumerable.Range(0, NodeNames.MaxTargets + 1).Select(i => $"site-{i}").ToArray();
 
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), nodes);
-
-        var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var refused = (await RefusedSubmissionAsync(Evaluations.Spec(), nodes)).Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Be($"nodes lists {NodeNames.MaxTargets + 1} nodes; at most {NodeNames.MaxTargets} may be named.");
     }
@@ -26,9 +24,7 @@ public sealed class SubmissionNodesTests : EvaluatorFixture
     [Test]
     public async Task SubmitEvaluation_RequestNodeNameBreaksTheRule_InvalidArgumentWithoutEchoingItWhole()
     {
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(), "site-a", new string('x', 5_000));
-
-        var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var refused = (await RefusedSubmissionAsync(Evaluations.Spec(), "site-a", new string('x', 5_000))).Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Contain("item 2").And.Contain("5000 characters").And.Contain(NodeNames.Rule);
         refused.Detail.Length.Should().BeLessThan(400);
@@ -42,9 +38,7 @@ public sealed class SubmissionNodesTests : EvaluatorFixture
         var spec = Evaluations.Spec() + $"\nnodes: [&n {new string('n', 60)}, {aliases}]\n";
         Encoding.UTF8.GetByteCount(spec).Should().BeLessThan(64 * 1024);
 
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec);
-
-        var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var refused = (await RefusedSubmissionAsync(spec)).Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Contain($"nodes: lists 14001 items; at most {NodeNames.MaxTargets} may be given");
         refused.Detail.Length.Should().BeLessThan(1_000);
@@ -55,9 +49,7 @@ public sealed class SubmissionNodesTests : EvaluatorFixture
     {
         var spec = Evaluations.Spec() + $"\nnodes: [{new string('a', 64)}]\n";
 
-        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec);
-
-        var refused = (await submit.Should().ThrowAsync<RpcException>()).Which.Status;
+        var refused = (await RefusedSubmissionAsync(spec)).Status;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
         refused.Detail.Should().Contain(NodeNames.Rule).And.Contain("64 characters");
     }

@@ -26,8 +26,7 @@ public sealed class RestartTests
                 certificateA = X509CertificateLoader.LoadPkcs12(nodeA.Certificate.Export(X509ContentType.Pkcs12), null);
                 var nodeB = await first.EnrollNodeAsync(queuedRunSite);
                 certificateB = X509CertificateLoader.LoadPkcs12(nodeB.Certificate.Export(X509ContentType.Pkcs12), null);
-                await using var session = await nodeA.ConnectAsync();
-                await session.ReadWelcomeAsync();
+                await using var session = await nodeA.ConnectWelcomedAsync();
                 var evaluation = await Evaluations.SubmitAsync(evaluator, ContentHash.Of(bundle), Evaluations.Spec("survivor", minSites: 2), "restart-a", queuedRunSite);
                 evaluationId = evaluation.Id;
                 succeededRun = (await session.ReadOfferAsync()).RunId;
@@ -56,8 +55,7 @@ public sealed class RestartTests
                 .Should().BeFalse("the result stored before the restart is still there");
             var queuedAfter = new TestNode(second, queuedRunSite, certificateB);
             second.Own(certificateB);
-            await using var queuedSession = await queuedAfter.ConnectAsync();
-            await queuedSession.ReadWelcomeAsync();
+            await using var queuedSession = await queuedAfter.ConnectWelcomedAsync();
             (await queuedSession.ReadOfferAsync()).ModelBundle.Sha256.Should().Be(ContentHash.Of(bundle));
             using var download = queuedAfter.Client.DownloadArtifact(new DownloadArtifactRequest { Sha256 = ContentHash.Of(bundle) }, deadline: TestCoordinator.Deadline());
             var received = new List<byte>();

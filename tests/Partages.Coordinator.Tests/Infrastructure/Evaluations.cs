@@ -22,6 +22,20 @@ public static class Evaluations
         deadline_minutes: {deadlineMinutes}
         """;
 
+    /// <summary>A spec with four errors at known places (<see cref="MalformedSpecErrors"/>), for the tests of how the API reports them.</summary>
+    public const string MalformedSpec = """
+        version: 1
+        name: Not A Slug
+        task: regression
+        dataset: amr-reports
+        labels: [only-one]
+        min_sites: zero
+        """;
+
+    /// <summary><see cref="MalformedSpec"/>'s errors in order: the field, and where it is as the messages begin ("line L, column C: ").</summary>
+    public static readonly (string Field, string Position)[] MalformedSpecErrors =
+        [("name", "line 2, column 7: "), ("task", "line 3, column 7: "), ("labels", "line 5, column 9: "), ("min_sites", "line 6, column 12: ")];
+
     /// <summary>Uploads bytes as an artifact, in chunks of <paramref name="chunkBytes"/>.</summary>
     public static async Task<ArtifactRef> UploadAsync(EvaluationService.EvaluationServiceClient client, byte[] bytes, int chunkBytes = 64 * 1024, string? announcedSha256 = null)
     {

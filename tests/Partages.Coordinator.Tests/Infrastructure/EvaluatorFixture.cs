@@ -25,6 +25,13 @@ public abstract class EvaluatorFixture : CoordinatorFixture
         Bundle = (await Evaluations.UploadBundleAsync(Evaluator)).Sha256;
     }
 
+    /// <summary>Submits <paramref name="spec"/> with the fixture's bundle and evaluator, expecting a refusal; returns it.</summary>
+    protected async Task<RpcException> RefusedSubmissionAsync(string spec, params string[] nodes)
+    {
+        var submit = async () => await Evaluations.SubmitAsync(Evaluator, Bundle, spec, nodes);
+        return (await submit.Should().ThrowAsync<RpcException>()).Which;
+    }
+
     /// <summary>
     /// A node of its own (<paramref name="node"/>, announcing <paramref name="maxConcurrentRuns"/> slots), connected,
     /// with an evaluation (<paramref name="spec"/>, the node's name by default) submitted to it and its run accepted.
@@ -33,8 +40,7 @@ public abstract class EvaluatorFixture : CoordinatorFixture
     {
         var enrolled = await Server.EnrollNodeAsync(node);
         enrolled.MaxConcurrentRuns = maxConcurrentRuns;
-        var session = await enrolled.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        var session = await enrolled.ConnectWelcomedAsync();
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec(spec ?? node), node);
         var runId = (await session.ReadOfferAsync()).RunId;
         await session.AcceptAsync(runId);

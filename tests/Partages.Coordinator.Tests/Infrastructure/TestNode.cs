@@ -20,6 +20,22 @@ public sealed class TestNode(TestCoordinator coordinator, string name, X509Certi
     /// <summary>Opens a session and sends the hello; the first message back should be the welcome.</summary>
     public Task<NodeSessionClient> ConnectAsync(params string[] activeRunIds) => ConnectAsync(auditHead: null, activeRunIds);
 
+    /// <summary>Opens a session and reads the welcome; a session whose welcome does not come is closed again.</summary>
+    public async Task<NodeSessionClient> ConnectWelcomedAsync(params string[] activeRunIds)
+    {
+        var session = await ConnectAsync(activeRunIds);
+        try
+        {
+            await session.ReadWelcomeAsync();
+            return session;
+        }
+        catch
+        {
+            await session.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Opens a session and sends the hello carrying <paramref name="auditHead"/> (none when null).</summary>
     public async Task<NodeSessionClient> ConnectAsync(AuditHead? auditHead, params string[] activeRunIds)
     {

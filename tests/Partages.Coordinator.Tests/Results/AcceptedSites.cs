@@ -24,8 +24,7 @@ public sealed class AcceptedSites : IAsyncDisposable
         foreach (var name in nodeNames)
         {
             var node = await server.EnrollNodeAsync(name);
-            var session = await node.ConnectAsync();
-            await session.ReadWelcomeAsync();
+            var session = await node.ConnectWelcomedAsync();
             nodes.Add((node, session));
         }
 

@@ -76,8 +76,7 @@ public sealed class GroupCommitTests : EvaluatorFixture
         var runs = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var node in enrolled)
         {
-            await using var session = await node.ConnectAsync();
-            await session.ReadWelcomeAsync();
+            await using var session = await node.ConnectWelcomedAsync();
             var offer = await session.ReadOfferAsync();
             await session.AcceptAsync(offer.RunId);
             runs[node.Name] = offer.RunId;

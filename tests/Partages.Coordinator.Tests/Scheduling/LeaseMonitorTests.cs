@@ -51,8 +51,7 @@ public sealed class LeaseMonitorTests : EvaluatorFixture
         // session's earlier messages (the heartbeats) have been applied.
         var evaluationA = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("beating-a"), "beating");
         var evaluationB = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("beating-b"), "beating");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         var offers = new[] { await session.ReadOfferAsync(), await session.ReadOfferAsync() };
         var runA = offers.Single(o => o.EvaluationId == evaluationA.Id).RunId;
         var runB = offers.Single(o => o.EvaluationId == evaluationB.Id).RunId;

@@ -92,8 +92,7 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("late-node"), "late-node");
 
         evaluation.Runs.Single().Should().Match<Run>(r => r.State == RunState.Offline && r.Reason == EvaluationSubmission.OfflineAtSubmission && r.WaitingSince != null);
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
     }
 
@@ -121,8 +120,7 @@ public sealed class VisibleLifecycleTests : EvaluatorFixture
     {
         var present = await Server.EnrollNodeAsync("grace-present");
         await Server.EnrollNodeAsync("grace-absent");
-        await using var session = await present.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await present.ConnectWelcomedAsync();
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("grace", minSites: 1), "grace-present", "grace-absent");
         var runId = (await session.ReadOfferAsync()).RunId;
         (await present.SubmitResultAsync(runId, Evaluations.SiteResult(Diagonal))).Stored.Should().BeTrue();

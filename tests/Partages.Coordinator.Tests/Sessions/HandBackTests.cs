@@ -26,8 +26,7 @@ public sealed class HandBackTests : EvaluatorFixture
             await first.CloseAsync();
         }
 
-        await using var second = await node.ConnectAsync();
-        await second.ReadWelcomeAsync();
+        await using var second = await node.ConnectWelcomedAsync();
 
         (await second.ReadOfferAsync()).RunId.Should().Be(runId);
     }

@@ -78,8 +78,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     public async Task Session_NodeRevokedWhileConnected_EndedAtNextHeartbeat()
     {
         var node = await Server.EnrollNodeAsync("revoked-live");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         (await Server.AdminAsync("admin", "revoke-node", "--data-dir", Server.DataDir, "--node", "revoked-live")).ExitCode.Should().Be(0);
 
         await session.HeartbeatAsync();
@@ -104,8 +103,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     public async Task SubmitEvaluation_NodeConnected_OfferArrivesOnSession()
     {
         var node = await Server.EnrollNodeAsync("offer-live");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         var spec = Evaluations.Spec("offer-live");
 
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, spec, "offer-live");
@@ -129,8 +127,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("offer-later"), "offer-later");
         evaluation.Runs.Single().State.Should().Be(RunState.Offline);
 
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
 
         (await session.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
     }
@@ -141,8 +138,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
         var (node, evaluation, runId) = await NodeWithRunAsync("reconnect-active");
         await AcceptThenCloseAsync(node, evaluation.Id, runId);
 
-        await using var second = await node.ConnectAsync(runId);
-        await second.ReadWelcomeAsync();
+        await using var second = await node.ConnectWelcomedAsync(runId);
         await second.SendAsync(new NodeMessage { Progress = new JobProgress { RunId = runId, Phase = JobPhase.Running, Done = 5, Total = 10 } });
 
         var running = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.Runs.Single().State == RunState.Running);
@@ -161,8 +157,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
             await first.CloseAsync();
         }
 
-        await using var second = await node.ConnectAsync();
-        await second.ReadWelcomeAsync();
+        await using var second = await node.ConnectWelcomedAsync();
 
         (await second.ReadOfferAsync()).RunId.Should().Be(evaluation.Runs.Single().Id);
     }
@@ -178,8 +173,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
             await AcceptThenCloseAsync(node, evaluation.Id, runId);
         }
 
-        await using var last = await node.ConnectAsync();
-        await last.ReadWelcomeAsync();
+        await using var last = await node.ConnectWelcomedAsync();
 
         var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation.Id, e => e.State != EvaluationState.Running);
         final.Runs.Single().State.Should().Be(RunState.Failed);
@@ -193,8 +187,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
         await AcceptThenCloseAsync(node, evaluation.Id, runId);
 
         await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id });
-        await using var second = await node.ConnectAsync(runId);
-        await second.ReadWelcomeAsync();
+        await using var second = await node.ConnectWelcomedAsync(runId);
 
         (await second.ReadCancelAsync()).RunId.Should().Be(runId);
     }
@@ -202,17 +195,12 @@ public sealed class NodeServiceTests : EvaluatorFixture
     [Test]
     public async Task CancelEvaluation_RunAtNode_CancelJobSentAndRunCancelled()
     {
-        var node = await Server.EnrollNodeAsync("cancel-me");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
-        var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("cancel-me"), "cancel-me");
-        var offer = await session.ReadOfferAsync();
-        await session.AcceptAsync(offer.RunId);
+        await using var run = await AcceptedRunAsync("cancel-me");
 
-        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = evaluation.Id, Reason = "wrong bundle" });
+        var cancelled = await Evaluator.CancelEvaluationAsync(new CancelEvaluationRequest { EvaluationId = run.Evaluation.Id, Reason = "wrong bundle" });
 
-        var cancel = await session.ReadCancelAsync();
-        cancel.RunId.Should().Be(offer.RunId);
+        var cancel = await run.Session.ReadCancelAsync();
+        cancel.RunId.Should().Be(run.RunId);
         cancel.Reason.Should().Contain("wrong bundle");
         cancelled.State.Should().Be(EvaluationState.Cancelled);
         cancelled.Runs.Single().State.Should().Be(RunState.Cancelled);
@@ -222,8 +210,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     public async Task Session_JobRejected_RunRejectedAndEvaluationFailed()
     {
         var node = await Server.EnrollNodeAsync("rejecter");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         var evaluation = await Evaluations.SubmitAsync(Evaluator, Bundle, Evaluations.Spec("rejecter"), "rejecter");
         var offer = await session.ReadOfferAsync();
 
@@ -240,8 +227,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     public async Task ListNodes_ConnectedNode_OnlineWithHelloDetails()
     {
         var node = await Server.EnrollNodeAsync("listed");
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
 
         var nodes = await Evaluator.ListNodesAsync(new ListNodesRequest());
 
@@ -264,8 +250,7 @@ public sealed class NodeServiceTests : EvaluatorFixture
     /// <summary>One session in which the node is offered the run and accepts it, then hangs up.</summary>
     private async Task AcceptThenCloseAsync(TestNode node, string evaluationId, string runId)
     {
-        await using var session = await node.ConnectAsync();
-        await session.ReadWelcomeAsync();
+        await using var session = await node.ConnectWelcomedAsync();
         (await session.ReadOfferAsync()).RunId.Should().Be(runId);
         await session.AcceptAsync(runId);
         await Evaluations.WatchUntilAsync(Evaluator, evaluationId, e => e.Runs.Single().State == RunState.Accepted);
