@@ -49,14 +49,14 @@ public sealed class TelemetryTests
             job.Tag("partages.outcome").Should().Be("succeeded");
 
             // coordinator → node: the job's parent is the coordinator's offer of this run, a child of the submission.
-            var offer = Span.ReadAll(coordinatorFile).Single(s => s.SpanId == job.ParentSpanId);
+            var offer = SpanLine.ReadAll(coordinatorFile).Single(s => s.SpanId == job.ParentSpanId);
             offer.Name.Should().Be("run.offer");
             offer.ParentSpanId.Should().Be(submission.SpanId);
             offer.Tag("partages.node").Should().Be(site);
             var runId = job.Tag("partages.run_id");
             offer.Tag("partages.run_id").Should().Be(runId);
 
-            var phases = Span.ReadAll(nodeFile).Where(s => s.ParentSpanId == job.SpanId && s.Source == "Partages.NodeAgent").Select(s => s.Name);
+            var phases = SpanLine.ReadAll(nodeFile).Where(s => s.ParentSpanId == job.SpanId && s.Source == "Partages.NodeAgent").Select(s => s.Name);
             phases.Should().Equal("download", "evaluate", "release");
 
             // node → coordinator: the intake of this run's result is a descendant of the node's job span, through
@@ -115,16 +115,16 @@ public sealed class TelemetryTests
     /// The first span in the files matching <paramref name="match"/>. Spans are appended as they end, in
     /// other processes, with no signal to wait on: the file is read again every 100 ms, for at most <see cref="SpanWait"/>.
     /// </summary>
-    private static Task<Span> WaitForSpanAsync(string file, Func<Span, bool> match, CancellationToken cancellationToken) =>
+    private static Task<SpanLine> WaitForSpanAsync(string file, Func<SpanLine, bool> match, CancellationToken cancellationToken) =>
         WaitForSpanAsync([file], match, cancellationToken);
 
-    private static async Task<Span> WaitForSpanAsync(string[] files, Func<Span, bool> match, CancellationToken cancellationToken)
+    private static async Task<SpanLine> WaitForSpanAsync(string[] files, Func<SpanLine, bool> match, CancellationToken cancellationToken)
     {
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(SpanWait);
         while (true)
         {
-            if (files.SelectMany(Span.ReadAll).FirstOrDefault(match) is { } span)
+            if (files.SelectMany(SpanLine.ReadAll).FirstOrDefault(match) is { } span)
             {
                 return span;
             }
@@ -141,9 +141,9 @@ public sealed class TelemetryTests
     }
 
     /// <summary>Follows parents from <paramref name="from"/> across the files until <paramref name="ancestorSpanId"/>; waits (bounded) for spans still being written.</summary>
-    private static async Task<List<Span>> WaitForChainAsync(string[] files, Span from, string ancestorSpanId, CancellationToken cancellationToken)
+    private static async Task<List<SpanLine>> WaitForChainAsync(string[] files, SpanLine from, string ancestorSpanId, CancellationToken cancellationToken)
     {
-        var chain = new List<Span> { from };
+        var chain = new List<SpanLine> { from };
         var current = from;
         while (current.ParentSpanId != ancestorSpanId)
         {
@@ -155,44 +155,5 @@ public sealed class TelemetryTests
         }
 
         return chain;
-    }
-
-    /// <summary>One line of a span file.</summary>
-    private sealed record Span(string TraceId, string SpanId, string ParentSpanId, string Name, string Source, IReadOnlyDictionary<string, string> Tags)
-    {
-        public string? Tag(string name) => Tags.GetValueOrDefault(name);
-
-        public static IReadOnlyList<Span> ReadAll(string file)
-        {
-            if (!File.Exists(file))
-            {
-                return [];
-            }
-
-            // The writer shares the file for reading; a line still being written is skipped until complete.
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            var spans = new List<Span>();
-            while (reader.ReadLine() is { } line)
-            {
-                if (line.Length == 0 || !line.EndsWith('}'))
-                {
-                    continue;
-                }
-
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                var tags = root.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal);
-                spans.Add(new Span(
-                    root.GetProperty("trace_id").GetString()!,
-                    root.GetProperty("span_id").GetString()!,
-                    root.GetProperty("parent_span_id").GetString()!,
-                    root.GetProperty("name").GetString()!,
-                    root.GetProperty("source").GetString()!,
-                    tags));
-            }
-
-            return spans;
-        }
     }
 }

@@ -213,33 +213,4 @@ public sealed class CoordinatorTelemetryTests
             await Task.Delay(50);
         }
     }
-
-    private sealed record SpanLine(string TraceId, string SpanId, string ParentSpanId, string Name, string Source, IReadOnlyDictionary<string, string> Tags)
-    {
-        public static IReadOnlyList<SpanLine> ReadAll(string file)
-        {
-            if (!File.Exists(file))
-            {
-                return [];
-            }
-
-            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            using var reader = new StreamReader(stream);
-            var spans = new List<SpanLine>();
-            while (reader.ReadLine() is { Length: > 0 } line)
-            {
-                using var json = JsonDocument.Parse(line);
-                var root = json.RootElement;
-                spans.Add(new SpanLine(
-                    root.GetProperty("trace_id").GetString()!,
-                    root.GetProperty("span_id").GetString()!,
-                    root.GetProperty("parent_span_id").GetString()!,
-                    root.GetProperty("name").GetString()!,
-                    root.GetProperty("source").GetString()!,
-                    root.GetProperty("tags").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.ToString(), StringComparer.Ordinal)));
-            }
-
-            return spans;
-        }
-    }
 }
