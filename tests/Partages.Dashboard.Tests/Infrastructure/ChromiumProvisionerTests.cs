@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.Versioning;
+using Partages.Testing.Provisioning;
 
 namespace Partages.Dashboard.Tests.Infrastructure;
 
@@ -105,13 +106,12 @@ public sealed class ChromiumProvisionerTests
         Directory.Exists($"/proc/{pid}").Should().BeFalse("the hung apt-get must have been killed and reaped");
     }
 
-    private ChromiumProvisionerOptions Options(string aptGet) => new()
+    private DebianPackageOptions Options(string aptGet) => ChromiumProvisioner.Options(Path.Combine(_directory, "install.log")) with
     {
         ExecutablePath = Chromium,
         AptGetPath = aptGet,
         IsRoot = true,
         LockPath = Path.Combine(_directory, "install.lock"),
-        LogPath = Path.Combine(_directory, "install.log"),
     };
 
     private string InstallsChromium() =>

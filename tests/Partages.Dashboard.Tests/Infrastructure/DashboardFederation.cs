@@ -7,6 +7,7 @@ using Partages.Dashboard.Tests.Browser;
 using Partages.Demo.Federation;
 using Partages.Evaluation;
 using Partages.ModelKit;
+using Partages.Testing.Provisioning;
 
 namespace Partages.Dashboard.Tests.Infrastructure;
 
@@ -51,7 +52,7 @@ public sealed class DashboardFederation
     public string NerBundleSha256 { get; private set; } = "";
 
     /// <summary>Whether Chromium is there; when it is not, <see cref="BrowserTests.Chromium_ProvisionedBeforeTheBrowserTests_IsAvailable"/> fails with why.</summary>
-    public BrowserProvisioning Chromium { get; private set; } = new("/usr/bin/chromium", "Chromium was not looked for: the set-up did not get that far.");
+    public PackageProvisioning Chromium { get; private set; } = new("/usr/bin/chromium", "Chromium was not looked for: the set-up did not get that far.");
 
     /// <summary>The browser; a test that needs it is skipped when Chromium is unavailable, and one test says why (one failure, not one per test).</summary>
     public IBrowser Browser => _browser ?? Skip();
@@ -63,7 +64,7 @@ public sealed class DashboardFederation
 
     public async Task StartAsync()
     {
-        Chromium = await ChromiumProvisioner.EnsureAsync(new ChromiumProvisionerOptions { LogPath = Path.Combine(Root, "chromium-install.log") }, CancellationToken.None);
+        Chromium = await ChromiumProvisioner.EnsureAsync(ChromiumProvisioner.Options(Path.Combine(Root, "chromium-install.log")), CancellationToken.None);
         await StartProcessesAsync();
         if (Chromium.IsAvailable)
         {
