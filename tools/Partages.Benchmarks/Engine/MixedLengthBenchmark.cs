@@ -40,46 +40,11 @@ internal static class MixedLengthBenchmark
         output.WriteLine(string.Create(invariant,
             $"tokens {tokens}; positions computed: reading order {readingOrder.Sum(b => (long)b.Rows * b.SequenceLength)}, by length {byLength.Sum(b => (long)b.Rows * b.SequenceLength)}"));
 
-        using var plain = PlainInference.Open(model.BundlePath, settings.Threads);
-        plain.WarmUp(readingOrder[0], gold);
-        var figures = Sides.Select(_ => new List<SideFigures>()).ToArray();
-        output.WriteLine();
-        output.WriteLine("round  side                 docs/s  wall s  cpu s  cpu ms/report  accuracy");
-        for (var round = 1; round <= settings.Rounds; round++)
-        {
-            // Rotate which side goes first, so drift in the machine's load spreads over all three.
-            for (var k = 0; k < Sides.Length; k++)
-            {
-                var side = (k + round - 1) % Sides.Length;
-                EngineBenchmark.Settle();
-                var measured = side switch
-                {
-                    0 => (await EngineSide.RunAsync(model.BundlePath, corpusPath, settings.Threads, cancellationToken).ConfigureAwait(false)).Figures,
-                    1 => plain.Run(readingOrder, gold),
-                    _ => plain.Run(byLength, sortedGold),
-                };
-                figures[side].Add(measured);
-                output.WriteLine(string.Create(invariant,
-                    $"{round,5}  {Sides[side],-19} {measured.DocumentsPerSecond,7:0.0}  {measured.WallSeconds,6:0.0}  {measured.CpuSeconds,5:0.0}  {1000 * measured.CpuSeconds / measured.Documents,13:0.0}  {measured.Accuracy:P1}"));
-            }
-        }
-
-        var medians = figures.Select(f => new SideMedians(
-            Statistics.Median(f.Select(r => r.DocumentsPerSecond)),
-            Statistics.Median(f.Select(r => r.WallSeconds)),
-            Statistics.Median(f.Select(r => r.CpuSeconds)),
-            Statistics.Median(f.Select(r => 1000 * r.CpuSeconds / r.Documents)))).ToArray();
-        output.WriteLine();
-        output.WriteLine(string.Create(invariant, $"medians over {settings.Rounds} rounds, {documents.Count} reports, batch {BatchSize}, max_length {BenchmarkBundle.MaxLength}, {settings.Threads} intra-op threads; load average now {LoadAverage()}:"));
-        for (var side = 0; side < Sides.Length; side++)
-        {
-            output.WriteLine(string.Create(invariant,
-                $"  {Sides[side],-19} {medians[side].DocumentsPerSecond,7:0.0} docs/s   wall {medians[side].WallSeconds,6:0.0} s   cpu {medians[side].CpuSeconds,6:0.0} s   {medians[side].CpuMsPerReport:0.0} cpu ms/report"));
-        }
-
-        var ratioReading = Statistics.Median(figures[0].Zip(figures[1], (e, p) => e.DocumentsPerSecond / p.DocumentsPerSecond));
-        var ratioLimit = Statistics.Median(figures[0].Zip(figures[2], (e, p) => e.DocumentsPerSecond / p.DocumentsPerSecond));
-        output.WriteLine(string.Create(invariant, $"  engine / plain reading order {ratioReading:0.000} (median of rounds; target ≥ 1.6)   engine / plain by length {ratioLimit:0.000} (target ≥ 0.95)"));
+        // --rounds 0 measures peak memory only: no medians exist, and none is written (a median of nothing is NaN,
+        // which JSON cannot carry).
+        var timed = settings.Rounds > 0
+            ? await MeasureRounds(model.BundlePath, corpusPath, documents.Count, gold, readingOrder, byLength, sortedGold, settings, output, cancellationToken).ConfigureAwait(false)
+            : null;
 
         ProbeReport? probe = null;
         if (settings.MemoryReports > 0)
@@ -89,9 +54,57 @@ internal static class MixedLengthBenchmark
             EngineBenchmark.PrintProbe(output, probe);
         }
 
-        var summary = new { Reports = documents.Count, settings.Rounds, settings.Threads, Sides, Medians = medians, EngineOverReadingOrder = ratioReading, EngineOverByLength = ratioLimit, Probe = probe };
+        var summary = new { Reports = documents.Count, settings.Rounds, settings.Threads, Sides, timed?.Medians, timed?.EngineOverReadingOrder, timed?.EngineOverByLength, Probe = probe };
         var resultsPath = Path.Combine(settings.WorkDirectory, "engine-mixed-benchmark.json");
         await FiguresFile.WriteAsync(resultsPath, summary, output, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<MixedTiming?> MeasureRounds(
+        string bundlePath, string corpusPath, int reports, int[] gold, IReadOnlyList<TokenizedBatch> readingOrder, IReadOnlyList<TokenizedBatch> byLength, int[] sortedGold,
+        EngineBenchmarkSettings settings, TextWriter output, CancellationToken cancellationToken)
+    {
+        var invariant = CultureInfo.InvariantCulture;
+            using var plain = PlainInference.Open(bundlePath, settings.Threads);
+            plain.WarmUp(readingOrder[0], gold);
+            var figures = Sides.Select(_ => new List<SideFigures>()).ToArray();
+            output.WriteLine();
+            output.WriteLine("round  side                 docs/s  wall s  cpu s  cpu ms/report  accuracy");
+            for (var round = 1; round <= settings.Rounds; round++)
+            {
+                // Rotate which side goes first, so drift in the machine's load spreads over all three.
+                for (var k = 0; k < Sides.Length; k++)
+                {
+                    var side = (k + round - 1) % Sides.Length;
+                    EngineBenchmark.Settle();
+                    var measured = side switch
+                    {
+                        0 => (await EngineSide.RunAsync(bundlePath, corpusPath, settings.Threads, cancellationToken).ConfigureAwait(false)).Figures,
+                        1 => plain.Run(readingOrder, gold),
+                        _ => plain.Run(byLength, sortedGold),
+                    };
+                    figures[side].Add(measured);
+                    output.WriteLine(string.Create(invariant,
+                        $"{round,5}  {Sides[side],-19} {measured.DocumentsPerSecond,7:0.0}  {measured.WallSeconds,6:0.0}  {measured.CpuSeconds,5:0.0}  {1000 * measured.CpuSeconds / measured.Documents,13:0.0}  {measured.Accuracy:P1}"));
+                }
+            }
+
+            var medians = figures.Select(f => new SideMedians(
+                Statistics.Median(f.Select(r => r.DocumentsPerSecond)),
+                Statistics.Median(f.Select(r => r.WallSeconds)),
+                Statistics.Median(f.Select(r => r.CpuSeconds)),
+                Statistics.Median(f.Select(r => 1000 * r.CpuSeconds / r.Documents)))).ToArray();
+            output.WriteLine();
+            output.WriteLine(string.Create(invariant, $"medians over {settings.Rounds} rounds, {reports} reports, batch {BatchSize}, max_length {BenchmarkBundle.MaxLength}, {settings.Threads} intra-op threads; load average now {LoadAverage()}:"));
+            for (var side = 0; side < Sides.Length; side++)
+            {
+                output.WriteLine(string.Create(invariant,
+                    $"  {Sides[side],-19} {medians[side].DocumentsPerSecond,7:0.0} docs/s   wall {medians[side].WallSeconds,6:0.0} s   cpu {medians[side].CpuSeconds,6:0.0} s   {medians[side].CpuMsPerReport:0.0} cpu ms/report"));
+            }
+
+            var ratioReading = Statistics.Median(figures[0].Zip(figures[1], (e, p) => e.DocumentsPerSecond / p.DocumentsPerSecond));
+            var ratioLimit = Statistics.Median(figures[0].Zip(figures[2], (e, p) => e.DocumentsPerSecond / p.DocumentsPerSecond));
+            output.WriteLine(string.Create(invariant, $"  engine / plain reading order {ratioReading:0.000} (median of rounds; target ≥ 1.6)   engine / plain by length {ratioLimit:0.000} (target ≥ 0.95)"));
+        return new MixedTiming(medians, ratioReading, ratioLimit);
     }
 
     private static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)
@@ -107,6 +120,8 @@ internal static class MixedLengthBenchmark
     }
 
     private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+
+    private sealed record MixedTiming(SideMedians[] Medians, double EngineOverReadingOrder, double EngineOverByLength);
 
     private sealed record SideMedians(double DocumentsPerSecond, double WallSeconds, double CpuSeconds, double CpuMsPerReport);
 }
