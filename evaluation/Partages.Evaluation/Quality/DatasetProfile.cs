@@ -33,6 +33,14 @@ public sealed class DatasetProfile
     /// <summary>Reports per finding kind (<see cref="QcFindings"/>); a report with several problems counts under each.</summary>
     public IReadOnlyDictionary<string, long> Findings => _findings;
 
+    /// <summary>Counts a document the reader could not read (a malformed line), under its kind.</summary>
+    public void AddUnreadable(string kind)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(kind);
+        Documents++;
+        Count(_findings, kind);
+    }
+
     public void Add(QcDocument document)
     {
         ArgumentNullException.ThrowIfNull(document);
@@ -50,7 +58,7 @@ public sealed class DatasetProfile
             Count(_labels, label);
         }
 
-        foreach (var entity in document.Entities)
+        foreach (var entity in document.Entities.Where(entity => entity.Label.Length > 0))
         {
             Count(_entityTypes, entity.Label);
         }
