@@ -84,7 +84,7 @@ internal static class EvaluateCommand
             return ExitCodes.InvalidConfiguration;
         }
 
-        var dataset = await ResolveDatasetAsync(request, spec, error).ConfigureAwait(false);
+        var dataset = await LocalDataset.ResolveAsync(request.Dataset, request.Config, request.Format, spec.Dataset, error).ConfigureAwait(false);
         if (dataset is null)
         {
             return ExitCodes.InvalidConfiguration;
@@ -149,60 +149,6 @@ internal static class EvaluateCommand
         }
 
         return null;
-    }
-
-    /// <summary>
-    /// A name of node.yaml's datasets when <c>--config</c> is given and names it; otherwise a path, whose format comes
-    /// from <c>--format</c> or the extension. The dataset takes the spec's dataset name, as on a node.
-    /// </summary>
-    private static async Task<DatasetDefinition?> ResolveDatasetAsync(Request request, EvaluationSpec spec, TextWriter error)
-    {
-        if (request.Config is not null)
-        {
-            var config = CommonOptions.LoadOrReport(request.Config, error);
-            if (config is null)
-            {
-                return null;
-            }
-
-            if (config.FindDataset(request.Dataset) is { } named)
-            {
-                return named;
-            }
-
-            if (!File.Exists(request.Dataset) && !Directory.Exists(request.Dataset))
-            {
-                var names = config.Datasets.Count == 0 ? "none" : string.Join(", ", config.Datasets.Select(d => d.Name));
-                await error.WriteLineAsync(
-                    $"Dataset '{request.Dataset}' is neither a dataset of {config.SourcePath} (it declares: {names}) nor an existing file or folder.").ConfigureAwait(false);
-                return null;
-            }
-        }
-
-        var path = Path.GetFullPath(request.Dataset);
-        var isFolder = Directory.Exists(path);
-        if (!isFolder && !File.Exists(path))
-        {
-            await error.WriteLineAsync(
-                $"Dataset not found: {path} (give the path of a dataset file or brat folder, or a dataset name with --config node.yaml).").ConfigureAwait(false);
-            return null;
-        }
-
-        var format = request.Format ?? (isFolder
-            ? DatasetFormats.Brat
-            : Path.GetExtension(path).ToLowerInvariant() switch
-            {
-                ".jsonl" or ".json" or ".ndjson" => DatasetFormats.Jsonl,
-                ".csv" => DatasetFormats.Csv,
-                _ => null,
-            });
-        if (format is null)
-        {
-            await error.WriteLineAsync($"Cannot tell the format of {path} from its extension; give --format {string.Join("|", DatasetFormats.All)}.").ConfigureAwait(false);
-            return null;
-        }
-
-        return new DatasetDefinition(spec.Dataset, path, format);
     }
 
     /// <summary>

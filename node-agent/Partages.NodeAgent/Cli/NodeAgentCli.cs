@@ -20,6 +20,7 @@ public static class NodeAgentCli
             JobsCommand.Create(),
             AuditCommand.Create(),
             EvaluateCommand.Create(),
+            QcCommand.Create(),
         };
 
     /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.InvalidConfiguration"/>.</summary>

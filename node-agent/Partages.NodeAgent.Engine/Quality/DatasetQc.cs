@@ -1,0 +1,144 @@
+using System.Text;
+using System.Text.Json;
+using Partages.Evaluation.Quality;
+using Partages.NodeAgent.Engine.Datasets;
+
+namespace Partages.NodeAgent.Engine.Quality;
+
+/// <summary>
+/// Profiles a dataset for the hospital's own quality control (<c>Partages.NodeAgent qc</c>): every line read,
+/// none skipped, each problem counted under its kind, nothing sent anywhere. Reads the raw bytes so that what a
+/// text decoder would hide (a byte order mark, invalid UTF-8) is seen, and takes gold annotations as the file
+/// writes them, before any spec says which labels exist.
+/// </summary>
+public static class DatasetQc
+{
+    /// <summary>A line that is not one JSON object with a string <c>text</c>: counted, its content never shown.</summary>
+    public const string MalformedLine = "malformed_line";
+
+    /// <summary>A line over the byte limit (<see cref="EvaluationEngineOptions.MaxLineBytes"/>), counted like the engine counts it.</summary>
+    public const string LineTooLong = "line_too_long";
+
+    private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
+
+    /// <summary>The profile of a JSONL dataset.</summary>
+    /// <exception cref="NotSupportedException">The dataset is not JSONL (the message says which formats are).</exception>
+    public static DatasetProfile Profile(DatasetDefinition dataset, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(dataset);
+        if (!DatasetFile.Is(dataset, DatasetFormats.Jsonl))
+        {
+            throw new NotSupportedException(
+                $"qc reads {DatasetFormats.Jsonl} datasets; '{dataset.Name}' is {dataset.Format} (brat and csv are not profiled yet).");
+        }
+
+        using var stream = DatasetFile.OpenRead(dataset);
+        var startsWithBom = StartsWithBom(stream);
+        var reader = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes);
+        var profile = new DatasetProfile();
+        var first = true;
+        while (reader.ReadLine(out var line, out var tooLong))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var findings = new List<string>();
+            if (first && startsWithBom)
+            {
+                findings.Add(QcFindings.Bom);
+            }
+
+            first = false;
+            if (tooLong)
+            {
+                profile.AddUnreadable(LineTooLong);
+                continue;
+            }
+
+            if (line.IsEmpty)
+            {
+                continue;
+            }
+
+            if (!System.Text.Unicode.Utf8.IsValid(line))
+            {
+                findings.Add(QcFindings.InvalidUtf8);
+            }
+
+            var document = Parse(Lenient.GetString(line), findings);
+            if (document is null)
+            {
+                profile.AddUnreadable(MalformedLine);
+                continue;
+            }
+
+            profile.Add(document);
+        }
+
+        return profile;
+    }
+
+    private static bool StartsWithBom(Stream stream)
+    {
+        Span<byte> head = stackalloc byte[3];
+        var read = stream.ReadAtLeast(head, 3, throwOnEndOfStream: false);
+        stream.Position = 0;
+        return read == 3 && head.SequenceEqual("\uFEFF"u8);
+    }
+
+    private static QcDocument? Parse(string json, List<string> findings)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object
+                || !root.TryGetProperty("text", out var text) || text.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            var labels = new List<string>();
+            if (root.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String)
+            {
+                labels.Add(label.GetString()!);
+            }
+
+            if (root.TryGetProperty("labels", out var many) && many.ValueKind == JsonValueKind.Array)
+            {
+                labels.AddRange(many.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String).Select(item => item.GetString()!));
+            }
+
+            return new QcDocument(text.GetString()!, labels, Entities(root)) { ReaderFindings = findings };
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private static List<QcEntity> Entities(JsonElement root)
+    {
+        var entities = new List<QcEntity>();
+        if (!root.TryGetProperty("entities", out var array) || array.ValueKind != JsonValueKind.Array)
+        {
+            return entities;
+        }
+
+        foreach (var item in array.EnumerateArray())
+        {
+            if (item.ValueKind == JsonValueKind.Object
+                && item.TryGetProperty("start", out var start) && start.TryGetInt32(out var from)
+                && item.TryGetProperty("end", out var end) && end.TryGetInt32(out var to))
+            {
+                var type = item.TryGetProperty("label", out var label) && label.ValueKind == JsonValueKind.String ? label.GetString()! : "";
+                entities.Add(new QcEntity(from, to, type));
+            }
+            else
+            {
+                // A span the profile cannot place is out of range by construction: -1 says so without guessing.
+                entities.Add(new QcEntity(-1, -1, ""));
+            }
+        }
+
+        return entities;
+    }
+}

@@ -1,0 +1,79 @@
+using System.Text;
+using System.Text.Json;
+using Partages.ModelKit;
+
+namespace Partages.NodeAgent.Tests.Cli;
+
+/// <summary><c>qc</c> through the agent's real command line: a fictional hospital's AMR reports and a file with every kind of problem.</summary>
+public sealed class QcCommandTests : TestDirectoryPerTest
+{
+    private TestDirectory _assetsDirectory = null!;
+    private DemoAssetSet _assets = null!;
+
+    [OneTimeSetUp]
+    public async Task BuildAssets()
+    {
+        _assetsDirectory = new TestDirectory();
+        _assets = await DemoAssets.EnsureBuiltAsync(_assetsDirectory.Path, null, CancellationToken.None);
+    }
+
+    [OneTimeTearDown]
+    public void RemoveAssets() => _assetsDirectory.Dispose();
+
+    [Test]
+    public async Task Qc_DemoHospitalReports_CountsEveryReportAndItsLabel_ExitCode0()
+    {
+        var hospital = _assets.Hospitals[0];
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", hospital.AmrPath, "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        using var report = JsonDocument.Parse(output);
+        var root = report.RootElement;
+        root.GetProperty("documents").GetInt64().Should().Be(hospital.AmrCount);
+        root.GetProperty("labels").EnumerateObject().Sum(label => label.Value.GetInt64()).Should().Be(hospital.AmrCount);
+        root.GetProperty("characters").EnumerateArray().Sum(bin => bin.GetInt64()).Should().Be(hospital.AmrCount);
+    }
+
+    [Test]
+    public async Task Qc_FileWithEveryKindOfProblem_EachCountedAndNoReportTextPrinted()
+    {
+        var path = Scratch.Combine("broken.jsonl");
+        var lines = new List<byte[]>
+        {
+            Bytes("\uFEFF"u8.ToArray(), """{"id": "1", "text": "Culture positive à E. coli.\r\nBLSE.", "label": "BLSE"}"""u8.ToArray()),
+            """{"id": "2", "text": "Culture positive à E. coli.\r\nBLSE.", "label": "BLSE"}"""u8.ToArray(),
+            """{"id": "3", "text": "", "label": "SENSIBLE"}"""u8.ToArray(),
+            """{"id": "4", "text": "pas du JSON"""u8.ToArray(),
+            Bytes("""{"id": "5", "text": "Germe """u8.ToArray(), [0xC3, 0x28], """ isolé", "label": "BLSE"}"""u8.ToArray()),
+            """{"id": "6", "text": "EGFR muté", "entities": [{"start": 0, "end": 4, "label": "GENE"}, {"start": 2, "end": 40, "label": "GENE"}]}"""u8.ToArray(),
+        };
+        await File.WriteAllBytesAsync(path, lines.SelectMany(line => line.Concat("\n"u8.ToArray())).ToArray());
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        output.Should().Contain("6 report(s)");
+        output.Should().MatchRegex("(?m)^  crlf_line_breaks +2$", "the report and its duplicate both break lines with CRLF");
+        foreach (var finding in new[] { "byte_order_mark", "exact_duplicate", "empty", "malformed_line", "invalid_utf8", "entity_out_of_range", "overlapping_entities" })
+        {
+            output.Should().MatchRegex($"(?m)^  {finding} +1$", $"one report has {finding}");
+        }
+
+        output.Should().NotContain("coli").And.NotContain("EGFR muté", "qc prints counts, never a report's text");
+    }
+
+    [Test]
+    public async Task Qc_CsvDataset_RefusedWithTheFormatsItReads_ExitCode2()
+    {
+        var path = Scratch.Combine("reports.csv");
+        await File.WriteAllTextAsync(path, "id,text,label\n1,a,b\n", Encoding.UTF8);
+
+        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path]);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("qc reads jsonl datasets").And.Contain("csv");
+    }
+
+    private static byte[] Bytes(params ReadOnlySpan<byte[]> parts) => parts.ToArray().SelectMany(part => part).ToArray();
+}
