@@ -21,9 +21,10 @@ public static class DatasetQc
 
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    /// <summary>The profile of a JSONL dataset.</summary>
+    /// <summary>The profile of a JSONL dataset, and the agreement between the annotators whose label fields are named.</summary>
+    /// <param name="annotatorFields">Two or more fields each holding one annotator's label; none for no agreement.</param>
     /// <exception cref="NotSupportedException">The dataset is not JSONL (the message says which formats are).</exception>
-    public static DatasetProfile Profile(DatasetDefinition dataset, CancellationToken cancellationToken)
+    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         if (!DatasetFile.Is(dataset, DatasetFormats.Jsonl))
@@ -36,6 +37,7 @@ public static class DatasetQc
         var startsWithBom = StartsWithBom(stream);
         var reader = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes);
         var profile = new DatasetProfile();
+        var agreement = annotatorFields.Count == 0 ? null : new AgreementProfile(annotatorFields);
         var first = true;
         while (reader.ReadLine(out var line, out var tooLong))
         {
@@ -63,17 +65,18 @@ public static class DatasetQc
                 findings.Add(QcFindings.InvalidUtf8);
             }
 
-            var document = Parse(Lenient.GetString(line), findings);
+            var document = Parse(Lenient.GetString(line), findings, annotatorFields);
             if (document is null)
             {
                 profile.AddUnreadable(MalformedLine);
                 continue;
             }
 
-            profile.Add(document);
+            profile.Add(document.Value.Document);
+            agreement?.Add(document.Value.ByAnnotator);
         }
 
-        return profile;
+        return new DatasetQcResult(profile, agreement?.Compute());
     }
 
     private static bool StartsWithBom(Stream stream)
@@ -84,7 +87,7 @@ public static class DatasetQc
         return read == 3 && head.SequenceEqual("\uFEFF"u8);
     }
 
-    private static QcDocument? Parse(string json, List<string> findings)
+    private static (QcDocument Document, string?[] ByAnnotator)? Parse(string json, List<string> findings, IReadOnlyList<string> annotatorFields)
     {
         try
         {
@@ -107,7 +110,10 @@ public static class DatasetQc
                 labels.AddRange(many.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String).Select(item => item.GetString()!));
             }
 
-            return new QcDocument(text.GetString()!, labels, Entities(root)) { ReaderFindings = findings };
+            var byAnnotator = annotatorFields
+                .Select(field => root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null)
+                .ToArray();
+            return (new QcDocument(text.GetString()!, labels, Entities(root)) { ReaderFindings = findings }, byAnnotator);
         }
         catch (JsonException)
         {
@@ -142,3 +148,6 @@ public static class DatasetQc
         return entities;
     }
 }
+
+/// <summary>What <c>qc</c> found: the dataset's profile, and the annotators' agreement when asked for.</summary>
+public sealed record DatasetQcResult(DatasetProfile Profile, AgreementSummary? Agreement);

@@ -26,15 +26,35 @@ internal static class QcCommand
         var config = new Option<FileInfo?>("--config", "-c") { Description = "The node's configuration, to profile one of its datasets by name." };
         var format = new Option<string?>("--format") { Description = "Format of a dataset given by path; default: from the extension.", HelpName = "jsonl" };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON instead of a table." };
+        var annotators = new Option<string[]>("--annotators")
+        {
+            Description = "Two or more JSONL fields, each one annotator's label of the document: adds their agreement (Krippendorff's alpha; Cohen's kappa for two; Fleiss' kappa for three or more on every document).",
+            HelpName = "FIELD,FIELD[,...]",
+            AllowMultipleArgumentsPerToken = true,
+            CustomParser = result => result.Tokens.SelectMany(token => token.Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray(),
+        };
+        annotators.Validators.Add(result =>
+        {
+            var fields = result.GetValueOrDefault<string[]>() ?? [];
+            if (fields.Length == 1)
+            {
+                result.AddError($"--annotators needs at least two fields to measure agreement; only '{fields[0]}' was given.");
+            }
+            else if (fields.Distinct(StringComparer.Ordinal).Count() != fields.Length)
+            {
+                result.AddError("--annotators names a field twice.");
+            }
+        });
         var command = new Command("qc", "Profiles a local dataset (lengths, labels, encoding and annotation problems, duplicates), offline.")
         {
-            dataset, config, format, json,
+            dataset, config, format, json, annotators,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetRequiredValue(dataset),
             parseResult.GetValue(config),
             parseResult.GetValue(format),
             parseResult.GetValue(json),
+            parseResult.GetValue(annotators) ?? [],
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
             cancellationToken));
@@ -42,7 +62,14 @@ internal static class QcCommand
     }
 
     private static async Task<int> RunAsync(
-        string datasetArgument, FileInfo? config, string? format, bool json, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+        string datasetArgument,
+        FileInfo? config,
+        string? format,
+        bool json,
+        string[] annotators,
+        TextWriter output,
+        TextWriter error,
+        CancellationToken cancellationToken)
     {
         var dataset = await LocalDataset.ResolveAsync(datasetArgument, config, format, Path.GetFileNameWithoutExtension(datasetArgument), error)
             .ConfigureAwait(false);
@@ -51,10 +78,10 @@ internal static class QcCommand
             return ExitCodes.InvalidConfiguration;
         }
 
-        DatasetProfile profile;
+        DatasetQcResult qc;
         try
         {
-            profile = DatasetQc.Profile(dataset, cancellationToken);
+            qc = DatasetQc.Profile(dataset, annotators, cancellationToken);
         }
         catch (Exception ex) when (ex is NotSupportedException or IOException or UnauthorizedAccessException)
         {
@@ -62,58 +89,7 @@ internal static class QcCommand
             return ExitCodes.InvalidConfiguration;
         }
 
-        await output.WriteAsync(json ? ToJson(dataset.Name, profile) : ToTable(dataset.Path, profile)).ConfigureAwait(false);
+        await output.WriteAsync(json ? QcReportFormats.ToJson(dataset.Name, qc) : QcReportFormats.ToTable(dataset.Path, qc)).ConfigureAwait(false);
         return ExitCodes.Ok;
-    }
-
-    internal static string ToJson(string name, DatasetProfile profile) => JsonSerializer.Serialize(
-        new
-        {
-            dataset = name,
-            documents = profile.Documents,
-            length_bins_lower_edges = LengthHistogram.LowerEdges,
-            characters = profile.Characters.Counts,
-            words = profile.Words.Counts,
-            labels = profile.Labels,
-            entity_types = profile.EntityTypes,
-            findings = profile.Findings,
-        },
-        new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine;
-
-    internal static string ToTable(string path, DatasetProfile profile)
-    {
-        var text = new System.Text.StringBuilder();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Dataset {TerminalText.Escape(path)}: {profile.Documents} report(s)");
-        AppendHistogram(text, "Length in characters", profile.Characters);
-        AppendHistogram(text, "Length in words", profile.Words);
-        AppendCounts(text, "Labels (documents)", profile.Labels);
-        AppendCounts(text, "Entity types (entities)", profile.EntityTypes);
-        AppendCounts(text, "Findings (reports; a report counts under each of its problems)", profile.Findings);
-        return text.ToString();
-    }
-
-    private static void AppendHistogram(System.Text.StringBuilder text, string title, LengthHistogram histogram)
-    {
-        text.AppendLine(CultureInfo.InvariantCulture, $"{title}:");
-        for (var bin = 0; bin < LengthHistogram.Bins; bin++)
-        {
-            if (histogram.Counts[bin] == 0)
-            {
-                continue;
-            }
-
-            var upper = bin == LengthHistogram.Bins - 1 ? "" : (bin == 0 ? "0" : ((LengthHistogram.LowerEdges[bin] * 2) - 1).ToString(CultureInfo.InvariantCulture));
-            var range = bin == 0 ? "0" : $"{LengthHistogram.LowerEdges[bin]}–{upper}";
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {range,-15} {histogram.Counts[bin],10}");
-        }
-    }
-
-    private static void AppendCounts(System.Text.StringBuilder text, string title, IReadOnlyDictionary<string, long> counts)
-    {
-        text.AppendLine(CultureInfo.InvariantCulture, $"{title}:{(counts.Count == 0 ? " none" : "")}");
-        foreach (var (key, count) in counts)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {TerminalText.Escape(key),-40} {count,10}");
-        }
     }
 }

@@ -75,5 +75,35 @@ public sealed class QcCommandTests : TestDirectoryPerTest
         error.Should().Contain("qc reads jsonl datasets").And.Contain("csv");
     }
 
+    [Test]
+    public async Task Qc_TwoAnnotatorFields_PrintsAlphaAndCohenKappa()
+    {
+        // The twelve documents of AgreementTests: Cohen's kappa 0.5 (scikit-learn), plus one document labelled once.
+        string[] first = ["A", "A", "B", "B", "C", "C", "A", "B", "C", "C", "A", "B"];
+        string[] second = ["A", "B", "B", "B", "C", "A", "A", "B", "C", "B", "A", "C"];
+        var path = Scratch.Combine("double.jsonl");
+        var lines = first.Select((label, i) => $$"""{"id": "{{i}}", "text": "rapport {{i}}", "label": "{{label}}", "label_b": "{{second[i]}}"}""")
+            .Append("""{"id": "x", "text": "rapport x", "label": "A"}""");
+        await File.WriteAllLinesAsync(path, lines);
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path, "--annotators", "label,label_b", "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        var agreement = JsonDocument.Parse(output).RootElement.GetProperty("agreement");
+        agreement.GetProperty("documents_with_two_labels").GetInt64().Should().Be(12);
+        agreement.GetProperty("cohen_kappa").GetProperty("value").GetDouble().Should().BeApproximately(0.5, 1e-12);
+        agreement.GetProperty("krippendorff_alpha").GetProperty("value").GetDouble().Should().BeInRange(0.4, 0.6);
+        agreement.GetProperty("fleiss_kappa").ValueKind.Should().Be(JsonValueKind.Null, "two annotators: Cohen's, not Fleiss'");
+    }
+
+    [Test]
+    public async Task Qc_OneAnnotatorField_RefusedBeforeReading_ExitCode2()
+    {
+        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", "nowhere.jsonl", "--annotators", "label"]);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("at least two fields").And.Contain("'label'");
+    }
+
     private static byte[] Bytes(params ReadOnlySpan<byte[]> parts) => parts.ToArray().SelectMany(part => part).ToArray();
 }

@@ -156,6 +156,24 @@ public sealed class AgreementTests
         SpecialFunctions.Erfc(-x).Should().BeApproximately(2 - expected, 1e-12);
     }
 
+    [Test]
+    public void Compute_ThreeAnnotatorsOnEveryDocument_FleissKappaAsStatsmodelsAndNoCohen()
+    {
+        string[][] data = [["a", "a", "a"], ["a", "b", "a"], ["b", "b", "c"], ["c", "c", "c"], ["a", "c", "b"], ["b", "b", "b"]];
+        var profile = new Partages.Evaluation.Quality.AgreementProfile(["x", "y", "z"]);
+        foreach (var labels in data)
+        {
+            profile.Add(labels);
+        }
+
+        var summary = profile.Compute();
+
+        summary.FleissKappa!.Value.Should().BeApproximately(0.4112149532710279, 1e-12);
+        summary.CohenKappa.Should().BeNull();
+        summary.Alpha.Should().NotBeNull();
+        summary.DocumentsWithTwoLabels.Should().Be(6);
+    }
+
     private static RaterPairTable PairTable(int[] first, int[] second)
     {
         var table = new RaterPairTable(categories: 3);
