@@ -21,16 +21,23 @@ public static class DatasetQc
 
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    /// <summary>The profile of a JSONL dataset, and the agreement between the annotators whose label fields are named.</summary>
-    /// <param name="annotatorFields">Two or more fields each holding one annotator's label; none for no agreement.</param>
-    /// <exception cref="NotSupportedException">The dataset is not JSONL (the message says which formats are).</exception>
+    /// <summary>The profile of a dataset, and the agreement between the annotators whose label fields are named.</summary>
+    /// <param name="annotatorFields">Two or more fields (JSONL) or columns (CSV) each holding one annotator's label; none for no agreement.</param>
+    /// <exception cref="NotSupportedException">Agreement asked of a brat folder (one annotator's .ann per text).</exception>
     public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(dataset);
-        if (!DatasetFile.Is(dataset, DatasetFormats.Jsonl))
+        ArgumentNullException.ThrowIfNull(annotatorFields);
+        if (DatasetFile.Is(dataset, DatasetFormats.Brat))
         {
-            throw new NotSupportedException(
-                $"qc reads {DatasetFormats.Jsonl} datasets; '{dataset.Name}' is {dataset.Format} (brat and csv are not profiled yet).");
+            return annotatorFields.Count == 0
+                ? new DatasetQcResult(BratQc.Profile(DatasetFile.BratFolder(dataset), cancellationToken), null)
+                : throw new NotSupportedException("agreement needs two annotators' labels per document; a brat folder holds one .ann per text (entity agreement between two brat folders is not built yet).");
+        }
+
+        if (DatasetFile.Is(dataset, DatasetFormats.Csv))
+        {
+            return CsvQc.Profile(dataset, annotatorFields, cancellationToken);
         }
 
         using var stream = DatasetFile.OpenRead(dataset);

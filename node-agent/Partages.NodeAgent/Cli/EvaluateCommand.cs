@@ -31,22 +31,7 @@ internal static class EvaluateCommand
             Required = true,
             HelpName = "SPEC.yaml",
         };
-        var dataset = new Option<string>("--dataset")
-        {
-            Description = "A dataset name of node.yaml (with --config), or the path of a dataset file (jsonl, csv) or brat folder.",
-            Required = true,
-            HelpName = "NAME_OR_PATH",
-        };
-        var config = new Option<FileInfo?>("--config", "-c")
-        {
-            Description = "The node's configuration, to evaluate one of its datasets by name. Nothing else of it is used.",
-        };
-        var format = new Option<string?>("--format")
-        {
-            Description = "Format of a dataset given by path; default: from the extension (.jsonl, .csv) or brat for a folder.",
-            HelpName = "jsonl|csv|brat",
-        };
-        format.AcceptOnlyFromAmong([.. DatasetFormats.All]);
+        var (dataset, config, format) = LocalDataset.Options("to evaluate one of its datasets by name");
         var predictionsOut = new Option<FileInfo?>("--predictions-out")
         {
             Description = "Also write one JSON line per document (id, gold, pred, scores) to this local file. Never sent anywhere.",

@@ -1,8 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
-using Partages.Contracts;
-using Partages.Evaluation.Quality;
 using Partages.NodeAgent.Engine.Quality;
 
 namespace Partages.NodeAgent.Cli;
@@ -11,20 +7,13 @@ namespace Partages.NodeAgent.Cli;
 /// <c>qc --dataset NAME_OR_PATH [--config node.yaml] [--format jsonl] [--json]</c>: the hospital's own quality
 /// report of a dataset, offline, in full detail (docs/data-quality.md): how many reports, how long, which labels
 /// and entity types, what is broken, by kind. Counts only, never a report's text, so the output can be pasted into
-/// a ticket. Exit codes: 0 report printed; 2 bad command line, unknown dataset, or a format qc cannot read.
+/// a ticket. Exit codes: 0 report printed; 2 bad command line, unknown dataset, or a CSV without the columns asked for, agreement asked of a brat folder.
 /// </summary>
 internal static class QcCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<string>("--dataset")
-        {
-            Description = "A dataset name of node.yaml (with --config), or the path of a dataset file.",
-            Required = true,
-            HelpName = "NAME_OR_PATH",
-        };
-        var config = new Option<FileInfo?>("--config", "-c") { Description = "The node's configuration, to profile one of its datasets by name." };
-        var format = new Option<string?>("--format") { Description = "Format of a dataset given by path; default: from the extension.", HelpName = "jsonl" };
+        var (dataset, config, format) = LocalDataset.Options("to profile one of its datasets by name");
         var json = new Option<bool>("--json") { Description = "Print the report as JSON instead of a table." };
         var annotators = new Option<string[]>("--annotators")
         {
@@ -83,7 +72,7 @@ internal static class QcCommand
         {
             qc = DatasetQc.Profile(dataset, annotators, cancellationToken);
         }
-        catch (Exception ex) when (ex is NotSupportedException or IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is NotSupportedException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"Cannot profile {dataset.Path}: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.InvalidConfiguration;

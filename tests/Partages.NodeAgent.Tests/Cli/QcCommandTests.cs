@@ -64,15 +64,56 @@ public sealed class QcCommandTests : TestDirectoryPerTest
     }
 
     [Test]
-    public async Task Qc_CsvDataset_RefusedWithTheFormatsItReads_ExitCode2()
+    public async Task Qc_CsvDataset_RecordsAndAnnotatorColumnsCountedAndAMalformedRecordCounted()
+    {
+        var path = Scratch.Combine("reports.csv");
+        await File.WriteAllTextAsync(path, "id,text,label,label_b\n1,\"Culture, positive\",BLSE,BLSE\n2,Culture négative,SENSIBLE,BLSE\n3,\"ouvert,BLSE\n", Encoding.UTF8);
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path, "--annotators", "label,label_b", "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        var root = JsonDocument.Parse(output).RootElement;
+        root.GetProperty("documents").GetInt64().Should().Be(3);
+        root.GetProperty("findings").GetProperty("malformed_record").GetInt64().Should().Be(1, "a quote left open runs to the end of the file");
+        root.GetProperty("labels").GetProperty("BLSE").GetInt64().Should().Be(1);
+        root.GetProperty("agreement").GetProperty("documents_with_two_labels").GetInt64().Should().Be(2);
+    }
+
+    [Test]
+    public async Task Qc_CsvWithoutTheAnnotatorColumn_NamesItAndTheColumnsItHas_ExitCode2()
     {
         var path = Scratch.Combine("reports.csv");
         await File.WriteAllTextAsync(path, "id,text,label\n1,a,b\n", Encoding.UTF8);
 
-        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path]);
+        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", path, "--annotators", "label,label_b"]);
 
         code.Should().Be(ExitCodes.InvalidConfiguration);
-        error.Should().Contain("qc reads jsonl datasets").And.Contain("csv");
+        error.Should().Contain("no column 'label_b'").And.Contain("it has: id, text, label");
+    }
+
+    [Test]
+    public async Task Qc_BratFolder_TextsAnnotationsAndTheirProblemsCounted()
+    {
+        var folder = Scratch.Combine("brat");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, "a.txt"), "EGFR muté, ALK réarrangé.");
+        await File.WriteAllTextAsync(Path.Combine(folder, "a.ann"), "T1\tGENE 0 4\tEGFR\nT2\tGENE 11 14;15 25\tALK réarrangé\n");
+        await File.WriteAllTextAsync(Path.Combine(folder, "b.txt"), "Pas d'annotation.");
+        await File.WriteAllTextAsync(Path.Combine(folder, "c.txt"), "KRAS sauvage.");
+        await File.WriteAllTextAsync(Path.Combine(folder, "c.ann"), "T1\tGENE zero 4\tKRAS\n");
+        await File.WriteAllTextAsync(Path.Combine(folder, "d.ann"), "T1\tGENE 0 4\tBRAF\n");
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", folder, "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        var root = JsonDocument.Parse(output).RootElement;
+        root.GetProperty("documents").GetInt64().Should().Be(4);
+        root.GetProperty("entity_types").GetProperty("GENE").GetInt64().Should().Be(2);
+        var findings = root.GetProperty("findings");
+        findings.GetProperty("discontinuous_entity").GetInt64().Should().Be(1);
+        findings.GetProperty("missing_annotations").GetInt64().Should().Be(1);
+        findings.GetProperty("malformed_annotation").GetInt64().Should().Be(1);
+        findings.GetProperty("orphan_annotations").GetInt64().Should().Be(1);
     }
 
     [Test]
