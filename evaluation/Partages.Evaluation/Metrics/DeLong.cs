@@ -10,7 +10,8 @@ public sealed record AurocEstimate(double Auroc, double Variance, ConfidenceInte
 /// DeLong, DeLong &amp; Clarke-Pearson (1988): the variance of the Mann–Whitney AUROC from its structural
 /// components. Each positive's component is the share of negatives it beats (ties 1/2), each negative's the
 /// share of positives that beat it; every document of a bin shares the same component, so the sums over
-/// documents become sums over bins weighted by counts. Exact for grid-valued scores.
+/// documents become sums over bins weighted by counts. Exact for the scores as binned (docs/metrics.md: the error
+/// against DeLong on raw scores).
 /// </summary>
 public static class DeLong
 {
@@ -36,7 +37,7 @@ public static class DeLong
         var unit = 2.0 * m * n;
         double s10 = 0, s01 = 0;
         long negativesBelow = 0, positivesAbove = histogram.PositiveCount;
-        for (var bin = 0; bin < ScoreGrid.Bins; bin++)
+        for (var bin = 0; bin < histogram.Grid.Bins; bin++)
         {
             long pos = histogram.Positives[bin], neg = histogram.Negatives[bin];
             positivesAbove -= pos;

@@ -10,15 +10,20 @@ public sealed class OneVsRestHistograms
     private readonly ScoreHistogram[] _histograms;
     private readonly Dictionary<string, int> _index;
 
-    public OneVsRestHistograms(IReadOnlyList<string> labels)
+    /// <param name="grid">The grid every class is counted on; null for <see cref="HistogramGrid.Exact"/>, the grid of exact releases.</param>
+    public OneVsRestHistograms(IReadOnlyList<string> labels, HistogramGrid? grid = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         Labels = [.. labels];
+        Grid = grid ?? HistogramGrid.Exact;
         _index = LabelIndex.Build(Labels);
-        _histograms = [.. Labels.Select(_ => new ScoreHistogram())];
+        _histograms = [.. Labels.Select(_ => new ScoreHistogram(Grid))];
     }
 
     public IReadOnlyList<string> Labels { get; }
+
+    /// <summary>The grid every class's histogram is on.</summary>
+    public HistogramGrid Grid { get; }
 
     /// <summary>The histogram of the class at <paramref name="classIndex"/> (positives: its documents).</summary>
     public ScoreHistogram this[int classIndex] => _histograms[classIndex];
@@ -43,7 +48,7 @@ public sealed class OneVsRestHistograms
         Span<int> bins = Labels.Count <= 256 ? stackalloc int[Labels.Count] : new int[Labels.Count];
         for (var c = 0; c < bins.Length; c++)
         {
-            bins[c] = ScoreGrid.BinOf(probabilities[c]);
+            bins[c] = Grid.BinOf(probabilities[c]);
         }
 
         for (var c = 0; c < bins.Length; c++)
@@ -52,14 +57,25 @@ public sealed class OneVsRestHistograms
         }
     }
 
-    /// <summary>Pools several sites' histograms, matching classes by label name so sites may list labels in any order.</summary>
-    /// <exception cref="InvalidDataException">A site's labels differ from <paramref name="labels"/>.</exception>
+    /// <summary>
+    /// Pools several sites' histograms, matching classes by label name so sites may list labels in any order. The pool
+    /// is on the sites' grid (<see cref="HistogramGrid.Exact"/> when there is no site).
+    /// </summary>
+    /// <exception cref="InvalidDataException">A site's labels differ from <paramref name="labels"/>, or sites are on different grids.</exception>
     public static OneVsRestHistograms Merge(IReadOnlyList<string> labels, IEnumerable<OneVsRestHistograms> sites)
     {
         ArgumentNullException.ThrowIfNull(sites);
-        var pooled = new OneVsRestHistograms(labels);
+        var all = sites.ToList();
+        var grids = all.Select(s => s.Grid).Distinct().ToList();
+        if (grids.Count > 1)
+        {
+            throw new InvalidDataException(
+                $"Sites released score histograms on different grids ({string.Join(", ", grids.Select(g => g.Name))}); their bins do not line up, so they are not pooled.");
+        }
+
+        var pooled = new OneVsRestHistograms(labels, grids.Count == 1 ? grids[0] : null);
         var perClass = pooled.Labels.Select(_ => new List<ScoreHistogram>()).ToArray();
-        foreach (var site in sites)
+        foreach (var site in all)
         {
             var map = site.Labels.Select(pooled.IndexOf).ToArray();
             if (site.Labels.Count != pooled.Labels.Count || map.Any(i => i < 0))
@@ -76,7 +92,7 @@ public sealed class OneVsRestHistograms
 
         for (var c = 0; c < perClass.Length; c++)
         {
-            pooled._histograms[c] = ScoreHistogram.Merge(perClass[c]);
+            pooled._histograms[c] = ScoreHistogram.Merge(pooled.Grid, perClass[c]);
         }
 
         return pooled;

@@ -14,17 +14,11 @@ public sealed record RocSummary(long Positives, long Negatives, double? Auroc, d
 
 /// <summary>
 /// AUROC, average precision and the ROC curve, computed from a <see cref="ScoreHistogram"/> alone. Documents
-/// in the same bin are tied. For scores on the grid this is exactly what scikit-learn computes on the raw scores;
-/// for other scores it is exactly that for the scores as the nodes rounded them.
+/// in the same bin are tied: this is exactly what scikit-learn computes on the scores as binned, and within
+/// <see cref="AurocTieBound"/> of what it computes on the raw scores (docs/metrics.md gives the measured error).
 /// </summary>
 public static class RocFromHistograms
 {
-    /// <summary>
-    /// The threshold of the curve's first point (0, 0): one step above every grid score. scikit-learn writes
-    /// +∞ there, which JSON cannot carry.
-    /// </summary>
-    public const double AboveEveryScore = (double)ScoreGrid.Bins / ScoreGrid.Steps;
-
     public static RocSummary Compute(ScoreHistogram histogram)
     {
         ArgumentNullException.ThrowIfNull(histogram);
@@ -50,6 +44,30 @@ public static class RocFromHistograms
     }
 
     /// <summary>
+    /// How far <see cref="Auroc"/> can be from the AUROC of the raw scores, whatever they were: only a positive and a
+    /// negative in the same bin can be ordered differently from how the histogram counts them (½), and such a pair
+    /// moves the raw AUROC by at most ½ / (P · N). So <c>|grid − raw| ≤ Σₖ pos[k] · neg[k] / (2 · P · N)</c>, a
+    /// guaranteed bound computed from the released counts alone. <c>null</c> when AUROC is.
+    /// </summary>
+    public static double? AurocTieBound(ScoreHistogram histogram)
+    {
+        ArgumentNullException.ThrowIfNull(histogram);
+        long p = histogram.PositiveCount, n = histogram.NegativeCount;
+        if (p == 0 || n == 0)
+        {
+            return null;
+        }
+
+        Int128 tiedPairs = 0;
+        for (var bin = 0; bin < histogram.Grid.Bins; bin++)
+        {
+            tiedPairs += (Int128)histogram.Positives[bin] * histogram.Negatives[bin];
+        }
+
+        return (double)tiedPairs / (2.0 * p * n);
+    }
+
+    /// <summary>
     /// Average precision, step-wise as scikit-learn's <c>average_precision_score</c>: thresholds at every
     /// occupied bin from the top, <c>AP = Σ (Rₖ − Rₖ₋₁) · Pₖ</c> with no interpolation. Recall only moves at bins
     /// holding positives, so <c>AP = Σₖ (pos[k] / P) · TP(≥k) / (TP(≥k) + FP(≥k))</c>. <c>null</c> when P = 0
@@ -65,7 +83,7 @@ public static class RocFromHistograms
 
         long truePositives = 0, falsePositives = 0;
         double sum = 0;
-        for (var bin = ScoreGrid.Bins - 1; bin >= 0; bin--)
+        for (var bin = histogram.Grid.Bins - 1; bin >= 0; bin--)
         {
             truePositives += histogram.Positives[bin];
             falsePositives += histogram.Negatives[bin];
@@ -91,9 +109,9 @@ public static class RocFromHistograms
             return [];
         }
 
-        var points = new List<RocPoint> { new(AboveEveryScore, 0, 0) };
+        var points = new List<RocPoint> { new(histogram.Grid.AboveEveryScore, 0, 0) };
         long truePositives = 0, falsePositives = 0;
-        for (var bin = ScoreGrid.Bins - 1; bin >= 0; bin--)
+        for (var bin = histogram.Grid.Bins - 1; bin >= 0; bin--)
         {
             if (histogram.Positives[bin] == 0 && histogram.Negatives[bin] == 0)
             {
@@ -102,7 +120,7 @@ public static class RocFromHistograms
 
             truePositives += histogram.Positives[bin];
             falsePositives += histogram.Negatives[bin];
-            points.Add(new RocPoint(ScoreGrid.ValueOf(bin), (double)falsePositives / n, (double)truePositives / p));
+            points.Add(new RocPoint(histogram.Grid.ValueOf(bin), (double)falsePositives / n, (double)truePositives / p));
         }
 
         return points;
@@ -113,7 +131,7 @@ public static class RocFromHistograms
     {
         Int128 twiceU = 0;
         long negativesBelow = 0;
-        for (var bin = 0; bin < ScoreGrid.Bins; bin++)
+        for (var bin = 0; bin < histogram.Grid.Bins; bin++)
         {
             twiceU += (Int128)histogram.Positives[bin] * (2 * (Int128)negativesBelow + histogram.Negatives[bin]);
             negativesBelow += histogram.Negatives[bin];

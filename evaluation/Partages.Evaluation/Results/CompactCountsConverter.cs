@@ -6,8 +6,8 @@ using System.Text.Json.Serialization;
 namespace Partages.Evaluation.Results;
 
 /// <summary>
-/// Writes a count vector on one line, <c>[0,3,1]</c>, even in indented output: a histogram has 1001 entries per
-/// side, and one line per entry would make a four-class payload some 100 kB instead of about 10. The bytes are a
+/// Writes a count vector on one line, <c>[0,3,1]</c>, even in indented output: a histogram has 2030 entries per
+/// side (the logit grid), and one line per entry would make a four-class payload some 200 kB instead of about 35. The bytes are a
 /// pure function of the values, so released payloads stay byte-for-byte reproducible. Reads any JSON array of integers.
 /// </summary>
 public sealed class CompactCountsConverter : JsonConverter<long[]>

@@ -45,7 +45,7 @@ internal static class RankingSections
             auprc[label] = RocFromHistograms.AveragePrecision(histogram);
         }
 
-        return new Ranking(new ScoreHistogramsSection(ScoreGrid.Steps, perClass), auroc, auprc);
+        return new Ranking(ScoreHistogramsSection.On(histograms.Grid, perClass), auroc, auprc);
     }
 
     public static CalibrationSection Calibration(CalibrationStatistics calibration)
@@ -65,12 +65,17 @@ internal static class RankingSections
             calibration.BrierScore);
     }
 
-    /// <exception cref="InvalidDataException">Not the shared grid, other classes than <paramref name="labels"/>, or a malformed vector.</exception>
+    /// <exception cref="InvalidDataException">Not a grid this version reads, other classes than <paramref name="labels"/>, or a malformed vector.</exception>
     public static OneVsRestHistograms ToHistograms(IReadOnlyList<string> labels, ScoreHistogramsSection section)
     {
-        if (section.GridSteps != ScoreGrid.Steps)
+        var grid = HistogramGrid.ByName(section.Grid)
+            ?? throw new InvalidDataException(
+                $"score_histograms are on the grid '{section.Grid}', which exact histograms are never on; known: {HistogramGrid.LogitName}, {HistogramGrid.LinearName}.");
+        var expectedSteps = ScoreHistogramsSection.StepsOf(grid);
+        if (section.GridSteps != expectedSteps)
         {
-            throw new InvalidDataException($"score_histograms are on a grid of {section.GridSteps} steps; the shared grid has {ScoreGrid.Steps}.");
+            throw new InvalidDataException(
+                $"score_histograms on the '{grid.Name}' grid give grid_steps {section.GridSteps}; that grid has {expectedSteps}.");
         }
 
         if (section.PerClass is null || section.PerClass.Count != labels.Count || labels.Any(l => !section.PerClass.ContainsKey(l)))
@@ -79,7 +84,7 @@ internal static class RankingSections
             throw new InvalidDataException($"score_histograms cover the classes [{released}], not the labels [{string.Join(", ", labels)}].");
         }
 
-        var histograms = new OneVsRestHistograms(labels);
+        var histograms = new OneVsRestHistograms(labels, grid);
         for (var c = 0; c < labels.Count; c++)
         {
             var entry = section.PerClass[labels[c]];
@@ -88,8 +93,8 @@ internal static class RankingSections
                 throw new InvalidDataException($"score_histograms of class '{labels[c]}' lack positives or negatives.");
             }
 
-            var released = ScoreHistogram.FromCounts(entry.Positives, entry.Negatives);
-            for (var bin = 0; bin < ScoreGrid.Bins; bin++)
+            var released = ScoreHistogram.FromCounts(grid, entry.Positives, entry.Negatives);
+            for (var bin = 0; bin < grid.Bins; bin++)
             {
                 histograms[c].AddToBin(bin, isPositive: true, released.Positives[bin]);
                 histograms[c].AddToBin(bin, isPositive: false, released.Negatives[bin]);

@@ -3,27 +3,43 @@ using System.Text.Json.Serialization;
 namespace Partages.Evaluation.Results;
 
 /// <summary>
-/// <c>score_histograms</c>: for each class against the rest, how many positives and negatives got each
-/// <see cref="ScoreGrid"/> score. The sufficient statistic of AUROC, AUPRC, the ROC curve and DeLong's variance.
-/// Dense arrays of <see cref="ScoreGrid.Bins"/> counts, bin k being the score k / <see cref="GridSteps"/>: plain
-/// arrays so a release rule can merge a bin into its neighbour by moving a count, and a reader can draw a curve
-/// without decoding anything. Written on one line each (<see cref="CompactCountsConverter"/>) to keep payloads small.
+/// <c>score_histograms</c>: for each class against the rest, how many positives and negatives got a score in each
+/// bin of the grid named by <see cref="Grid"/>. The sufficient statistic of AUROC, AUPRC, the ROC curve and DeLong's
+/// variance. Dense arrays of counts, one per bin: plain arrays so a release rule can merge a bin into its neighbour by
+/// moving a count, and a reader can draw a curve without decoding anything. Written on one line each
+/// (<see cref="CompactCountsConverter"/>) to keep payloads small.
 /// </summary>
-/// <param name="GridSteps">The grid the counts are on; a reader refuses any other than <see cref="ScoreGrid.Steps"/>.</param>
+/// <param name="GridSteps">
+/// <see cref="FineGrid"/>: 1000 (bin k is the score k / 1000); <see cref="LogitGrid"/> and <see cref="DpGrid"/>: the
+/// number of bins. A reader refuses a section whose count does not match its grid's.
+/// </param>
 /// <param name="PerClass">One entry per label, in the confusion matrix's label order.</param>
 public sealed record ScoreHistogramsSection(int GridSteps, IReadOnlyDictionary<string, ClassScoreHistogram> PerClass)
 {
-    /// <summary>The fine grid of exact releases (bin k = k / 1000).</summary>
-    public const string FineGrid = "fine";
+    /// <summary>The 0.001 grid of exact releases before <see cref="LogitGrid"/> (bin k = k / 1000), still read and pooled with its own kind.</summary>
+    public const string FineGrid = HistogramGrid.LinearName;
+
+    /// <summary>The logit grid of exact releases (<see cref="HistogramGrid.Logit"/>).</summary>
+    public const string LogitGrid = HistogramGrid.LogitName;
 
     /// <summary>The coarse grid of releases under differential privacy (<see cref="Privacy.DpScoreGrid"/>), noisy counts.</summary>
     public const string DpGrid = "dp_logit";
 
-    /// <summary>Which grid the counts are on: <see cref="FineGrid"/> (absent in older documents) or <see cref="DpGrid"/>.</summary>
+    /// <summary>Which grid the counts are on: <see cref="LogitGrid"/>, <see cref="FineGrid"/> (also when absent, in older documents) or <see cref="DpGrid"/>.</summary>
     public string Grid { get; init; } = FineGrid;
+
+    /// <summary>The section of a histogram grid (not the DP grid): its name, and its <see cref="GridSteps"/> as documented there.</summary>
+    public static ScoreHistogramsSection On(HistogramGrid grid, IReadOnlyDictionary<string, ClassScoreHistogram> perClass)
+    {
+        ArgumentNullException.ThrowIfNull(grid);
+        return new ScoreHistogramsSection(StepsOf(grid), perClass) { Grid = grid.Name };
+    }
+
+    /// <summary>The <see cref="GridSteps"/> a section on <paramref name="grid"/> gives.</summary>
+    public static int StepsOf(HistogramGrid grid) => grid == HistogramGrid.Linear ? ScoreGrid.Steps : grid.Bins;
 }
 
-/// <summary>One class's histogram: <see cref="Positives"/>[k] documents of the class and <see cref="Negatives"/>[k] of other classes scored k / 1000.</summary>
+/// <summary>One class's histogram: <see cref="Positives"/>[k] documents of the class and <see cref="Negatives"/>[k] of other classes scored in bin k of the section's grid.</summary>
 public sealed record ClassScoreHistogram(
     [property: JsonConverter(typeof(CompactCountsConverter))] long[] Positives,
     [property: JsonConverter(typeof(CompactCountsConverter))] long[] Negatives);

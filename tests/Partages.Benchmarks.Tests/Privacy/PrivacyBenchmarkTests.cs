@@ -110,12 +110,12 @@ public sealed class PrivacyBenchmarkTests
         var negatives = new long[Partages.Evaluation.Metrics.ScoreGrid.Bins];
         positives[^1] = 3;
         negatives[0] = 4;
-        ReleaseUtility.CoarseAuroc(positives, negatives).Should().Be(1);
+        ReleaseUtility.CoarseAuroc(Partages.Evaluation.Metrics.HistogramGrid.Linear, positives, negatives).Should().Be(1);
 
         negatives[0] = 0;
         negatives[^1] = 4;
-        ReleaseUtility.CoarseAuroc(positives, negatives).Should().Be(0.5);
-        ReleaseUtility.CoarseAuroc(positives, new long[positives.Length]).Should().BeNull();
+        ReleaseUtility.CoarseAuroc(Partages.Evaluation.Metrics.HistogramGrid.Linear, positives, negatives).Should().Be(0.5);
+        ReleaseUtility.CoarseAuroc(Partages.Evaluation.Metrics.HistogramGrid.Linear, positives, new long[positives.Length]).Should().BeNull();
     }
 
     private sealed class NoNoise : ICountNoise

@@ -56,9 +56,10 @@ internal static class RawScores
         return ap;
     }
 
-    public static ScoreHistogram Histogram(IEnumerable<double> positives, IEnumerable<double> negatives)
+    /// <summary>The histogram of raw scores, on the 0.001 grid unless <paramref name="grid"/> says otherwise.</summary>
+    public static ScoreHistogram Histogram(IEnumerable<double> positives, IEnumerable<double> negatives, HistogramGrid? grid = null)
     {
-        var histogram = new ScoreHistogram();
+        var histogram = new ScoreHistogram(grid ?? HistogramGrid.Linear);
         foreach (var x in positives)
         {
             histogram.Add(x, isPositive: true);

@@ -27,10 +27,10 @@ public class RocFromHistogramsTests
         // thresholds [1.8 (max + 1; +inf in newer versions), 0.8, 0.6, 0.4, 0.3, 0.2].
         var curve = RocFromHistograms.Curve(RawScores.Histogram(SmallPositives, SmallNegatives));
 
-        curve.Select(p => p.Threshold).Should().Equal(RocFromHistograms.AboveEveryScore, 0.8, 0.6, 0.4, 0.3, 0.2);
+        curve.Select(p => p.Threshold).Should().Equal(HistogramGrid.Linear.AboveEveryScore, 0.8, 0.6, 0.4, 0.3, 0.2);
         curve.Select(p => p.FalsePositiveRate).Should().Equal(0, 0, 1.0 / 3, 1.0 / 3, 2.0 / 3, 1);
         curve.Select(p => p.TruePositiveRate).Should().Equal(0, 0.25, 0.75, 1, 1, 1);
-        RocFromHistograms.AboveEveryScore.Should().Be(1.001);
+        HistogramGrid.Linear.AboveEveryScore.Should().Be(1.001);
     }
 
     [Test]
@@ -71,7 +71,7 @@ public class RocFromHistogramsTests
                 ? RawScores.GridSample(random, random.Next(2, 150), random.Next(2, 150))
                 : ([.. Enumerable.Range(0, random.Next(2, 150)).Select(_ => Math.Sqrt(random.NextDouble()))],
                    [.. Enumerable.Range(0, random.Next(2, 150)).Select(_ => random.NextDouble())]);
-            var sites = Enumerable.Range(0, random.Next(1, 7)).Select(_ => new ScoreHistogram()).ToArray();
+            var sites = Enumerable.Range(0, random.Next(1, 7)).Select(_ => new ScoreHistogram(HistogramGrid.Linear)).ToArray();
             foreach (var x in positives)
             {
                 sites[random.Next(sites.Length)].Add(x, isPositive: true);
@@ -83,7 +83,7 @@ public class RocFromHistogramsTests
             }
 
             var union = RawScores.Histogram(positives, negatives);
-            var pooled = ScoreHistogram.Merge(sites.OrderBy(_ => random.Next()));
+            var pooled = ScoreHistogram.Merge(HistogramGrid.Linear, sites.OrderBy(_ => random.Next()));
 
             pooled.HasSameCounts(union).Should().BeTrue();
             RocFromHistograms.Auroc(pooled).Should().Be(RocFromHistograms.Auroc(union));
@@ -110,7 +110,7 @@ public class RocFromHistogramsTests
             var area = curve.Zip(curve.Skip(1), (a, b) => (b.FalsePositiveRate - a.FalsePositiveRate) * (a.TruePositiveRate + b.TruePositiveRate) / 2).Sum();
 
             area.Should().BeApproximately(RocFromHistograms.Auroc(histogram)!.Value, 1e-12);
-            curve[0].Should().Be(new RocPoint(RocFromHistograms.AboveEveryScore, 0, 0));
+            curve[0].Should().Be(new RocPoint(HistogramGrid.Linear.AboveEveryScore, 0, 0));
             curve[^1].FalsePositiveRate.Should().Be(1);
             curve[^1].TruePositiveRate.Should().Be(1);
         }
@@ -158,7 +158,7 @@ public class RocFromHistogramsTests
     public void Auroc_CountsPastLongRange_StayExact()
     {
         // P · N = 2⁶⁴ overflows a long; the 128-bit numerator does not.
-        var histogram = new ScoreHistogram();
+        var histogram = new ScoreHistogram(HistogramGrid.Linear);
         histogram.AddToBin(600, true, 1L << 32);
         histogram.AddToBin(600, false, 1L << 31);
         histogram.AddToBin(100, false, 1L << 31);
@@ -169,7 +169,7 @@ public class RocFromHistogramsTests
     internal static ScoreHistogram HanleyMcNeil()
     {
         long[] normal = [33, 6, 6, 11, 2], abnormal = [3, 2, 2, 11, 33];
-        var histogram = new ScoreHistogram();
+        var histogram = new ScoreHistogram(HistogramGrid.Linear);
         for (var rating = 0; rating < 5; rating++)
         {
             var bin = ScoreGrid.BinOf(0.1 + 0.2 * rating);

@@ -22,7 +22,7 @@ public class ScoreHistogramTests
         var siteA = RawScores.Histogram([0.9, 0.5], [0.1]);
         var siteB = RawScores.Histogram([0.5], [0.1, 0.5]);
 
-        var merged = ScoreHistogram.Merge([siteA, siteB]);
+        var merged = ScoreHistogram.Merge(HistogramGrid.Linear, [siteA, siteB]);
 
         merged.HasSameCounts(RawScores.Histogram([0.9, 0.5, 0.5], [0.1, 0.1, 0.5])).Should().BeTrue();
         merged.PositiveCount.Should().Be(3);
@@ -31,14 +31,14 @@ public class ScoreHistogramTests
 
     [Test]
     public void Merge_NoSite_IsEmpty() =>
-        ScoreHistogram.Merge([]).HasSameCounts(new ScoreHistogram()).Should().BeTrue();
+        ScoreHistogram.Merge(HistogramGrid.Linear, []).HasSameCounts(new ScoreHistogram(HistogramGrid.Linear)).Should().BeTrue();
 
     [Test]
     public void FromCounts_ReleasedVectors_RoundTrip()
     {
         var original = RawScores.Histogram([0.9, 0.5, 0.5], [0.1]);
 
-        var copy = ScoreHistogram.FromCounts([.. original.Positives], [.. original.Negatives]);
+        var copy = ScoreHistogram.FromCounts(HistogramGrid.Linear, [.. original.Positives], [.. original.Negatives]);
 
         copy.HasSameCounts(original).Should().BeTrue();
         copy.PositiveCount.Should().Be(3);
@@ -51,14 +51,14 @@ public class ScoreHistogramTests
         var negative = new long[ScoreGrid.Bins];
         negative[7] = -1;
 
-        FluentActions.Invoking(() => ScoreHistogram.FromCounts(new long[1000], zeros)).Should().Throw<InvalidDataException>();
-        FluentActions.Invoking(() => ScoreHistogram.FromCounts(zeros, negative)).Should().Throw<InvalidDataException>().WithMessage("*bin 7*");
+        FluentActions.Invoking(() => ScoreHistogram.FromCounts(HistogramGrid.Linear, new long[1000], zeros)).Should().Throw<InvalidDataException>();
+        FluentActions.Invoking(() => ScoreHistogram.FromCounts(HistogramGrid.Linear, zeros, negative)).Should().Throw<InvalidDataException>().WithMessage("*bin 7*");
     }
 
     [Test]
     public void AddToBin_NegativeCountOrBinOffGrid_IsRefused()
     {
-        var histogram = new ScoreHistogram();
+        var histogram = new ScoreHistogram(HistogramGrid.Linear);
 
         FluentActions.Invoking(() => histogram.AddToBin(3, true, -1)).Should().Throw<ArgumentOutOfRangeException>();
         FluentActions.Invoking(() => histogram.AddToBin(ScoreGrid.Bins, true)).Should().Throw<ArgumentOutOfRangeException>();
@@ -67,7 +67,7 @@ public class ScoreHistogramTests
     [Test]
     public void AddToBin_Overflow_ThrowsRatherThanWraps()
     {
-        var histogram = new ScoreHistogram();
+        var histogram = new ScoreHistogram(HistogramGrid.Linear);
         histogram.AddToBin(0, true, long.MaxValue);
 
         FluentActions.Invoking(() => histogram.AddToBin(0, true)).Should().Throw<OverflowException>();
@@ -83,9 +83,10 @@ public class OneVsRestHistogramsTests
 
         histograms.Add(1, [0.2, 0.7, 0.1]);
 
-        histograms[1].Positives[700].Should().Be(1);
-        histograms[0].Negatives[200].Should().Be(1);
-        histograms[2].Negatives[100].Should().Be(1);
+        histograms.Grid.Should().Be(HistogramGrid.Exact, "exact releases count on the logit grid");
+        histograms[1].Positives[histograms.Grid.BinOf(0.7)].Should().Be(1);
+        histograms[0].Negatives[histograms.Grid.BinOf(0.2)].Should().Be(1);
+        histograms[2].Negatives[histograms.Grid.BinOf(0.1)].Should().Be(1);
         histograms[0].PositiveCount.Should().Be(0);
     }
 
@@ -119,10 +120,11 @@ public class OneVsRestHistogramsTests
 
         var pooled = OneVsRestHistograms.Merge(["a", "b"], [siteA, siteB]);
 
-        pooled[0].Positives[900].Should().Be(1);
-        pooled[0].Positives[700].Should().Be(1);
-        pooled[1].Negatives[100].Should().Be(1);
-        pooled[1].Negatives[300].Should().Be(1);
+        var grid = pooled.Grid;
+        pooled[0].Positives[grid.BinOf(0.9)].Should().Be(1);
+        pooled[0].Positives[grid.BinOf(0.7)].Should().Be(1);
+        pooled[1].Negatives[grid.BinOf(0.1)].Should().Be(1);
+        pooled[1].Negatives[grid.BinOf(0.3)].Should().Be(1);
     }
 
     [Test]

@@ -64,14 +64,17 @@ public sealed class ResultSectionsTests
         calibration.SquaredErrorSteps.Should().Be(2_220_000);
 
         var histograms = result.ScoreHistograms!;
-        histograms.GridSteps.Should().Be(ScoreGrid.Steps);
+        // Exact releases are on the logit grid (issue 21), which names itself; grid_steps is its bin count.
+        var grid = HistogramGrid.Logit;
+        histograms.Grid.Should().Be("logit_v1");
+        histograms.GridSteps.Should().Be(grid.Bins);
         histograms.PerClass.Keys.Should().Equal(Labels);
-        histograms.PerClass["pos"].Positives.Should().HaveCount(ScoreGrid.Bins);
+        histograms.PerClass["pos"].Positives.Should().HaveCount(grid.Bins);
         histograms.PerClass["pos"].Positives.Sum().Should().Be(3);
         histograms.PerClass["pos"].Negatives.Sum().Should().Be(4);
-        histograms.PerClass["pos"].Negatives[400].Should().Be(1);
-        histograms.PerClass["pos"].Positives[400].Should().Be(1);
-        histograms.PerClass["neg"].Positives[600].Should().Be(1, "the negative scored 0.4 for pos has 0.6 for neg");
+        histograms.PerClass["pos"].Negatives[grid.BinOf(0.4)].Should().Be(1);
+        histograms.PerClass["pos"].Positives[grid.BinOf(0.4)].Should().Be(1);
+        histograms.PerClass["neg"].Positives[grid.BinOf(0.6)].Should().Be(1, "the negative scored 0.4 for pos has 0.6 for neg");
     }
 
     [Test]
@@ -161,10 +164,11 @@ public sealed class ResultSectionsTests
         var back = ResultJson.DeserializeSite(json);
 
         ResultJson.Serialize(back).Should().Be(json);
-        json.Should().Contain("\"score_histograms\"").And.Contain("\"grid_steps\": 1000").And.Contain("\"auroc\"").And.Contain("\"ci_low\"")
+        json.Should().Contain("\"score_histograms\"").And.Contain("\"grid\": \"logit_v1\"").And.Contain($"\"grid_steps\": {HistogramGrid.Logit.Bins}").And.Contain("\"auroc\"").And.Contain("\"ci_low\"")
             .And.Contain("\"auprc\"").And.Contain("\"calibration\"").And.Contain("\"confidence_steps\": [0,0,0,0,0,1200,700,1600,1800,0]")
             .And.Contain("\"intervals\"");
-        json.Length.Should().BeLessThan(20_000, "each 1001-count vector is written on one line");
+        // Four vectors of 2030 counts (two classes, positives and negatives), mostly "0,": about 2 bytes a bin.
+        json.Length.Should().BeLessThan((4 * 2 * HistogramGrid.Logit.Bins) + 4_000, "each count vector is written on one line");
         back.ToHistograms()!.Labels.Should().Equal(Labels);
         back.ToHistograms()![1].HasSameCounts(HandWorked().ToHistograms()![1]).Should().BeTrue();
         back.ToCalibration()!.BrierScore.Should().Be(HandWorked().Calibration!.Brier);
@@ -213,8 +217,8 @@ public sealed class ResultSectionsTests
             },
         };
 
-        otherGrid.Invoking(d => d.ToHistograms()).Should().Throw<InvalidDataException>().WithMessage("*grid of 100 steps*");
-        shortVector.Invoking(d => d.ToHistograms()).Should().Throw<InvalidDataException>().WithMessage("*1001 counts*");
+        otherGrid.Invoking(d => d.ToHistograms()).Should().Throw<InvalidDataException>().WithMessage("*grid_steps 100; that grid has 2030*");
+        shortVector.Invoking(d => d.ToHistograms()).Should().Throw<InvalidDataException>().WithMessage("*2030 counts*");
         missingClass.Invoking(d => d.ToHistograms()).Should().Throw<InvalidDataException>().WithMessage("*not the labels*");
     }
 }

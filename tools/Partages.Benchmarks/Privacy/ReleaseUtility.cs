@@ -1,3 +1,4 @@
+using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Policy;
@@ -93,10 +94,10 @@ internal static class ReleaseUtility
     /// count on the coarse bins, a tie within a bin counted ½ (the formula the noisy estimate uses). Null without a
     /// positive or a negative.
     /// </summary>
-    public static double? CoarseAuroc(IReadOnlyList<long> finePositives, IReadOnlyList<long> fineNegatives)
+    public static double? CoarseAuroc(HistogramGrid grid, IReadOnlyList<long> finePositives, IReadOnlyList<long> fineNegatives)
     {
-        var positives = DpScoreGrid.Coarsen(finePositives);
-        var negatives = DpScoreGrid.Coarsen(fineNegatives);
+        var positives = grid.Coarsen(finePositives);
+        var negatives = grid.Coarsen(fineNegatives);
         double below = 0, wins = 0, totalPositives = 0;
         for (var b = 0; b < positives.Length; b++)
         {
@@ -160,7 +161,7 @@ internal static class ReleaseUtility
                 l =>
                 {
                     var histogram = histograms[histograms.IndexOf(l)];
-                    return CoarseAuroc(histogram.Positives, histogram.Negatives);
+                    return CoarseAuroc(histogram.Grid, histogram.Positives, histogram.Negatives);
                 },
                 StringComparer.Ordinal);
             return new UnitUtility(

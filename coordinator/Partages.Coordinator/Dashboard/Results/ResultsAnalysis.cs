@@ -193,7 +193,7 @@ public sealed record ResultsAnalysis(
         return new ForestData(label, weighted, pooled, null);
     }
 
-    /// <summary>Per class ROC from the pooled <c>score_histograms</c> (grid_steps, per_class → positives/negatives); null when absent or unusable.</summary>
+    /// <summary>Per class ROC from the pooled <c>score_histograms</c> (grid, grid_steps, per_class → positives/negatives); null when absent or unusable.</summary>
     private static List<RocData>? RocCurves(string pooledText, IReadOnlyList<string> labels)
     {
         // The typed document does not carry the histograms' raw counts: read them from the stored text.
@@ -201,7 +201,8 @@ public sealed record ResultsAnalysis(
         var pooledJson = json.RootElement;
         if (!pooledJson.TryGetProperty("pooled", out var pooled) || pooled.ValueKind != JsonValueKind.Object
             || !pooled.TryGetProperty("score_histograms", out var section) || section.ValueKind != JsonValueKind.Object
-            || !section.TryGetProperty("grid_steps", out var steps) || !steps.TryGetInt32(out var gridSteps) || gridSteps != ScoreGrid.Steps
+            || !section.TryGetProperty("grid_steps", out var steps) || !steps.TryGetInt32(out var gridSteps)
+            || HistogramGrid.ByName(GridName(section)) is not { } grid || gridSteps != ScoreHistogramsSection.StepsOf(grid)
             || !section.TryGetProperty("per_class", out var perClass) || perClass.ValueKind != JsonValueKind.Object)
         {
             return null;
@@ -218,7 +219,7 @@ public sealed record ResultsAnalysis(
 
             try
             {
-                curves.Add(new RocData(label, RocFromHistograms.Compute(ScoreHistogram.FromCounts(positives, negatives))));
+                curves.Add(new RocData(label, RocFromHistograms.Compute(ScoreHistogram.FromCounts(grid, positives, negatives))));
             }
             catch (InvalidDataException)
             {
@@ -228,6 +229,10 @@ public sealed record ResultsAnalysis(
 
         return curves;
     }
+
+    /// <summary>The section's grid name; null (the 0.001 grid) in documents older than the name.</summary>
+    private static string? GridName(JsonElement section) =>
+        section.TryGetProperty("grid", out var name) && name.ValueKind == JsonValueKind.String ? name.GetString() : null;
 
     private static long[]? Counts(JsonElement entry, string name)
     {

@@ -172,6 +172,13 @@ public static class PrivateResults
                 return null;
             }
 
+            var exactGrid = section.Grid == ScoreHistogramsSection.DpGrid ? null : HistogramGrid.ByName(section.Grid);
+            if (section.Grid != ScoreHistogramsSection.DpGrid && exactGrid is null)
+            {
+                omitted.Add(new OmittedSection("score_histograms", $"a site's histograms are on the unknown grid '{section.Grid}'"));
+                return null;
+            }
+
             foreach (var label in labels)
             {
                 if (!section.PerClass.TryGetValue(label, out var histogram))
@@ -180,9 +187,12 @@ public static class PrivateResults
                     return null;
                 }
 
-                var (positives, negatives) = section.Grid == ScoreHistogramsSection.DpGrid
+                // An exact site's histograms (on either exact grid) coarsen exactly into the DP grid: every exact bin lies in one DP bin.
+                var (positives, negatives) = exactGrid is null
                     ? (histogram.Positives, histogram.Negatives)
-                    : (DpScoreGrid.Coarsen(histogram.Positives), DpScoreGrid.Coarsen(histogram.Negatives));
+                    : histogram.Positives.Length == exactGrid.Bins && histogram.Negatives.Length == exactGrid.Bins
+                        ? (exactGrid.Coarsen(histogram.Positives), exactGrid.Coarsen(histogram.Negatives))
+                        : ([], []);
                 if (positives.Length != DpScoreGrid.Count || negatives.Length != DpScoreGrid.Count)
                 {
                     omitted.Add(new OmittedSection("score_histograms", $"a site's histograms of class '{label}' are not on the shared grid"));

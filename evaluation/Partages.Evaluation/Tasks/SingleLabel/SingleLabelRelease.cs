@@ -102,8 +102,8 @@ internal static class SingleLabelRelease
         foreach (var label in labels)
         {
             var histogram = histograms[histograms.IndexOf(label)];
-            var positives = DpScoreGrid.Coarsen(histogram.Positives);
-            var negatives = DpScoreGrid.Coarsen(histogram.Negatives);
+            var positives = histogram.Grid.Coarsen(histogram.Positives);
+            var negatives = histogram.Grid.Coarsen(histogram.Negatives);
             for (var b = 0; b < DpScoreGrid.Count; b++)
             {
                 positives[b] += noise.Sample(variance);

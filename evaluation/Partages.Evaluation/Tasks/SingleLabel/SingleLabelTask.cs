@@ -27,10 +27,11 @@ public sealed class SingleLabelTask : TaskType
 
         var histograms = ReadEverySite(sites, "score_histograms", d => d.ScoreHistograms, d => d.ToHistograms(), omitted);
         var calibration = ReadEverySite(sites, "calibration", d => d.Calibration, d => d.ToCalibration(), omitted);
+        var pooledHistograms = histograms is null ? null : PoolOnOneGrid(labels, histograms, omitted);
         var pooled = ResultDocument.FromStatistics(
             Name,
             ClassificationCounts.Pool(labels, sites.Select(s => s.Value.ToCounts())),
-            histograms is null ? null : OneVsRestHistograms.Merge(labels, histograms.Select(h => h.Value)),
+            pooledHistograms,
             calibration is null ? null : CalibrationStatistics.Merge(calibration.Select(c => c.Value)),
             InputSummary.Sum(sites.Select(s => s.Value.InputSummary)));
         return new PooledSections(pooled, HeterogeneityAnalysis.Compute(labels, sites, histograms), omitted);
@@ -51,6 +52,29 @@ public sealed class SingleLabelTask : TaskType
     public override ResultDocument ReleaseExact(ResultDocument result) => result with { Release = new ReleaseSection() };
 
     public override ResultDocument ReleasePrivate(ResultDocument result, PrivateRelease release) => SingleLabelRelease.Apply(result, release);
+
+    /// <summary>
+    /// The sites' histograms added bin by bin, or null (with the reason in <paramref name="omitted"/>) when sites released
+    /// them on different grids — older results on the 0.001 grid beside newer ones on the logit grid — whose bins do not
+    /// line up: never silently mixed. Each site's own AUROC (heterogeneity) stays valid on its own grid.
+    /// </summary>
+    private static OneVsRestHistograms? PoolOnOneGrid(
+        IReadOnlyList<string> labels,
+        List<KeyValuePair<string, OneVsRestHistograms>> histograms,
+        List<OmittedSection> omitted)
+    {
+        var grids = histograms.GroupBy(h => h.Value.Grid).ToList();
+        if (grids.Count > 1)
+        {
+            var which = string.Join("; ", grids.Select(g => $"{g.Key.Name}: {string.Join(", ", g.Select(h => h.Key))}"));
+            omitted.Add(new OmittedSection(
+                "score_histograms",
+                $"sites released score histograms on different grids ({which}), whose bins do not line up; re-run the older sites to pool them"));
+            return null;
+        }
+
+        return OneVsRestHistograms.Merge(labels, histograms.Select(h => h.Value));
+    }
 
     /// <summary>Every site's statistic of one optional section, or null (and the reason added to <paramref name="omitted"/>) when a site lacks it or released it malformed.</summary>
     private static List<KeyValuePair<string, T>>? ReadEverySite<T>(

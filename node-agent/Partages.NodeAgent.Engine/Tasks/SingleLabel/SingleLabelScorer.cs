@@ -21,12 +21,12 @@ internal sealed class SingleLabelScorer : TaskScorer
         }
 
         _specOrder = new double[manifestToSpec.Length];
-        Histograms = new OneVsRestHistograms(counts.Labels);
+        Histograms = new OneVsRestHistograms(counts.Labels, HistogramGrid.Exact);
     }
 
     public ClassificationCounts Counts { get; }
 
-    /// <summary>Class probabilities per grid bin, in the spec's label order.</summary>
+    /// <summary>Class probabilities per bin of the exact releases' grid (the logit grid), in the spec's label order.</summary>
     public OneVsRestHistograms Histograms { get; }
 
     public CalibrationStatistics Calibration { get; } = new();
