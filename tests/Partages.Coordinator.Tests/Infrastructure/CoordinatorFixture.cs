@@ -22,6 +22,9 @@ public abstract class CoordinatorFixture(TestDatabaseKind database = TestDatabas
     {
         _database = await TestDatabase.CreateAsync(database, GetType().Name);
         Server = await TestCoordinator.StartAsync(database: _database, settings: Settings);
+        // The parameter must reach the coordinator: a class meant for PostgreSQL that ran on SQLite would prove nothing.
+        await using var db = await Server.App.Services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<CoordinatorDbContext>>().CreateDbContextAsync();
+        db.Should().BeOfType(database == TestDatabaseKind.PostgreSql ? typeof(PostgreSqlCoordinatorDbContext) : typeof(SqliteCoordinatorDbContext));
     }
 
     [OneTimeTearDown]
