@@ -63,11 +63,30 @@ public static class CoordinatorDatabase
             await LegacySchema.AdoptAsync(db, cancellationToken).ConfigureAwait(false);
         }
 
-        await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(db, cancellationToken).ConfigureAwait(false);
         await ReleasedColumns.FillAsync(db, cancellationToken).ConfigureAwait(false);
         if (db.Database.IsSqlite())
         {
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies the pending migrations, and only when there are some: Migrate takes EF Core's migration lock first, which
+    /// on SQLite is a row in <c>__EFMigrationsLock</c> that a killed process leaves behind, so that every later start
+    /// (and every admin command, which initializes too) would wait for it forever. Taken only for an upgrade, the lock
+    /// can be left only by an upgrade that was killed (docs/coordinator.md says how to clear it). A model changed without
+    /// its migration is refused here as Migrate would refuse it.
+    /// </summary>
+    private static async Task MigrateAsync(CoordinatorDbContext db, CancellationToken cancellationToken)
+    {
+        if ((await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).Any())
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (db.Database.HasPendingModelChanges())
+        {
+            throw new InvalidOperationException($"The coordinator's model has changes that no migration of {db.GetType().Name} holds: add a migration (docs/coordinator.md, Database).");
         }
     }
 }
