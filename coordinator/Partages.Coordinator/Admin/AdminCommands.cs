@@ -142,9 +142,9 @@ public static class AdminCommands
             await error.WriteLineAsync("error: " + ex.Message).ConfigureAwait(false);
             return 1;
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or System.Data.Common.DbException)
         {
-            await error.WriteLineAsync($"error: the data dir cannot be used: {ex.Message}").ConfigureAwait(false);
+            await error.WriteLineAsync($"error: the data dir or the database cannot be used: {ex.Message}").ConfigureAwait(false);
             return 1;
         }
         finally

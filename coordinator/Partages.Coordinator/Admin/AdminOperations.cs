@@ -97,8 +97,9 @@ public static class AdminOperations
 
     private static async Task<CoordinatorDbContext> OpenAsync(string dataDir, CancellationToken cancellationToken)
     {
-        DataDirectory.Secure(dataDir);
-        var db = new CoordinatorDbContext(CoordinatorDatabase.Options(dataDir));
+        var settings = AdminDatabase.Settings(dataDir);
+        DataDirectory.Secure(dataDir, createDatabaseFile: settings.Provider == DatabaseProvider.Sqlite);
+        var db = CoordinatorDatabase.Create(settings);
         await CoordinatorDatabase.InitializeAsync(db, cancellationToken).ConfigureAwait(false);
         return db;
     }

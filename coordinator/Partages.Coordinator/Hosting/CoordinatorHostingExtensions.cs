@@ -34,7 +34,7 @@ public static class CoordinatorHostingExtensions
 
         options.DataDir = Path.GetFullPath(options.DataDir);
         // Before anything writes in it (the CA is created when Kestrel starts, before the database initializer runs).
-        Persistence.DataDirectory.Secure(options.DataDir);
+        Persistence.DataDirectory.Secure(options.DataDir, createDatabaseFile: Persistence.DatabaseOptions.ParseProvider(options.Database.Provider) == Persistence.DatabaseProvider.Sqlite);
         builder.Services.AddSingleton<IValidateOptions<CoordinatorOptions>, CoordinatorOptionsValidator>();
         builder.Services.AddOptions<CoordinatorOptions>().Bind(section)
             .PostConfigure(o => o.DataDir = options.DataDir)

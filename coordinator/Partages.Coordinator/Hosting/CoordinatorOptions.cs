@@ -56,5 +56,8 @@ public sealed class CoordinatorOptions
     /// <summary>Send exception text to gRPC callers. For debugging only.</summary>
     public bool EnableDetailedErrors { get; set; }
 
-    public string DatabasePath => Path.Combine(DataDir, "coordinator.db");
+    /// <summary>Where the state is kept: SQLite in the data dir (default) or PostgreSQL (section <c>Coordinator:Database</c>).</summary>
+    public DatabaseOptions Database { get; } = new();
+
+    public string DatabasePath => Path.Combine(DataDir, CoordinatorDatabase.FileName);
 }

@@ -87,6 +87,8 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
             errors.Add($"{s}:TokenCheckIntervalSeconds is {options.TokenCheckIntervalSeconds}; it must be within 1..300.");
         }
 
+        errors.AddRange(options.Database.Collect(s));
+
         foreach (var host in options.ServerHostNames)
         {
             if (Uri.CheckHostName(host) == UriHostNameType.Unknown)

@@ -12,11 +12,14 @@ namespace Partages.Coordinator.Hosting;
 /// <summary>One registration method per part of the coordinator; Program.cs calls them in order.</summary>
 public static class CoordinatorServiceCollectionExtensions
 {
-    /// <summary>Persistence/: the SQLite database in the data dir, created (and set to WAL) before anything else starts.</summary>
+    /// <summary>
+    /// Persistence/: the database (SQLite in the data dir, or PostgreSQL), its migrations applied (and SQLite set to
+    /// WAL) before anything else starts.
+    /// </summary>
     public static IServiceCollection AddCoordinatorPersistence(this IServiceCollection services, CoordinatorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        services.AddDbContextFactory<CoordinatorDbContext>(db => CoordinatorDatabase.Configure(db, options.DataDir));
+        services.AddSingleton(CoordinatorDatabase.Factory(DatabaseSettings.From(options.Database, options.DataDir)));
         services.AddHostedService<DatabaseInitializer>();
         return services;
     }

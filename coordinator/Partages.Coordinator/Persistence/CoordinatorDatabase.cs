@@ -1,16 +1,19 @@
 using Microsoft.Data.Sqlite;
 using Partages.Coordinator.Results;
-using Partages.Coordinator.Telemetry;
 
 namespace Partages.Coordinator.Persistence;
 
-/// <summary>Opens <c>&lt;data-dir&gt;/coordinator.db</c>: the schema is created on first use and the journal is WAL, so the
-/// admin commands can write while the server runs.</summary>
+/// <summary>
+/// Opens the coordinator's database (SQLite <c>&lt;data-dir&gt;/coordinator.db</c>, or PostgreSQL) and brings its
+/// schema up to date at start with the provider's migrations. On SQLite the journal is WAL, so the admin commands can
+/// write while the server runs. A SQLite file created by a coordinator from before migrations (EnsureCreated) is taken
+/// over first: see <see cref="LegacySchema"/>.
+/// </summary>
 public static class CoordinatorDatabase
 {
     public const string FileName = "coordinator.db";
 
-    public static string ConnectionString(string dataDir) => new SqliteConnectionStringBuilder
+    public static string SqliteConnectionString(string dataDir) => new SqliteConnectionStringBuilder
     {
         DataSource = Path.Combine(dataDir, FileName),
         Mode = SqliteOpenMode.ReadWriteCreate,
@@ -18,88 +21,72 @@ public static class CoordinatorDatabase
         DefaultTimeout = 30,
     }.ToString();
 
-    public static void Configure(DbContextOptionsBuilder builder, string dataDir)
-    {
-        ArgumentNullException.ThrowIfNull(builder);
-        builder.UseSqlite(ConnectionString(dataDir));
-    }
+    /// <summary>A new context on <paramref name="settings"/>: the provider's own subclass, so Migrate finds its migrations.</summary>
+    public static CoordinatorDbContext Create(DatabaseSettings settings) => Factory(settings).CreateDbContext();
 
-    public static DbContextOptions<CoordinatorDbContext> Options(string dataDir)
+    public static IDbContextFactory<CoordinatorDbContext> Factory(DatabaseSettings settings)
     {
-        var builder = new DbContextOptionsBuilder<CoordinatorDbContext>();
-        Configure(builder, dataDir);
-        return builder.Options;
-    }
-
-    /// <summary>Creates the folder, the schema (first use) and switches the file to WAL.</summary>
-    public static async Task InitializeAsync(CoordinatorDbContext db, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(db);
-        var file = db.Database.GetDbConnection().DataSource;
-        if (Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
+        ArgumentNullException.ThrowIfNull(settings);
+        return settings.Provider switch
         {
-            DataDirectory.Secure(folder);
-        }
+            DatabaseProvider.Sqlite => new ContextFactory<SqliteCoordinatorDbContext>(
+                new DbContextOptionsBuilder<SqliteCoordinatorDbContext>().UseSqlite(settings.ConnectionString).Options, o => new SqliteCoordinatorDbContext(o)),
+            DatabaseProvider.PostgreSql => new ContextFactory<PostgreSqlCoordinatorDbContext>(
+                new DbContextOptionsBuilder<PostgreSqlCoordinatorDbContext>().UseNpgsql(settings.ConnectionString).Options, o => new PostgreSqlCoordinatorDbContext(o)),
+            _ => throw new ArgumentOutOfRangeException(nameof(settings), settings.Provider, "Unknown database provider."),
+        };
+    }
 
-        await db.Database.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-        await AddMissingColumnsAsync(db, cancellationToken).ConfigureAwait(false);
-        await ReleasedColumns.FillAsync(db, cancellationToken).ConfigureAwait(false);
-        await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+    /// <summary>Options built once, a context per call: what AddDbContextFactory does, for a context type chosen at start.</summary>
+    private sealed class ContextFactory<TContext>(DbContextOptions<TContext> options, Func<DbContextOptions<TContext>, TContext> create) : IDbContextFactory<CoordinatorDbContext>
+        where TContext : CoordinatorDbContext
+    {
+        public CoordinatorDbContext CreateDbContext() => create(options);
     }
 
     /// <summary>
-    /// Columns added since the schema was first created. EnsureCreated creates a missing database but never alters an
-    /// existing one, so a coordinator upgraded in place adds them here (SQLite fills NULL, or the default, in old rows).
+    /// Brings the schema up to date: on SQLite secures the data dir, takes over a database from before migrations, and
+    /// switches to WAL; on both, applies the pending migrations and fills what the migrations cannot (released figures
+    /// of results stored before those columns existed).
     /// </summary>
-    private static readonly (string Table, string Column, string Definition)[] AddedColumns =
-    [
-        ("nodes", nameof(NodeEntity.AuditHeadSequence), "INTEGER NULL"),
-        ("nodes", nameof(NodeEntity.AuditHeadSha256), "TEXT NULL"),
-        ("nodes", nameof(NodeEntity.AuditHeadSignature), "BLOB NULL"),
-        ("nodes", nameof(NodeEntity.AuditHeadRecordedAt), "INTEGER NULL"),
-        ("nodes", nameof(NodeEntity.AuditWarning), "TEXT NOT NULL DEFAULT ''"),
-        ("nodes", nameof(NodeEntity.AuditWarningAt), "INTEGER NULL"),
-        ("runs", nameof(RunEntity.ProgressUnit), "TEXT NOT NULL DEFAULT '" + nameof(RunProgressUnit.None) + "'"),
-        ("runs", nameof(RunEntity.WaitingSince), "INTEGER NULL"),
-        ("runs", nameof(RunEntity.Released) + "_" + nameof(ReleasedFigures.DocumentsRead), "INTEGER NULL"),
-        ("runs", nameof(RunEntity.Released) + "_" + nameof(ReleasedFigures.Epsilon), "REAL NULL"),
-    ];
-
-    private static async Task AddMissingColumnsAsync(CoordinatorDbContext db, CancellationToken cancellationToken)
+    public static async Task InitializeAsync(CoordinatorDbContext db, CancellationToken cancellationToken)
     {
-        var connection = db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        try
+        ArgumentNullException.ThrowIfNull(db);
+        if (db.Database.IsSqlite())
         {
-            foreach (var table in AddedColumns.Select(c => c.Table).Distinct(StringComparer.Ordinal))
+            var file = db.Database.GetDbConnection().DataSource;
+            if (Path.GetDirectoryName(Path.GetFullPath(file)) is { Length: > 0 } folder)
             {
-                var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-                await using (var query = connection.CreateCommand())
-                {
-                    query.CommandText = "SELECT name FROM pragma_table_info($table);";
-                    var parameter = query.CreateParameter();
-                    parameter.ParameterName = "$table";
-                    parameter.Value = table;
-                    query.Parameters.Add(parameter);
-                    await using var reader = await query.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-                    while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-                    {
-                        existing.Add(reader.GetString(0));
-                    }
-                }
-
-                foreach (var (_, column, definition) in AddedColumns.Where(c => c.Table == table && !existing.Contains(c.Column)))
-                {
-                    await using var alter = connection.CreateCommand();
-                    // Names and definitions are the constants above, never input: nothing to inject.
-                    alter.CommandText = "ALTER TABLE \"" + table + "\" ADD COLUMN \"" + column + "\" " + definition + ";";
-                    await alter.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-                }
+                DataDirectory.Secure(folder);
             }
+
+            await LegacySchema.AdoptAsync(db, cancellationToken).ConfigureAwait(false);
         }
-        finally
+
+        await MigrateAsync(db, cancellationToken).ConfigureAwait(false);
+        await ReleasedColumns.FillAsync(db, cancellationToken).ConfigureAwait(false);
+        if (db.Database.IsSqlite())
         {
-            await db.Database.CloseConnectionAsync().ConfigureAwait(false);
+            await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Applies the pending migrations, and only when there are some: Migrate takes EF Core's migration lock first, which
+    /// on SQLite is a row in <c>__EFMigrationsLock</c> that a killed process leaves behind, so that every later start
+    /// (and every admin command, which initializes too) would wait for it forever. Taken only for an upgrade, the lock
+    /// can be left only by an upgrade that was killed (docs/coordinator.md says how to clear it). A model changed without
+    /// its migration is refused here as Migrate would refuse it.
+    /// </summary>
+    private static async Task MigrateAsync(CoordinatorDbContext db, CancellationToken cancellationToken)
+    {
+        if ((await db.Database.GetPendingMigrationsAsync(cancellationToken).ConfigureAwait(false)).Any())
+        {
+            await db.Database.MigrateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        else if (db.Database.HasPendingModelChanges())
+        {
+            throw new InvalidOperationException($"The coordinator's model has changes that no migration of {db.GetType().Name} holds: add a migration (docs/coordinator.md, Database).");
         }
     }
 }

@@ -2,8 +2,13 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Partages.Coordinator.Persistence;
 
-/// <summary>Everything the coordinator must not lose, in one SQLite file: <c>&lt;data-dir&gt;/coordinator.db</c>.</summary>
-public sealed class CoordinatorDbContext(DbContextOptions<CoordinatorDbContext> options) : DbContext(options)
+/// <summary>
+/// Everything the coordinator must not lose: by default one SQLite file, <c>&lt;data-dir&gt;/coordinator.db</c>, or a
+/// PostgreSQL database (<see cref="DatabaseOptions"/>). Abstract: each provider has its own subclass
+/// (ProviderContexts.cs) so that each has its own migrations set (Migrations/Sqlite, Migrations/PostgreSql), as EF
+/// Core finds a context's migrations by its type. The model is the same for both.
+/// </summary>
+public abstract class CoordinatorDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<NodeEntity> Nodes => Set<NodeEntity>();
     public DbSet<EnrollmentTokenEntity> EnrollmentTokens => Set<EnrollmentTokenEntity>();

@@ -16,8 +16,11 @@ public static class DataDirectory
     public static IEnumerable<string> DatabaseFiles(string dataDir) =>
         new[] { "", "-wal", "-shm" }.Select(suffix => Path.Combine(dataDir, CoordinatorDatabase.FileName + suffix));
 
-    /// <summary>Creates the folder and the database file with owner-only modes, or tightens them if they exist.</summary>
-    public static void Secure(string dataDir)
+    /// <summary>
+    /// Creates the folder and (SQLite: <paramref name="createDatabaseFile"/>) the database file with owner-only modes,
+    /// or tightens them if they exist. With PostgreSQL the folder holds only pki/ and artifacts/.
+    /// </summary>
+    public static void Secure(string dataDir, bool createDatabaseFile = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(dataDir);
         if (OperatingSystem.IsWindows())
@@ -45,7 +48,7 @@ public static class DataDirectory
         }
 
         var database = Path.Combine(dataDir, CoordinatorDatabase.FileName);
-        if (!File.Exists(database))
+        if (createDatabaseFile && !File.Exists(database))
         {
             // An empty file is an empty SQLite database; created here so that its mode (and its -wal's) is 0600 from the start.
             using var created = new FileStream(database, new FileStreamOptions { Mode = System.IO.FileMode.CreateNew, Access = FileAccess.Write, UnixCreateMode = FileMode });

@@ -9,7 +9,7 @@ public sealed class DatabaseHealthCheck(IDbContextFactory<CoordinatorDbContext> 
     {
         await using var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
         return await db.Database.CanConnectAsync(cancellationToken).ConfigureAwait(false)
-            ? HealthCheckResult.Healthy("coordinator.db answers.")
-            : HealthCheckResult.Unhealthy("coordinator.db does not answer.");
+            ? HealthCheckResult.Healthy("The database answers.")
+            : HealthCheckResult.Unhealthy("The database does not answer.");
     }
 }

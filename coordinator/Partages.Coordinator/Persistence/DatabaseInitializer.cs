@@ -1,6 +1,6 @@
 namespace Partages.Coordinator.Persistence;
 
-/// <summary>Creates the schema (first start) and switches to WAL before anything else starts.</summary>
+/// <summary>Applies the migrations (creating the schema on first start) and, on SQLite, switches to WAL before anything else starts.</summary>
 public sealed class DatabaseInitializer(IDbContextFactory<CoordinatorDbContext> dbFactory) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)

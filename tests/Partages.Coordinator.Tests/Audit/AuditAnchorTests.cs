@@ -12,7 +12,9 @@ namespace Partages.Coordinator.Tests.Audit;
 /// a head that is forged, goes backwards, or changes the hash at the anchored sequence — without moving the anchor,
 /// and with a warning shown on the node. Sessions are real mTLS calls with each node's enrolled certificate.
 /// </summary>
-public sealed class AuditAnchorTests : CoordinatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class AuditAnchorTests(TestDatabaseKind database) : CoordinatorFixture(database)
 {
     private static readonly string HashA = new('a', 64);
     private static readonly string HashB = new('b', 64);

@@ -3,7 +3,9 @@ using System.Security.Cryptography.X509Certificates;
 
 namespace Partages.Coordinator.Tests.Enrollment;
 
-public sealed class EnrollmentServiceTests : CoordinatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class EnrollmentServiceTests(TestDatabaseKind database) : CoordinatorFixture(database)
 {
     [Test]
     public async Task Enroll_ValidToken_IssuesClientCertificateThatOpensASession()

@@ -1,6 +1,8 @@
 namespace Partages.Coordinator.Tests.Evaluators;
 
-public sealed class EvaluationServiceTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class EvaluationServiceTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     protected override string EvaluatorName => "alice";
 

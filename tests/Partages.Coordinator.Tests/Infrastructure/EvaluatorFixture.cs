@@ -4,7 +4,7 @@ namespace Partages.Coordinator.Tests.Infrastructure;
 /// A <see cref="CoordinatorFixture"/> with an evaluator's API token and client, and the test bundle uploaded. NUnit runs
 /// the base class's set-up first, then this one, then the test class's own.
 /// </summary>
-public abstract class EvaluatorFixture : CoordinatorFixture
+public abstract class EvaluatorFixture(TestDatabaseKind database = TestDatabaseKind.Sqlite) : CoordinatorFixture(database)
 {
     protected EvaluationService.EvaluationServiceClient Evaluator { get; private set; } = null!;
 

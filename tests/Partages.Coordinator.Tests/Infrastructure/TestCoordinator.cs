@@ -20,8 +20,14 @@ public sealed class TestCoordinator : IAsyncDisposable
     private readonly List<IDisposable> _owned = [];
     private readonly bool _ownsDataDir;
 
-    private TestCoordinator(WebApplication app, string dataDir, bool ownsDataDir, FakeTimeProvider time, ErrorLogCollector errors)
+    /// <summary>Held while an admin command runs with the database's environment variables set (they are the process's).</summary>
+    private static readonly SemaphoreSlim AdminEnvironment = new(1, 1);
+
+    private readonly TestDatabase _database;
+
+    private TestCoordinator(WebApplication app, string dataDir, bool ownsDataDir, FakeTimeProvider time, ErrorLogCollector errors, TestDatabase database)
     {
+        _database = database;
         App = app;
         DataDir = dataDir;
         _ownsDataDir = ownsDataDir;
@@ -46,9 +52,13 @@ public sealed class TestCoordinator : IAsyncDisposable
     /// <summary>How long a test waits on any one stream read or call before it fails (a guard, never a pause).</summary>
     public static TimeSpan CallTimeout { get; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Starts a coordinator; <paramref name="settings"/> are extra <c>--Coordinator:Name=value</c> arguments.</summary>
-    public static async Task<TestCoordinator> StartAsync(string? dataDir = null, FakeTimeProvider? time = null, params string[] settings)
+    /// <summary>
+    /// Starts a coordinator on <paramref name="database"/> (SQLite in the data dir by default); <paramref name="settings"/>
+    /// are extra <c>--Coordinator:Name=value</c> arguments.
+    /// </summary>
+    public static async Task<TestCoordinator> StartAsync(string? dataDir = null, FakeTimeProvider? time = null, TestDatabase? database = null, params string[] settings)
     {
+        database ??= TestDatabase.Sqlite;
         var ownsDataDir = dataDir is null;
         dataDir ??= NewDataDir();
         time ??= new FakeTimeProvider(DateTimeOffset.UtcNow);
@@ -58,6 +68,7 @@ public sealed class TestCoordinator : IAsyncDisposable
             $"--Coordinator:DataDir={dataDir}",
             "--Coordinator:Urls=https://127.0.0.1:0",
             "--Logging:LogLevel:Default=Warning",
+            .. database.CoordinatorSettings,
             .. settings,
         ];
         var app = Program.BuildServer(args, builder =>
@@ -66,13 +77,43 @@ public sealed class TestCoordinator : IAsyncDisposable
             builder.Logging.AddProvider(errors);
         });
         await app.StartAsync();
-        return new TestCoordinator(app, dataDir, ownsDataDir, time, errors);
+        return new TestCoordinator(app, dataDir, ownsDataDir, time, errors, database);
     }
 
     public static string NewDataDir() => Path.Combine(Path.GetTempPath(), "partages-coordinator-tests", Guid.NewGuid().ToString("N"));
 
-    /// <summary>Runs an admin command in-process, exactly as the CLI would; returns its exit code and output.</summary>
-    public Task<(int ExitCode, string Output, string Error)> AdminAsync(params string[] args) => RunCliAsync(args);
+    /// <summary>
+    /// Runs an admin command in-process, exactly as the CLI would, on this coordinator's database (on PostgreSQL through
+    /// the environment variables an operator would set); returns its exit code and output.
+    /// </summary>
+    public async Task<(int ExitCode, string Output, string Error)> AdminAsync(params string[] args)
+    {
+        var variables = _database.AdminEnvironment;
+        if (variables.Count == 0)
+        {
+            return await RunCliAsync(args);
+        }
+
+        await AdminEnvironment.WaitAsync();
+        try
+        {
+            foreach (var (name, value) in variables)
+            {
+                Environment.SetEnvironmentVariable(name, value);
+            }
+
+            return await RunCliAsync(args);
+        }
+        finally
+        {
+            foreach (var name in variables.Keys)
+            {
+                Environment.SetEnvironmentVariable(name, null);
+            }
+
+            AdminEnvironment.Release();
+        }
+    }
 
     public static async Task<(int ExitCode, string Output, string Error)> RunCliAsync(params string[] args)
     {

@@ -9,17 +9,25 @@ namespace Partages.Coordinator.Tests.ReadModel;
 /// Where the gRPC read side (EvaluationQueries) and the JSON one (ApiReadModel) used to disagree, and the answer both
 /// now give from the one read model: each case is checked on the view (JSON API, dashboard) and on its message (gRPC).
 /// </summary>
-public sealed class CoordinatorReadModelTests
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class CoordinatorReadModelTests(TestDatabaseKind databaseKind)
 {
     private static readonly EvaluatorIdentity Viewer = new("wall-screen", ApiRole.Viewer);
 
     private SeededDatabase _database = null!;
 
     [SetUp]
-    public async Task SetUp() => _database = await CreateAsync();
+    public async Task SetUp() => _database = await CreateAsync(databaseKind);
 
     [TearDown]
-    public async Task TearDown() => await _database.DisposeAsync();
+    public async Task TearDown()
+    {
+        if (_database is not null)
+        {
+            await _database.DisposeAsync();
+        }
+    }
 
     /// <summary>
     /// (1) A succeeded run whose last progress report fell short: gRPC showed the report (90 of 100), JSON the

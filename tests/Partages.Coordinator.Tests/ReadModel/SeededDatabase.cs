@@ -5,33 +5,37 @@ using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Tests.ReadModel;
 
-/// <summary>A coordinator.db in a temp data dir, written directly, with the read model over it (no server).</summary>
+/// <summary>The coordinator's database (a coordinator.db in a temp data dir, or a PostgreSQL database), written directly, with the read model over it (no server).</summary>
 public sealed class SeededDatabase : IDbContextFactory<CoordinatorDbContext>, IAsyncDisposable
 {
     public static readonly DateTimeOffset Now = new(2026, 12, 1, 9, 0, 0, TimeSpan.Zero);
 
     private readonly string _dataDir = TestCoordinator.NewDataDir();
-    private readonly DbContextOptions<CoordinatorDbContext> _options;
+    private readonly TestDatabase _database;
+    private readonly IDbContextFactory<CoordinatorDbContext> _factory;
 
-    private SeededDatabase()
+    private SeededDatabase(TestDatabase database)
     {
-        _options = CoordinatorDatabase.Options(_dataDir);
+        _database = database;
+        _factory = CoordinatorDatabase.Factory(database.Settings(_dataDir));
         Model = new CoordinatorReadModel(this, new NodeSessionRegistry());
     }
+
+    public TestDatabaseKind Kind => _database.Kind;
 
     public CoordinatorReadModel Model { get; }
 
     public string DataDir => _dataDir;
 
-    public static async Task<SeededDatabase> CreateAsync()
+    public static async Task<SeededDatabase> CreateAsync(TestDatabaseKind kind = TestDatabaseKind.Sqlite)
     {
-        var database = new SeededDatabase();
+        var database = new SeededDatabase(await TestDatabase.CreateAsync(kind, nameof(SeededDatabase)));
         await using var db = database.CreateDbContext();
         await CoordinatorDatabase.InitializeAsync(db, CancellationToken.None);
         return database;
     }
 
-    public CoordinatorDbContext CreateDbContext() => new(_options);
+    public CoordinatorDbContext CreateDbContext() => _factory.CreateDbContext();
 
     /// <summary>An evaluation owned by <paramref name="owner"/> with one run per given run (ids and evaluation filled in).</summary>
     public async Task<string> AddEvaluationAsync(string owner, params (RunEntity Run, RunStatus[] History)[] runs)
@@ -88,7 +92,10 @@ public sealed class SeededDatabase : IDbContextFactory<CoordinatorDbContext>, IA
     public async ValueTask DisposeAsync()
     {
         SqliteConnection.ClearAllPools();
-        await Task.Yield();
-        Directory.Delete(_dataDir, recursive: true);
+        await _database.DisposeAsync();
+        if (Directory.Exists(_dataDir))
+        {
+            Directory.Delete(_dataDir, recursive: true);
+        }
     }
 }

@@ -3,7 +3,9 @@ using Partages.Evaluation;
 namespace Partages.Coordinator.Tests.Results;
 
 /// <summary>The reproducibility manifest: each node's part, sent with its result, gathered into the pooled document.</summary>
-public sealed class ManifestTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class ManifestTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     private static readonly long[][] Matrix = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
 

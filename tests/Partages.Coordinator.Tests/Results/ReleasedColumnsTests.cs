@@ -22,11 +22,11 @@ public sealed class ReleasedColumnsTests
         {
             var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
-            foreach (var column in new[] { "Released_DocumentsRead", "Released_Epsilon" })
+            // What a coordinator.db created by a version from before these columns looks like (EnsureCreated, no migrations history).
+            foreach (var sql in new[] { "ALTER TABLE runs DROP COLUMN \"Released_DocumentsRead\";", "ALTER TABLE runs DROP COLUMN \"Released_Epsilon\";", "DROP TABLE \"__EFMigrationsHistory\";" })
             {
-                // What a coordinator.db created by the previous version looks like.
                 await using var drop = connection.CreateCommand();
-                drop.CommandText = "ALTER TABLE runs DROP COLUMN \"" + column + "\";";
+                drop.CommandText = sql;
                 await drop.ExecuteNonQueryAsync();
             }
         }

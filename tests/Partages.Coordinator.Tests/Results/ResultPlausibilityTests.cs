@@ -10,7 +10,9 @@ namespace Partages.Coordinator.Tests.Results;
 /// Issue 22, finding 5: a node submitting its counts × 1000 with its own certificate was accepted and pooled. A result
 /// is now held to the dataset size the node announced in its hello; the check, the refusal and what is (not) pooled.
 /// </summary>
-public sealed class ResultPlausibilityTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class ResultPlausibilityTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     private static readonly long[][] SiteA = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];

@@ -1,6 +1,8 @@
 namespace Partages.Coordinator.Tests.Results;
 
-public sealed class SubmitResultTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class SubmitResultTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     private static readonly long[][] SiteA = [[10, 1, 0, 0], [2, 8, 0, 0], [0, 0, 5, 1], [0, 0, 0, 3]];
     private static readonly long[][] SiteB = [[7, 0, 0, 1], [0, 4, 1, 0], [0, 2, 9, 0], [1, 0, 0, 6]];

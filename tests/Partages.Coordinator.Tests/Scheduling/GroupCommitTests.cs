@@ -6,7 +6,9 @@ namespace Partages.Coordinator.Tests.Scheduling;
 /// Session messages that queue while the scheduler's gate is held are committed together (SessionInbox.HandleAsync).
 /// The gate is held by hand, so the messages are known to share one batch.
 /// </summary>
-public sealed class GroupCommitTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class GroupCommitTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     private SessionInbox _inbox = null!;
     private RunLedger _ledger = null!;

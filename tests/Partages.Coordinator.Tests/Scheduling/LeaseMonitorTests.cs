@@ -1,7 +1,9 @@
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>Leases and deadlines, driven by the coordinator's clock (advanced by hand, no waiting).</summary>
-public sealed class LeaseMonitorTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class LeaseMonitorTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     protected override string[] Settings =>
     [

@@ -8,7 +8,9 @@ namespace Partages.Coordinator.Tests.Scheduling;
 /// busy node, offline since submission; and what a cancelled evaluation keeps. The coordinator's clock is driven by
 /// hand, so the offline grace period passes without waiting.
 /// </summary>
-public sealed class VisibleLifecycleTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class VisibleLifecycleTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
     private static readonly long[][] Diagonal = [[3, 0, 0, 0], [0, 3, 0, 0], [0, 0, 3, 0], [0, 0, 0, 3]];
 

@@ -1,7 +1,9 @@
 namespace Partages.Coordinator.Tests.Sessions;
 
 /// <summary>A stopping node agent gives its unfinished run back (JobHandedBack): nothing is lost, nothing fails.</summary>
-public sealed class HandBackTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class HandBackTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
 
     [Test]

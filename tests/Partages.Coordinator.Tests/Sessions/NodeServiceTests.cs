@@ -1,6 +1,8 @@
 namespace Partages.Coordinator.Tests.Sessions;
 
-public sealed class NodeServiceTests : EvaluatorFixture
+[TestFixture(TestDatabaseKind.Sqlite)]
+[TestFixture(TestDatabaseKind.PostgreSql)]
+public sealed class NodeServiceTests(TestDatabaseKind database) : EvaluatorFixture(database)
 {
 
     [Test]

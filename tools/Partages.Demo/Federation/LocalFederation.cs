@@ -19,6 +19,12 @@ public sealed record FederationOptions
     /// <summary>Extra arguments for <c>serve</c>, such as <c>--Coordinator:LeaseSeconds=3</c> in fault tests.</summary>
     public IReadOnlyList<string> CoordinatorArguments { get; init; } = [];
 
+    /// <summary>
+    /// Environment variables of the coordinator and of its admin commands: the database selection
+    /// (<c>Coordinator__Database__Provider</c>, <c>Coordinator__Database__ConnectionString</c>), which both must share.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CoordinatorEnvironment { get; init; } = new Dictionary<string, string>();
+
     public int NodeHeartbeatSeconds { get; init; } = 2;
 
     /// <summary>When set, every process writes its finished spans as JSON lines to <c>&lt;dir&gt;/&lt;process&gt;.spans.jsonl</c> (docs/observability.md).</summary>
@@ -116,7 +122,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
             arguments = [.. arguments, $"--Coordinator:Telemetry:SpanFile={spanFile}"];
         }
 
-        _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"));
+        _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"), _options.CoordinatorEnvironment);
         var match = await _coordinator.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
         CoordinatorUrl = new Uri(match.Groups["url"].Value);
     }
@@ -264,7 +270,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         _options.SpanFileDirectory is { } directory ? Path.Combine(Path.GetFullPath(directory), $"{process}.spans.jsonl") : null;
 
     private async Task<string> AdminAsync(string[] arguments, CancellationToken cancellationToken) =>
-        await ManagedProcess.RunAsync("coordinator admin", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "admin.log"), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        await ManagedProcess.RunAsync("coordinator admin", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "admin.log"), _options.StartTimeout, cancellationToken, _options.CoordinatorEnvironment).ConfigureAwait(false);
 
     private static JsonElement LastJsonLine(string output)
     {

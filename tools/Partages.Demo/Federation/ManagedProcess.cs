@@ -120,9 +120,9 @@ public sealed partial class ManagedProcess : IAsyncDisposable
     }
 
     /// <summary>Runs a short command (an admin command, an enrollment) to completion and returns its output.</summary>
-    public static async Task<string> RunAsync(string name, string dllPath, IEnumerable<string> arguments, string logPath, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<string> RunAsync(string name, string dllPath, IEnumerable<string> arguments, string logPath, TimeSpan timeout, CancellationToken cancellationToken, IReadOnlyDictionary<string, string>? environment = null)
     {
-        await using var process = Start(name, dllPath, arguments, logPath);
+        await using var process = Start(name, dllPath, arguments, logPath, environment);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         cts.CancelAfter(timeout);
         int exitCode;
