@@ -95,6 +95,14 @@ internal sealed class CohortHarness : IDisposable
         return Server.Finish();
     }
 
+    /// <summary>Rounds 0 to 3 with every node, up to the coordinator's unmasking request.</summary>
+    public UnmaskingRequest RunUntilUnmasking()
+    {
+        var roster = Advertise(Ids);
+        var deliveries = Share(roster, Ids);
+        return Confirm(Mask(deliveries, Ids), Ids);
+    }
+
     /// <summary>Runs all rounds; each set lists who drops just before that round.</summary>
     public AggregationResult Run(
         IReadOnlyCollection<string>? beforeSharing = null,

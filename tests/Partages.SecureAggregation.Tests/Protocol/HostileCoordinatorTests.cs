@@ -21,10 +21,7 @@ public sealed class HostileCoordinatorTests
     [Test]
     public void Unmask_RequestForBothSecretsOfOneNode_RefusedByHonestNode()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids);
-        var request = _cohort.Confirm(survivors, _cohort.Ids);
+        var request = _cohort.RunUntilUnmasking();
         // The coordinator pretends node-3 dropped so as to get its masking key as well as its self mask.
         var greedy = request with { MaskingKeySharesOf = ["node-3"] };
 
@@ -38,10 +35,7 @@ public sealed class HostileCoordinatorTests
     [Test]
     public void Unmask_SurvivorAskedForAsDropped_Refused()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids);
-        var request = _cohort.Confirm(survivors, _cohort.Ids);
+        var request = _cohort.RunUntilUnmasking();
         var swapped = request with
         {
             SelfMaskSharesOf = request.SelfMaskSharesOf.Where(id => id != "node-3").ToList(),
@@ -98,10 +92,7 @@ public sealed class HostileCoordinatorTests
     [Test]
     public void Unmask_AskedTwice_RefusedTheSecondTime()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids);
-        var request = _cohort.Confirm(survivors, _cohort.Ids);
+        var request = _cohort.RunUntilUnmasking();
         _cohort.Clients["node-1"].Unmask(request);
 
         var act = () => _cohort.Clients["node-1"].Unmask(request with { SelfMaskSharesOf = [], MaskingKeySharesOf = request.SelfMaskSharesOf });

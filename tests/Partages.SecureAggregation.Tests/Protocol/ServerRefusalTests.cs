@@ -37,10 +37,7 @@ public sealed class ServerRefusalTests
     [Test]
     public void Finish_FewerThanThresholdUnmaskingResponses_FailsWithoutASum()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids);
-        var request = _cohort.Confirm(survivors, _cohort.Ids);
+        var request = _cohort.RunUntilUnmasking();
 
         var act = () => _cohort.Unmask(request, ["node-1", "node-2"]);
 
