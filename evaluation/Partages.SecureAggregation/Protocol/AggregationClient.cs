@@ -68,7 +68,9 @@ public sealed class AggregationClient : IDisposable
         _points = Masks.Points(_cohort.Keys);
         _selfMaskSeed = Shamir.RandomElement();
         var order = _points.OrderBy(p => p.Value).Select(p => p.Value).ToList();
-        var maskingShares = Shamir.Split(KeyAgreement.ExportPrivateScalar(_maskingKey), _parameters.Threshold, order);
+        var scalar = KeyAgreement.ExportPrivateScalar(_maskingKey);
+        var maskingShares = Shamir.Split(scalar, _parameters.Threshold, order);
+        CryptographicOperations.ZeroMemory(scalar);
         var selfMaskShares = Shamir.Split(_selfMaskSeed, _parameters.Threshold, order);
         var bundle = new List<EncryptedShare>(_cohort.Count - 1);
         foreach (var (peer, point) in _points)
