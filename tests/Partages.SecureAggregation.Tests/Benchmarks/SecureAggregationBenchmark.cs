@@ -34,9 +34,9 @@ public sealed class SecureAggregationBenchmark
             var m = runs[n];
             TestContext.Out.WriteLine(string.Create(
                 CultureInfo.InvariantCulture,
-                $"n={n,3} t={(n / 2) + 1,3} runs={m.Count} | per node: wall {Median(m, x => x.NodeWallSeconds) * 1000:F1} ms, " +
+                $"n={n,3} t={(n / 2) + 1,3} runs={m.Count} | per node: wall {Median(m, x => x.NodeWallSeconds) * 1000:F1} ms, CPU {Median(m, x => x.NodeCpuSeconds) * 1000:F1} ms, " +
                 $"sent {Median(m, x => x.SentBytesPerNode) / 1024:F1} KiB, received {Median(m, x => x.ReceivedBytesPerNode) / 1024:F1} KiB | " +
-                $"coordinator wall {Median(m, x => x.ServerWallSeconds):F3} s | whole run wall {Median(m, x => x.TotalWallSeconds):F2} s, CPU {Median(m, x => x.TotalCpuSeconds):F2} s"));
+                $"coordinator wall {Median(m, x => x.ServerWallSeconds):F2} s, CPU {Median(m, x => x.ServerCpuSeconds):F2} s | whole run wall {Median(m, x => x.TotalWallSeconds):F2} s, CPU {Median(m, x => x.TotalCpuSeconds):F2} s"));
             m.Should().OnlyContain(x => x.Correct, "a benchmark of a wrong sum measures nothing");
         }
     }
@@ -46,56 +46,68 @@ public sealed class SecureAggregationBenchmark
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var total = Stopwatch.StartNew();
         using var cohort = CohortHarness.Create(n, (n / 2) + 1, VectorLength, random);
-        var nodeTime = new Stopwatch();
-        var serverTime = new Stopwatch();
+        var nodeTime = new Meter();
+        var serverTime = new Meter();
         long sent = 0, received = 0;
         var ids = cohort.Ids;
         var dropped = ids[^1];
 
-        var advertisements = ids.Select(id => Timed(nodeTime, () => cohort.Clients[id].AdvertiseKeys())).ToList();
+        var advertisements = ids.Select(id => nodeTime.Run(() => cohort.Clients[id].AdvertiseKeys())).ToList();
         sent += advertisements.Sum(WireSize.Of);
-        var roster = Timed(serverTime, () => { advertisements.ForEach(cohort.Server.Accept); return cohort.Server.CloseAdvertising(); });
+        var roster = serverTime.Run(() => { advertisements.ForEach(cohort.Server.Accept); return cohort.Server.CloseAdvertising(); });
         received += WireSize.Of(roster) * n;
 
-        var bundles = ids.Select(id => Timed(nodeTime, () => cohort.Clients[id].ShareKeys(roster))).ToList();
+        var bundles = ids.Select(id => nodeTime.Run(() => cohort.Clients[id].ShareKeys(roster))).ToList();
         sent += bundles.Sum(WireSize.Of);
-        var deliveries = Timed(serverTime, () => { bundles.ForEach(cohort.Server.Accept); return cohort.Server.CloseSharing(); });
+        var deliveries = serverTime.Run(() => { bundles.ForEach(cohort.Server.Accept); return cohort.Server.CloseSharing(); });
         received += deliveries.Values.Sum(WireSize.Of);
 
         var alive = ids.Where(id => id != dropped).ToList();
-        var inputs = alive.Select(id => Timed(nodeTime, () => cohort.Clients[id].MaskInput(deliveries[id], cohort.Inputs[id]))).ToList();
+        var inputs = alive.Select(id => nodeTime.Run(() => cohort.Clients[id].MaskInput(deliveries[id], cohort.Inputs[id]))).ToList();
         sent += inputs.Sum(WireSize.Of);
-        var survivors = Timed(serverTime, () => { inputs.ForEach(cohort.Server.Accept); return cohort.Server.CloseMasking(); });
+        var survivors = serverTime.Run(() => { inputs.ForEach(cohort.Server.Accept); return cohort.Server.CloseMasking(); });
         received += WireSize.Of(survivors) * alive.Count;
 
-        var signatures = alive.Select(id => Timed(nodeTime, () => cohort.Clients[id].CheckConsistency(survivors))).ToList();
+        var signatures = alive.Select(id => nodeTime.Run(() => cohort.Clients[id].CheckConsistency(survivors))).ToList();
         sent += signatures.Sum(WireSize.Of);
-        var request = Timed(serverTime, () => { signatures.ForEach(cohort.Server.Accept); return cohort.Server.CloseConsistencyCheck(); });
+        var request = serverTime.Run(() => { signatures.ForEach(cohort.Server.Accept); return cohort.Server.CloseConsistencyCheck(); });
         received += WireSize.Of(request) * alive.Count;
 
-        var responses = alive.Select(id => Timed(nodeTime, () => cohort.Clients[id].Unmask(request))).ToList();
+        var responses = alive.Select(id => nodeTime.Run(() => cohort.Clients[id].Unmask(request))).ToList();
         sent += responses.Sum(WireSize.Of);
-        var result = Timed(serverTime, () => { responses.ForEach(cohort.Server.Accept); return cohort.Server.Finish(); });
+        var result = serverTime.Run(() => { responses.ForEach(cohort.Server.Accept); return cohort.Server.Finish(); });
 
         total.Stop();
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var correct = result.Sum.SequenceEqual(cohort.PlainSum(alive));
         cohort.DisposeIdentities();
         return new Measurement(
-            nodeTime.Elapsed.TotalSeconds / n, (double)sent / n, (double)received / n,
-            serverTime.Elapsed.TotalSeconds, total.Elapsed.TotalSeconds, cpu, correct);
+            nodeTime.Wall.TotalSeconds / n, nodeTime.Cpu.TotalSeconds / n, (double)sent / n, (double)received / n,
+            serverTime.Wall.TotalSeconds, serverTime.Cpu.TotalSeconds, total.Elapsed.TotalSeconds, cpu, correct);
     }
 
-    private static T Timed<T>(Stopwatch stopwatch, Func<T> action)
+    /// <summary>Wall and process CPU time of the calls it runs (the calls run on this one thread).</summary>
+    private sealed class Meter
     {
-        stopwatch.Start();
-        try
+        private readonly Stopwatch _wall = new();
+
+        public TimeSpan Wall => _wall.Elapsed;
+
+        public TimeSpan Cpu { get; private set; }
+
+        public T Run<T>(Func<T> action)
         {
-            return action();
-        }
-        finally
-        {
-            stopwatch.Stop();
+            var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+            _wall.Start();
+            try
+            {
+                return action();
+            }
+            finally
+            {
+                _wall.Stop();
+                Cpu += Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
+            }
         }
     }
 
@@ -106,6 +118,6 @@ public sealed class SecureAggregationBenchmark
     }
 
     private sealed record Measurement(
-        double NodeWallSeconds, double SentBytesPerNode, double ReceivedBytesPerNode,
-        double ServerWallSeconds, double TotalWallSeconds, double TotalCpuSeconds, bool Correct);
+        double NodeWallSeconds, double NodeCpuSeconds, double SentBytesPerNode, double ReceivedBytesPerNode,
+        double ServerWallSeconds, double ServerCpuSeconds, double TotalWallSeconds, double TotalCpuSeconds, bool Correct);
 }
