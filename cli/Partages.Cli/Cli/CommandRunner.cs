@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Grpc.Core;
+using Partages.Trust.Network;
 
 namespace Partages.Cli.Cli;
 
@@ -68,11 +69,35 @@ internal static class CommandRunner
             StatusCode.PermissionDenied => (ExitCodes.Auth, $"Not allowed: {detail}"),
             StatusCode.NotFound => (ExitCodes.NotFound, detail),
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => (ExitCodes.BadInput, detail),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded when Untrusted(exception) && CoordinatorTrust.LastRejection is { } rejection =>
+                (ExitCodes.Auth, $"Refused the coordinator's TLS connection: {rejection}. (If the coordinator's CA itself changed, run 'partages login' again.)"),
             StatusCode.Unavailable or StatusCode.DeadlineExceeded when Untrusted(exception) =>
                 (ExitCodes.Auth, "The server's TLS certificate is not issued by the coordinator CA in the profile; run 'partages login' again if the coordinator's CA changed."),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded when Network(exception) is { } network => (ExitCodes.Unreachable, $"Cannot reach the coordinator: {network}."),
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => (ExitCodes.Unreachable, $"Cannot reach the coordinator: {Innermost(exception)}"),
             _ => (ExitCodes.Failed, $"The coordinator answered {exception.StatusCode}: {detail}"),
         };
+    }
+
+    /// <summary>The proxy's part in a failure (refused tunnel, credentials, unreachable), when it has one.</summary>
+    private static string? Network(RpcException exception)
+    {
+        if (exception.Status.DebugException is not { } cause)
+        {
+            return null;
+        }
+
+        ProxySettings? proxy;
+        try
+        {
+            proxy = CoordinatorTrust.Proxy();
+        }
+        catch (CoordinatorTrustException)
+        {
+            return null;
+        }
+
+        return CoordinatorHttp.DescribeNetworkFailure(cause, coordinator: null, proxy);
     }
 
     private static bool Untrusted(RpcException exception)

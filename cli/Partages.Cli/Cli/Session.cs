@@ -29,7 +29,7 @@ internal sealed class Session : IDisposable
     {
         ArgumentNullException.ThrowIfNull(profile);
         var ca = profile.LoadCa();
-        return new Session(profile, CoordinatorTrust.CreateChannel(profile.CoordinatorUri, ca, profile.Token));
+        return new Session(profile, CoordinatorTrust.CreateChannel(profile.CoordinatorUri, ca, profile.Token, CoordinatorTrust.Proxy()));
     }
 
     public void Dispose() => _channel.Dispose();

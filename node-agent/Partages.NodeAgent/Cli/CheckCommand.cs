@@ -9,6 +9,7 @@ using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.Trust;
+using Partages.Trust.Network;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -323,12 +324,12 @@ internal static class CheckCommand
         {
             using var call = channel.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('0', 64), MaxChunkBytes = 1024 }, timeout.Token);
             await call.ResponseStream.MoveNext(timeout.Token).ConfigureAwait(false);
-            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
         {
             // Only an authenticated node is told what it may download: the certificate was accepted.
-            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated)
         {
@@ -337,11 +338,27 @@ internal static class CheckCommand
         catch (RpcException ex)
         {
             var why = channel.LastServerRejection is { } rejection
-                ? $"the TLS check failed: {rejection}; check coordinator.url"
-                : $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS) and that the coordinator runs";
-            report.Fail("coordinator", $"cannot reach {config.CoordinatorUrl}: {why}");
+                ? $"the TLS check failed: {rejection}"
+                : channel.DescribeNetworkFailure(ex) ?? $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS{Via(config)}) and that the coordinator runs";
+            report.Fail("coordinator", $"cannot reach {channel.Address}: {why}");
+        }
+
+        // Any answer carries the coordinator's Date: compare the clocks even when the call itself failed.
+        if (channel.Clock.Offset is { } offset)
+        {
+            if (ServerClock.Describe(offset, ServerClock.DefaultTolerance, channel.Address.ToString()) is { } skew)
+            {
+                report.Fail("clock", skew);
+            }
+            else
+            {
+                report.Pass("clock", $"within {ServerClock.DefaultTolerance.TotalMinutes:0} min of the coordinator's");
+            }
         }
     }
+
+    private static string Via(NodeConfig config) =>
+        config.Proxy is { } proxy && !proxy.Bypasses(config.CoordinatorUrl) ? $" through the proxy {proxy.Display} (from {proxy.Source})" : "";
 
     private sealed class CheckReport(TextWriter output)
     {
