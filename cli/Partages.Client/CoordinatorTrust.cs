@@ -56,7 +56,8 @@ public static class CoordinatorTrust
     /// Nothing secret is sent in this request.
     /// </summary>
     /// <exception cref="CoordinatorTrustException">Unreachable, not a CA, or not the pinned one.</exception>
-    public static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="proxy">From HTTPS_PROXY / NO_PROXY (<see cref="Proxy"/>); null: direct.</param>
+    public static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, TimeSpan timeout, CancellationToken cancellationToken, ProxySettings? proxy = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         if (!CaPin.TryParse(pin, out var parsed, out var error) || parsed is null)
@@ -66,7 +67,7 @@ public static class CoordinatorTrust
 
         try
         {
-            return await CaDiscovery.FetchAsync(coordinator, parsed, timeout, cancellationToken, Proxy()).ConfigureAwait(false);
+            return await CaDiscovery.FetchAsync(coordinator, parsed, timeout, cancellationToken, proxy).ConfigureAwait(false);
         }
         catch (CaDiscoveryException ex) when (ex.Failure == CaDiscoveryFailure.Unreachable)
         {
