@@ -21,12 +21,13 @@ internal static class CheckCommand
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
-    public static Command Create() => CommonOptions.ConfigCommand(
+    /// <param name="timeProvider">This machine's clock, compared with the coordinator's (tests pass their own).</param>
+    public static Command Create(TimeProvider? timeProvider = null) => CommonOptions.ConfigCommand(
         "check",
         "Checks the configuration, the identity files, the datasets and the connection to the coordinator; prints what to fix.",
-        (configFile, parseResult, cancellationToken) => RunAsync(configFile, parseResult.InvocationConfiguration.Output, cancellationToken));
+        (configFile, parseResult, cancellationToken) => RunAsync(configFile, parseResult.InvocationConfiguration.Output, timeProvider ?? TimeProvider.System, cancellationToken));
 
-    private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var report = new CheckReport(output);
         var config = CommonOptions.LoadOrReport(configFile, output);
@@ -49,7 +50,7 @@ internal static class CheckCommand
             }
             else
             {
-                await ProbeCoordinatorAsync(config, identity, report, cancellationToken).ConfigureAwait(false);
+                await ProbeCoordinatorAsync(config, identity, report, timeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -313,11 +314,11 @@ internal static class CheckCommand
     /// artifact; older coordinators answer NOT_FOUND), which means TLS, the saved CA and the node's certificate all work;
     /// a refused or revoked certificate gets UNAUTHENTICATED. Nothing changes on the coordinator.
     /// </summary>
-    private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, CancellationToken cancellationToken)
+    private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var options = AgentOptions.FromConfig(config);
         options.ConnectTimeout = ProbeTimeout;
-        using var channel = new CoordinatorChannel(config, identity, Options.Create(options), NullLogger<CoordinatorChannel>.Instance);
+        using var channel = new CoordinatorChannel(config, identity, Options.Create(options), NullLogger<CoordinatorChannel>.Instance, timeProvider);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
         try

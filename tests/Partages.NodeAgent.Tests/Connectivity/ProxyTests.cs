@@ -107,6 +107,48 @@ public sealed class ProxyTests : FakeCoordinatorFixture
         proxy.ConnectRequests.Should().BeEmpty();
     }
 
+    [Test]
+    public async Task Check_ThroughProxyWithCredentialsFile_ReachableThroughTheProxy()
+    {
+        var proxy = await StartProxyAsync(new TinyProxyOptions { User = "alice", Password = "s3cret" });
+        File.WriteAllText(Scratch.Combine("proxy.cred"), "alice:s3cret\n");
+        var configPath = CheckedNode.Write(Scratch, Pki, Coordinator.Address, $"""
+              proxy:
+                url: {proxy.Address.ToString().TrimEnd('/')}
+                credentials_file: ./proxy.cred
+            """);
+
+        var (_, output, _) = await AgentCli.InvokeAsync(["check", "--config", configPath]);
+
+        output.Should().Contain($"[ok]   coordinator: {Coordinator.Address} is reachable through the proxy http://{proxy.Address.Authority} (from coordinator.proxy in node.yaml)")
+            .And.Contain("[ok]   clock: within 5 min");
+        proxy.ConnectRequests.Should().NotBeEmpty();
+    }
+
+    [Test]
+    public async Task Check_ProxyRefusesTheConnect_FailsNamingTheProxy()
+    {
+        var proxy = await StartProxyAsync(new TinyProxyOptions { ConnectPorts = [443] });
+        var configPath = CheckedNode.Write(Scratch, Pki, Coordinator.Address, $"""
+              proxy:
+                url: {proxy.Address.ToString().TrimEnd('/')}
+            """);
+
+        var (_, output, _) = await AgentCli.InvokeAsync(["check", "--config", configPath]);
+
+        output.Should().Contain($"[FAIL] coordinator: cannot reach {Coordinator.Address}: the proxy http://{proxy.Address.Authority}").And.Contain("refused to open a tunnel");
+    }
+
+    [Test]
+    public async Task Check_ClockTwoHoursBehind_FailsWithTheSkew()
+    {
+        var configPath = CheckedNode.Write(Scratch, Pki, Coordinator.Address, "  proxy: none");
+
+        var (_, output, _) = await AgentCli.InvokeAsync(["check", "--config", configPath], new FakeTimeProvider(DateTimeOffset.UtcNow.AddHours(-2)));
+
+        output.Should().Contain("[FAIL] clock: this machine's clock is 2 h behind the coordinator's");
+    }
+
     private async Task<TinyProxy> StartProxyAsync(TinyProxyOptions options) =>
         _proxy = await TinyProxy.StartAsync(Scratch.Combine("proxy"), options);
 

@@ -66,20 +66,7 @@ public sealed class TlsInspectionTests : FakeCoordinatorFixture
     [Test]
     public async Task Check_InspectedConnection_FailsWithTheExplanation()
     {
-        var configPath = Scratch.Combine("node.yaml");
-        Pki.WriteIdentity(Path.Combine(Scratch.Combine("node-data"), "identity"), "chu-valmont");
-        File.WriteAllText(Scratch.Combine("amr.jsonl"), "{\"id\": \"1\", \"text\": \"a\", \"label\": \"b\"}\n");
-        File.WriteAllText(configPath, $"""
-            name: chu-valmont
-            coordinator:
-              url: {_relay.Address.ToString().TrimEnd('/')}
-              proxy: none
-            data_directory: ./node-data
-            datasets:
-              - name: amr-reports
-                path: ./amr.jsonl
-                format: jsonl
-            """);
+        var configPath = CheckedNode.Write(Scratch, Pki, _relay.Address, "  proxy: none");
 
         var (_, output, _) = await AgentCli.InvokeAsync(["check", "--config", configPath]);
 
