@@ -3,6 +3,7 @@ using System.Security.Cryptography.X509Certificates;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Partages.Trust;
+using Partages.Trust.Network;
 
 namespace Partages.Client;
 
@@ -15,6 +16,20 @@ public static class CoordinatorTrust
 {
     /// <summary>Where the coordinator publishes its CA certificate (PEM).</summary>
     public const string CaDiscoveryPath = CaDiscovery.Path;
+
+    // The CLI runs one command per process: the last refused handshake is the one its error message explains.
+    private static string? s_lastRejection;
+
+    /// <summary>Why the last TLS handshake refused the server (e.g. a proxy inspecting TLS), if one did.</summary>
+    public static string? LastRejection => Volatile.Read(ref s_lastRejection);
+
+    /// <summary>The evaluator's proxy: HTTPS_PROXY (credentials may be in its URL) and NO_PROXY, as curl reads them.</summary>
+    /// <exception cref="CoordinatorTrustException">HTTPS_PROXY is set but unusable.</exception>
+    public static ProxySettings? Proxy(Func<string, string?>? environment = null)
+    {
+        var proxy = ProxySettings.FromEnvironment(environment ?? Environment.GetEnvironmentVariable, out var problem);
+        return problem is null ? proxy : throw new CoordinatorTrustException(false, $"{problem}; fix or unset it.");
+    }
 
     /// <summary>SHA-256 of the certificate's DER bytes, lowercase hex: the CA pin the coordinator's admin prints.</summary>
     public static string Pin(X509Certificate2 certificate) => CaPin.Of(certificate);
@@ -41,7 +56,8 @@ public static class CoordinatorTrust
     /// Nothing secret is sent in this request.
     /// </summary>
     /// <exception cref="CoordinatorTrustException">Unreachable, not a CA, or not the pinned one.</exception>
-    public static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="proxy">From HTTPS_PROXY / NO_PROXY (<see cref="Proxy"/>); null: direct.</param>
+    public static async Task<X509Certificate2> FetchPinnedCaAsync(Uri coordinator, string pin, TimeSpan timeout, CancellationToken cancellationToken, ProxySettings? proxy = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         if (!CaPin.TryParse(pin, out var parsed, out var error) || parsed is null)
@@ -51,7 +67,7 @@ public static class CoordinatorTrust
 
         try
         {
-            return await CaDiscovery.FetchAsync(coordinator, parsed, timeout, cancellationToken).ConfigureAwait(false);
+            return await CaDiscovery.FetchAsync(coordinator, parsed, timeout, cancellationToken, proxy).ConfigureAwait(false);
         }
         catch (CaDiscoveryException ex) when (ex.Failure == CaDiscoveryFailure.Unreachable)
         {
@@ -68,18 +84,18 @@ public static class CoordinatorTrust
     }
 
     /// <summary>A gRPC channel over TLS that trusts only <paramref name="ca"/> and sends <paramref name="apiToken"/> on every call.</summary>
-    public static GrpcChannel CreateChannel(Uri coordinator, X509Certificate2 ca, string apiToken)
+    /// <param name="proxy">The HTTP proxy (<see cref="Proxy"/>: HTTPS_PROXY and NO_PROXY); null: direct.</param>
+    public static GrpcChannel CreateChannel(Uri coordinator, X509Certificate2 ca, string apiToken, ProxySettings? proxy = null)
     {
-        var handler = new SocketsHttpHandler
+        var handler = CoordinatorHttp.CreateHandler(proxy);
+        handler.SslOptions = new SslClientAuthenticationOptions
         {
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                // As the node's channel: the host name must match and the certificate must be a server's, issued by the CA.
-                RemoteCertificateValidationCallback = TrustedChain.ServerValidator(ca),
-            },
-            EnableMultipleHttp2Connections = true,
-            ConnectTimeout = TimeSpan.FromSeconds(10),
+            // As the node's channel: the host name must match and the certificate must be a server's, issued by the CA;
+            // a certificate from another CA is explained (TLS inspection) and refused.
+            RemoteCertificateValidationCallback = TrustedChain.ServerValidator(ca, reason => Volatile.Write(ref s_lastRejection, reason), coordinator: coordinator),
         };
+        handler.EnableMultipleHttp2Connections = true;
+        handler.ConnectTimeout = TimeSpan.FromSeconds(10);
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
             metadata.Add("authorization", $"Bearer {apiToken}");
@@ -87,7 +103,7 @@ public static class CoordinatorTrust
         });
         return GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpClient = CoordinatorHttp.ForGrpc(handler),
             DisposeHttpClient = true,
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
             // A pooled result with many sites is one message.

@@ -59,24 +59,20 @@ public static class CaDiscovery
     internal const int MaxPemBytes = 64 * 1024;
 
     /// <exception cref="CaDiscoveryException">The CA could not be fetched, or is not the pinned one.</exception>
-    public static async Task<X509Certificate2> FetchAsync(Uri coordinator, CaPin pin, TimeSpan timeout, CancellationToken cancellationToken)
+    /// <param name="proxy">The HTTP proxy to tunnel through (<see cref="Network.CoordinatorHttp"/>); null: direct.</param>
+    public static async Task<X509Certificate2> FetchAsync(Uri coordinator, CaPin pin, TimeSpan timeout, CancellationToken cancellationToken, Network.ProxySettings? proxy = null)
     {
         ArgumentNullException.ThrowIfNull(coordinator);
         ArgumentNullException.ThrowIfNull(pin);
         X509Certificate2? presented = null;
-        using var handler = new SocketsHttpHandler
+        using var handler = Network.CoordinatorHttp.CreateHandler(proxy);
+        handler.ConnectTimeout = timeout;
+        // Any certificate is accepted for this one request: what it returns is verified against the pin below,
+        // and the certificate kept here must then chain to it.
+        handler.SslOptions.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
         {
-            ConnectTimeout = timeout,
-            // Any certificate is accepted for this one request: what it returns is verified against the pin below,
-            // and the certificate kept here must then chain to it.
-            SslOptions =
-            {
-                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
-                {
-                    presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-                    return certificate is not null;
-                },
-            },
+            presented = certificate is null ? null : X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            return certificate is not null;
         };
         // HTTP/2 first: the coordinator serves both over ALPN, and a gRPC-only endpoint serves only HTTP/2.
         using var http = new HttpClient(handler)
@@ -87,7 +83,7 @@ public static class CaDiscovery
         };
         using (presented)
         {
-            var pem = await ReadPemAsync(http, coordinator, timeout, cancellationToken).ConfigureAwait(false);
+            var pem = await ReadPemAsync(http, coordinator, timeout, proxy, cancellationToken).ConfigureAwait(false);
             X509Certificate2 ca;
             try
             {
@@ -107,15 +103,18 @@ public static class CaDiscovery
 
             if (presented is null || !TrustedChain.Builds(presented, ca, [], at: null, out _))
             {
+                var why = presented is null
+                    ? $"The certificate {coordinator} presented was not issued by the pinned CA."
+                    : "Refused: " + Network.TlsInspection.Explain(presented, ca, Network.TlsInspection.Endpoint(coordinator)) + ".";
                 ca.Dispose();
-                throw new CaDiscoveryException(CaDiscoveryFailure.NotIssuedByPinnedCa, $"The certificate {coordinator} presented was not issued by the pinned CA.");
+                throw new CaDiscoveryException(CaDiscoveryFailure.NotIssuedByPinnedCa, why);
             }
 
             return ca;
         }
     }
 
-    private static async Task<string> ReadPemAsync(HttpClient http, Uri coordinator, TimeSpan timeout, CancellationToken cancellationToken)
+    private static async Task<string> ReadPemAsync(HttpClient http, Uri coordinator, TimeSpan timeout, Network.ProxySettings? proxy, CancellationToken cancellationToken)
     {
         try
         {
@@ -150,7 +149,8 @@ public static class CaDiscovery
         }
         catch (HttpRequestException ex)
         {
-            throw new CaDiscoveryException(CaDiscoveryFailure.Unreachable, $"Cannot reach the coordinator at {coordinator}: {ex.Message.TrimEnd('.')}.", ex);
+            var why = Network.CoordinatorHttp.DescribeNetworkFailure(ex, coordinator, proxy) ?? ex.Message.TrimEnd('.');
+            throw new CaDiscoveryException(CaDiscoveryFailure.Unreachable, $"Cannot reach the coordinator at {coordinator}: {why}.", ex);
         }
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {

@@ -68,7 +68,9 @@ public static class TrustedChain
     /// presented chain must lead to that root, and the certificate must be a server's (serverAuth usage): the same CA
     /// issues the nodes' client certificates, and none of them may stand in for the coordinator.
     /// </summary>
-    public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null, Action? onAccepted = null)
+    /// <param name="coordinator">The address dialled: when given, a certificate from another CA is explained as TLS
+    /// inspection (<see cref="Network.TlsInspection"/>) naming the host and port to exempt.</param>
+    public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null, Action? onAccepted = null, Uri? coordinator = null)
     {
         ArgumentNullException.ThrowIfNull(root);
         return (_, certificate, chain, errors) =>
@@ -79,16 +81,25 @@ public static class TrustedChain
                 return false;
             }
 
-            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            // The chain first: an inspecting proxy's certificate usually also carries another name, and the issuer is what explains it.
+            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
+            if (!Builds(leaf, root, Presented(chain), at: null, usage: null, out var problem))
             {
-                onRejected?.Invoke("the coordinator's certificate is not valid for the host name in coordinator.url");
+                onRejected?.Invoke(coordinator is null
+                    ? $"the coordinator's certificate does not chain to the saved CA ({problem})"
+                    : Network.TlsInspection.Explain(leaf, root, Network.TlsInspection.Endpoint(coordinator)));
                 return false;
             }
 
-            using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            if (!Builds(leaf, root, Presented(chain), at: null, ServerAuthOid, out var problem))
+            if (!Builds(leaf, root, Presented(chain), at: null, ServerAuthOid, out problem))
             {
                 onRejected?.Invoke($"the coordinator's certificate does not chain to the saved CA ({problem})");
+                return false;
+            }
+
+            if (errors.HasFlag(SslPolicyErrors.RemoteCertificateNameMismatch))
+            {
+                onRejected?.Invoke("the coordinator's certificate is not valid for the host name in coordinator.url");
                 return false;
             }
 

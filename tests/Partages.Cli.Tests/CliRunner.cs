@@ -11,11 +11,15 @@ public sealed class CliRunner(string configDirectory)
 {
     public string ConfigDirectory { get; } = configDirectory;
 
+    /// <summary>The environment the CLI sees (HTTPS_PROXY, NO_PROXY); null: the test process's.</summary>
+    public Func<string, string?>? EnvironmentVariable { get; init; }
+
     public async Task<CliResult> RunAsync(params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var exit = await PartagesCli.InvokeAsync(args, CliContext.ForWriters(output, error, ConfigDirectory));
+        var context = CliContext.ForWriters(output, error, ConfigDirectory);
+        var exit = await PartagesCli.InvokeAsync(args, EnvironmentVariable is null ? context : context with { EnvironmentVariable = EnvironmentVariable });
         return new CliResult(exit, output.ToString(), error.ToString());
     }
 }

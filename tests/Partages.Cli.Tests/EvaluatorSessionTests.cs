@@ -11,7 +11,7 @@ namespace Partages.Cli.Tests;
 /// agents (processes, mTLS). A third node is enrolled then stopped, so runs sent to it wait offline until cancelled.
 /// </summary>
 [NonParallelizable]
-public sealed class EvaluatorSessionTests
+public sealed partial class EvaluatorSessionTests
 {
     private LocalFederation _federation = null!;
     private string _aliceToken = "";

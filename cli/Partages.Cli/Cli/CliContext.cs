@@ -6,6 +6,9 @@ namespace Partages.Cli.Cli;
 /// </summary>
 public sealed record CliContext(TextWriter Output, TextWriter Error, IAnsiConsole Console, string ConfigDirectory)
 {
+    /// <summary>Reads an environment variable (HTTPS_PROXY, NO_PROXY): the process's; tests give their own.</summary>
+    public Func<string, string?> EnvironmentVariable { get; init; } = Environment.GetEnvironmentVariable;
+
     /// <summary>Environment variable that moves the profile directory (e.g. for CI jobs).</summary>
     public const string ConfigDirectoryVariable = "PARTAGES_CONFIG_DIR";
 

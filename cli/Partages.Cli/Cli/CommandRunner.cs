@@ -1,5 +1,6 @@
 using System.Security.Authentication;
 using Grpc.Core;
+using Partages.Trust.Network;
 
 namespace Partages.Cli.Cli;
 
@@ -32,7 +33,7 @@ internal static class CommandRunner
         }
         catch (RpcException ex)
         {
-            var (code, message) = Describe(ex);
+            var (code, message) = Describe(ex, ProxyOf(context));
             await context.Error.WriteLineAsync(message).ConfigureAwait(false);
             return code;
         }
@@ -57,7 +58,8 @@ internal static class CommandRunner
     /// The exit code and the one line for a gRPC failure; when the coordinator attached field violations
     /// (google.rpc.BadRequest, docs/api.md), its summary line then each violation on its own line.
     /// </summary>
-    public static (int ExitCode, string Message) Describe(RpcException exception)
+    /// <param name="proxy">The proxy the command used (HTTPS_PROXY), to name it when it is at fault.</param>
+    public static (int ExitCode, string Message) Describe(RpcException exception, ProxySettings? proxy = null)
     {
         ArgumentNullException.ThrowIfNull(exception);
         // The coordinator's words: a list of spec errors keeps its lines, nothing else of it reaches the terminal raw.
@@ -68,11 +70,32 @@ internal static class CommandRunner
             StatusCode.PermissionDenied => (ExitCodes.Auth, $"Not allowed: {detail}"),
             StatusCode.NotFound => (ExitCodes.NotFound, detail),
             StatusCode.InvalidArgument or StatusCode.FailedPrecondition or StatusCode.AlreadyExists or StatusCode.OutOfRange => (ExitCodes.BadInput, detail),
-            StatusCode.Unavailable or StatusCode.DeadlineExceeded when Untrusted(exception) =>
+            // grpc-dotnet reports a refused handshake or proxy tunnel as Internal ("Error starting gRPC call"), not Unavailable.
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal when Untrusted(exception) && CoordinatorTrust.LastRejection is { } rejection =>
+                (ExitCodes.Auth, $"Refused the coordinator's TLS connection: {rejection}. (If the coordinator's CA itself changed, run 'partages login' again.)"),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal when Untrusted(exception) =>
                 (ExitCodes.Auth, "The server's TLS certificate is not issued by the coordinator CA in the profile; run 'partages login' again if the coordinator's CA changed."),
+            StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.Internal when Network(exception, proxy) is { } network => (ExitCodes.Unreachable, $"Cannot reach the coordinator: {network}."),
             StatusCode.Unavailable or StatusCode.DeadlineExceeded => (ExitCodes.Unreachable, $"Cannot reach the coordinator: {Innermost(exception)}"),
             _ => (ExitCodes.Failed, $"The coordinator answered {exception.StatusCode}: {detail}"),
         };
+    }
+
+    /// <summary>The proxy's part in a failure (refused tunnel, credentials, unreachable), when it has one.</summary>
+    private static string? Network(RpcException exception, ProxySettings? proxy) =>
+        exception.Status.DebugException is { } cause ? CoordinatorHttp.DescribeNetworkFailure(cause, coordinator: null, proxy) : null;
+
+    /// <summary>The proxy a command used; null when none is set, or HTTPS_PROXY is unusable (the command already said so).</summary>
+    private static ProxySettings? ProxyOf(CliContext context)
+    {
+        try
+        {
+            return CoordinatorTrust.Proxy(context.EnvironmentVariable);
+        }
+        catch (CoordinatorTrustException)
+        {
+            return null;
+        }
     }
 
     private static bool Untrusted(RpcException exception)

@@ -1,4 +1,5 @@
 using Grpc.Net.Client;
+using Partages.Trust.Network;
 using Partages.Cli.Profiles;
 
 namespace Partages.Cli.Cli;
@@ -22,14 +23,15 @@ internal sealed class Session : IDisposable
     public static async Task<Session> OpenAsync(CliContext context, CancellationToken cancellationToken)
     {
         var profile = await new ProfileStore(context.ConfigDirectory).LoadAsync(cancellationToken).ConfigureAwait(false);
-        return Open(profile);
+        return Open(profile, CoordinatorTrust.Proxy(context.EnvironmentVariable));
     }
 
-    public static Session Open(Profile profile)
+    /// <param name="proxy">From HTTPS_PROXY / NO_PROXY (<see cref="CoordinatorTrust.Proxy"/>); null: direct.</param>
+    public static Session Open(Profile profile, ProxySettings? proxy)
     {
         ArgumentNullException.ThrowIfNull(profile);
         var ca = profile.LoadCa();
-        return new Session(profile, CoordinatorTrust.CreateChannel(profile.CoordinatorUri, ca, profile.Token));
+        return new Session(profile, CoordinatorTrust.CreateChannel(profile.CoordinatorUri, ca, profile.Token, proxy));
     }
 
     public void Dispose() => _channel.Dispose();

@@ -45,7 +45,8 @@ internal static class LoginCommand
             throw new CliException(ExitCodes.BadInput, "Give exactly one of --ca-file (the CA certificate) or --ca-sha256 (its pin): the coordinator is trusted through its own CA only.");
         }
 
-        using var ca = caFile is not null ? LoadCaFile(caFile) : await FetchWithPinAsync(coordinator, pinText!, cancellationToken).ConfigureAwait(false);
+        var proxy = CoordinatorTrust.Proxy(context.EnvironmentVariable);
+        using var ca = caFile is not null ? LoadCaFile(caFile) : await FetchWithPinAsync(coordinator, pinText!, proxy, cancellationToken).ConfigureAwait(false);
         var profile = new Profile
         {
             Coordinator = coordinator.ToString().TrimEnd('/'),
@@ -56,7 +57,7 @@ internal static class LoginCommand
         };
 
         // A real call checks TLS (this CA only) and the token before anything is saved.
-        using var session = Session.Open(profile);
+        using var session = Session.Open(profile, proxy);
         var nodes = await session.Client.ListNodesAsync(cancellationToken).ConfigureAwait(false);
         var store = new ProfileStore(context.ConfigDirectory);
         await store.SaveAsync(profile, cancellationToken).ConfigureAwait(false);
@@ -89,10 +90,10 @@ internal static class LoginCommand
         }
     }
 
-    private static async Task<X509Certificate2> FetchWithPinAsync(Uri coordinator, string pinText, CancellationToken cancellationToken)
+    private static async Task<X509Certificate2> FetchWithPinAsync(Uri coordinator, string pinText, Partages.Trust.Network.ProxySettings? proxy, CancellationToken cancellationToken)
     {
         var pin = CoordinatorTrust.NormalizePin(pinText)
             ?? throw new CliException(ExitCodes.BadInput, "--ca-sha256 must be 64 hexadecimal characters (the CA pin printed by the coordinator's admin commands).");
-        return await CoordinatorTrust.FetchPinnedCaAsync(coordinator, pin, DiscoveryTimeout, cancellationToken).ConfigureAwait(false);
+        return await CoordinatorTrust.FetchPinnedCaAsync(coordinator, pin, DiscoveryTimeout, cancellationToken, proxy).ConfigureAwait(false);
     }
 }

@@ -9,6 +9,7 @@ using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Policy;
 using Partages.NodeAgent.ReleaseGate;
 using Partages.Trust;
+using Partages.Trust.Network;
 
 namespace Partages.NodeAgent.Cli;
 
@@ -20,12 +21,13 @@ internal static class CheckCommand
 {
     private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(15);
 
-    public static Command Create() => CommonOptions.ConfigCommand(
+    /// <param name="timeProvider">This machine's clock, compared with the coordinator's (tests pass their own).</param>
+    public static Command Create(TimeProvider? timeProvider = null) => CommonOptions.ConfigCommand(
         "check",
         "Checks the configuration, the identity files, the datasets and the connection to the coordinator; prints what to fix.",
-        (configFile, parseResult, cancellationToken) => RunAsync(configFile, parseResult.InvocationConfiguration.Output, cancellationToken));
+        (configFile, parseResult, cancellationToken) => RunAsync(configFile, parseResult.InvocationConfiguration.Output, timeProvider ?? TimeProvider.System, cancellationToken));
 
-    private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(FileInfo configFile, TextWriter output, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var report = new CheckReport(output);
         var config = CommonOptions.LoadOrReport(configFile, output);
@@ -48,7 +50,7 @@ internal static class CheckCommand
             }
             else
             {
-                await ProbeCoordinatorAsync(config, identity, report, cancellationToken).ConfigureAwait(false);
+                await ProbeCoordinatorAsync(config, identity, report, timeProvider, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -312,23 +314,23 @@ internal static class CheckCommand
     /// artifact; older coordinators answer NOT_FOUND), which means TLS, the saved CA and the node's certificate all work;
     /// a refused or revoked certificate gets UNAUTHENTICATED. Nothing changes on the coordinator.
     /// </summary>
-    private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, CancellationToken cancellationToken)
+    private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var options = AgentOptions.FromConfig(config);
         options.ConnectTimeout = ProbeTimeout;
-        using var channel = new CoordinatorChannel(config, identity, Options.Create(options), NullLogger<CoordinatorChannel>.Instance);
+        using var channel = new CoordinatorChannel(config, identity, Options.Create(options), NullLogger<CoordinatorChannel>.Instance, timeProvider);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(ProbeTimeout);
         try
         {
             using var call = channel.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('0', 64), MaxChunkBytes = 1024 }, timeout.Token);
             await call.ResponseStream.MoveNext(timeout.Token).ConfigureAwait(false);
-            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
         {
             // Only an authenticated node is told what it may download: the certificate was accepted.
-            report.Pass("coordinator", $"{config.CoordinatorUrl} is reachable and accepts this node's certificate");
+            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated)
         {
@@ -337,11 +339,27 @@ internal static class CheckCommand
         catch (RpcException ex)
         {
             var why = channel.LastServerRejection is { } rejection
-                ? $"the TLS check failed: {rejection}; check coordinator.url"
-                : $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS) and that the coordinator runs";
-            report.Fail("coordinator", $"cannot reach {config.CoordinatorUrl}: {why}");
+                ? $"the TLS check failed: {rejection}"
+                : channel.DescribeNetworkFailure(ex) ?? $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS{Via(config)}) and that the coordinator runs";
+            report.Fail("coordinator", $"cannot reach {channel.Address}: {why}");
+        }
+
+        // Any answer carries the coordinator's Date: compare the clocks even when the call itself failed.
+        if (channel.Clock.Offset is { } offset)
+        {
+            if (ServerClock.Describe(offset, ServerClock.DefaultTolerance, channel.Address.ToString()) is { } skew)
+            {
+                report.Fail("clock", skew);
+            }
+            else
+            {
+                report.Pass("clock", $"within {ServerClock.DefaultTolerance.TotalMinutes:0} min of the coordinator's");
+            }
         }
     }
+
+    private static string Via(NodeConfig config) =>
+        config.Proxy is { } proxy && !proxy.Bypasses(config.CoordinatorUrl) ? $" through the proxy {proxy.Display} (from {proxy.Source})" : "";
 
     private sealed class CheckReport(TextWriter output)
     {

@@ -9,13 +9,13 @@ namespace Partages.NodeAgent.Cli;
 /// </summary>
 public static class NodeAgentCli
 {
-    /// <param name="timeProvider">The clock <c>health</c> judges ages by (tests pass their own); the system clock by default.</param>
+    /// <param name="timeProvider">The clock <c>health</c> judges ages by and <c>check</c> compares with the coordinator's (tests pass their own); the system clock by default.</param>
     public static RootCommand CreateRootCommand(TimeProvider? timeProvider = null) =>
         new("Partages node agent: evaluates models on this hospital's data and sends back aggregates only.")
         {
             EnrollCommand.Create(),
             RunCommand.Create(),
-            CheckCommand.Create(),
+            CheckCommand.Create(timeProvider),
             HealthCommand.Create(timeProvider ?? TimeProvider.System),
             JobsCommand.Create(),
             AuditCommand.Create(),

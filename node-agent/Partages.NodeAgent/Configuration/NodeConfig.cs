@@ -14,8 +14,21 @@ public sealed record NodeConfig
     /// <summary>Informational; the node's identity is its certificate. Used as the CSR's common name at enrollment.</summary>
     public required string Name { get; init; }
 
-    /// <summary>The coordinator's base address (https).</summary>
+    /// <summary>The coordinator's base address (https): the first of <see cref="CoordinatorUrls"/>.</summary>
     public required Uri CoordinatorUrl { get; init; }
+
+    /// <summary>Every address of the coordinator, tried in order (the next after each failed attempt, with the back-off).</summary>
+    public IReadOnlyList<Uri> CoordinatorUrls
+    {
+        get => _coordinatorUrls ?? [CoordinatorUrl];
+        init => _coordinatorUrls = value;
+    }
+
+    /// <summary>
+    /// The HTTP proxy to the coordinator (node.yaml's <c>coordinator.proxy</c>, else <c>HTTPS_PROXY</c>/<c>NO_PROXY</c>);
+    /// null: direct.
+    /// </summary>
+    public Partages.Trust.Network.ProxySettings? Proxy { get; init; }
 
     /// <summary>Absolute; holds <c>identity/</c>, <c>artifacts/</c> and <c>audit/</c>.</summary>
     public required string DataDirectory { get; init; }
@@ -50,6 +63,8 @@ public sealed record NodeConfig
     public string ArtifactsDirectory => Path.Combine(DataDirectory, "artifacts");
 
     public string AuditDirectory => Path.Combine(DataDirectory, "audit");
+
+    private readonly IReadOnlyList<Uri>? _coordinatorUrls;
 
     public DatasetDefinition? FindDataset(string name) =>
         Datasets.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.Ordinal));

@@ -1,4 +1,5 @@
 using Partages.NodeAgent.Engine.Datasets;
+using Partages.Trust.Network;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -13,11 +14,13 @@ public static partial class NodeConfigLoader
     private static readonly string[] RootFields =
         ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "stop_grace_seconds", "reconnect", "datasets", "policy"];
 
-    private static readonly string[] CoordinatorFields = ["url"];
+    private static readonly string[] CoordinatorFields = ["url", "proxy"];
+    private static readonly string[] ProxyFields = ["url", "credentials_file", "no_proxy"];
     private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds", "breaker_failures", "breaker_seconds"];
     private static readonly string[] DatasetFields = ["name", "path", "format"];
 
-    public static ConfigLoadResult LoadFile(string path)
+    /// <param name="environment">Reads an environment variable (HTTPS_PROXY, NO_PROXY); null: this process's.</param>
+    public static ConfigLoadResult LoadFile(string path, Func<string, string?>? environment = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var fullPath = Path.GetFullPath(path);
@@ -31,12 +34,13 @@ public static partial class NodeConfigLoader
             return new ConfigLoadResult(null, [new ConfigError(0, 0, "config", $"cannot read '{fullPath}': {ex.Message}")]);
         }
 
-        return Parse(yaml, fullPath);
+        return Parse(yaml, fullPath, environment);
     }
 
     /// <param name="yaml">The file's text.</param>
     /// <param name="sourcePath">Absolute path of the file; relative paths inside are resolved against its folder.</param>
-    public static ConfigLoadResult Parse(string yaml, string sourcePath)
+    /// <param name="environment">Reads an environment variable (HTTPS_PROXY, NO_PROXY); null: this process's.</param>
+    public static ConfigLoadResult Parse(string yaml, string sourcePath, Func<string, string?>? environment = null)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
@@ -69,12 +73,14 @@ public static partial class NodeConfigLoader
             top.AddErrors(NodeConfigValidator.Name(name));
         }
 
-        Uri? url = null;
+        IReadOnlyList<Uri>? urls = null;
+        ProxySettings? proxy = null;
         var coordinator = top.Mapping("coordinator", required: true);
         if (coordinator is not null)
         {
             coordinator.RejectUnknown(CoordinatorFields);
-            url = ReadCoordinatorUrl(coordinator);
+            urls = ReadCoordinatorUrls(coordinator);
+            proxy = ReadProxy(coordinator, baseDirectory, environment ?? Environment.GetEnvironmentVariable, errors);
         }
 
         var dataDirectory = top.String("data_directory", required: true);
@@ -100,7 +106,7 @@ public static partial class NodeConfigLoader
         var datasets = ReadDatasets(top, baseDirectory);
         var policy = top.String("policy", required: false);
 
-        if (errors.Count > 0 || name is null || url is null || dataDirectory is null || datasets is null)
+        if (errors.Count > 0 || name is null || urls is null || dataDirectory is null || datasets is null)
         {
             return new ConfigLoadResult(null, [.. errors.OrderBy(e => e.Line).ThenBy(e => e.Column)]);
         }
@@ -108,7 +114,9 @@ public static partial class NodeConfigLoader
         var config = new NodeConfig
         {
             Name = name,
-            CoordinatorUrl = url,
+            CoordinatorUrl = urls[0],
+            CoordinatorUrls = urls,
+            Proxy = proxy,
             DataDirectory = Resolve(baseDirectory, dataDirectory),
             HeartbeatSeconds = heartbeat,
             MaxConcurrentRuns = maxRuns,
@@ -121,20 +129,106 @@ public static partial class NodeConfigLoader
         return new ConfigLoadResult(config, []);
     }
 
-    private static Uri? ReadCoordinatorUrl(MappingReader coordinator)
+    /// <summary>coordinator.url: one address, or a list of them tried in order.</summary>
+    private static List<Uri>? ReadCoordinatorUrls(MappingReader coordinator)
     {
-        var text = coordinator.String("url", required: true);
-        if (text is null)
+        IReadOnlyList<(string Text, YamlNode Node)>? texts;
+        if (coordinator.Node("url") is YamlSequenceNode)
+        {
+            texts = coordinator.Texts("url", required: true);
+            if (texts is { Count: 0 })
+            {
+                coordinator.AddError("url", "lists no address");
+                return null;
+            }
+        }
+        else
+        {
+            texts = coordinator.String("url", required: true) is { } text ? [(text, coordinator.Node("url")!)] : null;
+        }
+
+        if (texts is null)
         {
             return null;
         }
 
-        if (NodeConfigValidator.CoordinatorUrl(text, out var url) is { } problem)
+        var urls = new List<Uri>();
+        var ok = true;
+        foreach (var (text, node) in texts)
         {
-            coordinator.AddErrors([problem]);
+            if (NodeConfigValidator.CoordinatorUrl(text, out var url) is { } problem)
+            {
+                coordinator.AddErrorAt(node, coordinator.Prefix + problem.Field, problem.Message);
+                ok = false;
+            }
+            else if (urls.Contains(url!))
+            {
+                coordinator.AddErrorAt(node, coordinator.Prefix + "url", $"'{text}' is listed more than once");
+                ok = false;
+            }
+            else
+            {
+                urls.Add(url!);
+            }
         }
 
-        return url;
+        return ok ? urls : null;
+    }
+
+    /// <summary>
+    /// coordinator.proxy: a mapping (url, credentials_file, no_proxy), or <c>none</c> for a direct connection whatever the
+    /// environment says; when absent, HTTPS_PROXY and NO_PROXY decide (an unusable value is an error too).
+    /// </summary>
+    private static ProxySettings? ReadProxy(MappingReader coordinator, string baseDirectory, Func<string, string?> environment, List<ConfigError> errors)
+    {
+        var node = coordinator.Node("proxy");
+        if (node is null)
+        {
+            var fromEnvironment = ProxySettings.FromEnvironment(environment, out var problem);
+            if (problem is not null)
+            {
+                errors.Add(new ConfigError(0, 0, "environment", $"{problem}; fix or unset it, or set coordinator.proxy in node.yaml"));
+            }
+
+            return fromEnvironment;
+        }
+
+        if (node is YamlScalarNode { Value: "none" })
+        {
+            return null;
+        }
+
+        var proxy = coordinator.Mapping("proxy", required: false);
+        if (proxy is null)
+        {
+            return null;
+        }
+
+        proxy.RejectUnknown(ProxyFields);
+        var text = proxy.String("url", required: true);
+        var credentialsFile = proxy.String("credentials_file", required: false);
+        var noProxy = proxy.Texts("no_proxy", required: false);
+        Uri? address = null;
+        if (text is not null && ProxySettings.ParseAddress(text, allowCredentials: false, out address, out _) is { } error)
+        {
+            proxy.AddError("url", $"'{text}' {error}");
+        }
+
+        System.Net.NetworkCredential? credentials = null;
+        if (credentialsFile is not null && ProxySettings.ReadCredentials(Resolve(baseDirectory, credentialsFile), out credentials) is { } unreadable)
+        {
+            proxy.AddError("credentials_file", unreadable);
+        }
+
+        return address is null
+            ? null
+            : new ProxySettings
+            {
+                Address = address,
+                Credentials = credentials,
+                NoProxy = [.. (noProxy ?? []).Select(n => n.Text)],
+                Source = "coordinator.proxy in node.yaml",
+            };
     }
 
     private static List<DatasetDefinition>? ReadDatasets(MappingReader top, string baseDirectory)

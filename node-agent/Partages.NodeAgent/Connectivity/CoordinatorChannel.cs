@@ -5,82 +5,150 @@ using Grpc.Net.Client;
 using Microsoft.Extensions.Options;
 using Partages.NodeAgent.Enrollment;
 using Partages.Trust;
+using Partages.Trust.Network;
 
 namespace Partages.NodeAgent.Connectivity;
 
 /// <summary>
-/// The one gRPC channel to the coordinator: outbound only, mTLS with the node's certificate, and the server
-/// trusted only if it chains to the CA saved at enrollment (CustomRootTrust, never the system store).
-/// The channel reconnects its HTTP/2 connection by itself; callers reopen calls after a failure.
+/// The gRPC channel to the coordinator: outbound only, mTLS with the node's certificate, and the server trusted only
+/// if it chains to the CA saved at enrollment (CustomRootTrust, never the system store). Through the configured
+/// HTTP proxy when there is one (a CONNECT tunnel: TLS stays end to end). One channel per address of
+/// <c>coordinator.url</c>; after a failed attempt <see cref="MoveToNextAddress"/> makes the next one current, so the
+/// addresses are tried in order with the session's back-off. Each channel reconnects its HTTP/2 connection by itself.
 /// </summary>
 public sealed partial class CoordinatorChannel : IDisposable
 {
-    private readonly GrpcChannel _channel;
-    private readonly NodeService.NodeServiceClient _client;
+    private readonly GrpcChannel[] _channels;
+    private readonly NodeService.NodeServiceClient[] _clients;
+    private readonly ProxySettings? _proxy;
+    private int _current;
     private string? _lastServerRejection;
 
-    public CoordinatorChannel(NodeConfig config, NodeIdentity identity, IOptions<AgentOptions> options, ILogger<CoordinatorChannel> logger)
+    public CoordinatorChannel(NodeConfig config, NodeIdentity identity, IOptions<AgentOptions> options, ILogger<CoordinatorChannel> logger, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(config);
         ArgumentNullException.ThrowIfNull(identity);
         ArgumentNullException.ThrowIfNull(options);
-        Address = config.CoordinatorUrl;
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = options.Value.ConnectTimeout,
-            EnableMultipleHttp2Connections = true,
-            PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan,
-            // HTTP/2 pings notice a coordinator that vanished without closing the connection.
-            KeepAlivePingDelay = TimeSpan.FromSeconds(20),
-            KeepAlivePingTimeout = TimeSpan.FromSeconds(10),
-            KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always,
-            SslOptions = new SslClientAuthenticationOptions
-            {
-                ClientCertificates = new X509CertificateCollection { identity.ClientCertificate },
-                RemoteCertificateValidationCallback = TrustedChain.ServerValidator(
-                    identity.CaCertificate,
-                    reason =>
-                    {
-                        // Logged once per distinct reason: the session retries every few seconds during an outage.
-                        var previous = Interlocked.Exchange(ref _lastServerRejection, reason);
-                        if (!string.Equals(previous, reason, StringComparison.Ordinal))
-                        {
-                            LogServerCertificateRejected(logger, Address, reason);
-                        }
-                    },
-                    () => Interlocked.Exchange(ref _lastServerRejection, null)),
-            },
-        };
-        _channel = GrpcChannel.ForAddress(config.CoordinatorUrl, new GrpcChannelOptions
-        {
-            HttpHandler = handler,
-            DisposeHttpClient = true,
-            MaxReceiveMessageSize = 8 * 1024 * 1024,
-            MaxSendMessageSize = 8 * 1024 * 1024,
-        });
-        _client = new NodeService.NodeServiceClient(_channel);
+        Addresses = config.CoordinatorUrls;
+        _proxy = config.Proxy;
+        Clock = new ServerClock(timeProvider ?? TimeProvider.System);
+        _channels = [.. Addresses.Select(address => Create(address, identity, options.Value, logger))];
+        _clients = [.. _channels.Select(c => new NodeService.NodeServiceClient(c))];
+        CallInvoker = new CurrentChannelInvoker(this);
     }
 
-    public Uri Address { get; }
+    /// <summary>The address in use (the first of <c>coordinator.url</c> until an attempt on it fails).</summary>
+    public Uri Address => Addresses[Volatile.Read(ref _current)];
+
+    public IReadOnlyList<Uri> Addresses { get; }
+
+    /// <summary>The coordinator's clock as its responses show it.</summary>
+    public ServerClock Clock { get; }
 
     /// <summary>Why the last TLS handshake refused the server, if one did (shown by <c>check</c>).</summary>
     public string? LastServerRejection => Volatile.Read(ref _lastServerRejection);
 
-    /// <summary>For the release gate's transport, which builds its own client: results never pass through this class.</summary>
-    internal CallInvoker CallInvoker => _channel.CreateCallInvoker();
+    /// <summary>For the release gate's transport, which builds its own client: results never pass through this class. Follows the current address.</summary>
+    internal CallInvoker CallInvoker { get; }
+
+    private NodeService.NodeServiceClient Client => _clients[Volatile.Read(ref _current)];
+
+    /// <summary>After a failed attempt: the next address of <c>coordinator.url</c> (wrapping around) becomes current; false when there is only one.</summary>
+    public bool MoveToNextAddress()
+    {
+        if (_channels.Length == 1)
+        {
+            return false;
+        }
+
+        var current = Volatile.Read(ref _current);
+        Interlocked.CompareExchange(ref _current, (current + 1) % _channels.Length, current);
+        return true;
+    }
+
+    /// <summary>A failure in words for hospital IT when the proxy or a TLS-inspecting middlebox is at fault; null otherwise.</summary>
+    public string? DescribeNetworkFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        var cause = (exception as RpcException)?.Status.DebugException ?? exception;
+        return CoordinatorHttp.DescribeNetworkFailure(cause, Address, _proxy);
+    }
 
     internal AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> OpenSession(CancellationToken cancellationToken) =>
-        _client.Session(cancellationToken: cancellationToken);
+        Client.Session(cancellationToken: cancellationToken);
 
     internal AsyncServerStreamingCall<ArtifactChunk> DownloadArtifact(DownloadArtifactRequest request, CancellationToken cancellationToken) =>
-        _client.DownloadArtifact(request, cancellationToken: cancellationToken);
+        Client.DownloadArtifact(request, cancellationToken: cancellationToken);
 
     /// <summary>The coordinator's anchor of this node's audit log (<c>audit verify</c>, <c>check</c>).</summary>
     public async Task<AuditAnchor> GetAuditAnchorAsync(TimeSpan timeout, CancellationToken cancellationToken) =>
-        await _client.GetAuditAnchorAsync(new GetAuditAnchorRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
+        await Client.GetAuditAnchorAsync(new GetAuditAnchorRequest(), deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
 
-    public void Dispose() => _channel.Dispose();
+    public void Dispose()
+    {
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+    }
+
+    private GrpcChannel Create(Uri address, NodeIdentity identity, AgentOptions options, ILogger logger)
+    {
+        var handler = CoordinatorHttp.CreateHandler(_proxy);
+        handler.ConnectTimeout = options.ConnectTimeout;
+        handler.EnableMultipleHttp2Connections = true;
+        handler.PooledConnectionIdleTimeout = Timeout.InfiniteTimeSpan;
+        // HTTP/2 pings notice a coordinator that vanished without closing the connection.
+        handler.KeepAlivePingDelay = TimeSpan.FromSeconds(20);
+        handler.KeepAlivePingTimeout = TimeSpan.FromSeconds(10);
+        handler.KeepAlivePingPolicy = HttpKeepAlivePingPolicy.Always;
+        handler.SslOptions = new SslClientAuthenticationOptions
+        {
+            ClientCertificates = new X509CertificateCollection { identity.ClientCertificate },
+            RemoteCertificateValidationCallback = TrustedChain.ServerValidator(
+                identity.CaCertificate,
+                reason =>
+                {
+                    // Logged once per distinct reason: the session retries every few seconds during an outage.
+                    var previous = Interlocked.Exchange(ref _lastServerRejection, reason);
+                    if (!string.Equals(previous, reason, StringComparison.Ordinal))
+                    {
+                        LogServerCertificateRejected(logger, address, reason);
+                    }
+                },
+                () => Interlocked.Exchange(ref _lastServerRejection, null),
+                address),
+        };
+        return GrpcChannel.ForAddress(address, new GrpcChannelOptions
+        {
+            HttpClient = CoordinatorHttp.ForGrpc(Clock.Watch(handler)),
+            DisposeHttpClient = true,
+            MaxReceiveMessageSize = 8 * 1024 * 1024,
+            MaxSendMessageSize = 8 * 1024 * 1024,
+        });
+    }
 
     [LoggerMessage(EventId = 500, Level = LogLevel.Error, Message = "Refused the TLS connection to {Address}: {Reason}")]
     private static partial void LogServerCertificateRejected(ILogger logger, Uri address, string reason);
+
+    /// <summary>Each call on the channel of the address current when it starts.</summary>
+    private sealed class CurrentChannelInvoker(CoordinatorChannel owner) : CallInvoker
+    {
+        private CallInvoker Current => owner._channels[Volatile.Read(ref owner._current)].CreateCallInvoker();
+
+        public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            Current.BlockingUnaryCall(method, host, options, request);
+
+        public override AsyncUnaryCall<TResponse> AsyncUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            Current.AsyncUnaryCall(method, host, options, request);
+
+        public override AsyncServerStreamingCall<TResponse> AsyncServerStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
+            Current.AsyncServerStreamingCall(method, host, options, request);
+
+        public override AsyncClientStreamingCall<TRequest, TResponse> AsyncClientStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            Current.AsyncClientStreamingCall(method, host, options);
+
+        public override AsyncDuplexStreamingCall<TRequest, TResponse> AsyncDuplexStreamingCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options) =>
+            Current.AsyncDuplexStreamingCall(method, host, options);
+    }
 }

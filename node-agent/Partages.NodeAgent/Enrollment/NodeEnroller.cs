@@ -5,6 +5,7 @@ using Grpc.Net.Client;
 using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Hosting;
 using Partages.Trust;
+using Partages.Trust.Network;
 
 namespace Partages.NodeAgent.Enrollment;
 
@@ -19,13 +20,29 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>The shared discovery (<see cref="CaDiscovery"/>), its failures told in the node's terms: what to check in node.yaml.</summary>
-    private async Task<X509Certificate2> DiscoverCaAsync(Uri coordinator, CaPin pin, CancellationToken cancellationToken)
+    private async Task<(Uri Address, X509Certificate2 Ca)> DiscoverCaAsync(NodeConfig config, CaPin pin, CancellationToken cancellationToken)
     {
-        try
+        // Several addresses: the first that answers; only "nothing answered" moves on (a wrong pin is final).
+        for (var i = 0; ; i++)
         {
-            return await CaDiscovery.FetchAsync(coordinator, pin, Timeout, cancellationToken).ConfigureAwait(false);
+            var coordinator = config.CoordinatorUrls[i];
+            try
+            {
+                return (coordinator, await CaDiscovery.FetchAsync(coordinator, pin, Timeout, cancellationToken, config.Proxy).ConfigureAwait(false));
+            }
+            catch (CaDiscoveryException ex) when (ex.Failure == CaDiscoveryFailure.Unreachable && i + 1 < config.CoordinatorUrls.Count)
+            {
+                LogAddressUnreachable(logger, coordinator, ex.Message);
+            }
+            catch (CaDiscoveryException ex)
+            {
+                throw Explain(ex);
+            }
         }
-        catch (CaDiscoveryException ex)
+    }
+
+    private static EnrollmentException Explain(CaDiscoveryException ex)
+    {
         {
             var (failure, hint) = ex.Failure switch
             {
@@ -36,7 +53,7 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
                     " Refusing to enroll: check the --ca-sha256 value printed with the enrollment token, and that coordinator.url points at the coordinator. The token was not sent."),
                 _ => (EnrollmentFailure.UntrustedCoordinator, " Refusing to enroll. The token was not sent."),
             };
-            throw new EnrollmentException(failure, ex.Message + hint, ex);
+            return new EnrollmentException(failure, ex.Message + hint, ex);
         }
     }
 
@@ -73,9 +90,9 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         var completed = false;
         try
         {
-            var discovered = await DiscoverCaAsync(config.CoordinatorUrl, pin, cancellationToken).ConfigureAwait(false);
-            var validator = new PinnedCaValidator(pin, discovered);
-            var response = await CallEnrollAsync(config.CoordinatorUrl, validator, token, csrPem, cancellationToken).ConfigureAwait(false);
+            var (address, discovered) = await DiscoverCaAsync(config, pin, cancellationToken).ConfigureAwait(false);
+            var validator = new PinnedCaValidator(pin, discovered, address);
+            var response = await CallEnrollAsync(address, config.Proxy, validator, token, csrPem, cancellationToken).ConfigureAwait(false);
             var result = SaveResponse(response, key, validator, files, config);
             completed = true;
             LogEnrolled(logger, result.NodeName, result.NodeId, result.NotAfter);
@@ -90,16 +107,14 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         }
     }
 
-    private async Task<EnrollResponse> CallEnrollAsync(Uri url, PinnedCaValidator validator, string token, string csrPem, CancellationToken cancellationToken)
+    private async Task<EnrollResponse> CallEnrollAsync(Uri url, ProxySettings? proxy, PinnedCaValidator validator, string token, string csrPem, CancellationToken cancellationToken)
     {
-        var handler = new SocketsHttpHandler
-        {
-            ConnectTimeout = Timeout,
-            SslOptions = { RemoteCertificateValidationCallback = validator.Validate },
-        };
+        var handler = CoordinatorHttp.CreateHandler(proxy);
+        handler.ConnectTimeout = Timeout;
+        handler.SslOptions.RemoteCertificateValidationCallback = validator.Validate;
         using var channel = GrpcChannel.ForAddress(url, new GrpcChannelOptions
         {
-            HttpHandler = handler,
+            HttpClient = CoordinatorHttp.ForGrpc(handler),
             DisposeHttpClient = true,
         });
         var client = new EnrollmentService.EnrollmentServiceClient(channel);
@@ -118,7 +133,9 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
         {
             throw new EnrollmentException(
                 EnrollmentFailure.Unreachable,
-                $"Cannot reach the coordinator at {url}: {RpcErrors.Describe(ex)}. Check coordinator.url and that the coordinator is running.",
+                CoordinatorHttp.DescribeNetworkFailure(ex.Status.DebugException ?? ex, url, proxy) is { } network
+                    ? $"Cannot reach the coordinator at {url}: {network}. The token was not sent."
+                    : $"Cannot reach the coordinator at {url}: {RpcErrors.Describe(ex)}. Check coordinator.url and that the coordinator is running.",
                 ex);
         }
         catch (RpcException ex)
@@ -176,6 +193,9 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
                 CaPin.Of(ca));
         }
     }
+
+    [LoggerMessage(EventId = 601, Level = LogLevel.Warning, Message = "Cannot reach the coordinator at {Address} ({Reason}); trying the next address of coordinator.url")]
+    private static partial void LogAddressUnreachable(ILogger logger, Uri address, string reason);
 
     [LoggerMessage(EventId = 600, Level = LogLevel.Information, Message = "Enrolled as node '{NodeName}' (id {NodeId}); certificate valid until {NotAfter:u}")]
     private static partial void LogEnrolled(ILogger logger, string nodeName, string nodeId, DateTimeOffset notAfter);

@@ -14,7 +14,7 @@ namespace Partages.NodeAgent.Enrollment;
 /// handshake fails and the token is never sent.</item>
 /// </list>
 /// </summary>
-internal sealed class PinnedCaValidator(CaPin pin, X509Certificate2 discoveredCa)
+internal sealed class PinnedCaValidator(CaPin pin, X509Certificate2 discoveredCa, Uri coordinator)
 {
     /// <summary>The pinned CA, when the server presented it in the handshake and its certificate chained to it.</summary>
     public X509Certificate2? HandshakeCa { get; private set; }
@@ -65,7 +65,9 @@ internal sealed class PinnedCaValidator(CaPin pin, X509Certificate2 discoveredCa
         }
         else
         {
-            return Reject($"the coordinator's certificate was not issued by the pinned CA ({problem})");
+            return Reject(string.Equals(leaf.Issuer, discoveredCa.Subject, StringComparison.Ordinal)
+                ? $"the coordinator's certificate was not issued by the pinned CA ({problem})"
+                : Partages.Trust.Network.TlsInspection.Explain(leaf, discoveredCa, Partages.Trust.Network.TlsInspection.Endpoint(coordinator)));
         }
 
         ServerCertificate = X509CertificateLoader.LoadCertificate(leaf.RawData);

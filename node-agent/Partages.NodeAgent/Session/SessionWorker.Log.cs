@@ -32,4 +32,10 @@ public sealed partial class SessionWorker
 
     [LoggerMessage(EventId = 109, Level = LogLevel.Information, Message = "Session worker stopped")]
     private static partial void LogStopped(ILogger logger);
+
+    [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Could not reach the coordinator at {Failed}; the next attempt dials {Next} (coordinator.url)")]
+    private static partial void LogNextAddress(ILogger logger, Uri failed, Uri next);
+
+    [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Clock: {Problem}")]
+    private static partial void LogClockSkew(ILogger logger, string problem);
 }

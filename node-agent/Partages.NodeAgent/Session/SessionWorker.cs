@@ -6,6 +6,7 @@ using Partages.NodeAgent.Connectivity;
 using Partages.NodeAgent.Health;
 using Partages.NodeAgent.Hosting;
 using Partages.NodeAgent.Jobs;
+using Partages.Trust.Network;
 using Polly;
 using Polly.CircuitBreaker;
 
@@ -346,6 +347,7 @@ public sealed partial class SessionWorker(
             _failedAttempts = 0;
         }
 
+        CheckClock();
         auditAnchoring.Received(welcome.AuditAnchor);
         var activeRuns = jobs.ActiveRunIds.Count;
         status.Connected(heartbeatInterval, activeRuns);
@@ -364,15 +366,20 @@ public sealed partial class SessionWorker(
             {
                 _outageStartedAt = timeProvider.GetUtcNow();
                 LogOutageStarted(logger, channel.Address, description);
+                MoveToNextAddress();
                 return;
             }
         }
 
         LogReconnectFailed(logger, description);
+        MoveToNextAddress();
     }
 
-    private static string Describe(Exception exception) => exception switch
+    private string Describe(Exception exception) => exception switch
     {
+        RpcException when channel.LastServerRejection is { } rejection =>
+            $"the TLS connection to {channel.Address} was refused: {rejection}",
+        _ when channel.DescribeNetworkFailure(exception) is { } network => network,
         RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
             $"the coordinator refused this node's certificate (revoked or unknown): {RpcErrors.Describe(rpc)}",
         RpcException rpc => $"{rpc.StatusCode}: {RpcErrors.Describe(rpc)}",
@@ -380,6 +387,25 @@ public sealed partial class SessionWorker(
         BrokenCircuitException => "the link to the coordinator failed repeatedly; waiting for the circuit breaker's pause to end",
         _ => exception.Message,
     };
+
+    /// <summary>coordinator.url may list several addresses: the next attempt, after the back-off, dials the next one.</summary>
+    private void MoveToNextAddress()
+    {
+        var failed = channel.Address;
+        if (channel.MoveToNextAddress())
+        {
+            LogNextAddress(logger, failed, channel.Address);
+        }
+    }
+
+    /// <summary>Says once per session start when this machine's clock and the coordinator's are apart beyond the tolerance.</summary>
+    private void CheckClock()
+    {
+        if (channel.Clock.Offset is { } offset && ServerClock.Describe(offset, ServerClock.DefaultTolerance, channel.Address.ToString()) is { } problem)
+        {
+            LogClockSkew(logger, problem);
+        }
+    }
 
     private static async Task Quietly(Task task)
     {

@@ -107,7 +107,7 @@ public sealed class EnrollmentTests : FakeCoordinatorFixture
     public void PinnedCaValidator_ChainCarriesAnotherCa_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca, Coordinator.Address);
         using var chain = ChainPresenting(otherCa.Ca);
 
         var accepted = validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
@@ -119,7 +119,7 @@ public sealed class EnrollmentTests : FakeCoordinatorFixture
     [Test]
     public void PinnedCaValidator_ChainCarriesThePinnedCa_AcceptsTheHandshake()
     {
-        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca, Coordinator.Address);
         using var chain = ChainPresenting(Pki.Ca);
 
         var accepted = validator.Validate(this, Pki.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors);
@@ -132,7 +132,7 @@ public sealed class EnrollmentTests : FakeCoordinatorFixture
     public void PinnedCaValidator_PinnedCaPresentedButServerCertificateForeign_RefusesTheHandshake()
     {
         using var otherCa = new TestPki("Other CA");
-        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca);
+        var validator = new PinnedCaValidator(Pin(Pki.Pin), Pki.Ca, Coordinator.Address);
         using var chain = ChainPresenting(Pki.Ca);
 
         validator.Validate(this, otherCa.ServerCertificate, chain, SslPolicyErrors.RemoteCertificateChainErrors).Should().BeFalse();

@@ -293,7 +293,7 @@ public sealed class SessionWorkerTests : FakeCoordinatorFixture
 
         impostorCoordinator.Sessions.Reader.Count.Should().Be(0);
         node.Logs.Entries.Where(e => e.EventId.Id == 500).Should().ContainSingle()
-            .Which.Message.Should().Contain("does not chain to the saved CA");
+            .Which.Message.Should().Contain("issued by 'CN=Impostor CA', not by the coordinator's CA").And.Contain("inspecting TLS");
         node.Logs.Entries.Where(e => e.EventId.Id == 101).Should().ContainSingle();
     }
 

@@ -62,6 +62,12 @@ public sealed record NodeSettings
 
     /// <summary>node.yaml's <c>stop_grace_seconds</c> (how long a stopping agent lets runs finish); null for the agent's default.</summary>
     public int? StopGraceSeconds { get; init; }
+
+    /// <summary>node.yaml's <c>coordinator.proxy.url</c> (an HTTP proxy on the way); null: <c>proxy: none</c>, whatever the environment says.</summary>
+    public Uri? ProxyUrl { get; init; }
+
+    /// <summary><c>user:password</c> for the proxy, written to the node's <c>proxy-credentials</c> file (0600) and named by node.yaml.</summary>
+    public string? ProxyCredentials { get; init; }
 }
 
 /// <summary>
@@ -166,7 +172,16 @@ public sealed partial class LocalFederation : IAsyncDisposable
         var directory = Path.Combine(_options.WorkDirectory, "nodes", name);
         Directory.CreateDirectory(directory);
         var configPath = Path.Combine(directory, "node.yaml");
-        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl, settings.StopGraceSeconds), cancellationToken).ConfigureAwait(false);
+        if (settings.ProxyCredentials is { } credentials)
+        {
+            await File.WriteAllTextAsync(Path.Combine(directory, "proxy-credentials"), credentials + "\n", cancellationToken).ConfigureAwait(false);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(Path.Combine(directory, "proxy-credentials"), UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            }
+        }
+
+        await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl, settings), cancellationToken).ConfigureAwait(false);
         await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, settings.Approval ?? _options.Approval, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
@@ -279,13 +294,22 @@ public sealed partial class LocalFederation : IAsyncDisposable
         return JsonDocument.Parse(line).RootElement.Clone();
     }
 
-    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets, Uri coordinatorUrl, int? stopGraceSeconds)
+    private string NodeConfigYaml(string name, IReadOnlyList<NodeDataset> datasets, Uri coordinatorUrl, NodeSettings settings)
     {
+        var stopGraceSeconds = settings.StopGraceSeconds;
         var yaml = new StringBuilder()
             .AppendLine("# Written by the Partages demo federation; see node-agent/node.example.yaml for every field.")
             .AppendLine($"name: {name}")
             .AppendLine("coordinator:")
-            .AppendLine($"  url: {coordinatorUrl.ToString().TrimEnd('/')}")
+            .AppendLine($"  url: {coordinatorUrl.ToString().TrimEnd('/')}");
+        // Loopback federation: direct unless asked, so a developer's HTTPS_PROXY never gets in the way.
+        yaml.AppendLine(settings.ProxyUrl is { } proxy ? $"  proxy:\n    url: {proxy.ToString().TrimEnd('/')}" : "  proxy: none");
+        if (settings.ProxyUrl is not null && settings.ProxyCredentials is not null)
+        {
+            yaml.AppendLine("    credentials_file: ./proxy-credentials");
+        }
+
+        yaml
             .AppendLine("data_directory: ./node-data")
             .AppendLine($"heartbeat_seconds: {_options.NodeHeartbeatSeconds}")
             // One machine: a coordinator that restarts is back within seconds, so nodes retry (and pause) briefly.
