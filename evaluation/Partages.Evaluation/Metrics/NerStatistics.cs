@@ -22,9 +22,18 @@ namespace Partages.Evaluation.Metrics;
 /// </summary>
 public sealed class NerStatistics
 {
-    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
+    private readonly NerSchemeCounts _schemes;
+
+    /// <param name="matching">One of <see cref="NerMatching.All"/>: how predictions are paired with gold entities.</param>
+    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default)
     {
         ArgumentNullException.ThrowIfNull(types);
+        if (!NerMatching.All.Contains(matching, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"'{matching}' is not a matching rule (valid: {string.Join(", ", NerMatching.All)}).", nameof(matching));
+        }
+
+        Matching = matching;
         if (maxEntitiesPerReport is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxEntitiesPerReport), maxEntitiesPerReport, "A bound counts at least one entity.");
@@ -38,7 +47,8 @@ public sealed class NerStatistics
         MaxWordsPerReport = maxWordsPerReport;
         Types = [.. types];
         MaxEntitiesPerReport = maxEntitiesPerReport;
-        Schemes = new NerSchemeCounts(types);
+        _schemes = new NerSchemeCounts(types);
+        OneToOne = matching == NerMatching.Nervaluate1 ? new NervaluateOneToOneCounts(types) : null;
         Seqeval = new SeqevalCounts(types);
         Boundaries = new ClassificationCounts(types);
     }
@@ -51,7 +61,18 @@ public sealed class NerStatistics
     /// <summary>W: words counted towards word-level tag agreement per report (its first W); null: every word.</summary>
     public int? MaxWordsPerReport { get; }
 
-    public NerSchemeCounts Schemes { get; }
+    /// <summary>The matching rule the span counts follow (<see cref="NerMatching"/>).</summary>
+    public string Matching { get; }
+
+    /// <summary>
+    /// The four schemes per type as released in <c>schemes</c>: under nervaluate-0.1 its counts; under nervaluate-1
+    /// the outcomes of all types matched together, split by gold type (spurious by predicted type), whose sum over
+    /// types is nervaluate 1.x's <c>overall</c> (its per-type figures are <see cref="OneToOne"/>'s <c>PerType</c>).
+    /// </summary>
+    public NerSchemeCounts Schemes => OneToOne is { } oneToOne ? NerSchemeCounts.FromOutcomes(Types, oneToOne.Together) : _schemes;
+
+    /// <summary>nervaluate 1.x's counts (overall and each type matched alone); null under nervaluate-0.1.</summary>
+    public NervaluateOneToOneCounts? OneToOne { get; }
 
     public SeqevalCounts Seqeval { get; }
 
@@ -82,14 +103,30 @@ public sealed class NerStatistics
         var counted = wordsClipped ? MaxWordsPerReport!.Value : goldTags.Length;
         Seqeval.AddWords(goldTags.AsSpan(0, counted), predictedWordTags[..counted]);
         Seqeval.AddEntities(goldWords, predictedWords);
-        Schemes.Add(keptGold, predicted);
-        foreach (var g in keptGold)
+        if (OneToOne is { } oneToOne)
         {
-            foreach (var p in predicted)
+            // The boundary matrix holds the pairs the one-to-one matching made, so its diagonal stays strict.correct.
+            oneToOne.Add(keptGold, predicted);
+            var match = NervaluateMatching.Match(keptGold, predicted);
+            for (var p = 0; p < predicted.Count; p++)
             {
-                if (g.SameBoundaries(p))
+                if (match[p] >= 0 && keptGold[match[p]].SameBoundaries(predicted[p]))
                 {
-                    Boundaries.Add(g.Type, p.Type);
+                    Boundaries.Add(keptGold[match[p]].Type, predicted[p].Type);
+                }
+            }
+        }
+        else
+        {
+            _schemes.Add(keptGold, predicted);
+            foreach (var g in keptGold)
+            {
+                foreach (var p in predicted)
+                {
+                    if (g.SameBoundaries(p))
+                    {
+                        Boundaries.Add(g.Type, p.Type);
+                    }
                 }
             }
         }

@@ -37,6 +37,8 @@ public sealed class EntityRecognitionTask : TaskType
         {
             _ = NerResults.ReadSchemes(document, labels);
         }
+
+        _ = NerByType.Read(document, labels, requireCounts: true);
     }
 
     public override PooledSections Pool(IReadOnlyList<string> labels, IReadOnlyList<KeyValuePair<string, ResultDocument>> sites)

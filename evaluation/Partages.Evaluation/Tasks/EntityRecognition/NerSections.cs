@@ -76,6 +76,8 @@ public static class NerResults
         ArgumentNullException.ThrowIfNull(statistics);
         return Build(task, statistics.DocumentCount, statistics.Schemes, statistics.Seqeval, statistics.Boundaries, inputSummary) with
         {
+            NerMatching = statistics.Matching,
+            SchemesByType = statistics.OneToOne is { } oneToOne ? NerByType.Section(statistics.Types, oneToOne.PerType) : null,
             EntityClipping = statistics.MaxEntitiesPerReport is { } m
                 ? new EntityClippingSection(m, statistics.ReportsClipped) { MaxWordsPerReport = statistics.MaxWordsPerReport }
                 : null,
@@ -205,13 +207,26 @@ public static class NerResults
         }
 
         var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
+        var matching = NerByType.Matching(sites);
+        var byType = sites.Count > 0 && sites.All(s => s.SchemesByType is not null)
+            ? NerOutcomes.Sum(types.Count, sites.Select(s => NerByType.Read(s, types, requireCounts: true)!))
+            : null;
         var pooled = Build(
             task,
             sites.Sum(s => s.NDocuments),
             everySiteHasSchemes ? NerSchemeCounts.Pool(types, sites.Select(s => ReadSchemes(s, types))) : new NerSchemeCounts(types),
             SeqevalCounts.Pool(types, sites.Select(s => ReadSeqeval(s, types))),
             ClassificationCounts.Pool(types, sites.Select(s => s.ToCounts())),
-            InputSummary.Sum(sites.Select(s => s.InputSummary)));
+            InputSummary.Sum(sites.Select(s => s.InputSummary))) with
+        {
+            NerMatching = matching,
+            SchemesByType = byType is null ? null : NerByType.Section(types, byType),
+        };
+        if (byType is null && sites.Any(s => s.SchemesByType is not null))
+        {
+            omitted?.Add(new OmittedSection("schemes_by_type", "a site released none, and a pool of the other sites would not be the union's"));
+        }
+
         // Segments of one run (a worker replaced mid-run) were counted under the same bounds: keep them, so the
         // release gate still sees what one report can weigh.
         if (sites.Count > 0 && sites.All(s => s.EntityClipping is not null)

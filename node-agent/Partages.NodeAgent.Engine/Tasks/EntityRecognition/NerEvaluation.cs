@@ -79,7 +79,7 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;

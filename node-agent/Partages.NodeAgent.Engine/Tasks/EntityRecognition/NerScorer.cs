@@ -78,11 +78,12 @@ internal sealed class NerDocument
 /// entities with the same boundaries. A document's words are labelled by their first piece; predicted words are
 /// decoded as strict IOB2 and turned into character spans (docs/ner.md). Under differential privacy the job carries
 /// the policy's bounds on entities per report and type (<see cref="EvaluationJob.MaxEntitiesPerReport"/>) and on the
-/// words per report counted in tag agreement (<see cref="EvaluationJob.MaxWordsPerReport"/>).
+/// words per report counted in tag agreement (<see cref="EvaluationJob.MaxWordsPerReport"/>); the spans are matched by the spec's
+/// <c>ner_matching</c> rule.
 /// </summary>
-internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
+internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default)
 {
-    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport, maxWordsPerReport);
+    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport, maxWordsPerReport, matching);
 
     public long DocumentsScored => Statistics.DocumentCount;
 
