@@ -23,6 +23,7 @@ namespace Partages.Evaluation.Metrics;
 public sealed class NerStatistics
 {
     private readonly NerSchemeCounts _schemes;
+    private readonly NerEdsNlpOptions? _edsNlp;
 
     /// <param name="matching">One of <see cref="NerMatching.All"/>: how predictions are paired with gold entities.</param>
     public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default)
@@ -71,6 +72,20 @@ public sealed class NerStatistics
     /// </summary>
     public NerSchemeCounts Schemes => OneToOne is { } oneToOne ? NerSchemeCounts.FromOutcomes(Types, oneToOne.Together) : _schemes;
 
+    /// <summary>The EDS-NLP metrics asked for and their threshold; null: none counted. Set before the first report.</summary>
+    public NerEdsNlpOptions? EdsNlp
+    {
+        get => _edsNlp;
+        init
+        {
+            _edsNlp = value;
+            EdsNlpCounts = value is null ? null : new EdsNlpNerCounts(Types, value.OverlapThreshold);
+        }
+    }
+
+    /// <summary>EDS-NLP's counters over the counted (clipped) entities, ner_token over each report's first W tokens; null unless asked.</summary>
+    public EdsNlpNerCounts? EdsNlpCounts { get; private init; }
+
     /// <summary>nervaluate 1.x's counts (overall and each type matched alone); null under nervaluate-0.1.</summary>
     public NervaluateOneToOneCounts? OneToOne { get; }
 
@@ -88,8 +103,9 @@ public sealed class NerStatistics
     /// <param name="gold">Gold character spans (not overlapping one another; types index <see cref="Types"/>).</param>
     /// <param name="words">The report's words.</param>
     /// <param name="predictedWordTags">The model's <see cref="Iob2"/> tag of each word.</param>
+    /// <param name="wordTokens">The report's EDS-NLP word tokens (<see cref="EdsNlpTokens.Of"/>); needed when <see cref="EdsNlp"/> is set.</param>
     /// <returns>The predicted character spans that were counted.</returns>
-    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags)
+    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags, IReadOnlyList<(int Start, int End)>? wordTokens = null)
     {
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(words);
@@ -131,6 +147,7 @@ public sealed class NerStatistics
             }
         }
 
+        EdsNlpCounts?.Add(keptGold, predicted, wordTokens ?? throw new ArgumentNullException(nameof(wordTokens), "The EDS-NLP metrics count word tokens."), MaxWordsPerReport);
         DocumentCount++;
         ReportsClipped += goldClipped || goldWordsClipped || predictedClipped || wordsClipped ? 1 : 0;
         return predicted;
@@ -155,5 +172,17 @@ public sealed class NerStatistics
             .SelectMany(g => g.OrderBy(e => e.entity.Start).ThenBy(e => e.entity.End).Take(max))
             .OrderBy(e => e.index);
         return [.. kept.Select(e => e.entity)];
+    }
+}
+
+/// <summary>The EDS-NLP metrics a spec asked for (a subset of <see cref="EdsNlpMetrics.All"/>) and ner_overlap's Dice threshold.</summary>
+public sealed record NerEdsNlpOptions(IReadOnlyList<string> Metrics, double OverlapThreshold)
+{
+    /// <summary>The EDS-NLP metrics among a spec's <paramref name="metrics"/>; null when it asks none.</summary>
+    public static NerEdsNlpOptions? From(IReadOnlyList<string> metrics, double overlapThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var asked = EdsNlpMetrics.All.Where(metrics.Contains).ToList();
+        return asked.Count == 0 ? null : new NerEdsNlpOptions(asked, overlapThreshold);
     }
 }

@@ -59,6 +59,11 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public IReadOnlyDictionary<string, NerTypeSchemesSection>? SchemesByType { get; init; }
 
+    /// <summary>Entity recognition, when the spec asks for them: EDS-NLP's ner_exact, ner_token, ner_overlap (<see cref="EdsNlpResults"/>).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("edsnlp")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EdsNlpSection? EdsNlp { get; init; }
+
     /// <summary>Entity recognition only: seqeval's strict-mode (IOB2) report, with the word counts behind its accuracy.</summary>
     public SeqevalSection? Seqeval { get; init; }
 

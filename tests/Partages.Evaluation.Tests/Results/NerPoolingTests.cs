@@ -56,23 +56,26 @@ public sealed class NerPoolingTests
     [Test]
     public void Pool_Nervaluate1RandomSplitsAcrossSites_BothMatchingsPooledEqualTheUnion()
     {
+        // With the EDS-NLP metrics asked too: their pooled section is the union's as well.
         var random = new Random(20261207);
         var words = Enumerable.Range(0, Length).Select(i => new NerWord(i, i + 1, i)).ToArray();
+        var tokens = words.Select(w => (w.Start, w.End)).ToArray();
+        var edsNlp = new NerEdsNlpOptions(EdsNlpMetrics.All, 0.5);
         for (var trial = 0; trial < 30; trial++)
         {
-            var union = new NerStatistics(Types);
+            var union = new NerStatistics(Types) { EdsNlp = edsNlp };
             var sites = new SortedDictionary<string, NerStatistics>(StringComparer.Ordinal);
             for (var d = random.Next(1, 40); d > 0; d--)
             {
                 var (gold, predicted) = (RandomEntities(random), Iob2.Encode(RandomEntities(random), Length));
-                union.Add(gold, words, predicted);
+                union.Add(gold, words, predicted, tokens);
                 var name = $"site-{random.Next(1, 4)}";
                 if (!sites.TryGetValue(name, out var site))
                 {
-                    sites[name] = site = new NerStatistics(Types);
+                    sites[name] = site = new NerStatistics(Types) { EdsNlp = edsNlp };
                 }
 
-                site.Add(gold, words, predicted);
+                site.Add(gold, words, predicted, tokens);
             }
 
             var siteResults = sites.ToDictionary(s => s.Key, s => ResultJson.DeserializeSite(ResultJson.Serialize(Build(s.Value))));
@@ -84,6 +87,8 @@ public sealed class NerPoolingTests
             ReleaseNotes.For(document).Should().Contain(n => n.StartsWith("Entity matching: nervaluate-1", StringComparison.Ordinal), "every rendering says which rule counted");
             pooled.Schemes.Should().BeEquivalentTo(single.Schemes, o => o.WithStrictOrdering());
             pooled.SchemesByType.Should().BeEquivalentTo(single.SchemesByType, o => o.WithStrictOrdering());
+            pooled.EdsNlp.Should().BeEquivalentTo(single.EdsNlp);
+            pooled.EdsNlp!.Metrics.Keys.Should().Equal(EdsNlpMetrics.All.Order(StringComparer.Ordinal));
             pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(single.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
         }
 

@@ -34,6 +34,28 @@ public class NerSpecTests
         result.Spec!.NerMatching.Should().Be(expected);
     }
 
+    [Test]
+    public void Parse_EdsNlpMetricsWithAThreshold_KeptForTheNodes()
+    {
+        var result = SpecParser.Parse(Spec(TaskTypes.TokenClassification, "[DRUG]") + "metrics: [f1, ner_exact, ner_token, ner_overlap]\nner_overlap_threshold: 0.75\n");
+
+        result.Errors.Should().BeEmpty();
+        result.Spec!.Metrics.Should().Contain(EdsNlpMetrics.All);
+        result.Spec.NerOverlapThreshold.Should().Be(0.75);
+    }
+
+    [TestCase(TaskTypes.SingleLabelClassification, "[a, b]", "metrics: [ner_exact]", "'ner_exact' is not produced by task 'single_label_classification' (it can: confusion_matrix, precision, recall, f1, accuracy)")]
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [ner_overlap]\nner_overlap_threshold: 0", "'0' is not a Dice threshold in (0, 1]")]
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [ner_exact]\nner_overlap_threshold: 0.5", "applies only when metrics lists ner_overlap")]
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [span_f1]", "'span_f1' is not a known metric (known: confusion_matrix, precision, recall, f1, accuracy, ner_exact, ner_token, ner_overlap)")]
+    public void Parse_MetricTheTaskCannotProduce_RefusedWithWhatItCan(string task, string labels, string extra, string reason)
+    {
+        var result = SpecParser.Parse(Spec(task, labels) + extra + "\n");
+
+        result.IsValid.Should().BeFalse();
+        result.Describe().Should().Contain(reason);
+    }
+
     // A classifier needs two classes to choose from; an entity extractor at least one type.
     [TestCase(TaskTypes.SingleLabelClassification, "[only]", null, "a classification needs at least two labels")]
     [TestCase(TaskTypes.TokenClassification, "[]", null, "at least one entity type")]

@@ -76,6 +76,38 @@ public sealed class NerDisclosureTests
     }
 
     [Test]
+    public void Apply_EdsNlpMetrics_ReleasedExactlyWhenPrivacyIsOffAndWithheldByNameUnderIt()
+    {
+        var result = new NerSite(edsNlp: new NerEdsNlpOptions(EdsNlpMetrics.All, 0.5)).Exact(B, 40).OverlapSameType(S, 30).Result();
+
+        var exact = DisclosureControl.Apply(result, Exact, new RecordingNoise(0));
+        var noisy = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
+
+        exact.EdsNlp.Should().BeEquivalentTo(result.EdsNlp);
+        exact.EdsNlp!.Metrics[EdsNlpMetrics.Exact].PerType["BIOMARKER"].Tp.Should().Be(40);
+        noisy.EdsNlp.Should().BeNull();
+        noisy.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "edsnlp").Which.Reason.Should().Contain("exact counts only");
+    }
+
+    [Test]
+    public void Apply_EdsNlpCountsImpossible_RefusedNamingTheTypeWithoutCounts()
+    {
+        var result = new NerSite(edsNlp: new NerEdsNlpOptions([EdsNlpMetrics.Exact], 0.5)).Exact(B, 40).Result();
+        var section = result.EdsNlp!.Metrics[EdsNlpMetrics.Exact];
+        var tampered = result.EdsNlp with
+        {
+            Metrics = new Dictionary<string, EdsNlpMetricSection>
+            {
+                [EdsNlpMetrics.Exact] = section with { PerType = new Dictionary<string, EdsNlpScore>(section.PerType) { ["STATUS"] = section.PerType["STATUS"] with { Tp = 3 } } },
+            },
+        };
+
+        var act = () => DisclosureControl.Apply(result with { EdsNlp = tampered }, Exact, new RecordingNoise(0));
+
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("*ner_exact*STATUS*impossible*").Which.Message.Should().NotContainAny("40", "3 ");
+    }
+
+    [Test]
     public void Apply_PrivateResultCountedWithoutAnEntityBound_Refused()
     {
         var unbounded = new NerSite(maxEntitiesPerReport: null).Exact(B, 40).Exact(S, 30).Result();
@@ -274,9 +306,14 @@ public sealed class NerDisclosureTests
     private sealed record NerReport(NerEntity[] Gold, NerEntity[] Predicted, string? Skipped);
 
     /// <summary>A site's reports, counted by <see cref="NerStatistics"/> under the policy's bound (m = 2) unless told otherwise.</summary>
-    private sealed class NerSite(int? maxEntitiesPerReport = 2, int? maxWordsPerReport = DifferentialPrivacyPolicy.DefaultMaxWordsPerReport, string matching = NerMatching.Default)
+    private sealed class NerSite(
+        int? maxEntitiesPerReport = 2,
+        int? maxWordsPerReport = DifferentialPrivacyPolicy.DefaultMaxWordsPerReport,
+        string matching = NerMatching.Default,
+        NerEdsNlpOptions? edsNlp = null)
     {
-        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport, maxWordsPerReport, matching);
+        private static readonly (int, int)[] Tokens = [.. Words.Select(w => (w.Start, w.End))];
+        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport, maxWordsPerReport, matching) { EdsNlp = edsNlp };
         private readonly Dictionary<string, long> _skipped = [];
         private long _lines;
 
@@ -340,7 +377,7 @@ public sealed class NerDisclosureTests
         {
             for (var d = 0; d < reports; d++)
             {
-                _statistics.Add(gold, Words, Iob2.Encode(predicted, Positions));
+                _statistics.Add(gold, Words, Iob2.Encode(predicted, Positions), Tokens);
                 _lines++;
             }
 

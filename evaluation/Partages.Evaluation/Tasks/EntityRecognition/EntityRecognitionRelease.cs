@@ -59,6 +59,10 @@ internal static class EntityRecognitionRelease
     /// </summary>
     internal const double ByTypeShareOfEntity = 0.4;
 
+    /// <summary>Why a result counted under differential privacy leaves without its <c>edsnlp</c> section.</summary>
+    internal const string EdsNlpWithheld =
+        "EDS-NLP metrics are released with exact counts only (differential_privacy: off) for now: their noisy estimates and intervals are not implemented";
+
     /// <summary>Δ₂² of the per-type outcomes of types matched alone (nervaluate-1), for m entities per report and type and T types.</summary>
     internal static double ByTypeSensitivitySquared(int m, int types) => 4.0 * m * m * types;
 
@@ -140,7 +144,13 @@ internal static class EntityRecognitionRelease
         var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
 
         var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble(), EntityByTypeCounts: byTypeVariance?.ToDouble()));
-        var release = new ReleaseSection { DifferentialPrivacy = privacy };
+        var release = new ReleaseSection
+        {
+            DifferentialPrivacy = privacy,
+            // Its counters have stated bounds (docs/ner.md, "EDS-NLP metrics"), but no noisy estimator with intervals yet:
+            // withheld by name rather than released as bare noisy ratios.
+            WithheldSections = result.EdsNlp is null ? [] : [new WithheldSection("edsnlp", EdsNlpWithheld)],
+        };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
     }
@@ -192,6 +202,10 @@ internal static class EntityRecognitionRelease
             seqeval = NerResults.ReadSeqeval(result, types);
             boundaries = result.ToCounts();
             byType = NerByType.Read(result, types, requireCounts: true);
+            if (result.EdsNlp is { } eds)
+            {
+                _ = EdsNlpResults.Read(eds, types, requireCounts: true);
+            }
             if ((byType is not null) != (Metrics.NerMatching.OfResult(result.NerMatching) == Metrics.NerMatching.Nervaluate1))
             {
                 throw new InvalidDataException("schemes_by_type is released with nervaluate-1 matching, and only with it");

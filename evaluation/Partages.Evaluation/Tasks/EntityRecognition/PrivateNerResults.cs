@@ -151,6 +151,11 @@ public static class PrivateNerResults
             MaxWordsPerReport = clipped.All(s => s.EntityClipping!.MaxWordsPerReport is not null) ? clipped.Max(s => s.EntityClipping!.MaxWordsPerReport) : null,
         };
         counts = counts with { Matching = matching };
+        if (sites.Any(s => s.EdsNlp is not null))
+        {
+            omitted?.Add(new OmittedSection("edsnlp", "a site released under differential privacy, where EDS-NLP metrics are withheld, and a pool of the others would not be the union's"));
+        }
+
         if (counts.ByType is null || privacy.NoiseVariance.EntityByTypeCounts is null)
         {
             // Some site released no per-type section (or none noised): a pool of the others would not be the union's.

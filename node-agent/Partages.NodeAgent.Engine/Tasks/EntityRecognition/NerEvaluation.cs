@@ -82,7 +82,8 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching);
+        var edsNlp = NerEdsNlpOptions.From(job.Spec.Metrics, job.Spec.NerOverlapThreshold);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching, edsNlp);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
@@ -102,7 +103,7 @@ internal static class NerEvaluation
         {
             segment = new SegmentReader(reader, run.Plan);
             var lookup = new RunPlanLookup(run.Plan);
-            var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer);
+            var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer, wordTokens: edsNlp is not null);
             run.Observer?.ReadingStarted(total);
             var chunk = new List<ChunkItem>(options.BatchSize);
             var chunking = new LineBlocks(options.BatchSize);
