@@ -24,13 +24,14 @@ public static class NerMatching
     public static IReadOnlyList<string> All { get; } = [Nervaluate1, Nervaluate01];
 
     /// <summary>
-    /// The rules nodes can count and release today. nervaluate-1's per-type outcomes are a second count vector the
-    /// result schema, the release gate and the coordinator do not carry yet (docs/ner.md, "Entity matching").
+    /// What a spec without <c>ner_matching</c> gets: current nervaluate (1.x), so figures agree with the release a
+    /// hospital installs today. A result without <c>ner_matching</c> (written before the key existed) was counted with
+    /// <see cref="Nervaluate01"/>: read it with <see cref="OfResult"/>.
     /// </summary>
-    public static IReadOnlyList<string> Released { get; } = [Nervaluate01];
+    public const string Default = Nervaluate1;
 
-    /// <summary>What a spec without <c>ner_matching</c> gets: the rule nodes count with, so existing results keep their numbers.</summary>
-    public const string Default = Nervaluate01;
+    /// <summary>The rule a released result was counted with: its <c>ner_matching</c>, or nervaluate-0.1 for results older than the key.</summary>
+    public static string OfResult(string? released) => released ?? Nervaluate01;
 }
 
 /// <summary>

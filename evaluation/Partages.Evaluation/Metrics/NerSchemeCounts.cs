@@ -220,6 +220,22 @@ public sealed class NerSchemeCounts
         return pooled;
     }
 
+    /// <summary>The schemes summed from outcomes (<see cref="NerOutcomes.Scheme"/>), e.g. nervaluate 1.x's, to be released in the same section.</summary>
+    public static NerSchemeCounts FromOutcomes(IReadOnlyList<string> types, NerOutcomes outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var counts = new NerSchemeCounts(types);
+        foreach (var scheme in NerSchemes.All)
+        {
+            for (var t = 0; t < types.Count; t++)
+            {
+                counts.Set(scheme, t, outcomes.Scheme(scheme, t));
+            }
+        }
+
+        return counts;
+    }
+
     private void Count(int entityType, int strict, int exact, int partial, int type)
     {
         var c = _counts[entityType];

@@ -22,9 +22,19 @@ namespace Partages.Evaluation.Metrics;
 /// </summary>
 public sealed class NerStatistics
 {
-    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
+    private readonly NerSchemeCounts _schemes;
+    private readonly NerEdsNlpOptions? _edsNlp;
+
+    /// <param name="matching">One of <see cref="NerMatching.All"/>: how predictions are paired with gold entities.</param>
+    public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default)
     {
         ArgumentNullException.ThrowIfNull(types);
+        if (!NerMatching.All.Contains(matching, StringComparer.Ordinal))
+        {
+            throw new ArgumentException($"'{matching}' is not a matching rule (valid: {string.Join(", ", NerMatching.All)}).", nameof(matching));
+        }
+
+        Matching = matching;
         if (maxEntitiesPerReport is < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(maxEntitiesPerReport), maxEntitiesPerReport, "A bound counts at least one entity.");
@@ -38,7 +48,8 @@ public sealed class NerStatistics
         MaxWordsPerReport = maxWordsPerReport;
         Types = [.. types];
         MaxEntitiesPerReport = maxEntitiesPerReport;
-        Schemes = new NerSchemeCounts(types);
+        _schemes = new NerSchemeCounts(types);
+        OneToOne = matching == NerMatching.Nervaluate1 ? new NervaluateOneToOneCounts(types) : null;
         Seqeval = new SeqevalCounts(types);
         Boundaries = new ClassificationCounts(types);
     }
@@ -51,7 +62,32 @@ public sealed class NerStatistics
     /// <summary>W: words counted towards word-level tag agreement per report (its first W); null: every word.</summary>
     public int? MaxWordsPerReport { get; }
 
-    public NerSchemeCounts Schemes { get; }
+    /// <summary>The matching rule the span counts follow (<see cref="NerMatching"/>).</summary>
+    public string Matching { get; }
+
+    /// <summary>
+    /// The four schemes per type as released in <c>schemes</c>: under nervaluate-0.1 its counts; under nervaluate-1
+    /// the outcomes of all types matched together, split by gold type (spurious by predicted type), whose sum over
+    /// types is nervaluate 1.x's <c>overall</c> (its per-type figures are <see cref="OneToOne"/>'s <c>PerType</c>).
+    /// </summary>
+    public NerSchemeCounts Schemes => OneToOne is { } oneToOne ? NerSchemeCounts.FromOutcomes(Types, oneToOne.Together) : _schemes;
+
+    /// <summary>The EDS-NLP metrics asked for and their threshold; null: none counted. Set before the first report.</summary>
+    public NerEdsNlpOptions? EdsNlp
+    {
+        get => _edsNlp;
+        init
+        {
+            _edsNlp = value;
+            EdsNlpCounts = value is null ? null : new EdsNlpNerCounts(Types, value.OverlapThreshold);
+        }
+    }
+
+    /// <summary>EDS-NLP's counters over the counted (clipped) entities, ner_token over each report's first W tokens; null unless asked.</summary>
+    public EdsNlpNerCounts? EdsNlpCounts { get; private init; }
+
+    /// <summary>nervaluate 1.x's counts (overall and each type matched alone); null under nervaluate-0.1.</summary>
+    public NervaluateOneToOneCounts? OneToOne { get; }
 
     public SeqevalCounts Seqeval { get; }
 
@@ -67,8 +103,9 @@ public sealed class NerStatistics
     /// <param name="gold">Gold character spans (not overlapping one another; types index <see cref="Types"/>).</param>
     /// <param name="words">The report's words.</param>
     /// <param name="predictedWordTags">The model's <see cref="Iob2"/> tag of each word.</param>
+    /// <param name="wordTokens">The report's EDS-NLP word tokens (<see cref="EdsNlpTokens.Of"/>); needed when <see cref="EdsNlp"/> is set.</param>
     /// <returns>The predicted character spans that were counted.</returns>
-    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags)
+    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags, IReadOnlyList<(int Start, int End)>? wordTokens = null)
     {
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(words);
@@ -82,18 +119,35 @@ public sealed class NerStatistics
         var counted = wordsClipped ? MaxWordsPerReport!.Value : goldTags.Length;
         Seqeval.AddWords(goldTags.AsSpan(0, counted), predictedWordTags[..counted]);
         Seqeval.AddEntities(goldWords, predictedWords);
-        Schemes.Add(keptGold, predicted);
-        foreach (var g in keptGold)
+        if (OneToOne is { } oneToOne)
         {
-            foreach (var p in predicted)
+            // The boundary matrix holds the pairs the one-to-one matching made, so its diagonal stays strict.correct.
+            oneToOne.Add(keptGold, predicted);
+            var match = NervaluateMatching.Match(keptGold, predicted);
+            for (var p = 0; p < predicted.Count; p++)
             {
-                if (g.SameBoundaries(p))
+                if (match[p] >= 0 && keptGold[match[p]].SameBoundaries(predicted[p]))
                 {
-                    Boundaries.Add(g.Type, p.Type);
+                    Boundaries.Add(keptGold[match[p]].Type, predicted[p].Type);
+                }
+            }
+        }
+        else
+        {
+            _schemes.Add(keptGold, predicted);
+            foreach (var g in keptGold)
+            {
+                foreach (var p in predicted)
+                {
+                    if (g.SameBoundaries(p))
+                    {
+                        Boundaries.Add(g.Type, p.Type);
+                    }
                 }
             }
         }
 
+        EdsNlpCounts?.Add(keptGold, predicted, wordTokens ?? throw new ArgumentNullException(nameof(wordTokens), "The EDS-NLP metrics count word tokens."), MaxWordsPerReport);
         DocumentCount++;
         ReportsClipped += goldClipped || goldWordsClipped || predictedClipped || wordsClipped ? 1 : 0;
         return predicted;
@@ -118,5 +172,17 @@ public sealed class NerStatistics
             .SelectMany(g => g.OrderBy(e => e.entity.Start).ThenBy(e => e.entity.End).Take(max))
             .OrderBy(e => e.index);
         return [.. kept.Select(e => e.entity)];
+    }
+}
+
+/// <summary>The EDS-NLP metrics a spec asked for (a subset of <see cref="EdsNlpMetrics.All"/>) and ner_overlap's Dice threshold.</summary>
+public sealed record NerEdsNlpOptions(IReadOnlyList<string> Metrics, double OverlapThreshold)
+{
+    /// <summary>The EDS-NLP metrics among a spec's <paramref name="metrics"/>; null when it asks none.</summary>
+    public static NerEdsNlpOptions? From(IReadOnlyList<string> metrics, double overlapThreshold)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var asked = EdsNlpMetrics.All.Where(metrics.Contains).ToList();
+        return asked.Count == 0 ? null : new NerEdsNlpOptions(asked, overlapThreshold);
     }
 }

@@ -20,6 +20,11 @@ public static class ReleaseNotes
             scopes.Add(("pooled", pooled));
         }
 
+        if (scopes.Any(s => s.Document.Schemes is not null))
+        {
+            notes.Add(MatchingNote(Metrics.NerMatching.OfResult(scopes.Select(s => s.Document.NerMatching).FirstOrDefault(m => m is not null))));
+        }
+
         var noisy = scopes.Where(s => s.Document.Release?.DifferentialPrivacy is not null).ToList();
         if (noisy.Count > 0)
         {
@@ -48,6 +53,11 @@ public static class ReleaseNotes
 
         return notes;
     }
+
+    /// <summary>Which nervaluate release the entity figures agree with, for every rendering of a result.</summary>
+    public static string MatchingNote(string matching) => matching == Metrics.NerMatching.Nervaluate1
+        ? "Entity matching: nervaluate-1 (nervaluate 1.x, one-to-one; per type in schemes_by_type, each type matched alone; overall with all types together)."
+        : "Entity matching: nervaluate-0.1 (nervaluate 0.1.x; a gold entity overlapped by several predictions is counted once per prediction; overall is the sum of the types).";
 
     /// <summary>"DP ε 1 (δ 1e-06)", "exact", or "—" for a result that went through no gate.</summary>
     public static string PrivacyLabel(ResultDocument document)

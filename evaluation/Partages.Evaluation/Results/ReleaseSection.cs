@@ -65,7 +65,8 @@ public sealed record DifferentialPrivacyRelease(
                 Sum(released, v => v.EntityCounts),
                 Sum(released, v => v.SeqevalCounts),
                 Sum(released, v => v.Cooccurrence),
-                Sum(released, v => v.WordCounts)));
+                Sum(released, v => v.WordCounts),
+                Sum(released, v => v.EntityByTypeCounts)));
     }
 
     /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>
@@ -84,6 +85,8 @@ public sealed record DifferentialPrivacyRelease(
 /// <param name="SeqevalCounts">Entity recognition: seqeval's per-type tp, fp and fn.</param>
 /// <param name="Cooccurrence">Multi-label: each co-occurrence cell off the diagonal (the diagonal is each label's tp).</param>
 /// <param name="WordCounts">Entity recognition: seqeval's words and words tagged correctly (each report's first W words).</param>
+/// <param name="EntityByTypeCounts">Entity recognition under nervaluate-1: each type's outcomes with the type matched
+/// alone (same span, overlap, missed, spurious), from which <c>schemes_by_type</c> is summed.</param>
 public sealed record NoiseVariances(
     double OutcomeCounts,
     double? ScoreHistograms,
@@ -91,4 +94,5 @@ public sealed record NoiseVariances(
     double? EntityCounts = null,
     double? SeqevalCounts = null,
     double? Cooccurrence = null,
-    double? WordCounts = null);
+    double? WordCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EntityByTypeCounts = null);

@@ -43,6 +43,27 @@ public sealed record ResultDocument
     /// <summary>Entity recognition only: counts and P/R/F1 under strict, exact, partial and type (<see cref="NerResults"/>).</summary>
     public IReadOnlyDictionary<string, NerSchemeSection>? Schemes { get; init; }
 
+    /// <summary>
+    /// Entity recognition only: how predictions were paired with gold entities (<c>nervaluate-1</c> or
+    /// <c>nervaluate-0.1</c>, docs/ner.md "Entity matching"); absent from results written before the key existed,
+    /// which were counted with nervaluate-0.1 (<see cref="Metrics.NerMatching.OfResult"/>).
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public string? NerMatching { get; init; }
+
+    /// <summary>
+    /// Entity recognition under nervaluate-1 only: nervaluate 1.x's per-type figures, each type's entities matched
+    /// alone, per scheme (<see cref="NerByType"/>). Under nervaluate-1 <see cref="Schemes"/> holds the
+    /// types matched together, whose overall is nervaluate 1.x's overall.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, NerTypeSchemesSection>? SchemesByType { get; init; }
+
+    /// <summary>Entity recognition, when the spec asks for them: EDS-NLP's ner_exact, ner_token, ner_overlap (<see cref="EdsNlpResults"/>).</summary>
+    [System.Text.Json.Serialization.JsonPropertyName("edsnlp")]
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EdsNlpSection? EdsNlp { get; init; }
+
     /// <summary>Entity recognition only: seqeval's strict-mode (IOB2) report, with the word counts behind its accuracy.</summary>
     public SeqevalSection? Seqeval { get; init; }
 

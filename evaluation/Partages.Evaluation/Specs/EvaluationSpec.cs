@@ -29,4 +29,6 @@ public sealed record EvaluationSpec
     /// nervaluate release's pairing of predictions with gold entities the counts follow.
     /// </summary>
     public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
+    /// <summary>For entity recognition with <c>ner_overlap</c> in <see cref="Metrics"/>: its Dice threshold (spec key <c>ner_overlap_threshold</c>).</summary>
+    public double NerOverlapThreshold { get; init; } = global::Partages.Evaluation.Metrics.EdsNlpMetrics.DefaultOverlapThreshold;
 }

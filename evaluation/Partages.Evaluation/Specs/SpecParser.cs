@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -92,11 +92,19 @@ public static partial class SpecParser
         var metrics = reader.StringList("metrics", required: false);
         foreach (var metric in metrics ?? [])
         {
-            if (!KnownMetrics.Contains(metric))
+            var producible = KnownMetrics.Concat(taskType?.ExtraMetrics ?? []).ToList();
+            if (TaskRegistry.All.Any(t => t.ExtraMetrics.Contains(metric)) && taskType is not null && !producible.Contains(metric))
             {
-                reader.AddError("metrics", $"'{metric}' is not a known metric (known: {string.Join(", ", KnownMetrics)})");
+                // Another task's metric: name what this one can produce instead.
+                reader.AddError("metrics", $"'{metric}' is not produced by task '{task}' (it can: {string.Join(", ", producible)})");
+            }
+            else if (!producible.Contains(metric) && !TaskRegistry.All.Any(t => t.ExtraMetrics.Contains(metric)))
+            {
+                reader.AddError("metrics", $"'{metric}' is not a known metric (known: {string.Join(", ", producible)})");
             }
         }
+
+        var overlapThreshold = OverlapThreshold(reader, metrics);
 
         // Aliases let 60 KB of YAML name tens of thousands of nodes: the count is capped before any item is read.
         var nodes = reader.StringList("nodes", required: false, maxItems: NodeNames.MaxTargets) ?? [];
@@ -132,6 +140,7 @@ public static partial class SpecParser
             MinSites = minSites,
             DeadlineMinutes = deadline,
             NerMatching = nerMatching,
+            NerOverlapThreshold = overlapThreshold,
         };
         return new SpecParseResult(spec, errors);
     }
@@ -157,13 +166,33 @@ public static partial class SpecParser
         {
             reader.AddError("ner_matching", $"'{rule}' is not a matching rule (valid: {string.Join(", ", NerMatching.All)})");
         }
-        else if (!NerMatching.Released.Contains(rule, StringComparer.Ordinal))
+        return rule;
+    }
+
+    /// <summary><c>ner_overlap_threshold</c>: ner_overlap's Dice threshold, in (0, 1], EDS-NLP's 0.5 by default; only with that metric.</summary>
+    private static double OverlapThreshold(FieldReader reader, IReadOnlyList<string>? metrics)
+    {
+        var text = reader.String("ner_overlap_threshold", required: false);
+        if (text is null)
         {
-            // Refused rather than silently counted another way: its per-type outcomes are not in the result schema yet.
-            reader.AddError("ner_matching", $"'{rule}' is not released by nodes yet (available: {string.Join(", ", NerMatching.Released)})");
+            return EdsNlpMetrics.DefaultOverlapThreshold;
         }
 
-        return rule;
+        if (metrics?.Contains(EdsNlpMetrics.Overlap) != true)
+        {
+            reader.AddError("ner_overlap_threshold", $"applies only when metrics lists {EdsNlpMetrics.Overlap}");
+        }
+        else if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var threshold)
+            || !(threshold > 0 && threshold <= 1))
+        {
+            reader.AddError("ner_overlap_threshold", $"'{text}' is not a Dice threshold in (0, 1] (EDS-NLP's default: 0.5)");
+        }
+        else
+        {
+            return threshold;
+        }
+
+        return EdsNlpMetrics.DefaultOverlapThreshold;
     }
 
     private static SpecError Error(YamlNode node, string field, string message) =>

@@ -24,6 +24,9 @@ public abstract class TaskType
     /// <summary>Whether the spec's <c>ner_matching</c> (how predicted entities are paired with gold ones) applies.</summary>
     public virtual bool MatchesEntities => false;
 
+    /// <summary>Metrics this task produces beyond the common ones (spec key <c>metrics</c>); a spec asking another task's is refused with the list.</summary>
+    public virtual IReadOnlyList<string> ExtraMetrics => [];
+
     // --- How results read (CLI, dashboard) ---
 
     /// <summary>

@@ -36,6 +36,7 @@ internal sealed class BratDocumentReader : IDocumentReader
 {
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
+    private readonly DirectoryInfo _folder;
     private readonly IEnumerator<FileInfo> _files;
     private readonly Dictionary<string, int> _labels;
     private readonly long _maxFileBytes;
@@ -44,6 +45,7 @@ internal sealed class BratDocumentReader : IDocumentReader
     {
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(labels);
+        _folder = folder;
         _files = EnumerateDocuments(folder).GetEnumerator();
         _labels = labels.Select((label, index) => (label, index)).ToDictionary(p => p.label, p => p.index, StringComparer.Ordinal);
         _maxFileBytes = maxFileBytes;
@@ -161,7 +163,9 @@ internal sealed class BratDocumentReader : IDocumentReader
         }
 
         notes.AddRange(Enumerable.Repeat(AnnotationNotes.DiscontinuousSpan, parsed.Discontinuous));
-        return new LabeledDocument(text, -1, Entities: parsed.Spans);
+        // The id (local mode's predictions file only): the document's path in the folder, without ".txt", '/'-separated.
+        var id = Path.ChangeExtension(Path.GetRelativePath(_folder.FullName, textFile.FullName), null).Replace(Path.DirectorySeparatorChar, '/');
+        return new LabeledDocument(text, -1, Entities: parsed.Spans) { Id = id };
     }
 
     /// <summary>The spans of the <c>T</c> lines against <paramref name="text"/>, and every problem met (each line is read, whatever the others hold).</summary>

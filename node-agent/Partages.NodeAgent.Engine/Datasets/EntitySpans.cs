@@ -38,6 +38,19 @@ internal readonly struct CodePointOffsets
     /// <summary>Code points in the text.</summary>
     public int Length => _utf16Index is null ? _text.Length : _utf16Index.Length - 1;
 
+    /// <summary>The code point offset of UTF-16 index <paramref name="utf16"/> (a boundary between code points), the inverse of <see cref="TryToUtf16"/>.</summary>
+    public int ToCodePoint(int utf16)
+    {
+        if (_utf16Index is null)
+        {
+            return utf16;
+        }
+
+        var found = Array.BinarySearch(_utf16Index, utf16);
+        // Inside a surrogate pair (never a span edge the engine makes): the pair's code point.
+        return found >= 0 ? found : ~found - 1;
+    }
+
     /// <returns>False unless <c>0 &lt;= start &lt; end &lt;= Length</c>: an empty or reversed span is as unusable as one past the text.</returns>
     public bool TryToUtf16(long start, long end, out int from, out int to)
     {

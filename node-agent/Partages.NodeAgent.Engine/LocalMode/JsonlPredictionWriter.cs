@@ -6,7 +6,9 @@ namespace Partages.NodeAgent.Engine.LocalMode;
 /// <summary>
 /// Writes local mode's predictions file: one JSON object per line,
 /// <c>{"id": "...", "gold": ["..."], "pred": ["..."], "scores": {"label": p, ...}}</c>, labels in the spec's order,
-/// probabilities as the model gave them (not rounded to the score grid). The file holds per-document data: it is
+/// probabilities as the model gave them (not rounded to the score grid); for entity recognition
+/// <c>{"id": "...", "gold": [[start, end, "LABEL"], ...], "pred": [[start, end, "LABEL"], ...]}</c> (Unicode code point
+/// offsets, end exclusive, as the datasets write them). The file holds per-document data: it is
 /// created readable by its owner only, stays on this disk, and nothing in the agent sends it anywhere.
 /// </summary>
 public sealed class JsonlPredictionWriter : IPredictionSink, IDisposable
@@ -57,11 +59,42 @@ public sealed class JsonlPredictionWriter : IPredictionSink, IDisposable
 
         _writer.WriteEndObject();
         _writer.WriteEndObject();
+        EndLine();
+    }
+
+    private void EndLine()
+    {
         _writer.Flush();
         _stream.WriteByte((byte)'\n');
         // A new top-level value after the newline: Reset keeps the writer from adding a separator.
         _writer.Reset(_stream);
         Written++;
+    }
+
+    private void WriteSpans(string name, IReadOnlyList<PredictedSpan> spans)
+    {
+        _writer.WriteStartArray(name);
+        foreach (var span in spans)
+        {
+            _writer.WriteStartArray();
+            _writer.WriteNumberValue(span.Start);
+            _writer.WriteNumberValue(span.End);
+            _writer.WriteStringValue(span.Label);
+            _writer.WriteEndArray();
+        }
+
+        _writer.WriteEndArray();
+    }
+
+    public void Write(EntityPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        _writer.WriteStartObject();
+        _writer.WriteString("id", prediction.Id);
+        WriteSpans("gold", prediction.Gold);
+        WriteSpans("pred", prediction.Predicted);
+        _writer.WriteEndObject();
+        EndLine();
     }
 
     public void Dispose()

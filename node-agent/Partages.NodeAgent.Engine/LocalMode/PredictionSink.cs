@@ -7,6 +7,15 @@ namespace Partages.NodeAgent.Engine.LocalMode;
 /// </summary>
 public sealed record DocumentPrediction(string Id, IReadOnlyList<string> Gold, IReadOnlyList<string> Predicted, IReadOnlyList<KeyValuePair<string, double>> Scores);
 
+/// <summary>One entity of <see cref="EntityPrediction"/>: <c>[Start, End)</c> in Unicode code points, as the datasets count them.</summary>
+public readonly record struct PredictedSpan(int Start, int End, string Label);
+
+/// <summary>
+/// One document's gold and predicted entities for local mode's <c>--predictions-out</c> file (entity recognition), in
+/// text order. Per-document data, like <see cref="DocumentPrediction"/>: only an <see cref="IPredictionSink"/> sees it.
+/// </summary>
+public sealed record EntityPrediction(string Id, IReadOnlyList<PredictedSpan> Gold, IReadOnlyList<PredictedSpan> Predicted);
+
 /// <summary>
 /// Receives every scored document of a local-mode run (<see cref="EvaluationEngine.EvaluateLocallyAsync"/>). Not part
 /// of <see cref="IEvaluationEngine"/>, which the agent's job runner uses: a run the coordinator asked for has no way
@@ -15,4 +24,11 @@ public sealed record DocumentPrediction(string Id, IReadOnlyList<string> Gold, I
 public interface IPredictionSink
 {
     void Write(DocumentPrediction prediction);
+
+    /// <summary>
+    /// One entity recognition document. A default that refuses, so a sink written for classification only (tests
+    /// that collect scores) says so if handed entities instead of dropping them.
+    /// </summary>
+    void Write(EntityPrediction prediction) =>
+        throw new NotSupportedException($"{GetType().Name} does not record entity predictions.");
 }

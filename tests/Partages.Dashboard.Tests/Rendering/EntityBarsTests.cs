@@ -45,6 +45,27 @@ public sealed class EntityBarsTests
     }
 
     [Test]
+    public void From_Nervaluate1Result_TypeRowsAreTheTypesMatchedAloneAndThePageNamesTheRule()
+    {
+        // Gold BIOMARKER [0, 5); predicted STATUS [0, 5): together one exact-span type confusion, alone one BIOMARKER
+        // missed and one STATUS spurious (nervaluate 1.x's per-type report).
+        var words = Enumerable.Range(0, 10).Select(i => new Partages.Evaluation.Tokenization.NerWord(i, i + 1, i)).ToArray();
+        var statistics = new NerStatistics(Types);
+        statistics.Add([new NerEntity(0, 5, 0)], words, Iob2.Encode([new NerEntity(0, 5, 1)], words.Length));
+        var site = NerResults.Build(TaskTypes.TokenClassification, statistics, new InputSummary { DocumentsRead = 1, DocumentsEvaluated = 1 });
+
+        var analysis = EntityAnalysis.From(Pool(site), Types);
+
+        analysis.Matching.Should().Be(NerMatching.Nervaluate1);
+        analysis.MatchingNote.Should().Contain("nervaluate 1.x");
+        var strict = analysis.Pooled!.Single(s => s.Scheme == NerSchemes.Strict);
+        strict.Types.Single(r => r.Type == "BIOMARKER").Metrics.Missed.Should().Be(1);
+        strict.Types.Single(r => r.Type == "STATUS").Metrics.Spurious.Should().Be(1);
+        strict.Overall.Metrics.Incorrect.Should().Be(1, "all types matched together: one pair of other type");
+        RenderPage(Pool(site)).Should().Contain("ner_matching: nervaluate-1");
+    }
+
+    [Test]
     public void Render_PartialScheme_HalfPointsForPartialOverlapsShowInTheBars()
     {
         var pooled = Pool(Site(biomarker: Outcomes(correct: 6, partial: 4), status: Outcomes(correct: 1)));

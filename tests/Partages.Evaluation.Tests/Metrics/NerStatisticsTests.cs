@@ -44,9 +44,10 @@ public sealed class NerStatisticsTests
     [Test]
     public void Add_NoBound_TheSameCountsAsPlainNervaluateAndSeqeval()
     {
+        // The default rule is nervaluate 1.x's (one-to-one; overall from all types matched together, per type alone).
         var random = new Random(5);
         var bounded = new NerStatistics(Types);
-        var schemes = new NerSchemeCounts(Types);
+        var schemes = new NervaluateOneToOneCounts(Types);
         var seqeval = new SeqevalCounts(Types);
         for (var d = 0; d < 200; d++)
         {
@@ -62,12 +63,33 @@ public sealed class NerStatisticsTests
         foreach (var scheme in NerSchemes.All)
         {
             bounded.Schemes.Overall(scheme).Should().Be(schemes.Overall(scheme));
+            Enumerable.Range(0, 2).Select(t => bounded.OneToOne!.Get(scheme, t)).Should().Equal(Enumerable.Range(0, 2).Select(t => schemes.Get(scheme, t)));
         }
 
         Enumerable.Range(0, 2).Select(t => (bounded.Seqeval.Tp(t), bounded.Seqeval.Fp(t), bounded.Seqeval.Fn(t)))
             .Should().Equal(Enumerable.Range(0, 2).Select(t => (seqeval.Tp(t), seqeval.Fp(t), seqeval.Fn(t))));
         bounded.Seqeval.WordsCorrect.Should().Be(seqeval.WordsCorrect);
         bounded.ReportsClipped.Should().Be(0);
+    }
+
+    [Test]
+    public void Add_NoBoundNervaluate01_TheSameCountsAsPlainNervaluate01()
+    {
+        var random = new Random(5);
+        var bounded = new NerStatistics(Types, matching: NerMatching.Nervaluate01);
+        var schemes = new NerSchemeCounts(Types);
+        for (var d = 0; d < 200; d++)
+        {
+            var gold = Entities(random);
+            var predicted = bounded.Add(gold, Words, Iob2.Encode(Entities(random), Words.Length));
+            schemes.Add(gold, predicted);
+        }
+
+        bounded.OneToOne.Should().BeNull();
+        foreach (var scheme in NerSchemes.All)
+        {
+            Enumerable.Range(0, 2).Select(t => bounded.Schemes.Get(scheme, t)).Should().Equal(Enumerable.Range(0, 2).Select(t => schemes.Get(scheme, t)));
+        }
     }
 
     [Test]

@@ -1,3 +1,4 @@
+using Partages.Evaluation.Tokenization;
 using Partages.Evaluation.Tests.Metrics;
 
 namespace Partages.Evaluation.Tests.Results;
@@ -50,6 +51,65 @@ public sealed class NerPoolingTests
                 pooled.Schemes![scheme].Overall.Correct.Should().Be(sum, "pooled counts are the sum of the sites' counts");
             }
         }
+    }
+
+    [Test]
+    public void Pool_Nervaluate1RandomSplitsAcrossSites_BothMatchingsPooledEqualTheUnion()
+    {
+        // With the EDS-NLP metrics asked too: their pooled section is the union's as well.
+        var random = new Random(20261207);
+        var words = Enumerable.Range(0, Length).Select(i => new NerWord(i, i + 1, i)).ToArray();
+        var tokens = words.Select(w => (w.Start, w.End)).ToArray();
+        var edsNlp = new NerEdsNlpOptions(EdsNlpMetrics.All, 0.5);
+        for (var trial = 0; trial < 30; trial++)
+        {
+            var union = new NerStatistics(Types) { EdsNlp = edsNlp };
+            var sites = new SortedDictionary<string, NerStatistics>(StringComparer.Ordinal);
+            for (var d = random.Next(1, 40); d > 0; d--)
+            {
+                var (gold, predicted) = (RandomEntities(random), Iob2.Encode(RandomEntities(random), Length));
+                union.Add(gold, words, predicted, tokens);
+                var name = $"site-{random.Next(1, 4)}";
+                if (!sites.TryGetValue(name, out var site))
+                {
+                    sites[name] = site = new NerStatistics(Types) { EdsNlp = edsNlp };
+                }
+
+                site.Add(gold, words, predicted, tokens);
+            }
+
+            var siteResults = sites.ToDictionary(s => s.Key, s => ResultJson.DeserializeSite(ResultJson.Serialize(Build(s.Value))));
+            var document = PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, siteResults, []);
+            var pooled = document.Pooled!;
+            var single = Build(union);
+
+            pooled.NerMatching.Should().Be(NerMatching.Nervaluate1);
+            ReleaseNotes.For(document).Should().Contain(n => n.StartsWith("Entity matching: nervaluate-1", StringComparison.Ordinal), "every rendering says which rule counted");
+            pooled.Schemes.Should().BeEquivalentTo(single.Schemes, o => o.WithStrictOrdering());
+            pooled.SchemesByType.Should().BeEquivalentTo(single.SchemesByType, o => o.WithStrictOrdering());
+            pooled.EdsNlp.Should().BeEquivalentTo(single.EdsNlp);
+            pooled.EdsNlp!.Metrics.Keys.Should().Equal(EdsNlpMetrics.All.Order(StringComparer.Ordinal));
+            pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(single.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+        }
+
+        static ResultDocument Build(NerStatistics statistics) => NerResults.Build(
+            TaskTypes.TokenClassification, statistics, new InputSummary { DocumentsRead = statistics.DocumentCount, DocumentsEvaluated = statistics.DocumentCount });
+    }
+
+    [Test]
+    public void Pool_SitesCountedWithDifferentMatchingRules_RefusedNamingBoth()
+    {
+        var a = new Accumulator();
+        a.Add([new NerEntity(0, 5, 0)], [new NerEntity(0, 5, 0)]);
+        var sites = new Dictionary<string, ResultDocument>
+        {
+            ["site-a"] = a.Document() with { NerMatching = NerMatching.Nervaluate01 },
+            ["site-b"] = a.Document() with { NerMatching = NerMatching.Nervaluate1, SchemesByType = NerByType.Section(Types, NerOutcomes.Zero(2)) },
+        };
+
+        var act = () => PooledResultDocument.Pool(TaskTypes.TokenClassification, Types, sites, []);
+
+        act.Should().Throw<InvalidDataException>().WithMessage("*different matching rules (nervaluate-0.1, nervaluate-1)*");
     }
 
     [Test]

@@ -115,19 +115,40 @@ public sealed class NerEvaluationTests
 
         var result = await EvaluateAsync(directory, Graph, [("d", text, gold)]);
 
-        // "her2": overlaps the gold BIOMARKER with its type → strict incorrect, type correct, partial partial.
-        // "positif": overlaps the same gold entity (first in gold order) with another type → incorrect, partial partial.
+        // Rule: nervaluate 1.x (the default), one-to-one. "her2" takes the gold BIOMARKER (overlap, same type: strict
+        // incorrect, type correct, partial partial); "positif" overlaps only that gold entity, already taken → spurious.
         var schemes = result.Schemes!;
-        schemes[NerSchemes.Strict].Overall.Should().Match<NerSchemeMetrics>(m => m.Incorrect == 2 && m.Missed == 1 && m.Correct == 0 && m.Spurious == 0);
-        schemes[NerSchemes.Type].Overall.Should().Match<NerSchemeMetrics>(m => m.Correct == 1 && m.Incorrect == 1 && m.Missed == 1);
-        schemes[NerSchemes.Partial].Overall.Should().Match<NerSchemeMetrics>(m => m.Partial == 2 && m.Missed == 1 && m.Possible == 3 && m.Actual == 2);
-        schemes[NerSchemes.Partial].Overall.Precision.Should().BeApproximately(0.5, 1e-12);
-        schemes[NerSchemes.Partial].Overall.Recall.Should().BeApproximately(1.0 / 3, 1e-12);
+        result.NerMatching.Should().Be(NerMatching.Nervaluate1);
+        schemes[NerSchemes.Strict].Overall.Should().Match<NerSchemeMetrics>(m => m.Incorrect == 1 && m.Missed == 1 && m.Correct == 0 && m.Spurious == 1);
+        schemes[NerSchemes.Type].Overall.Should().Match<NerSchemeMetrics>(m => m.Correct == 1 && m.Incorrect == 0 && m.Missed == 1 && m.Spurious == 1);
+        schemes[NerSchemes.Partial].Overall.Should().Match<NerSchemeMetrics>(m => m.Partial == 1 && m.Missed == 1 && m.Possible == 2 && m.Actual == 2);
+        schemes[NerSchemes.Partial].Overall.Precision.Should().BeApproximately(0.25, 1e-12);
+        schemes[NerSchemes.Partial].Overall.Recall.Should().BeApproximately(0.25, 1e-12);
+        // Each type matched alone: STATUS "positif" never meets the gold STATUS "le".
+        result.SchemesByType![NerSchemes.Strict].PerType["STATUS"].Should().Match<NerSchemeMetrics>(m => m.Spurious == 1 && m.Missed == 1 && m.Correct == 0);
+        result.SchemesByType[NerSchemes.Type].PerType["BIOMARKER"].Correct.Should().Be(1);
         // seqeval on words: gold B-BIO I-BIO B-STATUS, predicted B-BIO B-STATUS O → nothing matches exactly.
         result.Seqeval!.Micro.F1.Should().Be(0);
         result.Seqeval.Words.Should().Be(3);
         result.Seqeval.WordsCorrect.Should().Be(1);
         result.PerClass["BIOMARKER"].Fp.Should().Be(1);
+    }
+
+    [Test]
+    public async Task EvaluateAsync_SpecAsksNervaluate01_BoundaryAndTypeErrorsCountedAsNervaluate01Does()
+    {
+        using var directory = new TestDirectory();
+        const string text = "her2 positif le";
+        (int, int, string)[] gold = [Span(text, "her2 positif", "BIOMARKER"), Span(text, "le", "STATUS")];
+
+        var result = await EvaluateAsync(directory, Graph, [("d", text, gold)], Spec with { NerMatching = NerMatching.Nervaluate01 });
+
+        // nervaluate 0.1.x: "positif" also overlaps the gold BIOMARKER (first in gold order) and is counted against it.
+        result.NerMatching.Should().Be(NerMatching.Nervaluate01);
+        result.SchemesByType.Should().BeNull();
+        result.Schemes![NerSchemes.Strict].Overall.Should().Match<NerSchemeMetrics>(m => m.Incorrect == 2 && m.Missed == 1 && m.Correct == 0 && m.Spurious == 0);
+        result.Schemes[NerSchemes.Partial].Overall.Precision.Should().BeApproximately(0.5, 1e-12);
+        result.Schemes[NerSchemes.Partial].Overall.Recall.Should().BeApproximately(1.0 / 3, 1e-12);
     }
 
     [Test]

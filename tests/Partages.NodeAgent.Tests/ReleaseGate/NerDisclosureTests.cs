@@ -47,6 +47,67 @@ public sealed class NerDisclosureTests
     }
 
     [Test]
+    public void Apply_TypesMatchedAloneContradictingTheTypesMatchedTogether_RefusedNamingTheIdentityWithoutCounts()
+    {
+        var exact = new NerSite().Exact(B, 40).Missed(S, 5).Result();
+        var tampered = exact.SchemesByType!.ToDictionary(
+            p => p.Key,
+            p => p.Value with { PerType = new Dictionary<string, NerSchemeMetrics>(p.Value.PerType) { ["STATUS"] = p.Value.PerType["STATUS"] with { Missed = 6 } } });
+
+        foreach (var rules in new[] { Exact, Private })
+        {
+            var act = () => DisclosureControl.Apply(exact with { SchemesByType = tampered }, rules, new RecordingNoise(0));
+
+            act.Should().Throw<EvaluationRefusedException>().WithMessage("*STATUS*matched with all types and alone differ*").Which.Message.Should().NotContainAny("40", " 5", "6");
+        }
+    }
+
+    [Test]
+    public void Apply_Nervaluate01_ReleasedWithoutTypesMatchedAloneAndLabelled()
+    {
+        var result = new NerSite(matching: NerMatching.Nervaluate01).Exact(B, 40).Exact(S, 30).Result();
+
+        var released = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
+
+        released.NerMatching.Should().Be(NerMatching.Nervaluate01);
+        released.SchemesByType.Should().BeNull();
+        released.Release!.DifferentialPrivacy!.NoiseVariance.EntityByTypeCounts.Should().BeNull();
+        released.Release.DifferentialPrivacy.NoiseVariance.EntityCounts.Should().BeApproximately(32 / (2 * Privacy.RhoPerRelease * 0.4), 1e-3, "the outcomes keep the whole entity share");
+    }
+
+    [Test]
+    public void Apply_EdsNlpMetrics_ReleasedExactlyWhenPrivacyIsOffAndWithheldByNameUnderIt()
+    {
+        var result = new NerSite(edsNlp: new NerEdsNlpOptions(EdsNlpMetrics.All, 0.5)).Exact(B, 40).OverlapSameType(S, 30).Result();
+
+        var exact = DisclosureControl.Apply(result, Exact, new RecordingNoise(0));
+        var noisy = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
+
+        exact.EdsNlp.Should().BeEquivalentTo(result.EdsNlp);
+        exact.EdsNlp!.Metrics[EdsNlpMetrics.Exact].PerType["BIOMARKER"].Tp.Should().Be(40);
+        noisy.EdsNlp.Should().BeNull();
+        noisy.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "edsnlp").Which.Reason.Should().Contain("exact counts only");
+    }
+
+    [Test]
+    public void Apply_EdsNlpCountsImpossible_RefusedNamingTheTypeWithoutCounts()
+    {
+        var result = new NerSite(edsNlp: new NerEdsNlpOptions([EdsNlpMetrics.Exact], 0.5)).Exact(B, 40).Result();
+        var section = result.EdsNlp!.Metrics[EdsNlpMetrics.Exact];
+        var tampered = result.EdsNlp with
+        {
+            Metrics = new Dictionary<string, EdsNlpMetricSection>
+            {
+                [EdsNlpMetrics.Exact] = section with { PerType = new Dictionary<string, EdsNlpScore>(section.PerType) { ["STATUS"] = section.PerType["STATUS"] with { Tp = 3 } } },
+            },
+        };
+
+        var act = () => DisclosureControl.Apply(result with { EdsNlp = tampered }, Exact, new RecordingNoise(0));
+
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("*ner_exact*STATUS*impossible*").Which.Message.Should().NotContainAny("40", "3 ");
+    }
+
+    [Test]
     public void Apply_PrivateResultCountedWithoutAnEntityBound_Refused()
     {
         var unbounded = new NerSite(maxEntitiesPerReport: null).Exact(B, 40).Exact(S, 30).Result();
@@ -85,15 +146,17 @@ public sealed class NerDisclosureTests
 
         var released = DisclosureControl.Apply(result, Private, noise);
 
-        // m = 2, T = 2, W = 500: outcomes Δ₂² = 2m²(T² − T + 2) = 32 on 0.4 of ρ; seqeval Δ₂² = 3m²T = 24 on 0.35;
+        // Rule (nervaluate-1, the default): m = 2, T = 2, W = 500: outcomes of all types together Δ₂² = 2m²(T² − T + 2)
+        // = 32 on 0.6 × 0.4 of ρ, each type matched alone Δ₂² = 4Tm² = 32 on 0.4 × 0.4; seqeval Δ₂² = 3m²T = 24 on 0.35;
         // reports Δ₂² = 3 on 0.15; words (correct, other) Δ₂² = 2W² on 0.1.
         var rho = Privacy.RhoPerRelease;
         var kinds = DisclosureControl.KnownSkipKinds.Count + 1;
-        Count(noise, 32 / (2 * rho * 0.4)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
+        Count(noise, 32 / (2 * rho * 0.24)).Should().Be(4 + (4 * 2), "the 4 boundary cells and A3, A4, A5, A6 of 2 types");
+        Count(noise, 32 / (2 * rho * 0.16)).Should().Be(4 * 2, "A1, A3, A5, A6 of 2 types matched alone");
         Count(noise, 24 / (2 * rho * 0.35)).Should().Be(3 * 2, "seqeval's tp, fp, fn of 2 types");
         Count(noise, 3 / (2 * rho * 0.15)).Should().Be(1 + kinds + 1, "documents evaluated, every skipped kind, reports clipped");
         Count(noise, 2.0 * 500 * 500 / (2 * rho * 0.1)).Should().Be(2, "words tagged correctly and the others");
-        noise.Variances.Should().HaveCount(12 + 6 + kinds + 2 + 2);
+        noise.Variances.Should().HaveCount(12 + 8 + 6 + kinds + 2 + 2);
 
         released.NDocuments.Should().Be(85, "84 reports evaluated, noised");
         released.InputSummary.DocumentsRead.Should().Be(86, "the lines read are public under replace-one");
@@ -108,7 +171,10 @@ public sealed class NerDisclosureTests
         released.Accuracy.Should().BeNull();
         released.Release!.WithheldSections.Should().BeEmpty();
         var variances = released.Release.DifferentialPrivacy!.NoiseVariance;
-        variances.EntityCounts.Should().BeApproximately(32 / (2 * rho * 0.4), 1e-3);
+        variances.EntityCounts.Should().BeApproximately(32 / (2 * rho * 0.24), 1e-3);
+        variances.EntityByTypeCounts.Should().BeApproximately(32 / (2 * rho * 0.16), 1e-3);
+        released.NerMatching.Should().Be(NerMatching.Nervaluate1);
+        released.SchemesByType![NerSchemes.Strict].PerType["BIOMARKER"].Correct.Should().Be(44 + 1, "A1 of BIOMARKER alone, noised by 1");
         variances.SeqevalCounts.Should().BeApproximately(24 / (2 * rho * 0.35), 1e-3);
         variances.WordCounts.Should().BeApproximately(2.0 * 500 * 500 / (2 * rho * 0.1), 1);
         variances.OutcomeCounts.Should().BeApproximately(3 / (2 * rho * 0.15), 1e-3);
@@ -144,7 +210,7 @@ public sealed class NerDisclosureTests
     public void Apply_NeighbouringDatasets_EachSectionsCountsDifferByAtMostItsStatedSensitivity()
     {
         var random = new Random(17);
-        var largest = new double[3];
+        var largest = new double[4];
         for (var trial = 0; trial < 200; trial++)
         {
             var reports = Enumerable.Range(0, 25).Select(_ => NerSite.RandomReport(random)).ToList();
@@ -156,7 +222,8 @@ public sealed class NerDisclosureTests
             distance[0].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.EntitySensitivitySquared(2, Types.Length), $"outcomes, trial {trial}");
             distance[1].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.SeqevalSensitivitySquared(2, Types.Length), $"seqeval, trial {trial}");
             distance[2].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.ReportSensitivitySquared, $"reports, trial {trial}");
-            for (var s = 0; s < 3; s++)
+            distance[3].Should().BeLessThanOrEqualTo(EntityRecognitionRelease.ByTypeSensitivitySquared(2, Types.Length), $"types matched alone, trial {trial}");
+            for (var s = 0; s < 4; s++)
             {
                 largest[s] = Math.Max(largest[s], distance[s]);
             }
@@ -164,7 +231,7 @@ public sealed class NerDisclosureTests
 
         largest.Should().OnlyContain(d => d > 0);
         largest[2].Should().Be(EntityRecognitionRelease.ReportSensitivitySquared, "a clipped report replaced by a skipped line moves 3 report counts");
-        TestContext.Out.WriteLine($"largest squared distances: outcomes {largest[0]}, seqeval {largest[1]}, reports {largest[2]}");
+        TestContext.Out.WriteLine($"largest squared distances: outcomes {largest[0]}, seqeval {largest[1]}, reports {largest[2]}, types alone {largest[3]}");
     }
 
     [Test]
@@ -202,13 +269,19 @@ public sealed class NerDisclosureTests
     private static int Count(RecordingNoise noise, double variance) =>
         noise.Variances.Count(v => v >= variance && v < variance * (1 + 1e-6));
 
-    /// <summary>Squared L2 distances of the three sections' released count vectors (zero noise): outcomes, seqeval, reports.</summary>
+    /// <summary>Squared L2 distances of the sections' released count vectors (zero noise): outcomes, seqeval, reports, types matched alone.</summary>
     private static double[] SquaredDistances(ResultDocument a, ResultDocument b)
     {
         static long[] Seqeval(ResultDocument d) => [.. Types.SelectMany(t => new[] { d.Seqeval!.PerType[t].Tp, d.Seqeval.PerType[t].Fp, d.Seqeval.PerType[t].Fn })];
         static long[] Reports(ResultDocument d) =>
             [d.NDocuments, .. d.InputSummary.Skipped.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value), d.EntityClipping!.ReportsClipped];
-        return [Squared(PrivateNerResults.Read(a, Types).Outcomes.Cells(), PrivateNerResults.Read(b, Types).Outcomes.Cells()), Squared(Seqeval(a), Seqeval(b)), Squared(Reports(a), Reports(b))];
+        return
+        [
+            Squared(PrivateNerResults.Read(a, Types).Outcomes.Cells(), PrivateNerResults.Read(b, Types).Outcomes.Cells()),
+            Squared(Seqeval(a), Seqeval(b)),
+            Squared(Reports(a), Reports(b)),
+            Squared(PrivateNerResults.Read(a, Types).ByType!.Cells(), PrivateNerResults.Read(b, Types).ByType!.Cells()),
+        ];
     }
 
     private static double Squared(long[] a, long[] b)
@@ -233,9 +306,14 @@ public sealed class NerDisclosureTests
     private sealed record NerReport(NerEntity[] Gold, NerEntity[] Predicted, string? Skipped);
 
     /// <summary>A site's reports, counted by <see cref="NerStatistics"/> under the policy's bound (m = 2) unless told otherwise.</summary>
-    private sealed class NerSite(int? maxEntitiesPerReport = 2, int? maxWordsPerReport = DifferentialPrivacyPolicy.DefaultMaxWordsPerReport)
+    private sealed class NerSite(
+        int? maxEntitiesPerReport = 2,
+        int? maxWordsPerReport = DifferentialPrivacyPolicy.DefaultMaxWordsPerReport,
+        string matching = NerMatching.Default,
+        NerEdsNlpOptions? edsNlp = null)
     {
-        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport, maxWordsPerReport);
+        private static readonly (int, int)[] Tokens = [.. Words.Select(w => (w.Start, w.End))];
+        private readonly NerStatistics _statistics = new(Types, maxEntitiesPerReport, maxWordsPerReport, matching) { EdsNlp = edsNlp };
         private readonly Dictionary<string, long> _skipped = [];
         private long _lines;
 
@@ -299,7 +377,7 @@ public sealed class NerDisclosureTests
         {
             for (var d = 0; d < reports; d++)
             {
-                _statistics.Add(gold, Words, Iob2.Encode(predicted, Positions));
+                _statistics.Add(gold, Words, Iob2.Encode(predicted, Positions), Tokens);
                 _lines++;
             }
 

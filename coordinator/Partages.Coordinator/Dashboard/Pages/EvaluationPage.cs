@@ -247,7 +247,8 @@ public static class EvaluationPage
     {
         html.Open("section", ("id", "entities"), ("aria-labelledby", "entities-title"))
             .Element("h3", "Entities per type, by scheme (pooled)", ("id", "entities-title"))
-            .Element("p", "nervaluate's four schemes over character spans (SemEval-2013 9.1): each predicted entity is judged against the annotation. Pooled figures are computed on the sum of the sites' counts, so they are those of all documents together. A ratio with nothing to divide by is shown as undefined.", ("class", "help"));
+            .Element("p", "nervaluate's four schemes over character spans (SemEval-2013 9.1): each predicted entity is judged against the annotation. Pooled figures are computed on the sum of the sites' counts, so they are those of all documents together. A ratio with nothing to divide by is shown as undefined.", ("class", "help"))
+            .Element("p", entities.MatchingNote, ("class", "help"), ("id", "entities-matching"), ("data-matching", entities.Matching));
         if (entities.Pooled is not { } pooled)
         {
             html.Open("p", ("class", "callout"), ("id", "entities-not-released"))

@@ -44,9 +44,18 @@ public sealed record SiteEntities(string Site, IReadOnlyList<SchemeBars>? Scheme
 /// (strict, exact, partial, type) per entity type, pooled (sums of the sites' counts, docs/ner.md) and per site.
 /// <see cref="Pooled"/> is null, with <see cref="PooledNote"/>, when the pooled result carries no schemes section.
 /// </summary>
+/// <param name="Matching">How predictions were paired with gold entities (<see cref="NerMatching"/>), so the page says
+/// which nervaluate release its figures agree with.</param>
 public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<SchemeBars>? Pooled, string? PooledNote, IReadOnlyList<SiteEntities> Sites)
 {
     public const string OverallRow = "All types";
+
+    public string Matching { get; init; } = NerMatching.Nervaluate1;
+
+    /// <summary>The matching rule in words, for the page.</summary>
+    public string MatchingNote => Matching == NerMatching.Nervaluate1
+        ? "Matching: nervaluate 1.x (ner_matching: nervaluate-1): each prediction takes at most one gold entity; each type's row matches that type's entities alone, the All types row all types together."
+        : "Matching: nervaluate 0.1.x (ner_matching: nervaluate-0.1): a gold entity overlapped by several predictions is counted once per prediction; All types is the sum of the rows.";
 
     /// <summary>How the page names each scheme, and what it asks of a predicted entity.</summary>
     public static IReadOnlyDictionary<string, (string Title, string Rule)> SchemeNames { get; } = new Dictionary<string, (string, string)>(StringComparer.Ordinal)
@@ -61,21 +70,26 @@ public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<S
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(types);
-        var pooled = document.Pooled is { } p ? Schemes(p.Schemes, types) : null;
+        var pooled = document.Pooled is { } p ? Schemes(p, types) : null;
         // The pooler names why it left the section out (e.g. one site's release gate withheld it): say that reason.
         var omitted = document.OmittedSections?.FirstOrDefault(o => o.Section == "schemes");
         var note = pooled is not null ? null
             : document.Pooled is null ? "not released: no site's result was pooled"
             : omitted is not null ? $"not released: {omitted.Reason}"
             : "not released: the pooled result carries no entity-level (schemes) section";
-        var sites = document.PerSite.Select(s => new SiteEntities(s.Key, Schemes(s.Value.Schemes, types))).ToList();
-        return new EntityAnalysis(types, pooled, note, sites);
+        var sites = document.PerSite.Select(s => new SiteEntities(s.Key, Schemes(s.Value, types))).ToList();
+        var released = document.Pooled ?? document.PerSite.Values.FirstOrDefault();
+        return new EntityAnalysis(types, pooled, note, sites) { Matching = NerMatching.OfResult(released?.NerMatching) };
     }
 
-    /// <summary>The four schemes in their usual order; null unless every scheme is there with every type.</summary>
-    private static List<SchemeBars>? Schemes(IReadOnlyDictionary<string, NerSchemeSection>? section, IReadOnlyList<string> types)
+    /// <summary>
+    /// The four schemes in their usual order; null unless every scheme is there with every type. Under nervaluate-1
+    /// a type's row is from <c>schemes_by_type</c> (the type matched alone, as nervaluate 1.x reports it), the overall
+    /// row from <c>schemes</c> (all types matched together).
+    /// </summary>
+    private static List<SchemeBars>? Schemes(ResultDocument document, IReadOnlyList<string> types)
     {
-        if (section is null)
+        if (document.Schemes is not { } section)
         {
             return null;
         }
@@ -91,7 +105,10 @@ public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<S
             var rows = new List<EntityRow>();
             foreach (var type in types)
             {
-                if (!released.PerType.TryGetValue(type, out var metrics) || metrics is null)
+                var perType = document.SchemesByType is { } byType && byType.TryGetValue(scheme, out var alone) && alone?.PerType is not null
+                    ? alone.PerType
+                    : released.PerType;
+                if (!perType.TryGetValue(type, out var metrics) || metrics is null)
                 {
                     return null;
                 }

@@ -36,6 +36,10 @@ namespace Partages.Evaluation.Tasks.EntityRecognition;
 /// <item><b>Words</b> (seqeval's words tagged correctly and the others, over each report's first W words, the
 /// policy's <c>max_words_per_report</c>): a report adds (c, w − c) with w ≤ W, so between two reports the change is
 /// largest from (W, 0) to (0, W): <b>Δ₂² = 2W²</b>.</item>
+/// <item><b>Outcomes of each type matched alone</b> (nervaluate-1's <c>schemes_by_type</c>: A1, A3, A5, A6 per
+/// type): a report's predictions of type t (at most m) are each one unit in A1_t, A3_t or A6_t, its gold entities of
+/// type t no prediction took (at most m) one unit of A5_t, so ‖v_t‖² ≤ m² + m² and ‖v‖² ≤ 2Tm²; for two
+/// non-negative vectors, <b>Δ₂² = 4Tm²</b>. A2 and A4 are 0 by construction (data-independent) and stay 0.</item>
 /// </list>
 /// The release's ρ is split between these sections (<see cref="EntityShare"/>, <see cref="SeqevalShare"/>,
 /// <see cref="ReportShare"/>, <see cref="WordShare"/>), each noised with σ² = Δ₂² / (2ρ_section) rounded up. Every scheme is then rebuilt
@@ -48,6 +52,19 @@ internal static class EntityRecognitionRelease
 {
     /// <summary>Shares of the release's ρ: nervaluate's outcomes, seqeval's counts, the report counts, the word counts.</summary>
     internal const double EntityShare = 0.4, SeqevalShare = 0.35, ReportShare = 0.15, WordShare = 0.1;
+
+    /// <summary>
+    /// Under nervaluate-1, the part of <see cref="EntityShare"/> that goes to the types matched alone; the outcomes of
+    /// all types together keep the rest, so the shares still sum to 1 and the release charges the same ρ.
+    /// </summary>
+    internal const double ByTypeShareOfEntity = 0.4;
+
+    /// <summary>Why a result counted under differential privacy leaves without its <c>edsnlp</c> section.</summary>
+    internal const string EdsNlpWithheld =
+        "EDS-NLP metrics are released with exact counts only (differential_privacy: off) for now: their noisy estimates and intervals are not implemented";
+
+    /// <summary>Δ₂² of the per-type outcomes of types matched alone (nervaluate-1), for m entities per report and type and T types.</summary>
+    internal static double ByTypeSensitivitySquared(int m, int types) => 4.0 * m * m * types;
 
     /// <summary>Δ₂² of the word counts (correct, other) for W words per report (class summary).</summary>
     internal static double WordSensitivitySquared(int maxWords) => 2.0 * maxWords * maxWords;
@@ -66,7 +83,7 @@ internal static class EntityRecognitionRelease
     {
         var noise = policy.Noise;
         var types = result.ConfusionMatrix.Labels;
-        var (outcomes, seqeval) = ReadChecked(result);
+        var (outcomes, seqeval, byType) = ReadChecked(result);
         if (result.EntityClipping is not { } clipping)
         {
             throw new ReleaseRefusedException(
@@ -92,7 +109,9 @@ internal static class EntityRecognitionRelease
         // The bounds the engine enforced (at most the policy's) are what one report can weigh.
         var m = clipping.MaxEntitiesPerReport;
         var rho = policy.RhoPerRelease;
-        var entityVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * EntityShare, EntitySensitivitySquared(m, types.Count)));
+        var togetherShare = byType is null ? EntityShare : EntityShare * (1 - ByTypeShareOfEntity);
+        var entityVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * togetherShare, EntitySensitivitySquared(m, types.Count)));
+        Rational? byTypeVariance = byType is null ? null : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * EntityShare * ByTypeShareOfEntity, ByTypeSensitivitySquared(m, types.Count)));
         var seqevalVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * SeqevalShare, SeqevalSensitivitySquared(m, types.Count)));
         var reportVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * ReportShare, ReportSensitivitySquared));
         var wordVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * WordShare, WordSensitivitySquared(w)));
@@ -113,6 +132,8 @@ internal static class EntityRecognitionRelease
             NoisyAll(range.Select(seqeval.Fn), seqevalVariance))
         {
             Words = NoisyWords(words, wordsCorrect, wordVariance, noise),
+            Matching = result.NerMatching,
+            ByType = byType is null ? null : NoisyByType(byType, byTypeVariance!.Value, noise),
         };
         var summary = new InputSummary
         {
@@ -122,8 +143,14 @@ internal static class EntityRecognitionRelease
         };
         var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
 
-        var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble()));
-        var release = new ReleaseSection { DifferentialPrivacy = privacy };
+        var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble(), EntityByTypeCounts: byTypeVariance?.ToDouble()));
+        var release = new ReleaseSection
+        {
+            DifferentialPrivacy = privacy,
+            // Its counters have stated bounds (docs/ner.md, "EDS-NLP metrics"), but no noisy estimator with intervals yet:
+            // withheld by name rather than released as bare noisy ratios.
+            WithheldSections = result.EdsNlp is null ? [] : [new WithheldSection("edsnlp", EdsNlpWithheld)],
+        };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
     }
@@ -136,6 +163,22 @@ internal static class EntityRecognitionRelease
         return (noisyCorrect + noisyOther, noisyCorrect);
     }
 
+    /// <summary>A1, A3, A5, A6 of each type matched alone, each noised; A2 and A4 are 0 whatever the data, so they stay 0.</summary>
+    private static NerOutcomes NoisyByType(NerOutcomes exact, Rational variance, ICountNoise noise)
+    {
+        var types = exact.Missed.Length;
+        var noisy = NerOutcomes.Zero(types);
+        for (var t = 0; t < types; t++)
+        {
+            noisy.Boundaries[t][t] = exact.Boundaries[t][t] + noise.Sample(variance);
+            noisy.OverlapSameType[t] = exact.OverlapSameType[t] + noise.Sample(variance);
+            noisy.Missed[t] = exact.Missed[t] + noise.Sample(variance);
+            noisy.Spurious[t] = exact.Spurious[t] + noise.Sample(variance);
+        }
+
+        return noisy;
+    }
+
     /// <summary>Exact counts, as the hospital chose: released as they are, once their consistency is checked.</summary>
     /// <exception cref="ReleaseRefusedException">The result's sections are malformed or contradict each other.</exception>
     public static ResultDocument Apply(ResultDocument result)
@@ -146,17 +189,27 @@ internal static class EntityRecognitionRelease
 
     /// <summary>The exact outcomes and seqeval's counts, every identity between the sections checked.</summary>
     /// <exception cref="ReleaseRefusedException">A section is missing or malformed, or an identity does not hold.</exception>
-    private static (NerOutcomes Outcomes, SeqevalCounts Seqeval) ReadChecked(ResultDocument result)
+    private static (NerOutcomes Outcomes, SeqevalCounts Seqeval, NerOutcomes? ByType) ReadChecked(ResultDocument result)
     {
         var types = result.ConfusionMatrix.Labels;
         NerSchemeCounts schemes;
         SeqevalCounts seqeval;
         ClassificationCounts boundaries;
+        NerOutcomes? byType;
         try
         {
             schemes = NerResults.ReadSchemes(result, types);
             seqeval = NerResults.ReadSeqeval(result, types);
             boundaries = result.ToCounts();
+            byType = NerByType.Read(result, types, requireCounts: true);
+            if (result.EdsNlp is { } eds)
+            {
+                _ = EdsNlpResults.Read(eds, types, requireCounts: true);
+            }
+            if ((byType is not null) != (Metrics.NerMatching.OfResult(result.NerMatching) == Metrics.NerMatching.Nervaluate1))
+            {
+                throw new InvalidDataException("schemes_by_type is released with nervaluate-1 matching, and only with it");
+            }
         }
         catch (InvalidDataException ex)
         {
@@ -165,7 +218,13 @@ internal static class EntityRecognitionRelease
 
         try
         {
-            return (NerOutcomes.FromSchemes(types, schemes.Get, boundaries.ToMatrix(), requireCounts: true), seqeval);
+            var outcomes = NerOutcomes.FromSchemes(types, schemes.Get, boundaries.ToMatrix(), requireCounts: true);
+            if (byType is not null)
+            {
+                NerByType.CheckSameGold(types, outcomes, byType);
+            }
+
+            return (outcomes, seqeval, byType);
         }
         catch (InvalidDataException ex)
         {

@@ -23,6 +23,9 @@ public sealed class EntityRecognitionTask : TaskType
 
     public override bool CountsEntities => true;
 
+    /// <summary>EDS-NLP's entity metrics (docs/ner.md, "EDS-NLP metrics"), counted only when a spec asks for them.</summary>
+    public override IReadOnlyList<string> ExtraMetrics => EdsNlpMetrics.All;
+
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)
     {
         if (noisy)
@@ -36,6 +39,12 @@ public sealed class EntityRecognitionTask : TaskType
         if (document.Schemes is not null)
         {
             _ = NerResults.ReadSchemes(document, labels);
+        }
+
+        _ = NerByType.Read(document, labels, requireCounts: true);
+        if (document.EdsNlp is { } eds)
+        {
+            _ = EdsNlpResults.Read(eds, labels, requireCounts: true);
         }
     }
 

@@ -76,6 +76,11 @@ public static class NerResults
         ArgumentNullException.ThrowIfNull(statistics);
         return Build(task, statistics.DocumentCount, statistics.Schemes, statistics.Seqeval, statistics.Boundaries, inputSummary) with
         {
+            NerMatching = statistics.Matching,
+            SchemesByType = statistics.OneToOne is { } oneToOne ? NerByType.Section(statistics.Types, oneToOne.PerType) : null,
+            EdsNlp = statistics.EdsNlpCounts is { } eds
+                ? EdsNlpResults.Section(eds, statistics.EdsNlp!.Metrics) with { MaxTokensPerReport = statistics.MaxWordsPerReport }
+                : null,
             EntityClipping = statistics.MaxEntitiesPerReport is { } m
                 ? new EntityClippingSection(m, statistics.ReportsClipped) { MaxWordsPerReport = statistics.MaxWordsPerReport }
                 : null,
@@ -205,13 +210,28 @@ public static class NerResults
         }
 
         var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
+        var matching = NerByType.Matching(sites);
+        var byType = sites.Count > 0 && sites.All(s => s.SchemesByType is not null)
+            ? NerOutcomes.Sum(types.Count, sites.Select(s => NerByType.Read(s, types, requireCounts: true)!))
+            : null;
+        var edsNlp = PoolEdsNlp(types, sites, omitted);
         var pooled = Build(
             task,
             sites.Sum(s => s.NDocuments),
             everySiteHasSchemes ? NerSchemeCounts.Pool(types, sites.Select(s => ReadSchemes(s, types))) : new NerSchemeCounts(types),
             SeqevalCounts.Pool(types, sites.Select(s => ReadSeqeval(s, types))),
             ClassificationCounts.Pool(types, sites.Select(s => s.ToCounts())),
-            InputSummary.Sum(sites.Select(s => s.InputSummary)));
+            InputSummary.Sum(sites.Select(s => s.InputSummary))) with
+        {
+            NerMatching = matching,
+            SchemesByType = byType is null ? null : NerByType.Section(types, byType),
+            EdsNlp = edsNlp,
+        };
+        if (byType is null && sites.Any(s => s.SchemesByType is not null))
+        {
+            omitted?.Add(new OmittedSection("schemes_by_type", "a site released none, and a pool of the other sites would not be the union's"));
+        }
+
         // Segments of one run (a worker replaced mid-run) were counted under the same bounds: keep them, so the
         // release gate still sees what one report can weigh.
         if (sites.Count > 0 && sites.All(s => s.EntityClipping is not null)
@@ -230,5 +250,30 @@ public static class NerResults
             ? "no site released it"
             : "a site's release gate withheld it, and a pool of the other sites would not be the union's"));
         return pooled with { Schemes = null };
+    }
+
+    /// <summary>
+    /// The sites' <c>edsnlp</c> counters added (exact counts): the union's, when every site released the same metrics
+    /// with the same threshold; else null, named in <paramref name="omitted"/>.
+    /// </summary>
+    /// <exception cref="InvalidDataException">A site's section is malformed.</exception>
+    private static EdsNlpSection? PoolEdsNlp(IReadOnlyList<string> types, IReadOnlyList<ResultDocument> sites, ICollection<OmittedSection>? omitted)
+    {
+        if (!sites.Any(s => s.EdsNlp is not null))
+        {
+            return null;
+        }
+
+        var sections = sites.Select(s => s.EdsNlp).ToList();
+        if (sections.Any(s => s is null)
+            || sections.Select(s => (s!.OverlapThreshold, string.Join(",", EdsNlpResults.MetricsOf(s)), s.MaxTokensPerReport)).Distinct().Count() > 1)
+        {
+            omitted?.Add(new OmittedSection("edsnlp", "the sites did not all release the same EDS-NLP metrics under the same threshold and bounds, and a pool of some would not be the union's"));
+            return null;
+        }
+
+        var first = sections[0]!;
+        var pooled = EdsNlpNerCounts.Pool(types, first.OverlapThreshold, sections.Select(s => EdsNlpResults.Read(s!, types, requireCounts: true)));
+        return EdsNlpResults.Section(pooled, EdsNlpResults.MetricsOf(first)) with { MaxTokensPerReport = first.MaxTokensPerReport };
     }
 }

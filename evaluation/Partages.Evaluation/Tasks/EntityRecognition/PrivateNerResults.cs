@@ -11,6 +11,12 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
     /// <summary>seqeval's words and words tagged correctly (under DP the two noisy cells are the correct and the other words); null when not released.</summary>
     public (long Words, long Correct)? Words { get; init; }
 
+    /// <summary>The matching rule the counts follow (the result's <c>ner_matching</c>; null in results older than the key).</summary>
+    public string? Matching { get; init; }
+
+    /// <summary>nervaluate-1: the outcomes of each type matched alone (<see cref="NerByType"/>); null otherwise.</summary>
+    public NerOutcomes? ByType { get; init; }
+
     /// <summary>The sites' counts added; the word counts only when every site released them.</summary>
     public static NoisyNerCounts Sum(int types, IReadOnlyList<NoisyNerCounts> sites)
     {
@@ -20,6 +26,8 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
         return new NoisyNerCounts(NerOutcomes.Sum(types, sites.Select(s => s.Outcomes)), Add(s => s.SeqevalTp), Add(s => s.SeqevalFp), Add(s => s.SeqevalFn))
         {
             Words = sites.All(s => s.Words is not null) ? (sites.Sum(s => s.Words!.Value.Words), sites.Sum(s => s.Words!.Value.Correct)) : null,
+            Matching = sites.Select(s => s.Matching).FirstOrDefault(),
+            ByType = sites.Count > 0 && sites.All(s => s.ByType is not null) ? NerOutcomes.Sum(types, sites.Select(s => s.ByType!)) : null,
         };
     }
 }
@@ -83,6 +91,10 @@ public static class PrivateNerResults
                 MicroF1 = Interval.From(seqeval.Micro.F1),
             },
             Schemes = Schemes(types, counts.Outcomes, entityVariance),
+            NerMatching = counts.Matching,
+            SchemesByType = counts.ByType is { } byType && privacy.NoiseVariance.EntityByTypeCounts is { } byTypeVariance
+                ? SchemesByType(types, byType, byTypeVariance)
+                : null,
             Seqeval = Seqeval(perType, micro, macro, weighted, counts.Words, privacy.NoiseVariance.WordCounts),
             EntityClipping = clipping,
             Release = release,
@@ -114,7 +126,7 @@ public static class PrivateNerResults
         }
 
         var outcomes = NerOutcomes.FromSchemes(types, (scheme, t) => released[scheme][t], ReleasedCounts.SignedMatrix(document, types), requireCounts: false);
-        return WithSeqeval(document, types, outcomes);
+        return WithSeqeval(document, types, outcomes) with { ByType = NerByType.Read(document, types, requireCounts: false) };
     }
 
     /// <summary>
@@ -129,6 +141,7 @@ public static class PrivateNerResults
         ArgumentNullException.ThrowIfNull(types);
         ArgumentNullException.ThrowIfNull(sites);
         var everySiteHasSchemes = sites.All(s => s.Schemes is not null);
+        var matching = NerByType.Matching(sites);
         var counts = NoisyNerCounts.Sum(types.Count, [.. sites.Select(s => everySiteHasSchemes ? Read(s, types) : WithSeqeval(s, types, NerOutcomes.Zero(types.Count)))]);
         var privacy = DifferentialPrivacyRelease.Pool(sites.Select(s => s.Release?.DifferentialPrivacy))
             ?? throw new ArgumentException("No site released under differential privacy.", nameof(sites));
@@ -137,6 +150,24 @@ public static class PrivateNerResults
         {
             MaxWordsPerReport = clipped.All(s => s.EntityClipping!.MaxWordsPerReport is not null) ? clipped.Max(s => s.EntityClipping!.MaxWordsPerReport) : null,
         };
+        counts = counts with { Matching = matching };
+        if (sites.Any(s => s.EdsNlp is not null))
+        {
+            omitted?.Add(new OmittedSection("edsnlp", "a site released under differential privacy, where EDS-NLP metrics are withheld, and a pool of the others would not be the union's"));
+        }
+
+        if (counts.ByType is null || privacy.NoiseVariance.EntityByTypeCounts is null)
+        {
+            // Some site released no per-type section (or none noised): a pool of the others would not be the union's.
+            if (sites.Any(s => s.SchemesByType is not null))
+            {
+                omitted?.Add(new OmittedSection("schemes_by_type", "a site released none, and a pool of the other sites would not be the union's"));
+            }
+
+            counts = counts with { ByType = null };
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { EntityByTypeCounts = null } };
+        }
+
         if (counts.Words is null && privacy.NoiseVariance.WordCounts is not null)
         {
             privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { WordCounts = null } };
@@ -216,6 +247,26 @@ public static class PrivateNerResults
                 PerTypeIntervals = intervals,
                 OverallIntervals = Intervals(total.Precision, total.Recall, total.F1),
             };
+        }
+
+        return section;
+    }
+
+    private static SortedDictionary<string, NerTypeSchemesSection> SchemesByType(IReadOnlyList<string> types, NerOutcomes outcomes, double variance)
+    {
+        var figures = NoisyNerSchemes.Estimate(types, outcomes, variance);
+        var section = new SortedDictionary<string, NerTypeSchemesSection>(StringComparer.Ordinal);
+        foreach (var scheme in NerSchemes.All)
+        {
+            var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
+            var intervals = new SortedDictionary<string, ClassIntervals>(StringComparer.Ordinal);
+            for (var t = 0; t < types.Count; t++)
+            {
+                perType[types[t]] = Metrics(outcomes.Scheme(scheme, t), figures[scheme][t]);
+                intervals[types[t]] = Intervals(figures[scheme][t].Precision, figures[scheme][t].Recall, figures[scheme][t].F1);
+            }
+
+            section[scheme] = new NerTypeSchemesSection(perType) { PerTypeIntervals = intervals };
         }
 
         return section;

@@ -7,13 +7,6 @@ internal sealed class EntityRecognitionEngineTask : EngineTask
 {
     public override string Name => EntityRecognitionTask.TaskName;
 
-    public override Task<ResultDocument> RunAsync(EngineRun run)
-    {
-        if (run.Predictions is not null)
-        {
-            throw new EvaluationRefusedException($"per-document predictions are not written for task '{run.Job.Spec.Task}' yet; run it without a predictions file");
-        }
-
-        return Task.FromResult(NerEvaluation.Run(run.Job, run.Options, run.Plan, run.Observer, run.Progress, run.CancellationToken));
-    }
+    public override Task<ResultDocument> RunAsync(EngineRun run) =>
+        Task.FromResult(NerEvaluation.Run(run.Job, run.Options, run.Plan, run.Observer, run.Progress, run.CancellationToken, run.Predictions));
 }

@@ -10,7 +10,8 @@ namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 /// scored again alone, and one that still fails — or that the encoder cannot cut — has no prediction (null), to be
 /// counted <c>inference_failed</c>. So a report costs its own document only, whatever it makes the model do.
 /// </summary>
-internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, int[] manifestToIob2, EvaluationEngineOptions options, IInferenceObserver? observer)
+/// <param name="wordTokens">Also cut each text into EDS-NLP word tokens (offsets only), for the spec's EDS-NLP metrics.</param>
+internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, int[] manifestToIob2, EvaluationEngineOptions options, IInferenceObserver? observer, bool wordTokens = false)
 {
     /// <returns>One document per item, in order: null where it failed.</returns>
     public NerDocument?[] Score(IReadOnlyList<ChunkItem> items, CancellationToken cancellationToken)
@@ -49,7 +50,10 @@ internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, in
     {
         try
         {
-            return new NerDocument(encoder.Pieces(item.Document.Text), encoder.MaxPieces, encoder.Stride, item.Document.Entities ?? []);
+            return new NerDocument(encoder.Pieces(item.Document.Text), encoder.MaxPieces, encoder.Stride, item.Document.Entities ?? [])
+            {
+                WordTokens = wordTokens ? EdsNlpTokens.Of(item.Document.Text) : null,
+            };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using Partages.NodeAgent.Engine.Bundles;
 using Partages.NodeAgent.Engine.Telemetry;
+using Partages.NodeAgent.Engine.LocalMode;
+using Partages.NodeAgent.Engine.Resilience;
 
 namespace Partages.NodeAgent.Engine.Tasks.EntityRecognition;
 
@@ -25,14 +27,15 @@ internal static class NerEvaluation
         RunPlan plan,
         IInferenceObserver? observer,
         IProgress<EvaluationProgress>? progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken,
+        IPredictionSink? predictions = null)
     {
         using var activity = EngineTelemetry.ActivitySource.StartActivity("evaluate");
         activity?.SetTag("partages.task", job.Spec.Task);
         activity?.SetTag("partages.dataset", job.Dataset.Name);
         try
         {
-            return RunCore(job, options, new Segment(plan, observer, progress), activity, cancellationToken);
+            return RunCore(job, options, new Segment(plan, observer, progress, predictions), activity, cancellationToken);
         }
         catch (EvaluationRefusedException ex)
         {
@@ -79,7 +82,8 @@ internal static class NerEvaluation
         activity?.SetTag("partages.model", $"{manifest.Name}@{manifest.Version}");
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
-        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport);
+        var edsNlp = NerEdsNlpOptions.From(job.Spec.Metrics, job.Spec.NerOverlapThreshold);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching, edsNlp);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
@@ -99,7 +103,7 @@ internal static class NerEvaluation
         {
             segment = new SegmentReader(reader, run.Plan);
             var lookup = new RunPlanLookup(run.Plan);
-            var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer);
+            var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer, wordTokens: edsNlp is not null);
             run.Observer?.ReadingStarted(total);
             var chunk = new List<ChunkItem>(options.BatchSize);
             var chunking = new LineBlocks(options.BatchSize);
@@ -132,8 +136,9 @@ internal static class NerEvaluation
             void Commit()
             {
                 var scored = chunkScorer.Score(chunk, cancellationToken);
-                foreach (var document in scored)
+                for (var i = 0; i < scored.Length; i++)
                 {
+                    var document = scored[i];
                     if (document is null)
                     {
                         inference.Add(SkipKinds.InferenceFailed);
@@ -144,7 +149,8 @@ internal static class NerEvaluation
                     }
                     else
                     {
-                        scorer.Add(document);
+                        var predicted = scorer.Add(document);
+                        run.Predictions?.Write(LocalPrediction(chunk[i], document, predicted, types));
                     }
                 }
 
@@ -208,6 +214,20 @@ internal static class NerEvaluation
     private static ResultDocument Build(EvaluationJob job, NerScorer scorer, InputSummary summary) =>
         NerResults.Build(job.Spec.Task, scorer.Statistics, summary);
 
-    /// <summary>The part of the run asked for, who watches it, and where progress goes.</summary>
-    private sealed record Segment(RunPlan Plan, IInferenceObserver? Observer, IProgress<EvaluationProgress>? Progress);
+    /// <summary>
+    /// Local mode's line for one document: its gold and counted predicted spans, converted from the engine's UTF-16
+    /// indices back to the code points the datasets count in (they differ only past a character outside the BMP).
+    /// </summary>
+    private static EntityPrediction LocalPrediction(ChunkItem item, NerDocument document, List<NerEntity> predicted, IReadOnlyList<string> types)
+    {
+        var offsets = new CodePointOffsets(item.Document.Text);
+        PredictedSpan Span(int start, int end, int type) => new(offsets.ToCodePoint(start), offsets.ToCodePoint(end), types[type]);
+        return new EntityPrediction(
+            item.Document.Id ?? (item.Ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            [.. document.Gold.Select(g => Span(g.Start, g.End, g.Label))],
+            [.. predicted.OrderBy(p => p.Start).ThenBy(p => p.End).Select(p => Span(p.Start, p.End, p.Type))]);
+    }
+
+    /// <summary>The part of the run asked for, who watches it, where progress and (local mode only) predictions go.</summary>
+    private sealed record Segment(RunPlan Plan, IInferenceObserver? Observer, IProgress<EvaluationProgress>? Progress, IPredictionSink? Predictions);
 }

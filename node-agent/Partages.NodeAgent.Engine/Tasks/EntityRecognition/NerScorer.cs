@@ -24,6 +24,9 @@ internal sealed class NerDocument
 
     public EntitySpan[] Gold { get; }
 
+    /// <summary>EDS-NLP word tokens' offsets (<see cref="EdsNlpTokens"/>), when the spec asks for its metrics; else null.</summary>
+    public (int Start, int End)[]? WordTokens { get; init; }
+
     public NerWindow[] Windows { get; }
 
     /// <summary><see cref="Iob2"/> tag of each piece, from the window that owns it (O for pieces no window reads).</summary>
@@ -78,11 +81,12 @@ internal sealed class NerDocument
 /// entities with the same boundaries. A document's words are labelled by their first piece; predicted words are
 /// decoded as strict IOB2 and turned into character spans (docs/ner.md). Under differential privacy the job carries
 /// the policy's bounds on entities per report and type (<see cref="EvaluationJob.MaxEntitiesPerReport"/>) and on the
-/// words per report counted in tag agreement (<see cref="EvaluationJob.MaxWordsPerReport"/>).
+/// words per report counted in tag agreement (<see cref="EvaluationJob.MaxWordsPerReport"/>); the spans are matched by the spec's
+/// <c>ner_matching</c> rule.
 /// </summary>
-internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null)
+internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default, NerEdsNlpOptions? edsNlp = null)
 {
-    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport, maxWordsPerReport);
+    public NerStatistics Statistics { get; } = new(types, maxEntitiesPerReport, maxWordsPerReport, matching) { EdsNlp = edsNlp };
 
     public long DocumentsScored => Statistics.DocumentCount;
 
@@ -98,6 +102,6 @@ internal sealed class NerScorer(IReadOnlyList<string> types, int? maxEntitiesPer
             predictedTags[w] = document.PieceTags[words[w].FirstPiece];
         }
 
-        return Statistics.Add(gold, words, predictedTags);
+        return Statistics.Add(gold, words, predictedTags, document.WordTokens);
     }
 }
