@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Partages.Benchmarks.Engine;
 using Partages.Benchmarks.Federation;
+using Partages.Benchmarks.Generation;
 using Partages.Benchmarks.Privacy;
 
 var root = new RootCommand("Partages benchmarks: the commands behind docs/benchmarks.md. Run them in Release on a quiet machine.")
@@ -8,5 +9,6 @@ var root = new RootCommand("Partages benchmarks: the commands behind docs/benchm
     EngineBenchmarkCommand.Create(),
     FederationBenchmarkCommand.Create(),
     PrivacyBenchmarkCommand.Create(),
+    GenerationBenchmark.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

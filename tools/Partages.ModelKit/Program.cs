@@ -5,6 +5,7 @@ var root = new RootCommand("Partages model kit: fictional clinical corpora and a
 {
     BuildCommand.Create(),
     SentencePieceCommand.Create(),
+    GenerativeCommand.Create(),
     SigningCommands.CreateKeygen(),
     SigningCommands.CreateSign(),
 };

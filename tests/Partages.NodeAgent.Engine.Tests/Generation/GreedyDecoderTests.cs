@@ -1,0 +1,132 @@
+using FluentAssertions;
+using Microsoft.Extensions.Time.Testing;
+using Microsoft.ML.OnnxRuntimeGenAI;
+using NUnit.Framework;
+using Partages.ModelKit.Generative;
+using Partages.ModelKit.Synthetic;
+using Partages.NodeAgent.Engine.Generation;
+
+namespace Partages.NodeAgent.Engine.Tests.Generation;
+
+/// <summary>
+/// The engine's greedy loop on the model kit's GenAI model folder, checked token for token against ONNX Runtime
+/// GenAI's own Generator on the same folder, and its limits counted as outcomes.
+/// </summary>
+[TestFixture]
+public sealed class GreedyDecoderTests
+{
+    private const string Report = "- EGFR : muté (del19) (NGS)\n- ALK : nég (IHC D5F3)\n- HER2 : score 2+ (équivoque) (IHC)\n";
+    private static readonly GenerationLimits Roomy = new(MaxNewTokens: 32, TimeBudget: TimeSpan.FromMinutes(1));
+
+    private string _root = null!;
+    private GenerativeModel _built = null!;
+    private Model _genAiModel = null!;
+    private Tokenizer _tokenizer = null!;
+
+    [OneTimeSetUp]
+    public void Build()
+    {
+        _root = Path.Combine(Path.GetTempPath(), "partages-greedy-" + Guid.NewGuid().ToString("N")[..8]);
+        _built = GenerativeModelBuilder.Build(Path.Combine(_root, "model"));
+        _genAiModel = new Model(_built.Directory);
+        _tokenizer = new Tokenizer(_genAiModel);
+    }
+
+    [OneTimeTearDown]
+    public void CleanUp()
+    {
+        _tokenizer?.Dispose();
+        _genAiModel?.Dispose();
+        if (Directory.Exists(_root))
+        {
+            Directory.Delete(_root, recursive: true);
+        }
+    }
+
+    [TestCase(OncologyLabels.Egfr)]
+    [TestCase(OncologyLabels.Alk)]
+    [TestCase(OncologyLabels.Her2)]
+    [TestCase(OncologyLabels.Kras)]
+    public void Generate_KitModel_SameTokensAsGenAiGenerator(string biomarker)
+    {
+        var prompt = Encode(StatusVocabulary.Prompt(Report, biomarker));
+        using var decoder = new GreedyDecoder(_built.Directory);
+
+        var engine = decoder.Generate(prompt, Roomy, TimeProvider.System, CancellationToken.None);
+
+        engine.Outcome.Should().Be(GenerationOutcome.EndOfText);
+        engine.Tokens.Should().Equal(GenAiGreedy(prompt, Roomy.MaxNewTokens));
+    }
+
+    [Test]
+    public void Generate_NeverStoppingModel_CountsTheTokenBudget()
+    {
+        var neverStops = GenerativeModelBuilder.Build(Path.Combine(_root, "never-stops"), neverStops: true);
+        using var decoder = new GreedyDecoder(neverStops.Directory);
+
+        var result = decoder.Generate(Encode(StatusVocabulary.Prompt(Report, OncologyLabels.Egfr)), Roomy with { MaxNewTokens = 7 }, TimeProvider.System, CancellationToken.None);
+
+        result.Outcome.Should().Be(GenerationOutcome.TokenBudget);
+        result.Tokens.Should().HaveCount(7);
+    }
+
+    [Test]
+    public void Generate_ClockPassesTheTimeBudget_CountsTheTimeBudget()
+    {
+        var neverStops = GenerativeModelBuilder.Build(Path.Combine(_root, "never-stops-time"), neverStops: true);
+        using var decoder = new GreedyDecoder(neverStops.Directory);
+        // Every clock read advances one second: the start, then one read after each token.
+        var clock = new FakeTimeProvider { AutoAdvanceAmount = TimeSpan.FromSeconds(1) };
+
+        var result = decoder.Generate(Encode(StatusVocabulary.Prompt(Report, OncologyLabels.Egfr)), new GenerationLimits(100, TimeSpan.FromSeconds(2.5)), clock, CancellationToken.None);
+
+        result.Outcome.Should().Be(GenerationOutcome.TimeBudget);
+        result.Tokens.Should().HaveCount(3);
+    }
+
+    [Test]
+    public void Generate_PromptLongerThanTheContext_CountsContextFull()
+    {
+        using var decoder = new GreedyDecoder(_built.Directory);
+        var prompt = Enumerable.Repeat(_built.Vocabulary.Bpe.IdOf(" muté"), decoder.Config.ContextLength + 1).ToArray();
+
+        var result = decoder.Generate(prompt, Roomy, TimeProvider.System, CancellationToken.None);
+
+        result.Outcome.Should().Be(GenerationOutcome.ContextFull);
+        result.Tokens.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Constructor_ConfigWithoutHeadSize_NamesTheField()
+    {
+        var broken = Path.Combine(_root, "broken");
+        Directory.CreateDirectory(broken);
+        var config = File.ReadAllText(Path.Combine(_built.Directory, GenAiModelConfig.FileName)).Replace("\"head_size\"", "\"head_size_missing\"", StringComparison.Ordinal);
+        File.WriteAllText(Path.Combine(broken, GenAiModelConfig.FileName), config);
+
+        var open = () => new GreedyDecoder(broken);
+
+        open.Should().Throw<InvalidDataException>().WithMessage("*model.decoder.head_size*");
+    }
+
+    private int[] Encode(string text)
+    {
+        using var sequences = _tokenizer.Encode(text);
+        return sequences[0].ToArray();
+    }
+
+    /// <summary>ONNX Runtime GenAI's own loop; GenAI drops the end-of-text token from the sequence, as the engine does.</summary>
+    private int[] GenAiGreedy(int[] prompt, int maxNewTokens)
+    {
+        using var parameters = new GeneratorParams(_genAiModel);
+        parameters.SetSearchOption("max_length", prompt.Length + maxNewTokens);
+        using var generator = new Generator(_genAiModel, parameters);
+        generator.AppendTokens(prompt);
+        while (!generator.IsDone())
+        {
+            generator.GenerateNextToken();
+        }
+
+        return generator.GetSequence(0)[prompt.Length..].ToArray().Where(t => t != _built.EndOfTextId).ToArray();
+    }
+}
