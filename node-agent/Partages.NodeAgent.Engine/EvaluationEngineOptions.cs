@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.NodeAgent.Engine;
 
 /// <summary>
@@ -76,13 +78,13 @@ public sealed record EvaluationEngineOptions
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        CheckRange(errors, nameof(BatchSize), BatchSize, 1, 4096);
-        CheckRange(errors, nameof(LengthGroupBatches), LengthGroupBatches, 1, 64);
-        CheckRange(errors, nameof(IntraOpNumThreads), IntraOpNumThreads, 1, 256);
-        CheckRange(errors, nameof(TokenizerThreads), TokenizerThreads, 1, 64);
-        CheckRange(errors, nameof(PrefetchBatches), PrefetchBatches, 1, 1024);
-        CheckRange(errors, nameof(BatchTimeoutSeconds), BatchTimeoutSeconds, 1, 86_400);
-        CheckRange(errors, nameof(MaxLineBytes), MaxLineBytes, 256, Array.MaxLength / 2);
+        OptionRange.Check(errors, nameof(BatchSize), BatchSize, 1, 4096);
+        OptionRange.Check(errors, nameof(LengthGroupBatches), LengthGroupBatches, 1, 64);
+        OptionRange.Check(errors, nameof(IntraOpNumThreads), IntraOpNumThreads, 1, 256);
+        OptionRange.Check(errors, nameof(TokenizerThreads), TokenizerThreads, 1, 64);
+        OptionRange.Check(errors, nameof(PrefetchBatches), PrefetchBatches, 1, 1024);
+        OptionRange.Check(errors, nameof(BatchTimeoutSeconds), BatchTimeoutSeconds, 1, 86_400);
+        OptionRange.Check(errors, nameof(MaxLineBytes), MaxLineBytes, 256, Array.MaxLength / 2);
 
         // Entries are read into byte arrays, so no limit may exceed what one array holds.
         CheckEntryLimit(errors, nameof(MaxModelBytes), MaxModelBytes);
@@ -91,13 +93,5 @@ public sealed record EvaluationEngineOptions
         return errors;
     }
 
-    private static void CheckEntryLimit(List<string> errors, string name, long value) => CheckRange(errors, name, value, 1, Array.MaxLength);
-
-    private static void CheckRange(List<string> errors, string name, long value, long min, long max)
-    {
-        if (value < min || value > max)
-        {
-            errors.Add($"{name}: {value} is outside {min}..{max}");
-        }
-    }
+    private static void CheckEntryLimit(List<string> errors, string name, long value) => OptionRange.Check(errors, name, value, 1, Array.MaxLength);
 }

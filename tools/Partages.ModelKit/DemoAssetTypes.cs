@@ -1,3 +1,4 @@
+using Partages.Evaluation;
 using Partages.ModelKit.Ner;
 
 namespace Partages.ModelKit;
@@ -40,20 +41,9 @@ public sealed record DemoAssetOptions
             errors.Add($"{nameof(TrainingDocuments)}: {TrainingDocuments} is below 50");
         }
 
-        if (Epochs is < 1 or > 200)
-        {
-            errors.Add($"{nameof(Epochs)}: {Epochs} is outside 1..200");
-        }
-
-        if (EmbeddingDimension is < 2 or > 512)
-        {
-            errors.Add($"{nameof(EmbeddingDimension)}: {EmbeddingDimension} is outside 2..512");
-        }
-
-        if (MaxLength is < 8 or > 8192)
-        {
-            errors.Add($"{nameof(MaxLength)}: {MaxLength} is outside 8..8192");
-        }
+        OptionRange.Check(errors, nameof(Epochs), Epochs, 1, 200);
+        OptionRange.Check(errors, nameof(EmbeddingDimension), EmbeddingDimension, 2, 512);
+        OptionRange.Check(errors, nameof(MaxLength), MaxLength, 8, 8192);
 
         if (MaxVocabularyWords < 0)
         {

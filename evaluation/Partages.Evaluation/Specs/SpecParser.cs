@@ -23,10 +23,10 @@ public static partial class SpecParser
     public static SpecParseResult Parse(string yaml)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        var errors = new List<SpecError>();
+        var errors = new List<YamlError>();
         if (yaml.Length > MaxSpecBytes)
         {
-            errors.Add(new SpecError(0, 0, "spec", $"is {yaml.Length} characters long; the limit is {MaxSpecBytes}"));
+            errors.Add(new YamlError(0, 0, "spec", $"is {yaml.Length} characters long; the limit is {MaxSpecBytes}"));
             return new SpecParseResult(null, errors);
         }
 
@@ -37,7 +37,7 @@ public static partial class SpecParser
 
         if (loaded.Documents.Count != 1 || loaded.Documents[0].RootNode is not YamlMappingNode root)
         {
-            errors.Add(new SpecError(0, 0, "spec", "must be one YAML mapping (key: value lines)"));
+            errors.Add(new YamlError(0, 0, "spec", "must be one YAML mapping (key: value lines)"));
             return new SpecParseResult(null, errors);
         }
 
@@ -195,14 +195,14 @@ public static partial class SpecParser
         return EdsNlpMetrics.DefaultOverlapThreshold;
     }
 
-    private static SpecError Error(YamlNode node, string field, string message) =>
+    private static YamlError Error(YamlNode node, string field, string message) =>
         new((int)node.Start.Line, (int)node.Start.Column, field, message);
 
     [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
     private static partial Regex SlugPattern();
 
     /// <summary>Reads typed fields from the root mapping, recording an error (with position) for each bad one.</summary>
-    private sealed class FieldReader(YamlMappingNode root, List<SpecError> errors)
+    private sealed class FieldReader(YamlMappingNode root, List<YamlError> errors)
     {
         public IEnumerable<YamlScalarNode> UnknownKeys(IReadOnlyCollection<string> known) =>
             root.Children.Keys.OfType<YamlScalarNode>().Where(k => !known.Contains(k.Value ?? ""));
@@ -210,7 +210,7 @@ public static partial class SpecParser
         public void AddError(string field, string message)
         {
             var node = Find(field);
-            errors.Add(node is null ? new SpecError(0, 0, field, message) : Error(node, field, message));
+            errors.Add(node is null ? new YamlError(0, 0, field, message) : Error(node, field, message));
         }
 
         public string? String(string field, bool required)
@@ -303,7 +303,7 @@ public static partial class SpecParser
         {
             if (required)
             {
-                errors.Add(new SpecError((int)root.Start.Line, (int)root.Start.Column, field, "is required"));
+                errors.Add(new YamlError((int)root.Start.Line, (int)root.Start.Column, field, "is required"));
             }
 
             return null;

@@ -6,7 +6,7 @@ using YamlDotNet.RepresentationModel;
 namespace Partages.Evaluation.Specs;
 
 /// <summary>
-/// Turns untrusted spec text into YamlDotNet's document model, or into one <see cref="SpecError"/> with a line and a
+/// Turns untrusted spec text into YamlDotNet's document model, or into one <see cref="YamlError"/> with a line and a
 /// column; it never throws. Specs come from evaluators over the network and the coordinator parses them inside its
 /// request handlers, so two YamlDotNet behaviours are kept out: exceptions other than <see cref="YamlException"/>
 /// (a stray <c>InvalidOperationException</c> for <c>name: [a</c> followed by <c>b: : c</c>), and the document
@@ -19,7 +19,7 @@ internal static class SpecYaml
     /// <summary>A spec is two levels deep (the root mapping, then a list); this leaves room and bounds the builder's recursion.</summary>
     public const int MaxDepth = 20;
 
-    public static bool TryLoad(string yaml, [NotNullWhen(true)] out YamlStream? stream, [NotNullWhen(false)] out SpecError? error)
+    public static bool TryLoad(string yaml, [NotNullWhen(true)] out YamlStream? stream, [NotNullWhen(false)] out YamlError? error)
     {
         stream = null;
         error = Scan(yaml);
@@ -51,7 +51,7 @@ internal static class SpecYaml
     }
 
     /// <summary>Reads every event once; the first syntax error, or the first node nested deeper than <see cref="MaxDepth"/>.</summary>
-    private static SpecError? Scan(string yaml)
+    private static YamlError? Scan(string yaml)
     {
         var parser = new Parser(new StringReader(yaml));
         var depth = 0;
@@ -67,7 +67,7 @@ internal static class SpecYaml
                     depth++;
                     if (depth > MaxDepth)
                     {
-                        return new SpecError(Line(current.Start), Column(current.Start), "spec", $"is nested more than {MaxDepth} levels deep");
+                        return new YamlError(Line(current.Start), Column(current.Start), "spec", $"is nested more than {MaxDepth} levels deep");
                     }
                 }
                 else if (current is SequenceEnd or MappingEnd)
@@ -90,7 +90,7 @@ internal static class SpecYaml
         return null;
     }
 
-    private static SpecError Invalid(Mark at, string message) => new(Line(at), Column(at), "spec", $"is not valid YAML: {message}");
+    private static YamlError Invalid(Mark at, string message) => new(Line(at), Column(at), "spec", $"is not valid YAML: {message}");
 
     // YamlDotNet counts from 1; its empty mark (nothing read yet) is 0, and an error still has a place: the start.
     private static int Line(Mark mark) => Math.Max(1, (int)mark.Line);

@@ -64,19 +64,4 @@ internal static class ClassProbabilities
 
         return true;
     }
-
-    /// <summary>Index of the largest probability, the first on ties, as numpy's argmax.</summary>
-    public static int ArgMax(ReadOnlySpan<double> probabilities)
-    {
-        var best = 0;
-        for (var c = 1; c < probabilities.Length; c++)
-        {
-            if (probabilities[c] > probabilities[best])
-            {
-                best = c;
-            }
-        }
-
-        return best;
-    }
 }

@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.NodeAgent.Configuration;
 
 /// <summary>
@@ -89,15 +91,8 @@ public sealed record ReconnectConfig
     public int BreakerSeconds { get; init; } = DefaultBreakerSeconds;
 }
 
-/// <summary>One problem in node.yaml, with where it is (1-based line and column; 0 when the file itself is at fault).</summary>
-public sealed record ConfigError(int Line, int Column, string Field, string Message)
-{
-    public override string ToString() =>
-        Line > 0 ? $"line {Line}, column {Column}: {Field}: {Message}" : $"{Field}: {Message}";
-}
-
 /// <summary>A configuration, or every problem that kept it from being one.</summary>
-public sealed record ConfigLoadResult(NodeConfig? Config, IReadOnlyList<ConfigError> Errors)
+public sealed record ConfigLoadResult(NodeConfig? Config, IReadOnlyList<YamlError> Errors)
 {
     public bool IsValid => Config is not null && Errors.Count == 0;
 

@@ -1,3 +1,4 @@
+using Partages.Evaluation;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -6,7 +7,7 @@ namespace Partages.NodeAgent.Configuration;
 public static partial class NodeConfigLoader
 {
     /// <summary>Reads typed fields of one mapping, recording an error (with position) for each bad or missing one (policy.yaml's loader uses it too).</summary>
-    internal sealed class MappingReader(YamlMappingNode node, string prefix, List<ConfigError> errors)
+    internal sealed class MappingReader(YamlMappingNode node, string prefix, List<YamlError> errors)
     {
         public MappingReader Child(YamlMappingNode child, string childPrefix) => new(child, childPrefix, errors);
 
@@ -45,7 +46,7 @@ public static partial class NodeConfigLoader
         }
 
         public void AddErrorAt(YamlNode at, string field, string message) =>
-            errors.Add(new ConfigError((int)at.Start.Line, (int)at.Start.Column, field, message));
+            errors.Add(new YamlError((int)at.Start.Line, (int)at.Start.Column, field, message));
 
         public string? String(string field, bool required)
         {

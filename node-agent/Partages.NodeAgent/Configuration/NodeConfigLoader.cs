@@ -1,3 +1,4 @@
+using Partages.Evaluation;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.Trust.Network;
 using YamlDotNet.Core;
@@ -31,7 +32,7 @@ public static partial class NodeConfigLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new ConfigLoadResult(null, [new ConfigError(0, 0, "config", $"cannot read '{fullPath}': {ex.Message}")]);
+            return new ConfigLoadResult(null, [new YamlError(0, 0, "config", $"cannot read '{fullPath}': {ex.Message}")]);
         }
 
         return Parse(yaml, fullPath, environment);
@@ -45,7 +46,7 @@ public static partial class NodeConfigLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? Directory.GetCurrentDirectory();
-        var errors = new List<ConfigError>();
+        var errors = new List<YamlError>();
 
         var stream = new YamlStream();
         try
@@ -54,13 +55,13 @@ public static partial class NodeConfigLoader
         }
         catch (YamlException ex)
         {
-            errors.Add(new ConfigError((int)ex.Start.Line, (int)ex.Start.Column, "config", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
+            errors.Add(new YamlError((int)ex.Start.Line, (int)ex.Start.Column, "config", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
             return new ConfigLoadResult(null, errors);
         }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            errors.Add(new ConfigError(0, 0, "config", $"must be one YAML mapping (key: value lines); see {ExampleFiles.NodeConfig}"));
+            errors.Add(new YamlError(0, 0, "config", $"must be one YAML mapping (key: value lines); see {ExampleFiles.NodeConfig}"));
             return new ConfigLoadResult(null, errors);
         }
 

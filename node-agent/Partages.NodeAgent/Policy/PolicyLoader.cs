@@ -9,7 +9,7 @@ using YamlDotNet.RepresentationModel;
 namespace Partages.NodeAgent.Policy;
 
 /// <summary>A policy, or every problem that kept it from being one (each with its line).</summary>
-public sealed record PolicyLoadResult(NodePolicy? Policy, IReadOnlyList<ConfigError> Errors)
+public sealed record PolicyLoadResult(NodePolicy? Policy, IReadOnlyList<YamlError> Errors)
 {
     public bool IsValid => Policy is not null && Errors.Count == 0;
 
@@ -35,7 +35,7 @@ public static class PolicyLoader
     {
         ArgumentNullException.ThrowIfNull(config);
         return config.PolicyPath is null
-            ? new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"{config.SourcePath} names no policy file; add 'policy: ./policy.yaml' ({ExampleFiles.Policy} documents it). The agent runs no job without a policy")])
+            ? new PolicyLoadResult(null, [new YamlError(0, 0, "policy", $"{config.SourcePath} names no policy file; add 'policy: ./policy.yaml' ({ExampleFiles.Policy} documents it). The agent runs no job without a policy")])
             : LoadFile(config.PolicyPath, config);
     }
 
@@ -50,7 +50,7 @@ public static class PolicyLoader
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"cannot read '{fullPath}': {ex.Message}")]);
+            return new PolicyLoadResult(null, [new YamlError(0, 0, "policy", $"cannot read '{fullPath}': {ex.Message}")]);
         }
 
         return Parse(System.Text.Encoding.UTF8.GetString(bytes), fullPath, config, ContentHash.Of(bytes));
@@ -61,7 +61,7 @@ public static class PolicyLoader
     {
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(config);
-        var errors = new List<ConfigError>();
+        var errors = new List<YamlError>();
         var stream = new YamlStream();
         try
         {
@@ -69,12 +69,12 @@ public static class PolicyLoader
         }
         catch (YamlException ex)
         {
-            return new PolicyLoadResult(null, [new ConfigError((int)ex.Start.Line, (int)ex.Start.Column, "policy", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
+            return new PolicyLoadResult(null, [new YamlError((int)ex.Start.Line, (int)ex.Start.Column, "policy", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
         }
 
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            return new PolicyLoadResult(null, [new ConfigError(0, 0, "policy", $"must be one YAML mapping (key: value lines); see {ExampleFiles.Policy}")]);
+            return new PolicyLoadResult(null, [new YamlError(0, 0, "policy", $"must be one YAML mapping (key: value lines); see {ExampleFiles.Policy}")]);
         }
 
         var top = new NodeConfigLoader.MappingReader(root, "", errors);

@@ -1,16 +1,17 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
+using Partages.Evaluation;
 using Partages.NodeAgent.Audit;
-using Partages.NodeAgent.ReleaseGate;
 using Partages.NodeAgent.Hosting;
+using Partages.NodeAgent.ReleaseGate;
 
 namespace Partages.NodeAgent.Policy;
 
 /// <summary>The policy file is invalid or missing; <see cref="Errors"/> lists every problem.</summary>
 public sealed class NodePolicyException : Exception
 {
-    public NodePolicyException(IReadOnlyList<ConfigError> errors)
+    public NodePolicyException(IReadOnlyList<YamlError> errors)
         : base("The node policy is not valid: " + string.Join("; ", errors)) => Errors = errors;
 
     public NodePolicyException()
@@ -27,7 +28,7 @@ public sealed class NodePolicyException : Exception
     {
     }
 
-    public IReadOnlyList<ConfigError> Errors { get; } = [];
+    public IReadOnlyList<YamlError> Errors { get; } = [];
 }
 
 public static partial class PolicyServices

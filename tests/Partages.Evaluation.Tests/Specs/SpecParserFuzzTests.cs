@@ -3,7 +3,7 @@ using System.Text;
 namespace Partages.Evaluation.Tests.Specs;
 
 /// <summary>
-/// Malformed YAML must come back as <see cref="SpecError"/>s, never as an exception: the coordinator parses
+/// Malformed YAML must come back as <see cref="YamlError"/>s, never as an exception: the coordinator parses
 /// every submitted spec inside a gRPC handler, where an escaping exception becomes UNKNOWN, and the CLI prints one
 /// as a stack trace. Deterministic seeds, so a failure names an input that can be replayed.
 /// </summary>
@@ -34,7 +34,7 @@ public sealed class SpecParserFuzzTests
         var result = SpecParser.Parse("name: [a\nb: : c\n");
 
         result.IsValid.Should().BeFalse();
-        result.Errors.Should().ContainSingle().Which.Should().Match<SpecError>(e => e.Line > 0 && e.Column > 0 && e.Field == "spec");
+        result.Errors.Should().ContainSingle().Which.Should().Match<YamlError>(e => e.Line > 0 && e.Column > 0 && e.Field == "spec");
     }
 
     [TestCase(1, 2500)]

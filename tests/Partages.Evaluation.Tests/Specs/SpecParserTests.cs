@@ -82,7 +82,7 @@ public class SpecParserTests
 
         var result = SpecParser.Parse(yaml);
 
-        result.Errors.Should().ContainSingle().Which.Should().Match<SpecError>(e => e.Field == "min_sites" && e.Line == 7);
+        result.Errors.Should().ContainSingle().Which.Should().Match<YamlError>(e => e.Field == "min_sites" && e.Line == 7);
     }
 
     [Test]

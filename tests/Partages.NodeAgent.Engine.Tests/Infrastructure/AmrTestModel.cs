@@ -1,4 +1,4 @@
-using System.IO.Compression;
+using Partages.ModelKit.Bundles;
 
 namespace Partages.NodeAgent.Engine.Tests.Infrastructure;
 
@@ -62,19 +62,16 @@ internal static class AmrTestModel
         bool includeManifest = true)
     {
         manifest ??= Manifest;
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
+        var entries = new List<(string, byte[])>();
         if (includeManifest)
         {
-            Add(zip, ModelManifest.FileName, Encoding.UTF8.GetBytes(manifest.ToJson()));
+            entries.Add((ModelManifest.FileName, Encoding.UTF8.GetBytes(manifest.ToJson())));
         }
 
-        Add(zip, manifest.Model, model ?? (graph ?? Graph).ToOnnx());
-        Add(zip, manifest.Tokenizer.Vocab, Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary) + "\n"));
-        foreach (var (name, content) in extraEntries ?? new Dictionary<string, byte[]>())
-        {
-            Add(zip, name, content);
-        }
-
+        entries.Add((manifest.Model, model ?? (graph ?? Graph).ToOnnx()));
+        entries.Add((manifest.Tokenizer.Vocab, Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary) + "\n")));
+        entries.AddRange((extraEntries ?? new Dictionary<string, byte[]>()).Select(e => (e.Key, e.Value)));
+        File.WriteAllBytes(path, DeterministicZip.Create(entries));
         return path;
     }
 
@@ -86,11 +83,4 @@ internal static class AmrTestModel
 
     public static string Line(string id, string text, string label) =>
         $$"""{"id":"{{id}}","text":"{{text}}","label":"{{label}}"}""";
-
-    private static void Add(ZipArchive zip, string name, byte[] content)
-    {
-        var entry = zip.CreateEntry(name, CompressionLevel.Fastest);
-        using var stream = entry.Open();
-        stream.Write(content);
-    }
 }

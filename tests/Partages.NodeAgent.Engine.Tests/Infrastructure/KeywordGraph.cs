@@ -71,11 +71,11 @@ internal sealed record KeywordGraph
         graph.Node.Add(Node("Cast", [AttentionMask], "mask_float", Int("to", (long)TensorProto.Types.DataType.Float)));
         graph.Node.Add(Node("Unsqueeze", ["mask_float", "axis2"], "mask3"));
         graph.Node.Add(Node("Mul", ["embedded", "mask3"], "masked"));
-        graph.Node.Add(Node("ReduceMax", ["masked"], "pooled", IntsAttribute("axes", 1), KeepDims(0)));
+        graph.Node.Add(Node("ReduceMax", ["masked"], "pooled", Ints("axes", 1), KeepDims(0)));
         graph.Node.Add(Node("Add", ["pooled", "bias"], "scored"));
         graph.Node.Add(Node("Gather", ["poison_table", InputIds], "poison_embedded", Int("axis", 0)));
         graph.Node.Add(Node("Mul", ["poison_embedded", "mask3"], "poison_masked"));
-        graph.Node.Add(Node("ReduceMax", ["poison_masked"], "poison_pooled", IntsAttribute("axes", 1), KeepDims(0)));
+        graph.Node.Add(Node("ReduceMax", ["poison_masked"], "poison_pooled", Ints("axes", 1), KeepDims(0)));
         graph.Node.Add(Node("Neg", ["poison_pooled"], "poison_negated"));
         graph.Node.Add(Node("Sqrt", ["poison_negated"], "poison_nan"));
         graph.Node.Add(Node("Add", ["scored", "poison_nan"], Logits));
@@ -92,12 +92,4 @@ internal sealed record KeywordGraph
 
     private static TensorShapeProto.Types.Dimension Dimension(long? value, string symbol) =>
         value is { } fixedValue ? Dim(fixedValue) : Dim(symbol);
-
-    /// <summary>Opset 13's ReduceMax takes its axes as an attribute, which ModelKit's builders have no need of.</summary>
-    private static AttributeProto IntsAttribute(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
 }

@@ -1,3 +1,4 @@
+using Partages.Evaluation;
 using Partages.NodeAgent.Engine.Scoring;
 
 namespace Partages.NodeAgent.Engine.Tests.Scoring;
@@ -45,7 +46,8 @@ public sealed class WindowScoringTests
     [Test]
     public void ArgMax_Ties_PicksTheFirst()
     {
-        ClassProbabilities.ArgMax([0.2, 0.4, 0.4]).Should().Be(1);
+        Maxima.ArgMax<double>([0.2, 0.4, 0.4]).Should().Be(1);
+        Maxima.ArgMax<float>([0f, float.NaN, 1f]).Should().Be(2);
     }
 
     [TestCase(WindowAggregations.Mean, new[] { 0.4, 0.6 })]

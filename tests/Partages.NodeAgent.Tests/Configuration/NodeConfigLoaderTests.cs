@@ -195,7 +195,7 @@ public sealed class NodeConfigLoaderTests
             $"name: n\ncoordinator: {{url: 'https://c:1'}}\ndata_directory: d\nstop_grace_seconds: {value}\ndatasets: [{{name: a, path: a.jsonl, format: jsonl}}]\n",
             ConfigPath);
 
-        result.Errors.Should().ContainSingle().Which.Should().Match<ConfigError>(e => e.Field == "stop_grace_seconds" && e.Line == 4);
+        result.Errors.Should().ContainSingle().Which.Should().Match<YamlError>(e => e.Field == "stop_grace_seconds" && e.Line == 4);
     }
 
     [Test]

@@ -1,6 +1,8 @@
-using System.IO.Compression;
 using Onnx;
+using Partages.ModelKit.Onnx;
 using Partages.Evaluation.Specs;
+using Partages.ModelKit.Bundles;
+using static Partages.ModelKit.Onnx.OnnxProtos;
 
 namespace Partages.NodeAgent.Tests.Isolation;
 
@@ -92,19 +94,8 @@ public static class IsolationTestModel
     private static string Line(string id, string text, string label) =>
         $$"""{"id":"{{id}}","text":"{{text}}","label":"{{label}}"}""";
 
-    private static void WriteBundle(string path, GraphBehaviour behaviour)
-    {
-        using var zip = ZipFile.Open(path, ZipArchiveMode.Create);
-        Add(zip, ModelManifest.FileName, Encoding.UTF8.GetBytes(Manifest.ToJson()));
-        Add(zip, Manifest.Model, Graph(behaviour).ToByteArray());
-        Add(zip, Manifest.Tokenizer.Vocab, Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary) + "\n"));
-    }
-
-    private static void Add(ZipArchive zip, string name, byte[] content)
-    {
-        using var stream = zip.CreateEntry(name, CompressionLevel.Fastest).Open();
-        stream.Write(content);
-    }
+    private static void WriteBundle(string path, GraphBehaviour behaviour) =>
+        File.WriteAllBytes(path, ModelBundle.Pack(Manifest, Graph(behaviour).ToByteArray(), Encoding.UTF8.GetBytes(string.Join('\n', Vocabulary) + "\n")));
 
     /// <summary><c>logits = ReduceMax(Gather(table, ids) * mask, axis 1) + bias [+ 0 * hog]</c>.</summary>
     private static ModelProto Graph(GraphBehaviour behaviour)
@@ -113,18 +104,17 @@ public static class IsolationTestModel
         table[(Array.IndexOf(Vocabulary, "blse") * Labels.Length) + 1] = 1f;
 
         var graph = new GraphProto { Name = "isolation_keyword_" + behaviour };
-        graph.Initializer.Add(FloatTensor("table", [Vocabulary.Length, Labels.Length], table));
-        graph.Initializer.Add(FloatTensor("bias", [Labels.Length], [0.5f, 0f]));
-        graph.Initializer.Add(Int64Tensor("axis2", [1], [2]));
-        graph.Initializer.Add(FloatTensor("zero", [], [0f]));
-        graph.Input.Add(Int64Input("input_ids"));
-        graph.Input.Add(Int64Input("attention_mask"));
+        graph.Initializer.Add(FloatTensor("table", table, Vocabulary.Length, Labels.Length));
+        graph.Initializer.Add(FloatTensor("bias", [0.5f, 0f], Labels.Length));
+        graph.Initializer.Add(Int64Tensor("axis2", [2], 1));
+        graph.Initializer.Add(FloatTensor("zero", [0f]));
+        AddTokenInputs(graph, "input_ids", "attention_mask", "batch", "sequence");
 
-        graph.Node.Add(Node("Gather", ["table", "input_ids"], "embedded", IntAttribute("axis", 0)));
-        graph.Node.Add(Node("Cast", ["attention_mask"], "mask_float", IntAttribute("to", (long)TensorProto.Types.DataType.Float)));
+        graph.Node.Add(Node("Gather", ["table", "input_ids"], "embedded", Int("axis", 0)));
+        graph.Node.Add(Node("Cast", ["attention_mask"], "mask_float", Int("to", (long)TensorProto.Types.DataType.Float)));
         graph.Node.Add(Node("Unsqueeze", ["mask_float", "axis2"], "mask3"));
         graph.Node.Add(Node("Mul", ["embedded", "mask3"], "masked"));
-        graph.Node.Add(Node("ReduceMax", ["masked"], "pooled", IntsAttribute("axes", 1), IntAttribute("keepdims", 0)));
+        graph.Node.Add(Node("ReduceMax", ["masked"], "pooled", Ints("axes", 1), Int("keepdims", 0)));
         var scored = behaviour == GraphBehaviour.Normal ? "logits" : "scored";
         graph.Node.Add(Node("Add", ["pooled", "bias"], scored));
 
@@ -132,20 +122,20 @@ public static class IsolationTestModel
         if (onTrigger)
         {
             // triggered: 1 when the batch holds the trigger token, else 0 (int64 scalar).
-            graph.Initializer.Add(Int64Tensor("trigger_id", [], [Array.IndexOf(Vocabulary, Trigger)]));
+            graph.Initializer.Add(Int64Tensor("trigger_id", [Array.IndexOf(Vocabulary, Trigger)]));
             graph.Node.Add(Node("Equal", ["input_ids", "trigger_id"], "is_trigger"));
-            graph.Node.Add(Node("Cast", ["is_trigger"], "is_trigger_int", IntAttribute("to", (long)TensorProto.Types.DataType.Int64)));
-            graph.Node.Add(Node("ReduceMax", ["is_trigger_int"], "triggered", IntAttribute("keepdims", 0)));
+            graph.Node.Add(Node("Cast", ["is_trigger"], "is_trigger_int", Int("to", (long)TensorProto.Types.DataType.Int64)));
+            graph.Node.Add(Node("ReduceMax", ["is_trigger_int"], "triggered", Int("keepdims", 0)));
         }
 
         if (behaviour is GraphBehaviour.AllocatesPastLimit or GraphBehaviour.AllocatesOnTrigger)
         {
             // [batch, HogFloatsPerRow] of ones, from the input's batch size ([batch, 1] for an untriggered batch).
-            graph.Initializer.Add(Int64Tensor("index0", [1], [0]));
-            graph.Initializer.Add(Int64Tensor("hog_full", [1], [HogFloatsPerRow]));
+            graph.Initializer.Add(Int64Tensor("index0", [0], 1));
+            graph.Initializer.Add(Int64Tensor("hog_full", [HogFloatsPerRow], 1));
             if (onTrigger)
             {
-                graph.Initializer.Add(Int64Tensor("one_int", [1], [1]));
+                graph.Initializer.Add(Int64Tensor("one_int", [1], 1));
                 graph.Node.Add(Node("Mul", ["hog_full", "triggered"], "hog_scaled"));
                 graph.Node.Add(Node("Max", ["hog_scaled", "one_int"], "hog_row"));
             }
@@ -154,37 +144,33 @@ public static class IsolationTestModel
                 graph.Node.Add(Node("Identity", ["hog_full"], "hog_row"));
             }
 
-            graph.Initializer.Add(Int64Tensor("axis1", [1], [1]));
+            graph.Initializer.Add(Int64Tensor("axis1", [1], 1));
             graph.Node.Add(Node("Shape", ["input_ids"], "ids_shape"));
-            graph.Node.Add(Node("Gather", ["ids_shape", "index0"], "batch", IntAttribute("axis", 0)));
-            graph.Node.Add(Node("Concat", ["batch", "hog_row"], "hog_shape", IntAttribute("axis", 0)));
-            graph.Node.Add(Node("ConstantOfShape", ["hog_shape"], "hog", TensorAttribute("value", FloatTensor("one", [1], [1f]))));
-            graph.Node.Add(Node("ReduceSum", ["hog", "axis1"], "hog_sum", IntAttribute("keepdims", 1)));
+            graph.Node.Add(Node("Gather", ["ids_shape", "index0"], "batch", Int("axis", 0)));
+            graph.Node.Add(Node("Concat", ["batch", "hog_row"], "hog_shape", Int("axis", 0)));
+            graph.Node.Add(Node("ConstantOfShape", ["hog_shape"], "hog", Tensor("value", FloatTensor("one", [1f], 1))));
+            graph.Node.Add(Node("ReduceSum", ["hog", "axis1"], "hog_sum", Int("keepdims", 1)));
             graph.Node.Add(Node("Mul", ["hog_sum", "zero"], "hog_zero"));
             graph.Node.Add(Node("Add", [scored, "hog_zero"], "logits"));
         }
         else if (behaviour is GraphBehaviour.LoopsForever or GraphBehaviour.LoopsOnTrigger)
         {
-            graph.Initializer.Add(Int64Tensor(onTrigger ? "trip_full" : "trip_count", [], [1_000_000_000_000_000]));
+            graph.Initializer.Add(Int64Tensor(onTrigger ? "trip_full" : "trip_count", [1_000_000_000_000_000]));
             if (onTrigger)
             {
                 graph.Node.Add(Node("Mul", ["trip_full", "triggered"], "trip_count"));
             }
 
             graph.Initializer.Add(BoolTensor("keep_going", true));
-            graph.Initializer.Add(FloatTensor("one", [], [1f]));
+            graph.Initializer.Add(FloatTensor("one", [1f]));
             // The loop's start depends on the input, so nothing about it can be folded when the session is built.
-            graph.Node.Add(Node("ReduceSum", ["mask_float"], "start", IntAttribute("keepdims", 0)));
-            graph.Node.Add(Node("Loop", ["trip_count", "keep_going", "start"], "counted", GraphAttribute("body", LoopBody())));
+            graph.Node.Add(Node("ReduceSum", ["mask_float"], "start", Int("keepdims", 0)));
+            graph.Node.Add(Node("Loop", ["trip_count", "keep_going", "start"], "counted", OnnxProtos.Graph("body", LoopBody())));
             graph.Node.Add(Node("Mul", ["counted", "zero"], "loop_zero"));
             graph.Node.Add(Node("Add", [scored, "loop_zero"], "logits"));
         }
 
-        graph.Output.Add(new ValueInfoProto
-        {
-            Name = "logits",
-            Type = TensorType(TensorProto.Types.DataType.Float, Symbolic("batch"), Fixed(Labels.Length)),
-        });
+        graph.Output.Add(TensorValue("logits", TensorProto.Types.DataType.Float, Dim("batch"), Dim(Labels.Length)));
 
         var model = new ModelProto { IrVersion = 7, ProducerName = "Partages.NodeAgent.Tests", Graph = graph };
         model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
@@ -195,79 +181,13 @@ public static class IsolationTestModel
     private static GraphProto LoopBody()
     {
         var body = new GraphProto { Name = "count" };
-        body.Input.Add(new ValueInfoProto { Name = "iteration", Type = TensorType(TensorProto.Types.DataType.Int64) });
-        body.Input.Add(new ValueInfoProto { Name = "condition_in", Type = TensorType(TensorProto.Types.DataType.Bool) });
-        body.Input.Add(new ValueInfoProto { Name = "counter_in", Type = TensorType(TensorProto.Types.DataType.Float) });
+        body.Input.Add(TensorValue("iteration", TensorProto.Types.DataType.Int64));
+        body.Input.Add(TensorValue("condition_in", TensorProto.Types.DataType.Bool));
+        body.Input.Add(TensorValue("counter_in", TensorProto.Types.DataType.Float));
         body.Node.Add(Node("Identity", ["condition_in"], "condition_out"));
         body.Node.Add(Node("Add", ["counter_in", "one"], "counter_out"));
-        body.Output.Add(new ValueInfoProto { Name = "condition_out", Type = TensorType(TensorProto.Types.DataType.Bool) });
-        body.Output.Add(new ValueInfoProto { Name = "counter_out", Type = TensorType(TensorProto.Types.DataType.Float) });
+        body.Output.Add(TensorValue("condition_out", TensorProto.Types.DataType.Bool));
+        body.Output.Add(TensorValue("counter_out", TensorProto.Types.DataType.Float));
         return body;
     }
-
-    private static ValueInfoProto Int64Input(string name) => new()
-    {
-        Name = name,
-        Type = TensorType(TensorProto.Types.DataType.Int64, Symbolic("batch"), Symbolic("sequence")),
-    };
-
-    private static TypeProto TensorType(TensorProto.Types.DataType elementType, params TensorShapeProto.Types.Dimension[] dimensions)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dimensions);
-        return new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)elementType, Shape = shape } };
-    }
-
-    private static TensorShapeProto.Types.Dimension Symbolic(string name) => new() { DimParam = name };
-
-    private static TensorShapeProto.Types.Dimension Fixed(long value) => new() { DimValue = value };
-
-    private static TensorProto FloatTensor(string name, long[] dims, float[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange(dims);
-        tensor.FloatData.AddRange(values);
-        return tensor;
-    }
-
-    private static TensorProto Int64Tensor(string name, long[] dims, long[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64 };
-        tensor.Dims.AddRange(dims);
-        tensor.Int64Data.AddRange(values);
-        return tensor;
-    }
-
-    private static TensorProto BoolTensor(string name, bool value)
-    {
-        // ONNX stores bool tensors in int32_data.
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
-        tensor.Int32Data.Add(value ? 1 : 0);
-        return tensor;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string output, params AttributeProto[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = output + "_" + op };
-        node.Input.AddRange(inputs);
-        node.Output.Add(output);
-        node.Attribute.AddRange(attributes);
-        return node;
-    }
-
-    private static AttributeProto IntAttribute(string name, long value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
-
-    private static AttributeProto IntsAttribute(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
-    private static AttributeProto TensorAttribute(string name, TensorProto value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
-
-    private static AttributeProto GraphAttribute(string name, GraphProto value) =>
-        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
 }

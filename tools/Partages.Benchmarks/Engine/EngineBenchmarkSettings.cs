@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.Benchmarks.Engine;
 
 /// <summary>The `engine` command's options, checked once; every problem is listed.</summary>
@@ -46,10 +48,7 @@ internal sealed record EngineBenchmarkSettings : IBenchmarkSettings
             errors.Add($"--corpus: '{Corpus}' is neither {LongCorpus} nor {MixedCorpus}");
         }
 
-        if (Threads is < 1 or > 64)
-        {
-            errors.Add($"--threads: {Threads} is outside 1..64");
-        }
+        OptionRange.Check(errors, "--threads", Threads, 1, 64);
 
         if (!File.Exists(CarrierPath))
         {

@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.Benchmarks.Federation;
 
 /// <summary>What one <c>federation</c> run measures; checked once, every problem listed.</summary>
@@ -27,30 +29,15 @@ internal sealed record FederationSettings : IBenchmarkSettings
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Nodes is < 1 or > 5000)
+        OptionRange.Check(errors, "--nodes", Nodes, 1, 5000);
+        OptionRange.Check(errors, "--rounds", Rounds, 0, 100);
+        OptionRange.Check(errors, "--bundle-mb", BundleMegabytes, 0, 2048, "(0 skips the artifact phase)");
+        if (BundleMegabytes > 0)
         {
-            errors.Add($"--nodes is {Nodes}; it must be within 1..5000.");
+            OptionRange.Check(errors, "--downloaders", Downloaders, 1, Nodes, "(--nodes)");
         }
 
-        if (Rounds is < 0 or > 100)
-        {
-            errors.Add($"--rounds is {Rounds}; it must be within 0..100.");
-        }
-
-        if (BundleMegabytes is < 0 or > 2048)
-        {
-            errors.Add($"--bundle-mb is {BundleMegabytes}; it must be within 0..2048 (0 skips the artifact phase).");
-        }
-
-        if (BundleMegabytes > 0 && (Downloaders < 1 || Downloaders > Nodes))
-        {
-            errors.Add($"--downloaders is {Downloaders}; it must be within 1..--nodes ({Nodes}).");
-        }
-
-        if (DownloadRounds is < 1 or > 100)
-        {
-            errors.Add($"--download-rounds is {DownloadRounds}; it must be within 1..100.");
-        }
+        OptionRange.Check(errors, "--download-rounds", DownloadRounds, 1, 100);
 
         if (Rounds == 0 && BundleMegabytes == 0 && !Stop)
         {

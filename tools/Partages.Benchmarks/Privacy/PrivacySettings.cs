@@ -1,3 +1,4 @@
+using Partages.Evaluation;
 using Partages.NodeAgent.Policy;
 
 namespace Partages.Benchmarks.Privacy;
@@ -46,30 +47,16 @@ internal sealed record PrivacySettings : IBenchmarkSettings
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (Releases is < 1 or > 100_000)
-        {
-            errors.Add($"--releases: {Releases} is outside 1..100000");
-        }
-
-        if (Sites < 1 || Sites > SyntheticHospitals.All.Count)
-        {
-            errors.Add($"--sites: {Sites} is outside 1..{SyntheticHospitals.All.Count} (the demo's hospital profiles)");
-        }
-
-        if (ReportsPerSite is < 10 or > 1_000_000)
-        {
-            errors.Add($"--reports-per-site: {ReportsPerSite} is outside 10..1000000");
-        }
+        OptionRange.Check(errors, "--releases", Releases, 1, 100_000);
+        OptionRange.Check(errors, "--sites", Sites, 1, SyntheticHospitals.All.Count, "(the demo's hospital profiles)");
+        OptionRange.Check(errors, "--reports-per-site", ReportsPerSite, 10, 1_000_000);
 
         if (!double.IsFinite(Epsilon) || Epsilon is <= 0 or > 100)
         {
             errors.Add($"--epsilon: {Epsilon} is outside (0, 100]");
         }
 
-        if (Threads is < 1 or > 64)
-        {
-            errors.Add($"--threads: {Threads} is outside 1..64");
-        }
+        OptionRange.Check(errors, "--threads", Threads, 1, 64);
 
         return errors;
     }

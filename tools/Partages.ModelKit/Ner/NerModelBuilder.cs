@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntime;
+using Partages.Evaluation;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tokenization;
 using Partages.ModelKit.Bundles;
@@ -162,7 +163,7 @@ public static class NerModelBuilder
                 var piece = layout[w].Start + i;
                 if (owners[piece] == w)
                 {
-                    pieceTags[piece] = ArgMax(logits.AsSpan((i + 1) * tagCount, tagCount));
+                    pieceTags[piece] = Maxima.ArgMax<float>(logits.AsSpan((i + 1) * tagCount, tagCount));
                 }
             }
         }
@@ -180,20 +181,6 @@ public static class NerModelBuilder
         using var runOptions = new RunOptions();
         using var outputs = session.Run(runOptions, [TaggerGraph.InputIds, TaggerGraph.AttentionMask], [idsValue, maskValue], [TaggerGraph.Logits]);
         return outputs[0].GetTensorDataAsSpan<float>().ToArray();
-    }
-
-    private static int ArgMax(ReadOnlySpan<float> values)
-    {
-        var best = 0;
-        for (var i = 1; i < values.Length; i++)
-        {
-            if (values[i] > values[best])
-            {
-                best = i;
-            }
-        }
-
-        return best;
     }
 
     private static double StrictF1(NerSchemeCounts counts) =>

@@ -4,7 +4,10 @@ using Onnx;
 
 namespace Partages.ModelKit.Onnx;
 
-/// <summary>The small ONNX protobuf builders the graph writers (classifier, NER tagger, the engine benchmark's head) use.</summary>
+/// <summary>
+/// The small ONNX protobuf builders the graph writers (classifier, NER tagger, the engine benchmark's head) use, and the
+/// hand-checkable test graphs of the engine and node agent tests.
+/// </summary>
 internal static class OnnxProtos
 {
     /// <summary>The opset of every graph the model kit writes (default domain, no custom operator).</summary>
@@ -62,6 +65,29 @@ internal static class OnnxProtos
 
     public static AttributeProto Int(string name, long value) =>
         new() { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = value };
+
+    /// <summary>An ints attribute: opset 13's ReduceMax takes its axes so (the tests' opset-13 graphs).</summary>
+    public static AttributeProto Ints(string name, params long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    public static AttributeProto Tensor(string name, TensorProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Tensor, T = value };
+
+    /// <summary>A subgraph attribute, such as a Loop's body.</summary>
+    public static AttributeProto Graph(string name, GraphProto value) =>
+        new() { Name = name, Type = AttributeProto.Types.AttributeType.Graph, G = value };
+
+    /// <summary>A scalar bool; ONNX stores bool tensors in int32_data.</summary>
+    public static TensorProto BoolTensor(string name, bool value)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Bool };
+        tensor.Int32Data.Add(value ? 1 : 0);
+        return tensor;
+    }
 
     /// <summary>The <c>keepdims</c> attribute of the Reduce operators.</summary>
     public static AttributeProto KeepDims(long value) => Int("keepdims", value);

@@ -67,23 +67,5 @@ public sealed class SentencePieceEncoding
     }
 
     /// <summary>One row per text, each padded to <see cref="MaxLength"/> with <see cref="PadId"/>.</summary>
-    public EncodedBatch Encode(IReadOnlyList<string> texts)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        var ids = new long[texts.Count * MaxLength];
-        var mask = new long[texts.Count * MaxLength];
-        Array.Fill(ids, PadId);
-        for (var row = 0; row < texts.Count; row++)
-        {
-            var tokens = EncodeToIds(texts[row]);
-            var offset = row * MaxLength;
-            for (var t = 0; t < tokens.Length; t++)
-            {
-                ids[offset + t] = tokens[t];
-                mask[offset + t] = 1;
-            }
-        }
-
-        return new EncodedBatch(ids, mask, texts.Count, MaxLength);
-    }
+    public EncodedBatch Encode(IReadOnlyList<string> texts) => EncodedBatch.Pad(texts, MaxLength, PadId, text => EncodeToIds(text));
 }

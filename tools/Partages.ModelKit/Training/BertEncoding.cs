@@ -9,6 +9,30 @@ public sealed record EncodedBatch(long[] InputIds, long[] AttentionMask, int Bat
     public ReadOnlySpan<long> Row(int index) => InputIds.AsSpan(index * SequenceLength, SequenceLength);
 
     public ReadOnlySpan<long> MaskRow(int index) => AttentionMask.AsSpan(index * SequenceLength, SequenceLength);
+
+    /// <summary>
+    /// One row per text, <paramref name="encode"/>'s ids (at most <paramref name="sequenceLength"/>) then
+    /// <paramref name="padId"/>; the mask is 1 on the ids, 0 on the padding. Both tokenizers' encodings batch so.
+    /// </summary>
+    public static EncodedBatch Pad(IReadOnlyList<string> texts, int sequenceLength, long padId, Func<string, IReadOnlyList<int>> encode)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var ids = new long[texts.Count * sequenceLength];
+        var mask = new long[texts.Count * sequenceLength];
+        Array.Fill(ids, padId);
+        for (var row = 0; row < texts.Count; row++)
+        {
+            var tokens = encode(texts[row]);
+            var offset = row * sequenceLength;
+            for (var t = 0; t < tokens.Count; t++)
+            {
+                ids[offset + t] = tokens[t];
+                mask[offset + t] = 1;
+            }
+        }
+
+        return new EncodedBatch(ids, mask, texts.Count, sequenceLength);
+    }
 }
 
 /// <summary>
@@ -74,22 +98,5 @@ public sealed class BertEncoding
     }
 
     /// <summary>One row per text, each padded to <see cref="MaxLength"/>.</summary>
-    public EncodedBatch Encode(IReadOnlyList<string> texts)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        var ids = new long[texts.Count * MaxLength];
-        var mask = new long[texts.Count * MaxLength];
-        for (var row = 0; row < texts.Count; row++)
-        {
-            var tokens = EncodeToIds(texts[row]);
-            var offset = row * MaxLength;
-            for (var t = 0; t < tokens.Count; t++)
-            {
-                ids[offset + t] = tokens[t];
-                mask[offset + t] = 1;
-            }
-        }
-
-        return new EncodedBatch(ids, mask, texts.Count, MaxLength);
-    }
+    public EncodedBatch Encode(IReadOnlyList<string> texts) => EncodedBatch.Pad(texts, MaxLength, padId: 0, EncodeToIds);
 }

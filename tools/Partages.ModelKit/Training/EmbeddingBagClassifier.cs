@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.ModelKit.Training;
 
 /// <summary>
@@ -105,16 +107,7 @@ public sealed class EmbeddingBagClassifier
         var predictions = new int[logits.Length / classCount];
         for (var row = 0; row < predictions.Length; row++)
         {
-            var best = 0;
-            for (var c = 1; c < classCount; c++)
-            {
-                if (logits[row * classCount + c] > logits[row * classCount + best])
-                {
-                    best = c;
-                }
-            }
-
-            predictions[row] = best;
+            predictions[row] = Maxima.ArgMax(logits.Slice(row * classCount, classCount));
         }
 
         return predictions;

@@ -1,3 +1,5 @@
+using Partages.Evaluation;
+
 namespace Partages.NodeAgent.Engine.Tasks.SingleLabel;
 
 /// <summary>
@@ -42,7 +44,7 @@ internal sealed class SingleLabelScorer : TaskScorer
     public override void Add(DocumentScore document)
     {
         var probabilities = document.Probabilities();
-        var predictedInManifest = ClassProbabilities.ArgMax(probabilities);
+        var predictedInManifest = Maxima.ArgMax<double>(probabilities);
         var predicted = _manifestToSpec[predictedInManifest];
         for (var m = 0; m < probabilities.Length; m++)
         {
