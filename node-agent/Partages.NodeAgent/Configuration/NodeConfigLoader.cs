@@ -180,7 +180,7 @@ public static partial class NodeConfigLoader
     /// coordinator.proxy: a mapping (url, credentials_file, no_proxy), or <c>none</c> for a direct connection whatever the
     /// environment says; when absent, HTTPS_PROXY and NO_PROXY decide (an unusable value is an error too).
     /// </summary>
-    private static ProxySettings? ReadProxy(MappingReader coordinator, string baseDirectory, Func<string, string?> environment, List<ConfigError> errors)
+    private static ProxySettings? ReadProxy(MappingReader coordinator, string baseDirectory, Func<string, string?> environment, List<YamlError> errors)
     {
         var node = coordinator.Node("proxy");
         if (node is null)
@@ -188,7 +188,7 @@ public static partial class NodeConfigLoader
             var fromEnvironment = ProxySettings.FromEnvironment(environment, out var problem);
             if (problem is not null)
             {
-                errors.Add(new ConfigError(0, 0, "environment", $"{problem}; fix or unset it, or set coordinator.proxy in node.yaml"));
+                errors.Add(new YamlError(0, 0, "environment", $"{problem}; fix or unset it, or set coordinator.proxy in node.yaml"));
             }
 
             return fromEnvironment;
