@@ -81,6 +81,20 @@ public static partial class CoordinatorHttp
         return null;
     }
 
+    /// <summary>True when the failure is a refused TLS handshake (so a recorded refusal reason explains it, not a stale one).</summary>
+    public static bool IsTlsRefusal(Exception? exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is AuthenticationException)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static Exception Innermost(Exception exception)
     {
         while (exception.InnerException is not null)

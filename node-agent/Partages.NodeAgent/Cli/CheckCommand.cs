@@ -338,9 +338,7 @@ internal static class CheckCommand
         }
         catch (RpcException ex)
         {
-            var why = channel.LastServerRejection is { } rejection
-                ? $"the TLS check failed: {rejection}"
-                : channel.DescribeNetworkFailure(ex) ?? $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS{Via(config)}) and that the coordinator runs";
+            var why = channel.DescribeNetworkFailure(ex) ?? $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS{Via(config)}) and that the coordinator runs";
             report.Fail("coordinator", $"cannot reach {channel.Address}: {why}");
         }
 

@@ -66,11 +66,19 @@ public sealed partial class CoordinatorChannel : IDisposable
         return true;
     }
 
-    /// <summary>A failure in words for hospital IT when the proxy or a TLS-inspecting middlebox is at fault; null otherwise.</summary>
+    /// <summary>
+    /// A failure in words for hospital IT when the TLS check refused the server (e.g. a proxy inspecting TLS) or the
+    /// proxy is at fault; null otherwise.
+    /// </summary>
     public string? DescribeNetworkFailure(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
         var cause = (exception as RpcException)?.Status.DebugException ?? exception;
+        if (CoordinatorHttp.IsTlsRefusal(cause) && LastServerRejection is { } rejection)
+        {
+            return $"the TLS connection to {Address} was refused: {rejection}";
+        }
+
         return CoordinatorHttp.DescribeNetworkFailure(cause, Address, _proxy);
     }
 

@@ -377,8 +377,6 @@ public sealed partial class SessionWorker(
 
     private string Describe(Exception exception) => exception switch
     {
-        RpcException when channel.LastServerRejection is { } rejection =>
-            $"the TLS connection to {channel.Address} was refused: {rejection}",
         _ when channel.DescribeNetworkFailure(exception) is { } network => network,
         RpcException { StatusCode: StatusCode.Unauthenticated } rpc =>
             $"the coordinator refused this node's certificate (revoked or unknown): {RpcErrors.Describe(rpc)}",
