@@ -230,17 +230,8 @@ public static class PrivateNerResults
         var section = new SortedDictionary<string, NerSchemeSection>(StringComparer.Ordinal);
         foreach (var scheme in NerSchemes.All)
         {
-            var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
-            var intervals = new SortedDictionary<string, ClassIntervals>(StringComparer.Ordinal);
-            var overall = new NerOutcomeCounts();
-            for (var t = 0; t < types.Count; t++)
-            {
-                var counts = outcomes.Scheme(scheme, t);
-                overall += counts;
-                perType[types[t]] = Metrics(counts, figures[scheme][t]);
-                intervals[types[t]] = Intervals(figures[scheme][t].Precision, figures[scheme][t].Recall, figures[scheme][t].F1);
-            }
-
+            var (perType, intervals) = PerType(types, outcomes, scheme, figures[scheme]);
+            var overall = Enumerable.Range(0, types.Count).Select(t => outcomes.Scheme(scheme, t)).Aggregate(new NerOutcomeCounts(), NerOutcomeCounts.Add);
             var total = figures[scheme][types.Count];
             section[scheme] = new NerSchemeSection(perType, Metrics(overall, total))
             {
@@ -252,24 +243,33 @@ public static class PrivateNerResults
         return section;
     }
 
+    /// <summary>nervaluate-1's types matched alone: per type only, their overall being <see cref="Schemes"/>'.</summary>
     private static SortedDictionary<string, NerTypeSchemesSection> SchemesByType(IReadOnlyList<string> types, NerOutcomes outcomes, double variance)
     {
         var figures = NoisyNerSchemes.Estimate(types, outcomes, variance);
         var section = new SortedDictionary<string, NerTypeSchemesSection>(StringComparer.Ordinal);
         foreach (var scheme in NerSchemes.All)
         {
-            var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
-            var intervals = new SortedDictionary<string, ClassIntervals>(StringComparer.Ordinal);
-            for (var t = 0; t < types.Count; t++)
-            {
-                perType[types[t]] = Metrics(outcomes.Scheme(scheme, t), figures[scheme][t]);
-                intervals[types[t]] = Intervals(figures[scheme][t].Precision, figures[scheme][t].Recall, figures[scheme][t].F1);
-            }
-
+            var (perType, intervals) = PerType(types, outcomes, scheme, figures[scheme]);
             section[scheme] = new NerTypeSchemesSection(perType) { PerTypeIntervals = intervals };
         }
 
         return section;
+    }
+
+    /// <summary>One scheme's counts and figures of each type, with their intervals.</summary>
+    private static (SortedDictionary<string, NerSchemeMetrics> PerType, SortedDictionary<string, ClassIntervals> Intervals) PerType(
+        IReadOnlyList<string> types, NerOutcomes outcomes, string scheme, IReadOnlyList<NoisySchemeFigures> figures)
+    {
+        var perType = new SortedDictionary<string, NerSchemeMetrics>(StringComparer.Ordinal);
+        var intervals = new SortedDictionary<string, ClassIntervals>(StringComparer.Ordinal);
+        for (var t = 0; t < types.Count; t++)
+        {
+            perType[types[t]] = Metrics(outcomes.Scheme(scheme, t), figures[t]);
+            intervals[types[t]] = Intervals(figures[t].Precision, figures[t].Recall, figures[t].F1);
+        }
+
+        return (perType, intervals);
     }
 
     private static NerSchemeMetrics Metrics(NerOutcomeCounts c, NoisySchemeFigures figures) => new(
