@@ -1,4 +1,5 @@
 using Microsoft.ML.OnnxRuntimeGenAI;
+using Partages.ModelKit.Generative;
 
 namespace Partages.ModelKit.Tests.Generative;
 
@@ -37,24 +38,11 @@ internal sealed class GenAiRun : IDisposable
     /// <param name="maxNewTokens">The token budget: GenAI's max_length is the prompt plus this.</param>
     public Generated Generate(string prompt, int maxNewTokens)
     {
-        using var sequences = _tokenizer.Encode(prompt);
-        var promptLength = sequences[0].Length;
-        using var parameters = new GeneratorParams(_model);
-        parameters.SetSearchOption("max_length", promptLength + maxNewTokens);
-        parameters.SetSearchOption("do_sample", false);
-        using var generator = new Generator(_model, parameters);
-        generator.AppendTokenSequences(sequences);
-        while (!generator.IsDone())
-        {
-            generator.GenerateNextToken();
-        }
-
-        // GenAI 0.20.0 stops on the end-of-text token without keeping it in the sequence; a model that never writes it
-        // is stopped by max_length with every budgeted token generated.
-        var output = generator.GetSequence(0)[promptLength..].ToArray();
-        var budgetSpent = output.Length >= maxNewTokens && output[^1] != _endOfText;
-        var text = _tokenizer.Decode(output.Where(t => t != _endOfText).ToArray());
-        return new Generated(text, output.Length, budgetSpent ? GenerationEnd.TokenBudget : GenerationEnd.EndOfText);
+        var prompted = Encode(prompt);
+        var output = GenAiGreedy.Generate(_model, prompted, maxNewTokens, [_endOfText]);
+        // A model that never writes end of text is stopped by max_length with every budgeted token generated.
+        var end = output.Length >= maxNewTokens ? GenerationEnd.TokenBudget : GenerationEnd.EndOfText;
+        return new Generated(_tokenizer.Decode(output), output.Length, end);
     }
 
     public void Dispose()

@@ -55,7 +55,7 @@ public sealed class GreedyDecoderTests
         var engine = decoder.Generate(prompt, Roomy, TimeProvider.System, CancellationToken.None);
 
         engine.Outcome.Should().Be(GenerationOutcome.EndOfText);
-        engine.Tokens.Should().Equal(GenAiGreedy(prompt, Roomy.MaxNewTokens));
+        engine.Tokens.Should().Equal(GenAiGreedy.Generate(_genAiModel, prompt, Roomy.MaxNewTokens, [_built.EndOfTextId]));
     }
 
     [Test]
@@ -113,20 +113,5 @@ public sealed class GreedyDecoderTests
     {
         using var sequences = _tokenizer.Encode(text);
         return sequences[0].ToArray();
-    }
-
-    /// <summary>ONNX Runtime GenAI's own loop; GenAI drops the end-of-text token from the sequence, as the engine does.</summary>
-    private int[] GenAiGreedy(int[] prompt, int maxNewTokens)
-    {
-        using var parameters = new GeneratorParams(_genAiModel);
-        parameters.SetSearchOption("max_length", prompt.Length + maxNewTokens);
-        using var generator = new Generator(_genAiModel, parameters);
-        generator.AppendTokens(prompt);
-        while (!generator.IsDone())
-        {
-            generator.GenerateNextToken();
-        }
-
-        return generator.GetSequence(0)[prompt.Length..].ToArray().Where(t => t != _built.EndOfTextId).ToArray();
     }
 }

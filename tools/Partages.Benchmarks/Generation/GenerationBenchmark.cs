@@ -78,11 +78,11 @@ internal static class GenerationBenchmark
             if (round % 2 == 0)
             {
                 engineRates.Add(Rate(() => prompts.Sum(p => decoder.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.Count)));
-                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy(model, p, settings.NewTokens))));
+                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy.Generate(model, p, settings.NewTokens, [built.EndOfTextId]).Length)));
             }
             else
             {
-                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy(model, p, settings.NewTokens))));
+                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy.Generate(model, p, settings.NewTokens, [built.EndOfTextId]).Length)));
                 engineRates.Add(Rate(() => prompts.Sum(p => decoder.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.Count)));
             }
 
@@ -101,20 +101,6 @@ internal static class GenerationBenchmark
         var watch = Stopwatch.StartNew();
         var tokens = pass();
         return tokens / watch.Elapsed.TotalSeconds;
-    }
-
-    private static int GenAiGreedy(Model model, int[] prompt, int newTokens)
-    {
-        using var parameters = new GeneratorParams(model);
-        parameters.SetSearchOption("max_length", prompt.Length + newTokens);
-        using var generator = new Generator(model, parameters);
-        generator.AppendTokens(prompt);
-        while (!generator.IsDone())
-        {
-            generator.GenerateNextToken();
-        }
-
-        return (int)generator.GetSequence(0).Length - prompt.Length;
     }
 
     private static double Median(List<double> values)

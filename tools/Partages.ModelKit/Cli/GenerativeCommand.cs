@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.ML.OnnxRuntimeGenAI;
 using Partages.ModelKit.Generative;
 
 namespace Partages.ModelKit.Cli;
@@ -10,6 +11,8 @@ namespace Partages.ModelKit.Cli;
 /// </summary>
 internal static class GenerativeCommand
 {
+    private const string SampleReport = "- EGFR : muté (del19) (NGS)\n- ALK : nég (IHC D5F3)\n";
+
     public static Command Create()
     {
         var output = OutputOption.Create<DirectoryInfo>("Folder to write the GenAI model into (e.g. .demo/assets/models/status-decoder).", "DIR");
@@ -19,11 +22,18 @@ internal static class GenerativeCommand
             output,
             neverStops,
         };
-        command.SetAction((parse, cancellationToken) =>
+        command.SetAction(parse =>
         {
             var built = GenerativeModelBuilder.Build(parse.GetRequiredValue(output).FullName, parse.GetValue(neverStops));
-            return Console.Out.WriteLineAsync(string.Create(CultureInfo.InvariantCulture,
+            Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{built.Directory}: {built.Vocabulary.Bpe.Tokens.Count} tokens, context {built.ContextLength}, end of text {built.EndOfTextId}"));
+            // Load what was written in ONNX Runtime GenAI and generate once, so a folder GenAI cannot read fails here.
+            using var model = new Model(built.Directory);
+            using var tokenizer = new Tokenizer(model);
+            using var prompt = tokenizer.Encode(StatusVocabulary.Prompt(SampleReport, "EGFR"));
+            var tokens = GenAiGreedy.Generate(model, prompt[0].ToArray(), maxNewTokens: 8, [built.EndOfTextId]);
+            Console.Out.WriteLine($"ONNX Runtime GenAI, sample report, EGFR: {{\"EGFR\":{tokenizer.Decode(tokens)}");
+            return 0;
         });
         return command;
     }
