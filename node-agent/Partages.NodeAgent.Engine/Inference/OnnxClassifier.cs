@@ -107,6 +107,7 @@ internal sealed class OnnxClassifier : IDisposable
             LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
         };
         sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", options.AllowSpinning ? "1" : "0");
+        options.SessionTuning?.Invoke(sessionOptions);
         return sessionOptions;
     }
 }
