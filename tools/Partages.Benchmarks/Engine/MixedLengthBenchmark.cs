@@ -107,7 +107,7 @@ internal static class MixedLengthBenchmark
         return new MixedTiming(medians, ratioReading, ratioLimit);
     }
 
-    private static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)
+    internal static async Task<string> EnsureCorpusAsync(string workDirectory, int reports, ulong seed, CancellationToken cancellationToken)
     {
         // The name says everything the bytes depend on, so an existing file is the same corpus.
         var path = Path.Combine(workDirectory, string.Create(CultureInfo.InvariantCulture, $"mixed-{reports}-seed{seed}-v{CorpusVersion}.jsonl"));
@@ -119,7 +119,7 @@ internal static class MixedLengthBenchmark
         return path;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private sealed record MixedTiming(SideMedians[] Medians, double EngineOverReadingOrder, double EngineOverByLength);
 

@@ -14,16 +14,19 @@ namespace Partages.Benchmarks.Engine.Measurement;
 /// </summary>
 internal static class EngineSide
 {
-    public static EvaluationEngineOptions Options(int intraOpThreads) => new() { IntraOpNumThreads = intraOpThreads, BatchSize = 32 };
+    /// <param name="sessionVariant">One of <see cref="SessionVariants.All"/>: a single ONNX Runtime setting changed from the engine's defaults.</param>
+    public static EvaluationEngineOptions Options(int intraOpThreads, string sessionVariant = SessionVariants.Default) =>
+        new() { IntraOpNumThreads = intraOpThreads, BatchSize = 32, SessionTuning = SessionVariants.Get(sessionVariant) };
 
     public static async Task<(SideFigures Figures, ResultDocument Result)> RunAsync(
         string bundlePath,
         string corpusPath,
         int intraOpThreads,
         CancellationToken cancellationToken,
-        IProgress<EvaluationProgress>? progress = null)
+        IProgress<EvaluationProgress>? progress = null,
+        string sessionVariant = SessionVariants.Default)
     {
-        var engine = new EvaluationEngine(Options(intraOpThreads));
+        var engine = new EvaluationEngine(Options(intraOpThreads, sessionVariant));
         var spec = new EvaluationSpec
         {
             Name = "engine-benchmark",

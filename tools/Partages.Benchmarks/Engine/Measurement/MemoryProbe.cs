@@ -17,17 +17,19 @@ internal static class MemoryProbe
     public const string CommandName = "probe";
 
     /// <summary>The child's side: runs the engine, prints one JSON line.</summary>
-    public static async Task<int> RunChildAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
+    public static async Task<int> RunChildAsync(string bundlePath, string corpusPath, int intraOpThreads, string sessionVariant, CancellationToken cancellationToken)
     {
         var startup = ReadStatusKib("VmHWM");
-        var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken, new MemorySamples(Console.Error)).ConfigureAwait(false);
+        var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken, new MemorySamples(Console.Error), sessionVariant).ConfigureAwait(false);
         var report = new ProbeReport(figures.Documents, figures.WallSeconds, figures.CpuSeconds, figures.Accuracy, startup, ReadStatusKib("VmHWM"));
         await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report)).ConfigureAwait(false);
         return 0;
     }
 
     /// <summary>The parent's side: starts the child and waits for its report.</summary>
-    public static async Task<ProbeReport> RunAsync(string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken)
+    /// <param name="sessionVariant">One of <see cref="SessionVariants.All"/>.</param>
+    public static async Task<ProbeReport> RunAsync(
+        string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken, string sessionVariant = SessionVariants.Default)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("this process has no executable path"))
         {
@@ -42,7 +44,7 @@ internal static class MemoryProbe
             start.ArgumentList.Add(typeof(MemoryProbe).Assembly.Location);
         }
 
-        foreach (var argument in (string[])["engine", CommandName, "--bundle", bundlePath, "--dataset", corpusPath, "--threads", intraOpThreads.ToString(CultureInfo.InvariantCulture)])
+        foreach (var argument in (string[])["engine", CommandName, "--bundle", bundlePath, "--dataset", corpusPath, "--threads", intraOpThreads.ToString(CultureInfo.InvariantCulture), "--session-variant", sessionVariant])
         {
             start.ArgumentList.Add(argument);
         }

@@ -1,0 +1,30 @@
+using Microsoft.ML.OnnxRuntime;
+
+namespace Partages.Benchmarks.Engine.Measurement;
+
+/// <summary>
+/// The ONNX Runtime settings issue 15 asks to decide by measurement, each one change from the engine's defaults
+/// (<c>OnnxClassifier.CreateSessionOptions</c>), applied through <c>EvaluationEngineOptions.SessionTuning</c>.
+/// </summary>
+internal static class SessionVariants
+{
+    public const string Default = "default";
+
+    /// <summary>Name → the one change; <see cref="Default"/> changes nothing.</summary>
+    public static readonly IReadOnlyDictionary<string, Action<SessionOptions>?> All = new Dictionary<string, Action<SessionOptions>?>(StringComparer.Ordinal)
+    {
+        [Default] = null,
+        ["optimisation basic"] = o => o.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        ["optimisation extended"] = o => o.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        ["memory pattern on"] = o => o.EnableMemoryPattern = true,
+        ["cpu arena off"] = o => o.EnableCpuMemArena = false,
+        ["spinning on"] = o => o.AddSessionConfigEntry("session.intra_op.allow_spinning", "1"),
+        // Logical processors are numbered from 1 and ONNX Runtime pins only its own threads (intra-op threads - 1 of
+        // them; the calling thread stays free): with 2 threads, its one worker goes to the second processor.
+        ["affinity pinned"] = o => o.AddSessionConfigEntry("session.intra_op_thread_affinities", "2"),
+    };
+
+    /// <exception cref="ArgumentException"><paramref name="name"/> is not a variant.</exception>
+    public static Action<SessionOptions>? Get(string name) =>
+        All.TryGetValue(name, out var change) ? change : throw new ArgumentException($"'{name}' is not one of: {string.Join(", ", All.Keys)}", nameof(name));
+}
