@@ -41,7 +41,11 @@ public sealed class EntityResultsTests : BrowserTest
         foreach (var scheme in NerSchemes.All)
         {
             var chart = page.Locator($"svg.entity-bars[data-scheme='{scheme}']");
-            var rows = types.Select(t => (Key: t, Metrics: schemes[scheme].PerType[t])).Append(("overall", schemes[scheme].Overall));
+            // Under nervaluate-1 a type's row is that type matched alone (schemes_by_type), the overall row all types together.
+            var perType = pooled.Pooled.SchemesByType is { } byType && byType.TryGetValue(scheme, out var alone) && alone?.PerType is not null
+                ? alone.PerType
+                : schemes[scheme].PerType;
+            var rows = types.Select(t => (Key: t, Metrics: perType[t])).Append(("overall", schemes[scheme].Overall));
             foreach (var (key, metrics) in rows)
             {
                 var group = chart.Locator($"g.entity-type[data-type='{key}']");
