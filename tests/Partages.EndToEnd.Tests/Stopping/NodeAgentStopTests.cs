@@ -39,12 +39,11 @@ public sealed class NodeAgentStopTests
 
         var exitCode = await node.Process.StopAsync(StopSignal.Terminate, StopBound, cts.Token);
 
-        exitCode.Should().Be(0, node.Process.Output());
-        node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("   at ");
-        var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
-        log.Should().Contain($"Run {runId} handed back to the coordinator")
-            .And.Contain("Job runner stopped: 0 run(s) finished during the stop, 1 handed back to the coordinator")
-            .And.Contain("Node agent 'site' stopped cleanly");
+        await ShouldHaveStoppedCleanlyAsync(
+            node,
+            exitCode,
+            $"Run {runId} handed back to the coordinator",
+            "Job runner stopped: 0 run(s) finished during the stop, 1 handed back to the coordinator");
         await federation.Coordinator.WaitForLineAsync(new Regex($@"Run {Regex.Escape(runId)} handed back by node site"), StopBound, cts.Token);
         var whileStopped = (await evaluator.GetAsync(submitted.Id, cts.Token)).Runs.Single();
         whileStopped.State.Should().Be(RunState.Queued, "a handed-back run waits for the node, neither failed nor leased");
@@ -89,12 +88,11 @@ public sealed class NodeAgentStopTests
         await ApproveAsync(federation, node, runId, cts.Token);
         var exitCode = await node.Process.Exited.WaitAsync(StopBound, cts.Token);
 
-        exitCode.Should().Be(0, node.Process.Output());
-        node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("   at ");
-        var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
-        log.Should().Contain($"Run {runId} succeeded")
-            .And.Contain("Job runner stopped: 1 run(s) finished during the stop, 0 handed back to the coordinator")
-            .And.Contain("Node agent 'site' stopped cleanly");
+        await ShouldHaveStoppedCleanlyAsync(
+            node,
+            exitCode,
+            $"Run {runId} succeeded",
+            "Job runner stopped: 1 run(s) finished during the stop, 0 handed back to the coordinator");
         var final = await evaluator.GetAsync(submitted.Id, cts.Token);
         final.State.Should().Be(EvaluationState.Completed, "the run finished within the grace period, before the agent exited");
     }
@@ -112,11 +110,25 @@ public sealed class NodeAgentStopTests
         var exitCode = await node.Process.StopAsync(StopSignal.Terminate, StopBound, cts.Token);
         clock.Stop();
 
-        exitCode.Should().Be(0, node.Process.Output());
-        node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("ObjectDisposedException");
-        (await FederationSupport.ReadLogAsync(node.Process.LogPath)).Should().Contain("Node agent 'site' stopped cleanly");
+        await ShouldHaveStoppedCleanlyAsync(node, exitCode);
         await federation.Coordinator.WaitForLineAsync(new Regex(@"Node site disconnected"), StopBound, cts.Token);
         TestContext.Out.WriteLine($"The idle agent exited {clock.ElapsedMilliseconds} ms after SIGTERM.");
+    }
+
+    /// <summary>
+    /// A clean stop, whatever the signal: exit code 0, no exception or stack trace on stderr, the agent's log saying it
+    /// stopped cleanly and holding each of <paramref name="logLines"/>.
+    /// </summary>
+    private static async Task ShouldHaveStoppedCleanlyAsync(NodeHandle node, int exitCode, params string[] logLines)
+    {
+        exitCode.Should().Be(0, node.Process.Output());
+        node.Process.StandardError().Should().NotContain("Unhandled exception").And.NotContain("ObjectDisposedException").And.NotContain("   at ");
+        var log = await FederationSupport.ReadLogAsync(node.Process.LogPath);
+        log.Should().Contain("Node agent 'site' stopped cleanly");
+        foreach (var line in logLines)
+        {
+            log.Should().Contain(line);
+        }
     }
 
     /// <summary>The SigIgn mask of this process (/proc/self/status: bit n − 1 set when signal n is ignored); null off Linux.</summary>
