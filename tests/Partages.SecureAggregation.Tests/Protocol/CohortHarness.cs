@@ -95,12 +95,24 @@ internal sealed class CohortHarness : IDisposable
         return Server.Finish();
     }
 
-    /// <summary>Rounds 0 to 3 with every node, up to the coordinator's unmasking request.</summary>
-    public UnmaskingRequest RunUntilUnmasking()
+    /// <summary>Rounds 0 to 3, up to the coordinator's unmasking request; only <paramref name="survivors"/> (default: all) send vectors.</summary>
+    public UnmaskingRequest RunUntilUnmasking(IReadOnlyCollection<string>? survivors = null)
     {
         var roster = Advertise(Ids);
         var deliveries = Share(roster, Ids);
-        return Confirm(Mask(deliveries, Ids), Ids);
+        var list = Mask(deliveries, survivors ?? Ids);
+        return Confirm(list, list.Survivors);
+    }
+
+    /// <summary>Round 0 with the first <paramref name="members"/> nodes plus an outsider's advertisement, as a hostile coordinator would assemble it.</summary>
+    public KeyRoster AdvertiseWith(int members, AggregationClient outsider)
+    {
+        foreach (var id in Ids.Take(members))
+        {
+            Server.Accept(Clients[id].AdvertiseKeys());
+        }
+        Server.Accept(outsider.AdvertiseKeys());
+        return Server.CloseAdvertising();
     }
 
     /// <summary>Runs all rounds; each set lists who drops just before that round.</summary>

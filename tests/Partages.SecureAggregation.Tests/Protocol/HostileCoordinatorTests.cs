@@ -106,12 +106,7 @@ public sealed class HostileCoordinatorTests
         using var sybilIdentity = AggregationIdentity.Create();
         var sybilPolicy = new AggregationPolicy(3, _cohort.Ids.ToDictionary(id => id, id => _cohort.Identities[id].Pin));
         using var sybil = new AggregationClient("node-99", _cohort.Parameters, sybilIdentity, sybilPolicy);
-        foreach (var id in _cohort.Ids.Take(3))
-        {
-            _cohort.Server.Accept(_cohort.Clients[id].AdvertiseKeys());
-        }
-        _cohort.Server.Accept(sybil.AdvertiseKeys());
-        var roster = _cohort.Server.CloseAdvertising();
+        var roster = _cohort.AdvertiseWith(3, sybil);
 
         var act = () => _cohort.Clients["node-1"].ShareKeys(roster);
 
@@ -125,12 +120,7 @@ public sealed class HostileCoordinatorTests
     {
         using var impostorIdentity = AggregationIdentity.Create();
         using var impostor = new AggregationClient("node-4", _cohort.Parameters, impostorIdentity, _cohort.PolicyFor("node-4"));
-        foreach (var id in _cohort.Ids.Take(3))
-        {
-            _cohort.Server.Accept(_cohort.Clients[id].AdvertiseKeys());
-        }
-        _cohort.Server.Accept(impostor.AdvertiseKeys());
-        var roster = _cohort.Server.CloseAdvertising();
+        var roster = _cohort.AdvertiseWith(3, impostor);
 
         var act = () => _cohort.Clients["node-1"].ShareKeys(roster);
 

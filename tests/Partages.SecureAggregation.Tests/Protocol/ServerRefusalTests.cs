@@ -134,10 +134,7 @@ public sealed class ServerRefusalTests
     [Test]
     public void Accept_UnmaskingResponseReplayedOrForeignOrAtAnotherPoint_Refused()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids.Take(4));
-        var request = _cohort.Confirm(survivors, survivors.Survivors);
+        var request = _cohort.RunUntilUnmasking(_cohort.Ids.Take(4).ToList());
         var response = _cohort.Clients["node-1"].Unmask(request);
         _cohort.Server.Accept(response);
 
@@ -154,10 +151,7 @@ public sealed class ServerRefusalTests
     [Test]
     public void Finish_ForgedShareOfADroppedNodesKey_FailsWithoutASum()
     {
-        var roster = _cohort.Advertise(_cohort.Ids);
-        var deliveries = _cohort.Share(roster, _cohort.Ids);
-        var survivors = _cohort.Mask(deliveries, _cohort.Ids.Take(4));
-        var request = _cohort.Confirm(survivors, survivors.Survivors);
+        var request = _cohort.RunUntilUnmasking(_cohort.Ids.Take(4).ToList());
         foreach (var id in new[] { "node-1", "node-2" })
         {
             _cohort.Server.Accept(_cohort.Clients[id].Unmask(request));
