@@ -67,6 +67,7 @@ public static class ResultsTable
             console.Write(matrix);
         }
 
+        WriteEdsNlp(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
@@ -75,6 +76,24 @@ public static class ResultsTable
         foreach (var line in PrivacyNotes(result))
         {
             console.MarkupLine(TerminalMarkup.Escape(line));
+        }
+    }
+
+    /// <summary>
+    /// The EDS-NLP metrics a spec asked (docs/ner.md): each site's and the pool's micro figures, "figure [low, high]"
+    /// under differential privacy (intervals include the noise), "not estimable" where a denominator is not clear.
+    /// </summary>
+    public static IEnumerable<(string Site, string Metric, string Precision, string Recall, string F1, string Privacy)> EdsNlpRows(PooledResultDocument result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var scopes = result.PerSite.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (ResultDocument?)p.Value)).Append(("pooled", result.Pooled));
+        foreach (var (site, document) in scopes)
+        {
+            foreach (var (metric, section) in document?.EdsNlp?.Metrics ?? new Dictionary<string, EdsNlpMetricSection>())
+            {
+                var (micro, intervals) = (section.Micro, section.MicroIntervals);
+                yield return (site, metric, WithInterval(micro.Precision, intervals?.Precision), WithInterval(micro.Recall, intervals?.Recall), WithInterval(micro.F1, intervals?.F1), PrivacyLabel(document!));
+            }
         }
     }
 
@@ -98,6 +117,24 @@ public static class ResultsTable
     public static string MatrixTitle(string task) => IsMultiLabel(task)
         ? "Pooled label co-occurrence (rows gold label, columns predicted label; a document counts in every pair of its label sets)"
         : "Pooled confusion matrix (rows gold, columns predicted)";
+
+    private static void WriteEdsNlp(IAnsiConsole console, PooledResultDocument result)
+    {
+        var rows = EdsNlpRows(result).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("EDS-NLP metrics (micro)").AddColumns("site", "metric", "precision [[95% CI]]", "recall [[95% CI]]", "F1 [[95% CI]]", "privacy");
+        foreach (var row in rows)
+        {
+            var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
+            table.AddRow(site, row.Metric, TerminalMarkup.Escape(row.Precision), TerminalMarkup.Escape(row.Recall), TerminalMarkup.Escape(row.F1), TerminalMarkup.Escape(row.Privacy));
+        }
+
+        console.Write(table);
+    }
 
     private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
     [
