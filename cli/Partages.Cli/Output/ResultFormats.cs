@@ -172,7 +172,7 @@ internal static class ResultFormats
             }
         }
 
-        var edsNlp = ResultsTable.EdsNlpRows(result).ToList();
+        var edsNlp = ReleaseNotes.EdsNlpRows(result);
         if (edsNlp.Count > 0)
         {
             md.Append("\n## EDS-NLP metrics (micro)\n\n| site | metric | precision [95% CI] | recall [95% CI] | F1 [95% CI] | privacy |\n|---|---|---:|---:|---:|---|\n");

@@ -79,24 +79,6 @@ public static class ResultsTable
         }
     }
 
-    /// <summary>
-    /// The EDS-NLP metrics a spec asked (docs/ner.md): each site's and the pool's micro figures, "figure [low, high]"
-    /// under differential privacy (intervals include the noise), "not estimable" where a denominator is not clear.
-    /// </summary>
-    public static IEnumerable<(string Site, string Metric, string Precision, string Recall, string F1, string Privacy)> EdsNlpRows(PooledResultDocument result)
-    {
-        ArgumentNullException.ThrowIfNull(result);
-        var scopes = result.PerSite.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (ResultDocument?)p.Value)).Append(("pooled", result.Pooled));
-        foreach (var (site, document) in scopes)
-        {
-            foreach (var (metric, section) in document?.EdsNlp?.Metrics ?? new Dictionary<string, EdsNlpMetricSection>())
-            {
-                var (micro, intervals) = (section.Micro, section.MicroIntervals);
-                yield return (site, metric, WithInterval(micro.Precision, intervals?.Precision), WithInterval(micro.Recall, intervals?.Recall), WithInterval(micro.F1, intervals?.F1), PrivacyLabel(document!));
-            }
-        }
-    }
-
     /// <summary>What every figure is (noisy or exact) and what was withheld: the same lines close every output format.</summary>
     public static IReadOnlyList<string> PrivacyNotes(PooledResultDocument result) => ReleaseNotes.For(result);
 
@@ -120,7 +102,7 @@ public static class ResultsTable
 
     private static void WriteEdsNlp(IAnsiConsole console, PooledResultDocument result)
     {
-        var rows = EdsNlpRows(result).ToList();
+        var rows = ReleaseNotes.EdsNlpRows(result);
         if (rows.Count == 0)
         {
             return;
