@@ -39,7 +39,11 @@ public static class NoisyOverlapRates
             var (predicted, gold, count) = k < t
                 ? (cells[CellsPerType * k] + cells[CellsPerType * k + 1], cells[CellsPerType * k + 2] + cells[CellsPerType * k + 3], 2)
                 : (allPredicted, allGold, 2 * t);
-            (allPredicted, allGold) = (allPredicted + predicted, allGold + gold);
+            if (k < t)
+            {
+                (allPredicted, allGold) = (allPredicted + predicted, allGold + gold);
+            }
+
             estimable[3 * k] = NoisySimulation.IsClearlyPositive(predicted, count, cellVariance);
             estimable[3 * k + 1] = NoisySimulation.IsClearlyPositive(gold, count, cellVariance);
             estimable[3 * k + 2] = estimable[3 * k] && estimable[3 * k + 1];
