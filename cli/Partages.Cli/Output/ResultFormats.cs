@@ -72,6 +72,20 @@ internal static class ResultFormats
                 Row($"{average}_f1", "", "", Number(metrics.F1));
             }
 
+            foreach (var (metric, section) in document.EdsNlp?.Metrics ?? new Dictionary<string, EdsNlpMetricSection>())
+            {
+                // EDS-NLP's micro figures, with their intervals under differential privacy (empty when exact).
+                foreach (var (figure, value, interval) in new[] { ("precision", section.Micro.Precision, section.MicroIntervals?.Precision), ("recall", section.Micro.Recall, section.MicroIntervals?.Recall), ("f1", section.Micro.F1, section.MicroIntervals?.F1) })
+                {
+                    Row($"{metric}_{figure}", "", "", Number(value));
+                    if (interval is not null)
+                    {
+                        Row($"{metric}_{figure}_ci_low", "", "", Number(interval.CiLow));
+                        Row($"{metric}_{figure}_ci_high", "", "", Number(interval.CiHigh));
+                    }
+                }
+            }
+
             foreach (var label in document.ConfusionMatrix.Labels)
             {
                 if (document.PerClass.TryGetValue(label, out var metrics))
@@ -155,6 +169,16 @@ internal static class ResultFormats
                 }
 
                 md.Append('\n');
+            }
+        }
+
+        var edsNlp = ReleaseNotes.EdsNlpRows(result);
+        if (edsNlp.Count > 0)
+        {
+            md.Append("\n## EDS-NLP metrics (micro)\n\n| site | metric | precision [95% CI] | recall [95% CI] | F1 [95% CI] | privacy |\n|---|---|---:|---:|---:|---|\n");
+            foreach (var row in edsNlp)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {row.Metric} | {row.Precision} | {row.Recall} | {row.F1} | {Cell(row.Privacy)} |\n");
             }
         }
 

@@ -67,6 +67,7 @@ public static class ResultsTable
             console.Write(matrix);
         }
 
+        WriteEdsNlp(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
@@ -98,6 +99,24 @@ public static class ResultsTable
     public static string MatrixTitle(string task) => IsMultiLabel(task)
         ? "Pooled label co-occurrence (rows gold label, columns predicted label; a document counts in every pair of its label sets)"
         : "Pooled confusion matrix (rows gold, columns predicted)";
+
+    private static void WriteEdsNlp(IAnsiConsole console, PooledResultDocument result)
+    {
+        var rows = ReleaseNotes.EdsNlpRows(result);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("EDS-NLP metrics (micro)").AddColumns("site", "metric", "precision [[95% CI]]", "recall [[95% CI]]", "F1 [[95% CI]]", "privacy");
+        foreach (var row in rows)
+        {
+            var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
+            table.AddRow(site, row.Metric, TerminalMarkup.Escape(row.Precision), TerminalMarkup.Escape(row.Recall), TerminalMarkup.Escape(row.F1), TerminalMarkup.Escape(row.Privacy));
+        }
+
+        console.Write(table);
+    }
 
     private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
     [

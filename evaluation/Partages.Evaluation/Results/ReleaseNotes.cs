@@ -59,6 +59,34 @@ public static class ReleaseNotes
         ? "Entity matching: nervaluate-1 (nervaluate 1.x, one-to-one; per type in schemes_by_type, each type matched alone; overall with all types together)."
         : "Entity matching: nervaluate-0.1 (nervaluate 0.1.x; a gold entity overlapped by several predictions is counted once per prediction; overall is the sum of the types).";
 
+    /// <summary>
+    /// The EDS-NLP metrics a spec asked (docs/ner.md), as every rendering shows them: each site's (in name order) and
+    /// the pool's micro figures, "figure [low, high]" under differential privacy (the intervals include the noise),
+    /// "not estimable" where a denominator is not clear, and the privacy label (ε). Empty when no result has them.
+    /// </summary>
+    public static IReadOnlyList<EdsNlpRow> EdsNlpRows(PooledResultDocument result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var rows = new List<EdsNlpRow>();
+        var scopes = result.PerSite.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => (p.Key, (ResultDocument?)p.Value)).Append(("pooled", result.Pooled));
+        foreach (var (site, document) in scopes)
+        {
+            foreach (var (metric, section) in document?.EdsNlp?.Metrics ?? new Dictionary<string, EdsNlpMetricSection>())
+            {
+                var (micro, intervals) = (section.Micro, section.MicroIntervals);
+                rows.Add(new EdsNlpRow(
+                    site,
+                    metric,
+                    WithInterval(micro.Precision, intervals?.Precision),
+                    WithInterval(micro.Recall, intervals?.Recall),
+                    WithInterval(micro.F1, intervals?.F1),
+                    PrivacyLabel(document!)));
+            }
+        }
+
+        return rows;
+    }
+
     /// <summary>"DP ε 1 (δ 1e-06)", "exact", or "—" for a result that went through no gate.</summary>
     public static string PrivacyLabel(ResultDocument document)
     {
@@ -77,3 +105,6 @@ public static class ReleaseNotes
         ? "not estimable"
         : interval is null ? Figure(value) : $"{Figure(value)} [{Figure(interval.CiLow)}, {Figure(interval.CiHigh)}]";
 }
+
+/// <summary>One line of the EDS-NLP figures: a site (or <c>pooled</c>), a metric, its micro figures as text, its privacy.</summary>
+public sealed record EdsNlpRow(string Site, string Metric, string Precision, string Recall, string F1, string Privacy);

@@ -66,7 +66,10 @@ public sealed record DifferentialPrivacyRelease(
                 Sum(released, v => v.SeqevalCounts),
                 Sum(released, v => v.Cooccurrence),
                 Sum(released, v => v.WordCounts),
-                Sum(released, v => v.EntityByTypeCounts)));
+                Sum(released, v => v.EntityByTypeCounts),
+                Sum(released, v => v.EdsNlpExactCounts),
+                Sum(released, v => v.EdsNlpTokenCounts),
+                Sum(released, v => v.EdsNlpOverlapCounts)));
     }
 
     /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>
@@ -87,6 +90,9 @@ public sealed record DifferentialPrivacyRelease(
 /// <param name="WordCounts">Entity recognition: seqeval's words and words tagged correctly (each report's first W words).</param>
 /// <param name="EntityByTypeCounts">Entity recognition under nervaluate-1: each type's outcomes with the type matched
 /// alone (same span, overlap, missed, spurious), from which <c>schemes_by_type</c> is summed.</param>
+/// <param name="EdsNlpExactCounts">EDS-NLP ner_exact: per type tp, positives − tp and support − tp.</param>
+/// <param name="EdsNlpTokenCounts">EDS-NLP ner_token: per type tp, positives − tp and support − tp over (token, label) items.</param>
+/// <param name="EdsNlpOverlapCounts">EDS-NLP ner_overlap: per type true and other predictions, true and other gold spans.</param>
 public sealed record NoiseVariances(
     double OutcomeCounts,
     double? ScoreHistograms,
@@ -95,4 +101,7 @@ public sealed record NoiseVariances(
     double? SeqevalCounts = null,
     double? Cooccurrence = null,
     double? WordCounts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EntityByTypeCounts = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EntityByTypeCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpExactCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpTokenCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpOverlapCounts = null);

@@ -9,7 +9,7 @@ namespace Partages.NodeAgent.Tests.ReleaseGate;
 /// nervaluate's schemes, seqeval, the boundary matrix, the bound on entities per report) over reports of twenty
 /// one-character words, so positions are both characters and words.
 /// </summary>
-public sealed class NerDisclosureTests
+public sealed partial class NerDisclosureTests
 {
     private const int B = 0, S = 1, Positions = 20;
     private static readonly string[] Types = ["BIOMARKER", "STATUS"];
@@ -73,20 +73,6 @@ public sealed class NerDisclosureTests
         released.SchemesByType.Should().BeNull();
         released.Release!.DifferentialPrivacy!.NoiseVariance.EntityByTypeCounts.Should().BeNull();
         released.Release.DifferentialPrivacy.NoiseVariance.EntityCounts.Should().BeApproximately(32 / (2 * Privacy.RhoPerRelease * 0.4), 1e-3, "the outcomes keep the whole entity share");
-    }
-
-    [Test]
-    public void Apply_EdsNlpMetrics_ReleasedExactlyWhenPrivacyIsOffAndWithheldByNameUnderIt()
-    {
-        var result = new NerSite(edsNlp: new NerEdsNlpOptions(EdsNlpMetrics.All, 0.5)).Exact(B, 40).OverlapSameType(S, 30).Result();
-
-        var exact = DisclosureControl.Apply(result, Exact, new RecordingNoise(0));
-        var noisy = DisclosureControl.Apply(result, Private, new RecordingNoise(0));
-
-        exact.EdsNlp.Should().BeEquivalentTo(result.EdsNlp);
-        exact.EdsNlp!.Metrics[EdsNlpMetrics.Exact].PerType["BIOMARKER"].Tp.Should().Be(40);
-        noisy.EdsNlp.Should().BeNull();
-        noisy.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "edsnlp").Which.Reason.Should().Contain("exact counts only");
     }
 
     [Test]

@@ -345,7 +345,43 @@ public static class EvaluationPage
             }
         }
 
-        html.Close("tbody").Close("table").Close("div").Close("section");
+        html.Close("tbody").Close("table").Close("div");
+        EdsNlpTable(html, entities.EdsNlp);
+        html.Close("section");
+    }
+
+    /// <summary>EDS-NLP's metrics (docs/ner.md), as the CLI prints them: micro figures with intervals and ε under DP.</summary>
+    private static void EdsNlpTable(Html html, IReadOnlyList<Partages.Evaluation.Results.EdsNlpRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        html.Element("h3", "EDS-NLP metrics (micro)", ("id", "edsnlp-title"))
+            .Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data edsnlp-table"), ("aria-labelledby", "edsnlp-title"))
+            .Element("caption", "ner_exact, ner_token and ner_overlap as EDS-NLP defines them; under differential privacy each figure with its 95% interval, which includes the noise.")
+            .Open("thead").Open("tr");
+        foreach (var heading in new[] { "Site", "Metric", "Precision [95% CI]", "Recall [95% CI]", "F1 [95% CI]", "Privacy" })
+        {
+            html.Element("th", heading, ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var row in rows)
+        {
+            html.Open("tr", ("data-site", row.Site), ("data-metric", row.Metric), ("class", row.Site == "pooled" ? "site-overall" : null))
+                .Element("th", row.Site, ("scope", "row"))
+                .Element("td", row.Metric)
+                .Element("td", row.Precision, ("class", "num"))
+                .Element("td", row.Recall, ("class", "num"))
+                .Element("td", row.F1, ("class", "num"))
+                .Element("td", row.Privacy)
+                .Close("tr");
+        }
+
+        html.Close("tbody").Close("table").Close("div");
     }
 
     private static string Undefined(double? value) => value is { } v ? Html.Metric(v) : "undefined";

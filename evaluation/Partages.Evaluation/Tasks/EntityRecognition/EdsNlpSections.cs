@@ -40,7 +40,16 @@ public sealed record EdsNlpScore(long Tp, long Positives, long Support, long? Tr
 }
 
 /// <summary>One EDS-NLP metric: per type, and micro (the counters summed over types).</summary>
-public sealed record EdsNlpMetricSection(IReadOnlyDictionary<string, EdsNlpScore> PerType, EdsNlpScore Micro);
+public sealed record EdsNlpMetricSection(IReadOnlyDictionary<string, EdsNlpScore> PerType, EdsNlpScore Micro)
+{
+    /// <summary>Under differential privacy: each type's 95 % intervals (noise included); null for exact counts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, ClassIntervals>? PerTypeIntervals { get; init; }
+
+    /// <summary>Under differential privacy: micro's 95 % intervals (noise included); null for exact counts.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public ClassIntervals? MicroIntervals { get; init; }
+}
 
 /// <summary>
 /// <c>edsnlp</c>: the EDS-NLP metrics the spec asked for (docs/ner.md, "EDS-NLP metrics"), with the Dice threshold of

@@ -59,9 +59,28 @@ internal static class EntityRecognitionRelease
     /// </summary>
     internal const double ByTypeShareOfEntity = 0.4;
 
-    /// <summary>Why a result counted under differential privacy leaves without its <c>edsnlp</c> section.</summary>
-    internal const string EdsNlpWithheld =
-        "EDS-NLP metrics are released with exact counts only (differential_privacy: off) for now: their noisy estimates and intervals are not implemented";
+    /// <summary>
+    /// When the spec asked EDS-NLP metrics, their share of the release's ρ, split equally between the metrics asked;
+    /// the four shares above are then scaled by (1 − <see cref="EdsNlpShare"/>), so the shares still sum to 1 and one
+    /// release charges the same ρ in the ledger whatever the spec asked. The other sections' noise variances grow by
+    /// 1 / 0.7 (σ by about 20 %): the price of releasing three more count vectors, paid only by specs that ask them.
+    /// </summary>
+    internal const double EdsNlpShare = 0.3;
+
+    /// <summary>
+    /// Δ₂² of ner_exact's (tp, positives − tp, support − tp) or ner_overlap's (true, other predictions, true, other
+    /// gold) per type: per type and side at most m spans each in one cell, so ‖v‖² ≤ 2m²T and, for two non-negative
+    /// vectors, Δ₂² = 4m²T.
+    /// </summary>
+    internal static double EdsNlpSpanSensitivitySquared(int m, int types) => 4.0 * m * m * types;
+
+    /// <summary>
+    /// Δ₂² of ner_token's (tp, positives − tp, support − tp) per type over each report's first W tokens. A side's spans
+    /// do not overlap in characters, but widened to whole tokens two adjacent spans can share the token their edges
+    /// fall in, so a side holds at most W + mT (token, label) items (one extra per span at most): ‖v‖² ≤ 2(W + mT)²,
+    /// Δ₂² = 4(W + mT)².
+    /// </summary>
+    internal static double EdsNlpTokenSensitivitySquared(int maxTokens, int m, int types) => 4.0 * Math.Pow(maxTokens + ((double)m * types), 2);
 
     /// <summary>Δ₂² of the per-type outcomes of types matched alone (nervaluate-1), for m entities per report and type and T types.</summary>
     internal static double ByTypeSensitivitySquared(int m, int types) => 4.0 * m * m * types;
@@ -105,10 +124,21 @@ internal static class EntityRecognitionRelease
         }
 
         var (words, wordsCorrect) = (seqeval.Words, seqeval.WordsCorrect);
+        var edsMetrics = result.EdsNlp is { } eds ? EdsNlpResults.MetricsOf(eds) : [];
+        if (edsMetrics.Contains(EdsNlpMetrics.Token) && (result.EdsNlp!.MaxTokensPerReport is not { } tokens || tokens < 1 || tokens > w))
+        {
+            throw new ReleaseRefusedException(
+                "the EDS-NLP ner_token counts were counted without the bound on tokens per report (max_words_per_report); the result is not released");
+        }
 
         // The bounds the engine enforced (at most the policy's) are what one report can weigh.
         var m = clipping.MaxEntitiesPerReport;
-        var rho = policy.RhoPerRelease;
+        var rho = policy.RhoPerRelease * (edsMetrics.Count == 0 ? 1 : 1 - EdsNlpShare);
+        var edsRho = edsMetrics.Count == 0 ? 0 : policy.RhoPerRelease * EdsNlpShare / edsMetrics.Count;
+        Rational? EdsVariance(string metric) => !edsMetrics.Contains(metric) ? null : Rational.RoundUp(Zcdp.SigmaSquaredFor(
+            edsRho,
+            metric == EdsNlpMetrics.Token ? EdsNlpTokenSensitivitySquared(result.EdsNlp!.MaxTokensPerReport!.Value, m, types.Count) : EdsNlpSpanSensitivitySquared(m, types.Count)));
+        var edsVariances = EdsNlpMetrics.All.ToDictionary(metric => metric, EdsVariance, StringComparer.Ordinal);
         var togetherShare = byType is null ? EntityShare : EntityShare * (1 - ByTypeShareOfEntity);
         var entityVariance = Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * togetherShare, EntitySensitivitySquared(m, types.Count)));
         Rational? byTypeVariance = byType is null ? null : Rational.RoundUp(Zcdp.SigmaSquaredFor(rho * EntityShare * ByTypeShareOfEntity, ByTypeSensitivitySquared(m, types.Count)));
@@ -134,6 +164,9 @@ internal static class EntityRecognitionRelease
             Words = NoisyWords(words, wordsCorrect, wordVariance, noise),
             Matching = result.NerMatching,
             ByType = byType is null ? null : NoisyByType(byType, byTypeVariance!.Value, noise),
+            EdsNlp = edsMetrics.Count == 0 ? null
+                : NoisyEdsNlpCounts.FromCounts(EdsNlpResults.Read(result.EdsNlp!, types, requireCounts: true), edsMetrics, result.EdsNlp!.MaxTokensPerReport)
+                    .Noised((metric, count) => Noisy(count, edsVariances[metric]!.Value)),
         };
         var summary = new InputSummary
         {
@@ -143,14 +176,18 @@ internal static class EntityRecognitionRelease
         };
         var reportsClipped = Noisy(clipping.ReportsClipped, reportVariance);
 
-        var privacy = policy.Describe(new NoiseVariances(reportVariance.ToDouble(), ScoreHistograms: null, Calibration: null, entityVariance.ToDouble(), seqevalVariance.ToDouble(), WordCounts: wordVariance.ToDouble(), EntityByTypeCounts: byTypeVariance?.ToDouble()));
-        var release = new ReleaseSection
-        {
-            DifferentialPrivacy = privacy,
-            // Its counters have stated bounds (docs/ner.md, "EDS-NLP metrics"), but no noisy estimator with intervals yet:
-            // withheld by name rather than released as bare noisy ratios.
-            WithheldSections = result.EdsNlp is null ? [] : [new WithheldSection("edsnlp", EdsNlpWithheld)],
-        };
+        var privacy = policy.Describe(new NoiseVariances(
+            reportVariance.ToDouble(),
+            ScoreHistograms: null,
+            Calibration: null,
+            entityVariance.ToDouble(),
+            seqevalVariance.ToDouble(),
+            WordCounts: wordVariance.ToDouble(),
+            EntityByTypeCounts: byTypeVariance?.ToDouble(),
+            EdsNlpExactCounts: edsVariances[EdsNlpMetrics.Exact]?.ToDouble(),
+            EdsNlpTokenCounts: edsVariances[EdsNlpMetrics.Token]?.ToDouble(),
+            EdsNlpOverlapCounts: edsVariances[EdsNlpMetrics.Overlap]?.ToDouble()));
+        var release = new ReleaseSection { DifferentialPrivacy = privacy };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
     }

@@ -17,6 +17,9 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
     /// <summary>nervaluate-1: the outcomes of each type matched alone (<see cref="NerByType"/>); null otherwise.</summary>
     public NerOutcomes? ByType { get; init; }
 
+    /// <summary>The EDS-NLP metrics' cells (<see cref="NoisyEdsNlpCounts"/>); null when the spec asked none.</summary>
+    public NoisyEdsNlpCounts? EdsNlp { get; init; }
+
     /// <summary>The sites' counts added; the word counts only when every site released them.</summary>
     public static NoisyNerCounts Sum(int types, IReadOnlyList<NoisyNerCounts> sites)
     {
@@ -28,6 +31,7 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
             Words = sites.All(s => s.Words is not null) ? (sites.Sum(s => s.Words!.Value.Words), sites.Sum(s => s.Words!.Value.Correct)) : null,
             Matching = sites.Select(s => s.Matching).FirstOrDefault(),
             ByType = sites.Count > 0 && sites.All(s => s.ByType is not null) ? NerOutcomes.Sum(types, sites.Select(s => s.ByType!)) : null,
+            EdsNlp = NoisyEdsNlpCounts.Sum([.. sites.Select(s => s.EdsNlp)]),
         };
     }
 }
@@ -96,6 +100,7 @@ public static class PrivateNerResults
                 ? SchemesByType(types, byType, byTypeVariance)
                 : null,
             Seqeval = Seqeval(perType, micro, macro, weighted, counts.Words, privacy.NoiseVariance.WordCounts),
+            EdsNlp = counts.EdsNlp is { } eds ? PrivateEdsNlp.Section(types, eds, privacy.NoiseVariance) : null,
             EntityClipping = clipping,
             Release = release,
         };
@@ -126,7 +131,11 @@ public static class PrivateNerResults
         }
 
         var outcomes = NerOutcomes.FromSchemes(types, (scheme, t) => released[scheme][t], ReleasedCounts.SignedMatrix(document, types), requireCounts: false);
-        return WithSeqeval(document, types, outcomes) with { ByType = NerByType.Read(document, types, requireCounts: false) };
+        return WithSeqeval(document, types, outcomes) with
+        {
+            ByType = NerByType.Read(document, types, requireCounts: false),
+            EdsNlp = document.EdsNlp is { } eds ? NoisyEdsNlpCounts.Read(eds, types) : null,
+        };
     }
 
     /// <summary>
@@ -151,9 +160,21 @@ public static class PrivateNerResults
             MaxWordsPerReport = clipped.All(s => s.EntityClipping!.MaxWordsPerReport is not null) ? clipped.Max(s => s.EntityClipping!.MaxWordsPerReport) : null,
         };
         counts = counts with { Matching = matching };
-        if (sites.Any(s => s.EdsNlp is not null))
+        // Noisy and exact cells add (exact sites with variance 0), like every other section.
+        counts = counts with { EdsNlp = NoisyEdsNlpCounts.Sum([.. sites.Select(s => s.EdsNlp is { } e ? NoisyEdsNlpCounts.Read(e, types) : null)]) };
+        if (counts.EdsNlp is { } eds && eds.Cells.Keys.Any(metric => PrivateEdsNlp.VarianceOf(privacy.NoiseVariance, metric) is null))
         {
-            omitted?.Add(new OmittedSection("edsnlp", "a site released under differential privacy, where EDS-NLP metrics are withheld, and a pool of the others would not be the union's"));
+            counts = counts with { EdsNlp = null };
+        }
+
+        if (counts.EdsNlp is null && sites.Any(s => s.EdsNlp is not null))
+        {
+            omitted?.Add(new OmittedSection("edsnlp", "the sites did not all release the same EDS-NLP metrics under the same threshold and bound, with their noise stated, and a pool of some would not be the union's"));
+        }
+
+        if (counts.EdsNlp is null)
+        {
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { EdsNlpExactCounts = null, EdsNlpTokenCounts = null, EdsNlpOverlapCounts = null } };
         }
 
         if (counts.ByType is null || privacy.NoiseVariance.EntityByTypeCounts is null)
