@@ -62,7 +62,7 @@ public static class DatasetQc
                 continue;
             }
 
-            if (line.IsEmpty)
+            if (!JsonlDocumentReader.HasContent(line))
             {
                 continue;
             }

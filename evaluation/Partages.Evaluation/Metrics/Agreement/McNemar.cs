@@ -40,8 +40,11 @@ public static class McNemar
         return (statistic, SpecialFunctions.Erfc(Math.Sqrt(statistic / 2)));
     }
 
-    /// <summary>P[X ≤ k] for X ~ Binomial(n, ½), summed in log space so that n in the millions neither
-    /// overflows nor underflows term by term.</summary>
+    /// <summary>
+    /// P[X ≤ k] for X ~ Binomial(n, ½) with k ≤ n / 2, where the terms rise towards k: the largest term's log, then
+    /// the sum downwards from it by the ratio C(n, i − 1) / C(n, i) = i / (n − i + 1), stopping once terms no longer
+    /// count. Constant memory, and n in the millions neither overflows nor underflows term by term.
+    /// </summary>
     private static double BinomialHalfCdf(long k, long n)
     {
         if (k >= n)
@@ -49,23 +52,24 @@ public static class McNemar
             return 1.0;
         }
 
-        // log C(n, i) by the recurrence C(n, i) = C(n, i − 1)·(n − i + 1)/i, then a log-sum-exp.
-        var logHalfPowN = n * -Math.Log(2);
-        var logCoefficient = 0.0;
-        var maxLog = double.NegativeInfinity;
-        var logs = new double[k + 1];
-        for (long i = 0; i <= k; i++)
+        var logLargest = n * -Math.Log(2);
+        for (long i = 1; i <= k; i++)
         {
-            if (i > 0)
-            {
-                logCoefficient += Math.Log(n - i + 1) - Math.Log(i);
-            }
-
-            logs[i] = logCoefficient + logHalfPowN;
-            maxLog = Math.Max(maxLog, logs[i]);
+            logLargest += Math.Log(n - i + 1) - Math.Log(i);
         }
 
-        var sum = logs.Sum(log => Math.Exp(log - maxLog));
-        return Math.Min(1.0, Math.Exp(maxLog) * sum);
+        var sum = 1.0;
+        var term = 1.0;
+        for (var i = k; i > 0; i--)
+        {
+            term *= i / (double)(n - i + 1);
+            sum += term;
+            if (term < 1e-17 * sum)
+            {
+                break;
+            }
+        }
+
+        return Math.Min(1.0, Math.Exp(logLargest) * sum);
     }
 }
