@@ -120,10 +120,14 @@ public sealed class EvaluatorClient(GrpcChannel channel)
     {
         while (true)
         {
-            using (var call = _client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: cancellationToken))
+            // The whole evaluation first, then only what changed (applied here), so following 1,000 nodes costs the
+            // coordinator and the network what changed, not the whole evaluation after every change.
+            using (var call = _client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId, ChangesOnly = true }, cancellationToken: cancellationToken))
             {
-                await foreach (var snapshot in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+                EvaluationView? snapshot = null;
+                await foreach (var message in call.ResponseStream.ReadAllAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    snapshot = EvaluationChanges.Apply(snapshot, message);
                     onUpdate?.Invoke(snapshot);
                     if (IsFinal(snapshot.State))
                     {

@@ -94,12 +94,12 @@ public static class ApiEndpoints
                 ? TypedResults.Json(evaluation, ApiJson.Options)
                 : ApiJson.NotFound($"Evaluation '{id}' does not exist."));
 
-        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, CoordinatorReadModel model, EvaluationChangeNotifier notifier, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
+        api.MapGet("/evaluations/{id}/events", async Task<IResult> (string id, LiveEvaluations live, IHostApplicationLifetime lifetime, ApiTokenWatch tokens, HttpContext context, CancellationToken ct) =>
         {
-            var caller = ApiAuthentication.Caller(context);
-            return await model.EvaluationAsync(caller, id, ct).ConfigureAwait(false) is null
+            var follower = await live.FollowAsync(ApiAuthentication.Caller(context), id, ct).ConfigureAwait(false);
+            return follower is null
                 ? ApiJson.NotFound($"Evaluation '{id}' does not exist.")
-                : TypedResults.ServerSentEvents(SnapshotsAsync(caller, id, model, notifier, tokens.Ending(context, lifetime.ApplicationStopping), ct));
+                : TypedResults.ServerSentEvents(SnapshotsAsync(follower, tokens.Ending(context, lifetime.ApplicationStopping), ct));
         });
 
         return endpoints;
@@ -147,37 +147,20 @@ public static class ApiEndpoints
     }
 
     /// <summary>
-    /// One <c>snapshot</c> event now and one after every change the scheduler publishes, until the evaluation is
-    /// final (then the stream ends), the client goes or the coordinator stops. No polling: it waits on
-    /// <see cref="EvaluationChangeNotifier"/>.
+    /// One <c>snapshot</c> event now (the whole evaluation), then a <c>change</c> event after every change the scheduler
+    /// commits (the evaluation's own fields and only the runs that changed), until the evaluation is final (then the
+    /// stream ends), the client goes or the coordinator stops. No polling: it waits on the live state
+    /// (<see cref="LiveEvaluations"/>), which reads only what each change touched.
     /// </summary>
     internal static async IAsyncEnumerable<SseItem<string>> SnapshotsAsync(
-        EvaluatorIdentity caller,
-        string id, CoordinatorReadModel model, EvaluationChangeNotifier notifier, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
+        EvaluationFollower follower, CancellationToken stopping, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
-        string? previous = null;
-        while (!ended.IsCancellationRequested)
+        using (follower)
         {
-            // Subscribe before reading, so a change committed after the read always wakes this loop.
-            var changed = notifier.NextChange(id);
-            var current = await model.EvaluationAsync(caller, id, cancellationToken).ConfigureAwait(false);
-            if (current is null)
+            using var ended = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, stopping);
+            await foreach (var (view, isChange) in follower.MessagesAsync(changesOnly: true, ended.Token).ConfigureAwait(false))
             {
-                yield break;
-            }
-
-            var json = ApiJson.Serialize(current);
-            if (json != previous)
-            {
-                yield return new SseItem<string>(json, "snapshot");
-                previous = json;
-            }
-
-            if (current.State != CoordinatorReadModel.StateName(Persistence.EvaluationStatus.Running)
-                || !await StreamShutdown.ContinuesAfterAsync(changed, ended.Token).ConfigureAwait(false))
-            {
-                yield break;
+                yield return new SseItem<string>(ApiJson.Serialize(view), isChange ? "change" : "snapshot");
             }
         }
     }

@@ -25,7 +25,7 @@ public sealed class EvaluationService(
     ArtifactStore store,
     RunScheduler scheduler,
     CoordinatorReadModel readModel,
-    EvaluationChangeNotifier notifier,
+    LiveEvaluations live,
     ApiTokenWatch tokens,
     IHostApplicationLifetime lifetime) : Partages.Contracts.V1.EvaluationService.EvaluationServiceBase
 {
@@ -161,23 +161,22 @@ public sealed class EvaluationService(
         // evaluation is final reads it again and watches anew, from this coordinator once restarted or another one.
         // Ends UNAUTHENTICATED when the caller's token is revoked or replaced meanwhile (ApiTokenWatch).
         using var watch = tokens.Start(caller, ct, lifetime.ApplicationStopping);
-        var ended = watch.Ended;
-        Contracts.V1.Evaluation? previous = null;
-        while (!ended.IsCancellationRequested)
+        try
         {
-            // Subscribe before reading, so a change committed after the read always wakes this loop.
-            var changed = notifier.NextChange(request.EvaluationId);
-            var current = await GetVisibleAsync(caller, request.EvaluationId, ct).ConfigureAwait(false);
-            if (!current.Equals(previous))
+            // Every message comes from the evaluation's state in memory (LiveEvaluations), brought up to date by reading
+            // only the runs each change touched; with changes_only, only those runs are sent.
+            using var follower = await live.FollowAsync(caller, request.EvaluationId, ct).ConfigureAwait(false)
+                ?? throw EvaluationAccess.NotFound(request.EvaluationId);
+            await foreach (var (view, isChange) in follower.MessagesAsync(request.ChangesOnly, watch.Ended).ConfigureAwait(false))
             {
-                await responseStream.WriteAsync(current, ct).ConfigureAwait(false);
-                previous = current;
+                var message = view.ToProto();
+                message.IsChange = isChange;
+                await responseStream.WriteAsync(message, ct).ConfigureAwait(false);
             }
-
-            if (current.State != EvaluationState.Running || !await StreamShutdown.ContinuesAfterAsync(changed, ended).ConfigureAwait(false))
-            {
-                break;
-            }
+        }
+        catch (LiveStateUnavailableException ex)
+        {
+            throw new RpcException(new Status(StatusCode.Unavailable, ex.Message));
         }
 
         if (watch.Revoked)

@@ -11,7 +11,7 @@ namespace Partages.Coordinator.ReadModel;
 /// Who may see an evaluation is decided here (<see cref="EvaluationAccess"/>: an evaluator only its own), for every
 /// caller alike. Nothing here parses a run's result: what the views show of it was stored at intake (RunEntity.Released).
 /// </summary>
-public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext> dbFactory, NodeSessionRegistry sessions)
+public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext> dbFactory, NodeSessionRegistry sessions)
 {
     public const int DefaultListLimit = 50;
     public const int MaxListLimit = 500;
@@ -170,7 +170,7 @@ public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext>
         return [.. evaluations.Select(e => View(e, history))];
     }
 
-    private static EvaluationView View(EvaluationEntity evaluation, ILookup<string, RunStateHistoryEntity> history) => new(
+    internal static EvaluationView View(EvaluationEntity evaluation, ILookup<string, RunStateHistoryEntity> history) => new(
         evaluation.Id,
         evaluation.Name,
         StateName(evaluation.Status),
@@ -190,7 +190,7 @@ public sealed class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext>
         [.. evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal).Select(r => View(r, [.. history[r.Id]]))],
         evaluation.PooledResultJson);
 
-    private static RunView View(RunEntity run, List<RunStateHistoryEntity> changes)
+    internal static RunView View(RunEntity run, List<RunStateHistoryEntity> changes)
     {
         var (done, total, unit) = RunProgress.Of(run, changes.Select(h => h.State));
         return new RunView(

@@ -53,14 +53,7 @@ public sealed partial class LedgerWrite(RunLedger ledger, CoordinatorDbContext d
     public void Touched(RunEntity run)
     {
         ArgumentNullException.ThrowIfNull(run);
-        if (run.Evaluation is { } evaluation)
-        {
-            changes.Evaluation(evaluation);
-        }
-        else
-        {
-            changes.Evaluation(run.EvaluationId);
-        }
+        changes.Run(run.Evaluation?.Id ?? run.EvaluationId, run.Id);
     }
 
     /// <summary>Offers the run to its node, recorded; returns the message to send once committed.</summary>

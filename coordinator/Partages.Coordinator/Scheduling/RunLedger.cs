@@ -108,19 +108,27 @@ public sealed partial class RunLedger(
     }
 }
 
-/// <summary>The evaluations and nodes touched under one hold of the gate: watchers are woken, free slots offered.</summary>
+/// <summary>
+/// The evaluations (and which of their runs) and nodes touched under one hold of the gate: watchers are woken with the
+/// runs that changed, so the live state (ReadModel/LiveEvaluations) reads those runs again and no others; free slots offered.
+/// </summary>
 public sealed class LedgerChanges
 {
-    private readonly HashSet<string> _evaluations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, HashSet<string>> _evaluations = new(StringComparer.Ordinal);
     private readonly HashSet<string> _nodes = new(StringComparer.Ordinal);
 
+    /// <summary>The evaluation itself changed (closed, cancelled): its watchers read it again.</summary>
     public void Evaluation(EvaluationEntity evaluation)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
-        _evaluations.Add(evaluation.Id);
+        Evaluation(evaluation.Id);
     }
 
-    public void Evaluation(string evaluationId) => _evaluations.Add(evaluationId);
+    /// <inheritdoc cref="Evaluation(EvaluationEntity)"/>
+    public void Evaluation(string evaluationId) => RunsOf(evaluationId);
+
+    /// <summary>A run of the evaluation changed (state, progress, result).</summary>
+    public void Run(string evaluationId, string runId) => RunsOf(evaluationId).Add(runId);
 
     /// <summary>A run at <paramref name="node"/> left a slot, or the node may take waiting runs: the next commit offers them.</summary>
     public void MayOffer(string node) => _nodes.Add(node);
@@ -135,9 +143,20 @@ public sealed class LedgerChanges
 
     internal void Publish(EvaluationChangeNotifier notifier)
     {
-        foreach (var id in _evaluations)
+        foreach (var (id, runs) in _evaluations)
         {
-            notifier.Publish(id);
+            notifier.Publish(id, runs);
         }
+    }
+
+    private HashSet<string> RunsOf(string evaluationId)
+    {
+        if (!_evaluations.TryGetValue(evaluationId, out var runs))
+        {
+            runs = new HashSet<string>(StringComparer.Ordinal);
+            _evaluations.Add(evaluationId, runs);
+        }
+
+        return runs;
     }
 }

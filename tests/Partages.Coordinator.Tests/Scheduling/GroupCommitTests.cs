@@ -1,4 +1,6 @@
+using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Sessions;
+using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 
@@ -63,6 +65,36 @@ public sealed class GroupCommitTests(TestDatabaseKind database) : EvaluatorFixtu
         var runB = snapshot.Runs.Single(r => r.NodeName == "batch-mixed-b");
         (runB.State, runB.Done, runB.Total).Should().Be((RunState.Running, 4L, 10L));
         snapshot.Runs.Single(r => r.NodeName == "batch-mixed-a").State.Should().Be(RunState.Accepted);
+    }
+
+    [Test]
+    public async Task SubmitResultAsync_LastResultsAndADuplicateInOneBatch_EvaluationClosesCountingEachSiteOnce()
+    {
+        var (evaluation, runs) = await AcceptedRunsAsync("batch-results", "batch-results-a", "batch-results-b");
+        var results = Server.App.Services.GetRequiredService<ResultAcceptance>();
+        var nodes = (await Server.App.Services.GetRequiredService<CoordinatorReadModel>().NodesAsync(CancellationToken.None))
+            .ToDictionary(n => n.Name, n => new NodeIdentity(n.Id, n.Name, new string('0', 64)));
+        var json = new Dictionary<string, string>
+        {
+            ["batch-results-a"] = Evaluations.SiteResult([[3, 1, 0, 0], [0, 2, 0, 0], [0, 0, 4, 0], [0, 0, 0, 1]]),
+            ["batch-results-b"] = Evaluations.SiteResult([[1, 0, 0, 0], [0, 5, 0, 0], [0, 1, 2, 0], [0, 0, 0, 2]]),
+        };
+
+        Task<bool> Submit(string node) =>
+            results.SubmitResultAsync(nodes[node], runs[node], json[node], ContentHash.Of(json[node]), "", null, CancellationToken.None);
+
+        var submitted = new List<Task<bool>>();
+        using (await _ledger.PauseAsync())
+        {
+            submitted.AddRange([Submit("batch-results-a"), Submit("batch-results-b"), Submit("batch-results-a")]);
+            results.QueuedResults.Should().Be(3);
+        }
+
+        (await Task.WhenAll(submitted).WaitAsync(TestCoordinator.CallTimeout)).Should().Equal(true, true, false);
+        var final = await Evaluations.WatchUntilAsync(Evaluator, evaluation, e => e.State != EvaluationState.Running);
+        final.State.Should().Be(EvaluationState.Completed);
+        final.IncludedSites.Should().Equal("batch-results-a", "batch-results-b");
+        ResultJson.DeserializePooled(final.PooledResultJson).Pooled!.NDocuments.Should().Be(11 + 11);
     }
 
     /// <summary>Enrolls the nodes, submits an evaluation to them, and has each accept its run over a real session (then closed).</summary>

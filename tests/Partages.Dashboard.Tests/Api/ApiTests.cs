@@ -133,25 +133,42 @@ public sealed class ApiTests : BrowserTest
     }
 
     [Test]
-    public async Task GetEvents_RunningEvaluation_SnapshotsUntilFinalThenTheStreamEnds()
+    public async Task GetEvents_RunningEvaluation_SnapshotThenChangesUntilFinalThenTheStreamEnds()
     {
         using var cts = TestTimeout();
         var submitted = await Federation.SubmitAsync("amr-reports", cts.Token);
 
         await using var events = await EventsAsync($"/api/v1/evaluations/{submitted.Id}/events", cts.Token);
         var items = events.Items;
-        var snapshots = new List<JsonElement>();
+        var messages = new List<(string Type, JsonElement Data)>();
         while (await items.MoveNextAsync())
         {
-            items.Current.EventType.Should().Be("snapshot");
-            snapshots.Add(JsonDocument.Parse(items.Current.Data).RootElement.Clone());
+            messages.Add((items.Current.EventType, JsonDocument.Parse(items.Current.Data).RootElement.Clone()));
         }
 
-        // The stream ended by itself, after a final snapshot; every snapshot differs from the one before.
-        snapshots.Should().HaveCountGreaterThan(1);
-        snapshots[^1].GetProperty("state").GetString().Should().Be("completed");
-        snapshots.Take(snapshots.Count - 1).Should().OnlyContain(s => s.GetProperty("state").GetString() == "running");
-        snapshots.Select(s => s.GetRawText()).Should().OnlyHaveUniqueItems();
+        // The stream ended by itself, after the final change: the whole evaluation first, then only what changed.
+        messages.Should().HaveCountGreaterThan(1);
+        messages[0].Type.Should().Be("snapshot");
+        messages[0].Data.GetProperty("runs").GetArrayLength().Should().Be(submitted.Runs.Count);
+        messages.Skip(1).Should().OnlyContain(m => m.Type == "change");
+        messages[^1].Data.GetProperty("state").GetString().Should().Be("completed");
+        messages.Take(messages.Count - 1).Should().OnlyContain(m => m.Data.GetProperty("state").GetString() == "running");
+        messages.Select(m => m.Data.GetRawText()).Should().OnlyHaveUniqueItems();
+
+        // The changes applied to the first snapshot give the evaluation as the API reads it at the end.
+        var runs = new Dictionary<string, string>();
+        foreach (var (_, data) in messages)
+        {
+            foreach (var run in data.GetProperty("runs").EnumerateArray())
+            {
+                runs[run.GetProperty("id").GetString()!] = run.GetProperty("state").GetString()!;
+            }
+        }
+
+        using var final = await SendAsync($"/api/v1/evaluations/{submitted.Id}", Federation.ViewerToken);
+        using var stored = JsonDocument.Parse(await final.Content.ReadAsStringAsync());
+        runs.Should().BeEquivalentTo(stored.RootElement.GetProperty("runs").EnumerateArray()
+            .ToDictionary(r => r.GetProperty("id").GetString()!, r => r.GetProperty("state").GetString()!));
     }
 
     [Test]

@@ -7,9 +7,10 @@ using EvaluationView = Partages.Contracts.V1.Evaluation;
 namespace Partages.Benchmarks.Federation;
 
 /// <summary>
-/// Follows one evaluation as the evaluator's <c>partages watch</c> does: the gRPC <c>WatchEvaluation</c> stream, which
-/// pushes a snapshot after every committed change (no polling). Each snapshot is timestamped when it is read, so the
-/// resolution is that of the push itself: the coordinator's commit → notify → re-read → write, plus the transfer.
+/// Follows one evaluation as the evaluator's <c>partages watch</c> does: the gRPC <c>WatchEvaluation</c> stream with
+/// <c>changes_only</c>, which pushes the whole evaluation, then what changed after every committed change (no polling),
+/// applied here to the evaluation as the client keeps it. Each message is timestamped once applied, so the resolution is
+/// that of the push itself: the coordinator's commit → notify → read of the changed runs → write, plus the transfer.
 /// </summary>
 internal sealed class EvaluationWatch : IAsyncDisposable
 {
@@ -56,9 +57,12 @@ internal sealed class EvaluationWatch : IAsyncDisposable
     {
         try
         {
-            using var call = client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId }, cancellationToken: _stop.Token);
-            await foreach (var snapshot in call.ResponseStream.ReadAllAsync(_stop.Token).ConfigureAwait(false))
+            using var call = client.WatchEvaluation(new GetEvaluationRequest { EvaluationId = evaluationId, ChangesOnly = true }, cancellationToken: _stop.Token);
+            EvaluationView? snapshot = null;
+            await foreach (var message in call.ResponseStream.ReadAllAsync(_stop.Token).ConfigureAwait(false))
             {
+                // The whole evaluation first, then changes applied to it, as partages watch does.
+                snapshot = EvaluationChanges.Apply(snapshot, message);
                 var seenAt = Stopwatch.GetTimestamp();
                 Interlocked.Increment(ref _snapshots);
                 _first.TrySetResult();

@@ -118,7 +118,8 @@
       return;
     }
     var source = new EventSource(section.getAttribute("data-events"));
-    source.addEventListener("snapshot", function (event) {
+    // "snapshot" carries every run, "change" only the runs that changed: each run shown is updated in place either way.
+    var apply = function (event) {
       var evaluation = JSON.parse(event.data);
       evaluation.runs.forEach(applyRun);
       setBadge(document.getElementById("evaluation-state"), evaluation.state);
@@ -129,7 +130,9 @@
         status.textContent = "Finished: loading the results…";
         window.location.reload();
       }
-    });
+    };
+    source.addEventListener("snapshot", apply);
+    source.addEventListener("change", apply);
     source.addEventListener("error", function () {
       if (source.readyState === EventSource.CONNECTING) {
         status.textContent = "Connection lost; reconnecting…";
