@@ -4,6 +4,7 @@ using Partages.Coordinator.Artifacts;
 using Partages.Coordinator.Audit;
 using Partages.Coordinator.Pki;
 using Partages.Coordinator.ReadModel;
+using Partages.Coordinator.Replicas;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Sessions;
 
@@ -87,6 +88,9 @@ public static class CoordinatorServiceCollectionExtensions
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<CoordinatorReadModel>();
         services.AddSingleton<LiveEvaluations>();
+        // Replicas sharing PostgreSQL tell each other what only another can do (LISTEN/NOTIFY); nothing with SQLite.
+        services.AddSingleton<ReplicaBus>();
+        services.AddHostedService(sp => sp.GetRequiredService<ReplicaBus>());
         services.AddHostedService<LeaseMonitor>();
         return services;
     }

@@ -90,6 +90,24 @@ public sealed partial class LiveEvaluations : IDisposable
 
     public void Dispose() => _notifier.Changed -= OnChanged;
 
+    /// <summary>Where committed changes are announced (another replica's arrive through it too).</summary>
+    public EvaluationChangeNotifier Notifier => _notifier;
+
+    /// <summary>Reads every held evaluation again whole (after changes may have been missed: a replica reconnecting to PostgreSQL).</summary>
+    internal void RefreshAll()
+    {
+        List<LiveEvaluation> held;
+        lock (_lock)
+        {
+            held = [.. _live.Values];
+        }
+
+        foreach (var live in held)
+        {
+            live.Refresh(null);
+        }
+    }
+
     internal void Release(LiveEvaluation live)
     {
         lock (_lock)

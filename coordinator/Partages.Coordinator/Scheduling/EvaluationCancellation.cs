@@ -35,7 +35,7 @@ public sealed partial class EvaluationCancellation(RunLedger ledger, ILogger<Eva
                 await write.CommitAsync(cancellationToken).ConfigureAwait(false);
                 foreach (var (node, message) in cancels)
                 {
-                    ledger.Sessions.TrySend(node, message);
+                    ledger.Send(node, message);
                 }
 
                 Log.EvaluationCancelled(logger, evaluationId, by, cancels.Count);

@@ -21,7 +21,7 @@ public sealed partial class LeaseKeeper(RunLedger ledger, ILogger<LeaseKeeper> l
                 {
                     write.Record(run, run.Fail($"lease expired: node {run.NodeName} stopped reporting", now));
                     // If the node is still connected but silent about this run, tell it to drop the run.
-                    ledger.Sessions.TrySend(run.NodeName, Cancel(run, "lease expired"));
+                    ledger.Send(run.NodeName, Cancel(run, "lease expired"));
                     Log.LeaseExpired(logger, run.Id, run.NodeName);
                 }
 
@@ -45,7 +45,7 @@ public sealed partial class LeaseKeeper(RunLedger ledger, ILogger<LeaseKeeper> l
                 {
                     if (RunLifecycle.HoldsSlot(run.Status))
                     {
-                        ledger.Sessions.TrySend(run.NodeName, Cancel(run, "the evaluation's deadline passed"));
+                        ledger.Send(run.NodeName, Cancel(run, "the evaluation's deadline passed"));
                     }
 
                     // A run that never started anywhere is no failure of its node, which was simply not there.

@@ -14,6 +14,12 @@ public sealed partial class LedgerWrite
     {
         var offers = await OfferFreeSlotsAsync(changes.TakeNodes(), cancellationToken).ConfigureAwait(false);
         await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
+        if (db.Database.CurrentTransaction is { } transaction)
+        {
+            // PostgreSQL: the write's transaction, holding the replicas' lock (RunLedger.OpenAsync); one commit per write.
+            await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         foreach (var (session, offer) in offers)
         {
             session.TrySend(offer);
@@ -35,6 +41,11 @@ public sealed partial class LedgerWrite
             if (ledger.Sessions.TryGet(name, out var session) && session is not null)
             {
                 connected[name] = session;
+            }
+            else
+            {
+                // Perhaps connected to another replica: that one offers (ReplicaBus), after this commit.
+                changes.RemoteNode(name);
             }
         }
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Hosting;
+using Partages.Coordinator.Replicas;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Scheduling;
@@ -14,10 +15,18 @@ public sealed partial class RunLedger(
     IDbContextFactory<CoordinatorDbContext> dbFactory,
     NodeSessionRegistry sessions,
     EvaluationChangeNotifier notifier,
+    ReplicaBus replicas,
     TimeProvider time,
     IOptions<CoordinatorOptions> options,
     ILogger<RunLedger> logger) : IDisposable
 {
+    /// <summary>
+    /// The key of the PostgreSQL advisory lock every write takes in its transaction: the gate below orders this
+    /// replica's writes, the lock orders them with the other replicas' (docs/coordinator.md, "Replicas"), so "is this the
+    /// last open run?", "is this run already succeeded?" and "which slots are free?" are answered on committed state.
+    /// </summary>
+    public const long ReplicaLockKey = 0x5041525441474553; // "PARTAGES"
+
     private readonly SemaphoreSlim _gate = new(1, 1);
 
     public CoordinatorOptions Options { get; } = options.Value;
@@ -75,15 +84,37 @@ public sealed partial class RunLedger(
         {
             _gate.Release();
             changes.Publish(notifier);
+            replicas.Publish(changes);
         }
     }
 
-    /// <summary>A database context for work under the gate, its clock read now.</summary>
+    /// <summary>
+    /// A database context for work under the gate, its clock read now. On PostgreSQL (where replicas may share the
+    /// database) it works in a transaction holding the replicas' advisory lock (<see cref="ReplicaLockKey"/>), taken
+    /// before anything is read; <see cref="LedgerWrite.CommitAsync"/> commits it, disposing without committing rolls back.
+    /// </summary>
     internal async Task<LedgerWrite> OpenAsync(LedgerChanges changes, CancellationToken cancellationToken)
     {
         var db = await dbFactory.CreateDbContextAsync(cancellationToken).ConfigureAwait(false);
+        if (db.Database.IsNpgsql())
+        {
+            try
+            {
+                await db.Database.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({ReplicaLockKey})", cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await db.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
+
         return new LedgerWrite(this, db, time.GetUtcNow(), changes);
     }
+
+    /// <summary>Sends a message to a node through whichever replica holds its session (this one first).</summary>
+    internal void Send(string node, CoordinatorMessage message) => replicas.Send(node, message);
 
     /// <summary>Holds the gate until disposed, so session messages queue up and then commit together (tests of the group commit).</summary>
     internal async Task<IDisposable> PauseAsync()
@@ -93,6 +124,20 @@ public sealed partial class RunLedger(
     }
 
     public void Dispose() => _gate.Dispose();
+
+    /// <summary>Offers the waiting runs of nodes this replica holds, when another replica asks (<see cref="ReplicaBus"/>).</summary>
+    internal Task OfferAsync(IReadOnlyList<string> nodes) =>
+        WriteAsync(
+            async write =>
+            {
+                foreach (var node in nodes)
+                {
+                    write.Changes.MayOffer(node);
+                }
+
+                await write.CommitAsync(CancellationToken.None).ConfigureAwait(false);
+            },
+            CancellationToken.None);
 
     private sealed class GateHold(SemaphoreSlim gate) : IDisposable
     {
@@ -129,6 +174,22 @@ public sealed class LedgerChanges
 
     /// <summary>A run of the evaluation changed (state, progress, result).</summary>
     public void Run(string evaluationId, string runId) => RunsOf(evaluationId).Add(runId);
+
+    private readonly HashSet<string> _remoteNodes = new(StringComparer.Ordinal);
+
+    /// <summary>The evaluations changed, each with its changed runs (empty: only the evaluation itself).</summary>
+    internal IEnumerable<(string Evaluation, IReadOnlyCollection<string> Runs)> Evaluations => _evaluations.Select(e => (e.Key, (IReadOnlyCollection<string>)e.Value));
+
+    /// <summary>A node that may take offers but whose session is not on this replica: the replica holding it is told (ReplicaBus).</summary>
+    public void RemoteNode(string node) => _remoteNodes.Add(node);
+
+    /// <summary>The nodes noted by <see cref="RemoteNode"/> since the last call.</summary>
+    internal IReadOnlyList<string> TakeRemoteNodes()
+    {
+        var nodes = _remoteNodes.Order(StringComparer.Ordinal).ToList();
+        _remoteNodes.Clear();
+        return nodes;
+    }
 
     /// <summary>A run at <paramref name="node"/> left a slot, or the node may take waiting runs: the next commit offers them.</summary>
     public void MayOffer(string node) => _nodes.Add(node);

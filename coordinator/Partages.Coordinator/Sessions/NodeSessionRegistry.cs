@@ -49,6 +49,9 @@ public sealed class NodeSessionRegistry
 
     public bool IsOnline(string nodeName) => _sessions.ContainsKey(nodeName);
 
+    /// <summary>The nodes with a session on this coordinator now.</summary>
+    public IReadOnlyList<string> Names() => [.. _sessions.Keys];
+
     public bool TryGet(string nodeName, out NodeSession? session) => _sessions.TryGetValue(nodeName, out session);
 
     /// <summary>Queues a message to the node if it is connected.</summary>
