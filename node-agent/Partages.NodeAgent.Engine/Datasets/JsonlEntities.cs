@@ -64,7 +64,7 @@ internal static class JsonlEntities
                 {
                     // "SYSTEM:CODE", both parts non-empty.
                     ok = code is null && JsonlDocumentReader.TryReadString(ref reader, out code)
-                        && (code is null || (code.IndexOf(':', StringComparison.Ordinal) is > 0 and var colon && colon < code.Length - 1));
+                        && (code is null || (code.IndexOf(':', StringComparison.Ordinal) is > 0 and var separator && separator < code.Length - 1));
                 }
                 else if (reader.ValueTextEquals("attributes"u8))
                 {
