@@ -40,6 +40,24 @@ public sealed record ModelManifest
     /// <summary>Multi-label classification: a label is predicted when its sigmoid probability is at least this.</summary>
     public double Threshold { get; init; } = 0.5;
 
+    /// <summary>
+    /// Entity recognition only: the attributes the model predicts for each entity (negation, hypothesis…), each from
+    /// its own graph output of logits <c>[batch, sequence, values]</c> read at the entity's first piece. Null: none (left
+    /// out of the JSON, so bundles without them keep their bytes).
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<AttributeOutput>? Attributes { get; init; }
+
+    /// <summary>Entity recognition only: the codes the model normalises entities to, from a graph output of logits <c>[batch, sequence, codes]</c>. Null: none.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public NormalisationOutput? Normalisation { get; init; }
+
+    /// <summary>What the manifest declares beside the tags, as the metrics read it.</summary>
+    public Metrics.NerQualifierSchema QualifierSchema() => new(
+        [.. (Attributes ?? []).Select(a => new Metrics.NerAttribute(a.Name, a.Values, a.Default))],
+        Normalisation?.System,
+        Normalisation?.Codes ?? []);
+
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -119,6 +137,7 @@ public sealed record ModelManifest
             errors.Add($"threshold: {Threshold} is outside the open interval (0, 1)");
         }
 
+        errors.AddRange(QualifierErrors());
         if (string.IsNullOrWhiteSpace(Model))
         {
             errors.Add("model: the ONNX graph's path inside the bundle is required");
@@ -135,6 +154,89 @@ public sealed record ModelManifest
 
         return errors;
     }
+
+    /// <summary>The attributes' and normalisation's problems: only entity recognition takes them; names, values and outputs distinct.</summary>
+    private IEnumerable<string> QualifierErrors()
+    {
+        if ((Attributes is not null || Normalisation is not null) && Task != TaskTypes.TokenClassification)
+        {
+            yield return $"attributes, normalisation: only a {TaskTypes.TokenClassification} model declares them";
+        }
+
+        var outputs = new List<string> { Outputs?.Logits ?? string.Empty };
+        foreach (var (attribute, i) in (Attributes ?? []).Select((a, i) => (a, i)))
+        {
+            if (attribute is null || string.IsNullOrWhiteSpace(attribute.Name) || attribute.Values is null || attribute.Values.Count < 2)
+            {
+                yield return $"attributes[{i}]: a name and at least two values are required";
+                continue;
+            }
+
+            if (attribute.Values.Distinct(StringComparer.Ordinal).Count() != attribute.Values.Count)
+            {
+                yield return $"attributes[{i}] ({attribute.Name}): a value appears twice";
+            }
+
+            if (attribute.Default is not null && !attribute.Values.Contains(attribute.Default, StringComparer.Ordinal))
+            {
+                yield return $"attributes[{i}] ({attribute.Name}): default '{attribute.Default}' is not one of its values";
+            }
+
+            outputs.Add(attribute.Output ?? string.Empty);
+        }
+
+        if (Attributes is not null && Attributes.Where(a => a is not null).Select(a => a.Name).Distinct(StringComparer.Ordinal).Count() != Attributes.Count(a => a is not null))
+        {
+            yield return "attributes: an attribute is declared twice";
+        }
+
+        if (Normalisation is { } normalisation)
+        {
+            if (string.IsNullOrWhiteSpace(normalisation.System) || normalisation.Codes is null || normalisation.Codes.Count == 0)
+            {
+                yield return "normalisation: a system and at least one code are required";
+            }
+            else if (normalisation.Codes.Distinct(StringComparer.Ordinal).Count() != normalisation.Codes.Count)
+            {
+                yield return "normalisation.codes: a code appears twice";
+            }
+
+            outputs.Add(normalisation.Output ?? string.Empty);
+        }
+
+        if (outputs.Any(string.IsNullOrWhiteSpace) || outputs.Distinct(StringComparer.Ordinal).Count() != outputs.Count)
+        {
+            yield return "attributes, normalisation: each needs its own graph output, named, and not the logits'";
+        }
+    }
+}
+
+/// <summary>One attribute an entity recognition model predicts: its name (as brat's <c>A</c> lines write it), values, default, and graph output.</summary>
+public sealed record AttributeOutput
+{
+    public required string Name { get; init; }
+
+    /// <summary>The values, in the order of the output's last dimension; a binary brat attribute is <c>["false", "true"]</c>.</summary>
+    public required IReadOnlyList<string> Values { get; init; }
+
+    /// <summary>The value of an entity the dataset gives no such attribute (EDS-NLP's default value, not counted); null: none, every value counted.</summary>
+    public string? Default { get; init; }
+
+    /// <summary>The graph output holding the attribute's logits <c>[batch, sequence, values]</c>.</summary>
+    public required string Output { get; init; }
+}
+
+/// <summary>The codes an entity recognition model normalises entities to (ICD-10, ICD-O-3, ATC…).</summary>
+public sealed record NormalisationOutput
+{
+    /// <summary>The code system, as brat's <c>N</c> lines name their resource (<c>ICD-O-3:8140/3</c>).</summary>
+    public required string System { get; init; }
+
+    /// <summary>The codes, in the order of the output's last dimension.</summary>
+    public required IReadOnlyList<string> Codes { get; init; }
+
+    /// <summary>The graph output holding the code logits <c>[batch, sequence, codes]</c>.</summary>
+    public required string Output { get; init; }
 }
 
 /// <summary>

@@ -24,6 +24,7 @@ public sealed class NerStatistics
 {
     private readonly NerSchemeCounts _schemes;
     private readonly NerEdsNlpOptions? _edsNlp;
+    private readonly NerQualifierOptions? _qualifiers;
 
     /// <param name="matching">One of <see cref="NerMatching.All"/>: how predictions are paired with gold entities.</param>
     public NerStatistics(IReadOnlyList<string> types, int? maxEntitiesPerReport = null, int? maxWordsPerReport = null, string matching = NerMatching.Default)
@@ -83,6 +84,20 @@ public sealed class NerStatistics
         }
     }
 
+    /// <summary>The attribute, normalisation and fragment metrics asked for, with the bundle's declarations; null: none counted. Set before the first report.</summary>
+    public NerQualifierOptions? Qualifiers
+    {
+        get => _qualifiers;
+        init
+        {
+            _qualifiers = value;
+            QualifierCounts = value is null ? null : new NerQualifierCounts(Types, value.Schema);
+        }
+    }
+
+    /// <summary>The counters of <see cref="Qualifiers"/> over the counted (clipped) entities; null unless asked.</summary>
+    public NerQualifierCounts? QualifierCounts { get; private init; }
+
     /// <summary>EDS-NLP's counters over the counted (clipped) entities, ner_token over each report's first W tokens; null unless asked.</summary>
     public EdsNlpNerCounts? EdsNlpCounts { get; private init; }
 
@@ -104,8 +119,16 @@ public sealed class NerStatistics
     /// <param name="words">The report's words.</param>
     /// <param name="predictedWordTags">The model's <see cref="Iob2"/> tag of each word.</param>
     /// <param name="wordTokens">The report's EDS-NLP word tokens (<see cref="EdsNlpTokens.Of"/>); needed when <see cref="EdsNlp"/> is set.</param>
+    /// <param name="goldQualifiers">What a gold entity carries (attributes, code, fragments); needed when <see cref="Qualifiers"/> is set.</param>
+    /// <param name="predictedQualifiers">What the model gave a predicted entity; null when it predicts none.</param>
     /// <returns>The predicted character spans that were counted.</returns>
-    public List<NerEntity> Add(IReadOnlyList<NerEntity> gold, IReadOnlyList<NerWord> words, ReadOnlySpan<int> predictedWordTags, IReadOnlyList<(int Start, int End)>? wordTokens = null)
+    public List<NerEntity> Add(
+        IReadOnlyList<NerEntity> gold,
+        IReadOnlyList<NerWord> words,
+        ReadOnlySpan<int> predictedWordTags,
+        IReadOnlyList<(int Start, int End)>? wordTokens = null,
+        Func<NerEntity, SpanQualifiers?>? goldQualifiers = null,
+        Func<NerEntity, SpanQualifiers?>? predictedQualifiers = null)
     {
         ArgumentNullException.ThrowIfNull(gold);
         ArgumentNullException.ThrowIfNull(words);
@@ -148,6 +171,7 @@ public sealed class NerStatistics
         }
 
         EdsNlpCounts?.Add(keptGold, predicted, wordTokens ?? throw new ArgumentNullException(nameof(wordTokens), "The EDS-NLP metrics count word tokens."), MaxWordsPerReport);
+        QualifierCounts?.Add(keptGold, goldQualifiers ?? (_ => null), predicted, predictedQualifiers ?? (_ => null));
         DocumentCount++;
         ReportsClipped += goldClipped || goldWordsClipped || predictedClipped || wordsClipped ? 1 : 0;
         return predicted;
@@ -184,5 +208,17 @@ public sealed record NerEdsNlpOptions(IReadOnlyList<string> Metrics, double Over
         ArgumentNullException.ThrowIfNull(metrics);
         var asked = EdsNlpMetrics.All.Where(metrics.Contains).ToList();
         return asked.Count == 0 ? null : new NerEdsNlpOptions(asked, overlapThreshold);
+    }
+}
+
+/// <summary>The attribute, normalisation and fragment metrics a spec asked for (a subset of <see cref="QualifierMetrics.All"/>) and what the bundle declares.</summary>
+public sealed record NerQualifierOptions(IReadOnlyList<string> Metrics, NerQualifierSchema Schema)
+{
+    /// <summary>The qualifier metrics among a spec's <paramref name="metrics"/>; null when it asks none.</summary>
+    public static NerQualifierOptions? From(IReadOnlyList<string> metrics, NerQualifierSchema schema)
+    {
+        ArgumentNullException.ThrowIfNull(metrics);
+        var asked = QualifierMetrics.All.Where(metrics.Contains).ToList();
+        return asked.Count == 0 ? null : new NerQualifierOptions(asked, schema);
     }
 }

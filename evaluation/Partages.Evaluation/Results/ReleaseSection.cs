@@ -69,7 +69,10 @@ public sealed record DifferentialPrivacyRelease(
                 Sum(released, v => v.EntityByTypeCounts),
                 Sum(released, v => v.EdsNlpExactCounts),
                 Sum(released, v => v.EdsNlpTokenCounts),
-                Sum(released, v => v.EdsNlpOverlapCounts)));
+                Sum(released, v => v.EdsNlpOverlapCounts),
+                Sum(released, v => v.SpanAttributeCounts),
+                Sum(released, v => v.NormalisationCounts),
+                Sum(released, v => v.FragmentCounts)));
     }
 
     /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>
@@ -93,6 +96,9 @@ public sealed record DifferentialPrivacyRelease(
 /// <param name="EdsNlpExactCounts">EDS-NLP ner_exact: per type tp, positives − tp and support − tp.</param>
 /// <param name="EdsNlpTokenCounts">EDS-NLP ner_token: per type tp, positives − tp and support − tp over (token, label) items.</param>
 /// <param name="EdsNlpOverlapCounts">EDS-NLP ner_overlap: per type true and other predictions, true and other gold spans.</param>
+/// <param name="SpanAttributeCounts">span_attribute: per attribute value tp, fp and fn on matched spans.</param>
+/// <param name="NormalisationCounts">normalisation: per type matched coded spans with the code predicted and the others.</param>
+/// <param name="FragmentCounts">ner_fragments: per type discontinuous entities exact and not, their fragments matched and not.</param>
 public sealed record NoiseVariances(
     double OutcomeCounts,
     double? ScoreHistograms,
@@ -104,4 +110,7 @@ public sealed record NoiseVariances(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EntityByTypeCounts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpExactCounts = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpTokenCounts = null,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpOverlapCounts = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? EdsNlpOverlapCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? SpanAttributeCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? NormalisationCounts = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? FragmentCounts = null);

@@ -64,6 +64,13 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public EdsNlpSection? EdsNlp { get; init; }
 
+    /// <summary>
+    /// Entity recognition, when the spec asks for them: span_attribute, normalisation and ner_fragments on what the
+    /// entities carry (<see cref="QualifierResults"/>, docs/ner.md "Attributes, codes and fragments").
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public QualifierSection? SpanQualifiers { get; init; }
+
     /// <summary>Entity recognition only: seqeval's strict-mode (IOB2) report, with the word counts behind its accuracy.</summary>
     public SeqevalSection? Seqeval { get; init; }
 

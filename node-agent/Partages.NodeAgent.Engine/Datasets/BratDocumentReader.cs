@@ -41,8 +41,11 @@ internal sealed class BratDocumentReader : IDocumentReader
     private readonly Dictionary<string, int> _labels;
     private readonly long _maxFileBytes;
 
-    public BratDocumentReader(DirectoryInfo folder, IReadOnlyList<string> labels, long maxFileBytes)
+    private readonly QualifierResolver _qualifiers;
+
+    public BratDocumentReader(DirectoryInfo folder, IReadOnlyList<string> labels, long maxFileBytes, QualifierResolver? qualifiers = null)
     {
+        _qualifiers = qualifiers ?? QualifierResolver.None;
         ArgumentNullException.ThrowIfNull(folder);
         ArgumentNullException.ThrowIfNull(labels);
         _folder = folder;
@@ -143,7 +146,7 @@ internal sealed class BratDocumentReader : IDocumentReader
             return default;
         }
 
-        var lines = annotations.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && l[0] == 'T').ToArray();
+        var lines = annotations.Split('\n').Select(l => l.TrimEnd('\r')).Where(l => l.Length > 0 && l[0] is 'T' or 'A' or 'N').ToArray();
         var parsed = Parse(text, lines);
         if (text[0] == '\uFEFF' && parsed.Problems.Count > 0 && parsed.Problems.All(p => p == SkipKinds.MentionMismatch))
         {
@@ -163,6 +166,7 @@ internal sealed class BratDocumentReader : IDocumentReader
         }
 
         notes.AddRange(Enumerable.Repeat(AnnotationNotes.DiscontinuousSpan, parsed.Discontinuous));
+        notes.AddRange(parsed.Notes);
         // The id (local mode's predictions file only): the document's path in the folder, without ".txt", '/'-separated.
         var id = Path.ChangeExtension(Path.GetRelativePath(_folder.FullName, textFile.FullName), null).Replace(Path.DirectorySeparatorChar, '/');
         return new LabeledDocument(text, -1, Entities: parsed.Spans) { Id = id };
@@ -174,16 +178,27 @@ internal sealed class BratDocumentReader : IDocumentReader
         var offsets = new CodePointOffsets(text);
         var result = new Parsed();
         var spans = new List<EntitySpan>();
+        var ids = new Dictionary<string, RawQualifiers>(StringComparer.Ordinal);
+        var raws = new List<RawQualifiers>();
         var discontinuous = 0;
-        foreach (var line in lines)
+        var problems = new List<string>();
+        foreach (var line in lines.Where(l => l[0] == 'T'))
         {
-            var problem = ParseTextBound(line, text, offsets, spans, ref discontinuous);
-            if (problem is not null && !result.Problems.Contains(problem))
+            var problem = ParseTextBound(line, text, offsets, spans, (ids, raws), ref discontinuous);
+            if (problem is not null)
             {
-                result.Problems.Add(problem);
+                problems.Add(problem);
             }
         }
 
+        // A and N lines after every T line: brat lets them refer to a T line written later.
+        BratQualifierLines.Read(lines, ids, problems);
+        for (var i = 0; i < spans.Count; i++)
+        {
+            spans[i] = spans[i] with { Qualifiers = _qualifiers.Resolve(raws[i], problems, result.Notes) };
+        }
+
+        result.Problems.AddRange(problems.Distinct(StringComparer.Ordinal));
         result.Spans = [.. spans];
         result.Discontinuous = discontinuous;
         if (EntitySpans.SortAndFindOverlap(result.Spans))
@@ -195,8 +210,9 @@ internal sealed class BratDocumentReader : IDocumentReader
     }
 
     /// <summary><c>T1&lt;TAB&gt;LABEL start end[;start end]…&lt;TAB&gt;text</c>; null when the line is usable gold.</summary>
-    private string? ParseTextBound(string line, string text, CodePointOffsets offsets, List<EntitySpan> spans, ref int discontinuous)
+    private string? ParseTextBound(string line, string text, CodePointOffsets offsets, List<EntitySpan> spans, (Dictionary<string, RawQualifiers> ById, List<RawQualifiers> InOrder) ids, ref int discontinuous)
     {
+        var pieces = new List<(int Start, int End)>();
         var columns = line.Split('\t');
         if (columns.Length < 2)
         {
@@ -229,6 +245,7 @@ internal sealed class BratDocumentReader : IDocumentReader
             }
 
             mention.Append(mention.Length > 0 ? " " : string.Empty).Append(text.AsSpan(from, to - from));
+            pieces.Add((from, to));
             start = Math.Min(start, from);
             end = Math.Max(end, to);
         }
@@ -245,7 +262,15 @@ internal sealed class BratDocumentReader : IDocumentReader
             return SkipKinds.MentionMismatch;
         }
 
+        if (ids.ById.ContainsKey(columns[0]))
+        {
+            return SkipKinds.MalformedAnnotation;
+        }
+
         spans.Add(new EntitySpan(start, end, label));
+        var raw = new RawQualifiers { Fragments = fragments.Length > 1 ? [.. pieces.OrderBy(p => p.Start)] : null };
+        ids.ById[columns[0]] = raw;
+        ids.InOrder.Add(raw);
         if (fragments.Length > 1)
         {
             discontinuous++;
@@ -263,6 +288,9 @@ internal sealed class BratDocumentReader : IDocumentReader
         public EntitySpan[] Spans { get; set; } = [];
 
         public int Discontinuous { get; set; }
+
+        /// <summary>Attributes and codes not evaluated (<see cref="AnnotationNotes"/>).</summary>
+        public List<string> Notes { get; } = [];
     }
 }
 
@@ -271,6 +299,15 @@ public static class AnnotationNotes
 {
     /// <summary>A brat entity in several fragments, kept as the span covering them all.</summary>
     public const string DiscontinuousSpan = "discontinuous_span";
+
+    /// <summary>
+    /// An attribute (brat <c>A</c> line, JSONL <c>attributes</c>) the spec does not evaluate or the bundle does not
+    /// declare: kept in the dataset, not counted, noted per attribute.
+    /// </summary>
+    public const string AttributeNotEvaluated = "attribute_not_evaluated";
+
+    /// <summary>A code (brat <c>N</c> line, JSONL <c>code</c>) of another system than the bundle's, or while the spec does not ask normalisation: noted per code.</summary>
+    public const string NormalisationNotEvaluated = "normalisation_not_evaluated";
 
     /// <summary>
     /// A brat <c>.txt</c> starts with a byte order mark its <c>.ann</c> offsets do not count (the mention texts match

@@ -25,8 +25,14 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     private readonly GoldKind _gold;
     private readonly SeenIds _seenIds = new();
 
-    public JsonlDocumentReader(Stream stream, IReadOnlyList<string> labels, int maxLineBytes, GoldKind gold = GoldKind.SingleLabel)
+    private readonly QualifierResolver _qualifiers;
+
+    // Notes of the current line, kept only if the line is evaluated.
+    private readonly List<string> _notes = [];
+
+    public JsonlDocumentReader(Stream stream, IReadOnlyList<string> labels, int maxLineBytes, GoldKind gold = GoldKind.SingleLabel, QualifierResolver? qualifiers = null)
     {
+        _qualifiers = qualifiers ?? QualifierResolver.None;
         ArgumentNullException.ThrowIfNull(labels);
         _gold = gold;
         _lines = new Utf8LineReader(stream, maxLineBytes);
@@ -43,6 +49,9 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     /// the first. Local: never released, so one report moves the released skip counts by one unit (docs/release-gate.md).
     /// </summary>
     public SkipTally Problems { get; } = new();
+
+    /// <summary>Notes on evaluated lines' entities (<see cref="AnnotationNotes"/>): fragments, attributes and codes not evaluated. Local: never released.</summary>
+    public SkipTally Notes { get; } = new();
 
     // Problems of the current line's entities after its first, which is the skip kind.
     private readonly List<string> _laterProblems = [];
@@ -67,9 +76,11 @@ internal sealed class JsonlDocumentReader : IDocumentReader
 
             DocumentsRead++;
             _laterProblems.Clear();
+            _notes.Clear();
             var skip = Classify(line, out document);
             if (skip is null)
             {
+                _notes.ForEach(Notes.Add);
                 return true;
             }
 
@@ -168,26 +179,35 @@ internal sealed class JsonlDocumentReader : IDocumentReader
         return null;
     }
 
-    private string? ResolveEntities(string text, List<(long Start, long End, string Label)> entities, out LabeledDocument document)
+    private string? ResolveEntities(string text, List<JsonlEntity> entities, out LabeledDocument document)
     {
         document = default;
         // Every entity is checked, whatever the others hold, so each problem of the line is counted (the first is its skip kind).
         var problems = new List<string>();
         var spans = new List<EntitySpan>(entities.Count);
         var offsets = new CodePointOffsets(text);
-        foreach (var (start, end, label) in entities)
+        foreach (var entity in entities)
         {
-            if (!_labels.TryGetValue(label, out var index))
+            if (!_labels.TryGetValue(entity.Label, out var index))
             {
                 problems.Add(SkipKinds.UnknownLabel);
             }
-            else if (!offsets.TryToUtf16(start, end, out var from, out var to))
+            else if (!offsets.TryToUtf16(entity.Start, entity.End, out var from, out var to)
+                || !JsonlEntities.TryFragments(entity, offsets, out var fragments))
             {
                 problems.Add(SkipKinds.OffsetOutOfRange);
             }
             else
             {
-                spans.Add(new EntitySpan(from, to, index));
+                var raw = new RawQualifiers { Fragments = fragments };
+                raw.Attributes.AddRange(entity.Attributes ?? []);
+                raw.Codes.AddRange(entity.Codes ?? []);
+                if (fragments is not null)
+                {
+                    _notes.Add(AnnotationNotes.DiscontinuousSpan);
+                }
+
+                spans.Add(new EntitySpan(from, to, index) { Qualifiers = _qualifiers.Resolve(raw, problems, _notes) });
             }
         }
 
@@ -217,7 +237,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
         fields = default;
         string? id = null, text = null, label = null;
         List<string>? labels = null;
-        List<(long, long, string)>? entities = null;
+        List<JsonlEntity>? entities = null;
         var seenGold = false;
         var reader = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 64 });
         try
@@ -249,7 +269,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
                     {
                         GoldKind.SingleLabel => TryReadString(ref reader, out label),
                         GoldKind.MultiLabel => TryReadStringArray(ref reader, out labels),
-                        _ => TryReadEntities(ref reader, out entities),
+                        _ => JsonlEntities.TryRead(ref reader, out entities),
                     };
                     if (seenGold || !ok)
                     {
@@ -293,7 +313,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     };
 
     /// <summary>Moves to the property's value: true at the start of an array, false on null, null on anything else (a failure).</summary>
-    private static bool? ReadArrayStart(ref Utf8JsonReader reader)
+    internal static bool? ReadArrayStart(ref Utf8JsonReader reader)
     {
         if (!reader.Read())
         {
@@ -333,71 +353,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
         return true;
     }
 
-    /// <summary>
-    /// Moves to the property's value: an array of objects each with an integer <c>start</c> and <c>end</c> and a string
-    /// <c>label</c> (other members ignored), returned; or null. Anything else fails.
-    /// </summary>
-    private static bool TryReadEntities(ref Utf8JsonReader reader, out List<(long, long, string)>? entities)
-    {
-        entities = null;
-        var array = ReadArrayStart(ref reader);
-        if (array is not true)
-        {
-            return array is false;
-        }
-
-        var items = new List<(long, long, string)>();
-        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-        {
-            if (reader.TokenType != JsonTokenType.StartObject)
-            {
-                return false;
-            }
-
-            long? start = null, end = null;
-            string? label = null;
-            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-            {
-                if (reader.ValueTextEquals("start"u8))
-                {
-                    if (start is not null || !TryReadInteger(ref reader, out start))
-                    {
-                        return false;
-                    }
-                }
-                else if (reader.ValueTextEquals("end"u8))
-                {
-                    if (end is not null || !TryReadInteger(ref reader, out end))
-                    {
-                        return false;
-                    }
-                }
-                else if (reader.ValueTextEquals("label"u8))
-                {
-                    if (label is not null || !TryReadString(ref reader, out label) || string.IsNullOrEmpty(label))
-                    {
-                        return false;
-                    }
-                }
-                else
-                {
-                    reader.Skip();
-                }
-            }
-
-            if (start is null || end is null || label is null)
-            {
-                return false;
-            }
-
-            items.Add((start.Value, end.Value, label));
-        }
-
-        entities = items;
-        return true;
-    }
-
-    private static bool TryReadInteger(ref Utf8JsonReader reader, out long? value)
+    internal static bool TryReadInteger(ref Utf8JsonReader reader, out long? value)
     {
         value = null;
         if (!reader.Read() || reader.TokenType != JsonTokenType.Number || !reader.TryGetInt64(out var number))
@@ -410,7 +366,7 @@ internal sealed class JsonlDocumentReader : IDocumentReader
     }
 
     /// <summary>Moves to the property's value: a string (returned) or null (returned as null); any other type fails.</summary>
-    private static bool TryReadString(ref Utf8JsonReader reader, out string? value)
+    internal static bool TryReadString(ref Utf8JsonReader reader, out string? value)
     {
         value = null;
         if (!reader.Read())
@@ -430,5 +386,5 @@ internal sealed class JsonlDocumentReader : IDocumentReader
         }
     }
 
-    private readonly record struct JsonlFields(string Id, string Text, string? Label, List<string>? Labels, List<(long Start, long End, string Label)>? Entities);
+    private readonly record struct JsonlFields(string Id, string Text, string? Label, List<string>? Labels, List<JsonlEntity>? Entities);
 }

@@ -16,7 +16,11 @@ internal readonly record struct LabeledDocument(string Text, int Label, int[]? L
 /// A gold entity: <c>[Start, End)</c> in UTF-16 code units of the document's text (readers convert from the
 /// dataset's Unicode code point offsets) and the index of its label in the spec's order.
 /// </summary>
-internal readonly record struct EntitySpan(int Start, int End, int Label);
+internal readonly record struct EntitySpan(int Start, int End, int Label)
+{
+    /// <summary>Its attributes, code and fragments, over the bundle's declarations; null when it carries none.</summary>
+    public SpanQualifiers? Qualifiers { get; init; }
+}
 
 /// <summary>Which gold annotation a reader requires of every document.</summary>
 internal enum GoldKind

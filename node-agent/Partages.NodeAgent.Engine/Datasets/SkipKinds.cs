@@ -65,6 +65,15 @@ public static class SkipKinds
     public const string InferenceFailed = "inference_failed";
 
     /// <summary>
+    /// An entity's attribute that the bundle declares has a value it does not declare (brat <c>A</c> line, JSONL
+    /// <c>attributes</c>), while the spec asks span_attribute. The whole document is set aside, as for an unknown label.
+    /// </summary>
+    public const string UnknownAttributeValue = "unknown_attribute_value";
+
+    /// <summary>An entity's code of the bundle's code system is not among its declared codes (brat <c>N</c> line, JSONL <c>code</c>), while the spec asks normalisation.</summary>
+    public const string UnknownCode = "unknown_code";
+
+    /// <summary>
     /// Every kind above, in ordinal order: the data-independent set of cells a release can list (a kind no line met
     /// is absent from a result, so a release that must not reveal which kinds occurred fills the rest with 0 first).
     /// </summary>
@@ -74,7 +83,7 @@ public static class SkipKinds
         {
             MalformedJson, InvalidUtf8, EmptyText, MissingLabel, UnknownLabel, DuplicateId, LineTooLong, InvalidLogits,
             MalformedCsv, OffsetOutOfRange, OverlappingSpan, MissingAnnotations, MalformedAnnotation, FileTooLong, InferenceFailed,
-            MentionMismatch, OrphanAnnotations,
+            MentionMismatch, OrphanAnnotations, UnknownAttributeValue, UnknownCode,
         }.Order(StringComparer.Ordinal),
     ];
 }

@@ -47,7 +47,7 @@ public class NerSpecTests
     [TestCase(TaskTypes.SingleLabelClassification, "[a, b]", "metrics: [ner_exact]", "'ner_exact' is not produced by task 'single_label_classification' (it can: confusion_matrix, precision, recall, f1, accuracy)")]
     [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [ner_overlap]\nner_overlap_threshold: 0", "'0' is not a Dice threshold in (0, 1]")]
     [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [ner_exact]\nner_overlap_threshold: 0.5", "applies only when metrics lists ner_overlap")]
-    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [span_f1]", "'span_f1' is not a known metric (known: confusion_matrix, precision, recall, f1, accuracy, ner_exact, ner_token, ner_overlap)")]
+    [TestCase(TaskTypes.TokenClassification, "[DRUG]", "metrics: [span_f1]", "'span_f1' is not a known metric (known: confusion_matrix, precision, recall, f1, accuracy, ner_exact, ner_token, ner_overlap, span_attribute, normalisation, ner_fragments)")]
     public void Parse_MetricTheTaskCannotProduce_RefusedWithWhatItCan(string task, string labels, string extra, string reason)
     {
         var result = SpecParser.Parse(Spec(task, labels) + extra + "\n");

@@ -54,6 +54,37 @@ public class NerModelBuilderTests
     }
 
     [Test]
+    public void Build_Bundle_DeclaresAttributeAndCodeOutputsTheGraphHas()
+    {
+        using var zip = new ZipArchive(new MemoryStream(s_bundle), ZipArchiveMode.Read);
+        using var reader = new StreamReader(zip.GetEntry(ModelManifest.FileName)!.Open());
+        var manifest = ModelManifest.FromJson(reader.ReadToEnd());
+        using var model = new MemoryStream();
+        zip.GetEntry("model.onnx")!.Open().CopyTo(model);
+        using var session = new InferenceSession(model.ToArray());
+
+        manifest.Attributes!.Select(a => (a.Name, a.Default)).Should().Equal(("Negation", "false"), ("Hypothesis", "false"));
+        manifest.Normalisation!.System.Should().Be(OncologyCodes.System);
+        manifest.Normalisation.Codes.Should().Equal(OncologyCodes.All);
+        foreach (var (output, width) in manifest.Attributes!.Select(a => (a.Output, a.Values.Count)).Append((manifest.Normalisation.Output, manifest.Normalisation.Codes.Count)))
+        {
+            session.OutputMetadata[output].Dimensions.Should().Equal(-1, -1, width);
+        }
+    }
+
+    [Test]
+    public void Build_QualifierHeads_LearnNegationWellAndCodesImperfectly()
+    {
+        var accuracy = s_report.HeldOutQualifierAccuracy!;
+        TestContext.Out.WriteLine(string.Join(", ", accuracy.Select(a => $"{a.Key} {a.Value:F4}")));
+
+        // Negation is in the result phrase itself; the morphology code lies outside a radius-2 window, so it is only guessed from the biomarker.
+        accuracy["Negation"].Should().BeGreaterThan(0.9);
+        accuracy["Hypothesis"].Should().BeGreaterThan(0.9);
+        accuracy[OncologyCodes.System].Should().BeInRange(0.3, 0.99);
+    }
+
+    [Test]
     public void Build_SameInputs_SameBytes()
     {
         var small = new NerModelOptions { TrainingDocuments = 120, Tagger = new TaggerOptions { Epochs = 1 } };

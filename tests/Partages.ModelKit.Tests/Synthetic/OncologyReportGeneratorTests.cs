@@ -66,6 +66,18 @@ public sealed partial class OncologyReportGeneratorTests
     }
 
     [Test]
+    public void Generate_Qualifiers_NegatedAndHypotheticalResultsAndCodedBiomarkers()
+    {
+        var reports = OncologyReportGenerator.Generate(SyntheticHospitals.ChuValmont, 300, seed: 5);
+        var entities = reports.SelectMany(r => r.Entities.Select(e => (Text: r.Text[e.Start..e.End], Entity: e))).ToList();
+
+        entities.Where(e => e.Entity.Negated).Should().NotBeEmpty().And.OnlyContain(e => e.Entity.Label == OncologyLabels.StatusEntity && OncologyCodes.IsNegated(e.Text));
+        entities.Where(e => e.Entity.Hypothetical).Should().NotBeEmpty().And.OnlyContain(e => e.Text.Contains("2+"));
+        entities.Where(e => e.Entity.Label == OncologyLabels.BiomarkerEntity).Should().OnlyContain(e => OncologyCodes.All.Contains(e.Entity.Code));
+        entities.Select(e => e.Entity.Code).Distinct().Count().Should().BeGreaterThan(3, "several tumours' morphologies");
+    }
+
+    [Test]
     public void Generate_SameSeed_ProducesIdenticalBytes()
     {
         var first = Jsonl.ToBytes(OncologyReportGenerator.Generate(SyntheticHospitals.ChSaintAubin, 80, seed: 9));

@@ -38,7 +38,8 @@ public sealed class BratDocumentReaderTests : TempDirectoryTestBase
         var reader = Reader();
 
         reader.TryRead(out var document).Should().BeTrue();
-        document.Entities.Should().Equal(new EntitySpan(7, 19, 0));
+        document.Entities!.Select(e => (e.Start, e.End, e.Label)).Should().Equal((7, 19, 0));
+        document.Entities![0].Qualifiers!.Fragments.Should().Equal([(7, 9), (15, 19)], "the fragments are kept for ner_fragments");
         SkipTally.Merge(reader.Notes).Should().Equal(new Dictionary<string, long> { [AnnotationNotes.DiscontinuousSpan] = 1 });
         reader.Skipped.Total.Should().Be(0);
     }

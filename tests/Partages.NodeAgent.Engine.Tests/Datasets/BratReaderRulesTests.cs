@@ -88,7 +88,8 @@ public sealed class BratReaderRulesTests : TempDirectoryTestBase
         var reader = Reader();
 
         reader.TryRead(out var document).Should().BeTrue();
-        document.Entities.Should().Equal(new EntitySpan(7, 19, 0), new EntitySpan(23, 32, 0));
+        document.Entities!.Select(e => (e.Start, e.End, e.Label)).Should().Equal((7, 19, 0), (23, 32, 0));
+        document.Entities!.Select(e => e.Qualifiers!.Fragments!.Length).Should().Equal(2, 2);
         SkipTally.Merge(reader.Notes).Should().Equal(new Dictionary<string, long> { [AnnotationNotes.DiscontinuousSpan] = 2 });
     }
 

@@ -74,9 +74,51 @@ public sealed class OncologyNerModelTests() : DemoAssetsTestBase("partages-engin
         }
     }
 
-    private Task<ResultDocument> EvaluateAsync(string path) =>
+    [Test]
+    public async Task EvaluateAsync_RealModelAttributeAndCodeOutputs_NegationLearntCodesImperfectAndPooledExactly()
+    {
+        var spec = TestSpec with { Metrics = [.. TestSpec.Metrics, .. QualifierMetrics.All] };
+        var hospital = Assets.Hospitals.Single(h => h.Slug == "chu-valmont");
+
+        var result = await EvaluateAsync(hospital.OncologyPath, spec);
+
+        var qualifiers = result.SpanQualifiers!;
+        var negation = qualifiers.SpanAttribute!.PerValue["Negation=true"];
+        var codes = qualifiers.Normalisation!.Overall;
+        await TestContext.Out.WriteLineAsync(
+            $"{hospital.Slug}: Negation=true F1 {negation.F1:F4} AP {negation.Ap:F4} (support {negation.Support}), Hypothesis=true F1 {qualifiers.SpanAttribute.PerValue["Hypothesis=true"].F1:F4}, "
+            + $"ICD-O-3 accuracy {codes.Rate:F4} ({codes.Hits}/{codes.Total})");
+        negation.Support.Should().BeGreaterThan(50, "the generator writes many negated results");
+        negation.F1.Should().BeGreaterThan(0.9);
+        negation.Ap.Should().BeGreaterThan(0.8);
+        codes.Total.Should().BeGreaterThan(hospital.OncologyCount, "every matched BIOMARKER carries its tumour's code");
+        codes.Rate.Should().BeInRange(0.2, 0.99, "the morphology lies outside the tagger's window: imperfect on purpose");
+        qualifiers.Fragments!.Overall.Entities.Total.Should().Be(0, "the generator writes no discontinuous entity");
+
+        // Split across two sites, the pooled section is the union's.
+        var lines = await File.ReadAllLinesAsync(hospital.OncologyPath);
+        var directory = Directory.CreateTempSubdirectory("partages-ner-qualifiers-").FullName;
+        try
+        {
+            var sites = new Dictionary<string, ResultDocument>();
+            for (var s = 0; s < 2; s++)
+            {
+                var path = Path.Combine(directory, $"site{s}.jsonl");
+                await File.WriteAllLinesAsync(path, lines.Where((_, i) => i % 2 == s));
+                sites[$"site{s}"] = ResultJson.DeserializeSite(ResultJson.Serialize(await EvaluateAsync(path, spec)));
+            }
+
+            PooledResultDocument.Pool(spec.Task, spec.Labels, sites, []).Pooled!.SpanQualifiers.Should().BeEquivalentTo(qualifiers);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    private Task<ResultDocument> EvaluateAsync(string path, EvaluationSpec? spec = null) =>
         new EvaluationEngine().EvaluateAsync(
-            new EvaluationJob(Assets.NerBundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, path, DatasetFormats.Jsonl)),
+            new EvaluationJob(Assets.NerBundlePath, spec ?? TestSpec, new DatasetDefinition(TestSpec.Dataset, path, DatasetFormats.Jsonl)),
             null,
             CancellationToken.None);
 

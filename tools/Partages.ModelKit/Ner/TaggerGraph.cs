@@ -23,7 +23,9 @@ public static class TaggerGraph
     public const string AttentionMask = "attention_mask";
     public const string Logits = "logits";
 
-    public static byte[] Build(WindowTagger model, IReadOnlyList<string> tags, string producerVersion)
+    /// <param name="heads">Attribute and normalisation heads (<see cref="QualifierHeads"/>): <c>Concat(features, hidden)</c>
+    /// then for each <c>──MatMul(W)──Add(b)──► its output [batch, sequence, values]</c> after the logits; null: none.</param>
+    public static byte[] Build(WindowTagger model, IReadOnlyList<string> tags, string producerVersion, QualifierHeads? heads = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(tags);
@@ -66,6 +68,20 @@ public static class TaggerGraph
         graph.Node.Add(Node("Relu", ["hidden_biased"], "hidden"));
         graph.Node.Add(Node("MatMul", ["hidden", "classifier.weight"], "projected"));
         graph.Node.Add(Node("Add", ["projected", "classifier.bias"], Logits));
+        if (heads is not null)
+        {
+            graph.Node.Add(Node("Concat", ["features", "hidden"], "head_input", Int("axis", 2)));
+        }
+
+        foreach (var head in heads?.Heads ?? [])
+        {
+            var k = head.Values.Count;
+            graph.Output.Add(TensorValue(head.Output, TensorProto.Types.DataType.Float, Dim("batch"), Dim("sequence"), Dim(k)));
+            graph.Initializer.Add(FloatTensor(head.Output + ".weight", head.Weight, model.Features + model.Hidden, k));
+            graph.Initializer.Add(FloatTensor(head.Output + ".bias", head.Bias, k));
+            graph.Node.Add(Node("MatMul", ["head_input", head.Output + ".weight"], head.Output + "_linear"));
+            graph.Node.Add(Node("Add", [head.Output + "_linear", head.Output + ".bias"], head.Output));
+        }
 
         const string doc = "Window token classifier (IOB2) trained on fictional French pathology reports. Not for clinical use.";
         return Model(graph, producerVersion, doc, tags).ToByteArray();

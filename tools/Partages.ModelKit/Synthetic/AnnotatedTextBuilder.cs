@@ -12,9 +12,15 @@ internal sealed class AnnotatedTextBuilder
         return this;
     }
 
-    public AnnotatedTextBuilder Entity(string text, string label)
+    public AnnotatedTextBuilder Entity(string text, string label, MentionQualifiers? qualifiers = null)
     {
-        _entities.Add(new EntitySpan(_text.Length, _text.Length + text.Length, label));
+        _entities.Add(new EntitySpan(_text.Length, _text.Length + text.Length, label)
+        {
+            // Negation and hypothesis qualify the result (STATUS), the morphology code the tested tumour's BIOMARKER.
+            Negated = label == OncologyLabels.StatusEntity && qualifiers?.Negated == true,
+            Hypothetical = label == OncologyLabels.StatusEntity && qualifiers?.Hypothetical == true,
+            Code = label == OncologyLabels.BiomarkerEntity ? qualifiers?.Code : null,
+        });
         _text.Append(text);
         return this;
     }
@@ -23,7 +29,7 @@ internal sealed class AnnotatedTextBuilder
     /// Appends <paramref name="template"/>, writing <paramref name="biomarker"/> as a BIOMARKER entity
     /// at each "{B}" and <paramref name="status"/> as a STATUS entity at each "{S}".
     /// </summary>
-    public AnnotatedTextBuilder Template(string template, string biomarker, string status)
+    public AnnotatedTextBuilder Template(string template, string biomarker, string status, MentionQualifiers? qualifiers = null)
     {
         var position = 0;
         while (position < template.Length)
@@ -40,11 +46,11 @@ internal sealed class AnnotatedTextBuilder
             _text.Append(template, position, next - position);
             if (template[next + 1] == 'B')
             {
-                Entity(biomarker, OncologyLabels.BiomarkerEntity);
+                Entity(biomarker, OncologyLabels.BiomarkerEntity, qualifiers);
             }
             else
             {
-                Entity(status, OncologyLabels.StatusEntity);
+                Entity(status, OncologyLabels.StatusEntity, qualifiers);
             }
 
             position = next + 3;
@@ -55,3 +61,6 @@ internal sealed class AnnotatedTextBuilder
 
     public (string Text, IReadOnlyList<EntitySpan> Entities) Build() => (_text.ToString(), _entities.ToArray());
 }
+
+/// <summary>What a finding's mentions carry besides their spans (<see cref="EntitySpan"/>).</summary>
+internal sealed record MentionQualifiers(bool Negated, bool Hypothetical, string? Code);

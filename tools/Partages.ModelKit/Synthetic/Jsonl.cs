@@ -39,11 +39,37 @@ public static class Jsonl
                 writer.WriteNumber("start", entity.Start);
                 writer.WriteNumber("end", entity.End);
                 writer.WriteString("label", entity.Label);
+                WriteQualifiers(writer, entity);
                 writer.WriteEndObject();
             }
 
             writer.WriteEndArray();
         });
+    }
+
+    /// <summary>An entity's attributes (only those that hold) and code, as docs/datasets.md describes them; nothing for a plain entity.</summary>
+    private static void WriteQualifiers(Utf8JsonWriter writer, EntitySpan entity)
+    {
+        if (entity.Negated || entity.Hypothetical)
+        {
+            writer.WriteStartObject("attributes");
+            if (entity.Negated)
+            {
+                writer.WriteString("Negation", "true");
+            }
+
+            if (entity.Hypothetical)
+            {
+                writer.WriteString("Hypothesis", "true");
+            }
+
+            writer.WriteEndObject();
+        }
+
+        if (entity.Code is { } code)
+        {
+            writer.WriteString("code", OncologyCodes.System + ":" + code);
+        }
     }
 
     /// <summary>The fields every corpus line starts with, whatever else the corpus adds after them.</summary>
@@ -78,10 +104,17 @@ public static class Jsonl
             {
                 foreach (var entity in array.EnumerateArray())
                 {
+                    var attributes = entity.TryGetProperty("attributes", out var a) && a.ValueKind == JsonValueKind.Object ? a : default;
+                    bool Holds(string name) => attributes.ValueKind == JsonValueKind.Object && attributes.TryGetProperty(name, out var v) && v.GetString() == "true";
                     entities.Add(new EntitySpan(
                         entity.GetProperty("start").GetInt32(),
                         entity.GetProperty("end").GetInt32(),
-                        RequiredString(entity, "label", path, line)));
+                        RequiredString(entity, "label", path, line))
+                    {
+                        Negated = Holds("Negation"),
+                        Hypothetical = Holds("Hypothesis"),
+                        Code = entity.TryGetProperty("code", out var code) && code.GetString() is { } c ? c[(c.IndexOf(':', StringComparison.Ordinal) + 1)..] : null,
+                    });
                 }
             }
 

@@ -176,11 +176,11 @@ public static class OncologyReportGenerator
                 foreach (var f in findings)
                 {
                     var prefix = f.Method == "HIS" ? "- HIS {B} : {S}" : "- {B} : {S}";
-                    b.Template(prefix + " (" + f.Method + ")\n", Surface(f.Biomarker, style), f.Status);
+                    b.Template(prefix + " (" + f.Method + ")\n", Surface(f.Biomarker, style), f.Status, Qualify(f, diagnosis));
                 }
 
                 b.Append("CONCLUSION : ").Append(Capitalise(diagnosis));
-                AppendConclusion(b, findings, label, style);
+                AppendConclusion(b, findings, label, style, diagnosis);
                 b.Append("Compte rendu validé par le pathologiste.\n");
                 break;
 
@@ -199,11 +199,11 @@ public static class OncologyReportGenerator
                         (OncologyLabels.Alk, _) => "Recherche de réarrangement {B} (" + f.Method + ") : {S}.",
                         _ => "Recherche de mutation {B} (" + f.Method + ") : {S}.",
                     };
-                    b.Template((i > 0 ? " " : string.Empty) + template, Surface(f.Biomarker, style), f.Status);
+                    b.Template((i > 0 ? " " : string.Empty) + template, Surface(f.Biomarker, style), f.Status, Qualify(f, diagnosis));
                 }
 
                 b.Append("\nConclusion : ").Append(diagnosis);
-                AppendConclusion(b, findings, label, style);
+                AppendConclusion(b, findings, label, style, diagnosis);
                 break;
 
             default:
@@ -213,11 +213,11 @@ public static class OncologyReportGenerator
                 for (var i = 0; i < findings.Count; i++)
                 {
                     var f = findings[i];
-                    b.Template((i > 0 ? " / " : string.Empty) + (f.Method == "HIS" ? "HIS {B} {S}" : "{B} {S}"), Surface(f.Biomarker, style), f.Status);
+                    b.Template((i > 0 ? " / " : string.Empty) + (f.Method == "HIS" ? "HIS {B} {S}" : "{B} {S}"), Surface(f.Biomarker, style), f.Status, Qualify(f, diagnosis));
                 }
 
                 b.Append("\nccl :");
-                AppendConclusion(b, findings, label, style);
+                AppendConclusion(b, findings, label, style, diagnosis);
                 break;
         }
 
@@ -225,7 +225,7 @@ public static class OncologyReportGenerator
     }
 
     /// <summary>Restates the result that decides the label: the positive finding again, as a pathologist does.</summary>
-    private static void AppendConclusion(AnnotatedTextBuilder b, List<Finding> findings, string label, ReportStyle style)
+    private static void AppendConclusion(AnnotatedTextBuilder b, List<Finding> findings, string label, ReportStyle style, string diagnosis)
     {
         var decisive = label == OncologyLabels.Negative
             ? null
@@ -243,7 +243,7 @@ public static class OncologyReportGenerator
             _ when decisive.Biomarker == OncologyLabels.PdL1 => ", avec forte expression de {B} ({S}).\n",
             _ => ", {B} : {S}.\n",
         };
-        b.Template(template, surface, decisive.Status);
+        b.Template(template, surface, decisive.Status, Qualify(decisive, diagnosis));
     }
 
     private static (string Specimen, string Organ, string Diagnosis) Describe(Cancer cancer, DeterministicRandom random) => cancer switch
@@ -265,6 +265,16 @@ public static class OncologyReportGenerator
             "estomac",
             random.Pick(["adénocarcinome gastrique de type intestinal", "adénocarcinome gastrique peu cohésif"])),
     };
+
+    /// <summary>
+    /// What the finding's mentions carry, read off the text already drawn (no random draw, so the texts stay as they
+    /// were): its STATUS is negated when the phrase states an absence, hypothetical when the result is equivocal
+    /// (HER2 2+, settled only by in situ hybridisation); its BIOMARKER is coded with the tumour's ICD-O-3 morphology.
+    /// </summary>
+    private static MentionQualifiers Qualify(Finding finding, string diagnosis) => new(
+        OncologyCodes.IsNegated(finding.Status),
+        finding.Status is "2+" || finding.Status.Contains("équivoque", StringComparison.Ordinal),
+        OncologyCodes.Morphology(diagnosis));
 
     private static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
 }

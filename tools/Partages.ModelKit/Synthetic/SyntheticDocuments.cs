@@ -7,7 +7,45 @@ public sealed record AmrReport(string Id, string Text, string Label);
 /// A span of <see cref="OncologyReport.Text"/>: <c>Text[Start..End]</c>, start inclusive, end exclusive,
 /// in UTF-16 code units (the texts hold no surrogate pairs, so these are also code points).
 /// </summary>
-public sealed record EntitySpan(int Start, int End, string Label);
+public sealed record EntitySpan(int Start, int End, string Label)
+{
+    /// <summary>STATUS: the result states an absence ("non muté", "absence de mutation"): brat attribute <c>Negation</c>.</summary>
+    public bool Negated { get; init; }
+
+    /// <summary>STATUS: the result is equivocal (HER2 2+): brat attribute <c>Hypothesis</c>.</summary>
+    public bool Hypothetical { get; init; }
+
+    /// <summary>BIOMARKER: the ICD-O-3 morphology code of the tumour it was tested on (<see cref="OncologyCodes"/>); null otherwise.</summary>
+    public string? Code { get; init; }
+}
+
+/// <summary>
+/// The oncology corpus's qualifiers: negation read off a result phrase, and the ICD-O-3 morphology codes of the
+/// fictional diagnoses (real classification codes; the reports and their pairing are fictional).
+/// </summary>
+public static class OncologyCodes
+{
+    public const string System = "ICD-O-3";
+
+    /// <summary>Every code a diagnosis maps to, in a fixed order (a model's code logits).</summary>
+    public static IReadOnlyList<string> All { get; } = ["8140/3", "8144/3", "8490/3", "8500/3", "8520/3", "8551/3"];
+
+    public static string Morphology(string diagnosis) => diagnosis switch
+    {
+        _ when diagnosis.Contains("acineuse", StringComparison.Ordinal) => "8551/3",
+        _ when diagnosis.Contains("type non spécifique", StringComparison.Ordinal) => "8500/3",
+        _ when diagnosis.Contains("lobulaire", StringComparison.Ordinal) => "8520/3",
+        _ when diagnosis.Contains("type intestinal", StringComparison.Ordinal) => "8144/3",
+        _ when diagnosis.Contains("peu cohésif", StringComparison.Ordinal) => "8490/3",
+        _ => "8140/3",
+    };
+
+    /// <summary>A result phrase that states an absence or a negative result.</summary>
+    public static bool IsNegated(string status) =>
+        status is "wt" or "nég" || status.StartsWith("non ", StringComparison.Ordinal) || status.StartsWith("absence", StringComparison.Ordinal)
+        || status.StartsWith("pas de", StringComparison.Ordinal) || status.Contains("négatif", StringComparison.Ordinal)
+        || status.Contains("non détecté", StringComparison.Ordinal) || status == "statut sauvage";
+}
 
 /// <summary>A fictional pathology report, its document label (one of <see cref="OncologyLabels.All"/>) and its gold entities.</summary>
 public sealed record OncologyReport(string Id, string Text, string Label, IReadOnlyList<EntitySpan> Entities);

@@ -133,8 +133,11 @@ internal static class EntityRecognitionRelease
 
         // The bounds the engine enforced (at most the policy's) are what one report can weigh.
         var m = clipping.MaxEntitiesPerReport;
-        var rho = policy.RhoPerRelease * (edsMetrics.Count == 0 ? 1 : 1 - EdsNlpShare);
-        var edsRho = edsMetrics.Count == 0 ? 0 : policy.RhoPerRelease * EdsNlpShare / edsMetrics.Count;
+        var qualifierMetrics = result.SpanQualifiers?.Metrics() ?? [];
+        var extras = edsMetrics.Count + qualifierMetrics.Count;
+        var rho = policy.RhoPerRelease * (extras == 0 ? 1 : 1 - EdsNlpShare);
+        var edsRho = extras == 0 ? 0 : policy.RhoPerRelease * EdsNlpShare / extras;
+        var qualifierVariances = QualifierVariances(result, qualifierMetrics, edsRho, m, types.Count);
         Rational? EdsVariance(string metric) => !edsMetrics.Contains(metric) ? null : Rational.RoundUp(Zcdp.SigmaSquaredFor(
             edsRho,
             metric == EdsNlpMetrics.Token ? EdsNlpTokenSensitivitySquared(result.EdsNlp!.MaxTokensPerReport!.Value, m, types.Count) : EdsNlpSpanSensitivitySquared(m, types.Count)));
@@ -167,6 +170,9 @@ internal static class EntityRecognitionRelease
             EdsNlp = edsMetrics.Count == 0 ? null
                 : NoisyEdsNlpCounts.FromCounts(EdsNlpResults.Read(result.EdsNlp!, types, requireCounts: true), edsMetrics, result.EdsNlp!.MaxTokensPerReport)
                     .Noised((metric, count) => Noisy(count, edsVariances[metric]!.Value)),
+            Qualifiers = qualifierMetrics.Count == 0 ? null
+                : NoisyQualifierCounts.FromCounts(QualifierResults.Read(result.SpanQualifiers!, types, requireCounts: true), qualifierMetrics)
+                    .Noised((metric, count) => Noisy(count, qualifierVariances[metric]!.Value)),
         };
         var summary = new InputSummary
         {
@@ -186,10 +192,47 @@ internal static class EntityRecognitionRelease
             EntityByTypeCounts: byTypeVariance?.ToDouble(),
             EdsNlpExactCounts: edsVariances[EdsNlpMetrics.Exact]?.ToDouble(),
             EdsNlpTokenCounts: edsVariances[EdsNlpMetrics.Token]?.ToDouble(),
-            EdsNlpOverlapCounts: edsVariances[EdsNlpMetrics.Overlap]?.ToDouble()));
+            EdsNlpOverlapCounts: edsVariances[EdsNlpMetrics.Overlap]?.ToDouble(),
+            SpanAttributeCounts: qualifierVariances[QualifierMetrics.SpanAttribute]?.ToDouble(),
+            NormalisationCounts: qualifierVariances[QualifierMetrics.Normalisation]?.ToDouble(),
+            FragmentCounts: qualifierVariances[QualifierMetrics.Fragments]?.ToDouble()));
         var release = new ReleaseSection { DifferentialPrivacy = privacy };
         var clippingReleased = new EntityClippingSection(m, reportsClipped) { MaxWordsPerReport = w };
         return PrivateNerResults.Build(result.Task, types, counts, summary, clippingReleased, release);
+    }
+
+    /// <summary>
+    /// Δ₂² of span_attribute's (tp, fp, fn) per attribute value: a report has at most mT matched spans (m per type), each
+    /// adding per attribute at most one unit to a tp, or one to an fp and one to an fn; all of them in one fp and one fn
+    /// cell is the largest, so per attribute ‖v‖² ≤ 2(mT)², over A attributes 2A(mT)², and for two non-negative
+    /// vectors Δ₂² = 4A(mT)².
+    /// </summary>
+    internal static double SpanAttributeSensitivitySquared(int m, int types, int attributes) => 4.0 * attributes * Math.Pow((double)m * types, 2);
+
+    /// <summary>Δ₂² of normalisation's (correct, wrong) per type: at most m matched coded spans per type, ‖v‖² ≤ Tm², Δ₂² = 2Tm².</summary>
+    internal static double NormalisationSensitivitySquared(int m, int types) => 2.0 * types * m * m;
+
+    /// <summary>
+    /// Δ₂² of ner_fragments' cells per type: at most m discontinuous entities per type (each in exact or other) and
+    /// F = <see cref="QualifierMetrics.MaxFragmentsPerEntity"/> fragments of each counted, so ‖v‖² ≤ T(m² + (Fm)²), Δ₂² = 2Tm²(1 + F²).
+    /// </summary>
+    internal static double FragmentSensitivitySquared(int m, int types) =>
+        2.0 * types * m * m * (1 + (QualifierMetrics.MaxFragmentsPerEntity * QualifierMetrics.MaxFragmentsPerEntity));
+
+    /// <summary>The noise variance of each qualifier metric asked, on its share of ρ; null for those not asked.</summary>
+    private static Dictionary<string, Rational?> QualifierVariances(ResultDocument result, IReadOnlyList<string> asked, double rho, int m, int types)
+    {
+        var attributes = result.SpanQualifiers?.Attributes?.Count ?? 0;
+        double Sensitivity(string metric) => metric switch
+        {
+            QualifierMetrics.SpanAttribute => SpanAttributeSensitivitySquared(m, types, Math.Max(1, attributes)),
+            QualifierMetrics.Normalisation => NormalisationSensitivitySquared(m, types),
+            _ => FragmentSensitivitySquared(m, types),
+        };
+        return QualifierMetrics.All.ToDictionary(
+            metric => metric,
+            metric => asked.Contains(metric) ? Rational.RoundUp(Zcdp.SigmaSquaredFor(rho, Sensitivity(metric))) : (Rational?)null,
+            StringComparer.Ordinal);
     }
 
     /// <summary>The two word cells, correct and other, each noised; released as (their sum, the correct one).</summary>
@@ -243,6 +286,12 @@ internal static class EntityRecognitionRelease
             {
                 _ = EdsNlpResults.Read(eds, types, requireCounts: true);
             }
+
+            if (result.SpanQualifiers is { } qualifiers)
+            {
+                _ = QualifierResults.Read(qualifiers, types, requireCounts: true);
+            }
+
             if ((byType is not null) != (Metrics.NerMatching.OfResult(result.NerMatching) == Metrics.NerMatching.Nervaluate1))
             {
                 throw new InvalidDataException("schemes_by_type is released with nervaluate-1 matching, and only with it");

@@ -23,8 +23,11 @@ public sealed class EntityRecognitionTask : TaskType
 
     public override bool CountsEntities => true;
 
-    /// <summary>EDS-NLP's entity metrics (docs/ner.md, "EDS-NLP metrics"), counted only when a spec asks for them.</summary>
-    public override IReadOnlyList<string> ExtraMetrics => EdsNlpMetrics.All;
+    /// <summary>
+    /// EDS-NLP's entity metrics (docs/ner.md, "EDS-NLP metrics") and the attribute, normalisation and fragment metrics
+    /// (docs/ner.md, "Attributes, codes and fragments"), counted only when a spec asks for them.
+    /// </summary>
+    public override IReadOnlyList<string> ExtraMetrics { get; } = [.. EdsNlpMetrics.All, .. QualifierMetrics.All];
 
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)
     {
@@ -45,6 +48,11 @@ public sealed class EntityRecognitionTask : TaskType
         if (document.EdsNlp is { } eds)
         {
             _ = EdsNlpResults.Read(eds, labels, requireCounts: true);
+        }
+
+        if (document.SpanQualifiers is { } qualifiers)
+        {
+            _ = QualifierResults.Read(qualifiers, labels, requireCounts: true);
         }
     }
 

@@ -81,6 +81,7 @@ public static class NerResults
             EdsNlp = statistics.EdsNlpCounts is { } eds
                 ? EdsNlpResults.Section(eds, statistics.EdsNlp!.Metrics) with { MaxTokensPerReport = statistics.MaxWordsPerReport }
                 : null,
+            SpanQualifiers = statistics.QualifierCounts is { } qualifiers ? QualifierResults.Section(qualifiers, statistics.Qualifiers!.Metrics) : null,
             EntityClipping = statistics.MaxEntitiesPerReport is { } m
                 ? new EntityClippingSection(m, statistics.ReportsClipped) { MaxWordsPerReport = statistics.MaxWordsPerReport }
                 : null,
@@ -226,6 +227,7 @@ public static class NerResults
             NerMatching = matching,
             SchemesByType = byType is null ? null : NerByType.Section(types, byType),
             EdsNlp = edsNlp,
+            SpanQualifiers = QualifierResults.Pool(types, [.. sites.Select(s => s.SpanQualifiers)], omitted),
         };
         if (byType is null && sites.Any(s => s.SchemesByType is not null))
         {

@@ -20,6 +20,9 @@ public sealed record NoisyNerCounts(NerOutcomes Outcomes, long[] SeqevalTp, long
     /// <summary>The EDS-NLP metrics' cells (<see cref="NoisyEdsNlpCounts"/>); null when the spec asked none.</summary>
     public NoisyEdsNlpCounts? EdsNlp { get; init; }
 
+    /// <summary>The attribute, normalisation and fragment cells (<see cref="NoisyQualifierCounts"/>); null when the spec asked none.</summary>
+    public NoisyQualifierCounts? Qualifiers { get; init; }
+
     /// <summary>The sites' counts added; the word counts only when every site released them.</summary>
     public static NoisyNerCounts Sum(int types, IReadOnlyList<NoisyNerCounts> sites)
     {
@@ -101,6 +104,7 @@ public static class PrivateNerResults
                 : null,
             Seqeval = Seqeval(perType, micro, macro, weighted, counts.Words, privacy.NoiseVariance.WordCounts),
             EdsNlp = counts.EdsNlp is { } eds ? PrivateEdsNlp.Section(types, eds, privacy.NoiseVariance) : null,
+            SpanQualifiers = counts.Qualifiers is { } qualifiers ? PrivateQualifiers.Section(types, qualifiers, privacy.NoiseVariance) : null,
             EntityClipping = clipping,
             Release = release,
         };
@@ -135,6 +139,7 @@ public static class PrivateNerResults
         {
             ByType = NerByType.Read(document, types, requireCounts: false),
             EdsNlp = document.EdsNlp is { } eds ? NoisyEdsNlpCounts.Read(eds, types) : null,
+            Qualifiers = document.SpanQualifiers is { } qualifiers ? NoisyQualifierCounts.Read(qualifiers, types) : null,
         };
     }
 
@@ -170,6 +175,23 @@ public static class PrivateNerResults
         if (counts.EdsNlp is null && sites.Any(s => s.EdsNlp is not null))
         {
             omitted?.Add(new OmittedSection("edsnlp", "the sites did not all release the same EDS-NLP metrics under the same threshold and bound, with their noise stated, and a pool of some would not be the union's"));
+        }
+
+        var qualifierSections = sites.Select(s => s.SpanQualifiers).ToList();
+        counts = counts with { Qualifiers = NoisyQualifierCounts.Sum([.. qualifierSections.Select(q => q is null ? null : NoisyQualifierCounts.Read(q, types))], qualifierSections) };
+        if (counts.Qualifiers is { } q && q.Cells.Keys.Any(metric => PrivateQualifiers.VarianceOf(privacy.NoiseVariance, metric) is null))
+        {
+            counts = counts with { Qualifiers = null };
+        }
+
+        if (counts.Qualifiers is null)
+        {
+            if (qualifierSections.Any(s => s is not null))
+            {
+                omitted?.Add(new OmittedSection("span_qualifiers", "the sites did not all release the same attribute, normalisation and fragment metrics over the same declarations, with their noise stated, and a pool of some would not be the union's"));
+            }
+
+            privacy = privacy with { NoiseVariance = privacy.NoiseVariance with { SpanAttributeCounts = null, NormalisationCounts = null, FragmentCounts = null } };
         }
 
         if (counts.EdsNlp is null)

@@ -75,13 +75,13 @@ internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, in
         for (var start = 0; start < windows.Count; start += batchSize)
         {
             var batch = windows.GetRange(start, Math.Min(batchSize, windows.Count - start));
-            var logits = Infer(items, documents, batch, cancellationToken);
-            if (logits is not null)
+            var outputs = Infer(items, documents, batch, cancellationToken);
+            if (outputs is not null)
             {
-                var rowLength = logits.Length / batch.Count;
                 for (var r = 0; r < batch.Count; r++)
                 {
-                    documents[batch[r].Index]!.AddWindow(batch[r].Window, logits.AsSpan(r * rowLength, rowLength), session.Tags, manifestToIob2);
+                    var row = r;
+                    documents[batch[r].Index]!.AddWindow(batch[r].Window, Row(outputs[0], row, batch.Count), session.Tags, manifestToIob2, [.. outputs.Skip(1).Select(o => Row(o, row, batch.Count))], session.HeadSizes);
                 }
             }
             else if (batch[0].Index == batch[^1].Index)
@@ -97,8 +97,14 @@ internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, in
         return (failed, suspects);
     }
 
-    /// <returns>The batch's logits <c>[rows, sequence, tags]</c>, or null when the call failed.</returns>
-    private float[]? Infer(IReadOnlyList<ChunkItem> items, NerDocument?[] documents, List<(int Index, int Window)> batch, CancellationToken cancellationToken)
+    private static float[] Row(float[] output, int row, int rows)
+    {
+        var length = output.Length / rows;
+        return output[(row * length)..((row + 1) * length)];
+    }
+
+    /// <returns>The batch's logits <c>[rows, sequence, tags]</c> and declared heads, or null when the call failed.</returns>
+    private float[][]? Infer(IReadOnlyList<ChunkItem> items, NerDocument?[] documents, List<(int Index, int Window)> batch, CancellationToken cancellationToken)
     {
         var sequence = batch.Max(b => documents[b.Index]!.Windows[b.Window].Count) + 2;
         var ids = new long[batch.Count * sequence];
@@ -125,7 +131,7 @@ internal sealed class NerChunkScorer(TextEncoder encoder, NerSession session, in
 
         observer?.InferenceStarted(items[batch[0].Index].Ordinal, items[batch[^1].Index].Ordinal);
         var started = Stopwatch.GetTimestamp();
-        float[]? logits = null;
+        float[][]? logits = null;
         var failure = InferenceCall.Run(token => logits = session.Score(ids, mask, batch.Count, sequence, token), options.BatchTimeout, cancellationToken);
         EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         observer?.InferenceEnded(failure);

@@ -83,18 +83,20 @@ internal static class NerEvaluation
         var total = DatasetScanner.Scan(dataset, options.MaxLineBytes, fingerprint: false, cancellationToken).Documents;
 
         var edsNlp = NerEdsNlpOptions.From(job.Spec.Metrics, job.Spec.NerOverlapThreshold);
-        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching, edsNlp);
+        var qualifiers = NerQualifierCheck.Options(job.Spec.Metrics, manifest);
+        var resolver = NerQualifierCheck.Resolver(qualifiers);
+        var scorer = new NerScorer(types, job.MaxEntitiesPerReport, job.MaxWordsPerReport, job.Spec.NerMatching, edsNlp, qualifiers);
         var inference = new SkipTally();
         IDocumentReader reader;
         Stream? stream = null;
         if (brat)
         {
-            reader = new BratDocumentReader(DatasetFile.BratFolder(dataset), types, options.MaxLineBytes);
+            reader = new BratDocumentReader(DatasetFile.BratFolder(dataset), types, options.MaxLineBytes, resolver);
         }
         else
         {
             stream = DatasetFile.OpenRead(dataset);
-            reader = new JsonlDocumentReader(stream, types, options.MaxLineBytes, GoldKind.Entities);
+            reader = new JsonlDocumentReader(stream, types, options.MaxLineBytes, GoldKind.Entities, resolver);
         }
 
         SegmentReader segment;
@@ -193,7 +195,7 @@ internal static class NerEvaluation
         var (notes, problems) = reader switch
         {
             BratDocumentReader b => (b.Notes, b.Problems),
-            JsonlDocumentReader j => (new SkipTally(), j.Problems),
+            JsonlDocumentReader j => (j.Notes, j.Problems),
             _ => (new SkipTally(), new SkipTally()),
         };
         foreach (var (kind, count) in SkipTally.Merge(notes))

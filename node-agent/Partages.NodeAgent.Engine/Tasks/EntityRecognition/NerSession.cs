@@ -18,12 +18,16 @@ internal sealed class NerSession : IDisposable
     {
         _session = session;
         _inputNames = [.. GraphContract.ManifestInputNames(manifest)];
-        _outputNames = [manifest.Outputs.Logits];
+        _outputNames = [manifest.Outputs.Logits, .. (manifest.Attributes ?? []).Select(a => a.Output), .. manifest.Normalisation is { } n ? [n.Output] : Array.Empty<string>()];
         Tags = manifest.Labels.Count;
+        HeadSizes = [.. (manifest.Attributes ?? []).Select(a => a.Values.Count), .. manifest.Normalisation is { } codes ? [codes.Codes.Count] : Array.Empty<int>()];
         TokenTypeIds = manifest.Inputs.TokenTypeIds is not null;
     }
 
     public int Tags { get; }
+
+    /// <summary>The last dimension of each declared attribute output, then the normalisation output's (the manifest's order).</summary>
+    public int[] HeadSizes { get; }
 
     public bool TokenTypeIds { get; }
 
@@ -65,8 +69,11 @@ internal sealed class NerSession : IDisposable
         return new NerSession(session, manifest);
     }
 
-    /// <summary>Logits <c>[rows, sequence, Tags]</c> of a padded batch, row-major.</summary>
-    public float[] Score(long[] inputIds, long[] attentionMask, int rows, int sequence, CancellationToken cancellationToken)
+    /// <summary>
+    /// Logits <c>[rows, sequence, Tags]</c> of a padded batch, row-major, then each declared attribute's and the
+    /// normalisation's <c>[rows, sequence, HeadSizes[h]]</c>.
+    /// </summary>
+    public float[][] Score(long[] inputIds, long[] attentionMask, int rows, int sequence, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         long[] shape = [rows, sequence];
@@ -77,14 +84,21 @@ internal sealed class NerSession : IDisposable
         var outputs = OnnxRun.Run(_session, _inputNames, inputs, _outputNames, $"a batch of {rows} windows", cancellationToken);
         using (outputs)
         {
-            var outputShape = outputs[0].GetTensorTypeAndShape().Shape;
-            if (outputShape.Length != 3 || outputShape[0] != rows || outputShape[1] != sequence || outputShape[2] != Tags)
+            var result = new float[_outputNames.Length][];
+            for (var o = 0; o < _outputNames.Length; o++)
             {
-                throw new EvaluationRefusedException(
-                    $"graph output '{_outputNames[0]}' has shape [{string.Join(", ", outputShape)}]; expected [{rows}, {sequence}, {Tags}]");
+                var width = o == 0 ? Tags : HeadSizes[o - 1];
+                var outputShape = outputs[o].GetTensorTypeAndShape().Shape;
+                if (outputShape.Length != 3 || outputShape[0] != rows || outputShape[1] != sequence || outputShape[2] != width)
+                {
+                    throw new EvaluationRefusedException(
+                        $"graph output '{_outputNames[o]}' has shape [{string.Join(", ", outputShape)}]; expected [{rows}, {sequence}, {width}]");
+                }
+
+                result[o] = outputs[o].GetTensorDataAsSpan<float>().ToArray();
             }
 
-            return outputs[0].GetTensorDataAsSpan<float>().ToArray();
+            return result;
         }
     }
 
@@ -122,6 +136,24 @@ internal sealed class NerSession : IDisposable
         else if (logits.Dimensions[2] > 0 && logits.Dimensions[2] != manifest.Labels.Count)
         {
             errors.Add($"graph output '{manifest.Outputs.Logits}' has {logits.Dimensions[2]} tags in its last dimension but the manifest lists {manifest.Labels.Count} labels");
+        }
+
+        var heads = (manifest.Attributes ?? []).Select(a => (a.Output, a.Values.Count, What: $"attribute '{a.Name}'"))
+            .Concat(manifest.Normalisation is { } n ? [(n.Output, n.Codes.Count, What: $"{n.System} codes")] : []);
+        foreach (var (name, width, what) in heads)
+        {
+            if (!outputs.TryGetValue(name, out var head))
+            {
+                errors.Add($"manifest output '{name}' ({what}) is not an output of the graph (graph outputs: {string.Join(", ", outputs.Keys.Order(StringComparer.Ordinal))})");
+            }
+            else if (!head.IsTensor || head.ElementDataType != TensorElementType.Float || head.Dimensions.Length != 3)
+            {
+                errors.Add($"graph output '{name}' is not a float [batch, sequence, values] tensor ({what}' logits)");
+            }
+            else if (head.Dimensions[2] > 0 && head.Dimensions[2] != width)
+            {
+                errors.Add($"graph output '{name}' has {head.Dimensions[2]} values in its last dimension but the manifest declares {width} for {what}");
+            }
         }
 
         return errors;
