@@ -49,6 +49,9 @@ public abstract class TaskType
 
     // --- Result checks (the coordinator's intake) ---
 
+    /// <summary>The labels a result's <c>confusion_matrix</c> carries for a spec listing <paramref name="labels"/>: the same, or none for a task without a matrix (dataset QC).</summary>
+    public virtual IReadOnlyList<string> MatrixLabels(IReadOnlyList<string> labels) => labels;
+
     /// <summary>Reads back every section the task's pooling needs; <paramref name="noisy"/> when released under differential privacy.</summary>
     /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>
     public virtual void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)

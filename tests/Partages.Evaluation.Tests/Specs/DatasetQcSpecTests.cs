@@ -25,6 +25,15 @@ public sealed class DatasetQcSpecTests
     }
 
     [Test]
+    public void Parse_ShippedQcSpec_IsValidAndAsksForNoModel()
+    {
+        var parsed = SpecParser.Parse(ShippedSpecs.Yaml("amr-dataset-qc.yaml"));
+
+        parsed.IsValid.Should().BeTrue(string.Join("; ", parsed.Errors));
+        Evaluation.Tasks.TaskRegistry.Get(parsed.Spec!.Task).UsesModel.Should().BeFalse();
+    }
+
+    [Test]
     public void Parse_OneAnnotator_IsRefusedWithTheReasonBeforeAnyRun()
     {
         var parsed = SpecParser.Parse(Head + "annotators: [label]\n");

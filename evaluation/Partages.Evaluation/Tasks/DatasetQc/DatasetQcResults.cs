@@ -205,7 +205,8 @@ public static class DatasetQcResults
         }
     }
 
-    internal static long[] Add(IEnumerable<long[]> arrays)
+    /// <summary>The element-wise sum of count arrays of one length (pooling adds every released count).</summary>
+    public static long[] Add(IEnumerable<long[]> arrays)
     {
         long[]? sum = null;
         foreach (var array in arrays)

@@ -7,9 +7,11 @@ namespace Partages.Evaluation.Tasks.DatasetQc;
 /// <summary>
 /// The agreement figures of a QC section, derived from its released counts. Exact counts: Krippendorff's α and
 /// Fleiss' κ as points (no interval: neither has one from counts alone, docs/data-quality.md), Cohen's κ with its
-/// Wald interval. Noisy counts: each figure from the counts clipped at 0 (post-processing), with a 95 % interval
-/// by simulation from the mechanism (each cell redrawn with Poisson sampling and the release's noise,
-/// <see cref="NoisySimulation.DrawCell"/>), and not estimable (null) when its total is not clearly above the noise.
+/// Wald interval. Noisy counts: each figure from the signed noisy cells (clipping each cell at 0 would turn the noise
+/// on the many empty disagreement cells into disagreement and bias α and κ down; their sums are unbiased), clamped
+/// to its range, with a 95 % interval by simulation from the mechanism (each cell redrawn with Poisson sampling and
+/// the release's noise, <see cref="NoisySimulation.DrawCell"/>), and not estimable (null) when its total is not
+/// clearly above the noise.
 /// </summary>
 public static class QcAgreementFigures
 {
@@ -48,12 +50,12 @@ public static class QcAgreementFigures
                 {
                     for (var j = 0; j < k; j++)
                     {
-                        o[c, j] += Math.Max(0, cell(cells[c][j])) / (size - 1);
+                        o[c, j] += cell(cells[c][j]) / (size - 1);
                     }
                 }
             }
 
-            return CoincidenceMatrix.AlphaFromCoincidences(o);
+            return CoincidenceMatrix.AlphaFromCoincidences(o) is { } alpha ? Math.Clamp(alpha, -1, 1) : null;
         }
 
         if (variance is not { } v)
@@ -80,28 +82,23 @@ public static class QcAgreementFigures
 
     private static QcFigure Cohen(long[][] table, double? variance)
     {
-        KappaEstimate? KappaOf(Func<long, double> cell, out RaterPairTable built)
+        if (variance is not { } v)
         {
-            built = new RaterPairTable(table.Length);
+            var exact = new RaterPairTable(table.Length);
             for (var r = 0; r < table.Length; r++)
             {
                 for (var c = 0; c < table.Length; c++)
                 {
-                    built.Add(r, c, (long)Math.Round(Math.Max(0, cell(table[r][c]))));
+                    exact.Add(r, c, table[r][c]);
                 }
             }
 
-            return built.CohenKappa();
-        }
-
-        if (variance is not { } v)
-        {
-            var exact = KappaOf(c => c, out _);
-            return new QcFigure(exact?.Value, exact?.Interval is { } ci ? Interval.From(ci) : null);
+            var kappa = exact.CohenKappa();
+            return new QcFigure(kappa?.Value, kappa?.Interval is { } ci ? Interval.From(ci) : null);
         }
 
         var cells = table.SelectMany(r => r).ToList();
-        if (!NoisySimulation.IsClearlyPositive(cells.Sum(), cells.Count, v) || KappaOf(c => c, out _) is not { } estimate)
+        if (!NoisySimulation.IsClearlyPositive(cells.Sum(), cells.Count, v) || KappaOf(table, c => c) is not { } estimate)
         {
             return new QcFigure(null, null);
         }
@@ -110,10 +107,36 @@ public static class QcAgreementFigures
         var draws = new double[Simulations];
         for (var i = 0; i < Simulations; i++)
         {
-            draws[i] = KappaOf(c => NoisySimulation.DrawCell(c, v, random), out _)?.Value ?? double.NaN;
+            draws[i] = KappaOf(table, c => NoisySimulation.DrawCell(c, v, random)) ?? double.NaN;
         }
 
-        return Figure(estimate.Value, draws);
+        return Figure(estimate, draws);
+    }
+
+    /// <summary>Cohen's κ, (p_o − p_e) / (1 − p_e), from signed (noisy) cells; null when n or 1 − p_e is not positive.</summary>
+    private static double? KappaOf(long[][] table, Func<long, double> cell)
+    {
+        var k = table.Length;
+        var rows = new double[k];
+        var columns = new double[k];
+        double n = 0, agreed = 0;
+        for (var r = 0; r < k; r++)
+        {
+            for (var c = 0; c < k; c++)
+            {
+                var value = cell(table[r][c]);
+                (rows[r], columns[c], n) = (rows[r] + value, columns[c] + value, n + value);
+                agreed += r == c ? value : 0;
+            }
+        }
+
+        if (n <= 0)
+        {
+            return null;
+        }
+
+        var expected = rows.Zip(columns).Sum(p => p.First * p.Second) / (n * n);
+        return 1 - expected <= 1e-15 ? null : Math.Clamp((agreed / n - expected) / (1 - expected), -1, 1);
     }
 
     /// <summary>statsmodels' <c>fleiss_kappa(method="fleiss")</c> from the released sums; null without documents or when only one label was given.</summary>
@@ -149,8 +172,9 @@ public static class QcAgreementFigures
     {
         double F1(double first, double second, double matched)
         {
-            var denominator = Math.Max(0, first) + Math.Max(0, second);
-            return denominator > 0 ? Math.Clamp(2 * Math.Max(0, matched) / denominator, 0, 1) : double.NaN;
+            // Signed sums, the ratio clamped: clipping each count first would bias the ratio.
+            var denominator = first + second;
+            return denominator > 0 ? Math.Clamp(2 * matched / denominator, 0, 1) : double.NaN;
         }
 
         if (!NoisySimulation.IsClearlyPositive(pair.FirstEntities + pair.SecondEntities, 2, v))
