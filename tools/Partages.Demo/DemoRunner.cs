@@ -13,7 +13,11 @@ namespace Partages.Demo;
 /// </summary>
 public sealed class DemoRunner(IAnsiConsole console)
 {
-    public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, double hospitalScale, CancellationToken cancellationToken)
+    /// <param name="qualityControl">
+    /// Also run the federated dataset QC (<c>eval-specs/amr-dataset-qc.yaml</c>, no model) and show the three hospitals'
+    /// datasets side by side after the AMR results (<c>--qc</c>, the README's documented second demo command).
+    /// </param>
+    public async Task<int> RunAsync(DirectoryInfo workDirectory, DirectoryInfo? assets, double hospitalScale, CancellationToken cancellationToken, bool qualityControl = false)
     {
         var assetsDirectory = assets?.FullName ?? Path.Combine(workDirectory.FullName, "assets");
         var runDirectory = Path.Combine(workDirectory.FullName, "run");
@@ -55,7 +59,18 @@ public sealed class DemoRunner(IAnsiConsole console)
         var final = await WatchWithProgressAsync(client, submitted, cancellationToken).ConfigureAwait(false);
         ResultsTable.Write(console, final);
         Presentation.AurocTable.Write(console, final);
-        return final.State == EvaluationState.Completed ? 0 : 1;
+        if (!qualityControl || final.State != EvaluationState.Completed)
+        {
+            return final.State == EvaluationState.Completed ? 0 : 1;
+        }
+
+        // A dataset QC runs no model: submitted without a bundle, each node profiles its reports and releases aggregates.
+        var qcSpec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-dataset-qc.yaml"), cancellationToken).ConfigureAwait(false);
+        var qc = await client.SubmitAsync(qcSpec, "", cancellationToken: cancellationToken).ConfigureAwait(false);
+        console.MarkupLine($"Submitted dataset QC [bold]{Markup.Escape(qc.Id)}[/] (no model) to {qc.Runs.Count} node(s)");
+        var qcFinal = await WatchWithProgressAsync(client, qc, cancellationToken).ConfigureAwait(false);
+        ResultsTable.Write(console, qcFinal);
+        return qcFinal.State == EvaluationState.Completed ? 0 : 1;
     }
 
     private async Task<EvaluationView> WatchWithProgressAsync(EvaluatorClient client, EvaluationView submitted, CancellationToken cancellationToken)

@@ -16,11 +16,16 @@ var hospitalScale = new Option<double>("--hospital-scale")
         + "every site enough reports for its AUROC to stand out of the noise of ε 1 (about 220 positives); smaller is faster.",
     DefaultValueFactory = _ => Partages.ModelKit.DemoAssetOptions.DemoFederationScale,
 };
+var qualityControl = new Option<bool>("--qc")
+{
+    Description = "After the AMR evaluation, run the federated dataset QC (no model) and show the three hospitals' datasets side by side.",
+};
 var root = new RootCommand("Runs the Partages demo federation: a coordinator and three fictional hospitals evaluating the AMR classifier.")
 {
     workDirectory,
     assetsDirectory,
     hospitalScale,
+    qualityControl,
 };
 // Piped output (CI logs, files) has no terminal width; 80 columns would fold the results table.
 if (Console.IsOutputRedirected)
@@ -29,5 +34,5 @@ if (Console.IsOutputRedirected)
 }
 
 root.SetAction((parse, cancellationToken) =>
-    new DemoRunner(AnsiConsole.Console).RunAsync(parse.GetValue(workDirectory)!, parse.GetValue(assetsDirectory), parse.GetValue(hospitalScale), cancellationToken));
+    new DemoRunner(AnsiConsole.Console).RunAsync(parse.GetValue(workDirectory)!, parse.GetValue(assetsDirectory), parse.GetValue(hospitalScale), cancellationToken, parse.GetValue(qualityControl)));
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

@@ -14,7 +14,7 @@ internal static class SubmitCommand
     public static Command Create(CliContext context)
     {
         var spec = new Argument<FileInfo>("spec") { Description = "The evaluation spec (YAML, see eval-specs/README.md)." };
-        var model = new Option<string>("--model", "-m") { Description = "The model bundle: its SHA-256 (already pushed) or a .zip to push now.", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "The model bundle: its SHA-256 (already pushed) or a .zip to push now. Not given for a task that runs no model (dataset_qc)." };
         var nodes = new Option<string[]>("--nodes")
         {
             Description = "Target these nodes (comma-separated) instead of the spec's list or every enrolled node.",
@@ -29,7 +29,7 @@ internal static class SubmitCommand
         command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
             context,
             parse.GetRequiredValue(spec),
-            parse.GetRequiredValue(model),
+            parse.GetValue(model),
             [.. (parse.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             parse.GetValue(signature),
             parse.GetValue(quiet),
@@ -38,7 +38,7 @@ internal static class SubmitCommand
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, FileInfo specFile, string model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, CancellationToken cancellationToken)
+        CliContext context, FileInfo specFile, string? model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, CancellationToken cancellationToken)
     {
         if (!specFile.Exists)
         {
@@ -56,6 +56,20 @@ internal static class SubmitCommand
             }
 
             return ExitCodes.BadInput;
+        }
+
+        var usesModel = Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec!.Task).UsesModel;
+        if (usesModel != (model is not null))
+        {
+            throw new CliException(ExitCodes.BadInput, usesModel
+                ? $"--model is required: task '{parsed.Spec.Task}' runs a model bundle."
+                : $"--model must not be given: task '{parsed.Spec.Task}' runs no model (it reads each site's dataset only).");
+        }
+
+        if (model is null)
+        {
+            using var modelFree = await Session.OpenAsync(context, cancellationToken).ConfigureAwait(false);
+            return await SubmittedAsync(context, await modelFree.Client.SubmitAsync(yaml, "", nodes, null, cancellationToken).ConfigureAwait(false), quiet).ConfigureAwait(false);
         }
 
         var modelHash = model.Trim().ToLowerInvariant();
@@ -85,6 +99,11 @@ internal static class SubmitCommand
         }
 
         var evaluation = await session.Client.SubmitAsync(yaml, modelHash, nodes, signature, cancellationToken).ConfigureAwait(false);
+        return await SubmittedAsync(context, evaluation, quiet).ConfigureAwait(false);
+    }
+
+    private static async Task<int> SubmittedAsync(CliContext context, Contracts.V1.Evaluation evaluation, bool quiet)
+    {
         if (quiet)
         {
             await context.Output.WriteLineAsync(TerminalText.Escape(evaluation.Id)).ConfigureAwait(false);

@@ -125,6 +125,12 @@ internal static class ResultFormats
         var md = new StringBuilder();
         md.Append(CultureInfo.InvariantCulture, $"# Evaluation {Cell(evaluation.Name)} ({Code(evaluation.Id)})\n\n");
         md.Append(CultureInfo.InvariantCulture, $"State: **{RunStates.Name(evaluation.State)}** · model bundle {Code(evaluation.ModelBundleSha256)} · spec {Code(evaluation.SpecSha256)}\n\n");
+        if (Partages.Evaluation.Quality.QcComparisonView.Of(result) is { } qc)
+        {
+            // A dataset QC (no model): the sites side by side, the same rows as the table format.
+            return QcMarkdown(md, qc);
+        }
+
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? result.PerSite.Values.FirstOrDefault()?.ConfusionMatrix.Labels ?? [];
         var multiLabel = ResultsTable.IsMultiLabel(result.Task);
         md.Append(multiLabel ? "| site | documents | subset accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |" : "| site | documents | accuracy [95% CI] | macro P | macro R | macro F1 [95% CI] | privacy |");
@@ -270,4 +276,37 @@ internal static class ResultFormats
     /// <summary>An id or a hash as a code span: HTML is inert there, but a backtick would close it and a '|' end the cell.</summary>
     internal static string Code(string value) =>
         "`" + TerminalText.Escape(value).Replace('`', '\'').Replace("|", "\\|", StringComparison.Ordinal) + "`";
+    private static string QcMarkdown(StringBuilder md, Partages.Evaluation.Quality.QcComparisonView view)
+    {
+        void Table(string title, string first, IReadOnlyList<string> columns, IEnumerable<(string Name, IEnumerable<string> Cells)> rows)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"## {Cell(title)}\n\n| {Cell(first)} |{string.Concat(columns.Select(c => $" {Cell(c)} |"))}\n|---|{string.Concat(columns.Select(_ => "---:|"))}\n");
+            foreach (var (name, cells) in rows)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {Cell(name)} |{string.Concat(cells.Select(c => $" {Cell(c)} |"))}\n");
+            }
+
+            md.Append('\n');
+        }
+
+        foreach (var distribution in view.Distributions)
+        {
+            Table(distribution.Title, "bin", view.Sites, distribution.Bins.Select((bin, b) =>
+                (bin, distribution.Shares.Select(shares => shares[b] is { } share ? (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—"))));
+        }
+
+        Table("Findings (reports per kind)", "kind", view.Sites, view.Findings.Select(r => (r.Name, r.Cells.AsEnumerable())));
+        Table("Divergence from the pool: Jensen–Shannon [95% CI]", "site", Partages.Evaluation.Quality.SiteComparison.Figures, view.Divergences.Select(r => (r.Name, r.Cells.AsEnumerable())));
+        if (view.Agreement.Count > 0)
+        {
+            Table("Agreement between annotators [95% CI]", "figure", view.Sites, view.Agreement.Select(r => (r.Name, r.Cells.AsEnumerable())));
+        }
+
+        foreach (var note in view.Notes)
+        {
+            md.Append(CultureInfo.InvariantCulture, $"* {note}\n");
+        }
+
+        return md.ToString();
+    }
 }

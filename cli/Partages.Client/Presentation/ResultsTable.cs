@@ -31,6 +31,13 @@ public static class ResultsTable
         }
 
         var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        if (Partages.Evaluation.Tasks.TaskRegistry.Find(result.Task)?.ProfilesDataset == true)
+        {
+            // No model ran: the sites' datasets side by side instead of metrics.
+            QcComparisonTable.Write(console, result);
+            return;
+        }
+
         var labels = result.Pooled?.ConfusionMatrix.Labels ?? [];
         var multiLabel = IsMultiLabel(result.Task);
         var table = new Table().Title("Per-site and pooled results")

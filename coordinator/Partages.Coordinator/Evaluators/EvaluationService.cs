@@ -49,19 +49,9 @@ public sealed class EvaluationService(
         }
 
         var spec = parsed.Spec!;
-        var bundle = request.ModelBundleSha256.Trim().ToLowerInvariant();
-        InvalidArgument.ThrowIfEmpty(bundle, "model_bundle_sha256");
-        if (!ContentHash.IsWellFormed(bundle))
-        {
-            throw InvalidArgument.Field("model_bundle_sha256", "must be 64 hex digits", "model_bundle_sha256 must be 64 hex digits.");
-        }
-
-        if (await store.FindAsync(bundle, ct).ConfigureAwait(false) is null)
-        {
-            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Model bundle {bundle} has not been uploaded; call UploadArtifact first."));
-        }
-
-        var signature = SignatureOrNull(request.ModelSignature);
+        var (bundle, signature) = Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task).UsesModel
+            ? await ModelBundleAsync(request, ct).ConfigureAwait(false)
+            : ModelFree(request, spec.Task);
 
         // The request's own list is held to the spec's rule (count, names), so neither way of naming nodes is unchecked.
         if (NodeNames.ProblemWithTargets(request.Nodes) is { } nodesProblem)
@@ -95,6 +85,40 @@ public sealed class EvaluationService(
         var id = await scheduler.SubmitAsync(new NewEvaluation(spec, request.SpecYaml, bundle, targets, caller.Name, signature), ct).ConfigureAwait(false);
         return (await readModel.EvaluationAsync(caller, id, ct).ConfigureAwait(false))?.ToProto()
             ?? throw new RpcException(new Status(StatusCode.Internal, "The evaluation vanished after its creation."));
+    }
+
+    /// <summary>The bundle a model task runs: named, well formed, uploaded; and its signature's shape.</summary>
+    private async Task<(string Bundle, BundleSignature? Signature)> ModelBundleAsync(SubmitEvaluationRequest request, CancellationToken ct)
+    {
+        var bundle = request.ModelBundleSha256.Trim().ToLowerInvariant();
+        InvalidArgument.ThrowIfEmpty(bundle, "model_bundle_sha256");
+        if (!ContentHash.IsWellFormed(bundle))
+        {
+            throw InvalidArgument.Field("model_bundle_sha256", "must be 64 hex digits", "model_bundle_sha256 must be 64 hex digits.");
+        }
+
+        if (await store.FindAsync(bundle, ct).ConfigureAwait(false) is null)
+        {
+            throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Model bundle {bundle} has not been uploaded; call UploadArtifact first."));
+        }
+
+        return (bundle, SignatureOrNull(request.ModelSignature));
+    }
+
+    /// <summary>
+    /// A task that runs no model (dataset QC) is submitted without a bundle: its evaluation stores an empty hash and its
+    /// offers name none (docs/data-quality.md, "Model-free tasks"). A bundle or signature sent anyway is refused rather
+    /// than ignored, so an evaluator never believes a model was checked.
+    /// </summary>
+    private static (string Bundle, BundleSignature? Signature) ModelFree(SubmitEvaluationRequest request, string task)
+    {
+        if (request.ModelBundleSha256.Trim().Length > 0 || SignatureOrNull(request.ModelSignature) is not null)
+        {
+            throw InvalidArgument.Field(
+                "model_bundle_sha256", $"must be empty: task '{task}' runs no model", $"Task '{task}' runs no model: submit it without model_bundle_sha256 or model_signature.");
+        }
+
+        return ("", null);
     }
 
     /// <summary>

@@ -95,9 +95,10 @@ public static class ResultIntake
 
         var expected = Labels(evaluation);
         var actual = labels;
-        if (actual.Count != expected.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(expected))
+        var matrixLabels = TaskRegistry.Find(document.Task)?.MatrixLabels(expected) ?? expected;
+        if (actual.Count != matrixLabels.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(matrixLabels))
         {
-            problem = $"the result's labels [{string.Join(", ", actual)}] differ from the evaluation's [{string.Join(", ", expected)}].";
+            problem = $"the result's labels [{string.Join(", ", actual)}] differ from the evaluation's [{string.Join(", ", matrixLabels)}].";
             return null;
         }
 

@@ -73,7 +73,9 @@ public sealed partial class LedgerWrite
             foreach (var run in OfferQueue.NextOffers(open, capacity.GetValueOrDefault(name)))
             {
                 var hash = run.Evaluation!.ModelBundleSha256;
-                if (!artifacts.TryGetValue(hash, out var artifact))
+                // An empty hash: a task that runs no model, offered without a bundle.
+                ArtifactEntity? artifact = null;
+                if (hash.Length > 0 && !artifacts.TryGetValue(hash, out artifact))
                 {
                     artifact = await db.Artifacts.AsNoTracking().SingleAsync(a => a.Sha256 == hash, cancellationToken).ConfigureAwait(false);
                     artifacts[artifact.Sha256] = artifact;

@@ -57,10 +57,10 @@ public sealed partial class LedgerWrite(RunLedger ledger, CoordinatorDbContext d
     }
 
     /// <summary>Offers the run to its node, recorded; returns the message to send once committed.</summary>
-    public CoordinatorMessage Offer(RunEntity run, ArtifactEntity artifact, string reason)
+    /// <param name="artifact">The evaluation's bundle; null for a task that runs no model (its offer names an empty bundle).</param>
+    public CoordinatorMessage Offer(RunEntity run, ArtifactEntity? artifact, string reason)
     {
         ArgumentNullException.ThrowIfNull(run);
-        ArgumentNullException.ThrowIfNull(artifact);
         var evaluation = run.Evaluation!;
         Record(run, run.Offer(reason, now, LeaseUntil));
         return new CoordinatorMessage
@@ -71,7 +71,7 @@ public sealed partial class LedgerWrite(RunLedger ledger, CoordinatorDbContext d
                 EvaluationId = evaluation.Id,
                 SpecYaml = evaluation.SpecYaml,
                 SpecSha256 = evaluation.SpecSha256,
-                ModelBundle = new ArtifactRef { Sha256 = artifact.Sha256, SizeBytes = artifact.SizeBytes, MediaType = artifact.MediaType },
+                ModelBundle = artifact is null ? new ArtifactRef() : new ArtifactRef { Sha256 = artifact.Sha256, SizeBytes = artifact.SizeBytes, MediaType = artifact.MediaType },
                 Dataset = evaluation.Dataset,
                 LeaseSeconds = ledger.Options.LeaseSeconds,
                 TraceParent = CoordinatorTelemetry.OfferTraceParent(evaluation.TraceParent, evaluation.Id, run.Id, run.NodeName),

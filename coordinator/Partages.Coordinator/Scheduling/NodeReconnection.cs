@@ -81,7 +81,7 @@ public sealed partial class NodeReconnection(
         var outgoing = new List<CoordinatorMessage>();
         foreach (var run in runs)
         {
-            var artifact = artifacts[run.Evaluation!.ModelBundleSha256];
+            var artifact = artifacts.GetValueOrDefault(run.Evaluation!.ModelBundleSha256);  // none for a task that runs no model
             var reported = active.Remove(run.Id);
             switch (run.Status)
             {

@@ -103,9 +103,10 @@ public sealed record ModelManifest
             errors.Add($"schema: '{Schema}' is not supported (expected '{CurrentSchema}')");
         }
 
-        if (!Tasks.TaskRegistry.IsKnown(Task))
+        if (Tasks.TaskRegistry.Find(Task) is not { UsesModel: true })
         {
-            errors.Add($"task: '{Task}' is not one of {string.Join(", ", TaskTypes.All)}");
+            // A task that runs no model (dataset QC) has no bundle to describe.
+            errors.Add($"task: '{Task}' is not one of {string.Join(", ", Tasks.TaskRegistry.All.Where(t => t.UsesModel))}");
         }
 
         if (Labels is null || Labels.Count == 0)

@@ -20,6 +20,12 @@ public sealed class DatasetProfile
 
     public long Documents { get; private set; }
 
+    /// <summary>
+    /// The federated QC's counter, fed the same reports and findings (the releasable subset: no near-duplicates),
+    /// so the local report and a <c>dataset_qc</c> release never count a report differently; null locally.
+    /// </summary>
+    public Tasks.DatasetQc.DatasetQcCounter? Counter { get; init; }
+
     public LengthHistogram Characters { get; } = new();
 
     public LengthHistogram Words { get; } = new();
@@ -39,6 +45,7 @@ public sealed class DatasetProfile
         ArgumentException.ThrowIfNullOrEmpty(kind);
         Documents++;
         Count(_findings, kind);
+        Counter?.AddUnreadable(kind);
     }
 
     public void Add(QcDocument document)
@@ -47,8 +54,10 @@ public sealed class DatasetProfile
         Documents++;
         var codePoints = document.Text.EnumerateRunes().Count();
         Characters.Add(codePoints);
-        Words.Add(document.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
-        foreach (var finding in document.ReaderFindings.Concat(TextFindings(document.Text)).Concat(AnnotationFindings(document, codePoints)).Distinct())
+        var words = document.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length;
+        Words.Add(words);
+        var findings = document.ReaderFindings.Concat(TextFindings(document.Text)).Concat(AnnotationFindings(document, codePoints)).Distinct().ToList();
+        foreach (var finding in findings)
         {
             Count(_findings, finding);
         }
@@ -63,20 +72,22 @@ public sealed class DatasetProfile
             Count(_entityTypes, entity.Label);
         }
 
-        if (string.IsNullOrWhiteSpace(document.Text))
+        if (!string.IsNullOrWhiteSpace(document.Text))
         {
-            return;
+            var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(document.Text)));
+            if (!_textHashes.Add(hash))
+            {
+                Count(_findings, QcFindings.ExactDuplicate);
+                findings.Add(QcFindings.ExactDuplicate);
+            }
+            else if (_nearDuplicates.Add(document.Text))
+            {
+                // Local only: never handed to the counter (unbounded per-report sensitivity, ERRATA 17).
+                Count(_findings, QcFindings.NearDuplicate);
+            }
         }
 
-        var hash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(document.Text)));
-        if (!_textHashes.Add(hash))
-        {
-            Count(_findings, QcFindings.ExactDuplicate);
-        }
-        else if (_nearDuplicates.Add(document.Text))
-        {
-            Count(_findings, QcFindings.NearDuplicate);
-        }
+        Counter?.Add(document, codePoints, words, findings);
     }
 
     private static IEnumerable<string> TextFindings(string text)

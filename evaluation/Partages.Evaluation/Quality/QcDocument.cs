@@ -9,6 +9,12 @@ public sealed record QcDocument(string Text, IReadOnlyList<string> Labels, IRead
 {
     /// <summary>Findings only the reader can see in the bytes (BOM, invalid UTF-8 replaced), by kind.</summary>
     public IReadOnlyCollection<string> ReaderFindings { get; init; } = [];
+
+    /// <summary>Each annotator's document label, in the order agreement was asked for (null: not labelled, or not asked).</summary>
+    public IReadOnlyList<string?> LabelsByAnnotator { get; init; } = [];
+
+    /// <summary>Each annotator's entities, in the order agreement was asked for (null: the annotator gave none for this report).</summary>
+    public IReadOnlyList<IReadOnlyList<QcEntity>?> EntitiesByAnnotator { get; init; } = [];
 }
 
 public sealed record QcEntity(int Start, int End, string Label, int Fragments = 1);

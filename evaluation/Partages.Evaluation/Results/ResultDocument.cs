@@ -81,6 +81,10 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public EntityClippingSection? EntityClipping { get; init; }
 
+    /// <summary>Dataset QC only: the site's dataset profile and annotator agreement (<see cref="Tasks.DatasetQc.DatasetQcSection"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Tasks.DatasetQc.DatasetQcSection? DatasetQc { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);

@@ -31,4 +31,10 @@ public sealed record EvaluationSpec
     public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
     /// <summary>For entity recognition with <c>ner_overlap</c> in <see cref="Metrics"/>: its Dice threshold (spec key <c>ner_overlap_threshold</c>).</summary>
     public double NerOverlapThreshold { get; init; } = global::Partages.Evaluation.Metrics.EdsNlpMetrics.DefaultOverlapThreshold;
+
+    /// <summary>Dataset QC: what the labels are, document labels or entity types (spec key <c>annotation</c>).</summary>
+    public string Annotation { get; init; } = global::Partages.Evaluation.Tasks.DatasetQc.DatasetQcAnnotation.Labels;
+
+    /// <summary>Dataset QC: two or more fields, each one annotator's gold, whose agreement is measured (spec key <c>annotators</c>); empty: none.</summary>
+    public IReadOnlyList<string> Annotators { get; init; } = [];
 }

@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", "annotation", "annotators"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -121,6 +121,7 @@ public static partial class SpecParser
 
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
         var nerMatching = NerMatchingRule(reader, task, taskType);
+        var (annotation, annotators) = QcOptions(reader, task, taskType);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -141,6 +142,8 @@ public static partial class SpecParser
             DeadlineMinutes = deadline,
             NerMatching = nerMatching,
             NerOverlapThreshold = overlapThreshold,
+            Annotation = annotation,
+            Annotators = annotators,
         };
         return new SpecParseResult(spec, errors);
     }
@@ -167,6 +170,41 @@ public static partial class SpecParser
             reader.AddError("ner_matching", $"'{rule}' is not a matching rule (valid: {string.Join(", ", NerMatching.All)})");
         }
         return rule;
+    }
+
+    /// <summary>
+    /// <c>annotation</c> (labels or entities) and <c>annotators</c> (two or more fields, each one annotator's gold),
+    /// for a task that profiles a dataset. One annotator asked for agreement is refused here, before any run.
+    /// </summary>
+    private static (string Annotation, IReadOnlyList<string> Annotators) QcOptions(FieldReader reader, string? task, TaskType? taskType)
+    {
+        var annotation = reader.String("annotation", required: false);
+        var annotators = reader.StringList("annotators", required: false, maxItems: 16);
+        var applies = taskType?.ProfilesDataset == true;
+        var profilers = string.Join(", ", TaskRegistry.All.Where(t => t.ProfilesDataset));
+        if (annotation is not null && task is not null && !applies)
+        {
+            reader.AddError("annotation", $"applies to {profilers} only");
+        }
+        else if (annotation is not null && !Tasks.DatasetQc.DatasetQcAnnotation.All.Contains(annotation, StringComparer.Ordinal))
+        {
+            reader.AddError("annotation", $"'{annotation}' is not an annotation kind (valid: {string.Join(", ", Tasks.DatasetQc.DatasetQcAnnotation.All)})");
+        }
+
+        if (annotators is not null && task is not null && !applies)
+        {
+            reader.AddError("annotators", $"applies to {profilers} only");
+        }
+        else if (annotators is { Count: 1 })
+        {
+            reader.AddError("annotators", $"agreement needs at least two annotators; only '{annotators[0]}' is listed");
+        }
+        else if (annotators is not null && annotators.Distinct(StringComparer.Ordinal).Count() != annotators.Count)
+        {
+            reader.AddError("annotators", "names an annotator field twice");
+        }
+
+        return (annotation ?? Tasks.DatasetQc.DatasetQcAnnotation.Labels, annotators ?? []);
     }
 
     /// <summary><c>ner_overlap_threshold</c>: ner_overlap's Dice threshold, in (0, 1], EDS-NLP's 0.5 by default; only with that metric.</summary>

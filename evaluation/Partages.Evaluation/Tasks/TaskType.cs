@@ -24,6 +24,15 @@ public abstract class TaskType
     /// <summary>Whether the spec's <c>ner_matching</c> (how predicted entities are paired with gold ones) applies.</summary>
     public virtual bool MatchesEntities => false;
 
+    /// <summary>
+    /// Whether an evaluation of this task runs a model: false for a task that reads the dataset only (dataset QC),
+    /// which is submitted without a bundle and whose offers carry none (docs/data-quality.md, "Model-free tasks").
+    /// </summary>
+    public virtual bool UsesModel => true;
+
+    /// <summary>Whether the spec's <c>annotation</c> and <c>annotators</c> (what to profile, whose agreement) apply.</summary>
+    public virtual bool ProfilesDataset => false;
+
     /// <summary>Metrics this task produces beyond the common ones (spec key <c>metrics</c>); a spec asking another task's is refused with the list.</summary>
     public virtual IReadOnlyList<string> ExtraMetrics => [];
 
@@ -39,6 +48,9 @@ public abstract class TaskType
     public virtual bool CountsEntities => false;
 
     // --- Result checks (the coordinator's intake) ---
+
+    /// <summary>The labels a result's <c>confusion_matrix</c> carries for a spec listing <paramref name="labels"/>: the same, or none for a task without a matrix (dataset QC).</summary>
+    public virtual IReadOnlyList<string> MatrixLabels(IReadOnlyList<string> labels) => labels;
 
     /// <summary>Reads back every section the task's pooling needs; <paramref name="noisy"/> when released under differential privacy.</summary>
     /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>

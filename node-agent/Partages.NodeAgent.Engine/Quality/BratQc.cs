@@ -18,9 +18,9 @@ internal static class BratQc
 
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    public static DatasetProfile Profile(DirectoryInfo folder, CancellationToken cancellationToken)
+    public static DatasetProfile Profile(DirectoryInfo folder, Partages.Evaluation.Tasks.DatasetQc.DatasetQcCounter? counter, CancellationToken cancellationToken)
     {
-        var profile = new DatasetProfile();
+        var profile = new DatasetProfile { Counter = counter };
         foreach (var file in BratDocumentReader.EnumerateDocuments(folder))
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -14,7 +14,7 @@ internal static class CsvQc
 
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorColumns, CancellationToken cancellationToken)
+    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorColumns, Partages.Evaluation.Tasks.DatasetQc.DatasetQcCounter? counter, CancellationToken cancellationToken)
     {
         using var stream = DatasetFile.OpenRead(dataset);
         var records = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes, quoteAware: true);
@@ -35,7 +35,7 @@ internal static class CsvQc
 
         var label = header.IndexOf("label");
         var annotators = annotatorColumns.Select(column => header.IndexOf(column)).ToArray();
-        var profile = new DatasetProfile();
+        var profile = new DatasetProfile { Counter = counter };
         var agreement = annotatorColumns.Count == 0 ? null : new AgreementProfile(annotatorColumns);
         while (records.ReadLine(out var record, out var tooLong))
         {
@@ -59,8 +59,9 @@ internal static class CsvQc
             }
 
             var labels = label >= 0 && fields[label].Length > 0 ? new[] { fields[label] } : [];
-            profile.Add(new QcDocument(fields[text], labels, []) { ReaderFindings = findings });
-            agreement?.Add(annotators.Select(column => fields[column].Length > 0 ? fields[column] : null).ToArray());
+            var byAnnotator = annotators.Select(column => fields[column].Length > 0 ? fields[column] : null).ToArray();
+            profile.Add(new QcDocument(fields[text], labels, []) { ReaderFindings = findings, LabelsByAnnotator = byAnnotator });
+            agreement?.Add(byAnnotator);
         }
 
         return new DatasetQcResult(profile, agreement?.Compute());

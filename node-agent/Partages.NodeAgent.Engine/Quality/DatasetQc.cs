@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using Partages.Evaluation.Quality;
+using Partages.Evaluation.Tasks.DatasetQc;
 using Partages.NodeAgent.Engine.Datasets;
 
 namespace Partages.NodeAgent.Engine.Quality;
@@ -24,27 +25,29 @@ public static class DatasetQc
     /// <summary>The profile of a dataset, and the agreement between the annotators whose label fields are named.</summary>
     /// <param name="annotatorFields">Two or more fields (JSONL) or columns (CSV) each holding one annotator's label; none for no agreement.</param>
     /// <exception cref="NotSupportedException">Agreement asked of a brat folder (one annotator's .ann per text).</exception>
-    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken)
+    /// <param name="counter">A federated QC's counter, fed the same reports (<see cref="DatasetProfile.Counter"/>); null locally.</param>
+    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken, DatasetQcCounter? counter = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(annotatorFields);
         if (DatasetFile.Is(dataset, DatasetFormats.Brat))
         {
             return annotatorFields.Count == 0
-                ? new DatasetQcResult(BratQc.Profile(DatasetFile.BratFolder(dataset), cancellationToken), null)
+                ? new DatasetQcResult(BratQc.Profile(DatasetFile.BratFolder(dataset), counter, cancellationToken), null)
                 : throw new NotSupportedException("agreement needs two annotators' labels per document; a brat folder holds one .ann per text (entity agreement between two brat folders is not built yet).");
         }
 
         if (DatasetFile.Is(dataset, DatasetFormats.Csv))
         {
-            return CsvQc.Profile(dataset, annotatorFields, cancellationToken);
+            return CsvQc.Profile(dataset, annotatorFields, counter, cancellationToken);
         }
 
         using var stream = DatasetFile.OpenRead(dataset);
         var startsWithBom = StartsWithBom(stream);
         var reader = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes);
-        var profile = new DatasetProfile();
+        var profile = new DatasetProfile { Counter = counter };
         var agreement = annotatorFields.Count == 0 ? null : new AgreementProfile(annotatorFields);
+        EntityAgreementProfile? entityAgreement = null;
         var first = true;
         while (reader.ReadLine(out var line, out var tooLong))
         {
@@ -79,11 +82,19 @@ public static class DatasetQc
                 continue;
             }
 
-            profile.Add(document.Value.Document);
-            agreement?.Add(document.Value.ByAnnotator);
+            profile.Add(document);
+            if (document.EntitiesByAnnotator.Any(entities => entities is not null))
+            {
+                entityAgreement ??= new EntityAgreementProfile(annotatorFields);
+                entityAgreement.Add(document.EntitiesByAnnotator);
+            }
+            else
+            {
+                agreement?.Add(document.LabelsByAnnotator);
+            }
         }
 
-        return new DatasetQcResult(profile, agreement?.Compute());
+        return new DatasetQcResult(profile, agreement?.Compute()) { EntityAgreement = entityAgreement?.Compute() };
     }
 
     private static bool StartsWithBom(Stream stream)
@@ -94,7 +105,7 @@ public static class DatasetQc
         return read == 3 && head.SequenceEqual("\uFEFF"u8);
     }
 
-    private static (QcDocument Document, string?[] ByAnnotator)? Parse(string json, List<string> findings, IReadOnlyList<string> annotatorFields)
+    private static QcDocument? Parse(string json, List<string> findings, IReadOnlyList<string> annotatorFields)
     {
         try
         {
@@ -117,10 +128,19 @@ public static class DatasetQc
                 labels.AddRange(many.EnumerateArray().Where(item => item.ValueKind == JsonValueKind.String).Select(item => item.GetString()!));
             }
 
+            // An annotator's field holds a document label (a string) or entities (an array, as "entities" is written).
             var byAnnotator = annotatorFields
                 .Select(field => root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null)
                 .ToArray();
-            return (new QcDocument(text.GetString()!, labels, Entities(root)) { ReaderFindings = findings }, byAnnotator);
+            var entitiesByAnnotator = annotatorFields
+                .Select(field => root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Array ? (IReadOnlyList<QcEntity>)Entities(root, field) : null)
+                .ToArray();
+            return new QcDocument(text.GetString()!, labels, Entities(root, "entities"))
+            {
+                ReaderFindings = findings,
+                LabelsByAnnotator = byAnnotator,
+                EntitiesByAnnotator = entitiesByAnnotator,
+            };
         }
         catch (JsonException)
         {
@@ -128,10 +148,10 @@ public static class DatasetQc
         }
     }
 
-    private static List<QcEntity> Entities(JsonElement root)
+    private static List<QcEntity> Entities(JsonElement root, string field)
     {
         var entities = new List<QcEntity>();
-        if (!root.TryGetProperty("entities", out var array) || array.ValueKind != JsonValueKind.Array)
+        if (!root.TryGetProperty(field, out var array) || array.ValueKind != JsonValueKind.Array)
         {
             return entities;
         }
@@ -157,4 +177,8 @@ public static class DatasetQc
 }
 
 /// <summary>What <c>qc</c> found: the dataset's profile, and the annotators' agreement when asked for.</summary>
-public sealed record DatasetQcResult(DatasetProfile Profile, AgreementSummary? Agreement);
+public sealed record DatasetQcResult(DatasetProfile Profile, AgreementSummary? Agreement)
+{
+    /// <summary>Pairwise entity agreement, when the annotators' fields hold entities; null otherwise.</summary>
+    public IReadOnlyList<QcEntityPairCounts>? EntityAgreement { get; init; }
+}

@@ -43,6 +43,9 @@ public sealed partial class JobAdmission(
 {
     public const string AutoApprover = "policy (approval: auto)";
 
+    /// <summary>What the approver and the audit log read for a task that runs no model (dataset QC).</summary>
+    public const string NoModel = "no model: the task reads the dataset only";
+
     private NodePolicy Policy => policyAdmission.Policy;
 
     /// <summary>Whether a person approves each run and payload (approval: manual), so the coordinator is told the run waits for them.</summary>
@@ -106,7 +109,8 @@ public sealed partial class JobAdmission(
             EvaluationId = offer.EvaluationId,
             SpecSha256 = offer.SpecSha256,
             SpecName = spec.Name,
-            BundleSha256 = offer.ModelBundle.Sha256,
+            // Null for a task that runs no model: the audit line then says so through its signer text.
+            BundleSha256 = offer.ModelBundle.Sha256.Length > 0 ? offer.ModelBundle.Sha256 : null,
             BundleSigner = signer,
             Dataset = snapshot.Policy.Name,
             DatasetFingerprint = snapshot.Fingerprint,
@@ -218,7 +222,9 @@ public sealed partial class JobAdmission(
     public string DescribeSigner(JobOffer offer)
     {
         ArgumentNullException.ThrowIfNull(offer);
-        return BundleTrust.DescribeOffered(offer.ModelBundle, offer.ModelSignature, Policy.Models);
+        return offer.ModelBundle is { Sha256.Length: 0 }
+            ? NoModel
+            : BundleTrust.DescribeOffered(offer.ModelBundle, offer.ModelSignature, Policy.Models);
     }
 
     private ApprovalOutcome RejectedByOperator(string runId, string? evaluationId, OperatorDecision decision, string stage, string? payloadSha256, string what)

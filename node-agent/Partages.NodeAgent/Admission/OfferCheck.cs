@@ -39,7 +39,17 @@ public static class OfferCheck
             return Reject($"the spec asks for dataset '{parsed.Spec.Dataset}' but the offer names '{offer.Dataset}'");
         }
 
-        if (offer.ModelBundle is null || !ContentHash.IsWellFormed(offer.ModelBundle.Sha256) || offer.ModelBundle.SizeBytes <= 0)
+        if (!Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec.Task).UsesModel)
+        {
+            // A task that reads the dataset only: the offer must name no bundle, so none is downloaded, trusted or loaded.
+            if (offer.ModelBundle is { Sha256.Length: > 0 } || offer.ModelSignature is { KeyId.Length: > 0 })
+            {
+                return Reject($"task '{parsed.Spec.Task}' runs no model, but the offer names a model bundle or signature");
+            }
+
+            offer.ModelBundle ??= new ArtifactRef();
+        }
+        else if (offer.ModelBundle is null || !ContentHash.IsWellFormed(offer.ModelBundle.Sha256) || offer.ModelBundle.SizeBytes <= 0)
         {
             return Reject("the offer names no valid model bundle (sha256 and size)");
         }

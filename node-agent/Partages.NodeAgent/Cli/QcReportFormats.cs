@@ -38,6 +38,18 @@ internal static class QcReportFormats
                         fleiss_kappa = Estimate(agreement.FleissKappa),
                     }
                     : null,
+                entity_agreement = qc.EntityAgreement?.Select(row => new
+                {
+                    first = row.First,
+                    second = row.Second,
+                    type = row.Type,
+                    first_entities = row.FirstEntities,
+                    second_entities = row.SecondEntities,
+                    strict_matches = row.StrictMatches,
+                    partial_matches = row.PartialMatches,
+                    strict_f1 = row.StrictF1?.Value,
+                    partial_f1 = row.PartialF1?.Value,
+                }),
             },
             Indented) + Environment.NewLine;
     }
@@ -61,8 +73,21 @@ internal static class QcReportFormats
             AppendEstimate(text, "Fleiss' kappa", agreement.FleissKappa, agreement.Annotators.Count >= 3 ? null : "three or more annotators");
         }
 
+        if (qc.EntityAgreement is { } entities)
+        {
+            text.AppendLine("Entity agreement (one-to-one matches; F1 = 2·matches / (first + second)):");
+            foreach (var row in entities)
+            {
+                text.AppendLine(CultureInfo.InvariantCulture,
+                    $"  {TerminalText.Escape(row.First)} / {TerminalText.Escape(row.Second)} {TerminalText.Escape(row.Type),-20} {row.FirstEntities,7} {row.SecondEntities,7}  strict F1 {F1(row.StrictF1)}  partial F1 {F1(row.PartialF1)}");
+            }
+        }
+
         return text.ToString();
     }
+
+    private static string F1(Partages.Evaluation.Tasks.DatasetQc.QcFigure? figure) =>
+        figure?.Value is { } value ? value.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
 
     private static object? Estimate(KappaEstimate? estimate) => estimate is null
         ? null

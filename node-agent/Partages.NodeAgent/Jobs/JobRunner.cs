@@ -215,16 +215,7 @@ public sealed partial class JobRunner(
             }
             else
             {
-                trace.Phase(NodeAgentTelemetry.DownloadSpan);
-                stage = RunStage.Download;
-                var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
-                var bundlePath = await artifacts.GetAsync(
-                    offer.ModelBundle,
-                    new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
-                    cancellationToken).ConfigureAwait(false);
-                // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
-                stage = RunStage.Trust;
-                await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
+                var bundlePath = await ModelAsync(run, offer, spec, trace, s => stage = s, cancellationToken).ConfigureAwait(false);
 
                 trace.Phase(NodeAgentTelemetry.EvaluateSpan);
                 stage = RunStage.Evaluation;
@@ -283,6 +274,30 @@ public sealed partial class JobRunner(
         {
             run.Outcome = RunOutcome.Finished;
         }
+    }
+
+    /// <summary>
+    /// Downloads the offer's bundle and checks its trust (pinned, or signed by a trusted signer) before anything loads
+    /// it. A task that runs no model (dataset QC) has none: nothing is downloaded or loaded, and the path is empty.
+    /// </summary>
+    private async Task<string> ModelAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, JobTrace trace, Action<RunStage> setStage, CancellationToken cancellationToken)
+    {
+        if (!Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task).UsesModel)
+        {
+            return "";
+        }
+
+        trace.Phase(NodeAgentTelemetry.DownloadSpan);
+        setStage(RunStage.Download);
+        var downloadThrottle = new ProgressThrottle(timeProvider, options.ProgressInterval, options.ProgressStep);
+        var bundlePath = await artifacts.GetAsync(
+            offer.ModelBundle,
+            new InlineProgress<DownloadProgress>(p => ReportProgress(run, downloadThrottle, JobPhase.Downloading, p.BytesDone, p.BytesTotal)),
+            cancellationToken).ConfigureAwait(false);
+        // Pinned, or signed over this very hash by a trusted signer: else refused before anything loads it.
+        setStage(RunStage.Trust);
+        await modelTrust.CheckAsync(run.RunId, offer, bundlePath, cancellationToken).ConfigureAwait(false);
+        return bundlePath;
     }
 
     /// <summary>The one report of a run that did not succeed: the node's log, the audit log (and job file), then the coordinator.</summary>

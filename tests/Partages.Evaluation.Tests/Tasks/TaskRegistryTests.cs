@@ -7,13 +7,14 @@ public sealed class TaskRegistryTests
     [Test]
     public void Names_EveryRegisteredSlice_AreTheWireNamesSpecsAndManifestsCarry()
     {
-        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification);
+        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, "dataset_qc");
         TaskTypes.All.Should().Equal(TaskRegistry.Names);
     }
 
     [TestCase(TaskTypes.SingleLabelClassification)]
     [TestCase(TaskTypes.MultiLabelClassification)]
     [TestCase(TaskTypes.TokenClassification)]
+    [TestCase("dataset_qc")]
     public void Get_RegisteredName_ReturnsTheSliceOfThatName(string name)
     {
         TaskRegistry.Get(name).Name.Should().Be(name);
@@ -48,5 +49,16 @@ public sealed class TaskRegistryTests
         task.MatchesEntities.Should().Be(matchesEntities);
         task.MatrixCountsLabelPairs.Should().Be(labelPairs);
         task.CountsEntities.Should().Be(entities);
+        task.UsesModel.Should().BeTrue();
+    }
+
+    [Test]
+    public void DatasetQc_Slice_RunsNoModelAndProfilesTheDataset()
+    {
+        var task = TaskRegistry.Get("dataset_qc");
+
+        task.UsesModel.Should().BeFalse();
+        task.ProfilesDataset.Should().BeTrue();
+        task.MinimumLabels.Should().Be(1);
     }
 }

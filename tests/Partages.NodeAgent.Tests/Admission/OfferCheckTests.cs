@@ -69,4 +69,27 @@ public sealed class OfferCheckTests
 
         OfferCheck.Decide(offer, Config).RejectionReason.Should().Contain("model bundle");
     }
+
+    private const string QcSpec = "version: 1\nname: amr-qc\ntask: dataset_qc\ndataset: amr-reports\nlabels: [sensible, BLSE]\n";
+
+    [Test]
+    public void Decide_ModelFreeTaskWithoutABundle_AcceptsWithAnEmptyBundleReference()
+    {
+        var offer = Offers.For("r", Offers.Bundle(10), specYaml: QcSpec);
+        offer.ModelBundle = null;
+
+        var decision = OfferCheck.Decide(offer, Config);
+
+        decision.Accepted.Should().BeTrue(decision.RejectionReason);
+        offer.ModelBundle.Should().NotBeNull();
+        offer.ModelBundle!.Sha256.Should().BeEmpty();
+    }
+
+    [Test]
+    public void Decide_ModelFreeTaskNamingABundle_RejectsRatherThanIgnoringIt()
+    {
+        var decision = OfferCheck.Decide(Offers.For("r", Offers.Bundle(10), specYaml: QcSpec), Config);
+
+        decision.RejectionReason.Should().Be("task 'dataset_qc' runs no model, but the offer names a model bundle or signature");
+    }
 }

@@ -37,12 +37,16 @@ public static class EvaluationPage
         Fact(html, "Submitted", Html.Instant(evaluation.CreatedAt));
         Fact(html, "Finished", evaluation.CompletedAt is { } c ? Html.Instant(c) : "—");
         Fact(html, "Minimum sites", evaluation.MinSites.ToString(CultureInfo.InvariantCulture));
-        Fact(html, "Model bundle SHA-256", evaluation.ModelBundleSha256, mono: true);
+        Fact(html, "Model bundle SHA-256", evaluation.ModelBundleSha256.Length > 0 ? evaluation.ModelBundleSha256 : "none (the task runs no model)", mono: evaluation.ModelBundleSha256.Length > 0);
         Fact(html, "Spec SHA-256", evaluation.SpecSha256, mono: true);
         html.Close("dl");
 
         Progress(html, evaluation);
-        if (evaluation.PooledResultJson.Length > 0)
+        if (evaluation.PooledResultJson.Length > 0 && QcComparisonSection.TryRender(html, evaluation.PooledResultJson))
+        {
+            // A dataset QC: the sites' datasets side by side, no metrics (no model ran).
+        }
+        else if (evaluation.PooledResultJson.Length > 0)
         {
             ResultsSection(html, ResultsAnalysis.From(evaluation.PooledResultJson));
         }

@@ -138,15 +138,22 @@ public sealed class CoincidenceMatrix
     /// so none can be measured against it). No interval: Krippendorff's bootstrap resamples units, which the
     /// released counts do not hold.
     /// </summary>
-    public KappaEstimate? Alpha()
+    public KappaEstimate? Alpha() => AlphaFromCoincidences(Coincidences()) is { } alpha ? new KappaEstimate(alpha, Interval: null, PairableUnits) : null;
+
+    /// <summary>
+    /// α from weighted coincidences o_ck (a released matrix read back, possibly with non-integer simulated cells);
+    /// null when fewer than two pairable values remain or no disagreement is expected.
+    /// </summary>
+    public static double? AlphaFromCoincidences(double[,] o)
     {
-        var o = Coincidences();
-        var marginals = new double[Categories];
+        ArgumentNullException.ThrowIfNull(o);
+        var categories = o.GetLength(0);
+        var marginals = new double[categories];
         var total = 0.0;
         var observedDisagreement = 0.0;
-        for (var c = 0; c < Categories; c++)
+        for (var c = 0; c < categories; c++)
         {
-            for (var k = 0; k < Categories; k++)
+            for (var k = 0; k < categories; k++)
             {
                 marginals[c] += o[c, k];
                 total += o[c, k];
@@ -158,9 +165,9 @@ public sealed class CoincidenceMatrix
         }
 
         var expectedDisagreement = 0.0;
-        for (var c = 0; c < Categories; c++)
+        for (var c = 0; c < categories; c++)
         {
-            for (var k = 0; k < Categories; k++)
+            for (var k = 0; k < categories; k++)
             {
                 if (c != k)
                 {
@@ -174,8 +181,7 @@ public sealed class CoincidenceMatrix
             return null;
         }
 
-        var alpha = 1 - (total - 1) * observedDisagreement / expectedDisagreement;
-        return new KappaEstimate(alpha, Interval: null, PairableUnits);
+        return 1 - (total - 1) * observedDisagreement / expectedDisagreement;
     }
 
     private long[,] PairsFor(int unitSize)

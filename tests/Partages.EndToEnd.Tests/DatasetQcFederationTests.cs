@@ -1,0 +1,142 @@
+using System.Text.Json.Nodes;
+using Grpc.Core;
+using Partages.Evaluation.Quality;
+using Partages.Evaluation.Tasks.DatasetQc;
+
+namespace Partages.EndToEnd.Tests;
+
+/// <summary>
+/// A federated dataset QC over the three fictional hospitals, as real processes: no model is uploaded, offered,
+/// downloaded or loaded; each node profiles its AMR reports (given a second annotator's label by this test, with
+/// disagreement on every sixth report), releases the aggregates through its gate under the default differential
+/// privacy, and the coordinator pools them by addition. The sites are then read side by side.
+/// </summary>
+[NonParallelizable]
+public sealed class DatasetQcFederationTests : FederationFixture
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(4);
+    private static readonly string[] Sites = ["site-a", "site-b", "site-c"];
+    private static readonly string[] Labels = ["sensible", "BLSE", "SARM", "EPC"];
+
+    private static string Spec(string annotators) => $"""
+        version: 1
+        name: amr-dataset-qc
+        task: dataset_qc
+        dataset: amr-reports
+        labels: [{string.Join(", ", Labels)}]
+        annotators: [{annotators}]
+        nodes: [{string.Join(", ", Sites)}]
+        min_sites: 3
+        deadline_minutes: 10
+        """;
+
+    [OneTimeSetUp]
+    public async Task StartFederation()
+    {
+        var assets = TestAssets.Assets;
+        var work = FederationSupport.NewWorkDirectory("dataset-qc");
+        await StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256] }, async federation =>
+        {
+            for (var i = 0; i < Sites.Length; i++)
+            {
+                var dataset = Path.Combine(work, $"{Sites[i]}-amr-double.jsonl");
+                await WriteDoubleAnnotatedAsync(assets.Hospitals[i].AmrPath, dataset);
+                await federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
+            }
+        }, "e2e-qc", assets.BundlePath);
+    }
+
+    [Test]
+    public async Task Evaluation_DatasetQcOverThreeSitesWithoutAModel_PooledCountsAreTheSumsOfTheSitesNoisyCounts()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+
+        var evaluation = await Evaluator.RunToEndAsync(Spec("label, label_b"), "", cts.Token);
+
+        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
+        evaluation.ModelBundleSha256.Should().BeEmpty();
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        result.IncludedSites.Should().Equal(Sites);
+        var sites = Sites.Select(s => result.PerSite[s]).ToList();
+        for (var i = 0; i < Sites.Length; i++)
+        {
+            var qc = sites[i].DatasetQc!;
+            sites[i].NDocuments.Should().Be(TestAssets.Assets.Hospitals[i].AmrCount, "every line is read; the count of reports is public under replace-one");
+            sites[i].Release!.DifferentialPrivacy.Should().NotBeNull("differential privacy is every dataset's default");
+            qc.NoiseVariance!.Keys.Should().BeEquivalentTo(qc.Sensitivity.Keys, "every released figure states its sensitivity and carries its noise");
+            qc.Findings.Should().NotContainKey(QcFindings.NearDuplicate);
+            qc.Agreement!.CohenTable.Should().NotBeNull("Cohen's kappa is a per-site figure");
+            qc.Agreement.Alpha!.Value.Should().NotBeNull();
+        }
+
+        var pooled = result.Pooled!.DatasetQc!;
+        pooled.CharacterLengths.Should().Equal(DatasetQcResults.Add(sites.Select(s => s.DatasetQc!.CharacterLengths)));
+        pooled.CategoryCounts.Should().Equal(DatasetQcResults.Add(sites.Select(s => s.DatasetQc!.CategoryCounts)));
+        pooled.Agreement!.CoincidencePairs!["2"].Should().BeEquivalentTo(
+            Enumerable.Range(0, Labels.Length + 1).Select(r => DatasetQcResults.Add(sites.Select(s => s.DatasetQc!.Agreement!.CoincidencePairs!["2"][r]))).ToArray(),
+            o => o.WithStrictOrdering());
+        pooled.NoiseVariance![DatasetQcFigures.CharacterLengths].Should().BeApproximately(sites.Sum(s => s.DatasetQc!.NoiseVariance![DatasetQcFigures.CharacterLengths]), 1e-6);
+        pooled.Agreement.CohenTable.Should().BeNull();
+        result.OmittedSections.Should().Contain(o => o.Section == "dataset_qc.agreement.cohen_table");
+        // Every sixth report disagrees: α well below 1, well above chance.
+        pooled.Agreement.Alpha!.Value.Should().BeInRange(0.5, 0.95);
+
+        foreach (var site in Federation.Nodes.Values)
+        {
+            var artifacts = Path.Combine(site.DataDirectory, "artifacts");
+            (Directory.Exists(artifacts) ? Directory.EnumerateFiles(artifacts, "*", SearchOption.AllDirectories) : []).Should().BeEmpty("no model is downloaded for a dataset QC");
+            var audit = await File.ReadAllLinesAsync(Path.Combine(site.DataDirectory, "audit", "audit.jsonl"), cts.Token);
+            audit.Where(l => l.Contains("\"event\":\"job_approved\"", StringComparison.Ordinal))
+                .Should().ContainSingle(l => JsonNode.Parse(l)!["bundle_signer"]!.GetValue<string>().StartsWith("no model", StringComparison.Ordinal));
+            audit.Should().Contain(l => l.Contains("\"event\":\"result_released\"", StringComparison.Ordinal));
+        }
+
+        var view = QcComparisonView.Of(result)!;
+        foreach (var row in view.Divergences)
+        {
+            TestContext.Out.WriteLine($"{row.Name}: JS from the pool (characters, words, labels) = {string.Join(" | ", row.Cells)}");
+        }
+
+        foreach (var row in view.Agreement)
+        {
+            TestContext.Out.WriteLine($"{row.Name}: {string.Join(" | ", row.Cells)}");
+        }
+    }
+
+    [Test]
+    public async Task Submit_OneAnnotatorAskedForAgreement_IsRefusedBeforeAnyRun()
+    {
+        var act = () => Evaluator.SubmitAsync(Spec("label"), "");
+
+        (await act.Should().ThrowAsync<RpcException>()).Which.Status.Detail.Should().Contain("at least two annotators");
+    }
+
+    [Test]
+    public async Task Submit_DatasetQcWithABundle_IsRefusedRatherThanIgnored()
+    {
+        var act = () => Evaluator.SubmitAsync(Spec("label, label_b"), BundleSha256);
+
+        (await act.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
+    }
+
+    /// <summary>The hospital's AMR reports with a second annotator's label, which differs from the first on every sixth report.</summary>
+    private static async Task WriteDoubleAnnotatedAsync(string source, string destination)
+    {
+        var lines = new List<string>();
+        var index = 0;
+        foreach (var line in await File.ReadAllLinesAsync(source))
+        {
+            if (line.Trim().Length == 0)
+            {
+                continue;
+            }
+
+            var document = JsonNode.Parse(line)!.AsObject();
+            var label = document["label"]!.GetValue<string>();
+            document["label_b"] = index++ % 6 == 5 ? Labels[(Array.IndexOf(Labels, label) + 1) % Labels.Length] : label;
+            lines.Add(document.ToJsonString());
+        }
+
+        await File.WriteAllLinesAsync(destination, lines);
+    }
+}
