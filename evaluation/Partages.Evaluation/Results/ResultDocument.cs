@@ -74,6 +74,10 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public EntityClippingSection? EntityClipping { get; init; }
 
+    /// <summary>The spec's robustness suite: per perturbation, the perturbed run's result and its change (<see cref="Robustness.RobustnessResults"/>); absent when the spec lists none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Robustness.RobustnessSection? Robustness { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);
@@ -202,6 +206,13 @@ public sealed record PooledResultDocument
         var ordered = sites.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
         // With no site included there is nothing to pool, whatever the task.
         var pooled = ordered.Count == 0 ? null : Tasks.TaskRegistry.Get(task).Pool(labels, ordered);
+        if (pooled?.Pooled is not null)
+        {
+            // The robustness suite pools per perturbation with the task's own pooling (Robustness.RobustnessResults).
+            var omitted = pooled.Omitted.ToList();
+            pooled = pooled with { Pooled = global::Partages.Evaluation.Robustness.RobustnessResults.Pool(task, labels, pooled.Pooled, ordered, omitted), Omitted = omitted };
+        }
+
         return new PooledResultDocument
         {
             Task = task,

@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", Robustness.RobustnessSpec.Field];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -121,6 +121,7 @@ public static partial class SpecParser
 
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
         var nerMatching = NerMatchingRule(reader, task, taskType);
+        var robustness = Robustness.RobustnessSpec.Read(reader.Node(Robustness.RobustnessSpec.Field), task, taskType, errors);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -141,6 +142,7 @@ public static partial class SpecParser
             DeadlineMinutes = deadline,
             NerMatching = nerMatching,
             NerOverlapThreshold = overlapThreshold,
+            Robustness = robustness,
         };
         return new SpecParseResult(spec, errors);
     }
@@ -308,6 +310,8 @@ public static partial class SpecParser
 
             return null;
         }
+
+        public YamlNode? Node(string field) => Find(field);
 
         private YamlNode? Find(string field) =>
             root.Children.TryGetValue(new YamlScalarNode(field), out var value) ? value : null;
