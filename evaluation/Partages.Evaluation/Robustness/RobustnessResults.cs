@@ -40,12 +40,16 @@ public static class RobustnessResults
         ArgumentNullException.ThrowIfNull(clean);
         ArgumentNullException.ThrowIfNull(perturbation);
         var perturbed = perturbation.Result;
+        // Exact figures' Wilson intervals are sampling intervals of each run alone, not of a paired change: the paired
+        // inference is McNemar's. Noisy figures' intervals carry the noise, which a change must show.
+        var noisy = perturbed.Release?.DifferentialPrivacy is not null && clean.Release?.DifferentialPrivacy is not null;
         return perturbation with
         {
             Change = new FigureChanges(
-                Change(clean.Accuracy, perturbed.Accuracy, clean.Intervals?.Accuracy, perturbed.Intervals?.Accuracy),
-                Change(clean.Micro.F1, perturbed.Micro.F1, null, null),
-                Change(clean.Macro.F1, perturbed.Macro.F1, clean.Intervals?.MacroF1, perturbed.Intervals?.MacroF1)),
+                Change(clean.Accuracy, perturbed.Accuracy, noisy ? clean.Intervals?.Accuracy : null, noisy ? perturbed.Intervals?.Accuracy : null),
+                // Micro F1 has no interval under DP in every task: left out there rather than shown without one.
+                noisy ? null : Change(clean.Micro.F1, perturbed.Micro.F1, null, null),
+                Change(clean.Macro.F1, perturbed.Macro.F1, noisy ? clean.Intervals?.MacroF1 : null, noisy ? perturbed.Intervals?.MacroF1 : null)),
             Paired = perturbation.Paired with { McNemar = Test(perturbation.Paired, perturbation.Perturbation) },
         };
     }

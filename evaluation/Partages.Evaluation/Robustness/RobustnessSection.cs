@@ -74,7 +74,7 @@ public sealed record PairedOutcomes
 /// </summary>
 public sealed record McNemarFigure(string Method, double PValue, [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Interval? PValueInterval);
 
-/// <summary>The headline figures, clean and perturbed.</summary>
+/// <summary>The headline figures, clean and perturbed; under differential privacy micro F1 is left out (its figure has no interval there).</summary>
 public sealed record FigureChanges(FigureChange? Accuracy, FigureChange? MicroF1, FigureChange? MacroF1);
 
 /// <summary>

@@ -121,6 +121,25 @@ public sealed class RobustnessSuiteTests
         check.Should().Throw<InvalidDataException>().WithMessage("*not the spec's [join_lines]*");
     }
 
+    [Test]
+    public void Rows_ExactSuite_EachSiteThenPooledWithChangesAndP()
+    {
+        var site = Site([(0, 0, 1, 0, true), (1, 1, 1, 0, false), (2, 2, 0, 0, true)]);
+        var pooled = PooledResultDocument.Pool(SingleLabelTask.TaskName, Labels, new Dictionary<string, ResultDocument> { ["b"] = site, ["a"] = site }, []);
+
+        var rows = RobustnessRows.From(pooled);
+
+        rows.Select(r => r.Site).Should().Equal("a", "b", "pooled");
+        rows[2].Should().BeEquivalentTo(new
+        {
+            Perturbation = "typos(rate=0.1)",
+            Reports = "4 / 2",
+            Accuracy = "1.000 → 0.333 (Δ -0.667)",
+            Discordant = "4 / 0 documents",
+            McNemarP = "0.125",
+        });
+    }
+
     /// <summary>A site's result: clean and perturbed confusion matrices, the discordant documents, reports changed.</summary>
     private static ResultDocument Site(IReadOnlyList<(int Gold, int Clean, int Perturbed, int Site, bool Changed)> documents)
     {
