@@ -70,13 +70,13 @@ public sealed record ResultDocument
     /// <summary>Multi-label classification only: the threshold and the documents predicted exactly (<see cref="MultiLabelResults"/>).</summary>
     public MultiLabelSection? MultiLabel { get; init; }
 
-    /// <summary>Entity recognition counted under a bound on entities per report (differential privacy); absent otherwise.</summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
-    public EntityClippingSection? EntityClipping { get; init; }
-
     /// <summary>The spec's robustness suite: per perturbation, the perturbed run's result and its change (<see cref="Robustness.RobustnessResults"/>); absent when the spec lists none.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Robustness.RobustnessSection? Robustness { get; init; }
+
+    /// <summary>Entity recognition counted under a bound on entities per report (differential privacy); absent otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public EntityClippingSection? EntityClipping { get; init; }
 
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>

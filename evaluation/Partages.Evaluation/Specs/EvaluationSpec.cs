@@ -20,6 +20,11 @@ public sealed record EvaluationSpec
     public IReadOnlyList<string> Metrics { get; init; } = ["confusion_matrix", "precision", "recall", "f1"];
     /// <summary>Node names to target; empty means every enrolled node.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>
+    /// Spec key <c>robustness</c>: the perturbations the node applies to every report before inference, each scored as
+    /// the clean run is and compared with it (docs/data-quality.md, "Robustness"); empty: the clean run only.
+    /// </summary>
+    public IReadOnlyList<global::Partages.Evaluation.Robustness.RobustnessCheck> Robustness { get; init; } = [];
     /// <summary>Quorum: fewer successful sites than this and the evaluation fails.</summary>
     public int MinSites { get; init; } = 1;
     /// <summary>Wall-clock budget for the whole evaluation; runs still open then are failed.</summary>
@@ -31,9 +36,4 @@ public sealed record EvaluationSpec
     public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
     /// <summary>For entity recognition with <c>ner_overlap</c> in <see cref="Metrics"/>: its Dice threshold (spec key <c>ner_overlap_threshold</c>).</summary>
     public double NerOverlapThreshold { get; init; } = global::Partages.Evaluation.Metrics.EdsNlpMetrics.DefaultOverlapThreshold;
-    /// <summary>
-    /// Spec key <c>robustness</c>: the perturbations the node applies to every report before inference, each scored as
-    /// the clean run is and compared with it (docs/data-quality.md, "Robustness"); empty: the clean run only.
-    /// </summary>
-    public IReadOnlyList<global::Partages.Evaluation.Robustness.RobustnessCheck> Robustness { get; init; } = [];
 }

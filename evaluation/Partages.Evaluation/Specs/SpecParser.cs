@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", Robustness.RobustnessSpec.Field];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -42,9 +42,10 @@ public static partial class SpecParser
         }
 
         var reader = new FieldReader(root, errors);
-        foreach (var key in reader.UnknownKeys(KnownFields))
+        string[] known = [.. KnownFields, Robustness.RobustnessSpec.Field];
+        foreach (var key in reader.UnknownKeys(known))
         {
-            errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", KnownFields)})"));
+            errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", known)})"));
         }
 
         foreach (var key in root.Children.Keys.Where(k => k is not YamlScalarNode))
@@ -105,6 +106,7 @@ public static partial class SpecParser
         }
 
         var overlapThreshold = OverlapThreshold(reader, metrics);
+        var robustness = Robustness.RobustnessSpec.Read(reader.Node(Robustness.RobustnessSpec.Field), task, taskType, errors);
 
         // Aliases let 60 KB of YAML name tens of thousands of nodes: the count is capped before any item is read.
         var nodes = reader.StringList("nodes", required: false, maxItems: NodeNames.MaxTargets) ?? [];
@@ -121,7 +123,6 @@ public static partial class SpecParser
 
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
         var nerMatching = NerMatchingRule(reader, task, taskType);
-        var robustness = Robustness.RobustnessSpec.Read(reader.Node(Robustness.RobustnessSpec.Field), task, taskType, errors);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -138,11 +139,11 @@ public static partial class SpecParser
             Labels = labels,
             Metrics = metrics ?? new EvaluationSpec { Name = name, Task = task, Dataset = dataset, Labels = labels }.Metrics,
             Nodes = nodes,
+            Robustness = robustness,
             MinSites = minSites,
             DeadlineMinutes = deadline,
             NerMatching = nerMatching,
             NerOverlapThreshold = overlapThreshold,
-            Robustness = robustness,
         };
         return new SpecParseResult(spec, errors);
     }

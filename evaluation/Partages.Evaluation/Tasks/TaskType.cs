@@ -27,12 +27,6 @@ public abstract class TaskType
     /// <summary>Metrics this task produces beyond the common ones (spec key <c>metrics</c>); a spec asking another task's is refused with the list.</summary>
     public virtual IReadOnlyList<string> ExtraMetrics => [];
 
-    /// <summary>
-    /// Whether a spec may list <c>robustness</c> perturbations for this task: the engine rewrites each report before
-    /// inference and scores the rewritten run as it scores the clean one (<see cref="Robustness.RobustnessResults"/>).
-    /// </summary>
-    public virtual bool SupportsRobustness => false;
-
     // --- How results read (CLI, dashboard) ---
 
     /// <summary>
@@ -43,6 +37,12 @@ public abstract class TaskType
 
     /// <summary>Whether the result counts entities (schemes, seqeval), which the dashboard analyses per entity type.</summary>
     public virtual bool CountsEntities => false;
+
+    /// <summary>
+    /// Whether a spec may list <c>robustness</c> perturbations for this task: the engine rewrites each report before
+    /// inference and scores the rewritten run as it scores the clean one (<see cref="Robustness.RobustnessResults"/>).
+    /// </summary>
+    public virtual bool SupportsRobustness => false;
 
     // --- Result checks (the coordinator's intake) ---
 
