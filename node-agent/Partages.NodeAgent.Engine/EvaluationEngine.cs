@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using System.Runtime;
 using Partages.NodeAgent.Engine.Bundles;
+using Partages.Evaluation.Robustness;
 using Partages.NodeAgent.Engine.Metrics;
+using Partages.NodeAgent.Engine.Robustness;
 using Partages.NodeAgent.Engine.Tasks;
 using Partages.NodeAgent.Engine.Telemetry;
 
@@ -78,7 +80,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
         return RunAsync(job, RunPlan.Full, null, predictions, progress, cancellationToken);
     }
 
-    /// <summary>Runs the job on its task's engine side (<see cref="EngineTasks"/>).</summary>
+    /// <summary>Runs the job on its task's engine side (<see cref="EngineTasks"/>), then its robustness suite if the spec lists one.</summary>
     private Task<ResultDocument> RunAsync(
         EvaluationJob job,
         RunPlan plan,
@@ -87,9 +89,50 @@ public sealed class EvaluationEngine : IEvaluationEngine
         IProgress<EvaluationProgress>? progress,
         CancellationToken cancellationToken)
     {
-        // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
-        var run = new EngineRun(this, _options, job, plan, observer, predictions, progress, cancellationToken);
-        return Task.Run(() => EngineTasks.Get(job.Spec.Task).RunAsync(run), cancellationToken);
+        var task = EngineTasks.Get(job.Spec.Task);
+        if (job.Spec.Robustness.Count == 0)
+        {
+            // Session creation and tokenization are CPU-bound: keep them off the caller's thread from the start.
+            var run = new EngineRun(this, _options, job, plan, observer, predictions, progress, cancellationToken);
+            return Task.Run(() => task.RunAsync(run), cancellationToken);
+        }
+
+        return Task.Run(() => RunSuiteAsync(task, job, plan, observer, predictions, progress, cancellationToken), cancellationToken);
+    }
+
+    /// <summary>
+    /// The clean run, then one pass per perturbation (docs/data-quality.md, "Robustness"): each pass reads the dataset
+    /// again with every report rewritten, is scored as the clean run is, and is paired with it unit by unit. The
+    /// passes are not checkpointed: a run resumed after its inference worker was replaced is refused rather than
+    /// released without its suite.
+    /// </summary>
+    private async Task<ResultDocument> RunSuiteAsync(
+        EngineTask task,
+        EvaluationJob job,
+        RunPlan plan,
+        IInferenceObserver? observer,
+        IPredictionSink? predictions,
+        IProgress<EvaluationProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        if (plan.StartLine != 0 || plan.StartDocument != 0)
+        {
+            throw new EvaluationRefusedException("a run with a robustness suite cannot resume after its inference worker was replaced; it is failed rather than released without its perturbations");
+        }
+
+        var clean = new CleanOutcomes(predictions, job.Spec.Labels, job.MaxEntitiesPerReport);
+        var cleanResult = await task.RunAsync(new EngineRun(this, _options, job, plan, observer, clean, progress, cancellationToken)).ConfigureAwait(false);
+        var entities = Evaluation.Tasks.TaskRegistry.Get(job.Spec.Task).CountsEntities;
+        var outcomes = new List<PerturbationResult>();
+        foreach (var check in job.Spec.Robustness)
+        {
+            var pass = new PerturbationPass(check, clean);
+            var perturbedJob = job with { Perturbation = pass };
+            var perturbed = await task.RunAsync(new EngineRun(this, _options, perturbedJob, RunPlan.Full, null, pass, null, cancellationToken)).ConfigureAwait(false);
+            outcomes.Add(pass.ToResult(perturbed, entities));
+        }
+
+        return RobustnessResults.Attach(cleanResult, outcomes);
     }
 
     /// <summary>
@@ -194,7 +237,7 @@ public sealed class EvaluationEngine : IEvaluationEngine
         var job = run.Job;
         var scorer = task.CreateScorer(job.Spec.Labels, manifestToSpec, manifest, run.Predictions);
         await using var stream = DatasetFile.OpenRead(job.Dataset);
-        var reader = DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, task.Gold, _options.MaxLineBytes);
+        var reader = job.Read(DatasetFile.CreateReader(job.Dataset, stream, job.Spec.Labels, task.Gold, _options.MaxLineBytes));
         var pipeline = new EvaluationPipeline(
             _options,
             encoder,

@@ -20,6 +20,15 @@ public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, Datas
     /// agreement (the dataset policy's <c>max_words_per_report</c>), since a report's length has no bound; null: every word.
     /// </summary>
     public int? MaxWordsPerReport { get; init; }
+
+    /// <summary>
+    /// Set by the engine only, for one pass of the spec's robustness suite: every report the task's reader gives is
+    /// rewritten by it before tokenization (<see cref="Robustness.PerturbationPass"/>).
+    /// </summary>
+    internal Robustness.PerturbationPass? Perturbation { get; init; }
+
+    /// <summary>The task's reader, or the perturbing wrapper around it on a robustness pass.</summary>
+    internal IDocumentReader Read(IDocumentReader reader) => Perturbation?.Wrap(reader) ?? reader;
 }
 
 public sealed record EvaluationProgress(long DocumentsDone, long DocumentsTotal);

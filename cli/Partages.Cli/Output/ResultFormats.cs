@@ -188,6 +188,17 @@ internal static class ResultFormats
             }
         }
 
+        var robustness = Partages.Evaluation.Robustness.RobustnessRows.From(result);
+        if (robustness.Count > 0)
+        {
+            md.Append("\n## Robustness\n\n| ").Append(string.Join(" | ", Partages.Evaluation.Robustness.RobustnessRows.Headings)).Append(" |\n|---|---|---:|---:|---:|---:|---:|---:|---|\n");
+            foreach (var row in robustness)
+            {
+                md.Append(CultureInfo.InvariantCulture,
+                    $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {Cell(row.Perturbation)} | {row.Reports} | {row.Accuracy} | {row.MicroF1} | {row.MacroF1} | {row.Discordant} | {row.McNemarP} | {Cell(row.Privacy)} |\n");
+            }
+        }
+
         var notes = Notes(evaluation);
         if (notes.Count > 0)
         {

@@ -75,6 +75,7 @@ public static class ResultsTable
         }
 
         WriteEdsNlp(console, result);
+        WriteRobustness(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
@@ -120,6 +121,26 @@ public static class ResultsTable
         {
             var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
             table.AddRow(site, row.Metric, TerminalMarkup.Escape(row.Precision), TerminalMarkup.Escape(row.Recall), TerminalMarkup.Escape(row.F1), TerminalMarkup.Escape(row.Privacy));
+        }
+
+        console.Write(table);
+    }
+
+    /// <summary>The robustness suite per site and pooled (<see cref="Partages.Evaluation.Robustness.RobustnessRows"/>); nothing when the spec listed none.</summary>
+    private static void WriteRobustness(IAnsiConsole console, PooledResultDocument result)
+    {
+        var rows = Partages.Evaluation.Robustness.RobustnessRows.From(result);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Robustness (perturbed against clean; McNemar's exact test on the discordant units)")
+            .AddColumns([.. Partages.Evaluation.Robustness.RobustnessRows.Headings.Select(TerminalMarkup.Escape)]);
+        foreach (var row in rows)
+        {
+            var site = row.Site == "pooled" ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
+            table.AddRow([site, .. new[] { row.Perturbation, row.Reports, row.Accuracy, row.MicroF1, row.MacroF1, row.Discordant, row.McNemarP, row.Privacy }.Select(TerminalMarkup.Escape)]);
         }
 
         console.Write(table);

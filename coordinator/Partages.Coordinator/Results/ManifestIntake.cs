@@ -63,8 +63,16 @@ public static class ManifestIntake
             SpecSha256 = evaluation.SpecSha256,
             ModelBundleSha256 = evaluation.ModelBundleSha256,
             CoordinatorVersion = CoordinatorVersion,
+            Robustness = Robustness(evaluation.SpecYaml),
             Sites = sites,
         });
+    }
+
+    /// <summary>The spec's robustness suite with its seeds (the spec was validated at submission); null when it lists none.</summary>
+    private static IReadOnlyList<ManifestPerturbation>? Robustness(string specYaml)
+    {
+        var suite = Partages.Evaluation.Specs.SpecParser.Parse(specYaml).Spec?.Robustness ?? [];
+        return suite.Count == 0 ? null : [.. suite.Select(r => new ManifestPerturbation(r.Name, r.Kind, r.Parameters, r.Seed))];
     }
 
     private static string? Clean(string? value) =>

@@ -106,6 +106,12 @@ public static class ResultIntake
         {
             // The task's slice reads back every section its pooling needs.
             TaskRegistry.Find(document.Task)?.CheckSections(document, expected, noisy);
+            // The spec's robustness suite, perturbation by perturbation, each result checked by the same slice.
+            var suite = Partages.Evaluation.Specs.SpecParser.Parse(evaluation.SpecYaml).Spec?.Robustness ?? [];
+            if (TaskRegistry.Find(document.Task) is { } task)
+            {
+                Partages.Evaluation.Robustness.RobustnessResults.Check(document, task, expected, noisy, suite);
+            }
         }
         catch (InvalidDataException ex)
         {

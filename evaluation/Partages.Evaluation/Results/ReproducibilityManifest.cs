@@ -30,6 +30,13 @@ public sealed record ReproducibilityManifest
 
     public required string CoordinatorVersion { get; init; }
 
+    /// <summary>
+    /// The spec's robustness suite, each perturbation with its parameters and seed: what every node applied before
+    /// inference, so the perturbed reports can be rebuilt from the manifest alone; absent when the spec lists none.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<ManifestPerturbation>? Robustness { get; init; }
+
     /// <summary>The included sites, by name in ordinal order: the sites whose results are pooled.</summary>
     public required IReadOnlyDictionary<string, SiteManifest> Sites { get; init; }
 
@@ -70,6 +77,9 @@ public sealed record ReproducibilityManifest
             : throw new InvalidDataException($"Not a reproducibility manifest of schema '{CurrentSchema}'.");
     }
 }
+
+/// <summary>One perturbation of the <see cref="ReproducibilityManifest"/>: its name with parameters (as results name it), kind, parameters and seed.</summary>
+public sealed record ManifestPerturbation(string Perturbation, string Kind, IReadOnlyDictionary<string, string> Parameters, long Seed);
 
 /// <summary>
 /// One site's part of the <see cref="ReproducibilityManifest"/>: the node sends it with its result (it holds no

@@ -77,6 +77,10 @@ public sealed record ResultDocument
     /// <summary>Multi-label classification only: the threshold and the documents predicted exactly (<see cref="MultiLabelResults"/>).</summary>
     public MultiLabelSection? MultiLabel { get; init; }
 
+    /// <summary>The spec's robustness suite: per perturbation, the perturbed run's result and its change (<see cref="Robustness.RobustnessResults"/>); absent when the spec lists none.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Robustness.RobustnessSection? Robustness { get; init; }
+
     /// <summary>Entity recognition counted under a bound on entities per report (differential privacy); absent otherwise.</summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public EntityClippingSection? EntityClipping { get; init; }
@@ -213,6 +217,13 @@ public sealed record PooledResultDocument
         var ordered = sites.OrderBy(s => s.Key, StringComparer.Ordinal).ToList();
         // With no site included there is nothing to pool, whatever the task.
         var pooled = ordered.Count == 0 ? null : Tasks.TaskRegistry.Get(task).Pool(labels, ordered);
+        if (pooled?.Pooled is not null)
+        {
+            // The robustness suite pools per perturbation with the task's own pooling (Robustness.RobustnessResults).
+            var omitted = pooled.Omitted.ToList();
+            pooled = pooled with { Pooled = global::Partages.Evaluation.Robustness.RobustnessResults.Pool(task, labels, pooled.Pooled, ordered, omitted), Omitted = omitted };
+        }
+
         return new PooledResultDocument
         {
             Task = task,

@@ -20,6 +20,11 @@ public sealed record EvaluationSpec
     public IReadOnlyList<string> Metrics { get; init; } = ["confusion_matrix", "precision", "recall", "f1"];
     /// <summary>Node names to target; empty means every enrolled node.</summary>
     public IReadOnlyList<string> Nodes { get; init; } = [];
+    /// <summary>
+    /// Spec key <c>robustness</c>: the perturbations the node applies to every report before inference, each scored as
+    /// the clean run is and compared with it (docs/data-quality.md, "Robustness"); empty: the clean run only.
+    /// </summary>
+    public IReadOnlyList<global::Partages.Evaluation.Robustness.RobustnessCheck> Robustness { get; init; } = [];
     /// <summary>Quorum: fewer successful sites than this and the evaluation fails.</summary>
     public int MinSites { get; init; } = 1;
     /// <summary>Wall-clock budget for the whole evaluation; runs still open then are failed.</summary>

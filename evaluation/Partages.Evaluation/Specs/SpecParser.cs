@@ -42,9 +42,10 @@ public static partial class SpecParser
         }
 
         var reader = new FieldReader(root, errors);
-        foreach (var key in reader.UnknownKeys(KnownFields))
+        string[] known = [.. KnownFields, Robustness.RobustnessSpec.Field];
+        foreach (var key in reader.UnknownKeys(known))
         {
-            errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", KnownFields)})"));
+            errors.Add(Error(key, key.Value ?? "", $"is not a spec field (known fields: {string.Join(", ", known)})"));
         }
 
         foreach (var key in root.Children.Keys.Where(k => k is not YamlScalarNode))
@@ -105,6 +106,7 @@ public static partial class SpecParser
         }
 
         var overlapThreshold = OverlapThreshold(reader, metrics);
+        var robustness = Robustness.RobustnessSpec.Read(reader.Node(Robustness.RobustnessSpec.Field), task, taskType, errors);
 
         // Aliases let 60 KB of YAML name tens of thousands of nodes: the count is capped before any item is read.
         var nodes = reader.StringList("nodes", required: false, maxItems: NodeNames.MaxTargets) ?? [];
@@ -138,6 +140,7 @@ public static partial class SpecParser
             Labels = labels,
             Metrics = metrics ?? new EvaluationSpec { Name = name, Task = task, Dataset = dataset, Labels = labels }.Metrics,
             Nodes = nodes,
+            Robustness = robustness,
             MinSites = minSites,
             DeadlineMinutes = deadline,
             NerMatching = nerMatching,
@@ -346,6 +349,8 @@ public static partial class SpecParser
 
             return null;
         }
+
+        public YamlNode? Node(string field) => Find(field);
 
         private YamlNode? Find(string field) =>
             root.Children.TryGetValue(new YamlScalarNode(field), out var value) ? value : null;

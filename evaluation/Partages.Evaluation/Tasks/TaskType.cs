@@ -47,6 +47,12 @@ public abstract class TaskType
     /// <summary>Whether the result counts entities (schemes, seqeval), which the dashboard analyses per entity type.</summary>
     public virtual bool CountsEntities => false;
 
+    /// <summary>
+    /// Whether a spec may list <c>robustness</c> perturbations for this task: the engine rewrites each report before
+    /// inference and scores the rewritten run as it scores the clean one (<see cref="Robustness.RobustnessResults"/>).
+    /// </summary>
+    public virtual bool SupportsRobustness => false;
+
     // --- Result checks (the coordinator's intake) ---
 
     /// <summary>The labels a result's <c>confusion_matrix</c> carries for a spec listing <paramref name="labels"/>: the same, or none for a task without a matrix (dataset QC).</summary>

@@ -1,6 +1,7 @@
 using System.Reflection;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Robustness;
 using Partages.Evaluation.Tasks;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Policy;
@@ -39,9 +40,10 @@ public static class DisclosureControl
             ?? throw new EvaluationRefusedException($"results of task '{result.Task}' have no release rule on this node");
         try
         {
+            // A robustness suite goes through the same task rule, perturbation by perturbation (RobustnessRelease).
             return rules.Privacy.Enabled
-                ? task.ReleasePrivate(result, PrivateRelease(rules.Privacy, noise))
-                : task.ReleaseExact(result);
+                ? RobustnessRelease.Private(task, result, PrivateRelease(rules.Privacy, noise))
+                : RobustnessRelease.Exact(task, result, task.ReleaseExact);
         }
         catch (ReleaseRefusedException ex)
         {

@@ -50,6 +50,9 @@ public sealed record ResultsAnalysis(
     /// <summary>Pooled AUROC per class under differential privacy; null otherwise (the ROC curves serve).</summary>
     public IReadOnlyList<NoisyAurocRow>? NoisyAuroc { get; init; }
 
+    /// <summary>The robustness suite per site and pooled, as the CLI prints it; empty when the spec listed none.</summary>
+    public IReadOnlyList<Partages.Evaluation.Robustness.RobustnessRow> Robustness { get; init; } = [];
+
     /// <summary>True when a figure came from counts released under differential privacy.</summary>
     public bool IsPrivate { get; init; }
 
@@ -84,6 +87,7 @@ public sealed record ResultsAnalysis(
             entities)
         {
             Notes = ReleaseNotes.For(document),
+            Robustness = Partages.Evaluation.Robustness.RobustnessRows.From(document),
             IsPrivate = document.Pooled?.Release?.DifferentialPrivacy is not null,
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]

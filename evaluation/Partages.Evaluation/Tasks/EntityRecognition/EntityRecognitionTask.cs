@@ -14,6 +14,8 @@ public sealed class EntityRecognitionTask : TaskType
 
     public override string Name => TaskName;
 
+    public override bool SupportsRobustness => true;
+
     /// <summary>An entity extractor may look for a single entity type.</summary>
     public override int MinimumLabels => 1;
 

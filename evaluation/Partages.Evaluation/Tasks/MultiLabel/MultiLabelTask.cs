@@ -14,6 +14,8 @@ public sealed class MultiLabelTask : TaskType
 
     public override string Name => TaskName;
 
+    public override bool SupportsRobustness => true;
+
     public override bool MatrixCountsLabelPairs => true;
 
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy)

@@ -14,6 +14,8 @@ public sealed class SingleLabelTask : TaskType
 
     public override string Name => TaskName;
 
+    public override bool SupportsRobustness => true;
+
     public override PooledSections Pool(IReadOnlyList<string> labels, IReadOnlyList<KeyValuePair<string, ResultDocument>> sites)
     {
         var omitted = new List<OmittedSection>();

@@ -103,7 +103,7 @@ internal static class NerEvaluation
         long lastReported = -1;
         using (stream)
         {
-            segment = new SegmentReader(reader, run.Plan);
+            segment = new SegmentReader(job.Read(reader), run.Plan);
             var lookup = new RunPlanLookup(run.Plan);
             var chunkScorer = new NerChunkScorer(bundle.Encoder, session, manifestToIob2, options, run.Observer, wordTokens: edsNlp is not null);
             run.Observer?.ReadingStarted(total);
