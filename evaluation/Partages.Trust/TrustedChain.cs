@@ -28,12 +28,25 @@ public static class TrustedChain
         string? usage,
         out string problem)
     {
-        ArgumentNullException.ThrowIfNull(leaf);
         ArgumentNullException.ThrowIfNull(root);
+        return Builds(leaf, [root], intermediates, at, usage, out problem);
+    }
+
+    /// <summary>Builds to any of <paramref name="roots"/> (a node trusts two CAs during a CA rotation).</summary>
+    public static bool Builds(
+        X509Certificate2 leaf,
+        IReadOnlyList<X509Certificate2> roots,
+        IEnumerable<X509Certificate2> intermediates,
+        DateTimeOffset? at,
+        string? usage,
+        out string problem)
+    {
+        ArgumentNullException.ThrowIfNull(leaf);
+        ArgumentNullException.ThrowIfNull(roots);
         ArgumentNullException.ThrowIfNull(intermediates);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(root);
+        chain.ChainPolicy.CustomTrustStore.AddRange(roots.ToArray());
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         chain.ChainPolicy.DisableCertificateDownloads = true;
         if (usage is not null)
@@ -73,6 +86,14 @@ public static class TrustedChain
     public static RemoteCertificateValidationCallback ServerValidator(X509Certificate2 root, Action<string>? onRejected = null, Action? onAccepted = null, Uri? coordinator = null)
     {
         ArgumentNullException.ThrowIfNull(root);
+        return ServerValidator([root], onRejected, onAccepted, coordinator);
+    }
+
+    /// <summary>As above, trusting any of <paramref name="roots"/> (the first is named when explaining a refusal).</summary>
+    public static RemoteCertificateValidationCallback ServerValidator(IReadOnlyList<X509Certificate2> roots, Action<string>? onRejected = null, Action? onAccepted = null, Uri? coordinator = null)
+    {
+        ArgumentNullException.ThrowIfNull(roots);
+        var root = roots[0];
         return (_, certificate, chain, errors) =>
         {
             if (certificate is null || errors.HasFlag(SslPolicyErrors.RemoteCertificateNotAvailable))
@@ -83,7 +104,7 @@ public static class TrustedChain
 
             // The chain first: an inspecting proxy's certificate usually also carries another name, and the issuer is what explains it.
             using var leaf = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-            if (!Builds(leaf, root, Presented(chain), at: null, usage: null, out var problem))
+            if (!Builds(leaf, roots, Presented(chain), at: null, usage: null, out var problem))
             {
                 onRejected?.Invoke(coordinator is null
                     ? $"the coordinator's certificate does not chain to the saved CA ({problem})"
@@ -91,7 +112,7 @@ public static class TrustedChain
                 return false;
             }
 
-            if (!Builds(leaf, root, Presented(chain), at: null, ServerAuthOid, out problem))
+            if (!Builds(leaf, roots, Presented(chain), at: null, ServerAuthOid, out problem))
             {
                 onRejected?.Invoke($"the coordinator's certificate does not chain to the saved CA ({problem})");
                 return false;

@@ -125,9 +125,18 @@ public sealed partial class AuditAnchors(IDbContextFactory<CoordinatorDbContext>
         return null;
     }
 
-    private bool SignatureVerifies(NodeEntity node, AuditHead head)
+    /// <summary>
+    /// With the key of the node's current certificate, or of the one its last renewal replaced (still accepted until it
+    /// expires): a node signs with the key of the identity it runs with until it switches to the renewed one.
+    /// </summary>
+    private bool SignatureVerifies(NodeEntity node, AuditHead head) =>
+        SignatureVerifies(node, node.CertificateSha256, node.CertificatePem, head)
+        || (node.PreviousCertificateSha256 is { } previous && node.PreviousCertificatePem is { } previousPem
+            && SignatureVerifies(node, previous, previousPem, head));
+
+    private bool SignatureVerifies(NodeEntity node, string certificateSha256, string certificatePem, AuditHead head)
     {
-        var spki = _publicKeys.GetOrAdd(node.CertificateSha256, _ => PublicKeyOf(node.CertificatePem));
+        var spki = _publicKeys.GetOrAdd(certificateSha256, _ => PublicKeyOf(certificatePem));
         if (spki.Length == 0)
         {
             return false;

@@ -10,7 +10,7 @@ namespace Partages.Coordinator.Auth;
 /// <summary>
 /// The node plane's identity: ASP.NET Core's certificate authentication, trusting the coordinator's CA only (a custom
 /// trust store; the system's roots play no part), then <see cref="Events"/> map the certificate to the enrolled,
-/// non-revoked node whose current certificate it is. TLS has already refused certificates that do not chain to the CA
+/// non-revoked node whose current certificate it is (or whose previous one, replaced by a renewal, until it expires). TLS has already refused certificates that do not chain to the CA
 /// (<see cref="ServerTls"/>); a certificate replaced by a later enrollment, or a revoked node, is refused here, on
 /// every call, so a revocation takes effect at the node's next call.
 /// </summary>
@@ -79,7 +79,9 @@ public static partial class NodeCertificates
 
             var ct = context.HttpContext.RequestAborted;
             await using var db = await dbFactory.CreateDbContextAsync(ct).ConfigureAwait(false);
-            var node = await db.Nodes.AsNoTracking().SingleOrDefaultAsync(n => n.CertificateSha256 == thumbprint, ct).ConfigureAwait(false);
+            // The current certificate, or the one a renewal replaced (until it expires: checked above).
+            var node = await db.Nodes.AsNoTracking()
+                .SingleOrDefaultAsync(n => n.CertificateSha256 == thumbprint || n.PreviousCertificateSha256 == thumbprint, ct).ConfigureAwait(false);
             if (node is null)
             {
                 Refuse(context, thumbprint, "it belongs to no enrolled node (replaced by a later enrollment?)", "This certificate is not the current certificate of an enrolled node.");
@@ -87,6 +89,12 @@ public static partial class NodeCertificates
             else if (node.Revoked)
             {
                 Refuse(context, thumbprint, $"node {node.Name} is revoked", $"Node '{node.Name}' has been revoked.");
+                if (context.HttpContext.Request.Path.Value?.EndsWith("/" + nameof(Contracts.V1.NodeService.NodeServiceBase.RenewCertificate), StringComparison.Ordinal) == true)
+                {
+                    // A revoked node trying to renew is worth a line in the certificate audit, not only in the log.
+                    db.CertificateEvents.Add(Pki.CertificateEvents.RenewalRefused(node.Name, thumbprint, "the node is revoked", now));
+                    await db.SaveChangesAsync(ct).ConfigureAwait(false);
+                }
             }
             else
             {

@@ -83,17 +83,19 @@ public sealed class Html
     public static string IsoInstant(DateTimeOffset value) => value.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>"12 s ago", "5 min ago", "3 h ago", "2 d ago".</summary>
-    public static string Ago(DateTimeOffset then, DateTimeOffset now)
+    public static string Ago(DateTimeOffset then, DateTimeOffset now) => Duration(now - then) + " ago";
+
+    /// <summary>"12 s", "5 min", "3 h", "2 d" (negative as 0).</summary>
+    public static string Duration(TimeSpan span)
     {
-        var elapsed = now - then;
-        if (elapsed < TimeSpan.Zero)
+        if (span < TimeSpan.Zero)
         {
-            elapsed = TimeSpan.Zero;
+            span = TimeSpan.Zero;
         }
 
-        return elapsed.TotalSeconds < 90 ? $"{(int)elapsed.TotalSeconds} s ago"
-            : elapsed.TotalMinutes < 90 ? $"{(int)elapsed.TotalMinutes} min ago"
-            : elapsed.TotalHours < 36 ? $"{(int)elapsed.TotalHours} h ago"
-            : $"{(int)elapsed.TotalDays} d ago";
+        return span.TotalSeconds < 90 ? $"{(int)span.TotalSeconds} s"
+            : span.TotalMinutes < 90 ? $"{(int)span.TotalMinutes} min"
+            : span.TotalHours < 36 ? $"{(int)span.TotalHours} h"
+            : $"{(int)span.TotalDays} d";
     }
 }

@@ -61,7 +61,8 @@ public sealed partial class EnrollmentService(
         System.Security.Cryptography.X509Certificates.X509Certificate2 certificate;
         try
         {
-            certificate = ca.SignNodeCertificate(request.CsrPem, token.NodeName, now.AddMinutes(-5), now.AddDays(options.Value.NodeCertificateDays));
+            var (notBefore, notAfter) = options.Value.NodeCertificateValidity(now);
+            certificate = ca.SignNodeCertificate(request.CsrPem, token.NodeName, notBefore, notAfter);
         }
         catch (CsrRejectedException ex)
         {
@@ -103,6 +104,12 @@ public sealed partial class EnrollmentService(
             node.EnrolledAt = now;
             node.Revoked = false;
             node.RevokedAt = null;
+            // A new enrollment is a new identity: the certificate an earlier renewal replaced is no longer accepted.
+            node.PreviousCertificateSha256 = null;
+            node.PreviousCertificatePem = null;
+            node.PreviousCertificateNotAfter = null;
+            node.CertificateIssuerSha256 = ca.Pin;
+            db.CertificateEvents.Add(CertificateEvents.Enrolled(node.Name, thumbprint, notAfter, replaced, now));
             node.AgentVersion = request.AgentVersion ?? "";
             await db.SaveChangesAsync(ct).ConfigureAwait(false);
             Log.NodeEnrolled(logger, node.Name, thumbprint, replaced);

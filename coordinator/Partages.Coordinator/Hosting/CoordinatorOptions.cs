@@ -41,8 +41,23 @@ public sealed class CoordinatorOptions
     /// <summary>Largest model bundle accepted by UploadArtifact.</summary>
     public long MaxArtifactBytes { get; set; } = 4L * 1024 * 1024 * 1024;
 
-    /// <summary>Validity of node certificates issued at enrollment.</summary>
+    /// <summary>Validity of node certificates issued at enrollment and renewal.</summary>
     public int NodeCertificateDays { get; set; } = 365;
+
+    /// <summary>
+    /// When above 0, node certificates are valid this many minutes instead of <see cref="NodeCertificateDays"/>: for
+    /// tests and rehearsals of renewal (a node renews at two thirds of its certificate's lifetime).
+    /// </summary>
+    public int NodeCertificateMinutes { get; set; }
+
+    /// <summary>The validity of a node certificate issued now: backdated a little (a node's clock may lag), at most 5 minutes.</summary>
+    public (DateTimeOffset NotBefore, DateTimeOffset NotAfter) NodeCertificateValidity(DateTimeOffset now)
+    {
+        var lifetime = NodeCertificateMinutes > 0 ? TimeSpan.FromMinutes(NodeCertificateMinutes) : TimeSpan.FromDays(NodeCertificateDays);
+        // A short lifetime is backdated by a tenth of it at most, so the node's renewal point stays after issuance.
+        var backdate = TimeSpan.FromTicks(Math.Min(TimeSpan.FromMinutes(5).Ticks, lifetime.Ticks / 10));
+        return (now - backdate, now + lifetime);
+    }
 
     /// <summary>Dashboard sign-in attempts allowed per client IP address and minute; more are answered 429 with Retry-After.</summary>
     public int LoginAttemptsPerMinute { get; set; } = 10;

@@ -72,6 +72,11 @@ public sealed class CoordinatorOptionsValidator : IValidateOptions<CoordinatorOp
             errors.Add($"{s}:NodeCertificateDays is {options.NodeCertificateDays}; it must be within 1..3650.");
         }
 
+        if (options.NodeCertificateMinutes is < 0 or > 525_600)
+        {
+            errors.Add($"{s}:NodeCertificateMinutes is {options.NodeCertificateMinutes}; it must be within 0..525600 (0: use NodeCertificateDays).");
+        }
+
         if (options.LoginAttemptsPerMinute is < 1 or > 10_000)
         {
             errors.Add($"{s}:LoginAttemptsPerMinute is {options.LoginAttemptsPerMinute}; it must be within 1..10000.");

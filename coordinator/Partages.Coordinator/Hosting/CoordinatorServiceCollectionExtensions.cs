@@ -67,7 +67,7 @@ public static class CoordinatorServiceCollectionExtensions
 
     /// <summary>Sessions/: who is connected; Audit/: the nodes' audit anchors.</summary>
     public static IServiceCollection AddNodeSessions(this IServiceCollection services) =>
-        services.AddSingleton<NodeSessionRegistry>().AddSingleton<AuditAnchors>();
+        services.AddSingleton<NodeSessionRegistry>().AddSingleton<AuditAnchors>().AddSingleton<Pki.CertificateRenewal>();
 
     /// <summary>
     /// Scheduling/: the run ledger and the parts that write through it (submission, sessions and their inbox, results,

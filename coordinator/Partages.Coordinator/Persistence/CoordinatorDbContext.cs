@@ -17,6 +17,7 @@ public abstract class CoordinatorDbContext(DbContextOptions options) : DbContext
     public DbSet<EvaluationEntity> Evaluations => Set<EvaluationEntity>();
     public DbSet<RunEntity> Runs => Set<RunEntity>();
     public DbSet<RunStateHistoryEntity> RunStateHistory => Set<RunStateHistoryEntity>();
+    public DbSet<CertificateEventEntity> CertificateEvents => Set<CertificateEventEntity>();
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
@@ -38,6 +39,7 @@ public abstract class CoordinatorDbContext(DbContextOptions options) : DbContext
             e.HasKey(n => n.Id);
             e.HasIndex(n => n.Name).IsUnique();
             e.HasIndex(n => n.CertificateSha256).IsUnique();
+            e.HasIndex(n => n.PreviousCertificateSha256);
         });
         modelBuilder.Entity<EnrollmentTokenEntity>(e =>
         {
@@ -76,6 +78,13 @@ public abstract class CoordinatorDbContext(DbContextOptions options) : DbContext
             e.HasKey(h => h.Id);
             e.Property(h => h.Id).ValueGeneratedOnAdd();
             e.HasIndex(h => h.RunId);
+        });
+        modelBuilder.Entity<CertificateEventEntity>(e =>
+        {
+            e.ToTable("certificate_events");
+            e.HasKey(x => x.Id);
+            e.Property(x => x.Id).ValueGeneratedOnAdd();
+            e.HasIndex(x => new { x.NodeName, x.At });
         });
     }
 }

@@ -28,6 +28,33 @@ public sealed class NodeEntity
     /// <summary>Why the last head the coordinator refused was refused, "" if none ever was; shown on the node in the dashboard and the API.</summary>
     public string AuditWarning { get; set; } = "";
     public DateTimeOffset? AuditWarningAt { get; set; }
+    /// <summary>
+    /// The certificate a renewal replaced (the one the node renewed with): still accepted until it expires, so a node
+    /// that lost the renewal's answer keeps working. Null before the first renewal and after an enrollment.
+    /// </summary>
+    public string? PreviousCertificateSha256 { get; set; }
+    public string? PreviousCertificatePem { get; set; }
+    public DateTimeOffset? PreviousCertificateNotAfter { get; set; }
+    /// <summary>When the node last renewed its certificate over its session; null if it never did.</summary>
+    public DateTimeOffset? CertificateRenewedAt { get; set; }
+    /// <summary>The pin (SHA-256) of the CA that issued the current certificate; "" for certificates from before CA rotation.</summary>
+    public string CertificateIssuerSha256 { get; set; } = "";
+}
+
+/// <summary>
+/// The coordinator's audit of node certificates: every enrollment, renewal, refusal and CA rotation step, with the
+/// certificate concerned. Append-only; shown to operators, never to evaluators.
+/// </summary>
+public sealed class CertificateEventEntity
+{
+    public long Id { get; set; }
+    /// <summary>The node concerned; "" for a step of the CA rotation, which concerns every node.</summary>
+    public string NodeName { get; set; } = "";
+    /// <summary>What happened: enrolled, renewed, renewal-refused, ca-added, ca-issuing, ca-retired.</summary>
+    public required string Kind { get; set; }
+    public string CertificateSha256 { get; set; } = "";
+    public string Detail { get; set; } = "";
+    public DateTimeOffset At { get; set; }
 }
 
 /// <summary>A one-time enrollment token, bound to a node name; only its SHA-256 is stored.</summary>

@@ -36,6 +36,16 @@ public sealed class CertificateAuthority : IDisposable
 
     public string CertificatePem => _ca.ExportCertificatePem();
 
+    /// <summary>The pin of the CA that signs node certificates now.</summary>
+    public string IssuingPin => Pin;
+
+    /// <summary>The CAs the node plane trusts, as nodes learn them (Welcome, renewal answers).</summary>
+    public TrustBundle Trust() => new()
+    {
+        Authorities = { new TrustedAuthority { CertificatePem = CertificatePem, Sha256 = Pin } },
+        IssuingSha256 = IssuingPin,
+    };
+
     /// <summary>Loads the CA from the data dir, creating it (and the folder) the first time.</summary>
     public static CertificateAuthority LoadOrCreate(string dataDir, TimeProvider time, out bool created)
     {
@@ -127,26 +137,43 @@ public sealed class CertificateAuthority : IDisposable
     /// <exception cref="CsrRejectedException">The CSR is not acceptable; the message says why.</exception>
     public X509Certificate2 SignNodeCertificate(string csrPem, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
-        CertificateRequest csr;
+        var csr = LoadCsr(csrPem);
+        if (RequestedCommonName(csr) is { } subjectName && !string.Equals(subjectName, nodeName, StringComparison.Ordinal))
+        {
+            throw new CsrRejectedException($"The CSR asks for CN={subjectName}, but this enrollment token is for node '{nodeName}'.");
+        }
+
+        return Sign(csr, nodeName, notBefore, notAfter);
+    }
+
+    /// <summary>A CSR with a valid signature, or <see cref="CsrRejectedException"/> saying why not.</summary>
+    public static CertificateRequest LoadCsr(string csrPem)
+    {
         try
         {
-            csr = CertificateRequest.LoadSigningRequestPem(
+            return CertificateRequest.LoadSigningRequestPem(
                 csrPem, HashAlgorithmName.SHA256, CertificateRequestLoadOptions.Default, RSASignaturePadding.Pkcs1);
         }
         catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw new CsrRejectedException("csr_pem is not a PEM-encoded PKCS#10 request with a valid signature.", ex);
         }
+    }
 
-        var subjectName = csr.SubjectName.EnumerateRelativeDistinguishedNames()
+    /// <summary>The CN the CSR's subject asks for; null when it names none.</summary>
+    public static string? RequestedCommonName(CertificateRequest csr)
+    {
+        ArgumentNullException.ThrowIfNull(csr);
+        return csr.SubjectName.EnumerateRelativeDistinguishedNames()
             .Where(rdn => rdn.HasMultipleElements == false && rdn.GetSingleElementType().Value == "2.5.4.3")
             .Select(rdn => rdn.GetSingleElementValue())
             .FirstOrDefault();
-        if (subjectName is not null && !string.Equals(subjectName, nodeName, StringComparison.Ordinal))
-        {
-            throw new CsrRejectedException($"The CSR asks for CN={subjectName}, but this enrollment token is for node '{nodeName}'.");
-        }
+    }
 
+    /// <summary>A node certificate for <paramref name="nodeName"/> on the CSR's key (its subject and extensions are ignored).</summary>
+    public X509Certificate2 Sign(CertificateRequest csr, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    {
+        ArgumentNullException.ThrowIfNull(csr);
         var keyUsage = CheckKey(csr.PublicKey);
         var request = new CertificateRequest(Subject(nodeName), csr.PublicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));

@@ -11,8 +11,10 @@ namespace Partages.Coordinator.ReadModel;
 /// Who may see an evaluation is decided here (<see cref="EvaluationAccess"/>: an evaluator only its own), for every
 /// caller alike. Nothing here parses a run's result: what the views show of it was stored at intake (RunEntity.Released).
 /// </summary>
-public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext> dbFactory, NodeSessionRegistry sessions)
+public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDbContext> dbFactory, NodeSessionRegistry sessions, TimeProvider? time = null)
 {
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
     public const int DefaultListLimit = 50;
     public const int MaxListLimit = 500;
 
@@ -34,6 +36,7 @@ public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDb
         var held = await db.Runs.AsNoTracking().Where(r => RunLifecycle.AtNode.Contains(r.Status))
             .GroupBy(r => r.NodeName).Select(g => new { Node = g.Key, Count = g.Count() })
             .ToDictionaryAsync(x => x.Node, x => x.Count, StringComparer.Ordinal, cancellationToken).ConfigureAwait(false);
+        var now = _time.GetUtcNow();
         return ([.. nodes.Select(n => new NodeView(
             n.Name,
             !n.Revoked && sessions.IsOnline(n.Name),
@@ -48,7 +51,25 @@ public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDb
             n.CertificateNotAfter,
             n.AuditHeadSequence is { } sequence ? new AuditHeadView(sequence, n.AuditHeadSha256 ?? "", n.AuditHeadRecordedAt) : null,
             n.AuditWarning.Length > 0 ? new AuditWarningView(n.AuditWarning, n.AuditWarningAt) : null,
+            Certificate(n, now),
             n.Id))], fetched.Count > pageSize ? nodes[^1].Name : null);
+    }
+
+    private static CertificateView Certificate(NodeEntity node, DateTimeOffset now)
+    {
+        var notBefore = node.EnrolledAt;
+        try
+        {
+            using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(node.CertificatePem);
+            notBefore = new DateTimeOffset(certificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        }
+        catch (System.Security.Cryptography.CryptographicException)
+        {
+            // Rows written by tests or older coordinators may lack the PEM: the enrollment time stands in for NotBefore.
+        }
+
+        return new CertificateView(notBefore, node.CertificateNotAfter, node.CertificateRenewedAt, node.CertificateIssuerSha256,
+            CertificateView.IsSoon(notBefore, node.CertificateNotAfter, now));
     }
 
     /// <summary>The names of the nodes an evaluation may target (enrolled, not revoked), by name.</summary>

@@ -26,7 +26,22 @@ public sealed record NodeView(
     DateTimeOffset CertificateNotAfter,
     AuditHeadView? AuditHead,
     AuditWarningView? AuditWarning,
+    CertificateView? Certificate = null,
     [property: JsonIgnore] string Id = "");
+
+/// <summary>
+/// A node's current certificate: its validity, when the node last renewed it over its session (null: never), the CA
+/// that issued it ("" before CA rotation existed), and whether it is close to expiry (<see cref="IsSoon"/>).
+/// </summary>
+public sealed record CertificateView(DateTimeOffset NotBefore, DateTimeOffset NotAfter, DateTimeOffset? RenewedAt, string IssuerSha256, bool ExpiresSoon)
+{
+    /// <summary>
+    /// Less than a quarter of the lifetime left: a node renews at two thirds by default, so one this late has missed
+    /// its renewal (offline, refused, or an agent that does not renew) and needs a look before it stops.
+    /// </summary>
+    public static bool IsSoon(DateTimeOffset notBefore, DateTimeOffset notAfter, DateTimeOffset now) =>
+        notAfter - now < (notAfter - notBefore) / 4;
+}
 
 /// <summary>The anchored audit head: the entry's sequence and hash, and when the coordinator accepted it.</summary>
 public sealed record AuditHeadView(long Sequence, string EntrySha256, DateTimeOffset? RecordedAt);

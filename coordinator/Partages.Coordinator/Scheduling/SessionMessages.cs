@@ -37,7 +37,7 @@ public sealed partial class SessionMessages(AuditAnchors auditAnchors, ILogger<S
     {
         var db = write.Db;
         var node = await db.Nodes.SingleOrDefaultAsync(n => n.Id == session.Node.Id, cancellationToken).ConfigureAwait(false);
-        if (node is null || node.Revoked || node.CertificateSha256 != session.Node.CertificateSha256)
+        if (node is null || node.Revoked || !Auth.NodeCertificateMatch.Holds(node, session.Node.CertificateSha256))
         {
             return false;
         }

@@ -22,6 +22,8 @@ public sealed partial class NodeService(
     RunScheduler scheduler,
     AuditAnchors auditAnchors,
     ArtifactTransfer artifacts,
+    Pki.CertificateRenewal renewal,
+    Pki.CertificateAuthority authority,
     IOptions<CoordinatorOptions> options,
     IHostApplicationLifetime lifetime,
     ILogger<NodeService> logger) : Partages.Contracts.V1.NodeService.NodeServiceBase
@@ -61,6 +63,7 @@ public sealed partial class NodeService(
                 LeaseSeconds = options.Value.LeaseSeconds,
                 // Read before the hello's own head is applied: what the node is compared with is what it had sent before.
                 AuditAnchor = await auditAnchors.ReadAsync(node.Id, callEnded).ConfigureAwait(false),
+                Trust = authority.Trust(),
             },
         });
         // The session ends when the node hangs up, when a newer session of the node replaces it, or when the
@@ -149,6 +152,14 @@ public sealed partial class NodeService(
         ArgumentNullException.ThrowIfNull(context);
         var node = NodeIdentity.Of(context);
         return await auditAnchors.ReadAsync(node.Id, context.CancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>A new certificate for the calling node's new key (<see cref="Pki.CertificateRenewal"/>).</summary>
+    public override Task<RenewCertificateResponse> RenewCertificate(RenewCertificateRequest request, ServerCallContext context)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(context);
+        return renewal.RenewAsync(NodeIdentity.Of(context), request.CsrPem, context.CancellationToken);
     }
 
     /// <summary>The session's only writer: drains the outbox until it is completed or the call ends.</summary>

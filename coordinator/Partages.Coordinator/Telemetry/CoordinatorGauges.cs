@@ -12,7 +12,7 @@ namespace Partages.Coordinator.Telemetry;
 /// </summary>
 public sealed class CoordinatorGauges
 {
-    public CoordinatorGauges(IMeterFactory meterFactory, NodeSessionRegistry sessions, IDbContextFactory<CoordinatorDbContext> dbFactory)
+    public CoordinatorGauges(IMeterFactory meterFactory, NodeSessionRegistry sessions, IDbContextFactory<CoordinatorDbContext> dbFactory, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(meterFactory);
         ArgumentNullException.ThrowIfNull(sessions);
@@ -21,8 +21,29 @@ public sealed class CoordinatorGauges
         meter.CreateObservableGauge("partages.nodes.online", () => sessions.Count, description: "Nodes with an open session now.");
         meter.CreateObservableGauge("partages.runs", () => CountByState(dbFactory, db => db.Runs.Select(r => r.Status), RunLifecycle.Name),
             description: "Runs by state (every run ever submitted; final states only grow).");
+        meter.CreateObservableGauge("partages.node.certificate.remaining", () => CertificatesRemaining(dbFactory, time),
+            unit: "s", description: "Seconds until each enrolled, non-revoked node's current certificate expires (negative once expired).");
         meter.CreateObservableGauge("partages.evaluations", () => CountByState(dbFactory, db => db.Evaluations.Select(e => e.Status), state => state.ToString().ToLowerInvariant()),
             description: "Evaluations by state.");
+    }
+
+    /// <summary>One measurement per node (label <c>node</c>); an alert on a low value catches a node that stopped renewing.</summary>
+    private static IEnumerable<Measurement<double>> CertificatesRemaining(IDbContextFactory<CoordinatorDbContext> dbFactory, TimeProvider time)
+    {
+        List<(string Name, DateTimeOffset NotAfter)> nodes;
+        try
+        {
+            using var db = dbFactory.CreateDbContext();
+            nodes = [.. db.Nodes.AsNoTracking().Where(n => !n.Revoked).Select(n => new { n.Name, n.CertificateNotAfter }).AsEnumerable()
+                .Select(n => (n.Name, n.CertificateNotAfter))];
+        }
+        catch (DbException)
+        {
+            return [];
+        }
+
+        var now = time.GetUtcNow();
+        return nodes.Select(n => new Measurement<double>((n.NotAfter - now).TotalSeconds, new KeyValuePair<string, object?>("node", n.Name)));
     }
 
     /// <summary>One measurement per state of <typeparamref name="TStatus"/>, from one grouped query over <paramref name="statuses"/>.</summary>

@@ -34,6 +34,15 @@ public sealed partial class AuditAnchoring(AuditLog log, TimeProvider timeProvid
         }
     }
 
+    /// <summary>The signer's key changed (a renewed certificate): the next head is signed again, with the new key.</summary>
+    public void SignerChanged()
+    {
+        lock (_gate)
+        {
+            _signed = null;
+        }
+    }
+
     /// <summary>Keeps the coordinator's anchor (from a Welcome) and compares the local log with it; problems are logged.</summary>
     public void Received(AuditAnchor? anchor)
     {

@@ -25,6 +25,18 @@ public static class AuditEvents
     /// <c>audit verify</c> (AuditVerifier).
     /// </summary>
     public const string Checkpoint = "checkpoint";
+
+    /// <summary>The agent asks the coordinator for a new certificate (reason: which certificate, why now).</summary>
+    public const string CertificateRenewalRequested = "certificate_renewal_requested";
+
+    /// <summary>A renewed certificate and its new key are stored; the agent uses them from its next connection.</summary>
+    public const string CertificateRenewed = "certificate_renewed";
+
+    /// <summary>A renewal attempt failed (decision: retry, or stopped when the coordinator refused for good).</summary>
+    public const string CertificateRenewalFailed = "certificate_renewal_failed";
+
+    /// <summary>The CAs the agent trusts changed: a CA learned from the coordinator during a rotation, or one retired.</summary>
+    public const string TrustChanged = "trust_changed";
 }
 
 /// <summary>

@@ -150,11 +150,12 @@ public sealed partial class AuditLog : IAuditLog, IDisposable
     /// <summary>A checkpoint over the current head: the signature covers the previous line's hash, hence every line before.</summary>
     private void WriteCheckpoint(FileStream stream, AuditSigner signer)
     {
+        var (signature, certificate) = signer.SignWithCertificate(_seq, _prevHash);
         Write(stream, new AuditEntry(AuditEvents.Checkpoint)
         {
             By = signer.NodeName,
-            Signature = Convert.ToBase64String(signer.Sign(_seq, _prevHash)),
-            SignerCertificate = signer.CertificateBase64,
+            Signature = Convert.ToBase64String(signature),
+            SignerCertificate = certificate,
         });
         _sinceCheckpoint = 0;
     }

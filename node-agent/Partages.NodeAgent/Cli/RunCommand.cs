@@ -65,6 +65,11 @@ internal static partial class RunCommand
                 // Resolved before the host stops: its services are not to be asked for once it is disposed.
                 var session = host.Services.GetRequiredService<SessionWorker>();
                 var logger = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RunCommand).FullName!);
+                if (identity.Recovery is { } recovery)
+                {
+                    LogIdentityRecovered(logger, recovery);
+                }
+
                 await host.StartAsync().ConfigureAwait(false);
                 // Returns once SIGTERM or Ctrl+C (the host's console lifetime) has stopped every service.
                 try
@@ -98,6 +103,9 @@ internal static partial class RunCommand
             }
         }
     }
+
+    [LoggerMessage(EventId = 901, Level = LogLevel.Warning, Message = "Identity: {Recovery}")]
+    private static partial void LogIdentityRecovered(ILogger logger, string recovery);
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Information, Message = "Node agent '{NodeName}' stopped cleanly")]
     private static partial void LogAgentStopped(ILogger logger, string nodeName);

@@ -30,6 +30,14 @@ public sealed class AgentOptions
 
     public int MaxConcurrentRuns { get; set; } = NodeConfig.DefaultMaxConcurrentRuns;
 
+    /// <summary>The share of the certificate's lifetime after which the agent renews it.</summary>
+    public double CertificateRenewAt { get; set; } = CertificateConfig.DefaultRenewAt;
+
+    /// <summary>First wait after a failed renewal attempt; it doubles, with jitter, up to <see cref="CertificateRenewalRetryMaxDelay"/>.</summary>
+    public TimeSpan CertificateRenewalRetryInitialDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan CertificateRenewalRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(CertificateConfig.DefaultRetryMaxDelaySeconds);
+
     /// <summary>When the agent stops: how long runs in progress may take to finish before they are handed back.</summary>
     public TimeSpan StopGracePeriod { get; set; } = TimeSpan.FromSeconds(NodeConfig.DefaultStopGraceSeconds);
 
@@ -59,6 +67,8 @@ public sealed class AgentOptions
             LinkBreakerFailures = config.Reconnect.BreakerFailures,
             LinkBreakerBreak = TimeSpan.FromSeconds(config.Reconnect.BreakerSeconds),
             MaxConcurrentRuns = config.MaxConcurrentRuns,
+            CertificateRenewAt = config.Certificate.RenewAt,
+            CertificateRenewalRetryMaxDelay = TimeSpan.FromSeconds(config.Certificate.RetryMaxDelaySeconds),
             StopGracePeriod = TimeSpan.FromSeconds(config.StopGraceSeconds),
         };
     }
@@ -74,6 +84,9 @@ public sealed class AgentOptions
         target.WelcomeTimeout = WelcomeTimeout;
         target.ConnectTimeout = ConnectTimeout;
         target.MaxConcurrentRuns = MaxConcurrentRuns;
+        target.CertificateRenewAt = CertificateRenewAt;
+        target.CertificateRenewalRetryInitialDelay = CertificateRenewalRetryInitialDelay;
+        target.CertificateRenewalRetryMaxDelay = CertificateRenewalRetryMaxDelay;
         target.StopGracePeriod = StopGracePeriod;
         target.ProgressInterval = ProgressInterval;
         target.ProgressStep = ProgressStep;
@@ -110,6 +123,17 @@ public sealed class AgentOptionsValidator : IValidateOptions<AgentOptions>
         if (options.LinkBreakerFailures is < 2 or > 1000)
         {
             failures.Add($"{nameof(options.LinkBreakerFailures)} is {options.LinkBreakerFailures}; it must be within 2..1000.");
+        }
+
+        Positive(failures, nameof(options.CertificateRenewalRetryInitialDelay), options.CertificateRenewalRetryInitialDelay);
+        if (options.CertificateRenewalRetryInitialDelay > options.CertificateRenewalRetryMaxDelay)
+        {
+            failures.Add($"{nameof(options.CertificateRenewalRetryInitialDelay)} ({options.CertificateRenewalRetryInitialDelay}) is longer than {nameof(options.CertificateRenewalRetryMaxDelay)} ({options.CertificateRenewalRetryMaxDelay}).");
+        }
+
+        if (options.CertificateRenewAt is <= 0 or >= 1 || double.IsNaN(options.CertificateRenewAt))
+        {
+            failures.Add($"{nameof(options.CertificateRenewAt)} is {options.CertificateRenewAt}; it must be a fraction in (0, 1).");
         }
 
         if (options.MaxConcurrentRuns is < 1 or > 64)

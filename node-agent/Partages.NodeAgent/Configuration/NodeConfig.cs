@@ -48,6 +48,9 @@ public sealed record NodeConfig
 
     public ReconnectConfig Reconnect { get; init; } = new();
 
+    /// <summary>node.yaml's <c>certificate</c>: when and how the agent renews its certificate by itself.</summary>
+    public CertificateConfig Certificate { get; init; } = new();
+
     /// <summary>Datasets this node exposes, paths absolute. Only these names can be evaluated.</summary>
     public required IReadOnlyList<DatasetDefinition> Datasets { get; init; }
 
@@ -89,6 +92,19 @@ public sealed record ReconnectConfig
 
     /// <summary>How long an open circuit keeps every call to the coordinator from dialling.</summary>
     public int BreakerSeconds { get; init; } = DefaultBreakerSeconds;
+}
+
+/// <summary>Automatic renewal of the node's certificate over its session (docs/hospital-it.md, "Certificate lifecycle").</summary>
+public sealed record CertificateConfig
+{
+    public const double DefaultRenewAt = 2.0 / 3.0;
+    public const int DefaultRetryMaxDelaySeconds = 3600;
+
+    /// <summary>The share of the certificate's lifetime after which the agent renews it (two thirds by default).</summary>
+    public double RenewAt { get; init; } = DefaultRenewAt;
+
+    /// <summary>The longest wait between two failed renewal attempts (they back off exponentially, with jitter, up to it).</summary>
+    public int RetryMaxDelaySeconds { get; init; } = DefaultRetryMaxDelaySeconds;
 }
 
 /// <summary>A configuration, or every problem that kept it from being one.</summary>

@@ -13,11 +13,12 @@ namespace Partages.NodeAgent.Configuration;
 public static partial class NodeConfigLoader
 {
     private static readonly string[] RootFields =
-        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "stop_grace_seconds", "reconnect", "datasets", "policy"];
+        ["name", "coordinator", "data_directory", "heartbeat_seconds", "max_concurrent_runs", "stop_grace_seconds", "reconnect", "certificate", "datasets", "policy"];
 
     private static readonly string[] CoordinatorFields = ["url", "proxy"];
     private static readonly string[] ProxyFields = ["url", "credentials_file", "no_proxy"];
     private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds", "breaker_failures", "breaker_seconds"];
+    private static readonly string[] CertificateFields = ["renew_at", "retry_max_delay_seconds"];
     private static readonly string[] DatasetFields = ["name", "path", "format"];
 
     /// <param name="environment">Reads an environment variable (HTTPS_PROXY, NO_PROXY); null: this process's.</param>
@@ -104,6 +105,21 @@ public static partial class NodeConfigLoader
             reconnectNode.AddErrors(NodeConfigValidator.Reconnect(reconnect));
         }
 
+        var certificate = new CertificateConfig();
+        if (top.Mapping("certificate", required: false) is { } certificateNode)
+        {
+            certificateNode.RejectUnknown(CertificateFields);
+            certificate = new CertificateConfig
+            {
+                // Low values renew long before the lifetime is used up (renewals pile up); above 0.95 a short outage near
+                // the end could let the certificate expire.
+                RenewAt = certificateNode.Node("renew_at") is null
+                    ? CertificateConfig.DefaultRenewAt
+                    : certificateNode.Double("renew_at", minExclusive: 0.25, max: 0.95) ?? CertificateConfig.DefaultRenewAt,
+                RetryMaxDelaySeconds = certificateNode.Integer("retry_max_delay_seconds", min: 1, max: 86_400) ?? CertificateConfig.DefaultRetryMaxDelaySeconds,
+            };
+        }
+
         var datasets = ReadDatasets(top, baseDirectory);
         var policy = top.String("policy", required: false);
 
@@ -123,6 +139,7 @@ public static partial class NodeConfigLoader
             MaxConcurrentRuns = maxRuns,
             StopGraceSeconds = stopGrace,
             Reconnect = reconnect,
+            Certificate = certificate,
             Datasets = datasets,
             PolicyPath = policy is null ? null : Resolve(baseDirectory, policy),
             SourcePath = Path.GetFullPath(sourcePath),

@@ -18,9 +18,15 @@ namespace Partages.NodeAgent.Connectivity;
 /// </summary>
 public sealed partial class CoordinatorChannel : IDisposable
 {
-    private readonly GrpcChannel[] _channels;
-    private readonly NodeService.NodeServiceClient[] _clients;
     private readonly ProxySettings? _proxy;
+    private readonly AgentOptions _options;
+    private readonly ILogger _logger;
+    private readonly Lock _switchGate = new();
+    // Channels of identities replaced by a renewal: calls still open on them (the session) finish on the connection
+    // they started on; disposed with this object.
+    private readonly List<GrpcChannel> _retired = [];
+    private GrpcChannel[] _channels;
+    private NodeService.NodeServiceClient[] _clients;
     private int _current;
     private string? _lastServerRejection;
 
@@ -32,7 +38,9 @@ public sealed partial class CoordinatorChannel : IDisposable
         Addresses = config.CoordinatorUrls;
         _proxy = config.Proxy;
         Clock = new ServerClock(timeProvider ?? TimeProvider.System);
-        _channels = [.. Addresses.Select(address => Create(address, identity, options.Value, logger))];
+        _options = options.Value;
+        _logger = logger;
+        _channels = [.. Addresses.Select(address => Create(address, identity, _options, logger))];
         _clients = [.. _channels.Select(c => new NodeService.NodeServiceClient(c))];
         CallInvoker = new CurrentChannelInvoker(this);
     }
@@ -51,18 +59,39 @@ public sealed partial class CoordinatorChannel : IDisposable
     /// <summary>For the release gate's transport, which builds its own client: results never pass through this class. Follows the current address.</summary>
     internal CallInvoker CallInvoker { get; }
 
-    private NodeService.NodeServiceClient Client => _clients[Volatile.Read(ref _current)];
+    private NodeService.NodeServiceClient Client => Volatile.Read(ref _clients)[Volatile.Read(ref _current)];
+
+    /// <summary>
+    /// From now on, calls go over new connections presenting <paramref name="identity"/>'s certificate and trusting its
+    /// CAs (after a renewal or a change of trust); calls already open keep the connection they started on.
+    /// </summary>
+    public void UseIdentity(NodeIdentity identity)
+    {
+        ArgumentNullException.ThrowIfNull(identity);
+        GrpcChannel[] channels = [.. Addresses.Select(address => Create(address, identity, _options, _logger))];
+        lock (_switchGate)
+        {
+            _retired.AddRange(_channels);
+            Volatile.Write(ref _clients, [.. channels.Select(c => new NodeService.NodeServiceClient(c))]);
+            Volatile.Write(ref _channels, channels);
+        }
+    }
+
+    /// <summary>Asks the coordinator to sign a new key's CSR for this node (<c>RenewCertificate</c>).</summary>
+    public async Task<RenewCertificateResponse> RenewCertificateAsync(string csrPem, TimeSpan timeout, CancellationToken cancellationToken) =>
+        await Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csrPem }, deadline: DateTime.UtcNow.Add(timeout), cancellationToken: cancellationToken).ConfigureAwait(false);
 
     /// <summary>After a failed attempt: the next address of <c>coordinator.url</c> (wrapping around) becomes current; false when there is only one.</summary>
     public bool MoveToNextAddress()
     {
-        if (_channels.Length == 1)
+        var count = Addresses.Count;
+        if (count == 1)
         {
             return false;
         }
 
         var current = Volatile.Read(ref _current);
-        Interlocked.CompareExchange(ref _current, (current + 1) % _channels.Length, current);
+        Interlocked.CompareExchange(ref _current, (current + 1) % count, current);
         return true;
     }
 
@@ -94,9 +123,12 @@ public sealed partial class CoordinatorChannel : IDisposable
 
     public void Dispose()
     {
-        foreach (var channel in _channels)
+        lock (_switchGate)
         {
-            channel.Dispose();
+            foreach (var channel in _channels.Concat(_retired))
+            {
+                channel.Dispose();
+            }
         }
     }
 
@@ -114,7 +146,7 @@ public sealed partial class CoordinatorChannel : IDisposable
         {
             ClientCertificates = new X509CertificateCollection { identity.ClientCertificate },
             RemoteCertificateValidationCallback = TrustedChain.ServerValidator(
-                identity.CaCertificate,
+                identity.TrustedCas,
                 reason =>
                 {
                     // Logged once per distinct reason: the session retries every few seconds during an outage.
@@ -142,7 +174,7 @@ public sealed partial class CoordinatorChannel : IDisposable
     /// <summary>Each call on the channel of the address current when it starts.</summary>
     private sealed class CurrentChannelInvoker(CoordinatorChannel owner) : CallInvoker
     {
-        private CallInvoker Current => owner._channels[Volatile.Read(ref owner._current)].CreateCallInvoker();
+        private CallInvoker Current => Volatile.Read(ref owner._channels)[Volatile.Read(ref owner._current)].CreateCallInvoker();
 
         public override TResponse BlockingUnaryCall<TRequest, TResponse>(Method<TRequest, TResponse> method, string? host, CallOptions options, TRequest request) =>
             Current.BlockingUnaryCall(method, host, options, request);

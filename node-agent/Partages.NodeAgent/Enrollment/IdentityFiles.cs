@@ -12,6 +12,15 @@ public sealed record IdentityFiles(string Directory)
     /// <summary>The coordinator's CA certificate: the node's only trust root.</summary>
     public string CaCertificatePath => Path.Combine(Directory, "ca.crt");
 
+    /// <summary>
+    /// A renewed identity not yet installed: the new key and its certificate in one file, written atomically before
+    /// either of <see cref="KeyPath"/> and <see cref="CertificatePath"/> is replaced (<see cref="IdentityInstaller"/>).
+    /// </summary>
+    public string RenewalPath => Path.Combine(Directory, "renewal.pem");
+
+    /// <summary>A CA learned from the coordinator during a CA rotation, trusted beside <see cref="CaCertificatePath"/>.</summary>
+    public string NextCaCertificatePath => Path.Combine(Directory, "ca-next.crt");
+
     public static IdentityFiles For(NodeConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -11,15 +11,29 @@ namespace Partages.NodeAgent.Enrollment;
 /// </summary>
 public sealed class NodeIdentity : IDisposable
 {
-    private NodeIdentity(X509Certificate2 clientCertificate, X509Certificate2 caCertificate)
+    private NodeIdentity(X509Certificate2 clientCertificate, IReadOnlyList<X509Certificate2> trustedCas, string? recovery)
     {
         ClientCertificate = clientCertificate;
-        CaCertificate = caCertificate;
+        TrustedCas = trustedCas;
+        Recovery = recovery;
     }
 
     public X509Certificate2 ClientCertificate { get; }
 
-    public X509Certificate2 CaCertificate { get; }
+    /// <summary>The CA the node enrolled under (or the one a finished CA rotation moved it to): its first trust root.</summary>
+    public X509Certificate2 CaCertificate => TrustedCas[0];
+
+    /// <summary>
+    /// Every CA the agent trusts for the coordinator: <see cref="CaCertificate"/>, and during a CA rotation the new CA
+    /// learned over the session (<see cref="IdentityFiles.NextCaCertificatePath"/>).
+    /// </summary>
+    public IReadOnlyList<X509Certificate2> TrustedCas { get; }
+
+    /// <summary>What loading did to finish an interrupted renewal (<see cref="IdentityInstaller"/>), for the log; null if nothing.</summary>
+    public string? Recovery { get; }
+
+    /// <summary>SHA-256 of the client certificate (how the coordinator recognises it).</summary>
+    public string CertificateSha256 => CaPin.Of(ClientCertificate);
 
     /// <exception cref="IdentityException">A file is missing or unreadable, or the key does not match the certificate.</exception>
     public static NodeIdentity Load(IdentityFiles files)
@@ -33,30 +47,49 @@ public sealed class NodeIdentity : IDisposable
                 "Run 'Partages.NodeAgent enroll --config <node.yaml> --token <token> --ca-sha256 <pin>' first.");
         }
 
-        X509Certificate2 ca;
-        try
+        var trusted = new List<X509Certificate2> { ReadCa(files.CaCertificatePath) };
+        if (File.Exists(files.NextCaCertificatePath))
         {
-            ca = X509Certificate2.CreateFromPem(File.ReadAllText(files.CaCertificatePath));
-        }
-        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
-        {
-            throw new IdentityException($"Cannot read the CA certificate {files.CaCertificatePath}: {ex.Message}", ex);
+            trusted.Add(ReadCa(files.NextCaCertificatePath));
         }
 
         try
         {
+            var recovery = IdentityInstaller.CompletePending(files, trusted);
             using var pem = X509Certificate2.CreateFromPemFile(files.CertificatePath, files.KeyPath);
             // Re-import through PKCS#12 so the key is usable for TLS client authentication on every platform.
             var client = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), password: null);
-            return new NodeIdentity(client, ca);
+            return new NodeIdentity(client, trusted, recovery);
         }
         catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
         {
-            ca.Dispose();
+            trusted.ForEach(c => c.Dispose());
             throw new IdentityException(
                 $"Cannot load the node certificate {files.CertificatePath} with its key {files.KeyPath}: {ex.Message}", ex);
         }
     }
+
+    private static X509Certificate2 ReadCa(string path)
+    {
+        try
+        {
+            return X509Certificate2.CreateFromPem(File.ReadAllText(path));
+        }
+        catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw new IdentityException($"Cannot read the CA certificate {path}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>When a node should renew: at <paramref name="share"/> of its certificate's lifetime (from NotBefore to NotAfter).</summary>
+    public DateTimeOffset RenewalDueAt(double share)
+    {
+        var notBefore = new DateTimeOffset(ClientCertificate.NotBefore.ToUniversalTime(), TimeSpan.Zero);
+        var notAfter = new DateTimeOffset(ClientCertificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
+        return notBefore + ((notAfter - notBefore) * share);
+    }
+
+    public DateTimeOffset NotAfter => new(ClientCertificate.NotAfter.ToUniversalTime(), TimeSpan.Zero);
 
     /// <summary>Problems that stop this identity from authenticating at <paramref name="now"/>: expiry, a broken chain.</summary>
     public IReadOnlyList<string> Verify(DateTimeOffset now)
@@ -72,7 +105,7 @@ public sealed class NodeIdentity : IDisposable
             problems.Add($"the node certificate expired on {ClientCertificate.NotAfter.ToUniversalTime():u}; enroll the node again with a new token");
         }
 
-        if (!TrustedChain.Builds(ClientCertificate, CaCertificate, [], now, out var chainProblem))
+        if (!TrustedChain.Builds(ClientCertificate, TrustedCas, [], now, usage: null, out var chainProblem))
         {
             problems.Add($"the node certificate does not chain to the saved CA certificate: {chainProblem}");
         }
@@ -83,7 +116,10 @@ public sealed class NodeIdentity : IDisposable
     public void Dispose()
     {
         ClientCertificate.Dispose();
-        CaCertificate.Dispose();
+        foreach (var ca in TrustedCas)
+        {
+            ca.Dispose();
+        }
     }
 }
 

@@ -36,7 +36,17 @@ public static class NodeAgentServices
             .AddReleaseGate()
             .AddJobs()
             .AddHealth()
-            .AddSession();
+            .AddSession()
+            .AddCertificateRenewal();
+    }
+
+    /// <summary>The identity in use (replaced by each renewal) and the renewal itself, after the session it reconnects.</summary>
+    public static IServiceCollection AddCertificateRenewal(this IServiceCollection services)
+    {
+        services.TryAddSingleton(sp => new CurrentIdentity(sp.GetRequiredService<NodeIdentity>()));
+        services.TryAddSingleton<CertificateRenewer>();
+        services.AddHostedService(sp => sp.GetRequiredService<CertificateRenewer>());
+        return services;
     }
 
     public static IServiceCollection AddAgentOptions(this IServiceCollection services, NodeConfig config)

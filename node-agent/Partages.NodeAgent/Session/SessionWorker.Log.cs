@@ -36,6 +36,9 @@ public sealed partial class SessionWorker
     [LoggerMessage(EventId = 112, Level = LogLevel.Information, Message = "Could not reach the coordinator at {Failed}; the next attempt dials {Next} (coordinator.url)")]
     private static partial void LogNextAddress(ILogger logger, Uri failed, Uri next);
 
+    [LoggerMessage(EventId = 114, Level = LogLevel.Information, Message = "Session closed to reconnect with the renewed certificate")]
+    private static partial void LogReconnecting(ILogger logger);
+
     [LoggerMessage(EventId = 113, Level = LogLevel.Warning, Message = "Clock: {Problem}")]
     private static partial void LogClockSkew(ILogger logger, string problem);
 }

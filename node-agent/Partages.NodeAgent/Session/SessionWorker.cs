@@ -40,8 +40,15 @@ public sealed partial class SessionWorker(
     private int _failedAttempts;
     private bool _everConnected;
 
+    // Completed to end the open session cleanly and dial again at once: after a renewal, so the session (and every
+    // call after it) runs over a new connection presenting the renewed certificate.
+    private TaskCompletionSource _reconnect = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Raised after each Welcome (tests synchronise on it; the node log says the same).</summary>
     public event Action<Welcome>? Welcomed;
+
+    /// <summary>Ends the open session cleanly (messages flushed) and opens a new one without back-off.</summary>
+    public void Reconnect() => Volatile.Read(ref _reconnect).TrySetResult();
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -148,9 +155,15 @@ public sealed partial class SessionWorker(
             var started = timeProvider.GetTimestamp();
             OnWelcomed(welcome, interval);
 
-            var ended = await RunEstablishedAsync(call!, interval, callCancellation, stoppingToken).ConfigureAwait(false);
+            var (ended, reconnecting) = await RunEstablishedAsync(call!, interval, callCancellation, stoppingToken).ConfigureAwait(false);
             if (stoppingToken.IsCancellationRequested)
             {
+                return;
+            }
+
+            if (reconnecting)
+            {
+                LogReconnecting(logger);
                 return;
             }
 
@@ -192,8 +205,8 @@ public sealed partial class SessionWorker(
             ?? throw new SessionLostException($"the coordinator's first message was '{responses.Current.KindCase}', not Welcome");
     }
 
-    /// <summary>Reads, writes and heartbeats until the stream ends or the agent stops; returns why it ended.</summary>
-    private async Task<string> RunEstablishedAsync(
+    /// <summary>Reads, writes and heartbeats until the stream ends or the agent stops; returns why it ended, and whether on <see cref="Reconnect"/>.</summary>
+    private async Task<(string Reason, bool Reconnecting)> RunEstablishedAsync(
         AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> call,
         TimeSpan heartbeatInterval,
         CancellationTokenSource callCancellation,
@@ -205,17 +218,30 @@ public sealed partial class SessionWorker(
         var writer = WriteLoopAsync(call.RequestStream, loops.Token);
         var heartbeat = HeartbeatLoopAsync(heartbeatInterval, loops.Token);
         var stopping = Task.Delay(Timeout.Infinite, loops.Token);
+        var reconnect = Volatile.Read(ref _reconnect).Task;
 
         // Stopping cancels the writer and the heartbeat too, so which task ended first does not tell a stop from a
         // failure: the stopping token does.
-        var first = await Task.WhenAny(reader, writer, heartbeat, stopping).ConfigureAwait(false);
+        var first = await Task.WhenAny(reader, writer, heartbeat, stopping, reconnect).ConfigureAwait(false);
+        var reconnecting = first == reconnect && !stoppingToken.IsCancellationRequested;
+        if (reconnecting)
+        {
+            Volatile.Write(ref _reconnect, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+        }
+
         await loops.CancelAsync().ConfigureAwait(false);
         await Quietly(writer).ConfigureAwait(false);
         await Quietly(heartbeat).ConfigureAwait(false);
         await Quietly(stopping).ConfigureAwait(false);
 
         string reason;
-        if (stoppingToken.IsCancellationRequested)
+        if (reconnecting)
+        {
+            await DrainAndCloseAsync(call.RequestStream).ConfigureAwait(false);
+            await Quietly(reader.WaitAsync(DrainTimeout)).ConfigureAwait(false);
+            reason = "the agent reconnects with its renewed certificate";
+        }
+        else if (stoppingToken.IsCancellationRequested)
         {
             await DrainAndCloseAsync(call.RequestStream).ConfigureAwait(false);
             // Let the coordinator read what was flushed and end its side: cancelling the call now would reset
@@ -234,7 +260,7 @@ public sealed partial class SessionWorker(
 
         await callCancellation.CancelAsync().ConfigureAwait(false);
         await Quietly(reader).ConfigureAwait(false);
-        return reason;
+        return (reason, reconnecting);
     }
 
     private async Task ReadLoopAsync(IAsyncStreamReader<CoordinatorMessage> responses, CancellationToken callToken)

@@ -94,6 +94,8 @@ public sealed class CoordinatorTelemetryTests
         samples.Should().Contain($"partages_documents_processed_total{{node=\"{Site}\"}}", Documents);
         samples.Should().Contain($"partages_release_gate_epsilon_total{{node=\"{Site}\"}}", 0.5);
         samples.Should().Contain($"partages_artifacts_bytes_served_bytes_total{{node=\"{Site}\"}}", 10_000);
+        // The node's certificate was issued for the default 365 days on the coordinator's (test) clock.
+        samples[$"partages_node_certificate_remaining_seconds{{node=\"{Site}\"}}"].Should().BeInRange(TimeSpan.FromDays(364).TotalSeconds, TimeSpan.FromDays(365).TotalSeconds);
     }
 
     [TestCase(null)]

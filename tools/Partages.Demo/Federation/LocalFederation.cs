@@ -66,6 +66,9 @@ public sealed record NodeSettings
     /// <summary>node.yaml's <c>coordinator.proxy.url</c> (an HTTP proxy on the way); null: <c>proxy: none</c>, whatever the environment says.</summary>
     public Uri? ProxyUrl { get; init; }
 
+    /// <summary>node.yaml's <c>certificate.renew_at</c> (share of the certificate's lifetime after which the agent renews it); null for the default.</summary>
+    public double? CertificateRenewAt { get; init; }
+
     /// <summary><c>user:password</c> for the proxy, written to the node's <c>proxy-credentials</c> file (0600) and named by node.yaml.</summary>
     public string? ProxyCredentials { get; init; }
 }
@@ -315,6 +318,9 @@ public sealed partial class LocalFederation : IAsyncDisposable
             // One machine: a coordinator that restarts is back within seconds, so nodes retry (and pause) briefly.
             .AppendLine("reconnect: {initial_delay_ms: 200, max_delay_seconds: 2, breaker_failures: 5, breaker_seconds: 2}")
             .AppendLine("policy: ./policy.yaml")
+            .AppendLine(settings.CertificateRenewAt is { } renewAt
+                ? $"certificate: {{renew_at: {renewAt.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}"
+                : "# certificate: the agent's default renewal settings")
             .AppendLine(stopGraceSeconds is { } grace ? $"stop_grace_seconds: {grace}" : "# stop_grace_seconds: the agent's default")
             .AppendLine("datasets:");
         foreach (var dataset in datasets)

@@ -7,9 +7,6 @@ namespace Partages.Coordinator.Dashboard.Pages;
 /// <summary>Every enrolled hospital node: online or not, last heartbeat, versions, datasets, load, certificate expiry, audit anchor.</summary>
 public static class NodesPage
 {
-    /// <summary>A certificate this close to its expiry is flagged: the node must re-enroll before it passes.</summary>
-    private static readonly TimeSpan ExpirySoon = TimeSpan.FromDays(30);
-
     /// <summary>Where the page's live region gets its new content (server-sent events, see <see cref="LiveRegion"/>).</summary>
     public const string LivePath = DashboardEndpoints.Root + "/nodes/live";
 
@@ -101,18 +98,32 @@ public static class NodesPage
             var capacity = node.MaxConcurrentRuns > 0 ? $" of {node.MaxConcurrentRuns}" : "";
             html.Close("td")
                 .Element("td", $"{node.ActiveRuns}{capacity} run(s)", ("class", "num"));
-            var left = node.CertificateNotAfter - now;
-            var soon = left < ExpirySoon;
-            html.Open("td", ("class", soon ? "warn" : null))
-                .Element("time", node.CertificateNotAfter.ToUniversalTime().ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture), ("datetime", Html.IsoInstant(node.CertificateNotAfter)))
-                .Element("span", left <= TimeSpan.Zero ? " expired" : $" in {(int)left.TotalDays} d{(soon ? " — renew soon" : "")}", ("class", "sub"))
-                .Close("td");
+            WriteCertificateCell(html, node, now);
             WriteAuditCell(html, node);
             html.Close("tr");
         }
 
         html.Close("tbody").Close("table").Close("div");
         return html.ToString();
+    }
+
+    /// <summary>
+    /// Expiry date and time left; flagged (and the row marked with data-certificate-soon) when under a quarter of the
+    /// lifetime is left (<see cref="CertificateView.IsSoon"/>); when the node last renewed over its session.
+    /// </summary>
+    private static void WriteCertificateCell(Html html, NodeView node, DateTimeOffset now)
+    {
+        var left = node.CertificateNotAfter - now;
+        var soon = node.Certificate?.ExpiresSoon ?? left < TimeSpan.FromDays(30);
+        html.Open("td", ("class", soon ? "warn" : null), ("data-certificate-soon", soon ? "true" : "false"))
+            .Element("time", node.CertificateNotAfter.ToUniversalTime().ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture), ("datetime", Html.IsoInstant(node.CertificateNotAfter)))
+            .Element("span", left <= TimeSpan.Zero ? " expired" : $" in {Html.Duration(left)}{(soon ? " — close to expiry: check the node's renewal" : "")}", ("class", "sub"));
+        if (node.Certificate?.RenewedAt is { } renewed)
+        {
+            html.Element("span", $" renewed {Html.Ago(renewed, now)}", ("class", "sub"), ("title", Html.Instant(renewed)));
+        }
+
+        html.Close("td");
     }
 
     /// <summary>The anchored entry (#sequence, the hash in the tooltip) and, flagged, the last head the coordinator refused.</summary>

@@ -70,6 +70,40 @@ namespace Partages.Coordinator.Persistence.Migrations.PostgreSql
                     b.ToTable("artifacts", (string)null);
                 });
 
+            modelBuilder.Entity("Partages.Coordinator.Persistence.CertificateEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("At")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("CertificateSha256")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NodeName", "At");
+
+                    b.ToTable("certificate_events", (string)null);
+                });
+
             modelBuilder.Entity("Partages.Coordinator.Persistence.EnrollmentTokenEntity", b =>
                 {
                     b.Property<string>("TokenSha256")
@@ -204,12 +238,19 @@ namespace Partages.Coordinator.Persistence.Migrations.PostgreSql
                     b.Property<long?>("AuditWarningAt")
                         .HasColumnType("bigint");
 
+                    b.Property<string>("CertificateIssuerSha256")
+                        .IsRequired()
+                        .HasColumnType("text");
+
                     b.Property<long>("CertificateNotAfter")
                         .HasColumnType("bigint");
 
                     b.Property<string>("CertificatePem")
                         .IsRequired()
                         .HasColumnType("text");
+
+                    b.Property<long?>("CertificateRenewedAt")
+                        .HasColumnType("bigint");
 
                     b.Property<string>("CertificateSha256")
                         .IsRequired()
@@ -236,6 +277,15 @@ namespace Partages.Coordinator.Persistence.Migrations.PostgreSql
                         .IsRequired()
                         .HasColumnType("text");
 
+                    b.Property<long?>("PreviousCertificateNotAfter")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PreviousCertificatePem")
+                        .HasColumnType("text");
+
+                    b.Property<string>("PreviousCertificateSha256")
+                        .HasColumnType("text");
+
                     b.Property<bool>("Revoked")
                         .HasColumnType("boolean");
 
@@ -249,6 +299,8 @@ namespace Partages.Coordinator.Persistence.Migrations.PostgreSql
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("PreviousCertificateSha256");
 
                     b.ToTable("nodes", (string)null);
                 });

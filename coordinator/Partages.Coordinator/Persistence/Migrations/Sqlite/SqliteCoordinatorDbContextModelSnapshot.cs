@@ -65,6 +65,38 @@ namespace Partages.Coordinator.Persistence.Migrations.Sqlite
                     b.ToTable("artifacts", (string)null);
                 });
 
+            modelBuilder.Entity("Partages.Coordinator.Persistence.CertificateEventEntity", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<long>("At")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("CertificateSha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Detail")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("NodeName")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("NodeName", "At");
+
+                    b.ToTable("certificate_events", (string)null);
+                });
+
             modelBuilder.Entity("Partages.Coordinator.Persistence.EnrollmentTokenEntity", b =>
                 {
                     b.Property<string>("TokenSha256")
@@ -199,12 +231,19 @@ namespace Partages.Coordinator.Persistence.Migrations.Sqlite
                     b.Property<long?>("AuditWarningAt")
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("CertificateIssuerSha256")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
                     b.Property<long>("CertificateNotAfter")
                         .HasColumnType("INTEGER");
 
                     b.Property<string>("CertificatePem")
                         .IsRequired()
                         .HasColumnType("TEXT");
+
+                    b.Property<long?>("CertificateRenewedAt")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("CertificateSha256")
                         .IsRequired()
@@ -231,6 +270,15 @@ namespace Partages.Coordinator.Persistence.Migrations.Sqlite
                         .IsRequired()
                         .HasColumnType("TEXT");
 
+                    b.Property<long?>("PreviousCertificateNotAfter")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PreviousCertificatePem")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PreviousCertificateSha256")
+                        .HasColumnType("TEXT");
+
                     b.Property<bool>("Revoked")
                         .HasColumnType("INTEGER");
 
@@ -244,6 +292,8 @@ namespace Partages.Coordinator.Persistence.Migrations.Sqlite
 
                     b.HasIndex("Name")
                         .IsUnique();
+
+                    b.HasIndex("PreviousCertificateSha256");
 
                     b.ToTable("nodes", (string)null);
                 });
