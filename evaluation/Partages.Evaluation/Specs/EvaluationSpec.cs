@@ -31,4 +31,9 @@ public sealed record EvaluationSpec
     public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
     /// <summary>For entity recognition with <c>ner_overlap</c> in <see cref="Metrics"/>: its Dice threshold (spec key <c>ner_overlap_threshold</c>).</summary>
     public double NerOverlapThreshold { get; init; } = global::Partages.Evaluation.Metrics.EdsNlpMetrics.DefaultOverlapThreshold;
+    /// <summary>
+    /// Spec key <c>pooled_only</c>: the sites' counts are added by secure aggregation (docs/secure-aggregation.md) and
+    /// the coordinator learns only their sum; no per-site result exists outside its hospital.
+    /// </summary>
+    public bool PooledOnly { get; init; }
 }
