@@ -86,6 +86,7 @@ public static class CoordinatorServiceCollectionExtensions
         services.AddSingleton<LeaseKeeper>();
         services.AddSingleton<RunScheduler>();
         services.AddSingleton<CoordinatorReadModel>();
+        SecureAggregation.SecureSumServices.AddSecureAggregation(services);
         services.AddHostedService<LeaseMonitor>();
         return services;
     }
