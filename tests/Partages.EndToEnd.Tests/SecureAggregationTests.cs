@@ -112,7 +112,8 @@ public sealed class SecureAggregationTests : FederationFixture
 
         var run = evaluation.Runs.Single();
         run.State.Should().Be(RunState.Rejected);
-        run.Reason.Should().Contain("pooled_only");
+        run.Reason.Should().Be("refused by this node's policy", "the coordinator hears the category, the node's log the rule");
+        (await FederationSupport.ReadLogAsync(Path.Combine(Federation.LogDirectory, "site-a.log"))).Should().Contain("release: pooled_only");
     }
 
     [Test]

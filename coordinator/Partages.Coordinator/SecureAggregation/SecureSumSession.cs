@@ -96,6 +96,27 @@ internal sealed class SecureSumSession
     public Task<bool> UnmaskAsync(UnmaskingResponse response, CancellationToken cancellationToken) =>
         Submit(Current(_unmask, "unmasking"), response.Sender, () => _server.Accept(response), CloseUnmasking, cancellationToken);
 
+    /// <summary>A site whose run ended without joining: the first round no longer waits for it.</summary>
+    public void NotComing(string node)
+    {
+        bool complete;
+        lock (_lock)
+        {
+            if (_advertise.Closed)
+            {
+                return;
+            }
+
+            _advertise.NoLongerExpect(node);
+            complete = _advertise.Complete;
+        }
+
+        if (complete)
+        {
+            Close(CloseAdvertising);
+        }
+    }
+
     /// <summary>A node refused the cohort: recorded with its reason, and no round waits for it any more.</summary>
     public void Abandon(string node, string reason)
     {

@@ -86,12 +86,20 @@ public sealed class SecureSumSessions(
             throw new RpcException(new Status(StatusCode.FailedPrecondition, $"Run '{runId}' is {RunLifecycle.Name(run.Status)}; it takes part in no secure sum."));
         }
 
-        var cohort = await db.Runs.AsNoTracking().Where(r => r.EvaluationId == evaluation.Id)
-            .Select(r => r.NodeName).ToListAsync(cancellationToken).ConfigureAwait(false);
+        var runs = await db.Runs.AsNoTracking().Where(r => r.EvaluationId == evaluation.Id)
+            .Select(r => new { r.NodeName, r.Status }).ToListAsync(cancellationToken).ConfigureAwait(false);
+        // The intended cohort: the sites whose runs are still open (a site that rejected the run is not waited for).
+        var open = runs.Where(r => !RunLifecycle.IsFinal(r.Status)).Select(r => r.NodeName).Order(StringComparer.Ordinal).ToList();
         SecureSumSession session;
         lock (_joining)
         {
-            session = _byEvaluation.GetOrAdd(evaluation.Id, id => Start(id, [.. cohort.Order(StringComparer.Ordinal)], layoutJson, vectorLength));
+            session = _byEvaluation.GetOrAdd(evaluation.Id, id => Start(id, open, layoutJson, vectorLength));
+        }
+
+        foreach (var ended in runs.Where(r => RunLifecycle.IsFinal(r.Status)))
+        {
+            // A run that ended since the session started will never advertise: the first round stops waiting for it.
+            session.NotComing(ended.NodeName);
         }
 
         if (!string.Equals(session.LayoutJson, layoutJson, StringComparison.Ordinal))
