@@ -77,6 +77,7 @@ public static class CoordinatorHostingExtensions
         ArgumentNullException.ThrowIfNull(app);
         app.MapGrpcService<EnrollmentService>();
         app.MapGrpcService<NodeService>();
+        app.MapGrpcService<SecureAggregation.SecureSumService>();
         app.MapGrpcService<EvaluationService>();
         app.MapGrpcReflectionService();
         app.MapGrpcHealthChecksService();

@@ -91,6 +91,7 @@ public static class CoordinatorServiceCollectionExtensions
         // Replicas sharing PostgreSQL tell each other what only another can do (LISTEN/NOTIFY); nothing with SQLite.
         services.AddSingleton<ReplicaBus>();
         services.AddHostedService(sp => sp.GetRequiredService<ReplicaBus>());
+        SecureAggregation.SecureSumServices.AddSecureAggregation(services);
         services.AddHostedService<LeaseMonitor>();
         return services;
     }

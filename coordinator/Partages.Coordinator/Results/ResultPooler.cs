@@ -15,6 +15,13 @@ public static class ResultPooler
     public static void Close(EvaluationEntity evaluation, DateTimeOffset now, EvaluationStatus? forced = null, string? forcedReason = null)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
+        if (SecureAggregation.SecureSumPooling.IsPooledOnly(evaluation))
+        {
+            // No per-site result exists: the pooled figures come from the secure sum alone.
+            SecureAggregation.SecureSumPooling.Close(evaluation, now, forced, forcedReason);
+            return;
+        }
+
         var sites = new Dictionary<string, ResultDocument>(StringComparer.Ordinal);
         var missing = new List<MissingSite>();
         foreach (var run in evaluation.Runs.OrderBy(r => r.NodeName, StringComparer.Ordinal))

@@ -198,6 +198,10 @@ public sealed record PooledResultDocument
     /// <summary>Pooled sections left out because not every included site released them usably; null when none was.</summary>
     public IReadOnlyList<OmittedSection>? OmittedSections { get; init; }
 
+    /// <summary>A pooled-only evaluation: the pooled figures are a secure sum of these sites (no per-site result exists); null otherwise.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public SecureSumSection? SecureSum { get; init; }
+
     /// <summary>
     /// Pools the sites' sufficient statistics by addition — confusion matrices always; score histograms and
     /// calibration sums when every included site released them (a pool of some sites only would not be the union's,

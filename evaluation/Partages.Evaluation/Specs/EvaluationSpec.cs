@@ -42,4 +42,10 @@ public sealed record EvaluationSpec
 
     /// <summary>Dataset QC: two or more fields, each one annotator's gold, whose agreement is measured (spec key <c>annotators</c>); empty: none.</summary>
     public IReadOnlyList<string> Annotators { get; init; } = [];
+
+    /// <summary>
+    /// Spec key <c>pooled_only</c>: the sites' counts are added by secure aggregation (docs/secure-aggregation.md) and
+    /// the coordinator learns only their sum; no per-site result exists outside its hospital.
+    /// </summary>
+    public bool PooledOnly { get; init; }
 }

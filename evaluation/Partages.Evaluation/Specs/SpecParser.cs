@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", "annotation", "annotators"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", "annotation", "annotators", "pooled_only"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -124,6 +124,7 @@ public static partial class SpecParser
         var deadline = reader.Integer("deadline_minutes", required: false, min: 1, max: 60 * 24 * 30) ?? 60;
         var nerMatching = NerMatchingRule(reader, task, taskType);
         var (annotation, annotators) = QcOptions(reader, task, taskType);
+        var pooledOnly = PooledOnly(reader);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -147,8 +148,25 @@ public static partial class SpecParser
             NerOverlapThreshold = overlapThreshold,
             Annotation = annotation,
             Annotators = annotators,
+            PooledOnly = pooledOnly,
         };
         return new SpecParseResult(spec, errors);
+    }
+
+    /// <summary><c>pooled_only</c>: true or false (default false); a secure sum needs at least three sites.</summary>
+    private static bool PooledOnly(FieldReader reader)
+    {
+        var text = reader.String("pooled_only", required: false);
+        switch (text)
+        {
+            case null or "false":
+                return false;
+            case "true":
+                return true;
+            default:
+                reader.AddError("pooled_only", $"is '{text}'; write true (the coordinator learns only the secure sum of the sites) or false");
+                return false;
+        }
     }
 
     /// <summary>

@@ -51,6 +51,16 @@ public sealed class PolicyAdmission(NodePolicy policy, SnapshotInspector snapsho
             return $"spec '{spec.Name}' is not among the specs this node's policy allows";
         }
 
+        if (datasetPolicy.Release == DatasetRelease.PooledOnly && !spec.PooledOnly)
+        {
+            return $"dataset '{dataset.Name}' is released only into a secure sum (release: pooled_only); this evaluation asks for per-site results";
+        }
+
+        if (spec.PooledOnly && policy.SecureAggregation is null)
+        {
+            return "this evaluation is pooled-only and this node's policy lists no secure_aggregation peers";
+        }
+
         return null;
     }
 

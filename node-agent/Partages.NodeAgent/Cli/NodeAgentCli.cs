@@ -21,6 +21,7 @@ public static class NodeAgentCli
             AuditCommand.Create(),
             EvaluateCommand.Create(),
             QcCommand.Create(),
+            AggregationKeyCommand.Create(),
         };
 
     /// <summary>Parses and runs; a command-line error exits with <see cref="ExitCodes.InvalidConfiguration"/>.</summary>

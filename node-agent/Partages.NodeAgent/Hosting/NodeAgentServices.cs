@@ -87,6 +87,7 @@ public static class NodeAgentServices
         services.TryAddSingleton<ICountNoise>(DiscreteGaussianNoise.Instance);
         services.TryAddSingleton(sp => new PrivacyAccountant(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), sp.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(sp => new ReleaseCache(Path.Combine(ReleaseDirectory(sp.GetRequiredService<NodeConfig>()), "released")));
+        services.TryAddSingleton<SecureSum.SecureSumContribution>();
         services.TryAddSingleton<ResultReleaseGate>();
         return services;
     }

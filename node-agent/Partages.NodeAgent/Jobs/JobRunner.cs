@@ -254,7 +254,8 @@ public sealed partial class JobRunner(
                 AgentVersion = AgentInfo.AgentVersion,
                 OnnxruntimeVersion = AgentInfo.OnnxRuntimeVersion,
             };
-            var outcome = await releaseGate.SubmitAsync(payload.WithManifest(manifest), cancellationToken).ConfigureAwait(false);
+            var submitted = payload.WithManifest(manifest);
+            var outcome = await releaseGate.SubmitAsync(spec.PooledOnly ? submitted.ForSecureSum(spec.Labels) : submitted, cancellationToken).ConfigureAwait(false);
             admission.Released(run.RunId);
             LogSucceeded(logger, run.RunId, outcome.Sha256);
         }

@@ -29,6 +29,9 @@ public sealed record NodePolicy
 
     public ReleasePolicy Release { get; init; } = new();
 
+    /// <summary>The peers and minimum cohort of secure sums (policy <c>secure_aggregation</c>); null: the node joins none.</summary>
+    public SecureAggregationSettings? SecureAggregation { get; init; }
+
     /// <summary>The file this policy was read from (absolute).</summary>
     public string SourcePath { get; init; } = "";
 
@@ -68,6 +71,9 @@ public sealed record DatasetPolicy
     /// differential privacy nothing else bounds how many are asked.
     /// </summary>
     public int MaxModelRuns { get; init; } = DefaultMaxModelRuns;
+
+    /// <summary>Policy key <c>release</c>: <c>per_site</c> (default) or <c>pooled_only</c> (only into a secure sum).</summary>
+    public DatasetRelease Release { get; init; } = DatasetRelease.PerSite;
 }
 
 /// <summary>

@@ -22,8 +22,8 @@ public sealed record PolicyLoadResult(NodePolicy? Policy, IReadOnlyList<YamlErro
 /// </summary>
 public static class PolicyLoader
 {
-    private static readonly string[] RootFields = ["version", "datasets", "models", "tasks", "specs", "approval", "limits", "release"];
-    private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy", "max_model_runs"];
+    private static readonly string[] RootFields = ["version", "datasets", "models", "tasks", "specs", "approval", "limits", "release", AggregationPolicyReader.Field];
+    private static readonly string[] DatasetFields = ["name", "snapshot_sha256", "legal_basis", "differential_privacy", "max_model_runs", "release"];
     private static readonly string[] PrivacyFields = ["epsilon_per_release", "epsilon_budget", "delta", "max_entities_per_report", "max_words_per_report"];
     private static readonly string[] ModelFields = ["trusted_signers", "pinned_bundles"];
     private static readonly string[] SignerFields = ["name", "public_key"];
@@ -87,6 +87,11 @@ public static class PolicyLoader
         var approval = ReadApproval(top);
         var limits = ReadLimits(top);
         var release = ReadRelease(top);
+        var aggregation = AggregationPolicyReader.Read(top);
+        if (aggregation is null && datasets.Any(d => d.Release == DatasetRelease.PooledOnly))
+        {
+            top.AddError(AggregationPolicyReader.Field, "is missing, but a dataset says release: pooled_only; list the peers this node may be summed with (docs/node-agent.md)");
+        }
 
         if (errors.Count > 0)
         {
@@ -104,6 +109,7 @@ public static class PolicyLoader
                 Approval = approval,
                 Limits = limits,
                 Release = release,
+                SecureAggregation = aggregation,
                 SourcePath = Path.GetFullPath(sourcePath),
                 SourceSha256 = sourceSha256 ?? ContentHash.Of(yaml),
             },
@@ -157,6 +163,7 @@ public static class PolicyLoader
             var legalBasis = item.String("legal_basis", required: true);
             var privacy = PrivacyPolicyReader.Read(item);
             var maxRuns = item.Integer("max_model_runs", min: 1, max: 1_000_000) ?? DatasetPolicy.DefaultMaxModelRuns;
+            var datasetRelease = AggregationPolicyReader.ReadRelease(item);
 
             if (name is not null && snapshot is not null && legalBasis is not null && problems.Count == 0)
             {
@@ -167,6 +174,7 @@ public static class PolicyLoader
                     LegalBasis = legalBasis.Trim(),
                     DifferentialPrivacy = privacy ?? DifferentialPrivacyPolicy.Default,
                     MaxModelRuns = maxRuns,
+                    Release = datasetRelease,
                 });
             }
         }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Results;
 using Partages.Evaluation.Robustness;
@@ -51,14 +50,8 @@ public static class DisclosureControl
         }
     }
 
-    /// <summary>Every kind a reader can set a line aside for, from <see cref="SkipKinds"/>' constants.</summary>
-    internal static readonly IReadOnlyList<string> KnownSkipKinds =
-    [
-        .. typeof(SkipKinds).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
-            .Select(f => (string)f.GetRawConstantValue()!)
-            .Order(StringComparer.Ordinal),
-    ];
+    /// <summary>Every kind a reader can set a line aside for (<see cref="SkipKinds.All"/>).</summary>
+    internal static IReadOnlyList<string> KnownSkipKinds => SkipKinds.All;
 
     /// <summary>What a task's private release rule needs from the dataset's policy and this node.</summary>
     private static PrivateRelease PrivateRelease(DifferentialPrivacyPolicy policy, ICountNoise noise) =>

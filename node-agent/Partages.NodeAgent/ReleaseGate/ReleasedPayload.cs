@@ -34,9 +34,19 @@ public sealed class ReleasedPayload
     /// </summary>
     public Partages.Contracts.V1.RunManifest? Manifest { get; private init; }
 
+    /// <summary>
+    /// The evaluation's labels when the payload goes into a secure sum (a pooled-only evaluation) instead of being sent:
+    /// only its masked count vector leaves (SecureSum/SecureSumContribution). Null for a per-site release.
+    /// </summary>
+    public IReadOnlyList<string>? SecureSumLabels { get; private init; }
+
     /// <summary>The same payload, to be sent with <paramref name="manifest"/>.</summary>
     public ReleasedPayload WithManifest(Partages.Contracts.V1.RunManifest manifest) =>
-        new(RunId, ResultJson, Sha256, ByteCount) { Manifest = manifest };
+        new(RunId, ResultJson, Sha256, ByteCount) { Manifest = manifest, SecureSumLabels = SecureSumLabels };
+
+    /// <summary>The same payload, to be added into a secure sum laid out by <paramref name="labels"/>.</summary>
+    public ReleasedPayload ForSecureSum(IReadOnlyList<string> labels) =>
+        new(RunId, ResultJson, Sha256, ByteCount) { Manifest = Manifest, SecureSumLabels = labels };
 
     internal static ReleasedPayload From(string runId, ResultDocument result)
     {

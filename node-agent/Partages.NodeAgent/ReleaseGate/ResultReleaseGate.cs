@@ -29,7 +29,8 @@ public sealed partial class ResultReleaseGate(
     TimeProvider timeProvider,
     NodePolicy policy,
     ILogger<ResultReleaseGate> logger,
-    CoordinatorLinkBreaker? linkBreaker = null)
+    CoordinatorLinkBreaker? linkBreaker = null,
+    SecureSum.SecureSumContribution? secureSum = null)
 {
     /// <summary>The audit event of a result the gate refused to release.</summary>
     public const string RefusedEvent = "release_refused";
@@ -159,6 +160,15 @@ public sealed partial class ResultReleaseGate(
         ArgumentNullException.ThrowIfNull(payload);
         // Recorded (and flushed) before the bytes can leave: in manual approval a prepared payload may never be sent.
         audit.Append(AuditEntry.ResultReleased(payload.RunId, payload.Sha256));
+        if (payload.SecureSumLabels is { } labels)
+        {
+            // A pooled-only evaluation: this payload never leaves; its masked counts go into the secure sum.
+            var contribution = secureSum ?? throw new EvaluationRefusedException("this node cannot take part in a secure sum");
+            var sum = await contribution.ContributeAsync(payload, labels, cancellationToken).ConfigureAwait(false);
+            LogPooled(logger, payload.RunId, payload.Sha256, sum.Contributors.Count);
+            return new SubmitOutcome(payload.Sha256, Stored: true);
+        }
+
         var pipeline = ReconnectPipeline.Create(
             options,
             timeProvider,
@@ -225,6 +235,9 @@ public sealed partial class ResultReleaseGate(
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Run {RunId}: exact counts released, because the policy switches differential privacy off for dataset {Dataset}")]
     private static partial void LogExact(ILogger logger, string runId, string dataset);
+
+    [LoggerMessage(EventId = 409, Level = LogLevel.Information, Message = "Result of run {RunId} (sha256 {Sha256}) added into a secure sum over {Sites} site(s); it was not sent")]
+    private static partial void LogPooled(ILogger logger, string runId, string sha256, int sites);
 
     [LoggerMessage(EventId = 401, Level = LogLevel.Information, Message = "Result of run {RunId} (sha256 {Sha256}) submitted; stored now: {Stored}")]
     private static partial void LogSubmitted(ILogger logger, string runId, string sha256, bool stored);

@@ -71,6 +71,12 @@ public sealed record NodeSettings
 
     /// <summary><c>user:password</c> for the proxy, written to the node's <c>proxy-credentials</c> file (0600) and named by node.yaml.</summary>
     public string? ProxyCredentials { get; init; }
+
+    /// <summary>Each dataset's policy <c>release</c> (<c>per_site</c> or <c>pooled_only</c>); null: no line (per site).</summary>
+    public string? DatasetRelease { get; init; }
+
+    /// <summary>YAML appended to the node's policy as it is, e.g. a <c>secure_aggregation</c> block with the peers' pins.</summary>
+    public string? PolicyAppendix { get; init; }
 }
 
 /// <summary>
@@ -185,7 +191,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         }
 
         await File.WriteAllTextAsync(configPath, NodeConfigYaml(name, datasets, settings.CoordinatorUrl ?? CoordinatorUrl, settings), cancellationToken).ConfigureAwait(false);
-        await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, settings.Approval ?? _options.Approval, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
+        await File.WriteAllTextAsync(Path.Combine(directory, "policy.yaml"), await NodePolicyYamlAsync(datasets, settings.Approval ?? _options.Approval, settings, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
         var (token, pin) = await CreateEnrollmentTokenAsync(name, cancellationToken).ConfigureAwait(false);
         await ManagedProcess.RunAsync(
@@ -337,7 +343,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
     /// The node policy a demo hospital runs with: its datasets exposed at their current fingerprints (SHA-256 of the
     /// file, as the agent computes it for file formats), every task, the demo bundles pinned, the approval mode given (automatic by default).
     /// </summary>
-    private async Task<string> NodePolicyYamlAsync(IReadOnlyList<NodeDataset> datasets, string approval, CancellationToken cancellationToken)
+    private async Task<string> NodePolicyYamlAsync(IReadOnlyList<NodeDataset> datasets, string approval, NodeSettings settings, CancellationToken cancellationToken)
     {
         var yaml = new StringBuilder()
             .AppendLine("# Written by the Partages demo federation; see node-agent/policy.example.yaml for every field.")
@@ -357,6 +363,11 @@ public sealed partial class LocalFederation : IAsyncDisposable
             {
                 yaml.AppendLine($"    differential_privacy: {privacy}");
             }
+
+            if (settings.DatasetRelease is { } release)
+            {
+                yaml.AppendLine($"    release: {release}");
+            }
         }
 
         yaml.AppendLine("models:")
@@ -365,6 +376,11 @@ public sealed partial class LocalFederation : IAsyncDisposable
             .AppendLine($"approval: {approval}")
             .AppendLine("release:")
             .AppendLine("  min_dataset_documents: 20");
+        if (settings.PolicyAppendix is { } appendix)
+        {
+            yaml.AppendLine(appendix);
+        }
+
         return yaml.ToString();
     }
 

@@ -1,0 +1,108 @@
+using Partages.Evaluation.Tasks;
+
+namespace Partages.Evaluation.Tests.Results;
+
+/// <summary>
+/// The secure sum's layout: sites of one spec share it, it holds no figure of a site, and the result filled with the
+/// sum of the sites' vectors pools to exactly the sites' pooled result.
+/// </summary>
+public sealed class SecureSumLayoutTests
+{
+    private const string Task = "single_label_classification";
+    private static readonly string[] Labels = ["sensible", "BLSE", "SARM"];
+    private static readonly string[] SkipKinds = ["empty_text", "unknown_label"];
+
+    [Test]
+    public void Fill_SumOfSiteVectors_PoolsToTheSitesPooledResultExactly()
+    {
+        var random = new Random(20261207);
+        for (var trial = 0; trial < 12; trial++)
+        {
+            var sites = Enumerable.Range(0, random.Next(3, 6))
+                .ToDictionary(i => $"site-{i}", _ => Released(Build(random, random.Next(0, 80), skipped: random.Next(0, 3))));
+            var vectors = sites.Values.Select(s => SecureSumLayout.Flatten(s, Labels, SkipKinds)).ToList();
+
+            vectors.Select(v => v.LayoutJson).Distinct().Should().ContainSingle("every site of one spec shares one layout");
+            var sum = new long[vectors[0].Counts.Length];
+            foreach (var vector in vectors)
+            {
+                vector.Counts.Length.Should().Be(sum.Length);
+                for (var i = 0; i < sum.Length; i++)
+                {
+                    sum[i] += vector.Counts[i];
+                }
+            }
+
+            var summed = SecureSumLayout.Fill(vectors[0].LayoutJson, sum);
+            var fromSum = TaskRegistry.Get(Task).Pool(Labels, [new("secure sum", summed)]).Pooled!;
+            var fromSites = PooledResultDocument.Pool(Task, Labels, sites, []).Pooled!;
+
+            fromSum.ConfusionMatrix.Matrix.Should().BeEquivalentTo(fromSites.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+            fromSum.PerClass.Should().BeEquivalentTo(fromSites.PerClass);
+            fromSum.Accuracy.Should().Be(fromSites.Accuracy);
+            fromSum.ScoreHistograms.Should().BeEquivalentTo(fromSites.ScoreHistograms, o => o.WithStrictOrdering());
+            fromSum.Calibration.Should().BeEquivalentTo(fromSites.Calibration);
+            fromSum.Auroc.Should().BeEquivalentTo(fromSites.Auroc);
+            fromSum.InputSummary.DocumentsRead.Should().Be(fromSites.InputSummary.DocumentsRead);
+            fromSum.InputSummary.Skipped["empty_text"].Should().Be(fromSites.InputSummary.Skipped.GetValueOrDefault("empty_text"));
+        }
+    }
+
+    [Test]
+    public void Flatten_AnySite_LayoutCarriesNoCountOfIt()
+    {
+        var site = Released(Build(new Random(5), 60, skipped: 2));
+
+        var vector = SecureSumLayout.Flatten(site, Labels, SkipKinds);
+
+        vector.Counts.Should().Contain(c => c > 0);
+        SecureSumLayout.SlotCount(vector.LayoutJson).Should().Be(vector.Counts.Length);
+        var layout = SecureSumLayout.Fill(vector.LayoutJson, new long[vector.Counts.Length]);
+        layout.ConfusionMatrix.Matrix.SelectMany(row => row).Should().OnlyContain(c => c == 0);
+        layout.InputSummary.DocumentsRead.Should().Be(0);
+        layout.Accuracy.Should().BeNull("a figure of zero counts is not estimable");
+    }
+
+    [Test]
+    public void Fill_SumOfWrongLength_IsRefusedWithTheCounts()
+    {
+        var vector = SecureSumLayout.Flatten(Released(Build(new Random(9), 20, skipped: 0)), Labels, SkipKinds);
+
+        var act = () => SecureSumLayout.Fill(vector.LayoutJson, new long[vector.Counts.Length + 1]);
+
+        act.Should().Throw<InvalidDataException>().WithMessage($"the layout has {vector.Counts.Length} counts, the sum {vector.Counts.Length + 1}");
+    }
+
+    private static ResultDocument Released(ResultDocument result) =>
+        ResultJson.DeserializeSite(ResultJson.Serialize(TaskRegistry.Get(Task).ReleaseExact(result)));
+
+    private static ResultDocument Build(Random random, int count, int skipped)
+    {
+        var counts = new ClassificationCounts(Labels);
+        var histograms = new OneVsRestHistograms(Labels);
+        var calibration = new CalibrationStatistics();
+        for (var i = 0; i < count; i++)
+        {
+            int a = random.Next(0, 21) * 50, b = random.Next(0, 21) * 50;
+            var (low, high) = (Math.Min(a, b), Math.Max(a, b));
+            double[] probabilities = [low / 1000.0, (high - low) / 1000.0, (1000 - high) / 1000.0];
+            var gold = random.Next(Labels.Length);
+            counts.Add(gold, Array.IndexOf(probabilities, probabilities.Max()));
+            histograms.Add(gold, probabilities);
+            calibration.Add(gold, probabilities);
+        }
+
+        var skips = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        if (skipped > 0)
+        {
+            skips["empty_text"] = skipped;
+        }
+
+        return ResultDocument.FromStatistics(Task, counts, histograms, calibration, new InputSummary
+        {
+            DocumentsRead = count + skipped,
+            DocumentsEvaluated = count,
+            Skipped = skips,
+        });
+    }
+}
