@@ -31,4 +31,6 @@ public sealed record EvaluationSpec
     public string NerMatching { get; init; } = global::Partages.Evaluation.Metrics.NerMatching.Default;
     /// <summary>For entity recognition with <c>ner_overlap</c> in <see cref="Metrics"/>: its Dice threshold (spec key <c>ner_overlap_threshold</c>).</summary>
     public double NerOverlapThreshold { get; init; } = global::Partages.Evaluation.Metrics.EdsNlpMetrics.DefaultOverlapThreshold;
+    /// <summary>For a generative task: the prompt (spec key <c>prompt_template</c>) replacing the bundle's; null: the bundle's.</summary>
+    public string? PromptTemplate { get; init; }
 }

@@ -1,4 +1,5 @@
 using Partages.Evaluation.Tasks.EntityRecognition;
+using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.Evaluation.Tasks.MultiLabel;
 using Partages.Evaluation.Tasks.SingleLabel;
 
@@ -16,6 +17,7 @@ public static class TaskRegistry
         new SingleLabelTask(),
         new MultiLabelTask(),
         new EntityRecognitionTask(),
+        new GenerativeExtractionTask(),
     ];
 
     /// <summary>The registered names, as messages list them.</summary>
