@@ -27,6 +27,9 @@ public interface ITokenConstraint
     void Accept(int token);
 
     bool IsComplete { get; }
+
+    /// <summary>Tokens that must come next whatever the model prefers (a literal of the output's layout), already accepted; empty when the model chooses.</summary>
+    IReadOnlyList<int> TakeForced();
 }
 
 /// <summary>The limits of one generation: new tokens, and wall-clock time measured on the given clock.</summary>
@@ -109,6 +112,11 @@ public sealed class GreedyDecoder : IDisposable
         var started = time.GetUtcNow();
         var generated = new List<int>();
         var pending = prompt.Select(t => (long)t).ToArray();
+        if (constraint is not null && Forced(constraint, generated, ref pending, limits) is { } early)
+        {
+            return early;
+        }
+
         var total = 0;
         IDisposableReadOnlyCollection<OrtValue>? previous = null;
         try
@@ -157,6 +165,10 @@ public sealed class GreedyDecoder : IDisposable
                 }
 
                 pending = [next];
+                if (constraint is not null && Forced(constraint, generated, ref pending, limits) is { } ended)
+                {
+                    return ended;
+                }
             }
         }
         finally
@@ -215,6 +227,30 @@ public sealed class GreedyDecoder : IDisposable
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Appends the constraint's forced tokens to what the next call reads and to the output (fast-forward: one call
+    /// reads them all); a result when they complete the output or use up the token budget.
+    /// </summary>
+    private static GenerationResult? Forced(ITokenConstraint constraint, List<int> generated, ref long[] pending, GenerationLimits limits)
+    {
+        var forced = constraint.TakeForced();
+        if (forced.Count == 0)
+        {
+            return null;
+        }
+
+        var room = limits.MaxNewTokens - generated.Count;
+        var taken = forced.Take(room).ToList();
+        generated.AddRange(taken);
+        pending = [.. pending, .. taken.Select(t => (long)t)];
+        if (taken.Count == forced.Count && constraint.IsComplete)
+        {
+            return new GenerationResult(generated, GenerationOutcome.EndOfText);
+        }
+
+        return generated.Count >= limits.MaxNewTokens ? new GenerationResult(generated, GenerationOutcome.TokenBudget) : null;
     }
 
     /// <summary>The highest-scoring token the constraint allows (ties to the lower id, as argmax); -1 when none is.</summary>

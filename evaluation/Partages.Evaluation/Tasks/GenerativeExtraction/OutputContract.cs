@@ -136,6 +136,58 @@ public sealed class OutputContract
     }
 
     /// <summary>
+    /// The bytes every canonical answer continuing <paramref name="output"/> must write next, up to the next value: the
+    /// rest of the literal the output ends in (<c>", "KRAS": "</c> after a value). Empty inside a value, or where a value
+    /// could end or go on (one value a prefix of another): the model decides there. The engine feeds these bytes as
+    /// the tokenizer writes them (fast-forward), so the model reads its own spelling of the keys.
+    /// </summary>
+    public byte[] ForcedLiteral(ReadOnlySpan<byte> output)
+    {
+        var ends = new HashSet<(int Field, int Offset)>();
+        var inValue = false;
+        Collect(output, 0, ends, ref inValue);
+        if (inValue || ends.Count != 1)
+        {
+            return [];
+        }
+
+        var (field, offset) = ends.Single();
+        return _literals[field][offset..];
+    }
+
+    private void Collect(ReadOnlySpan<byte> rest, int field, HashSet<(int, int)> ends, ref bool inValue)
+    {
+        var literal = _literals[field];
+        if (rest.Length < literal.Length)
+        {
+            if (literal.AsSpan().StartsWith(rest))
+            {
+                ends.Add((field, rest.Length));
+            }
+
+            return;
+        }
+
+        if (field == Fields.Count || !rest.StartsWith(literal))
+        {
+            return;
+        }
+
+        rest = rest[literal.Length..];
+        foreach (var value in _choices[field])
+        {
+            if (rest.Length < value.Length)
+            {
+                inValue |= value.AsSpan().StartsWith(rest);
+            }
+            else if (rest.StartsWith(value))
+            {
+                Collect(rest[value.Length..], field + 1, ends, ref inValue);
+            }
+        }
+    }
+
+    /// <summary>
     /// Reads a finished output: its values in field order, or why it is invalid (one of <see cref="InvalidKinds"/>'
     /// parse kinds). Any JSON object with the fields is read, not only the canonical layout, so an unconstrained
     /// decoder's output is scored the same way.

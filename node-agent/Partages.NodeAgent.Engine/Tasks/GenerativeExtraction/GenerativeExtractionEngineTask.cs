@@ -95,7 +95,7 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
             GenerationResult generation;
             try
             {
-                generation = decoder.Generate(prompt, limits, TimeProvider.System, run.CancellationToken, new ContractConstraint(contract, tokenizer.TokenBytes, prefix));
+                generation = decoder.Generate(prompt, limits, TimeProvider.System, run.CancellationToken, new ContractConstraint(contract, tokenizer.TokenBytes, tokenizer.Encode, prefix));
             }
             catch (InvalidOperationException)
             {
