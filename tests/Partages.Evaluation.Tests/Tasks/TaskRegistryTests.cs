@@ -7,13 +7,14 @@ public sealed class TaskRegistryTests
     [Test]
     public void Names_EveryRegisteredSlice_AreTheWireNamesSpecsAndManifestsCarry()
     {
-        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification);
+        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, TaskTypes.GenerativeExtraction);
         TaskTypes.All.Should().Equal(TaskRegistry.Names);
     }
 
     [TestCase(TaskTypes.SingleLabelClassification)]
     [TestCase(TaskTypes.MultiLabelClassification)]
     [TestCase(TaskTypes.TokenClassification)]
+    [TestCase(TaskTypes.GenerativeExtraction)]
     public void Get_RegisteredName_ReturnsTheSliceOfThatName(string name)
     {
         TaskRegistry.Get(name).Name.Should().Be(name);
