@@ -6,6 +6,7 @@ var root = new RootCommand("Partages model kit: fictional clinical corpora and a
     BuildCommand.Create(),
     SentencePieceCommand.Create(),
     GenerativeCommand.Create(),
+    GenerativeBundleCommand.Create(),
     SigningCommands.CreateKeygen(),
     SigningCommands.CreateSign(),
 };

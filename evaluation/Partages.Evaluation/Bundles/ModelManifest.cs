@@ -58,6 +58,10 @@ public sealed record ModelManifest
         Normalisation?.System,
         Normalisation?.Codes ?? []);
 
+    /// <summary>A generative task's model folder, prompt, output contract and decoding settings; null for every other task.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public GenerationSettings? Generation { get; init; }
+
     public static JsonSerializerOptions JsonOptions { get; } = new(JsonSerializerDefaults.Web)
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -144,6 +148,7 @@ public sealed record ModelManifest
             errors.Add("model: the ONNX graph's path inside the bundle is required");
         }
 
+        ValidateGeneration(errors);
         if (Tokenizer is null)
         {
             errors.Add("tokenizer: required");
@@ -154,6 +159,47 @@ public sealed record ModelManifest
         }
 
         return errors;
+    }
+
+    /// <summary>A generative task needs its <c>generation</c> section, whose fields are the labels; no other task takes one.</summary>
+    private void ValidateGeneration(List<string> errors)
+    {
+        var generative = Tasks.TaskRegistry.Find(Task)?.IsGenerative ?? false;
+        if (Generation is null)
+        {
+            if (generative)
+            {
+                errors.Add($"generation: task '{Task}' needs the generation section (model folder, prompt template, fields)");
+            }
+
+            return;
+        }
+
+        if (!generative)
+        {
+            errors.Add($"generation: task '{Task}' is not generative and takes no generation section");
+            return;
+        }
+
+        errors.AddRange(Generation.Validate());
+        if (Generation.Fields is { Count: > 0 } fields && Labels is not null && !fields.Select(f => f.Name).SequenceEqual(Labels, StringComparer.Ordinal))
+        {
+            errors.Add($"labels: a generative bundle's labels are its fields in order ({string.Join(", ", fields.Select(f => f.Name))}), not [{string.Join(", ", Labels)}]");
+        }
+
+        var folder = Generation.ModelFolder.TrimEnd('/') + "/";
+        foreach (var (field, path) in new[] { ("model", Model), ("tokenizer.vocab", Tokenizer?.Vocab) })
+        {
+            if (path is not null && !path.StartsWith(folder, StringComparison.Ordinal))
+            {
+                errors.Add($"{field}: '{path}' must be inside the model folder '{folder}' that ONNX Runtime GenAI loads");
+            }
+        }
+
+        if (Tokenizer is not null && Tokenizer.Kind != TokenizerSpec.ByteLevelBpe)
+        {
+            errors.Add($"tokenizer.kind: a generative bundle's tokenizer must be '{TokenizerSpec.ByteLevelBpe}' (the engine constrains output byte by byte), not '{Tokenizer.Kind}'");
+        }
     }
 
     /// <summary>The attributes' and normalisation's problems: only entity recognition takes them; names, values and outputs distinct.</summary>
@@ -263,7 +309,13 @@ public sealed record TokenizerSpec
     /// </summary>
     public const string BertWordPiece = "bert_wordpiece";
 
-    public static IReadOnlyList<string> Kinds { get; } = [WordPiece, SentencePiece, BertWordPiece];
+    /// <summary>
+    /// A Hugging Face <c>tokenizer.json</c> with a byte-level BPE model and the GPT-2 pre-tokenizer (GPT-2 family), as
+    /// ONNX Runtime GenAI reads it: generative bundles only (docs/generative.md).
+    /// </summary>
+    public const string ByteLevelBpe = "byte_level_bpe";
+
+    public static IReadOnlyList<string> Kinds { get; } = [WordPiece, SentencePiece, BertWordPiece, ByteLevelBpe];
 
     public string Kind { get; init; } = WordPiece;
 
@@ -355,6 +407,9 @@ public static class TaskTypes
     /// labels are its IOB2 tags (<c>O</c>, <c>B-TYPE</c>, <c>I-TYPE</c>), the spec's labels the entity types. See docs/ner.md.
     /// </summary>
     public const string TokenClassification = Tasks.EntityRecognition.EntityRecognitionTask.TaskName;
+
+    /// <summary>A generative model fills a JSON object of fields from each report (docs/generative.md).</summary>
+    public const string GenerativeExtraction = Tasks.GenerativeExtraction.GenerativeExtractionTask.TaskName;
 
     /// <summary>Every registered task name (<see cref="Tasks.TaskRegistry"/>).</summary>
     public static IReadOnlyList<string> All => Tasks.TaskRegistry.Names;

@@ -89,6 +89,10 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Tasks.DatasetQc.DatasetQcSection? DatasetQc { get; init; }
 
+    /// <summary>Generative extraction only: the per-field tables, the outputs by kind and the invalid-output rate (<see cref="Tasks.GenerativeExtraction.GenerativeSection"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Tasks.GenerativeExtraction.GenerativeSection? Generative { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);

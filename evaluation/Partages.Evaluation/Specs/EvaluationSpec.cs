@@ -48,4 +48,7 @@ public sealed record EvaluationSpec
     /// the coordinator learns only their sum; no per-site result exists outside its hospital.
     /// </summary>
     public bool PooledOnly { get; init; }
+
+    /// <summary>For a generative task: the prompt (spec key <c>prompt_template</c>) replacing the bundle's; null: the bundle's.</summary>
+    public string? PromptTemplate { get; init; }
 }

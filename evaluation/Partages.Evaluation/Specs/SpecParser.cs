@@ -18,7 +18,7 @@ public static partial class SpecParser
     private static readonly string[] KnownMetrics = ["confusion_matrix", "precision", "recall", "f1", "accuracy"];
 
     private static readonly string[] KnownFields =
-        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", "annotation", "annotators", "pooled_only"];
+        ["version", "name", "description", "task", "dataset", "labels", "metrics", "nodes", "min_sites", "deadline_minutes", "ner_matching", "ner_overlap_threshold", "annotation", "annotators", "pooled_only", "prompt_template"];
 
     public static SpecParseResult Parse(string yaml)
     {
@@ -125,6 +125,7 @@ public static partial class SpecParser
         var nerMatching = NerMatchingRule(reader, task, taskType);
         var (annotation, annotators) = QcOptions(reader, task, taskType);
         var pooledOnly = PooledOnly(reader);
+        var promptTemplate = PromptTemplateRule(reader, task, taskType);
 
         if (errors.Count > 0 || version is null || name is null || task is null || dataset is null || labels is null)
         {
@@ -149,6 +150,7 @@ public static partial class SpecParser
             Annotation = annotation,
             Annotators = annotators,
             PooledOnly = pooledOnly,
+            PromptTemplate = promptTemplate,
         };
         return new SpecParseResult(spec, errors);
     }
@@ -226,6 +228,32 @@ public static partial class SpecParser
         }
 
         return (annotation ?? Tasks.DatasetQc.DatasetQcAnnotation.Labels, annotators ?? []);
+    }
+
+    /// <summary>
+    /// <c>prompt_template</c>: a generative task's prompt, replacing the bundle's (docs/generative.md); an unknown
+    /// placeholder is refused here, at submission, never met on the first report.
+    /// </summary>
+    private static string? PromptTemplateRule(FieldReader reader, string? task, TaskType? taskType)
+    {
+        var template = reader.String("prompt_template", required: false);
+        if (template is null)
+        {
+            return null;
+        }
+
+        if (task is not null && taskType?.IsGenerative != true)
+        {
+            reader.AddError("prompt_template", $"applies to {string.Join(", ", TaskRegistry.All.Where(t => t.IsGenerative))} only");
+            return null;
+        }
+
+        foreach (var problem in Tasks.GenerativeExtraction.PromptTemplate.Problems(template))
+        {
+            reader.AddError("prompt_template", problem);
+        }
+
+        return template;
     }
 
     /// <summary><c>ner_overlap_threshold</c>: ner_overlap's Dice threshold, in (0, 1], EDS-NLP's 0.5 by default; only with that metric.</summary>

@@ -1,5 +1,6 @@
 using Partages.Evaluation.Tasks.DatasetQc;
 using Partages.Evaluation.Tasks.EntityRecognition;
+using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.Evaluation.Tasks.MultiLabel;
 using Partages.Evaluation.Tasks.SingleLabel;
 
@@ -18,6 +19,7 @@ public static class TaskRegistry
         new MultiLabelTask(),
         new EntityRecognitionTask(),
         new DatasetQcTask(),
+        new GenerativeExtractionTask(),
     ];
 
     /// <summary>The registered names, as messages list them.</summary>

@@ -36,6 +36,9 @@ public abstract class TaskType
     /// <summary>Metrics this task produces beyond the common ones (spec key <c>metrics</c>); a spec asking another task's is refused with the list.</summary>
     public virtual IReadOnlyList<string> ExtraMetrics => [];
 
+    /// <summary>Whether the model generates text (a bundle with a <c>generation</c> section, a spec that may set <c>prompt_template</c>).</summary>
+    public virtual bool IsGenerative => false;
+
     // --- How results read (CLI, dashboard) ---
 
     /// <summary>

@@ -43,7 +43,7 @@ public static class BundleReader
         }
     }
 
-    private static FileStream OpenBundleFile(string bundlePath)
+    internal static FileStream OpenBundleFile(string bundlePath)
     {
         try
         {
@@ -95,7 +95,7 @@ public static class BundleReader
     }
 
     /// <summary>Entries by name, refusing names that could point outside the bundle and names given twice.</summary>
-    private static Dictionary<string, ZipArchiveEntry> IndexEntries(ZipArchive archive)
+    internal static Dictionary<string, ZipArchiveEntry> IndexEntries(ZipArchive archive)
     {
         var entries = new Dictionary<string, ZipArchiveEntry>(StringComparer.Ordinal);
         foreach (var entry in archive.Entries)
@@ -121,7 +121,7 @@ public static class BundleReader
         return entries;
     }
 
-    private static ModelManifest ReadManifest(ZipArchiveEntry entry, EvaluationEngineOptions options)
+    internal static ModelManifest ReadManifest(ZipArchiveEntry entry, EvaluationEngineOptions options)
     {
         var bytes = ReadEntry(entry, ModelManifest.FileName, options.MaxManifestBytes);
         string json;
@@ -158,7 +158,7 @@ public static class BundleReader
     /// Reads exactly the size the entry's header declares, after checking it against the limit, and refuses an entry
     /// that inflates to more or less: a lying header can neither make the reader allocate past the limit nor truncate.
     /// </summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, string name, long limit)
+    internal static byte[] ReadEntry(ZipArchiveEntry entry, string name, long limit)
     {
         if (entry.Length > limit)
         {

@@ -10,6 +10,26 @@ public enum GenerationOutcome
     TokenBudget,
     TimeBudget,
     ContextFull,
+
+    /// <summary>The output constraint allowed no token (the vocabulary cannot spell what must come next).</summary>
+    ConstraintDeadEnd,
+}
+
+/// <summary>
+/// Restricts greedy decoding to tokens that keep the output acceptable (<see cref="Tasks.GenerativeExtraction.ContractConstraint"/>):
+/// the decoder takes the highest-scoring allowed token, and stops with <see cref="GenerationOutcome.EndOfText"/> as
+/// soon as the output is complete.
+/// </summary>
+public interface ITokenConstraint
+{
+    bool Allows(int token);
+
+    void Accept(int token);
+
+    bool IsComplete { get; }
+
+    /// <summary>Tokens that must come next whatever the model prefers (a literal of the output's layout), already accepted; empty when the model chooses.</summary>
+    IReadOnlyList<int> TakeForced();
 }
 
 /// <summary>The limits of one generation: new tokens, and wall-clock time measured on the given clock.</summary>
@@ -68,10 +88,13 @@ public sealed class GreedyDecoder : IDisposable
 
     public GenAiModelConfig Config { get; }
 
+    /// <summary>The logits' last dimension as the graph declares it; 0 when symbolic.</summary>
+    public int LogitsWidth => _session.OutputMetadata[Config.Logits].Dimensions is { Length: > 0 } d && d[^1] > 0 ? d[^1] : 0;
+
     /// <summary>Greedy generation from <paramref name="prompt"/> until end of text or a limit.</summary>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     /// <exception cref="InvalidOperationException">ONNX Runtime failed.</exception>
-    public GenerationResult Generate(IReadOnlyList<int> prompt, GenerationLimits limits, TimeProvider time, CancellationToken cancellationToken)
+    public GenerationResult Generate(IReadOnlyList<int> prompt, GenerationLimits limits, TimeProvider time, CancellationToken cancellationToken, ITokenConstraint? constraint = null)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(limits);
@@ -89,6 +112,11 @@ public sealed class GreedyDecoder : IDisposable
         var started = time.GetUtcNow();
         var generated = new List<int>();
         var pending = prompt.Select(t => (long)t).ToArray();
+        if (constraint is not null && Forced(constraint, generated, ref pending, limits) is { } early)
+        {
+            return early;
+        }
+
         var total = 0;
         IDisposableReadOnlyCollection<OrtValue>? previous = null;
         try
@@ -104,13 +132,28 @@ public sealed class GreedyDecoder : IDisposable
                 previous?.Dispose();
                 previous = outputs;
                 total += pending.Length;
-                var next = ArgMaxOfLastRow(outputs.First());
+                var next = constraint is null ? ArgMaxOfLastRow(outputs.First()) : BestAllowed(outputs.First(), constraint);
+                if (next < 0)
+                {
+                    return new GenerationResult(generated, GenerationOutcome.ConstraintDeadEnd);
+                }
+
                 if (Config.EndOfTextIds.Contains(next))
                 {
                     return new GenerationResult(generated, GenerationOutcome.EndOfText);
                 }
 
                 generated.Add(next);
+                if (constraint is not null)
+                {
+                    constraint.Accept(next);
+                    if (constraint.IsComplete)
+                    {
+                        // Once complete, only end of text may follow: end now rather than run the model for it.
+                        return new GenerationResult(generated, GenerationOutcome.EndOfText);
+                    }
+                }
+
                 if (generated.Count >= limits.MaxNewTokens)
                 {
                     return new GenerationResult(generated, GenerationOutcome.TokenBudget);
@@ -122,6 +165,10 @@ public sealed class GreedyDecoder : IDisposable
                 }
 
                 pending = [next];
+                if (constraint is not null && Forced(constraint, generated, ref pending, limits) is { } ended)
+                {
+                    return ended;
+                }
             }
         }
         finally
@@ -180,6 +227,70 @@ public sealed class GreedyDecoder : IDisposable
         }
 
         return best;
+    }
+
+    /// <summary>
+    /// Appends the constraint's forced tokens to what the next call reads and to the output (fast-forward: one call
+    /// reads them all); a result when they complete the output or use up the token budget.
+    /// </summary>
+    private static GenerationResult? Forced(ITokenConstraint constraint, List<int> generated, ref long[] pending, GenerationLimits limits)
+    {
+        var forced = constraint.TakeForced();
+        if (forced.Count == 0)
+        {
+            return null;
+        }
+
+        var room = limits.MaxNewTokens - generated.Count;
+        var taken = forced.Take(room).ToList();
+        generated.AddRange(taken);
+        pending = [.. pending, .. taken.Select(t => (long)t)];
+        if (taken.Count == forced.Count && constraint.IsComplete)
+        {
+            return new GenerationResult(generated, GenerationOutcome.EndOfText);
+        }
+
+        return generated.Count >= limits.MaxNewTokens ? new GenerationResult(generated, GenerationOutcome.TokenBudget) : null;
+    }
+
+    /// <summary>The highest-scoring token the constraint allows (ties to the lower id, as argmax); -1 when none is.</summary>
+    private int BestAllowed(OrtValue logits, ITokenConstraint constraint)
+    {
+        var shape = logits.GetTensorTypeAndShape().Shape;
+        var vocabulary = (int)shape[^1];
+        var row = logits.GetTensorDataAsSpan<float>()[^vocabulary..];
+        var order = new int[vocabulary];
+        var scores = row.ToArray();
+        for (var i = 0; i < order.Length; i++)
+        {
+            order[i] = i;
+            scores[i] = -scores[i];
+        }
+
+        // Stable on ids for equal scores: sort by (−score, id).
+        Array.Sort(scores, order);
+        var start = 0;
+        while (start < order.Length)
+        {
+            var end = start + 1;
+            while (end < order.Length && scores[end] == scores[start])
+            {
+                end++;
+            }
+
+            Array.Sort(order, start, end - start);
+            for (var i = start; i < end; i++)
+            {
+                if (Config.EndOfTextIds.Contains(order[i]) ? constraint.IsComplete : constraint.Allows(order[i]))
+                {
+                    return order[i];
+                }
+            }
+
+            start = end;
+        }
+
+        return -1;
     }
 
     public void Dispose() => _session.Dispose();

@@ -97,6 +97,31 @@ public sealed class JsonlPredictionWriter : IPredictionSink, IDisposable
         EndLine();
     }
 
+    public void Write(GenerationPrediction prediction)
+    {
+        ArgumentNullException.ThrowIfNull(prediction);
+        _writer.WriteStartObject();
+        _writer.WriteString("id", prediction.Id);
+        WriteFields("gold", prediction.Gold);
+        WriteFields("pred", prediction.Predicted);
+        _writer.WriteString("output", prediction.Output);
+        _writer.WriteString("outcome", prediction.Outcome);
+        _writer.WriteBoolean("truncated", prediction.Truncated);
+        _writer.WriteEndObject();
+        EndLine();
+    }
+
+    private void WriteFields(string name, IReadOnlyList<KeyValuePair<string, string>> fields)
+    {
+        _writer.WriteStartObject(name);
+        foreach (var (field, value) in fields)
+        {
+            _writer.WriteString(field, value);
+        }
+
+        _writer.WriteEndObject();
+    }
+
     public void Dispose()
     {
         _writer.Dispose();

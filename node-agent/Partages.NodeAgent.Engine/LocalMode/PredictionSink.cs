@@ -17,6 +17,19 @@ public readonly record struct PredictedSpan(int Start, int End, string Label);
 public sealed record EntityPrediction(string Id, IReadOnlyList<PredictedSpan> Gold, IReadOnlyList<PredictedSpan> Predicted);
 
 /// <summary>
+/// One generative extraction document for local mode's <c>--predictions-out</c> file: gold and read values per field
+/// (<c>invalid_output</c> when the output was invalid), the generated text exactly as written (after the output
+/// prefix), how generation ended and whether the report was truncated. Only an <see cref="IPredictionSink"/> sees it.
+/// </summary>
+public sealed record GenerationPrediction(
+    string Id,
+    IReadOnlyList<KeyValuePair<string, string>> Gold,
+    IReadOnlyList<KeyValuePair<string, string>> Predicted,
+    string Output,
+    string Outcome,
+    bool Truncated);
+
+/// <summary>
 /// Receives every scored document of a local-mode run (<see cref="EvaluationEngine.EvaluateLocallyAsync"/>). Not part
 /// of <see cref="IEvaluationEngine"/>, which the agent's job runner uses: a run the coordinator asked for has no way
 /// to attach one. Called from the scoring task only, one document at a time.
@@ -31,4 +44,8 @@ public interface IPredictionSink
     /// </summary>
     void Write(EntityPrediction prediction) =>
         throw new NotSupportedException($"{GetType().Name} does not record entity predictions.");
+
+    /// <summary>One generative extraction document; a default that refuses, as for entities.</summary>
+    void Write(GenerationPrediction prediction) =>
+        throw new NotSupportedException($"{GetType().Name} does not record generated outputs.");
 }

@@ -7,7 +7,7 @@ public sealed class TaskRegistryTests
     [Test]
     public void Names_EveryRegisteredSlice_AreTheWireNamesSpecsAndManifestsCarry()
     {
-        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, "dataset_qc");
+        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, "dataset_qc", TaskTypes.GenerativeExtraction);
         TaskTypes.All.Should().Equal(TaskRegistry.Names);
     }
 
@@ -15,6 +15,7 @@ public sealed class TaskRegistryTests
     [TestCase(TaskTypes.MultiLabelClassification)]
     [TestCase(TaskTypes.TokenClassification)]
     [TestCase("dataset_qc")]
+    [TestCase(TaskTypes.GenerativeExtraction)]
     public void Get_RegisteredName_ReturnsTheSliceOfThatName(string name)
     {
         TaskRegistry.Get(name).Name.Should().Be(name);

@@ -1,0 +1,147 @@
+using System.Text;
+using Partages.Evaluation.Metrics;
+using Partages.Evaluation.Tasks.GenerativeExtraction;
+using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.Engine.Generation;
+using Partages.NodeAgent.Engine.LocalMode;
+using Partages.NodeAgent.Engine.Resilience;
+using Partages.NodeAgent.Engine.Telemetry;
+
+namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
+
+/// <summary>
+/// Runs a <c>generative_extraction</c> job: opens the generative bundle and checks its parts agree, then for each
+/// report fills the prompt template, generates greedily in the engine's loop on ONNX Runtime with the output
+/// constrained to the contract (<see cref="ContractConstraint"/>), parses the fields and counts them
+/// (<see cref="GenerativeResults"/>). A generation cut by its token or time budget, or by the context, is counted as
+/// an invalid output of that kind; a report ONNX Runtime fails on is skipped as <c>inference_failed</c>. Nothing per
+/// report leaves, except to local mode's predictions file.
+/// </summary>
+internal sealed class GenerativeExtractionEngineTask : EngineTask
+{
+    public override string Name => GenerativeExtractionTask.TaskName;
+
+    public override Task<ResultDocument> RunAsync(EngineRun run) => Task.FromResult(Run(run));
+
+    private static ResultDocument Run(EngineRun run)
+    {
+        var job = run.Job;
+        DatasetFile.OpenRead(job.Dataset).Dispose();
+        using var bundle = GenerativeBundle.Open(job.BundlePath, run.Options);
+        var settings = bundle.Settings;
+        if (bundle.Manifest.Task != job.Spec.Task)
+        {
+            throw new EvaluationRefusedException($"the spec's task '{job.Spec.Task}' differs from the model's task '{bundle.Manifest.Task}'");
+        }
+
+        if (!settings.Fields.Select(f => f.Name).SequenceEqual(job.Spec.Labels, StringComparer.Ordinal))
+        {
+            throw new EvaluationRefusedException(
+                $"the spec's labels [{string.Join(", ", job.Spec.Labels)}] are not the bundle's fields in order [{string.Join(", ", settings.Fields.Select(f => f.Name))}]");
+        }
+
+        var template = job.Spec.PromptTemplate ?? settings.PromptTemplate;
+        if (PromptTemplate.Problems(template) is { Count: > 0 } templateProblems)
+        {
+            throw new EvaluationRefusedException("prompt_template " + string.Join("; ", templateProblems));
+        }
+
+        ByteLevelTokenizer tokenizer;
+        GreedyDecoder decoder;
+        try
+        {
+            tokenizer = ByteLevelTokenizer.Read(Path.Combine(bundle.Root, bundle.Manifest.Tokenizer.Vocab));
+            decoder = new GreedyDecoder(bundle.Folder);
+        }
+        catch (Exception ex) when (ex is InvalidDataException or KeyNotFoundException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            throw new EvaluationRefusedException("the generative model cannot be loaded: " + ex.Message, ex);
+        }
+
+        using (decoder)
+        {
+            bundle.CheckAgreement(decoder.Config, tokenizer, decoder.LogitsWidth);
+            var contract = new OutputContract(settings.Fields);
+            var prompts = new PromptBuilder(tokenizer, template, settings.OutputPrefix, decoder.Config.ContextLength - settings.MaxNewTokens);
+            var decoding = new DecodingRecord(DecodingRecord.Greedy, settings.MaxNewTokens, settings.Seed, DecodingRecord.EngineLogitMask);
+            return Evaluate(run, decoder, tokenizer, contract, prompts, decoding, settings);
+        }
+    }
+
+    private static ResultDocument Evaluate(
+        EngineRun run,
+        GreedyDecoder decoder,
+        ByteLevelTokenizer tokenizer,
+        OutputContract contract,
+        PromptBuilder prompts,
+        DecodingRecord decoding,
+        GenerationSettings settings)
+    {
+        var job = run.Job;
+        var fields = contract.Fields;
+        var counts = fields.Select(f => new ClassificationCounts(OutputContract.MatrixLabels(f))).ToList();
+        var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
+        var inference = new SkipTally();
+        long truncated = 0, evaluated = 0;
+        var limits = new GenerationLimits(settings.MaxNewTokens, TimeSpan.FromSeconds(settings.TimeBudgetSeconds));
+        var prefix = Encoding.UTF8.GetBytes(settings.OutputPrefix);
+        var total = DatasetScanner.Scan(job.Dataset, run.Options.MaxLineBytes, fingerprint: false, run.CancellationToken).Documents;
+        using var stream = DatasetFile.OpenRead(job.Dataset);
+        var segment = new SegmentReader(new FieldsDocumentReader(stream, fields, run.Options.MaxLineBytes), run.Plan);
+        while (segment.TryRead(out var document, out var ordinal))
+        {
+            run.CancellationToken.ThrowIfCancellationRequested();
+            var (prompt, cut) = prompts.Build(document.Text);
+            GenerationResult generation;
+            try
+            {
+                generation = decoder.Generate(prompt, limits, TimeProvider.System, run.CancellationToken, new ContractConstraint(contract, tokenizer.TokenBytes, tokenizer.Encode, prefix));
+            }
+            catch (InvalidOperationException)
+            {
+                inference.Add(SkipKinds.InferenceFailed);
+                continue;
+            }
+
+            evaluated++;
+            truncated += cut ? 1 : 0;
+            var written = tokenizer.Bytes(generation.Tokens);
+            var (values, invalid) = contract.Parse([.. prefix, .. written]);
+            var outcome = values is not null ? GenerativeSection.Valid : KindOf(generation.Outcome) ?? invalid!;
+            outputs[outcome] = outputs.GetValueOrDefault(outcome) + 1;
+            for (var f = 0; f < fields.Count; f++)
+            {
+                var predicted = values is null ? fields[f].Values.Count : fields[f].Values.ToList().IndexOf(values[f]);
+                counts[f].Add(document.Labels![f], predicted);
+            }
+
+            run.Predictions?.Write(new GenerationPrediction(
+                document.Id ?? (ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                [.. fields.Select((f, i) => new KeyValuePair<string, string>(f.Name, f.Values[document.Labels![i]]))],
+                [.. fields.Select((f, i) => new KeyValuePair<string, string>(f.Name, values?[i] ?? OutputContract.InvalidOutput))],
+                Encoding.UTF8.GetString(written),
+                outcome,
+                cut));
+            run.Progress?.Report(new EvaluationProgress(segment.DocumentsRead, Math.Max(total, segment.DocumentsRead)));
+        }
+
+        var summary = new InputSummary
+        {
+            DocumentsRead = segment.LinesSinceStart,
+            DocumentsEvaluated = evaluated,
+            Skipped = SkipTally.Sum(segment.SkippedSinceStart(), inference.Snapshot()),
+        };
+        EngineTelemetry.DocumentsEvaluated.Add(evaluated);
+        return GenerativeResults.Build(job.Spec.Task, fields, counts, outputs, truncated, decoding, summary);
+    }
+
+    /// <summary>A generation a limit stopped is counted by that limit when its output did not parse; end of text leaves the parse's verdict.</summary>
+    private static string? KindOf(GenerationOutcome outcome) => outcome switch
+    {
+        GenerationOutcome.TokenBudget => InvalidKinds.TokenBudget,
+        GenerationOutcome.TimeBudget => InvalidKinds.TimeBudget,
+        GenerationOutcome.ContextFull => InvalidKinds.ContextFull,
+        GenerationOutcome.ConstraintDeadEnd => InvalidKinds.Unparsable,
+        _ => null,
+    };
+}
