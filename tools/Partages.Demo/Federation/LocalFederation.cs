@@ -57,6 +57,9 @@ public sealed record NodeSettings
     /// </summary>
     public Uri? CoordinatorUrl { get; init; }
 
+    /// <summary>Every coordinator replica the node may use, in its order of preference (overrides <see cref="CoordinatorUrl"/>).</summary>
+    public IReadOnlyList<Uri>? CoordinatorUrls { get; init; }
+
     /// <summary>This node's approval mode, when it differs from the federation's (<see cref="FederationOptions.Approval"/>).</summary>
     public string? Approval { get; init; }
 
@@ -87,6 +90,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
 {
     private readonly FederationOptions _options;
     private readonly Dictionary<string, NodeHandle> _nodes = new(StringComparer.Ordinal);
+    private readonly List<ManagedProcess> _replicas = [];
     private ManagedProcess? _coordinator;
 
     private LocalFederation(FederationOptions options)
@@ -140,6 +144,19 @@ public sealed partial class LocalFederation : IAsyncDisposable
         _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"), _options.CoordinatorEnvironment);
         var match = await _coordinator.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
         CoordinatorUrl = new Uri(match.Groups["url"].Value);
+    }
+
+    /// <summary>
+    /// Starts another coordinator replica on the same data dir, settings and database (which must then be PostgreSQL:
+    /// docs/coordinator.md, "Replicas"), on a port of its own; stopped with the federation.
+    /// </summary>
+    public async Task<(ManagedProcess Process, Uri Url)> StartReplicaAsync(string name, CancellationToken cancellationToken = default)
+    {
+        string[] arguments = ["serve", "--data-dir", CoordinatorDataDirectory, "--urls", "https://127.0.0.1:0", .. _options.CoordinatorArguments];
+        var replica = ManagedProcess.Start($"coordinator-{name}", Executables.Coordinator, arguments, Path.Combine(LogDirectory, $"coordinator-{name}.log"), _options.CoordinatorEnvironment);
+        _replicas.Add(replica);
+        var match = await replica.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        return (replica, new Uri(match.Groups["url"].Value));
     }
 
     public async Task StopCoordinatorAsync()
@@ -219,7 +236,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
     }
 
     /// <summary>A channel for evaluator calls: TLS trusting only the coordinator's CA, the API token on every call.</summary>
-    public GrpcChannel CreateEvaluatorChannel(string apiToken)
+    public GrpcChannel CreateEvaluatorChannel(string apiToken, Uri? address = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -234,7 +251,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
             metadata.Add("authorization", $"Bearer {apiToken}");
             return Task.CompletedTask;
         });
-        return GrpcChannel.ForAddress(CoordinatorUrl, new GrpcChannelOptions
+        return GrpcChannel.ForAddress(address ?? CoordinatorUrl, new GrpcChannelOptions
         {
             HttpHandler = handler,
             Credentials = ChannelCredentials.Create(ChannelCredentials.SecureSsl, credentials),
@@ -251,6 +268,18 @@ public sealed partial class LocalFederation : IAsyncDisposable
             try
             {
                 await node.DisposeAsync().ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                errors.Add(ex);
+            }
+        }
+
+        foreach (var replica in _replicas)
+        {
+            try
+            {
+                await replica.DisposeAsync().ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -310,7 +339,9 @@ public sealed partial class LocalFederation : IAsyncDisposable
             .AppendLine("# Written by the Partages demo federation; see node-agent/node.example.yaml for every field.")
             .AppendLine($"name: {name}")
             .AppendLine("coordinator:")
-            .AppendLine($"  url: {coordinatorUrl.ToString().TrimEnd('/')}");
+            .AppendLine(settings.CoordinatorUrls is { Count: > 0 } urls
+                ? "  url:\n" + string.Join("\n", urls.Select(u => $"    - {u.ToString().TrimEnd('/')}"))
+                : $"  url: {coordinatorUrl.ToString().TrimEnd('/')}");
         // Loopback federation: direct unless asked, so a developer's HTTPS_PROXY never gets in the way.
         yaml.AppendLine(settings.ProxyUrl is { } proxy ? $"  proxy:\n    url: {proxy.ToString().TrimEnd('/')}" : "  proxy: none");
         if (settings.ProxyUrl is not null && settings.ProxyCredentials is not null)
