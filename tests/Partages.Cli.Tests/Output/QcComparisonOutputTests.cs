@@ -30,8 +30,9 @@ public sealed class QcComparisonOutputTests
     {
         var markdown = ResultFormats.Markdown(Evaluation());
 
-        markdown.Should().Contain("## Divergence from the pool: Jensen–Shannon [95% CI]").And.Contain("## Findings (reports per kind)");
-        markdown.Should().MatchRegex(@"\| site-a \| 0\.\d{3} \[");
+        // Markdown cells escape brackets, as every table of this format does.
+        markdown.Should().Contain(@"## Divergence from the pool: Jensen–Shannon \[95% CI\]").And.Contain("## Findings (reports per kind)");
+        markdown.Should().MatchRegex(@"\| site-a \| 0\.\d{3} \\\[0\.\d{3}, ");
     }
 
     private static EvaluationView Evaluation()

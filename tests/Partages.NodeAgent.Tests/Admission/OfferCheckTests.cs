@@ -77,6 +77,7 @@ public sealed class OfferCheckTests
     {
         var offer = Offers.For("r", Offers.Bundle(10), specYaml: QcSpec);
         offer.ModelBundle = null;
+        offer.ModelSignature = null;
 
         var decision = OfferCheck.Decide(offer, Config);
 
