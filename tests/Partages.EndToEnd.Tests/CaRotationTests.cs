@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
@@ -32,16 +31,16 @@ public sealed partial class CaRotationTests
             await node.Process.WaitForLineAsync(ConnectedLine(), StepTimeout, cts.Token);
         }
 
-        var oldPin = PinOf(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt"));
+        var oldPin = FederationSupport.CertificatePin(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt"));
 
         var started = await AdminAsync(federation, "start", cts.Token);
         started.Code.Should().Be(0, started.Output);
-        var newPin = PinOf(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca-next.crt"));
+        var newPin = FederationSupport.CertificatePin(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca-next.crt"));
         await RestartCoordinatorAsync(federation, cts.Token);
         foreach (var node in nodes)
         {
             await node.Process.WaitForLineAsync(new Regex($"Trust: now trusts the coordinator's new CA {newPin}"), StepTimeout, cts.Token);
-            PinOf(Path.Combine(node.DataDirectory, "identity", "ca-next.crt")).Should().Be(newPin);
+            FederationSupport.CertificatePin(Path.Combine(node.DataDirectory, "identity", "ca-next.crt")).Should().Be(newPin);
         }
 
         var early = await AdminAsync(federation, "retire", cts.Token);
@@ -63,12 +62,12 @@ public sealed partial class CaRotationTests
 
         var retired = await AdminAsync(federation, "retire", cts.Token);
         retired.Code.Should().Be(0, retired.Error);
-        PinOf(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt")).Should().Be(newPin);
+        FederationSupport.CertificatePin(Path.Combine(federation.CoordinatorDataDirectory, "pki", "ca.crt")).Should().Be(newPin);
         await RestartCoordinatorAsync(federation, cts.Token);
         foreach (var node in nodes)
         {
             await node.Process.WaitForLineAsync(new Regex($"Trust: the coordinator retired the CA {oldPin}"), StepTimeout, cts.Token);
-            PinOf(Path.Combine(node.DataDirectory, "identity", "ca.crt")).Should().Be(newPin);
+            FederationSupport.CertificatePin(Path.Combine(node.DataDirectory, "identity", "ca.crt")).Should().Be(newPin);
             File.Exists(Path.Combine(node.DataDirectory, "identity", "ca-next.crt")).Should().BeFalse();
         }
 
@@ -95,11 +94,6 @@ public sealed partial class CaRotationTests
         return (code, process.Output(), process.StandardError());
     }
 
-    private static string PinOf(string path)
-    {
-        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(path));
-        return Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
-    }
 
     [GeneratedRegex(@"Renewed the node certificate: sha256 [0-9a-f]{64}")]
     private static partial Regex RenewedLine();
