@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text.RegularExpressions;
 
@@ -27,14 +26,14 @@ public sealed partial class CertificateRenewalTests
         }, cts.Token);
         var node = await federation.AddNodeAsync("renewing", [new NodeDataset("amr-reports", TestAssets.Assets.Hospitals[0].AmrPath)], new NodeSettings { CertificateRenewAt = 0.3 }, cts.Token);
         var certificatePath = Path.Combine(node.DataDirectory, "identity", "node.crt");
-        var enrolled = Sha256Of(certificatePath);
+        var enrolled = FederationSupport.CertificatePin(certificatePath);
 
         var first = await node.Process.WaitForLineAsync(RenewedLine(), TimeSpan.FromMinutes(2), cts.Token);
         await node.Process.WaitForLineAsync(ReconnectingLine(), TimeSpan.FromMinutes(1), cts.Token);
 
         first.Groups["previous"].Value.Should().Be(enrolled);
         var renewed = first.Groups["new"].Value;
-        Sha256Of(certificatePath).Should().Be(renewed);
+        FederationSupport.CertificatePin(certificatePath).Should().Be(renewed);
         File.Exists(Path.Combine(node.DataDirectory, "identity", "renewal.pem")).Should().BeFalse();
 
         (await node.Process.StopAsync(StopSignal.Terminate, TimeSpan.FromSeconds(60), cts.Token)).Should().Be(0);
@@ -59,11 +58,6 @@ public sealed partial class CertificateRenewalTests
         (await verify.Exited.WaitAsync(cts.Token)).Should().Be(0, verify.Output());
     }
 
-    private static string Sha256Of(string certificatePath)
-    {
-        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePath));
-        return Convert.ToHexStringLower(SHA256.HashData(certificate.RawData));
-    }
 
     [GeneratedRegex(@"Renewed the node certificate: sha256 (?<new>[0-9a-f]{64}), valid until .*\(replaces (?<previous>[0-9a-f]{64})\)")]
     private static partial Regex RenewedLine();

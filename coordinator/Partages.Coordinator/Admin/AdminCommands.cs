@@ -6,7 +6,7 @@ using Partages.Contracts;
 
 namespace Partages.Coordinator.Admin;
 
-/// <summary><c>admin enrollment-token | api-token | revoke-api-token | revoke-node</c>: offline operations on a data dir.</summary>
+/// <summary><c>admin enrollment-token | api-token | revoke-api-token | revoke-node | ca-rotation</c>: offline operations on a data dir.</summary>
 public static class AdminCommands
 {
     public static Command Create()
@@ -17,8 +17,48 @@ public static class AdminCommands
             ApiToken(),
             RevokeApiToken(),
             RevokeNode(),
+            CaRotationCommand(),
         };
     }
+
+    /// <summary><c>admin ca-rotation start | issue-new | retire | status</c> (<see cref="CaRotation"/>): one verb per step.</summary>
+    private static Command CaRotationCommand()
+    {
+        var command = new Command("ca-rotation", "Replaces the coordinator's CA without re-enrolling nodes, one step per verb (restart the coordinator after each; docs/coordinator.md).");
+        (string Name, string Description, Func<string, CancellationToken, Task<CaRotationState>> Step)[] steps =
+        [
+            ("start", "Creates a new CA beside the current one, cross-certified by it; nodes learn and trust it at their next session.", (dir, ct) => CaRotation.StartAsync(dir, TimeProvider.System, ct)),
+            ("issue-new", "Node certificates are issued by the new CA from now on; every node renews under it at its next session.", (dir, ct) => CaRotation.IssueNewAsync(dir, TimeProvider.System, ct)),
+            ("retire", "Retires the old CA once every non-revoked node holds a certificate from the new one (refused otherwise, naming them).", (dir, ct) => CaRotation.RetireAsync(dir, TimeProvider.System, ct)),
+            ("status", "Shows the rotation's stage and the nodes not yet moved to the new CA.", (dir, ct) => CaRotation.StatusAsync(dir, TimeProvider.System, ct)),
+        ];
+        foreach (var (name, description, step) in steps)
+        {
+            var json = Json();
+            command.Subcommands.Add(OnDataDir(name, description, [json], async (parse, dataDir, output, ct) =>
+            {
+                var state = await step(dataDir, ct).ConfigureAwait(false);
+                await output.WriteLineAsync(parse.GetValue(json)
+                    ? JsonLine(("stage", state.Stage), ("ca_sha256", state.CurrentPin), ("next_ca_sha256", state.NextPin ?? ""), ("nodes_not_moved", string.Join(",", state.NodesNotMoved)))
+                    : Text(state)).ConfigureAwait(false);
+            }));
+        }
+
+        return command;
+    }
+
+    private static string Text(CaRotationState state) => state.Stage switch
+    {
+        CaRotation.Idle => $"No CA rotation under way. CA pin: {state.CurrentPin}. Restart the coordinator if a step was just taken.",
+        _ => new StringBuilder()
+            .AppendLine(CultureInfo.InvariantCulture, $"CA rotation: {state.Stage}. Current CA {state.CurrentPin}; new CA {state.NextPin}.")
+            .Append(state.NodesNotMoved.Count == 0
+                ? "Every non-revoked node holds a certificate from the new CA."
+                : $"Not yet moved to the new CA ({state.NodesNotMoved.Count}): {string.Join(", ", state.NodesNotMoved)}.")
+            .AppendLine()
+            .Append("Restart the coordinator (every replica) for a step to take effect.")
+            .ToString(),
+    };
 
     private static Option<string> DataDir() => new("--data-dir")
     {

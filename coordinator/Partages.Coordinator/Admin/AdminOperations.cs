@@ -95,7 +95,7 @@ public static class AdminOperations
         return new NodeRevoked(node, entity.CertificateSha256, already);
     }
 
-    private static async Task<CoordinatorDbContext> OpenAsync(string dataDir, CancellationToken cancellationToken)
+    internal static async Task<CoordinatorDbContext> OpenAsync(string dataDir, CancellationToken cancellationToken)
     {
         var settings = AdminDatabase.Settings(dataDir);
         DataDirectory.Secure(dataDir, createDatabaseFile: settings.Provider == DatabaseProvider.Sqlite);

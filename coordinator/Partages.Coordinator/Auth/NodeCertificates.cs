@@ -38,7 +38,7 @@ public static partial class NodeCertificates
             options.EventsType = typeof(Events);
         });
         builder.Services.AddOptions<CertificateAuthenticationOptions>(SchemeName)
-            .Configure<CertificateAuthority>((options, authority) => options.CustomTrustStore.Add(authority.Certificate));
+            .Configure<CertificateAuthority>((options, authority) => options.CustomTrustStore.AddRange(authority.TrustedRoots.ToArray()));
         return builder;
     }
 

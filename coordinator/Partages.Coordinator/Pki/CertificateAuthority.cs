@@ -18,13 +18,36 @@ public sealed class CertificateAuthority : IDisposable
     private const int MinRsaKeyBits = 2048;
 
     private readonly X509Certificate2 _ca;
+    // During a CA rotation: the new CA (with its key), its cross-certificate from _ca, and whether it issues node
+    // certificates yet (CaRotation). Null outside a rotation.
+    private readonly X509Certificate2? _next;
+    private readonly string _nextCrossPem;
+    private readonly bool _nextIssues;
 
     private CertificateAuthority(X509Certificate2 ca, PkiPaths paths)
     {
         _ca = ca;
         Paths = paths;
         Pin = ContentHash.Of(ca.RawData);
+        if (File.Exists(paths.NextCaPfx) && File.Exists(paths.NextCaCrossCrt))
+        {
+            _next = X509CertificateLoader.LoadPkcs12FromFile(paths.NextCaPfx, null);
+            _nextCrossPem = File.ReadAllText(paths.NextCaCrossCrt);
+            _nextIssues = File.Exists(paths.NextCaIssuingMarker);
+        }
+        else
+        {
+            _nextCrossPem = "";
+        }
+
+        TrustedRoots = _next is null ? [_ca] : [_ca, _next];
     }
+
+    /// <summary>Every CA whose node certificates the node plane accepts: the CA, and during a rotation the new one.</summary>
+    public IReadOnlyList<X509Certificate2> TrustedRoots { get; }
+
+    /// <summary>The CA that signs node certificates at renewal: the new one once a rotation switched issuing.</summary>
+    private X509Certificate2 Issuing => _nextIssues && _next is not null ? _next : _ca;
 
     public PkiPaths Paths { get; }
 
@@ -36,15 +59,21 @@ public sealed class CertificateAuthority : IDisposable
 
     public string CertificatePem => _ca.ExportCertificatePem();
 
-    /// <summary>The pin of the CA that signs node certificates now.</summary>
-    public string IssuingPin => Pin;
+    /// <summary>The pin of the CA that signs node certificates at renewal.</summary>
+    public string IssuingPin => ContentHash.Of(Issuing.RawData);
 
-    /// <summary>The CAs the node plane trusts, as nodes learn them (Welcome, renewal answers).</summary>
-    public TrustBundle Trust() => new()
+    /// <summary>The CAs the node plane trusts, as nodes learn them (Welcome, renewal answers); a new CA with its cross-certificate.</summary>
+    public TrustBundle Trust()
     {
-        Authorities = { new TrustedAuthority { CertificatePem = CertificatePem, Sha256 = Pin } },
-        IssuingSha256 = IssuingPin,
-    };
+        var bundle = new TrustBundle { IssuingSha256 = IssuingPin };
+        bundle.Authorities.Add(new TrustedAuthority { CertificatePem = CertificatePem, Sha256 = Pin });
+        if (_next is not null)
+        {
+            bundle.Authorities.Add(new TrustedAuthority { CertificatePem = _next.ExportCertificatePem(), Sha256 = ContentHash.Of(_next.RawData), CrossCertificatePem = _nextCrossPem });
+        }
+
+        return bundle;
+    }
 
     /// <summary>Loads the CA from the data dir, creating it (and the folder) the first time.</summary>
     public static CertificateAuthority LoadOrCreate(string dataDir, TimeProvider time, out bool created)
@@ -66,19 +95,41 @@ public sealed class CertificateAuthority : IDisposable
         created = !File.Exists(paths.CaPfx);
         if (created)
         {
-            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-            var request = new CertificateRequest("CN=Partages coordinator CA", key, HashAlgorithmName.SHA256);
-            request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
-            request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-            request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-            var now = time.GetUtcNow();
-            using var ca = request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
+            using var ca = CreateCa("CN=Partages coordinator CA", time.GetUtcNow());
             WritePrivate(paths.CaPfx, ca.Export(X509ContentType.Pkcs12));
             File.WriteAllText(paths.CaCrt, ca.ExportCertificatePem() + "\n");
         }
 
         return new CertificateAuthority(X509CertificateLoader.LoadPkcs12FromFile(paths.CaPfx, null), paths);
     }
+
+    /// <summary>A new self-signed CA (ECDSA P-256, 10 years) with its key.</summary>
+    internal static X509Certificate2 CreateCa(string subject, DateTimeOffset now)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest(subject, key, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
+        return request.CreateSelfSigned(now.AddMinutes(-5), now.AddYears(10));
+    }
+
+    /// <summary>
+    /// <paramref name="newCa"/>'s subject and key certified by <paramref name="issuer"/> (a CA certificate, path length 0):
+    /// what lets a node that trusts only the issuer trust the new CA.
+    /// </summary>
+    internal static X509Certificate2 CrossCertify(X509Certificate2 issuer, X509Certificate2 newCa)
+    {
+        var request = new CertificateRequest(newCa.SubjectName, newCa.PublicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, true, 0, true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(newCa.PublicKey, false));
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        using var key = issuer.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The CA certificate has no ECDSA private key.");
+        return request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(key), newCa.NotBefore, issuer.NotAfter < newCa.NotAfter ? issuer.NotAfter : newCa.NotAfter, RandomSerial());
+    }
+
+    internal static void WritePrivateFile(string path, byte[] bytes) => WritePrivate(path, bytes);
 
     /// <summary>
     /// Returns the TLS server certificate, issuing a new one when it is missing, expires within 30 days,
@@ -93,7 +144,7 @@ public sealed class CertificateAuthority : IDisposable
         if (File.Exists(Paths.ServerPfx))
         {
             var existing = X509CertificateLoader.LoadPkcs12FromFile(Paths.ServerPfx, null);
-            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(30) && Covers(existing, names))
+            if (existing.NotAfter.ToUniversalTime() > now.UtcDateTime.AddDays(30) && Covers(existing, names) && Chains(existing, _ca, usage: null, now))
             {
                 created = false;
                 return existing;
@@ -143,7 +194,8 @@ public sealed class CertificateAuthority : IDisposable
             throw new CsrRejectedException($"The CSR asks for CN={subjectName}, but this enrollment token is for node '{nodeName}'.");
         }
 
-        return Sign(csr, nodeName, notBefore, notAfter);
+        // Enrollment stays under the CA the token's pin names; a node enrolled mid-rotation renews under the new one.
+        return Sign(_ca, csr, nodeName, notBefore, notAfter);
     }
 
     /// <summary>A CSR with a valid signature, or <see cref="CsrRejectedException"/> saying why not.</summary>
@@ -171,7 +223,10 @@ public sealed class CertificateAuthority : IDisposable
     }
 
     /// <summary>A node certificate for <paramref name="nodeName"/> on the CSR's key (its subject and extensions are ignored).</summary>
-    public X509Certificate2 Sign(CertificateRequest csr, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter)
+    public X509Certificate2 Sign(CertificateRequest csr, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter) =>
+        Sign(Issuing, csr, nodeName, notBefore, notAfter);
+
+    private static X509Certificate2 Sign(X509Certificate2 issuer, CertificateRequest csr, string nodeName, DateTimeOffset notBefore, DateTimeOffset notAfter)
     {
         ArgumentNullException.ThrowIfNull(csr);
         var keyUsage = CheckKey(csr.PublicKey);
@@ -180,24 +235,36 @@ public sealed class CertificateAuthority : IDisposable
         request.CertificateExtensions.Add(new X509KeyUsageExtension(keyUsage, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid(ClientAuthOid)], false));
         request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(csr.PublicKey, false));
-        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(_ca, true, false));
-        using var caKey = _ca.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The CA certificate has no ECDSA private key.");
-        return request.Create(_ca.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, RandomSerial());
+        request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(issuer, true, false));
+        using var caKey = issuer.GetECDsaPrivateKey() ?? throw new InvalidOperationException("The CA certificate has no ECDSA private key.");
+        return request.Create(issuer.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), notBefore, notAfter, RandomSerial());
     }
 
     /// <summary>True when the certificate chains to this CA (custom root trust, no revocation lookup) and allows clientAuth.</summary>
     public bool IsValidClientCertificate(X509Certificate2 certificate, DateTimeOffset now)
     {
         ArgumentNullException.ThrowIfNull(certificate);
+        return TrustedRoots.Any(root => Chains(certificate, root, ClientAuthOid, now));
+    }
+
+    /// <summary>Whether <paramref name="certificate"/> chains to <paramref name="root"/> alone (custom root trust, no download, no revocation lookup).</summary>
+    public static bool Chains(X509Certificate2 certificate, X509Certificate2 root, string? usage, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(root);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(_ca);
+        chain.ChainPolicy.CustomTrustStore.Add(root);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-        chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClientAuthOid));
+        if (usage is not null)
+        {
+            chain.ChainPolicy.ApplicationPolicy.Add(new Oid(usage));
+        }
+
         chain.ChainPolicy.VerificationTime = now.UtcDateTime;
         chain.ChainPolicy.VerificationTimeIgnored = false;
         chain.ChainPolicy.DisableCertificateDownloads = true;
-        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(_ca.RawData);
+        return chain.Build(certificate) && chain.ChainElements[^1].Certificate.RawData.AsSpan().SequenceEqual(root.RawData);
     }
 
     /// <summary>SHA-256 of a certificate's DER bytes, lowercase hex: how a node's certificate is recognised.</summary>
@@ -207,7 +274,11 @@ public sealed class CertificateAuthority : IDisposable
         return ContentHash.Of(certificate.RawData);
     }
 
-    public void Dispose() => _ca.Dispose();
+    public void Dispose()
+    {
+        _ca.Dispose();
+        _next?.Dispose();
+    }
 
     private static X509KeyUsageFlags CheckKey(PublicKey key)
     {

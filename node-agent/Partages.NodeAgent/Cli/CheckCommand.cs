@@ -310,11 +310,40 @@ internal static class CheckCommand
     }
 
     /// <summary>
-    /// Asks for an artifact that cannot exist: an enrolled node gets PERMISSION_DENIED (no job offered to it uses that
-    /// artifact; older coordinators answer NOT_FOUND), which means TLS, the saved CA and the node's certificate all work;
-    /// a refused or revoked certificate gets UNAUTHENTICATED. Nothing changes on the coordinator.
+    /// Probes every address of <c>coordinator.url</c>, each on its own (a replica or an old address that no longer
+    /// answers is found before the day the first one fails), then compares the clocks with the first that answered.
     /// </summary>
     private static async Task ProbeCoordinatorAsync(NodeConfig config, NodeIdentity identity, CheckReport report, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
+        ServerClock? clock = null;
+        foreach (var address in config.CoordinatorUrls)
+        {
+            var single = config with { CoordinatorUrl = address, CoordinatorUrls = [address] };
+            var answered = await ProbeAddressAsync(single, identity, report, timeProvider, config.CoordinatorUrls.Count > 1 ? $"coordinator {address}" : "coordinator", cancellationToken).ConfigureAwait(false);
+            clock ??= answered;
+        }
+
+        // Any answer carries the coordinator's Date: compare the clocks even when the call itself failed.
+        if (clock?.Offset is { } offset)
+        {
+            if (ServerClock.Describe(offset, ServerClock.DefaultTolerance, config.CoordinatorUrl.ToString()) is { } skew)
+            {
+                report.Fail("clock", skew);
+            }
+            else
+            {
+                report.Pass("clock", $"within {ServerClock.DefaultTolerance.TotalMinutes:0} min of the coordinator's");
+            }
+        }
+    }
+
+    /// <summary>
+    /// Asks for an artifact that cannot exist: an enrolled node gets PERMISSION_DENIED (no job offered to it uses that
+    /// artifact; older coordinators answer NOT_FOUND), which means TLS, the saved CA and the node's certificate all work;
+    /// a refused or revoked certificate gets UNAUTHENTICATED. Nothing changes on the coordinator. Returns the clock seen
+    /// in the answer, if any came.
+    /// </summary>
+    private static async Task<ServerClock?> ProbeAddressAsync(NodeConfig config, NodeIdentity identity, CheckReport report, TimeProvider timeProvider, string label, CancellationToken cancellationToken)
     {
         var options = AgentOptions.FromConfig(config);
         options.ConnectTimeout = ProbeTimeout;
@@ -325,35 +354,24 @@ internal static class CheckCommand
         {
             using var call = channel.DownloadArtifact(new DownloadArtifactRequest { Sha256 = new string('0', 64), MaxChunkBytes = 1024 }, timeout.Token);
             await call.ResponseStream.MoveNext(timeout.Token).ConfigureAwait(false);
-            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
+            report.Pass(label, $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.PermissionDenied or StatusCode.NotFound or StatusCode.InvalidArgument or StatusCode.OutOfRange)
         {
             // Only an authenticated node is told what it may download: the certificate was accepted.
-            report.Pass("coordinator", $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
+            report.Pass(label, $"{channel.Address} is reachable{Via(config)} and accepts this node's certificate");
         }
         catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated)
         {
-            report.Fail("coordinator", $"{config.CoordinatorUrl} refuses this node's certificate ({ex.Status.Detail}); the node may have been revoked: ask the operator for a new enrollment token");
+            report.Fail(label, $"{config.CoordinatorUrl} refuses this node's certificate ({ex.Status.Detail}); the node may have been revoked: ask the operator for a new enrollment token");
         }
         catch (RpcException ex)
         {
             var why = channel.DescribeNetworkFailure(ex) ?? $"{ex.StatusCode}: {RpcErrors.Describe(ex)}; check coordinator.url, the network path (outbound HTTPS{Via(config)}) and that the coordinator runs";
-            report.Fail("coordinator", $"cannot reach {channel.Address}: {why}");
+            report.Fail(label, $"cannot reach {channel.Address}: {why}");
         }
 
-        // Any answer carries the coordinator's Date: compare the clocks even when the call itself failed.
-        if (channel.Clock.Offset is { } offset)
-        {
-            if (ServerClock.Describe(offset, ServerClock.DefaultTolerance, channel.Address.ToString()) is { } skew)
-            {
-                report.Fail("clock", skew);
-            }
-            else
-            {
-                report.Pass("clock", $"within {ServerClock.DefaultTolerance.TotalMinutes:0} min of the coordinator's");
-            }
-        }
+        return channel.Clock.Offset is null ? null : channel.Clock;
     }
 
     private static string Via(NodeConfig config) =>

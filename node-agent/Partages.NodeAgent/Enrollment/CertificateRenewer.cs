@@ -19,17 +19,46 @@ namespace Partages.NodeAgent.Enrollment;
 /// clock); a refusal that retrying cannot change (the node is revoked, the coordinator refuses the CSR) stops renewal
 /// until the agent restarts. Every step is a line of the audit log.
 /// </summary>
-public sealed partial class CertificateRenewer(
-    NodeConfig config,
-    CurrentIdentity identity,
-    CoordinatorChannel channel,
-    SessionWorker session,
-    AuditLog audit,
-    AuditAnchoring anchoring,
-    AgentOptions options,
-    TimeProvider timeProvider,
-    ILogger<CertificateRenewer> logger) : BackgroundService
+public sealed partial class CertificateRenewer : BackgroundService
 {
+    private readonly NodeConfig config;
+    private readonly CurrentIdentity identity;
+    private readonly CoordinatorChannel channel;
+    private readonly SessionWorker session;
+    private readonly AuditLog audit;
+    private readonly AuditAnchoring anchoring;
+    private readonly AgentOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<CertificateRenewer> logger;
+    private readonly Lock _trustGate = new();
+    // Set when the coordinator's issuing CA did not issue this node's certificate (a CA rotation): renew at once.
+    private volatile bool _renewNow;
+    private TaskCompletionSource _wake = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public CertificateRenewer(
+        NodeConfig config,
+        CurrentIdentity identity,
+        CoordinatorChannel channel,
+        SessionWorker session,
+        AuditLog audit,
+        AuditAnchoring anchoring,
+        AgentOptions options,
+        TimeProvider timeProvider,
+        ILogger<CertificateRenewer> logger)
+    {
+        this.config = config;
+        this.identity = identity;
+        this.channel = channel;
+        this.session = session;
+        this.audit = audit;
+        this.anchoring = anchoring;
+        this.options = options;
+        this.timeProvider = timeProvider;
+        this.logger = logger;
+        // Subscribed before any session can start: the first Welcome may already carry a CA rotation.
+        session.Welcomed += welcome => ApplyTrust(welcome.Trust);
+    }
+
     // Task.Delay takes at most about 49 days: a year-long certificate is waited for in steps.
     private static readonly TimeSpan LongestWait = TimeSpan.FromDays(1);
 
@@ -64,10 +93,19 @@ public sealed partial class CertificateRenewer(
             {
                 var due = identity.Value.RenewalDueAt(options.CertificateRenewAt);
                 var wait = due - timeProvider.GetUtcNow();
-                if (wait > TimeSpan.Zero)
+                if (wait > TimeSpan.Zero && !_renewNow)
                 {
                     LogWaiting(logger, due);
-                    await Task.Delay(wait < LongestWait ? wait : LongestWait, timeProvider, stoppingToken).ConfigureAwait(false);
+                    using var waiting = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                    var woken = Volatile.Read(ref _wake).Task;
+                    await Task.WhenAny(Task.Delay(wait < LongestWait ? wait : LongestWait, timeProvider, waiting.Token), woken).ConfigureAwait(false);
+                    await waiting.CancelAsync().ConfigureAwait(false);
+                    if (woken.IsCompleted)
+                    {
+                        Volatile.Write(ref _wake, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                    }
+
+                    stoppingToken.ThrowIfCancellationRequested();
                     continue;
                 }
 
@@ -94,10 +132,14 @@ public sealed partial class CertificateRenewer(
     {
         var current = identity.Value;
         var name = current.ClientCertificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        Append(AuditEvents.CertificateRenewalRequested,
-            $"certificate sha256 {current.CertificateSha256} reached {options.CertificateRenewAt:P0} of its lifetime (valid until {current.NotAfter:u})", decision: null);
+        Append(AuditEvents.CertificateRenewalRequested, _renewNow
+            ? $"certificate sha256 {current.CertificateSha256} is not from the coordinator's issuing CA (CA rotation)"
+            : $"certificate sha256 {current.CertificateSha256} reached {options.CertificateRenewAt:P0} of its lifetime (valid until {current.NotAfter:u})", decision: null);
         using var key = SigningRequest.CreateKey();
         var response = await channel.RenewCertificateAsync(SigningRequest.CreatePem(key, name), CallTimeout, cancellationToken).ConfigureAwait(false);
+        // The answer's trust first: a certificate from a rotation's new CA checks out only once that CA is trusted.
+        ApplyTrust(response.Trust);
+        current = identity.Value;
 
         using (var issued = Parse(response.CertificatePem))
         {
@@ -130,6 +172,7 @@ public sealed partial class CertificateRenewer(
             throw new InvalidRenewalException($"the renewed identity cannot be loaded: {ex.Message}");
         }
 
+        _renewNow = false;
         identity.Replace(renewed);
         channel.UseIdentity(renewed);
         if (audit.Signer?.Use(renewed.ClientCertificate) == true)
@@ -142,6 +185,51 @@ public sealed partial class CertificateRenewer(
         LogRenewed(logger, renewed.CertificateSha256, renewed.NotAfter, current.CertificateSha256);
         session.Reconnect();
         Renewed?.Invoke(renewed);
+    }
+
+    /// <summary>Applies a trust bundle from the coordinator (<see cref="TrustUpdate"/>): audit, reload, and an early renewal when asked.</summary>
+    private void ApplyTrust(TrustBundle? bundle)
+    {
+        lock (_trustGate)
+        {
+            var files = IdentityFiles.For(config);
+            TrustChange change;
+            try
+            {
+                change = TrustUpdate.Apply(files, identity.Value, bundle);
+            }
+            catch (IOException ex)
+            {
+                LogTrustFailed(logger, ex.Message);
+                return;
+            }
+
+            foreach (var note in change.Notes)
+            {
+                Append(AuditEvents.TrustChanged, note, decision: null);
+                LogTrust(logger, note);
+            }
+
+            if (change.FilesChanged)
+            {
+                try
+                {
+                    var reloaded = NodeIdentity.Load(files);
+                    identity.Replace(reloaded);
+                    channel.UseIdentity(reloaded);
+                }
+                catch (IdentityException ex)
+                {
+                    LogTrustFailed(logger, ex.Message);
+                }
+            }
+
+            if (change.RenewNow && !_renewNow)
+            {
+                _renewNow = true;
+                Volatile.Read(ref _wake).TrySetResult();
+            }
+        }
     }
 
     private static X509Certificate2 Parse(string pem)
@@ -173,6 +261,12 @@ public sealed partial class CertificateRenewer(
 
     private void Append(string auditEvent, string reason, string? decision) =>
         audit.Append(new AuditEntry(auditEvent) { Reason = reason, Decision = decision, By = "agent" });
+
+    [LoggerMessage(EventId = 1304, Level = LogLevel.Information, Message = "Trust: {Note}")]
+    private static partial void LogTrust(ILogger logger, string note);
+
+    [LoggerMessage(EventId = 1305, Level = LogLevel.Error, Message = "Trust: the coordinator's CAs could not be applied: {Reason}")]
+    private static partial void LogTrustFailed(ILogger logger, string reason);
 
     [LoggerMessage(EventId = 1300, Level = LogLevel.Debug, Message = "The node certificate is due for renewal at {Due:u}")]
     private static partial void LogWaiting(ILogger logger, DateTimeOffset due);

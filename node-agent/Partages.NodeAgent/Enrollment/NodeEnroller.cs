@@ -36,16 +36,19 @@ public sealed partial class NodeEnroller(ILogger<NodeEnroller> logger)
             }
             catch (CaDiscoveryException ex)
             {
-                throw Explain(ex);
+                throw Explain(ex, config.Proxy is { } proxy && !proxy.Bypasses(coordinator) ? proxy : null);
             }
         }
     }
 
-    private static EnrollmentException Explain(CaDiscoveryException ex)
+    /// <param name="proxy">The proxy the discovery went through, if any: an unreachable coordinator may be the proxy's doing.</param>
+    private static EnrollmentException Explain(CaDiscoveryException ex, ProxySettings? proxy)
     {
         {
             var (failure, hint) = ex.Failure switch
             {
+                CaDiscoveryFailure.Unreachable when proxy is not null => (EnrollmentFailure.Unreachable,
+                    $" The request went through the proxy {proxy.Display} (from {proxy.Source}): check coordinator.proxy (or HTTPS_PROXY/NO_PROXY), that the proxy allows CONNECT to the coordinator's host and port, coordinator.url, and that the coordinator is running."),
                 CaDiscoveryFailure.Unreachable => (EnrollmentFailure.Unreachable, " Check coordinator.url and that the coordinator is running."),
                 CaDiscoveryFailure.NotPublished => (EnrollmentFailure.UntrustedCoordinator, " Check coordinator.url. The token was not sent."),
                 CaDiscoveryFailure.WrongPin => (

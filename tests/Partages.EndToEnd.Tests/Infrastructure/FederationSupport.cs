@@ -65,4 +65,11 @@ internal static class FederationSupport
         using var reader = new StreamReader(stream);
         return await reader.ReadToEndAsync();
     }
+
+    /// <summary>The SHA-256 (pin) of the PEM certificate at <paramref name="path"/>, as a node or the coordinator computes it.</summary>
+    public static string CertificatePin(string path)
+    {
+        using var certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(File.ReadAllText(path));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(certificate.RawData));
+    }
 }

@@ -53,6 +53,22 @@ public sealed class ClockAndAddressTests : FakeCoordinatorFixture
         moved.Message.Should().Contain(dead.Authority).And.Contain(Coordinator.Address.Authority);
     }
 
+    [Test]
+    public async Task Check_TwoAddressesOneDead_ProbesEachAndFailsNamingTheDeadOne()
+    {
+        var dead = DeadAddress();
+        var live = Coordinator.Address.ToString().TrimEnd('/');
+        var configPath = CheckedNode.Write(Scratch, Pki, Coordinator.Address, "  proxy: none");
+        File.WriteAllText(configPath, File.ReadAllText(configPath).Replace($"url: {live}", $"url: [{live}, {dead.ToString().TrimEnd('/')}]", StringComparison.Ordinal));
+
+        var (exit, output, _) = await AgentCli.InvokeAsync(["check", "--config", configPath]);
+
+        output.Should().Contain($"[ok]   coordinator {live}/: {live}/ is reachable and accepts this node's certificate")
+            .And.Contain($"[FAIL] coordinator {dead}: cannot reach {dead}")
+            .And.Contain("[ok]   clock: within 5 min");
+        exit.Should().Be(ExitCodes.Failure);
+    }
+
     /// <summary>A loopback port nothing listens on: connections are refused at once.</summary>
     private static Uri DeadAddress()
     {

@@ -92,7 +92,8 @@ public sealed class ProxyTests : FakeCoordinatorFixture
         var failure = (await act.Should().ThrowAsync<EnrollmentException>()).Which;
         failure.Message.Should().Contain($"the proxy http://{proxy.Address.Authority}")
             .And.Contain("refused to open a tunnel")
-            .And.Contain($"allow HTTPS (CONNECT) to 127.0.0.1:{Coordinator.Address.Port}");
+            .And.Contain($"allow HTTPS (CONNECT) to 127.0.0.1:{Coordinator.Address.Port}")
+            .And.Contain("check coordinator.proxy (or HTTPS_PROXY/NO_PROXY)");
     }
 
     [Test]
