@@ -38,10 +38,13 @@ public sealed class DemoAssetsTests
         assets.Hospitals.Select(h => h.AmrCount).Should().OnlyContain(count => count >= 150 && count <= 300).And.OnlyHaveUniqueItems();
         assets.Model.TrainingDocuments.Should().Be(2000);
         assets.Model.MaxLogitDifference.Should().BeLessThan(1e-4);
+        var brat = assets.Hospitals.SelectMany(h => new[] { h.OncologyBratPath, h.OncologyBratSecondPath })
+            .SelectMany(folder => Directory.GetFiles(folder)).Select(f => Path.GetRelativePath(assets.OutputDirectory, f)).ToList();
+        brat.Should().HaveCount(assets.Hospitals.Sum(h => h.OncologyCount) * 4, "a .txt and an .ann per report in each annotator's brat folder");
         Directory.GetFiles(assets.OutputDirectory, "*", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(assets.OutputDirectory, f))
             .Should().BeEquivalentTo(
-                RelativeFiles(assets).Append(DemoAssets.StampFileName).Append("models/amr-classifier.zip.sig.json"),
+                RelativeFiles(assets).Append(DemoAssets.StampFileName).Append("models/amr-classifier.zip.sig.json").Concat(brat),
                 because: "no temporary file is left behind");
         var signature = Partages.Evaluation.Bundles.DetachedSignature.FromJson(File.ReadAllText(assets.SignaturePath));
         Partages.Evaluation.Bundles.BundleSigning.Verify(assets.BundleSha256, signature, assets.SignerPublicKeyPem).Should().BeTrue("the demo bundle is signed by the demo key");

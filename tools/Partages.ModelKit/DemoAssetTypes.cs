@@ -61,7 +61,14 @@ public sealed record HospitalAssets(
     string AmrPath,
     string OncologyPath,
     int AmrCount,
-    int OncologyCount);
+    int OncologyCount)
+{
+    /// <summary>The oncology reports as a brat folder, the first annotator's entities.</summary>
+    public string OncologyBratPath { get; init; } = "";
+
+    /// <summary>The same reports with the second annotator's entities (double annotation for agreement).</summary>
+    public string OncologyBratSecondPath { get; init; } = "";
+}
 
 public sealed record HospitalAccuracy(string Slug, double Accuracy);
 

@@ -99,8 +99,8 @@ public static class DemoAssets
         var training = AmrReportGenerator.Generate(SyntheticHospitals.Training, options.TrainingDocuments, options.Seed);
         var hospitals = SyntheticHospitals.All.Select(profile => (
             Profile: profile,
-            Amr: AmrReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.AmrCount, options.HospitalScale), options.Seed),
-            Oncology: OncologyReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.OncologyCount, options.HospitalScale), options.Seed)))
+            Amr: AsWritten(profile, AmrReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.AmrCount, options.HospitalScale), options.Seed), options.Seed),
+            Oncology: AsWritten(profile, OncologyReportGenerator.Generate(profile, HeldOutCheck.Scaled(profile.OncologyCount, options.HospitalScale), options.Seed), options.Seed)))
             .ToList();
         cancellationToken.ThrowIfCancellationRequested();
 
@@ -122,7 +122,15 @@ public static class DemoAssets
             var oncologyPath = Path.Combine(root, "data", profile.Slug, "oncology.jsonl");
             WriteAtomically(amrPath, Jsonl.ToBytes(amr));
             WriteAtomically(oncologyPath, Jsonl.ToBytes(oncology));
-            hospitalAssets.Add(new HospitalAssets(profile.Slug, profile.DisplayName, amrPath, oncologyPath, amr.Count, oncology.Count));
+            var bratPath = Path.Combine(root, "data", profile.Slug, "oncology-brat");
+            var bratSecondPath = Path.Combine(root, "data", profile.Slug, "oncology-brat-b");
+            WriteFolder(bratPath, BratFolder.Files(oncology, secondAnnotator: false));
+            WriteFolder(bratSecondPath, BratFolder.Files(oncology, secondAnnotator: true));
+            hospitalAssets.Add(new HospitalAssets(profile.Slug, profile.DisplayName, amrPath, oncologyPath, amr.Count, oncology.Count)
+            {
+                OncologyBratPath = bratPath,
+                OncologyBratSecondPath = bratSecondPath,
+            });
         }
 
         var trainingPath = Path.Combine(root, TrainingRelativePath);
@@ -157,6 +165,33 @@ public static class DemoAssets
             NerBundleSha256 = ModelBundle.Sha256Hex(nerBundle),
             NerModel = nerReport,
         };
+    }
+
+    /// <summary>The hospital's reports as its staff write them (<see cref="WritingHabits"/>) and, when it has one, with its second annotator's gold.</summary>
+    private static IReadOnlyList<AmrReport> AsWritten(HospitalProfile profile, IReadOnlyList<AmrReport> reports, ulong seed)
+    {
+        var written = profile.Habits.Apply(reports, profile, seed);
+        return profile.SecondAnnotator is { } second ? second.Annotate(written, profile, seed) : written;
+    }
+
+    private static IReadOnlyList<OncologyReport> AsWritten(HospitalProfile profile, IReadOnlyList<OncologyReport> reports, ulong seed)
+    {
+        var written = profile.Habits.Apply(reports, profile, seed);
+        return profile.SecondAnnotator is { } second ? second.Annotate(written, profile, seed) : written;
+    }
+
+    /// <summary>A folder's files, the folder emptied first so a report dropped by a smaller build leaves no stale file.</summary>
+    private static void WriteFolder(string folder, IReadOnlyList<(string Name, byte[] Content)> files)
+    {
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
+        foreach (var (name, content) in files)
+        {
+            WriteAtomically(Path.Combine(folder, name), content);
+        }
     }
 
     /// <summary>
@@ -217,7 +252,12 @@ public static class DemoAssets
     }
 
     private static IEnumerable<string> Files(DemoAssetSet assets) =>
-        assets.Hospitals.SelectMany(h => new[] { h.AmrPath, h.OncologyPath }).Append(assets.TrainingAmrPath).Append(assets.BundlePath).Append(assets.NerBundlePath);
+        assets.Hospitals.SelectMany(h => new[] { h.AmrPath, h.OncologyPath }.Concat(FolderFiles(h.OncologyBratPath)).Concat(FolderFiles(h.OncologyBratSecondPath)))
+            .Append(assets.TrainingAmrPath).Append(assets.BundlePath).Append(assets.NerBundlePath);
+
+    /// <summary>A brat folder's files in ordinal order; none when the folder is missing (the stamp's count then differs: rebuilt).</summary>
+    private static IEnumerable<string> FolderFiles(string folder) =>
+        Directory.Exists(folder) ? Directory.EnumerateFiles(folder).Order(StringComparer.Ordinal) : [];
 
     /// <summary>SHA-256 of every built file, keyed by its path relative to the output directory ('/' separated).</summary>
     private static async Task<Dictionary<string, string>> HashFilesAsync(DemoAssetSet assets, CancellationToken cancellationToken)
@@ -243,6 +283,8 @@ public static class DemoAssets
         {
             AmrPath = Path.GetRelativePath(set.OutputDirectory, h.AmrPath),
             OncologyPath = Path.GetRelativePath(set.OutputDirectory, h.OncologyPath),
+            OncologyBratPath = Path.GetRelativePath(set.OutputDirectory, h.OncologyBratPath),
+            OncologyBratSecondPath = Path.GetRelativePath(set.OutputDirectory, h.OncologyBratSecondPath),
         }).ToList(),
     };
 
@@ -256,6 +298,8 @@ public static class DemoAssets
         {
             AmrPath = Path.GetFullPath(h.AmrPath, root),
             OncologyPath = Path.GetFullPath(h.OncologyPath, root),
+            OncologyBratPath = Path.GetFullPath(h.OncologyBratPath, root),
+            OncologyBratSecondPath = Path.GetFullPath(h.OncologyBratSecondPath, root),
         }).ToList(),
     };
 

@@ -96,6 +96,33 @@ public sealed class RobustnessEngineTests : EngineJobTestBase
         outcome.Result.Schemes!["strict"].Overall.Correct.Should().Be(1, "her2 is still found in 'le her2'");
     }
 
+    [Test]
+    public async Task EvaluateAsync_MultiLabelSuite_DocumentRightWhenItsPredictedSetIsTheGoldSet()
+    {
+        // Predicted set = the keywords present (threshold 0.7). truncate(words=2): m1 loses "sarm" (right → wrong),
+        // m2 loses "blse" (wrong → right), m3 has two words (unchanged, still right).
+        var manifest = Manifest with { Task = TaskTypes.MultiLabelClassification, Threshold = 0.7 };
+        var spec = Spec with
+        {
+            Task = TaskTypes.MultiLabelClassification,
+            Robustness = [new RobustnessCheck("truncate", new Dictionary<string, string> { ["words"] = "2" }, 5)],
+        };
+        var job = Job(
+            manifest,
+            null,
+            """{"id":"m1","text":"souche blse sarm","labels":["BLSE","SARM"]}""",
+            """{"id":"m2","text":"souche epc blse","labels":["EPC"]}""",
+            """{"id":"m3","text":"souche epc","labels":["EPC"]}""") with { Spec = spec };
+
+        var result = await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+
+        var outcome = result.Robustness!.Perturbations.Should().ContainSingle().Subject;
+        outcome.Paired.Should().BeEquivalentTo(new { Unit = PairedOutcomes.DocumentUnit, CleanOnly = 1L, PerturbedOnly = 1L });
+        outcome.ReportsUnchanged.Should().Be(1);
+        outcome.Result.MultiLabel!.ExactMatches.Should().Be(2);
+        result.MultiLabel!.ExactMatches.Should().Be(2);
+    }
+
     private static async Task<(ResultDocument Result, Dictionary<string, bool> Right)> PredictAsync(EvaluationJob job)
     {
         var sink = new RecordingSink();

@@ -40,6 +40,12 @@ public sealed record HospitalProfile
     public required double PreliminaryRate { get; init; }
     /// <summary>Share of lung cancers among oncology reports; the rest splits between breast, colon and stomach.</summary>
     public required double LungShare { get; init; }
+
+    /// <summary>How the hospital writes beyond its style (accents, capitals, abbreviations); none for the training corpus.</summary>
+    public WritingHabits Habits { get; init; } = WritingHabits.None;
+
+    /// <summary>The second annotator's disagreement; null: the hospital's reports are annotated once.</summary>
+    public SecondAnnotator? SecondAnnotator { get; init; }
 }
 
 /// <summary>The demo's three fictional hospitals and the profile of the separate training corpus.</summary>
@@ -58,6 +64,9 @@ public static class SyntheticHospitals
         ConclusionRate = 0.90,
         PreliminaryRate = 0.04,
         LungShare = 0.55,
+        // Its reporting software contracts the long forms in a share of reports (ECBU, IHC…).
+        Habits = new WritingHabits { Abbreviates = 0.4 },
+        SecondAnnotator = new SecondAnnotator { LabelDisagreement = 0.06, EntityMissed = 0.04, EntityChanged = 0.05 },
     };
 
     public static HospitalProfile ChSaintAubin { get; } = new()
@@ -73,6 +82,9 @@ public static class SyntheticHospitals
         ConclusionRate = 0.85,
         PreliminaryRate = 0.05,
         LungShare = 0.35,
+        // An old export folds a share of reports to ASCII.
+        Habits = new WritingHabits { DropsAccents = 0.35 },
+        SecondAnnotator = new SecondAnnotator { LabelDisagreement = 0.10, EntityMissed = 0.06, EntityChanged = 0.08 },
     };
 
     public static HospitalProfile HopitalKerbrac { get; } = new()
@@ -88,6 +100,9 @@ public static class SyntheticHospitals
         ConclusionRate = 0.65,
         PreliminaryRate = 0.08,
         LungShare = 0.25,
+        // Its laboratory system prints a share of reports in capitals.
+        Habits = new WritingHabits { UpperCase = 0.3 },
+        SecondAnnotator = new SecondAnnotator { LabelDisagreement = 0.15, EntityMissed = 0.08, EntityChanged = 0.10 },
     };
 
     public static IReadOnlyList<HospitalProfile> All { get; } = [ChuValmont, ChSaintAubin, HopitalKerbrac];

@@ -23,6 +23,10 @@ public static class Jsonl
         return WriteLines(reports, static (writer, report) =>
         {
             WriteLabelled(writer, report.Id, report.Text, report.Label);
+            if (report.SecondLabel is { } second)
+            {
+                writer.WriteString("label_b", second);
+            }
         });
     }
 
@@ -32,19 +36,33 @@ public static class Jsonl
         return WriteLines(reports, static (writer, report) =>
         {
             WriteLabelled(writer, report.Id, report.Text, report.Label);
-            writer.WriteStartArray("entities");
-            foreach (var entity in report.Entities)
+            WriteEntities(writer, "entities", report.Entities);
+            if (report.SecondLabel is { } second)
             {
-                writer.WriteStartObject();
-                writer.WriteNumber("start", entity.Start);
-                writer.WriteNumber("end", entity.End);
-                writer.WriteString("label", entity.Label);
-                WriteQualifiers(writer, entity);
-                writer.WriteEndObject();
+                writer.WriteString("label_b", second);
             }
 
-            writer.WriteEndArray();
+            if (report.SecondEntities is { } secondEntities)
+            {
+                WriteEntities(writer, "entities_b", secondEntities);
+            }
         });
+    }
+
+    private static void WriteEntities(Utf8JsonWriter writer, string name, IReadOnlyList<EntitySpan> entities)
+    {
+        writer.WriteStartArray(name);
+        foreach (var entity in entities)
+        {
+            writer.WriteStartObject();
+            writer.WriteNumber("start", entity.Start);
+            writer.WriteNumber("end", entity.End);
+            writer.WriteString("label", entity.Label);
+            WriteQualifiers(writer, entity);
+            writer.WriteEndObject();
+        }
+
+        writer.WriteEndArray();
     }
 
     /// <summary>An entity's attributes (only those that hold) and code, as docs/datasets.md describes them; nothing for a plain entity.</summary>

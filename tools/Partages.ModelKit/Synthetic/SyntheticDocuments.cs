@@ -1,7 +1,11 @@
 namespace Partages.ModelKit.Synthetic;
 
 /// <summary>A fictional microbiology report and its single resistance label (one of <see cref="AmrLabels.All"/>).</summary>
-public sealed record AmrReport(string Id, string Text, string Label);
+public sealed record AmrReport(string Id, string Text, string Label)
+{
+    /// <summary>A second annotator's label (<see cref="SecondAnnotator"/>), written as <c>label_b</c>; null: annotated once.</summary>
+    public string? SecondLabel { get; init; }
+}
 
 /// <summary>
 /// A span of <see cref="OncologyReport.Text"/>: <c>Text[Start..End]</c>, start inclusive, end exclusive,
@@ -48,7 +52,14 @@ public static class OncologyCodes
 }
 
 /// <summary>A fictional pathology report, its document label (one of <see cref="OncologyLabels.All"/>) and its gold entities.</summary>
-public sealed record OncologyReport(string Id, string Text, string Label, IReadOnlyList<EntitySpan> Entities);
+public sealed record OncologyReport(string Id, string Text, string Label, IReadOnlyList<EntitySpan> Entities)
+{
+    /// <summary>A second annotator's document label, written as <c>label_b</c>; null: annotated once.</summary>
+    public string? SecondLabel { get; init; }
+
+    /// <summary>A second annotator's entities, written as <c>entities_b</c> and as the second brat folder; null: annotated once.</summary>
+    public IReadOnlyList<EntitySpan>? SecondEntities { get; init; }
+}
 
 /// <summary>
 /// The loop both report generators share: one deterministic random stream per corpus and hospital (so that adding a
