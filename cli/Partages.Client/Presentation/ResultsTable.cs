@@ -68,6 +68,7 @@ public static class ResultsTable
         }
 
         WriteEdsNlp(console, result);
+        WriteQualifiers(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
@@ -113,6 +114,24 @@ public static class ResultsTable
         {
             var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
             table.AddRow(site, row.Metric, TerminalMarkup.Escape(row.Precision), TerminalMarkup.Escape(row.Recall), TerminalMarkup.Escape(row.F1), TerminalMarkup.Escape(row.Privacy));
+        }
+
+        console.Write(table);
+    }
+
+    private static void WriteQualifiers(IAnsiConsole console, PooledResultDocument result)
+    {
+        var rows = QualifierReleaseNotes.Rows(result);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Attributes, codes and fragments (on matched spans)").AddColumns("site", "metric", "scope", "figures [[95% CI]]", "privacy");
+        foreach (var row in rows)
+        {
+            var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
+            table.AddRow(site, TerminalMarkup.Escape(row.Metric), TerminalMarkup.Escape(row.Scope), TerminalMarkup.Escape(row.Figures), TerminalMarkup.Escape(row.Privacy));
         }
 
         console.Write(table);
