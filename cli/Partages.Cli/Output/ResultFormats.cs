@@ -173,16 +173,6 @@ internal static class ResultFormats
             }
         }
 
-        var edsNlp = ReleaseNotes.EdsNlpRows(result);
-        if (edsNlp.Count > 0)
-        {
-            md.Append("\n## EDS-NLP metrics (micro)\n\n| site | metric | precision [95% CI] | recall [95% CI] | F1 [95% CI] | privacy |\n|---|---|---:|---:|---:|---|\n");
-            foreach (var row in edsNlp)
-            {
-                md.Append(CultureInfo.InvariantCulture, $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {row.Metric} | {row.Precision} | {row.Recall} | {row.F1} | {Cell(row.Privacy)} |\n");
-            }
-        }
-
         var qualifiers = QualifierReleaseNotes.Rows(result);
         if (qualifiers.Count > 0)
         {
@@ -190,6 +180,16 @@ internal static class ResultFormats
             foreach (var row in qualifiers)
             {
                 md.Append(CultureInfo.InvariantCulture, $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {Cell(row.Metric)} | {Cell(row.Scope)} | {row.Figures} | {Cell(row.Privacy)} |\n");
+            }
+        }
+
+        var edsNlp = ReleaseNotes.EdsNlpRows(result);
+        if (edsNlp.Count > 0)
+        {
+            md.Append("\n## EDS-NLP metrics (micro)\n\n| site | metric | precision [95% CI] | recall [95% CI] | F1 [95% CI] | privacy |\n|---|---|---:|---:|---:|---|\n");
+            foreach (var row in edsNlp)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {row.Metric} | {row.Precision} | {row.Recall} | {row.F1} | {Cell(row.Privacy)} |\n");
             }
         }
 
@@ -253,35 +253,6 @@ internal static class ResultFormats
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
 
     /// <summary>
-    /// Text from the coordinator as Markdown text, inside a table cell or not. Names, notes and reasons come from the
-    /// coordinator and the nodes; the report is pasted into issues and papers, where a renderer would run raw HTML
-    /// and follow injected links. So HTML is entity-escaped, the characters that break out of a cell or make a link or
-    /// a code span are backslash-escaped ('|' would end the cell, '[' start a link), and line breaks and other control characters are shown escaped
-    /// (<see cref="TerminalText"/>) instead of ending the row.
-    /// </summary>
-    internal static string Cell(string value)
-    {
-        var text = TerminalText.Escape(value);
-        var cell = new StringBuilder(text.Length + 8);
-        foreach (var c in text)
-        {
-            _ = c switch
-            {
-                '&' => cell.Append("&amp;"),
-                '<' => cell.Append("&lt;"),
-                '>' => cell.Append("&gt;"),
-                '\\' or '|' or '`' or '[' or ']' => cell.Append('\\').Append(c),
-                _ => cell.Append(c),
-            };
-        }
-
-        return cell.ToString();
-    }
-
-    /// <summary>An id or a hash as a code span: HTML is inert there, but a backtick would close it and a '|' end the cell.</summary>
-    internal static string Code(string value) =>
-        "`" + TerminalText.Escape(value).Replace('`', '\'').Replace("|", "\\|", StringComparison.Ordinal) + "`";
-    /// <summary>
     /// The <c>span_qualifiers</c> figures (docs/ner.md "Attributes, codes and fragments"): span_attribute precision,
     /// recall, F1 and AP per <c>attribute=value</c> and micro; normalisation accuracy and ner_fragments rates overall
     /// (empty class) and per type; each with its interval under differential privacy.
@@ -331,4 +302,34 @@ internal static class ResultFormats
             }
         }
     }
+
+    /// <summary>
+    /// Text from the coordinator as Markdown text, inside a table cell or not. Names, notes and reasons come from the
+    /// coordinator and the nodes; the report is pasted into issues and papers, where a renderer would run raw HTML
+    /// and follow injected links. So HTML is entity-escaped, the characters that break out of a cell or make a link or
+    /// a code span are backslash-escaped ('|' would end the cell, '[' start a link), and line breaks and other control characters are shown escaped
+    /// (<see cref="TerminalText"/>) instead of ending the row.
+    /// </summary>
+    internal static string Cell(string value)
+    {
+        var text = TerminalText.Escape(value);
+        var cell = new StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            _ = c switch
+            {
+                '&' => cell.Append("&amp;"),
+                '<' => cell.Append("&lt;"),
+                '>' => cell.Append("&gt;"),
+                '\\' or '|' or '`' or '[' or ']' => cell.Append('\\').Append(c),
+                _ => cell.Append(c),
+            };
+        }
+
+        return cell.ToString();
+    }
+
+    /// <summary>An id or a hash as a code span: HTML is inert there, but a backtick would close it and a '|' end the cell.</summary>
+    internal static string Code(string value) =>
+        "`" + TerminalText.Escape(value).Replace('`', '\'').Replace("|", "\\|", StringComparison.Ordinal) + "`";
 }

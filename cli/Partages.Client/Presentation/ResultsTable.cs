@@ -68,7 +68,6 @@ public static class ResultsTable
         }
 
         WriteEdsNlp(console, result);
-        WriteQualifiers(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");
@@ -103,6 +102,8 @@ public static class ResultsTable
 
     private static void WriteEdsNlp(IAnsiConsole console, PooledResultDocument result)
     {
+        // The attribute, code and fragment figures first: like EDS-NLP's, they exist only when the spec asked them.
+        WriteQualifiers(console, result);
         var rows = ReleaseNotes.EdsNlpRows(result);
         if (rows.Count == 0)
         {
@@ -118,6 +119,19 @@ public static class ResultsTable
 
         console.Write(table);
     }
+
+    private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
+    [
+        site,
+        document.NDocuments.ToString(CultureInfo.InvariantCulture),
+        // Escaped: an interval's brackets would read as Spectre markup.
+        TerminalMarkup.Escape(WithInterval(document.Accuracy, document.Intervals?.Accuracy)),
+        F(document.Macro.Precision),
+        F(document.Macro.Recall),
+        TerminalMarkup.Escape(WithInterval(document.Macro.F1, document.Intervals?.MacroF1)),
+        TerminalMarkup.Escape(PrivacyLabel(document)),
+        .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? TerminalMarkup.Escape(WithInterval(m.F1, document.Intervals?.PerClass.GetValueOrDefault(l)?.F1)) : "-"),
+    ];
 
     private static void WriteQualifiers(IAnsiConsole console, PooledResultDocument result)
     {
@@ -136,19 +150,6 @@ public static class ResultsTable
 
         console.Write(table);
     }
-
-    private static string[] Row(string site, ResultDocument document, IReadOnlyList<string> labels) =>
-    [
-        site,
-        document.NDocuments.ToString(CultureInfo.InvariantCulture),
-        // Escaped: an interval's brackets would read as Spectre markup.
-        TerminalMarkup.Escape(WithInterval(document.Accuracy, document.Intervals?.Accuracy)),
-        F(document.Macro.Precision),
-        F(document.Macro.Recall),
-        TerminalMarkup.Escape(WithInterval(document.Macro.F1, document.Intervals?.MacroF1)),
-        TerminalMarkup.Escape(PrivacyLabel(document)),
-        .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? TerminalMarkup.Escape(WithInterval(m.F1, document.Intervals?.PerClass.GetValueOrDefault(l)?.F1)) : "-"),
-    ];
 
     /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>
     private static string F(double? value) => ReleaseNotes.Figure(value);
