@@ -86,6 +86,7 @@ internal static class ResultFormats
                 }
             }
 
+            QualifierCsvRows(document, Row);
             foreach (var label in document.ConfusionMatrix.Labels)
             {
                 if (document.PerClass.TryGetValue(label, out var metrics))
@@ -178,6 +179,16 @@ internal static class ResultFormats
             }
         }
 
+        var qualifiers = QualifierReleaseNotes.Rows(result);
+        if (qualifiers.Count > 0)
+        {
+            md.Append("\n## Attributes, codes and fragments (on matched spans)\n\n| site | metric | scope | figures [95% CI] | privacy |\n|---|---|---|---|---|\n");
+            foreach (var row in qualifiers)
+            {
+                md.Append(CultureInfo.InvariantCulture, $"| {(row.Site == "pooled" ? "**pooled**" : Cell(row.Site))} | {Cell(row.Metric)} | {Cell(row.Scope)} | {row.Figures} | {Cell(row.Privacy)} |\n");
+            }
+        }
+
         var edsNlp = ReleaseNotes.EdsNlpRows(result);
         if (edsNlp.Count > 0)
         {
@@ -257,6 +268,57 @@ internal static class ResultFormats
     /// <summary>RFC 4180: quoted when it holds a comma, a quote or a line break.</summary>
     private static string Field(string value) =>
         value.AsSpan().IndexOfAny(",\"\r\n") >= 0 ? "\"" + value.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : value;
+
+    /// <summary>
+    /// The <c>span_qualifiers</c> figures (docs/ner.md "Attributes, codes and fragments"): span_attribute precision,
+    /// recall, F1 and AP per <c>attribute=value</c> and micro; normalisation accuracy and ner_fragments rates overall
+    /// (empty class) and per type; each with its interval under differential privacy.
+    /// </summary>
+    private static void QualifierCsvRows(ResultDocument document, Action<string, string, string, string> row)
+    {
+        void Figure(string metric, string scope, double? value, Interval? interval)
+        {
+            row(metric, scope, "", Number(value));
+            if (interval is not null)
+            {
+                row(metric + "_ci_low", scope, "", Number(interval.CiLow));
+                row(metric + "_ci_high", scope, "", Number(interval.CiHigh));
+            }
+        }
+
+        if (document.SpanQualifiers is not { } section)
+        {
+            return;
+        }
+
+        if (section.SpanAttribute is { } attributes)
+        {
+            foreach (var (scope, score, intervals) in attributes.PerValue.Select(p => (p.Key, p.Value, attributes.PerValueIntervals?.GetValueOrDefault(p.Key))).Prepend(("micro", attributes.Micro, attributes.MicroIntervals)))
+            {
+                Figure("span_attribute_precision", scope, score.Precision, intervals?.Precision);
+                Figure("span_attribute_recall", scope, score.Recall, intervals?.Recall);
+                Figure("span_attribute_f1", scope, score.F1, intervals?.F1);
+                Figure("span_attribute_ap", scope, score.Ap, null);
+            }
+        }
+
+        foreach (var (scope, score) in (section.Normalisation?.PerType ?? new Dictionary<string, ProportionScore>()).Select(p => (p.Key, (ProportionScore?)p.Value)).Prepend(("", section.Normalisation?.Overall)))
+        {
+            if (score is not null)
+            {
+                Figure("normalisation_accuracy", scope, score.Rate, score.RateInterval);
+            }
+        }
+
+        foreach (var (scope, score) in (section.Fragments?.PerType ?? new Dictionary<string, FragmentScore>()).Select(p => (p.Key, (FragmentScore?)p.Value)).Prepend(("", section.Fragments?.Overall)))
+        {
+            if (score is not null)
+            {
+                Figure("fragments_entities_exact", scope, score.Entities.Rate, score.Entities.RateInterval);
+                Figure("fragments_matched", scope, score.Fragments.Rate, score.Fragments.RateInterval);
+            }
+        }
+    }
 
     /// <summary>
     /// Text from the coordinator as Markdown text, inside a table cell or not. Names, notes and reasons come from the

@@ -110,6 +110,8 @@ public static class ResultsTable
 
     private static void WriteEdsNlp(IAnsiConsole console, PooledResultDocument result)
     {
+        // The attribute, code and fragment figures first: like EDS-NLP's, they exist only when the spec asked them.
+        WriteQualifiers(console, result);
         var rows = ReleaseNotes.EdsNlpRows(result);
         if (rows.Count == 0)
         {
@@ -158,6 +160,24 @@ public static class ResultsTable
         TerminalMarkup.Escape(PrivacyLabel(document)),
         .. labels.Select(l => document.PerClass.TryGetValue(l, out var m) ? TerminalMarkup.Escape(WithInterval(m.F1, document.Intervals?.PerClass.GetValueOrDefault(l)?.F1)) : "-"),
     ];
+
+    private static void WriteQualifiers(IAnsiConsole console, PooledResultDocument result)
+    {
+        var rows = QualifierReleaseNotes.Rows(result);
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        var table = new Table().Title("Attributes, codes and fragments (on matched spans)").AddColumns("site", "metric", "scope", "figures [[95% CI]]", "privacy");
+        foreach (var row in rows)
+        {
+            var site = row.Site == "pooled" && result.Pooled is not null ? "[bold]pooled[/]" : TerminalMarkup.Escape(row.Site);
+            table.AddRow(site, TerminalMarkup.Escape(row.Metric), TerminalMarkup.Escape(row.Scope), TerminalMarkup.Escape(row.Figures), TerminalMarkup.Escape(row.Privacy));
+        }
+
+        console.Write(table);
+    }
 
     /// <summary>A ratio without a denominator is "not estimable", never printed as 0 or 1.</summary>
     private static string F(double? value) => ReleaseNotes.Figure(value);

@@ -353,6 +353,7 @@ public static class EvaluationPage
 
         html.Close("tbody").Close("table").Close("div");
         EdsNlpTable(html, entities.EdsNlp);
+        QualifierTable(html, entities.Qualifiers);
         html.Close("section");
     }
 
@@ -383,6 +384,39 @@ public static class EvaluationPage
                 .Element("td", row.Precision, ("class", "num"))
                 .Element("td", row.Recall, ("class", "num"))
                 .Element("td", row.F1, ("class", "num"))
+                .Element("td", row.Privacy)
+                .Close("tr");
+        }
+
+        html.Close("tbody").Close("table").Close("div");
+    }
+
+    /// <summary>Attributes, codes and fragments (docs/ner.md), as the CLI prints them: figures with intervals and ε under DP.</summary>
+    private static void QualifierTable(Html html, IReadOnlyList<Partages.Evaluation.Results.QualifierRow> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
+        html.Element("h3", "Attributes, codes and fragments", ("id", "qualifiers-title"))
+            .Open("div", ("class", "table-wrap"))
+            .Open("table", ("class", "data qualifiers-table"), ("aria-labelledby", "qualifiers-title"))
+            .Element("caption", "span_attribute (EDS-NLP, on spans matched exactly), normalisation accuracy on matched coded spans, discontinuous entities by fragment; under differential privacy each figure with its 95% interval, which includes the noise.")
+            .Open("thead").Open("tr");
+        foreach (var heading in new[] { "Site", "Metric", "Scope", "Figures [95% CI]", "Privacy" })
+        {
+            html.Element("th", heading, ("scope", "col"));
+        }
+
+        html.Close("tr").Close("thead").Open("tbody");
+        foreach (var row in rows)
+        {
+            html.Open("tr", ("data-site", row.Site), ("data-metric", row.Metric), ("data-scope", row.Scope), ("class", row.Site == "pooled" ? "site-overall" : null))
+                .Element("th", row.Site, ("scope", "row"))
+                .Element("td", row.Metric)
+                .Element("td", row.Scope)
+                .Element("td", row.Figures)
                 .Element("td", row.Privacy)
                 .Close("tr");
         }

@@ -55,6 +55,9 @@ public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<S
     /// <summary>EDS-NLP's micro figures per site and pooled, with intervals and ε under DP (<see cref="ReleaseNotes.EdsNlpRows"/>); empty when the spec asked none.</summary>
     public IReadOnlyList<EdsNlpRow> EdsNlp { get; init; } = [];
 
+    /// <summary>span_attribute, normalisation and ner_fragments per site and pooled (<see cref="QualifierReleaseNotes.Rows"/>); empty when the spec asked none.</summary>
+    public IReadOnlyList<QualifierRow> Qualifiers { get; init; } = [];
+
     /// <summary>The matching rule in words, for the page.</summary>
     public string MatchingNote => Matching == NerMatching.Nervaluate1
         ? "Matching: nervaluate 1.x (ner_matching: nervaluate-1): each prediction takes at most one gold entity; each type's row matches that type's entities alone, the All types row all types together."
@@ -82,7 +85,7 @@ public sealed record EntityAnalysis(IReadOnlyList<string> Types, IReadOnlyList<S
             : "not released: the pooled result carries no entity-level (schemes) section";
         var sites = document.PerSite.Select(s => new SiteEntities(s.Key, Schemes(s.Value, types))).ToList();
         var released = document.Pooled ?? document.PerSite.Values.FirstOrDefault();
-        return new EntityAnalysis(types, pooled, note, sites) { Matching = NerMatching.OfResult(released?.NerMatching), EdsNlp = ReleaseNotes.EdsNlpRows(document) };
+        return new EntityAnalysis(types, pooled, note, sites) { Matching = NerMatching.OfResult(released?.NerMatching), EdsNlp = ReleaseNotes.EdsNlpRows(document), Qualifiers = QualifierReleaseNotes.Rows(document) };
     }
 
     /// <summary>
