@@ -173,6 +173,8 @@ public static class EvaluationPage
             EntitySections(html, entities);
         }
 
+        GenerativeSectionView.Write(html, results);
+
         html.Element("h3", results.IsEntityRecognition ? "F1 per entity type across sites (seqeval, strict)" : "F1 per class across sites")
             .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))
             .Open("div", ("class", "forests"));
