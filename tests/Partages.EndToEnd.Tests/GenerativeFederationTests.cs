@@ -68,14 +68,18 @@ public sealed class GenerativeFederationTests : FederationFixture
         for (var i = 0; i < Sites.Length; i++)
         {
             var predictions = Path.Combine(_work, $"{Sites[i]}-predictions.jsonl");
-            var output = await ManagedProcess.RunAsync(
+            var log = Path.Combine(_work, $"evaluate-{Sites[i]}.log");
+            _ = await ManagedProcess.RunAsync(
                 $"evaluate-{Sites[i]}",
                 Executables.NodeAgent,
                 ["evaluate", "--model", _built.BundlePath, "--spec", specPath, "--dataset", _built.Datasets[i].Path, "--predictions-out", predictions],
-                Path.Combine(_work, $"evaluate-{Sites[i]}.log"),
+                log,
                 TimeSpan.FromMinutes(2),
                 cts.Token);
-            var local = ResultJson.DeserializeSite(output[output.IndexOf('{', StringComparison.Ordinal)..(output.LastIndexOf('}') + 1)]);
+            // The log holds both streams: the results JSON is the block from the line "{" to the line "}".
+            var lines = await File.ReadAllLinesAsync(log, cts.Token);
+            var json = string.Join('\n', lines.SkipWhile(l => l != "{").TakeWhile(l => l != "}").Append("}"));
+            var local = ResultJson.DeserializeSite(json);
             for (var f = 0; f < pooled.Fields.Count; f++)
             {
                 local.Generative!.Fields[f].Result.ConfusionMatrix.Matrix.Should().BeEquivalentTo(

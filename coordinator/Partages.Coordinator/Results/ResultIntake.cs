@@ -95,8 +95,10 @@ public static class ResultIntake
 
         var expected = Labels(evaluation);
         var actual = labels;
-        var matrixLabels = TaskRegistry.Find(document.Task)?.MatrixLabels(expected) ?? expected;
-        if (actual.Count != matrixLabels.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(matrixLabels))
+        var slice = TaskRegistry.Find(document.Task);
+        // A generative task's matrices are per field (its own section); dataset QC has none.
+        var matrixLabels = slice?.MatrixLabels(expected) ?? expected;
+        if (slice?.MatrixOverSpecLabels != false && (actual.Count != matrixLabels.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(matrixLabels)))
         {
             problem = $"the result's labels [{string.Join(", ", actual)}] differ from the evaluation's [{string.Join(", ", matrixLabels)}].";
             return null;
@@ -105,12 +107,12 @@ public static class ResultIntake
         try
         {
             // The task's slice reads back every section its pooling needs.
-            TaskRegistry.Find(document.Task)?.CheckSections(document, expected, noisy);
+            slice?.CheckSections(document, expected, noisy);
             // The spec's robustness suite, perturbation by perturbation, each result checked by the same slice.
             var suite = Partages.Evaluation.Specs.SpecParser.Parse(evaluation.SpecYaml).Spec?.Robustness ?? [];
-            if (TaskRegistry.Find(document.Task) is { } task)
+            if (slice is not null)
             {
-                Partages.Evaluation.Robustness.RobustnessResults.Check(document, task, expected, noisy, suite);
+                Partages.Evaluation.Robustness.RobustnessResults.Check(document, slice, expected, noisy, suite);
             }
         }
         catch (InvalidDataException ex)

@@ -47,6 +47,12 @@ public abstract class TaskType
     /// </summary>
     public virtual bool MatrixCountsLabelPairs => false;
 
+    /// <summary>
+    /// Whether the top-level <c>confusion_matrix</c> is over the spec's labels. Generative extraction's labels are its
+    /// fields, and its top-level table is over their values; its <see cref="CheckSections"/> checks that table instead.
+    /// </summary>
+    public virtual bool MatrixOverSpecLabels => true;
+
     /// <summary>Whether the result counts entities (schemes, seqeval), which the dashboard analyses per entity type.</summary>
     public virtual bool CountsEntities => false;
 

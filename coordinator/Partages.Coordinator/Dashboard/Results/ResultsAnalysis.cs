@@ -53,6 +53,9 @@ public sealed record ResultsAnalysis(
     /// <summary>The robustness suite per site and pooled, as the CLI prints it; empty when the spec listed none.</summary>
     public IReadOnlyList<Partages.Evaluation.Robustness.RobustnessRow> Robustness { get; init; } = [];
 
+    /// <summary>Generative extraction: each site's and the pool's generative section (per-field tables, outputs by kind); null otherwise.</summary>
+    public IReadOnlyList<(string Site, Partages.Evaluation.Tasks.GenerativeExtraction.GenerativeSection Section)>? Generative { get; init; }
+
     /// <summary>True when a figure came from counts released under differential privacy.</summary>
     public bool IsPrivate { get; init; }
 
@@ -89,6 +92,9 @@ public sealed record ResultsAnalysis(
             Notes = ReleaseNotes.For(document),
             Robustness = Partages.Evaluation.Robustness.RobustnessRows.From(document),
             IsPrivate = document.Pooled?.Release?.DifferentialPrivacy is not null,
+            Generative = document.Pooled?.Generative is { } generative
+                ? [.. document.PerSite.Where(s => s.Value.Generative is not null).Select(s => (s.Key, s.Value.Generative!)), ("Pooled (all sites)", generative)]
+                : null,
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
                 : null,

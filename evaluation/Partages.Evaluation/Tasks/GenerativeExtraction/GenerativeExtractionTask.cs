@@ -20,6 +20,8 @@ public sealed class GenerativeExtractionTask : TaskType
 
     public override bool IsGenerative => true;
 
+    public override bool MatrixOverSpecLabels => false;
+
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy) =>
         _ = GenerativeResults.Read(document, labels, noisy);
 

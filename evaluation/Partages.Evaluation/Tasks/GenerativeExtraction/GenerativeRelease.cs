@@ -88,6 +88,7 @@ internal static class GenerativeRelease
         var rate = NoisyProportion.Estimate(invalid, all[GenerativeSection.Valid], cell * InvalidKinds.All.Count);
         return top with
         {
+            NDocuments = all.Values.Sum(),
             Generative = new GenerativeSection
             {
                 Fields = perField,

@@ -75,12 +75,13 @@ public static class GenerativeResults
             InvalidRateInterval = generations == 0 ? null : Interval.From(Wilson.Interval(invalid, generations)),
             Decoding = decoding,
         };
-        return ResultDocument.FromCounts(task, SumOverFields(fields, fieldCounts), summary) with { Generative = section };
+        // n_documents counts reports (generations), not the F field slots the top-level table sums.
+        return ResultDocument.FromCounts(task, SumOverFields(fields, fieldCounts), summary) with { NDocuments = generations, Generative = section };
     }
 
     /// <summary>
     /// The top-level table: every field's matrix added into one over the union of values (field order, then
-    /// <c>invalid_output</c>), so its accuracy is the share of field slots filled right.
+    /// <c>invalid_output</c>), so its accuracy is the share of field slots filled right (its cells sum to F × reports).
     /// </summary>
     public static ClassificationCounts SumOverFields(IReadOnlyList<OutputField> fields, IReadOnlyList<ClassificationCounts> fieldCounts)
     {
@@ -168,6 +169,12 @@ public static class GenerativeResults
         if (problems.Count > 0)
         {
             throw new InvalidDataException("generative.fields: " + string.Join("; ", problems));
+        }
+
+        var union = UnionLabels(fields);
+        if (document.ConfusionMatrix?.Labels is not { } top || !top.SequenceEqual(union, StringComparer.Ordinal))
+        {
+            throw new InvalidDataException($"the top-level confusion_matrix must be over the fields' values [{string.Join(", ", union)}]");
         }
 
         var outcomes = AllOutcomes(section.Outputs);

@@ -92,7 +92,17 @@ public sealed class GenerativeExtractionTaskTests
         }
 
         pooled.Generative.Truncated.Should().Be(sites.Sum(s => s.Value.Generative!.Truncated));
-        pooled.NDocuments.Should().Be(sites.Sum(s => s.Value.NDocuments));
+        pooled.NDocuments.Should().Be(sites.Sum(s => s.Value.NDocuments)).And.Be(pooled.Generative.Generations);
+    }
+
+    [Test]
+    public void Serialize_GenerativeResult_ReadsBackTheSameJson()
+    {
+        var site = RandomSite(new Random(3));
+
+        var json = ResultJson.Serialize(site);
+
+        ResultJson.Serialize(ResultJson.DeserializeSite(json)).Should().Be(json);
     }
 
     [Test]
