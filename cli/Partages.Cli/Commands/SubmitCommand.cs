@@ -22,9 +22,13 @@ internal static class SubmitCommand
         };
         var signature = new Option<FileInfo?>("--signature") { Description = "The bundle's signature file. Default with a .zip: BUNDLE.zip.sig.json when it exists." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the evaluation id (for scripts)." };
+        var pooledOnly = new Option<bool>("--pooled-only")
+        {
+            Description = "Pooled-only: the sites' counts are added by secure aggregation and the coordinator learns only their sum (sets the spec's pooled_only: true).",
+        };
         var command = new Command("submit", "Submits an evaluation and prints its id.")
         {
-            spec, model, nodes, signature, quiet,
+            spec, model, nodes, signature, quiet, pooledOnly,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
             context,
@@ -33,12 +37,13 @@ internal static class SubmitCommand
             [.. (parse.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             parse.GetValue(signature),
             parse.GetValue(quiet),
+            parse.GetValue(pooledOnly),
             c), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, FileInfo specFile, string model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, CancellationToken cancellationToken)
+        CliContext context, FileInfo specFile, string model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, bool pooledOnly, CancellationToken cancellationToken)
     {
         if (!specFile.Exists)
         {
@@ -46,6 +51,11 @@ internal static class SubmitCommand
         }
 
         var yaml = await File.ReadAllTextAsync(specFile.FullName, cancellationToken).ConfigureAwait(false);
+        if (pooledOnly)
+        {
+            yaml = WithPooledOnly(yaml);
+        }
+
         var parsed = SpecParser.Parse(yaml);
         if (!parsed.IsValid)
         {
@@ -93,7 +103,19 @@ internal static class SubmitCommand
 
         await context.Output.WriteLineAsync(
             $"Submitted evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => TerminalText.Escape(r.NodeName)))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
+        if (parsed.Spec!.PooledOnly)
+        {
+            await context.Output.WriteLineAsync("Pooled-only: the figures will be a secure sum of the sites; no per-site result will exist.").ConfigureAwait(false);
+        }
+
         await context.Output.WriteLineAsync($"Follow it with: partages watch {TerminalText.Escape(evaluation.Id)}").ConfigureAwait(false);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The spec with <c>pooled_only: true</c>: its own top-level line replaced, or the line added.</summary>
+    internal static string WithPooledOnly(string yaml)
+    {
+        var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('\n', '\r') + "\npooled_only: true\n";
     }
 }

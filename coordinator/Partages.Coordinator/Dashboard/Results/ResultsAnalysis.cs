@@ -53,6 +53,9 @@ public sealed record ResultsAnalysis(
     /// <summary>True when a figure came from counts released under differential privacy.</summary>
     public bool IsPrivate { get; init; }
 
+    /// <summary>A pooled-only evaluation: the figures are a secure sum, no per-site figure exists.</summary>
+    public bool IsSecureSum { get; init; }
+
     /// <summary>An entity recognition result: its table and forests hold seqeval's figures, and <see cref="Entities"/> the schemes.</summary>
     public bool IsEntityRecognition => Entities is not null;
 
@@ -84,6 +87,7 @@ public sealed record ResultsAnalysis(
             entities)
         {
             Notes = ReleaseNotes.For(document),
+            IsSecureSum = document.SecureSum is not null,
             IsPrivate = document.Pooled?.Release?.DifferentialPrivacy is not null,
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
