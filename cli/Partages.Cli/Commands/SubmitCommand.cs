@@ -30,20 +30,50 @@ internal static class SubmitCommand
         {
             spec, model, nodes, signature, quiet, pooledOnly,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => PooledOnlyAsync(parse.GetRequiredValue(spec), parse.GetValue(pooledOnly), specFile => RunAsync(
             context,
-            parse.GetRequiredValue(spec),
+            specFile,
             parse.GetRequiredValue(model),
             [.. (parse.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             parse.GetValue(signature),
             parse.GetValue(quiet),
-            parse.GetValue(pooledOnly),
-            c), ct));
+            c)), ct));
         return command;
     }
 
+    /// <summary>
+    /// With <c>--pooled-only</c>, submits a copy of the spec (same file name, in a fresh temporary folder removed
+    /// afterwards) that says <c>pooled_only: true</c>; otherwise the spec as it is.
+    /// </summary>
+    private static async Task<int> PooledOnlyAsync(FileInfo specFile, bool pooledOnly, Func<FileInfo, Task<int>> submit)
+    {
+        if (!pooledOnly || !specFile.Exists)
+        {
+            return await submit(specFile).ConfigureAwait(false);
+        }
+
+        var folder = Directory.CreateTempSubdirectory("partages-pooled-only-");
+        try
+        {
+            var copy = new FileInfo(Path.Combine(folder.FullName, specFile.Name));
+            await File.WriteAllTextAsync(copy.FullName, WithPooledOnly(await File.ReadAllTextAsync(specFile.FullName).ConfigureAwait(false))).ConfigureAwait(false);
+            return await submit(copy).ConfigureAwait(false);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The spec with <c>pooled_only: true</c>: its own top-level line replaced, or the line added.</summary>
+    internal static string WithPooledOnly(string yaml)
+    {
+        var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('\n', '\r') + "\npooled_only: true\n";
+    }
+
     private static async Task<int> RunAsync(
-        CliContext context, FileInfo specFile, string model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, bool pooledOnly, CancellationToken cancellationToken)
+        CliContext context, FileInfo specFile, string model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, CancellationToken cancellationToken)
     {
         if (!specFile.Exists)
         {
@@ -51,11 +81,6 @@ internal static class SubmitCommand
         }
 
         var yaml = await File.ReadAllTextAsync(specFile.FullName, cancellationToken).ConfigureAwait(false);
-        if (pooledOnly)
-        {
-            yaml = WithPooledOnly(yaml);
-        }
-
         var parsed = SpecParser.Parse(yaml);
         if (!parsed.IsValid)
         {
@@ -103,19 +128,7 @@ internal static class SubmitCommand
 
         await context.Output.WriteLineAsync(
             $"Submitted evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => TerminalText.Escape(r.NodeName)))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
-        if (parsed.Spec!.PooledOnly)
-        {
-            await context.Output.WriteLineAsync("Pooled-only: the figures will be a secure sum of the sites; no per-site result will exist.").ConfigureAwait(false);
-        }
-
         await context.Output.WriteLineAsync($"Follow it with: partages watch {TerminalText.Escape(evaluation.Id)}").ConfigureAwait(false);
         return ExitCodes.Ok;
-    }
-
-    /// <summary>The spec with <c>pooled_only: true</c>: its own top-level line replaced, or the line added.</summary>
-    internal static string WithPooledOnly(string yaml)
-    {
-        var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline);
-        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('\n', '\r') + "\npooled_only: true\n";
     }
 }

@@ -173,17 +173,32 @@ public static class EvaluationPage
             EntitySections(html, entities);
         }
 
-        if (results.IsSecureSum)
+        html.Element("h3", results.IsEntityRecognition ? "F1 per entity type across sites (seqeval, strict)" : "F1 per class across sites")
+            .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))
+            .Open("div", ("class", "forests"));
+        for (var i = 0; i < results.Forests.Count; i++)
         {
-            // No per-site figure exists: a forest plot would have nothing to show, and must not look empty by accident.
-            html.Element("h3", "F1 per class across sites")
-                .Element("p", $"Forest plots and heterogeneity: {Partages.Evaluation.Results.SecureSumSection.NotAvailable} (the figures above are a secure sum).", ("class", "help"));
-        }
-        else
-        {
-            Forests(html, results);
+            var forest = results.Forests[i];
+            html.Open("figure", ("class", "figure"))
+                .Raw(ForestPlot.Render(forest, $"forest-{i}"))
+                .Open("figcaption");
+            html.Text(forest.Pooled is { } p
+                ? $"{forest.Label}: pooled F1 {Html.Metric(p.Estimate)}, heterogeneity I² = {p.ISquared * 100:0}% (Q = {p.Q:0.00} on {p.DegreesOfFreedom} df), τ² = {p.TauSquared:0.0000}."
+                : $"{forest.Label}: pooled estimate {forest.PooledNote}.");
+            foreach (var left in forest.Sites.Where(r => r.Note is not null))
+            {
+                html.Text($" {left.Site}: {left.Note}.");
+            }
+            html.Close("figcaption").Close("figure");
         }
 
+        if (results.IsSecureSum)
+        {
+            // No per-site figure exists in a pooled-only evaluation: say so rather than show an empty plot.
+            html.Element("p", $"Forest plots and heterogeneity: {Partages.Evaluation.Results.SecureSumSection.NotAvailable} (the figures above are a secure sum).", ("class", "empty"));
+        }
+
+        html.Close("div");
 
         html.Open("div", ("class", "two-up"));
         html.Open("figure", ("class", "figure")).Element("h3", results.IsEntityRecognition ? "Pooled confusion of entity types (same boundaries)" : "Pooled confusion matrix");
@@ -420,29 +435,5 @@ public static class EvaluationPage
         }
 
         html.Close("tbody").Close("table").Close("div").Close("section");
-    }
-
-    private static void Forests(Html html, ResultsAnalysis results)
-    {
-        html.Element("h3", results.IsEntityRecognition ? "F1 per entity type across sites (seqeval, strict)" : "F1 per class across sites")
-            .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))
-            .Open("div", ("class", "forests"));
-        for (var i = 0; i < results.Forests.Count; i++)
-        {
-            var forest = results.Forests[i];
-            html.Open("figure", ("class", "figure"))
-                .Raw(ForestPlot.Render(forest, $"forest-{i}"))
-                .Open("figcaption");
-            html.Text(forest.Pooled is { } p
-                ? $"{forest.Label}: pooled F1 {Html.Metric(p.Estimate)}, heterogeneity I² = {p.ISquared * 100:0}% (Q = {p.Q:0.00} on {p.DegreesOfFreedom} df), τ² = {p.TauSquared:0.0000}."
-                : $"{forest.Label}: pooled estimate {forest.PooledNote}.");
-            foreach (var left in forest.Sites.Where(r => r.Note is not null))
-            {
-                html.Text($" {left.Site}: {left.Note}.");
-            }
-            html.Close("figcaption").Close("figure");
-        }
-
-        html.Close("div");
     }
 }

@@ -47,14 +47,14 @@ public sealed record ResultsAnalysis(
     /// <summary>What the figures are (noisy or exact, ε, what was withheld): <see cref="ReleaseNotes.For"/>.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>A pooled-only evaluation: the figures are a secure sum, no per-site figure (hence no forest plot) exists.</summary>
+    public bool IsSecureSum { get; init; }
+
     /// <summary>Pooled AUROC per class under differential privacy; null otherwise (the ROC curves serve).</summary>
     public IReadOnlyList<NoisyAurocRow>? NoisyAuroc { get; init; }
 
     /// <summary>True when a figure came from counts released under differential privacy.</summary>
     public bool IsPrivate { get; init; }
-
-    /// <summary>A pooled-only evaluation: the figures are a secure sum, no per-site figure exists.</summary>
-    public bool IsSecureSum { get; init; }
 
     /// <summary>An entity recognition result: its table and forests hold seqeval's figures, and <see cref="Entities"/> the schemes.</summary>
     public bool IsEntityRecognition => Entities is not null;
@@ -87,11 +87,11 @@ public sealed record ResultsAnalysis(
             entities)
         {
             Notes = ReleaseNotes.For(document),
-            IsSecureSum = document.SecureSum is not null,
             IsPrivate = document.Pooled?.Release?.DifferentialPrivacy is not null,
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
                 : null,
+            IsSecureSum = document.SecureSum is not null,
         };
     }
 
