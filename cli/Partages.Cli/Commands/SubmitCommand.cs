@@ -22,54 +22,19 @@ internal static class SubmitCommand
         };
         var signature = new Option<FileInfo?>("--signature") { Description = "The bundle's signature file. Default with a .zip: BUNDLE.zip.sig.json when it exists." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the evaluation id (for scripts)." };
-        var pooledOnly = new Option<bool>("--pooled-only")
-        {
-            Description = "Pooled-only: the sites' counts are added by secure aggregation and the coordinator learns only their sum (sets the spec's pooled_only: true).",
-        };
         var command = new Command("submit", "Submits an evaluation and prints its id.")
         {
-            spec, model, nodes, signature, quiet, pooledOnly,
+            spec, model, nodes, signature, quiet,
         };
-        command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => PooledOnlyAsync(parse.GetRequiredValue(spec), parse.GetValue(pooledOnly), specFile => RunAsync(
+        command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
             context,
-            specFile,
+            parse.GetRequiredValue(spec),
             parse.GetRequiredValue(model),
             [.. (parse.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             parse.GetValue(signature),
             parse.GetValue(quiet),
-            c)), ct));
+            c), ct));
         return command;
-    }
-
-    /// <summary>
-    /// With <c>--pooled-only</c>, submits a copy of the spec (same file name, in a fresh temporary folder removed
-    /// afterwards) that says <c>pooled_only: true</c>; otherwise the spec as it is.
-    /// </summary>
-    private static async Task<int> PooledOnlyAsync(FileInfo specFile, bool pooledOnly, Func<FileInfo, Task<int>> submit)
-    {
-        if (!pooledOnly || !specFile.Exists)
-        {
-            return await submit(specFile).ConfigureAwait(false);
-        }
-
-        var folder = Directory.CreateTempSubdirectory("partages-pooled-only-");
-        try
-        {
-            var copy = new FileInfo(Path.Combine(folder.FullName, specFile.Name));
-            await File.WriteAllTextAsync(copy.FullName, WithPooledOnly(await File.ReadAllTextAsync(specFile.FullName).ConfigureAwait(false))).ConfigureAwait(false);
-            return await submit(copy).ConfigureAwait(false);
-        }
-        finally
-        {
-            folder.Delete(recursive: true);
-        }
-    }
-
-    /// <summary>The spec with <c>pooled_only: true</c>: its own top-level line replaced, or the line added.</summary>
-    internal static string WithPooledOnly(string yaml)
-    {
-        var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline);
-        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('\n', '\r') + "\npooled_only: true\n";
     }
 
     private static async Task<int> RunAsync(
