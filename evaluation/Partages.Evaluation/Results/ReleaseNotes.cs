@@ -51,7 +51,34 @@ public static class ReleaseNotes
             notes.Add($"Not pooled: {omitted.Section} — {omitted.Reason}");
         }
 
+        if (result.SecureSum is { } sum)
+        {
+            notes.AddRange(SecureSumNotes(sum));
+        }
+
         return notes;
+    }
+
+    /// <summary>A pooled-only evaluation: the figures are a secure sum, of which sites, who dropped, who refused.</summary>
+    private static IEnumerable<string> SecureSumNotes(SecureSumSection sum)
+    {
+        yield return sum.Contributors.Count == 0
+            ? $"Pooled-only evaluation: no secure sum was revealed. Per-site figures, forest plots and heterogeneity: {SecureSumSection.NotAvailable}."
+            : $"Secure sum: the pooled figures are the sum of {sum.Contributors.Count} site(s) ({string.Join(", ", sum.Contributors)}) by secure aggregation (threshold {sum.Threshold} of {sum.IntendedCohort.Count}); the coordinator learned only the sum. Per-site figures, forest plots and heterogeneity: {SecureSumSection.NotAvailable}.";
+        if (sum.DroppedAfterSharing.Count > 0)
+        {
+            yield return $"Dropped out of the secure sum after sharing their keys (not in the sum, their masks removed from the shares): {string.Join(", ", sum.DroppedAfterSharing)}.";
+        }
+
+        if (sum.LeftOut.Count > 0)
+        {
+            yield return $"Left out of the secure sum (dropped before sharing their keys): {string.Join(", ", sum.LeftOut)}.";
+        }
+
+        foreach (var (site, reason) in sum.Refusals)
+        {
+            yield return $"{site} refused the cohort: {reason}";
+        }
     }
 
     /// <summary>Which nervaluate release the entity figures agree with, for every rendering of a result.</summary>

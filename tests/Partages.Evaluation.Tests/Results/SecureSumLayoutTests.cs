@@ -106,3 +106,27 @@ public sealed class SecureSumLayoutTests
         });
     }
 }
+
+/// <summary>What every rendering says of a pooled-only result.</summary>
+public sealed class SecureSumReleaseNotesTests
+{
+    [Test]
+    public void For_SecureSumWithDropoutAndRefusal_SaysSecureSumNotAvailablePerSiteAndWhoDropped()
+    {
+        var result = new PooledResultDocument
+        {
+            Task = "single_label_classification",
+            Pooled = null,
+            PerSite = new Dictionary<string, ResultDocument>(),
+            IncludedSites = ["a", "b", "c"],
+            MissingSites = [],
+            SecureSum = new SecureSumSection(SecureSumSection.Bonawitz2017, 3, ["a", "b", "c", "d", "e"], ["a", "b", "c"], ["d"], ["e"], new Dictionary<string, string> { ["e"] = "UNKNOWN_PEER: 'x' is not in this node's policy" }),
+        };
+
+        var notes = ReleaseNotes.For(result);
+
+        notes.Should().Contain(n => n.StartsWith("Secure sum: the pooled figures are the sum of 3 site(s) (a, b, c)", StringComparison.Ordinal) && n.Contains("threshold 3 of 5") && n.Contains(SecureSumSection.NotAvailable));
+        notes.Should().Contain(n => n.Contains("after sharing") && n.EndsWith(": d.", StringComparison.Ordinal));
+        notes.Should().Contain("e refused the cohort: UNKNOWN_PEER: 'x' is not in this node's policy");
+    }
+}

@@ -199,6 +199,12 @@ public static class EvaluationPage
             html.Close("figcaption").Close("figure");
         }
 
+        if (results.IsSecureSum)
+        {
+            // No per-site figure exists in a pooled-only evaluation: say so rather than show an empty plot.
+            html.Element("p", $"Forest plots and heterogeneity: {Partages.Evaluation.Results.SecureSumSection.NotAvailable} (the figures above are a secure sum).", ("class", "empty"));
+        }
+
         html.Close("div");
 
         html.Open("div", ("class", "two-up"));

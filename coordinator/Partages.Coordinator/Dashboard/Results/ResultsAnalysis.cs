@@ -47,6 +47,9 @@ public sealed record ResultsAnalysis(
     /// <summary>What the figures are (noisy or exact, ε, what was withheld): <see cref="ReleaseNotes.For"/>.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>A pooled-only evaluation: the figures are a secure sum, no per-site figure (hence no forest plot) exists.</summary>
+    public bool IsSecureSum { get; init; }
+
     /// <summary>Pooled AUROC per class under differential privacy; null otherwise (the ROC curves serve).</summary>
     public IReadOnlyList<NoisyAurocRow>? NoisyAuroc { get; init; }
 
@@ -98,6 +101,7 @@ public sealed record ResultsAnalysis(
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
                 : null,
+            IsSecureSum = document.SecureSum is not null,
         };
     }
 
