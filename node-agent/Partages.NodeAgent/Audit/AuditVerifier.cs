@@ -28,8 +28,18 @@ public enum AuditFinding
 /// <summary>The head the local log is compared with, and who vouched for it (for the report).</summary>
 public sealed record AnchorHead(long Sequence, string EntrySha256, string Source);
 
-/// <summary>Whose signatures a checkpoint may carry: a certificate for <paramref name="NodeName"/> issued by <paramref name="Ca"/>.</summary>
-public sealed record CheckpointTrust(string NodeName, X509Certificate2 Ca);
+/// <summary>
+/// Whose signatures a checkpoint may carry: a certificate for <paramref name="NodeName"/> issued by one of
+/// <paramref name="Cas"/> — the node's CA, and the CAs it trusted before a CA rotation (learnt through a
+/// cross-certificate, then retired): checkpoints signed before the rotation must still verify after it.
+/// </summary>
+public sealed record CheckpointTrust(string NodeName, IReadOnlyList<X509Certificate2> Cas)
+{
+    public CheckpointTrust(string nodeName, X509Certificate2 ca)
+        : this(nodeName, [ca])
+    {
+    }
+}
 
 /// <summary>The verdict, each problem found (the first decides nothing: the most serious finding does), and notes.</summary>
 public sealed record AuditReport(
@@ -151,9 +161,9 @@ public static class AuditVerifier
 
             // At the checkpoint's own time: a certificate replaced (or expired) since still vouches for what it signed then.
             DateTimeOffset? at = DateTimeOffset.TryParse(line.At, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var written) ? written : null;
-            if (!TrustedChain.Builds(certificate, trust.Ca, [], at, out var chainProblem))
+            if (!TrustedChain.Builds(certificate, trust.Cas, [], at, usage: null, out var chainProblem))
             {
-                return $"its certificate was not issued by this node's coordinator CA ({chainProblem})";
+                return $"its certificate was not issued by a coordinator CA this node trusts or trusted ({chainProblem})";
             }
 
             using var key = certificate.GetECDsaPublicKey();

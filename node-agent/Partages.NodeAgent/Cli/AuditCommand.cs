@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Partages.NodeAgent.Audit;
 using Partages.NodeAgent.Enrollment;
 
@@ -91,11 +93,44 @@ internal static class AuditCommand
         {
             var lookup = await AuditAnchorLookup.ResolveAsync(node, identity, offline, timeout, cancellationToken).ConfigureAwait(false);
             notes.AddRange(lookup.Notes);
-            var trust = identity is null
-                ? null
-                : new CheckpointTrust(identity.ClientCertificate.GetNameInfo(System.Security.Cryptography.X509Certificates.X509NameType.SimpleName, forIssuer: false), identity.CaCertificate);
-            var text = AuditChain.ReadFile(AuditLog.PathFor(node));
-            return (AuditVerifier.Verify(text, trust, lookup.Anchor), notes);
+            var retired = identity is null ? [] : LoadRetiredCas(IdentityFiles.For(node), notes);
+            try
+            {
+                var trust = identity is null
+                    ? null
+                    : new CheckpointTrust(identity.ClientCertificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false), [.. identity.TrustedCas, .. retired]);
+                var text = AuditChain.ReadFile(AuditLog.PathFor(node));
+                return (AuditVerifier.Verify(text, trust, lookup.Anchor), notes);
+            }
+            finally
+            {
+                foreach (var ca in retired)
+                {
+                    ca.Dispose();
+                }
+            }
         }
+    }
+
+    /// <summary>
+    /// The CAs a CA rotation retired (kept by the agent itself, <see cref="TrustUpdate"/>): the checkpoints signed
+    /// under them stay verifiable. An unreadable one is named and skipped, so its checkpoints fail rather than pass.
+    /// </summary>
+    private static List<X509Certificate2> LoadRetiredCas(IdentityFiles files, List<string> notes)
+    {
+        var cas = new List<X509Certificate2>();
+        foreach (var path in files.RetiredCaCertificatePaths())
+        {
+            try
+            {
+                cas.Add(X509Certificate2.CreateFromPem(File.ReadAllText(path)));
+            }
+            catch (Exception ex) when (ex is CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                notes.Add($"the retired CA certificate {path} is not readable ({ex.Message}): checkpoints signed under it cannot verify");
+            }
+        }
+
+        return cas;
     }
 }

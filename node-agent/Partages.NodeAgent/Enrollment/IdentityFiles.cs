@@ -21,6 +21,13 @@ public sealed record IdentityFiles(string Directory)
     /// <summary>A CA learned from the coordinator during a CA rotation, trusted beside <see cref="CaCertificatePath"/>.</summary>
     public string NextCaCertificatePath => Path.Combine(Directory, "ca-next.crt");
 
+    /// <summary>Where a CA retired by a CA rotation is kept (its pin's first 16 hex digits name it): what it signed, such as old audit checkpoints, must still verify.</summary>
+    public string RetiredCaCertificatePath(string caPin) => Path.Combine(Directory, $"ca-retired-{caPin[..16]}.crt");
+
+    /// <summary>Every CA this node trusted before a CA rotation retired it (written only by <see cref="TrustUpdate"/>).</summary>
+    public IReadOnlyList<string> RetiredCaCertificatePaths() =>
+        System.IO.Directory.Exists(Directory) ? [.. System.IO.Directory.GetFiles(Directory, "ca-retired-*.crt").Order(StringComparer.Ordinal)] : [];
+
     public static IdentityFiles For(NodeConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);

@@ -66,7 +66,7 @@ public static class TrustUpdate
             using var next = Parse(File.ReadAllText(files.NextCaCertificatePath));
             if (next is not null && listed.Contains(CaPin.Of(next)) && TrustedChain.Builds(current.ClientCertificate, next, [], at: null, out _))
             {
-                File.Move(files.CaCertificatePath, Path.Combine(files.Directory, $"ca-retired-{first[..16]}.crt"), overwrite: true);
+                File.Move(files.CaCertificatePath, files.RetiredCaCertificatePath(first), overwrite: true);
                 File.Move(files.NextCaCertificatePath, files.CaCertificatePath, overwrite: true);
                 changed = true;
                 notes.Add($"the coordinator retired the CA {first}: {CaPin.Of(next)} is now this node's CA");

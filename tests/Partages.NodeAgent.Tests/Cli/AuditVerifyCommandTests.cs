@@ -122,6 +122,59 @@ public sealed class AuditVerifyCommandTests : TestDirectoryPerTest
         output.Should().Contain("BROKEN:").And.Contain("line 5");
     }
 
+    [Test]
+    public async Task Verify_AfterCaRotationAndRenewal_CheckpointsUnderTheRetiredCaStillVerify()
+    {
+        using var newPki = new TestPki("Next coordinator CA");
+        RotateTo(newPki, keepRetired: true);
+
+        var (code, output) = await VerifyAsync("--offline");
+
+        code.Should().Be(ExitCodes.Ok, output);
+        output.Should().Contain("OK:").And.Contain("2 signed checkpoint(s) verified", "one signed under the retired CA, one under the new one");
+    }
+
+    [Test]
+    public async Task Verify_AfterCaRotationWithoutTheRetiredCa_ExitCode8NamingTheOldCheckpoint()
+    {
+        // Only CAs the node itself pinned vouch for a checkpoint: without the retired CA's file, the old
+        // checkpoint's issuer is unknown, and it must fail rather than pass.
+        using var newPki = new TestPki("Next coordinator CA");
+        RotateTo(newPki, keepRetired: false);
+
+        var (code, output) = await VerifyAsync("--offline");
+
+        code.Should().Be(ExitCodes.AuditRewritten, output);
+        output.Should().Contain("checkpoint at entry #65 does not verify").And.Contain("not issued by a coordinator CA this node trusts");
+    }
+
+    /// <summary>
+    /// What a CA rotation leaves in the identity directory (<see cref="TrustUpdate"/>, then the renewal): the old CA
+    /// kept as <c>ca-retired-*.crt</c>, a new key and certificate from the new CA; then the agent starts (a
+    /// checkpoint under the new certificate) and logs on.
+    /// </summary>
+    private void RotateTo(TestPki newPki, bool keepRetired)
+    {
+        var files = new IdentityFiles(Scratch.Combine("node-data", "identity"));
+        var oldPin = CaPin.Of(_pki.Ca);
+        if (keepRetired)
+        {
+            File.Move(files.CaCertificatePath, files.RetiredCaCertificatePath(oldPin));
+        }
+
+        newPki.WriteIdentity(files.Directory, "chu-test");
+        using var identity = NodeIdentity.Load(files);
+        var audit = Scratch.Combine("node-data", "audit");
+        using var log = new AuditLog(audit, TimeProvider.System, NullLogger<AuditLog>.Instance, AuditSigner.From(identity));
+        for (var i = 1; i <= 5; i++)
+        {
+            log.Append(new AuditEntry(AuditEvents.JobApproved) { RunId = $"after-rotation-{i}", By = "operator" });
+        }
+
+        var (seq, hash) = log.Head;
+        AuditAnchorFile.Save(audit, new AuditAnchor { Head = new AuditHead { Sequence = seq, EntrySha256 = hash } }, DateTimeOffset.UtcNow);
+    }
+
     private async Task<(int Code, string Output)> VerifyAsync(params string[] extra)
     {
         var (code, output, error) = await AgentCli.InvokeAsync(["audit", "verify", "--config", _configPath, .. extra]);
