@@ -61,6 +61,42 @@ public sealed partial class DownloadFaultTests
     }
 
     [Test]
+    public async Task Download_ProxyTunnelCutMidway_ErrorNamesTheProxyAndTheDownloadResumesFromTheCut()
+    {
+        // Node -> tinyproxy (real CONNECT tunnel) -> relay -> coordinator: cutting the relay closes the proxy's tunnel
+        // mid-download, as a proxy restart or a proxy's own limits would.
+        using var cts = new CancellationTokenSource(TestTimeout);
+        var work = FederationSupport.NewWorkDirectory("download-proxy-cut");
+        var (bundlePath, sha, size) = await PadBundleAsync(work);
+        await using var proxy = await Partages.Testing.Network.TinyProxy.StartAsync(Path.Combine(work, "proxy"), new Partages.Testing.Network.TinyProxyOptions(), cts.Token);
+        await using var federation = await StartFederationAsync(work, sha, cts.Token);
+        await using var relay = new TcpRelay(federation.CoordinatorUrl);
+        var dataset = TestAssets.Assets.Hospitals[0].AmrPath;
+        var proxied = await federation.AddNodeAsync("proxied", [new NodeDataset("amr-reports", dataset)], new NodeSettings { CoordinatorUrl = relay.Url, ProxyUrl = proxy.Address }, cts.Token);
+        using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("faults", "evaluator", cts.Token));
+        var evaluator = new EvaluatorClient(channel);
+        await evaluator.UploadBundleAsync(bundlePath, cts.Token);
+
+        relay.CutAfterDownstreamBytes(size * 6 / 10);
+        var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["proxied"], minSites: 1), sha, cancellationToken: cts.Token);
+        await relay.Cut.WaitAsync(cts.Token);
+        var interrupted = await proxied.Process.WaitForLineAsync(new Regex($@"{Interrupted(sha)} \d+ \(attempt \d+\): (?<reason>.*)"), LineTimeout, cts.Token);
+        relay.Restore();
+        var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+        var resumed = await proxied.Process.WaitForLineAsync(Resuming(sha), LineTimeout, cts.Token);
+
+        final.State.Should().Be(EvaluationState.Completed, final.Reason);
+        interrupted.Groups["reason"].Value.Should().Contain($"through the proxy {proxy.Address.Scheme}://{proxy.Address.Authority}", "hospital IT must know the proxy was on the path");
+        var resumedAt = Number(resumed, "offset");
+        Number(interrupted, "offset").Should().Be(resumedAt);
+        resumedAt.Should().BeGreaterThan(0).And.BeLessThan(size);
+        var served = await ServedAsync(federation, sha);
+        served.Where(s => s.Node == "proxied" && s.Complete && s.Offset > 0).Should().ContainSingle()
+            .Which.Should().Be(new Served("proxied", resumedAt, size - resumedAt, Complete: true), "the resumed stream carries only what was missing");
+        proxy.ConnectRequests.Should().OnlyContain(t => t == $"{relay.Url.Host}:{relay.Url.Port}", "every connection, the resumed stream's too, went through the proxy");
+    }
+
+    [Test]
     public async Task Download_ByteFlippedInThePartialFileOfANodeKilledMidDownload_OnlyThatChunkIsFetchedAgain()
     {
         using var cts = new CancellationTokenSource(TestTimeout);

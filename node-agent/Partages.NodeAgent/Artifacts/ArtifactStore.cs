@@ -106,7 +106,7 @@ public sealed partial class ArtifactStore
             IsTransient,
             args =>
             {
-                LogDownloadInterrupted(_logger, artifact.Sha256, download.Offset, artifact.SizeBytes, args.AttemptNumber + 1, args.Outcome.Exception?.Message ?? "stream ended");
+                LogDownloadInterrupted(_logger, artifact.Sha256, download.Offset, artifact.SizeBytes, args.AttemptNumber + 1, _source.DescribeInterruption(args.Outcome.Exception));
                 return ValueTask.CompletedTask;
             });
 

@@ -9,10 +9,15 @@ public interface IArtifactSource
 {
     /// <param name="length">Bytes wanted from <paramref name="offset"/>; 0 for everything up to the end.</param>
     IAsyncEnumerable<ArtifactChunk> ReadAsync(string sha256, long offset, long length, int maxChunkBytes, CancellationToken cancellationToken);
+
+    /// <summary>Why a download stream stopped, in words for the log (null: the stream ended early without an error).</summary>
+    string DescribeInterruption(Exception? exception) => exception?.Message ?? "stream ended";
 }
 
 internal sealed class GrpcArtifactSource(CoordinatorChannel channel, CoordinatorLinkBreaker linkBreaker) : IArtifactSource
 {
+    public string DescribeInterruption(Exception? exception) => channel.DescribeInterruption(exception);
+
     public async IAsyncEnumerable<ArtifactChunk> ReadAsync(
         string sha256,
         long offset,

@@ -111,6 +111,23 @@ public sealed partial class CoordinatorChannel : IDisposable
         return CoordinatorHttp.DescribeNetworkFailure(cause, Address, _proxy);
     }
 
+    /// <summary>
+    /// Why a stream (a bundle download) stopped: through a proxy, the proxy is named — a proxy that closes its tunnel
+    /// mid-stream (restart, idle or size limit) looks like any cut to gRPC, and hospital IT must know where to look.
+    /// </summary>
+    public string DescribeInterruption(Exception? exception)
+    {
+        if (exception is not null && DescribeNetworkFailure(exception) is { } network)
+        {
+            return network;
+        }
+
+        var reason = exception is RpcException rpc ? $"{rpc.StatusCode}: {rpc.Status.Detail}" : exception?.Message ?? "stream ended";
+        return _proxy is { } proxy && !proxy.Bypasses(Address)
+            ? $"{reason.TrimEnd('.')} (through the proxy {proxy.Display} from {proxy.Source}: the proxy or its tunnel to {Address.Host}:{Address.Port} closed the connection)"
+            : reason;
+    }
+
     internal AsyncDuplexStreamingCall<NodeMessage, CoordinatorMessage> OpenSession(CancellationToken cancellationToken) =>
         Client.Session(cancellationToken: cancellationToken);
 
