@@ -33,14 +33,8 @@ public sealed class NerFederationTests : FederationFixture
     public async Task Evaluation_NerOverThreeSitesUnderDifferentialPrivacy_PooledCountsAreTheSumsOfTheSitesNoisyCountsWithTheirVariances()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "oncology-biomarkers-ner.yaml"), cts.Token);
+        var (result, sites) = await RunShippedSpecAsync("oncology-biomarkers-ner.yaml", cts.Token);
 
-        var evaluation = await RunAsync(spec, cts.Token);
-
-        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
-        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
-        result.IncludedSites.Should().Equal(Sites);
-        var sites = Sites.Select(s => result.PerSite[s]).ToList();
         // Differential privacy is every dataset's default: each site's counts left with noise, at the default ε.
         sites.Should().OnlyContain(s => s.Release != null && s.Release.DifferentialPrivacy != null, "every result left through the release gate, under differential privacy");
         sites.Should().OnlyContain(s => Math.Abs(s.Release!.DifferentialPrivacy!.Epsilon - 1) < 1e-6);
@@ -97,14 +91,8 @@ public sealed class NerFederationTests : FederationFixture
     public async Task Evaluation_QualifiersSpecOverThreeSitesUnderDifferentialPrivacy_AttributesAndCodesPooledAsTheSumsOfTheSitesNoisyCounts()
     {
         using var cts = new CancellationTokenSource(Timeout);
-        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "oncology-qualifiers-ner.yaml"), cts.Token);
+        var (result, sites) = await RunShippedSpecAsync("oncology-qualifiers-ner.yaml", cts.Token);
 
-        var evaluation = await RunAsync(spec, cts.Token);
-
-        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
-        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
-        result.IncludedSites.Should().Equal(Sites);
-        var sites = Sites.Select(s => result.PerSite[s]).ToList();
         sites.Should().OnlyContain(s => s.Release!.DifferentialPrivacy != null && s.Release.WithheldSections.Count == 0);
         sites.Should().OnlyContain(s => s.SpanQualifiers != null && s.SpanQualifiers.SpanAttribute != null && s.SpanQualifiers.Normalisation != null && s.SpanQualifiers.Fragments == null,
             "the spec asks span_attribute and normalisation, not ner_fragments");
@@ -150,6 +138,19 @@ public sealed class NerFederationTests : FederationFixture
                 $"{name}: span_attribute micro F1 {Figure(micro.Micro.F1)} [{Figure(micro.MicroIntervals?.F1?.CiLow)}, {Figure(micro.MicroIntervals?.F1?.CiHigh)}] "
                 + $"(support {micro.Micro.Support}, noisy, σ² {site.Release!.DifferentialPrivacy!.NoiseVariance.SpanAttributeCounts:0}), normalisation {Figure(site.SpanQualifiers.Normalisation!.Overall.Rate)} of {site.SpanQualifiers.Normalisation.Overall.Total} coded spans (noisy)");
         }
+    }
+
+    /// <summary>Runs a spec of eval-specs/ to its end over the three sites; the pooled result and each site's, in site order.</summary>
+    private async Task<(PooledResultDocument Result, List<ResultDocument> Sites)> RunShippedSpecAsync(string fileName, CancellationToken cancellationToken)
+    {
+        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", fileName), cancellationToken);
+
+        var evaluation = await RunAsync(spec, cancellationToken);
+
+        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        result.IncludedSites.Should().Equal(Sites);
+        return (result, [.. Sites.Select(s => result.PerSite[s])]);
     }
 
     private static string Figure(double? value) => value is { } v ? v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not estimable";
