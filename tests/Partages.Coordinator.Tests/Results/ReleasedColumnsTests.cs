@@ -1,4 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Partages.Coordinator.Persistence;
 using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Telemetry;
 using Partages.Coordinator.Tests.ReadModel;
@@ -20,6 +23,9 @@ public sealed class ReleasedColumnsTests
         var id = await database.AddEvaluationAsync("alice", (succeeded, []), (failed, []));
         await using (var db = database.CreateDbContext())
         {
+            // Such a file never had the migrations after the baseline (certificate renewal…): undo them first, so the
+            // simulated file is the last EnsureCreated schema and not today's schema without its history.
+            await db.GetService<IMigrator>().MigrateAsync(LegacySchema.BaselineMigration);
             var connection = db.Database.GetDbConnection();
             await connection.OpenAsync();
             // What a coordinator.db created by a version from before these columns looks like (EnsureCreated, no migrations history).
