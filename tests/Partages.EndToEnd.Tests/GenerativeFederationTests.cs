@@ -76,9 +76,11 @@ public sealed class GenerativeFederationTests : FederationFixture
                 log,
                 TimeSpan.FromMinutes(2),
                 cts.Token);
-            // The log holds both streams: the results JSON is the block from the line "{" to the line "}".
+            // The log holds both streams: the results JSON is the block from the line "{" to the line "}", whose inner
+            // lines are all indented; a progress line on stderr can land between them and is not.
             var lines = await File.ReadAllLinesAsync(log, cts.Token);
-            var json = string.Join('\n', lines.SkipWhile(l => l != "{").TakeWhile(l => l != "}").Append("}"));
+            var body = lines.SkipWhile(l => l != "{").Skip(1).TakeWhile(l => l != "}").Where(l => l.StartsWith(' '));
+            var json = string.Join('\n', body.Prepend("{").Append("}"));
             var local = ResultJson.DeserializeSite(json);
             for (var f = 0; f < pooled.Fields.Count; f++)
             {
