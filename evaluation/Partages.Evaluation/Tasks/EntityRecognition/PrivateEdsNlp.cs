@@ -69,17 +69,12 @@ public sealed record NoisyEdsNlpCounts(double OverlapThreshold, int? MaxTokensPe
             return null;
         }
 
-        var first = sites[0]!;
-        var cells = first.Cells.ToDictionary(
-            m => m.Key,
-            m => Enumerable.Range(0, m.Value.Length).Select(i => sites.Sum(s => s!.Cells[m.Key][i])).ToArray(),
-            StringComparer.Ordinal);
-        return first with { Cells = cells };
+        return sites[0]! with { Cells = NamedCells.Sum([.. sites.Select(s => s!.Cells)]) };
     }
 
     /// <summary>Each cell with noise added, of the variance given for its metric.</summary>
     public NoisyEdsNlpCounts Noised(Func<string, long, long> noisy) =>
-        this with { Cells = Cells.ToDictionary(m => m.Key, m => m.Value.Select(c => noisy(m.Key, c)).ToArray(), StringComparer.Ordinal) };
+        this with { Cells = NamedCells.Noised(Cells, noisy) };
 
     /// <summary>The released counters of one type (or micro) of one metric from its cells.</summary>
     internal static EdsNlpScore Counters(string metric, ReadOnlySpan<long> cells) => metric == EdsNlpMetrics.Overlap
