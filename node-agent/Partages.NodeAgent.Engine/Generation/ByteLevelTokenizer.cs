@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text;
 using System.Text.RegularExpressions;
+using Partages.Evaluation.Tokenization;
 
 namespace Partages.NodeAgent.Engine.Generation;
 
@@ -12,7 +13,7 @@ namespace Partages.NodeAgent.Engine.Generation;
 /// </summary>
 public sealed partial class ByteLevelTokenizer
 {
-    private static readonly string[] ByteToChar = BuildByteToChar();
+    private static readonly IReadOnlyList<string> ByteToChar = ByteLevelAlphabet.ByteToChar;
     private static readonly Dictionary<char, byte> CharToByte = ByteToChar.Select((c, b) => (c[0], (byte)b)).ToDictionary(p => p.Item1, p => p.Item2);
 
     private readonly Dictionary<string, int> _vocab;
@@ -169,18 +170,6 @@ public sealed partial class ByteLevelTokenizer
         return [.. symbols.Select(s => _vocab.TryGetValue(s, out var id) ? id : throw new InvalidDataException($"the tokenizer has no token for '{s}'"))];
     }
 
-    private static string[] BuildByteToChar()
-    {
-        var map = new string[256];
-        var next = 256;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            map[b] = ((char)(printable ? b : next++)).ToString();
-        }
-
-        return map;
-    }
 
     /// <summary>GPT-2's pre-tokenizer pattern (what the ByteLevel pre-tokenizer with use_regex applies).</summary>
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Partages.Evaluation.Tokenization;
 
 namespace Partages.ModelKit.Generative;
 
@@ -19,7 +20,7 @@ public sealed class ByteLevelBpe
     /// <summary>The end-of-text token, also the padding and unknown token (as in GPT-2).</summary>
     public const string EndOfText = "<|endoftext|>";
 
-    private static readonly string[] ByteToUnicode = BuildByteToUnicode();
+    private static readonly IReadOnlyList<string> ByteToUnicode = ByteLevelAlphabet.ByteToChar;
 
     private readonly Dictionary<string, int> _ids;
 
@@ -163,18 +164,4 @@ public sealed class ByteLevelBpe
     }.ToJsonString(JsonOptions);
 
     internal static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true };
-
-    /// <summary>GPT-2's reversible map from bytes to printable characters (printable Latin-1 stays itself).</summary>
-    private static string[] BuildByteToUnicode()
-    {
-        var map = new string[256];
-        var next = 256;
-        for (var b = 0; b < 256; b++)
-        {
-            var printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
-            map[b] = ((char)(printable ? b : next++)).ToString();
-        }
-
-        return map;
-    }
 }
