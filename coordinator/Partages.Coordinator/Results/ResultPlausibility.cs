@@ -38,6 +38,38 @@ public static class ResultPlausibility
 
         var bound = DocumentCountRounding.UpperBound(entry.ApproximateDocuments);
         var size = string.Create(CultureInfo.InvariantCulture, $"the node announced about {entry.ApproximateDocuments} documents for dataset '{dataset}' (at most {bound} round to that)");
+        return Check(document, bound, size);
+    }
+
+    /// <summary>
+    /// The same rule for a secure sum (docs/secure-aggregation.md, "Forged counts"): the coordinator cannot see one site's
+    /// counts, so the summed document is held to the sum of the contributors' announced sizes, with the allowance of the
+    /// noise the sum states (every contributor's share). Null when plausible; otherwise why not.
+    /// </summary>
+    /// <param name="announced">Per contributor, the datasets of its latest hello.</param>
+    public static string? CheckSum(ResultDocument document, IReadOnlyDictionary<string, IReadOnlyList<StoredDataset>> announced, string dataset)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        ArgumentNullException.ThrowIfNull(announced);
+        long bound = 0;
+        foreach (var (site, datasets) in announced)
+        {
+            var entry = datasets.FirstOrDefault(d => string.Equals(d.Name, dataset, StringComparison.Ordinal));
+            if (entry is null)
+            {
+                return $"contributor {site} announced no dataset '{dataset}' in its latest hello, so the secure sum cannot be held to any size";
+            }
+
+            bound = Add(bound, DocumentCountRounding.UpperBound(entry.ApproximateDocuments));
+        }
+
+        var size = string.Create(CultureInfo.InvariantCulture, $"the {announced.Count} contributors announced at most {bound} documents in all for dataset '{dataset}'");
+        return Check(document, bound, size);
+    }
+
+    private static string? Check(ResultDocument document, long bound, string size)
+    {
+        var summary = document.InputSummary;
         var (allowance, basis) = NoiseAllowance(document);
         (string Name, long Value)[] counts = [("n_documents", document.NDocuments), ("input_summary.documents_evaluated", summary.DocumentsEvaluated)];
         var problems = new List<string>();

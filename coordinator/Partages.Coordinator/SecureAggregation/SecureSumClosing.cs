@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Partages.Coordinator.Persistence;
 using Partages.Coordinator.Scheduling;
 using Partages.Coordinator.Telemetry;
 
@@ -11,12 +13,21 @@ public sealed partial class SecureSumClosing(RunLedger ledger, ILogger<SecureSum
 {
     internal async Task CloseAsync(string evaluationId, SecureSumOutcomeRecord outcome, CancellationToken cancellationToken)
     {
-        SecureSumPooling.Remember(evaluationId, outcome);
         try
         {
             await ledger.WriteAsync(
                 async write =>
                 {
+                    var contributorNames = outcome.Result?.Contributors ?? [];
+                    var nodes = await write.Db.Nodes.Where(n => contributorNames.Contains(n.Name))
+                        .Select(n => new { n.Name, n.DatasetsJson }).ToListAsync(cancellationToken).ConfigureAwait(false);
+                    SecureSumPooling.Remember(evaluationId, outcome with
+                    {
+                        Announced = nodes.ToDictionary(
+                            n => n.Name,
+                            n => (IReadOnlyList<StoredDataset>)(JsonSerializer.Deserialize<StoredDataset[]>(n.DatasetsJson) ?? []),
+                            StringComparer.Ordinal),
+                    });
                     var evaluation = await write.Db.Evaluations.Include(e => e.Runs)
                         .SingleOrDefaultAsync(e => e.Id == evaluationId, cancellationToken).ConfigureAwait(false);
                     if (evaluation is null || RunLifecycle.IsFinal(evaluation.Status))

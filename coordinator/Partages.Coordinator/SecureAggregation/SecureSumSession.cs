@@ -15,7 +15,11 @@ public sealed record SecureSumOutcomeRecord(
     int Threshold,
     IReadOnlyList<string> IntendedCohort,
     string? FailureReason,
-    IReadOnlyDictionary<string, string> Refusals);
+    IReadOnlyDictionary<string, string> Refusals)
+{
+    /// <summary>Per contributor, the datasets its latest hello announced: what the sum is held to (forged counts).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<StoredDataset>>? Announced { get; init; }
+}
 
 /// <summary>
 /// One evaluation's secure sum at the coordinator: the library's <see cref="AggregationServer"/> (which checks every

@@ -7,6 +7,9 @@ namespace Partages.Evaluation.Privacy;
 /// </summary>
 public static class Zcdp
 {
+    /// <summary>The smallest Rényi order the conversions use (see <see cref="DeltaOf"/>).</summary>
+    public const double SmallestOrder = 2;
+
     // Bisections stop at this relative width: far below any figure printed, far above double noise.
     private const double RelativeTolerance = 1e-13;
 
@@ -35,6 +38,10 @@ public static class Zcdp
     /// δ = inf over α &gt; 1 of exp((α−1)(αρ−ε)) / (α−1) · (1 − 1/α)^α, capped at 1.
     /// The infimum is found by a scan then golden-section search on ln(α−1);
     /// any α gives a valid δ, so an inexact minimiser errs only on the safe (larger δ) side.
+    /// The search is restricted to α ≥ <see cref="SmallestOrder"/>: the Skellam noise of a secure sum is bounded at
+    /// integer orders only (Agarwal, Kairouz, Liu 2021), extended to real α ≥ 2 by convexity (docs/secure-aggregation.md),
+    /// and a ledger mixes both mechanisms. For the budgets in use the minimiser lies far above 2 (α ≈ (ε+ρ)/(2ρ)),
+    /// so the restriction changes no figure there; it can only make δ larger, never smaller.
     /// </summary>
     public static double DeltaOf(double rho, double epsilon)
     {
@@ -177,7 +184,9 @@ public static class Zcdp
     /// <summary>ln of the CKS objective at α = 1 + e^x: (α−1)(αρ−ε) + α ln(1−1/α) − ln(α−1).</summary>
     private static double LogDelta(double rho, double epsilon, double x)
     {
-        var alphaMinusOne = Math.Exp(x);
+        // α − 1 ≥ 1: any α ≥ 2 gives a valid δ, so clamping keeps every evaluated point a valid bound.
+        var alphaMinusOne = Math.Max(Math.Exp(x), SmallestOrder - 1);
+        x = Math.Log(alphaMinusOne);
         var alpha = 1 + alphaMinusOne;
         // ln(1 − 1/α) = ln((α−1)/α), written so it stays accurate for α close to 1.
         return alphaMinusOne * (alpha * rho - epsilon) + alpha * (x - Math.Log(alpha)) - x;

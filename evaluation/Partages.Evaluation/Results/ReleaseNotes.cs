@@ -26,7 +26,13 @@ public static class ReleaseNotes
         }
 
         var noisy = scopes.Where(s => s.Document.Release?.DifferentialPrivacy is not null).ToList();
-        if (noisy.Count > 0)
+        if (result.Pooled?.Release?.DifferentialPrivacy is { Mechanism: DifferentialPrivacyRelease.Skellam } shares)
+        {
+            notes.Add(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Differentially private secure sum ({PrivacyLabel(result.Pooled)} per contributing dataset, charged to each hospital's ledger assuming at least {shares.NoiseThreshold} contributors add their share): every contributor added its share of Skellam noise to its counts before masking, so the sum carries all the contributors' shares; each figure is an estimate from the noisy sum and its 95% interval includes that noise. \"not estimable\": the noisy denominator is not clearly above 0."));
+        }
+        else if (noisy.Count > 0)
         {
             var epsilons = string.Join(", ", noisy.Where(s => s.Name != "pooled").Select(s => $"{s.Name} {PrivacyLabel(s.Document)}"));
             notes.Add($"Differentially private ({epsilons}): every count carries discrete Gaussian noise (replace-one, zCDP); each figure is an estimate from the noisy counts and its 95% interval includes the noise. \"not estimable\": the noisy denominator is not clearly above 0.");

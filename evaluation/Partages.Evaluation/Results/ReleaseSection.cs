@@ -41,7 +41,21 @@ public sealed record DifferentialPrivacyRelease(
     NoiseVariances NoiseVariance)
 {
     public const string DiscreteGaussian = "discrete_gaussian";
+
+    /// <summary>
+    /// Distributed Skellam noise for a secure sum (docs/secure-aggregation.md): each contributor's counts carry its share
+    /// (the variances stated are that share's), and any <see cref="NoiseThreshold"/> contributors' shares together carry
+    /// the noise the guarantee <see cref="Rho"/> needs.
+    /// </summary>
+    public const string Skellam = "skellam";
     public const string ReplaceOne = "replace_one";
+
+    /// <summary>
+    /// Skellam shares only: the fewest contributors whose shares together give the guarantee stated; the node refuses a
+    /// secure sum whose threshold is lower. Null for a discrete Gaussian release.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? NoiseThreshold { get; init; }
 
     /// <summary>The pool's noise: variances add (independent noise per site); ε and ρ are the largest site's.</summary>
     public static DifferentialPrivacyRelease? Pool(IEnumerable<DifferentialPrivacyRelease?> sites)
@@ -52,8 +66,10 @@ public sealed record DifferentialPrivacyRelease(
             return null;
         }
 
+        // A secure sum pools Skellam shares only, all with one threshold (the layout is the same at every member).
+        var shares = released.All(s => s.Mechanism == Skellam) && released.Select(s => s.NoiseThreshold).Distinct().Count() == 1;
         return new DifferentialPrivacyRelease(
-            DiscreteGaussian,
+            shares ? Skellam : DiscreteGaussian,
             ReplaceOne,
             released.Max(s => s.Rho),
             released.Max(s => s.Epsilon),
@@ -72,7 +88,10 @@ public sealed record DifferentialPrivacyRelease(
                 Sum(released, v => v.EdsNlpOverlapCounts),
                 Sum(released, v => v.SpanAttributeCounts),
                 Sum(released, v => v.NormalisationCounts),
-                Sum(released, v => v.FragmentCounts)));
+                Sum(released, v => v.FragmentCounts)))
+        {
+            NoiseThreshold = shares ? released[0].NoiseThreshold : null,
+        };
     }
 
     /// <summary>A section's pooled variance: the sum, when every site released the section noised; else null.</summary>

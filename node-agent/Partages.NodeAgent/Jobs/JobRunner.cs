@@ -205,7 +205,7 @@ public sealed partial class JobRunner(
             }
 
             admission.RunStarted(run.RunId, dataset.Name, admitted.Snapshot.Fingerprint);
-            var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256) { DatasetFingerprint = admitted.Snapshot.Fingerprint };
+            var request = new ReleaseRequest(run.RunId, dataset, offer.SpecSha256, offer.ModelBundle.Sha256) { DatasetFingerprint = admitted.Snapshot.Fingerprint, PooledOnly = spec.PooledOnly };
             ReleasedPayload payload;
             if (admitted.Snapshot.Repeat && releaseGate.TryRepeat(request) is { } repeat)
             {

@@ -4,6 +4,7 @@ using Partages.Evaluation.Robustness;
 using Partages.Evaluation.Tasks;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.NodeAgent.Policy;
+using Partages.SecureAggregation.Noise;
 
 namespace Partages.NodeAgent.ReleaseGate;
 
@@ -22,7 +23,11 @@ public sealed record DisclosureRules(int MinDatasetDocuments, DifferentialPrivac
 public static class DisclosureControl
 {
     /// <exception cref="EvaluationRefusedException">The snapshot is under the minimum size, or the task cannot be released under the policy.</exception>
-    public static ResultDocument Apply(ResultDocument result, DisclosureRules rules, ICountNoise noise)
+    public static ResultDocument Apply(ResultDocument result, DisclosureRules rules, ICountNoise noise) =>
+        Apply(result, rules, noise, rules?.Privacy.RhoPerRelease ?? 0);
+
+    /// <summary><see cref="Apply(ResultDocument, DisclosureRules, ICountNoise)"/> with the task's noise calibrated to <paramref name="rho"/>.</summary>
+    private static ResultDocument Apply(ResultDocument result, DisclosureRules rules, ICountNoise noise, double rho)
     {
         ArgumentNullException.ThrowIfNull(result);
         ArgumentNullException.ThrowIfNull(rules);
@@ -41,7 +46,7 @@ public static class DisclosureControl
         {
             // A robustness suite goes through the same task rule, perturbation by perturbation (RobustnessRelease).
             return rules.Privacy.Enabled
-                ? RobustnessRelease.Private(task, result, PrivateRelease(rules.Privacy, noise))
+                ? RobustnessRelease.Private(task, result, PrivateRelease(rules.Privacy, rho, noise))
                 : RobustnessRelease.Exact(task, result, task.ReleaseExact);
         }
         catch (ReleaseRefusedException ex)
@@ -50,10 +55,67 @@ public static class DisclosureControl
         }
     }
 
+    /// <summary>
+    /// The release of a pooled-only evaluation (docs/secure-aggregation.md, "Distributed noise"): exact counts when the
+    /// dataset's privacy is off, else this node's share of Skellam noise. The task's own release rule runs twice: first
+    /// with a probe at the policy's ρ to find the smallest variance v a discrete Gaussian release would use (it depends
+    /// only on the policy and the labels, never on the counts), then with ρ·t/y, so that every count carries Skellam
+    /// noise of variance y·σ²/t (<see cref="SkellamShareNoise"/>), y = <see cref="SkellamCalibration.Inflation"/>(v):
+    /// any t contributors' shares add up to variance ≥ y·σ², which is ρ-zCDP (orders ≥ 2) by Agarwal, Kairouz and Liu.
+    /// The variances stated are this node's share's; ρ and ε stated are the policy's, which the ledger charges.
+    /// </summary>
+    /// <param name="threshold">t: the fewest contributors this node accepts to be unmasked with; the secure sum refuses a lower threshold.</param>
+    /// <exception cref="EvaluationRefusedException">As <see cref="Apply"/>, or the result cannot be released into a secure sum under DP.</exception>
+    public static ResultDocument ApplyPooled(ResultDocument result, DisclosureRules rules, int threshold, ICountNoise shareNoise)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(shareNoise);
+        ArgumentOutOfRangeException.ThrowIfLessThan(threshold, 1);
+        var privacy = rules.Privacy;
+        if (!privacy.Enabled)
+        {
+            return Apply(result, rules, shareNoise);
+        }
+
+        if (result.Robustness is not null)
+        {
+            throw new EvaluationRefusedException("a robustness suite cannot be released into a secure sum under differential privacy yet; ask for per-site results or switch the suite off");
+        }
+
+        var rho = privacy.RhoPerRelease;
+        var probe = new VarianceProbe();
+        Apply(result, rules, probe, rho);
+        // RoundUp adds at most 2^-32 to a variance: the lower bound keeps the calibration on the safe side.
+        var smallest = probe.Smallest is { } asked ? asked - 2.5e-10 : double.PositiveInfinity;
+        if (!(smallest > 0))
+        {
+            throw new EvaluationRefusedException("the release asks for a noise variance too small to calibrate a secure sum's Skellam noise; check the policy's epsilon_per_release");
+        }
+
+        var inflation = double.IsPositiveInfinity(smallest) ? 1 : SkellamCalibration.Inflation(smallest);
+        var shares = Apply(result, rules, shareNoise, rho * threshold / inflation);
+        var stated = shares.Release?.DifferentialPrivacy
+            ?? throw new EvaluationRefusedException($"results of task '{result.Task}' state no noise; they cannot be released into a secure sum under differential privacy");
+        return shares with
+        {
+            Release = shares.Release with
+            {
+                DifferentialPrivacy = stated with
+                {
+                    Mechanism = DifferentialPrivacyRelease.Skellam,
+                    Rho = rho,
+                    Epsilon = Zcdp.EpsilonOf(rho, privacy.Delta),
+                    NoiseThreshold = threshold,
+                },
+            },
+        };
+    }
+
     /// <summary>Every kind a reader can set a line aside for (<see cref="SkipKinds.All"/>).</summary>
     internal static IReadOnlyList<string> KnownSkipKinds => SkipKinds.All;
 
     /// <summary>What a task's private release rule needs from the dataset's policy and this node.</summary>
-    private static PrivateRelease PrivateRelease(DifferentialPrivacyPolicy policy, ICountNoise noise) =>
-        new(policy.RhoPerRelease, policy.Delta, policy.MaxEntitiesPerReport, policy.MaxWordsPerReport, KnownSkipKinds, noise);
+    private static PrivateRelease PrivateRelease(DifferentialPrivacyPolicy policy, double rho, ICountNoise noise) =>
+        new(rho, policy.Delta, policy.MaxEntitiesPerReport, policy.MaxWordsPerReport, KnownSkipKinds, noise);
 }

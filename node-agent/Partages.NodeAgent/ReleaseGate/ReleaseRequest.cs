@@ -9,4 +9,7 @@ public sealed record ReleaseRequest(string RunId, DatasetDefinition Dataset, str
 {
     /// <summary>The snapshot's fingerprint as admission checked it; null when admission did not (the gate then hashes the file).</summary>
     public string? DatasetFingerprint { get; init; }
+
+    /// <summary>A pooled-only evaluation: the counts go into a secure sum, with this node's share of Skellam noise under DP.</summary>
+    public bool PooledOnly { get; init; }
 }

@@ -109,7 +109,9 @@ public sealed partial class ResultReleaseGate(
                 }
             }
 
-            var released = DisclosureControl.Apply(result, rules, noise);
+            var released = request.PooledOnly
+                ? DisclosureControl.ApplyPooled(result, rules, NoiseThreshold(policy), new SkellamShareNoise())
+                : DisclosureControl.Apply(result, rules, noise);
             var payload = ReleasedPayload.From(request.RunId, released);
             var maxBytes = policy.Limits.MaxPayloadBytes;
             if (payload.ByteCount > maxBytes)
@@ -126,7 +128,11 @@ public sealed partial class ResultReleaseGate(
 
             cache.Store(key, payload.ResultJson);
             LogReleased(logger, payload.RunId, payload.Sha256, payload.ByteCount);
-            if (released.Release?.DifferentialPrivacy is { } spentPrivacy)
+            if (released.Release?.DifferentialPrivacy is { NoiseThreshold: { } threshold } share)
+            {
+                LogPrivateShare(logger, payload.RunId, threshold, share.Epsilon, share.Delta, share.Rho);
+            }
+            else if (released.Release?.DifferentialPrivacy is { } spentPrivacy)
             {
                 LogPrivate(logger, payload.RunId, spentPrivacy.Epsilon, spentPrivacy.Delta, spentPrivacy.Rho);
             }
@@ -152,6 +158,20 @@ public sealed partial class ResultReleaseGate(
             LogRefused(logger, request.RunId, ex.Message);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The threshold a pooled-only release's noise share is calibrated for, before any cohort is known: the smallest this
+    /// node accepts, ⌊m/2⌋ + 1 for its minimum cohort size m (it refuses t ≤ n/2 and n &lt; m). A larger cohort's sum
+    /// carries more noise than needed (|U3|/t₀ of it); a hospital expecting large cohorts raises minimum_cohort_size.
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The node's policy has no secure_aggregation block.</exception>
+    private static int NoiseThreshold(NodePolicy policy)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        var settings = policy.SecureAggregation
+            ?? throw new EvaluationRefusedException("this evaluation is pooled-only and this node's policy has no secure_aggregation peers");
+        return (settings.MinimumCohortSize / 2) + 1;
     }
 
     /// <exception cref="ResultRefusedException">The coordinator answered with a non-transient error.</exception>
@@ -232,6 +252,9 @@ public sealed partial class ResultReleaseGate(
 
     [LoggerMessage(EventId = 407, Level = LogLevel.Information, Message = "Run {RunId}: every count carries discrete Gaussian noise; this release spent ε {Epsilon} (δ {Delta}, zCDP ρ {Rho})")]
     private static partial void LogPrivate(ILogger logger, string runId, double epsilon, double delta, double rho);
+
+    [LoggerMessage(EventId = 410, Level = LogLevel.Information, Message = "Run {RunId}: every count carries this node's share of Skellam noise for a secure sum of at least {Threshold} contributors; this release spent ε {Epsilon} (δ {Delta}, zCDP ρ {Rho}) assuming {Threshold} contributors add their shares")]
+    private static partial void LogPrivateShare(ILogger logger, string runId, int threshold, double epsilon, double delta, double rho);
 
     [LoggerMessage(EventId = 408, Level = LogLevel.Warning, Message = "Run {RunId}: exact counts released, because the policy switches differential privacy off for dataset {Dataset}")]
     private static partial void LogExact(ILogger logger, string runId, string dataset);

@@ -41,9 +41,10 @@ public sealed partial class SecureSumContribution(
         var settings = policy.SecureAggregation
             ?? throw new EvaluationRefusedException("this evaluation is pooled-only and this node's policy has no secure_aggregation peers");
         SecureSumVector vector;
+        var released = ResultJson.DeserializeSite(payload.ResultJson);
         try
         {
-            vector = SecureSumLayout.Flatten(ResultJson.DeserializeSite(payload.ResultJson), labels, DisclosureControl.KnownSkipKinds);
+            vector = SecureSumLayout.Flatten(released, labels, DisclosureControl.KnownSkipKinds);
         }
         catch (InvalidDataException ex)
         {
@@ -56,6 +57,14 @@ public sealed partial class SecureSumContribution(
             deadline: Deadline(TimeSpan.FromMinutes(1)), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
         var roundWait = TimeSpan.FromSeconds(Math.Max(1, parameters.RoundSeconds) * 3 + 30);
         LogJoined(logger, runId, parameters.IntendedCohort.Count, parameters.Threshold, vector.Counts.Length);
+
+        if (released.Release?.DifferentialPrivacy?.NoiseThreshold is { } noiseThreshold)
+        {
+            // The noise share was calibrated for at least noiseThreshold contributors: fewer could unmask too little noise.
+            await RefuseAsync<bool>(runId, () => parameters.Threshold >= noiseThreshold ? true : throw new SecureAggregationException(
+                RefusalCode.UnsafeParameters,
+                $"the cohort's threshold is {parameters.Threshold}, but this node's noise share needs at least {noiseThreshold} contributors to carry the release's noise"), cancellationToken).ConfigureAwait(false);
+        }
 
         using var client = await RefuseAsync(runId, () => new AggregationClient(config.Name, parameters.ToParameters(), Key, AggregationPolicyReader.ToProtocol(settings)), cancellationToken).ConfigureAwait(false);
         var advertisement = await RefuseAsync(runId, client.AdvertiseKeys, cancellationToken).ConfigureAwait(false);

@@ -110,6 +110,28 @@ public sealed class ResultReleaseGateTests : TestDirectoryPerTest
     }
 
     [Test]
+    public async Task PrepareAsync_PooledOnly_ChargesThePolicysRhoForTheShareAndRefusesOnceTheBudgetIsSpent()
+    {
+        var half = new DifferentialPrivacyPolicy { EpsilonPerRelease = 0.5 };
+        var privacy = half with { EpsilonBudget = Zcdp.EpsilonOf(2 * half.RhoPerRelease, half.Delta) + 1e-9 };
+        var policy = Policy(privacy: privacy) with { SecureAggregation = new SecureAggregationSettings { MinimumCohortSize = 5 } };
+        var gate = CreateGate(new RecordingTransport(), policy: policy, noise: new ConstantNoise(1000));
+        var result = LargeCellsResult();
+
+        var share = ResultJson.DeserializeSite((await gate.PrepareAsync(Request("run-1", spec: "a") with { PooledOnly = true }, result, CancellationToken.None)).ResultJson);
+        await gate.PrepareAsync(Request("run-2", spec: "b"), result, CancellationToken.None);
+        var third = () => gate.PrepareAsync(Request("run-3", spec: "c") with { PooledOnly = true }, result, CancellationToken.None);
+
+        var dp = share.Release!.DifferentialPrivacy!;
+        dp.Mechanism.Should().Be(DifferentialPrivacyRelease.Skellam, "the share is Skellam noise, not the gate's discrete Gaussian");
+        dp.NoiseThreshold.Should().Be(3, "calibrated for the smallest threshold a cohort of at least 5 can have");
+        share.ConfusionMatrix.Matrix.SelectMany(r => r).Should().OnlyContain(c => Math.Abs(c) < 1000, "the constant test noise was not used");
+        Accountant().Spent("amr-reports").Rho.Should().BeApproximately(2 * privacy.RhoPerRelease, 1e-12, "a pooled-only share is charged as a per-site release");
+        (await third.Should().ThrowAsync<EvaluationRefusedException>()).Which.Message.Should().Contain("privacy budget");
+        _logs.Entries.Should().Contain(e => e.EventId.Id == 410 && e.Message.Contains("at least 3 contributors", StringComparison.Ordinal));
+    }
+
+    [Test]
     public async Task PrepareAsync_RepeatedIdenticalRequest_ReturnsTheSamePayloadWithoutFreshNoiseOrSpending()
     {
         var policy = Policy(privacy: new DifferentialPrivacyPolicy { EpsilonBudget = 1.0, EpsilonPerRelease = 0.1 });
@@ -192,7 +214,7 @@ public sealed class ResultReleaseGateTests : TestDirectoryPerTest
             .Select(p => p.ParameterType)
             .Should().OnlyContain(t => t == typeof(ReleaseRequest) || t == typeof(ResultDocument) || t == typeof(ReleasedPayload) || t == typeof(CancellationToken));
         typeof(ReleaseRequest).GetProperties().Select(p => p.PropertyType)
-            .Should().OnlyContain(t => t == typeof(string) || t == typeof(DatasetDefinition), "a request carries names and hashes, never content");
+            .Should().OnlyContain(t => t == typeof(string) || t == typeof(DatasetDefinition) || t == typeof(bool), "a request carries names, hashes and flags, never content");
     }
 
     /// <summary>Releases <see cref="LargeCellsResult"/> under a policy that refuses it: nothing sent, one refusal audited.</summary>

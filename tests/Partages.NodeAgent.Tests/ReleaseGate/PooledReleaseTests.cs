@@ -1,0 +1,90 @@
+using Partages.SecureAggregation.Noise;
+using static Partages.NodeAgent.Tests.ReleaseGate.TestDisclosureRules;
+
+namespace Partages.NodeAgent.Tests.ReleaseGate;
+
+/// <summary>
+/// A pooled-only release under differential privacy (docs/secure-aggregation.md, "Distributed noise"): each node adds
+/// its share of Skellam noise, calibrated so that any t contributors' shares make the sum as private as the discrete
+/// Gaussian release at the policy's ρ.
+/// </summary>
+public sealed class PooledReleaseTests
+{
+    private static readonly string[] s_labels = ["sensible", "BLSE", "carbapenemase"];
+
+    [TestCase(2)]
+    [TestCase(3)]
+    [TestCase(26)]
+    public void ApplyPooled_Private_EveryCountCarriesItsShareAndTSharesAreRhoPrivate(int threshold)
+    {
+        var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]]);
+        var shares = new RecordingNoise(0);
+
+        var released = DisclosureControl.ApplyPooled(result, Private, threshold, shares);
+
+        // The Gaussian release would use σ² = Δ₂²/(2ρ) with Δ₂² = 2 on the outcome counts; the share is y·σ²/t.
+        var sigmaSquared = 2 / (2 * Privacy.RhoPerRelease);
+        var y = SkellamCalibration.Inflation(sigmaSquared);
+        shares.Variances.Should().NotBeEmpty().And.OnlyContain(v => v >= y * sigmaSquared / threshold && v < y * sigmaSquared / threshold * (1 + 1e-6));
+        var privacy = released.Release!.DifferentialPrivacy!;
+        privacy.Mechanism.Should().Be(DifferentialPrivacyRelease.Skellam);
+        privacy.NoiseThreshold.Should().Be(threshold);
+        privacy.Rho.Should().Be(Privacy.RhoPerRelease, "the ledger charges the policy's ρ");
+        privacy.Epsilon.Should().BeApproximately(1, 1e-6);
+        privacy.NoiseVariance.OutcomeCounts.Should().BeApproximately(shares.Variances[0], 1e-9, "the variance stated is this node's share's");
+
+        // Any t shares: variance t·share; the Skellam bound at that variance is within the policy's ρ.
+        var summedVariance = threshold * shares.Variances.Min();
+        SkellamCalibration.Rho(2 / (2 * summedVariance), summedVariance).Should().BeLessThanOrEqualTo(Privacy.RhoPerRelease);
+    }
+
+    [Test]
+    public void ApplyPooled_PrivacyOff_ReleasesExactCountsWithoutNoise()
+    {
+        var result = Result([[40, 3, 0], [6, 55, 1], [0, 0, 12]]);
+        var shares = new RecordingNoise(5);
+
+        var released = DisclosureControl.ApplyPooled(result, Exact, 2, shares);
+
+        shares.Variances.Should().BeEmpty();
+        released.ConfusionMatrix.Matrix.Should().BeEquivalentTo(result.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+        released.Release!.IsExact.Should().BeTrue();
+    }
+
+    [Test]
+    public void ApplyPooled_WithHistograms_EverySectionSharesItsOwnVariance()
+    {
+        var result = FakeEngine.SampleResult();
+        var shares = new RecordingNoise(0);
+
+        var released = DisclosureControl.ApplyPooled(result, Private with { MinDatasetDocuments = 1 }, 2, shares);
+
+        var stated = released.Release!.DifferentialPrivacy!.NoiseVariance;
+        double?[] sections = [stated.OutcomeCounts, stated.ScoreHistograms, stated.Calibration];
+        shares.Variances.Distinct().Should().Contain(sections.Where(v => v is not null).Select(v => v!.Value), "every variance stated is one a share was drawn with");
+    }
+
+    [TestCase(3, 2)]
+    [TestCase(117, 4)]
+    public void SkellamShareNoise_ManyDraws_MeanZeroAndTheVarianceAskedFor(long numerator, long denominator)
+    {
+        var noise = new SkellamShareNoise();
+        var variance = (double)numerator / denominator;
+        const int draws = 20_000;
+        var values = Enumerable.Range(0, draws).Select(_ => (double)noise.Sample(new Rational(numerator, denominator))).ToArray();
+
+        var mean = values.Average();
+        var sampleVariance = values.Sum(v => (v - mean) * (v - mean)) / (draws - 1);
+
+        // Tolerances of 5 standard errors (Skellam's excess kurtosis is 1/V): a correct sampler fails about once in 3.5 million runs.
+        mean.Should().BeApproximately(0, 5 * Math.Sqrt(variance / draws));
+        sampleVariance.Should().BeApproximately(variance, 5 * Math.Sqrt((variance + (2 * variance * variance)) / draws));
+    }
+
+    private static ResultDocument Result(long[][] matrix) =>
+        ResultDocument.FromCounts("single_label_classification", ClassificationCounts.FromMatrix(s_labels, matrix), new InputSummary
+        {
+            DocumentsRead = matrix.Sum(r => r.Sum()),
+            DocumentsEvaluated = matrix.Sum(r => r.Sum()),
+        });
+}
