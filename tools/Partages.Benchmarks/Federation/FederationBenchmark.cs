@@ -29,7 +29,14 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             : Directory.CreateTempSubdirectory("partages-federation-").FullName;
         progress.WriteLine($"Work directory: {workDirectory}");
         var total = Stopwatch.StartNew();
-        await using var federation = await LocalFederation.StartAsync(new FederationOptions { WorkDirectory = workDirectory }, cancellationToken).ConfigureAwait(false);
+        await using var federation = await LocalFederation.StartAsync(
+            new FederationOptions
+            {
+                WorkDirectory = workDirectory,
+                // Rounds close as soon as every member has sent; this is only how long a missing member is waited for.
+                CoordinatorArguments = settings.SecureAggregation ? [$"--SecureAggregation:RoundSeconds={settings.SecureRoundSeconds}"] : [],
+            },
+            cancellationToken).ConfigureAwait(false);
         var meter = new ProcessMeter(federation.Coordinator.Id);
         progress.WriteLine($"Coordinator pid {meter.Pid} at {federation.CoordinatorUrl}");
 
@@ -88,7 +95,12 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
                 Setup = new SetupFigures(tokensElapsed, enrollElapsed, connectElapsed, setupUsage),
             };
 
-            if (settings.Rounds > 0)
+            if (settings.SecureAggregation)
+            {
+                var bundle = await UploadRandomArtifactAsync(evaluator, Path.Combine(workDirectory, "round-bundle.bin"), 64 * 1024, cancellationToken).ConfigureAwait(false);
+                report.SecureAggregation = await new SecureAggregationPhase(settings, progress, this, meter).RunAsync(evaluator, nodes, bundle, cancellationToken).ConfigureAwait(false);
+            }
+            else if (settings.Rounds > 0)
             {
                 var bundle = await UploadRandomArtifactAsync(evaluator, Path.Combine(workDirectory, "round-bundle.bin"), 64 * 1024, cancellationToken).ConfigureAwait(false);
                 // Round 0 warms up both processes (JIT, connection windows, SQLite pages); it is checked and printed, not in the medians.
@@ -126,10 +138,11 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         }
     }
 
-    private async Task<RoundFigures> RunRoundAsync(
+    internal async Task<RoundFigures> RunRoundAsync(
         int round, EvaluatorClient evaluator, IReadOnlyList<SimulatedNode> nodes, ArtifactRef bundle, ProcessMeter meter, CancellationToken cancellationToken)
     {
         var usage = PhaseUsage.Start(meter);
+        var wireBefore = nodes.Select(n => n.Wire.Read()).ToList();
         var submitted = Stopwatch.GetTimestamp();
         var evaluation = await evaluator.SubmitAsync(SyntheticResults.SpecYaml(nodes.Count), bundle.Sha256, nodes.Select(n => n.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
         var submitReturned = Stopwatch.GetTimestamp();
@@ -163,6 +176,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         var lastAck = await nodes[burst].SubmitResultAsync(offers[burst].Offer.RunId, results[burst].Json, cancellationToken).ConfigureAwait(false);
         var (final, finalSeen) = await WithinAsync(watch.Final, $"round {round}: the evaluation final with a pooled result", cancellationToken).ConfigureAwait(false);
         var phase = usage();
+        var wire = nodes.Select((n, i) => n.Wire.Read() - wireBefore[i]).ToList();
 
         Check(final, nodes, results.Sum(r => r.Documents), round);
         return new RoundFigures(
@@ -176,7 +190,10 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             Stopwatch.GetElapsedTime(lastSent, lastAck),
             Stopwatch.GetElapsedTime(lastSent, finalSeen),
             watch.Snapshots,
-            phase);
+            phase,
+            Stopwatch.GetElapsedTime(submitted, finalSeen),
+            wire,
+            final.PooledResultJson);
     }
 
     /// <summary>Refuses a round whose outcome is not exactly what the nodes sent: every site in, the pooled counts their sum.</summary>
@@ -307,7 +324,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
     }
 
     /// <summary>Awaits <paramref name="task"/> within the step timeout; a timeout is a failed run, named by <paramref name="what"/>.</summary>
-    private async Task WithinAsync(Task task, string what, CancellationToken cancellationToken)
+    internal async Task WithinAsync(Task task, string what, CancellationToken cancellationToken)
     {
         try
         {
@@ -319,7 +336,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         }
     }
 
-    private async Task<T> WithinAsync<T>(Task<T> task, string what, CancellationToken cancellationToken)
+    internal async Task<T> WithinAsync<T>(Task<T> task, string what, CancellationToken cancellationToken)
     {
         await WithinAsync((Task)task, what, cancellationToken).ConfigureAwait(false);
         return await task.ConfigureAwait(false);
@@ -339,7 +356,10 @@ internal sealed record RoundFigures(
     TimeSpan LastResultToAck,
     TimeSpan LastResultToFinalSeen,
     int Snapshots,
-    PhaseUsage Usage);
+    PhaseUsage Usage,
+    TimeSpan SubmitToFinalSeen,
+    IReadOnlyList<ByteCount> NodeWire,
+    string PooledResultJson);
 
 internal sealed record DownloadRoundFigures(int Round, IReadOnlyList<DownloadOutcome> Downloads, PhaseUsage Usage);
 

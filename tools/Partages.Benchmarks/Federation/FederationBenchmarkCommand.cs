@@ -18,9 +18,12 @@ internal static class FederationBenchmarkCommand
         var workDir = new Option<string?>("--work-dir") { Description = "New or empty folder for the coordinator's data dir and logs (default: a new temporary folder)." };
         var stop = new Option<bool>("--stop") { Description = "Last, SIGTERM the coordinator with every node session and a WatchEvaluation stream open, and time its exit." };
         var timeout = new Option<int>("--timeout-seconds") { Description = "Bound on each wait (offers of a round, the pooled result, a download round); passing it fails the run.", DefaultValueFactory = _ => 120 };
+        var secure = new Option<bool>("--secure-aggregation") { Description = "Alternate per-site evaluations with pooled-only ones whose nodes run the secure sum over gRPC (--rounds pairs after a warm-up pair); each secure sum is checked against the nodes' counts and the per-site pooled result." };
+        var drop = new Option<bool>("--drop-after-masking") { Description = "With --secure-aggregation: one node goes silent once its masked vector is in; the sum completes from the others' shares." };
+        var roundSeconds = new Option<int>("--secure-round-seconds") { Description = "The coordinator's SecureAggregation:RoundSeconds (how long a round waits for a missing member).", DefaultValueFactory = _ => 300 };
         var command = new Command("federation", "Submit-to-offers and last-result-to-pooled latency with many simulated nodes on one coordinator; concurrent artifact downloads.")
         {
-            nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout,
+            nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout, secure, drop, roundSeconds,
         };
         SettingsErrors.SetAction(
             command,
@@ -34,6 +37,9 @@ internal static class FederationBenchmarkCommand
                 WorkDirectory = parse.GetValue(workDir),
                 Stop = parse.GetValue(stop),
                 StepTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
+                SecureAggregation = parse.GetValue(secure),
+                DropAfterMasking = parse.GetValue(drop),
+                SecureRoundSeconds = parse.GetValue(roundSeconds),
             },
             async (settings, ct) =>
             {

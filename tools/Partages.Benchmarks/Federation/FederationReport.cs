@@ -18,6 +18,9 @@ internal sealed class FederationReport
 
     public ArtifactFigures? Artifacts { get; set; }
 
+    /// <summary>Per-site and secure-sum evaluations alternated (<c>--secure-aggregation</c>).</summary>
+    public SecureAggregationFigures? SecureAggregation { get; set; }
+
     public StopFigures? Stop { get; set; }
 
     public ProcessReading CoordinatorTotal { get; set; }
@@ -53,6 +56,8 @@ internal sealed class FederationReport
             output.WriteLine(string.Create(c, $"| **max** | {Max(r => r.SubmitCall)} | {Max(r => r.SubmitToFirstOffer)} | **{Max(r => r.SubmitToAllOffers)}** | {Max(r => r.AcceptToAllRunning)} | " +
                 $"{Max(r => r.BurstToLastAck)} | **{Max(r => r.LastResultToAck)}** | **{Max(r => r.LastResultToFinalSeen)}** | | {Rounds.Max(r => r.Usage.CoordinatorCpuSeconds):0.00} | {Rounds.Max(r => r.Usage.BenchmarkCpuSeconds):0.00} | {Mib(Rounds.Max(r => r.Usage.CoordinatorPeakRssBytes))} | |"));
         }
+
+        SecureAggregation?.Print(output);
 
         if (Artifacts is { } a)
         {

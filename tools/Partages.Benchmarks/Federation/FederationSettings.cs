@@ -20,6 +20,18 @@ internal sealed record FederationSettings : IBenchmarkSettings
     /// <summary>Last: SIGTERM to the coordinator with every session and a watch stream open; how long it takes to exit.</summary>
     public bool Stop { get; init; }
 
+    /// <summary>
+    /// Instead of the scheduling rounds: pairs of evaluations of the same counts, one per site and one pooled-only whose
+    /// nodes take part in the secure sum over gRPC, alternated; <see cref="Rounds"/> is the number of measured pairs.
+    /// </summary>
+    public bool SecureAggregation { get; init; }
+
+    /// <summary>In each secure sum, one node goes silent once its masked vector is in (a node killed after masking).</summary>
+    public bool DropAfterMasking { get; init; }
+
+    /// <summary>The coordinator's <c>SecureAggregation:RoundSeconds</c>: how long a round waits for a missing member.</summary>
+    public int SecureRoundSeconds { get; init; } = 300;
+
     /// <summary>Where the coordinator's data dir and the logs go; a new temporary folder when null.</summary>
     public string? WorkDirectory { get; init; }
 
@@ -38,6 +50,18 @@ internal sealed record FederationSettings : IBenchmarkSettings
         }
 
         OptionRange.Check(errors, "--download-rounds", DownloadRounds, 1, 100);
+
+        if (SecureAggregation)
+        {
+            // A secure sum needs three members; each node's policy in the benchmark asks for at least three.
+            OptionRange.Check(errors, "--nodes", Nodes, 3, 5000, "(with --secure-aggregation)");
+            OptionRange.Check(errors, "--rounds", Rounds, 1, 100, "(with --secure-aggregation: measured pairs)");
+            OptionRange.Check(errors, "--secure-round-seconds", SecureRoundSeconds, 1, 3600);
+        }
+        else if (DropAfterMasking)
+        {
+            errors.Add("--drop-after-masking needs --secure-aggregation.");
+        }
 
         if (Rounds == 0 && BundleMegabytes == 0 && !Stop)
         {

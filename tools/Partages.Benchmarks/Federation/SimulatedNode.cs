@@ -9,6 +9,7 @@ using Grpc.Net.Client;
 using Partages.Client;
 using Partages.Contracts.V1;
 using Partages.Evaluation;
+using Partages.SecureAggregation.Crypto;
 
 namespace Partages.Benchmarks.Federation;
 
@@ -45,18 +46,28 @@ internal sealed class SimulatedNode : IAsyncDisposable
     private Task _heartbeats = Task.CompletedTask;
     private int _unexpectedCancels;
 
-    private SimulatedNode(string name, string dataset, X509Certificate2 certificate, GrpcChannel channel)
+    private SimulatedNode(string name, string dataset, X509Certificate2 certificate, GrpcChannel channel, WireCounter wire)
     {
         Name = name;
         Dataset = dataset;
         _certificate = certificate;
         _channel = channel;
         _client = new NodeService.NodeServiceClient(channel);
+        Wire = wire;
     }
 
     public string Name { get; }
 
     public string Dataset { get; }
+
+    /// <summary>Every byte of this node's one TLS connection to the coordinator (under TLS, both ways).</summary>
+    public WireCounter Wire { get; }
+
+    /// <summary>The node's long-term aggregation key, kept apart from its TLS identity as the agent keeps it (secure sums only).</summary>
+    public AggregationIdentity AggregationKey { get; } = AggregationIdentity.Create();
+
+    /// <summary>Calls on this node's own mTLS connection, for the secure aggregation rounds.</summary>
+    public CallInvoker CallInvoker => _channel.CreateCallInvoker();
 
     /// <summary>The SHA-256 the node announces for its dataset snapshot (in the hello and in each result's manifest).</summary>
     private string Fingerprint => ContentHash.Of($"simulated dataset of {Name}");
@@ -81,7 +92,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.2")], critical: false));
 
         EnrollResponse response;
-        using (var enrollChannel = CreateChannel(coordinator, ca, clientCertificate: null))
+        using (var enrollChannel = CreateChannel(coordinator, ca, clientCertificate: null, wire: null))
         {
             var enrollment = new EnrollmentService.EnrollmentServiceClient(enrollChannel);
             response = await enrollment.EnrollAsync(
@@ -99,7 +110,8 @@ internal sealed class SimulatedNode : IAsyncDisposable
         using var withKey = issued.CopyWithPrivateKey(key);
         // Re-imported through PKCS#12, as the agent does, so SslStream can use the key for client authentication.
         var certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), password: null);
-        return new SimulatedNode(name, dataset, certificate, CreateChannel(coordinator, ca, certificate));
+        var wire = new WireCounter();
+        return new SimulatedNode(name, dataset, certificate, CreateChannel(coordinator, ca, certificate, wire), wire);
     }
 
     /// <summary>Opens the Session stream, says hello with the node's dataset, and waits for the welcome; heartbeats then run on their own.</summary>
@@ -134,6 +146,15 @@ internal sealed class SimulatedNode : IAsyncDisposable
 
         await SendAsync(new NodeMessage { Accepted = new JobAccepted { RunId = offer.RunId } }).ConfigureAwait(false);
         await SendAsync(new NodeMessage { Progress = new JobProgress { RunId = offer.RunId, Phase = JobPhase.Running, Done = documents, Total = documents } }).ConfigureAwait(false);
+    }
+
+    /// <summary>The run ended without a result of this node's own (a secure sum closed it): heartbeats stop naming it.</summary>
+    public void EndRun(string runId)
+    {
+        lock (_activeGate)
+        {
+            _activeRuns.Remove(runId);
+        }
     }
 
     /// <summary>Rejects an offer (the artifact phase only downloads its bundle): the run ends without a CancelJob.</summary>
@@ -235,11 +256,12 @@ internal sealed class SimulatedNode : IAsyncDisposable
         _session?.Dispose();
         _channel.Dispose();
         _certificate.Dispose();
+        AggregationKey.Dispose();
         _stop.Dispose();
         _writeLock.Dispose();
     }
 
-    private static GrpcChannel CreateChannel(Uri coordinator, X509Certificate2 ca, X509Certificate2? clientCertificate)
+    private static GrpcChannel CreateChannel(Uri coordinator, X509Certificate2 ca, X509Certificate2? clientCertificate, WireCounter? wire)
     {
         // One handler per node: its own connection pool, so every node is its own TLS connection to the coordinator.
         var handler = new SocketsHttpHandler
@@ -252,6 +274,11 @@ internal sealed class SimulatedNode : IAsyncDisposable
                 ClientCertificates = clientCertificate is null ? null : new X509CertificateCollection { clientCertificate },
             },
         };
+        if (wire is not null)
+        {
+            handler.ConnectCallback = wire.ConnectAsync;
+        }
+
         return GrpcChannel.ForAddress(coordinator, new GrpcChannelOptions
         {
             HttpHandler = handler,

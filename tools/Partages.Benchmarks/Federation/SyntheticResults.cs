@@ -15,8 +15,11 @@ internal static class SyntheticResults
 
     public const string Dataset = "amr-reports";
 
-    /// <summary>The spec every round submits: the demo's AMR spec, with every targeted node required (min_sites).</summary>
-    public static string SpecYaml(int minSites) => $"""
+    /// <summary>
+    /// The spec every round submits: the demo's AMR spec, with every targeted node required (min_sites); pooled-only
+    /// (the coordinator learns only the secure sum) when <paramref name="pooledOnly"/>.
+    /// </summary>
+    public static string SpecYaml(int minSites, bool pooledOnly = false) => $"""
         version: 1
         name: federation-benchmark
         description: Scheduling benchmark with simulated nodes (no model runs).
@@ -27,6 +30,7 @@ internal static class SyntheticResults
         nodes: []
         min_sites: {minSites}
         deadline_minutes: 30
+        pooled_only: {(pooledOnly ? "true" : "false")}
         """;
 
     /// <summary>A results document with a deterministic matrix for (node, round); returns it with its document count.</summary>
