@@ -22,9 +22,10 @@ internal static class FederationBenchmarkCommand
         {
             nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout,
         };
+        ScaleOutOptions.AddTo(command);
         SettingsErrors.SetAction(
             command,
-            parse => new FederationSettings
+            parse => ScaleOutOptions.Apply(parse, new FederationSettings
             {
                 Nodes = parse.GetValue(nodes),
                 Rounds = parse.GetValue(rounds),
@@ -34,7 +35,7 @@ internal static class FederationBenchmarkCommand
                 WorkDirectory = parse.GetValue(workDir),
                 Stop = parse.GetValue(stop),
                 StepTimeout = TimeSpan.FromSeconds(parse.GetValue(timeout)),
-            },
+            }),
             async (settings, ct) =>
             {
                 try
