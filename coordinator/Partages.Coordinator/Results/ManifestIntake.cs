@@ -38,8 +38,8 @@ public static class ManifestIntake
         return JsonSerializer.Serialize(part, ResultJson.Options);
     }
 
-    /// <summary>Writes the manifest of the evaluation's included sites into its pooled document.</summary>
-    public static string Attach(string pooledJson, EvaluationEntity evaluation)
+    /// <summary>The pooled document's JSON with the manifest of the evaluation's included sites.</summary>
+    public static string Attach(PooledResultDocument pooled, EvaluationEntity evaluation)
     {
         ArgumentNullException.ThrowIfNull(evaluation);
         var sites = new SortedDictionary<string, SiteManifest>(StringComparer.Ordinal);
@@ -57,7 +57,7 @@ public static class ManifestIntake
             };
         }
 
-        return ReproducibilityManifest.AttachTo(pooledJson, new ReproducibilityManifest
+        return ReproducibilityManifest.AttachTo(pooled, new ReproducibilityManifest
         {
             EvaluationId = evaluation.Id,
             SpecSha256 = evaluation.SpecSha256,

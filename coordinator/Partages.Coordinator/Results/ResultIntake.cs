@@ -28,16 +28,18 @@ public static class ResultIntake
     /// What the run stores beside the result for the read model and the metrics (<see cref="RunEntity.Released"/>),
     /// taken from this parse so that nothing parses the result again; <see cref="ReleasedFigures.None"/> when refused.
     /// </param>
-    public static IntakeRefusal? Check(string resultJson, EvaluationEntity evaluation, string announcedDatasetsJson, out ReleasedFigures released)
+    /// <param name="rules">The evaluation's rules, read once per evaluation (<see cref="IntakeRulesCache"/>).</param>
+    public static IntakeRefusal? Check(string resultJson, IntakeRules rules, string announcedDatasetsJson, out ReleasedFigures released)
     {
+        ArgumentNullException.ThrowIfNull(rules);
         released = ReleasedFigures.None;
-        if (Validate(resultJson, evaluation, out var problem) is not { } document)
+        if (Validate(resultJson, rules, out var problem) is not { } document)
         {
             return new IntakeRefusal(StatusCode.InvalidArgument, "invalid result: " + problem);
         }
 
         var announced = JsonSerializer.Deserialize<StoredDataset[]>(announcedDatasetsJson) ?? [];
-        if (ResultPlausibility.Check(document, announced, evaluation.Dataset) is { } implausible)
+        if (ResultPlausibility.Check(document, announced, rules.Dataset) is { } implausible)
         {
             return new IntakeRefusal(StatusCode.FailedPrecondition, "implausible result: " + implausible);
         }
@@ -47,9 +49,13 @@ public static class ResultIntake
     }
 
     /// <summary>The parsed document, or null with the reason in <paramref name="problem"/>.</summary>
-    public static ResultDocument? Validate(string resultJson, EvaluationEntity evaluation, out string problem)
+    public static ResultDocument? Validate(string resultJson, EvaluationEntity evaluation, out string problem) =>
+        Validate(resultJson, IntakeRules.Of(evaluation), out problem);
+
+    /// <inheritdoc cref="Validate(string, EvaluationEntity, out string)"/>
+    public static ResultDocument? Validate(string resultJson, IntakeRules rules, out string problem)
     {
-        ArgumentNullException.ThrowIfNull(evaluation);
+        ArgumentNullException.ThrowIfNull(rules);
         ResultDocument document;
         try
         {
@@ -87,13 +93,13 @@ public static class ResultIntake
             return null;
         }
 
-        if (!string.Equals(document.Task, evaluation.Task, StringComparison.Ordinal))
+        if (!string.Equals(document.Task, rules.Task, StringComparison.Ordinal))
         {
-            problem = $"the result is for task '{document.Task}' but the evaluation's task is '{evaluation.Task}'.";
+            problem = $"the result is for task '{document.Task}' but the evaluation's task is '{rules.Task}'.";
             return null;
         }
 
-        var expected = Labels(evaluation);
+        var expected = rules.Labels;
         var actual = labels;
         var slice = TaskRegistry.Find(document.Task);
         // A generative task's matrices are per field (its own section); dataset QC has none.
@@ -109,10 +115,9 @@ public static class ResultIntake
             // The task's slice reads back every section its pooling needs.
             slice?.CheckSections(document, expected, noisy);
             // The spec's robustness suite, perturbation by perturbation, each result checked by the same slice.
-            var suite = Partages.Evaluation.Specs.SpecParser.Parse(evaluation.SpecYaml).Spec?.Robustness ?? [];
             if (slice is not null)
             {
-                Partages.Evaluation.Robustness.RobustnessResults.Check(document, slice, expected, noisy, suite);
+                Partages.Evaluation.Robustness.RobustnessResults.Check(document, slice, expected, noisy, rules.Robustness);
             }
         }
         catch (InvalidDataException ex)

@@ -68,7 +68,7 @@ public static class ResultPooler
         evaluation.Close(
             status,
             reason,
-            ManifestIntake.Attach(ResultJson.Serialize(pooled), evaluation),
+            ManifestIntake.Attach(pooled, evaluation),
             pooled.IncludedSites,
             pooled.MissingSites.Select(m => m.Site),
             now);

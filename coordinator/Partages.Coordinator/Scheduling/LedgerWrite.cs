@@ -98,12 +98,16 @@ public sealed partial class LedgerWrite(RunLedger ledger, CoordinatorDbContext d
         var runs = db.Entry(evaluation).Collection(e => e.Runs);
         if (!runs.IsLoaded)
         {
-            var openInDatabase = await db.Runs
-                .Where(r => r.EvaluationId == evaluation.Id && r.Id != run.Id && RunLifecycle.Open.Contains(r.Status))
-                .Select(r => r.Id)
-                .ToListAsync(cancellationToken).ConfigureAwait(false);
-            var tracked = db.ChangeTracker.Entries<RunEntity>().ToDictionary(e => e.Entity.Id, e => e.Entity.Status, StringComparer.Ordinal);
-            if (openInDatabase.Any(id => !tracked.TryGetValue(id, out var status) || !RunLifecycle.IsFinal(status)))
+            // One row at most: a run open in the database that this context has not ended. (Reading every open run's id
+            // for every result made the results of a 1,000-node evaluation read half a million ids.)
+            var endedHere = db.ChangeTracker.Entries<RunEntity>()
+                .Where(e => e.Entity.EvaluationId == evaluation.Id && RunLifecycle.IsFinal(e.Entity.Status))
+                .Select(e => e.Entity.Id)
+                .ToList();
+            var stillOpen = await db.Runs
+                .AnyAsync(r => r.EvaluationId == evaluation.Id && r.Id != run.Id && RunLifecycle.Open.Contains(r.Status) && !endedHere.Contains(r.Id), cancellationToken)
+                .ConfigureAwait(false);
+            if (stillOpen)
             {
                 return;
             }

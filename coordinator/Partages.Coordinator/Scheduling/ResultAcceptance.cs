@@ -22,6 +22,7 @@ public sealed partial class ResultAcceptance
     private readonly AuditAnchors _auditAnchors;
     private readonly ILogger<ResultAcceptance> _logger;
     private readonly GroupCommit<PendingResult> _commits;
+    private readonly IntakeRulesCache _rules = new();
 
     public ResultAcceptance(RunLedger ledger, AuditAnchors auditAnchors, ILogger<ResultAcceptance> logger)
     {
@@ -136,7 +137,7 @@ public sealed partial class ResultAcceptance
         var evaluation = run.Evaluation!;
         var nodeRow = await db.Nodes.SingleAsync(n => n.Id == node.Id, cancellationToken).ConfigureAwait(false);
         _auditAnchors.Record(nodeRow, auditHead, "result", write.Now);
-        if (ResultIntake.Check(resultJson, evaluation, nodeRow.DatasetsJson, out var released) is { } refusal)
+        if (ResultIntake.Check(resultJson, _rules.For(evaluation), nodeRow.DatasetsJson, out var released) is { } refusal)
         {
             write.Record(run, run.Fail(refusal.Reason, write.Now));
             await write.FinalizeIfLastAsync(run, cancellationToken).ConfigureAwait(false);

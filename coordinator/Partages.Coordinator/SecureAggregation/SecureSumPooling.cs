@@ -99,7 +99,7 @@ public static class SecureSumPooling
         evaluation.Close(
             status,
             reason,
-            ManifestIntake.Attach(ResultJson.Serialize(document), evaluation),
+            ManifestIntake.Attach(document, evaluation),
             document.IncludedSites,
             missing.Select(m => m.Site),
             now);

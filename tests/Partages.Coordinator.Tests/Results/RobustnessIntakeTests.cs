@@ -29,6 +29,35 @@ public sealed class RobustnessIntakeTests
         problem.Should().Contain(expected);
     }
 
+    [Test]
+    public void For_SameEvaluationAgain_ReturnsTheRulesReadTheFirstTime()
+    {
+        var cache = new IntakeRulesCache();
+
+        var first = cache.For(Evaluation());
+        var again = cache.For(Evaluation());
+
+        first.Robustness.Select(c => (c.Kind, c.Seed)).Should().Equal(("join_lines", 4L));
+        first.Labels.Should().Equal(Labels);
+        again.Should().BeSameAs(first, "the spec is parsed once per evaluation, not once per result");
+    }
+
+    [Test]
+    public void For_SpecHashDiffers_ReadsTheSpecAgain()
+    {
+        var cache = new IntakeRulesCache();
+        var first = cache.For(Evaluation());
+
+        var evaluation = Evaluation();
+        evaluation.SpecSha256 = "other";
+        evaluation.SpecYaml = Spec.Replace("seed: 4", "seed: 9", StringComparison.Ordinal);
+
+        var changed = cache.For(evaluation);
+
+        changed.Should().NotBeSameAs(first);
+        changed.Robustness.Single().Seed.Should().Be(9);
+    }
+
     private static ResultDocument Site(long seed)
     {
         var counts = new ClassificationCounts(Labels);

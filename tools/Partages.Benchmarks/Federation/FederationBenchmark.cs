@@ -29,16 +29,19 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             : Directory.CreateTempSubdirectory("partages-federation-").FullName;
         progress.WriteLine($"Work directory: {workDirectory}");
         var total = Stopwatch.StartNew();
+        await using var scale = await ScaleOut.PrepareAsync(settings, progress, cancellationToken).ConfigureAwait(false);
         await using var federation = await LocalFederation.StartAsync(
             new FederationOptions
             {
                 WorkDirectory = workDirectory,
+                CoordinatorEnvironment = scale.Environment,
                 // Rounds close as soon as every member has sent; this is only how long a missing member is waited for.
                 CoordinatorArguments = settings.SecureAggregation ? [$"--SecureAggregation:RoundSeconds={settings.SecureRoundSeconds}"] : [],
             },
             cancellationToken).ConfigureAwait(false);
         var meter = new ProcessMeter(federation.Coordinator.Id);
         progress.WriteLine($"Coordinator pid {meter.Pid} at {federation.CoordinatorUrl}");
+        await scale.StartReplicasAsync(federation, progress, cancellationToken).ConfigureAwait(false);
 
         var setup = PhaseUsage.Start(meter);
         var apiToken = await federation.CreateApiTokenAsync(EvaluatorName, "evaluator", cancellationToken).ConfigureAwait(false);
@@ -65,6 +68,16 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
                 }).ConfigureAwait(false);
             var enrollElapsed = enrollClock.Elapsed;
             nodes.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            for (var i = 0; i < nodes.Count; i++)
+            {
+                // Enrolled through replica 0; each holds its session on its own replica (node i on replica i mod N).
+                if (scale.UrlFor(i) is var url && url != nodes[i].Coordinator)
+                {
+                    var enrolled = nodes[i];
+                    nodes[i] = enrolled.Reopen(url);
+                    await enrolled.DisposeAsync().ConfigureAwait(false);
+                }
+            }
 
             var connectClock = Stopwatch.StartNew();
             // At most 64 TLS handshakes at once: on a loaded 2-core machine, 1,000 at once outlast Kestrel's 10 s
@@ -81,7 +94,8 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             using var channel = federation.CreateEvaluatorChannel(apiToken);
             var evaluator = new EvaluatorClient(channel);
             var online = (await evaluator.ListNodesAsync(cancellationToken).ConfigureAwait(false)).Count(n => n.Online);
-            if (online != settings.Nodes)
+            // With replicas, a replica lists online only the sessions it holds (until the online flag is shared).
+            if (online != settings.Nodes && (settings.Replicas == 1 || online == 0))
             {
                 throw new BenchmarkFailedException($"The coordinator lists {online} node(s) online; {settings.Nodes} connected.");
             }
@@ -112,6 +126,14 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
                     report.Rounds.Add(result);
                     progress.WriteLine($"Round {round}/{settings.Rounds} checked.");
                 }
+
+                if (settings.KillReplica)
+                {
+                    report.Failover = await scale.KillOneAsync(nodes, evaluator, meter, cancellationToken).ConfigureAwait(false);
+                    progress.WriteLine($"Failover: {report.Failover.MovedNodes} nodes moved to the surviving replicas.");
+                    report.AfterFailover = await RunRoundAsync(settings.Rounds + 1, evaluator, nodes, bundle, meter, cancellationToken).ConfigureAwait(false);
+                    progress.WriteLine("Round after the failover checked.");
+                }
             }
 
             if (settings.BundleMegabytes > 0)
@@ -120,6 +142,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             }
 
             report.CoordinatorTotal = meter.Read();
+            report.ReplicaTotals = scale.Read();
             if (settings.Stop)
             {
                 // Last: the coordinator process is gone afterwards.
@@ -144,7 +167,10 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         var usage = PhaseUsage.Start(meter);
         var wireBefore = nodes.Select(n => n.Wire.Read()).ToList();
         var submitted = Stopwatch.GetTimestamp();
-        var evaluation = await evaluator.SubmitAsync(SyntheticResults.SpecYaml(nodes.Count), bundle.Sha256, nodes.Select(n => n.Name), cancellationToken: cancellationToken).ConfigureAwait(false);
+        // An evaluation names at most NodeNames.MaxTargets nodes; one naming none targets every enrolled node, which
+        // here (a fresh data dir) are exactly the benchmark's nodes.
+        var targets = nodes.Count > NodeNames.MaxTargets ? [] : nodes.Select(n => n.Name);
+        var evaluation = await evaluator.SubmitAsync(SyntheticResults.SpecYaml(nodes.Count), bundle.Sha256, targets, cancellationToken: cancellationToken).ConfigureAwait(false);
         var submitReturned = Stopwatch.GetTimestamp();
 
         var offers = await WithinAsync(
@@ -172,9 +198,13 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             cancellationToken).ConfigureAwait(false);
         var burstAcknowledged = acknowledged.Length == 0 ? resultsStarted : acknowledged.Max();
         await WithinAsync(watch.Quiet, $"round {round}: the watcher to see {burst} results stored", cancellationToken).ConfigureAwait(false);
+        var cpuAtLast = meter.Read().CpuSeconds;
         var lastSent = Stopwatch.GetTimestamp();
         var lastAck = await nodes[burst].SubmitResultAsync(offers[burst].Offer.RunId, results[burst].Json, cancellationToken).ConfigureAwait(false);
         var (final, finalSeen) = await WithinAsync(watch.Final, $"round {round}: the evaluation final with a pooled result", cancellationToken).ConfigureAwait(false);
+        // The coordinator's CPU from the last result to the final snapshot (read just after it arrived): on a loaded
+        // machine the wall time of that step says more about the load than about the coordinator.
+        var finalCpu = meter.Read().CpuSeconds - cpuAtLast;
         var phase = usage();
         var wire = nodes.Select((n, i) => n.Wire.Read() - wireBefore[i]).ToList();
 
@@ -193,7 +223,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             phase,
             Stopwatch.GetElapsedTime(submitted, finalSeen),
             wire,
-            final.PooledResultJson);
+            final.PooledResultJson) { LastResultToFinalCpuSeconds = finalCpu };
     }
 
     /// <summary>Refuses a round whose outcome is not exactly what the nodes sent: every site in, the pooled counts their sum.</summary>
@@ -359,7 +389,11 @@ internal sealed record RoundFigures(
     PhaseUsage Usage,
     TimeSpan SubmitToFinalSeen,
     IReadOnlyList<ByteCount> NodeWire,
-    string PooledResultJson);
+    string PooledResultJson)
+{
+    /// <summary>Coordinator CPU seconds from the last result sent to the final snapshot seen.</summary>
+    public double LastResultToFinalCpuSeconds { get; init; }
+}
 
 internal sealed record DownloadRoundFigures(int Round, IReadOnlyList<DownloadOutcome> Downloads, PhaseUsage Usage);
 

@@ -25,9 +25,10 @@ internal static class FederationBenchmarkCommand
         {
             nodes, rounds, bundleMb, downloaders, downloadRounds, workDir, stop, timeout, secure, drop, roundSeconds,
         };
+        ScaleOutOptions.AddTo(command);
         SettingsErrors.SetAction(
             command,
-            parse => new FederationSettings
+            parse => ScaleOutOptions.Apply(parse, new FederationSettings
             {
                 Nodes = parse.GetValue(nodes),
                 Rounds = parse.GetValue(rounds),
@@ -40,7 +41,7 @@ internal static class FederationBenchmarkCommand
                 SecureAggregation = parse.GetValue(secure),
                 DropAfterMasking = parse.GetValue(drop),
                 SecureRoundSeconds = parse.GetValue(roundSeconds),
-            },
+            }),
             async (settings, ct) =>
             {
                 try

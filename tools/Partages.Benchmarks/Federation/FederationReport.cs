@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace Partages.Benchmarks.Federation;
 
 /// <summary>Everything one checked run measured; printed as Markdown so it can go into docs/benchmarks.md as is.</summary>
-internal sealed class FederationReport
+internal sealed partial class FederationReport
 {
     public required FederationSettings Settings { get; init; }
 
@@ -43,18 +43,18 @@ internal sealed class FederationReport
             output.WriteLine();
             output.WriteLine(string.Create(c, $"Scheduling rounds: {Settings.Nodes} nodes, {Rounds.Count} round(s) after a warm-up round; times in ms; median and max over the rounds, not the warm-up."));
             output.WriteLine();
-            output.WriteLine(string.Create(c, $"| round | submit call | submit → first offer | submit → all offers | accept → all running | {Settings.Nodes - 1} results → last ack | last result → ack (stored, pooled, final) | last result → final seen | snapshots | coordinator CPU s | benchmark CPU s | coordinator peak RSS MiB | wall s |"));
-            output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+            output.WriteLine(string.Create(c, $"| round | submit call | submit → first offer | submit → all offers | accept → all running | {Settings.Nodes - 1} results → last ack | last result → ack (stored, pooled, final) | last result → final seen | coordinator CPU ms, last result → final seen | snapshots | coordinator CPU s | benchmark CPU s | coordinator peak RSS MiB | wall s |"));
+            output.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
             foreach (var r in WarmUp is null ? Rounds : Rounds.Prepend(WarmUp))
             {
                 output.WriteLine(string.Create(c, $"| {(r.Round == 0 ? "warm-up" : r.Round.ToString(c))} | {Ms(r.SubmitCall)} | {Ms(r.SubmitToFirstOffer)} | {Ms(r.SubmitToAllOffers)} | {Ms(r.AcceptToAllRunning)} | {Ms(r.BurstToLastAck)} | " +
-                    $"{Ms(r.LastResultToAck)} | {Ms(r.LastResultToFinalSeen)} | {r.Snapshots} | {r.Usage.CoordinatorCpuSeconds:0.00} | {r.Usage.BenchmarkCpuSeconds:0.00} | {Mib(r.Usage.CoordinatorPeakRssBytes)} | {r.Usage.Wall.TotalSeconds:0.00} |"));
+                    $"{Ms(r.LastResultToAck)} | {Ms(r.LastResultToFinalSeen)} | {r.LastResultToFinalCpuSeconds * 1000:0} | {r.Snapshots} | {r.Usage.CoordinatorCpuSeconds:0.00} | {r.Usage.BenchmarkCpuSeconds:0.00} | {Mib(r.Usage.CoordinatorPeakRssBytes)} | {r.Usage.Wall.TotalSeconds:0.00} |"));
             }
 
             output.WriteLine(string.Create(c, $"| **median** | {Median(r => r.SubmitCall)} | {Median(r => r.SubmitToFirstOffer)} | **{Median(r => r.SubmitToAllOffers)}** | {Median(r => r.AcceptToAllRunning)} | " +
-                $"{Median(r => r.BurstToLastAck)} | **{Median(r => r.LastResultToAck)}** | **{Median(r => r.LastResultToFinalSeen)}** | | {MedianOf(r => r.Usage.CoordinatorCpuSeconds):0.00} | {MedianOf(r => r.Usage.BenchmarkCpuSeconds):0.00} | | |"));
+                $"{Median(r => r.BurstToLastAck)} | **{Median(r => r.LastResultToAck)}** | **{Median(r => r.LastResultToFinalSeen)}** | {MedianOf(r => r.LastResultToFinalCpuSeconds) * 1000:0} | | {MedianOf(r => r.Usage.CoordinatorCpuSeconds):0.00} | {MedianOf(r => r.Usage.BenchmarkCpuSeconds):0.00} | | |"));
             output.WriteLine(string.Create(c, $"| **max** | {Max(r => r.SubmitCall)} | {Max(r => r.SubmitToFirstOffer)} | **{Max(r => r.SubmitToAllOffers)}** | {Max(r => r.AcceptToAllRunning)} | " +
-                $"{Max(r => r.BurstToLastAck)} | **{Max(r => r.LastResultToAck)}** | **{Max(r => r.LastResultToFinalSeen)}** | | {Rounds.Max(r => r.Usage.CoordinatorCpuSeconds):0.00} | {Rounds.Max(r => r.Usage.BenchmarkCpuSeconds):0.00} | {Mib(Rounds.Max(r => r.Usage.CoordinatorPeakRssBytes))} | |"));
+                $"{Max(r => r.BurstToLastAck)} | **{Max(r => r.LastResultToAck)}** | **{Max(r => r.LastResultToFinalSeen)}** | {Rounds.Max(r => r.LastResultToFinalCpuSeconds) * 1000:0} | | {Rounds.Max(r => r.Usage.CoordinatorCpuSeconds):0.00} | {Rounds.Max(r => r.Usage.BenchmarkCpuSeconds):0.00} | {Mib(Rounds.Max(r => r.Usage.CoordinatorPeakRssBytes))} | |"));
         }
 
         SecureAggregation?.Print(output);
@@ -91,6 +91,7 @@ internal sealed class FederationReport
             }
         }
 
+        PrintScaleOut(output);
         output.WriteLine();
         output.WriteLine(string.Create(c, $"Whole run: {TotalWall.TotalSeconds:0} s wall; coordinator {CoordinatorTotal.CpuSeconds:0.0} CPU s, peak RSS {Mib(CoordinatorTotal.PeakRssBytes)} MiB since the last phase began."));
     }

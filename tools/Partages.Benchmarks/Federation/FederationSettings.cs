@@ -38,10 +38,19 @@ internal sealed record FederationSettings : IBenchmarkSettings
     /// <summary>Bound on one wait (all offers of a round, all runs running, the pooled result, one download round).</summary>
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(120);
 
+    /// <summary>Coordinator replicas (<see cref="ScaleOutOptions"/>); above 1 they share PostgreSQL.</summary>
+    public int Replicas { get; init; } = 1;
+
+    /// <summary>The coordinator's database on a PostgreSQL server started for the run.</summary>
+    public bool Postgres { get; init; }
+
+    /// <summary>After the rounds, the last replica killed; its nodes move to the others, then one more checked round.</summary>
+    public bool KillReplica { get; init; }
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        OptionRange.Check(errors, "--nodes", Nodes, 1, 5000);
+        OptionRange.Check(errors, "--nodes", Nodes, 1, 10000);
         OptionRange.Check(errors, "--rounds", Rounds, 0, 100);
         OptionRange.Check(errors, "--bundle-mb", BundleMegabytes, 0, 2048, "(0 skips the artifact phase)");
         if (BundleMegabytes > 0)
@@ -50,6 +59,7 @@ internal sealed record FederationSettings : IBenchmarkSettings
         }
 
         OptionRange.Check(errors, "--download-rounds", DownloadRounds, 1, 100);
+        ScaleOutOptions.Validate(this, errors);
 
         if (SecureAggregation)
         {

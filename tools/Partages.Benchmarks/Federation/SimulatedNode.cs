@@ -34,6 +34,7 @@ internal sealed class SimulatedNode : IAsyncDisposable
     private readonly GrpcChannel _channel;
     private readonly NodeService.NodeServiceClient _client;
     private readonly X509Certificate2 _certificate;
+    private readonly X509Certificate2 _ca;
     private readonly Channel<ReceivedOffer> _offers = Channel.CreateUnbounded<ReceivedOffer>(new UnboundedChannelOptions { SingleWriter = true });
     private readonly TaskCompletionSource<Welcome> _welcome = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<Exception> _broken = new(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -46,17 +47,22 @@ internal sealed class SimulatedNode : IAsyncDisposable
     private Task _heartbeats = Task.CompletedTask;
     private int _unexpectedCancels;
 
-    private SimulatedNode(string name, string dataset, X509Certificate2 certificate, GrpcChannel channel, WireCounter wire)
+    private SimulatedNode(string name, string dataset, X509Certificate2 certificate, X509Certificate2 ca, Uri coordinator)
     {
         Name = name;
         Dataset = dataset;
         _certificate = certificate;
-        _channel = channel;
-        _client = new NodeService.NodeServiceClient(channel);
-        Wire = wire;
+        _ca = ca;
+        Coordinator = coordinator;
+        Wire = new WireCounter();
+        _channel = CreateChannel(coordinator, ca, certificate, Wire);
+        _client = new NodeService.NodeServiceClient(_channel);
     }
 
     public string Name { get; }
+
+    /// <summary>The coordinator (replica) this node's connection goes to.</summary>
+    public Uri Coordinator { get; }
 
     public string Dataset { get; }
 
@@ -110,9 +116,15 @@ internal sealed class SimulatedNode : IAsyncDisposable
         using var withKey = issued.CopyWithPrivateKey(key);
         // Re-imported through PKCS#12, as the agent does, so SslStream can use the key for client authentication.
         var certificate = X509CertificateLoader.LoadPkcs12(withKey.Export(X509ContentType.Pkcs12), password: null);
-        var wire = new WireCounter();
-        return new SimulatedNode(name, dataset, certificate, CreateChannel(coordinator, ca, certificate, wire), wire);
+        return new SimulatedNode(name, dataset, certificate, ca, coordinator);
     }
+
+    /// <summary>
+    /// The same node (name, key, certificate) with a new connection of its own to <paramref name="coordinator"/>, not
+    /// yet connected: what an agent does when it moves to another replica. Dispose this instance.
+    /// </summary>
+    public SimulatedNode Reopen(Uri coordinator) =>
+        new(Name, Dataset, X509CertificateLoader.LoadPkcs12(_certificate.Export(X509ContentType.Pkcs12), password: null), _ca, coordinator);
 
     /// <summary>Opens the Session stream, says hello with the node's dataset, and waits for the welcome; heartbeats then run on their own.</summary>
     public async Task ConnectAsync(TimeSpan timeout, CancellationToken cancellationToken)
