@@ -58,10 +58,10 @@ public sealed class ReplicaFederationTests
             await replicaA.KillAsync();
 
             await replicaB.WaitForLineAsync(new Regex("Node site-a connected"), CommandBound, cts.Token);
-            await DecideAsync(federation, siteA, runA, cts.Token);
+            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
             await FederationSupport.WatchUntilAsync(evaluator, submitted.Id,
                 e => e.Runs.Single(r => r.NodeName == "site-a") is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
-            await DecideAsync(federation, siteA, runA, cts.Token);
+            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
             var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
 
             final.State.Should().Be(EvaluationState.Completed, final.Reason);
@@ -75,9 +75,4 @@ public sealed class ReplicaFederationTests
 
         Directory.Delete(work, recursive: true);
     }
-
-    private static Task DecideAsync(LocalFederation federation, NodeHandle node, string runId, CancellationToken cancellationToken) =>
-        ManagedProcess.RunAsync($"approve {runId}", Executables.NodeAgent,
-            ["jobs", "approve", runId, "--config", node.ConfigPath, "--by", "replica-test"],
-            Path.Combine(federation.LogDirectory, "jobs.log"), CommandBound, cancellationToken);
 }

@@ -65,9 +65,19 @@ public static class CoordinatorServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Sessions/: who is connected; Audit/: the nodes' audit anchors.</summary>
+    /// <summary>
+    /// Sessions/: who is connected (with replicas, a node seen by another replica within two heartbeat periods and
+    /// 5 s counts as online too); Audit/: the nodes' audit anchors.
+    /// </summary>
     public static IServiceCollection AddNodeSessions(this IServiceCollection services) =>
-        services.AddSingleton<NodeSessionRegistry>().AddSingleton<AuditAnchors>().AddSingleton<Pki.CertificateRenewal>();
+        services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<CoordinatorOptions>>().Value;
+                var replicas = DatabaseSettings.From(options.Database, options.DataDir).Provider == DatabaseProvider.PostgreSql;
+                return new NodeSessionRegistry(sp.GetService<TimeProvider>(),
+                    replicas ? TimeSpan.FromSeconds((2 * options.HeartbeatIntervalSeconds) + 5) : null);
+            })
+            .AddSingleton<AuditAnchors>().AddSingleton<Pki.CertificateRenewal>();
 
     /// <summary>
     /// Scheduling/: the run ledger and the parts that write through it (submission, sessions and their inbox, results,

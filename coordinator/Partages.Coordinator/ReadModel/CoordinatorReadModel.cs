@@ -39,7 +39,7 @@ public sealed partial class CoordinatorReadModel(IDbContextFactory<CoordinatorDb
         var now = _time.GetUtcNow();
         return ([.. nodes.Select(n => new NodeView(
             n.Name,
-            !n.Revoked && sessions.IsOnline(n.Name),
+            !n.Revoked && sessions.IsOnline(n.Name, n.LastSeen),
             n.Revoked,
             n.LastSeen,
             n.AgentVersion,

@@ -14,7 +14,8 @@ namespace Partages.Coordinator.Replicas;
 /// <list type="bullet">
 /// <item>an evaluation changed (and which runs): the other replicas' watchers read those runs (ReadModel/LiveEvaluations);</item>
 /// <item>a node may take offers: the replica holding its session offers its waiting runs (the submission ran elsewhere);</item>
-/// <item>a message for a node (a CancelJob): the replica holding its session sends it.</item>
+/// <item>a message for a node (a CancelJob): the replica holding its session sends it;</item>
+/// <item>a node's session ended here, and when: the others stop counting it online (NodeSessionRegistry.IsOnline).</item>
 /// </list>
 /// A notification is a hint, never the state: the state is in the database, written under the ledger's lock, so a
 /// notification lost while a replica reconnects to PostgreSQL costs latency, not correctness — on (re)connecting, a
@@ -81,6 +82,7 @@ public sealed partial class ReplicaBus(
             return;
         }
 
+        sessions.Left += (node, at) => _ = NotifyAsync([$"{_self}|g|{node}|{at.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture)}"]);
         var backoff = TimeSpan.FromSeconds(1);
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -147,6 +149,10 @@ public sealed partial class ReplicaBus(
                     _ = OfferAsync(OfferHandler, held);
                 }
 
+                break;
+            case "g" when parts.Length == 4 && long.TryParse(parts[3], System.Globalization.CultureInfo.InvariantCulture, out var ticks):
+                sessions.RecordLeft(parts[2], new DateTimeOffset(ticks, TimeSpan.Zero), here: false);
+                sessions.PublishChange();
                 break;
             case "s" when parts.Length == 4:
                 sessions.TrySend(parts[2], CoordinatorMessage.Parser.ParseFrom(Convert.FromBase64String(parts[3])));

@@ -55,6 +55,7 @@ public sealed partial class NodeReconnection(
             var now = time.GetUtcNow();
             await db.Nodes.Where(n => n.Id == session.Node.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(n => n.LastSeen, now)).ConfigureAwait(false);
+            ledger.Sessions.RecordLeft(session.NodeName, now);   // replicas: this last-seen time is the session's end, not a sign of life
         }
 
         ledger.Sessions.PublishChange();

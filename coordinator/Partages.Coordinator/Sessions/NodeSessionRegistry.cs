@@ -2,10 +2,19 @@ using System.Collections.Concurrent;
 
 namespace Partages.Coordinator.Sessions;
 
-/// <summary>The nodes connected right now, one session each; a node that reconnects replaces (and closes) its older session.</summary>
-public sealed class NodeSessionRegistry
+/// <summary>
+/// The nodes connected right now, one session each; a node that reconnects replaces (and closes) its older session.
+/// With replicas, whether a node is online also depends on the others (<see cref="IsOnline(string, DateTimeOffset?)"/>).
+/// </summary>
+/// <param name="elsewhereFor">
+/// Replicas only (null with one coordinator): how recent a last-seen time written by another replica (a hello, a
+/// heartbeat) must be for the node to count as online here.
+/// </param>
+public sealed class NodeSessionRegistry(TimeProvider? time = null, TimeSpan? elsewhereFor = null)
 {
     private readonly ConcurrentDictionary<string, NodeSession> _sessions = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _left = new(StringComparer.Ordinal);
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>
@@ -47,7 +56,41 @@ public sealed class NodeSessionRegistry
         return _sessions.TryRemove(new KeyValuePair<string, NodeSession>(session.NodeName, session));
     }
 
+    /// <summary>Whether the node has a session on this coordinator (offers and messages go through it).</summary>
     public bool IsOnline(string nodeName) => _sessions.ContainsKey(nodeName);
+
+    /// <summary>
+    /// Whether the node is online on any replica: a session here, or (replicas) a last-seen time written within
+    /// <c>elsewhereFor</c> and after the node's session last ended (<see cref="RecordLeft"/>, here or on another replica,
+    /// whose time is compared as that replica wrote it). A node whose replica was killed shows online until the window
+    /// passes, or until it reconnects elsewhere.
+    /// </summary>
+    public bool IsOnline(string nodeName, DateTimeOffset? lastSeen)
+    {
+        if (_sessions.ContainsKey(nodeName))
+        {
+            return true;
+        }
+
+        return elsewhereFor is { } window && lastSeen is { } seen && seen >= _time.GetUtcNow() - window
+            && !(_left.TryGetValue(nodeName, out var left) && seen <= left);
+    }
+
+    /// <summary>
+    /// The node's session ended at <paramref name="at"/> (the last-seen time written then): a last-seen time not after it
+    /// is not a sign of life. <paramref name="here"/>: on this replica, so <see cref="Left"/> tells the others.
+    /// </summary>
+    public void RecordLeft(string nodeName, DateTimeOffset at, bool here = true)
+    {
+        _left.AddOrUpdate(nodeName, at, (_, previous) => at > previous ? at : previous);
+        if (here)
+        {
+            Left?.Invoke(nodeName, at);
+        }
+    }
+
+    /// <summary>Raised when a session on this replica ended (ReplicaBus tells the other replicas).</summary>
+    public event Action<string, DateTimeOffset>? Left;
 
     /// <summary>The nodes with a session on this coordinator now.</summary>
     public IReadOnlyList<string> Names() => [.. _sessions.Keys];

@@ -92,4 +92,38 @@ public sealed class ReplicaTests
         cancel.RunId.Should().Be(offer.RunId);
         cancel.Reason.Should().Contain("wrong model");
     }
+
+    [Test]
+    public async Task ListNodes_NodeOnTheOtherReplica_OnlineThroughEitherAndOfflineOnBothOnceItsSessionEnds()
+    {
+        var enrolled = await _a.EnrollNodeAsync("replica-z");
+        var onB = new TestNode(_b, enrolled.Name, enrolled.Certificate);
+        var viewerOnA = _a.EvaluatorClient(await _a.ApiTokenAsync("replica-nodes", "viewer"));
+        var viewerOnB = _b.EvaluatorClient(await _b.ApiTokenAsync("replica-nodes-b", "viewer"));
+        var registryOnA = _a.App.Services.GetRequiredService<Partages.Coordinator.Sessions.NodeSessionRegistry>();
+        (await OnlineAsync(viewerOnA, "replica-z")).Should().BeFalse("it never connected");
+
+        var session = await onB.ConnectWelcomedAsync();
+        (await OnlineAsync(viewerOnA, "replica-z")).Should().BeTrue("replica B recorded its hello a moment ago");
+        (await OnlineAsync(viewerOnB, "replica-z")).Should().BeTrue("its session is on B");
+        registryOnA.IsOnline("replica-z").Should().BeFalse("offers still go through B, which holds the session");
+
+        await session.DisposeAsync();
+        // B writes the session's end and tells A (ReplicaBus); A wakes its node-list watchers when it hears.
+        while (true)
+        {
+            var change = registryOnA.NextChange();
+            if (!await OnlineAsync(viewerOnA, "replica-z"))
+            {
+                break;
+            }
+
+            await change.WaitAsync(TestCoordinator.CallTimeout);
+        }
+
+        (await OnlineAsync(viewerOnB, "replica-z")).Should().BeFalse("the session ended on B");
+    }
+
+    private static async Task<bool> OnlineAsync(EvaluationService.EvaluationServiceClient viewer, string node) =>
+        (await viewer.ListNodesAsync(new ListNodesRequest(), deadline: TestCoordinator.Deadline())).Nodes.Single(n => n.Name == node).Online;
 }

@@ -51,6 +51,12 @@ internal static class FederationSupport
         throw new InvalidOperationException($"The watch stream of {id} ended before the condition held.");
     }
 
+    /// <summary>Approves the job (or its result's release) on the node, as the hospital does with <c>jobs approve</c>.</summary>
+    public static Task ApproveAsync(LocalFederation federation, NodeHandle node, string runId, CancellationToken cancellationToken) =>
+        ManagedProcess.RunAsync($"approve {runId}", Executables.NodeAgent,
+            ["jobs", "approve", runId, "--config", node.ConfigPath, "--by", "e2e-test"],
+            Path.Combine(federation.LogDirectory, "jobs.log"), TimeSpan.FromMinutes(2), cancellationToken);
+
     /// <summary>Submits <paramref name="spec"/> on the bundle <paramref name="bundleSha256"/> and follows it to its final state.</summary>
     public static async Task<EvaluationView> RunToEndAsync(this EvaluatorClient evaluator, string spec, string bundleSha256, CancellationToken cancellationToken)
     {

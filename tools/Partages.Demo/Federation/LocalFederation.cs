@@ -458,6 +458,8 @@ public static class Executables
 
     public static string Demo => Find("Partages.Demo");
 
+    public static string Gateway => Find("Partages.Gateway");
+
     private static string Find(string project)
     {
         // artifacts/bin/<Project>/<configuration>/ — reuse this assembly's configuration folder name.
