@@ -368,6 +368,11 @@ internal static class ResultFormats
                 (bin, distribution.Shares.Select(shares => shares[b] is { } share ? (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—"))));
         }
 
+        if (view.Pieces.Count > 0)
+        {
+            Table("Through the model's tokenizer [95% CI]", "figure", view.Sites, view.Pieces.Select(r => (r.Name, r.Cells.AsEnumerable())));
+        }
+
         Table("Findings (reports per kind)", "kind", view.Sites, view.Findings.Select(r => (r.Name, r.Cells.AsEnumerable())));
         Table("Divergence from the pool: Jensen–Shannon [95% CI]", "site", Partages.Evaluation.Quality.SiteComparison.Figures, view.Divergences.Select(r => (r.Name, r.Cells.AsEnumerable())));
         if (view.Agreement.Count > 0)
