@@ -41,7 +41,8 @@ internal static class ResultFormats
     /// site: <c>evaluation_state</c> and one <c>release_note</c> per note. Per site: n_documents, accuracy,
     /// micro/macro/weighted precision, recall and F1, per-class precision, recall, F1 and support, and every confusion
     /// matrix cell (<c>confusion,gold,predicted,count</c>; <c>cooccurrence,gold,predicted,count</c> for a multi-label
-    /// result, whose matrix is a label co-occurrence). Tidy, so a spreadsheet or pandas can pivot it.
+    /// result, whose matrix is a label co-occurrence), and a robustness suite's rows per perturbation
+    /// (<see cref="RobustnessCsv"/>). Tidy, so a spreadsheet or pandas can pivot it.
     /// </summary>
     public static string Csv(EvaluationView evaluation)
     {
@@ -87,6 +88,7 @@ internal static class ResultFormats
             }
 
             QualifierCsvRows(document, Row);
+            RobustnessCsv.Rows(document, Row, Number);
             foreach (var label in document.ConfusionMatrix.Labels)
             {
                 if (document.PerClass.TryGetValue(label, out var metrics))
