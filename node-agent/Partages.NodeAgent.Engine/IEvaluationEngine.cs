@@ -3,7 +3,22 @@ using Partages.Evaluation.Specs;
 namespace Partages.NodeAgent.Engine;
 
 /// <summary>A dataset as the node's configuration declares it. Paths are absolute by the time they reach the engine.</summary>
-public sealed record DatasetDefinition(string Name, string Path, string Format);
+public sealed record DatasetDefinition(string Name, string Path, string Format)
+{
+    /// <summary>
+    /// A brat dataset's other annotators: each a folder of the same texts with that annotator's <c>.ann</c>, by the name
+    /// a spec's <c>annotators</c> gives it (node.yaml's <c>annotators</c>). The dataset's own folder is the annotator
+    /// <see cref="AnnotatorFolder.Own"/>, as a JSONL file's <c>entities</c> field is.
+    /// </summary>
+    public IReadOnlyList<AnnotatorFolder> AnnotatorFolders { get; init; } = [];
+}
+
+/// <summary>One annotator's brat folder of a dataset's texts.</summary>
+public sealed record AnnotatorFolder(string Name, string Path)
+{
+    /// <summary>The annotator whose entities are the brat dataset's own folder (a JSONL file's <c>entities</c> field).</summary>
+    public const string Own = "entities";
+}
 
 /// <summary>One evaluation to run locally: a model bundle (zip) on a node-local dataset, as a spec asks.</summary>
 public sealed record EvaluationJob(string BundlePath, EvaluationSpec Spec, DatasetDefinition Dataset)

@@ -6,8 +6,8 @@ using Partages.Evaluation.Tasks.DatasetQc;
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
-/// A federated dataset QC over the three fictional hospitals, as real processes: no model is uploaded, offered,
-/// downloaded or loaded; each node profiles its AMR reports (given a second annotator's label by this test, with
+/// A federated dataset QC over the three fictional hospitals, as real processes: without a bundle no model is offered,
+/// downloaded or loaded (with one, only its tokenizer is read, after the usual download and trust checks); each node profiles its AMR reports (given a second annotator's label by this test, with
 /// disagreement on every sixth report), releases the aggregates through its gate under the default differential
 /// privacy, and the coordinator pools them by addition. The sites are then read side by side.
 /// </summary>
@@ -48,6 +48,7 @@ public sealed class DatasetQcFederationTests : FederationFixture
     }
 
     [Test]
+    [Order(1)]  // before the run with a bundle, which downloads it: this one checks that nothing was
     public async Task Evaluation_DatasetQcOverThreeSitesWithoutAModel_PooledCountsAreTheSumsOfTheSitesNoisyCounts()
     {
         using var cts = new CancellationTokenSource(Timeout);
@@ -131,11 +132,38 @@ public sealed class DatasetQcFederationTests : FederationFixture
     }
 
     [Test]
-    public async Task Submit_DatasetQcWithABundle_IsRefusedRatherThanIgnored()
+    [Order(2)]
+    public async Task Evaluation_DatasetQcWithTheDemoBundle_PieceFiguresReleasedPerSiteAndPooledByAddition()
     {
-        var act = () => Evaluator.SubmitAsync(Spec("label, label_b"), BundleSha256);
+        using var cts = new CancellationTokenSource(Timeout);
 
-        (await act.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.InvalidArgument);
+        // The bundle goes through every node's download, hash and trust checks (pinned here); only its tokenizer is read.
+        var evaluation = await Evaluator.RunToEndAsync(Spec("label, label_b"), BundleSha256, cts.Token);
+
+        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
+        evaluation.ModelBundleSha256.Should().Be(BundleSha256);
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        var sites = Sites.Select(s => result.PerSite[s].DatasetQc!).ToList();
+        foreach (var qc in sites)
+        {
+            qc.Pieces!.Window.Should().Be(126, "the demo model's max_length 128 less [CLS] and [SEP]");
+            qc.Pieces.UnknownToken.Should().Be("[UNK]");
+            qc.Sensitivity[DatasetQcFigures.UnknownPieces].L2Squared.Should().Be(2.0 * 126 * 126);
+            qc.NoiseVariance!.Keys.Should().Contain([DatasetQcFigures.PieceLengths, DatasetQcFigures.LongerThanWindow, DatasetQcFigures.UnknownPieces]);
+            qc.Pieces.ShareLongerThanWindow!.Interval.Should().NotBeNull("a share from noisy counts carries its interval");
+        }
+
+        var pooled = result.Pooled!.DatasetQc!.Pieces!;
+        pooled.PieceLengths.Should().Equal(DatasetQcResults.Add(sites.Select(s => s.Pieces!.PieceLengths)));
+        pooled.LongerThanWindow.Should().Be(sites.Sum(s => s.Pieces!.LongerThanWindow));
+        pooled.PiecesInWindow.Should().Be(sites.Sum(s => s.Pieces!.PiecesInWindow));
+        pooled.UnknownPieces.Should().Be(sites.Sum(s => s.Pieces!.UnknownPieces));
+        var view = QcComparisonView.Of(result)!;
+        view.Distributions.Should().Contain(d => d.Title.StartsWith("Length in model pieces", StringComparison.Ordinal));
+        foreach (var row in view.Pieces)
+        {
+            TestContext.Out.WriteLine($"{row.Name}: {string.Join(" | ", row.Cells)}");
+        }
     }
 
     /// <summary>The hospital's AMR reports with a second annotator's label, which differs from the first on every sixth report.</summary>

@@ -14,7 +14,7 @@ internal static class SubmitCommand
     public static Command Create(CliContext context)
     {
         var spec = new Argument<FileInfo>("spec") { Description = "The evaluation spec (YAML, see eval-specs/README.md)." };
-        var model = new Option<string?>("--model", "-m") { Description = "The model bundle: its SHA-256 (already pushed) or a .zip to push now. Not given for a task that runs no model (dataset_qc)." };
+        var model = new Option<string?>("--model", "-m") { Description = "The model bundle: its SHA-256 (already pushed) or a .zip to push now. Optional for dataset_qc, which reads only its tokenizer (lengths in pieces, unknown-piece rate)." };
         var nodes = new Option<string[]>("--nodes")
         {
             Description = "Target these nodes (comma-separated) instead of the spec's list or every enrolled node.",
@@ -58,8 +58,9 @@ internal static class SubmitCommand
             return ExitCodes.BadInput;
         }
 
-        var usesModel = Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec!.Task).UsesModel;
-        if (usesModel != (model is not null))
+        var task = Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec!.Task);
+        var usesModel = task.UsesModel;
+        if (usesModel != (model is not null) && !(task.ModelOptional && model is not null))
         {
             throw new CliException(ExitCodes.BadInput, usesModel
                 ? $"--model is required: task '{parsed.Spec.Task}' runs a model bundle."

@@ -41,7 +41,8 @@ internal static class ResultFormats
     /// site: <c>evaluation_state</c> and one <c>release_note</c> per note. Per site: n_documents, accuracy,
     /// micro/macro/weighted precision, recall and F1, per-class precision, recall, F1 and support, and every confusion
     /// matrix cell (<c>confusion,gold,predicted,count</c>; <c>cooccurrence,gold,predicted,count</c> for a multi-label
-    /// result, whose matrix is a label co-occurrence). Tidy, so a spreadsheet or pandas can pivot it.
+    /// result, whose matrix is a label co-occurrence), and a robustness suite's rows per perturbation
+    /// (<see cref="RobustnessCsv"/>). Tidy, so a spreadsheet or pandas can pivot it.
     /// </summary>
     public static string Csv(EvaluationView evaluation)
     {
@@ -87,6 +88,7 @@ internal static class ResultFormats
             }
 
             QualifierCsvRows(document, Row);
+            RobustnessCsv.Rows(document, Row, Number);
             foreach (var label in document.ConfusionMatrix.Labels)
             {
                 if (document.PerClass.TryGetValue(label, out var metrics))
@@ -366,6 +368,11 @@ internal static class ResultFormats
         {
             Table(distribution.Title, "bin", view.Sites, distribution.Bins.Select((bin, b) =>
                 (bin, distribution.Shares.Select(shares => shares[b] is { } share ? (share * 100).ToString("0.0", CultureInfo.InvariantCulture) + " %" : "—"))));
+        }
+
+        if (view.Pieces.Count > 0)
+        {
+            Table("Through the model's tokenizer [95% CI]", "figure", view.Sites, view.Pieces.Select(r => (r.Name, r.Cells.AsEnumerable())));
         }
 
         Table("Findings (reports per kind)", "kind", view.Sites, view.Findings.Select(r => (r.Name, r.Cells.AsEnumerable())));

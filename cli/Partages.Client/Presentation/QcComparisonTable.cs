@@ -52,6 +52,11 @@ public static class QcComparisonTable
             console.Write(table);
         }
 
+        if (view.Pieces.Count > 0)
+        {
+            WriteRows(console, "Through the model's tokenizer [[95% CI]]", "figure", view.Sites, view.Pieces);
+        }
+
         WriteRows(console, "Findings (reports per kind)", "kind", view.Sites, view.Findings);
         WriteRows(console, "Divergence from the pool: Jensen–Shannon [[95% CI]]", "site", SiteComparison.Figures, view.Divergences);
         if (view.Agreement.Count > 0)

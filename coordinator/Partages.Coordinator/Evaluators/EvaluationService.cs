@@ -49,7 +49,9 @@ public sealed class EvaluationService(
         }
 
         var spec = parsed.Spec!;
-        var (bundle, signature) = Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task).UsesModel
+        var task = Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task);
+        // A task that may take a bundle (dataset QC reads its tokenizer) and was given one holds it to a model's rules.
+        var (bundle, signature) = task.UsesModel || (task.ModelOptional && request.ModelBundleSha256.Trim().Length > 0)
             ? await ModelBundleAsync(request, ct).ConfigureAwait(false)
             : ModelFree(request, spec.Task);
 

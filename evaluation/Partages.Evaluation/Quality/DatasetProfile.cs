@@ -26,6 +26,9 @@ public sealed class DatasetProfile
     /// </summary>
     public Tasks.DatasetQc.DatasetQcCounter? Counter { get; init; }
 
+    /// <summary>Lengths in a bundle's pieces and its unknown-piece rate, when a bundle was given; null otherwise.</summary>
+    public PieceProfile? Pieces { get; init; }
+
     public LengthHistogram Characters { get; } = new();
 
     public LengthHistogram Words { get; } = new();
@@ -87,7 +90,8 @@ public sealed class DatasetProfile
             }
         }
 
-        Counter?.Add(document, codePoints, words, findings);
+        var pieces = Pieces?.Add(document.Text);
+        Counter?.Add(document, codePoints, words, findings, pieces);
     }
 
     private static IEnumerable<string> TextFindings(string text)

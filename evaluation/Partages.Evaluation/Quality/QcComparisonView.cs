@@ -18,6 +18,9 @@ public sealed record QcComparisonView(
     IReadOnlyList<QcTextRow> Agreement,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>Given a bundle: the window, the share of reports longer than it and the unknown-piece rate, per column; empty without one.</summary>
+    public IReadOnlyList<QcTextRow> Pieces { get; init; } = [];
+
     /// <summary>The columns: every site, then the pool.</summary>
     public const string Pooled = "pooled";
 
@@ -38,6 +41,11 @@ public sealed record QcComparisonView(
             Distribution("Length in words (share of reports)", LengthBins(), columns.Select(c => c.Item2.WordLengths)),
             Distribution(pooled.Annotation == DatasetQcAnnotation.Entities ? "Entity types (share of entities)" : "Labels (share of label assignments)", pooled.Categories, columns.Select(c => c.Item2.CategoryCounts)),
         };
+        if (pooled.Pieces is not null)
+        {
+            distributions.Add(Distribution("Length in model pieces (share of reports)", LengthBins(), columns.Select(c => c.Item2.Pieces!.PieceLengths)));
+        }
+
         var findings = pooled.Findings.Keys
             .Select(kind => new QcTextRow(kind, [.. columns.Select(c => c.Item2.Findings.GetValueOrDefault(kind).ToString(CultureInfo.InvariantCulture))]))
             .ToList();
@@ -53,8 +61,37 @@ public sealed record QcComparisonView(
             "Per-report sensitivity of each released figure (Δ₂², replace-one): "
                 + string.Join("; ", pooled.Sensitivity.Select(s => $"{s.Key} {(s.Value.L2Squared is { } l ? l.ToString("0.##", CultureInfo.InvariantCulture) : "unbounded")} ({s.Value.Note})")),
         };
+        if (pooled.Pieces is { } pooledPieces)
+        {
+            notes.Add($"Pieces are the bundle's tokenizer's; the window is {pooledPieces.Window} pieces (max_length less the two framing tokens); the unknown-piece rate counts {pooledPieces.UnknownToken} among each report's first window of pieces.");
+        }
+
         notes.AddRange(ReleaseNotes.For(result));
-        return new QcComparisonView([.. columns.Select(c => c.Item1)], distributions, findings, divergences, agreement, notes);
+        return new QcComparisonView([.. columns.Select(c => c.Item1)], distributions, findings, divergences, agreement, notes) { Pieces = PieceRows(columns) };
+    }
+
+    private static List<QcTextRow> PieceRows(List<(string Name, DatasetQcSection Section)> columns)
+    {
+        if (columns[^1].Section.Pieces is null)
+        {
+            return [];
+        }
+
+        // Percentages with two decimals: unknown-piece rates are often well under 1 %.
+        static string Percent(double value) => (value * 100).ToString("0.00", CultureInfo.InvariantCulture) + " %";
+        static string Cell(QcFigure? figure) => figure switch
+        {
+            null => "—",
+            { Value: null } => "not estimable",
+            { Value: { } v, Interval: { } i } => $"{Percent(v)} [{Percent(i.CiLow)}, {Percent(i.CiHigh)}]",
+            { Value: { } v } => Percent(v),
+        };
+        return
+        [
+            new QcTextRow("Model window (pieces)", [.. columns.Select(c => c.Section.Pieces?.Window.ToString(CultureInfo.InvariantCulture) ?? "—")]),
+            new QcTextRow("Reports longer than the window (share)", [.. columns.Select(c => Cell(c.Section.Pieces?.ShareLongerThanWindow))]),
+            new QcTextRow("Unknown-piece rate", [.. columns.Select(c => Cell(c.Section.Pieces?.UnknownPieceRate))]),
+        ];
     }
 
     private static List<QcTextRow> AgreementRows(List<(string Name, DatasetQcSection Section)> columns)

@@ -30,6 +30,12 @@ public abstract class TaskType
     /// </summary>
     public virtual bool UsesModel => true;
 
+    /// <summary>
+    /// Whether a task that runs no model (<see cref="UsesModel"/> false) may still be given a bundle, which then goes
+    /// through the node's download, hash and trust checks like any bundle (dataset QC reads its tokenizer only).
+    /// </summary>
+    public virtual bool ModelOptional => false;
+
     /// <summary>Whether the spec's <c>annotation</c> and <c>annotators</c> (what to profile, whose agreement) apply.</summary>
     public virtual bool ProfilesDataset => false;
 

@@ -14,7 +14,7 @@ internal static class CsvQc
 
     private static readonly UTF8Encoding Lenient = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: false);
 
-    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorColumns, Partages.Evaluation.Tasks.DatasetQc.DatasetQcCounter? counter, CancellationToken cancellationToken)
+    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorColumns, Partages.Evaluation.Tasks.DatasetQc.DatasetQcCounter? counter, PieceProfile? pieces, CancellationToken cancellationToken)
     {
         using var stream = DatasetFile.OpenRead(dataset);
         var records = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes, quoteAware: true);
@@ -35,7 +35,7 @@ internal static class CsvQc
 
         var label = header.IndexOf("label");
         var annotators = annotatorColumns.Select(column => header.IndexOf(column)).ToArray();
-        var profile = new DatasetProfile { Counter = counter };
+        var profile = new DatasetProfile { Counter = counter, Pieces = pieces };
         var agreement = annotatorColumns.Count == 0 ? null : new AgreementProfile(annotatorColumns);
         while (records.ReadLine(out var record, out var tooLong))
         {

@@ -24,28 +24,29 @@ public static class DatasetQc
 
     /// <summary>The profile of a dataset, and the agreement between the annotators whose label fields are named.</summary>
     /// <param name="annotatorFields">Two or more fields (JSONL) or columns (CSV) each holding one annotator's label; none for no agreement.</param>
-    /// <exception cref="NotSupportedException">Agreement asked of a brat folder (one annotator's .ann per text).</exception>
+    /// <exception cref="InvalidDataException">An annotator the dataset cannot provide (a CSV column, a brat annotator folder node.yaml does not name).</exception>
     /// <param name="counter">A federated QC's counter, fed the same reports (<see cref="DatasetProfile.Counter"/>); null locally.</param>
-    public static DatasetQcResult Profile(DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken, DatasetQcCounter? counter = null)
+    /// <param name="pieces">A bundle's tokenizer (<see cref="BundlePieces.Open"/>), for lengths in pieces and the unknown-piece rate; null: no bundle.</param>
+    public static DatasetQcResult Profile(
+        DatasetDefinition dataset, IReadOnlyList<string> annotatorFields, CancellationToken cancellationToken, DatasetQcCounter? counter = null, PieceProfile? pieces = null)
     {
         ArgumentNullException.ThrowIfNull(dataset);
         ArgumentNullException.ThrowIfNull(annotatorFields);
         if (DatasetFile.Is(dataset, DatasetFormats.Brat))
         {
-            return annotatorFields.Count == 0
-                ? new DatasetQcResult(BratQc.Profile(DatasetFile.BratFolder(dataset), counter, cancellationToken), null)
-                : throw new NotSupportedException("agreement needs two annotators' labels per document; a brat folder holds one .ann per text (entity agreement between two brat folders is not built yet).");
+            // Entity agreement between brat folders: the dataset's own ("entities") and those node.yaml names per annotator.
+            return BratQc.Profile(dataset, annotatorFields, counter, pieces, cancellationToken);
         }
 
         if (DatasetFile.Is(dataset, DatasetFormats.Csv))
         {
-            return CsvQc.Profile(dataset, annotatorFields, counter, cancellationToken);
+            return CsvQc.Profile(dataset, annotatorFields, counter, pieces, cancellationToken);
         }
 
         using var stream = DatasetFile.OpenRead(dataset);
         var startsWithBom = StartsWithBom(stream);
         var reader = new Utf8LineReader(stream, new EvaluationEngineOptions().MaxLineBytes);
-        var profile = new DatasetProfile { Counter = counter };
+        var profile = new DatasetProfile { Counter = counter, Pieces = pieces };
         var agreement = annotatorFields.Count == 0 ? null : new AgreementProfile(annotatorFields);
         EntityAgreementProfile? entityAgreement = null;
         var first = true;

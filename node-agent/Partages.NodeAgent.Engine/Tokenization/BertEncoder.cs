@@ -26,10 +26,11 @@ internal sealed class BertEncoder : TextEncoder
     private readonly bool _legacy;
     private readonly int _encodeBudget;
 
-    private BertEncoder(Tokenizer tokenizer, ModelManifest manifest, bool legacy, int cls, int sep, int pad, int maxInputCharsPerWord)
+    private BertEncoder(WordPieceTokenizer tokenizer, ModelManifest manifest, bool legacy, int cls, int sep, int pad, int maxInputCharsPerWord)
         : base(manifest, cls, sep, pad)
     {
         _tokenizer = tokenizer;
+        (UnknownTokenId, UnknownToken) = (tokenizer.UnknownTokenId, tokenizer.UnknownToken);
         _legacy = legacy;
         // The tokenizer's own limit stops before a word that would not fit whole. A word yields at most
         // MaxInputCharsPerWord pieces (longer words become one [UNK]), so asking for that many more pieces than
@@ -43,6 +44,10 @@ internal sealed class BertEncoder : TextEncoder
         ArgumentNullException.ThrowIfNull(manifest);
         return manifest.Tokenizer.Kind == TokenizerSpec.BertWordPiece ? CreateLegacy(vocabulary, manifest) : CreateFaithful(vocabulary, manifest);
     }
+
+    public override int UnknownTokenId { get; }
+
+    public override string UnknownToken { get; }
 
     public override NerPiece[] Pieces(string text)
     {

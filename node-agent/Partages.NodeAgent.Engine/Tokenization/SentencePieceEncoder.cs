@@ -33,7 +33,12 @@ internal sealed class SentencePieceEncoder : TextEncoder
         _tokenizer = tokenizer;
         _idOffset = manifest.Tokenizer.IdOffset ?? 0;
         _unknownId = unknown;
+        UnknownToken = tokenizer.UnknownToken ?? "<unk>";
     }
+
+    public override int UnknownTokenId => _unknownId;
+
+    public override string UnknownToken { get; }
 
     /// <exception cref="EvaluationRefusedException">The file is not a SentencePiece model this engine reads, or a special id cannot be resolved.</exception>
     public static new SentencePieceEncoder Create(ReadOnlyMemory<byte> modelFile, ModelManifest manifest)

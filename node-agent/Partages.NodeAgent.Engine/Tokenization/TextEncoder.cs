@@ -56,6 +56,29 @@ internal abstract class TextEncoder
         };
     }
 
+    /// <summary>The id of the tokenizer's unknown token (WordPiece <c>[UNK]</c>, SentencePiece <c>&lt;unk&gt;</c>), as the model sees it.</summary>
+    public abstract int UnknownTokenId { get; }
+
+    /// <summary>The unknown token as written in the vocabulary, for reports.</summary>
+    public abstract string UnknownToken { get; }
+
+    /// <summary>
+    /// Dataset QC given a bundle: the report's pieces (special tokens excluded, no window cut) and how many of its first
+    /// <see cref="MaxPieces"/> are the unknown token.
+    /// </summary>
+    public Partages.Evaluation.Quality.PieceCount CountPieces(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var pieces = PieceIds(text, int.MaxValue);
+        var unknown = 0;
+        for (var i = 0; i < Math.Min(pieces.Count, MaxPieces); i++)
+        {
+            unknown += pieces[i] == UnknownTokenId ? 1 : 0;
+        }
+
+        return new Partages.Evaluation.Quality.PieceCount(pieces.Count, unknown);
+    }
+
     /// <summary>The pieces of a report with their <c>[Start, End)</c> in the report's text, for entity recognition.</summary>
     public abstract NerPiece[] Pieces(string text);
 

@@ -39,10 +39,12 @@ public static class OfferCheck
             return Reject($"the spec asks for dataset '{parsed.Spec.Dataset}' but the offer names '{offer.Dataset}'");
         }
 
-        if (!Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec.Task).UsesModel)
+        var task = Partages.Evaluation.Tasks.TaskRegistry.Get(parsed.Spec.Task);
+        var namesBundle = offer.ModelBundle is { Sha256.Length: > 0 } || offer.ModelSignature is { KeyId.Length: > 0 };
+        if (!task.UsesModel && !(task.ModelOptional && namesBundle))
         {
             // A task that reads the dataset only: the offer must name no bundle, so none is downloaded, trusted or loaded.
-            if (offer.ModelBundle is { Sha256.Length: > 0 } || offer.ModelSignature is { KeyId.Length: > 0 })
+            if (namesBundle)
             {
                 return Reject($"task '{parsed.Spec.Task}' runs no model, but the offer names a model bundle or signature");
             }
@@ -51,6 +53,7 @@ public static class OfferCheck
         }
         else if (offer.ModelBundle is null || !ContentHash.IsWellFormed(offer.ModelBundle.Sha256) || offer.ModelBundle.SizeBytes <= 0)
         {
+            // A bundle offered to a task that may take one (dataset QC's tokenizer) is held to the same rule as a model's.
             return Reject("the offer names no valid model bundle (sha256 and size)");
         }
 

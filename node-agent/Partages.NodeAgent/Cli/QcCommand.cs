@@ -4,10 +4,10 @@ using Partages.NodeAgent.Engine.Quality;
 namespace Partages.NodeAgent.Cli;
 
 /// <summary>
-/// <c>qc --dataset NAME_OR_PATH [--config node.yaml] [--format jsonl] [--json]</c>: the hospital's own quality
+/// <c>qc --dataset NAME_OR_PATH [--config node.yaml] [--format jsonl] [--json] [--annotators A,B] [--model BUNDLE.zip]</c>: the hospital's own quality
 /// report of a dataset, offline, in full detail (docs/data-quality.md): how many reports, how long, which labels
 /// and entity types, what is broken, by kind. Counts only, never a report's text, so the output can be pasted into
-/// a ticket. Exit codes: 0 report printed; 2 bad command line, unknown dataset, or a CSV without the columns asked for, agreement asked of a brat folder.
+/// a ticket. Exit codes: 0 report printed; 2 bad command line, unknown dataset, or a CSV without the columns asked for, agreement asked of a brat folder, a bundle that cannot be read.
 /// </summary>
 internal static class QcCommand
 {
@@ -34,9 +34,14 @@ internal static class QcCommand
                 result.AddError("--annotators names a field twice.");
             }
         });
+        var model = new Option<FileInfo?>("--model")
+        {
+            Description = "A model bundle whose tokenizer also measures the reports: lengths in pieces, the share longer than the model's window, the unknown-piece rate. The model itself is not run.",
+            HelpName = "BUNDLE.zip",
+        };
         var command = new Command("qc", "Profiles a local dataset (lengths, labels, encoding and annotation problems, duplicates), offline.")
         {
-            dataset, config, format, json, annotators,
+            dataset, config, format, json, annotators, model,
         };
         command.SetAction((parseResult, cancellationToken) => RunAsync(
             parseResult.GetRequiredValue(dataset),
@@ -44,6 +49,7 @@ internal static class QcCommand
             parseResult.GetValue(format),
             parseResult.GetValue(json),
             parseResult.GetValue(annotators) ?? [],
+            parseResult.GetValue(model),
             parseResult.InvocationConfiguration.Output,
             parseResult.InvocationConfiguration.Error,
             cancellationToken));
@@ -56,6 +62,7 @@ internal static class QcCommand
         string? format,
         bool json,
         string[] annotators,
+        FileInfo? model,
         TextWriter output,
         TextWriter error,
         CancellationToken cancellationToken)
@@ -67,10 +74,30 @@ internal static class QcCommand
             return ExitCodes.InvalidConfiguration;
         }
 
+        (Partages.Evaluation.Quality.PieceProfile Pieces, string Model)? bundle = null;
+        if (model is not null)
+        {
+            if (!model.Exists)
+            {
+                await error.WriteLineAsync($"--model: {model.FullName} does not exist.").ConfigureAwait(false);
+                return ExitCodes.InvalidConfiguration;
+            }
+
+            try
+            {
+                bundle = BundlePieces.Open(model.FullName, new Engine.EvaluationEngineOptions());
+            }
+            catch (Engine.EvaluationRefusedException ex)
+            {
+                await error.WriteLineAsync($"--model: {model.FullName} cannot be read as a model bundle: {ex.Message}").ConfigureAwait(false);
+                return ExitCodes.InvalidConfiguration;
+            }
+        }
+
         DatasetQcResult qc;
         try
         {
-            qc = DatasetQc.Profile(dataset, annotators, cancellationToken);
+            qc = DatasetQc.Profile(dataset, annotators, cancellationToken, pieces: bundle?.Pieces);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidDataException or IOException or UnauthorizedAccessException)
         {
@@ -78,7 +105,8 @@ internal static class QcCommand
             return ExitCodes.InvalidConfiguration;
         }
 
-        await output.WriteAsync(json ? QcReportFormats.ToJson(dataset.Name, qc) : QcReportFormats.ToTable(dataset.Path, qc)).ConfigureAwait(false);
+        var modelName = bundle?.Model;
+        await output.WriteAsync(json ? QcReportFormats.ToJson(dataset.Name, qc, modelName) : QcReportFormats.ToTable(dataset.Path, qc, modelName)).ConfigureAwait(false);
         return ExitCodes.Ok;
     }
 }

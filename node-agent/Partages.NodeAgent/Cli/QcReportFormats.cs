@@ -13,7 +13,8 @@ internal static class QcReportFormats
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 
-    public static string ToJson(string name, DatasetQcResult qc)
+    /// <param name="model">The bundle whose tokenizer counted pieces (name@version); null without <c>--model</c>.</param>
+    public static string ToJson(string name, DatasetQcResult qc, string? model = null)
     {
         var profile = qc.Profile;
         return JsonSerializer.Serialize(
@@ -27,6 +28,20 @@ internal static class QcReportFormats
                 labels = profile.Labels,
                 entity_types = profile.EntityTypes,
                 findings = profile.Findings,
+                pieces = profile.Pieces is { } pieces
+                    ? new
+                    {
+                        model,
+                        window = pieces.Window,
+                        unknown_token = pieces.UnknownToken,
+                        piece_lengths = pieces.Pieces.Counts,
+                        longer_than_window = pieces.LongerThanWindow,
+                        pieces_in_window = pieces.PiecesInWindow,
+                        unknown_pieces = pieces.UnknownInWindow,
+                        unknown_piece_rate = pieces.UnknownRate,
+                        reports_with_unknown_pieces = pieces.ReportsWithUnknown,
+                    }
+                    : null,
                 agreement = qc.Agreement is { } agreement
                     ? new
                     {
@@ -54,13 +69,23 @@ internal static class QcReportFormats
             Indented) + Environment.NewLine;
     }
 
-    public static string ToTable(string path, DatasetQcResult qc)
+    public static string ToTable(string path, DatasetQcResult qc, string? model = null)
     {
         var profile = qc.Profile;
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"Dataset {TerminalText.Escape(path)}: {profile.Documents} report(s)");
         AppendHistogram(text, "Length in characters", profile.Characters);
         AppendHistogram(text, "Length in words", profile.Words);
+        if (profile.Pieces is { } pieces)
+        {
+            AppendHistogram(text, $"Length in pieces of {TerminalText.Escape(model ?? "the bundle")}'s tokenizer", pieces.Pieces);
+            var share = profile.Documents > 0 ? ((double)pieces.LongerThanWindow / profile.Documents).ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
+            text.AppendLine(CultureInfo.InvariantCulture, $"  longer than the model's window of {pieces.Window} pieces: {pieces.LongerThanWindow} report(s), share {share}");
+            var rate = pieces.UnknownRate is { } r ? r.ToString("0.0000", CultureInfo.InvariantCulture) : "not estimable (no piece read)";
+            text.AppendLine(CultureInfo.InvariantCulture,
+                $"  unknown pieces ({TerminalText.Escape(pieces.UnknownToken)}) in each report's first window: {pieces.UnknownInWindow} of {pieces.PiecesInWindow}, rate {rate}; {pieces.ReportsWithUnknown} report(s) with at least one");
+        }
+
         AppendCounts(text, "Labels (documents)", profile.Labels);
         AppendCounts(text, "Entity types (entities)", profile.EntityTypes);
         AppendCounts(text, "Findings (reports; a report counts under each of its problems)", profile.Findings);

@@ -19,7 +19,8 @@ public static partial class NodeConfigLoader
     private static readonly string[] ProxyFields = ["url", "credentials_file", "no_proxy"];
     private static readonly string[] ReconnectFields = ["initial_delay_ms", "max_delay_seconds", "breaker_failures", "breaker_seconds"];
     private static readonly string[] CertificateFields = ["renew_at", "retry_max_delay_seconds"];
-    private static readonly string[] DatasetFields = ["name", "path", "format"];
+    private static readonly string[] DatasetFields = ["name", "path", "format", "annotators"];
+    private static readonly string[] AnnotatorFields = ["name", "path"];
 
     /// <param name="environment">Reads an environment variable (HTTPS_PROXY, NO_PROXY); null: this process's.</param>
     public static ConfigLoadResult LoadFile(string path, Func<string, string?>? environment = null)
@@ -280,10 +281,63 @@ public static partial class NodeConfigLoader
                 continue;
             }
 
-            datasets.Add(new DatasetDefinition(name, Resolve(baseDirectory, path), format));
+            var annotators = ReadAnnotatorFolders(item, format, baseDirectory);
+            if (annotators is null)
+            {
+                ok = false;
+                continue;
+            }
+
+            datasets.Add(new DatasetDefinition(name, Resolve(baseDirectory, path), format) { AnnotatorFolders = annotators });
         }
 
         return ok ? datasets : null;
+    }
+
+    /// <summary>
+    /// A brat dataset's other annotators (<c>annotators: [{name, path}]</c>): each a folder of the same texts with that
+    /// annotator's .ann files, named as a dataset_qc spec's <c>annotators</c> names it; null when one is wrong.
+    /// </summary>
+    private static List<AnnotatorFolder>? ReadAnnotatorFolders(MappingReader dataset, string format, string baseDirectory)
+    {
+        if (dataset.Sequence("annotators", required: false) is not { } items)
+        {
+            return [];
+        }
+
+        if (format != DatasetFormats.Brat)
+        {
+            dataset.AddError("annotators", $"names annotator folders, which only a brat dataset has (this one is {format}; a JSONL or CSV dataset names its annotators' fields in the spec)");
+            return null;
+        }
+
+        var folders = new List<AnnotatorFolder>();
+        var readers = dataset.MappingItems("annotators", items, "must be a mapping with name and path", AnnotatorFields);
+        var ok = readers.Count == items.Count;
+        foreach (var item in readers)
+        {
+            var (name, path) = (item.String("name", required: true), item.String("path", required: true));
+            if (name == AnnotatorFolder.Own)
+            {
+                item.AddError("name", $"'{AnnotatorFolder.Own}' is the dataset's own folder; name the other annotators");
+                ok = false;
+            }
+            else if (name is not null && folders.Any(f => f.Name == name))
+            {
+                item.AddError("name", $"'{name}' is named twice");
+                ok = false;
+            }
+            else if (name is not null && path is not null)
+            {
+                folders.Add(new AnnotatorFolder(name, Resolve(baseDirectory, path)));
+            }
+            else
+            {
+                ok = false;
+            }
+        }
+
+        return ok ? folders : null;
     }
 
     private static string Resolve(string baseDirectory, string path) =>

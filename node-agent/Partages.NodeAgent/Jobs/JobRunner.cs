@@ -279,11 +279,12 @@ public sealed partial class JobRunner(
 
     /// <summary>
     /// Downloads the offer's bundle and checks its trust (pinned, or signed by a trusted signer) before anything loads
-    /// it. A task that runs no model (dataset QC) has none: nothing is downloaded or loaded, and the path is empty.
+    /// it. A task that runs no model (dataset QC) has none: nothing is downloaded or loaded, and the path is empty; one
+    /// that may take a bundle (dataset QC's tokenizer) and was offered one gets it through the same checks.
     /// </summary>
     private async Task<string> ModelAsync(ActiveRun run, JobOffer offer, EvaluationSpec spec, JobTrace trace, Action<RunStage> setStage, CancellationToken cancellationToken)
     {
-        if (!Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task).UsesModel)
+        if (!Partages.Evaluation.Tasks.TaskRegistry.Get(spec.Task).UsesModel && offer.ModelBundle is not { Sha256.Length: > 0 })
         {
             return "";
         }

@@ -35,15 +35,44 @@ public sealed class QcComparisonOutputTests
         markdown.Should().MatchRegex(@"\| site-a \| 0\.\d{3} \\\[0\.\d{3}, ");
     }
 
-    private static EvaluationView Evaluation()
+    [Test]
+    public void Table_DatasetQcWithABundle_ShowsPieceLengthsTheShareLongerThanTheWindowAndTheUnknownRate()
+    {
+        var output = TableText.Write(Evaluation(withPieces: true));
+
+        output.Should().Contain("Length in model pieces (share of reports)");
+        output.Should().Contain("Through the model's tokenizer").And.Contain("Reports longer than the window (share)");
+        output.Should().MatchRegex(@"Unknown-piece rate\s*│\s*(\d+\.\d{2} % \[\d+\.\d{2} %, \d+\.\d{2} %\]|not estimable)", "a rate from noisy counts prints with its interval, or as not estimable");
+        output.Should().Contain("the window is 16 pieces");
+    }
+
+    [Test]
+    public void Markdown_DatasetQcWithABundle_HasTheTokenizerSection()
+    {
+        var markdown = ResultFormats.Markdown(Evaluation(withPieces: true));
+
+        markdown.Should().Contain(@"## Through the model's tokenizer \[95% CI\]").And.Contain("| Model window (pieces) | 16 | 16 | 16 |");
+    }
+
+    [Test]
+    public void Table_DatasetQcWithoutABundle_HasNoTokenizerRows()
+    {
+        TableText.Write(Evaluation()).Should().NotContain("Through the model's tokenizer");
+    }
+
+    private static EvaluationView Evaluation(bool withPieces = false)
     {
         var task = TaskRegistry.Get(DatasetQcTask.TaskName);
         var random = new Random(17);
         var sites = new Dictionary<string, ResultDocument>(StringComparer.Ordinal);
         foreach (var (site, words) in new[] { ("site-a", 20), ("site-b", 200) })
         {
-            var counter = new DatasetQcCounter(DatasetQcAnnotation.Labels, Labels, ["label", "label_b"], null);
-            var profile = new DatasetProfile { Counter = counter };
+            var counter = new DatasetQcCounter(DatasetQcAnnotation.Labels, Labels, ["label", "label_b"], null, withPieces ? (16, "[UNK]") : null);
+            // A stand-in tokenizer: a piece per word, every seventh word unknown.
+            var pieces = withPieces
+                ? new PieceProfile(text => { var n = text.Split(' ').Length; return new PieceCount(n, Math.Min(n, 16) / 7); }, 16, "[UNK]")
+                : null;
+            var profile = new DatasetProfile { Counter = counter, Pieces = pieces };
             for (var i = 0; i < 60; i++)
             {
                 var label = Labels[random.Next(2)];

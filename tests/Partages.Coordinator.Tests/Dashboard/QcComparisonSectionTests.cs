@@ -33,6 +33,25 @@ public sealed class QcComparisonSectionTests
     }
 
     [Test]
+    public void TryRender_DatasetQcWithABundle_ShowsPieceLengthsAndTheTokenizerRows()
+    {
+        var sites = new Dictionary<string, ResultDocument>
+        {
+            ["chu-valmont"] = Site(["BLSE positive chez ce patient", "SARM isolé"], ["BLSE", "SARM"], pieces: true),
+            ["hopital-kerbrac"] = Site(["BLSE ?x", "SARM court et encore plus long que la fenêtre"], ["BLSE", "BLSE"], pieces: true),
+        };
+        var pooled = PooledResultDocument.Pool(DatasetQcTask.TaskName, Labels, sites, []);
+        var html = new Html();
+
+        QcComparisonSection.TryRender(html, ResultJson.Serialize(pooled)).Should().BeTrue();
+
+        var page = html.ToString();
+        page.Should().Contain("Length in model pieces (share of reports)").And.Contain("id=\"qc-pieces\"");
+        page.Should().Contain("Reports longer than the window (share)").And.Contain("Unknown-piece rate");
+        page.Should().Contain("8.33 %", "the pool's unknown-piece rate: 1 unknown of 12 pieces read (4 + 2 + 2 + 4, each report cut at the window of 4)");
+    }
+
+    [Test]
     public void TryRender_ClassificationResult_LeavesItToTheMetricsSection()
     {
         var counts = new Partages.Evaluation.Metrics.ClassificationCounts(Labels);
@@ -41,10 +60,17 @@ public sealed class QcComparisonSectionTests
         QcComparisonSection.TryRender(new Html(), ResultJson.Serialize(pooled)).Should().BeFalse();
     }
 
-    private static ResultDocument Site(string[] texts, string[] labels)
+    private static ResultDocument Site(string[] texts, string[] labels, bool pieces = false)
     {
-        var counter = new DatasetQcCounter(DatasetQcAnnotation.Labels, Labels, [], null);
-        var profile = new DatasetProfile { Counter = counter };
+        // A stand-in tokenizer for the piece rows: a piece per word, a word starting with '?' unknown, a window of 4.
+        static PieceCount Tokenize(string text)
+        {
+            var words = text.Split(' ');
+            return new PieceCount(words.Length, words.Take(4).Count(w => w.StartsWith('?')));
+        }
+
+        var counter = new DatasetQcCounter(DatasetQcAnnotation.Labels, Labels, [], null, pieces ? (4, "[UNK]") : null);
+        var profile = new DatasetProfile { Counter = counter, Pieces = pieces ? new PieceProfile(Tokenize, 4, "[UNK]") : null };
         foreach (var (text, label) in texts.Zip(labels))
         {
             profile.Add(new QcDocument(text, [label], []));

@@ -51,6 +51,15 @@ public sealed class DatasetQcSpecTests
     }
 
     [Test]
+    public void Parse_RobustnessSuiteOnADatasetQc_RefusedAsNotApplicableToTheTask()
+    {
+        var parsed = SpecParser.Parse(Head + "robustness:\n  - perturbation: remove_accents\n    seed: 1\n");
+
+        parsed.IsValid.Should().BeFalse("no model runs, so there is nothing to perturb before inference");
+        parsed.Errors.Should().ContainSingle(e => e.Field.StartsWith("robustness", StringComparison.Ordinal) && e.Message.Contains("does not apply to task 'dataset_qc'"));
+    }
+
+    [Test]
     public void Parse_UnknownAnnotation_NamesTheValidOnes()
     {
         var parsed = SpecParser.Parse(Head + "annotation: spans\n");

@@ -87,10 +87,22 @@ public sealed class OfferCheckTests
     }
 
     [Test]
-    public void Decide_ModelFreeTaskNamingABundle_RejectsRatherThanIgnoringIt()
+    public void Decide_ModelOptionalTaskNamingAValidBundle_AcceptsItForTheUsualChecks()
     {
-        var decision = OfferCheck.Decide(Offers.For("r", Offers.Bundle(10), specYaml: QcSpec), Config);
+        var offer = Offers.For("r", Offers.Bundle(10), specYaml: QcSpec);
 
-        decision.RejectionReason.Should().Be("task 'dataset_qc' runs no model, but the offer names a model bundle or signature");
+        var decision = OfferCheck.Decide(offer, Config);
+
+        decision.Accepted.Should().BeTrue(decision.RejectionReason);
+        offer.ModelBundle!.Sha256.Should().HaveLength(64, "the bundle is kept, so the runner downloads and trusts it like a model's");
+    }
+
+    [Test]
+    public void Decide_ModelOptionalTaskNamingAMalformedBundle_RejectsLikeAModelTask()
+    {
+        var offer = Offers.For("r", Offers.Bundle(10), specYaml: QcSpec);
+        offer.ModelBundle.SizeBytes = 0;
+
+        OfferCheck.Decide(offer, Config).RejectionReason.Should().Be("the offer names no valid model bundle (sha256 and size)");
     }
 }

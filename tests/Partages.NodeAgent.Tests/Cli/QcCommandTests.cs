@@ -146,5 +146,71 @@ public sealed class QcCommandTests : TestDirectoryPerTest
         error.Should().Contain("at least two fields").And.Contain("'label'");
     }
 
+    [Test]
+    public async Task Qc_WithTheDemoBundle_PrintsPieceLengthsTheWindowAndTheUnknownPieceRate()
+    {
+        var hospital = _assets.Hospitals[0];
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--dataset", hospital.AmrPath, "--model", _assets.BundlePath, "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        var pieces = JsonDocument.Parse(output).RootElement.GetProperty("pieces");
+        pieces.GetProperty("window").GetInt32().Should().Be(126, "the demo model's max_length 128 less [CLS] and [SEP]");
+        pieces.GetProperty("unknown_token").GetString().Should().Be("[UNK]");
+        pieces.GetProperty("piece_lengths").EnumerateArray().Sum(bin => bin.GetInt64()).Should().Be(hospital.AmrCount);
+        var rate = pieces.GetProperty("unknown_piece_rate").GetDouble();
+        rate.Should().BeInRange(0, 1);
+        pieces.GetProperty("unknown_pieces").GetInt64().Should().BeLessThanOrEqualTo(pieces.GetProperty("pieces_in_window").GetInt64());
+        pieces.GetProperty("model").GetString().Should().Contain("@");
+    }
+
+    [Test]
+    public async Task Qc_ModelThatIsNotABundle_NamesItAndWhy_ExitCode2()
+    {
+        var notABundle = Scratch.Combine("not-a-bundle.zip");
+        await File.WriteAllTextAsync(notABundle, "pas un zip");
+
+        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", _assets.Hospitals[0].AmrPath, "--model", notABundle]);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("--model").And.Contain("not-a-bundle.zip");
+    }
+
+    [Test]
+    public async Task Qc_BratDatasetWithTheSecondAnnotatorsFolder_EntityAgreementEqualsThatOfTheJsonlFields()
+    {
+        // The hospital whose second annotator disagrees: its brat folders and its JSONL's entities/entities_b hold the same annotations.
+        var hospital = _assets.Hospitals.Single(h => h.Slug.Contains("kerbrac", StringComparison.Ordinal));
+        var config = Scratch.Combine("node.yaml");
+        await File.WriteAllLinesAsync(config,
+        [
+            "name: hopital-kerbrac", "coordinator:", "  url: https://coordinator.invalid:7443", "data_directory: ./node-data", "datasets:",
+            "  - name: onco-brat", $"    path: {hospital.OncologyBratPath}", "    format: brat",
+            "    annotators:", "      - name: entities_b", $"        path: {hospital.OncologyBratSecondPath}",
+        ]);
+
+        var (code, output, error) = await AgentCli.InvokeAsync(["qc", "--config", config, "--dataset", "onco-brat", "--annotators", "entities,entities_b", "--json"]);
+        var (jsonlCode, jsonlOutput, jsonlError) = await AgentCli.InvokeAsync(["qc", "--dataset", hospital.OncologyPath, "--annotators", "entities,entities_b", "--json"]);
+
+        code.Should().Be(ExitCodes.Ok, error);
+        jsonlCode.Should().Be(ExitCodes.Ok, jsonlError);
+        var brat = System.Text.Json.Nodes.JsonNode.Parse(output)!["entity_agreement"]!;
+        var jsonl = System.Text.Json.Nodes.JsonNode.Parse(jsonlOutput)!["entity_agreement"]!;
+        brat.AsArray().Should().NotBeEmpty();
+        System.Text.Json.Nodes.JsonNode.DeepEquals(brat, jsonl).Should().BeTrue($"the two folders are the two fields written as brat:\n{brat}\n{jsonl}");
+        brat.AsArray().Should().Contain(row => row!["strict_f1"]!.GetValue<double>() < 1, "the second annotator disagrees on some entities");
+    }
+
+    [Test]
+    public async Task Qc_BratAnnotatorNodeYamlDoesNotName_NamesWhatItDoesName_ExitCode2()
+    {
+        var hospital = _assets.Hospitals[0];
+
+        var (code, _, error) = await AgentCli.InvokeAsync(["qc", "--dataset", hospital.OncologyBratPath, "--format", "brat", "--annotators", "entities,entities_b"]);
+
+        code.Should().Be(ExitCodes.InvalidConfiguration);
+        error.Should().Contain("'entities_b'").And.Contain("it names: none");
+    }
+
     private static byte[] Bytes(params ReadOnlySpan<byte[]> parts) => parts.ToArray().SelectMany(part => part).ToArray();
 }

@@ -147,6 +147,29 @@ public sealed class NodeConfigLoaderTests
     }
 
     [Test]
+    public void Parse_BratDatasetWithAnnotatorFolders_ResolvesThemAgainstTheConfigFolder()
+    {
+        const string yaml = "name: n\ncoordinator: {url: 'https://c:1'}\ndata_directory: d\ndatasets:\n  - name: onco\n    path: brat-a\n    format: brat\n    annotators:\n      - name: entities_b\n        path: ../brat-b\n";
+
+        var result = NodeConfigLoader.Parse(yaml, ConfigPath);
+
+        result.Errors.Should().BeEmpty();
+        var folder = Path.GetDirectoryName(ConfigPath)!;
+        result.Config!.Datasets.Single().AnnotatorFolders.Should().Equal(new AnnotatorFolder("entities_b", Path.GetFullPath(Path.Combine(folder, "..", "brat-b"))));
+    }
+
+    [TestCase("jsonl", "entities_b", "only a brat dataset has", TestName = "Parse_AnnotatorFoldersOnAJsonlDataset_RefusedWithTheReason")]
+    [TestCase("brat", "entities", "the dataset's own folder", TestName = "Parse_AnnotatorFolderNamedEntities_RefusedAsTheDatasetsOwn")]
+    public void Parse_AnnotatorFolders_Refused(string format, string name, string reason)
+    {
+        var yaml = $"name: n\ncoordinator: {{url: 'https://c:1'}}\ndata_directory: d\ndatasets:\n  - name: onco\n    path: x\n    format: {format}\n    annotators:\n      - name: {name}\n        path: y\n";
+
+        var result = NodeConfigLoader.Parse(yaml, ConfigPath);
+
+        result.Errors.Should().ContainSingle().Which.ToString().Should().Contain("annotators").And.Contain(reason);
+    }
+
+    [Test]
     public void AgentOptionsValidator_InvalidValues_ListsEveryFailure()
     {
         var options = new AgentOptions

@@ -46,6 +46,11 @@ public static class QcComparisonSection
                 (bin, distribution.Shares.Select(shares => Bar(shares[b])).ToList())));
         }
 
+        if (view.Pieces.Count > 0)
+        {
+            Table(html, "qc-pieces", "Through the model's tokenizer [95 % CI]", "figure", view.Sites, view.Pieces.Select(r => (r.Name, r.Cells.Select(Text).ToList())));
+        }
+
         Table(html, "qc-findings", "Findings (reports per kind)", "kind", view.Sites, view.Findings.Select(r => (r.Name, r.Cells.Select(Text).ToList())));
         Table(html, "qc-divergence", "Divergence from the pool: Jensen–Shannon, base 2 [95 % CI]", "site", SiteComparison.Figures, view.Divergences.Select(r => (r.Name, r.Cells.Select(Text).ToList())));
         if (view.Agreement.Count > 0)

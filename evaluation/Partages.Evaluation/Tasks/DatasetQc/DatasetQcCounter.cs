@@ -24,13 +24,15 @@ public sealed class DatasetQcCounter
     private readonly RaterPairTable? _cohen;
     private readonly FleissTable? _fleiss;
     private readonly long[,,]? _entityPairs;  // pair, type, {first, second, strict, partial}
+    private readonly PieceTotals? _pieces;
     private bool _fleissComplete = true;
 
     /// <param name="annotation"><see cref="DatasetQcAnnotation.Labels"/> or <see cref="DatasetQcAnnotation.Entities"/>.</param>
     /// <param name="labels">The spec's labels (or entity types).</param>
     /// <param name="annotators">The spec's annotator fields: none, or two or more.</param>
     /// <param name="maxEntitiesPerReport">The clip on entities per report and type under differential privacy; null: every entity.</param>
-    public DatasetQcCounter(string annotation, IReadOnlyList<string> labels, IReadOnlyList<string> annotators, int? maxEntitiesPerReport)
+    /// <param name="pieces">The bundle's window and unknown token, when the evaluation was submitted with a bundle; null: no piece figures.</param>
+    public DatasetQcCounter(string annotation, IReadOnlyList<string> labels, IReadOnlyList<string> annotators, int? maxEntitiesPerReport, (int Window, string UnknownToken)? pieces = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
         ArgumentNullException.ThrowIfNull(annotators);
@@ -48,6 +50,7 @@ public sealed class DatasetQcCounter
         _categories = DatasetQcCategories.For(annotation, labels);
         _index = labels.Select((label, i) => (label, i)).ToDictionary(p => p.label, p => p.i, StringComparer.Ordinal);
         _categoryCounts = new long[_categories.Count];
+        _pieces = pieces is { } p ? new PieceTotals(p.Window, p.UnknownToken) : null;
         foreach (var kind in DatasetQcFindings.Released)
         {
             _findings[kind] = 0;
@@ -80,12 +83,18 @@ public sealed class DatasetQcCounter
         CountFinding(kind);
     }
 
-    /// <summary>One report with its length, words and findings (near-duplicates never among them).</summary>
-    public void Add(QcDocument document, int codePoints, int words, IReadOnlyCollection<string> findings)
+    /// <summary>One report with its length, words and findings (near-duplicates never among them), and its pieces when a bundle was given.</summary>
+    public void Add(QcDocument document, int codePoints, int words, IReadOnlyCollection<string> findings, PieceCount? pieces = null)
     {
         ArgumentNullException.ThrowIfNull(document);
         ArgumentNullException.ThrowIfNull(findings);
+        if ((_pieces is null) != (pieces is null))
+        {
+            throw new InvalidOperationException(_pieces is null ? "Pieces were counted, but the counter was made without a bundle." : "A report came without its pieces, but the counter was made with a bundle.");
+        }
+
         Documents++;
+        _pieces?.Add(pieces!.Value);
         _characters[LengthHistogram.BinOf(codePoints)]++;
         _words[LengthHistogram.BinOf(words)]++;
         foreach (var finding in findings.Where(f => f != QcFindings.NearDuplicate).Distinct())
@@ -136,6 +145,7 @@ public sealed class DatasetQcCounter
                 EntityPairs = _entityPairs is null ? null : EntityPairs(),
             },
         };
+        section = section with { Pieces = _pieces?.ToSection() };
         return section with { Sensitivity = DatasetQcSensitivity.Of(section) };
     }
 
@@ -246,6 +256,31 @@ public sealed class DatasetQcCounter
 
     private static long[][] Table(RaterPairTable table) =>
         [.. Enumerable.Range(0, table.Categories).Select(r => Enumerable.Range(0, table.Categories).Select(c => table[r, c]).ToArray())];
+}
+
+/// <summary>The piece figures' counts (<see cref="QcPiecesSection"/>), added report by report.</summary>
+internal sealed class PieceTotals(int window, string unknownToken)
+{
+    private readonly long[] _lengths = new long[LengthHistogram.Bins];
+    private long _longer, _inWindow, _unknown;
+
+    public void Add(PieceCount count)
+    {
+        _lengths[LengthHistogram.BinOf(count.Pieces)]++;
+        _longer += count.Pieces > window ? 1 : 0;
+        _inWindow += Math.Min(count.Pieces, window);
+        _unknown += Math.Min(count.UnknownInWindow, window);
+    }
+
+    public QcPiecesSection ToSection() => new()
+    {
+        Window = window,
+        UnknownToken = unknownToken,
+        PieceLengths = [.. _lengths],
+        LongerThanWindow = _longer,
+        PiecesInWindow = _inWindow,
+        UnknownPieces = _unknown,
+    };
 }
 
 /// <summary>One-to-one matching of two annotators' entities of one type: same span first (strict), then overlapping spans.</summary>

@@ -77,6 +77,13 @@ internal static class DatasetQcRelease
                     return p with { FirstEntities = n[0], SecondEntities = n[1], StrictMatches = n[2], PartialMatches = n[3] };
                 }).ToList(),
             },
+            Pieces = section.Pieces is not { } pieces ? null : pieces with
+            {
+                PieceLengths = Noisy(pieces.PieceLengths, DatasetQcFigures.PieceLengths),
+                LongerThanWindow = pieces.LongerThanWindow + policy.Sample(variances[DatasetQcFigures.LongerThanWindow]),
+                PiecesInWindow = pieces.PiecesInWindow + policy.Sample(variances[DatasetQcFigures.UnknownPieces]),
+                UnknownPieces = pieces.UnknownPieces + policy.Sample(variances[DatasetQcFigures.UnknownPieces]),
+            },
         };
         var privacy = policy.Describe(new NoiseVariances(variances[DatasetQcFigures.Findings].ToDouble(), ScoreHistograms: null, Calibration: null));
         return DatasetQcResults.Build(result.Task, result.NDocuments, noisy, new ReleaseSection { DifferentialPrivacy = privacy, WithheldSections = withheld });
@@ -99,6 +106,11 @@ internal static class DatasetQcRelease
             || (section.Annotation == DatasetQcAnnotation.Labels && section.CategoryCounts.Any(c => c > n)))
         {
             throw new ReleaseRefusedException("the dataset_qc histograms do not add up to at most n_documents, so the result is not released");
+        }
+
+        if (section.Pieces is { } pieces && pieces.PieceLengths.Sum() > n)
+        {
+            throw new ReleaseRefusedException("the dataset_qc piece-length histogram adds up to more than n_documents, so the result is not released");
         }
 
         return section;

@@ -24,7 +24,7 @@ public static class DatasetQcResults
         Accuracy = null,
         // QC reads every line and sets none aside: a problem is a finding, counted, not a skip.
         InputSummary = new InputSummary { DocumentsRead = documents, DocumentsEvaluated = documents },
-        DatasetQc = QcAgreementFigures.Derive(section),
+        DatasetQc = QcPieceFigures.Derive(QcAgreementFigures.Derive(section), documents),
         Release = release,
     };
 
@@ -74,6 +74,11 @@ public static class DatasetQcResults
             ReadAgreement(agreement, labels.Count + 1, categories.Count, noisy);
         }
 
+        if (section.Pieces is { } pieces)
+        {
+            ReadPieces(pieces, document.NDocuments, noisy);
+        }
+
         return section;
     }
 
@@ -110,8 +115,45 @@ public static class DatasetQcResults
             Sensitivity = first.Sensitivity,
             NoiseVariance = noisy ? SumVariances(sites) : null,
             Agreement = first.Agreement is null ? null : SumAgreement(sites.Select(s => s.Agreement!).ToList()),
+            Pieces = SumPieces(sites),
         };
         return pooled;
+    }
+
+    /// <summary>The sites' piece counts added up when every site released them with the same window; null otherwise (the pool names it omitted).</summary>
+    public static QcPiecesSection? SumPieces(IReadOnlyList<DatasetQcSection> sites)
+    {
+        ArgumentNullException.ThrowIfNull(sites);
+        if (sites.Any(s => s.Pieces is null) || sites.Select(s => s.Pieces!.Window).Distinct().Count() != 1)
+        {
+            return null;
+        }
+
+        var pieces = sites.Select(s => s.Pieces!).ToList();
+        return new QcPiecesSection
+        {
+            Window = pieces[0].Window,
+            UnknownToken = pieces[0].UnknownToken,
+            PieceLengths = Add(pieces.Select(p => p.PieceLengths)),
+            LongerThanWindow = pieces.Sum(p => p.LongerThanWindow),
+            PiecesInWindow = pieces.Sum(p => p.PiecesInWindow),
+            UnknownPieces = pieces.Sum(p => p.UnknownPieces),
+        };
+    }
+
+    private static void ReadPieces(QcPiecesSection pieces, long documents, bool noisy)
+    {
+        if (pieces.Window < 1)
+        {
+            throw new InvalidDataException("dataset_qc.pieces.window must be at least 1");
+        }
+
+        Require(pieces.PieceLengths, LengthHistogram.Bins, "pieces.piece_lengths", noisy);
+        if (!noisy && (pieces.LongerThanWindow < 0 || pieces.LongerThanWindow > documents || pieces.UnknownPieces < 0
+            || pieces.UnknownPieces > pieces.PiecesInWindow || pieces.PiecesInWindow > checked(documents * pieces.Window)))
+        {
+            throw new InvalidDataException("dataset_qc.pieces holds counts that contradict each other (longer than the window above n_documents, unknown pieces above the pieces read, or more pieces than n_documents windows)");
+        }
     }
 
     private static QcAgreementSection SumAgreement(List<QcAgreementSection> sites)

@@ -40,6 +40,40 @@ public sealed record DatasetQcSection
 
     /// <summary>Agreement between the spec's annotators; null when the spec names none.</summary>
     public QcAgreementSection? Agreement { get; init; }
+
+    /// <summary>The dataset through the bundle's tokenizer, when the evaluation was submitted with a bundle; null otherwise.</summary>
+    public QcPiecesSection? Pieces { get; init; }
+}
+
+/// <summary>
+/// Given a bundle: report lengths in the model's pieces, the reports longer than its window, and the unknown-piece
+/// rate (unknown pieces among each report's first <see cref="Window"/> pieces, which bounds one report's weight).
+/// </summary>
+public sealed record QcPiecesSection
+{
+    /// <summary>Pieces the model reads in one window: the manifest's <c>max_length</c> minus the two framing tokens.</summary>
+    public required int Window { get; init; }
+
+    /// <summary>The tokenizer's unknown token, e.g. <c>[UNK]</c>.</summary>
+    public required string UnknownToken { get; init; }
+
+    /// <summary>Reports per power-of-two bin of their length in pieces (the bins of <see cref="Quality.LengthHistogram"/>).</summary>
+    public required long[] PieceLengths { get; init; }
+
+    /// <summary>Reports with more pieces than <see cref="Window"/>.</summary>
+    public required long LongerThanWindow { get; init; }
+
+    /// <summary>Pieces read for the unknown-piece rate: at most <see cref="Window"/> per report.</summary>
+    public required long PiecesInWindow { get; init; }
+
+    /// <summary>Unknown pieces among <see cref="PiecesInWindow"/>.</summary>
+    public required long UnknownPieces { get; init; }
+
+    /// <summary><see cref="LongerThanWindow"/> / n_documents, with its interval.</summary>
+    public QcFigure? ShareLongerThanWindow { get; init; }
+
+    /// <summary><see cref="UnknownPieces"/> / <see cref="PiecesInWindow"/>, with its interval under differential privacy.</summary>
+    public QcFigure? UnknownPieceRate { get; init; }
 }
 
 /// <summary>What one report can move in a released figure: Δ₂² under replace-one, or null with the reason (an exact release of an unbounded count).</summary>
@@ -126,6 +160,9 @@ public static class DatasetQcFigures
     public const string Cohen = "cohen_table";
     public const string Fleiss = "fleiss";
     public const string EntityPairs = "entity_pairs";
+    public const string PieceLengths = "piece_lengths";
+    public const string LongerThanWindow = "longer_than_window";
+    public const string UnknownPieces = "unknown_pieces";
 }
 
 /// <summary>The finding kinds a federated QC releases: each moves by at most one per report under replace-one.</summary>

@@ -24,6 +24,14 @@ public static class DatasetQcSensitivity
                     ? new((double)c * clip * clip, $"at most {clip} entities per report and type are counted")
                     : new(null, "not bounded: exact release, every entity counted"),
         };
+        if (section.Pieces is { } pieces)
+        {
+            var w = (double)pieces.Window;
+            sensitivity[DatasetQcFigures.PieceLengths] = new(2, "a report is one unit in one bin: replacing it moves two bins by one");
+            sensitivity[DatasetQcFigures.LongerThanWindow] = new(1, "a report is longer than the window or not");
+            sensitivity[DatasetQcFigures.UnknownPieces] = new(2 * w * w, $"a report adds at most {pieces.Window} pieces (its first window) and as many unknown pieces");
+        }
+
         if (section.Agreement is not { } agreement)
         {
             return sensitivity;

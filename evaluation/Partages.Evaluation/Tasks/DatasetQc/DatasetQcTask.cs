@@ -6,7 +6,7 @@ namespace Partages.Evaluation.Tasks.DatasetQc;
 /// <c>dataset_qc</c>: the quality profile of each site's dataset, and the agreement between its annotators, released
 /// through the same gate and privacy mechanism as every result (docs/data-quality.md, "Federated QC"). No model
 /// runs: an evaluation of this task is submitted without a bundle and the node reads its dataset only
-/// (<see cref="TaskType.UsesModel"/>); it is still offered, policy-checked, approved, audited and charged to the
+/// (<see cref="TaskType.UsesModel"/>), or with one whose tokenizer only is used (<see cref="TaskType.ModelOptional"/>); it is still offered, policy-checked, approved, audited and charged to the
 /// dataset's privacy budget like any other run. The spec's labels are the categories whose distribution is
 /// released (document labels, or entity types with <c>annotation: entities</c>); <c>annotators</c> names two or
 /// more fields whose agreement is measured.
@@ -23,6 +23,9 @@ public sealed class DatasetQcTask : TaskType
 
     public override bool UsesModel => false;
 
+    /// <summary>A bundle may be given: its tokenizer adds lengths in pieces, the share longer than its window and the unknown-piece rate.</summary>
+    public override bool ModelOptional => true;
+
     public override bool ProfilesDataset => true;
 
     /// <summary>No model, so no confusion matrix: its labels are empty; the spec's labels are the section's categories.</summary>
@@ -37,6 +40,11 @@ public sealed class DatasetQcTask : TaskType
         var omitted = sites.Any(s => s.Value.DatasetQc?.Agreement?.CohenTable is not null)
             ? [new OmittedSection("dataset_qc.agreement.cohen_table", "Cohen's kappa is a per-site figure: which annotator is 'first' differs by site; the pooled agreement is Krippendorff's alpha (ERRATA 17)")]
             : new List<OmittedSection>();
+        if (pooled.DatasetQc?.Pieces is null && sites.Any(s => s.Value.DatasetQc?.Pieces is not null))
+        {
+            omitted.Add(new OmittedSection("dataset_qc.pieces", "not every site released piece counts with the same window, so they do not add up"));
+        }
+
         return new PooledSections(pooled, null, omitted);
     }
 

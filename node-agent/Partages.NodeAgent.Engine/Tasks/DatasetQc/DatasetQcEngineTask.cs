@@ -4,7 +4,7 @@ using Partages.NodeAgent.Engine.Quality;
 namespace Partages.NodeAgent.Engine.Tasks.DatasetQc;
 
 /// <summary>
-/// The engine's side of <see cref="DatasetQcTask"/>: no bundle, no model. The dataset is profiled by the same reader
+/// The engine's side of <see cref="DatasetQcTask"/>: no model runs; a bundle, when given, lends its tokenizer only. The dataset is profiled by the same reader
 /// as the hospital's local <c>qc</c> command (<see cref="Quality.DatasetQc"/>), which feeds a
 /// <see cref="DatasetQcCounter"/> the releasable subset; the release gate then checks and, by policy, noises it.
 /// </summary>
@@ -28,11 +28,16 @@ internal sealed class DatasetQcEngineTask : EngineTask
             throw new EvaluationRefusedException($"dataset '{job.Dataset.Name}' is a brat folder of entities; the spec profiles document labels (annotation: labels): set annotation: entities");
         }
 
+        // Given a bundle (already downloaded and trusted by the node), only its tokenizer is read: no session is created.
+        var pieces = job.BundlePath.Length > 0 ? BundlePieces.Open(job.BundlePath, run.Options).Pieces : null;
+
         // Entities are clipped per report only when the release will be noised (the policy's bound), as entity recognition does.
-        var counter = new DatasetQcCounter(spec.Annotation, spec.Labels, spec.Annotators, spec.Annotation == DatasetQcAnnotation.Entities ? job.MaxEntitiesPerReport : null);
+        var counter = new DatasetQcCounter(
+            spec.Annotation, spec.Labels, spec.Annotators, spec.Annotation == DatasetQcAnnotation.Entities ? job.MaxEntitiesPerReport : null,
+            pieces is null ? null : (pieces.Window, pieces.UnknownToken));
         try
         {
-            _ = Quality.DatasetQc.Profile(job.Dataset, spec.Annotators, ct, counter);
+            _ = Quality.DatasetQc.Profile(job.Dataset, spec.Annotators, ct, counter, pieces);
         }
         catch (Exception ex) when (ex is NotSupportedException or InvalidDataException)
         {
