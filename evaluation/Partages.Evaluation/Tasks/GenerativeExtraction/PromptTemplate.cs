@@ -61,6 +61,13 @@ public static partial class PromptTemplate
         return Placeholder().Replace(template, m => values.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
     }
 
+    /// <summary>The template with every placeholder removed: the part of each prompt that never changes (its least length).</summary>
+    public static string Blank(string template)
+    {
+        ArgumentNullException.ThrowIfNull(template);
+        return Placeholder().Replace(template, string.Empty);
+    }
+
     [GeneratedRegex(@"\{\{\s*([^{}]*?)\s*\}\}", RegexOptions.CultureInvariant)]
     private static partial Regex Placeholder();
 }

@@ -11,7 +11,7 @@ namespace Partages.Evaluation.Tasks.MultipleChoice;
 /// a dead end. <see cref="Parse"/> reads any JSON list of letters (any order, any spacing), so an unconstrained
 /// decoder's output is scored the same way.
 /// </summary>
-public sealed class AnswerContract
+public sealed class AnswerContract : GenerativeExtraction.ICanonicalLayout
 {
     private const byte Open = (byte)'[';
     private const byte Quote = (byte)'"';
