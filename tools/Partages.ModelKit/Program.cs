@@ -7,6 +7,7 @@ var root = new RootCommand("Partages model kit: fictional clinical corpora and a
     SentencePieceCommand.Create(),
     GenerativeCommand.Create(),
     GenerativeBundleCommand.Create(),
+    McqBundleCommand.Create(),
     SigningCommands.CreateKeygen(),
     SigningCommands.CreateSign(),
 };

@@ -21,8 +21,8 @@ public sealed record GenerationSettings
     /// </summary>
     public string OutputPrefix { get; init; } = "";
 
-    /// <summary>The output contract: the fields to extract, in order, and their allowed values.</summary>
-    public required IReadOnlyList<OutputField> Fields { get; init; }
+    /// <summary>Generative extraction's output contract: the fields to extract, in order, and their allowed values (none for multiple-choice QA, whose options are its labels).</summary>
+    public IReadOnlyList<OutputField> Fields { get; init; } = [];
 
     /// <summary>The token budget of one generation; an output it cuts is counted <c>token_budget</c>.</summary>
     public int MaxNewTokens { get; init; } = 32;
@@ -36,17 +36,18 @@ public sealed record GenerationSettings
     /// <summary>The sampling seed; only with <see cref="DoSample"/>.</summary>
     public long? Seed { get; init; }
 
-    /// <summary>Every problem, each prefixed by its JSON path.</summary>
-    public IReadOnlyList<string> Validate()
+    /// <summary>Every problem for <paramref name="task"/> (whose slice checks the template and the contract), each prefixed by its JSON path.</summary>
+    public IReadOnlyList<string> Validate(Tasks.TaskType task, IReadOnlyList<string>? labels)
     {
+        ArgumentNullException.ThrowIfNull(task);
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(ModelFolder) || ModelFolder.Contains('\\') || ModelFolder.Split('/').Any(s => s is "" or "." or ".."))
         {
             errors.Add($"generation.model_folder: '{ModelFolder}' is not a plain relative folder inside the bundle");
         }
 
-        errors.AddRange(Tasks.GenerativeExtraction.PromptTemplate.Problems(PromptTemplate).Select(p => "generation.prompt_template: " + p));
-        errors.AddRange(OutputContract.Problems(Fields).Select(p => "generation." + p));
+        errors.AddRange(task.PromptTemplateProblems(PromptTemplate).Select(p => "generation.prompt_template: " + p));
+        errors.AddRange(task.GenerationProblems(this, labels));
         if (MaxNewTokens is < 1 or > 4096)
         {
             errors.Add($"generation.max_new_tokens: {MaxNewTokens} is outside 1..4096");

@@ -164,7 +164,8 @@ public sealed record ModelManifest
     /// <summary>A generative task needs its <c>generation</c> section, whose fields are the labels; no other task takes one.</summary>
     private void ValidateGeneration(List<string> errors)
     {
-        var generative = Tasks.TaskRegistry.Find(Task)?.IsGenerative ?? false;
+        var taskType = Tasks.TaskRegistry.Find(Task);
+        var generative = taskType?.IsGenerative ?? false;
         if (Generation is null)
         {
             if (generative)
@@ -181,11 +182,7 @@ public sealed record ModelManifest
             return;
         }
 
-        errors.AddRange(Generation.Validate());
-        if (Generation.Fields is { Count: > 0 } fields && Labels is not null && !fields.Select(f => f.Name).SequenceEqual(Labels, StringComparer.Ordinal))
-        {
-            errors.Add($"labels: a generative bundle's labels are its fields in order ({string.Join(", ", fields.Select(f => f.Name))}), not [{string.Join(", ", Labels)}]");
-        }
+        errors.AddRange(Generation.Validate(taskType!, Labels));
 
         var folder = Generation.ModelFolder.TrimEnd('/') + "/";
         foreach (var (field, path) in new[] { ("model", Model), ("tokenizer.vocab", Tokenizer?.Vocab) })
@@ -410,6 +407,9 @@ public static class TaskTypes
 
     /// <summary>A generative model fills a JSON object of fields from each report (docs/generative.md).</summary>
     public const string GenerativeExtraction = Tasks.GenerativeExtraction.GenerativeExtractionTask.TaskName;
+
+    /// <summary>A generative model answers multiple-choice questions with a JSON list of option letters (docs/generative.md).</summary>
+    public const string MultipleChoiceQa = Tasks.MultipleChoice.MultipleChoiceTask.TaskName;
 
     /// <summary>Every registered task name (<see cref="Tasks.TaskRegistry"/>).</summary>
     public static IReadOnlyList<string> All => Tasks.TaskRegistry.Names;

@@ -93,6 +93,10 @@ public sealed record ResultDocument
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public Tasks.GenerativeExtraction.GenerativeSection? Generative { get; init; }
 
+    /// <summary>Multiple-choice QA only: the questions by Hamming score, the answers by outcome, EMR and Hamming score (<see cref="Tasks.MultipleChoice.MultipleChoiceSection"/>).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public Tasks.MultipleChoice.MultipleChoiceSection? MultipleChoice { get; init; }
+
     /// <summary>Builds the document from the sufficient statistics, deriving every metric from them.</summary>
     public static ResultDocument FromCounts(string task, ClassificationCounts counts, InputSummary inputSummary) =>
         FromStatistics(task, counts, histograms: null, calibration: null, inputSummary);

@@ -248,7 +248,7 @@ public static partial class SpecParser
             return null;
         }
 
-        foreach (var problem in Tasks.GenerativeExtraction.PromptTemplate.Problems(template))
+        foreach (var problem in taskType!.PromptTemplateProblems(template))
         {
             reader.AddError("prompt_template", problem);
         }

@@ -2,6 +2,7 @@ using Partages.Evaluation.Tasks.DatasetQc;
 using Partages.Evaluation.Tasks.EntityRecognition;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.Evaluation.Tasks.MultiLabel;
+using Partages.Evaluation.Tasks.MultipleChoice;
 using Partages.Evaluation.Tasks.SingleLabel;
 
 namespace Partages.Evaluation.Tasks;
@@ -20,6 +21,7 @@ public static class TaskRegistry
         new EntityRecognitionTask(),
         new DatasetQcTask(),
         new GenerativeExtractionTask(),
+        new MultipleChoiceTask(),
     ];
 
     /// <summary>The registered names, as messages list them.</summary>

@@ -45,6 +45,12 @@ public abstract class TaskType
     /// <summary>Whether the model generates text (a bundle with a <c>generation</c> section, a spec that may set <c>prompt_template</c>).</summary>
     public virtual bool IsGenerative => false;
 
+    /// <summary>A generative task's problems with a prompt template (unknown or missing placeholders); none for any other task.</summary>
+    public virtual IReadOnlyList<string> PromptTemplateProblems(string? template) => [];
+
+    /// <summary>A generative task's problems with a bundle's <c>generation</c> section beyond the common settings (its output contract, its labels), each prefixed by its JSON path.</summary>
+    public virtual IReadOnlyList<string> GenerationProblems(Bundles.GenerationSettings settings, IReadOnlyList<string>? labels) => [];
+
     // --- How results read (CLI, dashboard) ---
 
     /// <summary>

@@ -73,6 +73,12 @@ public static class SkipKinds
     /// <summary>An entity's code of the bundle's code system is not among its declared codes (brat <c>N</c> line, JSONL <c>code</c>), while the spec asks normalisation.</summary>
     public const string UnknownCode = "unknown_code";
 
+    /// <summary>Multiple-choice QA: a question without at least two options (an object of letter → non-empty text).</summary>
+    public const string NoOptions = "no_options";
+
+    /// <summary>Multiple-choice QA: a gold answer letter that is not among the question's own options.</summary>
+    public const string AnswerNotOffered = "answer_not_offered";
+
     /// <summary>
     /// Every kind above, in ordinal order: the data-independent set of cells a release can list (a kind no line met
     /// is absent from a result, so a release that must not reveal which kinds occurred fills the rest with 0 first).
@@ -83,7 +89,7 @@ public static class SkipKinds
         {
             MalformedJson, InvalidUtf8, EmptyText, MissingLabel, UnknownLabel, DuplicateId, LineTooLong, InvalidLogits,
             MalformedCsv, OffsetOutOfRange, OverlappingSpan, MissingAnnotations, MalformedAnnotation, FileTooLong, InferenceFailed,
-            MentionMismatch, OrphanAnnotations, UnknownAttributeValue, UnknownCode,
+            MentionMismatch, OrphanAnnotations, UnknownAttributeValue, UnknownCode, NoOptions, AnswerNotOffered,
         }.Order(StringComparer.Ordinal),
     ];
 }

@@ -7,7 +7,7 @@ public sealed class TaskRegistryTests
     [Test]
     public void Names_EveryRegisteredSlice_AreTheWireNamesSpecsAndManifestsCarry()
     {
-        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, "dataset_qc", TaskTypes.GenerativeExtraction);
+        TaskRegistry.Names.Should().Equal(TaskTypes.SingleLabelClassification, TaskTypes.MultiLabelClassification, TaskTypes.TokenClassification, "dataset_qc", TaskTypes.GenerativeExtraction, TaskTypes.MultipleChoiceQa);
         TaskTypes.All.Should().Equal(TaskRegistry.Names);
     }
 
@@ -16,6 +16,7 @@ public sealed class TaskRegistryTests
     [TestCase(TaskTypes.TokenClassification)]
     [TestCase("dataset_qc")]
     [TestCase(TaskTypes.GenerativeExtraction)]
+    [TestCase(TaskTypes.MultipleChoiceQa)]
     public void Get_RegisteredName_ReturnsTheSliceOfThatName(string name)
     {
         TaskRegistry.Get(name).Name.Should().Be(name);

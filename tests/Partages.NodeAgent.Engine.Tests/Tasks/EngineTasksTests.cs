@@ -26,6 +26,6 @@ public sealed class EngineTasksTests
     {
         var act = () => EngineTasks.Get("summarisation");
 
-        act.Should().Throw<EvaluationRefusedException>().WithMessage("task 'summarisation' is not supported by this engine (supported: single_label_classification, multi_label_classification, token_classification, dataset_qc, generative_extraction)");
+        act.Should().Throw<EvaluationRefusedException>().WithMessage("task 'summarisation' is not supported by this engine (supported: single_label_classification, multi_label_classification, token_classification, dataset_qc, generative_extraction, multiple_choice_qa)");
     }
 }

@@ -38,19 +38,19 @@ public static class GenerativeModelBuilder
         File.WriteAllBytes(Path.Combine(directory, ModelFileName), model.ToByteArray());
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), vocabulary.Bpe.TokenizerJson());
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), ByteLevelBpe.TokenizerConfigJson(ContextLength));
-        File.WriteAllText(Path.Combine(directory, "genai_config.json"), GenAiConfig(vocabulary));
+        File.WriteAllText(Path.Combine(directory, "genai_config.json"), GenAiConfig(StatusDecoderGraph.HeadSize(vocabulary), vocabulary.Bpe));
         return new GenerativeModel(directory, vocabulary, ContextLength);
     }
 
     /// <summary>
     /// The "llama" decoder type: separate key and value caches named past_key_values.%d.key|value and
     /// present.%d.key|value, one layer, one key/value head of <see cref="StatusDecoderGraph.HeadSize"/>. No shared
-    /// past/present buffer: the graph concatenates the cache itself. Greedy search by default.
+    /// past/present buffer: the graph concatenates the cache itself. Greedy search by default. Shared with the kit's
+    /// multiple-choice model, which has the same inputs and outputs.
     /// </summary>
-    private static string GenAiConfig(StatusVocabulary vocabulary)
+    internal static string GenAiConfig(int head, ByteLevelBpe bpe)
     {
-        var head = StatusDecoderGraph.HeadSize(vocabulary);
-        var eos = vocabulary.Bpe.EndOfTextId;
+        var eos = bpe.EndOfTextId;
         var config = new JsonObject
         {
             ["model"] = new JsonObject
@@ -83,7 +83,7 @@ public static class GenerativeModelBuilder
                 ["eos_token_id"] = eos,
                 ["pad_token_id"] = eos,
                 ["type"] = "llama",
-                ["vocab_size"] = vocabulary.Bpe.Tokens.Count,
+                ["vocab_size"] = bpe.Tokens.Count,
             },
             ["search"] = new JsonObject
             {

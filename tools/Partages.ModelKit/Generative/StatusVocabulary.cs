@@ -108,5 +108,5 @@ public sealed partial class StatusVocabulary
 
     /// <summary>GPT-2's pre-tokenizer pattern (the one the ByteLevel pre-tokenizer applies).</summary>
     [GeneratedRegex(@"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+", RegexOptions.CultureInvariant)]
-    private static partial Regex PreTokenizer();
+    internal static partial Regex PreTokenizer();
 }

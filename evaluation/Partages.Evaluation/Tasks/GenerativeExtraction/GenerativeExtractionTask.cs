@@ -22,6 +22,21 @@ public sealed class GenerativeExtractionTask : TaskType
 
     public override bool MatrixOverSpecLabels => false;
 
+    public override IReadOnlyList<string> PromptTemplateProblems(string? template) => PromptTemplate.Problems(template);
+
+    /// <summary>The output contract's problems, and labels that are not its fields in order.</summary>
+    public override IReadOnlyList<string> GenerationProblems(Bundles.GenerationSettings settings, IReadOnlyList<string>? labels)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var errors = OutputContract.Problems(settings.Fields).Select(p => "generation." + p).ToList();
+        if (settings.Fields is { Count: > 0 } fields && labels is not null && !fields.Select(f => f.Name).SequenceEqual(labels, StringComparer.Ordinal))
+        {
+            errors.Add($"labels: a generative bundle's labels are its fields in order ({string.Join(", ", fields.Select(f => f.Name))}), not [{string.Join(", ", labels)}]");
+        }
+
+        return errors;
+    }
+
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy) =>
         _ = GenerativeResults.Read(document, labels, noisy);
 

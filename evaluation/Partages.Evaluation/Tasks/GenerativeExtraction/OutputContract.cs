@@ -12,7 +12,7 @@ public sealed record OutputField(string Name, IReadOnlyList<string> Values);
 /// nothing else). The canonical layout is a subset of the JSON the schema allows; fixing it lets the engine constrain
 /// decoding with a byte-prefix check (<see cref="IsPrefix"/>) instead of a JSON grammar, and makes parsing exact.
 /// </summary>
-public sealed class OutputContract
+public sealed class OutputContract : ICanonicalLayout
 {
     /// <summary>The column a field's confusion matrix counts an invalid output in: it is never a gold value, so an invalid output is always wrong.</summary>
     public const string InvalidOutput = "invalid_output";

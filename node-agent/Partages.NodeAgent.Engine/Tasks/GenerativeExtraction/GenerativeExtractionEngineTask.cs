@@ -26,46 +26,16 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
     private static ResultDocument Run(EngineRun run)
     {
         var job = run.Job;
-        DatasetFile.OpenRead(job.Dataset).Dispose();
-        using var bundle = GenerativeBundle.Open(job.BundlePath, run.Options);
-        var settings = bundle.Settings;
-        if (bundle.Manifest.Task != job.Spec.Task)
-        {
-            throw new EvaluationRefusedException($"the spec's task '{job.Spec.Task}' differs from the model's task '{bundle.Manifest.Task}'");
-        }
-
+        using var session = GenerativeSession.Open(run);
+        var settings = session.Settings;
         if (!settings.Fields.Select(f => f.Name).SequenceEqual(job.Spec.Labels, StringComparer.Ordinal))
         {
             throw new EvaluationRefusedException(
                 $"the spec's labels [{string.Join(", ", job.Spec.Labels)}] are not the bundle's fields in order [{string.Join(", ", settings.Fields.Select(f => f.Name))}]");
         }
 
-        var template = job.Spec.PromptTemplate ?? settings.PromptTemplate;
-        if (PromptTemplate.Problems(template) is { Count: > 0 } templateProblems)
-        {
-            throw new EvaluationRefusedException("prompt_template " + string.Join("; ", templateProblems));
-        }
-
-        ByteLevelTokenizer tokenizer;
-        GreedyDecoder decoder;
-        try
-        {
-            tokenizer = ByteLevelTokenizer.Read(Path.Combine(bundle.Root, bundle.Manifest.Tokenizer.Vocab));
-            decoder = new GreedyDecoder(bundle.Folder);
-        }
-        catch (Exception ex) when (ex is InvalidDataException or KeyNotFoundException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
-        {
-            throw new EvaluationRefusedException("the generative model cannot be loaded: " + ex.Message, ex);
-        }
-
-        using (decoder)
-        {
-            bundle.CheckAgreement(decoder.Config, tokenizer, decoder.LogitsWidth);
-            var contract = new OutputContract(settings.Fields);
-            var prompts = new PromptBuilder(tokenizer, template, settings.OutputPrefix, decoder.Config.ContextLength - settings.MaxNewTokens);
-            var decoding = new DecodingRecord(DecodingRecord.Greedy, settings.MaxNewTokens, settings.Seed, DecodingRecord.EngineLogitMask);
-            return Evaluate(run, decoder, tokenizer, contract, prompts, decoding, settings);
-        }
+        var contract = new OutputContract(settings.Fields);
+        return Evaluate(run, session.Decoder, session.Tokenizer, contract, session.Prompts(), session.Decoding, settings);
     }
 
     private static ResultDocument Evaluate(
@@ -107,7 +77,7 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
             truncated += cut ? 1 : 0;
             var written = tokenizer.Bytes(generation.Tokens);
             var (values, invalid) = contract.Parse([.. prefix, .. written]);
-            var outcome = values is not null ? GenerativeSection.Valid : KindOf(generation.Outcome) ?? invalid!;
+            var outcome = values is not null ? GenerativeSection.Valid : GenerativeSession.KindOf(generation.Outcome) ?? invalid!;
             outputs[outcome] = outputs.GetValueOrDefault(outcome) + 1;
             for (var f = 0; f < fields.Count; f++)
             {
@@ -134,14 +104,4 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
         EngineTelemetry.DocumentsEvaluated.Add(evaluated);
         return GenerativeResults.Build(job.Spec.Task, fields, counts, outputs, truncated, decoding, summary);
     }
-
-    /// <summary>A generation a limit stopped is counted by that limit when its output did not parse; end of text leaves the parse's verdict.</summary>
-    private static string? KindOf(GenerationOutcome outcome) => outcome switch
-    {
-        GenerationOutcome.TokenBudget => InvalidKinds.TokenBudget,
-        GenerationOutcome.TimeBudget => InvalidKinds.TimeBudget,
-        GenerationOutcome.ContextFull => InvalidKinds.ContextFull,
-        GenerationOutcome.ConstraintDeadEnd => InvalidKinds.Unparsable,
-        _ => null,
-    };
 }

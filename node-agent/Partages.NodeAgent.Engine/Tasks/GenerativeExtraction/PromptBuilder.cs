@@ -5,10 +5,11 @@ using Partages.NodeAgent.Engine.Generation;
 namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 /// <summary>
-/// Builds each prompt: the template filled with the report, then the output prefix, encoded. The truncation rule
-/// (docs/generative.md): when the prompt and the token budget do not fit the model's context, the report keeps its
-/// head — its last tokens are dropped (and a character cut in half with them) until the prompt fits — and the report
-/// is counted as truncated. A template that does not fit even with an empty report refuses the job before any report.
+/// Builds each prompt: the template filled with the report (or a question's parts), then the output prefix, encoded.
+/// The truncation rule (docs/generative.md): when the prompt and the token budget do not fit the model's context, the
+/// cuttable text (the report; a question's context) keeps its head — its last tokens are dropped (and a character cut
+/// in half with them) until the prompt fits — and the document is counted as truncated. A template that does not fit
+/// even with every placeholder empty refuses the job before any document.
 /// </summary>
 internal sealed class PromptBuilder
 {
@@ -23,7 +24,7 @@ internal sealed class PromptBuilder
         _template = template;
         _prefix = outputPrefix;
         _maxPromptTokens = maxPromptTokens;
-        var empty = Encode(string.Empty).Count;
+        var empty = _tokenizer.Encode(PromptTemplate.Blank(template) + outputPrefix).Count;
         if (empty > maxPromptTokens)
         {
             throw new EvaluationRefusedException(
@@ -32,8 +33,18 @@ internal sealed class PromptBuilder
     }
 
     /// <summary>The prompt's ids, and whether the report had to be truncated.</summary>
-    public (List<int> Prompt, bool Truncated) Build(string report)
+    public (List<int> Prompt, bool Truncated) Build(string report) => Build(report, r => PromptTemplate.Fill(_template, r));
+
+    /// <summary>
+    /// The prompt <paramref name="fill"/> makes of <paramref name="cuttable"/>, and whether that text had to be cut. When
+    /// even an empty cuttable text does not fit, the prompt comes back too long: generation then ends at once as
+    /// <c>context_full</c>, counted.
+    /// </summary>
+    public (List<int> Prompt, bool Truncated) Build(string cuttable, Func<string, string> fill)
     {
+        ArgumentNullException.ThrowIfNull(fill);
+        List<int> Encode(string text) => _tokenizer.Encode(fill(text) + _prefix);
+        var report = cuttable;
         var prompt = Encode(report);
         if (prompt.Count <= _maxPromptTokens)
         {
@@ -49,14 +60,12 @@ internal sealed class PromptBuilder
             prompt = Encode(head);
             if (prompt.Count <= _maxPromptTokens || keep == 0)
             {
-                return (prompt, true);
+                return (prompt, keep < reportIds.Count);
             }
 
             keep--;
         }
     }
-
-    private List<int> Encode(string report) => _tokenizer.Encode(PromptTemplate.Fill(_template, report) + _prefix);
 
     /// <summary>The bytes as text, without a trailing character cut in half.</summary>
     private static string Utf8Head(byte[] bytes)
