@@ -42,7 +42,7 @@ internal sealed record GenerationBenchmarkSettings(
         }
         else if (Compute is { } compute)
         {
-            errors.AddRange(compute.Validate().Select(e => "--" + e));
+            errors.AddRange(compute.Validate().Select(e => "--compute-layers/--compute-width: " + e));
         }
 
         if (Threads < 0)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntimeGenAI;
 using Partages.ModelKit.Generative;
 using Partages.NodeAgent.Engine.Generation;
@@ -62,11 +61,7 @@ internal static class GenerationThroughput
                 return sequences[0].ToArray();
             })
             .ToList();
-        using var options = new SessionOptions();
-        if (settings.Threads > 0)
-        {
-            options.IntraOpNumThreads = settings.Threads;
-        }
+        using var options = GreedyDecoder.CreateOptions(settings.Threads);
 
         using var decoder = new GreedyDecoder(built.Directory, options);
         var limits = new GenerationLimits(settings.NewTokens, TimeSpan.FromHours(1));

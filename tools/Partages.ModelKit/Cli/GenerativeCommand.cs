@@ -36,7 +36,7 @@ internal static class GenerativeCommand
             {
                 foreach (var error in errors)
                 {
-                    Console.Error.WriteLine("--" + error);
+                    Console.Error.WriteLine("--compute-layers/--compute-width: " + error);
                 }
 
                 return 2;
