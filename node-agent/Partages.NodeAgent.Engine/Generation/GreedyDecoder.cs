@@ -67,10 +67,20 @@ public sealed class GreedyDecoder : IDisposable
     private readonly string[] _inputNames;
     private readonly string[] _outputNames;
 
+    /// <param name="options">The session's options; null: <see cref="CreateOptions"/>'s defaults.</param>
     public GreedyDecoder(string modelDirectory, SessionOptions? options = null)
     {
         Config = GenAiModelConfig.Read(modelDirectory);
-        _session = options is null ? new InferenceSession(Config.ModelPath) : new InferenceSession(Config.ModelPath, options);
+        if (options is null)
+        {
+            using var defaults = CreateOptions();
+            _session = new InferenceSession(Config.ModelPath, defaults);
+        }
+        else
+        {
+            _session = new InferenceSession(Config.ModelPath, options);
+        }
+
         var layers = Enumerable.Range(0, Config.Layers).ToArray();
         _inputNames = [Config.InputIds, Config.AttentionMask,
             .. layers.Select(l => GenAiModelConfig.ForLayer(Config.PastKey, l)),
@@ -87,6 +97,24 @@ public sealed class GreedyDecoder : IDisposable
     }
 
     public GenAiModelConfig Config { get; }
+
+    /// <summary>
+    /// ONNX Runtime's defaults without the memory pattern. Every decoder call of a generation has a new input shape
+    /// (the past grows by one, prompts differ in length), and ONNX Runtime keeps the pattern it plans for each shape
+    /// for the session's life: over thousands of reports that cache alone raised the peak by megabytes before the
+    /// shapes ran out (docs/benchmarks.md, "Generation loop").
+    /// </summary>
+    /// <param name="intraOpThreads">0: ONNX Runtime's default.</param>
+    public static SessionOptions CreateOptions(int intraOpThreads = 0)
+    {
+        var options = new SessionOptions { EnableMemoryPattern = false };
+        if (intraOpThreads > 0)
+        {
+            options.IntraOpNumThreads = intraOpThreads;
+        }
+
+        return options;
+    }
 
     /// <summary>The logits' last dimension as the graph declares it; 0 when symbolic.</summary>
     public int LogitsWidth => _session.OutputMetadata[Config.Logits].Dimensions is { Length: > 0 } d && d[^1] > 0 ? d[^1] : 0;

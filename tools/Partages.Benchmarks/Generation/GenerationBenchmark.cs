@@ -1,14 +1,23 @@
 using System.CommandLine;
-using System.Diagnostics;
-using Microsoft.ML.OnnxRuntimeGenAI;
+using Partages.Benchmarks.Engine;
 using Partages.ModelKit.Generative;
-using Partages.NodeAgent.Engine.Generation;
 
 namespace Partages.Benchmarks.Generation;
 
-/// <summary>The settings of <c>generation</c>: prompts, new tokens per prompt, rounds.</summary>
-internal sealed record GenerationBenchmarkSettings(int Reports, int NewTokens, int Rounds, string WorkDirectory) : IBenchmarkSettings
+/// <summary>The settings of <c>generation</c>: the throughput side (prompts, tokens, rounds, model size, threads) and the memory side (report counts).</summary>
+internal sealed record GenerationBenchmarkSettings(
+    int Reports,
+    int NewTokens,
+    int Rounds,
+    int ComputeLayers,
+    int ComputeWidth,
+    int Threads,
+    IReadOnlyList<int> MemoryReports,
+    string WorkDirectory) : IBenchmarkSettings
 {
+    /// <summary>The extra layers of the measured model; null when it is the kit's one-layer decoder alone.</summary>
+    public ComputeSize? Compute => ComputeLayers > 0 ? new ComputeSize(ComputeLayers, ComputeWidth) : null;
+
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
@@ -22,20 +31,36 @@ internal sealed record GenerationBenchmarkSettings(int Reports, int NewTokens, i
             errors.Add($"--new-tokens must be positive (was {NewTokens}).");
         }
 
-        if (Rounds <= 0)
+        if (Rounds < 0)
         {
-            errors.Add($"--rounds must be positive (was {Rounds}).");
+            errors.Add($"--rounds must be 0 (skip the throughput side) or more (was {Rounds}).");
         }
 
+        if (ComputeLayers < 0)
+        {
+            errors.Add($"--compute-layers must be 0 (none) or more (was {ComputeLayers}).");
+        }
+        else if (Compute is { } compute)
+        {
+            errors.AddRange(compute.Validate().Select(e => "--compute-layers/--compute-width: " + e));
+        }
+
+        if (Threads < 0)
+        {
+            errors.Add($"--threads must be 0 (ONNX Runtime's default) or more (was {Threads}).");
+        }
+
+        errors.AddRange(MemoryReports.Where(n => n <= 0).Select(n => $"--memory-reports must list positive counts (was {n})."));
         return errors;
     }
 }
 
 /// <summary>
-/// <c>generation</c>: generated tokens per second of the engine's greedy loop (<see cref="GreedyDecoder"/>, ONNX
-/// Runtime directly) against ONNX Runtime GenAI's own Generator loop, on the model kit's never-stopping model (so
-/// both generate exactly --new-tokens per prompt) and the same prompts (fictional reports of CHU de Valmont). The
-/// time includes each prompt's prefill; figures are printed, never asserted.
+/// <c>generation</c>: (1) generated tokens per second of the engine's greedy loop (<see cref="Partages.NodeAgent.Engine.Generation.GreedyDecoder"/>,
+/// ONNX Runtime directly) against ONNX Runtime GenAI's own Generator loop, on the model kit's never-stopping model (so
+/// both generate exactly --new-tokens per prompt), optionally with compute layers (<see cref="ComputeLayers"/>), same
+/// prompts, wall and CPU seconds per side, sides alternating; (2) the peak memory (VmHWM) of the node agent's local
+/// <c>evaluate</c> of a <c>generative_extraction</c> spec in a child process per report count. Printed, never asserted.
 /// </summary>
 internal static class GenerationBenchmark
 {
@@ -43,69 +68,72 @@ internal static class GenerationBenchmark
     {
         var reports = new Option<int>("--reports") { Description = "Prompts (one fictional oncology report each).", DefaultValueFactory = _ => 50 };
         var newTokens = new Option<int>("--new-tokens") { Description = "Tokens generated per prompt by both loops.", DefaultValueFactory = _ => 64 };
-        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs both loops once, alternating which goes first.", DefaultValueFactory = _ => 5 };
-        var workDir = new Option<string>("--work-dir") { Description = "Where the model folder is written.", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "generation") };
-        var command = new Command("generation", "Generated tokens per second: the engine's greedy loop against ONNX Runtime GenAI's Generator.")
+        var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs both loops once, alternating which goes first (0 skips the throughput side).", DefaultValueFactory = _ => 5 };
+        var computeLayers = new Option<int>("--compute-layers") { Description = "Extra transformer layers adding per-token compute without changing the tokens (0: the kit's one-layer model).", DefaultValueFactory = _ => 0 };
+        var computeWidth = new Option<int>("--compute-width") { Description = "Hidden width of the compute layers (feed-forward 4x).", DefaultValueFactory = _ => 256 };
+        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads, the same for both loops (0: each runtime's default).", DefaultValueFactory = _ => 1 };
+        var memoryReports = new Option<int[]>("--memory-reports")
         {
-            reports, newTokens, rounds, workDir,
+            Description = "Report counts for the peak-memory side: one local evaluate each in a child process (0 skips it).",
+            DefaultValueFactory = _ => [200, 2000],
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var workDir = new Option<string>("--work-dir") { Description = "Where the model folders, bundle and datasets are written.", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "generation") };
+        var command = new Command("generation", "Generated tokens per second: the engine's greedy loop against ONNX Runtime GenAI's Generator; peak memory of a generative evaluation.")
+        {
+            reports, newTokens, rounds, computeLayers, computeWidth, threads, memoryReports, workDir, GenerationMemory.CreateProbe(),
         };
         SettingsErrors.SetAction(
             command,
-            parse => new GenerationBenchmarkSettings(parse.GetValue(reports), parse.GetValue(newTokens), parse.GetValue(rounds), Path.GetFullPath(parse.GetValue(workDir)!)),
-            (settings, cancellationToken) => Task.FromResult(Run(settings, Console.Out, cancellationToken)));
+            parse => new GenerationBenchmarkSettings(
+                parse.GetValue(reports),
+                parse.GetValue(newTokens),
+                parse.GetValue(rounds),
+                parse.GetValue(computeLayers),
+                parse.GetValue(computeWidth),
+                parse.GetValue(threads),
+                parse.GetValue(memoryReports) is [0] ? [] : parse.GetValue(memoryReports) ?? [],
+                Path.GetFullPath(parse.GetValue(workDir)!)),
+            RunAsync);
         return command;
     }
 
-    private static int Run(GenerationBenchmarkSettings settings, TextWriter console, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(GenerationBenchmarkSettings settings, CancellationToken cancellationToken)
     {
-        var built = GenerativeModelBuilder.Build(Path.Combine(settings.WorkDirectory, "status-decoder-never-stops"), neverStops: true);
-        using var model = new Model(built.Directory);
-        using var tokenizer = new Tokenizer(model);
-        var prompts = OncologyReportGenerator.Generate(SyntheticHospitals.ChuValmont, settings.Reports, seed: 20261207)
-            .Select(r =>
-            {
-                using var sequences = tokenizer.Encode(StatusVocabulary.Prompt(r.Text, OncologyLabels.Egfr));
-                return sequences[0].ToArray();
-            })
-            .ToList();
-        using var decoder = new GreedyDecoder(built.Directory);
-        var limits = new GenerationLimits(settings.NewTokens, TimeSpan.FromHours(1));
-        var engineRates = new List<double>();
-        var genAiRates = new List<double>();
-        for (var round = 0; round < settings.Rounds; round++)
+        var console = Console.Out;
+        Directory.CreateDirectory(settings.WorkDirectory);
+        console.WriteLine(Describe.Machine());
+        console.WriteLine($"load average at start: {LoadAverage()}");
+        var figures = new GenerationFigures { LoadAverageAtStart = LoadAverage() };
+        if (settings.Rounds > 0)
         {
-            // Alternate which loop goes first, so neither always meets a warm or a cold cache.
-            if (round % 2 == 0)
-            {
-                engineRates.Add(Rate(() => prompts.Sum(p => decoder.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.Count)));
-                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy.Generate(model, p, settings.NewTokens, [built.EndOfTextId]).Length)));
-            }
-            else
-            {
-                genAiRates.Add(Rate(() => prompts.Sum(p => GenAiGreedy.Generate(model, p, settings.NewTokens, [built.EndOfTextId]).Length)));
-                engineRates.Add(Rate(() => prompts.Sum(p => decoder.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.Count)));
-            }
-
-            console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"round {round + 1}: engine {engineRates[^1]:F0} tokens/s, GenAI {genAiRates[^1]:F0} tokens/s"));
+            figures = figures with { Throughput = GenerationThroughput.Run(settings, console, cancellationToken) };
         }
 
-        double engine = Median(engineRates), genAi = Median(genAiRates);
-        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median over {settings.Rounds} rounds, {prompts.Count} prompts (mean {prompts.Average(p => p.Length):F0} tokens) x {settings.NewTokens} new tokens: engine {engine:F0} tokens/s, GenAI {genAi:F0} tokens/s, ratio {engine / genAi:F2}"));
+        if (settings.MemoryReports.Count > 0)
+        {
+            figures = figures with { Memory = await GenerationMemory.RunAsync(settings, console, cancellationToken).ConfigureAwait(false) };
+        }
+
+        figures = figures with { LoadAverageAtEnd = LoadAverage() };
+        console.WriteLine($"load average at end: {figures.LoadAverageAtEnd}");
+        await FiguresFile.WriteAsync(Path.Combine(settings.WorkDirectory, "generation-benchmark.json"), figures, console, cancellationToken).ConfigureAwait(false);
         return 0;
     }
 
-    /// <summary>Generated tokens per second of one pass over the prompts.</summary>
-    private static double Rate(Func<int> pass)
-    {
-        var watch = Stopwatch.StartNew();
-        var tokens = pass();
-        return tokens / watch.Elapsed.TotalSeconds;
-    }
+    /// <summary>The 1, 5 and 15-minute load averages (/proc/loadavg): the figures of a loaded machine are read with them.</summary>
+    public static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
+}
 
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToList();
-        return sorted.Count % 2 == 1 ? sorted[sorted.Count / 2] : (sorted[(sorted.Count / 2) - 1] + sorted[sorted.Count / 2]) / 2;
-    }
+/// <summary>What <c>generation</c> measured, written beside the console output.</summary>
+internal sealed record GenerationFigures
+{
+    public string LoadAverageAtStart { get; init; } = "";
+
+    public string LoadAverageAtEnd { get; init; } = "";
+
+    public ThroughputFigures? Throughput { get; init; }
+
+    public IReadOnlyList<GenerationProbeReport>? Memory { get; init; }
 }

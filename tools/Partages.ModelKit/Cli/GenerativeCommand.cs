@@ -5,7 +5,7 @@ using Partages.ModelKit.Generative;
 namespace Partages.ModelKit.Cli;
 
 /// <summary>
-/// <c>Partages.ModelKit generative-model --out DIR [--never-stops]</c>: the hand-set status extractor as an ONNX Runtime
+/// <c>Partages.ModelKit generative-model --out DIR [--never-stops] [--compute-layers N --compute-width W]</c>: the hand-set status extractor as an ONNX Runtime
 /// GenAI model folder (genai_config.json, model.onnx, tokenizer.json, tokenizer_config.json). Write it to an ignored
 /// folder (.demo/…) or a temporary one: models are never committed.
 /// </summary>
@@ -17,14 +17,32 @@ internal static class GenerativeCommand
     {
         var output = OutputOption.Create<DirectoryInfo>("Folder to write the GenAI model into (e.g. .demo/assets/models/status-decoder).", "DIR");
         var neverStops = new Option<bool>("--never-stops") { Description = "Write the variant that never ends its output (token-budget tests)." };
+        var computeLayers = new Option<int>("--compute-layers")
+        {
+            Description = "Add this many transformer layers of per-token compute that leave every output unchanged (benchmarks); 0: none.",
+        };
+        var computeWidth = new Option<int>("--compute-width") { Description = "Hidden width of the compute layers.", DefaultValueFactory = _ => 256 };
         var command = new Command("generative-model", "Write the kit's small deterministic decoder-only model for ONNX Runtime GenAI.")
         {
             output,
             neverStops,
+            computeLayers,
+            computeWidth,
         };
         command.SetAction(parse =>
         {
-            var built = GenerativeModelBuilder.Build(parse.GetRequiredValue(output).FullName, parse.GetValue(neverStops));
+            var compute = parse.GetValue(computeLayers) > 0 ? new ComputeSize(parse.GetValue(computeLayers), parse.GetValue(computeWidth)) : null;
+            if (compute?.Validate() is { Count: > 0 } errors)
+            {
+                foreach (var error in errors)
+                {
+                    Console.Error.WriteLine("--compute-layers/--compute-width: " + error);
+                }
+
+                return 2;
+            }
+
+            var built = GenerativeModelBuilder.Build(parse.GetRequiredValue(output).FullName, parse.GetValue(neverStops), compute);
             Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{built.Directory}: {built.Vocabulary.Bpe.Tokens.Count} tokens, context {built.ContextLength}, end of text {built.EndOfTextId}"));
             // Load what was written in ONNX Runtime GenAI and generate once, so a folder GenAI cannot read fails here.

@@ -35,7 +35,9 @@ public static class GenerativeBundleBuilder
     /// <param name="neverStops">The variant whose output never ends (token budget tests).</param>
     /// <param name="contextLength">Overrides the model's context (truncation tests); null: the model's.</param>
     /// <param name="maxNewTokens">The manifest's token budget.</param>
-    public static GenerativeBundleFiles Build(string directory, IReadOnlyList<string>? fields = null, bool neverStops = false, int? contextLength = null, int maxNewTokens = 64, double scale = 1)
+    /// <param name="timeBudgetSeconds">The manifest's time budget per generation (time-budget tests set it tiny).</param>
+    public static GenerativeBundleFiles Build(
+        string directory, IReadOnlyList<string>? fields = null, bool neverStops = false, int? contextLength = null, int maxNewTokens = 64, double scale = 1, double timeBudgetSeconds = 30)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         fields ??= DefaultFields;
@@ -53,7 +55,7 @@ public static class GenerativeBundleBuilder
                 File.WriteAllText(configPath, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             }
 
-            var manifest = Manifest(fields, maxNewTokens);
+            var manifest = Manifest(fields, maxNewTokens, timeBudgetSeconds);
             var json = manifest.ToJson().ReplaceLineEndings("\n") + "\n";
             var entries = new List<(string, byte[])> { (ModelManifest.FileName, new UTF8Encoding(false).GetBytes(json)) };
             entries.AddRange(Directory.GetFiles(work).Order(StringComparer.Ordinal).Select(f => ($"{Folder}/{Path.GetFileName(f)}", File.ReadAllBytes(f))));
@@ -71,7 +73,7 @@ public static class GenerativeBundleBuilder
         }
     }
 
-    public static ModelManifest Manifest(IReadOnlyList<string> fields, int maxNewTokens) => new()
+    public static ModelManifest Manifest(IReadOnlyList<string> fields, int maxNewTokens, double timeBudgetSeconds = 30) => new()
     {
         Name = "partages-status-extractor",
         Version = "1.0.0",
@@ -87,6 +89,7 @@ public static class GenerativeBundleBuilder
             OutputPrefix = "{\"" + fields[0] + "\":",
             Fields = [.. fields.Select(f => new OutputField(f, Values))],
             MaxNewTokens = maxNewTokens,
+            TimeBudgetSeconds = timeBudgetSeconds,
         },
     };
 

@@ -28,27 +28,33 @@ public static class GenerativeModelBuilder
     private const int MinimumWordCount = 5;
 
     /// <param name="neverStops">Write the variant whose output never ends (for token-budget tests).</param>
-    public static GenerativeModel Build(string directory, bool neverStops = false)
+    /// <param name="compute">Extra layers that add per-token compute without changing any output (<see cref="ComputeLayers"/>, benchmarks); null: none.</param>
+    public static GenerativeModel Build(string directory, bool neverStops = false, ComputeSize? compute = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         System.IO.Directory.CreateDirectory(directory);
         var corpus = OncologyReportGenerator.Generate(SyntheticHospitals.Training, VocabularyReports, VocabularySeed).Select(r => r.Text);
         var vocabulary = StatusVocabulary.Build(corpus, MinimumWordCount, neverStops);
         var model = StatusDecoderGraph.Build(vocabulary, ProducerVersion);
+        if (compute is not null)
+        {
+            ComputeLayers.Add(model.Graph, compute, vocabulary.Bpe.Tokens.Count, StatusDecoderGraph.HeadSize(vocabulary));
+        }
+
         File.WriteAllBytes(Path.Combine(directory, ModelFileName), model.ToByteArray());
         File.WriteAllText(Path.Combine(directory, "tokenizer.json"), vocabulary.Bpe.TokenizerJson());
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), ByteLevelBpe.TokenizerConfigJson(ContextLength));
-        File.WriteAllText(Path.Combine(directory, "genai_config.json"), GenAiConfig(StatusDecoderGraph.HeadSize(vocabulary), vocabulary.Bpe));
+        File.WriteAllText(Path.Combine(directory, "genai_config.json"), GenAiConfig(StatusDecoderGraph.HeadSize(vocabulary), vocabulary.Bpe, 1 + (compute?.Layers ?? 0)));
         return new GenerativeModel(directory, vocabulary, ContextLength);
     }
 
     /// <summary>
     /// The "llama" decoder type: separate key and value caches named past_key_values.%d.key|value and
-    /// present.%d.key|value, one layer, one key/value head of <see cref="StatusDecoderGraph.HeadSize"/>. No shared
+    /// present.%d.key|value, one layer (more with compute layers), one key/value head of <see cref="StatusDecoderGraph.HeadSize"/>. No shared
     /// past/present buffer: the graph concatenates the cache itself. Greedy search by default. Shared with the kit's
     /// multiple-choice model, which has the same inputs and outputs.
     /// </summary>
-    internal static string GenAiConfig(int head, ByteLevelBpe bpe)
+    internal static string GenAiConfig(int head, ByteLevelBpe bpe, int layers = 1)
     {
         var eos = bpe.EndOfTextId;
         var config = new JsonObject
@@ -77,7 +83,7 @@ public static class GenerativeModelBuilder
                         ["present_value_names"] = "present.%d.value",
                     },
                     ["num_attention_heads"] = 1,
-                    ["num_hidden_layers"] = 1,
+                    ["num_hidden_layers"] = layers,
                     ["num_key_value_heads"] = 1,
                 },
                 ["eos_token_id"] = eos,

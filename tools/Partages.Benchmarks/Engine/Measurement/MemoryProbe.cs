@@ -28,8 +28,17 @@ internal static class MemoryProbe
 
     /// <summary>The parent's side: starts the child and waits for its report.</summary>
     /// <param name="sessionVariant">One of <see cref="SessionVariants.All"/>.</param>
-    public static async Task<ProbeReport> RunAsync(
-        string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken, string sessionVariant = SessionVariants.Default)
+    public static Task<ProbeReport> RunAsync(
+        string bundlePath, string corpusPath, int intraOpThreads, CancellationToken cancellationToken, string sessionVariant = SessionVariants.Default) =>
+        RunChildAsync<ProbeReport>(
+            ["engine", CommandName, "--bundle", bundlePath, "--dataset", corpusPath, "--threads", intraOpThreads.ToString(CultureInfo.InvariantCulture), "--session-variant", sessionVariant],
+            cancellationToken);
+
+    /// <summary>
+    /// Runs this executable again with <paramref name="arguments"/> (a hidden probe command) and reads the JSON report it
+    /// prints last on stdout: a fresh process, whose VmHWM nothing else has raised.
+    /// </summary>
+    public static async Task<TReport> RunChildAsync<TReport>(IEnumerable<string> arguments, CancellationToken cancellationToken)
     {
         var start = new ProcessStartInfo(Environment.ProcessPath ?? throw new InvalidOperationException("this process has no executable path"))
         {
@@ -44,7 +53,7 @@ internal static class MemoryProbe
             start.ArgumentList.Add(typeof(MemoryProbe).Assembly.Location);
         }
 
-        foreach (var argument in (string[])["engine", CommandName, "--bundle", bundlePath, "--dataset", corpusPath, "--threads", intraOpThreads.ToString(CultureInfo.InvariantCulture), "--session-variant", sessionVariant])
+        foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
@@ -59,7 +68,7 @@ internal static class MemoryProbe
             throw new InvalidOperationException($"the memory probe exited with {child.ExitCode}: {await errors.ConfigureAwait(false)}");
         }
 
-        return JsonSerializer.Deserialize<ProbeReport>(lines[^1]) ?? throw new InvalidDataException("the memory probe printed no report");
+        return JsonSerializer.Deserialize<TReport>(lines[^1]) ?? throw new InvalidDataException("the memory probe printed no report");
     }
 
     /// <summary>
