@@ -59,6 +59,9 @@ public sealed class LengthAwareBatchingTests : TempDirectoryTestBase
 
         ResultJson.Serialize(sorted).Should().Be(ResultJson.Serialize(reading), "short windows of one length give the same tensors either way");
         sorted.InputSummary.DocumentsRead.Should().Be(100);
+        // The empty and blank lines (i % 3 is 0 or 2) are counted as bad input, the one-word reports scored.
+        sorted.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { [SkipKinds.EmptyText] = 67 });
+        sorted.InputSummary.DocumentsEvaluated.Should().Be(33);
     }
 
     [Test]
@@ -66,12 +69,13 @@ public sealed class LengthAwareBatchingTests : TempDirectoryTestBase
     {
         var huge = Line("huge", string.Join(' ', Enumerable.Range(0, 100_000).Select(i => Words[i % Words.Length])), "SARM");
         var manifest = Manifest with { MaxLength = 16, Stride = 4 };
-        var job = Job(manifest, null, [.. MixedReports(200, seed: 3)[..100], huge, .. MixedReports(200, seed: 3)[100..]]);
+        var job = Job(manifest, null, [.. MixedReports(200, seed: 3)[..100], huge, "{not json", Line("blank", " ", "BLSE"), .. MixedReports(200, seed: 3)[100..]]);
         var peakBefore = PeakResidentBytes();
 
         var result = await new EvaluationEngine(new EvaluationEngineOptions { BatchSize = 8 }).EvaluateAsync(job, null, CancellationToken.None);
 
         result.InputSummary.DocumentsEvaluated.Should().Be(201);
+        result.InputSummary.Skipped.Should().Equal(new Dictionary<string, long> { [SkipKinds.MalformedJson] = 1, [SkipKinds.EmptyText] = 1 });
         // The report is ~600 kB of text and ~9,000 windows of 16 ids: a few MB in flight. The bound leaves room for
         // the test host's own growth while catching anything that scales with the dataset or buffers every window.
         (PeakResidentBytes() - peakBefore).Should().BeLessThan(256L * 1024 * 1024);

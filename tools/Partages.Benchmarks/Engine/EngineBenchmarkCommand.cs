@@ -22,7 +22,7 @@ internal static class EngineBenchmarkCommand
         };
         var command = new Command("engine", "Evaluation engine throughput and peak memory against plain ONNX Runtime (all-MiniLM-L6-v2 + a classification head).")
         {
-            reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, sessionOptions, CreateProbe(),
+            reports, rounds, memoryReports, trainingReports, threads, workDir, corpus, minilm, sessionOptions, CreateProbe(), CreatePlainProbe(),
         };
         SettingsErrors.SetAction(
             command,
@@ -61,6 +61,19 @@ internal static class EngineBenchmarkCommand
         probe.Hidden = true;
         probe.SetAction((parse, cancellationToken) =>
             MemoryProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), parse.GetValue(variant)!, cancellationToken));
+        return probe;
+    }
+
+    /// <summary>Hidden: plain ONNX Runtime alone in its own process (<see cref="PlainProbe"/>), to profile or measure beside <c>probe</c>.</summary>
+    private static Command CreatePlainProbe()
+    {
+        var bundle = new Option<string>("--bundle") { Required = true };
+        var dataset = new Option<string>("--dataset") { Required = true };
+        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
+        var probe = new Command(PlainProbe.CommandName, "Runs plain ONNX Runtime once on the tokenized corpus and prints its figures.") { bundle, dataset, threads };
+        probe.Hidden = true;
+        probe.SetAction((parse, cancellationToken) =>
+            PlainProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), cancellationToken));
         return probe;
     }
 }

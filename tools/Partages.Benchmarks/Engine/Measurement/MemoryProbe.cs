@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Partages.NodeAgent.Engine;
 
 namespace Partages.Benchmarks.Engine.Measurement;
@@ -16,13 +17,16 @@ internal static class MemoryProbe
 {
     public const string CommandName = "probe";
 
+    /// <summary>An empty corpus has no accuracy (NaN), which plain JSON cannot carry: the set-up-only run prints it as "NaN".</summary>
+    internal static readonly JsonSerializerOptions ReportJson = new() { NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals };
+
     /// <summary>The child's side: runs the engine, prints one JSON line.</summary>
     public static async Task<int> RunChildAsync(string bundlePath, string corpusPath, int intraOpThreads, string sessionVariant, CancellationToken cancellationToken)
     {
         var startup = ReadStatusKib("VmHWM");
         var (figures, _) = await EngineSide.RunAsync(bundlePath, corpusPath, intraOpThreads, cancellationToken, new MemorySamples(Console.Error), sessionVariant).ConfigureAwait(false);
         var report = new ProbeReport(figures.Documents, figures.WallSeconds, figures.CpuSeconds, figures.Accuracy, startup, ReadStatusKib("VmHWM"));
-        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report)).ConfigureAwait(false);
+        await Console.Out.WriteLineAsync(JsonSerializer.Serialize(report, ReportJson)).ConfigureAwait(false);
         return 0;
     }
 
@@ -68,7 +72,7 @@ internal static class MemoryProbe
             throw new InvalidOperationException($"the memory probe exited with {child.ExitCode}: {await errors.ConfigureAwait(false)}");
         }
 
-        return JsonSerializer.Deserialize<TReport>(lines[^1]) ?? throw new InvalidDataException("the memory probe printed no report");
+        return JsonSerializer.Deserialize<TReport>(lines[^1], ReportJson) ?? throw new InvalidDataException("the memory probe printed no report");
     }
 
     /// <summary>
