@@ -5,7 +5,6 @@ using NUnit.Framework;
 using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.ModelKit.Generative;
-using Partages.NodeAgent.Engine.LocalMode;
 
 namespace Partages.NodeAgent.Engine.Tests.GenerativeExtraction;
 
@@ -174,13 +173,4 @@ public sealed class GenAiGuidanceTests
         bundle,
         new EvaluationSpec { Name = "guidance", Task = GenerativeExtractionTask.TaskName, Dataset = "oncology-extraction", Labels = [.. GenerativeBundleBuilder.DefaultFields] },
         new DatasetDefinition("oncology-extraction", path, "jsonl"));
-
-    private sealed class CollectingSink : IPredictionSink
-    {
-        public List<GenerationPrediction> Lines { get; } = [];
-
-        public void Write(DocumentPrediction prediction) => throw new NotSupportedException();
-
-        public void Write(GenerationPrediction prediction) => Lines.Add(prediction);
-    }
 }

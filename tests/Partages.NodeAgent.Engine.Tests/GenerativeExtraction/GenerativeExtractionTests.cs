@@ -4,7 +4,6 @@ using Partages.Evaluation.Results;
 using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.ModelKit.Generative;
-using Partages.NodeAgent.Engine.LocalMode;
 
 namespace Partages.NodeAgent.Engine.Tests.GenerativeExtraction;
 
@@ -149,13 +148,4 @@ public sealed class GenerativeExtractionTests
 
     private static EvaluationJob Job(string bundle, string path) =>
         new(bundle, Spec(path), new DatasetDefinition("oncology-extraction", path, "jsonl"));
-
-    private sealed class CollectingSink : IPredictionSink
-    {
-        public List<GenerationPrediction> Lines { get; } = [];
-
-        public void Write(DocumentPrediction prediction) => throw new NotSupportedException();
-
-        public void Write(GenerationPrediction prediction) => Lines.Add(prediction);
-    }
 }
