@@ -25,6 +25,9 @@ internal sealed record FailoverFigures(
 /// </summary>
 internal sealed class ScaleOut : IAsyncDisposable
 {
+    /// <summary>The test server's max_connections (PostgresServer), shared by the replicas and the admin operations.</summary>
+    private const int MaxServerConnections = 180;
+
     private readonly FederationSettings _settings;
     private readonly List<(ManagedProcess Process, Uri Url)> _replicas = [];
     private PostgresServer? _postgres;
@@ -46,7 +49,11 @@ internal sealed class ScaleOut : IAsyncDisposable
         }
 
         scale._postgres = await PostgresServer.StartAsync(cancellationToken).ConfigureAwait(false);
-        var connectionString = await scale._postgres.CreateDatabaseAsync("partages_benchmark", cancellationToken).ConfigureAwait(false);
+        // The server takes 200 connections (PostgresServer); Npgsql pools 100 per process by default, so three replicas
+        // under a burst of results asked for more and calls failed with 53300 "too many clients" (a first run at 1,000
+        // nodes): each replica gets its share, as a deployment must size it.
+        var connectionString = await scale._postgres.CreateDatabaseAsync("partages_benchmark", cancellationToken).ConfigureAwait(false)
+            + $";Maximum Pool Size={MaxServerConnections / (settings.Replicas + 1)}";
         scale.Environment = new Dictionary<string, string>
         {
             [AdminDatabase.ProviderVariable] = "postgresql",
