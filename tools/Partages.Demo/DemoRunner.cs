@@ -64,10 +64,15 @@ public sealed class DemoRunner(IAnsiConsole console)
             return final.State == EvaluationState.Completed ? 0 : 1;
         }
 
-        // A dataset QC runs no model: submitted without a bundle, each node profiles its reports and releases aggregates.
+        // A dataset QC runs no model: each node profiles its reports and releases aggregates. Given the same signed
+        // bundle (checked by every node as before), its tokenizer adds lengths in pieces and the unknown-piece rate.
         var qcSpec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-dataset-qc.yaml"), cancellationToken).ConfigureAwait(false);
-        var qc = await client.SubmitAsync(qcSpec, "", cancellationToken: cancellationToken).ConfigureAwait(false);
-        console.MarkupLine($"Submitted dataset QC [bold]{Markup.Escape(qc.Id)}[/] (no model) to {qc.Runs.Count} node(s)");
+        var qc = await client.SubmitAsync(
+            qcSpec,
+            bundle.Sha256,
+            signature: new BundleSignature { Algorithm = signature.Algorithm, KeyId = signature.KeyId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        console.MarkupLine($"Submitted dataset QC [bold]{Markup.Escape(qc.Id)}[/] (no model run; the bundle's tokenizer only) to {qc.Runs.Count} node(s)");
         var qcFinal = await WatchWithProgressAsync(client, qc, cancellationToken).ConfigureAwait(false);
         ResultsTable.Write(console, qcFinal);
         return qcFinal.State == EvaluationState.Completed ? 0 : 1;

@@ -81,12 +81,14 @@ internal static class BratQc
 
                 var theirs = new List<QcEntity>();
                 var relative = Path.ChangeExtension(Path.GetRelativePath(folder.FullName, file.FullName), ".ann");
-                if (ReadAnnotations(Path.Combine(other, relative), theirs) != true && !findings.Contains(AnnotatorMissing))
+                var read = ReadAnnotations(Path.Combine(other, relative), theirs);
+                if (read != true && !findings.Contains(AnnotatorMissing))
                 {
                     findings.Add(AnnotatorMissing);
                 }
 
-                byAnnotator[a] = theirs;
+                // No .ann: this annotator gave nothing for the text (compared as no entity, but not a second annotation).
+                byAnnotator[a] = read is null ? null : theirs;
             }
 
             var document = new QcDocument(text, [], entities) { ReaderFindings = findings, EntitiesByAnnotator = byAnnotator };

@@ -119,6 +119,19 @@ public sealed class DatasetQcEngineTaskTests : TempDirectoryTestBase
         (await act.Should().ThrowAsync<EvaluationRefusedException>()).WithMessage("*'entities_c'*it names: none*");
     }
 
+    [Test]
+    public async Task EvaluateAsync_AgreementAskedOfADatasetWithOneAnnotator_RefusedWithTheReason()
+    {
+        var path = Write(
+            """{"text":"BLSE détectée","label":"BLSE"}""",
+            """{"text":"SARM isolé","label":"SARM"}""");
+        var spec = SpecParser.Parse(Spec + "annotators: [label, label_b]\n").Spec!;
+
+        var act = () => new EvaluationEngine().EvaluateAsync(new EvaluationJob("", spec, new DatasetDefinition("amr", path, DatasetFormats.Jsonl)), null, CancellationToken.None);
+
+        (await act.Should().ThrowAsync<EvaluationRefusedException>()).WithMessage("*'amr' has one annotator only*label, label_b*");
+    }
+
     private string Write(params string[] lines)
     {
         var path = Path.Combine(Temp.Path, "qc.jsonl");

@@ -76,6 +76,9 @@ public sealed class DatasetQcCounter
 
     public long Documents { get; private set; }
 
+    /// <summary>Reports that carry at least two of the annotators' gold: none means the dataset has one annotator only, which a QC asked for agreement refuses.</summary>
+    public long DocumentsWithTwoAnnotators { get; private set; }
+
     /// <summary>A line the reader could not read: one report, counted under its kind.</summary>
     public void AddUnreadable(string kind)
     {
@@ -171,6 +174,7 @@ public sealed class DatasetQcCounter
         }
 
         var given = byAnnotator.Take(_annotators.Count).OfType<string>().Select(label => Math.Min(Category(label), _index.Count)).ToList();
+        DocumentsWithTwoAnnotators += given.Count >= 2 ? 1 : 0;
         _coincidences.AddUnit(given);
         if (_cohen is not null && byAnnotator.Count >= 2 && byAnnotator[0] is { } first && byAnnotator[1] is { } second)
         {
@@ -197,6 +201,7 @@ public sealed class DatasetQcCounter
             return;
         }
 
+        DocumentsWithTwoAnnotators += byAnnotator.Take(_annotators.Count).Count(entities => entities is not null) >= 2 ? 1 : 0;
         var clipped = Enumerable.Range(0, _annotators.Count)
             .Select(a => Clip(a < byAnnotator.Count ? byAnnotator[a] ?? [] : []).ToLookup(e => Category(e.Label)))
             .ToList();

@@ -45,6 +45,13 @@ internal sealed class DatasetQcEngineTask : EngineTask
             throw new EvaluationRefusedException($"dataset '{job.Dataset.Name}' cannot be profiled as the spec asks: {ex.Message}", ex);
         }
 
+        if (spec.Annotators.Count >= 2 && counter.DocumentsWithTwoAnnotators == 0)
+        {
+            // Agreement was asked of a dataset with one annotator: refused rather than released as "not estimable".
+            throw new EvaluationRefusedException(
+                $"dataset '{job.Dataset.Name}' has one annotator only: no report carries the gold of two of {string.Join(", ", spec.Annotators)}, so their agreement cannot be measured");
+        }
+
         run.Progress?.Report(new EvaluationProgress(counter.Documents, counter.Documents));
         return Task.FromResult(DatasetQcResults.Build(spec.Task, counter.Documents, counter.ToSection(), release: null));
     }
