@@ -16,7 +16,7 @@ namespace Partages.EndToEnd.Tests;
 public sealed class SecureAggregationPrivacyTests : FederationFixture
 {
     private const double Delta = 1e-6;
-    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(5);
+    private static readonly TimeSpan Timeout = TimeSpan.FromMinutes(15);
     private static readonly string[] Sites = ["site-a", "site-b", "site-c"];
     private readonly Dictionary<string, AggregationIdentity> _keys = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> _datasets = new(StringComparer.Ordinal);

@@ -50,7 +50,7 @@ public static class SecureSumUtility
             {
                 var released = exact.Select((r, i) => new KeyValuePair<string, ResultDocument>($"site-{i}", DisclosureControl.Apply(r, rules, gaussian))).ToDictionary();
                 perSite.Add(PooledResultDocument.Pool(exact[0].Task, Labels, released, []).Pooled!);
-                var vectors = exact.Select(r => SecureSumLayout.Flatten(DisclosureControl.ApplyPooled(r, rules, threshold, shares), Labels, DisclosureControl.KnownSkipKinds)).ToList();
+                var vectors = exact.Select(r => SecureSumLayout.Flatten(DisclosureControl.ApplyPooled(r, rules, threshold, shares), Labels, Partages.NodeAgent.Engine.Datasets.SkipKinds.All)).ToList();
                 var sum = new long[vectors[0].Counts.Length];
                 foreach (var vector in vectors)
                 {
