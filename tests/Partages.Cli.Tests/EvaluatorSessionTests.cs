@@ -102,6 +102,25 @@ public sealed partial class EvaluatorSessionTests
     }
 
     [Test]
+    public async Task Submit_PooledOnlyFlag_TheSpecSentAsksForASecureSumAndTheOutputSaysSo()
+    {
+        var cli = await LoggedInAsync(_aliceToken);
+        var spec = await WriteSpecAsync(CliAssets.SpecYaml + "\npooled_only: false\n");
+
+        var submit = await cli.RunAsync("submit", spec, "--model", CliAssets.Assets.BundlePath, "--nodes", "site-a,site-b", "--pooled-only");
+
+        submit.ExitCode.Should().Be(ExitCodes.Ok, submit.ToString());
+        submit.Output.Should().Contain("Pooled-only: the figures will be a secure sum of the sites");
+        var id = System.Text.RegularExpressions.Regex.Match(submit.Output, @"evaluation (ev_\S+)").Groups[1].Value;
+        using var channel = _federation.CreateEvaluatorChannel(_aliceToken);
+        var evaluation = await new EvaluatorClient(channel).Raw.GetEvaluationAsync(new Contracts.V1.GetEvaluationRequest { EvaluationId = id });
+        var sent = Partages.Evaluation.Specs.SpecParser.Parse(evaluation.SpecYaml);
+        sent.IsValid.Should().BeTrue();
+        sent.Spec!.PooledOnly.Should().BeTrue("the flag replaced the spec's own pooled_only: false");
+        await cli.RunAsync("cancel", id, "--reason", "no secure aggregation peers in this federation");
+    }
+
+    [Test]
     public async Task Submit_MalformedSpec_EveryErrorWithItsLineAndExit2()
     {
         var cli = await LoggedInAsync(_aliceToken);

@@ -172,8 +172,7 @@ public sealed class SecureAggregationTests : FederationFixture
     /// <summary>A matrix as the results JSON writes it, whitespace removed.</summary>
     private static string Flat(IEnumerable<IEnumerable<long>> matrix) => string.Join(",", matrix.Select(row => "[" + string.Join(",", row) + "]"));
 
-    private static string PooledOnlySpec(IReadOnlyList<string> nodes, int minSites) =>
-        TestAssets.Spec(nodes: nodes, minSites: minSites) + "\npooled_only: true\n";
+    private static string PooledOnlySpec(IReadOnlyList<string> nodes, int minSites) => SecureSumParticipant.PooledOnlySpec(nodes, minSites);
 
     private static void ShouldEqualTheSitesPool(ResultDocument pooled, IReadOnlyDictionary<string, ResultDocument> sites)
     {
@@ -200,17 +199,7 @@ public sealed class SecureAggregationTests : FederationFixture
         return releases;
     }
 
-    private AggregationPolicy Policy(string self, IReadOnlyList<string> peers) =>
-        new(3, peers.Where(p => p != self).ToDictionary(p => p, p => _keys[p].Pin, StringComparer.Ordinal));
+    private AggregationPolicy Policy(string self, IReadOnlyList<string> peers) => SecureSumParticipant.Policy(self, peers, _keys);
 
-    private NodeSettings Settings(string self, IReadOnlyList<string> peers)
-    {
-        var yaml = new StringBuilder("secure_aggregation:\n  minimum_cohort_size: 3\n  peers:\n");
-        foreach (var (peer, pin) in Policy(self, peers).PeerPins)
-        {
-            yaml.Append($"    - name: {peer}\n      pin: {pin}\n");
-        }
-
-        return new NodeSettings { PolicyAppendix = yaml.ToString() };
-    }
+    private NodeSettings Settings(string self, IReadOnlyList<string> peers) => SecureSumParticipant.Settings(self, peers, _keys);
 }

@@ -10,5 +10,6 @@ var root = new RootCommand("Partages benchmarks: the commands behind docs/benchm
     FederationBenchmarkCommand.Create(),
     PrivacyBenchmarkCommand.Create(),
     GenerationBenchmark.Create(),
+    Partages.Benchmarks.SecureAggregation.SecureSumUtilityCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync().ConfigureAwait(false);

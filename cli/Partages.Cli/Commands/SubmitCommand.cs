@@ -6,7 +6,7 @@ using Partages.Evaluation.Specs;
 namespace Partages.Cli.Commands;
 
 /// <summary>
-/// <c>submit SPEC.yaml --model SHA256|BUNDLE.zip [--nodes a,b] [--signature FILE]</c>: the spec is checked here first
+/// <c>submit SPEC.yaml --model SHA256|BUNDLE.zip [--nodes a,b] [--signature FILE] [--pooled-only]</c>: the spec is checked here first
 /// (every error with its line, exit 2) so a typo never waits for the network.
 /// </summary>
 internal static class SubmitCommand
@@ -22,9 +22,13 @@ internal static class SubmitCommand
         };
         var signature = new Option<FileInfo?>("--signature") { Description = "The bundle's signature file. Default with a .zip: BUNDLE.zip.sig.json when it exists." };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Print only the evaluation id (for scripts)." };
+        var pooledOnly = new Option<bool>("--pooled-only")
+        {
+            Description = "Pooled-only: the sites' counts are added by secure aggregation and the coordinator learns only their sum (sets the spec's pooled_only: true).",
+        };
         var command = new Command("submit", "Submits an evaluation and prints its id.")
         {
-            spec, model, nodes, signature, quiet,
+            spec, model, nodes, signature, quiet, pooledOnly,
         };
         command.SetAction((parse, ct) => CommandRunner.RunAsync(context, c => RunAsync(
             context,
@@ -33,12 +37,13 @@ internal static class SubmitCommand
             [.. (parse.GetValue(nodes) ?? []).SelectMany(n => n.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))],
             parse.GetValue(signature),
             parse.GetValue(quiet),
+            parse.GetValue(pooledOnly),
             c), ct));
         return command;
     }
 
     private static async Task<int> RunAsync(
-        CliContext context, FileInfo specFile, string? model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, CancellationToken cancellationToken)
+        CliContext context, FileInfo specFile, string? model, IReadOnlyList<string> nodes, FileInfo? signatureFile, bool quiet, bool pooledOnly, CancellationToken cancellationToken)
     {
         if (!specFile.Exists)
         {
@@ -46,6 +51,11 @@ internal static class SubmitCommand
         }
 
         var yaml = await File.ReadAllTextAsync(specFile.FullName, cancellationToken).ConfigureAwait(false);
+        if (pooledOnly)
+        {
+            // The spec sent is the one whose SHA-256 the nodes see: the flag changes the spec, not a side channel.
+            yaml = WithPooledOnly(yaml);
+        }
         var parsed = SpecParser.Parse(yaml);
         if (!parsed.IsValid)
         {
@@ -113,7 +123,22 @@ internal static class SubmitCommand
 
         await context.Output.WriteLineAsync(
             $"Submitted evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => TerminalText.Escape(r.NodeName)))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
+        if (SpecParser.Parse(evaluation.SpecYaml).Spec?.PooledOnly == true)
+        {
+            await context.Output.WriteLineAsync("Pooled-only: the figures will be a secure sum of the sites; no per-site result will exist.").ConfigureAwait(false);
+        }
+
         await context.Output.WriteLineAsync($"Follow it with: partages watch {TerminalText.Escape(evaluation.Id)}").ConfigureAwait(false);
         return ExitCodes.Ok;
+    }
+
+    /// <summary>The spec with <c>pooled_only: true</c>: its own top-level line replaced, or the line added.</summary>
+    internal static string WithPooledOnly(string yaml)
+    {
+        var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline, TimeSpan.FromSeconds(1));
+        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('
+', '') + "
+pooled_only: true
+";
     }
 }

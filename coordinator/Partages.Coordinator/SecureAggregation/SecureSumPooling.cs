@@ -46,18 +46,8 @@ public static class SecureSumPooling
         {
             try
             {
-                var summed = SecureSumLayout.Fill(outcome.LayoutJson, result.Sum);
-                var documents = new List<KeyValuePair<string, ResultDocument>> { new("secure sum", summed) };
-                if (summed.Release?.DifferentialPrivacy?.Mechanism == DifferentialPrivacyRelease.Skellam)
-                {
-                    // The layout states one contributor's noise share; the sum carries every contributor's. Pooling the
-                    // sum with one all-zero copy of the layout per other contributor adds no count and sums the
-                    // variances, for every section and every task alike.
-                    var zero = SecureSumLayout.Fill(outcome.LayoutJson, new long[result.Sum.Length]);
-                    documents.AddRange(Enumerable.Range(1, Math.Max(0, contributors.Count - 1)).Select(i => new KeyValuePair<string, ResultDocument>($"noise share {i + 1}", zero)));
-                }
-
-                pooled = TaskRegistry.Get(evaluation.Task).Pool(ResultIntake.Labels(evaluation), documents).Pooled;
+                // Under distributed noise the pooled variances are every contributor's share's (SecureSumLayout.Pool).
+                pooled = SecureSumLayout.Pool(outcome.LayoutJson, result.Sum, contributors.Count, ResultIntake.Labels(evaluation));
                 if (pooled is not null && outcome.Announced is { } announced
                     && ResultPlausibility.CheckSum(pooled, announced, evaluation.Dataset) is { } implausible)
                 {

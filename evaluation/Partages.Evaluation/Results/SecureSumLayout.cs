@@ -131,6 +131,27 @@ public static class SecureSumLayout
         return Read(tree);
     }
 
+    /// <summary>
+    /// The pooled result of a secure sum over <paramref name="contributors"/> sites: <see cref="Fill"/>, then the task's
+    /// pooling. Under distributed noise (<see cref="DifferentialPrivacyRelease.Skellam"/>) the layout states one
+    /// contributor's noise share while the sum carries every contributor's; pooling the sum with one all-zero copy of
+    /// the layout per other contributor adds no count and sums the variances, for every section and task alike.
+    /// </summary>
+    /// <exception cref="InvalidDataException">As <see cref="Fill"/>.</exception>
+    public static ResultDocument? Pool(string layoutJson, ReadOnlySpan<long> sum, int contributors, IReadOnlyList<string> labels)
+    {
+        ArgumentNullException.ThrowIfNull(labels);
+        var summed = Fill(layoutJson, sum);
+        var documents = new List<KeyValuePair<string, ResultDocument>> { new("secure sum", summed) };
+        if (summed.Release?.DifferentialPrivacy?.Mechanism == DifferentialPrivacyRelease.Skellam)
+        {
+            var zero = Fill(layoutJson, new long[sum.Length]);
+            documents.AddRange(Enumerable.Range(2, Math.Max(0, contributors - 1)).Select(i => new KeyValuePair<string, ResultDocument>($"noise share {i}", zero)));
+        }
+
+        return TaskRegistry.Get(summed.Task).Pool(labels, documents).Pooled;
+    }
+
     private static JsonNode Parse(string layoutJson)
     {
         ArgumentNullException.ThrowIfNull(layoutJson);

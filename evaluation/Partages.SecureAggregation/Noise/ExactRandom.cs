@@ -13,7 +13,20 @@ public sealed class ExactRandom
     private readonly byte[] _buffer = new byte[4096];
     private int _position;
 
+    // Null: the operating system's CSPRNG. Set: a seeded AES-CTR stream, for reproducible benchmarks only.
+    private readonly byte[]? _seedKey;
+    private ulong _refills;
+
     public ExactRandom() => _position = _buffer.Length;
+
+    private ExactRandom(byte[] seedKey)
+        : this() => _seedKey = seedKey;
+
+    /// <summary>
+    /// A reproducible stream (AES-256-CTR keyed by SHA-256 of the seed): for benchmarks and tests only. Noise anyone
+    /// can reproduce can be subtracted, so no node ever uses it.
+    /// </summary>
+    public static ExactRandom Seeded(ulong seed) => new(SHA256.HashData(BitConverter.GetBytes(seed)));
 
     /// <summary>A uniform integer in [0, bound), by rejection so that no value is favoured.</summary>
     public ulong NextBelow(ulong bound)
@@ -42,7 +55,18 @@ public sealed class ExactRandom
     {
         if (_position + sizeof(ulong) > _buffer.Length)
         {
-            RandomNumberGenerator.Fill(_buffer);
+            if (_seedKey is null)
+            {
+                RandomNumberGenerator.Fill(_buffer);
+            }
+            else
+            {
+                // The refill number in the counter's high half: each refill's 256 blocks are its own.
+                Span<byte> counter = stackalloc byte[16];
+                BinaryPrimitives.WriteUInt64BigEndian(counter, _refills++);
+                Crypto.AesCounterPrg.Keystream(_seedKey, counter, _buffer);
+            }
+
             _position = 0;
         }
         var value = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(_position, sizeof(ulong)));

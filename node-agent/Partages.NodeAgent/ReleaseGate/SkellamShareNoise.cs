@@ -11,8 +11,16 @@ namespace Partages.NodeAgent.ReleaseGate;
 /// </summary>
 public sealed class SkellamShareNoise : ICountNoise
 {
-    private readonly ExactRandom _random = new();
+    private readonly ExactRandom _random;
     private readonly Lock _lock = new();
+
+    public SkellamShareNoise()
+        : this(new ExactRandom())
+    {
+    }
+
+    /// <summary>Draws from <paramref name="random"/>: a seeded stream only in benchmarks (<see cref="ExactRandom.Seeded"/>).</summary>
+    public SkellamShareNoise(ExactRandom random) => _random = random ?? throw new ArgumentNullException(nameof(random));
 
     public long Sample(Rational sigmaSquared)
     {

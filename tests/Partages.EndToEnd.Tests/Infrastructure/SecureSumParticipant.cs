@@ -62,6 +62,26 @@ internal sealed class SecureSumParticipant(GrpcChannel channel, string nodeName,
         }
     }
 
+    /// <summary>A spec over <paramref name="nodes"/> asking for a secure sum.</summary>
+    public static string PooledOnlySpec(IReadOnlyList<string> nodes, int minSites) =>
+        TestAssets.Spec(nodes: nodes, minSites: minSites) + "\npooled_only: true\n";
+
+    /// <summary>The protocol policy of <paramref name="self"/>: a minimum cohort of 3, its peers pinned by their keys.</summary>
+    public static AggregationPolicy Policy(string self, IReadOnlyList<string> peers, IReadOnlyDictionary<string, AggregationIdentity> keys) =>
+        new(3, peers.Where(p => p != self).ToDictionary(p => p, p => keys[p].Pin, StringComparer.Ordinal));
+
+    /// <summary>The agent settings whose policy lists <paramref name="peers"/> as secure_aggregation peers.</summary>
+    public static NodeSettings Settings(string self, IReadOnlyList<string> peers, IReadOnlyDictionary<string, AggregationIdentity> keys)
+    {
+        var yaml = new System.Text.StringBuilder("secure_aggregation:\n  minimum_cohort_size: 3\n  peers:\n");
+        foreach (var (peer, pin) in Policy(self, peers, keys).PeerPins)
+        {
+            yaml.Append($"    - name: {peer}\n      pin: {pin}\n");
+        }
+
+        return new NodeSettings { PolicyAppendix = yaml.ToString() };
+    }
+
     public static SecureSumVector Vector(ResultDocument released) =>
         SecureSumLayout.Flatten(released, released.ConfusionMatrix.Labels, SkipKinds.All);
 
