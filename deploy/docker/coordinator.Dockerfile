@@ -8,7 +8,8 @@
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
 WORKDIR /src
 COPY . .
-RUN dotnet publish coordinator/Partages.Coordinator/Partages.Coordinator.csproj -c Release -o /app
+RUN dotnet publish coordinator/Partages.Coordinator/Partages.Coordinator.csproj -c Release -o /app \
+ && dotnet publish coordinator/Partages.Gateway/Partages.Gateway.csproj -c Release -o /app/gateway
 
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 # Non-root user 10001 (the Helm chart runs as 10001 with runAsNonRoot); the data directory is
@@ -20,7 +21,9 @@ RUN groupadd --gid 10001 partages \
  && chown 10001:10001 /var/lib/partages \
  && chmod 0700 /var/lib/partages \
  && printf '#!/bin/sh\nexec dotnet /app/Partages.Coordinator.dll "$@"\n' > /usr/local/bin/Partages.Coordinator \
- && chmod 0755 /usr/local/bin/Partages.Coordinator
+ && printf '#!/bin/sh\nexec dotnet /app/gateway/Partages.Gateway.dll "$@"\n' > /usr/local/bin/Partages.Gateway \
+ && chmod 0755 /usr/local/bin/Partages.Coordinator /usr/local/bin/Partages.Gateway
+# `Partages.Gateway` runs the gateway (the chart's gateway Deployment; /app/gateway has its own appsettings.json).
 # `Partages.Coordinator ...` (above) is how admin commands are run in the container, e.g.
 #   kubectl exec deploy/<release> -- Partages.Coordinator admin enrollment-token --data-dir /var/lib/partages --node NAME --json
 COPY --from=build /app /app

@@ -71,7 +71,7 @@ public sealed partial class ContainerImageTests
     [GeneratedRegex(@"^appVersion:\s*""?(?<version>[^""\s]+)""?", RegexOptions.Multiline)]
     private static partial Regex AppVersion();
 
-    [GeneratedRegex(@"\bPartages\.(?:NodeAgent|Coordinator)\b(?!\.)")]
+    [GeneratedRegex(@"\bPartages\.(?:NodeAgent|Coordinator|Gateway)\b(?!\.)")]
     private static partial Regex CommandName();
 
     [GeneratedRegex(@"-f (?<file>\S+\.yaml)")]

@@ -85,3 +85,49 @@ NOTES.txt all use it).
 {{- define "partages-coordinator.dataDir" -}}
 /var/lib/partages
 {{- end }}
+
+{{/*
+Several replicas: the headless Service giving each StatefulSet pod a stable DNS name.
+*/}}
+{{- define "partages-coordinator.replicasServiceName" -}}
+{{- printf "%s-replicas" (include "partages-coordinator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+The in-cluster names the gateway dials, as a YAML list: with several replicas each pod's stable name
+(<pod>.<headless service>.<namespace>.svc), with one the Service's name. They are added to the server certificate's
+SANs (the gateway checks the name it dialled).
+*/}}
+{{- define "partages-coordinator.internalHostNames" -}}
+{{- $names := list }}
+{{- if gt (int .Values.replicaCount) 1 }}
+{{- range $i := until (int .Values.replicaCount) }}
+{{- $names = append $names (printf "%s-%d.%s.%s.svc" (include "partages-coordinator.fullname" $) $i (include "partages-coordinator.replicasServiceName" $) $.Release.Namespace) }}
+{{- end }}
+{{- else if .Values.gateway.enabled }}
+{{- $names = append $names (printf "%s.%s.svc" (include "partages-coordinator.fullname" .) .Release.Namespace) }}
+{{- end }}
+{{- toYaml $names }}
+{{- end }}
+
+{{/*
+The gateway's resources: their own name and selector labels, so that the coordinator's Service (which selects on the
+chart's name and the release) never sends node traffic to a gateway pod.
+*/}}
+{{- define "partages-coordinator.gatewayName" -}}
+{{- printf "%s-gateway" (include "partages-coordinator.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{- define "partages-coordinator.gatewaySelectorLabels" -}}
+app.kubernetes.io/name: {{ printf "%s-gateway" (include "partages-coordinator.name" .) | trunc 63 | trimSuffix "-" }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{- define "partages-coordinator.gatewayLabels" -}}
+helm.sh/chart: {{ include "partages-coordinator.chart" . }}
+{{ include "partages-coordinator.gatewaySelectorLabels" . }}
+app.kubernetes.io/version: {{ .Values.image.tag | default .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: partages
+app.kubernetes.io/component: gateway
+{{- end }}
