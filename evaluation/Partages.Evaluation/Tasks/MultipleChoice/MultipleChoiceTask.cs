@@ -20,6 +20,9 @@ public sealed class MultipleChoiceTask : TaskType
 
     public override bool IsGenerative => true;
 
+    /// <summary>The section's figures a spec may list (besides the common names, which this task's result leaves empty).</summary>
+    public override IReadOnlyList<string> ExtraMetrics { get; } = ["exact_match_ratio", "hamming_score", "invalid_rate"];
+
     public override bool MatrixOverSpecLabels => false;
 
     /// <summary>No confusion matrix: the figures are in the <c>multiple_choice</c> section.</summary>

@@ -122,3 +122,29 @@ public sealed class MultipleChoiceTaskTests
         public long Sample(Rational sigmaSquared) => value;
     }
 }
+
+[TestFixture]
+public sealed class MultipleChoiceSpecTests
+{
+    [Test]
+    public void Parse_ShippedSpec_ValidWithLettersAndItsMetrics()
+    {
+        var result = Partages.Evaluation.Specs.SpecParser.Parse(Specs.ShippedSpecs.Yaml("mcq-targeted-therapy.yaml"));
+
+        result.Errors.Should().BeEmpty();
+        result.Spec!.Task.Should().Be(MultipleChoiceTask.TaskName);
+        result.Spec.Labels.Should().Equal("A", "B", "C", "D", "E");
+        result.Spec.Metrics.Should().Equal("exact_match_ratio", "hamming_score", "invalid_rate");
+    }
+
+    [Test]
+    public void Parse_ExtractionTemplateOnMultipleChoice_RefusedNamingThePlaceholder()
+    {
+        var yaml = Specs.ShippedSpecs.Yaml("mcq-targeted-therapy.yaml") + "prompt_template: \"{{report}}\"\n";
+
+        var result = Partages.Evaluation.Specs.SpecParser.Parse(yaml);
+
+        result.Spec.Should().BeNull();
+        result.Errors.Should().Contain(e => e.Message.Contains("{{report}}") && e.Message.Contains("{{question}}"));
+    }
+}
