@@ -91,12 +91,33 @@ internal sealed class SecureAggregationPhase(FederationSettings settings, TextWr
         // The last node (in name order) is the one that drops, when one does: it is last in no protocol sense.
         var dropping = settings.DropAfterMasking ? nodes.Count - 1 : -1;
         var sumStarted = Stopwatch.GetTimestamp();
-        var sums = await benchmark.WithinAsync(
-            Task.WhenAll(nodes.Select((n, i) => Task.Run(
-                () => SimulatedSecureSum.ContributeAsync(n, offers[i].Offer.RunId, results[i].Json, pins, i == dropping, settings.StepTimeout, cancellationToken),
-                cancellationToken))),
-            $"secure round {round}: every node's part in the secure sum",
-            cancellationToken).ConfigureAwait(false);
+        // The first node to fail stops the others (they would wait for it until the round's time runs out) and is reported.
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var cpu = new SemaphoreSlim(Environment.ProcessorCount);
+        var parts = nodes.Select((n, i) => Task.Run(
+            async () =>
+            {
+                try
+                {
+                    return await SimulatedSecureSum.ContributeAsync(n, offers[i].Offer.RunId, results[i].Json, pins, i == dropping, settings.StepTimeout, cpu, failed.Token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    await failed.CancelAsync().ConfigureAwait(false);
+                    throw;
+                }
+            },
+            cancellationToken)).ToList();
+        NodeSecureSum[] sums;
+        try
+        {
+            sums = await benchmark.WithinAsync(Task.WhenAll(parts), $"secure round {round}: every node's part in the secure sum", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or BenchmarkFailedException
+            && parts.FirstOrDefault(p => p.IsFaulted && p.Exception!.InnerException is not OperationCanceledException) is { } first)
+        {
+            throw first.Exception!.InnerException!;
+        }
         var (final, finalSeen) = await benchmark.WithinAsync(watch.Final, $"secure round {round}: the evaluation final with the secure sum", cancellationToken).ConfigureAwait(false);
         var phase = usage();
         var wire = nodes.Select((n, i) => n.Wire.Read() - wireBefore[i]).ToList();

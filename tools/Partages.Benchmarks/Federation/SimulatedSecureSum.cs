@@ -26,11 +26,30 @@ internal static class SimulatedSecureSum
     public static readonly string[] Stages = ["join", "advertise keys", "share keys", "masked input", "consistency", "unmasking"];
 
     /// <param name="dropAfterMasking">Go silent once the masked vector is in (as a node killed then would): no consistency signature, no shares revealed.</param>
+    /// <param name="cpu">
+    /// Bounds the nodes' crypto steps running at once to the cores: hundreds of nodes computing at once in one process
+    /// would starve the thread pool, and with it every node's heartbeats and reads (each node has its own machine in
+    /// production). A node waiting for its turn holds no thread.
+    /// </param>
     public static async Task<NodeSecureSum> ContributeAsync(
-        SimulatedNode node, string runId, string resultJson, IReadOnlyDictionary<string, string> peerPins, bool dropAfterMasking, TimeSpan callTimeout, CancellationToken cancellationToken)
+        SimulatedNode node, string runId, string resultJson, IReadOnlyDictionary<string, string> peerPins, bool dropAfterMasking, TimeSpan callTimeout, SemaphoreSlim cpu, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(node);
-        var vector = SecureSumLayout.Flatten(ResultJson.DeserializeSite(resultJson), SyntheticResults.Labels, SkipKinds.All);
+        ArgumentNullException.ThrowIfNull(cpu);
+        async Task<T> OnCpuAsync<T>(Func<T> step)
+        {
+            await cpu.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                return step();
+            }
+            finally
+            {
+                cpu.Release();
+            }
+        }
+
+        var vector = await OnCpuAsync(() => SecureSumLayout.Flatten(ResultJson.DeserializeSite(resultJson), SyntheticResults.Labels, SkipKinds.All)).ConfigureAwait(false);
         var counter = new MessageByteCounter();
         var client = new SecureAggregationService.SecureAggregationServiceClient(node.CallInvoker.Intercept(counter));
         var replies = new List<long>(Stages.Length);
@@ -43,17 +62,19 @@ internal static class SimulatedSecureSum
             replies.Add(Stopwatch.GetTimestamp());
             using var aggregation = new AggregationClient(node.Name, parameters.ToParameters(), node.AggregationKey, new AggregationPolicy(3, peerPins));
 
+            var advertisement = await OnCpuAsync(aggregation.AdvertiseKeys).ConfigureAwait(false);
             var roster = await client.AdvertiseKeysAsync(
-                new AdvertiseKeysRequest { RunId = runId, Advertisement = aggregation.AdvertiseKeys().ToMessage() },
+                new AdvertiseKeysRequest { RunId = runId, Advertisement = advertisement.ToMessage() },
                 deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             replies.Add(Stopwatch.GetTimestamp());
 
             var share = new ShareKeysRequest { RunId = runId };
-            share.Shares.AddRange(aggregation.ShareKeys(roster.ToRecord()).Shares.Select(s => s.ToMessage()));
+            var bundle = await OnCpuAsync(() => aggregation.ShareKeys(roster.ToRecord())).ConfigureAwait(false);
+            share.Shares.AddRange(bundle.Shares.Select(s => s.ToMessage()));
             var delivery = await client.ShareKeysAsync(share, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             replies.Add(Stopwatch.GetTimestamp());
 
-            var masked = aggregation.MaskInput(delivery.ToRecord(), vector.Counts);
+            var masked = await OnCpuAsync(() => aggregation.MaskInput(delivery.ToRecord(), vector.Counts)).ConfigureAwait(false);
             var maskedRequest = new MaskedInputRequest { RunId = runId, RingBits = masked.RingBits };
             maskedRequest.Vector.AddRange(masked.Vector);
             var survivors = await client.SubmitMaskedInputAsync(maskedRequest, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
@@ -63,14 +84,15 @@ internal static class SimulatedSecureSum
                 return new NodeSecureSum(node.Name, vector.Counts, vector.LayoutJson, counter.Read(), replies, Dropped: true, Outcome: null);
             }
 
-            var signature = aggregation.CheckConsistency(survivors.ToRecord());
+            var signature = await OnCpuAsync(() => aggregation.CheckConsistency(survivors.ToRecord())).ConfigureAwait(false);
             var unmasking = await client.SubmitConsistencyAsync(
                 new ConsistencyRequest { RunId = runId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
                 deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             replies.Add(Stopwatch.GetTimestamp());
 
             var reveal = new Partages.Contracts.V1.UnmaskingRequest { RunId = runId };
-            reveal.Shares.AddRange(aggregation.Unmask(unmasking.ToRecord()).Shares.Select(s => s.ToMessage()));
+            var response = await OnCpuAsync(() => aggregation.Unmask(unmasking.ToRecord())).ConfigureAwait(false);
+            reveal.Shares.AddRange(response.Shares.Select(s => s.ToMessage()));
             var outcome = await client.SubmitUnmaskingAsync(reveal, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             replies.Add(Stopwatch.GetTimestamp());
             return new NodeSecureSum(node.Name, vector.Counts, vector.LayoutJson, counter.Read(), replies, Dropped: false, outcome);
@@ -79,9 +101,14 @@ internal static class SimulatedSecureSum
         {
             throw new BenchmarkFailedException($"Node {node.Name} refused the secure sum of run {runId} at stage {replies.Count} ({ex.Code}): {ex.Message}", ex);
         }
+        catch (RpcException ex) when (ex.StatusCode == StatusCode.Cancelled && cancellationToken.IsCancellationRequested)
+        {
+            throw new OperationCanceledException($"Node {node.Name}: stopped at stage {Stages[replies.Count]}.", ex, cancellationToken);
+        }
         catch (RpcException ex)
         {
-            throw new BenchmarkFailedException($"Node {node.Name}: the coordinator refused stage {Stages[replies.Count]} of run {runId} ({ex.StatusCode}): {ex.Status.Detail}", ex);
+            var session = node.Broken.IsCompleted ? $"; its Session stream had broken: {node.Broken.Result.Message}" : "";
+            throw new BenchmarkFailedException($"Node {node.Name}: stage {Stages[replies.Count]} of run {runId} failed ({ex.StatusCode}): {ex.Status.Detail}{session}", ex);
         }
     }
 }
