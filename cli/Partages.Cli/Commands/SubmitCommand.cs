@@ -136,9 +136,6 @@ internal static class SubmitCommand
     internal static string WithPooledOnly(string yaml)
     {
         var line = new System.Text.RegularExpressions.Regex(@"^pooled_only:.*$", System.Text.RegularExpressions.RegexOptions.Multiline, TimeSpan.FromSeconds(1));
-        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('
-', '') + "
-pooled_only: true
-";
+        return line.IsMatch(yaml) ? line.Replace(yaml, "pooled_only: true", 1) : yaml.TrimEnd('\n', '\r') + "\npooled_only: true\n";
     }
 }
