@@ -97,9 +97,10 @@ internal sealed class OnnxClassifier : IDisposable
     /// CPU; EXTENDED was within noise (0.92–1.15×); memory patterns on added ~240 MiB of peak; the CPU arena off cost
     /// 1.5× the CPU and ~200 MiB; spinning on cost 1.2× the CPU; pinning ONNX Runtime's worker thread saved 1–4 % CPU,
     /// within noise, but slowed the wall clock (0.92×) on a shared machine, where a pinned thread cannot move off a busy core.
-    /// Not set either: <c>session.dynamic_block_base</c> = 4 measured 1.05× the CPU on 300 long reports. Profiled
-    /// with perf (same page, "The long-report gap profiled"), the calling thread's wait for the non-spinning worker at the
-    /// end of each parallel section is ~4.5 % of the CPU with 2 threads: the price of not spinning, kept on purpose.
+    /// Not set either: <c>session.dynamic_block_base</c> = 4 measured 1.049× and 1.002× the CPU on 300 long reports
+    /// (two paired rounds). Profiled with perf (same page, "The long-report gap profiled"), the calling thread's wait
+    /// for the non-spinning worker at the end of each parallel section is ~4.5 % of the CPU with 2 threads: the price
+    /// of not spinning, kept on purpose.
     /// </remarks>
     private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options)
     {
