@@ -35,6 +35,9 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             {
                 WorkDirectory = workDirectory,
                 CoordinatorEnvironment = scale.Environment,
+                // The coordinator's start and the admin commands get the step timeout: on a machine at load 100+ they
+                // outlast the default 60 s (issue 14's 200-node runs failed there, before any figure).
+                StartTimeout = settings.StepTimeout,
                 // Rounds close as soon as every member has sent; this is only how long a missing member is waited for.
                 CoordinatorArguments = settings.SecureAggregation ? [$"--SecureAggregation:RoundSeconds={settings.SecureRoundSeconds}"] : [],
             },
