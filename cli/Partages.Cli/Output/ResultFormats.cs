@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Partages.Evaluation.Results;
+using Partages.Evaluation.Tasks.MultipleChoice;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.Cli.Output;
@@ -89,6 +90,7 @@ internal static class ResultFormats
 
             QualifierCsvRows(document, Row);
             RobustnessCsv.Rows(document, Row, Number);
+            MultipleChoiceCsvRows(document, Row);
             foreach (var label in document.ConfusionMatrix.Labels)
             {
                 if (document.PerClass.TryGetValue(label, out var metrics))
@@ -212,6 +214,17 @@ internal static class ResultFormats
             }
         }
 
+        var choices = MultipleChoiceRows.From(result);
+        if (choices.Count > 0)
+        {
+            md.Append("\n## Multiple-choice QA\n\n| ").Append(string.Join(" | ", MultipleChoiceRows.Headings)).Append(" |\n|---|---:|---:|---:|---:|---:|---|\n");
+            foreach (var row in choices)
+            {
+                md.Append(CultureInfo.InvariantCulture,
+                    $"| {(row.Site == MultipleChoiceRows.Pooled ? "**pooled**" : Cell(row.Site))} | {row.Questions} | {row.ExactMatchRatio} | {row.HammingScore} | {row.InvalidRate} | {row.Truncated} | {Cell(row.Outputs)} |\n");
+            }
+        }
+
         var notes = Notes(evaluation);
         if (notes.Count > 0)
         {
@@ -258,6 +271,34 @@ internal static class ResultFormats
         {
             yield return ("pooled", result.Pooled);
         }
+    }
+
+    /// <summary>A multiple-choice result's figures with their intervals, the questions per Hamming-score bin and the answers per outcome.</summary>
+    private static void MultipleChoiceCsvRows(ResultDocument document, Action<string, string, string, string> row)
+    {
+        if (document.MultipleChoice is not { } section)
+        {
+            return;
+        }
+
+        foreach (var (metric, value, interval) in new[] { ("exact_match_ratio", section.ExactMatchRatio, section.ExactMatchRatioInterval), ("hamming_score", section.HammingScore, section.HammingScoreInterval), ("invalid_rate", section.InvalidRate, section.InvalidRateInterval) })
+        {
+            row(metric, "", "", Number(value));
+            row(metric + "_ci_low", "", "", Number(interval?.CiLow));
+            row(metric + "_ci_high", "", "", Number(interval?.CiHigh));
+        }
+
+        foreach (var bin in section.HammingHistogram)
+        {
+            row("hamming_bin", bin.Score, "", Integer(bin.Count));
+        }
+
+        foreach (var (kind, count) in section.Outputs)
+        {
+            row("outputs", kind, "", Integer(count));
+        }
+
+        row("truncated", "", "", Integer(section.Truncated));
     }
 
     private static string Integer(long value) => value.ToString(CultureInfo.InvariantCulture);

@@ -77,6 +77,7 @@ public static class ResultsTable
         WriteEdsNlp(console, result);
         WriteRobustness(console, result);
         GenerativeTables.Write(console, result);
+        MultipleChoiceTables.Write(console, result);
         foreach (var missing in result.MissingSites)
         {
             console.MarkupLine($"[yellow]Not in the pooled result:[/] {TerminalMarkup.Escape(missing.Site)} — {TerminalMarkup.Escape(missing.Reason)}");

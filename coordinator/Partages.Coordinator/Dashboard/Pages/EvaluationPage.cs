@@ -179,6 +179,7 @@ public static class EvaluationPage
 
         RobustnessTable.Write(html, results.Robustness);
         GenerativeSectionView.Write(html, results);
+        MultipleChoiceSectionView.Write(html, results);
 
         html.Element("h3", results.IsEntityRecognition ? "F1 per entity type across sites (seqeval, strict)" : "F1 per class across sites")
             .Element("p", "Each site's F1 with its 95% interval (delta method); the diamond is the DerSimonian–Laird random-effects estimate across sites, a mean over hospitals rather than the F1 of all documents together.", ("class", "help"))

@@ -59,6 +59,9 @@ public sealed record ResultsAnalysis(
     /// <summary>Generative extraction: each site's and the pool's generative section (per-field tables, outputs by kind); null otherwise.</summary>
     public IReadOnlyList<(string Site, Partages.Evaluation.Tasks.GenerativeExtraction.GenerativeSection Section)>? Generative { get; init; }
 
+    /// <summary>Multiple-choice QA: each site's and the pool's row (EMR, Hamming score, invalid rate); null otherwise.</summary>
+    public IReadOnlyList<Partages.Evaluation.Tasks.MultipleChoice.MultipleChoiceRow>? MultipleChoice { get; init; }
+
     /// <summary>True when a figure came from counts released under differential privacy.</summary>
     public bool IsPrivate { get; init; }
 
@@ -98,6 +101,7 @@ public sealed record ResultsAnalysis(
             Generative = document.Pooled?.Generative is { } generative
                 ? [.. document.PerSite.Where(s => s.Value.Generative is not null).Select(s => (s.Key, s.Value.Generative!)), ("Pooled (all sites)", generative)]
                 : null,
+            MultipleChoice = Partages.Evaluation.Tasks.MultipleChoice.MultipleChoiceRows.From(document) is { Count: > 0 } choices ? choices : null,
             NoisyAuroc = document.Pooled is { Release.DifferentialPrivacy: not null, Auroc: { } auroc }
                 ? [.. labels.Where(auroc.ContainsKey).Select(l => new NoisyAurocRow(l, auroc[l].Value, auroc[l].CiLow, auroc[l].CiHigh))]
                 : null,
