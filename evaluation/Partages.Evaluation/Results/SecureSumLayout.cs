@@ -48,8 +48,15 @@ public static class SecureSumLayout
         }
 
         var normal = released with { InputSummary = released.InputSummary with { Skipped = skipped } };
-        var once = Tree(task.MergeSegments(labels, [normal]));
-        var twice = Tree(task.MergeSegments(labels, [normal, normal]));
+        // Noisy counts (a node's Skellam share) can be negative: only the task's pooling adds them (and their variances);
+        // the segment merge is for exact counts.
+        var noisy = released.Release?.DifferentialPrivacy is not null;
+        ResultDocument Merge(params ResultDocument[] documents) => noisy
+            ? task.Pool(labels, [.. documents.Select((d, i) => new KeyValuePair<string, ResultDocument>($"copy {i}", d))]).Pooled
+                ?? throw new InvalidDataException("the task pooled the result into nothing")
+            : task.MergeSegments(labels, documents);
+        var once = Tree(Merge(normal));
+        var twice = Tree(Merge(normal, normal));
         var zeroed = once.DeepClone();
         var onceLeaves = IntegerLeaves(once);
         var twiceLeaves = IntegerLeaves(twice).ToDictionary(l => l.Path, l => l.Value, StringComparer.Ordinal);
@@ -82,7 +89,7 @@ public static class SecureSumLayout
             }
         }
 
-        var layout = Tree(task.MergeSegments(labels, [Read(zeroed)]));
+        var layout = Tree(Merge(Read(zeroed)));
         var values = onceLeaves.ToDictionary(l => l.Path, l => l.Value, StringComparer.Ordinal);
         var counts = new List<long>();
         foreach (var (path, value, _) in IntegerLeaves(layout))

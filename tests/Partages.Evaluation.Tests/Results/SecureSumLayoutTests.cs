@@ -64,6 +64,35 @@ public sealed class SecureSumLayoutTests
     }
 
     [Test]
+    public void Pool_NoisySharesWithNegativeCounts_SumOfCountsAndVariancesOverTheContributors()
+    {
+        var random = new Random(14);
+        var policy = new PrivateRelease(0.05, 1e-6, 3, 300, SkipKinds, new AlternatingNoise());
+        var shares = Enumerable.Range(0, 3)
+            .Select(_ => TaskRegistry.Get(Task).ReleasePrivate(Build(random, 30, skipped: 1), policy))
+            .Select(s => s with { Release = s.Release! with { DifferentialPrivacy = s.Release.DifferentialPrivacy! with { Mechanism = DifferentialPrivacyRelease.Skellam, NoiseThreshold = 2 } } })
+            .ToList();
+        shares.SelectMany(s => s.ConfusionMatrix.Matrix.SelectMany(r => r)).Should().Contain(c => c < 0, "the test needs negative noisy cells");
+
+        var vectors = shares.Select(s => SecureSumLayout.Flatten(s, Labels, SkipKinds)).ToList();
+        var sum = new long[vectors[0].Counts.Length];
+        foreach (var vector in vectors)
+        {
+            for (var i = 0; i < sum.Length; i++)
+            {
+                sum[i] += vector.Counts[i];
+            }
+        }
+
+        var pooled = SecureSumLayout.Pool(vectors[0].LayoutJson, sum, 3, Labels)!;
+        var expected = PooledResultDocument.Pool(Task, Labels, shares.Select((s, i) => new KeyValuePair<string, ResultDocument>($"s{i}", s)).ToDictionary(), []).Pooled!;
+
+        pooled.ConfusionMatrix.Matrix.Should().BeEquivalentTo(expected.ConfusionMatrix.Matrix, o => o.WithStrictOrdering());
+        pooled.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts.Should().BeApproximately(3 * shares[0].Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts, 1e-9);
+        pooled.Accuracy.Should().Be(expected.Accuracy);
+    }
+
+    [Test]
     public void Fill_SumOfWrongLength_IsRefusedWithTheCounts()
     {
         var vector = SecureSumLayout.Flatten(Released(Build(new Random(9), 20, skipped: 0)), Labels, SkipKinds);
@@ -71,6 +100,14 @@ public sealed class SecureSumLayoutTests
         var act = () => SecureSumLayout.Fill(vector.LayoutJson, new long[vector.Counts.Length + 1]);
 
         act.Should().Throw<InvalidDataException>().WithMessage($"the layout has {vector.Counts.Length} counts, the sum {vector.Counts.Length + 1}");
+    }
+
+    /// <summary>−40, +40, −40, …: noise large enough to make small cells negative.</summary>
+    private sealed class AlternatingNoise : Partages.Evaluation.Privacy.ICountNoise
+    {
+        private long _next = -40;
+
+        public long Sample(Partages.Evaluation.Privacy.Rational sigmaSquared) => _next = -_next;
     }
 
     private static ResultDocument Released(ResultDocument result) =>
