@@ -114,7 +114,10 @@ public sealed partial class EvaluatorSessionTests
         var id = System.Text.RegularExpressions.Regex.Match(submit.Output, @"evaluation (ev_\S+)").Groups[1].Value;
         using var channel = _federation.CreateEvaluatorChannel(_aliceToken);
         var evaluation = await new EvaluatorClient(channel).Raw.GetEvaluationAsync(new Contracts.V1.GetEvaluationRequest { EvaluationId = id });
-        var sent = Partages.Evaluation.Specs.SpecParser.Parse(evaluation.SpecYaml);
+        // The evaluation keeps the hash of the spec as it was sent: the file's text with the flag's line in place of its own.
+        var expected = Partages.Cli.Commands.SubmitCommand.WithPooledOnly(await File.ReadAllTextAsync(spec));
+        evaluation.SpecSha256.Should().Be(Partages.Evaluation.ContentHash.Of(expected));
+        var sent = Partages.Evaluation.Specs.SpecParser.Parse(expected);
         sent.IsValid.Should().BeTrue();
         sent.Spec!.PooledOnly.Should().BeTrue("the flag replaced the spec's own pooled_only: false");
         await cli.RunAsync("cancel", id, "--reason", "no secure aggregation peers in this federation");

@@ -80,7 +80,7 @@ internal static class SubmitCommand
         if (model is null)
         {
             using var modelFree = await Session.OpenAsync(context, cancellationToken).ConfigureAwait(false);
-            return await SubmittedAsync(context, await modelFree.Client.SubmitAsync(yaml, "", nodes, null, cancellationToken).ConfigureAwait(false), quiet).ConfigureAwait(false);
+            return await SubmittedAsync(context, await modelFree.Client.SubmitAsync(yaml, "", nodes, null, cancellationToken).ConfigureAwait(false), yaml, quiet).ConfigureAwait(false);
         }
 
         var modelHash = model.Trim().ToLowerInvariant();
@@ -110,10 +110,10 @@ internal static class SubmitCommand
         }
 
         var evaluation = await session.Client.SubmitAsync(yaml, modelHash, nodes, signature, cancellationToken).ConfigureAwait(false);
-        return await SubmittedAsync(context, evaluation, quiet).ConfigureAwait(false);
+        return await SubmittedAsync(context, evaluation, yaml, quiet).ConfigureAwait(false);
     }
 
-    private static async Task<int> SubmittedAsync(CliContext context, Contracts.V1.Evaluation evaluation, bool quiet)
+    private static async Task<int> SubmittedAsync(CliContext context, Contracts.V1.Evaluation evaluation, string submittedYaml, bool quiet)
     {
         if (quiet)
         {
@@ -123,7 +123,8 @@ internal static class SubmitCommand
 
         await context.Output.WriteLineAsync(
             $"Submitted evaluation {TerminalText.Escape(evaluation.Id)} ({TerminalText.Escape(evaluation.Name)}) to {evaluation.Runs.Count} node(s): {string.Join(", ", evaluation.Runs.Select(r => TerminalText.Escape(r.NodeName)))}; quorum {evaluation.MinSites}.").ConfigureAwait(false);
-        if (SpecParser.Parse(evaluation.SpecYaml).Spec?.PooledOnly == true)
+        // The coordinator accepted this spec as sent, so what it asks is what was submitted.
+        if (SpecParser.Parse(submittedYaml).Spec?.PooledOnly == true)
         {
             await context.Output.WriteLineAsync("Pooled-only: the figures will be a secure sum of the sites; no per-site result will exist.").ConfigureAwait(false);
         }
