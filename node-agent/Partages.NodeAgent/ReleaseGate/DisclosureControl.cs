@@ -83,6 +83,12 @@ public static class DisclosureControl
             throw new EvaluationRefusedException("a robustness suite cannot be released into a secure sum under differential privacy yet; ask for per-site results or switch the suite off");
         }
 
+        // The calibration sums are noised on their own scales (confidence sums at 1000² and squared errors at
+        // (2·1000²)² times a count's variance, NoisyCalibration): Skellam shares that large are beyond the exact
+        // sampler, whose cost is linear in μ (SkellamParameter.MaximumMu), so every node refused the whole release.
+        // The section is withheld from a secure sum under DP, and the release's ρ goes to the sections kept.
+        var withheldCalibration = result.Calibration is not null;
+        result = result with { Calibration = null };
         var rho = privacy.RhoPerRelease;
         var probe = new VarianceProbe();
         Apply(result, rules, probe, rho);
@@ -108,9 +114,16 @@ public static class DisclosureControl
                     Epsilon = Zcdp.EpsilonOf(rho, privacy.Delta),
                     NoiseThreshold = threshold,
                 },
+                WithheldSections = withheldCalibration
+                    ? [.. shares.Release.WithheldSections, new WithheldSection("calibration", CalibrationWithheld)]
+                    : shares.Release.WithheldSections,
             },
         };
     }
+
+    /// <summary>Why a secure sum under DP carries no calibration section.</summary>
+    internal const string CalibrationWithheld =
+        "not released into a secure sum under differential privacy: its sums' noise shares exceed what the Skellam sampler draws (ask for per-site results for calibration)";
 
     /// <summary>Every kind a reader can set a line aside for (<see cref="SkipKinds.All"/>).</summary>
     internal static IReadOnlyList<string> KnownSkipKinds => SkipKinds.All;

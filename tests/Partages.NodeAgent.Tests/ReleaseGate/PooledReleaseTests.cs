@@ -64,6 +64,44 @@ public sealed class PooledReleaseTests
         shares.Variances.Distinct().Should().Contain(sections.Where(v => v is not null).Select(v => v!.Value), "every variance stated is one a share was drawn with");
     }
 
+    [Test]
+    public void ApplyPooled_PrivateWithCalibrationRealShares_ReleasesWithCalibrationWithheld()
+    {
+        // What the demo's engine produces: histograms and calibration sums. The calibration sums' noise (up to
+        // (2·1000²)² times a count's variance) is beyond the Skellam sampler: every node refused the whole release.
+        var labels = s_labels;
+        var counts = new ClassificationCounts(labels);
+        var histograms = new OneVsRestHistograms(labels);
+        var calibration = new CalibrationStatistics();
+        var random = new Random(11);
+        for (var i = 0; i < 300; i++)
+        {
+            var gold = random.Next(labels.Length);
+            double[] p = [.. Enumerable.Range(0, labels.Length).Select(c => c == gold ? 0.6 + (random.NextDouble() * 0.3) : random.NextDouble() * 0.2)];
+            var predicted = Array.IndexOf(p, p.Max());
+            counts.Add(gold, predicted);
+            histograms.Add(gold, p);
+            calibration.Add(gold, p);
+        }
+
+        var result = ResultDocument.FromStatistics("single_label_classification", counts, histograms, calibration, new InputSummary
+        {
+            DocumentsRead = counts.DocumentCount,
+            DocumentsEvaluated = counts.DocumentCount,
+        });
+        result.Calibration.Should().NotBeNull();
+
+        var released = DisclosureControl.ApplyPooled(result, Private with { MinDatasetDocuments = 1 }, 2, new SkellamShareNoise());
+
+        released.Calibration.Should().BeNull();
+        released.Release!.WithheldSections.Should().ContainSingle(w => w.Section == "calibration");
+        var stated = released.Release.DifferentialPrivacy!;
+        stated.Mechanism.Should().Be(DifferentialPrivacyRelease.Skellam);
+        stated.NoiseVariance.Calibration.Should().BeNull("no calibration sum was noised");
+        stated.NoiseVariance.ScoreHistograms.Should().NotBeNull();
+        released.ScoreHistograms.Should().NotBeNull();
+    }
+
     [TestCase(3, 2)]
     [TestCase(117, 4)]
     public void SkellamShareNoise_ManyDraws_MeanZeroAndTheVarianceAskedFor(long numerator, long denominator)
