@@ -4,9 +4,10 @@ using System.Text.Json;
 namespace Partages.NodeAgent.Engine.Generation;
 
 /// <summary>
-/// What the engine's own decoding loop needs from an ONNX Runtime GenAI model folder's <c>genai_config.json</c>: the
-/// decoder graph, its input and output names (GenAI's defaults when absent), the cache layout and the stop tokens.
-/// Only separate key and value caches in float32 are supported (GenAI's "llama"-style layout).
+/// What the node checks in an ONNX Runtime GenAI model folder's <c>genai_config.json</c> before GenAI loads it: the
+/// decoder graph, the input and output names it must have (GenAI's defaults when absent, <see cref="DecoderGraph"/>),
+/// the cache layout, the context length and the stop tokens. Only separate key and value caches are supported
+/// (GenAI's "llama"-style layout).
 /// </summary>
 public sealed record GenAiModelConfig(
     string ModelPath,

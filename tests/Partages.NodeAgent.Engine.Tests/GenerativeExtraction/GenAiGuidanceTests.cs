@@ -5,18 +5,18 @@ using NUnit.Framework;
 using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.ModelKit.Generative;
+using Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 namespace Partages.NodeAgent.Engine.Tests.GenerativeExtraction;
 
 /// <summary>
-/// ONNX Runtime GenAI's own constrained decoding (guidance, llguidance inside the native library) tried on the kit's
-/// model, beside the engine's logit mask (<c>ContractConstraint</c>) on the same prompts: does 0.20.0's managed API
-/// take a guidance, does the native package on this machine have it compiled in, and are the accepted outputs the
-/// same? Explicit: it documents a library's behaviour for docs/generative.md ("ONNX Runtime GenAI's guidance"), the
-/// engine does not depend on it. Run with <c>--filter "FullyQualifiedName~GenAiGuidanceTests"</c>.
+/// The node's generations (its loop around GenAI's Generator, guided by the contract's regex after the output prefix)
+/// beside GenAI's bare loop on the same model: with the same regex, and with a JSON schema of the contract written
+/// from the object's first brace. Explicit (slow): it documents the guidance choices in docs/generative.md ("ONNX
+/// Runtime GenAI's guidance"). Run with <c>--filter "FullyQualifiedName~GenAiGuidanceTests"</c>.
 /// </summary>
 [TestFixture]
-[Explicit("Documents ONNX Runtime GenAI's guidance for docs/generative.md; the engine uses its own mask.")]
+[Explicit("Documents ONNX Runtime GenAI's guidance choices for docs/generative.md; slow.")]
 public sealed class GenAiGuidanceTests
 {
     private const int Reports = 40;
@@ -49,7 +49,7 @@ public sealed class GenAiGuidanceTests
     /// the token budget.
     /// </summary>
     [Test]
-    public async Task SetGuidance_JsonSchemaOfTheContract_SameAnswersAsTheEnginesMask()
+    public async Task SetGuidance_JsonSchemaOfTheContract_SameAnswersAsTheNode()
     {
         var (reports, engine) = await EngineOutputsAsync();
         var prefix = _bundle.Manifest.Generation!.OutputPrefix;
@@ -65,11 +65,11 @@ public sealed class GenAiGuidanceTests
     }
 
     /// <summary>
-    /// The bundle's prompt (template + output prefix, as the engine builds it) and a regex guidance of the rest of the
-    /// engine's canonical layout, against the engine's own constrained loop on the same reports.
+    /// The bundle's prompt (template + output prefix, as the engine builds it) and the regex the node derives from the
+    /// contract, in GenAI's bare loop: the node's loop around the same Generator writes the same outputs.
     /// </summary>
     [Test]
-    public async Task SetGuidance_RegexOfTheEngineLayout_SameOutputsAsTheEnginesMask()
+    public async Task SetGuidance_RegexOfTheContract_SameOutputsAsTheNode()
     {
         var (reports, engine) = await EngineOutputsAsync();
         var prefix = _bundle.Manifest.Generation!.OutputPrefix;
@@ -89,7 +89,7 @@ public sealed class GenAiGuidanceTests
         var sink = new CollectingSink();
         var clock = System.Diagnostics.Stopwatch.StartNew();
         await new EvaluationEngine(new EvaluationEngineOptions()).EvaluateLocallyAsync(Job(_bundle.BundlePath, subset), sink, null, CancellationToken.None);
-        TestContext.Out.WriteLine($"engine (mask): {reports.Count} reports in {clock.Elapsed.TotalSeconds:F1} s");
+        TestContext.Out.WriteLine($"node (regex guidance): {reports.Count} reports in {clock.Elapsed.TotalSeconds:F1} s");
         return (reports, [.. sink.Lines.Select(l => l.Output)]);
     }
 
@@ -154,12 +154,11 @@ public sealed class GenAiGuidanceTests
         return JsonSerializer.Serialize(schema, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
-    /// <summary>What follows the prefix <c>{"EGFR":</c> in the engine's canonical layout: <c> "v1", "KRAS": "v2", "ALK": "v3"}</c>.</summary>
-    private static string RestOfLayoutRegex()
+    /// <summary>What the node asks GenAI to write after the prefix <c>{"EGFR":</c>: the rest of the contract's canonical answers.</summary>
+    private string RestOfLayoutRegex()
     {
-        var value = "\"(" + string.Join("|", GenerativeBundleBuilder.Values) + ")\"";
-        var rest = GenerativeBundleBuilder.DefaultFields.Skip(1).Select(f => $", \"{f}\": {value}");
-        return " " + value + string.Concat(rest) + "\\}";
+        var contract = new OutputContract(_bundle.Manifest.Generation!.Fields);
+        return new ContractGuidance(contract, ContractGuidance.Of(contract), _bundle.Manifest.Generation!.OutputPrefix).Regex;
     }
 
     private static IEnumerable<(string Id, string Text)> ReadReports(string path) =>

@@ -56,18 +56,19 @@ internal sealed record GenerationBenchmarkSettings(
 }
 
 /// <summary>
-/// <c>generation</c>: (1) generated tokens per second of the engine's greedy loop (<see cref="Partages.NodeAgent.Engine.Generation.GreedyDecoder"/>,
-/// ONNX Runtime directly) against ONNX Runtime GenAI's own Generator loop, on the model kit's never-stopping model (so
-/// both generate exactly --new-tokens per prompt), optionally with compute layers (<see cref="ComputeLayers"/>), same
-/// prompts, wall and CPU seconds per side, sides alternating; (2) the peak memory (VmHWM) of the node agent's local
-/// <c>evaluate</c> of a <c>generative_extraction</c> spec in a child process per report count. Printed, never asserted.
+/// <c>generation</c>: (1) generated tokens per second of the node's generation loop (<see cref="Partages.NodeAgent.Engine.Generation.GuidedGenerator"/>,
+/// its checks around ONNX Runtime GenAI's Generator) against GenAI's bare Generator loop on the same model and
+/// prompts, without guidance (the never-stopping model, optionally with compute layers, <see cref="ComputeLayers"/>)
+/// and under the contract's regex guidance (the kit's model), wall and CPU seconds per side, sides alternating
+/// (<see cref="GenerationThroughput"/>); (2) the peak memory (VmHWM) of the node agent's local <c>evaluate</c> of a
+/// <c>generative_extraction</c> spec in a child process per report count. Printed, never asserted.
 /// </summary>
 internal static class GenerationBenchmark
 {
     public static Command Create()
     {
         var reports = new Option<int>("--reports") { Description = "Prompts (one fictional oncology report each).", DefaultValueFactory = _ => 50 };
-        var newTokens = new Option<int>("--new-tokens") { Description = "Tokens generated per prompt by both loops.", DefaultValueFactory = _ => 64 };
+        var newTokens = new Option<int>("--new-tokens") { Description = "Token budget per prompt (without guidance both loops write exactly this many).", DefaultValueFactory = _ => 64 };
         var rounds = new Option<int>("--rounds") { Description = "Rounds; each runs both loops once, alternating which goes first (0 skips the throughput side).", DefaultValueFactory = _ => 5 };
         var computeLayers = new Option<int>("--compute-layers") { Description = "Extra transformer layers adding per-token compute without changing the tokens (0: the kit's one-layer model).", DefaultValueFactory = _ => 0 };
         var computeWidth = new Option<int>("--compute-width") { Description = "Hidden width of the compute layers (feed-forward 4x).", DefaultValueFactory = _ => 256 };
@@ -79,7 +80,7 @@ internal static class GenerationBenchmark
             AllowMultipleArgumentsPerToken = true,
         };
         var workDir = new Option<string>("--work-dir") { Description = "Where the model folders, bundle and datasets are written.", DefaultValueFactory = _ => Path.Combine("artifacts", "benchmarks", "generation") };
-        var command = new Command("generation", "Generated tokens per second: the engine's greedy loop against ONNX Runtime GenAI's Generator; peak memory of a generative evaluation.")
+        var command = new Command("generation", "Generated tokens per second: the node's loop around ONNX Runtime GenAI's Generator against GenAI's bare loop; peak memory of a generative evaluation.")
         {
             reports, newTokens, rounds, computeLayers, computeWidth, threads, memoryReports, workDir, GenerationMemory.CreateProbe(),
         };

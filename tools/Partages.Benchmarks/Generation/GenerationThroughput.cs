@@ -1,8 +1,9 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.ML.OnnxRuntimeGenAI;
+using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.ModelKit.Generative;
+using Partages.ModelKit.Synthetic;
 using Partages.NodeAgent.Engine.Generation;
+using Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 namespace Partages.Benchmarks.Generation;
 
@@ -14,115 +15,168 @@ internal sealed record LoopPass(long Tokens, double WallSeconds, double CpuSecon
     public double TokensPerCpuSecond => Tokens / CpuSeconds;
 }
 
-/// <summary>The throughput side's figures: every round of both loops and their medians.</summary>
-internal sealed record ThroughputFigures(
-    string Model,
-    int Layers,
-    int Prompts,
-    double MeanPromptTokens,
-    int NewTokens,
-    int Threads,
-    IReadOnlyList<LoopPass> Engine,
-    IReadOnlyList<LoopPass> GenAi)
+/// <summary>One comparison: every round of the node's loop and of GenAI's bare loop, and their medians.</summary>
+internal sealed record LoopComparison(string Name, IReadOnlyList<LoopPass> Node, IReadOnlyList<LoopPass> GenAi)
 {
-    public double EngineTokensPerSecond => Statistics.Median(Engine.Select(p => p.TokensPerSecond));
+    public double NodeTokensPerSecond => Statistics.Median(Node.Select(p => p.TokensPerSecond));
 
     public double GenAiTokensPerSecond => Statistics.Median(GenAi.Select(p => p.TokensPerSecond));
 
-    public double EngineTokensPerCpuSecond => Statistics.Median(Engine.Select(p => p.TokensPerCpuSecond));
+    public double NodeTokensPerCpuSecond => Statistics.Median(Node.Select(p => p.TokensPerCpuSecond));
 
     public double GenAiTokensPerCpuSecond => Statistics.Median(GenAi.Select(p => p.TokensPerCpuSecond));
 
-    public double Ratio => EngineTokensPerSecond / GenAiTokensPerSecond;
+    public double Ratio => NodeTokensPerSecond / GenAiTokensPerSecond;
 
-    public double CpuRatio => EngineTokensPerCpuSecond / GenAiTokensPerCpuSecond;
+    public double CpuRatio => NodeTokensPerCpuSecond / GenAiTokensPerCpuSecond;
 }
 
+/// <summary>The throughput side's figures: the comparison without guidance and the one under the contract's guidance.</summary>
+internal sealed record ThroughputFigures(string Model, int Layers, int Prompts, int NewTokens, int Threads, LoopComparison Unguided, LoopComparison Guided);
+
 /// <summary>
-/// The engine's greedy loop against ONNX Runtime GenAI's Generator loop on one model folder and the same prompts. The
-/// time includes each prompt's prefill. The tokens are checked equal on the first prompt, so the loops compared do the
-/// same work.
+/// The node's generation loop (<see cref="GuidedGenerator"/>: ONNX Runtime GenAI's Generator driven token by token,
+/// with its budget, time, context and completion checks) against GenAI's bare loop (<c>GenerateNextToken</c> until
+/// <c>IsDone</c>), both on one <see cref="Model"/> loaded with the same session overlay, same prompts, sides
+/// alternating. Two comparisons: (1) no guidance, on the never-stopping model, so both write exactly --new-tokens per
+/// prompt; (2) the generative extraction contract's regex guidance (what the node enforces), on the kit's model with
+/// the bundle's prompts, each side counting the tokens it wrote. The outputs are checked equal on every prompt, so the
+/// loops compared do the same work. Time includes each prompt's prefill and each generator's grammar setup.
 /// </summary>
 internal static class GenerationThroughput
 {
     public static ThroughputFigures Run(GenerationBenchmarkSettings settings, TextWriter console, CancellationToken cancellationToken)
     {
         var compute = settings.Compute;
-        var name = compute is null ? "status-decoder-never-stops" : $"status-decoder-never-stops-{compute.Layers}x{compute.Width}";
-        var built = GenerativeModelBuilder.Build(Path.Combine(settings.WorkDirectory, name), neverStops: true, compute);
-        SetThreads(built.Directory, settings.Threads);
-        var modelBytes = new FileInfo(Path.Combine(built.Directory, GenerativeModelBuilder.ModelFileName)).Length;
-        using var model = new Model(built.Directory);
-        using var tokenizer = new Tokenizer(model);
-        var prompts = OncologyReportGenerator.Generate(SyntheticHospitals.ChuValmont, settings.Reports, seed: 20261207)
-            .Select(r =>
-            {
-                using var sequences = tokenizer.Encode(StatusVocabulary.Prompt(r.Text, OncologyLabels.Egfr));
-                return sequences[0].ToArray();
-            })
-            .ToList();
-        using var options = GreedyDecoder.CreateOptions(settings.Threads);
-
-        using var decoder = new GreedyDecoder(built.Directory, options);
+        var suffix = compute is null ? "" : $"-{compute.Layers}x{compute.Width}";
+        var reports = OncologyReportGenerator.Generate(SyntheticHospitals.ChuValmont, settings.Reports, seed: 20261207).ToList();
         var limits = new GenerationLimits(settings.NewTokens, TimeSpan.FromHours(1));
-        int Engine(int[] p) => decoder.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.Count;
-        int GenAi(int[] p) => GenAiGreedy.Generate(model, p, settings.NewTokens, [built.EndOfTextId]).Length;
 
-        var engineTokens = decoder.Generate(prompts[0], limits, TimeProvider.System, cancellationToken).Tokens;
-        var genAiTokens = GenAiGreedy.Generate(model, prompts[0], settings.NewTokens, [built.EndOfTextId]);
-        if (!engineTokens.SequenceEqual(genAiTokens))
+        var neverStops = GenerativeModelBuilder.Build(Path.Combine(settings.WorkDirectory, "status-decoder-never-stops" + suffix), neverStops: true, compute);
+        LoopComparison unguided;
+        int layers;
+        using (var node = new GuidedGenerator(neverStops.Directory, settings.Threads))
+        using (var model = BareModel(neverStops.Directory, settings.Threads))
+        using (var tokenizer = new Tokenizer(model))
         {
-            throw new InvalidOperationException("the engine's loop and GenAI's generate different tokens on the first prompt: the comparison would be meaningless");
+            layers = node.Config.Layers;
+            var prompts = reports.Select(r => Encode(tokenizer, StatusVocabulary.Prompt(r.Text, OncologyLabels.Egfr))).ToList();
+            unguided = Compare(
+                "no guidance, never-stopping model",
+                prompts,
+                p => node.Generate(p, limits, TimeProvider.System, cancellationToken).Tokens.ToArray(),
+                p => GenAiGreedy.Generate(model, p, settings.NewTokens, [neverStops.EndOfTextId]),
+                settings,
+                console);
+        }
+
+        var kit = GenerativeModelBuilder.Build(Path.Combine(settings.WorkDirectory, "status-decoder" + suffix), neverStops: false, compute);
+        var manifest = GenerativeBundleBuilder.Manifest(GenerativeBundleBuilder.DefaultFields, settings.NewTokens);
+        var contract = new OutputContract(manifest.Generation!.Fields);
+        var guidance = new ContractGuidance(contract, ContractGuidance.Of(contract), manifest.Generation.OutputPrefix);
+        var tokenBytes = Partages.NodeAgent.Engine.Generation.ByteLevelTokenizer.Read(Path.Combine(kit.Directory, "tokenizer.json")).TokenBytes;
+        LoopComparison guided;
+        long bareSteps = 0, bareTokens = 0;
+        using (var node = new GuidedGenerator(kit.Directory, settings.Threads))
+        using (var model = BareModel(kit.Directory, settings.Threads))
+        using (var tokenizer = new Tokenizer(model))
+        {
+            var prompts = reports.Select(r => Encode(tokenizer, PromptTemplate.Fill(GenerativeBundleBuilder.PromptTemplate, r.Text) + manifest.Generation.OutputPrefix)).ToList();
+            guided = Compare(
+                "contract's regex guidance, kit model, bundle prompts",
+                prompts,
+                p => node.Generate(p, limits, TimeProvider.System, cancellationToken, guidance.ForGeneration(tokenBytes)).Tokens.ToArray(),
+                p =>
+                {
+                    var written = BareGuided(model, p, settings.NewTokens, GuidedOutput.Regex, guidance.Regex, [kit.EndOfTextId], () => bareSteps++);
+                    bareTokens += written.Length;
+                    return written;
+                },
+                settings,
+                console);
+        }
+
+        // The node stops at the complete answer; GenAI's bare loop steps until the guidance ends the sequence.
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"  GenAI's bare loop: {bareSteps} GenerateNextToken calls for {bareTokens} tokens written (the node's loop: one call per token)"));
+
+        return new ThroughputFigures(Path.GetFileName(neverStops.Directory), layers, reports.Count, settings.NewTokens, settings.Threads, unguided, guided);
+    }
+
+    private static LoopComparison Compare(string name, List<int[]> prompts, Func<int[], int[]> node, Func<int[], int[]> genAi, GenerationBenchmarkSettings settings, TextWriter console)
+    {
+        var differ = prompts.Count(p => !node(p).SequenceEqual(genAi(p)));
+        if (differ > 0)
+        {
+            throw new InvalidOperationException($"{name}: the node's loop and GenAI's bare loop write different tokens on {differ} of {prompts.Count} prompts: the comparison would be meaningless");
         }
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"model: {name}, {decoder.Config.Layers} layer(s), {modelBytes / 1e6:0.0} MB; {prompts.Count} prompts (mean {prompts.Average(p => p.Length):F0} tokens) x {settings.NewTokens} new tokens; intra-op threads {(settings.Threads == 0 ? "default" : settings.Threads)}; tokens equal on the first prompt"));
-        var engine = new List<LoopPass>();
-        var genAi = new List<LoopPass>();
+            $"{name}: {prompts.Count} prompts (mean {prompts.Average(p => p.Length):F0} tokens), at most {settings.NewTokens} new tokens; intra-op threads {(settings.Threads == 0 ? "default" : settings.Threads)}; the same tokens on every prompt"));
+        var nodePasses = new List<LoopPass>();
+        var genAiPasses = new List<LoopPass>();
         for (var round = 0; round < settings.Rounds; round++)
         {
             // Alternate which loop goes first, so neither always meets a warm or a cold cache, or the same load.
             if (round % 2 == 0)
             {
-                engine.Add(Pass(prompts, Engine));
-                genAi.Add(Pass(prompts, GenAi));
+                nodePasses.Add(Pass(prompts, node));
+                genAiPasses.Add(Pass(prompts, genAi));
             }
             else
             {
-                genAi.Add(Pass(prompts, GenAi));
-                engine.Add(Pass(prompts, Engine));
+                genAiPasses.Add(Pass(prompts, genAi));
+                nodePasses.Add(Pass(prompts, node));
             }
 
             console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"round {round + 1}: engine {engine[^1].TokensPerSecond:F0} tokens/s ({engine[^1].WallSeconds:F2} s wall, {engine[^1].CpuSeconds:F2} s CPU), GenAI {genAi[^1].TokensPerSecond:F0} tokens/s ({genAi[^1].WallSeconds:F2} s wall, {genAi[^1].CpuSeconds:F2} s CPU); load {GenerationBenchmark.LoadAverage()}"));
+                $"  round {round + 1}: node {nodePasses[^1].TokensPerSecond:F0} tokens/s ({nodePasses[^1].WallSeconds:F2} s wall, {nodePasses[^1].CpuSeconds:F2} s CPU), GenAI {genAiPasses[^1].TokensPerSecond:F0} tokens/s ({genAiPasses[^1].WallSeconds:F2} s wall, {genAiPasses[^1].CpuSeconds:F2} s CPU), {nodePasses[^1].Tokens} tokens; load {GenerationBenchmark.LoadAverage()}"));
         }
 
-        var figures = new ThroughputFigures(name, decoder.Config.Layers, prompts.Count, prompts.Average(p => p.Length), settings.NewTokens, settings.Threads, engine, genAi);
+        var comparison = new LoopComparison(name, nodePasses, genAiPasses);
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"median over {settings.Rounds} rounds: engine {figures.EngineTokensPerSecond:F0} tokens/s, GenAI {figures.GenAiTokensPerSecond:F0} tokens/s, ratio {figures.Ratio:F2} (wall); per CPU second: engine {figures.EngineTokensPerCpuSecond:F0}, GenAI {figures.GenAiTokensPerCpuSecond:F0}, ratio {figures.CpuRatio:F2}   target: >= 0.95"));
-        return figures;
+            $"  median over {settings.Rounds} rounds: node {comparison.NodeTokensPerSecond:F0} tokens/s, GenAI {comparison.GenAiTokensPerSecond:F0} tokens/s, ratio {comparison.Ratio:F3} (wall); per CPU second: node {comparison.NodeTokensPerCpuSecond:F0}, GenAI {comparison.GenAiTokensPerCpuSecond:F0}, ratio {comparison.CpuRatio:F3}   target: >= 0.95"));
+        return comparison;
     }
 
     /// <summary>One pass of one loop over every prompt, timed on the wall and on the process's CPU.</summary>
-    private static LoopPass Pass(List<int[]> prompts, Func<int[], int> generate)
+    private static LoopPass Pass(List<int[]> prompts, Func<int[], int[]> generate)
     {
         var clock = ProcessClock.Start();
-        var tokens = prompts.Sum(p => (long)generate(p));
+        var tokens = prompts.Sum(p => (long)generate(p).Length);
         var (wall, cpu) = clock.Elapsed();
         return new LoopPass(tokens, wall, cpu);
     }
 
-    /// <summary>GenAI reads its session options from genai_config.json: the same intra-op threads as the engine's session.</summary>
-    private static void SetThreads(string directory, int threads)
+    /// <summary>GenAI's model with the node's session overlay (threads, no memory pattern): the loops differ, the sessions do not.</summary>
+    private static Model BareModel(string directory, int threads)
     {
-        if (threads == 0)
+        using var config = new Config(directory);
+        config.Overlay(GuidedGenerator.SessionOverlay(threads));
+        return new Model(config);
+    }
+
+    /// <summary>GenAI's bare loop under a guidance: <c>GenerateNextToken</c> until <c>IsDone</c>, end of text dropped.</summary>
+    private static int[] BareGuided(Model model, int[] prompt, int maxNewTokens, string type, string guidance, IReadOnlyCollection<int> endOfText, Action step)
+    {
+        using var parameters = new GeneratorParams(model);
+        parameters.SetSearchOption("max_length", prompt.Length + maxNewTokens);
+        parameters.SetSearchOption("do_sample", false);
+        parameters.SetGuidance(type, guidance);
+        using var generator = new Generator(model, parameters);
+        generator.AppendTokens(prompt);
+        while (!generator.IsDone())
         {
-            return;
+            generator.GenerateNextToken();
+            step();
         }
 
-        var path = Path.Combine(directory, "genai_config.json");
-        var config = JsonNode.Parse(File.ReadAllText(path))!;
-        config["model"]!["decoder"]!["session_options"]!["intra_op_num_threads"] = threads;
-        File.WriteAllText(path, config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        return generator.GetSequence(0)[prompt.Length..].ToArray().Where(t => !endOfText.Contains(t)).ToArray();
+    }
+
+    private static int[] Encode(Tokenizer tokenizer, string text)
+    {
+        using var sequences = tokenizer.Encode(text);
+        return sequences[0].ToArray();
     }
 }

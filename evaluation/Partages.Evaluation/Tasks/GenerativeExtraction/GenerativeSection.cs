@@ -45,7 +45,10 @@ public sealed record DecodingRecord(string Strategy, int MaxNewTokens, long? See
 {
     public const string Greedy = "greedy";
 
-    /// <summary>The engine masks, at each step, every token that would take the output off the contract's canonical layout.</summary>
+    /// <summary>ONNX Runtime GenAI's guidance (llguidance) holds the output to a regex of the contract's canonical answers: what nodes record since session 10.</summary>
+    public const string GenAiGuidance = "genai_guidance";
+
+    /// <summary>The engine's own logit mask over the canonical layout, which nodes before session 10 recorded; results carrying it still read.</summary>
     public const string EngineLogitMask = "engine_logit_mask";
 }
 

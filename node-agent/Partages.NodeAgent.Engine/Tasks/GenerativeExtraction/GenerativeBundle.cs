@@ -11,7 +11,8 @@ namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 /// temporary folder (GenAI and ONNX Runtime read files, and a graph's external data sits beside it), the decoder's
 /// config and the tokenizer. Opening checks, before any document, that manifest, <c>genai_config.json</c>, graph and
 /// tokenizer agree: the config names the manifest's graph, the tokenizer's vocabulary is the config's, the graph has
-/// what the config names (<see cref="GreedyDecoder"/>), and the prompt leaves room to generate. The folder is deleted
+/// what the config names and logits as wide as the vocabulary (read as plain protobuf, before ONNX Runtime GenAI loads
+/// it), and the prompt leaves room to generate. The folder is deleted
 /// on <see cref="Dispose"/>. The bundle's hash and signature are checked by the agent before the engine sees it, as
 /// for every bundle.
 /// </summary>
@@ -112,10 +113,12 @@ internal sealed class GenerativeBundle : IDisposable
 
     /// <summary>
     /// The cross-checks that need the files: config and manifest name the same graph; the config's vocabulary size is
-    /// the tokenizer's; its end-of-text ids exist.
+    /// the tokenizer's, as is the graph's logits width; the graph has the inputs and outputs the config names; its
+    /// end-of-text ids exist.
     /// </summary>
-    public void CheckAgreement(GenAiModelConfig config, ByteLevelTokenizer tokenizer, int graphVocabulary)
+    public void CheckAgreement(GenAiModelConfig config, ByteLevelTokenizer tokenizer)
     {
+        var graph = DecoderGraph.Read(config);
         var problems = new List<string>();
         var named = Path.GetRelativePath(Root, config.ModelPath).Replace('\\', '/');
         if (named != Manifest.Model)
@@ -123,9 +126,14 @@ internal sealed class GenerativeBundle : IDisposable
             problems.Add($"genai_config.json names the graph '{named}' but the manifest names '{Manifest.Model}'");
         }
 
-        if (graphVocabulary > 0 && graphVocabulary != tokenizer.VocabularySize)
+        if (graph.Missing.Count > 0)
         {
-            problems.Add($"the graph's logits have {graphVocabulary} entries but the tokenizer has {tokenizer.VocabularySize} tokens");
+            problems.Add($"the graph lacks what {GenAiModelConfig.FileName} names: {string.Join(", ", graph.Missing)}");
+        }
+
+        if (graph.LogitsWidth > 0 && graph.LogitsWidth != tokenizer.VocabularySize)
+        {
+            problems.Add($"the graph's logits have {graph.LogitsWidth} entries but the tokenizer has {tokenizer.VocabularySize} tokens");
         }
 
         if (ReadVocabSize(Folder) is { } configured && configured != tokenizer.VocabularySize)

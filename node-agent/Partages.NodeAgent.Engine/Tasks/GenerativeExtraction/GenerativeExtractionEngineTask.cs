@@ -11,8 +11,8 @@ namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 /// <summary>
 /// Runs a <c>generative_extraction</c> job: opens the generative bundle and checks its parts agree, then for each
-/// report fills the prompt template, generates greedily in the engine's loop on ONNX Runtime with the output
-/// constrained to the contract (<see cref="ContractConstraint"/>), parses the fields and counts them
+/// report fills the prompt template, generates greedily through ONNX Runtime GenAI with the output held to the
+/// contract by GenAI's guidance (<see cref="ContractGuidance"/>), parses the fields and counts them
 /// (<see cref="GenerativeResults"/>). A generation cut by its token or time budget, or by the context, is counted as
 /// an invalid output of that kind; a report ONNX Runtime fails on is skipped as <c>inference_failed</c>. Nothing per
 /// report leaves, except to local mode's predictions file.
@@ -35,25 +35,21 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
         }
 
         var contract = new OutputContract(settings.Fields);
-        return Evaluate(run, session.Decoder, session.Tokenizer, contract, session.Prompts(), session.Decoding, settings);
+        var guidance = session.Guidance(contract, ContractGuidance.Of(contract), checkEnforceable: true);
+        return Evaluate(run, session, contract, guidance);
     }
 
-    private static ResultDocument Evaluate(
-        EngineRun run,
-        GreedyDecoder decoder,
-        ByteLevelTokenizer tokenizer,
-        OutputContract contract,
-        PromptBuilder prompts,
-        DecodingRecord decoding,
-        GenerationSettings settings)
+    private static ResultDocument Evaluate(EngineRun run, GenerativeSession session, OutputContract contract, ContractGuidance guidance)
     {
         var job = run.Job;
+        var tokenizer = session.Tokenizer;
+        var prompts = session.Prompts();
+        var settings = session.Settings;
         var fields = contract.Fields;
         var counts = fields.Select(f => new ClassificationCounts(OutputContract.MatrixLabels(f))).ToList();
         var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
         var inference = new SkipTally();
         long truncated = 0, evaluated = 0;
-        var limits = new GenerationLimits(settings.MaxNewTokens, TimeSpan.FromSeconds(settings.TimeBudgetSeconds));
         var prefix = Encoding.UTF8.GetBytes(settings.OutputPrefix);
         var total = DatasetScanner.Scan(job.Dataset, run.Options.MaxLineBytes, fingerprint: false, run.CancellationToken).Documents;
         using var stream = DatasetFile.OpenRead(job.Dataset);
@@ -65,7 +61,7 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
             GenerationResult generation;
             try
             {
-                generation = decoder.Generate(prompt, limits, TimeProvider.System, run.CancellationToken, new ContractConstraint(contract, tokenizer.TokenBytes, tokenizer.Encode, prefix));
+                generation = session.Generate(prompt, guidance, run.CancellationToken);
             }
             catch (InvalidOperationException)
             {
@@ -102,6 +98,6 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
             Skipped = SkipTally.Sum(segment.SkippedSinceStart(), inference.Snapshot()),
         };
         EngineTelemetry.DocumentsEvaluated.Add(evaluated);
-        return GenerativeResults.Build(job.Spec.Task, fields, counts, outputs, truncated, decoding, summary);
+        return GenerativeResults.Build(job.Spec.Task, fields, counts, outputs, truncated, session.Decoding, summary);
     }
 }

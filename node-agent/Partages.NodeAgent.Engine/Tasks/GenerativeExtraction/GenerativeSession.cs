@@ -7,17 +7,17 @@ namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 /// <summary>
 /// What every generative task opens before its first document: the bundle (its parts checked to agree), the spec's
-/// task and template checked against it, the tokenizer and the decoder loaded. Shared by generative extraction and
-/// multiple-choice QA; each checks its own labels and contract.
+/// task and template checked against it, the tokenizer and ONNX Runtime GenAI's model loaded with the node's thread
+/// count. Shared by generative extraction and multiple-choice QA; each checks its own labels and contract.
 /// </summary>
 internal sealed class GenerativeSession : IDisposable
 {
-    private GenerativeSession(GenerativeBundle bundle, string template, ByteLevelTokenizer tokenizer, GreedyDecoder decoder)
+    private GenerativeSession(GenerativeBundle bundle, string template, ByteLevelTokenizer tokenizer, GuidedGenerator generator)
     {
         Bundle = bundle;
         Template = template;
         Tokenizer = tokenizer;
-        Decoder = decoder;
+        Generator = generator;
     }
 
     public GenerativeBundle Bundle { get; }
@@ -29,14 +29,36 @@ internal sealed class GenerativeSession : IDisposable
 
     public ByteLevelTokenizer Tokenizer { get; }
 
-    public GreedyDecoder Decoder { get; }
+    /// <summary>ONNX Runtime GenAI's model, generating under guidance.</summary>
+    public GuidedGenerator Generator { get; }
 
     public GenerationLimits Limits => new(Settings.MaxNewTokens, TimeSpan.FromSeconds(Settings.TimeBudgetSeconds));
 
-    public DecodingRecord Decoding => new(DecodingRecord.Greedy, Settings.MaxNewTokens, Settings.Seed, DecodingRecord.EngineLogitMask);
+    public DecodingRecord Decoding => new(DecodingRecord.Greedy, Settings.MaxNewTokens, Settings.Seed, DecodingRecord.GenAiGuidance);
 
     /// <summary>A prompt builder leaving room for the token budget in the model's context.</summary>
-    public PromptBuilder Prompts() => new(Tokenizer, Template, Settings.OutputPrefix, Decoder.Config.ContextLength - Settings.MaxNewTokens);
+    public PromptBuilder Prompts() => new(Tokenizer, Template, Settings.OutputPrefix, Generator.Config.ContextLength - Settings.MaxNewTokens);
+
+    /// <summary>
+    /// The contract's guidance after the output prefix; with <paramref name="checkEnforceable"/>, ONNX Runtime GenAI is
+    /// asked to take it (done once, before any document).
+    /// </summary>
+    /// <exception cref="EvaluationRefusedException">The prefix begins no answer, or GenAI cannot enforce the grammar.</exception>
+    public ContractGuidance Guidance(ICanonicalLayout contract, OutputGrammar answers, bool checkEnforceable)
+    {
+        var guidance = new ContractGuidance(contract, answers, Settings.OutputPrefix);
+        if (checkEnforceable)
+        {
+            guidance.CheckEnforceable(Generator, Tokenizer.TokenBytes);
+        }
+
+        return guidance;
+    }
+
+    /// <summary>One guided generation within the bundle's limits.</summary>
+    /// <exception cref="InvalidOperationException">ONNX Runtime GenAI failed on it.</exception>
+    public GenerationResult Generate(IReadOnlyList<int> prompt, ContractGuidance guidance, CancellationToken cancellationToken) =>
+        Generator.Generate(prompt, Limits, TimeProvider.System, cancellationToken, guidance.ForGeneration(Tokenizer.TokenBytes));
 
     /// <exception cref="EvaluationRefusedException">The dataset cannot be read, the bundle is not this task's, its template is refused, or its parts disagree.</exception>
     public static GenerativeSession Open(EngineRun run)
@@ -58,28 +80,28 @@ internal sealed class GenerativeSession : IDisposable
             }
 
             ByteLevelTokenizer tokenizer;
-            GreedyDecoder decoder;
+            GuidedGenerator generator;
             try
             {
                 tokenizer = ByteLevelTokenizer.Read(Path.Combine(bundle.Root, bundle.Manifest.Tokenizer.Vocab));
-                decoder = new GreedyDecoder(bundle.Folder);
+                generator = new GuidedGenerator(bundle.Folder, run.Options.IntraOpNumThreads);
             }
-            catch (Exception ex) when (ex is InvalidDataException or KeyNotFoundException or InvalidOperationException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+            catch (Exception ex) when (ex is InvalidDataException or KeyNotFoundException or InvalidOperationException)
             {
                 throw new EvaluationRefusedException("the generative model cannot be loaded: " + ex.Message, ex);
             }
 
             try
             {
-                bundle.CheckAgreement(decoder.Config, tokenizer, decoder.LogitsWidth);
+                bundle.CheckAgreement(generator.Config, tokenizer);
             }
             catch
             {
-                decoder.Dispose();
+                generator.Dispose();
                 throw;
             }
 
-            return new GenerativeSession(bundle, template, tokenizer, decoder);
+            return new GenerativeSession(bundle, template, tokenizer, generator);
         }
         catch
         {
@@ -94,13 +116,12 @@ internal sealed class GenerativeSession : IDisposable
         GenerationOutcome.TokenBudget => InvalidKinds.TokenBudget,
         GenerationOutcome.TimeBudget => InvalidKinds.TimeBudget,
         GenerationOutcome.ContextFull => InvalidKinds.ContextFull,
-        GenerationOutcome.ConstraintDeadEnd => InvalidKinds.Unparsable,
         _ => null,
     };
 
     public void Dispose()
     {
-        Decoder.Dispose();
+        Generator.Dispose();
         Bundle.Dispose();
     }
 }

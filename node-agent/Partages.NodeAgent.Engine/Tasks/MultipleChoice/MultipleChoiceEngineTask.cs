@@ -10,8 +10,8 @@ namespace Partages.NodeAgent.Engine.Tasks.MultipleChoice;
 /// <summary>
 /// Runs a <c>multiple_choice_qa</c> job: opens the generative bundle (<see cref="GenerativeSession"/>, the same checks
 /// as generative extraction), then for each question fills the prompt template with its question, options and
-/// context, generates greedily with the answer constrained to a JSON list of the letters it offers
-/// (<see cref="ContractConstraint"/> over <see cref="AnswerContract"/>), reads the letters and counts the question's
+/// context, generates greedily through ONNX Runtime GenAI with the answer held by GenAI's guidance to a JSON list of
+/// the letters it offers (<see cref="AnswerGrammar"/>, checked by <see cref="AnswerContract"/>), reads the letters and counts the question's
 /// Hamming score and outcome (<see cref="MultipleChoiceCounts"/>). An answer cut by a budget or the context, or that
 /// does not parse, is counted invalid of that kind and scores 0; a question ONNX Runtime fails on is skipped as
 /// <c>inference_failed</c>. Nothing per question leaves, except to local mode's predictions file.
@@ -37,6 +37,8 @@ internal sealed class MultipleChoiceEngineTask : EngineTask
             throw new EvaluationRefusedException(string.Join("; ", problems));
         }
 
+        // Every question's grammar is a sub-language of this one: checked once, before any question.
+        session.Guidance(new AnswerContract(job.Spec.Labels), AnswerGrammar.Of(job.Spec.Labels), checkEnforceable: true);
         return Evaluate(run, session);
     }
 
@@ -63,7 +65,7 @@ internal sealed class MultipleChoiceEngineTask : EngineTask
             GenerationResult generation;
             try
             {
-                generation = session.Decoder.Generate(prompt, session.Limits, TimeProvider.System, run.CancellationToken, new ContractConstraint(contract, tokenizer.TokenBytes, tokenizer.Encode, prefix));
+                generation = session.Generate(prompt, session.Guidance(contract, AnswerGrammar.Of(question.Options.Select(o => o.Key)), checkEnforceable: false), run.CancellationToken);
             }
             catch (InvalidOperationException)
             {
