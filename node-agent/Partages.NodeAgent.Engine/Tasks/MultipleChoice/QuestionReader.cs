@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Unicode;
+using Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
 namespace Partages.NodeAgent.Engine.Tasks.MultipleChoice;
 
@@ -16,113 +16,44 @@ internal sealed record McqQuestion(string Question, IReadOnlyList<KeyValuePair<s
 /// <see cref="LabeledDocument"/> (the question as text, the gold letters as indices into the spec's labels) so the
 /// run's segments work as for every task; <see cref="Current"/> holds the whole question.
 /// </summary>
-internal sealed class QuestionReader : IDocumentReader
+internal sealed class QuestionReader(Stream stream, IReadOnlyList<string> letters, int maxLineBytes) : GenerativeLineReader(stream, maxLineBytes)
 {
-    private readonly Utf8LineReader _lines;
-    private readonly IReadOnlyList<string> _letters;
-    private readonly SeenIds _seen = new();
+    private readonly IReadOnlyList<string> _letters = letters;
 
-    public QuestionReader(Stream stream, IReadOnlyList<string> letters, int maxLineBytes)
-    {
-        _lines = new Utf8LineReader(stream, maxLineBytes);
-        _letters = letters;
-    }
-
-    public long DocumentsRead { get; private set; }
-
-    public SkipTally Skipped { get; } = new();
-
-    /// <summary>The question <see cref="TryRead"/> last returned.</summary>
+    /// <summary>The question <see cref="GenerativeLineReader.TryRead"/> last returned.</summary>
     public McqQuestion? Current { get; private set; }
 
-    public bool TryRead(out LabeledDocument document)
-    {
-        while (_lines.ReadLine(out var line, out var tooLong))
-        {
-            if (tooLong)
-            {
-                DocumentsRead++;
-                Skipped.Add(SkipKinds.LineTooLong);
-                continue;
-            }
-
-            if (!JsonlDocumentReader.HasContent(line))
-            {
-                continue;
-            }
-
-            DocumentsRead++;
-            var skip = Classify(line, out document);
-            if (skip is null)
-            {
-                return true;
-            }
-
-            Skipped.Add(skip);
-        }
-
-        document = default;
-        Current = null;
-        return false;
-    }
-
-    private string? Classify(ReadOnlySpan<byte> line, out LabeledDocument document)
+    protected override string? Classify(JsonElement root, out LabeledDocument document)
     {
         document = default;
-        if (!Utf8.IsValid(line))
-        {
-            return SkipKinds.InvalidUtf8;
-        }
-
-        JsonDocument json;
-        try
-        {
-            json = JsonDocument.Parse(line.ToArray());
-        }
-        catch (JsonException)
+        if (!root.TryGetProperty("question", out var question) || question.ValueKind != JsonValueKind.String
+            || (root.TryGetProperty("context", out var context) && context.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
         {
             return SkipKinds.MalformedJson;
         }
 
-        using (json)
+        var text = question.GetString()!;
+        if (string.IsNullOrWhiteSpace(text))
         {
-            var root = json.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("question", out var question) || question.ValueKind != JsonValueKind.String
-                || (root.TryGetProperty("id", out var id) && id.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                || (root.TryGetProperty("context", out var context) && context.ValueKind is not (JsonValueKind.String or JsonValueKind.Null)))
-            {
-                return SkipKinds.MalformedJson;
-            }
-
-            var text = question.GetString()!;
-            if (string.IsNullOrWhiteSpace(text))
-            {
-                return SkipKinds.EmptyText;
-            }
-
-            var (options, optionsSkip) = ReadOptions(root);
-            if (optionsSkip is not null)
-            {
-                return optionsSkip;
-            }
-
-            var (gold, goldSkip) = ReadGold(root, options!);
-            if (goldSkip is not null)
-            {
-                return goldSkip;
-            }
-
-            var identifier = root.TryGetProperty("id", out var given) && given.ValueKind == JsonValueKind.String ? given.GetString() : null;
-            if (identifier is not null && !_seen.Add(identifier))
-            {
-                return SkipKinds.DuplicateId;
-            }
-
-            var contextText = root.TryGetProperty("context", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString()! : string.Empty;
-            Current = new McqQuestion(text, options!, contextText, gold!);
-            document = new LabeledDocument(text, -1, [.. gold!.Select(g => IndexOf(g))]) { Id = identifier };
-            return null;
+            return SkipKinds.EmptyText;
         }
+
+        var (options, optionsSkip) = ReadOptions(root);
+        if (optionsSkip is not null)
+        {
+            return optionsSkip;
+        }
+
+        var (gold, goldSkip) = ReadGold(root, options!);
+        if (goldSkip is not null)
+        {
+            return goldSkip;
+        }
+
+        var contextText = context.ValueKind == JsonValueKind.String ? context.GetString()! : string.Empty;
+        Current = new McqQuestion(text, options!, contextText, gold!);
+        document = new LabeledDocument(text, -1, [.. gold!.Select(g => IndexOf(g))]);
+        return null;
     }
 
     private (List<KeyValuePair<string, string>>? Options, string? Skip) ReadOptions(JsonElement root)
