@@ -12,9 +12,10 @@ namespace Partages.Coordinator.Results;
 /// largest count that rounds to the <c>approximate_documents</c> the node announced for the run's dataset in its
 /// latest hello (<see cref="DocumentCountRounding.UpperBound"/>);</item>
 /// <item><c>n_documents</c> and <c>input_summary.documents_evaluated</c> may exceed <c>documents_read</c> only by what
-/// the release's noise explains: z = <see cref="Quantile"/> standard deviations of the sum of the C² outcome cells'
-/// noise (sd = C·σ for C labels), when <c>release.differential_privacy.noise_variance.outcome_counts</c> states σ²;
-/// nothing otherwise.</item>
+/// the release's noise explains: z = <see cref="Quantile"/> standard deviations of the noise of the K cells the count
+/// adds (<see cref="Partages.Evaluation.Tasks.TaskType.DocumentCountCells"/>: the C² confusion-matrix cells for C
+/// labels, sd = C·σ; a multiple-choice result's outcome cells), when
+/// <c>release.differential_privacy.noise_variance.outcome_counts</c> states σ²; nothing otherwise.</item>
 /// </list>
 /// The same rule serves every task: single-label, multi-label and entity-recognition results all carry these counts.
 /// A node can still under-report, or move counts around within the bound: no check here can see that.
@@ -106,9 +107,10 @@ public static class ResultPlausibility
         }
 
         var labels = Math.Max(1, document.ConfusionMatrix.Labels.Count);
-        var sd = labels * Math.Sqrt(variance);
+        var cells = Partages.Evaluation.Tasks.TaskRegistry.Find(document.Task)?.DocumentCountCells(document) ?? labels * labels;
+        var sd = Math.Sqrt(cells * variance);
         var allowance = Math.Ceiling(Quantile * sd);
         return (allowance >= long.MaxValue ? long.MaxValue : (long)allowance,
-            string.Create(CultureInfo.InvariantCulture, $"z = {Quantile} × C·σ with C = {labels} labels, σ² = {variance:0.###}"));
+            string.Create(CultureInfo.InvariantCulture, $"z = {Quantile} × σ·√K over the K = {cells} noisy cells the count adds, σ² = {variance:0.###}"));
     }
 }

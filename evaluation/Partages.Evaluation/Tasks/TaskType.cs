@@ -85,6 +85,18 @@ public abstract class TaskType
     {
     }
 
+    /// <summary>
+    /// How many noisy cells, each with the release's <c>outcome_counts</c> variance, a private result's
+    /// <c>n_documents</c> adds up: the coordinator's plausibility check allows for the noise of their sum
+    /// (sd = σ·√cells). By default the C² cells of the confusion matrix.
+    /// </summary>
+    public virtual int DocumentCountCells(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        var labels = Math.Max(1, document.ConfusionMatrix?.Labels.Count ?? 0);
+        return labels * labels;
+    }
+
     // --- Pooling ---
 
     /// <summary>

@@ -67,31 +67,7 @@ public sealed partial class SecureSumContribution(
         }
 
         using var client = await RefuseAsync(runId, () => new AggregationClient(config.Name, parameters.ToParameters(), Key, AggregationPolicyReader.ToProtocol(settings)), cancellationToken).ConfigureAwait(false);
-        var advertisement = await RefuseAsync(runId, client.AdvertiseKeys, cancellationToken).ConfigureAwait(false);
-        var roster = await CallAsync(runId, () => _client.AdvertiseKeysAsync(
-            new Wire.AdvertiseKeysRequest { RunId = runId, Advertisement = advertisement.ToMessage() },
-            deadline: Deadline(FirstRoundWait), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-
-        var bundle = await RefuseAsync(runId, () => client.ShareKeys(roster.ToRecord()), cancellationToken).ConfigureAwait(false);
-        var shareRequest = new Wire.ShareKeysRequest { RunId = runId };
-        shareRequest.Shares.AddRange(bundle.Shares.Select(s => s.ToMessage()));
-        var delivery = await CallAsync(runId, () => _client.ShareKeysAsync(shareRequest, deadline: Deadline(roundWait), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-
-        var masked = await RefuseAsync(runId, () => client.MaskInput(delivery.ToRecord(), vector.Counts), cancellationToken).ConfigureAwait(false);
-        var maskedRequest = new Wire.MaskedInputRequest { RunId = runId, RingBits = masked.RingBits };
-        maskedRequest.Vector.AddRange(masked.Vector);
-        var survivors = await CallAsync(runId, () => _client.SubmitMaskedInputAsync(maskedRequest, deadline: Deadline(roundWait), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-        LogMasked(logger, runId, survivors.Survivors.Count);
-
-        var signature = await RefuseAsync(runId, () => client.CheckConsistency(survivors.ToRecord()), cancellationToken).ConfigureAwait(false);
-        var unmaskingRequest = await CallAsync(runId, () => _client.SubmitConsistencyAsync(
-            new Wire.ConsistencyRequest { RunId = runId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
-            deadline: Deadline(roundWait), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
-
-        var response = await RefuseAsync(runId, () => client.Unmask(unmaskingRequest.ToRecord()), cancellationToken).ConfigureAwait(false);
-        var reveal = new Wire.UnmaskingRequest { RunId = runId };
-        reveal.Shares.AddRange(response.Shares.Select(s => s.ToMessage()));
-        var outcome = await CallAsync(runId, () => _client.SubmitUnmaskingAsync(reveal, deadline: Deadline(roundWait), cancellationToken: cancellationToken).ResponseAsync).ConfigureAwait(false);
+        var outcome = (await SecureSumRounds.RunAsync(_client, runId, client, vector.Counts, new NodeSteps(this, logger, runId, roundWait, cancellationToken), stopAfterMasking: false, cancellationToken).ConfigureAwait(false))!;
         if (!outcome.Completed)
         {
             throw new EvaluationRefusedException("the secure sum failed: " + outcome.Reason);
@@ -167,6 +143,17 @@ public sealed partial class SecureSumContribution(
             LogCoordinatorRefused(logger, runId, ex.StatusCode, ex.Status.Detail);
             throw new EvaluationRefusedException($"the secure sum did not complete ({ex.StatusCode}): {ex.Status.Detail}", ex);
         }
+    }
+
+    /// <summary>The node's steps: a refusal is told to the coordinator (Abandon); the first round waits for the slowest site's model run.</summary>
+    private sealed class NodeSteps(SecureSumContribution owner, ILogger logger, string runId, TimeSpan roundWait, CancellationToken cancellationToken) : ISecureSumSteps
+    {
+        public Task<T> StepAsync<T>(Func<T> step) => owner.RefuseAsync(runId, step, cancellationToken);
+
+        public Task<T> CallAsync<T>(int round, Func<DateTime, AsyncUnaryCall<T>> call) =>
+            owner.CallAsync(runId, () => call(owner.Deadline(round == 1 ? FirstRoundWait : roundWait)).ResponseAsync);
+
+        public void Masked(int survivors) => LogMasked(logger, runId, survivors);
     }
 
     private sealed class SecureSumRefusal(RefusalCode code, string message, Exception inner) : Exception(message, inner)

@@ -113,7 +113,7 @@ public sealed class SecureSumLayoutTests
     private static ResultDocument Released(ResultDocument result) =>
         ResultJson.DeserializeSite(ResultJson.Serialize(TaskRegistry.Get(Task).ReleaseExact(result)));
 
-    private static ResultDocument Build(Random random, int count, int skipped)
+    internal static ResultDocument Build(Random random, int count, int skipped)
     {
         var counts = new ClassificationCounts(Labels);
         var histograms = new OneVsRestHistograms(Labels);

@@ -69,26 +69,7 @@ public sealed class PooledReleaseTests
     {
         // What the demo's engine produces: histograms and calibration sums. The calibration sums' noise (up to
         // (2·1000²)² times a count's variance) is beyond the Skellam sampler: every node refused the whole release.
-        var labels = s_labels;
-        var counts = new ClassificationCounts(labels);
-        var histograms = new OneVsRestHistograms(labels);
-        var calibration = new CalibrationStatistics();
-        var random = new Random(11);
-        for (var i = 0; i < 300; i++)
-        {
-            var gold = random.Next(labels.Length);
-            double[] p = [.. Enumerable.Range(0, labels.Length).Select(c => c == gold ? 0.6 + (random.NextDouble() * 0.3) : random.NextDouble() * 0.2)];
-            var predicted = Array.IndexOf(p, p.Max());
-            counts.Add(gold, predicted);
-            histograms.Add(gold, p);
-            calibration.Add(gold, p);
-        }
-
-        var result = ResultDocument.FromStatistics("single_label_classification", counts, histograms, calibration, new InputSummary
-        {
-            DocumentsRead = counts.DocumentCount,
-            DocumentsEvaluated = counts.DocumentCount,
-        });
+        var result = CalibratedResult();
         result.Calibration.Should().NotBeNull();
 
         var released = DisclosureControl.ApplyPooled(result, Private with { MinDatasetDocuments = 1 }, 2, new SkellamShareNoise());
@@ -100,6 +81,29 @@ public sealed class PooledReleaseTests
         stated.NoiseVariance.Calibration.Should().BeNull("no calibration sum was noised");
         stated.NoiseVariance.ScoreHistograms.Should().NotBeNull();
         released.ScoreHistograms.Should().NotBeNull();
+    }
+
+    [Test]
+    public void ApplyPooled_CalibrationSums_TheirSkellamSharesWouldBeFarBeyondTheSamplersMaximumMu()
+    {
+        // Why calibration is withheld from a secure sum under DP (docs/secure-aggregation.md): at the policy's ε 1 and
+        // t₀ = 2, a calibration count's share has μ ≈ 280, the confidence sums' (1000× its noise) ≈ 3·10⁸ and the
+        // squared errors' (2·1000²×) ≈ 10¹⁵, against a sampler linear in μ capped at 10⁶.
+        var result = CalibratedResult();
+        var perSite = new RecordingNoise(0);
+        var released = DisclosureControl.Apply(result, Private with { MinDatasetDocuments = 1 }, perSite);
+        var calibration = released.Release!.DifferentialPrivacy!.NoiseVariance.Calibration!.Value;
+        var y = SkellamCalibration.Inflation(perSite.Variances.Min());
+
+        // A share of variance y·v/t₀ is Skellam(μ) with μ = y·v/(2t₀).
+        double Mu(double variance) => y * variance / (2 * 2);
+        var confidence = Mu(Math.Pow(NoisyCalibration.ConfidenceScale, 2) * calibration);
+        var squaredErrors = Mu(Math.Pow(NoisyCalibration.SquaredErrorScale, 2) * calibration);
+        TestContext.Out.WriteLine($"calibration count σ² {calibration:G4}, y {y:G4}: share μ calibration counts {Mu(calibration):G3}, confidence sums {confidence:G3}, squared errors {squaredErrors:G3}");
+
+        Mu(perSite.Variances.Min()).Should().BeLessThan(SkellamParameter.MaximumMu, "the counts' shares are drawn");
+        confidence.Should().BeGreaterThan(SkellamParameter.MaximumMu);
+        squaredErrors.Should().BeGreaterThan(1e6 * SkellamParameter.MaximumMu, "no linear-time sampler draws it");
     }
 
     [TestCase(3, 2)]
@@ -117,6 +121,31 @@ public sealed class PooledReleaseTests
         // Tolerances of 5 standard errors (Skellam's excess kurtosis is 1/V): a correct sampler fails about once in 3.5 million runs.
         mean.Should().BeApproximately(0, 5 * Math.Sqrt(variance / draws));
         sampleVariance.Should().BeApproximately(variance, 5 * Math.Sqrt((variance + (2 * variance * variance)) / draws));
+    }
+
+    /// <summary>What the demo's engine produces: a confusion matrix, score histograms and calibration sums over 300 reports.</summary>
+    private static ResultDocument CalibratedResult()
+    {
+        var labels = s_labels;
+        var counts = new ClassificationCounts(labels);
+        var histograms = new OneVsRestHistograms(labels);
+        var calibration = new CalibrationStatistics();
+        var random = new Random(11);
+        for (var i = 0; i < 300; i++)
+        {
+            var gold = random.Next(labels.Length);
+            double[] p = [.. Enumerable.Range(0, labels.Length).Select(c => c == gold ? 0.6 + (random.NextDouble() * 0.3) : random.NextDouble() * 0.2)];
+            var predicted = Array.IndexOf(p, p.Max());
+            counts.Add(gold, predicted);
+            histograms.Add(gold, p);
+            calibration.Add(gold, p);
+        }
+
+        return ResultDocument.FromStatistics("single_label_classification", counts, histograms, calibration, new InputSummary
+        {
+            DocumentsRead = counts.DocumentCount,
+            DocumentsEvaluated = counts.DocumentCount,
+        });
     }
 
     private static ResultDocument Result(long[][] matrix) =>

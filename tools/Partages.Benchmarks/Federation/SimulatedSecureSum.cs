@@ -4,6 +4,7 @@ using Grpc.Core.Interceptors;
 using Partages.Contracts.V1;
 using Partages.Evaluation.Results;
 using Partages.NodeAgent.Engine.Datasets;
+using Partages.NodeAgent.SecureSum;
 using Partages.SecureAggregation;
 using Partages.SecureAggregation.Protocol;
 
@@ -36,20 +37,7 @@ internal static class SimulatedSecureSum
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(cpu);
-        async Task<T> OnCpuAsync<T>(Func<T> step)
-        {
-            await cpu.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                return step();
-            }
-            finally
-            {
-                cpu.Release();
-            }
-        }
-
-        var vector = await OnCpuAsync(() => SecureSumLayout.Flatten(ResultJson.DeserializeSite(resultJson), SyntheticResults.Labels, SkipKinds.All)).ConfigureAwait(false);
+        var vector = await OnCpuAsync(cpu, () => SecureSumLayout.Flatten(ResultJson.DeserializeSite(resultJson), SyntheticResults.Labels, SkipKinds.All), cancellationToken).ConfigureAwait(false);
         var counter = new MessageByteCounter();
         var client = new SecureAggregationService.SecureAggregationServiceClient(node.CallInvoker.Intercept(counter));
         var replies = new List<long>(Stages.Length);
@@ -61,41 +49,10 @@ internal static class SimulatedSecureSum
                 deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
             replies.Add(Stopwatch.GetTimestamp());
             using var aggregation = new AggregationClient(node.Name, parameters.ToParameters(), node.AggregationKey, new AggregationPolicy(3, peerPins));
-
-            var advertisement = await OnCpuAsync(aggregation.AdvertiseKeys).ConfigureAwait(false);
-            var roster = await client.AdvertiseKeysAsync(
-                new AdvertiseKeysRequest { RunId = runId, Advertisement = advertisement.ToMessage() },
-                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            replies.Add(Stopwatch.GetTimestamp());
-
-            var share = new ShareKeysRequest { RunId = runId };
-            var bundle = await OnCpuAsync(() => aggregation.ShareKeys(roster.ToRecord())).ConfigureAwait(false);
-            share.Shares.AddRange(bundle.Shares.Select(s => s.ToMessage()));
-            var delivery = await client.ShareKeysAsync(share, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            replies.Add(Stopwatch.GetTimestamp());
-
-            var masked = await OnCpuAsync(() => aggregation.MaskInput(delivery.ToRecord(), vector.Counts)).ConfigureAwait(false);
-            var maskedRequest = new MaskedInputRequest { RunId = runId, RingBits = masked.RingBits };
-            maskedRequest.Vector.AddRange(masked.Vector);
-            var survivors = await client.SubmitMaskedInputAsync(maskedRequest, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            replies.Add(Stopwatch.GetTimestamp());
-            if (dropAfterMasking)
-            {
-                return new NodeSecureSum(node.Name, vector.Counts, vector.LayoutJson, counter.Read(), replies, Dropped: true, Outcome: null);
-            }
-
-            var signature = await OnCpuAsync(() => aggregation.CheckConsistency(survivors.ToRecord())).ConfigureAwait(false);
-            var unmasking = await client.SubmitConsistencyAsync(
-                new ConsistencyRequest { RunId = runId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
-                deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            replies.Add(Stopwatch.GetTimestamp());
-
-            var reveal = new Partages.Contracts.V1.UnmaskingRequest { RunId = runId };
-            var response = await OnCpuAsync(() => aggregation.Unmask(unmasking.ToRecord())).ConfigureAwait(false);
-            reveal.Shares.AddRange(response.Shares.Select(s => s.ToMessage()));
-            var outcome = await client.SubmitUnmaskingAsync(reveal, deadline: Deadline(), cancellationToken: cancellationToken).ResponseAsync.ConfigureAwait(false);
-            replies.Add(Stopwatch.GetTimestamp());
-            return new NodeSecureSum(node.Name, vector.Counts, vector.LayoutJson, counter.Read(), replies, Dropped: false, outcome);
+            // The node agent's own sequence of rounds (SecureSumRounds), each reply timed.
+            var outcome = await SecureSumRounds.RunAsync(
+                client, runId, aggregation, vector.Counts, new SimulatedSteps(cpu, callTimeout, replies, cancellationToken), dropAfterMasking, cancellationToken).ConfigureAwait(false);
+            return new NodeSecureSum(node.Name, vector.Counts, vector.LayoutJson, counter.Read(), replies, Dropped: outcome is null, outcome);
         }
         catch (SecureAggregationException ex)
         {
@@ -109,6 +66,32 @@ internal static class SimulatedSecureSum
         {
             var session = node.Broken.IsCompleted ? $"; its Session stream had broken: {node.Broken.Result.Message}" : "";
             throw new BenchmarkFailedException($"Node {node.Name}: stage {Stages[replies.Count]} of run {runId} failed ({ex.StatusCode}): {ex.Status.Detail}{session}", ex);
+        }
+    }
+
+    private static async Task<T> OnCpuAsync<T>(SemaphoreSlim cpu, Func<T> step, CancellationToken cancellationToken)
+    {
+        await cpu.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            return step();
+        }
+        finally
+        {
+            cpu.Release();
+        }
+    }
+
+    /// <summary>A simulated node's steps: its crypto bounded to the cores, every call with the step timeout, every reply timed.</summary>
+    private sealed class SimulatedSteps(SemaphoreSlim cpu, TimeSpan callTimeout, List<long> replies, CancellationToken cancellationToken) : ISecureSumSteps
+    {
+        public Task<T> StepAsync<T>(Func<T> step) => OnCpuAsync(cpu, step, cancellationToken);
+
+        public async Task<T> CallAsync<T>(int round, Func<DateTime, AsyncUnaryCall<T>> call)
+        {
+            var reply = await call(DateTime.UtcNow + callTimeout).ResponseAsync.ConfigureAwait(false);
+            replies.Add(Stopwatch.GetTimestamp());
+            return reply;
         }
     }
 }

@@ -68,6 +68,13 @@ public sealed class MultipleChoiceTask : TaskType
         _ = MultipleChoiceResults.Read(document, labels.Count, noisy);
     }
 
+    /// <summary>The outcome cells (valid and every invalid kind): the top-level matrix is empty, and n_documents sums them.</summary>
+    public override int DocumentCountCells(ResultDocument document)
+    {
+        ArgumentNullException.ThrowIfNull(document);
+        return Math.Max(1, document.MultipleChoice?.Outputs?.Count ?? 0);
+    }
+
     public override PooledSections Pool(IReadOnlyList<string> labels, IReadOnlyList<KeyValuePair<string, ResultDocument>> sites)
     {
         ArgumentNullException.ThrowIfNull(labels);
