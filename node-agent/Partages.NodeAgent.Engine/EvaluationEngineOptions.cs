@@ -36,8 +36,18 @@ public sealed record EvaluationEngineOptions
     /// <summary>Lines per chunk: the unit that is read ahead, sorted by length and committed at once.</summary>
     internal int LinesPerChunk => ReadingOrderBatches ? BatchSize : BatchSize * LengthGroupBatches;
 
-    /// <summary>ONNX Runtime threads inside one operator. Hospital nodes are small shared servers, so the default is 2, not every core.</summary>
+    /// <summary>
+    /// Threads inference uses. Hospital nodes are small shared servers, so the default is 2, not every core. For a graph
+    /// with a free batch dimension each batch's rows are dealt into this many parts scored at once, one thread each
+    /// (issue 15: no waits inside operators); otherwise they are ONNX Runtime's intra-op threads.
+    /// </summary>
     public int IntraOpNumThreads { get; init; } = 2;
+
+    /// <summary>
+    /// Puts <see cref="IntraOpNumThreads"/> inside ONNX Runtime's operators for every graph, one call at a time (the
+    /// engine before issue 15). Internal: kept only so tests and measurements can compare the two.
+    /// </summary>
+    internal bool ThreadsInsideOperators { get; init; }
 
     /// <summary>
     /// Whether ONNX Runtime's idle threads busy-wait for the next call. Spinning saves microseconds per call but

@@ -12,7 +12,8 @@ namespace Partages.NodeAgent.Engine;
 /// <item>tokenize: <see cref="EvaluationEngineOptions.TokenizerThreads"/> tasks cut each document into windows (one
 /// unless the manifest sets a stride), say which documents the chunk holds, sort the chunk's windows by length (a
 /// long report's windows too) and pad them into tensors of at most one batch of windows, each only to its own longest;</item>
-/// <item>score: one task runs ONNX Runtime on each batch, folds each window's probabilities into its document's
+/// <item>score: one task runs ONNX Runtime on each batch (its rows dealt into <see cref="OnnxClassifier.ConcurrentCalls"/>
+/// parts scored at once, <see cref="BatchInference"/>), folds each window's probabilities into its document's
 /// <see cref="DocumentScore"/>, and commits chunks to the task's <see cref="TaskScorer"/> in reading order (<see cref="ChunkLedger"/>).</item>
 /// </list>
 /// A report can only cost its own document: an inference call that fails or outlasts
@@ -262,6 +263,7 @@ internal sealed class EvaluationPipeline
     {
         var logits = new float[_batchSize * _classifier.Classes];
         var probabilities = new double[_classifier.Classes];
+        using var inference = new BatchInference(_classifier, _batchSize, _options.BatchTimeout);
         long lastReported = -1;
         await foreach (var item in items.ReadAllAsync(cancellationToken).ConfigureAwait(false))
         {
@@ -269,7 +271,7 @@ internal sealed class EvaluationPipeline
             cancellationToken.ThrowIfCancellationRequested();
             if (item.Batch is { } batch)
             {
-                ScoreBatch(batch, logits, probabilities, cancellationToken);
+                ScoreBatch(batch, inference, logits, probabilities, cancellationToken);
             }
             else
             {
@@ -296,9 +298,9 @@ internal sealed class EvaluationPipeline
     /// Scores a batch; if the call fails, each of its documents' windows again alone, so only the document that made
     /// the model fail is counted failed and the run's outcome does not depend on which reports shared its batch.
     /// </summary>
-    private void ScoreBatch(TokenBatch batch, float[] logits, double[] probabilities, CancellationToken cancellationToken)
+    private void ScoreBatch(TokenBatch batch, BatchInference inference, float[] logits, double[] probabilities, CancellationToken cancellationToken)
     {
-        if (Infer(batch, logits, cancellationToken) is null)
+        if (Infer(batch, inference, logits, cancellationToken) is null)
         {
             Apply(batch, logits, probabilities);
             return;
@@ -328,7 +330,7 @@ internal sealed class EvaluationPipeline
         foreach (var document in documents)
         {
             var alone = batch.Select(rowsByDocument[document], _fixedBatch);
-            if (Infer(alone, logits, cancellationToken) is null)
+            if (Infer(alone, inference, logits, cancellationToken) is null)
             {
                 Apply(alone, logits, probabilities);
             }
@@ -339,7 +341,7 @@ internal sealed class EvaluationPipeline
         }
     }
 
-    private string? Infer(TokenBatch batch, float[] logits, CancellationToken cancellationToken)
+    private string? Infer(TokenBatch batch, BatchInference inference, float[] logits, CancellationToken cancellationToken)
     {
         if (_observer is not null)
         {
@@ -350,7 +352,7 @@ internal sealed class EvaluationPipeline
         }
 
         var started = Stopwatch.GetTimestamp();
-        var failure = InferenceCall.Run(token => _classifier.Score(batch, logits, token), _options.BatchTimeout, cancellationToken);
+        var failure = inference.Run(batch, logits, cancellationToken);
         EngineTelemetry.BatchDuration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds);
         _observer?.InferenceEnded(failure);
         return failure;

@@ -4,7 +4,8 @@ namespace Partages.NodeAgent.Engine.Inference;
 
 /// <summary>
 /// One ONNX Runtime session for one job: checked against the manifest when created, then scoring batches into
-/// logits (in the manifest's label order). Not thread-safe; the pipeline calls it from one task.
+/// logits (in the manifest's label order). <see cref="Score"/> may run on several threads at once (ONNX Runtime's Run is
+/// thread-safe, and nothing here changes after creation): <see cref="BatchInference"/> does so, <see cref="ConcurrentCalls"/> at a time.
 /// </summary>
 internal sealed class OnnxClassifier : IDisposable
 {
@@ -13,9 +14,10 @@ internal sealed class OnnxClassifier : IDisposable
     private readonly string[] _outputNames;
     private readonly int _classes;
 
-    private OnnxClassifier(InferenceSession session, ModelManifest manifest, GraphShape shape)
+    private OnnxClassifier(InferenceSession session, ModelManifest manifest, GraphShape shape, int concurrentCalls)
     {
         _session = session;
+        ConcurrentCalls = concurrentCalls;
         Shape = shape;
         _inputNames = [.. GraphContract.ManifestInputNames(manifest)];
         _outputNames = [manifest.Outputs.Logits];
@@ -23,6 +25,13 @@ internal sealed class OnnxClassifier : IDisposable
     }
 
     public GraphShape Shape { get; }
+
+    /// <summary>
+    /// Calls to <see cref="Score"/> meant to run at once, each on one thread: <see cref="EvaluationEngineOptions.IntraOpNumThreads"/>
+    /// when the session was built with one intra-op thread for parallelism across rows (issue 15), else 1 (ONNX
+    /// Runtime's threads work inside each operator).
+    /// </summary>
+    public int ConcurrentCalls { get; }
 
     /// <exception cref="EvaluationRefusedException">The graph cannot be loaded or does not match the manifest.</exception>
     public static OnnxClassifier Create(byte[] model, ModelManifest manifest, EvaluationEngineOptions options)
@@ -32,28 +41,40 @@ internal sealed class OnnxClassifier : IDisposable
         ArgumentNullException.ThrowIfNull(options);
         // Before ONNX Runtime parses anything: a graph needing a custom-operator library is refused, not loaded.
         OperatorDomains.Check(model, manifest.Model);
-        InferenceSession session;
-        using (var sessionOptions = CreateSessionOptions(options))
-        {
-            try
-            {
-                session = new InferenceSession(model, sessionOptions);
-            }
-            catch (OnnxRuntimeException ex)
-            {
-                throw new EvaluationRefusedException($"{manifest.Model} cannot be loaded by ONNX Runtime {OnnxRuntimeInfo.Version}: {ex.Message}", ex);
-            }
-        }
-
+        var acrossRows = !options.ThreadsInsideOperators && options.IntraOpNumThreads > 1;
+        var session = CreateSession(model, manifest, options, acrossRows ? 1 : options.IntraOpNumThreads);
         try
         {
             var shape = GraphContract.Check(manifest, session.InputMetadata, session.OutputMetadata);
-            return new OnnxClassifier(session, manifest, shape);
+            if (acrossRows && shape.FixedBatchSize is not null)
+            {
+                // A fixed batch dimension cannot take a part of a batch (parts would be padded back to the full size,
+                // the work multiplied): such a graph gets its threads inside operators. Rare enough to pay a second
+                // session build for rather than read the graph's dimensions before ONNX Runtime does.
+                session.Dispose();
+                session = CreateSession(model, manifest, options, options.IntraOpNumThreads);
+                return new OnnxClassifier(session, manifest, shape, 1);
+            }
+
+            return new OnnxClassifier(session, manifest, shape, acrossRows ? options.IntraOpNumThreads : 1);
         }
         catch
         {
             session.Dispose();
             throw;
+        }
+    }
+
+    private static InferenceSession CreateSession(byte[] model, ModelManifest manifest, EvaluationEngineOptions options, int intraOpThreads)
+    {
+        using var sessionOptions = CreateSessionOptions(options, intraOpThreads);
+        try
+        {
+            return new InferenceSession(model, sessionOptions);
+        }
+        catch (OnnxRuntimeException ex)
+        {
+            throw new EvaluationRefusedException($"{manifest.Model} cannot be loaded by ONNX Runtime {OnnxRuntimeInfo.Version}: {ex.Message}", ex);
         }
     }
 
@@ -102,11 +123,11 @@ internal sealed class OnnxClassifier : IDisposable
     /// for the non-spinning worker at the end of each parallel section is ~4.5 % of the CPU with 2 threads: the price
     /// of not spinning, kept on purpose.
     /// </remarks>
-    private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options)
+    private static SessionOptions CreateSessionOptions(EvaluationEngineOptions options, int intraOpThreads)
     {
         var sessionOptions = new SessionOptions
         {
-            IntraOpNumThreads = options.IntraOpNumThreads,
+            IntraOpNumThreads = intraOpThreads,
             // One graph, one request at a time: parallel branches would only compete with the reader for the same cores.
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,

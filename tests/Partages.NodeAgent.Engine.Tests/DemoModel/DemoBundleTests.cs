@@ -33,26 +33,13 @@ public sealed class DemoBundleTests() : DemoAssetsTestBase("partages-engine-demo
     }
 
     [Test]
-    public async Task EvaluateLocallyAsync_EveryHospitalLengthAwareVsReadingOrder_SameCountsAndScoresWithinTolerance()
-    {
-        foreach (var hospital in Assets.Hospitals)
-        {
-            var job = new EvaluationJob(Assets.BundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
-            var sorted = new ListSink();
-            var reading = new ListSink();
+    public Task EvaluateLocallyAsync_EveryHospitalLengthAwareVsReadingOrder_SameCountsAndScoresWithinTolerance() =>
+        CompareEveryHospitalAsync(new EvaluationEngineOptions(), new EvaluationEngineOptions { ReadingOrderBatches = true });
 
-            var lengthAware = await new EvaluationEngine().EvaluateLocallyAsync(job, sorted, null, CancellationToken.None);
-            var readingOrder = await new EvaluationEngine(new EvaluationEngineOptions { ReadingOrderBatches = true }).EvaluateLocallyAsync(job, reading, null, CancellationToken.None);
-
-            await TestContext.Out.WriteLineAsync($"{hospital.Slug}: {sorted.Predictions.Count} reports");
-            // Counts identical; scores may move in the last bits with the batch's shape (ERRATA 15), never by 1e-5.
-            lengthAware.ConfusionMatrix.Should().BeEquivalentTo(readingOrder.ConfusionMatrix);
-            lengthAware.InputSummary.Should().BeEquivalentTo(readingOrder.InputSummary);
-            // Histogram bins may move when a score sits on an edge: said, not asserted.
-            await TestContext.Out.WriteLineAsync($"  result bytes identical: {ResultJson.Serialize(lengthAware) == ResultJson.Serialize(readingOrder)}");
-            PredictionComparison.AssertEquivalent(sorted.Predictions, reading.Predictions, tolerance: 1e-5);
-        }
-    }
+    /// <summary>Issue 15: rows dealt across two concurrent calls (the default) against one thread, one call at a time, in reading order.</summary>
+    [Test]
+    public Task EvaluateLocallyAsync_EveryHospitalConcurrentCallsVsOneThreadReadingOrder_SameCountsAndScoresWithinTolerance() =>
+        CompareEveryHospitalAsync(new EvaluationEngineOptions { IntraOpNumThreads = 2 }, new EvaluationEngineOptions { IntraOpNumThreads = 1, ReadingOrderBatches = true });
 
     [Test]
     public async Task Encode_EveryDemoReport_GivesTheIdsTheModelWasTrainedOn()
@@ -66,6 +53,27 @@ public sealed class DemoBundleTests() : DemoAssetsTestBase("partages-engine-demo
         var mismatches = texts.Count(text => !engineEncoder.Encode(text).SequenceEqual(trainingEncoding.EncodeToIds(text)));
 
         mismatches.Should().Be(0, "the engine must feed the model the ids it was trained on");
+    }
+
+    private async Task CompareEveryHospitalAsync(EvaluationEngineOptions options, EvaluationEngineOptions reference)
+    {
+        foreach (var hospital in Assets.Hospitals)
+        {
+            var job = new EvaluationJob(Assets.BundlePath, TestSpec, new DatasetDefinition(TestSpec.Dataset, hospital.AmrPath, DatasetFormats.Jsonl));
+            var actual = new ListSink();
+            var expected = new ListSink();
+
+            var result = await new EvaluationEngine(options).EvaluateLocallyAsync(job, actual, null, CancellationToken.None);
+            var referenceResult = await new EvaluationEngine(reference).EvaluateLocallyAsync(job, expected, null, CancellationToken.None);
+
+            await TestContext.Out.WriteLineAsync($"{hospital.Slug}: {actual.Predictions.Count} reports");
+            // Counts identical; scores may move in the last bits with the batch's shape (ERRATA 15), never by 1e-5.
+            result.ConfusionMatrix.Should().BeEquivalentTo(referenceResult.ConfusionMatrix);
+            result.InputSummary.Should().BeEquivalentTo(referenceResult.InputSummary);
+            // Histogram bins may move when a score sits on an edge: said, not asserted.
+            await TestContext.Out.WriteLineAsync($"  result bytes identical: {ResultJson.Serialize(result) == ResultJson.Serialize(referenceResult)}");
+            PredictionComparison.AssertEquivalent(actual.Predictions, expected.Predictions, tolerance: 1e-5);
+        }
     }
 
     private sealed class ListSink : IPredictionSink

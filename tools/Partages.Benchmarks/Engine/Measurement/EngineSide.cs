@@ -16,7 +16,13 @@ internal static class EngineSide
 {
     /// <param name="sessionVariant">One of <see cref="SessionVariants.All"/>: a single ONNX Runtime setting changed from the engine's defaults.</param>
     public static EvaluationEngineOptions Options(int intraOpThreads, string sessionVariant = SessionVariants.Default) =>
-        new() { IntraOpNumThreads = intraOpThreads, BatchSize = 32, SessionTuning = SessionVariants.Get(sessionVariant) };
+        new()
+        {
+            IntraOpNumThreads = intraOpThreads,
+            BatchSize = 32,
+            SessionTuning = SessionVariants.Get(sessionVariant),
+            ThreadsInsideOperators = sessionVariant == SessionVariants.InsideOperators,
+        };
 
     public static async Task<(SideFigures Figures, ResultDocument Result)> RunAsync(
         string bundlePath,

@@ -10,10 +10,17 @@ internal static class SessionVariants
 {
     public const string Default = "default";
 
+    /// <summary>
+    /// Not a session setting: the engine before issue 15's parallelism across rows, its threads inside ONNX Runtime's
+    /// operators (<c>EvaluationEngineOptions.ThreadsInsideOperators</c>, applied by <see cref="EngineSide.Options"/>).
+    /// </summary>
+    public const string InsideOperators = "threads inside operators";
+
     /// <summary>Name → the one change; <see cref="Default"/> changes nothing.</summary>
     public static readonly IReadOnlyDictionary<string, Action<SessionOptions>?> All = new Dictionary<string, Action<SessionOptions>?>(StringComparer.Ordinal)
     {
         [Default] = null,
+        [InsideOperators] = null,
         ["optimisation basic"] = o => o.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC,
         ["optimisation extended"] = o => o.GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
         ["memory pattern on"] = o => o.EnableMemoryPattern = true,
