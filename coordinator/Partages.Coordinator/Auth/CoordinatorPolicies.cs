@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Authorization;
 using Partages.Coordinator.Api;
+using Partages.Coordinator.Hosting;
 
 namespace Partages.Coordinator.Auth;
 
@@ -45,6 +46,8 @@ public static class CoordinatorPolicies
     public static WebApplication UseCoordinatorAuth(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // A database refusing connections (too many clients, restarting) is answered UNAVAILABLE with a retry delay.
+        app.UseTransientDatabaseAnswers();
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

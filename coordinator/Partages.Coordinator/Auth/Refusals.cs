@@ -35,13 +35,19 @@ public sealed class GrpcRefusalAttribute(string missingCredentials) : Refusal
 
     private static Task WriteAsync(HttpContext context, StatusCode code, string detail)
     {
+        WriteTrailersOnly(context, code, detail);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A gRPC call answered before any method ran: status and detail in the response headers.</summary>
+    internal static void WriteTrailersOnly(HttpContext context, StatusCode code, string detail)
+    {
         ArgumentNullException.ThrowIfNull(context);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/grpc";
         response.Headers["grpc-status"] = ((int)code).ToString(CultureInfo.InvariantCulture);
         response.Headers["grpc-message"] = PercentEncode(detail);
-        return Task.CompletedTask;
     }
 
     /// <summary>The gRPC spec's encoding of grpc-message: printable ASCII except '%' as is, every other UTF-8 byte as %XX.</summary>

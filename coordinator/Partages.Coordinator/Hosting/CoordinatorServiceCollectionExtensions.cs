@@ -60,6 +60,8 @@ public static class CoordinatorServiceCollectionExtensions
             // Exception text reaches callers only when an operator switches this on.
             grpc.EnableDetailedErrors = options.EnableDetailedErrors;
             grpc.MaxReceiveMessageSize = 8 * 1024 * 1024;
+            // A transient database failure inside a method: UNAVAILABLE with a retry delay, not UNKNOWN.
+            grpc.Interceptors.Add<TransientDatabaseAnswers.Interceptor>();
         });
         services.AddGrpcReflection();
         return services;

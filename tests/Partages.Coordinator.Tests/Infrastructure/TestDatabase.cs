@@ -64,6 +64,24 @@ public sealed class TestDatabase : IAsyncDisposable
         return new TestDatabase(kind, name, await server.CreateDatabaseAsync(name));
     }
 
+    /// <summary>
+    /// A PostgreSQL database owned by a new login role <paramref name="role"/> (not a superuser: the server's connection
+    /// limits apply to it), which the coordinator connects as.
+    /// </summary>
+    public static async Task<TestDatabase> CreateOwnedByRoleAsync(string owner, string role)
+    {
+        var database = await CreateAsync(TestDatabaseKind.PostgreSql, owner);
+        await using (var connection = new Npgsql.NpgsqlConnection(database.ConnectionString))
+        {
+            await connection.OpenAsync();
+            await using var command = new Npgsql.NpgsqlCommand($"CREATE ROLE {role} LOGIN; ALTER DATABASE {database._postgresName} OWNER TO {role};", connection);
+            await command.ExecuteNonQueryAsync();
+        }
+
+        var asRole = new Npgsql.NpgsqlConnectionStringBuilder(database.ConnectionString) { Username = role }.ConnectionString;
+        return new TestDatabase(TestDatabaseKind.PostgreSql, database._postgresName, asRole);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_postgresName is not null)
