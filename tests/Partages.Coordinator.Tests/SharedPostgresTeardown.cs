@@ -1,5 +1,3 @@
-using Partages.Coordinator.Tests.Infrastructure;
-
 /// <summary>Outside every namespace, so NUnit runs it once around the whole assembly: the shared PostgreSQL server stops after the last test, whatever failed.</summary>
 [SetUpFixture]
 #pragma warning disable CA1050 // An assembly-wide SetUpFixture must be outside every namespace.

@@ -74,6 +74,10 @@ public sealed class Html
     /// <summary>A metric as the pages show it: three decimals, or an em dash when undefined.</summary>
     public static string Metric(double? value) => value is { } v && double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "not estimable";
 
+    /// <summary>A metric with its 95% interval, "0.812 [0.790, 0.833]", or the metric alone when either bound is missing.</summary>
+    public static string MetricWithInterval(double? value, double? low, double? high) =>
+        value is not null && low is { } l && high is { } h ? $"{Metric(value)} [{Metric(l)}, {Metric(h)}]" : Metric(value);
+
     /// <summary>A count with thin grouping (12 345), readable from across a room.</summary>
     public static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture).Replace(',', '\u202F');
 

@@ -98,17 +98,7 @@ public sealed partial class EnrollmentService(
                 db.Nodes.Add(node);
             }
 
-            node.CertificateSha256 = thumbprint;
-            node.CertificatePem = pem;
-            node.CertificateNotAfter = notAfter;
-            node.EnrolledAt = now;
-            node.Revoked = false;
-            node.RevokedAt = null;
-            // A new enrollment is a new identity: the certificate an earlier renewal replaced is no longer accepted.
-            node.PreviousCertificateSha256 = null;
-            node.PreviousCertificatePem = null;
-            node.PreviousCertificateNotAfter = null;
-            node.CertificateIssuerSha256 = ca.Pin;
+            node.Enroll(thumbprint, pem, notAfter, ca.Pin, now);
             db.CertificateEvents.Add(CertificateEvents.Enrolled(node.Name, thumbprint, notAfter, replaced, now));
             node.AgentVersion = request.AgentVersion ?? "";
             await db.SaveChangesAsync(ct).ConfigureAwait(false);

@@ -1,3 +1,5 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 
 namespace Partages.Coordinator.Persistence;
@@ -33,58 +35,35 @@ public abstract class CoordinatorDbContext(DbContextOptions options) : DbContext
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         ArgumentNullException.ThrowIfNull(modelBuilder);
-        modelBuilder.Entity<NodeEntity>(e =>
-        {
-            e.ToTable("nodes");
-            e.HasKey(n => n.Id);
-            e.HasIndex(n => n.Name).IsUnique();
-            e.HasIndex(n => n.CertificateSha256).IsUnique();
-            e.HasIndex(n => n.PreviousCertificateSha256);
-        });
-        modelBuilder.Entity<EnrollmentTokenEntity>(e =>
-        {
-            e.ToTable("enrollment_tokens");
-            e.HasKey(t => t.TokenSha256);
-        });
-        modelBuilder.Entity<ApiTokenEntity>(e =>
-        {
-            e.ToTable("api_tokens");
-            e.HasKey(t => t.Name);
-            e.HasIndex(t => t.TokenSha256).IsUnique();
-        });
-        modelBuilder.Entity<ArtifactEntity>(e =>
-        {
-            e.ToTable("artifacts");
-            e.HasKey(a => a.Sha256);
-        });
-        modelBuilder.Entity<EvaluationEntity>(e =>
-        {
-            e.ToTable("evaluations");
-            e.HasKey(x => x.Id);
-            e.HasIndex(x => x.CreatedAt);
-            e.HasMany(x => x.Runs).WithOne(r => r.Evaluation).HasForeignKey(r => r.EvaluationId);
-        });
-        modelBuilder.Entity<RunEntity>(e =>
-        {
-            e.ToTable("runs");
-            e.HasKey(r => r.Id);
-            e.HasIndex(r => new { r.NodeName, r.Status });
-            e.HasIndex(r => r.LeaseExpiresAt);
-            e.ComplexProperty(r => r.Released);
-        });
-        modelBuilder.Entity<RunStateHistoryEntity>(e =>
-        {
-            e.ToTable("run_state_history");
-            e.HasKey(h => h.Id);
-            e.Property(h => h.Id).ValueGeneratedOnAdd();
-            e.HasIndex(h => h.RunId);
-        });
-        modelBuilder.Entity<CertificateEventEntity>(e =>
-        {
-            e.ToTable("certificate_events");
-            e.HasKey(x => x.Id);
-            e.Property(x => x.Id).ValueGeneratedOnAdd();
-            e.HasIndex(x => new { x.NodeName, x.At });
-        });
+        var nodes = Table<NodeEntity>(modelBuilder, "nodes", n => n.Id);
+        nodes.HasIndex(n => n.Name).IsUnique();
+        nodes.HasIndex(n => n.CertificateSha256).IsUnique();
+        nodes.HasIndex(n => n.PreviousCertificateSha256);
+        Table<EnrollmentTokenEntity>(modelBuilder, "enrollment_tokens", t => t.TokenSha256);
+        Table<ApiTokenEntity>(modelBuilder, "api_tokens", t => t.Name).HasIndex(t => t.TokenSha256).IsUnique();
+        Table<ArtifactEntity>(modelBuilder, "artifacts", a => a.Sha256);
+        var evaluations = Table<EvaluationEntity>(modelBuilder, "evaluations", x => x.Id);
+        evaluations.HasIndex(x => x.CreatedAt);
+        evaluations.HasMany(x => x.Runs).WithOne(r => r.Evaluation).HasForeignKey(r => r.EvaluationId);
+        var runs = Table<RunEntity>(modelBuilder, "runs", r => r.Id);
+        runs.HasIndex(r => new { r.NodeName, r.Status });
+        runs.HasIndex(r => r.LeaseExpiresAt);
+        runs.ComplexProperty(r => r.Released);
+        var history = Table<RunStateHistoryEntity>(modelBuilder, "run_state_history", h => h.Id);
+        history.Property(h => h.Id).ValueGeneratedOnAdd();
+        history.HasIndex(h => h.RunId);
+        var certificateEvents = Table<CertificateEventEntity>(modelBuilder, "certificate_events", x => x.Id);
+        certificateEvents.Property(x => x.Id).ValueGeneratedOnAdd();
+        certificateEvents.HasIndex(x => new { x.NodeName, x.At });
+    }
+
+    /// <summary>Maps <typeparamref name="T"/> to its table (snake-case names, as the migrations hold them) with its key.</summary>
+    private static EntityTypeBuilder<T> Table<T>(ModelBuilder modelBuilder, string name, Expression<Func<T, object?>> key)
+        where T : class
+    {
+        var entity = modelBuilder.Entity<T>();
+        entity.ToTable(name);
+        entity.HasKey(key);
+        return entity;
     }
 }

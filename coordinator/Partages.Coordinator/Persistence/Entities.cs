@@ -1,7 +1,10 @@
 namespace Partages.Coordinator.Persistence;
 
-/// <summary>An enrolled hospital node. Its identity is the SHA-256 of its current client certificate.</summary>
-public sealed class NodeEntity
+/// <summary>
+/// An enrolled hospital node. Its identity is the SHA-256 of its current client certificate, which changes through its
+/// own methods (NodeEntity.Certificates.cs).
+/// </summary>
+public sealed partial class NodeEntity
 {
     public required string Id { get; set; }
     public required string Name { get; set; }

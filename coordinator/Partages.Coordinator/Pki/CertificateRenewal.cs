@@ -92,14 +92,7 @@ public sealed partial class CertificateRenewal(
             var pem = issued.ExportCertificatePem();
             var sha256 = CertificateAuthority.Thumbprint(issued);
             var issuedNotAfter = new DateTimeOffset(issued.NotAfter.ToUniversalTime(), TimeSpan.Zero);
-            node.PreviousCertificateSha256 = caller.CertificateSha256;
-            node.PreviousCertificatePem = heldPem;
-            node.PreviousCertificateNotAfter = heldNotAfter;
-            node.CertificateSha256 = sha256;
-            node.CertificatePem = pem;
-            node.CertificateNotAfter = issuedNotAfter;
-            node.CertificateRenewedAt = now;
-            node.CertificateIssuerSha256 = ca.IssuingPin;
+            node.Renew(sha256, pem, issuedNotAfter, ca.IssuingPin, now, caller.CertificateSha256, heldPem, heldNotAfter);
             db.CertificateEvents.Add(CertificateEvents.Renewed(node.Name, sha256, issuedNotAfter, caller.CertificateSha256, heldNotAfter, ca.IssuingPin, now));
             await db.SaveChangesAsync(cancellationToken).ConfigureAwait(false);
             Log.Renewed(logger, node.Name, sha256, issuedNotAfter, caller.CertificateSha256);

@@ -102,9 +102,9 @@ public static class ResultIntake
         var expected = rules.Labels;
         var actual = labels;
         var slice = TaskRegistry.Find(document.Task);
-        // A generative task's matrices are per field (its own section); dataset QC has none.
-        var matrixLabels = slice?.MatrixLabels(expected) ?? expected;
-        if (slice?.MatrixOverSpecLabels != false && (actual.Count != matrixLabels.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(matrixLabels)))
+        // A generative task's matrices are per field (its own section), so is multiple choice's; dataset QC has none.
+        var matrixLabels = slice is null ? expected : slice.MatrixLabels(expected);
+        if (matrixLabels is not null && (actual.Count != matrixLabels.Count || !actual.ToHashSet(StringComparer.Ordinal).SetEquals(matrixLabels)))
         {
             problem = $"the result's labels [{string.Join(", ", actual)}] differ from the evaluation's [{string.Join(", ", matrixLabels)}].";
             return null;

@@ -145,6 +145,25 @@ public sealed record ResultDocument
         };
     }
 
+    private static readonly AveragedMetrics NoFigures = new(null, null, null);
+
+    /// <summary>
+    /// The members every task's result has, for a task whose figures are all in its own section (dataset QC, multiple
+    /// choice): an empty top-level table and no classification figures; the task adds its section with <c>with</c>.
+    /// </summary>
+    public static ResultDocument WithoutMatrix(string task, long documents, InputSummary inputSummary) => new()
+    {
+        Task = task,
+        NDocuments = documents,
+        ConfusionMatrix = new ConfusionMatrixDto([], []),
+        PerClass = new SortedDictionary<string, ClassMetrics>(StringComparer.Ordinal),
+        Micro = NoFigures,
+        Macro = NoFigures,
+        Weighted = NoFigures,
+        Accuracy = null,
+        InputSummary = inputSummary,
+    };
+
     public ClassificationCounts ToCounts() =>
         ClassificationCounts.FromMatrix(ConfusionMatrix.Labels, [.. ConfusionMatrix.Matrix.Select(row => (IReadOnlyList<long>)row)]);
 

@@ -59,12 +59,6 @@ public abstract class TaskType
     /// </summary>
     public virtual bool MatrixCountsLabelPairs => false;
 
-    /// <summary>
-    /// Whether the top-level <c>confusion_matrix</c> is over the spec's labels. Generative extraction's labels are its
-    /// fields, and its top-level table is over their values; its <see cref="CheckSections"/> checks that table instead.
-    /// </summary>
-    public virtual bool MatrixOverSpecLabels => true;
-
     /// <summary>Whether the result counts entities (schemes, seqeval), which the dashboard analyses per entity type.</summary>
     public virtual bool CountsEntities => false;
 
@@ -76,8 +70,13 @@ public abstract class TaskType
 
     // --- Result checks (the coordinator's intake) ---
 
-    /// <summary>The labels a result's <c>confusion_matrix</c> carries for a spec listing <paramref name="labels"/>: the same, or none for a task without a matrix (dataset QC).</summary>
-    public virtual IReadOnlyList<string> MatrixLabels(IReadOnlyList<string> labels) => labels;
+    /// <summary>
+    /// The labels a result's top-level <c>confusion_matrix</c> must carry for a spec listing <paramref name="labels"/>:
+    /// the same, none for a task without a matrix (dataset QC), or null when that matrix is not over the spec's labels
+    /// and the intake does not check it (generative extraction's labels are its fields and its table is over their
+    /// values; multiple choice keeps its figures in its own section): <see cref="CheckSections"/> checks those instead.
+    /// </summary>
+    public virtual IReadOnlyList<string>? MatrixLabels(IReadOnlyList<string> labels) => labels;
 
     /// <summary>Reads back every section the task's pooling needs; <paramref name="noisy"/> when released under differential privacy.</summary>
     /// <exception cref="InvalidDataException">A section the task's pooling reads is missing or malformed.</exception>

@@ -61,16 +61,8 @@ public sealed class EdsNlpOutputTests
         var dp = exact with
         {
             EdsNlp = PrivateEdsNlp.Section(Types, cells, variances),
-            Release = new ReleaseSection { DifferentialPrivacy = new DifferentialPrivacyRelease(DifferentialPrivacyRelease.DiscreteGaussian, DifferentialPrivacyRelease.ReplaceOne, 0.0175, 1, 1e-6, variances) },
+            Release = ReleasedResults.DifferentialPrivacy(variances),
         };
-        var pooled = new PooledResultDocument
-        {
-            Task = TaskTypes.TokenClassification,
-            Pooled = dp,
-            PerSite = new Dictionary<string, ResultDocument> { ["dp-site"] = dp, ["exact-site"] = exact },
-            IncludedSites = ["dp-site", "exact-site"],
-            MissingSites = [],
-        };
-        return new EvaluationView { Id = "eval-1", Name = "eds", State = EvaluationState.Completed, PooledResultJson = ResultJson.Serialize(pooled) };
+        return FinishedEvaluation.Of("eval-1", "eds", ReleasedResults.Pooled(TaskTypes.TokenClassification, dp, ("dp-site", dp), ("exact-site", exact)));
     }
 }

@@ -40,14 +40,6 @@ public sealed class GenerativeOutputTests
             truncated: 1,
             new DecodingRecord(DecodingRecord.Greedy, 32, null, DecodingRecord.EngineLogitMask),
             new InputSummary { DocumentsRead = 4, DocumentsEvaluated = 4 }) with { Release = new ReleaseSection() };
-        var pooled = new PooledResultDocument
-        {
-            Task = GenerativeExtractionTask.TaskName,
-            Pooled = site,
-            PerSite = new Dictionary<string, ResultDocument> { ["site-a"] = site },
-            IncludedSites = ["site-a"],
-            MissingSites = [],
-        };
-        return new EvaluationView { Id = "eval-1", Name = "extraction", State = EvaluationState.Completed, PooledResultJson = ResultJson.Serialize(pooled) };
+        return FinishedEvaluation.Of("eval-1", "extraction", ReleasedResults.Pooled(GenerativeExtractionTask.TaskName, site, ("site-a", site)));
     }
 }

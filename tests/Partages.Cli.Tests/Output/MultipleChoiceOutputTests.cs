@@ -41,14 +41,6 @@ public sealed class MultipleChoiceOutputTests
             MultipleChoiceTask.TaskName, counts.Bins, counts.Histogram, counts.Outputs, counts.Truncated,
             new DecodingRecord(DecodingRecord.Greedy, 24, null, DecodingRecord.EngineLogitMask),
             new InputSummary { DocumentsRead = 4, DocumentsEvaluated = 4 }, new ReleaseSection());
-        var pooled = new PooledResultDocument
-        {
-            Task = MultipleChoiceTask.TaskName,
-            Pooled = site,
-            PerSite = new Dictionary<string, ResultDocument> { ["site-a"] = site },
-            IncludedSites = ["site-a"],
-            MissingSites = [],
-        };
-        return new EvaluationView { Id = "eval-1", Name = "mcq", State = EvaluationState.Completed, PooledResultJson = ResultJson.Serialize(pooled) };
+        return FinishedEvaluation.Of("eval-1", "mcq", ReleasedResults.Pooled(MultipleChoiceTask.TaskName, site, ("site-a", site)));
     }
 }

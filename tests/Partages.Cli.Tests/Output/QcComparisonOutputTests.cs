@@ -87,11 +87,6 @@ public sealed class QcComparisonOutputTests
         }
 
         var pooled = PooledResultDocument.Pool(task.Name, Labels, sites, []);
-        return new EvaluationView { Id = "eval-qc", Name = "amr-qc", State = EvaluationState.Completed, PooledResultJson = ResultJson.Serialize(pooled) };
-    }
-
-    private sealed class ConstantNoise(long value) : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => value;
+        return FinishedEvaluation.Of("eval-qc", "amr-qc", pooled);
     }
 }

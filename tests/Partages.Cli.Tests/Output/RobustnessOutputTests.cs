@@ -34,7 +34,7 @@ public sealed class RobustnessOutputTests
     [Test]
     public void Csv_SuiteUnderDifferentialPrivacy_CarriesIntervalsAndNoiseVariances()
     {
-        var released = RobustnessRelease.Private(TaskRegistry.Get(SingleLabelTask.TaskName), Site(), new PrivateRelease(1, 1e-6, 4, 512, [], new ZeroNoise()));
+        var released = RobustnessRelease.Private(TaskRegistry.Get(SingleLabelTask.TaskName), Site(), new PrivateRelease(1, 1e-6, 4, 512, [], new ConstantNoise(0)));
 
         var rows = ResultFormats.Csv(View(new Dictionary<string, ResultDocument> { ["dp-site"] = released })).Split('\n');
 
@@ -46,40 +46,9 @@ public sealed class RobustnessOutputTests
     private static EvaluationView View(Dictionary<string, ResultDocument> sites)
     {
         var pooled = PooledResultDocument.Pool(SingleLabelTask.TaskName, Labels, sites, []);
-        return new EvaluationView { Id = "eval-r", Name = "amr-robustness", State = EvaluationState.Completed, PooledResultJson = ResultJson.Serialize(pooled) };
+        return FinishedEvaluation.Of("eval-r", "amr-robustness", pooled);
     }
 
     /// <summary>Three documents right clean, two of them wrong once perturbed: 2 discordant, 2 reports changed.</summary>
-    private static ResultDocument Site()
-    {
-        (int Gold, int Clean, int Perturbed, bool Changed)[] documents = [(0, 0, 1, true), (1, 1, 1, false), (2, 2, 0, true)];
-        var clean = new ClassificationCounts(Labels);
-        var perturbed = new ClassificationCounts(Labels);
-        foreach (var d in documents)
-        {
-            clean.Add(d.Gold, d.Clean);
-            perturbed.Add(d.Gold, d.Perturbed);
-        }
-
-        var summary = new InputSummary { DocumentsRead = documents.Length, DocumentsEvaluated = documents.Length };
-        return RobustnessResults.Attach(ResultDocument.FromCounts(SingleLabelTask.TaskName, clean, summary), [new PerturbationResult
-        {
-            Perturbation = "typos(rate=0.1)",
-            Seed = 3,
-            ReportsChanged = documents.Count(d => d.Changed),
-            ReportsUnchanged = documents.Count(d => !d.Changed),
-            Paired = new PairedOutcomes
-            {
-                Unit = PairedOutcomes.DocumentUnit,
-                CleanOnly = documents.Count(d => d.Clean == d.Gold && d.Perturbed != d.Gold),
-                PerturbedOnly = documents.Count(d => d.Clean != d.Gold && d.Perturbed == d.Gold),
-            },
-            Result = ResultDocument.FromCounts(SingleLabelTask.TaskName, perturbed, summary),
-        }]);
-    }
-
-    private sealed class ZeroNoise : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => 0;
-    }
+    private static ResultDocument Site() => RobustnessSamples.Site(Labels, [(0, 0, 1, true), (1, 1, 1, false), (2, 2, 0, true)]);
 }

@@ -1,7 +1,6 @@
 using Partages.Coordinator.Dashboard;
 using Partages.Coordinator.Dashboard.Results;
 using Partages.Evaluation.Quality;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks.DatasetQc;
 
 namespace Partages.Coordinator.Tests.Dashboard;

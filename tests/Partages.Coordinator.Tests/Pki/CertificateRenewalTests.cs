@@ -2,7 +2,6 @@ using System.Security.Cryptography.X509Certificates;
 using Google.Rpc;
 using Microsoft.EntityFrameworkCore;
 using Partages.Coordinator.Pki;
-using Partages.Testing;
 
 namespace Partages.Coordinator.Tests.Pki;
 
@@ -20,7 +19,7 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         var (key, csr) = TestPki.CreateCsr("renew-a");
         using var _ = key;
 
-        var response = await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr }, deadline: TestCoordinator.Deadline());
+        var response = await RenewAsync(node.Client, csr);
 
         using var renewed = TestPki.WithKey(response.CertificatePem, key);
         renewed.GetNameInfo(X509NameType.SimpleName, false).Should().Be("renew-a");
@@ -42,12 +41,12 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         var node = await Server.EnrollNodeAsync("renew-b");
         var (key1, csr1) = TestPki.CreateCsr("renew-b");
         using var k1 = key1;
-        var first = await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr1 }, deadline: TestCoordinator.Deadline());
+        var first = await RenewAsync(node.Client, csr1);
         using var second = TestPki.WithKey(first.CertificatePem, key1);
         var (key2, csr2) = TestPki.CreateCsr("renew-b");
         using var k2 = key2;
 
-        await new NodeService.NodeServiceClient(Server.Channel(second)).RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr2 }, deadline: TestCoordinator.Deadline());
+        await RenewAsync(new NodeService.NodeServiceClient(Server.Channel(second)), csr2);
 
         var withEnrolled = async () => await node.GetAuditAnchorAsync();
         (await withEnrolled.Should().ThrowAsync<RpcException>()).Which.StatusCode.Should().Be(StatusCode.Unauthenticated);
@@ -59,11 +58,11 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         var node = await Server.EnrollNodeAsync("renew-c");
         var (lostKey, lostCsr) = TestPki.CreateCsr("renew-c");
         using var k1 = lostKey;
-        await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = lostCsr }, deadline: TestCoordinator.Deadline());
+        await RenewAsync(node.Client, lostCsr);
         var (key, csr) = TestPki.CreateCsr("renew-c");
         using var k2 = key;
 
-        await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr }, deadline: TestCoordinator.Deadline());
+        await RenewAsync(node.Client, csr);
 
         await node.GetAuditAnchorAsync();
     }
@@ -76,7 +75,7 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         var (key, csr) = TestPki.CreateCsr("renew-victim");
         using var _ = key;
 
-        var renew = async () => await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr }, deadline: TestCoordinator.Deadline());
+        var renew = async () => await RenewAsync(node.Client, csr);
 
         var refused = (await renew.Should().ThrowAsync<RpcException>()).Which;
         refused.StatusCode.Should().Be(StatusCode.PermissionDenied);
@@ -96,7 +95,7 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         using var currentKey = node.Certificate.GetECDsaPrivateKey()!;
         var request = new CertificateRequest("CN=renew-e", currentKey, System.Security.Cryptography.HashAlgorithmName.SHA256);
 
-        var renew = async () => await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = request.CreateSigningRequestPem() }, deadline: TestCoordinator.Deadline());
+        var renew = async () => await RenewAsync(node.Client, request.CreateSigningRequestPem());
 
         var refused = (await renew.Should().ThrowAsync<RpcException>()).Which;
         refused.StatusCode.Should().Be(StatusCode.InvalidArgument);
@@ -112,7 +111,7 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         var (key, csr) = TestPki.CreateCsr("renew-f");
         using var _ = key;
 
-        var renew = async () => await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr }, deadline: TestCoordinator.Deadline());
+        var renew = async () => await RenewAsync(node.Client, csr);
 
         (await renew.Should().ThrowAsync<RpcException>()).Which.Status.Should().Be(new Grpc.Core.Status(StatusCode.Unauthenticated, "Node 'renew-f' has been revoked."));
         (await EventsAsync("renew-f")).Last().Should().Match<CertificateEventEntity>(e => e.Kind == CertificateEvents.RenewalRefusedKind && e.Detail == "the node is revoked");
@@ -125,7 +124,7 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         await using var session = await node.ConnectWelcomedAsync();
         var (key, csr) = TestPki.CreateCsr("renew-g");
         using var _ = key;
-        await node.Client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csr }, deadline: TestCoordinator.Deadline());
+        await RenewAsync(node.Client, csr);
 
         await session.HeartbeatAsync(node.SignedHead(3, new string('b', 64)));
         await session.CloseAsync();
@@ -134,6 +133,10 @@ public sealed class CertificateRenewalTests : CoordinatorFixture
         anchor.Head.Sequence.Should().Be(3);
         anchor.Warning.Should().BeEmpty();
     }
+
+    /// <summary>RenewCertificate for this CSR, over the session of the certificate <paramref name="client"/> calls with.</summary>
+    private static async Task<RenewCertificateResponse> RenewAsync(NodeService.NodeServiceClient client, string csrPem) =>
+        await client.RenewCertificateAsync(new RenewCertificateRequest { CsrPem = csrPem }, deadline: TestCoordinator.Deadline());
 
     private async Task<List<CertificateEventEntity>> EventsAsync(string node)
     {

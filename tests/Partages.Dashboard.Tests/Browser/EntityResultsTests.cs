@@ -1,5 +1,4 @@
 using System.Globalization;
-using Partages.Evaluation.Metrics;
 
 namespace Partages.Dashboard.Tests.Browser;
 

@@ -1,12 +1,3 @@
-using Partages.Coordinator.ReadModel;
-using System.Text.Json;
-using Partages.Coordinator.Api;
-using Partages.Coordinator.Dashboard.Pages;
-using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.Persistence;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
-
 namespace Partages.Dashboard.Tests.Infrastructure;
 
 /// <summary>
@@ -48,14 +39,7 @@ public static class NerSamples
         new() { Correct = correct, Incorrect = incorrect, Partial = partial, Missed = missed, Spurious = spurious };
 
     /// <summary>The evaluation page as the coordinator serves it, from the pooled result's JSON (the stored form).</summary>
-    public static string RenderPage(PooledResultDocument pooled)
-    {
-        ArgumentNullException.ThrowIfNull(pooled);
-        var now = new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
-        var view = new EvaluationView("ev_1", "oncology-biomarkers-ner", "completed", "", "tests", pooled.Task, "oncology-reports", Types, 1,
-            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], ResultJson.Serialize(pooled));
-        return EvaluationPage.Render(view, now, new EvaluatorIdentity("wall-screen", ApiRole.Viewer));
-    }
+    public static string RenderPage(PooledResultDocument pooled) => EvaluationPages.Render(pooled, Types, "oncology-biomarkers-ner", "oncology-reports");
 
     /// <summary>Three sites with partial overlaps, misses, spurious entities, and a type no site annotated or predicted.</summary>
     public static string RenderRealisticPage() =>

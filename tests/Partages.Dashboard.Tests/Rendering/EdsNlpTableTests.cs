@@ -1,6 +1,4 @@
 using Partages.Coordinator.Dashboard.Results;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using static Partages.Dashboard.Tests.Infrastructure.NerSamples;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: FederationSetUp starts a coordinator, three nodes and a
@@ -23,9 +21,9 @@ public sealed class EdsNlpTableTests
         var dp = site with
         {
             EdsNlp = PrivateEdsNlp.Section(Types, cells, variances),
-            Release = new ReleaseSection { DifferentialPrivacy = new DifferentialPrivacyRelease(DifferentialPrivacyRelease.DiscreteGaussian, DifferentialPrivacyRelease.ReplaceOne, 0.0175, 1, 1e-6, variances) },
+            Release = ReleasedResults.DifferentialPrivacy(variances),
         };
-        var pooled = new PooledResultDocument { Task = TaskTypes.TokenClassification, Pooled = null, PerSite = new Dictionary<string, ResultDocument> { ["site-0"] = dp }, IncludedSites = ["site-0"], MissingSites = [] };
+        var pooled = ReleasedResults.Pooled(TaskTypes.TokenClassification, null, ("site-0", dp));
 
         var rows = EntityAnalysis.From(pooled, Types).EdsNlp;
         var page = RenderPage(pooled);

@@ -3,8 +3,6 @@ using System.Xml.Linq;
 using Partages.Coordinator.Dashboard.Charts;
 using Partages.Coordinator.Dashboard.Results;
 using static Partages.Dashboard.Tests.Infrastructure.NerSamples;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: FederationSetUp starts a coordinator, three nodes and a
 // browser for every test under that namespace, and these renderer tests need none of it.

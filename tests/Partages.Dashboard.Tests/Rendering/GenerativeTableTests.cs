@@ -1,9 +1,3 @@
-using Partages.Coordinator.Persistence;
-using Partages.Coordinator.Dashboard.Pages;
-using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.ReadModel;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: no federation or browser is needed (see EdsNlpTableTests).
@@ -19,11 +13,8 @@ public sealed class GenerativeTableTests
     {
         var pooled = PooledResultDocument.Pool(GenerativeExtractionTask.TaskName, ["EGFR"],
             new Dictionary<string, ResultDocument>(StringComparer.Ordinal) { ["site-0"] = Site(right: 3, invalid: 1), ["site-1"] = Site(right: 4, invalid: 0) }, []);
-        var now = new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
-        var view = new EvaluationView("ev_1", "extraction", "completed", "", "tests", pooled.Task, "oncology-extraction", ["EGFR"], 1,
-            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], ResultJson.Serialize(pooled));
 
-        var html = EvaluationPage.Render(view, now, new EvaluatorIdentity("wall-screen", ApiRole.Viewer));
+        var html = EvaluationPages.Render(pooled, ["EGFR"], "extraction", "oncology-extraction");
 
         html.Should().Contain("Generative extraction: accuracy per field");
         html.Should().MatchRegex(@"data-site=""site-0""><th scope=""row"">site-0</th><td class=""num"">0\.750 \[");

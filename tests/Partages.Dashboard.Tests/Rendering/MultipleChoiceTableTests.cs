@@ -1,7 +1,3 @@
-using Partages.Coordinator.Persistence;
-using Partages.Coordinator.Dashboard.Pages;
-using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.ReadModel;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.Evaluation.Tasks.MultipleChoice;
 
@@ -18,11 +14,8 @@ public sealed class MultipleChoiceTableTests
     {
         var pooled = PooledResultDocument.Pool(MultipleChoiceTask.TaskName, Letters,
             new Dictionary<string, ResultDocument>(StringComparer.Ordinal) { ["site-0"] = Site(exact: 3, invalid: 1), ["site-1"] = Site(exact: 4, invalid: 0) }, []);
-        var now = new DateTimeOffset(2026, 11, 29, 3, 0, 0, TimeSpan.Zero);
-        var view = new EvaluationView("ev_1", "mcq", "completed", "", "tests", pooled.Task, "mcq", Letters, 1,
-            new string('a', 64), new string('b', 64), now, now.AddHours(1), now, pooled.IncludedSites, [], [], ResultJson.Serialize(pooled));
 
-        var html = EvaluationPage.Render(view, now, new EvaluatorIdentity("wall-screen", ApiRole.Viewer));
+        var html = EvaluationPages.Render(pooled, Letters, "mcq", "mcq");
 
         html.Should().Contain("Multiple-choice QA: exact match ratio and Hamming score");
         html.Should().MatchRegex(@"data-site=""site-0""><th scope=""row"">site-0</th><td class=""num"">4</td><td class=""num exact-match"">0\.750 \[");

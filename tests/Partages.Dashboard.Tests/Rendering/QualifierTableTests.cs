@@ -1,6 +1,4 @@
 using Partages.Coordinator.Dashboard.Results;
-using Partages.Evaluation.Bundles;
-using Partages.Evaluation.Metrics;
 using static Partages.Dashboard.Tests.Infrastructure.NerSamples;
 
 // Outside the Partages.Dashboard.Tests namespace on purpose: no federation or browser is needed (see EdsNlpTableTests).
@@ -37,16 +35,9 @@ public sealed class QualifierTableTests
         var dp = exact with
         {
             SpanQualifiers = PrivateQualifiers.Section(Types, noisy, variances),
-            Release = new ReleaseSection { DifferentialPrivacy = new DifferentialPrivacyRelease(DifferentialPrivacyRelease.DiscreteGaussian, DifferentialPrivacyRelease.ReplaceOne, 0.0175, 1, 1e-6, variances) },
+            Release = ReleasedResults.DifferentialPrivacy(variances),
         };
-        var pooled = new PooledResultDocument
-        {
-            Task = TaskTypes.TokenClassification,
-            Pooled = null,
-            PerSite = new Dictionary<string, ResultDocument> { ["dp-site"] = dp, ["exact-site"] = exact },
-            IncludedSites = ["dp-site", "exact-site"],
-            MissingSites = [],
-        };
+        var pooled = ReleasedResults.Pooled(TaskTypes.TokenClassification, null, ("dp-site", dp), ("exact-site", exact));
 
         var rows = EntityAnalysis.From(pooled, Types).Qualifiers;
         var page = RenderPage(pooled);

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Privacy;
-
 namespace Partages.Evaluation.Tests.Metrics;
 
 public class HistogramGridTests

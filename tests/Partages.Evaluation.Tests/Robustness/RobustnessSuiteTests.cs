@@ -96,7 +96,7 @@ public sealed class RobustnessSuiteTests
     {
         var result = Site([(0, 0, 1, 0, true), (1, 1, 1, 0, false), (2, 2, 0, 0, true)]);
         result = result with { Robustness = new RobustnessSection([result.Robustness!.Perturbations[0], result.Robustness.Perturbations[0] with { Perturbation = "other" }]) };
-        var policy = new PrivateRelease(0.3, 1e-6, 4, 512, [], new ZeroNoise());
+        var policy = new PrivateRelease(0.3, 1e-6, 4, 512, [], new ConstantNoise(0));
 
         var released = RobustnessRelease.Private(TaskRegistry.Get(SingleLabelTask.TaskName), result, policy);
 
@@ -140,34 +140,9 @@ public sealed class RobustnessSuiteTests
         });
     }
 
-    /// <summary>A site's result: clean and perturbed confusion matrices, the discordant documents, reports changed.</summary>
-    private static ResultDocument Site(IReadOnlyList<(int Gold, int Clean, int Perturbed, int Site, bool Changed)> documents)
-    {
-        var clean = new ClassificationCounts(Labels);
-        var perturbed = new ClassificationCounts(Labels);
-        foreach (var d in documents)
-        {
-            clean.Add(d.Gold, d.Clean);
-            perturbed.Add(d.Gold, d.Perturbed);
-        }
-
-        var summary = new InputSummary { DocumentsRead = documents.Count, DocumentsEvaluated = documents.Count };
-        var cleanResult = ResultDocument.FromCounts(SingleLabelTask.TaskName, clean, summary);
-        return RobustnessResults.Attach(cleanResult, [new PerturbationResult
-        {
-            Perturbation = "typos(rate=0.1)",
-            Seed = 3,
-            ReportsChanged = documents.Count(d => d.Changed),
-            ReportsUnchanged = documents.Count(d => !d.Changed),
-            Paired = new PairedOutcomes
-            {
-                Unit = PairedOutcomes.DocumentUnit,
-                CleanOnly = documents.Count(d => d.Clean == d.Gold && d.Perturbed != d.Gold),
-                PerturbedOnly = documents.Count(d => d.Clean != d.Gold && d.Perturbed == d.Gold),
-            },
-            Result = ResultDocument.FromCounts(SingleLabelTask.TaskName, perturbed, summary),
-        }]);
-    }
+    /// <summary>A site's result (<see cref="RobustnessSamples.Site"/>); the documents' site is for splitting them.</summary>
+    private static ResultDocument Site(IReadOnlyList<(int Gold, int Clean, int Perturbed, int Site, bool Changed)> documents) =>
+        RobustnessSamples.Site(Labels, [.. documents.Select(d => (d.Gold, d.Clean, d.Perturbed, d.Changed))]);
 
     /// <summary>The suite without the per-class intervals, which pooling rebuilds from the same counts.</summary>
     private static object Strip(RobustnessSection section) => section.Perturbations.Select(p => new
@@ -182,11 +157,6 @@ public sealed class RobustnessSuiteTests
         p.Result.Accuracy,
         p.Result.Macro,
     }).ToList();
-
-    private sealed class ZeroNoise : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => 0;
-    }
 
     private sealed class NoSuites : TaskType
     {

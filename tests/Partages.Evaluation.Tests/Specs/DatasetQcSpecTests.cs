@@ -1,4 +1,3 @@
-using Partages.Evaluation.Specs;
 using Partages.Evaluation.Tasks.DatasetQc;
 
 namespace Partages.Evaluation.Tests.Specs;

@@ -360,76 +360,9 @@ public static class EvaluationPage
         }
 
         html.Close("tbody").Close("table").Close("div");
-        EdsNlpTable(html, entities.EdsNlp);
-        QualifierTable(html, entities.Qualifiers);
+        EntityMetricTables.EdsNlp(html, entities.EdsNlp);
+        EntityMetricTables.Qualifiers(html, entities.Qualifiers);
         html.Close("section");
-    }
-
-    /// <summary>EDS-NLP's metrics (docs/ner.md), as the CLI prints them: micro figures with intervals and ε under DP.</summary>
-    private static void EdsNlpTable(Html html, IReadOnlyList<Partages.Evaluation.Results.EdsNlpRow> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        html.Element("h3", "EDS-NLP metrics (micro)", ("id", "edsnlp-title"))
-            .Open("div", ("class", "table-wrap"))
-            .Open("table", ("class", "data edsnlp-table"), ("aria-labelledby", "edsnlp-title"))
-            .Element("caption", "ner_exact, ner_token and ner_overlap as EDS-NLP defines them; under differential privacy each figure with its 95% interval, which includes the noise.")
-            .Open("thead").Open("tr");
-        foreach (var heading in new[] { "Site", "Metric", "Precision [95% CI]", "Recall [95% CI]", "F1 [95% CI]", "Privacy" })
-        {
-            html.Element("th", heading, ("scope", "col"));
-        }
-
-        html.Close("tr").Close("thead").Open("tbody");
-        foreach (var row in rows)
-        {
-            html.Open("tr", ("data-site", row.Site), ("data-metric", row.Metric), ("class", row.Site == "pooled" ? "site-overall" : null))
-                .Element("th", row.Site, ("scope", "row"))
-                .Element("td", row.Metric)
-                .Element("td", row.Precision, ("class", "num"))
-                .Element("td", row.Recall, ("class", "num"))
-                .Element("td", row.F1, ("class", "num"))
-                .Element("td", row.Privacy)
-                .Close("tr");
-        }
-
-        html.Close("tbody").Close("table").Close("div");
-    }
-
-    /// <summary>Attributes, codes and fragments (docs/ner.md), as the CLI prints them: figures with intervals and ε under DP.</summary>
-    private static void QualifierTable(Html html, IReadOnlyList<Partages.Evaluation.Results.QualifierRow> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        html.Element("h3", "Attributes, codes and fragments", ("id", "qualifiers-title"))
-            .Open("div", ("class", "table-wrap"))
-            .Open("table", ("class", "data qualifiers-table"), ("aria-labelledby", "qualifiers-title"))
-            .Element("caption", "span_attribute (EDS-NLP, on spans matched exactly), normalisation accuracy on matched coded spans, discontinuous entities by fragment; under differential privacy each figure with its 95% interval, which includes the noise.")
-            .Open("thead").Open("tr");
-        foreach (var heading in new[] { "Site", "Metric", "Scope", "Figures [95% CI]", "Privacy" })
-        {
-            html.Element("th", heading, ("scope", "col"));
-        }
-
-        html.Close("tr").Close("thead").Open("tbody");
-        foreach (var row in rows)
-        {
-            html.Open("tr", ("data-site", row.Site), ("data-metric", row.Metric), ("data-scope", row.Scope), ("class", row.Site == "pooled" ? "site-overall" : null))
-                .Element("th", row.Site, ("scope", "row"))
-                .Element("td", row.Metric)
-                .Element("td", row.Scope)
-                .Element("td", row.Figures)
-                .Element("td", row.Privacy)
-                .Close("tr");
-        }
-
-        html.Close("tbody").Close("table").Close("div");
     }
 
     private static string Undefined(double? value) => value is { } v ? Html.Metric(v) : "undefined";
@@ -439,7 +372,7 @@ public static class EvaluationPage
         html.Open("tr", ("class", pooled ? "pooled-row" : null))
             .Element("th", row.Site, ("scope", "row"))
             .Element("td", Html.Count(row.Documents), ("class", "num"))
-            .Element("td", row.AccuracyCi is { } ci && row.Accuracy is not null ? $"{Html.Metric(row.Accuracy)} [{Html.Metric(ci.Lower)}, {Html.Metric(ci.Upper)}]" : Html.Metric(row.Accuracy), ("class", "num"))
+            .Element("td", Html.MetricWithInterval(row.Accuracy, row.AccuracyCi?.Lower, row.AccuracyCi?.Upper), ("class", "num"))
             .Element("td", Html.Metric(row.MacroF1), ("class", "num"))
             .Element("td", Html.Metric(row.MicroF1), ("class", "num"))
             .Element("td", Html.Metric(row.WeightedF1), ("class", "num"))

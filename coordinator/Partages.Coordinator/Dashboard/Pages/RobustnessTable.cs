@@ -9,39 +9,24 @@ namespace Partages.Coordinator.Dashboard.Pages;
 /// </summary>
 internal static class RobustnessTable
 {
-    public static void Write(Html html, IReadOnlyList<RobustnessRow> rows)
-    {
-        if (rows.Count == 0)
-        {
-            return;
-        }
-
-        html.Element("h3", "Robustness", ("id", "robustness-title"))
-            .Open("div", ("class", "table-wrap"))
-            .Open("table", ("class", "data robustness-table"), ("aria-labelledby", "robustness-title"))
-            .Element("caption", "Each perturbation rewrote every report before inference (deterministic from the spec's seed). Δ is perturbed minus clean; the paired test is McNemar's exact test on the units right on one side only, pooled by adding the sites' counts. Under differential privacy each figure carries its 95% interval, which includes the noise.")
-            .Open("thead").Open("tr");
-        foreach (var heading in RobustnessRows.Headings)
-        {
-            html.Element("th", heading, ("scope", "col"));
-        }
-
-        html.Close("tr").Close("thead").Open("tbody");
-        foreach (var row in rows)
-        {
-            html.Open("tr", ("data-site", row.Site), ("data-perturbation", row.Perturbation), ("class", row.Site == "pooled" ? "site-overall" : null))
-                .Element("th", row.Site, ("scope", "row"))
-                .Element("td", row.Perturbation)
-                .Element("td", row.Reports, ("class", "num"))
-                .Element("td", row.Accuracy, ("class", "num"))
-                .Element("td", row.MicroF1, ("class", "num"))
-                .Element("td", row.MacroF1, ("class", "num"))
-                .Element("td", row.Discordant, ("class", "num"))
-                .Element("td", row.McNemarP, ("class", "num"))
-                .Element("td", row.Privacy)
-                .Close("tr");
-        }
-
-        html.Close("tbody").Close("table").Close("div");
-    }
+    public static void Write(Html html, IReadOnlyList<RobustnessRow> rows) => DataTable.Write(
+        html,
+        "robustness-title",
+        "Robustness",
+        "robustness-table",
+        "Each perturbation rewrote every report before inference (deterministic from the spec's seed). Δ is perturbed minus clean; the paired test is McNemar's exact test on the units right on one side only, pooled by adding the sites' counts. Under differential privacy each figure carries its 95% interval, which includes the noise.",
+        RobustnessRows.Headings,
+        rows,
+        row => DataTable.Row(
+            html,
+            [("data-site", row.Site), ("data-perturbation", row.Perturbation), ("class", row.Site == "pooled" ? "site-overall" : null)],
+            row.Site,
+            (row.Perturbation, null),
+            (row.Reports, "num"),
+            (row.Accuracy, "num"),
+            (row.MicroF1, "num"),
+            (row.MacroF1, "num"),
+            (row.Discordant, "num"),
+            (row.McNemarP, "num"),
+            (row.Privacy, null)));
 }

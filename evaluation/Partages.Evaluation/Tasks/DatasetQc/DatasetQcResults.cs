@@ -10,20 +10,10 @@ namespace Partages.Evaluation.Tasks.DatasetQc;
 /// </summary>
 public static class DatasetQcResults
 {
-    private static readonly AveragedMetrics NoMetrics = new(null, null, null);
-
-    public static ResultDocument Build(string task, long documents, DatasetQcSection section, ReleaseSection? release) => new()
+    // QC reads every line and sets none aside: a problem is a finding, counted, not a skip.
+    public static ResultDocument Build(string task, long documents, DatasetQcSection section, ReleaseSection? release) =>
+        ResultDocument.WithoutMatrix(task, documents, new InputSummary { DocumentsRead = documents, DocumentsEvaluated = documents }) with
     {
-        Task = task,
-        NDocuments = documents,
-        ConfusionMatrix = new ConfusionMatrixDto([], []),
-        PerClass = new SortedDictionary<string, ClassMetrics>(StringComparer.Ordinal),
-        Micro = NoMetrics,
-        Macro = NoMetrics,
-        Weighted = NoMetrics,
-        Accuracy = null,
-        // QC reads every line and sets none aside: a problem is a finding, counted, not a skip.
-        InputSummary = new InputSummary { DocumentsRead = documents, DocumentsEvaluated = documents },
         DatasetQc = QcPieceFigures.Derive(QcAgreementFigures.Derive(section), documents),
         Release = release,
     };

@@ -29,7 +29,7 @@ public sealed class DatasetQcTask : TaskType
     public override bool ProfilesDataset => true;
 
     /// <summary>No model, so no confusion matrix: its labels are empty; the spec's labels are the section's categories.</summary>
-    public override IReadOnlyList<string> MatrixLabels(IReadOnlyList<string> labels) => [];
+    public override IReadOnlyList<string>? MatrixLabels(IReadOnlyList<string> labels) => [];
 
     public override void CheckSections(ResultDocument document, IReadOnlyList<string> labels, bool noisy) =>
         _ = DatasetQcResults.Read(document, labels, noisy);

@@ -20,7 +20,8 @@ public sealed class GenerativeExtractionTask : TaskType
 
     public override bool IsGenerative => true;
 
-    public override bool MatrixOverSpecLabels => false;
+    /// <summary>The top-level table is over the fields' values, not the fields: <see cref="CheckSections"/> checks it.</summary>
+    public override IReadOnlyList<string>? MatrixLabels(IReadOnlyList<string> labels) => null;
 
     public override IReadOnlyList<string> PromptTemplateProblems(string? template) => PromptTemplate.Problems(template);
 

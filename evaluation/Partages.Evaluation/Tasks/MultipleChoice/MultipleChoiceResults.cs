@@ -8,8 +8,6 @@ namespace Partages.Evaluation.Tasks.MultipleChoice;
 /// <summary>Builds, reads and adds up the <c>multiple_choice</c> sections; every figure comes from the counts.</summary>
 public static class MultipleChoiceResults
 {
-    private static readonly AveragedMetrics NoMetrics = new(null, null, null);
-
     /// <summary>
     /// A result from counts, exact (<paramref name="cellVariance"/> 0) or noisy (each released count with noise of that
     /// variance). The top-level table is empty, as for dataset QC: a question is not one label, and the figures are in
@@ -57,17 +55,8 @@ public static class MultipleChoiceResults
             InvalidRateInterval = Interval.From(rate),
             Decoding = decoding,
         };
-        return new ResultDocument
+        return ResultDocument.WithoutMatrix(task, generations, summary) with
         {
-            Task = task,
-            NDocuments = generations,
-            ConfusionMatrix = new ConfusionMatrixDto([], []),
-            PerClass = new SortedDictionary<string, ClassMetrics>(StringComparer.Ordinal),
-            Micro = NoMetrics,
-            Macro = NoMetrics,
-            Weighted = NoMetrics,
-            Accuracy = null,
-            InputSummary = summary,
             MultipleChoice = section,
             Release = release,
         };

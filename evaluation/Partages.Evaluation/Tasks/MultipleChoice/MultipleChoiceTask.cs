@@ -23,10 +23,8 @@ public sealed class MultipleChoiceTask : TaskType
     /// <summary>The section's figures a spec may list (besides the common names, which this task's result leaves empty).</summary>
     public override IReadOnlyList<string> ExtraMetrics { get; } = ["exact_match_ratio", "hamming_score", "invalid_rate"];
 
-    public override bool MatrixOverSpecLabels => false;
-
-    /// <summary>No confusion matrix: the figures are in the <c>multiple_choice</c> section.</summary>
-    public override IReadOnlyList<string> MatrixLabels(IReadOnlyList<string> labels) => [];
+    /// <summary>No confusion matrix over the spec's labels: the figures are in the <c>multiple_choice</c> section.</summary>
+    public override IReadOnlyList<string>? MatrixLabels(IReadOnlyList<string> labels) => null;
 
     public override IReadOnlyList<string> PromptTemplateProblems(string? template) => QuestionPrompt.Problems(template);
 

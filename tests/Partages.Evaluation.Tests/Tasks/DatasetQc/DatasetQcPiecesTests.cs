@@ -1,6 +1,4 @@
-using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Quality;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.DatasetQc;
 
@@ -162,9 +160,4 @@ public sealed class DatasetQcPiecesTests
     }
 
     private static QcDocument Document(string text) => new(text, ["BLSE"], []);
-
-    private sealed class ConstantNoise(long value) : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => value;
-    }
 }

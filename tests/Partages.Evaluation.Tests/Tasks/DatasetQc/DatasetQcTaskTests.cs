@@ -1,7 +1,5 @@
 using Partages.Evaluation.Metrics.Agreement;
-using Partages.Evaluation.Privacy;
 using Partages.Evaluation.Quality;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.DatasetQc;
 
@@ -241,9 +239,4 @@ public sealed class DatasetQcTaskTests
 
     private static QcDocument WithEntities(string text, IReadOnlyList<QcEntity> first, IReadOnlyList<QcEntity> second) =>
         new(text, [], first) { EntitiesByAnnotator = [first, second] };
-
-    private sealed class ConstantNoise(long value) : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => value;
-    }
 }

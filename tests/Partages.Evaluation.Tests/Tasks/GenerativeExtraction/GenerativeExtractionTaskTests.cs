@@ -1,9 +1,4 @@
 using System.Text;
-using FluentAssertions;
-using NUnit.Framework;
-using Partages.Evaluation.Metrics;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 

@@ -1,6 +1,4 @@
 using System.Text;
-using FluentAssertions;
-using NUnit.Framework;
 using Partages.Evaluation.Tasks.MultipleChoice;
 
 namespace Partages.Evaluation.Tests.Tasks.MultipleChoice;

@@ -1,7 +1,3 @@
-using FluentAssertions;
-using NUnit.Framework;
-using Partages.Evaluation.Privacy;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.MultipleChoice;
 
@@ -115,11 +111,6 @@ public sealed class MultipleChoiceTaskTests
         }
 
         return counts;
-    }
-
-    private sealed class ConstantNoise(long value) : ICountNoise
-    {
-        public long Sample(Rational sigmaSquared) => value;
     }
 }
 

@@ -1,6 +1,3 @@
-using FluentAssertions;
-using NUnit.Framework;
-using Partages.Evaluation.Results;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.Evaluation.Tasks.MultipleChoice;
 
