@@ -36,14 +36,11 @@ public sealed class DatasetQcFederationTests : FederationFixture
     {
         var assets = TestAssets.Assets;
         var work = _work = FederationSupport.NewWorkDirectory("dataset-qc");
-        await StartAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256] }, async federation =>
+        await StartSitesAsync(new FederationOptions { WorkDirectory = work, PinnedBundleSha256 = [assets.BundleSha256] }, Sites, async i =>
         {
-            for (var i = 0; i < Sites.Length; i++)
-            {
-                var dataset = Path.Combine(work, $"{Sites[i]}-amr-double.jsonl");
-                await WriteDoubleAnnotatedAsync(assets.Hospitals[i].AmrPath, dataset);
-                await federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
-            }
+            var dataset = Path.Combine(work, $"{Sites[i]}-amr-double.jsonl");
+            await WriteDoubleAnnotatedAsync(assets.Hospitals[i].AmrPath, dataset);
+            return [new NodeDataset("amr-reports", dataset)];
         }, "e2e-qc", assets.BundlePath);
     }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Partages.Testing.Provisioning;
 using EvaluationView = Partages.Contracts.V1.Evaluation;
 
 namespace Partages.EndToEnd.Tests;
@@ -20,97 +19,69 @@ public sealed class GatewayFederationTests
     public async Task Evaluation_ThroughTheGatewayWithAReplicaKilled_WatchContinuesAndEachSiteIsCountedOnce()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(8));
-        await using var postgres = await PostgresServer.StartAsync(cts.Token);
-        var connectionString = await postgres.CreateDatabaseAsync("partages_gateway", cts.Token);
-        var work = FederationSupport.NewWorkDirectory("gateway");
         var assets = TestAssets.Assets;
+        await using var replicated = await ReplicatedFederation.StartAsync("gateway", cts.Token);
+        var (federation, replicaA, replicaB) = (replicated.Federation, replicated.ReplicaA, replicated.ReplicaB);
+        var (_, gatewayUrl) = await federation.StartGatewayAsync([replicated.UrlA, replicated.UrlB], cts.Token);
 
-        await using (var federation = await LocalFederation.StartAsync(new FederationOptions
+        // Nodes connect to the replicas themselves (the node plane never passes the gateway): a and c prefer A, b prefers B.
+        var siteA = await replicated.AddNodeAsync("site-a", 0, replicaA, cts.Token, approval: "manual");
+        await replicated.AddNodeAsync("site-b", 1, replicaB, cts.Token);
+        await replicated.AddNodeAsync("site-c", 2, replicaA, cts.Token);
+
+        using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("gateway", "evaluator", cts.Token), gatewayUrl);
+        var evaluator = new EvaluatorClient(channel);
+        var nodeCall = async () => await new NodeService.NodeServiceClient(channel).GetAuditAnchorAsync(new GetAuditAnchorRequest(), cancellationToken: cts.Token);
+        var nodePlane = (await nodeCall.Should().ThrowAsync<RpcException>()).Which;
+        nodePlane.StatusCode.Should().Be(StatusCode.Unimplemented, "the gateway does not carry the node plane");
+        nodePlane.Status.Detail.Should().Contain("replicas directly");
+
+        var bundle = await evaluator.UploadBundleAsync(assets.BundlePath, cts.Token);
+        var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b", "site-c"], minSites: 3), bundle.Sha256, cancellationToken: cts.Token);
+        var runA = submitted.Runs.Single(r => r.NodeName == "site-a").Id;
+        await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, e => e.Runs.Single(r => r.NodeName == "site-a").State == RunState.AwaitingApproval, cts.Token);
+        // Two watches at once: the gateway balances to the replica with fewer requests in flight, so one stream runs
+        // through each replica, and one of them through the replica killed below.
+        var watches = new[] { new Follower(evaluator, submitted.Id), new Follower(evaluator, submitted.Id) };
+        var finals = new List<Task<EvaluationView>>();
+        foreach (var watch in watches)
         {
-            WorkDirectory = work,
-            DifferentialPrivacy = "off",
-            NodeHeartbeatSeconds = 1,
-            StartTimeout = TimeSpan.FromMinutes(3),
-            PinnedBundleSha256 = [assets.BundleSha256],
-            CoordinatorEnvironment = new Dictionary<string, string>
-            {
-                ["Coordinator__Database__Provider"] = "postgresql",
-                ["Coordinator__Database__ConnectionString"] = connectionString,
-            },
-        }, cts.Token))
-        {
-            var replicaA = federation.Coordinator;
-            var urlA = federation.CoordinatorUrl;
-            var (replicaB, urlB) = await federation.StartReplicaAsync("b", cts.Token);
-            var (_, gatewayUrl) = await federation.StartGatewayAsync([urlA, urlB], cts.Token);
-
-            // Nodes connect to the replicas themselves (the node plane never passes the gateway): a and c prefer A, b prefers B.
-            var siteA = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", assets.Hospitals[0].AmrPath)],
-                new NodeSettings { CoordinatorUrls = [urlA, urlB], Approval = "manual" }, cts.Token);
-            await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", assets.Hospitals[1].AmrPath)],
-                new NodeSettings { CoordinatorUrls = [urlB, urlA] }, cts.Token);
-            await federation.AddNodeAsync("site-c", [new NodeDataset("amr-reports", assets.Hospitals[2].AmrPath)],
-                new NodeSettings { CoordinatorUrls = [urlA, urlB] }, cts.Token);
-            foreach (var (replica, node) in new[] { (replicaA, "site-a"), (replicaB, "site-b"), (replicaA, "site-c") })
-            {
-                await replica.WaitForLineAsync(new Regex($"Node {node} connected"), CommandBound, cts.Token);
-            }
-
-            using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("gateway", "evaluator", cts.Token), gatewayUrl);
-            var evaluator = new EvaluatorClient(channel);
-            var nodeCall = async () => await new NodeService.NodeServiceClient(channel).GetAuditAnchorAsync(new GetAuditAnchorRequest(), cancellationToken: cts.Token);
-            var nodePlane = (await nodeCall.Should().ThrowAsync<RpcException>()).Which;
-            nodePlane.StatusCode.Should().Be(StatusCode.Unimplemented, "the gateway does not carry the node plane");
-            nodePlane.Status.Detail.Should().Contain("replicas directly");
-
-            var bundle = await evaluator.UploadBundleAsync(assets.BundlePath, cts.Token);
-            var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b", "site-c"], minSites: 3), bundle.Sha256, cancellationToken: cts.Token);
-            var runA = submitted.Runs.Single(r => r.NodeName == "site-a").Id;
-            await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, e => e.Runs.Single(r => r.NodeName == "site-a").State == RunState.AwaitingApproval, cts.Token);
-            // Two watches at once: the gateway balances to the replica with fewer requests in flight, so one stream runs
-            // through each replica, and one of them through the replica killed below.
-            var watches = new[] { new Follower(evaluator, submitted.Id), new Follower(evaluator, submitted.Id) };
-            var finals = new List<Task<EvaluationView>>();
-            foreach (var watch in watches)
-            {
-                finals.Add(watch.FollowToFinalAsync(cts.Token));
-                await watch.FirstUpdate.WaitAsync(cts.Token);
-            }
-
-            var watched = watches[0];
-            var finalTask = Task.WhenAll(finals);
-
-            var clock = Stopwatch.StartNew();
-            await replicaA.KillAsync();
-            var moved = await Task.WhenAll(new[] { "site-a", "site-c" }.Select(async node =>
-            {
-                await replicaB.WaitForLineAsync(new Regex($"Node {node} connected"), CommandBound, cts.Token);
-                return clock.Elapsed;
-            }));
-            await TestContext.Out.WriteLineAsync(
-                $"replica kill -> all nodes reconnected: {moved.Max().TotalSeconds:0.00} s for {moved.Length} nodes (node back-off 0.2-2 s, heartbeat 1 s, loaded 2-core machine)");
-
-            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
-            await watched.UntilAsync(finalTask, e => e.Runs.Single(r => r.NodeName == "site-a") is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
-            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
-            var final = (await finalTask)[0];
-            var errors = watches.SelectMany(w => w.Errors).ToList();
-            await TestContext.Out.WriteLineAsync($"watches through the gateway resumed after the kill: {errors.Count} time(s): {string.Join(" | ", errors)}");
-            errors.Should().Contain(e => e.StartsWith("Unavailable", StringComparison.Ordinal) && e.Contains("went away", StringComparison.Ordinal),
-                "the watch on the killed replica is told UNAVAILABLE by the gateway, and watches again");
-            (await finalTask).Should().AllBeEquivalentTo(final, "both watches end on the same evaluation");
-
-            final.State.Should().Be(EvaluationState.Completed, final.Reason);
-            final.IncludedSites.Should().Equal("site-a", "site-b", "site-c");
-            final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded);
-            var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
-            pooled.PerSite.Keys.Should().BeEquivalentTo(["site-a", "site-b", "site-c"]);
-            pooled.Pooled!.NDocuments.Should().Be(pooled.PerSite.Values.Sum(s => s.NDocuments), "each site is counted once");
-            (await evaluator.GetAsync(submitted.Id, cts.Token)).Should().Be(final, "what the watch ended on is what is stored");
-            replicaA.HasExited.Should().BeTrue();
+            finals.Add(watch.FollowToFinalAsync(cts.Token));
+            await watch.FirstUpdate.WaitAsync(cts.Token);
         }
 
-        Directory.Delete(work, recursive: true);
+        var watched = watches[0];
+        var finalTask = Task.WhenAll(finals);
+
+        var clock = Stopwatch.StartNew();
+        await replicaA.KillAsync();
+        var moved = await Task.WhenAll(new[] { "site-a", "site-c" }.Select(async node =>
+        {
+            await ReplicatedFederation.WaitConnectedAsync(replicaB, node, cts.Token);
+            return clock.Elapsed;
+        }));
+        await TestContext.Out.WriteLineAsync(
+            $"replica kill -> all nodes reconnected: {moved.Max().TotalSeconds:0.00} s for {moved.Length} nodes (node back-off 0.2-2 s, heartbeat 1 s, loaded 2-core machine)");
+
+        await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
+        await watched.UntilAsync(finalTask, e => e.Runs.Single(r => r.NodeName == "site-a") is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
+        await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
+        var final = (await finalTask)[0];
+        var errors = watches.SelectMany(w => w.Errors).ToList();
+        await TestContext.Out.WriteLineAsync($"watches through the gateway resumed after the kill: {errors.Count} time(s): {string.Join(" | ", errors)}");
+        errors.Should().Contain(e => e.StartsWith("Unavailable", StringComparison.Ordinal) && e.Contains("went away", StringComparison.Ordinal),
+            "the watch on the killed replica is told UNAVAILABLE by the gateway, and watches again");
+        (await finalTask).Should().AllBeEquivalentTo(final, "both watches end on the same evaluation");
+
+        final.State.Should().Be(EvaluationState.Completed, final.Reason);
+        final.IncludedSites.Should().Equal("site-a", "site-b", "site-c");
+        final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded);
+        var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
+        pooled.PerSite.Keys.Should().BeEquivalentTo(["site-a", "site-b", "site-c"]);
+        pooled.Pooled!.NDocuments.Should().Be(pooled.PerSite.Values.Sum(s => s.NDocuments), "each site is counted once");
+        (await evaluator.GetAsync(submitted.Id, cts.Token)).Should().Be(final, "what the watch ended on is what is stored");
+        replicaA.HasExited.Should().BeTrue();
+        replicated.Passed();
     }
 
     [Test]

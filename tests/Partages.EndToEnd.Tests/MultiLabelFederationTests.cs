@@ -26,14 +26,11 @@ public sealed class MultiLabelFederationTests : FederationFixture
         await MultiLabelVariant.WriteBundleAsync(assets.BundlePath, bundle);
 
         var options = new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [await ContentHash.OfFileAsync(bundle, CancellationToken.None)] };
-        await StartAsync(options, async federation =>
+        await StartSitesAsync(options, Sites, async i =>
         {
-            for (var i = 0; i < Sites.Length; i++)
-            {
-                var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
-                await MultiLabelVariant.WriteDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
-                await federation.AddNodeAsync(Sites[i], [new NodeDataset("amr-reports", dataset)]);
-            }
+            var dataset = Path.Combine(workDirectory, $"{Sites[i]}-amr-multilabel.jsonl");
+            await MultiLabelVariant.WriteDatasetAsync(assets.Hospitals[i].AmrPath, dataset);
+            return [new NodeDataset("amr-reports", dataset)];
         }, "e2e-multilabel", bundle);
     }
 
@@ -44,12 +41,8 @@ public sealed class MultiLabelFederationTests : FederationFixture
         var spec = TestAssets.Spec(nodes: Sites, minSites: 2).Replace("task: single_label_classification", "task: multi_label_classification", StringComparison.Ordinal);
         spec.Should().Contain("task: multi_label_classification");
 
-        var evaluation = await RunAsync(spec, cts.Token);
+        var (_, result, sites) = await RunCompletedAsync(spec, Sites, cts.Token);
 
-        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
-        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
-        result.IncludedSites.Should().Equal(Sites);
-        var sites = Sites.Select(s => result.PerSite[s]).ToList();
         sites.Should().OnlyContain(s => s.Task == TaskTypes.MultiLabelClassification && s.MultiLabel != null && s.Release != null);
         sites.Should().OnlyContain(s => s.Release!.DifferentialPrivacy != null && Math.Abs(s.Release.DifferentialPrivacy.Epsilon - 1) < 1e-6, "differential privacy is every dataset's default");
         var pooled = result.Pooled!;

@@ -20,13 +20,7 @@ public sealed class NerFederationTests : FederationFixture
         var assets = TestAssets.Assets;
         var workDirectory = TestAssets.NewDirectory("ner-federation");
         var options = new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.NerBundleSha256] };
-        await StartAsync(options, async federation =>
-        {
-            for (var i = 0; i < Sites.Length; i++)
-            {
-                await federation.AddNodeAsync(Sites[i], [new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)]);
-            }
-        }, "e2e-ner", assets.NerBundlePath);
+        await StartSitesAsync(options, Sites, i => [new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)], "e2e-ner", assets.NerBundlePath);
     }
 
     [Test]
@@ -143,14 +137,8 @@ public sealed class NerFederationTests : FederationFixture
     /// <summary>Runs a spec of eval-specs/ to its end over the three sites; the pooled result and each site's, in site order.</summary>
     private async Task<(PooledResultDocument Result, List<ResultDocument> Sites)> RunShippedSpecAsync(string fileName, CancellationToken cancellationToken)
     {
-        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", fileName), cancellationToken);
-
-        var evaluation = await RunAsync(spec, cancellationToken);
-
-        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
-        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
-        result.IncludedSites.Should().Equal(Sites);
-        return (result, [.. Sites.Select(s => result.PerSite[s])]);
+        var (_, result, sites) = await RunCompletedAsync(EvalSpecs.Read(fileName), Sites, cancellationToken);
+        return (result, sites);
     }
 
     private static string Figure(double? value) => value is { } v ? v.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) : "not estimable";

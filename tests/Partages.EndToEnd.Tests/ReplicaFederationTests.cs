@@ -1,6 +1,3 @@
-using System.Text.RegularExpressions;
-using Partages.Testing.Provisioning;
-
 namespace Partages.EndToEnd.Tests;
 
 /// <summary>
@@ -12,67 +9,40 @@ namespace Partages.EndToEnd.Tests;
 [NonParallelizable]
 public sealed class ReplicaFederationTests
 {
-    private static readonly TimeSpan CommandBound = TimeSpan.FromMinutes(2);
-
     [Test]
     public async Task Evaluation_ReplicaKilledWhileItsNodeAwaitsApproval_NodeMovesToTheOtherAndEachSiteIsCountedOnce()
     {
         using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(6));
-        await using var postgres = await PostgresServer.StartAsync(cts.Token);
-        var connectionString = await postgres.CreateDatabaseAsync("partages_replicas", cts.Token);
-        var work = FederationSupport.NewWorkDirectory("replicas");
         var assets = TestAssets.Assets;
+        await using var replicated = await ReplicatedFederation.StartAsync("replicas", cts.Token);
+        var (federation, replicaA, replicaB) = (replicated.Federation, replicated.ReplicaA, replicated.ReplicaB);
+        // site-a prefers replica A (killed below), site-b replica B; each lists both.
+        var siteA = await replicated.AddNodeAsync("site-a", 0, replicaA, cts.Token, approval: "manual");
+        await replicated.AddNodeAsync("site-b", 1, replicaB, cts.Token);
+        using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("replicas", "evaluator", cts.Token), replicated.UrlB);
+        var evaluator = new EvaluatorClient(channel);
+        var bundle = await evaluator.UploadBundleAsync(assets.BundlePath, cts.Token);
 
-        await using (var federation = await LocalFederation.StartAsync(new FederationOptions
-        {
-            WorkDirectory = work,
-            DifferentialPrivacy = "off",
-            NodeHeartbeatSeconds = 1,
-            StartTimeout = TimeSpan.FromMinutes(3),
-            PinnedBundleSha256 = [assets.BundleSha256],
-            CoordinatorEnvironment = new Dictionary<string, string>
-            {
-                ["Coordinator__Database__Provider"] = "postgresql",
-                ["Coordinator__Database__ConnectionString"] = connectionString,
-            },
-        }, cts.Token))
-        {
-            var replicaA = federation.Coordinator;
-            var urlA = federation.CoordinatorUrl;
-            var (replicaB, urlB) = await federation.StartReplicaAsync("b", cts.Token);
-            // site-a prefers replica A (killed below), site-b replica B; each lists both.
-            var siteA = await federation.AddNodeAsync("site-a", [new NodeDataset("amr-reports", assets.Hospitals[0].AmrPath)],
-                new NodeSettings { CoordinatorUrls = [urlA, urlB], Approval = "manual" }, cts.Token);
-            await federation.AddNodeAsync("site-b", [new NodeDataset("amr-reports", assets.Hospitals[1].AmrPath)],
-                new NodeSettings { CoordinatorUrls = [urlB, urlA] }, cts.Token);
-            await replicaA.WaitForLineAsync(new Regex("Node site-a connected"), CommandBound, cts.Token);
-            await replicaB.WaitForLineAsync(new Regex("Node site-b connected"), CommandBound, cts.Token);
-            using var channel = federation.CreateEvaluatorChannel(await federation.CreateApiTokenAsync("replicas", "evaluator", cts.Token), urlB);
-            var evaluator = new EvaluatorClient(channel);
-            var bundle = await evaluator.UploadBundleAsync(assets.BundlePath, cts.Token);
+        // Submitted to B: site-a's offer goes through A, which holds its session.
+        var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b"], minSites: 2), bundle.Sha256, cancellationToken: cts.Token);
+        var runA = submitted.Runs.Single(r => r.NodeName == "site-a").Id;
+        await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, e => e.Runs.Single(r => r.NodeName == "site-a").State == RunState.AwaitingApproval, cts.Token);
+        await replicaA.KillAsync();
 
-            // Submitted to B: site-a's offer goes through A, which holds its session.
-            var submitted = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site-a", "site-b"], minSites: 2), bundle.Sha256, cancellationToken: cts.Token);
-            var runA = submitted.Runs.Single(r => r.NodeName == "site-a").Id;
-            await FederationSupport.WatchUntilAsync(evaluator, submitted.Id, e => e.Runs.Single(r => r.NodeName == "site-a").State == RunState.AwaitingApproval, cts.Token);
-            await replicaA.KillAsync();
+        await ReplicatedFederation.WaitConnectedAsync(replicaB, "site-a", cts.Token);
+        await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
+        await FederationSupport.WatchUntilAsync(evaluator, submitted.Id,
+            e => e.Runs.Single(r => r.NodeName == "site-a") is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
+        await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
+        var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
 
-            await replicaB.WaitForLineAsync(new Regex("Node site-a connected"), CommandBound, cts.Token);
-            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
-            await FederationSupport.WatchUntilAsync(evaluator, submitted.Id,
-                e => e.Runs.Single(r => r.NodeName == "site-a") is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
-            await FederationSupport.ApproveAsync(federation, siteA, runA, cts.Token);
-            var final = await evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
-
-            final.State.Should().Be(EvaluationState.Completed, final.Reason);
-            final.IncludedSites.Should().Equal("site-a", "site-b");
-            final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded);
-            var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
-            pooled.PerSite.Keys.Should().BeEquivalentTo(["site-a", "site-b"]);
-            pooled.Pooled!.NDocuments.Should().Be(pooled.PerSite.Values.Sum(s => s.NDocuments), "each site is counted once");
-            replicaA.HasExited.Should().BeTrue();
-        }
-
-        Directory.Delete(work, recursive: true);
+        final.State.Should().Be(EvaluationState.Completed, final.Reason);
+        final.IncludedSites.Should().Equal("site-a", "site-b");
+        final.Runs.Should().OnlyContain(r => r.State == RunState.Succeeded);
+        var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
+        pooled.PerSite.Keys.Should().BeEquivalentTo(["site-a", "site-b"]);
+        pooled.Pooled!.NDocuments.Should().Be(pooled.PerSite.Values.Sum(s => s.NDocuments), "each site is counted once");
+        replicaA.HasExited.Should().BeTrue();
+        replicated.Passed();
     }
 }

@@ -19,15 +19,9 @@ public sealed class RobustnessFederationTests : FederationFixture
         var assets = TestAssets.Assets;
         var workDirectory = TestAssets.NewDirectory("robustness-federation");
         var options = new FederationOptions { WorkDirectory = workDirectory, PinnedBundleSha256 = [assets.BundleSha256, assets.NerBundleSha256] };
-        await StartAsync(options, async federation =>
-        {
-            for (var i = 0; i < Sites.Length; i++)
-            {
-                await federation.AddNodeAsync(Sites[i], [
-                    new NodeDataset("amr-reports", assets.Hospitals[i].AmrPath),
-                    new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)]);
-            }
-        }, "e2e-robustness", assets.BundlePath);
+        await StartSitesAsync(options, Sites, i => [
+            new NodeDataset("amr-reports", assets.Hospitals[i].AmrPath),
+            new NodeDataset("oncology-reports", assets.Hospitals[i].OncologyPath)], "e2e-robustness", assets.BundlePath);
     }
 
     [Test]
@@ -36,13 +30,9 @@ public sealed class RobustnessFederationTests : FederationFixture
         using var cts = new CancellationTokenSource(Timeout);
         var spec = EvalSpecs.Read("amr-robustness.yaml");
 
-        var evaluation = await RunAsync(spec, cts.Token);
+        var (evaluation, result, sites) = await RunCompletedAsync(spec, Sites, cts.Token);
 
-        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
-        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
-        result.IncludedSites.Should().Equal(Sites);
         var names = new[] { "remove_accents", "case(upper)", "typos(rate=0.03)", "abbreviations(expand, table=1)", "truncate(words=25)" };
-        var sites = Sites.Select(s => result.PerSite[s]).ToList();
         foreach (var site in sites)
         {
             site.Robustness!.Perturbations.Select(p => p.Perturbation).Should().Equal(names);

@@ -72,12 +72,7 @@ internal static class EnrollCommand
                 _ => ExitCodes.Failure,
             };
         }
-        catch (IOException ex)
-        {
-            await error.WriteLineAsync($"Cannot write the identity under {config.IdentityDirectory}: {ex.Message}").ConfigureAwait(false);
-            return ExitCodes.Failure;
-        }
-        catch (UnauthorizedAccessException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             await error.WriteLineAsync($"Cannot write the identity under {config.IdentityDirectory}: {ex.Message}").ConfigureAwait(false);
             return ExitCodes.Failure;

@@ -9,6 +9,33 @@ public static partial class NodeConfigLoader
     /// <summary>Reads typed fields of one mapping, recording an error (with position) for each bad or missing one (policy.yaml's loader uses it too).</summary>
     internal sealed class MappingReader(YamlMappingNode node, string prefix, List<YamlError> errors)
     {
+        /// <summary>
+        /// The reader of <paramref name="yaml"/>'s root mapping; null, with the error recorded under
+        /// <paramref name="what"/> (at its line when YamlDotNet gives one), when the text is not YAML or not one mapping.
+        /// </summary>
+        /// <param name="example">The example file the error points to.</param>
+        public static MappingReader? ForRoot(string yaml, string what, string example, List<YamlError> errors)
+        {
+            var stream = new YamlStream();
+            try
+            {
+                stream.Load(new StringReader(yaml));
+            }
+            catch (YamlException ex)
+            {
+                errors.Add(new YamlError((int)ex.Start.Line, (int)ex.Start.Column, what, $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
+                return null;
+            }
+
+            if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+            {
+                errors.Add(new YamlError(0, 0, what, $"must be one YAML mapping (key: value lines); see {example}"));
+                return null;
+            }
+
+            return new MappingReader(root, "", errors);
+        }
+
         public MappingReader Child(YamlMappingNode child, string childPrefix) => new(child, childPrefix, errors);
 
         public void RejectUnknown(IReadOnlyCollection<string> known)

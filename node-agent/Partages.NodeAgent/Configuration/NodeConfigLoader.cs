@@ -1,7 +1,6 @@
 using Partages.Evaluation;
 using Partages.NodeAgent.Engine.Datasets;
 using Partages.Trust.Network;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Partages.NodeAgent.Configuration;
@@ -49,25 +48,11 @@ public static partial class NodeConfigLoader
         ArgumentException.ThrowIfNullOrEmpty(sourcePath);
         var baseDirectory = Path.GetDirectoryName(Path.GetFullPath(sourcePath)) ?? Directory.GetCurrentDirectory();
         var errors = new List<YamlError>();
-
-        var stream = new YamlStream();
-        try
+        if (MappingReader.ForRoot(yaml, "config", ExampleFiles.NodeConfig, errors) is not { } top)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            errors.Add(new YamlError((int)ex.Start.Line, (int)ex.Start.Column, "config", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}"));
             return new ConfigLoadResult(null, errors);
         }
 
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            errors.Add(new YamlError(0, 0, "config", $"must be one YAML mapping (key: value lines); see {ExampleFiles.NodeConfig}"));
-            return new ConfigLoadResult(null, errors);
-        }
-
-        var top = new MappingReader(root, "", errors);
         top.RejectUnknown(RootFields);
 
         var name = top.String("name", required: true);

@@ -3,8 +3,6 @@ using Partages.Evaluation;
 using Partages.Evaluation.Bundles;
 using Partages.Evaluation.Tasks;
 using Partages.Trust;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Partages.NodeAgent.Policy;
 
@@ -62,22 +60,11 @@ public static class PolicyLoader
         ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(config);
         var errors = new List<YamlError>();
-        var stream = new YamlStream();
-        try
+        if (NodeConfigLoader.MappingReader.ForRoot(yaml, "policy", ExampleFiles.Policy, errors) is not { } top)
         {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            return new PolicyLoadResult(null, [new YamlError((int)ex.Start.Line, (int)ex.Start.Column, "policy", $"is not valid YAML: {ex.InnerException?.Message ?? ex.Message}")]);
+            return new PolicyLoadResult(null, errors);
         }
 
-        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
-        {
-            return new PolicyLoadResult(null, [new YamlError(0, 0, "policy", $"must be one YAML mapping (key: value lines); see {ExampleFiles.Policy}")]);
-        }
-
-        var top = new NodeConfigLoader.MappingReader(root, "", errors);
         top.RejectUnknown(RootFields);
         var version = top.Integer("version", min: NodePolicy.CurrentVersion, max: NodePolicy.CurrentVersion) ?? NodePolicy.CurrentVersion;
         var datasets = ReadDatasets(top, config);

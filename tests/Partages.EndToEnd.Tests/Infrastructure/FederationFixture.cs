@@ -41,7 +41,39 @@ public abstract class FederationFixture
         BundleSha256 = (await Evaluator.UploadBundleAsync(bundlePath)).Sha256;
     }
 
+    /// <summary>
+    /// <see cref="StartAsync"/> with one node per site of <paramref name="sites"/>: site i holds the datasets
+    /// <paramref name="datasets"/> gives for i (which may write them first).
+    /// </summary>
+    protected Task StartSitesAsync(FederationOptions options, IReadOnlyList<string> sites, Func<int, Task<NodeDataset[]>> datasets, string evaluatorName, string bundlePath) =>
+        StartAsync(options, async federation =>
+        {
+            for (var i = 0; i < sites.Count; i++)
+            {
+                await federation.AddNodeAsync(sites[i], await datasets(i));
+            }
+        }, evaluatorName, bundlePath);
+
+    /// <inheritdoc cref="StartSitesAsync(FederationOptions, IReadOnlyList{string}, Func{int, Task{NodeDataset[]}}, string, string)"/>
+    protected Task StartSitesAsync(FederationOptions options, IReadOnlyList<string> sites, Func<int, NodeDataset[]> datasets, string evaluatorName, string bundlePath) =>
+        StartSitesAsync(options, sites, i => Task.FromResult(datasets(i)), evaluatorName, bundlePath);
+
     /// <summary>Submits <paramref name="spec"/> on the fixture's bundle and follows it to its final state.</summary>
     protected Task<EvaluationView> RunAsync(string spec, CancellationToken cancellationToken) =>
         Evaluator.RunToEndAsync(spec, BundleSha256, cancellationToken);
+
+    /// <summary>
+    /// Runs <paramref name="spec"/> to its end, checks that it completed with every one of <paramref name="sites"/>
+    /// included; the evaluation, its pooled result and each site's result, in site order.
+    /// </summary>
+    protected async Task<(EvaluationView Evaluation, PooledResultDocument Result, List<ResultDocument> Sites)> RunCompletedAsync(
+        string spec, IReadOnlyList<string> sites, CancellationToken cancellationToken)
+    {
+        var evaluation = await RunAsync(spec, cancellationToken);
+
+        evaluation.State.Should().Be(EvaluationState.Completed, evaluation.Reason);
+        var result = ResultJson.DeserializePooled(evaluation.PooledResultJson);
+        result.IncludedSites.Should().Equal(sites);
+        return (evaluation, result, [.. sites.Select(s => result.PerSite[s])]);
+    }
 }

@@ -1,5 +1,3 @@
-using System.Text.Json;
-
 namespace Partages.NodeAgent.Engine.Tests.Ner;
 
 /// <summary>EDS-NLP's metrics through the engine, when the spec asks for them (docs/ner.md, "EDS-NLP metrics").</summary>
@@ -44,16 +42,7 @@ public sealed class NerEdsNlpTests
 
     private static async Task<ResultDocument> EvaluateAsync(TestDirectory directory, EvaluationSpec spec, string text, IReadOnlyList<(int Start, int End, string Label)> entities)
     {
-        var bundlePath = directory.File("model.zip");
-        await File.WriteAllBytesAsync(bundlePath, Graph.ToBundle());
-        var datasetPath = directory.File("data.jsonl");
-        await File.WriteAllTextAsync(datasetPath, JsonSerializer.Serialize(new
-        {
-            id = "d",
-            text,
-            entities = entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
-        }) + "\n");
-        var job = new EvaluationJob(bundlePath, spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl));
+        var job = await NerJobFiles.WriteAsync(directory, Graph.ToBundle(), spec, [("d", text, entities)]);
         return await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
     }
 }

@@ -207,16 +207,7 @@ public sealed class NerEvaluationTests
         EvaluationSpec? spec = null,
         int? maxEntitiesPerReport = null)
     {
-        var bundlePath = directory.File("model.zip");
-        await File.WriteAllBytesAsync(bundlePath, graph.ToBundle());
-        var datasetPath = directory.File("data.jsonl");
-        await File.WriteAllLinesAsync(datasetPath, documents.Select(d => JsonSerializer.Serialize(new
-        {
-            id = d.Id,
-            text = d.Text,
-            entities = d.Entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
-        })));
-        var job = new EvaluationJob(bundlePath, spec ?? Spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl)) { MaxEntitiesPerReport = maxEntitiesPerReport };
-        return await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
+        var job = await NerJobFiles.WriteAsync(directory, graph.ToBundle(), spec ?? Spec, documents);
+        return await new EvaluationEngine().EvaluateAsync(job with { MaxEntitiesPerReport = maxEntitiesPerReport }, null, CancellationToken.None);
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using Partages.NodeAgent.Engine.LocalMode;
 
 namespace Partages.NodeAgent.Engine.Tests.Ner;
@@ -49,16 +48,7 @@ public sealed class NerPredictionsOutTests
         TestDirectory directory,
         IReadOnlyList<(string Id, string Text, IReadOnlyList<(int Start, int End, string Label)> Entities)> documents)
     {
-        var bundlePath = directory.File("model.zip");
-        await File.WriteAllBytesAsync(bundlePath, Graph.ToBundle());
-        var datasetPath = directory.File("data.jsonl");
-        await File.WriteAllLinesAsync(datasetPath, documents.Select(d => JsonSerializer.Serialize(new
-        {
-            id = d.Id,
-            text = d.Text,
-            entities = d.Entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
-        })));
-        var job = new EvaluationJob(bundlePath, TokenTableGraph.OncologySpec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl));
+        var job = await NerJobFiles.WriteAsync(directory, Graph.ToBundle(), TokenTableGraph.OncologySpec, documents);
         var stream = new MemoryStream();
         using (var writer = new JsonlPredictionWriter(stream))
         {

@@ -77,8 +77,7 @@ public sealed class NfdSpanTests
 
     private static async Task<ResultDocument> EvaluateAsync(TestDirectory directory, string text, (int Start, int End, string Label)[] gold, string format, bool bom = false, bool offsetsCountTheMark = false)
     {
-        var bundlePath = directory.File("model.zip");
-        await File.WriteAllBytesAsync(bundlePath, Graph.ToBundle());
+        var bundlePath = await NerJobFiles.WriteBundleAsync(directory, Graph.ToBundle());
         string datasetPath;
         if (format == DatasetFormats.Brat)
         {
@@ -94,12 +93,7 @@ public sealed class NfdSpanTests
         else
         {
             datasetPath = directory.File("data.jsonl");
-            await File.WriteAllTextAsync(datasetPath, JsonSerializer.Serialize(new
-            {
-                id = "d",
-                text,
-                entities = gold.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
-            }) + "\n");
+            await File.WriteAllTextAsync(datasetPath, NerJobFiles.JsonLine("d", text, gold) + "\n");
         }
 
         var job = new EvaluationJob(bundlePath, Spec, new DatasetDefinition("oncology", datasetPath, format));

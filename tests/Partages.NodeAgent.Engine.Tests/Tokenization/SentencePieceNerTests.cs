@@ -75,16 +75,7 @@ public sealed class SentencePieceNerTests
         TestDirectory directory,
         IReadOnlyList<(string Id, string Text, IReadOnlyList<(int Start, int End, string Label)> Entities)> documents)
     {
-        var bundlePath = directory.File("model.zip");
-        await File.WriteAllBytesAsync(bundlePath, Bundle());
-        var datasetPath = directory.File("data.jsonl");
-        await File.WriteAllLinesAsync(datasetPath, documents.Select(d => JsonSerializer.Serialize(new
-        {
-            id = d.Id,
-            text = d.Text,
-            entities = d.Entities.Select(e => new { start = e.Start, end = e.End, label = e.Label }),
-        })));
-        var job = new EvaluationJob(bundlePath, Spec, new DatasetDefinition("oncology", datasetPath, DatasetFormats.Jsonl));
+        var job = await NerJobFiles.WriteAsync(directory, Bundle(), Spec, documents);
         return await new EvaluationEngine().EvaluateAsync(job, null, CancellationToken.None);
     }
 

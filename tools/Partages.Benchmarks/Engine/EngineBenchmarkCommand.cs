@@ -53,9 +53,7 @@ internal static class EngineBenchmarkCommand
     /// <summary>Hidden: the child process of the memory probe (<see cref="MemoryProbe"/>).</summary>
     private static Command CreateProbe()
     {
-        var bundle = new Option<string>("--bundle") { Required = true };
-        var dataset = new Option<string>("--dataset") { Required = true };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
+        var (bundle, dataset, threads) = ProbeOptions();
         var variant = new Option<string>("--session-variant") { DefaultValueFactory = _ => SessionVariants.Default };
         var probe = new Command(MemoryProbe.CommandName, "Runs the engine once and prints its peak memory (used by 'engine').") { bundle, dataset, threads, variant };
         probe.Hidden = true;
@@ -67,13 +65,17 @@ internal static class EngineBenchmarkCommand
     /// <summary>Hidden: plain ONNX Runtime alone in its own process (<see cref="PlainProbe"/>), to profile or measure beside <c>probe</c>.</summary>
     private static Command CreatePlainProbe()
     {
-        var bundle = new Option<string>("--bundle") { Required = true };
-        var dataset = new Option<string>("--dataset") { Required = true };
-        var threads = new Option<int>("--threads") { DefaultValueFactory = _ => 2 };
+        var (bundle, dataset, threads) = ProbeOptions();
         var probe = new Command(PlainProbe.CommandName, "Runs plain ONNX Runtime once on the tokenized corpus and prints its figures.") { bundle, dataset, threads };
         probe.Hidden = true;
         probe.SetAction((parse, cancellationToken) =>
             PlainProbe.RunChildAsync(parse.GetValue(bundle)!, parse.GetValue(dataset)!, parse.GetValue(threads), cancellationToken));
         return probe;
     }
+
+    /// <summary>What the parent passes every probe child: the bundle, the tokenized corpus, the intra-op threads.</summary>
+    private static (Option<string> Bundle, Option<string> Dataset, Option<int> Threads) ProbeOptions() =>
+        (new Option<string>("--bundle") { Required = true },
+            new Option<string>("--dataset") { Required = true },
+            new Option<int>("--threads") { DefaultValueFactory = _ => 2 });
 }

@@ -46,6 +46,12 @@ public sealed record HospitalProfile
 
     /// <summary>The second annotator's disagreement; null: the hospital's reports are annotated once.</summary>
     public SecondAnnotator? SecondAnnotator { get; init; }
+
+    /// <summary>
+    /// This hospital's own random stream for <paramref name="purpose"/> (e.g. "habits/amr"): adding a hospital or a
+    /// purpose shifts no other's draws.
+    /// </summary>
+    public DeterministicRandom Stream(ulong seed, string purpose) => DeterministicRandom.ForStream(seed, purpose + "/" + Slug);
 }
 
 /// <summary>The demo's three fictional hospitals and the profile of the separate training corpus.</summary>

@@ -22,7 +22,7 @@ public sealed record SecondAnnotator
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(profile);
-        var random = DeterministicRandom.ForStream(seed, "annotator-b/amr/" + profile.Slug);
+        var random = profile.Stream(seed, "annotator-b/amr");
         return [.. reports.Select(r => r with { SecondLabel = Label(r.Label, AmrLabels.All, random) })];
     }
 
@@ -30,7 +30,7 @@ public sealed record SecondAnnotator
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(profile);
-        var random = DeterministicRandom.ForStream(seed, "annotator-b/oncology/" + profile.Slug);
+        var random = profile.Stream(seed, "annotator-b/oncology");
         return [.. reports.Select(r => r with
         {
             SecondLabel = Label(r.Label, OncologyLabels.All, random),

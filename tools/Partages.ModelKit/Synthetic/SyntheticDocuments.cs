@@ -74,7 +74,7 @@ internal static class HospitalCorpus
     {
         ArgumentNullException.ThrowIfNull(profile);
         ArgumentOutOfRangeException.ThrowIfNegative(count);
-        var random = DeterministicRandom.ForStream(seed, corpus + "/" + profile.Slug);
+        var random = profile.Stream(seed, corpus);
         var reports = new List<T>(count);
         for (var i = 1; i <= count; i++)
         {

@@ -27,7 +27,7 @@ public sealed record WritingHabits
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(profile);
-        var random = DeterministicRandom.ForStream(seed, "habits/amr/" + profile.Slug);
+        var random = profile.Stream(seed, "habits/amr");
         return [.. reports.Select(report => report with { Text = Rewrite(report.Text, report.Id, Draw(random), seed).Text })];
     }
 
@@ -36,7 +36,7 @@ public sealed record WritingHabits
     {
         ArgumentNullException.ThrowIfNull(reports);
         ArgumentNullException.ThrowIfNull(profile);
-        var random = DeterministicRandom.ForStream(seed, "habits/oncology/" + profile.Slug);
+        var random = profile.Stream(seed, "habits/oncology");
         var rewritten = new List<OncologyReport>(reports.Count);
         foreach (var report in reports)
         {
