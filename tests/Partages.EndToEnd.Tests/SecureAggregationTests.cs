@@ -174,7 +174,8 @@ public sealed class SecureAggregationTests : FederationFixture
     {
         using var cts = new CancellationTokenSource(Timeout);
         var sites = await ReleasesAsync(["site-d"], cts.Token);
-        using var asD = NodeChannels.For(Federation.CoordinatorUrl, Federation.Nodes["site-d"].DataDirectory);
+        var d = Federation.Nodes["site-d"];
+        using var asD = NodeChannels.For(Federation.CoordinatorUrl, d.DataDirectory);
         var participant = new SecureSumParticipant(asD, "site-d", _keys["site-d"], Policy("site-d", ["site-a", "site-b", "site-c"]));
         var honest = SecureSumParticipant.Vector(sites["site-d"]);
         // Its own certificate, key and layout, every count × 1000: the masks hide it, only the sum can show it.
@@ -182,8 +183,19 @@ public sealed class SecureAggregationTests : FederationFixture
 
         var submitted = await Evaluator.SubmitAsync(PooledOnlySpec(["site-a", "site-b", "site-d"], minSites: 3) + "\n# forged\n", BundleSha256, cancellationToken: cts.Token);
         var held = await FederationSupport.WatchUntilAsync(Evaluator, submitted.Id, s => s.Runs.Any(r => r.NodeName == "site-d" && r.State == RunState.AwaitingApproval), cts.Token);
-        await participant.MaskAndStopAsync(held.Runs.Single(r => r.NodeName == "site-d").Id, forged, cts.Token);
-        var final = await Evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+        EvaluationView final;
+        try
+        {
+            await participant.MaskAndStopAsync(held.Runs.Single(r => r.NodeName == "site-d").Id, forged, cts.Token);
+            final = await Evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+        }
+        finally
+        {
+            // d's agent still holds this run in manual approval: restarted, it is free for the fixture's next sums.
+            await d.KillAsync();
+            d.Start();
+        }
+
 
         final.State.Should().Be(EvaluationState.Failed);
         final.Reason.Should().StartWith("the secure sum is implausible (a contributor may have forged its counts): ")
