@@ -169,6 +169,42 @@ public sealed class SecureAggregationTests : FederationFixture
         }
     }
 
+    [Test]
+    public async Task PooledOnly_ContributorForgesItsCountsTimesAThousand_EvaluationFailsAsAnImplausibleSumAndNothingIsPooled()
+    {
+        using var cts = new CancellationTokenSource(Timeout);
+        var sites = await ReleasesAsync(["site-d"], cts.Token);
+        var d = Federation.Nodes["site-d"];
+        using var asD = NodeChannels.For(Federation.CoordinatorUrl, d.DataDirectory);
+        var participant = new SecureSumParticipant(asD, "site-d", _keys["site-d"], Policy("site-d", ["site-a", "site-b", "site-c"]));
+        var honest = SecureSumParticipant.Vector(sites["site-d"]);
+        // Its own certificate, key and layout, every count × 1000: the masks hide it, only the sum can show it.
+        var forged = honest with { Counts = [.. honest.Counts.Select(c => c * 1000)] };
+
+        var submitted = await Evaluator.SubmitAsync(PooledOnlySpec(["site-a", "site-b", "site-d"], minSites: 3) + "\n# forged\n", BundleSha256, cancellationToken: cts.Token);
+        var held = await FederationSupport.WatchUntilAsync(Evaluator, submitted.Id, s => s.Runs.Any(r => r.NodeName == "site-d" && r.State == RunState.AwaitingApproval), cts.Token);
+        EvaluationView final;
+        try
+        {
+            await participant.MaskAndStopAsync(held.Runs.Single(r => r.NodeName == "site-d").Id, forged, cts.Token);
+            final = await Evaluator.WatchUntilFinalAsync(submitted.Id, cancellationToken: cts.Token);
+        }
+        finally
+        {
+            // d's agent still holds this run in manual approval: restarted, it is free for the fixture's next sums.
+            await d.KillAsync();
+            d.Start();
+        }
+
+
+        final.State.Should().Be(EvaluationState.Failed);
+        final.Reason.Should().StartWith("the secure sum is implausible (a contributor may have forged its counts): ")
+            .And.Contain("input_summary.documents_read is").And.Contain("the 3 contributors announced at most");
+        var pooled = ResultJson.DeserializePooled(final.PooledResultJson);
+        pooled.Pooled.Should().BeNull("an implausible sum is not published");
+        pooled.SecureSum!.Contributors.Should().Equal("site-a", "site-b", "site-d");
+    }
+
     /// <summary>A matrix as the results JSON writes it, whitespace removed.</summary>
     private static string Flat(IEnumerable<IEnumerable<long>> matrix) => string.Join(",", matrix.Select(row => "[" + string.Join(",", row) + "]"));
 

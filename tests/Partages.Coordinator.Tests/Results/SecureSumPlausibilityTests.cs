@@ -48,10 +48,7 @@ public sealed class SecureSumPlausibilityTests
     [Test]
     public void CheckSum_NoisySumShiftedWithinTheSummedNoise_AcceptedAndOneBeyondRefusedWithTheReason()
     {
-        // Three Skellam shares of variance v on every cell: the sum's n_documents adds 16 cells of variance 3v.
-        var honest = Noisy(Exact(40, 40));
-        var v = honest.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts;
-        var allowance = (long)Math.Ceiling(ResultPlausibility.Quantile * Math.Sqrt(16 * 3 * v));
+        var (honest, v, allowance) = HonestShare();
         allowance.Should().BeLessThan(300, "the shifts below must stay under the announced sizes to test the noise allowance alone");
 
         // A contributor adds counts it did not read: n_documents exceeds documents_read (120) by the shift.
@@ -68,9 +65,7 @@ public sealed class SecureSumPlausibilityTests
     [Test]
     public void CheckSum_AllowanceFromTheStatedVarianceOfEveryShare_OneShareAloneAllowsLess()
     {
-        var honest = Noisy(Exact(40, 40));
-        var v = honest.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts;
-        var allOfThem = (long)Math.Ceiling(ResultPlausibility.Quantile * Math.Sqrt(16 * 3 * v));
+        var (honest, v, allOfThem) = HonestShare();
         var shifted = new[] { honest, honest, Noisy(Exact(40 + allOfThem, 40)) };
 
         // The same summed counts, read as the sum of three shares and (wrongly) as carrying one share's noise.
@@ -118,6 +113,17 @@ public sealed class SecureSumPlausibilityTests
 
         ResultPlausibility.CheckSum(noisy, Announced, Dataset).Should().BeNull();
         ResultPlausibility.CheckSum(forged, Announced, Dataset).Should().Contain("K = 9 noisy cells");
+    }
+
+    /// <summary>
+    /// An honest contributor's share over 40 reports, its per-cell variance v, and the allowance of a sum of three such
+    /// shares: n_documents adds 16 cells of variance 3v, 6 sd of which is allowed.
+    /// </summary>
+    private static (ResultDocument Share, double Variance, long Allowance) HonestShare()
+    {
+        var share = Noisy(Exact(40, 40));
+        var v = share.Release!.DifferentialPrivacy!.NoiseVariance.OutcomeCounts;
+        return (share, v, (long)Math.Ceiling(ResultPlausibility.Quantile * Math.Sqrt(16 * 3 * v)));
     }
 
     private static ResultDocument Exact(long evaluated, long read)

@@ -23,15 +23,7 @@ public sealed class SecureSumLayoutTests
             var vectors = sites.Values.Select(s => SecureSumLayout.Flatten(s, Labels, SkipKinds)).ToList();
 
             vectors.Select(v => v.LayoutJson).Distinct().Should().ContainSingle("every site of one spec shares one layout");
-            var sum = new long[vectors[0].Counts.Length];
-            foreach (var vector in vectors)
-            {
-                vector.Counts.Length.Should().Be(sum.Length);
-                for (var i = 0; i < sum.Length; i++)
-                {
-                    sum[i] += vector.Counts[i];
-                }
-            }
+            var sum = Sum(vectors);
 
             var summed = SecureSumLayout.Fill(vectors[0].LayoutJson, sum);
             var fromSum = TaskRegistry.Get(Task).Pool(Labels, [new("secure sum", summed)]).Pooled!;
@@ -75,14 +67,7 @@ public sealed class SecureSumLayoutTests
         shares.SelectMany(s => s.ConfusionMatrix.Matrix.SelectMany(r => r)).Should().Contain(c => c < 0, "the test needs negative noisy cells");
 
         var vectors = shares.Select(s => SecureSumLayout.Flatten(s, Labels, SkipKinds)).ToList();
-        var sum = new long[vectors[0].Counts.Length];
-        foreach (var vector in vectors)
-        {
-            for (var i = 0; i < sum.Length; i++)
-            {
-                sum[i] += vector.Counts[i];
-            }
-        }
+        var sum = Sum(vectors);
 
         var pooled = SecureSumLayout.Pool(vectors[0].LayoutJson, sum, 3, Labels)!;
         var expected = PooledResultDocument.Pool(Task, Labels, shares.Select((s, i) => new KeyValuePair<string, ResultDocument>($"s{i}", s)).ToDictionary(), []).Pooled!;
@@ -102,8 +87,24 @@ public sealed class SecureSumLayoutTests
         act.Should().Throw<InvalidDataException>().WithMessage($"the layout has {vector.Counts.Length} counts, the sum {vector.Counts.Length + 1}");
     }
 
+    /// <summary>The vectors added element-wise, as the unmasked secure sum is; each must have the first one's length.</summary>
+    internal static long[] Sum(IReadOnlyList<SecureSumVector> vectors)
+    {
+        var sum = new long[vectors[0].Counts.Length];
+        foreach (var vector in vectors)
+        {
+            vector.Counts.Length.Should().Be(sum.Length);
+            for (var i = 0; i < sum.Length; i++)
+            {
+                sum[i] += vector.Counts[i];
+            }
+        }
+
+        return sum;
+    }
+
     /// <summary>−40, +40, −40, …: noise large enough to make small cells negative.</summary>
-    private sealed class AlternatingNoise : Partages.Evaluation.Privacy.ICountNoise
+    internal sealed class AlternatingNoise : Partages.Evaluation.Privacy.ICountNoise
     {
         private long _next = -40;
 

@@ -37,7 +37,7 @@ public sealed class SecureSumTaskLayoutTests
         var task = TaskRegistry.Get(name);
         var labels = TaskSamples.Labels(name);
         var random = new Random(name.Length * 104729);
-        var policy = new PrivateRelease(0.05, 1e-6, 3, 300, SkipKinds, new AlternatingNoise());
+        var policy = new PrivateRelease(0.05, 1e-6, 3, 300, SkipKinds, new SecureSumLayoutTests.AlternatingNoise());
         var shares = Enumerable.Range(0, 3)
             .Select(i => task.ReleasePrivate(TaskSamples.Site(name, random, 15 + (5 * i)), policy))
             .Select(s => s with { Release = s.Release! with { DifferentialPrivacy = s.Release.DifferentialPrivacy! with { Mechanism = DifferentialPrivacyRelease.Skellam, NoiseThreshold = 2 } } })
@@ -55,17 +55,7 @@ public sealed class SecureSumTaskLayoutTests
     {
         var vectors = sites.Select(s => SecureSumLayout.Flatten(s, labels, SkipKinds)).ToList();
         vectors.Select(v => v.LayoutJson).Distinct().Should().ContainSingle("every site of one spec shares one layout");
-        var sum = new long[vectors[0].Counts.Length];
-        foreach (var vector in vectors)
-        {
-            vector.Counts.Length.Should().Be(sum.Length);
-            for (var i = 0; i < sum.Length; i++)
-            {
-                sum[i] += vector.Counts[i];
-            }
-        }
-
-        return SecureSumLayout.Pool(vectors[0].LayoutJson, sum, sites.Count, labels)!;
+        return SecureSumLayout.Pool(vectors[0].LayoutJson, SecureSumLayoutTests.Sum(vectors), sites.Count, labels)!;
     }
 
     private static ResultDocument Released(TaskType task, ResultDocument result) =>
@@ -110,12 +100,4 @@ public sealed class SecureSumTaskLayoutTests
 
     private static string Spec(string task, IReadOnlyList<string> labels) =>
         $"version: 1\nname: secure-sum-{task.Replace('_', '-')}\ntask: {task}\ndataset: reports\nlabels: [{string.Join(", ", labels)}]\npooled_only: true\nmin_sites: 3\n";
-
-    /// <summary>−40, +40, −40, …: noise large enough to make small cells negative.</summary>
-    private sealed class AlternatingNoise : ICountNoise
-    {
-        private long _next = -40;
-
-        public long Sample(Rational sigmaSquared) => _next = -_next;
-    }
 }

@@ -19,7 +19,6 @@ internal static class TaskSamples
     private static readonly string[] Classes = ["sensible", "BLSE", "SARM"];
     private static readonly string[] EntityTypes = ["BIOMARKER", "DRUG"];
     private static readonly string[] Options = ["A", "B", "C", "D", "E"];
-    private static readonly OutputField[] Fields = [new("EGFR", ["positif", "négatif"]), new("ALK", ["positif", "négatif", "inconnu"])];
     private static readonly DecodingRecord Decoding = new(DecodingRecord.Greedy, 16, null, DecodingRecord.EngineLogitMask);
 
     /// <summary>The spec labels of <paramref name="task"/>'s sample.</summary>
@@ -27,7 +26,7 @@ internal static class TaskSamples
     {
         TaskTypes.MultiLabelClassification or TaskTypes.SingleLabelClassification or DatasetQcTask.TaskName => Classes,
         TaskTypes.TokenClassification => EntityTypes,
-        GenerativeExtractionTask.TaskName => [.. Fields.Select(f => f.Name)],
+        GenerativeExtractionTask.TaskName => Tasks.GenerativeExtraction.GenerativeExtractionTaskTests.Labels,
         MultipleChoiceTask.TaskName => Options,
         _ => throw new AssertionException($"no sample for task '{task}': add one to TaskSamples"),
     };
@@ -41,7 +40,8 @@ internal static class TaskSamples
             TaskTypes.MultiLabelClassification => MultiLabel(random, documents),
             TaskTypes.TokenClassification => Entities(random, documents),
             DatasetQcTask.TaskName => Quality(random, documents),
-            GenerativeExtractionTask.TaskName => Generative(random, documents),
+            // Its own random site (5 to 40 reports) and fields.
+            GenerativeExtractionTask.TaskName => Tasks.GenerativeExtraction.GenerativeExtractionTaskTests.RandomSite(random),
             MultipleChoiceTask.TaskName => MultipleChoice(random, documents),
             _ => throw new AssertionException($"no sample for task '{task}': add one to TaskSamples"),
         };
@@ -86,26 +86,6 @@ internal static class TaskSamples
         }
 
         return DatasetQcResults.Build(DatasetQcTask.TaskName, counter.Documents, counter.ToSection(), release: null);
-    }
-
-    private static ResultDocument Generative(Random random, int documents)
-    {
-        var counts = Fields.Select(f => new ClassificationCounts(OutputContract.MatrixLabels(f))).ToList();
-        var outputs = new Dictionary<string, long>();
-        for (var d = 0; d < documents; d++)
-        {
-            var invalid = random.NextDouble() < 0.2;
-            var kind = invalid ? InvalidKinds.All[random.Next(InvalidKinds.All.Count)] : GenerativeSection.Valid;
-            outputs[kind] = outputs.GetValueOrDefault(kind) + 1;
-            for (var f = 0; f < Fields.Length; f++)
-            {
-                var values = Fields[f].Values.Count;
-                counts[f].Add(random.Next(values), invalid ? values : random.Next(values));
-            }
-        }
-
-        var summary = new InputSummary { DocumentsRead = documents, DocumentsEvaluated = documents };
-        return GenerativeResults.Build(GenerativeExtractionTask.TaskName, Fields, counts, outputs, random.Next(0, 3), Decoding, summary);
     }
 
     private static ResultDocument MultipleChoice(Random random, int documents)

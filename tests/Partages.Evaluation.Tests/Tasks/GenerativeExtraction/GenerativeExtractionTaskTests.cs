@@ -8,7 +8,7 @@ namespace Partages.Evaluation.Tests.Tasks.GenerativeExtraction;
 public sealed class GenerativeExtractionTaskTests
 {
     private static readonly OutputField[] Fields = [new("EGFR", ["positif", "pos", "négatif"]), new("ALK", ["positif", "négatif"])];
-    private static readonly string[] Labels = ["EGFR", "ALK"];
+    internal static readonly string[] Labels = ["EGFR", "ALK"];
     private static readonly DecodingRecord Decoding = new(DecodingRecord.Greedy, 32, null, DecodingRecord.EngineLogitMask);
     private readonly OutputContract _contract = new(Fields);
 
@@ -125,7 +125,7 @@ public sealed class GenerativeExtractionTaskTests
         public long Sample(Rational sigmaSquared) => (_next++ % 3) - 1;
     }
 
-    private static ResultDocument RandomSite(Random random)
+    internal static ResultDocument RandomSite(Random random)
     {
         var counts = Fields.Select(f => new ClassificationCounts(OutputContract.MatrixLabels(f))).ToList();
         var outputs = new Dictionary<string, long>();
