@@ -22,6 +22,11 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
 {
     private const string EvaluatorName = "benchmark";
 
+    /// <summary>The second watcher's HTTP/2 receive window per call (.NET's default: 64 KiB, grown by its own estimate).</summary>
+    internal const int WideWindowBytes = 8 * 1024 * 1024;
+
+    private EvaluationService.EvaluationServiceClient? _wideWatcher;
+
     public async Task<FederationReport> RunAsync(CancellationToken cancellationToken)
     {
         var workDirectory = settings.WorkDirectory is { } given
@@ -96,6 +101,8 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
 
             using var channel = federation.CreateEvaluatorChannel(apiToken);
             var evaluator = new EvaluatorClient(channel);
+            using var wideChannel = federation.CreateEvaluatorChannel(apiToken, initialStreamWindowBytes: WideWindowBytes);
+            _wideWatcher = new EvaluationService.EvaluationServiceClient(wideChannel);
             var online = (await evaluator.ListNodesAsync(cancellationToken).ConfigureAwait(false)).Count(n => n.Online);
             // With replicas, a replica lists online only the sessions it holds (until the online flag is shared).
             if (online != settings.Nodes && (settings.Replicas == 1 || online == 0))
@@ -184,7 +191,14 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
 
         var burst = nodes.Count - 1;
         await using var watch = EvaluationWatch.Start(evaluator.Raw, evaluation.Id, quietAfterSucceeded: burst);
+        // A second watcher, alike but for its HTTP/2 receive window: the final message carries the pooled document
+        // (about 5 KB per site), so the time it takes may be the client's flow control, not the coordinator.
+        await using var wide = _wideWatcher is null ? null : EvaluationWatch.Start(_wideWatcher, evaluation.Id, quietAfterSucceeded: burst);
         await WithinAsync(watch.FirstSnapshot, $"round {round}: the first WatchEvaluation snapshot", cancellationToken).ConfigureAwait(false);
+        if (wide is not null)
+        {
+            await WithinAsync(wide.FirstSnapshot, $"round {round}: the second watcher's first snapshot", cancellationToken).ConfigureAwait(false);
+        }
 
         var results = nodes.Select((_, i) => SyntheticResults.For(i, round)).ToList();
         var acceptStarted = Stopwatch.GetTimestamp();
@@ -205,6 +219,9 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
         var lastSent = Stopwatch.GetTimestamp();
         var lastAck = await nodes[burst].SubmitResultAsync(offers[burst].Offer.RunId, results[burst].Json, cancellationToken).ConfigureAwait(false);
         var (final, finalSeen) = await WithinAsync(watch.Final, $"round {round}: the evaluation final with a pooled result", cancellationToken).ConfigureAwait(false);
+        TimeSpan? wideSeen = wide is null
+            ? null
+            : Stopwatch.GetElapsedTime(lastSent, (await WithinAsync(wide.Final, $"round {round}: the second watcher's final", cancellationToken).ConfigureAwait(false)).SeenAt);
         // The coordinator's CPU from the last result to the final snapshot (read just after it arrived): on a loaded
         // machine the wall time of that step says more about the load than about the coordinator.
         var finalCpu = meter.Read().CpuSeconds - cpuAtLast;
@@ -226,7 +243,7 @@ internal sealed class FederationBenchmark(FederationSettings settings, TextWrite
             phase,
             Stopwatch.GetElapsedTime(submitted, finalSeen),
             wire,
-            final.PooledResultJson) { LastResultToFinalCpuSeconds = finalCpu };
+            final.PooledResultJson) { LastResultToFinalCpuSeconds = finalCpu, LastResultToFinalSeenWideWindow = wideSeen };
     }
 
     /// <summary>Refuses a round whose outcome is not exactly what the nodes sent: every site in, the pooled counts their sum.</summary>
@@ -396,6 +413,9 @@ internal sealed record RoundFigures(
 {
     /// <summary>Coordinator CPU seconds from the last result sent to the final snapshot seen.</summary>
     public double LastResultToFinalCpuSeconds { get; init; }
+
+    /// <summary>The same as <see cref="LastResultToFinalSeen"/> for the watcher with a <see cref="FederationBenchmark.WideWindowBytes"/> receive window.</summary>
+    public TimeSpan? LastResultToFinalSeenWideWindow { get; init; }
 }
 
 internal sealed record DownloadRoundFigures(int Round, IReadOnlyList<DownloadOutcome> Downloads, PhaseUsage Usage);

@@ -55,6 +55,13 @@ internal sealed partial class FederationReport
                 $"{Median(r => r.BurstToLastAck)} | **{Median(r => r.LastResultToAck)}** | **{Median(r => r.LastResultToFinalSeen)}** | {MedianOf(r => r.LastResultToFinalCpuSeconds) * 1000:0} | | {MedianOf(r => r.Usage.CoordinatorCpuSeconds):0.00} | {MedianOf(r => r.Usage.BenchmarkCpuSeconds):0.00} | | |"));
             output.WriteLine(string.Create(c, $"| **max** | {Max(r => r.SubmitCall)} | {Max(r => r.SubmitToFirstOffer)} | **{Max(r => r.SubmitToAllOffers)}** | {Max(r => r.AcceptToAllRunning)} | " +
                 $"{Max(r => r.BurstToLastAck)} | **{Max(r => r.LastResultToAck)}** | **{Max(r => r.LastResultToFinalSeen)}** | {Rounds.Max(r => r.LastResultToFinalCpuSeconds) * 1000:0} | | {Rounds.Max(r => r.Usage.CoordinatorCpuSeconds):0.00} | {Rounds.Max(r => r.Usage.BenchmarkCpuSeconds):0.00} | {Mib(Rounds.Max(r => r.Usage.CoordinatorPeakRssBytes))} | |"));
+            var all = WarmUp is null ? Rounds : [WarmUp, .. Rounds];
+            if (all.All(r => r.LastResultToFinalSeenWideWindow is not null))
+            {
+                output.WriteLine();
+                var pairs = string.Join(", ", all.Select(r => string.Create(c, $"{(r.Round == 0 ? "warm-up" : r.Round.ToString(c))} {Ms(r.LastResultToFinalSeenWideWindow!.Value)} ms against {Ms(r.LastResultToFinalSeen)} ms")));
+                output.WriteLine(string.Create(c, $"Last result → final seen by a second watcher with a {FederationBenchmark.WideWindowBytes / (1024 * 1024)} MiB HTTP/2 receive window (the first: .NET's default), same rounds: {pairs}."));
+            }
         }
 
         SecureAggregation?.Print(output);

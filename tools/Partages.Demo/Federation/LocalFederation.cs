@@ -235,8 +235,11 @@ public sealed partial class LocalFederation : IAsyncDisposable
         return (_, certificate, _, _) => ChainsTo(certificate, ca);
     }
 
-    /// <summary>A channel for evaluator calls: TLS trusting only the coordinator's CA, the API token on every call.</summary>
-    public GrpcChannel CreateEvaluatorChannel(string apiToken, Uri? address = null)
+    /// <summary>
+    /// A channel for evaluator calls: TLS trusting only the coordinator's CA, the API token on every call;
+    /// <paramref name="initialStreamWindowBytes"/> sets the HTTP/2 receive window of each call (.NET's default is 64 KiB).
+    /// </summary>
+    public GrpcChannel CreateEvaluatorChannel(string apiToken, Uri? address = null, int? initialStreamWindowBytes = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -246,6 +249,11 @@ public sealed partial class LocalFederation : IAsyncDisposable
             },
             EnableMultipleHttp2Connections = true,
         };
+        if (initialStreamWindowBytes is { } window)
+        {
+            handler.InitialHttp2StreamWindowSize = window;
+        }
+
         var credentials = CallCredentials.FromInterceptor((_, metadata) =>
         {
             metadata.Add("authorization", $"Bearer {apiToken}");
