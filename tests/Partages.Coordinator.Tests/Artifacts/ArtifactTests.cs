@@ -1,5 +1,4 @@
 using System.Security.Cryptography;
-using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Artifacts;
 

@@ -1,6 +1,4 @@
-using Partages.Coordinator.ReadModel;
 using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Partages.Contracts;
 using Partages.Coordinator.Api;

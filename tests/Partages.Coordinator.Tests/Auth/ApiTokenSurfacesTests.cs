@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
 using Grpc.Core.Interceptors;
 using Partages.Coordinator.Auth;
 

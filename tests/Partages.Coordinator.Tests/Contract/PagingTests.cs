@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Security;
 
 namespace Partages.Coordinator.Tests.Contract;
 

@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Security;
-
 namespace Partages.Coordinator.Tests.Contract;
 
 /// <summary>docs/api.md, "Progress": Run.done/total come with the unit they count, set from the node's phase.</summary>

@@ -1,5 +1,4 @@
 using System.Text;
-using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Evaluators;
 

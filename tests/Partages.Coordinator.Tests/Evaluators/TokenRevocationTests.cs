@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using Partages.Coordinator.Evaluators;
 
 namespace Partages.Coordinator.Tests.Evaluators;

@@ -1,4 +1,3 @@
-using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Tests.Results;
 
 namespace Partages.Coordinator.Tests.Evaluators;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Security;
 using Microsoft.Extensions.Options;
 using Partages.Coordinator.Hosting;
 

@@ -1,6 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
-using Partages.Evaluation;
-
 namespace Partages.Coordinator.Tests.Hosting;
 
 public sealed class RestartTests

@@ -1,6 +1,5 @@
 using System.IO.Compression;
 using Google.Protobuf;
-using Partages.Evaluation;
 using Partages.Evaluation.Metrics;
 
 namespace Partages.Coordinator.Tests.Infrastructure;

@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Net.Security;
-using System.Security.Cryptography.X509Certificates;
 using Grpc.Core.Interceptors;
 using Grpc.Net.Client;
 using Microsoft.AspNetCore.Builder;

@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Google.Protobuf;
 using Google.Protobuf.WellKnownTypes;
 using Partages.Contracts;

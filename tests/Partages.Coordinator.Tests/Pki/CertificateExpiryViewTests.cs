@@ -1,6 +1,4 @@
-using System.Net.Http.Headers;
 using Partages.Coordinator.Dashboard.Pages;
-using Partages.Coordinator.ReadModel;
 
 namespace Partages.Coordinator.Tests.Pki;
 

@@ -1,4 +1,3 @@
-using System.Security.Cryptography.X509Certificates;
 using Google.Rpc;
 using Microsoft.EntityFrameworkCore;
 using Partages.Coordinator.Pki;

@@ -1,5 +1,4 @@
 using Partages.Coordinator.Evaluators;
-using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Telemetry;
 using static Partages.Coordinator.Tests.ReadModel.SeededDatabase;
 

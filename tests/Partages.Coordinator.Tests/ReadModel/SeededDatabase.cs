@@ -1,6 +1,5 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Sessions;
 
 namespace Partages.Coordinator.Tests.ReadModel;

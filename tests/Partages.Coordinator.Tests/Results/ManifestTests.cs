@@ -1,5 +1,3 @@
-using Partages.Evaluation;
-
 namespace Partages.Coordinator.Tests.Results;
 
 /// <summary>The reproducibility manifest: each node's part, sent with its result, gathered into the pooled document.</summary>

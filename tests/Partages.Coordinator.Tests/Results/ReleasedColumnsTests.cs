@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
-using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Telemetry;
 using Partages.Coordinator.Tests.ReadModel;
 

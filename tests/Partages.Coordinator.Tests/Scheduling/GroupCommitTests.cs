@@ -1,6 +1,4 @@
-using Partages.Coordinator.ReadModel;
 using Partages.Coordinator.Sessions;
-using Partages.Evaluation;
 
 namespace Partages.Coordinator.Tests.Scheduling;
 

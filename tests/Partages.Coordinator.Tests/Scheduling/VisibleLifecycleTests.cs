@@ -1,6 +1,3 @@
-using System.Net.Http.Headers;
-using System.Net.Security;
-
 namespace Partages.Coordinator.Tests.Scheduling;
 
 /// <summary>

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Net.Security;
 using System.Text.Json.Nodes;
 
 namespace Partages.Coordinator.Tests.Telemetry;

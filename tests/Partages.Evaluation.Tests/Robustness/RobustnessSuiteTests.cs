@@ -1,5 +1,4 @@
 using Partages.Evaluation.Robustness;
-using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.SingleLabel;
 
 namespace Partages.Evaluation.Tests.Robustness;

@@ -1,5 +1,3 @@
-using Partages.Evaluation.Tasks;
-
 namespace Partages.Evaluation.Tests.Tasks;
 
 public sealed class TaskRegistryTests

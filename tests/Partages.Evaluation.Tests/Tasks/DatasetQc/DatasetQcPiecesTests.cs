@@ -1,5 +1,4 @@
 using Partages.Evaluation.Quality;
-using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.DatasetQc;
 
 namespace Partages.Evaluation.Tests.Tasks.DatasetQc;

@@ -1,6 +1,5 @@
 using Partages.Evaluation.Metrics.Agreement;
 using Partages.Evaluation.Quality;
-using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.DatasetQc;
 
 namespace Partages.Evaluation.Tests.Tasks.DatasetQc;

@@ -1,5 +1,4 @@
 using System.Text;
-using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 
 namespace Partages.Evaluation.Tests.Tasks.GenerativeExtraction;

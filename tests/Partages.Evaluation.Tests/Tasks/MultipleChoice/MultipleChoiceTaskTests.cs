@@ -1,4 +1,3 @@
-using Partages.Evaluation.Tasks;
 using Partages.Evaluation.Tasks.MultipleChoice;
 
 namespace Partages.Evaluation.Tests.Tasks.MultipleChoice;
