@@ -12,12 +12,6 @@ public sealed class LifecycleTests
     private static readonly TimeSpan TestTimeout = TimeSpan.FromMinutes(12);
     private static readonly TimeSpan CommandBound = TimeSpan.FromSeconds(60);
 
-    /// <summary>The hospital operator's <c>jobs approve|reject RUN</c>, run as its own process beside the agent.</summary>
-    private static Task DecideAsync(LocalFederation federation, NodeHandle node, string verb, string runId, CancellationToken cancellationToken) =>
-        ManagedProcess.RunAsync($"{verb} {runId}", Executables.NodeAgent,
-            ["jobs", verb, runId, "--config", node.ConfigPath, "--by", "lifecycle-test", .. verb == "reject" ? new[] { "--reason", "outside our data-use agreement" } : []],
-            Path.Combine(federation.LogDirectory, "jobs.log"), CommandBound, cancellationToken);
-
     [Test]
     public async Task Evaluations_ManualApprovalOnABusyNode_AwaitingApprovalShownAndTheSecondQueuedUntilTheFirstEnds()
     {
@@ -41,13 +35,13 @@ public sealed class LifecycleTests
         var awaitingRun = await FederationSupport.WatchUntilAsync(evaluator, first.Id, e => e.Runs.Single().State == RunState.AwaitingApproval, cts.Token);
         var second = await evaluator.SubmitAsync(TestAssets.Spec(nodes: ["site"]), bundle.Sha256, cancellationToken: cts.Token);
         var firstRun = first.Runs.Single().Id;
-        await DecideAsync(federation, node, "approve", firstRun, cts.Token);
+        await FederationSupport.ApproveAsync(federation, node, firstRun, cts.Token);
         var awaitingResult = await FederationSupport.WatchUntilAsync(
             evaluator, first.Id, e => e.Runs.Single() is { State: RunState.AwaitingApproval } r && r.Reason.Contains("result", StringComparison.Ordinal), cts.Token);
-        await DecideAsync(federation, node, "approve", firstRun, cts.Token);
+        await FederationSupport.ApproveAsync(federation, node, firstRun, cts.Token);
         var firstFinal = await evaluator.WatchUntilFinalAsync(first.Id, cancellationToken: cts.Token);
         var secondWaiting = await FederationSupport.WatchUntilAsync(evaluator, second.Id, e => e.Runs.Single().State == RunState.AwaitingApproval, cts.Token);
-        await DecideAsync(federation, node, "reject", second.Runs.Single().Id, cts.Token);
+        await FederationSupport.RejectAsync(federation, node, second.Runs.Single().Id, "outside our data-use agreement", cts.Token);
         var secondFinal = await evaluator.WatchUntilFinalAsync(second.Id, cancellationToken: cts.Token);
 
         awaitingRun.Runs.Single().Should().Match<Run>(r => r.Reason == "waiting for the hospital to approve the run" && r.WaitingSince != null);

@@ -46,14 +46,18 @@ public sealed class DemoRunner(IAnsiConsole console)
         using var channel = federation.CreateEvaluatorChannel(token);
         var client = new EvaluatorClient(channel);
         var bundle = await client.UploadBundleAsync(built.BundlePath, cancellationToken).ConfigureAwait(false);
-        var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-resistance.yaml"), cancellationToken).ConfigureAwait(false);
         // The demo evaluator signs its bundle (ModelKit's DemoSigner); the signature travels with every offer.
         var signature = DetachedSignature.FromJson(await File.ReadAllTextAsync(built.SignaturePath, cancellationToken).ConfigureAwait(false));
-        var submitted = await client.SubmitAsync(
-            spec,
-            bundle.Sha256,
-            signature: new BundleSignature { Algorithm = signature.Algorithm, KeyId = signature.KeyId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var wireSignature = new BundleSignature { Algorithm = signature.Algorithm, KeyId = signature.KeyId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) };
+
+        // Submits a spec of eval-specs/ on the signed bundle.
+        async Task<EvaluationView> SubmitShippedSpecAsync(string fileName)
+        {
+            var spec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", fileName), cancellationToken).ConfigureAwait(false);
+            return await client.SubmitAsync(spec, bundle.Sha256, signature: wireSignature, cancellationToken: cancellationToken).ConfigureAwait(false);
+        }
+
+        var submitted = await SubmitShippedSpecAsync("amr-resistance.yaml").ConfigureAwait(false);
         console.MarkupLine($"Submitted evaluation [bold]{Markup.Escape(submitted.Id)}[/] to {submitted.Runs.Count} node(s)");
 
         var final = await WatchWithProgressAsync(client, submitted, cancellationToken).ConfigureAwait(false);
@@ -66,12 +70,7 @@ public sealed class DemoRunner(IAnsiConsole console)
 
         // A dataset QC runs no model: each node profiles its reports and releases aggregates. Given the same signed
         // bundle (checked by every node as before), its tokenizer adds lengths in pieces and the unknown-piece rate.
-        var qcSpec = await File.ReadAllTextAsync(Path.Combine(AppContext.BaseDirectory, "eval-specs", "amr-dataset-qc.yaml"), cancellationToken).ConfigureAwait(false);
-        var qc = await client.SubmitAsync(
-            qcSpec,
-            bundle.Sha256,
-            signature: new BundleSignature { Algorithm = signature.Algorithm, KeyId = signature.KeyId, Signature = Google.Protobuf.ByteString.CopyFrom(signature.Signature) },
-            cancellationToken: cancellationToken).ConfigureAwait(false);
+        var qc = await SubmitShippedSpecAsync("amr-dataset-qc.yaml").ConfigureAwait(false);
         console.MarkupLine($"Submitted dataset QC [bold]{Markup.Escape(qc.Id)}[/] (no model run; the bundle's tokenizer only) to {qc.Runs.Count} node(s)");
         var qcFinal = await WatchWithProgressAsync(client, qc, cancellationToken).ConfigureAwait(false);
         ResultsTable.Write(console, qcFinal);

@@ -53,8 +53,16 @@ internal static class FederationSupport
 
     /// <summary>Approves the job (or its result's release) on the node, as the hospital does with <c>jobs approve</c>.</summary>
     public static Task ApproveAsync(LocalFederation federation, NodeHandle node, string runId, CancellationToken cancellationToken) =>
-        ManagedProcess.RunAsync($"approve {runId}", Executables.NodeAgent,
-            ["jobs", "approve", runId, "--config", node.ConfigPath, "--by", "e2e-test"],
+        JobsAsync(federation, node, ["approve", runId], cancellationToken);
+
+    /// <summary>Rejects the job (or its result's release) on the node, as the hospital does with <c>jobs reject</c>.</summary>
+    public static Task RejectAsync(LocalFederation federation, NodeHandle node, string runId, string reason, CancellationToken cancellationToken) =>
+        JobsAsync(federation, node, ["reject", runId, "--reason", reason], cancellationToken);
+
+    /// <summary>The hospital operator's <c>jobs VERB RUN …</c>, run as its own process beside the agent.</summary>
+    private static Task JobsAsync(LocalFederation federation, NodeHandle node, string[] verbAndRun, CancellationToken cancellationToken) =>
+        ManagedProcess.RunAsync($"{verbAndRun[0]} {verbAndRun[1]}", Executables.NodeAgent,
+            ["jobs", .. verbAndRun, "--config", node.ConfigPath, "--by", "e2e-test"],
             Path.Combine(federation.LogDirectory, "jobs.log"), TimeSpan.FromMinutes(2), cancellationToken);
 
     /// <summary>Submits <paramref name="spec"/> on the bundle <paramref name="bundleSha256"/> and follows it to its final state.</summary>

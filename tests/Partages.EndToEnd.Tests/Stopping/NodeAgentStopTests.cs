@@ -17,10 +17,6 @@ public sealed class NodeAgentStopTests
     // bound only rules out hanging until the host's shutdown timeout and leaves room for a loaded machine.
     private static readonly TimeSpan StopBound = TimeSpan.FromSeconds(60);
 
-    /// <summary>The hospital operator's <c>jobs approve RUN</c>, run as its own process beside the agent.</summary>
-    private static Task ApproveAsync(LocalFederation federation, NodeHandle node, string runId, CancellationToken cancellationToken) =>
-        ManagedProcess.RunAsync($"approve {runId}", Executables.NodeAgent, ["jobs", "approve", runId, "--config", node.ConfigPath, "--by", "stop-test"], Path.Combine(federation.LogDirectory, "jobs.log"), StopBound, cancellationToken);
-
     [Test]
     public async Task Run_SigtermWhileARunIsInFlight_ExitsZeroHandsTheRunBackAndItCompletesAfterARestart()
     {
@@ -83,9 +79,9 @@ public sealed class NodeAgentStopTests
 
         node.Process.Signal(StopSignal.Interrupt);
         await node.Process.WaitForLineAsync(new Regex(@"Stopping: 1 run\(s\) in progress get up to 600 s"), StopBound, cts.Token);
-        await ApproveAsync(federation, node, runId, cts.Token);
+        await FederationSupport.ApproveAsync(federation, node, runId, cts.Token);
         await node.Process.WaitForLineAsync(new Regex($@"Run {Regex.Escape(runId)}: its payload .* awaits approval"), StopBound, cts.Token);
-        await ApproveAsync(federation, node, runId, cts.Token);
+        await FederationSupport.ApproveAsync(federation, node, runId, cts.Token);
         var exitCode = await node.Process.Exited.WaitAsync(StopBound, cts.Token);
 
         await ShouldHaveStoppedCleanlyAsync(

@@ -21,9 +21,6 @@ public sealed partial class LocalFederation
             "--Gateway:HealthCheckIntervalSeconds=1",
             "--Gateway:HealthCheckTimeoutSeconds=1",
         ];
-        var gateway = ManagedProcess.Start("gateway", Executables.Gateway, arguments, Path.Combine(LogDirectory, "gateway.log"));
-        _replicas.Add(gateway);
-        var match = await gateway.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
-        return (gateway, new Uri(match.Groups["url"].Value));
+        return await StartListeningAsync("gateway", Executables.Gateway, arguments, environment: null, cancellationToken).ConfigureAwait(false);
     }
 }

@@ -142,8 +142,7 @@ public sealed partial class LocalFederation : IAsyncDisposable
         }
 
         _coordinator = ManagedProcess.Start("coordinator", Executables.Coordinator, arguments, Path.Combine(LogDirectory, "coordinator.log"), _options.CoordinatorEnvironment);
-        var match = await _coordinator.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
-        CoordinatorUrl = new Uri(match.Groups["url"].Value);
+        CoordinatorUrl = await ListeningUrlAsync(_coordinator, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -153,10 +152,25 @@ public sealed partial class LocalFederation : IAsyncDisposable
     public async Task<(ManagedProcess Process, Uri Url)> StartReplicaAsync(string name, CancellationToken cancellationToken = default)
     {
         string[] arguments = ["serve", "--data-dir", CoordinatorDataDirectory, "--urls", "https://127.0.0.1:0", .. _options.CoordinatorArguments];
-        var replica = ManagedProcess.Start($"coordinator-{name}", Executables.Coordinator, arguments, Path.Combine(LogDirectory, $"coordinator-{name}.log"), _options.CoordinatorEnvironment);
-        _replicas.Add(replica);
-        var match = await replica.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
-        return (replica, new Uri(match.Groups["url"].Value));
+        return await StartListeningAsync($"coordinator-{name}", Executables.Coordinator, arguments, _options.CoordinatorEnvironment, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Starts a process stopped with the federation (a replica, the gateway), logging to <c>&lt;name&gt;.log</c>, and
+    /// waits until it says where it listens.
+    /// </summary>
+    private async Task<(ManagedProcess Process, Uri Url)> StartListeningAsync(
+        string name, string executable, string[] arguments, IReadOnlyDictionary<string, string>? environment, CancellationToken cancellationToken)
+    {
+        var process = ManagedProcess.Start(name, executable, arguments, Path.Combine(LogDirectory, $"{name}.log"), environment);
+        _replicas.Add(process);
+        return (process, await ListeningUrlAsync(process, cancellationToken).ConfigureAwait(false));
+    }
+
+    private async Task<Uri> ListeningUrlAsync(ManagedProcess process, CancellationToken cancellationToken)
+    {
+        var match = await process.WaitForLineAsync(ListeningLine(), _options.StartTimeout, cancellationToken).ConfigureAwait(false);
+        return new Uri(match.Groups["url"].Value);
     }
 
     public async Task StopCoordinatorAsync()
@@ -270,38 +284,24 @@ public sealed partial class LocalFederation : IAsyncDisposable
     /// <summary>Stops every process the federation started, whatever fails on the way; then reports what failed.</summary>
     public async ValueTask DisposeAsync()
     {
+        // Nodes first (they would only reconnect), then replicas and the gateway, the coordinator last.
+        Func<Task>[] stops =
+        [
+            .. _nodes.Values.Select(node => (Func<Task>)(() => node.DisposeAsync().AsTask())),
+            .. _replicas.Select(process => (Func<Task>)(() => process.DisposeAsync().AsTask())),
+            StopCoordinatorAsync,
+        ];
         var errors = new List<Exception>();
-        foreach (var node in _nodes.Values)
+        foreach (var stop in stops)
         {
             try
             {
-                await node.DisposeAsync().ConfigureAwait(false);
+                await stop().ConfigureAwait(false);
             }
             catch (Exception ex)
             {
                 errors.Add(ex);
             }
-        }
-
-        foreach (var replica in _replicas)
-        {
-            try
-            {
-                await replica.DisposeAsync().ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                errors.Add(ex);
-            }
-        }
-
-        try
-        {
-            await StopCoordinatorAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            errors.Add(ex);
         }
 
         if (errors.Count > 0)
