@@ -2,10 +2,7 @@ using System.Text;
 using Partages.Evaluation.Metrics;
 using Partages.Evaluation.Tasks.GenerativeExtraction;
 using Partages.NodeAgent.Engine.Datasets;
-using Partages.NodeAgent.Engine.Generation;
 using Partages.NodeAgent.Engine.LocalMode;
-using Partages.NodeAgent.Engine.Resilience;
-using Partages.NodeAgent.Engine.Telemetry;
 
 namespace Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
 
@@ -41,39 +38,22 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
 
     private static ResultDocument Evaluate(EngineRun run, GenerativeSession session, OutputContract contract, ContractGuidance guidance)
     {
-        var job = run.Job;
-        var tokenizer = session.Tokenizer;
         var prompts = session.Prompts();
-        var settings = session.Settings;
         var fields = contract.Fields;
         var counts = fields.Select(f => new ClassificationCounts(OutputContract.MatrixLabels(f))).ToList();
         var outputs = new Dictionary<string, long>(StringComparer.Ordinal);
-        var inference = new SkipTally();
-        long truncated = 0, evaluated = 0;
-        var prefix = Encoding.UTF8.GetBytes(settings.OutputPrefix);
-        var total = DatasetScanner.Scan(job.Dataset, run.Options.MaxLineBytes, fingerprint: false, run.CancellationToken).Documents;
-        using var stream = DatasetFile.OpenRead(job.Dataset);
-        var segment = new SegmentReader(new FieldsDocumentReader(stream, fields, run.Options.MaxLineBytes), run.Plan);
-        while (segment.TryRead(out var document, out var ordinal))
+        long truncated = 0;
+        using var stream = DatasetFile.OpenRead(run.Job.Dataset);
+        var summary = session.GenerateEach(run, new FieldsDocumentReader(stream, fields, run.Options.MaxLineBytes), document =>
         {
-            run.CancellationToken.ThrowIfCancellationRequested();
             var (prompt, cut) = prompts.Build(document.Text);
-            GenerationResult generation;
-            try
-            {
-                generation = session.Generate(prompt, guidance, run.CancellationToken);
-            }
-            catch (InvalidOperationException)
-            {
-                inference.Add(SkipKinds.InferenceFailed);
-                continue;
-            }
-
-            evaluated++;
-            truncated += cut ? 1 : 0;
-            var written = tokenizer.Bytes(generation.Tokens);
-            var (values, invalid) = contract.Parse([.. prefix, .. written]);
-            var outcome = values is not null ? GenerativeSection.Valid : GenerativeSession.KindOf(generation.Outcome) ?? invalid!;
+            return (prompt, cut, guidance);
+        }, generated =>
+        {
+            var document = generated.Document;
+            truncated += generated.Truncated ? 1 : 0;
+            var (values, invalid) = contract.Parse(generated.Output);
+            var outcome = values is not null ? GenerativeSection.Valid : GenerativeSession.KindOf(generated.Outcome) ?? invalid!;
             outputs[outcome] = outputs.GetValueOrDefault(outcome) + 1;
             for (var f = 0; f < fields.Count; f++)
             {
@@ -82,22 +62,13 @@ internal sealed class GenerativeExtractionEngineTask : EngineTask
             }
 
             run.Predictions?.Write(new GenerationPrediction(
-                document.Id ?? (ordinal + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                generated.Id,
                 [.. fields.Select((f, i) => new KeyValuePair<string, string>(f.Name, f.Values[document.Labels![i]]))],
                 [.. fields.Select((f, i) => new KeyValuePair<string, string>(f.Name, values?[i] ?? OutputContract.InvalidOutput))],
-                Encoding.UTF8.GetString(written),
+                Encoding.UTF8.GetString(generated.Written),
                 outcome,
-                cut));
-            run.Progress?.Report(new EvaluationProgress(segment.DocumentsRead, Math.Max(total, segment.DocumentsRead)));
-        }
-
-        var summary = new InputSummary
-        {
-            DocumentsRead = segment.LinesSinceStart,
-            DocumentsEvaluated = evaluated,
-            Skipped = SkipTally.Sum(segment.SkippedSinceStart(), inference.Snapshot()),
-        };
-        EngineTelemetry.DocumentsEvaluated.Add(evaluated);
-        return GenerativeResults.Build(job.Spec.Task, fields, counts, outputs, truncated, session.Decoding, summary);
+                generated.Truncated));
+        });
+        return GenerativeResults.Build(run.Job.Spec.Task, fields, counts, outputs, truncated, session.Decoding, summary);
     }
 }

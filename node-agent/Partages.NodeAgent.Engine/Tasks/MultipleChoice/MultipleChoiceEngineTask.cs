@@ -1,9 +1,6 @@
-using System.Globalization;
 using System.Text;
 using Partages.Evaluation.Tasks.MultipleChoice;
-using Partages.NodeAgent.Engine.Generation;
 using Partages.NodeAgent.Engine.Tasks.GenerativeExtraction;
-using Partages.NodeAgent.Engine.Telemetry;
 
 namespace Partages.NodeAgent.Engine.Tasks.MultipleChoice;
 
@@ -45,56 +42,32 @@ internal sealed class MultipleChoiceEngineTask : EngineTask
     private static ResultDocument Evaluate(EngineRun run, GenerativeSession session)
     {
         var job = run.Job;
-        var letters = job.Spec.Labels;
-        var counts = new MultipleChoiceCounts(letters.Count);
+        var counts = new MultipleChoiceCounts(job.Spec.Labels.Count);
         var prompts = session.Prompts();
-        var tokenizer = session.Tokenizer;
-        var inference = new SkipTally();
-        long evaluated = 0;
-        var prefix = Encoding.UTF8.GetBytes(session.Settings.OutputPrefix);
-        var total = DatasetScanner.Scan(job.Dataset, run.Options.MaxLineBytes, fingerprint: false, run.CancellationToken).Documents;
         using var stream = DatasetFile.OpenRead(job.Dataset);
-        var reader = new QuestionReader(stream, letters, run.Options.MaxLineBytes);
-        var segment = new SegmentReader(reader, run.Plan);
-        while (segment.TryRead(out var document, out var ordinal))
+        var reader = new QuestionReader(stream, job.Spec.Labels, run.Options.MaxLineBytes);
+        // The question being generated: prepared, then counted, before the reader moves on.
+        McqQuestion question = null!;
+        AnswerContract contract = null!;
+        var summary = session.GenerateEach(run, reader, _ =>
         {
-            run.CancellationToken.ThrowIfCancellationRequested();
-            var question = reader.Current!;
+            question = reader.Current!;
             var (prompt, cut) = prompts.Build(question.Context, context => QuestionPrompt.Fill(session.Template, question.Question, question.Options, context));
-            var contract = new AnswerContract(question.Options.Select(o => o.Key));
-            GenerationResult generation;
-            try
-            {
-                generation = session.Generate(prompt, session.Guidance(contract, AnswerGrammar.Of(question.Options.Select(o => o.Key)), checkEnforceable: false), run.CancellationToken);
-            }
-            catch (InvalidOperationException)
-            {
-                inference.Add(SkipKinds.InferenceFailed);
-                continue;
-            }
-
-            evaluated++;
-            var written = tokenizer.Bytes(generation.Tokens);
-            var (chosen, invalid) = contract.Parse([.. prefix, .. written]);
-            var outcome = chosen is not null ? MultipleChoiceSection.Valid : GenerativeSession.KindOf(generation.Outcome) ?? invalid!;
-            counts.Add(question.Gold, chosen, outcome, cut);
+            contract = new AnswerContract(question.Options.Select(o => o.Key));
+            return (prompt, cut, session.Guidance(contract, AnswerGrammar.Of(question.Options.Select(o => o.Key)), checkEnforceable: false));
+        }, generated =>
+        {
+            var (chosen, invalid) = contract.Parse(generated.Output);
+            var outcome = chosen is not null ? MultipleChoiceSection.Valid : GenerativeSession.KindOf(generated.Outcome) ?? invalid!;
+            counts.Add(question.Gold, chosen, outcome, generated.Truncated);
             run.Predictions?.Write(new GenerationPrediction(
-                document.Id ?? (ordinal + 1).ToString(CultureInfo.InvariantCulture),
+                generated.Id,
                 [new("answers", string.Join(",", question.Gold))],
                 [new("answers", chosen is null ? AnswerInvalid : string.Join(",", chosen))],
-                Encoding.UTF8.GetString(written),
+                Encoding.UTF8.GetString(generated.Written),
                 outcome,
-                cut));
-            run.Progress?.Report(new EvaluationProgress(segment.DocumentsRead, Math.Max(total, segment.DocumentsRead)));
-        }
-
-        var summary = new InputSummary
-        {
-            DocumentsRead = segment.LinesSinceStart,
-            DocumentsEvaluated = evaluated,
-            Skipped = SkipTally.Sum(segment.SkippedSinceStart(), inference.Snapshot()),
-        };
-        EngineTelemetry.DocumentsEvaluated.Add(evaluated);
+                generated.Truncated));
+        });
         return MultipleChoiceResults.Build(job.Spec.Task, counts.Bins, counts.Histogram, counts.Outputs, counts.Truncated, session.Decoding, summary, release: null);
     }
 
