@@ -43,7 +43,8 @@ public static class TransientDatabaseFailures
         return null;
     }
 
-    /// <summary>"PostgreSQL 53300: sorry, too many clients already": what the log and the caller are told.</summary>
+    /// <summary>"PostgreSQL 53300: sorry, too many clients already": what the coordinator's log is told (the
+    /// provider's own text may name paths or server state, so it never reaches a caller: see <see cref="Kind"/>).</summary>
     public static string Describe(Exception exception)
     {
         var cause = Cause(exception) ?? exception;
@@ -53,6 +54,20 @@ public static class TransientDatabaseFailures
             NpgsqlException npgsql => $"PostgreSQL connection: {(npgsql.InnerException ?? npgsql).Message}",
             SqliteException sqlite => $"SQLite {sqlite.SqliteErrorCode}: {sqlite.Message}",
             _ => cause.Message,
+        };
+    }
+
+    /// <summary>"PostgreSQL 53300", "PostgreSQL connection", "SQLite 5": what a caller is told, before authentication
+    /// included — the kind of failure, never the provider's text.</summary>
+    public static string Kind(Exception exception)
+    {
+        var cause = Cause(exception) ?? exception;
+        return cause switch
+        {
+            PostgresException postgres => $"PostgreSQL {postgres.SqlState}",
+            NpgsqlException => "PostgreSQL connection",
+            SqliteException sqlite => $"SQLite {sqlite.SqliteErrorCode}",
+            _ => "database",
         };
     }
 
@@ -70,5 +85,5 @@ public static class TransientDatabaseFailures
 
     /// <summary>"The coordinator's database is unavailable for now (…); retry in 3 s."</summary>
     public static string Message(Exception exception) =>
-        $"The coordinator's database is unavailable for now ({Describe(exception)}); retry in {RetryAfter.TotalSeconds:0} s.";
+        $"The coordinator's database is unavailable for now ({Kind(exception)}); retry in {RetryAfter.TotalSeconds:0} s.";
 }

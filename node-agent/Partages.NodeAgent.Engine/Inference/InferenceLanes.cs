@@ -48,9 +48,12 @@ internal sealed class InferenceLanes : IDisposable
             first = ex;
         }
 
+        // Every lane is waited for, even after a failure, so no call still writes into the batch's buffers (or is
+        // overwritten by the next Start) once this returns or throws.
         for (var i = 1; i < calls.Count; i++)
         {
-            first ??= _helpers[i - 1].Wait();
+            var failure = _helpers[i - 1].Wait();
+            first ??= failure;
         }
 
         if (first is not null)

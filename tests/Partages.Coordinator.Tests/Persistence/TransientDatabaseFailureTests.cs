@@ -57,6 +57,7 @@ public sealed class TransientDatabaseFailureTests
             var refused = (await call.Should().ThrowAsync<RpcException>()).Which;
             refused.StatusCode.Should().Be(StatusCode.Unavailable);
             refused.Status.Detail.Should().Contain("53300");
+            refused.Status.Detail.Should().NotContain("role", "the server's own text (role names, paths) stays in the coordinator's log");
             var status = refused.GetRpcStatus();
             status.Should().NotBeNull("the refusal carries a google.rpc.Status");
             status!.GetDetail<RetryInfo>().RetryDelay.ToTimeSpan().Should().Be(TransientDatabaseFailures.RetryAfter);
@@ -68,7 +69,9 @@ public sealed class TransientDatabaseFailureTests
             using var response = await http.SendAsync(request);
             response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
             response.Headers.RetryAfter!.Delta.Should().Be(TransientDatabaseFailures.RetryAfter);
-            (await response.Content.ReadAsStringAsync()).Should().Contain("53300");
+            var body = await response.Content.ReadAsStringAsync();
+            body.Should().Contain("53300");
+            body.Should().NotContain("role", "the server's own text stays in the coordinator's log");
         }
         finally
         {

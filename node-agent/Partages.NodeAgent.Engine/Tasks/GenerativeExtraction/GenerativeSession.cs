@@ -88,8 +88,10 @@ internal sealed class GenerativeSession : IDisposable
             {
                 generation = Generate(prompt, guidance, run.CancellationToken);
             }
-            catch (InvalidOperationException)
+            catch (InvalidOperationException ex) when (ex is not ObjectDisposedException)
             {
+                // One document's generation failed inside GenAI: counted, the run goes on. A disposed session is the
+                // engine's own fault and would fail every later document, so it ends the run instead.
                 inference.Add(SkipKinds.InferenceFailed);
                 continue;
             }
