@@ -280,6 +280,9 @@ internal sealed class EvaluationPipeline
 
             ledger.CommitReady(chunk =>
             {
+                // Several chunks can become ready at once (another tokenizer finished a later chunk first): a
+                // cancellation seen while reporting one stops the run before the next is reported or checkpointed.
+                cancellationToken.ThrowIfCancellationRequested();
                 var after = chunk.After;
                 lastReported = after.DocumentsRead;
                 progress?.Report(new EvaluationProgress(lastReported, Math.Max(total, lastReported)));
